@@ -1,0 +1,52 @@
+/*
+ * gaitscope CLI internals: one function per subcommand (cmd_<name>.c), registered in main.c's
+ * table. Only this folder writes to stderr/stdout and chooses exit codes.
+ */
+#ifndef GS_CLI_H
+#define GS_CLI_H
+
+#include <stdio.h>
+
+#include "common.h"
+
+/* Exit codes of the gaitscope command. */
+#define GS_EXIT_OK    0 /* success */
+#define GS_EXIT_ERROR 1 /* the work failed: bad input, I/O, no person, ... */
+#define GS_EXIT_USAGE 2 /* wrong command line */
+
+/** A subcommand: argv[0] is the subcommand name. Returns a GS_EXIT_* code. */
+typedef int (*gs_cli_fn)(int argc, char **argv);
+
+/** Prints "gaitscope: <msg>" (one line) to stderr and returns GS_EXIT_ERROR. */
+int gs_cli_report(const gs_error *err);
+
+/** Prints "gaitscope: <formatted>" (one line) to stderr and returns GS_EXIT_USAGE. */
+int gs_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * Parses a decimal number option value; on failure prints a usage error naming opt and returns
+ * -1, else 0.
+ */
+int gs_cli_parse_double(const char *opt, const char *s, double *out);
+int gs_cli_parse_int(const char *opt, const char *s, int *out);
+
+/**
+ * Progress on stderr for a terminal: a bar with the stage, done/total and an ETA. Does nothing
+ * when stderr is not a TTY or quiet is set. user must point to a gs_cli_progress.
+ */
+typedef struct gs_cli_progress {
+    int enabled;     /* 1 when stderr is a TTY and not --quiet */
+    double t0_s;     /* start of the current stage (gs_now_s) */
+    double last_s;   /* last redraw */
+    char stage[32];  /* current stage */
+} gs_cli_progress;
+void gs_cli_progress_init(gs_cli_progress *p, int quiet);
+void gs_cli_progress_cb(void *user, const char *stage, int64_t done, int64_t total);
+/** Ends the progress line (newline) if one was drawn. */
+void gs_cli_progress_done(gs_cli_progress *p);
+
+/* Subcommands (cmd_*.c). */
+int gs_cli_probe(int argc, char **argv);
+int gs_cli_frames(int argc, char **argv);
+
+#endif /* GS_CLI_H */

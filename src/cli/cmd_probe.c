@@ -1,0 +1,111 @@
+/* gaitscope probe VIDEO [--json]: what the decoder sees in a clip. */
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "video.h"
+
+static const char probe_usage[] =
+    "usage: gaitscope probe VIDEO [--json] [--slowmo F | --capture-fps N] [--threads N] [--quiet]\n"
+    "Decodes the whole video stream and prints: codec, size as displayed (rotation applied),\n"
+    "rotation, nominal and measured fps, VFR or not, frame count, stream duration, time scale.\n";
+
+int gs_cli_probe(int argc, char **argv)
+{
+    const char *path = NULL;
+    int json = 0, quiet = 0;
+    gs_decoder_options opt = {0};
+    gs_error err = {0};
+    gs_video_scan_result r;
+    gs_cli_progress prog;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(probe_usage, stdout);
+            return GS_EXIT_OK;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(a, "--slowmo") && i + 1 < argc) {
+            if (gs_cli_parse_double(a, argv[++i], &opt.slowmo) || opt.slowmo <= 0)
+                return gs_cli_usage_error("--slowmo: must be a positive factor");
+        } else if (!strcmp(a, "--capture-fps") && i + 1 < argc) {
+            if (gs_cli_parse_double(a, argv[++i], &opt.capture_fps) || opt.capture_fps <= 0)
+                return gs_cli_usage_error("--capture-fps: must be positive");
+        } else if (!strcmp(a, "--threads") && i + 1 < argc) {
+            if (gs_cli_parse_int(a, argv[++i], &opt.n_threads) || opt.n_threads < 1)
+                return gs_cli_usage_error("--threads: must be >= 1");
+        } else if (a[0] == '-' && a[1]) {
+            return gs_cli_usage_error("probe: unknown option '%s' (see gaitscope probe --help)", a);
+        } else if (!path) {
+            path = a;
+        } else {
+            return gs_cli_usage_error("probe: more than one video given");
+        }
+    }
+    if (!path)
+        return gs_cli_usage_error("probe: no video given (see gaitscope probe --help)");
+    gs_cli_progress_init(&prog, quiet);
+    gs_status rc = gs_video_scan(path, &opt, &r, gs_cli_progress_cb, &prog, &err);
+    gs_cli_progress_done(&prog);
+    if (rc != GS_OK)
+        return gs_cli_report(&err);
+    const gs_video_info *in = &r.info;
+    double dur = in->duration_s;
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        const char *slash = strrchr(path, '/');
+        cJSON_AddStringToObject(o, "file", slash ? slash + 1 : path);
+        cJSON_AddStringToObject(o, "codec", in->codec);
+        cJSON_AddNumberToObject(o, "width", in->width);
+        cJSON_AddNumberToObject(o, "height", in->height);
+        cJSON_AddNumberToObject(o, "coded_width", in->coded_width);
+        cJSON_AddNumberToObject(o, "coded_height", in->coded_height);
+        cJSON_AddNumberToObject(o, "rotation_deg", in->rotation_deg);
+        cJSON_AddNumberToObject(o, "fps_nominal", in->fps_nominal);
+        cJSON_AddNumberToObject(o, "fps_measured", r.fps_measured);
+        cJSON_AddBoolToObject(o, "vfr", r.vfr);
+        cJSON_AddNumberToObject(o, "min_interval_ms", 1000 * r.min_dt_s);
+        cJSON_AddNumberToObject(o, "max_interval_ms", 1000 * r.max_dt_s);
+        cJSON_AddNumberToObject(o, "frames", (double)r.frames);
+        cJSON_AddNumberToObject(o, "duration_s", dur);
+        cJSON_AddNumberToObject(o, "first_t_s", r.first_t_s);
+        cJSON_AddNumberToObject(o, "last_t_s", r.last_t_s);
+        cJSON_AddNumberToObject(o, "capture_fps", in->capture_fps);
+        cJSON_AddNumberToObject(o, "time_scale", in->time_scale);
+        cJSON_AddStringToObject(o, "time_scale_source", in->time_scale_source);
+        cJSON_AddBoolToObject(o, "truncated", r.truncated);
+        char *s = cJSON_Print(o);
+        cJSON_Delete(o);
+        if (!s) {
+            gs_fail(&err, GS_ERR_NOMEM, "%s: out of memory", path);
+            return gs_cli_report(&err);
+        }
+        puts(s);
+        cJSON_free(s);
+    } else {
+        printf("file:        %s\n", path);
+        printf("codec:       %s\n", in->codec);
+        printf("size:        %dx%d as displayed (stored %dx%d, rotation %d deg)\n", in->width,
+               in->height, in->coded_width, in->coded_height, in->rotation_deg);
+        printf("fps:         %.3f nominal, %.3f measured, %s (intervals %.1f-%.1f ms)\n",
+               in->fps_nominal, r.fps_measured, r.vfr ? "variable (VFR)" : "constant",
+               1000 * r.min_dt_s, 1000 * r.max_dt_s);
+        printf("frames:      %lld\n", (long long)r.frames);
+        printf("duration:    %.3f s (video stream)\n", dur);
+        if (in->capture_fps > 0)
+            printf("capture fps: %.3f (from file metadata)\n", in->capture_fps);
+        printf("time scale:  %.4f (%s)\n", in->time_scale, in->time_scale_source);
+        if (r.truncated)
+            printf("warning:     the file ends early (truncated)\n");
+    }
+    if (fflush(stdout) != 0) {
+        gs_fail(&err, GS_ERR_IO, "stdout: write failed");
+        return gs_cli_report(&err);
+    }
+    return GS_EXIT_OK;
+}

@@ -1,0 +1,140 @@
+/* gaitscope command line: dispatch to the subcommands, shared CLI helpers. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#ifndef GS_VERSION
+#define GS_VERSION "0.0.0"
+#endif
+
+/* Subcommands that work. A subcommand is listed here only once it does real work. */
+static const struct {
+    const char *name;
+    gs_cli_fn fn;
+    const char *summary;
+} commands[] = {
+    {"probe", gs_cli_probe, "describe a video: codec, displayed size, rotation, fps, frames"},
+    {"frames", gs_cli_frames, "write every Nth upright frame of a video as PNG"},
+};
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "gaitscope %s: running and walking gait analysis from ordinary video\n\n"
+               "usage: gaitscope COMMAND [options]\n"
+               "       gaitscope COMMAND --help\n\ncommands:\n",
+            GS_VERSION);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\noptions:\n  --help     this text\n  --version  print the version\n");
+}
+
+int gs_cli_report(const gs_error *err)
+{
+    fprintf(stderr, "gaitscope: %s\n",
+            err && err->msg[0] ? err->msg : gs_strerror(err ? err->code : GS_ERR_INTERNAL));
+    return GS_EXIT_ERROR;
+}
+
+int gs_cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("gaitscope: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return GS_EXIT_USAGE;
+}
+
+int gs_cli_parse_double(const char *opt, const char *s, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = s ? strtod(s, &end) : 0.0;
+    if (!s || end == s || *end != '\0' || errno != 0 || !isfinite(v)) {
+        gs_cli_usage_error("%s: expected a number, got '%s'", opt, s ? s : "");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int gs_cli_parse_int(const char *opt, const char *s, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = s ? strtol(s, &end, 10) : 0;
+    if (!s || end == s || *end != '\0' || errno != 0 || v < -2147483647L || v > 2147483647L) {
+        gs_cli_usage_error("%s: expected an integer, got '%s'", opt, s ? s : "");
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+void gs_cli_progress_init(gs_cli_progress *p, int quiet)
+{
+    memset(p, 0, sizeof(*p));
+    p->enabled = !quiet && isatty(STDERR_FILENO);
+}
+
+void gs_cli_progress_cb(void *user, const char *stage, int64_t done, int64_t total)
+{
+    gs_cli_progress *p = user;
+    double now = gs_now_s();
+    if (!p || !p->enabled)
+        return;
+    if (strncmp(p->stage, stage, sizeof(p->stage)) != 0) {
+        if (p->stage[0])
+            fputc('\n', stderr);
+        snprintf(p->stage, sizeof(p->stage), "%s", stage);
+        p->t0_s = now;
+        p->last_s = 0;
+    }
+    if (now - p->last_s < 0.1 && !(total > 0 && done >= total))
+        return; /* redraw at most 10 times a second */
+    p->last_s = now;
+    if (total > 0) {
+        double f = done > total ? 1.0 : (double)done / (double)total;
+        int w = 30, filled = (int)(f * w);
+        double el = now - p->t0_s;
+        double eta = f > 0.01 ? el * (1.0 - f) / f : 0.0;
+        fprintf(stderr, "\r%-10s [%.*s%*s] %3d%% %lld/%lld ETA %4.0fs", stage, filled,
+                "##############################", w - filled, "", (int)(100 * f),
+                (long long)done, (long long)total, eta);
+    } else {
+        fprintf(stderr, "\r%-10s %lld", stage, (long long)done);
+    }
+}
+
+void gs_cli_progress_done(gs_cli_progress *p)
+{
+    if (p->enabled && p->stage[0])
+        fputc('\n', stderr);
+    p->stage[0] = '\0';
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return GS_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        print_help(stdout);
+        return GS_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("gaitscope %s\n", GS_VERSION);
+        return GS_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    return gs_cli_usage_error("unknown command '%s' (see gaitscope --help)", argv[1]);
+}

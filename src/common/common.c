@@ -1,0 +1,166 @@
+/* gaitscope common helpers: status text, error formatting, whole-file I/O, paths, clocks. */
+#include "common.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+const char *gs_strerror(gs_status code)
+{
+    switch (code) {
+#define GS_X_CASE(name, value, text) \
+    case name:                       \
+        return text;
+        GS_STATUS_MAP(GS_X_CASE)
+#undef GS_X_CASE
+    }
+    return "unknown status";
+}
+
+gs_status gs_fail(gs_error *err, gs_status code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        va_end(ap);
+        /* Keep the message on one line whatever the caller formatted into it. */
+        for (char *p = err->msg; *p; p++)
+            if (*p == '\n' || *p == '\r')
+                *p = ' ';
+        err->code = code;
+    }
+    return code;
+}
+
+void gs_error_clear(gs_error *err)
+{
+    if (err) {
+        err->code = GS_OK;
+        err->msg[0] = '\0';
+    }
+}
+
+gs_status gs_file_read_all(const char *path, uint8_t **data, size_t *len, gs_error *err)
+{
+    gs_status rc = GS_OK;
+    FILE *f = NULL;
+    uint8_t *buf = NULL;
+    size_t cap = 0, n = 0;
+
+    *data = NULL;
+    *len = 0;
+    f = fopen(path, "rb");
+    if (!f)
+        return gs_fail(err, GS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    /* Grow geometrically rather than trusting a seek: works for pipes and /proc files too. */
+    for (;;) {
+        if (n + 1 >= cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            uint8_t *nb;
+            if (ncap < cap) {
+                rc = gs_fail(err, GS_ERR_NOMEM, "%s: file too large", path);
+                goto fail;
+            }
+            nb = realloc(buf, ncap);
+            if (!nb) {
+                rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory reading file", path);
+                goto fail;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                rc = gs_fail(err, GS_ERR_IO, "%s: read error: %s", path, strerror(errno));
+                goto fail;
+            }
+            break;
+        }
+    }
+    buf[n] = '\0';
+    fclose(f);
+    *data = buf;
+    *len = n;
+    return GS_OK;
+fail:
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+gs_status gs_file_write_all(const char *path, const void *data, size_t len, gs_error *err)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    size_t put = len ? fwrite(data, 1, len, f) : 0;
+    int werr = put != len ? errno : 0;
+    if (fclose(f) != 0 && !werr)
+        werr = errno ? errno : EIO;
+    if (put != len || werr)
+        return gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(werr ? werr : EIO));
+    return GS_OK;
+}
+
+int gs_path_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+gs_status gs_mkdir_p(const char *path, gs_error *err)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    struct stat st;
+
+    if (n == 0 || n >= sizeof(buf))
+        return gs_fail(err, GS_ERR_ARG, "%s: invalid directory path", path);
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (stat(buf, &st) != 0) {
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return gs_fail(err, GS_ERR_IO, "%s: cannot create directory: %s", path,
+                               strerror(errno));
+        } else if (!S_ISDIR(st.st_mode)) {
+            return gs_fail(err, GS_ERR_IO, "%s: %s exists and is not a directory", path, buf);
+        }
+        buf[i] = c;
+    }
+    return GS_OK;
+}
+
+int gs_size_mul(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a)
+        return -1;
+    *out = a * b;
+    return 0;
+}
+
+double gs_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+size_t gs_peak_rss_bytes(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (size_t)ru.ru_maxrss * 1024u; /* Linux reports kilobytes */
+}

@@ -1,0 +1,43 @@
+/* PNG output through stb_image_write's callback API, so that I/O errors are seen. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <stb_image_write.h>
+
+#include "report.h"
+
+typedef struct png_sink {
+    FILE *f;
+    int failed; /* a short write happened */
+    int err_no;
+} png_sink;
+
+static void sink_write(void *ctx, void *data, int size)
+{
+    png_sink *s = ctx;
+    if (s->failed || size <= 0)
+        return;
+    if (fwrite(data, 1, (size_t)size, s->f) != (size_t)size) {
+        s->failed = 1;
+        s->err_no = errno;
+    }
+}
+
+gs_status gs_png_write_rgb(const char *path, const uint8_t *rgb, int32_t width, int32_t height,
+                           int32_t stride, gs_error *err)
+{
+    if (!rgb || width <= 0 || height <= 0 || stride < 3 * width)
+        return gs_fail(err, GS_ERR_ARG, "%s: empty image", path);
+    png_sink s = {fopen(path, "wb"), 0, 0};
+    if (!s.f)
+        return gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    int ok = stbi_write_png_to_func(sink_write, &s, width, height, 3, rgb, stride);
+    int close_err = fclose(s.f) != 0 ? errno : 0;
+    if (!ok)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: PNG encoding failed", path);
+    if (s.failed || close_err)
+        return gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path,
+                       strerror(s.failed ? s.err_no : close_err));
+    return GS_OK;
+}

@@ -1,0 +1,509 @@
+/*
+ * Video decode on FFmpeg: demux the best video stream, decode with FFmpeg's frame threads,
+ * convert to RGB24 with libswscale and turn the picture upright from the display matrix.
+ * Frames are streamed one at a time: memory is bounded by the codec's own reference frames plus
+ * two RGB buffers, whatever the clip's length.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/display.h>
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+
+#include "video_impl.h"
+
+struct gs_decoder {
+    char path[1024];
+    AVFormatContext *fmt;
+    AVCodecContext *cc;
+    AVStream *st;
+    int stream_index;
+    AVPacket *pkt;
+    AVFrame *frame;
+    struct SwsContext *sws;
+    int sws_w, sws_h, sws_fmt; /* what sws was made for (the stream may change mid-way) */
+    uint8_t *rgb_coded;        /* coded-size RGB (rotation source) */
+    int32_t coded_stride;
+    uint8_t *rgb_out; /* upright RGB when rotated; else rgb_coded is returned */
+    int32_t out_stride;
+    size_t out_cap;
+    gs_video_info info;
+    gs_decoder_options opt;
+    int64_t start_pts;  /* stream start in time-base units */
+    int64_t last_pts;   /* last returned pts, to synthesise a missing one */
+    int flushing;       /* NULL packet sent */
+    int truncated;      /* demuxer stopped on an error before a clean end */
+    int n_bad_packets;  /* packets the decoder rejected */
+    int no_rgb;         /* timestamps only (scan) */
+    int64_t index;
+};
+
+/* FFmpeg's av_err2str is a compound-literal macro; keep a readable local copy. */
+static const char *averr(int e, char buf[AV_ERROR_MAX_STRING_SIZE])
+{
+    av_strerror(e, buf, AV_ERROR_MAX_STRING_SIZE);
+    return buf;
+}
+
+/* Clockwise degrees from the display matrix, as ffmpeg's own autorotate reads it
+ * (fftools/cmdutils.c get_rotation: theta = -av_display_rotation_get()). */
+static int32_t stream_rotation(const AVStream *st)
+{
+    size_t size = 0;
+    const uint8_t *dm = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    double theta = 0.0;
+    if (dm && size >= 9 * sizeof(int32_t)) {
+        theta = -av_display_rotation_get((const int32_t *)dm);
+        if (isnan(theta))
+            theta = 0.0;
+    } else {
+        /* Old muxers wrote a "rotate" tag instead of side data. */
+        const AVDictionaryEntry *e = av_dict_get(st->metadata, "rotate", NULL, 0);
+        if (e)
+            theta = strtod(e->value, NULL);
+    }
+    theta = fmod(theta, 360.0);
+    if (theta < 0)
+        theta += 360.0;
+    int32_t r = (int32_t)(lround(theta / 90.0) * 90) % 360;
+    return r;
+}
+
+/*
+ * A capture rate written by the camera: Android's MPEG4Writer stores "com.android.capture.fps"
+ * for high-frame-rate and time-lapse recordings; other writers use similar keys ending in
+ * "capture.fps". Looked up on the stream, then the container. 0 when absent or unreadable.
+ */
+static double metadata_capture_fps(const AVFormatContext *fmt, const AVStream *st)
+{
+    const AVDictionary *dicts[2] = {st->metadata, fmt->metadata};
+    for (int d = 0; d < 2; d++) {
+        const AVDictionaryEntry *e = NULL;
+        while ((e = av_dict_get(dicts[d], "", e, AV_DICT_IGNORE_SUFFIX))) {
+            size_t n = strlen(e->key);
+            if (n >= 11 && !strcmp(e->key + n - 11, "capture.fps")) {
+                double v = strtod(e->value, NULL);
+                if (isfinite(v) && v > 0 && v < 100000)
+                    return v;
+            }
+        }
+    }
+    return 0.0;
+}
+
+gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int no_rgb,
+                         gs_decoder **out, gs_error *err)
+{
+    gs_status rc = GS_OK;
+    gs_decoder *d = NULL;
+    const AVCodec *codec = NULL;
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    int ret;
+
+    *out = NULL;
+    d = calloc(1, sizeof(*d));
+    if (!d)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", path);
+    snprintf(d->path, sizeof(d->path), "%s", path);
+    if (opt_in)
+        d->opt = *opt_in;
+    d->no_rgb = no_rgb;
+    if (d->opt.start_s < 0 || d->opt.end_s < 0 || d->opt.slowmo < 0 || d->opt.capture_fps < 0 ||
+        (d->opt.end_s > 0 && d->opt.end_s <= d->opt.start_s) || !isfinite(d->opt.start_s) ||
+        !isfinite(d->opt.end_s) || !isfinite(d->opt.slowmo) || !isfinite(d->opt.capture_fps)) {
+        rc = gs_fail(err, GS_ERR_ARG, "%s: invalid time range or time scale", path);
+        goto fail;
+    }
+    av_log_set_level(AV_LOG_QUIET); /* errors are reported through gs_error, not stderr */
+
+    ret = avformat_open_input(&d->fmt, path, NULL, NULL);
+    if (ret < 0) {
+        if (ret == AVERROR(ENOENT) || ret == AVERROR(EACCES) || ret == AVERROR(EISDIR))
+            rc = gs_fail(err, GS_ERR_IO, "%s: cannot open: %s", path, averr(ret, eb));
+        else
+            rc = gs_fail(err, GS_ERR_FORMAT, "%s: not a readable video file (%s)", path,
+                         averr(ret, eb));
+        goto fail;
+    }
+    ret = avformat_find_stream_info(d->fmt, NULL);
+    if (ret < 0) {
+        rc = gs_fail(err, GS_ERR_FORMAT, "%s: cannot read stream information (%s)", path,
+                     averr(ret, eb));
+        goto fail;
+    }
+    ret = av_find_best_stream(d->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+    if (ret < 0) {
+        rc = gs_fail(err, GS_ERR_FORMAT, "%s: no video stream", path);
+        goto fail;
+    }
+    d->stream_index = ret;
+    d->st = d->fmt->streams[ret];
+    if (!codec) {
+        rc = gs_fail(err, GS_ERR_UNSUPPORTED, "%s: no decoder for the video codec", path);
+        goto fail;
+    }
+    if (d->st->codecpar->width <= 0 || d->st->codecpar->height <= 0 ||
+        d->st->codecpar->width > 16384 || d->st->codecpar->height > 16384) {
+        rc = gs_fail(err, GS_ERR_FORMAT, "%s: video stream has invalid size %dx%d", path,
+                     d->st->codecpar->width, d->st->codecpar->height);
+        goto fail;
+    }
+    d->cc = avcodec_alloc_context3(codec);
+    d->pkt = av_packet_alloc();
+    d->frame = av_frame_alloc();
+    if (!d->cc || !d->pkt || !d->frame) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", path);
+        goto fail;
+    }
+    ret = avcodec_parameters_to_context(d->cc, d->st->codecpar);
+    if (ret < 0) {
+        rc = gs_fail(err, GS_ERR_FORMAT, "%s: bad codec parameters (%s)", path, averr(ret, eb));
+        goto fail;
+    }
+    d->cc->pkt_timebase = d->st->time_base;
+    /* Frame threads decode n frames at once (latency n-1 frames, fine offline); slice threads
+     * help codecs/streams that cannot frame-thread. */
+    d->cc->thread_count = d->opt.n_threads > 0 ? d->opt.n_threads : 2;
+    d->cc->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    ret = avcodec_open2(d->cc, codec, NULL);
+    if (ret < 0) {
+        rc = gs_fail(err, GS_ERR_FORMAT, "%s: cannot open the %s decoder (%s)", path,
+                     codec->name, averr(ret, eb));
+        goto fail;
+    }
+
+    gs_video_info *in = &d->info;
+    snprintf(in->codec, sizeof(in->codec), "%s", codec->name);
+    in->coded_width = d->st->codecpar->width;
+    in->coded_height = d->st->codecpar->height;
+    in->rotation_deg = stream_rotation(d->st);
+    in->width = in->rotation_deg % 180 ? in->coded_height : in->coded_width;
+    in->height = in->rotation_deg % 180 ? in->coded_width : in->coded_height;
+    AVRational fr = d->st->avg_frame_rate.num > 0 ? d->st->avg_frame_rate : d->st->r_frame_rate;
+    in->fps_nominal = fr.num > 0 && fr.den > 0 ? av_q2d(fr) : 0.0;
+    if (d->st->duration != AV_NOPTS_VALUE && d->st->duration > 0)
+        in->duration_s = (double)d->st->duration * av_q2d(d->st->time_base);
+    else if (d->fmt->duration != AV_NOPTS_VALUE && d->fmt->duration > 0)
+        in->duration_s = (double)d->fmt->duration / AV_TIME_BASE;
+    in->frames_estimate = d->st->nb_frames > 0 ? d->st->nb_frames : -1;
+    d->start_pts = d->st->start_time != AV_NOPTS_VALUE ? d->st->start_time : AV_NOPTS_VALUE;
+    d->last_pts = AV_NOPTS_VALUE;
+
+    /* Real time from playback time: options first, then what the file says. */
+    in->capture_fps = metadata_capture_fps(d->fmt, d->st);
+    in->time_scale = 1.0;
+    snprintf(in->time_scale_source, sizeof(in->time_scale_source), "none");
+    if (d->opt.slowmo > 0) {
+        in->time_scale = 1.0 / d->opt.slowmo;
+        snprintf(in->time_scale_source, sizeof(in->time_scale_source), "slowmo-option");
+    } else if (d->opt.capture_fps > 0) {
+        if (in->fps_nominal <= 0) {
+            rc = gs_fail(err, GS_ERR_ARG, "%s: --capture-fps needs a stream frame rate", path);
+            goto fail;
+        }
+        in->time_scale = in->fps_nominal / d->opt.capture_fps;
+        snprintf(in->time_scale_source, sizeof(in->time_scale_source), "capture-fps-option");
+    } else if (!d->opt.ignore_capture_metadata && in->capture_fps > 0 && in->fps_nominal > 0 &&
+               in->capture_fps > 1.05 * in->fps_nominal) {
+        /* Captured faster than it plays back: a slow-motion export. */
+        in->time_scale = in->fps_nominal / in->capture_fps;
+        snprintf(in->time_scale_source, sizeof(in->time_scale_source), "metadata");
+    }
+
+    if (d->opt.start_s > 0) {
+        rc = gs_decoder_seek(d, d->opt.start_s, err);
+        if (rc != GS_OK)
+            goto fail;
+    }
+    *out = d;
+    return GS_OK;
+fail:
+    gs_decoder_free(&d);
+    return rc;
+}
+
+gs_status gs_decoder_open(const char *path, const gs_decoder_options *opt, gs_decoder **out,
+                          gs_error *err)
+{
+    return gs_video__open(path, opt, 0, out, err);
+}
+
+const gs_video_info *gs_decoder_info(const gs_decoder *dec)
+{
+    return &dec->info;
+}
+
+int gs_decoder_truncated(const gs_decoder *dec)
+{
+    return dec->truncated;
+}
+
+gs_status gs_decoder_seek(gs_decoder *d, double t_s, gs_error *err)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    if (!(t_s >= 0) || !isfinite(t_s))
+        return gs_fail(err, GS_ERR_ARG, "%s: invalid seek time", d->path);
+    int64_t base = d->start_pts != AV_NOPTS_VALUE ? d->start_pts : 0;
+    int64_t target = base + (int64_t)floor(t_s / av_q2d(d->st->time_base));
+    int ret = av_seek_frame(d->fmt, d->stream_index, target, AVSEEK_FLAG_BACKWARD);
+    if (ret < 0) {
+        /* Some demuxers cannot seek; rewinding to 0 and skipping forward still works. */
+        ret = av_seek_frame(d->fmt, -1, 0, AVSEEK_FLAG_BACKWARD | AVSEEK_FLAG_BYTE);
+        if (ret < 0)
+            return gs_fail(err, GS_ERR_IO, "%s: cannot seek to %.3f s (%s)", d->path, t_s,
+                           averr(ret, eb));
+    }
+    avcodec_flush_buffers(d->cc);
+    d->flushing = 0;
+    d->last_pts = AV_NOPTS_VALUE;
+    d->opt.start_s = t_s; /* frames before t_s are dropped by next() */
+    return GS_OK;
+}
+
+static gs_status ensure_buffers(gs_decoder *d, int w, int h, gs_error *err)
+{
+    if (d->rgb_coded && d->sws_w == w && d->sws_h == h)
+        return GS_OK;
+    av_freep(&d->rgb_coded);
+    av_freep(&d->rgb_out);
+    size_t stride = ((size_t)w * 3 + 63) & ~(size_t)63;
+    size_t bytes;
+    if (gs_size_mul(stride, (size_t)h, &bytes) != 0 || bytes > (size_t)1 << 31)
+        return gs_fail(err, GS_ERR_FORMAT, "%s: frame too large %dx%d", d->path, w, h);
+    d->rgb_coded = av_malloc(bytes);
+    d->coded_stride = (int32_t)stride;
+    if (d->info.rotation_deg) {
+        size_t ostride = d->info.rotation_deg % 180 ? (((size_t)h * 3 + 63) & ~(size_t)63)
+                                                    : stride;
+        size_t orows = d->info.rotation_deg % 180 ? (size_t)w : (size_t)h;
+        d->rgb_out = av_malloc(ostride * orows);
+        d->out_stride = (int32_t)ostride;
+        if (!d->rgb_out)
+            return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", d->path);
+    }
+    if (!d->rgb_coded)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", d->path);
+    return GS_OK;
+}
+
+/* Rotates a w x h RGB picture clockwise by rot (90/180/270) into dst, in 32x32 tiles so both
+ * sides stay in cache. */
+static void rotate_rgb(const uint8_t *src, int32_t sstride, int w, int h, int rot, uint8_t *dst,
+                       int32_t dstride)
+{
+    const int T = 32;
+    for (int y0 = 0; y0 < h; y0 += T)
+        for (int x0 = 0; x0 < w; x0 += T) {
+            int y1 = y0 + T < h ? y0 + T : h, x1 = x0 + T < w ? x0 + T : w;
+            for (int y = y0; y < y1; y++) {
+                const uint8_t *s = src + (size_t)y * sstride;
+                for (int x = x0; x < x1; x++) {
+                    int ox, oy; /* output pixel of source (x, y) */
+                    if (rot == 90) {
+                        ox = h - 1 - y;
+                        oy = x;
+                    } else if (rot == 180) {
+                        ox = w - 1 - x;
+                        oy = h - 1 - y;
+                    } else {
+                        ox = y;
+                        oy = w - 1 - x;
+                    }
+                    uint8_t *o = dst + (size_t)oy * dstride + (size_t)ox * 3;
+                    o[0] = s[3 * x];
+                    o[1] = s[3 * x + 1];
+                    o[2] = s[3 * x + 2];
+                }
+            }
+        }
+}
+
+static gs_status convert_frame(gs_decoder *d, gs_frame *f, gs_error *err)
+{
+    AVFrame *fr = d->frame;
+    gs_status rc = ensure_buffers(d, fr->width, fr->height, err);
+    if (rc != GS_OK)
+        return rc;
+    if (!d->sws || d->sws_w != fr->width || d->sws_h != fr->height || d->sws_fmt != fr->format) {
+        /* Bilinear is exact at 1:1 (no scaling happens); full chroma interpolation and
+         * accurate rounding avoid colour fringes on the skeleton's edges. */
+        d->sws = sws_getCachedContext(d->sws, fr->width, fr->height, fr->format, fr->width,
+                                      fr->height, AV_PIX_FMT_RGB24,
+                                      SWS_BILINEAR | SWS_FULL_CHR_H_INT | SWS_ACCURATE_RND, NULL,
+                                      NULL, NULL);
+        if (!d->sws)
+            return gs_fail(err, GS_ERR_UNSUPPORTED, "%s: cannot convert pixel format %s",
+                           d->path, av_get_pix_fmt_name(fr->format));
+        d->sws_w = fr->width;
+        d->sws_h = fr->height;
+        d->sws_fmt = fr->format;
+    }
+    uint8_t *dst[4] = {d->rgb_coded, NULL, NULL, NULL};
+    int dst_stride[4] = {d->coded_stride, 0, 0, 0};
+    sws_scale(d->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, dst,
+              dst_stride);
+    int rot = d->info.rotation_deg;
+    if (rot) {
+        rotate_rgb(d->rgb_coded, d->coded_stride, fr->width, fr->height, rot, d->rgb_out,
+                   d->out_stride);
+        f->rgb = d->rgb_out;
+        f->stride = d->out_stride;
+        f->width = rot % 180 ? fr->height : fr->width;
+        f->height = rot % 180 ? fr->width : fr->height;
+    } else {
+        f->rgb = d->rgb_coded;
+        f->stride = d->coded_stride;
+        f->width = fr->width;
+        f->height = fr->height;
+    }
+    return GS_OK;
+}
+
+gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    double tb = av_q2d(d->st->time_base);
+    for (;;) {
+        int ret = avcodec_receive_frame(d->cc, d->frame);
+        if (ret == 0) {
+            int64_t pts = d->frame->best_effort_timestamp;
+            if (pts == AV_NOPTS_VALUE)
+                pts = d->frame->pts;
+            if (pts == AV_NOPTS_VALUE) {
+                /* No timestamp at all: continue from the last one by the frame duration. */
+                int64_t step = d->frame->pkt_duration > 0 ? d->frame->pkt_duration : 1;
+                pts = d->last_pts != AV_NOPTS_VALUE ? d->last_pts + step : 0;
+            }
+            if (d->start_pts == AV_NOPTS_VALUE)
+                d->start_pts = pts;
+            d->last_pts = pts;
+            double src_t = (double)(pts - d->start_pts) * tb;
+            /* Half a microsecond of slack for time bases that do not divide the range. */
+            if (d->opt.start_s > 0 && src_t < d->opt.start_s - 5e-7) {
+                av_frame_unref(d->frame);
+                continue;
+            }
+            if (d->opt.end_s > 0 && src_t > d->opt.end_s + 5e-7) {
+                av_frame_unref(d->frame);
+                return GS_END;
+            }
+            memset(f, 0, sizeof(*f));
+            f->pts = pts;
+            f->src_t_s = src_t;
+            f->t_s = src_t * d->info.time_scale;
+            f->index = d->index++;
+            gs_status rc = GS_OK;
+            if (!d->no_rgb)
+                rc = convert_frame(d, f, err);
+            else {
+                f->width = d->info.width;
+                f->height = d->info.height;
+            }
+            av_frame_unref(d->frame);
+            return rc;
+        }
+        if (ret == AVERROR_EOF)
+            return GS_END;
+        if (ret != AVERROR(EAGAIN)) {
+            /* A damaged frame: skip it as players do; give up if nothing decodes. */
+            if (++d->n_bad_packets > 64)
+                return gs_fail(err, GS_ERR_FORMAT, "%s: video stream is corrupt (%s)", d->path,
+                               averr(ret, eb));
+            continue;
+        }
+        if (d->flushing)
+            return GS_END; /* defensive: a drained decoder asks for nothing more */
+        ret = av_read_frame(d->fmt, d->pkt);
+        if (ret < 0) {
+            if (ret != AVERROR_EOF || (d->fmt->pb && d->fmt->pb->error))
+                d->truncated = 1;
+            avcodec_send_packet(d->cc, NULL); /* drain the frames still in flight */
+            d->flushing = 1;
+            continue;
+        }
+        if (d->pkt->stream_index != d->stream_index) {
+            av_packet_unref(d->pkt);
+            continue;
+        }
+        if (d->pkt->flags & AV_PKT_FLAG_CORRUPT)
+            d->truncated = 1;
+        ret = avcodec_send_packet(d->cc, d->pkt);
+        av_packet_unref(d->pkt);
+        if (ret < 0 && ret != AVERROR(EAGAIN) && ++d->n_bad_packets > 64)
+            return gs_fail(err, GS_ERR_FORMAT, "%s: video stream is corrupt (%s)", d->path,
+                           averr(ret, eb));
+    }
+}
+
+void gs_decoder_free(gs_decoder **dp)
+{
+    if (!dp || !*dp)
+        return;
+    gs_decoder *d = *dp;
+    sws_freeContext(d->sws);
+    av_freep(&d->rgb_coded);
+    av_freep(&d->rgb_out);
+    av_frame_free(&d->frame);
+    av_packet_free(&d->pkt);
+    avcodec_free_context(&d->cc);
+    avformat_close_input(&d->fmt);
+    free(d);
+    *dp = NULL;
+}
+
+gs_status gs_video_scan(const char *path, const gs_decoder_options *opt,
+                        gs_video_scan_result *out, gs_progress_fn progress, void *user,
+                        gs_error *err)
+{
+    gs_status rc;
+    gs_decoder *d = NULL;
+    double *ts = NULL;
+    size_t n = 0, cap = 0;
+    gs_frame f;
+
+    memset(out, 0, sizeof(*out));
+    rc = gs_video__open(path, opt, 1, &d, err);
+    if (rc != GS_OK)
+        return rc;
+    out->info = d->info;
+    int64_t total = d->info.frames_estimate > 0 ? d->info.frames_estimate : 0;
+    /* Decoding (not just demuxing) counts what a player shows: frames the decoder drops or
+     * packets that hold no picture are not frames. Only 8 bytes per frame are kept. */
+    while ((rc = gs_decoder_next(d, &f, err)) == GS_OK) {
+        if (n == cap) {
+            size_t ncap = cap ? 2 * cap : 1024;
+            double *nt = realloc(ts, ncap * sizeof(*ts));
+            if (!nt) {
+                rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", path);
+                goto done;
+            }
+            ts = nt;
+            cap = ncap;
+        }
+        ts[n++] = f.src_t_s;
+        if (progress && (n % 32) == 0)
+            progress(user, "scan", (int64_t)n, total);
+    }
+    if (rc != GS_END)
+        goto done;
+    rc = GS_OK;
+    if (n == 0) {
+        rc = gs_fail(err, GS_ERR_FORMAT, "%s: video stream has no frames", path);
+        goto done;
+    }
+done:
+    if (rc == GS_OK) {
+        out->frames = (int64_t)n;
+        out->first_t_s = ts[0];
+        out->last_t_s = ts[n - 1];
+        out->truncated = d->truncated;
+        gs_video__interval_stats(ts, n, av_q2d(d->st->time_base), out);
+    }
+    free(ts);
+    gs_decoder_free(&d);
+    return rc;
+}

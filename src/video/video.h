@@ -1,0 +1,147 @@
+/*
+ * gaitscope video stage: FFmpeg demux + decode to upright RGB frames with stream timestamps,
+ * and an H.264 MP4 encoder for overlay clips.
+ *
+ * Time: every frame carries t_s = (pts - stream start) * time_base * time_scale, where
+ * time_scale rescales slow-motion clips to real time (see gs_decoder_options). Frames are never
+ * numbered into time by an assumed frame rate, so variable frame rate stays correct.
+ */
+#ifndef GS_VIDEO_H
+#define GS_VIDEO_H
+
+#include <stdint.h>
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What gs_decoder_info() reports about the opened video stream. */
+typedef struct gs_video_info {
+    char codec[32];              /* decoder name, e.g. "h264" */
+    int32_t coded_width;         /* stored frame size before rotation, pixels */
+    int32_t coded_height;
+    int32_t width, height;       /* displayed size: rotation applied, pixels */
+    int32_t rotation_deg;        /* clockwise display rotation applied: 0, 90, 180 or 270 */
+    double fps_nominal;          /* the stream's average/real frame rate (frames per second) */
+    double duration_s;           /* video stream duration in seconds (source time base) */
+    int64_t frames_estimate;     /* frame count from the container, -1 if unknown */
+    double capture_fps;          /* capture rate stated by the file (e.g. QuickTime), 0 if none */
+    double time_scale;           /* factor applied to source time to get real time (1 = none) */
+    char time_scale_source[32];  /* "none", "slowmo-option", "capture-fps-option", "metadata" */
+} gs_video_info;
+
+/** Decoder options; a zeroed struct means defaults. */
+typedef struct gs_decoder_options {
+    int n_threads;      /* FFmpeg frame/slice threads; 0 = 2 */
+    double start_s;     /* first frame to return, seconds of source time; 0 = from start */
+    double end_s;       /* stop after this source time; 0 = to the end */
+    double slowmo;      /* > 0: playback is this many times slower than real (time /= slowmo) */
+    double capture_fps; /* > 0: real capture rate; time *= fps_nominal / capture_fps */
+    int ignore_capture_metadata; /* 1: do not rescale time from a capture rate in the file */
+} gs_decoder_options;
+
+/** One decoded, upright RGB frame. */
+typedef struct gs_frame {
+    const uint8_t *rgb;    /* height rows of stride bytes (width*3 used); decoder-owned */
+    int32_t stride;        /* bytes per row (>= width*3) */
+    int32_t width, height; /* displayed size, rotation applied */
+    double t_s;            /* real time of the frame: (pts - stream start) in s, rescaled */
+    double src_t_s;        /* same before the slow-motion rescale (source playback time) */
+    int64_t pts;           /* the frame's raw presentation timestamp in the stream time base */
+    int64_t index;         /* 0-based index of this frame among frames returned so far */
+} gs_frame;
+
+typedef struct gs_decoder gs_decoder; /* owns the FFmpeg contexts and the RGB buffer */
+
+/**
+ * Opens the best video stream of path. opt may be NULL (defaults). Caller frees *out with
+ * gs_decoder_free(). Returns GS_OK, GS_ERR_IO (missing/unreadable file), GS_ERR_FORMAT (not a
+ * video, no video stream, zero frames, corrupt header), GS_ERR_ARG (bad options) or
+ * GS_ERR_NOMEM; on error *out is NULL and err names the file.
+ */
+gs_status gs_decoder_open(const char *path, const gs_decoder_options *opt, gs_decoder **out,
+                          gs_error *err);
+
+/** Stream facts; the pointer is valid until gs_decoder_free(). */
+const gs_video_info *gs_decoder_info(const gs_decoder *dec);
+
+/**
+ * Decodes the next frame in presentation order within the chosen time range. frame->rgb is
+ * valid until the next call on dec. Returns GS_OK, GS_END after the last frame, or an error
+ * (GS_ERR_FORMAT for a corrupt stream; a truncated file ends with GS_END after its last whole
+ * frame, and gs_decoder_truncated() then reports it).
+ */
+gs_status gs_decoder_next(gs_decoder *dec, gs_frame *frame, gs_error *err);
+
+/**
+ * Seeks so that the next gs_decoder_next() returns the first frame with source time >= t_s
+ * (decodes forward from the preceding keyframe). GS_OK or an error.
+ */
+gs_status gs_decoder_seek(gs_decoder *dec, double t_s, gs_error *err);
+
+/** 1 if the demuxer hit a read error or a cut-off packet before the end, else 0. */
+int gs_decoder_truncated(const gs_decoder *dec);
+
+/** Frees *dec and sets it to NULL; NULL is a no-op. */
+void gs_decoder_free(gs_decoder **dec);
+
+/** Result of a full scan of a clip (gs_video_scan). */
+typedef struct gs_video_scan_result {
+    gs_video_info info;    /* as gs_decoder_info() */
+    int64_t frames;        /* frames decoded */
+    double first_t_s;      /* time of the first frame (source time, stream start subtracted) */
+    double last_t_s;       /* time of the last frame */
+    double fps_measured;   /* (frames - 1) / (last - first), 0 if fewer than 2 frames */
+    double min_dt_s;       /* smallest and largest frame interval */
+    double max_dt_s;
+    int vfr;               /* 1 when intervals differ by more than 10 % of the median */
+    int truncated;         /* 1 when the file ended early */
+} gs_video_scan_result;
+
+/**
+ * Decodes every frame of path (no RGB conversion: only timestamps are needed) to measure the
+ * real frame count, frame rate and variability. progress may be NULL.
+ */
+gs_status gs_video_scan(const char *path, const gs_decoder_options *opt,
+                        gs_video_scan_result *out, gs_progress_fn progress, void *user,
+                        gs_error *err);
+
+/* ---- encoding ---- */
+
+/** Encoder options; a zeroed struct means defaults. */
+typedef struct gs_encoder_options {
+    int crf;             /* x264 constant rate factor; 0 = 23 */
+    const char *preset;  /* x264 preset; NULL = "veryfast" (speed and memory over size) */
+    int n_threads;       /* encoder threads; 0 = 2 */
+    double fps_hint;     /* nominal rate for the stream header; 0 = 30 */
+} gs_encoder_options;
+
+typedef struct gs_encoder gs_encoder; /* owns the output file and the libavcodec context */
+
+/**
+ * Creates an H.264 (libx264, yuv420p) MP4 at path for width x height RGB frames, with the moov
+ * atom moved to the front on close (faststart) so browsers can play it while downloading.
+ * width and height must be even (yuv420p). Caller must gs_encoder_close() then free.
+ */
+gs_status gs_encoder_open(const char *path, int32_t width, int32_t height,
+                          const gs_encoder_options *opt, gs_encoder **out, gs_error *err);
+
+/**
+ * Encodes one RGB frame (stride bytes per row) shown at t_s seconds. Times must increase;
+ * they are kept with microsecond precision, so variable frame rate round-trips.
+ */
+gs_status gs_encoder_write(gs_encoder *enc, const uint8_t *rgb, int32_t stride, double t_s,
+                           gs_error *err);
+
+/** Flushes the encoder and finishes the file (checks every write). */
+gs_status gs_encoder_close(gs_encoder *enc, gs_error *err);
+
+/** Frees *enc (closing nothing: an unclosed file stays incomplete); NULL is a no-op. */
+void gs_encoder_free(gs_encoder **enc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GS_VIDEO_H */

@@ -1,0 +1,68 @@
+/* Tests of src/common: status texts, error formatting, file round trip, mkdir -p, overflow. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "gs_test.h"
+
+static void strerror_covers_every_code(void)
+{
+    CHECK(!strcmp(gs_strerror(GS_OK), "success"));
+    CHECK(!strcmp(gs_strerror(GS_ERR_NOMEM), "out of memory"));
+    CHECK(!strcmp(gs_strerror((gs_status)-999), "unknown status"));
+}
+
+static void fail_formats_one_line(void)
+{
+    gs_error e;
+    gs_status rc = gs_fail(&e, GS_ERR_FORMAT, "%s: bad\nitem %d", "f.json", 3);
+    CHECK_EQ_INT(rc, GS_ERR_FORMAT);
+    CHECK_EQ_INT(e.code, GS_ERR_FORMAT);
+    CHECK(!strcmp(e.msg, "f.json: bad item 3"));
+    CHECK_EQ_INT(gs_fail(NULL, GS_ERR_IO, "x"), GS_ERR_IO);
+}
+
+static void file_round_trip_and_missing_file(const char *scratch)
+{
+    char path[1200], dir[1024];
+    gs_error e;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    snprintf(dir, sizeof(dir), "%s/common/a/b", scratch);
+    CHECK_EQ_INT(gs_mkdir_p(dir, &e), GS_OK);
+    CHECK_EQ_INT(gs_mkdir_p(dir, &e), GS_OK); /* existing dir is fine */
+    snprintf(path, sizeof(path), "%s/x.bin", dir);
+    static const char payload[] = "hello\0world";
+    CHECK_EQ_INT(gs_file_write_all(path, payload, sizeof(payload), &e), GS_OK);
+    CHECK_EQ_INT(gs_file_read_all(path, &data, &len, &e), GS_OK);
+    CHECK_EQ_INT(len, sizeof(payload));
+    CHECK(data && !memcmp(data, payload, sizeof(payload)) && data[len] == 0);
+    free(data);
+    /* a file where a directory is wanted */
+    char sub[1300];
+    snprintf(sub, sizeof(sub), "%s/sub", path);
+    CHECK_EQ_INT(gs_mkdir_p(sub, &e), GS_ERR_IO);
+    CHECK_STR_CONTAINS(e.msg, "not a directory");
+    CHECK_EQ_INT(gs_file_read_all("/nonexistent/gs.bin", &data, &len, &e), GS_ERR_IO);
+    CHECK_STR_CONTAINS(e.msg, "/nonexistent/gs.bin: cannot open");
+    CHECK(data == NULL);
+}
+
+static void size_mul_detects_overflow(void)
+{
+    size_t r = 0;
+    CHECK_EQ_INT(gs_size_mul(3, 5, &r), 0);
+    CHECK_EQ_INT(r, 15);
+    CHECK_EQ_INT(gs_size_mul(SIZE_MAX / 2, 3, &r), -1);
+}
+
+int main(int argc, char **argv)
+{
+    const char *scratch = argc > 2 ? argv[2] : "/tmp";
+    strerror_covers_every_code();
+    fail_formats_one_line();
+    file_round_trip_and_missing_file(scratch);
+    size_mul_detects_overflow();
+    CHECK(gs_peak_rss_bytes() > 0);
+    return gs_test_finish("test_common", 0);
+}
