@@ -1,0 +1,433 @@
+/*
+ * Tests of src/video: encode -> decode round trip (pixels by PSNR, timestamps exact to the
+ * tick), variable frame rate, display-matrix rotation, time ranges, seeking, slow-motion time
+ * scale (option and file metadata), and every clip of ../shared/datasets against its MANIFEST.
+ * Clips are made at test time by our encoder and remuxed with the ffmpeg CLI where a container
+ * feature (rotation, metadata) is needed.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gs_test.h"
+#include "video.h"
+
+static const char *scratch = "/tmp";
+
+/* A test picture that changes with frame k: gradients, a moving square, and a red block in the
+ * top-left corner that tells orientation. */
+static void make_frame(uint8_t *rgb, int w, int h, int k)
+{
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t *p = rgb + ((size_t)y * w + x) * 3;
+            p[0] = (uint8_t)(40 + (x * 150) / w);
+            p[1] = (uint8_t)(40 + (y * 150) / h);
+            p[2] = (uint8_t)(90 + 40 * ((x / 16 + y / 16 + k) % 2));
+            int sx = (k * 7) % (w - 24), sy = h / 2;
+            if (x >= sx && x < sx + 24 && y >= sy && y < sy + 24)
+                p[0] = p[1] = p[2] = 240;
+            if (x < w / 5 && y < h / 5) {
+                p[0] = 230;
+                p[1] = 20;
+                p[2] = 20;
+            }
+        }
+}
+
+static double psnr(const uint8_t *a, const uint8_t *b, int w, int h, int bstride)
+{
+    double se = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < 3 * w; x++) {
+            double d = (double)a[(size_t)y * w * 3 + x] - (double)b[(size_t)y * bstride + x];
+            se += d * d;
+        }
+    double mse = se / (3.0 * w * h);
+    return mse > 0 ? 10 * log10(255.0 * 255.0 / mse) : 99.0;
+}
+
+/* Writes n frames at times t[] with our encoder. Returns 0 on success. */
+static int write_clip(const char *path, int w, int h, const double *t, int n)
+{
+    gs_error err;
+    gs_encoder *enc = NULL;
+    gs_encoder_options eo = {0};
+    eo.crf = 18;
+    uint8_t *rgb = malloc((size_t)w * h * 3);
+    int ok = rgb && gs_encoder_open(path, w, h, &eo, &enc, &err) == GS_OK;
+    if (!ok)
+        fprintf(stderr, "encoder open: %s\n", err.msg);
+    for (int k = 0; ok && k < n; k++) {
+        make_frame(rgb, w, h, k);
+        ok = gs_encoder_write(enc, rgb, 3 * w, t[k], &err) == GS_OK;
+    }
+    ok = ok && gs_encoder_close(enc, &err) == GS_OK;
+    if (!ok)
+        fprintf(stderr, "encode %s: %s\n", path, err.msg);
+    gs_encoder_free(&enc);
+    free(rgb);
+    return ok ? 0 : -1;
+}
+
+static void round_trip_keeps_pixels_and_vfr_timestamps(void)
+{
+    enum { W = 160, H = 120, N = 40 };
+    char path[1024];
+    double t[N];
+    /* Irregular intervals between 10 and 50 ms, as a phone's VFR stream has. */
+    t[0] = 0;
+    for (int k = 1; k < N; k++)
+        t[k] = t[k - 1] + 0.010 + 0.040 * ((k * 37) % 11) / 10.0;
+    snprintf(path, sizeof(path), "%s/rt_vfr.mp4", scratch);
+    CHECK(write_clip(path, W, H, t, N) == 0);
+
+    gs_error err;
+    gs_decoder *dec = NULL;
+    CHECK_EQ_INT(gs_decoder_open(path, NULL, &dec, &err), GS_OK);
+    if (!dec)
+        return;
+    const gs_video_info *in = gs_decoder_info(dec);
+    CHECK_EQ_INT(in->width, W);
+    CHECK_EQ_INT(in->height, H);
+    CHECK_EQ_INT(in->rotation_deg, 0);
+    CHECK(!strcmp(in->codec, "h264"));
+    uint8_t *ref = malloc((size_t)W * H * 3);
+    gs_frame f;
+    int k = 0;
+    double worst = 99;
+    gs_status rc;
+    while ((rc = gs_decoder_next(dec, &f, &err)) == GS_OK && k < N) {
+        make_frame(ref, W, H, k);
+        double p = psnr(ref, f.rgb, W, H, f.stride);
+        worst = p < worst ? p : worst;
+        CHECK_NEAR(f.t_s, t[k], 1.0 / 90000 + 1e-9);
+        CHECK_EQ_INT(f.index, k);
+        k++;
+    }
+    CHECK_EQ_INT(rc, GS_END);
+    CHECK_EQ_INT(k, N);
+    /* 4:2:0 chroma on the test card's sharp colour edges limits the PSNR; 30 dB is clean. */
+    CHECK_MSG(worst > 30.0, "worst PSNR %.2f dB", worst);
+    free(ref);
+    gs_decoder_free(&dec);
+    CHECK(dec == NULL);
+
+    gs_video_scan_result r;
+    CHECK_EQ_INT(gs_video_scan(path, NULL, &r, NULL, NULL, &err), GS_OK);
+    CHECK_EQ_INT(r.frames, N);
+    CHECK(r.vfr == 1);
+    CHECK_NEAR(r.min_dt_s, 0.010, 2e-5);
+    CHECK_NEAR(r.max_dt_s, 0.050, 2e-5);
+    CHECK_NEAR(r.last_t_s, t[N - 1], 2e-5);
+    /* The last frame lasts as long as the interval before it: stream duration = end of it. */
+    CHECK_NEAR(r.info.duration_s, t[N - 1] + (t[N - 1] - t[N - 2]), 2e-3);
+}
+
+static void constant_rate_clip_is_not_vfr_and_ranges_work(void)
+{
+    enum { W = 128, H = 96, N = 90 };
+    char path[1024];
+    double t[N];
+    for (int k = 0; k < N; k++)
+        t[k] = k / 30.0;
+    snprintf(path, sizeof(path), "%s/cfr30.mp4", scratch);
+    CHECK(write_clip(path, W, H, t, N) == 0);
+    gs_error err;
+    gs_video_scan_result r;
+    CHECK_EQ_INT(gs_video_scan(path, NULL, &r, NULL, NULL, &err), GS_OK);
+    CHECK_EQ_INT(r.frames, N);
+    CHECK(r.vfr == 0);
+    CHECK_NEAR(r.fps_measured, 30.0, 0.01);
+    CHECK_NEAR(r.info.duration_s, 3.0, 0.002);
+
+    /* --start 1.0 --end 2.0: frames 30..60 inclusive. */
+    gs_decoder_options o = {0};
+    o.start_s = 1.0;
+    o.end_s = 2.0;
+    gs_decoder *dec = NULL;
+    CHECK_EQ_INT(gs_decoder_open(path, &o, &dec, &err), GS_OK);
+    gs_frame f;
+    int n = 0;
+    double first = -1, last = -1;
+    while (dec && gs_decoder_next(dec, &f, &err) == GS_OK) {
+        if (n == 0)
+            first = f.t_s;
+        last = f.t_s;
+        n++;
+    }
+    CHECK_NEAR(first, 1.0, 1e-4);
+    CHECK_NEAR(last, 2.0, 1e-4);
+    CHECK_EQ_INT(n, 31);
+    /* Seeking back to 0.5 s returns frame 15 next, with the right picture. */
+    CHECK_EQ_INT(gs_decoder_seek(dec, 0.5, &err), GS_OK);
+    CHECK_EQ_INT(gs_decoder_next(dec, &f, &err), GS_OK);
+    CHECK_NEAR(f.t_s, 0.5, 1e-4);
+    uint8_t *ref = malloc((size_t)W * H * 3);
+    double p[3];
+    for (int k = 0; k < 3; k++) {
+        make_frame(ref, W, H, 14 + k);
+        p[k] = psnr(ref, f.rgb, W, H, f.stride);
+    }
+    CHECK_MSG(p[1] > 30.0 && p[1] > p[0] + 3 && p[1] > p[2] + 3,
+              "seeked frame is not frame 15: PSNR vs 14/15/16 %.1f %.1f %.1f", p[0], p[1], p[2]);
+    free(ref);
+    gs_decoder_free(&dec);
+
+    /* Slow motion: 4x slowed playback -> real time is a quarter. */
+    memset(&o, 0, sizeof(o));
+    o.slowmo = 4;
+    CHECK_EQ_INT(gs_decoder_open(path, &o, &dec, &err), GS_OK);
+    for (int k = 0; dec && k < 10; k++)
+        CHECK_EQ_INT(gs_decoder_next(dec, &f, &err), GS_OK);
+    if (dec) {
+        CHECK_NEAR(f.t_s, 9 / 30.0 / 4.0, 1e-5);
+        CHECK_NEAR(f.src_t_s, 9 / 30.0, 1e-5);
+        CHECK(!strcmp(gs_decoder_info(dec)->time_scale_source, "slowmo-option"));
+    }
+    gs_decoder_free(&dec);
+    /* --capture-fps 240 on a 30 fps file: time x 1/8. */
+    memset(&o, 0, sizeof(o));
+    o.capture_fps = 240;
+    CHECK_EQ_INT(gs_decoder_open(path, &o, &dec, &err), GS_OK);
+    if (dec)
+        CHECK_NEAR(gs_decoder_info(dec)->time_scale, 0.125, 1e-9);
+    gs_decoder_free(&dec);
+    /* A bad range is an argument error, not a crash. */
+    memset(&o, 0, sizeof(o));
+    o.start_s = 2;
+    o.end_s = 1;
+    CHECK_EQ_INT(gs_decoder_open(path, &o, &dec, &err), GS_ERR_ARG);
+    CHECK(dec == NULL);
+}
+
+static int run(const char *cmd)
+{
+    int rc = system(cmd);
+    if (rc != 0)
+        fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
+    return rc;
+}
+
+/*
+ * A phone stores sensor-orientation pixels plus a display matrix. For each rotation, our upright
+ * frame must equal what the ffmpeg CLI shows with its autorotate (the reference players follow),
+ * and the red top-left block must have moved to the corner the rotation puts it in.
+ */
+static void rotated_clips_come_out_as_players_show_them(void)
+{
+    enum { W = 160, H = 96, N = 6 };
+    /* ffmpeg 5's rotate tag -> display matrix; expected clockwise rotation applied for display,
+     * and where the red top-left block lands: 0 tl, 1 tr, 2 br, 3 bl. */
+    static const struct {
+        int tag, cw, corner;
+    } cases[] = {{90, 270, 3}, {270, 90, 1}, {180, 180, 2}};
+    char src[1024], rot[1100], raw[1100], cmd[8192];
+    double t[N];
+    for (int k = 0; k < N; k++)
+        t[k] = k / 30.0;
+    snprintf(src, sizeof(src), "%s/landscape.mp4", scratch);
+    CHECK(write_clip(src, W, H, t, N) == 0);
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        snprintf(rot, sizeof(rot), "%s/rot%d.mp4", scratch, cases[c].tag);
+        snprintf(raw, sizeof(raw), "%s/rot%d.rgb", scratch, cases[c].tag);
+        snprintf(cmd, sizeof(cmd),
+                 "ffmpeg -v error -y -i '%s' -c copy -metadata:s:v:0 rotate=%d '%s' && "
+                 "ffmpeg -v error -y -i '%s' -frames:v 1 -f rawvideo -pix_fmt rgb24 '%s'",
+                 src, cases[c].tag, rot, rot, raw);
+        if (run(cmd) != 0) {
+            CHECK_MSG(0, "ffmpeg CLI needed to make the rotated clip");
+            return;
+        }
+        gs_error err;
+        gs_decoder *dec = NULL;
+        CHECK_EQ_INT(gs_decoder_open(rot, NULL, &dec, &err), GS_OK);
+        if (!dec)
+            return;
+        const gs_video_info *in = gs_decoder_info(dec);
+        int quarter = cases[c].cw % 180 != 0;
+        CHECK_EQ_INT(in->rotation_deg, cases[c].cw);
+        CHECK_EQ_INT(in->width, quarter ? H : W);
+        CHECK_EQ_INT(in->height, quarter ? W : H);
+        CHECK_EQ_INT(in->coded_width, W);
+        gs_frame f;
+        CHECK_EQ_INT(gs_decoder_next(dec, &f, &err), GS_OK);
+        CHECK_EQ_INT(f.width, in->width);
+        CHECK_EQ_INT(f.height, in->height);
+        uint8_t *ref = NULL;
+        size_t len = 0;
+        FILE *rf = fopen(raw, "rb");
+        if (rf) {
+            ref = malloc((size_t)W * H * 3);
+            len = ref ? fread(ref, 1, (size_t)W * H * 3, rf) : 0;
+            fclose(rf);
+        }
+        CHECK_EQ_INT(len, (size_t)W * H * 3);
+        /* Same picture up to colour-conversion rounding (ffmpeg's CLI scales chroma with
+         * another filter): a wrong turn drops this to about 10 dB. */
+        if (len == (size_t)W * H * 3) {
+            double q = psnr(ref, f.rgb, f.width, f.height, f.stride);
+            CHECK_MSG(q > 30.0, "rotate tag %d: our frame differs from ffmpeg's autorotated one "
+                      "(%.1f dB)", cases[c].tag, q);
+        }
+        free(ref);
+        int cx = cases[c].corner == 1 || cases[c].corner == 2 ? f.width - 4 : 3;
+        int cy = cases[c].corner >= 2 ? f.height - 4 : 3;
+        const uint8_t *p = f.rgb + (size_t)cy * f.stride + (size_t)cx * 3;
+        CHECK_MSG(p[0] > 180 && p[1] < 80 && p[2] < 80, "rotate tag %d: corner %d is %d,%d,%d",
+                  cases[c].tag, cases[c].corner, p[0], p[1], p[2]);
+        gs_decoder_free(&dec);
+    }
+}
+
+static void capture_rate_metadata_rescales_time(void)
+{
+    enum { W = 96, H = 64, N = 12 };
+    char src[1024], meta[1024], cmd[4096];
+    double t[N];
+    for (int k = 0; k < N; k++)
+        t[k] = k / 30.0;
+    snprintf(src, sizeof(src), "%s/slowmo_src.mp4", scratch);
+    snprintf(meta, sizeof(meta), "%s/slowmo_240.mp4", scratch);
+    CHECK(write_clip(src, W, H, t, N) == 0);
+    /* Android writes com.android.capture.fps for high-speed recordings played back at 30. */
+    snprintf(cmd, sizeof(cmd),
+             "ffmpeg -v error -y -i '%s' -c copy -movflags use_metadata_tags "
+             "-metadata com.android.capture.fps=240.0 '%s'",
+             src, meta);
+    if (run(cmd) != 0) {
+        CHECK_MSG(0, "ffmpeg CLI needed to make the slow-motion clip");
+        return;
+    }
+    gs_error err;
+    gs_decoder *dec = NULL;
+    CHECK_EQ_INT(gs_decoder_open(meta, NULL, &dec, &err), GS_OK);
+    if (!dec)
+        return;
+    const gs_video_info *in = gs_decoder_info(dec);
+    CHECK_NEAR(in->capture_fps, 240.0, 1e-6);
+    CHECK_NEAR(in->time_scale, 0.125, 1e-6);
+    CHECK(!strcmp(in->time_scale_source, "metadata"));
+    gs_frame f;
+    for (int k = 0; k < 9; k++)
+        CHECK_EQ_INT(gs_decoder_next(dec, &f, &err), GS_OK);
+    CHECK_NEAR(f.t_s, 8 / 240.0, 1e-5);
+    gs_decoder_free(&dec);
+    /* ignore_capture_metadata keeps playback time. */
+    gs_decoder_options o = {0};
+    o.ignore_capture_metadata = 1;
+    CHECK_EQ_INT(gs_decoder_open(meta, &o, &dec, &err), GS_OK);
+    if (dec)
+        CHECK_NEAR(gs_decoder_info(dec)->time_scale, 1.0, 0);
+    gs_decoder_free(&dec);
+}
+
+static void bad_files_give_clear_errors(void)
+{
+    char path[1024];
+    gs_error err;
+    gs_decoder *dec = NULL;
+    CHECK_EQ_INT(gs_decoder_open("/nonexistent/clip.mp4", NULL, &dec, &err), GS_ERR_IO);
+    CHECK_STR_CONTAINS(err.msg, "/nonexistent/clip.mp4: cannot open");
+    snprintf(path, sizeof(path), "%s/text.mp4", scratch);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs("this is not a video, just some text that someone renamed\n", f);
+        fclose(f);
+    }
+    CHECK_EQ_INT(gs_decoder_open(path, NULL, &dec, &err), GS_ERR_FORMAT);
+    CHECK_STR_CONTAINS(err.msg, "text.mp4");
+    CHECK(dec == NULL);
+    /* odd sizes are rejected by the encoder before anything is written */
+    gs_encoder *enc = NULL;
+    snprintf(path, sizeof(path), "%s/odd.mp4", scratch);
+    CHECK_EQ_INT(gs_encoder_open(path, 33, 20, NULL, &enc, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "must be even");
+    snprintf(path, sizeof(path), "/nonexistent/dir/out.mp4");
+    CHECK_EQ_INT(gs_encoder_open(path, 32, 20, NULL, &enc, &err), GS_ERR_IO);
+    CHECK(enc == NULL);
+}
+
+/*
+ * Every shared clip: upright size and decoded frame count as the MANIFEST lists them (parsed
+ * from its table, so the test follows the file), video-stream duration = last frame time plus
+ * one frame interval (the MANIFEST's duration column is the container's).
+ */
+static int dataset_clips_match_manifest(const char *shared)
+{
+    char mpath[1024];
+    snprintf(mpath, sizeof(mpath), "%s/datasets/MANIFEST.md", shared);
+    FILE *mf = fopen(mpath, "r");
+    if (!mf) {
+        fprintf(stderr, "skip: %s not found\n", mpath);
+        return 1;
+    }
+    char line[8192];
+    int clips = 0;
+    while (fgets(line, sizeof(line), mf)) {
+        char file[256], res[64], fr[128];
+        /* | file | repo | path | licence | WxH ... | fps | duration (N fr) | ... */
+        if (strncmp(line, "| ", 2) != 0 || !strstr(line, ".m"))
+            continue;
+        char *cells[16];
+        int nc = 0;
+        for (char *p = strtok(line, "|"); p && nc < 16; p = strtok(NULL, "|"))
+            cells[nc++] = p;
+        if (nc < 8 || sscanf(cells[0], " %255s", file) != 1 || !strstr(file, "."))
+            continue;
+        int ew = 0, eh = 0, eframes = -1;
+        if (sscanf(cells[4], " %63s", res) != 1 || sscanf(res, "%dx%d", &ew, &eh) != 2)
+            continue;
+        snprintf(fr, sizeof(fr), "%s", cells[6]);
+        char *paren = strchr(fr, '(');
+        if (paren)
+            eframes = atoi(paren + 1);
+        char clip[1400];
+        snprintf(clip, sizeof(clip), "%s/datasets/%s", shared, file);
+        gs_error err;
+        gs_video_scan_result r;
+        gs_status rc = gs_video_scan(clip, NULL, &r, NULL, NULL, &err);
+        CHECK_MSG(rc == GS_OK, "%s: %s", file, err.msg);
+        if (rc != GS_OK)
+            continue;
+        clips++;
+        CHECK_MSG(r.info.width == ew && r.info.height == eh, "%s: %dx%d, MANIFEST %dx%d", file,
+                  r.info.width, r.info.height, ew, eh);
+        if (eframes > 0)
+            CHECK_MSG(r.frames == eframes, "%s: %lld frames, MANIFEST %d", file,
+                      (long long)r.frames, eframes);
+        double med_dt = r.frames > 1 ? (r.last_t_s - r.first_t_s) / (double)(r.frames - 1) : 0;
+        double end = r.last_t_s + med_dt;
+        CHECK_MSG(fabs(end - r.info.duration_s) < 1.5 * r.max_dt_s + 1e-3,
+                  "%s: last frame ends at %.3f s, stream duration %.3f s", file, end,
+                  r.info.duration_s);
+        /* The MANIFEST marks VFR clips in the fps column. */
+        int vfr = strstr(cells[5], "VFR") != NULL;
+        CHECK_MSG(r.vfr == vfr, "%s: vfr %d, MANIFEST says %d", file, r.vfr, vfr);
+        fprintf(stderr, "  %-40s %4dx%-4d %4lld fr %6.3f s %s\n", file, r.info.width,
+                r.info.height, (long long)r.frames, r.info.duration_s, r.vfr ? "VFR" : "CFR");
+    }
+    fclose(mf);
+    CHECK_MSG(clips >= 14, "only %d clips read from the MANIFEST", clips);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *shared = argc > 1 ? argv[1] : NULL;
+    if (argc > 2)
+        scratch = argv[2];
+    round_trip_keeps_pixels_and_vfr_timestamps();
+    constant_rate_clip_is_not_vfr_and_ranges_work();
+    rotated_clips_come_out_as_players_show_them();
+    capture_rate_metadata_rescales_time();
+    bad_files_give_clear_errors();
+    int skipped = 1;
+    if (gs_test_dir_exists(shared))
+        skipped = dataset_clips_match_manifest(shared);
+    else
+        fprintf(stderr, "skip: no ../shared (%s): dataset decode checks not run\n",
+                shared ? shared : "not given");
+    return gs_test_finish("test_video", skipped);
+}
