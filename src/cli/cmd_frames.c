@@ -30,13 +30,19 @@ int gs_cli_frames(int argc, char **argv)
         } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
             outdir = argv[++i];
         } else if (!strcmp(a, "--every") && i + 1 < argc) {
-            if (gs_cli_parse_int(a, argv[++i], &every) || every < 1)
+            if (gs_cli_parse_int(a, argv[++i], &every))
+                return GS_EXIT_USAGE;
+            if (every < 1)
                 return gs_cli_usage_error("--every: must be >= 1");
         } else if (!strcmp(a, "--start") && i + 1 < argc) {
-            if (gs_cli_parse_double(a, argv[++i], &opt.start_s) || opt.start_s < 0)
+            if (gs_cli_parse_double(a, argv[++i], &opt.start_s))
+                return GS_EXIT_USAGE;
+            if (opt.start_s < 0)
                 return gs_cli_usage_error("--start: must be >= 0 seconds");
         } else if (!strcmp(a, "--end") && i + 1 < argc) {
-            if (gs_cli_parse_double(a, argv[++i], &opt.end_s) || opt.end_s <= 0)
+            if (gs_cli_parse_double(a, argv[++i], &opt.end_s))
+                return GS_EXIT_USAGE;
+            if (opt.end_s <= 0)
                 return gs_cli_usage_error("--end: must be > 0 seconds");
         } else if (!strcmp(a, "--force")) {
             force = 1;
@@ -102,10 +108,16 @@ int gs_cli_frames(int argc, char **argv)
         code = gs_cli_report(&err);
         goto done;
     }
+    if (gs_decoder_truncated(dec)) {
+        /* The frames that could be decoded are written; the damaged file is still an error. */
+        gs_fail(&err, GS_ERR_FORMAT, "%s: truncated file: %lld frames decodable, %lld PNGs written",
+                path, (long long)decoded, (long long)written);
+        code = gs_cli_report(&err);
+        goto done;
+    }
     if (!quiet)
-        fprintf(stderr, "gaitscope: wrote %lld PNG frames of %lld (%dx%d) to %s%s\n",
-                (long long)written, (long long)decoded, in->width, in->height, outdir,
-                gs_decoder_truncated(dec) ? " (file is truncated)" : "");
+        fprintf(stderr, "gaitscope: wrote %lld PNG frames of %lld (%dx%d) to %s\n",
+                (long long)written, (long long)decoded, in->width, in->height, outdir);
 done:
     gs_decoder_free(&dec);
     return code;

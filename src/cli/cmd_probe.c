@@ -31,13 +31,19 @@ int gs_cli_probe(int argc, char **argv)
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
         } else if (!strcmp(a, "--slowmo") && i + 1 < argc) {
-            if (gs_cli_parse_double(a, argv[++i], &opt.slowmo) || opt.slowmo <= 0)
+            if (gs_cli_parse_double(a, argv[++i], &opt.slowmo))
+                return GS_EXIT_USAGE;
+            if (opt.slowmo <= 0)
                 return gs_cli_usage_error("--slowmo: must be a positive factor");
         } else if (!strcmp(a, "--capture-fps") && i + 1 < argc) {
-            if (gs_cli_parse_double(a, argv[++i], &opt.capture_fps) || opt.capture_fps <= 0)
+            if (gs_cli_parse_double(a, argv[++i], &opt.capture_fps))
+                return GS_EXIT_USAGE;
+            if (opt.capture_fps <= 0)
                 return gs_cli_usage_error("--capture-fps: must be positive");
         } else if (!strcmp(a, "--threads") && i + 1 < argc) {
-            if (gs_cli_parse_int(a, argv[++i], &opt.n_threads) || opt.n_threads < 1)
+            if (gs_cli_parse_int(a, argv[++i], &opt.n_threads))
+                return GS_EXIT_USAGE;
+            if (opt.n_threads < 1)
                 return gs_cli_usage_error("--threads: must be >= 1");
         } else if (a[0] == '-' && a[1]) {
             return gs_cli_usage_error("probe: unknown option '%s' (see gaitscope probe --help)", a);
@@ -100,11 +106,19 @@ int gs_cli_probe(int argc, char **argv)
         if (in->capture_fps > 0)
             printf("capture fps: %.3f (from file metadata)\n", in->capture_fps);
         printf("time scale:  %.4f (%s)\n", in->time_scale, in->time_scale_source);
-        if (r.truncated)
-            printf("warning:     the file ends early (truncated)\n");
     }
     if (fflush(stdout) != 0) {
         gs_fail(&err, GS_ERR_IO, "stdout: write failed");
+        return gs_cli_report(&err);
+    }
+    if (r.truncated) {
+        /* What was decoded is described above; the damaged file is still an error. */
+        if (in->frames_estimate > 0)
+            gs_fail(&err, GS_ERR_FORMAT, "%s: truncated file: %lld of %lld frames decodable",
+                    path, (long long)r.frames, (long long)in->frames_estimate);
+        else
+            gs_fail(&err, GS_ERR_FORMAT, "%s: truncated file: %lld frames decodable", path,
+                    (long long)r.frames);
         return gs_cli_report(&err);
     }
     return GS_EXIT_OK;
