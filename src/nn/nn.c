@@ -1,0 +1,314 @@
+/*
+ * gaitscope nn: public API (load, describe, run, free) and the allocation hook.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "nn_impl.h"
+
+static void *default_alloc(void *user, size_t size)
+{
+    (void)user;
+    return malloc(size);
+}
+
+static void default_free(void *user, void *p)
+{
+    (void)user;
+    free(p);
+}
+
+/* 64-byte aligned block through the hook; the raw pointer is kept just before it. */
+void *gs_nn__alloc(gs_nn_model *m, size_t size)
+{
+    size_t total;
+    if (size > SIZE_MAX - 64 - sizeof(void *))
+        return NULL;
+    total = size + 64 + sizeof(void *);
+    uint8_t *raw = m->alloc.alloc(m->alloc.user, total);
+    if (!raw)
+        return NULL;
+    uintptr_t a = ((uintptr_t)raw + sizeof(void *) + 63) & ~(uintptr_t)63;
+    ((void **)a)[-1] = raw;
+    return (void *)a;
+}
+
+void *gs_nn__calloc(gs_nn_model *m, size_t n, size_t size)
+{
+    size_t total;
+    if (gs_size_mul(n, size, &total) != 0)
+        return NULL;
+    void *p = gs_nn__alloc(m, total);
+    if (p)
+        memset(p, 0, total);
+    return p;
+}
+
+void gs_nn__free(gs_nn_model *m, void *p)
+{
+    if (p)
+        m->alloc.free(m->alloc.user, ((void **)p)[-1]);
+}
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+static gs_status finish_load(gs_nn_model *m, const gs_nn_options *opt, gs_error *err)
+{
+    gs_status rc;
+    const gs_nn_model *share = opt ? opt->share_weights : NULL;
+
+    if (share && (share->file_hash != m->file_hash || share->no_sparse != m->no_sparse))
+        return gs_fail(err, GS_ERR_ARG, "%s: share_weights: the donor model was loaded from "
+                                        "another file or with other options",
+                       m->path);
+    if ((rc = gs_nn__parse(m, err)) != GS_OK)
+        return rc;
+    if ((rc = gs_nn__plan(m, share, err)) != GS_OK)
+        return rc;
+
+    /* names of graph inputs/outputs outlive the file buffer */
+    m->io_names = gs_nn__calloc(m, (size_t)(m->n_inputs + m->n_outputs), sizeof(char *));
+    if (!m->io_names)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+    for (int i = 0; i < m->n_inputs + m->n_outputs; i++) {
+        const char *nm = gs_nn__tensor_name(m, m->inputs[i]);
+        size_t len = strlen(nm);
+        m->io_names[i] = gs_nn__alloc(m, len + 1);
+        if (!m->io_names[i])
+            return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+        memcpy(m->io_names[i], nm, len + 1);
+    }
+    m->file = NULL; /* owned by the caller of finish_load */
+
+    m->inbuf = gs_nn__calloc(m, (size_t)m->n_inputs, sizeof(float *));
+    if (!m->inbuf)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+    for (int i = 0; i < m->n_inputs; i++) {
+        gs_nn__tensor *t = &m->tensors[m->inputs[i]];
+        m->inbuf[i] = gs_nn__calloc(m, t->nelem, sizeof(float));
+        if (!m->inbuf[i])
+            return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (input %d)", m->path, i);
+        t->data = m->inbuf[i];
+    }
+    m->arena = gs_nn__calloc(m, m->arena_floats ? m->arena_floats : 1, sizeof(float));
+    if (!m->arena)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (arena of %zu floats)", m->path,
+                       m->arena_floats);
+    for (int i = 0; i < m->n_tensors; i++) {
+        gs_nn__tensor *t = &m->tensors[i];
+        if (t->producer >= 0)
+            t->data = m->arena + t->off;
+    }
+    if (m->scratch_floats) {
+        size_t n;
+        if (gs_size_mul(m->scratch_floats, (size_t)m->n_threads, &n) != 0 ||
+            !(m->scratch = gs_nn__calloc(m, n, sizeof(float))))
+            return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (scratch)", m->path);
+    }
+    m->mem_bytes = (m->arena_floats + m->scratch_floats * (size_t)m->n_threads) * sizeof(float);
+    for (int i = 0; i < m->n_tensors; i++)
+        if (m->tensors[i].cval && m->tensors[i].cval_owned)
+            m->mem_bytes += m->tensors[i].nelem * sizeof(float);
+    for (int i = 0; i < m->n_ops; i++)
+        if (m->ops[i].sp_owned && m->ops[i].sp_rowptr)
+            m->mem_bytes += (size_t)m->ops[i].sp_rowptr[m->ops[i].oc] * 8;
+    /* OpenBLAS runs single-threaded inside our tasks (its threading is slow for these small
+     * shapes, and our pool splits the work deterministically). */
+    openblas_set_num_threads(1);
+    if (gs_nn__pool_create(m->n_threads, &m->alloc, &m->pool) != GS_OK)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: cannot start %d threads", m->path, m->n_threads);
+    return GS_OK;
+}
+
+gs_status gs_nn_model_load_buffer(const void *data, size_t len, const char *name,
+                                  const gs_nn_options *opt, gs_nn_model **out, gs_error *err)
+{
+    gs_nn_allocator al = {default_alloc, default_free, NULL};
+    gs_nn_model *m = NULL;
+    uint8_t *copy = NULL;
+    gs_status rc;
+
+    if (!out)
+        return gs_fail(err, GS_ERR_ARG, "%s: no output pointer", name ? name : "model");
+    *out = NULL;
+    if (!name)
+        name = "model";
+    if (!data && len)
+        return gs_fail(err, GS_ERR_ARG, "%s: no data", name);
+    if (opt && opt->allocator)
+        al = *opt->allocator;
+    if (opt && (opt->n_threads < 0 || opt->n_threads > GS_NN_MAX_THREADS))
+        return gs_fail(err, GS_ERR_ARG, "%s: n_threads %d out of range 0..%d", name,
+                       opt->n_threads, GS_NN_MAX_THREADS);
+    m = al.alloc(al.user, sizeof(*m));
+    if (!m)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", name);
+    memset(m, 0, sizeof(*m));
+    m->alloc = al;
+    m->n_threads = opt && opt->n_threads > 0 ? opt->n_threads : 1;
+    m->no_sparse = opt ? opt->no_sparse != 0 : 0;
+    m->path = name;
+    copy = gs_nn__alloc(m, len ? len : 1);
+    if (!copy) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (%zu bytes)", name, len);
+        goto fail;
+    }
+    if (len)
+        memcpy(copy, data, len);
+    m->file = copy;
+    m->file_len = len;
+    m->file_hash = fnv1a(copy, len);
+    rc = finish_load(m, opt, err);
+    m->file = NULL;
+    gs_nn__free(m, copy);
+    copy = NULL;
+    if (rc != GS_OK)
+        goto fail;
+    m->path = NULL;
+    *out = m;
+    return GS_OK;
+fail:
+    gs_nn_model_free(&m);
+    return rc;
+}
+
+gs_status gs_nn_model_load(const char *path, const gs_nn_options *opt, gs_nn_model **out,
+                           gs_error *err)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    gs_status rc;
+    if (out)
+        *out = NULL;
+    if (!path || !out)
+        return gs_fail(err, GS_ERR_ARG, "gs_nn_model_load: NULL argument");
+    rc = gs_file_read_all(path, &data, &len, err);
+    if (rc != GS_OK)
+        return rc;
+    rc = gs_nn_model_load_buffer(data, len, path, opt, out, err);
+    free(data);
+    return rc;
+}
+
+int gs_nn_num_inputs(const gs_nn_model *m)
+{
+    return m ? m->n_inputs : 0;
+}
+
+int gs_nn_num_outputs(const gs_nn_model *m)
+{
+    return m ? m->n_outputs : 0;
+}
+
+static void fill_desc(const gs_nn_model *m, int io, gs_nn_tensor_desc *d)
+{
+    const gs_nn__tensor *t = &m->tensors[m->inputs[io]];
+    memset(d, 0, sizeof(*d));
+    d->name = m->io_names[io];
+    d->ndim = t->ndim;
+    for (int i = 0; i < t->ndim; i++)
+        d->shape[i] = t->shape[i];
+}
+
+gs_status gs_nn_input_desc(const gs_nn_model *m, int i, gs_nn_tensor_desc *d)
+{
+    if (!m || !d || i < 0 || i >= m->n_inputs)
+        return GS_ERR_ARG;
+    fill_desc(m, i, d);
+    return GS_OK;
+}
+
+gs_status gs_nn_output_desc(const gs_nn_model *m, int i, gs_nn_tensor_desc *d)
+{
+    if (!m || !d || i < 0 || i >= m->n_outputs)
+        return GS_ERR_ARG;
+    fill_desc(m, m->n_inputs + i, d);
+    return GS_OK;
+}
+
+int gs_nn_output_index(const gs_nn_model *m, const char *name)
+{
+    if (!m || !name)
+        return -1;
+    for (int i = 0; i < m->n_outputs; i++)
+        if (strcmp(m->io_names[m->n_inputs + i], name) == 0)
+            return i;
+    return -1;
+}
+
+float *gs_nn_input_data(gs_nn_model *m, int i)
+{
+    if (!m || i < 0 || i >= m->n_inputs)
+        return NULL;
+    return m->inbuf[i];
+}
+
+const float *gs_nn_output_data(const gs_nn_model *m, int i)
+{
+    if (!m || i < 0 || i >= m->n_outputs)
+        return NULL;
+    return m->tensors[m->outputs[i]].data;
+}
+
+gs_status gs_nn_run(gs_nn_model *m, gs_error *err)
+{
+    if (!m)
+        return gs_fail(err, GS_ERR_ARG, "gs_nn_run: no model");
+    for (int i = 0; i < m->n_ops; i++)
+        gs_nn__run_op(m, &m->ops[i]);
+    return GS_OK;
+}
+
+double gs_nn_macs(const gs_nn_model *m)
+{
+    return m ? m->macs : 0.0;
+}
+
+size_t gs_nn_memory_bytes(const gs_nn_model *m)
+{
+    return m ? m->mem_bytes : 0;
+}
+
+void gs_nn_model_free(gs_nn_model **pm)
+{
+    gs_nn_model *m = pm ? *pm : NULL;
+    if (!m)
+        return;
+    gs_nn__pool_free(&m->pool, &m->alloc);
+    if (m->tensors)
+        for (int i = 0; i < m->n_tensors; i++)
+            if (m->tensors[i].cval_owned)
+                gs_nn__free(m, m->tensors[i].cval);
+    if (m->ops)
+        for (int i = 0; i < m->n_ops; i++)
+            if (m->ops[i].sp_owned) {
+                gs_nn__free(m, m->ops[i].sp_rowptr);
+                gs_nn__free(m, m->ops[i].sp_col);
+                gs_nn__free(m, m->ops[i].sp_val);
+            }
+    if (m->io_names)
+        for (int i = 0; i < m->n_inputs + m->n_outputs; i++)
+            gs_nn__free(m, m->io_names[i]);
+    gs_nn__free(m, m->io_names);
+    if (m->inbuf)
+        for (int i = 0; i < m->n_inputs; i++)
+            gs_nn__free(m, m->inbuf[i]);
+    gs_nn__free(m, m->inbuf);
+    gs_nn__free(m, m->scratch);
+    gs_nn__free(m, m->arena);
+    gs_nn__free(m, m->ops);
+    gs_nn__free(m, m->tensors);
+    gs_nn__free(m, m->rawops);
+    gs_nn__free(m, m->inputs);
+    gs_nn_allocator al = m->alloc;
+    al.free(al.user, m);
+    *pm = NULL;
+}

@@ -1,0 +1,981 @@
+/*
+ * Execution planning: constant folding (DEQUANTIZE of float16 weights, DENSIFY of sparse
+ * weights), shape inference and checking against the shapes the file declares, PAD fusion into
+ * the following convolution, the sparse path for mostly-zero 1x1 convolutions, and one
+ * activation arena with buffers reused by lifetime.
+ *
+ * Operator semantics follow the TFLite reference kernels' documented behaviour
+ * (tensorflow/lite/kernels/internal/reference and the op docs at tensorflow.org/mlir/tfl_ops):
+ * SAME padding puts the extra row/column at the bottom/right; RESIZE_BILINEAR maps output pixel
+ * x to input (x + 0.5) * in/out - 0.5 with half_pixel_centers and clamps at the border.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_impl.h"
+
+/* A 1x1 convolution whose folded DENSIFY weight has at most this fraction of non-zeros runs on
+ * the sparse kernel (the detector's are 25 % dense, DESIGN.md; measured break-even vs sgemm on
+ * this machine is near 40 %). */
+#define SPARSE_MAX_DENSITY 0.40
+
+typedef struct planner {
+    gs_nn_model *m;
+    const gs_nn_model *share;
+    gs_error *err;
+    int *consumers; /* per tensor: number of planned ops reading it */
+} planner;
+
+static gs_status op_err(planner *p, int oi, gs_status code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static gs_status op_err(planner *p, int oi, gs_status code, const char *fmt, ...)
+{
+    const gs_nn__rawop *op = &p->m->rawops[oi];
+    const char *name = gs_nn__op_name(op->code);
+    char buf[32], what[256];
+    va_list ap;
+    if (!name) {
+        snprintf(buf, sizeof(buf), "builtin %d", (int)op->code);
+        name = buf;
+    }
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    return gs_fail(p->err, code, "%s: operator %d (%s): %s", p->m->path, oi, name, what);
+}
+
+float gs_nn__half_to_float(uint16_t h)
+{
+    /* IEEE 754 binary16: 1 sign, 5 exponent (bias 15), 10 mantissa bits. */
+    uint32_t sign = (uint32_t)(h >> 15) << 31;
+    uint32_t exp = (h >> 10) & 0x1f;
+    uint32_t man = h & 0x3ff;
+    uint32_t bits;
+    float f;
+    if (exp == 0) {
+        if (man == 0) {
+            bits = sign;
+        } else { /* subnormal: value = man * 2^-24 */
+            f = (float)man * 5.9604644775390625e-8f;
+            return sign ? -f : f;
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000u | (man << 13);
+    } else {
+        bits = sign | ((exp + 112) << 23) | (man << 13);
+    }
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static uint32_t rd32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Reads constant element i of a raw float16/float32 buffer (bounds checked by the caller). */
+static float raw_value(const uint8_t *d, int32_t type, size_t i)
+{
+    if (type == GS_NN_TT_FLOAT16)
+        return gs_nn__half_to_float((uint16_t)(d[2 * i] | d[2 * i + 1] << 8));
+    uint32_t b = rd32le(d + 4 * i);
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
+
+static uint32_t sparse_idx(const uint8_t *file, int32_t type, size_t pos, uint32_t i)
+{
+    switch (type) {
+    case 1: return rd32le(file + pos + 4 * (size_t)i);
+    case 2: return (uint32_t)(file[pos + 2 * (size_t)i] | file[pos + 2 * (size_t)i + 1] << 8);
+    default: return file[pos + i];
+    }
+}
+
+typedef struct densify {
+    const uint8_t *file;
+    const gs_nn__tensor *t;
+    const gs_nn__sparsity *sp;
+    int32_t n;              /* original dims */
+    int32_t block_size[4];  /* per block dim */
+    int32_t idx[8];         /* current coordinates in traversal order */
+    size_t next_value;      /* values consumed */
+    size_t n_values;
+    float *out;
+    int bad;                /* set on any inconsistency */
+} densify;
+
+static void densify_level(densify *d, int level, uint32_t prev)
+{
+    const gs_nn__sparsity *sp = d->sp;
+    if (d->bad)
+        return;
+    if (level == sp->n_order) {
+        int32_t re[8], orig[4];
+        size_t flat = 0;
+        for (int i = 0; i < sp->n_order; i++)
+            re[sp->order[i]] = d->idx[i];
+        for (int i = 0; i < d->n; i++)
+            orig[i] = re[i];
+        for (int i = 0; i < sp->n_block; i++) {
+            int od = sp->block_map[i];
+            orig[od] = orig[od] * d->block_size[i] + re[d->n + i];
+        }
+        for (int i = 0; i < d->n; i++) {
+            if (orig[i] < 0 || orig[i] >= d->t->shape[i]) {
+                d->bad = 1;
+                return;
+            }
+            flat = flat * (size_t)d->t->shape[i] + (size_t)orig[i];
+        }
+        if (d->next_value >= d->n_values) {
+            d->bad = 1;
+            return;
+        }
+        d->out[flat] = raw_value(d->file + d->t->data_pos, d->t->type, d->next_value++);
+        return;
+    }
+    if (sp->dim[level].format == 0) {
+        int32_t size = sp->dim[level].dense_size;
+        for (int32_t i = 0; i < size && !d->bad; i++) {
+            d->idx[level] = i;
+            densify_level(d, level + 1, prev * (uint32_t)size + (uint32_t)i);
+        }
+    } else {
+        const gs_nn__dimmeta *dm = &sp->dim[level];
+        if (prev + 1 >= dm->seg_n) {
+            d->bad = 1;
+            return;
+        }
+        uint32_t a = sparse_idx(d->file, dm->seg_type, dm->seg_pos, prev);
+        uint32_t b = sparse_idx(d->file, dm->seg_type, dm->seg_pos, prev + 1);
+        if (a > b || b > dm->idx_n) {
+            d->bad = 1;
+            return;
+        }
+        for (uint32_t j = a; j < b && !d->bad; j++) {
+            d->idx[level] = (int32_t)sparse_idx(d->file, dm->idx_type, dm->idx_pos, j);
+            densify_level(d, level + 1, j);
+        }
+    }
+}
+
+/* DENSIFY at load: TFLite's sparse format (schema.fbs SparsityParameters, a TACO-style CSR per
+ * dimension in traversal order, optional blocks) expanded into a dense float32 array. */
+static gs_status fold_densify(planner *p, int oi, gs_nn__tensor *in, gs_nn__tensor *out)
+{
+    gs_nn_model *m = p->m;
+    const gs_nn__sparsity *sp = &in->sp;
+    densify d;
+    size_t esize = in->type == GS_NN_TT_FLOAT16 ? 2 : 4;
+    int seen[8] = {0};
+
+    if (!sp->present)
+        return op_err(p, oi, GS_ERR_FORMAT, "input has no sparsity parameters");
+    if (in->type != GS_NN_TT_FLOAT16 && in->type != GS_NN_TT_FLOAT32)
+        return op_err(p, oi, GS_ERR_UNSUPPORTED, "sparse tensor type not float16/float32");
+    if (in->ndim != out->ndim || in->ndim < 1 || sp->n_order != in->ndim + sp->n_block)
+        return op_err(p, oi, GS_ERR_FORMAT, "sparsity: traversal_order size mismatch");
+    for (int i = 0; i < in->ndim; i++)
+        if (in->shape[i] != out->shape[i])
+            return op_err(p, oi, GS_ERR_FORMAT, "output shape differs from input");
+    memset(&d, 0, sizeof(d));
+    d.n = in->ndim;
+    for (int i = 0; i < sp->n_order; i++) {
+        int32_t o = sp->order[i];
+        if (o < 0 || o >= sp->n_order || seen[o] || (i < d.n) != (o < d.n))
+            return op_err(p, oi, GS_ERR_FORMAT, "sparsity: traversal_order invalid");
+        seen[o] = 1;
+    }
+    for (int i = 0; i < sp->n_block; i++) {
+        if (sp->block_map[i] < 0 || sp->block_map[i] >= d.n)
+            return op_err(p, oi, GS_ERR_FORMAT, "sparsity: block_map invalid");
+        d.block_size[i] = 0;
+    }
+    /* expected size of each level: bounds the traversal by the dense element count */
+    for (int l = 0; l < sp->n_order; l++) {
+        int32_t o = sp->order[l], expect;
+        if (o >= d.n) {
+            expect = sp->dim[l].dense_size;
+            if (sp->dim[l].format != 0 || expect < 1)
+                return op_err(p, oi, GS_ERR_FORMAT, "sparsity: block dimension not dense");
+            d.block_size[o - d.n] = expect;
+        }
+    }
+    for (int l = 0; l < sp->n_order; l++) {
+        int32_t o = sp->order[l], expect = 0;
+        if (o < d.n) {
+            expect = in->shape[o];
+            for (int b = 0; b < sp->n_block; b++)
+                if (sp->block_map[b] == o) {
+                    if (d.block_size[b] < 1 || in->shape[o] % d.block_size[b])
+                        return op_err(p, oi, GS_ERR_FORMAT, "sparsity: block size invalid");
+                    expect = in->shape[o] / d.block_size[b];
+                }
+            if (sp->dim[l].format == 0 && sp->dim[l].dense_size != expect)
+                return op_err(p, oi, GS_ERR_FORMAT, "sparsity: dense_size mismatch");
+        }
+        if (sp->dim[l].format != 0 && sp->dim[l].format != 1)
+            return op_err(p, oi, GS_ERR_UNSUPPORTED, "sparsity: dimension format unknown");
+        if (sp->dim[l].format == 1 && (sp->dim[l].seg_type == 0 || sp->dim[l].idx_type == 0))
+            return op_err(p, oi, GS_ERR_FORMAT, "sparsity: CSR dimension without arrays");
+    }
+    d.file = m->file;
+    d.t = in;
+    d.sp = sp;
+    d.n_values = in->data_len / esize;
+    if (out->nelem > 1024 * (d.n_values + 64))
+        return op_err(p, oi, GS_ERR_FORMAT, "dense size implausible for the stored values");
+    if (!p->share) {
+        d.out = gs_nn__calloc(m, out->nelem, sizeof(float));
+        if (!d.out)
+            return gs_fail(p->err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+        densify_level(&d, 0, 0);
+        if (d.bad) {
+            gs_nn__free(m, d.out);
+            return op_err(p, oi, GS_ERR_FORMAT, "sparse index data out of range");
+        }
+        out->cval = d.out;
+        out->cval_owned = 1;
+    }
+    out->is_const = 1;
+    out->from_densify = 1;
+    return GS_OK;
+}
+
+/* DEQUANTIZE (float16 -> float32) or a plain float32 constant, at load. */
+static gs_status fold_dequantize(planner *p, int oi, gs_nn__tensor *in, gs_nn__tensor *out)
+{
+    gs_nn_model *m = p->m;
+    if (in->nelem != out->nelem)
+        return op_err(p, oi, GS_ERR_FORMAT, "input and output sizes differ");
+    if (in->type != GS_NN_TT_FLOAT16 && !(in->cval && in->type == GS_NN_TT_FLOAT32))
+        return op_err(p, oi, GS_ERR_UNSUPPORTED, "input type is not float16");
+    if (!in->cval && in->data_len != in->nelem * 2 && !p->share)
+        return op_err(p, oi, GS_ERR_FORMAT, "constant buffer size does not match its shape");
+    out->is_const = 1;
+    out->from_densify = in->from_densify;
+    if (p->share)
+        return GS_OK;
+    out->cval = gs_nn__alloc(m, out->nelem * sizeof(float));
+    if (!out->cval)
+        return gs_fail(p->err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+    out->cval_owned = 1;
+    if (in->cval)
+        memcpy(out->cval, in->cval, out->nelem * sizeof(float));
+    else
+        for (size_t i = 0; i < out->nelem; i++)
+            out->cval[i] = raw_value(m->file + in->data_pos, GS_NN_TT_FLOAT16, i);
+    return GS_OK;
+}
+
+/* Float32 values of a constant tensor used as weight or bias (converted lazily if raw). */
+static gs_status const_floats(planner *p, int oi, int ti, const float **v)
+{
+    gs_nn_model *m = p->m;
+    gs_nn__tensor *t = &m->tensors[ti];
+    if (t->cval) {
+        *v = t->cval;
+        return GS_OK;
+    }
+    if (!t->is_const || t->type != GS_NN_TT_FLOAT32 || t->data_len != t->nelem * 4)
+        return op_err(p, oi, GS_ERR_UNSUPPORTED, "weight/bias '%s' is not a float constant",
+                      gs_nn__tensor_name(m, ti));
+    t->cval = gs_nn__alloc(m, t->nelem * sizeof(float));
+    if (!t->cval)
+        return gs_fail(p->err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+    t->cval_owned = 1;
+    for (size_t i = 0; i < t->nelem; i++)
+        t->cval[i] = raw_value(m->file + t->data_pos, GS_NN_TT_FLOAT32, i);
+    *v = t->cval;
+    return GS_OK;
+}
+
+/* int32 constant vector (paddings, shapes, sizes). */
+static gs_status const_ints(planner *p, int oi, int ti, int32_t *v, size_t n)
+{
+    gs_nn_model *m = p->m;
+    const gs_nn__tensor *t = &m->tensors[ti];
+    if (t->type != GS_NN_TT_INT32 || !t->data_pos || t->nelem != n || t->data_len != 4 * n)
+        return op_err(p, oi, GS_ERR_UNSUPPORTED, "'%s' is not the expected int32 constant",
+                      gs_nn__tensor_name(m, ti));
+    for (size_t i = 0; i < n; i++)
+        v[i] = (int32_t)rd32le(m->file + t->data_pos + 4 * i);
+    return GS_OK;
+}
+
+/* Checks that an activation input is float32, written before this op, 4D when needed. */
+static gs_status act_input(planner *p, int oi, int ti, int need4d)
+{
+    gs_nn_model *m = p->m;
+    if (ti < 0)
+        return op_err(p, oi, GS_ERR_FORMAT, "missing input");
+    const gs_nn__tensor *t = &m->tensors[ti];
+    if (t->is_const)
+        return op_err(p, oi, GS_ERR_UNSUPPORTED, "constant data input '%s' not supported",
+                      gs_nn__tensor_name(m, ti));
+    if (t->type != GS_NN_TT_FLOAT32)
+        return op_err(p, oi, GS_ERR_UNSUPPORTED, "input '%s' is not float32",
+                      gs_nn__tensor_name(m, ti));
+    if (t->is_io != 1 && t->producer < 0)
+        return op_err(p, oi, GS_ERR_FORMAT, "input '%s' is read before it is written",
+                      gs_nn__tensor_name(m, ti));
+    if (need4d && (t->ndim != 4 || t->shape[0] != 1))
+        return op_err(p, oi, GS_ERR_UNSUPPORTED, "input '%s' is not 1xHxWxC",
+                      gs_nn__tensor_name(m, ti));
+    return GS_OK;
+}
+
+static gs_status check_out_shape(planner *p, int oi, int ti, int nd, const int32_t *shape)
+{
+    gs_nn_model *m = p->m;
+    const gs_nn__tensor *t = &m->tensors[ti];
+    int ok = t->ndim == nd;
+    for (int i = 0; ok && i < nd; i++)
+        ok = t->shape[i] == shape[i];
+    if (!ok) {
+        char buf[160];
+        snprintf(buf, sizeof(buf), "output '%.60s' shape differs from the inferred [%d,%d,%d,%d]",
+                 gs_nn__tensor_name(m, ti), shape[0], nd > 1 ? shape[1] : 0,
+                 nd > 2 ? shape[2] : 0, nd > 3 ? shape[3] : 0);
+        return op_err(p, oi, GS_ERR_FORMAT, "%s", buf);
+    }
+    return GS_OK;
+}
+
+static gs_status check_act(planner *p, int oi, int32_t act)
+{
+    if (act != GS_NN_ACT_NONE && act != GS_NN_ACT_RELU && act != GS_NN_ACT_RELU6 &&
+        act != GS_NN_ACT_RELU_N1_TO_1) {
+        char buf[48];
+        snprintf(buf, sizeof(buf), "fused activation %d not supported", (int)act);
+        return op_err(p, oi, GS_ERR_UNSUPPORTED, "%s", buf);
+    }
+    return GS_OK;
+}
+
+/* Output size and leading pad of a window op along one axis (TFLite padding.h semantics). */
+static gs_status window(planner *p, int oi, int32_t padding, int32_t in, int32_t k, int32_t s,
+                        int32_t dil, int32_t *out, int32_t *pad0)
+{
+    if (s < 1 || s > 1024 || dil < 1 || dil > 1024 || k < 1 || k > 1024)
+        return op_err(p, oi, GS_ERR_UNSUPPORTED, "stride/dilation/kernel out of range");
+    int64_t ek = (int64_t)(k - 1) * dil + 1;
+    if (padding == GS_NN_PAD_SAME) {
+        *out = (int32_t)((in + s - 1) / s);
+        int64_t total = (int64_t)(*out - 1) * s + ek - in;
+        *pad0 = total > 0 ? (int32_t)(total / 2) : 0;
+    } else if (padding == GS_NN_PAD_VALID) {
+        if (ek > in)
+            return op_err(p, oi, GS_ERR_FORMAT, "kernel larger than the input");
+        *out = (int32_t)((in - ek) / s + 1);
+        *pad0 = 0;
+    } else {
+        return op_err(p, oi, GS_ERR_UNSUPPORTED, "padding type unknown");
+    }
+    return GS_OK;
+}
+
+static gs_status expect_opts(planner *p, int oi, int32_t type)
+{
+    const gs_nn__rawop *op = &p->m->rawops[oi];
+    if (op->opt_type != 0 && op->opt_type != type) {
+        char buf[64];
+        snprintf(buf, sizeof(buf), "builtin_options type %d, expected %d", (int)op->opt_type,
+                 (int)type);
+        return op_err(p, oi, GS_ERR_FORMAT, "%s", buf);
+    }
+    return GS_OK;
+}
+
+/* Plans one TFLite operator into m->ops[m->n_ops]. */
+static gs_status plan_op(planner *p, int oi)
+{
+    gs_nn_model *m = p->m;
+    const gs_nn__rawop *ro = &m->rawops[oi];
+    gs_nn__op *op = &m->ops[m->n_ops];
+    gs_status rc;
+    int32_t shape[4];
+
+    memset(op, 0, sizeof(*op));
+    op->src_op = oi;
+    if (ro->n_out != 1)
+        return op_err(p, oi, GS_ERR_UNSUPPORTED, "more than one output");
+    op->out = ro->out[0];
+    gs_nn__tensor *out = &m->tensors[op->out];
+    if (out->is_const || out->is_io == 1 || out->producer >= 0 || out->type != GS_NN_TT_FLOAT32)
+        return op_err(p, oi, GS_ERR_FORMAT, "output '%s' is constant, an input, written twice "
+                                            "or not float32",
+                      gs_nn__tensor_name(m, op->out));
+
+    switch (ro->code) {
+    case GS_NN_BOP_CONV_2D:
+    case GS_NN_BOP_DEPTHWISE_CONV_2D: {
+        int dw = ro->code == GS_NN_BOP_DEPTHWISE_CONV_2D;
+        if (ro->n_in < 2 || ro->n_in > 3)
+            return op_err(p, oi, GS_ERR_FORMAT, "expects 2 or 3 inputs");
+        if ((rc = expect_opts(p, oi, dw ? 2 : 1)) != GS_OK ||
+            (rc = act_input(p, oi, ro->in[0], 1)) != GS_OK)
+            return rc;
+        const gs_nn__tensor *x = &m->tensors[ro->in[0]];
+        if (ro->in[1] < 0 || !m->tensors[ro->in[1]].is_const)
+            return op_err(p, oi, GS_ERR_UNSUPPORTED, "weights are not constant");
+        const gs_nn__tensor *w = &m->tensors[ro->in[1]];
+        if (w->ndim != 4)
+            return op_err(p, oi, GS_ERR_FORMAT, "weights are not 4D");
+        int32_t padding = gs_nn__opt_u8(m, ro, 0, 0);
+        op->sw = gs_nn__opt_i32(m, ro, 1, 1);
+        op->sh = gs_nn__opt_i32(m, ro, 2, 1);
+        op->act = gs_nn__opt_u8(m, ro, dw ? 4 : 3, 0);
+        op->dw = gs_nn__opt_i32(m, ro, dw ? 5 : 4, 1);
+        op->dh = gs_nn__opt_i32(m, ro, dw ? 6 : 5, 1);
+        op->ih = x->shape[1];
+        op->iw = x->shape[2];
+        op->ic = x->shape[3];
+        op->kh = w->shape[1];
+        op->kw = w->shape[2];
+        if (dw) {
+            op->kind = GS_NN_K_DWCONV;
+            op->oc = w->shape[3];
+            if (w->shape[0] != 1 || op->oc != op->ic)
+                return op_err(p, oi, GS_ERR_UNSUPPORTED,
+                              "depth multiplier other than 1 not supported");
+        } else {
+            op->kind = GS_NN_K_CONV;
+            op->oc = w->shape[0];
+            if (w->shape[3] != op->ic)
+                return op_err(p, oi, GS_ERR_FORMAT, "weight input channels differ from the "
+                                                    "input");
+        }
+        if ((rc = check_act(p, oi, op->act)) != GS_OK)
+            return rc;
+        if ((rc = window(p, oi, padding, op->ih, op->kh, op->sh, op->dh, &op->oh, &op->pad_t)) !=
+                GS_OK ||
+            (rc = window(p, oi, padding, op->iw, op->kw, op->sw, op->dw, &op->ow, &op->pad_l)) !=
+                GS_OK)
+            return rc;
+        if (!(p->share && m->tensors[ro->in[1]].from_densify) &&
+            (rc = const_floats(p, oi, ro->in[1], &op->w)) != GS_OK)
+            return rc;
+        if (ro->n_in == 3 && ro->in[2] >= 0) {
+            const gs_nn__tensor *b = &m->tensors[ro->in[2]];
+            if (!b->is_const || b->nelem != (size_t)op->oc)
+                return op_err(p, oi, GS_ERR_UNSUPPORTED, "bias is not a constant of size "
+                                                         "out-channels");
+            if ((rc = const_floats(p, oi, ro->in[2], &op->bias)) != GS_OK)
+                return rc;
+        }
+        op->n_in = 1;
+        op->in[0] = ro->in[0];
+        shape[0] = 1, shape[1] = op->oh, shape[2] = op->ow, shape[3] = op->oc;
+        if ((rc = check_out_shape(p, oi, op->out, 4, shape)) != GS_OK)
+            return rc;
+        op->macs = (double)op->oh * op->ow * op->oc * op->kh * op->kw * (dw ? 1 : op->ic);
+        break;
+    }
+    case GS_NN_BOP_ADD:
+        if (ro->n_in != 2)
+            return op_err(p, oi, GS_ERR_FORMAT, "expects 2 inputs");
+        if ((rc = expect_opts(p, oi, 11)) != GS_OK ||
+            (rc = act_input(p, oi, ro->in[0], 0)) != GS_OK ||
+            (rc = act_input(p, oi, ro->in[1], 0)) != GS_OK)
+            return rc;
+        op->kind = GS_NN_K_ADD;
+        op->act = gs_nn__opt_u8(m, ro, 0, 0);
+        if ((rc = check_act(p, oi, op->act)) != GS_OK)
+            return rc;
+        {
+            const gs_nn__tensor *a = &m->tensors[ro->in[0]], *b = &m->tensors[ro->in[1]];
+            int same = a->ndim == b->ndim;
+            for (int i = 0; same && i < a->ndim; i++)
+                same = a->shape[i] == b->shape[i];
+            if (!same)
+                return op_err(p, oi, GS_ERR_UNSUPPORTED, "broadcasting ADD not supported");
+            if ((rc = check_out_shape(p, oi, op->out, a->ndim, a->shape)) != GS_OK)
+                return rc;
+        }
+        op->n_in = 2;
+        op->in[0] = ro->in[0];
+        op->in[1] = ro->in[1];
+        break;
+    case GS_NN_BOP_PAD: {
+        int32_t pads[8];
+        if (ro->n_in != 2 || ro->in[1] < 0)
+            return op_err(p, oi, GS_ERR_FORMAT, "expects 2 inputs");
+        if ((rc = expect_opts(p, oi, 22)) != GS_OK ||
+            (rc = act_input(p, oi, ro->in[0], 0)) != GS_OK)
+            return rc;
+        const gs_nn__tensor *x = &m->tensors[ro->in[0]];
+        if (x->ndim < 1)
+            return op_err(p, oi, GS_ERR_UNSUPPORTED, "scalar input");
+        if ((rc = const_ints(p, oi, ro->in[1], pads, 2 * (size_t)x->ndim)) != GS_OK)
+            return rc;
+        op->kind = GS_NN_K_PAD;
+        int lead = 4 - x->ndim;
+        for (int i = 0; i < 4; i++) {
+            int s = i - lead;
+            op->ishape[i] = s < 0 ? 1 : x->shape[s];
+            op->pads[i][0] = s < 0 ? 0 : pads[2 * s];
+            op->pads[i][1] = s < 0 ? 0 : pads[2 * s + 1];
+            if (op->pads[i][0] < 0 || op->pads[i][1] < 0 || op->pads[i][0] > GS_NN_MAX_DIM ||
+                op->pads[i][1] > GS_NN_MAX_DIM)
+                return op_err(p, oi, GS_ERR_UNSUPPORTED, "negative or huge padding");
+            op->oshape[i] = op->ishape[i] + op->pads[i][0] + op->pads[i][1];
+        }
+        if ((rc = check_out_shape(p, oi, op->out, x->ndim, op->oshape + lead)) != GS_OK)
+            return rc;
+        op->n_in = 1;
+        op->in[0] = ro->in[0];
+        break;
+    }
+    case GS_NN_BOP_MAX_POOL_2D: {
+        if (ro->n_in != 1)
+            return op_err(p, oi, GS_ERR_FORMAT, "expects 1 input");
+        if ((rc = expect_opts(p, oi, 5)) != GS_OK ||
+            (rc = act_input(p, oi, ro->in[0], 1)) != GS_OK)
+            return rc;
+        const gs_nn__tensor *x = &m->tensors[ro->in[0]];
+        int32_t padding = gs_nn__opt_u8(m, ro, 0, 0);
+        op->kind = GS_NN_K_MAXPOOL;
+        op->sw = gs_nn__opt_i32(m, ro, 1, 1);
+        op->sh = gs_nn__opt_i32(m, ro, 2, 1);
+        op->kw = gs_nn__opt_i32(m, ro, 3, 1);
+        op->kh = gs_nn__opt_i32(m, ro, 4, 1);
+        op->act = gs_nn__opt_u8(m, ro, 5, 0);
+        op->ih = x->shape[1], op->iw = x->shape[2], op->ic = op->oc = x->shape[3];
+        if ((rc = check_act(p, oi, op->act)) != GS_OK ||
+            (rc = window(p, oi, padding, op->ih, op->kh, op->sh, 1, &op->oh, &op->pad_t)) !=
+                GS_OK ||
+            (rc = window(p, oi, padding, op->iw, op->kw, op->sw, 1, &op->ow, &op->pad_l)) !=
+                GS_OK)
+            return rc;
+        op->dh = op->dw = 1;
+        shape[0] = 1, shape[1] = op->oh, shape[2] = op->ow, shape[3] = op->oc;
+        if ((rc = check_out_shape(p, oi, op->out, 4, shape)) != GS_OK)
+            return rc;
+        op->n_in = 1;
+        op->in[0] = ro->in[0];
+        break;
+    }
+    case GS_NN_BOP_RESIZE_BILINEAR: {
+        int32_t size[2];
+        if (ro->n_in != 2 || ro->in[1] < 0)
+            return op_err(p, oi, GS_ERR_FORMAT, "expects 2 inputs");
+        if ((rc = expect_opts(p, oi, 15)) != GS_OK ||
+            (rc = act_input(p, oi, ro->in[0], 1)) != GS_OK ||
+            (rc = const_ints(p, oi, ro->in[1], size, 2)) != GS_OK)
+            return rc;
+        const gs_nn__tensor *x = &m->tensors[ro->in[0]];
+        op->kind = GS_NN_K_RESIZE;
+        op->align_corners = gs_nn__opt_u8(m, ro, 2, 0) != 0;
+        op->half_pixel = gs_nn__opt_u8(m, ro, 3, 0) != 0;
+        if (op->align_corners && op->half_pixel)
+            return op_err(p, oi, GS_ERR_UNSUPPORTED,
+                          "align_corners together with half_pixel_centers");
+        if (size[0] < 1 || size[1] < 1 || size[0] > GS_NN_MAX_DIM || size[1] > GS_NN_MAX_DIM)
+            return op_err(p, oi, GS_ERR_FORMAT, "output size invalid");
+        op->ih = x->shape[1], op->iw = x->shape[2], op->ic = op->oc = x->shape[3];
+        op->oh = size[0], op->ow = size[1];
+        shape[0] = 1, shape[1] = op->oh, shape[2] = op->ow, shape[3] = op->oc;
+        if ((rc = check_out_shape(p, oi, op->out, 4, shape)) != GS_OK)
+            return rc;
+        op->n_in = 1;
+        op->in[0] = ro->in[0];
+        break;
+    }
+    case GS_NN_BOP_RESHAPE:
+    case GS_NN_BOP_LOGISTIC: {
+        if (ro->n_in < 1 || ro->n_in > 2 || (ro->code == GS_NN_BOP_LOGISTIC && ro->n_in != 1))
+            return op_err(p, oi, GS_ERR_FORMAT, "wrong input count");
+        if ((rc = expect_opts(p, oi, ro->code == GS_NN_BOP_RESHAPE ? 17 : 0)) != GS_OK ||
+            (rc = act_input(p, oi, ro->in[0], 0)) != GS_OK)
+            return rc;
+        const gs_nn__tensor *x = &m->tensors[ro->in[0]];
+        if (x->nelem != out->nelem)
+            return op_err(p, oi, GS_ERR_FORMAT, "element counts of input and output differ");
+        if (ro->code == GS_NN_BOP_LOGISTIC &&
+            (rc = check_out_shape(p, oi, op->out, x->ndim, x->shape)) != GS_OK)
+            return rc;
+        op->kind = ro->code == GS_NN_BOP_RESHAPE ? GS_NN_K_COPY : GS_NN_K_LOGISTIC;
+        op->n_in = 1;
+        op->in[0] = ro->in[0];
+        break;
+    }
+    case GS_NN_BOP_DEPTH_TO_SPACE: {
+        if (ro->n_in != 1)
+            return op_err(p, oi, GS_ERR_FORMAT, "expects 1 input");
+        if ((rc = expect_opts(p, oi, 94)) != GS_OK ||
+            (rc = act_input(p, oi, ro->in[0], 1)) != GS_OK)
+            return rc;
+        const gs_nn__tensor *x = &m->tensors[ro->in[0]];
+        op->kind = GS_NN_K_D2S;
+        op->block = gs_nn__opt_i32(m, ro, 0, 0);
+        if (op->block < 1 || op->block > 64 || x->shape[3] % (op->block * op->block))
+            return op_err(p, oi, GS_ERR_FORMAT, "block_size invalid for the input depth");
+        op->ih = x->shape[1], op->iw = x->shape[2], op->ic = x->shape[3];
+        op->oh = op->ih * op->block, op->ow = op->iw * op->block;
+        op->oc = op->ic / (op->block * op->block);
+        shape[0] = 1, shape[1] = op->oh, shape[2] = op->ow, shape[3] = op->oc;
+        if ((rc = check_out_shape(p, oi, op->out, 4, shape)) != GS_OK)
+            return rc;
+        op->n_in = 1;
+        op->in[0] = ro->in[0];
+        break;
+    }
+    case GS_NN_BOP_CONCATENATION: {
+        if (ro->n_in < 1)
+            return op_err(p, oi, GS_ERR_FORMAT, "no inputs");
+        if ((rc = expect_opts(p, oi, 10)) != GS_OK)
+            return rc;
+        int32_t axis = gs_nn__opt_i32(m, ro, 0, 0);
+        op->act = gs_nn__opt_u8(m, ro, 1, 0);
+        if ((rc = check_act(p, oi, op->act)) != GS_OK)
+            return rc;
+        const gs_nn__tensor *x0 = NULL;
+        int32_t total = 0;
+        for (int i = 0; i < ro->n_in; i++) {
+            if ((rc = act_input(p, oi, ro->in[i], 0)) != GS_OK)
+                return rc;
+            const gs_nn__tensor *x = &m->tensors[ro->in[i]];
+            if (!x0) {
+                x0 = x;
+                if (axis < 0)
+                    axis += x->ndim;
+                if (axis < 0 || axis >= x->ndim)
+                    return op_err(p, oi, GS_ERR_FORMAT, "axis out of range");
+            }
+            if (x->ndim != x0->ndim)
+                return op_err(p, oi, GS_ERR_FORMAT, "inputs of different rank");
+            for (int d = 0; d < x->ndim; d++)
+                if (d != axis && x->shape[d] != x0->shape[d])
+                    return op_err(p, oi, GS_ERR_FORMAT, "input shapes differ off the axis");
+            total += x->shape[axis];
+            if (total > GS_NN_MAX_DIM)
+                return op_err(p, oi, GS_ERR_FORMAT, "concatenated size too large");
+            size_t inner = 1;
+            for (int d = axis; d < x->ndim; d++)
+                inner *= (size_t)x->shape[d];
+            op->inner[i] = inner;
+            op->in[i] = ro->in[i];
+        }
+        op->outer = 1;
+        for (int d = 0; d < axis; d++)
+            op->outer *= (size_t)x0->shape[d];
+        for (int d = 0; d < x0->ndim; d++)
+            shape[d] = d == axis ? total : x0->shape[d];
+        if ((rc = check_out_shape(p, oi, op->out, x0->ndim, shape)) != GS_OK)
+            return rc;
+        op->kind = GS_NN_K_CONCAT;
+        op->n_in = ro->n_in;
+        break;
+    }
+    default: {
+        const char *name = gs_nn__op_name(ro->code);
+        char buf[64];
+        snprintf(buf, sizeof(buf), "operator %s not supported", name ? name : "(unknown)");
+        return op_err(p, oi, GS_ERR_UNSUPPORTED, "%s", buf);
+    }
+    }
+    out->producer = m->n_ops;
+    m->n_ops++;
+    return GS_OK;
+}
+
+/* Folds PAD ops (spatial only, zero batch/channel padding) into the single convolution that
+ * reads them: the convolution then reads zeros outside the real input. */
+static void fuse_pads(planner *p)
+{
+    gs_nn_model *m = p->m;
+    for (int i = 0; i < m->n_ops; i++) {
+        gs_nn__op *c = &m->ops[i];
+        if (c->kind != GS_NN_K_CONV && c->kind != GS_NN_K_DWCONV)
+            continue;
+        gs_nn__tensor *t = &m->tensors[c->in[0]];
+        if (t->producer < 0 || t->is_io || p->consumers[c->in[0]] != 1)
+            continue;
+        gs_nn__op *pad = &m->ops[t->producer];
+        if (pad->kind != GS_NN_K_PAD || pad->dead || pad->pads[0][0] || pad->pads[0][1] ||
+            pad->pads[3][0] || pad->pads[3][1] || pad->ishape[0] != 1)
+            continue;
+        if (m->tensors[pad->in[0]].ndim != 4)
+            continue;
+        c->in[0] = pad->in[0];
+        c->ih = pad->ishape[1];
+        c->iw = pad->ishape[2];
+        c->pad_t += pad->pads[1][0];
+        c->pad_l += pad->pads[2][0];
+        pad->dead = 1;
+        t->producer = -1;
+    }
+}
+
+/* Converts mostly-zero 1x1 convolution weights (from DENSIFY) to per-channel runs. */
+static gs_status make_sparse(planner *p, gs_nn__op *op, int w_tensor)
+{
+    gs_nn_model *m = p->m;
+    const gs_nn__tensor *w = &m->tensors[w_tensor];
+    size_t k = (size_t)op->ic, nnz = 0;
+    if (!w->from_densify || op->kh != 1 || op->kw != 1 || op->sh != 1 || op->sw != 1 ||
+        op->pad_t || op->pad_l || op->oh != op->ih || op->ow != op->iw || !op->w)
+        return GS_OK;
+    for (size_t i = 0; i < (size_t)op->oc * k; i++)
+        nnz += op->w[i] != 0.0f;
+    if ((double)nnz > SPARSE_MAX_DENSITY * (double)op->oc * (double)k)
+        return GS_OK;
+    op->sp_rowptr = gs_nn__alloc(m, ((size_t)op->oc + 1) * sizeof(int32_t));
+    op->sp_col = gs_nn__alloc(m, (nnz + 1) * sizeof(int32_t));
+    op->sp_val = gs_nn__alloc(m, (nnz + 1) * sizeof(float));
+    op->sp_owned = 1;
+    if (!op->sp_rowptr || !op->sp_col || !op->sp_val)
+        return gs_fail(p->err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+    nnz = 0;
+    for (int32_t o = 0; o < op->oc; o++) {
+        op->sp_rowptr[o] = (int32_t)nnz;
+        for (size_t c = 0; c < k; c++) {
+            float v = op->w[(size_t)o * k + c];
+            if (v != 0.0f) {
+                op->sp_col[nnz] = (int32_t)c;
+                op->sp_val[nnz] = v;
+                nnz++;
+            }
+        }
+    }
+    op->sp_rowptr[op->oc] = (int32_t)nnz;
+    op->kind = GS_NN_K_CONV_SPARSE;
+    return GS_OK;
+}
+
+typedef struct span {
+    int t;
+    size_t size;
+} span;
+
+static int span_cmp(const void *a, const void *b)
+{
+    const span *x = a, *y = b;
+    if (x->size != y->size)
+        return x->size < y->size ? 1 : -1;
+    return x->t - y->t;
+}
+
+/* Greedy arena assignment: largest tensors first, each at the lowest offset that does not
+ * overlap a placed tensor alive at the same time. */
+static gs_status assign_arena(planner *p)
+{
+    gs_nn_model *m = p->m;
+    span *s = NULL;
+    int *placed = NULL;
+    int n = 0, np = 0;
+    gs_status rc = GS_OK;
+    size_t total = 0;
+
+    s = gs_nn__calloc(m, (size_t)m->n_tensors + 1, sizeof(*s));
+    placed = gs_nn__calloc(m, (size_t)m->n_tensors + 1, sizeof(*placed));
+    if (!s || !placed) {
+        rc = gs_fail(p->err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+        goto done;
+    }
+    for (int t = 0; t < m->n_tensors; t++) {
+        gs_nn__tensor *x = &m->tensors[t];
+        if (x->producer < 0)
+            continue;
+        s[n].t = t;
+        s[n].size = (x->nelem + 15) & ~(size_t)15;
+        n++;
+    }
+    qsort(s, (size_t)n, sizeof(*s), span_cmp);
+    for (int i = 0; i < n; i++) {
+        gs_nn__tensor *x = &m->tensors[s[i].t];
+        size_t off = 0;
+        int moved = 1;
+        while (moved) {
+            moved = 0;
+            for (int j = 0; j < np; j++) {
+                gs_nn__tensor *y = &m->tensors[placed[j]];
+                if (y->last < x->first || x->last < y->first)
+                    continue;
+                size_t ysz = (y->nelem + 15) & ~(size_t)15;
+                if (off < y->off + ysz && y->off < off + s[i].size) {
+                    off = y->off + ysz;
+                    moved = 1;
+                }
+            }
+        }
+        x->off = off;
+        placed[np++] = s[i].t;
+        if (off + s[i].size > total)
+            total = off + s[i].size;
+    }
+    m->arena_floats = total;
+done:
+    gs_nn__free(m, s);
+    gs_nn__free(m, placed);
+    return rc;
+}
+
+gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
+{
+    planner pl = {m, share, err, NULL};
+    planner *p = &pl;
+    gs_status rc = GS_OK;
+    size_t scratch = 0;
+
+    for (int i = 0; i < m->n_tensors; i++) {
+        gs_nn__tensor *t = &m->tensors[i];
+        t->producer = -1;
+        t->first = INT_MAX;
+        t->last = -1;
+        t->is_const = t->data_pos != 0;
+    }
+    for (int i = 0; i < m->n_inputs; i++) {
+        gs_nn__tensor *t = &m->tensors[m->inputs[i]];
+        if (t->is_const || t->type != GS_NN_TT_FLOAT32)
+            return gs_fail(err, GS_ERR_UNSUPPORTED, "%s: input %d ('%s') is not a float32 "
+                                                    "activation",
+                           m->path, i, gs_nn__tensor_name(m, m->inputs[i]));
+        t->is_io = 1;
+    }
+    for (int i = 0; i < m->n_outputs; i++) {
+        gs_nn__tensor *t = &m->tensors[m->outputs[i]];
+        if (t->is_io == 1 || t->is_const)
+            return gs_fail(err, GS_ERR_UNSUPPORTED, "%s: output %d is an input or a constant",
+                           m->path, i);
+        t->is_io = 2;
+    }
+    if (share)
+        for (int i = 0; i < m->n_tensors; i++)
+            m->tensors[i].cval = share->tensors[i].cval; /* not owned */
+    m->ops = gs_nn__calloc(m, (size_t)m->n_rawops, sizeof(*m->ops));
+    pl.consumers = gs_nn__calloc(m, (size_t)m->n_tensors, sizeof(int));
+    if (!m->ops || !pl.consumers) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+        goto done;
+    }
+
+    for (int oi = 0; oi < m->n_rawops; oi++) {
+        gs_nn__rawop *ro = &m->rawops[oi];
+        if (ro->code == GS_NN_BOP_DEQUANTIZE || ro->code == GS_NN_BOP_DENSIFY) {
+            if (ro->n_in != 1 || ro->n_out != 1 || ro->in[0] < 0) {
+                rc = op_err(p, oi, GS_ERR_FORMAT, "expects 1 input and 1 output");
+                goto done;
+            }
+            gs_nn__tensor *in = &m->tensors[ro->in[0]], *out = &m->tensors[ro->out[0]];
+            if (!in->is_const) {
+                rc = op_err(p, oi, GS_ERR_UNSUPPORTED, "only constant inputs are supported");
+                goto done;
+            }
+            if (out->is_const || out->is_io || out->producer >= 0) {
+                rc = op_err(p, oi, GS_ERR_FORMAT, "output written twice");
+                goto done;
+            }
+            rc = ro->code == GS_NN_BOP_DENSIFY ? fold_densify(p, oi, in, out)
+                                               : fold_dequantize(p, oi, in, out);
+            if (rc != GS_OK)
+                goto done;
+            continue;
+        }
+        if ((rc = plan_op(p, oi)) != GS_OK)
+            goto done;
+    }
+    for (int i = 0; i < m->n_ops; i++)
+        for (int k = 0; k < m->ops[i].n_in; k++)
+            pl.consumers[m->ops[i].in[k]]++;
+    fuse_pads(p);
+    for (int i = 0; i < m->n_outputs; i++)
+        if (m->tensors[m->outputs[i]].producer < 0) {
+            rc = gs_fail(err, GS_ERR_FORMAT, "%s: output %d ('%s') is never written", m->path, i,
+                         gs_nn__tensor_name(m, m->outputs[i]));
+            goto done;
+        }
+    /* compact: drop fused ops, renumber producers */
+    {
+        int n = 0;
+        for (int i = 0; i < m->n_ops; i++) {
+            if (m->ops[i].dead)
+                continue;
+            if (n != i)
+                m->ops[n] = m->ops[i];
+            m->tensors[m->ops[n].out].producer = n;
+            n++;
+        }
+        m->n_ops = n;
+    }
+    if (share) {
+        /* weights come from the donor (same file, checked by the caller) */
+        for (int i = 0; i < m->n_ops; i++) {
+            gs_nn__op *op = &m->ops[i];
+            const gs_nn__op *d = &share->ops[i];
+            if ((op->kind == GS_NN_K_CONV || op->kind == GS_NN_K_DWCONV) && i < share->n_ops &&
+                d->src_op == op->src_op) {
+                op->w = d->w;
+                op->bias = d->bias;
+                op->kind = d->kind;
+                op->sp_rowptr = d->sp_rowptr;
+                op->sp_col = d->sp_col;
+                op->sp_val = d->sp_val;
+            }
+        }
+    }
+    m->macs = 0;
+    for (int i = 0; i < m->n_ops; i++) {
+        gs_nn__op *op = &m->ops[i];
+        if (op->kind == GS_NN_K_CONV && !m->no_sparse && !share &&
+            (rc = make_sparse(p, op, m->rawops[op->src_op].in[1])) != GS_OK)
+            goto done;
+        size_t s = gs_nn__op_prepare(op);
+        if (s > scratch)
+            scratch = s;
+        m->macs += op->macs;
+        gs_nn__tensor *o = &m->tensors[op->out];
+        if (i < o->first)
+            o->first = i;
+        if (o->is_io == 2)
+            o->last = INT_MAX;
+        for (int k = 0; k < op->n_in; k++) {
+            gs_nn__tensor *x = &m->tensors[op->in[k]];
+            if (i > x->last)
+                x->last = i;
+        }
+    }
+    for (int i = 0; i < m->n_tensors; i++) {
+        gs_nn__tensor *t = &m->tensors[i];
+        if (t->producer >= 0 && t->last < t->first)
+            t->last = t->first; /* written, never read: still needs its own space */
+    }
+    if ((rc = assign_arena(p)) != GS_OK)
+        goto done;
+    m->scratch_floats = (scratch + 15) & ~(size_t)15;
+    /* constants no planned op reads are not needed any more */
+    if (!share) {
+        char *used = (char *)pl.consumers; /* reuse: mark weights in use */
+        memset(used, 0, (size_t)m->n_tensors * sizeof(int));
+        for (int i = 0; i < m->n_ops; i++) {
+            const gs_nn__rawop *ro = &m->rawops[m->ops[i].src_op];
+            if (m->ops[i].kind == GS_NN_K_CONV || m->ops[i].kind == GS_NN_K_DWCONV)
+                for (int k = 1; k < ro->n_in; k++)
+                    if (ro->in[k] >= 0)
+                        used[ro->in[k]] = 1;
+            if (m->ops[i].kind == GS_NN_K_CONV_SPARSE && ro->n_in > 2 && ro->in[2] >= 0)
+                used[ro->in[2]] = 1;
+        }
+        for (int i = 0; i < m->n_tensors; i++) {
+            gs_nn__tensor *t = &m->tensors[i];
+            if (t->cval && t->cval_owned && !used[i]) {
+                gs_nn__free(m, t->cval);
+                t->cval = NULL;
+                t->cval_owned = 0;
+            }
+        }
+        for (int i = 0; i < m->n_ops; i++)
+            if (m->ops[i].kind == GS_NN_K_CONV_SPARSE)
+                m->ops[i].w = NULL; /* freed above; the sparse kernel reads sp_* */
+    }
+done:
+    gs_nn__free(m, pl.consumers);
+    return rc;
+}

@@ -1,0 +1,155 @@
+/*
+ * nn runtime vs ../shared/golden: each of the four BlazePose models on the reference input, every
+ * output within the tolerance golden.json records (suggested_abs_tolerance), with max-abs and
+ * NMSE printed per output; the 2-thread run must equal the 1-thread run bit for bit.
+ *
+ * argv[1] = ../shared (skips with 77 when absent), models from GS_SOURCE_DIR/models (skip when
+ * absent: scripts/setup.sh fetches them).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "gs_test.h"
+#include "nn.h"
+
+static float *read_floats(const char *path, size_t n)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    gs_error err;
+    if (gs_file_read_all(path, &data, &len, &err) != GS_OK || len != n * sizeof(float)) {
+        fprintf(stderr, "cannot read %s (%zu bytes, expected %zu)\n", path, len,
+                n * sizeof(float));
+        free(data);
+        return NULL;
+    }
+    return (float *)data;
+}
+
+static size_t desc_elems(const gs_nn_tensor_desc *d)
+{
+    size_t n = 1;
+    for (int i = 0; i < d->ndim; i++)
+        n *= (size_t)d->shape[i];
+    return n;
+}
+
+static void golden_model_outputs_match(const char *shared, const cJSON *model, const char *name)
+{
+    char path[1024];
+    gs_error err;
+    gs_nn_model *m1 = NULL, *m2 = NULL;
+    gs_nn_options o1 = {0}, o2 = {0};
+    float *input = NULL;
+
+    snprintf(path, sizeof(path), "%s/models/%s.tflite", GS_SOURCE_DIR, name);
+    o1.n_threads = 1;
+    o2.n_threads = 2;
+    gs_status rc = gs_nn_model_load(path, &o1, &m1, &err);
+    CHECK_MSG(rc == GS_OK, "%s: %s", name, err.msg);
+    if (rc != GS_OK)
+        return;
+    o2.share_weights = m1; /* also exercises weight sharing */
+    rc = gs_nn_model_load(path, &o2, &m2, &err);
+    CHECK_MSG(rc == GS_OK, "%s (2 threads, shared weights): %s", name, err.msg);
+    if (rc != GS_OK)
+        goto done;
+
+    gs_nn_tensor_desc in;
+    CHECK(gs_nn_input_desc(m1, 0, &in) == GS_OK);
+    const cJSON *jin = cJSON_GetObjectItemCaseSensitive(model, "input");
+    const cJSON *jfile = cJSON_GetObjectItemCaseSensitive(jin, "file");
+    CHECK_STR_CONTAINS(in.name, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jin, "name")));
+    snprintf(path, sizeof(path), "%s/golden/%s", shared, cJSON_GetStringValue(jfile));
+    input = read_floats(path, desc_elems(&in));
+    CHECK(input != NULL);
+    if (!input)
+        goto done;
+    memcpy(gs_nn_input_data(m1, 0), input, desc_elems(&in) * sizeof(float));
+    memcpy(gs_nn_input_data(m2, 0), input, desc_elems(&in) * sizeof(float));
+    CHECK(gs_nn_run(m1, &err) == GS_OK);
+    CHECK(gs_nn_run(m2, &err) == GS_OK);
+
+    const cJSON *outs = cJSON_GetObjectItemCaseSensitive(model, "outputs"), *jo;
+    cJSON_ArrayForEach(jo, outs)
+    {
+        const char *oname = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jo, "name"));
+        double tol = cJSON_GetNumberValue(
+            cJSON_GetObjectItemCaseSensitive(jo, "suggested_abs_tolerance"));
+        int idx = gs_nn_output_index(m1, oname);
+        CHECK_MSG(idx >= 0, "%s: no output %s", name, oname);
+        if (idx < 0)
+            continue;
+        gs_nn_tensor_desc od;
+        CHECK(gs_nn_output_desc(m1, idx, &od) == GS_OK);
+        const cJSON *shape = cJSON_GetObjectItemCaseSensitive(jo, "shape");
+        CHECK_EQ_INT(od.ndim, cJSON_GetArraySize(shape));
+        for (int d = 0; d < od.ndim && d < 4; d++)
+            CHECK_EQ_INT(od.shape[d], cJSON_GetNumberValue(cJSON_GetArrayItem(shape, d)));
+        size_t n = desc_elems(&od);
+        snprintf(path, sizeof(path), "%s/golden/%s", shared,
+                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jo, "file")));
+        float *ref = read_floats(path, n);
+        CHECK(ref != NULL);
+        if (!ref)
+            continue;
+        const float *y = gs_nn_output_data(m1, idx), *y2 = gs_nn_output_data(m2, idx);
+        double maxabs = 0, se = 0, ss = 0;
+        for (size_t i = 0; i < n; i++) {
+            double d = (double)y[i] - ref[i];
+            if (!(fabs(d) <= maxabs))
+                maxabs = fabs(d);
+            se += d * d;
+            ss += (double)ref[i] * ref[i];
+        }
+        double nmse = ss > 0 ? se / ss : se;
+        printf("golden %-20s %-10s n=%-7zu max_abs=%.3g (tol %.3g) nmse=%.3g\n", name, oname, n,
+               maxabs, tol, nmse);
+        CHECK_MSG(maxabs <= tol, "%s %s: max-abs %.6g > tolerance %.3g", name, oname, maxabs,
+                  tol);
+        CHECK_MSG(memcmp(y, y2, n * sizeof(float)) == 0,
+                  "%s %s: 2-thread output differs from 1-thread output", name, oname);
+        free(ref);
+    }
+done:
+    free(input);
+    gs_nn_model_free(&m2);
+    gs_nn_model_free(&m1);
+}
+
+int main(int argc, char **argv)
+{
+    char path[1024];
+    uint8_t *text = NULL;
+    size_t len = 0;
+    gs_error err;
+    static const char *models[] = {"pose_detection", "pose_landmark_lite", "pose_landmark_full",
+                                   "pose_landmark_heavy"};
+
+    if (argc < 2 || !gs_test_dir_exists(argv[1])) {
+        fprintf(stderr, "skip: no ../shared, golden checks not run\n");
+        return gs_test_finish("nn_golden", 1);
+    }
+    snprintf(path, sizeof(path), "%s/models/pose_detection.tflite", GS_SOURCE_DIR);
+    if (!gs_path_exists(path)) {
+        fprintf(stderr, "skip: models/ not fetched (scripts/setup.sh), golden checks not run\n");
+        return gs_test_finish("nn_golden", 1);
+    }
+    snprintf(path, sizeof(path), "%s/golden/golden.json", argv[1]);
+    CHECK(gs_file_read_all(path, &text, &len, &err) == GS_OK);
+    cJSON *root = text ? cJSON_ParseWithLength((const char *)text, len) : NULL;
+    CHECK(root != NULL);
+    const cJSON *jm = cJSON_GetObjectItemCaseSensitive(root, "models");
+    for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+        const cJSON *model = cJSON_GetObjectItemCaseSensitive(jm, models[i]);
+        CHECK_MSG(model != NULL, "golden.json has no %s", models[i]);
+        if (model)
+            golden_model_outputs_match(argv[1], model, models[i]);
+    }
+    cJSON_Delete(root);
+    free(text);
+    return gs_test_finish("nn_golden", 0);
+}
