@@ -1,0 +1,624 @@
+/*
+ * Whole-clip clean-up of a pose track. We work offline, so every step may look at the whole
+ * clip and at both directions of time, which a live tracker (MediaPipe's one-euro smoothing,
+ * pose_landmark_filtering.pbtxt) cannot:
+ *
+ * 1. Facing (rear/front views): BlazePose sometimes takes the back for the front for a whole
+ *    stretch, which mirrors every left/right label. The view is decided once for the clip, from
+ *    the direction of travel (growing = approaching = front), else the face landmarks'
+ *    visibility, else the model's own majority; frames labelled the other way are swapped.
+ * 2. Left/right swaps of legs and arms (side views): Viterbi over per-frame swap states with a
+ *    constant-velocity (second-order) continuity cost; the optimum is over the whole segment, so
+ *    it uses the frames after a swap as much as those before it.
+ * 3. Gaps of at most 0.15 s are filled by cubic Hermite interpolation (a running ground contact
+ *    lasts about 0.2-0.3 s; a longer gap could hide a gait event, so it stays empty).
+ * 4. Zero-phase low-pass: 2nd-order Butterworth run forward and backward (filtfilt: no lag,
+ *    4th-order magnitude), as Winter recommends for kinematic data (D. A. Winter, Biomechanics
+ *    and Motor Control of Human Movement, 4th ed., 2009, ch. 3: Butterworth applied twice in
+ *    opposite directions; residual analysis gives ~6 Hz for walking markers). The cutoff
+ *    follows the cadence: 7 x the stride frequency (about 6 Hz for walking at 0.9 Hz strides,
+ *    as Winter's residual analysis finds, about 10 Hz for running at 1.45 Hz), kept between
+ *    4 Hz and 0.4 x the frame rate. Seven stride harmonics keep the peaks of joint-angle curves,
+ *    whose energy lies in the first five or so.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pose_impl.h"
+
+#define MAX_GAP_S      0.15 /* see 3. above */
+#define CUTOFF_PER_HZ  7.0  /* cutoff = 7 x stride frequency, see 4. above */
+#define CUTOFF_MIN_HZ  4.0
+#define CUTOFF_DEF_HZ  6.0  /* Winter's walking value, when no stride frequency is found */
+#define CUTOFF_MAX_FS  0.4  /* at most 0.4 x the frame rate (below Nyquist) */
+#ifndef SWAP_PRIOR
+#define SWAP_PRIOR 0.1 /* cost of one frame in the swapped state, leg lengths: a label switch
+                           at a leg crossing is nearly free, so a lower prior lets the DP flip a
+                           whole correct stretch between two noisy crossings (seen on
+                           run_side_treadmill_01 at 0.02) */
+#endif
+#define SWAP_CAP       1.0  /* per-point residual cap, leg lengths (robust to glitches) */
+
+const int gs_pose__lr_pairs[16][2] = {
+    {1, 4},   {2, 5},   {3, 6},   {7, 8},   {9, 10},  {11, 12}, {13, 14}, {15, 16},
+    {17, 18}, {19, 20}, {21, 22}, {23, 24}, {25, 26}, {27, 28}, {29, 30}, {31, 32},
+};
+/* Pair ranges of the groups: legs = hip, knee, ankle, heel, foot index; arms = shoulder to
+ * thumb. */
+static const int group_pairs[2][2] = {{11, 16}, {5, 11}};
+
+static void pair_range(int group, int *p0, int *p1)
+{
+    if (group < 0 || group > 1) {
+        *p0 = 0;
+        *p1 = 16;
+    } else {
+        *p0 = group_pairs[group][0];
+        *p1 = group_pairs[group][1];
+    }
+}
+
+void gs_pose__swap_lr(gs_kp *kp, int group)
+{
+    int p0, p1;
+    pair_range(group, &p0, &p1);
+    for (int p = p0; p < p1; p++) {
+        gs_kp tmp = kp[gs_pose__lr_pairs[p][0]];
+        kp[gs_pose__lr_pairs[p][0]] = kp[gs_pose__lr_pairs[p][1]];
+        kp[gs_pose__lr_pairs[p][1]] = tmp;
+    }
+}
+
+static void swap_frame(gs_pose_frame *f, int group)
+{
+    int p0, p1;
+    gs_pose__swap_lr(f->kp, group);
+    if (!f->has_world)
+        return;
+    pair_range(group, &p0, &p1);
+    for (int p = p0; p < p1; p++)
+        for (int k = 0; k < 3; k++) {
+            float tmp = f->world[gs_pose__lr_pairs[p][0]][k];
+            f->world[gs_pose__lr_pairs[p][0]][k] = f->world[gs_pose__lr_pairs[p][1]][k];
+            f->world[gs_pose__lr_pairs[p][1]][k] = tmp;
+        }
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median hip-to-ankle length over frames [a, b) with landmarks; 0 if none. */
+static float leg_length(const gs_pose_track *t, int32_t a, int32_t b)
+{
+    int32_t n = 0;
+    float *v = malloc((size_t)(b - a > 0 ? b - a : 1) * sizeof(float)), r = 0;
+    if (!v)
+        return 0;
+    for (int32_t i = a; i < b; i++) {
+        const gs_kp *k = t->frames[i].kp;
+        if (!t->frames[i].has_kp)
+            continue;
+        v[n++] = 0.5f * (hypotf(k[GS_KP_LEFT_HIP].x - k[GS_KP_LEFT_ANKLE].x,
+                                k[GS_KP_LEFT_HIP].y - k[GS_KP_LEFT_ANKLE].y) +
+                         hypotf(k[GS_KP_RIGHT_HIP].x - k[GS_KP_RIGHT_ANKLE].x,
+                                k[GS_KP_RIGHT_HIP].y - k[GS_KP_RIGHT_ANKLE].y));
+    }
+    if (n) {
+        qsort(v, (size_t)n, sizeof(float), cmp_float);
+        r = v[n / 2];
+    }
+    free(v);
+    return r;
+}
+
+/* Position of landmark `id` of frame f when the group is in swap state s. */
+static void pos(const gs_pose_frame *f, int id, int partner, int s, float *x, float *y)
+{
+    const gs_kp *k = &f->kp[s ? partner : id];
+    *x = k->x;
+    *y = k->y;
+}
+
+/* Continuity cost of states (sa, sb, sc) at frames a, b, c (a may be NULL: first order). */
+static double swap_cost(const gs_pose_frame *fa, const gs_pose_frame *fb, const gs_pose_frame *fc,
+                        int sa, int sb, int sc, int p0, int p1, double inv_leg)
+{
+    double cost = 0;
+    for (int p = p0; p < p1; p++)
+        for (int side = 0; side < 2; side++) {
+            int id = gs_pose__lr_pairs[p][side], partner = gs_pose__lr_pairs[p][1 - side];
+            float xb, yb, xc, yc, xa, ya;
+            pos(fb, id, partner, sb, &xb, &yb);
+            pos(fc, id, partner, sc, &xc, &yc);
+            double rx, ry;
+            if (fa) {
+                pos(fa, id, partner, sa, &xa, &ya);
+                rx = (double)xc - 2.0 * xb + xa; /* constant-velocity residual */
+                ry = (double)yc - 2.0 * yb + ya;
+            } else {
+                rx = (double)xc - xb;
+                ry = (double)yc - yb;
+            }
+            double r = sqrt(rx * rx + ry * ry) * inv_leg;
+            cost += r < SWAP_CAP ? r : SWAP_CAP;
+        }
+    return cost;
+}
+
+/* Viterbi over one segment [a, b) of frames with landmarks. Returns frames swapped. */
+static int fix_segment(gs_pose_track *t, int32_t a, int32_t b, int group, double inv_leg)
+{
+    int32_t n = b - a;
+    int p0, p1, changed = 0;
+    if (n < 3)
+        return 0;
+    pair_range(group, &p0, &p1);
+    /* state index q = 2 * s_prev + s_cur at frame i (i >= 1) */
+    double *dp = malloc((size_t)n * 4 * sizeof(double));
+    unsigned char *bp = malloc((size_t)n * 4);
+    if (!dp || !bp) {
+        free(dp);
+        free(bp);
+        return 0;
+    }
+    gs_pose_frame *F = t->frames + a;
+    for (int q = 0; q < 4; q++) {
+        int s0 = q >> 1, s1 = q & 1;
+        dp[1 * 4 + q] = SWAP_PRIOR * (s0 + s1) + swap_cost(NULL, &F[0], &F[1], 0, s0, s1, p0, p1,
+                                                           inv_leg);
+        bp[1 * 4 + q] = 0;
+    }
+    for (int32_t i = 2; i < n; i++) {
+        for (int q = 0; q < 4; q++) {
+            int s1 = q >> 1, s2 = q & 1;
+            double best = 1e300;
+            int arg = 0;
+            for (int s0 = 0; s0 < 2; s0++) {
+                int qp = 2 * s0 + s1;
+                double c = dp[(i - 1) * 4 + qp] +
+                           swap_cost(&F[i - 2], &F[i - 1], &F[i], s0, s1, s2, p0, p1, inv_leg);
+                if (c < best) {
+                    best = c;
+                    arg = qp;
+                }
+            }
+            dp[i * 4 + q] = best + SWAP_PRIOR * s2;
+            bp[i * 4 + q] = (unsigned char)arg;
+        }
+    }
+    int q = 0;
+    for (int k = 1; k < 4; k++)
+        if (dp[(n - 1) * 4 + k] < dp[(n - 1) * 4 + q])
+            q = k;
+    /* backtrack: state of frame i is q & 1; of frame i-1 is q >> 1 */
+    for (int32_t i = n - 1; i >= 1; i--) {
+        int s = q & 1;
+        if (s) {
+            swap_frame(&F[i], group);
+            F[i].flags |= GS_POSE_FLAG_SWAP_FIXED;
+            changed++;
+        }
+        if (i == 1) {
+            if (q >> 1) {
+                swap_frame(&F[0], group);
+                F[0].flags |= GS_POSE_FLAG_SWAP_FIXED;
+                changed++;
+            }
+            break;
+        }
+        q = bp[i * 4 + q];
+    }
+    free(dp);
+    free(bp);
+    return changed;
+}
+
+int gs_pose__fix_swaps(gs_pose_track *t, int group)
+{
+    int changed = 0;
+    float leg = leg_length(t, 0, t->n_frames);
+    if (!(leg > 1.0f))
+        return 0;
+    for (int32_t i = 0; i < t->n_frames;) {
+        if (!t->frames[i].has_kp) {
+            i++;
+            continue;
+        }
+        int32_t j = i;
+        while (j < t->n_frames && t->frames[j].has_kp)
+            j++;
+        changed += fix_segment(t, i, j, group, 1.0 / leg);
+        i = j;
+    }
+    return changed;
+}
+
+/* ---- facing (rear / front views) ---- */
+
+int gs_pose__fix_facing(gs_pose_track *t, int *view_out)
+{
+    int32_t n_kp = 0, n_front_like = 0, n_plus = 0;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, face = 0;
+    int32_t nreg = 0;
+    *view_out = 0;
+    signed char *lab = calloc((size_t)(t->n_frames > 0 ? t->n_frames : 1), 1);
+    if (!lab)
+        return 0;
+    for (int32_t i = 0; i < t->n_frames; i++) {
+        const gs_pose_frame *f = &t->frames[i];
+        if (!f->has_kp)
+            continue;
+        const gs_kp *k = f->kp;
+        n_kp++;
+        float shx = k[GS_KP_LEFT_SHOULDER].x - k[GS_KP_RIGHT_SHOULDER].x;
+        float hpx = k[GS_KP_LEFT_HIP].x - k[GS_KP_RIGHT_HIP].x;
+        float msx = 0.5f * (k[GS_KP_LEFT_SHOULDER].x + k[GS_KP_RIGHT_SHOULDER].x);
+        float msy = 0.5f * (k[GS_KP_LEFT_SHOULDER].y + k[GS_KP_RIGHT_SHOULDER].y);
+        float mhx = 0.5f * (k[GS_KP_LEFT_HIP].x + k[GS_KP_RIGHT_HIP].x);
+        float mhy = 0.5f * (k[GS_KP_LEFT_HIP].y + k[GS_KP_RIGHT_HIP].y);
+        float torso = hypotf(msx - mhx, msy - mhy);
+        if (!(torso > 1.0f))
+            continue;
+        /* Shoulders and hips at least 0.35 torso lengths apart across the image: the person is
+         * seen from the front or the back (in a side view they nearly overlap). */
+        if (0.5f * (fabsf(shx) + fabsf(hpx)) < 0.35f * torso || shx * hpx <= 0)
+            continue;
+        n_front_like++;
+        lab[i] = shx > 0 ? 1 : -1; /* +1: the model labels it a front view */
+        n_plus += lab[i] > 0;
+        face += (k[GS_KP_NOSE].vis + k[GS_KP_LEFT_EYE].vis + k[GS_KP_RIGHT_EYE].vis +
+                 k[GS_KP_MOUTH_LEFT].vis + k[GS_KP_MOUTH_RIGHT].vis) /
+                5.0;
+        double lt = log(torso);
+        sx += f->t_s;
+        sy += lt;
+        sxx += f->t_s * f->t_s;
+        sxy += f->t_s * lt;
+        nreg++;
+    }
+    int changed = 0;
+    if (n_kp == 0 || n_front_like < 0.6 * n_kp || nreg < 5) {
+        free(lab);
+        return 0;
+    }
+    double vt = sxx / nreg - (sx / nreg) * (sx / nreg);
+    double slope = vt > 1e-9 ? (sxy / nreg - (sx / nreg) * (sy / nreg)) / vt : 0;
+    double span = 2.0 * sqrt(vt > 0 ? vt : 0) * 1.7; /* ~ the time span covered */
+    double growth = slope * span;
+    face /= n_front_like;
+    int front;
+    /* 1. direction of travel: the body grows by 25 % or more -> approaching -> front view */
+    if (fabs(growth) > log(1.25))
+        front = growth > 0;
+    /* 2. the face landmarks: clearly seen or clearly hidden over the whole clip */
+    else if (face > 0.85 || face < 0.35)
+        front = face > 0.85;
+    /* 3. the model's own majority */
+    else
+        front = 2 * n_plus >= n_front_like;
+    *view_out = front ? 1 : 2;
+    for (int32_t i = 0; i < t->n_frames; i++) {
+        if (!lab[i] || (lab[i] > 0) == front)
+            continue;
+        swap_frame(&t->frames[i], -1);
+        t->frames[i].flags |= GS_POSE_FLAG_SWAP_FIXED;
+        changed++;
+    }
+    free(lab);
+    return changed;
+}
+
+/* ---- gaps ---- */
+
+static float hermite(float p0, float m0, float p1, float m1, float s)
+{
+    float s2 = s * s, s3 = s2 * s;
+    return (2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * m0 + (-2 * s3 + 3 * s2) * p1 +
+           (s3 - s2) * m1;
+}
+
+int gs_pose__fill_gaps(gs_pose_track *t, double max_gap_s)
+{
+    int filled = 0;
+    int32_t prev = -1;
+    for (int32_t i = 0; i < t->n_frames; i++) {
+        if (!t->frames[i].has_kp)
+            continue;
+        if (prev >= 0 && i - prev > 1) {
+            gs_pose_frame *A = &t->frames[prev], *B = &t->frames[i];
+            double dt = B->t_s - A->t_s;
+            /* the empty time between the two frames that have landmarks */
+            double empty = dt * (double)(i - prev - 1) / (double)(i - prev);
+            if (empty <= max_gap_s + 1e-9 && dt > 0) {
+                /* tangents (per unit of s over [A, B]) from the neighbours, else linear */
+                const gs_pose_frame *A0 = prev > 0 && t->frames[prev - 1].has_kp
+                                              ? &t->frames[prev - 1] : NULL;
+                const gs_pose_frame *B1 = i + 1 < t->n_frames && t->frames[i + 1].has_kp
+                                              ? &t->frames[i + 1] : NULL;
+                double da = A0 ? A->t_s - A0->t_s : 0, db = B1 ? B1->t_s - B->t_s : 0;
+                for (int32_t j = prev + 1; j < i; j++) {
+                    gs_pose_frame *F = &t->frames[j];
+                    float s = (float)((F->t_s - A->t_s) / dt);
+                    if (!(s > 0 && s < 1))
+                        s = (float)(j - prev) / (float)(i - prev);
+                    for (int k = 0; k < GS_POSE_NKP; k++) {
+                        const gs_kp *a = &A->kp[k], *b = &B->kp[k];
+                        float lx = b->x - a->x, ly = b->y - a->y, lz = b->z - a->z;
+                        float m0x = lx, m0y = ly, m0z = lz, m1x = lx, m1y = ly, m1z = lz;
+                        if (A0 && da > 0) {
+                            m0x = (float)((a->x - A0->kp[k].x) / da * dt);
+                            m0y = (float)((a->y - A0->kp[k].y) / da * dt);
+                            m0z = (float)((a->z - A0->kp[k].z) / da * dt);
+                        }
+                        if (B1 && db > 0) {
+                            m1x = (float)((B1->kp[k].x - b->x) / db * dt);
+                            m1y = (float)((B1->kp[k].y - b->y) / db * dt);
+                            m1z = (float)((B1->kp[k].z - b->z) / db * dt);
+                        }
+                        F->kp[k].x = hermite(a->x, m0x, b->x, m1x, s);
+                        F->kp[k].y = hermite(a->y, m0y, b->y, m1y, s);
+                        F->kp[k].z = hermite(a->z, m0z, b->z, m1z, s);
+                        F->kp[k].vis = fminf(a->vis, b->vis);
+                        for (int c = 0; c < 3; c++)
+                            F->world[k][c] = A->world[k][c] + s * (B->world[k][c] - A->world[k][c]);
+                    }
+                    F->has_world = A->has_world && B->has_world;
+                    F->score = fminf(A->score, B->score);
+                    F->has_kp = 1;
+                    F->flags |= GS_POSE_FLAG_GAP_FILLED;
+                    filled++;
+                }
+            }
+        }
+        prev = i;
+    }
+    return filled;
+}
+
+/* ---- cadence and the low-pass ---- */
+
+static double median_dt(const gs_pose_track *t)
+{
+    int32_t n = t->n_frames - 1, k = 0;
+    if (n < 1)
+        return 0;
+    float *d = malloc((size_t)n * sizeof(float));
+    double r = 0;
+    if (!d)
+        return 0;
+    for (int32_t i = 0; i < n; i++) {
+        double v = t->frames[i + 1].t_s - t->frames[i].t_s;
+        if (v > 0)
+            d[k++] = (float)v;
+    }
+    if (k) {
+        qsort(d, (size_t)k, sizeof(float), cmp_float);
+        r = d[k / 2];
+    }
+    free(d);
+    return r;
+}
+
+double gs_pose__stride_hz(const gs_pose_track *t)
+{
+    double dt = median_dt(t);
+    int32_t best_a = 0, best_n = 0;
+    if (!(dt > 0))
+        return 0;
+    /* longest run of frames with landmarks */
+    for (int32_t i = 0; i < t->n_frames;) {
+        int32_t j = i;
+        while (j < t->n_frames && t->frames[j].has_kp)
+            j++;
+        if (j - i > best_n) {
+            best_n = j - i;
+            best_a = i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    double fs = 1.0 / dt;
+    /* stride period 0.4-2.5 s; need two periods of data */
+    int lag_min = (int)floor(0.4 * fs), lag_max = (int)ceil(2.5 * fs);
+    if (lag_min < 2)
+        lag_min = 2;
+    if (lag_max > best_n / 2)
+        lag_max = best_n / 2;
+    if (lag_max <= lag_min + 1)
+        return 0;
+    double *x = malloc((size_t)best_n * sizeof(double));
+    double *r = malloc((size_t)(lag_max + 2) * sizeof(double));
+    double result = 0, best_r = -1;
+    if (!x || !r)
+        goto done;
+    /* left-minus-right ankle offset on the axis where it varies most (x in side views, y in
+     * rear/front views), centred */
+    double vx = 0, vy = 0, mx = 0, my = 0;
+    for (int32_t i = 0; i < best_n; i++) {
+        const gs_kp *k = t->frames[best_a + i].kp;
+        mx += k[GS_KP_LEFT_ANKLE].x - k[GS_KP_RIGHT_ANKLE].x;
+        my += k[GS_KP_LEFT_ANKLE].y - k[GS_KP_RIGHT_ANKLE].y;
+    }
+    mx /= best_n;
+    my /= best_n;
+    for (int32_t i = 0; i < best_n; i++) {
+        const gs_kp *k = t->frames[best_a + i].kp;
+        double ax = k[GS_KP_LEFT_ANKLE].x - k[GS_KP_RIGHT_ANKLE].x - mx;
+        double ay = k[GS_KP_LEFT_ANKLE].y - k[GS_KP_RIGHT_ANKLE].y - my;
+        vx += ax * ax;
+        vy += ay * ay;
+    }
+    int use_y = vy > vx;
+    double v0 = 0;
+    for (int32_t i = 0; i < best_n; i++) {
+        const gs_kp *k = t->frames[best_a + i].kp;
+        x[i] = use_y ? k[GS_KP_LEFT_ANKLE].y - k[GS_KP_RIGHT_ANKLE].y - my
+                     : k[GS_KP_LEFT_ANKLE].x - k[GS_KP_RIGHT_ANKLE].x - mx;
+        v0 += x[i] * x[i];
+    }
+    if (!(v0 > 0))
+        goto done;
+    for (int lag = lag_min - 1; lag <= lag_max + 1 && lag < best_n; lag++) {
+        double s = 0;
+        for (int32_t i = 0; i + lag < best_n; i++)
+            s += x[i] * x[i + lag];
+        r[lag < lag_max + 2 ? lag : lag_max + 1] = s / v0 * best_n / (double)(best_n - lag);
+    }
+    int arg = -1;
+    for (int lag = lag_min; lag <= lag_max; lag++) {
+        /* first clear local maximum above 0.3 (the stride, not a multiple of it) */
+        if (r[lag] > 0.3 && r[lag] >= r[lag - 1] && r[lag] >= r[lag + 1]) {
+            arg = lag;
+            best_r = r[lag];
+            break;
+        }
+    }
+    if (arg > 0) {
+        double a = r[arg - 1], b = r[arg], c = r[arg + 1], den = a - 2 * b + c;
+        double off = fabs(den) > 1e-12 ? 0.5 * (a - c) / den : 0;
+        if (off > 0.5 || off < -0.5)
+            off = 0;
+        result = fs / ((double)arg + off);
+    }
+    (void)best_r;
+done:
+    free(x);
+    free(r);
+    return result;
+}
+
+gs_status gs_pose__filtfilt(double *x, int n, double fc_hz, double fs_hz)
+{
+    if (n < 2 || !(fc_hz > 0) || !(fs_hz > 2 * fc_hz))
+        return GS_OK;
+    /* 2nd-order Butterworth by the bilinear transform with pre-warping. */
+    double k = tan(GS_PI * fc_hz / fs_hz), k2 = k * k, q = sqrt(2.0);
+    double norm = 1.0 / (1.0 + q * k + k2);
+    double b0 = k2 * norm, b1 = 2 * b0, b2 = b0;
+    double a1 = 2.0 * (k2 - 1.0) * norm, a2 = (1.0 - q * k + k2) * norm;
+    /* Odd reflection at both ends (as scipy's filtfilt), long enough for the transient:
+     * about one cutoff period, at most n - 1 samples. */
+    int pad = (int)ceil(fs_hz / fc_hz);
+    if (pad < 6)
+        pad = 6;
+    if (pad > n - 1)
+        pad = n - 1;
+    int m = n + 2 * pad;
+    double *y = malloc((size_t)m * sizeof(double));
+    if (!y)
+        return GS_ERR_NOMEM;
+    for (int i = 0; i < pad; i++) {
+        y[i] = 2 * x[0] - x[pad - i];
+        y[pad + n + i] = 2 * x[n - 1] - x[n - 2 - i];
+    }
+    memcpy(y + pad, x, (size_t)n * sizeof(double));
+    for (int pass = 0; pass < 2; pass++) {
+        /* initial state: steady state for the first value (no start-up step) */
+        double x1 = y[0], x2 = y[0], y1 = y[0], y2 = y[0];
+        for (int i = 0; i < m; i++) {
+            double v = b0 * y[i] + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+            x2 = x1;
+            x1 = y[i];
+            y2 = y1;
+            y1 = v;
+            y[i] = v;
+        }
+        for (int i = 0; i < m / 2; i++) { /* reverse for the backward pass (and back) */
+            double tmp = y[i];
+            y[i] = y[m - 1 - i];
+            y[m - 1 - i] = tmp;
+        }
+    }
+    memcpy(x, y + pad, (size_t)n * sizeof(double));
+    free(y);
+    return GS_OK;
+}
+
+gs_status gs_pose__smooth(gs_pose_track *t, double fc_hz, gs_error *err)
+{
+    double dt = median_dt(t);
+    double *buf = NULL;
+    if (!(dt > 0) || !(fc_hz > 0))
+        return GS_OK;
+    buf = malloc((size_t)(t->n_frames > 0 ? t->n_frames : 1) * sizeof(double));
+    if (!buf)
+        return gs_fail(err, GS_ERR_NOMEM, "pose: out of memory while smoothing");
+    for (int32_t a = 0; a < t->n_frames;) {
+        int32_t b = a;
+        while (b < t->n_frames && t->frames[b].has_kp)
+            b++;
+        int32_t n = b - a;
+        if (n >= 6) { /* shorter runs are left as they are */
+            for (int k = 0; k < GS_POSE_NKP; k++)
+                for (int c = 0; c < 6; c++) {
+                    for (int32_t i = 0; i < n; i++) {
+                        gs_pose_frame *f = &t->frames[a + i];
+                        buf[i] = c == 0 ? f->kp[k].x : c == 1 ? f->kp[k].y : c == 2 ? f->kp[k].z
+                                                                             : f->world[k][c - 3];
+                    }
+                    if (c >= 3 && !t->frames[a].has_world)
+                        continue;
+                    if (gs_pose__filtfilt(buf, n, fc_hz, 1.0 / dt) != GS_OK) {
+                        free(buf);
+                        return gs_fail(err, GS_ERR_NOMEM, "pose: out of memory while smoothing");
+                    }
+                    for (int32_t i = 0; i < n; i++) {
+                        gs_pose_frame *f = &t->frames[a + i];
+                        if (c == 0)
+                            f->kp[k].x = (float)buf[i];
+                        else if (c == 1)
+                            f->kp[k].y = (float)buf[i];
+                        else if (c == 2)
+                            f->kp[k].z = (float)buf[i];
+                        else
+                            f->world[k][c - 3] = (float)buf[i];
+                    }
+                }
+            for (int32_t i = a; i < b; i++)
+                t->frames[i].flags |= GS_POSE_FLAG_SMOOTHED;
+        }
+        a = b > a ? b : a + 1;
+    }
+    free(buf);
+    return GS_OK;
+}
+
+gs_status gs_pose_clean(gs_pose_track *t, gs_pose_clean_report *rep, gs_error *err)
+{
+    gs_pose_clean_report r = {0};
+    gs_status rc;
+    if (!t)
+        return gs_fail(err, GS_ERR_ARG, "pose: no track to clean");
+    for (int32_t i = 0; i < t->n_frames; i++) {
+        gs_pose_frame *f = &t->frames[i];
+        if (f->has_kp && !f->has_raw) {
+            memcpy(f->raw, f->kp, sizeof(f->raw));
+            f->has_raw = 1;
+        }
+    }
+    r.facing_fixed = gs_pose__fix_facing(t, &r.view);
+    r.swap_fixed_legs = gs_pose__fix_swaps(t, 0);
+    r.swap_fixed_arms = gs_pose__fix_swaps(t, 1);
+    r.max_gap_s = MAX_GAP_S;
+    r.gap_filled = gs_pose__fill_gaps(t, MAX_GAP_S);
+    r.stride_hz = gs_pose__stride_hz(t);
+    double dt = median_dt(t);
+    if (dt > 0) {
+        double fs = 1.0 / dt;
+        double fc = r.stride_hz > 0 ? CUTOFF_PER_HZ * r.stride_hz : CUTOFF_DEF_HZ;
+        if (fc < CUTOFF_MIN_HZ)
+            fc = CUTOFF_MIN_HZ;
+        if (fc > CUTOFF_MAX_FS * fs)
+            fc = CUTOFF_MAX_FS * fs;
+        r.cutoff_hz = fc;
+        rc = gs_pose__smooth(t, fc, err);
+        if (rc != GS_OK)
+            return rc;
+    }
+    if (rep)
+        *rep = r;
+    return GS_OK;
+}

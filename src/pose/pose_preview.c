@@ -1,0 +1,172 @@
+/*
+ * Preview PNGs of a pose track: every Nth frame of the video with the skeleton drawn, the
+ * person's left side orange and right side blue, the raw landmarks as thin grey lines where the
+ * whole-clip clean-up moved them. For checking by eye that the skeleton sits on the body.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cv.h"
+#include "pose_impl.h"
+
+#define STB_IMAGE_WRITE_STATIC /* private copy: other modules may embed stb_image_write too */
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#endif
+#include <stb_image_write.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+/* BlazePose skeleton (pose_landmark_full_body_topology.svg): side 0 centre, 1 left, 2 right. */
+static const int bones[][3] = {
+    {0, 1, 1},   {1, 2, 1},   {2, 3, 1},   {3, 7, 1},   {0, 4, 2},   {4, 5, 2},   {5, 6, 2},
+    {6, 8, 2},   {9, 10, 0},  {11, 12, 0}, {11, 23, 1}, {12, 24, 2}, {23, 24, 0}, {11, 13, 1},
+    {13, 15, 1}, {15, 17, 1}, {15, 19, 1}, {15, 21, 1}, {17, 19, 1}, {12, 14, 2}, {14, 16, 2},
+    {16, 18, 2}, {16, 20, 2}, {16, 22, 2}, {18, 20, 2}, {23, 25, 1}, {25, 27, 1}, {27, 29, 1},
+    {29, 31, 1}, {27, 31, 1}, {24, 26, 2}, {26, 28, 2}, {28, 30, 2}, {30, 32, 2}, {28, 32, 2},
+};
+
+typedef struct png_sink {
+    FILE *f;
+    int failed;
+} png_sink;
+
+static void png_write_cb(void *ctx, void *data, int size)
+{
+    png_sink *s = ctx;
+    if (!s->failed && fwrite(data, 1, (size_t)size, s->f) != (size_t)size)
+        s->failed = 1;
+}
+
+static gs_status write_png(const char *path, const uint8_t *rgb, int32_t w, int32_t h,
+                           int32_t stride, gs_error *err)
+{
+    png_sink s = {fopen(path, "wb"), 0};
+    if (!s.f)
+        return gs_fail(err, GS_ERR_IO, "%s: cannot create", path);
+    int ok = stbi_write_png_to_func(png_write_cb, &s, w, h, 3, rgb, stride);
+    if (fclose(s.f) != 0)
+        s.failed = 1;
+    if (!ok || s.failed)
+        return gs_fail(err, GS_ERR_IO, "%s: write failed", path);
+    return GS_OK;
+}
+
+static void draw_skeleton(gs_image *img, const gs_kp *kp, int thick, int raw)
+{
+    const gs_rgb col[3] = {{235, 235, 235}, {255, 140, 0}, {30, 144, 255}};
+    const gs_rgb grey = {150, 150, 150};
+    for (size_t i = 0; i < sizeof(bones) / sizeof(bones[0]); i++) {
+        const gs_kp *a = &kp[bones[i][0]], *b = &kp[bones[i][1]];
+        gs_cv_line(img, a->x, a->y, b->x, b->y, raw ? grey : col[bones[i][2]],
+                   raw ? (thick + 1) / 2 : thick, raw ? 0.8f : 1.0f);
+    }
+    if (raw)
+        return;
+    for (int i = 0; i < GS_POSE_NKP; i++) {
+        int side = i == 0 ? 0 : (i <= 10 ? ((i >= 1 && i <= 3) || i == 7 || i == 9 ? 1 : 2)
+                                         : (i % 2 ? 1 : 2));
+        gs_cv_circle(img, kp[i].x, kp[i].y, (float)thick * 1.2f, col[side], -1, 1.0f);
+    }
+    /* letters at the ankles make a left/right mix-up obvious */
+    gs_cv_text(img, "L", kp[GS_KP_LEFT_ANKLE].x + 2.0f * (float)thick, kp[GS_KP_LEFT_ANKLE].y,
+               0.4f * (float)thick, col[1], thick > 1 ? thick / 2 : 1, 1.0f);
+    gs_cv_text(img, "R", kp[GS_KP_RIGHT_ANKLE].x + 2.0f * (float)thick, kp[GS_KP_RIGHT_ANKLE].y,
+               0.4f * (float)thick, col[2], thick > 1 ? thick / 2 : 1, 1.0f);
+}
+
+static int moved(const gs_pose_frame *f)
+{
+    if (!f->has_raw)
+        return 0;
+    for (int i = 0; i < GS_POSE_NKP; i++)
+        if (fabsf(f->raw[i].x - f->kp[i].x) > 2.0f || fabsf(f->raw[i].y - f->kp[i].y) > 2.0f)
+            return 1;
+    return 0;
+}
+
+gs_status gs_pose_preview_write(const char *video, const gs_pose_track *t, const char *dir,
+                                int every, const gs_decoder_options *dec, int *n_written,
+                                gs_error *err)
+{
+    gs_status rc;
+    gs_decoder *d = NULL;
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    gs_frame fr;
+    int written = 0;
+    char path[1200], label[160];
+
+    if (n_written)
+        *n_written = 0;
+    if (every <= 0)
+        every = 10;
+    rc = gs_mkdir_p(dir, err);
+    if (rc != GS_OK)
+        return rc;
+    rc = gs_decoder_open(video, dec, &d, err);
+    if (rc != GS_OK)
+        return rc;
+    for (;;) {
+        rc = gs_decoder_next(d, &fr, err);
+        if (rc == GS_END) {
+            rc = GS_OK;
+            break;
+        }
+        if (rc != GS_OK)
+            goto done;
+        if (fr.index % every != 0)
+            continue;
+        size_t row = (size_t)fr.width * 3, need = row * (size_t)fr.height;
+        if (need > cap) {
+            uint8_t *p = realloc(buf, need);
+            if (!p) {
+                rc = gs_fail(err, GS_ERR_NOMEM, "preview: out of memory");
+                goto done;
+            }
+            buf = p;
+            cap = need;
+        }
+        for (int32_t y = 0; y < fr.height; y++)
+            memcpy(buf + (size_t)y * row, fr.rgb + (size_t)y * (size_t)fr.stride, row);
+        gs_image img = {buf, fr.width, fr.height, (int32_t)row};
+        int32_t m = fr.width < fr.height ? fr.width : fr.height;
+        int thick = m / 250 > 2 ? m / 250 : 2;
+        const gs_pose_frame *f = fr.index < t->n_frames ? &t->frames[fr.index] : NULL;
+        if (f && f->has_kp) {
+            if (moved(f))
+                draw_skeleton(&img, f->raw, thick, 1);
+            draw_skeleton(&img, f->kp, thick, 0);
+        }
+        snprintf(label, sizeof(label), "frame %lld  t %.3f s  score %.2f%s%s%s",
+                 (long long)fr.index, fr.t_s, f ? (double)f->score : 0.0,
+                 f && (f->flags & GS_POSE_FLAG_SWAP_FIXED) ? "  swap-fixed" : "",
+                 f && (f->flags & GS_POSE_FLAG_GAP_FILLED) ? "  gap-filled" : "",
+                 f && !f->has_kp ? "  no person" : "");
+        float ts = (float)m / 900.0f;
+        if (ts < 0.45f)
+            ts = 0.45f;
+        gs_cv_rect_fill(&img, 0, 0, (float)fr.width, 30.0f * ts + 8, (gs_rgb){0, 0, 0}, 0.5f);
+        gs_cv_text(&img, label, 6, 24.0f * ts + 4, ts, (gs_rgb){255, 255, 255}, 1, 1.0f);
+        snprintf(path, sizeof(path), "%s/frame_%06lld.png", dir, (long long)fr.index);
+        rc = write_png(path, buf, fr.width, fr.height, (int32_t)row, err);
+        if (rc != GS_OK)
+            goto done;
+        written++;
+    }
+done:
+    if (n_written)
+        *n_written = written;
+    free(buf);
+    gs_decoder_free(&d);
+    return rc;
+}

@@ -1,0 +1,724 @@
+/*
+ * Pose tracking over a whole clip: decode thread + bounded frame queue, MediaPipe's
+ * detect-then-track loop run for several candidate people at once, and the choice of the person
+ * over the whole clip (not frame by frame).
+ *
+ * Per frame, as MediaPipe's pose_landmark_cpu.pbtxt does for one person: each tracked person's
+ * region comes from its previous frame's auxiliary landmarks (pose_landmarks_to_roi.pbtxt); the
+ * landmark model's pose flag below 0.5 (ThresholdingCalculator, tensors_to_pose_landmarks_and_
+ * segmentation.pbtxt) ends the track and the detector runs again. Unlike the live graph we also
+ * run the detector every half second to pick up other people, and track up to max_people at
+ * once; after the clip the tracks are stitched into people and one person is chosen.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pose_impl.h"
+
+/* Pose presence threshold: ThresholdingCalculator threshold 0.5 on the pose flag. */
+#define PRESENCE_MIN 0.5f
+/* Default detection score: min_score_thresh 0.5 of pose_detection_cpu.pbtxt (v0.8/v0.9). */
+#define DET_SCORE_DEFAULT 0.5f
+/* Our own choices (not MediaPipe's): */
+#define DET_INTERVAL_S  0.5  /* look for other people this often while tracking */
+#define MAX_DETS        8    /* detections considered per detector run */
+#define MIN_ROI_FRAC    0.12 /* ignore people whose region is below this fraction of the
+                                frame's shorter side (tiny background figures) */
+#define SAME_PERSON_IOU 0.5f /* two tracks whose landmark boxes overlap this much are merged */
+#define STITCH_GAP_S    1.0  /* a track may continue a lost one within this time ... */
+#define STITCH_DIST     1.0  /* ... starting within this many region sides of where it ended */
+#define NSLOT           3    /* frame queue: up to 2 frames decoded ahead of inference */
+
+/* One frame of a candidate track. */
+typedef struct cand_frame {
+    gs_kp kp[GS_POSE_NKP];
+    float world[GS_POSE_NKP][3];
+    float score;
+    float side; /* ROI side used, pixels */
+} cand_frame;
+
+/* A candidate track: contiguous frames [start, start + n). */
+typedef struct cand {
+    int32_t start, n, cap;
+    cand_frame *f;
+    int active;
+    gs_rot_rect next_roi;
+    int person; /* chain id after stitching */
+} cand;
+
+typedef struct slot {
+    uint8_t *rgb;
+    size_t cap;
+    int32_t w, h, stride;
+    double t_s;
+} slot;
+
+typedef struct fqueue {
+    pthread_mutex_t mu;
+    pthread_cond_t cv_ready, cv_free;
+    slot s[NSLOT];
+    int head, count, done, stop;
+    gs_status rc;
+    gs_error err;
+    gs_decoder *dec;
+} fqueue;
+
+static void *decode_main(void *arg)
+{
+    fqueue *q = arg;
+    gs_frame fr;
+    gs_error err = {0};
+    for (;;) {
+        gs_status rc = gs_decoder_next(q->dec, &fr, &err);
+        int idx;
+        pthread_mutex_lock(&q->mu);
+        if (rc != GS_OK) {
+            q->done = 1;
+            q->rc = rc == GS_END ? GS_OK : rc;
+            q->err = err;
+            pthread_cond_broadcast(&q->cv_ready);
+            pthread_mutex_unlock(&q->mu);
+            break;
+        }
+        while (q->count == NSLOT && !q->stop)
+            pthread_cond_wait(&q->cv_free, &q->mu);
+        if (q->stop) {
+            q->done = 1;
+            pthread_cond_broadcast(&q->cv_ready);
+            pthread_mutex_unlock(&q->mu);
+            break;
+        }
+        idx = (q->head + q->count) % NSLOT;
+        pthread_mutex_unlock(&q->mu);
+        /* The slot at head + count belongs to this thread until count is raised. */
+        slot *s = &q->s[idx];
+        size_t row = (size_t)fr.width * 3, need = row * (size_t)fr.height;
+        if (need > s->cap) {
+            uint8_t *p = realloc(s->rgb, need);
+            if (!p) {
+                pthread_mutex_lock(&q->mu);
+                q->done = 1;
+                q->rc = gs_fail(&q->err, GS_ERR_NOMEM, "pose: out of memory for a frame");
+                pthread_cond_broadcast(&q->cv_ready);
+                pthread_mutex_unlock(&q->mu);
+                break;
+            }
+            s->rgb = p;
+            s->cap = need;
+        }
+        for (int32_t y = 0; y < fr.height; y++)
+            memcpy(s->rgb + (size_t)y * row, fr.rgb + (size_t)y * (size_t)fr.stride, row);
+        s->w = fr.width;
+        s->h = fr.height;
+        s->stride = (int32_t)row;
+        s->t_s = fr.t_s;
+        pthread_mutex_lock(&q->mu);
+        q->count++;
+        pthread_cond_signal(&q->cv_ready);
+        pthread_mutex_unlock(&q->mu);
+    }
+    return NULL;
+}
+
+static gs_status cand_push(cand *c, const gs_pose__lm *lm, float side)
+{
+    if (c->n == c->cap) {
+        int32_t nc = c->cap ? c->cap * 2 : 256;
+        cand_frame *p = realloc(c->f, (size_t)nc * sizeof(*p));
+        if (!p)
+            return GS_ERR_NOMEM;
+        c->f = p;
+        c->cap = nc;
+    }
+    cand_frame *f = &c->f[c->n++];
+    memcpy(f->kp, lm->kp, sizeof(f->kp));
+    memcpy(f->world, lm->world, sizeof(f->world));
+    f->score = lm->presence;
+    f->side = side;
+    return GS_OK;
+}
+
+/* Bounding box of the body landmarks. */
+static void kp_box(const gs_kp *kp, float b[4])
+{
+    b[0] = b[2] = kp[0].x;
+    b[1] = b[3] = kp[0].y;
+    for (int i = 1; i < GS_POSE_NKP; i++) {
+        b[0] = fminf(b[0], kp[i].x);
+        b[1] = fminf(b[1], kp[i].y);
+        b[2] = fmaxf(b[2], kp[i].x);
+        b[3] = fmaxf(b[3], kp[i].y);
+    }
+}
+
+static float box_iou(const float a[4], const float b[4])
+{
+    float iw = fminf(a[2], b[2]) - fmaxf(a[0], b[0]), ih = fminf(a[3], b[3]) - fmaxf(a[1], b[1]);
+    if (iw <= 0 || ih <= 0)
+        return 0;
+    float in = iw * ih;
+    float u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - in;
+    return u > 0 ? in / u : 0;
+}
+
+static void hip_centre(const gs_kp *kp, float *x, float *y)
+{
+    *x = 0.5f * (kp[GS_KP_LEFT_HIP].x + kp[GS_KP_RIGHT_HIP].x);
+    *y = 0.5f * (kp[GS_KP_LEFT_HIP].y + kp[GS_KP_RIGHT_HIP].y);
+}
+
+/* How far the hip centre of the last frame of c jumped from the one before, in region sides. */
+static float last_jump(const cand *c)
+{
+    if (c->n < 2)
+        return 0;
+    float x0, y0, x1, y1;
+    hip_centre(c->f[c->n - 2].kp, &x0, &y0);
+    hip_centre(c->f[c->n - 1].kp, &x1, &y1);
+    return hypotf(x1 - x0, y1 - y0) / fmaxf(c->f[c->n - 1].side, 1.0f);
+}
+
+/* ---- person choice ---- */
+
+typedef struct person {
+    int first, last;   /* candidate indices of the chain (linked through next[]) */
+    int32_t start, end; /* frames [start, end) */
+    int64_t frames;
+    double gait_s, size, central;
+} person;
+
+/* Seconds of stepping in a candidate: sign changes (with hysteresis) of the left-minus-right
+ * ankle offset along x or y, normalised by leg length, whose spacing looks like steps. Walking
+ * and running swap the feet every step (x in side views, y in rear/front views); jumping jacks
+ * or standing do not. */
+static double cand_gait_s(const cand *c, const double *t_s)
+{
+    if (c->n < 8)
+        return 0;
+    float *leg = malloc((size_t)c->n * sizeof(float));
+    if (!leg)
+        return 0;
+    for (int32_t i = 0; i < c->n; i++) {
+        const gs_kp *k = c->f[i].kp;
+        leg[i] = 0.5f * (hypotf(k[GS_KP_LEFT_HIP].x - k[GS_KP_LEFT_ANKLE].x,
+                                k[GS_KP_LEFT_HIP].y - k[GS_KP_LEFT_ANKLE].y) +
+                         hypotf(k[GS_KP_RIGHT_HIP].x - k[GS_KP_RIGHT_ANKLE].x,
+                                k[GS_KP_RIGHT_HIP].y - k[GS_KP_RIGHT_ANKLE].y));
+    }
+    /* median leg length */
+    float *tmp = malloc((size_t)c->n * sizeof(float));
+    float legm = 1;
+    if (tmp) {
+        memcpy(tmp, leg, (size_t)c->n * sizeof(float));
+        for (int32_t i = 1; i < c->n; i++) { /* insertion sort: n is one track */
+            float v = tmp[i];
+            int32_t j = i - 1;
+            while (j >= 0 && tmp[j] > v) {
+                tmp[j + 1] = tmp[j];
+                j--;
+            }
+            tmp[j + 1] = v;
+        }
+        legm = fmaxf(tmp[c->n / 2], 1.0f);
+        free(tmp);
+    }
+    free(leg);
+    double best = 0;
+    for (int axis = 0; axis < 2; axis++) {
+        int state = 0;
+        double last_t = -1, sum = 0;
+        for (int32_t i = 0; i < c->n; i++) {
+            const gs_kp *k = c->f[i].kp;
+            float d = axis == 0 ? k[GS_KP_LEFT_ANKLE].x - k[GS_KP_RIGHT_ANKLE].x
+                                : k[GS_KP_LEFT_ANKLE].y - k[GS_KP_RIGHT_ANKLE].y;
+            d /= legm;
+            int s = d > 0.08f ? 1 : d < -0.08f ? -1 : 0;
+            if (s == 0 || s == state)
+                continue;
+            double t = t_s[c->start + i];
+            if (state != 0 && last_t >= 0) {
+                double dt = t - last_t;
+                /* a step lasts 0.15-1.5 s for running and slow walking alike */
+                if (dt >= 0.15 && dt <= 1.5)
+                    sum += dt;
+            }
+            state = s;
+            last_t = t;
+        }
+        best = sum > best ? sum : best;
+    }
+    return best;
+}
+
+static void choose_person(cand *cands, int nc, const double *t_s, int32_t W, int32_t H,
+                          const gs_pose_options *o, int *chosen, const char **rule,
+                          int *n_people)
+{
+    person *P = NULL;
+    int *next = NULL, np = 0;
+    *chosen = -1;
+    *rule = "none";
+    *n_people = 0;
+    if (nc == 0)
+        return;
+    P = calloc((size_t)nc, sizeof(*P));
+    next = malloc((size_t)nc * sizeof(int));
+    if (!P || !next)
+        goto done;
+    /* Candidates come in order of start frame. Stitch: a candidate continues the person whose
+     * last candidate ended before it started, shortly before, close by and of similar size. */
+    for (int i = 0; i < nc; i++) {
+        cand *c = &cands[i];
+        float x0, y0;
+        int best = -1;
+        double best_d = 1e30;
+        next[i] = -1;
+        hip_centre(c->f[0].kp, &x0, &y0);
+        for (int p = 0; p < np; p++) {
+            cand *l = &cands[P[p].last];
+            int32_t lend = l->start + l->n;
+            if (lend > c->start)
+                continue;
+            double gap = t_s[c->start] - t_s[lend - 1];
+            float x1, y1, side = l->f[l->n - 1].side;
+            hip_centre(l->f[l->n - 1].kp, &x1, &y1);
+            double d = hypot(x1 - x0, y1 - y0) / fmax(side, 1.0);
+            double ratio = c->f[0].side / fmax(side, 1.0);
+            if (gap <= STITCH_GAP_S && d <= STITCH_DIST && ratio > 0.5 && ratio < 2.0 &&
+                d < best_d) {
+                best = p;
+                best_d = d;
+            }
+        }
+        if (best >= 0) {
+            next[P[best].last] = i;
+            P[best].last = i;
+            c->person = best;
+        } else {
+            P[np].first = P[np].last = i;
+            c->person = np;
+            np++;
+        }
+    }
+    for (int p = 0; p < np; p++) {
+        double sz = 0, cen = 0;
+        int64_t n = 0;
+        P[p].start = cands[P[p].first].start;
+        for (int i = P[p].first; i >= 0; i = next[i]) {
+            cand *c = &cands[i];
+            P[p].gait_s += cand_gait_s(c, t_s);
+            for (int32_t k = 0; k < c->n; k++) {
+                float x, y;
+                hip_centre(c->f[k].kp, &x, &y);
+                sz += c->f[k].side;
+                cen += hypot((x - W / 2.0) / (W / 2.0), (y - H / 2.0) / (H / 2.0));
+            }
+            n += c->n;
+            P[p].end = c->start + c->n;
+        }
+        P[p].frames = n;
+        P[p].size = n ? sz / (double)n / fmin(W, H) : 0;
+        P[p].central = n ? 1.0 - fmin(1.0, cen / (double)n / GS_PI * 2.0) : 0;
+    }
+    *n_people = np;
+    if (o->has_person_point) {
+        /* The person whose landmark box (grown by 10 %) holds the point on the earliest frame. */
+        int32_t best_f = INT32_MAX;
+        for (int i = 0; i < nc; i++) {
+            cand *c = &cands[i];
+            for (int32_t k = 0; k < c->n && c->start + k < best_f; k++) {
+                float b[4];
+                kp_box(c->f[k].kp, b);
+                float mx = 0.1f * (b[2] - b[0]), my = 0.1f * (b[3] - b[1]);
+                if (o->person_x >= b[0] - mx && o->person_x <= b[2] + mx &&
+                    o->person_y >= b[1] - my && o->person_y <= b[3] + my) {
+                    best_f = c->start + k;
+                    *chosen = c->person;
+                    break;
+                }
+            }
+        }
+        *rule = "user-point";
+        goto done;
+    }
+    if (np == 1) {
+        *chosen = 0;
+        *rule = "only-person";
+        goto done;
+    }
+    double gmax = 0;
+    for (int p = 0; p < np; p++)
+        gmax = fmax(gmax, P[p].gait_s);
+    /* The person stepping for longest; people within 70 % of that are a tie, broken by size
+     * and centrality (a runner filmed on purpose is large and central). Without a second of
+     * stepping anywhere, size and centrality alone decide. */
+    double best = -1;
+    for (int p = 0; p < np; p++) {
+        double cov = (double)P[p].frames;
+        double s = P[p].size * (0.5 + 0.5 * P[p].central) * cov;
+        if (gmax >= 1.0 && P[p].gait_s < 0.7 * gmax)
+            continue;
+        if (s > best) {
+            best = s;
+            *chosen = p;
+        }
+    }
+    *rule = gmax >= 1.0 ? "longest-gait-track" : "largest-central";
+done:
+    /* mark: cands[].person == *chosen belong to the chosen person */
+    free(P);
+    free(next);
+}
+
+/* ---- the run ---- */
+
+static gs_status model_path(char *buf, size_t n, const char *dir, const char *file, gs_error *err)
+{
+    int k = snprintf(buf, n, "%s/%s", dir, file);
+    if (k < 0 || (size_t)k >= n)
+        return gs_fail(err, GS_ERR_ARG, "%s: model path too long", dir);
+    return GS_OK;
+}
+
+gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_pose_track **out,
+                              gs_pose_stats *stats, gs_error *err)
+{
+    gs_status rc = GS_OK;
+    gs_pose_options o = {0};
+    gs_pose_stats st = {0};
+    gs_decoder *dec = NULL;
+    gs_pose__detector *det = NULL;
+    gs_pose__landmarker *lmk = NULL;
+    gs_pose_track *t = NULL;
+    cand *cands = NULL;
+    int nc = 0, capc = 0;
+    double *t_s = NULL;
+    int64_t cap_t = 0, nf = 0;
+    fqueue q;
+    int q_init = 0, thread_started = 0;
+    pthread_t th;
+    char p_det[1024], p_lm[1024], lm_file[64];
+    double t0 = gs_now_s();
+    gs_error local_err;
+
+    if (!err)
+        err = &local_err;
+    *out = NULL;
+    memset(&q, 0, sizeof(q));
+    if (opt)
+        o = *opt;
+    if (!o.model_dir)
+        o.model_dir = "models";
+    if (!o.model)
+        o.model = "full";
+    if (o.n_threads <= 0)
+        o.n_threads = 1;
+    if (o.min_detection_score <= 0)
+        o.min_detection_score = DET_SCORE_DEFAULT;
+    if (o.max_people <= 0)
+        o.max_people = 3;
+    if (strcmp(o.model, "lite") && strcmp(o.model, "full") && strcmp(o.model, "heavy"))
+        return gs_fail(err, GS_ERR_ARG, "pose: unknown model '%s' (lite, full or heavy)", o.model);
+    snprintf(lm_file, sizeof(lm_file), "pose_landmark_%s.tflite", o.model);
+    if ((rc = model_path(p_det, sizeof(p_det), o.model_dir, "pose_detection.tflite", err)) ||
+        (rc = model_path(p_lm, sizeof(p_lm), o.model_dir, lm_file, err)))
+        return rc;
+
+    rc = gs_decoder_open(path, &o.decode, &dec, err);
+    if (rc != GS_OK)
+        goto fail;
+    const gs_video_info *info = gs_decoder_info(dec);
+    rc = gs_pose__detector_new(p_det, o.n_threads, &det, err);
+    if (rc != GS_OK)
+        goto fail;
+    rc = gs_pose__landmarker_new(p_lm, o.n_threads, &lmk, err);
+    if (rc != GS_OK)
+        goto fail;
+
+    pthread_mutex_init(&q.mu, NULL);
+    pthread_cond_init(&q.cv_ready, NULL);
+    pthread_cond_init(&q.cv_free, NULL);
+    q_init = 1;
+    q.dec = dec;
+    if (pthread_create(&th, NULL, decode_main, &q) != 0) {
+        rc = gs_fail(err, GS_ERR_INTERNAL, "pose: cannot start the decode thread");
+        goto fail;
+    }
+    thread_started = 1;
+
+    int det_every = (int)lround(DET_INTERVAL_S * (info->fps_nominal > 0 ? info->fps_nominal : 30));
+    if (det_every < 1)
+        det_every = 1;
+    int64_t last_det = -1000000, total = info->frames_estimate > 0 ? info->frames_estimate : 0;
+    int32_t W = info->width, H = info->height;
+
+    for (;;) {
+        double tw = gs_now_s();
+        pthread_mutex_lock(&q.mu);
+        while (q.count == 0 && !q.done)
+            pthread_cond_wait(&q.cv_ready, &q.mu);
+        int have = q.count > 0;
+        pthread_mutex_unlock(&q.mu);
+        st.wait_s += gs_now_s() - tw;
+        if (!have)
+            break;
+        slot *s = &q.s[q.head];
+        gs_image img = {s->rgb, s->w, s->h, s->stride};
+        W = s->w;
+        H = s->h;
+        if (nf == cap_t) {
+            int64_t ncap = cap_t ? cap_t * 2 : 1024;
+            double *p = realloc(t_s, (size_t)ncap * sizeof(double));
+            if (!p) {
+                rc = gs_fail(err, GS_ERR_NOMEM, "pose: out of memory");
+                goto stop;
+            }
+            t_s = p;
+            cap_t = ncap;
+        }
+        t_s[nf] = s->t_s;
+        int32_t fi = (int32_t)nf;
+
+        /* 1. Track every active candidate from its previous landmarks. */
+        int n_active = 0;
+        for (int i = 0; i < nc; i++) {
+            cand *c = &cands[i];
+            gs_pose__lm lm;
+            if (!c->active)
+                continue;
+            rc = gs_pose__landmarks(lmk, &img, &c->next_roi, &lm, err);
+            if (rc != GS_OK)
+                goto stop;
+            st.landmark_runs++;
+            if (lm.presence < PRESENCE_MIN) {
+                c->active = 0;
+                continue;
+            }
+            if (cand_push(c, &lm, c->next_roi.width) != GS_OK) {
+                rc = gs_fail(err, GS_ERR_NOMEM, "pose: out of memory");
+                goto stop;
+            }
+            c->next_roi = gs_pose__roi_from_points(lm.aux[0][0], lm.aux[0][1], lm.aux[1][0],
+                                                   lm.aux[1][1]);
+            if (!(c->next_roi.width >= 16.0f) || !(c->next_roi.width < 8.0f * (float)(W + H)))
+                c->active = 0; /* degenerate region: re-detect */
+        }
+        /* 2. Two tracks on one person (a region slid onto someone else): keep the steadier. */
+        for (int i = 0; i < nc; i++) {
+            for (int j = i + 1; j < nc && cands[i].active; j++) {
+                cand *a = &cands[i], *b = &cands[j];
+                float ba[4], bb[4];
+                if (!b->active || a->start + a->n != fi + 1 || b->start + b->n != fi + 1)
+                    continue;
+                kp_box(a->f[a->n - 1].kp, ba);
+                kp_box(b->f[b->n - 1].kp, bb);
+                if (box_iou(ba, bb) < SAME_PERSON_IOU)
+                    continue;
+                cand *drop = last_jump(a) > last_jump(b) ? a : b;
+                drop->active = 0;
+                drop->n--; /* its last frame is the other person's */
+            }
+        }
+        for (int i = 0; i < nc; i++)
+            n_active += cands[i].active;
+
+        /* 3. Detector: when nobody is tracked, and every DET_INTERVAL_S to find others. */
+        if (n_active == 0 || nf - last_det >= det_every) {
+            gs_pose__det dets[MAX_DETS];
+            int k = gs_pose__detect(det, &img, o.min_detection_score, dets, MAX_DETS, err);
+            if (k < 0) {
+                rc = err->code != GS_OK ? err->code : GS_ERR_INTERNAL;
+                goto stop;
+            }
+            st.detector_runs++;
+            last_det = nf;
+            for (int d = 0; d < k && n_active < o.max_people; d++) {
+                gs_rot_rect roi = gs_pose__roi_from_det(&dets[d], W, H);
+                gs_pose__lm lm;
+                float bn[4];
+                int clash = 0;
+                if (!(roi.width >= (float)(MIN_ROI_FRAC * (W < H ? W : H))))
+                    continue;
+                for (int i = 0; i < nc && !clash; i++) {
+                    cand *c = &cands[i];
+                    float b[4];
+                    if (!c->active)
+                        continue;
+                    kp_box(c->f[c->n - 1].kp, b);
+                    clash = roi.cx >= b[0] && roi.cx <= b[2] && roi.cy >= b[1] && roi.cy <= b[3];
+                }
+                if (clash)
+                    continue;
+                rc = gs_pose__landmarks(lmk, &img, &roi, &lm, err);
+                if (rc != GS_OK)
+                    goto stop;
+                st.landmark_runs++;
+                if (lm.presence < PRESENCE_MIN)
+                    continue;
+                kp_box(lm.kp, bn);
+                for (int i = 0; i < nc && !clash; i++) {
+                    cand *c = &cands[i];
+                    float b[4];
+                    if (!c->active)
+                        continue;
+                    kp_box(c->f[c->n - 1].kp, b);
+                    clash = box_iou(b, bn) >= SAME_PERSON_IOU;
+                }
+                if (clash)
+                    continue;
+                if (nc == capc) {
+                    int ncap = capc ? capc * 2 : 8;
+                    cand *p = realloc(cands, (size_t)ncap * sizeof(*p));
+                    if (!p) {
+                        rc = gs_fail(err, GS_ERR_NOMEM, "pose: out of memory");
+                        goto stop;
+                    }
+                    cands = p;
+                    capc = ncap;
+                }
+                cand *c = &cands[nc++];
+                memset(c, 0, sizeof(*c));
+                c->start = fi;
+                c->active = 1;
+                if (cand_push(c, &lm, roi.width) != GS_OK) {
+                    rc = gs_fail(err, GS_ERR_NOMEM, "pose: out of memory");
+                    goto stop;
+                }
+                c->next_roi = gs_pose__roi_from_points(lm.aux[0][0], lm.aux[0][1], lm.aux[1][0],
+                                                       lm.aux[1][1]);
+                n_active++;
+            }
+        }
+        nf++;
+        pthread_mutex_lock(&q.mu);
+        q.head = (q.head + 1) % NSLOT;
+        q.count--;
+        pthread_cond_signal(&q.cv_free);
+        pthread_mutex_unlock(&q.mu);
+        if (o.progress)
+            o.progress(o.progress_user, "pose", nf, total > nf ? total : nf);
+    }
+stop:
+    pthread_mutex_lock(&q.mu);
+    q.stop = 1;
+    pthread_cond_broadcast(&q.cv_free);
+    pthread_mutex_unlock(&q.mu);
+    pthread_join(th, NULL);
+    thread_started = 0;
+    if (rc != GS_OK)
+        goto fail;
+    if (q.rc != GS_OK) {
+        rc = q.rc;
+        *err = q.err;
+        goto fail;
+    }
+    st.frames = nf;
+    if (nf == 0) {
+        rc = gs_fail(err, GS_ERR_FORMAT, "%s: no frames decoded", path);
+        goto fail;
+    }
+
+    /* Drop candidates emptied by the same-person merge. */
+    {
+        int k = 0;
+        for (int i = 0; i < nc; i++) {
+            if (cands[i].n > 0)
+                cands[k++] = cands[i];
+            else
+                free(cands[i].f);
+        }
+        nc = k;
+    }
+    int chosen, n_people;
+    const char *rule;
+    choose_person(cands, nc, t_s, W, H, &o, &chosen, &rule, &n_people);
+    st.candidates = n_people;
+    if (chosen < 0) {
+        if (o.has_person_point)
+            rc = gs_fail(err, GS_ERR_NO_PERSON,
+                         "%s: no person at the point %.0f,%.0f on any of %lld frames", path,
+                         (double)o.person_x, (double)o.person_y, (long long)nf);
+        else
+            rc = gs_fail(err, GS_ERR_NO_PERSON, "%s: no person found on any of %lld frames",
+                         path, (long long)nf);
+        goto fail;
+    }
+    if (nf > INT32_MAX) {
+        rc = gs_fail(err, GS_ERR_ARG, "%s: too many frames", path);
+        goto fail;
+    }
+    rc = gs_pose_track_new((int32_t)nf, &t, err);
+    if (rc != GS_OK)
+        goto fail;
+    t->width = W;
+    t->height = H;
+    t->fps = info->fps_nominal;
+    {
+        const char *base = strrchr(path, '/');
+        snprintf(t->source, sizeof(t->source), "%s", base ? base + 1 : path);
+    }
+    snprintf(t->model, sizeof(t->model), "%s", o.model);
+    snprintf(t->person_rule, sizeof(t->person_rule), "%s", rule);
+    for (int64_t i = 0; i < nf; i++)
+        t->frames[i].t_s = t_s[i];
+    for (int i = 0; i < nc; i++) {
+        cand *c = &cands[i];
+        if (c->person != chosen)
+            continue;
+        for (int32_t k = 0; k < c->n; k++) {
+            gs_pose_frame *f = &t->frames[c->start + k];
+            f->has_kp = 1;
+            f->score = c->f[k].score;
+            memcpy(f->kp, c->f[k].kp, sizeof(f->kp));
+            memcpy(f->raw, c->f[k].kp, sizeof(f->raw));
+            f->has_raw = 1;
+            memcpy(f->world, c->f[k].world, sizeof(f->world));
+            f->has_world = 1;
+            st.frames_with_person++;
+        }
+    }
+    if (!o.no_clean) {
+        rc = gs_pose_clean(t, &st.clean, err);
+        if (rc != GS_OK)
+            goto fail;
+    }
+    st.wall_s = gs_now_s() - t0;
+    if (st.frames_with_person * 2 < st.frames)
+        rc = gs_fail(err, GS_ERR_NO_PERSON,
+                     "%s: person lost for most of the clip (found on %lld of %lld frames)", path,
+                     (long long)st.frames_with_person, (long long)st.frames);
+    *out = t;
+    t = NULL;
+    goto cleanup;
+fail:
+    if (thread_started) {
+        pthread_mutex_lock(&q.mu);
+        q.stop = 1;
+        pthread_cond_broadcast(&q.cv_free);
+        pthread_mutex_unlock(&q.mu);
+        pthread_join(th, NULL);
+    }
+    gs_pose_track_free(&t);
+cleanup:
+    st.wall_s = gs_now_s() - t0;
+    if (stats)
+        *stats = st;
+    if (q_init) {
+        pthread_mutex_destroy(&q.mu);
+        pthread_cond_destroy(&q.cv_ready);
+        pthread_cond_destroy(&q.cv_free);
+    }
+    for (int i = 0; i < NSLOT; i++)
+        free(q.s[i].rgb);
+    for (int i = 0; i < nc; i++)
+        free(cands[i].f);
+    free(cands);
+    free(t_s);
+    gs_pose__landmarker_free(&lmk);
+    gs_pose__detector_free(&det);
+    gs_decoder_free(&dec);
+    return rc;
+}

@@ -1,0 +1,524 @@
+/*
+ * Tests of the pose stage (BlazePose tracking and whole-clip clean-up).
+ *
+ * Pure logic on made data first (anchors, detection decoding and weighted NMS, regions,
+ * landmark projection and heatmap refinement, swap fixer, facing fix, gap filling, zero-phase
+ * filter), then the detector decode on the golden detector outputs (messi5: the region must be
+ * the one the golden landmark input was cut from), then, when ../shared and the models are
+ * there, real clips through the whole pipeline (lite model; frames limited so the test stays
+ * fast under the sanitizers).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gs_test.h"
+#include "pose.h"
+#include "pose_impl.h"
+
+/* ---- detector ---- */
+
+static void anchors_are_2254_at_mediapipe_positions(void)
+{
+    static gs_pose__anchor a[GS_POSE__NUM_ANCHORS + 1];
+    CHECK_EQ_INT(gs_pose__anchors(a, GS_POSE__NUM_ANCHORS + 1), 2254);
+    CHECK_EQ_INT(gs_pose__anchors(a, 100), -1);
+    gs_pose__anchors(a, GS_POSE__NUM_ANCHORS);
+    /* stride 8: 28 x 28 cells x 2 anchors, centre (x + 0.5) / 28 */
+    CHECK_NEAR(a[0].cx, 0.5 / 28, 1e-7);
+    CHECK_NEAR(a[0].cy, 0.5 / 28, 1e-7);
+    CHECK_NEAR(a[1].cx, 0.5 / 28, 1e-7);
+    CHECK_NEAR(a[2].cx, 1.5 / 28, 1e-7);
+    CHECK_NEAR(a[2 * 28].cy, 1.5 / 28, 1e-7);
+    /* stride 16 starts at 1568: 14 x 14 x 2 */
+    CHECK_NEAR(a[1568].cx, 0.5 / 14, 1e-7);
+    CHECK_NEAR(a[1567].cx, 27.5 / 28, 1e-7);
+    /* three stride-32 layers share one 7 x 7 map: 6 anchors per cell from 1960 */
+    CHECK_NEAR(a[1960].cx, 0.5 / 7, 1e-7);
+    CHECK_NEAR(a[1965].cx, 0.5 / 7, 1e-7);
+    CHECK_NEAR(a[1966].cx, 1.5 / 7, 1e-7);
+    CHECK_NEAR(a[2253].cx, 6.5 / 7, 1e-7);
+    CHECK_NEAR(a[2253].cy, 6.5 / 7, 1e-7);
+}
+
+static float logit(float p)
+{
+    return logf(p / (1 - p));
+}
+
+static void decode_and_weighted_nms_merge_overlapping_boxes(void)
+{
+    enum { N = 8 };
+    gs_pose__anchor an[N];
+    float raw[N * 12], lg[N];
+    gs_pose__det d[N], out[N];
+    memset(raw, 0, sizeof(raw));
+    for (int i = 0; i < N; i++) {
+        an[i].cx = 0.5f;
+        an[i].cy = 0.5f;
+        lg[i] = -5; /* below threshold */
+    }
+    /* two overlapping boxes of one person (scores 0.9 and 0.6), one far away (0.8) */
+    float sc[3] = {0.9f, 0.6f, 0.8f}, cx[3] = {0, 11.2f, -80}, kx[3] = {0, 22.4f, -80};
+    for (int i = 0; i < 3; i++) {
+        lg[i] = logit(sc[i]);
+        raw[i * 12 + 0] = cx[i]; /* 224-px units relative to the anchor */
+        raw[i * 12 + 2] = 44.8f; /* w = 0.2 */
+        raw[i * 12 + 3] = 44.8f;
+        raw[i * 12 + 4] = kx[i]; /* kp0 x */
+        raw[i * 12 + 5] = 22.4f; /* kp0 y: +0.1 */
+    }
+    lg[5] = 1000; /* clipped at +100: still a valid sigmoid */
+    raw[5 * 12 + 0] = 60;
+    raw[5 * 12 + 1] = 60;
+    raw[5 * 12 + 2] = raw[5 * 12 + 3] = 22.4f;
+    int n = gs_pose__decode(raw, lg, an, N, 0.5f, d, N);
+    CHECK_EQ_INT(n, 4);
+    CHECK_NEAR(d[0].score, 0.9, 1e-6);
+    CHECK_NEAR(d[0].w, 0.2, 1e-6);
+    CHECK_NEAR(d[1].cx, 0.55, 1e-6);
+    CHECK_NEAR(d[0].kp[0][1], 0.6, 1e-6);
+    CHECK_NEAR(d[3].score, 1.0, 1e-6);
+    int k = gs_pose__nms_weighted(d, n, 0.3f, out, N);
+    CHECK_EQ_INT(k, 3); /* boxes 0 and 1 overlap with IoU 0.6 -> merged */
+    CHECK_NEAR(out[0].score, 1.0, 1e-6);
+    CHECK_NEAR(out[1].score, 0.9, 1e-6);
+    /* weighted mean of x: (0.9 * 0.5 + 0.6 * 0.55) / 1.5 = 0.52; keypoint likewise */
+    CHECK_NEAR(out[1].cx, 0.52, 1e-5);
+    CHECK_NEAR(out[1].kp[0][0], (0.9 * 0.5 + 0.6 * 0.6) / 1.5, 1e-5);
+    CHECK_NEAR(out[2].score, 0.8, 1e-6);
+    CHECK_NEAR(out[2].cx, 0.5 - 80.0 / 224, 1e-5);
+}
+
+static void letterbox_removal_maps_square_to_image(void)
+{
+    float pad[4];
+    gs_pose__det d = {0};
+    gs_pose__letterbox_pad(548, 342, pad); /* messi5.jpg */
+    CHECK_NEAR(pad[0], 0, 1e-7);
+    CHECK_NEAR(pad[1], (1 - 342.0 / 548) / 2, 1e-6);
+    d.cx = 0.5f;
+    d.cy = pad[1]; /* top edge of the picture */
+    d.kp[0][1] = 1 - pad[3];
+    gs_pose__det_unletterbox(&d, pad);
+    CHECK_NEAR(d.cy, 0, 1e-6);
+    CHECK_NEAR(d.kp[0][1], 1, 1e-6);
+    CHECK_NEAR(d.cx, 0.5, 1e-6);
+}
+
+static int read_floats(const char *path, float *dst, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t k = fread(dst, sizeof(float), n, f);
+    fclose(f);
+    return k == n ? 0 : -1;
+}
+
+/* golden.json: the landmark input of messi5 was cut from the region rotation -0.200 rad, side
+ * 445.7 px, centre 266.9, 227.0. Our decode of the golden detector outputs must give it. */
+static int golden_detector_outputs_give_the_golden_region(const char *shared)
+{
+    char p1[1200], p2[1200];
+    static float raw[GS_POSE__NUM_ANCHORS * 12], lg[GS_POSE__NUM_ANCHORS];
+    static gs_pose__anchor an[GS_POSE__NUM_ANCHORS];
+    static gs_pose__det d[GS_POSE__NUM_ANCHORS];
+    gs_pose__det out[4];
+    float pad[4];
+    snprintf(p1, sizeof(p1), "%s/golden/pose_detection.Identity.bin", shared);
+    snprintf(p2, sizeof(p2), "%s/golden/pose_detection.Identity_1.bin", shared);
+    if (read_floats(p1, raw, GS_POSE__NUM_ANCHORS * 12) || read_floats(p2, lg, GS_POSE__NUM_ANCHORS))
+        return 0;
+    gs_pose__anchors(an, GS_POSE__NUM_ANCHORS);
+    int best = 0;
+    for (int i = 1; i < GS_POSE__NUM_ANCHORS; i++)
+        if (lg[i] > lg[best])
+            best = i;
+    CHECK_EQ_INT(best, 641);
+    CHECK_NEAR(1 / (1 + exp(-lg[best])), 0.9475957186495985, 1e-6);
+    int n = gs_pose__decode(raw, lg, an, GS_POSE__NUM_ANCHORS, 0.5f, d, GS_POSE__NUM_ANCHORS);
+    CHECK_EQ_INT(n, 9);
+    gs_pose__letterbox_pad(548, 342, pad);
+    /* The golden crop was cut from the best single detection (anchor 641), before NMS. */
+    gs_pose__det top = d[0];
+    for (int i = 1; i < n; i++)
+        if (d[i].score > top.score)
+            top = d[i];
+    gs_pose__det_unletterbox(&top, pad);
+    gs_rot_rect r = gs_pose__roi_from_det(&top, 548, 342);
+    fprintf(stderr, "golden ROI from the best anchor: centre %.2f,%.2f side %.2f rotation %.4f\n",
+            (double)r.cx, (double)r.cy, (double)r.width, (double)r.rotation);
+    CHECK_NEAR(r.rotation, -0.200, 0.0006);
+    CHECK_NEAR(r.width, 445.7, 0.06);
+    CHECK_NEAR(r.cx, 266.9, 0.06);
+    CHECK_NEAR(r.cy, 227.0, 0.35); /* 226.7: the golden tool's letterbox rounding differs */
+    /* MediaPipe's weighted NMS averages the 9 overlapping candidates: a little different. */
+    int k = gs_pose__nms_weighted(d, n, 0.3f, out, 4);
+    CHECK_EQ_INT(k, 1);
+    gs_pose__det_unletterbox(&out[0], pad);
+    r = gs_pose__roi_from_det(&out[0], 548, 342);
+    fprintf(stderr, "golden ROI after weighted NMS: centre %.2f,%.2f side %.2f rotation %.4f\n",
+            (double)r.cx, (double)r.cy, (double)r.width, (double)r.rotation);
+    CHECK_NEAR(out[0].score, 0.9475957186495985, 1e-6);
+    CHECK_NEAR(r.rotation, -0.200, 0.01);
+    CHECK_NEAR(r.width, 445.7, 0.01 * 445.7);
+    CHECK_NEAR(r.cx, 266.9, 2);
+    CHECK_NEAR(r.cy, 227.0, 2);
+    return 1;
+}
+
+/* ---- regions and landmarks ---- */
+
+static void roi_from_points_follows_mediapipe(void)
+{
+    /* p1 straight above p0: no rotation, side 2 x 100 x 1.25 */
+    gs_rot_rect r = gs_pose__roi_from_points(200, 300, 200, 200);
+    CHECK_NEAR(r.cx, 200, 1e-4);
+    CHECK_NEAR(r.cy, 300, 1e-4);
+    CHECK_NEAR(r.width, 250, 1e-3);
+    CHECK_NEAR(r.height, 250, 1e-3);
+    CHECK_NEAR(r.rotation, 0, 1e-6);
+    /* p1 to the right (body lying, head right): rotation +90 deg */
+    r = gs_pose__roi_from_points(0, 0, 40, 0);
+    CHECK_NEAR(r.rotation, GS_PI / 2, 1e-6);
+    CHECK_NEAR(r.width, 100, 1e-4);
+    /* p1 below (upside down): normalised into [-pi, pi) */
+    r = gs_pose__roi_from_points(0, 0, 0, 10);
+    CHECK_NEAR(fabs(r.rotation), GS_PI, 1e-6);
+    /* slightly leaning: p1 up and a bit right -> small positive rotation (clockwise) */
+    r = gs_pose__roi_from_points(0, 0, 10, -100);
+    CHECK_NEAR(r.rotation, atan2(10, 100), 1e-6);
+}
+
+static void landmarks_project_through_the_rotated_region(void)
+{
+    static float lm[GS_POSE__NUM_LM * 5], world[GS_POSE__NUM_LM * 3];
+    static float hm[GS_POSE__HM_SIZE * GS_POSE__HM_SIZE * GS_POSE__NUM_LM];
+    gs_pose__lm out;
+    gs_rot_rect roi = {500, 400, 200, 200, (float)(GS_PI / 2)};
+    memset(lm, 0, sizeof(lm));
+    /* landmark 0 at the crop centre, 1 at the top centre, 2 at the right middle */
+    lm[0] = 128;
+    lm[1] = 128;
+    lm[5] = 128;
+    lm[6] = 0;
+    lm[10] = 256;
+    lm[11] = 128;
+    lm[2] = 25.6f; /* z: 0.1 of the crop width -> 20 px */
+    lm[3] = 0;     /* visibility logit 0 -> 0.5 */
+    world[3] = 1;  /* landmark 1 world x = 1 m */
+    /* auxiliary 33 at the centre, 34 at the top */
+    lm[33 * 5 + 0] = 128;
+    lm[33 * 5 + 1] = 128;
+    lm[34 * 5 + 0] = 128;
+    lm[34 * 5 + 1] = 64;
+    gs_pose__lm_decode(lm, NULL, world, 0.9f, &roi, &out);
+    CHECK_NEAR(out.presence, 0.9, 1e-6);
+    CHECK_NEAR(out.kp[0].x, 500, 1e-3);
+    CHECK_NEAR(out.kp[0].y, 400, 1e-3);
+    /* rotation +90 deg (clockwise on screen): the crop's up points to the image's right */
+    CHECK_NEAR(out.kp[1].x, 600, 1e-3);
+    CHECK_NEAR(out.kp[1].y, 400, 1e-3);
+    CHECK_NEAR(out.kp[2].x, 500, 1e-3);
+    CHECK_NEAR(out.kp[2].y, 500, 1e-3);
+    CHECK_NEAR(out.kp[0].z, 20, 1e-3);
+    CHECK_NEAR(out.kp[0].vis, 0.5, 1e-6);
+    CHECK_NEAR(out.world[1][0], 0, 1e-6);
+    CHECK_NEAR(out.world[1][1], 1, 1e-6);
+    /* the next region from the auxiliary points: centre 500,400, side 2 x 50 x 1.25 */
+    gs_rot_rect nr =
+        gs_pose__roi_from_points(out.aux[0][0], out.aux[0][1], out.aux[1][0], out.aux[1][1]);
+    CHECK_NEAR(nr.width, 125, 1e-3);
+    CHECK_NEAR(nr.rotation, GS_PI / 2, 1e-5);
+
+    /* heatmap refinement: a confident 3 x 3 blob centred on column 40, row 20 moves landmark 3
+     * (raw at column 41.5, row 21.3) to 40/64, 20/64 of the crop; a weak blob does nothing */
+    for (size_t i = 0; i < sizeof(hm) / sizeof(hm[0]); i++)
+        hm[i] = -20;
+    for (int r = 19; r <= 21; r++)
+        for (int c = 39; c <= 41; c++)
+            hm[((size_t)r * 64 + (size_t)c) * GS_POSE__NUM_LM + 3] = 4;
+    for (int r = 9; r <= 11; r++)
+        for (int c = 9; c <= 11; c++)
+            hm[((size_t)r * 64 + (size_t)c) * GS_POSE__NUM_LM + 4] = -1; /* sigmoid 0.27 */
+    float xy[GS_POSE__NUM_LM][2] = {{0}};
+    xy[3][0] = 41.5f / 64;
+    xy[3][1] = 21.3f / 64;
+    xy[4][0] = 10.2f / 64;
+    xy[4][1] = 10.2f / 64;
+    xy[5][0] = -0.5f; /* outside: unchanged */
+    gs_pose__refine_heatmap(xy, GS_POSE__NUM_LM, hm, 64, 64, 7, 0.5f);
+    CHECK_NEAR(xy[3][0], 40.0 / 64, 1e-4);
+    CHECK_NEAR(xy[3][1], 20.0 / 64, 1e-4);
+    CHECK_NEAR(xy[4][0], 10.2 / 64, 1e-6);
+    CHECK_NEAR(xy[5][0], -0.5, 1e-7);
+}
+
+/* ---- clean-up on made tracks ---- */
+
+/* Made runner: stride frequency 1.4 Hz, 30 fps, 8 s; view 0 side (facing image right),
+ * 2 rear. Noise: deterministic, uniform in [-noise, noise] px. */
+#define MADE_STRIDE_HZ 1.4
+#define MADE_FPS       30.0
+#define VIEW_SIDE      0
+#define VIEW_REAR      2
+
+static unsigned made_rng = 1;
+static float made_noise(double amp)
+{
+    made_rng = made_rng * 1103515245u + 12345u;
+    return (float)(amp * (((made_rng >> 8) & 0xffff) / 32767.5 - 1.0));
+}
+
+static void put(gs_kp *k, double x, double y, double z, double vis, double noise)
+{
+    k->x = (float)x + made_noise(noise);
+    k->y = (float)y + made_noise(noise);
+    k->z = (float)z;
+    k->vis = (float)vis;
+}
+
+static gs_pose_track *made_runner(int view, double noise_px)
+{
+    gs_pose_track *t = NULL;
+    const int n = (int)(8 * MADE_FPS);
+    const double d2r = GS_PI / 180;
+    made_rng = 7;
+    if (gs_pose_track_new(n, &t, NULL) != GS_OK)
+        return NULL;
+    t->width = 800;
+    t->height = 600;
+    t->fps = MADE_FPS;
+    for (int i = 0; i < n; i++) {
+        gs_pose_frame *f = &t->frames[i];
+        gs_kp *k = f->kp;
+        double tt = i / MADE_FPS, ph = 2 * GS_PI * MADE_STRIDE_HZ * tt;
+        f->t_s = tt;
+        f->has_kp = 1;
+        f->score = 0.99f;
+        for (int side = 0; side < 2; side++) { /* 0 left, 1 right */
+            double p = ph + side * GS_PI, zs = side ? 20 : -20;
+            int hip = GS_KP_LEFT_HIP + side, knee = GS_KP_LEFT_KNEE + side;
+            int ank = GS_KP_LEFT_ANKLE + side, heel = GS_KP_LEFT_HEEL + side;
+            int toe = GS_KP_LEFT_FOOT_INDEX + side, sh = GS_KP_LEFT_SHOULDER + side;
+            int el = GS_KP_LEFT_ELBOW + side, wr = GS_KP_LEFT_WRIST + side;
+            if (view == VIEW_SIDE) {
+                double hx = 400 + (side ? 3 : -3), hy = 300;
+                double th = 30 * d2r * sin(p), kap = (20 + 35 * (1 - cos(p + 0.8)) / 2) * d2r;
+                double kx = hx + 100 * sin(th), ky = hy + 100 * cos(th);
+                double ax = kx + 100 * sin(th - kap), ay = ky + 100 * cos(th - kap);
+                put(&k[hip], hx, hy, zs, 0.99, noise_px);
+                put(&k[knee], kx, ky, zs, 0.99, noise_px);
+                put(&k[ank], ax, ay, zs, 0.99, noise_px);
+                put(&k[heel], ax - 15, ay + 8, zs, 0.99, noise_px);
+                put(&k[toe], ax + 30, ay + 12, zs, 0.99, noise_px);
+                double a = -35 * d2r * sin(p);
+                double sx = 400 + (side ? 4 : -4), sy = 150;
+                double ex = sx + 70 * sin(a), ey = sy + 70 * cos(a);
+                put(&k[sh], sx, sy, zs, 0.99, noise_px);
+                put(&k[el], ex, ey, zs, 0.99, noise_px);
+                put(&k[wr], ex + 60 * sin(a + 80 * d2r), ey + 60 * cos(a + 80 * d2r), zs, 0.99,
+                    noise_px);
+            } else { /* rear: the person's left on the image left, feet lift alternately */
+                double hx = side ? 430 : 370, lift = fmax(0, sin(p));
+                put(&k[hip], hx, 300, 0, 0.99, noise_px);
+                put(&k[knee], hx, 400 - 30 * lift, 0, 0.99, noise_px);
+                put(&k[ank], hx, 500 - 60 * lift, 0, 0.99, noise_px);
+                put(&k[heel], hx, 510 - 60 * lift, 0, 0.99, noise_px);
+                put(&k[toe], hx, 505 - 50 * lift, 0, 0.99, noise_px);
+                put(&k[sh], side ? 445 : 355, 150, 0, 0.99, noise_px);
+                put(&k[el], side ? 455 : 345, 220, 0, 0.99, noise_px);
+                put(&k[wr], side ? 450 : 350, 280, 0, 0.99, noise_px);
+            }
+            for (int h = 0; h < 3; h++) { /* pinky, index, thumb near the wrist */
+                int id = GS_KP_LEFT_PINKY + 2 * h + side;
+                put(&k[id], k[wr].x + 5 * (h - 1), k[wr].y + 12, zs, 0.9, 0);
+            }
+        }
+        /* face */
+        double fx = view == VIEW_SIDE ? 430 : 400, fv = view == VIEW_SIDE ? 0.99 : 0.1;
+        put(&k[GS_KP_NOSE], fx, 100, -10, fv, noise_px);
+        for (int j = 1; j <= 10; j++) {
+            int left = (j >= 1 && j <= 3) || j == 7 || j == 9;
+            double dx = view == VIEW_SIDE ? -3 * (j % 4) : (left ? -1 : 1) * (5 + 3 * (j % 4));
+            put(&k[j], fx + dx, j >= 9 ? 112 : j >= 7 ? 98 : 92, 0, fv, noise_px);
+        }
+    }
+    return t;
+}
+
+static int legs_differ(const gs_pose_frame *a, const gs_pose_frame *b)
+{
+    /* labels differ: a's left ankle sits nearer b's right ankle than b's left ankle */
+    float dl = hypotf(a->kp[GS_KP_LEFT_ANKLE].x - b->kp[GS_KP_LEFT_ANKLE].x,
+                      a->kp[GS_KP_LEFT_ANKLE].y - b->kp[GS_KP_LEFT_ANKLE].y);
+    float dr = hypotf(a->kp[GS_KP_LEFT_ANKLE].x - b->kp[GS_KP_RIGHT_ANKLE].x,
+                      a->kp[GS_KP_LEFT_ANKLE].y - b->kp[GS_KP_RIGHT_ANKLE].y);
+    return dr + 1.0f < dl;
+}
+
+static void swap_fixer_repairs_injected_swaps_and_adds_none(void)
+{
+    gs_pose_track *truth = made_runner(VIEW_SIDE, 2.0), *t = made_runner(VIEW_SIDE, 2.0);
+    CHECK(truth && t);
+    if (!truth || !t)
+        goto done;
+    /* a clean track: nothing to fix */
+    CHECK_EQ_INT(gs_pose__fix_swaps(t, 0), 0);
+    CHECK_EQ_INT(gs_pose__fix_swaps(t, 1), 0);
+    /* inject leg swaps: single frames and runs up to 12 frames (0.4 s) */
+    const int starts[] = {20, 61, 100, 150, 190}, lens[] = {1, 3, 6, 12, 2};
+    int injected = 0;
+    for (int s = 0; s < 5; s++)
+        for (int k = 0; k < lens[s]; k++) {
+            gs_pose__swap_lr(t->frames[starts[s] + k].kp, 0);
+            injected++;
+        }
+    int wrong_before = 0, wrong_after = 0;
+    for (int32_t i = 0; i < t->n_frames; i++)
+        wrong_before += legs_differ(&t->frames[i], &truth->frames[i]);
+    int fixed = gs_pose__fix_swaps(t, 0);
+    for (int32_t i = 0; i < t->n_frames; i++)
+        wrong_after += legs_differ(&t->frames[i], &truth->frames[i]);
+    fprintf(stderr, "swap fixer (made runner, side view): %d injected, %d visibly wrong before, "
+                    "%d fixed, %d wrong after\n",
+            injected, wrong_before, fixed, wrong_after);
+    CHECK(wrong_before > 0);
+    CHECK_EQ_INT(wrong_after, 0);
+    CHECK(fixed >= wrong_before);
+done:
+    gs_pose_track_free(&truth);
+    gs_pose_track_free(&t);
+}
+
+static void facing_fix_unmirrors_a_rear_view_stretch(void)
+{
+    gs_pose_track *truth = made_runner(VIEW_REAR, 1.0), *t = made_runner(VIEW_REAR, 1.0);
+    int view = -1;
+    CHECK(truth && t);
+    if (!truth || !t)
+        goto done;
+    /* the model takes the back for the front for 2 s: every pair mirrored */
+    for (int32_t i = 60; i < 120; i++)
+        gs_pose__swap_lr(t->frames[i].kp, -1);
+    int n = gs_pose__fix_facing(t, &view);
+    CHECK_EQ_INT(view, 2);
+    CHECK_EQ_INT(n, 60);
+    int wrong = 0;
+    for (int32_t i = 0; i < t->n_frames; i++)
+        wrong += fabsf(t->frames[i].kp[GS_KP_LEFT_SHOULDER].x -
+                       truth->frames[i].kp[GS_KP_LEFT_SHOULDER].x) > 0.01f;
+    CHECK_EQ_INT(wrong, 0);
+    /* a side view is left alone */
+    gs_pose_track *side = made_runner(VIEW_SIDE, 1.0);
+    if (side) {
+        CHECK_EQ_INT(gs_pose__fix_facing(side, &view), 0);
+        CHECK_EQ_INT(view, 0);
+    }
+    gs_pose_track_free(&side);
+done:
+    gs_pose_track_free(&truth);
+    gs_pose_track_free(&t);
+}
+
+static void gaps_up_to_0_15_s_are_filled(void)
+{
+    gs_pose_track *truth = made_runner(VIEW_SIDE, 0), *t = made_runner(VIEW_SIDE, 0);
+    CHECK(truth && t);
+    if (!truth || !t)
+        goto done;
+    for (int32_t i = 50; i < 54; i++) /* 4 frames = 0.133 s: filled */
+        t->frames[i].has_kp = 0;
+    for (int32_t i = 100; i < 110; i++) /* 10 frames = 0.33 s: left empty */
+        t->frames[i].has_kp = 0;
+    CHECK_EQ_INT(gs_pose__fill_gaps(t, 0.15), 4);
+    CHECK(t->frames[52].has_kp && (t->frames[52].flags & GS_POSE_FLAG_GAP_FILLED));
+    CHECK(!t->frames[105].has_kp);
+    /* cubic Hermite through a smooth path: within a few px of the truth (hip) */
+    CHECK_NEAR(t->frames[52].kp[GS_KP_LEFT_HIP].x, truth->frames[52].kp[GS_KP_LEFT_HIP].x, 3);
+    CHECK_NEAR(t->frames[52].kp[GS_KP_LEFT_HIP].y, truth->frames[52].kp[GS_KP_LEFT_HIP].y, 3);
+done:
+    gs_pose_track_free(&truth);
+    gs_pose_track_free(&t);
+}
+
+static void filtfilt_has_zero_phase_and_keeps_peaks(void)
+{
+    enum { N = 300 };
+    static double y[N];
+    const double fs = 30;
+    for (int i = 0; i < N; i++)
+        y[i] = sin(2 * GS_PI * 1.0 * i / fs) + 0.5 * sin(2 * GS_PI * 12.0 * i / fs);
+    CHECK_EQ_INT(gs_pose__filtfilt(y, N, 6.0, fs), GS_OK);
+    double max_err = 0;
+    for (int i = 30; i < N - 30; i++) {
+        double want = sin(2 * GS_PI * 1.0 * i / fs); /* 12 Hz removed, 1 Hz untouched */
+        double e = fabs(y[i] - want);
+        max_err = e > max_err ? e : max_err;
+    }
+    /* 4th-order magnitude at 12 Hz with fc 6 Hz: 1 / (1 + 2^4) = 0.059 -> 0.03 of 0.5 left */
+    CHECK(max_err < 0.04);
+    /* zero phase: the 1 Hz peak stays on its sample (t = 0.25 s + k s) */
+    int arg = 60;
+    for (int i = 60; i < 90; i++)
+        if (y[i] > y[arg])
+            arg = i;
+    CHECK(abs(arg - 67) <= 1); /* 7.5 samples after 60 */
+    /* ends: odd reflection, no start-up transient */
+    CHECK_NEAR(y[0], 0, 0.06);
+    /* constant stays constant */
+    for (int i = 0; i < N; i++)
+        y[i] = 5;
+    gs_pose__filtfilt(y, N, 6.0, fs);
+    CHECK_NEAR(y[0], 5, 1e-9);
+    CHECK_NEAR(y[N / 2], 5, 1e-9);
+}
+
+static void clean_reports_stride_and_cutoff_of_a_made_runner(void)
+{
+    gs_pose_track *t = made_runner(VIEW_SIDE, 2.0);
+    gs_pose_clean_report rep;
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    CHECK_EQ_INT(gs_pose_clean(t, &rep, NULL), GS_OK);
+    fprintf(stderr, "clean: stride %.3f Hz (true %.3f), cutoff %.2f Hz\n", rep.stride_hz,
+            MADE_STRIDE_HZ, rep.cutoff_hz);
+    CHECK_NEAR(rep.stride_hz, MADE_STRIDE_HZ, 0.05 * MADE_STRIDE_HZ);
+    CHECK_NEAR(rep.cutoff_hz, 7 * MADE_STRIDE_HZ, 0.5);
+    CHECK_EQ_INT(rep.swap_fixed_legs, 0);
+    CHECK_EQ_INT(rep.swap_fixed_arms, 0);
+    CHECK_EQ_INT(rep.view, 0);
+    CHECK(t->frames[10].has_raw && (t->frames[10].flags & GS_POSE_FLAG_SMOOTHED));
+    gs_pose_track_free(&t);
+}
+
+/* ---- real clips (models + ../shared) ---- */
+
+int main(int argc, char **argv)
+{
+    const char *shared = argc > 1 ? argv[1] : NULL;
+    int skipped = 0;
+    anchors_are_2254_at_mediapipe_positions();
+    decode_and_weighted_nms_merge_overlapping_boxes();
+    letterbox_removal_maps_square_to_image();
+    roi_from_points_follows_mediapipe();
+    landmarks_project_through_the_rotated_region();
+    filtfilt_has_zero_phase_and_keeps_peaks();
+    swap_fixer_repairs_injected_swaps_and_adds_none();
+    facing_fix_unmirrors_a_rear_view_stretch();
+    gaps_up_to_0_15_s_are_filled();
+    clean_reports_stride_and_cutoff_of_a_made_runner();
+    if (!shared || !gs_test_dir_exists(shared)) {
+        fprintf(stderr, "skip: no ../shared folder, golden and dataset checks not run\n");
+        return gs_test_finish("pose", 1);
+    }
+    if (!golden_detector_outputs_give_the_golden_region(shared)) {
+        fprintf(stderr, "skip: golden detector outputs not found under %s\n", shared);
+        skipped = 1;
+    }
+    return gs_test_finish("pose", skipped);
+}
