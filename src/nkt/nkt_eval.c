@@ -1,0 +1,1044 @@
+/*
+ * Rule evaluation on an analysis.json object (DESIGN.md "Artifacts").
+ *
+ * For each rule that suits the activity and the view, and each side (or once for whole-body
+ * rules), every required condition is tested on the per-stride values of its metric:
+ *  - level: the side's mean is beyond the threshold AND the condition holds in at least
+ *    `persistence` of the strides (a single wild stride does not make a finding);
+ *  - asymmetry: the side is the lower (or higher) one, and |L - R| exceeds both the rule's
+ *    minimum (degrees, or SI % for strictly positive metrics) and sd_factor x the pooled
+ *    stride-to-stride SD, i.e. more than stride variability explains (REFERENCES.md section 5:
+ *    SI explodes near zero, so angles use degree differences).
+ * Severity grows linearly from severity_floor at the threshold to severity_max at "full".
+ * Confidence multiplies: view suitability of the rule x view.confidence of the analysis x the
+ * rule's 2D validity x stride count (sqrt(n / strides_for_full_confidence), capped at 1; about
+ * 7 steps give a stable 2D mean, Dingenen 2018 Phys Ther Sport 33:40) x consistency across
+ * strides (0.5 + 0.5 x fraction of strides where it holds) x landmark visibility of the strides
+ * involved when the analysis gives it.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nkt_impl.h"
+
+#define N_STRONGEST 3 /* strides listed as "strongest" per evidence item */
+
+/* Numbers of one side of one metric. */
+typedef struct sidev {
+    int present;         /* mean known */
+    double mean, sd;     /* of the per-stride values */
+    int n;               /* strides */
+    const cJSON *values; /* values[] in stride order, or NULL */
+} sidev;
+
+/* Result of one condition on one side. */
+typedef struct cres {
+    int state;    /* 0 absent (metric missing / too few strides), 1 evaluated */
+    int holds;    /* condition met */
+    double frac;  /* severity fraction 0-1 */
+    double cons;  /* fraction of strides in which it holds */
+    int n;        /* strides used */
+    int alt;      /* metric alternative used */
+    double value; /* primary value (mean, or |diff| / |SI| for asymmetry) */
+    char reason[160];
+    cJSON *evidence; /* built evidence item (owned until attached) */
+} cres;
+
+typedef struct ectx {
+    const gs_nkt_rules *rules;
+    const cJSON *analysis, *metrics, *strides;
+    const gs_nkt_history *history;
+    gs_error *err;
+    int oom;
+} ectx;
+
+static const cJSON *obj_get(const cJSON *o, const char *k)
+{
+    return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+}
+
+static int is_num(const cJSON *v)
+{
+    return cJSON_IsNumber(v) && isfinite(v->valuedouble);
+}
+
+/* Reads {mean, sd, n, values[]} of one side entry; values override a missing mean/sd/n. */
+static void read_side(const cJSON *e, sidev *s)
+{
+    const cJSON *m = obj_get(e, "mean"), *sd = obj_get(e, "sd"), *n = obj_get(e, "n");
+    const cJSON *vals = obj_get(e, "values");
+    memset(s, 0, sizeof(*s));
+    if (!cJSON_IsObject(e))
+        return;
+    if (cJSON_IsArray(vals)) {
+        int cnt = 0;
+        double sum = 0, ss = 0;
+        for (const cJSON *it = vals->child; it; it = it->next)
+            if (is_num(it)) {
+                sum += it->valuedouble;
+                cnt++;
+            }
+        if (cnt > 0) {
+            double mu = sum / cnt;
+            for (const cJSON *it = vals->child; it; it = it->next)
+                if (is_num(it))
+                    ss += (it->valuedouble - mu) * (it->valuedouble - mu);
+            s->values = vals;
+            s->n = cnt;
+            s->mean = mu;
+            s->sd = cnt > 1 ? sqrt(ss / (cnt - 1)) : 0.0;
+            s->present = 1;
+        }
+    }
+    if (is_num(m)) {
+        s->mean = m->valuedouble;
+        s->present = 1;
+    }
+    if (is_num(sd) && sd->valuedouble >= 0)
+        s->sd = sd->valuedouble;
+    if (!s->values && is_num(n) && n->valuedouble >= 0)
+        s->n = (int)n->valuedouble;
+}
+
+static const char *side_key(gs_nkt__side s)
+{
+    return s == GS_NKT__SIDE_LEFT ? "left" : s == GS_NKT__SIDE_RIGHT ? "right" : "all";
+}
+
+static gs_nkt__side other_side(gs_nkt__side s)
+{
+    return s == GS_NKT__SIDE_LEFT    ? GS_NKT__SIDE_RIGHT
+           : s == GS_NKT__SIDE_RIGHT ? GS_NKT__SIDE_LEFT
+                                     : GS_NKT__SIDE_NONE;
+}
+
+/* The stride objects of a side that were used for metrics, in order (values[] index i is the
+ * i-th used stride). Accepts strides as {"left": [...], "right": [...]} or as one array whose
+ * items carry "side". Returns the i-th used stride object or NULL. */
+static const cJSON *used_stride(const ectx *c, gs_nkt__side side, int idx)
+{
+    const cJSON *arr, *it;
+    int k = 0;
+    if (!c->strides || side == GS_NKT__SIDE_NONE)
+        return NULL;
+    arr = cJSON_IsObject(c->strides) ? obj_get(c->strides, side_key(side)) : c->strides;
+    if (!cJSON_IsArray(arr))
+        return NULL;
+    for (it = arr->child; it; it = it->next) {
+        const cJSON *used = obj_get(it, "used");
+        const cJSON *sd = obj_get(it, "side");
+        if (!cJSON_IsObject(it))
+            continue;
+        if (cJSON_IsArray(c->strides) &&
+            !(cJSON_IsString(sd) && !strcmp(sd->valuestring, side_key(side))))
+            continue;
+        if (used && !cJSON_IsTrue(used))
+            continue;
+        if (k++ == idx)
+            return it;
+    }
+    return NULL;
+}
+
+static double stride_start(const cJSON *st)
+{
+    static const char *const keys[] = {"start", "start_t", "t_start", "t0", "start_s"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const cJSON *v = obj_get(st, keys[i]);
+        if (is_num(v))
+            return v->valuedouble;
+    }
+    return NAN;
+}
+
+/* Mean landmark visibility of a stride when the analysis gives one, else NAN. */
+static double stride_visibility(const cJSON *st)
+{
+    static const char *const keys[] = {"visibility", "mean_visibility", "vis"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const cJSON *v = obj_get(st, keys[i]);
+        if (is_num(v))
+            return v->valuedouble;
+    }
+    return NAN;
+}
+
+static double clamp01(double x)
+{
+    return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/* Picks up to N_STRONGEST indices of values with the largest score (score NAN = skip). */
+static int strongest(const double *score, int n, int *idx)
+{
+    int k = 0;
+    for (int r = 0; r < N_STRONGEST; r++) {
+        int best = -1;
+        for (int i = 0; i < n; i++) {
+            int taken = 0;
+            if (isnan(score[i]))
+                continue;
+            for (int j = 0; j < k; j++)
+                taken |= idx[j] == i;
+            if (!taken && (best < 0 || score[i] > score[best]))
+                best = i;
+        }
+        if (best < 0)
+            break;
+        idx[k++] = best;
+    }
+    return k;
+}
+
+/* Adds strides[] and times[] for the chosen indices of a side. */
+static void add_strides(ectx *c, cJSON *ev, gs_nkt__side side, const int *idx, int k,
+                        double *vis_sum, int *vis_n)
+{
+    cJSON *st = cJSON_AddArrayToObject(ev, "strides");
+    cJSON *tm = cJSON_AddArrayToObject(ev, "times");
+    if (!st || !tm) {
+        c->oom = 1;
+        return;
+    }
+    for (int i = 0; i < k; i++) {
+        const cJSON *s = used_stride(c, side, idx[i]);
+        double t = s ? stride_start(s) : NAN;
+        double v = s ? stride_visibility(s) : NAN;
+        if (!cJSON_AddItemToArray(st, cJSON_CreateNumber(idx[i])))
+            c->oom = 1;
+        if (!isnan(t) && !cJSON_AddItemToArray(tm, cJSON_CreateNumber(t)))
+            c->oom = 1;
+        if (!isnan(v) && vis_sum) {
+            *vis_sum += v;
+            (*vis_n)++;
+        }
+    }
+}
+
+/* Per-stride values of a side as doubles (NAN for non-numbers); returns count or -1 (oom). */
+static int values_of(const sidev *s, double **out)
+{
+    int n = s->values ? cJSON_GetArraySize(s->values) : 0, i = 0;
+    *out = NULL;
+    if (n <= 0)
+        return 0;
+    *out = malloc((size_t)n * sizeof(double));
+    if (!*out)
+        return -1;
+    for (const cJSON *it = s->values->child; it; it = it->next, i++)
+        (*out)[i] = is_num(it) ? it->valuedouble : NAN;
+    return n;
+}
+
+static const char *metric_unit(const cJSON *m, const gs_nkt__metric *mt)
+{
+    const cJSON *u = obj_get(m, "unit");
+    return cJSON_IsString(u) && u->valuestring[0] ? u->valuestring : mt->unit;
+}
+
+/* Level condition on side (NONE = whole body). */
+static void eval_level(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, gs_nkt__side side,
+                       cres *res, double *vis_sum, int *vis_n)
+{
+    const gs_nkt__metric *mt = NULL;
+    const cJSON *m = NULL;
+    sidev sv, s2;
+    gs_nkt__side src = cd->opposite ? other_side(side) : side;
+    double *vals = NULL, *vals2 = NULL, *score = NULL;
+    int nv = 0, nv2 = 0, passing = 0, counted = 0, idx[N_STRONGEST], k;
+    const gs_nkt__alt *a = NULL;
+    int whole_split = 0; /* whole-body value built from the left and right entries */
+
+    memset(res, 0, sizeof(*res));
+    memset(&s2, 0, sizeof(s2));
+    memset(&sv, 0, sizeof(sv));
+    for (int i = 0; i < cd->n_alt && !a; i++) {
+        mt = gs_nkt__metric_at(cd->alt[i].metric);
+        m = obj_get(c->metrics, mt->key);
+        if (!m)
+            continue;
+        read_side(obj_get(m, side_key(src)), &sv);
+        if (src == GS_NKT__SIDE_NONE) {
+            /* Whole body: use "all" when given, else pool the two sides; per-stride values
+             * (for persistence) come from both feet when "all" has none. */
+            sidev l, rr;
+            read_side(obj_get(m, "left"), &l);
+            read_side(obj_get(m, "right"), &rr);
+            if (!sv.present && l.present && rr.present) {
+                int nn = l.n + rr.n;
+                sv.mean = nn > 0 ? (l.mean * l.n + rr.mean * rr.n) / nn : 0.5 * (l.mean + rr.mean);
+                sv.n = nn;
+                sv.present = 1;
+            }
+            if (sv.present && !sv.values && l.values && rr.values) {
+                sv.values = l.values;
+                s2 = rr;
+                whole_split = 1;
+                if (sv.n == 0)
+                    sv.n = l.n + rr.n;
+            }
+        }
+        if (sv.present) {
+            a = &cd->alt[i];
+            res->alt = i;
+        }
+    }
+    if (!a) {
+        snprintf(res->reason, sizeof(res->reason), "%s not measured%s",
+                 gs_nkt__metric_at(cd->alt[0].metric)->key,
+                 cd->n_alt > 1 ? " (nor its alternatives)" : "");
+        return;
+    }
+    if (sv.n < c->rules->min_strides) {
+        snprintf(res->reason, sizeof(res->reason), "%s: %d strides, %d needed", mt->key, sv.n,
+                 c->rules->min_strides);
+        return;
+    }
+    res->state = 1;
+    res->n = sv.n;
+    res->value = sv.mean;
+    if (cd->above) {
+        res->frac = clamp01((sv.mean - a->threshold) / (a->full - a->threshold));
+    } else {
+        res->frac = clamp01((a->threshold - sv.mean) / (a->threshold - a->full));
+    }
+    nv = values_of(&sv, &vals);
+    if (whole_split)
+        nv2 = values_of(&s2, &vals2);
+    if (nv < 0 || nv2 < 0) {
+        c->oom = 1;
+        goto done;
+    }
+    score = malloc((size_t)(nv + nv2 + 1) * sizeof(double));
+    if (!score) {
+        c->oom = 1;
+        goto done;
+    }
+    for (int i = 0; i < nv + nv2; i++) {
+        double v = i < nv ? vals[i] : vals2[i - nv];
+        double ex = cd->above ? v - a->threshold : a->threshold - v;
+        score[i] = NAN;
+        if (isnan(v))
+            continue;
+        counted++;
+        if (ex > 0) {
+            passing++;
+            score[i] = ex;
+        }
+    }
+    /* Without per-stride values, consistency is unknown: the mean decides, consistency 0.5. */
+    res->cons = counted > 0 ? (double)passing / counted : 0.5;
+    res->holds = (cd->above ? sv.mean > a->threshold : sv.mean < a->threshold) &&
+                 (counted == 0 || res->cons >= cd->persistence);
+
+    res->evidence = cJSON_CreateObject();
+    if (!res->evidence) {
+        c->oom = 1;
+        goto done;
+    }
+    {
+        cJSON *ev = res->evidence;
+        int ok = 1;
+        ok &= cJSON_AddStringToObject(ev, "metric", mt->key) != NULL;
+        ok &= cJSON_AddStringToObject(ev, "side", side_key(src == GS_NKT__SIDE_NONE
+                                                               ? GS_NKT__SIDE_NONE
+                                                               : src)) != NULL;
+        ok &= cJSON_AddStringToObject(ev, "measure", "level") != NULL;
+        ok &= cJSON_AddStringToObject(ev, "comparison", cd->above ? "above" : "below") != NULL;
+        ok &= cJSON_AddNumberToObject(ev, "value", sv.mean) != NULL;
+        ok &= cJSON_AddNumberToObject(ev, "threshold", a->threshold) != NULL;
+        ok &= cJSON_AddStringToObject(ev, "unit", metric_unit(m, mt)) != NULL;
+        ok &= cJSON_AddStringToObject(ev, "source", cd->source ? cd->source : r->source) != NULL;
+        ok &= cJSON_AddNumberToObject(ev, "n", sv.n) != NULL;
+        if (counted > 0)
+            ok &= cJSON_AddNumberToObject(ev, "holds_in", passing) != NULL;
+        if (!cd->required)
+            ok &= cJSON_AddBoolToObject(ev, "supporting", 1) != NULL;
+        if (!ok)
+            c->oom = 1;
+        /* Strongest strides: in a whole-body pooled value, report the left side's strides
+         * first; indices are per side, so "stride_sides" says which side each belongs to. */
+        k = strongest(score, nv + nv2, idx);
+        if (!whole_split) {
+            add_strides(c, ev, src, idx, k, vis_sum, vis_n);
+        } else {
+            cJSON *st = cJSON_AddArrayToObject(ev, "strides");
+            cJSON *tm = cJSON_AddArrayToObject(ev, "times");
+            cJSON *ss = cJSON_AddArrayToObject(ev, "stride_sides");
+            if (!st || !tm || !ss) {
+                c->oom = 1;
+            } else {
+                for (int i = 0; i < k; i++) {
+                    gs_nkt__side sd = idx[i] < nv ? GS_NKT__SIDE_LEFT : GS_NKT__SIDE_RIGHT;
+                    int j = idx[i] < nv ? idx[i] : idx[i] - nv;
+                    const cJSON *s = used_stride(c, sd, j);
+                    double t = s ? stride_start(s) : NAN;
+                    double vv = s ? stride_visibility(s) : NAN;
+                    if (!cJSON_AddItemToArray(st, cJSON_CreateNumber(j)) ||
+                        !cJSON_AddItemToArray(ss, cJSON_CreateString(side_key(sd))))
+                        c->oom = 1;
+                    if (!isnan(t) && !cJSON_AddItemToArray(tm, cJSON_CreateNumber(t)))
+                        c->oom = 1;
+                    if (!isnan(vv)) {
+                        *vis_sum += vv;
+                        (*vis_n)++;
+                    }
+                }
+            }
+        }
+    }
+done:
+    free(vals);
+    free(vals2);
+    free(score);
+}
+
+/* Asymmetry condition for side (which must be the flagged side for it to hold). */
+static void eval_asym(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, gs_nkt__side side,
+                      cres *res, double *vis_sum, int *vis_n)
+{
+    const gs_nkt__alt *a = &cd->alt[0];
+    const gs_nkt__metric *mt = gs_nkt__metric_at(a->metric);
+    const cJSON *m = obj_get(c->metrics, mt->key);
+    sidev l, rr, *me, *ot;
+    gs_nkt__side flagged;
+    double diff, pooled, size, thr, si = NAN, *vals = NULL, *score = NULL;
+    int nv, counted = 0, passing = 0, idx[N_STRONGEST], k;
+
+    memset(res, 0, sizeof(*res));
+    read_side(obj_get(m, "left"), &l);
+    read_side(obj_get(m, "right"), &rr);
+    if (!m || !l.present || !rr.present) {
+        snprintf(res->reason, sizeof(res->reason), "%s not measured on both sides", mt->key);
+        return;
+    }
+    if (l.n < c->rules->min_strides || rr.n < c->rules->min_strides) {
+        snprintf(res->reason, sizeof(res->reason), "%s: %d left / %d right strides, %d needed",
+                 mt->key, l.n, rr.n, c->rules->min_strides);
+        return;
+    }
+    res->state = 1;
+    res->n = side == GS_NKT__SIDE_LEFT ? l.n : rr.n;
+    diff = l.mean - rr.mean;
+    pooled = l.n + rr.n > 2 ? sqrt(((l.n - 1) * l.sd * l.sd + (rr.n - 1) * rr.sd * rr.sd) /
+                                   (l.n + rr.n - 2))
+                            : 0.0;
+    if (diff == 0)
+        flagged = GS_NKT__SIDE_NONE;
+    else if (cd->above)
+        flagged = diff > 0 ? GS_NKT__SIDE_LEFT : GS_NKT__SIDE_RIGHT;
+    else
+        flagged = diff < 0 ? GS_NKT__SIDE_LEFT : GS_NKT__SIDE_RIGHT;
+    if (l.mean + rr.mean > 0 && mt->kind == GS_NKT__MK_POSITIVE)
+        si = 100.0 * diff / (0.5 * (l.mean + rr.mean));
+    if (cd->use_si) {
+        if (isnan(si)) {
+            res->state = 0;
+            snprintf(res->reason, sizeof(res->reason), "%s: SI undefined (L + R <= 0)", mt->key);
+            return;
+        }
+        size = fabs(si);
+        thr = a->threshold;
+    } else {
+        size = fabs(diff);
+        thr = fmax(a->threshold, cd->sd_factor * pooled);
+    }
+    res->value = size;
+    res->frac = clamp01((size - a->threshold) / (a->full - a->threshold));
+    /* Consistency: share of this side's strides beyond the other side's mean, in the flagged
+     * direction ("in k of n strides the left hip extended less than the right on average"). */
+    me = side == GS_NKT__SIDE_LEFT ? &l : &rr;
+    ot = side == GS_NKT__SIDE_LEFT ? &rr : &l;
+    nv = values_of(me, &vals);
+    if (nv < 0 || !(score = malloc((size_t)(nv + 1) * sizeof(double)))) {
+        c->oom = 1;
+        goto done;
+    }
+    for (int i = 0; i < nv; i++) {
+        double ex = cd->above ? vals[i] - ot->mean : ot->mean - vals[i];
+        score[i] = NAN;
+        if (isnan(vals[i]))
+            continue;
+        counted++;
+        if (ex > 0) {
+            passing++;
+            score[i] = ex;
+        }
+    }
+    res->cons = counted > 0 ? (double)passing / counted : 0.5;
+    res->holds = flagged == side && size > thr &&
+                 (cd->use_si ? fabs(diff) > cd->sd_factor * pooled : 1) &&
+                 (counted == 0 || res->cons >= cd->persistence);
+    res->evidence = cJSON_CreateObject();
+    if (!res->evidence) {
+        c->oom = 1;
+        goto done;
+    }
+    {
+        cJSON *ev = res->evidence;
+        int ok = 1;
+        ok &= cJSON_AddStringToObject(ev, "metric", mt->key) != NULL;
+        ok &= cJSON_AddStringToObject(ev, "side", side_key(side)) != NULL;
+        ok &= cJSON_AddStringToObject(ev, "measure", "asymmetry") != NULL;
+        ok &= cJSON_AddStringToObject(ev, "comparison", cd->above ? "higher" : "lower") != NULL;
+        ok &= cJSON_AddNumberToObject(ev, "value", size) != NULL;
+        ok &= cJSON_AddStringToObject(ev, "value_unit",
+                                      cd->use_si ? "% (SI)" : metric_unit(m, mt)) != NULL;
+        ok &= cJSON_AddNumberToObject(ev, "threshold", thr) != NULL;
+        ok &= cJSON_AddStringToObject(ev, "unit", metric_unit(m, mt)) != NULL;
+        ok &= cJSON_AddStringToObject(ev, "source", cd->source ? cd->source : r->source) != NULL;
+        ok &= cJSON_AddNumberToObject(ev, "left", l.mean) != NULL;
+        ok &= cJSON_AddNumberToObject(ev, "right", rr.mean) != NULL;
+        ok &= cJSON_AddNumberToObject(ev, "diff", diff) != NULL;
+        if (isnan(si))
+            ok &= cJSON_AddNullToObject(ev, "si") != NULL;
+        else
+            ok &= cJSON_AddNumberToObject(ev, "si", si) != NULL;
+        ok &= cJSON_AddNumberToObject(ev, "pooled_sd", pooled) != NULL;
+        ok &= cJSON_AddNumberToObject(ev, "n", me->n) != NULL;
+        if (counted > 0)
+            ok &= cJSON_AddNumberToObject(ev, "holds_in", passing) != NULL;
+        if (!cd->required)
+            ok &= cJSON_AddBoolToObject(ev, "supporting", 1) != NULL;
+        if (!ok)
+            c->oom = 1;
+        k = strongest(score, nv, idx);
+        add_strides(c, ev, side, idx, k, vis_sum, vis_n);
+    }
+done:
+    free(vals);
+    free(score);
+}
+
+/* ---- building a finding ---- */
+
+static int add_expanded(ectx *c, cJSON *arr, const char *tmpl, gs_nkt__side side, double value,
+                        int front)
+{
+    char *s = gs_nkt__expand(tmpl, side, value);
+    cJSON *item;
+    if (!s) {
+        c->oom = 1;
+        return -1;
+    }
+    /* No duplicates: history may add a candidate the rule already lists. */
+    for (const cJSON *it = arr->child; it; it = it->next)
+        if (cJSON_IsString(it) && !strcmp(it->valuestring, s)) {
+            free(s);
+            return 0;
+        }
+    item = cJSON_CreateString(s);
+    free(s);
+    if (!item) {
+        c->oom = 1;
+        return -1;
+    }
+    if (front && arr->child)
+        cJSON_InsertItemInArray(arr, 0, item);
+    else
+        cJSON_AddItemToArray(arr, item);
+    return 0;
+}
+
+/* Moves the entry equal to the expansion of tmpl to the front of arr (if present). */
+static void raise_in(ectx *c, cJSON *arr, const char *tmpl, gs_nkt__side side, double value)
+{
+    char *s = gs_nkt__expand(tmpl, side, value);
+    int i = 0;
+    if (!s) {
+        c->oom = 1;
+        return;
+    }
+    for (cJSON *it = arr->child; it; it = it->next, i++)
+        if (cJSON_IsString(it) && !strcmp(it->valuestring, s)) {
+            if (i > 0) {
+                cJSON *d = cJSON_DetachItemFromArray(arr, i);
+                cJSON_InsertItemInArray(arr, 0, d);
+            }
+            break;
+        }
+    free(s);
+}
+
+/* One NKT test object: {step, test, how, localise[], text}. extra_loc (may be NULL) are added
+ * facilitators (from the history) that join the localise list. */
+static cJSON *make_test(ectx *c, const gs_nkt__test *t, gs_nkt__side side, double value,
+                        const cJSON *extra_loc)
+{
+    cJSON *o = cJSON_CreateObject(), *loc;
+    char *test = gs_nkt__expand(t->test, side, value);
+    char *how = t->how ? gs_nkt__expand(t->how, side, value) : NULL;
+    char text[1024];
+    size_t tl;
+    if (!o || !test || (t->how && !how))
+        goto oom;
+    if (!cJSON_AddStringToObject(o, "test", test))
+        goto oom;
+    if (how && !cJSON_AddStringToObject(o, "how", how))
+        goto oom;
+    loc = cJSON_AddArrayToObject(o, "localise");
+    if (!loc)
+        goto oom;
+    for (const cJSON *it = extra_loc ? extra_loc->child : NULL; it; it = it->next)
+        if (cJSON_IsString(it) && add_expanded(c, loc, it->valuestring, side, value, 0))
+            goto oom;
+    for (size_t i = 0; i < t->n_localise; i++)
+        if (add_expanded(c, loc, t->localise[i], side, value, 0))
+            goto oom;
+    /* The sentence follows the NKT protocol as publicly described (Weinstock, neurokinetic
+     * therapy.com "psoas muscle and its global relationships"): test, therapy-localise the
+     * suspected facilitator and retest, release it, retest, then challenge. */
+    snprintf(text, sizeof(text), "Test %s%s%s%s", test, how ? " (" : "", how ? how : "",
+             how ? ")" : "");
+    tl = strlen(text);
+    if (cJSON_GetArraySize(loc) > 0) {
+        snprintf(text + tl, sizeof(text) - tl, "; if weak, therapy-localise in turn ");
+        for (const cJSON *it = loc->child; it; it = it->next) {
+            tl = strlen(text);
+            snprintf(text + tl, sizeof(text) - tl, "%s%s", it == loc->child ? "" : ", ",
+                     it->valuestring);
+        }
+        tl = strlen(text);
+        snprintf(text + tl, sizeof(text) - tl,
+                 " and retest after each; release the one that restores strength, retest, then "
+                 "challenge it");
+    } else {
+        snprintf(text + tl, sizeof(text) - tl, "; if weak, look for its facilitator and retest");
+    }
+    if (!cJSON_AddStringToObject(o, "text", text))
+        goto oom;
+    free(test);
+    free(how);
+    return o;
+oom:
+    c->oom = 1;
+    cJSON_Delete(o);
+    free(test);
+    free(how);
+    return NULL;
+}
+
+/* 1 if history item it matches modifier item w for a finding on side. */
+static int hist_match(const gs_nkt__hitem *it, const gs_nkt__hitem *w, int side_rel,
+                      gs_nkt__side side)
+{
+    if (it->kind != w->kind || it->region != w->region)
+        return 0;
+    if (it->side == GS_NKT__SIDE_NONE || side_rel == 0)
+        return 1;
+    if (side_rel == 1)
+        return it->side == side;
+    return it->side == other_side(side);
+}
+
+static cJSON *make_finding(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, cres *res,
+                           double severity, double confidence)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON *ev, *inh, *ovw, *tests, *hw, *hist, *extra_loc = NULL;
+    char id[160], *title = NULL;
+    double value = 0;
+    int ok = 1, step = 0;
+    const gs_nkt__hmod **matched = NULL;
+    size_t n_matched = 0;
+
+    if (!f)
+        goto oom;
+    for (size_t i = 0; i < r->n_conds; i++)
+        if (r->conds[i].required) {
+            value = res[i].value;
+            break;
+        }
+    snprintf(id, sizeof(id), "%s.%s", r->id, gs_nkt__side_name(side));
+    title = gs_nkt__expand(r->title, side, value);
+    if (!title)
+        goto oom;
+    ok &= cJSON_AddStringToObject(f, "id", id) != NULL;
+    ok &= cJSON_AddStringToObject(f, "rule", r->id) != NULL;
+    ok &= cJSON_AddStringToObject(f, "title", title) != NULL;
+    ok &= cJSON_AddStringToObject(f, "side", gs_nkt__side_name(side)) != NULL;
+    ok &= cJSON_AddNumberToObject(f, "severity", severity) != NULL;
+    ok &= cJSON_AddNumberToObject(f, "confidence", confidence) != NULL;
+    ok &= cJSON_AddNumberToObject(f, "rank", severity * confidence) != NULL;
+    ok &= cJSON_AddStringToObject(f, "evidence_level", r->evidence) != NULL;
+    ok &= cJSON_AddStringToObject(f, "muscles_evidence", r->muscles_evidence) != NULL;
+    free(title);
+    title = NULL;
+    if (!ok)
+        goto oom;
+    ev = cJSON_AddArrayToObject(f, "evidence");
+    if (!ev)
+        goto oom;
+    for (size_t i = 0; i < r->n_conds; i++) {
+        /* Required conditions all hold here; supporting ones are shown when they hold. */
+        if (res[i].evidence && (r->conds[i].required || res[i].holds)) {
+            cJSON_AddItemToArray(ev, res[i].evidence);
+            res[i].evidence = NULL;
+        }
+    }
+    inh = cJSON_AddArrayToObject(f, "inhibited");
+    ovw = cJSON_AddArrayToObject(f, "overworking");
+    if (!inh || !ovw)
+        goto oom;
+    for (size_t i = 0; i < r->inhibited.n; i++)
+        if (add_expanded(c, inh, r->inhibited.v[i], side, value, 0))
+            goto oom;
+    for (size_t i = 0; i < r->overworking.n; i++)
+        if (add_expanded(c, ovw, r->overworking.v[i], side, value, 0))
+            goto oom;
+
+    /* History modifiers that match the intake. */
+    hist = cJSON_AddArrayToObject(f, "history");
+    if (!hist)
+        goto oom;
+    if (r->n_hmods && c->history && c->history->count) {
+        matched = calloc(r->n_hmods, sizeof(*matched));
+        extra_loc = cJSON_CreateArray();
+        if (!matched || !extra_loc)
+            goto oom;
+    }
+    for (size_t h = 0; matched && h < r->n_hmods; h++) {
+        const gs_nkt__hmod *hm = &r->hmods[h];
+        int hit = 0;
+        for (size_t i = 0; i < c->history->count; i++)
+            for (size_t w = 0; w < hm->n_when; w++)
+                if (hist_match(&c->history->items[i], &hm->when[w], hm->side_rel, side)) {
+                    char txt[64];
+                    int dup = 0;
+                    gs_nkt__hitem_format(&c->history->items[i], txt, sizeof(txt));
+                    for (const cJSON *it = hist->child; it; it = it->next)
+                        dup |= !strcmp(it->valuestring, txt);
+                    if (!dup && !cJSON_AddItemToArray(hist, cJSON_CreateString(txt)))
+                        goto oom;
+                    hit = 1;
+                }
+        if (!hit)
+            continue;
+        matched[n_matched++] = hm;
+        for (size_t i = 0; i < hm->inhibited.n; i++)
+            if (add_expanded(c, inh, hm->inhibited.v[i], side, value, 0))
+                goto oom;
+        for (size_t i = 0; i < hm->overworking.n; i++) {
+            if (add_expanded(c, ovw, hm->overworking.v[i], side, value, 0))
+                goto oom;
+            if (!cJSON_AddItemToArray(extra_loc, cJSON_CreateString(hm->overworking.v[i])))
+                goto oom;
+        }
+        for (size_t i = 0; i < hm->raise.n; i++) {
+            raise_in(c, inh, hm->raise.v[i], side, value);
+            raise_in(c, ovw, hm->raise.v[i], side, value);
+        }
+    }
+
+    /* NKT tests: those the history adds come first (the intake says where to look first),
+     * then the rule's own; history facilitators join every test's localise list. */
+    tests = cJSON_AddArrayToObject(f, "nkt_tests");
+    if (!tests)
+        goto oom;
+    for (size_t h = 0; h < n_matched; h++)
+        for (size_t i = 0; i < matched[h]->n_tests; i++) {
+            cJSON *t = make_test(c, &matched[h]->tests[i], side, value, NULL);
+            if (!t || !cJSON_AddItemToArray(tests, t))
+                goto oom;
+        }
+    for (size_t i = 0; i < r->n_tests; i++) {
+        cJSON *t = make_test(c, &r->tests[i], side, value, extra_loc);
+        if (!t || !cJSON_AddItemToArray(tests, t))
+            goto oom;
+    }
+    for (const cJSON *t = tests->child; t; t = t->next)
+        if (!cJSON_AddNumberToObject((cJSON *)t, "step", ++step))
+            goto oom;
+    hw = cJSON_AddArrayToObject(f, "homework");
+    if (!hw)
+        goto oom;
+    for (size_t i = 0; i < r->homework.n; i++)
+        if (add_expanded(c, hw, r->homework.v[i], side, value, 0))
+            goto oom;
+    for (size_t h = 0; h < n_matched; h++)
+        for (size_t i = 0; i < matched[h]->homework.n; i++)
+            if (add_expanded(c, hw, matched[h]->homework.v[i], side, value, 0))
+                goto oom;
+    {
+        /* note: the rule's, then the history notes */
+        size_t len = r->note ? strlen(r->note) + 1 : 1;
+        char *note;
+        for (size_t h = 0; h < n_matched; h++)
+            len += matched[h]->note ? strlen(matched[h]->note) + 1 : 0;
+        note = calloc(1, len + 1);
+        if (!note)
+            goto oom;
+        if (r->note)
+            strcat(note, r->note);
+        for (size_t h = 0; h < n_matched; h++)
+            if (matched[h]->note) {
+                if (note[0])
+                    strcat(note, " ");
+                strcat(note, matched[h]->note);
+            }
+        if (note[0] && !cJSON_AddStringToObject(f, "note", note)) {
+            free(note);
+            goto oom;
+        }
+        free(note);
+    }
+    cJSON_Delete(extra_loc);
+    free(matched);
+    return f;
+oom:
+    c->oom = 1;
+    free(title);
+    cJSON_Delete(extra_loc);
+    free(matched);
+    cJSON_Delete(f);
+    return NULL;
+}
+
+static int add_skip(ectx *c, cJSON *skipped, const char *rule, const char *reason)
+{
+    cJSON *o;
+    if (!skipped)
+        return 0;
+    o = cJSON_CreateObject();
+    if (!o || !cJSON_AddStringToObject(o, "rule", rule) ||
+        !cJSON_AddStringToObject(o, "reason", reason) || !cJSON_AddItemToArray(skipped, o)) {
+        cJSON_Delete(o);
+        c->oom = 1;
+        return -1;
+    }
+    return 0;
+}
+
+/* Evaluates rule r on side; appends a finding to out when it fires. */
+static void eval_rule_side(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, double view_fit,
+                           double view_conf, cJSON *out, cJSON *skipped)
+{
+    cres *res = calloc(r->n_conds ? r->n_conds : 1, sizeof(*res));
+    double frac = 0, cons = 0, vis_sum = 0, severity, confidence, c_n;
+    int nreq = 0, all = 1, vis_n = 0, nmin = 1 << 30;
+    const char *absent = NULL;
+
+    if (!res) {
+        c->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < r->n_conds && !c->oom; i++) {
+        const gs_nkt__cond *cd = &r->conds[i];
+        double *vs = cd->required ? &vis_sum : NULL;
+        int dummy_n = 0;
+        if (cd->type == GS_NKT__C_LEVEL)
+            eval_level(c, r, cd, side, &res[i], vs ? vs : &(double){0}, vs ? &vis_n : &dummy_n);
+        else
+            eval_asym(c, r, cd, side, &res[i], vs ? vs : &(double){0}, vs ? &vis_n : &dummy_n);
+        if (!cd->required)
+            continue;
+        if (res[i].state == 0) {
+            absent = res[i].reason;
+            all = 0;
+            break;
+        }
+        if (!res[i].holds)
+            all = 0;
+        nreq++;
+        frac += res[i].frac;
+        cons += res[i].cons;
+        if (res[i].n < nmin)
+            nmin = res[i].n;
+    }
+    if (absent) {
+        /* One entry per rule and reason (left and right often miss the same metric). */
+        const cJSON *last = skipped ? cJSON_GetArrayItem(skipped, cJSON_GetArraySize(skipped) - 1)
+                                    : NULL;
+        const cJSON *lr = obj_get(last, "rule"), *lw = obj_get(last, "reason");
+        if (!(lr && lw && !strcmp(lr->valuestring, r->id) && !strcmp(lw->valuestring, absent)))
+            add_skip(c, skipped, r->id, absent);
+    }
+    if (all && nreq > 0 && !c->oom) {
+        cJSON *f;
+        frac /= nreq;
+        cons /= nreq;
+        severity = c->rules->severity_floor + (r->severity_max - c->rules->severity_floor) * frac;
+        c_n = sqrt(fmin(1.0, nmin / c->rules->strides_full));
+        confidence = view_fit * view_conf * r->validity * c_n * (0.5 + 0.5 * cons);
+        if (vis_n > 0)
+            confidence *= clamp01(vis_sum / vis_n);
+        confidence = clamp01(confidence);
+        f = make_finding(c, r, side, res, severity, confidence);
+        if (f && !cJSON_AddItemToArray(out, f)) {
+            cJSON_Delete(f);
+            c->oom = 1;
+        }
+    }
+    for (size_t i = 0; i < r->n_conds; i++)
+        cJSON_Delete(res[i].evidence);
+    free(res);
+}
+
+static double rank_of(const cJSON *f)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(f, "rank");
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static int cmp_findings(const void *a, const void *b)
+{
+    const cJSON *fa = *(const cJSON *const *)a, *fb = *(const cJSON *const *)b;
+    double ra = rank_of(fa), rb = rank_of(fb);
+    if (ra != rb)
+        return ra > rb ? -1 : 1;
+    return strcmp(cJSON_GetObjectItemCaseSensitive(fa, "id")->valuestring,
+                  cJSON_GetObjectItemCaseSensitive(fb, "id")->valuestring);
+}
+
+/* Drops findings suppressed by another finding of the same side; their evidence joins the
+ * suppressing finding (e.g. a hip-extension asymmetry inside a limited-hip-extension finding). */
+static void apply_suppression(ectx *c, cJSON *arr)
+{
+    for (int i = cJSON_GetArraySize(arr) - 1; i >= 0; i--) {
+        cJSON *f = cJSON_GetArrayItem(arr, i);
+        const char *rule = cJSON_GetObjectItemCaseSensitive(f, "rule")->valuestring;
+        const char *side = cJSON_GetObjectItemCaseSensitive(f, "side")->valuestring;
+        const gs_nkt__rule *r = NULL;
+        for (size_t k = 0; k < c->rules->count; k++)
+            if (!strcmp(c->rules->rules[k].id, rule))
+                r = &c->rules->rules[k];
+        if (!r || !r->suppressed_by.n)
+            continue;
+        for (cJSON *g = arr->child; g; g = g->next) {
+            const char *gr = cJSON_GetObjectItemCaseSensitive(g, "rule")->valuestring;
+            const char *gs = cJSON_GetObjectItemCaseSensitive(g, "side")->valuestring;
+            int sup = 0;
+            if (g == f || strcmp(gs, side))
+                continue;
+            for (size_t k = 0; k < r->suppressed_by.n; k++)
+                sup |= !strcmp(r->suppressed_by.v[k], gr);
+            if (sup) {
+                cJSON *d = cJSON_DetachItemFromArray(arr, i);
+                cJSON *src = cJSON_GetObjectItemCaseSensitive(d, "evidence");
+                cJSON *dst = cJSON_GetObjectItemCaseSensitive(g, "evidence");
+                while (src && src->child) {
+                    cJSON *e = cJSON_DetachItemViaPointer(src, src->child);
+                    if (!cJSON_AddBoolToObject(e, "supporting", 1))
+                        c->oom = 1;
+                    cJSON_AddItemToArray(dst, e);
+                }
+                cJSON_Delete(d);
+                break;
+            }
+        }
+    }
+}
+
+gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
+                          const gs_nkt_history *history, cJSON **findings, cJSON **skipped,
+                          gs_error *err)
+{
+    static const char *const view_names[GS_NKT__N_VIEWS] = {"side", "rear", "front"};
+    ectx c = {rules, analysis, NULL, NULL, history, err, 0};
+    cJSON *out = NULL, *skip = NULL;
+    const cJSON *fmt, *view, *act;
+    int view_idx = -1, act_idx = -1;
+    double view_conf = 1.0;
+    char view_txt[32] = "unknown";
+    gs_status rc;
+
+    *findings = NULL;
+    if (skipped)
+        *skipped = NULL;
+    if (!cJSON_IsObject(analysis))
+        return gs_fail(err, GS_ERR_FORMAT, "analysis: not a JSON object");
+    fmt = obj_get(analysis, "format");
+    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "gaitscope.analysis/1"))
+        return gs_fail(err, GS_ERR_FORMAT, "analysis: format is not \"gaitscope.analysis/1\"");
+    c.metrics = obj_get(analysis, "metrics");
+    if (!cJSON_IsObject(c.metrics))
+        return gs_fail(err, GS_ERR_FORMAT, "analysis: \"metrics\" missing or not an object");
+    c.strides = obj_get(analysis, "strides");
+
+    /* View: "side-left" / "side-right" (and plain "side") count as side views. */
+    view = obj_get(analysis, "view");
+    if (cJSON_IsObject(view)) {
+        const cJSON *k = obj_get(view, "kind"), *cf = obj_get(view, "confidence");
+        if (cJSON_IsString(k)) {
+            snprintf(view_txt, sizeof(view_txt), "%s", k->valuestring);
+            if (!strncmp(k->valuestring, "side", 4))
+                view_idx = 0;
+            else if (!strcmp(k->valuestring, "rear") || !strcmp(k->valuestring, "back"))
+                view_idx = 1;
+            else if (!strcmp(k->valuestring, "front"))
+                view_idx = 2;
+        }
+        if (is_num(cf))
+            view_conf = clamp01(cf->valuedouble);
+    }
+    act = obj_get(analysis, "activity");
+    if (cJSON_IsString(act)) {
+        if (!strncmp(act->valuestring, "run", 3))
+            act_idx = 0;
+        else if (!strncmp(act->valuestring, "walk", 4))
+            act_idx = 1;
+    }
+
+    out = cJSON_CreateArray();
+    skip = cJSON_CreateArray();
+    if (!out || !skip)
+        goto oom;
+    for (size_t i = 0; i < rules->count && !c.oom; i++) {
+        const gs_nkt__rule *r = &rules->rules[i];
+        double fit;
+        if (act_idx >= 0 && !r->activity[act_idx]) {
+            add_skip(&c, skip, r->id, act_idx == 0 ? "walking rule, clip is running"
+                                                   : "running rule, clip is walking");
+            continue;
+        }
+        /* Unknown view: evaluate what the metrics allow, at half confidence. */
+        fit = view_idx >= 0 ? r->view_fit[view_idx] : 0.5;
+        if (fit <= 0) {
+            char why[96];
+            snprintf(why, sizeof(why), "not measurable from a %s view (needs %s%s%s)",
+                     view_names[view_idx], r->view_fit[0] > 0 ? "side " : "",
+                     r->view_fit[1] > 0 ? "rear " : "", r->view_fit[2] > 0 ? "front" : "");
+            add_skip(&c, skip, r->id, why);
+            continue;
+        }
+        (void)view_txt;
+        if (r->scope == GS_NKT__SCOPE_WHOLE) {
+            eval_rule_side(&c, r, GS_NKT__SIDE_NONE, fit, view_conf, out, skip);
+        } else {
+            eval_rule_side(&c, r, GS_NKT__SIDE_LEFT, fit, view_conf, out, skip);
+            eval_rule_side(&c, r, GS_NKT__SIDE_RIGHT, fit, view_conf, out, skip);
+        }
+    }
+    if (c.oom)
+        goto oom;
+    apply_suppression(&c, out);
+    if (c.oom)
+        goto oom;
+    {
+        /* Sort by severity x confidence (qsort on the item pointers, then relink). */
+        int n = cJSON_GetArraySize(out), i = 0;
+        cJSON **v = n ? malloc((size_t)n * sizeof(*v)) : NULL;
+        if (n && !v)
+            goto oom;
+        while (out->child)
+            v[i++] = cJSON_DetachItemViaPointer(out, out->child);
+        if (n > 1)
+            qsort(v, (size_t)n, sizeof(*v), cmp_findings);
+        for (i = 0; i < n; i++)
+            cJSON_AddItemToArray(out, v[i]);
+        free(v);
+    }
+    *findings = out;
+    if (skipped)
+        *skipped = skip;
+    else
+        cJSON_Delete(skip);
+    return GS_OK;
+oom:
+    rc = gs_fail(err, GS_ERR_NOMEM, "analysis: out of memory evaluating rules");
+    cJSON_Delete(out);
+    cJSON_Delete(skip);
+    return rc;
+}

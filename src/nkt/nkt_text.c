@@ -1,0 +1,305 @@
+/*
+ * Rule texts with placeholders, and the therapist's test plan as plain text.
+ *
+ * Placeholders: {side} and {other} become "left"/"right" (so one rule text serves both sides:
+ * "{side} gluteus medius"), {value} the finding's primary measured value and {value*F} that value
+ * times F (homework such as "metronome at {value*1.05} steps/min", following the +5-10 % cadence
+ * steps of Heiderscheit et al. 2011, Med Sci Sports Exerc 43:296).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nkt_impl.h"
+
+const char *gs_nkt__side_name(gs_nkt__side s)
+{
+    return s == GS_NKT__SIDE_LEFT ? "left" : s == GS_NKT__SIDE_RIGHT ? "right" : "both";
+}
+
+/* Parses the placeholder body between '{' and '}' (len bytes); kind 1 side, 2 other, 3 value.
+ * *factor gets F of {value*F}. Returns 0 or -1 when not a known placeholder. */
+static int parse_placeholder(const char *p, size_t len, int *kind, double *factor)
+{
+    *factor = 1.0;
+    if (len == 4 && !strncmp(p, "side", 4)) {
+        *kind = 1;
+        return 0;
+    }
+    if (len == 5 && !strncmp(p, "other", 5)) {
+        *kind = 2;
+        return 0;
+    }
+    if (len >= 5 && !strncmp(p, "value", 5)) {
+        char num[32];
+        char *end = NULL;
+        *kind = 3;
+        if (len == 5)
+            return 0;
+        if (p[5] != '*' || len - 6 == 0 || len - 6 >= sizeof(num))
+            return -1;
+        memcpy(num, p + 6, len - 6);
+        num[len - 6] = '\0';
+        errno = 0;
+        *factor = strtod(num, &end);
+        if (errno || *end || !(*factor > 0.0 && *factor < 100.0))
+            return -1;
+        return 0;
+    }
+    return -1;
+}
+
+const char *gs_nkt__template_check(const char *tmpl)
+{
+    for (const char *p = tmpl; *p; p++) {
+        if (*p == '}')
+            return "unmatched '}'";
+        if (*p == '{') {
+            const char *e = strchr(p, '}');
+            int kind;
+            double f;
+            if (!e)
+                return "unmatched '{'";
+            if (parse_placeholder(p + 1, (size_t)(e - p - 1), &kind, &f) != 0)
+                return "unknown placeholder (use {side}, {other}, {value}, {value*F})";
+            p = e;
+        }
+    }
+    return NULL;
+}
+
+/* A growable string. */
+typedef struct sbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+__attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int need;
+    if (b->oom)
+        return;
+    va_start(ap, fmt);
+    need = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+    va_end(ap);
+    if (need < 0) {
+        b->oom = 1;
+        return;
+    }
+    if (!b->s || b->len + (size_t)need + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap : 256;
+        char *ns;
+        while (ncap < b->len + (size_t)need + 1)
+            ncap *= 2;
+        ns = realloc(b->s, ncap);
+        if (!ns) {
+            b->oom = 1;
+            return;
+        }
+        b->s = ns;
+        b->cap = ncap;
+        va_start(ap, fmt);
+        vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+    }
+    b->len += (size_t)need;
+}
+
+static void fmt_value(sbuf *b, double v)
+{
+    if (fabs(v) >= 20.0)
+        sb_printf(b, "%.0f", v);
+    else
+        sb_printf(b, "%.1f", v);
+}
+
+char *gs_nkt__expand(const char *tmpl, gs_nkt__side side, double value)
+{
+    sbuf b = {0};
+    const char *p = tmpl;
+    sb_printf(&b, "%s", "");
+    while (*p) {
+        const char *o = strchr(p, '{');
+        const char *e = o ? strchr(o, '}') : NULL;
+        int kind;
+        double f;
+        if (!o || !e) {
+            sb_printf(&b, "%s", p);
+            break;
+        }
+        sb_printf(&b, "%.*s", (int)(o - p), p);
+        if (parse_placeholder(o + 1, (size_t)(e - o - 1), &kind, &f) != 0) {
+            sb_printf(&b, "%.*s", (int)(e - o + 1), o); /* validated earlier: not reached */
+        } else if (kind == 1) {
+            sb_printf(&b, "%s", side == GS_NKT__SIDE_NONE ? "left and right"
+                                                          : gs_nkt__side_name(side));
+        } else if (kind == 2) {
+            sb_printf(&b, "%s",
+                      side == GS_NKT__SIDE_NONE
+                          ? "left and right"
+                          : gs_nkt__side_name(side == GS_NKT__SIDE_LEFT ? GS_NKT__SIDE_RIGHT
+                                                                        : GS_NKT__SIDE_LEFT));
+        } else {
+            fmt_value(&b, value * f);
+        }
+        p = e + 1;
+    }
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+/* ---- the test plan ---- */
+
+static double num_of(const cJSON *o, const char *k, double dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+static const char *str_of(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* "a, b, c" from an array of strings. */
+static void join_list(sbuf *b, const cJSON *arr)
+{
+    int first = 1;
+    for (const cJSON *it = arr ? arr->child : NULL; it; it = it->next) {
+        if (!cJSON_IsString(it))
+            continue;
+        sb_printf(b, "%s%s", first ? "" : ", ", it->valuestring);
+        first = 0;
+    }
+    if (first)
+        sb_printf(b, "-");
+}
+
+static void plan_evidence(sbuf *b, const cJSON *ev)
+{
+    const char *metric = str_of(ev, "metric"), *unit = str_of(ev, "unit");
+    const char *cmp = str_of(ev, "comparison"), *side = str_of(ev, "side");
+    const cJSON *strides = cJSON_GetObjectItemCaseSensitive(ev, "strides");
+    const cJSON *times = cJSON_GetObjectItemCaseSensitive(ev, "times");
+    double n = num_of(ev, "n", -1), holds = num_of(ev, "holds_in", -1);
+    int asym = str_of(ev, "measure") && !strcmp(str_of(ev, "measure"), "asymmetry");
+    int support = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "supporting"));
+
+    sb_printf(b, "   - %s%s%s%s: ", support ? "(supporting) " : "", metric ? metric : "?",
+              side ? " " : "", side ? side : "");
+    if (asym) {
+        sb_printf(b, "left ");
+        fmt_value(b, num_of(ev, "left", NAN));
+        sb_printf(b, " vs right ");
+        fmt_value(b, num_of(ev, "right", NAN));
+        sb_printf(b, " %s; difference ", unit ? unit : "");
+        fmt_value(b, num_of(ev, "value", NAN));
+        sb_printf(b, " %s > ", str_of(ev, "value_unit") ? str_of(ev, "value_unit") : "");
+        fmt_value(b, num_of(ev, "threshold", NAN));
+        sb_printf(b, " (pooled stride SD ");
+        fmt_value(b, num_of(ev, "pooled_sd", NAN));
+        sb_printf(b, ")");
+    } else {
+        fmt_value(b, num_of(ev, "value", NAN));
+        sb_printf(b, " %s, %s ", unit ? unit : "", cmp ? cmp : "vs");
+        fmt_value(b, num_of(ev, "threshold", NAN));
+    }
+    if (n > 0 && holds >= 0)
+        sb_printf(b, "; holds in %.0f of %.0f strides", holds, n);
+    if (cJSON_GetArraySize(strides) > 0) {
+        int first = 1;
+        sb_printf(b, "; strongest at stride");
+        sb_printf(b, cJSON_GetArraySize(strides) > 1 ? "s " : " ");
+        for (const cJSON *it = strides->child; it; it = it->next) {
+            sb_printf(b, "%s%d", first ? "" : ", ", cJSON_IsNumber(it) ? it->valueint + 1 : 0);
+            first = 0;
+        }
+        if (cJSON_GetArraySize(times) > 0) {
+            first = 1;
+            sb_printf(b, " (t = ");
+            for (const cJSON *it = times->child; it; it = it->next) {
+                sb_printf(b, "%s%.2f", first ? "" : ", ", cJSON_IsNumber(it) ? it->valuedouble : 0);
+                first = 0;
+            }
+            sb_printf(b, " s)");
+        }
+    }
+    sb_printf(b, "\n");
+    if (str_of(ev, "source"))
+        sb_printf(b, "     source: %s\n", str_of(ev, "source"));
+}
+
+gs_status gs_nkt_plan_format(const cJSON *findings, char **text, gs_error *err)
+{
+    sbuf b = {0};
+    int k = 0;
+
+    *text = NULL;
+    if (!cJSON_IsArray(findings))
+        return gs_fail(err, GS_ERR_FORMAT, "findings: not an array");
+    sb_printf(&b, "NKT test plan: hypotheses to test on the table, not a diagnosis.\n"
+                  "Each finding is consistent with the candidates listed; test the inhibited "
+                  "muscle, therapy-localise the candidate facilitators in order, release the one "
+                  "that restores it, retest, then challenge.\n");
+    if (cJSON_GetArraySize(findings) == 0)
+        sb_printf(&b, "\nNo findings: no rule's threshold was exceeded consistently.\n");
+    for (const cJSON *f = findings->child; f; f = f->next) {
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(f, "evidence");
+        const cJSON *tests = cJSON_GetObjectItemCaseSensitive(f, "nkt_tests");
+        const cJSON *hw = cJSON_GetObjectItemCaseSensitive(f, "homework");
+        const cJSON *hist = cJSON_GetObjectItemCaseSensitive(f, "history");
+        int t = 0;
+        if (!cJSON_IsObject(f)) {
+            free(b.s);
+            return gs_fail(err, GS_ERR_FORMAT, "findings[%d]: not an object", k);
+        }
+        k++;
+        sb_printf(&b, "\n%d. %s  [%s]\n", k, str_of(f, "title") ? str_of(f, "title") : "?",
+                  str_of(f, "side") ? str_of(f, "side") : "?");
+        sb_printf(&b, "   severity %.2f, confidence %.2f; evidence level: %s (muscle hypotheses: "
+                      "%s)\n",
+                  num_of(f, "severity", 0), num_of(f, "confidence", 0),
+                  str_of(f, "evidence_level") ? str_of(f, "evidence_level") : "?",
+                  str_of(f, "muscles_evidence") ? str_of(f, "muscles_evidence") : "?");
+        for (const cJSON *e = ev ? ev->child : NULL; e; e = e->next)
+            plan_evidence(&b, e);
+        sb_printf(&b, "   Candidate inhibited: ");
+        join_list(&b, cJSON_GetObjectItemCaseSensitive(f, "inhibited"));
+        sb_printf(&b, "\n   Candidate overworking / facilitating: ");
+        join_list(&b, cJSON_GetObjectItemCaseSensitive(f, "overworking"));
+        sb_printf(&b, "\n");
+        if (cJSON_GetArraySize(hist) > 0) {
+            sb_printf(&b, "   Intake items that changed this finding: ");
+            join_list(&b, hist);
+            sb_printf(&b, "\n");
+        }
+        if (cJSON_GetArraySize(tests) > 0)
+            sb_printf(&b, "   Tests, in order:\n");
+        for (const cJSON *te = tests ? tests->child : NULL; te; te = te->next) {
+            const char *txt = cJSON_IsString(te) ? te->valuestring : str_of(te, "text");
+            sb_printf(&b, "     %d.%d %s\n", k, ++t, txt ? txt : "?");
+        }
+        if (cJSON_GetArraySize(hw) > 0)
+            sb_printf(&b, "   Homework:\n");
+        for (const cJSON *h = hw ? hw->child : NULL; h; h = h->next)
+            if (cJSON_IsString(h))
+                sb_printf(&b, "     - %s\n", h->valuestring);
+        if (str_of(f, "note"))
+            sb_printf(&b, "   Note: %s\n", str_of(f, "note"));
+    }
+    if (b.oom) {
+        free(b.s);
+        return gs_fail(err, GS_ERR_NOMEM, "findings: out of memory formatting the plan");
+    }
+    *text = b.s;
+    return GS_OK;
+}

@@ -1,0 +1,977 @@
+/*
+ * Tests of the compensation detector (src/nkt) on made analysis.json objects with known
+ * deviations: exact findings, side and muscles; nothing on a symmetric normal analysis; every
+ * rule just under and just over its threshold; the caesarean-scar history; a corpus of broken
+ * rules files with the expected code and message fragment (STYLE.md rule 22).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gs_test.h"
+#include "nkt.h"
+
+#define RULES_PATH GS_SOURCE_DIR "/models/compensation_rules.json"
+#define N_STRIDES  8
+
+/* Zero-mean stride-to-stride pattern in [-1, 1] (values = mean + amp * pattern). */
+static const double pattern[N_STRIDES] = {-0.6, 0.4, -0.2, 0.6, 0.0, -0.4, 0.2, 0.0};
+
+/* A normal runner / walker: every metric the rules know, with its jitter amplitude. */
+static const struct mspec {
+    const char *key, *unit;
+    double run, walk, amp;
+    int whole;
+} specs[] = {
+    {"cadence_spm", "steps/min", 172, 110, 1.0, 1},
+    {"ground_contact_ms", "ms", 240, 650, 4.0, 0},
+    {"flight_ms", "ms", 90, 0.5, 3.0, 0},
+    {"duty_factor", "fraction", 0.33, 0.61, 0.005, 0},
+    {"stride_time_ms", "ms", 700, 1100, 6.0, 0},
+    {"knee_flexion_ic_deg", "deg", 18, 5, 0.5, 0},
+    {"knee_flexion_peak_stance_deg", "deg", 45, 18, 0.5, 0},
+    {"knee_flexion_peak_swing_deg", "deg", 95, 60, 0.5, 0},
+    {"hip_extension_peak_deg", "deg", 11, 12, 0.5, 0},
+    {"ankle_dorsiflexion_peak_deg", "deg", 24, 12, 0.5, 0},
+    {"foot_strike_angle_deg", "deg", 4, 15, 0.5, 0},
+    {"shank_angle_ic_deg", "deg", 3, 4, 0.5, 0},
+    {"overstride_deg", "deg", 8, 15, 0.5, 0},
+    {"trunk_lean_deg", "deg", 8, 3, 0.5, 0},
+    {"trunk_lateral_lean_deg", "deg", 2, 2, 0.5, 0},
+    {"pelvic_drop_deg", "deg", 3.5, 4, 0.5, 0},
+    {"knee_fppa_deg", "deg", 3, 2, 0.5, 0},
+    {"arm_swing_deg", "deg", 40, 30, 0.5, 0},
+    {"vertical_oscillation_cm", "cm", 8, 4, 0.3, 0},
+    {"step_length_cm", "cm", 120, 70, 1.0, 0},
+    {"step_width_cm", "cm", 6, 10, 0.5, 0},
+    {"circumduction_cm", "cm", 1, 1, 0.3, 0},
+    {"speed_m_s", "m/s", 3.0, 1.3, 0.02, 0},
+    {"stance_pct", "%", 33, 61, 0.5, 0},
+    {"swing_pct", "%", 67, 39, 0.5, 0},
+    {"double_support_pct", "%", 0, 11, 0.3, 0},
+};
+#define N_SPECS (sizeof(specs) / sizeof(specs[0]))
+
+static const struct mspec *spec_of(const char *key)
+{
+    for (size_t i = 0; i < N_SPECS; i++)
+        if (!strcmp(specs[i].key, key))
+            return &specs[i];
+    return NULL;
+}
+
+/* Writes {mean, sd, n, values[]} of one side with the given mean. */
+static void fill_side(cJSON *m, const char *side, double mean, double amp, int n)
+{
+    cJSON *s = cJSON_CreateObject(), *vals = cJSON_AddArrayToObject(s, "values");
+    double ss = 0;
+    for (int i = 0; i < n; i++) {
+        double v = mean + amp * pattern[i % N_STRIDES];
+        cJSON_AddItemToArray(vals, cJSON_CreateNumber(v));
+        ss += (amp * pattern[i % N_STRIDES]) * (amp * pattern[i % N_STRIDES]);
+    }
+    cJSON_AddNumberToObject(s, "mean", mean);
+    cJSON_AddNumberToObject(s, "sd", n > 1 ? sqrt(ss / (n - 1)) : 0);
+    cJSON_AddNumberToObject(s, "n", n);
+    cJSON_DeleteItemFromObjectCaseSensitive(m, side);
+    cJSON_AddItemToObject(m, side, s);
+}
+
+static double side_mean(const cJSON *m, const char *side)
+{
+    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, side), "mean")
+        ->valuedouble;
+}
+
+/* Recomputes diff and si (SI only for strictly positive units, as DESIGN.md says). */
+static void fix_diff(cJSON *m, int positive)
+{
+    double l = side_mean(m, "left"), r = side_mean(m, "right");
+    cJSON_DeleteItemFromObjectCaseSensitive(m, "diff");
+    cJSON_DeleteItemFromObjectCaseSensitive(m, "si");
+    cJSON_AddNumberToObject(m, "diff", l - r);
+    if (positive && l + r > 0)
+        cJSON_AddNumberToObject(m, "si", 100.0 * (l - r) / (0.5 * (l + r)));
+    else
+        cJSON_AddNullToObject(m, "si");
+}
+
+/* Sets metric key on side 'L', 'R' or 'B' (both; whole-body "all" too) to mean. */
+static void set_metric(cJSON *a, const char *key, char side, double mean)
+{
+    const struct mspec *sp = spec_of(key);
+    cJSON *metrics = cJSON_GetObjectItemCaseSensitive(a, "metrics");
+    cJSON *m = cJSON_GetObjectItemCaseSensitive(metrics, key);
+    int n = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(a, "_n_strides"));
+    assert(sp && m);
+    if (side == 'L' || side == 'B')
+        fill_side(m, "left", mean, sp->amp, n);
+    if (side == 'R' || side == 'B')
+        fill_side(m, "right", mean, sp->amp, n);
+    if (sp->whole && side == 'B')
+        fill_side(m, "all", mean, sp->amp, 2 * n);
+    fix_diff(m, strcmp(sp->unit, "deg") != 0);
+}
+
+/* A symmetric normal analysis.json object. */
+static cJSON *make_analysis(const char *view, const char *activity, int n)
+{
+    cJSON *a = cJSON_CreateObject(), *v, *metrics, *strides, *events;
+    int walk = !strcmp(activity, "walk");
+    double stride_s = walk ? 1.1 : 0.7;
+    cJSON_AddStringToObject(a, "format", "gaitscope.analysis/1");
+    v = cJSON_AddObjectToObject(a, "view");
+    cJSON_AddStringToObject(v, "kind", view);
+    cJSON_AddNumberToObject(v, "facing", 1);
+    cJSON_AddNumberToObject(v, "confidence", 1.0);
+    cJSON_AddStringToObject(a, "activity", activity);
+    cJSON_AddStringToObject(a, "setting", "treadmill");
+    cJSON_AddNumberToObject(a, "_n_strides", n); /* test bookkeeping; readers ignore it */
+    strides = cJSON_AddObjectToObject(a, "strides");
+    for (int s = 0; s < 2; s++) {
+        cJSON *arr = cJSON_AddArrayToObject(strides, s ? "right" : "left");
+        /* one dropped stride first: values[] index i must map to the i-th USED stride */
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddNumberToObject(d, "start", 0.05 + s * 0.5 * stride_s);
+        cJSON_AddNumberToObject(d, "end", 0.05 + (s * 0.5 + 1) * stride_s);
+        cJSON_AddBoolToObject(d, "used", 0);
+        cJSON_AddStringToObject(d, "why", "first stride incomplete");
+        cJSON_AddItemToArray(arr, d);
+        for (int i = 0; i < n; i++) {
+            cJSON *st = cJSON_CreateObject();
+            double t0 = 0.05 + (i + 1 + s * 0.5) * stride_s;
+            cJSON_AddNumberToObject(st, "start", t0);
+            cJSON_AddNumberToObject(st, "end", t0 + stride_s);
+            cJSON_AddBoolToObject(st, "used", 1);
+            cJSON_AddItemToArray(arr, st);
+        }
+    }
+    events = cJSON_AddArrayToObject(a, "events");
+    (void)events;
+    metrics = cJSON_AddObjectToObject(a, "metrics");
+    for (size_t i = 0; i < N_SPECS; i++) {
+        cJSON *m = cJSON_AddObjectToObject(metrics, specs[i].key);
+        cJSON_AddStringToObject(m, "unit", specs[i].unit);
+        (void)m;
+        set_metric(a, specs[i].key, 'B', walk ? specs[i].walk : specs[i].run);
+    }
+    return a;
+}
+
+static cJSON *evaluate(const gs_nkt_rules *rules, const cJSON *a, const char *history,
+                       cJSON **skipped)
+{
+    gs_nkt_history *h = NULL;
+    cJSON *f = NULL;
+    gs_error err = {0};
+    if (history) {
+        gs_status rc = gs_nkt_history_parse(history, &h, &err);
+        CHECK_EQ_INT(rc, GS_OK);
+    }
+    gs_status rc = gs_nkt_evaluate(rules, a, h, &f, skipped, &err);
+    CHECK_MSG(rc == GS_OK, "evaluate: %s", err.msg);
+    gs_nkt_history_free(&h);
+    return f;
+}
+
+static const cJSON *find_by_id(const cJSON *findings, const char *id)
+{
+    for (const cJSON *f = findings ? findings->child : NULL; f; f = f->next)
+        if (!strcmp(cJSON_GetObjectItemCaseSensitive(f, "id")->valuestring, id))
+            return f;
+    return NULL;
+}
+
+static int has_rule(const cJSON *findings, const char *rule)
+{
+    for (const cJSON *f = findings ? findings->child : NULL; f; f = f->next)
+        if (!strcmp(cJSON_GetObjectItemCaseSensitive(f, "rule")->valuestring, rule))
+            return 1;
+    return 0;
+}
+
+static int list_has(const cJSON *f, const char *list, const char *s)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(f, list);
+    for (const cJSON *it = arr ? arr->child : NULL; it; it = it->next)
+        if (cJSON_IsString(it) && !strcmp(it->valuestring, s))
+            return 1;
+    return 0;
+}
+
+static const char *list_first(const cJSON *f, const char *list)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(f, list);
+    return arr && cJSON_IsString(arr->child) ? arr->child->valuestring : "";
+}
+
+static char *ids_of(const cJSON *findings)
+{
+    static char buf[1024]; /* test-only helper for messages */
+    buf[0] = '\0';
+    for (const cJSON *f = findings ? findings->child : NULL; f; f = f->next) {
+        strncat(buf, cJSON_GetObjectItemCaseSensitive(f, "id")->valuestring,
+                sizeof(buf) - strlen(buf) - 2);
+        strncat(buf, " ", sizeof(buf) - strlen(buf) - 1);
+    }
+    return buf;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+    return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+/* ---- rules file ---- */
+
+static gs_nkt_rules *load_default_rules(void)
+{
+    gs_nkt_rules *r = NULL;
+    gs_error err = {0};
+    gs_status rc = gs_nkt_rules_load(RULES_PATH, &r, &err);
+    CHECK_MSG(rc == GS_OK, "%s", err.msg);
+    return r;
+}
+
+static void shipped_rules_cover_the_issue_list(const gs_nkt_rules *rules)
+{
+    static const char *const required[] = {
+        "contralateral_pelvic_drop", "dynamic_knee_valgus", "overstride_heel_strike",
+        "limited_hip_extension",     "trunk_forward_lean",  "lateral_trunk_lean",
+        "limited_ankle_dorsiflexion", "crossover_gait",     "low_cadence",
+        "high_vertical_oscillation", "contact_time_asymmetry", "knee_flexion_asymmetry",
+        "hip_extension_asymmetry",   "arm_swing_asymmetry", "trendelenburg",
+        "hip_hiking",                "circumduction",       "stiff_knee_swing",
+        "antalgic_stance"};
+    CHECK(gs_nkt_rules_count(rules) >= sizeof(required) / sizeof(required[0]));
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+        int found = 0;
+        for (size_t j = 0; j < gs_nkt_rules_count(rules); j++)
+            found |= !strcmp(gs_nkt_rules_id(rules, j), required[i]);
+        CHECK_MSG(found, "rule %s missing from the shipped file", required[i]);
+    }
+    CHECK(gs_nkt_rules_id(rules, gs_nkt_rules_count(rules)) == NULL);
+}
+
+/* Every rule of the shipped file states a source and an evidence grade (raw JSON check). */
+static void shipped_rules_cite_sources_and_levels(void)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    gs_error err = {0};
+    CHECK_EQ_INT(gs_file_read_all(RULES_PATH, &data, &len, &err), GS_OK);
+    cJSON *root = cJSON_ParseWithLength((const char *)data, len);
+    CHECK(root != NULL);
+    const cJSON *rules = cJSON_GetObjectItemCaseSensitive(root, "rules");
+    for (const cJSON *r = rules ? rules->child : NULL; r; r = r->next) {
+        const char *src = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "source"));
+        const char *ev = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "evidence"));
+        const char *me =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "muscles_evidence"));
+        CHECK(src && strlen(src) > 20);
+        CHECK(ev && (!strcmp(ev, "research") || !strcmp(ev, "clinical") ||
+                     !strcmp(ev, "practitioner")));
+        CHECK(me != NULL);
+    }
+    /* The cadence rule must say there is no fixed cut-off and recommend +5-10 %. */
+    for (const cJSON *r = rules ? rules->child : NULL; r; r = r->next)
+        if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "id")),
+                    "low_cadence")) {
+            CHECK_STR_CONTAINS(
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "threshold_note")),
+                "No evidence-based cut-off");
+            CHECK_STR_CONTAINS(
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "threshold_note")),
+                "+5-10 %");
+        }
+    cJSON_Delete(root);
+    free(data);
+}
+
+/* A minimal valid rule, with %s slots for edits. */
+#define MINI_RULE(extra_cond, extra_rule)                                                    \
+    "{\"format\":\"gaitscope.rules/1\",\"rules\":[{\"id\":\"r1\",\"title\":\"T {side}\","    \
+    "\"activity\":[\"run\"],\"views\":[\"rear\"],\"scope\":\"side\","                       \
+    "\"when\":[{\"metric\":\"pelvic_drop_deg\",\"above\":6,\"full\":10" extra_cond "}],"     \
+    "\"source\":\"a source\",\"evidence\":\"research\",\"muscles_evidence\":\"clinical\","  \
+    "\"inhibited\":[\"{side} gluteus medius\"],\"overworking\":[\"{side} TFL\"],"           \
+    "\"nkt_tests\":[{\"test\":\"{side} gluteus medius\",\"localise\":[\"{side} TFL\"]}],"   \
+    "\"homework\":[]" extra_rule "}]}"
+
+static void malformed_rules_fail_with_precise_messages(const char *scratch)
+{
+    static const struct {
+        const char *json; /* NULL: use the raw text as a file */
+        const char *fragment;
+    } corpus[] = {
+        {MINI_RULE("", ""), NULL}, /* the valid base */
+        {"{\"format\":\"gaitscope.rules/0\",\"rules\":[]}", "format: must be \"gaitscope.rules/1\""},
+        {"{\"format\":\"gaitscope.rules/1\"}", "rules: missing"},
+        {MINI_RULE("", ",\"scope2\":1"), "rule 'r1': scope2: unknown field"},
+        {"{\"format\":\"gaitscope.rules/1\",\"rules\":[{\"title\":\"x\"}]}", "rules[0]: id: missing"},
+        {"{\"format\":\"gaitscope.rules/1\",\"rules\":[{\"id\":\"r1\",\"activity\":[\"run\"]}]}",
+         "rule 'r1': title: missing"},
+        {"{\"format\":\"gaitscope.rules/1\",\"rules\":[{\"id\":\"Bad Id\"}]}", "id: must be"},
+        {MINI_RULE(",\"abvoe\":3", ""), "rule 'r1': when[0].abvoe: unknown field"},
+        {MINI_RULE(",\"below\":3", ""), "when[0].above: give either \"above\" or \"below\""},
+        {MINI_RULE(",\"persistence\":1.5", ""), "when[0].persistence: 1.5 out of range"},
+        {MINI_RULE(",\"of\":\"left\"", ""), "when[0].of: must be \"same\" or \"opposite\""},
+        {MINI_RULE(",\"else\":{\"metric\":\"knee_fppa_deg\",\"below\":3,\"full\":1}", ""),
+         "when[0].else.above: an \"else\" alternative must compare in the same direction"},
+        {MINI_RULE(",\"else\":{\"metric\":\"kneee_fppa_deg\",\"above\":3,\"full\":5}", ""),
+         "when[0].else.metric: unknown metric 'kneee_fppa_deg'"},
+        {MINI_RULE("", ",\"supporting\":[{\"metric\":\"cadence_spm\",\"below\":160,\"full\":150}]"),
+         "supporting[0].metric: 'cadence_spm' is whole-body"},
+        {MINI_RULE("", ",\"supporting\":[{\"asymmetry\":\"knee_fppa_deg\",\"flag\":\"lower\","
+                       "\"min_si\":5,\"full_si\":10}]"),
+         "supporting[0].min_si: SI % is only for strictly positive metrics"},
+        {MINI_RULE("", ",\"supporting\":[{\"asymmetry\":\"ground_contact_ms\",\"flag\":\"left\","
+                       "\"min_si\":5,\"full_si\":10}]"),
+         "supporting[0].flag: must be \"lower\" or \"higher\""},
+        {MINI_RULE("", ",\"supporting\":[{\"asymmetry\":\"ground_contact_ms\",\"flag\":\"lower\","
+                       "\"min_si\":5}]"),
+         "supporting[0].full_si: missing"},
+        {MINI_RULE("", ",\"supporting\":[{\"asymmetry\":\"ground_contact_ms\",\"flag\":\"lower\","
+                       "\"min_si\":5,\"full_si\":4}]"),
+         "supporting[0].full_si: 4 must be above the minimum 5"},
+        {MINI_RULE("", ",\"validity\":0"), "rule 'r1': validity: 0 out of range"},
+        {MINI_RULE("", ",\"history\":[{\"if\":[\"scar:belly\"],\"note\":\"x\"}]"),
+         "rule 'r1': history[0].if[0]: unknown item 'scar:belly'"},
+        {MINI_RULE("", ",\"history\":[{\"if\":[\"injury:left_ankle\"],\"note\":\"x\"}]"),
+         "history[0].if[0]: unknown item 'injury:left_ankle' (in rules, write sided regions"},
+        {MINI_RULE("", ",\"history\":[{\"if\":[\"scar:abdomen\"],\"raise\":[\"{side} QL\"]}]"),
+         "history[0].raise[0]: '{side} QL' is not among"},
+        {MINI_RULE("", ",\"history\":[{\"if\":[\"scar:abdomen\"]}]"),
+         "history[0]: changes nothing"},
+        {MINI_RULE("", ",\"history\":[{\"if\":[\"injury:knee\"],\"side\":\"left\",\"note\":\"x\"}]"),
+         "history[0].side: must be \"same\", \"opposite\" or \"any\", not 'left'"},
+        {MINI_RULE("", ",\"suppressed_by\":[\"nope\"]"),
+         "rule 'r1': suppressed_by[0]: no other rule has id 'nope'"},
+        {MINI_RULE("", ",\"note\":7"), "rule 'r1': note: must be a non-empty string"},
+        {"{\"format\":\"gaitscope.rules/1\",\"rules\":[{\"id\":\"r1\",\"title\":\"T {sdie}\"}]}",
+         "rule 'r1': title: unknown placeholder"},
+        {"{\"format\":\"gaitscope.rules/1\",\"defaults\":{\"severity_floor\":1.5},\"rules\":[]}",
+         "defaults.severity_floor: 1.5 out of range"},
+    };
+    char path[512];
+    for (size_t i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++) {
+        gs_error err = {0};
+        gs_nkt_rules *r = NULL;
+        cJSON *root = cJSON_Parse(corpus[i].json);
+        CHECK_MSG(root != NULL, "corpus %zu is not JSON", i);
+        gs_status rc = gs_nkt_rules_from_json(root, "t.json", &r, &err);
+        if (!corpus[i].fragment) {
+            CHECK_MSG(rc == GS_OK, "corpus %zu: %s", i, err.msg);
+        } else {
+            CHECK_MSG(rc == GS_ERR_FORMAT, "corpus %zu returned %d (%s)", i, rc, err.msg);
+            CHECK_STR_CONTAINS(err.msg, corpus[i].fragment);
+            CHECK_STR_CONTAINS(err.msg, "t.json: ");
+            CHECK(r == NULL);
+        }
+        gs_nkt_rules_free(&r);
+        cJSON_Delete(root);
+    }
+    /* Two rules with the same id. */
+    {
+        const char *base = MINI_RULE("", "");
+        size_t n = strlen(base);
+        char *dup = malloc(2 * n + 4);
+        const char *open = strchr(base, '[') + 1;
+        /* "...[RULE]}" -> "...[RULE,RULE]}" */
+        size_t pre = (size_t)(open - base), body = n - pre - 2;
+        memcpy(dup, base, pre);
+        memcpy(dup + pre, open, body);
+        dup[pre + body] = ',';
+        memcpy(dup + pre + body + 1, open, body);
+        strcpy(dup + pre + 2 * body + 1, "]}");
+        cJSON *root = cJSON_Parse(dup);
+        gs_error err = {0};
+        gs_nkt_rules *r = NULL;
+        CHECK(root != NULL);
+        CHECK_EQ_INT(gs_nkt_rules_from_json(root, "t.json", &r, &err), GS_ERR_FORMAT);
+        CHECK_STR_CONTAINS(err.msg, "rule 'r1': id: duplicate (also rules[0])");
+        cJSON_Delete(root);
+        free(dup);
+    }
+    /* Files: not JSON (with the line), missing file. */
+    {
+        gs_error err = {0};
+        gs_nkt_rules *r = NULL;
+        snprintf(path, sizeof(path), "%s/nkt_bad_rules.json", scratch);
+        const char *txt = "{\n  \"format\": \"gaitscope.rules/1\",\n  \"rules\": [ oops ]\n}\n";
+        CHECK_EQ_INT(gs_file_write_all(path, txt, strlen(txt), &err), GS_OK);
+        CHECK_EQ_INT(gs_nkt_rules_load(path, &r, &err), GS_ERR_FORMAT);
+        CHECK_STR_CONTAINS(err.msg, "not valid JSON (error near line 3)");
+        CHECK_STR_CONTAINS(err.msg, "nkt_bad_rules.json");
+        snprintf(path, sizeof(path), "%s/nkt_no_such_rules.json", scratch);
+        CHECK_EQ_INT(gs_nkt_rules_load(path, &r, &err), GS_ERR_IO);
+        CHECK_STR_CONTAINS(err.msg, "nkt_no_such_rules.json");
+        CHECK(r == NULL);
+    }
+}
+
+static void history_items_parse_or_list_accepted(void)
+{
+    gs_nkt_history *h = NULL;
+    gs_error err = {0};
+    CHECK_EQ_INT(gs_nkt_history_parse(" scar:abdomen, injury:left_ankle ,surgery:right_knee,"
+                                      "pain:low_back",
+                                      &h, &err),
+                 GS_OK);
+    CHECK_EQ_INT(gs_nkt_history_count(h), 4);
+    gs_nkt_history_free(&h);
+    CHECK(h == NULL);
+    CHECK_EQ_INT(gs_nkt_history_parse("", &h, &err), GS_OK);
+    CHECK_EQ_INT(gs_nkt_history_count(h), 0);
+    gs_nkt_history_free(&h);
+    static const char *const bad[] = {"tattoo:abdomen", "scar:belly", "injury:ankle",
+                                      "scar:left_abdomen", "injury", "injury:middle_knee"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_EQ_INT(gs_nkt_history_parse(bad[i], &h, &err), GS_ERR_ARG);
+        CHECK_STR_CONTAINS(err.msg, bad[i]);
+        CHECK_STR_CONTAINS(err.msg, "accepted: kinds scar, injury, surgery, pain");
+        CHECK_STR_CONTAINS(err.msg, "left_/right_");
+        CHECK(h == NULL);
+    }
+}
+
+/* ---- evaluation ---- */
+
+static void symmetric_normal_gives_no_findings(const gs_nkt_rules *rules)
+{
+    static const char *const views[] = {"side-left", "side-right", "rear", "front"};
+    static const char *const acts[] = {"run", "walk"};
+    for (size_t v = 0; v < 4; v++)
+        for (size_t k = 0; k < 2; k++) {
+            cJSON *a = make_analysis(views[v], acts[k], N_STRIDES);
+            cJSON *f = evaluate(rules, a, NULL, NULL);
+            CHECK_MSG(cJSON_GetArraySize(f) == 0, "%s %s: %s", views[v], acts[k], ids_of(f));
+            /* with a full intake too: history changes candidates, never creates findings */
+            cJSON_Delete(f);
+            f = evaluate(rules, a, "scar:abdomen,injury:left_ankle,surgery:right_knee", NULL);
+            CHECK_EQ_INT(cJSON_GetArraySize(f), 0);
+            cJSON_Delete(f);
+            cJSON_Delete(a);
+        }
+}
+
+static void pelvic_drop_left_stance_names_left_gluteus_medius(const gs_nkt_rules *rules)
+{
+    cJSON *a = make_analysis("rear", "run", N_STRIDES);
+    set_metric(a, "pelvic_drop_deg", 'L', 9.0);
+    cJSON *f = evaluate(rules, a, NULL, NULL);
+    CHECK_MSG(cJSON_GetArraySize(f) == 1, "findings: %s", ids_of(f));
+    const cJSON *p = find_by_id(f, "contralateral_pelvic_drop.left");
+    CHECK(p != NULL);
+    if (p) {
+        const cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "evidence"), 0);
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "side")),
+                           "left");
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "title")),
+                           "left stance");
+        CHECK(list_has(p, "inhibited", "left gluteus medius"));
+        CHECK(list_has(p, "overworking", "left tensor fasciae latae"));
+        CHECK(list_has(p, "overworking", "left quadratus lumborum"));
+        CHECK(list_has(p, "overworking", "left hip adductors"));
+        CHECK(!list_has(p, "inhibited", "right gluteus medius"));
+        /* severity: floor 0.2 + 0.8 * (9 - 6) / (10 - 6) */
+        CHECK_NEAR(num(p, "severity"), 0.2 + 0.8 * 0.75, 1e-9);
+        CHECK(num(p, "confidence") > 0.5 && num(p, "confidence") <= 1.0);
+        CHECK_NEAR(num(p, "rank"), num(p, "severity") * num(p, "confidence"), 1e-12);
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "metric")),
+                           "pelvic_drop_deg");
+        CHECK_NEAR(num(ev, "value"), 9.0, 1e-9);
+        CHECK_NEAR(num(ev, "threshold"), 6.0, 1e-9);
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "unit")),
+                           "deg");
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "source")),
+                           "Bramah");
+        CHECK_EQ_INT(num(ev, "holds_in"), N_STRIDES);
+        /* strongest strides: the pattern's largest values are at indices 3 (+0.6) and 1 (+0.4);
+         * times are those strides' starts (the dropped first stride is skipped). */
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(ev, "strides");
+        const cJSON *tm = cJSON_GetObjectItemCaseSensitive(ev, "times");
+        CHECK_EQ_INT(cJSON_GetArraySize(st), 3);
+        CHECK_EQ_INT(cJSON_GetArraySize(tm), 3);
+        CHECK_EQ_INT(cJSON_GetArrayItem(st, 0)->valueint, 3);
+        CHECK_EQ_INT(cJSON_GetArrayItem(st, 1)->valueint, 1);
+        CHECK_NEAR(cJSON_GetArrayItem(tm, 0)->valuedouble, 0.05 + 4 * 0.7, 1e-9);
+        const cJSON *t0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "nkt_tests"), 0);
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t0, "test")),
+                           "left gluteus medius");
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t0, "text")),
+                           "therapy-localise in turn left tensor fasciae latae");
+        CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "homework")) >= 2);
+    }
+    cJSON_Delete(f);
+
+    /* No pelvic drop from a side view, even when a number is present. */
+    cJSON *view = cJSON_GetObjectItemCaseSensitive(a, "view");
+    cJSON_ReplaceItemInObjectCaseSensitive(view, "kind", cJSON_CreateString("side-right"));
+    cJSON *skipped = NULL;
+    f = evaluate(rules, a, NULL, &skipped);
+    CHECK_EQ_INT(cJSON_GetArraySize(f), 0);
+    int said = 0;
+    for (const cJSON *s = skipped ? skipped->child : NULL; s; s = s->next)
+        if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "rule")),
+                    "contralateral_pelvic_drop"))
+            said = strstr(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "reason")),
+                          "not measurable from a side view") != NULL;
+    CHECK(said);
+    cJSON_Delete(skipped);
+    cJSON_Delete(f);
+    cJSON_Delete(a);
+}
+
+static void knee_fppa_right_gives_right_valgus_with_low_confidence(const gs_nkt_rules *rules)
+{
+    cJSON *a = make_analysis("front", "run", N_STRIDES);
+    set_metric(a, "knee_fppa_deg", 'R', 15.0);
+    cJSON *f = evaluate(rules, a, NULL, NULL);
+    CHECK_MSG(cJSON_GetArraySize(f) == 1, "findings: %s", ids_of(f));
+    const cJSON *k = find_by_id(f, "dynamic_knee_valgus.right");
+    CHECK(k != NULL);
+    if (k) {
+        CHECK(list_has(k, "inhibited", "right gluteus medius (posterior fibres)"));
+        CHECK(list_has(k, "inhibited", "right deep hip external rotators"));
+        CHECK(list_has(k, "overworking", "right hip adductors"));
+        CHECK(!list_has(k, "inhibited", "left gluteus medius (posterior fibres)"));
+        /* 2D FPPA validity 0.5 (Straub & Powers 2022) caps the confidence */
+        CHECK(num(k, "confidence") <= 0.5 + 1e-9);
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(k, "nkt_tests")), 3);
+    }
+    cJSON_Delete(f);
+    cJSON_Delete(a);
+}
+
+static void overstride_with_heel_strike_on_both_sides(const gs_nkt_rules *rules)
+{
+    cJSON *a = make_analysis("side-left", "run", N_STRIDES);
+    set_metric(a, "foot_strike_angle_deg", 'B', 20.0);
+    set_metric(a, "shank_angle_ic_deg", 'B', 12.0);
+    set_metric(a, "overstride_deg", 'B', 18.0);
+    cJSON *f = evaluate(rules, a, NULL, NULL);
+    CHECK_MSG(cJSON_GetArraySize(f) == 2, "findings: %s", ids_of(f));
+    for (int s = 0; s < 2; s++) {
+        const cJSON *o = find_by_id(f, s ? "overstride_heel_strike.right"
+                                         : "overstride_heel_strike.left");
+        CHECK(o != NULL);
+        if (!o)
+            continue;
+        /* two required conditions + the supporting overstride angle */
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "evidence")), 3);
+        CHECK(list_has(o, "inhibited", s ? "right gluteus maximus" : "left gluteus maximus"));
+        CHECK(list_has(o, "overworking", s ? "right iliopsoas" : "left iliopsoas"));
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetArrayItem(
+                               cJSON_GetObjectItemCaseSensitive(o, "homework"), 0)),
+                           "Cadence +5 %");
+    }
+    cJSON_Delete(f);
+    /* A heel strike under the body (vertical shank) is not overstriding. */
+    set_metric(a, "shank_angle_ic_deg", 'B', 2.0);
+    f = evaluate(rules, a, NULL, NULL);
+    CHECK_MSG(cJSON_GetArraySize(f) == 0, "findings: %s", ids_of(f));
+    cJSON_Delete(f);
+    cJSON_Delete(a);
+}
+
+static void limited_hip_extension_absorbs_its_asymmetry(const gs_nkt_rules *rules)
+{
+    cJSON *a = make_analysis("side-right", "run", N_STRIDES);
+    set_metric(a, "hip_extension_peak_deg", 'R', 2.0);
+    cJSON *f = evaluate(rules, a, NULL, NULL);
+    CHECK_MSG(cJSON_GetArraySize(f) == 1, "findings: %s", ids_of(f));
+    const cJSON *h = find_by_id(f, "limited_hip_extension.right");
+    CHECK(h != NULL);
+    if (h) {
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(h, "evidence");
+        CHECK_EQ_INT(cJSON_GetArraySize(ev), 2); /* level + the suppressed asymmetry */
+        const cJSON *as = cJSON_GetArrayItem(ev, 1);
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(as, "measure")),
+                           "asymmetry");
+        CHECK_NEAR(num(as, "diff"), 11.0 - 2.0, 1e-9);
+        CHECK(list_has(h, "inhibited", "right gluteus maximus"));
+        CHECK(list_has(h, "overworking", "left latissimus dorsi"));
+        CHECK(!list_has(h, "inhibited", "abdominals (transversus abdominis, obliques, rectus "
+                                        "abdominis)"));
+    }
+    cJSON_Delete(f);
+    /* A one-sided deficit above the absolute threshold: the asymmetry rule alone. */
+    set_metric(a, "hip_extension_peak_deg", 'R', 6.0);
+    f = evaluate(rules, a, NULL, NULL);
+    CHECK_MSG(cJSON_GetArraySize(f) == 1 && find_by_id(f, "hip_extension_asymmetry.right"),
+              "findings: %s", ids_of(f));
+    cJSON_Delete(f);
+    /* Difference inside the stride-to-stride scatter: nothing. Right side values swing by
+     * +-18 deg around 6 deg (SD 12), so the pooled SD (8.5) exceeds the 5 deg difference. */
+    {
+        cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "metrics"),
+                                                    "hip_extension_peak_deg");
+        fill_side(m, "right", 6.0, 30.0, N_STRIDES);
+        fix_diff(m, 0);
+        f = evaluate(rules, a, NULL, NULL);
+        CHECK_MSG(!has_rule(f, "hip_extension_asymmetry"), "findings: %s", ids_of(f));
+        cJSON_Delete(f);
+    }
+    cJSON_Delete(a);
+}
+
+static void caesarean_scar_adds_abdominals_and_the_scar(const gs_nkt_rules *rules)
+{
+    cJSON *a = make_analysis("side-left", "run", N_STRIDES);
+    set_metric(a, "hip_extension_peak_deg", 'L', 1.0);
+    cJSON *f = evaluate(rules, a, "scar:abdomen", NULL);
+    const cJSON *h = find_by_id(f, "limited_hip_extension.left");
+    const char *scar = "abdominal scar (e.g. caesarean): therapy-localise by touching the scar";
+    CHECK(h != NULL);
+    if (h) {
+        CHECK(list_has(h, "inhibited", "abdominals (transversus abdominis, obliques, rectus "
+                                       "abdominis)"));
+        CHECK(list_has(h, "inhibited", "left gluteus maximus"));
+        CHECK_STR_CONTAINS(list_first(h, "overworking"), scar); /* raised to the front */
+        CHECK(list_has(h, "history", "scar:abdomen"));
+        const cJSON *tests = cJSON_GetObjectItemCaseSensitive(h, "nkt_tests");
+        const cJSON *t0 = cJSON_GetArrayItem(tests, 0), *t1 = cJSON_GetArrayItem(tests, 1);
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t0, "test")),
+                           "abdominals");
+        CHECK_EQ_INT(num(t0, "step"), 1);
+        /* the scar also joins the localise list of the rule's own gluteus maximus test */
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t1, "test")),
+                           "left gluteus maximus");
+        CHECK(list_has(t1, "localise", scar));
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "note")),
+                           "caesarean");
+    }
+    cJSON_Delete(f);
+    /* Trunk patterns too: an upright trunk lists the scar and the abdominals with the history. */
+    set_metric(a, "hip_extension_peak_deg", 'L', 11.0);
+    set_metric(a, "trunk_lean_deg", 'B', 1.0);
+    f = evaluate(rules, a, "scar:abdomen", NULL);
+    h = find_by_id(f, "trunk_upright.both");
+    CHECK_MSG(h != NULL, "findings: %s", ids_of(f));
+    if (h) {
+        CHECK(list_has(h, "overworking", scar));
+        CHECK(list_has(h, "inhibited", "left and right gluteus maximus"));
+    }
+    cJSON_Delete(f);
+    f = evaluate(rules, a, NULL, NULL);
+    h = find_by_id(f, "trunk_upright.both");
+    CHECK(h && !list_has(h, "overworking", scar) && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(h, "history")) == 0);
+    cJSON_Delete(f);
+    cJSON_Delete(a);
+
+    /* A pattern without a scar modifier (pelvic drop) does not change with the scar. */
+    a = make_analysis("rear", "run", N_STRIDES);
+    set_metric(a, "pelvic_drop_deg", 'L', 9.0);
+    f = evaluate(rules, a, "scar:abdomen", NULL);
+    h = find_by_id(f, "contralateral_pelvic_drop.left");
+    CHECK(h && !list_has(h, "overworking", scar));
+    cJSON_Delete(f);
+    /* Ankle sprain on the same side adds the ligament; on the other side nothing. */
+    f = evaluate(rules, a, "injury:left_ankle", NULL);
+    h = find_by_id(f, "contralateral_pelvic_drop.left");
+    CHECK(h && list_has(h, "overworking",
+                        "left lateral ankle ligaments (old sprain: therapy-localise the site)"));
+    CHECK(h && list_has(h, "history", "injury:left_ankle"));
+    CHECK(h && !strcmp(list_first(h, "inhibited"), "left gluteus medius"));
+    cJSON_Delete(f);
+    f = evaluate(rules, a, "injury:right_ankle", NULL);
+    h = find_by_id(f, "contralateral_pelvic_drop.left");
+    CHECK(h && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(h, "history")) == 0);
+    cJSON_Delete(f);
+    cJSON_Delete(a);
+}
+
+/* Knee surgery on the stiff side raises the quadriceps (arthrogenic inhibition). */
+static void knee_surgery_raises_quadriceps(const gs_nkt_rules *rules)
+{
+    cJSON *a = make_analysis("side-left", "run", N_STRIDES);
+    set_metric(a, "knee_flexion_peak_stance_deg", 'R', 39.0);
+    cJSON *f = evaluate(rules, a, "surgery:right_knee", NULL);
+    const cJSON *k = find_by_id(f, "knee_flexion_asymmetry.right");
+    CHECK_MSG(k != NULL, "findings: %s", ids_of(f));
+    if (k) {
+        CHECK(!strcmp(list_first(k, "inhibited"), "right quadriceps"));
+        CHECK(list_has(k, "overworking",
+                       "right knee scar or joint (therapy-localise the scar / joint line)"));
+    }
+    cJSON_Delete(f);
+    cJSON_Delete(a);
+}
+
+static void persistence_and_confidence(const gs_nkt_rules *rules)
+{
+    /* Mean over the threshold but only 3 of 8 strides over it: no finding. */
+    cJSON *a = make_analysis("rear", "run", N_STRIDES);
+    cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "metrics"),
+                                                "pelvic_drop_deg");
+    {
+        cJSON *s = cJSON_CreateObject(), *vals = cJSON_AddArrayToObject(s, "values");
+        static const double v[N_STRIDES] = {3, 3, 3, 3, 3, 10, 10, 14};
+        double sum = 0;
+        for (int i = 0; i < N_STRIDES; i++) {
+            cJSON_AddItemToArray(vals, cJSON_CreateNumber(v[i]));
+            sum += v[i];
+        }
+        cJSON_AddNumberToObject(s, "mean", sum / N_STRIDES); /* 6.125 > 6 */
+        cJSON_AddNumberToObject(s, "sd", 4.0);
+        cJSON_AddNumberToObject(s, "n", N_STRIDES);
+        cJSON_ReplaceItemInObjectCaseSensitive(m, "left", s);
+    }
+    cJSON *f = evaluate(rules, a, NULL, NULL);
+    CHECK_MSG(cJSON_GetArraySize(f) == 0, "findings: %s", ids_of(f));
+    cJSON_Delete(f);
+    cJSON_Delete(a);
+
+    /* Fewer strides and an unsure view lower the confidence, not the severity. */
+    cJSON *a8 = make_analysis("rear", "run", N_STRIDES), *a3 = make_analysis("rear", "run", 3);
+    set_metric(a8, "pelvic_drop_deg", 'L', 9.0);
+    set_metric(a3, "pelvic_drop_deg", 'L', 9.0);
+    cJSON *f8 = evaluate(rules, a8, NULL, NULL), *f3 = evaluate(rules, a3, NULL, NULL);
+    const cJSON *p8 = cJSON_GetArrayItem(f8, 0), *p3 = cJSON_GetArrayItem(f3, 0);
+    CHECK(p8 && p3);
+    if (p8 && p3) {
+        CHECK_NEAR(num(p8, "severity"), num(p3, "severity"), 1e-9);
+        CHECK(num(p3, "confidence") < num(p8, "confidence"));
+    }
+    cJSON_Delete(f3);
+    cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(a8, "view"),
+                                           "confidence", cJSON_CreateNumber(0.5));
+    f3 = evaluate(rules, a8, NULL, NULL);
+    p3 = cJSON_GetArrayItem(f3, 0);
+    CHECK(p3 && p8 && fabs(num(p3, "confidence") - 0.5 * num(p8, "confidence")) < 1e-9);
+    /* Landmark visibility of the strides involved lowers it too. */
+    cJSON_Delete(f3);
+    {
+        cJSON *arr = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a8, "strides"),
+                                                      "left");
+        for (cJSON *st = arr->child; st; st = st->next)
+            cJSON_AddNumberToObject(st, "visibility", 0.6);
+        cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(a8, "view"),
+                                               "confidence", cJSON_CreateNumber(1.0));
+        f3 = evaluate(rules, a8, NULL, NULL);
+        p3 = cJSON_GetArrayItem(f3, 0);
+        CHECK(p3 && p8 && fabs(num(p3, "confidence") - 0.6 * num(p8, "confidence")) < 1e-9);
+    }
+    /* Too few strides: not evaluated, and said why. */
+    {
+        cJSON *a2 = make_analysis("rear", "run", 2), *sk = NULL;
+        set_metric(a2, "pelvic_drop_deg", 'L', 9.0);
+        cJSON *f2 = evaluate(rules, a2, NULL, &sk);
+        CHECK_EQ_INT(cJSON_GetArraySize(f2), 0);
+        int said = 0;
+        for (const cJSON *s = sk ? sk->child : NULL; s; s = s->next)
+            said |= strstr(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "reason")),
+                           "2 strides, 3 needed") != NULL;
+        CHECK(said);
+        cJSON_Delete(sk);
+        cJSON_Delete(f2);
+        cJSON_Delete(a2);
+    }
+    cJSON_Delete(f3);
+    cJSON_Delete(f8);
+    cJSON_Delete(a8);
+    cJSON_Delete(a3);
+}
+
+static void findings_sorted_by_rank_and_plan_printed(const gs_nkt_rules *rules)
+{
+    cJSON *a = make_analysis("rear", "run", N_STRIDES);
+    set_metric(a, "pelvic_drop_deg", 'L', 7.0);
+    set_metric(a, "knee_fppa_deg", 'R', 19.0);
+    set_metric(a, "trunk_lateral_lean_deg", 'R', 9.0);
+    cJSON *f = evaluate(rules, a, NULL, NULL);
+    CHECK_MSG(cJSON_GetArraySize(f) == 3, "findings: %s", ids_of(f));
+    double prev = 2;
+    for (const cJSON *x = f ? f->child : NULL; x; x = x->next) {
+        CHECK(num(x, "rank") <= prev);
+        prev = num(x, "rank");
+    }
+    char *text = NULL;
+    gs_error err = {0};
+    CHECK_EQ_INT(gs_nkt_plan_format(f, &text, &err), GS_OK);
+    CHECK_STR_CONTAINS(text, "not a diagnosis");
+    CHECK_STR_CONTAINS(text, "Contralateral pelvic drop in left stance  [left]");
+    CHECK_STR_CONTAINS(text, "Test left gluteus medius");
+    CHECK_STR_CONTAINS(text, "Homework:");
+    CHECK_STR_CONTAINS(text, "pelvic_drop_deg left: 7.0 deg, above 6.0");
+    free(text);
+    cJSON_Delete(f);
+    CHECK_EQ_INT(gs_nkt_plan_format(a, &text, &err), GS_ERR_FORMAT);
+    /* Not an analysis. */
+    cJSON *junk = cJSON_CreateObject();
+    cJSON *out = (cJSON *)1;
+    CHECK_EQ_INT(gs_nkt_evaluate(rules, junk, NULL, &out, NULL, &err), GS_ERR_FORMAT);
+    CHECK(out == NULL);
+    CHECK_STR_CONTAINS(err.msg, "gaitscope.analysis/1");
+    cJSON_Delete(junk);
+    /* Low cadence homework computes +5 % and +10 % of the runner's own cadence. */
+    cJSON *c = make_analysis("side-left", "run", N_STRIDES);
+    set_metric(c, "cadence_spm", 'B', 150.0);
+    f = evaluate(rules, c, NULL, NULL);
+    const cJSON *lc = find_by_id(f, "low_cadence.both");
+    CHECK_MSG(lc != NULL, "findings: %s", ids_of(f));
+    if (lc) {
+        CHECK_STR_CONTAINS(list_first(lc, "homework"), "Metronome at 158 steps/min");
+        CHECK_STR_CONTAINS(list_first(lc, "homework"), "then 165 (+10 %)");
+        CHECK_NEAR(num(lc, "severity"), 0.6, 1e-9); /* capped: a pattern, not a deviation */
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(lc, "nkt_tests")), 0);
+    }
+    cJSON_Delete(f);
+    cJSON_Delete(c);
+    cJSON_Delete(a);
+}
+
+/* ---- every rule just under / just over its threshold ---- */
+
+/* Reads the raw rule JSON to drive the generic threshold test. */
+typedef struct cond_t {
+    const char *metric;
+    int asym, above, use_si, opposite;
+    double thr;
+} cond_t;
+
+static cond_t read_cond(const cJSON *c)
+{
+    cond_t r = {0};
+    const cJSON *as = cJSON_GetObjectItemCaseSensitive(c, "asymmetry");
+    if (as) {
+        r.asym = 1;
+        r.metric = as->valuestring;
+        r.above = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "flag")),
+                          "higher");
+        r.use_si = cJSON_GetObjectItemCaseSensitive(c, "min_si") != NULL;
+        r.thr = num(c, r.use_si ? "min_si" : "min_diff");
+    } else {
+        r.metric = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "metric"));
+        r.above = cJSON_GetObjectItemCaseSensitive(c, "above") != NULL;
+        r.thr = num(c, r.above ? "above" : "below");
+        const cJSON *of = cJSON_GetObjectItemCaseSensitive(c, "of");
+        r.opposite = of && !strcmp(of->valuestring, "opposite");
+    }
+    return r;
+}
+
+/* Sets condition c for a finding on side fs ('L'/'R', or 'B' whole) at threshold + d
+ * (d in the condition's own units; positive = beyond the threshold). */
+static void apply_cond(cJSON *a, const cond_t *c, char fs, double d, const char *activity)
+{
+    const struct mspec *sp = spec_of(c->metric);
+    double base = !strcmp(activity, "walk") ? sp->walk : sp->run;
+    if (!c->asym) {
+        double v = c->above ? c->thr + d : c->thr - d;
+        char s = fs;
+        if (c->opposite)
+            s = fs == 'L' ? 'R' : 'L';
+        set_metric(a, c->metric, s, v);
+        return;
+    }
+    /* asymmetry: the other side stays at base, the flagged side moves */
+    double size = c->thr + d, v;
+    if (c->use_si) {
+        double k = size / 200.0;
+        v = c->above ? base * (1 + k) / (1 - k) : base * (1 - k) / (1 + k);
+    } else {
+        v = c->above ? base + size : base - size;
+    }
+    set_metric(a, c->metric, fs, v);
+}
+
+static void every_rule_fires_just_over_and_not_just_under(const gs_nkt_rules *rules)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    gs_error err = {0};
+    CHECK_EQ_INT(gs_file_read_all(RULES_PATH, &data, &len, &err), GS_OK);
+    cJSON *root = cJSON_ParseWithLength((const char *)data, len);
+    const cJSON *rl = cJSON_GetObjectItemCaseSensitive(root, "rules");
+    int tested = 0;
+    for (const cJSON *r = rl ? rl->child : NULL; r; r = r->next) {
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "id"));
+        const cJSON *views = cJSON_GetObjectItemCaseSensitive(r, "views");
+        const cJSON *acts = cJSON_GetObjectItemCaseSensitive(r, "activity");
+        const cJSON *when = cJSON_GetObjectItemCaseSensitive(r, "when");
+        const char *act = cJSON_GetStringValue(acts->child);
+        const char *vname = views->child->string ? views->child->string : views->child->valuestring;
+        char view[32];
+        int whole = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "scope")),
+                            "whole");
+        char fs = whole ? 'B' : 'R';
+        char want[96];
+        snprintf(view, sizeof(view), "%s", !strcmp(vname, "side") ? "side-left" : vname);
+        snprintf(want, sizeof(want), "%s.%s", id, whole ? "both" : "right");
+        for (int k = 0; k < cJSON_GetArraySize(when); k++) {
+            for (int over = 0; over < 2; over++) {
+                cJSON *a = make_analysis(view, act, N_STRIDES);
+                /* other required conditions well over; condition k at threshold -+ eps */
+                for (int j = 0; j < cJSON_GetArraySize(when); j++) {
+                    cond_t c = read_cond(cJSON_GetArrayItem(when, j));
+                    const struct mspec *sp = spec_of(c.metric);
+                    double eps = c.use_si ? 0.1 : 0.1 * sp->amp + 1e-3;
+                    double far = c.use_si ? 3.0 : 3.0 + 3 * sp->amp;
+                    if (!strcmp(c.metric, "step_width_cm"))
+                        far = 2.0;
+                    apply_cond(a, &c, fs, j == k ? (over ? eps : -eps) : far, act);
+                }
+                cJSON *f = evaluate(rules, a, NULL, NULL);
+                const cJSON *hit = find_by_id(f, want);
+                if (over)
+                    CHECK_MSG(hit != NULL, "%s: condition %d just over: not fired (%s)", id, k,
+                              ids_of(f));
+                else
+                    CHECK_MSG(hit == NULL, "%s: condition %d just under: fired", id, k);
+                /* a side rule fires on the side that was changed only */
+                if (over && !whole) {
+                    char other[96];
+                    snprintf(other, sizeof(other), "%s.left", id);
+                    CHECK_MSG(find_by_id(f, other) == NULL, "%s fired on the unchanged side", id);
+                }
+                cJSON_Delete(f);
+                cJSON_Delete(a);
+            }
+        }
+        tested++;
+    }
+    CHECK(tested >= 20);
+    cJSON_Delete(root);
+    free(data);
+}
+
+static void default_rules_path_finds_the_source_tree(void)
+{
+    char buf[1024];
+    gs_error err = {0};
+    CHECK_EQ_INT(gs_nkt_rules_default_path("/nonexistent/bin/gaitscope", buf, sizeof(buf), &err),
+                 GS_OK);
+    CHECK_STR_CONTAINS(buf, "models/compensation_rules.json");
+    CHECK(gs_nkt_metric_count() >= 25);
+    CHECK_STR_CONTAINS(gs_nkt_metric_key(0), "cadence_spm");
+    CHECK(gs_nkt_metric_key(gs_nkt_metric_count()) == NULL);
+}
+
+int main(int argc, char **argv)
+{
+    const char *scratch = argc > 2 ? argv[2] : "/tmp";
+    gs_nkt_rules *rules = load_default_rules();
+
+    malformed_rules_fail_with_precise_messages(scratch);
+    history_items_parse_or_list_accepted();
+    default_rules_path_finds_the_source_tree();
+    shipped_rules_cite_sources_and_levels();
+    if (rules) {
+        shipped_rules_cover_the_issue_list(rules);
+        symmetric_normal_gives_no_findings(rules);
+        pelvic_drop_left_stance_names_left_gluteus_medius(rules);
+        knee_fppa_right_gives_right_valgus_with_low_confidence(rules);
+        overstride_with_heel_strike_on_both_sides(rules);
+        limited_hip_extension_absorbs_its_asymmetry(rules);
+        caesarean_scar_adds_abdominals_and_the_scar(rules);
+        knee_surgery_raises_quadriceps(rules);
+        persistence_and_confidence(rules);
+        findings_sorted_by_rank_and_plan_printed(rules);
+        every_rule_fires_just_over_and_not_just_under(rules);
+    }
+    gs_nkt_rules_free(&rules);
+    return gs_test_finish("nkt", 0);
+}
