@@ -7,7 +7,8 @@
 #include "video.h"
 
 static const char frames_usage[] =
-    "usage: gaitscope frames VIDEO -o DIR [--every N] [--start S] [--end S] [--force] [--quiet]\n"
+    "usage: gaitscope frames VIDEO -o DIR [--every N] [--start S] [--end S] [--threads N]\n"
+    "                        [--force] [--quiet]\n"
     "Writes every Nth decoded frame (default 10) as DIR/frame_NNNNNN.png, upright (phone\n"
     "rotation applied). The number is the frame's index in the clip. DIR must not exist or be\n"
     "empty unless --force is given.\n";
@@ -44,6 +45,11 @@ int gs_cli_frames(int argc, char **argv)
                 return GS_EXIT_USAGE;
             if (opt.end_s <= 0)
                 return gs_cli_usage_error("--end: must be > 0 seconds");
+        } else if (!strcmp(a, "--threads") && i + 1 < argc) {
+            if (gs_cli_parse_int(a, argv[++i], &opt.n_threads))
+                return GS_EXIT_USAGE;
+            if (opt.n_threads < 1)
+                return gs_cli_usage_error("--threads: must be >= 1");
         } else if (!strcmp(a, "--force")) {
             force = 1;
         } else if (!strcmp(a, "--quiet")) {
@@ -78,6 +84,7 @@ int gs_cli_frames(int argc, char **argv)
     gs_cli_progress_init(&prog, quiet);
     const gs_video_info *in = gs_decoder_info(dec);
     int64_t written = 0, decoded = 0;
+    double t0 = gs_now_s();
     gs_frame f;
     gs_status rc;
     while ((rc = gs_decoder_next(dec, &f, &err)) == GS_OK) {
@@ -115,9 +122,12 @@ int gs_cli_frames(int argc, char **argv)
         code = gs_cli_report(&err);
         goto done;
     }
-    if (!quiet)
-        fprintf(stderr, "gaitscope: wrote %lld PNG frames of %lld (%dx%d) to %s\n",
-                (long long)written, (long long)decoded, in->width, in->height, outdir);
+    if (!quiet) {
+        double el = gs_now_s() - t0;
+        fprintf(stderr, "gaitscope: wrote %lld PNG frames of %lld (%dx%d) to %s; %.1f frames/s\n",
+                (long long)written, (long long)decoded, in->width, in->height, outdir,
+                el > 0 ? (double)decoded / el : 0.0);
+    }
 done:
     gs_decoder_free(&dec);
     return code;

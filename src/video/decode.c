@@ -329,12 +329,13 @@ static gs_status convert_frame(gs_decoder *d, gs_frame *f, gs_error *err)
     if (rc != GS_OK)
         return rc;
     if (!d->sws || d->sws_w != fr->width || d->sws_h != fr->height || d->sws_fmt != fr->format) {
-        /* Bilinear is exact at 1:1 (no scaling happens); full chroma interpolation and
-         * accurate rounding avoid colour fringes on the skeleton's edges. */
+        /* Same size in and out, so no scaling filter runs; plain flags keep libswscale on its
+         * SIMD YUV->RGB path. With SWS_FULL_CHR_H_INT | SWS_ACCURATE_RND the conversion took
+         * 9.5 ms per 1080x1920 frame instead of 1.3 ms (user CPU, 388 frames), for a chroma
+         * difference the pose models do not see. */
         d->sws = sws_getCachedContext(d->sws, fr->width, fr->height, fr->format, fr->width,
-                                      fr->height, AV_PIX_FMT_RGB24,
-                                      SWS_BILINEAR | SWS_FULL_CHR_H_INT | SWS_ACCURATE_RND, NULL,
-                                      NULL, NULL);
+                                      fr->height, AV_PIX_FMT_RGB24, SWS_BILINEAR, NULL, NULL,
+                                      NULL);
         if (!d->sws)
             return gs_fail(err, GS_ERR_UNSUPPORTED, "%s: cannot convert pixel format %s",
                            d->path, av_get_pix_fmt_name(fr->format));
