@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "gs_test.h"
 #include "nkt.h"
@@ -938,6 +940,98 @@ static void every_rule_fires_just_over_and_not_just_under(const gs_nkt_rules *ru
     free(data);
 }
 
+/* ---- the CLI: gaitscope findings ---- */
+
+static int run_cmd(const char *cmd)
+{
+    int st = system(cmd);
+    return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *slurp(const char *path)
+{
+    uint8_t *d = NULL;
+    size_t n = 0;
+    gs_error err = {0};
+    if (gs_file_read_all(path, &d, &n, &err) != GS_OK)
+        return NULL;
+    return (char *)d;
+}
+
+static void cli_findings_prints_plan_and_errors(const char *scratch)
+{
+    const char *bin = getenv("GAITSCOPE_BIN");
+    char an[600], out[600], errp[600], cmd[3000], bad[600], wr[600];
+    gs_error err = {0};
+    if (!bin || access(bin, X_OK) != 0) {
+        fprintf(stderr, "skip: GAITSCOPE_BIN not set, CLI checks not run\n");
+        return;
+    }
+    snprintf(an, sizeof(an), "%s/nkt_cli_analysis.json", scratch);
+    snprintf(out, sizeof(out), "%s/nkt_cli.out", scratch);
+    snprintf(errp, sizeof(errp), "%s/nkt_cli.err", scratch);
+    snprintf(bad, sizeof(bad), "%s/nkt_cli_bad_rules.json", scratch);
+    snprintf(wr, sizeof(wr), "%s/nkt_cli_written.json", scratch);
+    cJSON *a = make_analysis("rear", "run", N_STRIDES);
+    set_metric(a, "pelvic_drop_deg", 'L', 9.0);
+    char *txt = cJSON_Print(a);
+    CHECK_EQ_INT(gs_file_write_all(an, txt, strlen(txt), &err), GS_OK);
+    free(txt);
+    cJSON_Delete(a);
+    remove(wr);
+
+    /* evaluates (no findings stored yet), prints the plan, writes the analysis with findings */
+    snprintf(cmd, sizeof(cmd), "'%s' findings '%s' --history scar:abdomen,injury:left_ankle "
+             "--write '%s' > '%s' 2> '%s'", bin, an, wr, out, errp);
+    CHECK_EQ_INT(run_cmd(cmd), 0);
+    char *o = slurp(out);
+    CHECK_STR_CONTAINS(o, "Contralateral pelvic drop in left stance");
+    CHECK_STR_CONTAINS(o, "1.1 Test left gluteus medius");
+    CHECK_STR_CONTAINS(o, "left lateral ankle ligaments");
+    CHECK_STR_CONTAINS(o, "Homework:");
+    free(o);
+    /* the written file's stored findings are printed as they are */
+    snprintf(cmd, sizeof(cmd), "'%s' findings '%s' --json > '%s' 2> '%s'", bin, wr, out, errp);
+    CHECK_EQ_INT(run_cmd(cmd), 0);
+    o = slurp(out);
+    cJSON *f = o ? cJSON_Parse(o) : NULL;
+    CHECK(cJSON_GetArraySize(f) == 1 && find_by_id(f, "contralateral_pelvic_drop.left"));
+    CHECK(f && list_has(cJSON_GetArrayItem(f, 0), "history", "injury:left_ankle"));
+    cJSON_Delete(f);
+    free(o);
+    /* never overwrite without --force */
+    snprintf(cmd, sizeof(cmd), "'%s' findings '%s' --write '%s' > '%s' 2> '%s'", bin, an, wr, out,
+             errp);
+    CHECK_EQ_INT(run_cmd(cmd), 2);
+    o = slurp(errp);
+    CHECK_STR_CONTAINS(o, "exists (use --force to overwrite)");
+    free(o);
+    /* unknown intake item: usage error listing the accepted items */
+    snprintf(cmd, sizeof(cmd), "'%s' findings '%s' --history scar:belly > '%s' 2> '%s'", bin, an,
+             out, errp);
+    CHECK_EQ_INT(run_cmd(cmd), 2);
+    o = slurp(errp);
+    CHECK_STR_CONTAINS(o, "gaitscope: --history: history item 'scar:belly' not understood");
+    CHECK_STR_CONTAINS(o, "accepted: kinds scar, injury, surgery, pain");
+    free(o);
+    /* a malformed rules file: one line naming file, rule and field */
+    const char *rules = MINI_RULE(",\"abvoe\":3", "");
+    CHECK_EQ_INT(gs_file_write_all(bad, rules, strlen(rules), &err), GS_OK);
+    snprintf(cmd, sizeof(cmd), "'%s' findings '%s' --rules '%s' > '%s' 2> '%s'", bin, an, bad, out,
+             errp);
+    CHECK_EQ_INT(run_cmd(cmd), 1);
+    o = slurp(errp);
+    CHECK_STR_CONTAINS(o, "gaitscope: ");
+    CHECK_STR_CONTAINS(o, "nkt_cli_bad_rules.json: rule 'r1': when[0].abvoe: unknown field");
+    free(o);
+    /* not an analysis */
+    snprintf(cmd, sizeof(cmd), "'%s' findings '%s' > '%s' 2> '%s'", bin, bad, out, errp);
+    CHECK_EQ_INT(run_cmd(cmd), 1);
+    o = slurp(errp);
+    CHECK_STR_CONTAINS(o, "not a gaitscope analysis");
+    free(o);
+}
+
 static void default_rules_path_finds_the_source_tree(void)
 {
     char buf[1024];
@@ -971,6 +1065,7 @@ int main(int argc, char **argv)
         persistence_and_confidence(rules);
         findings_sorted_by_rank_and_plan_printed(rules);
         every_rule_fires_just_over_and_not_just_under(rules);
+        cli_findings_prints_plan_and_errors(scratch);
     }
     gs_nkt_rules_free(&rules);
     return gs_test_finish("nkt", 0);

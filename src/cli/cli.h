@@ -48,5 +48,6 @@ void gs_cli_progress_done(gs_cli_progress *p);
 /* Subcommands (cmd_*.c). */
 int gs_cli_probe(int argc, char **argv);
 int gs_cli_frames(int argc, char **argv);
+int gs_cli_findings(int argc, char **argv); /* cmd_findings.c: NKT test plan from analysis.json */
 
 #endif /* GS_CLI_H */

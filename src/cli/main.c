@@ -20,6 +20,7 @@ static const struct {
 } commands[] = {
     {"probe", gs_cli_probe, "describe a video: codec, displayed size, rotation, fps, frames"},
     {"frames", gs_cli_frames, "write every Nth upright frame of a video as PNG"},
+    {"findings", gs_cli_findings, "NKT test plan from analysis.json (findings, tests, homework)"},
 };
 
 static void print_help(FILE *f)

@@ -581,11 +581,11 @@ static cJSON *make_test(ectx *c, const gs_nkt__test *t, gs_nkt__side side, doubl
     loc = cJSON_AddArrayToObject(o, "localise");
     if (!loc)
         goto oom;
-    for (const cJSON *it = extra_loc ? extra_loc->child : NULL; it; it = it->next)
-        if (cJSON_IsString(it) && add_expanded(c, loc, it->valuestring, side, value, 0))
-            goto oom;
     for (size_t i = 0; i < t->n_localise; i++)
         if (add_expanded(c, loc, t->localise[i], side, value, 0))
+            goto oom;
+    for (const cJSON *it = extra_loc ? extra_loc->child : NULL; it; it = it->next)
+        if (cJSON_IsString(it) && add_expanded(c, loc, it->valuestring, side, value, 0))
             goto oom;
     /* The sentence follows the NKT protocol as publicly described (Weinstock, neurokinetic
      * therapy.com "psoas muscle and its global relationships"): test, therapy-localise the
@@ -748,9 +748,15 @@ static cJSON *make_finding(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, cr
         if (!t || !cJSON_AddItemToArray(tests, t))
             goto oom;
     }
-    for (const cJSON *t = tests->child; t; t = t->next)
-        if (!cJSON_AddNumberToObject((cJSON *)t, "step", ++step))
+    for (cJSON *t = tests->child; t; t = t->next) {
+        /* a raised facilitator is also the first one to therapy-localise */
+        cJSON *loc = cJSON_GetObjectItemCaseSensitive(t, "localise");
+        for (size_t h = 0; h < n_matched && loc; h++)
+            for (size_t i = 0; i < matched[h]->raise.n; i++)
+                raise_in(c, loc, matched[h]->raise.v[i], side, value);
+        if (!cJSON_AddNumberToObject(t, "step", ++step))
             goto oom;
+    }
     hw = cJSON_AddArrayToObject(f, "homework");
     if (!hw)
         goto oom;
@@ -997,9 +1003,12 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
         fit = view_idx >= 0 ? r->view_fit[view_idx] : 0.5;
         if (fit <= 0) {
             char why[96];
-            snprintf(why, sizeof(why), "not measurable from a %s view (needs %s%s%s)",
-                     view_names[view_idx], r->view_fit[0] > 0 ? "side " : "",
-                     r->view_fit[1] > 0 ? "rear " : "", r->view_fit[2] > 0 ? "front" : "");
+            snprintf(why, sizeof(why), "not measurable from a %s view (needs %s%s%s%s%s)",
+                     view_names[view_idx], r->view_fit[0] > 0 ? "side" : "",
+                     r->view_fit[0] > 0 && r->view_fit[1] + r->view_fit[2] > 0 ? " or " : "",
+                     r->view_fit[1] > 0 ? "rear" : "",
+                     r->view_fit[1] > 0 && r->view_fit[2] > 0 ? " or " : "",
+                     r->view_fit[2] > 0 ? "front" : "");
             add_skip(&c, skip, r->id, why);
             continue;
         }

@@ -1,0 +1,230 @@
+/*
+ * gaitscope findings ANALYSIS.json: the therapist's NKT test plan.
+ *
+ * Prints, for each finding (most severe x most certain first), the evidence, the candidate
+ * inhibited and overworking muscles, the ordered muscle tests and the homework. Uses the
+ * findings stored in analysis.json, or evaluates the rules (src/nkt) when there are none yet or
+ * when --rules / --history / --evaluate ask for a fresh evaluation.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "nkt.h"
+
+static const char findings_usage[] =
+    "usage: gaitscope findings ANALYSIS.json [--rules FILE] [--history ITEMS] [--evaluate]\n"
+    "                          [--json] [--skipped] [--write OUT.json [--force]]\n"
+    "Prints the NKT test plan: for each finding (highest severity x confidence first) its\n"
+    "evidence, candidate inhibited and overworking muscles, the muscle tests in order and\n"
+    "homework. Findings are hypotheses to test, not a diagnosis.\n"
+    "  --rules FILE     rules file (default: the installed share/gaitscope/models/\n"
+    "                   compensation_rules.json, else the source tree's models/)\n"
+    "  --history ITEMS  intake, comma-separated kind:region items: kinds scar, injury,\n"
+    "                   surgery, pain; regions abdomen, low_back, neck, pelvis, or left_/right_ +\n"
+    "                   foot, ankle, calf, shin, knee, thigh, hamstring, hip, groin, shoulder\n"
+    "                   (e.g. scar:abdomen,injury:left_ankle)\n"
+    "  --evaluate       evaluate the rules even if ANALYSIS.json already has findings\n"
+    "                   (implied by --rules and --history)\n"
+    "  --json           print the findings array as JSON instead of the plan\n"
+    "  --skipped        also list the rules that could not be evaluated, and why\n"
+    "  --write OUT      write ANALYSIS.json with these findings to OUT (--force to overwrite)\n";
+
+/* Reads and parses a JSON file; *out is a new object or NULL with err set. */
+static gs_status read_json(const char *path, cJSON **out, gs_error *err)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    gs_status rc = gs_file_read_all(path, &data, &len, err);
+    *out = NULL;
+    if (rc != GS_OK)
+        return rc;
+    *out = cJSON_ParseWithLength((const char *)data, len);
+    free(data);
+    if (!*out)
+        return gs_fail(err, GS_ERR_FORMAT, "%s: not valid JSON", path);
+    return GS_OK;
+}
+
+int gs_cli_findings(int argc, char **argv)
+{
+    const char *path = NULL, *rules_path = NULL, *history = NULL, *write_path = NULL;
+    int json = 0, want_skipped = 0, force = 0, evaluate = 0, rc_exit = GS_EXIT_ERROR;
+    gs_error err = {0};
+    cJSON *analysis = NULL, *findings = NULL, *skipped = NULL;
+    gs_nkt_rules *rules = NULL;
+    gs_nkt_history *hist = NULL;
+    char *text = NULL, *out = NULL;
+    char exe[PATH_MAX], def[PATH_MAX + 64];
+    const cJSON *stored;
+    gs_status rc;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(findings_usage, stdout);
+            return GS_EXIT_OK;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--skipped")) {
+            want_skipped = 1;
+        } else if (!strcmp(a, "--force")) {
+            force = 1;
+        } else if (!strcmp(a, "--evaluate")) {
+            evaluate = 1;
+        } else if (!strcmp(a, "--rules") && i + 1 < argc) {
+            rules_path = argv[++i];
+            evaluate = 1;
+        } else if (!strcmp(a, "--history") && i + 1 < argc) {
+            history = argv[++i];
+            evaluate = 1;
+        } else if (!strcmp(a, "--write") && i + 1 < argc) {
+            write_path = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            return gs_cli_usage_error("findings: unknown option '%s' or missing value (see "
+                                      "gaitscope findings --help)",
+                                      a);
+        } else if (!path) {
+            path = a;
+        } else {
+            return gs_cli_usage_error("findings: more than one analysis.json given");
+        }
+    }
+    if (!path)
+        return gs_cli_usage_error("findings: no analysis.json given (see gaitscope findings "
+                                  "--help)");
+    if (write_path && !force && gs_path_exists(write_path))
+        return gs_cli_usage_error("%s: exists (use --force to overwrite)", write_path);
+
+    /* Parse the intake first: a typo there is a command-line error, reported before any work. */
+    if (history) {
+        rc = gs_nkt_history_parse(history, &hist, &err);
+        if (rc != GS_OK) {
+            rc_exit = gs_cli_usage_error("--history: %s", err.msg);
+            goto done;
+        }
+    }
+    rc = read_json(path, &analysis, &err);
+    if (rc != GS_OK) {
+        rc_exit = gs_cli_report(&err);
+        goto done;
+    }
+    if (!cJSON_IsObject(analysis) ||
+        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(analysis, "format")) ||
+        strcmp(cJSON_GetObjectItemCaseSensitive(analysis, "format")->valuestring,
+               "gaitscope.analysis/1")) {
+        gs_fail(&err, GS_ERR_FORMAT, "%s: not a gaitscope analysis (format \"gaitscope.analysis/1\")",
+                path);
+        rc_exit = gs_cli_report(&err);
+        goto done;
+    }
+    stored = cJSON_GetObjectItemCaseSensitive(analysis, "findings");
+    if (!cJSON_IsArray(stored))
+        evaluate = 1;
+    if (want_skipped)
+        evaluate = 1; /* the reasons exist only for a fresh evaluation */
+
+    if (evaluate) {
+        if (!rules_path) {
+            ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+            exe[n > 0 ? n : 0] = '\0';
+            rc = gs_nkt_rules_default_path(exe, def, sizeof(def), &err);
+            if (rc != GS_OK) {
+                rc_exit = gs_cli_report(&err);
+                goto done;
+            }
+            rules_path = def;
+        }
+        rc = gs_nkt_rules_load(rules_path, &rules, &err);
+        if (rc != GS_OK) {
+            rc_exit = gs_cli_report(&err);
+            goto done;
+        }
+        rc = gs_nkt_evaluate(rules, analysis, hist, &findings, &skipped, &err);
+        if (rc != GS_OK) {
+            char msg[sizeof(err.msg)];
+            snprintf(msg, sizeof(msg), "%s", err.msg);
+            gs_fail(&err, rc, "%s: %s", path, msg);
+            rc_exit = gs_cli_report(&err);
+            goto done;
+        }
+    } else {
+        findings = cJSON_Duplicate(stored, 1);
+        if (!findings) {
+            gs_fail(&err, GS_ERR_NOMEM, "%s: out of memory", path);
+            rc_exit = gs_cli_report(&err);
+            goto done;
+        }
+    }
+
+    if (json) {
+        out = cJSON_Print(findings);
+        if (!out) {
+            gs_fail(&err, GS_ERR_NOMEM, "%s: out of memory", path);
+            rc_exit = gs_cli_report(&err);
+            goto done;
+        }
+        printf("%s\n", out);
+    } else {
+        rc = gs_nkt_plan_format(findings, &text, &err);
+        if (rc != GS_OK) {
+            char msg[sizeof(err.msg)];
+            snprintf(msg, sizeof(msg), "%s", err.msg);
+            gs_fail(&err, rc, "%s: %s", path, msg);
+            rc_exit = gs_cli_report(&err);
+            goto done;
+        }
+        if (evaluate)
+            printf("Rules: %s%s%s\n", rules_path, history ? "; intake: " : "",
+                   history ? history : "");
+        fputs(text, stdout);
+    }
+    if (want_skipped && skipped) {
+        printf("\nNot evaluated:\n");
+        for (const cJSON *s = skipped->child; s; s = s->next)
+            printf("  %-28s %s\n",
+                   cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "rule")),
+                   cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "reason")));
+    }
+    if (write_path) {
+        char *doc;
+        cJSON_DeleteItemFromObjectCaseSensitive(analysis, "findings");
+        if (!cJSON_AddItemReferenceToObject(analysis, "findings", findings)) {
+            gs_fail(&err, GS_ERR_NOMEM, "%s: out of memory", write_path);
+            rc_exit = gs_cli_report(&err);
+            goto done;
+        }
+        doc = cJSON_Print(analysis);
+        if (!doc) {
+            gs_fail(&err, GS_ERR_NOMEM, "%s: out of memory", write_path);
+            rc_exit = gs_cli_report(&err);
+            goto done;
+        }
+        rc = gs_file_write_all(write_path, doc, strlen(doc), &err);
+        free(doc);
+        if (rc != GS_OK) {
+            rc_exit = gs_cli_report(&err);
+            goto done;
+        }
+    }
+    if (fflush(stdout) != 0) {
+        gs_fail(&err, GS_ERR_IO, "stdout: write failed");
+        rc_exit = gs_cli_report(&err);
+        goto done;
+    }
+    rc_exit = GS_EXIT_OK;
+done:
+    free(text);
+    free(out);
+    cJSON_Delete(skipped);
+    cJSON_Delete(analysis); /* the findings reference (if any) is not freed with it */
+    cJSON_Delete(findings);
+    gs_nkt_rules_free(&rules);
+    gs_nkt_history_free(&hist);
+    return rc_exit;
+}
