@@ -48,6 +48,8 @@ void gs_cli_progress_done(gs_cli_progress *p);
 /* Subcommands (cmd_*.c). */
 int gs_cli_probe(int argc, char **argv);
 int gs_cli_frames(int argc, char **argv);
+int gs_cli_infer(int argc, char **argv); /* cmd_infer.c: one model on raw float32 input */
+int gs_cli_bench(int argc, char **argv); /* cmd_bench.c: nn runtime speed */
 int gs_cli_findings(int argc, char **argv); /* cmd_findings.c: NKT test plan from analysis.json */
 
 #endif /* GS_CLI_H */

@@ -20,6 +20,8 @@ static const struct {
 } commands[] = {
     {"probe", gs_cli_probe, "describe a video: codec, displayed size, rotation, fps, frames"},
     {"frames", gs_cli_frames, "write every Nth upright frame of a video as PNG"},
+    {"infer", gs_cli_infer, "run a .tflite model on a raw float32 input, write raw outputs"},
+    {"bench", gs_cli_bench, "time the nn runtime on the BlazePose models (ms, GFLOP/s, RSS)"},
     {"findings", gs_cli_findings, "NKT test plan from analysis.json (findings, tests, homework)"},
 };
 

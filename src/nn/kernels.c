@@ -17,7 +17,41 @@
 
 #include <cblas.h>
 
+/* -std=c11 makes GCC default to -ffp-contract=off whatever the command line says before it;
+ * multiply-adds must fuse into FMA here (the sums are still evaluated in one fixed order). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
+
 #include "nn_impl.h"
+
+/* 8-float vectors (GCC/Clang vector extension): AVX/AVX2 registers, two SSE registers, or an
+ * AVX-512 half register; the kernels below are written on them so any x86-64 or arm64 build
+ * gets SIMD code. Loads/stores go through memcpy (unaligned vmovups). */
+typedef float v8 __attribute__((vector_size(32)));
+typedef int32_t vi8 __attribute__((vector_size(32)));
+static inline v8 ld8(const float *p)
+{
+    v8 v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+static inline void st8(float *p, v8 v)
+{
+    memcpy(p, &v, sizeof(v));
+}
+static inline v8 splat8(float f)
+{
+    v8 v = {f, f, f, f, f, f, f, f};
+    return v;
+}
+static inline v8 clamp8(v8 v, v8 lo, v8 hi)
+{
+    vi8 m = v < lo; /* lanes -1 where true (C has no vector ?:) */
+    v = (v8)(((vi8)lo & m) | ((vi8)v & ~m));
+    m = v > hi;
+    return (v8)(((vi8)hi & m) | ((vi8)v & ~m));
+}
 
 /* Pixels per sgemm tile: large enough for sgemm to reach its speed, small enough to give both
  * threads work on the 64x64 and 32x32 layers. */
@@ -25,8 +59,10 @@
 /* Elementwise chunk (floats). */
 #define ELEM_CHUNK 16384
 /* Sparse kernel: pixels transposed at once (the vector loop runs over them). */
-#define SPARSE_SUB   16
+#define SPARSE_SUB   64
 #define SPARSE_TILE  128
+/* Depthwise taps kept in registers (7x7); larger kernels take the generic loop. */
+#define DW_MAX_TAPS 49
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define GS_NN_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
@@ -42,6 +78,14 @@ static inline float act1(float v, int act)
     case GS_NN_ACT_RELU_N1_TO_1: return v < -1.0f ? -1.0f : (v > 1.0f ? 1.0f : v);
     default: return v;
     }
+}
+
+/* Clamp written as compares so that it vectorises to min/max instructions (fminf/fmaxf have
+ * NaN rules that keep GCC from inlining them without -ffinite-math-only). */
+static inline float clampf(float v, float lo, float hi)
+{
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
 }
 
 /* Activation range as (lo, hi) so loops vectorise to min/max. */
@@ -89,7 +133,7 @@ size_t gs_nn__op_prepare(gs_nn__op *op)
         int32_t P = op->oh * op->ow;
         op->rows_per_task = SPARSE_TILE;
         op->ntasks = (P + SPARSE_TILE - 1) / SPARSE_TILE;
-        scratch = (size_t)op->ic * SPARSE_SUB + (size_t)op->oc * SPARSE_SUB;
+        scratch = (size_t)op->ic * SPARSE_SUB;
         break;
     }
     case GS_NN_K_DWCONV:
@@ -187,25 +231,26 @@ static void conv_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
                 row[j] += bias[j];
         if (op->act != GS_NN_ACT_NONE)
             for (int32_t j = 0; j < nn; j++)
-                row[j] = fminf(fmaxf(row[j], lo), hi);
+                row[j] = clampf(row[j], lo, hi);
     }
 }
 
-/* Sparse 1x1 convolution: SPARSE_SUB pixels are transposed to (ic x SPARSE_SUB) so that each
- * non-zero weight is one vector multiply-add over those pixels. */
+/* Sparse 1x1 convolution (XNNPACK-style SpMM on a pixel tile): SPARSE_SUB pixels are transposed
+ * to (ic x SPARSE_SUB) so that each non-zero weight is one broadcast multiply-add over 64 pixels
+ * held in 8 independent vector accumulators. */
 GS_NN_CLONES
 static void sparse_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
 {
     const float *in = m->tensors[op->in[0]].data;
     float *out = m->tensors[op->out].data;
     float *xt = m->scratch + (size_t)thread * m->scratch_floats;
-    float *yt = xt + (size_t)op->ic * SPARSE_SUB;
     int32_t P = op->oh * op->ow;
     int32_t p0 = task * op->rows_per_task;
     int32_t p1 = p0 + op->rows_per_task < P ? p0 + op->rows_per_task : P;
     const int32_t ic = op->ic, oc = op->oc;
     float lo, hi;
     act_range(op->act, &lo, &hi);
+    const v8 vlo = splat8(lo), vhi = splat8(hi);
     for (int32_t s = p0; s < p1; s += SPARSE_SUB) {
         int32_t ns = p1 - s < SPARSE_SUB ? p1 - s : SPARSE_SUB;
         if (ns < SPARSE_SUB)
@@ -216,50 +261,129 @@ static void sparse_task(gs_nn_model *m, const gs_nn__op *op, int task, int threa
                 xt[(size_t)c * SPARSE_SUB + i] = x[c];
         }
         for (int32_t o = 0; o < oc; o++) {
-            float acc[SPARSE_SUB];
-            float b = op->bias ? op->bias[o] : 0.0f;
-            for (int i = 0; i < SPARSE_SUB; i++)
-                acc[i] = 0.0f;
+            v8 acc[SPARSE_SUB / 8];
+            const v8 b = splat8(op->bias ? op->bias[o] : 0.0f);
+            for (int k = 0; k < SPARSE_SUB / 8; k++)
+                acc[k] = b;
             for (int32_t j = op->sp_rowptr[o]; j < op->sp_rowptr[o + 1]; j++) {
-                const float v = op->sp_val[j];
+                const v8 w = splat8(op->sp_val[j]);
                 const float *x = xt + (size_t)op->sp_col[j] * SPARSE_SUB;
-                for (int i = 0; i < SPARSE_SUB; i++)
-                    acc[i] += v * x[i];
+                for (int k = 0; k < SPARSE_SUB / 8; k++)
+                    acc[k] += w * ld8(x + 8 * k);
             }
-            float *y = yt + (size_t)o * SPARSE_SUB;
-            for (int i = 0; i < SPARSE_SUB; i++)
-                y[i] = fminf(fmaxf(acc[i] + b, lo), hi);
+            float y[SPARSE_SUB];
+            for (int k = 0; k < SPARSE_SUB / 8; k++)
+                st8(y + 8 * k, clamp8(acc[k], vlo, vhi));
+            float *dst = out + (size_t)s * oc + o;
+            for (int32_t i = 0; i < ns; i++)
+                dst[(size_t)i * oc] = y[i];
         }
-        for (int32_t i = 0; i < ns; i++) {
-            float *y = out + (size_t)(s + i) * oc;
-            for (int32_t o = 0; o < oc; o++)
-                y[o] = yt[(size_t)o * SPARSE_SUB + i];
+    }
+}
+
+/* One output row of a depthwise convolution, channels % 8 == 0. Called with constant KH/KW
+ * for 3x3 and 5x5 so the tap loops unroll and the weights stay in registers. Interior pixels go
+ * four at a time (four independent accumulators); border pixels skip the taps that fall into
+ * the padding. */
+static inline __attribute__((always_inline)) void dw_row8(const gs_nn__op *op, const float *in,
+                                                          float *orow, int32_t oy, int32_t ky0,
+                                                          int32_t ky1, const int32_t KH,
+                                                          const int32_t KW, float lo, float hi)
+{
+    const int32_t C = op->ic, sw = op->sw, dw = op->dw, dh = op->dh;
+    const v8 vlo = splat8(lo), vhi = splat8(hi);
+    /* interior: every kx tap inside the input */
+    int32_t ox_lo = 0, ox_hi = op->ow;
+    while (ox_lo < op->ow && ox_lo * sw - op->pad_l < 0)
+        ox_lo++;
+    while (ox_hi > ox_lo && (ox_hi - 1) * sw - op->pad_l + (KW - 1) * dw >= op->iw)
+        ox_hi--;
+    for (int32_t cb = 0; cb < C; cb += 8) {
+        v8 wv[DW_MAX_TAPS];
+        for (int t = 0; t < KH * KW; t++)
+            wv[t] = ld8(op->w + (size_t)t * C + cb);
+        const v8 b = op->bias ? ld8(op->bias + cb) : splat8(0.0f);
+        int32_t ox = 0;
+        for (; ox < op->ow; ox++) {
+            if (ox >= ox_lo && ox + 4 <= ox_hi) {
+                v8 a0 = b, a1 = b, a2 = b, a3 = b;
+                const size_t step = (size_t)sw * C;
+                for (int32_t ky = ky0; ky < ky1; ky++) {
+                    int32_t iy = oy * op->sh - op->pad_t + ky * dh;
+                    const float *xr =
+                        in + ((size_t)iy * op->iw + (ox * sw - op->pad_l)) * C + cb;
+                    for (int32_t kx = 0; kx < KW; kx++) {
+                        const v8 w = wv[ky * KW + kx];
+                        const float *x = xr + (size_t)kx * dw * C;
+                        a0 += ld8(x) * w;
+                        a1 += ld8(x + step) * w;
+                        a2 += ld8(x + 2 * step) * w;
+                        a3 += ld8(x + 3 * step) * w;
+                    }
+                }
+                float *o = orow + (size_t)ox * C + cb;
+                st8(o, clamp8(a0, vlo, vhi));
+                st8(o + C, clamp8(a1, vlo, vhi));
+                st8(o + 2 * C, clamp8(a2, vlo, vhi));
+                st8(o + 3 * C, clamp8(a3, vlo, vhi));
+                ox += 3;
+                continue;
+            }
+            int32_t ix0 = ox * sw - op->pad_l;
+            int32_t kx0 = 0, kx1 = KW;
+            while (kx0 < kx1 && ix0 + kx0 * dw < 0)
+                kx0++;
+            while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= op->iw)
+                kx1--;
+            v8 acc = b;
+            for (int32_t ky = ky0; ky < ky1; ky++) {
+                int32_t iy = oy * op->sh - op->pad_t + ky * dh;
+                const float *xr = in + ((size_t)iy * op->iw + ix0) * C + cb;
+                for (int32_t kx = kx0; kx < kx1; kx++)
+                    acc += ld8(xr + (size_t)kx * dw * C) * wv[ky * KW + kx];
+            }
+            st8(orow + (size_t)ox * C + cb, clamp8(acc, vlo, vhi));
         }
     }
 }
 
 /* Depthwise convolution of one output row: out[ox][c] = bias[c] + sum over taps of
- * in[iy][ix][c] * w[ky][kx][c]; the channel loop is contiguous and vectorises. */
+ * in[iy][ix][c] * w[ky][kx][c]. Channels % 8 == 0 (every BlazePose layer): per block of 8
+ * channels the taps' weights stay in registers and each output pixel accumulates in one
+ * register; consecutive pixels are independent, so the CPU overlaps them. Otherwise a plain loop
+ * over contiguous channels. */
 GS_NN_CLONES
 static void dwconv_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
 {
     (void)thread;
     const float *in = m->tensors[op->in[0]].data;
     float *out = m->tensors[op->out].data;
-    const int32_t C = op->ic, oy = task;
+    const int32_t C = op->ic, oy = task, taps = op->kh * op->kw;
     float lo, hi;
     act_range(op->act, &lo, &hi);
     float *orow = out + (size_t)oy * op->ow * C;
+    int32_t ky0 = 0, ky1 = op->kh;
+    while (ky0 < ky1 && oy * op->sh - op->pad_t + ky0 * op->dh < 0)
+        ky0++;
+    while (ky1 > ky0 && oy * op->sh - op->pad_t + (ky1 - 1) * op->dh >= op->ih)
+        ky1--;
+    if (C % 8 == 0 && taps <= DW_MAX_TAPS) {
+        if (op->kh == 3 && op->kw == 3)
+            dw_row8(op, in, orow, oy, ky0, ky1, 3, 3, lo, hi);
+        else if (op->kh == 5 && op->kw == 5)
+            dw_row8(op, in, orow, oy, ky0, ky1, 5, 5, lo, hi);
+        else
+            dw_row8(op, in, orow, oy, ky0, ky1, op->kh, op->kw, lo, hi);
+        return;
+    }
     for (int32_t ox = 0; ox < op->ow; ox++) {
         float *restrict o = orow + (size_t)ox * C;
         if (op->bias)
             memcpy(o, op->bias, (size_t)C * sizeof(float));
         else
             memset(o, 0, (size_t)C * sizeof(float));
-        for (int32_t ky = 0; ky < op->kh; ky++) {
+        for (int32_t ky = ky0; ky < ky1; ky++) {
             int32_t iy = oy * op->sh - op->pad_t + ky * op->dh;
-            if (iy < 0 || iy >= op->ih)
-                continue;
             for (int32_t kx = 0; kx < op->kw; kx++) {
                 int32_t ix = ox * op->sw - op->pad_l + kx * op->dw;
                 if (ix < 0 || ix >= op->iw)
@@ -271,7 +395,7 @@ static void dwconv_task(gs_nn_model *m, const gs_nn__op *op, int task, int threa
             }
         }
         for (int32_t c = 0; c < C; c++)
-            o[c] = fminf(fmaxf(o[c], lo), hi);
+            o[c] = clampf(o[c], lo, hi);
     }
 }
 
@@ -294,7 +418,7 @@ static void maxpool_task(gs_nn_model *m, const gs_nn__op *op, int task)
                     continue;
                 const float *x = in + ((size_t)iy * op->iw + ix) * C;
                 for (int32_t c = 0; c < C; c++)
-                    o[c] = fmaxf(o[c], x[c]);
+                    o[c] = x[c] > o[c] ? x[c] : o[c];
             }
         }
         for (int32_t c = 0; c < C; c++)
@@ -413,7 +537,7 @@ static void elem_task(gs_nn_model *m, const gs_nn__op *op, int task)
         float lo, hi;
         act_range(op->act, &lo, &hi);
         for (size_t i = e0; i < e1; i++)
-            y[i] = fminf(fmaxf(a[i] + b[i], lo), hi);
+            y[i] = clampf(a[i] + b[i], lo, hi);
         break;
     }
     case GS_NN_K_LOGISTIC:
