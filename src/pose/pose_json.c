@@ -1,0 +1,584 @@
+/*
+ * pose.json reader and writer ("gaitscope.pose/1", ../shared/DESIGN.md "Artifacts").
+ *
+ * Reading parses the whole document with cJSON and validates every item it uses; a malformed
+ * file is rejected with one line naming the file and the JSON path of the offending item
+ * ("frames[12].kp[3]: expected 4 numbers"). Unknown keys are ignored, so later format additions
+ * do not break old readers.
+ *
+ * Writing streams one frame at a time (a long clip has tens of thousands of frames; a cJSON tree
+ * of all of them would cost hundreds of MB). Numbers are written with the fewest digits that
+ * read back as the same float, so a written track reads back bit-exactly.
+ */
+#include "pose.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FORMAT_ID "gaitscope.pose/1"
+
+/* BlazePose landmark names in model order (MediaPipe pose landmark model card). */
+static const char *const kp_names[GS_POSE_NKP] = {
+    "nose",           "left_eye_inner", "left_eye",        "left_eye_outer",
+    "right_eye_inner", "right_eye",     "right_eye_outer", "left_ear",
+    "right_ear",      "mouth_left",     "mouth_right",     "left_shoulder",
+    "right_shoulder", "left_elbow",     "right_elbow",     "left_wrist",
+    "right_wrist",    "left_pinky",     "right_pinky",     "left_index",
+    "right_index",    "left_thumb",     "right_thumb",     "left_hip",
+    "right_hip",      "left_knee",      "right_knee",      "left_ankle",
+    "right_ankle",    "left_heel",      "right_heel",      "left_foot_index",
+    "right_foot_index"};
+_Static_assert(GS_KP_COUNT == GS_POSE_NKP, "landmark enum and count agree");
+
+static const struct {
+    uint32_t bit;
+    const char *name;
+} flag_names[] = {
+    {GS_POSE_FLAG_SWAP_FIXED, "swap_fixed"},
+    {GS_POSE_FLAG_GAP_FILLED, "gap_filled"},
+    {GS_POSE_FLAG_SMOOTHED, "smoothed"},
+};
+
+const char *gs_kp_name(int i)
+{
+    return i >= 0 && i < GS_POSE_NKP ? kp_names[i] : NULL;
+}
+
+gs_status gs_pose_track_new(int32_t n_frames, gs_pose_track **out, gs_error *err)
+{
+    gs_pose_track *t;
+
+    *out = NULL;
+    if (n_frames < 0)
+        return gs_fail(err, GS_ERR_ARG, "pose track: negative frame count %d", (int)n_frames);
+    t = calloc(1, sizeof(*t));
+    if (!t)
+        return gs_fail(err, GS_ERR_NOMEM, "pose track: out of memory");
+    if (n_frames > 0) {
+        t->frames = calloc((size_t)n_frames, sizeof(*t->frames));
+        if (!t->frames) {
+            free(t);
+            return gs_fail(err, GS_ERR_NOMEM, "pose track: out of memory for %d frames",
+                           (int)n_frames);
+        }
+    }
+    t->n_frames = n_frames;
+    *out = t;
+    return GS_OK;
+}
+
+void gs_pose_track_free(gs_pose_track **t)
+{
+    if (!t || !*t)
+        return;
+    free((*t)->frames);
+    free(*t);
+    *t = NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reading                                                                                    */
+
+/* Context of one parse: the name used in messages. */
+typedef struct rd {
+    const char *name;
+    gs_error *err;
+} rd;
+
+static gs_status bad(rd *r, const char *fmt_item, const char *what)
+{
+    return gs_fail(r->err, GS_ERR_FORMAT, "%s: %s: %s", r->name, fmt_item, what);
+}
+
+/* Reads a finite number; returns 0 if item is not one. */
+static int get_num(const cJSON *item, double *v)
+{
+    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
+        return 0;
+    *v = item->valuedouble;
+    return 1;
+}
+
+/* Fills n floats from a JSON array of exactly n finite numbers that fit a float. */
+static int get_floats(const cJSON *arr, float *dst, int n)
+{
+    const cJSON *e;
+    int i = 0;
+
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) != n)
+        return 0;
+    cJSON_ArrayForEach(e, arr)
+    {
+        double v;
+        if (!get_num(e, &v) || fabs(v) > 3.0e38)
+            return 0;
+        dst[i++] = (float)v;
+    }
+    return 1;
+}
+
+/* Reads a 33 x 4 landmark array ("kp" or "raw") into dst; key names the item in messages. */
+static gs_status read_kp(rd *r, const cJSON *arr, gs_kp *dst, int frame, const char *key)
+{
+    char item[64];
+    const cJSON *e;
+    int i = 0;
+
+    snprintf(item, sizeof(item), "frames[%d].%s", frame, key);
+    if (!cJSON_IsArray(arr))
+        return bad(r, item, "expected an array of 33 landmarks or null");
+    if (cJSON_GetArraySize(arr) != GS_POSE_NKP) {
+        char what[64];
+        snprintf(what, sizeof(what), "expected 33 landmarks, got %d", cJSON_GetArraySize(arr));
+        return bad(r, item, what);
+    }
+    cJSON_ArrayForEach(e, arr)
+    {
+        float v[4];
+        snprintf(item, sizeof(item), "frames[%d].%s[%d]", frame, key, i);
+        if (!get_floats(e, v, 4))
+            return bad(r, item, "expected 4 numbers [x, y, z, visibility]");
+        if (v[3] < 0.0f || v[3] > 1.0f)
+            return bad(r, item, "visibility outside 0..1");
+        dst[i].x = v[0];
+        dst[i].y = v[1];
+        dst[i].z = v[2];
+        dst[i].vis = v[3];
+        i++;
+    }
+    return GS_OK;
+}
+
+static gs_status read_frame(rd *r, const cJSON *fr, gs_pose_frame *f, int i, double t_prev)
+{
+    char item[64];
+    const cJSON *e;
+    double v;
+    gs_status rc;
+
+    snprintf(item, sizeof(item), "frames[%d]", i);
+    if (!cJSON_IsObject(fr))
+        return bad(r, item, "expected an object");
+
+    snprintf(item, sizeof(item), "frames[%d].t", i);
+    e = cJSON_GetObjectItemCaseSensitive(fr, "t");
+    if (!e)
+        return bad(r, item, "missing");
+    if (!get_num(e, &v))
+        return bad(r, item, "expected a number (seconds)");
+    if (i > 0 && !(v > t_prev)) {
+        char what[96];
+        snprintf(what, sizeof(what), "%.6f is not after the previous frame's %.6f", v, t_prev);
+        return bad(r, item, what);
+    }
+    f->t_s = v;
+
+    snprintf(item, sizeof(item), "frames[%d].score", i);
+    e = cJSON_GetObjectItemCaseSensitive(fr, "score");
+    if (!e)
+        return bad(r, item, "missing");
+    if (!get_num(e, &v) || v < 0.0 || v > 1.0)
+        return bad(r, item, "expected a probability 0..1");
+    f->score = (float)v;
+
+    snprintf(item, sizeof(item), "frames[%d].kp", i);
+    e = cJSON_GetObjectItemCaseSensitive(fr, "kp");
+    if (!e)
+        return bad(r, item, "missing (use null when no person)");
+    if (!cJSON_IsNull(e)) {
+        rc = read_kp(r, e, f->kp, i, "kp");
+        if (rc != GS_OK)
+            return rc;
+        f->has_kp = 1;
+    }
+
+    e = cJSON_GetObjectItemCaseSensitive(fr, "raw");
+    if (e && !cJSON_IsNull(e)) {
+        rc = read_kp(r, e, f->raw, i, "raw");
+        if (rc != GS_OK)
+            return rc;
+        f->has_raw = 1;
+    }
+
+    e = cJSON_GetObjectItemCaseSensitive(fr, "world");
+    if (e && !cJSON_IsNull(e)) {
+        const cJSON *w;
+        int k = 0;
+        snprintf(item, sizeof(item), "frames[%d].world", i);
+        if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != GS_POSE_NKP)
+            return bad(r, item, "expected 33 x [x_m, y_m, z_m]");
+        cJSON_ArrayForEach(w, e)
+        {
+            snprintf(item, sizeof(item), "frames[%d].world[%d]", i, k);
+            if (!get_floats(w, f->world[k], 3))
+                return bad(r, item, "expected 3 numbers [x_m, y_m, z_m]");
+            k++;
+        }
+        f->has_world = 1;
+    }
+
+    e = cJSON_GetObjectItemCaseSensitive(fr, "flags");
+    if (e && !cJSON_IsNull(e)) {
+        const cJSON *s;
+        snprintf(item, sizeof(item), "frames[%d].flags", i);
+        if (!cJSON_IsArray(e))
+            return bad(r, item, "expected a list of strings");
+        cJSON_ArrayForEach(s, e)
+        {
+            if (!cJSON_IsString(s))
+                return bad(r, item, "expected a list of strings");
+            /* Unknown flag names are ignored like unknown keys. */
+            for (size_t k = 0; k < sizeof(flag_names) / sizeof(flag_names[0]); k++)
+                if (!strcmp(s->valuestring, flag_names[k].name))
+                    f->flags |= flag_names[k].bit;
+        }
+    }
+    return GS_OK;
+}
+
+/* Copies an optional string member into dst; error if present and not a string. */
+static gs_status get_str(rd *r, const cJSON *obj, const char *key, const char *item, char *dst,
+                         size_t cap)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!e || cJSON_IsNull(e))
+        return GS_OK;
+    if (!cJSON_IsString(e))
+        return bad(r, item, "expected a string");
+    snprintf(dst, cap, "%s", e->valuestring);
+    return GS_OK;
+}
+
+/* Line and column (1-based) of byte offset off in text, for JSON syntax errors. */
+static void line_col(const char *text, size_t off, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+gs_status gs_pose_json_parse(const char *text, size_t len, const char *name, gs_pose_track **out,
+                             gs_error *err)
+{
+    gs_status rc;
+    cJSON *doc = NULL;
+    const cJSON *e, *video, *frames, *fr;
+    const char *end = NULL;
+    gs_pose_track *t = NULL;
+    rd r = {name ? name : "pose.json", err};
+    double v;
+    int n, i;
+
+    *out = NULL;
+    doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!doc) {
+        int line, col;
+        size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : len;
+        line_col(text, off, &line, &col);
+        if (off >= len)
+            rc = gs_fail(err, GS_ERR_FORMAT, "%s: not valid JSON (truncated at byte %zu)", r.name,
+                         len);
+        else
+            rc = gs_fail(err, GS_ERR_FORMAT, "%s: not valid JSON at line %d, column %d", r.name,
+                         line, col);
+        goto fail;
+    }
+    if (!cJSON_IsObject(doc)) {
+        rc = bad(&r, "document", "expected a JSON object");
+        goto fail;
+    }
+    e = cJSON_GetObjectItemCaseSensitive(doc, "format");
+    if (!cJSON_IsString(e)) {
+        rc = bad(&r, "format", "missing (expected \"" FORMAT_ID "\")");
+        goto fail;
+    }
+    if (strcmp(e->valuestring, FORMAT_ID) != 0) {
+        char what[160];
+        snprintf(what, sizeof(what), "\"%.60s\" is not supported (expected \"" FORMAT_ID "\")",
+                 e->valuestring);
+        rc = bad(&r, "format", what);
+        goto fail;
+    }
+
+    /* landmarks: must name BlazePose's 33 points in order, or every index would be misread. */
+    e = cJSON_GetObjectItemCaseSensitive(doc, "landmarks");
+    if (e) {
+        const cJSON *s;
+        i = 0;
+        if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != GS_POSE_NKP) {
+            rc = bad(&r, "landmarks", "expected the 33 BlazePose landmark names");
+            goto fail;
+        }
+        cJSON_ArrayForEach(s, e)
+        {
+            if (!cJSON_IsString(s) || strcmp(s->valuestring, kp_names[i]) != 0) {
+                char item[32], what[96];
+                snprintf(item, sizeof(item), "landmarks[%d]", i);
+                snprintf(what, sizeof(what), "expected \"%s\" (BlazePose order)", kp_names[i]);
+                rc = bad(&r, item, what);
+                goto fail;
+            }
+            i++;
+        }
+    }
+
+    frames = cJSON_GetObjectItemCaseSensitive(doc, "frames");
+    if (!frames) {
+        rc = bad(&r, "frames", "missing");
+        goto fail;
+    }
+    if (!cJSON_IsArray(frames)) {
+        rc = bad(&r, "frames", "expected an array");
+        goto fail;
+    }
+    n = cJSON_GetArraySize(frames);
+    rc = gs_pose_track_new(n, &t, err);
+    if (rc != GS_OK)
+        goto fail;
+
+    video = cJSON_GetObjectItemCaseSensitive(doc, "video");
+    if (!cJSON_IsObject(video)) {
+        rc = bad(&r, "video", video ? "expected an object" : "missing");
+        goto fail;
+    }
+    e = cJSON_GetObjectItemCaseSensitive(video, "width");
+    if (!get_num(e, &v) || v < 1 || v > 1e6 || v != floor(v)) {
+        rc = bad(&r, "video.width", "expected a positive integer (pixels)");
+        goto fail;
+    }
+    t->width = (int32_t)v;
+    e = cJSON_GetObjectItemCaseSensitive(video, "height");
+    if (!get_num(e, &v) || v < 1 || v > 1e6 || v != floor(v)) {
+        rc = bad(&r, "video.height", "expected a positive integer (pixels)");
+        goto fail;
+    }
+    t->height = (int32_t)v;
+    e = cJSON_GetObjectItemCaseSensitive(video, "fps");
+    if (e && !cJSON_IsNull(e)) {
+        if (!get_num(e, &v) || v < 0 || v > 100000) {
+            rc = bad(&r, "video.fps", "expected a frame rate >= 0");
+            goto fail;
+        }
+        t->fps = v;
+    }
+    e = cJSON_GetObjectItemCaseSensitive(video, "frames");
+    if (e && !cJSON_IsNull(e)) {
+        if (!get_num(e, &v) || v != (double)n) {
+            char what[96];
+            snprintf(what, sizeof(what), "says %.0f frames but the frames list has %d",
+                     get_num(e, &v) ? v : -1.0, n);
+            rc = bad(&r, "video.frames", what);
+            goto fail;
+        }
+    }
+    rc = get_str(&r, video, "source", "video.source", t->source, sizeof(t->source));
+    if (rc != GS_OK)
+        goto fail;
+    rc = get_str(&r, doc, "model", "model", t->model, sizeof(t->model));
+    if (rc != GS_OK)
+        goto fail;
+    e = cJSON_GetObjectItemCaseSensitive(doc, "person");
+    if (e && !cJSON_IsNull(e)) {
+        if (!cJSON_IsObject(e)) {
+            rc = bad(&r, "person", "expected an object");
+            goto fail;
+        }
+        rc = get_str(&r, e, "rule", "person.rule", t->person_rule, sizeof(t->person_rule));
+        if (rc != GS_OK)
+            goto fail;
+    }
+
+    i = 0;
+    cJSON_ArrayForEach(fr, frames)
+    {
+        rc = read_frame(&r, fr, &t->frames[i], i, i > 0 ? t->frames[i - 1].t_s : 0.0);
+        if (rc != GS_OK)
+            goto fail;
+        i++;
+    }
+    cJSON_Delete(doc);
+    *out = t;
+    return GS_OK;
+fail:
+    cJSON_Delete(doc);
+    gs_pose_track_free(&t);
+    return rc;
+}
+
+gs_status gs_pose_json_read(const char *path, gs_pose_track **out, gs_error *err)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    gs_status rc;
+
+    *out = NULL;
+    rc = gs_file_read_all(path, &data, &len, err);
+    if (rc != GS_OK)
+        return rc;
+    rc = gs_pose_json_parse((const char *)data, len, path, out, err);
+    free(data);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Writing                                                                                    */
+
+/* Writer state: the open file and the first write error (checked once at the end). */
+typedef struct wr {
+    FILE *f;
+    int failed;
+} wr;
+
+static void put(wr *w, const char *s)
+{
+    if (!w->failed && fputs(s, w->f) == EOF)
+        w->failed = 1;
+}
+
+/* Shortest decimal that reads back as the same float (at most 9 significant digits). */
+static void put_float(wr *w, float v)
+{
+    char buf[32];
+    if (!isfinite(v))
+        v = 0.0f; /* JSON has no NaN/Inf; the reader rejects them, so never write them */
+    for (int prec = 6; prec <= 9; prec++) {
+        snprintf(buf, sizeof(buf), "%.*g", prec, (double)v);
+        if (strtof(buf, NULL) == v)
+            break;
+    }
+    put(w, buf);
+}
+
+static void put_double(wr *w, double v)
+{
+    char buf[40];
+    if (!isfinite(v))
+        v = 0.0;
+    for (int prec = 9; prec <= 17; prec++) {
+        snprintf(buf, sizeof(buf), "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    put(w, buf);
+}
+
+/* A JSON string literal via cJSON, so escaping is the library's. */
+static void put_string(wr *w, const char *s)
+{
+    cJSON *str = cJSON_CreateString(s);
+    char *txt = str ? cJSON_PrintUnformatted(str) : NULL;
+    if (!txt)
+        w->failed = 1;
+    else
+        put(w, txt);
+    cJSON_free(txt);
+    cJSON_Delete(str);
+}
+
+static void put_kp(wr *w, const gs_kp *kp)
+{
+    put(w, "[");
+    for (int k = 0; k < GS_POSE_NKP; k++) {
+        put(w, k ? ",[" : "[");
+        put_float(w, kp[k].x);
+        put(w, ",");
+        put_float(w, kp[k].y);
+        put(w, ",");
+        put_float(w, kp[k].z);
+        put(w, ",");
+        put_float(w, kp[k].vis);
+        put(w, "]");
+    }
+    put(w, "]");
+}
+
+gs_status gs_pose_json_write(const char *path, const gs_pose_track *t, gs_error *err)
+{
+    wr w = {NULL, 0};
+    char buf[64];
+
+    if (!t || t->n_frames < 0 || (t->n_frames > 0 && !t->frames))
+        return gs_fail(err, GS_ERR_ARG, "%s: invalid pose track", path);
+    w.f = fopen(path, "wb");
+    if (!w.f)
+        return gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+
+    put(&w, "{\n\"format\": \"" FORMAT_ID "\",\n\"video\": {\"width\": ");
+    snprintf(buf, sizeof(buf), "%d, \"height\": %d, \"fps\": ", (int)t->width, (int)t->height);
+    put(&w, buf);
+    put_double(&w, t->fps);
+    snprintf(buf, sizeof(buf), ", \"frames\": %d, \"source\": ", (int)t->n_frames);
+    put(&w, buf);
+    put_string(&w, t->source);
+    put(&w, "},\n\"model\": ");
+    put_string(&w, t->model);
+    put(&w, ",\n\"person\": {\"rule\": ");
+    put_string(&w, t->person_rule);
+    put(&w, "},\n\"landmarks\": [");
+    for (int k = 0; k < GS_POSE_NKP; k++) {
+        put(&w, k ? ", \"" : "\"");
+        put(&w, kp_names[k]);
+        put(&w, "\"");
+    }
+    put(&w, "],\n\"frames\": [");
+    for (int32_t i = 0; i < t->n_frames; i++) {
+        const gs_pose_frame *f = &t->frames[i];
+        put(&w, i ? ",\n{\"t\": " : "\n{\"t\": ");
+        put_double(&w, f->t_s);
+        put(&w, ", \"score\": ");
+        put_float(&w, f->score);
+        put(&w, ", \"kp\": ");
+        if (f->has_kp)
+            put_kp(&w, f->kp);
+        else
+            put(&w, "null");
+        if (f->has_world) {
+            put(&w, ", \"world\": [");
+            for (int k = 0; k < GS_POSE_NKP; k++) {
+                put(&w, k ? ",[" : "[");
+                for (int c = 0; c < 3; c++) {
+                    if (c)
+                        put(&w, ",");
+                    put_float(&w, f->world[k][c]);
+                }
+                put(&w, "]");
+            }
+            put(&w, "]");
+        }
+        if (f->has_raw) {
+            put(&w, ", \"raw\": ");
+            put_kp(&w, f->raw);
+        }
+        if (f->flags) {
+            int first = 1;
+            put(&w, ", \"flags\": [");
+            for (size_t k = 0; k < sizeof(flag_names) / sizeof(flag_names[0]); k++) {
+                if (f->flags & flag_names[k].bit) {
+                    put(&w, first ? "\"" : ", \"");
+                    put(&w, flag_names[k].name);
+                    put(&w, "\"");
+                    first = 0;
+                }
+            }
+            put(&w, "]");
+        }
+        put(&w, "}");
+    }
+    put(&w, "\n]\n}\n");
+    if (fclose(w.f) != 0)
+        w.failed = 1;
+    if (w.failed)
+        return gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+    return GS_OK;
+}
