@@ -30,22 +30,22 @@
  * gets SIMD code. Loads/stores go through memcpy (unaligned vmovups). */
 typedef float v8 __attribute__((vector_size(32)));
 typedef int32_t vi8 __attribute__((vector_size(32)));
-static inline v8 ld8(const float *p)
+static inline __attribute__((always_inline)) v8 ld8(const float *p)
 {
     v8 v;
     memcpy(&v, p, sizeof(v));
     return v;
 }
-static inline void st8(float *p, v8 v)
+static inline __attribute__((always_inline)) void st8(float *p, v8 v)
 {
     memcpy(p, &v, sizeof(v));
 }
-static inline v8 splat8(float f)
+static inline __attribute__((always_inline)) v8 splat8(float f)
 {
     v8 v = {f, f, f, f, f, f, f, f};
     return v;
 }
-static inline v8 clamp8(v8 v, v8 lo, v8 hi)
+static inline __attribute__((always_inline)) v8 clamp8(v8 v, v8 lo, v8 hi)
 {
     vi8 m = v < lo; /* lanes -1 where true (C has no vector ?:) */
     v = (v8)(((vi8)lo & m) | ((vi8)v & ~m));

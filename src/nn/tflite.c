@@ -392,6 +392,15 @@ gs_status gs_nn__parse(gs_nn_model *m, gs_error *err)
         codes[i] = dep > code ? dep : code;
     }
 
+    /* every buffer table is checked, even those no tensor uses */
+    for (uint32_t i = 0; i < buffers.count; i++) {
+        fbv data;
+        snprintf(what, sizeof(what), "buffer %u", i);
+        if ((rc = vec_table(F, &buffers, i, what, &t)) != GS_OK ||
+            (rc = get_vec(F, &t, 0, 1, what, &data)) != GS_OK)
+            goto fail;
+    }
+
     m->n_tensors = (int32_t)tensors.count;
     m->tensors = gs_nn__calloc(m, tensors.count, sizeof(*m->tensors));
     m->n_rawops = (int32_t)ops.count;
