@@ -937,10 +937,25 @@ static void api_describes_inputs_and_outputs(void)
     tfb_free(&f);
 }
 
+/* Writes small valid models as the seed corpus of tests/fuzz/fuzz_tflite.c. */
+static void write_corpus(const char *dir)
+{
+    tfb f;
+    const uint8_t *buf;
+    char path[1024];
+    gs_error err;
+    size_t len = make_mixed_model(&f, &buf);
+    snprintf(path, sizeof(path), "%s/mixed.tflite", dir);
+    CHECK(gs_file_write_all(path, buf, len, &err) == GS_OK);
+    tfb_free(&f);
+}
+
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (argc > 4 && !strcmp(argv[3], "--write-corpus")) {
+        write_corpus(argv[4]);
+        return gs_test_finish("nn (corpus)", 0);
+    }
     conv_and_depthwise_match_reference_loops();
     densified_sparse_weights_match_dense_reference();
     elementwise_and_layout_ops_match_reference();

@@ -338,9 +338,9 @@ static inline __attribute__((always_inline)) void dw_row8(const gs_nn__op *op, c
             v8 acc = b;
             for (int32_t ky = ky0; ky < ky1; ky++) {
                 int32_t iy = oy * op->sh - op->pad_t + ky * dh;
-                const float *xr = in + ((size_t)iy * op->iw + ix0) * C + cb;
-                for (int32_t kx = kx0; kx < kx1; kx++)
-                    acc += ld8(xr + (size_t)kx * dw * C) * wv[ky * KW + kx];
+                const float *xr = in + (size_t)iy * op->iw * C + cb;
+                for (int32_t kx = kx0; kx < kx1; kx++) /* ix0 + kx * dw is inside the row */
+                    acc += ld8(xr + (size_t)(ix0 + kx * dw) * C) * wv[ky * KW + kx];
             }
             st8(orow + (size_t)ox * C + cb, clamp8(acc, vlo, vhi));
         }

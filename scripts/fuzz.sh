@@ -1,0 +1,54 @@
+#!/bin/bash
+# scripts/fuzz.sh [SECONDS]: builds every libFuzzer target with clang straight from the sources
+# (-fsanitize=fuzzer,address,undefined, no CMake needed) and runs each for SECONDS (default 30).
+# New inputs go to a scratch corpus under the build dir; the seed corpus in the tree is only
+# read. Exit status non-zero if a target fails to build or the fuzzer finds a crash/leak.
+#   GS_FUZZ_DIR=dir   build + scratch dir (default build-fuzz)
+#   GS_FUZZ_ONLY=name run only this target
+# To add a target, add one line to TARGETS below:
+#   name | sources (space separated) | include dirs | pkg-config modules | seed corpus dir
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-30}
+OUT=${GS_FUZZ_DIR:-build-fuzz}
+CC=${GS_FUZZ_CC:-clang}
+TARGETS=(
+    "tflite|tests/fuzz/fuzz_tflite.c src/nn/nn.c src/nn/tflite.c src/nn/plan.c src/nn/kernels.c src/nn/pool.c src/common/common.c|src/nn src/common|openblas|tests/fuzz/corpus_tflite"
+    "pose_json|tests/fuzz/fuzz_pose_json.c src/pose/pose_json.c src/common/common.c|src/pose src/common src/video src/nn|libcjson|tests/fuzz/corpus_pose_json"
+)
+CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer -Wno-psabi
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
+
+mkdir -p "$OUT"
+status=0
+for t in "${TARGETS[@]}"; do
+    IFS='|' read -r name srcs incs pkgs seeds <<<"$t"
+    if [ -n "${GS_FUZZ_ONLY:-}" ] && [ "$GS_FUZZ_ONLY" != "$name" ]; then
+        continue
+    fi
+    inc=()
+    for d in $incs; do inc+=("-I$d"); done
+    # shellcheck disable=SC2086
+    if ! "$CC" "${CFLAGS[@]}" "${inc[@]}" $(pkg-config --cflags $pkgs) $srcs \
+        -o "$OUT/fuzz_$name" $(pkg-config --libs $pkgs) -lpthread -lm; then
+        echo "fuzz: $name: build failed" >&2
+        status=1
+        continue
+    fi
+    mkdir -p "$OUT/corpus_$name"
+    dirs=("$OUT/corpus_$name")
+    [ -d "$seeds" ] && dirs+=("$seeds")
+    echo "fuzz: $name for ${SECS} s (seeds: $seeds)" >&2
+    if ! ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+        "$OUT/fuzz_$name" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$OUT/crash_${name}_" "${dirs[@]}" \
+        >"$OUT/fuzz_$name.log" 2>&1; then
+        echo "fuzz: $name: FAILED, see $OUT/fuzz_$name.log and $OUT/crash_${name}_*" >&2
+        tail -40 "$OUT/fuzz_$name.log" >&2
+        status=1
+    else
+        grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$OUT/fuzz_$name.log" |
+            sed "s/^/fuzz: $name: /" >&2 || true
+    fi
+done
+exit $status
