@@ -31,6 +31,7 @@ typedef struct sidev {
     double mean, sd;     /* of the per-stride values */
     int n;               /* strides */
     const cJSON *values; /* values[] in stride order, or NULL */
+    const cJSON *times;  /* t[]: start time of the stride of each value (gait stage), or NULL */
 } sidev;
 
 /* Result of one condition on one side. */
@@ -86,6 +87,10 @@ static void read_side(const cJSON *e, sidev *s)
                 if (is_num(it))
                     ss += (it->valuedouble - mu) * (it->valuedouble - mu);
             s->values = vals;
+            s->times = cJSON_IsArray(obj_get(e, "t")) &&
+                               cJSON_GetArraySize(obj_get(e, "t")) == cJSON_GetArraySize(vals)
+                           ? obj_get(e, "t")
+                           : NULL;
             s->n = cnt;
             s->mean = mu;
             s->sd = cnt > 1 ? sqrt(ss / (cnt - 1)) : 0.0;
@@ -192,9 +197,40 @@ static int strongest(const double *score, int n, int *idx)
     return k;
 }
 
-/* Adds strides[] and times[] for the chosen indices of a side. */
-static void add_strides(ectx *c, cJSON *ev, gs_nkt__side side, const int *idx, int k,
-                        double *vis_sum, int *vis_n)
+/*
+ * The stride behind value i of a side: when the metric carries t[] (stride start times, as the
+ * gait stage writes), the used stride starting at that time; else the i-th used stride. *t_out
+ * gets the stride's start time (NAN if unknown); returns the stride index among the side's used
+ * strides (i when no stride list matches) and the stride object in *st_out (may be NULL).
+ */
+static int stride_of_value(const ectx *c, gs_nkt__side side, const sidev *sv, int i,
+                           double *t_out, const cJSON **st_out)
+{
+    const cJSON *tv = sv && sv->times ? cJSON_GetArrayItem(sv->times, i) : NULL;
+    *st_out = NULL;
+    *t_out = NAN;
+    if (is_num(tv)) {
+        *t_out = tv->valuedouble;
+        for (int k = 0;; k++) {
+            const cJSON *st = used_stride(c, side, k);
+            if (!st)
+                break;
+            if (fabs(stride_start(st) - tv->valuedouble) < 1e-3) {
+                *st_out = st;
+                return k;
+            }
+        }
+        return i;
+    }
+    *st_out = used_stride(c, side, i);
+    if (*st_out)
+        *t_out = stride_start(*st_out);
+    return i;
+}
+
+/* Adds strides[] and times[] for the chosen value indices of a side. */
+static void add_strides(ectx *c, cJSON *ev, gs_nkt__side side, const sidev *sv, const int *idx,
+                        int k, double *vis_sum, int *vis_n)
 {
     cJSON *st = cJSON_AddArrayToObject(ev, "strides");
     cJSON *tm = cJSON_AddArrayToObject(ev, "times");
@@ -203,10 +239,11 @@ static void add_strides(ectx *c, cJSON *ev, gs_nkt__side side, const int *idx, i
         return;
     }
     for (int i = 0; i < k; i++) {
-        const cJSON *s = used_stride(c, side, idx[i]);
-        double t = s ? stride_start(s) : NAN;
+        const cJSON *s;
+        double t;
+        int j = stride_of_value(c, side, sv, idx[i], &t, &s);
         double v = s ? stride_visibility(s) : NAN;
-        if (!cJSON_AddItemToArray(st, cJSON_CreateNumber(idx[i])))
+        if (!cJSON_AddItemToArray(st, cJSON_CreateNumber(j)))
             c->oom = 1;
         if (!isnan(t) && !cJSON_AddItemToArray(tm, cJSON_CreateNumber(t)))
             c->oom = 1;
@@ -274,6 +311,7 @@ static void eval_level(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, g
             }
             if (sv.present && !sv.values && l.values && rr.values) {
                 sv.values = l.values;
+                sv.times = l.times;
                 s2 = rr;
                 whole_split = 1;
                 if (sv.n == 0)
@@ -362,7 +400,7 @@ static void eval_level(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, g
          * first; indices are per side, so "stride_sides" says which side each belongs to. */
         k = strongest(score, nv + nv2, idx);
         if (!whole_split) {
-            add_strides(c, ev, src, idx, k, vis_sum, vis_n);
+            add_strides(c, ev, src, &sv, idx, k, vis_sum, vis_n);
         } else {
             cJSON *st = cJSON_AddArrayToObject(ev, "strides");
             cJSON *tm = cJSON_AddArrayToObject(ev, "times");
@@ -372,9 +410,10 @@ static void eval_level(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, g
             } else {
                 for (int i = 0; i < k; i++) {
                     gs_nkt__side sd = idx[i] < nv ? GS_NKT__SIDE_LEFT : GS_NKT__SIDE_RIGHT;
-                    int j = idx[i] < nv ? idx[i] : idx[i] - nv;
-                    const cJSON *s = used_stride(c, sd, j);
-                    double t = s ? stride_start(s) : NAN;
+                    const cJSON *s;
+                    double t;
+                    int j = stride_of_value(c, sd, idx[i] < nv ? &sv : &s2,
+                                            idx[i] < nv ? idx[i] : idx[i] - nv, &t, &s);
                     double vv = s ? stride_visibility(s) : NAN;
                     if (!cJSON_AddItemToArray(st, cJSON_CreateNumber(j)) ||
                         !cJSON_AddItemToArray(ss, cJSON_CreateString(side_key(sd))))
@@ -505,7 +544,7 @@ static void eval_asym(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, gs
         if (!ok)
             c->oom = 1;
         k = strongest(score, nv, idx);
-        add_strides(c, ev, side, idx, k, vis_sum, vis_n);
+        add_strides(c, ev, side, me, idx, k, vis_sum, vis_n);
     }
 done:
     free(vals);

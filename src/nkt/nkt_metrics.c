@@ -12,39 +12,57 @@
  * compared with the pooled stride SD, never SI %, because SI = 100 (L - R) / (0.5 (L + R))
  * explodes when L + R is near zero (DESIGN.md conventions; ../shared/REFERENCES.md section 5).
  * POSITIVE for strictly positive quantities, where SI % is meaningful. SIGNED for lengths that
- * may cross zero (step width is negative on a crossover).
+ * may cross zero (foot placement is negative on a crossover). Keys and meanings follow the gait
+ * stage (src/gait/gait_metrics.c, docs/metrics.md).
  */
 static const gs_nkt__metric metrics[] = {
+    /* temporal, every view */
     {"cadence_spm", "steps/min", GS_NKT__MK_POSITIVE, 1},
-    {"ground_contact_ms", "ms", GS_NKT__MK_POSITIVE, 0},
-    {"flight_ms", "ms", GS_NKT__MK_SIGNED, 0}, /* 0 in walking: no SI */
-    {"duty_factor", "fraction", GS_NKT__MK_POSITIVE, 0},
+    {"step_time_ms", "ms", GS_NKT__MK_POSITIVE, 0},
     {"stride_time_ms", "ms", GS_NKT__MK_POSITIVE, 0},
+    {"ground_contact_ms", "ms", GS_NKT__MK_POSITIVE, 0},
+    {"flight_ms", "ms", GS_NKT__MK_SIGNED, 0}, /* can be 0 or negative: no SI */
+    {"duty_factor", "fraction", GS_NKT__MK_POSITIVE, 0},
+    {"stance_pct", "%", GS_NKT__MK_POSITIVE, 0},
+    {"swing_pct", "%", GS_NKT__MK_POSITIVE, 0},
+    {"double_support_pct", "%", GS_NKT__MK_SIGNED, 0},
+    {"speed_m_s", "m/s", GS_NKT__MK_POSITIVE, 0},
+    {"step_length_cm", "cm", GS_NKT__MK_POSITIVE, 0},
+    {"step_length_ll", "leg lengths", GS_NKT__MK_POSITIVE, 0},
+    {"stride_length_cm", "cm", GS_NKT__MK_POSITIVE, 0},
+    {"stride_length_ll", "leg lengths", GS_NKT__MK_POSITIVE, 0},
+    /* sagittal, side views */
     {"knee_flexion_ic_deg", "deg", GS_NKT__MK_ANGLE, 0},
     {"knee_flexion_peak_stance_deg", "deg", GS_NKT__MK_ANGLE, 0},
     {"knee_flexion_peak_swing_deg", "deg", GS_NKT__MK_ANGLE, 0},
     {"hip_extension_peak_deg", "deg", GS_NKT__MK_ANGLE, 0},
+    {"hip_flexion_peak_deg", "deg", GS_NKT__MK_ANGLE, 0},
     {"ankle_dorsiflexion_peak_deg", "deg", GS_NKT__MK_ANGLE, 0},
     {"foot_strike_angle_deg", "deg", GS_NKT__MK_ANGLE, 0},
     {"shank_angle_ic_deg", "deg", GS_NKT__MK_ANGLE, 0},
     {"overstride_deg", "deg", GS_NKT__MK_ANGLE, 0},
+    {"overstride_cm", "cm", GS_NKT__MK_SIGNED, 0},
+    {"overstride_ll", "leg lengths", GS_NKT__MK_SIGNED, 0},
     {"trunk_lean_deg", "deg", GS_NKT__MK_ANGLE, 0},
-    {"trunk_lateral_lean_deg", "deg", GS_NKT__MK_ANGLE, 0},
-    {"pelvic_drop_deg", "deg", GS_NKT__MK_ANGLE, 0},
-    {"knee_fppa_deg", "deg", GS_NKT__MK_ANGLE, 0},
-    {"arm_swing_deg", "deg", GS_NKT__MK_ANGLE, 0},
+    {"trunk_lean_stance_deg", "deg", GS_NKT__MK_ANGLE, 0},
+    {"elbow_flexion_mean_deg", "deg", GS_NKT__MK_ANGLE, 0},
+    {"shoulder_flexion_range_deg", "deg", GS_NKT__MK_ANGLE, 0}, /* arm swing */
     {"vertical_oscillation_cm", "cm", GS_NKT__MK_POSITIVE, 0},
     {"vertical_oscillation_ll", "leg lengths", GS_NKT__MK_POSITIVE, 0},
-    {"step_length_cm", "cm", GS_NKT__MK_POSITIVE, 0},
-    {"step_length_ll", "leg lengths", GS_NKT__MK_POSITIVE, 0},
-    {"step_width_cm", "cm", GS_NKT__MK_SIGNED, 0},
-    {"step_width_ll", "leg lengths", GS_NKT__MK_SIGNED, 0},
+    {"knee_flexion_ic_3d_deg", "deg", GS_NKT__MK_ANGLE, 0},
+    {"knee_flexion_peak_stance_3d_deg", "deg", GS_NKT__MK_ANGLE, 0},
+    /* frontal, rear / front views */
+    {"pelvic_drop_deg", "deg", GS_NKT__MK_ANGLE, 0},
+    {"hip_hike_deg", "deg", GS_NKT__MK_ANGLE, 0},
+    {"hip_adduction_peak_deg", "deg", GS_NKT__MK_ANGLE, 0},
+    {"knee_fppa_deg", "deg", GS_NKT__MK_ANGLE, 0},
+    {"trunk_lateral_lean_deg", "deg", GS_NKT__MK_ANGLE, 0},
+    {"step_width_cm", "cm", GS_NKT__MK_POSITIVE, 0},
+    {"step_width_ll", "leg lengths", GS_NKT__MK_POSITIVE, 0},
+    {"foot_placement_cm", "cm", GS_NKT__MK_SIGNED, 0}, /* < 0: across the midline */
+    {"foot_placement_ll", "leg lengths", GS_NKT__MK_SIGNED, 0},
     {"circumduction_cm", "cm", GS_NKT__MK_SIGNED, 0},
     {"circumduction_ll", "leg lengths", GS_NKT__MK_SIGNED, 0},
-    {"speed_m_s", "m/s", GS_NKT__MK_POSITIVE, 0},
-    {"stance_pct", "% of stride", GS_NKT__MK_POSITIVE, 0},
-    {"swing_pct", "% of stride", GS_NKT__MK_POSITIVE, 0},
-    {"double_support_pct", "% of stride", GS_NKT__MK_SIGNED, 0},
 };
 
 size_t gs_nkt_metric_count(void)
