@@ -23,6 +23,7 @@ static const struct {
     {"infer", gs_cli_infer, "run a .tflite model on a raw float32 input, write raw outputs"},
     {"bench", gs_cli_bench, "time the nn runtime on the BlazePose models (ms, GFLOP/s, RSS)"},
     {"findings", gs_cli_findings, "NKT test plan from analysis.json (findings, tests, homework)"},
+    {"gait", gs_cli_gait, "angles, gait events, strides and metrics from pose.json -> analysis.json"},
 };
 
 static void print_help(FILE *f)

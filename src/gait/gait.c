@@ -1,0 +1,747 @@
+/*
+ * Gait stage driver: view detection, the canonical frame (ground line + direction of travel),
+ * scale, and the public accessors. Angles, events and metrics live in gait_angles.c,
+ * gait_events.c and gait_metrics.c; analysis.json and the CSV files in gait_output.c.
+ */
+#include "gait_impl.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A frame counts as "person present" from this pose presence score on (BlazePose's own
+ * tracking keeps a pose above 0.5; we accept somewhat weaker frames and let visibility of the
+ * individual landmarks decide the rest). */
+#define MIN_SCORE 0.2f
+
+static const char *const angle_names[GS_ANGLE_COUNT] = {
+    "trunk_lean_deg",        "hip_flexion_deg",        "thigh_angle_deg",
+    "knee_flexion_deg",      "ankle_dorsiflexion_deg", "foot_angle_deg",
+    "shank_angle_deg",       "elbow_flexion_deg",      "shoulder_flexion_deg",
+    "pelvic_obliquity_deg",  "hip_adduction_deg",      "knee_fppa_deg",
+    "trunk_lateral_lean_deg", "knee_flexion_3d_deg",   "hip_flexion_3d_deg",
+    "elbow_flexion_3d_deg"};
+_Static_assert(sizeof(angle_names) / sizeof(angle_names[0]) == GS_ANGLE_COUNT,
+               "one name per angle");
+
+const char *gs_angle_name(gs_angle a)
+{
+    return (int)a >= 0 && a < GS_ANGLE_COUNT ? angle_names[a] : NULL;
+}
+
+void gs_gait__note(gs_gait_result *r, const char *fmt, ...)
+{
+    va_list ap;
+    if (r->n_notes >= GS_GAIT__MAX_NOTES)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(r->notes[r->n_notes], sizeof(r->notes[0]), fmt, ap);
+    va_end(ap);
+    r->n_notes++;
+}
+
+int gs_gait__is_side(gs_gait_view_kind k)
+{
+    return k == GS_VIEW_SIDE_LEFT || k == GS_VIEW_SIDE_RIGHT;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* q-quantile (0..1) of v[0..n-1]; sorts v in place. NAN when n == 0. */
+static double quantile(double *v, int n, double q)
+{
+    double pos;
+    int i;
+    if (n <= 0)
+        return NAN;
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    pos = q * (n - 1);
+    i = (int)floor(pos);
+    if (i >= n - 1)
+        return v[n - 1];
+    return v[i] + (pos - i) * (v[i + 1] - v[i]);
+}
+
+/* Image coordinates of landmark k on frame i of the track. */
+static void img(const gs_pose_track *t, int32_t i, int k, double *x, double *y)
+{
+    *x = t->frames[i].kp[k].x;
+    *y = t->frames[i].kp[k].y;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* View detection                                                                              */
+
+/*
+ * Side vs frontal: in a side view the two hips (and shoulders) nearly overlap horizontally; from
+ * behind or in front they are about half a torso length apart (hip joint width ~0.19 H and
+ * shoulder width ~0.26 H against a trunk of ~0.29 H, Winter's anthropometry). The median ratio of
+ * horizontal hip+shoulder separation to torso length decides, with 0.3 as the boundary.
+ * Facing in a side view: the feet (heel -> toe) and the nose (vs the ears) point forward.
+ * Rear vs front (DESIGN.md: decide from the face landmarks, check over the whole clip): the nose
+ * is nearer the camera than the ears (BlazePose z) and the face landmarks are visible in a front
+ * view; and the person's left landmarks lie on the image right.
+ */
+static void detect_view(gs_gait_result *r, const gs_pose_track *t, const gs_gait_options *o)
+{
+    double *w = NULL, *fv = NULL;
+    int nw = 0;
+    double front_score = 0;
+    int nfront = 0;
+
+    w = malloc(sizeof(double) * (size_t)(r->n > 0 ? r->n : 1));
+    fv = malloc(sizeof(double) * (size_t)(r->n > 0 ? r->n : 1));
+    if (!w || !fv)
+        goto done;
+    for (int32_t i = 0; i < r->n; i++) {
+        double lhx, lhy, rhx, rhy, lsx, lsy, rsx, rsy, torso, f = 0;
+        const gs_kp *kp = t->frames[i].kp;
+        r->facing[i] = 0;
+        if (!r->valid[i])
+            continue;
+        img(t, i, GS_KP_LEFT_HIP, &lhx, &lhy);
+        img(t, i, GS_KP_RIGHT_HIP, &rhx, &rhy);
+        img(t, i, GS_KP_LEFT_SHOULDER, &lsx, &lsy);
+        img(t, i, GS_KP_RIGHT_SHOULDER, &rsx, &rsy);
+        torso = hypot(0.5 * (lsx + rsx - lhx - rhx), 0.5 * (lsy + rsy - lhy - rhy));
+        if (torso > 1e-6)
+            w[nw++] = 0.5 * (fabs(lhx - rhx) + fabs(lsx - rsx)) / torso;
+        /* facing votes (side) */
+        f += kp[GS_KP_LEFT_FOOT_INDEX].x - kp[GS_KP_LEFT_HEEL].x;
+        f += kp[GS_KP_RIGHT_FOOT_INDEX].x - kp[GS_KP_RIGHT_HEEL].x;
+        f += 2.0 * (kp[GS_KP_NOSE].x - 0.5 * (kp[GS_KP_LEFT_EAR].x + kp[GS_KP_RIGHT_EAR].x));
+        fv[i] = f;
+        /* front/rear votes */
+        {
+            double v1 = kp[GS_KP_NOSE].z < 0.5 * (kp[GS_KP_LEFT_EAR].z + kp[GS_KP_RIGHT_EAR].z)
+                            ? 1
+                            : -1;
+            double vis = 0;
+            for (int k = 0; k <= GS_KP_MOUTH_RIGHT; k++)
+                vis += kp[k].vis;
+            vis /= GS_KP_MOUTH_RIGHT + 1;
+            double v2 = vis > 0.5 ? 1 : -1;
+            double v3 = (lhx + lsx) > (rhx + rsx) ? 1 : -1;
+            front_score += (v1 + v2 + v3) / 3.0;
+            nfront++;
+        }
+    }
+    {
+        double wm = quantile(w, nw, 0.5);
+        int forced = o->view != GS_VIEW_UNKNOWN;
+        gs_gait_view_kind kind;
+        double conf;
+        if (nw == 0) {
+            kind = GS_VIEW_UNKNOWN;
+            conf = 0;
+        } else if (wm < 0.3) {
+            kind = GS_VIEW_SIDE_RIGHT;
+            conf = fmin(1.0, (0.3 - wm) / 0.15);
+        } else {
+            double fs = nfront ? front_score / nfront : 0;
+            kind = fs > 0 ? GS_VIEW_FRONT : GS_VIEW_REAR;
+            conf = fmin(fmin(1.0, (wm - 0.3) / 0.15), fabs(fs));
+        }
+        if (forced) {
+            kind = o->view;
+            conf = 1.0;
+        }
+        r->view.kind = kind;
+        r->view.confidence = conf;
+        r->view.passes = 1;
+        r->view.facing = 0;
+        if (gs_gait__is_side(kind)) {
+            /* Per-frame facing, majority over +-0.5 s, then passes = runs of one facing. */
+            int8_t *raw = malloc((size_t)r->n);
+            if (!raw)
+                goto done;
+            for (int32_t i = 0; i < r->n; i++)
+                raw[i] = !r->valid[i] ? 0 : fv[i] >= 0 ? 1 : -1;
+            for (int32_t i = 0; i < r->n; i++) {
+                double s = 0;
+                if (!r->valid[i])
+                    continue;
+                for (int32_t j = i; j >= 0 && r->t[i] - r->t[j] <= 0.5; j--)
+                    s += raw[j];
+                for (int32_t j = i + 1; j < r->n && r->t[j] - r->t[i] <= 0.5; j++)
+                    s += raw[j];
+                r->facing[i] = s >= 0 ? 1 : -1;
+            }
+            free(raw);
+            if (forced) {
+                for (int32_t i = 0; i < r->n; i++)
+                    if (r->valid[i])
+                        r->facing[i] = kind == GS_VIEW_SIDE_RIGHT ? 1 : -1;
+            }
+            /* passes */
+            {
+                int16_t pid = -1;
+                int8_t cur = 0;
+                double best_len = -1;
+                int best_facing = 1;
+                double start_t = 0;
+                for (int32_t i = 0; i < r->n; i++) {
+                    r->pass[i] = -1;
+                    if (!r->valid[i])
+                        continue;
+                    if (r->facing[i] != cur) {
+                        pid++;
+                        cur = r->facing[i];
+                        start_t = r->t[i];
+                    }
+                    r->pass[i] = pid;
+                    if (r->t[i] - start_t > best_len) {
+                        best_len = r->t[i] - start_t;
+                        best_facing = cur;
+                    }
+                }
+                r->view.passes = pid + 1 > 0 ? pid + 1 : 0;
+                r->view.facing = best_facing;
+                if (!forced)
+                    r->view.kind = best_facing > 0 ? GS_VIEW_SIDE_RIGHT : GS_VIEW_SIDE_LEFT;
+                if (r->view.passes > 1)
+                    gs_gait__note(r,
+                                  "%d passes (the person turned); events and strides are found "
+                                  "per pass, metrics pool them",
+                                  r->view.passes);
+            }
+        } else {
+            for (int32_t i = 0; i < r->n; i++)
+                r->pass[i] = r->valid[i] ? 0 : -1;
+        }
+    }
+done:
+    free(w);
+    free(fv);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Canonical frame                                                                             */
+
+/* Fills r->P from the track with the current ground angle and facing. */
+static void transform(gs_gait_result *r, const gs_pose_track *t)
+{
+    double c = cos(r->ground_phi), s = sin(r->ground_phi);
+    int mirror = r->view.kind == GS_VIEW_FRONT ? -1 : 1;
+    for (int32_t i = 0; i < r->n; i++) {
+        for (int k = 0; k < GS_POSE_NKP; k++) {
+            double *p = gs_gait__p(r, i, k);
+            if (!r->valid[i]) {
+                p[0] = p[1] = NAN;
+                continue;
+            }
+            double x = t->frames[i].kp[k].x - r->cx, y = t->frames[i].kp[k].y - r->cy;
+            double xr = x * c + y * s, yr = -x * s + y * c;
+            int f = gs_gait__is_side(r->view.kind) ? r->facing[i] : mirror;
+            p[0] = f * xr;
+            p[1] = -yr;
+        }
+    }
+}
+
+/*
+ * Leg length in pixels: the 90th percentile over frames of hip-knee + knee-ankle per side, the
+ * two sides averaged. A high percentile because projection only ever shortens a segment (a thigh
+ * pointing at the camera looks short); the 90th rather than the maximum to ignore outliers.
+ */
+static double leg_length_px(const gs_gait_result *r)
+{
+    double *v = malloc(sizeof(double) * (size_t)(r->n > 0 ? r->n : 1)), sum = 0;
+    int sides = 0;
+    if (!v)
+        return NAN;
+    for (int side = 0; side < 2; side++) {
+        int n = 0;
+        for (int32_t i = 0; i < r->n; i++) {
+            if (!r->valid[i])
+                continue;
+            const double *h = gs_gait__p(r, i, GS_KP_LEFT_HIP + side);
+            const double *k = gs_gait__p(r, i, GS_KP_LEFT_KNEE + side);
+            const double *a = gs_gait__p(r, i, GS_KP_LEFT_ANKLE + side);
+            v[n++] = hypot(k[0] - h[0], k[1] - h[1]) + hypot(a[0] - k[0], a[1] - k[1]);
+        }
+        if (n > 0) {
+            sum += quantile(v, n, 0.9);
+            sides++;
+        }
+    }
+    free(v);
+    return sides ? sum / sides : NAN;
+}
+
+/*
+ * Ground line from the stance feet (DESIGN.md: "vertical" = normal to the ground line). Samples:
+ * the lower of heel and toe, in image pixels, on frames in the middle 70 % of each detected
+ * stance. Side views: one common slope with a separate offset per foot (the far foot stands
+ * higher in the picture), least squares, then once more without samples beyond 3 robust SDs.
+ * Rear/front views: the feet hardly move sideways within a stance, so the slope comes from the
+ * two feet's different positions, one offset for both. Without enough spread, or for an angle
+ * beyond 10 degrees (more likely a slope or a bad fit than a rolled phone), the image horizontal.
+ */
+static void fit_ground(gs_gait_result *r, const gs_pose_track *t)
+{
+    int side_view = gs_gait__is_side(r->view.kind), n = 0, cap = r->n * 2 + 2;
+    double *x = malloc(sizeof(double) * (size_t)cap), *y = malloc(sizeof(double) * (size_t)cap);
+    int *ft = malloc(sizeof(int) * (size_t)cap);
+    double slope = 0, phi = 0;
+    int ok = 0;
+
+    if (!x || !y || !ft)
+        goto done;
+    for (int si = 0; si < r->n_st; si++) {
+        const gs_gait_stride *s = &r->st[si];
+        if (!s->used || !isfinite(s->to_s))
+            continue;
+        double a = s->t0_s + 0.15 * (s->to_s - s->t0_s), b = s->t0_s + 0.85 * (s->to_s - s->t0_s);
+        for (int32_t i = gs_gait__frame_at(r, a); i < r->n && r->t[i] <= b && n < cap; i++) {
+            if (!r->valid[i] || r->t[i] < a)
+                continue;
+            int he = GS_KP_LEFT_HEEL + s->side, to = GS_KP_LEFT_FOOT_INDEX + s->side;
+            /* The lower point in the picture is the larger image y. */
+            int k = gs_gait__p(r, i, he)[1] < gs_gait__p(r, i, to)[1] ? he : to;
+            x[n] = t->frames[i].kp[k].x;
+            y[n] = t->frames[i].kp[k].y;
+            ft[n] = side_view ? (int)s->side : 0;
+            n++;
+        }
+    }
+    for (int iter = 0; iter < 2 && n >= 10; iter++) {
+        double mx[2] = {0, 0}, my[2] = {0, 0}, sxx = 0, sxy = 0, xmin = 1e30, xmax = -1e30;
+        int cnt[2] = {0, 0};
+        for (int j = 0; j < n; j++) {
+            if (ft[j] < 0)
+                continue;
+            mx[ft[j]] += x[j];
+            my[ft[j]] += y[j];
+            cnt[ft[j]]++;
+        }
+        for (int f = 0; f < 2; f++)
+            if (cnt[f]) {
+                mx[f] /= cnt[f];
+                my[f] /= cnt[f];
+            }
+        for (int j = 0; j < n; j++) {
+            if (ft[j] < 0)
+                continue;
+            sxx += (x[j] - mx[ft[j]]) * (x[j] - mx[ft[j]]);
+            sxy += (x[j] - mx[ft[j]]) * (y[j] - my[ft[j]]);
+            xmin = fmin(xmin, x[j]);
+            xmax = fmax(xmax, x[j]);
+        }
+        /* Needs a spread of at least a third of a leg length to fix a slope. */
+        if (sxx <= 0 || xmax - xmin < 0.33 * r->ll_px) {
+            ok = 0;
+            break;
+        }
+        slope = sxy / sxx;
+        ok = 1;
+        if (iter == 0) { /* drop samples beyond 3 robust SDs of the residuals */
+            double *res = malloc(sizeof(double) * (size_t)n), mad;
+            int m = 0;
+            if (!res)
+                break;
+            for (int j = 0; j < n; j++)
+                if (ft[j] >= 0)
+                    res[m++] = fabs(y[j] - my[ft[j]] - slope * (x[j] - mx[ft[j]]));
+            mad = quantile(res, m, 0.5);
+            free(res);
+            for (int j = 0; j < n; j++)
+                if (ft[j] >= 0 && fabs(y[j] - my[ft[j]] - slope * (x[j] - mx[ft[j]])) >
+                                      3 * 1.4826 * mad + 1e-9)
+                    ft[j] = -1;
+        } else {
+            r->gx0 = mx[0];
+            r->gy0 = my[0];
+        }
+    }
+    phi = atan(slope);
+    if (ok && fabs(phi) <= 10.0 * GS_PI / 180.0) {
+        r->ground_phi = phi;
+        r->ground_points = n;
+    } else {
+        r->ground_phi = 0;
+        r->ground_points = 0;
+    }
+done:
+    free(x);
+    free(y);
+    free(ft);
+}
+
+/* Treadmill vs overground: overground the pelvis crosses the picture (side view) or the body
+ * grows/shrinks in it (rear/front). A panning camera following an overground runner looks like a
+ * treadmill to this test; --belt-speed or the options can say otherwise. */
+static void detect_setting(gs_gait_result *r)
+{
+    double *v = malloc(sizeof(double) * (size_t)(r->n > 0 ? r->n : 1)), span;
+    int n = 0;
+    if (!v)
+        return;
+    for (int32_t i = 0; i < r->n; i++) {
+        if (!r->valid[i])
+            continue;
+        const double *lh = gs_gait__p(r, i, GS_KP_LEFT_HIP), *rh = gs_gait__p(r, i, GS_KP_RIGHT_HIP);
+        const double *ls = gs_gait__p(r, i, GS_KP_LEFT_SHOULDER);
+        const double *rs = gs_gait__p(r, i, GS_KP_RIGHT_SHOULDER);
+        if (gs_gait__is_side(r->view.kind))
+            v[n++] = 0.5 * (lh[0] + rh[0]) * r->facing[i]; /* image x, any direction */
+        else
+            v[n++] = hypot(0.5 * (ls[0] + rs[0] - lh[0] - rh[0]), 0.5 * (ls[1] + rs[1] - lh[1] - rh[1]));
+    }
+    if (n < 2) {
+        free(v);
+        return;
+    }
+    {
+        double lo = quantile(v, n, 0.05), hi = quantile(v, n, 0.95), med = quantile(v, n, 0.5);
+        if (gs_gait__is_side(r->view.kind))
+            span = (hi - lo) / r->ll_px;              /* leg lengths travelled across */
+        else
+            span = med > 0 ? (hi - lo) / med * 6 : 0; /* 25 % size change ~ 1.5 */
+    }
+    free(v);
+    r->setting = span > 1.5 ? GS_SETTING_OVERGROUND : GS_SETTING_TREADMILL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void result_free_parts(gs_gait_result *r)
+{
+    free(r->t);
+    free(r->valid);
+    free(r->facing);
+    free(r->pass);
+    free(r->P);
+    free(r->W);
+    free(r->wvalid);
+    free(r->ang);
+    free(r->ev);
+    free(r->st);
+    for (int i = 0; i < r->n_m; i++)
+        for (int s = 0; s < 2; s++) {
+            free(r->m[i].v[s]);
+            free(r->m[i].t[s]);
+        }
+    free(r->m);
+    free(r->cv);
+}
+
+void gs_gait_result_free(gs_gait_result **r)
+{
+    if (!r || !*r)
+        return;
+    result_free_parts(*r);
+    free(*r);
+    *r = NULL;
+}
+
+gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs_gait_result **out,
+                          gs_error *err)
+{
+    gs_gait_options o0 = {0};
+    const gs_gait_options *o = opt ? opt : &o0;
+    gs_gait_result *r = NULL;
+    gs_status rc = GS_OK;
+    const char *name;
+    double dur = 0, min_dur;
+    int nvalid = 0, n_used[2] = {0, 0};
+    size_t nP;
+
+    *out = NULL;
+    if (!t || t->n_frames < 0 || (t->n_frames > 0 && !t->frames))
+        return gs_fail(err, GS_ERR_ARG, "gait: no pose track");
+    name = o->name && o->name[0] ? o->name : "pose track";
+    r = calloc(1, sizeof(*r));
+    if (!r)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", name);
+    snprintf(r->name, sizeof(r->name), "%s", name);
+    r->n = t->n_frames;
+    r->cx = t->width / 2.0;
+    r->cy = t->height / 2.0;
+    r->height_m = o->height_m > 0 ? o->height_m : 0;
+    r->belt_m_s = o->belt_speed_m_s > 0 ? o->belt_speed_m_s : 0;
+    r->min_strides = o->min_strides > 0 ? o->min_strides : 3;
+    min_dur = o->min_duration_s > 0 ? o->min_duration_s : 2.0;
+    {
+        size_t n1 = (size_t)(r->n > 0 ? r->n : 1);
+        if (gs_size_mul(n1, GS_POSE_NKP * 2 * sizeof(double), &nP)) {
+            rc = gs_fail(err, GS_ERR_NOMEM, "%s: track too large", name);
+            goto fail;
+        }
+        r->t = calloc(n1, sizeof(double));
+        r->valid = calloc(n1, 1);
+        r->facing = calloc(n1, 1);
+        r->pass = calloc(n1, sizeof(int16_t));
+        r->P = malloc(nP);
+        r->ang = malloc(n1 * 2 * GS_ANGLE_COUNT * sizeof(float));
+        if (!r->t || !r->valid || !r->facing || !r->pass || !r->P || !r->ang) {
+            rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory for %d frames", name, (int)r->n);
+            goto fail;
+        }
+    }
+    for (int32_t i = 0; i < r->n; i++) {
+        const gs_pose_frame *f = &t->frames[i];
+        int ok = f->has_kp && f->score >= MIN_SCORE;
+        for (int k = 0; ok && k < GS_POSE_NKP; k++)
+            ok = isfinite(f->kp[k].x) && isfinite(f->kp[k].y) && isfinite(f->kp[k].z);
+        r->t[i] = f->t_s;
+        r->valid[i] = (uint8_t)ok;
+        if (ok) {
+            nvalid++;
+            /* time with a person: count each valid frame's interval to the next frame */
+            if (i + 1 < r->n)
+                dur += t->frames[i + 1].t_s - f->t_s;
+        }
+        if (f->has_world && ok) {
+            if (!r->W) {
+                r->W = calloc((size_t)r->n * GS_POSE_NKP * 3, sizeof(double));
+                r->wvalid = calloc((size_t)r->n, 1);
+                if (!r->W || !r->wvalid) {
+                    rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", name);
+                    goto fail;
+                }
+            }
+            for (int k = 0; k < GS_POSE_NKP; k++)
+                for (int c = 0; c < 3; c++)
+                    r->W[((size_t)i * GS_POSE_NKP + (size_t)k) * 3 + (size_t)c] = f->world[k][c];
+            r->wvalid[i] = 1;
+        }
+    }
+    for (size_t i = 0; i < (size_t)r->n * 2 * GS_ANGLE_COUNT; i++)
+        r->ang[i] = NAN;
+
+    if (nvalid < 3) {
+        r->view.kind = o->view;
+        rc = gs_fail(err, GS_ERR_TOO_FEW,
+                     "%s: track too short: %d frames with a person (%.2f s), need at least %.1f s",
+                     name, nvalid, dur, min_dur);
+        *out = r;
+        return rc;
+    }
+
+    detect_view(r, t, o);
+    if (r->view.kind == GS_VIEW_UNKNOWN || (o->view == GS_VIEW_UNKNOWN && r->view.confidence < 0.2)) {
+        rc = gs_fail(err, GS_ERR_UNSUPPORTED,
+                     "%s: cannot tell the camera view (side, rear or front) from the landmarks "
+                     "(confidence %.2f); pass --view",
+                     name, r->view.confidence);
+        r->view.kind = GS_VIEW_UNKNOWN;
+        *out = r;
+        return rc;
+    }
+
+    /* First pass with the image horizontal, then the ground line from the stance feet. */
+    r->ground_phi = 0;
+    transform(r, t);
+    r->ll_px = leg_length_px(r);
+    if (!(r->ll_px > 1)) {
+        rc = gs_fail(err, GS_ERR_FORMAT, "%s: landmarks give no leg length", name);
+        *out = r;
+        return rc;
+    }
+    if (o->setting != GS_SETTING_UNKNOWN) {
+        r->setting = o->setting;
+        r->setting_forced = 1;
+    } else {
+        detect_setting(r);
+    }
+    if (o->activity != GS_ACTIVITY_UNKNOWN) {
+        r->activity = o->activity;
+        r->activity_forced = 1;
+    }
+    gs_gait__angles(r);
+    r->refine = 0;
+    rc = gs_gait__events(r, err);
+    if (rc != GS_OK)
+        goto fail;
+    fit_ground(r, t);
+    if (r->ground_points > 0) {
+        transform(r, t);
+        r->ll_px = leg_length_px(r);
+        gs_gait__angles(r);
+    }
+    r->refine = 1;
+    rc = gs_gait__events(r, err);
+    if (rc != GS_OK)
+        goto fail;
+    if (r->ground_points == 0) {
+        gs_gait__note(r, "ground line: image horizontal (not enough stance frames to fit one, or "
+                         "the fit was beyond 10 degrees)");
+        r->gx0 = r->cx;
+        r->gy0 = r->cy;
+    }
+    if (r->height_m > 0) {
+        /* Thigh 0.245 H + shank 0.246 H (Winter 2009, Fig. 4.1, after Drillis & Contini). */
+        r->px_per_m = r->ll_px / (0.491 * r->height_m);
+    }
+    rc = gs_gait__metrics(r, err);
+    if (rc != GS_OK)
+        goto fail;
+
+    for (int i = 0; i < r->n_st; i++)
+        if (r->st[i].used)
+            n_used[r->st[i].side]++;
+    if (dur < min_dur) {
+        rc = gs_fail(err, GS_ERR_TOO_FEW,
+                     "%s: track too short: %.2f s with a person, need at least %.1f s", name, dur,
+                     min_dur);
+    } else if (n_used[0] < r->min_strides || n_used[1] < r->min_strides) {
+        rc = gs_fail(err, GS_ERR_TOO_FEW,
+                     "%s: too few strides for statistics: found %d left and %d right usable "
+                     "strides, need at least %d per side",
+                     name, n_used[0], n_used[1], r->min_strides);
+    }
+    *out = r;
+    return rc;
+fail:
+    gs_gait_result_free(&r);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Accessors                                                                                   */
+
+gs_gait_view gs_gait_result_view(const gs_gait_result *r)
+{
+    return r->view;
+}
+
+gs_gait_activity gs_gait_result_activity(const gs_gait_result *r)
+{
+    return r->activity;
+}
+
+gs_gait_setting gs_gait_result_setting(const gs_gait_result *r)
+{
+    return r->setting;
+}
+
+int32_t gs_gait_result_n_frames(const gs_gait_result *r)
+{
+    return r->n;
+}
+
+double gs_gait_result_angle(const gs_gait_result *r, int32_t frame, gs_gait_side side, gs_angle a)
+{
+    if (!r || frame < 0 || frame >= r->n || (side != GS_SIDE_LEFT && side != GS_SIDE_RIGHT) ||
+        (int)a < 0 || a >= GS_ANGLE_COUNT)
+        return NAN;
+    return *gs_gait__ang(r, frame, side, a);
+}
+
+const gs_gait_event *gs_gait_result_events(const gs_gait_result *r, int *n)
+{
+    *n = r->n_ev;
+    return r->ev;
+}
+
+const gs_gait_stride *gs_gait_result_strides(const gs_gait_result *r, int *n)
+{
+    *n = r->n_st;
+    return r->st;
+}
+
+int gs_gait_result_metric(const gs_gait_result *r, const char *key, int side, double *mean,
+                          double *sd, int *n)
+{
+    for (int i = 0; i < r->n_m; i++) {
+        const gs_gait__metric *m = &r->m[i];
+        double s = 0, ss = 0;
+        int cnt = 0;
+        if (strcmp(m->key, key) != 0)
+            continue;
+        if (side < 0 && !m->whole_body)
+            return 0;
+        for (int sd_i = 0; sd_i < 2; sd_i++) {
+            if (side >= 0 && sd_i != side)
+                continue;
+            for (int j = 0; j < m->n[sd_i]; j++) {
+                s += m->v[sd_i][j];
+                cnt++;
+            }
+        }
+        if (cnt == 0)
+            return 0;
+        *mean = s / cnt;
+        for (int sd_i = 0; sd_i < 2; sd_i++) {
+            if (side >= 0 && sd_i != side)
+                continue;
+            for (int j = 0; j < m->n[sd_i]; j++)
+                ss += (m->v[sd_i][j] - *mean) * (m->v[sd_i][j] - *mean);
+        }
+        *sd = cnt > 1 ? sqrt(ss / (cnt - 1)) : NAN;
+        *n = cnt;
+        return 1;
+    }
+    return 0;
+}
+
+void gs_gait_result_ground(const gs_gait_result *r, double *x0, double *y0, double *angle_deg)
+{
+    *x0 = r->gx0;
+    *y0 = r->gy0;
+    *angle_deg = -r->ground_phi * 180.0 / GS_PI;
+}
+
+int32_t gs_gait__frame_at(const gs_gait_result *r, double t_s)
+{
+    int32_t lo = 0, hi = r->n - 1;
+    if (r->n <= 0 || t_s <= r->t[0])
+        return 0;
+    if (t_s >= r->t[hi])
+        return hi;
+    while (hi - lo > 1) {
+        int32_t mid = lo + (hi - lo) / 2;
+        if (r->t[mid] <= t_s)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+double gs_gait__frame_index(const gs_gait_result *r, double t_s)
+{
+    int32_t i = gs_gait__frame_at(r, t_s);
+    if (i + 1 >= r->n || r->t[i + 1] <= r->t[i])
+        return i;
+    return i + (t_s - r->t[i]) / (r->t[i + 1] - r->t[i]);
+}
+
+double gs_gait__angle_at(const gs_gait_result *r, int side, gs_angle a, double t_s)
+{
+    int32_t i = gs_gait__frame_at(r, t_s);
+    double f, v0, v1;
+    if (r->n <= 0)
+        return NAN;
+    v0 = *gs_gait__ang(r, i, side, a);
+    if (i + 1 >= r->n || t_s <= r->t[i])
+        return v0;
+    v1 = *gs_gait__ang(r, i + 1, side, a);
+    f = (t_s - r->t[i]) / (r->t[i + 1] - r->t[i]);
+    if (f > 1)
+        f = 1;
+    return v0 + f * (v1 - v0);
+}
+
+double gs_gait__p_at(const gs_gait_result *r, int k, int c, double t_s)
+{
+    int32_t i = gs_gait__frame_at(r, t_s);
+    double f, v0, v1;
+    if (r->n <= 0)
+        return NAN;
+    v0 = gs_gait__p(r, i, k)[c];
+    if (i + 1 >= r->n || t_s <= r->t[i])
+        return v0;
+    v1 = gs_gait__p(r, i + 1, k)[c];
+    f = (t_s - r->t[i]) / (r->t[i + 1] - r->t[i]);
+    if (f > 1)
+        f = 1;
+    return v0 + f * (v1 - v0);
+}

@@ -1,0 +1,211 @@
+/*
+ * gaitscope gait stage: from a pose track (pose.h) to joint angles per frame, gait events, strides,
+ * per-stride metrics with left/right statistics, time-normalised curves, and the gait part of
+ * analysis.json ("gaitscope.analysis/1", ../shared/DESIGN.md "Artifacts" and "Conventions").
+ *
+ * Coordinates: every angle is computed in a canonical frame made from the image by (1) rotating
+ * so that the ground line (fitted to the stance feet) is horizontal and (2) mirroring so that the
+ * person always travels toward +X in side views and the person's right is +X in rear/front views.
+ * So an angle has the same sign whichever way the person travels or faces the camera.
+ *
+ * Units: angles in degrees, times in seconds (ms in metric keys), cadence in steps per minute
+ * (both feet; a stride is two steps). Lengths are in leg lengths (hip-knee + knee-ankle, "_ll"
+ * keys) unless a body height gives a scale (then cm, "_cm" keys).
+ */
+#ifndef GS_GAIT_H
+#define GS_GAIT_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "pose.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Camera view. Side views are named by the side of the body that faces the camera. */
+typedef enum gs_gait_view_kind {
+    GS_VIEW_UNKNOWN = 0,
+    GS_VIEW_SIDE_LEFT = 1,  /* camera sees the left side: the person faces image-left */
+    GS_VIEW_SIDE_RIGHT = 2, /* camera sees the right side: the person faces image-right */
+    GS_VIEW_REAR = 3,       /* camera behind the person */
+    GS_VIEW_FRONT = 4       /* camera in front of the person */
+} gs_gait_view_kind;
+
+/** Running or walking (walking = duty factor above 0.5, i.e. double support exists). */
+typedef enum gs_gait_activity {
+    GS_ACTIVITY_UNKNOWN = 0,
+    GS_ACTIVITY_RUN = 1,
+    GS_ACTIVITY_WALK = 2
+} gs_gait_activity;
+
+/** Treadmill (pelvis stays in the picture) or overground. */
+typedef enum gs_gait_setting {
+    GS_SETTING_UNKNOWN = 0,
+    GS_SETTING_TREADMILL = 1,
+    GS_SETTING_OVERGROUND = 2
+} gs_gait_setting;
+
+/** Body side, the person's own. */
+typedef enum gs_gait_side { GS_SIDE_LEFT = 0, GS_SIDE_RIGHT = 1 } gs_gait_side;
+
+/** Gait event type. */
+typedef enum gs_gait_event_type {
+    GS_EVENT_IC = 0, /* initial contact (foot strike) */
+    GS_EVENT_TO = 1  /* toe-off */
+} gs_gait_event_type;
+
+/**
+ * Per-frame angles, one value per side (DESIGN.md "Conventions" give the signs). Sagittal angles
+ * exist in side views only, frontal angles in rear/front views only, 3D angles when the track has
+ * world landmarks (secondary estimates). Append-only.
+ */
+typedef enum gs_angle {
+    GS_ANGLE_TRUNK_LEAN = 0,       /* trunk vs vertical, + forward (same value both sides) */
+    GS_ANGLE_HIP_FLEXION = 1,      /* thigh vs trunk line, + flexion, - extension */
+    GS_ANGLE_THIGH = 2,            /* thigh (hip->knee) vs vertical, + knee ahead of hip */
+    GS_ANGLE_KNEE_FLEXION = 3,     /* 0 straight, + flexed (signed: - hyperextension) */
+    GS_ANGLE_ANKLE_DORSIFLEXION = 4, /* 90 - shank/foot included angle, + dorsiflexed */
+    GS_ANGLE_FOOT = 5,             /* heel->toe vs ground, + toes up */
+    GS_ANGLE_SHANK = 6,            /* knee->ankle vs vertical, + ankle ahead of knee */
+    GS_ANGLE_ELBOW_FLEXION = 7,    /* 180 - shoulder-elbow-wrist included angle */
+    GS_ANGLE_SHOULDER_FLEXION = 8, /* upper arm vs trunk line, + elbow forward */
+    GS_ANGLE_PELVIC_OBLIQUITY = 9, /* this hip above the other vs ground, + this side higher */
+    GS_ANGLE_HIP_ADDUCTION = 10,   /* thigh vs pelvis normal, + knee medial */
+    GS_ANGLE_KNEE_FPPA = 11,       /* knee frontal-plane projection angle, + medial (valgus) */
+    GS_ANGLE_TRUNK_LATERAL = 12,   /* trunk vs vertical in the frontal plane, + toward this side */
+    GS_ANGLE_KNEE_FLEXION_3D = 13, /* from world landmarks: 180 - included angle */
+    GS_ANGLE_HIP_FLEXION_3D = 14,  /* from world landmarks: thigh vs trunk line, unsigned */
+    GS_ANGLE_ELBOW_FLEXION_3D = 15, /* from world landmarks */
+    GS_ANGLE_COUNT = 16
+} gs_angle;
+
+/** Column/key name of an angle ("knee_flexion_deg"); NULL if out of range. */
+const char *gs_angle_name(gs_angle a);
+
+/** Options of gs_gait_analyze(); all-zero means detect everything, no scale. */
+typedef struct gs_gait_options {
+    gs_gait_view_kind view;    /* GS_VIEW_UNKNOWN: detect */
+    gs_gait_activity activity; /* GS_ACTIVITY_UNKNOWN: detect */
+    gs_gait_setting setting;   /* GS_SETTING_UNKNOWN: detect */
+    double height_m;           /* body height in metres; 0 = unknown (lengths in leg lengths) */
+    double belt_speed_m_s;     /* treadmill belt speed; 0 = unknown */
+    int min_strides;           /* usable strides needed per side; 0 = 3 */
+    double min_duration_s;     /* seconds with a person needed; 0 = 2.0 */
+    const char *name;          /* input name used in messages (e.g. the pose.json path) */
+} gs_gait_options;
+
+/** One detected gait event. */
+typedef struct gs_gait_event {
+    gs_gait_side side;
+    gs_gait_event_type type;
+    double t_s;   /* sub-frame time, seconds on the track's clock */
+    double frame; /* fractional frame index (interpolated between frame timestamps) */
+} gs_gait_event;
+
+/** One stride: initial contact to the next initial contact of the same foot. */
+typedef struct gs_gait_stride {
+    gs_gait_side side;
+    double t0_s, t1_s; /* the two initial contacts */
+    double to_s;       /* toe-off inside the stride, or NAN */
+    int used;          /* 1 if it enters the metrics */
+    char why[96];      /* why it was dropped ("" when used) */
+} gs_gait_stride;
+
+/** View, as detected (or forced). */
+typedef struct gs_gait_view {
+    gs_gait_view_kind kind;
+    int facing;        /* side views: +1 the person faces image-right, -1 image-left; else 0 */
+    double confidence; /* 0..1 (1 when forced) */
+    int passes;        /* walking passes found (a turn starts a new pass) */
+} gs_gait_view;
+
+/** The analysis result (opaque). */
+typedef struct gs_gait_result gs_gait_result;
+
+/**
+ * Analyses a pose track. On success *out is the result (free with gs_gait_result_free()).
+ * Returns GS_OK; GS_ERR_TOO_FEW when the track is too short or there are too few usable strides
+ * (err says how many were found and how many are needed) and GS_ERR_UNSUPPORTED when the view
+ * cannot be told: in both cases *out still holds the partial result (view, angles, events that
+ * were found) for the caller to write. GS_ERR_ARG (NULL track), GS_ERR_NOMEM: *out is NULL.
+ * t is borrowed; the result copies what it needs.
+ */
+gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs_gait_result **out,
+                          gs_error *err);
+
+/** Frees *r and sets it to NULL; NULL is a no-op. */
+void gs_gait_result_free(gs_gait_result **r);
+
+/** The view. */
+gs_gait_view gs_gait_result_view(const gs_gait_result *r);
+
+/** Running or walking. */
+gs_gait_activity gs_gait_result_activity(const gs_gait_result *r);
+
+/** Treadmill or overground. */
+gs_gait_setting gs_gait_result_setting(const gs_gait_result *r);
+
+/** Number of frames (same as the track). */
+int32_t gs_gait_result_n_frames(const gs_gait_result *r);
+
+/**
+ * Angle a of side at frame (degrees), or NAN when the view cannot show it, the frame has no
+ * person, or the landmarks are missing.
+ */
+double gs_gait_result_angle(const gs_gait_result *r, int32_t frame, gs_gait_side side, gs_angle a);
+
+/** Events sorted by time; *n receives the count. Valid while r lives. */
+const gs_gait_event *gs_gait_result_events(const gs_gait_result *r, int *n);
+
+/** Strides (left ones then right ones, each by time); *n receives the count. */
+const gs_gait_stride *gs_gait_result_strides(const gs_gait_result *r, int *n);
+
+/**
+ * Statistics of metric key (e.g. "cadence_spm") for side (GS_SIDE_LEFT/RIGHT, or -1 for "all",
+ * which only whole-body metrics have). Returns 1 and fills mean/sd/n (sd NAN when n < 2) when the
+ * metric exists, 0 when it does not (absent for this view/scale).
+ */
+int gs_gait_result_metric(const gs_gait_result *r, const char *key, int side, double *mean,
+                          double *sd, int *n);
+
+/**
+ * The ground line in image pixels, for drawing: a point on it (x0, y0) and its angle in degrees
+ * (+ = rises to the right on screen). y0 is the ground level of the feet near that point.
+ */
+void gs_gait_result_ground(const gs_gait_result *r, double *x0, double *y0, double *angle_deg);
+
+/**
+ * Builds the analysis.json object ("format": "gaitscope.analysis/1") without "findings", for the
+ * next stages to extend. Caller frees with cJSON_Delete(). NULL on out of memory.
+ */
+cJSON *gs_gait_result_to_json(const gs_gait_result *r);
+
+/** Writes gs_gait_result_to_json() to path (pretty-printed). GS_ERR_IO / GS_ERR_NOMEM. */
+gs_status gs_gait_write_analysis_json(const char *path, const gs_gait_result *r, gs_error *err);
+
+/**
+ * Writes angles.csv: one row per frame (frame, t_s), then left_<angle> and right_<angle> columns
+ * for every angle the view shows; an empty cell is a missing value. GS_ERR_IO.
+ */
+gs_status gs_gait_write_angles_csv(const char *path, const gs_gait_result *r, gs_error *err);
+
+/** Writes events.csv: side, type (IC/TO), t_s, frame. GS_ERR_IO. */
+gs_status gs_gait_write_events_csv(const char *path, const gs_gait_result *r, gs_error *err);
+
+/* Angle helpers (exposed for tests and the overlay); points in canonical coordinates, Y up. */
+
+/** A 2D point. */
+typedef struct gs_pt2 {
+    double x, y;
+} gs_pt2;
+
+/** Knee flexion (deg) of hip, knee, ankle: 0 straight, + when the shank folds back (X forward). */
+double gs_gait_knee_flexion_deg(gs_pt2 hip, gs_pt2 knee, gs_pt2 ankle);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GS_GAIT_H */

@@ -1,0 +1,316 @@
+/*
+ * Per-stride metrics (DESIGN.md keys, docs/metrics.md definitions) and time-normalised curves.
+ * Every value comes from one used stride: IC (t0) -> toe-off (to) -> next IC of the same foot
+ * (t1), with the opposite foot's IC (tc) between them.
+ */
+#include "gait_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define R2D (180.0 / GS_PI)
+
+/* Finds or creates metric key. NULL on out of memory. */
+static gs_gait__metric *metric(gs_gait_result *r, const char *key, const char *unit, int positive,
+                               int whole)
+{
+    for (int i = 0; i < r->n_m; i++)
+        if (!strcmp(r->m[i].key, key))
+            return &r->m[i];
+    if (r->n_m == r->cap_m) {
+        int nc = r->cap_m ? 2 * r->cap_m : 48;
+        gs_gait__metric *nm = realloc(r->m, sizeof(*nm) * (size_t)nc);
+        if (!nm)
+            return NULL;
+        r->m = nm;
+        r->cap_m = nc;
+    }
+    gs_gait__metric *m = &r->m[r->n_m++];
+    memset(m, 0, sizeof(*m));
+    snprintf(m->key, sizeof(m->key), "%s", key);
+    snprintf(m->unit, sizeof(m->unit), "%s", unit);
+    m->positive = positive;
+    m->whole_body = whole;
+    return m;
+}
+
+/* Adds one value; returns -1 on out of memory. NaN values are skipped (the metric stays absent
+ * if it never gets a finite value). */
+static int add(gs_gait_result *r, const char *key, const char *unit, int positive, int side,
+               double v, double t)
+{
+    gs_gait__metric *m;
+    if (!isfinite(v))
+        return 0;
+    m = metric(r, key, unit, positive, !strcmp(key, "cadence_spm"));
+    if (!m)
+        return -1;
+    if (m->n[side] == m->cap[side]) {
+        int nc = m->cap[side] ? 2 * m->cap[side] : 16;
+        double *nv = realloc(m->v[side], sizeof(double) * (size_t)nc);
+        if (!nv)
+            return -1;
+        m->v[side] = nv;
+        double *nt = realloc(m->t[side], sizeof(double) * (size_t)nc);
+        if (!nt)
+            return -1;
+        m->t[side] = nt;
+        m->cap[side] = nc;
+    }
+    m->v[side][m->n[side]] = v;
+    m->t[side][m->n[side]] = t;
+    m->n[side]++;
+    return 0;
+}
+
+/* Max (sign +1), min (-1) or mean (0) of an angle over [a, b], frames inside plus the
+ * interpolated end points. */
+static double over(const gs_gait_result *r, int side, gs_angle an, double a, double b, int mode)
+{
+    double best = NAN, sum = 0;
+    int n = 0;
+    double ends[2] = {gs_gait__angle_at(r, side, an, a), gs_gait__angle_at(r, side, an, b)};
+    for (int e = 0; e < 2; e++) {
+        double v = ends[e];
+        if (!isfinite(v))
+            continue;
+        if (mode == 0)
+            continue;
+        if (!isfinite(best) || mode * v > mode * best)
+            best = v;
+    }
+    for (int32_t i = gs_gait__frame_at(r, a); i < r->n && r->t[i] <= b; i++) {
+        double v;
+        if (r->t[i] < a || !r->valid[i])
+            continue;
+        v = *gs_gait__ang(r, i, side, an);
+        if (!isfinite(v))
+            continue;
+        sum += v;
+        n++;
+        if (mode != 0 && (!isfinite(best) || mode * v > mode * best))
+            best = v;
+    }
+    if (mode == 0)
+        return n ? sum / n : NAN;
+    return best;
+}
+
+/* Max minus min of canonical coordinate c of landmark midpoint (k1, k2) over [a, b]. */
+static double range_mid(const gs_gait_result *r, int k1, int k2, int c, double a, double b)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (int32_t i = gs_gait__frame_at(r, a); i < r->n && r->t[i] <= b; i++) {
+        if (r->t[i] < a || !r->valid[i])
+            continue;
+        double v = 0.5 * (gs_gait__p(r, i, k1)[c] + gs_gait__p(r, i, k2)[c]);
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+    }
+    return hi >= lo ? hi - lo : NAN;
+}
+
+static double mid_at(const gs_gait_result *r, int k1, int k2, int c, double t)
+{
+    return 0.5 * (gs_gait__p_at(r, k1, c, t) + gs_gait__p_at(r, k2, c, t));
+}
+
+/* Adds a length metric: key base + "_cm" with a scale, else "_ll" (leg lengths). */
+static int add_len(gs_gait_result *r, const char *base, int positive, int side, double px, double t)
+{
+    char key[48];
+    if (r->px_per_m > 0) {
+        snprintf(key, sizeof(key), "%s_cm", base);
+        return add(r, key, "cm", positive, side, px / r->px_per_m * 100.0, t);
+    }
+    snprintf(key, sizeof(key), "%s_ll", base);
+    return add(r, key, "leg lengths", positive, side, px / r->ll_px, t);
+}
+
+/* Time of the first event of (side, type) inside (a, b), NAN if none. */
+static double event_in(const gs_gait_result *r, int side, int type, double a, double b)
+{
+    for (int e = 0; e < r->n_ev; e++)
+        if ((int)r->ev[e].side == side && (int)r->ev[e].type == type && r->ev[e].t_s > a &&
+            r->ev[e].t_s < b)
+            return r->ev[e].t_s;
+    return NAN;
+}
+
+static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
+{
+    int si = (int)s->side, o = 1 - si, e = 0;
+    double t0 = s->t0_s, t1 = s->t1_s, to = s->to_s, T = t1 - t0;
+    double tc = event_in(r, o, GS_EVENT_IC, t0, t1);
+    double sg = si == 0 ? -1 : 1;
+    int side_view = gs_gait__is_side(r->view.kind);
+    int frontal = r->view.kind == GS_VIEW_REAR || r->view.kind == GS_VIEW_FRONT;
+    int he = GS_KP_LEFT_HEEL + si, an = GS_KP_LEFT_ANKLE + si;
+    int oan = GS_KP_LEFT_ANKLE + o, ohe = GS_KP_LEFT_HEEL + o;
+    const int LH = GS_KP_LEFT_HIP, RH = GS_KP_RIGHT_HIP;
+
+    /* temporal (every view) */
+    /* cadence per stride: two steps per stride time (robust: needs no opposite-foot event) */
+    e |= add(r, "cadence_spm", "steps/min", 1, si, 120.0 / T, t0);
+    e |= add(r, "step_time_ms", "ms", 1, si, 1000 * (t1 - tc), t0);
+    e |= add(r, "stride_time_ms", "ms", 1, si, 1000 * T, t0);
+    e |= add(r, "ground_contact_ms", "ms", 1, si, 1000 * (to - t0), t0);
+    e |= add(r, "duty_factor", "fraction", 1, si, (to - t0) / T, t0);
+    if (r->activity == GS_ACTIVITY_RUN) {
+        /* flight: this foot's toe-off to the other foot's next contact */
+        double fl = tc - to;
+        e |= add(r, "flight_ms", "ms", 0, si, 1000 * fl, t0);
+    } else {
+        double oto = event_in(r, o, GS_EVENT_TO, t0, to);
+        e |= add(r, "stance_pct", "%", 1, si, 100 * (to - t0) / T, t0);
+        e |= add(r, "swing_pct", "%", 1, si, 100 * (t1 - to) / T, t0);
+        if (isfinite(oto) && tc < to)
+            e |= add(r, "double_support_pct", "%", 1, si, 100 * ((oto - t0) + (to - tc)) / T, t0);
+    }
+    if (r->belt_m_s > 0 && r->setting != GS_SETTING_OVERGROUND) {
+        e |= add(r, "step_length_cm", "cm", 1, si, r->belt_m_s * (t1 - tc) * 100, t0);
+        e |= add(r, "stride_length_cm", "cm", 1, si, r->belt_m_s * T * 100, t0);
+        e |= add(r, "speed_m_s", "m/s", 1, si, r->belt_m_s, t0);
+    }
+
+    if (side_view) {
+        double hx = gs_gait__p_at(r, he, 0, t0), hy = gs_gait__p_at(r, he, 1, t0);
+        double mx = mid_at(r, LH, RH, 0, t0), my = mid_at(r, LH, RH, 1, t0);
+        e |= add(r, "knee_flexion_ic_deg", "deg", 0, si,
+                 gs_gait__angle_at(r, si, GS_ANGLE_KNEE_FLEXION, t0), t0);
+        e |= add(r, "knee_flexion_peak_stance_deg", "deg", 0, si,
+                 over(r, si, GS_ANGLE_KNEE_FLEXION, t0, to, 1), t0);
+        e |= add(r, "knee_flexion_peak_swing_deg", "deg", 0, si,
+                 over(r, si, GS_ANGLE_KNEE_FLEXION, to, t1, 1), t0);
+        e |= add(r, "hip_extension_peak_deg", "deg", 0, si,
+                 -over(r, si, GS_ANGLE_HIP_FLEXION, t0, to, -1), t0);
+        e |= add(r, "hip_flexion_peak_deg", "deg", 0, si,
+                 over(r, si, GS_ANGLE_HIP_FLEXION, t0, t1, 1), t0);
+        e |= add(r, "ankle_dorsiflexion_peak_deg", "deg", 0, si,
+                 over(r, si, GS_ANGLE_ANKLE_DORSIFLEXION, t0, to, 1), t0);
+        e |= add(r, "foot_strike_angle_deg", "deg", 0, si,
+                 gs_gait__angle_at(r, si, GS_ANGLE_FOOT, t0), t0);
+        e |= add(r, "shank_angle_ic_deg", "deg", 0, si,
+                 gs_gait__angle_at(r, si, GS_ANGLE_SHANK, t0), t0);
+        e |= add(r, "overstride_deg", "deg", 0, si, atan2(hx - mx, my - hy) * R2D, t0);
+        e |= add_len(r, "overstride", 0, si, hx - mx, t0);
+        e |= add(r, "trunk_lean_deg", "deg", 0, si, over(r, si, GS_ANGLE_TRUNK_LEAN, t0, t1, 0),
+                 t0);
+        e |= add(r, "trunk_lean_stance_deg", "deg", 0, si,
+                 over(r, si, GS_ANGLE_TRUNK_LEAN, t0, to, 0), t0);
+        e |= add(r, "elbow_flexion_mean_deg", "deg", 1, si,
+                 over(r, si, GS_ANGLE_ELBOW_FLEXION, t0, t1, 0), t0);
+        e |= add(r, "shoulder_flexion_range_deg", "deg", 1, si,
+                 over(r, si, GS_ANGLE_SHOULDER_FLEXION, t0, t1, 1) -
+                     over(r, si, GS_ANGLE_SHOULDER_FLEXION, t0, t1, -1),
+                 t0);
+        e |= add_len(r, "vertical_oscillation", 1, si, range_mid(r, LH, RH, 1, t0, t1), t0);
+        if (r->setting == GS_SETTING_OVERGROUND) {
+            /* static camera: heel positions on the ground give the step and stride */
+            e |= add_len(r, "step_length", 1, si,
+                         gs_gait__p_at(r, he, 0, t1) - gs_gait__p_at(r, ohe, 0, tc), t0);
+            e |= add_len(r, "stride_length", 1, si,
+                         gs_gait__p_at(r, he, 0, t1) - gs_gait__p_at(r, he, 0, t0), t0);
+            if (r->px_per_m > 0)
+                e |= add(r, "speed_m_s", "m/s", 1, si,
+                         (mid_at(r, LH, RH, 0, t1) - mid_at(r, LH, RH, 0, t0)) / T / r->px_per_m,
+                         t0);
+        }
+    }
+    if (frontal) {
+        double ms = t0 + 0.5 * (to - t0), oms = tc + 0.5 * (to - t0);
+        double lat_ms = sg * (gs_gait__p_at(r, an, 0, ms) - mid_at(r, LH, RH, 0, ms));
+        e |= add(r, "pelvic_drop_deg", "deg", 0, si,
+                 over(r, si, GS_ANGLE_PELVIC_OBLIQUITY, t0, to, 1), t0);
+        e |= add(r, "hip_hike_deg", "deg", 0, si,
+                 over(r, si, GS_ANGLE_PELVIC_OBLIQUITY, to, t1, 1), t0);
+        e |= add(r, "hip_adduction_peak_deg", "deg", 0, si,
+                 over(r, si, GS_ANGLE_HIP_ADDUCTION, t0, to, 1), t0);
+        e |= add(r, "knee_fppa_deg", "deg", 0, si, over(r, si, GS_ANGLE_KNEE_FPPA, t0, to, 1), t0);
+        e |= add(r, "trunk_lateral_lean_deg", "deg", 0, si,
+                 over(r, si, GS_ANGLE_TRUNK_LATERAL, t0, to, 0), t0);
+        e |= add_len(r, "step_width", 1, si,
+                     fabs(gs_gait__p_at(r, an, 0, ms) - gs_gait__p_at(r, oan, 0, oms)), t0);
+        e |= add_len(r, "foot_placement", 0, si, lat_ms, t0);
+        {
+            /* circumduction: outward excursion of the swing ankle beyond the straight line
+             * between its positions at toe-off and at the next contact */
+            double l0 = sg * (gs_gait__p_at(r, an, 0, to) - mid_at(r, LH, RH, 0, to));
+            double l1 = sg * (gs_gait__p_at(r, an, 0, t1) - mid_at(r, LH, RH, 0, t1));
+            double best = 0;
+            for (int32_t i = gs_gait__frame_at(r, to); i < r->n && r->t[i] <= t1; i++) {
+                if (r->t[i] < to || !r->valid[i])
+                    continue;
+                double f = (r->t[i] - to) / (t1 - to);
+                double l = sg * (gs_gait__p(r, i, an)[0] -
+                                 0.5 * (gs_gait__p(r, i, LH)[0] + gs_gait__p(r, i, RH)[0]));
+                best = fmax(best, l - (l0 + f * (l1 - l0)));
+            }
+            e |= add_len(r, "circumduction", 0, si, best, t0);
+        }
+    }
+    if (r->W) {
+        e |= add(r, "knee_flexion_ic_3d_deg", "deg", 0, si,
+                 gs_gait__angle_at(r, si, GS_ANGLE_KNEE_FLEXION_3D, t0), t0);
+        e |= add(r, "knee_flexion_peak_stance_3d_deg", "deg", 0, si,
+                 over(r, si, GS_ANGLE_KNEE_FLEXION_3D, t0, to, 1), t0);
+    }
+    return e;
+}
+
+gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err)
+{
+    /* order of strides: by time, so metric values are chronological per side */
+    for (int i = 0; i < r->n_st; i++) {
+        const gs_gait_stride *s = &r->st[i];
+        if (!s->used || !isfinite(s->to_s))
+            continue;
+        if (stride_metrics(r, s) != 0)
+            return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (metrics)", r->name);
+    }
+
+    /* curves: every angle with values, 101 points over each used stride */
+    free(r->cv);
+    r->cv = calloc(GS_ANGLE_COUNT, sizeof(*r->cv));
+    r->n_cv = 0;
+    if (!r->cv)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (curves)", r->name);
+    for (int a = 0; a < GS_ANGLE_COUNT; a++) {
+        gs_gait__curve *c = &r->cv[r->n_cv];
+        memset(c, 0, sizeof(*c));
+        c->a = (gs_angle)a;
+        for (int i = 0; i < r->n_st; i++) {
+            const gs_gait_stride *s = &r->st[i];
+            double v[GS_GAIT__CURVE_N];
+            int ok = 1, si = (int)s->side;
+            if (!s->used)
+                continue;
+            for (int p = 0; p < GS_GAIT__CURVE_N && ok; p++) {
+                v[p] = gs_gait__angle_at(r, si, (gs_angle)a,
+                                         s->t0_s + (s->t1_s - s->t0_s) * p / (GS_GAIT__CURVE_N - 1));
+                ok = isfinite(v[p]);
+            }
+            if (!ok)
+                continue;
+            for (int p = 0; p < GS_GAIT__CURVE_N; p++) {
+                c->mean[si][p] += v[p];
+                c->sd[si][p] += v[p] * v[p];
+            }
+            c->n[si]++;
+        }
+        if (c->n[0] + c->n[1] == 0)
+            continue;
+        for (int si = 0; si < 2; si++) {
+            int n = c->n[si];
+            for (int p = 0; p < GS_GAIT__CURVE_N && n > 0; p++) {
+                double m = c->mean[si][p] / n, var = c->sd[si][p] / n - m * m;
+                c->mean[si][p] = m;
+                c->sd[si][p] = n > 1 && var > 0 ? sqrt(var * n / (n - 1)) : 0;
+            }
+        }
+        r->n_cv++;
+    }
+    return GS_OK;
+}

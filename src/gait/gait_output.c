@@ -1,0 +1,340 @@
+/*
+ * analysis.json (gait part, "gaitscope.analysis/1", DESIGN.md "Artifacts"), angles.csv and
+ * events.csv.
+ */
+#include "gait_impl.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Foot strike classes from the strike angle (foot vs ground at IC, + toes up): rearfoot above
+ * 8.0 deg, forefoot below -1.6 deg, midfoot between (Altman & Davis 2012, Gait Posture 35:298,
+ * "A kinematic method for footstrike pattern detection in barefoot and shod runners"; their angle
+ * is relative to the standing foot, ours to the ground line, see docs/metrics.md).
+ */
+#define FSA_REARFOOT_DEG 8.0
+#define FSA_FOREFOOT_DEG (-1.6)
+
+static const char *view_name(gs_gait_view_kind k)
+{
+    switch (k) {
+    case GS_VIEW_SIDE_LEFT:
+        return "side-left";
+    case GS_VIEW_SIDE_RIGHT:
+        return "side-right";
+    case GS_VIEW_REAR:
+        return "rear";
+    case GS_VIEW_FRONT:
+        return "front";
+    default:
+        return "unknown";
+    }
+}
+
+/* A number rounded to 4 decimals (readable files; far below any measurement error), or null. */
+static cJSON *num(double v)
+{
+    if (!isfinite(v))
+        return cJSON_CreateNull();
+    return cJSON_CreateNumber(round(v * 1e4) / 1e4);
+}
+
+static void put_num(cJSON *o, const char *k, double v)
+{
+    cJSON_AddItemToObject(o, k, num(v));
+}
+
+/* {mean, sd, n, values[], t[]} of values v[0..n-1] (t = stride start times). */
+static cJSON *stats(const double *v, const double *t, int n, double *mean_out)
+{
+    cJSON *o = cJSON_CreateObject(), *vals, *ts;
+    double s = 0, ss = 0, m = NAN;
+    if (!o)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    if (n > 0)
+        m = s / n;
+    for (int i = 0; i < n; i++)
+        ss += (v[i] - m) * (v[i] - m);
+    put_num(o, "mean", m);
+    put_num(o, "sd", n > 1 ? sqrt(ss / (n - 1)) : NAN);
+    cJSON_AddNumberToObject(o, "n", n);
+    vals = cJSON_AddArrayToObject(o, "values");
+    ts = cJSON_AddArrayToObject(o, "t");
+    for (int i = 0; i < n && vals && ts; i++) {
+        cJSON_AddItemToArray(vals, num(v[i]));
+        cJSON_AddItemToArray(ts, num(t[i]));
+    }
+    if (mean_out)
+        *mean_out = m;
+    return o;
+}
+
+static cJSON *metric_json(const gs_gait__metric *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    double ml = NAN, mr = NAN;
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "unit", m->unit);
+    if (m->whole_body) {
+        int n = m->n[0] + m->n[1], k = 0;
+        double *v = malloc(sizeof(double) * (size_t)(n + 1)), *t = malloc(sizeof(double) * (size_t)(n + 1));
+        if (v && t) {
+            for (int s = 0; s < 2; s++)
+                for (int i = 0; i < m->n[s]; i++) {
+                    v[k] = m->v[s][i];
+                    t[k++] = m->t[s][i];
+                }
+            cJSON *all = stats(v, t, n, NULL);
+            cJSON_DeleteItemFromObject(all, "values");
+            cJSON_DeleteItemFromObject(all, "t");
+            cJSON_AddItemToObject(o, "all", all);
+        }
+        free(v);
+        free(t);
+    }
+    cJSON_AddItemToObject(o, "left", stats(m->v[0], m->t[0], m->n[0], &ml));
+    cJSON_AddItemToObject(o, "right", stats(m->v[1], m->t[1], m->n[1], &mr));
+    put_num(o, "diff", ml - mr);
+    /* SI only for strictly positive quantities (DESIGN.md: angles use diff vs the stride SD) */
+    if (m->positive && ml > 0 && mr > 0)
+        put_num(o, "si", 100.0 * (ml - mr) / (0.5 * (ml + mr)));
+    else
+        cJSON_AddNullToObject(o, "si");
+    return o;
+}
+
+cJSON *gs_gait_result_to_json(const gs_gait_result *r)
+{
+    cJSON *root = cJSON_CreateObject(), *o, *a;
+    int side_view = gs_gait__is_side(r->view.kind);
+    if (!root)
+        return NULL;
+    cJSON_AddStringToObject(root, "format", "gaitscope.analysis/1");
+    o = cJSON_AddObjectToObject(root, "source");
+    if (o) {
+        cJSON_AddStringToObject(o, "pose", r->name);
+        cJSON_AddNumberToObject(o, "frames", r->n);
+        put_num(o, "duration_s", r->n > 1 ? r->t[r->n - 1] - r->t[0] : 0);
+    }
+    o = cJSON_AddObjectToObject(root, "view");
+    if (o) {
+        cJSON_AddStringToObject(o, "kind", view_name(r->view.kind));
+        cJSON_AddStringToObject(o, "facing", side_view ? (r->view.facing > 0 ? "right" : "left")
+                                             : r->view.kind == GS_VIEW_REAR  ? "away"
+                                             : r->view.kind == GS_VIEW_FRONT ? "toward"
+                                                                             : "unknown");
+        put_num(o, "confidence", r->view.confidence);
+        cJSON_AddNumberToObject(o, "passes", r->view.passes);
+    }
+    cJSON_AddStringToObject(root, "activity", r->activity == GS_ACTIVITY_RUN    ? "run"
+                                              : r->activity == GS_ACTIVITY_WALK ? "walk"
+                                                                                : "unknown");
+    cJSON_AddStringToObject(root, "setting", r->setting == GS_SETTING_TREADMILL    ? "treadmill"
+                                             : r->setting == GS_SETTING_OVERGROUND ? "overground"
+                                                                                   : "unknown");
+    o = cJSON_AddObjectToObject(root, "scale");
+    if (o) {
+        cJSON_AddStringToObject(o, "source", r->px_per_m > 0 ? "height" : "none");
+        put_num(o, "px_per_m", r->px_per_m > 0 ? r->px_per_m : NAN);
+        /* segment-to-height ratios vary by a few percent between people (Winter 2009) */
+        put_num(o, "uncertainty", r->px_per_m > 0 ? 0.05 : NAN);
+        put_num(o, "leg_length_px", r->ll_px);
+        cJSON_AddStringToObject(o, "length_unit", r->px_per_m > 0 ? "cm" : "leg lengths");
+        put_num(o, "height_m", r->height_m > 0 ? r->height_m : NAN);
+        put_num(o, "belt_speed_m_s", r->belt_m_s > 0 ? r->belt_m_s : NAN);
+    }
+    o = cJSON_AddObjectToObject(root, "ground");
+    if (o) {
+        put_num(o, "angle_deg", -r->ground_phi * 180.0 / GS_PI);
+        cJSON_AddStringToObject(o, "source",
+                                r->ground_points > 0 ? "stance feet" : "image horizontal");
+        cJSON_AddNumberToObject(o, "points", r->ground_points);
+        put_num(o, "x0_px", r->gx0);
+        put_num(o, "y0_px", r->gy0);
+    }
+    o = cJSON_AddObjectToObject(root, "methods");
+    if (o) {
+        cJSON_AddStringToObject(
+            o, "events",
+            side_view && r->activity != GS_ACTIVITY_RUN
+                ? "Zeni 2008: IC at the most anterior heel, TO at the most posterior toe, "
+                  "relative to the mid-hip; sub-frame by two-line intersection"
+                : "foot height: the lowest of heel and toe against the fitted ground level; IC and "
+                  "TO where the descending/rising lines meet it (sub-frame)");
+        put_num(o, "expected_error_frames", 1.5);
+        cJSON_AddStringToObject(o, "cadence", "steps per minute, both feet (a stride is two steps)");
+        put_num(o, "contact_threshold_px", r->kappa_px);
+        put_num(o, "noise_px", r->noise_px);
+    }
+    a = cJSON_AddArrayToObject(root, "events");
+    for (int i = 0; a && i < r->n_ev; i++) {
+        cJSON *e = cJSON_CreateObject();
+        if (!e)
+            break;
+        cJSON_AddStringToObject(e, "side", r->ev[i].side == GS_SIDE_LEFT ? "left" : "right");
+        cJSON_AddStringToObject(e, "type", r->ev[i].type == GS_EVENT_IC ? "IC" : "TO");
+        put_num(e, "t", r->ev[i].t_s);
+        put_num(e, "frame", r->ev[i].frame);
+        cJSON_AddItemToArray(a, e);
+    }
+    a = cJSON_AddArrayToObject(root, "strides");
+    for (int i = 0; a && i < r->n_st; i++) {
+        const gs_gait_stride *s = &r->st[i];
+        cJSON *e = cJSON_CreateObject();
+        if (!e)
+            break;
+        cJSON_AddStringToObject(e, "side", s->side == GS_SIDE_LEFT ? "left" : "right");
+        put_num(e, "t0", s->t0_s);
+        put_num(e, "t1", s->t1_s);
+        put_num(e, "to", s->to_s);
+        cJSON_AddBoolToObject(e, "used", s->used);
+        if (s->used)
+            cJSON_AddNullToObject(e, "why");
+        else
+            cJSON_AddStringToObject(e, "why", s->why);
+        cJSON_AddItemToArray(a, e);
+    }
+    o = cJSON_AddObjectToObject(root, "metrics");
+    for (int i = 0; o && i < r->n_m; i++)
+        if (r->m[i].n[0] + r->m[i].n[1] > 0)
+            cJSON_AddItemToObject(o, r->m[i].key, metric_json(&r->m[i]));
+    /* foot strike class per side from the per-stride strike angles */
+    for (int i = 0; i < r->n_m; i++) {
+        const gs_gait__metric *m = &r->m[i];
+        if (strcmp(m->key, "foot_strike_angle_deg") != 0)
+            continue;
+        o = cJSON_AddObjectToObject(root, "foot_strike");
+        for (int s = 0; o && s < 2; s++) {
+            int c[3] = {0, 0, 0};
+            cJSON *so = cJSON_AddObjectToObject(o, s ? "right" : "left");
+            for (int j = 0; j < m->n[s]; j++)
+                c[m->v[s][j] > FSA_REARFOOT_DEG ? 0 : m->v[s][j] < FSA_FOREFOOT_DEG ? 2 : 1]++;
+            if (!so)
+                continue;
+            int best = c[0] >= c[1] && c[0] >= c[2] ? 0 : c[1] >= c[2] ? 1 : 2;
+            static const char *const cls[3] = {"rearfoot", "midfoot", "forefoot"};
+            if (m->n[s] > 0)
+                cJSON_AddStringToObject(so, "class", cls[best]);
+            else
+                cJSON_AddNullToObject(so, "class");
+            for (int k = 0; k < 3; k++)
+                cJSON_AddNumberToObject(so, cls[k], c[k]);
+        }
+        if (o) {
+            cJSON *th = cJSON_AddObjectToObject(o, "thresholds_deg");
+            if (th) {
+                put_num(th, "rearfoot_above", FSA_REARFOOT_DEG);
+                put_num(th, "forefoot_below", FSA_FOREFOOT_DEG);
+            }
+            cJSON_AddStringToObject(o, "source", "Altman & Davis 2012, Gait Posture 35:298");
+        }
+    }
+    o = cJSON_AddObjectToObject(root, "curves");
+    for (int i = 0; o && i < r->n_cv; i++) {
+        const gs_gait__curve *c = &r->cv[i];
+        cJSON *co = cJSON_AddObjectToObject(o, gs_angle_name(c->a));
+        for (int s = 0; co && s < 2; s++) {
+            cJSON *so = cJSON_AddObjectToObject(co, s ? "right" : "left"), *mm, *sd;
+            if (!so)
+                continue;
+            cJSON_AddNumberToObject(so, "n", c->n[s]);
+            mm = cJSON_AddArrayToObject(so, "mean");
+            sd = cJSON_AddArrayToObject(so, "sd");
+            for (int p = 0; p < GS_GAIT__CURVE_N && c->n[s] > 0 && mm && sd; p++) {
+                cJSON_AddItemToArray(mm, num(c->mean[s][p]));
+                cJSON_AddItemToArray(sd, num(c->sd[s][p]));
+            }
+        }
+    }
+    a = cJSON_AddArrayToObject(root, "notes");
+    if (a && r->px_per_m <= 0)
+        cJSON_AddItemToArray(a, cJSON_CreateString(
+                                    "no scale (no --height): lengths are in leg lengths "
+                                    "(hip-knee + knee-ankle), keys ending in _ll"));
+    for (int i = 0; a && i < r->n_notes; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(r->notes[i]));
+    return root;
+}
+
+gs_status gs_gait_write_analysis_json(const char *path, const gs_gait_result *r, gs_error *err)
+{
+    cJSON *j = gs_gait_result_to_json(r);
+    char *txt = j ? cJSON_Print(j) : NULL;
+    gs_status rc;
+    cJSON_Delete(j);
+    if (!txt)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory building analysis.json", path);
+    rc = gs_file_write_all(path, txt, strlen(txt), err);
+    cJSON_free(txt);
+    return rc;
+}
+
+/* fprintf that remembers a failure. */
+#define OUT(...)                                \
+    do {                                        \
+        if (fprintf(f, __VA_ARGS__) < 0)        \
+            bad = 1;                            \
+    } while (0)
+
+gs_status gs_gait_write_angles_csv(const char *path, const gs_gait_result *r, gs_error *err)
+{
+    int present[GS_ANGLE_COUNT] = {0}, bad = 0;
+    FILE *f;
+    for (int32_t i = 0; i < r->n; i++)
+        for (int a = 0; a < GS_ANGLE_COUNT; a++)
+            if (!present[a] && (isfinite(*gs_gait__ang(r, i, 0, a)) ||
+                                isfinite(*gs_gait__ang(r, i, 1, a))))
+                present[a] = 1;
+    f = fopen(path, "w");
+    if (!f)
+        return gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    OUT("frame,t_s");
+    for (int a = 0; a < GS_ANGLE_COUNT; a++)
+        if (present[a])
+            OUT(",left_%s,right_%s", gs_angle_name((gs_angle)a), gs_angle_name((gs_angle)a));
+    OUT("\n");
+    for (int32_t i = 0; i < r->n && !bad; i++) {
+        OUT("%d,%.6f", (int)i, r->t[i]);
+        for (int a = 0; a < GS_ANGLE_COUNT; a++) {
+            if (!present[a])
+                continue;
+            for (int s = 0; s < 2; s++) {
+                double v = *gs_gait__ang(r, i, s, a);
+                if (isfinite(v))
+                    OUT(",%.3f", v);
+                else
+                    OUT(",");
+            }
+        }
+        OUT("\n");
+    }
+    if (fclose(f) != 0)
+        bad = 1;
+    if (bad)
+        return gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+    return GS_OK;
+}
+
+gs_status gs_gait_write_events_csv(const char *path, const gs_gait_result *r, gs_error *err)
+{
+    int bad = 0;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    OUT("side,type,t_s,frame\n");
+    for (int i = 0; i < r->n_ev && !bad; i++)
+        OUT("%s,%s,%.6f,%.3f\n", r->ev[i].side == GS_SIDE_LEFT ? "left" : "right",
+            r->ev[i].type == GS_EVENT_IC ? "IC" : "TO", r->ev[i].t_s, r->ev[i].frame);
+    if (fclose(f) != 0)
+        bad = 1;
+    if (bad)
+        return gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+    return GS_OK;
+}

@@ -1,0 +1,503 @@
+/*
+ * Synthetic pose-track generator (see gen_track.h for the model). Person frame: X forward, Y up,
+ * Z toward the person's right, metres, origin on the ground under the mid-hip.
+ *
+ * Segment lengths are fractions of body height from Winter, "Biomechanics and Motor Control of
+ * Human Movement" (4th ed., Fig. 4.1, after Drillis & Contini 1966): thigh 0.245 H, shank 0.246 H,
+ * foot length 0.152 H, ankle height 0.039 H, trunk (hip to shoulder) 0.818 - 0.530 = 0.288 H,
+ * upper arm 0.186 H, forearm 0.146 H, shoulder width 0.259 H.
+ */
+#include "gen_track.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define D2R (GS_PI / 180.0)
+
+/* Everything derived from the parameters once. */
+typedef struct body {
+    const gs_gen_params *p;
+    double T;                 /* stride time, s */
+    double Tc[2];             /* contact time per side, s */
+    double Lt, Ls, Lf, ax, ay; /* thigh, shank, foot length; ankle offset in the foot frame */
+    double hip_w;             /* hip joint half distance */
+    double base;              /* pelvis height before oscillation */
+} body;
+
+static double smooth(double s)
+{
+    s = s < 0 ? 0 : s > 1 ? 1 : s;
+    return s * s * (3 - 2 * s);
+}
+
+void gs_gen_defaults(gs_gen_params *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->walk = 0;
+    p->cadence_spm = 170;
+    p->contact_ms[0] = p->contact_ms[1] = 250;
+    p->strike_deg[0] = p->strike_deg[1] = 12;
+    p->toeoff_deg[0] = p->toeoff_deg[1] = 45;
+    p->ic_ahead_m[0] = p->ic_ahead_m[1] = 0.22;
+    p->crouch_m = 0.04;
+    p->clearance_m = 0.30;
+    p->trunk_lean_deg = 8;
+    p->vert_osc_m = 0.08;
+    p->speed_m_s = 3.2;
+    p->treadmill = 1;
+    p->height_m = 1.75;
+    p->step_width_m = 0.08;
+    p->arm_swing_deg = 35;
+    p->elbow_deg = 85;
+    p->view = GS_GEN_SIDE;
+    p->direction = 1;
+    p->px_per_m = 500;
+    p->width = 1920;
+    p->height = 1080;
+    p->fps = 60;
+    p->duration_s = 10;
+    p->t_offset_s = 0.123;
+    p->seed = 1;
+}
+
+void gs_gen_defaults_walk(gs_gen_params *p)
+{
+    gs_gen_defaults(p);
+    p->walk = 1;
+    p->cadence_spm = 110;
+    p->contact_ms[0] = p->contact_ms[1] = 680; /* 62 % of a 1.09 s stride */
+    p->strike_deg[0] = p->strike_deg[1] = 18;
+    p->toeoff_deg[0] = p->toeoff_deg[1] = 40;
+    p->ic_ahead_m[0] = p->ic_ahead_m[1] = 0.30;
+    p->crouch_m = 0.005;
+    p->clearance_m = 0.10;
+    p->trunk_lean_deg = 3;
+    p->vert_osc_m = 0.035;
+    p->speed_m_s = 1.2;
+    p->arm_swing_deg = 20;
+    p->elbow_deg = 20;
+}
+
+/* Foot of one side at gait time g: heel, toe, ankle (X, Y), whether in stance, the phase within
+ * stance or swing (0..1). */
+typedef struct footst {
+    double heel[2], toe[2], ankle[2];
+    int stance;
+    double ph;
+} footst;
+
+static void foot_at(const body *b, int side, double g, footst *f)
+{
+    const gs_gen_params *p = b->p;
+    double T = b->T, Tc = b->Tc[side], v = p->speed_m_s, Lf = b->Lf;
+    double a = p->strike_deg[side] * D2R, th = p->toeoff_deg[side] * D2R, d = p->ic_ahead_m[side];
+    double k = floor((g - side * T / 2) / T);
+    double tau = g - (k * T + side * T / 2);
+    const double s1 = 0.15, s2 = p->walk ? 0.65 : 0.55; /* end of loading roll, heel-off */
+    double pitch, xhf = a >= 0 ? d : d + Lf * cos(a) - Lf; /* heel X when flat (ground frame) */
+
+    if (tau < Tc) {
+        double s = tau / Tc;
+        f->stance = 1;
+        f->ph = s;
+        if (s < s1) {
+            pitch = a * (1 - smooth(s / s1));
+            if (a >= 0) {
+                f->heel[0] = d;
+                f->heel[1] = 0;
+                f->toe[0] = d + Lf * cos(pitch);
+                f->toe[1] = Lf * sin(pitch);
+            } else {
+                f->toe[0] = d + Lf * cos(a);
+                f->toe[1] = 0;
+                f->heel[0] = f->toe[0] - Lf * cos(pitch);
+                f->heel[1] = -Lf * sin(pitch);
+            }
+        } else if (s < s2) {
+            pitch = 0;
+            f->heel[0] = xhf;
+            f->heel[1] = 0;
+            f->toe[0] = xhf + Lf;
+            f->toe[1] = 0;
+        } else {
+            pitch = -th * smooth((s - s2) / (1 - s2));
+            f->toe[0] = xhf + Lf;
+            f->toe[1] = 0;
+            f->heel[0] = f->toe[0] - Lf * cos(pitch);
+            f->heel[1] = -Lf * sin(pitch);
+        }
+        /* The ground moves backward relative to the pelvis. */
+        f->heel[0] -= v * tau;
+        f->toe[0] -= v * tau;
+    } else {
+        double s = (tau - Tc) / (T - Tc);
+        double toe_to = xhf + Lf - v * Tc, heel_to = toe_to - Lf * cos(th);
+        double low = 4 * p->clearance_m * s * (1 - s);
+        f->stance = 0;
+        f->ph = s;
+        pitch = -th + (a + th) * smooth(s);
+        f->heel[0] = heel_to + (d - heel_to) * (1 - cos(GS_PI * s)) / 2;
+        f->heel[1] = pitch >= 0 ? low : low - Lf * sin(pitch);
+        f->toe[0] = f->heel[0] + Lf * cos(pitch);
+        f->toe[1] = f->heel[1] + Lf * sin(pitch);
+    }
+    f->ankle[0] = f->heel[0] + b->ax * cos(pitch) - b->ay * sin(pitch);
+    f->ankle[1] = f->heel[1] + b->ax * sin(pitch) + b->ay * cos(pitch);
+}
+
+/* Pelvis oscillation about base: lowest at mid-stance when running, highest when walking. */
+static double osc_at(const body *b, double g)
+{
+    double A = b->p->vert_osc_m, gm = b->Tc[0] / 2;
+    double c = cos(2 * GS_PI * (g - gm) / (b->T / 2));
+    return b->p->walk ? 0.5 * A * c : -0.5 * A * c;
+}
+
+/* Pelvic obliquity (+ left hip higher), trunk lateral lean (+ toward the right). */
+static void frontal_at(const body *b, double g, double *obliq, double *lat)
+{
+    const gs_gen_params *p = b->p;
+    footst fl, fr;
+    foot_at(b, 0, g, &fl);
+    foot_at(b, 1, g, &fr);
+    *obliq = 0;
+    *lat = 0;
+    if (fl.stance) {
+        *obliq += p->pelvic_drop_deg[0] * D2R * sin(GS_PI * fl.ph);
+        *lat -= p->trunk_lat_deg[0] * D2R * sin(GS_PI * fl.ph);
+    }
+    if (fr.stance) {
+        *obliq -= p->pelvic_drop_deg[1] * D2R * sin(GS_PI * fr.ph);
+        *lat += p->trunk_lat_deg[1] * D2R * sin(GS_PI * fr.ph);
+    }
+}
+
+static double hip_y0(const body *b, double g, int side)
+{
+    double ob, lat;
+    frontal_at(b, g, &ob, &lat);
+    return osc_at(b, g) + (side == 0 ? 1 : -1) * b->hip_w * sin(ob);
+}
+
+static int body_init(body *b, const gs_gen_params *p)
+{
+    double H = p->height_m, Lmax;
+    memset(b, 0, sizeof(*b));
+    b->p = p;
+    b->T = 120.0 / p->cadence_spm;
+    b->Tc[0] = p->contact_ms[0] / 1000.0;
+    b->Tc[1] = p->contact_ms[1] / 1000.0;
+    b->Lt = 0.245 * H;
+    b->Ls = 0.246 * H;
+    b->Lf = 0.152 * H;
+    b->ax = 0.2 * b->Lf;
+    b->ay = 0.039 * H;
+    b->hip_w = 0.05 * H;
+    if (b->Tc[0] <= 0 || b->Tc[1] <= 0 || b->Tc[0] >= b->T || b->Tc[1] >= b->T)
+        return -1;
+    /* Highest pelvis that lets every ankle be reached with the knee just short of straight. */
+    Lmax = 0.995 * (b->Lt + b->Ls);
+    b->base = 1e9;
+    for (int side = 0; side < 2; side++) {
+        for (int i = 0; i < 800; i++) {
+            double g = b->T * i / 800.0;
+            footst f;
+            foot_at(b, side, g, &f);
+            if (fabs(f.ankle[0]) >= Lmax)
+                return -1;
+            double lim = f.ankle[1] + sqrt(Lmax * Lmax - f.ankle[0] * f.ankle[0]) -
+                         hip_y0(b, g, side);
+            if (lim < b->base)
+                b->base = lim;
+        }
+    }
+    b->base -= p->crouch_m;
+    return 0;
+}
+
+/* All 33 landmarks in the person frame at gait time g (pts[k] = X, Y, Z). */
+static void body_at(const body *b, double g, double pts[GS_POSE_NKP][3])
+{
+    const gs_gen_params *p = b->p;
+    double H = p->height_m, ob, lat, lean = p->trunk_lean_deg * D2R;
+    double yp = b->base + osc_at(b, g);
+    double mid_sh[3], dir[3], head[3];
+
+    frontal_at(b, g, &ob, &lat);
+    for (int side = 0; side < 2; side++) {
+        footst f;
+        double sg = side == 0 ? -1 : 1; /* lateral sign: left is -Z */
+        double hip[3] = {0, yp + (side == 0 ? 1 : -1) * b->hip_w * sin(ob), sg * b->hip_w};
+        double fz, dx, dy, dd, cb, beta, ux, uy, knee[3];
+
+        foot_at(b, side, g, &f);
+        fz = sg * p->step_width_m / 2;
+        if (!f.stance)
+            fz += sg * p->circumduction_m[side] * sin(GS_PI * f.ph);
+        dx = f.ankle[0] - hip[0];
+        dy = f.ankle[1] - hip[1];
+        dd = sqrt(dx * dx + dy * dy);
+        cb = (b->Lt * b->Lt + dd * dd - b->Ls * b->Ls) / (2 * b->Lt * dd);
+        beta = acos(cb > 1 ? 1 : cb < -1 ? -1 : cb);
+        ux = dx / dd;
+        uy = dy / dd;
+        knee[0] = hip[0] + b->Lt * (ux * cos(beta) - uy * sin(beta));
+        knee[1] = hip[1] + b->Lt * (ux * sin(beta) + uy * cos(beta));
+        knee[2] = hip[2] + (fz - hip[2]) * b->Lt / (b->Lt + b->Ls);
+        if (f.stance)
+            knee[2] -= sg * p->valgus_m[side] * sin(GS_PI * f.ph); /* medial = toward 0 */
+        memcpy(pts[GS_KP_LEFT_HIP + side], hip, sizeof(hip));
+        memcpy(pts[GS_KP_LEFT_KNEE + side], knee, sizeof(knee));
+        pts[GS_KP_LEFT_ANKLE + side][0] = f.ankle[0];
+        pts[GS_KP_LEFT_ANKLE + side][1] = f.ankle[1];
+        pts[GS_KP_LEFT_ANKLE + side][2] = fz;
+        pts[GS_KP_LEFT_HEEL + side][0] = f.heel[0];
+        pts[GS_KP_LEFT_HEEL + side][1] = f.heel[1];
+        pts[GS_KP_LEFT_HEEL + side][2] = fz;
+        pts[GS_KP_LEFT_FOOT_INDEX + side][0] = f.toe[0];
+        pts[GS_KP_LEFT_FOOT_INDEX + side][1] = f.toe[1];
+        pts[GS_KP_LEFT_FOOT_INDEX + side][2] = fz;
+    }
+    /* Trunk from the mid-hip. */
+    dir[0] = sin(lean) * cos(lat);
+    dir[1] = cos(lean) * cos(lat);
+    dir[2] = sin(lat);
+    for (int c = 0; c < 3; c++)
+        mid_sh[c] = 0.5 * (pts[GS_KP_LEFT_HIP][c] + pts[GS_KP_RIGHT_HIP][c]) + 0.288 * H * dir[c];
+    for (int side = 0; side < 2; side++) {
+        double sg = side == 0 ? -1 : 1;
+        /* Arms swing opposite to the same-side leg: left arm forward at right IC. */
+        double th = p->arm_swing_deg * D2R * cos(2 * GS_PI * (g - (1 - side) * b->T / 2) / b->T);
+        double el = p->elbow_deg * D2R;
+        double *sh = pts[GS_KP_LEFT_SHOULDER + side], *eb = pts[GS_KP_LEFT_ELBOW + side];
+        double *wr = pts[GS_KP_LEFT_WRIST + side];
+        sh[0] = mid_sh[0];
+        sh[1] = mid_sh[1];
+        sh[2] = mid_sh[2] + sg * 0.13 * H;
+        eb[0] = sh[0] + 0.186 * H * sin(th);
+        eb[1] = sh[1] - 0.186 * H * cos(th);
+        eb[2] = sh[2];
+        wr[0] = eb[0] + 0.146 * H * sin(th + el);
+        wr[1] = eb[1] - 0.146 * H * cos(th + el);
+        wr[2] = eb[2];
+        for (int h = 0; h < 3; h++) { /* pinky, index, thumb near the wrist */
+            double *q = pts[GS_KP_LEFT_PINKY + 2 * h + side];
+            q[0] = wr[0] + 0.05 * H * sin(th + el);
+            q[1] = wr[1] - 0.05 * H * cos(th + el);
+            q[2] = wr[2] + sg * (0.01 - 0.01 * h) * H;
+        }
+    }
+    for (int c = 0; c < 3; c++)
+        head[c] = mid_sh[c] + 0.12 * H * dir[c];
+    {
+        static const double face[11][3] = {
+            {0.055, 0.0, 0.0},                                            /* nose */
+            {0.05, 0.03, -0.012}, {0.05, 0.03, -0.02}, {0.045, 0.03, -0.03}, /* left eye */
+            {0.05, 0.03, 0.012},  {0.05, 0.03, 0.02},  {0.045, 0.03, 0.03},  /* right eye */
+            {-0.005, 0.02, -0.045}, {-0.005, 0.02, 0.045},                  /* ears */
+            {0.05, -0.02, -0.015},  {0.05, -0.02, 0.015}};                  /* mouth */
+        for (int k = 0; k < 11; k++)
+            for (int c = 0; c < 3; c++)
+                pts[k][c] = head[c] + face[k][c] * H;
+    }
+}
+
+/* xorshift64* noise source; state lives in the caller. */
+static double urand(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return (double)((*s * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+static double nrand(uint64_t *s)
+{
+    double u1 = urand(s), u2 = urand(s);
+    if (u1 < 1e-300)
+        u1 = 1e-300;
+    return sqrt(-2 * log(u1)) * cos(2 * GS_PI * u2);
+}
+
+/* Visibility of landmark k for the view (near side clearer; face hidden from behind). */
+static float vis_of(const gs_gen_params *p, int k)
+{
+    int is_face = k <= GS_KP_MOUTH_RIGHT;
+    int right = k >= GS_KP_LEFT_SHOULDER ? (k - GS_KP_LEFT_SHOULDER) % 2 : 0;
+    if (p->view == GS_GEN_REAR)
+        return is_face ? 0.25f : 0.95f;
+    if (p->view == GS_GEN_FRONT)
+        return 0.95f;
+    if (is_face || k < GS_KP_LEFT_SHOULDER)
+        return 0.9f;
+    return (right == (p->direction > 0)) ? 0.97f : 0.7f; /* near side faces the camera */
+}
+
+gs_status gs_gen_track(const gs_gen_params *p, gs_pose_track **out, gs_error *err)
+{
+    body b;
+    gs_pose_track *t = NULL;
+    uint64_t rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)p->seed * 0x100000001B3ULL);
+    double roll = p->roll_deg * D2R, s = p->px_per_m;
+    double tc = 0;
+    int n = 0, cap;
+    gs_status rc;
+
+    *out = NULL;
+    if (body_init(&b, p) != 0)
+        return gs_fail(err, GS_ERR_ARG, "generator: impossible parameters (reach or timing)");
+    cap = (int)(p->duration_s * p->fps * 1.5) + 2;
+    rc = gs_pose_track_new(cap, &t, err);
+    if (rc != GS_OK)
+        return rc;
+    t->width = p->width;
+    t->height = p->height;
+    t->fps = p->fps;
+    snprintf(t->source, sizeof(t->source), "synthetic-%s-%s.mp4", p->walk ? "walk" : "run",
+             p->view == GS_GEN_SIDE ? (p->direction > 0 ? "side-right" : "side-left")
+                                    : p->view == GS_GEN_REAR ? "rear" : "front");
+    snprintf(t->model, sizeof(t->model), "synthetic");
+    snprintf(t->person_rule, sizeof(t->person_rule), "synthetic");
+    while (tc <= p->duration_s && n < cap) {
+        gs_pose_frame *f = &t->frames[n];
+        double g = tc + p->t_offset_s, pts[GS_POSE_NKP][3];
+        int gap = 0;
+        for (int i = 0; i < p->n_gaps && i < 4; i++)
+            if (tc >= p->gap_t0_s[i] && tc < p->gap_t0_s[i] + p->gap_len_s[i])
+                gap = 1;
+        f->t_s = tc;
+        if (!gap) {
+            double mid_x = 0, prog = p->treadmill ? 0 : p->speed_m_s * (tc - p->duration_s / 2);
+            body_at(&b, g, pts);
+            mid_x = 0.5 * (pts[GS_KP_LEFT_HIP][0] + pts[GS_KP_RIGHT_HIP][0]);
+            f->has_kp = 1;
+            f->score = 0.99f;
+            f->has_world = 1;
+            for (int k = 0; k < GS_POSE_NKP; k++) {
+                double X = pts[k][0] + prog, Y = pts[k][1], Z = pts[k][2], u, v, z;
+                double wx, wy, wz;
+                if (p->view == GS_GEN_SIDE) {
+                    u = p->direction * X;
+                    z = -p->direction * Z;
+                    wx = p->direction * (pts[k][0] - mid_x);
+                    wz = -p->direction * Z;
+                } else if (p->view == GS_GEN_REAR) {
+                    u = Z;
+                    z = pts[k][0] - mid_x;
+                    wx = Z;
+                    wz = pts[k][0] - mid_x;
+                } else {
+                    u = -Z;
+                    z = -(pts[k][0] - mid_x);
+                    wx = -Z;
+                    wz = -(pts[k][0] - mid_x);
+                }
+                v = -(Y - 0.95 * p->height_m * 0.55); /* image centre at about mid-body */
+                wy = -(Y - b.base);
+                /* Camera roll: the whole picture rotated about its centre. */
+                double ru = u * cos(roll) - v * sin(roll), rv = u * sin(roll) + v * cos(roll);
+                f->kp[k].x = (float)(p->width / 2.0 + s * ru + p->noise_px * nrand(&rng));
+                f->kp[k].y = (float)(p->height / 2.0 + s * rv + p->noise_px * nrand(&rng));
+                f->kp[k].z = (float)(s * z);
+                f->kp[k].vis = vis_of(p, k);
+                f->world[k][0] = (float)wx;
+                f->world[k][1] = (float)wy;
+                f->world[k][2] = (float)wz;
+            }
+        }
+        n++;
+        tc += p->vfr ? (0.7 + 0.6 * urand(&rng)) / p->fps : 1.0 / p->fps;
+        if (!p->vfr)
+            tc = n / p->fps; /* no drift from repeated addition */
+    }
+    t->n_frames = n;
+    *out = t;
+    return GS_OK;
+}
+
+int gs_gen_events(const gs_gen_params *p, gs_gen_event *ev, int cap)
+{
+    body b;
+    int n = 0;
+    if (body_init(&b, p) != 0)
+        return 0;
+    /* Events in gait time g = t + t_offset; IC of side s at k T + s T / 2. */
+    for (int k = -1; k * b.T <= p->duration_s + p->t_offset_s + b.T; k++) {
+        for (int side = 0; side < 2; side++) {
+            for (int type = 0; type < 2; type++) {
+                double g = k * b.T + side * b.T / 2 + (type ? b.Tc[side] : 0);
+                double t = g - p->t_offset_s;
+                if (t < 0 || t > p->duration_s)
+                    continue;
+                if (n < cap) {
+                    int j = n;
+                    while (j > 0 && ev[j - 1].t_s > t) { /* insertion sort by time */
+                        ev[j] = ev[j - 1];
+                        j--;
+                    }
+                    ev[j].side = side;
+                    ev[j].type = type;
+                    ev[j].t_s = t;
+                }
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
+static double ang(double x, double y)
+{
+    return atan2(x, y) / D2R;
+}
+
+void gs_gen_truth(const gs_gen_params *p, double t, int side, gs_gen_angles *a)
+{
+    body b;
+    double P[GS_POSE_NKP][3];
+    footst f;
+    int h = GS_KP_LEFT_HIP + side, k = GS_KP_LEFT_KNEE + side, an = GS_KP_LEFT_ANKLE + side;
+    int he = GS_KP_LEFT_HEEL + side, to = GS_KP_LEFT_FOOT_INDEX + side;
+    int oh = GS_KP_LEFT_HIP + (1 - side);
+    double mh[3], ms[3], sg = side == 0 ? -1 : 1;
+
+    memset(a, 0, sizeof(*a));
+    if (body_init(&b, p) != 0)
+        return;
+    body_at(&b, t + p->t_offset_s, P);
+    foot_at(&b, side, t + p->t_offset_s, &f);
+    for (int c = 0; c < 3; c++) {
+        mh[c] = 0.5 * (P[GS_KP_LEFT_HIP][c] + P[GS_KP_RIGHT_HIP][c]);
+        ms[c] = 0.5 * (P[GS_KP_LEFT_SHOULDER][c] + P[GS_KP_RIGHT_SHOULDER][c]);
+    }
+    /* Sagittal (X forward, Y up). */
+    a->trunk_lean = ang(ms[0] - mh[0], ms[1] - mh[1]);
+    a->thigh = ang(P[k][0] - P[h][0], P[h][1] - P[k][1]);
+    a->shank = ang(P[an][0] - P[k][0], P[k][1] - P[an][1]);
+    a->knee_flexion = a->thigh - a->shank;
+    a->hip_flexion = a->thigh + a->trunk_lean;
+    a->foot = atan2(P[to][1] - P[he][1], P[to][0] - P[he][0]) / D2R;
+    a->ankle_df = a->foot - a->shank;
+    /* Frontal (lateral coordinate m = medial direction of this leg = -sg * Z, Y up). */
+    a->pelvic_drop = atan2(P[h][1] - P[oh][1], fabs(P[h][2] - P[oh][2])) / D2R;
+    {
+        double tx = -sg * (P[k][2] - P[h][2]), ty = P[k][1] - P[h][1];   /* thigh, medial + */
+        double sx = -sg * (P[an][2] - P[k][2]), sy = P[an][1] - P[k][1]; /* shank */
+        /* Valgus: thigh heads medially, shank back laterally: angle between them. */
+        a->knee_fppa = (atan2(tx, -ty) - atan2(sx, -sy)) / D2R;
+        {
+            /* Pelvis normal: perpendicular to the hip line, pointing down. */
+            double px = -sg * (P[oh][2] - P[h][2]), py = P[oh][1] - P[h][1];
+            double nx = py, ny = -px; /* rotate the hip line -90 deg (points down for px > 0) */
+            if (ny > 0) {
+                nx = -nx;
+                ny = -ny;
+            }
+            a->hip_adduction = (atan2(tx, -ty) - atan2(nx, -ny)) / D2R;
+        }
+    }
+    a->trunk_lateral = atan2(sg * (ms[2] - mh[2]), ms[1] - mh[1]) / D2R; /* + toward side */
+    a->in_contact = f.stance;
+}

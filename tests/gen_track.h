@@ -1,0 +1,105 @@
+/*
+ * Synthetic pose tracks with known truth, for the gait stage's tests and the gs_gen_track tool.
+ *
+ * The body is a parametric 3D stick figure (segment lengths from body height, Winter's
+ * anthropometric fractions). The feet follow prescribed paths: a stance foot rolls heel (or toe)
+ * -> flat -> toe on the ground, which moves backward at the belt/walking speed relative to the
+ * pelvis; a swing foot follows a lifted path whose lowest point (heel or toe) is strictly above
+ * the ground. The knee comes from two-link inverse kinematics from hip to ankle. So contact is
+ * defined by foot-ground geometry (lowest foot point on the ground), never by the detector's rule,
+ * and the true events are the stance intervals the parameters set.
+ *
+ * Frontal deviations are injected on top: contralateral pelvic drop, knee valgus (medial knee
+ * offset), trunk lateral lean, step width, swing circumduction. The figure is projected
+ * orthographically into a side view (either direction of travel), a rear or a front view, with
+ * camera roll, pixel noise, occlusion gaps and constant or variable frame timing.
+ */
+#ifndef GS_GEN_TRACK_H
+#define GS_GEN_TRACK_H
+
+#include "pose.h"
+
+/** Camera placement of the generator. */
+typedef enum gs_gen_view {
+    GS_GEN_SIDE = 0,  /* camera at the person's side; direction picks which */
+    GS_GEN_REAR = 1,  /* camera behind the person */
+    GS_GEN_FRONT = 2  /* camera in front of the person */
+} gs_gen_view;
+
+/** Parameters; gs_gen_defaults() fills a plausible runner. Index [0] = left, [1] = right. */
+typedef struct gs_gen_params {
+    int walk;                   /* 0 running, 1 walking */
+    double cadence_spm;         /* steps per minute, both feet */
+    double contact_ms[2];       /* ground contact time per foot */
+    double strike_deg[2];       /* foot angle vs ground at IC, + toes up (rearfoot) */
+    double toeoff_deg[2];       /* foot pitch at toe-off, toes down (positive number) */
+    double ic_ahead_m[2];       /* heel ahead of the mid-hip at IC */
+    double crouch_m;            /* pelvis lowered below the reach limit (more knee flexion) */
+    double clearance_m;         /* peak height of the swing foot's lowest point */
+    double trunk_lean_deg;      /* forward trunk lean, constant */
+    double vert_osc_m;          /* pelvis vertical peak-to-peak */
+    double speed_m_s;           /* belt speed (treadmill) or walking/running speed */
+    int treadmill;              /* 1: pelvis stays put; 0: progresses (static camera) */
+    double height_m;            /* body height */
+    double pelvic_drop_deg[2];  /* peak contralateral drop during this side's stance */
+    double valgus_m[2];         /* peak medial knee offset during this side's stance */
+    double trunk_lat_deg[2];    /* peak trunk lean toward this side during its stance */
+    double step_width_m;        /* lateral distance between the feet */
+    double circumduction_m[2];  /* peak extra outward swing-foot excursion */
+    double arm_swing_deg;       /* amplitude of the shoulder angle */
+    double elbow_deg;           /* elbow flexion, constant */
+    /* camera */
+    gs_gen_view view;
+    int direction;              /* side view: +1 travels toward image right, -1 toward left */
+    double roll_deg;            /* camera roll: the ground appears rotated by this angle */
+    double px_per_m;            /* image scale */
+    int width, height;          /* image size */
+    double fps;                 /* frame rate */
+    int vfr;                    /* 1: frame intervals vary 0.7..1.3 x 1/fps */
+    double duration_s;          /* clip length */
+    double t_offset_s;          /* time of the first frame within the gait cycle */
+    double noise_px;            /* Gaussian SD added to x and y */
+    unsigned seed;              /* noise / VFR seed */
+    int n_gaps;                 /* occlusion gaps: frames with no person */
+    double gap_t0_s[4], gap_len_s[4];
+} gs_gen_params;
+
+/** A true gait event. */
+typedef struct gs_gen_event {
+    int side;   /* 0 left, 1 right */
+    int type;   /* 0 IC, 1 TO */
+    double t_s; /* time */
+} gs_gen_event;
+
+/** True sagittal and frontal angles of one side at one instant (degrees, DESIGN.md signs). */
+typedef struct gs_gen_angles {
+    double trunk_lean, hip_flexion, knee_flexion, ankle_df, foot, shank, thigh;
+    double pelvic_drop; /* contralateral hip below this side's hip, + = drops */
+    double knee_fppa;   /* + medial (valgus) */
+    double hip_adduction;
+    double trunk_lateral; /* + toward this side */
+    int in_contact;       /* lowest foot point on the ground */
+} gs_gen_angles;
+
+/** Fills p with a runner on a treadmill filmed from the side at 60 fps (10 s). */
+void gs_gen_defaults(gs_gen_params *p);
+
+/** Same for a walker. */
+void gs_gen_defaults_walk(gs_gen_params *p);
+
+/**
+ * Generates the track. Caller frees *out with gs_pose_track_free(). GS_ERR_ARG when the
+ * parameters are impossible (the leg cannot reach the foot), GS_ERR_NOMEM.
+ */
+gs_status gs_gen_track(const gs_gen_params *p, gs_pose_track **out, gs_error *err);
+
+/**
+ * The true events inside [0, duration]: writes up to cap events sorted by time, returns the
+ * count (may exceed cap).
+ */
+int gs_gen_events(const gs_gen_params *p, gs_gen_event *ev, int cap);
+
+/** True angles of side (0 left, 1 right) at time t. */
+void gs_gen_truth(const gs_gen_params *p, double t, int side, gs_gen_angles *a);
+
+#endif /* GS_GEN_TRACK_H */

@@ -1,0 +1,712 @@
+/*
+ * Gait stage against synthetic tracks with known truth (tests/gen_track.c): events, cadence,
+ * contact times, angles per frame, frontal deviations, both directions of travel, rear vs front,
+ * frame rates 30-240 and VFR, camera roll, noise, gaps, asymmetries; the error paths; the output
+ * files. Prints a recovered-vs-true table (stderr) for the issue note.
+ *
+ * Bounds (asserted): noise-free at 60 fps: events within 1 frame (in practice < 0.5), cadence
+ * within 1 %, sagittal angles within 1 deg. With 2 px landmark noise (leg length ~430 px, i.e.
+ * about 0.4 cm): events within 2 frames, cadence within 1 %, contact time within 20 ms, angles
+ * within 3 deg RMS.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gait.h"
+#include "gen_track.h"
+#include "gs_test.h"
+
+typedef struct eval {
+    double ev_max_frames;  /* worst |detected - true| over matched events, frames */
+    double ev_mean_frames; /* mean |error| */
+    int ev_matched, ev_true, ev_extra;
+    double cadence, cadence_true;
+    double contact_ms[2], contact_true[2];
+    double ang_max[GS_ANGLE_COUNT]; /* worst |error| over frames, deg (sagittal/frontal) */
+    double ang_rms[GS_ANGLE_COUNT];
+    int used[2];
+    gs_status rc;
+    char msg[512];
+} eval;
+
+static double frame_dt(const gs_gen_params *p)
+{
+    return 1.0 / p->fps;
+}
+
+/* Runs the generator and the analysis; fills e; returns the result (caller frees). */
+static gs_gait_result *run(const gs_gen_params *p, const gs_gait_options *opt, eval *e)
+{
+    gs_pose_track *t = NULL;
+    gs_gait_result *r = NULL;
+    gs_error err = {0};
+    gs_gen_event tev[2048];
+    int ntev, nev, nst;
+    const gs_gait_event *ev;
+    const gs_gait_stride *st;
+    double sum = 0, n_ang[GS_ANGLE_COUNT] = {0};
+
+    memset(e, 0, sizeof(*e));
+    CHECK_EQ_INT(gs_gen_track(p, &t, &err), GS_OK);
+    if (!t)
+        return NULL;
+    e->rc = gs_gait_analyze(t, opt, &r, &err);
+    snprintf(e->msg, sizeof(e->msg), "%s", e->rc == GS_OK ? "" : err.msg);
+    if (!r) {
+        gs_pose_track_free(&t);
+        return NULL;
+    }
+    /* events: match each true event to the nearest detected one of the same side/type */
+    ntev = gs_gen_events(p, tev, 2048);
+    ev = gs_gait_result_events(r, &nev);
+    for (int i = 0; i < ntev && i < 2048; i++) {
+        double best = 1e9;
+        /* events too close to the clip ends or inside gaps cannot be seen */
+        if (tev[i].t_s < 0.1 || tev[i].t_s > p->duration_s - 0.1)
+            continue;
+        int in_gap = 0;
+        for (int g = 0; g < p->n_gaps; g++)
+            if (tev[i].t_s > p->gap_t0_s[g] - 0.1 && tev[i].t_s < p->gap_t0_s[g] + p->gap_len_s[g] + 0.1)
+                in_gap = 1;
+        if (in_gap)
+            continue;
+        e->ev_true++;
+        for (int j = 0; j < nev; j++)
+            if ((int)ev[j].side == tev[i].side && (int)ev[j].type == tev[i].type)
+                best = fmin(best, fabs(ev[j].t_s - tev[i].t_s));
+        if (best < 0.1) {
+            e->ev_matched++;
+            e->ev_max_frames = fmax(e->ev_max_frames, best / frame_dt(p));
+            sum += best / frame_dt(p);
+        }
+    }
+    e->ev_mean_frames = e->ev_matched ? sum / e->ev_matched : NAN;
+    e->ev_extra = nev - e->ev_matched;
+    st = gs_gait_result_strides(r, &nst);
+    for (int i = 0; i < nst; i++)
+        if (st[i].used)
+            e->used[st[i].side]++;
+    {
+        double sd;
+        int n;
+        e->cadence = NAN;
+        gs_gait_result_metric(r, "cadence_spm", -1, &e->cadence, &sd, &n);
+        e->cadence_true = p->cadence_spm;
+        for (int s = 0; s < 2; s++) {
+            e->contact_ms[s] = NAN;
+            gs_gait_result_metric(r, "ground_contact_ms", s, &e->contact_ms[s], &sd, &n);
+            e->contact_true[s] = p->contact_ms[s];
+        }
+    }
+    /* angles per frame vs truth */
+    for (int32_t i = 0; i < t->n_frames; i++) {
+        if (!t->frames[i].has_kp)
+            continue;
+        for (int s = 0; s < 2; s++) {
+            gs_gen_angles a;
+            gs_gen_truth(p, t->frames[i].t_s, s, &a);
+            double truth[GS_ANGLE_COUNT];
+            for (int k = 0; k < GS_ANGLE_COUNT; k++)
+                truth[k] = NAN;
+            truth[GS_ANGLE_TRUNK_LEAN] = a.trunk_lean;
+            truth[GS_ANGLE_HIP_FLEXION] = a.hip_flexion;
+            truth[GS_ANGLE_THIGH] = a.thigh;
+            truth[GS_ANGLE_KNEE_FLEXION] = a.knee_flexion;
+            truth[GS_ANGLE_ANKLE_DORSIFLEXION] = a.ankle_df;
+            truth[GS_ANGLE_FOOT] = a.foot;
+            truth[GS_ANGLE_SHANK] = a.shank;
+            truth[GS_ANGLE_PELVIC_OBLIQUITY] = a.pelvic_drop;
+            truth[GS_ANGLE_HIP_ADDUCTION] = a.hip_adduction;
+            truth[GS_ANGLE_KNEE_FPPA] = a.knee_fppa;
+            truth[GS_ANGLE_TRUNK_LATERAL] = a.trunk_lateral;
+            for (int k = 0; k < GS_ANGLE_COUNT; k++) {
+                double v = gs_gait_result_angle(r, i, (gs_gait_side)s, (gs_angle)k);
+                if (!isfinite(v) || !isfinite(truth[k]))
+                    continue;
+                double d = fabs(v - truth[k]);
+                e->ang_max[k] = fmax(e->ang_max[k], d);
+                e->ang_rms[k] += d * d;
+                n_ang[k]++;
+            }
+        }
+    }
+    for (int k = 0; k < GS_ANGLE_COUNT; k++)
+        e->ang_rms[k] = n_ang[k] ? sqrt(e->ang_rms[k] / n_ang[k]) : NAN;
+    gs_pose_track_free(&t);
+    return r;
+}
+
+static void print_row(const char *name, const eval *e)
+{
+    fprintf(stderr,
+            "| %-34s | %3d/%3d | %4.2f / %4.2f | %6.2f / %6.1f | %5.1f / %5.1f | %5.1f / %5.1f | "
+            "%4.2f (%4.2f) | %4.2f (%4.2f) | %4.2f (%4.2f) | %d/%d |\n",
+            name, e->ev_matched, e->ev_true, e->ev_mean_frames, e->ev_max_frames, e->cadence,
+            e->cadence_true, e->contact_ms[0], e->contact_true[0], e->contact_ms[1],
+            e->contact_true[1], e->ang_max[GS_ANGLE_KNEE_FLEXION], e->ang_rms[GS_ANGLE_KNEE_FLEXION],
+            e->ang_max[GS_ANGLE_HIP_FLEXION], e->ang_rms[GS_ANGLE_HIP_FLEXION],
+            e->ang_max[GS_ANGLE_ANKLE_DORSIFLEXION], e->ang_rms[GS_ANGLE_ANKLE_DORSIFLEXION],
+            e->used[0],
+            e->used[1]);
+}
+
+static void knee_flexion_equals_constructed_angle(void)
+{
+    const gs_pt2 hip = {100, 300}, knee = {100, 200};
+    for (int deg = -10; deg <= 120; deg += 15) {
+        double r = deg * GS_PI / 180.0;
+        /* shank folds back (toward -X) by deg from the straight line */
+        gs_pt2 ankle = {knee.x - 100 * sin(r), knee.y - 100 * cos(r)};
+        CHECK_NEAR(gs_gait_knee_flexion_deg(hip, knee, ankle), deg, 1e-9);
+    }
+}
+
+/* The core requirement: noise-free running at 60 fps, side view. */
+static void running_side_noise_free_recovers_truth(void)
+{
+    gs_gen_params p;
+    eval e;
+    gs_gait_result *r;
+    gs_gen_defaults(&p);
+    r = run(&p, NULL, &e);
+    print_row("run side-right 60fps", &e);
+    CHECK_EQ_INT(e.rc, GS_OK);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    CHECK_EQ_INT(gs_gait_result_view(r).kind, GS_VIEW_SIDE_RIGHT);
+    CHECK_EQ_INT(gs_gait_result_activity(r), GS_ACTIVITY_RUN);
+    CHECK_EQ_INT(gs_gait_result_setting(r), GS_SETTING_TREADMILL);
+    CHECK_EQ_INT(e.ev_matched, e.ev_true);
+    CHECK(e.ev_max_frames <= 1.0);
+    CHECK_NEAR(e.cadence, p.cadence_spm, 0.01 * p.cadence_spm);
+    CHECK_NEAR(e.contact_ms[0], p.contact_ms[0], 1000.0 / 60);
+    CHECK_NEAR(e.contact_ms[1], p.contact_ms[1], 1000.0 / 60);
+    for (int k = 0; k <= GS_ANGLE_SHANK; k++)
+        CHECK_MSG(e.ang_max[k] <= 1.0, "%s max error %.3f deg", gs_angle_name((gs_angle)k),
+                  e.ang_max[k]);
+    {
+        double m, sd;
+        int n;
+        CHECK(gs_gait_result_metric(r, "foot_strike_angle_deg", 0, &m, &sd, &n));
+        CHECK_NEAR(m, p.strike_deg[0], 1.0);
+        CHECK(gs_gait_result_metric(r, "trunk_lean_deg", 1, &m, &sd, &n));
+        CHECK_NEAR(m, p.trunk_lean_deg, 0.5);
+        CHECK(gs_gait_result_metric(r, "flight_ms", 0, &m, &sd, &n));
+        CHECK_NEAR(m, 60000.0 / p.cadence_spm - p.contact_ms[0], 1000.0 / 60);
+        CHECK(gs_gait_result_metric(r, "vertical_oscillation_ll", 0, &m, &sd, &n));
+        CHECK(gs_gait_result_metric(r, "pelvic_drop_deg", 0, &m, &sd, &n) == 0); /* side view */
+        CHECK(gs_gait_result_metric(r, "vertical_oscillation_cm", 0, &m, &sd, &n) == 0);
+    }
+    gs_gait_result_free(&r);
+}
+
+/* Same runner travelling the other way: every metric keeps its sign and value. */
+static void both_directions_give_the_same_signs(void)
+{
+    static const char *keys[] = {"knee_flexion_ic_deg", "hip_extension_peak_deg",
+                                 "ankle_dorsiflexion_peak_deg", "foot_strike_angle_deg",
+                                 "shank_angle_ic_deg", "overstride_deg", "trunk_lean_deg"};
+    gs_gen_params p;
+    eval e1, e2;
+    gs_gait_result *a, *b;
+    gs_gen_defaults(&p);
+    p.roll_deg = 3;
+    a = run(&p, NULL, &e1);
+    p.direction = -1;
+    b = run(&p, NULL, &e2);
+    print_row("run side-left 60fps, roll 3", &e2);
+    CHECK(a && b);
+    if (a && b) {
+        CHECK_EQ_INT(gs_gait_result_view(b).kind, GS_VIEW_SIDE_LEFT);
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+            for (int s = 0; s < 2; s++) {
+                double m1, m2, sd;
+                int n;
+                CHECK(gs_gait_result_metric(a, keys[i], s, &m1, &sd, &n));
+                CHECK(gs_gait_result_metric(b, keys[i], s, &m2, &sd, &n));
+                CHECK_MSG(fabs(m1 - m2) < 0.5, "%s side %d: %.2f vs %.2f", keys[i], s, m1, m2);
+            }
+        }
+        {
+            double x0, y0, ang;
+            gs_gait_result_ground(b, &x0, &y0, &ang);
+            CHECK_NEAR(ang, -3.0, 0.3); /* roll 3 deg clockwise on screen */
+        }
+        for (int k = 0; k <= GS_ANGLE_SHANK; k++)
+            CHECK_MSG(e2.ang_max[k] <= 1.0, "%s max error %.3f deg", gs_angle_name((gs_angle)k),
+                      e2.ang_max[k]);
+    }
+    gs_gait_result_free(&a);
+    gs_gait_result_free(&b);
+}
+
+static void walking_side_recovers_events_and_phases(void)
+{
+    gs_gen_params p;
+    eval e;
+    gs_gait_result *r;
+    gs_gen_defaults_walk(&p);
+    r = run(&p, NULL, &e);
+    print_row("walk side-right 60fps", &e);
+    CHECK_EQ_INT(e.rc, GS_OK);
+    if (!r)
+        return;
+    CHECK_EQ_INT(gs_gait_result_activity(r), GS_ACTIVITY_WALK);
+    CHECK_EQ_INT(e.ev_matched, e.ev_true);
+    CHECK(e.ev_max_frames <= 1.0);
+    CHECK_NEAR(e.cadence, p.cadence_spm, 0.01 * p.cadence_spm);
+    for (int k = 0; k <= GS_ANGLE_SHANK; k++)
+        CHECK_MSG(e.ang_max[k] <= 1.0, "%s max error %.3f deg", gs_angle_name((gs_angle)k),
+                  e.ang_max[k]);
+    {
+        double m, sd, T = 120.0 / p.cadence_spm, tc = p.contact_ms[0] / 1000.0;
+        int n;
+        /* double support = 2 x (stance - half a stride) for symmetric timing */
+        CHECK(gs_gait_result_metric(r, "double_support_pct", 0, &m, &sd, &n));
+        CHECK_NEAR(m, 100 * 2 * (tc - T / 2) / T, 3.0); /* 1 frame of GCT = 1.5 % */
+        CHECK(gs_gait_result_metric(r, "stance_pct", 1, &m, &sd, &n));
+        CHECK_NEAR(m, 100 * tc / T, 2.0);
+        CHECK(gs_gait_result_metric(r, "knee_flexion_peak_swing_deg", 0, &m, &sd, &n));
+        CHECK(gs_gait_result_metric(r, "flight_ms", 0, &m, &sd, &n) == 0); /* walking */
+    }
+    gs_gait_result_free(&r);
+}
+
+static void frame_rates_and_vfr(void)
+{
+    const double fps[] = {30, 120, 240};
+    for (int i = 0; i < 4; i++) {
+        gs_gen_params p;
+        eval e;
+        gs_gait_result *r;
+        char name[64];
+        gs_gen_defaults(&p);
+        if (i < 3) {
+            p.fps = fps[i];
+            snprintf(name, sizeof(name), "run side-right %.0ffps", p.fps);
+        } else {
+            p.vfr = 1;
+            snprintf(name, sizeof(name), "run side-right VFR ~60fps");
+        }
+        if (p.fps > 100)
+            p.duration_s = 5;
+        r = run(&p, NULL, &e);
+        print_row(name, &e);
+        CHECK_EQ_INT(e.rc, GS_OK);
+        CHECK_EQ_INT(e.ev_matched, e.ev_true);
+        /* VFR frames are up to 1.3 nominal intervals apart */
+        CHECK_MSG(e.ev_max_frames <= (i == 3 ? 1.3 : 1.0), "%s: %.2f frames", name,
+                  e.ev_max_frames);
+        CHECK_NEAR(e.cadence, p.cadence_spm, 0.01 * p.cadence_spm);
+        CHECK_MSG(e.ang_max[GS_ANGLE_KNEE_FLEXION] <= 1.0, "%s knee %.2f", name,
+                  e.ang_max[GS_ANGLE_KNEE_FLEXION]);
+        gs_gait_result_free(&r);
+    }
+    {
+        gs_gen_params p;
+        eval e;
+        gs_gait_result *r;
+        gs_gen_defaults_walk(&p);
+        p.fps = 30;
+        r = run(&p, NULL, &e);
+        print_row("walk side-right 30fps", &e);
+        CHECK_EQ_INT(e.ev_matched, e.ev_true);
+        CHECK(e.ev_max_frames <= 1.0);
+        gs_gait_result_free(&r);
+    }
+}
+
+static void noisy_track_stays_within_stated_bounds(void)
+{
+    for (int walk = 0; walk < 2; walk++) {
+        gs_gen_params p;
+        eval e;
+        gs_gait_result *r;
+        if (walk)
+            gs_gen_defaults_walk(&p);
+        else
+            gs_gen_defaults(&p);
+        p.noise_px = 2.0;
+        p.seed = 7;
+        r = run(&p, NULL, &e);
+        print_row(walk ? "walk side 60fps noise 2px" : "run side 60fps noise 2px", &e);
+        CHECK_EQ_INT(e.rc, GS_OK);
+        CHECK(e.ev_matched >= e.ev_true - 1);
+        CHECK_MSG(e.ev_max_frames <= 2.0, "noisy events %.2f frames", e.ev_max_frames);
+        CHECK_NEAR(e.cadence, p.cadence_spm, 0.01 * p.cadence_spm);
+        CHECK_NEAR(e.contact_ms[0], p.contact_ms[0], 20);
+        CHECK_NEAR(e.contact_ms[1], p.contact_ms[1], 20);
+        for (int k = GS_ANGLE_HIP_FLEXION; k <= GS_ANGLE_SHANK; k++)
+            CHECK_MSG(e.ang_rms[k] <= 3.0, "%s RMS %.2f deg", gs_angle_name((gs_angle)k),
+                      e.ang_rms[k]);
+        gs_gait_result_free(&r);
+    }
+}
+
+static void gaps_and_asymmetry(void)
+{
+    gs_gen_params p;
+    eval e;
+    gs_gait_result *r;
+    int nst, dropped_gap = 0;
+    const gs_gait_stride *st;
+    gs_gen_defaults(&p);
+    p.contact_ms[0] = 230;
+    p.contact_ms[1] = 280;
+    p.strike_deg[1] = -5; /* right forefoot */
+    p.n_gaps = 1;
+    p.gap_t0_s[0] = 4.0;
+    p.gap_len_s[0] = 0.3;
+    r = run(&p, NULL, &e);
+    print_row("run asym 230/280ms + gap 0.3s", &e);
+    CHECK_EQ_INT(e.rc, GS_OK);
+    if (!r)
+        return;
+    CHECK_EQ_INT(e.ev_matched, e.ev_true);
+    CHECK(e.ev_max_frames <= 1.0);
+    CHECK_NEAR(e.contact_ms[0], 230, 1000.0 / 60);
+    CHECK_NEAR(e.contact_ms[1], 280, 1000.0 / 60);
+    st = gs_gait_result_strides(r, &nst);
+    for (int i = 0; i < nst; i++)
+        if (!st[i].used && strstr(st[i].why, "gap"))
+            dropped_gap++;
+    CHECK(dropped_gap >= 1);
+    {
+        cJSON *j = gs_gait_result_to_json(r);
+        cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"), "ground_contact_ms");
+        cJSON *si = cJSON_GetObjectItem(m, "si");
+        CHECK(cJSON_IsNumber(si));
+        if (cJSON_IsNumber(si)) /* L 230 vs R 280: SI = 100 * -50 / 255 */
+            CHECK_NEAR(si->valuedouble, 100.0 * -50 / 255, 3.0);
+        cJSON *fs = cJSON_GetObjectItem(j, "foot_strike");
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(fs, "left"), "class")),
+                           "rearfoot");
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(fs, "right"), "class")),
+                           "forefoot");
+        cJSON_Delete(j);
+    }
+    gs_gait_result_free(&r);
+}
+
+/* Rear and front views of the same runner with contralateral pelvic drop and knee valgus. */
+static void frontal_views_recover_drop_and_valgus(void)
+{
+    double drop[2][2], fppa[2][2];
+    for (int v = 0; v < 2; v++) {
+        gs_gen_params p;
+        eval e;
+        gs_gait_result *r;
+        gs_gen_defaults(&p);
+        p.view = v ? GS_GEN_FRONT : GS_GEN_REAR;
+        p.pelvic_drop_deg[0] = 7;
+        p.pelvic_drop_deg[1] = 2;
+        p.valgus_m[0] = 0.04;
+        p.valgus_m[1] = 0.0;
+        p.trunk_lat_deg[0] = 4;
+        r = run(&p, NULL, &e);
+        print_row(v ? "run front 60fps, drop 7/2" : "run rear 60fps, drop 7/2", &e);
+        CHECK_EQ_INT(e.rc, GS_OK);
+        if (!r)
+            continue;
+        CHECK_EQ_INT(gs_gait_result_view(r).kind, v ? GS_VIEW_FRONT : GS_VIEW_REAR);
+        CHECK_EQ_INT(e.ev_matched, e.ev_true);
+        CHECK(e.ev_max_frames <= 1.0);
+        CHECK_NEAR(e.cadence, p.cadence_spm, 0.01 * p.cadence_spm);
+        for (int k = GS_ANGLE_PELVIC_OBLIQUITY; k <= GS_ANGLE_TRUNK_LATERAL; k++)
+            CHECK_MSG(e.ang_max[k] <= 1.0, "%s max error %.3f deg", gs_angle_name((gs_angle)k),
+                      e.ang_max[k]);
+        for (int s = 0; s < 2; s++) {
+            double m, sd;
+            int n;
+            CHECK(gs_gait_result_metric(r, "pelvic_drop_deg", s, &m, &sd, &n));
+            drop[v][s] = m;
+            CHECK(gs_gait_result_metric(r, "knee_fppa_deg", s, &m, &sd, &n));
+            fppa[v][s] = m;
+            CHECK(gs_gait_result_metric(r, "knee_flexion_ic_deg", s, &m, &sd, &n) == 0);
+        }
+        fprintf(stderr, "|   %s: pelvic_drop L %.2f (true 7) R %.2f (true 2); knee_fppa L %.2f R %.2f |\n",
+                v ? "front" : "rear", drop[v][0], drop[v][1], fppa[v][0], fppa[v][1]);
+        CHECK_NEAR(drop[v][0], 7.0, 0.7);
+        CHECK_NEAR(drop[v][1], 2.0, 0.7);
+        CHECK(fppa[v][0] > fppa[v][1] + 3.0); /* valgus injected on the left only */
+        gs_gait_result_free(&r);
+    }
+    CHECK_NEAR(drop[0][0], drop[1][0], 0.3);
+    CHECK_NEAR(fppa[0][0], fppa[1][0], 0.3);
+}
+
+static void overground_walk_gives_step_length(void)
+{
+    gs_gen_params p;
+    eval e;
+    gs_gait_result *r;
+    gs_gait_options o = {0};
+    gs_gen_defaults_walk(&p);
+    p.treadmill = 0;
+    p.px_per_m = 250;
+    p.duration_s = 6;
+    o.height_m = p.height_m;
+    r = run(&p, &o, &e);
+    print_row("walk overground side, --height", &e);
+    if (!r)
+        return;
+    CHECK_EQ_INT(gs_gait_result_setting(r), GS_SETTING_OVERGROUND);
+    {
+        double m, sd;
+        int n;
+        double step_cm = p.speed_m_s * 60.0 / p.cadence_spm * 100;
+        CHECK(gs_gait_result_metric(r, "step_length_cm", 0, &m, &sd, &n));
+        fprintf(stderr, "|   overground step length %.1f cm (true %.1f) |\n", m, step_cm);
+        CHECK_NEAR(m, step_cm, 0.06 * step_cm); /* height-based scale: +-5 % */
+        CHECK(gs_gait_result_metric(r, "speed_m_s", 1, &m, &sd, &n));
+        CHECK_NEAR(m, p.speed_m_s, 0.06 * p.speed_m_s);
+        CHECK(gs_gait_result_metric(r, "step_length_ll", 0, &m, &sd, &n) == 0);
+    }
+    gs_gait_result_free(&r);
+}
+
+static void errors_are_one_line_with_partial_output(void)
+{
+    gs_gen_params p;
+    gs_pose_track *t = NULL;
+    gs_gait_result *r = NULL;
+    gs_error err;
+    gs_gait_options o = {0};
+
+    /* too few strides: 2.2 s of running at 170 steps/min gives about 2 strides per side */
+    gs_gen_defaults(&p);
+    p.duration_s = 2.2;
+    CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+    o.name = "short.json";
+    CHECK_EQ_INT(gs_gait_analyze(t, &o, &r, &err), GS_ERR_TOO_FEW);
+    CHECK_STR_CONTAINS(err.msg, "short.json: too few strides for statistics: found ");
+    CHECK_STR_CONTAINS(err.msg, "need at least 3 per side");
+    CHECK(strchr(err.msg, '\n') == NULL);
+    CHECK(r != NULL); /* partial result */
+    if (r) {
+        int n;
+        gs_gait_result_events(r, &n);
+        CHECK(n > 0);
+    }
+    gs_gait_result_free(&r);
+    gs_pose_track_free(&t);
+
+    /* track too short */
+    p.duration_s = 1.0;
+    CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+    CHECK_EQ_INT(gs_gait_analyze(t, &o, &r, &err), GS_ERR_TOO_FEW);
+    CHECK_STR_CONTAINS(err.msg, "track too short");
+    CHECK_STR_CONTAINS(err.msg, "need at least 2.0 s");
+    CHECK(r != NULL);
+    gs_gait_result_free(&r);
+    gs_pose_track_free(&t);
+
+    /* no person at all */
+    CHECK_EQ_INT(gs_pose_track_new(50, &t, &err), GS_OK);
+    for (int i = 0; t && i < 50; i++)
+        t->frames[i].t_s = i / 30.0;
+    CHECK_EQ_INT(gs_gait_analyze(t, &o, &r, &err), GS_ERR_TOO_FEW);
+    CHECK_STR_CONTAINS(err.msg, "0 frames with a person");
+    gs_gait_result_free(&r);
+
+    /* unknown view: every landmark on one point */
+    for (int i = 0; t && i < 50; i++) {
+        t->frames[i].has_kp = 1;
+        t->frames[i].score = 0.9f;
+        for (int k = 0; k < GS_POSE_NKP; k++) {
+            t->frames[i].kp[k].x = 100;
+            t->frames[i].kp[k].y = 100;
+            t->frames[i].kp[k].vis = 0.5f;
+        }
+    }
+    CHECK_EQ_INT(gs_gait_analyze(t, &o, &r, &err), GS_ERR_UNSUPPORTED);
+    CHECK_STR_CONTAINS(err.msg, "cannot tell the camera view");
+    CHECK(r != NULL);
+    gs_gait_result_free(&r);
+    gs_pose_track_free(&t);
+    CHECK_EQ_INT(gs_gait_analyze(NULL, &o, &r, &err), GS_ERR_ARG);
+}
+
+static void outputs_follow_the_analysis_format(const char *dir)
+{
+    gs_gen_params p;
+    eval e;
+    gs_gait_result *r;
+    gs_gait_options o = {0};
+    char path[1024];
+    gs_error err;
+    gs_gen_defaults(&p);
+    p.duration_s = 6;
+    o.height_m = 1.75;
+    o.belt_speed_m_s = 3.2;
+    r = run(&p, &o, &e);
+    if (!r)
+        return;
+    snprintf(path, sizeof(path), "%s/gait_analysis.json", dir);
+    CHECK_EQ_INT(gs_gait_write_analysis_json(path, r, &err), GS_OK);
+    {
+        uint8_t *data = NULL;
+        size_t len;
+        CHECK_EQ_INT(gs_file_read_all(path, &data, &len, &err), GS_OK);
+        cJSON *j = data ? cJSON_Parse((const char *)data) : NULL;
+        free(data);
+        CHECK(j != NULL);
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(j, "format")),
+                           "gaitscope.analysis/1");
+        cJSON *v = cJSON_GetObjectItem(j, "view");
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind")), "side-right");
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(j, "activity")), "run");
+        cJSON *m = cJSON_GetObjectItem(j, "metrics");
+        cJSON *cad = cJSON_GetObjectItem(m, "cadence_spm");
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(cad, "unit")), "steps/min");
+        CHECK(cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetObjectItem(cad, "all"), "mean")));
+        CHECK(cJSON_IsArray(cJSON_GetObjectItem(cJSON_GetObjectItem(cad, "left"), "values")));
+        static const char *need[] = {"ground_contact_ms", "flight_ms", "duty_factor",
+                                     "stride_time_ms", "knee_flexion_ic_deg",
+                                     "knee_flexion_peak_stance_deg", "hip_extension_peak_deg",
+                                     "ankle_dorsiflexion_peak_deg", "foot_strike_angle_deg",
+                                     "shank_angle_ic_deg", "overstride_deg", "trunk_lean_deg",
+                                     "vertical_oscillation_cm", "step_length_cm", "speed_m_s"};
+        for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+            CHECK_MSG(cJSON_GetObjectItem(m, need[i]) != NULL, "metric %s missing", need[i]);
+        CHECK(cJSON_GetObjectItem(m, "vertical_oscillation_ll") == NULL); /* scale known */
+        CHECK(cJSON_GetObjectItem(m, "pelvic_drop_deg") == NULL);         /* side view */
+        cJSON *sl = cJSON_GetObjectItem(cJSON_GetObjectItem(m, "step_length_cm"), "left");
+        CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(sl, "mean")), 3.2 * 60 / 170.0 * 100,
+                   1.0);
+        cJSON *vo = cJSON_GetObjectItem(cJSON_GetObjectItem(m, "vertical_oscillation_cm"), "left");
+        CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(vo, "mean")), 100 * p.vert_osc_m,
+                   0.1 * 100 * p.vert_osc_m);
+        cJSON *curve = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "curves"), "knee_flexion_deg");
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(curve, "left"), "mean")), 101);
+        CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "curves"), "knee_fppa_deg") == NULL);
+        cJSON *ev0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "events"), 0);
+        CHECK(cJSON_IsString(cJSON_GetObjectItem(ev0, "side")));
+        CHECK(cJSON_IsNumber(cJSON_GetObjectItem(ev0, "frame")));
+        CHECK(cJSON_GetObjectItem(j, "findings") == NULL); /* added by the nkt stage */
+        cJSON_Delete(j);
+    }
+    snprintf(path, sizeof(path), "%s/gait_angles.csv", dir);
+    CHECK_EQ_INT(gs_gait_write_angles_csv(path, r, &err), GS_OK);
+    {
+        uint8_t *data = NULL;
+        size_t len;
+        CHECK_EQ_INT(gs_file_read_all(path, &data, &len, &err), GS_OK);
+        CHECK_STR_CONTAINS((const char *)data, "frame,t_s,left_trunk_lean_deg,right_trunk_lean_deg");
+        CHECK(data && strstr((const char *)data, "knee_fppa") == NULL); /* absent in side view */
+        free(data);
+    }
+    snprintf(path, sizeof(path), "%s/gait_events.csv", dir);
+    CHECK_EQ_INT(gs_gait_write_events_csv(path, r, &err), GS_OK);
+    snprintf(path, sizeof(path), "%s/no/such/dir/a.csv", dir);
+    CHECK_EQ_INT(gs_gait_write_events_csv(path, r, &err), GS_ERR_IO);
+    gs_gait_result_free(&r);
+}
+
+/* Reads a small text file into buf ("" if missing). */
+static void slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+    buf[0] = '\0';
+    if (!f)
+        return;
+    n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+/* The gaitscope gait command (when the build tells us where the binary is). */
+static int cli_gait_writes_outputs_and_one_line_errors(const char *dir)
+{
+    const char *bin = getenv("GAITSCOPE_BIN");
+    char pose[1024], out[1024], cmd[4096], msg[2048], path[1100];
+    gs_gen_params p;
+    gs_pose_track *t = NULL;
+    gs_error err;
+    int rc;
+    if (!bin || !bin[0])
+        return 1;
+    gs_gen_defaults(&p);
+    p.duration_s = 5;
+    snprintf(pose, sizeof(pose), "%s/gait_cli_pose.json", dir);
+    snprintf(out, sizeof(out), "%s/gait_cli_out", dir);
+    CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+    CHECK_EQ_INT(gs_pose_json_write(pose, t, &err), GS_OK);
+    gs_pose_track_free(&t);
+    snprintf(cmd, sizeof(cmd), "'%s' gait '%s' -o '%s' --force --height 1.75 > '%s/gait_cli.txt' 2>&1",
+             bin, pose, out, dir);
+    rc = system(cmd);
+    CHECK_EQ_INT(rc, 0);
+    snprintf(path, sizeof(path), "%s/gait_cli.txt", dir);
+    slurp(path, msg, sizeof(msg));
+    CHECK_STR_CONTAINS(msg, "cadence 170");
+    CHECK_STR_CONTAINS(msg, "steps/min");
+    snprintf(path, sizeof(path), "%s/analysis.json", out);
+    CHECK(gs_path_exists(path));
+    snprintf(path, sizeof(path), "%s/angles.csv", out);
+    CHECK(gs_path_exists(path));
+    /* no --force: refuses to overwrite, one line */
+    snprintf(cmd, sizeof(cmd), "'%s' gait '%s' -o '%s' --quiet > '%s/gait_cli.txt' 2>&1", bin, pose,
+             out, dir);
+    rc = system(cmd);
+    CHECK(rc != 0);
+    snprintf(path, sizeof(path), "%s/gait_cli.txt", dir);
+    slurp(path, msg, sizeof(msg));
+    CHECK_STR_CONTAINS(msg, "exists (use --force to overwrite)");
+    CHECK(strchr(msg, '\n') == strrchr(msg, '\n')); /* one line */
+    /* too few strides: one line, exit 1, partial output written */
+    p.duration_s = 2.2;
+    CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+    CHECK_EQ_INT(gs_pose_json_write(pose, t, &err), GS_OK);
+    gs_pose_track_free(&t);
+    snprintf(cmd, sizeof(cmd), "'%s' gait '%s' -o '%s/gait_cli_short' --quiet > '%s/gait_cli.txt' 2>&1",
+             bin, pose, dir, dir);
+    rc = system(cmd);
+    CHECK(rc != 0);
+    slurp(path, msg, sizeof(msg));
+    CHECK_STR_CONTAINS(msg, "gaitscope: ");
+    CHECK_STR_CONTAINS(msg, "too few strides for statistics: found ");
+    snprintf(path, sizeof(path), "%s/gait_cli_short/analysis.json", dir);
+    CHECK(gs_path_exists(path));
+    /* malformed pose.json: names the item */
+    snprintf(path, sizeof(path), "%s/gait_cli_bad.json", dir);
+    CHECK_EQ_INT(gs_file_write_all(path, "{\"format\":\"gaitscope.pose/1\",\"video\":{\"width\":4,"
+                                         "\"height\":4},\"frames\":[{\"t\":0,\"score\":1}]}",
+                                   strlen("{\"format\":\"gaitscope.pose/1\",\"video\":{\"width\":4,"
+                                          "\"height\":4},\"frames\":[{\"t\":0,\"score\":1}]}"),
+                                   &err),
+                 GS_OK);
+    snprintf(cmd, sizeof(cmd), "'%s' gait '%s' -o '%s/gait_cli_bad' > '%s/gait_cli.txt' 2>&1", bin,
+             path, dir, dir);
+    rc = system(cmd);
+    CHECK(rc != 0);
+    snprintf(path, sizeof(path), "%s/gait_cli.txt", dir);
+    slurp(path, msg, sizeof(msg));
+    CHECK_STR_CONTAINS(msg, "frames[0].kp: missing");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *scratch = argc > 2 ? argv[2] : "/tmp";
+    fprintf(stderr, "| track | events matched | event err mean/max (frames) | cadence got/true | "
+                    "GCT L got/true | GCT R got/true | knee err max (RMS) | hip | ankle | strides L/R |\n");
+    knee_flexion_equals_constructed_angle();
+    running_side_noise_free_recovers_truth();
+    both_directions_give_the_same_signs();
+    walking_side_recovers_events_and_phases();
+    frame_rates_and_vfr();
+    noisy_track_stays_within_stated_bounds();
+    gaps_and_asymmetry();
+    frontal_views_recover_drop_and_valgus();
+    overground_walk_gives_step_length();
+    errors_are_one_line_with_partial_output();
+    outputs_follow_the_analysis_format(scratch);
+    if (cli_gait_writes_outputs_and_one_line_errors(scratch))
+        fprintf(stderr, "gait: GAITSCOPE_BIN not set, CLI checks not run\n");
+    return gs_test_finish("gait", 0);
+}
