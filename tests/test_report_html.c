@@ -1,0 +1,435 @@
+/*
+ * report.html (src/report/report_html.c): made analysis objects -> the page says the right
+ * things (formatted metric values, SI, traffic lights with their sources, findings text, escaping
+ * of hostile strings, the failure report), then, when Debian's chromium is installed, the page is
+ * rendered headless at desktop (1280 px) and phone (390 px) widths: screenshots must be
+ * non-trivial PNGs of the right width, the DOM must hold the content, and the console must stay
+ * silent. Without chromium that part is skipped (exit 77 when nothing else failed).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "gs_test.h"
+#include "report.h"
+
+/* A running side view: 13 strides per side, a few metrics with known numbers, two findings
+ * (one with a hostile title), plus curves added by add_curves(). */
+static const char side_run_json[] =
+    "{\"format\":\"gaitscope.analysis/1\","
+    "\"source\":{\"pose\":\"pose.json\",\"frames\":601,\"duration_s\":10.0},"
+    "\"view\":{\"kind\":\"side-right\",\"facing\":\"right\",\"confidence\":0.93,\"passes\":1},"
+    "\"activity\":\"run\",\"setting\":\"treadmill\","
+    "\"scale\":{\"source\":\"height\",\"px_per_m\":496.0,\"uncertainty\":0.05,"
+    "\"length_unit\":\"cm\",\"height_m\":1.78},"
+    "\"ground\":{\"angle_deg\":1.2,\"source\":\"stance feet\"},"
+    "\"methods\":{\"events\":\"foot height against the fitted ground level\","
+    "\"expected_error_frames\":1.5},"
+    "\"strides\":[{\"side\":\"left\",\"t0\":0.5,\"t1\":1.2,\"used\":true,\"why\":null},"
+    "{\"side\":\"left\",\"t0\":1.2,\"t1\":1.5,\"used\":false,"
+    "\"why\":\"implausible duration 300 ms <median 707 ms>\"},"
+    "{\"side\":\"right\",\"t0\":0.8,\"t1\":1.5,\"used\":true,\"why\":null}],"
+    "\"metrics\":{"
+    "\"cadence_spm\":{\"unit\":\"steps/min\",\"all\":{\"mean\":170.04,\"sd\":2.31,\"n\":26},"
+    "\"left\":{\"mean\":170.81,\"sd\":2.42,\"n\":13},"
+    "\"right\":{\"mean\":169.27,\"sd\":2.01,\"n\":13},\"diff\":1.54,\"si\":0.9039},"
+    "\"ground_contact_ms\":{\"unit\":\"ms\",\"left\":{\"mean\":257.54,\"sd\":4.1,\"n\":13},"
+    "\"right\":{\"mean\":232.43,\"sd\":3.9,\"n\":13},\"diff\":25.11,\"si\":10.248},"
+    "\"knee_flexion_peak_stance_deg\":{\"unit\":\"deg\","
+    "\"left\":{\"mean\":46.04,\"sd\":1.2,\"n\":13},\"right\":{\"mean\":36.02,\"sd\":1.5,\"n\":13},"
+    "\"diff\":10.02,\"si\":null},"
+    "\"trunk_lean_deg\":{\"unit\":\"deg\",\"left\":{\"mean\":13.73,\"sd\":0.1,\"n\":13},"
+    "\"right\":{\"mean\":13.71,\"sd\":0.1,\"n\":13},\"diff\":0.02,\"si\":null},"
+    "\"duty_factor\":{\"unit\":\"fraction\",\"left\":{\"mean\":0.365,\"sd\":0.004,\"n\":13},"
+    "\"right\":{\"mean\":0.329,\"sd\":0.006,\"n\":13},\"diff\":0.036,\"si\":10.41},"
+    "\"mystery_metric_x\":{\"unit\":\"<b>u</b>\",\"left\":{\"mean\":1.5,\"sd\":0.25,\"n\":3},"
+    "\"right\":{\"mean\":1.25,\"sd\":null,\"n\":1},\"diff\":0.25,\"si\":null}},"
+    "\"notes\":[\"ground line fitted to 212 stance points\"],"
+    "\"findings\":[{\"id\":\"knee_flexion_asymmetry.right\",\"title\":"
+    "\"Less knee flexion in stance on the right\",\"side\":\"right\",\"severity\":0.62,"
+    "\"confidence\":0.8,\"evidence_level\":\"research\","
+    "\"evidence\":[{\"metric\":\"knee_flexion_peak_stance_deg\",\"side\":\"right\","
+    "\"measure\":\"level\",\"comparison\":\"below\",\"value\":36.02,\"threshold\":40,"
+    "\"unit\":\"deg\",\"source\":\"Souza 2016: below 40 deg may go with PFP\",\"n\":13,"
+    "\"holds_in\":12,\"strides\":[3,5],\"times\":[2.5,3.9]}],"
+    "\"inhibited\":[\"right quadriceps\"],\"overworking\":[\"right soleus\"],"
+    "\"nkt_tests\":[{\"step\":1,\"test\":\"right quadriceps\",\"how\":\"seated knee extension\","
+    "\"localise\":[\"right soleus\",\"right hamstrings\"],\"text\":\"...\"}],"
+    "\"homework\":[\"Release right calf: 2 x 30 s\",\"Activate right quadriceps: wall sit\"],"
+    "\"note\":\"clinical model\"},"
+    "{\"id\":\"x.left\",\"title\":\"<img src=x onerror=alert(1)> pattern\",\"side\":\"left\","
+    "\"severity\":0.2,\"confidence\":0.5,\"evidence\":[],\"inhibited\":[],"
+    "\"overworking\":[],\"nkt_tests\":[\"Test <glute> & retest\"],\"homework\":[]}]}";
+
+/* A failed analysis: too few strides, nothing measured. */
+static const char too_few_json[] =
+    "{\"format\":\"gaitscope.analysis/1\","
+    "\"view\":{\"kind\":\"rear\",\"facing\":\"away\",\"confidence\":0.41},"
+    "\"activity\":\"unknown\",\"setting\":\"treadmill\","
+    "\"scale\":{\"source\":\"none\",\"length_unit\":\"leg lengths\"},"
+    "\"strides\":[{\"side\":\"left\",\"t0\":0.2,\"t1\":0.9,\"used\":true,\"why\":null}],"
+    "\"metrics\":{},\"curves\":{},"
+    "\"warnings\":[\"person lost for 40 % of the clip\",{\"message\":\"low light\"}],"
+    "\"quality\":{\"mean_visibility\":0.42},"
+    "\"error\":{\"code\":\"too little data for the analysis\",\"message\":"
+    "\"run.mp4: too few strides: 1 left and 0 right found, 3 per side needed\"}}";
+
+/* 1x1 grey PNG, so the key frame links resolve in the browser test. */
+static const uint8_t tiny_png[] = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+    0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3a,
+    0x7e, 0x9b, 0x55, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x68,
+    0x00, 0x00, 0x00, 0x82, 0x00, 0x81, 0x77, 0xcd, 0x72, 0xb6, 0x00, 0x00, 0x00, 0x00, 0x49,
+    0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+
+static const char *const kf_hrefs[] = {"keyframes/left_ic.png", "keyframes/left_ms.png",
+                                       "keyframes/left_to.png"};
+static const char *const kf_caps[] = {"Left initial contact: knee 21\xc2\xb0", "Left midstance",
+                                      "Left <toe-off>"};
+
+/* Adds knee_flexion_deg and trunk_lean_deg curves (101 points per side) to analysis a. */
+static void add_curves(cJSON *a)
+{
+    cJSON *cs = cJSON_AddObjectToObject(a, "curves");
+    const char *names[2] = {"knee_flexion_deg", "trunk_lean_deg"};
+    for (int k = 0; k < 2; k++) {
+        cJSON *c = cJSON_AddObjectToObject(cs, names[k]);
+        for (int s = 0; s < 2; s++) {
+            cJSON *so = cJSON_AddObjectToObject(c, s ? "right" : "left");
+            cJSON *m = cJSON_AddArrayToObject(so, "mean"), *sd = cJSON_AddArrayToObject(so, "sd");
+            cJSON_AddNumberToObject(so, "n", 13);
+            for (int i = 0; i <= 100; i++) {
+                double p = i / 100.0;
+                double v = k == 0 ? 20 + 50 * (1 - cos(2 * GS_PI * p)) + 5 * s : 7 + s;
+                cJSON_AddItemToArray(m, cJSON_CreateNumber(v));
+                cJSON_AddItemToArray(sd, cJSON_CreateNumber(3.0));
+            }
+        }
+    }
+}
+
+static char *read_text(const char *path)
+{
+    uint8_t *d = NULL;
+    size_t n = 0;
+    gs_error err = {0};
+    if (gs_file_read_all(path, &d, &n, &err) != GS_OK) {
+        fprintf(stderr, "read %s: %s\n", path, err.msg);
+        return NULL;
+    }
+    return (char *)d;
+}
+
+/* CHECK that html contains needle, printing only the needle on failure (pages are long). */
+#define HAS(html, needle) \
+    CHECK_MSG((html) && strstr((html), (needle)), "page lacks: %s", (needle))
+#define LACKS(html, needle) \
+    CHECK_MSG((html) && !strstr((html), (needle)), "page must not contain: %s", (needle))
+
+static int count_of(const char *h, const char *needle)
+{
+    int n = 0;
+    for (const char *p = h; p && (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static cJSON *side_run_analysis(void)
+{
+    cJSON *a = cJSON_Parse(side_run_json);
+    CHECK(a != NULL);
+    if (a)
+        add_curves(a);
+    return a;
+}
+
+static void write_side_run(const char *path, cJSON *a)
+{
+    gs_report_html_options o = {0};
+    gs_error err = {0};
+    o.title = "<script>alert(1)</script> & clip.mp4";
+    o.overlay_href = "overlay.mp4";
+    o.keyframe_hrefs = kf_hrefs;
+    o.keyframe_captions = kf_caps;
+    o.n_keyframes = 3;
+    o.contact_sheet_href = "keyframes/contact_sheet.png";
+    o.generated_by = "gaitscope 0.1.0";
+    CHECK_EQ_INT(gs_report_write_html(path, a, &o, &err), GS_OK);
+}
+
+static void report_shows_metrics_si_lights_and_sources(const char *dir)
+{
+    char path[2048];
+    cJSON *a = side_run_analysis();
+    char *h;
+    snprintf(path, sizeof(path), "%s/report.html", dir);
+    write_side_run(path, a);
+    h = read_text(path);
+    CHECK(h != NULL);
+    /* cadence per side, mean +- sd (n), and both feet */
+    HAS(h, "170.8 &plusmn; 2.4 <small>(13)</small>");
+    HAS(h, "169.3 &plusmn; 2.0 <small>(13)</small>");
+    HAS(h, "both feet 170.0");
+    HAS(h, "steps per minute, both feet");
+    /* contact time: ms without decimals, L-R and SI with sign; SI above 10 % is red */
+    HAS(h, "258 &plusmn; 4");
+    HAS(h, "+25");
+    HAS(h, "+10.2 %");
+    HAS(h, "title=\"SI: outside range\"");
+    /* traffic lights from Heiderscheit's 46.3 +- 4.5: 46.0 green, 36.0 red; trunk 13.7 amber */
+    HAS(h, "title=\"left: within range\"");
+    HAS(h, "title=\"right: outside range\"");
+    HAS(h, "title=\"left: borderline\"");
+    HAS(h, "46.3 &plusmn; 4.5&deg;");
+    HAS(h, "Heiderscheit 2011");
+    HAS(h, "Med Sci Sports Exerc 43:296"); /* the footnote itself */
+    HAS(h, "7.3 &plusmn; 3.6&deg;");
+    HAS(h, "Teng &amp; Powers 2014");
+    /* angle L-R of 10 deg beyond the stride SD is flagged */
+    HAS(h, "<span class=\"flag\"");
+    HAS(h, "+10.0&deg;");
+    /* duty factor has no light and 3 decimals */
+    HAS(h, "0.365 &plusmn; 0.004");
+    /* an unknown metric is listed under its key, its unit escaped */
+    HAS(h, "mystery_metric_x");
+    HAS(h, "&lt;b&gt;u&lt;/b&gt;");
+    /* summary */
+    HAS(h, "side-right");
+    HAS(h, "confidence 93 %");
+    HAS(h, "left 1 &middot; right 1");
+    HAS(h, "from height 1.78 m");
+    HAS(h, "implausible duration 300 ms &lt;median 707 ms&gt;");
+    HAS(h, "ground line fitted to 212 stance points");
+    /* curves: one SVG per curve, with the normative bands and their sources */
+    CHECK_EQ_INT(count_of(h, "<svg "), 2);
+    HAS(h, "contact 17.8 &plusmn; 4.0&deg;");
+    HAS(h, "self-selected 7.3 &plusmn; 3.6&deg;");
+    /* media, relative links only */
+    HAS(h, "<video controls");
+    HAS(h, "src=\"overlay.mp4\"");
+    HAS(h, "src=\"keyframes/left_ms.png\"");
+    HAS(h, "Left &lt;toe-off&gt;");
+    HAS(h, "src=\"keyframes/contact_sheet.png\"");
+    LACKS(h, "src=\"http");
+    LACKS(h, "<link");
+    free(h);
+    cJSON_Delete(a);
+}
+
+static void report_shows_findings_as_hypotheses(const char *dir)
+{
+    char path[2048];
+    cJSON *a = side_run_analysis();
+    char *h;
+    snprintf(path, sizeof(path), "%s/report_findings.html", dir);
+    write_side_run(path, a);
+    h = read_text(path);
+    HAS(h, "Less knee flexion in stance on the right");
+    HAS(h, "Consistent with an inhibited <b>right quadriceps</b> with <b>right soleus</b> "
+           "overworking");
+    HAS(h, "a hypothesis to test, not a diagnosis");
+    HAS(h, "36.0&deg;</b>");
+    HAS(h, "flagged below 40.0&deg;");
+    HAS(h, "holds in 12 of 13 strides");
+    HAS(h, "<a href=\"overlay.mp4#t=2.50\">2.50 s</a>");
+    HAS(h, "Source: Souza 2016: below 40 deg may go with PFP");
+    HAS(h, "Test <b>right quadriceps</b> (seated knee extension)");
+    HAS(h, "therapy-localise in turn: right soleus, then right hamstrings");
+    HAS(h, "Release right calf: 2 x 30 s");
+    HAS(h, "Severity");
+    HAS(h, "width:62%");
+    HAS(h, "Test &lt;glute&gt; &amp; retest");
+    free(h);
+    cJSON_Delete(a);
+}
+
+static void hostile_strings_are_escaped(const char *dir)
+{
+    char path[2048];
+    cJSON *a = side_run_analysis();
+    char *h;
+    snprintf(path, sizeof(path), "%s/report_escape.html", dir);
+    write_side_run(path, a);
+    h = read_text(path);
+    HAS(h, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; clip.mp4");
+    HAS(h, "&lt;img src=x onerror=alert(1)&gt; pattern");
+    LACKS(h, "<img src=x");
+    /* no script element at all, in any case */
+    for (const char *p = h; p && *p; p++)
+        if (*p == '<' && !strncasecmp(p + 1, "script", 6)) {
+            CHECK_MSG(0, "page contains a <script element at offset %ld", (long)(p - h));
+            break;
+        }
+    free(h);
+    cJSON_Delete(a);
+}
+
+static void failed_analysis_still_gives_a_report_that_says_why(const char *dir)
+{
+    char path[2048];
+    cJSON *a = cJSON_Parse(too_few_json);
+    gs_error err = {0};
+    char *h;
+    snprintf(path, sizeof(path), "%s/report_failed.html", dir);
+    CHECK(a != NULL);
+    CHECK_EQ_INT(gs_report_write_html(path, a, NULL, &err), GS_OK);
+    h = read_text(path);
+    HAS(h, "The analysis could not be completed");
+    HAS(h, "run.mp4: too few strides: 1 left and 0 right found, 3 per side needed");
+    HAS(h, "role=\"alert\"");
+    HAS(h, "person lost for 40 % of the clip");
+    HAS(h, "low light");
+    HAS(h, "mean_visibility: 0.42");
+    HAS(h, "confidence 41 %");
+    HAS(h, "No metrics could be computed");
+    HAS(h, "leg lengths");
+    LACKS(h, "<svg ");
+    LACKS(h, "<video");
+    free(h);
+    cJSON_Delete(a);
+
+    /* no analysis at all (e.g. no person found before the gait stage) */
+    snprintf(path, sizeof(path), "%s/report_none.html", dir);
+    CHECK_EQ_INT(gs_report_write_html(path, NULL, NULL, &err), GS_OK);
+    h = read_text(path);
+    HAS(h, "No analysis");
+    HAS(h, "</html>");
+    free(h);
+}
+
+static void unwritable_path_is_an_io_error_naming_it(const char *dir)
+{
+    char path[2048];
+    gs_error err = {0};
+    cJSON *a = cJSON_Parse(too_few_json);
+    snprintf(path, sizeof(path), "%s/no/such/dir/report.html", dir);
+    CHECK_EQ_INT(gs_report_write_html(path, a, NULL, &err), GS_ERR_IO);
+    CHECK_MSG(strstr(err.msg, "no/such/dir/report.html") != NULL, "message: %s", err.msg);
+    CHECK_EQ_INT(gs_report_write_html(NULL, a, NULL, &err), GS_ERR_ARG);
+    cJSON_Delete(a);
+}
+
+/* ---- headless Chromium ---- */
+
+static int have_chromium(void)
+{
+    return system("command -v chromium >/dev/null 2>&1") == 0;
+}
+
+/* Width and height from a PNG's IHDR; 0 when the file is not a PNG. */
+static int png_size(const char *path, uint32_t *w, uint32_t *h, long *bytes)
+{
+    uint8_t hd[24];
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    *w = *h = 0;
+    *bytes = 0;
+    if (!f)
+        return 0;
+    n = fread(hd, 1, sizeof(hd), f);
+    if (fseek(f, 0, SEEK_END) == 0)
+        *bytes = ftell(f);
+    fclose(f);
+    if (n < 24 || memcmp(hd, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(hd + 12, "IHDR", 4) != 0)
+        return 0;
+    *w = (uint32_t)hd[16] << 24 | (uint32_t)hd[17] << 16 | (uint32_t)hd[18] << 8 | hd[19];
+    *h = (uint32_t)hd[20] << 24 | (uint32_t)hd[21] << 16 | (uint32_t)hd[22] << 8 | hd[23];
+    return 1;
+}
+
+/* Runs chromium headless on file url with extra args; stdout/stderr to the given files. */
+static int run_chromium(const char *dir, const char *args, const char *url, const char *out,
+                        const char *errf)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof(cmd),
+             "prof=$(mktemp -d) && timeout 120 chromium --headless --no-sandbox --disable-gpu "
+             "--disable-quic --no-first-run --disable-background-networking "
+             "--disable-component-update --disable-sync --user-data-dir=\"$prof\" %s "
+             "'file://%s' >'%s/%s' 2>'%s/%s'; rc=$?; rm -rf \"$prof\"; exit $rc",
+             args, url, dir, out, dir, errf);
+    return system(cmd);
+}
+
+static void chromium_renders_the_report(const char *dir)
+{
+    char page[2048], path[2048], args[2400];
+    const int widths[2] = {1280, 390};
+    cJSON *a = side_run_analysis();
+    char *dom, *log;
+
+    snprintf(path, sizeof(path), "%s/keyframes", dir);
+    CHECK_EQ_INT(gs_mkdir_p(path, NULL), GS_OK);
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, kf_hrefs[i]);
+        CHECK_EQ_INT(gs_file_write_all(path, tiny_png, sizeof(tiny_png), NULL), GS_OK);
+    }
+    snprintf(path, sizeof(path), "%s/keyframes/contact_sheet.png", dir);
+    CHECK_EQ_INT(gs_file_write_all(path, tiny_png, sizeof(tiny_png), NULL), GS_OK);
+    snprintf(page, sizeof(page), "%s/report_browser.html", dir);
+    write_side_run(page, a);
+    cJSON_Delete(a);
+
+    /* the DOM as Chromium parsed it, and its console (any message is a fault: no scripts) */
+    CHECK_EQ_INT(run_chromium(dir, "--enable-logging=stderr --v=0 --dump-dom", page,
+                              "chromium_dom.html", "chromium_dom.log"),
+                 0);
+    snprintf(path, sizeof(path), "%s/chromium_dom.html", dir);
+    dom = read_text(path);
+    HAS(dom, "Metrics per side");
+    HAS(dom, "Less knee flexion in stance on the right");
+    HAS(dom, "<svg");
+    LACKS(dom, "<script");
+    free(dom);
+    snprintf(path, sizeof(path), "%s/chromium_dom.log", dir);
+    log = read_text(path);
+    LACKS(log, ":CONSOLE");
+    free(log);
+
+    for (int k = 0; k < 2; k++) {
+        uint32_t w, h;
+        long bytes;
+        char shot[64];
+        snprintf(shot, sizeof(shot), "report_%d.png", widths[k]);
+        snprintf(path, sizeof(path), "%s/%s", dir, shot);
+        remove(path);
+        snprintf(args, sizeof(args), "--hide-scrollbars --screenshot='%s' --window-size=%d,2000",
+                 path, widths[k]);
+        CHECK_EQ_INT(run_chromium(dir, args, page, "chromium_shot.out", "chromium_shot.log"), 0);
+        CHECK_MSG(png_size(path, &w, &h, &bytes), "%s is not a PNG", path);
+        CHECK_EQ_INT(w, widths[k]);
+        CHECK_EQ_INT(h, 2000);
+        /* a blank 1280x2000 page compresses to a few kB; the report is far larger */
+        CHECK_MSG(bytes > 40000, "%s: only %ld bytes, the page looks empty", path, bytes);
+        fprintf(stderr, "chromium: %s %ux%u, %ld bytes\n", path, w, h, bytes);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    char dir[1024];
+    const char *scratch = argc > 2 ? argv[2] : "/tmp";
+    snprintf(dir, sizeof(dir), "%s/report_html", scratch);
+    if (gs_mkdir_p(dir, NULL) != GS_OK) {
+        fprintf(stderr, "cannot create %s\n", dir);
+        return 1;
+    }
+    report_shows_metrics_si_lights_and_sources(dir);
+    report_shows_findings_as_hypotheses(dir);
+    hostile_strings_are_escaped(dir);
+    failed_analysis_still_gives_a_report_that_says_why(dir);
+    unwritable_path_is_an_io_error_naming_it(dir);
+    if (!have_chromium()) {
+        fprintf(stderr, "skip: chromium not installed (scripts/setup.sh --test installs it); "
+                        "browser rendering not checked\n");
+        return gs_test_finish("report_html", 1);
+    }
+    chromium_renders_the_report(dir);
+    return gs_test_finish("report_html", 0);
+}
