@@ -606,6 +606,114 @@ static void outputs_follow_the_analysis_format(const char *dir)
     gs_gait_result_free(&r);
 }
 
+/* A walker who turns round: the side-right pass then the same walker coming back (side-left),
+ * concatenated; two passes, strides in both, none across the turn. */
+static void a_turn_gives_two_passes(void)
+{
+    gs_gen_params p;
+    gs_pose_track *a = NULL, *b = NULL, *t = NULL;
+    gs_gait_result *r = NULL;
+    gs_error err;
+    gs_gen_defaults_walk(&p);
+    p.duration_s = 6;
+    CHECK_EQ_INT(gs_gen_track(&p, &a, &err), GS_OK);
+    p.direction = -1;
+    p.t_offset_s = 0.4;
+    CHECK_EQ_INT(gs_gen_track(&p, &b, &err), GS_OK);
+    if (!a || !b)
+        goto done;
+    CHECK_EQ_INT(gs_pose_track_new(a->n_frames + b->n_frames, &t, &err), GS_OK);
+    if (!t)
+        goto done;
+    t->width = a->width;
+    t->height = a->height;
+    t->fps = a->fps;
+    memcpy(t->frames, a->frames, sizeof(*a->frames) * (size_t)a->n_frames);
+    memcpy(t->frames + a->n_frames, b->frames, sizeof(*b->frames) * (size_t)b->n_frames);
+    for (int32_t i = a->n_frames; i < t->n_frames; i++)
+        t->frames[i].t_s += a->frames[a->n_frames - 1].t_s + 1.0 / p.fps;
+    CHECK_EQ_INT(gs_gait_analyze(t, NULL, &r, &err), GS_OK);
+    if (r) {
+        int nst, used[2] = {0, 0}, across = 0;
+        const gs_gait_stride *st = gs_gait_result_strides(r, &nst);
+        double t_turn = a->frames[a->n_frames - 1].t_s, m, sd;
+        int n;
+        CHECK_EQ_INT(gs_gait_result_view(r).passes, 2);
+        for (int i = 0; i < nst; i++) {
+            if (st[i].used) {
+                used[st[i].side]++;
+                across += st[i].t0_s < t_turn && st[i].t1_s > t_turn;
+            }
+        }
+        CHECK(used[0] >= 6 && used[1] >= 6);
+        CHECK_EQ_INT(across, 0);
+        CHECK(gs_gait_result_metric(r, "cadence_spm", -1, &m, &sd, &n));
+        CHECK_NEAR(m, p.cadence_spm, 0.01 * p.cadence_spm);
+        CHECK(gs_gait_result_metric(r, "knee_flexion_ic_deg", 0, &m, &sd, &n));
+        CHECK(sd < 3.0); /* same angles in both directions (IC timing: +-0.5 frame) */
+        fprintf(stderr, "|   turn: passes %d, strides used L %d R %d, none across the turn |\n",
+                gs_gait_result_view(r).passes, used[0], used[1]);
+    }
+done:
+    gs_gait_result_free(&r);
+    gs_pose_track_free(&a);
+    gs_pose_track_free(&b);
+    gs_pose_track_free(&t);
+}
+
+/* Real clips' pose.json (made by the pose stage) when GS_REAL_POSE_DIR names a folder of them:
+ * plausible cadence and contact times, events on both feet. Prints one line per clip. */
+static void real_clips_are_plausible(void)
+{
+    const char *dir = getenv("GS_REAL_POSE_DIR");
+    char cmd[1200], line[1024];
+    FILE *ls;
+    if (!dir || !dir[0]) {
+        fprintf(stderr, "gait: GS_REAL_POSE_DIR not set, real-clip checks not run\n");
+        return;
+    }
+    snprintf(cmd, sizeof(cmd), "ls '%s'/*.json 2>/dev/null", dir);
+    ls = popen(cmd, "r");
+    if (!ls)
+        return;
+    while (fgets(line, sizeof(line), ls)) {
+        gs_pose_track *t = NULL;
+        gs_gait_result *r = NULL;
+        gs_error err = {0};
+        gs_gait_options o = {0};
+        double cad = NAN, gl = NAN, gr = NAN, sd;
+        int n, nev, ev_side[2] = {0, 0};
+        line[strcspn(line, "\n")] = '\0';
+        if (gs_pose_json_read(line, &t, &err) != GS_OK) {
+            fprintf(stderr, "| real %s: %s |\n", line, err.msg);
+            continue;
+        }
+        o.name = line;
+        gs_status rc = gs_gait_analyze(t, &o, &r, &err);
+        if (r) {
+            const gs_gait_event *ev = gs_gait_result_events(r, &nev);
+            for (int i = 0; i < nev; i++)
+                ev_side[ev[i].side]++;
+            gs_gait_result_metric(r, "cadence_spm", -1, &cad, &sd, &n);
+            gs_gait_result_metric(r, "ground_contact_ms", 0, &gl, &sd, &n);
+            gs_gait_result_metric(r, "ground_contact_ms", 1, &gr, &sd, &n);
+            fprintf(stderr, "| real %s: view %d act %d, events L %d R %d, cadence %.1f, GCT L %.0f R %.0f ms%s%s |\n",
+                    line, gs_gait_result_view(r).kind, gs_gait_result_activity(r), ev_side[0],
+                    ev_side[1], cad, gl, gr, rc ? "; " : "", rc ? err.msg : "");
+            if (rc == GS_OK) {
+                CHECK(cad > 90 && cad < 230);
+                CHECK(gl > 120 && gl < 1000 && gr > 120 && gr < 1000);
+                CHECK(ev_side[0] > 2 && ev_side[1] > 2);
+            }
+        } else {
+            fprintf(stderr, "| real %s: %s |\n", line, err.msg);
+        }
+        gs_gait_result_free(&r);
+        gs_pose_track_free(&t);
+    }
+    pclose(ls);
+}
+
 /* Reads a small text file into buf ("" if missing). */
 static void slurp(const char *path, char *buf, size_t cap)
 {
@@ -706,6 +814,8 @@ int main(int argc, char **argv)
     overground_walk_gives_step_length();
     errors_are_one_line_with_partial_output();
     outputs_follow_the_analysis_format(scratch);
+    a_turn_gives_two_passes();
+    real_clips_are_plausible();
     if (cli_gait_writes_outputs_and_one_line_errors(scratch))
         fprintf(stderr, "gait: GAITSCOPE_BIN not set, CLI checks not run\n");
     return gs_test_finish("gait", 0);
