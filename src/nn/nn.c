@@ -117,12 +117,17 @@ static gs_status finish_load(gs_nn_model *m, const gs_nn_options *opt, gs_error 
     for (int i = 0; i < m->n_tensors; i++)
         if (m->tensors[i].cval && m->tensors[i].cval_owned)
             m->mem_bytes += m->tensors[i].nelem * sizeof(float);
-    for (int i = 0; i < m->n_ops; i++)
-        if (m->ops[i].sp_owned && m->ops[i].sp_rowptr)
-            m->mem_bytes += (size_t)m->ops[i].sp_rowptr[m->ops[i].oc] * 8;
+    for (int i = 0; i < m->n_ops; i++) {
+        const gs_nn__op *op = &m->ops[i];
+        if (op->sp_owned && op->sp_rowptr)
+            m->mem_bytes += (size_t)op->sp_rowptr[op->oc] * 8;
+        if (op->wpack_owned && op->wpack)
+            m->mem_bytes += ((size_t)op->kh * op->kw * op->ic + 1) * op->ocp * sizeof(float);
+    }
     /* OpenBLAS runs single-threaded inside our tasks (its threading is slow for these small
      * shapes, and our pool splits the work deterministically). */
     openblas_set_num_threads(1);
+    m->task_fn = gs_nn__select_kernels();
     if (gs_nn__pool_create(m->n_threads, &m->alloc, &m->pool) != GS_OK)
         return gs_fail(err, GS_ERR_NOMEM, "%s: cannot start %d threads", m->path, m->n_threads);
     return GS_OK;
@@ -289,11 +294,16 @@ void gs_nn_model_free(gs_nn_model **pm)
                 gs_nn__free(m, m->tensors[i].cval);
     if (m->ops)
         for (int i = 0; i < m->n_ops; i++)
+        {
             if (m->ops[i].sp_owned) {
                 gs_nn__free(m, m->ops[i].sp_rowptr);
                 gs_nn__free(m, m->ops[i].sp_col);
                 gs_nn__free(m, m->ops[i].sp_val);
             }
+            if (m->ops[i].wpack_owned)
+                gs_nn__free(m, m->ops[i].wpack);
+            gs_nn__free(m, m->ops[i].rx);
+        }
     if (m->io_names)
         for (int i = 0; i < m->n_inputs + m->n_outputs; i++)
             gs_nn__free(m, m->io_names[i]);

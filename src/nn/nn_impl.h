@@ -108,6 +108,7 @@ typedef enum gs_nn__kind {
     GS_NN_K_LOGISTIC,    /* LOGISTIC */
     GS_NN_K_D2S,         /* DEPTH_TO_SPACE */
     GS_NN_K_CONCAT,      /* CONCATENATION */
+    GS_NN_K_CONV_DIRECT, /* CONV_2D with few output channels: direct kernel on packed weights */
     GS_NN_K_COUNT
 } gs_nn__kind;
 
@@ -133,6 +134,13 @@ typedef struct gs_nn__op {
     int32_t *sp_col;            /* nnz input channels */
     float *sp_val;              /* nnz weights */
     int sp_owned;               /* sp_* allocated by this model (else shared) */
+    float *wpack;               /* direct conv: weights as [kh][kw][ic][ocp], zero-padded */
+    int32_t ocp;                /* direct conv: oc rounded up to 8 */
+    int dot;                    /* direct conv: oc <= 4, ic % 8 == 0: wpack is [oc][kh][kw][ic]
+                                   (dot products over channels) */
+    int wpack_owned;            /* wpack allocated by this model (else shared) */
+    int32_t *rx;                /* resize: x0[ow], x1[ow] (owned) */
+    float *rfx;                 /* resize: x fraction[ow] (inside the rx block) */
     int dead;                   /* removed by fusion */
     /* PAD */
     int32_t pads[4][2];         /* before/after per dim (4D) */
@@ -190,6 +198,7 @@ struct gs_nn_model {
     size_t mem_bytes;
     int no_sparse;
     gs_nn__pool *pool;
+    gs_nn__task_fn task_fn;     /* kernels for this CPU (gs_nn__select_kernels) */
 };
 
 /* Allocation through the model's hook; 64-byte aligned; NULL on failure. */
@@ -213,6 +222,8 @@ const char *gs_nn__op_name(int32_t code);
 /* plan.c: fold constants, infer shapes, fuse, assign the arena, pack weights. */
 gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err);
 
+/* kernels.c: the kernel set for this CPU (AVX2+FMA build if the CPU has both, else base). */
+gs_nn__task_fn gs_nn__select_kernels(void);
 /* kernels.c: run one planned op with the pool. */
 void gs_nn__run_op(gs_nn_model *m, const gs_nn__op *op);
 /* Task counts and scratch needs of an op (set op->ntasks etc.); returns scratch floats/thread. */

@@ -459,8 +459,8 @@ static gs_status plan_op(planner *p, int oi)
             (rc = window(p, oi, padding, op->iw, op->kw, op->sw, op->dw, &op->ow, &op->pad_l)) !=
                 GS_OK)
             return rc;
-        if (!(p->share && m->tensors[ro->in[1]].from_densify) &&
-            (rc = const_floats(p, oi, ro->in[1], &op->w)) != GS_OK)
+        /* with shared weights the donor's (possibly repacked) arrays are copied later */
+        if (!p->share && (rc = const_floats(p, oi, ro->in[1], &op->w)) != GS_OK)
             return rc;
         if (ro->n_in == 3 && ro->in[2] >= 0) {
             const gs_nn__tensor *b = &m->tensors[ro->in[2]];
@@ -750,6 +750,64 @@ static gs_status make_sparse(planner *p, gs_nn__op *op, int w_tensor)
     return GS_OK;
 }
 
+/* Few output channels and a short reduction: a direct kernel (one vector accumulator per 8
+ * output channels, input values broadcast) beats sgemm, whose packing and blocking are sized for
+ * larger matrices (the models' first 3x3 conv 3 -> 24, the 8-channel 1x1s and the 3x3 8 -> 1
+ * segmentation head at 256x256). */
+#define DIRECT_MAX_OCP 32
+#define DIRECT_MAX_K   288
+
+static gs_status make_direct(planner *p, gs_nn__op *op)
+{
+    gs_nn_model *m = p->m;
+    int32_t ocp = (op->oc + 7) & ~7;
+    size_t K = (size_t)op->kh * op->kw * op->ic;
+    if (!op->w || ocp > DIRECT_MAX_OCP || K > DIRECT_MAX_K || op->oh * op->ow < 64)
+        return GS_OK;
+    op->wpack = gs_nn__calloc(m, (K + 1) * (size_t)ocp, sizeof(float)); /* + padded bias */
+    if (!op->wpack)
+        return gs_fail(p->err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+    op->wpack_owned = 1;
+    op->ocp = ocp;
+    /* one or a few output channels over >= 8 input channels: dot products along the channels
+     * (the 3x3 8 -> 1 segmentation head) instead of 8-wide output vectors mostly unused */
+    op->dot = op->oc <= 4 && op->ic % 8 == 0;
+    for (int32_t o = 0; o < op->oc; o++)
+        for (size_t k = 0; k < K; k++) {
+            if (op->dot)
+                op->wpack[(size_t)o * K + k] = op->w[(size_t)o * K + k];
+            else
+                op->wpack[k * (size_t)ocp + (size_t)o] = op->w[(size_t)o * K + k];
+        }
+    for (int32_t o = 0; o < op->oc && op->bias; o++)
+        op->wpack[K * (size_t)ocp + (size_t)o] = op->bias[o];
+    op->kind = GS_NN_K_CONV_DIRECT;
+    return GS_OK;
+}
+
+/* Source columns and weights of RESIZE_BILINEAR, once per op (same formula as the kernel's
+ * rows: TFLite resize_bilinear with align_corners / half_pixel_centers). */
+static gs_status make_resize_table(planner *p, gs_nn__op *op)
+{
+    gs_nn_model *m = p->m;
+    size_t n = (size_t)op->ow;
+    op->rx = gs_nn__alloc(m, n * (2 * sizeof(int32_t) + sizeof(float)));
+    if (!op->rx)
+        return gs_fail(p->err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+    op->rfx = (float *)(op->rx + 2 * n);
+    float scale = (op->align_corners && op->ow > 1) ? (float)(op->iw - 1) / (float)(op->ow - 1)
+                                                     : (float)op->iw / (float)op->ow;
+    for (int32_t x = 0; x < op->ow; x++) {
+        float src = op->half_pixel ? ((float)x + 0.5f) * scale - 0.5f : (float)x * scale;
+        float fl = floorf(src);
+        int32_t a = (int32_t)fl;
+        op->rfx[x] = src - fl;
+        op->rx[x] = a < 0 ? 0 : (a > op->iw - 1 ? op->iw - 1 : a);
+        op->rx[n + (size_t)x] = a + 1 < 0 ? 0 : (a + 1 > op->iw - 1 ? op->iw - 1 : a + 1);
+    }
+    return GS_OK;
+}
+
 typedef struct span {
     int t;
     size_t size;
@@ -918,6 +976,9 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
                 op->sp_rowptr = d->sp_rowptr;
                 op->sp_col = d->sp_col;
                 op->sp_val = d->sp_val;
+                op->wpack = d->wpack;
+                op->ocp = d->ocp;
+                op->dot = d->dot;
             }
         }
     }
@@ -926,6 +987,10 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
         gs_nn__op *op = &m->ops[i];
         if (op->kind == GS_NN_K_CONV && !m->no_sparse && !share &&
             (rc = make_sparse(p, op, m->rawops[op->src_op].in[1])) != GS_OK)
+            goto done;
+        if (op->kind == GS_NN_K_CONV && !share && (rc = make_direct(p, op)) != GS_OK)
+            goto done;
+        if (op->kind == GS_NN_K_RESIZE && (rc = make_resize_table(p, op)) != GS_OK)
             goto done;
         size_t s = gs_nn__op_prepare(op);
         if (s > scratch)
@@ -960,7 +1025,9 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
                 for (int k = 1; k < ro->n_in; k++)
                     if (ro->in[k] >= 0)
                         used[ro->in[k]] = 1;
-            if (m->ops[i].kind == GS_NN_K_CONV_SPARSE && ro->n_in > 2 && ro->in[2] >= 0)
+            if ((m->ops[i].kind == GS_NN_K_CONV_SPARSE ||
+                 m->ops[i].kind == GS_NN_K_CONV_DIRECT) &&
+                ro->n_in > 2 && ro->in[2] >= 0)
                 used[ro->in[2]] = 1;
         }
         for (int i = 0; i < m->n_tensors; i++) {
@@ -972,8 +1039,8 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
             }
         }
         for (int i = 0; i < m->n_ops; i++)
-            if (m->ops[i].kind == GS_NN_K_CONV_SPARSE)
-                m->ops[i].w = NULL; /* freed above; the sparse kernel reads sp_* */
+            if (m->ops[i].kind == GS_NN_K_CONV_SPARSE || m->ops[i].kind == GS_NN_K_CONV_DIRECT)
+                m->ops[i].w = NULL; /* freed above; these kernels read sp_* / wpack */
     }
 done:
     gs_nn__free(m, pl.consumers);

@@ -1,0 +1,632 @@
+/*
+ * Kernel bodies, compiled twice: kernels_base.c (the build's default target) and kernels_v3.c
+ * (-march=x86-64-v3: AVX2 + FMA), chosen at load by CPU detection (gs_nn__select_kernels).
+ * Function multiversioning (target_clones) was tried first: GCC lowered the vector helpers for
+ * the default target before inlining them into the AVX clones (vinsertps chains instead of
+ * vbroadcastss, no FMA), so each ISA gets its own translation unit instead.
+ * GS_NN_KSUFFIX names the one exported entry point of each copy.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <cblas.h>
+
+/* -std=c11 makes GCC default to -ffp-contract=off whatever the command line says before it;
+ * multiply-adds must fuse into FMA here (the sums are still evaluated in one fixed order). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
+
+#include "kernels_impl.h"
+
+/* 8-float vectors (GCC/Clang vector extension): AVX/AVX2 registers, two SSE registers, or an
+ * AVX-512 half register; the kernels below are written on them so any x86-64 or arm64 build
+ * gets SIMD code. Loads/stores go through memcpy (unaligned vmovups). */
+typedef float v8 __attribute__((vector_size(32)));
+typedef int32_t vi8 __attribute__((vector_size(32)));
+static inline __attribute__((always_inline)) v8 ld8(const float *p)
+{
+    v8 v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+static inline __attribute__((always_inline)) void st8(float *p, v8 v)
+{
+    memcpy(p, &v, sizeof(v));
+}
+static inline __attribute__((always_inline)) v8 splat8(float f)
+{
+    v8 v = {f};
+#if defined(__clang__)
+    return __builtin_shufflevector(v, v, 0, 0, 0, 0, 0, 0, 0, 0); /* vbroadcastss */
+#else
+    return __builtin_shuffle(v, (vi8){0, 0, 0, 0, 0, 0, 0, 0});
+#endif
+}
+static inline __attribute__((always_inline)) v8 clamp8(v8 v, v8 lo, v8 hi)
+{
+    vi8 m = v < lo; /* lanes -1 where true (C has no vector ?:) */
+    v = (v8)(((vi8)lo & m) | ((vi8)v & ~m));
+    m = v > hi;
+    return (v8)(((vi8)hi & m) | ((vi8)v & ~m));
+}
+
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+/* x86-64-v4 = AVX-512 F/BW/DQ/VL (+ FMA), x86-64-v3 = AVX2 + FMA; a bare "avx512f" clone would
+ * lack FMA. */
+#define GS_NN_CLONES \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define GS_NN_CLONES
+#endif
+
+static inline float act1(float v, int act)
+{
+    switch (act) {
+    case GS_NN_ACT_RELU: return v < 0.0f ? 0.0f : v;
+    case GS_NN_ACT_RELU6: return v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v);
+    case GS_NN_ACT_RELU_N1_TO_1: return v < -1.0f ? -1.0f : (v > 1.0f ? 1.0f : v);
+    default: return v;
+    }
+}
+
+/* Clamp written as compares so that it vectorises to min/max instructions (fminf/fmaxf have
+ * NaN rules that keep GCC from inlining them without -ffinite-math-only). */
+static inline float clampf(float v, float lo, float hi)
+{
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+}
+
+/* Activation range as (lo, hi) so loops vectorise to min/max. */
+static void act_range(int act, float *lo, float *hi)
+{
+    *lo = -INFINITY;
+    *hi = INFINITY;
+    if (act == GS_NN_ACT_RELU)
+        *lo = 0.0f;
+    else if (act == GS_NN_ACT_RELU6)
+        *lo = 0.0f, *hi = 6.0f;
+    else if (act == GS_NN_ACT_RELU_N1_TO_1)
+        *lo = -1.0f, *hi = 1.0f;
+}
+
+
+
+/* im2col rows [p0, p0 + np) of a convolution into col (np x kh*kw*ic). */
+static void im2col(const gs_nn__op *op, const float *in, int32_t p0, int32_t np, float *col)
+{
+    const size_t K = (size_t)op->kh * op->kw * op->ic;
+    const size_t crow = (size_t)op->kw * op->ic;
+    for (int32_t i = 0; i < np; i++) {
+        int32_t p = p0 + i, oy = p / op->ow, ox = p % op->ow;
+        float *dst = col + (size_t)i * K;
+        int32_t iy0 = oy * op->sh - op->pad_t, ix0 = ox * op->sw - op->pad_l;
+        for (int32_t ky = 0; ky < op->kh; ky++) {
+            int32_t iy = iy0 + ky * op->dh;
+            float *d = dst + (size_t)ky * crow;
+            if (iy < 0 || iy >= op->ih) {
+                memset(d, 0, crow * sizeof(float));
+                continue;
+            }
+            const float *srow = in + (size_t)iy * op->iw * op->ic;
+            if (op->dw == 1 && ix0 >= 0 && ix0 + op->kw <= op->iw) {
+                memcpy(d, srow + (size_t)ix0 * op->ic, crow * sizeof(float));
+                continue;
+            }
+            for (int32_t kx = 0; kx < op->kw; kx++) {
+                int32_t ix = ix0 + kx * op->dw;
+                if (ix < 0 || ix >= op->iw)
+                    memset(d + (size_t)kx * op->ic, 0, (size_t)op->ic * sizeof(float));
+                else
+                    memcpy(d + (size_t)kx * op->ic, srow + (size_t)ix * op->ic,
+                           (size_t)op->ic * sizeof(float));
+            }
+        }
+    }
+}
+
+static void conv_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
+{
+    const float *in = m->tensors[op->in[0]].data;
+    float *out = m->tensors[op->out].data;
+    int32_t mt = task % op->mtiles, ntile = task / op->mtiles;
+    int32_t P = op->oh * op->ow;
+    int32_t p0 = mt * op->rows_per_task;
+    int32_t np = P - p0 < op->rows_per_task ? P - p0 : op->rows_per_task;
+    int32_t n0 = ntile * op->cols_per_task;
+    int32_t nn = op->oc - n0 < op->cols_per_task ? op->oc - n0 : op->cols_per_task;
+    const int K = op->kh * op->kw * op->ic;
+    const float *a;
+    if (op->direct) {
+        a = in + (size_t)p0 * op->ic;
+    } else {
+        float *col = m->scratch + (size_t)thread * m->scratch_floats;
+        im2col(op, in, p0, np, col);
+        a = col;
+    }
+    float *c = out + (size_t)p0 * op->oc + n0;
+    if (np == 1) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, nn, K, 1.0f, op->w + (size_t)n0 * K, K, a, 1,
+                    0.0f, c, 1);
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, np, nn, K, 1.0f, a, K,
+                    op->w + (size_t)n0 * K, K, 0.0f, c, op->oc);
+    }
+    float lo, hi;
+    act_range(op->act, &lo, &hi);
+    const float *bias = op->bias ? op->bias + n0 : NULL;
+    for (int32_t i = 0; i < np; i++) {
+        float *row = c + (size_t)i * op->oc;
+        if (bias)
+            for (int32_t j = 0; j < nn; j++)
+                row[j] += bias[j];
+        if (op->act != GS_NN_ACT_NONE)
+            for (int32_t j = 0; j < nn; j++)
+                row[j] = clampf(row[j], lo, hi);
+    }
+}
+
+/* Sparse 1x1 convolution (XNNPACK-style SpMM on a pixel tile): GS_NN_SPARSE_SUB pixels are transposed
+ * to (ic x GS_NN_SPARSE_SUB) so that each non-zero weight is one broadcast multiply-add over 64 pixels
+ * held in 8 independent vector accumulators. */
+static void sparse_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
+{
+    const float *in = m->tensors[op->in[0]].data;
+    float *out = m->tensors[op->out].data;
+    float *xt = m->scratch + (size_t)thread * m->scratch_floats;
+    int32_t P = op->oh * op->ow;
+    int32_t p0 = task * op->rows_per_task;
+    int32_t p1 = p0 + op->rows_per_task < P ? p0 + op->rows_per_task : P;
+    const int32_t ic = op->ic, oc = op->oc;
+    float lo, hi;
+    act_range(op->act, &lo, &hi);
+    const v8 vlo = splat8(lo), vhi = splat8(hi);
+    for (int32_t s = p0; s < p1; s += GS_NN_SPARSE_SUB) {
+        int32_t ns = p1 - s < GS_NN_SPARSE_SUB ? p1 - s : GS_NN_SPARSE_SUB;
+        if (ns < GS_NN_SPARSE_SUB)
+            memset(xt, 0, (size_t)ic * GS_NN_SPARSE_SUB * sizeof(float));
+        for (int32_t i = 0; i < ns; i++) {
+            const float *x = in + (size_t)(s + i) * ic;
+            for (int32_t c = 0; c < ic; c++)
+                xt[(size_t)c * GS_NN_SPARSE_SUB + i] = x[c];
+        }
+        for (int32_t o = 0; o < oc; o++) {
+            v8 acc[GS_NN_SPARSE_SUB / 8];
+            const v8 b = splat8(op->bias ? op->bias[o] : 0.0f);
+            for (int k = 0; k < GS_NN_SPARSE_SUB / 8; k++)
+                acc[k] = b;
+            for (int32_t j = op->sp_rowptr[o]; j < op->sp_rowptr[o + 1]; j++) {
+                const v8 w = splat8(op->sp_val[j]);
+                const float *x = xt + (size_t)op->sp_col[j] * GS_NN_SPARSE_SUB;
+                for (int k = 0; k < GS_NN_SPARSE_SUB / 8; k++)
+                    acc[k] += w * ld8(x + 8 * k);
+            }
+            float y[GS_NN_SPARSE_SUB];
+            for (int k = 0; k < GS_NN_SPARSE_SUB / 8; k++)
+                st8(y + 8 * k, clamp8(acc[k], vlo, vhi));
+            float *dst = out + (size_t)s * oc + o;
+            for (int32_t i = 0; i < ns; i++)
+                dst[(size_t)i * oc] = y[i];
+        }
+    }
+}
+
+/* Direct convolution for few output channels (ocp = oc rounded to 8, at most 32): NV vector
+ * accumulators per pixel, PB pixels at a time (independent chains), each input value broadcast
+ * against the packed [kh][kw][ic][ocp] weights. Pixels whose taps all lie inside the input go
+ * PB at a time, border pixels one by one with the padding taps skipped. */
+static inline __attribute__((always_inline)) void direct_px(const gs_nn__op *op, const float *in,
+                                                            float *out, int32_t oy, int32_t ox,
+                                                            const int NV, const int PB, v8 vlo,
+                                                            v8 vhi)
+{
+    v8 acc[4][4];
+    const int32_t ic = op->ic, ocp = op->ocp;
+    const float *bias = op->wpack + (size_t)op->kh * op->kw * ic * ocp; /* padded, 0 if none */
+    for (int p = 0; p < PB; p++)
+        for (int v = 0; v < NV; v++)
+            acc[p][v] = ld8(bias + 8 * v);
+    for (int32_t ky = 0; ky < op->kh; ky++) {
+        int32_t iy = oy * op->sh - op->pad_t + ky * op->dh;
+        if (iy < 0 || iy >= op->ih)
+            continue;
+        for (int32_t kx = 0; kx < op->kw; kx++) {
+            int32_t ix = ox * op->sw - op->pad_l + kx * op->dw;
+            if (PB == 1 && (ix < 0 || ix >= op->iw))
+                continue;
+            const float *x = in + ((size_t)iy * op->iw + ix) * ic;
+            const float *w = op->wpack + ((size_t)ky * op->kw + kx) * ic * ocp;
+            const size_t pstep = (size_t)op->sw * ic;
+            for (int32_t c = 0; c < ic; c++) {
+                v8 wv[4];
+                for (int v = 0; v < NV; v++)
+                    wv[v] = ld8(w + (size_t)c * ocp + 8 * v);
+                for (int p = 0; p < PB; p++) {
+                    const v8 xv = splat8(x[p * pstep + c]);
+                    for (int v = 0; v < NV; v++)
+                        acc[p][v] += xv * wv[v];
+                }
+            }
+        }
+    }
+    for (int p = 0; p < PB; p++) {
+        float *o = out + ((size_t)oy * op->ow + ox + p) * op->oc;
+        for (int v = 0; v < NV; v++) {
+            v8 r = clamp8(acc[p][v], vlo, vhi);
+            if (8 * v + 8 <= op->oc) {
+                st8(o + 8 * v, r);
+            } else {
+                for (int k = 0; k < op->oc - 8 * v; k++)
+                    o[8 * v + k] = r[k];
+            }
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void direct_row(const gs_nn__op *op, const float *in,
+                                                             float *out, int32_t oy, const int NV,
+                                                             const int PB)
+{
+    float lo, hi;
+    act_range(op->act, &lo, &hi);
+    const v8 vlo = splat8(lo), vhi = splat8(hi);
+    int32_t ox_lo = 0, ox_hi = op->ow;
+    while (ox_lo < op->ow && ox_lo * op->sw - op->pad_l < 0)
+        ox_lo++;
+    while (ox_hi > ox_lo && (ox_hi - 1) * op->sw - op->pad_l + (op->kw - 1) * op->dw >= op->iw)
+        ox_hi--;
+    for (int32_t ox = 0; ox < op->ow;) {
+        if (ox >= ox_lo && ox + PB <= ox_hi) {
+            direct_px(op, in, out, oy, ox, NV, PB, vlo, vhi);
+            ox += PB;
+        } else {
+            direct_px(op, in, out, oy, ox, NV, 1, vlo, vhi);
+            ox++;
+        }
+    }
+}
+
+/* Few output channels (<= 4) over channels % 8 == 0: per output channel one vector
+ * accumulator along the input channels, summed across lanes at the end. */
+static void dot_row(const gs_nn__op *op, const float *in, float *out, int32_t oy)
+{
+    const int32_t ic = op->ic;
+    const size_t K = (size_t)op->kh * op->kw * ic;
+    const float *bias = op->wpack + K * (size_t)op->ocp;
+    float lo, hi;
+    act_range(op->act, &lo, &hi);
+    for (int32_t ox = 0; ox < op->ow; ox++) {
+        for (int32_t o = 0; o < op->oc; o++) {
+            v8 acc = splat8(0.0f);
+            const float *wo = op->wpack + (size_t)o * K;
+            for (int32_t ky = 0; ky < op->kh; ky++) {
+                int32_t iy = oy * op->sh - op->pad_t + ky * op->dh;
+                if (iy < 0 || iy >= op->ih)
+                    continue;
+                for (int32_t kx = 0; kx < op->kw; kx++) {
+                    int32_t ix = ox * op->sw - op->pad_l + kx * op->dw;
+                    if (ix < 0 || ix >= op->iw)
+                        continue;
+                    const float *x = in + ((size_t)iy * op->iw + ix) * ic;
+                    const float *w = wo + ((size_t)ky * op->kw + kx) * ic;
+                    for (int32_t c = 0; c < ic; c += 8)
+                        acc += ld8(x + c) * ld8(w + c);
+                }
+            }
+            float sum = bias[o];
+            for (int k = 0; k < 8; k++)
+                sum += acc[k];
+            out[((size_t)oy * op->ow + ox) * op->oc + o] = clampf(sum, lo, hi);
+        }
+    }
+}
+
+static void direct_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
+{
+    (void)thread;
+    const float *in = m->tensors[op->in[0]].data;
+    float *out = m->tensors[op->out].data;
+    if (op->dot) {
+        dot_row(op, in, out, task);
+        return;
+    }
+    switch (op->ocp / 8) {
+    case 1: direct_row(op, in, out, task, 1, 4); break;
+    case 2: direct_row(op, in, out, task, 2, 2); break;
+    case 3: direct_row(op, in, out, task, 3, 2); break;
+    default: direct_row(op, in, out, task, 4, 1); break;
+    }
+}
+
+/* One output row of a depthwise convolution, channels % 8 == 0. Called with constant KH/KW
+ * for 3x3 and 5x5 so the tap loops unroll and the weights stay in registers. Interior pixels go
+ * four at a time (four independent accumulators); border pixels skip the taps that fall into
+ * the padding. */
+static inline __attribute__((always_inline)) void dw_row8(const gs_nn__op *op, const float *in,
+                                                          float *orow, int32_t oy, int32_t ky0,
+                                                          int32_t ky1, const int32_t KH,
+                                                          const int32_t KW, float lo, float hi)
+{
+    const int32_t C = op->ic, sw = op->sw, dw = op->dw, dh = op->dh;
+    const v8 vlo = splat8(lo), vhi = splat8(hi);
+    /* interior: every kx tap inside the input */
+    int32_t ox_lo = 0, ox_hi = op->ow;
+    while (ox_lo < op->ow && ox_lo * sw - op->pad_l < 0)
+        ox_lo++;
+    while (ox_hi > ox_lo && (ox_hi - 1) * sw - op->pad_l + (KW - 1) * dw >= op->iw)
+        ox_hi--;
+    for (int32_t cb = 0; cb < C; cb += 8) {
+        v8 wv[GS_NN_DW_MAX_TAPS];
+        for (int t = 0; t < KH * KW; t++)
+            wv[t] = ld8(op->w + (size_t)t * C + cb);
+        const v8 b = op->bias ? ld8(op->bias + cb) : splat8(0.0f);
+        int32_t ox = 0;
+        for (; ox < op->ow; ox++) {
+            if (ox >= ox_lo && ox + 4 <= ox_hi) {
+                v8 a0 = b, a1 = b, a2 = b, a3 = b;
+                const size_t step = (size_t)sw * C;
+                for (int32_t ky = ky0; ky < ky1; ky++) {
+                    int32_t iy = oy * op->sh - op->pad_t + ky * dh;
+                    const float *xr =
+                        in + ((size_t)iy * op->iw + (ox * sw - op->pad_l)) * C + cb;
+                    for (int32_t kx = 0; kx < KW; kx++) {
+                        const v8 w = wv[ky * KW + kx];
+                        const float *x = xr + (size_t)kx * dw * C;
+                        a0 += ld8(x) * w;
+                        a1 += ld8(x + step) * w;
+                        a2 += ld8(x + 2 * step) * w;
+                        a3 += ld8(x + 3 * step) * w;
+                    }
+                }
+                float *o = orow + (size_t)ox * C + cb;
+                st8(o, clamp8(a0, vlo, vhi));
+                st8(o + C, clamp8(a1, vlo, vhi));
+                st8(o + 2 * C, clamp8(a2, vlo, vhi));
+                st8(o + 3 * C, clamp8(a3, vlo, vhi));
+                ox += 3;
+                continue;
+            }
+            int32_t ix0 = ox * sw - op->pad_l;
+            int32_t kx0 = 0, kx1 = KW;
+            while (kx0 < kx1 && ix0 + kx0 * dw < 0)
+                kx0++;
+            while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= op->iw)
+                kx1--;
+            v8 acc = b;
+            for (int32_t ky = ky0; ky < ky1; ky++) {
+                int32_t iy = oy * op->sh - op->pad_t + ky * dh;
+                const float *xr = in + (size_t)iy * op->iw * C + cb;
+                for (int32_t kx = kx0; kx < kx1; kx++) /* ix0 + kx * dw is inside the row */
+                    acc += ld8(xr + (size_t)(ix0 + kx * dw) * C) * wv[ky * KW + kx];
+            }
+            st8(orow + (size_t)ox * C + cb, clamp8(acc, vlo, vhi));
+        }
+    }
+}
+
+/* Depthwise convolution of one output row: out[ox][c] = bias[c] + sum over taps of
+ * in[iy][ix][c] * w[ky][kx][c]. Channels % 8 == 0 (every BlazePose layer): per block of 8
+ * channels the taps' weights stay in registers and each output pixel accumulates in one
+ * register; consecutive pixels are independent, so the CPU overlaps them. Otherwise a plain loop
+ * over contiguous channels. */
+static void dwconv_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
+{
+    (void)thread;
+    const float *in = m->tensors[op->in[0]].data;
+    float *out = m->tensors[op->out].data;
+    const int32_t C = op->ic, oy = task, taps = op->kh * op->kw;
+    float lo, hi;
+    act_range(op->act, &lo, &hi);
+    float *orow = out + (size_t)oy * op->ow * C;
+    int32_t ky0 = 0, ky1 = op->kh;
+    while (ky0 < ky1 && oy * op->sh - op->pad_t + ky0 * op->dh < 0)
+        ky0++;
+    while (ky1 > ky0 && oy * op->sh - op->pad_t + (ky1 - 1) * op->dh >= op->ih)
+        ky1--;
+    if (C % 8 == 0 && taps <= GS_NN_DW_MAX_TAPS) {
+        if (op->kh == 3 && op->kw == 3)
+            dw_row8(op, in, orow, oy, ky0, ky1, 3, 3, lo, hi);
+        else if (op->kh == 5 && op->kw == 5)
+            dw_row8(op, in, orow, oy, ky0, ky1, 5, 5, lo, hi);
+        else
+            dw_row8(op, in, orow, oy, ky0, ky1, op->kh, op->kw, lo, hi);
+        return;
+    }
+    for (int32_t ox = 0; ox < op->ow; ox++) {
+        float *restrict o = orow + (size_t)ox * C;
+        if (op->bias)
+            memcpy(o, op->bias, (size_t)C * sizeof(float));
+        else
+            memset(o, 0, (size_t)C * sizeof(float));
+        for (int32_t ky = ky0; ky < ky1; ky++) {
+            int32_t iy = oy * op->sh - op->pad_t + ky * op->dh;
+            for (int32_t kx = 0; kx < op->kw; kx++) {
+                int32_t ix = ox * op->sw - op->pad_l + kx * op->dw;
+                if (ix < 0 || ix >= op->iw)
+                    continue;
+                const float *restrict x = in + ((size_t)iy * op->iw + ix) * C;
+                const float *restrict w = op->w + ((size_t)ky * op->kw + kx) * C;
+                for (int32_t c = 0; c < C; c++)
+                    o[c] += x[c] * w[c];
+            }
+        }
+        for (int32_t c = 0; c < C; c++)
+            o[c] = clampf(o[c], lo, hi);
+    }
+}
+
+static void maxpool_task(gs_nn_model *m, const gs_nn__op *op, int task)
+{
+    const float *in = m->tensors[op->in[0]].data;
+    float *out = m->tensors[op->out].data;
+    const int32_t C = op->ic, oy = task;
+    for (int32_t ox = 0; ox < op->ow; ox++) {
+        float *o = out + ((size_t)oy * op->ow + ox) * C;
+        for (int32_t c = 0; c < C; c++)
+            o[c] = -INFINITY;
+        for (int32_t ky = 0; ky < op->kh; ky++) {
+            int32_t iy = oy * op->sh - op->pad_t + ky;
+            if (iy < 0 || iy >= op->ih)
+                continue;
+            for (int32_t kx = 0; kx < op->kw; kx++) {
+                int32_t ix = ox * op->sw - op->pad_l + kx;
+                if (ix < 0 || ix >= op->iw)
+                    continue;
+                const float *x = in + ((size_t)iy * op->iw + ix) * C;
+                for (int32_t c = 0; c < C; c++)
+                    o[c] = x[c] > o[c] ? x[c] : o[c];
+            }
+        }
+        for (int32_t c = 0; c < C; c++)
+            o[c] = act1(o[c], op->act);
+    }
+}
+
+/* Source coordinate of output index o along an axis (TFLite resize_bilinear semantics). */
+static void resize_coord(const gs_nn__op *op, int32_t o, int32_t in, int32_t out, int32_t *i0,
+                         int32_t *i1, float *frac)
+{
+    float scale = (op->align_corners && out > 1) ? (float)(in - 1) / (float)(out - 1)
+                                                 : (float)in / (float)out;
+    float src = op->half_pixel ? ((float)o + 0.5f) * scale - 0.5f : (float)o * scale;
+    float fl = floorf(src);
+    int32_t a = (int32_t)fl;
+    *frac = src - fl;
+    *i0 = a < 0 ? 0 : (a > in - 1 ? in - 1 : a);
+    *i1 = a + 1 < 0 ? 0 : (a + 1 > in - 1 ? in - 1 : a + 1);
+}
+
+static void resize_task(gs_nn_model *m, const gs_nn__op *op, int task)
+{
+    const float *in = m->tensors[op->in[0]].data;
+    float *out = m->tensors[op->out].data;
+    const int32_t C = op->ic, oy = task;
+    int32_t y0, y1;
+    float fy;
+    resize_coord(op, oy, op->ih, op->oh, &y0, &y1, &fy);
+    const int32_t *rx0 = op->rx, *rx1 = op->rx + op->ow;
+    for (int32_t ox = 0; ox < op->ow; ox++) {
+        const float fx = op->rfx[ox];
+        const float *a = in + ((size_t)y0 * op->iw + rx0[ox]) * C;
+        const float *b = in + ((size_t)y0 * op->iw + rx1[ox]) * C;
+        const float *c = in + ((size_t)y1 * op->iw + rx0[ox]) * C;
+        const float *d = in + ((size_t)y1 * op->iw + rx1[ox]) * C;
+        float *o = out + ((size_t)oy * op->ow + ox) * C;
+        const float w00 = (1 - fy) * (1 - fx), w01 = (1 - fy) * fx, w10 = fy * (1 - fx),
+                    w11 = fy * fx;
+        int32_t k = 0;
+        const v8 v00 = splat8(w00), v01 = splat8(w01), v10 = splat8(w10), v11 = splat8(w11);
+        for (; k + 8 <= C; k += 8)
+            st8(o + k, ld8(a + k) * v00 + ld8(b + k) * v01 + ld8(c + k) * v10 +
+                           ld8(d + k) * v11);
+        for (; k < C; k++)
+            o[k] = a[k] * w00 + b[k] * w01 + c[k] * w10 + d[k] * w11;
+    }
+}
+
+static void d2s_task(gs_nn_model *m, const gs_nn__op *op, int task)
+{
+    /* TFLite DEPTH_TO_SPACE (DCR order): out[y][x][c] = in[y/b][x/b][((y%b)*b + x%b)*oc + c] */
+    const float *in = m->tensors[op->in[0]].data;
+    float *out = m->tensors[op->out].data;
+    const int32_t b = op->block, oy = task, iy = oy / b;
+    for (int32_t ox = 0; ox < op->ow; ox++) {
+        int32_t ix = ox / b;
+        const float *src = in + ((size_t)iy * op->iw + ix) * op->ic +
+                           (size_t)((oy % b) * b + ox % b) * op->oc;
+        memcpy(out + ((size_t)oy * op->ow + ox) * op->oc, src, (size_t)op->oc * sizeof(float));
+    }
+}
+
+static void pad_task(gs_nn_model *m, const gs_nn__op *op, int task)
+{
+    const float *in = m->tensors[op->in[0]].data;
+    float *out = m->tensors[op->out].data;
+    const int32_t *is = op->ishape, *os = op->oshape;
+    int32_t n = task / os[1], h = task % os[1];
+    size_t orow = (size_t)os[2] * os[3];
+    float *o = out + ((size_t)n * os[1] + h) * orow;
+    int32_t in_n = n - op->pads[0][0], in_h = h - op->pads[1][0];
+    if (in_n < 0 || in_n >= is[0] || in_h < 0 || in_h >= is[1]) {
+        memset(o, 0, orow * sizeof(float));
+        return;
+    }
+    const float *x = in + ((size_t)in_n * is[1] + in_h) * is[2] * is[3];
+    for (int32_t w = 0; w < os[2]; w++) {
+        float *ow = o + (size_t)w * os[3];
+        int32_t iw = w - op->pads[2][0];
+        if (iw < 0 || iw >= is[2]) {
+            memset(ow, 0, (size_t)os[3] * sizeof(float));
+            continue;
+        }
+        memset(ow, 0, (size_t)op->pads[3][0] * sizeof(float));
+        memcpy(ow + op->pads[3][0], x + (size_t)iw * is[3], (size_t)is[3] * sizeof(float));
+        memset(ow + op->pads[3][0] + is[3], 0, (size_t)op->pads[3][1] * sizeof(float));
+    }
+}
+
+static void concat_task(gs_nn_model *m, const gs_nn__op *op, int task)
+{
+    size_t total = 0, before = 0;
+    for (int i = 0; i < op->n_in; i++) {
+        if (i < task)
+            before += op->inner[i];
+        total += op->inner[i];
+    }
+    const float *x = m->tensors[op->in[task]].data;
+    float *out = m->tensors[op->out].data;
+    size_t inner = op->inner[task];
+    for (size_t o = 0; o < op->outer; o++) {
+        float *d = out + o * total + before;
+        const float *s = x + o * inner;
+        for (size_t k = 0; k < inner; k++)
+            d[k] = act1(s[k], op->act);
+    }
+}
+
+static void elem_task(gs_nn_model *m, const gs_nn__op *op, int task)
+{
+    const gs_nn__tensor *o = &m->tensors[op->out];
+    size_t e0 = (size_t)task * GS_NN_ELEM_CHUNK;
+    size_t e1 = e0 + GS_NN_ELEM_CHUNK < o->nelem ? e0 + GS_NN_ELEM_CHUNK : o->nelem;
+    const float *restrict a = m->tensors[op->in[0]].data;
+    float *restrict y = o->data;
+    switch (op->kind) {
+    case GS_NN_K_ADD: {
+        const float *restrict b = m->tensors[op->in[1]].data;
+        float lo, hi;
+        act_range(op->act, &lo, &hi);
+        for (size_t i = e0; i < e1; i++)
+            y[i] = clampf(a[i] + b[i], lo, hi);
+        break;
+    }
+    case GS_NN_K_LOGISTIC:
+        for (size_t i = e0; i < e1; i++)
+            y[i] = 1.0f / (1.0f + expf(-a[i]));
+        break;
+    default:
+        memcpy(y + e0, a + e0, (e1 - e0) * sizeof(float));
+        break;
+    }
+}
+
+void GS_NN_KSUFFIX(gs_nn__run_task)(void *jp, int task, int thread)
+{
+    gs_nn__job *j = jp;
+    const gs_nn__op *op = j->op;
+    switch (op->kind) {
+    case GS_NN_K_CONV: conv_task(j->m, op, task, thread); break;
+    case GS_NN_K_CONV_SPARSE: sparse_task(j->m, op, task, thread); break;
+    case GS_NN_K_CONV_DIRECT: direct_task(j->m, op, task, thread); break;
+    case GS_NN_K_DWCONV: dwconv_task(j->m, op, task, thread); break;
+    case GS_NN_K_MAXPOOL: maxpool_task(j->m, op, task); break;
+    case GS_NN_K_RESIZE: resize_task(j->m, op, task); break;
+    case GS_NN_K_D2S: d2s_task(j->m, op, task); break;
+    case GS_NN_K_PAD: pad_task(j->m, op, task); break;
+    case GS_NN_K_CONCAT: concat_task(j->m, op, task); break;
+    default: elem_task(j->m, op, task); break;
+    }
+}
+

@@ -1,0 +1,33 @@
+/*
+ * Shared between kernels.c (task split, ISA dispatch) and the two compilations of
+ * kernels_body.h (kernels_base.c, kernels_v3.c).
+ */
+#ifndef GS_NN_KERNELS_IMPL_H
+#define GS_NN_KERNELS_IMPL_H
+
+#include "nn_impl.h"
+
+/* Pixels per sgemm tile: large enough for sgemm to reach its speed, small enough to give both
+ * threads work on the 64x64 and 32x32 layers. */
+#define GS_NN_CONV_TILE_PIXELS 256
+/* Elementwise chunk (floats). */
+#define GS_NN_ELEM_CHUNK 16384
+/* Sparse kernel: pixels transposed at once (the vector loop runs over them), pixels per task. */
+#define GS_NN_SPARSE_SUB  64
+#define GS_NN_SPARSE_TILE 128
+/* Depthwise taps kept in registers (7x7); larger kernels take the generic loop. */
+#define GS_NN_DW_MAX_TAPS 49
+
+/** What a pool task of gs_nn__run_op() sees. */
+typedef struct gs_nn__job {
+    gs_nn_model *m;
+    const gs_nn__op *op;
+} gs_nn__job;
+
+/* One task of the job's op (the pool's task function), per ISA. */
+void gs_nn__run_task_base(void *job, int task, int thread);
+void gs_nn__run_task_v3(void *job, int task, int thread);
+/* 1 if kernels_v3.c was compiled with AVX2 + FMA (else its entry point is the base one). */
+int gs_nn__have_v3(void);
+
+#endif /* GS_NN_KERNELS_IMPL_H */
