@@ -343,9 +343,17 @@ static gs_status height_events(gs_gait_result *r, const double *low, const doubl
  * late). Anchoring keeps one event per Zeni event, so noise cannot add or drop strides; an event
  * without a crossing keeps Zeni's time.
  */
-static void refine_running(gs_gait_result *r, double *const low[2], double *const sm[2],
-                           double kappa, int k)
+static gs_status refine_running(gs_gait_result *r, double *const low[2], double *const sm[2],
+                                double kappa, int k, gs_error *err)
 {
+    double *off = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
+    double *tmp = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
+    double med[2][2];
+    if (!off || !tmp) {
+        free(off);
+        free(tmp);
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+    }
     for (int e = 0; e < r->n_ev; e++) {
         gs_gait_event *ev = &r->ev[e];
         const double *lw = low[ev->side], *s = sm[ev->side];
@@ -369,11 +377,36 @@ static void refine_running(gs_gait_result *r, double *const low[2], double *cons
                 t = to_at(r, lw, j - 1, st, kappa, k); /* keep looking: the last one */
             }
         }
-        if (isfinite(t)) {
-            ev->t_s = t;
-            ev->frame = gs_gait__frame_index(r, t);
-        }
+        off[e] = t - ev->t_s;
     }
+    /*
+     * Zeni's lead/lag is fairly constant for one runner and foot, while a noisy height trace can
+     * put a crossing anywhere in the window: an event whose shift differs from the median shift of
+     * its foot and type by more than 50 ms (or 2 frames) gets the median shift instead.
+     */
+    for (int side = 0; side < 2; side++)
+        for (int type = 0; type < 2; type++) {
+            int n = 0;
+            for (int e = 0; e < r->n_ev; e++)
+                if ((int)r->ev[e].side == side && (int)r->ev[e].type == type && isfinite(off[e]))
+                    tmp[n++] = off[e];
+            med[side][type] = median(tmp, n);
+        }
+    for (int e = 0; e < r->n_ev; e++) {
+        gs_gait_event *ev = &r->ev[e];
+        double m = med[ev->side][ev->type], lim = 0.05, t;
+        int32_t i = gs_gait__frame_at(r, ev->t_s);
+        if (i + 1 < r->n)
+            lim = fmax(lim, 2.0 * (r->t[i + 1] - r->t[i]));
+        if (!isfinite(m))
+            continue; /* no refinement at all for this foot and type: keep Zeni's */
+        t = isfinite(off[e]) && fabs(off[e] - m) <= lim ? ev->t_s + off[e] : ev->t_s + m;
+        ev->t_s = t;
+        ev->frame = gs_gait__frame_index(r, t);
+    }
+    free(off);
+    free(tmp);
+    return GS_OK;
 }
 
 /* Builds strides from the sorted events; drops and explains the implausible ones. */
@@ -663,8 +696,15 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
         kappa = fmax(3.0 * r->noise_px, 0.02 * r->ll_px);
         r->kappa_px = kappa;
         if (side_view) {
-            /* anchored on the Zeni events found above; one round is enough */
-            refine_running(r, g.low, g.lsm, kappa, k);
+            /* anchored on the Zeni events found above; one round is enough. With landmark noise
+             * above 1 % of a leg length the change-point lines are fitted to the smoothed
+             * height (raw samples would make the line slope, and so the time, jump). */
+            if (r->noise_px > 0.01 * r->ll_px)
+                rc = refine_running(r, g.lsm, g.lsm, kappa, k, err);
+            else
+                rc = refine_running(r, g.low, g.lsm, kappa, k, err);
+            if (rc != GS_OK)
+                goto done;
             qsort(r->ev, (size_t)r->n_ev, sizeof(*r->ev), cmp_ev);
             rc = build_strides(r, err);
             goto done;
