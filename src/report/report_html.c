@@ -156,6 +156,17 @@ static const char *fmt(char *dst, size_t n, double v, int dec)
     return dst;
 }
 
+/* As fmt(), with a "+" in front of a positive value that does not round to zero. */
+static const char *fmt_signed(char *dst, size_t n, double v, int dec)
+{
+    fmt(dst + 1, n - 1, v, dec);
+    if (isfinite(v) && v > 0 && strtod(dst + 1, NULL) != 0.0) {
+        dst[0] = '+';
+        return dst;
+    }
+    return dst + 1;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Sources and reference ranges (../shared/REFERENCES.md section 5)
  * ------------------------------------------------------------------------------------------- */
@@ -204,7 +215,8 @@ static const ref_source sources[SRC_COUNT] = {
      "World). Clinical opinion; evidence on running economy is mixed (Van Hooren 2024, Sports "
      "Med)."},
     {"running textbook",
-     "Ankle dorsiflexion peaks at about 25&ndash;30&deg; by midstance in running (textbook chapter, "
+     "Ankle dorsiflexion peaks at about 25&ndash;30&deg; by midstance in running (textbook "
+     "chapter, "
      "doi 10.4324/9780203488300-34; physioinfo.co.za). No spread given, so no traffic light."},
     {"Altman &amp; Davis 2012",
      "Altman AR, Davis IS 2012, A kinematic method for footstrike pattern detection in barefoot "
@@ -237,11 +249,11 @@ _Static_assert(sizeof(sources) / sizeof(sources[0]) == SRC_COUNT, "one entry per
 /* A reference for one metric key. */
 typedef struct metric_ref {
     const char *key;
-    int run_only;              /* the source measured runners */
-    int banded;                /* 1: traffic light from the bands below */
-    double g_lo, g_hi;         /* green: inside [g_lo, g_hi] */
-    double a_lo, a_hi;         /* amber: inside [a_lo, a_hi]; red beyond */
-    const char *text;          /* reference column text (HTML, trusted) */
+    int run_only;      /* the source measured runners */
+    int banded;        /* 1: traffic light from the bands below */
+    double g_lo, g_hi; /* green: inside [g_lo, g_hi] */
+    double a_lo, a_hi; /* amber: inside [a_lo, a_hi]; red beyond */
+    const char *text;  /* reference column text (HTML, trusted) */
     src_id src;
 } metric_ref;
 
@@ -317,9 +329,13 @@ typedef enum metric_group {
     GRP_COUNT = 7
 } metric_group;
 
-static const char *const group_names[GRP_COUNT] = {
-    "Timing", "Side-view angles", "Rear/front-view angles", "Lengths and speed",
-    "Arms", "3D estimates (secondary, from world landmarks)", "Other"};
+static const char *const group_names[GRP_COUNT] = {"Timing",
+                                                   "Side-view angles",
+                                                   "Rear/front-view angles",
+                                                   "Lengths and speed",
+                                                   "Arms",
+                                                   "3D estimates (secondary, from world landmarks)",
+                                                   "Other"};
 
 typedef struct metric_info {
     const char *key;
@@ -447,7 +463,7 @@ typedef struct page {
     const gs_report_html_options *opt;
     int src_num[SRC_COUNT]; /* footnote number, 0 = not cited yet */
     int n_cited;
-    int run;       /* activity is running: reference ranges apply */
+    int run; /* activity is running: reference ranges apply */
     int has_lights;
 } page;
 
@@ -678,6 +694,31 @@ static void warn_item(buf *b, const cJSON *w)
     b_puts(b, "</li>\n");
 }
 
+/*
+ * Event timing: video events are good to about +-1-2 frames (REFERENCES.md 3b: Stenum 2021,
+ * Young 2023), so below ~50 frames/s the error is a tenth of a running contact time or more and
+ * is worth a warning; above, it is a methods note.
+ */
+#define LOW_FPS 50.0
+
+static void timing_note(buf *b, const cJSON *a)
+{
+    double dur = jnum(jget(a, "source"), "duration_s");
+    double frames = jnum(jget(a, "source"), "frames");
+    double ef = jnum(jget(a, "methods"), "expected_error_frames"), fps;
+    char t1[32], t2[32], t3[32];
+    if (!(isfinite(dur) && dur > 0 && isfinite(frames) && frames > 1))
+        return;
+    fps = (frames - 1) / dur;
+    if (!isfinite(ef))
+        ef = 1.5;
+    b_printf(b,
+             "<li>At %s frames/s, contact and toe-off times are known to about &plusmn;%s ms "
+             "(&plusmn;%s frames); contact and flight times carry that error.</li>\n",
+             fmt(t1, sizeof(t1), fps, 0), fmt(t2, sizeof(t2), 1000.0 * ef / fps, 0),
+             fmt(t3, sizeof(t3), ef, 1));
+}
+
 static void write_alerts(page *pg)
 {
     buf *b = &pg->b;
@@ -701,8 +742,10 @@ static void write_alerts(page *pg)
             b_esc(b, code);
             b_puts(b, ")</span>");
         }
-        b_printf(b, "<br>Strides usable: %d left, %d right. Whatever could be measured is shown "
-                    "below; treat it as incomplete.</div>\n", nl, nr);
+        b_printf(b,
+                 "<br>Strides usable: %d left, %d right. Whatever could be measured is shown "
+                 "below; treat it as incomplete.</div>\n",
+                 nl, nr);
     }
 
     /* Warnings: the pipeline's, the quality block's, the gait notes, and our own checks. */
@@ -736,29 +779,21 @@ static void write_alerts(page *pg)
         }
         cJSON_ArrayForEach(w, jget(a, "notes")) warn_item(b, w);
         if (isfinite(conf) && conf < 0.7)
-            b_printf(b, "<li>The camera view was hard to tell (confidence %s %%): check the view "
-                        "line above and rerun with <code>--view</code> if it is wrong.</li>\n",
+            b_printf(b,
+                     "<li>The camera view was hard to tell (confidence %s %%): check the view "
+                     "line above and rerun with <code>--view</code> if it is wrong.</li>\n",
                      fmt(t1, sizeof(t1), 100 * conf, 0));
         if (!msg && (nl < STABLE_MEAN_STRIDES || nr < STABLE_MEAN_STRIDES) && nl + nr > 0) {
-            b_printf(b, "<li>Only %d left and %d right strides were usable; means from fewer than "
-                        "%d strides per side are less stable",
+            b_printf(b,
+                     "<li>Only %d left and %d right strides were usable; means from fewer than "
+                     "%d strides per side are less stable",
                      nl, nr, STABLE_MEAN_STRIDES);
             cite(pg, SRC_DINGENEN);
             b_puts(b, ". A longer clip helps.</li>\n");
         }
-        if (isfinite(dur) && dur > 0 && isfinite(frames) && frames > 1) {
-            double fps = (frames - 1) / dur;
-            double ef = jnum(jget(a, "methods"), "expected_error_frames");
-            if (!isfinite(ef))
-                ef = 1.5;
-            if (fps < 120)
-                b_printf(b, "<li>At %s frames/s, contact and toe-off times are known to about "
-                            "&plusmn;%s ms (&plusmn;%s frames); contact and flight times carry "
-                            "that error.</li>\n",
-                         fmt(t1, sizeof(t1), fps, 0),
-                         fmt((char[32]){0}, 32, 1000.0 * ef / fps, 0),
-                         fmt((char[32]){0}, 32, ef, 1));
-        }
+        if (isfinite(dur) && dur > 0 && isfinite(frames) && frames > 1 &&
+            (frames - 1) / dur < LOW_FPS)
+            timing_note(b, a);
         if (b->n == body) {
             b->n = mark; /* nothing to say: drop the box */
             if (b->p)
@@ -787,7 +822,7 @@ static void write_summary(page *pg)
     const cJSON *cad = jget(jget(jget(a, "metrics"), "cadence_spm"), "all");
     const char *kind = jstr(view, "kind"), *facing = jstr(view, "facing");
     const char *act = jstr(a, "activity"), *setting = jstr(a, "setting");
-    const char *lu = jstr(scale, "length_unit");
+    const char *lu = jstr(scale, "length_unit"), *code;
     double conf = jnum(view, "confidence"), h = jnum(scale, "height_m");
     double dur = jnum(jget(a, "source"), "duration_s");
     int dl, dr, nl = count_used_strides(a, "left", &dl), nr = count_used_strides(a, "right", &dr);
@@ -816,11 +851,34 @@ static void write_summary(page *pg)
         b_printf(b, "<br><small>%d dropped (see below)</small>", dl + dr);
     b_puts(b, "</dd></div>\n");
     if (cad) {
-        b_printf(b, "<div><dt>Cadence</dt><dd>%s <small>steps/min", 
+        b_printf(b, "<div><dt>Cadence</dt><dd>%s <small>steps/min",
                  fmt(t1, sizeof(t1), jnum(cad, "mean"), 1));
         if (isfinite(jnum(cad, "sd")))
             b_printf(b, " &plusmn; %s", fmt(t2, sizeof(t2), jnum(cad, "sd"), 1));
         b_puts(b, "</small></dd></div>\n");
+    }
+    {
+        /* foot strike class per side, from the strike angles (Altman & Davis 2012) */
+        const cJSON *fsk = jget(a, "foot_strike");
+        int shown = 0;
+        for (int s = 0; s < 2 && cJSON_IsObject(fsk); s++) {
+            const cJSON *so = jget(fsk, s ? "right" : "left");
+            const char *cls = jstr(so, "class");
+            double cnt = cls ? jnum(so, cls) : NAN;
+            double tot = jnum(so, "rearfoot") + jnum(so, "midfoot") + jnum(so, "forefoot");
+            if (!cls)
+                continue;
+            b_puts(b, shown ? " &middot; " : "<div><dt>Foot strike</dt><dd>");
+            b_printf(b, "%s ", s ? "right" : "left");
+            b_esc(b, cls);
+            if (isfinite(cnt) && isfinite(tot) && tot > 0)
+                b_printf(b, " <small>(%d/%d)</small>", (int)cnt, (int)tot);
+            shown = 1;
+        }
+        if (shown) {
+            cite(pg, SRC_ALTMAN);
+            b_puts(b, "</dd></div>\n");
+        }
     }
     b_puts(b, "<div><dt>Scale</dt><dd>");
     if (isfinite(h) && h > 0)
@@ -845,12 +903,16 @@ static void write_summary(page *pg)
     {
         const cJSON *fs = jget(a, "findings"), *f;
         int n = cJSON_IsArray(fs) ? cJSON_GetArraySize(fs) : -1, i = 0;
-        if (n == 0)
+        if (n == 0 && !error_message(a, &code))
             b_puts(b, "<p><b>Findings:</b> none of the compensation rules fired.</p>\n");
+        else if (n <= 0)
+            b_puts(b, "<p><b>Findings:</b> not evaluated, the analysis did not complete.</p>\n");
         if (n > 0) {
-            b_printf(b, "<p style=\"margin:10px 0 0\"><b>Findings (%d)</b>, most severe &times; "
-                        "most certain first; hypotheses to test, not a diagnosis:</p>"
-                        "<ol class=\"top-f\">\n", n);
+            b_printf(b,
+                     "<p style=\"margin:10px 0 0\"><b>Findings (%d)</b>, most severe &times; "
+                     "most certain first; hypotheses to test, not a diagnosis:</p>"
+                     "<ol class=\"top-f\">\n",
+                     n);
             cJSON_ArrayForEach(f, fs)
             {
                 const char *title = jstr(f, "title");
@@ -865,8 +927,10 @@ static void write_summary(page *pg)
             }
             b_puts(b, "</ol>\n");
             if (n > 3)
-                b_printf(b, "<p class=\"sub\" style=\"margin:2px 0 0\"><a href=\"#findings\">"
-                            "and %d more</a></p>\n", n - 3);
+                b_printf(b,
+                         "<p class=\"sub\" style=\"margin:2px 0 0\"><a href=\"#findings\">"
+                         "and %d more</a></p>\n",
+                         n - 3);
         }
     }
     b_puts(b, "</section>\n");
@@ -884,8 +948,7 @@ static void write_side_cell(page *pg, const cJSON *s, const metric_ref *ref, int
         b_puts(b, "&ndash;</td>");
         return;
     }
-    light_html(pg, pg->run || (ref && !ref->run_only) ? light_of(ref, mean) : LIGHT_NONE,
-               sidename);
+    light_html(pg, pg->run || (ref && !ref->run_only) ? light_of(ref, mean) : LIGHT_NONE, sidename);
     b_puts(b, fmt(t1, sizeof(t1), mean, dec));
     if (u)
         b_puts(b, u);
@@ -917,7 +980,8 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
     if (!strcmp(key, "cadence_spm")) {
         const cJSON *all = jget(m, "all");
         if (isfinite(jnum(all, "mean")))
-            b_printf(b, "<br><small>both feet %s</small>", fmt(t1, sizeof(t1), jnum(all, "mean"), 1));
+            b_printf(b, "<br><small>both feet %s</small>",
+                     fmt(t1, sizeof(t1), jnum(all, "mean"), 1));
     }
     b_puts(b, "</td>");
     write_side_cell(pg, l, ref, dec, unit, "left: ");
@@ -931,7 +995,7 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
                       (!isfinite(pooled) || fabs(diff) > pooled);
         if (notable)
             b_puts(b, "<span class=\"flag\" title=\"beyond 4 deg and the stride-to-stride SD\">");
-        b_printf(b, "%s%s", diff > 0 ? "+" : "", fmt(t1, sizeof(t1), diff, dec));
+        b_puts(b, fmt_signed(t1, sizeof(t1), diff, dec));
         if (unit_text(unit))
             b_puts(b, unit_text(unit));
         if (notable) {
@@ -944,7 +1008,7 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
     b_puts(b, "</td><td>");
     if (isfinite(si)) {
         light_html(pg, light_of_si(si), "SI: ");
-        b_printf(b, "%s%s %%", si > 0 ? "+" : "", fmt(t1, sizeof(t1), si, 1));
+        b_printf(b, "%s %%", fmt_signed(t1, sizeof(t1), si, 1));
     } else {
         b_puts(b, "&ndash;");
     }
@@ -1049,10 +1113,10 @@ static void write_metrics(page *pg)
 /* Plot geometry in SVG user units; the viewBox scales with the page width. */
 #define PW 420.0
 #define PH 230.0
-#define PL 40.0  /* left margin (y labels) */
-#define PR 14.0  /* right margin (room for "100") */
-#define PT 10.0  /* top margin */
-#define PB 30.0  /* bottom margin (x labels) */
+#define PL 40.0 /* left margin (y labels) */
+#define PR 14.0 /* right margin (room for "100") */
+#define PT 10.0 /* top margin */
+#define PB 30.0 /* bottom margin (x labels) */
 
 static double nice_step(double range)
 {
@@ -1130,24 +1194,28 @@ static void write_plot(page *pg, const curve_info *ci, const cJSON *c)
         b_puts(b, "<figure class=\"plot\"><h3>");
         b_puts(b, ci->label);
         b_printf(b, " <span class=\"mu\">(&deg;, %s)</span></h3>\n", ci->sign);
-        b_printf(b, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"%s: mean and SD "
-                    "over the gait cycle, left and right\" font-size=\"12.5\" "
-                    "font-family=\"system-ui,sans-serif\">\n",
+        b_printf(b,
+                 "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"%s: mean and SD "
+                 "over the gait cycle, left and right\" font-size=\"12.5\" "
+                 "font-family=\"system-ui,sans-serif\">\n",
                  PW, PH, ci->label);
         /* grid and y labels */
         for (double v = lo; v <= hi + 1e-9; v += step) {
-            b_printf(b, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
-                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#5b6470\">%s"
-                        "</text>\n",
-                     XS(0), XS(100), YS(v), YS(v), fabs(v) < 1e-9 ? "#9aa3ad" : "#e4e7eb",
-                     PL - 5, YS(v) + 4, fmt(t1, sizeof(t1), v, step < 1 ? 1 : 0));
+            b_printf(b,
+                     "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
+                     "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#5b6470\">%s"
+                     "</text>\n",
+                     XS(0), XS(100), YS(v), YS(v), fabs(v) < 1e-9 ? "#9aa3ad" : "#e4e7eb", PL - 5,
+                     YS(v) + 4, fmt(t1, sizeof(t1), v, step < 1 ? 1 : 0));
         }
         for (int p = 0; p <= 100; p += 20)
-            b_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#5b6470\">%d"
-                        "</text>\n",
+            b_printf(b,
+                     "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#5b6470\">%d"
+                     "</text>\n",
                      XS(p), PH - PB + 15, p);
-        b_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#5b6470\">%% of "
-                    "stride (contact to contact)</text>\n",
+        b_printf(b,
+                 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#5b6470\">%% of "
+                 "stride (contact to contact)</text>\n",
                  XS(50), PH - 2);
         /* normative bands */
         if (pg->run)
@@ -1165,18 +1233,20 @@ static void write_plot(page *pg, const curve_info *ci, const cJSON *c)
                     x0 = -x0 * tom;
                     x1 = -x1 * tom;
                 }
-                b_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                            "fill=\"#4daf4a\" fill-opacity=\"0.18\" stroke=\"#4daf4a\" "
-                            "stroke-opacity=\"0.5\" stroke-dasharray=\"3 2\"/>\n",
+                b_printf(b,
+                         "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                         "fill=\"#4daf4a\" fill-opacity=\"0.18\" stroke=\"#4daf4a\" "
+                         "stroke-opacity=\"0.5\" stroke-dasharray=\"3 2\"/>\n",
                          XS(x0), YS(cb->hi), XS(x1) - XS(x0), YS(cb->lo) - YS(cb->hi));
             }
         /* toe-off lines */
         for (int s = 0; s < 2; s++)
             if (isfinite(to[s]) && to[s] > 0 && to[s] < 100 && n[s] > 0)
-                b_printf(b, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                            "stroke-dasharray=\"4 3\" stroke-width=\"1.2\"/><text x=\"%.1f\" "
-                            "y=\"%.1f\" fill=\"%s\" font-size=\"10\" text-anchor=\"%s\">TO %s"
-                            "</text>\n",
+                b_printf(b,
+                         "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                         "stroke-dasharray=\"4 3\" stroke-width=\"1.2\"/><text x=\"%.1f\" "
+                         "y=\"%.1f\" fill=\"%s\" font-size=\"10\" text-anchor=\"%s\">TO %s"
+                         "</text>\n",
                          XS(to[s]), XS(to[s]), PT, PH - PB, colours[s], XS(to[s]) + (s ? 3 : -3),
                          PT + 10 + 11 * s, colours[s], s ? "start" : "end", s ? "R" : "L");
         /* SD bands, then the means on top */
@@ -1193,8 +1263,8 @@ static void write_plot(page *pg, const curve_info *ci, const cJSON *c)
                         double m = arr_num(mean, i), d = arr_num(sd, i);
                         if (!isfinite(m) || !isfinite(d))
                             continue;
-                        b_printf(b, "%c%.1f %.1f", first ? 'M' : 'L',
-                                 XS(100.0 * i / (n[s] - 1)), YS(m + d));
+                        b_printf(b, "%c%.1f %.1f", first ? 'M' : 'L', XS(100.0 * i / (n[s] - 1)),
+                                 YS(m + d));
                         first = 0;
                     }
                     for (int i = n[s] - 1; i >= 0 && !first; i--) {
@@ -1205,8 +1275,9 @@ static void write_plot(page *pg, const curve_info *ci, const cJSON *c)
                     }
                     b_puts(b, first ? "\"/>\n" : "Z\"/>\n");
                 } else {
-                    b_printf(b, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2.2\" "
-                                "stroke-linejoin=\"round\"%s d=\"",
+                    b_printf(b,
+                             "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2.2\" "
+                             "stroke-linejoin=\"round\"%s d=\"",
                              colours[s], s ? " stroke-dasharray=\"7 3\"" : "");
                     for (int i = 0; i < n[s]; i++) {
                         double m = arr_num(mean, i);
@@ -1214,22 +1285,24 @@ static void write_plot(page *pg, const curve_info *ci, const cJSON *c)
                             first = 1;
                             continue;
                         }
-                        b_printf(b, "%c%.1f %.1f", first ? 'M' : 'L',
-                                 XS(100.0 * i / (n[s] - 1)), YS(m));
+                        b_printf(b, "%c%.1f %.1f", first ? 'M' : 'L', XS(100.0 * i / (n[s] - 1)),
+                                 YS(m));
                         first = 0;
                     }
                     b_puts(b, "\"/>\n");
                 }
             }
-        b_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-                    "stroke=\"#c5ccd4\"/>\n</svg>\n",
+        b_printf(b,
+                 "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+                 "stroke=\"#c5ccd4\"/>\n</svg>\n",
                  XS(0), PT, XS(100) - XS(0), PH - PT - PB);
 #undef XS
 #undef YS
     }
     /* caption: strides per side, the bands and their sources */
-    b_printf(b, "<figcaption><span class=\"sw l\"></span>left (%s strides) "
-                "<span class=\"sw r\"></span>right (%s strides), mean &plusmn; SD",
+    b_printf(b,
+             "<figcaption><span class=\"sw l\"></span>left (%s strides) "
+             "<span class=\"sw r\"></span>right (%s strides), mean &plusmn; SD",
              fmt(t1, sizeof(t1), jnum(jget(c, "left"), "n"), 0),
              fmt(t2, sizeof(t2), jnum(jget(c, "right"), "n"), 0));
     if (pg->run)
@@ -1293,7 +1366,9 @@ static void write_media(page *pg)
         b_puts(b, "<section id=\"keyframes\"><h2>Key frames</h2>\n");
         if (o->keyframe_hrefs && o->n_keyframes > 0) {
             b_printf(b, "<div class=\"frames%s\">\n",
-                     o->n_keyframes % 3 ? "" : o->n_keyframes == 6 ? " by3 by6" : " by3");
+                     o->n_keyframes % 3    ? ""
+                     : o->n_keyframes == 6 ? " by3 by6"
+                                           : " by3");
             for (int i = 0; i < o->n_keyframes; i++) {
                 const char *cap = o->keyframe_captions ? o->keyframe_captions[i] : NULL;
                 if (!o->keyframe_hrefs[i])
@@ -1360,8 +1435,9 @@ static void meter(buf *b, const char *name, double v, const char *cls)
     if (!isfinite(v))
         return;
     v = fmin(1.0, fmax(0.0, v));
-    b_printf(b, "<span class=\"meter\">%s <span class=\"bar %s\" role=\"img\" aria-label=\"%s "
-                "%s of 1\"><i style=\"width:%.0f%%\"></i></span> %s</span>",
+    b_printf(b,
+             "<span class=\"meter\">%s <span class=\"bar %s\" role=\"img\" aria-label=\"%s "
+             "%s of 1\"><i style=\"width:%.0f%%\"></i></span> %s</span>",
              name, cls, name, fmt(t1, sizeof(t1), v, 2), 100 * v, t1);
 }
 
@@ -1413,7 +1489,8 @@ static void write_evidence(page *pg, const cJSON *ev)
     }
     b_puts(b, "</b>");
     if (asym && isfinite(jnum(ev, "left")) && isfinite(jnum(ev, "right"))) {
-        b_printf(b, " <span class=\"mu\">(left %s, right %s", fmt(t1, sizeof(t1), jnum(ev, "left"), dec),
+        b_printf(b, " <span class=\"mu\">(left %s, right %s",
+                 fmt(t1, sizeof(t1), jnum(ev, "left"), dec),
                  fmt(t2, sizeof(t2), jnum(ev, "right"), dec));
         if (isfinite(jnum(ev, "pooled_sd")))
             b_printf(b, "; stride SD %s", fmt(t1, sizeof(t1), jnum(ev, "pooled_sd"), dec));
@@ -1508,7 +1585,10 @@ static void write_findings(page *pg)
         return;
     }
     if (n == 0) {
-        b_puts(b, "<p>No deviation crossed its threshold in this clip.</p></section>\n");
+        const char *code;
+        b_puts(b, error_message(pg->a, &code)
+                      ? "<p>Not evaluated: the analysis did not complete.</p></section>\n"
+                      : "<p>No deviation crossed its threshold in this clip.</p></section>\n");
         return;
     }
     cJSON_ArrayForEach(f, fs)
@@ -1628,6 +1708,7 @@ static void write_methods(page *pg)
         b_esc(b, ev);
         b_puts(b, ".</li>\n");
     }
+    timing_note(b, a);
     if (gs) {
         b_puts(b, "<li>Ground line: ");
         b_esc(b, gs);
