@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "report.h"
+#include "cv.h"
 #include "video.h"
 
 static const char frames_usage[] =

@@ -80,6 +80,14 @@ void gs_cv_blur_box(gs_image *img, int32_t x0, int32_t y0, int32_t x1, int32_t y
 /** Width and height in pixels that gs_cv_text would cover. */
 void gs_cv_text_size(const char *ascii, float scale, int thickness, int32_t *w, int32_t *h);
 
+/**
+ * Writes an 8-bit RGB image (height rows of stride bytes) as PNG to path through stb_image_write
+ * (png.c). Every write and the close are checked: GS_ERR_IO names the path and the reason;
+ * GS_ERR_NOMEM when encoding fails.
+ */
+gs_status gs_png_write_rgb(const char *path, const uint8_t *rgb, int32_t width, int32_t height,
+                           int32_t stride, gs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 /*
- * gaitscope report stage: what people look at. So far: PNG output of RGB images through
- * stb_image_write (with checked I/O, which stbi_write_png itself does not do).
+ * gaitscope report stage: what people look at and what other tools read. The overlay clip and
+ * key frames (overlay.c), the OpenSim marker file and per-stride CSV (export.c), and the HTML
+ * report (report_html.c).
  */
 #ifndef GS_REPORT_H
 #define GS_REPORT_H
@@ -10,17 +11,74 @@
 #include <cjson/cJSON.h>
 
 #include "common.h"
+#include "gait.h"
+#include "pose.h"
+#include "video.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* ---- overlay clip and key frames (overlay.c) ---- */
+
+/** One key frame to save during the overlay pass. */
+typedef struct gs_keyframe {
+    int64_t frame;       /* frame index in the decoded clip */
+    gs_gait_side side;   /* the side whose stride it shows */
+    const char *phase;   /* "initial contact", "midstance", "toe-off" */
+    char path[1024];     /* written PNG (filled by gs_overlay_render) */
+} gs_keyframe;
+
+/** Options of gs_overlay_render(); a zeroed struct means defaults. */
+typedef struct gs_overlay_options {
+    const char *overlay_path;       /* overlay.mp4 to write; NULL = no clip (key frames only) */
+    int slow_copy;                  /* > 1: also write <overlay>_slowN.mp4, N times slower */
+    int blur_faces;                 /* 1: blur the head in every written image and clip */
+    gs_decoder_options decode;      /* the decode options the track was made with */
+    gs_encoder_options encode;      /* H.264 settings */
+    gs_keyframe *keyframes;         /* frames to save as annotated PNGs (may be NULL) */
+    int n_keyframes;
+    const char *keyframe_dir;       /* folder for key frames (created) */
+    const char *contact_sheet_path; /* PNG joining the key frames; NULL = none */
+    gs_progress_fn progress;        /* stage "overlay", frames done/total; may be NULL */
+    void *progress_user;
+} gs_overlay_options;
+
 /**
- * Writes an 8-bit RGB image (height rows of stride bytes) as PNG to path. Every write and the
- * close are checked: GS_ERR_IO names the path and the reason; GS_ERR_NOMEM when encoding fails.
+ * Second decoding pass: draws the cleaned track of t, the live angles and events of g (may be
+ * NULL: skeleton only) and the findings' evidence (findings: the analysis.json "findings" array,
+ * may be NULL) on every frame; writes the overlay clip (same size, timestamps and length as the
+ * source, H.264) and the key frames. Returns GS_OK or an error naming the file.
  */
-gs_status gs_png_write_rgb(const char *path, const uint8_t *rgb, int32_t width, int32_t height,
-                           int32_t stride, gs_error *err);
+gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_gait_result *g,
+                            const cJSON *findings, const gs_overlay_options *opt, gs_error *err);
+
+/**
+ * Picks key frames from a representative stride per side (the used stride whose duration is
+ * closest to the side's median): initial contact, midstance (half-way to toe-off), toe-off.
+ * Fills up to max entries of out (6 = 3 phases x 2 sides) and returns how many.
+ */
+int gs_keyframes_choose(const gs_gait_result *g, const gs_pose_track *t, gs_keyframe *out,
+                        int max);
+
+/* ---- exports (export.c) ---- */
+
+/**
+ * Writes OpenSim's marker-trajectory format (.trc, tab-separated, "PathFileType 4 (X/Y/Z)"):
+ * the 33 BlazePose landmarks named as in pose.json, resampled to a constant rate (rate_hz; 0 =
+ * the track's nominal fps) by linear interpolation on the frames' timestamps, in metres
+ * (px_per_m from the scale), Y up, X in the direction of travel (facing +1 image-right, -1
+ * image-left), Z = 0 (image plane; a single camera gives no depth). Frames without landmarks are
+ * left empty. GS_ERR_IO / GS_ERR_ARG (no scale).
+ */
+gs_status gs_export_trc(const char *path, const gs_pose_track *t, double px_per_m, int facing,
+                        double ground_angle_deg, double rate_hz, gs_error *err);
+
+/**
+ * Writes metrics.csv from an analysis.json object: one row per metric, side and stride
+ * (metric, unit, side, stride_start_t_s, value). GS_ERR_IO.
+ */
+gs_status gs_export_metrics_csv(const char *path, const cJSON *analysis, gs_error *err);
 
 /* --- report.html (report_html.c) --- */
 

@@ -5,7 +5,7 @@
 
 #include <stb_image_write.h>
 
-#include "report.h"
+#include "cv.h"
 
 typedef struct png_sink {
     FILE *f;

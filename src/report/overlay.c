@@ -1,0 +1,585 @@
+/*
+ * The overlay clip and the key frames: a second decoding pass over the source draws the cleaned
+ * track (person's left orange, right blue, faded where BlazePose's visibility is low), the live
+ * joint angles next to the joints, a marker and label at every initial contact and toe-off, a
+ * running knee-angle plot with the current time, and the findings' evidence on the strides where
+ * they show. Frames are streamed: one RGB copy is drawn on and encoded, nothing accumulates but
+ * the small contact-sheet tiles.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cv.h"
+#include "report.h"
+
+/* Body segments drawn on the overlay: side 0 centre, 1 left, 2 right (BlazePose indices). */
+static const int segs[][3] = {
+    {11, 12, 0}, {23, 24, 0}, {11, 23, 1}, {12, 24, 2}, {11, 13, 1}, {13, 15, 1}, {12, 14, 2},
+    {14, 16, 2}, {23, 25, 1}, {25, 27, 1}, {27, 29, 1}, {29, 31, 1}, {27, 31, 1}, {24, 26, 2},
+    {26, 28, 2}, {28, 30, 2}, {30, 32, 2}, {28, 32, 2}, {0, 7, 1},   {0, 8, 2},
+};
+static const gs_rgb colours[3] = {{240, 240, 240}, {255, 140, 0}, {30, 144, 255}};
+static const gs_rgb red = {235, 40, 40}, white = {255, 255, 255}, black = {0, 0, 0};
+
+typedef struct draw_ctx {
+    gs_image img;
+    float s;   /* size scale: 1 at 720 px on the short side */
+    int thick; /* line thickness, px */
+} draw_ctx;
+
+static float vis_alpha(float v)
+{
+    /* Low-visibility points fade but never vanish: a therapist should see that they are
+     * guesses, not lose them. */
+    float a = (v - 0.3f) / 0.5f;
+    a = a < 0 ? 0 : (a > 1 ? 1 : a);
+    return 0.25f + 0.75f * a;
+}
+
+static void label(draw_ctx *c, const char *txt, float x, float y, float scale, gs_rgb col)
+{
+    int32_t w = 0, h = 0;
+    gs_cv_text_size(txt, scale, 1, &w, &h);
+    gs_cv_rect_fill(&c->img, x - 3, y - (float)h, x + (float)w + 3, y + 4, black, 0.55f);
+    gs_cv_text(&c->img, txt, x, y, scale, col, scale > 0.9f ? 2 : 1, 1.0f);
+}
+
+static void draw_skeleton(draw_ctx *c, const gs_kp *kp)
+{
+    for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+        const gs_kp *a = &kp[segs[i][0]], *b = &kp[segs[i][1]];
+        float al = vis_alpha(a->vis < b->vis ? a->vis : b->vis);
+        gs_cv_line(&c->img, a->x, a->y, b->x, b->y, colours[segs[i][2]], c->thick, al);
+    }
+    for (int i = 11; i < GS_POSE_NKP; i++) {
+        if (i >= 17 && i <= 22)
+            continue; /* hand points clutter the picture */
+        int side = i % 2 ? 1 : 2;
+        gs_cv_circle(&c->img, kp[i].x, kp[i].y, 1.4f * (float)c->thick, colours[side], -1,
+                     vis_alpha(kp[i].vis));
+    }
+}
+
+/* The head box used for --blur-faces: the face points widened to cover hair and chin. */
+static void blur_head(gs_image *img, const gs_kp *kp)
+{
+    float x0 = 1e9f, y0 = 1e9f, x1 = -1e9f, y1 = -1e9f;
+    for (int i = 0; i <= 10; i++) {
+        x0 = fminf(x0, kp[i].x);
+        x1 = fmaxf(x1, kp[i].x);
+        y0 = fminf(y0, kp[i].y);
+        y1 = fmaxf(y1, kp[i].y);
+    }
+    float sw = hypotf(kp[11].x - kp[12].x, kp[11].y - kp[12].y);
+    float neck = hypotf(kp[0].x - 0.5f * (kp[11].x + kp[12].x), kp[0].y - 0.5f * (kp[11].y + kp[12].y));
+    /* A side view shows one ear: the face points then span little, so the box is at least the
+     * nose-to-shoulders distance wide and tall. */
+    float size = fmaxf(fmaxf(x1 - x0, y1 - y0), fmaxf(0.5f * sw, 0.9f * neck)) * 1.6f;
+    float cx = 0.5f * (x0 + x1), cy = 0.5f * (y0 + y1);
+    if (!isfinite(size) || !isfinite(cx) || !isfinite(cy))
+        return;
+    gs_cv_blur_box(img, (int32_t)(cx - size / 2), (int32_t)(cy - size / 2),
+                   (int32_t)(cx + size / 2), (int32_t)(cy + size / 2));
+}
+
+typedef struct angle_label {
+    gs_angle angle;
+    int kp_left, kp_right; /* where to write it */
+    const char *abbr;
+} angle_label;
+
+static void draw_angles(draw_ctx *c, const gs_gait_result *g, int64_t fi, const gs_kp *kp)
+{
+    static const angle_label sag[] = {
+        {GS_ANGLE_KNEE_FLEXION, 25, 26, "knee"},
+        {GS_ANGLE_HIP_FLEXION, 23, 24, "hip"},
+        {GS_ANGLE_ANKLE_DORSIFLEXION, 27, 28, "ankle"},
+        {GS_ANGLE_KNEE_FPPA, 25, 26, "FPPA"},
+        {GS_ANGLE_PELVIC_OBLIQUITY, 23, 24, "pelvis"},
+    };
+    float ts = 0.55f * c->s;
+    for (size_t i = 0; i < sizeof(sag) / sizeof(sag[0]); i++)
+        for (int side = 0; side < 2; side++) {
+            double v = gs_gait_result_angle(g, (int32_t)fi, (gs_gait_side)side, sag[i].angle);
+            if (!isfinite(v))
+                continue;
+            const gs_kp *p = &kp[side == 0 ? sag[i].kp_left : sag[i].kp_right];
+            if (p->vis < 0.2f)
+                continue;
+            char txt[48];
+            snprintf(txt, sizeof(txt), "%s %.0f", sag[i].abbr, v);
+            /* left labels to the left of the joint, right ones to the right, so the two legs'
+             * numbers do not sit on each other in a side view */
+            int32_t w = 0, h = 0;
+            gs_cv_text_size(txt, ts, 1, &w, &h);
+            float x = side == 0 ? p->x - (float)w - 10 * c->s : p->x + 10 * c->s;
+            label(c, txt, x, p->y + 5 * c->s, ts, colours[1 + side]);
+        }
+    double trunk = gs_gait_result_angle(g, (int32_t)fi, GS_SIDE_LEFT, GS_ANGLE_TRUNK_LEAN);
+    if (isfinite(trunk)) {
+        char txt[48];
+        snprintf(txt, sizeof(txt), "trunk %.0f", trunk);
+        float x = 0.5f * (kp[11].x + kp[12].x) + 12 * c->s, y = 0.5f * (kp[11].y + kp[12].y);
+        label(c, txt, x, y, ts, colours[0]);
+    }
+}
+
+/* Markers at events: a ring at the heel (contact) or toe (toe-off) for 0.25 s after it. */
+static void draw_events(draw_ctx *c, const gs_gait_result *g, double t, const gs_kp *kp)
+{
+    int n = 0;
+    const gs_gait_event *ev = gs_gait_result_events(g, &n);
+    for (int i = 0; i < n; i++) {
+        double age = t - ev[i].t_s;
+        if (age < -1e-6 || age > 0.25)
+            continue;
+        int left = ev[i].side == GS_SIDE_LEFT;
+        int k = ev[i].type == GS_EVENT_IC ? (left ? 29 : 30) : (left ? 31 : 32);
+        float a = (float)(1.0 - age / 0.3);
+        gs_rgb col = colours[left ? 1 : 2];
+        gs_cv_circle(&c->img, kp[k].x, kp[k].y, 14 * c->s, col, c->thick, a);
+        char txt[16];
+        snprintf(txt, sizeof(txt), "%s %s", ev[i].type == GS_EVENT_IC ? "IC" : "TO",
+                 left ? "L" : "R");
+        label(c, txt, kp[k].x + 16 * c->s, kp[k].y + 26 * c->s, 0.7f * c->s, col);
+    }
+}
+
+/* Size of the knee plot panel for an image. */
+static void plot_size(const draw_ctx *c, float *pw, float *ph)
+{
+    float W = (float)c->img.width, H = (float)c->img.height;
+    *pw = 0.42f * W;
+    *ph = 0.14f * H;
+    if (*ph > 0.6f * *pw)
+        *ph = 0.6f * *pw;
+}
+
+/*
+ * The corner for the knee plot that hides the least of the person: the panel's overlap with the
+ * body's box, summed over the clip, for each corner (top-right, top-left, bottom-right,
+ * bottom-left, in that order of preference). A plot over the landing foot would hide what the
+ * coach came to see.
+ */
+static void choose_plot_corner(const draw_ctx *c, const gs_pose_track *t, float *x0, float *y0)
+{
+    float W = (float)c->img.width, H = (float)c->img.height, pw, ph, m = 8 * c->s;
+    plot_size(c, &pw, &ph);
+    const float cx[4] = {W - pw - m, m, W - pw - m, m}, cy[4] = {m + 40 * c->s, m + 40 * c->s,
+                                                                   H - ph - m, H - ph - m};
+    double cost[4] = {0, 0, 0, 0};
+    for (int32_t f = 0; f < t->n_frames; f++) {
+        const gs_pose_frame *p = &t->frames[f];
+        if (!p->has_kp)
+            continue;
+        float bx0 = 1e9f, by0 = 1e9f, bx1 = -1e9f, by1 = -1e9f;
+        for (int k = 0; k < GS_POSE_NKP; k++) {
+            bx0 = fminf(bx0, p->kp[k].x);
+            bx1 = fmaxf(bx1, p->kp[k].x);
+            by0 = fminf(by0, p->kp[k].y);
+            by1 = fmaxf(by1, p->kp[k].y);
+        }
+        for (int i = 0; i < 4; i++) {
+            float ix = fminf(bx1, cx[i] + pw) - fmaxf(bx0, cx[i]);
+            float iy = fminf(by1, cy[i] + ph) - fmaxf(by0, cy[i]);
+            if (ix > 0 && iy > 0)
+                cost[i] += (double)ix * iy;
+        }
+    }
+    int best = 0;
+    for (int i = 1; i < 4; i++)
+        if (cost[i] < cost[best] * 0.999)
+            best = i;
+    *x0 = cx[best];
+    *y0 = cy[best];
+}
+
+/* The knee-flexion plot: the last and next 1.5 s, both sides, a cursor at now. */
+static void draw_knee_plot(draw_ctx *c, const gs_gait_result *g, const gs_pose_track *t,
+                           int64_t fi, float x0, float y0)
+{
+    float pw, ph;
+    plot_size(c, &pw, &ph);
+    gs_cv_rect_fill(&c->img, x0, y0, x0 + pw, y0 + ph, black, 0.55f);
+    double now = t->frames[fi].t_s, span = 1.5;
+    const double lo = -10, hi = 130; /* knee flexion range of running, deg */
+    /* frames are in time order: start at the first one inside the window */
+    int32_t k0 = (int32_t)fi;
+    while (k0 > 0 && t->frames[k0 - 1].t_s >= now - span)
+        k0--;
+    for (int side = 0; side < 2; side++) {
+        float px = NAN, py = NAN;
+        for (int32_t k = k0; k < t->n_frames; k++) {
+            double dt = t->frames[k].t_s - now;
+            if (dt > span)
+                break;
+            double v = gs_gait_result_angle(g, k, (gs_gait_side)side, GS_ANGLE_KNEE_FLEXION);
+            float x = x0 + (float)((dt + span) / (2 * span)) * pw;
+            float y = isfinite(v) ? y0 + ph - (float)((v - lo) / (hi - lo)) * ph : NAN;
+            if (isfinite(px) && isfinite(py) && isfinite(y))
+                gs_cv_line(&c->img, px, py, x, y, colours[1 + side], c->thick > 2 ? 2 : 1, 1.0f);
+            px = x;
+            py = y;
+        }
+    }
+    gs_cv_line(&c->img, x0 + 0.5f * pw, y0, x0 + 0.5f * pw, y0 + ph, white, 1, 0.9f);
+    label(c, "knee flexion (deg), +-1.5 s", x0 + 4, y0 + 16 * c->s, 0.45f * c->s, white);
+}
+
+/* Segments a finding is about, from its metric key. */
+static void highlight(draw_ctx *c, const char *metric, const char *side, const gs_kp *kp)
+{
+    int sides[2] = {0, 0};
+    if (!side || !strcmp(side, "left") || !strcmp(side, "both"))
+        sides[0] = 1;
+    if (!side || !strcmp(side, "right") || !strcmp(side, "both"))
+        sides[1] = 1;
+    int w = c->thick * 2 + 2;
+    if (strstr(metric, "pelvic") || strstr(metric, "trendelenburg")) {
+        gs_cv_line(&c->img, kp[23].x, kp[23].y, kp[24].x, kp[24].y, red, w, 0.9f);
+        return;
+    }
+    if (strstr(metric, "trunk")) {
+        gs_cv_line(&c->img, 0.5f * (kp[11].x + kp[12].x), 0.5f * (kp[11].y + kp[12].y),
+                   0.5f * (kp[23].x + kp[24].x), 0.5f * (kp[23].y + kp[24].y), red, w, 0.9f);
+        return;
+    }
+    for (int s = 0; s < 2; s++) {
+        if (!sides[s])
+            continue;
+        int hip = 23 + s, knee = 25 + s, ankle = 27 + s, heel = 29 + s, toe = 31 + s;
+        int thigh = 0, shank = 0, foot = 0;
+        if (strstr(metric, "fppa") || strstr(metric, "valgus") || strstr(metric, "knee"))
+            thigh = shank = 1;
+        if (strstr(metric, "overstride") || strstr(metric, "shank") || strstr(metric, "strike"))
+            shank = foot = 1;
+        if (strstr(metric, "hip"))
+            thigh = 1;
+        if (strstr(metric, "ankle") || strstr(metric, "foot") || strstr(metric, "circumduction"))
+            shank = foot = 1;
+        if (thigh)
+            gs_cv_line(&c->img, kp[hip].x, kp[hip].y, kp[knee].x, kp[knee].y, red, w, 0.85f);
+        if (shank)
+            gs_cv_line(&c->img, kp[knee].x, kp[knee].y, kp[ankle].x, kp[ankle].y, red, w, 0.85f);
+        if (foot)
+            gs_cv_line(&c->img, kp[heel].x, kp[heel].y, kp[toe].x, kp[toe].y, red, w, 0.85f);
+    }
+}
+
+/* Findings whose evidence strides contain time t: banner + highlighted segments. */
+static void draw_findings(draw_ctx *c, const cJSON *findings, double t, double stride_s,
+                          const gs_kp *kp)
+{
+    int row = 0;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, findings)
+    {
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(f, "evidence"), *e;
+        const char *side = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "side"));
+        const char *title = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "title"));
+        int shown = 0;
+        cJSON_ArrayForEach(e, ev)
+        {
+            const char *metric =
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "metric"));
+            const cJSON *times = cJSON_GetObjectItemCaseSensitive(e, "times"), *tt;
+            cJSON_ArrayForEach(tt, times)
+            {
+                if (!cJSON_IsNumber(tt) || t < tt->valuedouble || t > tt->valuedouble + stride_s)
+                    continue;
+                if (metric)
+                    highlight(c, metric, side, kp);
+                shown = 1;
+                break;
+            }
+        }
+        if (shown && row < 3 && title) {
+            char txt[200];
+            snprintf(txt, sizeof(txt), "%s%s%s", title, side ? " - " : "", side ? side : "");
+            for (char *p = txt; *p; p++)
+                if ((unsigned char)*p > 126)
+                    *p = '?'; /* Hershey fonts are ASCII only */
+            label(c, txt, 10 * c->s, (34 + 30 * (float)row) * c->s + 28 * c->s, 0.6f * c->s, red);
+            row++;
+        }
+    }
+}
+
+static double median_stride_s(const gs_gait_result *g)
+{
+    double mean = NAN, sd;
+    int n;
+    if (g && gs_gait_result_metric(g, "stride_time_ms", GS_SIDE_LEFT, &mean, &sd, &n) && n > 0)
+        return mean / 1000.0;
+    if (g && gs_gait_result_metric(g, "stride_time_ms", GS_SIDE_RIGHT, &mean, &sd, &n) && n > 0)
+        return mean / 1000.0;
+    return 0.8; /* a typical running stride when no stride was measured */
+}
+
+static const char *phase_short(const char *phase)
+{
+    return !strcmp(phase, "initial contact") ? "IC" : !strcmp(phase, "toe-off") ? "TO" : "MS";
+}
+
+int gs_keyframes_choose(const gs_gait_result *g, const gs_pose_track *t, gs_keyframe *out,
+                        int max)
+{
+    int n = 0, ns = 0;
+    if (!g || !t || max <= 0)
+        return 0;
+    const gs_gait_stride *st = gs_gait_result_strides(g, &ns);
+    for (int side = 0; side < 2; side++) {
+        double d[256];
+        int k = 0;
+        for (int i = 0; i < ns && k < 256; i++)
+            if (st[i].side == (gs_gait_side)side && st[i].used && isfinite(st[i].to_s))
+                d[k++] = st[i].t1_s - st[i].t0_s;
+        if (k == 0)
+            continue;
+        /* median duration, then the stride closest to it */
+        for (int i = 1; i < k; i++)
+            for (int j = i; j > 0 && d[j - 1] > d[j]; j--) {
+                double x = d[j];
+                d[j] = d[j - 1];
+                d[j - 1] = x;
+            }
+        double med = d[k / 2];
+        const gs_gait_stride *best = NULL;
+        for (int i = 0; i < ns; i++)
+            if (st[i].side == (gs_gait_side)side && st[i].used && isfinite(st[i].to_s) &&
+                (!best || fabs(st[i].t1_s - st[i].t0_s - med) <
+                              fabs(best->t1_s - best->t0_s - med)))
+                best = &st[i];
+        double times[3] = {best->t0_s, 0.5 * (best->t0_s + best->to_s), best->to_s};
+        static const char *phases[3] = {"initial contact", "midstance", "toe-off"};
+        for (int p = 0; p < 3 && n < max; p++) {
+            /* nearest frame by timestamp (VFR-safe) */
+            int32_t bf = 0;
+            for (int32_t f = 1; f < t->n_frames; f++)
+                if (fabs(t->frames[f].t_s - times[p]) < fabs(t->frames[bf].t_s - times[p]))
+                    bf = f;
+            out[n].frame = bf;
+            out[n].side = (gs_gait_side)side;
+            out[n].phase = phases[p];
+            out[n].path[0] = '\0';
+            n++;
+        }
+    }
+    return n;
+}
+
+typedef struct tile {
+    uint8_t *rgb; /* th rows of tw*3 */
+    int32_t tw, th;
+    int used;
+} tile;
+
+static gs_status write_contact_sheet(const char *path, tile *tiles, const gs_keyframe *kf, int n,
+                                     gs_error *err)
+{
+    int32_t tw = 0, th = 0;
+    for (int i = 0; i < n; i++)
+        if (tiles[i].used) {
+            tw = tiles[i].tw;
+            th = tiles[i].th;
+        }
+    if (tw == 0)
+        return GS_OK;
+    /* 3 columns (contact, midstance, toe-off) x 2 rows (left, right), 4 px gaps */
+    int32_t W = 3 * tw + 4 * 4, Hh = 2 * th + 3 * 4;
+    uint8_t *sheet = calloc((size_t)W * (size_t)Hh * 3, 1);
+    if (!sheet)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", path);
+    for (int i = 0; i < n; i++) {
+        if (!tiles[i].used)
+            continue;
+        int col = !strcmp(kf[i].phase, "initial contact") ? 0 : !strcmp(kf[i].phase, "midstance") ? 1 : 2;
+        int row = kf[i].side == GS_SIDE_LEFT ? 0 : 1;
+        int32_t ox = 4 + col * (tw + 4), oy = 4 + row * (th + 4);
+        for (int32_t y = 0; y < th; y++)
+            memcpy(sheet + ((size_t)(oy + y) * (size_t)W + (size_t)ox) * 3,
+                   tiles[i].rgb + (size_t)y * (size_t)tw * 3, (size_t)tw * 3);
+    }
+    gs_status rc = gs_png_write_rgb(path, sheet, W, Hh, W * 3, err);
+    free(sheet);
+    return rc;
+}
+
+gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_gait_result *g,
+                            const cJSON *findings, const gs_overlay_options *opt, gs_error *err)
+{
+    gs_status rc;
+    gs_decoder *dec = NULL;
+    gs_encoder *enc = NULL, *slow = NULL;
+    uint8_t *buf = NULL;
+    tile *tiles = NULL;
+    gs_frame fr;
+    char slow_path[1100];
+    int n_kf = opt->keyframes ? opt->n_keyframes : 0;
+
+    rc = gs_decoder_open(video, &opt->decode, &dec, err);
+    if (rc != GS_OK)
+        return rc;
+    const gs_video_info *in = gs_decoder_info(dec);
+    /* yuv420p needs even sizes: an odd source loses its last column/row in the clip only. */
+    int32_t ew = in->width & ~1, eh = in->height & ~1;
+    gs_encoder_options eo = opt->encode;
+    if (eo.fps_hint <= 0)
+        eo.fps_hint = in->fps_nominal > 0 ? in->fps_nominal * (1.0 / in->time_scale) : 30;
+    if (opt->overlay_path) {
+        rc = gs_encoder_open(opt->overlay_path, ew, eh, &eo, &enc, err);
+        if (rc != GS_OK)
+            goto done;
+        if (opt->slow_copy > 1) {
+            size_t L = strlen(opt->overlay_path);
+            const char *dot = strrchr(opt->overlay_path, '.');
+            int stem = dot ? (int)(dot - opt->overlay_path) : (int)L;
+            snprintf(slow_path, sizeof(slow_path), "%.*s_slow%d.mp4", stem, opt->overlay_path,
+                     opt->slow_copy);
+            gs_encoder_options so = eo;
+            so.fps_hint = eo.fps_hint / opt->slow_copy;
+            rc = gs_encoder_open(slow_path, ew, eh, &so, &slow, err);
+            if (rc != GS_OK)
+                goto done;
+        }
+    }
+    if (n_kf > 0) {
+        tiles = calloc((size_t)n_kf, sizeof(*tiles));
+        if (!tiles) {
+            rc = gs_fail(err, GS_ERR_NOMEM, "overlay: out of memory");
+            goto done;
+        }
+        if (opt->keyframe_dir) {
+            rc = gs_mkdir_p(opt->keyframe_dir, err);
+            if (rc != GS_OK)
+                goto done;
+        }
+    }
+    int64_t last_kf = -1;
+    for (int i = 0; i < n_kf; i++)
+        last_kf = opt->keyframes[i].frame > last_kf ? opt->keyframes[i].frame : last_kf;
+    double stride_s = median_stride_s(g);
+    size_t row = (size_t)in->width * 3;
+    buf = malloc(row * (size_t)in->height);
+    if (!buf) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "overlay: out of memory");
+        goto done;
+    }
+    draw_ctx c;
+    c.img = (gs_image){buf, in->width, in->height, (int32_t)row};
+    c.s = (float)(in->width < in->height ? in->width : in->height) / 720.0f;
+    if (c.s < 0.5f)
+        c.s = 0.5f;
+    c.thick = (int)lroundf(3 * c.s) < 2 ? 2 : (int)lroundf(3 * c.s);
+    int64_t total = t->n_frames;
+    float plot_x = 0, plot_y = 0;
+    choose_plot_corner(&c, t, &plot_x, &plot_y);
+    for (;;) {
+        rc = gs_decoder_next(dec, &fr, err);
+        if (rc == GS_END) {
+            rc = GS_OK;
+            break;
+        }
+        if (rc != GS_OK)
+            goto done;
+        if (!enc && fr.index > last_kf)
+            break; /* key frames only: stop after the last one */
+        if (fr.width != in->width || fr.height != in->height) {
+            rc = gs_fail(err, GS_ERR_FORMAT, "%s: frame size changes mid-stream", video);
+            goto done;
+        }
+        for (int32_t y = 0; y < fr.height; y++)
+            memcpy(buf + (size_t)y * row, fr.rgb + (size_t)y * (size_t)fr.stride, row);
+        const gs_pose_frame *pf = fr.index < t->n_frames ? &t->frames[fr.index] : NULL;
+        if (pf && pf->has_kp) {
+            if (opt->blur_faces)
+                blur_head(&c.img, pf->kp);
+            if (findings)
+                draw_findings(&c, findings, fr.t_s, stride_s, pf->kp);
+            draw_skeleton(&c, pf->kp);
+            if (g) {
+                draw_angles(&c, g, fr.index, pf->kp);
+                draw_events(&c, g, fr.t_s, pf->kp);
+            }
+        }
+        if (g && pf)
+            draw_knee_plot(&c, g, t, fr.index, plot_x, plot_y);
+        char stamp[64];
+        snprintf(stamp, sizeof(stamp), "gaitscope  t %.2f s  frame %lld", fr.t_s,
+                 (long long)fr.index);
+        label(&c, stamp, 10 * c.s, 26 * c.s, 0.55f * c.s, white);
+        for (int i = 0; i < n_kf; i++) {
+            gs_keyframe *k = &opt->keyframes[i];
+            if (k->frame != fr.index)
+                continue;
+            char cap[160];
+            double kn = g ? gs_gait_result_angle(g, (int32_t)fr.index, k->side, GS_ANGLE_KNEE_FLEXION) : NAN;
+            double hp = g ? gs_gait_result_angle(g, (int32_t)fr.index, k->side, GS_ANGLE_HIP_FLEXION) : NAN;
+            double an = g ? gs_gait_result_angle(g, (int32_t)fr.index, k->side, GS_ANGLE_ANKLE_DORSIFLEXION) : NAN;
+            snprintf(cap, sizeof(cap), "%s %s  knee %.0f  hip %.0f  ankle %.0f",
+                     k->side == GS_SIDE_LEFT ? "LEFT" : "RIGHT", k->phase, kn, hp, an);
+            /* keep the caption legible without copying the frame: draw on a strip at the
+             * bottom of the key frame only (the clip frame was already drawn) */
+            snprintf(k->path, sizeof(k->path), "%s/%s_%s.png",
+                     opt->keyframe_dir ? opt->keyframe_dir : ".",
+                     k->side == GS_SIDE_LEFT ? "left" : "right", phase_short(k->phase));
+            uint8_t *kbuf = malloc(row * (size_t)in->height);
+            if (!kbuf) {
+                rc = gs_fail(err, GS_ERR_NOMEM, "overlay: out of memory");
+                goto done;
+            }
+            memcpy(kbuf, buf, row * (size_t)in->height);
+            draw_ctx kc = c;
+            kc.img.data = kbuf;
+            float bh = 40 * c.s;
+            gs_cv_rect_fill(&kc.img, 0, (float)in->height - bh, (float)in->width,
+                            (float)in->height, black, 0.7f);
+            gs_cv_text(&kc.img, cap, 10 * c.s, (float)in->height - 12 * c.s, 0.7f * c.s, white,
+                       c.s > 1.2f ? 2 : 1, 1.0f);
+            rc = gs_png_write_rgb(k->path, kbuf, in->width, in->height, (int32_t)row, err);
+            /* contact-sheet tile: 360 px high */
+            if (rc == GS_OK && !tiles[i].used) {
+                int32_t th = 360, tw = (int32_t)lround(360.0 * in->width / in->height) & ~1;
+                tiles[i].rgb = malloc((size_t)tw * (size_t)th * 3);
+                if (tiles[i].rgb) {
+                    gs_image dst = {tiles[i].rgb, tw, th, tw * 3};
+                    if (gs_cv_resize(&kc.img, &dst, err) == GS_OK) {
+                        tiles[i].tw = tw;
+                        tiles[i].th = th;
+                        tiles[i].used = 1;
+                    }
+                }
+            }
+            free(kbuf);
+            if (rc != GS_OK)
+                goto done;
+        }
+        if (enc) {
+            rc = gs_encoder_write(enc, buf, (int32_t)row, fr.t_s, err);
+            if (rc == GS_OK && slow)
+                rc = gs_encoder_write(slow, buf, (int32_t)row, fr.t_s * opt->slow_copy, err);
+            if (rc != GS_OK)
+                goto done;
+        }
+        if (opt->progress && (fr.index % 8) == 0)
+            opt->progress(opt->progress_user, "overlay", fr.index + 1, total);
+    }
+    if (enc)
+        rc = gs_encoder_close(enc, err);
+    if (rc == GS_OK && slow)
+        rc = gs_encoder_close(slow, err);
+    if (rc == GS_OK && n_kf > 0 && opt->contact_sheet_path)
+        rc = write_contact_sheet(opt->contact_sheet_path, tiles, opt->keyframes, n_kf, err);
+done:
+    if (tiles)
+        for (int i = 0; i < n_kf; i++)
+            free(tiles[i].rgb);
+    free(tiles);
+    free(buf);
+    gs_encoder_free(&enc);
+    gs_encoder_free(&slow);
+    gs_decoder_free(&dec);
+    return rc;
+}
