@@ -357,6 +357,8 @@ static void malformed_rules_fail_with_precise_messages(const char *scratch)
          "rule 'r1': title: unknown placeholder"},
         {"{\"format\":\"gaitscope.rules/1\",\"defaults\":{\"severity_floor\":1.5},\"rules\":[]}",
          "defaults.severity_floor: 1.5 out of range"},
+        {"{\"format\":\"gaitscope.rules/1\",\"defaults\":{\"far_side_factor\":0},\"rules\":[]}",
+         "defaults.far_side_factor: 0 out of range"},
     };
     char path[512];
     for (size_t i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++) {
@@ -777,6 +779,25 @@ static void persistence_and_confidence(const gs_nkt_rules *rules)
     cJSON_Delete(f8);
     cJSON_Delete(a8);
     cJSON_Delete(a3);
+}
+
+/* In a side view the leg away from the camera is less certain (occlusion). */
+static void far_leg_in_side_view_is_less_certain(const gs_nkt_rules *rules)
+{
+    cJSON *a = make_analysis("side-left", "run", N_STRIDES); /* camera sees the left side */
+    set_metric(a, "ankle_dorsiflexion_peak_deg", 'B', 10.0);
+    cJSON *f = evaluate(rules, a, NULL, NULL);
+    const cJSON *near = find_by_id(f, "limited_ankle_dorsiflexion.left");
+    const cJSON *far = find_by_id(f, "limited_ankle_dorsiflexion.right");
+    CHECK(near && far);
+    if (near && far) {
+        CHECK_NEAR(num(far, "confidence"), 0.7 * num(near, "confidence"), 1e-9);
+        CHECK_NEAR(num(far, "severity"), num(near, "severity"), 1e-9);
+        /* sorted: the near-leg finding first */
+        CHECK(cJSON_GetArrayItem(f, 0) == near);
+    }
+    cJSON_Delete(f);
+    cJSON_Delete(a);
 }
 
 static void findings_sorted_by_rank_and_plan_printed(const gs_nkt_rules *rules)
@@ -1245,6 +1266,7 @@ int main(int argc, char **argv)
         knee_surgery_raises_quadriceps(rules);
         persistence_and_confidence(rules);
         findings_sorted_by_rank_and_plan_printed(rules);
+        far_leg_in_side_view_is_less_certain(rules);
         every_rule_fires_just_over_and_not_just_under(rules);
         cli_findings_prints_plan_and_errors(scratch);
 #ifdef GS_NKT_E2E

@@ -53,6 +53,7 @@ typedef struct ectx {
     const gs_nkt_history *history;
     gs_error *err;
     int oom;
+    gs_nkt__side far; /* side view: the leg away from the camera; NONE otherwise */
 } ectx;
 
 static const cJSON *obj_get(const cJSON *o, const char *k)
@@ -862,7 +863,7 @@ static void eval_rule_side(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, do
 {
     cres *res = calloc(r->n_conds ? r->n_conds : 1, sizeof(*res));
     double frac = 0, cons = 0, vis_sum = 0, severity, confidence, c_n;
-    int nreq = 0, all = 1, vis_n = 0, nmin = 1 << 30;
+    int nreq = 0, all = 1, vis_n = 0, nmin = 1 << 30, uses_far = 0;
     const char *absent = NULL;
 
     if (!res) {
@@ -879,6 +880,12 @@ static void eval_rule_side(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, do
             eval_asym(c, r, cd, side, &res[i], vs ? vs : &(double){0}, vs ? &vis_n : &dummy_n);
         if (!cd->required)
             continue;
+        /* does this condition rest on the far leg? (asymmetries always use both legs; a
+         * whole-body value pools both) */
+        if (res[i].state != 0 && c->far != GS_NKT__SIDE_NONE &&
+            (cd->type == GS_NKT__C_ASYM || side == GS_NKT__SIDE_NONE ||
+             (cd->opposite ? other_side(side) : side) == c->far))
+            uses_far = 1;
         if (res[i].state == 0) {
             absent = res[i].reason;
             all = 0;
@@ -909,6 +916,10 @@ static void eval_rule_side(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, do
         confidence = view_fit * view_conf * r->validity * c_n * (0.5 + 0.5 * cons);
         if (vis_n > 0)
             confidence *= clamp01(vis_sum / vis_n);
+        /* whole-body values pool both legs: half the far-leg penalty */
+        if (uses_far)
+            confidence *= side == GS_NKT__SIDE_NONE ? 0.5 * (1.0 + c->rules->far_side_factor)
+                                                    : c->rules->far_side_factor;
         confidence = clamp01(confidence);
         f = make_finding(c, r, side, res, severity, confidence);
         if (f && !cJSON_AddItemToArray(out, f)) {
@@ -981,7 +992,7 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
                           gs_error *err)
 {
     static const char *const view_names[GS_NKT__N_VIEWS] = {"side", "rear", "front"};
-    ectx c = {rules, analysis, NULL, NULL, history, err, 0};
+    ectx c = {rules, analysis, NULL, NULL, history, err, 0, GS_NKT__SIDE_NONE};
     cJSON *out = NULL, *skip = NULL;
     const cJSON *fmt, *view, *act;
     int view_idx = -1, act_idx = -1;
@@ -1010,6 +1021,11 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
             snprintf(view_txt, sizeof(view_txt), "%s", k->valuestring);
             if (!strncmp(k->valuestring, "side", 4))
                 view_idx = 0;
+            /* "side-left": the camera sees the person's left side, so the right leg is far */
+            if (!strcmp(k->valuestring, "side-left"))
+                c.far = GS_NKT__SIDE_RIGHT;
+            else if (!strcmp(k->valuestring, "side-right"))
+                c.far = GS_NKT__SIDE_LEFT;
             else if (!strcmp(k->valuestring, "rear") || !strcmp(k->valuestring, "back"))
                 view_idx = 1;
             else if (!strcmp(k->valuestring, "front"))

@@ -149,6 +149,7 @@ struct gs_nkt_rules {
     char *name;               /* file name for messages */
     double severity_floor;    /* severity of a finding just over its threshold */
     double strides_full;      /* strides per side for full confidence on stride count */
+    double far_side_factor;   /* confidence factor for the leg away from a side-view camera */
     int min_strides;          /* fewer strides on the side: the rule is not evaluated */
     gs_nkt__rule *rules;
     size_t count;

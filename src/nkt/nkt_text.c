@@ -110,12 +110,18 @@ __attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char 
     b->len += (size_t)need;
 }
 
+/* Enough digits for the unit's scale: 172, 9.5, 0.12, 0.034 (leg lengths, fractions). */
 static void fmt_value(sbuf *b, double v)
 {
-    if (fabs(v) >= 20.0)
+    double a = fabs(v);
+    if (a >= 20.0)
         sb_printf(b, "%.0f", v);
-    else
+    else if (a >= 1.0 || a == 0.0)
         sb_printf(b, "%.1f", v);
+    else if (a >= 0.1)
+        sb_printf(b, "%.2f", v);
+    else
+        sb_printf(b, "%.3f", v);
 }
 
 char *gs_nkt__expand(const char *tmpl, gs_nkt__side side, double value)
@@ -219,8 +225,14 @@ static void plan_evidence(sbuf *b, const cJSON *ev)
         int first = 1;
         sb_printf(b, "; strongest at stride");
         sb_printf(b, cJSON_GetArraySize(strides) > 1 ? "s " : " ");
-        for (const cJSON *it = strides->child; it; it = it->next) {
-            sb_printf(b, "%s%d", first ? "" : ", ", cJSON_IsNumber(it) ? it->valueint + 1 : 0);
+        const cJSON *sides = cJSON_GetObjectItemCaseSensitive(ev, "stride_sides");
+        int k = 0;
+        for (const cJSON *it = strides->child; it; it = it->next, k++) {
+            /* pooled whole-body evidence: strides are numbered per side, say which */
+            const cJSON *sd = cJSON_GetArrayItem(sides, k);
+            sb_printf(b, "%s%s%d", first ? "" : ", ",
+                      cJSON_IsString(sd) ? (!strcmp(sd->valuestring, "left") ? "L" : "R") : "",
+                      cJSON_IsNumber(it) ? it->valueint + 1 : 0);
             first = 0;
         }
         if (cJSON_GetArraySize(times) > 0) {
