@@ -700,7 +700,11 @@ static void real_clips_are_plausible(void)
             fprintf(stderr, "| real %s: view %d act %d, events L %d R %d, cadence %.1f, GCT L %.0f R %.0f ms%s%s |\n",
                     line, gs_gait_result_view(r).kind, gs_gait_result_activity(r), ev_side[0],
                     ev_side[1], cad, gl, gr, rc ? "; " : "", rc ? err.msg : "");
-            if (rc == GS_OK) {
+            /* side views only: rear/front events from real video are known to be rough
+             * (docs/metrics.md: the foot's image height mixes in depth) */
+            int side = gs_gait_result_view(r).kind == GS_VIEW_SIDE_LEFT ||
+                       gs_gait_result_view(r).kind == GS_VIEW_SIDE_RIGHT;
+            if (rc == GS_OK && side) {
                 CHECK(cad > 90 && cad < 230);
                 CHECK(gl > 120 && gl < 1000 && gr > 120 && gr < 1000);
                 CHECK(ev_side[0] > 2 && ev_side[1] > 2);

@@ -409,6 +409,55 @@ static void detect_setting(gs_gait_result *r)
     r->setting = span > 1.5 ? GS_SETTING_OVERGROUND : GS_SETTING_TREADMILL;
 }
 
+/*
+ * Overground side views: frames where the mid-hip moves (over +-0.5 s, by more than a tenth of a
+ * leg length) opposite to the way the person faces are marked backward, and a new pass starts
+ * wherever that changes. Seen in a real clip (a walker walking back to the start backwards);
+ * forward-gait event rules do not apply there, so those strides are dropped with a reason.
+ */
+static void mark_backward(gs_gait_result *r)
+{
+    int n_back = 0;
+    if (!gs_gait__is_side(r->view.kind) || r->setting != GS_SETTING_OVERGROUND)
+        return;
+    for (int32_t i = 0; i < r->n; i++) {
+        int32_t a = i, b = i;
+        r->backward[i] = 0;
+        if (!r->valid[i])
+            continue;
+        while (a > 0 && r->valid[a - 1] && r->t[i] - r->t[a - 1] <= 0.5)
+            a--;
+        while (b + 1 < r->n && r->valid[b + 1] && r->t[b + 1] - r->t[i] <= 0.5)
+            b++;
+        /* canonical X already points the way the person faces */
+        double xa = 0.5 * (gs_gait__p(r, a, GS_KP_LEFT_HIP)[0] + gs_gait__p(r, a, GS_KP_RIGHT_HIP)[0]);
+        double xb = 0.5 * (gs_gait__p(r, b, GS_KP_LEFT_HIP)[0] + gs_gait__p(r, b, GS_KP_RIGHT_HIP)[0]);
+        if (r->facing[a] == r->facing[b] && xb - xa < -0.1 * r->ll_px) {
+            r->backward[i] = 1;
+            n_back++;
+        }
+    }
+    if (n_back == 0)
+        return;
+    {
+        int16_t pid = -1, prev_pass = -2;
+        int8_t prev_back = -1;
+        for (int32_t i = 0; i < r->n; i++) {
+            if (!r->valid[i])
+                continue;
+            if (r->pass[i] != prev_pass || r->backward[i] != prev_back)
+                pid++;
+            prev_pass = r->pass[i];
+            prev_back = r->backward[i];
+            r->pass[i] = pid;
+        }
+        r->view.passes = pid + 1;
+    }
+    gs_gait__note(r, "the person moves backwards relative to the way they face for %.1f s "
+                     "(walking backwards?): strides there are not used",
+                  n_back / (r->n > 1 ? (r->n - 1) / (r->t[r->n - 1] - r->t[0]) : 30.0));
+}
+
 /* ------------------------------------------------------------------------------------------ */
 
 static void result_free_parts(gs_gait_result *r)
@@ -417,6 +466,7 @@ static void result_free_parts(gs_gait_result *r)
     free(r->valid);
     free(r->facing);
     free(r->pass);
+    free(r->backward);
     free(r->P);
     free(r->W);
     free(r->wvalid);
@@ -478,9 +528,10 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
         r->valid = calloc(n1, 1);
         r->facing = calloc(n1, 1);
         r->pass = calloc(n1, sizeof(int16_t));
+        r->backward = calloc(n1, 1);
         r->P = malloc(nP);
         r->ang = malloc(n1 * 2 * GS_ANGLE_COUNT * sizeof(float));
-        if (!r->t || !r->valid || !r->facing || !r->pass || !r->P || !r->ang) {
+        if (!r->t || !r->valid || !r->facing || !r->pass || !r->backward || !r->P || !r->ang) {
             rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory for %d frames", name, (int)r->n);
             goto fail;
         }
@@ -551,6 +602,7 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
     } else {
         detect_setting(r);
     }
+    mark_backward(r);
     if (o->activity != GS_ACTIVITY_UNKNOWN) {
         r->activity = o->activity;
         r->activity_forced = 1;

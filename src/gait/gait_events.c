@@ -168,12 +168,12 @@ static gs_status add_event(gs_gait_result *r, int side, int type, double t, gs_e
 }
 
 /*
- * Zeni extrema: frames where the smoothed signal is the extreme within +-0.25 s (a stride is at
- * least ~0.5 s even when sprinting at 240 steps/min) and stands out by a fifth of a leg length
- * from the opposite extreme within +-0.4 s. sign +1 maxima, -1 minima.
+ * Zeni extrema: frames where the smoothed signal is the extreme within +-ext_win (0.7 step times:
+ * the same foot's next extreme is a stride = two steps away) and stands out by a fifth of a leg
+ * length from the opposite extreme within +-amp_win (one step time). sign +1 maxima, -1 minima.
  */
 static gs_status zeni(gs_gait_result *r, const double *y, double *sm, int side, int type, int sign,
-                      int k, double h, gs_error *err)
+                      int k, double h, double ext_win, double amp_win, gs_error *err)
 {
     gs_status rc;
     smooth(r, y, sm, h);
@@ -182,23 +182,23 @@ static gs_status zeni(gs_gait_result *r, const double *y, double *sm, int side, 
         double opp = sign * sm[i];
         if (!r->valid[i])
             continue;
-        for (int32_t j = i - 1; j >= 0 && r->t[i] - r->t[j] <= 0.4; j--) {
+        for (int32_t j = i - 1; j >= 0 && r->t[i] - r->t[j] <= amp_win; j--) {
             if (!same_seg(r, i, j)) {
                 if (r->t[i] - r->t[j] <= 0.05)
                     inner = 0; /* too close to the segment edge to tell */
                 break;
             }
-            if (r->t[i] - r->t[j] <= 0.25 && sign * sm[j] > sign * sm[i])
+            if (r->t[i] - r->t[j] <= ext_win && sign * sm[j] > sign * sm[i])
                 is_ext = 0;
             opp = fmin(opp, sign * sm[j]);
         }
-        for (int32_t j = i + 1; j < r->n && r->t[j] - r->t[i] <= 0.4; j++) {
+        for (int32_t j = i + 1; j < r->n && r->t[j] - r->t[i] <= amp_win; j++) {
             if (!same_seg(r, i, j)) {
                 if (r->t[j] - r->t[i] <= 0.05)
                     inner = 0;
                 break;
             }
-            if (r->t[j] - r->t[i] <= 0.25 && sign * sm[j] >= sign * sm[i])
+            if (r->t[j] - r->t[i] <= ext_win && sign * sm[j] >= sign * sm[i])
                 is_ext = 0;
             opp = fmin(opp, sign * sm[j]);
         }
@@ -220,6 +220,58 @@ static gs_status zeni(gs_gait_result *r, const double *y, double *sm, int side, 
             return rc;
     }
     return GS_OK;
+}
+
+/*
+ * Step time (s) from the mid-hip's vertical bounce, which repeats every step in walking and
+ * running and does not care about left/right labels: the lag of the highest normalised
+ * autocorrelation between 0.22 s (270 steps/min) and 1.2 s (50 steps/min), on the signal minus
+ * its +-0.75 s moving mean. Lags are in frames of the median interval (VFR is close enough for a
+ * window size). 0.5 s when there is no clear period. scratch needs r->n doubles.
+ */
+static double step_period(const gs_gait_result *r, double *scratch)
+{
+    double dt = r->n > 1 ? (r->t[r->n - 1] - r->t[0]) / (r->n - 1) : 1.0 / 30, best = 0.3;
+    int32_t best_lag = 0;
+    double *y = scratch;
+    if (!(dt > 0))
+        return 0.5;
+    for (int32_t i = 0; i < r->n; i++) {
+        double s = 0;
+        int c = 0;
+        y[i] = NAN;
+        if (!r->valid[i])
+            continue;
+        for (int32_t j = i; j >= 0 && r->t[i] - r->t[j] <= 0.75; j--)
+            if (r->valid[j]) {
+                s += gs_gait__p(r, j, GS_KP_LEFT_HIP)[1] + gs_gait__p(r, j, GS_KP_RIGHT_HIP)[1];
+                c++;
+            }
+        for (int32_t j = i + 1; j < r->n && r->t[j] - r->t[i] <= 0.75; j++)
+            if (r->valid[j]) {
+                s += gs_gait__p(r, j, GS_KP_LEFT_HIP)[1] + gs_gait__p(r, j, GS_KP_RIGHT_HIP)[1];
+                c++;
+            }
+        y[i] = gs_gait__p(r, i, GS_KP_LEFT_HIP)[1] + gs_gait__p(r, i, GS_KP_RIGHT_HIP)[1] - s / c;
+    }
+    for (int32_t lag = (int32_t)(0.22 / dt); lag <= (int32_t)(1.2 / dt) && lag < r->n; lag++) {
+        double sxy = 0, sxx = 0, syy = 0;
+        for (int32_t i = 0; i + lag < r->n; i++) {
+            if (!isfinite(y[i]) || !isfinite(y[i + lag]))
+                continue;
+            sxy += y[i] * y[i + lag];
+            sxx += y[i] * y[i];
+            syy += y[i + lag] * y[i + lag];
+        }
+        double c = sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
+        if (c > best) {
+            best = c;
+            best_lag = lag;
+        } else if (best > 0.5 && c < best - 0.05) {
+            break; /* past the first strong peak: the step, not a multiple of it */
+        }
+    }
+    return best_lag > 0 ? best_lag * dt : 0.5;
 }
 
 /* Sorts events by time. */
@@ -449,12 +501,14 @@ static gs_status build_strides(gs_gait_result *r, gs_error *err)
     for (int i = 0; i < r->n_st; i++) {
         gs_gait_stride *s = &r->st[i];
         int32_t a = gs_gait__frame_at(r, s->t0_s), b = gs_gait__frame_at(r, s->t1_s);
-        int n_to = 0, n_opp = 0, gaps = 0, turn = 0;
+        int n_to = 0, n_opp = 0, gaps = 0, turn = 0, back = 0;
         for (int32_t j = a; j <= b + 1 && j < r->n; j++) {
             if (!r->valid[j])
                 gaps++;
             else if (r->pass[j] != r->pass[a])
                 turn = 1;
+            else if (r->backward[j])
+                back = 1;
         }
         for (int e = 0; e < r->n_ev; e++) {
             const gs_gait_event *ev = &r->ev[e];
@@ -472,6 +526,8 @@ static gs_status build_strides(gs_gait_result *r, gs_error *err)
             snprintf(s->why, sizeof(s->why), "gap in the track (%d frames without a person)", gaps);
         } else if (turn) {
             snprintf(s->why, sizeof(s->why), "spans a turn (two passes)");
+        } else if (back) {
+            snprintf(s->why, sizeof(s->why), "moving backwards relative to facing");
         } else if (n_to == 0) {
             snprintf(s->why, sizeof(s->why), "no toe-off detected");
         } else if (n_to > 1) {
@@ -658,9 +714,12 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
     if (side_view) {
         for (int s = 0; s < 2 && rc == GS_OK; s++) {
             /* smoothing half-window: 40 ms, at least 2 frames */
-            rc = zeni(r, g.heel_rel[s], g.sm, s, 0, +1, k, fmax(0.04, 2.0 * dt_med), err);
+            double ts = step_period(r, g.sm);
+            double ew = fmin(0.8, fmax(0.2, 0.7 * ts)), aw = fmin(1.2, fmax(0.3, ts));
+            rc = zeni(r, g.heel_rel[s], g.sm, s, 0, +1, k, fmax(0.04, 2.0 * dt_med), ew, aw, err);
             if (rc == GS_OK)
-                rc = zeni(r, g.toe_rel[s], g.sm, s, 1, -1, k, fmax(0.04, 2.0 * dt_med), err);
+                rc = zeni(r, g.toe_rel[s], g.sm, s, 1, -1, k, fmax(0.04, 2.0 * dt_med), ew, aw,
+                          err);
         }
         if (rc != GS_OK)
             goto done;

@@ -37,6 +37,7 @@ struct gs_gait_result {
     uint8_t *valid;      /* 1 when the frame has landmarks */
     int8_t *facing;      /* side views: +1 / -1 per frame (0 invalid) */
     int16_t *pass;       /* pass index per frame, -1 invalid */
+    int8_t *backward;    /* 1 where the person travels opposite to the way they face */
     double *P;           /* canonical landmarks: n * 33 * 2 (px, X per the view, Y up) */
     double *W;           /* world landmarks n * 33 * 3 (m) or NULL */
     uint8_t *wvalid;     /* 1 when the frame has world landmarks */
