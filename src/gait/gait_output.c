@@ -102,6 +102,16 @@ static cJSON *metric_json(const gs_gait__metric *m)
     cJSON_AddItemToObject(o, "left", stats(m->v[0], m->t[0], m->n[0], &ml));
     cJSON_AddItemToObject(o, "right", stats(m->v[1], m->t[1], m->n[1], &mr));
     put_num(o, "diff", ml - mr);
+    {
+        /* pooled stride-to-stride SD: the yardstick for diff (DESIGN.md "Conventions") */
+        double sl = 0, sr = 0;
+        int nl = m->n[0], nr = m->n[1];
+        for (int i = 0; i < nl; i++)
+            sl += (m->v[0][i] - ml) * (m->v[0][i] - ml);
+        for (int i = 0; i < nr; i++)
+            sr += (m->v[1][i] - mr) * (m->v[1][i] - mr);
+        put_num(o, "sd_pooled", nl + nr > 2 && nl > 0 && nr > 0 ? sqrt((sl + sr) / (nl + nr - 2)) : NAN);
+    }
     /* SI only for strictly positive quantities (DESIGN.md: angles use diff vs the stride SD) */
     if (m->positive && ml > 0 && mr > 0)
         put_num(o, "si", 100.0 * (ml - mr) / (0.5 * (ml + mr)));
