@@ -51,6 +51,7 @@ static const char side_run_json[] =
     "\"mystery_metric_x\":{\"unit\":\"<b>u</b>\",\"left\":{\"mean\":1.5,\"sd\":0.25,\"n\":3},"
     "\"right\":{\"mean\":1.25,\"sd\":null,\"n\":1},\"diff\":0.25,\"si\":null}},"
     "\"notes\":[\"ground line fitted to 212 stance points\"],"
+    "\"findings_skipped\":[{\"rule\":\"pelvic_drop\",\"reason\":\"needs a rear or front view\"}],"
     "\"findings\":[{\"id\":\"knee_flexion_asymmetry.right\",\"title\":"
     "\"Less knee flexion in stance on the right\",\"side\":\"right\",\"severity\":0.62,"
     "\"confidence\":0.8,\"evidence_level\":\"research\","
@@ -244,6 +245,11 @@ static void report_shows_findings_as_hypotheses(const char *dir)
     HAS(h, "Severity");
     HAS(h, "width:62%");
     HAS(h, "Test &lt;glute&gt; &amp; retest");
+    HAS(h, "1 rule not evaluated for this clip");
+    HAS(h, "pelvic_drop: needs a rear or front view");
+    /* 60 frames/s: the event timing error is a methods note, not a warning */
+    HAS(h, "At 60 frames/s, contact and toe-off times are known to about &plusmn;25 ms");
+    HAS(h, "Stenum 2021");
     free(h);
     cJSON_Delete(a);
 }
@@ -293,7 +299,20 @@ static void failed_analysis_still_gives_a_report_that_says_why(const char *dir)
     free(h);
     cJSON_Delete(a);
 
-    /* no analysis at all (e.g. no person found before the gait stage) */
+    /* the pipeline stopped before the gait stage: only an error string */
+    snprintf(path, sizeof(path), "%s/report_noperson.html", dir);
+    a = cJSON_Parse("{\"format\":\"gaitscope.analysis/1\","
+                    "\"error\":\"run.mp4: no person found in 300 frames\"}");
+    CHECK_EQ_INT(gs_report_write_html(path, a, NULL, &err), GS_OK);
+    h = read_text(path);
+    HAS(h, "run.mp4: no person found in 300 frames");
+    HAS(h, "Nothing could be measured from this clip");
+    LACKS(h, "Metrics per side");
+    LACKS(h, "href=\"#metrics\"");
+    free(h);
+    cJSON_Delete(a);
+
+    /* no analysis at all */
     snprintf(path, sizeof(path), "%s/report_none.html", dir);
     CHECK_EQ_INT(gs_report_write_html(path, NULL, NULL, &err), GS_OK);
     h = read_text(path);
