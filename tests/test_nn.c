@@ -126,6 +126,9 @@ typedef struct run_result {
     int same_mt;  /* 3-thread output bit-identical */
 } run_result;
 
+/* Kernel instruction-set cap for the runs (0 = best available, 1 = portable C, 3 = AVX2). */
+static int test_isa;
+
 static int run_model(const uint8_t *buf, size_t len, const float *input, size_t nin,
                      run_result *r, const char *what)
 {
@@ -133,6 +136,7 @@ static int run_model(const uint8_t *buf, size_t len, const float *input, size_t 
     gs_nn_options o1 = {0}, o3 = {0};
     gs_error err = {0};
     o3.n_threads = 3;
+    o1.max_isa = o3.max_isa = test_isa;
     memset(r, 0, sizeof(*r));
     gs_status rc = gs_nn_model_load_buffer(buf, len, what, &o1, &m1, &err);
     CHECK_MSG(rc == GS_OK, "%s: %s", what, err.msg);
@@ -956,9 +960,16 @@ int main(int argc, char **argv)
         write_corpus(argv[4]);
         return gs_test_finish("nn (corpus)", 0);
     }
-    conv_and_depthwise_match_reference_loops();
-    densified_sparse_weights_match_dense_reference();
-    elementwise_and_layout_ops_match_reference();
+    /* every kernel set this CPU can run: best (AVX-512 here), AVX2+FMA, portable C */
+    static const int isas[3] = {0, 3, 1};
+    for (int i = 0; i < 3; i++) {
+        test_isa = isas[i];
+        rng = 12345;
+        conv_and_depthwise_match_reference_loops();
+        densified_sparse_weights_match_dense_reference();
+        elementwise_and_layout_ops_match_reference();
+    }
+    test_isa = 0;
     api_describes_inputs_and_outputs();
     broken_files_give_errors_naming_the_item();
     load_survives_allocation_failure_at_every_index();

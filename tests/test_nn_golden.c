@@ -37,7 +37,8 @@ static size_t desc_elems(const gs_nn_tensor_desc *d)
     return n;
 }
 
-static void golden_model_outputs_match(const char *shared, const cJSON *model, const char *name)
+static void golden_model_outputs_match(const char *shared, const cJSON *model, const char *name,
+                                       int isa)
 {
     char path[1024];
     gs_error err;
@@ -48,6 +49,7 @@ static void golden_model_outputs_match(const char *shared, const cJSON *model, c
     snprintf(path, sizeof(path), "%s/models/%s.tflite", GS_SOURCE_DIR, name);
     o1.n_threads = 1;
     o2.n_threads = 2;
+    o1.max_isa = o2.max_isa = isa; /* 0 = best kernels for this CPU, 1 = portable C */
     gs_status rc = gs_nn_model_load(path, &o1, &m1, &err);
     CHECK_MSG(rc == GS_OK, "%s: %s", name, err.msg);
     if (rc != GS_OK)
@@ -106,8 +108,8 @@ static void golden_model_outputs_match(const char *shared, const cJSON *model, c
             ss += (double)ref[i] * ref[i];
         }
         double nmse = ss > 0 ? se / ss : se;
-        printf("golden %-20s %-10s n=%-7zu max_abs=%.3g (tol %.3g) nmse=%.3g\n", name, oname, n,
-               maxabs, tol, nmse);
+        printf("golden %-20s %-10s %s n=%-7zu max_abs=%.3g (tol %.3g) nmse=%.3g\n", name, oname,
+               isa == 1 ? "C   " : "best", n, maxabs, tol, nmse);
         CHECK_MSG(maxabs <= tol, "%s %s: max-abs %.6g > tolerance %.3g", name, oname, maxabs,
                   tol);
         CHECK_MSG(memcmp(y, y2, n * sizeof(float)) == 0,
@@ -118,6 +120,45 @@ done:
     free(input);
     gs_nn_model_free(&m2);
     gs_nn_model_free(&m1);
+}
+
+/* `gaitscope infer` on the detector writes Identity.bin / Identity_1.bin equal to golden. */
+static void infer_command_writes_raw_outputs(const char *shared, const char *scratch)
+{
+    const char *bin = getenv("GAITSCOPE_BIN");
+    char cmd[4096], path[1024];
+    if (!bin || !gs_path_exists(bin) || !scratch) {
+        fprintf(stderr, "note: GAITSCOPE_BIN not set, infer command not checked\n");
+        return;
+    }
+    snprintf(cmd, sizeof(cmd),
+             "'%s' infer '%s/models/pose_detection.tflite' '%s/golden/pose_detection_input_messi5.bin' "
+             "'%s/nn_infer' --force --threads 2 > /dev/null",
+             bin, GS_SOURCE_DIR, shared, scratch);
+    CHECK_EQ_INT(system(cmd), 0);
+    static const char *outs[2] = {"Identity", "Identity_1"};
+    static const size_t n[2] = {2254 * 12, 2254};
+    static const double tol[2] = {0.02, 0.004}; /* golden.json suggested_abs_tolerance */
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "%s/nn_infer/%s.bin", scratch, outs[i]);
+        float *got = read_floats(path, n[i]);
+        snprintf(path, sizeof(path), "%s/golden/pose_detection.%s.bin", shared, outs[i]);
+        float *ref = read_floats(path, n[i]);
+        CHECK(got && ref);
+        double maxabs = 0;
+        for (size_t k = 0; got && ref && k < n[i]; k++)
+            if (fabs((double)got[k] - ref[k]) > maxabs)
+                maxabs = fabs((double)got[k] - ref[k]);
+        CHECK_MSG(maxabs <= tol[i], "infer %s: max-abs %.3g", outs[i], maxabs);
+        free(got);
+        free(ref);
+    }
+    /* an existing output is not overwritten without --force */
+    snprintf(cmd, sizeof(cmd),
+             "'%s' infer '%s/models/pose_detection.tflite' '%s/golden/pose_detection_input_messi5.bin' "
+             "'%s/nn_infer' 2> /dev/null",
+             bin, GS_SOURCE_DIR, shared, scratch);
+    CHECK(system(cmd) != 0);
 }
 
 int main(int argc, char **argv)
@@ -146,9 +187,12 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
         const cJSON *model = cJSON_GetObjectItemCaseSensitive(jm, models[i]);
         CHECK_MSG(model != NULL, "golden.json has no %s", models[i]);
-        if (model)
-            golden_model_outputs_match(argv[1], model, models[i]);
+        if (model) {
+            golden_model_outputs_match(argv[1], model, models[i], 0);
+            golden_model_outputs_match(argv[1], model, models[i], 1);
+        }
     }
+    infer_command_writes_raw_outputs(argv[1], argc > 2 ? argv[2] : NULL);
     cJSON_Delete(root);
     free(text);
     return gs_test_finish("nn_golden", 0);

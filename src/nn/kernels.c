@@ -73,12 +73,22 @@ size_t gs_nn__op_prepare(gs_nn__op *op)
     return scratch;
 }
 
-gs_nn__task_fn gs_nn__select_kernels(void)
+gs_nn__task_fn gs_nn__select_kernels(int max_isa)
 {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     __builtin_cpu_init();
-    if (gs_nn__have_v3() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (max_isa == 0)
+        max_isa = 4;
+    /* x86-64-v4: AVX-512 F, BW, CD, DQ, VL (the -march=x86-64-v4 baseline) */
+    if (max_isa >= 4 && gs_nn__have_v4() && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        return gs_nn__run_task_v4;
+    if (max_isa >= 3 && gs_nn__have_v3() && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma"))
         return gs_nn__run_task_v3;
+#else
+    (void)max_isa;
 #endif
     return gs_nn__run_task_base;
 }

@@ -27,7 +27,9 @@ typedef struct gs_nn__job {
 /* One task of the job's op (the pool's task function), per ISA. */
 void gs_nn__run_task_base(void *job, int task, int thread);
 void gs_nn__run_task_v3(void *job, int task, int thread);
-/* 1 if kernels_v3.c was compiled with AVX2 + FMA (else its entry point is the base one). */
+void gs_nn__run_task_v4(void *job, int task, int thread);
+/* 1 if kernels_v3.c / kernels_v4.c were compiled for their ISA (else they forward to base). */
 int gs_nn__have_v3(void);
+int gs_nn__have_v4(void);
 
 #endif /* GS_NN_KERNELS_IMPL_H */

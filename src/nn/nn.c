@@ -127,7 +127,7 @@ static gs_status finish_load(gs_nn_model *m, const gs_nn_options *opt, gs_error 
     /* OpenBLAS runs single-threaded inside our tasks (its threading is slow for these small
      * shapes, and our pool splits the work deterministically). */
     openblas_set_num_threads(1);
-    m->task_fn = gs_nn__select_kernels();
+    m->task_fn = gs_nn__select_kernels(m->max_isa);
     if (gs_nn__pool_create(m->n_threads, &m->alloc, &m->pool) != GS_OK)
         return gs_fail(err, GS_ERR_NOMEM, "%s: cannot start %d threads", m->path, m->n_threads);
     return GS_OK;
@@ -160,6 +160,7 @@ gs_status gs_nn_model_load_buffer(const void *data, size_t len, const char *name
     m->alloc = al;
     m->n_threads = opt && opt->n_threads > 0 ? opt->n_threads : 1;
     m->no_sparse = opt ? opt->no_sparse != 0 : 0;
+    m->max_isa = opt ? opt->max_isa : 0;
     m->path = name;
     copy = gs_nn__alloc(m, len ? len : 1);
     if (!copy) {

@@ -57,6 +57,9 @@ typedef struct gs_nn_options {
                                          weights this one reuses (read-only, reference counted
                                          is NOT done: the donor must outlive this model) */
     int no_sparse;  /* 1 = run sparse (DENSIFY) 1x1 convolutions densely (for benchmarks) */
+    int max_isa;    /* cap on the kernel instruction set, for tests and benchmarks: 0 = the best
+                       this CPU has, 1 = portable C, 3 = x86-64-v3 (AVX2+FMA), 4 = x86-64-v4
+                       (AVX-512); results may differ between levels in the last bits */
 } gs_nn_options;
 
 /**

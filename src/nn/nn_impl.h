@@ -197,6 +197,7 @@ struct gs_nn_model {
     double macs;
     size_t mem_bytes;
     int no_sparse;
+    int max_isa;                /* gs_nn_options.max_isa */
     gs_nn__pool *pool;
     gs_nn__task_fn task_fn;     /* kernels for this CPU (gs_nn__select_kernels) */
 };
@@ -222,8 +223,9 @@ const char *gs_nn__op_name(int32_t code);
 /* plan.c: fold constants, infer shapes, fuse, assign the arena, pack weights. */
 gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err);
 
-/* kernels.c: the kernel set for this CPU (AVX2+FMA build if the CPU has both, else base). */
-gs_nn__task_fn gs_nn__select_kernels(void);
+/* kernels.c: the best kernel set this CPU runs, capped at max_isa (0 = no cap, 1 = base,
+ * 3 = x86-64-v3 AVX2+FMA, 4 = x86-64-v4 AVX-512). */
+gs_nn__task_fn gs_nn__select_kernels(int max_isa);
 /* kernels.c: run one planned op with the pool. */
 void gs_nn__run_op(gs_nn_model *m, const gs_nn__op *op);
 /* Task counts and scratch needs of an op (set op->ntasks etc.); returns scratch floats/thread. */
