@@ -174,6 +174,37 @@ static void detect_view(gs_gait_result *r, const gs_pose_track *t, const gs_gait
                 r->facing[i] = s >= 0 ? 1 : -1;
             }
             free(raw);
+            /* A facing run shorter than 1 s is noise (a silhouette, a bad frame run), not a
+             * turn: it takes the facing of the run before it (or after it, at the start). */
+            {
+                int32_t i = 0;
+                while (i < r->n) {
+                    int32_t a = i, b;
+                    int8_t f;
+                    if (!r->valid[i]) {
+                        i++;
+                        continue;
+                    }
+                    f = r->facing[i];
+                    b = i;
+                    while (b + 1 < r->n && (!r->valid[b + 1] || r->facing[b + 1] == f))
+                        b++;
+                    if (r->t[b] - r->t[a] < 1.0) {
+                        int8_t nf = 0;
+                        for (int32_t j = a - 1; j >= 0 && !nf; j--)
+                            if (r->valid[j])
+                                nf = r->facing[j];
+                        for (int32_t j = b + 1; j < r->n && !nf; j++)
+                            if (r->valid[j])
+                                nf = r->facing[j];
+                        if (nf)
+                            for (int32_t j = a; j <= b; j++)
+                                if (r->valid[j])
+                                    r->facing[j] = nf;
+                    }
+                    i = b + 1;
+                }
+            }
             if (forced) {
                 for (int32_t i = 0; i < r->n; i++)
                     if (r->valid[i])
@@ -410,8 +441,8 @@ static void detect_setting(gs_gait_result *r)
 }
 
 /*
- * Overground side views: frames where the mid-hip moves (over +-0.5 s, by more than a tenth of a
- * leg length) opposite to the way the person faces are marked backward, and a new pass starts
+ * Overground side views: frames where the mid-hip moves (over +-0.5 s, faster than 0.4 leg
+ * lengths per second) opposite to the way the person faces are marked backward, and a new pass starts
  * wherever that changes. Seen in a real clip (a walker walking back to the start backwards);
  * forward-gait event rules do not apply there, so those strides are dropped with a reason.
  */
@@ -432,7 +463,8 @@ static void mark_backward(gs_gait_result *r)
         /* canonical X already points the way the person faces */
         double xa = 0.5 * (gs_gait__p(r, a, GS_KP_LEFT_HIP)[0] + gs_gait__p(r, a, GS_KP_RIGHT_HIP)[0]);
         double xb = 0.5 * (gs_gait__p(r, b, GS_KP_LEFT_HIP)[0] + gs_gait__p(r, b, GS_KP_RIGHT_HIP)[0]);
-        if (r->facing[a] == r->facing[b] && xb - xa < -0.1 * r->ll_px) {
+        /* 0.4 LL/s backwards: more than a panning camera's lag, less than backward walking */
+        if (r->facing[a] == r->facing[b] && xb - xa < -0.4 * r->ll_px * (r->t[b] - r->t[a])) {
             r->backward[i] = 1;
             n_back++;
         }
