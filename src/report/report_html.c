@@ -574,8 +574,8 @@ static const char css[] =
     ".frames img,.sheet img{width:100%;height:auto;display:block;border-radius:6px;"
     "background:#e4e7eb}"
     ".frames figcaption{font-size:.82rem;color:var(--mute);margin-top:3px}"
-    ".sheet{margin-top:12px}"
-    "video{width:100%;max-height:75vh;background:#000;border-radius:8px}"
+    ".sheet{margin-top:12px}.sheet img{width:auto;max-width:100%;max-height:min(80vh,900px)}"
+    "video{width:100%;max-height:min(75vh,720px);background:#000;border-radius:8px}"
     ".finding{border-top:1px solid var(--line);padding:14px 0 4px}"
     ".finding:first-of-type{border-top:0;padding-top:2px}"
     ".fh{display:flex;flex-wrap:wrap;align-items:baseline;gap:6px 10px}"
@@ -713,6 +713,14 @@ static void warn_item(buf *b, const cJSON *w)
  */
 #define LOW_FPS 50.0
 
+static int timing_is_low(const cJSON *a)
+{
+    double dur = jnum(jget(a, "source"), "duration_s");
+    double frames = jnum(jget(a, "source"), "frames");
+    return isfinite(dur) && dur > 0 && isfinite(frames) && frames > 1 &&
+           (frames - 1) / dur < LOW_FPS;
+}
+
 static void timing_note(buf *b, const cJSON *a)
 {
     double dur = jnum(jget(a, "source"), "duration_s");
@@ -769,8 +777,6 @@ static void write_alerts(page *pg)
     {
         size_t body = b->n;
         double conf = jnum(jget(a, "view"), "confidence");
-        double dur = jnum(jget(a, "source"), "duration_s");
-        double frames = jnum(jget(a, "source"), "frames");
         cJSON_ArrayForEach(w, jget(a, "warnings")) warn_item(b, w);
         cJSON_ArrayForEach(w, jget(q, "warnings")) warn_item(b, w);
         if (cJSON_IsObject(q)) {
@@ -806,8 +812,7 @@ static void write_alerts(page *pg)
             cite(pg, SRC_DINGENEN);
             b_puts(b, ". A longer clip helps.</li>\n");
         }
-        if (isfinite(dur) && dur > 0 && isfinite(frames) && frames > 1 &&
-            (frames - 1) / dur < LOW_FPS)
+        if (timing_is_low(a))
             timing_note(b, a);
         if (b->n == body) {
             b->n = mark; /* nothing to say: drop the box */
@@ -887,7 +892,7 @@ static void write_summary(page *pg)
             b_printf(b, "%s ", s ? "right" : "left");
             b_esc(b, cls);
             if (isfinite(cnt) && isfinite(tot) && tot > 0)
-                b_printf(b, " <small>(%d/%d)</small>", (int)cnt, (int)tot);
+                b_printf(b, " <small>(%.0f/%.0f)</small>", cnt, tot);
             shown = 1;
         }
         if (shown) {
@@ -905,10 +910,10 @@ static void write_summary(page *pg)
         b_puts(b, "none <small>(lengths in leg lengths)</small>");
     b_puts(b, "</dd></div>\n");
     if (isfinite(dur))
-        b_printf(b, "<div><dt>Clip analysed</dt><dd>%s s <small>(%d frames)</small></dd></div>\n",
-                 fmt(t1, sizeof(t1), dur, 1), (int)jnum(jget(a, "source"), "frames"));
+        b_printf(b, "<div><dt>Clip analysed</dt><dd>%s s <small>(%.0f frames)</small></dd></div>\n",
+                 fmt(t1, sizeof(t1), dur, 1), jnum(jget(a, "source"), "frames"));
     b_puts(b, "</dl>\n<p class=\"units\">Cadence = steps per minute, both feet (a stride is two "
-              "steps). Angles in degrees; left and right are the runner&rsquo;s own. ");
+              "steps). Angles in degrees; left and right are the person&rsquo;s own. ");
     if (lu && strcmp(lu, "cm"))
         b_puts(b, "No body height was given, so lengths are in <b>leg lengths</b> "
                   "(hip&ndash;knee + knee&ndash;ankle); give <code>--height</code> for "
@@ -970,7 +975,7 @@ static void write_side_cell(page *pg, const cJSON *s, const metric_ref *ref, int
     if (isfinite(sd))
         b_printf(b, " &plusmn; %s", fmt(t2, sizeof(t2), sd, dec));
     if (isfinite(n))
-        b_printf(b, " <small>(%d)</small>", (int)n);
+        b_printf(b, " <small>(%.0f)</small>", n);
     b_puts(b, "</td>");
 }
 
@@ -1185,7 +1190,8 @@ static void write_plot(page *pg, const curve_info *ci, const cJSON *c)
         }
         to[s] = toe_off_pct(pg->a, sides[s]);
     }
-    if (!(lo <= hi))
+    /* angles live within a few hundred degrees; anything else is corrupt data, not a plot */
+    if (!(lo <= hi) || !isfinite(lo) || !isfinite(hi) || hi - lo > 1e4)
         return;
     if (pg->run)
         for (size_t k = 0; k < sizeof(curve_bands) / sizeof(curve_bands[0]); k++)
@@ -1260,7 +1266,7 @@ static void write_plot(page *pg, const curve_info *ci, const cJSON *c)
                 b_printf(b,
                          "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
                          "stroke-dasharray=\"4 3\" stroke-width=\"1.2\"/><text x=\"%.1f\" "
-                         "y=\"%.1f\" fill=\"%s\" font-size=\"10\" text-anchor=\"%s\">TO %s"
+                         "y=\"%.1f\" fill=\"%s\" font-size=\"11\" text-anchor=\"%s\">TO %s"
                          "</text>\n",
                          XS(to[s]), XS(to[s]), PT, PH - PB, colours[s], XS(to[s]) + (s ? 3 : -3),
                          PT + 10 + 11 * s, colours[s], s ? "start" : "end", s ? "R" : "L");
@@ -1526,7 +1532,7 @@ static void write_evidence(page *pg, const cJSON *ev)
         }
     }
     if (isfinite(n) && isfinite(holds))
-        b_printf(b, " &middot; holds in %d of %d strides", (int)holds, (int)n);
+        b_printf(b, " &middot; holds in %.0f of %.0f strides", holds, n);
     if (cJSON_GetArraySize(times) > 0) {
         const cJSON *t;
         int i = 0;
@@ -1768,7 +1774,7 @@ static void write_methods(page *pg)
                 b_puts(b, "; ");
             }
             if (isfinite(fwp) && isfinite(fr))
-                b_printf(b, "person found in %d of %d frames", (int)fwp, (int)fr);
+                b_printf(b, "person found in %.0f of %.0f frames", fwp, fr);
             b_puts(b, ".</li>\n");
         }
     }
@@ -1777,7 +1783,8 @@ static void write_methods(page *pg)
         b_esc(b, ev);
         b_puts(b, ".</li>\n");
     }
-    timing_note(b, a);
+    if (!timing_is_low(a))
+        timing_note(b, a); /* else it is among the quality notes */
     if (gs) {
         b_puts(b, "<li>Ground line: ");
         b_esc(b, gs);
