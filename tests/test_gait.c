@@ -438,6 +438,41 @@ static void frontal_views_recover_drop_and_valgus(void)
     CHECK_NEAR(fppa[0][0], fppa[1][0], 0.3);
 }
 
+/* A walker seen from behind, circumducting the left leg: walking is recognised from the frontal
+ * view, and the swing foot's outward excursion is recovered. */
+static void rear_walk_recovers_circumduction(void)
+{
+    gs_gen_params p;
+    eval e;
+    gs_gait_result *r;
+    gs_gen_defaults_walk(&p);
+    p.view = GS_GEN_REAR;
+    p.circumduction_m[0] = 0.05;
+    p.step_width_m = 0.12;
+    r = run(&p, NULL, &e);
+    print_row("walk rear 60fps, circumduction L 5cm", &e);
+    CHECK_EQ_INT(e.rc, GS_OK);
+    if (!r)
+        return;
+    CHECK_EQ_INT(gs_gait_result_activity(r), GS_ACTIVITY_WALK);
+    CHECK_EQ_INT(e.ev_matched, e.ev_true);
+    CHECK(e.ev_max_frames <= 1.0);
+    CHECK_NEAR(e.cadence, p.cadence_spm, 0.01 * p.cadence_spm);
+    {
+        double ml, mr, sd, ll_m = 0.491 * p.height_m;
+        int n;
+        CHECK(gs_gait_result_metric(r, "circumduction_ll", 0, &ml, &sd, &n));
+        CHECK(gs_gait_result_metric(r, "circumduction_ll", 1, &mr, &sd, &n));
+        fprintf(stderr, "|   rear walk: circumduction L %.3f LL (true %.3f) R %.3f LL (true 0) |\n", ml,
+                0.05 / ll_m, mr);
+        CHECK_NEAR(ml, 0.05 / ll_m, 0.01);
+        CHECK_NEAR(mr, 0.0, 0.01);
+        CHECK(gs_gait_result_metric(r, "step_width_ll", 0, &ml, &sd, &n));
+        CHECK_NEAR(ml, 0.12 / ll_m, 0.01);
+    }
+    gs_gait_result_free(&r);
+}
+
 static void overground_walk_gives_step_length(void)
 {
     gs_gen_params p;
@@ -815,6 +850,7 @@ int main(int argc, char **argv)
     noisy_track_stays_within_stated_bounds();
     gaps_and_asymmetry();
     frontal_views_recover_drop_and_valgus();
+    rear_walk_recovers_circumduction();
     overground_walk_gives_step_length();
     errors_are_one_line_with_partial_output();
     outputs_follow_the_analysis_format(scratch);
