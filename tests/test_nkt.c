@@ -14,6 +14,57 @@
 #include "gs_test.h"
 #include "nkt.h"
 
+
+/* ---- failing allocator: glibc malloc interposition (not under ASan, which owns malloc) ---- */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__clang__) && defined(__GLIBC__)
+#define HAVE_FAILING_MALLOC 1
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t s);
+void *__libc_realloc(void *p, size_t n);
+void __libc_free(void *p);
+static long alloc_calls;       /* allocation calls since the counter was reset */
+static long alloc_fail_at = -1; /* fail the call with this index (-1 = never) */
+static long alloc_live;        /* blocks allocated and not freed (all of them) */
+void *malloc(size_t n);
+void *calloc(size_t n, size_t s);
+void *realloc(void *p, size_t n);
+void free(void *p);
+void *malloc(size_t n)
+{
+    void *p;
+    if (alloc_calls++ == alloc_fail_at)
+        return NULL;
+    p = __libc_malloc(n);
+    alloc_live += p != NULL;
+    return p;
+}
+void *calloc(size_t n, size_t s)
+{
+    void *p;
+    if (alloc_calls++ == alloc_fail_at)
+        return NULL;
+    p = __libc_calloc(n, s);
+    alloc_live += p != NULL;
+    return p;
+}
+void *realloc(void *p, size_t n)
+{
+    void *q;
+    if (alloc_calls++ == alloc_fail_at)
+        return NULL;
+    q = __libc_realloc(p, n);
+    alloc_live += p == NULL && q != NULL;
+    return q;
+}
+void free(void *p)
+{
+    alloc_live -= p != NULL;
+    __libc_free(p);
+}
+#else
+#define HAVE_FAILING_MALLOC 0
+#endif
+
 #define RULES_PATH GS_SOURCE_DIR "/models/compensation_rules.json"
 #define N_STRIDES  8
 
@@ -800,6 +851,92 @@ static void far_leg_in_side_view_is_less_certain(const gs_nkt_rules *rules)
     cJSON_Delete(a);
 }
 
+/* Loading, evaluating and formatting fail cleanly (GS_ERR_NOMEM, nothing leaked) when the i-th
+ * allocation fails, for every i (STYLE.md rule 22). */
+static void out_of_memory_at_every_allocation(const gs_nkt_rules *rules)
+{
+#if HAVE_FAILING_MALLOC
+    uint8_t *data = NULL;
+    size_t len = 0;
+    gs_error err = {0};
+    long n_ok = 0, nomem = 0;
+    CHECK_EQ_INT(gs_file_read_all(RULES_PATH, &data, &len, &err), GS_OK);
+    cJSON *root = cJSON_ParseWithLength((const char *)data, len);
+    cJSON *a = make_analysis("side-left", "run", N_STRIDES);
+    set_metric(a, "hip_extension_peak_deg", 'L', 1.0);
+    set_metric(a, "trunk_lean_deg", 'B', 1.0);
+    set_metric(a, "ankle_dorsiflexion_peak_deg", 'R', 8.0);
+    gs_nkt_history *h = NULL;
+    CHECK_EQ_INT(gs_nkt_history_parse("scar:abdomen,injury:right_ankle", &h, &err), GS_OK);
+    for (int stage = 0; stage < 4; stage++) {
+        for (long i = 0;; i++) {
+            long live0 = alloc_live;
+            gs_status rc = GS_OK;
+            int done = 0;
+            alloc_calls = 0;
+            alloc_fail_at = i;
+            if (stage == 0) {
+                gs_nkt_rules *r = NULL;
+                rc = gs_nkt_rules_from_json(root, "rules.json", &r, &err);
+                CHECK(rc == GS_OK || (rc == GS_ERR_NOMEM && r == NULL));
+                gs_nkt_rules_free(&r);
+            } else if (stage == 1) {
+                cJSON *f = NULL, *sk = NULL;
+                rc = gs_nkt_evaluate(rules, a, h, &f, &sk, &err);
+                CHECK(rc == GS_OK || (rc == GS_ERR_NOMEM && f == NULL && sk == NULL));
+                if (rc == GS_OK)
+                    CHECK_EQ_INT(cJSON_GetArraySize(f), 3);
+                cJSON_Delete(f);
+                cJSON_Delete(sk);
+            } else if (stage == 2) {
+                gs_nkt_history *hh = NULL;
+                rc = gs_nkt_history_parse("scar:abdomen,injury:left_ankle,pain:low_back", &hh,
+                                          &err);
+                CHECK(rc == GS_OK || (rc == GS_ERR_NOMEM && hh == NULL));
+                gs_nkt_history_free(&hh);
+            } else {
+                cJSON *f = NULL;
+                char *text = NULL;
+                alloc_fail_at = -1;
+                gs_nkt_evaluate(rules, a, h, &f, NULL, &err);
+                alloc_calls = 0;
+                alloc_fail_at = i;
+                rc = gs_nkt_plan_format(f, &text, &err);
+                CHECK(rc == GS_OK || (rc == GS_ERR_NOMEM && text == NULL));
+                free(text);
+                alloc_fail_at = -1;
+                cJSON_Delete(f);
+            }
+            done = alloc_calls <= i; /* the i-th allocation was never reached: all passed */
+            alloc_fail_at = -1;
+            CHECK_MSG(alloc_live == live0, "stage %d, failing allocation %ld: %ld blocks leaked",
+                      stage, i, alloc_live - live0);
+            if (rc == GS_ERR_NOMEM)
+                nomem++;
+            if (done) {
+                CHECK_EQ_INT(rc, GS_OK);
+                n_ok++;
+                break;
+            }
+            CHECK_MSG(rc != GS_OK || stage == 3, "stage %d: allocation %ld failed silently",
+                      stage, i);
+            if (gs_test_failures() > 20)
+                break;
+        }
+    }
+    CHECK_EQ_INT(n_ok, 4);
+    CHECK(nomem > 100);
+    gs_nkt_history_free(&h);
+    cJSON_Delete(a);
+    cJSON_Delete(root);
+    free(data);
+#else
+    (void)rules;
+    fprintf(stderr, "skip: allocation-failure checks need glibc malloc interposition "
+                    "(not under ASan)\n");
+#endif
+}
+
 static void findings_sorted_by_rank_and_plan_printed(const gs_nkt_rules *rules)
 {
     cJSON *a = make_analysis("rear", "run", N_STRIDES);
@@ -1267,6 +1404,7 @@ int main(int argc, char **argv)
         persistence_and_confidence(rules);
         findings_sorted_by_rank_and_plan_printed(rules);
         far_leg_in_side_view_is_less_certain(rules);
+        out_of_memory_at_every_allocation(rules);
         every_rule_fires_just_over_and_not_just_under(rules);
         cli_findings_prints_plan_and_errors(scratch);
 #ifdef GS_NKT_E2E
