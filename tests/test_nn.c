@@ -632,6 +632,70 @@ static void elementwise_and_layout_ops_match_reference(void)
     free(x);
 }
 
+/* ---------- CONV_2D followed by ADD of a skip tensor: the ADD folds into the conv ---------- */
+static void conv_then_residual_add_matches_reference(void)
+{
+    /* 1x1 (sgemm / direct paths by channel count) and 3x3, residual = the block input */
+    static const int cs[3][3] = {{11, 10, 8}, {9, 7, 40}, {12, 12, 24}}; /* H, W, C */
+    for (int ci = 0; ci < 3; ci++) {
+        int H = cs[ci][0], W = cs[ci][1], C = cs[ci][2], k = ci == 2 ? 3 : 1;
+        size_t n = (size_t)H * W * C, nw = (size_t)C * k * k * C;
+        float *x = malloc(n * 4), *w = malloc(nw * 4), *b = malloc((size_t)C * 4);
+        float *ref = malloc(n * 4);
+        for (size_t i = 0; i < n; i++)
+            x[i] = frand() * 3.0f;
+        for (size_t i = 0; i < nw; i++)
+            w[i] = frand() * 0.3f;
+        for (int i = 0; i < C; i++)
+            b[i] = frand();
+        for (int y = 0; y < H; y++)
+            for (int xx = 0; xx < W; xx++)
+                for (int o = 0; o < C; o++) {
+                    double acc = b[o];
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int iy = y + ky - k / 2, ix = xx + kx - k / 2;
+                            if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                                continue;
+                            for (int c = 0; c < C; c++)
+                                acc += (double)x[((size_t)iy * W + ix) * C + c] *
+                                       w[(((size_t)o * k + ky) * k + kx) * C + c];
+                        }
+                    size_t at = ((size_t)y * W + xx) * C + o;
+                    ref[at] = act_ref((float)acc + x[at], 3); /* conv (no act) + x, RELU6 */
+                }
+        tfb f;
+        tfb_init(&f);
+        int32_t shape[4] = {1, H, W, C}, wshape[4] = {C, k, k, C}, bshape[1] = {C};
+        int tin = tfb_tensor(&f, "input", 0, 4, shape, NULL, 0, 0);
+        int tw = tfb_tensor(&f, "w", 0, 4, wshape, w, nw * 4, 0);
+        int tb = tfb_tensor(&f, "b", 0, 1, bshape, b, (size_t)C * 4, 0);
+        int tc = tfb_tensor(&f, "conv", 0, 4, shape, NULL, 0, 0);
+        int tout = tfb_tensor(&f, "Identity", 0, 4, shape, NULL, 0, 0);
+        tfb_field fc[4] = {tfb_u8(0, 0), tfb_i32(1, 1), tfb_i32(2, 1), tfb_u8(3, 0)};
+        int32_t i1[3] = {tin, tw, tb}, o1[1] = {tc};
+        tfb_op(&f, 3, i1, 3, o1, 1, 1, tfb_table(&f, fc, 4));
+        tfb_field fa[1] = {tfb_u8(0, 3)};
+        int32_t i2[2] = {ci == 1 ? tin : tc, ci == 1 ? tc : tin}, o2[1] = {tout};
+        tfb_op(&f, 0, i2, 2, o2, 1, 11, tfb_table(&f, fa, 1));
+        const uint8_t *buf;
+        size_t len = tfb_finish(&f, &tin, 1, &tout, 1, &buf);
+        char what[64];
+        snprintf(what, sizeof(what), "conv%dx%d+add %dx%dx%d", k, k, H, W, C);
+        run_result r;
+        if (run_model(buf, len, x, n, &r, what) == 0) {
+            compare(what, r.out, ref, n, 2e-5);
+            CHECK_MSG(r.same_mt, "%s: 3-thread result differs", what);
+            free(r.out);
+        }
+        tfb_free(&f);
+        free(x);
+        free(w);
+        free(b);
+        free(ref);
+    }
+}
+
 /* ---------- a small model using every kind of allocation (for the OOM and malloc tests) ---- */
 static size_t make_mixed_model(tfb *f, const uint8_t **buf)
 {
@@ -968,6 +1032,7 @@ int main(int argc, char **argv)
         conv_and_depthwise_match_reference_loops();
         densified_sparse_weights_match_dense_reference();
         elementwise_and_layout_ops_match_reference();
+        conv_then_residual_add_matches_reference();
     }
     test_isa = 0;
     api_describes_inputs_and_outputs();

@@ -183,9 +183,11 @@ static void conv_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, np, nn, K, 1.0f, a, K,
                     op->w + (size_t)n0 * K, K, 0.0f, c, op->oc);
     }
-    float lo, hi;
+    float lo, hi, rlo, rhi;
     act_range(op->act, &lo, &hi);
+    act_range(op->res_act, &rlo, &rhi);
     const float *bias = op->bias ? op->bias + n0 : NULL;
+    const float *res = op->res >= 0 ? m->tensors[op->res].data + (size_t)p0 * op->oc + n0 : NULL;
     for (int32_t i = 0; i < np; i++) {
         float *row = c + (size_t)i * op->oc;
         if (bias)
@@ -194,6 +196,11 @@ static void conv_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
         if (op->act != GS_NN_ACT_NONE)
             for (int32_t j = 0; j < nn; j++)
                 row[j] = clampf(row[j], lo, hi);
+        if (res) {
+            const float *r = res + (size_t)i * op->oc;
+            for (int32_t j = 0; j < nn; j++)
+                row[j] = clampf(row[j] + r[j], rlo, rhi);
+        }
     }
 }
 
@@ -230,6 +237,9 @@ static void sparse_task(gs_nn_model *m, const gs_nn__op *op, int task, int threa
     float lo, hi;
     act_range(op->act, &lo, &hi);
     const vsp vlo = splat_sp(lo), vhi = splat_sp(hi);
+    float rlo, rhi;
+    act_range(op->res_act, &rlo, &rhi);
+    const float *res = op->res >= 0 ? m->tensors[op->res].data : NULL;
     for (int32_t s = p0; s < p1; s += GS_NN_SPARSE_SUB) {
         int32_t ns = p1 - s < GS_NN_SPARSE_SUB ? p1 - s : GS_NN_SPARSE_SUB;
         if (ns < GS_NN_SPARSE_SUB)
@@ -254,8 +264,14 @@ static void sparse_task(gs_nn_model *m, const gs_nn__op *op, int task, int threa
             for (int k = 0; k < GS_NN_SPARSE_SUB / SPW; k++)
                 st_sp(y + SPW * k, clamp_sp(acc[k], vlo, vhi));
             float *dst = out + (size_t)s * oc + o;
-            for (int32_t i = 0; i < ns; i++)
-                dst[(size_t)i * oc] = y[i];
+            if (res) {
+                const float *r = res + (size_t)s * oc + o;
+                for (int32_t i = 0; i < ns; i++)
+                    dst[(size_t)i * oc] = clampf(y[i] + r[(size_t)i * oc], rlo, rhi);
+            } else {
+                for (int32_t i = 0; i < ns; i++)
+                    dst[(size_t)i * oc] = y[i];
+            }
         }
     }
 }
@@ -265,9 +281,10 @@ static void sparse_task(gs_nn_model *m, const gs_nn__op *op, int task, int threa
  * against the packed [kh][kw][ic][ocp] weights. Pixels whose taps all lie inside the input go
  * PB at a time, border pixels one by one with the padding taps skipped. */
 static inline __attribute__((always_inline)) void direct_px(const gs_nn__op *op, const float *in,
-                                                            float *out, int32_t oy, int32_t ox,
-                                                            const int NV, const int PB, v8 vlo,
-                                                            v8 vhi)
+                                                            float *out, const float *res,
+                                                            int32_t oy, int32_t ox, const int NV,
+                                                            const int PB, v8 vlo, v8 vhi, v8 rlo,
+                                                            v8 rhi)
 {
     v8 acc[4][4];
     const int32_t ic = op->ic, ocp = op->ocp;
@@ -299,26 +316,34 @@ static inline __attribute__((always_inline)) void direct_px(const gs_nn__op *op,
         }
     }
     for (int p = 0; p < PB; p++) {
-        float *o = out + ((size_t)oy * op->ow + ox + p) * op->oc;
+        size_t at = ((size_t)oy * op->ow + ox + p) * op->oc;
+        float *o = out + at;
         for (int v = 0; v < NV; v++) {
             v8 r = clamp8(acc[p][v], vlo, vhi);
             if (8 * v + 8 <= op->oc) {
+                if (res)
+                    r = clamp8(r + ld8(res + at + 8 * v), rlo, rhi);
                 st8(o + 8 * v, r);
             } else {
-                for (int k = 0; k < op->oc - 8 * v; k++)
-                    o[8 * v + k] = r[k];
+                for (int k = 0; k < op->oc - 8 * v; k++) {
+                    float y = r[k];
+                    if (res)
+                        y = clampf(y + res[at + 8 * v + k], rlo[0], rhi[0]);
+                    o[8 * v + k] = y;
+                }
             }
         }
     }
 }
 
 static inline __attribute__((always_inline)) void direct_row(const gs_nn__op *op, const float *in,
-                                                             float *out, int32_t oy, const int NV,
-                                                             const int PB)
+                                                             float *out, const float *res,
+                                                             int32_t oy, const int NV, const int PB)
 {
-    float lo, hi;
+    float lo, hi, rl, rh;
     act_range(op->act, &lo, &hi);
-    const v8 vlo = splat8(lo), vhi = splat8(hi);
+    act_range(op->res_act, &rl, &rh);
+    const v8 vlo = splat8(lo), vhi = splat8(hi), rlo = splat8(rl), rhi = splat8(rh);
     int32_t ox_lo = 0, ox_hi = op->ow;
     while (ox_lo < op->ow && ox_lo * op->sw - op->pad_l < 0)
         ox_lo++;
@@ -326,10 +351,10 @@ static inline __attribute__((always_inline)) void direct_row(const gs_nn__op *op
         ox_hi--;
     for (int32_t ox = 0; ox < op->ow;) {
         if (ox >= ox_lo && ox + PB <= ox_hi) {
-            direct_px(op, in, out, oy, ox, NV, PB, vlo, vhi);
+            direct_px(op, in, out, res, oy, ox, NV, PB, vlo, vhi, rlo, rhi);
             ox += PB;
         } else {
-            direct_px(op, in, out, oy, ox, NV, 1, vlo, vhi);
+            direct_px(op, in, out, res, oy, ox, NV, 1, vlo, vhi, rlo, rhi);
             ox++;
         }
     }
@@ -337,13 +362,15 @@ static inline __attribute__((always_inline)) void direct_row(const gs_nn__op *op
 
 /* Few output channels (<= 4) over channels % 8 == 0: per output channel one vector
  * accumulator along the input channels, summed across lanes at the end. */
-static void dot_row(const gs_nn__op *op, const float *in, float *out, int32_t oy)
+static void dot_row(const gs_nn__op *op, const float *in, float *out, const float *res,
+                    int32_t oy)
 {
     const int32_t ic = op->ic;
     const size_t K = (size_t)op->kh * op->kw * ic;
     const float *bias = op->wpack + K * (size_t)op->ocp;
-    float lo, hi;
+    float lo, hi, rlo, rhi;
     act_range(op->act, &lo, &hi);
+    act_range(op->res_act, &rlo, &rhi);
     for (int32_t ox = 0; ox < op->ow; ox++) {
         for (int32_t o = 0; o < op->oc; o++) {
             v8 acc = splat8(0.0f);
@@ -365,7 +392,9 @@ static void dot_row(const gs_nn__op *op, const float *in, float *out, int32_t oy
             float sum = bias[o];
             for (int k = 0; k < 8; k++)
                 sum += acc[k];
-            out[((size_t)oy * op->ow + ox) * op->oc + o] = clampf(sum, lo, hi);
+            size_t at = ((size_t)oy * op->ow + ox) * op->oc + o;
+            float v = clampf(sum, lo, hi);
+            out[at] = res ? clampf(v + res[at], rlo, rhi) : v;
         }
     }
 }
@@ -375,15 +404,16 @@ static void direct_task(gs_nn_model *m, const gs_nn__op *op, int task, int threa
     (void)thread;
     const float *in = m->tensors[op->in[0]].data;
     float *out = m->tensors[op->out].data;
+    const float *res = op->res >= 0 ? m->tensors[op->res].data : NULL;
     if (op->dot) {
-        dot_row(op, in, out, task);
+        dot_row(op, in, out, res, task);
         return;
     }
     switch (op->ocp / 8) {
-    case 1: direct_row(op, in, out, task, 1, 4); break;
-    case 2: direct_row(op, in, out, task, 2, 2); break;
-    case 3: direct_row(op, in, out, task, 3, 2); break;
-    default: direct_row(op, in, out, task, 4, 1); break;
+    case 1: direct_row(op, in, out, res, task, 1, 4); break;
+    case 2: direct_row(op, in, out, res, task, 2, 2); break;
+    case 3: direct_row(op, in, out, res, task, 3, 2); break;
+    default: direct_row(op, in, out, res, task, 4, 1); break;
     }
 }
 

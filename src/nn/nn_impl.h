@@ -142,6 +142,9 @@ typedef struct gs_nn__op {
     int32_t *rx;                /* resize: x0[ow], x1[ow] (owned) */
     float *rfx;                 /* resize: x fraction[ow] (inside the rx block) */
     int dead;                   /* removed by fusion */
+    int res;                    /* conv: tensor added after the activation (a fused ADD whose
+                                   other input is this conv's output), -1 if none; also in[1] */
+    int res_act;                /* conv: the fused ADD's activation */
     /* PAD */
     int32_t pads[4][2];         /* before/after per dim (4D) */
     int32_t ishape[4], oshape[4]; /* 4D shapes (leading 1s) */

@@ -404,6 +404,7 @@ static gs_status plan_op(planner *p, int oi)
 
     memset(op, 0, sizeof(*op));
     op->src_op = oi;
+    op->res = -1;
     if (ro->n_out != 1)
         return op_err(p, oi, GS_ERR_UNSUPPORTED, "more than one output");
     op->out = ro->out[0];
@@ -714,6 +715,41 @@ static void fuse_pads(planner *p)
     }
 }
 
+/* Folds an ADD into the convolution producing one of its inputs, when that convolution output
+ * feeds nothing else: the convolution's epilogue adds the other input (already computed: it is
+ * produced earlier or is a graph input) and applies the ADD's activation, saving one pass over
+ * the tensor (the residual connections of the BlazePose blocks). */
+static void fuse_adds(planner *p)
+{
+    gs_nn_model *m = p->m;
+    for (int i = 0; i < m->n_ops; i++) {
+        gs_nn__op *a = &m->ops[i];
+        if (a->kind != GS_NN_K_ADD || a->dead)
+            continue;
+        for (int k = 0; k < 2; k++) {
+            int t = a->in[k], s = a->in[1 - k];
+            gs_nn__tensor *x = &m->tensors[t];
+            if (x->producer < 0 || x->is_io || p->consumers[t] != 1 || t == s)
+                continue;
+            gs_nn__op *c = &m->ops[x->producer];
+            if (c->kind != GS_NN_K_CONV || c->dead || c->res >= 0)
+                continue;
+            int sp = m->tensors[s].producer;
+            if (!(m->tensors[s].is_io == 1 || (sp >= 0 && sp < x->producer)))
+                continue;
+            c->res = s;
+            c->res_act = a->act;
+            c->in[1] = s;
+            c->n_in = 2;
+            c->out = a->out;
+            a->dead = 1;
+            x->producer = -1;
+            m->tensors[a->out].producer = (int)(c - m->ops);
+            break;
+        }
+    }
+}
+
 /* Converts mostly-zero 1x1 convolution weights (from DENSIFY) to per-channel runs. */
 static gs_status make_sparse(planner *p, gs_nn__op *op, int w_tensor)
 {
@@ -944,6 +980,7 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
         for (int k = 0; k < m->ops[i].n_in; k++)
             pl.consumers[m->ops[i].in[k]]++;
     fuse_pads(p);
+    fuse_adds(p);
     for (int i = 0; i < m->n_outputs; i++)
         if (m->tensors[m->outputs[i]].producer < 0) {
             rc = gs_fail(err, GS_ERR_FORMAT, "%s: output %d ('%s') is never written", m->path, i,
