@@ -203,7 +203,16 @@ static cJSON *make_analysis(const char *view, const char *activity, int n)
         }
     }
     events = cJSON_AddArrayToObject(a, "events");
-    (void)events;
+    for (int st = 0; st < 2; st++)
+        for (int i = 0; i <= n; i++) { /* an IC at each stride start (frame at 30 fps) */
+            cJSON *e = cJSON_CreateObject();
+            double t0 = 0.05 + (i + st * 0.5) * stride_s;
+            cJSON_AddStringToObject(e, "side", st ? "right" : "left");
+            cJSON_AddStringToObject(e, "type", "IC");
+            cJSON_AddNumberToObject(e, "t", t0);
+            cJSON_AddNumberToObject(e, "frame", t0 * 30.0);
+            cJSON_AddItemToArray(events, e);
+        }
     metrics = cJSON_AddObjectToObject(a, "metrics");
     for (size_t i = 0; i < N_SPECS; i++) {
         cJSON *m = cJSON_AddObjectToObject(metrics, specs[i].key);
@@ -554,6 +563,9 @@ static void pelvic_drop_left_stance_names_left_gluteus_medius(const gs_nkt_rules
         CHECK_EQ_INT(cJSON_GetArrayItem(st, 0)->valueint, 3);
         CHECK_EQ_INT(cJSON_GetArrayItem(st, 1)->valueint, 1);
         CHECK_NEAR(cJSON_GetArrayItem(tm, 0)->valuedouble, 0.05 + 4 * 0.7, 1e-9);
+        const cJSON *fr = cJSON_GetObjectItemCaseSensitive(ev, "frames");
+        CHECK_EQ_INT(cJSON_GetArraySize(fr), 3);
+        CHECK_NEAR(cJSON_GetArrayItem(fr, 0)->valuedouble, (0.05 + 4 * 0.7) * 30.0, 1e-9);
         const cJSON *t0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "nkt_tests"), 0);
         CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t0, "test")),
                            "left gluteus medius");
@@ -1215,6 +1227,7 @@ static void e2e_synthetic_tracks(const gs_nkt_rules *rules)
             CHECK(list_has(d, "overworking", "left tensor fasciae latae"));
             CHECK_NEAR(num(ev, "value"), 9.0, 2.0);
             CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ev, "times")), 3);
+            CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ev, "frames")), 3);
             CHECK(num(d, "confidence") > 0.4);
         }
         cJSON_Delete(f);

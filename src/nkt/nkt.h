@@ -105,7 +105,9 @@ size_t gs_nkt_history_count(const gs_nkt_history *h);
  * confidence 0-1, rank (= severity * confidence; the array is sorted by it, highest first),
  * evidence_level and muscles_evidence ("research" / "clinical" / "practitioner"),
  * evidence[] {metric, value, threshold, unit, source, strides[] (0-based index into that side's
- * used strides), times[] (stride start, s), n, holds_in (strides where the condition holds),
+ * used strides), times[] (stride start, s), frames[] (video frame of the initial contact that
+ * starts each of those strides, from events[], when found), n, holds_in (strides where the
+ * condition holds), stride_sides[] for pooled whole-body values,
  * plus for asymmetries diff, si, pooled_sd}, inhibited[] and overworking[] (strings), nkt_tests[]
  * {step, test, how, localise[], text}, homework[] (strings), history[] (the intake items that
  * changed this finding), note.

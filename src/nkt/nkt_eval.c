@@ -49,7 +49,7 @@ typedef struct cres {
 
 typedef struct ectx {
     const gs_nkt_rules *rules;
-    const cJSON *analysis, *metrics, *strides;
+    const cJSON *analysis, *metrics, *strides, *events;
     const gs_nkt_history *history;
     gs_error *err;
     int oom;
@@ -229,13 +229,34 @@ static int stride_of_value(const ectx *c, gs_nkt__side side, const sidev *sv, in
     return i;
 }
 
+/* Adds the (fractional) video frame of the initial contact that starts a stride at time t, from
+ * analysis.json events[], so the overlay can jump to it; nothing when no event matches. */
+static void add_frame(ectx *c, cJSON *frames, gs_nkt__side side, double t)
+{
+    const cJSON *ev;
+    if (!cJSON_IsArray(c->events) || isnan(t))
+        return;
+    for (ev = c->events->child; ev; ev = ev->next) {
+        const cJSON *sd = obj_get(ev, "side"), *ty = obj_get(ev, "type");
+        const cJSON *et = obj_get(ev, "t"), *fr = obj_get(ev, "frame");
+        if (cJSON_IsString(sd) && !strcmp(sd->valuestring, side_key(side)) &&
+            cJSON_IsString(ty) && !strcmp(ty->valuestring, "IC") && is_num(et) && is_num(fr) &&
+            fabs(et->valuedouble - t) < 2e-3) {
+            if (!cJSON_AddItemToArray(frames, cJSON_CreateNumber(fr->valuedouble)))
+                c->oom = 1;
+            return;
+        }
+    }
+}
+
 /* Adds strides[] and times[] for the chosen value indices of a side. */
 static void add_strides(ectx *c, cJSON *ev, gs_nkt__side side, const sidev *sv, const int *idx,
                         int k, double *vis_sum, int *vis_n)
 {
     cJSON *st = cJSON_AddArrayToObject(ev, "strides");
     cJSON *tm = cJSON_AddArrayToObject(ev, "times");
-    if (!st || !tm) {
+    cJSON *fr = cJSON_AddArrayToObject(ev, "frames");
+    if (!st || !tm || !fr) {
         c->oom = 1;
         return;
     }
@@ -248,6 +269,7 @@ static void add_strides(ectx *c, cJSON *ev, gs_nkt__side side, const sidev *sv, 
             c->oom = 1;
         if (!isnan(t) && !cJSON_AddItemToArray(tm, cJSON_CreateNumber(t)))
             c->oom = 1;
+        add_frame(c, fr, side, t);
         if (!isnan(v) && vis_sum) {
             *vis_sum += v;
             (*vis_n)++;
@@ -406,7 +428,8 @@ static void eval_level(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, g
             cJSON *st = cJSON_AddArrayToObject(ev, "strides");
             cJSON *tm = cJSON_AddArrayToObject(ev, "times");
             cJSON *ss = cJSON_AddArrayToObject(ev, "stride_sides");
-            if (!st || !tm || !ss) {
+            cJSON *fr = cJSON_AddArrayToObject(ev, "frames");
+            if (!st || !tm || !ss || !fr) {
                 c->oom = 1;
             } else {
                 for (int i = 0; i < k; i++) {
@@ -421,6 +444,7 @@ static void eval_level(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, g
                         c->oom = 1;
                     if (!isnan(t) && !cJSON_AddItemToArray(tm, cJSON_CreateNumber(t)))
                         c->oom = 1;
+                    add_frame(c, fr, sd, t);
                     if (!isnan(vv)) {
                         *vis_sum += vv;
                         (*vis_n)++;
@@ -992,7 +1016,7 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
                           gs_error *err)
 {
     static const char *const view_names[GS_NKT__N_VIEWS] = {"side", "rear", "front"};
-    ectx c = {rules, analysis, NULL, NULL, history, err, 0, GS_NKT__SIDE_NONE};
+    ectx c = {rules, analysis, NULL, NULL, NULL, history, err, 0, GS_NKT__SIDE_NONE};
     cJSON *out = NULL, *skip = NULL;
     const cJSON *fmt, *view, *act;
     int view_idx = -1, act_idx = -1;
@@ -1012,6 +1036,7 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
     if (!cJSON_IsObject(c.metrics))
         return gs_fail(err, GS_ERR_FORMAT, "analysis: \"metrics\" missing or not an object");
     c.strides = obj_get(analysis, "strides");
+    c.events = obj_get(analysis, "events");
 
     /* View: "side-left" / "side-right" (and plain "side") count as side views. */
     view = obj_get(analysis, "view");
