@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -58,7 +59,11 @@ static const char side_run_json[] =
     "\"evidence\":[{\"metric\":\"knee_flexion_peak_stance_deg\",\"side\":\"right\","
     "\"measure\":\"level\",\"comparison\":\"below\",\"value\":36.02,\"threshold\":40,"
     "\"unit\":\"deg\",\"source\":\"Souza 2016: below 40 deg may go with PFP\",\"n\":13,"
-    "\"holds_in\":12,\"strides\":[3,5],\"times\":[2.5,3.9]}],"
+    "\"holds_in\":12,\"strides\":[3,5],\"times\":[2.5,3.9]},"
+    "{\"metric\":\"ground_contact_ms\",\"side\":\"right\",\"measure\":\"asymmetry\","
+    "\"comparison\":\"lower\",\"value\":10.248,\"value_unit\":\"% (SI)\",\"threshold\":6,"
+    "\"unit\":\"ms\",\"left\":257.54,\"right\":232.43,\"pooled_sd\":3.87,\"n\":13,"
+    "\"holds_in\":13}],"
     "\"inhibited\":[\"right quadriceps\"],\"overworking\":[\"right soleus\"],"
     "\"nkt_tests\":[{\"step\":1,\"test\":\"right quadriceps\",\"how\":\"seated knee extension\","
     "\"localise\":[\"right soleus\",\"right hamstrings\"],\"text\":\"...\"}],"
@@ -231,12 +236,16 @@ static void report_shows_findings_as_hypotheses(const char *dir)
     write_side_run(path, a);
     h = read_text(path);
     HAS(h, "Less knee flexion in stance on the right");
-    HAS(h, "Consistent with an inhibited <b>right quadriceps</b> with <b>right soleus</b> "
-           "overworking");
+    HAS(h, "Consistent with an inhibited <b>right quadriceps</b>, compensated by <b>right "
+           "soleus</b>");
     HAS(h, "a hypothesis to test, not a diagnosis");
     HAS(h, "36.0&deg;</b>");
     HAS(h, "flagged below 40.0&deg;");
     HAS(h, "holds in 12 of 13 strides");
+    /* an SI asymmetry: value and threshold in % (SI), the sides in ms */
+    HAS(h, "Ground contact time</b> (left vs right): <b>10.2 % (SI)</b>");
+    HAS(h, "(left 258 ms, right 232 ms; stride SD 4 ms)");
+    HAS(h, "by more than 6.0 % (SI)");
     HAS(h, "<a href=\"overlay.mp4#t=2.50\">2.50 s</a>");
     HAS(h, "Source: Souza 2016: below 40 deg may go with PFP");
     HAS(h, "Test <b>right quadriceps</b> (seated knee extension)");
@@ -433,7 +442,13 @@ int main(int argc, char **argv)
 {
     char dir[1024];
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
-    snprintf(dir, sizeof(dir), "%s/report_html", scratch);
+    char cwd[512] = "";
+    /* absolute, so that the file:// URLs given to Chromium are valid */
+    if (scratch[0] != '/' && !getcwd(cwd, sizeof(cwd))) {
+        fprintf(stderr, "getcwd failed\n");
+        return 1;
+    }
+    snprintf(dir, sizeof(dir), "%s%s%.400s/report_html", cwd, cwd[0] ? "/" : "", scratch);
     if (gs_mkdir_p(dir, NULL) != GS_OK) {
         fprintf(stderr, "cannot create %s\n", dir);
         return 1;

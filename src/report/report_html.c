@@ -1477,6 +1477,19 @@ static const char *comparison_text(const char *c)
     return NULL;
 }
 
+/* A number with its unit: degrees as a symbol, other units after a space (escaped). */
+static void put_value(buf *b, double v, int dec, const char *unit)
+{
+    char t[32];
+    b_puts(b, fmt(t, sizeof(t), v, dec));
+    if (unit_text(unit)) {
+        b_puts(b, unit_text(unit));
+    } else if (unit) {
+        b_puts(b, " ");
+        b_esc(b, unit);
+    }
+}
+
 static void write_evidence(page *pg, const cJSON *ev)
 {
     buf *b = &pg->b;
@@ -1484,37 +1497,39 @@ static void write_evidence(page *pg, const cJSON *ev)
     const char *measure = jstr(ev, "measure"), *cmp = jstr(ev, "comparison");
     const char *side = jstr(ev, "side"), *src = jstr(ev, "source");
     const metric_info *info = metric ? find_info(metric) : NULL;
-    const char *u = unit_text(unit);
+    const char *vu = jstr(ev, "value_unit");
     int dec = info ? info->dec : 2;
     int asym = measure && !strcmp(measure, "asymmetry");
     double value = jnum(ev, "value"), thr = jnum(ev, "threshold");
     double n = jnum(ev, "n"), holds = jnum(ev, "holds_in");
-    char t1[32], t2[32];
+    char t1[32];
     const cJSON *times = jget(ev, "times");
 
+    if (!vu || (unit && !strcmp(vu, unit)))
+        vu = unit;
     b_puts(b, "<li><b>");
     b_esc(b, info ? info->label : metric ? metric : "measure");
     b_puts(b, "</b>");
     if (asym)
-        b_puts(b, " (left &minus; right difference)");
+        b_puts(b, " (left vs right)");
     else if (side && (!strcmp(side, "left") || !strcmp(side, "right"))) {
         b_puts(b, ", ");
         b_puts(b, side);
     }
-    b_printf(b, ": <b>%s", fmt(t1, sizeof(t1), value, dec));
-    if (u)
-        b_puts(b, u);
-    else if (unit) {
-        b_puts(b, " ");
-        b_esc(b, unit);
-    }
+    /* value and threshold are in value_unit when given (e.g. "% (SI)" for an asymmetry of
+     * contact times), else in the metric's unit */
+    b_puts(b, ": <b>");
+    put_value(b, value, vu == unit ? dec : 1, vu);
     b_puts(b, "</b>");
     if (asym && isfinite(jnum(ev, "left")) && isfinite(jnum(ev, "right"))) {
-        b_printf(b, " <span class=\"mu\">(left %s, right %s",
-                 fmt(t1, sizeof(t1), jnum(ev, "left"), dec),
-                 fmt(t2, sizeof(t2), jnum(ev, "right"), dec));
-        if (isfinite(jnum(ev, "pooled_sd")))
-            b_printf(b, "; stride SD %s", fmt(t1, sizeof(t1), jnum(ev, "pooled_sd"), dec));
+        b_puts(b, " <span class=\"mu\">(left ");
+        put_value(b, jnum(ev, "left"), dec, unit);
+        b_puts(b, ", right ");
+        put_value(b, jnum(ev, "right"), dec, unit);
+        if (isfinite(jnum(ev, "pooled_sd"))) {
+            b_puts(b, "; stride SD ");
+            put_value(b, jnum(ev, "pooled_sd"), dec, unit);
+        }
         b_puts(b, ")</span>");
     }
     if (isfinite(thr)) {
@@ -1523,13 +1538,8 @@ static void write_evidence(page *pg, const cJSON *ev)
             b_puts(b, comparison_text(cmp));
         else
             b_esc(b, cmp);
-        b_printf(b, " %s", fmt(t1, sizeof(t1), thr, dec));
-        if (u)
-            b_puts(b, u);
-        else if (unit) {
-            b_puts(b, " ");
-            b_esc(b, unit);
-        }
+        b_puts(b, " ");
+        put_value(b, thr, vu == unit ? dec : 1, vu);
     }
     if (isfinite(n) && isfinite(holds))
         b_printf(b, " &middot; holds in %.0f of %.0f strides", holds, n);
@@ -1672,10 +1682,9 @@ static void write_findings(page *pg)
             b_puts(b, "</b>");
         }
         if (no > 0) {
-            b_puts(b, ni > 0 ? " with " : "");
-            b_puts(b, "<b>");
+            b_puts(b, ni > 0 ? ", compensated by <b>" : "overworking (facilitated) <b>");
             esc_list(b, ovr, ", ", " or ");
-            b_puts(b, "</b> overworking (facilitated)");
+            b_puts(b, "</b>");
         }
         if (ni == 0 && no == 0)
             b_puts(b, "a movement pattern rather than a single muscle");
