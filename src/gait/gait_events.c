@@ -461,6 +461,179 @@ static gs_status refine_running(gs_gait_result *r, double *const low[2], double 
     return GS_OK;
 }
 
+/*
+ * Rear/front views. Depth hides the forward motion and perspective distorts heights (with a
+ * camera behind a treadmill runner the foot kicked back toward the lens sits LOWER in the picture
+ * than the stance foot), so the stance is found as the time the foot stands still in the picture,
+ * around each mid-stance found from the pelvis: running is lowest, walking highest at mid-stance
+ * (see activity_from_pelvis), and at mid-stance exactly one foot is still (the other swings).
+ * Both kinds of pelvis extreme are tried; the one where "one still, one moving" holds best gives
+ * the anchors and, unless forced, the activity. From each anchor the still foot's stance extends
+ * while its image speed (lowest of heel/toe, smoothed) stays below 30 % of its 90th-percentile
+ * speed; the boundaries are interpolated, then replaced by the foot-height change-point when that
+ * agrees within 2 frames (it does on clean orthographic tracks).
+ */
+static gs_status frontal_events(gs_gait_result *r, sig *g, double kappa, int k, double dt,
+                                gs_error *err)
+{
+    size_t nb = sizeof(double) * (size_t)(r->n + 1);
+    double *sp[2] = {malloc(nb), malloc(nb)}, *tmp = malloc(nb), *py = malloc(nb);
+    double *pys = malloc(nb), thr[2], h = fmax(0.04, 2.0 * dt), ts, best_c = -2;
+    int best_type = 0;
+    gs_status rc = GS_OK;
+
+    if (!sp[0] || !sp[1] || !tmp || !py || !pys) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+        goto out;
+    }
+    /* foot speeds in leg lengths per second */
+    for (int s = 0; s < 2; s++) {
+        for (int32_t i = 0; i < r->n; i++) {
+            int32_t a = i > 0 && same_seg(r, i, i - 1) ? i - 1 : i;
+            int32_t b = i + 1 < r->n && same_seg(r, i, i + 1) ? i + 1 : i;
+            tmp[i] = NAN;
+            if (!r->valid[i] || a == b)
+                continue;
+            double xa, ya, xb, yb;
+            int ka = gs_gait__p(r, a, GS_KP_LEFT_HEEL + s)[1] < gs_gait__p(r, a, GS_KP_LEFT_FOOT_INDEX + s)[1]
+                         ? GS_KP_LEFT_HEEL + s : GS_KP_LEFT_FOOT_INDEX + s;
+            int kb = gs_gait__p(r, b, GS_KP_LEFT_HEEL + s)[1] < gs_gait__p(r, b, GS_KP_LEFT_FOOT_INDEX + s)[1]
+                         ? GS_KP_LEFT_HEEL + s : GS_KP_LEFT_FOOT_INDEX + s;
+            xa = gs_gait__p(r, a, ka)[0];
+            ya = gs_gait__p(r, a, ka)[1];
+            xb = gs_gait__p(r, b, kb)[0];
+            yb = gs_gait__p(r, b, kb)[1];
+            tmp[i] = hypot(xb - xa, yb - ya) / (r->t[b] - r->t[a]) / r->ll_px;
+        }
+        smooth(r, tmp, sp[s], h);
+        {
+            int n = 0;
+            for (int32_t i = 0; i < r->n; i++)
+                if (r->valid[i] && isfinite(sp[s][i]))
+                    py[n++] = sp[s][i];
+            qsort(py, (size_t)n, sizeof(double), cmp_double);
+            thr[s] = n ? 0.3 * py[(int)(0.9 * (n - 1))] : 0;
+        }
+    }
+    for (int32_t i = 0; i < r->n; i++)
+        py[i] = r->valid[i] ? 0.5 * (gs_gait__p(r, i, GS_KP_LEFT_HIP)[1] +
+                                     gs_gait__p(r, i, GS_KP_RIGHT_HIP)[1])
+                            : NAN;
+    smooth(r, py, pys, h);
+    ts = step_period(r, tmp);
+    /* which pelvis extreme is mid-stance: -1 minima (running), +1 maxima (walking) */
+    for (int type = -1; type <= 1; type += 2) {
+        int n = 0;
+        if (r->activity_forced && type != (r->activity == GS_ACTIVITY_WALK ? 1 : -1))
+            continue;
+        for (int32_t i = 1; i + 1 < r->n; i++) {
+            int ext = r->valid[i];
+            for (int32_t j = i - 1; ext && j >= 0 && r->t[i] - r->t[j] <= 0.4 * ts; j--)
+                if (same_seg(r, i, j) && type * pys[j] > type * pys[i])
+                    ext = 0;
+            for (int32_t j = i + 1; ext && j < r->n && r->t[j] - r->t[i] <= 0.4 * ts; j++)
+                if (same_seg(r, i, j) && type * pys[j] >= type * pys[i])
+                    ext = 0;
+            if (!ext || !isfinite(sp[0][i]) || !isfinite(sp[1][i]))
+                continue;
+            double lo = fmin(sp[0][i], sp[1][i]), hi = fmax(sp[0][i], sp[1][i]);
+            tmp[n++] = (hi - lo) / (hi + lo + 1e-9);
+        }
+        qsort(tmp, (size_t)n, sizeof(double), cmp_double);
+        double c = n ? tmp[n / 2] : -1;
+        if (c > best_c) {
+            best_c = c;
+            best_type = type;
+        }
+    }
+    if (best_type == 0)
+        goto out;
+    if (!r->activity_forced)
+        r->activity = best_type < 0 ? GS_ACTIVITY_RUN : GS_ACTIVITY_WALK;
+    {
+        /* anchors (mid-stances), then which foot stands at each: the two alternating
+         * assignments are compared over the whole pass (sum of the chosen feet's speeds), which
+         * one noisy frame cannot flip */
+        int32_t *anc = malloc(sizeof(int32_t) * (size_t)(r->n + 1));
+        int na = 0;
+        double cost[2] = {0, 0}, stance_sp[2] = {0, 0};
+        int nst[2] = {0, 0};
+        if (!anc) {
+            rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+            goto out;
+        }
+        for (int32_t i = 1; i + 1 < r->n; i++) {
+            int ext = r->valid[i];
+            for (int32_t j = i - 1; ext && j >= 0 && r->t[i] - r->t[j] <= 0.4 * ts; j--)
+                if (same_seg(r, i, j) && best_type * pys[j] > best_type * pys[i])
+                    ext = 0;
+            for (int32_t j = i + 1; ext && j < r->n && r->t[j] - r->t[i] <= 0.4 * ts; j++)
+                if (same_seg(r, i, j) && best_type * pys[j] >= best_type * pys[i])
+                    ext = 0;
+            if (ext && isfinite(sp[0][i]) && isfinite(sp[1][i]))
+                anc[na++] = i;
+        }
+        for (int a = 0; a < na; a++)
+            for (int ph = 0; ph < 2; ph++)
+                cost[ph] += sp[(a + ph) % 2][anc[a]];
+        int phase = cost[0] <= cost[1] ? 0 : 1;
+        for (int a = 0; a < na; a++) {
+            int f = (a + phase) % 2;
+            stance_sp[f] += sp[f][anc[a]];
+            nst[f]++;
+        }
+        {
+            /* between the typical stance speed and the swing speeds (90th percentile), one
+             * threshold for both feet so that noise on one foot does not skew L/R contact */
+            double st = nst[0] + nst[1] ? (stance_sp[0] + stance_sp[1]) / (nst[0] + nst[1]) : 0;
+            double c = 0.5 * (st + 0.5 * (thr[0] + thr[1]) / 0.3);
+            thr[0] = thr[1] = c;
+        }
+        for (int a = 0; a < na; a++) {
+            int f = (a + phase) % 2;
+            int32_t i = anc[a], lo = i, hi = i;
+            double tic = NAN, tto = NAN, th;
+            /* extend while slow; one noisy frame above the threshold does not end the stance */
+            while (lo - 1 >= 0 && same_seg(r, i, lo - 1) &&
+                   (sp[f][lo - 1] < thr[f] ||
+                    (lo - 2 >= 0 && same_seg(r, i, lo - 2) && sp[f][lo - 2] < thr[f])))
+                lo--;
+            while (hi + 1 < r->n && same_seg(r, i, hi + 1) &&
+                   (sp[f][hi + 1] < thr[f] ||
+                    (hi + 2 < r->n && same_seg(r, i, hi + 2) && sp[f][hi + 2] < thr[f])))
+                hi++;
+            if (lo > 0 && same_seg(r, lo, lo - 1)) {
+                tic = r->t[lo - 1] + (sp[f][lo - 1] - thr[f]) / (sp[f][lo - 1] - sp[f][lo]) *
+                                         (r->t[lo] - r->t[lo - 1]);
+                th = ic_at(r, g->low[f], lo, hi, kappa, k);
+                if (isfinite(th) && fabs(th - tic) <= 2 * dt)
+                    tic = th;
+            }
+            if (hi + 1 < r->n && same_seg(r, hi, hi + 1)) {
+                tto = r->t[hi] + (thr[f] - sp[f][hi]) / (sp[f][hi + 1] - sp[f][hi]) *
+                                     (r->t[hi + 1] - r->t[hi]);
+                th = to_at(r, g->low[f], hi, lo, kappa, k);
+                if (isfinite(th) && fabs(th - tto) <= 2 * dt)
+                    tto = th;
+            }
+            if (isfinite(tic))
+                rc = add_event(r, f, 0, tic, err);
+            if (rc == GS_OK && isfinite(tto))
+                rc = add_event(r, f, 1, tto, err);
+            if (rc != GS_OK)
+                break;
+        }
+        free(anc);
+    }
+out:
+    free(sp[0]);
+    free(sp[1]);
+    free(tmp);
+    free(py);
+    free(pys);
+    return rc;
+}
+
 /* Builds strides from the sorted events; drops and explains the implausible ones. */
 static gs_status build_strides(gs_gait_result *r, gs_error *err)
 {
@@ -656,6 +829,110 @@ static void ground_levels(gs_gait_result *r, sig *g, int use_strides)
     }
 }
 
+/*
+ * Plausibility score of the current events: usable strides, minus a disqualifying penalty when
+ * the per-foot median duty factors are outside 0.1-0.85 or differ by more than 0.15 (no real gait
+ * does that; a broken contact rule does).
+ */
+static double event_score(gs_gait_result *r, gs_error *err, gs_status *rc)
+{
+    double df[2] = {NAN, NAN}, *v = malloc(sizeof(double) * (size_t)(r->n_st + 1));
+    int used = 0;
+    *rc = build_strides(r, err);
+    if (*rc != GS_OK || !v) {
+        free(v);
+        if (*rc == GS_OK)
+            *rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+        return 0;
+    }
+    for (int side = 0; side < 2; side++) {
+        int n = 0;
+        for (int i = 0; i < r->n_st; i++)
+            if ((int)r->st[i].side == side && r->st[i].used && isfinite(r->st[i].to_s))
+                v[n++] = (r->st[i].to_s - r->st[i].t0_s) / (r->st[i].t1_s - r->st[i].t0_s);
+        used += n;
+        df[side] = median(v, n);
+    }
+    free(v);
+    if (!(df[0] >= 0.1 && df[0] <= 0.85 && df[1] >= 0.1 && df[1] <= 0.85) ||
+        fabs(df[0] - df[1]) > 0.15)
+        return used - 1000.0;
+    return used;
+}
+
+/*
+ * Rear/front views: the foot-height events (exact on clean tracks, fooled by perspective when the
+ * camera is close) against the pelvis-anchored events of frontal_events(); the more plausible set
+ * wins (ties keep the height events). The activity comes with the chosen set.
+ */
+static gs_status frontal_choose(gs_gait_result *r, sig *g, double kappa, int k, double dt,
+                                gs_error *err)
+{
+    gs_status rc = GS_OK;
+    gs_gait_event *h0 = malloc(sizeof(*h0) * (size_t)(r->n_ev + 1));
+    int n0 = r->n_ev;
+    gs_gait_activity act0 = r->activity;
+    double s0, s1;
+    if (!h0)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+    qsort(r->ev, (size_t)r->n_ev, sizeof(*r->ev), cmp_ev);
+    memcpy(h0, r->ev, sizeof(*h0) * (size_t)n0);
+    s0 = event_score(r, err, &rc);
+    if (rc != GS_OK)
+        goto out;
+    if (!r->activity_forced) {
+        double df = duty_factor(r);
+        act0 = activity_from_pelvis(r);
+        if (act0 == GS_ACTIVITY_UNKNOWN && isfinite(df))
+            act0 = df > 0.5 ? GS_ACTIVITY_WALK : GS_ACTIVITY_RUN;
+    }
+    r->n_ev = 0;
+    rc = frontal_events(r, g, kappa, k, dt, err);
+    /* frontal_events() needs a pelvis extreme on both sides of a mid-stance, so a stance cut by
+     * the clip or a gap has no anchor: keep the height events within half a second of a segment
+     * edge when no anchored event of that foot and type is near */
+    for (int e = 0; e < n0 && rc == GS_OK; e++) {
+        int32_t i = gs_gait__frame_at(r, h0[e].t_s), a = i, b = i;
+        int near = 0;
+        while (a > 0 && same_seg(r, i, a - 1))
+            a--;
+        while (b + 1 < r->n && same_seg(r, i, b + 1))
+            b++;
+        if (h0[e].t_s - r->t[a] > 0.5 && r->t[b] - h0[e].t_s > 0.5)
+            continue;
+        for (int j = 0; j < r->n_ev && !near; j++)
+            near = r->ev[j].side == h0[e].side && r->ev[j].type == h0[e].type &&
+                   fabs(r->ev[j].t_s - h0[e].t_s) < 0.15;
+        if (!near)
+            rc = add_event(r, h0[e].side, h0[e].type, h0[e].t_s, err);
+    }
+    if (rc != GS_OK)
+        goto out;
+    qsort(r->ev, (size_t)r->n_ev, sizeof(*r->ev), cmp_ev);
+    s1 = event_score(r, err, &rc);
+    if (rc != GS_OK)
+        goto out;
+    if (s0 >= s1) {
+        /* keep the height events */
+        if (r->cap_ev < n0) {
+            gs_gait_event *ne = realloc(r->ev, sizeof(*ne) * (size_t)n0);
+            if (!ne) {
+                rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+                goto out;
+            }
+            r->ev = ne;
+            r->cap_ev = n0;
+        }
+        memcpy(r->ev, h0, sizeof(*h0) * (size_t)n0);
+        r->n_ev = n0;
+        if (!r->activity_forced)
+            r->activity = act0;
+    }
+out:
+    free(h0);
+    return rc;
+}
+
 gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
 {
     sig g;
@@ -771,6 +1048,8 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
         r->n_ev = 0;
         for (int s = 0; s < 2 && rc == GS_OK; s++)
             rc = height_events(r, g.low[s], g.lsm[s], s, kappa, k, err);
+        if (rc == GS_OK && round == 1)
+            rc = frontal_choose(r, &g, kappa, k, dt_med, err);
         if (rc != GS_OK)
             goto done;
         qsort(r->ev, (size_t)r->n_ev, sizeof(*r->ev), cmp_ev);
@@ -782,12 +1061,7 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
             ground_levels(r, &g, 1);
         }
     }
-    if (!side_view && !r->activity_forced) {
-        double df = duty_factor(r);
-        r->activity = activity_from_pelvis(r);
-        if (r->activity == GS_ACTIVITY_UNKNOWN && isfinite(df))
-            r->activity = df > 0.5 ? GS_ACTIVITY_WALK : GS_ACTIVITY_RUN;
-    }
+    /* rear/front: frontal_choose() set the activity along with the events it kept */
 done:
     for (int s = 0; s < 2; s++) {
         free(g.heel_rel[s]);
