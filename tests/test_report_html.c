@@ -205,7 +205,7 @@ static void report_shows_metrics_si_lights_and_sources(const char *dir)
     HAS(h, "mystery_metric_x");
     HAS(h, "&lt;b&gt;u&lt;/b&gt;");
     /* summary */
-    HAS(h, "side-right");
+    HAS(h, "side <small>(right side to camera)</small>");
     HAS(h, "confidence 93 %");
     HAS(h, "left 1 &middot; right 1");
     HAS(h, "from height 1.78 m");
@@ -236,8 +236,8 @@ static void report_shows_findings_as_hypotheses(const char *dir)
     write_side_run(path, a);
     h = read_text(path);
     HAS(h, "Less knee flexion in stance on the right");
-    HAS(h, "Consistent with an inhibited <b>right quadriceps</b>, compensated by <b>right "
-           "soleus</b>");
+    HAS(h, "Consistent with an inhibited (under-working) <b>right quadriceps</b>, compensated by "
+           "overworking (facilitated) <b>right soleus</b>");
     HAS(h, "a hypothesis to test, not a diagnosis");
     HAS(h, "36.0&deg;</b>");
     HAS(h, "flagged below 40.0&deg;");

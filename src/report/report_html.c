@@ -840,7 +840,7 @@ static void write_summary(page *pg)
     buf *b = &pg->b;
     const cJSON *a = pg->a, *view = jget(a, "view"), *scale = jget(a, "scale");
     const cJSON *cad = jget(jget(jget(a, "metrics"), "cadence_spm"), "all");
-    const char *kind = jstr(view, "kind"), *facing = jstr(view, "facing");
+    const char *kind = jstr(view, "kind");
     const char *act = jstr(a, "activity"), *setting = jstr(a, "setting");
     const char *lu = jstr(scale, "length_unit"), *code;
     double conf = jnum(view, "confidence"), h = jnum(scale, "height_m");
@@ -850,12 +850,17 @@ static void write_summary(page *pg)
 
     b_puts(b, "<section id=\"summary\"><h2>Summary</h2>\n<dl class=\"cards\">\n");
     b_puts(b, "<div><dt>View</dt><dd>");
-    b_esc(b, kind ? kind : "unknown");
-    if (facing) {
-        b_puts(b, " <small>(facing ");
-        b_esc(b, facing);
-        b_puts(b, ")</small>");
-    }
+    /* side views are named by the body side facing the camera (gait.h) */
+    if (kind && !strcmp(kind, "side-left"))
+        b_puts(b, "side <small>(left side to camera)</small>");
+    else if (kind && !strcmp(kind, "side-right"))
+        b_puts(b, "side <small>(right side to camera)</small>");
+    else if (kind && !strcmp(kind, "rear"))
+        b_puts(b, "from behind");
+    else if (kind && !strcmp(kind, "front"))
+        b_puts(b, "from the front");
+    else
+        b_esc(b, kind ? kind : "unknown");
     if (isfinite(conf))
         b_printf(b, "<br><small>confidence %s %%</small>", fmt(t1, sizeof(t1), 100 * conf, 0));
     b_puts(b, "</dd></div>\n<div><dt>Activity</dt><dd>");
@@ -888,7 +893,7 @@ static void write_summary(page *pg)
             double tot = jnum(so, "rearfoot") + jnum(so, "midfoot") + jnum(so, "forefoot");
             if (!cls)
                 continue;
-            b_puts(b, shown ? " &middot; " : "<div><dt>Foot strike</dt><dd>");
+            b_puts(b, shown ? "<br>" : "<div><dt>Foot strike</dt><dd>");
             b_printf(b, "%s ", s ? "right" : "left");
             b_esc(b, cls);
             if (isfinite(cnt) && isfinite(tot) && tot > 0)
@@ -1677,12 +1682,13 @@ static void write_findings(page *pg)
         }
         b_puts(b, "</div>\n<p class=\"hyp\">Consistent with ");
         if (ni > 0) {
-            b_puts(b, "an inhibited <b>");
+            b_puts(b, "an inhibited (under-working) <b>");
             esc_list(b, inh, ", ", " or ");
             b_puts(b, "</b>");
         }
         if (no > 0) {
-            b_puts(b, ni > 0 ? ", compensated by <b>" : "overworking (facilitated) <b>");
+            b_puts(b, ni > 0 ? ", compensated by overworking (facilitated) <b>"
+                             : "overworking (facilitated) <b>");
             esc_list(b, ovr, ", ", " or ");
             b_puts(b, "</b>");
         }
@@ -1692,20 +1698,6 @@ static void write_findings(page *pg)
         if (cJSON_GetArraySize(jget(f, "evidence")) > 0) {
             b_puts(b, "<h4>Evidence</h4><ul>\n");
             cJSON_ArrayForEach(e, jget(f, "evidence")) write_evidence(pg, e);
-            b_puts(b, "</ul>\n");
-        }
-        if (ni > 0 || no > 0) {
-            b_puts(b, "<h4>Candidate muscles</h4><ul>");
-            if (ni > 0) {
-                b_puts(b, "<li>Inhibited (under-working): ");
-                esc_list(b, inh, ", ", ", ");
-                b_puts(b, "</li>");
-            }
-            if (no > 0) {
-                b_puts(b, "<li>Overworking (compensating): ");
-                esc_list(b, ovr, ", ", ", ");
-                b_puts(b, "</li>");
-            }
             b_puts(b, "</ul>\n");
         }
         if (cJSON_GetArraySize(jget(f, "nkt_tests")) > 0) {
