@@ -69,22 +69,34 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 /usr/bin/python3 - "$RAW" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-med = {}
+med, mins = {}, {}
 for r in rows:
     d = r["data"]
     model = d["model"].replace(".onnx", "").replace(".tflite", "")
-    med.setdefault((model, d["threads"], r["engine"]), []).append(d["median_ms"])
-def m(k):
-    v = med.get(k)
-    return statistics.median(v) if v else float("nan")
-print("| model | threads | ours, env as set (ms) | ours, OPENBLAS_* unset (ms) | ORT 1.30 (ms) | ratio as set | ratio unset |")
+    k = (model, d["threads"], r["engine"])
+    med.setdefault(k, []).append(d["median_ms"])
+    mins.setdefault(k, []).append(d["min_ms"])
+def m(tab, k, f):
+    v = tab.get(k)
+    return f(v) if v else float("nan")
+models = ["pose_detection", "pose_landmark_lite", "pose_landmark_full", "pose_landmark_heavy"]
+print("Median ms per inference (median over rounds):\n")
+print("| model | threads | ours, env as set | ours, OPENBLAS_* unset | ORT 1.30 | ratio as set | ratio unset |")
 print("|---|---|---|---|---|---|---|")
-for model in ["pose_detection", "pose_landmark_lite", "pose_landmark_full", "pose_landmark_heavy"]:
+for model in models:
     for t in (1, 2):
-        a, b, o = m((model, t, "ours-set")), m((model, t, "ours-unset")), m((model, t, "ort"))
+        a, b, o = (m(med, (model, t, e), statistics.median) for e in ("ours-set", "ours-unset", "ort"))
+        print(f"| {model} | {t} | {a:.2f} | {b:.2f} | {o:.2f} | {a/o:.2f} | {b/o:.2f} |")
+print("\nFastest single inference (min over all rounds; least disturbed by other load):\n")
+print("| model | threads | ours, env as set | ours, OPENBLAS_* unset | ORT 1.30 | ratio as set | ratio unset |")
+print("|---|---|---|---|---|---|---|")
+for model in models:
+    for t in (1, 2):
+        a, b, o = (m(mins, (model, t, e), min) for e in ("ours-set", "ours-unset", "ort"))
         print(f"| {model} | {t} | {a:.2f} | {b:.2f} | {o:.2f} | {a/o:.2f} | {b/o:.2f} |")
 n = len({r["round"] for r in rows})
-print(f"\nmedian over {n} rounds of each round's median of {30} runs after 10 warm-up runs")
+print(f"\n{n} rounds; each round: 10 warm-up + 30 timed inferences per engine, model and thread "
+      f"count; load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 PY

@@ -49,7 +49,7 @@ size_t gs_nn__op_prepare(gs_nn__op *op)
         int32_t P = op->oh * op->ow;
         op->rows_per_task = GS_NN_SPARSE_TILE;
         op->ntasks = (P + GS_NN_SPARSE_TILE - 1) / GS_NN_SPARSE_TILE;
-        scratch = (size_t)op->ic * GS_NN_SPARSE_SUB;
+        scratch = ((size_t)op->ic + 8) * GS_NN_SPARSE_SUB;
         break;
     }
     case GS_NN_K_CONV_DIRECT:

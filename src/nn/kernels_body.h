@@ -72,6 +72,19 @@ static inline __attribute__((always_inline)) v16 clamp16(v16 v, v16 lo, v16 hi)
     m = v > hi;
     return (v16)(((vi16)hi & m) | ((vi16)v & ~m));
 }
+static inline __attribute__((always_inline)) v8 shuffle8(v8 a, v8 b, vi8 mask)
+{
+#if defined(__clang__)
+    /* clang has no two-input variable-mask form; the masks used are constants, so spell it out
+     * through element selects (clang folds them into shuffles) */
+    v8 r;
+    for (int i = 0; i < 8; i++)
+        r[i] = mask[i] < 8 ? a[mask[i]] : b[mask[i] - 8];
+    return r;
+#else
+    return __builtin_shuffle(a, b, mask);
+#endif
+}
 static inline __attribute__((always_inline)) v8 clamp8(v8 v, v8 lo, v8 hi)
 {
     vi8 m = v < lo; /* lanes -1 where true (C has no vector ?:) */
@@ -225,29 +238,71 @@ typedef v8 vsp;
 /* Sparse 1x1 convolution (XNNPACK-style SpMM on a pixel tile): GS_NN_SPARSE_SUB pixels are transposed
  * to (ic x GS_NN_SPARSE_SUB) so that each non-zero weight is one broadcast multiply-add over 64 pixels
  * held in 8 independent vector accumulators. */
+/* In-register transpose of an 8x8 block (rows r[0..7]): three stages swapping 4-, 2- and 1-wide
+ * sub-blocks between row pairs (two-input shuffles; one vpermt2ps each with AVX-512). */
+static inline __attribute__((always_inline)) void transpose8(v8 r[8])
+{
+    static const vi8 lo4 = {0, 1, 2, 3, 8, 9, 10, 11}, hi4 = {4, 5, 6, 7, 12, 13, 14, 15};
+    static const vi8 lo2 = {0, 1, 8, 9, 4, 5, 12, 13}, hi2 = {2, 3, 10, 11, 6, 7, 14, 15};
+    static const vi8 lo1 = {0, 8, 2, 10, 4, 12, 6, 14}, hi1 = {1, 9, 3, 11, 5, 13, 7, 15};
+    v8 t[8];
+    for (int i = 0; i < 4; i++) {
+        t[i] = shuffle8(r[i], r[i + 4], lo4);
+        t[i + 4] = shuffle8(r[i], r[i + 4], hi4);
+    }
+    for (int i = 0; i < 8; i += 4)
+        for (int k = 0; k < 2; k++) {
+            r[i + k] = shuffle8(t[i + k], t[i + k + 2], lo2);
+            r[i + k + 2] = shuffle8(t[i + k], t[i + k + 2], hi2);
+        }
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = shuffle8(r[i], r[i + 1], lo1);
+        t[i + 1] = shuffle8(r[i], r[i + 1], hi1);
+    }
+    for (int i = 0; i < 8; i++)
+        r[i] = t[i];
+}
+
 static void sparse_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
 {
     const float *in = m->tensors[op->in[0]].data;
     float *out = m->tensors[op->out].data;
     float *xt = m->scratch + (size_t)thread * m->scratch_floats;
+    float *yt = xt + (size_t)op->ic * GS_NN_SPARSE_SUB; /* 8 output channels x SUB pixels */
     int32_t P = op->oh * op->ow;
     int32_t p0 = task * op->rows_per_task;
     int32_t p1 = p0 + op->rows_per_task < P ? p0 + op->rows_per_task : P;
     const int32_t ic = op->ic, oc = op->oc;
+    const int vec_io = ic % 8 == 0 && oc % 8 == 0;
     float lo, hi;
     act_range(op->act, &lo, &hi);
     const vsp vlo = splat_sp(lo), vhi = splat_sp(hi);
     float rlo, rhi;
     act_range(op->res_act, &rlo, &rhi);
+    const v8 rlo8 = splat8(rlo), rhi8 = splat8(rhi);
     const float *res = op->res >= 0 ? m->tensors[op->res].data : NULL;
     for (int32_t s = p0; s < p1; s += GS_NN_SPARSE_SUB) {
         int32_t ns = p1 - s < GS_NN_SPARSE_SUB ? p1 - s : GS_NN_SPARSE_SUB;
-        if (ns < GS_NN_SPARSE_SUB)
-            memset(xt, 0, (size_t)ic * GS_NN_SPARSE_SUB * sizeof(float));
-        for (int32_t i = 0; i < ns; i++) {
-            const float *x = in + (size_t)(s + i) * ic;
-            for (int32_t c = 0; c < ic; c++)
-                xt[(size_t)c * GS_NN_SPARSE_SUB + i] = x[c];
+        const int full = vec_io && ns == GS_NN_SPARSE_SUB;
+        /* input tile (ns pixels x ic) -> xt (ic x SUB) */
+        if (full) {
+            for (int32_t c0 = 0; c0 < ic; c0 += 8)
+                for (int32_t q = 0; q < GS_NN_SPARSE_SUB; q += 8) {
+                    v8 r[8];
+                    for (int i = 0; i < 8; i++)
+                        r[i] = ld8(in + (size_t)(s + q + i) * ic + c0);
+                    transpose8(r);
+                    for (int i = 0; i < 8; i++)
+                        st8(xt + (size_t)(c0 + i) * GS_NN_SPARSE_SUB + q, r[i]);
+                }
+        } else {
+            if (ns < GS_NN_SPARSE_SUB)
+                memset(xt, 0, (size_t)ic * GS_NN_SPARSE_SUB * sizeof(float));
+            for (int32_t i = 0; i < ns; i++) {
+                const float *x = in + (size_t)(s + i) * ic;
+                for (int32_t c = 0; c < ic; c++)
+                    xt[(size_t)c * GS_NN_SPARSE_SUB + i] = x[c];
+            }
         }
         for (int32_t o = 0; o < oc; o++) {
             vsp acc[GS_NN_SPARSE_SUB / SPW];
@@ -260,14 +315,34 @@ static void sparse_task(gs_nn_model *m, const gs_nn__op *op, int task, int threa
                 for (int k = 0; k < GS_NN_SPARSE_SUB / SPW; k++)
                     acc[k] += w * ld_sp(x + SPW * k);
             }
-            float y[GS_NN_SPARSE_SUB];
+            float *y = yt + (size_t)(o % 8) * GS_NN_SPARSE_SUB;
             for (int k = 0; k < GS_NN_SPARSE_SUB / SPW; k++)
                 st_sp(y + SPW * k, clamp_sp(acc[k], vlo, vhi));
+            if (full) {
+                if (o % 8 != 7)
+                    continue;
+                /* 8 channels done: yt (8 x SUB) -> out rows, 8 pixels at a time */
+                int32_t o0 = o - 7;
+                for (int32_t q = 0; q < GS_NN_SPARSE_SUB; q += 8) {
+                    v8 r[8];
+                    for (int i = 0; i < 8; i++)
+                        r[i] = ld8(yt + (size_t)i * GS_NN_SPARSE_SUB + q);
+                    transpose8(r);
+                    for (int i = 0; i < 8; i++) {
+                        size_t at = (size_t)(s + q + i) * oc + o0;
+                        v8 v = r[i];
+                        if (res)
+                            v = clamp8(v + ld8(res + at), rlo8, rhi8);
+                        st8(out + at, v);
+                    }
+                }
+                continue;
+            }
             float *dst = out + (size_t)s * oc + o;
             if (res) {
-                const float *r = res + (size_t)s * oc + o;
+                const float *rr = res + (size_t)s * oc + o;
                 for (int32_t i = 0; i < ns; i++)
-                    dst[(size_t)i * oc] = clampf(y[i] + r[(size_t)i * oc], rlo, rhi);
+                    dst[(size_t)i * oc] = clampf(y[i] + rr[(size_t)i * oc], rlo, rhi);
             } else {
                 for (int32_t i = 0; i < ns; i++)
                     dst[(size_t)i * oc] = y[i];
