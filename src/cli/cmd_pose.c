@@ -153,6 +153,15 @@ int gs_cli_pose(int argc, char **argv)
                 st.wall_s > 0 ? (double)st.frames / st.wall_s : 0.0, st.clean.swap_fixed_legs,
                 st.clean.swap_fixed_arms, st.clean.facing_fixed, st.clean.gap_filled,
                 st.clean.cutoff_hz);
+    if (!quiet && st.candidates > 1)
+        for (int i = 0; i < st.candidates && i < 8; i++) {
+            const gs_pose_person_summary *ps = &st.people[i];
+            fprintf(stderr,
+                    "gaitscope:   person %d%s: frames %d-%d (%d), stepping %.1f s, size %.2f, "
+                    "central %.2f\n",
+                    i, i == st.chosen ? " (chosen)" : "", ps->first_frame, ps->last_frame,
+                    ps->frames, ps->gait_s, ps->size, ps->central);
+        }
     if (preview) {
         int n = 0;
         if (gs_pose_preview_write(path, t, preview, every, &o.decode, &n, &werr) != GS_OK) {

@@ -22,6 +22,7 @@ static const struct {
     {"frames", gs_cli_frames, "write every Nth upright frame of a video as PNG"},
     {"infer", gs_cli_infer, "run a .tflite model on a raw float32 input, write raw outputs"},
     {"bench", gs_cli_bench, "time the nn runtime on the BlazePose models (ms, GFLOP/s, RSS)"},
+    {"pose", gs_cli_pose, "track the runner: 33 BlazePose landmarks per frame -> pose.json"},
     {"findings", gs_cli_findings, "NKT test plan from analysis.json (findings, tests, homework)"},
     {"gait", gs_cli_gait, "angles, gait events, strides and metrics from pose.json -> analysis.json"},
 };

@@ -5,8 +5,9 @@
  *
  * 1. Facing (rear/front views): BlazePose sometimes takes the back for the front for a whole
  *    stretch, which mirrors every left/right label. The view is decided once for the clip, from
- *    the direction of travel (growing = approaching = front), else the face landmarks'
- *    visibility, else the model's own majority; frames labelled the other way are swapped.
+ *    the direction of travel (growing = approaching = front), else the face landmarks (nose
+ *    nearer than the ears on most frames), else the model's own majority of left/right order;
+ *    frames labelled the other way are swapped.
  * 2. Left/right swaps of legs and arms (side views): Viterbi over per-frame swap states with a
  *    constant-velocity (second-order) continuity cost; the optimum is over the whole segment, so
  *    it uses the frames after a swap as much as those before it.
@@ -270,9 +271,11 @@ int gs_pose__fix_facing(gs_pose_track *t, int *view_out)
         n_front_like++;
         lab[i] = shx > 0 ? 1 : -1; /* +1: the model labels it a front view */
         n_plus += lab[i] > 0;
-        face += (k[GS_KP_NOSE].vis + k[GS_KP_LEFT_EYE].vis + k[GS_KP_RIGHT_EYE].vis +
-                 k[GS_KP_MOUTH_LEFT].vis + k[GS_KP_MOUTH_RIGHT].vis) /
-                5.0;
+        /* face landmarks: the nose in front of the ears (smaller z = nearer the camera) says
+         * the face is towards the camera. Their visibility is no use: on
+         * run_rear_treadmill_01 it is above 0.99 on every frame seen from behind. */
+        float dz = k[GS_KP_NOSE].z - 0.5f * (k[GS_KP_LEFT_EAR].z + k[GS_KP_RIGHT_EAR].z);
+        face += dz < -0.1f * torso ? 1 : dz > 0.1f * torso ? -1 : 0;
         double lt = log(torso);
         sx += f->t_s;
         sy += lt;
@@ -289,15 +292,15 @@ int gs_pose__fix_facing(gs_pose_track *t, int *view_out)
     double slope = vt > 1e-9 ? (sxy / nreg - (sx / nreg) * (sy / nreg)) / vt : 0;
     double span = 2.0 * sqrt(vt > 0 ? vt : 0) * 1.7; /* ~ the time span covered */
     double growth = slope * span;
-    face /= n_front_like;
+    face /= n_front_like; /* -1 .. 1: the clip's vote of the face landmarks */
     int front;
     /* 1. direction of travel: the body grows by 25 % or more -> approaching -> front view */
     if (fabs(growth) > log(1.25))
         front = growth > 0;
-    /* 2. the face landmarks: clearly seen or clearly hidden over the whole clip */
-    else if (face > 0.85 || face < 0.35)
-        front = face > 0.85;
-    /* 3. the model's own majority */
+    /* 2. the face landmarks, when two thirds of the frames agree */
+    else if (fabs(face) > 1.0 / 3.0)
+        front = face > 0;
+    /* 3. the model's own majority of left/right order */
     else
         front = 2 * n_plus >= n_front_like;
     *view_out = front ? 1 : 2;
@@ -600,8 +603,13 @@ gs_status gs_pose_clean(gs_pose_track *t, gs_pose_clean_report *rep, gs_error *e
         }
     }
     r.facing_fixed = gs_pose__fix_facing(t, &r.view);
-    r.swap_fixed_legs = gs_pose__fix_swaps(t, 0);
-    r.swap_fixed_arms = gs_pose__fix_swaps(t, 1);
+    /* Leg and arm swaps are a side-view failure (the near and far limbs overlap); in rear and
+     * front views the limbs stay apart and the facing fix has set left and right, while fast
+     * symmetric motion (jumping jacks) would only mislead the continuity cost. */
+    if (r.view == 0) {
+        r.swap_fixed_legs = gs_pose__fix_swaps(t, 0);
+        r.swap_fixed_arms = gs_pose__fix_swaps(t, 1);
+    }
     r.max_gap_s = MAX_GAP_S;
     r.gap_filled = gs_pose__fill_gaps(t, MAX_GAP_S);
     r.stride_hz = gs_pose__stride_hz(t);

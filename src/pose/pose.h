@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "video.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -118,6 +119,89 @@ gs_status gs_pose_json_parse(const char *text, size_t len, const char *name, gs_
 
 /** Writes the track as pose.json to path. GS_ERR_IO / GS_ERR_NOMEM. */
 gs_status gs_pose_json_write(const char *path, const gs_pose_track *t, gs_error *err);
+
+/* ---- pose tracking from video (track.c, clean.c, pose_preview.c; the pose engineer's) ---- */
+
+/** What the whole-clip clean-up did (gs_pose_clean()). */
+typedef struct gs_pose_clean_report {
+    int32_t swap_fixed_legs;  /* frames whose leg labels were swapped back */
+    int32_t swap_fixed_arms;  /* frames whose arm labels were swapped back */
+    int32_t facing_fixed;     /* frames where every left/right pair was swapped (rear/front) */
+    int32_t view;             /* facing decision: 0 side view (no facing fix), 1 front, 2 rear */
+    int32_t gap_filled;       /* frames filled by interpolation */
+    double max_gap_s;         /* longest gap that is filled, seconds */
+    double stride_hz;         /* stride frequency found (one foot's cycle), 0 if none */
+    double cutoff_hz;         /* low-pass cutoff used, 0 if not smoothed */
+} gs_pose_clean_report;
+
+/**
+ * Whole-clip clean-up of a track in place: rear/front facing fix, left/right swap fix of legs
+ * and arms, gap filling, zero-phase low-pass smoothing. Keeps the input landmarks as raw[] (if
+ * not there yet) and sets the frames' flags. rep may be NULL. GS_OK or GS_ERR_NOMEM.
+ */
+gs_status gs_pose_clean(gs_pose_track *t, gs_pose_clean_report *rep, gs_error *err);
+
+/** Options of gs_pose_track_video(); a zeroed struct gives the defaults. */
+typedef struct gs_pose_options {
+    const char *model_dir;     /* folder with pose_detection.tflite, pose_landmark_*.tflite;
+                                  NULL = "models" */
+    const char *model;         /* landmark model "lite", "full" or "heavy"; NULL = "full" */
+    int n_threads;             /* inference threads, 0 = 1 */
+    int has_person_point;      /* 1: choose the person under (person_x, person_y) */
+    float person_x, person_y;  /* pixels, on the first frame where the wanted person is seen */
+    gs_decoder_options decode; /* time range, slow motion, decoder threads (borrowed) */
+    float min_detection_score; /* 0 = 0.5 (pose_detection_cpu.pbtxt min_score_thresh) */
+    int max_people;            /* people tracked at once while searching, 0 = 3 */
+    int no_clean;              /* 1: skip gs_pose_clean() (kp = raw landmarks) */
+    gs_progress_fn progress;   /* may be NULL; stage "pose", done/total frames */
+    void *progress_user;       /* passed to progress */
+} gs_pose_options;
+
+/** One candidate person seen while tracking (gs_pose_stats.people). */
+typedef struct gs_pose_person_summary {
+    int32_t first_frame, last_frame; /* frames [first, last] where the person was tracked */
+    int32_t frames;                  /* frames with landmarks */
+    double gait_s;                   /* seconds spent stepping (left/right feet alternating) */
+    double size;                     /* mean region side / shorter frame side */
+    double central;                  /* 1 at the frame centre, 0 at a corner */
+} gs_pose_person_summary;
+
+/** Counters of one gs_pose_track_video() run. */
+typedef struct gs_pose_stats {
+    int64_t frames;             /* frames decoded */
+    int64_t frames_with_person; /* frames where the chosen person was found (before gap fill) */
+    int64_t detector_runs;      /* detector inferences */
+    int64_t landmark_runs;      /* landmark-model inferences (all candidate people) */
+    int32_t candidates;         /* candidate people seen over the clip */
+    gs_pose_person_summary people[8]; /* the first 8 of them, in order of appearance */
+    int32_t chosen;             /* index of the chosen person in people[] (-1: none) */
+    double wait_s;              /* time inference waited for decoded frames, seconds */
+    double wall_s;              /* wall time of the whole run, seconds */
+    gs_pose_clean_report clean; /* what the clean-up did */
+} gs_pose_stats;
+
+/**
+ * Runs BlazePose over a video: a decode thread feeds inference through a bounded queue (frames
+ * are never kept), candidate people are tracked over the whole clip, the person is chosen over
+ * the whole clip (t->person_rule says which rule chose), then gs_pose_clean() runs unless
+ * opt->no_clean. opt may be NULL. Caller frees *out with gs_pose_track_free().
+ * Returns GS_OK; GS_ERR_NO_PERSON when nobody is found (*out NULL) or when the person is found on
+ * fewer than half the frames (*out holds the partial track, meaningful to write);
+ * GS_ERR_IO / GS_ERR_FORMAT for the video or a model file (message names the file),
+ * GS_ERR_NOMEM.
+ */
+gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_pose_track **out,
+                              gs_pose_stats *stats, gs_error *err);
+
+/**
+ * Writes dir/frame_NNNNNN.png every `every` frames (0 = 10) of the video with the track's
+ * skeleton drawn (person's left orange, right blue, raw landmarks thin grey where cleaning
+ * moved them). dec must be the decode options used for the track so frame indices match (NULL
+ * = defaults). *n_written (may be NULL) gets the number of PNGs. GS_ERR_IO naming the file.
+ */
+gs_status gs_pose_preview_write(const char *video, const gs_pose_track *t, const char *dir,
+                                int every, const gs_decoder_options *dec, int *n_written,
+                                gs_error *err);
 
 #ifdef __cplusplus
 }

@@ -30,7 +30,9 @@
 #define SAME_PERSON_IOU 0.5f /* two tracks whose landmark boxes overlap this much are merged */
 #define STITCH_GAP_S    1.0  /* a track may continue a lost one within this time ... */
 #define STITCH_DIST     1.0  /* ... starting within this many region sides of where it ended */
-#define NSLOT           3    /* frame queue: up to 2 frames decoded ahead of inference */
+#ifndef NSLOT
+#define NSLOT 3 /* frame queue: up to 2 frames decoded ahead of inference */
+#endif
 
 /* One frame of a candidate track. */
 typedef struct cand_frame {
@@ -226,6 +228,30 @@ static double cand_gait_s(const cand *c, const double *t_s)
         free(tmp);
     }
     free(leg);
+    /* Gait moves the feet up and down in turn; jumping jacks, hops and jumps move them together.
+     * The correlation of the two ankles' heights (after removing a 1-s moving mean, so walking
+     * toward the camera does not count), taken over the second around each step, tells them
+     * apart whatever the left/right labels. */
+    double *ra = malloc((size_t)c->n * 2 * sizeof(double));
+    if (!ra)
+        return 0;
+    double *rb = ra + c->n;
+    for (int32_t i = 0; i < c->n; i++) {
+        double ml = 0, mr = 0;
+        int cnt = 0;
+        for (int32_t j = i; j >= 0 && t_s[c->start + i] - t_s[c->start + j] <= 0.5; j--) {
+            ml += c->f[j].kp[GS_KP_LEFT_ANKLE].y;
+            mr += c->f[j].kp[GS_KP_RIGHT_ANKLE].y;
+            cnt++;
+        }
+        for (int32_t j = i + 1; j < c->n && t_s[c->start + j] - t_s[c->start + i] <= 0.5; j++) {
+            ml += c->f[j].kp[GS_KP_LEFT_ANKLE].y;
+            mr += c->f[j].kp[GS_KP_RIGHT_ANKLE].y;
+            cnt++;
+        }
+        ra[i] = c->f[i].kp[GS_KP_LEFT_ANKLE].y - ml / cnt;
+        rb[i] = c->f[i].kp[GS_KP_RIGHT_ANKLE].y - mr / cnt;
+    }
     double best = 0;
     for (int axis = 0; axis < 2; axis++) {
         int state = 0;
@@ -242,20 +268,35 @@ static double cand_gait_s(const cand *c, const double *t_s)
             if (state != 0 && last_t >= 0) {
                 double dt = t - last_t;
                 /* a step lasts 0.15-1.5 s for running and slow walking alike */
-                if (dt >= 0.15 && dt <= 1.5)
-                    sum += dt;
+                if (dt >= 0.15 && dt <= 1.5) {
+                    double sab = 0, saa = 0, sbb = 0;
+                    int32_t j0 = i, j1 = i;
+                    while (j0 > 0 && t - t_s[c->start + j0 - 1] <= 0.5)
+                        j0--;
+                    while (j1 + 1 < c->n && t_s[c->start + j1 + 1] - t <= 0.5)
+                        j1++;
+                    for (int32_t j = j0; j <= j1; j++) {
+                        sab += ra[j] * rb[j];
+                        saa += ra[j] * ra[j];
+                        sbb += rb[j] * rb[j];
+                    }
+                    double corr = saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : 1.0;
+                    if (corr < 0.3)
+                        sum += dt;
+                }
             }
             state = s;
             last_t = t;
         }
         best = sum > best ? sum : best;
     }
+    free(ra);
     return best;
 }
 
 static void choose_person(cand *cands, int nc, const double *t_s, int32_t W, int32_t H,
                           const gs_pose_options *o, int *chosen, const char **rule,
-                          int *n_people)
+                          int *n_people, gs_pose_stats *st)
 {
     person *P = NULL;
     int *next = NULL, np = 0;
@@ -324,6 +365,15 @@ static void choose_person(cand *cands, int nc, const double *t_s, int32_t W, int
         P[p].central = n ? 1.0 - fmin(1.0, cen / (double)n / GS_PI * 2.0) : 0;
     }
     *n_people = np;
+    for (int p = 0; p < np && p < 8; p++) {
+        gs_pose_person_summary *ps = &st->people[p];
+        ps->first_frame = P[p].start;
+        ps->last_frame = P[p].end - 1;
+        ps->frames = (int32_t)P[p].frames;
+        ps->gait_s = P[p].gait_s;
+        ps->size = P[p].size;
+        ps->central = P[p].central;
+    }
     if (o->has_person_point) {
         /* The person whose landmark box (grown by 10 %) holds the point on the earliest frame. */
         int32_t best_f = INT32_MAX;
@@ -389,6 +439,7 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
     gs_status rc = GS_OK;
     gs_pose_options o = {0};
     gs_pose_stats st = {0};
+    st.chosen = -1;
     gs_decoder *dec = NULL;
     gs_pose__detector *det = NULL;
     gs_pose__landmarker *lmk = NULL;
@@ -427,6 +478,7 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
         (rc = model_path(p_lm, sizeof(p_lm), o.model_dir, lm_file, err)))
         return rc;
 
+    gs_cv_set_threads(0); /* the warps are small; OpenCV's pool would fight nn's threads */
     rc = gs_decoder_open(path, &o.decode, &dec, err);
     if (rc != GS_OK)
         goto fail;
@@ -525,8 +577,12 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
         for (int i = 0; i < nc; i++)
             n_active += cands[i].active;
 
-        /* 3. Detector: when nobody is tracked, and every DET_INTERVAL_S to find others. */
-        if (n_active == 0 || nf - last_det >= det_every) {
+        /* 3. Detector: when nobody is tracked, and every DET_INTERVAL_S to find others. The
+         * whole frame letterboxed to 224 px makes people in a wide shot tiny (the detector finds
+         * them by the face), so the periodic search also looks at square tiles along the long
+         * side of the frame (walk_side_multiperson_01: the walker is missed otherwise). */
+        int periodic = nf - last_det >= det_every;
+        if (n_active == 0 || periodic) {
             gs_pose__det dets[MAX_DETS];
             int k = gs_pose__detect(det, &img, o.min_detection_score, dets, MAX_DETS, err);
             if (k < 0) {
@@ -534,6 +590,47 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
                 goto stop;
             }
             st.detector_runs++;
+            if (periodic) {
+                int32_t sh = W < H ? W : H, lo = W < H ? H : W;
+                int n_tiles = lo > sh * 6 / 5 ? (lo + sh - 1) / sh : 0;
+                for (int ti = 0; ti < n_tiles && k < MAX_DETS; ti++) {
+                    /* tiles spread evenly from one end to the other, overlapping */
+                    int32_t off =
+                        n_tiles > 1 ? (int32_t)((int64_t)(lo - sh) * ti / (n_tiles - 1)) : 0;
+                    gs_image tile = img;
+                    if (W > H) {
+                        tile.data = img.data + (size_t)off * 3;
+                        tile.width = sh;
+                    } else {
+                        tile.data = img.data + (size_t)off * (size_t)img.stride;
+                        tile.height = sh;
+                    }
+                    gs_pose__det td[MAX_DETS];
+                    int kt =
+                        gs_pose__detect(det, &tile, o.min_detection_score, td, MAX_DETS, err);
+                    if (kt < 0) {
+                        rc = err->code != GS_OK ? err->code : GS_ERR_INTERNAL;
+                        goto stop;
+                    }
+                    st.detector_runs++;
+                    for (int j = 0; j < kt && k < MAX_DETS; j++) {
+                        gs_pose__det d = td[j]; /* tile-normalised -> frame-normalised */
+                        float sx = (float)tile.width / (float)W;
+                        float sy = (float)tile.height / (float)H;
+                        float ox = W > H ? (float)off / (float)W : 0;
+                        float oy = W > H ? 0 : (float)off / (float)H;
+                        d.cx = d.cx * sx + ox;
+                        d.cy = d.cy * sy + oy;
+                        d.w *= sx;
+                        d.h *= sy;
+                        for (int kq = 0; kq < GS_POSE__DET_KPS; kq++) {
+                            d.kp[kq][0] = d.kp[kq][0] * sx + ox;
+                            d.kp[kq][1] = d.kp[kq][1] * sy + oy;
+                        }
+                        dets[k++] = d;
+                    }
+                }
+            }
             last_det = nf;
             for (int d = 0; d < k && n_active < o.max_people; d++) {
                 gs_rot_rect roi = gs_pose__roi_from_det(&dets[d], W, H);
@@ -608,6 +705,11 @@ stop:
     pthread_mutex_unlock(&q.mu);
     pthread_join(th, NULL);
     thread_started = 0;
+    /* the decoder is done: release its buffers before the whole-clip work */
+    W = gs_decoder_info(dec)->width;
+    H = gs_decoder_info(dec)->height;
+    double fps_nominal = gs_decoder_info(dec)->fps_nominal;
+    gs_decoder_free(&dec);
     if (rc != GS_OK)
         goto fail;
     if (q.rc != GS_OK) {
@@ -634,8 +736,9 @@ stop:
     }
     int chosen, n_people;
     const char *rule;
-    choose_person(cands, nc, t_s, W, H, &o, &chosen, &rule, &n_people);
+    choose_person(cands, nc, t_s, W, H, &o, &chosen, &rule, &n_people, &st);
     st.candidates = n_people;
+    st.chosen = chosen;
     if (chosen < 0) {
         if (o.has_person_point)
             rc = gs_fail(err, GS_ERR_NO_PERSON,
@@ -655,7 +758,7 @@ stop:
         goto fail;
     t->width = W;
     t->height = H;
-    t->fps = info->fps_nominal;
+    t->fps = fps_nominal;
     {
         const char *base = strrchr(path, '/');
         snprintf(t->source, sizeof(t->source), "%s", base ? base + 1 : path);
