@@ -558,6 +558,75 @@ static inline __attribute__((always_inline)) void dw_row8(const gs_nn__op *op, c
     }
 }
 
+#if defined(__AVX512F__)
+/* One output row of a depthwise convolution, channels % 16 == 0, 16-wide (AVX-512 build). Called with constant KH/KW
+ * for 3x3 and 5x5 so the tap loops unroll and the weights stay in registers. Interior pixels go
+ * four at a time (four independent accumulators); border pixels skip the taps that fall into
+ * the padding. */
+static inline __attribute__((always_inline)) void dw_row16(const gs_nn__op *op, const float *in,
+                                                          float *orow, int32_t oy, int32_t ky0,
+                                                          int32_t ky1, const int32_t KH,
+                                                          const int32_t KW, float lo, float hi)
+{
+    const int32_t C = op->ic, sw = op->sw, dw = op->dw, dh = op->dh;
+    const v16 vlo = splat16(lo), vhi = splat16(hi);
+    /* interior: every kx tap inside the input */
+    int32_t ox_lo = 0, ox_hi = op->ow;
+    while (ox_lo < op->ow && ox_lo * sw - op->pad_l < 0)
+        ox_lo++;
+    while (ox_hi > ox_lo && (ox_hi - 1) * sw - op->pad_l + (KW - 1) * dw >= op->iw)
+        ox_hi--;
+    for (int32_t cb = 0; cb < C; cb += 16) {
+        v16 wv[GS_NN_DW_MAX_TAPS];
+        for (int t = 0; t < KH * KW; t++)
+            wv[t] = ld16(op->w + (size_t)t * C + cb);
+        const v16 b = op->bias ? ld16(op->bias + cb) : splat16(0.0f);
+        int32_t ox = 0;
+        for (; ox < op->ow; ox++) {
+            if (ox >= ox_lo && ox + 4 <= ox_hi) {
+                v16 a0 = b, a1 = b, a2 = b, a3 = b;
+                const size_t step = (size_t)sw * C;
+                for (int32_t ky = ky0; ky < ky1; ky++) {
+                    int32_t iy = oy * op->sh - op->pad_t + ky * dh;
+                    const float *xr =
+                        in + ((size_t)iy * op->iw + (ox * sw - op->pad_l)) * C + cb;
+                    for (int32_t kx = 0; kx < KW; kx++) {
+                        const v16 w = wv[ky * KW + kx];
+                        const float *x = xr + (size_t)kx * dw * C;
+                        a0 += ld16(x) * w;
+                        a1 += ld16(x + step) * w;
+                        a2 += ld16(x + 2 * step) * w;
+                        a3 += ld16(x + 3 * step) * w;
+                    }
+                }
+                float *o = orow + (size_t)ox * C + cb;
+                st16(o, clamp16(a0, vlo, vhi));
+                st16(o + C, clamp16(a1, vlo, vhi));
+                st16(o + 2 * C, clamp16(a2, vlo, vhi));
+                st16(o + 3 * C, clamp16(a3, vlo, vhi));
+                ox += 3;
+                continue;
+            }
+            int32_t ix0 = ox * sw - op->pad_l;
+            int32_t kx0 = 0, kx1 = KW;
+            while (kx0 < kx1 && ix0 + kx0 * dw < 0)
+                kx0++;
+            while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= op->iw)
+                kx1--;
+            v16 acc = b;
+            for (int32_t ky = ky0; ky < ky1; ky++) {
+                int32_t iy = oy * op->sh - op->pad_t + ky * dh;
+                const float *xr = in + (size_t)iy * op->iw * C + cb;
+                for (int32_t kx = kx0; kx < kx1; kx++) /* ix0 + kx * dw is inside the row */
+                    acc += ld16(xr + (size_t)(ix0 + kx * dw) * C) * wv[ky * KW + kx];
+            }
+            st16(orow + (size_t)ox * C + cb, clamp16(acc, vlo, vhi));
+        }
+    }
+}
+
+#endif
+
 /* Depthwise convolution of one output row: out[ox][c] = bias[c] + sum over taps of
  * in[iy][ix][c] * w[ky][kx][c]. Channels % 8 == 0 (every BlazePose layer): per block of 8
  * channels the taps' weights stay in registers and each output pixel accumulates in one
@@ -577,6 +646,17 @@ static void dwconv_task(gs_nn_model *m, const gs_nn__op *op, int task, int threa
         ky0++;
     while (ky1 > ky0 && oy * op->sh - op->pad_t + (ky1 - 1) * op->dh >= op->ih)
         ky1--;
+#if defined(__AVX512F__)
+    if (C % 16 == 0 && taps <= GS_NN_DW_MAX_TAPS) {
+        if (op->kh == 3 && op->kw == 3)
+            dw_row16(op, in, orow, oy, ky0, ky1, 3, 3, lo, hi);
+        else if (op->kh == 5 && op->kw == 5)
+            dw_row16(op, in, orow, oy, ky0, ky1, 5, 5, lo, hi);
+        else
+            dw_row16(op, in, orow, oy, ky0, ky1, op->kh, op->kw, lo, hi);
+        return;
+    }
+#endif
     if (C % 8 == 0 && taps <= GS_NN_DW_MAX_TAPS) {
         if (op->kh == 3 && op->kw == 3)
             dw_row8(op, in, orow, oy, ky0, ky1, 3, 3, lo, hi);
