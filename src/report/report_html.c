@@ -434,14 +434,12 @@ static const curve_info curve_infos[] = {
     {"trunk_lateral_lean_deg", "Trunk lateral lean", "+ toward this side"},
 };
 
-/*
- * Normative bands drawn on the curves (running). x in % of stride; x1 < 0 means "the toe-off
- * fraction times -x1" so that a band can sit at a fixed share of stance.
- */
+/* Normative bands drawn on the curves (running only: the sources measured runners). */
 typedef struct curve_band {
     const char *key;
-    double x0, x1;
-    double lo, hi;
+    int in_stance;     /* 1: x0, x1 are fractions of stance (0 = contact, 1 = toe-off) */
+    double x0, x1;     /* else % of stride */
+    double lo, hi;     /* degrees */
     const char *label; /* HTML, trusted */
     src_id src;
 } curve_band;
@@ -449,13 +447,17 @@ typedef struct curve_band {
 static const curve_band curve_bands[] = {
     /* Heiderscheit 2011 Table 3: knee flexion at IC 17.8 +- 4.0, peak stance 46.3 +- 4.5 (mean
      * +- 1 SD); the stance peak sits near midstance, drawn over 30-70 % of stance. */
-    {"knee_flexion_deg", 0, 4, 13.8, 21.8, "contact 17.8 &plusmn; 4.0&deg;", SRC_HEIDERSCHEIT},
-    {"knee_flexion_deg", -0.3, -0.7, 41.8, 50.8, "stance peak 46.3 &plusmn; 4.5&deg;",
+    {"knee_flexion_deg", 0, 0, 4, 13.8, 21.8, "contact 17.8 &plusmn; 4.0&deg;", SRC_HEIDERSCHEIT},
+    {"knee_flexion_deg", 1, 0.3, 0.7, 41.8, 50.8, "stance peak 46.3 &plusmn; 4.5&deg;",
+     SRC_HEIDERSCHEIT},
+    /* Heiderscheit 2011 Table 3: peak hip flexion in loading 26.7 +- 5.5 deg; drawn over the
+     * first 20 % of stance (loading response). */
+    {"hip_flexion_deg", 1, 0, 0.2, 21.2, 32.2, "loading peak 26.7 &plusmn; 5.5&deg;",
      SRC_HEIDERSCHEIT},
     /* Teng & Powers 2014: self-selected trunk flexion 7.3 +- 3.6 deg. */
-    {"trunk_lean_deg", 0, 100, 3.7, 10.9, "self-selected 7.3 &plusmn; 3.6&deg;", SRC_TENG},
+    {"trunk_lean_deg", 0, 0, 100, 3.7, 10.9, "self-selected 7.3 &plusmn; 3.6&deg;", SRC_TENG},
     /* textbook: peak dorsiflexion ~25-30 deg by midstance. */
-    {"ankle_dorsiflexion_deg", -0.3, -0.7, 25.0, 30.0, "typical stance peak 25&ndash;30&deg;",
+    {"ankle_dorsiflexion_deg", 1, 0.3, 0.7, 25.0, 30.0, "typical stance peak 25&ndash;30&deg;",
      SRC_DF},
 };
 
@@ -1250,14 +1252,14 @@ static void write_plot(page *pg, const curve_info *ci, const cJSON *c)
                 double x0 = cb->x0, x1 = cb->x1, tom = NAN;
                 if (strcmp(cb->key, ci->key))
                     continue;
-                if (x1 < 0) {
+                if (cb->in_stance) {
                     tom = isfinite(to[0]) && isfinite(to[1]) ? 0.5 * (to[0] + to[1])
                           : isfinite(to[0])                  ? to[0]
                                                              : to[1];
                     if (!isfinite(tom))
                         continue;
-                    x0 = -x0 * tom;
-                    x1 = -x1 * tom;
+                    x0 *= tom;
+                    x1 *= tom;
                 }
                 b_printf(b,
                          "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
