@@ -138,7 +138,6 @@ gs_status gs_nn_model_load_buffer(const void *data, size_t len, const char *name
 {
     gs_nn_allocator al = {default_alloc, default_free, NULL};
     gs_nn_model *m = NULL;
-    uint8_t *copy = NULL;
     gs_status rc;
 
     if (!out)
@@ -162,20 +161,13 @@ gs_status gs_nn_model_load_buffer(const void *data, size_t len, const char *name
     m->no_sparse = opt ? opt->no_sparse != 0 : 0;
     m->max_isa = opt ? opt->max_isa : 0;
     m->path = name;
-    copy = gs_nn__alloc(m, len ? len : 1);
-    if (!copy) {
-        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (%zu bytes)", name, len);
-        goto fail;
-    }
-    if (len)
-        memcpy(copy, data, len);
-    m->file = copy;
+    /* the caller's bytes are only read during the load (weights are converted to float32,
+     * names of inputs/outputs copied), so no copy of the file is kept */
+    m->file = data ? (const uint8_t *)data : (const uint8_t *)"";
     m->file_len = len;
-    m->file_hash = fnv1a(copy, len);
+    m->file_hash = fnv1a(m->file, len);
     rc = finish_load(m, opt, err);
     m->file = NULL;
-    gs_nn__free(m, copy);
-    copy = NULL;
     if (rc != GS_OK)
         goto fail;
     m->path = NULL;

@@ -74,8 +74,9 @@ gs_status gs_nn_model_load(const char *path, const gs_nn_options *opt, gs_nn_mod
                            gs_error *err);
 
 /**
- * Same as gs_nn_model_load() from a buffer already in memory (copied; data may be freed after
- * the call). name is used in error messages only.
+ * Same as gs_nn_model_load() from a buffer already in memory. data is only read during the call
+ * (borrowed; nothing points into it afterwards, it may be freed). name is used in error messages
+ * only.
  */
 gs_status gs_nn_model_load_buffer(const void *data, size_t len, const char *name,
                                   const gs_nn_options *opt, gs_nn_model **out, gs_error *err);
