@@ -206,6 +206,7 @@ static void report_shows_metrics_si_lights_and_sources(const char *dir)
     HAS(h, "&lt;b&gt;u&lt;/b&gt;");
     /* summary */
     HAS(h, "side <small>(right side to camera)</small>");
+    HAS(h, "<title>Gait report: &lt;script&gt;");
     HAS(h, "confidence 93 %");
     HAS(h, "left 1 &middot; right 1");
     HAS(h, "from height 1.78 m");
@@ -295,6 +296,7 @@ static void failed_analysis_still_gives_a_report_that_says_why(const char *dir)
     CHECK_EQ_INT(gs_report_write_html(path, a, NULL, &err), GS_OK);
     h = read_text(path);
     HAS(h, "The analysis could not be completed");
+    HAS(h, "<title>Gait report: gait analysis</title>"); /* no title, no source in the JSON */
     HAS(h, "run.mp4: too few strides: 1 left and 0 right found, 3 per side needed");
     HAS(h, "role=\"alert\"");
     HAS(h, "person lost for 40 % of the clip");

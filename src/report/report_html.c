@@ -642,7 +642,15 @@ static int has_measurements(const cJSON *a)
 
 static void write_head(page *pg)
 {
-    const char *title = pg->opt->title ? pg->opt->title : "gait analysis";
+    /* the caller's title, else the clip (or pose file) named in the analysis */
+    const cJSON *src = jget(pg->a, "source");
+    const char *title = pg->opt->title;
+    if (!title)
+        title = jstr(src, "video");
+    if (!title)
+        title = jstr(src, "pose");
+    if (!title)
+        title = "gait analysis";
     b_puts(&pg->b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                    "<meta name=\"color-scheme\" content=\"light\">\n<title>Gait report: ");
