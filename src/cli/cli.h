@@ -52,6 +52,7 @@ int gs_cli_infer(int argc, char **argv); /* cmd_infer.c: one model on raw float3
 int gs_cli_bench(int argc, char **argv); /* cmd_bench.c: nn runtime speed */
 int gs_cli_pose(int argc, char **argv); /* cmd_pose.c: BlazePose tracking -> pose.json */
 int gs_cli_findings(int argc, char **argv); /* cmd_findings.c: NKT test plan from analysis.json */
+int gs_cli_analyze(int argc, char **argv); /* cmd_analyze.c: the whole pipeline */
 int gs_cli_gait(int argc, char **argv); /* cmd_gait.c: angles, events, metrics from pose.json */
 
 #endif /* GS_CLI_H */

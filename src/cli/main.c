@@ -18,13 +18,14 @@ static const struct {
     gs_cli_fn fn;
     const char *summary;
 } commands[] = {
+    {"analyze", gs_cli_analyze, "the whole analysis: report, overlay clip, key frames, JSON, CSV"},
     {"probe", gs_cli_probe, "describe a video: codec, displayed size, rotation, fps, frames"},
     {"frames", gs_cli_frames, "write every Nth upright frame of a video as PNG"},
     {"infer", gs_cli_infer, "run a .tflite model on a raw float32 input, write raw outputs"},
     {"bench", gs_cli_bench, "time the nn runtime on the BlazePose models (ms, GFLOP/s, RSS)"},
     {"pose", gs_cli_pose, "track the runner: 33 BlazePose landmarks per frame -> pose.json"},
-    {"findings", gs_cli_findings, "NKT test plan from analysis.json (findings, tests, homework)"},
     {"gait", gs_cli_gait, "angles, gait events, strides and metrics from pose.json -> analysis.json"},
+    {"findings", gs_cli_findings, "NKT test plan from analysis.json (findings, tests, homework)"},
 };
 
 static void print_help(FILE *f)

@@ -1,0 +1,273 @@
+/*
+ * End to end: `gaitscope analyze` on the shipped running sample (always) and on the clips of
+ * ../shared/datasets (skipped when absent). Every artifact must be written and valid: the
+ * overlay has the source's frame count and duration (per ffprobe), analysis.json has its format
+ * and the keys the other stages read, the CSVs and the TRC have their headers and rows, the HTML
+ * report renders in headless Chromium. Failure paths (no person, too few strides) still write a
+ * report saying what went wrong. Under the sanitizers the sample runs with the lite model on its
+ * first 5 s to keep CI time bounded.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "gs_test.h"
+
+static const char *bin, *scratch = "/tmp";
+
+static int sh(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s)
+        s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* ffprobe's decoded frame count and stream duration of a clip. */
+static int probe(const char *clip, long *frames, double *dur)
+{
+    char cmd[4096], out[1024];
+    snprintf(cmd, sizeof(cmd),
+             "ffprobe -v error -count_frames -select_streams v:0 -show_entries "
+             "stream=nb_read_frames,duration -of csv=p=0 '%s' > '%s/probe.txt'",
+             clip, scratch);
+    if (sh(cmd) != 0)
+        return -1;
+    snprintf(out, sizeof(out), "%s/probe.txt", scratch);
+    char *s = read_text(out);
+    int ok = s && sscanf(s, "%lf,%ld", dur, frames) == 2;
+    free(s);
+    return ok ? 0 : -1;
+}
+
+static int count_lines(const char *path)
+{
+    char *s = read_text(path);
+    int n = 0;
+    for (char *p = s; p && *p; p++)
+        n += *p == '\n';
+    free(s);
+    return n;
+}
+
+/* Runs analyze on clip into dir; returns the exit code. */
+static int analyze(const char *clip, const char *dir, const char *extra)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' && '%s' analyze '%s' -o '%s' --quiet %s 2>'%s.err'",
+             dir, bin, clip, dir, extra ? extra : "", dir);
+    return sh(cmd);
+}
+
+static void check_artifacts(const char *clip, const char *dir, int expect_overlay, double start,
+                            double end, int check_frames)
+{
+    char p[4200];
+    /* analysis.json: format, view, metrics with the DESIGN layout, findings array */
+    snprintf(p, sizeof(p), "%s/analysis.json", dir);
+    char *txt = read_text(p);
+    cJSON *a = txt ? cJSON_Parse(txt) : NULL;
+    CHECK_MSG(a != NULL, "%s: analysis.json missing or not JSON", clip);
+    free(txt);
+    if (a) {
+        CHECK(!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(a, "format")),
+                      "gaitscope.analysis/1"));
+        const cJSON *m = cJSON_GetObjectItem(a, "metrics");
+        const cJSON *cad = cJSON_GetObjectItem(m, "cadence_spm");
+        CHECK_MSG(cad != NULL, "%s: no cadence", clip);
+        double c = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cad, "all"), "mean"));
+        CHECK_MSG(c > 60 && c < 240, "%s: cadence %.1f steps/min is implausible", clip, c);
+        CHECK(!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cad, "unit")), "steps/min"));
+        CHECK(cJSON_IsArray(cJSON_GetObjectItem(a, "findings")));
+        CHECK(cJSON_IsArray(cJSON_GetObjectItem(a, "events")));
+        CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(a, "view"), "kind") != NULL);
+        cJSON_Delete(a);
+    }
+    snprintf(p, sizeof(p), "%s/pose.json", dir);
+    txt = read_text(p);
+    CHECK_MSG(txt && strstr(txt, "\"gaitscope.pose/1\""), "%s: pose.json", clip);
+    free(txt);
+    static const char *csvs[4][2] = {{"angles.csv", "frame"},
+                                     {"events.csv", "side"},
+                                     {"metrics.csv", "metric,unit,side,stride"},
+                                     {"pose.trc", "PathFileType\t4\t(X/Y/Z)"}};
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof(p), "%s/%s", dir, csvs[i][0]);
+        txt = read_text(p);
+        CHECK_MSG(txt && strncmp(txt, csvs[i][1], strlen(csvs[i][1])) == 0, "%s: %s header",
+                  clip, csvs[i][0]);
+        free(txt);
+        CHECK_MSG(count_lines(p) > 5, "%s: %s has no rows", clip, csvs[i][0]);
+    }
+    snprintf(p, sizeof(p), "%s/keyframes/contact_sheet.png", dir);
+    CHECK_MSG(access(p, R_OK) == 0, "%s: no contact sheet", clip);
+    snprintf(p, sizeof(p), "%s/keyframes/left_IC.png", dir);
+    CHECK_MSG(access(p, R_OK) == 0, "%s: no left IC key frame", clip);
+    snprintf(p, sizeof(p), "%s/report.html", dir);
+    txt = read_text(p);
+    CHECK_MSG(txt && strstr(txt, "<html") && (!expect_overlay || strstr(txt, "overlay.mp4")),
+              "%s: report.html", clip);
+    free(txt);
+    if (expect_overlay) {
+        long fs = 0, fo = 0;
+        double ds = 0, dov = 0;
+        snprintf(p, sizeof(p), "%s/overlay.mp4", dir);
+        CHECK_MSG(probe(p, &fo, &dov) == 0, "%s: overlay.mp4 not readable", clip);
+        if (check_frames && probe(clip, &fs, &ds) == 0) {
+            if (end > 0 || start > 0) {
+                double span = (end > 0 ? end : ds) - start;
+                CHECK_MSG(fabs(dov - span) < 0.1, "%s: overlay lasts %.3f s, range %.3f s", clip,
+                          dov, span);
+            } else {
+                CHECK_MSG(fo == fs, "%s: overlay %ld frames, source %ld", clip, fo, fs);
+                CHECK_MSG(fabs(dov - ds) < 0.05, "%s: overlay %.3f s, source %.3f s", clip, dov,
+                          ds);
+            }
+        }
+    }
+}
+
+/* Headless Chromium loads the report without console errors (when Chromium is installed). */
+static int report_renders(const char *dir)
+{
+    char cmd[16384], log[4200];
+    if (sh("command -v chromium >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "skip: chromium not installed, report.html not rendered\n");
+        return 0;
+    }
+    snprintf(log, sizeof(log), "%s/chromium.log", dir);
+    snprintf(cmd, sizeof(cmd),
+             "d=$(mktemp -d) && timeout 60 chromium --headless --no-sandbox --disable-gpu "
+             "--disable-quic --no-first-run --disable-background-networking "
+             "--disable-component-update --disable-sync --user-data-dir=$d --hide-scrollbars "
+             "--enable-logging=stderr --v=0 --window-size=390,2000 --screenshot='%s/report.png' "
+             "'file://%s/report.html' 2>'%s'; rc=$?; rm -rf $d; exit $rc",
+             dir, dir, log);
+    int rc = sh(cmd);
+    CHECK_MSG(rc == 0, "chromium failed on %s/report.html (%d)", dir, rc);
+    char *l = read_text(log);
+    /* console messages are logged as CONSOLE(...) lines */
+    CHECK_MSG(!l || !strstr(l, "CONSOLE"), "console output rendering the report: %s", l);
+    free(l);
+    char png[4200];
+    snprintf(png, sizeof(png), "%s/report.png", dir);
+    CHECK_MSG(access(png, R_OK) == 0, "no screenshot of the report");
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *shared = argc > 1 ? argv[1] : NULL;
+    char dir[2048], clip[2048], cmd[9000];
+    if (argc > 2)
+        scratch = argv[2];
+    bin = getenv("GAITSCOPE_BIN");
+    if (!bin || access(bin, X_OK) != 0) {
+        fprintf(stderr, "test_analyze: GAITSCOPE_BIN not set\n");
+        return 1;
+    }
+    if (access(GS_SOURCE_DIR "/models/pose_landmark_full.tflite", R_OK) != 0) {
+        fprintf(stderr, "test_analyze: models missing: run scripts/setup.sh\n");
+        return 1;
+    }
+#ifdef GS_SANITIZED
+    const int sanitized = 1;
+#else
+    const int sanitized = 0;
+#endif
+    /* 1. the shipped sample: the README's main job */
+    snprintf(clip, sizeof(clip), "%s/datasets/run_side_treadmill_01.mp4", GS_SOURCE_DIR);
+    snprintf(dir, sizeof(dir), "%s/analyze_sample", scratch);
+    int rc = analyze(clip, dir, sanitized ? "--model lite --end 5 --slow-copy 2" : "--slow-copy 2");
+    CHECK_MSG(rc == 0, "analyze on the sample exited %d", rc);
+    check_artifacts(clip, dir, 1, 0, sanitized ? 5 : 0, 1);
+    snprintf(cmd, sizeof(cmd), "%s/overlay_slow2.mp4", dir);
+    long fo = 0;
+    double dov = 0;
+    CHECK_MSG(probe(cmd, &fo, &dov) == 0 && dov > (sanitized ? 9.5 : 23.5),
+              "slow copy lasts %.2f s", dov);
+    report_renders(dir);
+    /* An existing analysis is not overwritten without --force. */
+    snprintf(cmd, sizeof(cmd), "'%s' analyze '%s' -o '%s' --quiet 2>/dev/null", bin, clip, dir);
+    CHECK_EQ_INT(sh(cmd), 1);
+
+    /* 2. failure paths still write a report that says what went wrong */
+    snprintf(dir, sizeof(dir), "%s/analyze_short", scratch);
+    /* 2.4 s: about three strides in all, fewer than the 3 per side statistics need */
+    rc = analyze(clip, dir, "--model lite --end 2.4 --no-overlay");
+    CHECK_EQ_INT(rc, 1);
+    snprintf(cmd, sizeof(cmd), "%s.err", dir);
+    char *e = read_text(cmd);
+    CHECK_STR_CONTAINS(e, "gaitscope: ");
+    CHECK_STR_CONTAINS(e, "too few strides");
+    free(e);
+    snprintf(cmd, sizeof(cmd), "%s/report.html", dir);
+    e = read_text(cmd);
+    CHECK_MSG(e && strstr(e, "too few strides"), "too-few-strides report does not say why");
+    free(e);
+
+    snprintf(clip, sizeof(clip), "%s/nobody.mp4", scratch);
+    snprintf(cmd, sizeof(cmd),
+             "ffmpeg -v error -y -f lavfi -i testsrc2=size=320x240:rate=30:duration=2 "
+             "-pix_fmt yuv420p -c:v libx264 '%s'",
+             clip);
+    CHECK(sh(cmd) == 0);
+    snprintf(dir, sizeof(dir), "%s/analyze_nobody", scratch);
+    rc = analyze(clip, dir, "--model lite");
+    CHECK_EQ_INT(rc, 1);
+    snprintf(cmd, sizeof(cmd), "%s.err", dir);
+    e = read_text(cmd);
+    CHECK_STR_CONTAINS(e, "nobody.mp4");
+    CHECK_STR_CONTAINS(e, "person");
+    free(e);
+    snprintf(cmd, sizeof(cmd), "%s/report.html", dir);
+    CHECK_MSG(access(cmd, R_OK) == 0, "no report for the no-person clip");
+
+    /* 3. the shared clips (release build only: minutes of inference) */
+    int skipped = 0;
+    if (!gs_test_dir_exists(shared)) {
+        fprintf(stderr, "skip: no ../shared: dataset end-to-end runs not done\n");
+        skipped = 1;
+    } else if (sanitized) {
+        fprintf(stderr, "skip: sanitizer build: dataset end-to-end runs are in the release build\n");
+    } else {
+        /* Treadmill side views, where enough strides are certain: a 60 fps portrait clip and a
+         * variable-frame-rate .mov. (Every clip's pose and gait are checked by test_pose and
+         * test_gait; this checks the artifacts of the whole pipeline on other inputs.) */
+        static const struct {
+            const char *file, *extra;
+        } clips[] = {
+            {"run_side_treadmill_02_60fps.mp4", "--model lite"},
+            {"run_side_treadmill_04.mov", "--model lite --no-overlay"},
+        };
+        for (size_t i = 0; i < sizeof(clips) / sizeof(clips[0]); i++) {
+            snprintf(clip, sizeof(clip), "%s/datasets/%s", shared, clips[i].file);
+            snprintf(dir, sizeof(dir), "%s/analyze_%zu", scratch, i);
+            rc = analyze(clip, dir, clips[i].extra);
+            CHECK_MSG(rc == 0, "analyze %s exited %d", clips[i].file, rc);
+            check_artifacts(clip, dir, strstr(clips[i].extra, "--no-overlay") == NULL, 0, 0, 1);
+        }
+    }
+    return gs_test_finish("test_analyze", skipped);
+}
