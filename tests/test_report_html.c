@@ -192,6 +192,7 @@ static void report_shows_metrics_si_lights_and_sources(const char *dir)
     HAS(h, "title=\"right: outside range\"");
     HAS(h, "title=\"left: borderline\"");
     HAS(h, "46.3 &plusmn; 4.5&deg;");
+    HAS(h, "<a class=\"fl\" href=\"#f-0\">finding"); /* the knee row links to its finding */
     HAS(h, "Heiderscheit 2011");
     HAS(h, "Med Sci Sports Exerc 43:296"); /* the footnote itself */
     HAS(h, "7.3 &plusmn; 3.6&deg;");

@@ -558,6 +558,8 @@ static const char css[] =
     ".tl.la{background:var(--a);transform:rotate(45deg) scale(.85)}"
     ".tl.lr{background:var(--x);border-radius:2px}"
     ".flag{color:#a35a00;font-weight:600}"
+    "a.fl{font-size:.75rem;white-space:nowrap;text-decoration:none;color:#9a3b12;"
+    "background:#fbe5d8;border-radius:99px;padding:0 6px;margin-left:2px}"
     ".legend{font-size:.84rem;color:var(--mute);margin:8px 0 0}"
     ".legend>span{margin-right:14px;display:inline-block}"
     ".sw{display:inline-block;width:14px;height:4px;border-radius:2px;vertical-align:middle;"
@@ -1017,6 +1019,23 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
         if (isfinite(jnum(all, "mean")))
             b_printf(b, "<br><small>both feet %s</small>",
                      fmt(t1, sizeof(t1), jnum(all, "mean"), 1));
+    }
+    {
+        /* link to the first finding whose evidence uses this metric */
+        const cJSON *f, *e;
+        int fi = 0, hit = -1;
+        cJSON_ArrayForEach(f, jget(pg->a, "findings"))
+        {
+            cJSON_ArrayForEach(e, jget(f, "evidence"))
+            {
+                const char *mk = jstr(e, "metric");
+                if (hit < 0 && mk && !strcmp(mk, key))
+                    hit = fi;
+            }
+            fi++;
+        }
+        if (hit >= 0)
+            b_printf(b, " <a class=\"fl\" href=\"#f-%d\">finding &rsaquo;</a>", hit);
     }
     b_puts(b, "</td>");
     write_side_cell(pg, l, ref, dec, unit, "left: ");
