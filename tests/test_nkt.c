@@ -949,6 +949,58 @@ static void out_of_memory_at_every_allocation(const gs_nkt_rules *rules)
 #endif
 }
 
+/* Per-stride landmark visibility (from the caller's per-frame values) scales the confidence. */
+static void stride_visibility_scales_confidence(const gs_nkt_rules *rules)
+{
+    enum { NF = 400 };
+    static double t[NF], vl[NF], vr[NF];
+    gs_error err = {0};
+    for (int i = 0; i < NF; i++) {
+        t[i] = i / 30.0;
+        vl[i] = 0.6;
+        vr[i] = (i % 2) ? 1.0 : 0.8; /* mean 0.9 over any stride */
+    }
+    for (int fmt = 0; fmt < 2; fmt++) {
+        cJSON *a = make_analysis("rear", "run", N_STRIDES);
+        set_metric(a, "pelvic_drop_deg", 'B', 9.0);
+        if (fmt == 1) {
+            /* the gait stage's layout: one array, items with side, t0, t1 */
+            cJSON *obj = cJSON_DetachItemFromObjectCaseSensitive(a, "strides");
+            cJSON *arr = cJSON_AddArrayToObject(a, "strides");
+            for (int s = 0; s < 2; s++) {
+                cJSON *src = cJSON_GetObjectItemCaseSensitive(obj, s ? "right" : "left");
+                for (cJSON *st = src->child; st; st = st->next) {
+                    cJSON *o = cJSON_CreateObject();
+                    cJSON_AddStringToObject(o, "side", s ? "right" : "left");
+                    cJSON_AddNumberToObject(o, "t0", num(st, "start"));
+                    cJSON_AddNumberToObject(o, "t1", num(st, "end"));
+                    cJSON_AddBoolToObject(o, "used",
+                                          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "used")));
+                    cJSON_AddItemToArray(arr, o);
+                }
+            }
+            cJSON_Delete(obj);
+        }
+        cJSON *f0 = evaluate(rules, a, NULL, NULL);
+        CHECK_EQ_INT(gs_nkt_annotate_visibility(a, t, vl, vr, NF, &err), GS_OK);
+        cJSON *f1 = evaluate(rules, a, NULL, NULL);
+        const cJSON *l0 = find_by_id(f0, "contralateral_pelvic_drop.left");
+        const cJSON *l1 = find_by_id(f1, "contralateral_pelvic_drop.left");
+        const cJSON *r0 = find_by_id(f0, "contralateral_pelvic_drop.right");
+        const cJSON *r1 = find_by_id(f1, "contralateral_pelvic_drop.right");
+        CHECK(l0 && l1 && r0 && r1);
+        if (l0 && l1 && r0 && r1) {
+            CHECK_NEAR(num(l1, "confidence"), 0.6 * num(l0, "confidence"), 1e-6);
+            CHECK_NEAR(num(r1, "confidence"), 0.9 * num(r0, "confidence"), 5e-3);
+            CHECK_NEAR(num(l1, "severity"), num(l0, "severity"), 1e-12);
+        }
+        cJSON_Delete(f0);
+        cJSON_Delete(f1);
+        cJSON_Delete(a);
+    }
+    CHECK_EQ_INT(gs_nkt_annotate_visibility(NULL, t, vl, vr, NF, &err), GS_ERR_ARG);
+}
+
 static void findings_sorted_by_rank_and_plan_printed(const gs_nkt_rules *rules)
 {
     cJSON *a = make_analysis("rear", "run", N_STRIDES);
@@ -1313,12 +1365,18 @@ static char *slurp(const char *path)
 static void cli_findings_prints_plan_and_errors(const char *scratch)
 {
     const char *bin = getenv("GAITSCOPE_BIN");
-    char an[600], out[600], errp[600], cmd[3000], bad[600], wr[600];
+    char an[800], out[800], errp[800], cmd[4000], bad[800], wr[800];
     gs_error err = {0};
     if (!bin || access(bin, X_OK) != 0) {
         fprintf(stderr, "skip: GAITSCOPE_BIN not set, CLI checks not run\n");
         return;
     }
+    /* own folder: the CLI looks for a pose.json next to the analysis, and other tests write
+     * files into the shared scratch folder */
+    char dir[700];
+    snprintf(dir, sizeof(dir), "%.600s/nkt_cli", scratch);
+    CHECK_EQ_INT(gs_mkdir_p(dir, &err), GS_OK);
+    scratch = dir;
     snprintf(an, sizeof(an), "%s/nkt_cli_analysis.json", scratch);
     snprintf(out, sizeof(out), "%s/nkt_cli.out", scratch);
     snprintf(errp, sizeof(errp), "%s/nkt_cli.err", scratch);
@@ -1341,6 +1399,7 @@ static void cli_findings_prints_plan_and_errors(const char *scratch)
     CHECK_STR_CONTAINS(o, "1.1 Test left gluteus medius");
     CHECK_STR_CONTAINS(o, "left lateral ankle ligaments");
     CHECK_STR_CONTAINS(o, "Homework:");
+    CHECK_STR_CONTAINS(o, "landmark visibility: not used (no pose.json)");
     free(o);
     /* the written file's stored findings are printed as they are */
     snprintf(cmd, sizeof(cmd), "'%s' findings '%s' --json > '%s' 2> '%s'", bin, wr, out, errp);
@@ -1429,6 +1488,7 @@ int main(int argc, char **argv)
         findings_sorted_by_rank_and_plan_printed(rules);
         far_leg_in_side_view_is_less_certain(rules);
         out_of_memory_at_every_allocation(rules);
+        stride_visibility_scales_confidence(rules);
         every_rule_fires_just_over_and_not_just_under(rules);
         cli_findings_prints_plan_and_errors(scratch);
 #ifdef GS_NKT_E2E

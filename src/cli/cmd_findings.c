@@ -16,10 +16,11 @@
 
 #include "cli.h"
 #include "nkt.h"
+#include "pose.h"
 
 static const char findings_usage[] =
     "usage: gaitscope findings ANALYSIS.json [--rules FILE] [--history ITEMS] [--evaluate]\n"
-    "                          [--json] [--skipped] [--write OUT.json [--force]]\n"
+    "                          [--pose POSE.json] [--json] [--skipped] [--write OUT.json [--force]]\n"
     "Prints the NKT test plan: for each finding (highest severity x confidence first) its\n"
     "evidence, candidate inhibited and overworking muscles, the muscle tests in order and\n"
     "homework. Findings are hypotheses to test, not a diagnosis.\n"
@@ -29,6 +30,9 @@ static const char findings_usage[] =
     "                   surgery, pain; regions abdomen, low_back, neck, pelvis, or left_/right_ +\n"
     "                   foot, ankle, calf, shin, knee, thigh, hamstring, hip, groin, shoulder\n"
     "                   (e.g. scar:abdomen,injury:left_ankle)\n"
+    "  --pose FILE      pose.json of the clip: per-stride landmark visibility lowers the\n"
+    "                   confidence of findings from poorly seen strides (default: the pose.json\n"
+    "                   named in ANALYSIS.json or next to it, when present)\n"
     "  --evaluate       evaluate the rules even if ANALYSIS.json already has findings\n"
     "                   (implied by --rules and --history)\n"
     "  --json           print the findings array as JSON instead of the plan\n"
@@ -51,9 +55,83 @@ static gs_status read_json(const char *path, cJSON **out, gs_error *err)
     return GS_OK;
 }
 
+
+/* Leg landmarks whose visibility counts for a side: hip, knee, ankle, heel, foot index
+ * (BlazePose indices, left = even offsets below, right = +1). */
+static const int leg_kp[5] = {GS_KP_LEFT_HIP, GS_KP_LEFT_KNEE, GS_KP_LEFT_ANKLE, GS_KP_LEFT_HEEL,
+                              GS_KP_LEFT_FOOT_INDEX};
+
+/* Reads pose_path and adds per-stride visibility to analysis (gs_nkt_annotate_visibility). */
+static gs_status add_visibility(cJSON *analysis, const char *pose_path, gs_error *err)
+{
+    gs_pose_track *t = NULL;
+    double *tt = NULL, *vl = NULL, *vr = NULL;
+    gs_status rc = gs_pose_json_read(pose_path, &t, err);
+    size_t n;
+    if (rc != GS_OK)
+        return rc;
+    n = t->n_frames > 0 ? (size_t)t->n_frames : 0;
+    if (n == 0) {
+        rc = gs_fail(err, GS_ERR_FORMAT, "%s: no frames", pose_path);
+        goto done;
+    }
+    tt = malloc(n * sizeof(double));
+    vl = malloc(n * sizeof(double));
+    vr = malloc(n * sizeof(double));
+    if (!tt || !vl || !vr) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", pose_path);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const gs_pose_frame *f = &t->frames[i];
+        double sl = 0, sr = 0;
+        tt[i] = f->t_s;
+        for (int k = 0; k < 5 && f->has_kp; k++) {
+            sl += f->kp[leg_kp[k]].vis;
+            sr += f->kp[leg_kp[k] + 1].vis;
+        }
+        vl[i] = f->has_kp ? sl / 5 : 0.0;
+        vr[i] = f->has_kp ? sr / 5 : 0.0;
+    }
+    rc = gs_nkt_annotate_visibility(analysis, tt, vl, vr, n, err);
+done:
+    free(tt);
+    free(vl);
+    free(vr);
+    gs_pose_track_free(&t);
+    return rc;
+}
+
+/* The pose.json of an analysis: the name in "source"."pose" as given or next to the analysis
+ * file, else pose.json next to it (gaitscope analyze writes both into one folder). */
+static int find_pose(const cJSON *analysis, const char *analysis_path, char *buf, size_t n)
+{
+    const cJSON *src = cJSON_GetObjectItemCaseSensitive(analysis, "source");
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src, "pose"));
+    const char *slash = strrchr(analysis_path, '/');
+    int dl = slash ? (int)(slash - analysis_path) : 0;
+    size_t nl = name ? strlen(name) : 0;
+    if (nl < 5 || strcmp(name + nl - 5, ".json") != 0)
+        name = NULL; /* "source"."pose" may name the video when analyze ran the pipeline */
+    if (name && gs_path_exists(name)) {
+        snprintf(buf, n, "%s", name);
+        return 1;
+    }
+    if (name) {
+        const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+        snprintf(buf, n, "%.*s%s%s", dl, analysis_path, slash ? "/" : "", base);
+        if (gs_path_exists(buf))
+            return 1;
+    }
+    snprintf(buf, n, "%.*s%spose.json", dl, analysis_path, slash ? "/" : "");
+    return gs_path_exists(buf);
+}
+
 int gs_cli_findings(int argc, char **argv)
 {
     const char *path = NULL, *rules_path = NULL, *history = NULL, *write_path = NULL;
+    const char *pose_path = NULL;
+    char pose_buf[PATH_MAX];
     int json = 0, want_skipped = 0, force = 0, evaluate = 0, rc_exit = GS_EXIT_ERROR;
     gs_error err = {0};
     cJSON *analysis = NULL, *findings = NULL, *skipped = NULL;
@@ -82,6 +160,9 @@ int gs_cli_findings(int argc, char **argv)
             evaluate = 1;
         } else if (!strcmp(a, "--history") && i + 1 < argc) {
             history = argv[++i];
+            evaluate = 1;
+        } else if (!strcmp(a, "--pose") && i + 1 < argc) {
+            pose_path = argv[++i];
             evaluate = 1;
         } else if (!strcmp(a, "--write") && i + 1 < argc) {
             write_path = argv[++i];
@@ -145,6 +226,15 @@ int gs_cli_findings(int argc, char **argv)
             rc_exit = gs_cli_report(&err);
             goto done;
         }
+        if (!pose_path && find_pose(analysis, path, pose_buf, sizeof(pose_buf)))
+            pose_path = pose_buf;
+        if (pose_path) {
+            rc = add_visibility(analysis, pose_path, &err);
+            if (rc != GS_OK) {
+                rc_exit = gs_cli_report(&err);
+                goto done;
+            }
+        }
         rc = gs_nkt_evaluate(rules, analysis, hist, &findings, &skipped, &err);
         if (rc != GS_OK) {
             char msg[sizeof(err.msg)];
@@ -180,8 +270,9 @@ int gs_cli_findings(int argc, char **argv)
             goto done;
         }
         if (evaluate)
-            printf("Rules: %s%s%s\n", rules_path, history ? "; intake: " : "",
-                   history ? history : "");
+            printf("Rules: %s%s%s; landmark visibility: %s\n", rules_path,
+                   history ? "; intake: " : "", history ? history : "",
+                   pose_path ? pose_path : "not used (no pose.json)");
         fputs(text, stdout);
     }
     if (want_skipped && skipped) {

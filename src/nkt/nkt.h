@@ -123,6 +123,20 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
                           gs_error *err);
 
 /**
+ * Adds "visibility" to every stride of analysis (its "strides", either {"left": [...],
+ * "right": [...]} or one array of objects with "side"; start "t0"/"start", end "t1"/"end", in
+ * seconds): the mean, over the frames inside the stride, of that leg's per-frame landmark
+ * visibility. gs_nkt_evaluate() then scales each finding's confidence by the visibility of the
+ * strides its evidence comes from. t holds n increasing frame times (s, the pose track's clock);
+ * vis_left / vis_right the per-frame mean visibility 0-1 of the left / right leg's landmarks
+ * (hip, knee, ankle, heel, foot index; 0 on frames without a person). All borrowed.
+ * Strides with no frame inside are left untouched. GS_OK, GS_ERR_ARG (NULL input, n == 0),
+ * GS_ERR_FORMAT (analysis is not an object), GS_ERR_NOMEM.
+ */
+gs_status gs_nkt_annotate_visibility(cJSON *analysis, const double *t, const double *vis_left,
+                                     const double *vis_right, size_t n, gs_error *err);
+
+/**
  * Formats the therapist's test plan from a findings array (as made by gs_nkt_evaluate(), or read
  * back from analysis.json): for each finding in order, its title, side, severity, confidence and
  * evidence, then the ordered muscle tests and the homework. The text is plain UTF-8 with '\n'
