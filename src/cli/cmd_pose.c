@@ -146,13 +146,16 @@ int gs_cli_pose(int argc, char **argv)
     if (!quiet)
         fprintf(stderr,
                 "gaitscope: %s: %lld frames, person on %lld (%s; %d candidate%s), model %s, "
-                "%.1f frames/s; swaps fixed legs %d arms %d, facing %d, gaps filled %d, "
-                "low-pass %.1f Hz\n",
+                "%.1f frames/s (inference waited %.1f s for decoding; %lld detector, %lld "
+                "landmark runs); view %s, facing fixed %d, swaps fixed legs %d arms %d, gaps "
+                "filled %d, stride %.2f Hz, low-pass %.1f Hz\n",
                 out, (long long)st.frames, (long long)st.frames_with_person, t->person_rule,
                 st.candidates, st.candidates == 1 ? "" : "s", t->model,
-                st.wall_s > 0 ? (double)st.frames / st.wall_s : 0.0, st.clean.swap_fixed_legs,
-                st.clean.swap_fixed_arms, st.clean.facing_fixed, st.clean.gap_filled,
-                st.clean.cutoff_hz);
+                st.wall_s > 0 ? (double)st.frames / st.wall_s : 0.0, st.wait_s,
+                (long long)st.detector_runs, (long long)st.landmark_runs,
+                st.clean.view == 1 ? "front" : st.clean.view == 2 ? "rear" : "side",
+                st.clean.facing_fixed, st.clean.swap_fixed_legs, st.clean.swap_fixed_arms,
+                st.clean.gap_filled, st.clean.stride_hz, st.clean.cutoff_hz);
     if (!quiet && st.candidates > 1)
         for (int i = 0; i < st.candidates && i < 8; i++) {
             const gs_pose_person_summary *ps = &st.people[i];

@@ -34,10 +34,14 @@
 #define CUTOFF_DEF_HZ  6.0  /* Winter's walking value, when no stride frequency is found */
 #define CUTOFF_MAX_FS  0.4  /* at most 0.4 x the frame rate (below Nyquist) */
 #ifndef SWAP_PRIOR
-#define SWAP_PRIOR 0.1 /* cost of one frame in the swapped state, leg lengths: a label switch
-                           at a leg crossing is nearly free, so a lower prior lets the DP flip a
-                           whole correct stretch between two noisy crossings (seen on
-                           run_side_treadmill_01 at 0.02) */
+/* Cost of one frame in the swapped state, leg lengths. A label switch where the feet pass each
+ * other is nearly free for a continuity cost, and glitch frames cost about the same under either
+ * labelling (residuals are capped), so a small prior lets the DP flip a whole correct stretch
+ * between a crossing and a glitch (seen at 0.02-0.1 on run_side_treadmill_01 and _02_60fps,
+ * checked frame by frame against the video). At 0.5 only runs that remove more than half a leg
+ * length of jerk per flipped frame are flipped: BlazePose's side-view swaps (a few frames around
+ * a crossing, single-frame glitches) are; a long wrongly labelled stretch would not be. */
+#define SWAP_PRIOR 0.5
 #endif
 #define SWAP_CAP       1.0  /* per-point residual cap, leg lengths (robust to glitches) */
 
