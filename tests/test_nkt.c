@@ -14,7 +14,6 @@
 #include "gs_test.h"
 #include "nkt.h"
 
-
 /* ---- failing allocator: glibc malloc interposition (not under ASan, which owns malloc) ---- */
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__clang__) && defined(__GLIBC__)
 #define HAVE_FAILING_MALLOC 1
@@ -22,9 +21,9 @@ void *__libc_malloc(size_t n);
 void *__libc_calloc(size_t n, size_t s);
 void *__libc_realloc(void *p, size_t n);
 void __libc_free(void *p);
-static long alloc_calls;       /* allocation calls since the counter was reset */
+static long alloc_calls;        /* allocation calls since the counter was reset */
 static long alloc_fail_at = -1; /* fail the call with this index (-1 = never) */
-static long alloc_live;        /* blocks allocated and not freed (all of them) */
+static long alloc_live;         /* blocks allocated and not freed (all of them) */
 void *malloc(size_t n);
 void *calloc(size_t n, size_t s);
 void *realloc(void *p, size_t n);
@@ -300,14 +299,25 @@ static gs_nkt_rules *load_default_rules(void)
 
 static void shipped_rules_cover_the_issue_list(const gs_nkt_rules *rules)
 {
-    static const char *const required[] = {
-        "contralateral_pelvic_drop", "dynamic_knee_valgus", "overstride_heel_strike",
-        "limited_hip_extension",     "trunk_forward_lean",  "lateral_trunk_lean",
-        "limited_ankle_dorsiflexion", "crossover_gait",     "low_cadence",
-        "high_vertical_oscillation", "contact_time_asymmetry", "knee_flexion_asymmetry",
-        "hip_extension_asymmetry",   "arm_swing_asymmetry", "trendelenburg",
-        "hip_hiking",                "circumduction",       "stiff_knee_swing",
-        "antalgic_stance"};
+    static const char *const required[] = {"contralateral_pelvic_drop",
+                                           "dynamic_knee_valgus",
+                                           "overstride_heel_strike",
+                                           "limited_hip_extension",
+                                           "trunk_forward_lean",
+                                           "lateral_trunk_lean",
+                                           "limited_ankle_dorsiflexion",
+                                           "crossover_gait",
+                                           "low_cadence",
+                                           "high_vertical_oscillation",
+                                           "contact_time_asymmetry",
+                                           "knee_flexion_asymmetry",
+                                           "hip_extension_asymmetry",
+                                           "arm_swing_asymmetry",
+                                           "trendelenburg",
+                                           "hip_hiking",
+                                           "circumduction",
+                                           "stiff_knee_swing",
+                                           "antalgic_stance"};
     CHECK(gs_nkt_rules_count(rules) >= sizeof(required) / sizeof(required[0]));
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
         int found = 0;
@@ -334,8 +344,8 @@ static void shipped_rules_cite_sources_and_levels(void)
         const char *me =
             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "muscles_evidence"));
         CHECK(src && strlen(src) > 20);
-        CHECK(ev && (!strcmp(ev, "research") || !strcmp(ev, "clinical") ||
-                     !strcmp(ev, "practitioner")));
+        CHECK(ev &&
+              (!strcmp(ev, "research") || !strcmp(ev, "clinical") || !strcmp(ev, "practitioner")));
         CHECK(me != NULL);
     }
     /* The cadence rule must say there is no fixed cut-off and recommend +5-10 %. */
@@ -354,13 +364,13 @@ static void shipped_rules_cite_sources_and_levels(void)
 }
 
 /* A minimal valid rule, with %s slots for edits. */
-#define MINI_RULE(extra_cond, extra_rule)                                                    \
-    "{\"format\":\"gaitscope.rules/1\",\"rules\":[{\"id\":\"r1\",\"title\":\"T {side}\","    \
-    "\"activity\":[\"run\"],\"views\":[\"rear\"],\"scope\":\"side\","                       \
-    "\"when\":[{\"metric\":\"pelvic_drop_deg\",\"above\":6,\"full\":10" extra_cond "}],"     \
-    "\"source\":\"a source\",\"evidence\":\"research\",\"muscles_evidence\":\"clinical\","  \
-    "\"inhibited\":[\"{side} gluteus medius\"],\"overworking\":[\"{side} TFL\"],"           \
-    "\"nkt_tests\":[{\"test\":\"{side} gluteus medius\",\"localise\":[\"{side} TFL\"]}],"   \
+#define MINI_RULE(extra_cond, extra_rule)                                                  \
+    "{\"format\":\"gaitscope.rules/1\",\"rules\":[{\"id\":\"r1\",\"title\":\"T {side}\","  \
+    "\"activity\":[\"run\"],\"views\":[\"rear\"],\"scope\":\"side\","                      \
+    "\"when\":[{\"metric\":\"pelvic_drop_deg\",\"above\":6,\"full\":10" extra_cond "}],"   \
+    "\"source\":\"a source\",\"evidence\":\"research\",\"muscles_evidence\":\"clinical\"," \
+    "\"inhibited\":[\"{side} gluteus medius\"],\"overworking\":[\"{side} TFL\"],"          \
+    "\"nkt_tests\":[{\"test\":\"{side} gluteus medius\",\"localise\":[\"{side} TFL\"]}],"  \
     "\"homework\":[]" extra_rule "}]}"
 
 static void malformed_rules_fail_with_precise_messages(const char *scratch)
@@ -370,10 +380,12 @@ static void malformed_rules_fail_with_precise_messages(const char *scratch)
         const char *fragment;
     } corpus[] = {
         {MINI_RULE("", ""), NULL}, /* the valid base */
-        {"{\"format\":\"gaitscope.rules/0\",\"rules\":[]}", "format: must be \"gaitscope.rules/1\""},
+        {"{\"format\":\"gaitscope.rules/0\",\"rules\":[]}",
+         "format: must be \"gaitscope.rules/1\""},
         {"{\"format\":\"gaitscope.rules/1\"}", "rules: missing"},
         {MINI_RULE("", ",\"scope2\":1"), "rule 'r1': scope2: unknown field"},
-        {"{\"format\":\"gaitscope.rules/1\",\"rules\":[{\"title\":\"x\"}]}", "rules[0]: id: missing"},
+        {"{\"format\":\"gaitscope.rules/1\",\"rules\":[{\"title\":\"x\"}]}",
+         "rules[0]: id: missing"},
         {"{\"format\":\"gaitscope.rules/1\",\"rules\":[{\"id\":\"r1\",\"activity\":[\"run\"]}]}",
          "rule 'r1': title: missing"},
         {"{\"format\":\"gaitscope.rules/1\",\"rules\":[{\"id\":\"Bad Id\"}]}", "id: must be"},
@@ -408,7 +420,8 @@ static void malformed_rules_fail_with_precise_messages(const char *scratch)
          "history[0].raise[0]: '{side} QL' is not among"},
         {MINI_RULE("", ",\"history\":[{\"if\":[\"scar:abdomen\"]}]"),
          "history[0]: changes nothing"},
-        {MINI_RULE("", ",\"history\":[{\"if\":[\"injury:knee\"],\"side\":\"left\",\"note\":\"x\"}]"),
+        {MINI_RULE("",
+                   ",\"history\":[{\"if\":[\"injury:knee\"],\"side\":\"left\",\"note\":\"x\"}]"),
          "history[0].side: must be \"same\", \"opposite\" or \"any\", not 'left'"},
         {MINI_RULE("", ",\"suppressed_by\":[\"nope\"]"),
          "rule 'r1': suppressed_by[0]: no other rule has id 'nope'"},
@@ -491,8 +504,8 @@ static void history_items_parse_or_list_accepted(void)
     CHECK_EQ_INT(gs_nkt_history_parse("", &h, &err), GS_OK);
     CHECK_EQ_INT(gs_nkt_history_count(h), 0);
     gs_nkt_history_free(&h);
-    static const char *const bad[] = {"tattoo:abdomen", "scar:belly", "injury:ankle",
-                                      "scar:left_abdomen", "injury", "injury:middle_knee"};
+    static const char *const bad[] = {"tattoo:abdomen",    "scar:belly", "injury:ankle",
+                                      "scar:left_abdomen", "injury",     "injury:middle_knee"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         CHECK_EQ_INT(gs_nkt_history_parse(bad[i], &h, &err), GS_ERR_ARG);
         CHECK_STR_CONTAINS(err.msg, bad[i]);
@@ -623,8 +636,8 @@ static void overstride_with_heel_strike_on_both_sides(const gs_nkt_rules *rules)
     cJSON *f = evaluate(rules, a, NULL, NULL);
     CHECK_MSG(cJSON_GetArraySize(f) == 2, "findings: %s", ids_of(f));
     for (int s = 0; s < 2; s++) {
-        const cJSON *o = find_by_id(f, s ? "overstride_heel_strike.right"
-                                         : "overstride_heel_strike.left");
+        const cJSON *o =
+            find_by_id(f, s ? "overstride_heel_strike.right" : "overstride_heel_strike.left");
         CHECK(o != NULL);
         if (!o)
             continue;
@@ -662,8 +675,9 @@ static void limited_hip_extension_absorbs_its_asymmetry(const gs_nkt_rules *rule
         CHECK_NEAR(num(as, "diff"), 11.0 - 2.0, 1e-9);
         CHECK(list_has(h, "inhibited", "right gluteus maximus"));
         CHECK(list_has(h, "overworking", "left latissimus dorsi"));
-        CHECK(!list_has(h, "inhibited", "abdominals (transversus abdominis, obliques, rectus "
-                                        "abdominis)"));
+        CHECK(!list_has(h, "inhibited",
+                        "abdominals (transversus abdominis, obliques, rectus "
+                        "abdominis)"));
     }
     cJSON_Delete(f);
     /* A one-sided deficit above the absolute threshold: the asymmetry rule alone. */
@@ -695,8 +709,9 @@ static void caesarean_scar_adds_abdominals_and_the_scar(const gs_nkt_rules *rule
     const char *scar = "abdominal scar (e.g. caesarean): therapy-localise by touching the scar";
     CHECK(h != NULL);
     if (h) {
-        CHECK(list_has(h, "inhibited", "abdominals (transversus abdominis, obliques, rectus "
-                                       "abdominis)"));
+        CHECK(list_has(h, "inhibited",
+                       "abdominals (transversus abdominis, obliques, rectus "
+                       "abdominis)"));
         CHECK(list_has(h, "inhibited", "left gluteus maximus"));
         CHECK_STR_CONTAINS(list_first(h, "overworking"), scar); /* raised to the front */
         CHECK(list_has(h, "history", "scar:abdomen"));
@@ -726,7 +741,8 @@ static void caesarean_scar_adds_abdominals_and_the_scar(const gs_nkt_rules *rule
     cJSON_Delete(f);
     f = evaluate(rules, a, NULL, NULL);
     h = find_by_id(f, "trunk_upright.both");
-    CHECK(h && !list_has(h, "overworking", scar) && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(h, "history")) == 0);
+    CHECK(h && !list_has(h, "overworking", scar) &&
+          cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(h, "history")) == 0);
     cJSON_Delete(f);
     cJSON_Delete(a);
 
@@ -813,8 +829,8 @@ static void persistence_and_confidence(const gs_nkt_rules *rules)
     /* Landmark visibility of the strides involved lowers it too. */
     cJSON_Delete(f3);
     {
-        cJSON *arr = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a8, "strides"),
-                                                      "left");
+        cJSON *arr = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(a8, "strides"), "left");
         for (cJSON *st = arr->child; st; st = st->next)
             cJSON_AddNumberToObject(st, "visibility", 0.6);
         cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(a8, "view"),
@@ -902,8 +918,8 @@ static void out_of_memory_at_every_allocation(const gs_nkt_rules *rules)
                 cJSON_Delete(sk);
             } else if (stage == 2) {
                 gs_nkt_history *hh = NULL;
-                rc = gs_nkt_history_parse("scar:abdomen,injury:left_ankle,pain:low_back", &hh,
-                                          &err);
+                rc =
+                    gs_nkt_history_parse("scar:abdomen,injury:left_ankle,pain:low_back", &hh, &err);
                 CHECK(rc == GS_OK || (rc == GS_ERR_NOMEM && hh == NULL));
                 gs_nkt_history_free(&hh);
             } else {
@@ -930,8 +946,8 @@ static void out_of_memory_at_every_allocation(const gs_nkt_rules *rules)
                 n_ok++;
                 break;
             }
-            CHECK_MSG(rc != GS_OK || stage == 3, "stage %d: allocation %ld failed silently",
-                      stage, i);
+            CHECK_MSG(rc != GS_OK || stage == 3, "stage %d: allocation %ld failed silently", stage,
+                      i);
             if (gs_test_failures() > 20)
                 break;
         }
@@ -974,8 +990,8 @@ static void stride_visibility_scales_confidence(const gs_nkt_rules *rules)
                     cJSON_AddStringToObject(o, "side", s ? "right" : "left");
                     cJSON_AddNumberToObject(o, "t0", num(st, "start"));
                     cJSON_AddNumberToObject(o, "t1", num(st, "end"));
-                    cJSON_AddBoolToObject(o, "used",
-                                          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "used")));
+                    cJSON_AddBoolToObject(
+                        o, "used", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "used")));
                     cJSON_AddItemToArray(arr, o);
                 }
             }
@@ -1065,8 +1081,8 @@ static cond_t read_cond(const cJSON *c)
     if (as) {
         r.asym = 1;
         r.metric = as->valuestring;
-        r.above = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "flag")),
-                          "higher");
+        r.above =
+            !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "flag")), "higher");
         r.use_si = cJSON_GetObjectItemCaseSensitive(c, "min_si") != NULL;
         r.thr = num(c, r.use_si ? "min_si" : "min_diff");
     } else {
@@ -1121,8 +1137,8 @@ static void every_rule_fires_just_over_and_not_just_under(const gs_nkt_rules *ru
         const char *act = cJSON_GetStringValue(acts->child);
         const char *vname = views->child->string ? views->child->string : views->child->valuestring;
         char view[32];
-        int whole = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "scope")),
-                            "whole");
+        int whole =
+            !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "scope")), "whole");
         char fs = whole ? 'B' : 'R';
         char want[96];
         snprintf(view, sizeof(view), "%s", !strcmp(vname, "side") ? "side-left" : vname);
@@ -1228,8 +1244,10 @@ static void e2e_synthetic_tracks(const gs_nkt_rules *rules)
         const char *name;
         int walk;
         gs_gen_view view;
-    } normal[] = {{"normal run, side", 0, GS_GEN_SIDE},  {"normal run, rear", 0, GS_GEN_REAR},
-                  {"normal run, front", 0, GS_GEN_FRONT}, {"normal walk, side", 1, GS_GEN_SIDE},
+    } normal[] = {{"normal run, side", 0, GS_GEN_SIDE},
+                  {"normal run, rear", 0, GS_GEN_REAR},
+                  {"normal run, front", 0, GS_GEN_FRONT},
+                  {"normal walk, side", 1, GS_GEN_SIDE},
                   {"normal walk, rear", 1, GS_GEN_REAR}};
     for (size_t i = 0; i < sizeof(normal) / sizeof(normal[0]); i++) {
         gs_gen_params p;
@@ -1274,7 +1292,8 @@ static void e2e_synthetic_tracks(const gs_nkt_rules *rules)
         CHECK_MSG(d != NULL, "findings: %s", ids_of(f));
         CHECK_MSG(cJSON_GetArraySize(f) == 1, "findings: %s", ids_of(f));
         if (d) {
-            const cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(d, "evidence"), 0);
+            const cJSON *ev =
+                cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(d, "evidence"), 0);
             CHECK(list_has(d, "inhibited", "left gluteus medius"));
             CHECK(list_has(d, "overworking", "left tensor fasciae latae"));
             CHECK_NEAR(num(ev, "value"), 9.0, 2.0);
@@ -1391,8 +1410,10 @@ static void cli_findings_prints_plan_and_errors(const char *scratch)
     remove(wr);
 
     /* evaluates (no findings stored yet), prints the plan, writes the analysis with findings */
-    snprintf(cmd, sizeof(cmd), "'%s' findings '%s' --history scar:abdomen,injury:left_ankle "
-             "--write '%s' > '%s' 2> '%s'", bin, an, wr, out, errp);
+    snprintf(cmd, sizeof(cmd),
+             "'%s' findings '%s' --history scar:abdomen,injury:left_ankle "
+             "--write '%s' > '%s' 2> '%s'",
+             bin, an, wr, out, errp);
     CHECK_EQ_INT(run_cmd(cmd), 0);
     char *o = slurp(out);
     CHECK_STR_CONTAINS(o, "Contralateral pelvic drop in left stance");

@@ -20,7 +20,8 @@
 
 static const char findings_usage[] =
     "usage: gaitscope findings ANALYSIS.json [--rules FILE] [--history ITEMS] [--evaluate]\n"
-    "                          [--pose POSE.json] [--json] [--skipped] [--write OUT.json [--force]]\n"
+    "                          [--pose POSE.json] [--json] [--skipped] [--write OUT.json "
+    "[--force]]\n"
     "Prints the NKT test plan: for each finding (highest severity x confidence first) its\n"
     "evidence, candidate inhibited and overworking muscles, the muscle tests in order and\n"
     "homework. Findings are hypotheses to test, not a diagnosis.\n"
@@ -54,7 +55,6 @@ static gs_status read_json(const char *path, cJSON **out, gs_error *err)
         return gs_fail(err, GS_ERR_FORMAT, "%s: not valid JSON", path);
     return GS_OK;
 }
-
 
 /* Leg landmarks whose visibility counts for a side: hip, knee, ankle, heel, foot index
  * (BlazePose indices, left = even offsets below, right = +1). */
@@ -199,8 +199,8 @@ int gs_cli_findings(int argc, char **argv)
         !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(analysis, "format")) ||
         strcmp(cJSON_GetObjectItemCaseSensitive(analysis, "format")->valuestring,
                "gaitscope.analysis/1")) {
-        gs_fail(&err, GS_ERR_FORMAT, "%s: not a gaitscope analysis (format \"gaitscope.analysis/1\")",
-                path);
+        gs_fail(&err, GS_ERR_FORMAT,
+                "%s: not a gaitscope analysis (format \"gaitscope.analysis/1\")", path);
         rc_exit = gs_cli_report(&err);
         goto done;
     }

@@ -204,8 +204,8 @@ static int strongest(const double *score, int n, int *idx)
  * gets the stride's start time (NAN if unknown); returns the stride index among the side's used
  * strides (i when no stride list matches) and the stride object in *st_out (may be NULL).
  */
-static int stride_of_value(const ectx *c, gs_nkt__side side, const sidev *sv, int i,
-                           double *t_out, const cJSON **st_out)
+static int stride_of_value(const ectx *c, gs_nkt__side side, const sidev *sv, int i, double *t_out,
+                           const cJSON **st_out)
 {
     const cJSON *tv = sv && sv->times ? cJSON_GetArrayItem(sv->times, i) : NULL;
     *st_out = NULL;
@@ -239,8 +239,8 @@ static void add_frame(ectx *c, cJSON *frames, gs_nkt__side side, double t)
     for (ev = c->events->child; ev; ev = ev->next) {
         const cJSON *sd = obj_get(ev, "side"), *ty = obj_get(ev, "type");
         const cJSON *et = obj_get(ev, "t"), *fr = obj_get(ev, "frame");
-        if (cJSON_IsString(sd) && !strcmp(sd->valuestring, side_key(side)) &&
-            cJSON_IsString(ty) && !strcmp(ty->valuestring, "IC") && is_num(et) && is_num(fr) &&
+        if (cJSON_IsString(sd) && !strcmp(sd->valuestring, side_key(side)) && cJSON_IsString(ty) &&
+            !strcmp(ty->valuestring, "IC") && is_num(et) && is_num(fr) &&
             fabs(et->valuedouble - t) < 2e-3) {
             if (!cJSON_AddItemToArray(frames, cJSON_CreateNumber(fr->valuedouble)))
                 c->oom = 1;
@@ -403,9 +403,8 @@ static void eval_level(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, g
         cJSON *ev = res->evidence;
         int ok = 1;
         ok &= cJSON_AddStringToObject(ev, "metric", mt->key) != NULL;
-        ok &= cJSON_AddStringToObject(ev, "side", side_key(src == GS_NKT__SIDE_NONE
-                                                               ? GS_NKT__SIDE_NONE
-                                                               : src)) != NULL;
+        ok &= cJSON_AddStringToObject(
+                  ev, "side", side_key(src == GS_NKT__SIDE_NONE ? GS_NKT__SIDE_NONE : src)) != NULL;
         ok &= cJSON_AddStringToObject(ev, "measure", "level") != NULL;
         ok &= cJSON_AddStringToObject(ev, "comparison", cd->above ? "above" : "below") != NULL;
         ok &= cJSON_AddNumberToObject(ev, "value", sv.mean) != NULL;
@@ -486,9 +485,9 @@ static void eval_asym(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, gs
     res->state = 1;
     res->n = side == GS_NKT__SIDE_LEFT ? l.n : rr.n;
     diff = l.mean - rr.mean;
-    pooled = l.n + rr.n > 2 ? sqrt(((l.n - 1) * l.sd * l.sd + (rr.n - 1) * rr.sd * rr.sd) /
-                                   (l.n + rr.n - 2))
-                            : 0.0;
+    pooled = l.n + rr.n > 2
+                 ? sqrt(((l.n - 1) * l.sd * l.sd + (rr.n - 1) * rr.sd * rr.sd) / (l.n + rr.n - 2))
+                 : 0.0;
     if (diff == 0)
         flagged = GS_NKT__SIDE_NONE;
     else if (cd->above)
@@ -925,8 +924,8 @@ static void eval_rule_side(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, do
     }
     if (absent) {
         /* One entry per rule and reason (left and right often miss the same metric). */
-        const cJSON *last = skipped ? cJSON_GetArrayItem(skipped, cJSON_GetArraySize(skipped) - 1)
-                                    : NULL;
+        const cJSON *last =
+            skipped ? cJSON_GetArrayItem(skipped, cJSON_GetArraySize(skipped) - 1) : NULL;
         const cJSON *lr = obj_get(last, "rule"), *lw = obj_get(last, "reason");
         if (!(lr && lw && !strcmp(lr->valuestring, r->id) && !strcmp(lw->valuestring, absent)))
             add_skip(c, skipped, r->id, absent);
@@ -1075,8 +1074,9 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
         const gs_nkt__rule *r = &rules->rules[i];
         double fit;
         if (act_idx >= 0 && !r->activity[act_idx]) {
-            add_skip(&c, skip, r->id, act_idx == 0 ? "walking rule, clip is running"
-                                                   : "running rule, clip is walking");
+            add_skip(&c, skip, r->id,
+                     act_idx == 0 ? "walking rule, clip is running"
+                                  : "running rule, clip is walking");
             continue;
         }
         /* Unknown view: evaluate what the metrics allow, at half confidence. */

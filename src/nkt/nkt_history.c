@@ -20,9 +20,9 @@ static const struct {
     const char *name;
     int sided;
 } regions[] = {
-    {"abdomen", 0},  {"low_back", 0}, {"neck", 0},  {"pelvis", 0},    {"foot", 1},
-    {"ankle", 1},    {"calf", 1},     {"shin", 1},  {"knee", 1},      {"thigh", 1},
-    {"hamstring", 1}, {"hip", 1},     {"groin", 1}, {"shoulder", 1},
+    {"abdomen", 0},   {"low_back", 0}, {"neck", 0},  {"pelvis", 0},   {"foot", 1},
+    {"ankle", 1},     {"calf", 1},     {"shin", 1},  {"knee", 1},     {"thigh", 1},
+    {"hamstring", 1}, {"hip", 1},      {"groin", 1}, {"shoulder", 1},
 };
 #define N_REGIONS (sizeof(regions) / sizeof(regions[0]))
 
@@ -79,8 +79,8 @@ int gs_nkt__hitem_parse(const char *s, int allow_side, gs_nkt__hitem *it)
 void gs_nkt__hitem_format(const gs_nkt__hitem *it, char *buf, size_t n)
 {
     const char *k = it->kind >= 0 && it->kind < GS_NKT__HK_COUNT ? kinds[it->kind] : "?";
-    const char *r = it->region >= 0 && (size_t)it->region < N_REGIONS ? regions[it->region].name
-                                                                       : "?";
+    const char *r =
+        it->region >= 0 && (size_t)it->region < N_REGIONS ? regions[it->region].name : "?";
     const char *p = it->side == GS_NKT__SIDE_LEFT    ? "left_"
                     : it->side == GS_NKT__SIDE_RIGHT ? "right_"
                                                      : "";

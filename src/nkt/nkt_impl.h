@@ -85,14 +85,14 @@ typedef struct gs_nkt__alt {
 
 typedef struct gs_nkt__cond {
     gs_nkt__ctype type;
-    int above;         /* level: 1 = holds when value > threshold, 0 = when value < threshold;
-                          asym: 1 = flags the side with the higher value, 0 = the lower */
-    int opposite;      /* level: read the other side's values (e.g. hip hiking) */
-    int use_si;        /* asym: thresholds are SI % (strictly positive metrics only) */
-    double sd_factor;  /* asym: |diff| must also exceed sd_factor * pooled stride SD */
+    int above;          /* level: 1 = holds when value > threshold, 0 = when value < threshold;
+                           asym: 1 = flags the side with the higher value, 0 = the lower */
+    int opposite;       /* level: read the other side's values (e.g. hip hiking) */
+    int use_si;         /* asym: thresholds are SI % (strictly positive metrics only) */
+    double sd_factor;   /* asym: |diff| must also exceed sd_factor * pooled stride SD */
     double persistence; /* fraction 0-1 of strides in which it must hold */
-    int required;      /* 0: supporting evidence only */
-    char *source;      /* citation for this threshold (NULL: the rule's source) */
+    int required;       /* 0: supporting evidence only */
+    char *source;       /* citation for this threshold (NULL: the rule's source) */
     gs_nkt__alt alt[GS_NKT__MAX_ALT];
     int n_alt;
 } gs_nkt__cond;
@@ -114,7 +114,7 @@ typedef struct gs_nkt__strlist {
 typedef struct gs_nkt__hmod {
     gs_nkt__hitem *when; /* items (region without side) */
     size_t n_when;
-    int side_rel;        /* 0 any, 1 same side as the finding, 2 opposite */
+    int side_rel; /* 0 any, 1 same side as the finding, 2 opposite */
     gs_nkt__strlist inhibited, overworking, raise, homework;
     gs_nkt__test *tests;
     size_t n_tests;
@@ -146,11 +146,11 @@ typedef struct gs_nkt__rule {
 } gs_nkt__rule;
 
 struct gs_nkt_rules {
-    char *name;               /* file name for messages */
-    double severity_floor;    /* severity of a finding just over its threshold */
-    double strides_full;      /* strides per side for full confidence on stride count */
-    double far_side_factor;   /* confidence factor for the leg away from a side-view camera */
-    int min_strides;          /* fewer strides on the side: the rule is not evaluated */
+    char *name;             /* file name for messages */
+    double severity_floor;  /* severity of a finding just over its threshold */
+    double strides_full;    /* strides per side for full confidence on stride count */
+    double far_side_factor; /* confidence factor for the leg away from a side-view camera */
+    int min_strides;        /* fewer strides on the side: the rule is not evaluated */
     gs_nkt__rule *rules;
     size_t count;
 };

@@ -146,8 +146,7 @@ const char *gs_nkt_rules_id(const gs_nkt_rules *rules, size_t i)
 /* ---- field readers ---- */
 
 /* Rejects keys of obj not in allowed (NULL-terminated); '_'-prefixed keys are comments. */
-static gs_status check_keys(vctx *c, const cJSON *obj, const char *path,
-                            const char *const *allowed)
+static gs_status check_keys(vctx *c, const cJSON *obj, const char *path, const char *const *allowed)
 {
     for (const cJSON *it = obj->child; it; it = it->next) {
         int ok = it->string && it->string[0] == '_';
@@ -163,8 +162,8 @@ static gs_status check_keys(vctx *c, const cJSON *obj, const char *path,
 }
 
 /* A required (or optional, when required == 0) non-empty string; *out NULL when absent. */
-static gs_status get_str(vctx *c, const cJSON *obj, const char *key, const char *path,
-                         int required, char **out)
+static gs_status get_str(vctx *c, const cJSON *obj, const char *key, const char *path, int required,
+                         char **out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     char f[160];
@@ -182,8 +181,8 @@ static gs_status get_str(vctx *c, const cJSON *obj, const char *key, const char 
 }
 
 /* A number; *present says whether it was there (optional when present != NULL). */
-static gs_status get_num(vctx *c, const cJSON *obj, const char *key, const char *path,
-                         double *out, int *present)
+static gs_status get_num(vctx *c, const cJSON *obj, const char *key, const char *path, double *out,
+                         int *present)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     char f[160];
@@ -312,8 +311,7 @@ static gs_status get_level_alt(vctx *c, const cJSON *obj, const char *path, int 
         return vfail(c, f, "must be a string");
     a->metric = gs_nkt__metric_find(m->valuestring);
     if (a->metric < 0)
-        return vfail(c, f, "unknown metric '%s' (see docs/rules.md for the keys)",
-                     m->valuestring);
+        return vfail(c, f, "unknown metric '%s' (see docs/rules.md for the keys)", m->valuestring);
     join_path(f, sizeof(f), path, ".", "above");
     if (ab && be)
         return vfail(c, f, "give either \"above\" or \"below\", not both");
@@ -340,12 +338,12 @@ static gs_status get_level_alt(vctx *c, const cJSON *obj, const char *path, int 
 static gs_status get_cond(vctx *c, const gs_nkt_rules *rs, const cJSON *obj, const char *path,
                           int required, gs_nkt__scope scope, gs_nkt__cond *cd)
 {
-    static const char *const level_keys[] = {"metric", "above", "below", "full", "of",
-                                             "persistence", "source", "else", NULL};
+    static const char *const level_keys[] = {"metric",      "above",  "below", "full", "of",
+                                             "persistence", "source", "else",  NULL};
     static const char *const else_keys[] = {"metric", "above", "below", "full", "else", NULL};
-    static const char *const asym_keys[] = {"asymmetry", "flag", "min_diff", "full_diff",
-                                            "min_si", "full_si", "sd_factor", "persistence",
-                                            "source", NULL};
+    static const char *const asym_keys[] = {"asymmetry", "flag",    "min_diff",  "full_diff",
+                                            "min_si",    "full_si", "sd_factor", "persistence",
+                                            "source",    NULL};
     char f[180];
     gs_status rc;
     int has;
@@ -499,8 +497,9 @@ static gs_status get_conds(vctx *c, const gs_nkt_rules *rs, const cJSON *r, cons
         return GS_OK;
     }
     if (!cJSON_IsArray(v) || (required && cJSON_GetArraySize(v) == 0))
-        return vfail(c, key, required ? "must be a non-empty array of conditions"
-                                      : "must be an array of conditions");
+        return vfail(c, key,
+                     required ? "must be a non-empty array of conditions"
+                              : "must be an array of conditions");
     n = (size_t)cJSON_GetArraySize(v);
     if (n == 0)
         return GS_OK;
@@ -524,8 +523,8 @@ static gs_status get_conds(vctx *c, const gs_nkt_rules *rs, const cJSON *r, cons
 
 static gs_status get_hmods(vctx *c, const cJSON *r, gs_nkt__rule *out)
 {
-    static const char *const keys[] = {"if",    "side",     "inhibited", "overworking", "raise",
-                                       "nkt_tests", "homework", "note", NULL};
+    static const char *const keys[] = {"if",        "side",     "inhibited", "overworking", "raise",
+                                       "nkt_tests", "homework", "note",      NULL};
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, "history");
     size_t n, i = 0;
     gs_status rc;
@@ -621,10 +620,11 @@ static gs_status get_hmods(vctx *c, const cJSON *r, gs_nkt__rule *out)
                              s);
             }
         }
-        if (!h->inhibited.n && !h->overworking.n && !h->raise.n && !h->homework.n &&
-            !h->n_tests && !h->note)
-            return vfail(c, f, "changes nothing (give inhibited, overworking, raise, nkt_tests, "
-                               "homework or note)");
+        if (!h->inhibited.n && !h->overworking.n && !h->raise.n && !h->homework.n && !h->n_tests &&
+            !h->note)
+            return vfail(c, f,
+                         "changes nothing (give inhibited, overworking, raise, nkt_tests, "
+                         "homework or note)");
     }
     return GS_OK;
 }
@@ -654,12 +654,27 @@ static gs_status get_level(vctx *c, const cJSON *r, const char *key, char **out)
 
 static gs_status get_rule(vctx *c, const gs_nkt_rules *rs, const cJSON *r, gs_nkt__rule *out)
 {
-    static const char *const keys[] = {
-        "id",        "title",      "activity",  "views",         "scope",
-        "when",      "supporting", "source",    "threshold_note", "evidence",
-        "muscles_evidence", "validity", "severity_max", "inhibited", "overworking",
-        "nkt_tests", "homework",   "history",   "suppressed_by", "note",
-        NULL};
+    static const char *const keys[] = {"id",
+                                       "title",
+                                       "activity",
+                                       "views",
+                                       "scope",
+                                       "when",
+                                       "supporting",
+                                       "source",
+                                       "threshold_note",
+                                       "evidence",
+                                       "muscles_evidence",
+                                       "validity",
+                                       "severity_max",
+                                       "inhibited",
+                                       "overworking",
+                                       "nkt_tests",
+                                       "homework",
+                                       "history",
+                                       "suppressed_by",
+                                       "note",
+                                       NULL};
     static const char *const view_names[GS_NKT__N_VIEWS] = {"side", "rear", "front"};
     const cJSON *v;
     gs_status rc;
@@ -705,8 +720,8 @@ static gs_status get_rule(vctx *c, const gs_nkt_rules *rs, const cJSON *r, gs_nk
     if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
         int any = 0;
         for (const cJSON *it = v->child; it; it = it->next) {
-            const char *name = cJSON_IsArray(v) ? (cJSON_IsString(it) ? it->valuestring : NULL)
-                                                : it->string;
+            const char *name =
+                cJSON_IsArray(v) ? (cJSON_IsString(it) ? it->valuestring : NULL) : it->string;
             double fit = 1.0;
             int k = -1;
             for (int j = 0; j < GS_NKT__N_VIEWS; j++)
@@ -760,8 +775,8 @@ static gs_status get_rule(vctx *c, const gs_nkt_rules *rs, const cJSON *r, gs_nk
     if ((rc = get_num(c, r, "severity_max", "", &out->severity_max, &has)) != GS_OK)
         return rc;
     if (!(out->severity_max > rs->severity_floor && out->severity_max <= 1.0))
-        return vfail(c, "severity_max", "%g out of range (severity_floor %g, 1]",
-                     out->severity_max, rs->severity_floor);
+        return vfail(c, "severity_max", "%g out of range (severity_floor %g, 1]", out->severity_max,
+                     rs->severity_floor);
     if ((rc = get_strlist(c, r, "inhibited", "", 1, &out->inhibited)) != GS_OK)
         return rc;
     if ((rc = get_strlist(c, r, "overworking", "", 1, &out->overworking)) != GS_OK)
@@ -784,8 +799,8 @@ static gs_status get_rule(vctx *c, const gs_nkt_rules *rs, const cJSON *r, gs_nk
 gs_status gs_nkt_rules_from_json(const cJSON *root, const char *name, gs_nkt_rules **out,
                                  gs_error *err)
 {
-    static const char *const top_keys[] = {"format", "version", "description", "defaults",
-                                           "rules", NULL};
+    static const char *const top_keys[] = {"format",   "version", "description",
+                                           "defaults", "rules",   NULL};
     static const char *const def_keys[] = {"severity_floor", "strides_for_full_confidence",
                                            "min_strides", "far_side_factor", NULL};
     gs_status rc;
@@ -810,8 +825,7 @@ gs_status gs_nkt_rules_from_json(const cJSON *root, const char *name, gs_nkt_rul
     }
     v = cJSON_GetObjectItemCaseSensitive(root, "format");
     if (!cJSON_IsString(v) || strcmp(v->valuestring, GS_NKT_RULES_FORMAT)) {
-        rc = vfail(&c, "format", "must be \"%s\"%s", GS_NKT_RULES_FORMAT,
-                   v ? "" : " (missing)");
+        rc = vfail(&c, "format", "must be \"%s\"%s", GS_NKT_RULES_FORMAT, v ? "" : " (missing)");
         goto fail;
     }
     if ((rc = check_keys(&c, root, "", top_keys)) != GS_OK)
@@ -840,8 +854,7 @@ gs_status gs_nkt_rules_from_json(const cJSON *root, const char *name, gs_nkt_rul
         if ((rc = get_num(&c, defs, "severity_floor", "defaults", &rs->severity_floor, &has)))
             goto fail;
         if (!(rs->severity_floor >= 0.0 && rs->severity_floor < 1.0)) {
-            rc = vfail(&c, "defaults.severity_floor", "%g out of range [0, 1)",
-                       rs->severity_floor);
+            rc = vfail(&c, "defaults.severity_floor", "%g out of range [0, 1)", rs->severity_floor);
             goto fail;
         }
         if ((rc = get_num(&c, defs, "strides_for_full_confidence", "defaults", &rs->strides_full,
@@ -944,8 +957,7 @@ gs_status gs_nkt_rules_load(const char *path, gs_nkt_rules **out, gs_error *err)
         if (end && end >= (const char *)data && end <= (const char *)data + len)
             for (const char *p = (const char *)data; p < end; p++)
                 line += *p == '\n';
-        rc = gs_fail(err, GS_ERR_FORMAT, "%s: not valid JSON (error near line %zu)", path,
-                     line);
+        rc = gs_fail(err, GS_ERR_FORMAT, "%s: not valid JSON (error near line %zu)", path, line);
         goto done;
     }
     rc = gs_nkt_rules_from_json(root, path, out, err);

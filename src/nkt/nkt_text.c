@@ -142,8 +142,8 @@ char *gs_nkt__expand(const char *tmpl, gs_nkt__side side, double value)
         if (parse_placeholder(o + 1, (size_t)(e - o - 1), &kind, &f) != 0) {
             sb_printf(&b, "%.*s", (int)(e - o + 1), o); /* validated earlier: not reached */
         } else if (kind == 1) {
-            sb_printf(&b, "%s", side == GS_NKT__SIDE_NONE ? "left and right"
-                                                          : gs_nkt__side_name(side));
+            sb_printf(&b, "%s",
+                      side == GS_NKT__SIDE_NONE ? "left and right" : gs_nkt__side_name(side));
         } else if (kind == 2) {
             sb_printf(&b, "%s",
                       side == GS_NKT__SIDE_NONE
@@ -277,8 +277,9 @@ gs_status gs_nkt_plan_format(const cJSON *findings, char **text, gs_error *err)
         k++;
         sb_printf(&b, "\n%d. %s  [%s]\n", k, str_of(f, "title") ? str_of(f, "title") : "?",
                   str_of(f, "side") ? str_of(f, "side") : "?");
-        sb_printf(&b, "   severity %.2f, confidence %.2f; evidence level: %s (muscle hypotheses: "
-                      "%s)\n",
+        sb_printf(&b,
+                  "   severity %.2f, confidence %.2f; evidence level: %s (muscle hypotheses: "
+                  "%s)\n",
                   num_of(f, "severity", 0), num_of(f, "confidence", 0),
                   str_of(f, "evidence_level") ? str_of(f, "evidence_level") : "?",
                   str_of(f, "muscles_evidence") ? str_of(f, "muscles_evidence") : "?");
