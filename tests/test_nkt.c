@@ -1017,6 +1017,32 @@ static void stride_visibility_scales_confidence(const gs_nkt_rules *rules)
     CHECK_EQ_INT(gs_nkt_annotate_visibility(NULL, t, vl, vr, NF, &err), GS_ERR_ARG);
 }
 
+/* Unknown view or activity: rules still run where the metrics exist, at half confidence each. */
+static void unknown_view_or_activity_halves_confidence(const gs_nkt_rules *rules)
+{
+    cJSON *a = make_analysis("rear", "run", N_STRIDES);
+    set_metric(a, "pelvic_drop_deg", 'L', 9.0);
+    cJSON *f0 = evaluate(rules, a, NULL, NULL);
+    cJSON_ReplaceItemInObjectCaseSensitive(a, "activity", cJSON_CreateString("unknown"));
+    cJSON *f1 = evaluate(rules, a, NULL, NULL);
+    cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "view"), "kind",
+                                           cJSON_CreateString("unknown"));
+    cJSON *f2 = evaluate(rules, a, NULL, NULL);
+    const cJSON *p0 = find_by_id(f0, "contralateral_pelvic_drop.left");
+    const cJSON *p1 = find_by_id(f1, "contralateral_pelvic_drop.left");
+    const cJSON *t1 = find_by_id(f1, "trendelenburg.left"); /* the walking rule runs too */
+    const cJSON *p2 = find_by_id(f2, "contralateral_pelvic_drop.left");
+    CHECK(p0 && p1 && t1 && p2);
+    if (p0 && p1 && p2) {
+        CHECK_NEAR(num(p1, "confidence"), 0.5 * num(p0, "confidence"), 1e-9);
+        CHECK_NEAR(num(p2, "confidence"), 0.25 * num(p0, "confidence"), 1e-9);
+    }
+    cJSON_Delete(f0);
+    cJSON_Delete(f1);
+    cJSON_Delete(f2);
+    cJSON_Delete(a);
+}
+
 static void findings_sorted_by_rank_and_plan_printed(const gs_nkt_rules *rules)
 {
     cJSON *a = make_analysis("rear", "run", N_STRIDES);
@@ -1510,6 +1536,7 @@ int main(int argc, char **argv)
         far_leg_in_side_view_is_less_certain(rules);
         out_of_memory_at_every_allocation(rules);
         stride_visibility_scales_confidence(rules);
+        unknown_view_or_activity_halves_confidence(rules);
         every_rule_fires_just_over_and_not_just_under(rules);
         cli_findings_prints_plan_and_errors(scratch);
 #ifdef GS_NKT_E2E

@@ -1081,6 +1081,10 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
         }
         /* Unknown view: evaluate what the metrics allow, at half confidence. */
         fit = view_idx >= 0 ? r->view_fit[view_idx] : 0.5;
+        /* Unknown activity: running and walking rules both run, each at half confidence (one
+         * of the two sets is the wrong reference). */
+        if (act_idx < 0)
+            fit *= 0.5;
         if (fit <= 0) {
             char why[96];
             snprintf(why, sizeof(why), "not measurable from a %s view (needs %s%s%s%s%s)",
