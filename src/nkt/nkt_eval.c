@@ -14,7 +14,9 @@
  * rule's 2D validity x stride count (sqrt(n / strides_for_full_confidence), capped at 1; about
  * 7 steps give a stable 2D mean, Dingenen 2018 Phys Ther Sport 33:40) x consistency across
  * strides (0.5 + 0.5 x fraction of strides where it holds) x landmark visibility of the strides
- * involved when the analysis gives it.
+ * involved when the analysis gives it (strides[].visibility, gs_nkt_annotate_visibility) x
+ * far_side_factor when, in a side view, the finding rests on the leg away from the camera;
+ * an unknown view or activity halves it.
  */
 #include <math.h>
 #include <stdio.h>
