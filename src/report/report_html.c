@@ -1304,7 +1304,7 @@ static void write_plot(page *pg, const curve_info *ci, const cJSON *c)
                          "y=\"%.1f\" fill=\"%s\" font-size=\"11\" text-anchor=\"%s\">TO %s"
                          "</text>\n",
                          XS(to[s]), XS(to[s]), PT, PH - PB, colours[s], XS(to[s]) + (s ? 3 : -3),
-                         PT + 10 + 11 * s, colours[s], s ? "start" : "end", s ? "R" : "L");
+                         PT + 13 + 12 * s, colours[s], s ? "start" : "end", s ? "R" : "L");
         /* SD bands, then the means on top */
         for (int pass = 0; pass < 2; pass++)
             for (int s = 0; s < 2; s++) {
