@@ -6,6 +6,7 @@
  * argv[1] = ../shared (skips with 77 when absent), models from GS_SOURCE_DIR/models (skip when
  * absent: scripts/setup.sh fetches them).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,65 @@ done:
     gs_nn_model_free(&m1);
 }
 
+/* Two instances (shared weights, 2 pool threads each) running at the same time on two threads,
+ * as the pose stage does with two frames in flight: outputs equal the serial run bit for bit. */
+typedef struct concurrent_run {
+    gs_nn_model *m;
+    int ok;
+} concurrent_run;
+
+static void *run_repeatedly(void *arg)
+{
+    concurrent_run *r = arg;
+    gs_error err;
+    r->ok = 1;
+    for (int i = 0; i < 5; i++)
+        if (gs_nn_run(r->m, &err) != GS_OK)
+            r->ok = 0;
+    return NULL;
+}
+
+static void two_instances_run_concurrently(const char *shared)
+{
+    char path[1024];
+    gs_error err;
+    gs_nn_model *a = NULL, *b = NULL;
+    gs_nn_options oa = {0}, ob = {0};
+    float *input = NULL, *serial = NULL;
+    snprintf(path, sizeof(path), "%s/models/pose_landmark_lite.tflite", GS_SOURCE_DIR);
+    oa.n_threads = ob.n_threads = 2;
+    CHECK(gs_nn_model_load(path, &oa, &a, &err) == GS_OK);
+    ob.share_weights = a;
+    CHECK(gs_nn_model_load(path, &ob, &b, &err) == GS_OK);
+    snprintf(path, sizeof(path), "%s/golden/landmark_input_messi5.bin", shared);
+    input = read_floats(path, 256 * 256 * 3);
+    if (!a || !b || !input)
+        goto done;
+    int seg = gs_nn_output_index(a, "Identity_2");
+    size_t n = 256 * 256;
+    memcpy(gs_nn_input_data(a, 0), input, 256 * 256 * 3 * sizeof(float));
+    memcpy(gs_nn_input_data(b, 0), input, 256 * 256 * 3 * sizeof(float));
+    CHECK(gs_nn_run(a, &err) == GS_OK);
+    serial = malloc(n * sizeof(float));
+    memcpy(serial, gs_nn_output_data(a, seg), n * sizeof(float));
+    concurrent_run ra = {a, 0}, rb = {b, 0};
+    pthread_t ta, tb;
+    CHECK(pthread_create(&ta, NULL, run_repeatedly, &ra) == 0);
+    CHECK(pthread_create(&tb, NULL, run_repeatedly, &rb) == 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    CHECK(ra.ok && rb.ok);
+    CHECK_MSG(memcmp(serial, gs_nn_output_data(a, seg), n * sizeof(float)) == 0,
+              "instance A differs after concurrent runs");
+    CHECK_MSG(memcmp(serial, gs_nn_output_data(b, seg), n * sizeof(float)) == 0,
+              "instance B differs after concurrent runs");
+done:
+    free(serial);
+    free(input);
+    gs_nn_model_free(&b);
+    gs_nn_model_free(&a);
+}
+
 /* `gaitscope infer` on the detector writes Identity.bin / Identity_1.bin equal to golden. */
 static void infer_command_writes_raw_outputs(const char *shared, const char *scratch)
 {
@@ -192,6 +252,7 @@ int main(int argc, char **argv)
             golden_model_outputs_match(argv[1], model, models[i], 1);
         }
     }
+    two_instances_run_concurrently(argv[1]);
     infer_command_writes_raw_outputs(argv[1], argc > 2 ? argv[2] : NULL);
     cJSON_Delete(root);
     free(text);
