@@ -425,7 +425,27 @@ int gs_cli_analyze(int argc, char **argv)
         cJSON_AddNumberToObject(src, "frames_with_person", (double)ps.frames_with_person);
     }
 
-    /* 3. findings */
+    /* 3. findings; per-stride leg visibility first, so poorly seen strides weigh less */
+    {
+        static const int legs[2][5] = {{23, 25, 27, 29, 31}, {24, 26, 28, 30, 32}};
+        size_t n = (size_t)track->n_frames;
+        double *tv = malloc(3 * (n ? n : 1) * sizeof(double));
+        if (tv && n > 0) {
+            for (size_t f = 0; f < n; f++) {
+                const gs_pose_frame *fr = &track->frames[f];
+                tv[f] = fr->t_s;
+                for (int s = 0; s < 2; s++) {
+                    double v = 0;
+                    for (int k = 0; k < 5 && fr->has_kp; k++)
+                        v += fr->kp[legs[s][k]].vis / 5.0;
+                    tv[(size_t)(1 + s) * n + f] = v;
+                }
+            }
+            if (gs_nkt_annotate_visibility(analysis, tv, tv + n, tv + 2 * n, n, &err) != GS_OK)
+                add_warning(analysis, err.msg);
+        }
+        free(tv);
+    }
     cJSON *findings = NULL, *skipped = NULL;
     if (gs_nkt_evaluate(rules, analysis, hist, &findings, &skipped, &err) == GS_OK) {
         cJSON_AddItemToObject(analysis, "findings", findings);

@@ -513,7 +513,7 @@ static const char *side_name(const char *side)
  * ------------------------------------------------------------------------------------------- */
 
 static const char css[] =
-    ":root{--l:#0072b2;--r:#d55e00;--ink:#1b1f24;--mute:#5b6470;--line:#d9dee4;--bg:#f6f7f9;"
+    ":root{--l:#d55e00;--r:#0072b2;--ink:#1b1f24;--mute:#5b6470;--line:#d9dee4;--bg:#f6f7f9;"
     "--card:#fff;--g:#1a9850;--a:#e6a100;--x:#d73027}"
     "*{box-sizing:border-box}"
     "html{-webkit-text-size-adjust:100%}"
@@ -586,7 +586,7 @@ static const char css[] =
     ".fh{display:flex;flex-wrap:wrap;align-items:baseline;gap:6px 10px}"
     ".badge{font-size:.75rem;font-weight:600;padding:1px 8px;border-radius:99px;"
     "background:#e8ebef;color:#35404c}"
-    ".badge.left{background:#dcebf7;color:#00466e}.badge.right{background:#fbe5d8;color:#7a3000}"
+    ".badge.left{background:#fbe5d8;color:#7a3000}.badge.right{background:#dcebf7;color:#00466e}"
     ".meters{display:flex;flex-wrap:wrap;gap:4px 18px;margin:8px 0;font-size:.85rem}"
     ".meter{display:flex;align-items:center;gap:6px}"
     ".bar{display:inline-block;width:110px;height:8px;background:#e8ebef;border-radius:4px;"
@@ -1205,7 +1205,9 @@ static void write_plot(page *pg, const curve_info *ci, const cJSON *c)
 {
     buf *b = &pg->b;
     static const char *const sides[2] = {"left", "right"};
-    static const char *const colours[2] = {"#0072b2", "#d55e00"};
+    /* left orange, right blue: the same as the overlay clip and the pose previews (MediaPipe's
+     * drawing convention), so a side is one colour everywhere a user looks */
+    static const char *const colours[2] = {"#d55e00", "#0072b2"};
     double lo = INFINITY, hi = -INFINITY, to[2];
     int n[2];
     char t1[32], t2[32];
@@ -1412,8 +1414,8 @@ static void write_media(page *pg)
         b_esc(b, o->overlay_href);
         b_puts(b, "\">Your browser cannot play the clip here: <a href=\"");
         b_esc(b, o->overlay_href);
-        b_puts(b, "\">open it</a>.</video>\n<p class=\"sub\">Skeleton with left (blue) and right "
-                  "(orange) sides, live joint angles, contact and toe-off markers, and each "
+        b_puts(b, "\">open it</a>.</video>\n<p class=\"sub\">Skeleton with left (orange) and right "
+                  "(blue) sides, live joint angles, contact and toe-off markers, and each "
                   "finding highlighted on the frames where it shows. <a href=\"");
         b_esc(b, o->overlay_href);
         b_puts(b, "\">Open the clip on its own</a>.</p>\n</section>\n");
