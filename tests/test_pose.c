@@ -593,7 +593,8 @@ static void person_found_where_fully_visible(const char *shared, const char *cli
 }
 
 /* Stance heel on a treadmill: it rides the belt in a straight line. Stance frames come from the
- * cleaned track (heel within 4 % of the leg length of its lowest level); on each stance run of
+ * cleaned track (heel within 5 % of the leg length of the belt level, the 90th percentile of its
+ * height in the image); on each stance run of
  * 4+ frames a line is fitted (total least squares) to the raw and to the cleaned heel; returns
  * the RMS distance to the lines in px. */
 static double heel_line_rms(const gs_pose_track *t, int raw, double *leg_out)
@@ -611,14 +612,30 @@ static double heel_line_rms(const gs_pose_track *t, int raw, double *leg_out)
     *leg_out = leg;
     for (int side = 0; side < 2; side++) {
         int id = side ? GS_KP_RIGHT_HEEL : GS_KP_LEFT_HEEL;
-        double ground = -1e9;
+        /* the belt level: 90th percentile of the heel height (robust to glitches) */
+        double ground = 0;
+        int m = 0;
+        float *ys = malloc((size_t)t->n_frames * sizeof(float));
+        if (!ys)
+            return -1;
         for (int32_t i = 0; i < t->n_frames; i++)
-            if (t->frames[i].has_kp && t->frames[i].kp[id].y > ground)
-                ground = t->frames[i].kp[id].y;
+            if (t->frames[i].has_kp)
+                ys[m++] = t->frames[i].kp[id].y;
+        for (int i = 1; i < m; i++) { /* insertion sort: a few hundred values */
+            float v = ys[i];
+            int j = i - 1;
+            while (j >= 0 && ys[j] > v) {
+                ys[j + 1] = ys[j];
+                j--;
+            }
+            ys[j + 1] = v;
+        }
+        ground = m ? ys[(int)(0.9 * (m - 1))] : 0;
+        free(ys);
         for (int32_t a = 0; a < t->n_frames;) {
             int32_t b = a;
             while (b < t->n_frames && t->frames[b].has_kp && t->frames[b].has_raw &&
-                   t->frames[b].kp[id].y > ground - 0.04 * leg)
+                   t->frames[b].kp[id].y > ground - 0.05 * leg)
                 b++;
             if (b - a >= 4) {
                 double mx = 0, my = 0, sxx = 0, syy = 0, sxy = 0;

@@ -176,6 +176,9 @@ typedef struct gs_pose_stats {
     gs_pose_person_summary people[8]; /* the first 8 of them, in order of appearance */
     int32_t chosen;             /* index of the chosen person in people[] (-1: none) */
     double wait_s;              /* time inference waited for decoded frames, seconds */
+    double detect_s;            /* time in the detector (letterbox warp + inference + NMS) */
+    double landmark_s;          /* time in the landmark model (crop warp + inference + decode) */
+    double clean_s;             /* time in the whole-clip clean-up */
     double wall_s;              /* wall time of the whole run, seconds */
     gs_pose_clean_report clean; /* what the clean-up did */
 } gs_pose_stats;
