@@ -901,7 +901,7 @@ static void broken_files_give_errors_naming_the_item(void)
         int b = tfb_tensor(&f, "out", 0, 2, s2, NULL, 0, 0);
         tfb_op(&f, 9, &a, 1, &b, 1, 0, 0);
         len = tfb_finish(&f, &a, 1, &b, 1, &buf);
-        expect_error(buf, len, GS_ERR_UNSUPPORTED, "operator 0 (builtin 9)", "FULLY_CONNECTED");
+        expect_error(buf, len, GS_ERR_UNSUPPORTED, "operator 0 (FULLY_CONNECTED)", "FULLY_CONNECTED");
         tfb_free(&f);
     }
     /* unsupported fused activation (TANH = 4) on ADD */
@@ -914,7 +914,7 @@ static void broken_files_give_errors_naming_the_item(void)
         int32_t in[2] = {a, a};
         tfb_op(&f, 0, in, 2, &b, 1, 11, tfb_table(&f, fl, 1));
         len = tfb_finish(&f, &a, 1, &b, 1, &buf);
-        expect_error(buf, len, GS_ERR_UNSUPPORTED, "fused activation 4", "TANH");
+        expect_error(buf, len, GS_ERR_UNSUPPORTED, "fused activation 4 (TANH)", "TANH");
         tfb_free(&f);
     }
     /* declared output shape that does not follow from the op */

@@ -352,8 +352,11 @@ static gs_status check_act(planner *p, int oi, int32_t act)
 {
     if (act != GS_NN_ACT_NONE && act != GS_NN_ACT_RELU && act != GS_NN_ACT_RELU6 &&
         act != GS_NN_ACT_RELU_N1_TO_1) {
-        char buf[48];
-        snprintf(buf, sizeof(buf), "fused activation %d not supported", (int)act);
+        static const char *const acts[] = {"NONE", "RELU", "RELU_N1_TO_1", "RELU6", "TANH",
+                                           "SIGN_BIT"}; /* schema.fbs ActivationFunctionType */
+        char buf[64];
+        snprintf(buf, sizeof(buf), "fused activation %d (%s) not supported", (int)act,
+                 act >= 0 && act < 6 ? acts[act] : "unknown");
         return op_err(p, oi, GS_ERR_UNSUPPORTED, "%s", buf);
     }
     return GS_OK;
