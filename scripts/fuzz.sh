@@ -15,6 +15,7 @@ CC=${GS_FUZZ_CC:-clang}
 TARGETS=(
     "tflite|tests/fuzz/fuzz_tflite.c src/nn/nn.c src/nn/tflite.c src/nn/plan.c src/nn/kernels.c src/nn/kernels_base.c src/nn/kernels_v3.c src/nn/kernels_v4.c src/nn/pool.c src/common/common.c|src/nn src/common|openblas|tests/fuzz/corpus_tflite"
     "pose_json|tests/fuzz/fuzz_pose_json.c src/pose/pose_json.c src/common/common.c|src/pose src/common src/video src/nn|libcjson|tests/fuzz/corpus_pose_json"
+    "nkt|tests/fuzz/fuzz_nkt.c src/nkt/nkt_eval.c src/nkt/nkt_history.c src/nkt/nkt_metrics.c src/nkt/nkt_rules.c src/nkt/nkt_text.c src/nkt/nkt_vis.c src/common/common.c|src/nkt src/common|libcjson|tests/fuzz/corpus_nkt"
 )
 CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer -Wno-psabi
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
