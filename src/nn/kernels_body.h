@@ -446,7 +446,48 @@ static void dot_row(const gs_nn__op *op, const float *in, float *out, const floa
     float lo, hi, rlo, rhi;
     act_range(op->act, &lo, &hi);
     act_range(op->res_act, &rlo, &rhi);
-    for (int32_t ox = 0; ox < op->ow; ox++) {
+    int32_t ox_lo = 0, ox_hi = op->ow;
+    while (ox_lo < op->ow && ox_lo * op->sw - op->pad_l < 0)
+        ox_lo++;
+    while (ox_hi > ox_lo && (ox_hi - 1) * op->sw - op->pad_l + (op->kw - 1) * op->dw >= op->iw)
+        ox_hi--;
+    for (int32_t ox = 0; ox < op->ow;) {
+        if (ox >= ox_lo && ox + 8 <= ox_hi) {
+            /* 8 interior pixels: per pixel a vector of partial sums over the channels, then
+             * one 8x8 transpose turns the 8 horizontal sums into one vertical sum */
+            for (int32_t o = 0; o < op->oc; o++) {
+                const float *wo = op->wpack + (size_t)o * K;
+                v8 acc[8];
+                for (int p = 0; p < 8; p++)
+                    acc[p] = splat8(0.0f);
+                for (int32_t ky = 0; ky < op->kh; ky++) {
+                    int32_t iy = oy * op->sh - op->pad_t + ky * op->dh;
+                    if (iy < 0 || iy >= op->ih)
+                        continue;
+                    for (int32_t kx = 0; kx < op->kw; kx++) {
+                        const float *x =
+                            in + ((size_t)iy * op->iw + ox * op->sw - op->pad_l + kx * op->dw) * ic;
+                        const float *w = wo + ((size_t)ky * op->kw + kx) * ic;
+                        for (int32_t c = 0; c < ic; c += 8) {
+                            const v8 wv = ld8(w + c);
+                            for (int p = 0; p < 8; p++)
+                                acc[p] += ld8(x + (size_t)p * op->sw * ic + c) * wv;
+                        }
+                    }
+                }
+                transpose8(acc);
+                v8 sum = splat8(bias[o]);
+                for (int k = 0; k < 8; k++)
+                    sum += acc[k];
+                for (int p = 0; p < 8; p++) {
+                    size_t at = ((size_t)oy * op->ow + ox + p) * op->oc + o;
+                    float v = clampf(sum[p], lo, hi);
+                    out[at] = res ? clampf(v + res[at], rlo, rhi) : v;
+                }
+            }
+            ox += 8;
+            continue;
+        }
         for (int32_t o = 0; o < op->oc; o++) {
             v8 acc = splat8(0.0f);
             const float *wo = op->wpack + (size_t)o * K;
@@ -471,6 +512,7 @@ static void dot_row(const gs_nn__op *op, const float *in, float *out, const floa
             float v = clampf(sum, lo, hi);
             out[at] = res ? clampf(v + res[at], rlo, rhi) : v;
         }
+        ox++;
     }
 }
 
