@@ -794,13 +794,13 @@ static void errors_are_clear(const char *scratch)
     CHECK_EQ_INT(gs_pose_track_video(clip, &o, &t, NULL, &e), GS_ERR_ARG);
     CHECK_STR_CONTAINS(e.msg, "unknown model 'medium'");
 
-    /* a clip with nobody in it: one second of grey */
+    /* a clip with nobody in it: one second of grey, with a cut to a lighter grey half-way */
     gs_encoder *enc = NULL;
     snprintf(vid, sizeof(vid), "%s/pose_empty.mp4", scratch);
     if (gs_encoder_open(vid, 320, 240, NULL, &enc, &e) == GS_OK) {
         uint8_t *img = malloc(320 * 240 * 3);
         for (int i = 0; img && i < 30; i++) {
-            memset(img, 90 + i, 320 * 240 * 3);
+            memset(img, i < 15 ? 60 : 180, 320 * 240 * 3);
             gs_encoder_write(enc, img, 320 * 3, i / 30.0, &e);
         }
         gs_encoder_close(enc, &e);
@@ -808,8 +808,11 @@ static void errors_are_clear(const char *scratch)
         free(img);
         o.model = "lite";
         o.model_dir = MODEL_DIR;
-        gs_status rc = gs_pose_track_video(vid, &o, &t, NULL, &e);
+        gs_pose_stats st = {0};
+        gs_status rc = gs_pose_track_video(vid, &o, &t, &st, &e);
         CHECK_EQ_INT(rc, GS_ERR_NO_PERSON);
+        CHECK_EQ_INT(st.frames, 30);
+        CHECK_EQ_INT(st.cuts, 1);
         CHECK(t == NULL);
         CHECK_STR_CONTAINS(e.msg, "pose_empty.mp4: no person found on any of 30 frames");
     }

@@ -147,13 +147,14 @@ int gs_cli_pose(int argc, char **argv)
         fprintf(stderr,
                 "gaitscope: %s: %lld frames, person on %lld (%s; %d candidate%s), model %s, "
                 "%.1f frames/s (%.1f s: waiting for decoded frames %.1f s, %lld detector runs "
-                "%.1f s, %lld landmark runs %.1f s, clean-up %.2f s); view %s, facing fixed %d, "
+                "%.1f s, %lld landmark runs %.1f s, clean-up %.2f s; %d scene cuts); view %s, "
+                "facing fixed %d, "
                 "swaps fixed legs %d arms %d, gaps filled %d, stride %.2f Hz, low-pass %.1f Hz\n",
                 out, (long long)st.frames, (long long)st.frames_with_person, t->person_rule,
                 st.candidates, st.candidates == 1 ? "" : "s", t->model,
                 st.wall_s > 0 ? (double)st.frames / st.wall_s : 0.0, st.wall_s, st.wait_s,
                 (long long)st.detector_runs, st.detect_s, (long long)st.landmark_runs,
-                st.landmark_s, st.clean_s,
+                st.landmark_s, st.clean_s, st.cuts,
                 st.clean.view == 1 ? "front" : st.clean.view == 2 ? "rear" : "side",
                 st.clean.facing_fixed, st.clean.swap_fixed_legs, st.clean.swap_fixed_arms,
                 st.clean.gap_filled, st.clean.stride_hz, st.clean.cutoff_hz);

@@ -175,6 +175,7 @@ typedef struct gs_pose_stats {
     int32_t candidates;         /* candidate people seen over the clip */
     gs_pose_person_summary people[8]; /* the first 8 of them, in order of appearance */
     int32_t chosen;             /* index of the chosen person in people[] (-1: none) */
+    int32_t cuts;               /* scene cuts found (tracking restarted from the detector) */
     double wait_s;              /* time inference waited for decoded frames, seconds */
     double detect_s;            /* time in the detector (letterbox warp + inference + NMS) */
     double landmark_s;          /* time in the landmark model (crop warp + inference + decode) */

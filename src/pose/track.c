@@ -6,7 +6,8 @@
  * Per frame, as MediaPipe's pose_landmark_cpu.pbtxt does for one person: each tracked person's
  * region comes from its previous frame's auxiliary landmarks (pose_landmarks_to_roi.pbtxt); the
  * landmark model's pose flag below 0.5 (ThresholdingCalculator, tensors_to_pose_landmarks_and_
- * segmentation.pbtxt) ends the track and the detector runs again. Unlike the live graph we also
+ * segmentation.pbtxt) ends the track and the detector runs again; so does a scene cut (a coarse
+ * pixel-grid change test, our own). Unlike the live graph we also
  * run the detector every second to pick up other people, and track up to max_people at
  * once; after the clip the tracks are stitched into people and one person is chosen.
  */
@@ -34,6 +35,33 @@
 #ifndef NSLOT
 #define NSLOT 3 /* frame queue: up to 2 frames decoded ahead of inference */
 #endif
+#define CUT_GRID 16  /* scene-cut test on a 16 x 16 grid of pixels ... */
+#define CUT_MAD  30  /* ... whose mean absolute change (0-255, all channels) exceeds this;
+                        the 13 single-shot clips of ../shared peak at 3-12 (runners close to the
+                        camera, pans, backlight), a cut between two scenes is several times it */
+
+/* Mean absolute difference of the grid samples of img against prev (updated in place);
+ * returns -1 on the first call (have == 0). */
+static int grid_change(const gs_image *img, uint8_t *prev, int *have)
+{
+    long sum = 0;
+    for (int gy = 0; gy < CUT_GRID; gy++)
+        for (int gx = 0; gx < CUT_GRID; gx++) {
+            int32_t x = (int32_t)(((int64_t)gx * 2 + 1) * img->width / (2 * CUT_GRID));
+            int32_t y = (int32_t)(((int64_t)gy * 2 + 1) * img->height / (2 * CUT_GRID));
+            const uint8_t *p = img->data + (size_t)y * (size_t)img->stride + (size_t)x * 3;
+            uint8_t *q = prev + (gy * CUT_GRID + gx) * 3;
+            for (int c = 0; c < 3; c++) {
+                sum += p[c] > q[c] ? p[c] - q[c] : q[c] - p[c];
+                q[c] = p[c];
+            }
+        }
+    if (!*have) {
+        *have = 1;
+        return -1;
+    }
+    return (int)(sum / (CUT_GRID * CUT_GRID * 3));
+}
 
 /* One frame of a candidate track. */
 typedef struct cand_frame {
@@ -505,6 +533,8 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
     int det_every = (int)lround(DET_INTERVAL_S * (info->fps_nominal > 0 ? info->fps_nominal : 30));
     if (det_every < 1)
         det_every = 1;
+    uint8_t grid[CUT_GRID * CUT_GRID * 3];
+    int have_grid = 0;
     int64_t last_det = -1000000, total = info->frames_estimate > 0 ? info->frames_estimate : 0;
     int32_t W = info->width, H = info->height;
 
@@ -535,6 +565,13 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
         t_s[nf] = s->t_s;
         int32_t fi = (int32_t)nf;
 
+        /* 0. A scene cut ends every track: the detector starts afresh (the regions from the
+         * previous frame's landmarks mean nothing after a cut). */
+        if (grid_change(&img, grid, &have_grid) > CUT_MAD) {
+            st.cuts++;
+            for (int i = 0; i < nc; i++)
+                cands[i].active = 0;
+        }
         /* 1. Track every active candidate from its previous landmarks. */
         int n_active = 0;
         for (int i = 0; i < nc; i++) {
