@@ -667,7 +667,8 @@ static double heel_line_rms(const gs_pose_track *t, int raw, double *leg_out)
 static void treadmill_heel_is_straighter_after_cleaning(const char *shared)
 {
     gs_pose_stats st = {0};
-    gs_pose_track *t = track_clip(shared, "run_side_treadmill_01.mp4", clip_seconds(4.0), &st);
+    gs_pose_track *t =
+        track_clip(shared, "run_side_treadmill_01.mp4", fmax(2.0, clip_seconds(4.0)), &st);
     CHECK(t != NULL);
     if (!t)
         return;
@@ -686,7 +687,7 @@ static void treadmill_heel_is_straighter_after_cleaning(const char *shared)
     if (gs_pose_track_new(t->n_frames, &ref, NULL) == GS_OK) {
         memcpy(ref->frames, t->frames, (size_t)t->n_frames * sizeof(*t->frames));
         int injected = 0;
-        for (int32_t i = 5; i < t->n_frames - 5 && injected < 12; i += 9) {
+        for (int32_t i = 5; i < t->n_frames - 5 && injected < 12; i += 6) {
             const gs_kp *k = t->frames[i].kp;
             double apart = hypot(k[GS_KP_LEFT_ANKLE].x - k[GS_KP_RIGHT_ANKLE].x,
                                  k[GS_KP_LEFT_ANKLE].y - k[GS_KP_RIGHT_ANKLE].y);
