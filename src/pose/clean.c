@@ -438,7 +438,7 @@ double gs_pose__stride_hz(const gs_pose_track *t)
         return 0;
     double *x = malloc((size_t)best_n * sizeof(double));
     double *r = malloc((size_t)(lag_max + 2) * sizeof(double));
-    double result = 0, best_r = -1;
+    double result = 0;
     if (!x || !r)
         goto done;
     /* left-minus-right ankle offset on the axis where it varies most (x in side views, y in
@@ -479,7 +479,6 @@ double gs_pose__stride_hz(const gs_pose_track *t)
         /* first clear local maximum above 0.3 (the stride, not a multiple of it) */
         if (r[lag] > 0.3 && r[lag] >= r[lag - 1] && r[lag] >= r[lag + 1]) {
             arg = lag;
-            best_r = r[lag];
             break;
         }
     }
@@ -490,7 +489,6 @@ double gs_pose__stride_hz(const gs_pose_track *t)
             off = 0;
         result = fs / ((double)arg + off);
     }
-    (void)best_r;
 done:
     free(x);
     free(r);

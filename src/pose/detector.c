@@ -14,7 +14,7 @@
 
 /* SsdAnchorsCalculatorOptions of pose_detection_cpu.pbtxt. */
 #define ANCHOR_LAYERS    5
-#define ANCHOR_MIN_SCALE 0.1484375f
+#define ANCHOR_MIN_SCALE 0.1484375f /* anchor sizes: unused, fixed_anchor_size: true */
 #define ANCHOR_MAX_SCALE 0.75f
 #define ANCHOR_OFFSET    0.5f
 static const int anchor_strides[ANCHOR_LAYERS] = {8, 16, 32, 32, 32};
@@ -22,13 +22,6 @@ static const int anchor_strides[ANCHOR_LAYERS] = {8, 16, 32, 32, 32};
 /* TensorsToDetectionsCalculatorOptions: score_clipping_thresh 100, x/y/w/h_scale 224. */
 #define SCORE_CLIP 100.0f
 #define COORD_SCALE 224.0f
-
-/* Scale of layer i as SsdAnchorsCalculator's CalculateScale (linear from min to max). */
-static float layer_scale(int i)
-{
-    return ANCHOR_MIN_SCALE + (ANCHOR_MAX_SCALE - ANCHOR_MIN_SCALE) * (float)i /
-                                  (float)(ANCHOR_LAYERS - 1);
-}
 
 int gs_pose__anchors(gs_pose__anchor *anchors, int cap)
 {
@@ -41,7 +34,6 @@ int gs_pose__anchors(gs_pose__anchor *anchors, int cap)
          * fixed_anchor_size: true only the centres matter. */
         int last = layer, per_cell = 0;
         while (last < ANCHOR_LAYERS && anchor_strides[last] == anchor_strides[layer]) {
-            (void)layer_scale(last); /* sizes unused with fixed_anchor_size */
             per_cell += 2;
             last++;
         }
