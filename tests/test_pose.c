@@ -131,7 +131,8 @@ static int golden_detector_outputs_give_the_golden_region(const char *shared)
     float pad[4];
     snprintf(p1, sizeof(p1), "%s/golden/pose_detection.Identity.bin", shared);
     snprintf(p2, sizeof(p2), "%s/golden/pose_detection.Identity_1.bin", shared);
-    if (read_floats(p1, raw, GS_POSE__NUM_ANCHORS * 12) || read_floats(p2, lg, GS_POSE__NUM_ANCHORS))
+    if (read_floats(p1, raw, GS_POSE__NUM_ANCHORS * 12) ||
+        read_floats(p2, lg, GS_POSE__NUM_ANCHORS))
         return 0;
     gs_pose__anchors(an, GS_POSE__NUM_ANCHORS);
     int best = 0;
@@ -385,8 +386,9 @@ static void swap_fixer_repairs_injected_swaps_and_adds_none(void)
     int fixed = gs_pose__fix_swaps(t, 0);
     for (int32_t i = 0; i < t->n_frames; i++)
         wrong_after += legs_differ(&t->frames[i], &truth->frames[i]);
-    fprintf(stderr, "swap fixer (made runner, side view): %d injected, %d visibly wrong before, "
-                    "%d fixed, %d wrong after\n",
+    fprintf(stderr,
+            "swap fixer (made runner, side view): %d injected, %d visibly wrong before, "
+            "%d fixed, %d wrong after\n",
             injected, wrong_before, fixed, wrong_after);
     CHECK(wrong_before > 0);
     CHECK_EQ_INT(wrong_after, 0);
@@ -581,12 +583,13 @@ static void person_found_where_fully_visible(const char *shared, const char *cli
             found += vis && t && fr.index < t->n_frames && t->frames[fr.index].has_kp;
         }
     }
-    fprintf(stderr, "%-40s %3lld frames, person tracked on %3lld; fully visible on %2d of the "
-                    "sampled frames, tracked on %2d of those (%s, %d candidate(s))\n",
+    fprintf(stderr,
+            "%-40s %3lld frames, person tracked on %3lld; fully visible on %2d of the "
+            "sampled frames, tracked on %2d of those (%s, %d candidate(s))\n",
             clip, (long long)st.frames, (long long)st.frames_with_person, visible, found,
             t ? t->person_rule : "nobody", st.candidates);
-    CHECK_MSG(found >= 0.95 * visible, "%s: person tracked on %d of %d fully visible frames",
-              clip, found, visible);
+    CHECK_MSG(found >= 0.95 * visible, "%s: person tracked on %d of %d fully visible frames", clip,
+              found, visible);
     gs_decoder_free(&dec);
     gs_pose__detector_free(&det);
     gs_pose_track_free(&t);
@@ -673,9 +676,10 @@ static void treadmill_heel_is_straighter_after_cleaning(const char *shared)
     if (!t)
         return;
     double leg, raw = heel_line_rms(t, 1, &leg), clean = heel_line_rms(t, 0, &leg);
-    fprintf(stderr, "treadmill stance heel, deviation from a straight line (run_side_treadmill_01,"
-                    " lite, %d frames): raw %.2f px (%.2f %% of leg %.0f px), cleaned %.2f px "
-                    "(%.2f %%)\n",
+    fprintf(stderr,
+            "treadmill stance heel, deviation from a straight line (run_side_treadmill_01,"
+            " lite, %d frames): raw %.2f px (%.2f %% of leg %.0f px), cleaned %.2f px "
+            "(%.2f %%)\n",
             t->n_frames, raw, 100 * raw / leg, leg, clean, 100 * clean / leg);
     CHECK(raw > 0 && clean > 0);
     CHECK(clean < raw);
@@ -731,8 +735,9 @@ static void rear_treadmill_runner_tracked_from_behind(const char *shared)
         central += fabs(hx - t->width / 2.0) < 0.25 * t->width && h > 0.4 * t->height;
         left_on_left += k[GS_KP_LEFT_SHOULDER].x < k[GS_KP_RIGHT_SHOULDER].x;
     }
-    fprintf(stderr, "rear treadmill: %d frames, person on %d, large and central on %d, left "
-                    "shoulder on the image left on %d, view %d (2 = rear), rule %s\n",
+    fprintf(stderr,
+            "rear treadmill: %d frames, person on %d, large and central on %d, left "
+            "shoulder on the image left on %d, view %d (2 = rear), rule %s\n",
             t->n_frames, n, central, left_on_left, st.clean.view, t->person_rule);
     CHECK(n >= 0.95 * t->n_frames);
     CHECK(central >= 0.95 * n);
@@ -759,8 +764,9 @@ static void multiperson_walker_is_chosen(const char *shared)
         /* the walker's feet are on the grass, in the lower 40 % of the frame */
         low += 0.5 * (k[GS_KP_LEFT_ANKLE].y + k[GS_KP_RIGHT_ANKLE].y) > 0.6 * t->height;
     }
-    fprintf(stderr, "multiperson: %d candidates, rule %s, chosen person on %d frames, feet on the "
-                    "grass on %d\n",
+    fprintf(stderr,
+            "multiperson: %d candidates, rule %s, chosen person on %d frames, feet on the "
+            "grass on %d\n",
             st.candidates, t->person_rule, n, low);
     CHECK(n > 0 && low >= 0.95 * n);
     CHECK(!strcmp(t->person_rule, "longest-gait-track"));
@@ -856,12 +862,19 @@ int main(int argc, char **argv)
     /* walk_side_multiperson_01 last: src/video's RGB conversion writes past its buffer on this
      * 1768-wide VP9 clip (glibc aborts on a later free); see the pose commit 8cece09's note. */
     static const char *clips[] = {
-        "run_front_overground_01.mp4", "run_oblique_treadmill_01_overlay.mp4",
-        "run_rear_treadmill_01.mp4", "run_side_overground_01.mp4",
-        "run_side_overground_02_backlit_pan.mp4", "run_side_treadmill_01.mp4",
-        "run_side_treadmill_02_60fps.mp4", "run_side_treadmill_03_lab.mp4",
-        "run_side_treadmill_04.mov", "walk_front_cane_01.mp4", "walk_side_circumduction_01.mp4",
-        "walk_side_overground_01.mp4", "walk_side_overground_04.mp4",
+        "run_front_overground_01.mp4",
+        "run_oblique_treadmill_01_overlay.mp4",
+        "run_rear_treadmill_01.mp4",
+        "run_side_overground_01.mp4",
+        "run_side_overground_02_backlit_pan.mp4",
+        "run_side_treadmill_01.mp4",
+        "run_side_treadmill_02_60fps.mp4",
+        "run_side_treadmill_03_lab.mp4",
+        "run_side_treadmill_04.mov",
+        "walk_front_cane_01.mp4",
+        "walk_side_circumduction_01.mp4",
+        "walk_side_overground_01.mp4",
+        "walk_side_overground_04.mp4",
         "walk_side_multiperson_01.mp4",
     };
     for (size_t i = 0; i < sizeof(clips) / sizeof(clips[0]); i++)

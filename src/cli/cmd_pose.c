@@ -155,7 +155,9 @@ int gs_cli_pose(int argc, char **argv)
                 st.wall_s > 0 ? (double)st.frames / st.wall_s : 0.0, st.wall_s, st.wait_s,
                 (long long)st.detector_runs, st.detect_s, (long long)st.landmark_runs,
                 st.landmark_s, st.clean_s, st.cuts,
-                st.clean.view == 1 ? "front" : st.clean.view == 2 ? "rear" : "side",
+                st.clean.view == 1   ? "front"
+                : st.clean.view == 2 ? "rear"
+                                     : "side",
                 st.clean.facing_fixed, st.clean.swap_fixed_legs, st.clean.swap_fixed_arms,
                 st.clean.gap_filled, st.clean.stride_hz, st.clean.cutoff_hz);
     if (!quiet && st.candidates > 1)

@@ -28,11 +28,11 @@
 
 #include "pose_impl.h"
 
-#define MAX_GAP_S      0.15 /* see 3. above */
-#define CUTOFF_PER_HZ  7.0  /* cutoff = 7 x stride frequency, see 4. above */
-#define CUTOFF_MIN_HZ  4.0
-#define CUTOFF_DEF_HZ  6.0  /* Winter's walking value, when no stride frequency is found */
-#define CUTOFF_MAX_FS  0.4  /* at most 0.4 x the frame rate (below Nyquist) */
+#define MAX_GAP_S     0.15 /* see 3. above */
+#define CUTOFF_PER_HZ 7.0  /* cutoff = 7 x stride frequency, see 4. above */
+#define CUTOFF_MIN_HZ 4.0
+#define CUTOFF_DEF_HZ 6.0 /* Winter's walking value, when no stride frequency is found */
+#define CUTOFF_MAX_FS 0.4 /* at most 0.4 x the frame rate (below Nyquist) */
 #ifndef SWAP_PRIOR
 /* Cost of one frame in the swapped state, leg lengths. A label switch where the feet pass each
  * other is nearly free for a continuity cost, and glitch frames cost about the same under either
@@ -43,7 +43,7 @@
  * a crossing, single-frame glitches) are; a long wrongly labelled stretch would not be. */
 #define SWAP_PRIOR 0.5
 #endif
-#define SWAP_CAP       1.0  /* per-point residual cap, leg lengths (robust to glitches) */
+#define SWAP_CAP 1.0 /* per-point residual cap, leg lengths (robust to glitches) */
 
 const int gs_pose__lr_pairs[16][2] = {
     {1, 4},   {2, 5},   {3, 6},   {7, 8},   {9, 10},  {11, 12}, {13, 14}, {15, 16},
@@ -173,8 +173,8 @@ static int fix_segment(gs_pose_track *t, int32_t a, int32_t b, int group, double
     gs_pose_frame *F = t->frames + a;
     for (int q = 0; q < 4; q++) {
         int s0 = q >> 1, s1 = q & 1;
-        dp[1 * 4 + q] = SWAP_PRIOR * (s0 + s1) + swap_cost(NULL, &F[0], &F[1], 0, s0, s1, p0, p1,
-                                                           inv_leg);
+        dp[1 * 4 + q] =
+            SWAP_PRIOR * (s0 + s1) + swap_cost(NULL, &F[0], &F[1], 0, s0, s1, p0, p1, inv_leg);
         bp[1 * 4 + q] = 0;
     }
     for (int32_t i = 2; i < n; i++) {
@@ -342,10 +342,10 @@ int gs_pose__fill_gaps(gs_pose_track *t, double max_gap_s)
             double empty = dt * (double)(i - prev - 1) / (double)(i - prev);
             if (empty <= max_gap_s + 1e-9 && dt > 0) {
                 /* tangents (per unit of s over [A, B]) from the neighbours, else linear */
-                const gs_pose_frame *A0 = prev > 0 && t->frames[prev - 1].has_kp
-                                              ? &t->frames[prev - 1] : NULL;
-                const gs_pose_frame *B1 = i + 1 < t->n_frames && t->frames[i + 1].has_kp
-                                              ? &t->frames[i + 1] : NULL;
+                const gs_pose_frame *A0 =
+                    prev > 0 && t->frames[prev - 1].has_kp ? &t->frames[prev - 1] : NULL;
+                const gs_pose_frame *B1 =
+                    i + 1 < t->n_frames && t->frames[i + 1].has_kp ? &t->frames[i + 1] : NULL;
                 double da = A0 ? A->t_s - A0->t_s : 0, db = B1 ? B1->t_s - B->t_s : 0;
                 for (int32_t j = prev + 1; j < i; j++) {
                     gs_pose_frame *F = &t->frames[j];
@@ -561,8 +561,10 @@ gs_status gs_pose__smooth(gs_pose_track *t, double fc_hz, gs_error *err)
                 for (int c = 0; c < 6; c++) {
                     for (int32_t i = 0; i < n; i++) {
                         gs_pose_frame *f = &t->frames[a + i];
-                        buf[i] = c == 0 ? f->kp[k].x : c == 1 ? f->kp[k].y : c == 2 ? f->kp[k].z
-                                                                             : f->world[k][c - 3];
+                        buf[i] = c == 0   ? f->kp[k].x
+                                 : c == 1 ? f->kp[k].y
+                                 : c == 2 ? f->kp[k].z
+                                          : f->world[k][c - 3];
                     }
                     if (c >= 3 && !t->frames[a].has_world)
                         continue;

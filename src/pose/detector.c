@@ -20,7 +20,7 @@
 static const int anchor_strides[ANCHOR_LAYERS] = {8, 16, 32, 32, 32};
 
 /* TensorsToDetectionsCalculatorOptions: score_clipping_thresh 100, x/y/w/h_scale 224. */
-#define SCORE_CLIP 100.0f
+#define SCORE_CLIP  100.0f
 #define COORD_SCALE 224.0f
 
 int gs_pose__anchors(gs_pose__anchor *anchors, int cap)
@@ -205,10 +205,9 @@ gs_status gs_pose__detector_new(const char *path, int n_threads, gs_pose__detect
     d->out_score = gs_nn_output_index(d->m, "Identity_1");
     /* Shapes of pose_detection.tflite: input 1x224x224x3, Identity 1x2254x12, Identity_1
      * 1x2254x1. Anything else is the wrong file (e.g. a landmark model passed as detector). */
-    if (gs_nn_num_inputs(d->m) != 1 || gs_nn_input_desc(d->m, 0, &in) != GS_OK ||
-        in.ndim != 4 || in.shape[1] != GS_POSE__DET_SIZE || in.shape[2] != GS_POSE__DET_SIZE ||
-        in.shape[3] != 3 || d->out_raw < 0 || d->out_score < 0 ||
-        gs_nn_output_desc(d->m, d->out_raw, &r) != GS_OK ||
+    if (gs_nn_num_inputs(d->m) != 1 || gs_nn_input_desc(d->m, 0, &in) != GS_OK || in.ndim != 4 ||
+        in.shape[1] != GS_POSE__DET_SIZE || in.shape[2] != GS_POSE__DET_SIZE || in.shape[3] != 3 ||
+        d->out_raw < 0 || d->out_score < 0 || gs_nn_output_desc(d->m, d->out_raw, &r) != GS_OK ||
         gs_nn_output_desc(d->m, d->out_score, &s) != GS_OK || r.ndim != 3 ||
         r.shape[1] != GS_POSE__NUM_ANCHORS || r.shape[2] != GS_POSE__DET_COORDS ||
         s.shape[1] != GS_POSE__NUM_ANCHORS) {
@@ -238,8 +237,8 @@ void gs_pose__detector_free(gs_pose__detector **d)
     *d = NULL;
 }
 
-int gs_pose__detect(gs_pose__detector *d, const gs_image *img, float min_score,
-                    gs_pose__det *out, int cap, gs_error *err)
+int gs_pose__detect(gs_pose__detector *d, const gs_image *img, float min_score, gs_pose__det *out,
+                    int cap, gs_error *err)
 {
     float pad[4];
     float *in = gs_nn_input_data(d->m, 0);
@@ -256,9 +255,9 @@ int gs_pose__detect(gs_pose__detector *d, const gs_image *img, float min_score,
     /* min_score_thresh 0.5 in pose_detection_cpu.pbtxt of the v0.8/v0.9 releases (the npm
      * package's era); later repository versions lowered it to 0.2 for the Tasks API. The caller
      * passes its threshold (default 0.5, see track.c). */
-    int n = gs_pose__decode(gs_nn_output_data(d->m, d->out_raw),
-                            gs_nn_output_data(d->m, d->out_score), d->anchors,
-                            GS_POSE__NUM_ANCHORS, min_score, d->cand, GS_POSE__NUM_ANCHORS);
+    int n =
+        gs_pose__decode(gs_nn_output_data(d->m, d->out_raw), gs_nn_output_data(d->m, d->out_score),
+                        d->anchors, GS_POSE__NUM_ANCHORS, min_score, d->cand, GS_POSE__NUM_ANCHORS);
     /* NonMaxSuppressionCalculatorOptions: min_suppression_threshold 0.3, IoU, WEIGHTED. */
     int k = gs_pose__nms_weighted(d->cand, n, 0.3f, out, cap);
     gs_pose__letterbox_pad(img->width, img->height, pad);

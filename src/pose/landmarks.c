@@ -45,8 +45,8 @@ void gs_pose__refine_heatmap(float (*xy)[2], int n_lm, const float *heatmap, int
         float sum = 0, wc = 0, wr = 0, mx = 0;
         for (int r = r0; r < r1; r++)
             for (int c = c0; c < c1; c++) {
-                float conf = sigmoidf(heatmap[((size_t)r * (size_t)hm_w + (size_t)c) * (size_t)n_lm +
-                                              (size_t)i]);
+                float conf = sigmoidf(
+                    heatmap[((size_t)r * (size_t)hm_w + (size_t)c) * (size_t)n_lm + (size_t)i]);
                 sum += conf;
                 mx = conf > mx ? conf : mx;
                 wc += (float)c * conf;

@@ -44,9 +44,9 @@ int gs_pose__anchors(gs_pose__anchor *anchors, int cap);
 
 /** A decoded detection, normalised coordinates (0..1) of the image it refers to. */
 typedef struct gs_pose__det {
-    float score;                     /* sigmoid(clipped logit) */
-    float cx, cy, w, h;              /* face box centre and size */
-    float kp[GS_POSE__DET_KPS][2];   /* 0 mid-hip, 1 full-body scale point, 2 mid-shoulder, 3 */
+    float score;                   /* sigmoid(clipped logit) */
+    float cx, cy, w, h;            /* face box centre and size */
+    float kp[GS_POSE__DET_KPS][2]; /* 0 mid-hip, 1 full-body scale point, 2 mid-shoulder, 3 */
 } gs_pose__det;
 
 /**
@@ -82,10 +82,10 @@ gs_rot_rect gs_pose__roi_from_det(const gs_pose__det *d, int32_t w, int32_t h);
 
 /** Result of one landmark-model run, mapped back to frame pixels. */
 typedef struct gs_pose__lm {
-    float presence;                   /* Identity_1 pose flag (already a sigmoid) */
-    gs_kp kp[GS_POSE_NKP];            /* body landmarks, frame pixels, vis = sigmoid */
-    float aux[2][2];                  /* auxiliary landmarks 33, 34 (next ROI), frame pixels */
-    float world[GS_POSE_NKP][3];      /* metres, hip-centred, rotated by the ROI rotation */
+    float presence;              /* Identity_1 pose flag (already a sigmoid) */
+    gs_kp kp[GS_POSE_NKP];       /* body landmarks, frame pixels, vis = sigmoid */
+    float aux[2][2];             /* auxiliary landmarks 33, 34 (next ROI), frame pixels */
+    float world[GS_POSE_NKP][3]; /* metres, hip-centred, rotated by the ROI rotation */
 } gs_pose__lm;
 
 /**
@@ -120,8 +120,8 @@ void gs_pose__detector_free(gs_pose__detector **d);
  * Runs the detector on the whole image (letterboxed) and writes up to cap detections (image-
  * normalised coordinates, best first) to out. Returns the count, or -1 on error.
  */
-int gs_pose__detect(gs_pose__detector *d, const gs_image *img, float min_score,
-                    gs_pose__det *out, int cap, gs_error *err);
+int gs_pose__detect(gs_pose__detector *d, const gs_image *img, float min_score, gs_pose__det *out,
+                    int cap, gs_error *err);
 
 /** The landmark model (lite, full or heavy). Opaque; one per thread. */
 typedef struct gs_pose__landmarker gs_pose__landmarker;

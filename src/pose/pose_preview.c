@@ -73,8 +73,9 @@ static void draw_skeleton(gs_image *img, const gs_kp *kp, int thick, int raw)
     if (raw)
         return;
     for (int i = 0; i < GS_POSE_NKP; i++) {
-        int side = i == 0 ? 0 : (i <= 10 ? ((i >= 1 && i <= 3) || i == 7 || i == 9 ? 1 : 2)
-                                         : (i % 2 ? 1 : 2));
+        int side =
+            i == 0 ? 0
+                   : (i <= 10 ? ((i >= 1 && i <= 3) || i == 7 || i == 9 ? 1 : 2) : (i % 2 ? 1 : 2));
         gs_cv_circle(img, kp[i].x, kp[i].y, (float)thick * 1.2f, col[side], -1, 1.0f);
     }
     /* letters at the ankles make a left/right mix-up obvious */

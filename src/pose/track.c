@@ -24,10 +24,12 @@
 /* Default detection score: min_score_thresh 0.5 of pose_detection_cpu.pbtxt (v0.8/v0.9). */
 #define DET_SCORE_DEFAULT 0.5f
 /* Our own choices (not MediaPipe's): */
-#define DET_INTERVAL_S  1.0  /* look for other people this often while tracking (3 detector
-                                runs with the tiles: ~8 ms a frame at 0.5 s and 60 fps) */
-#define MAX_DETS        8    /* detections considered per detector run */
-#define MIN_ROI_FRAC    0.12 /* ignore people whose region is below this fraction of the
+#define DET_INTERVAL_S                                                            \
+    1.0            /* look for other people this often while tracking (3 detector \
+                      runs with the tiles: ~8 ms a frame at 0.5 s and 60 fps) */
+#define MAX_DETS 8 /* detections considered per detector run */
+#define MIN_ROI_FRAC                                                                     \
+    0.12                     /* ignore people whose region is below this fraction of the \
                                 frame's shorter side (tiny background figures) */
 #define SAME_PERSON_IOU 0.5f /* two tracks whose landmark boxes overlap this much are merged */
 #define STITCH_GAP_S    1.0  /* a track may continue a lost one within this time ... */
@@ -35,10 +37,11 @@
 #ifndef NSLOT
 #define NSLOT 3 /* frame queue: up to 2 frames decoded ahead of inference */
 #endif
-#define CUT_GRID 16  /* scene-cut test on a 16 x 16 grid of pixels ... */
-#define CUT_MAD  30  /* ... whose mean absolute change (0-255, all channels) exceeds this;
-                        the 13 single-shot clips of ../shared peak at 3-12 (runners close to the
-                        camera, pans, backlight), a cut between two scenes is several times it */
+#define CUT_GRID 16 /* scene-cut test on a 16 x 16 grid of pixels ... */
+#define CUT_MAD                                                                    \
+    30 /* ... whose mean absolute change (0-255, all channels) exceeds this;       \
+          the 13 single-shot clips of ../shared peak at 3-12 (runners close to the \
+          camera, pans, backlight), a cut between two scenes is several times it */
 
 /* Mean absolute difference of the grid samples of img against prev (updated in place);
  * returns -1 on the first call (have == 0). */
@@ -215,7 +218,7 @@ static float last_jump(const cand *c)
 /* ---- person choice ---- */
 
 typedef struct person {
-    int first, last;   /* candidate indices of the chain (linked through next[]) */
+    int first, last;    /* candidate indices of the chain (linked through next[]) */
     int32_t start, end; /* frames [start, end) */
     int64_t frames;
     double gait_s, size, central;
@@ -324,8 +327,8 @@ static double cand_gait_s(const cand *c, const double *t_s)
 }
 
 static void choose_person(cand *cands, int nc, const double *t_s, int32_t W, int32_t H,
-                          const gs_pose_options *o, int *chosen, const char **rule,
-                          int *n_people, gs_pose_stats *st)
+                          const gs_pose_options *o, int *chosen, const char **rule, int *n_people,
+                          gs_pose_stats *st)
 {
     person *P = NULL;
     int *next = NULL, np = 0;
@@ -593,8 +596,8 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
                 rc = gs_fail(err, GS_ERR_NOMEM, "pose: out of memory");
                 goto stop;
             }
-            c->next_roi = gs_pose__roi_from_points(lm.aux[0][0], lm.aux[0][1], lm.aux[1][0],
-                                                   lm.aux[1][1]);
+            c->next_roi =
+                gs_pose__roi_from_points(lm.aux[0][0], lm.aux[0][1], lm.aux[1][0], lm.aux[1][1]);
             if (!(c->next_roi.width >= 16.0f) || !(c->next_roi.width < 8.0f * (float)(W + H)))
                 c->active = 0; /* degenerate region: re-detect */
         }
@@ -647,8 +650,7 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
                         tile.height = sh;
                     }
                     gs_pose__det td[MAX_DETS];
-                    int kt =
-                        gs_pose__detect(det, &tile, o.min_detection_score, td, MAX_DETS, err);
+                    int kt = gs_pose__detect(det, &tile, o.min_detection_score, td, MAX_DETS, err);
                     if (kt < 0) {
                         rc = err->code != GS_OK ? err->code : GS_ERR_INTERNAL;
                         goto stop;
@@ -789,8 +791,8 @@ stop:
                          "%s: no person at the point %.0f,%.0f on any of %lld frames", path,
                          (double)o.person_x, (double)o.person_y, (long long)nf);
         else
-            rc = gs_fail(err, GS_ERR_NO_PERSON, "%s: no person found on any of %lld frames",
-                         path, (long long)nf);
+            rc = gs_fail(err, GS_ERR_NO_PERSON, "%s: no person found on any of %lld frames", path,
+                         (long long)nf);
         goto fail;
     }
     if (nf > INT32_MAX) {
