@@ -274,7 +274,13 @@ static gs_status ensure_buffers(gs_decoder *d, int w, int h, gs_error *err)
     size_t bytes;
     if (gs_size_mul(stride, (size_t)h, &bytes) != 0 || bytes > (size_t)1 << 31)
         return gs_fail(err, GS_ERR_FORMAT, "%s: frame too large %dx%d", d->path, w, h);
-    d->rgb_coded = av_malloc(bytes);
+    /* libswscale's SIMD YUV->RGB writes whole vector blocks, past width*3 at the end of a row
+     * and so past the last row: with 1768-px VP9 frames it overran an exact-size buffer
+     * (heap corruption seen on walk_side_multiperson_01). One spare row plus 64 bytes covers
+     * any block. */
+    if (bytes > SIZE_MAX - stride - 64)
+        return gs_fail(err, GS_ERR_FORMAT, "%s: frame too large %dx%d", d->path, w, h);
+    d->rgb_coded = av_malloc(bytes + stride + 64);
     d->coded_stride = (int32_t)stride;
     if (d->info.rotation_deg) {
         size_t ostride = d->info.rotation_deg % 180 ? (((size_t)h * 3 + 63) & ~(size_t)63)
