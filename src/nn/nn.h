@@ -53,9 +53,10 @@ typedef struct gs_nn_allocator {
 typedef struct gs_nn_options {
     int n_threads; /* threads used by gs_nn_run(), 0 = 1; capped at 64 */
     const gs_nn_allocator *allocator; /* NULL = malloc/free; borrowed, must outlive the model */
-    const gs_nn_model *share_weights; /* NULL, or a loaded model of the same file whose packed
-                                         weights this one reuses (read-only, reference counted
-                                         is NOT done: the donor must outlive this model) */
+    const gs_nn_model *share_weights; /* NULL, or a model loaded from the same file with the
+                                         same no_sparse whose float32/packed weights this one
+                                         reuses (read-only, so both may run at the same time);
+                                         not reference counted: the donor must outlive it */
     int no_sparse;  /* 1 = run sparse (DENSIFY) 1x1 convolutions densely (for benchmarks) */
     int max_isa;    /* cap on the kernel instruction set, for tests and benchmarks: 0 = the best
                        this CPU has, 1 = portable C, 3 = x86-64-v3 (AVX2+FMA), 4 = x86-64-v4
@@ -118,7 +119,8 @@ gs_status gs_nn_run(gs_nn_model *m, gs_error *err);
 /** Multiply-accumulate count of one inference (convolutions, as planned), for GFLOP/s reports. */
 double gs_nn_macs(const gs_nn_model *m);
 
-/** Bytes of memory the model holds (weights it owns + arena + packed buffers). */
+/** Bytes of memory the model holds: weights it owns (shared ones count in the donor), packed
+ * and sparse copies, the activation arena and per-thread scratch. */
 size_t gs_nn_memory_bytes(const gs_nn_model *m);
 
 /** Frees the model and its threads; sets *m = NULL. NULL or *m == NULL is a no-op. */
