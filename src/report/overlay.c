@@ -196,15 +196,22 @@ static void choose_plot_corner(const draw_ctx *c, const gs_pose_track *t, float 
     *y0 = cy[best];
 }
 
-/* The knee-flexion plot: the last and next 1.5 s, both sides, a cursor at now. */
+/*
+ * The running plot: the last and next 1.5 s, both sides, a cursor at now. Knee flexion in side
+ * views; pelvic obliquity in rear/front views, where knee flexion cannot be seen.
+ */
 static void draw_knee_plot(draw_ctx *c, const gs_gait_result *g, const gs_pose_track *t,
                            int64_t fi, float x0, float y0)
 {
+    gs_gait_view_kind vk = gs_gait_result_view(g).kind;
+    int frontal = vk == GS_VIEW_REAR || vk == GS_VIEW_FRONT;
+    gs_angle which = frontal ? GS_ANGLE_PELVIC_OBLIQUITY : GS_ANGLE_KNEE_FLEXION;
     float pw, ph;
     plot_size(c, &pw, &ph);
     gs_cv_rect_fill(&c->img, x0, y0, x0 + pw, y0 + ph, black, 0.55f);
     double now = t->frames[fi].t_s, span = 1.5;
-    const double lo = -10, hi = 130; /* knee flexion range of running, deg */
+    /* knee flexion range of running; pelvic obliquity of +-15 deg covers a marked drop */
+    const double lo = frontal ? -15 : -10, hi = frontal ? 15 : 130;
     /* frames are in time order: start at the first one inside the window */
     int32_t k0 = (int32_t)fi;
     while (k0 > 0 && t->frames[k0 - 1].t_s >= now - span)
@@ -215,7 +222,7 @@ static void draw_knee_plot(draw_ctx *c, const gs_gait_result *g, const gs_pose_t
             double dt = t->frames[k].t_s - now;
             if (dt > span)
                 break;
-            double v = gs_gait_result_angle(g, k, (gs_gait_side)side, GS_ANGLE_KNEE_FLEXION);
+            double v = gs_gait_result_angle(g, k, (gs_gait_side)side, which);
             float x = x0 + (float)((dt + span) / (2 * span)) * pw;
             float y = isfinite(v) ? y0 + ph - (float)((v - lo) / (hi - lo)) * ph : NAN;
             if (isfinite(px) && isfinite(py) && isfinite(y))
@@ -225,7 +232,8 @@ static void draw_knee_plot(draw_ctx *c, const gs_gait_result *g, const gs_pose_t
         }
     }
     gs_cv_line(&c->img, x0 + 0.5f * pw, y0, x0 + 0.5f * pw, y0 + ph, white, 1, 0.9f);
-    label(c, "knee flexion (deg), +-1.5 s", x0 + 4, y0 + 16 * c->s, 0.45f * c->s, white);
+    label(c, frontal ? "pelvic obliquity (deg), +-1.5 s" : "knee flexion (deg), +-1.5 s", x0 + 4,
+          y0 + 16 * c->s, 0.45f * c->s, white);
 }
 
 /* Segments a finding is about, from its metric key. */
