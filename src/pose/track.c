@@ -434,14 +434,14 @@ static void choose_person(cand *cands, int nc, const double *t_s, int32_t W, int
     double gmax = 0;
     for (int p = 0; p < np; p++)
         gmax = fmax(gmax, P[p].gait_s);
-    /* The person stepping for longest; people within 70 % of that are a tie, broken by size
+    /* The person stepping for longest; people within 80 % of that are a tie, broken by size
      * and centrality (a runner filmed on purpose is large and central). Without a second of
      * stepping anywhere, size and centrality alone decide. */
     double best = -1;
     for (int p = 0; p < np; p++) {
         double cov = (double)P[p].frames;
         double s = P[p].size * (0.5 + 0.5 * P[p].central) * cov;
-        if (gmax >= 1.0 && P[p].gait_s < 0.7 * gmax)
+        if (gmax >= 1.0 && P[p].gait_s < 0.8 * gmax)
             continue;
         if (s > best) {
             best = s;
