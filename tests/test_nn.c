@@ -1005,6 +1005,75 @@ static void api_describes_inputs_and_outputs(void)
     tfb_free(&f);
 }
 
+/* Every non-convolution operator in one graph (a fuzz seed, and a smoke test): PAD of channels,
+ * MAX_POOL_2D, RESIZE_BILINEAR, DEPTH_TO_SPACE, CONCATENATION, ADD, LOGISTIC, RESHAPE. */
+static size_t make_zoo_model(tfb *f, const uint8_t **buf)
+{
+    int32_t s0[4] = {1, 8, 8, 8}, s1[4] = {1, 8, 8, 16}, s2[4] = {1, 4, 4, 16};
+    int32_t s3[4] = {1, 8, 8, 16}, s4[4] = {1, 16, 16, 4}, s5[4] = {1, 16, 16, 8};
+    int32_t s6[3] = {1, 256, 8}, pads[8] = {0, 0, 0, 0, 0, 0, 0, 8}, padshape[2] = {4, 2};
+    int32_t size[2] = {8, 8}, two[1] = {2}, three[1] = {3};
+    tfb_init(f);
+    int t0 = tfb_tensor(f, "input_1", 0, 4, s0, NULL, 0, 0);
+    int tp = tfb_tensor(f, "paddings", 2, 2, padshape, pads, sizeof(pads), 0);
+    int t1 = tfb_tensor(f, "padded", 0, 4, s1, NULL, 0, 0);
+    int t2 = tfb_tensor(f, "pooled", 0, 4, s2, NULL, 0, 0);
+    int ts = tfb_tensor(f, "size", 2, 1, two, size, sizeof(size), 0);
+    int t3 = tfb_tensor(f, "resized", 0, 4, s3, NULL, 0, 0);
+    int t4 = tfb_tensor(f, "d2s", 0, 4, s4, NULL, 0, 0);
+    int t5 = tfb_tensor(f, "concat", 0, 4, s5, NULL, 0, 0);
+    int t6 = tfb_tensor(f, "sum", 0, 4, s5, NULL, 0, 0);
+    int t7 = tfb_tensor(f, "sig", 0, 4, s5, NULL, 0, 0);
+    int tr = tfb_tensor(f, "shape", 2, 1, three, s6, sizeof(s6), 0);
+    int t8 = tfb_tensor(f, "Identity", 0, 3, s6, NULL, 0, 0);
+    int32_t a[2], o[1];
+    a[0] = t0, a[1] = tp, o[0] = t1;
+    tfb_op(f, 34, a, 2, o, 1, 22, tfb_table(f, NULL, 0));
+    tfb_field fm[6] = {tfb_u8(0, 1), tfb_i32(1, 2), tfb_i32(2, 2),
+                       tfb_i32(3, 2), tfb_i32(4, 2), tfb_u8(5, 0)};
+    a[0] = t1, o[0] = t2;
+    tfb_op(f, 17, a, 1, o, 1, 5, tfb_table(f, fm, 6));
+    tfb_field fr[2] = {tfb_u8(2, 0), tfb_u8(3, 1)};
+    a[0] = t2, a[1] = ts, o[0] = t3;
+    tfb_op(f, 23, a, 2, o, 1, 15, tfb_table(f, fr, 2));
+    tfb_field fd[1] = {tfb_i32(0, 2)};
+    a[0] = t3, o[0] = t4;
+    tfb_op(f, 5, a, 1, o, 1, 94, tfb_table(f, fd, 1));
+    tfb_field fc[2] = {tfb_i32(0, 3), tfb_u8(1, 0)};
+    a[0] = t4, a[1] = t4, o[0] = t5;
+    tfb_op(f, 2, a, 2, o, 1, 10, tfb_table(f, fc, 2));
+    tfb_field fa[1] = {tfb_u8(0, 3)};
+    a[0] = t5, a[1] = t5, o[0] = t6;
+    tfb_op(f, 0, a, 2, o, 1, 11, tfb_table(f, fa, 1));
+    a[0] = t6, o[0] = t7;
+    tfb_op(f, 14, a, 1, o, 1, 0, 0);
+    tfb_field fs[1] = {tfb_obj(0, tfb_vec_i32(f, s6, 3))};
+    a[0] = t7, a[1] = tr, o[0] = t8;
+    tfb_op(f, 22, a, 2, o, 1, 17, tfb_table(f, fs, 1));
+    return tfb_finish(f, &t0, 1, &t8, 1, buf);
+}
+
+static void operator_zoo_loads_and_runs(void)
+{
+    tfb f;
+    const uint8_t *buf;
+    size_t len = make_zoo_model(&f, &buf);
+    float x[512];
+    for (int i = 0; i < 512; i++)
+        x[i] = frand() * 4.0f;
+    run_result r;
+    if (run_model(buf, len, x, 512, &r, "zoo") == 0) {
+        CHECK_EQ_INT(r.n, 256 * 8);
+        int in_range = 1;
+        for (size_t i = 0; i < r.n; i++)
+            in_range &= r.out[i] >= 0.5f && r.out[i] <= 1.0f; /* sigmoid of a RELU6 output */
+        CHECK(in_range);
+        CHECK(r.same_mt);
+        free(r.out);
+    }
+    tfb_free(&f);
+}
+
 /* Writes small valid models as the seed corpus of tests/fuzz/fuzz_tflite.c. */
 static void write_corpus(const char *dir)
 {
@@ -1014,6 +1083,10 @@ static void write_corpus(const char *dir)
     gs_error err;
     size_t len = make_mixed_model(&f, &buf);
     snprintf(path, sizeof(path), "%s/mixed.tflite", dir);
+    CHECK(gs_file_write_all(path, buf, len, &err) == GS_OK);
+    tfb_free(&f);
+    len = make_zoo_model(&f, &buf);
+    snprintf(path, sizeof(path), "%s/zoo.tflite", dir);
     CHECK(gs_file_write_all(path, buf, len, &err) == GS_OK);
     tfb_free(&f);
 }
@@ -1035,6 +1108,7 @@ int main(int argc, char **argv)
         conv_then_residual_add_matches_reference();
     }
     test_isa = 0;
+    operator_zoo_loads_and_runs();
     api_describes_inputs_and_outputs();
     broken_files_give_errors_naming_the_item();
     load_survives_allocation_failure_at_every_index();
