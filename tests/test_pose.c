@@ -483,6 +483,21 @@ static void filtfilt_has_zero_phase_and_keeps_peaks(void)
     CHECK_NEAR(y[N / 2], 5, 1e-9);
 }
 
+static void single_landmark_glitch_is_replaced(void)
+{
+    gs_pose_track *truth = made_runner(VIEW_SIDE, 0), *t = made_runner(VIEW_SIDE, 0);
+    CHECK(truth && t);
+    if (!truth || !t)
+        goto done;
+    t->frames[100].kp[GS_KP_LEFT_ANKLE].x += 120; /* 0.6 leg lengths off for one frame */
+    CHECK_EQ_INT(gs_pose__reject_outliers(t, 0.25), 1);
+    CHECK_NEAR(t->frames[100].kp[GS_KP_LEFT_ANKLE].x, truth->frames[100].kp[GS_KP_LEFT_ANKLE].x,
+               0.1 * 200);
+done:
+    gs_pose_track_free(&truth);
+    gs_pose_track_free(&t);
+}
+
 static void clean_reports_stride_and_cutoff_of_a_made_runner(void)
 {
     gs_pose_track *t = made_runner(VIEW_SIDE, 2.0);
@@ -498,6 +513,7 @@ static void clean_reports_stride_and_cutoff_of_a_made_runner(void)
     CHECK_EQ_INT(rep.swap_fixed_legs, 0);
     CHECK_EQ_INT(rep.swap_fixed_arms, 0);
     CHECK_EQ_INT(rep.view, 0);
+    CHECK_EQ_INT(rep.outliers, 0); /* steady motion with 2 px noise: no glitch */
     CHECK(t->frames[10].has_raw && (t->frames[10].flags & GS_POSE_FLAG_SMOOTHED));
     gs_pose_track_free(&t);
 }
@@ -839,6 +855,7 @@ int main(int argc, char **argv)
     swap_fixer_repairs_injected_swaps_and_adds_none();
     facing_fix_unmirrors_a_rear_view_stretch();
     gaps_up_to_0_15_s_are_filled();
+    single_landmark_glitch_is_replaced();
     clean_reports_stride_and_cutoff_of_a_made_runner();
     if (!shared || !gs_test_dir_exists(shared)) {
         fprintf(stderr, "skip: no ../shared folder, golden and dataset checks not run\n");

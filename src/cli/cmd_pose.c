@@ -149,7 +149,8 @@ int gs_cli_pose(int argc, char **argv)
                 "%.1f frames/s (%.1f s: waiting for decoded frames %.1f s, %lld detector runs "
                 "%.1f s, %lld landmark runs %.1f s, clean-up %.2f s; %d scene cuts); view %s, "
                 "facing fixed %d, "
-                "swaps fixed legs %d arms %d, gaps filled %d, stride %.2f Hz, low-pass %.1f Hz\n",
+                "swaps fixed legs %d arms %d, glitches %d, gaps filled %d, stride %.2f Hz, "
+                "low-pass %.1f Hz\n",
                 out, (long long)st.frames, (long long)st.frames_with_person, t->person_rule,
                 st.candidates, st.candidates == 1 ? "" : "s", t->model,
                 st.wall_s > 0 ? (double)st.frames / st.wall_s : 0.0, st.wall_s, st.wait_s,
@@ -159,7 +160,7 @@ int gs_cli_pose(int argc, char **argv)
                 : st.clean.view == 2 ? "rear"
                                      : "side",
                 st.clean.facing_fixed, st.clean.swap_fixed_legs, st.clean.swap_fixed_arms,
-                st.clean.gap_filled, st.clean.stride_hz, st.clean.cutoff_hz);
+                st.clean.outliers, st.clean.gap_filled, st.clean.stride_hz, st.clean.cutoff_hz);
     if (!quiet && st.candidates > 1)
         for (int i = 0; i < st.candidates && i < 8; i++) {
             const gs_pose_person_summary *ps = &st.people[i];

@@ -11,7 +11,8 @@
  * 2. Left/right swaps of legs and arms (side views): Viterbi over per-frame swap states with a
  *    constant-velocity (second-order) continuity cost; the optimum is over the whole segment, so
  *    it uses the frames after a swap as much as those before it.
- * 3. Gaps of at most 0.15 s are filled by cubic Hermite interpolation (a running ground contact
+ * 3. Single-landmark one-frame spikes (a quarter leg length off the mid-point of the two
+ *    neighbouring frames, which agree) are replaced by that mid-point. Gaps of at most 0.15 s are filled by cubic Hermite interpolation (a running ground contact
  *    lasts about 0.2-0.3 s; a longer gap could hide a gait event, so it stays empty).
  * 4. Zero-phase low-pass: 2nd-order Butterworth run forward and backward (filtfilt: no lag,
  *    4th-order magnitude), as Winter recommends for kinematic data (D. A. Winter, Biomechanics
@@ -44,6 +45,7 @@
 #define SWAP_PRIOR 0.5
 #endif
 #define SWAP_CAP 1.0 /* per-point residual cap, leg lengths (robust to glitches) */
+#define OUTLIER_LEG 0.25 /* glitch: a one-frame spike this far off, leg lengths */
 
 const int gs_pose__lr_pairs[16][2] = {
     {1, 4},   {2, 5},   {3, 6},   {7, 8},   {9, 10},  {11, 12}, {13, 14}, {15, 16},
@@ -317,6 +319,35 @@ int gs_pose__fix_facing(gs_pose_track *t, int *view_out)
     }
     free(lab);
     return changed;
+}
+
+/* ---- single-landmark glitches ---- */
+
+int gs_pose__reject_outliers(gs_pose_track *t, double frac)
+{
+    int replaced = 0;
+    float leg = leg_length(t, 0, t->n_frames);
+    if (!(leg > 1.0f))
+        return 0;
+    for (int32_t i = 1; i + 1 < t->n_frames; i++) {
+        gs_pose_frame *A = &t->frames[i - 1], *F = &t->frames[i], *B = &t->frames[i + 1];
+        if (!A->has_kp || !F->has_kp || !B->has_kp)
+            continue;
+        for (int k = 0; k < GS_POSE_NKP; k++) {
+            /* a spike: far from the mid-point of its neighbours, which agree with each other
+             * (a real extreme of a smooth motion is within a*dt^2/2 of that mid-point) */
+            float mx = 0.5f * (A->kp[k].x + B->kp[k].x), my = 0.5f * (A->kp[k].y + B->kp[k].y);
+            float d = hypotf(F->kp[k].x - mx, F->kp[k].y - my);
+            float span = hypotf(B->kp[k].x - A->kp[k].x, B->kp[k].y - A->kp[k].y);
+            if (d > (float)frac * leg && d > 2.0f * span) {
+                F->kp[k].x = mx;
+                F->kp[k].y = my;
+                F->kp[k].z = 0.5f * (A->kp[k].z + B->kp[k].z);
+                replaced++;
+            }
+        }
+    }
+    return replaced;
 }
 
 /* ---- gaps ---- */
@@ -606,6 +637,7 @@ gs_status gs_pose_clean(gs_pose_track *t, gs_pose_clean_report *rep, gs_error *e
             f->has_raw = 1;
         }
     }
+    double stride_raw = gs_pose__stride_hz(t);
     r.facing_fixed = gs_pose__fix_facing(t, &r.view);
     /* Leg and arm swaps are a side-view failure (the near and far limbs overlap); in rear and
      * front views the limbs stay apart and the facing fix has set left and right, while fast
@@ -614,9 +646,15 @@ gs_status gs_pose_clean(gs_pose_track *t, gs_pose_clean_report *rep, gs_error *e
         r.swap_fixed_legs = gs_pose__fix_swaps(t, 0);
         r.swap_fixed_arms = gs_pose__fix_swaps(t, 1);
     }
+    /* A one-frame spike of a quarter leg length is a glitch, not motion (a swinging foot's
+     * reversal bulges ~0.06 leg lengths off its neighbours' mid-point at 30 fps); the low-pass
+     * would spread it over its neighbours. */
+    r.outliers = gs_pose__reject_outliers(t, OUTLIER_LEG);
     r.max_gap_s = MAX_GAP_S;
     r.gap_filled = gs_pose__fill_gaps(t, MAX_GAP_S);
     r.stride_hz = gs_pose__stride_hz(t);
+    if (r.stride_hz <= 0 && stride_raw > 0)
+        r.stride_hz = stride_raw; /* the fixes can break the periodicity of a noisy far leg */
     double dt = median_dt(t);
     if (dt > 0) {
         double fs = 1.0 / dt;

@@ -129,6 +129,7 @@ typedef struct gs_pose_clean_report {
     int32_t facing_fixed;     /* frames where every left/right pair was swapped (rear/front) */
     int32_t view;             /* facing decision: 0 side view (no facing fix), 1 front, 2 rear */
     int32_t gap_filled;       /* frames filled by interpolation */
+    int32_t outliers;         /* one-frame landmark spikes replaced by their neighbours' mean */
     double max_gap_s;         /* longest gap that is filled, seconds */
     double stride_hz;         /* stride frequency found (one foot's cycle), 0 if none */
     double cutoff_hz;         /* low-pass cutoff used, 0 if not smoothed */

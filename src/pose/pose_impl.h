@@ -157,6 +157,13 @@ int gs_pose__fix_swaps(gs_pose_track *t, int group);
  */
 int gs_pose__fix_facing(gs_pose_track *t, int *view_out);
 
+/**
+ * Replaces a one-frame spike (a landmark more than frac leg lengths from the mid-point of its two
+ * neighbouring frames, and more than twice their distance apart) by that mid-point; returns
+ * landmarks replaced.
+ */
+int gs_pose__reject_outliers(gs_pose_track *t, double frac);
+
 /** Fills gaps of at most max_gap_s between two frames with landmarks; returns frames filled. */
 int gs_pose__fill_gaps(gs_pose_track *t, double max_gap_s);
 
