@@ -12,8 +12,9 @@
  *    constant-velocity (second-order) continuity cost; the optimum is over the whole segment, so
  *    it uses the frames after a swap as much as those before it.
  * 3. Single-landmark one-frame spikes (a quarter leg length off the mid-point of the two
- *    neighbouring frames, which agree) are replaced by that mid-point. Gaps of at most 0.15 s are filled by cubic Hermite interpolation (a running ground contact
- *    lasts about 0.2-0.3 s; a longer gap could hide a gait event, so it stays empty).
+ *    neighbouring frames, which agree) are replaced by that mid-point. Gaps of at most 0.15 s are
+ * filled by cubic Hermite interpolation (a running ground contact lasts about 0.2-0.3 s; a longer
+ * gap could hide a gait event, so it stays empty).
  * 4. Zero-phase low-pass: 2nd-order Butterworth run forward and backward (filtfilt: no lag,
  *    4th-order magnitude), as Winter recommends for kinematic data (D. A. Winter, Biomechanics
  *    and Motor Control of Human Movement, 4th ed., 2009, ch. 3: Butterworth applied twice in
@@ -44,7 +45,7 @@
  * a crossing, single-frame glitches) are; a long wrongly labelled stretch would not be. */
 #define SWAP_PRIOR 0.5
 #endif
-#define SWAP_CAP 1.0 /* per-point residual cap, leg lengths (robust to glitches) */
+#define SWAP_CAP    1.0  /* per-point residual cap, leg lengths (robust to glitches) */
 #define OUTLIER_LEG 0.25 /* glitch: a one-frame spike this far off, leg lengths */
 
 const int gs_pose__lr_pairs[16][2] = {
