@@ -884,8 +884,6 @@ int main(int argc, char **argv)
     errors_are_clear(argc > 2 ? argv[2] : "/tmp");
     treadmill_heel_is_straighter_after_cleaning(shared);
     rear_treadmill_runner_tracked_from_behind(shared);
-    /* walk_side_multiperson_01 last: src/video's RGB conversion writes past its buffer on this
-     * 1768-wide VP9 clip (glibc aborts on a later free); see the pose commit 8cece09's note. */
     static const char *clips[] = {
         "run_front_overground_01.mp4",
         "run_oblique_treadmill_01_overlay.mp4",
