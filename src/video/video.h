@@ -113,7 +113,7 @@ gs_status gs_video_scan(const char *path, const gs_decoder_options *opt,
 /** Encoder options; a zeroed struct means defaults. */
 typedef struct gs_encoder_options {
     int crf;             /* x264 constant rate factor; 0 = 23 */
-    const char *preset;  /* x264 preset; NULL = "veryfast" (speed and memory over size) */
+    const char *preset;  /* x264 preset; NULL = "superfast" (speed and memory over size) */
     int n_threads;       /* encoder threads; 0 = 2 */
     double fps_hint;     /* nominal rate for the stream header; 0 = 30 */
 } gs_encoder_options;
