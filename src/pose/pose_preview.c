@@ -11,21 +11,6 @@
 #include "cv.h"
 #include "pose_impl.h"
 
-#define STB_IMAGE_WRITE_STATIC /* private copy: other modules may embed stb_image_write too */
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-prototypes"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#endif
-#include <stb_image_write.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
-
 /* BlazePose skeleton (pose_landmark_full_body_topology.svg): side 0 centre, 1 left, 2 right. */
 static const int bones[][3] = {
     {0, 1, 1},   {1, 2, 1},   {2, 3, 1},   {3, 7, 1},   {0, 4, 2},   {4, 5, 2},   {5, 6, 2},
@@ -34,32 +19,6 @@ static const int bones[][3] = {
     {16, 18, 2}, {16, 20, 2}, {16, 22, 2}, {18, 20, 2}, {23, 25, 1}, {25, 27, 1}, {27, 29, 1},
     {29, 31, 1}, {27, 31, 1}, {24, 26, 2}, {26, 28, 2}, {28, 30, 2}, {30, 32, 2}, {28, 32, 2},
 };
-
-typedef struct png_sink {
-    FILE *f;
-    int failed;
-} png_sink;
-
-static void png_write_cb(void *ctx, void *data, int size)
-{
-    png_sink *s = ctx;
-    if (!s->failed && fwrite(data, 1, (size_t)size, s->f) != (size_t)size)
-        s->failed = 1;
-}
-
-static gs_status write_png(const char *path, const uint8_t *rgb, int32_t w, int32_t h,
-                           int32_t stride, gs_error *err)
-{
-    png_sink s = {fopen(path, "wb"), 0};
-    if (!s.f)
-        return gs_fail(err, GS_ERR_IO, "%s: cannot create", path);
-    int ok = stbi_write_png_to_func(png_write_cb, &s, w, h, 3, rgb, stride);
-    if (fclose(s.f) != 0)
-        s.failed = 1;
-    if (!ok || s.failed)
-        return gs_fail(err, GS_ERR_IO, "%s: write failed", path);
-    return GS_OK;
-}
 
 static void draw_skeleton(gs_image *img, const gs_kp *kp, int thick, int raw)
 {
@@ -159,7 +118,7 @@ gs_status gs_pose_preview_write(const char *video, const gs_pose_track *t, const
         gs_cv_rect_fill(&img, 0, 0, (float)fr.width, 30.0f * ts + 8, (gs_rgb){0, 0, 0}, 0.5f);
         gs_cv_text(&img, label, 6, 24.0f * ts + 4, ts, (gs_rgb){255, 255, 255}, 1, 1.0f);
         snprintf(path, sizeof(path), "%s/frame_%06lld.png", dir, (long long)fr.index);
-        rc = write_png(path, buf, fr.width, fr.height, (int32_t)row, err);
+        rc = gs_png_write_rgb(path, buf, fr.width, fr.height, (int32_t)row, err);
         if (rc != GS_OK)
             goto done;
         written++;
