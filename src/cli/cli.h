@@ -45,6 +45,13 @@ void gs_cli_progress_cb(void *user, const char *stage, int64_t done, int64_t tot
 /** Ends the progress line (newline) if one was drawn. */
 void gs_cli_progress_done(gs_cli_progress *p);
 
+/**
+ * Folder of the .tflite models: given (--models) if not NULL, else $GAITSCOPE_MODELS, else the
+ * source tree's models/ when it holds the detector, else NULL (the pose stage's own default).
+ * The result is borrowed (argv, the environment or a literal).
+ */
+const char *gs_cli_models_dir(const char *given);
+
 /* Subcommands (cmd_*.c). */
 int gs_cli_probe(int argc, char **argv);
 int gs_cli_frames(int argc, char **argv);

@@ -246,6 +246,25 @@ static gs_status write_report(const char *outdir, const char *video, const cJSON
     return gs_report_write_html(path, analysis, &o, err);
 }
 
+/*
+ * When nothing could be analysed: analysis.json holding only the format and the error, and a
+ * report saying what went wrong. Best effort: the caller reports the original error.
+ */
+static void write_error_outputs(const char *outdir, const char *video, const char *msg)
+{
+    char path[4200];
+    gs_error ignored;
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return;
+    cJSON_AddStringToObject(o, "format", "gaitscope.analysis/1");
+    cJSON_AddStringToObject(o, "error", msg);
+    join(path, sizeof(path), outdir, "analysis.json");
+    write_json(path, o, &ignored);
+    write_report(outdir, video, o, NULL, 0, 0, &ignored);
+    cJSON_Delete(o);
+}
+
 static void print_summary(const cJSON *analysis, const char *outdir)
 {
     const cJSON *view = cJSON_GetObjectItemCaseSensitive(analysis, "view");
@@ -348,11 +367,7 @@ int gs_cli_analyze(int argc, char **argv)
     /* 1. pose */
     gs_pose_options po = {0};
     po.model = a.model;
-    po.model_dir = a.models ? a.models : getenv("GAITSCOPE_MODELS");
-#ifdef GS_SOURCE_DIR
-    if (!po.model_dir && gs_path_exists(GS_SOURCE_DIR "/models/pose_detection.tflite"))
-        po.model_dir = GS_SOURCE_DIR "/models";
-#endif
+    po.model_dir = gs_cli_models_dir(a.models);
     po.n_threads = a.threads;
     po.decode = a.dec;
     po.has_person_point = a.has_person;
@@ -367,13 +382,8 @@ int gs_cli_analyze(int argc, char **argv)
     gs_cli_progress_done(&prog);
     double t_pose = gs_now_s() - t_start;
     if (rc != GS_OK && !track) {
-        /* Nothing to analyse; still leave an analysis.json that says why. */
-        analysis = cJSON_CreateObject();
-        cJSON_AddStringToObject(analysis, "format", "gaitscope.analysis/1");
-        cJSON_AddStringToObject(analysis, "error", err.msg);
-        join(path, sizeof(path), a.outdir, "analysis.json");
-        write_json(path, analysis, &ferr);
-        write_report(a.outdir, a.video, analysis, NULL, 0, 0, &ferr);
+        /* Nothing to analyse; still leave an analysis.json and a report that say why. */
+        write_error_outputs(a.outdir, a.video, err.msg);
         code = gs_cli_report(&err);
         goto done;
     }
@@ -395,12 +405,7 @@ int gs_cli_analyze(int argc, char **argv)
     go.name = a.video;
     rc = gs_gait_analyze(track, &go, &g, &err);
     if (rc != GS_OK && !g) {
-        analysis = cJSON_CreateObject();
-        cJSON_AddStringToObject(analysis, "format", "gaitscope.analysis/1");
-        cJSON_AddStringToObject(analysis, "error", err.msg);
-        join(path, sizeof(path), a.outdir, "analysis.json");
-        write_json(path, analysis, &ferr);
-        write_report(a.outdir, a.video, analysis, NULL, 0, 0, &ferr);
+        write_error_outputs(a.outdir, a.video, err.msg);
         code = gs_cli_report(&err);
         goto done;
     }

@@ -123,12 +123,7 @@ int gs_cli_pose(int argc, char **argv)
             return gs_cli_report(&err);
         }
     }
-    if (!o.model_dir)
-        o.model_dir = getenv("GAITSCOPE_MODELS");
-#ifdef GS_SOURCE_DIR
-    if (!o.model_dir && gs_path_exists(GS_SOURCE_DIR "/models/pose_detection.tflite"))
-        o.model_dir = GS_SOURCE_DIR "/models";
-#endif
+    o.model_dir = gs_cli_models_dir(o.model_dir);
     o.n_threads = n_threads;
     gs_cli_progress_init(&prog, quiet);
     o.progress = gs_cli_progress_cb;

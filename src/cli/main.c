@@ -125,6 +125,16 @@ void gs_cli_progress_done(gs_cli_progress *p)
     p->stage[0] = '\0';
 }
 
+const char *gs_cli_models_dir(const char *given)
+{
+    const char *d = given ? given : getenv("GAITSCOPE_MODELS");
+#ifdef GS_SOURCE_DIR
+    if (!d && gs_path_exists(GS_SOURCE_DIR "/models/pose_detection.tflite"))
+        d = GS_SOURCE_DIR "/models";
+#endif
+    return d;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {

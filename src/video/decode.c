@@ -42,8 +42,7 @@ struct gs_decoder {
     int64_t index;
 };
 
-/* FFmpeg's av_err2str is a compound-literal macro; keep a readable local copy. */
-static const char *averr(int e, char buf[AV_ERROR_MAX_STRING_SIZE])
+const char *gs_video__averr(int e, char buf[AV_ERROR_MAX_STRING_SIZE])
 {
     av_strerror(e, buf, AV_ERROR_MAX_STRING_SIZE);
     return buf;
@@ -123,16 +122,16 @@ gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int
     ret = avformat_open_input(&d->fmt, path, NULL, NULL);
     if (ret < 0) {
         if (ret == AVERROR(ENOENT) || ret == AVERROR(EACCES) || ret == AVERROR(EISDIR))
-            rc = gs_fail(err, GS_ERR_IO, "%s: cannot open: %s", path, averr(ret, eb));
+            rc = gs_fail(err, GS_ERR_IO, "%s: cannot open: %s", path, gs_video__averr(ret, eb));
         else
             rc = gs_fail(err, GS_ERR_FORMAT, "%s: not a readable video file (%s)", path,
-                         averr(ret, eb));
+                         gs_video__averr(ret, eb));
         goto fail;
     }
     ret = avformat_find_stream_info(d->fmt, NULL);
     if (ret < 0) {
         rc = gs_fail(err, GS_ERR_FORMAT, "%s: cannot read stream information (%s)", path,
-                     averr(ret, eb));
+                     gs_video__averr(ret, eb));
         goto fail;
     }
     ret = av_find_best_stream(d->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
@@ -161,7 +160,7 @@ gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int
     }
     ret = avcodec_parameters_to_context(d->cc, d->st->codecpar);
     if (ret < 0) {
-        rc = gs_fail(err, GS_ERR_FORMAT, "%s: bad codec parameters (%s)", path, averr(ret, eb));
+        rc = gs_fail(err, GS_ERR_FORMAT, "%s: bad codec parameters (%s)", path, gs_video__averr(ret, eb));
         goto fail;
     }
     d->cc->pkt_timebase = d->st->time_base;
@@ -172,7 +171,7 @@ gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int
     ret = avcodec_open2(d->cc, codec, NULL);
     if (ret < 0) {
         rc = gs_fail(err, GS_ERR_FORMAT, "%s: cannot open the %s decoder (%s)", path,
-                     codec->name, averr(ret, eb));
+                     codec->name, gs_video__averr(ret, eb));
         goto fail;
     }
 
@@ -255,7 +254,7 @@ gs_status gs_decoder_seek(gs_decoder *d, double t_s, gs_error *err)
         ret = av_seek_frame(d->fmt, -1, 0, AVSEEK_FLAG_BACKWARD | AVSEEK_FLAG_BYTE);
         if (ret < 0)
             return gs_fail(err, GS_ERR_IO, "%s: cannot seek to %.3f s (%s)", d->path, t_s,
-                           averr(ret, eb));
+                           gs_video__averr(ret, eb));
     }
     avcodec_flush_buffers(d->cc);
     d->flushing = 0;
@@ -419,7 +418,7 @@ gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
             /* A damaged frame: skip it as players do; give up if nothing decodes. */
             if (++d->n_bad_packets > 64)
                 return gs_fail(err, GS_ERR_FORMAT, "%s: video stream is corrupt (%s)", d->path,
-                               averr(ret, eb));
+                               gs_video__averr(ret, eb));
             continue;
         }
         if (d->flushing)
@@ -442,7 +441,7 @@ gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
         av_packet_unref(d->pkt);
         if (ret < 0 && ret != AVERROR(EAGAIN) && ++d->n_bad_packets > 64)
             return gs_fail(err, GS_ERR_FORMAT, "%s: video stream is corrupt (%s)", d->path,
-                           averr(ret, eb));
+                           gs_video__averr(ret, eb));
     }
 }
 

@@ -35,11 +35,6 @@ struct gs_encoder {
     int64_t n_frames;
 };
 
-static const char *averr(int e, char buf[AV_ERROR_MAX_STRING_SIZE])
-{
-    av_strerror(e, buf, AV_ERROR_MAX_STRING_SIZE);
-    return buf;
-}
 
 gs_status gs_encoder_open(const char *path, int32_t width, int32_t height,
                           const gs_encoder_options *opt_in, gs_encoder **out, gs_error *err)
@@ -105,12 +100,12 @@ gs_status gs_encoder_open(const char *path, int32_t width, int32_t height,
     av_opt_set_int(e->cc->priv_data, "crf", opt.crf > 0 ? opt.crf : 23, 0);
     ret = avcodec_open2(e->cc, codec, NULL);
     if (ret < 0) {
-        rc = gs_fail(err, GS_ERR_FORMAT, "%s: cannot open libx264 (%s)", path, averr(ret, eb));
+        rc = gs_fail(err, GS_ERR_FORMAT, "%s: cannot open libx264 (%s)", path, gs_video__averr(ret, eb));
         goto fail;
     }
     ret = avcodec_parameters_from_context(e->st->codecpar, e->cc);
     if (ret < 0) {
-        rc = gs_fail(err, GS_ERR_INTERNAL, "%s: codec parameters (%s)", path, averr(ret, eb));
+        rc = gs_fail(err, GS_ERR_INTERNAL, "%s: codec parameters (%s)", path, gs_video__averr(ret, eb));
         goto fail;
     }
     e->st->time_base = e->cc->time_base;
@@ -131,7 +126,7 @@ gs_status gs_encoder_open(const char *path, int32_t width, int32_t height,
     }
     ret = avio_open(&e->fmt->pb, path, AVIO_FLAG_WRITE);
     if (ret < 0) {
-        rc = gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, averr(ret, eb));
+        rc = gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, gs_video__averr(ret, eb));
         goto fail;
     }
     AVDictionary *mux = NULL;
@@ -139,7 +134,7 @@ gs_status gs_encoder_open(const char *path, int32_t width, int32_t height,
     ret = avformat_write_header(e->fmt, &mux);
     av_dict_free(&mux);
     if (ret < 0) {
-        rc = gs_fail(err, GS_ERR_IO, "%s: cannot write MP4 header (%s)", path, averr(ret, eb));
+        rc = gs_fail(err, GS_ERR_IO, "%s: cannot write MP4 header (%s)", path, gs_video__averr(ret, eb));
         goto fail;
     }
     e->header_written = 1;
@@ -168,14 +163,14 @@ static gs_status drain(gs_encoder *e, gs_error *err)
             return GS_OK;
         if (ret < 0)
             return gs_fail(err, GS_ERR_INTERNAL, "%s: encoder failed (%s)", e->path,
-                           averr(ret, eb));
+                           gs_video__averr(ret, eb));
         e->pkt->duration = frame_duration(e, e->pkt->pts);
         av_packet_rescale_ts(e->pkt, e->cc->time_base, e->st->time_base);
         e->pkt->stream_index = e->st->index;
         ret = av_interleaved_write_frame(e->fmt, e->pkt);
         av_packet_unref(e->pkt);
         if (ret < 0)
-            return gs_fail(err, GS_ERR_IO, "%s: write failed (%s)", e->path, averr(ret, eb));
+            return gs_fail(err, GS_ERR_IO, "%s: write failed (%s)", e->path, gs_video__averr(ret, eb));
     }
 }
 
@@ -211,7 +206,7 @@ gs_status gs_encoder_write(gs_encoder *e, const uint8_t *rgb, int32_t stride, do
     ret = avcodec_send_frame(e->cc, e->yuv);
     if (ret < 0)
         return gs_fail(err, GS_ERR_INTERNAL, "%s: encoder rejected a frame (%s)", e->path,
-                       averr(ret, eb));
+                       gs_video__averr(ret, eb));
     return drain(e, err);
 }
 
@@ -225,16 +220,16 @@ gs_status gs_encoder_close(gs_encoder *e, gs_error *err)
     int ret = avcodec_send_frame(e->cc, NULL);
     if (ret < 0 && ret != AVERROR_EOF)
         return gs_fail(err, GS_ERR_INTERNAL, "%s: encoder flush failed (%s)", e->path,
-                       averr(ret, eb));
+                       gs_video__averr(ret, eb));
     rc = drain(e, err);
     if (rc != GS_OK)
         return rc;
     ret = av_write_trailer(e->fmt);
     if (ret < 0)
-        return gs_fail(err, GS_ERR_IO, "%s: cannot finish MP4 (%s)", e->path, averr(ret, eb));
+        return gs_fail(err, GS_ERR_IO, "%s: cannot finish MP4 (%s)", e->path, gs_video__averr(ret, eb));
     ret = avio_closep(&e->fmt->pb);
     if (ret < 0)
-        return gs_fail(err, GS_ERR_IO, "%s: close failed (%s)", e->path, averr(ret, eb));
+        return gs_fail(err, GS_ERR_IO, "%s: close failed (%s)", e->path, gs_video__averr(ret, eb));
     return GS_OK;
 }
 

@@ -4,11 +4,16 @@
 
 #include <stddef.h>
 
+#include <libavutil/error.h>
+
 #include "video.h"
 
 /* Opens a decoder; no_rgb = 1 skips colour conversion (timestamps only). */
 gs_status gs_video__open(const char *path, const gs_decoder_options *opt, int no_rgb,
                          gs_decoder **out, gs_error *err);
+
+/* FFmpeg's error text for e in buf (av_err2str is a compound-literal macro); returns buf. */
+const char *gs_video__averr(int e, char buf[AV_ERROR_MAX_STRING_SIZE]);
 
 /* Fills fps_measured, min_dt_s, max_dt_s and vfr of out from n presentation times (seconds,
  * increasing); tick_s is the stream's time base in seconds (timestamp resolution). */
