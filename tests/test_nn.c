@@ -1093,6 +1093,7 @@ static void write_corpus(const char *dir)
 
 int main(int argc, char **argv)
 {
+    gs_nn_process_init(); /* process-wide OpenBLAS setting, as the gaitscope command does */
     if (argc > 4 && !strcmp(argv[3], "--write-corpus")) {
         write_corpus(argv[4]);
         return gs_test_finish("nn (corpus)", 0);

@@ -223,6 +223,7 @@ static void infer_command_writes_raw_outputs(const char *shared, const char *scr
 
 int main(int argc, char **argv)
 {
+    gs_nn_process_init(); /* process-wide OpenBLAS setting, as the gaitscope command does */
     char path[1024];
     uint8_t *text = NULL;
     size_t len = 0;

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "gs_test.h"
+#include "cv.h"
+#include "nn.h"
 #include "pose.h"
 #include "pose_impl.h"
 
@@ -852,6 +854,8 @@ static void errors_are_clear(const char *scratch)
 
 int main(int argc, char **argv)
 {
+    gs_nn_process_init(); /* process-wide OpenBLAS setting, as the gaitscope command does */
+    gs_cv_set_threads(0); /* as the gaitscope command does: warps are small */
     const char *shared = argc > 1 ? argv[1] : NULL;
     int skipped = 0;
     anchors_are_2254_at_mediapipe_positions();

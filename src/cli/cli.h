@@ -41,7 +41,7 @@ typedef struct gs_cli_progress {
     char stage[32];  /* current stage */
 } gs_cli_progress;
 void gs_cli_progress_init(gs_cli_progress *p, int quiet);
-void gs_cli_progress_cb(void *user, const char *stage, int64_t done, int64_t total);
+int gs_cli_progress_cb(void *user, const char *stage, int64_t done, int64_t total);
 /** Ends the progress line (newline) if one was drawn. */
 void gs_cli_progress_done(gs_cli_progress *p);
 

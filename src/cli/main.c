@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cv.h"
+#include "nn.h"
 
 #ifndef GS_VERSION
 #define GS_VERSION "0.0.0"
@@ -89,12 +91,12 @@ void gs_cli_progress_init(gs_cli_progress *p, int quiet)
     p->enabled = !quiet && isatty(STDERR_FILENO);
 }
 
-void gs_cli_progress_cb(void *user, const char *stage, int64_t done, int64_t total)
+int gs_cli_progress_cb(void *user, const char *stage, int64_t done, int64_t total)
 {
     gs_cli_progress *p = user;
     double now = gs_now_s();
     if (!p || !p->enabled)
-        return;
+        return 0;
     if (strncmp(p->stage, stage, sizeof(p->stage)) != 0) {
         if (p->stage[0])
             fputc('\n', stderr);
@@ -103,7 +105,7 @@ void gs_cli_progress_cb(void *user, const char *stage, int64_t done, int64_t tot
         p->last_s = 0;
     }
     if (now - p->last_s < 0.1 && !(total > 0 && done >= total))
-        return; /* redraw at most 10 times a second */
+        return 0; /* redraw at most 10 times a second */
     p->last_s = now;
     if (total > 0) {
         double f = done > total ? 1.0 : (double)done / (double)total;
@@ -116,6 +118,7 @@ void gs_cli_progress_cb(void *user, const char *stage, int64_t done, int64_t tot
     } else {
         fprintf(stderr, "\r%-10s %lld", stage, (long long)done);
     }
+    return 0;
 }
 
 void gs_cli_progress_done(gs_cli_progress *p)
@@ -149,6 +152,10 @@ int main(int argc, char **argv)
         printf("gaitscope %s\n", GS_VERSION);
         return GS_EXIT_OK;
     }
+    /* Process-wide thread settings belong to the program, set once before any work: OpenBLAS
+     * single-threaded inside our own pool, no OpenCV pool for the small warps. */
+    gs_nn_process_init();
+    gs_cv_set_threads(0);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);

@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *gs_strerror(gs_status code)
 {
@@ -98,15 +100,39 @@ fail:
 
 gs_status gs_file_write_all(const char *path, const void *data, size_t len, gs_error *err)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f)
+    char tmp[4200];
+    int k = snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+    if (k < 0 || (size_t)k >= sizeof(tmp))
+        return gs_fail(err, GS_ERR_ARG, "%s: path too long", path);
+    /* O_EXCL|O_NOFOLLOW: a file or link planted at the temporary name is never written through */
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0)
         return gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-    size_t put = len ? fwrite(data, 1, len, f) : 0;
-    int werr = put != len ? errno : 0;
-    if (fclose(f) != 0 && !werr)
+    const uint8_t *p = data;
+    size_t left = len;
+    int werr = 0;
+    while (left > 0 && !werr) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            werr = w < 0 ? errno : EIO;
+        else {
+            p += w;
+            left -= (size_t)w;
+        }
+    }
+    if (!werr && fsync(fd) != 0)
+        werr = errno;
+    if (close(fd) != 0 && !werr)
         werr = errno ? errno : EIO;
-    if (put != len || werr)
-        return gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(werr ? werr : EIO));
+    if (!werr && rename(tmp, path) != 0)
+        werr = errno;
+    if (werr) {
+        unlink(tmp);
+        return gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(werr));
+    }
     return GS_OK;
 }
 

@@ -32,7 +32,8 @@ extern "C" {
     X(GS_ERR_NOT_FOUND, -7, "not found")                      \
     X(GS_ERR_INTERNAL, -8, "internal error")                  \
     X(GS_ERR_NO_PERSON, -9, "no person found")                \
-    X(GS_ERR_TOO_FEW, -10, "too little data for the analysis")
+    X(GS_ERR_TOO_FEW, -10, "too little data for the analysis")    \
+    X(GS_ERR_CANCELLED, -11, "cancelled")
 
 typedef enum gs_status {
 #define GS_X_ENUM(name, value, text) name = value,
@@ -67,8 +68,11 @@ void gs_error_clear(gs_error *err);
 gs_status gs_file_read_all(const char *path, uint8_t **data, size_t *len, gs_error *err);
 
 /**
- * Writes len bytes to path (created or truncated), checking every write and the close.
- * GS_ERR_IO with the path and the OS reason.
+ * Writes len bytes to path so that the file appears complete or not at all: the bytes go to a
+ * temporary file in the same folder (created exclusively), are flushed to disk (fsync), and the
+ * temporary is renamed over path. A symlink at path is replaced, never followed. Every write,
+ * the fsync and the close are checked; on failure the temporary is removed and path is left as
+ * it was. GS_ERR_IO with the path and the OS reason.
  */
 gs_status gs_file_write_all(const char *path, const void *data, size_t len, gs_error *err);
 
@@ -93,9 +97,69 @@ size_t gs_peak_rss_bytes(void);
 /**
  * Progress callback: stage names the work ("decode", "inference", ...), done and total count
  * units of it (total 0 = unknown). Called from the thread doing the work; user is the pointer
- * given alongside the callback. Library code reports progress only through this.
+ * given alongside the callback. Library code reports progress only through this. Returns 0 to go
+ * on; non-zero asks the work to stop, which it does at its next check (within about a second)
+ * returning GS_ERR_CANCELLED.
  */
-typedef void (*gs_progress_fn)(void *user, const char *stage, int64_t done, int64_t total);
+typedef int (*gs_progress_fn)(void *user, const char *stage, int64_t done, int64_t total);
+
+/* ---- output folders (outdir.c): every output complete or absent, runs that never block ---- */
+
+/** Name of the manifest a run writes first into its output folder. */
+#define GS_OUTDIR_MANIFEST ".gaitscope-run"
+
+/**
+ * An output folder being written by one run (opaque). The policy (README "Outputs"):
+ * - the run first writes DIR/.gaitscope-run listing the outputs it will write;
+ * - an existing file at an output name is replaced only when an earlier gaitscope run listed it
+ *   in its .gaitscope-run, or with force; anything else the user put there is refused;
+ * - outputs are written into a staging folder inside DIR (same file system) and renamed into
+ *   place one by one when the run commits them: each appears complete or not at all, and a
+ *   symlink at an output name is replaced, never followed;
+ * - the caller commits its status file (analysis.json) last, so a folder is complete exactly when
+ *   that file says so. Outputs of an earlier run that this run does not write are removed at open,
+ *   and so is the earlier status file, so a killed run never leaves a folder that looks complete.
+ */
+typedef struct gs_outdir gs_outdir;
+
+/**
+ * Opens dir (created with its parents) for a run named command ("analyze", ...) that will write
+ * the n relative output names of outputs ("report.html", "keyframes/left_ic.png"; at most one
+ * folder level). Removes staging folders left by runs that no longer exist. Caller frees *out
+ * with gs_outdir_close(). GS_ERR_EXISTS when an output name holds a file no gaitscope run wrote
+ * (the message names it) and force is 0, or when a folder on an output path is a symlink;
+ * GS_ERR_IO, GS_ERR_ARG (a name with "..", an absolute name), GS_ERR_NOMEM.
+ */
+gs_status gs_outdir_open(const char *dir, const char *command, const char *const *outputs,
+                         size_t n, int force, gs_outdir **out, gs_error *err);
+
+/**
+ * Path where the run writes output name before committing it (inside the staging folder; the
+ * folder of a "sub/name" output is created). buf gets the path. GS_ERR_ARG (name not declared
+ * at open, path too long), GS_ERR_IO.
+ */
+gs_status gs_outdir_stage(gs_outdir *o, const char *name, char *buf, size_t n, gs_error *err);
+
+/**
+ * Moves the staged output name into place (fsync, then rename). A name that was declared but
+ * never staged is an error: GS_ERR_NOT_FOUND; GS_ERR_IO.
+ */
+gs_status gs_outdir_commit(gs_outdir *o, const char *name, gs_error *err);
+
+/** 1 when output name has a staged file waiting to be committed. */
+int gs_outdir_staged(const gs_outdir *o, const char *name);
+
+/** Final path of output name in the folder (buf; "" when it does not fit). */
+void gs_outdir_final(const gs_outdir *o, const char *name, char *buf, size_t n);
+
+/** The folder. Valid while o lives. */
+const char *gs_outdir_dir(const gs_outdir *o);
+
+/**
+ * Removes the staging folder (and what was never committed) and frees *o; sets it NULL. NULL is a
+ * no-op. The manifest stays: it tells the next run which files are gaitscope's.
+ */
+void gs_outdir_close(gs_outdir **o);
 
 #define GS_PI 3.14159265358979323846
 

@@ -124,9 +124,6 @@ static gs_status finish_load(gs_nn_model *m, const gs_nn_options *opt, gs_error 
         if (op->wpack_owned && op->wpack)
             m->mem_bytes += ((size_t)op->kh * op->kw * op->ic + 1) * op->ocp * sizeof(float);
     }
-    /* OpenBLAS runs single-threaded inside our tasks (its threading is slow for these small
-     * shapes, and our pool splits the work deterministically). */
-    openblas_set_num_threads(1);
     m->task_fn = gs_nn__select_kernels(m->max_isa);
     if (gs_nn__pool_create(m->n_threads, &m->alloc, &m->pool) != GS_OK)
         return gs_fail(err, GS_ERR_NOMEM, "%s: cannot start %d threads", m->path, m->n_threads);
@@ -314,4 +311,11 @@ void gs_nn_model_free(gs_nn_model **pm)
     gs_nn_allocator al = m->alloc;
     al.free(al.user, m);
     *pm = NULL;
+}
+
+void gs_nn_process_init(void)
+{
+    /* OpenBLAS runs single-threaded inside our tasks: its own threading is slow for these small
+     * shapes and would oversubscribe the cores our pool already splits the work over. */
+    openblas_set_num_threads(1);
 }

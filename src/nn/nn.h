@@ -27,6 +27,14 @@
 extern "C" {
 #endif
 
+/**
+ * Process-wide setup, called once by the program (not by any library) before the first
+ * gs_nn_run(): sets OpenBLAS to one thread, because our pool splits every operator and calls
+ * sgemm from inside its tasks. Without it results stay correct but OpenBLAS's own threads
+ * oversubscribe the cores. Not thread-safe: call it from main before starting threads.
+ */
+void gs_nn_process_init(void);
+
 /** A loaded model: weights, execution plan, activation arena and thread pool. Opaque. */
 typedef struct gs_nn_model gs_nn_model;
 

@@ -142,12 +142,38 @@ typedef struct gs_pose_clean_report {
  */
 gs_status gs_pose_clean(gs_pose_track *t, gs_pose_clean_report *rep, gs_error *err);
 
+/**
+ * Loaded BlazePose models: the detector and one landmark model, with their planned arenas and
+ * thread pools (opaque). Load once and pass to every gs_pose_track_video() through
+ * gs_pose_options.models, so a process analysing many clips (a service worker) parses and
+ * converts the weights once. One run at a time may use a handle (the arenas are reused).
+ */
+typedef struct gs_pose_models gs_pose_models;
+
+/**
+ * Loads dir/pose_detection.tflite and dir/pose_landmark_<model>.tflite (model "lite", "full" or
+ * "heavy"; NULL = "full"; dir NULL = "models") for n_threads inference threads (0 = 1). Caller
+ * frees *out with gs_pose_models_free(). GS_ERR_ARG (unknown model), GS_ERR_IO / GS_ERR_FORMAT
+ * naming the model file, GS_ERR_NOMEM; on error *out is NULL.
+ */
+gs_status gs_pose_models_load(const char *dir, const char *model, int n_threads,
+                              gs_pose_models **out, gs_error *err);
+
+/** Frees *m and sets it NULL; NULL is a no-op. */
+void gs_pose_models_free(gs_pose_models **m);
+
+/** The landmark model's name ("lite", "full", "heavy"); a static string. */
+const char *gs_pose_models_name(const gs_pose_models *m);
+
 /** Options of gs_pose_track_video(); a zeroed struct gives the defaults. */
 typedef struct gs_pose_options {
+    gs_pose_models *models;    /* loaded models to use (borrowed); NULL = load from model_dir
+                                  for this run only */
     const char *model_dir;     /* folder with pose_detection.tflite, pose_landmark_*.tflite;
-                                  NULL = "models" */
-    const char *model;         /* landmark model "lite", "full" or "heavy"; NULL = "full" */
-    int n_threads;             /* inference threads, 0 = 1 */
+                                  NULL = "models" (ignored with models) */
+    const char *model;         /* landmark model "lite", "full" or "heavy"; NULL = "full" (with
+                                  models: must match it, or NULL) */
+    int n_threads;             /* inference threads, 0 = 1 (with models: the handle's) */
     int has_person_point;      /* 1: choose the person under (person_x, person_y) */
     float person_x, person_y;  /* pixels, on the first frame where the wanted person is seen */
     gs_decoder_options decode; /* time range, slow motion, decoder threads (borrowed) */

@@ -465,6 +465,67 @@ static gs_status model_path(char *buf, size_t n, const char *dir, const char *fi
     return GS_OK;
 }
 
+struct gs_pose_models {
+    gs_pose__detector *det;
+    gs_pose__landmarker *lmk;
+    const char *name; /* "lite", "full", "heavy" */
+};
+
+static const char *model_name(const char *m)
+{
+    static const char *const names[] = {"lite", "full", "heavy"};
+    for (int i = 0; i < 3; i++)
+        if (m && !strcmp(m, names[i]))
+            return names[i];
+    return NULL;
+}
+
+gs_status gs_pose_models_load(const char *dir, const char *model, int n_threads,
+                              gs_pose_models **out, gs_error *err)
+{
+    gs_status rc;
+    char p_det[1024], p_lm[1024], lm_file[64];
+    gs_pose_models *m = NULL;
+
+    *out = NULL;
+    if (!dir)
+        dir = "models";
+    if (!model)
+        model = "full";
+    if (!model_name(model))
+        return gs_fail(err, GS_ERR_ARG, "pose: unknown model '%s' (lite, full or heavy)", model);
+    snprintf(lm_file, sizeof(lm_file), "pose_landmark_%s.tflite", model);
+    if ((rc = model_path(p_det, sizeof(p_det), dir, "pose_detection.tflite", err)) ||
+        (rc = model_path(p_lm, sizeof(p_lm), dir, lm_file, err)))
+        return rc;
+    m = calloc(1, sizeof(*m));
+    if (!m)
+        return gs_fail(err, GS_ERR_NOMEM, "pose: out of memory");
+    m->name = model_name(model);
+    if ((rc = gs_pose__detector_new(p_det, n_threads > 0 ? n_threads : 1, &m->det, err)) ||
+        (rc = gs_pose__landmarker_new(p_lm, n_threads > 0 ? n_threads : 1, &m->lmk, err))) {
+        gs_pose_models_free(&m);
+        return rc;
+    }
+    *out = m;
+    return GS_OK;
+}
+
+void gs_pose_models_free(gs_pose_models **pm)
+{
+    if (!pm || !*pm)
+        return;
+    gs_pose__landmarker_free(&(*pm)->lmk);
+    gs_pose__detector_free(&(*pm)->det);
+    free(*pm);
+    *pm = NULL;
+}
+
+const char *gs_pose_models_name(const gs_pose_models *m)
+{
+    return m ? m->name : NULL;
+}
+
 gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_pose_track **out,
                               gs_pose_stats *stats, gs_error *err)
 {
@@ -475,6 +536,7 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
     gs_decoder *dec = NULL;
     gs_pose__detector *det = NULL;
     gs_pose__landmarker *lmk = NULL;
+    gs_pose_models *own = NULL; /* models loaded for this run only */
     gs_pose_track *t = NULL;
     cand *cands = NULL;
     int nc = 0, capc = 0;
@@ -483,7 +545,6 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
     fqueue q;
     int q_init = 0, thread_started = 0;
     pthread_t th;
-    char p_det[1024], p_lm[1024], lm_file[64];
     double t0 = gs_now_s();
     gs_error local_err;
 
@@ -495,32 +556,31 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
         o = *opt;
     if (!o.model_dir)
         o.model_dir = "models";
+    if (o.models && o.model && model_name(o.model) != o.models->name)
+        return gs_fail(err, GS_ERR_ARG, "pose: model '%s' asked for, '%s' loaded", o.model,
+                       o.models->name);
     if (!o.model)
-        o.model = "full";
+        o.model = o.models ? o.models->name : "full";
     if (o.n_threads <= 0)
         o.n_threads = 1;
     if (o.min_detection_score <= 0)
         o.min_detection_score = DET_SCORE_DEFAULT;
     if (o.max_people <= 0)
         o.max_people = 3;
-    if (strcmp(o.model, "lite") && strcmp(o.model, "full") && strcmp(o.model, "heavy"))
+    if (!model_name(o.model))
         return gs_fail(err, GS_ERR_ARG, "pose: unknown model '%s' (lite, full or heavy)", o.model);
-    snprintf(lm_file, sizeof(lm_file), "pose_landmark_%s.tflite", o.model);
-    if ((rc = model_path(p_det, sizeof(p_det), o.model_dir, "pose_detection.tflite", err)) ||
-        (rc = model_path(p_lm, sizeof(p_lm), o.model_dir, lm_file, err)))
-        return rc;
 
-    gs_cv_set_threads(0); /* the warps are small; OpenCV's pool would fight nn's threads */
     rc = gs_decoder_open(path, &o.decode, &dec, err);
     if (rc != GS_OK)
         goto fail;
     const gs_video_info *info = gs_decoder_info(dec);
-    rc = gs_pose__detector_new(p_det, o.n_threads, &det, err);
-    if (rc != GS_OK)
-        goto fail;
-    rc = gs_pose__landmarker_new(p_lm, o.n_threads, &lmk, err);
-    if (rc != GS_OK)
-        goto fail;
+    if (!o.models) {
+        rc = gs_pose_models_load(o.model_dir, o.model, o.n_threads, &own, err);
+        if (rc != GS_OK)
+            goto fail;
+    }
+    det = o.models ? o.models->det : own->det;
+    lmk = o.models ? o.models->lmk : own->lmk;
 
     pthread_mutex_init(&q.mu, NULL);
     pthread_cond_init(&q.cv_ready, NULL);
@@ -741,8 +801,10 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
         q.count--;
         pthread_cond_signal(&q.cv_free);
         pthread_mutex_unlock(&q.mu);
-        if (o.progress)
-            o.progress(o.progress_user, "pose", nf, total > nf ? total : nf);
+        if (o.progress && o.progress(o.progress_user, "pose", nf, total > nf ? total : nf) != 0) {
+            rc = gs_fail(err, GS_ERR_CANCELLED, "%s: cancelled", path);
+            goto stop;
+        }
     }
 stop:
     pthread_mutex_lock(&q.mu);
@@ -868,8 +930,7 @@ cleanup:
         free(cands[i].f);
     free(cands);
     free(t_s);
-    gs_pose__landmarker_free(&lmk);
-    gs_pose__detector_free(&det);
+    gs_pose_models_free(&own);
     gs_decoder_free(&dec);
     return rc;
 }

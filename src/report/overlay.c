@@ -571,8 +571,11 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
             if (rc != GS_OK)
                 goto done;
         }
-        if (opt->progress && (fr.index % 8) == 0)
-            opt->progress(opt->progress_user, "overlay", fr.index + 1, total);
+        if (opt->progress && (fr.index % 8) == 0 &&
+            opt->progress(opt->progress_user, "overlay", fr.index + 1, total) != 0) {
+            rc = gs_fail(err, GS_ERR_CANCELLED, "%s: cancelled", video);
+            goto done;
+        }
     }
     if (enc)
         rc = gs_encoder_close(enc, err);

@@ -491,8 +491,10 @@ gs_status gs_video_scan(const char *path, const gs_decoder_options *opt,
             cap = ncap;
         }
         ts[n++] = f.src_t_s;
-        if (progress && (n % 32) == 0)
-            progress(user, "scan", (int64_t)n, total);
+        if (progress && (n % 32) == 0 && progress(user, "scan", (int64_t)n, total) != 0) {
+            rc = gs_fail(err, GS_ERR_CANCELLED, "%s: cancelled", path);
+            goto done;
+        }
     }
     if (rc != GS_END)
         goto done;
