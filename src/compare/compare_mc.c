@@ -1,0 +1,340 @@
+/*
+ * The minimal-change table (models/minimal_change.json, format "gaitscope.minimal_change/1"):
+ * loader and strict validator.
+ *
+ * Each entry says how large a change of one metric (or of one curve, node by node) must be
+ * before gaitscope may call it real, with the number's source and reasoning, so the verdicts can
+ * be checked by a reader of the file. Like the rules file (src/nkt/nkt_rules.c), the table is
+ * validated in full on load: an unknown metric, a missing field, a misspelt field or a value that
+ * is not the larger of its published and own figures is an error naming the file, the key and
+ * the field. Keys starting with '_' are comments.
+ */
+#include "compare_impl.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct vctx {
+    const char *file;
+    gs_error *err;
+} vctx;
+
+__attribute__((format(printf, 4, 5))) static gs_status vfail(vctx *c, const char *where,
+                                                             const char *key, const char *fmt, ...)
+{
+    char what[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (key)
+        return gs_fail(c->err, GS_ERR_FORMAT, "%s: %s.%s: %s", c->file, where, key, what);
+    return gs_fail(c->err, GS_ERR_FORMAT, "%s: %s: %s", c->file, where, what);
+}
+
+static void entry_free(gs_compare__mc_entry *e)
+{
+    free(e->key);
+    free(e->unit);
+    free(e->source);
+    free(e->reasoning);
+}
+
+void gs_compare_mc_free(gs_compare_mc **mc)
+{
+    if (!mc || !*mc)
+        return;
+    for (int i = 0; i < (*mc)->n_metrics; i++)
+        entry_free(&(*mc)->metrics[i]);
+    for (int i = 0; i < (*mc)->n_curves; i++)
+        entry_free(&(*mc)->curves[i]);
+    free((*mc)->metrics);
+    free((*mc)->curves);
+    free(*mc);
+    *mc = NULL;
+}
+
+static char *dup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static int find_key(const char *const *keys, int n, const char *k)
+{
+    for (int i = 0; i < n; i++)
+        if (keys[i] && !strcmp(keys[i], k))
+            return i;
+    return -1;
+}
+
+/* A non-empty string field; GS_OK with *out = copy. */
+static gs_status str_field(vctx *c, const char *where, const char *key, const cJSON *e,
+                           const char *name, char **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, name);
+    char field[96];
+    snprintf(field, sizeof(field), "%s.%s", key, name);
+    if (!v)
+        return vfail(c, where, field, "missing (a non-empty string)");
+    if (!cJSON_IsString(v) || !v->valuestring[0])
+        return vfail(c, where, field, "must be a non-empty string");
+    *out = dup(v->valuestring);
+    if (!*out)
+        return gs_fail(c->err, GS_ERR_NOMEM, "%s: out of memory", c->file);
+    return GS_OK;
+}
+
+/* An optional number-or-null field; *out NAN when null or absent. */
+static gs_status opt_num(vctx *c, const char *where, const char *key, const cJSON *e,
+                         const char *name, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, name);
+    char field[96];
+    *out = NAN;
+    if (!v || cJSON_IsNull(v))
+        return GS_OK;
+    snprintf(field, sizeof(field), "%s.%s", key, name);
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble <= 0)
+        return vfail(c, where, field, "must be a positive number or null");
+    *out = v->valuedouble;
+    return GS_OK;
+}
+
+static gs_status parse_entry(vctx *c, const char *where, const cJSON *e, const char *unit_expected,
+                             gs_compare__mc_entry *out)
+{
+    static const char *const known[] = {"value",         "unit",    "source",    "reasoning",
+                                        "published_sdd", "own_sdd", "min_frames"};
+    const char *key = e->string;
+    const cJSON *v, *f;
+    char field[96];
+    double pub, own, mf;
+    gs_status rc;
+
+    memset(out, 0, sizeof(*out));
+    out->key = dup(key);
+    if (!out->key)
+        return gs_fail(c->err, GS_ERR_NOMEM, "%s: out of memory", c->file);
+    if (!cJSON_IsObject(e))
+        return vfail(c, where, key, "must be an object");
+    cJSON_ArrayForEach(f, e)
+    {
+        size_t i;
+        if (f->string[0] == '_')
+            continue;
+        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            if (!strcmp(f->string, known[i]))
+                break;
+        if (i == sizeof(known) / sizeof(known[0])) {
+            snprintf(field, sizeof(field), "%s.%s", key, f->string);
+            return vfail(c, where, field,
+                         "unknown field (expected value, unit, source, reasoning, published_sdd, "
+                         "own_sdd, min_frames)");
+        }
+    }
+    v = cJSON_GetObjectItemCaseSensitive(e, "value");
+    snprintf(field, sizeof(field), "%s.value", key);
+    if (!v)
+        return vfail(c, where, field, "missing (a positive number)");
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble <= 0)
+        return vfail(c, where, field, "must be a positive number");
+    out->value = v->valuedouble;
+    if ((rc = str_field(c, where, key, e, "unit", &out->unit)) != GS_OK ||
+        (rc = str_field(c, where, key, e, "source", &out->source)) != GS_OK ||
+        (rc = str_field(c, where, key, e, "reasoning", &out->reasoning)) != GS_OK)
+        return rc;
+    out->relative = !strcmp(out->unit, "%") && !(unit_expected && !strcmp(unit_expected, "%"));
+    if (unit_expected && !out->relative && strcmp(out->unit, unit_expected)) {
+        snprintf(field, sizeof(field), "%s.unit", key);
+        return vfail(c, where, field, "'%s' is not the metric's unit '%s' (or '%%' for relative)",
+                     out->unit, unit_expected);
+    }
+    if ((rc = opt_num(c, where, key, e, "published_sdd", &pub)) != GS_OK ||
+        (rc = opt_num(c, where, key, e, "own_sdd", &own)) != GS_OK ||
+        (rc = opt_num(c, where, key, e, "min_frames", &mf)) != GS_OK)
+        return rc;
+    if (isfinite(pub) || isfinite(own)) {
+        /* the rule of the table: the larger of the published and gaitscope's own figure */
+        double larger = isfinite(pub) && isfinite(own) ? fmax(pub, own) : isfinite(pub) ? pub : own;
+        if (fabs(out->value - larger) > 1e-9 * fmax(1.0, larger)) {
+            snprintf(field, sizeof(field), "%s.value", key);
+            return vfail(c, where, field, "%g is not the larger of published_sdd and own_sdd (%g)",
+                         out->value, larger);
+        }
+    }
+    if (isfinite(mf) && strcmp(out->unit, "ms")) {
+        snprintf(field, sizeof(field), "%s.min_frames", key);
+        return vfail(c, where, field, "only for metrics in ms (frame intervals are times)");
+    }
+    out->min_frames = isfinite(mf) ? mf : 0;
+    return GS_OK;
+}
+
+static gs_status parse_table(vctx *c, const cJSON *root, const char *where, const char *const *keys,
+                             const char *const *units, int n_keys, gs_compare__mc_entry **out,
+                             int *n_out)
+{
+    const cJSON *tab = cJSON_GetObjectItemCaseSensitive(root, where), *e;
+    int n = 0;
+    *out = NULL;
+    *n_out = 0;
+    if (!tab)
+        return vfail(c, where, NULL, "missing (an object of entries)");
+    if (!cJSON_IsObject(tab))
+        return vfail(c, where, NULL, "must be an object");
+    cJSON_ArrayForEach(e, tab) n++;
+    *out = calloc((size_t)(n > 0 ? n : 1), sizeof(**out));
+    if (!*out)
+        return gs_fail(c->err, GS_ERR_NOMEM, "%s: out of memory", c->file);
+    cJSON_ArrayForEach(e, tab)
+    {
+        int k;
+        gs_status rc;
+        if (e->string[0] == '_')
+            continue;
+        k = find_key(keys, n_keys, e->string);
+        if (k < 0)
+            return vfail(c, where, e->string, "unknown %s",
+                         strcmp(where, "curves") ? "metric" : "curve");
+        for (int j = 0; j < *n_out; j++)
+            if (!strcmp((*out)[j].key, e->string))
+                return vfail(c, where, e->string, "given twice");
+        rc = parse_entry(c, where, e, units ? units[k] : NULL, &(*out)[*n_out]);
+        (*n_out)++; /* counted even on failure, so the partial entry is freed */
+        if (rc != GS_OK)
+            return rc;
+    }
+    return GS_OK;
+}
+
+gs_status gs_compare_mc_from_json(const cJSON *root, const char *name,
+                                  const char *const *metric_keys, const char *const *metric_units,
+                                  int n_metric_keys, const char *const *curve_keys,
+                                  int n_curve_keys, gs_compare_mc **out, gs_error *err)
+{
+    vctx c = {name ? name : "minimal_change", err};
+    gs_compare_mc *mc = NULL;
+    const cJSON *f, *v;
+    gs_status rc;
+
+    *out = NULL;
+    if (!cJSON_IsObject(root))
+        return vfail(&c, "(top)", NULL, "not a JSON object");
+    cJSON_ArrayForEach(f, root)
+    {
+        if (f->string[0] == '_' || !strcmp(f->string, "format") || !strcmp(f->string, "version") ||
+            !strcmp(f->string, "metrics") || !strcmp(f->string, "curves") ||
+            !strcmp(f->string, "method"))
+            continue;
+        return vfail(&c, f->string, NULL,
+                     "unknown field (expected format, version, method, metrics, curves)");
+    }
+    v = cJSON_GetObjectItemCaseSensitive(root, "format");
+    if (!cJSON_IsString(v) || strcmp(v->valuestring, GS_COMPARE_MC_FORMAT))
+        return vfail(&c, "format", NULL, "expected \"%s\", got %s%s%s", GS_COMPARE_MC_FORMAT,
+                     cJSON_IsString(v) ? "\"" : "",
+                     cJSON_IsString(v) ? v->valuestring : "nothing usable",
+                     cJSON_IsString(v) ? "\"" : "");
+    v = cJSON_GetObjectItemCaseSensitive(root, "version");
+    if (!cJSON_IsNumber(v) || v->valuedouble != 1)
+        return vfail(&c, "version", NULL, "expected 1 (the version this gaitscope reads)");
+    v = cJSON_GetObjectItemCaseSensitive(root, "method");
+    if (v && !cJSON_IsString(v))
+        return vfail(&c, "method", NULL, "must be a string");
+    mc = calloc(1, sizeof(*mc));
+    if (!mc)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", c.file);
+    mc->version = 1;
+    rc = parse_table(&c, root, "metrics", metric_keys, metric_units, n_metric_keys, &mc->metrics,
+                     &mc->n_metrics);
+    if (rc == GS_OK)
+        rc = parse_table(&c, root, "curves", curve_keys, NULL, n_curve_keys, &mc->curves,
+                         &mc->n_curves);
+    if (rc == GS_OK) {
+        for (int i = 0; i < mc->n_curves; i++)
+            if (mc->curves[i].relative) {
+                rc = vfail(&c, "curves", mc->curves[i].key,
+                           "unit must be 'deg' (curves are "
+                           "angles)");
+                break;
+            } else if (strcmp(mc->curves[i].unit, "deg")) {
+                rc = vfail(&c, "curves", mc->curves[i].key, "unit '%s' is not 'deg'",
+                           mc->curves[i].unit);
+                break;
+            }
+    }
+    if (rc != GS_OK) {
+        gs_compare_mc_free(&mc);
+        return rc;
+    }
+    *out = mc;
+    return GS_OK;
+}
+
+gs_status gs_compare_mc_load(const char *path, const char *const *metric_keys,
+                             const char *const *metric_units, int n_metric_keys,
+                             const char *const *curve_keys, int n_curve_keys, gs_compare_mc **out,
+                             gs_error *err)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    cJSON *root;
+    gs_status rc;
+    *out = NULL;
+    rc = gs_file_read_all(path, &data, &len, err);
+    if (rc != GS_OK)
+        return rc;
+    root = cJSON_ParseWithLength((const char *)data, len);
+    free(data);
+    if (!root)
+        return gs_fail(err, GS_ERR_FORMAT, "%s: not valid JSON", path);
+    rc = gs_compare_mc_from_json(root, path, metric_keys, metric_units, n_metric_keys, curve_keys,
+                                 n_curve_keys, out, err);
+    cJSON_Delete(root);
+    return rc;
+}
+
+static const gs_compare__mc_entry *find_entry(const gs_compare__mc_entry *v, int n, const char *key)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(v[i].key, key))
+            return &v[i];
+    return NULL;
+}
+
+double gs_compare_mc_value(const gs_compare_mc *mc, int curves, const char *key, double before_mean,
+                           double frame_s, const char **source)
+{
+    const gs_compare__mc_entry *e;
+    double v;
+    if (source)
+        *source = NULL;
+    if (!mc || !key)
+        return NAN;
+    e = curves ? find_entry(mc->curves, mc->n_curves, key)
+               : find_entry(mc->metrics, mc->n_metrics, key);
+    if (!e)
+        return NAN;
+    if (source)
+        *source = e->source;
+    v = e->value;
+    if (e->relative)
+        v = isfinite(before_mean) ? e->value / 100.0 * fabs(before_mean) : NAN;
+    /* event timing is known to about a frame or two (REFERENCES.md 3b): a timing change must
+     * also exceed min_frames frame intervals of the coarser clip */
+    if (e->min_frames > 0 && frame_s > 0 && isfinite(v))
+        v = fmax(v, e->min_frames * frame_s * 1000.0);
+    return v;
+}
+
+int gs_compare_mc_version(const gs_compare_mc *mc)
+{
+    return mc ? mc->version : 0;
+}

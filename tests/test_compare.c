@@ -1,0 +1,461 @@
+/*
+ * Tests of src/compare: the stride statistics against hand-computed values and their null
+ * calibration, the minimal-change table validator, SPM on made curves with a known difference,
+ * and the verdict logic on made sessions.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "gs_test.h"
+
+/* ---- helpers ---- */
+
+static double uniform01(gs_compare_rng *r)
+{
+    /* 32 random bits -> (0, 1) */
+    return (gs_compare_rng_below(r, 4294967295u) + 0.5) / 4294967296.0;
+}
+
+static double gauss(gs_compare_rng *r)
+{
+    /* Box-Muller */
+    double u = uniform01(r), v = uniform01(r);
+    return sqrt(-2.0 * log(u)) * cos(2 * GS_PI * v);
+}
+
+/* ---- statistics ---- */
+
+static void perm_test_exact_p_of_separated_samples(void)
+{
+    /* 3 vs 3, fully separated: of the 20 relabelings only the observed one and its mirror reach
+     * the observed |t|, so p = 2/20 */
+    const double a[3] = {1, 2, 3}, b[3] = {4, 5, 6};
+    gs_compare_rng r;
+    gs_compare_test t;
+    gs_compare_rng_seed(&r, 1);
+    CHECK_EQ_INT(gs_compare_perm_test(a, 3, b, 3, 1000, &r, &t, NULL), GS_OK);
+    CHECK_EQ_INT(t.exact, 1);
+    CHECK_EQ_INT(t.n_perm, 20);
+    CHECK_NEAR(t.p, 0.1, 1e-12);
+    /* Welch t = 3 / sqrt(1/3 + 1/3) = 3.674; Hedges g = 3 / 1 * (1 - 3/15) = 2.4 */
+    CHECK_NEAR(t.t, 3.0 / sqrt(2.0 / 3.0), 1e-9);
+    CHECK_NEAR(t.hedges_g, 2.4, 1e-9);
+    CHECK_NEAR(t.mean_a, 2, 1e-12);
+    CHECK_NEAR(t.sd_b, 1, 1e-12);
+}
+
+static void perm_test_random_agrees_with_exact(void)
+{
+    /* 10 vs 10 (184756 relabelings): 5000 random ones give the exact p within its binomial
+     * error (3 SD of sqrt(p(1-p)/5000)) */
+    double a[10], b[10];
+    gs_compare_rng r;
+    gs_compare_test ex, rn;
+    gs_compare_rng_seed(&r, 7);
+    for (int i = 0; i < 10; i++) {
+        a[i] = gauss(&r);
+        b[i] = gauss(&r) + 0.8;
+    }
+    CHECK_EQ_INT(gs_compare_perm_test(a, 10, b, 10, 200000, &r, &ex, NULL), GS_OK);
+    CHECK_EQ_INT(ex.exact, 1);
+    CHECK_EQ_INT(ex.n_perm, 184756);
+    CHECK_EQ_INT(gs_compare_perm_test(a, 10, b, 10, 5000, &r, &rn, NULL), GS_OK);
+    CHECK_EQ_INT(rn.exact, 0);
+    fprintf(stderr, "perm test 10 vs 10: exact p %.4f, 5000 random %.4f\n", ex.p, rn.p);
+    CHECK_NEAR(rn.p, ex.p, 3 * sqrt(ex.p * (1 - ex.p) / 5000) + 1e-4);
+    CHECK(ex.p > 0.001 && ex.p < 0.5); /* a real, moderate difference */
+}
+
+static void perm_test_rejects_at_the_nominal_rate_under_the_null(void)
+{
+    /* 1000 pairs of samples from one distribution, unequal sizes and spreads (the case Welch's
+     * statistic is for): p < 0.05 in 5 % of them, within 3 binomial SDs (+-2.1 %) */
+    gs_compare_rng r, pr;
+    int hits = 0, n = 1000;
+    gs_compare_rng_seed(&r, 11);
+    gs_compare_rng_seed(&pr, 12);
+    for (int k = 0; k < n; k++) {
+        double a[9], b[14];
+        gs_compare_test t;
+        for (int i = 0; i < 9; i++)
+            a[i] = 10 + gauss(&r);
+        for (int i = 0; i < 14; i++)
+            b[i] = 10 + 2.0 * gauss(&r);
+        CHECK_EQ_INT(gs_compare_perm_test(a, 9, b, 14, 999, &pr, &t, NULL), GS_OK);
+        hits += t.p < 0.05;
+    }
+    fprintf(stderr, "perm test null rejection rate: %.3f (nominal 0.05)\n", (double)hits / n);
+    CHECK_NEAR((double)hits / n, 0.05, 0.021);
+}
+
+static void perm_test_refuses_too_few_or_bad_values(void)
+{
+    const double a[3] = {1, 2, NAN}, b[2] = {1, 2};
+    gs_compare_rng r;
+    gs_compare_test t;
+    gs_error err = {0};
+    gs_compare_rng_seed(&r, 1);
+    CHECK_EQ_INT(gs_compare_perm_test(a, 1, b, 2, 100, &r, &t, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "needs 2 values");
+    CHECK_EQ_INT(gs_compare_perm_test(a, 3, b, 2, 100, &r, &t, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "not finite");
+}
+
+static void holm_matches_hand_computation(void)
+{
+    /* sorted 0.005 x4 = 0.02, 0.01 x3 = 0.03, 0.03 x2 = 0.06, 0.04 x1 = 0.04 -> max 0.06 */
+    double p[5] = {0.01, 0.04, NAN, 0.03, 0.005}, adj[5];
+    CHECK_EQ_INT(gs_compare_holm(p, 5, adj, NULL), GS_OK);
+    CHECK_NEAR(adj[0], 0.03, 1e-12);
+    CHECK_NEAR(adj[1], 0.06, 1e-12);
+    CHECK(isnan(adj[2]));
+    CHECK_NEAR(adj[3], 0.06, 1e-12);
+    CHECK_NEAR(adj[4], 0.02, 1e-12);
+    /* in place, capped at 1 */
+    double q[2] = {0.6, 0.7};
+    CHECK_EQ_INT(gs_compare_holm(q, 2, q, NULL), GS_OK);
+    CHECK_NEAR(q[0], 1.0, 1e-12);
+    CHECK_NEAR(q[1], 1.0, 1e-12);
+}
+
+static void rng_is_deterministic_and_unbiased(void)
+{
+    gs_compare_rng a, b;
+    int counts[6] = {0};
+    gs_compare_rng_seed(&a, 42);
+    gs_compare_rng_seed(&b, 42);
+    for (int i = 0; i < 100; i++)
+        CHECK_EQ_INT(gs_compare_rng_below(&a, 1000), gs_compare_rng_below(&b, 1000));
+    for (int i = 0; i < 60000; i++)
+        counts[gs_compare_rng_below(&a, 6)]++;
+    for (int k = 0; k < 6; k++)
+        CHECK_NEAR(counts[k], 10000, 400); /* 4 binomial SDs */
+}
+
+/* ---- minimal-change table ---- */
+
+static const char *const mkeys[] = {"cadence_spm", "knee_flexion_ic_deg", "ground_contact_ms",
+                                    "pelvic_drop_deg"};
+static const char *const munits[] = {"steps/min", "deg", "ms", "deg"};
+static const char *const ckeys[] = {"knee_flexion_deg", "pelvic_obliquity_deg"};
+
+static const char good_mc[] =
+    "{\"format\": \"gaitscope.minimal_change/1\", \"version\": 1, \"method\": \"m\","
+    " \"metrics\": {"
+    "  \"_comment\": \"ignored\","
+    "  \"cadence_spm\": {\"value\": 3, \"unit\": \"%\", \"source\": \"s\", \"reasoning\": \"r\"},"
+    "  \"knee_flexion_ic_deg\": {\"value\": 7, \"unit\": \"deg\", \"published_sdd\": 7,"
+    "    \"own_sdd\": 2.5, \"source\": \"Damsted 2015\", \"reasoning\": \"r\"},"
+    "  \"ground_contact_ms\": {\"value\": 15, \"unit\": \"ms\", \"min_frames\": 1,"
+    "    \"source\": \"s\", \"reasoning\": \"r\"}},"
+    " \"curves\": {\"knee_flexion_deg\": {\"value\": 3.8, \"unit\": \"deg\", \"source\": \"s\","
+    "    \"reasoning\": \"r\"}}}";
+
+static gs_status load_mc_text(const char *text, gs_compare_mc **mc, gs_error *err)
+{
+    cJSON *j = cJSON_Parse(text);
+    gs_status rc;
+    CHECK_MSG(j != NULL, "test JSON does not parse: %s", text);
+    rc = gs_compare_mc_from_json(j, "mc.json", mkeys, munits, 4, ckeys, 2, mc, err);
+    cJSON_Delete(j);
+    return rc;
+}
+
+static void mc_table_loads_and_gives_values(void)
+{
+    gs_compare_mc *mc = NULL;
+    gs_error err = {0};
+    const char *src = NULL;
+    CHECK_EQ_INT(load_mc_text(good_mc, &mc, &err), GS_OK);
+    CHECK_EQ_INT(gs_compare_mc_version(mc), 1);
+    /* relative: 3 % of BEFORE's 170 steps/min */
+    CHECK_NEAR(gs_compare_mc_value(mc, 0, "cadence_spm", 170, 0, NULL), 5.1, 1e-12);
+    CHECK_NEAR(gs_compare_mc_value(mc, 0, "knee_flexion_ic_deg", 12, 0, &src), 7, 1e-12);
+    CHECK_STR_CONTAINS(src, "Damsted");
+    /* timing: at least one frame of the coarser clip (30 fps: 33.3 ms > 15 ms) */
+    CHECK_NEAR(gs_compare_mc_value(mc, 0, "ground_contact_ms", 250, 1.0 / 30, NULL), 1000.0 / 30,
+               1e-9);
+    CHECK_NEAR(gs_compare_mc_value(mc, 0, "ground_contact_ms", 250, 1.0 / 120, NULL), 15, 1e-12);
+    CHECK_NEAR(gs_compare_mc_value(mc, 1, "knee_flexion_deg", NAN, 0, NULL), 3.8, 1e-12);
+    CHECK(isnan(gs_compare_mc_value(mc, 0, "pelvic_drop_deg", 5, 0, NULL))); /* no entry */
+    gs_compare_mc_free(&mc);
+    CHECK(mc == NULL);
+    gs_compare_mc_free(&mc); /* NULL is a no-op */
+}
+
+/* Replaces the first occurrence of what in good_mc by with, loads it, expects GS_ERR_FORMAT and
+ * a message containing msg. */
+static void mc_bad(const char *what, const char *with, const char *msg)
+{
+    char text[4096];
+    const char *p = strstr(good_mc, what);
+    gs_compare_mc *mc = NULL;
+    gs_error err = {0};
+    CHECK_MSG(p != NULL, "'%s' not in the good table", what);
+    if (!p)
+        return;
+    snprintf(text, sizeof(text), "%.*s%s%s", (int)(p - good_mc), good_mc, with, p + strlen(what));
+    CHECK_EQ_INT(load_mc_text(text, &mc, &err), GS_ERR_FORMAT);
+    CHECK(mc == NULL);
+    CHECK_STR_CONTAINS(err.msg, msg);
+    CHECK_STR_CONTAINS(err.msg, "mc.json");
+}
+
+static void mc_table_validation_names_the_problem(void)
+{
+    mc_bad("\"cadence_spm\": {", "\"cadense_spm\": {", "metrics.cadense_spm: unknown metric");
+    mc_bad("\"knee_flexion_deg\": {", "\"knee_flex_deg\": {",
+           "curves.knee_flex_deg: unknown curve");
+    mc_bad("\"source\": \"s\", \"reasoning\": \"r\"},", "\"reasoning\": \"r\"},",
+           "metrics.cadence_spm.source: missing");
+    mc_bad("\"reasoning\": \"r\"},", "\"reasoning\": \"\"},",
+           "metrics.cadence_spm.reasoning: must be a non-empty string");
+    mc_bad("{\"value\": 3,", "{\"valeu\": 3,", "metrics.cadence_spm.valeu: unknown field");
+    mc_bad("{\"value\": 3,", "{\"value\": -3,", "metrics.cadence_spm.value: must be a positive");
+    mc_bad("\"value\": 7,", "\"value\": 6,",
+           "metrics.knee_flexion_ic_deg.value: 6 is not the larger of published_sdd and own_sdd");
+    mc_bad("\"value\": 7, \"unit\": \"deg\"", "\"value\": 7, \"unit\": \"cm\"",
+           "metrics.knee_flexion_ic_deg.unit: 'cm' is not the metric's unit 'deg'");
+    mc_bad("{\"value\": 3, \"unit\": \"%\", \"source\": \"s\"",
+           "{\"value\": 3, \"unit\": \"%\", \"min_frames\": 2, \"source\": \"s\"",
+           "metrics.cadence_spm.min_frames: only for metrics in ms");
+    mc_bad("gaitscope.minimal_change/1", "gaitscope.minimal_change/2", "format: expected");
+    mc_bad("\"version\": 1", "\"version\": 2", "version: expected 1");
+    mc_bad("\"method\": \"m\",", "\"methd\": \"m\",", "methd: unknown field");
+    mc_bad("\"curves\": {\"knee_flexion_deg\": {\"value\": 3.8, \"unit\": \"deg\"",
+           "\"curves\": {\"knee_flexion_deg\": {\"value\": 3.8, \"unit\": \"%\"",
+           "curves.knee_flexion_deg: unit must be 'deg'");
+    /* a missing file and a file that is not JSON */
+    {
+        gs_compare_mc *mc = NULL;
+        gs_error err = {0};
+        CHECK_EQ_INT(
+            gs_compare_mc_load("/nonexistent/mc.json", mkeys, munits, 4, ckeys, 2, &mc, &err),
+            GS_ERR_IO);
+        CHECK_STR_CONTAINS(err.msg, "/nonexistent/mc.json");
+    }
+}
+
+/* ---- SPM and verdicts on made sessions ---- */
+
+/* A made session: per-stride values of one metric per side and one curve per side. */
+typedef struct made {
+    double v[2][40];
+    double cv[2][40 * GS_COMPARE_CURVE_N];
+    gs_compare_metric m[1];
+    gs_compare_curve c[2];
+    gs_compare_session s;
+} made;
+
+/* n strides per side; metric mean mu (SD 1); curve = 20 sin + noise (SD 2), plus a bump of
+ * height bump over 40-60 % of the cycle. */
+static void make_session(made *d, const char *path, int n, double mu, double bump, uint64_t seed)
+{
+    gs_compare_rng r;
+    gs_compare_rng_seed(&r, seed);
+    memset(d, 0, sizeof(*d));
+    for (int s = 0; s < 2; s++) {
+        for (int i = 0; i < n; i++) {
+            d->v[s][i] = mu + gauss(&r);
+            for (int q = 0; q < GS_COMPARE_CURVE_N; q++) {
+                double x = q / 100.0;
+                double b = x >= 0.4 && x <= 0.6 ? bump * sin(GS_PI * (x - 0.4) / 0.2) : 0;
+                d->cv[s][i * GS_COMPARE_CURVE_N + q] = 20 * sin(2 * GS_PI * x) + b + 2 * gauss(&r);
+            }
+        }
+        d->m[0].values[s] = d->v[s];
+        d->m[0].n[s] = n;
+        d->c[s].angle = "knee_flexion_deg";
+        d->c[s].side = (gs_compare_side)s;
+        d->c[s].strides = d->cv[s];
+        d->c[s].n = n;
+    }
+    d->m[0].key = "knee_flexion_ic_deg";
+    d->m[0].unit = "deg";
+    d->s.path = path;
+    d->s.format = "gaitscope.analysis/1";
+    d->s.view = "side-left";
+    d->s.activity = "run";
+    d->s.setting = "treadmill";
+    d->s.fps = 60;
+    d->s.width = 1920;
+    d->s.height = 1080;
+    d->s.belt_speed_m_s = 3.2;
+    d->s.speed_m_s = NAN;
+    d->s.leg_length_px = 430;
+    d->s.ground_angle_deg = 0.5;
+    d->s.ground_fitted = 1;
+    d->s.strides_used[0] = d->s.strides_used[1] = n;
+    d->s.metrics = d->m;
+    d->s.n_metrics = 1;
+    d->s.curves = d->c;
+    d->s.n_curves = 2;
+}
+
+static void verdicts_need_both_gates(void)
+{
+    static made b, a;
+    gs_compare_mc *mc = NULL;
+    gs_comparison *c = NULL;
+    gs_error err = {0};
+    const gs_compare_row *r;
+    CHECK_EQ_INT(load_mc_text(good_mc, &mc, &err), GS_OK);
+
+    /* +10 deg with SD 1 over 15 strides: beyond the 7 deg minimal change and the stride test */
+    make_session(&b, "/x/before", 15, 10, 0, 1);
+    make_session(&a, "/x/after", 15, 20, 0, 2);
+    CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
+    r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_LEFT);
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_EQ_INT(r->verdict, GS_VERDICT_REAL);
+        CHECK_NEAR(r->change, r->after - r->before, 1e-12);
+        CHECK_NEAR(r->minimal_change, 7, 1e-12);
+        CHECK(r->p_holm < 0.05);
+        CHECK_EQ_INT(r->n_before, 15);
+    }
+    CHECK(gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_ALL) == NULL);
+    gs_comparison_free(&c);
+
+    /* +3 deg with SD 1: the stride test holds, the minimal change (7) does not: noise */
+    make_session(&a, "/x/after", 15, 13, 0, 3);
+    CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
+    r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_RIGHT);
+    if (r) {
+        CHECK_EQ_INT(r->verdict, GS_VERDICT_NOISE);
+        CHECK(r->p_holm < 0.05);
+        CHECK(!r->exceeds_mc);
+        CHECK_STR_CONTAINS(r->why, "below the minimal change");
+    }
+    gs_comparison_free(&c);
+    /* ... and without the gate (the false-positive measurement's second figure) it is real */
+    {
+        gs_compare_options o = {0};
+        o.no_mc_gate = 1;
+        CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, &o, &c, &err), GS_OK);
+        r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_RIGHT);
+        CHECK(r && r->verdict == GS_VERDICT_REAL);
+        gs_comparison_free(&c);
+    }
+
+    /* 6 strides: not comparable, whatever the change */
+    make_session(&a, "/x/after", 6, 25, 0, 4);
+    a.s.strides_used[0] = a.s.strides_used[1] = 6;
+    CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
+    r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_LEFT);
+    if (r) {
+        CHECK_EQ_INT(r->verdict, GS_VERDICT_NOT_COMPARABLE);
+        CHECK_STR_CONTAINS(r->why, "needs 7");
+    }
+    CHECK_EQ_INT(gs_comparison_check(c, 7)->state, GS_CHECK_MISMATCH); /* strides_left */
+    gs_comparison_free(&c);
+
+    /* camera moved (leg length 430 -> 300 px of 1080): angles not comparable, checks say why */
+    make_session(&a, "/x/after", 15, 20, 0, 2);
+    a.s.leg_length_px = 300;
+    CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
+    r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_LEFT);
+    if (r) {
+        CHECK_EQ_INT(r->verdict, GS_VERDICT_NOT_COMPARABLE);
+        CHECK_STR_CONTAINS(r->why, "camera_distance");
+    }
+    {
+        const gs_compare_check *k = gs_comparison_check(c, 5);
+        CHECK(k && !strcmp(k->name, "camera_distance") && k->state == GS_CHECK_MISMATCH);
+        if (k) {
+            CHECK_NEAR(k->before_v, 430.0 / 1080, 1e-9);
+            CHECK_NEAR(k->after_v, 300.0 / 1080, 1e-9);
+            CHECK_STR_CONTAINS(k->message, "-30 %");
+        }
+    }
+    gs_comparison_free(&c);
+
+    /* a different view refuses, naming both; --force compares with everything not comparable */
+    make_session(&a, "/x/after", 15, 20, 0, 2);
+    a.s.view = "rear";
+    CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_ERR_ARG);
+    CHECK(c == NULL);
+    CHECK_STR_CONTAINS(err.msg, "view is rear, BEFORE's is side-left");
+    {
+        gs_compare_options o = {0};
+        int counts[3];
+        o.force = 1;
+        CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, &o, &c, &err), GS_OK);
+        gs_comparison_counts(c, counts);
+        CHECK_EQ_INT(counts[GS_VERDICT_NOT_COMPARABLE], gs_comparison_n_rows(c));
+        gs_comparison_free(&c);
+    }
+    /* the same path twice, and different format versions */
+    CHECK_EQ_INT(gs_compare_run(&b.s, &b.s, mc, NULL, &c, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "same analysis");
+    make_session(&a, "/x/after", 15, 20, 0, 2);
+    a.s.format = "gaitscope.analysis/2";
+    CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "gaitscope.analysis/2");
+    gs_compare_mc_free(&mc);
+}
+
+static void spm_shades_where_made_curves_differ(void)
+{
+    static made b, a;
+    gs_compare_mc *mc = NULL;
+    gs_comparison *c = NULL;
+    gs_error err = {0};
+    CHECK_EQ_INT(load_mc_text(good_mc, &mc, &err), GS_OK);
+    /* a 12 deg bump over 40-60 % of the cycle, on top of 2 deg noise; 15 strides */
+    make_session(&b, "/x/before", 15, 10, 0, 21);
+    make_session(&a, "/x/after", 15, 10, 12, 22);
+    CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
+    for (int s = 0; s < 2; s++) {
+        const gs_compare_curve_row *r =
+            gs_comparison_find_curve(c, "knee_flexion_deg", (gs_compare_side)s);
+        CHECK(r != NULL);
+        if (!r)
+            continue;
+        CHECK_EQ_INT(r->verdict, GS_VERDICT_REAL);
+        CHECK_EQ_INT(r->n_phases, 1);
+        /* the bump exceeds the 3.8 deg minimal change where sin > 3.8/12, i.e. from 42 to 58 %
+         * of the cycle; the shading must sit inside the bump and cover most of that */
+        fprintf(stderr, "SPM %s: phase %d-%d %%, peak t %.1f, p %.4f (threshold %.2f)\n",
+                s ? "right" : "left", r->phases[0].start_pct, r->phases[0].end_pct,
+                r->phases[0].peak_t, r->phases[0].p, gs_comparison_spm_threshold(c, NULL));
+        CHECK(r->phases[0].start_pct >= 40 && r->phases[0].start_pct <= 45);
+        CHECK(r->phases[0].end_pct >= 55 && r->phases[0].end_pct <= 60);
+        CHECK(r->phases[0].p < 0.05);
+        CHECK(r->phases[0].mean_diff > 3.8);
+    }
+    gs_comparison_free(&c);
+    /* no bump: no phase anywhere (threshold from 5000 permutations, one family) */
+    make_session(&a, "/x/after", 15, 10, 0, 23);
+    CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
+    for (int s = 0; s < 2; s++) {
+        const gs_compare_curve_row *r =
+            gs_comparison_find_curve(c, "knee_flexion_deg", (gs_compare_side)s);
+        CHECK(r && r->n_phases == 0 && r->verdict == GS_VERDICT_NOISE);
+    }
+    /* a family-wise threshold over 202 nodes lies well above the single-node 2.05 */
+    CHECK(gs_comparison_spm_threshold(c, NULL) > 2.8 && gs_comparison_spm_threshold(c, NULL) < 6);
+    gs_comparison_free(&c);
+    gs_compare_mc_free(&mc);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    mc_table_loads_and_gives_values();
+    mc_table_validation_names_the_problem();
+    verdicts_need_both_gates();
+    spm_shades_where_made_curves_differ();
+    rng_is_deterministic_and_unbiased();
+    perm_test_exact_p_of_separated_samples();
+    perm_test_random_agrees_with_exact();
+    perm_test_rejects_at_the_nominal_rate_under_the_null();
+    perm_test_refuses_too_few_or_bad_values();
+    holm_matches_hand_computation();
+    return gs_test_finish("compare", 0);
+}
