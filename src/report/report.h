@@ -112,6 +112,26 @@ typedef struct gs_report_html_options {
 gs_status gs_report_write_html(const char *path, const cJSON *analysis,
                                const gs_report_html_options *opt, gs_error *err);
 
+/* --- HTML building blocks shared by report.html and comparison.html (report_html.c) --- */
+
+/** A growing text buffer for a page. Zero-initialise; the caller frees p with free(). */
+typedef struct gs_html_buf {
+    char *p;       /* NUL-terminated text, n bytes (NULL until the first write) */
+    size_t n, cap; /* bytes used and allocated */
+    int oom;       /* set once an allocation failed; later writes are dropped */
+} gs_html_buf;
+
+/** Appends len bytes of s (sets oom on out of memory). */
+void gs_html_put(gs_html_buf *b, const char *s, size_t len);
+/** Appends the string s as it is (trusted HTML). */
+void gs_html_puts(gs_html_buf *b, const char *s);
+/** Appends printf-formatted text as it is (trusted HTML). */
+void gs_html_printf(gs_html_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Appends s with the five HTML-special characters escaped (text or attribute value). */
+void gs_html_esc(gs_html_buf *b, const char *s);
+/** The stylesheet of report.html (static text), so related pages share its look. */
+const char *gs_report_css(void);
+
 #ifdef __cplusplus
 }
 #endif

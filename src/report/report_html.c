@@ -24,11 +24,7 @@
  * Output buffer
  * ------------------------------------------------------------------------------------------- */
 
-typedef struct buf {
-    char *p;
-    size_t n, cap;
-    int oom; /* set once an allocation failed; later writes are dropped */
-} buf;
+typedef gs_html_buf buf; /* report.h: shared with comparison.html */
 
 static void b_put(buf *b, const char *s, size_t len)
 {
@@ -1875,4 +1871,56 @@ gs_status gs_report_write_html(const char *path, const cJSON *analysis,
     rc = gs_file_write_all(path, pg.b.p, pg.b.n, err);
     free(pg.b.p);
     return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Building blocks shared with comparison.html (report.h)
+ * ------------------------------------------------------------------------------------------- */
+
+const char *gs_report_css(void)
+{
+    return css;
+}
+
+void gs_html_put(gs_html_buf *b, const char *s, size_t len)
+{
+    b_put(b, s, len);
+}
+
+void gs_html_puts(gs_html_buf *b, const char *s)
+{
+    b_puts(b, s);
+}
+
+void gs_html_printf(gs_html_buf *b, const char *fmt, ...)
+{
+    char tmp[1024];
+    va_list ap;
+    int k;
+    va_start(ap, fmt);
+    k = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (k < 0)
+        return;
+    if ((size_t)k < sizeof(tmp)) {
+        b_put(b, tmp, (size_t)k);
+        return;
+    }
+    {
+        char *big = malloc((size_t)k + 1);
+        if (!big) {
+            b->oom = 1;
+            return;
+        }
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)k + 1, fmt, ap);
+        va_end(ap);
+        b_put(b, big, (size_t)k);
+        free(big);
+    }
+}
+
+void gs_html_esc(gs_html_buf *b, const char *s)
+{
+    b_esc(b, s);
 }
