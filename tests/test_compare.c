@@ -443,10 +443,135 @@ static void spm_shades_where_made_curves_differ(void)
     gs_compare_mc_free(&mc);
 }
 
+static char *read_text(const char *path)
+{
+    uint8_t *d = NULL;
+    size_t n = 0;
+    if (gs_file_read_all(path, &d, &n, NULL) != GS_OK)
+        return NULL;
+    return (char *)d;
+}
+
+/* comparison.json and comparison.html of made sessions with findings and hostile names */
+static void outputs_of_made_sessions(const char *dir)
+{
+    static made b, a;
+    static const char *const hw1[] = {"side-lying hip abduction <3x10>", "single-leg squats"};
+    static const char *const hw2[] = {"single-leg squats", "calf raises"};
+    gs_compare_finding fb[2] = {
+        {"pelvic_drop.left", "pelvic_drop", "Pelvic drop <left>", "left", 0.8, 0.7, hw1, 2},
+        {"overstride.both", "overstride", "Overstride", "both", 0.4, 0.6, NULL, 0}};
+    gs_compare_finding fa[2] = {
+        {"pelvic_drop.left", "pelvic_drop", "Pelvic drop <left>", "left", 0.5, 0.7, hw2, 2},
+        {"trunk_upright.both", "trunk_upright", "Upright trunk", "both", 0.3, 0.5, NULL, 0}};
+    gs_compare_output_info info = {0};
+    gs_compare_mc *mc = NULL;
+    gs_comparison *c = NULL;
+    gs_error err = {0};
+    char path[1200];
+    cJSON *j;
+    char *html;
+
+    CHECK_EQ_INT(load_mc_text(good_mc, &mc, &err), GS_OK);
+    make_session(&b, "/x/<script>alert(1)</script>", 15, 10, 0, 31);
+    make_session(&a, "/x/after", 15, 20, 12, 32);
+    b.s.clip = "before<b>.mp4";
+    b.s.findings = fb;
+    b.s.n_findings = 2;
+    a.s.findings = fa;
+    a.s.n_findings = 2;
+    CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
+    /* findings: resolved, persisting (severity 0.8 -> 0.5), new; homework from what persists */
+    CHECK_EQ_INT(gs_comparison_n_findings(c), 3);
+    CHECK_EQ_INT(gs_comparison_finding(c, 0)->status, GS_FINDING_PERSISTING);
+    CHECK_NEAR(gs_comparison_finding(c, 0)->severity_before, 0.8, 1e-12);
+    CHECK_NEAR(gs_comparison_finding(c, 0)->severity_after, 0.5, 1e-12);
+    CHECK_EQ_INT(gs_comparison_finding(c, 1)->status, GS_FINDING_RESOLVED);
+    CHECK_EQ_INT(gs_comparison_finding(c, 2)->status, GS_FINDING_NEW);
+    CHECK_EQ_INT(gs_comparison_n_homework(c), 2); /* after's list of the persisting finding */
+    CHECK_STR_CONTAINS(gs_comparison_homework(c, 0), "single-leg squats");
+
+    info.generated_by = "gaitscope test";
+    info.mc_path = "mc.json";
+    info.mc_version = 1;
+    info.side_by_side_why = "BEFORE is a gait folder (analysis.json only): no overlay clip";
+    snprintf(path, sizeof(path), "%s/made_comparison.json", dir);
+    CHECK_EQ_INT(gs_comparison_write_json(path, c, &info, &err), GS_OK);
+    html = read_text(path);
+    j = html ? cJSON_Parse(html) : NULL;
+    free(html);
+    CHECK(j != NULL);
+    if (j) {
+        const cJSON *m, *e;
+        int n_metrics = 0, real = 0;
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(j, "format")),
+                           "gaitscope.comparison/1");
+        CHECK_STR_CONTAINS(
+            cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "before"), "path")),
+            "<script>");
+        cJSON_ArrayForEach(m, cJSON_GetObjectItem(j, "metrics"))
+        {
+            const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(m, "verdict"));
+            n_metrics++;
+            CHECK(cJSON_IsNumber(cJSON_GetObjectItem(m, "before")));
+            CHECK(cJSON_IsNumber(cJSON_GetObjectItem(m, "change")));
+            CHECK(cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "test"), "p_holm")));
+            CHECK(cJSON_IsNumber(
+                cJSON_GetObjectItem(cJSON_GetObjectItem(m, "minimal_change"), "value")));
+            real += v && !strcmp(v, "real");
+        }
+        CHECK_EQ_INT(n_metrics, 2);
+        CHECK_EQ_INT(real, 2);
+        e = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "curves"), "items");
+        CHECK_EQ_INT(cJSON_GetArraySize(e), 2);
+        e = cJSON_GetArrayItem(e, 0);
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(e, "mean_after")), 101);
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(e, "phases")), 1);
+        e = cJSON_GetObjectItem(j, "findings");
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(e, "persisting")), 1);
+        CHECK_NEAR(
+            cJSON_GetNumberValue(cJSON_GetObjectItem(
+                cJSON_GetArrayItem(cJSON_GetObjectItem(e, "persisting"), 0), "severity_change")),
+            -0.3, 1e-9);
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "comparability")), 9);
+        CHECK(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "side_by_side"), "file")));
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "symmetry")), 1);
+        cJSON_Delete(j);
+    }
+    snprintf(path, sizeof(path), "%s/made_comparison.html", dir);
+    CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_OK);
+    html = read_text(path);
+    CHECK(html != NULL);
+    if (html) {
+        CHECK_STR_CONTAINS(html, "&lt;script&gt;alert(1)&lt;/script&gt;");
+        CHECK(strstr(html, "<script") == NULL);
+        CHECK_STR_CONTAINS(html, "before&lt;b&gt;.mp4");
+        /* homework comes from what persists, in AFTER's words: before's list is gone */
+        CHECK(strstr(html, "side-lying hip abduction") == NULL);
+        CHECK_STR_CONTAINS(html, "calf raises");
+        CHECK_STR_CONTAINS(html, "<svg");
+        CHECK_STR_CONTAINS(html, "fill=\"#f2c94c\""); /* a shaded phase */
+        CHECK_STR_CONTAINS(html, "BEFORE is a gait folder");
+        CHECK_STR_CONTAINS(html, "How to read the verdicts");
+        free(html);
+    }
+    snprintf(path, sizeof(path), "%s/no/such/dir/comparison.html", dir);
+    CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_ERR_IO);
+    CHECK_STR_CONTAINS(err.msg, "no/such/dir");
+    gs_comparison_free(&c);
+    gs_compare_mc_free(&mc);
+}
+
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    char dir[1024];
+    const char *scratch = argc > 2 ? argv[2] : "/tmp";
+    snprintf(dir, sizeof(dir), "%.900s/compare", scratch);
+    if (gs_mkdir_p(dir, NULL) != GS_OK) {
+        fprintf(stderr, "cannot create %s\n", dir);
+        return 1;
+    }
+    outputs_of_made_sessions(dir);
     mc_table_loads_and_gives_values();
     mc_table_validation_names_the_problem();
     verdicts_need_both_gates();

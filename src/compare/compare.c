@@ -424,7 +424,9 @@ static gs_status metric_rows(gs_comparison *c, const gs_compare_session *sb,
                 memset(r, 0, sizeof(*r));
                 r->metric = gs_compare__keep(c, m->key);
                 r->unit = gs_compare__keep(c, m->unit ? m->unit : "");
-                if (!r->metric || !r->unit)
+                r->label = gs_compare__keep(c, m->label ? m->label : m->key);
+                r->positive = (mb && mb->positive) || (ma && ma->positive);
+                if (!r->metric || !r->unit || !r->label)
                     return gs_fail(err, GS_ERR_NOMEM, "comparison: out of memory");
                 r->side = sd;
                 r->n_before = nb;

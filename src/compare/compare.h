@@ -65,7 +65,9 @@ const char *gs_compare_side_name(gs_compare_side s);
 typedef struct gs_compare_metric {
     const char *key;         /* analysis.json key, e.g. "knee_flexion_ic_deg" */
     const char *unit;        /* "deg", "ms", "steps/min", ... */
+    const char *label;       /* for people ("Knee flexion at contact"); NULL = the key */
     int whole_body;          /* 1: also has the pooled "all" side (cadence) */
+    int positive;            /* 1: strictly positive quantity, the symmetry index applies */
     const double *values[3]; /* per-stride values by gs_compare_side; NULL = absent */
     int n[3];                /* number of values */
 } gs_compare_metric;
@@ -251,6 +253,8 @@ typedef struct gs_compare_check {
 typedef struct gs_compare_row {
     const char *metric; /* analysis.json key (owned by the result) */
     const char *unit;
+    const char *label; /* for people (the key when none was given) */
+    int positive;      /* strictly positive: SI applies */
     gs_compare_side side;
     int n_before, n_after;      /* strides */
     double before, after;       /* means */
@@ -351,6 +355,41 @@ const gs_compare_options *gs_comparison_options(const gs_comparison *c);
 
 /** Number of rows with each verdict (index by gs_compare_verdict). */
 void gs_comparison_counts(const gs_comparison *c, int counts[3]);
+
+/* ---- outputs ---- */
+
+/** What the outputs say about themselves and their neighbours; all fields optional. */
+typedef struct gs_compare_output_info {
+    const char *generated_by;      /* e.g. "gaitscope 0.1.0" */
+    const char *mc_path;           /* the minimal-change file used */
+    int mc_version;                /* its version */
+    const char *side_by_side_file; /* relative name of the side-by-side clip, or NULL */
+    const char *side_by_side_why;  /* when there is none: why (one line) */
+    const char *before_report;     /* relative links to the two analyses' report.html, or NULL */
+    const char *after_report;
+} gs_compare_output_info;
+
+/**
+ * The comparison as a comparison.json object ("format": GS_COMPARE_FORMAT). Caller frees with
+ * cJSON_Delete(). NULL on out of memory. info may be NULL.
+ */
+cJSON *gs_comparison_to_json(const gs_comparison *c, const gs_compare_output_info *info);
+
+/** Writes gs_comparison_to_json() to path (whole-file write). GS_ERR_IO / GS_ERR_NOMEM. */
+gs_status gs_comparison_write_json(const char *path, const gs_comparison *c,
+                                   const gs_compare_output_info *info, gs_error *err);
+
+/**
+ * Writes comparison.html: one self-contained page (inline CSS and SVG, no script, no network)
+ * with report.html's look: the real changes first, how to read the verdicts, comparability with
+ * both values, the metric table with minimal change, p and verdict, symmetry before and after,
+ * the curves (before grey, after in the side's colour, mean +- SD, the differing phases shaded),
+ * the findings resolved / persisting / new with the homework, the side-by-side clip (or why there
+ * is none), and the methods with sources. Every input string is HTML-escaped.
+ * GS_ERR_ARG, GS_ERR_IO (names the path), GS_ERR_NOMEM.
+ */
+gs_status gs_comparison_write_html(const char *path, const gs_comparison *c,
+                                   const gs_compare_output_info *info, gs_error *err);
 
 #ifdef __cplusplus
 }
