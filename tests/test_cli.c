@@ -3,6 +3,9 @@
  * and the one-line message (Redis corrupt-dump style). The corpus is made here at test time:
  * a missing file, a text file renamed .mp4, a truncated MP4, an audio-only file, a zero-byte
  * file, an unwritable output directory, an existing output without --force, bad options.
+ * Every command's option table is exercised (src/cli/opts.c): --help exits 0, a missing value,
+ * a value out of range, a non-finite number and an unknown option each exit 2 with one line in
+ * the shared style. Results that cannot be written to stdout (/dev/full) exit 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +70,152 @@ static int sh(const char *cmd)
     if (rc != 0)
         fprintf(stderr, "command failed: %s\n", cmd);
     return rc;
+}
+
+/* The commands with an option table; each one's --help is generated from it. */
+static const char *const commands[] = {"probe", "gait", "findings", "frames",
+                                       "pose",  "infer", "bench"};
+
+/* Command-line mistakes, one per row: exit 2 and this fragment of the single stderr line.
+ * File names need not exist: the command line is checked before any file is opened. */
+static const struct {
+    const char *args, *fragment;
+} usage_cases[] = {
+    {"probe", "gaitscope: probe: no VIDEO given (see gaitscope probe --help)"},
+    {"probe a.mp4 b.mp4", "gaitscope: probe: unexpected argument 'b.mp4'"},
+    {"probe v.mp4 --threads", "gaitscope: --threads: needs a value"},
+    {"probe v.mp4 --threads 0", "gaitscope: --threads: 0 is outside [1, 64]"},
+    {"probe v.mp4 --slowmo 1e300", "gaitscope: --slowmo: 1e300 is outside [1, 1000]"},
+    {"probe v.mp4 --slowmo nan", "gaitscope: --slowmo: expected a finite number, got 'nan'"},
+    {"probe v.mp4 --capture-fps=-30", "gaitscope: --capture-fps: -30 is outside [1, 100000]"},
+    {"probe v.mp4 --slowmo 8 --capture-fps 240",
+     "gaitscope: --slowmo: give either --slowmo or --capture-fps, not both"},
+    {"probe v.mp4 --json=1", "gaitscope: --json: takes no value"},
+    {"probe v.mp4 --foo", "gaitscope: probe: unknown option '--foo' (see gaitscope probe --help)"},
+    {"frames v.mp4", "gaitscope: frames: -o DIR is required"},
+    {"frames v.mp4 -o", "gaitscope: -o: needs a value"},
+    {"frames v.mp4 -o --quiet", "gaitscope: -o: needs a value"},
+    {"frames v.mp4 -o d --every 0", "gaitscope: --every: 0 is outside [1, 5184000] frames"},
+    {"frames v.mp4 -o d --every 2.5", "gaitscope: --every: expected an integer, got '2.5'"},
+    {"frames v.mp4 -o d --start -1", "gaitscope: --start: -1 is outside [0, 86400] s"},
+    {"frames v.mp4 -o d --end 0", "gaitscope: --end: 0 is outside (0, 86400] s"},
+    {"frames v.mp4 -o d --start 5 --end 2", "gaitscope: --end: 2 s is not after --start (5 s)"},
+    {"frames v.mp4 -o d --bogus", "gaitscope: frames: unknown option '--bogus'"},
+    {"pose v.mp4 -o p.json --model", "gaitscope: --model: needs a value"},
+    {"pose v.mp4 -o p.json --model huge",
+     "gaitscope: --model: expected lite, full or heavy, got 'huge'"},
+    {"pose v.mp4 -o p.json --person 10,", "gaitscope: --person: expected X,Y (two numbers)"},
+    {"pose v.mp4 -o p.json --person ,10", "gaitscope: --person: expected X,Y (two numbers)"},
+    {"pose v.mp4 -o p.json --person inf,inf",
+     "gaitscope: --person: expected a finite number, got 'inf'"},
+    {"pose v.mp4 -o p.json --person 70000,5", "gaitscope: --person: 70000 is outside [0, 65535] px"},
+    {"pose v.mp4 -o p.json --slowmo 0.5", "gaitscope: --slowmo: 0.5 is outside [1, 1000]"},
+    {"pose v.mp4 -o p.json --threads 65", "gaitscope: --threads: 65 is outside [1, 64]"},
+    {"pose v.mp4 -o p.json --quite", "gaitscope: pose: unknown option '--quite'"},
+    {"gait p.json -o d --height", "gaitscope: --height: needs a value"},
+    {"gait p.json -o d --height 3", "gaitscope: --height: 3 is outside [0.5, 2.6] m"},
+    {"gait p.json -o d --height inf", "gaitscope: --height: expected a finite number"},
+    {"gait p.json -o d --belt-speed 0", "gaitscope: --belt-speed: 0 is outside (0, 12] m/s"},
+    {"gait p.json -o d --view top",
+     "gaitscope: --view: expected side-left, side-right, rear or front, got 'top'"},
+    {"gait p.json -o d --activity swim", "gaitscope: --activity: expected run or walk"},
+    {"gait p.json --output", "gaitscope: --output: needs a value"},
+    {"gait p.json -o d --foo", "gaitscope: gait: unknown option '--foo' (see gaitscope gait --help)"},
+    {"findings", "gaitscope: findings: no ANALYSIS.json given"},
+    {"findings a.json --rules", "gaitscope: --rules: needs a value"},
+    {"findings a.json --write", "gaitscope: --write: needs a value"},
+    {"findings a.json --history scar:elbow", "gaitscope: --history: "},
+    {"findings a.json --jsn", "gaitscope: findings: unknown option '--jsn'"},
+    {"infer m.tflite in.bin", "gaitscope: infer: no OUTDIR given"},
+    {"infer m.tflite in.bin out --threads", "gaitscope: --threads: needs a value"},
+    {"infer m.tflite in.bin out --threads 100", "gaitscope: --threads: 100 is outside [1, 64]"},
+    {"infer m.tflite in.bin out extra", "gaitscope: infer: unexpected argument 'extra'"},
+    {"infer m.tflite in.bin out --fast", "gaitscope: infer: unknown option '--fast'"},
+    {"bench --runs", "gaitscope: --runs: needs a value"},
+    {"bench --runs 0", "gaitscope: --runs: 0 is outside [1, 100000]"},
+    {"bench --warmup -1", "gaitscope: --warmup: -1 is outside [0, 10000]"},
+    {"bench --threads 0", "gaitscope: --threads: 0 is outside [1, 64]"},
+    {"bench --threads 1,,2", "gaitscope: --threads: expected integers separated by commas"},
+    {"bench --threads 1,2,3,4,5,6,7,8,9", "gaitscope: --threads: at most 8 values"},
+    {"bench --fast", "gaitscope: bench: unknown option '--fast'"},
+};
+
+static void every_command_has_help_and_one_error_style(void)
+{
+    char out[16384], a[256];
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        char usage[64];
+        snprintf(a, sizeof(a), "%s --help", commands[i]);
+        CHECK_MSG(run_cli(a, NULL, 0, out, sizeof(out)) == 0, "gaitscope %s", a);
+        snprintf(usage, sizeof(usage), "usage: gaitscope %s ", commands[i]);
+        CHECK_STR_CONTAINS(out, usage);
+        CHECK_STR_CONTAINS(out, "exit codes: 0 done, 1 failed, 2 wrong command line");
+        /* -h is the same, and --help wins over a mistake elsewhere on the line */
+        snprintf(a, sizeof(a), "%s --threads 0 --bogus -h", commands[i]);
+        CHECK_MSG(run_cli(a, NULL, 0, out, sizeof(out)) == 0, "gaitscope %s", a);
+        CHECK_STR_CONTAINS(out, usage);
+    }
+    /* the generated help shows ranges and defaults from the table */
+    CHECK_EQ_INT(run_cli("gait --help", NULL, 0, out, sizeof(out)), 0);
+    CHECK_STR_CONTAINS(out, "--height M");
+    CHECK_STR_CONTAINS(out, "[0.5, 2.6] m");
+    CHECK_EQ_INT(run_cli("pose --help", NULL, 0, out, sizeof(out)), 0);
+    CHECK_STR_CONTAINS(out, "lite|full|heavy, default full");
+    CHECK_STR_CONTAINS(out, "[1, 64], default 2");
+    for (size_t i = 0; i < sizeof(usage_cases) / sizeof(usage_cases[0]); i++)
+        expect_error(usage_cases[i].args, 2, usage_cases[i].fragment);
+}
+
+/* Runs `bin args >/dev/full`; the exit code, stderr in err. */
+static int run_to_full_disk(const char *args, char *err, size_t cap)
+{
+    char cmd[8192], ef[1024];
+    snprintf(ef, sizeof(ef), "%s/cli_full_stderr.txt", scratch);
+    snprintf(cmd, sizeof(cmd), "'%s' %s </dev/null >/dev/full 2>'%s'", bin, args, ef);
+    int st = system(cmd);
+    FILE *f = fopen(ef, "r");
+    size_t n = f ? fread(err, 1, cap - 1, f) : 0;
+    err[n] = '\0';
+    if (f)
+        fclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* Issue 12 item 8: results that never reached stdout are a failure, exit 1, one line. */
+static void failed_stdout_write_is_an_error(const char *clip)
+{
+    char a[4096], err[4096], out[8192], pose[1024], dir[1024], cmd[8192];
+    const char *gen = getenv("GS_GEN_TRACK");
+    snprintf(a, sizeof(a), "probe --json '%s'", clip);
+    CHECK_EQ_INT(run_to_full_disk(a, err, sizeof(err)), 1);
+    CHECK_STR_CONTAINS(err, "gaitscope: stdout: No space left on device");
+    CHECK_EQ_INT(count_lines(err), 1);
+    CHECK_EQ_INT(run_to_full_disk("--help", err, sizeof(err)), 1);
+    CHECK_STR_CONTAINS(err, "gaitscope: stdout: ");
+    CHECK_EQ_INT(run_to_full_disk("gait --help", err, sizeof(err)), 1);
+    CHECK_STR_CONTAINS(err, "gaitscope: stdout: ");
+
+    /* gait's summary and findings' plan on a made track with known gait */
+    CHECK_MSG(gen && access(gen, X_OK) == 0, "GS_GEN_TRACK not set to gs_gen_track");
+    if (!gen)
+        return;
+    snprintf(pose, sizeof(pose), "%s/cli_gen_pose.json", scratch);
+    snprintf(dir, sizeof(dir), "%s/cli_gait", scratch);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' && '%s' -o '%s' --duration 8", dir, gen, pose);
+    CHECK(sh(cmd) == 0);
+    snprintf(a, sizeof(a), "gait '%s' -o '%s'", pose, dir);
+    CHECK_EQ_INT(run_to_full_disk(a, err, sizeof(err)), 1);
+    CHECK_STR_CONTAINS(err, "gaitscope: stdout: No space left on device");
+    snprintf(a, sizeof(a), "findings '%s/analysis.json'", dir);
+    CHECK_EQ_INT(run_cli(a, NULL, 0, out, sizeof(out)), 0); /* the same command to a file */
+    CHECK_MSG(strlen(out) > 20, "findings printed '%s'", out);
+    CHECK_EQ_INT(run_to_full_disk(a, err, sizeof(err)), 1);
+    CHECK_STR_CONTAINS(err, "gaitscope: stdout: No space left on device");
+    CHECK_EQ_INT(count_lines(err), 1);
+
+    /* an existing --write target is a failed run (1), like every other existing output */
+    snprintf(a, sizeof(a), "findings '%s/analysis.json' --write '%s/angles.csv'", dir, dir);
+    expect_error(a, 1, "angles.csv: output exists (use --force");
 }
 
 int main(int argc, char **argv)
@@ -153,8 +302,12 @@ int main(int argc, char **argv)
     CHECK_EQ_INT(run_cli(a, NULL, 0, NULL, 0), 0);
 
     /* Command-line mistakes: exit 2 with one line. */
-    expect_error("probe", 2, "no video given");
+    expect_error("probe", 2, "no VIDEO given");
     expect_error("nosuchcommand", 2, "unknown command 'nosuchcommand'");
+    every_command_has_help_and_one_error_style();
+    snprintf(a, sizeof(a), "probe -- '%s'", clip); /* after --, a file name */
+    CHECK_EQ_INT(run_cli(a, NULL, 0, out, sizeof(out)), 0);
+    failed_stdout_write_is_an_error(clip);
     snprintf(a, sizeof(a), "frames '%s' -o '%s' --every zero", clip, p);
     expect_error(a, 2, "--every: expected an integer");
     snprintf(a, sizeof(a), "probe '%s' --bogus", clip);

@@ -9,15 +9,43 @@
 
 #include "cli.h"
 #include "nn.h"
+#include "opts.h"
 
-static const char bench_usage[] =
-    "usage: gaitscope bench [MODEL.tflite ...] [--models DIR] [--threads LIST] [--warmup N]\n"
-    "                       [--runs N] [--dense] [--json]\n"
-    "Times gs_nn_run() on each model (default: the four BlazePose models in DIR, default\n"
-    "models/): median ms per inference after N warm-up runs (default 10 warm-up, 30 timed),\n"
-    "for each thread count in LIST (default 1,2). --dense disables the sparse 1x1 kernel.\n"
-    "--json prints one object per model and thread count: model, threads, median_ms, min_ms,\n"
-    "gflops, peak_rss_mb.\n";
+typedef struct bench_args {
+    const char *paths[16];
+    int npaths;
+    const char *models;
+    int threads[8], nthreads;
+    int warmup, runs, json, dense;
+} bench_args;
+
+/* clang-format off */
+static const gs_cli_opt bench_opts[] = {
+    {.kind = GS_CLI_ARG_LIST, GS_CLI_AT(bench_args, paths), GS_CLI_AT2(bench_args, npaths),
+     .max = 16, .value = "MODEL.tflite",
+     .help = "models to time (default: the four BlazePose models in --models)"},
+    {.like = &gs_cli_opt_models, GS_CLI_AT(bench_args, models)},
+    {.name = "--threads", .kind = GS_CLI_INT_LIST, GS_CLI_AT(bench_args, threads),
+     GS_CLI_AT2(bench_args, nthreads), .max = 8, .lo = GS_CLI_THREADS_MIN,
+     .hi = GS_CLI_THREADS_MAX, .value = "LIST", .help = "thread counts to time, comma-separated"},
+    /* Timing is the median of the runs; 10000 warm-up runs or 100000 timed ones of the
+     * smallest model already take minutes, more is a typo. */
+    {.name = "--warmup", .kind = GS_CLI_INT, GS_CLI_AT(bench_args, warmup), .lo = 0,
+     .hi = 10000, .value = "N", .help = "untimed runs first"},
+    {.name = "--runs", .kind = GS_CLI_INT, GS_CLI_AT(bench_args, runs), .lo = 1, .hi = 100000,
+     .value = "N", .help = "timed runs"},
+    {.name = "--dense", .kind = GS_CLI_FLAG, GS_CLI_AT(bench_args, dense),
+     .help = "disable the sparse 1x1 kernel"},
+    {.name = "--json", .kind = GS_CLI_FLAG, GS_CLI_AT(bench_args, json),
+     .help = "one object per model and thread count: model, threads, median_ms, min_ms, gflops, "
+             "peak_rss_mb"},
+};
+/* clang-format on */
+
+static const gs_cli_spec bench_spec =
+    GS_CLI_SPEC("bench", bench_args, bench_opts,
+                "Times gs_nn_run() on each model: median ms per inference after the warm-up runs,\n"
+                "for each thread count, GFLOP/s and peak RSS.\n");
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -89,67 +117,27 @@ static int bench_one(const char *path, int threads, int warmup, int runs, int de
 
 int gs_cli_bench(int argc, char **argv)
 {
-    const char *dir = GS_SOURCE_DIR "/models";
-    const char *paths[16];
-    int npaths = 0, warmup = 10, runs = 30, json = 0, dense = 0;
-    int threads[8] = {1, 2}, nthreads = 2;
+    bench_args a = {.threads = {1, 2}, .nthreads = 2, .warmup = 10, .runs = 30};
     static const char *defaults[] = {"pose_detection", "pose_landmark_lite", "pose_landmark_full",
                                      "pose_landmark_heavy"};
     char defpaths[4][1024];
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(bench_usage, stdout);
-            return GS_EXIT_OK;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--dense")) {
-            dense = 1;
-        } else if (!strcmp(a, "--models") && i + 1 < argc) {
-            dir = argv[++i];
-        } else if (!strcmp(a, "--warmup") && i + 1 < argc) {
-            if (gs_cli_parse_int(a, argv[++i], &warmup))
-                return GS_EXIT_USAGE;
-            if (warmup < 0)
-                return gs_cli_usage_error("--warmup: must be >= 0");
-        } else if (!strcmp(a, "--runs") && i + 1 < argc) {
-            if (gs_cli_parse_int(a, argv[++i], &runs))
-                return GS_EXIT_USAGE;
-            if (runs < 1 || runs > 100000)
-                return gs_cli_usage_error("--runs: must be 1..100000");
-        } else if (!strcmp(a, "--threads") && i + 1 < argc) {
-            char buf[128], *save = NULL;
-            snprintf(buf, sizeof(buf), "%s", argv[++i]);
-            nthreads = 0;
-            for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-                if (nthreads == 8)
-                    return gs_cli_usage_error("--threads: at most 8 values");
-                if (gs_cli_parse_int("--threads", tok, &threads[nthreads]))
-                    return GS_EXIT_USAGE;
-                if (threads[nthreads] < 1 || threads[nthreads] > 64)
-                    return gs_cli_usage_error("--threads: values must be 1..64");
-                nthreads++;
-            }
-            if (!nthreads)
-                return gs_cli_usage_error("--threads: empty list");
-        } else if (a[0] == '-' && a[1]) {
-            return gs_cli_usage_error("bench: unknown option '%s' (see gaitscope bench --help)", a);
-        } else if (npaths < 16) {
-            paths[npaths++] = a;
-        } else {
-            return gs_cli_usage_error("bench: at most 16 models");
-        }
-    }
+    int go = gs_cli_parse(&bench_spec, argc, argv, &a);
+    if (go != GS_CLI_GO)
+        return go;
+    const char *dir = gs_cli_models_dir(a.models);
+    const char *const *paths = a.paths;
+    int npaths = a.npaths;
     if (!npaths) {
         for (int i = 0; i < 4; i++) {
-            snprintf(defpaths[i], sizeof(defpaths[i]), "%s/%s.tflite", dir, defaults[i]);
-            paths[npaths++] = defpaths[i];
+            snprintf(defpaths[i], sizeof(defpaths[i]), "%s/%s.tflite", dir ? dir : "models",
+                     defaults[i]);
+            a.paths[i] = defpaths[i];
         }
+        npaths = 4;
     }
     for (int i = 0; i < npaths; i++)
-        for (int k = 0; k < nthreads; k++) {
-            int rc = bench_one(paths[i], threads[k], warmup, runs, dense, json);
+        for (int k = 0; k < a.nthreads; k++) {
+            int rc = bench_one(paths[i], a.threads[k], a.warmup, a.runs, a.dense, a.json);
             if (rc != GS_EXIT_OK)
                 return rc;
         }

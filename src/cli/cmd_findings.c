@@ -16,29 +16,46 @@
 
 #include "cli.h"
 #include "nkt.h"
+#include "opts.h"
 #include "pose.h"
 
-static const char findings_usage[] =
-    "usage: gaitscope findings ANALYSIS.json [--rules FILE] [--history ITEMS] [--evaluate]\n"
-    "                          [--pose POSE.json] [--json] [--skipped] [--write OUT.json "
-    "[--force]]\n"
+typedef struct findings_args {
+    const char *path, *rules_path, *history, *write_path, *pose_path;
+    int json, want_skipped, force, evaluate;
+} findings_args;
+
+/* clang-format off */
+static const gs_cli_opt findings_opts[] = {
+    {.kind = GS_CLI_ARG, GS_CLI_AT(findings_args, path), .required = 1, .value = "ANALYSIS.json",
+     .help = "an analysis (gaitscope.analysis/1) from gaitscope analyze or gaitscope gait"},
+    {.like = &gs_cli_opt_rules, GS_CLI_AT(findings_args, rules_path),
+     GS_CLI_FLAG_AT(findings_args, evaluate)},
+    {.like = &gs_cli_opt_history, GS_CLI_AT(findings_args, history),
+     GS_CLI_FLAG_AT(findings_args, evaluate)},
+    {.name = "--pose", .kind = GS_CLI_STR, GS_CLI_AT(findings_args, pose_path),
+     GS_CLI_FLAG_AT(findings_args, evaluate), .value = "FILE",
+     .help = "pose.json of the clip: per-stride landmark visibility lowers the confidence of "
+             "findings from poorly seen strides (default: the pose.json named in ANALYSIS.json "
+             "or next to it, when present)"},
+    {.name = "--evaluate", .kind = GS_CLI_FLAG, GS_CLI_AT(findings_args, evaluate),
+     .help = "evaluate the rules even if ANALYSIS.json already has findings (implied by "
+             "--rules, --history and --pose)"},
+    {.name = "--json", .kind = GS_CLI_FLAG, GS_CLI_AT(findings_args, json),
+     .help = "print the findings array as JSON instead of the plan"},
+    {.name = "--skipped", .kind = GS_CLI_FLAG, GS_CLI_AT(findings_args, want_skipped),
+     .help = "also list the rules that could not be evaluated, and why"},
+    {.name = "--write", .kind = GS_CLI_STR, GS_CLI_AT(findings_args, write_path),
+     .value = "OUT.json", .help = "write ANALYSIS.json with these findings to OUT.json"},
+    {.like = &gs_cli_opt_force, GS_CLI_AT(findings_args, force),
+     .help = "overwrite an existing OUT.json"},
+};
+/* clang-format on */
+
+static const gs_cli_spec findings_spec = GS_CLI_SPEC(
+    "findings", findings_args, findings_opts,
     "Prints the NKT test plan: for each finding (highest severity x confidence first) its\n"
     "evidence, candidate inhibited and overworking muscles, the muscle tests in order and\n"
-    "homework. Findings are hypotheses to test, not a diagnosis.\n"
-    "  --rules FILE     rules file (default: the installed share/gaitscope/models/\n"
-    "                   compensation_rules.json, else the source tree's models/)\n"
-    "  --history ITEMS  intake, comma-separated kind:region items: kinds scar, injury,\n"
-    "                   surgery, pain; regions abdomen, low_back, neck, pelvis, or left_/right_ +\n"
-    "                   foot, ankle, calf, shin, knee, thigh, hamstring, hip, groin, shoulder\n"
-    "                   (e.g. scar:abdomen,injury:left_ankle)\n"
-    "  --pose FILE      pose.json of the clip: per-stride landmark visibility lowers the\n"
-    "                   confidence of findings from poorly seen strides (default: the pose.json\n"
-    "                   named in ANALYSIS.json or next to it, when present)\n"
-    "  --evaluate       evaluate the rules even if ANALYSIS.json already has findings\n"
-    "                   (implied by --rules and --history)\n"
-    "  --json           print the findings array as JSON instead of the plan\n"
-    "  --skipped        also list the rules that could not be evaluated, and why\n"
-    "  --write OUT      write ANALYSIS.json with these findings to OUT (--force to overwrite)\n";
+    "homework. Findings are hypotheses to test, not a diagnosis.\n");
 
 /* Reads and parses a JSON file; *out is a new object or NULL with err set. */
 static gs_status read_json(const char *path, cJSON **out, gs_error *err)
@@ -129,10 +146,9 @@ static int find_pose(const cJSON *analysis, const char *analysis_path, char *buf
 
 int gs_cli_findings(int argc, char **argv)
 {
-    const char *path = NULL, *rules_path = NULL, *history = NULL, *write_path = NULL;
-    const char *pose_path = NULL;
+    findings_args a = {0};
     char pose_buf[PATH_MAX];
-    int json = 0, want_skipped = 0, force = 0, evaluate = 0, rc_exit = GS_EXIT_ERROR;
+    int rc_exit = GS_EXIT_ERROR;
     gs_error err = {0};
     cJSON *analysis = NULL, *findings = NULL, *skipped = NULL;
     gs_nkt_rules *rules = NULL;
@@ -142,45 +158,13 @@ int gs_cli_findings(int argc, char **argv)
     const cJSON *stored;
     gs_status rc;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(findings_usage, stdout);
-            return GS_EXIT_OK;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--skipped")) {
-            want_skipped = 1;
-        } else if (!strcmp(a, "--force")) {
-            force = 1;
-        } else if (!strcmp(a, "--evaluate")) {
-            evaluate = 1;
-        } else if (!strcmp(a, "--rules") && i + 1 < argc) {
-            rules_path = argv[++i];
-            evaluate = 1;
-        } else if (!strcmp(a, "--history") && i + 1 < argc) {
-            history = argv[++i];
-            evaluate = 1;
-        } else if (!strcmp(a, "--pose") && i + 1 < argc) {
-            pose_path = argv[++i];
-            evaluate = 1;
-        } else if (!strcmp(a, "--write") && i + 1 < argc) {
-            write_path = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            return gs_cli_usage_error("findings: unknown option '%s' or missing value (see "
-                                      "gaitscope findings --help)",
-                                      a);
-        } else if (!path) {
-            path = a;
-        } else {
-            return gs_cli_usage_error("findings: more than one analysis.json given");
-        }
-    }
-    if (!path)
-        return gs_cli_usage_error("findings: no analysis.json given (see gaitscope findings "
-                                  "--help)");
-    if (write_path && !force && gs_path_exists(write_path))
-        return gs_cli_usage_error("%s: exists (use --force to overwrite)", write_path);
+    int go = gs_cli_parse(&findings_spec, argc, argv, &a);
+    if (go != GS_CLI_GO)
+        return go;
+    const char *path = a.path, *rules_path = a.rules_path, *history = a.history;
+    const char *write_path = a.write_path, *pose_path = a.pose_path;
+    const int json = a.json, want_skipped = a.want_skipped;
+    int evaluate = a.evaluate;
 
     /* Parse the intake first: a typo there is a command-line error, reported before any work. */
     if (history) {
@@ -189,6 +173,11 @@ int gs_cli_findings(int argc, char **argv)
             rc_exit = gs_cli_usage_error("--history: %s", err.msg);
             goto done;
         }
+    }
+    if (write_path && !a.force && gs_path_exists(write_path)) {
+        gs_fail(&err, GS_ERR_EXISTS, "%s: output exists (use --force to overwrite)", write_path);
+        rc_exit = gs_cli_report(&err);
+        goto done;
     }
     rc = read_json(path, &analysis, &err);
     if (rc != GS_OK) {
@@ -302,11 +291,6 @@ int gs_cli_findings(int argc, char **argv)
             rc_exit = gs_cli_report(&err);
             goto done;
         }
-    }
-    if (fflush(stdout) != 0) {
-        gs_fail(&err, GS_ERR_IO, "stdout: write failed");
-        rc_exit = gs_cli_report(&err);
-        goto done;
     }
     rc_exit = GS_EXIT_OK;
 done:

@@ -4,71 +4,49 @@
 
 #include "cli.h"
 #include "cv.h"
+#include "opts.h"
 #include "video.h"
 
-static const char frames_usage[] =
-    "usage: gaitscope frames VIDEO -o DIR [--every N] [--start S] [--end S] [--threads N]\n"
-    "                        [--force] [--quiet]\n"
-    "Writes every Nth decoded frame (default 10) as DIR/frame_NNNNNN.png, upright (phone\n"
-    "rotation applied). The number is the frame's index in the clip. DIR must not exist or be\n"
-    "empty unless --force is given.\n";
+typedef struct frames_args {
+    const char *video, *outdir;
+    int every, force, quiet;
+    gs_decoder_options dec;
+} frames_args;
+
+/* clang-format off */
+static const gs_cli_opt frames_opts[] = {
+    {.like = &gs_cli_opt_video, GS_CLI_AT(frames_args, video)},
+    {.like = &gs_cli_opt_output, GS_CLI_AT(frames_args, outdir), .required = 1,
+     .help = "folder for the PNGs (created if missing)"},
+    {.like = &gs_cli_opt_every, GS_CLI_AT(frames_args, every), .help = "write every Nth frame"},
+    {.like = &gs_cli_opt_start, GS_CLI_AT(frames_args, dec.start_s)},
+    {.like = &gs_cli_opt_end, GS_CLI_AT(frames_args, dec.end_s)},
+    {.like = &gs_cli_opt_threads, GS_CLI_AT(frames_args, dec.n_threads), .help = "decoder threads"},
+    {.like = &gs_cli_opt_force, GS_CLI_AT(frames_args, force), .help = "overwrite existing PNGs"},
+    {.like = &gs_cli_opt_quiet, GS_CLI_AT(frames_args, quiet)},
+};
+/* clang-format on */
+
+static const gs_cli_spec frames_spec = GS_CLI_SPEC(
+    "frames", frames_args, frames_opts,
+    "Writes every Nth decoded frame as DIR/frame_NNNNNN.png, upright (phone rotation applied).\n"
+    "The number is the frame's index in the clip. DIR must not hold such frames already unless\n"
+    "--force is given.\n");
 
 int gs_cli_frames(int argc, char **argv)
 {
-    const char *path = NULL, *outdir = NULL;
-    int every = 10, force = 0, quiet = 0;
-    gs_decoder_options opt = {0};
+    frames_args a = {.every = 10};
     gs_error err = {0};
     gs_decoder *dec = NULL;
     gs_cli_progress prog;
     int code = GS_EXIT_OK;
+    int go = gs_cli_parse(&frames_spec, argc, argv, &a);
+    if (go != GS_CLI_GO)
+        return go;
+    const char *path = a.video, *outdir = a.outdir;
+    const int every = a.every, force = a.force, quiet = a.quiet;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(frames_usage, stdout);
-            return GS_EXIT_OK;
-        } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
-            outdir = argv[++i];
-        } else if (!strcmp(a, "--every") && i + 1 < argc) {
-            if (gs_cli_parse_int(a, argv[++i], &every))
-                return GS_EXIT_USAGE;
-            if (every < 1)
-                return gs_cli_usage_error("--every: must be >= 1");
-        } else if (!strcmp(a, "--start") && i + 1 < argc) {
-            if (gs_cli_parse_double(a, argv[++i], &opt.start_s))
-                return GS_EXIT_USAGE;
-            if (opt.start_s < 0)
-                return gs_cli_usage_error("--start: must be >= 0 seconds");
-        } else if (!strcmp(a, "--end") && i + 1 < argc) {
-            if (gs_cli_parse_double(a, argv[++i], &opt.end_s))
-                return GS_EXIT_USAGE;
-            if (opt.end_s <= 0)
-                return gs_cli_usage_error("--end: must be > 0 seconds");
-        } else if (!strcmp(a, "--threads") && i + 1 < argc) {
-            if (gs_cli_parse_int(a, argv[++i], &opt.n_threads))
-                return GS_EXIT_USAGE;
-            if (opt.n_threads < 1)
-                return gs_cli_usage_error("--threads: must be >= 1");
-        } else if (!strcmp(a, "--force")) {
-            force = 1;
-        } else if (!strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return gs_cli_usage_error("frames: unknown option '%s' (see gaitscope frames --help)",
-                                      a);
-        } else if (!path) {
-            path = a;
-        } else {
-            return gs_cli_usage_error("frames: more than one video given");
-        }
-    }
-    if (!path || !outdir)
-        return gs_cli_usage_error("frames: need VIDEO and -o DIR (see gaitscope frames --help)");
-    if (opt.end_s > 0 && opt.end_s <= opt.start_s)
-        return gs_cli_usage_error("frames: --end must be after --start");
-
-    if (gs_decoder_open(path, &opt, &dec, &err) != GS_OK)
+    if (gs_decoder_open(path, &a.dec, &dec, &err) != GS_OK)
         return gs_cli_report(&err);
     char first[4200];
     snprintf(first, sizeof(first), "%s/frame_%06d.png", outdir, 0);
@@ -111,7 +89,7 @@ int gs_cli_frames(int argc, char **argv)
     }
     if (decoded == 0) {
         gs_fail(&err, GS_ERR_FORMAT, "%s: no frames decoded%s", path,
-                opt.start_s > 0 ? " in the given time range" : "");
+                a.dec.start_s > 0 ? " in the given time range" : "");
         code = gs_cli_report(&err);
         goto done;
     }

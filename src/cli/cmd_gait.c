@@ -10,39 +10,44 @@
 
 #include "cli.h"
 #include "gait.h"
+#include "opts.h"
 #include "pose.h"
 
-static const char gait_usage[] =
-    "usage: gaitscope gait POSE.json -o DIR [--view side-left|side-right|rear|front]\n"
-    "                      [--height M] [--belt-speed M_S] [--activity run|walk]\n"
-    "                      [--setting treadmill|overground] [--force] [--quiet]\n"
-    "Joint angles, gait events, strides and metrics from a pose track (pose.json).\n"
-    "Writes DIR/analysis.json, DIR/angles.csv and DIR/events.csv.\n"
-    "  -o DIR          output folder (created if missing)\n"
-    "  --view V        camera view instead of detecting it; side-left = the camera sees the\n"
-    "                  person's left side (they face image-left)\n"
-    "  --height M      body height in metres: lengths in cm (else in leg lengths, _ll keys)\n"
-    "  --belt-speed S  treadmill belt speed in m/s: step/stride length and speed\n"
-    "  --activity A    run or walk instead of detecting it (duty factor > 0.5 = walk)\n"
-    "  --setting S     treadmill or overground instead of detecting it\n"
-    "  --force         overwrite existing output files\n"
-    "  --quiet         no summary on stdout\n"
-    "Cadence is in steps per minute (both feet) everywhere.\n";
+typedef struct gait_args {
+    const char *in, *dir;
+    int force, quiet;
+    gs_gait_options opt;
+} gait_args;
 
-static int parse_view(const char *s, gs_gait_view_kind *v)
-{
-    if (!strcmp(s, "side-left"))
-        *v = GS_VIEW_SIDE_LEFT;
-    else if (!strcmp(s, "side-right"))
-        *v = GS_VIEW_SIDE_RIGHT;
-    else if (!strcmp(s, "rear"))
-        *v = GS_VIEW_REAR;
-    else if (!strcmp(s, "front"))
-        *v = GS_VIEW_FRONT;
-    else
-        return -1;
-    return 0;
-}
+static const gs_cli_choice activity_words[] = {
+    {"run", GS_ACTIVITY_RUN}, {"walk", GS_ACTIVITY_WALK}, {NULL, 0}};
+static const gs_cli_choice setting_words[] = {
+    {"treadmill", GS_SETTING_TREADMILL}, {"overground", GS_SETTING_OVERGROUND}, {NULL, 0}};
+
+/* clang-format off */
+static const gs_cli_opt gait_opts[] = {
+    {.kind = GS_CLI_ARG, GS_CLI_AT(gait_args, in), .required = 1, .value = "POSE.json",
+     .help = "a landmark track (gaitscope.pose/1, from gaitscope pose or another tool)"},
+    {.like = &gs_cli_opt_output, GS_CLI_AT(gait_args, dir), .required = 1},
+    {.like = &gs_cli_opt_view, GS_CLI_AT(gait_args, opt.view)},
+    {.like = &gs_cli_opt_height, GS_CLI_AT(gait_args, opt.height_m)},
+    {.like = &gs_cli_opt_belt_speed, GS_CLI_AT(gait_args, opt.belt_speed_m_s)},
+    {.name = "--activity", .kind = GS_CLI_CHOICE, GS_CLI_AT(gait_args, opt.activity),
+     .choices = activity_words, .value = "A",
+     .help = "the activity, instead of detecting it (duty factor > 0.5 = walk)"},
+    {.name = "--setting", .kind = GS_CLI_CHOICE, GS_CLI_AT(gait_args, opt.setting),
+     .choices = setting_words, .value = "S",
+     .help = "the setting, instead of detecting it (a belt speed implies treadmill)"},
+    {.like = &gs_cli_opt_force, GS_CLI_AT(gait_args, force)},
+    {.like = &gs_cli_opt_quiet, GS_CLI_AT(gait_args, quiet), .help = "no summary on stdout"},
+};
+/* clang-format on */
+
+static const gs_cli_spec gait_spec = GS_CLI_SPEC(
+    "gait", gait_args, gait_opts,
+    "Joint angles, gait events, strides and metrics from a pose track (pose.json).\n"
+    "Writes DIR/analysis.json, DIR/angles.csv and DIR/events.csv. Cadence is in steps per\n"
+    "minute (both feet) everywhere.\n");
 
 static const char *view_text(gs_gait_view_kind k)
 {
@@ -52,9 +57,8 @@ static const char *view_text(gs_gait_view_kind k)
 
 int gs_cli_gait(int argc, char **argv)
 {
-    const char *in = NULL, *dir = NULL;
-    int force = 0, quiet = 0, exit_code = GS_EXIT_OK;
-    gs_gait_options opt;
+    gait_args a = {0};
+    int exit_code = GS_EXIT_OK;
     gs_pose_track *t = NULL;
     gs_gait_result *r = NULL;
     gs_error err = {0}, werr = {0};
@@ -62,65 +66,12 @@ int gs_cli_gait(int argc, char **argv)
     char paths[3][4096];
     static const char *const files[3] = {"analysis.json", "angles.csv", "events.csv"};
 
-    memset(&opt, 0, sizeof(opt));
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(gait_usage, stdout);
-            return GS_EXIT_OK;
-        } else if (!strcmp(a, "--force")) {
-            force = 1;
-        } else if (!strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--view") || !strcmp(a, "--height") ||
-                   !strcmp(a, "--belt-speed") || !strcmp(a, "--activity") ||
-                   !strcmp(a, "--setting")) {
-            if (!v)
-                return gs_cli_usage_error("gait: %s needs a value (see gaitscope gait --help)", a);
-            i++;
-            if (!strcmp(a, "-o")) {
-                dir = v;
-            } else if (!strcmp(a, "--view")) {
-                if (parse_view(v, &opt.view) != 0)
-                    return gs_cli_usage_error(
-                        "gait: --view: expected side-left, side-right, rear or front, got '%s'", v);
-            } else if (!strcmp(a, "--height")) {
-                if (gs_cli_parse_double("--height", v, &opt.height_m) != 0)
-                    return GS_EXIT_USAGE;
-                if (opt.height_m < 0.5 || opt.height_m > 2.6)
-                    return gs_cli_usage_error("gait: --height: %s m is not a body height", v);
-            } else if (!strcmp(a, "--belt-speed")) {
-                if (gs_cli_parse_double("--belt-speed", v, &opt.belt_speed_m_s) != 0)
-                    return GS_EXIT_USAGE;
-                if (opt.belt_speed_m_s <= 0 || opt.belt_speed_m_s > 12)
-                    return gs_cli_usage_error("gait: --belt-speed: %s m/s is out of range", v);
-            } else if (!strcmp(a, "--activity")) {
-                if (!strcmp(v, "run"))
-                    opt.activity = GS_ACTIVITY_RUN;
-                else if (!strcmp(v, "walk"))
-                    opt.activity = GS_ACTIVITY_WALK;
-                else
-                    return gs_cli_usage_error("gait: --activity: expected run or walk, got '%s'",
-                                              v);
-            } else {
-                if (!strcmp(v, "treadmill"))
-                    opt.setting = GS_SETTING_TREADMILL;
-                else if (!strcmp(v, "overground"))
-                    opt.setting = GS_SETTING_OVERGROUND;
-                else
-                    return gs_cli_usage_error(
-                        "gait: --setting: expected treadmill or overground, got '%s'", v);
-            }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return gs_cli_usage_error("gait: unknown option '%s' (see gaitscope gait --help)", a);
-        } else if (!in) {
-            in = a;
-        } else {
-            return gs_cli_usage_error("gait: more than one input ('%s' and '%s')", in, a);
-        }
-    }
-    if (!in || !dir)
-        return gs_cli_usage_error("gait: usage: gaitscope gait POSE.json -o DIR (see --help)");
+    int go = gs_cli_parse(&gait_spec, argc, argv, &a);
+    if (go != GS_CLI_GO)
+        return go;
+    const char *in = a.in, *dir = a.dir;
+    const int force = a.force, quiet = a.quiet;
+    gs_gait_options opt = a.opt;
     if (opt.belt_speed_m_s > 0 && opt.setting == GS_SETTING_UNKNOWN)
         opt.setting = GS_SETTING_TREADMILL; /* a belt speed says it is a treadmill */
 

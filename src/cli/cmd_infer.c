@@ -5,49 +5,48 @@
 
 #include "cli.h"
 #include "nn.h"
+#include "opts.h"
 
-static const char infer_usage[] =
-    "usage: gaitscope infer MODEL.tflite INPUT.bin OUTDIR [--threads N] [--force]\n"
-    "Runs the model once. INPUT.bin holds the input tensor as raw little-endian float32 in its\n"
-    "own layout (NHWC for images); each output is written to OUTDIR/<tensor name>.bin as raw\n"
-    "float32, so the runtime can be compared with another engine element by element.\n";
+typedef struct infer_args {
+    const char *model, *input, *outdir;
+    int force;
+    gs_nn_options opt;
+} infer_args;
+
+/* clang-format off */
+static const gs_cli_opt infer_opts[] = {
+    {.kind = GS_CLI_ARG, GS_CLI_AT(infer_args, model), .required = 1, .value = "MODEL.tflite",
+     .help = "the model"},
+    {.kind = GS_CLI_ARG, GS_CLI_AT(infer_args, input), .required = 1, .value = "INPUT.bin",
+     .help = "the input tensor as raw little-endian float32 in its own layout (NHWC for images)"},
+    {.kind = GS_CLI_ARG, GS_CLI_AT(infer_args, outdir), .required = 1, .value = "OUTDIR",
+     .help = "folder for OUTDIR/<tensor name>.bin, one per output, raw float32"},
+    {.like = &gs_cli_opt_threads, GS_CLI_AT(infer_args, opt.n_threads), .help = "inference threads"},
+    {.like = &gs_cli_opt_force, GS_CLI_AT(infer_args, force)},
+};
+/* clang-format on */
+
+static const gs_cli_spec infer_spec =
+    GS_CLI_SPEC("infer", infer_args, infer_opts,
+                "Runs the model once and writes every output, so the runtime can be compared with "
+                "another\nengine element by element.\n");
 
 int gs_cli_infer(int argc, char **argv)
 {
-    const char *pos[3] = {NULL, NULL, NULL};
-    int npos = 0, force = 0;
-    gs_nn_options opt = {0};
+    infer_args a = {0};
     gs_error err = {0};
     gs_nn_model *m = NULL;
     uint8_t *in = NULL;
     size_t in_len = 0;
     int ret = GS_EXIT_ERROR;
     char path[4096];
+    int go = gs_cli_parse(&infer_spec, argc, argv, &a);
+    if (go != GS_CLI_GO)
+        return go;
+    const char *pos[3] = {a.model, a.input, a.outdir};
+    const int force = a.force;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(infer_usage, stdout);
-            return GS_EXIT_OK;
-        } else if (!strcmp(a, "--force")) {
-            force = 1;
-        } else if (!strcmp(a, "--threads") && i + 1 < argc) {
-            if (gs_cli_parse_int(a, argv[++i], &opt.n_threads))
-                return GS_EXIT_USAGE;
-            if (opt.n_threads < 1 || opt.n_threads > 64)
-                return gs_cli_usage_error("--threads: must be 1..64");
-        } else if (a[0] == '-' && a[1]) {
-            return gs_cli_usage_error("infer: unknown option '%s' (see gaitscope infer --help)", a);
-        } else if (npos < 3) {
-            pos[npos++] = a;
-        } else {
-            return gs_cli_usage_error("infer: too many arguments (see gaitscope infer --help)");
-        }
-    }
-    if (npos != 3)
-        return gs_cli_usage_error("infer: expected MODEL INPUT.bin OUTDIR (see gaitscope infer "
-                                  "--help)");
-    if (gs_nn_model_load(pos[0], &opt, &m, &err) != GS_OK)
+    if (gs_nn_model_load(pos[0], &a.opt, &m, &err) != GS_OK)
         return gs_cli_report(&err);
     if (gs_file_read_all(pos[1], &in, &in_len, &err) != GS_OK)
         goto done_report;

@@ -1,116 +1,61 @@
 /* gaitscope pose VIDEO -o pose.json: BlazePose landmarks on every frame, whole-clip cleaned. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "opts.h"
 #include "pose.h"
 
-static const char pose_usage[] =
-    "usage: gaitscope pose VIDEO -o POSE.json [--model lite|full|heavy] [--person X,Y]\n"
-    "                      [--preview DIR [--every N]] [--start S] [--end S] [--slowmo F]\n"
-    "                      [--threads N] [--models DIR] [--no-clean] [--force] [--quiet]\n"
-    "Finds the runner and writes 33 BlazePose landmarks per frame (gaitscope.pose/1).\n"
-    "  --model     landmark model (default full)\n"
-    "  --person    a point (pixels) on the wanted person in the first frame they are seen;\n"
-    "              default: the person stepping for longest, then the largest and most central\n"
-    "  --preview   write DIR/frame_NNNNNN.png every N frames (default 10) with the skeleton\n"
-    "  --slowmo    the clip plays F times slower than real time\n"
-    "  --threads   inference threads (default 2)\n"
-    "  --models    folder of pose_detection.tflite and pose_landmark_*.tflite (default:\n"
-    "              $GAITSCOPE_MODELS, else the source tree's models/)\n"
-    "  --no-clean  keep the raw landmarks (no swap fix, gap fill or smoothing)\n";
+typedef struct pose_args {
+    const char *video, *out, *preview;
+    int every, force, quiet;
+    gs_pose_options o;
+} pose_args;
 
-static int parse_point(const char *s, float *x, float *y)
-{
-    char *end = NULL;
-    double a = strtod(s, &end);
-    if (end == s || *end != ',')
-        return -1;
-    const char *p = end + 1;
-    double b = strtod(p, &end);
-    if (end == p || *end != '\0' || !(a >= 0) || !(b >= 0))
-        return -1;
-    *x = (float)a;
-    *y = (float)b;
-    return 0;
-}
+/* clang-format off */
+static const gs_cli_opt pose_opts[] = {
+    {.like = &gs_cli_opt_video, GS_CLI_AT(pose_args, video)},
+    {.like = &gs_cli_opt_output, GS_CLI_AT(pose_args, out), .required = 1, .value = "POSE.json",
+     .help = "the landmark track to write (gaitscope.pose/1)"},
+    {.like = &gs_cli_opt_model, GS_CLI_AT(pose_args, o.model)},
+    {.like = &gs_cli_opt_person, GS_CLI_AT(pose_args, o.person_x), GS_CLI_AT2(pose_args, o.person_y),
+     GS_CLI_FLAG_AT(pose_args, o.has_person_point)},
+    {.name = "--preview", .kind = GS_CLI_STR, GS_CLI_AT(pose_args, preview), .value = "DIR",
+     .help = "write DIR/frame_NNNNNN.png with the skeleton every --every frames"},
+    {.like = &gs_cli_opt_every, GS_CLI_AT(pose_args, every), .help = "preview every Nth frame"},
+    {.like = &gs_cli_opt_start, GS_CLI_AT(pose_args, o.decode.start_s)},
+    {.like = &gs_cli_opt_end, GS_CLI_AT(pose_args, o.decode.end_s)},
+    {.like = &gs_cli_opt_slowmo, GS_CLI_AT(pose_args, o.decode.slowmo)},
+    {.like = &gs_cli_opt_capture_fps, GS_CLI_AT(pose_args, o.decode.capture_fps)},
+    {.like = &gs_cli_opt_threads, GS_CLI_AT(pose_args, o.n_threads), .help = "inference threads"},
+    {.like = &gs_cli_opt_models, GS_CLI_AT(pose_args, o.model_dir)},
+    {.name = "--no-clean", .kind = GS_CLI_FLAG, GS_CLI_AT(pose_args, o.no_clean),
+     .help = "keep the raw landmarks (no swap fix, gap fill or smoothing)"},
+    {.like = &gs_cli_opt_force, GS_CLI_AT(pose_args, force)},
+    {.like = &gs_cli_opt_quiet, GS_CLI_AT(pose_args, quiet)},
+};
+/* clang-format on */
+
+static const gs_cli_spec pose_spec = GS_CLI_SPEC(
+    "pose", pose_args, pose_opts,
+    "Finds the runner and writes 33 BlazePose landmarks per frame (gaitscope.pose/1). Without\n"
+    "--person: the person stepping for longest, then the largest and most central.\n");
 
 int gs_cli_pose(int argc, char **argv)
 {
-    const char *path = NULL, *out = NULL, *preview = NULL;
-    int every = 10, force = 0, quiet = 0, n_threads = 2;
-    gs_pose_options o = {0};
+    pose_args a = {.every = 10, .o = {.model = "full", .n_threads = 2}};
     gs_pose_stats st;
     gs_pose_track *t = NULL;
     gs_error err = {0};
     gs_cli_progress prog;
     int code = GS_EXIT_OK;
+    int go = gs_cli_parse(&pose_spec, argc, argv, &a);
+    if (go != GS_CLI_GO)
+        return go;
+    const char *path = a.video, *out = a.out, *preview = a.preview;
+    const int every = a.every, force = a.force, quiet = a.quiet;
+    gs_pose_options o = a.o;
 
-    o.model = "full";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(pose_usage, stdout);
-            return GS_EXIT_OK;
-        } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(a, "--model") && i + 1 < argc) {
-            o.model = argv[++i];
-            if (strcmp(o.model, "lite") && strcmp(o.model, "full") && strcmp(o.model, "heavy"))
-                return gs_cli_usage_error("--model: expected lite, full or heavy, got '%s'",
-                                          o.model);
-        } else if (!strcmp(a, "--person") && i + 1 < argc) {
-            if (parse_point(argv[++i], &o.person_x, &o.person_y))
-                return gs_cli_usage_error("--person: expected X,Y in pixels, got '%s'", argv[i]);
-            o.has_person_point = 1;
-        } else if (!strcmp(a, "--preview") && i + 1 < argc) {
-            preview = argv[++i];
-        } else if (!strcmp(a, "--every") && i + 1 < argc) {
-            if (gs_cli_parse_int(a, argv[++i], &every))
-                return GS_EXIT_USAGE;
-            if (every < 1)
-                return gs_cli_usage_error("--every: must be >= 1");
-        } else if (!strcmp(a, "--start") && i + 1 < argc) {
-            if (gs_cli_parse_double(a, argv[++i], &o.decode.start_s))
-                return GS_EXIT_USAGE;
-            if (o.decode.start_s < 0)
-                return gs_cli_usage_error("--start: must be >= 0 seconds");
-        } else if (!strcmp(a, "--end") && i + 1 < argc) {
-            if (gs_cli_parse_double(a, argv[++i], &o.decode.end_s))
-                return GS_EXIT_USAGE;
-            if (o.decode.end_s <= 0)
-                return gs_cli_usage_error("--end: must be > 0 seconds");
-        } else if (!strcmp(a, "--slowmo") && i + 1 < argc) {
-            if (gs_cli_parse_double(a, argv[++i], &o.decode.slowmo))
-                return GS_EXIT_USAGE;
-            if (o.decode.slowmo < 1)
-                return gs_cli_usage_error("--slowmo: must be >= 1 (times slower than real)");
-        } else if (!strcmp(a, "--threads") && i + 1 < argc) {
-            if (gs_cli_parse_int(a, argv[++i], &n_threads))
-                return GS_EXIT_USAGE;
-            if (n_threads < 1 || n_threads > 64)
-                return gs_cli_usage_error("--threads: must be 1..64");
-        } else if (!strcmp(a, "--models") && i + 1 < argc) {
-            o.model_dir = argv[++i];
-        } else if (!strcmp(a, "--no-clean")) {
-            o.no_clean = 1;
-        } else if (!strcmp(a, "--force")) {
-            force = 1;
-        } else if (!strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return gs_cli_usage_error("pose: unknown option '%s' (see gaitscope pose --help)", a);
-        } else if (!path) {
-            path = a;
-        } else {
-            return gs_cli_usage_error("pose: more than one video given");
-        }
-    }
-    if (!path || !out)
-        return gs_cli_usage_error("pose: need VIDEO and -o POSE.json (see gaitscope pose --help)");
-    if (o.decode.end_s > 0 && o.decode.end_s <= o.decode.start_s)
-        return gs_cli_usage_error("pose: --end must be after --start");
     if (!force && gs_path_exists(out)) {
         gs_fail(&err, GS_ERR_EXISTS, "%s: output exists (use --force to overwrite)", out);
         return gs_cli_report(&err);
@@ -124,7 +69,6 @@ int gs_cli_pose(int argc, char **argv)
         }
     }
     o.model_dir = gs_cli_models_dir(o.model_dir);
-    o.n_threads = n_threads;
     gs_cli_progress_init(&prog, quiet);
     o.progress = gs_cli_progress_cb;
     o.progress_user = &prog;

@@ -5,64 +5,50 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "opts.h"
 #include "video.h"
 
-static const char probe_usage[] =
-    "usage: gaitscope probe VIDEO [--json] [--slowmo F | --capture-fps N] [--threads N] [--quiet]\n"
+typedef struct probe_args {
+    const char *video;
+    int json, quiet;
+    gs_decoder_options dec;
+} probe_args;
+
+/* clang-format off */
+static const gs_cli_opt probe_opts[] = {
+    {.like = &gs_cli_opt_video, GS_CLI_AT(probe_args, video)},
+    {.name = "--json", .kind = GS_CLI_FLAG, GS_CLI_AT(probe_args, json),
+     .help = "print one JSON object instead of the text"},
+    {.like = &gs_cli_opt_slowmo, GS_CLI_AT(probe_args, dec.slowmo)},
+    {.like = &gs_cli_opt_capture_fps, GS_CLI_AT(probe_args, dec.capture_fps)},
+    {.like = &gs_cli_opt_threads, GS_CLI_AT(probe_args, dec.n_threads), .help = "decoder threads"},
+    {.like = &gs_cli_opt_quiet, GS_CLI_AT(probe_args, quiet), .help = "no progress bar"},
+};
+/* clang-format on */
+
+static const gs_cli_spec probe_spec = GS_CLI_SPEC(
+    "probe", probe_args, probe_opts,
     "Decodes the whole video stream and prints: codec, size as displayed (rotation applied),\n"
-    "rotation, nominal and measured fps, VFR or not, frame count, stream duration, time scale.\n";
+    "rotation, nominal and measured fps, VFR or not, frame count, stream duration, time scale.\n");
 
 int gs_cli_probe(int argc, char **argv)
 {
-    const char *path = NULL;
-    int json = 0, quiet = 0;
-    gs_decoder_options opt = {0};
+    probe_args a = {0};
     gs_error err = {0};
     gs_video_scan_result r;
     gs_cli_progress prog;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(probe_usage, stdout);
-            return GS_EXIT_OK;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (!strcmp(a, "--slowmo") && i + 1 < argc) {
-            if (gs_cli_parse_double(a, argv[++i], &opt.slowmo))
-                return GS_EXIT_USAGE;
-            if (opt.slowmo <= 0)
-                return gs_cli_usage_error("--slowmo: must be a positive factor");
-        } else if (!strcmp(a, "--capture-fps") && i + 1 < argc) {
-            if (gs_cli_parse_double(a, argv[++i], &opt.capture_fps))
-                return GS_EXIT_USAGE;
-            if (opt.capture_fps <= 0)
-                return gs_cli_usage_error("--capture-fps: must be positive");
-        } else if (!strcmp(a, "--threads") && i + 1 < argc) {
-            if (gs_cli_parse_int(a, argv[++i], &opt.n_threads))
-                return GS_EXIT_USAGE;
-            if (opt.n_threads < 1)
-                return gs_cli_usage_error("--threads: must be >= 1");
-        } else if (a[0] == '-' && a[1]) {
-            return gs_cli_usage_error("probe: unknown option '%s' (see gaitscope probe --help)", a);
-        } else if (!path) {
-            path = a;
-        } else {
-            return gs_cli_usage_error("probe: more than one video given");
-        }
-    }
-    if (!path)
-        return gs_cli_usage_error("probe: no video given (see gaitscope probe --help)");
-    gs_cli_progress_init(&prog, quiet);
-    gs_status rc = gs_video_scan(path, &opt, &r, gs_cli_progress_cb, &prog, &err);
+    int go = gs_cli_parse(&probe_spec, argc, argv, &a);
+    if (go != GS_CLI_GO)
+        return go;
+    const char *path = a.video;
+    gs_cli_progress_init(&prog, a.quiet);
+    gs_status rc = gs_video_scan(path, &a.dec, &r, gs_cli_progress_cb, &prog, &err);
     gs_cli_progress_done(&prog);
     if (rc != GS_OK)
         return gs_cli_report(&err);
     const gs_video_info *in = &r.info;
     double dur = in->duration_s;
-    if (json) {
+    if (a.json) {
         cJSON *o = cJSON_CreateObject();
         const char *slash = strrchr(path, '/');
         cJSON_AddStringToObject(o, "file", slash ? slash + 1 : path);
@@ -106,10 +92,6 @@ int gs_cli_probe(int argc, char **argv)
         if (in->capture_fps > 0)
             printf("capture fps: %.3f (from file metadata)\n", in->capture_fps);
         printf("time scale:  %.4f (%s)\n", in->time_scale, in->time_scale_source);
-    }
-    if (fflush(stdout) != 0) {
-        gs_fail(&err, GS_ERR_IO, "stdout: write failed");
-        return gs_cli_report(&err);
     }
     if (r.truncated) {
         /* What was decoded is described above; the damaged file is still an error. */

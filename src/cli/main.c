@@ -38,7 +38,8 @@ static void print_help(FILE *f)
             GS_VERSION);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\noptions:\n  --help     this text\n  --version  print the version\n");
+    fprintf(f, "\noptions:\n  --help     this text\n  --version  print the version\n"
+               "\nexit codes: 0 done, 1 failed, 2 wrong command line\n");
 }
 
 int gs_cli_report(const gs_error *err)
@@ -138,7 +139,23 @@ const char *gs_cli_models_dir(const char *given)
     return d;
 }
 
-int main(int argc, char **argv)
+/*
+ * Results printed on stdout must have arrived: a full disk, a closed descriptor or an I/O error
+ * is a failure of the command (issue 12: `findings > /dev/full` used to exit 0). stdio keeps the
+ * error flag of an earlier failed write, so ferror() also catches what a flush no longer sees.
+ */
+static int check_stdout(int code)
+{
+    errno = 0;
+    int flush_failed = fflush(stdout) != 0;
+    int e = errno;
+    if (!flush_failed && !ferror(stdout))
+        return code;
+    fprintf(stderr, "gaitscope: stdout: %s\n", flush_failed && e ? strerror(e) : "write error");
+    return GS_EXIT_ERROR;
+}
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         print_help(stderr);
@@ -160,4 +177,9 @@ int main(int argc, char **argv)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
     return gs_cli_usage_error("unknown command '%s' (see gaitscope --help)", argv[1]);
+}
+
+int main(int argc, char **argv)
+{
+    return check_stdout(run(argc, argv));
 }
