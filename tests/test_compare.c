@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "gait.h"
 #include "gs_test.h"
+#include "nkt.h"
 
 /* ---- helpers ---- */
 
@@ -147,13 +149,14 @@ static const char good_mc[] =
     "{\"format\": \"gaitscope.minimal_change/1\", \"version\": 1, \"method\": \"m\","
     " \"metrics\": {"
     "  \"_comment\": \"ignored\","
-    "  \"cadence_spm\": {\"value\": 3, \"unit\": \"%\", \"source\": \"s\", \"reasoning\": \"r\"},"
+    "  \"cadence_spm\": {\"value\": 3, \"unit\": \"%\", \"stated\": 3, \"source\": \"s\","
+    "    \"reasoning\": \"r\"},"
     "  \"knee_flexion_ic_deg\": {\"value\": 7, \"unit\": \"deg\", \"published_sdd\": 7,"
     "    \"own_sdd\": 2.5, \"source\": \"Damsted 2015\", \"reasoning\": \"r\"},"
-    "  \"ground_contact_ms\": {\"value\": 15, \"unit\": \"ms\", \"min_frames\": 1,"
+    "  \"ground_contact_ms\": {\"value\": 15, \"unit\": \"ms\", \"stated\": 15, \"min_frames\": 1,"
     "    \"source\": \"s\", \"reasoning\": \"r\"}},"
-    " \"curves\": {\"knee_flexion_deg\": {\"value\": 3.8, \"unit\": \"deg\", \"source\": \"s\","
-    "    \"reasoning\": \"r\"}}}";
+    " \"curves\": {\"knee_flexion_deg\": {\"value\": 3.8, \"unit\": \"deg\", \"stated\": 3.8,"
+    "    \"source\": \"s\", \"reasoning\": \"r\"}}}";
 
 static gs_status load_mc_text(const char *text, gs_compare_mc **mc, gs_error *err)
 {
@@ -210,18 +213,22 @@ static void mc_table_validation_names_the_problem(void)
     mc_bad("\"cadence_spm\": {", "\"cadense_spm\": {", "metrics.cadense_spm: unknown metric");
     mc_bad("\"knee_flexion_deg\": {", "\"knee_flex_deg\": {",
            "curves.knee_flex_deg: unknown curve");
-    mc_bad("\"source\": \"s\", \"reasoning\": \"r\"},", "\"reasoning\": \"r\"},",
+    mc_bad("\"stated\": 3, \"source\": \"s\",", "\"stated\": 3,",
            "metrics.cadence_spm.source: missing");
     mc_bad("\"reasoning\": \"r\"},", "\"reasoning\": \"\"},",
            "metrics.cadence_spm.reasoning: must be a non-empty string");
     mc_bad("{\"value\": 3,", "{\"valeu\": 3,", "metrics.cadence_spm.valeu: unknown field");
     mc_bad("{\"value\": 3,", "{\"value\": -3,", "metrics.cadence_spm.value: must be a positive");
     mc_bad("\"value\": 7,", "\"value\": 6,",
-           "metrics.knee_flexion_ic_deg.value: 6 is not the larger of published_sdd and own_sdd");
+           "metrics.knee_flexion_ic_deg.value: 6 is not the larger of published_sdd 7 and "
+           "own_sdd 2.5");
+    mc_bad("\"published_sdd\": 7,", "\"published_sdd\": 7, \"stated\": 7,",
+           "metrics.knee_flexion_ic_deg.stated: give published_sdd or stated, not both");
+    mc_bad("\"stated\": 15,", "", "metrics.ground_contact_ms.published_sdd: missing");
     mc_bad("\"value\": 7, \"unit\": \"deg\"", "\"value\": 7, \"unit\": \"cm\"",
            "metrics.knee_flexion_ic_deg.unit: 'cm' is not the metric's unit 'deg'");
-    mc_bad("{\"value\": 3, \"unit\": \"%\", \"source\": \"s\"",
-           "{\"value\": 3, \"unit\": \"%\", \"min_frames\": 2, \"source\": \"s\"",
+    mc_bad("{\"value\": 3, \"unit\": \"%\", \"stated\": 3,",
+           "{\"value\": 3, \"unit\": \"%\", \"stated\": 3, \"min_frames\": 2,",
            "metrics.cadence_spm.min_frames: only for metrics in ms");
     mc_bad("gaitscope.minimal_change/1", "gaitscope.minimal_change/2", "format: expected");
     mc_bad("\"version\": 1", "\"version\": 2", "version: expected 1");
@@ -238,6 +245,53 @@ static void mc_table_validation_names_the_problem(void)
             GS_ERR_IO);
         CHECK_STR_CONTAINS(err.msg, "/nonexistent/mc.json");
     }
+}
+
+/* The shipped table loads against the pipeline's own key lists and covers every metric and
+ * every curve, so no metric is left not_comparable for want of an entry. */
+static void shipped_table_covers_every_metric(void)
+{
+    const char *mk[128], *mu[128], *ck[GS_ANGLE_COUNT];
+    int nm = 0, nc = 0;
+    gs_compare_mc *mc = NULL;
+    gs_error err = {0};
+    for (size_t i = 0; i < gs_nkt_metric_count() && nm < 128; i++) {
+        /* units by the key's suffix (DESIGN.md: units in names) */
+        static const char *const suf[][2] = {{"_deg", "deg"},        {"_ms", "ms"},
+                                             {"_spm", "steps/min"},  {"_cm", "cm"},
+                                             {"_ll", "leg lengths"}, {"_m_s", "m/s"},
+                                             {"_pct", "%"},          {"duty_factor", "fraction"}};
+        const char *k = gs_nkt_metric_key(i);
+        mu[nm] = NULL;
+        for (size_t j = 0; j < sizeof(suf) / sizeof(suf[0]); j++)
+            if (strlen(k) >= strlen(suf[j][0]) &&
+                !strcmp(k + strlen(k) - strlen(suf[j][0]), suf[j][0]))
+                mu[nm] = suf[j][1];
+        mk[nm++] = k;
+    }
+    for (int a = 0; a < GS_ANGLE_COUNT; a++)
+        ck[nc++] = gs_angle_name((gs_angle)a);
+    CHECK_EQ_INT(gs_compare_mc_load(GS_SOURCE_DIR "/models/minimal_change.json", mk, mu, nm, ck, nc,
+                                    &mc, &err),
+                 GS_OK);
+    if (!mc) {
+        fprintf(stderr, "minimal_change.json: %s\n", err.msg);
+        return;
+    }
+    for (int i = 0; i < nm; i++)
+        CHECK_MSG(isfinite(gs_compare_mc_value(mc, 0, mk[i], 100, 1.0 / 30, NULL)),
+                  "no minimal change for metric %s", mk[i]);
+    for (int i = 0; i < nc; i++)
+        CHECK_MSG(isfinite(gs_compare_mc_value(mc, 1, ck[i], NAN, 0, NULL)),
+                  "no minimal change for curve %s", ck[i]);
+    /* a few values with their reasons (docs/metrics.md lists them all) */
+    CHECK_NEAR(gs_compare_mc_value(mc, 0, "pelvic_drop_deg", 5, 0, NULL), 2.8, 1e-12);
+    CHECK_NEAR(gs_compare_mc_value(mc, 0, "knee_flexion_ic_deg", 10, 0, NULL), 7.0, 1e-12);
+    CHECK_NEAR(gs_compare_mc_value(mc, 0, "cadence_spm", 170, 0, NULL), 5.1, 1e-9);
+    /* contact time: 15 ms, or two frames at 30 fps */
+    CHECK_NEAR(gs_compare_mc_value(mc, 0, "ground_contact_ms", 250, 1.0 / 30, NULL),
+               1.99 * 1000.0 / 30, 1e-9);
+    gs_compare_mc_free(&mc);
 }
 
 /* ---- SPM and verdicts on made sessions ---- */
@@ -574,6 +628,7 @@ int main(int argc, char **argv)
     outputs_of_made_sessions(dir);
     mc_table_loads_and_gives_values();
     mc_table_validation_names_the_problem();
+    shipped_table_covers_every_metric();
     verdicts_need_both_gates();
     spm_shades_where_made_curves_differ();
     rng_is_deterministic_and_unbiased();

@@ -110,12 +110,12 @@ static gs_status opt_num(vctx *c, const char *where, const char *key, const cJSO
 static gs_status parse_entry(vctx *c, const char *where, const cJSON *e, const char *unit_expected,
                              gs_compare__mc_entry *out)
 {
-    static const char *const known[] = {"value",         "unit",    "source",    "reasoning",
-                                        "published_sdd", "own_sdd", "min_frames"};
+    static const char *const known[] = {"value",         "unit",   "source",  "reasoning",
+                                        "published_sdd", "stated", "own_sdd", "min_frames"};
     const char *key = e->string;
     const cJSON *v, *f;
     char field[96];
-    double pub, own, mf;
+    double pub, stated, own, mf, base;
     gs_status rc;
 
     memset(out, 0, sizeof(*out));
@@ -135,8 +135,8 @@ static gs_status parse_entry(vctx *c, const char *where, const cJSON *e, const c
         if (i == sizeof(known) / sizeof(known[0])) {
             snprintf(field, sizeof(field), "%s.%s", key, f->string);
             return vfail(c, where, field,
-                         "unknown field (expected value, unit, source, reasoning, published_sdd, "
-                         "own_sdd, min_frames)");
+                         "unknown field (expected value, unit, source, reasoning, published_sdd "
+                         "or stated, own_sdd, min_frames)");
         }
     }
     v = cJSON_GetObjectItemCaseSensitive(e, "value");
@@ -157,19 +157,30 @@ static gs_status parse_entry(vctx *c, const char *where, const cJSON *e, const c
                      out->unit, unit_expected);
     }
     if ((rc = opt_num(c, where, key, e, "published_sdd", &pub)) != GS_OK ||
+        (rc = opt_num(c, where, key, e, "stated", &stated)) != GS_OK ||
         (rc = opt_num(c, where, key, e, "own_sdd", &own)) != GS_OK ||
         (rc = opt_num(c, where, key, e, "min_frames", &mf)) != GS_OK)
         return rc;
-    if (isfinite(pub) || isfinite(own)) {
-        /* the rule of the table: the larger of the published and gaitscope's own figure */
-        double larger = isfinite(pub) && isfinite(own) ? fmax(pub, own) : isfinite(pub) ? pub : own;
+    /* The rule of the table: a base figure, published (a smallest detectable difference) or,
+     * where nothing is published, stated with its reasoning; the value is the larger of the base
+     * and gaitscope's own repeat figure (own_sdd, same unit), so a stale edit cannot slip in. */
+    if (isfinite(pub) == isfinite(stated)) {
+        snprintf(field, sizeof(field), "%s.%s", key, isfinite(pub) ? "stated" : "published_sdd");
+        return vfail(c, where, field,
+                     isfinite(pub) ? "give published_sdd or stated, not both"
+                                   : "missing (published_sdd, or stated when nothing is "
+                                     "published)");
+    }
+    base = isfinite(pub) ? pub : stated;
+    {
+        double larger = isfinite(own) ? fmax(base, own) : base;
         if (fabs(out->value - larger) > 1e-9 * fmax(1.0, larger)) {
             snprintf(field, sizeof(field), "%s.value", key);
-            return vfail(c, where, field, "%g is not the larger of published_sdd and own_sdd (%g)",
-                         out->value, larger);
+            return vfail(c, where, field, "%g is not the larger of %s %g and own_sdd %g (%g)",
+                         out->value, isfinite(pub) ? "published_sdd" : "stated", base, own, larger);
         }
     }
-    if (isfinite(mf) && strcmp(out->unit, "ms")) {
+    if (isfinite(mf) && strcmp(unit_expected ? unit_expected : out->unit, "ms")) {
         snprintf(field, sizeof(field), "%s.min_frames", key);
         return vfail(c, where, field, "only for metrics in ms (frame intervals are times)");
     }
