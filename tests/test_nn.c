@@ -330,6 +330,16 @@ static void conv_and_depthwise_match_reference_loops(void)
         {9, 11, 40, 40, 5, 5, 1, 0, 1, 0, 1, 1, 0},  /* depthwise 5x5 SAME */
         {7, 7, 8, 8, 3, 3, 1, 0, 2, 3, 1, 0, 0},     /* depthwise dilation 2 */
         {6, 9, 16, 16, 7, 7, 1, 0, 1, 0, 1, 0, 0},   /* depthwise 7x7: generic tap loop */
+        /* GEMM kernel (packed 16-channel panels; micro-tiles of 8 / 6 / 3 pixels by ISA):
+         * out-channel counts off the panel and vector widths, 1 pixel, tile size + 1 pixels,
+         * several pixel tiles and column tiles, im2col input */
+        {1, 1, 33, 49, 1, 1, 1, 0, 1, 3, 0, 0, 0},   /* 1 pixel, 4 panels (3 + 1) */
+        {3, 3, 7, 17, 1, 1, 1, 0, 1, 0, 0, 0, 0},    /* 9 pixels, last panel 1 channel */
+        {9, 9, 40, 100, 1, 1, 1, 1, 1, 3, 0, 0, 0},  /* column tiles 48 + 48 + 4 */
+        {20, 23, 13, 35, 1, 1, 1, 0, 1, 1, 0, 1, 0}, /* 460 pixels: two pixel tiles */
+        {8, 8, 272, 24, 1, 1, 1, 0, 1, 3, 0, 0, 0},  /* long reduction */
+        {5, 6, 11, 21, 3, 3, 2, 0, 1, 3, 0, 0, 0},   /* im2col, stride 2 */
+        {7, 7, 9, 33, 3, 3, 1, 1, 1, 0, 0, 0, 1},    /* im2col after a fused PAD */
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         conv_case(&fixed[i]);
@@ -635,10 +645,11 @@ static void elementwise_and_layout_ops_match_reference(void)
 /* ---------- CONV_2D followed by ADD of a skip tensor: the ADD folds into the conv ---------- */
 static void conv_then_residual_add_matches_reference(void)
 {
-    /* 1x1 (sgemm / direct paths by channel count) and 3x3, residual = the block input */
-    static const int cs[3][3] = {{11, 10, 8}, {9, 7, 40}, {12, 12, 24}}; /* H, W, C */
-    for (int ci = 0; ci < 3; ci++) {
-        int H = cs[ci][0], W = cs[ci][1], C = cs[ci][2], k = ci == 2 ? 3 : 1;
+    /* 1x1 (direct / GEMM paths by channel count) and 3x3 (direct, GEMM on im2col), residual =
+     * the block input */
+    static const int cs[4][3] = {{11, 10, 8}, {9, 7, 40}, {12, 12, 24}, {5, 4, 20}}; /* H W C */
+    for (int ci = 0; ci < 4; ci++) {
+        int H = cs[ci][0], W = cs[ci][1], C = cs[ci][2], k = ci >= 2 ? 3 : 1;
         size_t n = (size_t)H * W * C, nw = (size_t)C * k * k * C;
         float *x = malloc(n * 4), *w = malloc(nw * 4), *b = malloc((size_t)C * 4);
         float *ref = malloc(n * 4);

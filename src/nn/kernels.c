@@ -5,12 +5,12 @@
  * never by the thread count, and each task writes a disjoint part of the output computed in the
  * same order whoever runs it: results are bit-identical for 1 and N threads.
  *
- * Convolutions: 1x1 stride-1 convolutions are one sgemm on the NHWC input seen as a
- * (pixels x in-channels) matrix times the (out-channels x in-channels) weight transposed; other
- * convolutions build an im2col tile (pixels x kh*kw*ic, the weight's own [oc][kh][kw][ic] order)
- * in per-thread scratch, zero where the (fused) padding lies. Bias and the fused activation run
- * as an epilogue on the tile while it is in cache. OpenBLAS is called single-threaded; our pool
- * runs the tiles in parallel.
+ * Convolutions: 1x1 stride-1 convolutions are one GEMM on the NHWC input seen as a
+ * (pixels x in-channels) matrix times the weights packed at load (kernels_body.h conv_task);
+ * other convolutions first build an im2col tile (pixels x kh*kw*ic, the weight's own
+ * [oc][kh][kw][ic] order) in per-thread scratch, zero where the (fused) padding lies. Bias, the
+ * fused activation and the fused residual ADD run as the micro-kernel's epilogue on its
+ * registers. Tasks are tiles of pixels x output channels, run in parallel by our pool.
  */
 #include <string.h>
 

@@ -1,6 +1,7 @@
 /*
- * Kernel bodies, compiled twice: kernels_base.c (the build's default target) and kernels_v3.c
- * (-march=x86-64-v3: AVX2 + FMA), chosen at load by CPU detection (gs_nn__select_kernels).
+ * Kernel bodies, compiled three times: kernels_base.c (the build's default target),
+ * kernels_v3.c (-march=x86-64-v3: AVX2 + FMA) and kernels_v4.c (-march=x86-64-v4: AVX-512),
+ * chosen at load by CPU detection (gs_nn__select_kernels).
  * Function multiversioning (target_clones) was tried first: GCC lowered the vector helpers for
  * the default target before inlining them into the AVX clones (vinsertps chains instead of
  * vbroadcastss, no FMA), so each ISA gets its own translation unit instead.
@@ -8,8 +9,6 @@
  */
 #include <math.h>
 #include <string.h>
-
-#include <cblas.h>
 
 /* -std=c11 makes GCC default to -ffp-contract=off whatever the command line says before it;
  * multiply-adds must fuse into FMA here (the sums are still evaluated in one fixed order). */
@@ -169,6 +168,141 @@ static void im2col(const gs_nn__op *op, const float *in, int32_t p0, int32_t np,
     }
 }
 
+/* GEMM convolution: C (pixels x oc) = A (pixels x K) * W^T + bias, then the activation and the
+ * fused residual, with W packed at load into panels of GS_NN_GEMM_PANEL output channels
+ * ([panel][K][16], plan.c make_gemm). The micro-kernel keeps GEMM_MR pixels x GEMM_NP panels of
+ * accumulators in registers; per k it loads the panels' 16 weights once and broadcasts each of
+ * the GEMM_MR input values against them. Every output sums its K products in order 0..K-1 in one
+ * accumulator whatever tile it falls in, so the result depends on the shapes only. Sizes per ISA
+ * fill the vector registers without spilling: AVX-512 8 x 48 (24 of 32 zmm), AVX2 6 x 16 (12 of
+ * 16 ymm, the classic Haswell shape), portable 3 x 16 (12 of 16 xmm as 8-float halves). */
+#if defined(__AVX512F__)
+typedef v16 vg;
+#define VG       16
+#define ld_g     ld16
+#define st_g     st16
+#define splat_g  splat16
+#define clamp_g  clamp16
+#define GEMM_MR  8
+#define GEMM_NP  3
+#elif defined(__AVX2__)
+typedef v8 vg;
+#define VG       8
+#define ld_g     ld8
+#define st_g     st8
+#define splat_g  splat8
+#define clamp_g  clamp8
+#define GEMM_MR  6
+#define GEMM_NP  1
+#else
+typedef v8 vg;
+#define VG       8
+#define ld_g     ld8
+#define st_g     st8
+#define splat_g  splat8
+#define clamp_g  clamp8
+#define GEMM_MR  3
+#define GEMM_NP  1
+#endif
+#define GEMM_PV (GS_NN_GEMM_PANEL / VG) /* vectors per panel */
+
+/** What a GEMM micro-tile needs besides its position. */
+typedef struct gemm_args {
+    const float *a;    /* first pixel row of the tile's input, rows lda apart */
+    size_t lda;        /* = K */
+    int32_t K;         /* reduction length */
+    const float *b;    /* first panel of the tile, panels K * 16 floats apart */
+    const float *bias; /* padded bias of the tile's first channel */
+    float *c;          /* output of the tile's first pixel and channel, rows ldc apart */
+    const float *res;  /* residual at the same place as c, or NULL */
+    size_t ldc;        /* = oc */
+    int32_t ncols;     /* valid output channels of the tile (<= np * 16) */
+    vg lo, hi, rlo, rhi; /* activation and residual-activation ranges */
+} gemm_args;
+
+static inline __attribute__((always_inline)) void gemm_tile(const gemm_args *g, const int MR,
+                                                            const int NP)
+{
+    enum { NV = 16 / VG };
+    vg acc[GEMM_MR][GEMM_NP * GEMM_PV];
+    const float *a = g->a;
+    const size_t lda = g->lda, pstride = (size_t)g->K * GS_NN_GEMM_PANEL;
+    for (int r = 0; r < MR; r++)
+        for (int v = 0; v < NP * GEMM_PV; v++)
+            acc[r][v] = splat_g(0.0f);
+    const float *b = g->b;
+    for (int32_t k = 0; k < g->K; k++, b += GS_NN_GEMM_PANEL) {
+        vg w[GEMM_NP * GEMM_PV];
+        for (int p = 0; p < NP; p++)
+            for (int j = 0; j < GEMM_PV; j++)
+                w[p * GEMM_PV + j] = ld_g(b + p * pstride + j * VG);
+        for (int r = 0; r < MR; r++) {
+            const vg x = splat_g(a[r * lda + k]);
+            for (int v = 0; v < NP * GEMM_PV; v++)
+                acc[r][v] += x * w[v];
+        }
+    }
+    (void)NV;
+    for (int r = 0; r < MR; r++) {
+        float *c = g->c + r * g->ldc;
+        const float *res = g->res ? g->res + r * g->ldc : NULL;
+        for (int v = 0; v < NP * GEMM_PV; v++) {
+            const int32_t col = v * VG;
+            vg y = clamp_g(acc[r][v] + ld_g(g->bias + col), g->lo, g->hi);
+            if (col + VG <= g->ncols) {
+                if (res)
+                    y = clamp_g(y + ld_g(res + col), g->rlo, g->rhi);
+                st_g(c + col, y);
+            } else {
+                for (int32_t j = 0; col + j < g->ncols; j++) {
+                    float t = y[j];
+                    if (res)
+                        t = clampf(t + res[col + j], g->rlo[0], g->rhi[0]);
+                    c[col + j] = t;
+                }
+            }
+        }
+    }
+}
+
+/* One micro-tile of mr <= GEMM_MR rows and np <= GEMM_NP panels: constant sizes for each case
+ * so that the accumulators stay in registers. */
+static void gemm_tile_any(const gemm_args *g, int mr, int np)
+{
+#define GS_NN_GEMM_CASE_NP(MR)                         \
+    switch (np) {                                      \
+    case 1: gemm_tile(g, MR, 1); return;               \
+    case 2: gemm_tile(g, MR, GEMM_NP >= 2 ? 2 : 1); return; \
+    default: gemm_tile(g, MR, GEMM_NP); return;        \
+    }
+    switch (mr) {
+    case 1: GS_NN_GEMM_CASE_NP(1)
+#if GEMM_MR >= 2
+    case 2: GS_NN_GEMM_CASE_NP(2)
+#endif
+#if GEMM_MR >= 3
+    case 3: GS_NN_GEMM_CASE_NP(3)
+#endif
+#if GEMM_MR >= 4
+    case 4: GS_NN_GEMM_CASE_NP(4)
+#endif
+#if GEMM_MR >= 5
+    case 5: GS_NN_GEMM_CASE_NP(5)
+#endif
+#if GEMM_MR >= 6
+    case 6: GS_NN_GEMM_CASE_NP(6)
+#endif
+#if GEMM_MR >= 7
+    case 7: GS_NN_GEMM_CASE_NP(7)
+#endif
+#if GEMM_MR >= 8
+    case 8: GS_NN_GEMM_CASE_NP(8)
+#endif
+    default: break;
+    }
+#undef GS_NN_GEMM_CASE_NP
+}
+
 static void conv_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
 {
     const float *in = m->tensors[op->in[0]].data;
@@ -179,7 +313,7 @@ static void conv_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
     int32_t np = P - p0 < op->rows_per_task ? P - p0 : op->rows_per_task;
     int32_t n0 = ntile * op->cols_per_task;
     int32_t nn = op->oc - n0 < op->cols_per_task ? op->oc - n0 : op->cols_per_task;
-    const int K = op->kh * op->kw * op->ic;
+    const int32_t K = op->kh * op->kw * op->ic;
     const float *a;
     if (op->direct) {
         a = in + (size_t)p0 * op->ic;
@@ -188,31 +322,31 @@ static void conv_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
         im2col(op, in, p0, np, col);
         a = col;
     }
-    float *c = out + (size_t)p0 * op->oc + n0;
-    if (np == 1) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, nn, K, 1.0f, op->w + (size_t)n0 * K, K, a, 1,
-                    0.0f, c, 1);
-    } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, np, nn, K, 1.0f, a, K,
-                    op->w + (size_t)n0 * K, K, 0.0f, c, op->oc);
-    }
     float lo, hi, rlo, rhi;
     act_range(op->act, &lo, &hi);
     act_range(op->res_act, &rlo, &rhi);
-    const float *bias = op->bias ? op->bias + n0 : NULL;
-    const float *res = op->res >= 0 ? m->tensors[op->res].data + (size_t)p0 * op->oc + n0 : NULL;
-    for (int32_t i = 0; i < np; i++) {
-        float *row = c + (size_t)i * op->oc;
-        if (bias)
-            for (int32_t j = 0; j < nn; j++)
-                row[j] += bias[j];
-        if (op->act != GS_NN_ACT_NONE)
-            for (int32_t j = 0; j < nn; j++)
-                row[j] = clampf(row[j], lo, hi);
-        if (res) {
-            const float *r = res + (size_t)i * op->oc;
-            for (int32_t j = 0; j < nn; j++)
-                row[j] = clampf(row[j] + r[j], rlo, rhi);
+    const size_t W = GS_NN_GEMM_PANEL, npanels = ((size_t)op->oc + W - 1) / W;
+    const float *res = op->res >= 0 ? m->tensors[op->res].data : NULL;
+    gemm_args g;
+    g.lda = (size_t)K;
+    g.K = K;
+    g.ldc = (size_t)op->oc;
+    g.lo = splat_g(lo), g.hi = splat_g(hi), g.rlo = splat_g(rlo), g.rhi = splat_g(rhi);
+    /* panel groups outer, pixel tiles inner: the group's weights (K x 48 floats) are read from
+     * memory once and stay in L2 while the tiles' input rows stream past them */
+    for (int32_t c0 = 0; c0 < nn; c0 += GEMM_NP * GS_NN_GEMM_PANEL) {
+        int32_t nc = nn - c0 < GEMM_NP * GS_NN_GEMM_PANEL ? nn - c0 : GEMM_NP * GS_NN_GEMM_PANEL;
+        int npan = (int)((nc + W - 1) / W);
+        size_t col0 = (size_t)(n0 + c0);
+        g.b = op->gpack + (col0 / W) * (size_t)K * W;
+        g.bias = op->gpack + npanels * (size_t)K * W + col0;
+        g.ncols = nc;
+        for (int32_t r0 = 0; r0 < np; r0 += GEMM_MR) {
+            int mr = np - r0 < GEMM_MR ? np - r0 : GEMM_MR;
+            g.a = a + (size_t)r0 * K;
+            g.c = out + (size_t)(p0 + r0) * op->oc + col0;
+            g.res = res ? res + (size_t)(p0 + r0) * op->oc + col0 : NULL;
+            gemm_tile_any(&g, mr, npan);
         }
     }
 }

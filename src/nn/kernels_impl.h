@@ -1,14 +1,14 @@
 /*
- * Shared between kernels.c (task split, ISA dispatch) and the two compilations of
- * kernels_body.h (kernels_base.c, kernels_v3.c).
+ * Shared between kernels.c (task split, ISA dispatch) and the three compilations of
+ * kernels_body.h (kernels_base.c, kernels_v3.c, kernels_v4.c).
  */
 #ifndef GS_NN_KERNELS_IMPL_H
 #define GS_NN_KERNELS_IMPL_H
 
 #include "nn_impl.h"
 
-/* Pixels per sgemm tile: large enough for sgemm to reach its speed, small enough to give both
- * threads work on the 64x64 and 32x32 layers. */
+/* Pixels per GEMM convolution task: large enough to amortise each weight panel's trip through
+ * the caches, small enough to give both threads work on the 64x64 and 32x32 layers. */
 #define GS_NN_CONV_TILE_PIXELS 256
 /* Elementwise chunk (floats). */
 #define GS_NN_ELEM_CHUNK 16384

@@ -123,6 +123,10 @@ static gs_status finish_load(gs_nn_model *m, const gs_nn_options *opt, gs_error 
             m->mem_bytes += (size_t)op->sp_rowptr[op->oc] * 8;
         if (op->wpack_owned && op->wpack)
             m->mem_bytes += ((size_t)op->kh * op->kw * op->ic + 1) * op->ocp * sizeof(float);
+        if (op->gpack_owned && op->gpack)
+            m->mem_bytes += ((size_t)op->kh * op->kw * op->ic + 1) *
+                            (((size_t)op->oc + GS_NN_GEMM_PANEL - 1) / GS_NN_GEMM_PANEL) *
+                            GS_NN_GEMM_PANEL * sizeof(float);
     }
     m->task_fn = gs_nn__select_kernels(m->max_isa);
     if (gs_nn__pool_create(m->n_threads, &m->alloc, &m->pool) != GS_OK)
@@ -292,6 +296,8 @@ void gs_nn_model_free(gs_nn_model **pm)
             }
             if (m->ops[i].wpack_owned)
                 gs_nn__free(m, m->ops[i].wpack);
+            if (m->ops[i].gpack_owned)
+                gs_nn__free(m, m->ops[i].gpack);
             gs_nn__free(m, m->ops[i].rx);
         }
     if (m->io_names)

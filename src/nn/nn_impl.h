@@ -20,6 +20,10 @@
 #define GS_NN_MAX_DIM     1000000 /* one dimension */
 #define GS_NN_MAX_ELEMS   (1u << 28) /* elements of one tensor (1 GiB of float32) */
 #define GS_NN_MAX_THREADS 64
+/* Output channels per packed weight panel of the GEMM convolution kernel: one AVX-512 vector,
+ * two AVX2 vectors; every ISA's micro-kernel reads the same layout, so models loaded with
+ * different max_isa can share packed weights. */
+#define GS_NN_GEMM_PANEL 16
 
 /* TFLite enums used here: tensorflow/lite/schema/schema.fbs (TensorType, BuiltinOperator,
  * ActivationFunctionType, Padding, DimensionType, SparseIndexVector). */
@@ -97,7 +101,8 @@ typedef struct gs_nn__rawop {
 
 /** Kinds of planned (executed) operations. */
 typedef enum gs_nn__kind {
-    GS_NN_K_CONV = 0,    /* CONV_2D, optionally with a fused PAD; sgemm (+ im2col) */
+    GS_NN_K_CONV = 0,    /* CONV_2D, optionally with a fused PAD: our GEMM on packed weights
+                            (+ im2col) */
     GS_NN_K_CONV_SPARSE, /* 1x1 CONV_2D with a mostly-zero weight: our sparse kernel */
     GS_NN_K_DWCONV,      /* DEPTHWISE_CONV_2D, optionally with a fused PAD */
     GS_NN_K_ADD,         /* elementwise ADD of equal shapes */
@@ -139,6 +144,10 @@ typedef struct gs_nn__op {
     int dot;                    /* direct conv: oc <= 4, ic % 8 == 0: wpack is [oc][kh][kw][ic]
                                    (dot products over channels) */
     int wpack_owned;            /* wpack allocated by this model (else shared) */
+    float *gpack;               /* GEMM conv: weights in panels of GS_NN_GEMM_PANEL output
+                                   channels, [oc/16 rounded up][kh*kw*ic][16], zero-padded,
+                                   then the bias padded the same way (zeros if none) */
+    int gpack_owned;            /* gpack allocated by this model (else shared) */
     int32_t *rx;                /* resize: x0[ow], x1[ow] (owned) */
     float *rfx;                 /* resize: x fraction[ow] (inside the rx block) */
     int dead;                   /* removed by fusion */
@@ -161,7 +170,7 @@ typedef struct gs_nn__op {
     int32_t rows_per_task;      /* conv: output pixels per task; others: rows/elements */
     int32_t cols_per_task;      /* conv: output channels per task */
     int32_t mtiles;             /* conv: pixel tiles (tasks = mtiles * column tiles) */
-    int direct;                 /* conv: 1x1 stride 1 unpadded, sgemm reads the input as is */
+    int direct;                 /* conv: 1x1 stride 1 unpadded, the GEMM reads the input as is */
     double macs;                /* multiply-accumulates (for GFLOP/s) */
 } gs_nn__op;
 

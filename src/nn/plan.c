@@ -790,9 +790,11 @@ static gs_status make_sparse(planner *p, gs_nn__op *op, int w_tensor)
 }
 
 /* Few output channels and a short reduction: a direct kernel (one vector accumulator per 8
- * output channels, input values broadcast) beats sgemm, whose packing and blocking are sized for
- * larger matrices (the models' first 3x3 conv 3 -> 24, the 8-channel 1x1s and the 3x3 8 -> 1
- * segmentation head at 256x256). */
+ * output channels, input values broadcast) beats the GEMM kernel for spatial kernels (no im2col
+ * copy: the models' first 3x3 conv 3 -> 24 and the 3x3 8 -> 1 segmentation head at 256x256) and
+ * ties with it on 1x1s to 8 channels, whose 16-wide panels would be half empty. Larger 1x1s run
+ * 2-3.5x faster on the GEMM (thread CPU time per layer, AVX-512: 64x64 192 -> 32 28 vs 98
+ * GMAC/s, 128x128 24 -> 16 23 vs 60). */
 #define DIRECT_MAX_OCP 32
 #define DIRECT_MAX_K   288
 
@@ -801,7 +803,8 @@ static gs_status make_direct(planner *p, gs_nn__op *op)
     gs_nn_model *m = p->m;
     int32_t ocp = (op->oc + 7) & ~7;
     size_t K = (size_t)op->kh * op->kw * op->ic;
-    if (!op->w || ocp > DIRECT_MAX_OCP || K > DIRECT_MAX_K || op->oh * op->ow < 64)
+    if (!op->w || ocp > DIRECT_MAX_OCP || K > DIRECT_MAX_K || op->oh * op->ow < 64 ||
+        (op->kh * op->kw == 1 && op->oc > 8))
         return GS_OK;
     op->wpack = gs_nn__calloc(m, (K + 1) * (size_t)ocp, sizeof(float)); /* + padded bias */
     if (!op->wpack)
@@ -821,6 +824,32 @@ static gs_status make_direct(planner *p, gs_nn__op *op)
     for (int32_t o = 0; o < op->oc && op->bias; o++)
         op->wpack[K * (size_t)ocp + (size_t)o] = op->bias[o];
     op->kind = GS_NN_K_CONV_DIRECT;
+    return GS_OK;
+}
+
+/* Weights of the remaining (GEMM) convolutions packed once at load into the panels the
+ * micro-kernels read (nn_impl.h gpack): OpenBLAS sgemm repacked the weight matrix on every
+ * call, about a third of the 1x1 layers' time on the landmark models. */
+static gs_status make_gemm(planner *p, gs_nn__op *op)
+{
+    gs_nn_model *m = p->m;
+    const size_t K = (size_t)op->kh * op->kw * op->ic, W = GS_NN_GEMM_PANEL;
+    const size_t np = ((size_t)op->oc + W - 1) / W;
+    size_t n;
+    if (!op->w)
+        return GS_OK;
+    if (gs_size_mul(np * W, K + 1, &n) != 0 ||
+        !(op->gpack = gs_nn__calloc(m, n, sizeof(float))))
+        return gs_fail(p->err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+    op->gpack_owned = 1;
+    for (size_t o = 0; o < (size_t)op->oc; o++) {
+        float *dst = op->gpack + (o / W) * K * W + o % W;
+        const float *src = op->w + o * K;
+        for (size_t k = 0; k < K; k++)
+            dst[k * W] = src[k];
+    }
+    for (int32_t o = 0; o < op->oc && op->bias; o++)
+        op->gpack[np * K * W + (size_t)o] = op->bias[o];
     return GS_OK;
 }
 
@@ -1017,6 +1046,7 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
                 op->sp_col = d->sp_col;
                 op->sp_val = d->sp_val;
                 op->wpack = d->wpack;
+                op->gpack = d->gpack;
                 op->ocp = d->ocp;
                 op->dot = d->dot;
             }
@@ -1029,6 +1059,8 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
             (rc = make_sparse(p, op, m->rawops[op->src_op].in[1])) != GS_OK)
             goto done;
         if (op->kind == GS_NN_K_CONV && !share && (rc = make_direct(p, op)) != GS_OK)
+            goto done;
+        if (op->kind == GS_NN_K_CONV && !share && (rc = make_gemm(p, op)) != GS_OK)
             goto done;
         if (op->kind == GS_NN_K_RESIZE && (rc = make_resize_table(p, op)) != GS_OK)
             goto done;
@@ -1061,12 +1093,12 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
         memset(used, 0, (size_t)m->n_tensors * sizeof(int));
         for (int i = 0; i < m->n_ops; i++) {
             const gs_nn__rawop *ro = &m->rawops[m->ops[i].src_op];
-            if (m->ops[i].kind == GS_NN_K_CONV || m->ops[i].kind == GS_NN_K_DWCONV)
+            if (m->ops[i].kind == GS_NN_K_DWCONV)
                 for (int k = 1; k < ro->n_in; k++)
                     if (ro->in[k] >= 0)
                         used[ro->in[k]] = 1;
             if ((m->ops[i].kind == GS_NN_K_CONV_SPARSE ||
-                 m->ops[i].kind == GS_NN_K_CONV_DIRECT) &&
+                 m->ops[i].kind == GS_NN_K_CONV_DIRECT || m->ops[i].kind == GS_NN_K_CONV) &&
                 ro->n_in > 2 && ro->in[2] >= 0)
                 used[ro->in[2]] = 1;
         }
@@ -1079,8 +1111,8 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
             }
         }
         for (int i = 0; i < m->n_ops; i++)
-            if (m->ops[i].kind == GS_NN_K_CONV_SPARSE || m->ops[i].kind == GS_NN_K_CONV_DIRECT)
-                m->ops[i].w = NULL; /* freed above; these kernels read sp_* / wpack */
+            if (m->ops[i].kind != GS_NN_K_DWCONV)
+                m->ops[i].w = NULL; /* freed above; these kernels read sp_* / wpack / gpack */
     }
 done:
     gs_nn__free(m, pl.consumers);
