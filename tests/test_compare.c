@@ -616,6 +616,131 @@ static void outputs_of_made_sessions(const char *dir)
     gs_compare_mc_free(&mc);
 }
 
+/* ---- side-by-side clip on made clips whose frames carry their own index ---- */
+
+/* A clip of n frames, w x h, each showing its index as 8 black/white squares of side sq px along
+ * the top (white = bit set), on grey. */
+static int write_index_clip(const char *path, int w, int h, int sq, int n, double fps)
+{
+    gs_encoder *enc = NULL;
+    gs_encoder_options eo = {0};
+    uint8_t *rgb = malloc((size_t)w * h * 3);
+    int ok = rgb != NULL;
+    eo.fps_hint = fps;
+    eo.crf = 18;
+    if (ok && gs_encoder_open(path, w, h, &eo, &enc, NULL) != GS_OK)
+        ok = 0;
+    for (int i = 0; ok && i < n; i++) {
+        memset(rgb, 128, (size_t)w * h * 3);
+        for (int b = 0; b < 8; b++) {
+            uint8_t v = (i >> b) & 1 ? 255 : 0;
+            int x0 = sq / 3 + b * (sq + sq / 6), y0 = sq / 3;
+            for (int y = y0; y < y0 + sq; y++)
+                memset(rgb + ((size_t)y * w + x0) * 3, v, (size_t)sq * 3);
+        }
+        ok = gs_encoder_write(enc, rgb, w * 3, i / fps, NULL) == GS_OK;
+    }
+    if (enc && gs_encoder_close(enc, NULL) != GS_OK)
+        ok = 0;
+    gs_encoder_free(&enc);
+    free(rgb);
+    return ok;
+}
+
+/* Reads the index back from a half of an output frame (squares of side sq px there). */
+static int read_index(const gs_frame *f, int x0, int y0, int sq)
+{
+    int v = 0;
+    for (int b = 0; b < 8; b++) {
+        int cx = x0 + sq / 3 + b * (sq + sq / 6) + sq / 2, cy = y0 + sq / 3 + sq / 2;
+        const uint8_t *p = f->rgb + (size_t)cy * f->stride + (size_t)cx * 3;
+        if (p[1] > 128)
+            v |= 1 << b;
+    }
+    return v;
+}
+
+static void side_by_side_locks_strides_and_counts_frames(const char *dir)
+{
+    /* BEFORE 320x240 (squares 30 px), AFTER 480x360 (45 px: 30 px once scaled to 240) */
+    static const double bs[6] = {10.3, 31.7, 31.7, 52.9, 52.9, 74.2};
+    static const double as[8] = {5.6, 25.1, 25.1, 45.0, 45.0, 64.8, 64.8, 84.4};
+    char pb[1200], pa[1200], out[1200], cmd[4000];
+    gs_compare_session b = {0}, a = {0};
+    gs_compare_video_stats st;
+    gs_error err = {0};
+    gs_decoder *dec = NULL;
+    int64_t expect_frames = 0, j_out = 0, bad_b = 0, bad_a = 0, checked = 0;
+    snprintf(pb, sizeof(pb), "%s/index_before.mp4", dir);
+    snprintf(pa, sizeof(pa), "%s/index_after.mp4", dir);
+    snprintf(out, sizeof(out), "%s/side_by_side_made.mp4", dir);
+    CHECK(write_index_clip(pb, 320, 240, 30, 90, 30));
+    CHECK(write_index_clip(pa, 480, 360, 45, 90, 30));
+    b.path = "before";
+    a.path = "after";
+    b.clip = "index_before.mp4";
+    a.clip = "index_after.mp4";
+    b.fps = a.fps = 30;
+    b.overlay_path = pb;
+    a.overlay_path = pa;
+    b.left_strides = bs;
+    b.n_left_strides = 3;
+    a.left_strides = as;
+    a.n_left_strides = 4;
+    CHECK_EQ_INT(gs_compare_side_by_side(&b, &a, NULL, out, NULL, &st, &err), GS_OK);
+    for (int k = 0; k < 3; k++)
+        expect_frames += (int64_t)ceil(bs[2 * k + 1]) - (int64_t)ceil(bs[2 * k]);
+    CHECK_EQ_INT(expect_frames, 64); /* 11..31, 32..52, 53..74 */
+    CHECK_EQ_INT(st.frames, expect_frames);
+    CHECK_EQ_INT(st.strides, 3);
+    CHECK_EQ_INT(st.half_h, 240);
+    CHECK_EQ_INT(st.half_w[1], 320);
+    CHECK_NEAR(st.duration_s, 64.0 / 30, 1e-9);
+    /* every output frame: BEFORE shows frame j, AFTER the frame at the same stride fraction */
+    CHECK_EQ_INT(gs_decoder_open(out, NULL, &dec, &err), GS_OK);
+    for (int k = 0; k < 3 && dec; k++)
+        for (int64_t j = (int64_t)ceil(bs[2 * k]); j < (int64_t)ceil(bs[2 * k + 1]); j++) {
+            gs_frame f;
+            double phi = (j - bs[2 * k]) / (bs[2 * k + 1] - bs[2 * k]);
+            int64_t ai = llround(as[2 * k] + phi * (as[2 * k + 1] - as[2 * k]));
+            if (gs_decoder_next(dec, &f, &err) != GS_OK)
+                break;
+            bad_b += read_index(&f, st.half_x[0], st.half_y, 30) != j;
+            bad_a += read_index(&f, st.half_x[1], st.half_y, 30) != ai;
+            if (j == (int64_t)ceil(bs[2 * k]))
+                fprintf(stderr,
+                        "side-by-side frame %lld: BEFORE %d (contact at %.1f), AFTER %d "
+                        "(contact at %.1f)\n",
+                        (long long)j_out, read_index(&f, st.half_x[0], st.half_y, 30), bs[2 * k],
+                        read_index(&f, st.half_x[1], st.half_y, 30), as[2 * k]);
+            checked++;
+            j_out++;
+        }
+    gs_decoder_free(&dec);
+    CHECK_EQ_INT(checked, 64);
+    CHECK_EQ_INT(bad_b, 0);
+    CHECK_EQ_INT(bad_a, 0);
+    /* ffprobe agrees on frames and duration */
+    snprintf(cmd, sizeof(cmd),
+             "ffprobe -v error -count_frames -select_streams v:0 -show_entries "
+             "stream=nb_read_frames,duration -of default=nw=1 '%s' > '%s/ffprobe.txt' 2>&1",
+             out, dir);
+    if (system("command -v ffprobe >/dev/null 2>&1") == 0) {
+        char path[1200], *txt;
+        CHECK_EQ_INT(system(cmd), 0);
+        snprintf(path, sizeof(path), "%s/ffprobe.txt", dir);
+        txt = read_text(path);
+        CHECK_STR_CONTAINS(txt, "nb_read_frames=64");
+        if (txt && strstr(txt, "duration="))
+            CHECK_NEAR(strtod(strstr(txt, "duration=") + 9, NULL), 64.0 / 30, 0.034);
+        free(txt);
+    }
+    /* no overlay clip: a clear error */
+    b.overlay_path = NULL;
+    CHECK_EQ_INT(gs_compare_side_by_side(&b, &a, NULL, out, NULL, &st, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "no overlay clip");
+}
+
 int main(int argc, char **argv)
 {
     char dir[1024];
@@ -626,6 +751,7 @@ int main(int argc, char **argv)
         return 1;
     }
     outputs_of_made_sessions(dir);
+    side_by_side_locks_strides_and_counts_frames(dir);
     mc_table_loads_and_gives_values();
     mc_table_validation_names_the_problem();
     shipped_table_covers_every_metric();

@@ -27,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "common.h"
+#include "video.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -94,22 +95,23 @@ typedef struct gs_compare_finding {
 
 /** Everything the comparison reads from one session. Unknown numbers are NAN, counts 0. */
 typedef struct gs_compare_session {
-    const char *path;        /* the analysis folder (or file) as given */
-    const char *clip;        /* the video's file name, or NULL */
-    const char *format;      /* the analysis format string, e.g. "gaitscope.analysis/1" */
-    const char *view;        /* "side-left", "side-right", "rear", "front", "unknown" */
-    const char *activity;    /* "run", "walk", "unknown" */
-    const char *setting;     /* "treadmill", "overground", "unknown" */
-    double fps;              /* frames per second of the clip */
-    int32_t width, height;   /* displayed frame size, pixels (0 unknown) */
-    double belt_speed_m_s;   /* treadmill belt speed (NAN unknown) */
-    double speed_m_s;        /* measured speed when a scale is known (NAN unknown) */
-    double leg_length_px;    /* apparent leg length (hip-knee + knee-ankle), pixels */
-    double ground_angle_deg; /* ground line angle in the image (camera roll) */
-    int ground_fitted;       /* 1 when the ground line was fitted to the feet (else horizon) */
-    int strides_used[2];     /* usable strides, left and right */
-    const double *ic_left_s; /* left-foot initial contacts of the used strides, ascending */
-    int n_ic_left;           /* (stride k runs from ic_left_s[k] to ic_left_s[k+1]) */
+    const char *path;           /* the analysis folder (or file) as given */
+    const char *clip;           /* the video's file name, or NULL */
+    const char *format;         /* the analysis format string, e.g. "gaitscope.analysis/1" */
+    const char *view;           /* "side-left", "side-right", "rear", "front", "unknown" */
+    const char *activity;       /* "run", "walk", "unknown" */
+    const char *setting;        /* "treadmill", "overground", "unknown" */
+    double fps;                 /* frames per second of the clip */
+    int32_t width, height;      /* displayed frame size, pixels (0 unknown) */
+    double belt_speed_m_s;      /* treadmill belt speed (NAN unknown) */
+    double speed_m_s;           /* measured speed when a scale is known (NAN unknown) */
+    double leg_length_px;       /* apparent leg length (hip-knee + knee-ankle), pixels */
+    double ground_angle_deg;    /* ground line angle in the image (camera roll) */
+    int ground_fitted;          /* 1 when the ground line was fitted to the feet (else horizon) */
+    int strides_used[2];        /* usable strides, left and right */
+    const double *left_strides; /* 2 per used left stride: its first and last contact as
+                                   fractional frame indices of the clip (chronological) */
+    int n_left_strides;
     const gs_compare_metric *metrics;
     int n_metrics;
     const gs_compare_curve *curves;
@@ -390,6 +392,45 @@ gs_status gs_comparison_write_json(const char *path, const gs_comparison *c,
  */
 gs_status gs_comparison_write_html(const char *path, const gs_comparison *c,
                                    const gs_compare_output_info *info, gs_error *err);
+
+/* ---- the side-by-side clip (compare_video.c) ---- */
+
+/** Options of gs_compare_side_by_side(); zero means the default. */
+typedef struct gs_compare_video_options {
+    int32_t max_height;        /* height of each half, px; 0 = the smaller clip's, at most 720 */
+    gs_encoder_options encode; /* H.264 settings (fps_hint is set to BEFORE's frame rate) */
+    gs_progress_fn progress;   /* stage "side-by-side", frames done/total; may be NULL */
+    void *progress_user;
+} gs_compare_video_options;
+
+/** What gs_compare_side_by_side() wrote. */
+typedef struct gs_compare_video_stats {
+    int strides;               /* stride pairs shown (the shorter session's left strides) */
+    int64_t frames;            /* frames written */
+    double duration_s;         /* frames / fps */
+    double fps;                /* BEFORE's frame rate */
+    int32_t width, height;     /* output size, px */
+    int32_t half_x[2], half_y; /* top-left of the BEFORE and AFTER pictures in the output */
+    int32_t half_w[2], half_h; /* their sizes */
+} gs_compare_video_stats;
+
+/**
+ * Writes the side-by-side clip: BEFORE's overlay clip on the left, AFTER's on the right, both
+ * scaled to the same height, phase-locked on the left foot. Output frame j is BEFORE's frame j of
+ * its stride k (from stride k's first contact up to, not including, its next); AFTER shows the
+ * frame at the same fraction of its own stride k (nearest frame), so AFTER is time-warped to
+ * BEFORE's strides. Frames are written at BEFORE's frame rate (nominal, 1/fps apart). Under each
+ * half: the session's name and key numbers (c may be NULL: none); a caption says that AFTER is
+ * time-warped. Frame indices come from the sessions' left_strides (fractional indices of the
+ * overlay clips' frames, which are the analysed frames one to one).
+ * stats (may be NULL) receives what was written. GS_ERR_ARG (no overlay clip or no left strides
+ * in a session), GS_ERR_IO / GS_ERR_FORMAT (from the decoder or encoder, naming the file),
+ * GS_ERR_NOMEM.
+ */
+gs_status gs_compare_side_by_side(const gs_compare_session *before, const gs_compare_session *after,
+                                  const gs_comparison *c, const char *path,
+                                  const gs_compare_video_options *opt,
+                                  gs_compare_video_stats *stats, gs_error *err);
 
 #ifdef __cplusplus
 }
