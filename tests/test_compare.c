@@ -506,6 +506,28 @@ static char *read_text(const char *path)
     return (char *)d;
 }
 
+/* Validates a comparison.json against docs/schemas/comparison.schema.json with Python's
+ * jsonschema when it is installed (the check is skipped, with a message, when it is not). */
+static void schema_valid(const char *json_path)
+{
+    char cmd[2400];
+    if (system("python3 -c 'import jsonschema' >/dev/null 2>&1") != 0) {
+        fprintf(stderr,
+                "skip: python3 jsonschema not installed; %s not checked against the "
+                "schema\n",
+                json_path);
+        return;
+    }
+    snprintf(cmd, sizeof(cmd),
+             "python3 -c 'import json,sys,jsonschema; s=json.load(open(sys.argv[1])); "
+             "jsonschema.Draft202012Validator.check_schema(s); "
+             "jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))' "
+             "'%s/docs/schemas/comparison.schema.json' '%s'",
+             GS_SOURCE_DIR, json_path);
+    CHECK_MSG(system(cmd) == 0, "%s does not follow docs/schemas/comparison.schema.json",
+              json_path);
+}
+
 /* comparison.json and comparison.html of made sessions with findings and hostile names */
 static void outputs_of_made_sessions(const char *dir)
 {
@@ -592,6 +614,7 @@ static void outputs_of_made_sessions(const char *dir)
         CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "symmetry")), 1);
         cJSON_Delete(j);
     }
+    schema_valid(path);
     snprintf(path, sizeof(path), "%s/made_comparison.html", dir);
     CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_OK);
     html = read_text(path);
