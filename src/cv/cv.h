@@ -80,6 +80,109 @@ void gs_cv_blur_box(gs_image *img, int32_t x0, int32_t y0, int32_t x1, int32_t y
 /** Width and height in pixels that gs_cv_text would cover. */
 void gs_cv_text_size(const char *ascii, float scale, int thickness, int32_t *w, int32_t *h);
 
+/* ---- Camera calibration (OpenCV calib3d) ------------------------------------------------------
+ *
+ * Point arrays below use the continuous convention of this header (pixel i spans [i, i+1), its
+ * centre is i + 0.5); the wrapper shifts by half a pixel on the way to and from OpenCV. Camera
+ * matrices are in OpenCV's own convention (the centre of the top-left pixel is (0, 0)), so a
+ * profile made here or by any OpenCV-based tool means the same thing: continuous x = OpenCV x +
+ * 0.5.
+ */
+
+/** Lens model, as OpenCV names them. Values are stored in files: explicit and append-only. */
+typedef enum gs_cv_lens {
+    GS_CV_LENS_STANDARD =
+        0,                 /* pinhole + Brown-Conrady (calib3d): k1 k2 p1 p2 [k3 [k4 k5 k6 ...]] */
+    GS_CV_LENS_FISHEYE = 1 /* equidistant + polynomial in theta (calib3d fisheye): k1 k2 k3 k4 */
+} gs_cv_lens;
+
+/** Longest distortion vector OpenCV's standard model takes (k1..k6, p1 p2, s1..s4, tx ty). */
+#define GS_CV_MAX_DIST 14
+
+/** Camera intrinsics (a value type). */
+typedef struct gs_cv_camera {
+    gs_cv_lens lens;             /* distortion model */
+    int32_t width, height;       /* image size the intrinsics belong to, pixels */
+    double k[9];                 /* camera matrix, row-major [fx s cx; 0 fy cy; 0 0 1], pixels,
+                                    OpenCV pixel convention (top-left pixel centre at 0, 0) */
+    double dist[GS_CV_MAX_DIST]; /* distortion coefficients, n_dist of them used (unitless) */
+    int32_t n_dist;              /* standard: 4, 5, 8, 12 or 14; fisheye: 4 */
+} gs_cv_camera;
+
+/**
+ * Finds the inner corners of a chessboard with cols x rows inner corners (corners where four
+ * squares meet; OpenCV's patternSize) and refines them to sub-pixel accuracy (cornerSubPix on
+ * the full-resolution grey image; the search runs on a copy at most 1280 px wide for speed).
+ * On success *found = 1 and xy receives cols*rows points (x, y pairs, continuous pixels) in
+ * OpenCV's order (row by row along the board); *found = 0 when the board is not seen (GS_OK).
+ * cols, rows >= 2. GS_ERR_ARG for empty images or sizes, GS_ERR_INTERNAL for an OpenCV failure,
+ * GS_ERR_NOMEM. No allocation is kept.
+ */
+gs_status gs_cv_chessboard_find(const gs_image *img, int32_t cols, int32_t rows, double *xy,
+                                int *found, gs_error *err);
+
+/**
+ * Sharpness of an image region: the variance of the Laplacian of the grey image (Pech-Pacheco
+ * et al. 2000, "Diatom autofocusing in brightfield microscopy", ICPR: the variance of the
+ * Laplacian as a focus measure; motion blur lowers it). The box [x0, x1) x [y0, y1) in pixels is
+ * clipped to the image; an empty box (x1 <= x0) means the whole image. Large regions are
+ * measured on a copy at most 960 px wide, so values of one video compare with each other.
+ * GS_ERR_ARG for an empty image or region.
+ */
+gs_status gs_cv_sharpness(const gs_image *img, int32_t x0, int32_t y0, int32_t x1, int32_t y1,
+                          double *var_lap, gs_error *err);
+
+/** Result of gs_cv_calibrate(). */
+typedef struct gs_cv_calib_result {
+    double rms_px;    /* RMS reprojection error over all points of all views, pixels */
+    int32_t bad_view; /* on GS_ERR_FORMAT: the view OpenCV refused (ill-conditioned), else -1 */
+} gs_cv_calib_result;
+
+/**
+ * Fits intrinsics and distortion of model lens to n_views views of one planar target:
+ * obj_xyz holds n_points target points (x, y, z triples, any unit, z = 0 for a board) shared by
+ * every view, img_xy holds n_views * n_points image points (x, y pairs, continuous pixels, view
+ * by view). Standard: OpenCV calibrateCamera with k1 k2 p1 p2 k3 (5 coefficients); fisheye:
+ * cv::fisheye::calibrate with skew fixed at 0, extrinsics recomputed and the condition check on
+ * (OpenCV 4.6 throws on an ill-conditioned view; the exception is caught here). out receives the
+ * camera (width, height set from the arguments); view_rms_px (may be NULL) receives n_views
+ * per-view RMS reprojection errors in pixels.
+ * Returns GS_OK; GS_ERR_FORMAT when OpenCV cannot fit the data (res->bad_view names the
+ * ill-conditioned view when OpenCV said which, err carries OpenCV's reason); GS_ERR_ARG (fewer
+ * than 2 views or 4 points, non-finite values); GS_ERR_NOMEM. No C++ exception escapes.
+ */
+gs_status gs_cv_calibrate(gs_cv_lens lens, int32_t width, int32_t height, int32_t n_views,
+                          int32_t n_points, const double *obj_xyz, const double *img_xy,
+                          gs_cv_camera *out, gs_cv_calib_result *res, double *view_rms_px,
+                          gs_error *err);
+
+/**
+ * Reprojection error of one view with known intrinsics: the target's pose is solved from the
+ * points (solvePnP, iterative, on the undistorted points for the fisheye model) and *rms_px is
+ * the RMS distance in pixels between img_xy and the target projected with that pose and cam.
+ * Used to score a model on views held out of its fit. GS_ERR_ARG (< 4 points), GS_ERR_FORMAT
+ * when no pose is found.
+ */
+gs_status gs_cv_view_error(const gs_cv_camera *cam, int32_t n_points, const double *obj_xyz,
+                           const double *img_xy, double *rms_px, gs_error *err);
+
+/**
+ * Removes lens distortion from n points in place (x, y pairs, continuous pixels): each point
+ * moves to where an ideal pinhole camera with the same camera matrix would have seen it
+ * (OpenCV undistortPoints with P = K; the iteration runs to 1e-9 or 100 steps). Non-finite
+ * points are left as they are. GS_ERR_ARG for a camera with a bad matrix or model.
+ */
+gs_status gs_cv_undistort_points(const gs_cv_camera *cam, double *xy, int32_t n, gs_error *err);
+
+/**
+ * Projects n 3-D points (x, y, z triples, camera units) through a pose (Rodrigues rotation vector
+ * rvec, translation tvec; NULL = identity) and the camera into img_xy (x, y pairs, continuous
+ * pixels), distortion included: the forward model of gs_cv_undistort_points(), for tests and
+ * rendering. GS_ERR_ARG for a bad camera.
+ */
+gs_status gs_cv_project_points(const gs_cv_camera *cam, const double rvec[3], const double tvec[3],
+                               const double *obj_xyz, int32_t n, double *img_xy, gs_error *err);
+
 /**
  * Writes an 8-bit RGB image (height rows of stride bytes) as PNG to path through stb_image_write
  * (png.c). Every write and the close are checked: GS_ERR_IO names the path and the reason;

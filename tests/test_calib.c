@@ -1,0 +1,814 @@
+/*
+ * Tests of src/calib (and the calibration part of src/cv) on made data with known truth:
+ * chessboard views rendered at test time through a known camera (standard and fisheye lens:
+ * board corners projected with known K and distortion, squares filled as anti-aliased polygons
+ * whose edges follow the lens), the calibration recovering that camera, the refusals, the
+ * profile reader's bad-input corpus, a synthetic runner seen through a distorting lens, and the
+ * scale helpers.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calib.h"
+#include "cv.h"
+#include "gait.h"
+#include "gen_track.h"
+#include "gs_test.h"
+
+enum { W = 1280, H = 720 };
+
+/* Board: 9x6 inner corners, 30 mm squares (10x7 squares), white border one square wide. */
+enum { COLS = 9, ROWS = 6 };
+#define SQ_MM 30.0
+
+static gs_cv_camera standard_camera(void)
+{
+    gs_cv_camera c;
+    memset(&c, 0, sizeof(c));
+    c.lens = GS_CV_LENS_STANDARD;
+    c.width = W;
+    c.height = H;
+    /* a wide phone lens: about 65 deg across, 13 % barrel at the corners */
+    double k[9] = {1000.0, 0, 652.3, 0, 1004.0, 354.1, 0, 0, 1};
+    memcpy(c.k, k, sizeof(k));
+    double d[5] = {-0.30, 0.12, 0.0008, -0.0006, -0.02};
+    memcpy(c.dist, d, sizeof(d));
+    c.n_dist = 5;
+    return c;
+}
+
+static gs_cv_camera fisheye_camera(void)
+{
+    gs_cv_camera c;
+    memset(&c, 0, sizeof(c));
+    c.lens = GS_CV_LENS_FISHEYE;
+    c.width = W;
+    c.height = H;
+    /* an action-camera lens: about 140 deg across at the frame edge */
+    double k[9] = {520.0, 0, 641.7, 0, 521.5, 362.4, 0, 0, 1};
+    memcpy(c.k, k, sizeof(k));
+    double d[4] = {0.06, -0.02, 0.004, -0.001};
+    memcpy(c.dist, d, sizeof(d));
+    c.n_dist = 4;
+    return c;
+}
+
+/* Rodrigues: rotation matrix of rotation vector r. */
+static void rodrigues(const double r[3], double R[9])
+{
+    double th = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+    double kx = th > 0 ? r[0] / th : 1, ky = th > 0 ? r[1] / th : 0, kz = th > 0 ? r[2] / th : 0;
+    double c = cos(th), s = sin(th), v = 1 - c;
+    R[0] = c + kx * kx * v;
+    R[1] = kx * ky * v - kz * s;
+    R[2] = kx * kz * v + ky * s;
+    R[3] = ky * kx * v + kz * s;
+    R[4] = c + ky * ky * v;
+    R[5] = ky * kz * v - kx * s;
+    R[6] = kz * kx * v - ky * s;
+    R[7] = kz * ky * v + kx * s;
+    R[8] = c + kz * kz * v;
+}
+
+/* Projects board-plane points (x, y in mm, z = 0) through the pose; 1 if all land inside the
+ * image with a margin of m px and in front of the camera. */
+static int project_board(const gs_cv_camera *cam, const double rv[3], const double tv[3],
+                         const double *bxy, int n, double *img, double m)
+{
+    double *obj = malloc(sizeof(double) * 3 * (size_t)n);
+    int ok = obj != NULL;
+    double R[9];
+    rodrigues(rv, R);
+    for (int i = 0; ok && i < n; i++) {
+        obj[3 * i] = bxy[2 * i];
+        obj[3 * i + 1] = bxy[2 * i + 1];
+        obj[3 * i + 2] = 0;
+        double zc = R[6] * bxy[2 * i] + R[7] * bxy[2 * i + 1] + tv[2];
+        if (zc < 50)
+            ok = 0;
+    }
+    if (ok && gs_cv_project_points(cam, rv, tv, obj, n, img, NULL) != GS_OK)
+        ok = 0;
+    for (int i = 0; ok && i < n; i++)
+        if (!(img[2 * i] > m && img[2 * i] < W - m && img[2 * i + 1] > m && img[2 * i + 1] < H - m))
+            ok = 0;
+    free(obj);
+    return ok;
+}
+
+/* Fills the board-plane quad (x0, y0)-(x1, y1) in mm, each side cut in SUB pieces so that the
+ * drawn edges follow the lens's curves, on an image SS times the frame size (supersampled).
+ * Returns 0 when a point leaves the image. */
+enum { SUB = 8, SS = 4 };
+static int fill_quad(gs_image *big, const gs_cv_camera *cam, const double rv[3], const double tv[3],
+                     double x0, double y0, double x1, double y1, gs_rgb col)
+{
+    double b[4 * SUB * 2], px[4 * SUB * 2];
+    float f[4 * SUB * 2];
+    const double cx[4] = {x0, x1, x1, x0}, cy[4] = {y0, y0, y1, y1};
+    int n = 0;
+    for (int s = 0; s < 4; s++)
+        for (int j = 0; j < SUB; j++) {
+            double a = j / (double)SUB;
+            b[2 * n] = cx[s] + a * (cx[(s + 1) % 4] - cx[s]);
+            b[2 * n + 1] = cy[s] + a * (cy[(s + 1) % 4] - cy[s]);
+            n++;
+        }
+    if (!project_board(cam, rv, tv, b, n, px, 0))
+        return 0;
+    for (int i = 0; i < 2 * n; i++)
+        f[i] = (float)(px[i] * SS); /* continuous coordinates scale exactly */
+    gs_cv_polygon_fill(big, f, n, col, 1.0f);
+    return 1;
+}
+
+/* Renders the board seen with pose (rv, tv) on a grey background into im (W x H): squares are
+ * anti-aliased polygons drawn at SS x the size, then area-averaged down, so each pixel gets its
+ * covered fraction (OpenCV's anti-aliased fill alone misplaces edges by up to ~0.3 px). */
+static int render_board(gs_image *im, const gs_cv_camera *cam, const double rv[3],
+                        const double tv[3], int cols, int rows)
+{
+    const gs_rgb white = {235, 235, 235}, black = {20, 20, 20};
+    gs_image big = {NULL, im->width * SS, im->height * SS, im->width * SS * 3};
+    int ok = 0;
+    big.data = malloc((size_t)big.stride * (size_t)big.height);
+    if (!big.data)
+        return 0;
+    memset(big.data, 110, (size_t)big.stride * (size_t)big.height);
+    /* one square of white border beyond the outer squares */
+    if (!fill_quad(&big, cam, rv, tv, -2 * SQ_MM, -2 * SQ_MM, (cols + 1) * SQ_MM,
+                   (rows + 1) * SQ_MM, white))
+        goto done;
+    for (int j = -1; j < rows; j++)
+        for (int i = -1; i < cols; i++)
+            if (((i + j) & 1) == 0 && !fill_quad(&big, cam, rv, tv, i * SQ_MM, j * SQ_MM,
+                                                 (i + 1) * SQ_MM, (j + 1) * SQ_MM, black))
+                goto done;
+    ok = gs_cv_resize(&big, im, NULL) == GS_OK;
+done:
+    free(big.data);
+    return ok;
+}
+
+/* Pose that puts the board centre on image point (u, v) at depth z, tilted by rv. */
+static void pose_for(const gs_cv_camera *cam, double u, double v, double z, const double rv[3],
+                     double tv[3], int cols, int rows)
+{
+    double R[9], c[2] = {(cols - 1) * SQ_MM / 2, (rows - 1) * SQ_MM / 2};
+    rodrigues(rv, R);
+    double X = (u - cam->k[2]) / cam->k[0] * z, Y = (v - cam->k[5]) / cam->k[4] * z;
+    if (cam->lens == GS_CV_LENS_FISHEYE) {
+        /* aim along the ray of (u, v) roughly: an equidistant lens sees angle r / f */
+        double dx = (u - cam->k[2]) / cam->k[0], dy = (v - cam->k[5]) / cam->k[4];
+        double th = sqrt(dx * dx + dy * dy), sc = th > 1e-9 ? tan(fmin(th, 1.2)) / th : 1;
+        X = dx * sc * z;
+        Y = dy * sc * z;
+    }
+    tv[0] = X - (R[0] * c[0] + R[1] * c[1]);
+    tv[1] = Y - (R[3] * c[0] + R[4] * c[1]);
+    tv[2] = z - (R[6] * c[0] + R[7] * c[1]);
+}
+
+typedef struct views {
+    int n;
+    double rv[64][3], tv[64][3];
+} views;
+
+/* A set of board poses covering the image: a 4x3 grid of targets (corners and edges included),
+ * each tilted one of four ways about the board's axes, plus a few frontal and turned views. */
+static void make_views(const gs_cv_camera *cam, views *vs, int cols, int rows, double z0)
+{
+    static const double tilt[6][3] = {{0.45, 0.0, 0.05}, {0.0, 0.45, -0.05}, {-0.4, 0.1, 0.0},
+                                      {0.1, -0.45, 0.1}, {0.3, 0.3, 0.3},    {-0.3, -0.25, -0.3}};
+    static const double fu[4] = {0.16, 0.39, 0.61, 0.84}, fv[3] = {0.2, 0.5, 0.8};
+    double *bxy = malloc(sizeof(double) * 2 * 4), img[8];
+    int k = 0;
+    vs->n = 0;
+    for (int gy = 0; gy < 3; gy++)
+        for (int gx = 0; gx < 4; gx++) {
+            for (int rep = 0; rep < 2 && vs->n < 64; rep++) {
+                const double *rv = tilt[(k++) % 6];
+                double tv[3];
+                /* shrink toward the camera's view until the whole board with its border fits */
+                for (double z = z0; z < 4 * z0; z *= 1.15) {
+                    pose_for(cam, fu[gx] * W, fv[gy] * H, z, rv, tv, cols, rows);
+                    double corners[8] = {-2 * SQ_MM, -2 * SQ_MM,         (cols + 1) * SQ_MM,
+                                         -2 * SQ_MM, (cols + 1) * SQ_MM, (rows + 1) * SQ_MM,
+                                         -2 * SQ_MM, (rows + 1) * SQ_MM};
+                    memcpy(bxy, corners, sizeof(corners));
+                    if (project_board(cam, rv, tv, bxy, 4, img, 3)) {
+                        memcpy(vs->rv[vs->n], rv, sizeof(double) * 3);
+                        memcpy(vs->tv[vs->n], tv, sizeof(tv));
+                        vs->n++;
+                        break;
+                    }
+                }
+            }
+        }
+    free(bxy);
+}
+
+typedef struct calib_run {
+    gs_status rc;
+    gs_calib_profile prof;
+    gs_calib_report rep;
+    gs_error err;
+    int rendered;
+} calib_run;
+
+/* Renders the views and feeds them to a collector as still images (one source each). */
+static void run_calibration(const gs_cv_camera *cam, const views *vs, int cols, int rows,
+                            const gs_calib_options *o, int copies, calib_run *out)
+{
+    gs_calib *c = NULL;
+    uint8_t *px = malloc((size_t)W * H * 3);
+    gs_image im = {px, W, H, 3 * W};
+    memset(out, 0, sizeof(*out));
+    out->rc = gs_calib_new(o, &c, &out->err);
+    if (out->rc != GS_OK || !px) {
+        free(px);
+        return;
+    }
+    for (int i = 0; i < vs->n; i++) {
+        char name[32];
+        if (!render_board(&im, cam, vs->rv[i], vs->tv[i], cols, rows))
+            continue;
+        out->rendered++;
+        for (int k = 0; k < copies; k++) {
+            snprintf(name, sizeof(name), "view%02d_%d.png", i, k);
+            out->rc = gs_calib_add_frame(c, &im, name, 0.0, &out->err);
+            if (out->rc != GS_OK)
+                goto done;
+        }
+    }
+    out->rc = gs_calib_finish(c, &out->prof, &out->rep, &out->err);
+done:
+    gs_calib_free(&c);
+    free(px);
+}
+
+/* The recovered-parameter table of the report: true vs recovered. */
+static void print_table(const char *what, const gs_cv_camera *t, const calib_run *r)
+{
+    const gs_cv_camera *e = &r->prof.cam;
+    static const char *sn[5] = {"k1", "k2", "p1", "p2", "k3"}, *fn[4] = {"k1", "k2", "k3", "k4"};
+    fprintf(stderr, "%s camera: %d views rendered, %d used, model %s (%s)\n", what, r->rendered,
+            (int)r->prof.views_used, gs_calib_model_name(e->lens), r->rep.reason);
+    fprintf(stderr, "  searched %d, found %d, blurred %d, duplicates %d, ill-conditioned %d\n",
+            (int)r->rep.searched, (int)r->rep.found, (int)r->rep.blurred, (int)r->rep.duplicates,
+            (int)r->rep.ill_conditioned);
+    fprintf(stderr, "  %-4s %12s %12s\n", "", "true", "recovered");
+    const char *kn[4] = {"fx", "fy", "cx", "cy"};
+    const int ki[4] = {0, 4, 2, 5};
+    for (int i = 0; i < 4; i++)
+        fprintf(stderr, "  %-4s %12.3f %12.3f\n", kn[i], t->k[ki[i]], e->k[ki[i]]);
+    for (int i = 0; i < t->n_dist && i < 5; i++)
+        fprintf(stderr, "  %-4s %12.5f %12.5f\n", t->lens == GS_CV_LENS_FISHEYE ? fn[i] : sn[i],
+                t->dist[i], e->lens == t->lens ? e->dist[i] : NAN);
+    fprintf(stderr,
+            "  reprojection error %.4f px; held-out standard %.4f px, fisheye %.4f px; coverage "
+            "%.2f\n",
+            r->prof.reprojection_error_px, r->prof.holdout_error_px[0], r->prof.holdout_error_px[1],
+            r->prof.coverage);
+}
+
+/* the recovered cameras [standard, fisheye], for the track test */
+static gs_calib_profile g_profile[2];
+static int g_profile_ok[2];
+
+static void recovers_camera(const gs_cv_camera *truth, const char *what, double z0)
+{
+    views vs;
+    calib_run r;
+    gs_calib_options o = {0};
+    make_views(truth, &vs, COLS, ROWS, z0);
+    CHECK_MSG(vs.n >= 16, "%s: only %d board poses fit the image", what, vs.n);
+    o.cols = COLS;
+    o.rows = ROWS;
+    o.square_mm = SQ_MM;
+    run_calibration(truth, &vs, COLS, ROWS, &o, 1, &r);
+    CHECK_MSG(r.rc == GS_OK, "%s: %s", what, r.err.msg);
+    if (r.rc != GS_OK)
+        return;
+    print_table(what, truth, &r);
+    CHECK_EQ_INT(r.prof.cam.lens, truth->lens);
+    CHECK_EQ_INT(r.prof.cam.width, W);
+    CHECK_EQ_INT(r.prof.cam.height, H);
+    CHECK_NEAR(r.prof.cam.k[0], truth->k[0], 0.01 * truth->k[0]); /* fx within 1 % */
+    CHECK_NEAR(r.prof.cam.k[4], truth->k[4], 0.01 * truth->k[4]); /* fy */
+    CHECK_NEAR(r.prof.cam.k[2], truth->k[2], 0.01 * truth->k[2]); /* cx */
+    CHECK_NEAR(r.prof.cam.k[5], truth->k[5], 0.01 * truth->k[5]); /* cy */
+    CHECK_MSG(r.prof.reprojection_error_px < 0.3, "%s: reprojection error %.3f px", what,
+              r.prof.reprojection_error_px);
+    CHECK(r.prof.views_used >= 8);
+    CHECK(r.rep.found >= r.prof.views_used);
+    CHECK(r.prof.coverage > 0.6);
+    g_profile[truth->lens] = r.prof; /* for the track test */
+    g_profile_ok[truth->lens] = 1;
+}
+
+static void undistortion_inverts_projection(void)
+{
+    gs_cv_camera cams[2] = {standard_camera(), fisheye_camera()};
+    for (int m = 0; m < 2; m++) {
+        double worst = 0;
+        for (int gy = 0; gy <= 8; gy++)
+            for (int gx = 0; gx <= 12; gx++) {
+                double u = 40 + gx * (W - 80) / 12.0, v = 30 + gy * (H - 60) / 8.0;
+                double ray[3] = {(u - 0.5 - cams[m].k[2]) / cams[m].k[0],
+                                 (v - 0.5 - cams[m].k[5]) / cams[m].k[4], 1};
+                double d[2];
+                CHECK_EQ_INT(gs_cv_project_points(&cams[m], NULL, NULL, ray, 1, d, NULL), GS_OK);
+                CHECK_EQ_INT(gs_cv_undistort_points(&cams[m], d, 1, NULL), GS_OK);
+                worst = fmax(worst, hypot(d[0] - u, d[1] - v));
+            }
+        CHECK_MSG(worst < 1e-3, "model %d: project -> undistort misses by %.2g px", m, worst);
+    }
+    /* missing points stay missing; a bad camera is refused */
+    gs_cv_camera c = standard_camera();
+    double p[4] = {NAN, NAN, 100, 100};
+    CHECK_EQ_INT(gs_cv_undistort_points(&c, p, 2, NULL), GS_OK);
+    CHECK(isnan(p[0]) && isfinite(p[2]));
+    c.k[0] = 0;
+    gs_error err;
+    CHECK_EQ_INT(gs_cv_undistort_points(&c, p, 2, &err), GS_ERR_ARG);
+}
+
+static void chessboard_corners_are_subpixel_exact(void)
+{
+    /* a frontal board without distortion: corners at known continuous positions */
+    gs_cv_camera c = standard_camera();
+    memset(c.dist, 0, sizeof(c.dist));
+    double rv[3] = {0.05, -0.08, 0.03}, tv[3];
+    uint8_t *px = malloc((size_t)W * H * 3);
+    gs_image im = {px, W, H, 3 * W};
+    double xy[2 * COLS * ROWS], obj[3 * COLS * ROWS], truth[2 * COLS * ROWS];
+    int found = 0;
+    if (!px)
+        return;
+    pose_for(&c, 0.5 * W, 0.5 * H, 700, rv, tv, COLS, ROWS);
+    CHECK(render_board(&im, &c, rv, tv, COLS, ROWS));
+    for (int r = 0; r < ROWS; r++)
+        for (int q = 0; q < COLS; q++) {
+            double *o = obj + 3 * (r * COLS + q);
+            o[0] = q * SQ_MM;
+            o[1] = r * SQ_MM;
+            o[2] = 0;
+        }
+    CHECK_EQ_INT(gs_cv_project_points(&c, rv, tv, obj, COLS * ROWS, truth, NULL), GS_OK);
+    CHECK_EQ_INT(gs_cv_chessboard_find(&im, COLS, ROWS, xy, &found, NULL), GS_OK);
+    CHECK(found);
+    if (found) {
+        double worst = 0;
+        for (int i = 0; i < COLS * ROWS; i++) {
+            /* OpenCV may start from either end of a board turned by half a turn */
+            double a = hypot(xy[2 * i] - truth[2 * i], xy[2 * i + 1] - truth[2 * i + 1]);
+            int j = COLS * ROWS - 1 - i;
+            double b = hypot(xy[2 * i] - truth[2 * j], xy[2 * i + 1] - truth[2 * j + 1]);
+            worst = fmax(worst, fmin(a, b));
+            if (getenv("CALIB_DEBUG"))
+                fprintf(stderr, "corner %d: found %.3f %.3f truth %.3f %.3f rev %.3f %.3f\n", i,
+                        xy[2 * i], xy[2 * i + 1], truth[2 * i], truth[2 * i + 1], truth[2 * j],
+                        truth[2 * j + 1]);
+        }
+        CHECK_MSG(worst < 0.25, "corner off by %.3f px", worst);
+    }
+    /* a transposed size finds the same board (OpenCV searches both orientations) */
+    double xy2[2 * COLS * ROWS];
+    CHECK_EQ_INT(gs_cv_chessboard_find(&im, ROWS, COLS, xy2, &found, NULL), GS_OK);
+    CHECK(found);
+    /* a wrong count does not */
+    double xy3[2 * 10 * 7];
+    CHECK_EQ_INT(gs_cv_chessboard_find(&im, 10, 7, xy3, &found, NULL), GS_OK);
+    CHECK(!found);
+    free(px);
+}
+
+/* ---- refusals ---- */
+
+static void refuses_wrong_board_size(void)
+{
+    gs_cv_camera cam = standard_camera();
+    views vs;
+    calib_run r;
+    gs_calib_options o = {0};
+    make_views(&cam, &vs, COLS, ROWS, 650);
+    vs.n = 6;
+    o.cols = COLS + 1; /* counted squares: 10x7 */
+    o.rows = ROWS + 1;
+    o.square_mm = SQ_MM;
+    run_calibration(&cam, &vs, COLS, ROWS, &o, 1, &r);
+    CHECK_EQ_INT(r.rc, GS_ERR_NOT_FOUND);
+    CHECK_STR_CONTAINS(r.err.msg, "no 10x7 chessboard found, but a 9x6 board was");
+    CHECK_STR_CONTAINS(r.err.msg, "use --chessboard 9x6");
+}
+
+static void refuses_when_the_board_is_never_found(void)
+{
+    gs_calib *c = NULL;
+    gs_calib_options o = {0};
+    gs_error err;
+    uint8_t *px = malloc((size_t)W * H * 3);
+    gs_image im = {px, W, H, 3 * W};
+    gs_calib_profile p;
+    if (!px)
+        return;
+    o.cols = COLS;
+    o.rows = ROWS;
+    o.square_mm = SQ_MM;
+    CHECK_EQ_INT(gs_calib_new(&o, &c, &err), GS_OK);
+    /* a video of 3 s of a scene without a board: noise and stripes */
+    uint32_t s = 12345;
+    for (int f = 0; f < 30 && c; f++) {
+        for (size_t i = 0; i < (size_t)W * H * 3; i++) {
+            s = s * 1664525u + 1013904223u;
+            px[i] = (uint8_t)(((i / 3 / 40) % 2 ? 180 : 60) + (s >> 28));
+        }
+        CHECK_EQ_INT(gs_calib_add_frame(c, &im, "empty.mp4", f / 10.0, &err), GS_OK);
+    }
+    CHECK_EQ_INT(gs_calib_finish(c, &p, NULL, &err), GS_ERR_NOT_FOUND);
+    CHECK_STR_CONTAINS(err.msg, "empty.mp4: no 9x6 chessboard found in 6 frames searched");
+    CHECK_STR_CONTAINS(err.msg, "inner corners");
+    gs_calib_free(&c);
+    CHECK(c == NULL);
+    free(px);
+}
+
+static void refuses_too_few_usable_views(void)
+{
+    gs_cv_camera cam = standard_camera();
+    views vs;
+    calib_run r;
+    gs_calib_options o = {0};
+    make_views(&cam, &vs, COLS, ROWS, 650);
+    vs.n = 5;
+    o.cols = COLS;
+    o.rows = ROWS;
+    o.square_mm = SQ_MM;
+    /* each view three times (a phone held still): duplicates are dropped */
+    run_calibration(&cam, &vs, COLS, ROWS, &o, 3, &r);
+    CHECK_EQ_INT(r.rc, GS_ERR_TOO_FEW);
+    CHECK_STR_CONTAINS(r.err.msg, "only 5 usable views of the board (15 found");
+    CHECK_STR_CONTAINS(r.err.msg, "10 near-duplicates), need at least 8");
+}
+
+static void refuses_bad_options_and_mixed_frame_sizes(void)
+{
+    gs_calib *c = NULL;
+    gs_calib_options o = {0};
+    gs_error err;
+    uint8_t px[64 * 48 * 3] = {0};
+    gs_image a = {px, 64, 48, 64 * 3}, b = {px, 48, 64, 48 * 3};
+    o.cols = 9;
+    CHECK_EQ_INT(gs_calib_new(&o, &c, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "--chessboard");
+    o.rows = 6;
+    CHECK_EQ_INT(gs_calib_new(&o, &c, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "--square");
+    o.square_mm = 25;
+    CHECK_EQ_INT(gs_calib_new(&o, &c, &err), GS_OK);
+    CHECK_EQ_INT(gs_calib_add_frame(c, &a, "a.png", 0, &err), GS_OK);
+    CHECK_EQ_INT(gs_calib_add_frame(c, &b, "b.png", 0, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "b.png: frames are 48x64, the earlier ones 64x48 (a.png)");
+    gs_calib_free(&c);
+}
+
+/* ---- profiles ---- */
+
+static const char good_profile[] =
+    "{\"format\": \"gaitscope.camera/1\", \"model\": \"standard\", \"image_size\": [1280, 720],"
+    " \"camera_matrix\": [[1000, 0, 652.3], [0, 1004, 354.1], [0, 0, 1]],"
+    " \"dist_coeffs\": [-0.3, 0.12, 0.0008, -0.0006, -0.02], \"reprojection_error_px\": 0.12,"
+    " \"views_used\": 20, \"coverage\": 0.8, \"future_key\": {\"ignored\": true}}";
+
+static void profile_round_trips(const char *scratch)
+{
+    gs_calib_profile p, q;
+    gs_error err;
+    char path[1024];
+    CHECK_EQ_INT(gs_calib_profile_parse(good_profile, strlen(good_profile), "good.json", &p, &err),
+                 GS_OK);
+    CHECK_EQ_INT(p.cam.lens, GS_CV_LENS_STANDARD);
+    CHECK_NEAR(p.cam.k[2], 652.3, 1e-12);
+    CHECK_EQ_INT(p.cam.n_dist, 5);
+    CHECK_NEAR(p.coverage, 0.8, 1e-12);
+    CHECK(isnan(p.holdout_error_px[0]));
+    p.holdout_error_px[0] = 0.2;
+    p.board.cols = 9;
+    p.board.rows = 6;
+    p.board.square_mm = 30;
+    snprintf(p.name, sizeof(p.name), "test phone");
+    snprintf(path, sizeof(path), "%s/calib_roundtrip.json", scratch);
+    CHECK_EQ_INT(gs_calib_profile_write(path, &p, &err), GS_OK);
+    CHECK_EQ_INT(gs_calib_profile_read(path, &q, &err), GS_OK);
+    CHECK(memcmp(&p.cam, &q.cam, sizeof(p.cam)) == 0);
+    CHECK_NEAR(q.reprojection_error_px, 0.12, 0);
+    CHECK_EQ_INT(q.views_used, 20);
+    CHECK_NEAR(q.holdout_error_px[0], 0.2, 0);
+    CHECK(isnan(q.holdout_error_px[1]));
+    CHECK_EQ_INT(q.board.cols, 9);
+    CHECK_STR_CONTAINS(q.name, "test phone");
+    CHECK_EQ_INT(gs_calib_profile_read("/nonexistent/x.json", &q, &err), GS_ERR_IO);
+    CHECK_STR_CONTAINS(err.msg, "/nonexistent/x.json");
+}
+
+/* Replaces the first occurrence of `from` in the good profile by `to`. */
+static void variant(char *out, size_t n, const char *from, const char *to)
+{
+    const char *at = strstr(good_profile, from);
+    assert(at);
+    snprintf(out, n, "%.*s%s%s", (int)(at - good_profile), good_profile, to, at + strlen(from));
+}
+
+static void profile_reader_refuses_bad_input(void)
+{
+    static const struct {
+        const char *from, *to; /* edit of the good profile; from NULL: `to` is the whole text */
+        const char *msg;       /* expected message fragment */
+    } corpus[] = {
+        {NULL, "", "bad.json: not valid JSON"},
+        {NULL, "[1, 2]", "bad.json: expected a JSON object"},
+        {NULL, "{\"model\": \"standard\"}", "bad.json: missing key \"format\""},
+        {"gaitscope.camera/1", "gaitscope.camera/2",
+         "bad.json: format: expected \"gaitscope.camera/1\", got \"gaitscope.camera/2\""},
+        {"\"format\": \"gaitscope.camera/1\"", "\"format\": 1", "format: expected"},
+        {"\"model\": \"standard\",", "", "bad.json: missing key \"model\""},
+        {"\"standard\"", "\"pinhole\"", "model: expected \"standard\" or \"fisheye\", got pinhole"},
+        {"\"image_size\": [1280, 720]", "\"image_size\": [1280]",
+         "image_size: expected [width, height]"},
+        {"[1280, 720]", "[1280.5, 720]", "image_size: expected [width, height] as integers"},
+        {"[1280, 720]", "[0, 720]", "image_size: expected [width, height] as integers"},
+        {" \"camera_matrix\": [[1000, 0, 652.3], [0, 1004, 354.1], [0, 0, 1]],", "",
+         "missing key \"camera_matrix\""},
+        {"[[1000, 0, 652.3], [0, 1004, 354.1], [0, 0, 1]]", "[[1000, 0, 652.3], [0, 1004, 354.1]]",
+         "camera_matrix: expected 3 rows of 3 numbers"},
+        {"[0, 1004, 354.1]", "[0, 1004]", "camera_matrix: row 1: expected 3 numbers"},
+        {"[0, 1004, 354.1]", "[0, \"1004\", 354.1]",
+         "camera_matrix: row 1, column 1: expected a finite number"},
+        {"[[1000,", "[[-1000,", "camera_matrix: focal lengths fx = -1000"},
+        {"[0, 0, 1]]", "[0, 0, 2]]",
+         "camera_matrix: expected rows [fx, s, cx], [0, fy, cy], [0, 0, 1]"},
+        {"652.3", "1652.3",
+         "camera_matrix: principal point (1652.3, 354.1) is outside the 1280x720"},
+        {" \"dist_coeffs\": [-0.3, 0.12, 0.0008, -0.0006, -0.02],", "",
+         "missing key \"dist_coeffs\""},
+        {"[-0.3, 0.12, 0.0008, -0.0006, -0.02]", "[-0.3, 0.12, 0.0008]",
+         "dist_coeffs: the standard model has 4, 5, 8, 12 or 14 coefficients"},
+        {"\"standard\"", "\"fisheye\"",
+         "dist_coeffs: the fisheye model has 4 coefficients (k1..k4), got 5"},
+        {"-0.02]", "null]", "dist_coeffs: item 4: expected a finite number"},
+        {"\"dist_coeffs\": [-0.3, 0.12, 0.0008, -0.0006, -0.02]", "\"dist_coeffs\": 3",
+         "dist_coeffs: expected an array of numbers"},
+        {" \"reprojection_error_px\": 0.12,", "", "missing key \"reprojection_error_px\""},
+        {"\"reprojection_error_px\": 0.12", "\"reprojection_error_px\": -1",
+         "reprojection_error_px: expected a number >= 0"},
+        {" \"views_used\": 20,", "", "missing key \"views_used\""},
+        {"\"views_used\": 20", "\"views_used\": 2.5", "views_used: expected an integer >= 1"},
+        {"\"coverage\": 0.8", "\"coverage\": 1.5", "coverage: expected a fraction between 0 and 1"},
+        {"\"coverage\": 0.8", "\"coverage\": 0.8, \"board\": {\"cols\": 9}",
+         "board: expected integer cols, rows >= 2 and square_mm > 0"},
+        {"\"coverage\": 0.8", "\"coverage\": 0.8, \"holdout_error_px\": {\"standard\": \"x\"}",
+         "holdout_error_px: standard: expected a number >= 0"},
+        {"\"coverage\": 0.8", "\"coverage\": 0.8, \"name\": 5", "name: expected a string"},
+    };
+    for (size_t i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++) {
+        char text[2048];
+        gs_calib_profile p;
+        gs_error err;
+        if (corpus[i].from)
+            variant(text, sizeof(text), corpus[i].from, corpus[i].to);
+        else
+            snprintf(text, sizeof(text), "%s", corpus[i].to);
+        gs_error_clear(&err);
+        gs_status rc = gs_calib_profile_parse(text, strlen(text), "bad.json", &p, &err);
+        CHECK_MSG(rc == GS_ERR_FORMAT, "corpus %zu: status %d", i, (int)rc);
+        CHECK_STR_CONTAINS(err.msg, corpus[i].msg);
+        CHECK_STR_CONTAINS(err.msg, "bad.json");
+    }
+}
+
+/* ---- tracks through a lens ---- */
+
+/* Pushes every landmark of t (an ideal pinhole image) through the lens of cam. */
+static void distort_track(gs_pose_track *t, const gs_cv_camera *cam)
+{
+    for (int32_t i = 0; i < t->n_frames; i++) {
+        gs_pose_frame *f = &t->frames[i];
+        if (!f->has_kp)
+            continue;
+        for (int k = 0; k < GS_POSE_NKP; k++) {
+            double ray[3] = {(f->kp[k].x - 0.5 - cam->k[2]) / cam->k[0],
+                             (f->kp[k].y - 0.5 - cam->k[5]) / cam->k[4], 1},
+                   d[2];
+            gs_cv_project_points(cam, NULL, NULL, ray, 1, d, NULL);
+            f->kp[k].x = (float)d[0];
+            f->kp[k].y = (float)d[1];
+        }
+    }
+}
+
+static gs_pose_track *copy_track(const gs_pose_track *t)
+{
+    gs_pose_track *c = NULL;
+    if (gs_pose_track_new(t->n_frames, &c, NULL) != GS_OK)
+        return NULL;
+    gs_pose_frame *fr = c->frames;
+    *c = *t;
+    c->frames = fr;
+    memcpy(fr, t->frames, sizeof(*fr) * (size_t)t->n_frames);
+    return c;
+}
+
+static void undistorted_track_gives_true_angles(gs_cv_lens which)
+{
+    static const gs_angle angs[] = {GS_ANGLE_KNEE_FLEXION, GS_ANGLE_HIP_FLEXION,
+                                    GS_ANGLE_TRUNK_LEAN,   GS_ANGLE_SHANK,
+                                    GS_ANGLE_THIGH,        GS_ANGLE_ANKLE_DORSIFLEXION};
+    gs_gen_params p;
+    gs_pose_track *truth = NULL, *dist = NULL, *und = NULL;
+    gs_gait_result *r[3] = {NULL, NULL, NULL};
+    gs_gait_options o = {0};
+    gs_error err;
+    int32_t failed = -1;
+    gs_cv_camera lens = which == GS_CV_LENS_FISHEYE ? fisheye_camera() : standard_camera();
+    const gs_calib_profile *prof = g_profile_ok[which] ? &g_profile[which] : NULL;
+    CHECK_MSG(prof != NULL, "no recovered %s profile (calibration test failed)",
+              gs_calib_model_name(which));
+    if (!prof)
+        return;
+    gs_gen_defaults(&p);
+    p.width = W;
+    p.height = H;
+    p.px_per_m = 350; /* the runner fills the height */
+    p.duration_s = 6;
+    CHECK_EQ_INT(gs_gen_track(&p, &truth, &err), GS_OK);
+    if (!truth)
+        return;
+    /* the runner on the left third of the picture, where the lens bends most */
+    for (int32_t i = 0; i < truth->n_frames; i++)
+        for (int k = 0; k < GS_POSE_NKP && truth->frames[i].has_kp; k++)
+            truth->frames[i].kp[k].x -= 390;
+    dist = copy_track(truth);
+    und = copy_track(truth);
+    if (!dist || !und)
+        goto done;
+    distort_track(dist, &lens);
+    distort_track(und, &lens);
+    CHECK_EQ_INT(gs_calib_undistort_track(und, prof, "recovered.json", &failed, &err), GS_OK);
+    CHECK_EQ_INT(failed, 0);
+    gs_pose_track *ts[3] = {truth, dist, und};
+    for (int k = 0; k < 3; k++) {
+        gs_status rc = gs_gait_analyze(ts[k], &o, &r[k], &err);
+        CHECK_MSG(rc == GS_OK, "track %d: %s", k, err.msg);
+        if (!r[k])
+            goto done;
+    }
+    for (size_t a = 0; a < sizeof(angs) / sizeof(angs[0]); a++) {
+        double worst_u = 0, worst_d = 0;
+        for (int32_t i = 0; i < truth->n_frames; i++)
+            for (int s = 0; s < 2; s++) {
+                double t0 = gs_gait_result_angle(r[0], i, (gs_gait_side)s, angs[a]);
+                double d = gs_gait_result_angle(r[1], i, (gs_gait_side)s, angs[a]);
+                double u = gs_gait_result_angle(r[2], i, (gs_gait_side)s, angs[a]);
+                if (isfinite(t0) && isfinite(u))
+                    worst_u = fmax(worst_u, fabs(u - t0));
+                if (isfinite(t0) && isfinite(d))
+                    worst_d = fmax(worst_d, fabs(d - t0));
+            }
+        fprintf(stderr, "  %s lens, %-24s worst error: distorted %.2f deg, undistorted %.3f deg\n",
+                gs_calib_model_name(which), gs_angle_name(angs[a]), worst_d, worst_u);
+        CHECK_MSG(worst_u < 1.0, "%s: undistorted off by %.3f deg", gs_angle_name(angs[a]),
+                  worst_u);
+        if (angs[a] == GS_ANGLE_KNEE_FLEXION || angs[a] == GS_ANGLE_SHANK)
+            CHECK_MSG(worst_d > 2.0, "%s: the lens should bend it (%.3f deg)",
+                      gs_angle_name(angs[a]), worst_d);
+    }
+done:
+    for (int k = 0; k < 3; k++)
+        gs_gait_result_free(&r[k]);
+    gs_pose_track_free(&truth);
+    gs_pose_track_free(&dist);
+    gs_pose_track_free(&und);
+}
+
+static void undistort_refuses_other_frame_sizes(void)
+{
+    gs_calib_profile p;
+    gs_pose_track *t = NULL;
+    gs_error err;
+    CHECK_EQ_INT(gs_calib_profile_parse(good_profile, strlen(good_profile), "good.json", &p, &err),
+                 GS_OK);
+    CHECK_EQ_INT(gs_pose_track_new(2, &t, &err), GS_OK);
+    if (!t)
+        return;
+    t->width = 720;
+    t->height = 1280;
+    t->frames[0].has_kp = 1;
+    t->frames[0].kp[0].x = 100;
+    CHECK_EQ_INT(gs_calib_undistort_track(t, &p, "phone.json", NULL, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "phone.json: made for 1280x720 frames (landscape), the video is "
+                                "720x1280 (portrait)");
+    CHECK_NEAR(t->frames[0].kp[0].x, 100, 0); /* nothing changed */
+    t->width = 1920;
+    t->height = 1080;
+    CHECK_EQ_INT(gs_calib_undistort_track(t, &p, "phone.json", NULL, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "made for 1280x720 frames, the video is 1920x1080");
+    gs_pose_track_free(&t);
+}
+
+/* ---- scale ---- */
+
+static void scale_from_a_line(void)
+{
+    gs_calib_scale_line l;
+    gs_calib_scale s, h, a2;
+    gs_calib_agreement ag;
+    gs_error err;
+    CHECK_EQ_INT(gs_calib_scale_line_parse("100,600,900,600,2.0", &l, &err), GS_OK);
+    CHECK_EQ_INT(gs_calib_scale_from_line(&l, W, H, NULL, 0, &s, &err), GS_OK);
+    CHECK_EQ_INT(s.source, GS_SCALE_LINE);
+    CHECK_NEAR(s.px_per_m, 400, 1e-9);
+    CHECK_NEAR(s.uncertainty, sqrt(2.0) / 800, 1e-12); /* +-1 px clicks on an 800 px line */
+    CHECK_EQ_INT(gs_calib_scale_from_line(&l, W, H, NULL, 2.0, &s, &err), GS_OK);
+    CHECK_NEAR(s.uncertainty, 2 * sqrt(2.0) / 800, 1e-12);
+
+    /* through a lens: a 2 m tape seen with barrel distortion is shorter in the picture; with the
+     * profile the scale is the pinhole one */
+    gs_cv_camera cam = standard_camera();
+    gs_calib_profile p;
+    memset(&p, 0, sizeof(p));
+    p.cam = cam;
+    double ray[6] = {(100 - 0.5 - cam.k[2]) / cam.k[0],  (650 - 0.5 - cam.k[5]) / cam.k[4], 1,
+                     (1100 - 0.5 - cam.k[2]) / cam.k[0], (650 - 0.5 - cam.k[5]) / cam.k[4], 1};
+    double d[4];
+    CHECK_EQ_INT(gs_cv_project_points(&cam, NULL, NULL, ray, 2, d, NULL), GS_OK);
+    l.x1 = d[0];
+    l.y1 = d[1];
+    l.x2 = d[2];
+    l.y2 = d[3];
+    l.metres = 2.5;
+    CHECK_EQ_INT(gs_calib_scale_from_line(&l, W, H, NULL, 0, &s, &err), GS_OK);
+    CHECK(s.px_per_m < 0.95 * 400); /* bent: too small without the profile */
+    CHECK_EQ_INT(gs_calib_scale_from_line(&l, W, H, &p, 0, &s, &err), GS_OK);
+    CHECK_NEAR(s.px_per_m, 400, 0.01);
+
+    /* agreement: height scale 5 % vs the line */
+    h.source = GS_SCALE_HEIGHT;
+    h.px_per_m = 410;
+    h.uncertainty = 0.05;
+    CHECK_EQ_INT(gs_calib_scale_agreement(&s, &h, &ag, &err), GS_OK);
+    CHECK_NEAR(ag.ratio, 400 / 410.0, 1e-4);
+    CHECK_NEAR(ag.diff_frac, -10 / 405.0, 1e-4);
+    CHECK_NEAR(ag.z, 10 / sqrt(pow(410 * 0.05, 2) + pow(400 * s.uncertainty, 2)), 1e-3);
+    CHECK(ag.agree);
+    h.px_per_m = 480; /* 20 % off: disagrees */
+    CHECK_EQ_INT(gs_calib_scale_agreement(&s, &h, &ag, &err), GS_OK);
+    CHECK(!ag.agree);
+    CHECK(ag.z > 2);
+    a2 = s;
+    a2.px_per_m = 0;
+    CHECK_EQ_INT(gs_calib_scale_agreement(&s, &a2, &ag, &err), GS_ERR_ARG);
+
+    /* refusals */
+    static const struct {
+        const char *s, *msg;
+    } bad[] = {{"1,2,3,4", "METRES is missing"},
+               {"1,2,x,4,5", "x2 is missing or not a number"},
+               {"1;2;3;4;5", "expected 5 comma-separated numbers"},
+               {"1,2,3,4,5,6", "expected 5 comma-separated numbers"},
+               {"1,2,3,4,0", "the distance must be > 0 metres"}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_EQ_INT(gs_calib_scale_line_parse(bad[i].s, &l, &err), GS_ERR_ARG);
+        CHECK_STR_CONTAINS(err.msg, bad[i].msg);
+    }
+    CHECK_EQ_INT(gs_calib_scale_line_parse("10,10,20,10,1", &l, &err), GS_OK);
+    CHECK_EQ_INT(gs_calib_scale_from_line(&l, W, H, NULL, 0, &s, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "the line is 10.0 px long");
+    CHECK_EQ_INT(gs_calib_scale_line_parse("10,10,2000,10,1", &l, &err), GS_OK);
+    CHECK_EQ_INT(gs_calib_scale_from_line(&l, W, H, NULL, 0, &s, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "end point (2000, 10) is outside the 1280x720 frame");
+}
+
+int main(int argc, char **argv)
+{
+    const char *scratch = argc > 2 ? argv[2] : "/tmp";
+    gs_cv_camera std_cam = standard_camera(), fish_cam = fisheye_camera();
+    undistortion_inverts_projection();
+    chessboard_corners_are_subpixel_exact();
+    profile_round_trips(scratch);
+    profile_reader_refuses_bad_input();
+    undistort_refuses_other_frame_sizes();
+    scale_from_a_line();
+    refuses_bad_options_and_mixed_frame_sizes();
+    refuses_when_the_board_is_never_found();
+    refuses_wrong_board_size();
+    refuses_too_few_usable_views();
+    recovers_camera(&std_cam, "standard", 650);
+    recovers_camera(&fish_cam, "fisheye", 380);
+    undistorted_track_gives_true_angles(GS_CV_LENS_STANDARD);
+    undistorted_track_gives_true_angles(GS_CV_LENS_FISHEYE);
+    return gs_test_finish("test_calib", 0);
+}
