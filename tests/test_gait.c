@@ -565,6 +565,69 @@ static void errors_are_one_line_with_partial_output(void)
     CHECK_EQ_INT(gs_gait_analyze(NULL, &o, &r, &err), GS_ERR_ARG);
 }
 
+/*
+ * Issue 12 item 1: frames 1e-10 s apart made step_period()'s lag (int32_t)(0.22 / dt) overflow
+ * (a negative lag and a read before the buffer: a segfault in the release build). Every
+ * interval from 1e-300 s to 1e300 s must end in a one-line "too short" / "too few strides".
+ */
+static void extreme_frame_intervals_end_in_clear_errors(void)
+{
+    static const double dts[] = {1e-10, 1e-300, 1e5, 1e300};
+    gs_gen_params p;
+    gs_error err;
+    gs_gait_options o = {0};
+    o.name = "extreme_dt.json";
+    gs_gen_defaults(&p);
+    p.duration_s = 5;
+    for (size_t c = 0; c < sizeof(dts) / sizeof(dts[0]); c++) {
+        gs_pose_track *t = NULL;
+        gs_gait_result *r = NULL;
+        CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+        for (int32_t i = 0; t && i < t->n_frames; i++)
+            t->frames[i].t_s = i * dts[c];
+        gs_status rc = gs_gait_analyze(t, &o, &r, &err);
+        CHECK_MSG(rc == GS_ERR_TOO_FEW, "dt %g: status %d (%s)", dts[c], (int)rc, err.msg);
+        CHECK_MSG(strstr(err.msg, "extreme_dt.json: track too short") ||
+                      strstr(err.msg, "extreme_dt.json: too few strides"),
+                  "dt %g: %s", dts[c], err.msg);
+        CHECK(r != NULL);
+        gs_gait_result_free(&r);
+        gs_pose_track_free(&t);
+    }
+}
+
+/*
+ * Issue 12 item 1: a person standing still has no events; qsort(NULL, 0, ...) on the empty event
+ * list is undefined (UBSan aborted). The analysis must say it found no strides.
+ */
+static void standing_still_gives_no_strides(void)
+{
+    gs_gen_params p;
+    gs_pose_track *t = NULL;
+    gs_gait_result *r = NULL;
+    gs_error err;
+    gs_gait_options o = {0};
+    o.name = "still.json";
+    gs_gen_defaults(&p);
+    p.duration_s = 5;
+    CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+    for (int32_t i = 1; t && i < t->n_frames; i++) {
+        double ti = t->frames[i].t_s;
+        t->frames[i] = t->frames[0];
+        t->frames[i].t_s = ti;
+    }
+    CHECK_EQ_INT(gs_gait_analyze(t, &o, &r, &err), GS_ERR_TOO_FEW);
+    CHECK_STR_CONTAINS(err.msg, "still.json: too few strides for statistics: found 0 left and 0 "
+                                "right");
+    if (r) {
+        int n = -1;
+        gs_gait_result_events(r, &n);
+        CHECK_EQ_INT(n, 0);
+    }
+    gs_gait_result_free(&r);
+    gs_pose_track_free(&t);
+}
+
 static void outputs_follow_the_analysis_format(const char *dir)
 {
     gs_gen_params p;
@@ -853,6 +916,8 @@ int main(int argc, char **argv)
     rear_walk_recovers_circumduction();
     overground_walk_gives_step_length();
     errors_are_one_line_with_partial_output();
+    extreme_frame_intervals_end_in_clear_errors();
+    standing_still_gives_no_strides();
     outputs_follow_the_analysis_format(scratch);
     a_turn_gives_two_passes();
     real_clips_are_plausible();

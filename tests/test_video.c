@@ -202,6 +202,45 @@ static void constant_rate_clip_is_not_vfr_and_ranges_work(void)
     CHECK(dec == NULL);
 }
 
+/*
+ * Issue 12 item 1: `pose --slowmo 1e300` made frames 1e-300 s apart, which the gait stage turned
+ * into an out-of-range frame count (a crash). The decoder refuses such time scales.
+ */
+static void out_of_range_time_scales_are_argument_errors(void)
+{
+    enum { W = 64, H = 48, N = 3 };
+    char path[1024];
+    double t[N] = {0, 1 / 30.0, 2 / 30.0};
+    snprintf(path, sizeof(path), "%s/scale_range.mp4", scratch);
+    CHECK(write_clip(path, W, H, t, N) == 0);
+    static const struct {
+        double slowmo, capture_fps;
+        const char *msg;
+    } cases[] = {{1e300, 0, "slow-motion factor 1e+300 out of range"},
+                 {1e-9, 0, "slow-motion factor 1e-09 out of range"},
+                 {0, 1e12, "capture rate 1e+12 fps out of range"},
+                 {0, 1e-6, "capture rate 1e-06 fps out of range"}};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        gs_decoder_options o = {0};
+        gs_decoder *dec = NULL;
+        gs_error err;
+        o.slowmo = cases[c].slowmo;
+        o.capture_fps = cases[c].capture_fps;
+        CHECK_EQ_INT(gs_decoder_open(path, &o, &dec, &err), GS_ERR_ARG);
+        CHECK_STR_CONTAINS(err.msg, cases[c].msg);
+        CHECK(dec == NULL);
+    }
+    /* the largest accepted factor still decodes */
+    gs_decoder_options o = {0};
+    gs_decoder *dec = NULL;
+    gs_error err;
+    gs_frame f;
+    o.slowmo = GS_VIDEO_MAX_SLOWMO;
+    CHECK_EQ_INT(gs_decoder_open(path, &o, &dec, &err), GS_OK);
+    CHECK_EQ_INT(dec ? gs_decoder_next(dec, &f, &err) : GS_ERR_ARG, GS_OK);
+    gs_decoder_free(&dec);
+}
+
 static int run(const char *cmd)
 {
     int rc = system(cmd);
@@ -464,6 +503,7 @@ int main(int argc, char **argv)
     capture_rate_metadata_rescales_time();
     wide_odd_width_frames_decode_within_bounds();
     bad_files_give_clear_errors();
+    out_of_range_time_scales_are_argument_errors();
     int skipped = 1;
     if (gs_test_dir_exists(shared))
         skipped = dataset_clips_match_manifest(shared);

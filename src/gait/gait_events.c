@@ -254,7 +254,14 @@ static double step_period(const gs_gait_result *r, double *scratch)
             }
         y[i] = gs_gait__p(r, i, GS_KP_LEFT_HIP)[1] + gs_gait__p(r, i, GS_KP_RIGHT_HIP)[1] - s / c;
     }
-    for (int32_t lag = (int32_t)(0.22 / dt); lag <= (int32_t)(1.2 / dt) && lag < r->n; lag++) {
+    /* The lag range in frames, bounded by the track before it becomes an integer: frames
+     * 1e-10 s apart make 0.22 / dt = 2.2e9, beyond int32_t (the conversion is undefined; it
+     * gave a negative lag and a read before the buffer). */
+    double lag_lo = 0.22 / dt, lag_hi = 1.2 / dt;
+    if (!(lag_lo < (double)r->n))
+        return 0.5; /* the track is shorter than the shortest step time */
+    int32_t lag_max = lag_hi < (double)(r->n - 1) ? (int32_t)lag_hi : r->n - 1;
+    for (int32_t lag = (int32_t)lag_lo; lag <= lag_max; lag++) {
         double sxy = 0, sxx = 0, syy = 0;
         for (int32_t i = 0; i + lag < r->n; i++) {
             if (!isfinite(y[i]) || !isfinite(y[i + lag]))
@@ -279,6 +286,14 @@ static int cmp_ev(const void *a, const void *b)
 {
     const gs_gait_event *x = a, *y = b;
     return x->t_s < y->t_s ? -1 : x->t_s > y->t_s;
+}
+
+/* Sorts r's events by time. A person standing still has none, and r->ev is then NULL, which
+ * qsort must not be given (C11 7.22.5: the array argument must be valid even for 0 elements). */
+static void sort_events(gs_gait_result *r)
+{
+    if (r->n_ev > 1)
+        qsort(r->ev, (size_t)r->n_ev, sizeof(*r->ev), cmp_ev);
 }
 
 /* IC from the first contact frame s0 (smoothed height <= kappa) of a contact that lasts until
@@ -875,8 +890,9 @@ static gs_status frontal_choose(gs_gait_result *r, sig *g, double kappa, int k, 
     double s0, s1;
     if (!h0)
         return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
-    qsort(r->ev, (size_t)r->n_ev, sizeof(*r->ev), cmp_ev);
-    memcpy(h0, r->ev, sizeof(*h0) * (size_t)n0);
+    sort_events(r);
+    if (n0 > 0)
+        memcpy(h0, r->ev, sizeof(*h0) * (size_t)n0);
     s0 = event_score(r, err, &rc);
     if (rc != GS_OK)
         goto out;
@@ -908,7 +924,7 @@ static gs_status frontal_choose(gs_gait_result *r, sig *g, double kappa, int k, 
     }
     if (rc != GS_OK)
         goto out;
-    qsort(r->ev, (size_t)r->n_ev, sizeof(*r->ev), cmp_ev);
+    sort_events(r);
     s1 = event_score(r, err, &rc);
     if (rc != GS_OK)
         goto out;
@@ -969,8 +985,8 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
         if (n > 0)
             dt_med = median(g.sm, n);
         fps = 1.0 / dt_med;
-        k = (int)lround(0.03 * fps);
-        k = k < 2 ? 2 : k > 8 ? 8 : k;
+        /* clamped as a double: a 1e-300 s interval would overflow the conversion */
+        k = (int)lround(fmin(8.0, fmax(2.0, 0.03 * fps)));
     }
     for (int32_t i = 0; i < r->n; i++) {
         for (int s = 0; s < 2; s++) {
@@ -1000,7 +1016,7 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
         }
         if (rc != GS_OK)
             goto done;
-        qsort(r->ev, (size_t)r->n_ev, sizeof(*r->ev), cmp_ev);
+        sort_events(r);
         rc = build_strides(r, err);
         if (rc != GS_OK)
             goto done;
@@ -1041,7 +1057,7 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
                 rc = refine_running(r, g.low, g.lsm, kappa, k, err);
             if (rc != GS_OK)
                 goto done;
-            qsort(r->ev, (size_t)r->n_ev, sizeof(*r->ev), cmp_ev);
+            sort_events(r);
             rc = build_strides(r, err);
             goto done;
         }
@@ -1052,7 +1068,7 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
             rc = frontal_choose(r, &g, kappa, k, dt_med, err);
         if (rc != GS_OK)
             goto done;
-        qsort(r->ev, (size_t)r->n_ev, sizeof(*r->ev), cmp_ev);
+        sort_events(r);
         rc = build_strides(r, err);
         if (rc != GS_OK)
             goto done;

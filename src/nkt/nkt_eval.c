@@ -18,6 +18,7 @@
  * far_side_factor when, in a side view, the finding rests on the leg away from the camera;
  * an unknown view or activity halves it.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,8 +107,10 @@ static void read_side(const cJSON *e, sidev *s)
     }
     if (is_num(sd) && sd->valuedouble >= 0)
         s->sd = sd->valuedouble;
+    /* a count beyond int is not a stride count; kept as INT_MAX rather than converted (an
+     * out-of-range conversion is undefined) */
     if (!s->values && is_num(n) && n->valuedouble >= 0)
-        s->n = (int)n->valuedouble;
+        s->n = n->valuedouble < (double)INT_MAX ? (int)n->valuedouble : INT_MAX;
 }
 
 static const char *side_key(gs_nkt__side s)

@@ -99,6 +99,12 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* Median hip-to-ankle length over frames [a, b) with landmarks; 0 if none. */
 static float leg_length(const gs_pose_track *t, int32_t a, int32_t b)
 {
@@ -425,17 +431,19 @@ static double median_dt(const gs_pose_track *t)
     int32_t n = t->n_frames - 1, k = 0;
     if (n < 1)
         return 0;
-    float *d = malloc((size_t)n * sizeof(float));
+    /* doubles: a float cannot hold every interval a track may have (its range is the
+     * conversion's limit, and microsecond steps lose digits) */
+    double *d = malloc((size_t)n * sizeof(double));
     double r = 0;
     if (!d)
         return 0;
     for (int32_t i = 0; i < n; i++) {
         double v = t->frames[i + 1].t_s - t->frames[i].t_s;
         if (v > 0)
-            d[k++] = (float)v;
+            d[k++] = v;
     }
     if (k) {
-        qsort(d, (size_t)k, sizeof(float), cmp_float);
+        qsort(d, (size_t)k, sizeof(double), cmp_double);
         r = d[k / 2];
     }
     free(d);
@@ -461,11 +469,11 @@ double gs_pose__stride_hz(const gs_pose_track *t)
     }
     double fs = 1.0 / dt;
     /* stride period 0.4-2.5 s; need two periods of data */
-    int lag_min = (int)floor(0.4 * fs), lag_max = (int)ceil(2.5 * fs);
-    if (lag_min < 2)
-        lag_min = 2;
-    if (lag_max > best_n / 2)
-        lag_max = best_n / 2;
+    /* bounded by the run length while still doubles: with frames 1e-10 s apart 2.5 * fs is
+     * beyond int (an undefined conversion) */
+    double lo = floor(0.4 * fs), hi = ceil(2.5 * fs);
+    int lag_min = lo < 2 ? 2 : lo > best_n ? best_n : (int)lo;
+    int lag_max = hi > best_n / 2 ? best_n / 2 : (int)hi;
     if (lag_max <= lag_min + 1)
         return 0;
     double *x = malloc((size_t)best_n * sizeof(double));
@@ -538,11 +546,8 @@ gs_status gs_pose__filtfilt(double *x, int n, double fc_hz, double fs_hz)
     double a1 = 2.0 * (k2 - 1.0) * norm, a2 = (1.0 - q * k + k2) * norm;
     /* Odd reflection at both ends (as scipy's filtfilt), long enough for the transient:
      * about one cutoff period, at most n - 1 samples. */
-    int pad = (int)ceil(fs_hz / fc_hz);
-    if (pad < 6)
-        pad = 6;
-    if (pad > n - 1)
-        pad = n - 1;
+    double pad_d = fmax(6.0, ceil(fs_hz / fc_hz)); /* bounded before it becomes an int */
+    int pad = pad_d > n - 1 ? n - 1 : (int)pad_d;
     int m = n + 2 * pad;
     double *y = malloc((size_t)m * sizeof(double));
     if (!y)

@@ -593,9 +593,10 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
     }
     thread_started = 1;
 
-    int det_every = (int)lround(DET_INTERVAL_S * (info->fps_nominal > 0 ? info->fps_nominal : 30));
-    if (det_every < 1)
-        det_every = 1;
+    /* bounded as a double: a stream may state any frame rate (an int conversion of a value
+     * beyond its range is undefined); a detector pass every 10000 frames is rare enough */
+    double det_every_d = DET_INTERVAL_S * (info->fps_nominal > 0 ? info->fps_nominal : 30);
+    int det_every = (int)lround(fmin(10000.0, fmax(1.0, det_every_d)));
     uint8_t grid[CUT_GRID * CUT_GRID * 3];
     int have_grid = 0;
     int64_t last_det = -1000000, total = info->frames_estimate > 0 ? info->frames_estimate : 0;

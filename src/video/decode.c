@@ -117,6 +117,23 @@ gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int
         rc = gs_fail(err, GS_ERR_ARG, "%s: invalid time range or time scale", path);
         goto fail;
     }
+    /* Upper bounds, so that every time stays a plausible number of seconds: phones record slow
+     * motion at up to 960 fps played back at 30 (32x), high-speed cameras at up to about a
+     * million frames per second. A slowmo of 1e300 made frames 1e-300 s apart, which no later
+     * stage can turn into frame counts. */
+    if (d->opt.slowmo > 0 &&
+        (d->opt.slowmo > GS_VIDEO_MAX_SLOWMO || d->opt.slowmo < 1.0 / GS_VIDEO_MAX_SLOWMO)) {
+        rc = gs_fail(err, GS_ERR_ARG, "%s: slow-motion factor %g out of range [%g, %g]", path,
+                     d->opt.slowmo, 1.0 / GS_VIDEO_MAX_SLOWMO, (double)GS_VIDEO_MAX_SLOWMO);
+        goto fail;
+    }
+    if (d->opt.capture_fps > 0 && (d->opt.capture_fps > GS_VIDEO_MAX_CAPTURE_FPS ||
+                                   d->opt.capture_fps < GS_VIDEO_MIN_CAPTURE_FPS)) {
+        rc =
+            gs_fail(err, GS_ERR_ARG, "%s: capture rate %g fps out of range [%g, %g]", path,
+                    d->opt.capture_fps, GS_VIDEO_MIN_CAPTURE_FPS, (double)GS_VIDEO_MAX_CAPTURE_FPS);
+        goto fail;
+    }
     av_log_set_level(AV_LOG_QUIET); /* errors are reported through gs_error, not stderr */
 
     ret = avformat_open_input(&d->fmt, path, NULL, NULL);
@@ -247,7 +264,10 @@ gs_status gs_decoder_seek(gs_decoder *d, double t_s, gs_error *err)
     if (!(t_s >= 0) || !isfinite(t_s))
         return gs_fail(err, GS_ERR_ARG, "%s: invalid seek time", d->path);
     int64_t base = d->start_pts != AV_NOPTS_VALUE ? d->start_pts : 0;
-    int64_t target = base + (int64_t)floor(t_s / av_q2d(d->st->time_base));
+    /* In ticks, bounded while still a double (a seek past the end is a seek to the end; an
+     * out-of-range conversion to int64_t would be undefined). */
+    double ticks = fmin(floor(t_s / av_q2d(d->st->time_base)), 0x1p62);
+    int64_t target = base > INT64_MAX - (int64_t)ticks ? INT64_MAX : base + (int64_t)ticks;
     int ret = av_seek_frame(d->fmt, d->stream_index, target, AVSEEK_FLAG_BACKWARD);
     if (ret < 0) {
         /* Some demuxers cannot seek; rewinding to 0 and skipping forward still works. */

@@ -32,13 +32,22 @@ typedef struct gs_video_info {
     char time_scale_source[32];  /* "none", "slowmo-option", "capture-fps-option", "metadata" */
 } gs_video_info;
 
+/** Largest gs_decoder_options.slowmo accepted; the smallest is its inverse (GS_ERR_ARG
+ * outside). */
+#define GS_VIDEO_MAX_SLOWMO 10000
+/** Range of gs_decoder_options.capture_fps accepted, frames per second. */
+#define GS_VIDEO_MIN_CAPTURE_FPS 0.01
+#define GS_VIDEO_MAX_CAPTURE_FPS 1000000
+
 /** Decoder options; a zeroed struct means defaults. */
 typedef struct gs_decoder_options {
     int n_threads;      /* FFmpeg frame/slice threads; 0 = 2 */
     double start_s;     /* first frame to return, seconds of source time; 0 = from start */
     double end_s;       /* stop after this source time; 0 = to the end */
-    double slowmo;      /* > 0: playback is this many times slower than real (time /= slowmo) */
-    double capture_fps; /* > 0: real capture rate; time *= fps_nominal / capture_fps */
+    double slowmo;      /* > 0: playback is this many times slower than real (time /= slowmo);
+                           within [1 / GS_VIDEO_MAX_SLOWMO, GS_VIDEO_MAX_SLOWMO] */
+    double capture_fps; /* > 0: real capture rate; time *= fps_nominal / capture_fps; within
+                           [GS_VIDEO_MIN_CAPTURE_FPS, GS_VIDEO_MAX_CAPTURE_FPS] */
     int ignore_capture_metadata; /* 1: do not rescale time from a capture rate in the file */
 } gs_decoder_options;
 
