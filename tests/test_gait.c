@@ -873,7 +873,7 @@ static int cli_gait_writes_outputs_and_one_line_errors(const char *dir)
     CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
     CHECK_EQ_INT(gs_pose_json_write(pose, t, &err), GS_OK);
     gs_pose_track_free(&t);
-    snprintf(cmd, sizeof(cmd), "'%s' gait '%s' -o '%s/gait_cli_short' --quiet > '%s/gait_cli.txt' 2>&1",
+    snprintf(cmd, sizeof(cmd), "'%s' gait '%s' -o '%s/gait_cli_short' --quiet --force > '%s/gait_cli.txt' 2>&1",
              bin, pose, dir, dir);
     rc = system(cmd);
     CHECK(rc != 0);
