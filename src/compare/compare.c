@@ -28,10 +28,13 @@
  *                   camera by 15 % of its distance changes the segment lengths in pixels, and
  *                   with them the angle noise, by as much, and changes the perspective on the
  *                   far leg (Damsted 2015: the set-up dominates between-day error);
- *   camera tilt     the ground line's angle in the image, +-3 deg: angles are measured from the
+ *   camera tilt     the ground line's angle in the image, +-5 deg: angles are measured from the
  *                   fitted ground line so a roll cancels, but a different roll means the camera
- *                   was set up again, and the fit itself is good to a fraction of a degree on
- *                   made clips (tests/test_gait.c: 3 deg roll recovered within 0.3 deg);
+ *                   was set up again. The band must exceed the fit's own spread: within 0.3 deg
+ *                   on made clips (tests/test_gait.c), but 3.2 deg apart for the two halves of
+ *                   one fixed-camera treadmill clip (run_side_treadmill_01, analysed
+ *                   separately), which the minimal change of the angles against the ground line
+ *                   already carries (models/minimal_change.json, own figures);
  *   strides         at least 7 per side in each session (Dingenen 2018).
  * Cadence is an outcome, never a check.
  */
@@ -51,7 +54,7 @@
 #define RES_BAND            0.20                  /* relative, width and height each */
 #define SPEED_BAND          0.05                  /* relative (issue 14) */
 #define DISTANCE_BAND       0.15                  /* relative, leg length / image height */
-#define TILT_BAND_DEG       3.0
+#define TILT_BAND_DEG       5.0
 
 const char *gs_compare_verdict_name(gs_compare_verdict v)
 {
