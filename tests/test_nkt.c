@@ -1457,10 +1457,10 @@ static void cli_findings_prints_plan_and_errors(const char *scratch)
     CHECK(f && list_has(cJSON_GetArrayItem(f, 0), "history", "injury:left_ankle"));
     cJSON_Delete(f);
     free(o);
-    /* never overwrite without --force */
+    /* never overwrite without --force: a failed run (1), as for every command's outputs */
     snprintf(cmd, sizeof(cmd), "'%s' findings '%s' --write '%s' > '%s' 2> '%s'", bin, an, wr, out,
              errp);
-    CHECK_EQ_INT(run_cmd(cmd), 2);
+    CHECK_EQ_INT(run_cmd(cmd), 1);
     o = slurp(errp);
     CHECK_STR_CONTAINS(o, "exists (use --force to overwrite)");
     free(o);
