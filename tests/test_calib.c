@@ -792,6 +792,185 @@ static void scale_from_a_line(void)
     CHECK_STR_CONTAINS(err.msg, "end point (2000, 10) is outside the 1280x720 frame");
 }
 
+/* The gait stage's scale: every candidate, the one used, their agreement (analysis.json). */
+static void gait_reports_every_scale_and_their_agreement(void)
+{
+    gs_gen_params p;
+    gs_pose_track *t = NULL;
+    gs_gait_result *r = NULL;
+    gs_gait_options o = {0};
+    gs_error err;
+    gs_gen_defaults(&p); /* 500 px/m, treadmill at 3.2 m/s */
+    p.duration_s = 6;
+    CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+    if (!t)
+        return;
+    for (int variant = 0; variant < 2; variant++) {
+        memset(&o, 0, sizeof(o));
+        o.belt_speed_m_s = p.speed_m_s;
+        if (variant == 0) {
+            o.height_m = p.height_m;
+            o.line_px_per_m = 501; /* a tape on the belt, clicked: 0.2 % */
+            o.line_uncertainty = 0.002;
+        }
+        CHECK_EQ_INT(gs_gait_analyze(t, &o, &r, &err), GS_OK);
+        if (!r)
+            break;
+        cJSON *j = gs_gait_result_to_json(r);
+        cJSON *sc = cJSON_GetObjectItem(j, "scale");
+        cJSON *cand = cJSON_GetObjectItem(sc, "candidates");
+        cJSON *agr = cJSON_GetObjectItem(sc, "agreement");
+        double belt = NAN, height = NAN, belt_u = NAN;
+        for (int i = 0; i < cJSON_GetArraySize(cand); i++) {
+            cJSON *c = cJSON_GetArrayItem(cand, i);
+            const char *src = cJSON_GetStringValue(cJSON_GetObjectItem(c, "source"));
+            double v = cJSON_GetNumberValue(cJSON_GetObjectItem(c, "px_per_m"));
+            if (src && !strcmp(src, "belt")) {
+                belt = v;
+                belt_u = cJSON_GetNumberValue(cJSON_GetObjectItem(c, "uncertainty"));
+            }
+            if (src && !strcmp(src, "height"))
+                height = v;
+        }
+        fprintf(stderr, "  scale variant %d: belt %.1f px/m (+-%.1f %%), height %.1f px/m\n",
+                variant, belt, 100 * belt_u, height);
+        CHECK_NEAR(belt, p.px_per_m, 0.03 * p.px_per_m); /* the stance foot rides the belt */
+        CHECK(belt_u >= 0.03 && belt_u < 0.05);
+        if (variant == 0) {
+            CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(sc, "source")), "line");
+            CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(sc, "px_per_m")), 501, 1e-9);
+            CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(sc, "uncertainty")), 0.002, 1e-12);
+            CHECK_EQ_INT(cJSON_GetArraySize(cand), 3);
+            CHECK_NEAR(height, p.px_per_m, 0.05 * p.px_per_m);
+            CHECK_EQ_INT(cJSON_GetArraySize(agr), 3); /* height-line, height-belt, line-belt */
+            for (int i = 0; i < cJSON_GetArraySize(agr); i++)
+                CHECK(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(agr, i), "agree")));
+        } else {
+            CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(sc, "source")), "belt");
+            CHECK_EQ_INT(cJSON_GetArraySize(agr), 0);
+            /* lengths in cm from the belt scale */
+            cJSON *vo = cJSON_GetObjectItem(
+                cJSON_GetObjectItem(cJSON_GetObjectItem(j, "metrics"), "vertical_oscillation_cm"),
+                "left");
+            CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(vo, "mean")), 100 * p.vert_osc_m,
+                       0.1 * 100 * p.vert_osc_m);
+        }
+        cJSON_Delete(j);
+        gs_gait_result_free(&r);
+    }
+    /* a line that disagrees with the height by 20 % is reported as disagreeing */
+    memset(&o, 0, sizeof(o));
+    o.height_m = p.height_m;
+    o.line_px_per_m = 600;
+    o.line_uncertainty = 0.002;
+    CHECK_EQ_INT(gs_gait_analyze(t, &o, &r, &err), GS_OK);
+    if (r) {
+        cJSON *j = gs_gait_result_to_json(r);
+        cJSON *a0 = cJSON_GetArrayItem(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "scale"), "agreement"), 0);
+        CHECK(cJSON_IsFalse(cJSON_GetObjectItem(a0, "agree")));
+        CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(a0, "z")) > 2);
+        cJSON_Delete(j);
+        gs_gait_result_free(&r);
+    }
+    gs_pose_track_free(&t);
+}
+
+/* ---- camera placement ---- */
+
+typedef enum { CAM_PLAIN, CAM_ROLL, CAM_APPROACH, CAM_CLOSE, CAM_SMALL, CAM_CROPPED } cam_case;
+
+/* Runs the camera check on a made runner changed as the case says; returns the flags. */
+static uint32_t camera_case(cam_case k, gs_gait_camera *cam)
+{
+    gs_gen_params p;
+    gs_pose_track *t = NULL;
+    gs_gait_result *r = NULL;
+    gs_gait_options o = {0};
+    gs_error err;
+    uint32_t flags = 0xffffffffu;
+    gs_gen_defaults(&p); /* side view, right side to the camera, 1920x1080, 500 px/m */
+    p.duration_s = 8;
+    if (k == CAM_ROLL)
+        p.roll_deg = 6;
+    if (k == CAM_SMALL)
+        p.px_per_m = 200;
+    if (k == CAM_CROPPED) {
+        p.px_per_m = 600;
+        p.height = 720;
+    }
+    if (gs_gen_track(&p, &t, &err) != GS_OK)
+        return flags;
+    for (int32_t i = 0; i < t->n_frames; i++) {
+        gs_pose_frame *f = &t->frames[i];
+        if (!f->has_kp)
+            continue;
+        if (k == CAM_APPROACH) {
+            /* walking toward the camera: the picture grows by 25 % over the clip */
+            double g = 1 + 0.25 * f->t_s / p.duration_s;
+            for (int j = 0; j < GS_POSE_NKP; j++) {
+                f->kp[j].x = (float)(p.width / 2.0 + g * (f->kp[j].x - p.width / 2.0));
+                f->kp[j].y = (float)(p.height / 2.0 + g * (f->kp[j].y - p.height / 2.0));
+            }
+        }
+        if (k == CAM_CLOSE) {
+            /* perspective: the far (left) leg 15 % smaller, about its hip */
+            static const int far[] = {GS_KP_LEFT_KNEE, GS_KP_LEFT_ANKLE, GS_KP_LEFT_HEEL,
+                                      GS_KP_LEFT_FOOT_INDEX};
+            const gs_kp hip = f->kp[GS_KP_LEFT_HIP];
+            for (size_t j = 0; j < sizeof(far) / sizeof(far[0]); j++) {
+                gs_kp *q = &f->kp[far[j]];
+                q->x = hip.x + 0.85f * (q->x - hip.x);
+                q->y = hip.y + 0.85f * (q->y - hip.y);
+            }
+        }
+    }
+    gs_status rc = gs_gait_analyze(t, &o, &r, &err);
+    CHECK_MSG(r != NULL, "camera case %d: %s", (int)k, err.msg);
+    (void)rc;
+    if (r && gs_gait_camera_check(t, r, cam, &err) == GS_OK)
+        flags = cam->flags;
+    fprintf(stderr,
+            "  camera case %d: leg %.3f of height, change %.3f, near/far %.3f, tilt %.2f deg, "
+            "flags 0x%x\n",
+            (int)k, cam->leg_length_frac, cam->leg_length_change_frac, cam->near_far_leg_ratio,
+            cam->tilt_deg, (unsigned)cam->flags);
+    gs_gait_result_free(&r);
+    gs_pose_track_free(&t);
+    return flags;
+}
+
+static void camera_placement_is_measured(void)
+{
+    gs_gait_camera c;
+    /* a good set-up: nothing flagged, the figures as made */
+    CHECK_EQ_INT(camera_case(CAM_PLAIN, &c), 0);
+    CHECK_NEAR(c.leg_length_frac, 0.491 * 1.75 * 500 / 1080, 0.03);
+    CHECK(c.leg_length_change_frac < 0.03);
+    CHECK_NEAR(c.near_far_leg_ratio, 1.0, 0.02);
+    CHECK_NEAR(c.tilt_deg, 0.0, 0.5);
+    cJSON *j = gs_gait_camera_to_json(&c);
+    CHECK(cJSON_IsNumber(cJSON_GetObjectItem(j, "leg_length_frac")));
+    CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "flags")), 0);
+    cJSON_Delete(j);
+    /* each problem flagged, alone */
+    CHECK_EQ_INT(camera_case(CAM_ROLL, &c), GS_CAMERA_TILTED);
+    CHECK_NEAR(fabs(c.tilt_deg), 6.0, 0.5);
+    CHECK_EQ_INT(camera_case(CAM_APPROACH, &c), GS_CAMERA_DEPTH_CHANGE);
+    CHECK_NEAR(c.leg_length_change_frac, 0.25 / 1.125, 0.04);
+    CHECK_EQ_INT(camera_case(CAM_CLOSE, &c), GS_CAMERA_TOO_CLOSE);
+    CHECK_NEAR(c.near_far_leg_ratio, 1 / 0.85, 0.02);
+    CHECK_EQ_INT(camera_case(CAM_SMALL, &c), GS_CAMERA_SMALL);
+    CHECK_EQ_INT(camera_case(CAM_CROPPED, &c), GS_CAMERA_CROPPED);
+    j = gs_gait_camera_to_json(&c);
+    CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "flags"), 0)),
+                       "cropped");
+    CHECK_STR_CONTAINS(
+        cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "warnings"), 0)),
+        "step back");
+    cJSON_Delete(j);
+}
+
 int main(int argc, char **argv)
 {
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
@@ -802,6 +981,8 @@ int main(int argc, char **argv)
     profile_reader_refuses_bad_input();
     undistort_refuses_other_frame_sizes();
     scale_from_a_line();
+    gait_reports_every_scale_and_their_agreement();
+    camera_placement_is_measured();
     refuses_bad_options_and_mixed_frame_sizes();
     refuses_when_the_board_is_never_found();
     refuses_wrong_board_size();

@@ -548,6 +548,8 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
     r->cy = t->height / 2.0;
     r->height_m = o->height_m > 0 ? o->height_m : 0;
     r->belt_m_s = o->belt_speed_m_s > 0 ? o->belt_speed_m_s : 0;
+    r->line_px_per_m = o->line_px_per_m > 0 ? o->line_px_per_m : 0;
+    r->line_unc = o->line_uncertainty > 0 ? o->line_uncertainty : 0;
     r->min_strides = o->min_strides > 0 ? o->min_strides : 3;
     min_dur = o->min_duration_s > 0 ? o->min_duration_s : 2.0;
     {
@@ -660,10 +662,7 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
         r->gx0 = r->cx;
         r->gy0 = r->cy;
     }
-    if (r->height_m > 0) {
-        /* Thigh 0.245 H + shank 0.246 H (Winter 2009, Fig. 4.1, after Drillis & Contini). */
-        r->px_per_m = r->ll_px / (0.491 * r->height_m);
-    }
+    gs_gait__scale(r);
     rc = gs_gait__metrics(r, err);
     if (rc != GS_OK)
         goto fail;

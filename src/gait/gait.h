@@ -10,7 +10,8 @@
  *
  * Units: angles in degrees, times in seconds (ms in metric keys), cadence in steps per minute
  * (both feet; a stride is two steps). Lengths are in leg lengths (hip-knee + knee-ankle, "_ll"
- * keys) unless a body height gives a scale (then cm, "_cm" keys).
+ * keys) unless a scale is known (then cm, "_cm" keys): a known distance in the frame, else the
+ * body height, else the treadmill belt speed against the stance foot's speed (gait_scale.c).
  */
 #ifndef GS_GAIT_H
 #define GS_GAIT_H
@@ -92,6 +93,10 @@ typedef struct gs_gait_options {
     gs_gait_setting setting;   /* GS_SETTING_UNKNOWN: detect */
     double height_m;           /* body height in metres; 0 = unknown (lengths in leg lengths) */
     double belt_speed_m_s;     /* treadmill belt speed; 0 = unknown */
+    double line_px_per_m;      /* scale from a known distance in the frame, px per metre on the
+                                  track's (undistorted) coordinates (gs_calib_scale_from_line,
+                                  --scale-line); 0 = none */
+    double line_uncertainty;   /* its relative 1-SD uncertainty, a fraction; 0 = unknown */
     int min_strides;           /* usable strides needed per side; 0 = 3 */
     double min_duration_s;     /* seconds with a person needed; 0 = 2.0 */
     const char *name;          /* input name used in messages (e.g. the pose.json path) */
@@ -195,6 +200,46 @@ gs_status gs_gait_write_angles_csv(const char *path, const gs_gait_result *r, gs
 
 /** Writes events.csv: side, type (IC/TO), t_s, frame. GS_ERR_IO. */
 gs_status gs_gait_write_events_csv(const char *path, const gs_gait_result *r, gs_error *err);
+
+/* ---- Camera placement checks (gait_camera.c: methods, thresholds and their reasons) ---- */
+
+/** Placement problems found by gs_gait_camera_check(); bits, explicit and append-only. */
+typedef enum gs_gait_camera_flag {
+    GS_CAMERA_SMALL = 1 << 0,        /* leg_length_frac < 0.20: runner small in the frame */
+    GS_CAMERA_CROPPED = 1 << 1,      /* leg_length_frac > 0.45: head or feet leave the frame */
+    GS_CAMERA_DEPTH_CHANGE = 1 << 2, /* leg_length_change_frac > 0.10: distance changes */
+    GS_CAMERA_TOO_CLOSE = 1 << 3,    /* near_far_leg_ratio > 1.08: camera ~3 m or closer */
+    GS_CAMERA_TILTED = 1 << 4        /* |tilt_deg| > 3: camera not level */
+} gs_gait_camera_flag;
+
+/** How the camera saw the runner (analysis.json "camera"). NAN = not measurable. */
+typedef struct gs_gait_camera {
+    double leg_length_frac;        /* median leg length (hip-knee + knee-ankle; near leg in side
+                                      views, mean of both otherwise) / image height */
+    double leg_length_change_frac; /* (max - min) / median of the 1.5 s medians of that length */
+    double near_far_leg_ratio;     /* side views: median near-leg / far-leg length */
+    double tilt_deg;               /* fitted ground line angle, + rises to the right; NAN when
+                                      the ground is the image horizontal (no fit) */
+    uint32_t flags;                /* gs_gait_camera_flag bits */
+} gs_gait_camera;
+
+/**
+ * Camera placement figures of a clip from its track t and the gait result r made from it (same
+ * frames; t as given to gs_gait_analyze()). Both are borrowed. GS_OK; GS_ERR_ARG when t and r do
+ * not match; GS_ERR_NOMEM.
+ */
+gs_status gs_gait_camera_check(const gs_pose_track *t, const gs_gait_result *r, gs_gait_camera *out,
+                               gs_error *err);
+
+/** One line of advice for a flag (static text; "" for an unknown flag). */
+const char *gs_gait_camera_flag_text(gs_gait_camera_flag f);
+
+/**
+ * The figures as analysis.json's "camera" object: the four numbers (null when NAN), "flags"
+ * (names: small, cropped, depth_change, too_close, tilted) and "warnings" (their advice).
+ * Caller frees with cJSON_Delete(); NULL on out of memory.
+ */
+cJSON *gs_gait_camera_to_json(const gs_gait_camera *c);
 
 /* Angle helpers (exposed for tests and the overlay); points in canonical coordinates, Y up. */
 

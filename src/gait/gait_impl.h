@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "calib.h"
 #include "gait.h"
 
 #define GS_GAIT__CURVE_N   101 /* points of a time-normalised curve, 0..100 % */
@@ -53,6 +54,10 @@ struct gs_gait_result {
     double ll_px;        /* leg length (hip-knee + knee-ankle) in pixels */
     double px_per_m;     /* 0 without a scale */
     double height_m, belt_m_s;
+    double line_px_per_m, line_unc; /* --scale-line, from the options (0 = none) */
+    gs_calib_scale scale[4];        /* candidates indexed by gs_calib_scale_source (0 = absent) */
+    int belt_strides;               /* strides behind the belt candidate */
+    gs_calib_scale_source scale_source; /* the one px_per_m comes from */
     double noise_px;     /* landmark noise estimate from stance feet */
     int min_strides;
     int refine;          /* events: 1 = final pass (height change-point refinement allowed) */
@@ -91,6 +96,9 @@ void gs_gait__angles(gs_gait_result *r);
 
 /** Detects events for every pass and builds strides (gait_events.c). GS_ERR_NOMEM. */
 gs_status gs_gait__events(gs_gait_result *r, gs_error *err);
+
+/** Scale candidates (height, line, belt) and the one used: sets px_per_m (gait_scale.c). */
+void gs_gait__scale(gs_gait_result *r);
 
 /** Metrics and curves from the used strides (gait_metrics.c). GS_ERR_NOMEM. */
 gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err);

@@ -120,6 +120,39 @@ static cJSON *metric_json(const gs_gait__metric *m)
     return o;
 }
 
+/* scale.candidates (every scale that could be computed) and scale.agreement (each pair) */
+static void add_scale_candidates(cJSON *o, const gs_gait_result *r)
+{
+    cJSON *cand = cJSON_AddArrayToObject(o, "candidates"), *agr;
+    for (int s = 1; cand && s < 4; s++) {
+        cJSON *c;
+        if (!(r->scale[s].px_per_m > 0) || !(c = cJSON_CreateObject()))
+            continue;
+        cJSON_AddStringToObject(c, "source", gs_calib_scale_source_name(r->scale[s].source));
+        put_num(c, "px_per_m", r->scale[s].px_per_m);
+        put_num(c, "uncertainty", r->scale[s].uncertainty);
+        if (s == GS_SCALE_BELT)
+            cJSON_AddNumberToObject(c, "strides", r->belt_strides);
+        cJSON_AddItemToArray(cand, c);
+    }
+    agr = cJSON_AddArrayToObject(o, "agreement");
+    for (int a = 1; agr && a < 4; a++)
+        for (int b = a + 1; b < 4; b++) {
+            gs_calib_agreement g;
+            cJSON *c;
+            if (gs_calib_scale_agreement(&r->scale[a], &r->scale[b], &g, NULL) != GS_OK ||
+                !(c = cJSON_CreateObject()))
+                continue;
+            cJSON_AddStringToObject(c, "a", gs_calib_scale_source_name(r->scale[a].source));
+            cJSON_AddStringToObject(c, "b", gs_calib_scale_source_name(r->scale[b].source));
+            put_num(c, "ratio", g.ratio);
+            put_num(c, "diff_frac", g.diff_frac);
+            put_num(c, "z", g.z);
+            cJSON_AddBoolToObject(c, "agree", g.agree);
+            cJSON_AddItemToArray(agr, c);
+        }
+}
+
 cJSON *gs_gait_result_to_json(const gs_gait_result *r)
 {
     cJSON *root = cJSON_CreateObject(), *o, *a;
@@ -151,14 +184,16 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
                                                                                    : "unknown");
     o = cJSON_AddObjectToObject(root, "scale");
     if (o) {
-        cJSON_AddStringToObject(o, "source", r->px_per_m > 0 ? "height" : "none");
+        cJSON_AddStringToObject(o, "source", gs_calib_scale_source_name(r->scale_source));
         put_num(o, "px_per_m", r->px_per_m > 0 ? r->px_per_m : NAN);
-        /* segment-to-height ratios vary by a few percent between people (Winter 2009) */
-        put_num(o, "uncertainty", r->px_per_m > 0 ? 0.05 : NAN);
+        /* relative 1-SD uncertainty of px_per_m, a fraction (gait_scale.c says where each
+         * candidate's comes from) */
+        put_num(o, "uncertainty", r->px_per_m > 0 ? r->scale[r->scale_source].uncertainty : NAN);
         put_num(o, "leg_length_px", r->ll_px);
         cJSON_AddStringToObject(o, "length_unit", r->px_per_m > 0 ? "cm" : "leg lengths");
         put_num(o, "height_m", r->height_m > 0 ? r->height_m : NAN);
         put_num(o, "belt_speed_m_s", r->belt_m_s > 0 ? r->belt_m_s : NAN);
+        add_scale_candidates(o, r);
     }
     o = cJSON_AddObjectToObject(root, "ground");
     if (o) {
@@ -265,9 +300,10 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
     }
     a = cJSON_AddArrayToObject(root, "notes");
     if (a && r->px_per_m <= 0)
-        cJSON_AddItemToArray(a, cJSON_CreateString(
-                                    "no scale (no --height): lengths are in leg lengths "
-                                    "(hip-knee + knee-ankle), keys ending in _ll"));
+        cJSON_AddItemToArray(
+            a, cJSON_CreateString("no scale (no --height, --scale-line or --belt-speed): "
+                                  "lengths are in leg lengths "
+                                  "(hip-knee + knee-ankle), keys ending in _ll"));
     for (int i = 0; a && i < r->n_notes; i++)
         cJSON_AddItemToArray(a, cJSON_CreateString(r->notes[i]));
     return root;
