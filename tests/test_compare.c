@@ -342,6 +342,7 @@ static void make_session(made *d, const char *path, int n, double mu, double bum
     d->s.belt_speed_m_s = 3.2;
     d->s.speed_m_s = NAN;
     d->s.leg_length_px = 430;
+    d->s.leg_length_frac = NAN;
     d->s.ground_angle_deg = 0.5;
     d->s.ground_fitted = 1;
     d->s.strides_used[0] = d->s.strides_used[1] = n;

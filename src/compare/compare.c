@@ -151,7 +151,11 @@ static int copy_sess(gs_compare__sess *d, const gs_compare_session *s)
     d->width = s->width;
     d->height = s->height;
     d->belt_speed_m_s = s->belt_speed_m_s;
-    d->leg_fraction = s->height > 0 && s->leg_length_px > 0 ? s->leg_length_px / s->height : NAN;
+    /* the camera check's figure when the analysis has one (src/gait gs_gait_camera), else
+     * the scale's leg length over the frame height */
+    d->leg_fraction = isfinite(s->leg_length_frac) && s->leg_length_frac > 0 ? s->leg_length_frac
+                      : s->height > 0 && s->leg_length_px > 0 ? s->leg_length_px / s->height
+                                                              : NAN;
     d->ground_angle_deg = s->ground_fitted ? s->ground_angle_deg : NAN;
     d->strides_used[0] = s->strides_used[0];
     d->strides_used[1] = s->strides_used[1];

@@ -106,6 +106,8 @@ typedef struct gs_compare_session {
     double belt_speed_m_s;      /* treadmill belt speed (NAN unknown) */
     double speed_m_s;           /* measured speed when a scale is known (NAN unknown) */
     double leg_length_px;       /* apparent leg length (hip-knee + knee-ankle), pixels */
+    double leg_length_frac;     /* leg length / image height as the camera check measured it
+                                   (analysis.json camera); NAN = leg_length_px / height */
     double ground_angle_deg;    /* ground line angle in the image (camera roll) */
     int ground_fitted;          /* 1 when the ground line was fitted to the feet (else horizon) */
     int strides_used[2];        /* usable strides, left and right */
