@@ -31,7 +31,7 @@ PKGS=(build-essential cmake pkg-config git ca-certificates
     libopenblas-dev libopencv-core-dev libopencv-imgproc-dev libopencv-calib3d-dev
     libstb-dev libcjson-dev libsqlite3-dev libmicrohttpd-dev ffmpeg)
 if [ "$WANT_TEST" = 1 ]; then
-    PKGS+=(clang libclang-rt-14-dev chromium)
+    PKGS+=(clang libclang-rt-14-dev chromium python3-jsonschema)
 fi
 # npm (with Debian's nodejs) only when no npm is on PATH: a machine with its own Node keeps it.
 command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)

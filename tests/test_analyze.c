@@ -208,9 +208,15 @@ int main(int argc, char **argv)
     CHECK_MSG(probe(cmd, &fo, &dov) == 0 && dov > (sanitized ? 9.5 : 23.5),
               "slow copy lasts %.2f s", dov);
     report_renders(dir);
-    /* An existing analysis is not overwritten without --force. */
-    snprintf(cmd, sizeof(cmd), "'%s' analyze '%s' -o '%s' --quiet 2>/dev/null", bin, clip, dir);
+    /* A file the user put at an output name is not replaced without --force (README "Outputs";
+     * an earlier gaitscope run's outputs are: test_analysis checks both). */
+    snprintf(cmd, sizeof(cmd),
+             "mkdir -p '%s_mine' && echo mine > '%s_mine/report.html' && "
+             "'%s' analyze '%s' -o '%s_mine' --quiet 2>/dev/null",
+             dir, dir, bin, clip, dir);
     CHECK_EQ_INT(sh(cmd), 1);
+    snprintf(cmd, sizeof(cmd), "grep -qx mine '%s_mine/report.html'", dir);
+    CHECK_EQ_INT(sh(cmd), 0);
 
     /* 2. failure paths still write a report that says what went wrong */
     snprintf(dir, sizeof(dir), "%s/analyze_short", scratch);

@@ -833,7 +833,7 @@ static void slurp(const char *path, char *buf, size_t cap)
 static int cli_gait_writes_outputs_and_one_line_errors(const char *dir)
 {
     const char *bin = getenv("GAITSCOPE_BIN");
-    char pose[1024], out[1024], cmd[4096], msg[2048], path[1100];
+    char pose[1024], out[1024], cmd[8192], msg[2048], path[1100];
     gs_gen_params p;
     gs_pose_track *t = NULL;
     gs_error err;
@@ -844,6 +844,9 @@ static int cli_gait_writes_outputs_and_one_line_errors(const char *dir)
     p.duration_s = 5;
     snprintf(pose, sizeof(pose), "%s/gait_cli_pose.json", dir);
     snprintf(out, sizeof(out), "%s/gait_cli_out", dir);
+    /* a fresh scratch: folders left by an earlier build's run are not this run's */
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s/gait_cli_short'", out, dir);
+    CHECK_EQ_INT(system(cmd), 0);
     CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
     CHECK_EQ_INT(gs_pose_json_write(pose, t, &err), GS_OK);
     gs_pose_track_free(&t);
@@ -859,15 +862,31 @@ static int cli_gait_writes_outputs_and_one_line_errors(const char *dir)
     CHECK(gs_path_exists(path));
     snprintf(path, sizeof(path), "%s/angles.csv", out);
     CHECK(gs_path_exists(path));
-    /* no --force: refuses to overwrite, one line */
+    /* no --force: an earlier gaitscope run's outputs are replaced (its .gaitscope-run lists
+     * them), a file the user put there is refused with one line (README "Outputs") */
     snprintf(cmd, sizeof(cmd), "'%s' gait '%s' -o '%s' --quiet > '%s/gait_cli.txt' 2>&1", bin, pose,
              out, dir);
     rc = system(cmd);
-    CHECK(rc != 0);
-    snprintf(path, sizeof(path), "%s/gait_cli.txt", dir);
-    slurp(path, msg, sizeof(msg));
-    CHECK_STR_CONTAINS(msg, "exists (use --force to overwrite)");
-    CHECK(strchr(msg, '\n') == strrchr(msg, '\n')); /* one line */
+    CHECK_EQ_INT(rc, 0);
+    {
+        char foreign[1040];
+        snprintf(foreign, sizeof(foreign), "%.1024s_f", out);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s' && echo mine > '%s/events.csv'",
+                 foreign, foreign, foreign);
+        CHECK_EQ_INT(system(cmd), 0);
+        snprintf(cmd, sizeof(cmd), "'%s' gait '%s' -o '%s' --quiet > '%s/gait_cli.txt' 2>&1", bin,
+                 pose, foreign, dir);
+        rc = system(cmd);
+        CHECK(rc != 0);
+        snprintf(path, sizeof(path), "%s/gait_cli.txt", dir);
+        slurp(path, msg, sizeof(msg));
+        CHECK_STR_CONTAINS(msg, "events.csv: exists and was not written by gaitscope");
+        CHECK(strchr(msg, '\n') == strrchr(msg, '\n')); /* one line */
+        snprintf(path, sizeof(path), "%.1024s/events.csv", foreign);
+        slurp(path, msg, sizeof(msg));
+        CHECK_STR_CONTAINS(msg, "mine");
+        snprintf(path, sizeof(path), "%s/gait_cli.txt", dir);
+    }
     /* too few strides: one line, exit 1, partial output written */
     p.duration_s = 2.2;
     CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
@@ -883,7 +902,7 @@ static int cli_gait_writes_outputs_and_one_line_errors(const char *dir)
     snprintf(path, sizeof(path), "%s/gait_cli_short/analysis.json", dir);
     CHECK(gs_path_exists(path));
     /* malformed pose.json: names the item */
-    snprintf(path, sizeof(path), "%s/gait_cli_bad.json", dir);
+    snprintf(path, sizeof(path), "%s/gait_cli.bad.json", dir);
     CHECK_EQ_INT(gs_file_write_all(path, "{\"format\":\"gaitscope.pose/1\",\"video\":{\"width\":4,"
                                          "\"height\":4},\"frames\":[{\"t\":0,\"score\":1}]}",
                                    strlen("{\"format\":\"gaitscope.pose/1\",\"video\":{\"width\":4,"

@@ -81,10 +81,9 @@ static const char too_few_json[] =
     "\"scale\":{\"source\":\"none\",\"length_unit\":\"leg lengths\"},"
     "\"strides\":[{\"side\":\"left\",\"t0\":0.2,\"t1\":0.9,\"used\":true,\"why\":null}],"
     "\"metrics\":{},\"curves\":{},"
-    "\"warnings\":[\"person lost for 40 % of the clip\",{\"message\":\"low light\"}],"
+    "\"warnings\":[\"person lost for 40 % of the clip\",\"low light\"],"
     "\"quality\":{\"mean_visibility\":0.42},"
-    "\"error\":{\"code\":\"too little data for the analysis\",\"message\":"
-    "\"run.mp4: too few strides: 1 left and 0 right found, 3 per side needed\"}}";
+    "\"error\":\"run.mp4: too few strides: 1 left and 0 right found, 3 per side needed\"}";
 
 /* 1x1 grey PNG, so the key frame links resolve in the browser test. */
 static const uint8_t tiny_png[] = {

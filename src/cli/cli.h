@@ -52,6 +52,13 @@ void gs_cli_progress_done(gs_cli_progress *p);
  */
 const char *gs_cli_models_dir(const char *given);
 
+/**
+ * The installed compensation rules file: <dir of this binary>/../share/gaitscope/models/, else
+ * the source tree's models/ (gs_nkt_rules_default_path). Writes the path into buf.
+ * GS_OK or GS_ERR_NOT_FOUND naming where it looked.
+ */
+gs_status gs_cli_rules_path(char *buf, size_t n, gs_error *err);
+
 /* Subcommands (cmd_*.c). */
 int gs_cli_probe(int argc, char **argv);
 int gs_cli_frames(int argc, char **argv);

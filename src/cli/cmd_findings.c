@@ -154,7 +154,7 @@ int gs_cli_findings(int argc, char **argv)
     gs_nkt_rules *rules = NULL;
     gs_nkt_history *hist = NULL;
     char *text = NULL, *out = NULL;
-    char exe[PATH_MAX], def[PATH_MAX + 64];
+    char def[PATH_MAX + 64];
     const cJSON *stored;
     gs_status rc;
 
@@ -201,9 +201,7 @@ int gs_cli_findings(int argc, char **argv)
 
     if (evaluate) {
         if (!rules_path) {
-            ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-            exe[n > 0 ? n : 0] = '\0';
-            rc = gs_nkt_rules_default_path(exe, def, sizeof(def), &err);
+            rc = gs_cli_rules_path(def, sizeof(def), &err);
             if (rc != GS_OK) {
                 rc_exit = gs_cli_report(&err);
                 goto done;

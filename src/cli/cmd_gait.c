@@ -8,6 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef GS_VERSION
+#define GS_VERSION "0.0.0"
+#endif
+
+#include "analysis.h"
 #include "cli.h"
 #include "gait.h"
 #include "opts.h"
@@ -49,12 +54,6 @@ static const gs_cli_spec gait_spec = GS_CLI_SPEC(
     "Writes DIR/analysis.json, DIR/angles.csv and DIR/events.csv. Cadence is in steps per\n"
     "minute (both feet) everywhere.\n");
 
-static const char *view_text(gs_gait_view_kind k)
-{
-    static const char *const names[] = {"unknown", "side-left", "side-right", "rear", "front"};
-    return (int)k >= 0 && (int)k <= 4 ? names[k] : "unknown";
-}
-
 int gs_cli_gait(int argc, char **argv)
 {
     gait_args a = {0};
@@ -75,18 +74,7 @@ int gs_cli_gait(int argc, char **argv)
     if (opt.belt_speed_m_s > 0 && opt.setting == GS_SETTING_UNKNOWN)
         opt.setting = GS_SETTING_TREADMILL; /* a belt speed says it is a treadmill */
 
-    for (int k = 0; k < 3; k++) {
-        int n = snprintf(paths[k], sizeof(paths[k]), "%s/%s", dir, files[k]);
-        if (n < 0 || (size_t)n >= sizeof(paths[k])) {
-            gs_fail(&err, GS_ERR_ARG, "%s: output path too long", dir);
-            return gs_cli_report(&err);
-        }
-        if (!force && gs_path_exists(paths[k])) {
-            gs_fail(&err, GS_ERR_EXISTS, "%s: exists (use --force to overwrite)", paths[k]);
-            return gs_cli_report(&err);
-        }
-    }
-    rc = gs_pose_json_read(in, &t, &err);
+    rc = gs_pose_json_read(in, &t, &err); /* before the folder: a typo must not create it */
     if (rc != GS_OK)
         return gs_cli_report(&err);
     opt.name = in;
@@ -94,12 +82,46 @@ int gs_cli_gait(int argc, char **argv)
     gs_pose_track_free(&t);
     if (!r)
         return gs_cli_report(&err);
-    /* Write whatever there is, even for a partial result (DESIGN.md "Bad input and errors"). */
-    if (gs_mkdir_p(dir, &werr) != GS_OK || gs_gait_write_analysis_json(paths[0], r, &werr) != GS_OK ||
-        gs_gait_write_angles_csv(paths[1], r, &werr) != GS_OK ||
-        gs_gait_write_events_csv(paths[2], r, &werr) != GS_OK) {
-        gs_gait_result_free(&r);
-        return gs_cli_report(&werr);
+    /* Write whatever there is, even for a partial result (DESIGN.md "Bad input and errors"),
+     * under the output policy (common.h gs_outdir): the CSVs first, analysis.json last with
+     * its status. */
+    {
+        gs_outdir *od = NULL;
+        cJSON *j = NULL;
+        char *txt = NULL;
+        gs_status wrc = gs_outdir_open(dir, "gait", files, 3, force, &od, &werr);
+        if (wrc == GS_OK)
+            wrc = gs_outdir_stage(od, files[1], paths[1], sizeof(paths[1]), &werr);
+        if (wrc == GS_OK)
+            wrc = gs_gait_write_angles_csv(paths[1], r, &werr);
+        if (wrc == GS_OK)
+            wrc = gs_outdir_commit(od, files[1], &werr);
+        if (wrc == GS_OK)
+            wrc = gs_outdir_stage(od, files[2], paths[2], sizeof(paths[2]), &werr);
+        if (wrc == GS_OK)
+            wrc = gs_gait_write_events_csv(paths[2], r, &werr);
+        if (wrc == GS_OK)
+            wrc = gs_outdir_commit(od, files[2], &werr);
+        if (wrc == GS_OK && (!(j = gs_gait_result_to_json(r)) ||
+                             gs_analysis_json_finish(j, rc == GS_OK, rc == GS_OK ? NULL : err.msg,
+                                                     "gaitscope " GS_VERSION) ||
+                             !(txt = cJSON_Print(j))))
+            wrc = gs_fail(&werr, GS_ERR_NOMEM, "%s: out of memory", dir);
+        if (wrc == GS_OK)
+            wrc = gs_outdir_stage(od, files[0], paths[0], sizeof(paths[0]), &werr);
+        if (wrc == GS_OK)
+            wrc = gs_file_write_all(paths[0], txt, strlen(txt), &werr);
+        if (wrc == GS_OK)
+            wrc = gs_outdir_commit(od, files[0], &werr);
+        cJSON_free(txt);
+        cJSON_Delete(j);
+        gs_outdir_close(&od);
+        if (wrc != GS_OK) {
+            gs_gait_result_free(&r);
+            return gs_cli_report(&werr);
+        }
+        for (int k = 0; k < 3; k++)
+            snprintf(paths[k], sizeof(paths[k]), "%s/%s", dir, files[k]);
     }
     if (!quiet) {
         gs_gait_view v = gs_gait_result_view(r);
@@ -111,7 +133,7 @@ int gs_cli_gait(int argc, char **argv)
         for (int i = 0; i < nst; i++)
             used[st[i].side] += st[i].used;
         printf("gait: %s view (confidence %.2f), %s, %s; strides used L %d R %d",
-               view_text(v.kind), v.confidence,
+               gs_gait_view_name(v.kind), v.confidence,
                gs_gait_result_activity(r) == GS_ACTIVITY_RUN    ? "running"
                : gs_gait_result_activity(r) == GS_ACTIVITY_WALK ? "walking"
                                                                 : "activity unknown",

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cv.h"
-#include "nn.h"
+#include "nkt.h"
+#include "analysis.h"
 
 #ifndef GS_VERSION
 #define GS_VERSION "0.0.0"
@@ -139,6 +139,14 @@ const char *gs_cli_models_dir(const char *given)
     return d;
 }
 
+gs_status gs_cli_rules_path(char *buf, size_t n, gs_error *err)
+{
+    char exe[4096];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[k > 0 ? k : 0] = '\0';
+    return gs_nkt_rules_default_path(k > 0 ? exe : NULL, buf, n, err);
+}
+
 /*
  * Results printed on stdout must have arrived: a full disk, a closed descriptor or an I/O error
  * is a failure of the command (issue 12: `findings > /dev/full` used to exit 0). stdio keeps the
@@ -171,8 +179,7 @@ static int run(int argc, char **argv)
     }
     /* Process-wide thread settings belong to the program, set once before any work: OpenBLAS
      * single-threaded inside our own pool, no OpenCV pool for the small warps. */
-    gs_nn_process_init();
-    gs_cv_set_threads(0);
+    gs_analyze_process_init();
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);

@@ -511,6 +511,11 @@ static void result_free_parts(gs_gait_result *r)
             free(r->m[i].t[s]);
         }
     free(r->m);
+    for (int i = 0; r->cv && i < GS_ANGLE_COUNT; i++)
+        for (int s = 0; s < 2; s++) {
+            free(r->cv[i].per[s]);
+            free(r->cv[i].t0[s]);
+        }
     free(r->cv);
 }
 
@@ -544,6 +549,9 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
         return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", name);
     snprintf(r->name, sizeof(r->name), "%s", name);
     r->n = t->n_frames;
+    r->width = t->width;
+    r->height = t->height;
+    r->fps = t->fps;
     r->cx = t->width / 2.0;
     r->cy = t->height / 2.0;
     r->height_m = o->height_m > 0 ? o->height_m : 0;

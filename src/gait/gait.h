@@ -83,6 +83,61 @@ typedef enum gs_angle {
     GS_ANGLE_COUNT = 16
 } gs_angle;
 
+/* ---- names and keys of analysis.json: one table each (gait_keys.c) ---- */
+
+/** analysis.json name of a view: "side-left", "side-right", "rear", "front", "unknown". */
+const char *gs_gait_view_name(gs_gait_view_kind k);
+/** Parses a view name (not "unknown"); 0 and *out set, or -1. */
+int gs_gait_view_parse(const char *s, gs_gait_view_kind *out);
+/** "run", "walk", "unknown". */
+const char *gs_gait_activity_name(gs_gait_activity a);
+/** Parses "run" / "walk"; 0 and *out set, or -1. */
+int gs_gait_activity_parse(const char *s, gs_gait_activity *out);
+/** "treadmill", "overground", "unknown". */
+const char *gs_gait_setting_name(gs_gait_setting s);
+/** Parses "treadmill" / "overground"; 0 and *out set, or -1. */
+int gs_gait_setting_parse(const char *s, gs_gait_setting *out);
+/** "left" / "right". */
+const char *gs_gait_side_name(gs_gait_side s);
+/** "IC" / "TO". */
+const char *gs_gait_event_name(gs_gait_event_type t);
+
+/** How a metric's values compare (asymmetry: SI % or a difference). Append-only. */
+typedef enum gs_metric_kind {
+    GS_METRIC_ANGLE = 0,    /* degrees, near zero or negative: L - R against the pooled SD */
+    GS_METRIC_POSITIVE = 1, /* strictly positive (times, lengths, rates): SI % applies */
+    GS_METRIC_SIGNED = 2    /* may be zero or negative (flight of a walker, crossover) */
+} gs_metric_kind;
+
+/** Where a metric is shown. Append-only. */
+typedef enum gs_metric_group {
+    GS_METRIC_GROUP_TIMING = 0,
+    GS_METRIC_GROUP_SAGITTAL = 1,
+    GS_METRIC_GROUP_FRONTAL = 2,
+    GS_METRIC_GROUP_LENGTH = 3,
+    GS_METRIC_GROUP_ARMS = 4,
+    GS_METRIC_GROUP_3D = 5,
+    GS_METRIC_GROUP_COUNT = 6
+} gs_metric_group;
+
+/** One analysis.json metric key (DESIGN.md "Artifacts"; docs/metrics.md defines each). */
+typedef struct gs_metric_info {
+    const char *key;       /* analysis.json key, unit suffix included ("knee_flexion_ic_deg") */
+    const char *unit;      /* "deg", "ms", "steps/min", "fraction", "%", "cm", "leg lengths", "m/s" */
+    const char *label;     /* for people ("Knee flexion at contact") */
+    gs_metric_kind kind;   /* how values compare */
+    gs_metric_group group; /* report section */
+    int whole_body;        /* 1: also an "all" entry pooling both sides (cadence) */
+    int decimals;          /* decimals worth showing */
+    int summary;           /* 1: in the command line's short summary */
+} gs_metric_info;
+
+/** Number of known metrics, and metric i (static; NULL when out of range). */
+size_t gs_metric_count(void);
+const gs_metric_info *gs_metric_at(size_t i);
+/** The metric of key, or NULL when no such metric exists. */
+const gs_metric_info *gs_metric_find(const char *key);
+
 /** Column/key name of an angle ("knee_flexion_deg"); NULL if out of range. */
 const char *gs_angle_name(gs_angle a);
 

@@ -29,10 +29,14 @@ typedef struct gs_gait__curve {
     int n[2];                          /* strides averaged per side */
     double mean[2][GS_GAIT__CURVE_N];  /* degrees */
     double sd[2][GS_GAIT__CURVE_N];    /* degrees; 0 when n < 2 */
+    double *per[2]; /* per side n[side] x GS_GAIT__CURVE_N: each used stride's curve, by time */
+    double *t0[2];  /* per side n[side]: start (initial contact) of each of those strides, s */
 } gs_gait__curve;
 
 struct gs_gait_result {
     char name[256];      /* input name for messages */
+    int32_t width, height; /* frame size of the track, px */
+    double fps;          /* the track's nominal frame rate */
     int32_t n;           /* frames */
     double *t;           /* frame times, s */
     uint8_t *valid;      /* 1 when the frame has landmarks */

@@ -12,10 +12,11 @@
 
 #define R2D (180.0 / GS_PI)
 
-/* Finds or creates metric key. NULL on out of memory. */
-static gs_gait__metric *metric(gs_gait_result *r, const char *key, const char *unit, int positive,
-                               int whole)
+/* Finds or creates metric key; unit and kind come from the one metric table (gait_keys.c).
+ * NULL on out of memory. */
+static gs_gait__metric *metric(gs_gait_result *r, const char *key)
 {
+    const gs_metric_info *info = gs_metric_find(key);
     for (int i = 0; i < r->n_m; i++)
         if (!strcmp(r->m[i].key, key))
             return &r->m[i];
@@ -30,21 +31,22 @@ static gs_gait__metric *metric(gs_gait_result *r, const char *key, const char *u
     gs_gait__metric *m = &r->m[r->n_m++];
     memset(m, 0, sizeof(*m));
     snprintf(m->key, sizeof(m->key), "%s", key);
-    snprintf(m->unit, sizeof(m->unit), "%s", unit);
-    m->positive = positive;
-    m->whole_body = whole;
+    /* a key missing from the table is a programming error that test_gait catches (every key
+     * written must be in gs_metric_find); it is still written, unitless, never dropped */
+    snprintf(m->unit, sizeof(m->unit), "%s", info ? info->unit : "");
+    m->positive = info && info->kind == GS_METRIC_POSITIVE;
+    m->whole_body = info && info->whole_body;
     return m;
 }
 
 /* Adds one value; returns -1 on out of memory. NaN values are skipped (the metric stays absent
  * if it never gets a finite value). */
-static int add(gs_gait_result *r, const char *key, const char *unit, int positive, int side,
-               double v, double t)
+static int add(gs_gait_result *r, const char *key, int side, double v, double t)
 {
     gs_gait__metric *m;
     if (!isfinite(v))
         return 0;
-    m = metric(r, key, unit, positive, !strcmp(key, "cadence_spm"));
+    m = metric(r, key);
     if (!m)
         return -1;
     if (m->n[side] == m->cap[side]) {
@@ -118,15 +120,15 @@ static double mid_at(const gs_gait_result *r, int k1, int k2, int c, double t)
 }
 
 /* Adds a length metric: key base + "_cm" with a scale, else "_ll" (leg lengths). */
-static int add_len(gs_gait_result *r, const char *base, int positive, int side, double px, double t)
+static int add_len(gs_gait_result *r, const char *base, int side, double px, double t)
 {
     char key[48];
     if (r->px_per_m > 0) {
         snprintf(key, sizeof(key), "%s_cm", base);
-        return add(r, key, "cm", positive, side, px / r->px_per_m * 100.0, t);
+        return add(r, key, side, px / r->px_per_m * 100.0, t);
     }
     snprintf(key, sizeof(key), "%s_ll", base);
-    return add(r, key, "leg lengths", positive, side, px / r->ll_px, t);
+    return add(r, key, side, px / r->ll_px, t);
 }
 
 /* Time of the first event of (side, type) inside (a, b), NAN if none. */
@@ -153,68 +155,68 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
 
     /* temporal (every view) */
     /* cadence per stride: two steps per stride time (robust: needs no opposite-foot event) */
-    e |= add(r, "cadence_spm", "steps/min", 1, si, 120.0 / T, t0);
-    e |= add(r, "step_time_ms", "ms", 1, si, 1000 * (t1 - tc), t0);
-    e |= add(r, "stride_time_ms", "ms", 1, si, 1000 * T, t0);
-    e |= add(r, "ground_contact_ms", "ms", 1, si, 1000 * (to - t0), t0);
-    e |= add(r, "duty_factor", "fraction", 1, si, (to - t0) / T, t0);
+    e |= add(r, "cadence_spm", si, 120.0 / T, t0);
+    e |= add(r, "step_time_ms", si, 1000 * (t1 - tc), t0);
+    e |= add(r, "stride_time_ms", si, 1000 * T, t0);
+    e |= add(r, "ground_contact_ms", si, 1000 * (to - t0), t0);
+    e |= add(r, "duty_factor", si, (to - t0) / T, t0);
     if (r->activity == GS_ACTIVITY_RUN) {
         /* flight: this foot's toe-off to the other foot's next contact */
         double fl = tc - to;
-        e |= add(r, "flight_ms", "ms", 0, si, 1000 * fl, t0);
+        e |= add(r, "flight_ms", si, 1000 * fl, t0);
     } else {
         double oto = event_in(r, o, GS_EVENT_TO, t0, to);
-        e |= add(r, "stance_pct", "%", 1, si, 100 * (to - t0) / T, t0);
-        e |= add(r, "swing_pct", "%", 1, si, 100 * (t1 - to) / T, t0);
+        e |= add(r, "stance_pct", si, 100 * (to - t0) / T, t0);
+        e |= add(r, "swing_pct", si, 100 * (t1 - to) / T, t0);
         if (isfinite(oto) && tc < to)
-            e |= add(r, "double_support_pct", "%", 1, si, 100 * ((oto - t0) + (to - tc)) / T, t0);
+            e |= add(r, "double_support_pct", si, 100 * ((oto - t0) + (to - tc)) / T, t0);
     }
     if (r->belt_m_s > 0 && r->setting != GS_SETTING_OVERGROUND) {
-        e |= add(r, "step_length_cm", "cm", 1, si, r->belt_m_s * (t1 - tc) * 100, t0);
-        e |= add(r, "stride_length_cm", "cm", 1, si, r->belt_m_s * T * 100, t0);
-        e |= add(r, "speed_m_s", "m/s", 1, si, r->belt_m_s, t0);
+        e |= add(r, "step_length_cm", si, r->belt_m_s * (t1 - tc) * 100, t0);
+        e |= add(r, "stride_length_cm", si, r->belt_m_s * T * 100, t0);
+        e |= add(r, "speed_m_s", si, r->belt_m_s, t0);
     }
 
     if (side_view) {
         double hx = gs_gait__p_at(r, he, 0, t0), hy = gs_gait__p_at(r, he, 1, t0);
         double mx = mid_at(r, LH, RH, 0, t0), my = mid_at(r, LH, RH, 1, t0);
-        e |= add(r, "knee_flexion_ic_deg", "deg", 0, si,
+        e |= add(r, "knee_flexion_ic_deg", si,
                  gs_gait__angle_at(r, si, GS_ANGLE_KNEE_FLEXION, t0), t0);
-        e |= add(r, "knee_flexion_peak_stance_deg", "deg", 0, si,
+        e |= add(r, "knee_flexion_peak_stance_deg", si,
                  over(r, si, GS_ANGLE_KNEE_FLEXION, t0, to, 1), t0);
-        e |= add(r, "knee_flexion_peak_swing_deg", "deg", 0, si,
+        e |= add(r, "knee_flexion_peak_swing_deg", si,
                  over(r, si, GS_ANGLE_KNEE_FLEXION, to, t1, 1), t0);
-        e |= add(r, "hip_extension_peak_deg", "deg", 0, si,
+        e |= add(r, "hip_extension_peak_deg", si,
                  -over(r, si, GS_ANGLE_HIP_FLEXION, t0, to, -1), t0);
-        e |= add(r, "hip_flexion_peak_deg", "deg", 0, si,
+        e |= add(r, "hip_flexion_peak_deg", si,
                  over(r, si, GS_ANGLE_HIP_FLEXION, t0, t1, 1), t0);
-        e |= add(r, "ankle_dorsiflexion_peak_deg", "deg", 0, si,
+        e |= add(r, "ankle_dorsiflexion_peak_deg", si,
                  over(r, si, GS_ANGLE_ANKLE_DORSIFLEXION, t0, to, 1), t0);
-        e |= add(r, "foot_strike_angle_deg", "deg", 0, si,
+        e |= add(r, "foot_strike_angle_deg", si,
                  gs_gait__angle_at(r, si, GS_ANGLE_FOOT, t0), t0);
-        e |= add(r, "shank_angle_ic_deg", "deg", 0, si,
+        e |= add(r, "shank_angle_ic_deg", si,
                  gs_gait__angle_at(r, si, GS_ANGLE_SHANK, t0), t0);
-        e |= add(r, "overstride_deg", "deg", 0, si, atan2(hx - mx, my - hy) * R2D, t0);
-        e |= add_len(r, "overstride", 0, si, hx - mx, t0);
-        e |= add(r, "trunk_lean_deg", "deg", 0, si, over(r, si, GS_ANGLE_TRUNK_LEAN, t0, t1, 0),
+        e |= add(r, "overstride_deg", si, atan2(hx - mx, my - hy) * R2D, t0);
+        e |= add_len(r, "overstride", si, hx - mx, t0);
+        e |= add(r, "trunk_lean_deg", si, over(r, si, GS_ANGLE_TRUNK_LEAN, t0, t1, 0),
                  t0);
-        e |= add(r, "trunk_lean_stance_deg", "deg", 0, si,
+        e |= add(r, "trunk_lean_stance_deg", si,
                  over(r, si, GS_ANGLE_TRUNK_LEAN, t0, to, 0), t0);
-        e |= add(r, "elbow_flexion_mean_deg", "deg", 1, si,
+        e |= add(r, "elbow_flexion_mean_deg", si,
                  over(r, si, GS_ANGLE_ELBOW_FLEXION, t0, t1, 0), t0);
-        e |= add(r, "shoulder_flexion_range_deg", "deg", 1, si,
+        e |= add(r, "shoulder_flexion_range_deg", si,
                  over(r, si, GS_ANGLE_SHOULDER_FLEXION, t0, t1, 1) -
                      over(r, si, GS_ANGLE_SHOULDER_FLEXION, t0, t1, -1),
                  t0);
-        e |= add_len(r, "vertical_oscillation", 1, si, range_mid(r, LH, RH, 1, t0, t1), t0);
+        e |= add_len(r, "vertical_oscillation", si, range_mid(r, LH, RH, 1, t0, t1), t0);
         if (r->setting == GS_SETTING_OVERGROUND) {
             /* static camera: heel positions on the ground give the step and stride */
-            e |= add_len(r, "step_length", 1, si,
+            e |= add_len(r, "step_length", si,
                          gs_gait__p_at(r, he, 0, t1) - gs_gait__p_at(r, ohe, 0, tc), t0);
-            e |= add_len(r, "stride_length", 1, si,
+            e |= add_len(r, "stride_length", si,
                          gs_gait__p_at(r, he, 0, t1) - gs_gait__p_at(r, he, 0, t0), t0);
             if (r->px_per_m > 0)
-                e |= add(r, "speed_m_s", "m/s", 1, si,
+                e |= add(r, "speed_m_s", si,
                          (mid_at(r, LH, RH, 0, t1) - mid_at(r, LH, RH, 0, t0)) / T / r->px_per_m,
                          t0);
         }
@@ -222,18 +224,18 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
     if (frontal) {
         double ms = t0 + 0.5 * (to - t0), oms = tc + 0.5 * (to - t0);
         double lat_ms = sg * (gs_gait__p_at(r, an, 0, ms) - mid_at(r, LH, RH, 0, ms));
-        e |= add(r, "pelvic_drop_deg", "deg", 0, si,
+        e |= add(r, "pelvic_drop_deg", si,
                  over(r, si, GS_ANGLE_PELVIC_OBLIQUITY, t0, to, 1), t0);
-        e |= add(r, "hip_hike_deg", "deg", 0, si,
+        e |= add(r, "hip_hike_deg", si,
                  over(r, si, GS_ANGLE_PELVIC_OBLIQUITY, to, t1, 1), t0);
-        e |= add(r, "hip_adduction_peak_deg", "deg", 0, si,
+        e |= add(r, "hip_adduction_peak_deg", si,
                  over(r, si, GS_ANGLE_HIP_ADDUCTION, t0, to, 1), t0);
-        e |= add(r, "knee_fppa_deg", "deg", 0, si, over(r, si, GS_ANGLE_KNEE_FPPA, t0, to, 1), t0);
-        e |= add(r, "trunk_lateral_lean_deg", "deg", 0, si,
+        e |= add(r, "knee_fppa_deg", si, over(r, si, GS_ANGLE_KNEE_FPPA, t0, to, 1), t0);
+        e |= add(r, "trunk_lateral_lean_deg", si,
                  over(r, si, GS_ANGLE_TRUNK_LATERAL, t0, to, 0), t0);
-        e |= add_len(r, "step_width", 1, si,
+        e |= add_len(r, "step_width", si,
                      fabs(gs_gait__p_at(r, an, 0, ms) - gs_gait__p_at(r, oan, 0, oms)), t0);
-        e |= add_len(r, "foot_placement", 0, si, lat_ms, t0);
+        e |= add_len(r, "foot_placement", si, lat_ms, t0);
         {
             /* circumduction: outward excursion of the swing ankle beyond the straight line
              * between its positions at toe-off and at the next contact */
@@ -248,13 +250,13 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
                                  0.5 * (gs_gait__p(r, i, LH)[0] + gs_gait__p(r, i, RH)[0]));
                 best = fmax(best, l - (l0 + f * (l1 - l0)));
             }
-            e |= add_len(r, "circumduction", 0, si, best, t0);
+            e |= add_len(r, "circumduction", si, best, t0);
         }
     }
     if (r->W) {
-        e |= add(r, "knee_flexion_ic_3d_deg", "deg", 0, si,
+        e |= add(r, "knee_flexion_ic_3d_deg", si,
                  gs_gait__angle_at(r, si, GS_ANGLE_KNEE_FLEXION_3D, t0), t0);
-        e |= add(r, "knee_flexion_peak_stance_3d_deg", "deg", 0, si,
+        e |= add(r, "knee_flexion_peak_stance_3d_deg", si,
                  over(r, si, GS_ANGLE_KNEE_FLEXION_3D, t0, to, 1), t0);
     }
     return e;
@@ -271,7 +273,13 @@ gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err)
             return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (metrics)", r->name);
     }
 
-    /* curves: every angle with values, 101 points over each used stride */
+    /* curves: every angle with values, 101 points over each used stride; each stride's own
+     * curve is kept (the comparison tests curves stride by stride) */
+    for (int i = 0; r->cv && i < GS_ANGLE_COUNT; i++)
+        for (int s = 0; s < 2; s++) {
+            free(r->cv[i].per[s]);
+            free(r->cv[i].t0[s]);
+        }
     free(r->cv);
     r->cv = calloc(GS_ANGLE_COUNT, sizeof(*r->cv));
     r->n_cv = 0;
@@ -281,6 +289,13 @@ gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err)
         gs_gait__curve *c = &r->cv[r->n_cv];
         memset(c, 0, sizeof(*c));
         c->a = (gs_angle)a;
+        for (int s = 0; s < 2; s++) {
+            size_t ns = (size_t)(r->n_st > 0 ? r->n_st : 1);
+            c->per[s] = malloc(ns * GS_GAIT__CURVE_N * sizeof(double));
+            c->t0[s] = malloc(ns * sizeof(double));
+            if (!c->per[s] || !c->t0[s])
+                return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (curves)", r->name);
+        }
         for (int i = 0; i < r->n_st; i++) {
             const gs_gait_stride *s = &r->st[i];
             double v[GS_GAIT__CURVE_N];
@@ -298,10 +313,18 @@ gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err)
                 c->mean[si][p] += v[p];
                 c->sd[si][p] += v[p] * v[p];
             }
+            memcpy(c->per[si] + (size_t)c->n[si] * GS_GAIT__CURVE_N, v, sizeof(v));
+            c->t0[si][c->n[si]] = s->t0_s;
             c->n[si]++;
         }
-        if (c->n[0] + c->n[1] == 0)
+        if (c->n[0] + c->n[1] == 0) {
+            for (int s = 0; s < 2; s++) { /* the slot is reused by the next angle */
+                free(c->per[s]);
+                free(c->t0[s]);
+                c->per[s] = c->t0[s] = NULL;
+            }
             continue;
+        }
         for (int si = 0; si < 2; si++) {
             int n = c->n[si];
             for (int p = 0; p < GS_GAIT__CURVE_N && n > 0; p++) {

@@ -19,22 +19,6 @@
 #define FSA_REARFOOT_DEG 8.0
 #define FSA_FOREFOOT_DEG (-1.6)
 
-static const char *view_name(gs_gait_view_kind k)
-{
-    switch (k) {
-    case GS_VIEW_SIDE_LEFT:
-        return "side-left";
-    case GS_VIEW_SIDE_RIGHT:
-        return "side-right";
-    case GS_VIEW_REAR:
-        return "rear";
-    case GS_VIEW_FRONT:
-        return "front";
-    default:
-        return "unknown";
-    }
-}
-
 /* A number rounded to 4 decimals (readable files; far below any measurement error), or null. */
 static cJSON *num(double v)
 {
@@ -91,10 +75,8 @@ static cJSON *metric_json(const gs_gait__metric *m)
                     v[k] = m->v[s][i];
                     t[k++] = m->t[s][i];
                 }
-            cJSON *all = stats(v, t, n, NULL);
-            cJSON_DeleteItemFromObject(all, "values");
-            cJSON_DeleteItemFromObject(all, "t");
-            cJSON_AddItemToObject(o, "all", all);
+            /* pooled values (left strides then right ones) are kept: the comparison tests them */
+            cJSON_AddItemToObject(o, "all", stats(v, t, n, NULL));
         }
         free(v);
         free(t);
@@ -165,10 +147,13 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
         cJSON_AddStringToObject(o, "pose", r->name);
         cJSON_AddNumberToObject(o, "frames", r->n);
         put_num(o, "duration_s", r->n > 1 ? r->t[r->n - 1] - r->t[0] : 0);
+        cJSON_AddNumberToObject(o, "width", r->width);
+        cJSON_AddNumberToObject(o, "height", r->height);
+        put_num(o, "fps", r->fps);
     }
     o = cJSON_AddObjectToObject(root, "view");
     if (o) {
-        cJSON_AddStringToObject(o, "kind", view_name(r->view.kind));
+        cJSON_AddStringToObject(o, "kind", gs_gait_view_name(r->view.kind));
         cJSON_AddStringToObject(o, "facing", side_view ? (r->view.facing > 0 ? "right" : "left")
                                              : r->view.kind == GS_VIEW_REAR  ? "away"
                                              : r->view.kind == GS_VIEW_FRONT ? "toward"
@@ -176,12 +161,8 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
         put_num(o, "confidence", r->view.confidence);
         cJSON_AddNumberToObject(o, "passes", r->view.passes);
     }
-    cJSON_AddStringToObject(root, "activity", r->activity == GS_ACTIVITY_RUN    ? "run"
-                                              : r->activity == GS_ACTIVITY_WALK ? "walk"
-                                                                                : "unknown");
-    cJSON_AddStringToObject(root, "setting", r->setting == GS_SETTING_TREADMILL    ? "treadmill"
-                                             : r->setting == GS_SETTING_OVERGROUND ? "overground"
-                                                                                   : "unknown");
+    cJSON_AddStringToObject(root, "activity", gs_gait_activity_name(r->activity));
+    cJSON_AddStringToObject(root, "setting", gs_gait_setting_name(r->setting));
     o = cJSON_AddObjectToObject(root, "scale");
     if (o) {
         cJSON_AddStringToObject(o, "source", gs_calib_scale_source_name(r->scale_source));
@@ -223,8 +204,8 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
         cJSON *e = cJSON_CreateObject();
         if (!e)
             break;
-        cJSON_AddStringToObject(e, "side", r->ev[i].side == GS_SIDE_LEFT ? "left" : "right");
-        cJSON_AddStringToObject(e, "type", r->ev[i].type == GS_EVENT_IC ? "IC" : "TO");
+        cJSON_AddStringToObject(e, "side", gs_gait_side_name(r->ev[i].side));
+        cJSON_AddStringToObject(e, "type", gs_gait_event_name(r->ev[i].type));
         put_num(e, "t", r->ev[i].t_s);
         put_num(e, "frame", r->ev[i].frame);
         cJSON_AddItemToArray(a, e);
@@ -235,7 +216,7 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
         cJSON *e = cJSON_CreateObject();
         if (!e)
             break;
-        cJSON_AddStringToObject(e, "side", s->side == GS_SIDE_LEFT ? "left" : "right");
+        cJSON_AddStringToObject(e, "side", gs_gait_side_name(s->side));
         put_num(e, "t0", s->t0_s);
         put_num(e, "t1", s->t1_s);
         put_num(e, "to", s->to_s);
@@ -295,6 +276,16 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
             for (int p = 0; p < GS_GAIT__CURVE_N && c->n[s] > 0 && mm && sd; p++) {
                 cJSON_AddItemToArray(mm, num(c->mean[s][p]));
                 cJSON_AddItemToArray(sd, num(c->sd[s][p]));
+            }
+            /* each used stride's own curve, by time, with its start (initial contact) */
+            cJSON *per = cJSON_AddArrayToObject(so, "strides");
+            cJSON *t0 = cJSON_AddArrayToObject(so, "t0");
+            for (int k = 0; per && t0 && k < c->n[s]; k++) {
+                cJSON *row = cJSON_CreateArray();
+                for (int p = 0; row && p < GS_GAIT__CURVE_N; p++)
+                    cJSON_AddItemToArray(row, num(c->per[s][(size_t)k * GS_GAIT__CURVE_N + p]));
+                cJSON_AddItemToArray(per, row);
+                cJSON_AddItemToArray(t0, num(c->t0[s][k]));
             }
         }
     }
@@ -376,8 +367,8 @@ gs_status gs_gait_write_events_csv(const char *path, const gs_gait_result *r, gs
         return gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
     OUT("side,type,t_s,frame\n");
     for (int i = 0; i < r->n_ev && !bad; i++)
-        OUT("%s,%s,%.6f,%.3f\n", r->ev[i].side == GS_SIDE_LEFT ? "left" : "right",
-            r->ev[i].type == GS_EVENT_IC ? "IC" : "TO", r->ev[i].t_s, r->ev[i].frame);
+        OUT("%s,%s,%.6f,%.3f\n", gs_gait_side_name(r->ev[i].side),
+            gs_gait_event_name(r->ev[i].type), r->ev[i].t_s, r->ev[i].frame);
     if (fclose(f) != 0)
         bad = 1;
     if (bad)

@@ -126,26 +126,20 @@ static gs_nkt__side other_side(gs_nkt__side s)
 }
 
 /* The stride objects of a side that were used for metrics, in order (values[] index i is the
- * i-th used stride). Accepts strides as {"left": [...], "right": [...]} or as one array whose
- * items carry "side". Returns the i-th used stride object or NULL. */
+ * i-th used stride). analysis.json's "strides" is one array of objects, each with "side", "t0"
+ * and "used" (src/gait/gait_output.c writes it; docs/schemas/analysis.schema.json). Returns the
+ * i-th used stride object or NULL. */
 static const cJSON *used_stride(const ectx *c, gs_nkt__side side, int idx)
 {
-    const cJSON *arr, *it;
+    const cJSON *it;
     int k = 0;
-    if (!c->strides || side == GS_NKT__SIDE_NONE)
+    if (!cJSON_IsArray(c->strides) || side == GS_NKT__SIDE_NONE)
         return NULL;
-    arr = cJSON_IsObject(c->strides) ? obj_get(c->strides, side_key(side)) : c->strides;
-    if (!cJSON_IsArray(arr))
-        return NULL;
-    for (it = arr->child; it; it = it->next) {
-        const cJSON *used = obj_get(it, "used");
+    for (it = c->strides->child; it; it = it->next) {
         const cJSON *sd = obj_get(it, "side");
-        if (!cJSON_IsObject(it))
+        if (!cJSON_IsObject(it) || !cJSON_IsString(sd) || strcmp(sd->valuestring, side_key(side)))
             continue;
-        if (cJSON_IsArray(c->strides) &&
-            !(cJSON_IsString(sd) && !strcmp(sd->valuestring, side_key(side))))
-            continue;
-        if (used && !cJSON_IsTrue(used))
+        if (!cJSON_IsTrue(obj_get(it, "used")))
             continue;
         if (k++ == idx)
             return it;
@@ -155,25 +149,15 @@ static const cJSON *used_stride(const ectx *c, gs_nkt__side side, int idx)
 
 static double stride_start(const cJSON *st)
 {
-    static const char *const keys[] = {"start", "start_t", "t_start", "t0", "start_s"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const cJSON *v = obj_get(st, keys[i]);
-        if (is_num(v))
-            return v->valuedouble;
-    }
-    return NAN;
+    const cJSON *v = obj_get(st, "t0");
+    return is_num(v) ? v->valuedouble : NAN;
 }
 
 /* Mean landmark visibility of a stride when the analysis gives one, else NAN. */
 static double stride_visibility(const cJSON *st)
 {
-    static const char *const keys[] = {"visibility", "mean_visibility", "vis"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const cJSON *v = obj_get(st, keys[i]);
-        if (is_num(v))
-            return v->valuedouble;
-    }
-    return NAN;
+    const cJSON *v = obj_get(st, "visibility");
+    return is_num(v) ? v->valuedouble : NAN;
 }
 
 static double clamp01(double x)
@@ -499,7 +483,7 @@ static void eval_asym(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, gs
         flagged = diff > 0 ? GS_NKT__SIDE_LEFT : GS_NKT__SIDE_RIGHT;
     else
         flagged = diff < 0 ? GS_NKT__SIDE_LEFT : GS_NKT__SIDE_RIGHT;
-    if (l.mean + rr.mean > 0 && mt->kind == GS_NKT__MK_POSITIVE)
+    if (l.mean + rr.mean > 0 && mt->kind == GS_METRIC_POSITIVE)
         si = 100.0 * diff / (0.5 * (l.mean + rr.mean));
     if (cd->use_si) {
         if (isnan(si)) {
@@ -1046,30 +1030,33 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
     view = obj_get(analysis, "view");
     if (cJSON_IsObject(view)) {
         const cJSON *k = obj_get(view, "kind"), *cf = obj_get(view, "confidence");
+        gs_gait_view_kind vk = GS_VIEW_UNKNOWN;
         if (cJSON_IsString(k)) {
             snprintf(view_txt, sizeof(view_txt), "%s", k->valuestring);
-            if (!strncmp(k->valuestring, "side", 4))
-                view_idx = 0;
-            /* "side-left": the camera sees the person's left side, so the right leg is far */
-            if (!strcmp(k->valuestring, "side-left"))
-                c.far = GS_NKT__SIDE_RIGHT;
-            else if (!strcmp(k->valuestring, "side-right"))
-                c.far = GS_NKT__SIDE_LEFT;
-            else if (!strcmp(k->valuestring, "rear") || !strcmp(k->valuestring, "back"))
-                view_idx = 1;
-            else if (!strcmp(k->valuestring, "front"))
-                view_idx = 2;
+            gs_gait_view_parse(k->valuestring, &vk); /* the view names of gait_keys.c */
         }
+        /* "side-left": the camera sees the person's left side, so the right leg is far */
+        if (vk == GS_VIEW_SIDE_LEFT || vk == GS_VIEW_SIDE_RIGHT)
+            view_idx = 0;
+        if (vk == GS_VIEW_SIDE_LEFT)
+            c.far = GS_NKT__SIDE_RIGHT;
+        else if (vk == GS_VIEW_SIDE_RIGHT)
+            c.far = GS_NKT__SIDE_LEFT;
+        else if (vk == GS_VIEW_REAR)
+            view_idx = 1;
+        else if (vk == GS_VIEW_FRONT)
+            view_idx = 2;
         if (is_num(cf))
             view_conf = clamp01(cf->valuedouble);
     }
     act = obj_get(analysis, "activity");
-    if (cJSON_IsString(act)) {
-        if (!strncmp(act->valuestring, "run", 3))
-            act_idx = 0;
-        else if (!strncmp(act->valuestring, "walk", 4))
-            act_idx = 1;
-    }
+    gs_gait_activity ak = GS_ACTIVITY_UNKNOWN;
+    if (cJSON_IsString(act))
+        gs_gait_activity_parse(act->valuestring, &ak);
+    if (ak == GS_ACTIVITY_RUN)
+        act_idx = 0;
+    else if (ak == GS_ACTIVITY_WALK)
+        act_idx = 1;
 
     out = cJSON_CreateArray();
     skip = cJSON_CreateArray();

@@ -7,23 +7,12 @@
 
 #include <stddef.h>
 
+#include "gait.h"
 #include "nkt.h"
 
-/* How a metric's numbers may be compared (drives validation of asymmetry conditions). */
-typedef enum gs_nkt__mkind {
-    GS_NKT__MK_ANGLE = 0,    /* degrees, may be near zero or negative: compare differences */
-    GS_NKT__MK_POSITIVE = 1, /* strictly positive (times, lengths, rates): SI % allowed */
-    GS_NKT__MK_SIGNED = 2,   /* a length or fraction that may be zero or negative */
-    GS_NKT__MK_COUNT = 3
-} gs_nkt__mkind;
-
-/* One known analysis.json metric key (DESIGN.md "Artifacts"). */
-typedef struct gs_nkt__metric {
-    const char *key;    /* e.g. "pelvic_drop_deg" */
-    const char *unit;   /* unit written in evidence when the analysis gives none */
-    gs_nkt__mkind kind; /* see above */
-    int whole;          /* 1 when the metric is whole-body and has an "all" entry */
-} gs_nkt__metric;
+/* The metric table is the gait stage's (gait.h gs_metric_info, gait_keys.c): one list of
+ * analysis.json keys for every module. */
+typedef gs_metric_info gs_nkt__metric;
 
 /* Index of key in the metric table, or -1. */
 int gs_nkt__metric_find(const char *key);

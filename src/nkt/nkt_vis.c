@@ -11,16 +11,6 @@
 
 #include "nkt_impl.h"
 
-static double num_key(const cJSON *o, const char *const *keys, size_t nk)
-{
-    for (size_t i = 0; i < nk; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, keys[i]);
-        if (cJSON_IsNumber(v) && isfinite(v->valuedouble))
-            return v->valuedouble;
-    }
-    return NAN;
-}
-
 /* Mean of vis over frames with t0 <= t < t1 (binary search for the first); NAN if none. */
 static double mean_over(const double *t, const double *vis, size_t n, double t0, double t1)
 {
@@ -43,22 +33,18 @@ static double mean_over(const double *t, const double *vis, size_t n, double t0,
     return cnt ? sum / (double)cnt : NAN;
 }
 
-static int annotate_one(cJSON *st, const char *side, const double *t, const double *vl,
-                        const double *vr, size_t n)
+static int annotate_one(cJSON *st, const double *t, const double *vl, const double *vr, size_t n)
 {
-    static const char *const k0[] = {"t0", "start", "start_t", "t_start"};
-    static const char *const k1[] = {"t1", "end", "end_t", "t_end"};
     const cJSON *sd = cJSON_GetObjectItemCaseSensitive(st, "side");
-    double t0 = num_key(st, k0, 4), t1 = num_key(st, k1, 4), v;
-    if (!cJSON_IsObject(st))
+    const cJSON *j0 = cJSON_GetObjectItemCaseSensitive(st, "t0");
+    const cJSON *j1 = cJSON_GetObjectItemCaseSensitive(st, "t1");
+    double v;
+    if (!cJSON_IsObject(st) || !cJSON_IsString(sd) || !cJSON_IsNumber(j0) || !cJSON_IsNumber(j1))
         return 0;
-    if (!side && cJSON_IsString(sd))
-        side = sd->valuestring;
-    if (!side || isnan(t0) || isnan(t1) || !(t1 > t0))
+    double t0 = j0->valuedouble, t1 = j1->valuedouble;
+    if (!(t1 > t0) || (strcmp(sd->valuestring, "left") && strcmp(sd->valuestring, "right")))
         return 0;
-    if (strcmp(side, "left") && strcmp(side, "right"))
-        return 0;
-    v = mean_over(t, !strcmp(side, "left") ? vl : vr, n, t0, t1);
+    v = mean_over(t, !strcmp(sd->valuestring, "left") ? vl : vr, n, t0, t1);
     if (isnan(v))
         return 0;
     cJSON_DeleteItemFromObjectCaseSensitive(st, "visibility");
@@ -75,17 +61,8 @@ gs_status gs_nkt_annotate_visibility(cJSON *analysis, const double *t, const dou
     if (!cJSON_IsObject(analysis))
         return gs_fail(err, GS_ERR_FORMAT, "analysis: not a JSON object");
     strides = cJSON_GetObjectItemCaseSensitive(analysis, "strides");
-    if (cJSON_IsArray(strides)) {
-        for (cJSON *st = strides->child; st; st = st->next)
-            bad |= annotate_one(st, NULL, t, vis_left, vis_right, n);
-    } else if (cJSON_IsObject(strides)) {
-        static const char *const sides[2] = {"left", "right"};
-        for (int s = 0; s < 2; s++) {
-            cJSON *arr = cJSON_GetObjectItemCaseSensitive(strides, sides[s]);
-            for (cJSON *st = cJSON_IsArray(arr) ? arr->child : NULL; st; st = st->next)
-                bad |= annotate_one(st, sides[s], t, vis_left, vis_right, n);
-        }
-    }
+    for (cJSON *st = cJSON_IsArray(strides) ? strides->child : NULL; st; st = st->next)
+        bad |= annotate_one(st, t, vis_left, vis_right, n);
     if (bad)
         return gs_fail(err, GS_ERR_NOMEM, "analysis: out of memory adding stride visibility");
     return GS_OK;

@@ -339,66 +339,16 @@ static const char *const group_names[GRP_COUNT] = {"Timing",
                                                    "3D estimates (secondary, from world landmarks)",
                                                    "Other"};
 
-typedef struct metric_info {
-    const char *key;
-    const char *label;
-    metric_group group;
-    int dec; /* decimals shown */
-} metric_info;
-
-static const metric_info metric_infos[] = {
-    {"cadence_spm", "Cadence", GRP_TIMING, 1},
-    {"step_time_ms", "Step time", GRP_TIMING, 0},
-    {"stride_time_ms", "Stride time", GRP_TIMING, 0},
-    {"ground_contact_ms", "Ground contact time", GRP_TIMING, 0},
-    {"flight_ms", "Flight time", GRP_TIMING, 0},
-    {"duty_factor", "Duty factor", GRP_TIMING, 3},
-    {"stance_pct", "Stance", GRP_TIMING, 1},
-    {"swing_pct", "Swing", GRP_TIMING, 1},
-    {"double_support_pct", "Double support", GRP_TIMING, 1},
-    {"knee_flexion_ic_deg", "Knee flexion at contact", GRP_SAGITTAL, 1},
-    {"knee_flexion_peak_stance_deg", "Peak knee flexion, stance", GRP_SAGITTAL, 1},
-    {"knee_flexion_peak_swing_deg", "Peak knee flexion, swing", GRP_SAGITTAL, 1},
-    {"hip_extension_peak_deg", "Peak hip extension", GRP_SAGITTAL, 1},
-    {"hip_flexion_peak_deg", "Peak hip flexion", GRP_SAGITTAL, 1},
-    {"ankle_dorsiflexion_peak_deg", "Peak ankle dorsiflexion, stance", GRP_SAGITTAL, 1},
-    {"foot_strike_angle_deg", "Foot strike angle", GRP_SAGITTAL, 1},
-    {"shank_angle_ic_deg", "Shank angle at contact", GRP_SAGITTAL, 1},
-    {"overstride_deg", "Overstride angle", GRP_SAGITTAL, 1},
-    {"trunk_lean_deg", "Trunk forward lean", GRP_SAGITTAL, 1},
-    {"trunk_lean_stance_deg", "Trunk forward lean, stance", GRP_SAGITTAL, 1},
-    {"pelvic_drop_deg", "Contralateral pelvic drop", GRP_FRONTAL, 1},
-    {"hip_hike_deg", "Hip hike, swing", GRP_FRONTAL, 1},
-    {"hip_adduction_peak_deg", "Peak hip adduction", GRP_FRONTAL, 1},
-    {"knee_fppa_deg", "Knee frontal-plane angle (valgus +)", GRP_FRONTAL, 1},
-    {"trunk_lateral_lean_deg", "Trunk lateral lean", GRP_FRONTAL, 1},
-    {"overstride_cm", "Heel ahead of hip at contact", GRP_LENGTH, 1},
-    {"overstride_ll", "Heel ahead of hip at contact", GRP_LENGTH, 3},
-    {"vertical_oscillation_cm", "Vertical oscillation", GRP_LENGTH, 1},
-    {"vertical_oscillation_ll", "Vertical oscillation", GRP_LENGTH, 3},
-    {"step_length_cm", "Step length", GRP_LENGTH, 1},
-    {"step_length_ll", "Step length", GRP_LENGTH, 3},
-    {"stride_length_cm", "Stride length", GRP_LENGTH, 1},
-    {"stride_length_ll", "Stride length", GRP_LENGTH, 3},
-    {"step_width_cm", "Step width", GRP_LENGTH, 1},
-    {"step_width_ll", "Step width", GRP_LENGTH, 3},
-    {"foot_placement_cm", "Foot placement from midline", GRP_LENGTH, 1},
-    {"foot_placement_ll", "Foot placement from midline", GRP_LENGTH, 3},
-    {"circumduction_cm", "Circumduction", GRP_LENGTH, 1},
-    {"circumduction_ll", "Circumduction", GRP_LENGTH, 3},
-    {"speed_m_s", "Speed", GRP_LENGTH, 2},
-    {"elbow_flexion_mean_deg", "Elbow flexion (mean)", GRP_ARMS, 1},
-    {"shoulder_flexion_range_deg", "Arm swing range", GRP_ARMS, 1},
-    {"knee_flexion_ic_3d_deg", "Knee flexion at contact (3D)", GRP_3D, 1},
-    {"knee_flexion_peak_stance_3d_deg", "Peak knee flexion, stance (3D)", GRP_3D, 1},
-};
+/* Labels, groups and decimals come from the one metric table (gait.h gs_metric_info); the
+ * report's groups are its groups in the same order, plus "Other" for keys it does not know. */
+_Static_assert((int)GRP_TIMING == (int)GS_METRIC_GROUP_TIMING && (int)GRP_3D == (int)GS_METRIC_GROUP_3D &&
+                   (int)GRP_OTHER == (int)GS_METRIC_GROUP_COUNT,
+               "report groups follow gs_metric_group");
+typedef gs_metric_info metric_info;
 
 static const metric_info *find_info(const char *key)
 {
-    for (size_t i = 0; i < sizeof(metric_infos) / sizeof(metric_infos[0]); i++)
-        if (!strcmp(metric_infos[i].key, key))
-            return &metric_infos[i];
-    return NULL;
+    return gs_metric_find(key);
 }
 
 /* Unit as shown: degrees as a symbol, fractions bare. */
@@ -686,28 +636,17 @@ static void write_head(page *pg)
     b_puts(&pg->b, "</nav>\n</div></header>\n<main>\n");
 }
 
-/* The analysis error (object with message/code, or a string), if any. */
+/* The analysis error: analysis.json's "error" is a string (docs/schemas/analysis.schema.json). */
 static const char *error_message(const cJSON *a, const char **code)
 {
     const cJSON *e = jget(a, "error");
     *code = NULL;
-    if (cJSON_IsString(e))
-        return e->valuestring;
-    if (cJSON_IsObject(e)) {
-        const char *m = jstr(e, "message");
-        *code = jstr(e, "code");
-        if (!m)
-            m = jstr(e, "msg");
-        return m ? m : *code ? *code : "the analysis stopped early";
-    }
-    return NULL;
+    return cJSON_IsString(e) ? e->valuestring : NULL;
 }
 
 static void warn_item(buf *b, const cJSON *w)
 {
-    const char *t = cJSON_IsString(w) ? w->valuestring : jstr(w, "message");
-    if (!t)
-        t = jstr(w, "text");
+    const char *t = cJSON_IsString(w) ? w->valuestring : NULL; /* warnings are strings */
     if (!t)
         return;
     b_puts(b, "<li>");
@@ -1000,7 +939,7 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
     const metric_ref *ref = find_ref(key);
     const char *unit = jstr(m, "unit");
     const cJSON *l = jget(m, "left"), *r = jget(m, "right");
-    int dec = info ? info->dec : 2;
+    int dec = info ? info->decimals : 2;
     double diff = jnum(m, "diff"), si = jnum(m, "si");
     char t1[32];
 
@@ -1095,10 +1034,10 @@ static void write_metrics(page *pg)
         int first = 1;
         /* known keys in table order, then the unknown ones (group "Other") */
         if (g != GRP_OTHER) {
-            for (size_t i = 0; i < sizeof(metric_infos) / sizeof(metric_infos[0]); i++) {
-                if ((int)metric_infos[i].group != g)
+            for (size_t i = 0; i < gs_metric_count(); i++) {
+                if ((int)gs_metric_at(i)->group != g)
                     continue;
-                m = jget(ms, metric_infos[i].key);
+                m = jget(ms, gs_metric_at(i)->key);
                 if (!cJSON_IsObject(m))
                     continue;
                 if (first)
@@ -1106,7 +1045,7 @@ static void write_metrics(page *pg)
                              group_names[g]);
                 first = 0;
                 any_si |= isfinite(jnum(m, "si"));
-                write_metric_row(pg, metric_infos[i].key, m);
+                write_metric_row(pg, gs_metric_at(i)->key, m);
             }
         } else {
             cJSON_ArrayForEach(m, ms)
@@ -1531,7 +1470,7 @@ static void write_evidence(page *pg, const cJSON *ev)
     const char *side = jstr(ev, "side"), *src = jstr(ev, "source");
     const metric_info *info = metric ? find_info(metric) : NULL;
     const char *vu = jstr(ev, "value_unit");
-    int dec = info ? info->dec : 2;
+    int dec = info ? info->decimals : 2;
     int asym = measure && !strcmp(measure, "asymmetry");
     double value = jnum(ev, "value"), thr = jnum(ev, "threshold");
     double n = jnum(ev, "n"), holds = jnum(ev, "holds_in");

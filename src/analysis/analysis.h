@@ -1,0 +1,249 @@
+/*
+ * gaitscope analysis: the whole pipeline as one library call, and the one owner of analysis.json.
+ *
+ * gs_analyze_run() does what `gaitscope analyze` does (DESIGN.md "Pipeline"): pose tracking (or a
+ * pose.json read back), gait kinematics, per-stride leg visibility, NKT findings, then angles.csv,
+ * events.csv, metrics.csv, pose.trc, overlay.mp4, key frames, report.html and analysis.json, under
+ * the output-folder policy of common.h (gs_outdir: a .gaitscope-run manifest, every output staged
+ * and renamed into place, analysis.json last with "status" "done" or "failed"). The command line,
+ * the comparison and the service's workers all call it; nothing else re-implements the pipeline.
+ *
+ * analysis.json ("gaitscope.analysis/1", docs/schemas/analysis.schema.json) is written by the
+ * gait stage's builder (gs_gait_result_to_json) extended here, and read back here into a typed
+ * struct (gs_analysis_read) that reads exactly the documented keys: a required key that is missing
+ * or has the wrong type is an error naming the key and the file; unknown keys are ignored.
+ *
+ * Threads: the library never changes process-wide settings; the program calls
+ * gs_analyze_process_init() once. Runs may go on in several threads if each has its own models
+ * handle (a handle serves one run at a time).
+ */
+#ifndef GS_ANALYSIS_H
+#define GS_ANALYSIS_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "common.h"
+#include "gait.h"
+#include "pose.h"
+#include "video.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The format string of analysis.json this code writes and reads. */
+#define GS_ANALYSIS_FORMAT "gaitscope.analysis/1"
+
+/** Points of a time-normalised curve (0..100 % of the stride). */
+#define GS_ANALYSIS_CURVE_N 101
+
+/**
+ * Process-wide settings for the pipeline's libraries, called once by the program before any run
+ * and before starting threads: OpenBLAS single-threaded (our pool splits the work) and no OpenCV
+ * worker pool (the warps are small). Libraries never call it themselves.
+ */
+void gs_analyze_process_init(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* The typed analysis.json                                                                    */
+
+/** Statistics of one metric on one side (or "all"), with the per-stride values. */
+typedef struct gs_analysis_stats {
+    int present;     /* 1 when analysis.json has this side of the metric */
+    double mean, sd; /* in the metric's unit; sd NAN when n < 2 */
+    int n;           /* strides (or steps) */
+    double *values;  /* n per-stride values, chronological (owned by the analysis) */
+    double *t;       /* n stride start times, s (owned) */
+} gs_analysis_stats;
+
+/** One metric of analysis.json. */
+typedef struct gs_analysis_metric {
+    char key[48];                /* analysis.json key ("knee_flexion_ic_deg") */
+    char unit[24];               /* as written */
+    const gs_metric_info *info;  /* the metric table's row; NULL for a key this build does not know */
+    gs_analysis_stats side[2];   /* [GS_SIDE_LEFT], [GS_SIDE_RIGHT] */
+    gs_analysis_stats all;       /* whole-body metrics: both sides pooled */
+    double diff;                 /* mean L - R, NAN when absent */
+    double si;                   /* symmetry index %, NAN when undefined */
+    double sd_pooled;            /* pooled stride-to-stride SD, NAN when absent */
+} gs_analysis_metric;
+
+/** One side of a time-normalised angle curve. */
+typedef struct gs_analysis_curve_side {
+    int n;                              /* strides averaged (0: no curve on this side) */
+    double mean[GS_ANALYSIS_CURVE_N];   /* degrees */
+    double sd[GS_ANALYSIS_CURVE_N];     /* degrees */
+    int n_strides;                      /* per-stride curves available (normally n) */
+    double *strides;                    /* n_strides x GS_ANALYSIS_CURVE_N, by time (owned) */
+    double *t0;                         /* n_strides start times, s (owned) */
+} gs_analysis_curve_side;
+
+/** A curve of one angle ("knee_flexion_deg"). */
+typedef struct gs_analysis_curve {
+    char angle[48];
+    gs_analysis_curve_side side[2];
+} gs_analysis_curve;
+
+/** A finding (the NKT stage's object; the whole object stays in gs_analysis.json). */
+typedef struct gs_analysis_finding {
+    char id[96];       /* "<rule>.<side>" */
+    char rule[64];
+    char title[200];
+    char side[8];      /* "left", "right", "both" */
+    double severity;   /* 0-1 */
+    double confidence; /* 0-1 */
+} gs_analysis_finding;
+
+/** analysis.json as read back. Free with gs_analysis_free(). */
+typedef struct gs_analysis {
+    char status[16];           /* "done", "failed", or "" for files older than the status key */
+    char error[512];           /* the analysis error, "" when none */
+    gs_gait_view view;         /* kind, facing (+1 image-right, -1 image-left, 0), confidence */
+    gs_gait_activity activity;
+    gs_gait_setting setting;
+    char video[256];           /* source clip name ("" when analysed from a pose track only) */
+    int32_t frames;            /* frames of the track */
+    int32_t width, height;     /* frame size, px (0 when unknown) */
+    double fps;                /* nominal frame rate (NAN when unknown) */
+    double duration_s;
+    char scale_source[32];     /* "height", "none", ... */
+    double px_per_m;           /* NAN without a scale */
+    double leg_length_px;      /* NAN when unknown */
+    double ground_angle_deg;   /* ground line in the image, NAN when unknown */
+    gs_gait_event *events;     /* n_events, by time (owned) */
+    int n_events;
+    gs_gait_stride *strides;   /* n_strides (owned) */
+    int n_strides;
+    gs_analysis_metric *metrics; /* n_metrics, in file order (owned) */
+    int n_metrics;
+    gs_analysis_curve *curves; /* n_curves (owned) */
+    int n_curves;
+    gs_analysis_finding *findings; /* n_findings, in file order (highest rank first) (owned) */
+    int n_findings;
+    char **warnings;           /* n_warnings strings (owned) */
+    int n_warnings;
+    cJSON *json;               /* the whole document, for anything else (owned) */
+} gs_analysis;
+
+/**
+ * Reads analysis.json at path. Required keys: format (must be GS_ANALYSIS_FORMAT), view
+ * (with kind), events, strides, and metrics unless error is set; each metric needs unit and
+ * left/right objects with mean and n. A missing or misspelt required key is GS_ERR_FORMAT naming
+ * the key and the file; a newer format string is GS_ERR_FORMAT saying so. Unknown keys are
+ * ignored. GS_ERR_IO (cannot read; too large), GS_ERR_NOMEM. Caller frees *out.
+ */
+gs_status gs_analysis_read(const char *path, gs_analysis **out, gs_error *err);
+
+/** As gs_analysis_read() from text (len bytes); name is used in messages. */
+gs_status gs_analysis_parse(const char *text, size_t len, const char *name, gs_analysis **out,
+                            gs_error *err);
+
+/** As gs_analysis_read() from a cJSON object, which the result takes over (json is NULL after). */
+gs_status gs_analysis_from_json(cJSON **json, const char *name, gs_analysis **out, gs_error *err);
+
+/** Frees *a and sets it NULL; NULL is a no-op. */
+void gs_analysis_free(gs_analysis **a);
+
+/** The metric of key, or NULL when the analysis does not have it. */
+const gs_analysis_metric *gs_analysis_metric_find(const gs_analysis *a, const char *key);
+
+/** The curve of angle ("knee_flexion_deg"), or NULL. */
+const gs_analysis_curve *gs_analysis_curve_find(const gs_analysis *a, const char *angle);
+
+/* ------------------------------------------------------------------------------------------ */
+/* The pipeline                                                                               */
+
+/**
+ * Progress of a run: stage ("pose", "gait", "findings", "files", "overlay", "report"), fraction
+ * of the whole run done (0-1, never decreasing) and a short message. Return 0 to go on, non-zero
+ * to cancel: the run stops within about a second and returns GS_ERR_CANCELLED.
+ */
+typedef int (*gs_analyze_progress_fn)(void *user, const char *stage, double fraction,
+                                      const char *message);
+
+/** Options of gs_analyze_run(); a zeroed struct means: detect everything, full model, defaults. */
+typedef struct gs_analyze_options {
+    gs_pose_models *models;     /* loaded models to use (borrowed, one run at a time); NULL =
+                                   load from models_dir for this run */
+    const char *models_dir;     /* folder of the .tflite files; NULL = "models" */
+    const char *model;          /* "lite", "full", "heavy"; NULL = full (or the handle's) */
+    int n_threads;              /* inference threads; 0 = 1 (ignored with models) */
+    const char *rules_path;     /* compensation rules file; NULL = no findings (a warning says so) */
+    const char *history;        /* intake items ("scar:abdomen,injury:left_ankle"); NULL = none */
+    gs_gait_view_kind view;     /* GS_VIEW_UNKNOWN = detect */
+    gs_gait_activity activity;  /* GS_ACTIVITY_UNKNOWN = detect */
+    gs_gait_setting setting;    /* GS_SETTING_UNKNOWN = detect */
+    double height_m;            /* body height, m; 0 = unknown (lengths in leg lengths) */
+    double belt_speed_m_s;      /* treadmill belt speed, m/s; 0 = unknown */
+    gs_decoder_options decode;  /* start/end, slow motion, decoder threads */
+    int has_person;             /* 1: track the person under (person_x, person_y) */
+    float person_x, person_y;   /* pixels, first frame the person is seen */
+    int no_overlay;             /* 1: no overlay.mp4 (key frames are still written) */
+    int slow_copy;              /* > 1: also overlay_slowN.mp4, N times slower */
+    int blur_faces;             /* 1: blur heads in every written image and clip */
+    int force;                  /* 1: replace files in outdir that gaitscope did not write */
+    const char *title;          /* report title; NULL = the input's file name */
+    const char *generated_by;   /* e.g. "gaitscope 0.1.0" (report footer, analysis.json) */
+    gs_analyze_progress_fn progress; /* may be NULL */
+    void *progress_user;
+} gs_analyze_options;
+
+/** How a run ended. */
+typedef enum gs_analyze_status {
+    GS_ANALYZE_DONE = 0,      /* every output written, analysis.json says "done" */
+    GS_ANALYZE_FAILED = 1,    /* stopped by bad input or too little data; what is meaningful is
+                                 written and analysis.json says "failed" with the error */
+    GS_ANALYZE_CANCELLED = 2  /* cancelled from the progress callback; analysis.json says failed */
+} gs_analyze_status;
+
+/** What a run produced. Free with gs_analyze_result_free(). */
+typedef struct gs_analyze_result {
+    gs_analyze_status status;
+    char error[512];          /* the error when not done */
+    gs_analysis *analysis;    /* the analysis as written (NULL when none was written) */
+    int from_pose_json;       /* 1 when the input was a pose track */
+    gs_pose_stats pose;       /* tracking counters (video input) */
+    double pose_s, overlay_s, total_s; /* wall times, s */
+} gs_analyze_result;
+
+/**
+ * Runs the whole analysis of input (a video, or a pose.json: a ".json" name) into outdir.
+ * opt may be NULL. Inputs and options are checked before outdir is created, so a mistyped path
+ * leaves no folder behind. *out (may be NULL) receives the result whenever outdir was written,
+ * also on failure; caller frees it.
+ * Returns GS_OK (done); GS_ERR_CANCELLED; GS_ERR_EXISTS (a file in outdir that gaitscope did not
+ * write, without force: nothing is written); GS_ERR_NO_PERSON, GS_ERR_TOO_FEW, GS_ERR_FORMAT,
+ * GS_ERR_IO, GS_ERR_ARG, GS_ERR_NOMEM with err naming the file and what is wrong.
+ */
+gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze_options *opt,
+                         gs_analyze_result **out, gs_error *err);
+
+/** Frees *r and sets it NULL; NULL is a no-op. */
+void gs_analyze_result_free(gs_analyze_result **r);
+
+/**
+ * Completes an analysis.json object built by gs_gait_result_to_json() for writing: "status"
+ * ("done"/"failed"), "error" (when error is not NULL), "created" (UTC, ISO 8601) and
+ * "generated_by". Returns 0, or -1 on out of memory.
+ */
+int gs_analysis_json_finish(cJSON *analysis, int done, const char *error, const char *generated_by);
+
+/**
+ * The analysis.json of a run that stopped before any gait analysis: format, status "failed",
+ * error, created, generated_by, and the required view (kind "unknown"), events and strides, empty. NULL on out of memory. Caller frees with cJSON_Delete().
+ */
+cJSON *gs_analysis_json_failed(const char *error, const char *generated_by);
+
+/**
+ * Per-frame mean visibility of each leg (hip, knee, ankle, heel, foot index) of a track, for
+ * gs_nkt_annotate_visibility(): t[n], vis_left[n], vis_right[n] in one new buffer of 3 n doubles
+ * (*buf, caller frees with free()). GS_ERR_NOMEM, GS_ERR_ARG (empty track).
+ */
+gs_status gs_analysis_leg_visibility(const gs_pose_track *t, double **buf, gs_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GS_ANALYSIS_H */

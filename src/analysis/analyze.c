@@ -1,0 +1,573 @@
+/*
+ * gs_analyze_run: the whole pipeline (DESIGN.md "Pipeline"), moved out of the command line so the
+ * comparison and the service's workers run exactly what `gaitscope analyze` runs.
+ *
+ * Order of work and why:
+ * 1. everything that can be checked cheaply is checked before the output folder is touched
+ *    (options, intake history, rules file, the input's existence), so a typo costs nothing;
+ * 2. the folder is opened under the output policy (common.h gs_outdir), then the stages run and
+ *    each output is staged and committed as soon as it is complete;
+ * 3. report.html, then analysis.json last: the folder is complete exactly when analysis.json says
+ *    "status": "done". A failure after the track exists still writes what is meaningful
+ *    (DESIGN.md "Bad input and errors") and an analysis.json that says "failed".
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analysis.h"
+#include "cv.h"
+#include "nkt.h"
+#include "nn.h"
+#include "report.h"
+
+/* Fractions of the whole run given to each stage, from the measured split on the 1080p sample
+ * (docs/benchmarks.md "Whole pipeline": pose ~60 %, overlay pass ~35 %, the rest ~5 %). */
+#define FRAC_POSE    0.60
+#define FRAC_GAIT    0.62
+#define FRAC_FILES   0.64
+#define FRAC_OVERLAY 0.97
+
+#define NKF 6 /* key frames: 3 phases x 2 sides (report.h gs_keyframes_choose) */
+
+void gs_analyze_process_init(void)
+{
+    gs_nn_process_init();
+    gs_cv_set_threads(0);
+}
+
+typedef struct run {
+    const gs_analyze_options *o;
+    gs_outdir *od;
+    double frac;     /* last fraction reported */
+    double base, span; /* the current stage's share of the run */
+    int cancelled;
+    char path[4200]; /* scratch for staged paths */
+} run;
+
+static int report_progress(run *r, const char *stage, double frac, const char *msg)
+{
+    if (frac < r->frac)
+        frac = r->frac;
+    r->frac = frac;
+    if (r->o->progress && !r->cancelled && r->o->progress(r->o->progress_user, stage, frac, msg))
+        r->cancelled = 1;
+    return r->cancelled;
+}
+
+/* gs_progress_fn of the pose and overlay stages mapped onto the run's fraction. */
+static int stage_progress(void *user, const char *stage, int64_t done, int64_t total)
+{
+    run *r = user;
+    double f = total > 0 ? (double)done / (double)total : 0.0;
+    return report_progress(r, stage, r->base + r->span * (f > 1 ? 1 : f), stage);
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static void add_warning(cJSON *analysis, const char *text)
+{
+    cJSON *w = cJSON_GetObjectItemCaseSensitive(analysis, "warnings");
+    if (!w)
+        w = cJSON_AddArrayToObject(analysis, "warnings");
+    if (w)
+        cJSON_AddItemToArray(w, cJSON_CreateString(text));
+}
+
+/* Stages output name; returns its staging path in r->path, or NULL (err set). */
+static const char *stage(run *r, const char *name, gs_error *err)
+{
+    return gs_outdir_stage(r->od, name, r->path, sizeof(r->path), err) == GS_OK ? r->path : NULL;
+}
+
+static gs_status write_json_output(run *r, const char *name, const cJSON *o, gs_error *err)
+{
+    const char *p = stage(r, name, err);
+    char *s;
+    gs_status rc;
+    if (!p)
+        return err ? err->code : GS_ERR_IO;
+    s = cJSON_Print(o);
+    if (!s)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", name);
+    rc = gs_file_write_all(p, s, strlen(s), err);
+    cJSON_free(s);
+    return rc == GS_OK ? gs_outdir_commit(r->od, name, err) : rc;
+}
+
+/* report.html with relative links to what exists in the folder (so it can be moved). */
+static gs_status write_report(run *r, const char *title, const cJSON *analysis,
+                              const gs_keyframe *kf, int nkf, int with_overlay, gs_error *err)
+{
+    const char *hrefs[NKF], *caps[NKF];
+    char capbuf[NKF][96];
+    gs_report_html_options ro = {0};
+    ro.title = title;
+    ro.generated_by = r->o->generated_by;
+    ro.overlay_href = with_overlay ? "overlay.mp4" : NULL;
+    for (int i = 0; i < nkf && i < NKF; i++) {
+        const char *rel = strstr(kf[i].path, "keyframes/");
+        hrefs[i] = rel ? rel : kf[i].path;
+        snprintf(capbuf[i], sizeof(capbuf[i]), "%s %s", kf[i].side == GS_SIDE_LEFT ? "Left" : "Right",
+                 kf[i].phase);
+        caps[i] = capbuf[i];
+    }
+    ro.keyframe_hrefs = nkf > 0 ? hrefs : NULL;
+    ro.keyframe_captions = nkf > 0 ? caps : NULL;
+    ro.n_keyframes = nkf < NKF ? nkf : NKF;
+    ro.contact_sheet_href = nkf > 0 && gs_outdir_staged(r->od, "keyframes/contact_sheet.png")
+                                ? "keyframes/contact_sheet.png"
+                                : NULL;
+    const char *p = stage(r, "report.html", err);
+    if (!p)
+        return err ? err->code : GS_ERR_IO;
+    gs_status rc = gs_report_write_html(p, analysis, &ro, err);
+    return rc == GS_OK ? gs_outdir_commit(r->od, "report.html", err) : rc;
+}
+
+/* Commits every staged key frame (the overlay pass wrote those it found frames for). */
+static gs_status commit_keyframes(run *r, gs_error *err)
+{
+    static const char *const names[] = {"keyframes/left_IC.png",  "keyframes/left_MS.png",
+                                        "keyframes/left_TO.png",  "keyframes/right_IC.png",
+                                        "keyframes/right_MS.png", "keyframes/right_TO.png",
+                                        "keyframes/contact_sheet.png"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!gs_outdir_staged(r->od, names[i]))
+            continue;
+        gs_status rc = gs_outdir_commit(r->od, names[i], err);
+        if (rc != GS_OK)
+            return rc;
+    }
+    return GS_OK;
+}
+
+gs_status gs_analysis_leg_visibility(const gs_pose_track *t, double **buf, gs_error *err)
+{
+    /* hip, knee, ankle, heel, foot index of each leg (pose.h gs_kp_id) */
+    static const int legs[2][5] = {
+        {GS_KP_LEFT_HIP, GS_KP_LEFT_KNEE, GS_KP_LEFT_ANKLE, GS_KP_LEFT_HEEL, GS_KP_LEFT_FOOT_INDEX},
+        {GS_KP_RIGHT_HIP, GS_KP_RIGHT_KNEE, GS_KP_RIGHT_ANKLE, GS_KP_RIGHT_HEEL,
+         GS_KP_RIGHT_FOOT_INDEX}};
+    size_t n, bytes;
+    *buf = NULL;
+    if (!t || t->n_frames <= 0)
+        return gs_fail(err, GS_ERR_ARG, "visibility: empty track");
+    n = (size_t)t->n_frames;
+    if (gs_size_mul(3 * n, sizeof(double), &bytes) || !(*buf = malloc(bytes)))
+        return gs_fail(err, GS_ERR_NOMEM, "visibility: out of memory");
+    for (size_t f = 0; f < n; f++) {
+        const gs_pose_frame *fr = &t->frames[f];
+        (*buf)[f] = fr->t_s;
+        for (int s = 0; s < 2; s++) {
+            double v = 0;
+            for (int k = 0; k < 5 && fr->has_kp; k++)
+                v += fr->kp[legs[s][k]].vis / 5.0;
+            (*buf)[(size_t)(1 + s) * n + f] = v;
+        }
+    }
+    return GS_OK;
+}
+
+/* The outputs a run declares (gs_outdir_open): all it may write; key frames it cannot find a
+ * frame for and the overlay without a video are simply never committed. */
+static size_t output_names(const gs_analyze_options *o, int video, char slow[32],
+                           const char **names)
+{
+    static const char *const always[] = {"analysis.json", "pose.json",  "angles.csv",
+                                         "events.csv",    "metrics.csv", "pose.trc",
+                                         "report.html"};
+    static const char *const kf[] = {"keyframes/left_IC.png",  "keyframes/left_MS.png",
+                                     "keyframes/left_TO.png",  "keyframes/right_IC.png",
+                                     "keyframes/right_MS.png", "keyframes/right_TO.png",
+                                     "keyframes/contact_sheet.png"};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+        names[n++] = always[i];
+    if (video) {
+        if (!o->no_overlay) {
+            names[n++] = "overlay.mp4";
+            if (o->slow_copy > 1) {
+                snprintf(slow, 32, "overlay_slow%d.mp4", o->slow_copy);
+                names[n++] = slow;
+            }
+        }
+        for (size_t i = 0; i < sizeof(kf) / sizeof(kf[0]); i++)
+            names[n++] = kf[i];
+    }
+    return n;
+}
+
+static gs_status check_options(const gs_analyze_options *o, const char *input, gs_error *err)
+{
+    /* the command line checks these with messages of its own; a library caller (the service)
+     * gets the same limits here */
+    if (!(o->height_m == 0 || (o->height_m >= 0.5 && o->height_m <= 2.6)))
+        return gs_fail(err, GS_ERR_ARG, "%s: height %g m is outside [0.5, 2.6]", input, o->height_m);
+    if (!(o->belt_speed_m_s == 0 || (o->belt_speed_m_s > 0 && o->belt_speed_m_s <= 12)))
+        return gs_fail(err, GS_ERR_ARG, "%s: belt speed %g m/s is outside (0, 12]", input,
+                       o->belt_speed_m_s);
+    if (o->slow_copy < 0 || o->slow_copy > 64)
+        return gs_fail(err, GS_ERR_ARG, "%s: slow copy factor %d is outside [2, 64]", input,
+                       o->slow_copy);
+    if (o->has_person && !(isfinite(o->person_x) && isfinite(o->person_y) && o->person_x >= 0 &&
+                           o->person_y >= 0 && o->person_x < 1e5 && o->person_y < 1e5))
+        return gs_fail(err, GS_ERR_ARG, "%s: person point must be two pixel coordinates", input);
+    return GS_OK;
+}
+
+gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze_options *opt,
+                         gs_analyze_result **out, gs_error *err)
+{
+    gs_analyze_options o0 = {0};
+    const gs_analyze_options *o = opt ? opt : &o0;
+    gs_analyze_result *res = NULL;
+    gs_pose_track *track = NULL;
+    gs_gait_result *g = NULL;
+    gs_nkt_rules *rules = NULL;
+    gs_nkt_history *hist = NULL;
+    cJSON *analysis = NULL;
+    gs_keyframe kf[NKF];
+    int nkf = 0, video, failed = 0;
+    gs_error ferr = {0}, local;
+    gs_status rc = GS_OK;
+    run r = {0};
+    const char *names[24];
+    char slow[32] = "";
+    struct stat st;
+    double t_start = gs_now_s();
+
+    if (!err)
+        err = &local;
+    if (out)
+        *out = NULL;
+    r.o = o;
+    if (!input || !outdir)
+        return gs_fail(err, GS_ERR_ARG, "analyze: need an input and an output folder");
+    video = !ends_with(input, ".json");
+    const char *title = o->title ? o->title : base_name(input);
+
+    /* 1. cheap checks before the folder is touched */
+    if ((rc = check_options(o, input, err)) != GS_OK)
+        return rc;
+    if (stat(input, &st) != 0)
+        return gs_fail(err, GS_ERR_IO, "%s: cannot open: no such file", input);
+    if (S_ISDIR(st.st_mode))
+        return gs_fail(err, GS_ERR_ARG, "%s: is a folder, not a video or pose.json", input);
+    if (o->history && (rc = gs_nkt_history_parse(o->history, &hist, err)) != GS_OK)
+        goto done;
+    if (o->rules_path && (rc = gs_nkt_rules_load(o->rules_path, &rules, err)) != GS_OK)
+        goto done;
+    if (!video) {
+        /* read before the folder is opened: the pose.json may live in that folder */
+        if ((rc = gs_pose_json_read(input, &track, err)) != GS_OK)
+            goto done;
+    }
+    res = calloc(1, sizeof(*res));
+    if (!res) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", input);
+        goto done;
+    }
+    res->from_pose_json = !video;
+    size_t n_names = output_names(o, video, slow, names);
+    if ((rc = gs_outdir_open(outdir, "analyze", names, n_names, o->force, &r.od, err)) != GS_OK)
+        goto done;
+    report_progress(&r, "start", 0.0, title);
+
+    /* 2. pose */
+    if (video) {
+        gs_pose_options po = {0};
+        po.models = o->models;
+        po.model_dir = o->models_dir;
+        po.model = o->model;
+        po.n_threads = o->n_threads;
+        po.decode = o->decode;
+        po.has_person_point = o->has_person;
+        po.person_x = o->person_x;
+        po.person_y = o->person_y;
+        po.progress = stage_progress;
+        po.progress_user = &r;
+        r.base = 0;
+        r.span = FRAC_POSE;
+        double t0 = gs_now_s();
+        rc = gs_pose_track_video(input, &po, &track, &res->pose, err);
+        res->pose_s = gs_now_s() - t0;
+        if (rc == GS_ERR_CANCELLED || r.cancelled)
+            goto cancelled;
+        if (rc != GS_OK && !track)
+            goto fail_no_analysis; /* nobody found, unreadable video, bad model */
+        if (rc != GS_OK) {
+            failed = 1; /* partial track: keep going, report the problem at the end */
+            ferr = *err;
+        }
+    }
+    if ((rc = stage(&r, "pose.json", err) ? GS_OK : err->code) != GS_OK ||
+        (rc = gs_pose_json_write(r.path, track, err)) != GS_OK ||
+        (rc = gs_outdir_commit(r.od, "pose.json", err)) != GS_OK)
+        goto fail_io;
+
+    /* 3. gait */
+    if (report_progress(&r, "gait", FRAC_POSE, "angles, events, strides, metrics"))
+        goto cancelled;
+    gs_gait_options go = {0};
+    go.view = o->view;
+    go.activity = o->activity;
+    go.setting = o->setting;
+    go.height_m = o->height_m;
+    go.belt_speed_m_s = o->belt_speed_m_s;
+    if (go.belt_speed_m_s > 0 && go.setting == GS_SETTING_UNKNOWN)
+        go.setting = GS_SETTING_TREADMILL; /* a belt speed says it is a treadmill */
+    go.name = input;
+    rc = gs_gait_analyze(track, &go, &g, err);
+    if (rc != GS_OK && !g)
+        goto fail_no_analysis;
+    if (rc != GS_OK && !failed) {
+        failed = 1;
+        ferr = *err;
+    }
+    analysis = gs_gait_result_to_json(g);
+    if (!analysis) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", input);
+        goto fail_io;
+    }
+    cJSON *src = cJSON_GetObjectItemCaseSensitive(analysis, "source");
+    if (src) {
+        if (video) {
+            cJSON_AddStringToObject(src, "video", base_name(input));
+            cJSON_AddNumberToObject(src, "frames_with_person",
+                                    (double)res->pose.frames_with_person);
+        }
+        cJSON_AddStringToObject(src, "model", track->model[0] ? track->model : "unknown");
+        cJSON_AddStringToObject(src, "person_rule",
+                                track->person_rule[0] ? track->person_rule : "unknown");
+    }
+
+    /* 4. findings; per-stride leg visibility first, so poorly seen strides weigh less */
+    if (report_progress(&r, "findings", FRAC_GAIT, "compensation rules"))
+        goto cancelled;
+    {
+        double *tv = NULL;
+        size_t n = (size_t)track->n_frames;
+        if (gs_analysis_leg_visibility(track, &tv, err) != GS_OK ||
+            gs_nkt_annotate_visibility(analysis, tv, tv + n, tv + 2 * n, n, err) != GS_OK)
+            add_warning(analysis, err->msg);
+        free(tv);
+    }
+    cJSON *findings = NULL, *skipped = NULL;
+    if (!rules) {
+        add_warning(analysis, "no rules file given: findings were not evaluated");
+        cJSON_AddItemToObject(analysis, "findings", cJSON_CreateArray());
+    } else if (gs_nkt_evaluate(rules, analysis, hist, &findings, &skipped, err) == GS_OK) {
+        cJSON_AddItemToObject(analysis, "findings", findings);
+        cJSON_AddItemToObject(analysis, "findings_skipped", skipped);
+    } else {
+        add_warning(analysis, err->msg);
+        cJSON_AddItemToObject(analysis, "findings", cJSON_CreateArray());
+    }
+
+    /* 5. tables and markers */
+    if (report_progress(&r, "files", FRAC_GAIT, "CSV and TRC files"))
+        goto cancelled;
+    if (!stage(&r, "angles.csv", err) || (rc = gs_gait_write_angles_csv(r.path, g, err)) ||
+        (rc = gs_outdir_commit(r.od, "angles.csv", err)) || !stage(&r, "events.csv", err) ||
+        (rc = gs_gait_write_events_csv(r.path, g, err)) ||
+        (rc = gs_outdir_commit(r.od, "events.csv", err)) || !stage(&r, "metrics.csv", err) ||
+        (rc = gs_export_metrics_csv(r.path, analysis, err)) ||
+        (rc = gs_outdir_commit(r.od, "metrics.csv", err))) {
+        if (rc == GS_OK)
+            rc = err->code;
+        goto fail_io;
+    }
+    {
+        /* OpenSim wants metres: from the height, else an assumed 1.70 m body whose hip-to-ankle
+         * length is 0.491 of height (Winter, Biomechanics and Motor Control of Human Movement,
+         * 4th ed. 2009, segment lengths: thigh 0.245 H + leg 0.246 H). */
+        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(analysis, "scale");
+        double ppm = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sc, "px_per_m"));
+        double llpx = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sc, "leg_length_px"));
+        if (!(ppm > 0) && llpx > 0) {
+            ppm = llpx / (0.491 * 1.70);
+            add_warning(analysis, "pose.trc: no --height, metres assume a 1.70 m body height");
+        }
+        gs_gait_view v = gs_gait_result_view(g);
+        double gx, gy, gang;
+        gs_gait_result_ground(g, &gx, &gy, &gang);
+        if (ppm > 0) {
+            if (!stage(&r, "pose.trc", err) ||
+                gs_export_trc(r.path, track, ppm, v.facing, gang, 0, err) != GS_OK ||
+                gs_outdir_commit(r.od, "pose.trc", err) != GS_OK)
+                add_warning(analysis, err->msg);
+        }
+    }
+
+    /* 6. overlay + key frames (second decoding pass) */
+    double t_ovl0 = gs_now_s();
+    if (video) {
+        nkf = gs_keyframes_choose(g, track, kf, NKF);
+        if (!o->no_overlay || nkf > 0) {
+            char kdir[4200], sheet[4200], ovl[4200];
+            gs_overlay_options oo = {0};
+            if (!stage(&r, "keyframes/contact_sheet.png", err)) {
+                rc = err->code;
+                goto fail_io;
+            }
+            snprintf(sheet, sizeof(sheet), "%s", r.path);
+            snprintf(kdir, sizeof(kdir), "%s", r.path);
+            *strrchr(kdir, '/') = '\0';
+            for (int i = 0; i < nkf; i++) { /* the names overlay.c gives them */
+                char nm[64];
+                snprintf(nm, sizeof(nm), "keyframes/%s_%s.png",
+                         kf[i].side == GS_SIDE_LEFT ? "left" : "right",
+                         !strcmp(kf[i].phase, "initial contact") ? "IC"
+                         : !strcmp(kf[i].phase, "toe-off")       ? "TO"
+                                                                 : "MS");
+                if (!stage(&r, nm, err)) {
+                    rc = err->code;
+                    goto fail_io;
+                }
+            }
+            if (!o->no_overlay) {
+                if (!stage(&r, "overlay.mp4", err)) {
+                    rc = err->code;
+                    goto fail_io;
+                }
+                snprintf(ovl, sizeof(ovl), "%s", r.path);
+                if (o->slow_copy > 1 && !stage(&r, slow, err)) {
+                    rc = err->code;
+                    goto fail_io;
+                }
+            }
+            oo.overlay_path = o->no_overlay ? NULL : ovl;
+            oo.slow_copy = o->slow_copy;
+            oo.blur_faces = o->blur_faces;
+            oo.decode = o->decode;
+            oo.keyframes = nkf > 0 ? kf : NULL;
+            oo.n_keyframes = nkf;
+            oo.keyframe_dir = kdir;
+            oo.contact_sheet_path = nkf > 0 ? sheet : NULL;
+            oo.progress = stage_progress;
+            oo.progress_user = &r;
+            r.base = FRAC_FILES;
+            r.span = FRAC_OVERLAY - FRAC_FILES;
+            rc = gs_overlay_render(input, track, g,
+                                   cJSON_GetObjectItemCaseSensitive(analysis, "findings"), &oo, err);
+            if (rc == GS_ERR_CANCELLED || r.cancelled)
+                goto cancelled;
+            if (rc != GS_OK)
+                goto fail_io;
+            if ((!o->no_overlay && (rc = gs_outdir_commit(r.od, "overlay.mp4", err)) != GS_OK) ||
+                (o->slow_copy > 1 && !o->no_overlay &&
+                 (rc = gs_outdir_commit(r.od, slow, err)) != GS_OK) ||
+                (rc = commit_keyframes(&r, err)) != GS_OK)
+                goto fail_io;
+        }
+    }
+    res->overlay_s = gs_now_s() - t_ovl0;
+    cJSON *timing = cJSON_AddObjectToObject(analysis, "timing");
+    if (timing) {
+        cJSON_AddNumberToObject(timing, "pose_s", res->pose_s);
+        cJSON_AddNumberToObject(timing, "overlay_s", res->overlay_s);
+        cJSON_AddNumberToObject(timing, "pose_fps",
+                                res->pose_s > 0 ? (double)res->pose.frames / res->pose_s : 0);
+    }
+    cJSON *kfj = cJSON_AddArrayToObject(analysis, "keyframes");
+    for (int i = 0; kfj && i < nkf; i++) {
+        cJSON *k = cJSON_CreateObject();
+        const char *rel = strstr(kf[i].path, "keyframes/");
+        cJSON_AddStringToObject(k, "file", rel ? rel : kf[i].path);
+        cJSON_AddStringToObject(k, "side", gs_gait_side_name(kf[i].side));
+        cJSON_AddStringToObject(k, "phase", kf[i].phase);
+        cJSON_AddNumberToObject(k, "frame", (double)kf[i].frame);
+        cJSON_AddNumberToObject(k, "t", track->frames[kf[i].frame].t_s);
+        cJSON_AddItemToArray(kfj, k);
+    }
+
+    /* 7. report, then analysis.json last */
+    if (report_progress(&r, "report", FRAC_OVERLAY, "report.html and analysis.json"))
+        goto cancelled;
+    if (gs_analysis_json_finish(analysis, !failed, failed ? ferr.msg : NULL, o->generated_by)) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", input);
+        goto fail_io;
+    }
+    if ((rc = write_report(&r, title, analysis, kf, nkf, video && !o->no_overlay, err)) != GS_OK ||
+        (rc = write_json_output(&r, "analysis.json", analysis, err)) != GS_OK)
+        goto fail_io;
+    res->status = failed ? GS_ANALYZE_FAILED : GS_ANALYZE_DONE;
+    if (failed) {
+        snprintf(res->error, sizeof(res->error), "%s", ferr.msg);
+        *err = ferr;
+        rc = ferr.code;
+    } else {
+        rc = GS_OK;
+    }
+    {
+        gs_error rerr;
+        cJSON *copy = cJSON_Duplicate(analysis, 1);
+        if (copy && gs_analysis_from_json(&copy, outdir, &res->analysis, &rerr) != GS_OK)
+            res->analysis = NULL; /* cannot happen for our own writer; the run still stands */
+        cJSON_Delete(copy);
+    }
+    report_progress(&r, "done", 1.0, failed ? res->error : "done");
+    goto done;
+
+cancelled:
+    rc = gs_fail(err, GS_ERR_CANCELLED, "%s: cancelled", input);
+    res->status = GS_ANALYZE_CANCELLED;
+    goto write_failed;
+fail_no_analysis:
+    res->status = GS_ANALYZE_FAILED;
+    goto write_failed;
+fail_io:
+    res->status = GS_ANALYZE_FAILED;
+write_failed:
+    /* Whatever happened, the folder must not look complete: analysis.json says failed, with a
+     * report saying why (best effort: the original error is what the caller gets). */
+    snprintf(res->error, sizeof(res->error), "%s", err->msg);
+    if (r.od) {
+        gs_error ignored;
+        cJSON *fa = analysis ? analysis : gs_analysis_json_failed(err->msg, o->generated_by);
+        if (fa && fa == analysis)
+            gs_analysis_json_finish(fa, 0, err->msg, o->generated_by);
+        if (fa && rc != GS_ERR_CANCELLED)
+            write_report(&r, title, fa, NULL, 0, 0, &ignored);
+        if (fa)
+            write_json_output(&r, "analysis.json", fa, &ignored);
+        if (fa != analysis)
+            cJSON_Delete(fa);
+    }
+done:
+    if (res)
+        res->total_s = gs_now_s() - t_start;
+    gs_outdir_close(&r.od);
+    cJSON_Delete(analysis);
+    gs_gait_result_free(&g);
+    gs_pose_track_free(&track);
+    gs_nkt_rules_free(&rules);
+    gs_nkt_history_free(&hist);
+    if (res && out && (rc == GS_OK || res->status != GS_ANALYZE_DONE || res->analysis))
+        *out = res;
+    else
+        gs_analyze_result_free(&res);
+    return rc;
+}
+
+void gs_analyze_result_free(gs_analyze_result **r)
+{
+    if (!r || !*r)
+        return;
+    gs_analysis_free(&(*r)->analysis);
+    free(*r);
+    *r = NULL;
+}
