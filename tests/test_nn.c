@@ -707,6 +707,90 @@ static void conv_then_residual_add_matches_reference(void)
     }
 }
 
+/* ---------- 3x3 depthwise on 8 channels -> 1x1 8 -> 8 (-> ADD): the fused DWPW8 kernel ------ */
+static void depthwise_then_pointwise_8ch_matches_reference(void)
+{
+    /* H, W, padding (0 SAME, 1 VALID), dw act, pw act, residual ADD of the input (SAME only);
+     * widths 1-3 and odd ones leave border pixels and incomplete pixel-pair groups */
+    static const int cs[][6] = {{5, 7, 0, 3, 0, 1},  {6, 2, 0, 0, 0, 1},  {3, 1, 0, 3, 1, 0},
+                                {9, 12, 1, 0, 3, 0}, {17, 19, 0, 3, 1, 1}, {4, 3, 0, 0, 0, 0},
+                                {2, 21, 0, 1, 0, 1}};
+    for (size_t ci = 0; ci < sizeof(cs) / sizeof(cs[0]); ci++) {
+        const int H = cs[ci][0], W = cs[ci][1], valid = cs[ci][2], dact = cs[ci][3];
+        const int pact = cs[ci][4], resid = cs[ci][5], C = 8;
+        const int OH = valid ? H - 2 : H, OW = valid ? W - 2 : W, pad = valid ? 0 : 1;
+        size_t nin = (size_t)H * W * C, nout = (size_t)OH * OW * C;
+        float x[21 * 21 * 8], wd[72], bd[8], wp[64], bp[8], ref[21 * 21 * 8], mid[21 * 21 * 8];
+        for (size_t i = 0; i < nin; i++)
+            x[i] = frand() * 3.0f;
+        for (int i = 0; i < 72; i++)
+            wd[i] = frand() * 0.5f;
+        for (int i = 0; i < 64; i++)
+            wp[i] = frand() * 0.5f;
+        for (int i = 0; i < 8; i++)
+            bd[i] = frand(), bp[i] = frand();
+        for (int y = 0; y < OH; y++)
+            for (int xx = 0; xx < OW; xx++)
+                for (int c = 0; c < C; c++) {
+                    double acc = bd[c];
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++) {
+                            int iy = y + ky - pad, ix = xx + kx - pad;
+                            if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                                acc += (double)x[((size_t)iy * W + ix) * C + c] *
+                                       wd[(ky * 3 + kx) * C + c];
+                        }
+                    mid[((size_t)y * OW + xx) * C + c] = act_ref((float)acc, dact);
+                }
+        for (size_t p = 0; p < (size_t)OH * OW; p++)
+            for (int o = 0; o < C; o++) {
+                double acc = bp[o];
+                for (int c = 0; c < C; c++)
+                    acc += (double)mid[p * C + c] * wp[o * C + c];
+                float v = act_ref((float)acc, pact);
+                ref[p * C + o] = resid ? act_ref(v + x[p * C + o], 3) : v;
+            }
+        tfb f;
+        tfb_init(&f);
+        int32_t ishape[4] = {1, H, W, C}, oshape[4] = {1, OH, OW, C};
+        int32_t dshape[4] = {1, 3, 3, C}, pshape[4] = {C, 1, 1, C}, bshape[1] = {C};
+        int tin = tfb_tensor(&f, "input", 0, 4, ishape, NULL, 0, 0);
+        int twd = tfb_tensor(&f, "wd", 0, 4, dshape, wd, sizeof(wd), 0);
+        int tbd = tfb_tensor(&f, "bd", 0, 1, bshape, bd, sizeof(bd), 0);
+        int twp = tfb_tensor(&f, "wp", 0, 4, pshape, wp, sizeof(wp), 0);
+        int tbp = tfb_tensor(&f, "bp", 0, 1, bshape, bp, sizeof(bp), 0);
+        int tmid = tfb_tensor(&f, "dw", 0, 4, oshape, NULL, 0, 0);
+        int tpw = tfb_tensor(&f, resid ? "pw" : "Identity", 0, 4, oshape, NULL, 0, 0);
+        int tout = resid ? tfb_tensor(&f, "Identity", 0, 4, oshape, NULL, 0, 0) : tpw;
+        tfb_field fd[7] = {tfb_u8(0, valid), tfb_i32(1, 1), tfb_i32(2, 1), tfb_i32(3, 1),
+                           tfb_u8(4, dact),  tfb_i32(5, 1), tfb_i32(6, 1)};
+        int32_t i1[3] = {tin, twd, tbd}, o1[1] = {tmid};
+        tfb_op(&f, 4, i1, 3, o1, 1, 2, tfb_table(&f, fd, 7));
+        tfb_field fc[4] = {tfb_u8(0, 0), tfb_i32(1, 1), tfb_i32(2, 1), tfb_u8(3, pact)};
+        int32_t i2[3] = {tmid, twp, tbp}, o2[1] = {tpw};
+        tfb_op(&f, 3, i2, 3, o2, 1, 1, tfb_table(&f, fc, 4));
+        if (resid) {
+            tfb_field fa[1] = {tfb_u8(0, 3)};
+            int32_t i3[2] = {tpw, tin}, o3[1] = {tout};
+            tfb_op(&f, 0, i3, 2, o3, 1, 11, tfb_table(&f, fa, 1));
+        }
+        const uint8_t *buf;
+        size_t len = tfb_finish(&f, &tin, 1, &tout, 1, &buf);
+        char what[96];
+        snprintf(what, sizeof(what), "dw3x3+pw 8ch %dx%d %s act%d/%d res%d", H, W,
+                 valid ? "VALID" : "SAME", dact, pact, resid);
+        run_result r;
+        if (run_model(buf, len, x, nin, &r, what) == 0) {
+            CHECK_EQ_INT(r.n, nout);
+            if (r.n == nout)
+                compare(what, r.out, ref, nout, 2e-5);
+            CHECK_MSG(r.same_mt, "%s: 3-thread result differs", what);
+            free(r.out);
+        }
+        tfb_free(&f);
+    }
+}
+
 /* ---------- a small model using every kind of allocation (for the OOM and malloc tests) ---- */
 static size_t make_mixed_model(tfb *f, const uint8_t **buf)
 {
@@ -1118,6 +1202,7 @@ int main(int argc, char **argv)
         densified_sparse_weights_match_dense_reference();
         elementwise_and_layout_ops_match_reference();
         conv_then_residual_add_matches_reference();
+        depthwise_then_pointwise_8ch_matches_reference();
     }
     test_isa = 0;
     operator_zoo_loads_and_runs();

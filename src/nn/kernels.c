@@ -52,10 +52,15 @@ size_t gs_nn__op_prepare(gs_nn__op *op)
         scratch = ((size_t)op->ic + 8) * GS_NN_SPARSE_SUB;
         break;
     }
+    case GS_NN_K_RESIZE:
+        op->rows_per_task = 1;
+        op->ntasks = op->oh;
+        scratch = (size_t)op->iw * op->ic; /* the vertically blended source row */
+        break;
     case GS_NN_K_CONV_DIRECT:
     case GS_NN_K_DWCONV:
+    case GS_NN_K_DWPW8:
     case GS_NN_K_MAXPOOL:
-    case GS_NN_K_RESIZE:
     case GS_NN_K_D2S:
         op->rows_per_task = 1;
         op->ntasks = op->oh;

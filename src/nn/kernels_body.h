@@ -571,11 +571,13 @@ static inline __attribute__((always_inline)) void direct_row(const gs_nn__op *op
 
 /* Few output channels (<= 4) over channels % 8 == 0: per output channel one vector
  * accumulator along the input channels, summed across lanes at the end. */
-static void dot_row(const gs_nn__op *op, const float *in, float *out, const float *res,
-                    int32_t oy)
+static inline __attribute__((always_inline)) void dot_row(const gs_nn__op *op, const float *in,
+                                                         float *out, const float *res, int32_t oy,
+                                                         const int32_t KH, const int32_t KW,
+                                                         const int32_t IC)
 {
-    const int32_t ic = op->ic;
-    const size_t K = (size_t)op->kh * op->kw * ic;
+    const int32_t ic = IC;
+    const size_t K = (size_t)KH * KW * ic;
     const float *bias = op->wpack + K * (size_t)op->ocp;
     float lo, hi, rlo, rhi;
     act_range(op->act, &lo, &hi);
@@ -583,7 +585,7 @@ static void dot_row(const gs_nn__op *op, const float *in, float *out, const floa
     int32_t ox_lo = 0, ox_hi = op->ow;
     while (ox_lo < op->ow && ox_lo * op->sw - op->pad_l < 0)
         ox_lo++;
-    while (ox_hi > ox_lo && (ox_hi - 1) * op->sw - op->pad_l + (op->kw - 1) * op->dw >= op->iw)
+    while (ox_hi > ox_lo && (ox_hi - 1) * op->sw - op->pad_l + (KW - 1) * op->dw >= op->iw)
         ox_hi--;
     for (int32_t ox = 0; ox < op->ow;) {
         if (ox >= ox_lo && ox + 8 <= ox_hi) {
@@ -594,14 +596,14 @@ static void dot_row(const gs_nn__op *op, const float *in, float *out, const floa
                 v8 acc[8];
                 for (int p = 0; p < 8; p++)
                     acc[p] = splat8(0.0f);
-                for (int32_t ky = 0; ky < op->kh; ky++) {
+                for (int32_t ky = 0; ky < KH; ky++) {
                     int32_t iy = oy * op->sh - op->pad_t + ky * op->dh;
                     if (iy < 0 || iy >= op->ih)
                         continue;
-                    for (int32_t kx = 0; kx < op->kw; kx++) {
+                    for (int32_t kx = 0; kx < KW; kx++) {
                         const float *x =
                             in + ((size_t)iy * op->iw + ox * op->sw - op->pad_l + kx * op->dw) * ic;
-                        const float *w = wo + ((size_t)ky * op->kw + kx) * ic;
+                        const float *w = wo + ((size_t)ky * KW + kx) * ic;
                         for (int32_t c = 0; c < ic; c += 8) {
                             const v8 wv = ld8(w + c);
                             for (int p = 0; p < 8; p++)
@@ -625,16 +627,16 @@ static void dot_row(const gs_nn__op *op, const float *in, float *out, const floa
         for (int32_t o = 0; o < op->oc; o++) {
             v8 acc = splat8(0.0f);
             const float *wo = op->wpack + (size_t)o * K;
-            for (int32_t ky = 0; ky < op->kh; ky++) {
+            for (int32_t ky = 0; ky < KH; ky++) {
                 int32_t iy = oy * op->sh - op->pad_t + ky * op->dh;
                 if (iy < 0 || iy >= op->ih)
                     continue;
-                for (int32_t kx = 0; kx < op->kw; kx++) {
+                for (int32_t kx = 0; kx < KW; kx++) {
                     int32_t ix = ox * op->sw - op->pad_l + kx * op->dw;
                     if (ix < 0 || ix >= op->iw)
                         continue;
                     const float *x = in + ((size_t)iy * op->iw + ix) * ic;
-                    const float *w = wo + ((size_t)ky * op->kw + kx) * ic;
+                    const float *w = wo + ((size_t)ky * KW + kx) * ic;
                     for (int32_t c = 0; c < ic; c += 8)
                         acc += ld8(x + c) * ld8(w + c);
                 }
@@ -657,7 +659,11 @@ static void direct_task(gs_nn_model *m, const gs_nn__op *op, int task, int threa
     float *out = m->tensors[op->out].data;
     const float *res = op->res >= 0 ? m->tensors[op->res].data : NULL;
     if (op->dot) {
-        dot_row(op, in, out, res, task);
+        /* constant sizes for the segmentation head (3x3, 8 -> 1): the tap loops unroll */
+        if (op->kh == 3 && op->kw == 3 && op->ic == 8)
+            dot_row(op, in, out, res, task, 3, 3, 8);
+        else
+            dot_row(op, in, out, res, task, op->kh, op->kw, op->ic);
         return;
     }
     switch (op->ocp / 8) {
@@ -865,6 +871,132 @@ static void dwconv_task(gs_nn_model *m, const gs_nn__op *op, int task, int threa
     }
 }
 
+/* DWPW8 (plan.c fuse_dw_pw), one output row: per pixel the 3x3 depthwise sum of its 8 channels
+ * and the depthwise activation, then the 8 x 8 pointwise product, its activation and the
+ * residual, with the depthwise result never leaving the registers. The AVX-512 build takes two
+ * pixels per 16-float vector (NHWC with 8 channels: two neighbours are 16 consecutive floats)
+ * and broadcasts each input channel within its half by a permute; border pixels (a tap in the
+ * horizontal padding) and the portable builds go one pixel at a time. */
+static inline __attribute__((always_inline)) v8 dwpw8_px(const gs_nn__op *op, const float *in,
+                                                         int32_t oy, int32_t ox, int32_t ky0,
+                                                         int32_t ky1, v8 dlo, v8 dhi, v8 plo,
+                                                         v8 phi)
+{
+    const float *pw = op->wpack;
+    v8 a = op->bias ? ld8(op->bias) : splat8(0.0f);
+    for (int32_t ky = ky0; ky < ky1; ky++) {
+        int32_t iy = oy - op->pad_t + ky;
+        for (int32_t kx = 0; kx < 3; kx++) {
+            int32_t ix = ox - op->pad_l + kx;
+            if (ix < 0 || ix >= op->iw)
+                continue;
+            a += ld8(in + ((size_t)iy * op->iw + ix) * 8) * ld8(op->w + (ky * 3 + kx) * 8);
+        }
+    }
+    a = clamp8(a, dlo, dhi);
+    v8 y = ld8(pw + 8 * 16);
+    for (int c = 0; c < 8; c++)
+        y += splat8(a[c]) * ld8(pw + c * 16);
+    return clamp8(y, plo, phi);
+}
+
+#if defined(__AVX512F__)
+#define DWPW8_G 4 /* pixel pairs per step */
+#if defined(__clang__)
+#define DWPW8_BCAST(v, c)                                                                         \
+    __builtin_shufflevector(v, v, c, c, c, c, c, c, c, c, c + 8, c + 8, c + 8, c + 8, c + 8,      \
+                            c + 8, c + 8, c + 8)
+#else
+#define DWPW8_BCAST(v, c)                                                                         \
+    __builtin_shuffle(v, (vi16){c, c, c, c, c, c, c, c, c + 8, c + 8, c + 8, c + 8, c + 8, c + 8, \
+                                c + 8, c + 8})
+#endif
+#endif
+
+static void dwpw8_task(gs_nn_model *m, const gs_nn__op *op, int task)
+{
+    const float *in = m->tensors[op->in[0]].data;
+    float *out = m->tensors[op->out].data + (size_t)task * op->ow * 8;
+    const float *res = op->res >= 0 ? m->tensors[op->res].data + (size_t)task * op->ow * 8 : NULL;
+    const int32_t oy = task;
+    float dl, dh, pl, ph, rl, rh;
+    act_range(op->act, &dl, &dh);
+    act_range(op->pw_act, &pl, &ph);
+    act_range(op->res_act, &rl, &rh);
+    int32_t ky0 = 0, ky1 = 3;
+    while (ky0 < ky1 && oy - op->pad_t + ky0 < 0)
+        ky0++;
+    while (ky1 > ky0 && oy - op->pad_t + ky1 - 1 >= op->ih)
+        ky1--;
+    int32_t ox = 0;
+#if defined(__AVX512F__)
+    /* pixels whose three kx taps all lie inside the row */
+    int32_t ox_lo = op->pad_l < op->ow ? op->pad_l : op->ow, ox_hi = op->iw - 2 + op->pad_l;
+    if (ox_hi > op->ow)
+        ox_hi = op->ow;
+    const float *pw = op->wpack;
+    v16 wd[9], pwc[8];
+    for (int t = 0; t < 9; t++) {
+        v8 w = ld8(op->w + t * 8);
+        for (int k = 0; k < 8; k++)
+            wd[t][k] = wd[t][k + 8] = w[k];
+    }
+    v16 bd = splat16(0.0f);
+    for (int k = 0; k < 8 && op->bias; k++)
+        bd[k] = bd[k + 8] = op->bias[k];
+    for (int c = 0; c < 8; c++)
+        pwc[c] = ld16(pw + c * 16);
+    const v16 pb = ld16(pw + 8 * 16);
+    const v16 dlo = splat16(dl), dhi = splat16(dh), plo = splat16(pl), phi = splat16(ph);
+    const v16 rlo = splat16(rl), rhi = splat16(rh);
+    for (; ox < ox_lo; ox++) {
+        v8 y = dwpw8_px(op, in, oy, ox, ky0, ky1, splat8(dl), splat8(dh), splat8(pl), splat8(ph));
+        if (res)
+            y = clamp8(y + ld8(res + ox * 8), splat8(rl), splat8(rh));
+        st8(out + ox * 8, y);
+    }
+    /* four pixel pairs at a time: independent chains hide the FMA latency (the depthwise and
+     * pointwise sums of one pair are 9 + 8 dependent multiply-adds) */
+    for (; ox + 2 * DWPW8_G <= ox_hi; ox += 2 * DWPW8_G) {
+        v16 a[DWPW8_G];
+        for (int g = 0; g < DWPW8_G; g++)
+            a[g] = bd;
+        for (int32_t ky = ky0; ky < ky1; ky++) {
+            const float *x = in + ((size_t)(oy - op->pad_t + ky) * op->iw + ox - op->pad_l) * 8;
+            const v16 w0 = wd[ky * 3], w1 = wd[ky * 3 + 1], w2 = wd[ky * 3 + 2];
+            for (int g = 0; g < DWPW8_G; g++) {
+                a[g] += ld16(x + 16 * g) * w0;
+                a[g] += ld16(x + 16 * g + 8) * w1;
+                a[g] += ld16(x + 16 * g + 16) * w2;
+            }
+        }
+        for (int g = 0; g < DWPW8_G; g++) {
+            const v16 d = clamp16(a[g], dlo, dhi);
+            v16 y0 = pb, y1 = DWPW8_BCAST(d, 1) * pwc[1];
+            y0 += DWPW8_BCAST(d, 0) * pwc[0];
+            y1 += DWPW8_BCAST(d, 3) * pwc[3];
+            y0 += DWPW8_BCAST(d, 2) * pwc[2];
+            y1 += DWPW8_BCAST(d, 5) * pwc[5];
+            y0 += DWPW8_BCAST(d, 4) * pwc[4];
+            y1 += DWPW8_BCAST(d, 7) * pwc[7];
+            y0 += DWPW8_BCAST(d, 6) * pwc[6];
+            v16 y = clamp16(y0 + y1, plo, phi);
+            if (res)
+                y = clamp16(y + ld16(res + ox * 8 + 16 * g), rlo, rhi);
+            st16(out + ox * 8 + 16 * g, y);
+        }
+    }
+#endif
+    const v8 dlo8 = splat8(dl), dhi8 = splat8(dh), plo8 = splat8(pl), phi8 = splat8(ph);
+    const v8 rlo8 = splat8(rl), rhi8 = splat8(rh);
+    for (; ox < op->ow; ox++) {
+        v8 y = dwpw8_px(op, in, oy, ox, ky0, ky1, dlo8, dhi8, plo8, phi8);
+        if (res)
+            y = clamp8(y + ld8(res + ox * 8), rlo8, rhi8);
+        st8(out + ox * 8, y);
+    }
+}
+
 static void maxpool_task(gs_nn_model *m, const gs_nn__op *op, int task)
 {
     const float *in = m->tensors[op->in[0]].data;
@@ -906,31 +1038,42 @@ static void resize_coord(const gs_nn__op *op, int32_t o, int32_t in, int32_t out
     *i1 = a + 1 < 0 ? 0 : (a + 1 > in - 1 ? in - 1 : a + 1);
 }
 
-static void resize_task(gs_nn_model *m, const gs_nn__op *op, int task)
+/* One output row of RESIZE_BILINEAR, separably: the two source rows are blended once into a
+ * row of per-thread scratch (iw x C), then each output pixel blends two pixels of it. The
+ * per-pixel 4-tap form took 0.22 ms for the 256x256x8 upsampling of the landmark models'
+ * segmentation branch. Same weights as TFLite's reference (1 - fy, fy; 1 - fx, fx), summed in
+ * another order: results differ from the 4-tap form by float rounding only. */
+static void resize_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
 {
     const float *in = m->tensors[op->in[0]].data;
     float *out = m->tensors[op->out].data;
+    float *tmp = m->scratch + (size_t)thread * m->scratch_floats;
     const int32_t C = op->ic, oy = task;
+    const size_t n = (size_t)op->iw * C;
     int32_t y0, y1;
     float fy;
     resize_coord(op, oy, op->ih, op->oh, &y0, &y1, &fy);
+    const float *a = in + (size_t)y0 * n, *b = in + (size_t)y1 * n;
+    {
+        const float gy = 1.0f - fy;
+        const v8 va = splat8(gy), vb = splat8(fy);
+        size_t k = 0;
+        for (; k + 8 <= n; k += 8)
+            st8(tmp + k, ld8(a + k) * va + ld8(b + k) * vb);
+        for (; k < n; k++)
+            tmp[k] = a[k] * gy + b[k] * fy;
+    }
     const int32_t *rx0 = op->rx, *rx1 = op->rx + op->ow;
-    for (int32_t ox = 0; ox < op->ow; ox++) {
-        const float fx = op->rfx[ox];
-        const float *a = in + ((size_t)y0 * op->iw + rx0[ox]) * C;
-        const float *b = in + ((size_t)y0 * op->iw + rx1[ox]) * C;
-        const float *c = in + ((size_t)y1 * op->iw + rx0[ox]) * C;
-        const float *d = in + ((size_t)y1 * op->iw + rx1[ox]) * C;
-        float *o = out + ((size_t)oy * op->ow + ox) * C;
-        const float w00 = (1 - fy) * (1 - fx), w01 = (1 - fy) * fx, w10 = fy * (1 - fx),
-                    w11 = fy * fx;
+    float *o = out + (size_t)oy * op->ow * C;
+    for (int32_t ox = 0; ox < op->ow; ox++, o += C) {
+        const float fx = op->rfx[ox], gx = 1.0f - fx;
+        const float *p = tmp + (size_t)rx0[ox] * C, *q = tmp + (size_t)rx1[ox] * C;
         int32_t k = 0;
-        const v8 v00 = splat8(w00), v01 = splat8(w01), v10 = splat8(w10), v11 = splat8(w11);
+        const v8 vp = splat8(gx), vq = splat8(fx);
         for (; k + 8 <= C; k += 8)
-            st8(o + k, ld8(a + k) * v00 + ld8(b + k) * v01 + ld8(c + k) * v10 +
-                           ld8(d + k) * v11);
+            st8(o + k, ld8(p + k) * vp + ld8(q + k) * vq);
         for (; k < C; k++)
-            o[k] = a[k] * w00 + b[k] * w01 + c[k] * w10 + d[k] * w11;
+            o[k] = p[k] * gx + q[k] * fx;
     }
 }
 
@@ -1029,8 +1172,9 @@ void GS_NN_KSUFFIX(gs_nn__run_task)(void *jp, int task, int thread)
     case GS_NN_K_CONV_SPARSE: sparse_task(j->m, op, task, thread); break;
     case GS_NN_K_CONV_DIRECT: direct_task(j->m, op, task, thread); break;
     case GS_NN_K_DWCONV: dwconv_task(j->m, op, task, thread); break;
+    case GS_NN_K_DWPW8: dwpw8_task(j->m, op, task); break;
     case GS_NN_K_MAXPOOL: maxpool_task(j->m, op, task); break;
-    case GS_NN_K_RESIZE: resize_task(j->m, op, task); break;
+    case GS_NN_K_RESIZE: resize_task(j->m, op, task, thread); break;
     case GS_NN_K_D2S: d2s_task(j->m, op, task); break;
     case GS_NN_K_PAD: pad_task(j->m, op, task); break;
     case GS_NN_K_CONCAT: concat_task(j->m, op, task); break;

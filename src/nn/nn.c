@@ -121,7 +121,9 @@ static gs_status finish_load(gs_nn_model *m, const gs_nn_options *opt, gs_error 
         const gs_nn__op *op = &m->ops[i];
         if (op->sp_owned && op->sp_rowptr)
             m->mem_bytes += (size_t)op->sp_rowptr[op->oc] * 8;
-        if (op->wpack_owned && op->wpack)
+        if (op->wpack_owned && op->wpack && op->kind == GS_NN_K_DWPW8)
+            m->mem_bytes += 9 * 16 * sizeof(float);
+        else if (op->wpack_owned && op->wpack)
             m->mem_bytes += ((size_t)op->kh * op->kw * op->ic + 1) * op->ocp * sizeof(float);
         if (op->gpack_owned && op->gpack)
             m->mem_bytes += ((size_t)op->kh * op->kw * op->ic + 1) *

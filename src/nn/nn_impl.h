@@ -114,6 +114,8 @@ typedef enum gs_nn__kind {
     GS_NN_K_D2S,         /* DEPTH_TO_SPACE */
     GS_NN_K_CONCAT,      /* CONCATENATION */
     GS_NN_K_CONV_DIRECT, /* CONV_2D with few output channels: direct kernel on packed weights */
+    GS_NN_K_DWPW8,       /* DEPTHWISE_CONV_2D 3x3 stride 1 on 8 channels fused with the 1x1
+                            8 -> 8 CONV_2D (and ADD) reading it: one pass, no intermediate */
     GS_NN_K_COUNT
 } gs_nn__kind;
 
@@ -148,6 +150,12 @@ typedef struct gs_nn__op {
                                    channels, [oc/16 rounded up][kh*kw*ic][16], zero-padded,
                                    then the bias padded the same way (zeros if none) */
     int gpack_owned;            /* gpack allocated by this model (else shared) */
+    /* DWPW8: the depthwise part uses w, bias, act; the pointwise part pw_w / pw_bias (until
+     * packed into wpack as [8 in][16: the 8 out twice] + the bias twice) and pw_act; res as for
+     * a conv */
+    const float *pw_w, *pw_bias;
+    int pw_act;
+    int pw_src_op;              /* DWPW8: TFLite index of the fused pointwise operator */
     int32_t *rx;                /* resize: x0[ow], x1[ow] (owned) */
     float *rfx;                 /* resize: x fraction[ow] (inside the rx block) */
     int dead;                   /* removed by fusion */

@@ -753,6 +753,73 @@ static void fuse_adds(planner *p)
     }
 }
 
+/* Fuses a 3x3 stride-1 depthwise convolution on 8 channels with the 1x1 8 -> 8 convolution
+ * that alone reads it (and that convolution's fused residual ADD): the segmentation branches of
+ * the landmark models run two such pairs at 128x128 and two at 256x256, where each pass over an
+ * 8-channel tensor costs more in memory traffic and per-pixel overhead than in arithmetic
+ * (2 MB written and read back per pair at 256x256). */
+static void fuse_dw_pw(planner *p)
+{
+    gs_nn_model *m = p->m;
+    for (int i = 0; i < m->n_ops; i++) {
+        gs_nn__op *d = &m->ops[i];
+        if (d->kind != GS_NN_K_DWCONV || d->dead || d->ic != 8 || d->kh != 3 || d->kw != 3 ||
+            d->sh != 1 || d->sw != 1 || d->dh != 1 || d->dw != 1)
+            continue;
+        int t = d->out;
+        if (m->tensors[t].is_io || p->consumers[t] != 1)
+            continue;
+        gs_nn__op *c = NULL;
+        for (int j = i + 1; j < m->n_ops && !c; j++)
+            if (!m->ops[j].dead && m->ops[j].in[0] == t)
+                c = &m->ops[j];
+        if (!c || c->kind != GS_NN_K_CONV || c->kh != 1 || c->kw != 1 || c->sh != 1 ||
+            c->sw != 1 || c->pad_t || c->pad_l || c->ic != 8 || c->oc != 8)
+            continue;
+        if (c->res >= 0) {
+            int rp = m->tensors[c->res].producer;
+            if (!(m->tensors[c->res].is_io == 1 || (rp >= 0 && rp < i)))
+                continue;
+        }
+        d->kind = GS_NN_K_DWPW8;
+        d->pw_w = c->w;
+        d->pw_bias = c->bias;
+        d->pw_act = c->act;
+        d->pw_src_op = c->src_op;
+        d->res = c->res;
+        d->res_act = c->res_act;
+        if (c->res >= 0) {
+            d->in[1] = c->res;
+            d->n_in = 2;
+        }
+        d->out = c->out;
+        d->macs += c->macs;
+        m->tensors[t].producer = -1;
+        m->tensors[c->out].producer = i;
+        c->dead = 1;
+    }
+}
+
+/* Packs the pointwise half of a DWPW8 op: [8 in][16] (the 8 outputs for the even and again for
+ * the odd pixel of a pair), then the bias the same way. */
+static gs_status make_dwpw8(planner *p, gs_nn__op *op)
+{
+    gs_nn_model *m = p->m;
+    if (!op->pw_w)
+        return GS_OK;
+    op->wpack = gs_nn__calloc(m, 9 * 16, sizeof(float));
+    if (!op->wpack)
+        return gs_fail(p->err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+    op->wpack_owned = 1;
+    for (int c = 0; c < 8; c++)
+        for (int o = 0; o < 8; o++)
+            op->wpack[c * 16 + o] = op->wpack[c * 16 + 8 + o] = op->pw_w[o * 8 + c];
+    for (int o = 0; o < 8 && op->pw_bias; o++)
+        op->wpack[8 * 16 + o] = op->wpack[8 * 16 + 8 + o] = op->pw_bias[o];
+    op->pw_w = op->pw_bias = NULL; /* the tensors are freed with the other unused constants */
+    return GS_OK;
+}
+
 /* Converts mostly-zero 1x1 convolution weights (from DENSIFY) to per-channel runs. */
 static gs_status make_sparse(planner *p, gs_nn__op *op, int w_tensor)
 {
@@ -1032,6 +1099,7 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
             pl.consumers[m->ops[i].in[k]]++;
     fuse_pads(p);
     fuse_adds(p);
+    fuse_dw_pw(p);
     for (int i = 0; i < m->n_outputs; i++)
         if (m->tensors[m->outputs[i]].producer < 0) {
             rc = gs_fail(err, GS_ERR_FORMAT, "%s: output %d ('%s') is never written", m->path, i,
@@ -1056,8 +1124,9 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
         for (int i = 0; i < m->n_ops; i++) {
             gs_nn__op *op = &m->ops[i];
             const gs_nn__op *d = &share->ops[i];
-            if ((op->kind == GS_NN_K_CONV || op->kind == GS_NN_K_DWCONV) && i < share->n_ops &&
-                d->src_op == op->src_op) {
+            if ((op->kind == GS_NN_K_CONV || op->kind == GS_NN_K_DWCONV ||
+                 op->kind == GS_NN_K_DWPW8) &&
+                i < share->n_ops && d->src_op == op->src_op) {
                 op->w = d->w;
                 op->bias = d->bias;
                 op->kind = d->kind;
@@ -1079,7 +1148,8 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
     }
     for (int i = 0; i < m->n_ops; i++) {
         const gs_nn__rawop *ro = &m->rawops[m->ops[i].src_op];
-        if ((m->ops[i].kind == GS_NN_K_CONV || m->ops[i].kind == GS_NN_K_DWCONV) &&
+        if ((m->ops[i].kind == GS_NN_K_CONV || m->ops[i].kind == GS_NN_K_DWCONV ||
+             m->ops[i].kind == GS_NN_K_DWPW8) &&
             ro->n_in > 1 && ro->in[1] >= 0)
             wreaders[ro->in[1]]++;
     }
@@ -1093,8 +1163,10 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
             goto done;
         if (op->kind == GS_NN_K_CONV && !share && (rc = make_gemm(p, op)) != GS_OK)
             goto done;
-        if (op->kind != GS_NN_K_DWCONV && op->w && !share)
+        if (op->kind != GS_NN_K_DWCONV && op->kind != GS_NN_K_DWPW8 && op->w && !share)
             release_weight(p, op, wreaders);
+        if (op->kind == GS_NN_K_DWPW8 && !share && (rc = make_dwpw8(p, op)) != GS_OK)
+            goto done;
         if (op->kind == GS_NN_K_RESIZE && (rc = make_resize_table(p, op)) != GS_OK)
             goto done;
         size_t s = gs_nn__op_prepare(op);
@@ -1126,10 +1198,16 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
         memset(used, 0, (size_t)m->n_tensors * sizeof(int));
         for (int i = 0; i < m->n_ops; i++) {
             const gs_nn__rawop *ro = &m->rawops[m->ops[i].src_op];
-            if (m->ops[i].kind == GS_NN_K_DWCONV)
+            if (m->ops[i].kind == GS_NN_K_DWCONV || m->ops[i].kind == GS_NN_K_DWPW8)
                 for (int k = 1; k < ro->n_in; k++)
                     if (ro->in[k] >= 0)
                         used[ro->in[k]] = 1;
+            /* a fused pointwise bias stays: a model sharing these weights plans it again */
+            if (m->ops[i].kind == GS_NN_K_DWPW8) {
+                const gs_nn__rawop *pr = &m->rawops[m->ops[i].pw_src_op];
+                if (pr->n_in > 2 && pr->in[2] >= 0)
+                    used[pr->in[2]] = 1;
+            }
             if ((m->ops[i].kind == GS_NN_K_CONV_SPARSE ||
                  m->ops[i].kind == GS_NN_K_CONV_DIRECT || m->ops[i].kind == GS_NN_K_CONV) &&
                 ro->n_in > 2 && ro->in[2] >= 0)
@@ -1144,7 +1222,7 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
             }
         }
         for (int i = 0; i < m->n_ops; i++)
-            if (m->ops[i].kind != GS_NN_K_DWCONV)
+            if (m->ops[i].kind != GS_NN_K_DWCONV && m->ops[i].kind != GS_NN_K_DWPW8)
                 m->ops[i].w = NULL; /* freed above; these kernels read sp_* / wpack / gpack */
     }
 done:
