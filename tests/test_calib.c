@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "gait.h"
 #include "gen_track.h"
 #include "gs_test.h"
+#include "video.h"
 
 enum { W = 1280, H = 720 };
 
@@ -971,6 +973,239 @@ static void camera_placement_is_measured(void)
     cJSON_Delete(j);
 }
 
+/* ---- the video path and the command line ---- */
+
+/* Exit status of a shell command (-1 when it did not run). */
+static int run(const char *cmd)
+{
+    int rc = system(cmd);
+    return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = 0;
+    buf[0] = '\0';
+    if (!f)
+        return;
+    n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+/* Renders the standard camera's views once: n images of W x H RGB (caller frees each). */
+static int render_views(uint8_t **img, int cap)
+{
+    gs_cv_camera cam = standard_camera();
+    views vs;
+    int n = 0;
+    make_views(&cam, &vs, COLS, ROWS, 650);
+    for (int i = 0; i < vs.n && n < cap; i++) {
+        img[n] = malloc((size_t)W * H * 3);
+        gs_image im = {img[n], W, H, 3 * W};
+        if (img[n] && render_board(&im, &cam, vs.rv[i], vs.tv[i], COLS, ROWS))
+            n++;
+        else
+            free(img[n]);
+    }
+    return n;
+}
+
+/* A phone video: each board pose held 0.5 s at 30 frames/s, its first 10 frames blurred (the
+ * phone moving); the sharpest frame of each 0.5 s window must be the one searched. */
+static void calibrates_from_a_video(const char *scratch, uint8_t **img, int n)
+{
+    char path[1024];
+    gs_encoder *enc = NULL;
+    gs_encoder_options eo = {0};
+    gs_error err;
+    uint8_t *blur = malloc((size_t)W * H * 3);
+    snprintf(path, sizeof(path), "%s/calib_boards.mp4", scratch);
+    eo.crf = 16;
+    CHECK_EQ_INT(gs_encoder_open(path, W, H, &eo, &enc, &err), GS_OK);
+    for (int v = 0; v < n && enc && blur; v++)
+        for (int f = 0; f < 15; f++) {
+            const uint8_t *src = img[v];
+            if (f < 10) {
+                memcpy(blur, img[v], (size_t)W * H * 3);
+                gs_image b = {blur, W, H, 3 * W};
+                gs_cv_blur_box(&b, 0, 0, W / 4 + 20 * f, H / 4 + 10 * f);
+                gs_cv_blur_box(&b, W / 3, H / 3, W, H);
+                src = blur;
+            }
+            CHECK_EQ_INT(gs_encoder_write(enc, src, 3 * W, (15 * v + f) / 30.0, &err), GS_OK);
+        }
+    if (enc)
+        CHECK_EQ_INT(gs_encoder_close(enc, &err), GS_OK);
+    gs_encoder_free(&enc);
+    free(blur);
+
+    gs_calib_options o = {0};
+    gs_calib_profile p;
+    gs_calib_report rep;
+    const char *paths[1] = {path};
+    gs_cv_camera truth = standard_camera();
+    o.cols = COLS;
+    o.rows = ROWS;
+    o.square_mm = SQ_MM;
+    o.model = GS_CALIB_MODEL_STANDARD; /* the choice is tested on stills */
+    gs_status rc = gs_calib_run(paths, 1, &o, &p, &rep, &err);
+    CHECK_MSG(rc == GS_OK, "%s", err.msg);
+    CHECK_EQ_INT(rep.frames, 15 * n);
+    CHECK_EQ_INT(rep.searched, n); /* one frame per 0.5 s window */
+    CHECK(rep.found >= n - 1);     /* the sharp frame of each window, not a blurred one */
+    if (rc == GS_OK) {
+        fprintf(stderr,
+                "  video: %d frames, %d searched, %d found, %d used, fx %.2f, rms %.3f px\n",
+                (int)rep.frames, (int)rep.searched, (int)rep.found, (int)p.views_used, p.cam.k[0],
+                p.reprojection_error_px);
+        CHECK_NEAR(p.cam.k[0], truth.k[0], 0.01 * truth.k[0]);
+        CHECK_NEAR(p.cam.k[5], truth.k[5], 0.01 * truth.k[5]);
+        CHECK(p.reprojection_error_px < 0.3);
+    }
+    /* a missing file is named */
+    const char *missing[1] = {"/nonexistent/board.mp4"};
+    CHECK(gs_calib_run(missing, 1, &o, &p, &rep, &err) != GS_OK);
+    CHECK_STR_CONTAINS(err.msg, "/nonexistent/board.mp4");
+}
+
+/* Writes the track of a runner on the left of a 1280x720 picture, seen through the standard
+ * lens, as pose.json. */
+static int write_distorted_runner(const char *path)
+{
+    gs_gen_params p;
+    gs_pose_track *t = NULL;
+    gs_error err;
+    gs_cv_camera lens = standard_camera();
+    gs_gen_defaults(&p);
+    p.width = W;
+    p.height = H;
+    p.px_per_m = 350;
+    p.duration_s = 6;
+    if (gs_gen_track(&p, &t, &err) != GS_OK)
+        return 0;
+    for (int32_t i = 0; i < t->n_frames; i++)
+        for (int k = 0; k < GS_POSE_NKP && t->frames[i].has_kp; k++)
+            t->frames[i].kp[k].x -= 390;
+    distort_track(t, &lens);
+    gs_status rc = gs_pose_json_write(path, t, &err);
+    gs_pose_track_free(&t);
+    return rc == GS_OK;
+}
+
+static int cli_calibrate_and_gait(const char *scratch, uint8_t **img, int n)
+{
+    const char *bin = getenv("GAITSCOPE_BIN");
+    char dir[600], prof[700], log[700], cmd[16384], msg[4096], path[800];
+    gs_error err;
+    if (!bin || !bin[0]) {
+        fprintf(stderr, "test_calib: GAITSCOPE_BIN not set, command-line checks not run\n");
+        return 1;
+    }
+    snprintf(dir, sizeof(dir), "%s/calib_cli", scratch);
+    CHECK_EQ_INT(gs_mkdir_p(dir, &err), GS_OK);
+    snprintf(prof, sizeof(prof), "%s/profiles/phone.json", dir);
+    snprintf(log, sizeof(log), "%s/log.txt", dir);
+    int len = snprintf(cmd, sizeof(cmd), "'%s' calibrate --chessboard 9x6 --square 30", bin);
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), "%s/board_%02d.png", dir, i);
+        CHECK_EQ_INT(gs_png_write_rgb(path, img[i], W, H, 3 * W, &err), GS_OK);
+        len += snprintf(cmd + len, sizeof(cmd) - (size_t)len, " '%s'", path);
+    }
+    snprintf(cmd + len, sizeof(cmd) - (size_t)len, " -o '%s' --force > '%s' 2>&1", prof, log);
+    CHECK_EQ_INT(run(cmd), 0);
+    slurp(log, msg, sizeof(msg));
+    CHECK_STR_CONTAINS(msg, "model standard: reprojection error");
+    CHECK_STR_CONTAINS(msg, "wrote ");
+    gs_calib_profile p;
+    gs_cv_camera truth = standard_camera();
+    CHECK_EQ_INT(gs_calib_profile_read(prof, &p, &err), GS_OK);
+    CHECK_NEAR(p.cam.k[0], truth.k[0], 0.01 * truth.k[0]);
+    CHECK_STR_CONTAINS(p.name, "phone");
+    /* the output exists: refused without --force, one line, exit 1 */
+    snprintf(cmd, sizeof(cmd),
+             "'%s' calibrate --chessboard 9x6 --square 30 '%s/board_00.png' -o '%s' > '%s' 2>&1",
+             bin, dir, prof, log);
+    CHECK_EQ_INT(run(cmd), 1);
+    slurp(log, msg, sizeof(msg));
+    CHECK_STR_CONTAINS(msg, "output exists (use --force to overwrite)");
+    CHECK(strchr(msg, '\n') == strrchr(msg, '\n'));
+    /* squares counted instead of corners */
+    snprintf(cmd, sizeof(cmd),
+             "'%s' calibrate --chessboard 10x7 --square 30 '%s/board_00.png' '%s/board_01.png' -o "
+             "'%s/x.json' > '%s' 2>&1",
+             bin, dir, dir, dir, log);
+    CHECK_EQ_INT(run(cmd), 1);
+    slurp(log, msg, sizeof(msg));
+    CHECK_STR_CONTAINS(msg, "gaitscope: the inputs: no 10x7 chessboard found, but a 9x6 board was");
+    /* a malformed board size is a command-line error */
+    snprintf(cmd, sizeof(cmd),
+             "'%s' calibrate --chessboard 9-6 --square 30 a.png -o '%s/x.json' > '%s' 2>&1", bin,
+             dir, log);
+    CHECK_EQ_INT(run(cmd), 2);
+    slurp(log, msg, sizeof(msg));
+    CHECK_STR_CONTAINS(msg, "--chessboard: expected COLSxROWS inner corners such as 9x6");
+
+    /* gait --calib --scale-line on a runner seen through that lens */
+    char pose[700], out[700];
+    snprintf(pose, sizeof(pose), "%s/runner_pose.json", dir);
+    snprintf(out, sizeof(out), "%s/gait_out", dir);
+    CHECK(write_distorted_runner(pose));
+    /* a 2.5714 m tape on the floor, 900 px in the pinhole picture at 350 px/m, as clicked on the
+     * (distorted) video */
+    double ray[6] = {
+        (200 - 0.5 - truth.k[2]) / truth.k[0],  (690 - 0.5 - truth.k[5]) / truth.k[4], 1,
+        (1100 - 0.5 - truth.k[2]) / truth.k[0], (690 - 0.5 - truth.k[5]) / truth.k[4], 1};
+    double d[4];
+    CHECK_EQ_INT(gs_cv_project_points(&truth, NULL, NULL, ray, 2, d, NULL), GS_OK);
+    snprintf(cmd, sizeof(cmd),
+             "'%s' gait '%s' -o '%s' --force --calib '%s' --scale-line %.3f,%.3f,%.3f,%.3f,%.6f > "
+             "'%s' 2>&1",
+             bin, pose, out, prof, d[0], d[1], d[2], d[3], 900 / 350.0, log);
+    CHECK_EQ_INT(run(cmd), 0);
+    snprintf(path, sizeof(path), "%s/analysis.json", out);
+    {
+        uint8_t *data = NULL;
+        size_t n_data = 0;
+        CHECK_EQ_INT(gs_file_read_all(path, &data, &n_data, &err), GS_OK);
+        cJSON *j = data ? cJSON_Parse((const char *)data) : NULL;
+        free(data);
+        cJSON *cal = cJSON_GetObjectItem(j, "calibration"), *sc = cJSON_GetObjectItem(j, "scale");
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(cal, "file")), "phone.json");
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(cal, "format")),
+                           "gaitscope.camera/1");
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(sc, "source")), "line");
+        CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItem(sc, "px_per_m")), 350, 0.01 * 350);
+        CHECK_EQ_INT(
+            cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(sc, "line"), "points_px")),
+            4);
+        cJSON_Delete(j);
+    }
+    /* a portrait profile on a landscape track: refused with both sizes */
+    char portrait[700];
+    snprintf(portrait, sizeof(portrait), "%s/portrait.json", dir);
+    static const char ptext[] =
+        "{\"format\": \"gaitscope.camera/1\", \"model\": \"standard\", \"image_size\": [720, 1280],"
+        " \"camera_matrix\": [[1000, 0, 360], [0, 1000, 640], [0, 0, 1]],"
+        " \"dist_coeffs\": [-0.3, 0.1, 0, 0, 0], \"reprojection_error_px\": 0.2, \"views_used\": "
+        "12}";
+    CHECK_EQ_INT(gs_file_write_all(portrait, ptext, strlen(ptext), &err), GS_OK);
+    snprintf(cmd, sizeof(cmd), "'%s' gait '%s' -o '%s' --force --calib '%s' > '%s' 2>&1", bin, pose,
+             out, portrait, log);
+    CHECK_EQ_INT(run(cmd), 1);
+    slurp(log, msg, sizeof(msg));
+    CHECK_STR_CONTAINS(msg, "portrait.json: made for 720x1280 frames (portrait), the video is "
+                            "1280x720 (landscape)");
+    /* a bad --scale-line is a command-line error */
+    snprintf(cmd, sizeof(cmd), "'%s' gait '%s' -o '%s' --force --scale-line 1,2,3 > '%s' 2>&1", bin,
+             pose, out, log);
+    CHECK_EQ_INT(run(cmd), 2);
+    slurp(log, msg, sizeof(msg));
+    CHECK_STR_CONTAINS(msg, "--scale-line '1,2,3': y2 is missing");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
@@ -991,5 +1226,12 @@ int main(int argc, char **argv)
     recovers_camera(&fish_cam, "fisheye", 380);
     undistorted_track_gives_true_angles(GS_CV_LENS_STANDARD);
     undistorted_track_gives_true_angles(GS_CV_LENS_FISHEYE);
-    return gs_test_finish("test_calib", 0);
+    uint8_t *img[64];
+    int n = render_views(img, 64);
+    CHECK(n >= 16);
+    calibrates_from_a_video(scratch, img, n);
+    int skipped = cli_calibrate_and_gait(scratch, img, n);
+    for (int i = 0; i < n; i++)
+        free(img[i]);
+    return gs_test_finish("test_calib", skipped);
 }

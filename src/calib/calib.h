@@ -121,7 +121,8 @@ typedef struct gs_calib_options {
     double window_s;             /* video: one frame searched per window of this length (the
                                     sharpest); 0 = 0.5 */
     int n_threads;               /* decoder threads in gs_calib_run(); 0 = 2 */
-    gs_progress_fn progress;     /* may be NULL; stages "decode" (frames) and "fit" (fits) */
+    gs_progress_fn progress;     /* may be NULL; stages "decode" (frames) and "fit" (fits);
+                                    a non-zero return stops the work: GS_ERR_CANCELLED */
     void *progress_user;         /* passed to progress */
 } gs_calib_options;
 
@@ -179,7 +180,8 @@ gs_status gs_calib_add_frame(gs_calib *c, const gs_image *img, const char *sourc
  * never found ("no 9x6 chessboard found ...") or was found only with another corner count
  * ("... but a 8x5 board was: --chessboard counts inner corners ..."); GS_ERR_TOO_FEW when fewer
  * than min_views usable views remain (counts of found, blurred, duplicates in the message);
- * GS_ERR_FORMAT when no model can be fitted. GS_ERR_NOMEM. rep may be NULL.
+ * GS_ERR_FORMAT when no model can be fitted; GS_ERR_CANCELLED when the progress callback asked
+ * to stop; GS_ERR_NOMEM. rep may be NULL.
  */
 gs_status gs_calib_finish(gs_calib *c, gs_calib_profile *out, gs_calib_report *rep, gs_error *err);
 

@@ -483,8 +483,10 @@ static gs_status holdout(gs_calib *c, gs_cv_lens lens, const int32_t *sel, int32
             if (i % folds != f)
                 train[nt++] = sel[i];
         rc = fit(c, lens, train, nt, pts, &cam, &rms, NULL, &nu, &e2);
-        if (c->o.progress)
-            c->o.progress(c->o.progress_user, "fit", ++*fits_done, fits_total);
+        if (c->o.progress && c->o.progress(c->o.progress_user, "fit", ++*fits_done, fits_total)) {
+            rc = gs_fail(err, GS_ERR_CANCELLED, "calibrate: cancelled");
+            goto done;
+        }
         if (rc == GS_ERR_NOMEM) {
             if (err)
                 *err = e2;
@@ -642,8 +644,10 @@ gs_status gs_calib_finish(gs_calib *c, gs_calib_profile *out, gs_calib_report *r
             continue;
         frc[m] = fit(c, (gs_cv_lens)m, sel, n_sel, pts, &cams[m], &rms[m],
                      used + (size_t)m * (size_t)c->n_v, &nu[m], &ferr[m]);
-        if (c->o.progress)
-            c->o.progress(c->o.progress_user, "fit", ++fits_done, fits_total);
+        if (c->o.progress && c->o.progress(c->o.progress_user, "fit", ++fits_done, fits_total)) {
+            rc = gs_fail(err, GS_ERR_CANCELLED, "calibrate: cancelled");
+            goto done;
+        }
         if (frc[m] == GS_ERR_NOMEM) {
             rc = gs_fail(err, GS_ERR_NOMEM, "calibrate: out of memory");
             goto done;
@@ -752,8 +756,10 @@ gs_status gs_calib_run(const char *const *paths, int32_t n_paths, const gs_calib
             rc = gs_calib_add_frame(c, &im, paths[i], f.t_s, err);
             if (rc != GS_OK)
                 goto done;
-            if (opt->progress)
-                opt->progress(opt->progress_user, "decode", ++done, 0);
+            if (opt->progress && opt->progress(opt->progress_user, "decode", ++done, 0)) {
+                rc = gs_fail(err, GS_ERR_CANCELLED, "calibrate: cancelled");
+                goto done;
+            }
         }
         if (rc != GS_END)
             goto done;

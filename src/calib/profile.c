@@ -351,7 +351,7 @@ gs_status gs_calib_profile_write(const char *path, const gs_calib_profile *p, gs
     size_t n = strlen(txt);
     txt[n] = '\n'; /* cJSON_Print's terminator becomes the final newline */
     rc = gs_file_write_all(path, txt, n + 1, err);
-    free(txt);
+    cJSON_free(txt);
     return rc;
 }
 

@@ -68,5 +68,6 @@ int gs_cli_pose(int argc, char **argv); /* cmd_pose.c: BlazePose tracking -> pos
 int gs_cli_findings(int argc, char **argv); /* cmd_findings.c: NKT test plan from analysis.json */
 int gs_cli_analyze(int argc, char **argv); /* cmd_analyze.c: the whole pipeline */
 int gs_cli_gait(int argc, char **argv); /* cmd_gait.c: angles, events, metrics from pose.json */
+int gs_cli_calibrate(int argc, char **argv); /* cmd_calibrate.c: camera profile from a board */
 
 #endif /* GS_CLI_H */

@@ -13,6 +13,7 @@
 #endif
 
 #include "analysis.h"
+#include "calib.h"
 #include "cli.h"
 #include "gait.h"
 #include "opts.h"
@@ -20,6 +21,7 @@
 
 typedef struct gait_args {
     const char *in, *dir;
+    const char *calib, *scale_line;
     int force, quiet;
     gs_gait_options opt;
 } gait_args;
@@ -37,6 +39,11 @@ static const gs_cli_opt gait_opts[] = {
     {.like = &gs_cli_opt_view, GS_CLI_AT(gait_args, opt.view)},
     {.like = &gs_cli_opt_height, GS_CLI_AT(gait_args, opt.height_m)},
     {.like = &gs_cli_opt_belt_speed, GS_CLI_AT(gait_args, opt.belt_speed_m_s)},
+    {.name = "--calib", .kind = GS_CLI_STR, GS_CLI_AT(gait_args, calib), .value = "FILE",
+     .help = "camera profile (gaitscope calibrate): landmarks undistorted before angles"},
+    {.name = "--scale-line", .kind = GS_CLI_STR, GS_CLI_AT(gait_args, scale_line),
+     .value = "X1,Y1,X2,Y2,M",
+     .help = "a known distance in the frame: end points in video pixels, metres"},
     {.name = "--activity", .kind = GS_CLI_CHOICE, GS_CLI_AT(gait_args, opt.activity),
      .choices = activity_words, .value = "A",
      .help = "the activity, instead of detecting it (duty factor > 0.5 = walk)"},
@@ -53,6 +60,39 @@ static const gs_cli_spec gait_spec = GS_CLI_SPEC(
     "Joint angles, gait events, strides and metrics from a pose track (pose.json).\n"
     "Writes DIR/analysis.json, DIR/angles.csv and DIR/events.csv. Cadence is in steps per\n"
     "minute (both feet) everywhere.\n");
+
+/*
+ * Adds to analysis.json what the gait stage cannot know: the camera profile the landmarks were
+ * undistorted with ("calibration": the profile and its file) and the line behind a line scale
+ * ("scale"."line"). Returns 0, or -1 out of memory.
+ */
+static int add_calibration(cJSON *j, const gs_calib_profile *prof, const char *prof_path,
+                           const gs_calib_scale_line *line)
+{
+    cJSON *c;
+    if (prof) {
+        if (!(c = gs_calib_profile_to_json(prof)))
+            return -1;
+        if (!cJSON_AddStringToObject(c, "file", prof_path) ||
+            !cJSON_AddItemToObject(j, "calibration", c)) {
+            cJSON_Delete(c);
+            return -1;
+        }
+    }
+    if (line) {
+        const double v[4] = {line->x1, line->y1, line->x2, line->y2};
+        cJSON *sc = cJSON_GetObjectItemCaseSensitive(j, "scale");
+        if (!(c = cJSON_CreateObject()))
+            return -1;
+        if (!sc || !cJSON_AddItemToObject(c, "points_px", cJSON_CreateDoubleArray(v, 4)) ||
+            !cJSON_AddNumberToObject(c, "metres", line->metres) ||
+            !cJSON_AddItemToObject(sc, "line", c)) {
+            cJSON_Delete(c);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 int gs_cli_gait(int argc, char **argv)
 {
@@ -74,9 +114,34 @@ int gs_cli_gait(int argc, char **argv)
     if (opt.belt_speed_m_s > 0 && opt.setting == GS_SETTING_UNKNOWN)
         opt.setting = GS_SETTING_TREADMILL; /* a belt speed says it is a treadmill */
 
+    gs_calib_scale_line line;
+    gs_calib_profile prof;
+    if (a.scale_line && gs_calib_scale_line_parse(a.scale_line, &line, &err) != GS_OK)
+        return gs_cli_usage_error("%s", err.msg);
+    if (a.calib && gs_calib_profile_read(a.calib, &prof, &err) != GS_OK)
+        return gs_cli_report(&err);
     rc = gs_pose_json_read(in, &t, &err); /* before the folder: a typo must not create it */
     if (rc != GS_OK)
         return gs_cli_report(&err);
+    if (a.calib) {
+        /* points, not frames: pose.json keeps the pixels of the frames as decoded */
+        rc = gs_calib_undistort_track(t, &prof, a.calib, NULL, &err);
+        if (rc != GS_OK) {
+            gs_pose_track_free(&t);
+            return gs_cli_report(&err);
+        }
+    }
+    if (a.scale_line) {
+        gs_calib_scale sc;
+        rc = gs_calib_scale_from_line(&line, t->width, t->height, a.calib ? &prof : NULL, 0, &sc,
+                                      &err);
+        if (rc != GS_OK) {
+            gs_pose_track_free(&t);
+            return gs_cli_report(&err);
+        }
+        opt.line_px_per_m = sc.px_per_m;
+        opt.line_uncertainty = sc.uncertainty;
+    }
     opt.name = in;
     rc = gs_gait_analyze(t, &opt, &r, &err);
     gs_pose_track_free(&t);
@@ -103,6 +168,8 @@ int gs_cli_gait(int argc, char **argv)
         if (wrc == GS_OK)
             wrc = gs_outdir_commit(od, files[2], &werr);
         if (wrc == GS_OK && (!(j = gs_gait_result_to_json(r)) ||
+                             add_calibration(j, a.calib ? &prof : NULL, a.calib,
+                                             a.scale_line ? &line : NULL) ||
                              gs_analysis_json_finish(j, rc == GS_OK, rc == GS_OK ? NULL : err.msg,
                                                      "gaitscope " GS_VERSION) ||
                              !(txt = cJSON_Print(j))))

@@ -26,7 +26,9 @@ static const struct {
     {"infer", gs_cli_infer, "run a .tflite model on a raw float32 input, write raw outputs"},
     {"bench", gs_cli_bench, "time the nn runtime on the BlazePose models (ms, GFLOP/s, RSS)"},
     {"pose", gs_cli_pose, "track the runner: 33 BlazePose landmarks per frame -> pose.json"},
-    {"gait", gs_cli_gait, "angles, gait events, strides and metrics from pose.json -> analysis.json"},
+    {"gait", gs_cli_gait,
+     "angles, gait events, strides and metrics from pose.json -> analysis.json"},
+    {"calibrate", gs_cli_calibrate, "camera profile (lens distortion) from chessboard views"},
     {"findings", gs_cli_findings, "NKT test plan from analysis.json (findings, tests, homework)"},
 };
 
