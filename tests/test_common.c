@@ -1,5 +1,6 @@
 /* Tests of src/common: status texts, error formatting, file round trip, mkdir -p, overflow. */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -48,6 +49,52 @@ static void file_round_trip_and_missing_file(const char *scratch)
     CHECK(data == NULL);
 }
 
+/*
+ * Issue 12 item 6: `gaitscope gait /dev/zero` grew a buffer to 4 GB and a FIFO with no writer
+ * hung. Whole-file reads take regular files only, refused before any read, and stop at a limit
+ * with a "too large" message naming the size and the limit. alarm() turns a hang into a failure.
+ */
+static void whole_file_reads_are_capped_and_regular_files_only(const char *scratch)
+{
+    char path[1100], fifo[1100];
+    gs_error e;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    char buf[1000];
+
+    alarm(20);
+    memset(buf, 'a', sizeof(buf));
+    snprintf(path, sizeof(path), "%s/common_1000.bin", scratch);
+    CHECK_EQ_INT(gs_file_write_all(path, buf, sizeof(buf), &e), GS_OK);
+    CHECK_EQ_INT(gs_file_read_max(path, 999, &data, &len, &e), GS_ERR_FORMAT);
+    CHECK_STR_CONTAINS(e.msg, "common_1000.bin: too large (1000 bytes, the limit is 999 bytes)");
+    CHECK(data == NULL);
+    CHECK_EQ_INT(gs_file_read_max(path, 1000, &data, &len, &e), GS_OK);
+    CHECK_EQ_INT(len, 1000);
+    CHECK(data && data[999] == 'a' && data[1000] == 0);
+    free(data);
+    data = NULL;
+    CHECK_EQ_INT(gs_file_write_all(path, "", 0, &e), GS_OK);
+    CHECK_EQ_INT(gs_file_read_all(path, &data, &len, &e), GS_OK);
+    CHECK_EQ_INT(len, 0);
+    CHECK(data && data[0] == 0);
+    free(data);
+    data = NULL;
+
+    CHECK_EQ_INT(gs_file_read_all("/dev/zero", &data, &len, &e), GS_ERR_IO);
+    CHECK_STR_CONTAINS(e.msg, "/dev/zero: is a character device, not a regular file");
+    CHECK(data == NULL);
+    CHECK_EQ_INT(gs_file_read_all(scratch, &data, &len, &e), GS_ERR_IO);
+    CHECK_STR_CONTAINS(e.msg, "is a directory, not a regular file");
+    snprintf(fifo, sizeof(fifo), "%s/common_fifo", scratch);
+    unlink(fifo);
+    CHECK(mkfifo(fifo, 0600) == 0);
+    CHECK_EQ_INT(gs_file_read_all(fifo, &data, &len, &e), GS_ERR_IO);
+    CHECK_STR_CONTAINS(e.msg, "common_fifo: is a FIFO (named pipe), not a regular file");
+    unlink(fifo);
+    alarm(0);
+}
+
 static void size_mul_detects_overflow(void)
 {
     size_t r = 0;
@@ -63,6 +110,7 @@ int main(int argc, char **argv)
     fail_formats_one_line();
     file_round_trip_and_missing_file(scratch);
     size_mul_detects_overflow();
+    whole_file_reads_are_capped_and_regular_files_only(scratch);
     CHECK(gs_peak_rss_bytes() > 0);
     return gs_test_finish("test_common", 0);
 }

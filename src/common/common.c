@@ -48,54 +48,122 @@ void gs_error_clear(gs_error *err)
     }
 }
 
-gs_status gs_file_read_all(const char *path, uint8_t **data, size_t *len, gs_error *err)
+/* What a non-regular file is, for the refusal message. */
+static const char *file_kind(mode_t m)
+{
+    if (S_ISDIR(m))
+        return "a directory";
+    if (S_ISFIFO(m))
+        return "a FIFO (named pipe)";
+    if (S_ISCHR(m))
+        return "a character device";
+    if (S_ISBLK(m))
+        return "a block device";
+    if (S_ISSOCK(m))
+        return "a socket";
+    return "not a regular file";
+}
+
+gs_status gs_file_read_max(const char *path, size_t max_bytes, uint8_t **data, size_t *len,
+                           gs_error *err)
 {
     gs_status rc = GS_OK;
-    FILE *f = NULL;
+    int fd = -1;
     uint8_t *buf = NULL;
     size_t cap = 0, n = 0;
+    struct stat st;
 
     *data = NULL;
     *len = 0;
-    f = fopen(path, "rb");
-    if (!f)
+    /* O_NONBLOCK so that opening a FIFO with no writer returns at once instead of waiting for
+     * one; the descriptor is refused below before any read. */
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return gs_fail(err, GS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    /* Grow geometrically rather than trusting a seek: works for pipes and /proc files too. */
+    if (fstat(fd, &st) != 0) {
+        rc = gs_fail(err, GS_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
+        goto fail;
+    }
+    /* Only regular files: /dev/zero never ends (it grew the buffer to 4 GB), a FIFO or a socket
+     * can stall forever, and none of them is a file a user means to analyse. */
+    if (!S_ISREG(st.st_mode)) {
+        rc = gs_fail(err, GS_ERR_IO, "%s: is %s, not a regular file", path, file_kind(st.st_mode));
+        goto fail;
+    }
+    if ((uint64_t)st.st_size > (uint64_t)max_bytes) {
+        rc = gs_fail(err, GS_ERR_FORMAT, "%s: too large (%lld bytes, the limit is %zu bytes)", path,
+                     (long long)st.st_size, max_bytes);
+        goto fail;
+    }
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+        rc = gs_fail(err, GS_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+        goto fail;
+    }
+    /* The size from fstat sets the first allocation; the loop still checks the end of file and
+     * the limit, as the file may change while it is read. */
+    cap = (size_t)st.st_size + 1;
+    buf = malloc(cap);
+    if (!buf) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory reading %zu bytes", path, cap - 1);
+        goto fail;
+    }
     for (;;) {
+        ssize_t got;
         if (n + 1 >= cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            uint8_t *nb;
-            if (ncap < cap) {
-                rc = gs_fail(err, GS_ERR_NOMEM, "%s: file too large", path);
+            /* Full: one byte more tells the end of the file from growth, without doubling the
+             * buffer for a file that was exactly as large as fstat said. */
+            uint8_t probe;
+            got = read(fd, &probe, 1);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got < 0) {
+                rc = gs_fail(err, GS_ERR_IO, "%s: read error: %s", path, strerror(errno));
                 goto fail;
             }
-            nb = realloc(buf, ncap);
+            if (got == 0)
+                break;
+            if (n + 1 > max_bytes) {
+                rc = gs_fail(err, GS_ERR_FORMAT,
+                             "%s: too large (more than %zu bytes, the limit; it grew while read)",
+                             path, max_bytes);
+                goto fail;
+            }
+            size_t ncap = cap < max_bytes / 2 ? cap * 2 : max_bytes + 1;
+            uint8_t *nb = realloc(buf, ncap);
             if (!nb) {
                 rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory reading file", path);
                 goto fail;
             }
             buf = nb;
             cap = ncap;
+            buf[n++] = probe;
+            continue;
         }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                rc = gs_fail(err, GS_ERR_IO, "%s: read error: %s", path, strerror(errno));
-                goto fail;
-            }
+        got = read(fd, buf + n, cap - n - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = gs_fail(err, GS_ERR_IO, "%s: read error: %s", path, strerror(errno));
+            goto fail;
+        }
+        if (got == 0)
             break;
-        }
+        n += (size_t)got;
     }
     buf[n] = '\0';
-    fclose(f);
+    close(fd);
     *data = buf;
     *len = n;
     return GS_OK;
 fail:
     free(buf);
-    fclose(f);
+    close(fd);
     return rc;
+}
+
+gs_status gs_file_read_all(const char *path, uint8_t **data, size_t *len, gs_error *err)
+{
+    return gs_file_read_max(path, GS_FILE_READ_MAX_BYTES, data, len, err);
 }
 
 gs_status gs_file_write_all(const char *path, const void *data, size_t len, gs_error *err)

@@ -61,10 +61,23 @@ gs_status gs_fail(gs_error *err, gs_status code, const char *fmt, ...)
 void gs_error_clear(gs_error *err);
 
 /**
- * Reads a whole file into a new buffer (NUL-terminated one byte past *len, for text parsers).
- * Caller frees *data with free(). GS_ERR_IO (cannot open/read, message names the path and the
- * OS reason), GS_ERR_NOMEM; on error *data is NULL.
+ * Limit of gs_file_read_all(), bytes: 256 MiB, ten times the largest file it reads (the heavy
+ * landmark model, 27 MB). Readers of bigger files call gs_file_read_max() with their own limit.
  */
+#define GS_FILE_READ_MAX_BYTES ((size_t)256 << 20)
+
+/**
+ * Reads a whole regular file of at most max_bytes into a new buffer (NUL-terminated one byte past
+ * *len, for text parsers). Caller frees *data with free(). Refuses at once, before reading, a
+ * path that is not a regular file (a FIFO, /dev/zero, a directory: GS_ERR_IO, the message says
+ * which) and a file larger than max_bytes (GS_ERR_FORMAT, "too large", naming the size and the
+ * limit). GS_ERR_IO (cannot open/read, message names the path and the OS reason),
+ * GS_ERR_NOMEM; on error *data is NULL.
+ */
+gs_status gs_file_read_max(const char *path, size_t max_bytes, uint8_t **data, size_t *len,
+                           gs_error *err);
+
+/** gs_file_read_max() with max_bytes = GS_FILE_READ_MAX_BYTES. */
 gs_status gs_file_read_all(const char *path, uint8_t **data, size_t *len, gs_error *err);
 
 /**

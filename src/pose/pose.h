@@ -108,8 +108,10 @@ void gs_pose_track_free(gs_pose_track **t);
 
 /**
  * Reads pose.json from path. Rejects malformed files with GS_ERR_FORMAT and a message naming the
- * path and the offending item (e.g. "frames[12].kp[3]: expected 4 numbers"); GS_ERR_IO when the
- * file cannot be read. Unknown keys are ignored. Caller frees *out with gs_pose_track_free().
+ * path and the offending item (e.g. "frames[12].kp[3]: expected 4 numbers"), and files over
+ * 2 GiB ("too large"); GS_ERR_IO when the file cannot be read or is not a regular file (a FIFO,
+ * /dev/zero). Unknown keys are ignored. Memory: the text plus the track (about 1.4 times the
+ * file; one frame is parsed at a time). Caller frees *out with gs_pose_track_free().
  */
 gs_status gs_pose_json_read(const char *path, gs_pose_track **out, gs_error *err);
 

@@ -1,10 +1,13 @@
 /*
  * pose.json reader and writer ("gaitscope.pose/1", ../shared/DESIGN.md "Artifacts").
  *
- * Reading parses the whole document with cJSON and validates every item it uses; a malformed
- * file is rejected with one line naming the file and the JSON path of the offending item
- * ("frames[12].kp[3]: expected 4 numbers"). Unknown keys are ignored, so later format additions
- * do not break old readers.
+ * Reading validates every item it uses; a malformed file is rejected with one line naming the
+ * file and the JSON path of the offending item ("frames[12].kp[3]: expected 4 numbers"). Unknown
+ * keys are ignored, so later format additions do not break old readers. The document is not
+ * turned into one cJSON tree: a tree costs about 20 times the text (a 30-minute clip's 343 MB
+ * pose.json needed 4.4 GB). A small scanner finds the extent of each top-level member and of each
+ * frame in the text, and cJSON parses one frame at a time, which is freed before the next; the
+ * peak is the text plus the track (about 1.4 times the file).
  *
  * Writing streams one frame at a time (a long clip has tens of thousands of frames; a cJSON tree
  * of all of them would cost hundreds of MB). Numbers are written with the fewest digits that
@@ -20,6 +23,15 @@
 #include <string.h>
 
 #define FORMAT_ID "gaitscope.pose/1"
+
+/*
+ * Largest pose.json read, bytes: 2 GiB, about 2.5 hours at 60 fps with raw and world landmarks
+ * (343 MB per 30 minutes). The reader holds the text and the track (about 1.4 times this).
+ */
+#define MAX_FILE_BYTES ((size_t)2 << 30)
+
+/* cJSON's default nesting limit (CJSON_NESTING_LIMIT), kept by the scanner too. */
+#define MAX_DEPTH 1000
 
 /* BlazePose landmark names in model order (MediaPipe pose landmark model card). */
 static const char *const kp_names[GS_POSE_NKP] = {
@@ -103,8 +115,8 @@ static int get_num(const cJSON *item, double *v)
     return 1;
 }
 
-/* Fills n floats from a JSON array of exactly n finite numbers that fit a float. */
-static int get_floats(const cJSON *arr, float *dst, int n)
+/* Fills n doubles from a JSON array of exactly n finite numbers. */
+static int get_nums(const cJSON *arr, double *dst, int n)
 {
     const cJSON *e;
     int i = 0;
@@ -113,10 +125,8 @@ static int get_floats(const cJSON *arr, float *dst, int n)
         return 0;
     cJSON_ArrayForEach(e, arr)
     {
-        double v;
-        if (!get_num(e, &v) || fabs(v) > 3.0e38)
+        if (!get_num(e, &dst[i++]))
             return 0;
-        dst[i++] = (float)v;
     }
     return 1;
 }
@@ -138,16 +148,19 @@ static gs_status read_kp(rd *r, const cJSON *arr, gs_kp *dst, int frame, const c
     }
     cJSON_ArrayForEach(e, arr)
     {
-        float v[4];
+        double v[4];
         snprintf(item, sizeof(item), "frames[%d].%s[%d]", frame, key, i);
-        if (!get_floats(e, v, 4))
+        if (!get_nums(e, v, 4))
             return bad(r, item, "expected 4 numbers [x, y, z, visibility]");
-        if (v[3] < 0.0f || v[3] > 1.0f)
+        if (v[3] < 0.0 || v[3] > 1.0)
             return bad(r, item, "visibility outside 0..1");
-        dst[i].x = v[0];
-        dst[i].y = v[1];
-        dst[i].z = v[2];
-        dst[i].vis = v[3];
+        for (int c = 0; c < 3; c++)
+            if (fabs(v[c]) > 3.0e38) /* beyond a float */
+                return bad(r, item, "expected 4 numbers [x, y, z, visibility]");
+        dst[i].x = (float)v[0];
+        dst[i].y = (float)v[1];
+        dst[i].z = (float)v[2];
+        dst[i].vis = (float)v[3];
         i++;
     }
     return GS_OK;
@@ -213,9 +226,15 @@ static gs_status read_frame(rd *r, const cJSON *fr, gs_pose_frame *f, int i, dou
             return bad(r, item, "expected 33 x [x_m, y_m, z_m]");
         cJSON_ArrayForEach(w, e)
         {
+            double wv[3];
             snprintf(item, sizeof(item), "frames[%d].world[%d]", i, k);
-            if (!get_floats(w, f->world[k], 3))
+            if (!get_nums(w, wv, 3))
                 return bad(r, item, "expected 3 numbers [x_m, y_m, z_m]");
+            for (int c = 0; c < 3; c++) {
+                if (fabs(wv[c]) > 3.0e38) /* beyond a float */
+                    return bad(r, item, "expected 3 numbers [x_m, y_m, z_m]");
+                f->world[k][c] = (float)wv[c];
+            }
             k++;
         }
         f->has_world = 1;
@@ -253,8 +272,9 @@ static gs_status get_str(rd *r, const cJSON *obj, const char *key, const char *i
     return GS_OK;
 }
 
-/* Line and column (1-based) of byte offset off in text, for JSON syntax errors. */
-static void line_col(const char *text, size_t off, int *line, int *col)
+/* Line and column (1-based) of byte offset off in text, for JSON syntax errors (64-bit: one
+ * line of a 2 GB file has more columns than an int counts). */
+static void line_col(const char *text, size_t off, int64_t *line, int64_t *col)
 {
     *line = 1;
     *col = 1;
@@ -268,36 +288,279 @@ static void line_col(const char *text, size_t off, int *line, int *col)
     }
 }
 
+/* The error for a syntax error at byte off of text (len bytes). */
+static gs_status syntax_error(rd *r, const char *text, size_t len, size_t off)
+{
+    int64_t line, col;
+    if (off >= len)
+        return gs_fail(r->err, GS_ERR_FORMAT, "%s: not valid JSON (truncated at byte %zu)", r->name,
+                       len);
+    line_col(text, off, &line, &col);
+    return gs_fail(r->err, GS_ERR_FORMAT, "%s: not valid JSON at line %lld, column %lld", r->name,
+                   (long long)line, (long long)col);
+}
+
+/*
+ * The scanner: positions in the text, the extent of one JSON value without building it. It only
+ * counts brackets and skips strings; the content of each extent is checked when cJSON parses it,
+ * and the punctuation between extents here, so every syntax error is still found.
+ */
+typedef struct scan {
+    const char *s; /* the text */
+    size_t n;      /* its length */
+    size_t i;      /* current position */
+} scan;
+
+static void skip_ws(scan *c)
+{
+    while (c->i < c->n &&
+           (c->s[c->i] == ' ' || c->s[c->i] == '\t' || c->s[c->i] == '\n' || c->s[c->i] == '\r'))
+        c->i++;
+}
+
+/* At a '"': moves past the closing quote. 0 when the text ends first. */
+static int skip_string(scan *c)
+{
+    for (c->i++; c->i < c->n;) {
+        char ch = c->s[c->i++];
+        if (ch == '\\')
+            c->i++; /* the escaped character, whatever it is (cJSON checks the escape) */
+        else if (ch == '"')
+            return 1;
+    }
+    c->i = c->n;
+    return 0;
+}
+
+/* 1 for a character that ends a number or a literal. */
+static int is_delim(char ch)
+{
+    return ch == ',' || ch == ']' || ch == '}' || ch == ':' || ch == ' ' || ch == '\t' ||
+           ch == '\n' || ch == '\r' || ch == '"' || ch == '[' || ch == '{';
+}
+
+/*
+ * At the first character of a value: moves past it. An object or array ends where its brackets
+ * balance (at most MAX_DEPTH deep, iteratively, so no input can exhaust the stack); a number or
+ * literal at the next delimiter. 0 when the text ends first, the nesting is too deep, or there is
+ * no value here.
+ */
+static int skip_value(scan *c)
+{
+    int depth = 0;
+    if (c->i >= c->n)
+        return 0;
+    if (c->s[c->i] == '"')
+        return skip_string(c);
+    if (c->s[c->i] != '{' && c->s[c->i] != '[') {
+        size_t i0 = c->i;
+        while (c->i < c->n && !is_delim(c->s[c->i]))
+            c->i++;
+        return c->i > i0;
+    }
+    while (c->i < c->n) {
+        char ch = c->s[c->i];
+        if (ch == '"') {
+            if (!skip_string(c))
+                return 0;
+            continue;
+        }
+        c->i++;
+        if (ch == '{' || ch == '[') {
+            if (++depth > MAX_DEPTH)
+                return 0;
+        } else if ((ch == '}' || ch == ']') && --depth == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Parses text[a, b) as exactly one JSON value; NULL (and *rc set, the position named in the
+ * whole text) when it is not one. Caller frees with cJSON_Delete(). */
+static cJSON *parse_extent(rd *r, const char *text, size_t len, size_t a, size_t b, gs_status *rc)
+{
+    const char *end = NULL;
+    cJSON *v = cJSON_ParseWithLengthOpts(text + a, b - a, &end, 0);
+    size_t off;
+    if (v && end == text + b)
+        return v;
+    off = end && end >= text + a && end <= text + b ? (size_t)(end - text) : b;
+    cJSON_Delete(v);
+    *rc = syntax_error(r, text, len, off);
+    return NULL;
+}
+
+/* Members of the document read into the small header tree; "frames" stays in the text. */
+static int header_key(const char *k)
+{
+    static const char *const keys[] = {"format", "video", "landmarks", "model", "person"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (!strcmp(k, keys[i]))
+            return 1;
+    return 0;
+}
+
+/*
+ * Walks the elements of the array whose '[' is at c->i. For each element calls fn(user, index,
+ * start, end) unless fn is NULL; counts them into *n. Stops at the first error (syntax, or fn's).
+ */
+typedef gs_status (*element_fn)(void *user, int32_t index, size_t a, size_t b);
+
+static gs_status walk_array(rd *r, scan *c, int32_t *n, element_fn fn, void *user)
+{
+    gs_status rc;
+    *n = 0;
+    c->i++; /* '[' */
+    skip_ws(c);
+    if (c->i < c->n && c->s[c->i] == ']') {
+        c->i++;
+        return GS_OK;
+    }
+    for (;;) {
+        size_t a;
+        skip_ws(c);
+        a = c->i;
+        if (!skip_value(c))
+            return syntax_error(r, c->s, c->n, c->i);
+        if (*n == INT32_MAX)
+            return bad(r, "frames", "too many frames");
+        if (fn && (rc = fn(user, *n, a, c->i)) != GS_OK)
+            return rc;
+        (*n)++;
+        skip_ws(c);
+        if (c->i < c->n && c->s[c->i] == ',') {
+            c->i++;
+            continue;
+        }
+        if (c->i < c->n && c->s[c->i] == ']') {
+            c->i++;
+            return GS_OK;
+        }
+        return syntax_error(r, c->s, c->n, c->i);
+    }
+}
+
+/* State of the frame pass: one frame parsed, read into the track and freed at a time. */
+typedef struct frame_pass {
+    rd *r;
+    const char *text;
+    size_t len;
+    gs_pose_track *t;
+} frame_pass;
+
+static gs_status read_one_frame(void *user, int32_t i, size_t a, size_t b)
+{
+    frame_pass *fp = user;
+    gs_status rc = GS_OK;
+    cJSON *fr = parse_extent(fp->r, fp->text, fp->len, a, b, &rc);
+    if (!fr)
+        return rc;
+    rc = read_frame(fp->r, fr, &fp->t->frames[i], i, i > 0 ? fp->t->frames[i - 1].t_s : 0.0);
+    cJSON_Delete(fr);
+    return rc;
+}
+
 gs_status gs_pose_json_parse(const char *text, size_t len, const char *name, gs_pose_track **out,
                              gs_error *err)
 {
-    gs_status rc;
-    cJSON *doc = NULL;
-    const cJSON *e, *video, *frames, *fr;
-    const char *end = NULL;
+    gs_status rc = GS_OK;
+    cJSON *doc = NULL, *key = NULL, *val = NULL;
+    const cJSON *e, *video;
     gs_pose_track *t = NULL;
     rd r = {name ? name : "pose.json", err};
+    scan c = {text, len, 0};
+    size_t frames_at = 0;
+    int has_frames = 0;
     double v;
-    int n, i;
+    int32_t n = 0, i;
 
     *out = NULL;
-    doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    doc = cJSON_CreateObject();
     if (!doc) {
-        int line, col;
-        size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : len;
-        line_col(text, off, &line, &col);
-        if (off >= len)
-            rc = gs_fail(err, GS_ERR_FORMAT, "%s: not valid JSON (truncated at byte %zu)", r.name,
-                         len);
-        else
-            rc = gs_fail(err, GS_ERR_FORMAT, "%s: not valid JSON at line %d, column %d", r.name,
-                         line, col);
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", r.name);
         goto fail;
     }
-    if (!cJSON_IsObject(doc)) {
+    skip_ws(&c);
+    if (c.i >= len || text[c.i] != '{') {
+        /* not an object: say whether it is JSON at all */
+        size_t a = c.i;
+        if (!skip_value(&c)) {
+            rc = syntax_error(&r, text, len, c.i);
+            goto fail;
+        }
+        if (!(val = parse_extent(&r, text, len, a, c.i, &rc)))
+            goto fail;
         rc = bad(&r, "document", "expected a JSON object");
         goto fail;
     }
+    /* The top-level members: their extents, the small ones parsed into doc. */
+    c.i++;
+    skip_ws(&c);
+    if (c.i < len && text[c.i] == '}')
+        c.i++;
+    else
+        for (;;) {
+            size_t ka, va;
+            skip_ws(&c);
+            ka = c.i;
+            if (c.i >= len || text[c.i] != '"' || !skip_string(&c)) {
+                rc = syntax_error(&r, text, len, c.i);
+                goto fail;
+            }
+            if (!(key = parse_extent(&r, text, len, ka, c.i, &rc)))
+                goto fail;
+            skip_ws(&c);
+            if (c.i >= len || text[c.i] != ':') {
+                rc = syntax_error(&r, text, len, c.i);
+                goto fail;
+            }
+            c.i++;
+            skip_ws(&c);
+            va = c.i;
+            if (!skip_value(&c)) {
+                rc = syntax_error(&r, text, len, c.i);
+                goto fail;
+            }
+            /* A repeated key: the first one counts (as with cJSON_GetObjectItem); a repeat must
+             * still be JSON. The frames array is checked by the frame passes below. */
+            if (!strcmp(key->valuestring, "frames") && !has_frames) {
+                has_frames = 1;
+                frames_at = va;
+            } else if (strcmp(key->valuestring, "frames") != 0) {
+                if (!(val = parse_extent(&r, text, len, va, c.i, &rc)))
+                    goto fail;
+                if (header_key(key->valuestring) &&
+                    !cJSON_GetObjectItemCaseSensitive(doc, key->valuestring)) {
+                    if (!cJSON_AddItemToObject(doc, key->valuestring, val)) {
+                        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", r.name);
+                        goto fail;
+                    }
+                    val = NULL; /* owned by doc */
+                }
+                cJSON_Delete(val);
+                val = NULL;
+            }
+            cJSON_Delete(key);
+            key = NULL;
+            skip_ws(&c);
+            if (c.i < len && text[c.i] == ',') {
+                c.i++;
+                continue;
+            }
+            if (c.i < len && text[c.i] == '}') {
+                c.i++;
+                break;
+            }
+            rc = syntax_error(&r, text, len, c.i);
+            goto fail;
+        }
+    skip_ws(&c);
+    if (c.i < len) {
+        rc = syntax_error(&r, text, len, c.i); /* something after the document */
+        goto fail;
+    }
+
     e = cJSON_GetObjectItemCaseSensitive(doc, "format");
     if (!cJSON_IsString(e)) {
         rc = bad(&r, "format", "missing (expected \"" FORMAT_ID "\")");
@@ -324,7 +587,7 @@ gs_status gs_pose_json_parse(const char *text, size_t len, const char *name, gs_
         {
             if (!cJSON_IsString(s) || strcmp(s->valuestring, kp_names[i]) != 0) {
                 char item[32], what[96];
-                snprintf(item, sizeof(item), "landmarks[%d]", i);
+                snprintf(item, sizeof(item), "landmarks[%d]", (int)i);
                 snprintf(what, sizeof(what), "expected \"%s\" (BlazePose order)", kp_names[i]);
                 rc = bad(&r, item, what);
                 goto fail;
@@ -333,16 +596,19 @@ gs_status gs_pose_json_parse(const char *text, size_t len, const char *name, gs_
         }
     }
 
-    frames = cJSON_GetObjectItemCaseSensitive(doc, "frames");
-    if (!frames) {
+    if (!has_frames) {
         rc = bad(&r, "frames", "missing");
         goto fail;
     }
-    if (!cJSON_IsArray(frames)) {
+    if (text[frames_at] != '[') {
         rc = bad(&r, "frames", "expected an array");
         goto fail;
     }
-    n = cJSON_GetArraySize(frames);
+    /* First pass: count the frames (nothing is built), so the track is allocated once. */
+    c.i = frames_at;
+    rc = walk_array(&r, &c, &n, NULL, NULL);
+    if (rc != GS_OK)
+        goto fail;
     rc = gs_pose_track_new(n, &t, err);
     if (rc != GS_OK)
         goto fail;
@@ -377,7 +643,7 @@ gs_status gs_pose_json_parse(const char *text, size_t len, const char *name, gs_
         if (!get_num(e, &v) || v != (double)n) {
             char what[96];
             snprintf(what, sizeof(what), "says %.0f frames but the frames list has %d",
-                     get_num(e, &v) ? v : -1.0, n);
+                     get_num(e, &v) ? v : -1.0, (int)n);
             rc = bad(&r, "video.frames", what);
             goto fail;
         }
@@ -399,18 +665,21 @@ gs_status gs_pose_json_parse(const char *text, size_t len, const char *name, gs_
             goto fail;
     }
 
-    i = 0;
-    cJSON_ArrayForEach(fr, frames)
+    /* Second pass: each frame parsed, read and freed in turn. */
     {
-        rc = read_frame(&r, fr, &t->frames[i], i, i > 0 ? t->frames[i - 1].t_s : 0.0);
+        frame_pass fp = {&r, text, len, t};
+        int32_t n2;
+        c.i = frames_at;
+        rc = walk_array(&r, &c, &n2, read_one_frame, &fp);
         if (rc != GS_OK)
             goto fail;
-        i++;
     }
     cJSON_Delete(doc);
     *out = t;
     return GS_OK;
 fail:
+    cJSON_Delete(val);
+    cJSON_Delete(key);
     cJSON_Delete(doc);
     gs_pose_track_free(&t);
     return rc;
@@ -423,7 +692,7 @@ gs_status gs_pose_json_read(const char *path, gs_pose_track **out, gs_error *err
     gs_status rc;
 
     *out = NULL;
-    rc = gs_file_read_all(path, &data, &len, err);
+    rc = gs_file_read_max(path, MAX_FILE_BYTES, &data, &len, err);
     if (rc != GS_OK)
         return rc;
     rc = gs_pose_json_parse((const char *)data, len, path, out, err);
