@@ -233,6 +233,51 @@ static void broken_documents_are_rejected_naming_the_item(void)
 }
 
 /*
+ * Issue 12 item 10: coordinates like 1e308 read as a track and gave metric means of 1e308 that
+ * printed as 309-digit numbers. They are refused, naming the item and the value.
+ */
+static void implausible_coordinates_are_rejected_naming_the_item(void)
+{
+    char badkp[4096], doc[16384], head[256];
+    gs_error err;
+    static const struct {
+        const char *k3, *msg;
+    } cases[] = {
+        {"[1e308,2,3,0.5]", "frames[0].kp[3]: x = 1e+308 is not a plausible pixel coordinate"},
+        {"[1,-2e6,3,0.5]", "frames[0].kp[3]: y = -2e+06 is not a plausible pixel coordinate"},
+        {"[1,2,1.5e6,0.5]", "frames[0].kp[3]: z = 1.5e+06 is not a plausible pixel coordinate"},
+    };
+    snprintf(head, sizeof(head), HEAD, 1);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        kp_text(badkp, sizeof(badkp), cases[i].k3);
+        snprintf(doc, sizeof(doc), "%s\"frames\":[{\"t\":0,\"score\":1,\"kp\":%s}]}", head, badkp);
+        CHECK_EQ_INT(parse(doc, &err), GS_ERR_FORMAT);
+        CHECK_STR_CONTAINS(err.msg, cases[i].msg);
+        /* the same in raw */
+        snprintf(doc, sizeof(doc), "%s\"frames\":[{\"t\":0,\"score\":1,\"kp\":null,\"raw\":%s}]}",
+                 head, badkp);
+        CHECK_EQ_INT(parse(doc, &err), GS_ERR_FORMAT);
+        CHECK_STR_CONTAINS(err.msg, "frames[0].raw[3]: ");
+    }
+    /* off-frame but plausible: kept */
+    kp_text(badkp, sizeof(badkp), "[-5000,99999,-300,0.1]");
+    snprintf(doc, sizeof(doc), "%s\"frames\":[{\"t\":0,\"score\":1,\"kp\":%s}]}", head, badkp);
+    CHECK_EQ_INT(parse(doc, &err), GS_OK);
+    /* world landmarks are metres */
+    char world[4096];
+    size_t n = 0;
+    n += (size_t)snprintf(world + n, sizeof(world) - n, "[");
+    for (int k = 0; k < GS_POSE_NKP; k++)
+        n += (size_t)snprintf(world + n, sizeof(world) - n, "%s[0.1,%s,0.2]", k ? "," : "",
+                              k == 7 ? "3e9" : "-0.5");
+    snprintf(world + n, sizeof(world) - n, "]");
+    snprintf(doc, sizeof(doc), "%s\"frames\":[{\"t\":0,\"score\":0,\"kp\":null,\"world\":%s}]}",
+             head, world);
+    CHECK_EQ_INT(parse(doc, &err), GS_ERR_FORMAT);
+    CHECK_STR_CONTAINS(err.msg, "frames[0].world[7]: y = 3e+09 m is not a plausible world");
+}
+
+/*
  * The reader scans the text and parses one frame at a time; it must accept exactly what cJSON
  * accepts as one JSON document. Every one-byte change of a small valid document (a deletion, or
  * one of a set of JSON-significant bytes) is given to both: where cJSON says "not JSON", the
@@ -386,6 +431,7 @@ int main(int argc, char **argv)
     unknown_keys_are_ignored_and_null_kp_accepted();
     broken_documents_are_rejected_naming_the_item();
     missing_file_is_an_io_error(scratch);
+    implausible_coordinates_are_rejected_naming_the_item();
     syntax_checks_agree_with_cjson_on_every_mutation();
     device_files_are_refused();
     reading_costs_a_small_multiple_of_the_file(scratch);

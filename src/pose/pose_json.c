@@ -25,6 +25,16 @@
 #define FORMAT_ID "gaitscope.pose/1"
 
 /*
+ * Largest |coordinate| accepted. Landmarks may lie outside the frame (BlazePose extrapolates
+ * hidden points), but not by more than the largest frame this reader accepts (1e6 px, see
+ * video.width): a value like 1e308 is a broken file, and it made metric means of 1e308 that
+ * printed as 309-digit numbers. World landmarks are hip-centred metres (a person is ~2 m), so
+ * 1e4 m is already far beyond any body.
+ */
+#define MAX_PX 1e6
+#define MAX_M  1e4
+
+/*
  * Largest pose.json read, bytes: 2 GiB, about 2.5 hours at 60 fps with raw and world landmarks
  * (343 MB per 30 minutes). The reader holds the text and the track (about 1.4 times this).
  */
@@ -131,6 +141,17 @@ static int get_nums(const cJSON *arr, double *dst, int n)
     return 1;
 }
 
+/* The error for coordinate c (0 x, 1 y, 2 z) of value v beyond limit (unit "" or " m"). */
+static gs_status implausible(rd *r, const char *item, int c, double v, double limit,
+                             const char *unit, const char *kind)
+{
+    char what[160];
+    snprintf(what, sizeof(what),
+             "%c = %g%s is not a plausible %s coordinate (|%c| must be <= %g%s)", "xyz"[c], v, unit,
+             kind, "xyz"[c], limit, unit);
+    return bad(r, item, what);
+}
+
 /* Reads a 33 x 4 landmark array ("kp" or "raw") into dst; key names the item in messages. */
 static gs_status read_kp(rd *r, const cJSON *arr, gs_kp *dst, int frame, const char *key)
 {
@@ -155,8 +176,8 @@ static gs_status read_kp(rd *r, const cJSON *arr, gs_kp *dst, int frame, const c
         if (v[3] < 0.0 || v[3] > 1.0)
             return bad(r, item, "visibility outside 0..1");
         for (int c = 0; c < 3; c++)
-            if (fabs(v[c]) > 3.0e38) /* beyond a float */
-                return bad(r, item, "expected 4 numbers [x, y, z, visibility]");
+            if (fabs(v[c]) > MAX_PX)
+                return implausible(r, item, c, v[c], MAX_PX, "", "pixel");
         dst[i].x = (float)v[0];
         dst[i].y = (float)v[1];
         dst[i].z = (float)v[2];
@@ -231,8 +252,8 @@ static gs_status read_frame(rd *r, const cJSON *fr, gs_pose_frame *f, int i, dou
             if (!get_nums(w, wv, 3))
                 return bad(r, item, "expected 3 numbers [x_m, y_m, z_m]");
             for (int c = 0; c < 3; c++) {
-                if (fabs(wv[c]) > 3.0e38) /* beyond a float */
-                    return bad(r, item, "expected 3 numbers [x_m, y_m, z_m]");
+                if (fabs(wv[c]) > MAX_M)
+                    return implausible(r, item, c, wv[c], MAX_M, " m", "world");
                 f->world[k][c] = (float)wv[c];
             }
             k++;
