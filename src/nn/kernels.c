@@ -22,10 +22,18 @@ size_t gs_nn__op_prepare(gs_nn__op *op)
     size_t scratch = 0;
     switch (op->kind) {
     case GS_NN_K_CONV: {
+        /* Tiles of pixels x output channels. Each output is computed the same way in any tile
+         * (kernels_body.h conv_task), so the split only balances the work: at least 4 pixel
+         * tiles on layers of 128 pixels and more, up to 8 tasks with column tiles of >= 32
+         * channels, and an even task count when there are few (3 or 5 tasks left one of two
+         * threads idle for a third or a fifth of the 8x8 and 16x16 layers). */
         int32_t P = op->oh * op->ow;
-        int32_t tm = P < GS_NN_CONV_TILE_PIXELS ? P : GS_NN_CONV_TILE_PIXELS;
+        int32_t tm = P;
+        if (P >= 4 * GS_NN_CONV_TILE_PIXELS)
+            tm = GS_NN_CONV_TILE_PIXELS;
+        else if (P >= 128)
+            tm = ((P + 3) / 4 + 7) & ~7;
         int32_t mt = (P + tm - 1) / tm, nt = 1;
-        /* few pixel tiles: split the output channels too (in multiples of 16) */
         if (mt < 8 && op->oc >= 64) {
             nt = (8 + mt - 1) / mt;
             int32_t maxnt = op->oc / 32;
@@ -35,6 +43,10 @@ size_t gs_nn__op_prepare(gs_nn__op *op)
         int32_t cols = (op->oc + nt - 1) / nt;
         cols = (cols + 15) & ~15;
         nt = (op->oc + cols - 1) / cols;
+        while ((mt * nt) % 2 && mt * nt < 8 && tm >= 16) {
+            tm = ((tm + 1) / 2 + 7) & ~7;
+            mt = (P + tm - 1) / tm;
+        }
         op->rows_per_task = tm;
         op->cols_per_task = cols;
         op->mtiles = mt;
@@ -57,8 +69,16 @@ size_t gs_nn__op_prepare(gs_nn__op *op)
         op->ntasks = op->oh;
         scratch = (size_t)op->iw * op->ic; /* the vertically blended source row */
         break;
+    case GS_NN_K_DWCONV: {
+        /* rows per task: at least GS_NN_DW_TASK_MACS of work, so that the 4x4 and 2x2 layers
+         * (a few microseconds) do not pay a hand-over between threads per row */
+        double row = (double)op->ow * op->ic * op->kh * op->kw;
+        int32_t r = row >= GS_NN_DW_TASK_MACS ? 1 : (int32_t)(GS_NN_DW_TASK_MACS / row) + 1;
+        op->rows_per_task = r < op->oh ? r : op->oh;
+        op->ntasks = (op->oh + op->rows_per_task - 1) / op->rows_per_task;
+        break;
+    }
     case GS_NN_K_CONV_DIRECT:
-    case GS_NN_K_DWCONV:
     case GS_NN_K_DWPW8:
     case GS_NN_K_MAXPOOL:
     case GS_NN_K_D2S:

@@ -233,9 +233,13 @@ static inline __attribute__((always_inline)) void gemm_tile(const gemm_args *g, 
     const float *b = g->b;
     for (int32_t k = 0; k < g->K; k++, b += GS_NN_GEMM_PANEL) {
         vg w[GEMM_NP * GEMM_PV];
-        for (int p = 0; p < NP; p++)
+        for (int p = 0; p < NP; p++) {
+            /* weights 32 k ahead: on the 8x8 layers (1.7 MB of weights, each used by 64 pixels)
+             * the hardware prefetcher alone left 6 % of the time on misses */
+            __builtin_prefetch(b + p * pstride + 32 * GS_NN_GEMM_PANEL);
             for (int j = 0; j < GEMM_PV; j++)
                 w[p * GEMM_PV + j] = ld_g(b + p * pstride + j * VG);
+        }
         for (int r = 0; r < MR; r++) {
             const vg x = splat_g(a[r * lda + k]);
             for (int v = 0; v < NP * GEMM_PV; v++)
@@ -831,12 +835,11 @@ static inline __attribute__((always_inline)) void dw_row16(const gs_nn__op *op, 
  * channels the taps' weights stay in registers and each output pixel accumulates in one
  * register; consecutive pixels are independent, so the CPU overlaps them. Otherwise a plain loop
  * over contiguous channels. */
-static void dwconv_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
+static void dwconv_row(gs_nn_model *m, const gs_nn__op *op, int32_t oy)
 {
-    (void)thread;
     const float *in = m->tensors[op->in[0]].data;
     float *out = m->tensors[op->out].data;
-    const int32_t C = op->ic, oy = task, taps = op->kh * op->kw;
+    const int32_t C = op->ic, taps = op->kh * op->kw;
     float lo, hi;
     act_range(op->act, &lo, &hi);
     float *orow = out + (size_t)oy * op->ow * C;
@@ -886,6 +889,15 @@ static void dwconv_task(gs_nn_model *m, const gs_nn__op *op, int task, int threa
         for (int32_t c = 0; c < C; c++)
             o[c] = clampf(o[c], lo, hi);
     }
+}
+
+/* Output rows [task * rows_per_task, + rows_per_task) of a depthwise convolution. */
+static void dwconv_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
+{
+    (void)thread;
+    int32_t y1 = (task + 1) * op->rows_per_task;
+    for (int32_t oy = task * op->rows_per_task; oy < y1 && oy < op->oh; oy++)
+        dwconv_row(m, op, oy);
 }
 
 /* DWPW8 (plan.c fuse_dw_pw), one output row: per pixel the 3x3 depthwise sum of its 8 channels
