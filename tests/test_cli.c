@@ -73,14 +73,29 @@ static int sh(const char *cmd)
 }
 
 /* The commands with an option table; each one's --help is generated from it. */
-static const char *const commands[] = {"probe", "gait", "findings", "frames",
-                                       "pose",  "infer", "bench"};
+static const char *const commands[] = {"analyze", "probe", "gait",  "findings",
+                                       "frames",  "pose",  "infer", "bench"};
 
 /* Command-line mistakes, one per row: exit 2 and this fragment of the single stderr line.
  * File names need not exist: the command line is checked before any file is opened. */
 static const struct {
     const char *args, *fragment;
 } usage_cases[] = {
+    {"analyze", "gaitscope: analyze: no VIDEO given (see gaitscope analyze --help)"},
+    {"analyze v.mp4", "gaitscope: analyze: -o DIR is required"},
+    {"analyze v.mp4 -o d --height", "gaitscope: --height: needs a value"},
+    {"analyze v.mp4 -o d --height 2.55 --height 0.4",
+     "gaitscope: --height: 0.4 is outside [0.5, 2.6] m"},
+    {"analyze v.mp4 -o d --person 10,", "gaitscope: --person: expected X,Y (two numbers)"},
+    {"analyze v.mp4 -o d --person inf,inf", "gaitscope: --person: expected a finite number"},
+    {"analyze v.mp4 -o d --person 5,nan", "gaitscope: --person: expected a finite number"},
+    {"analyze v.mp4 -o d --slowmo 1001", "gaitscope: --slowmo: 1001 is outside [1, 1000]"},
+    {"analyze v.mp4 -o d --slow-copy 1", "gaitscope: --slow-copy: 1 is outside [2, 64]"},
+    {"analyze v.mp4 -o d --start 1e7", "gaitscope: --start: 1e7 is outside [0, 86400] s"},
+    {"analyze v.mp4 -o d --history scar:belly", "gaitscope: --history: history item 'scar:belly'"},
+    {"analyze v.mp4 -o d --setting moon", "gaitscope: --setting: expected treadmill or overground"},
+    {"analyze v.mp4 -o d --foo",
+     "gaitscope: analyze: unknown option '--foo' (see gaitscope analyze --help)"},
     {"probe", "gaitscope: probe: no VIDEO given (see gaitscope probe --help)"},
     {"probe a.mp4 b.mp4", "gaitscope: probe: unexpected argument 'b.mp4'"},
     {"probe v.mp4 --threads", "gaitscope: --threads: needs a value"},
@@ -108,7 +123,8 @@ static const struct {
     {"pose v.mp4 -o p.json --person ,10", "gaitscope: --person: expected X,Y (two numbers)"},
     {"pose v.mp4 -o p.json --person inf,inf",
      "gaitscope: --person: expected a finite number, got 'inf'"},
-    {"pose v.mp4 -o p.json --person 70000,5", "gaitscope: --person: 70000 is outside [0, 65535] px"},
+    {"pose v.mp4 -o p.json --person 70000,5",
+     "gaitscope: --person: 70000 is outside [0, 65535] px"},
     {"pose v.mp4 -o p.json --slowmo 0.5", "gaitscope: --slowmo: 0.5 is outside [1, 1000]"},
     {"pose v.mp4 -o p.json --threads 65", "gaitscope: --threads: 65 is outside [1, 64]"},
     {"pose v.mp4 -o p.json --quite", "gaitscope: pose: unknown option '--quite'"},
@@ -120,11 +136,12 @@ static const struct {
      "gaitscope: --view: expected side-left, side-right, rear or front, got 'top'"},
     {"gait p.json -o d --activity swim", "gaitscope: --activity: expected run or walk"},
     {"gait p.json --output", "gaitscope: --output: needs a value"},
-    {"gait p.json -o d --foo", "gaitscope: gait: unknown option '--foo' (see gaitscope gait --help)"},
+    {"gait p.json -o d --foo",
+     "gaitscope: gait: unknown option '--foo' (see gaitscope gait --help)"},
     {"findings", "gaitscope: findings: no ANALYSIS.json given"},
     {"findings a.json --rules", "gaitscope: --rules: needs a value"},
     {"findings a.json --write", "gaitscope: --write: needs a value"},
-    {"findings a.json --history scar:elbow", "gaitscope: --history: "},
+    {"findings a.json --history scar:elbow", "gaitscope: --history: history item 'scar:elbow'"},
     {"findings a.json --jsn", "gaitscope: findings: unknown option '--jsn'"},
     {"infer m.tflite in.bin", "gaitscope: infer: no OUTDIR given"},
     {"infer m.tflite in.bin out --threads", "gaitscope: --threads: needs a value"},

@@ -24,13 +24,6 @@ int gs_cli_report(const gs_error *err);
 int gs_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /**
- * Parses a decimal number option value; on failure prints a usage error naming opt and returns
- * -1, else 0.
- */
-int gs_cli_parse_double(const char *opt, const char *s, double *out);
-int gs_cli_parse_int(const char *opt, const char *s, int *out);
-
-/**
  * Progress on stderr for a terminal: a bar with the stage, done/total and an ETA. Does nothing
  * when stderr is not a TTY or quiet is set. user must point to a gs_cli_progress.
  */

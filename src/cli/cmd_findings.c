@@ -166,11 +166,10 @@ int gs_cli_findings(int argc, char **argv)
     const int json = a.json, want_skipped = a.want_skipped;
     int evaluate = a.evaluate;
 
-    /* Parse the intake first: a typo there is a command-line error, reported before any work. */
-    if (history) {
+    if (history) { /* its syntax was checked with the command line (opts.c) */
         rc = gs_nkt_history_parse(history, &hist, &err);
         if (rc != GS_OK) {
-            rc_exit = gs_cli_usage_error("--history: %s", err.msg);
+            rc_exit = gs_cli_report(&err);
             goto done;
         }
     }

@@ -29,9 +29,8 @@ static const gs_cli_opt frames_opts[] = {
 
 static const gs_cli_spec frames_spec = GS_CLI_SPEC(
     "frames", frames_args, frames_opts,
-    "Writes every Nth decoded frame as DIR/frame_NNNNNN.png, upright (phone rotation applied).\n"
-    "The number is the frame's index in the clip. DIR must not hold such frames already unless\n"
-    "--force is given.\n");
+    "Writes every Nth decoded frame upright (phone rotation applied) as DIR/frame_NNNNNN.png,\n"
+    "NNNNNN the frame's index in the clip; existing frames are kept unless --force is given.\n");
 
 int gs_cli_frames(int argc, char **argv)
 {

@@ -26,30 +26,17 @@ typedef struct gait_args {
     gs_gait_options opt;
 } gait_args;
 
-static const gs_cli_choice activity_words[] = {
-    {"run", GS_ACTIVITY_RUN}, {"walk", GS_ACTIVITY_WALK}, {NULL, 0}};
-static const gs_cli_choice setting_words[] = {
-    {"treadmill", GS_SETTING_TREADMILL}, {"overground", GS_SETTING_OVERGROUND}, {NULL, 0}};
-
 /* clang-format off */
 static const gs_cli_opt gait_opts[] = {
     {.kind = GS_CLI_ARG, GS_CLI_AT(gait_args, in), .required = 1, .value = "POSE.json",
      .help = "a landmark track (gaitscope.pose/1, from gaitscope pose or another tool)"},
     {.like = &gs_cli_opt_output, GS_CLI_AT(gait_args, dir), .required = 1},
-    {.like = &gs_cli_opt_view, GS_CLI_AT(gait_args, opt.view)},
-    {.like = &gs_cli_opt_height, GS_CLI_AT(gait_args, opt.height_m)},
-    {.like = &gs_cli_opt_belt_speed, GS_CLI_AT(gait_args, opt.belt_speed_m_s)},
+    GS_CLI_GAIT_ROWS(gait_args, opt),
     {.name = "--calib", .kind = GS_CLI_STR, GS_CLI_AT(gait_args, calib), .value = "FILE",
      .help = "camera profile (gaitscope calibrate): landmarks undistorted before angles"},
     {.name = "--scale-line", .kind = GS_CLI_STR, GS_CLI_AT(gait_args, scale_line),
      .value = "X1,Y1,X2,Y2,M",
      .help = "a known distance in the frame: end points in video pixels, metres"},
-    {.name = "--activity", .kind = GS_CLI_CHOICE, GS_CLI_AT(gait_args, opt.activity),
-     .choices = activity_words, .value = "A",
-     .help = "the activity, instead of detecting it (duty factor > 0.5 = walk)"},
-    {.name = "--setting", .kind = GS_CLI_CHOICE, GS_CLI_AT(gait_args, opt.setting),
-     .choices = setting_words, .value = "S",
-     .help = "the setting, instead of detecting it (a belt speed implies treadmill)"},
     {.like = &gs_cli_opt_force, GS_CLI_AT(gait_args, force)},
     {.like = &gs_cli_opt_quiet, GS_CLI_AT(gait_args, quiet), .help = "no summary on stdout"},
 };

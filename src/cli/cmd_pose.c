@@ -29,10 +29,10 @@ static const gs_cli_opt pose_opts[] = {
     {.like = &gs_cli_opt_capture_fps, GS_CLI_AT(pose_args, o.decode.capture_fps)},
     {.like = &gs_cli_opt_threads, GS_CLI_AT(pose_args, o.n_threads), .help = "inference threads"},
     {.like = &gs_cli_opt_models, GS_CLI_AT(pose_args, o.model_dir)},
-    {.name = "--no-clean", .kind = GS_CLI_FLAG, GS_CLI_AT(pose_args, o.no_clean),
-     .help = "keep the raw landmarks (no swap fix, gap fill or smoothing)"},
     {.like = &gs_cli_opt_force, GS_CLI_AT(pose_args, force)},
     {.like = &gs_cli_opt_quiet, GS_CLI_AT(pose_args, quiet)},
+    {.name = "--no-clean", .kind = GS_CLI_FLAG, GS_CLI_AT(pose_args, o.no_clean),
+     .help = "keep the raw landmarks (no swap fix, gap fill or smoothing)"},
 };
 /* clang-format on */
 

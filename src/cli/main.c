@@ -1,6 +1,5 @@
 /* gaitscope command line: dispatch to the subcommands, shared CLI helpers. */
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,32 +59,6 @@ int gs_cli_usage_error(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return GS_EXIT_USAGE;
-}
-
-int gs_cli_parse_double(const char *opt, const char *s, double *out)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = s ? strtod(s, &end) : 0.0;
-    if (!s || end == s || *end != '\0' || errno != 0 || !isfinite(v)) {
-        gs_cli_usage_error("%s: expected a number, got '%s'", opt, s ? s : "");
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-int gs_cli_parse_int(const char *opt, const char *s, int *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || end == s || *end != '\0' || errno != 0 || v < -2147483647L || v > 2147483647L) {
-        gs_cli_usage_error("%s: expected an integer, got '%s'", opt, s ? s : "");
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
 }
 
 void gs_cli_progress_init(gs_cli_progress *p, int quiet)

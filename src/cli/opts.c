@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "gait.h"
+#include "nkt.h"
 #include "opts.h"
 
 /*
@@ -93,16 +94,43 @@ const gs_cli_opt gs_cli_opt_belt_speed = {.name = "--belt-speed", .kind = GS_CLI
     .lo_open = 1, .hi = 12, .unit = "m/s", .value = "M_S",
     .help = "treadmill belt speed: step and stride length, speed"};
 
-static const gs_cli_choice view_words[] = {{"side-left", GS_VIEW_SIDE_LEFT},
-    {"side-right", GS_VIEW_SIDE_RIGHT}, {"rear", GS_VIEW_REAR}, {"front", GS_VIEW_FRONT},
-    {NULL, 0}};
-const gs_cli_opt gs_cli_opt_view = {.name = "--view", .kind = GS_CLI_CHOICE,
-    .choices = view_words, .value = "V",
+/* View, activity and setting words are those of analysis.json (gait's one name table). */
+static const char *view_word(int v)
+{
+    return gs_gait_view_name((gs_gait_view_kind)v);
+}
+static const char *activity_word(int v)
+{
+    return gs_gait_activity_name((gs_gait_activity)v);
+}
+static const char *setting_word(int v)
+{
+    return gs_gait_setting_name((gs_gait_setting)v);
+}
+const gs_cli_opt gs_cli_opt_view = {.name = "--view", .kind = GS_CLI_CHOICE, .word = view_word,
+    .lo = GS_VIEW_SIDE_LEFT, .hi = GS_VIEW_FRONT, .value = "V",
     .help = "camera view instead of detecting it; side-left = the camera sees the person's left "
             "side"};
+const gs_cli_opt gs_cli_opt_activity = {.name = "--activity", .kind = GS_CLI_CHOICE,
+    .word = activity_word, .lo = GS_ACTIVITY_RUN, .hi = GS_ACTIVITY_WALK, .value = "A",
+    .help = "the activity, instead of detecting it (duty factor > 0.5 = walk)"};
+const gs_cli_opt gs_cli_opt_setting = {.name = "--setting", .kind = GS_CLI_CHOICE,
+    .word = setting_word, .lo = GS_SETTING_TREADMILL, .hi = GS_SETTING_OVERGROUND, .value = "S",
+    .help = "the setting, instead of detecting it (a belt speed implies treadmill)"};
 
+/* The intake is checked with the command line: a typo there is a usage error before any work. */
+static int history_check(const char *value, char *msg, size_t n)
+{
+    gs_nkt_history *h = NULL;
+    gs_error err = {0};
+    int rc = gs_nkt_history_parse(value, &h, &err) == GS_OK ? 0 : -1;
+    gs_nkt_history_free(&h);
+    if (rc)
+        snprintf(msg, n, "%s", err.msg);
+    return rc;
+}
 const gs_cli_opt gs_cli_opt_history = {.name = "--history", .kind = GS_CLI_STR,
-    .value = "ITEMS", .help = "intake, comma-separated kind:region items, e.g. "
+    .check = history_check, .value = "ITEMS", .help = "intake, comma-separated kind:region items, e.g. "
                               "scar:abdomen,injury:left_ankle (docs/rules.md)"};
 const gs_cli_opt gs_cli_opt_rules = {.name = "--rules", .kind = GS_CLI_STR, .value = "FILE",
     .help = "compensation rules (default: the installed compensation_rules.json, else the "
@@ -275,8 +303,12 @@ static int check_row(const parser *p, size_t k)
     if ((r->kind == GS_CLI_INT || r->kind == GS_CLI_INT_LIST) &&
         (r->lo < INT_MIN || r->hi > INT_MAX))
         return table_error(p, r, "range does not fit an int");
-    if ((r->kind == GS_CLI_CHOICE || r->kind == GS_CLI_WORD) && !(r->choices && r->choices->name))
+    if ((r->kind == GS_CLI_CHOICE || r->kind == GS_CLI_WORD) && !(r->choices && r->choices->name) &&
+        !(r->kind == GS_CLI_CHOICE && r->word && r->lo >= INT_MIN && r->hi <= INT_MAX &&
+          r->lo <= r->hi && r->lo == floor(r->lo) && r->hi - r->lo < 64))
         return table_error(p, r, "no words to choose from");
+    if (r->check && r->kind != GS_CLI_STR)
+        return table_error(p, r, "'check' needs a string");
     if (r->after && r->kind != GS_CLI_NUM && r->kind != GS_CLI_INT)
         return table_error(p, r, "'after' needs a number");
     if (r->kind == GS_CLI_ARG_LIST)
@@ -349,14 +381,28 @@ static int in_range(const gs_cli_opt *r, double v)
     return (r->lo_open ? v > r->lo : v >= r->lo) && v <= r->hi;
 }
 
+/* The i-th accepted word of a CHOICE/WORD row and its value; NULL after the last. */
+static const char *word_at(const gs_cli_opt *r, int i, int *value)
+{
+    if (r->choices) {
+        *value = r->choices[i].value;
+        return r->choices[i].name;
+    }
+    if (i > (int)(r->hi - r->lo))
+        return NULL;
+    *value = (int)r->lo + i;
+    return r->word(*value);
+}
+
 /* The words of a CHOICE/WORD row: "a, b or c" (sep ", ", last " or ") or "a|b|c". */
 static void words_text(const gs_cli_opt *r, char *buf, size_t n, const char *sep, const char *last)
 {
     size_t used = 0;
+    int v;
     buf[0] = '\0';
-    for (const gs_cli_choice *c = r->choices; c->name && used < n; c++) {
-        const char *s = c == r->choices ? "" : (c + 1)->name ? sep : last;
-        int w = snprintf(buf + used, n - used, "%s%s", s, c->name);
+    for (int i = 0; word_at(r, i, &v) && used < n; i++) {
+        const char *s = i == 0 ? "" : word_at(r, i + 1, &v) ? sep : last;
+        int w = snprintf(buf + used, n - used, "%s%s", s, word_at(r, i, &v));
         used += w > 0 ? (size_t)w : 0;
     }
 }
@@ -455,23 +501,28 @@ static int store(parser *p, size_t k, const char *opt, const char *v)
         else
             put_real(p->args, r->at, r->size, num);
         break;
-    case GS_CLI_STR:
+    case GS_CLI_STR: {
+        char msg[512];
+        if (r->check && r->check(v, msg, sizeof(msg)) != 0)
+            return gs_cli_usage_error("%s: %s", opt, msg), -1;
         put_str(p->args, r->at, v);
         break;
+    }
     case GS_CLI_CHOICE:
     case GS_CLI_WORD: {
-        const gs_cli_choice *c = r->choices;
-        while (c->name && strcmp(c->name, v) != 0)
-            c++;
-        if (!c->name) {
+        int i = 0, value = 0;
+        const char *w;
+        while ((w = word_at(r, i, &value)) && strcmp(w, v) != 0)
+            i++;
+        if (!w) {
             char words[256];
             words_text(r, words, sizeof(words), ", ", " or ");
             return gs_cli_usage_error("%s: expected %s, got '%s'", opt, words, v), -1;
         }
         if (r->kind == GS_CLI_CHOICE)
-            put_int(p->args, r->at, c->value);
+            put_int(p->args, r->at, value);
         else
-            put_str(p->args, r->at, c->name);
+            put_str(p->args, r->at, w); /* static: the table's word */
         break;
     }
     case GS_CLI_POINT:
@@ -657,13 +708,15 @@ static int default_text(const parser *p, const gs_cli_opt *r, char *buf, size_t 
             return 0;
         snprintf(buf, n, "%s", s);
         return 1;
-    case GS_CLI_CHOICE:
-        for (const gs_cli_choice *c = r->choices; c->name; c++)
-            if (c->value == get_int(p->args, r->at)) {
-                snprintf(buf, n, "%s", c->name);
+    case GS_CLI_CHOICE: {
+        int v;
+        for (int i = 0; (s = word_at(r, i, &v)) != NULL; i++)
+            if (v == get_int(p->args, r->at)) {
+                snprintf(buf, n, "%s", s);
                 return 1;
             }
         return 0;
+    }
     case GS_CLI_INT_LIST: {
         int cnt = get_int(p->args, r->at2);
         size_t used = 0;

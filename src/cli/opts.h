@@ -47,19 +47,21 @@ typedef struct gs_cli_opt {
     const char *name;  /* "--height"; NULL for a positional argument */
     const char *alias; /* a second spelling ("--output" for "-o") or NULL */
     gs_cli_kind kind;
-    size_t at, size;              /* destination: offset and size in the command's struct */
-    size_t at2, size2;            /* POINT: the y destination; lists: the int count */
-    size_t flag_at, flag_size;    /* an int set to 1 when the option is given (size 0: none) */
-    double lo, hi;                /* numbers: the accepted range; both finite, always */
-    int lo_open;                  /* 1: lo itself is outside the range */
-    int max;                      /* lists: most values */
-    int required;                 /* 1: the command needs it (positionals and options alike) */
-    const gs_cli_choice *choices; /* CHOICE, WORD: the accepted words */
-    const char *after;            /* number: must be greater than this option's value */
-    const char *not_with;         /* the two options exclude each other */
-    const char *unit;             /* shown after a range: "m", "s" */
-    const char *value;            /* value name in --help: "M", "DIR"; positionals: "VIDEO" */
-    const char *help;             /* one phrase, no final full stop */
+    size_t at, size;                /* destination: offset and size in the command's struct */
+    size_t at2, size2;              /* POINT: the y destination; lists: the int count */
+    size_t flag_at, flag_size;      /* an int set to 1 when the option is given (size 0: none) */
+    double lo, hi;                  /* numbers: the accepted range (finite); CHOICE: the values */
+    int lo_open;                    /* 1: lo itself is outside the range */
+    int max;                        /* lists: most values */
+    int required;                   /* 1: the command needs it (positionals and options alike) */
+    const gs_cli_choice *choices;   /* CHOICE, WORD: the accepted words, or for CHOICE: */
+    const char *(*word)(int value); /* the word of each value in [lo, hi] (a module's name table) */
+    int (*check)(const char *value, char *msg, size_t n); /* STR: 0, or -1 and why in msg */
+    const char *after;    /* number: must be greater than this option's value */
+    const char *not_with; /* the two options exclude each other */
+    const char *unit;     /* shown after a range: "m", "s" */
+    const char *value;    /* value name in --help: "M", "DIR"; positionals: "VIDEO" */
+    const char *help;     /* one phrase, no final full stop */
 } gs_cli_opt;
 
 /* Destination of a row: GS_CLI_AT(struct type, member) (nested members as a.b). */
@@ -119,8 +121,24 @@ extern const gs_cli_opt gs_cli_opt_person;      /* --person X,Y, two floats or d
 extern const gs_cli_opt gs_cli_opt_height;      /* --height M, double */
 extern const gs_cli_opt gs_cli_opt_belt_speed;  /* --belt-speed M_S, double */
 extern const gs_cli_opt gs_cli_opt_view;        /* --view ..., choice of gs_gait_view_kind */
+extern const gs_cli_opt gs_cli_opt_activity;    /* --activity run|walk, gs_gait_activity */
+extern const gs_cli_opt gs_cli_opt_setting;     /* --setting ..., gs_gait_setting */
 extern const gs_cli_opt gs_cli_opt_history;     /* --history ITEMS, string */
 extern const gs_cli_opt gs_cli_opt_rules;       /* --rules FILE, string */
+
+/*
+ * The gait stage's options, the same rows in `gait` and `analyze`: base names the member of
+ * type holding view, height_m, belt_speed_m_s, activity and setting (gs_gait_options and
+ * gs_analyze_options name them alike).
+ */
+/* clang-format off */
+#define GS_CLI_GAIT_ROWS(type, base)                                           \
+    {.like = &gs_cli_opt_view, GS_CLI_AT(type, base.view)},                    \
+    {.like = &gs_cli_opt_height, GS_CLI_AT(type, base.height_m)},              \
+    {.like = &gs_cli_opt_belt_speed, GS_CLI_AT(type, base.belt_speed_m_s)},    \
+    {.like = &gs_cli_opt_activity, GS_CLI_AT(type, base.activity)},            \
+    {.like = &gs_cli_opt_setting, GS_CLI_AT(type, base.setting)}
+/* clang-format on */
 
 /* Bounds of --threads, also for bench's list of thread counts. */
 #define GS_CLI_THREADS_MIN 1
