@@ -73,8 +73,8 @@ static int sh(const char *cmd)
 }
 
 /* The commands with an option table; each one's --help is generated from it. */
-static const char *const commands[] = {"analyze", "probe", "gait",  "findings",
-                                       "frames",  "pose",  "infer", "bench"};
+static const char *const commands[] = {"analyze", "probe", "gait",  "findings", "frames",
+                                       "pose",    "infer", "bench", "calibrate"};
 
 /* Command-line mistakes, one per row: exit 2 and this fragment of the single stderr line.
  * File names need not exist: the command line is checked before any file is opened. */
@@ -148,6 +148,12 @@ static const struct {
     {"infer m.tflite in.bin out --threads 100", "gaitscope: --threads: 100 is outside [1, 64]"},
     {"infer m.tflite in.bin out extra", "gaitscope: infer: unexpected argument 'extra'"},
     {"infer m.tflite in.bin out --fast", "gaitscope: infer: unknown option '--fast'"},
+    {"calibrate b.mp4 --chessboard", "gaitscope: --chessboard: needs a value"},
+    {"calibrate b.mp4 --chessboard 9x6 --square 25", "gaitscope: calibrate: -o FILE is required"},
+    {"calibrate b.mp4 --chessboard 9x6 --square 0 -o c.json",
+     "gaitscope: --square: 0 is outside [1, 1000] mm"},
+    {"calibrate b.mp4 --chessboard 9x6 --square 25 -o c.json --fast",
+     "gaitscope: calibrate: unknown option '--fast'"},
     {"bench --runs", "gaitscope: --runs: needs a value"},
     {"bench --runs 0", "gaitscope: --runs: 0 is outside [1, 100000]"},
     {"bench --warmup -1", "gaitscope: --warmup: -1 is outside [0, 10000]"},

@@ -765,20 +765,29 @@ void gs_cli_help(const gs_cli_spec *spec, const void *args, FILE *f)
     int any_arg = 0;
     if (prepare(&p, spec, (void *)args) != 0)
         return;
-    fprintf(f, "usage: gaitscope %s", spec->name);
-    for (size_t k = 0; k < p.n; k++) {
-        const gs_cli_opt *r = &p.rows[k];
-        if (is_positional(r->kind)) {
-            any_arg = 1;
-            if (r->kind == GS_CLI_ARG_LIST)
-                fprintf(f, r->required ? " %s [%s ...]" : " [%s ...]", r->value, r->value);
-            else
-                fprintf(f, r->required ? " %s" : " [%s]", r->value);
-        } else if (r->required) {
-            fprintf(f, " %s %s", r->name, r->value ? r->value : "");
+    int indent = fprintf(f, "usage: gaitscope %s", spec->name), col = indent;
+    for (size_t k = 0; k <= p.n; k++) {
+        const gs_cli_opt *r = k < p.n ? &p.rows[k] : NULL;
+        char word[160] = "";
+        if (!r)
+            snprintf(word, sizeof(word), "[options]");
+        else if (r->kind == GS_CLI_ARG_LIST)
+            snprintf(word, sizeof(word), r->required ? "%s [%s ...]" : "[%s ...]", r->value,
+                     r->value);
+        else if (r->kind == GS_CLI_ARG)
+            snprintf(word, sizeof(word), r->required ? "%s" : "[%s]", r->value);
+        else if (r->required)
+            snprintf(word, sizeof(word), "%s %s", r->name, r->value ? r->value : "");
+        any_arg |= r && is_positional(r->kind);
+        if (!word[0])
+            continue;
+        if (col + 1 + (int)strlen(word) > HELP_WIDTH) { /* usage lines wrap like the help */
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
         }
+        col += fprintf(f, " %s", word);
     }
-    fprintf(f, " [options]\n%s", spec->about);
+    fprintf(f, "\n%s", spec->about);
     if (any_arg) {
         fprintf(f, "\narguments:\n");
         for (size_t k = 0; k < p.n; k++)
