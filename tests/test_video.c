@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "gs_test.h"
 #include "video.h"
@@ -239,6 +241,35 @@ static void out_of_range_time_scales_are_argument_errors(void)
     CHECK_EQ_INT(gs_decoder_open(path, &o, &dec, &err), GS_OK);
     CHECK_EQ_INT(dec ? gs_decoder_next(dec, &f, &err) : GS_ERR_ARG, GS_OK);
     gs_decoder_free(&dec);
+}
+
+/*
+ * Issue 12 item 7: a FIFO hung (FFmpeg's open waits for a writer, and the overlay pass reopens the
+ * input). It and other non-regular inputs are refused at once with a message saying why. alarm()
+ * turns a hang into a failure.
+ */
+static void fifo_and_device_inputs_are_refused_at_once(void)
+{
+    char fifo[1024];
+    gs_error err;
+    gs_decoder *dec = NULL;
+    gs_video_scan_result r;
+    alarm(20);
+    snprintf(fifo, sizeof(fifo), "%s/video_fifo.mp4", scratch);
+    unlink(fifo);
+    CHECK(mkfifo(fifo, 0600) == 0);
+    CHECK_EQ_INT(gs_decoder_open(fifo, NULL, &dec, &err), GS_ERR_IO);
+    CHECK_STR_CONTAINS(err.msg, "video_fifo.mp4: is a FIFO (named pipe), not a regular file");
+    CHECK_STR_CONTAINS(err.msg, "save the stream to a file first");
+    CHECK(dec == NULL);
+    CHECK_EQ_INT(gs_video_scan(fifo, NULL, &r, NULL, NULL, &err), GS_ERR_IO);
+    CHECK_STR_CONTAINS(err.msg, "is a FIFO");
+    unlink(fifo);
+    CHECK_EQ_INT(gs_decoder_open("/dev/zero", NULL, &dec, &err), GS_ERR_IO);
+    CHECK_STR_CONTAINS(err.msg, "/dev/zero: is a character device, not a regular file");
+    CHECK_EQ_INT(gs_decoder_open(scratch, NULL, &dec, &err), GS_ERR_IO);
+    CHECK_STR_CONTAINS(err.msg, "is a directory, not a regular file");
+    alarm(0);
 }
 
 static int run(const char *cmd)
@@ -504,6 +535,7 @@ int main(int argc, char **argv)
     wide_odd_width_frames_decode_within_bounds();
     bad_files_give_clear_errors();
     out_of_range_time_scales_are_argument_errors();
+    fifo_and_device_inputs_are_refused_at_once();
     int skipped = 1;
     if (gs_test_dir_exists(shared))
         skipped = dataset_clips_match_manifest(shared);

@@ -210,6 +210,18 @@ int gs_path_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+int gs_path_is_regular(const char *path, const char **kind)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    if (S_ISREG(st.st_mode))
+        return 1;
+    if (kind)
+        *kind = file_kind(st.st_mode);
+    return 0;
+}
+
 gs_status gs_mkdir_p(const char *path, gs_error *err)
 {
     char buf[4096];

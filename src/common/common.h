@@ -93,6 +93,13 @@ gs_status gs_file_write_all(const char *path, const void *data, size_t len, gs_e
 int gs_path_exists(const char *path);
 
 /**
+ * 1 if path is a regular file (symlinks followed), 0 if it exists but is not one (*kind, if not
+ * NULL, then names what it is for a message: "a FIFO (named pipe)", "a directory", "a character
+ * device", ...), -1 if it cannot be examined (errno says why).
+ */
+int gs_path_is_regular(const char *path, const char **kind);
+
+/**
  * Creates directory path and its missing parents (mode 0777 & umask). An existing directory is
  * success. GS_ERR_IO when a component exists and is not a directory or cannot be created.
  */

@@ -4,6 +4,7 @@
  * Frames are streamed one at a time: memory is bounded by the codec's own reference frames plus
  * two RGB buffers, whatever the clip's length.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,24 @@ gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int
     }
     av_log_set_level(AV_LOG_QUIET); /* errors are reported through gs_error, not stderr */
 
+    /* Regular files only, checked before FFmpeg opens anything: a video is read more than once
+     * (the analysis, then the overlay pass reopens it; probe scans it), which a FIFO or a device
+     * cannot do, and opening a FIFO with no writer blocks for ever. */
+    {
+        const char *kind = NULL;
+        int reg = gs_path_is_regular(path, &kind);
+        if (reg < 0) {
+            rc = gs_fail(err, GS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+            goto fail;
+        }
+        if (reg == 0) {
+            rc = gs_fail(err, GS_ERR_IO,
+                         "%s: is %s, not a regular file (a video is read more than once: save "
+                         "the stream to a file first)",
+                         path, kind);
+            goto fail;
+        }
+    }
     ret = avformat_open_input(&d->fmt, path, NULL, NULL);
     if (ret < 0) {
         if (ret == AVERROR(ENOENT) || ret == AVERROR(EACCES) || ret == AVERROR(EISDIR))
@@ -143,6 +162,13 @@ gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int
         else
             rc = gs_fail(err, GS_ERR_FORMAT, "%s: not a readable video file (%s)", path,
                          gs_video__averr(ret, eb));
+        goto fail;
+    }
+    if (d->fmt->pb && !(d->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL)) {
+        rc = gs_fail(err, GS_ERR_IO,
+                     "%s: cannot seek in this input (a video is read more than "
+                     "once: save it to a regular file first)",
+                     path);
         goto fail;
     }
     ret = avformat_find_stream_info(d->fmt, NULL);

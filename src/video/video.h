@@ -66,7 +66,9 @@ typedef struct gs_decoder gs_decoder; /* owns the FFmpeg contexts and the RGB bu
 
 /**
  * Opens the best video stream of path. opt may be NULL (defaults). Caller frees *out with
- * gs_decoder_free(). Returns GS_OK, GS_ERR_IO (missing/unreadable file), GS_ERR_FORMAT (not a
+ * gs_decoder_free(). Returns GS_OK, GS_ERR_IO (missing/unreadable file, or not a regular file:
+ * a FIFO, a device, a directory are refused before any read, as a clip is read more than
+ * once), GS_ERR_FORMAT (not a
  * video, no video stream, zero frames, corrupt header), GS_ERR_ARG (bad options) or
  * GS_ERR_NOMEM; on error *out is NULL and err names the file.
  */
