@@ -474,6 +474,45 @@ static void killed_run_leaves_no_complete_looking_folder(const char *bin, const 
     CHECK(!gs_path_exists(path));
 }
 
+/* A full disk (here: a file-size limit, writes fail with EFBIG) mid-run: no output is left
+ * half-written, analysis.json says failed, nothing blocks the next run (issue 12 item 3). */
+static void full_disk_leaves_no_partial_file(const char *bin, const char *from, const char *dir)
+{
+    char cmd[9000], path[4200];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    sh(cmd);
+    /* dash's ulimit -f counts 512-byte blocks: 100 kB, less than pose.json needs */
+    snprintf(cmd, sizeof(cmd),
+             "ulimit -f 200; trap '' XFSZ; '%s' analyze '%s/pose.json' -o '%s' --quiet "
+             "2>'%s.err'",
+             bin, from, dir, dir);
+    CHECK_EQ_INT(sh(cmd), 1);
+    snprintf(path, sizeof(path), "%s.err", dir);
+    cJSON *j = NULL;
+    {
+        char buf[600] = "";
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        buf[n] = '\0';
+        if (f)
+            fclose(f);
+        CHECK_STR_CONTAINS(buf, "pose.json: write failed");
+        CHECK(strchr(buf, '\n') == strrchr(buf, '\n')); /* one line */
+    }
+    snprintf(path, sizeof(path), "%s/analysis.json", dir);
+    j = read_json(path);
+    CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "status")),
+                       "failed");
+    cJSON_Delete(j);
+    snprintf(path, sizeof(path), "%s/pose.json", dir);
+    CHECK(!gs_path_exists(path));
+    /* no temporary or staging file is left behind */
+    snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s' | grep -e tmp- -e staging)\"", dir);
+    CHECK_EQ_INT(sh(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "'%s' analyze '%s/pose.json' -o '%s' --quiet", bin, from, dir);
+    CHECK_EQ_INT(sh(cmd), 0);
+}
+
 int main(int argc, char **argv)
 {
     char dir[2300], copy[2300], cmd[9000];
@@ -519,6 +558,8 @@ int main(int argc, char **argv)
     if (bin) {
         snprintf(d2, sizeof(d2), "%s/killed", scratch);
         killed_run_leaves_no_complete_looking_folder(bin, d2);
+        snprintf(d2, sizeof(d2), "%s/full_disk", scratch);
+        full_disk_leaves_no_partial_file(bin, dir, d2);
     } else {
         CHECK_MSG(0, "GAITSCOPE_BIN not set (ctest sets it): the SIGKILL check needs the binary");
     }

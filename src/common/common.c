@@ -204,6 +204,48 @@ gs_status gs_file_write_all(const char *path, const void *data, size_t len, gs_e
     return GS_OK;
 }
 
+FILE *gs_file_atomic_open(const char *path, char *tmp, size_t n, gs_error *err)
+{
+    int k = snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
+    if (k < 0 || (size_t)k >= n) {
+        gs_fail(err, GS_ERR_ARG, "%s: path too long", path);
+        return NULL;
+    }
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        int e = errno;
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(e));
+    }
+    return f;
+}
+
+gs_status gs_file_atomic_close(FILE *f, const char *tmp, const char *path, int ok, gs_error *err)
+{
+    int e = 0;
+    if (!f)
+        return gs_fail(err, GS_ERR_ARG, "%s: no file", path);
+    if (ok && (fflush(f) != 0 || ferror(f)))
+        e = errno ? errno : EIO;
+    if (ok && !e && fsync(fileno(f)) != 0)
+        e = errno;
+    if (fclose(f) != 0 && ok && !e)
+        e = errno ? errno : EIO;
+    if (ok && !e && rename(tmp, path) != 0)
+        e = errno;
+    if (!ok || e) {
+        unlink(tmp);
+        if (ok)
+            return gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(e));
+    }
+    return GS_OK;
+}
+
 int gs_path_exists(const char *path)
 {
     struct stat st;

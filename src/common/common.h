@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -88,6 +89,21 @@ gs_status gs_file_read_all(const char *path, uint8_t **data, size_t *len, gs_err
  * it was. GS_ERR_IO with the path and the OS reason.
  */
 gs_status gs_file_write_all(const char *path, const void *data, size_t len, gs_error *err);
+
+/**
+ * Streaming writes that appear complete or not at all: opens a new temporary file beside path
+ * (created exclusively, never through a symlink); tmp (n bytes) receives its name. NULL and
+ * GS_ERR_IO naming path on failure.
+ */
+FILE *gs_file_atomic_open(const char *path, char *tmp, size_t n, gs_error *err);
+
+/**
+ * Ends a gs_file_atomic_open() write: when ok and every write succeeded (ferror), flushes, fsyncs
+ * and renames tmp over path (a symlink at path is replaced, not followed); otherwise, or when any
+ * of that fails, removes tmp and leaves path as it was. Returns GS_OK, or GS_ERR_IO naming path
+ * when ok was set but the file could not be completed; GS_OK with ok == 0 means "discarded".
+ */
+gs_status gs_file_atomic_close(FILE *f, const char *tmp, const char *path, int ok, gs_error *err);
 
 /** 1 if path exists (any type), else 0. */
 int gs_path_exists(const char *path);

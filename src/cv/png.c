@@ -29,15 +29,16 @@ gs_status gs_png_write_rgb(const char *path, const uint8_t *rgb, int32_t width, 
 {
     if (!rgb || width <= 0 || height <= 0 || stride < 3 * width)
         return gs_fail(err, GS_ERR_ARG, "%s: empty image", path);
-    png_sink s = {fopen(path, "wb"), 0, 0};
+    char tmp[4200];
+    png_sink s = {gs_file_atomic_open(path, tmp, sizeof(tmp), err), 0, 0};
     if (!s.f)
-        return gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        return err ? err->code : GS_ERR_IO;
     int ok = stbi_write_png_to_func(sink_write, &s, width, height, 3, rgb, stride);
-    int close_err = fclose(s.f) != 0 ? errno : 0;
-    if (!ok)
-        return gs_fail(err, GS_ERR_NOMEM, "%s: PNG encoding failed", path);
-    if (s.failed || close_err)
-        return gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path,
-                       strerror(s.failed ? s.err_no : close_err));
-    return GS_OK;
+    if (!ok || s.failed) {
+        gs_file_atomic_close(s.f, tmp, path, 0, NULL);
+        if (!ok)
+            return gs_fail(err, GS_ERR_NOMEM, "%s: PNG encoding failed", path);
+        return gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(s.err_no));
+    }
+    return gs_file_atomic_close(s.f, tmp, path, 1, err); /* complete or absent */
 }

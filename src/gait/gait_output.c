@@ -329,9 +329,10 @@ gs_status gs_gait_write_angles_csv(const char *path, const gs_gait_result *r, gs
             if (!present[a] && (isfinite(*gs_gait__ang(r, i, 0, a)) ||
                                 isfinite(*gs_gait__ang(r, i, 1, a))))
                 present[a] = 1;
-    f = fopen(path, "w");
+    char tmp[4200];
+    f = gs_file_atomic_open(path, tmp, sizeof(tmp), err); /* complete or absent */
     if (!f)
-        return gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        return err ? err->code : GS_ERR_IO;
     OUT("frame,t_s");
     for (int a = 0; a < GS_ANGLE_COUNT; a++)
         if (present[a])
@@ -352,26 +353,23 @@ gs_status gs_gait_write_angles_csv(const char *path, const gs_gait_result *r, gs
         }
         OUT("\n");
     }
-    if (fclose(f) != 0)
-        bad = 1;
-    if (bad)
-        return gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(errno));
-    return GS_OK;
+    return gs_file_atomic_close(f, tmp, path, !bad, err) == GS_OK && !bad
+               ? GS_OK
+               : gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
 }
 
 gs_status gs_gait_write_events_csv(const char *path, const gs_gait_result *r, gs_error *err)
 {
     int bad = 0;
-    FILE *f = fopen(path, "w");
+    char tmp[4200];
+    FILE *f = gs_file_atomic_open(path, tmp, sizeof(tmp), err); /* complete or absent */
     if (!f)
-        return gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        return err ? err->code : GS_ERR_IO;
     OUT("side,type,t_s,frame\n");
     for (int i = 0; i < r->n_ev && !bad; i++)
         OUT("%s,%s,%.6f,%.3f\n", gs_gait_side_name(r->ev[i].side),
             gs_gait_event_name(r->ev[i].type), r->ev[i].t_s, r->ev[i].frame);
-    if (fclose(f) != 0)
-        bad = 1;
-    if (bad)
-        return gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(errno));
-    return GS_OK;
+    return gs_file_atomic_close(f, tmp, path, !bad, err) == GS_OK && !bad
+               ? GS_OK
+               : gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
 }

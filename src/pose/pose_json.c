@@ -796,13 +796,14 @@ static void put_kp(wr *w, const gs_kp *kp)
 gs_status gs_pose_json_write(const char *path, const gs_pose_track *t, gs_error *err)
 {
     wr w = {NULL, 0};
-    char buf[64];
+    char buf[64], tmp[4200];
 
     if (!t || t->n_frames < 0 || (t->n_frames > 0 && !t->frames))
         return gs_fail(err, GS_ERR_ARG, "%s: invalid pose track", path);
-    w.f = fopen(path, "wb");
+    /* a temporary renamed into place: pose.json appears complete or not at all */
+    w.f = gs_file_atomic_open(path, tmp, sizeof(tmp), err);
     if (!w.f)
-        return gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        return err ? err->code : GS_ERR_IO;
 
     put(&w, "{\n\"format\": \"" FORMAT_ID "\",\n\"video\": {\"width\": ");
     snprintf(buf, sizeof(buf), "%d, \"height\": %d, \"fps\": ", (int)t->width, (int)t->height);
@@ -866,9 +867,9 @@ gs_status gs_pose_json_write(const char *path, const gs_pose_track *t, gs_error 
         put(&w, "}");
     }
     put(&w, "\n]\n}\n");
-    if (fclose(w.f) != 0)
-        w.failed = 1;
-    if (w.failed)
+    if (w.failed) {
+        gs_file_atomic_close(w.f, tmp, path, 0, NULL);
         return gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(errno));
-    return GS_OK;
+    }
+    return gs_file_atomic_close(w.f, tmp, path, 1, err);
 }

@@ -57,9 +57,10 @@ gs_status gs_export_trc(const char *path, const gs_pose_track *t, double px_per_
         rate_hz = t->fps > 0 ? t->fps : 30.0;
     double t0 = t->frames[0].t_s, t1 = t->frames[t->n_frames - 1].t_s;
     int64_t n = (int64_t)floor((t1 - t0) * rate_hz + 1e-6) + 1;
-    FILE *f = fopen(path, "w");
+    char tmp[4200];
+    FILE *f = gs_file_atomic_open(path, tmp, sizeof(tmp), err); /* complete or absent */
     if (!f)
-        return gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        return err ? err->code : GS_ERR_IO;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     fprintf(f, "PathFileType\t4\t(X/Y/Z)\t%s\n", base);
@@ -97,18 +98,16 @@ gs_status gs_export_trc(const char *path, const gs_pose_track *t, double px_per_
             cursor++;
         fputc('\n', f);
     }
-    int werr = ferror(f);
-    if (fclose(f) != 0 || werr)
-        return gs_fail(err, GS_ERR_IO, "%s: write failed", path);
-    return GS_OK;
+    return gs_file_atomic_close(f, tmp, path, 1, err);
 }
 
 gs_status gs_export_metrics_csv(const char *path, const cJSON *analysis, gs_error *err)
 {
     const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(analysis, "metrics"), *m;
-    FILE *f = fopen(path, "w");
+    char tmp[4200];
+    FILE *f = gs_file_atomic_open(path, tmp, sizeof(tmp), err); /* complete or absent */
     if (!f)
-        return gs_fail(err, GS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        return err ? err->code : GS_ERR_IO;
     fprintf(f, "metric,unit,side,stride,stride_start_t_s,value\n");
     cJSON_ArrayForEach(m, metrics)
     {
@@ -131,8 +130,5 @@ gs_status gs_export_metrics_csv(const char *path, const cJSON *analysis, gs_erro
             }
         }
     }
-    int werr = ferror(f);
-    if (fclose(f) != 0 || werr)
-        return gs_fail(err, GS_ERR_IO, "%s: write failed", path);
-    return GS_OK;
+    return gs_file_atomic_close(f, tmp, path, 1, err);
 }
