@@ -1,8 +1,11 @@
 /*
  * src/analysis: the pipeline as a library call and the one owner of analysis.json.
- * - gs_analyze_run on the shipped sample gives the analysis.json that `gaitscope analyze` gave
- *   before the pipeline moved out of the command line (tests/data/baseline_*.json, made with the
- *   binary of commit 16e90c8), apart from the documented additions and changes;
+ * - gs_analyze_run gives the analysis.json that `gaitscope analyze` gave before the pipeline moved
+ *   out of the command line: tests/data/baseline_sample_full.json and the pose.json of that same
+ *   run (baseline_sample_pose.json.gz), made with the binary of commit 47dc552 on the shipped
+ *   sample; the library runs from that pose track, so a change in the nn runtime's last bits
+ *   (which moves landmarks, hence events) does not touch this check; apart from the documented
+ *   additions and changes the two files are equal;
  * - one models handle serves several runs: the second run works with the model files deleted;
  * - a run from a pose.json; a run cancelled from the progress callback;
  * - the reader: a misspelt required key is an error naming it, unknown keys are ignored;
@@ -65,10 +68,12 @@ static int sh(const char *cmd)
  * (DESIGN.md: SI only for strictly positive quantities; angles compare by difference). */
 static int ignored(const char *path)
 {
-    static const char *const exact[] = {"timing",       "created", "generated_by", "status",
-                                        "source.pose",  "source.width", "source.height",
-                                        "source.fps",   "metrics.elbow_flexion_mean_deg.si",
-                                        "metrics.shoulder_flexion_range_deg.si"};
+    static const char *const exact[] = {
+        "timing",      "created",      "generated_by",  "status",     "source.pose",
+        "source.width", "source.height", "source.fps",  "source.video",
+        "source.frames_with_person", /* pose-stage counters: the run starts from the track */
+        "keyframes",                 /* written by the overlay pass, which needs the clip */
+        "metrics.elbow_flexion_mean_deg.si", "metrics.shoulder_flexion_range_deg.si"};
     for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
         if (!strcmp(path, exact[i]))
             return 1;
@@ -162,24 +167,27 @@ static void base_options(gs_analyze_options *o, gs_pose_models *m)
     }
 }
 
-/* The sample through the library equals the baseline written by the command line before. */
-static void library_run_matches_baseline(gs_pose_models *m, const char *dir)
+/* The sample's track through the library equals the baseline the command line wrote before. */
+static void library_run_matches_baseline(const char *dir)
 {
     gs_analyze_options o;
     gs_analyze_result *res = NULL;
     gs_error err = {0};
-    char path[4200], base[4200];
-    base_options(&o, m);
-    o.no_overlay = 1; /* the key frames are still written; the clip itself is test_analyze's */
+    char path[4200], base[4200], cmd[9000], pose[4200];
+    snprintf(pose, sizeof(pose), "%s/baseline_pose.json", scratch);
+    snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/baseline_sample_pose.json.gz' > '%s'",
+             GS_SOURCE_DIR, pose);
+    CHECK_EQ_INT(sh(cmd), 0);
+    base_options(&o, NULL);
+    o.decode.end_s = 0; /* the whole track, also under the sanitizers: no inference here */
     cancel_probe p = {2.0, 0, 0, 0, 0};
     o.progress = probe_progress;
     o.progress_user = &p;
-    CHECK_EQ_INT(gs_analyze_run(sample, dir, &o, &res, &err), GS_OK);
+    CHECK_EQ_INT(gs_analyze_run(pose, dir, &o, &res, &err), GS_OK);
     CHECK(res && res->status == GS_ANALYZE_DONE && res->analysis);
-    CHECK(p.calls > 10 && p.backwards == 0 && p.last_frac == 1.0);
+    CHECK(p.calls >= 5 && p.backwards == 0 && p.last_frac == 1.0);
     snprintf(path, sizeof(path), "%s/analysis.json", dir);
-    snprintf(base, sizeof(base), "%s/tests/data/baseline_sample_%s.json", GS_SOURCE_DIR,
-             sanitized ? "lite_5s" : "full");
+    snprintf(base, sizeof(base), "%s/tests/data/baseline_sample_full.json", GS_SOURCE_DIR);
     cJSON *got = read_json(path), *want = read_json(base);
     CHECK(got && want);
     if (got && want) {
@@ -221,12 +229,17 @@ static void second_run_needs_no_model_files(gs_pose_models *m, const char *model
     gs_analyze_options o;
     gs_analyze_result *res = NULL;
     gs_error err = {0};
-    snprintf(cmd, sizeof(cmd), "rm -f '%s'/*.tflite", model_copy);
-    CHECK_EQ_INT(sh(cmd), 0);
     base_options(&o, m);
-    o.models_dir = model_copy; /* would fail if anything tried to load from here */
     o.decode.end_s = 3.0;
     o.no_overlay = 1;
+    /* first run with the handle */
+    CHECK_EQ_INT(gs_analyze_run(sample, dir, &o, &res, &err), GS_OK);
+    CHECK(res && res->status == GS_ANALYZE_DONE && res->pose.frames >= 80);
+    gs_analyze_result_free(&res);
+    /* second run: the files are gone, so nothing can have been loaded from them */
+    snprintf(cmd, sizeof(cmd), "rm -f '%s'/*.tflite", model_copy);
+    CHECK_EQ_INT(sh(cmd), 0);
+    o.models_dir = model_copy; /* would fail if anything tried to load from here */
     CHECK_EQ_INT(gs_analyze_run(sample, dir, &o, &res, &err), GS_OK);
     CHECK(res && res->status == GS_ANALYZE_DONE && res->pose.frames >= 80);
     gs_analyze_result_free(&res);
@@ -543,7 +556,7 @@ int main(int argc, char **argv)
         return gs_test_finish("analysis", 0);
 
     snprintf(dir, sizeof(dir), "%s/sample", scratch);
-    library_run_matches_baseline(m, dir);
+    library_run_matches_baseline(dir);
     reader_names_missing_required_keys(dir);
     char d2[2400];
     snprintf(d2, sizeof(d2), "%s/short", scratch);
