@@ -513,6 +513,13 @@ static void profile_round_trips(const char *scratch)
     CHECK(isnan(q.holdout_error_px[1]));
     CHECK_EQ_INT(q.board.cols, 9);
     CHECK_STR_CONTAINS(q.name, "test phone");
+    /* the shipped example (calib/README.md): made by calibrate on these rendered boards */
+    CHECK_EQ_INT(gs_calib_profile_read(GS_SOURCE_DIR "/calib/example_rendered_1280x720.json", &q,
+                                       &err),
+                 GS_OK);
+    CHECK_NEAR(q.cam.k[0], 1000.0, 10.0);
+    CHECK_NEAR(q.cam.dist[0], -0.30, 0.01);
+    CHECK_EQ_INT(q.cam.width, 1280);
     CHECK_EQ_INT(gs_calib_profile_read("/nonexistent/x.json", &q, &err), GS_ERR_IO);
     CHECK_STR_CONTAINS(err.msg, "/nonexistent/x.json");
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Validates every pose.json and analysis.json the tests wrote against docs/schemas.
+"""Validates every pose.json, analysis.json and camera profile the tests wrote against docs/schemas.
 
 usage: validate_schemas.py SCRATCH_DIR SCHEMA_DIR
 
-Walks SCRATCH_DIR, reads each *.json whose "format" is gaitscope.pose/1 or gaitscope.analysis/1
+Walks SCRATCH_DIR, reads each *.json whose "format" is gaitscope.pose/1, gaitscope.analysis/1 or
+gaitscope.camera/1
 (except *.bad.json, the bad-input tests' deliberately broken inputs)
 and validates it with Debian's python3-jsonschema (scripts/setup.sh --test installs it). Fails
 when a file does not validate, or when no file of either format was found (the producing tests
@@ -19,7 +20,8 @@ except ImportError:
     print("schemas: python3-jsonschema is missing (scripts/setup.sh --test installs it)")
     sys.exit(1)
 
-FORMATS = {"gaitscope.pose/1": "pose.schema.json", "gaitscope.analysis/1": "analysis.schema.json"}
+FORMATS = {"gaitscope.pose/1": "pose.schema.json", "gaitscope.analysis/1": "analysis.schema.json",
+           "gaitscope.camera/1": "camera.schema.json"}
 
 
 def main():
