@@ -17,7 +17,12 @@
 # intervals of the pair's clip (own_sdd_frames, for min_frames: event times are known to a
 # fraction of a frame whatever the rate).
 #
-# Output: one JSON object {metric: {n, sd_diff, own_sdd, own_sdd_pct, own_sdd_frames}}.
+# Curves: for every angle, the difference of the two mean curves at each of the 101 points of
+# both sides (sides with 7 strides in both), own_sdd = 1.96 x their root mean square: one figure
+# per curve, applied point by point.
+#
+# Output: {"metrics": {metric: {n, sd_diff, own_sdd, own_sdd_pct, own_sdd_frames}},
+#          "curves": {angle: {n, own_sdd}}}.
 set -eu
 if [ $# -lt 2 ] || [ $(($# % 2)) -ne 0 ]; then
     echo "usage: $0 A1.json B1.json [A2.json B2.json ...]" >&2
@@ -28,6 +33,7 @@ for f in "$@"; do
     [ -r "$f" ] || { echo "$0: $f: cannot read" >&2; exit 1; }
 done
 jq -s '
+  def metrics_own:
   def fps: (.source.fps // ((.source.frames - 1) / .source.duration_s));
   [ range(0; length; 2) as $i | .[$i] as $a | .[$i + 1] as $b
     | ((($a | fps) + ($b | fps)) / 2) as $fps
@@ -48,5 +54,18 @@ jq -s '
                      own_sdd: (1.96 * $sd * 1000 | round / 1000),
                      own_sdd_pct: (1.96 * $sdp * 100 | round / 100),
                      own_sdd_frames: (1.96 * $sdf * 100 | round / 100) } ) })
-  | from_entries
+  | from_entries;
+  def curves_own:
+    [ range(0; length; 2) as $i | .[$i] as $a | .[$i + 1] as $b
+      | ($a.curves // {}) | to_entries[] | .key as $k
+      | ("left", "right") as $s
+      | ($a.curves[$k][$s] // {}) as $x | ($b.curves[$k][$s] // {}) as $y
+      | select(($x.n // 0) >= 7 and ($y.n // 0) >= 7)
+      | {key: $k, d2: ([range(0; ($x.mean | length))
+                        | ($y.mean[.] - $x.mean[.]) * ($y.mean[.] - $x.mean[.])] | add / length)} ]
+    | group_by(.key)
+    | map({key: .[0].key, value: {n: length,
+           own_sdd: (1.96 * (map(.d2) | add / length | sqrt) * 1000 | round / 1000)}})
+    | from_entries;
+  . as $all | {metrics: ($all | metrics_own), curves: ($all | curves_own)}
 ' "$@"

@@ -29,6 +29,7 @@ static const struct {
      "angles, gait events, strides and metrics from pose.json -> analysis.json"},
     {"calibrate", gs_cli_calibrate, "camera profile (lens distortion) from chessboard views"},
     {"findings", gs_cli_findings, "NKT test plan from analysis.json (findings, tests, homework)"},
+    {"compare", gs_cli_compare, "before/after: what really changed between two sessions"},
 };
 
 static void print_help(FILE *f)

@@ -26,6 +26,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "analysis.h"
 #include "common.h"
 #include "video.h"
 
@@ -402,6 +403,44 @@ gs_status gs_comparison_write_json(const char *path, const gs_comparison *c,
  */
 gs_status gs_comparison_write_html(const char *path, const gs_comparison *c,
                                    const gs_compare_output_info *info, gs_error *err);
+
+/* ---- sessions from analyses (compare_analysis.c, over src/analysis) ---- */
+
+/** A session read from an analysis (opaque; owns the gs_analysis its arrays point into). */
+typedef struct gs_compare_input gs_compare_input;
+
+/**
+ * Opens one session: an analyze or gait output folder (its analysis.json, and overlay.mp4 when
+ * there is one) or an analysis.json file. The session's path is the canonical one (realpath),
+ * so one folder given twice by two spellings is caught by gs_compare_run(). Caller frees *out
+ * with gs_compare_input_free(). GS_ERR_NOT_FOUND (no such path; a folder without
+ * analysis.json: "not a gaitscope analyze or gait output folder"), GS_ERR_FORMAT (the reader's
+ * errors, e.g. a newer format; an analysis whose status is failed: "the analysis failed (...)"),
+ * GS_ERR_IO, GS_ERR_NOMEM. Every message names the path.
+ */
+gs_status gs_compare_input_open(const char *arg, gs_compare_input **out, gs_error *err);
+
+/**
+ * A session from an analysis already read (taken over: *a is NULL after), named path (borrowed
+ * for the copy), with the overlay clip overlay (NULL: none). GS_ERR_NOMEM.
+ */
+gs_status gs_compare_input_from_analysis(gs_analysis **a, const char *path, const char *overlay,
+                                         gs_compare_input **out, gs_error *err);
+
+/** The session (valid while in lives). */
+const gs_compare_session *gs_compare_input_session(const gs_compare_input *in);
+
+/** The analysis behind it (valid while in lives). */
+const gs_analysis *gs_compare_input_analysis(const gs_compare_input *in);
+
+/** Frees *in and sets it NULL; NULL is a no-op. */
+void gs_compare_input_free(gs_compare_input **in);
+
+/**
+ * gs_compare_mc_load() with the pipeline's own key lists: the metric table of gait.h
+ * (gs_metric_at: keys and units) and the curve names (gs_angle_name).
+ */
+gs_status gs_compare_mc_load_default_keys(const char *path, gs_compare_mc **out, gs_error *err);
 
 /* ---- the side-by-side clip (compare_video.c) ---- */
 

@@ -33,7 +33,8 @@ static const char extra_css[] =
     "@media (max-width:600px){.two{grid-template-columns:1fr}}"
     ".big{font-size:1.6rem;font-weight:700;line-height:1.1}"
     "ul.chg{margin:6px 0 0;padding-left:20px}ul.chg li{margin:3px 0}"
-    ".st-res{color:#1a9850}.st-new{color:#b2182b}.st-per{color:#8a5a00}";
+    ".st-res{color:#1a9850}.st-new{color:#b2182b}.st-per{color:#8a5a00}"
+    ".path{word-break:break-all}";
 
 struct cpage;
 typedef struct cpage {
@@ -222,8 +223,9 @@ static void write_summary(cpage *pg)
         E(s->view);
         S(", ");
         E(s->activity);
-        P(", %d + %d strides<br>", s->strides_used[0], s->strides_used[1]);
+        P(", %d + %d strides<br><span class=\"path\">", s->strides_used[0], s->strides_used[1]);
         E(s->path);
+        S("</span>");
         S("</small></dd></div>\n");
     }
     P("<div><dt>Real changes</dt><dd class=\"big\">%d</dd></div>\n", counts[GS_VERDICT_REAL]);
@@ -343,7 +345,8 @@ static void side_cell(cpage *pg, double mean, double sd, int n, int dec, const c
         return;
     }
     S(fmtv(t1, sizeof(t1), mean, dec));
-    unit_html(pg, unit);
+    if (unit && !strcmp(unit, "deg"))
+        S("&deg;");
     if (isfinite(sd))
         P(" &plusmn; %s", fmtv(t2, sizeof(t2), sd, dec));
     P(" <small>(%d)</small></td>", n);
@@ -365,13 +368,19 @@ static void write_metrics(cpage *pg)
         int dec = decimals(r->unit);
         P("<tr%s><td>", r->verdict == GS_VERDICT_REAL ? " class=\"real\"" : "");
         E(r->label);
-        P(" <span class=\"mu\">%s</span></td>", side_text(r->side));
+        P(" <span class=\"mu\">%s", side_text(r->side));
+        if (r->unit[0] && strcmp(r->unit, "deg") && strcmp(r->unit, "fraction")) {
+            S(", ");
+            E(r->unit);
+        }
+        S("</span></td>");
         side_cell(pg, r->before, r->sd_before, r->n_before, dec, r->unit);
         side_cell(pg, r->after, r->sd_after, r->n_after, dec, r->unit);
         S("<td>");
         if (isfinite(r->change)) {
             S(fmts(t1, sizeof(t1), r->change, dec));
-            unit_html(pg, r->unit);
+            if (!strcmp(r->unit, "deg"))
+                S("&deg;");
             if (isfinite(r->change_pct))
                 P(" <small>%s %%</small>", fmts(t2, sizeof(t2), r->change_pct, 0));
         } else {
@@ -386,7 +395,8 @@ static void write_metrics(cpage *pg)
         S(">");
         if (isfinite(r->minimal_change)) {
             S(fmtv(t1, sizeof(t1), r->minimal_change, dec));
-            unit_html(pg, r->unit);
+            if (!strcmp(r->unit, "deg"))
+                S("&deg;");
         } else {
             S("&ndash;");
         }
