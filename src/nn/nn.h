@@ -1,7 +1,9 @@
 /*
  * gaitscope nn: a small neural-network runtime that loads TensorFlow Lite flatbuffers (.tflite)
  * directly and runs the MediaPipe BlazePose graphs (pose_detection, pose_landmark_{lite,full,
- * heavy}) in float32 on OpenBLAS sgemm plus our own kernels.
+ * heavy}) in float32 on our own kernels: register-blocked GEMM micro-kernels on convolution
+ * weights packed once at load, depthwise, sparse and direct convolution kernels, built for
+ * AVX-512, AVX2+FMA and portable C and chosen at load from the CPU.
  *
  * Life cycle: gs_nn_model_load() parses and validates the file (every flatbuffer offset is
  * bounds-checked; a bad file is GS_ERR_FORMAT naming the item, an unsupported operator or option
