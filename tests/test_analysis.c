@@ -487,6 +487,71 @@ static void killed_run_leaves_no_complete_looking_folder(const char *bin, const 
     CHECK(!gs_path_exists(path));
 }
 
+/* --calib and --scale-line through the library (issue 18 item 2): a profile made for another
+ * frame size or orientation is refused naming both sizes; a fitting one undistorts the landmarks
+ * the gait stage sees (angles change, pose.json keeps the decoded pixels) and is recorded. */
+static void calibration_and_line_scale(const char *from, const char *dir)
+{
+    char pose[4200], path[4200], prof[4200];
+    gs_analyze_options o;
+    gs_error err = {0};
+    gs_analysis *plain = NULL, *cal = NULL;
+    snprintf(pose, sizeof(pose), "%s/pose.json", from);
+    base_options(&o, NULL);
+    snprintf(prof, sizeof(prof), "%s/calib/example_rendered_1280x720.json", GS_SOURCE_DIR);
+    o.calib_path = prof; /* landscape profile, portrait clip */
+    CHECK(gs_analyze_run(pose, dir, &o, NULL, &err) != GS_OK);
+    CHECK_STR_CONTAINS(err.msg, "1280");
+    CHECK_STR_CONTAINS(err.msg, "720");
+    /* a portrait profile of this clip's size with a wide-angle barrel distortion */
+    snprintf(prof, sizeof(prof), "%s/portrait.json", scratch);
+    FILE *f = fopen(prof, "w");
+    if (f) {
+        fputs("{\"format\": \"gaitscope.camera/1\", \"model\": \"standard\", "
+              "\"image_size\": [720, 1280], \"camera_matrix\": [[900, 0, 360], [0, 900, 640], "
+              "[0, 0, 1]], \"dist_coeffs\": [-0.3, 0.1, 0, 0, 0], \"reprojection_error_px\": 0.1, "
+              "\"views_used\": 20}",
+              f);
+        fclose(f);
+    }
+    o.calib_path = prof;
+    o.scale_line = "100,1200,620,1200,0.52"; /* 520 px = 0.52 m: 1000 px/m before undistortion */
+    o.force = 1;
+    CHECK_EQ_INT(gs_analyze_run(pose, dir, &o, NULL, &err), GS_OK);
+    snprintf(path, sizeof(path), "%s/analysis.json", dir);
+    CHECK_EQ_INT(gs_analysis_read(path, &cal, &err), GS_OK);
+    snprintf(path, sizeof(path), "%s/analysis.json", from);
+    CHECK_EQ_INT(gs_analysis_read(path, &plain, &err), GS_OK);
+    if (cal && plain) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(cal->json, "calibration");
+        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "file")),
+                           "portrait.json");
+        const cJSON *ln = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(cal->json, "scale"), "line");
+        CHECK_NEAR(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ln, "metres")), 0.52,
+                   1e-12);
+        CHECK(gs_analysis_metric_find(cal, "vertical_oscillation_cm") != NULL); /* a scale */
+        const gs_analysis_metric *a = gs_analysis_metric_find(plain, "knee_flexion_peak_stance_deg");
+        const gs_analysis_metric *b = gs_analysis_metric_find(cal, "knee_flexion_peak_stance_deg");
+        CHECK(a && b);
+        if (a && b)
+            CHECK_MSG(fabs(a->side[0].mean - b->side[0].mean) > 0.05,
+                      "undistortion changed peak knee flexion by only %.3f deg",
+                      fabs(a->side[0].mean - b->side[0].mean));
+    }
+    /* pose.json keeps the decoded pixels */
+    snprintf(path, sizeof(path), "%s/pose.json", dir);
+    gs_pose_track *t1 = NULL, *t2 = NULL;
+    CHECK_EQ_INT(gs_pose_json_read(path, &t1, &err), GS_OK);
+    CHECK_EQ_INT(gs_pose_json_read(pose, &t2, &err), GS_OK);
+    if (t1 && t2 && t1->n_frames == t2->n_frames && t1->n_frames > 50)
+        CHECK_NEAR(t1->frames[50].kp[GS_KP_LEFT_KNEE].x, t2->frames[50].kp[GS_KP_LEFT_KNEE].x, 1e-3);
+    gs_pose_track_free(&t1);
+    gs_pose_track_free(&t2);
+    gs_analysis_free(&cal);
+    gs_analysis_free(&plain);
+}
+
 /* A full disk (here: a file-size limit, writes fail with EFBIG) mid-run: no output is left
  * half-written, analysis.json says failed, nothing blocks the next run (issue 12 item 3). */
 static void full_disk_leaves_no_partial_file(const char *bin, const char *from, const char *dir)
@@ -565,6 +630,8 @@ int main(int argc, char **argv)
     run_from_pose_json(dir, d2);
     snprintf(d2, sizeof(d2), "%s/cancel", scratch);
     cancel_stops_within_a_second(m, d2);
+    snprintf(d2, sizeof(d2), "%s/calib", scratch);
+    calibration_and_line_scale(dir, d2);
     snprintf(d2, sizeof(d2), "%s/policy", scratch);
     output_policy_protects_foreign_files(dir, d2);
     gs_pose_models_free(&m);

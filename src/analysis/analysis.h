@@ -172,6 +172,11 @@ typedef struct gs_analyze_options {
     int n_threads;              /* inference threads; 0 = 1 (ignored with models) */
     const char *rules_path;     /* compensation rules file; NULL = no findings (a warning says so) */
     const char *history;        /* intake items ("scar:abdomen,injury:left_ankle"); NULL = none */
+    const char *calib_path;     /* camera profile (gaitscope.camera/1): landmarks are undistorted
+                                   before angles and lengths; the overlay and pose.json keep the
+                                   pixels as decoded; NULL = none */
+    const char *scale_line;     /* "x1,y1,x2,y2,METRES": a known distance in the frame as the
+                                   scale (calib.h gs_calib_scale_line_parse); NULL = none */
     gs_gait_view_kind view;     /* GS_VIEW_UNKNOWN = detect */
     gs_gait_activity activity;  /* GS_ACTIVITY_UNKNOWN = detect */
     gs_gait_setting setting;    /* GS_SETTING_UNKNOWN = detect */
@@ -235,6 +240,16 @@ int gs_analysis_json_finish(cJSON *analysis, int done, const char *error, const 
  * error, created, generated_by, and the required view (kind "unknown"), events and strides, empty. NULL on out of memory. Caller frees with cJSON_Delete().
  */
 cJSON *gs_analysis_json_failed(const char *error, const char *generated_by);
+
+/**
+ * Adds what the gait stage cannot know to an analysis.json object: "calibration" (the profile the
+ * landmarks were undistorted with and its file, when prof is not NULL) and "scale"."line" (the
+ * points and length behind a line scale, when line_px is not NULL: x1, y1, x2, y2 in pixels).
+ * Returns 0, or -1 out of memory.
+ */
+int gs_analysis_json_add_calibration(cJSON *analysis, const cJSON *profile_json,
+                                     const char *profile_path, const double *line_px,
+                                     double line_metres);
 
 /**
  * Per-frame mean visibility of each leg (hip, knee, ankle, heel, foot index) of a track, for

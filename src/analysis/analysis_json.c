@@ -65,6 +65,32 @@ cJSON *gs_analysis_json_failed(const char *error, const char *generated_by)
     return a;
 }
 
+int gs_analysis_json_add_calibration(cJSON *j, const cJSON *profile_json, const char *profile_path,
+                                     const double *line_px, double line_metres)
+{
+    cJSON *c;
+    if (profile_json) {
+        if (!(c = cJSON_Duplicate(profile_json, 1)))
+            return -1;
+        if (!cJSON_AddStringToObject(c, "file", profile_path ? profile_path : "") ||
+            !replace(j, "calibration", c)) {
+            cJSON_Delete(c);
+            return -1;
+        }
+    }
+    if (line_px) {
+        cJSON *sc = cJSON_GetObjectItemCaseSensitive(j, "scale");
+        if (!sc || !(c = cJSON_CreateObject()))
+            return -1;
+        if (!cJSON_AddItemToObject(c, "points_px", cJSON_CreateDoubleArray(line_px, 4)) ||
+            !cJSON_AddNumberToObject(c, "metres", line_metres) || !replace(sc, "line", c)) {
+            cJSON_Delete(c);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* ---- reader ---- */
 
 typedef struct rd {

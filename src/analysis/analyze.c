@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "analysis.h"
+#include "calib.h"
 #include "cv.h"
 #include "nkt.h"
 #include "nn.h"
@@ -239,6 +240,9 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     gs_nkt_rules *rules = NULL;
     gs_nkt_history *hist = NULL;
     cJSON *analysis = NULL;
+    gs_pose_track *gtrack = NULL; /* the track the gait stage sees (undistorted with a profile) */
+    gs_calib_profile prof;
+    gs_calib_scale_line line;
     gs_keyframe kf[NKF];
     int nkf = 0, video, failed = 0;
     gs_error ferr = {0}, local;
@@ -269,6 +273,10 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     if (o->history && (rc = gs_nkt_history_parse(o->history, &hist, err)) != GS_OK)
         goto done;
     if (o->rules_path && (rc = gs_nkt_rules_load(o->rules_path, &rules, err)) != GS_OK)
+        goto done;
+    if (o->scale_line && (rc = gs_calib_scale_line_parse(o->scale_line, &line, err)) != GS_OK)
+        goto done;
+    if (o->calib_path && (rc = gs_calib_profile_read(o->calib_path, &prof, err)) != GS_OK)
         goto done;
     if (!video) {
         /* read before the folder is opened: the pose.json may live in that folder */
@@ -318,10 +326,29 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         (rc = gs_outdir_commit(r.od, "pose.json", err)) != GS_OK)
         goto fail_io;
 
-    /* 3. gait */
+    /* 3. gait, on undistorted landmarks when a camera profile is given (points, not frames:
+     * pose.json and the overlay keep the pixels as decoded) */
     if (report_progress(&r, "gait", FRAC_POSE, "angles, events, strides, metrics"))
         goto cancelled;
     gs_gait_options go = {0};
+    if (o->calib_path) {
+        if ((rc = gs_pose_track_new(track->n_frames, &gtrack, err)) != GS_OK)
+            goto fail_io;
+        gs_pose_frame *keep = gtrack->frames;
+        *gtrack = *track;
+        gtrack->frames = keep;
+        memcpy(gtrack->frames, track->frames, sizeof(*track->frames) * (size_t)track->n_frames);
+        if ((rc = gs_calib_undistort_track(gtrack, &prof, o->calib_path, NULL, err)) != GS_OK)
+            goto fail_no_analysis; /* wrong size or orientation: both sizes in the message */
+    }
+    if (o->scale_line) {
+        gs_calib_scale sc;
+        if ((rc = gs_calib_scale_from_line(&line, track->width, track->height,
+                                           o->calib_path ? &prof : NULL, 0, &sc, err)) != GS_OK)
+            goto fail_no_analysis;
+        go.line_px_per_m = sc.px_per_m;
+        go.line_uncertainty = sc.uncertainty;
+    }
     go.view = o->view;
     go.activity = o->activity;
     go.setting = o->setting;
@@ -330,7 +357,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     if (go.belt_speed_m_s > 0 && go.setting == GS_SETTING_UNKNOWN)
         go.setting = GS_SETTING_TREADMILL; /* a belt speed says it is a treadmill */
     go.name = input;
-    rc = gs_gait_analyze(track, &go, &g, err);
+    rc = gs_gait_analyze(gtrack ? gtrack : track, &go, &g, err);
     if (rc != GS_OK && !g)
         goto fail_no_analysis;
     if (rc != GS_OK && !failed) {
@@ -341,6 +368,19 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     if (!analysis) {
         rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", input);
         goto fail_io;
+    }
+    if (o->calib_path || o->scale_line) {
+        cJSON *pj = o->calib_path ? gs_calib_profile_to_json(&prof) : NULL;
+        const double lp[4] = {line.x1, line.y1, line.x2, line.y2};
+        int bad = (o->calib_path && !pj) ||
+                  gs_analysis_json_add_calibration(analysis, pj, o->calib_path,
+                                                   o->scale_line ? lp : NULL,
+                                                   o->scale_line ? line.metres : 0);
+        cJSON_Delete(pj);
+        if (bad) {
+            rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", input);
+            goto fail_io;
+        }
     }
     cJSON *src = cJSON_GetObjectItemCaseSensitive(analysis, "source");
     if (src) {
@@ -553,6 +593,7 @@ done:
     gs_outdir_close(&r.od);
     cJSON_Delete(analysis);
     gs_gait_result_free(&g);
+    gs_pose_track_free(&gtrack);
     gs_pose_track_free(&track);
     gs_nkt_rules_free(&rules);
     gs_nkt_history_free(&hist);

@@ -48,37 +48,18 @@ static const gs_cli_spec gait_spec = GS_CLI_SPEC(
     "Writes DIR/analysis.json, DIR/angles.csv and DIR/events.csv. Cadence is in steps per\n"
     "minute (both feet) everywhere.\n");
 
-/*
- * Adds to analysis.json what the gait stage cannot know: the camera profile the landmarks were
- * undistorted with ("calibration": the profile and its file) and the line behind a line scale
- * ("scale"."line"). Returns 0, or -1 out of memory.
- */
+/* "calibration" and "scale"."line" in analysis.json through the one writer (src/analysis). */
 static int add_calibration(cJSON *j, const gs_calib_profile *prof, const char *prof_path,
                            const gs_calib_scale_line *line)
 {
-    cJSON *c;
-    if (prof) {
-        if (!(c = gs_calib_profile_to_json(prof)))
-            return -1;
-        if (!cJSON_AddStringToObject(c, "file", prof_path) ||
-            !cJSON_AddItemToObject(j, "calibration", c)) {
-            cJSON_Delete(c);
-            return -1;
-        }
-    }
-    if (line) {
-        const double v[4] = {line->x1, line->y1, line->x2, line->y2};
-        cJSON *sc = cJSON_GetObjectItemCaseSensitive(j, "scale");
-        if (!(c = cJSON_CreateObject()))
-            return -1;
-        if (!sc || !cJSON_AddItemToObject(c, "points_px", cJSON_CreateDoubleArray(v, 4)) ||
-            !cJSON_AddNumberToObject(c, "metres", line->metres) ||
-            !cJSON_AddItemToObject(sc, "line", c)) {
-            cJSON_Delete(c);
-            return -1;
-        }
-    }
-    return 0;
+    cJSON *pj = prof ? gs_calib_profile_to_json(prof) : NULL;
+    const double lp[4] = {line ? line->x1 : 0, line ? line->y1 : 0, line ? line->x2 : 0,
+                          line ? line->y2 : 0};
+    int bad = (prof && !pj) ||
+              gs_analysis_json_add_calibration(j, pj, prof_path, line ? lp : NULL,
+                                               line ? line->metres : 0);
+    cJSON_Delete(pj);
+    return bad ? -1 : 0;
 }
 
 int gs_cli_gait(int argc, char **argv)
