@@ -34,7 +34,8 @@ static const char extra_css[] =
     ".big{font-size:1.6rem;font-weight:700;line-height:1.1}"
     "ul.chg{margin:6px 0 0;padding-left:20px}ul.chg li{margin:3px 0}"
     ".st-res{color:#1a9850}.st-new{color:#b2182b}.st-per{color:#8a5a00}"
-    ".path{word-break:break-all}";
+    ".path{word-break:break-all}.cards dd{overflow-wrap:anywhere;min-width:0}"
+    ".cards div{min-width:0}";
 
 struct cpage;
 typedef struct cpage {
