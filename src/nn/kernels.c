@@ -65,26 +65,22 @@ size_t gs_nn__op_prepare(gs_nn__op *op)
         break;
     }
     case GS_NN_K_RESIZE:
-        op->rows_per_task = 1;
-        op->ntasks = op->oh;
-        scratch = (size_t)op->iw * op->ic; /* the vertically blended source row */
-        break;
-    case GS_NN_K_DWCONV: {
-        /* rows per task: at least GS_NN_DW_TASK_MACS of work, so that the 4x4 and 2x2 layers
-         * (a few microseconds) do not pay a hand-over between threads per row */
-        double row = (double)op->ow * op->ic * op->kh * op->kw;
-        int32_t r = row >= GS_NN_DW_TASK_MACS ? 1 : (int32_t)(GS_NN_DW_TASK_MACS / row) + 1;
-        op->rows_per_task = r < op->oh ? r : op->oh;
-        op->ntasks = (op->oh + op->rows_per_task - 1) / op->rows_per_task;
-        break;
-    }
+    case GS_NN_K_DWCONV:
     case GS_NN_K_CONV_DIRECT:
     case GS_NN_K_DWPW8:
     case GS_NN_K_MAXPOOL:
-    case GS_NN_K_D2S:
-        op->rows_per_task = 1;
-        op->ntasks = op->oh;
+    case GS_NN_K_D2S: {
+        /* whole output rows per task, at least GS_NN_ROW_TASK_WORK multiply-adds (or output
+         * values, for the ops without arithmetic) each: the 4x4 and 2x2 layers and the small
+         * resizes take a few microseconds, less than handing rows one by one between threads */
+        double row = op->macs > 0 ? op->macs / op->oh : (double)op->ow * op->oc;
+        int32_t r = row >= GS_NN_ROW_TASK_WORK ? 1 : (int32_t)(GS_NN_ROW_TASK_WORK / row) + 1;
+        op->rows_per_task = r < op->oh ? r : op->oh;
+        op->ntasks = (op->oh + op->rows_per_task - 1) / op->rows_per_task;
+        if (op->kind == GS_NN_K_RESIZE)
+            scratch = (size_t)op->iw * op->ic; /* the vertically blended source row */
         break;
+    }
     case GS_NN_K_PAD:
         op->ntasks = op->oshape[0] * op->oshape[1];
         break;

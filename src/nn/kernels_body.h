@@ -891,15 +891,6 @@ static void dwconv_row(gs_nn_model *m, const gs_nn__op *op, int32_t oy)
     }
 }
 
-/* Output rows [task * rows_per_task, + rows_per_task) of a depthwise convolution. */
-static void dwconv_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
-{
-    (void)thread;
-    int32_t y1 = (task + 1) * op->rows_per_task;
-    for (int32_t oy = task * op->rows_per_task; oy < y1 && oy < op->oh; oy++)
-        dwconv_row(m, op, oy);
-}
-
 /* DWPW8 (plan.c fuse_dw_pw), one output row: per pixel the 3x3 depthwise sum of its 8 channels
  * and the depthwise activation, then the 8 x 8 pointwise product, its activation and the
  * residual, with the depthwise result never leaving the registers. The AVX-512 build takes two
@@ -1196,15 +1187,36 @@ void GS_NN_KSUFFIX(gs_nn__run_task)(void *jp, int task, int thread)
 {
     gs_nn__job *j = jp;
     const gs_nn__op *op = j->op;
+    /* row-wise ops: output rows [y0, y1) (kernels.c gs_nn__op_prepare) */
+    const int32_t y0 = task * op->rows_per_task;
+    const int32_t y1 = y0 + op->rows_per_task < op->oh ? y0 + op->rows_per_task : op->oh;
     switch (op->kind) {
     case GS_NN_K_CONV: conv_task(j->m, op, task, thread); break;
     case GS_NN_K_CONV_SPARSE: sparse_task(j->m, op, task, thread); break;
-    case GS_NN_K_CONV_DIRECT: direct_task(j->m, op, task, thread); break;
-    case GS_NN_K_DWCONV: dwconv_task(j->m, op, task, thread); break;
-    case GS_NN_K_DWPW8: dwpw8_task(j->m, op, task); break;
-    case GS_NN_K_MAXPOOL: maxpool_task(j->m, op, task); break;
-    case GS_NN_K_RESIZE: resize_task(j->m, op, task, thread); break;
-    case GS_NN_K_D2S: d2s_task(j->m, op, task); break;
+    case GS_NN_K_CONV_DIRECT:
+        for (int32_t y = y0; y < y1; y++)
+            direct_task(j->m, op, y, thread);
+        break;
+    case GS_NN_K_DWCONV:
+        for (int32_t y = y0; y < y1; y++)
+            dwconv_row(j->m, op, y);
+        break;
+    case GS_NN_K_DWPW8:
+        for (int32_t y = y0; y < y1; y++)
+            dwpw8_task(j->m, op, y);
+        break;
+    case GS_NN_K_MAXPOOL:
+        for (int32_t y = y0; y < y1; y++)
+            maxpool_task(j->m, op, y);
+        break;
+    case GS_NN_K_RESIZE:
+        for (int32_t y = y0; y < y1; y++)
+            resize_task(j->m, op, y, thread);
+        break;
+    case GS_NN_K_D2S:
+        for (int32_t y = y0; y < y1; y++)
+            d2s_task(j->m, op, y);
+        break;
     case GS_NN_K_PAD: pad_task(j->m, op, task); break;
     case GS_NN_K_CONCAT: concat_task(j->m, op, task); break;
     default: elem_task(j->m, op, task); break;

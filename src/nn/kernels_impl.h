@@ -15,8 +15,9 @@
 /* Sparse kernel: pixels transposed at once (the vector loop runs over them), pixels per task. */
 #define GS_NN_SPARSE_SUB  64
 #define GS_NN_SPARSE_TILE 128
-/* Depthwise convolution: multiply-adds per task at least (about a microsecond). */
-#define GS_NN_DW_TASK_MACS 32768.0
+/* Row-wise ops (depthwise, direct, resize, ...): work per task at least, in multiply-adds or
+ * output values (about a microsecond). */
+#define GS_NN_ROW_TASK_WORK 32768.0
 /* Depthwise taps kept in registers (7x7); larger kernels take the generic loop. */
 #define GS_NN_DW_MAX_TAPS 49
 
