@@ -25,7 +25,7 @@
 #include "opts.h"
 
 typedef struct compare_args {
-    const char *before, *after, *out, *mc, *models, *model, *rules, *history;
+    const char *before, *after, *out, *mc, *models, *model, *rules, *history, *calib, *scale_line;
     int force, quiet, no_video, n_perm, threads, blur, seed;
     gs_gait_view_kind view;
     double height_m, belt_m_s;
@@ -62,6 +62,10 @@ static const gs_cli_opt compare_opts[] = {
     {.like = &gs_cli_opt_capture_fps, GS_CLI_AT(compare_args, dec.capture_fps)},
     {.like = &gs_cli_opt_history, GS_CLI_AT(compare_args, history)},
     {.like = &gs_cli_opt_rules, GS_CLI_AT(compare_args, rules)},
+    {.name = "--calib", .kind = GS_CLI_STR, GS_CLI_AT(compare_args, calib), .value = "FILE",
+     .help = "camera profile (gaitscope calibrate) for both videos"},
+    {.name = "--scale-line", .kind = GS_CLI_STR, GS_CLI_AT(compare_args, scale_line),
+     .value = "X1,Y1,X2,Y2,M", .help = "a known distance in both videos' frame as the scale"},
     {.name = "--blur-faces", .kind = GS_CLI_FLAG, GS_CLI_AT(compare_args, blur),
      .help = "blur heads in every written image and clip"},
     {.like = &gs_cli_opt_threads, GS_CLI_AT(compare_args, threads)},
@@ -119,6 +123,8 @@ static gs_status open_session(const compare_args *a, const char *arg, const char
     o.belt_speed_m_s = a->belt_m_s;
     o.decode = a->dec;
     o.blur_faces = a->blur;
+    o.calib_path = a->calib;
+    o.scale_line = a->scale_line;
     o.force = a->force;
     o.generated_by = "gaitscope " GS_VERSION;
     o.progress = analyze_progress;
