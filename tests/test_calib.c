@@ -389,6 +389,51 @@ static void chessboard_corners_are_subpixel_exact(void)
     free(px);
 }
 
+/* OpenCV 4.6's fisheye fit throws on an ill-conditioned view (CALIB_CHECK_COND); the wrapper
+ * catches it and says which view. Degenerate input to either model never throws through C. */
+static void ill_conditioned_fisheye_view_is_named(void)
+{
+    enum { N = COLS * ROWS, V = 6 };
+    gs_cv_camera cam = fisheye_camera(), out;
+    gs_cv_calib_result res;
+    gs_error err;
+    double obj[3 * N], img[V * 2 * N];
+    static const double rv[V][3] = {{0.3, 0, 0},      {0, 0.3, 0},   {-0.3, 0.1, 0},
+                                    {0.1, -0.3, 0.2}, {0.2, 0.2, 0}, {0.25, -0.2, 0.1}};
+    for (int r = 0; r < ROWS; r++)
+        for (int q = 0; q < COLS; q++) {
+            obj[3 * (r * COLS + q)] = q * SQ_MM;
+            obj[3 * (r * COLS + q) + 1] = r * SQ_MM;
+            obj[3 * (r * COLS + q) + 2] = 0;
+        }
+    for (int v = 0; v < V; v++) {
+        double tv[3] = {-120 + v * 10, -75, 500};
+        CHECK_EQ_INT(gs_cv_project_points(&cam, rv[v], tv, obj, N, img + v * 2 * N, NULL), GS_OK);
+    }
+    CHECK_EQ_INT(gs_cv_calibrate(GS_CV_LENS_FISHEYE, W, H, V, N, obj, img, &out, &res, NULL, &err),
+                 GS_OK);
+    /* view 3 seen edge-on: its corners on one line */
+    for (int i = 0; i < N; i++) {
+        img[3 * 2 * N + 2 * i] = 300 + 0.5 * i;
+        img[3 * 2 * N + 2 * i + 1] = 300;
+    }
+    CHECK_EQ_INT(gs_cv_calibrate(GS_CV_LENS_FISHEYE, W, H, V, N, obj, img, &out, &res, NULL, &err),
+                 GS_ERR_FORMAT);
+    CHECK_EQ_INT(res.bad_view, 3);
+    CHECK_STR_CONTAINS(err.msg, "Ill-conditioned matrix for input array 3");
+    /* every view collapsed to one point: refused by both models, no exception */
+    for (int i = 0; i < V * N; i++) {
+        img[2 * i] = 640;
+        img[2 * i + 1] = 360;
+    }
+    for (int m = 0; m < 2; m++) {
+        gs_status rc = gs_cv_calibrate((gs_cv_lens)m, W, H, V, N, obj, img, &out, &res, NULL, &err);
+        CHECK_MSG(rc == GS_ERR_FORMAT, "model %d: status %d (%s)", m, (int)rc, err.msg);
+    }
+    CHECK_EQ_INT(gs_cv_calibrate(GS_CV_LENS_STANDARD, W, H, 1, N, obj, img, &out, &res, NULL, &err),
+                 GS_ERR_ARG);
+}
+
 /* ---- refusals ---- */
 
 static void refuses_wrong_board_size(void)
@@ -514,9 +559,9 @@ static void profile_round_trips(const char *scratch)
     CHECK_EQ_INT(q.board.cols, 9);
     CHECK_STR_CONTAINS(q.name, "test phone");
     /* the shipped example (calib/README.md): made by calibrate on these rendered boards */
-    CHECK_EQ_INT(gs_calib_profile_read(GS_SOURCE_DIR "/calib/example_rendered_1280x720.json", &q,
-                                       &err),
-                 GS_OK);
+    CHECK_EQ_INT(
+        gs_calib_profile_read(GS_SOURCE_DIR "/calib/example_rendered_1280x720.json", &q, &err),
+        GS_OK);
     CHECK_NEAR(q.cam.k[0], 1000.0, 10.0);
     CHECK_NEAR(q.cam.dist[0], -0.30, 0.01);
     CHECK_EQ_INT(q.cam.width, 1280);
@@ -1219,6 +1264,7 @@ int main(int argc, char **argv)
     gs_cv_camera std_cam = standard_camera(), fish_cam = fisheye_camera();
     undistortion_inverts_projection();
     chessboard_corners_are_subpixel_exact();
+    ill_conditioned_fisheye_view_is_named();
     profile_round_trips(scratch);
     profile_reader_refuses_bad_input();
     undistort_refuses_other_frame_sizes();
