@@ -445,6 +445,121 @@ static void bad_files_give_clear_errors(void)
     CHECK(enc == NULL);
 }
 
+/* Decodes path to the end: returns the frame count, fills t[] (up to cap) with frame times and
+ * *st with the decoder's stats; -1 when the open fails (message printed). */
+static int decode_times(const char *path, double *t, int cap, gs_decode_stats *st)
+{
+    gs_error err;
+    gs_decoder *dec = NULL;
+    gs_frame f;
+    int n = 0;
+    gs_status rc;
+    if (gs_decoder_open(path, NULL, &dec, &err) != GS_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    while ((rc = gs_decoder_next(dec, &f, &err)) == GS_OK) {
+        if (n < cap)
+            t[n] = f.t_s;
+        n++;
+    }
+    CHECK_MSG(rc == GS_END, "%s: %s", path, err.msg);
+    *st = *gs_decoder_stats(dec);
+    gs_decoder_free(&dec);
+    return n;
+}
+
+/*
+ * Issue 12 item 2: duplicate, equal and backward timestamps (made with ffmpeg's setts bitstream
+ * filter and by joining MPEG-TS files) reached pose.json, which the gait stage then refused.
+ * One policy at decode (video.h, GS_VIDEO_SEGMENT_JUMP_S): frames whose time does not advance by
+ * a quarter frame are dropped and counted, a jump back of more than 0.5 s starts a segment that
+ * continues one frame after the last. Every case must give strictly increasing times and the
+ * counts, the same through gs_video_scan (what probe reports).
+ */
+static void non_increasing_timestamps_follow_one_policy(void)
+{
+    char base[1024], a[1024], cmd[8192];
+    snprintf(base, sizeof(base), "%s/ts_base.mkv", scratch);
+    snprintf(a, sizeof(a), "%s/ts_a.ts", scratch);
+    /* 3 s at 30 fps, no B-frames (pts = dts), a keyframe every 6 frames */
+    snprintf(cmd, sizeof(cmd),
+             "ffmpeg -v error -y -f lavfi -i testsrc2=size=96x64:rate=30 -t 3 -c:v libx264 -bf 0 "
+             "-g 6 -pix_fmt yuv420p '%s' && ffmpeg -v error -y -i '%s' -c copy -t 2 -f mpegts '%s'",
+             base, base, a);
+    if (run(cmd) != 0) {
+        CHECK_MSG(0, "ffmpeg CLI (lavfi, libx264) needed to make the timestamp clips");
+        return;
+    }
+    static const struct {
+        const char *name; /* output file (its extension picks the container) */
+        int frames;       /* frames returned */
+        int dropped;      /* frames dropped by the policy */
+        int segments;
+        int joint;      /* a frame index after the trouble ... */
+        double joint_t; /* ... and its time */
+    } cases[] = {
+        /* frames 31..34 get frame 30's pts: four exact duplicates (Matroska keeps them) */
+        {"ts_dup.mkv", 86, 4, 1, 31, 35 / 30.0},
+        /* frame 30 gets frame 29's pts; the MP4 muxer nudges it one tick (65 us) later */
+        {"ts_equal.mp4", 89, 1, 1, 30, 31 / 30.0},
+        /* two recordings joined: the second's clock starts 0.17 s before the first ends */
+        {"ts_back.ts", 84, 6, 1, 60, 2.0},
+        /* the same with the second clock restarting from zero: a new segment */
+        {"ts_cat.ts", 105, 0, 2, 60, 2.0},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        char out[1100];
+        double t[200];
+        gs_decode_stats st = {0};
+        snprintf(out, sizeof(out), "%s/%s", scratch, cases[c].name);
+        if (c == 0)
+            snprintf(cmd, sizeof(cmd),
+                     "ffmpeg -v error -y -i '%s' -c copy -bsf:v "
+                     "'setts=ts=if(between(N\\,31\\,34)\\,PREV_OUTPTS\\,PTS)' '%s'",
+                     base, out);
+        else if (c == 1)
+            snprintf(cmd, sizeof(cmd),
+                     "ffmpeg -v error -y -i '%s' -c copy -bsf:v "
+                     "'setts=pts=if(eq(N\\,30)\\,PREV_OUTPTS\\,PTS)' '%s'",
+                     base, out);
+        else
+            snprintf(cmd, sizeof(cmd),
+                     "ffmpeg -v error -y -i '%s' -c copy %s -f mpegts '%s.part' && "
+                     "cat '%s' '%s.part' > '%s'",
+                     base, c == 2 ? "-t 1 -output_ts_offset 1.8" : "-t 1.5", out, a, out, out);
+        if (run(cmd) != 0) {
+            CHECK_MSG(0, "%s: ffmpeg CLI failed", cases[c].name);
+            continue;
+        }
+        int n = decode_times(out, t, 200, &st);
+        CHECK_MSG(n == cases[c].frames, "%s: %d frames, expected %d", cases[c].name, n,
+                  cases[c].frames);
+        int increasing = 1;
+        for (int k = 1; k < n && k < 200; k++)
+            if (!(t[k] > t[k - 1] + 0.25 / 30))
+                increasing = 0;
+        CHECK_MSG(increasing, "%s: frame times do not increase", cases[c].name);
+        CHECK_MSG(st.frames == n && st.dropped_time == cases[c].dropped &&
+                      st.segments == cases[c].segments,
+                  "%s: stats frames %lld dropped %lld segments %d, expected %d %d %d",
+                  cases[c].name, (long long)st.frames, (long long)st.dropped_time, (int)st.segments,
+                  n, cases[c].dropped, cases[c].segments);
+        if (n > cases[c].joint)
+            CHECK_NEAR(t[cases[c].joint] - t[0], cases[c].joint_t, 1.5e-3);
+        /* the frames go on evenly after the trouble */
+        if (n > 2)
+            CHECK_NEAR(t[n - 1] - t[n - 2], 1 / 30.0, 1.5e-3);
+        gs_video_scan_result r;
+        gs_error err;
+        CHECK_EQ_INT(gs_video_scan(out, NULL, &r, NULL, NULL, &err), GS_OK);
+        CHECK_EQ_INT(r.frames, n);
+        CHECK_EQ_INT(r.decode.dropped_time, cases[c].dropped);
+        CHECK_EQ_INT(r.decode.segments, cases[c].segments);
+        CHECK_MSG(r.min_dt_s > 0.25 / 30, "%s: smallest interval %g s", cases[c].name, r.min_dt_s);
+    }
+}
+
 /*
  * Every shared clip: upright size and decoded frame count as the MANIFEST lists them (parsed
  * from its table, so the test follows the file), video-stream duration = last frame time plus
@@ -536,6 +651,7 @@ int main(int argc, char **argv)
     bad_files_give_clear_errors();
     out_of_range_time_scales_are_argument_errors();
     fifo_and_device_inputs_are_refused_at_once();
+    non_increasing_timestamps_follow_one_policy();
     int skipped = 1;
     if (gs_test_dir_exists(shared))
         skipped = dataset_clips_match_manifest(shared);

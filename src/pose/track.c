@@ -818,6 +818,7 @@ stop:
     W = gs_decoder_info(dec)->width;
     H = gs_decoder_info(dec)->height;
     double fps_nominal = gs_decoder_info(dec)->fps_nominal;
+    st.decode = *gs_decoder_stats(dec); /* timestamps dropped/joined, truncation, durations */
     gs_decoder_free(&dec);
     if (rc != GS_OK)
         goto fail;

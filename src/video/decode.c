@@ -37,10 +37,16 @@ struct gs_decoder {
     int64_t start_pts;  /* stream start in time-base units */
     int64_t last_pts;   /* last returned pts, to synthesise a missing one */
     int flushing;       /* NULL packet sent */
-    int truncated;      /* demuxer stopped on an error before a clean end */
-    int n_bad_packets;  /* packets the decoder rejected */
     int no_rgb;         /* timestamps only (scan) */
     int64_t index;
+    /* Timestamp policy (see next_time()): source times, seconds, stream start = 0. */
+    int have_last;     /* a frame was kept since the open or the last seek */
+    double last_t;     /* continuous source time of the last kept frame */
+    double last_dt;    /* interval between the last two kept frames, 0 if unknown */
+    double shift_s;    /* added to the raw source time of the current segment */
+    double min_step_s; /* a kept frame is at least this far after the previous one */
+    double step_s;     /* one nominal frame interval: where a new segment continues */
+    gs_decode_stats stats;
 };
 
 const char *gs_video__averr(int e, char buf[AV_ERROR_MAX_STRING_SIZE])
@@ -232,6 +238,17 @@ gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int
     else if (d->fmt->duration != AV_NOPTS_VALUE && d->fmt->duration > 0)
         in->duration_s = (double)d->fmt->duration / AV_TIME_BASE;
     in->frames_estimate = d->st->nb_frames > 0 ? d->st->nb_frames : -1;
+    /* The timestamp policy's scales come from the stated frame rate when it is plausible
+     * (at most GS_VIDEO_MAX_CAPTURE_FPS); otherwise only strictly increasing times are asked
+     * for, and a new segment continues 1/30 s after the last frame. */
+    if (in->fps_nominal > 0 && in->fps_nominal <= GS_VIDEO_MAX_CAPTURE_FPS) {
+        d->min_step_s = GS_VIDEO_MIN_STEP_FRACTION / in->fps_nominal;
+        d->step_s = 1.0 / in->fps_nominal;
+    } else {
+        d->min_step_s = 0;
+        d->step_s = 1.0 / 30;
+    }
+    d->stats.segments = 1;
     d->start_pts = d->st->start_time != AV_NOPTS_VALUE ? d->st->start_time : AV_NOPTS_VALUE;
     d->last_pts = AV_NOPTS_VALUE;
 
@@ -281,7 +298,12 @@ const gs_video_info *gs_decoder_info(const gs_decoder *dec)
 
 int gs_decoder_truncated(const gs_decoder *dec)
 {
-    return dec->truncated;
+    return dec->stats.truncated;
+}
+
+const gs_decode_stats *gs_decoder_stats(const gs_decoder *dec)
+{
+    return &dec->stats;
 }
 
 gs_status gs_decoder_seek(gs_decoder *d, double t_s, gs_error *err)
@@ -306,6 +328,10 @@ gs_status gs_decoder_seek(gs_decoder *d, double t_s, gs_error *err)
     d->flushing = 0;
     d->last_pts = AV_NOPTS_VALUE;
     d->opt.start_s = t_s; /* frames before t_s are dropped by next() */
+    /* The timestamp policy starts afresh: times after a seek are the stream's own (a segment
+     * shift found before the seek does not apply to where the seek lands). */
+    d->have_last = 0;
+    d->shift_s = 0;
     return GS_OK;
 }
 
@@ -415,6 +441,41 @@ static gs_status convert_frame(gs_decoder *d, gs_frame *f, gs_error *err)
     return GS_OK;
 }
 
+/*
+ * The timestamp policy, applied to every decoded frame so that every later stage sees strictly
+ * increasing times (pose.json requires them; the encoder, event detection and interpolation
+ * assume them). raw_t is the frame's source time from its pts. Returns 1 with the continuous
+ * source time in *t when the frame is kept, 0 when it is dropped (counted):
+ * - time at most min_step_s after the last kept frame's (a duplicate or equal timestamp, a
+ *   muxer's one-tick nudge of one, or a small step back): dropped; its real time is unknown and
+ *   a frame 1 tick after another would make speeds 1000 times too large;
+ * - a step back of more than GS_VIDEO_SEGMENT_JUMP_S (concatenated recordings, a restarted
+ *   MPEG-TS clock): a new segment, shifted to continue one frame interval after the last frame.
+ */
+static int next_time(gs_decoder *d, double raw_t, double *t)
+{
+    double c = raw_t + d->shift_s;
+    if (!d->have_last) {
+        d->have_last = 1;
+        d->last_dt = 0;
+        d->last_t = *t = c;
+        return 1;
+    }
+    if (c < d->last_t - GS_VIDEO_SEGMENT_JUMP_S) {
+        double step = d->last_dt > 0 ? d->last_dt : d->step_s;
+        d->shift_s += d->last_t + step - c;
+        c = d->last_t + step;
+        d->stats.segments++;
+        d->stats.shift_s = d->shift_s;
+    } else if (!(c > d->last_t + d->min_step_s) || !(c > d->last_t)) {
+        d->stats.dropped_time++;
+        return 0;
+    }
+    d->last_dt = c - d->last_t;
+    d->last_t = *t = c;
+    return 1;
+}
+
 gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
 {
     char eb[AV_ERROR_MAX_STRING_SIZE];
@@ -428,12 +489,19 @@ gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
             if (pts == AV_NOPTS_VALUE) {
                 /* No timestamp at all: continue from the last one by the frame duration. */
                 int64_t step = d->frame->pkt_duration > 0 ? d->frame->pkt_duration : 1;
-                pts = d->last_pts != AV_NOPTS_VALUE ? d->last_pts + step : 0;
+                pts = d->last_pts == AV_NOPTS_VALUE    ? 0
+                      : d->last_pts > INT64_MAX - step ? INT64_MAX
+                                                       : d->last_pts + step;
             }
             if (d->start_pts == AV_NOPTS_VALUE)
                 d->start_pts = pts;
             d->last_pts = pts;
-            double src_t = (double)(pts - d->start_pts) * tb;
+            /* the difference in doubles: any two int64_t pts may be given */
+            double src_t;
+            if (!next_time(d, ((double)pts - (double)d->start_pts) * tb, &src_t)) {
+                av_frame_unref(d->frame);
+                continue;
+            }
             /* Half a microsecond of slack for time bases that do not divide the range. */
             if (d->opt.start_s > 0 && src_t < d->opt.start_s - 5e-7) {
                 av_frame_unref(d->frame);
@@ -448,6 +516,7 @@ gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
             f->src_t_s = src_t;
             f->t_s = src_t * d->info.time_scale;
             f->index = d->index++;
+            d->stats.frames++;
             gs_status rc = GS_OK;
             if (!d->no_rgb)
                 rc = convert_frame(d, f, err);
@@ -462,7 +531,7 @@ gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
             return GS_END;
         if (ret != AVERROR(EAGAIN)) {
             /* A damaged frame: skip it as players do; give up if nothing decodes. */
-            if (++d->n_bad_packets > 64)
+            if (++d->stats.bad_packets > 64)
                 return gs_fail(err, GS_ERR_FORMAT, "%s: video stream is corrupt (%s)", d->path,
                                gs_video__averr(ret, eb));
             continue;
@@ -472,7 +541,7 @@ gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
         ret = av_read_frame(d->fmt, d->pkt);
         if (ret < 0) {
             if (ret != AVERROR_EOF || (d->fmt->pb && d->fmt->pb->error))
-                d->truncated = 1;
+                d->stats.truncated = 1;
             avcodec_send_packet(d->cc, NULL); /* drain the frames still in flight */
             d->flushing = 1;
             continue;
@@ -482,10 +551,10 @@ gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
             continue;
         }
         if (d->pkt->flags & AV_PKT_FLAG_CORRUPT)
-            d->truncated = 1;
+            d->stats.truncated = 1;
         ret = avcodec_send_packet(d->cc, d->pkt);
         av_packet_unref(d->pkt);
-        if (ret < 0 && ret != AVERROR(EAGAIN) && ++d->n_bad_packets > 64)
+        if (ret < 0 && ret != AVERROR(EAGAIN) && ++d->stats.bad_packets > 64)
             return gs_fail(err, GS_ERR_FORMAT, "%s: video stream is corrupt (%s)", d->path,
                            gs_video__averr(ret, eb));
     }
@@ -554,7 +623,8 @@ done:
         out->frames = (int64_t)n;
         out->first_t_s = ts[0];
         out->last_t_s = ts[n - 1];
-        out->truncated = d->truncated;
+        out->truncated = d->stats.truncated;
+        out->decode = d->stats;
         gs_video__interval_stats(ts, n, av_q2d(d->st->time_base), out);
     }
     free(ts);

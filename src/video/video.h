@@ -39,6 +39,31 @@ typedef struct gs_video_info {
 #define GS_VIDEO_MIN_CAPTURE_FPS 0.01
 #define GS_VIDEO_MAX_CAPTURE_FPS 1000000
 
+/**
+ * Timestamp policy of the decoder (every frame returned has a source time strictly after the
+ * previous one's, so every later stage can rely on increasing times):
+ * - a frame whose time is not more than GS_VIDEO_MIN_STEP_FRACTION of a nominal frame interval
+ *   after the previous returned frame's (a duplicate or equal timestamp, a muxer's one-tick nudge
+ *   of one, a small step back) is dropped and counted in gs_decode_stats.dropped_time;
+ * - a step back of more than GS_VIDEO_SEGMENT_JUMP_S seconds (concatenated recordings, a
+ *   restarted MPEG-TS clock) starts a new segment whose times are shifted to continue one frame
+ *   interval after the last frame (gs_decode_stats.segments, .shift_s).
+ * A few frames out of order step back by a few frame intervals; a joined recording restarts its
+ * clock, usually by seconds. Both limits apply to source time (before any slow-motion scale).
+ */
+#define GS_VIDEO_MIN_STEP_FRACTION 0.25
+#define GS_VIDEO_SEGMENT_JUMP_S    0.5
+
+/** What decoding has met so far (gs_decoder_stats()); final once gs_decoder_next() ends. */
+typedef struct gs_decode_stats {
+    int64_t frames;       /* frames returned */
+    int64_t dropped_time; /* frames dropped by the timestamp policy (time not after the last) */
+    int32_t segments;     /* timestamp segments: 1 + backward jumps joined on */
+    double shift_s;       /* total shift added to the last segment's source times, seconds */
+    int64_t bad_packets;  /* damaged packets or frames skipped */
+    int truncated;        /* 1: the file ended early (a read error or a cut-off packet) */
+} gs_decode_stats;
+
 /** Decoder options; a zeroed struct means defaults. */
 typedef struct gs_decoder_options {
     int n_threads;      /* FFmpeg frame/slice threads; 0 = 2 */
@@ -56,7 +81,8 @@ typedef struct gs_frame {
     const uint8_t *rgb;    /* height rows of stride bytes (width*3 used); decoder-owned */
     int32_t stride;        /* bytes per row (>= width*3) */
     int32_t width, height; /* displayed size, rotation applied */
-    double t_s;            /* real time of the frame: (pts - stream start) in s, rescaled */
+    double t_s;            /* real time of the frame: (pts - stream start) in s, rescaled; strictly
+                              after the previous frame's (see GS_VIDEO_SEGMENT_JUMP_S) */
     double src_t_s;        /* same before the slow-motion rescale (source playback time) */
     int64_t pts;           /* the frame's raw presentation timestamp in the stream time base */
     int64_t index;         /* 0-based index of this frame among frames returned so far */
@@ -95,6 +121,12 @@ gs_status gs_decoder_seek(gs_decoder *dec, double t_s, gs_error *err);
 /** 1 if the demuxer hit a read error or a cut-off packet before the end, else 0. */
 int gs_decoder_truncated(const gs_decoder *dec);
 
+/**
+ * Counters of the timestamp policy, damaged packets and truncation, as met so far (final after
+ * gs_decoder_next() returned GS_END). Valid until gs_decoder_free().
+ */
+const gs_decode_stats *gs_decoder_stats(const gs_decoder *dec);
+
 /** Frees *dec and sets it to NULL; NULL is a no-op. */
 void gs_decoder_free(gs_decoder **dec);
 
@@ -108,7 +140,8 @@ typedef struct gs_video_scan_result {
     double min_dt_s;       /* smallest and largest frame interval */
     double max_dt_s;
     int vfr;               /* 1 when intervals differ by more than 10 % of the median */
-    int truncated;         /* 1 when the file ended early */
+    int truncated;         /* 1 when the file ended early (= decode.truncated) */
+    gs_decode_stats decode; /* the decoder's counters at the end of the scan */
 } gs_video_scan_result;
 
 /**
