@@ -561,6 +561,50 @@ static void non_increasing_timestamps_follow_one_policy(void)
 }
 
 /*
+ * Issue 12 item 5: a clip cut short (index at the front) decodes up to the cut, and the stats
+ * say so, with both durations (decodable and stated).
+ */
+static void truncated_clips_are_reported_with_both_durations(void)
+{
+    char front[1024], end[1024], cmd[16384];
+    snprintf(front, sizeof(front), "%s/trunc_front.mp4", scratch);
+    snprintf(end, sizeof(end), "%s/trunc_end.mp4", scratch);
+    snprintf(cmd, sizeof(cmd),
+             "ffmpeg -v error -y -f lavfi -i testsrc2=size=96x64:rate=30 -t 4 -c:v libx264 "
+             "-g 30 -pix_fmt yuv420p -movflags +faststart -f mp4 '%s.full' && "
+             "ffmpeg -v error -y -f lavfi -i testsrc2=size=96x64:rate=30 -t 4 -c:v libx264 "
+             "-g 30 -pix_fmt yuv420p -f mp4 '%s.full' && "
+             "head -c $(( $(stat -c %%s '%s.full') * 6 / 10 )) '%s.full' > '%s' && "
+             "head -c $(( $(stat -c %%s '%s.full') * 6 / 10 )) '%s.full' > '%s'",
+             front, end, front, front, front, end, end, end);
+    if (run(cmd) != 0) {
+        CHECK_MSG(0, "ffmpeg CLI needed to make the truncated clips");
+        return;
+    }
+    double t[200];
+    gs_decode_stats st = {0};
+    int n = decode_times(front, t, 200, &st);
+    CHECK_MSG(n > 30 && n < 110, "%d frames decodable of 120", n);
+    CHECK_EQ_INT(st.truncated, 1);
+    CHECK_NEAR(st.stated_s, 4.0, 0.01);
+    CHECK_NEAR(st.decoded_s, n / 30.0, 0.002);
+    gs_video_scan_result r;
+    gs_error err;
+    CHECK_EQ_INT(gs_video_scan(front, NULL, &r, NULL, NULL, &err), GS_OK);
+    CHECK_EQ_INT(r.decode.truncated, 1);
+    CHECK_NEAR(r.decode.decoded_s, n / 30.0, 0.002);
+    CHECK_NEAR(r.decode.stated_s, 4.0, 0.01);
+
+    /* a whole clip is not truncated, and its durations agree */
+    char whole[1100];
+    snprintf(whole, sizeof(whole), "%s.full", front);
+    n = decode_times(whole, t, 200, &st);
+    CHECK_EQ_INT(n, 120);
+    CHECK_EQ_INT(st.truncated, 0);
+    CHECK_NEAR(st.decoded_s, st.stated_s, 0.002);
+}
+
+/*
  * Every shared clip: upright size and decoded frame count as the MANIFEST lists them (parsed
  * from its table, so the test follows the file), video-stream duration = last frame time plus
  * one frame interval (the MANIFEST's duration column is the container's).
@@ -652,6 +696,7 @@ int main(int argc, char **argv)
     out_of_range_time_scales_are_argument_errors();
     fifo_and_device_inputs_are_refused_at_once();
     non_increasing_timestamps_follow_one_policy();
+    truncated_clips_are_reported_with_both_durations();
     int skipped = 1;
     if (gs_test_dir_exists(shared))
         skipped = dataset_clips_match_manifest(shared);

@@ -212,7 +212,7 @@ typedef struct gs_pose_stats {
     double wall_s;              /* wall time of the whole run, seconds */
     gs_pose_clean_report clean; /* what the clean-up did */
     gs_decode_stats decode;     /* the decoder's: frames dropped for their timestamps, segments
-                                   joined, truncated (video.h) */
+                                   joined, truncated, decodable vs stated duration (video.h) */
 } gs_pose_stats;
 
 /**

@@ -249,6 +249,7 @@ gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int
         d->step_s = 1.0 / 30;
     }
     d->stats.segments = 1;
+    d->stats.stated_s = in->duration_s;
     d->start_pts = d->st->start_time != AV_NOPTS_VALUE ? d->st->start_time : AV_NOPTS_VALUE;
     d->last_pts = AV_NOPTS_VALUE;
 
@@ -517,6 +518,7 @@ gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
             f->t_s = src_t * d->info.time_scale;
             f->index = d->index++;
             d->stats.frames++;
+            d->stats.decoded_s = src_t + (d->last_dt > 0 ? d->last_dt : d->step_s);
             gs_status rc = GS_OK;
             if (!d->no_rgb)
                 rc = convert_frame(d, f, err);

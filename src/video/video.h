@@ -62,6 +62,10 @@ typedef struct gs_decode_stats {
     double shift_s;       /* total shift added to the last segment's source times, seconds */
     int64_t bad_packets;  /* damaged packets or frames skipped */
     int truncated;        /* 1: the file ended early (a read error or a cut-off packet) */
+    double decoded_s;     /* source time at the end of the last returned frame (its time plus
+                             one frame interval), seconds from the stream start */
+    double stated_s;      /* duration the file states for the video stream (as
+                             gs_video_info.duration_s), 0 if it states none */
 } gs_decode_stats;
 
 /** Decoder options; a zeroed struct means defaults. */
@@ -122,7 +126,8 @@ gs_status gs_decoder_seek(gs_decoder *dec, double t_s, gs_error *err);
 int gs_decoder_truncated(const gs_decoder *dec);
 
 /**
- * Counters of the timestamp policy, damaged packets and truncation, as met so far (final after
+ * Counters of the timestamp policy, damaged packets, truncation and the decodable duration, as
+ * met so far (final after
  * gs_decoder_next() returned GS_END). Valid until gs_decoder_free().
  */
 const gs_decode_stats *gs_decoder_stats(const gs_decoder *dec);
