@@ -561,8 +561,10 @@ static void non_increasing_timestamps_follow_one_policy(void)
 }
 
 /*
- * Issue 12 item 5: a clip cut short (index at the front) decodes up to the cut, and the stats
- * say so, with both durations (decodable and stated).
+ * Issue 12 items 5 and 10: a clip cut short. With the index at the front it decodes up to the cut
+ * and the stats say so, with both durations; with the index at the end (what cameras write) it
+ * cannot be opened, and the message must say it is truncated and why instead of "not a readable
+ * video file".
  */
 static void truncated_clips_are_reported_with_both_durations(void)
 {
@@ -594,6 +596,13 @@ static void truncated_clips_are_reported_with_both_durations(void)
     CHECK_EQ_INT(r.decode.truncated, 1);
     CHECK_NEAR(r.decode.decoded_s, n / 30.0, 0.002);
     CHECK_NEAR(r.decode.stated_s, 4.0, 0.01);
+
+    /* index at the end (what cameras write): the message says truncated and why */
+    gs_decoder *dec = NULL;
+    CHECK_EQ_INT(gs_decoder_open(end, NULL, &dec, &err), GS_ERR_FORMAT);
+    CHECK_STR_CONTAINS(err.msg, "trunc_end.mp4: truncated MP4/MOV file");
+    CHECK_STR_CONTAINS(err.msg, "no index ('moov' box");
+    CHECK(dec == NULL);
 
     /* a whole clip is not truncated, and its durations agree */
     char whole[1100];

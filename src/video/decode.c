@@ -6,8 +6,10 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -101,6 +103,86 @@ static double metadata_capture_fps(const AVFormatContext *fmt, const AVStream *s
     return 0.0;
 }
 
+/* Big-endian unsigned integer of n bytes. */
+static uint64_t be(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/*
+ * Why FFmpeg could not open an MP4/MOV file, when the reason is the usual one: the recording
+ * stopped (battery, crash, copy cut short) before the index was written. A camera writes the
+ * media data first and the index ('moov' box) at the end, so such a file has an 'ftyp' box, a
+ * 'mdat' box that runs past the end of the file, and no 'moov'. Walks the top-level boxes
+ * (ISO/IEC 14496-12 section 4.2: 32-bit size and 4-character type; size 1 means a 64-bit size
+ * follows, size 0 means "to the end of the file"). Returns 1 with the message in err when that
+ * is the diagnosis, else 0 (err untouched).
+ */
+static int mp4_missing_index(const char *path, gs_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t h[16];
+    uint64_t pos = 0, size;
+    int64_t file_size;
+    int boxes = 0, cut = 0;
+    char type[5] = "", cut_type[5] = "";
+
+    if (!f)
+        return 0;
+    if (fseeko(f, 0, SEEK_END) != 0 || (file_size = ftello(f)) < 16) {
+        fclose(f);
+        return 0;
+    }
+    while (pos + 8 <= (uint64_t)file_size && boxes < 100000) {
+        if (fseeko(f, (off_t)pos, SEEK_SET) != 0 || fread(h, 1, 16, f) < 8)
+            break;
+        size = be(h, 4);
+        memcpy(type, h + 4, 4);
+        for (int i = 0; i < 4; i++)
+            if (type[i] < 32 || type[i] > 126)
+                type[i] = '?';
+        if (boxes == 0 && strcmp(type, "ftyp") != 0)
+            break; /* not an ISO media file: FFmpeg's own reason stands */
+        if (!strcmp(type, "moov")) {
+            fclose(f);
+            return 0; /* the index is there: something else is wrong */
+        }
+        if (size == 1) {
+            if (pos + 16 > (uint64_t)file_size)
+                break;
+            size = be(h + 8, 8);
+        } else if (size == 0) {
+            size = (uint64_t)file_size - pos;
+        }
+        boxes++;
+        if (size < 8)
+            break; /* a broken box header: no index found up to here */
+        if (size > (uint64_t)file_size - pos) {
+            cut = 1;
+            memcpy(cut_type, type, sizeof(cut_type));
+            break;
+        }
+        pos += size;
+    }
+    fclose(f);
+    if (boxes == 0)
+        return 0;
+    if (cut)
+        gs_fail(err, GS_ERR_FORMAT,
+                "%s: truncated MP4/MOV file: it ends inside its '%s' box at %lld bytes and has "
+                "no index ('moov' box; a recording that stopped before it was finished)",
+                path, cut_type, (long long)file_size);
+    else
+        gs_fail(err, GS_ERR_FORMAT,
+                "%s: MP4/MOV file without its index ('moov' box is missing; the file may be "
+                "truncated or the recording unfinished)",
+                path);
+    return 1;
+}
+
 gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int no_rgb,
                          gs_decoder **out, gs_error *err)
 {
@@ -165,9 +247,11 @@ gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int
     if (ret < 0) {
         if (ret == AVERROR(ENOENT) || ret == AVERROR(EACCES) || ret == AVERROR(EISDIR))
             rc = gs_fail(err, GS_ERR_IO, "%s: cannot open: %s", path, gs_video__averr(ret, eb));
-        else
+        else if (!mp4_missing_index(path, err))
             rc = gs_fail(err, GS_ERR_FORMAT, "%s: not a readable video file (%s)", path,
                          gs_video__averr(ret, eb));
+        else
+            rc = GS_ERR_FORMAT;
         goto fail;
     }
     if (d->fmt->pb && !(d->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL)) {
