@@ -73,6 +73,7 @@ static int ignored(const char *path)
         "source.width", "source.height", "source.fps",  "source.video",
         "source.frames_with_person", /* pose-stage counters: the run starts from the track */
         "keyframes",                 /* written by the overlay pass, which needs the clip */
+        "camera",                    /* camera placement checks (issue 18), added by analyze */
         "metrics.elbow_flexion_mean_deg.si", "metrics.shoulder_flexion_range_deg.si"};
     for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
         if (!strcmp(path, exact[i]))
@@ -215,6 +216,11 @@ static void library_run_matches_baseline(const char *dir)
         const gs_analysis_curve *kc = gs_analysis_curve_find(res->analysis, "knee_flexion_deg");
         CHECK(kc && kc->side[0].n_strides == kc->side[0].n && kc->side[0].n >= 3);
         CHECK_EQ_INT(res->analysis->view.kind, GS_VIEW_SIDE_LEFT);
+        /* camera placement (issue 18 item 4): the portrait treadmill clip, runner ~1/3 of the
+         * frame height, a level camera */
+        const cJSON *cam = cJSON_GetObjectItemCaseSensitive(res->analysis->json, "camera");
+        double llf = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cam, "leg_length_frac"));
+        CHECK_MSG(llf > 0.15 && llf < 0.5, "leg_length_frac %.3f", llf);
     }
     cJSON_Delete(got);
     cJSON_Delete(want);

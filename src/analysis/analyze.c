@@ -382,6 +382,17 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
             goto fail_io;
         }
     }
+    {
+        /* camera placement (gait_camera.c) on the track the gait stage saw; the comparison reads
+         * it for its distance and tilt checks */
+        gs_gait_camera cam;
+        cJSON *cj;
+        if (gs_gait_camera_check(gtrack ? gtrack : track, g, &cam, err) == GS_OK &&
+            (cj = gs_gait_camera_to_json(&cam)) != NULL)
+            cJSON_AddItemToObject(analysis, "camera", cj);
+        else
+            add_warning(analysis, "camera placement could not be checked");
+    }
     cJSON *src = cJSON_GetObjectItemCaseSensitive(analysis, "source");
     if (src) {
         if (video) {
