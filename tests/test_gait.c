@@ -628,6 +628,55 @@ static void standing_still_gives_no_strides(void)
     gs_pose_track_free(&t);
 }
 
+/*
+ * Issue 12 item 10: a pose.json whose every visibility is 0 gave a normal analysis with view
+ * confidence 1.00; a landmark at 1e300 px gave metric means of 1e300. The gait stage's input
+ * validation refuses both, and times that do not increase, naming the frame (and landmark).
+ */
+static void invalid_input_is_refused_naming_the_frame(void)
+{
+    gs_gen_params p;
+    gs_pose_track *t = NULL;
+    gs_gait_result *r = NULL;
+    gs_error err;
+    gs_gait_options o = {0};
+    o.name = "bad_input.json";
+    gs_gen_defaults(&p);
+    p.duration_s = 5;
+
+    CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+    for (int32_t i = 0; t && i < t->n_frames; i++)
+        for (int k = 0; k < GS_POSE_NKP; k++)
+            t->frames[i].kp[k].vis = 0.0f;
+    CHECK_EQ_INT(gs_gait_analyze(t, &o, &r, &err), GS_ERR_FORMAT);
+    CHECK_STR_CONTAINS(err.msg, "bad_input.json: every landmark has visibility 0 on all ");
+    CHECK(r == NULL);
+    /* one visible landmark anywhere is enough to go on */
+    if (t)
+        t->frames[3].kp[GS_KP_NOSE].vis = 0.5f;
+    CHECK(gs_gait_analyze(t, &o, &r, &err) != GS_ERR_FORMAT || !strstr(err.msg, "visibility"));
+    gs_gait_result_free(&r);
+    gs_pose_track_free(&t);
+
+    CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+    if (t)
+        t->frames[5].kp[GS_KP_LEFT_ANKLE].y = 1e30f;
+    CHECK_EQ_INT(gs_gait_analyze(t, &o, &r, &err), GS_ERR_FORMAT);
+    CHECK_STR_CONTAINS(err.msg, "bad_input.json: frames[5].kp[27] (left_ankle): y = 1e+30 is not "
+                                "a plausible pixel coordinate");
+    CHECK(r == NULL);
+    gs_pose_track_free(&t);
+
+    CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+    if (t)
+        t->frames[10].t_s = t->frames[9].t_s;
+    CHECK_EQ_INT(gs_gait_analyze(t, &o, &r, &err), GS_ERR_FORMAT);
+    CHECK_STR_CONTAINS(err.msg, "bad_input.json: frames[10].t: ");
+    CHECK_STR_CONTAINS(err.msg, "is not after the previous frame's");
+    CHECK(r == NULL);
+    gs_pose_track_free(&t);
+}
+
 static void outputs_follow_the_analysis_format(const char *dir)
 {
     gs_gen_params p;
@@ -937,6 +986,7 @@ int main(int argc, char **argv)
     errors_are_one_line_with_partial_output();
     extreme_frame_intervals_end_in_clear_errors();
     standing_still_gives_no_strides();
+    invalid_input_is_refused_naming_the_frame();
     outputs_follow_the_analysis_format(scratch);
     a_turn_gives_two_passes();
     real_clips_are_plausible();

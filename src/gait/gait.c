@@ -528,6 +528,57 @@ void gs_gait_result_free(gs_gait_result **r)
     *r = NULL;
 }
 
+/*
+ * Largest |coordinate| of a landmark accepted, pixels: the pose.json reader's bound (a frame is
+ * at most 1e6 px wide). A track built in memory is held to it too: a value like 1e308 gave metric
+ * means of 1e308.
+ */
+#define MAX_COORD_PX 1e6
+
+/*
+ * Input validation, before any analysis: times finite and strictly increasing (the decoder's
+ * timestamp policy and the pose.json reader guarantee it; a track built otherwise must too),
+ * landmark coordinates within MAX_COORD_PX (NaN marks a missing landmark and is left to the
+ * per-frame check), and some landmark visible somewhere: a track whose every visibility is 0
+ * says that no landmark was seen, and analysing it anyway gave a normal-looking report with view
+ * confidence 1.00.
+ */
+static gs_status validate_input(const gs_pose_track *t, const char *name, gs_error *err)
+{
+    int32_t with_kp = 0;
+    float max_vis = 0;
+    for (int32_t i = 0; i < t->n_frames; i++) {
+        const gs_pose_frame *f = &t->frames[i];
+        if (!isfinite(f->t_s))
+            return gs_fail(err, GS_ERR_FORMAT, "%s: frames[%d].t: not a finite time", name, (int)i);
+        if (i > 0 && !(f->t_s > t->frames[i - 1].t_s))
+            return gs_fail(err, GS_ERR_FORMAT,
+                           "%s: frames[%d].t: %.6f s is not after the previous frame's %.6f s",
+                           name, (int)i, f->t_s, t->frames[i - 1].t_s);
+        if (!f->has_kp)
+            continue;
+        with_kp++;
+        for (int k = 0; k < GS_POSE_NKP; k++) {
+            const float c[3] = {f->kp[k].x, f->kp[k].y, f->kp[k].z};
+            for (int j = 0; j < 3; j++)
+                if (isfinite(c[j]) && fabsf(c[j]) > MAX_COORD_PX)
+                    return gs_fail(err, GS_ERR_FORMAT,
+                                   "%s: frames[%d].kp[%d] (%s): %c = %g is not a plausible pixel "
+                                   "coordinate (|%c| must be <= %g)",
+                                   name, (int)i, k, gs_kp_name(k), "xyz"[j], (double)c[j], "xyz"[j],
+                                   MAX_COORD_PX);
+            if (f->kp[k].vis > max_vis)
+                max_vis = f->kp[k].vis;
+        }
+    }
+    if (with_kp > 0 && !(max_vis > 0))
+        return gs_fail(err, GS_ERR_FORMAT,
+                       "%s: every landmark has visibility 0 on all %d frames with landmarks: "
+                       "nothing was seen (or the tool that wrote them left visibility out)",
+                       name, (int)with_kp);
+    return GS_OK;
+}
+
 gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs_gait_result **out,
                           gs_error *err)
 {
@@ -544,6 +595,9 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
     if (!t || t->n_frames < 0 || (t->n_frames > 0 && !t->frames))
         return gs_fail(err, GS_ERR_ARG, "gait: no pose track");
     name = o->name && o->name[0] ? o->name : "pose track";
+    rc = validate_input(t, name, err);
+    if (rc != GS_OK)
+        return rc;
     r = calloc(1, sizeof(*r));
     if (!r)
         return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", name);

@@ -191,8 +191,11 @@ typedef struct gs_gait_result gs_gait_result;
  * (err says how many were found and how many are needed), GS_ERR_UNSUPPORTED when the view
  * cannot be told and GS_ERR_FORMAT when the landmarks give no leg length: in these cases *out
  * still holds the partial result (view, angles, events that were found) for the caller to write.
- * GS_ERR_ARG (NULL track), GS_ERR_NOMEM: *out is NULL. Events in rear/front views are less
- * reliable than in side views (docs/metrics.md). t is borrowed; the result copies what it needs.
+ * GS_ERR_ARG (NULL track), GS_ERR_NOMEM: *out is NULL. GS_ERR_FORMAT with *out NULL when the
+ * input is invalid: times not finite or not increasing, a landmark coordinate beyond 1e6 px,
+ * or every landmark's visibility 0 (the message names the frame and landmark). Events in rear/front
+ * views are less reliable than in side views (docs/metrics.md). t is borrowed; the result copies
+ * what it needs.
  */
 gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs_gait_result **out,
                           gs_error *err);
