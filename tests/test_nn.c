@@ -1066,6 +1066,54 @@ static void broken_files_give_errors_naming_the_item(void)
     }
 }
 
+/*
+ * Issue 12 item 10: a model with NaN weights loaded, ran, and failed far away as "warp: empty
+ * image, crop or rectangle" with no file named. A non-finite constant (float16 behind DEQUANTIZE,
+ * or float32) is refused at load, naming the file, operator, tensor and element.
+ */
+static void non_finite_weights_are_refused_naming_the_model(void)
+{
+    for (int half = 0; half <= 1; half++) {
+        tfb f;
+        const uint8_t *buf;
+        int32_t ishape[4] = {1, 2, 2, 3}, wshape[4] = {2, 1, 1, 3}, oshape[4] = {1, 2, 2, 2};
+        int32_t bshape[1] = {2};
+        float w[6] = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f}, b[2] = {0, 0};
+        uint16_t wh[6];
+        for (int i = 0; i < 6; i++)
+            wh[i] = to_half(w[i]);
+        wh[4] = 0x7e00; /* a float16 NaN */
+        w[4] = INFINITY;
+        tfb_init(&f);
+        int tin = tfb_tensor(&f, "input", 0, 4, ishape, NULL, 0, 0);
+        int tw;
+        if (half) {
+            int th = tfb_tensor(&f, "w16", 1, 4, wshape, wh, sizeof(wh), 0);
+            tw = tfb_tensor(&f, "w", 0, 4, wshape, NULL, 0, 0);
+            int32_t in[1] = {th}, out[1] = {tw};
+            tfb_op(&f, 6, in, 1, out, 1, 0, 0);
+        } else {
+            tw = tfb_tensor(&f, "w", 0, 4, wshape, w, sizeof(w), 0);
+        }
+        int tb = tfb_tensor(&f, "b", 0, 1, bshape, b, sizeof(b), 0);
+        int tout = tfb_tensor(&f, "Identity", 0, 4, oshape, NULL, 0, 0);
+        tfb_field fl[6] = {tfb_u8(0, 0), tfb_i32(1, 1), tfb_i32(2, 1),
+                           tfb_u8(3, 0), tfb_i32(4, 1), tfb_i32(5, 1)};
+        uint32_t opts = tfb_table(&f, fl, 6);
+        int32_t in[3] = {tin, tw, tb}, out[1] = {tout};
+        tfb_op(&f, 3, in, 3, out, 1, 1, opts);
+        int32_t gi[1] = {tin}, go[1] = {tout};
+        size_t len = tfb_finish(&f, gi, 1, go, 1, &buf);
+        expect_error(buf, len, GS_ERR_FORMAT,
+                     half ? "(DEQUANTIZE): weight tensor 'w16' holds a non-finite value (nan) at "
+                            "element 4: the model file is damaged"
+                          : "(CONV_2D): weight tensor 'w' holds a non-finite value (inf) at "
+                            "element 4",
+                     half ? "NaN float16 weight" : "infinite float32 weight");
+        tfb_free(&f);
+    }
+}
+
 static void api_describes_inputs_and_outputs(void)
 {
     tfb f;
@@ -1208,6 +1256,7 @@ int main(int argc, char **argv)
     operator_zoo_loads_and_runs();
     api_describes_inputs_and_outputs();
     broken_files_give_errors_naming_the_item();
+    non_finite_weights_are_refused_naming_the_model();
     load_survives_allocation_failure_at_every_index();
     run_does_not_allocate();
     return gs_test_finish("nn", 0);

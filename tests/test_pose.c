@@ -904,6 +904,43 @@ static void truncated_clip_is_reported_in_the_stats(const char *scratch)
     gs_pose_track_free(&t);
 }
 
+/*
+ * Issue 12 item 10: a landmark model with NaN weights failed as "warp: empty image, crop or
+ * rectangle" with no file named. A copy of the lite model with 2048 float16 NaNs written into
+ * the middle of its weights must be refused naming that file.
+ */
+static void damaged_model_is_named(const char *scratch)
+{
+    char dir[1200], path[1300], det[1300];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    gs_error e = {0};
+    gs_pose_options o = {0};
+    gs_pose_track *t = NULL;
+    snprintf(dir, sizeof(dir), "%s/pose_nan_model", scratch);
+    CHECK_EQ_INT(gs_mkdir_p(dir, &e), GS_OK);
+    snprintf(path, sizeof(path), "%s/pose_landmark_lite.tflite", dir);
+    snprintf(det, sizeof(det), "%s/pose_detection.tflite", dir);
+    unlink(det);
+    CHECK(symlink(MODEL_DIR "/pose_detection.tflite", det) == 0);
+    CHECK_EQ_INT(gs_file_read_all(MODEL_DIR "/pose_landmark_lite.tflite", &data, &len, &e), GS_OK);
+    for (size_t i = (len / 2) & ~(size_t)1; data && i + 1 < len && i < len / 2 + 4096; i += 2) {
+        data[i] = 0x00; /* float16 NaN 0x7e00, little-endian */
+        data[i + 1] = 0x7e;
+    }
+    CHECK_EQ_INT(gs_file_write_all(path, data, len, &e), GS_OK);
+    free(data);
+    o.model = "lite";
+    o.model_dir = dir;
+    gs_status rc =
+        gs_pose_track_video(GS_SOURCE_DIR "/datasets/run_side_overground_01.mp4", &o, &t, NULL, &e);
+    CHECK_EQ_INT(rc, GS_ERR_FORMAT);
+    CHECK_STR_CONTAINS(e.msg, "pose_nan_model/pose_landmark_lite.tflite: ");
+    CHECK_STR_CONTAINS(e.msg, "non-finite");
+    CHECK(t == NULL);
+    gs_pose_track_free(&t);
+}
+
 int main(int argc, char **argv)
 {
     gs_nn_process_init(); /* process-wide OpenBLAS setting, as the gaitscope command does */
@@ -939,6 +976,7 @@ int main(int argc, char **argv)
     }
     errors_are_clear(argc > 2 ? argv[2] : "/tmp");
     truncated_clip_is_reported_in_the_stats(argc > 2 ? argv[2] : "/tmp");
+    damaged_model_is_named(argc > 2 ? argv[2] : "/tmp");
     treadmill_heel_is_straighter_after_cleaning(shared);
     rear_treadmill_runner_tracked_from_behind(shared);
     static const char *clips[] = {

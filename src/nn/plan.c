@@ -165,6 +165,23 @@ static void densify_level(densify *d, int level, uint32_t prev)
     }
 }
 
+/*
+ * A constant with a NaN or an infinity: every output it reaches is NaN, and the first sign was
+ * far away ("warp: empty image, crop or rectangle" from a region computed from NaN landmarks,
+ * with no file named). No trained weight is non-finite, so the file is damaged; it is refused
+ * at load, naming the file, the operator, the tensor and the element.
+ */
+static gs_status check_finite(planner *p, int oi, int ti, const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return op_err(p, oi, GS_ERR_FORMAT,
+                          "weight tensor '%s' holds a non-finite value (%g) at element %zu: the "
+                          "model file is damaged",
+                          gs_nn__tensor_name(p->m, ti), (double)v[i], i);
+    return GS_OK;
+}
+
 /* DENSIFY at load: TFLite's sparse format (schema.fbs SparsityParameters, a TACO-style CSR per
  * dimension in traversal order, optional blocks) expanded into a dense float32 array. */
 static gs_status fold_densify(planner *p, int oi, gs_nn__tensor *in, gs_nn__tensor *out)
@@ -242,6 +259,8 @@ static gs_status fold_densify(planner *p, int oi, gs_nn__tensor *in, gs_nn__tens
         }
         out->cval = d.out;
         out->cval_owned = 1;
+        if (check_finite(p, oi, (int)(in - m->tensors), d.out, out->nelem) != GS_OK)
+            return GS_ERR_FORMAT; /* d.out is owned by out now */
     }
     out->is_const = 1;
     out->from_densify = 1;
@@ -271,7 +290,7 @@ static gs_status fold_dequantize(planner *p, int oi, gs_nn__tensor *in, gs_nn__t
     else
         for (size_t i = 0; i < out->nelem; i++)
             out->cval[i] = raw_value(m->file + in->data_pos, GS_NN_TT_FLOAT16, i);
-    return GS_OK;
+    return check_finite(p, oi, (int)(in - m->tensors), out->cval, out->nelem);
 }
 
 /* Float32 values of a constant tensor used as weight or bias (converted lazily if raw). */
@@ -293,7 +312,7 @@ static gs_status const_floats(planner *p, int oi, int ti, const float **v)
     for (size_t i = 0; i < t->nelem; i++)
         t->cval[i] = raw_value(m->file + t->data_pos, GS_NN_TT_FLOAT32, i);
     *v = t->cval;
-    return GS_OK;
+    return check_finite(p, oi, ti, t->cval, t->nelem);
 }
 
 /* int32 constant vector (paddings, shapes, sizes). */

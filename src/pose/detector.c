@@ -6,6 +6,7 @@
  * with @mediapipe/pose 0.5.1675469404 (MediaPipe v0.9.x, early 2023), cited at each use.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,6 +182,7 @@ void gs_pose__det_unletterbox(gs_pose__det *d, const float pad[4])
 struct gs_pose__detector {
     gs_nn_model *m;
     int out_raw, out_score;
+    char path[512]; /* the model file, for messages */
     gs_pose__anchor anchors[GS_POSE__NUM_ANCHORS];
     gs_pose__det cand[GS_POSE__NUM_ANCHORS];
 };
@@ -197,6 +199,7 @@ gs_status gs_pose__detector_new(const char *path, int n_threads, gs_pose__detect
     d = calloc(1, sizeof(*d));
     if (!d)
         return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", path);
+    snprintf(d->path, sizeof(d->path), "%s", path);
     o.n_threads = n_threads;
     rc = gs_nn_model_load(path, &o, &d->m, err);
     if (rc != GS_OK)
@@ -252,6 +255,24 @@ int gs_pose__detect(gs_pose__detector *d, const gs_image *img, float min_score, 
         return -1;
     if (gs_nn_run(d->m, err) != GS_OK)
         return -1;
+    /* A damaged model gives NaN scores, which no threshold passes: "no person found" would
+     * blame the video. The model is named instead. */
+    {
+        const float *raw = gs_nn_output_data(d->m, d->out_raw);
+        const float *sc = gs_nn_output_data(d->m, d->out_score);
+        for (int i = 0; i < GS_POSE__NUM_ANCHORS; i++) {
+            int ok = isfinite(sc[i]);
+            for (int c = 0; c < GS_POSE__DET_COORDS && ok; c++)
+                ok = isfinite(raw[(size_t)i * GS_POSE__DET_COORDS + (size_t)c]);
+            if (!ok) {
+                gs_fail(err, GS_ERR_FORMAT,
+                        "%s: the detector's output is not finite (NaN or infinity): the model "
+                        "file is damaged",
+                        d->path);
+                return -1;
+            }
+        }
+    }
     /* min_score_thresh 0.5 in pose_detection_cpu.pbtxt of the v0.8/v0.9 releases (the npm
      * package's era); later repository versions lowered it to 0.2 for the Tasks API. The caller
      * passes its threshold (default 0.5, see track.c). */

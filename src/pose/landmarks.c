@@ -14,6 +14,7 @@
  *   (WorldLandmarkProjectionCalculator).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "nn.h"
@@ -104,6 +105,7 @@ void gs_pose__lm_decode(const float *lm, const float *heatmap, const float *worl
 struct gs_pose__landmarker {
     gs_nn_model *m;
     int o_lm, o_flag, o_hm, o_world;
+    char path[512]; /* the model file, for messages */
 };
 
 gs_status gs_pose__landmarker_new(const char *path, int n_threads, gs_pose__landmarker **out,
@@ -118,6 +120,7 @@ gs_status gs_pose__landmarker_new(const char *path, int n_threads, gs_pose__land
     l = calloc(1, sizeof(*l));
     if (!l)
         return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", path);
+    snprintf(l->path, sizeof(l->path), "%s", path);
     o.n_threads = n_threads;
     rc = gs_nn_model_load(path, &o, &l->m, err);
     if (rc != GS_OK)
@@ -173,5 +176,19 @@ gs_status gs_pose__landmarks(gs_pose__landmarker *l, const gs_image *img, const 
     gs_pose__lm_decode(gs_nn_output_data(l->m, l->o_lm), gs_nn_output_data(l->m, l->o_hm),
                        gs_nn_output_data(l->m, l->o_world), gs_nn_output_data(l->m, l->o_flag)[0],
                        roi, out);
+    /* A damaged model gives NaN landmarks, and the next region made from them failed far away
+     * ("warp: empty image") with no file named: the model is named here instead. */
+    int finite = isfinite(out->presence);
+    for (int k = 0; k < GS_POSE_NKP && finite; k++)
+        finite = isfinite(out->kp[k].x) && isfinite(out->kp[k].y) && isfinite(out->kp[k].z) &&
+                 isfinite(out->kp[k].vis) && isfinite(out->world[k][0]) &&
+                 isfinite(out->world[k][1]) && isfinite(out->world[k][2]);
+    for (int k = 0; k < 2 && finite; k++)
+        finite = isfinite(out->aux[k][0]) && isfinite(out->aux[k][1]);
+    if (!finite)
+        return gs_fail(err, GS_ERR_FORMAT,
+                       "%s: the landmark model's output is not finite (NaN or infinity): the "
+                       "model file is damaged",
+                       l->path);
     return GS_OK;
 }
