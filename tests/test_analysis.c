@@ -597,6 +597,47 @@ static void full_disk_leaves_no_partial_file(const char *bin, const char *from, 
     CHECK_EQ_INT(sh(cmd), 0);
 }
 
+/* A truncated clip (index first, the last 40 % of the bytes cut off) is analysed as far as it
+ * goes and said to be truncated, with both durations, in analysis.json, the report and on stderr
+ * (issue 12 item 5: it used to pass as a normal-looking report of 7.5 of 12 s). */
+static void truncated_clip_is_reported(const char *bin, const char *dir)
+{
+    char cmd[20000], fs[2100], cut[2100], path[4200];
+    snprintf(fs, sizeof(fs), "%s/faststart.mp4", scratch);
+    snprintf(cut, sizeof(cut), "%s/truncated.mp4", scratch);
+    snprintf(cmd, sizeof(cmd),
+             "ffmpeg -v error -y -i '%s' -c copy -movflags +faststart '%s' && "
+             "head -c $(( $(stat -c %%s '%s') * 6 / 10 )) '%s' > '%s'",
+             sample, fs, fs, fs, cut);
+    CHECK_EQ_INT(sh(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "'%s' analyze '%s' -o '%s' --model lite --no-overlay --quiet 2>'%s.err'",
+             bin, cut, dir, dir);
+    CHECK_EQ_INT(sh(cmd), 0);
+    snprintf(path, sizeof(path), "%s.err", dir);
+    cJSON *j = NULL;
+    {
+        char buf[1000] = "";
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        buf[n] = '\0';
+        if (f)
+            fclose(f);
+        CHECK_STR_CONTAINS(buf, "warning: truncated video");
+        CHECK_STR_CONTAINS(buf, "of the 12.00 s the file states");
+    }
+    snprintf(path, sizeof(path), "%s/analysis.json", dir);
+    j = read_json(path);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "source"), "decode"),
+        "truncated");
+    CHECK(cJSON_IsTrue(d));
+    const cJSON *w = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "warnings"), 0);
+    CHECK_STR_CONTAINS(cJSON_GetStringValue(w), "truncated video");
+    cJSON_Delete(j);
+    snprintf(cmd, sizeof(cmd), "grep -q 'truncated video' '%s/report.html'", dir);
+    CHECK_EQ_INT(sh(cmd), 0);
+}
+
 int main(int argc, char **argv)
 {
     char dir[2300], copy[2300], cmd[9000];
@@ -644,6 +685,8 @@ int main(int argc, char **argv)
     if (bin) {
         snprintf(d2, sizeof(d2), "%s/killed", scratch);
         killed_run_leaves_no_complete_looking_folder(bin, d2);
+        snprintf(d2, sizeof(d2), "%s/truncated", scratch);
+        truncated_clip_is_reported(bin, d2);
         snprintf(d2, sizeof(d2), "%s/full_disk", scratch);
         full_disk_leaves_no_partial_file(bin, dir, d2);
     } else {

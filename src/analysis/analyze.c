@@ -369,6 +369,44 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", input);
         goto fail_io;
     }
+    if (video) {
+        /* what the decoder met (issue 12 items 2 and 5): said in analysis.json, the report's
+         * quality warnings and, by the command line, on stderr */
+        const gs_decode_stats *ds = &res->pose.decode;
+        char w[320];
+        if (ds->truncated) {
+            snprintf(w, sizeof(w),
+                     "truncated video: %.2f s decodable of the %.2f s the file states; the "
+                     "analysis covers the decodable part",
+                     ds->decoded_s, ds->stated_s);
+            add_warning(analysis, w);
+        }
+        if (ds->dropped_time > 0) {
+            snprintf(w, sizeof(w),
+                     "%lld frames dropped: their timestamps did not increase (duplicate or "
+                     "backward times in the file)",
+                     (long long)ds->dropped_time);
+            add_warning(analysis, w);
+        }
+        if (ds->segments > 1) {
+            snprintf(w, sizeof(w),
+                     "the clock of the video jumped back %d times (joined recordings); later "
+                     "parts were shifted by %.2f s to continue",
+                     ds->segments - 1, ds->shift_s);
+            add_warning(analysis, w);
+        }
+        cJSON *src0 = cJSON_GetObjectItemCaseSensitive(analysis, "source");
+        if (src0) {
+            cJSON *d = cJSON_AddObjectToObject(src0, "decode");
+            if (d) {
+                cJSON_AddBoolToObject(d, "truncated", ds->truncated);
+                cJSON_AddNumberToObject(d, "decoded_s", ds->decoded_s);
+                cJSON_AddNumberToObject(d, "stated_s", ds->stated_s);
+                cJSON_AddNumberToObject(d, "dropped_time", (double)ds->dropped_time);
+                cJSON_AddNumberToObject(d, "segments", ds->segments);
+            }
+        }
+    }
     if (o->calib_path || o->scale_line) {
         cJSON *pj = o->calib_path ? gs_calib_profile_to_json(&prof) : NULL;
         const double lp[4] = {line.x1, line.y1, line.x2, line.y2};

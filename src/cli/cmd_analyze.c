@@ -121,6 +121,13 @@ int gs_cli_analyze(int argc, char **argv)
 
     gs_status rc = gs_analyze_run(a.input, a.outdir, o, &res, &err);
     gs_cli_progress_done(&prog);
+    /* warnings about the input itself (truncated file, broken timestamps) also go to stderr:
+     * a normal-looking report of half a clip must not pass unnoticed */
+    for (int i = 0; res && res->analysis && i < res->analysis->n_warnings; i++) {
+        const char *w = res->analysis->warnings[i];
+        if (!strncmp(w, "truncated video", 15) || strstr(w, "timestamps") || strstr(w, "clock"))
+            fprintf(stderr, "gaitscope: %s: warning: %s\n", a.input, w);
+    }
     if (res && res->analysis && !a.quiet)
         print_summary(res->analysis, a.outdir);
     gs_analyze_result_free(&res);
