@@ -536,7 +536,14 @@ void gs_gait_result_free(gs_gait_result **r)
 #define MAX_COORD_PX 1e6
 
 /*
- * Input validation, before any analysis: times finite and strictly increasing (the decoder's
+ * Largest |time| accepted, seconds: 1e7 s is 116 days, far beyond any recording (the overlay
+ * encoder stops there too). Frames 1e300 s apart made the local fits overflow into NaN events.
+ */
+#define MAX_TIME_S 1e7
+
+/*
+ * Input validation, before any analysis: times finite, within MAX_TIME_S and strictly
+ * increasing (the decoder's
  * timestamp policy and the pose.json reader guarantee it; a track built otherwise must too),
  * landmark coordinates within MAX_COORD_PX (NaN marks a missing landmark and is left to the
  * per-frame check), and some landmark visible somewhere: a track whose every visibility is 0
@@ -551,6 +558,11 @@ static gs_status validate_input(const gs_pose_track *t, const char *name, gs_err
         const gs_pose_frame *f = &t->frames[i];
         if (!isfinite(f->t_s))
             return gs_fail(err, GS_ERR_FORMAT, "%s: frames[%d].t: not a finite time", name, (int)i);
+        if (fabs(f->t_s) > MAX_TIME_S)
+            return gs_fail(err, GS_ERR_FORMAT,
+                           "%s: frames[%d].t: %g s is not a plausible video time (|t| must be "
+                           "<= %g s)",
+                           name, (int)i, f->t_s, MAX_TIME_S);
         if (i > 0 && !(f->t_s > t->frames[i - 1].t_s))
             return gs_fail(err, GS_ERR_FORMAT,
                            "%s: frames[%d].t: %.6f s is not after the previous frame's %.6f s",

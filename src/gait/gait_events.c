@@ -148,9 +148,11 @@ static double kink_time(const gs_gait_result *r, const double *y, int32_t i, int
     return tk;
 }
 
-/* Appends an event. */
+/* Appends an event; a time that is not finite (a fit on degenerate samples) is not one. */
 static gs_status add_event(gs_gait_result *r, int side, int type, double t, gs_error *err)
 {
+    if (!isfinite(t))
+        return GS_OK;
     if (r->n_ev == r->cap_ev) {
         int nc = r->cap_ev ? 2 * r->cap_ev : 64;
         gs_gait_event *ne = realloc(r->ev, sizeof(*ne) * (size_t)nc);
