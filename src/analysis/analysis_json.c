@@ -141,6 +141,14 @@ static double num_or_nan(const cJSON *v)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* A whole number within [lo, hi], or def when absent, not a number or out of range (checked
+ * before the conversion: a NaN or huge double converted to int is undefined behaviour). */
+static int32_t int_in(const cJSON *v, double lo, double hi, int32_t def)
+{
+    double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    return d >= lo && d <= hi ? (int32_t)d : def;
+}
+
 static void copy_str(char *dst, size_t n, const cJSON *v)
 {
     snprintf(dst, n, "%s", cJSON_IsString(v) ? v->valuestring : "");
@@ -251,9 +259,7 @@ static int read_curve(rd *r, const cJSON *c, gs_analysis_curve *out)
         snprintf(path, sizeof(path), "curves.%s.%s", c->string, s ? "right" : "left");
         if (!cJSON_IsObject(so))
             continue;
-        cs->n = (int)cJSON_GetNumberValue(get(so, "n"));
-        if (cs->n < 0 || cs->n > 10000000)
-            cs->n = 0;
+        cs->n = int_in(get(so, "n"), 0, 1e7, 0);
         for (int k = 0; k < 2 && cs->n > 0; k++) {
             snprintf(p, sizeof(p), "%s.%s", path, k ? "sd" : "mean");
             if (numbers(r, get(so, k ? "sd" : "mean"), p, &v, &n))
@@ -319,12 +325,10 @@ static int read_all(rd *r, const cJSON *root, gs_analysis *a)
     a->fps = a->duration_s = a->px_per_m = a->leg_length_px = a->ground_angle_deg = NAN;
     const cJSON *src = get(root, "source");
     copy_str(a->video, sizeof(a->video), get(src, "video"));
-    a->frames = (int32_t)cJSON_GetNumberValue(get(src, "frames"));
-    a->width = (int32_t)cJSON_GetNumberValue(get(src, "width"));
-    a->height = (int32_t)cJSON_GetNumberValue(get(src, "height"));
-    if (!(a->frames >= 0 && a->frames < 100000000))
-        a->frames = 0;
-    if (!(a->width > 0 && a->width < 100000 && a->height > 0 && a->height < 100000))
+    a->frames = int_in(get(src, "frames"), 0, 1e8, 0);
+    a->width = int_in(get(src, "width"), 1, 1e5, 0);
+    a->height = int_in(get(src, "height"), 1, 1e5, 0);
+    if (!a->width || !a->height)
         a->width = a->height = 0;
     a->fps = num_or_nan(get(src, "fps"));
     a->duration_s = num_or_nan(get(src, "duration_s"));
