@@ -1,0 +1,274 @@
+/*
+ * gaitscope store: the service's records and its job queue behind one interface.
+ *
+ * Every record the service keeps (accounts, token digests, athletes, uploaded videos, sessions,
+ * jobs, shares) is read and written through these functions only, so the embedded SQLite back
+ * end (a file in the data folder, the default) and the PostgreSQL back end (scale-out) are
+ * interchangeable without touching the HTTP API, the pages or the workers.
+ *
+ * Rules every back end keeps:
+ * - Bound parameters only; no request text is ever pasted into SQL.
+ * - Ownership is part of every query: a function taking `account` finds only that account's
+ *   rows, and another account's id gives GS_ERR_NOT_FOUND exactly as an id that never existed
+ *   (the API turns both into 404, so ids cannot be probed).
+ * - Ids are opaque: 128 random bits (libsodium randombytes) written as 22 characters of
+ *   base64url without padding. They carry no order and no count.
+ * - Each call is one transaction: it happens completely or not at all (a killed process leaves
+ *   the state of before or after the call, never between).
+ * - Times are Unix seconds passed in by the caller (`now`), so tests can move the clock.
+ * - Schema versions: gs_store_open() applies the migrations the database lacks, in one
+ *   transaction each, and refuses (GS_ERR_UNSUPPORTED, naming both versions) a database whose
+ *   version is newer than this binary's GS_STORE_SCHEMA_VERSION.
+ * - A handle is used by one thread at a time. Handles opened by several threads or processes on
+ *   the same store may be used concurrently (SQLite: WAL journal and a busy timeout).
+ * - Secrets never reach the store: passwords arrive as Argon2id strings (crypto_pwhash_str),
+ *   bearer and share tokens as their 32-byte crypto_generichash digests.
+ * - Files (uploaded videos, analysis outputs) live outside the store, named by record id; the
+ *   store only says when a file has lost its last reference (see gs_store_session_delete()).
+ *
+ * Length limits below are the store's: longer text is refused with GS_ERR_ARG naming the field,
+ * never cut.
+ */
+#ifndef GS_STORE_H
+#define GS_STORE_H
+
+#include <stdint.h>
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Schema version this binary writes; databases newer than it are refused at open. */
+#define GS_STORE_SCHEMA_VERSION 1
+
+#define GS_STORE_ID_LEN 22        /* characters of an id, without the NUL */
+#define GS_STORE_EMAIL_MAX 254    /* RFC 5321's path limit */
+#define GS_STORE_PWHASH_MAX 128   /* crypto_pwhash_STRBYTES */
+#define GS_STORE_NAME_MAX 200     /* athlete name, bytes of UTF-8 */
+#define GS_STORE_NOTES_MAX 8000   /* session notes, bytes */
+#define GS_STORE_OPTIONS_MAX 4000 /* session analysis options, a JSON object as text */
+#define GS_STORE_STAGE_MAX 32     /* job stage name ("pose", "overlay", ...) */
+#define GS_STORE_ERROR_MAX 512    /* job error text */
+#define GS_STORE_WORKER_MAX 128   /* job worker name, "HOST:PID" */
+#define GS_STORE_DIGEST_BYTES 32  /* crypto_generichash_BYTES */
+
+typedef char gs_store_id[GS_STORE_ID_LEN + 1];
+
+typedef struct gs_store gs_store;
+
+/**
+ * Opens (creating when absent) a store. `location` is a directory for the SQLite back end (the
+ * database is DIR/gaitscope.db, the directory must exist) or a "postgresql://..." URI for the
+ * PostgreSQL back end (GS_ERR_UNSUPPORTED until that back end is built). Applies missing
+ * migrations. GS_ERR_IO (cannot open, with the back end's message), GS_ERR_UNSUPPORTED (database
+ * newer than this binary: "DB: schema version 3 is newer than this gaitscope's 1"),
+ * GS_ERR_FORMAT (not a gaitscope database), GS_ERR_NOMEM.
+ */
+gs_status gs_store_open(const char *location, gs_store **out, gs_error *err);
+
+/** Closes and NULLs *s; NULL and *s == NULL are no-ops. */
+void gs_store_close(gs_store **s);
+
+/** "sqlite" or "postgresql". */
+const char *gs_store_backend(const gs_store *s);
+
+/** Schema version of the open database (equals GS_STORE_SCHEMA_VERSION after open). */
+int gs_store_schema_version(const gs_store *s);
+
+/** Fills id with a fresh random id (libsodium randombytes_buf). */
+void gs_store_new_id(gs_store_id id);
+
+/* ---- accounts and tokens ------------------------------------------------------------------ */
+
+typedef struct gs_store_account {
+    gs_store_id id;
+    char email[GS_STORE_EMAIL_MAX + 1];    /* as stored: trimmed and lower-cased by the caller */
+    char pwhash[GS_STORE_PWHASH_MAX + 1];  /* Argon2id string */
+    int64_t created;
+    int64_t password_changed;
+} gs_store_account;
+
+/** New account. GS_ERR_EXISTS when the e-mail is taken; GS_ERR_ARG on a field too long. */
+gs_status gs_store_account_add(gs_store *s, const char *email, const char *pwhash, int64_t now,
+                               gs_store_id id_out, gs_error *err);
+/** GS_ERR_NOT_FOUND when no account has this e-mail. */
+gs_status gs_store_account_by_email(gs_store *s, const char *email, gs_store_account *out,
+                                    gs_error *err);
+gs_status gs_store_account_get(gs_store *s, const char *account, gs_store_account *out,
+                               gs_error *err);
+/** Replaces the password hash and deletes every token of the account, in one transaction. */
+gs_status gs_store_account_set_password(gs_store *s, const char *account, const char *pwhash,
+                                        int64_t now, gs_error *err);
+
+/** Stores a bearer token's digest for account, valid until expires (Unix s). */
+gs_status gs_store_token_add(gs_store *s, const char *account,
+                             const uint8_t digest[GS_STORE_DIGEST_BYTES], int64_t now,
+                             int64_t expires, gs_error *err);
+/** The account of a live token (not expired at now). GS_ERR_NOT_FOUND otherwise. */
+gs_status gs_store_token_account(gs_store *s, const uint8_t digest[GS_STORE_DIGEST_BYTES],
+                                 int64_t now, gs_store_id account_out, gs_error *err);
+/** Deletes one token (sign-out); GS_ERR_NOT_FOUND when absent. */
+gs_status gs_store_token_delete(gs_store *s, const uint8_t digest[GS_STORE_DIGEST_BYTES],
+                                gs_error *err);
+
+/* ---- athletes ----------------------------------------------------------------------------- */
+
+typedef struct gs_store_athlete {
+    gs_store_id id;
+    char name[GS_STORE_NAME_MAX + 1];
+    double height_m; /* NAN when not given */
+    int64_t created;
+} gs_store_athlete;
+
+gs_status gs_store_athlete_add(gs_store *s, const char *account, const char *name,
+                               double height_m, int64_t now, gs_store_id id_out, gs_error *err);
+gs_status gs_store_athlete_get(gs_store *s, const char *account, const char *id,
+                               gs_store_athlete *out, gs_error *err);
+/** The account's athletes by name; *out is freed with free() (NULL when *n == 0). */
+gs_status gs_store_athlete_list(gs_store *s, const char *account, gs_store_athlete **out,
+                                size_t *n, gs_error *err);
+
+/* ---- uploaded videos (content-addressed per account, reference-counted) ------------------- */
+
+typedef struct gs_store_blob {
+    gs_store_id id;
+    char sha256[65]; /* lower-case hex */
+    int64_t size_bytes;
+    int64_t refs;    /* sessions that use it */
+    int64_t created;
+} gs_store_blob;
+
+/**
+ * The account's upload with this SHA-256, if any (an identical upload is recognised; another
+ * account's never is). GS_ERR_NOT_FOUND otherwise.
+ */
+gs_status gs_store_blob_find(gs_store *s, const char *account, const char *sha256,
+                             gs_store_blob *out, gs_error *err);
+/**
+ * Records an upload whose file the caller has already put in place under id_in (chosen with
+ * gs_store_new_id()); refs starts at 0 and a session takes the first reference. GS_ERR_EXISTS
+ * when the account already has this SHA-256 (two uploads raced; use the other one).
+ */
+gs_status gs_store_blob_add(gs_store *s, const char *account, const char *id_in,
+                            const char *sha256, int64_t size_bytes, int64_t now, gs_error *err);
+/** Every blob id of every account (for the start-up sweep of orphan files); free() *out. */
+gs_status gs_store_blob_ids(gs_store *s, gs_store_id **out, size_t *n, gs_error *err);
+/** Deletes an unreferenced blob record (refs == 0); GS_ERR_EXISTS when it is referenced. */
+gs_status gs_store_blob_delete_unused(gs_store *s, const char *account, const char *id,
+                                      gs_error *err);
+
+/* ---- sessions and jobs -------------------------------------------------------------------- */
+
+typedef enum gs_store_job_status {
+    GS_STORE_JOB_QUEUED = 0,
+    GS_STORE_JOB_RUNNING = 1,
+    GS_STORE_JOB_DONE = 2,
+    GS_STORE_JOB_FAILED = 3,
+    GS_STORE_JOB_CANCELLED = 4
+} gs_store_job_status;
+
+/** "queued", "running", "done", "failed", "cancelled". */
+const char *gs_store_job_status_name(gs_store_job_status st);
+
+typedef struct gs_store_session {
+    gs_store_id id;
+    gs_store_id athlete;
+    gs_store_id blob;
+    gs_store_id job;
+    char options_json[GS_STORE_OPTIONS_MAX + 1]; /* the analysis options as a JSON object */
+    char notes[GS_STORE_NOTES_MAX + 1];
+    char date[11];                               /* "YYYY-MM-DD" or "" */
+    int64_t created;
+} gs_store_session;
+
+typedef struct gs_store_job {
+    gs_store_id id;
+    gs_store_id session;
+    gs_store_id account;
+    gs_store_job_status status;
+    double progress;                      /* 0..1 */
+    char stage[GS_STORE_STAGE_MAX + 1];
+    char error[GS_STORE_ERROR_MAX + 1];   /* "" unless failed */
+    int attempts;                         /* starts so far */
+    char worker[GS_STORE_WORKER_MAX + 1]; /* "HOST:PID" of the last claim, "" before */
+    int64_t lease_until;                  /* running only: claim lapses after this */
+    int64_t created, started, finished;   /* 0 when not yet */
+} gs_store_job;
+
+/**
+ * New session of the account's athlete on the account's blob, and its queued job, in one
+ * transaction (the blob gains a reference). GS_ERR_NOT_FOUND when athlete or blob is not the
+ * account's.
+ */
+gs_status gs_store_session_add(gs_store *s, const char *account, const char *athlete,
+                               const char *blob, const char *options_json, const char *notes,
+                               const char *date, int64_t now, gs_store_id session_out,
+                               gs_store_id job_out, gs_error *err);
+gs_status gs_store_session_get(gs_store *s, const char *account, const char *id,
+                               gs_store_session *out, gs_error *err);
+/** The athlete's sessions, newest first; free() *out. */
+gs_status gs_store_session_list(gs_store *s, const char *account, const char *athlete,
+                                gs_store_session **out, size_t *n, gs_error *err);
+/**
+ * Deletes a session: its job becomes cancelled (a worker running it learns so at its next
+ * heartbeat), its shares go, the blob loses a reference. When that was the last reference the
+ * blob record goes too and blob_gone gets its id (the caller removes the file); otherwise
+ * blob_gone is "". The caller removes the session's output folder.
+ */
+gs_status gs_store_session_delete(gs_store *s, const char *account, const char *id,
+                                  gs_store_id blob_gone, gs_error *err);
+
+/** The account's job (account NULL: any account's, for workers). */
+gs_status gs_store_job_get(gs_store *s, const char *account, const char *id, gs_store_job *out,
+                           gs_error *err);
+/**
+ * Claims the next job for worker: the oldest queued one, or a running one whose lease has lapsed
+ * (its worker died) when its attempts are below max_attempts. The claim sets status running,
+ * attempts + 1, worker, started, lease_until = now + lease_s. A lapsed job that has used
+ * max_attempts becomes failed ("the analysis stopped N times without finishing (last worker
+ * HOST:PID)") instead. GS_ERR_NOT_FOUND when there is nothing to do.
+ */
+gs_status gs_store_job_claim(gs_store *s, const char *worker, int64_t now, int64_t lease_s,
+                             int max_attempts, gs_store_job *out, gs_error *err);
+/**
+ * Progress of a claimed job; renews the lease to now + lease_s. GS_ERR_CANCELLED when the job was
+ * cancelled or deleted, or its lease passed to another worker: stop and discard the work.
+ */
+gs_status gs_store_job_heartbeat(gs_store *s, const char *id, const char *worker,
+                                 double progress, const char *stage, int64_t now,
+                                 int64_t lease_s, gs_error *err);
+/**
+ * Ends a claimed job as done (error NULL) or failed (error text). GS_ERR_CANCELLED as for the
+ * heartbeat; then the result must not be published.
+ */
+gs_status gs_store_job_finish(gs_store *s, const char *id, const char *worker,
+                              gs_store_job_status status, const char *error, int64_t now,
+                              gs_error *err);
+/** Cancels the account's queued or running job; done/failed jobs are left as they are. */
+gs_status gs_store_job_cancel(gs_store *s, const char *account, const char *id, gs_error *err);
+/** Jobs by status, for the service's status page and tests. */
+gs_status gs_store_job_counts(gs_store *s, int64_t counts[5], gs_error *err);
+
+/* ---- shares (read-only links to one session) ---------------------------------------------- */
+
+/** Stores a share token's digest for the account's session until expires. */
+gs_status gs_store_share_add(gs_store *s, const char *account, const char *session,
+                             const uint8_t digest[GS_STORE_DIGEST_BYTES], int64_t now,
+                             int64_t expires, gs_store_id id_out, gs_error *err);
+/**
+ * The session (and its account) a live share token opens. GS_ERR_NOT_FOUND when unknown, expired
+ * or its session was deleted.
+ */
+gs_status gs_store_share_session(gs_store *s, const uint8_t digest[GS_STORE_DIGEST_BYTES],
+                                 int64_t now, gs_store_id account_out,
+                                 gs_store_session *session_out, gs_error *err);
+/** Revokes one of the account's shares. */
+gs_status gs_store_share_delete(gs_store *s, const char *account, const char *id, gs_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GS_STORE_H */
