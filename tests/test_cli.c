@@ -236,6 +236,21 @@ static void failed_stdout_write_is_an_error(const char *clip)
     CHECK_STR_CONTAINS(err, "gaitscope: stdout: No space left on device");
     CHECK_EQ_INT(count_lines(err), 1);
 
+    /* an analysis whose metrics are malformed is refused naming the key (issue 12 item 10:
+     * it printed "No findings" as for a healthy clip); one without metrics names the key */
+    snprintf(cmd, sizeof(cmd),
+             "sed 's/\"cadence_spm\":[[:space:]]*{/\"cadence_spm\": 7, \"was\": {/' '%s/analysis.json' "
+             "> '%s/bad_metrics.json' && grep -q '\"cadence_spm\": 7' '%s/bad_metrics.json'",
+             dir, scratch, scratch);
+    CHECK(sh(cmd) == 0);
+    snprintf(a, sizeof(a), "findings '%s/bad_metrics.json'", scratch);
+    expect_error(a, 1, "bad_metrics.json: key 'metrics.cadence_spm' is not an object");
+    snprintf(cmd, sizeof(cmd), "printf '{\"format\": \"gaitscope.analysis/1\"}' > '%s/no_keys.json'",
+             scratch);
+    CHECK(sh(cmd) == 0);
+    snprintf(a, sizeof(a), "findings '%s/no_keys.json'", scratch);
+    expect_error(a, 1, "no_keys.json: missing required key");
+
     /* an existing --write target is a failed run (1), like every other existing output */
     snprintf(a, sizeof(a), "findings '%s/analysis.json' --write '%s/angles.csv'", dir, dir);
     expect_error(a, 1, "angles.csv: output exists (use --force");

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "analysis.h"
 #include "cli.h"
 #include "nkt.h"
 #include "opts.h"
@@ -57,19 +58,21 @@ static const gs_cli_spec findings_spec = GS_CLI_SPEC(
     "evidence, candidate inhibited and overworking muscles, the muscle tests in order and\n"
     "homework. Findings are hypotheses to test, not a diagnosis.\n");
 
-/* Reads and parses a JSON file; *out is a new object or NULL with err set. */
-static gs_status read_json(const char *path, cJSON **out, gs_error *err)
+/*
+ * Reads ANALYSIS.json through the analysis reader, so a file with a missing or malformed
+ * required key (metrics, events, strides, view) is refused naming the key instead of giving "No
+ * findings" as for a healthy clip; *out is the whole document (caller deletes it) or NULL.
+ */
+static gs_status read_analysis(const char *path, cJSON **out, gs_error *err)
 {
-    uint8_t *data = NULL;
-    size_t len = 0;
-    gs_status rc = gs_file_read_all(path, &data, &len, err);
+    gs_analysis *a = NULL;
+    gs_status rc = gs_analysis_read(path, &a, err);
     *out = NULL;
     if (rc != GS_OK)
         return rc;
-    *out = cJSON_ParseWithLength((const char *)data, len);
-    free(data);
-    if (!*out)
-        return gs_fail(err, GS_ERR_FORMAT, "%s: not valid JSON", path);
+    *out = a->json;
+    a->json = NULL;
+    gs_analysis_free(&a);
     return GS_OK;
 }
 
@@ -178,17 +181,8 @@ int gs_cli_findings(int argc, char **argv)
         rc_exit = gs_cli_report(&err);
         goto done;
     }
-    rc = read_json(path, &analysis, &err);
+    rc = read_analysis(path, &analysis, &err);
     if (rc != GS_OK) {
-        rc_exit = gs_cli_report(&err);
-        goto done;
-    }
-    if (!cJSON_IsObject(analysis) ||
-        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(analysis, "format")) ||
-        strcmp(cJSON_GetObjectItemCaseSensitive(analysis, "format")->valuestring,
-               "gaitscope.analysis/1")) {
-        gs_fail(&err, GS_ERR_FORMAT,
-                "%s: not a gaitscope analysis (format \"gaitscope.analysis/1\")", path);
         rc_exit = gs_cli_report(&err);
         goto done;
     }
