@@ -287,6 +287,25 @@ int main(int argc, char **argv)
     CHECK_STR_CONTAINS(out, "\"frames\":\t60");
     CHECK_STR_CONTAINS(out, "\"width\":\t160");
 
+    /* probe says what the decoder's timestamp policy drops (issue 12 item 2): frames 31..34
+     * given frame 30's time (Matroska keeps exact duplicates; no B-frames, so N is display order) */
+    snprintf(p, sizeof(p), "%s/cli_dup.mkv", scratch);
+    snprintf(cmd, sizeof(cmd),
+             "ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=30:duration=2 -bf 0 "
+             "-pix_fmt yuv420p -c:v libx264 '%s.base.mkv' && "
+             "ffmpeg -v error -y -i '%s.base.mkv' -c copy -bsf:v "
+             "'setts=ts=if(between(N\\,31\\,34)\\,PREV_OUTPTS\\,PTS)' '%s'",
+             p, p, p);
+    CHECK(sh(cmd) == 0);
+    snprintf(a, sizeof(a), "probe '%s'", p);
+    CHECK_EQ_INT(run_cli(a, NULL, 0, out, sizeof(out)), 0);
+    CHECK_STR_CONTAINS(out, "frames:      56\n");
+    CHECK_STR_CONTAINS(out, "timestamps:  4 frames dropped (time not after the previous frame's)");
+    snprintf(a, sizeof(a), "probe --json '%s'", p);
+    CHECK_EQ_INT(run_cli(a, NULL, 0, out, sizeof(out)), 0);
+    CHECK_STR_CONTAINS(out, "\"dropped_timestamps\":\t4");
+    CHECK_STR_CONTAINS(out, "\"segments\":\t1");
+
     expect_error("probe /nonexistent/run.mp4", 1, "/nonexistent/run.mp4: cannot open");
     snprintf(p, sizeof(p), "%s/renamed.mp4", scratch);
     snprintf(cmd, sizeof(cmd), "echo 'just text, renamed to look like a video' > '%s'", p);

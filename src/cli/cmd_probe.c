@@ -71,6 +71,10 @@ int gs_cli_probe(int argc, char **argv)
         cJSON_AddNumberToObject(o, "time_scale", in->time_scale);
         cJSON_AddStringToObject(o, "time_scale_source", in->time_scale_source);
         cJSON_AddBoolToObject(o, "truncated", r.truncated);
+        cJSON_AddNumberToObject(o, "dropped_timestamps", (double)r.decode.dropped_time);
+        cJSON_AddNumberToObject(o, "segments", r.decode.segments);
+        cJSON_AddNumberToObject(o, "segment_shift_s", r.decode.shift_s);
+        cJSON_AddNumberToObject(o, "bad_packets", (double)r.decode.bad_packets);
         char *s = cJSON_Print(o);
         cJSON_Delete(o);
         if (!s) {
@@ -92,6 +96,17 @@ int gs_cli_probe(int argc, char **argv)
         if (in->capture_fps > 0)
             printf("capture fps: %.3f (from file metadata)\n", in->capture_fps);
         printf("time scale:  %.4f (%s)\n", in->time_scale, in->time_scale_source);
+        /* The decoder's timestamp policy (video.h): what every later stage will not see. */
+        if (r.decode.dropped_time > 0)
+            printf("timestamps:  %lld frames dropped (time not after the previous frame's)\n",
+                   (long long)r.decode.dropped_time);
+        if (r.decode.segments > 1)
+            printf("segments:    %d (clock jumped back %d times; later frames shifted by "
+                   "%+.3f s to continue)\n",
+                   (int)r.decode.segments, (int)r.decode.segments - 1, r.decode.shift_s);
+        if (r.decode.bad_packets > 0)
+            printf("damaged:     %lld packets or frames skipped\n",
+                   (long long)r.decode.bad_packets);
     }
     if (r.truncated) {
         /* What was decoded is described above; the damaged file is still an error. */
