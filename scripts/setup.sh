@@ -29,7 +29,7 @@ say() { echo "setup: $*" >&2; }
 PKGS=(build-essential cmake pkg-config git ca-certificates
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
     libopenblas-dev libopencv-core-dev libopencv-imgproc-dev libopencv-calib3d-dev
-    libstb-dev libcjson-dev libsqlite3-dev libmicrohttpd-dev ffmpeg)
+    libstb-dev libcjson-dev libsqlite3-dev libsodium-dev libmicrohttpd-dev ffmpeg)
 if [ "$WANT_TEST" = 1 ]; then
     PKGS+=(clang libclang-rt-14-dev chromium python3-jsonschema)
 fi

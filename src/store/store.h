@@ -27,7 +27,13 @@
  *   store only says when a file has lost its last reference (see gs_store_session_delete()).
  *
  * Length limits below are the store's: longer text is refused with GS_ERR_ARG naming the field,
- * never cut.
+ * never cut. Two exceptions, both texts of our own code rather than of users: a job's error text
+ * (gs_store_job_finish) and stage name (gs_store_job_heartbeat) are shortened to their limit, so
+ * a long analysis message never keeps a job from ending.
+ *
+ * Ids passed in are checked first: anything that is not GS_STORE_ID_LEN base64url characters is
+ * GS_ERR_NOT_FOUND ("session not found"), like an unknown id, so request text can be passed
+ * straight in. Text fields may be NULL where the doc says so (session options, notes, date).
  */
 #ifndef GS_STORE_H
 #define GS_STORE_H
@@ -80,6 +86,50 @@ int gs_store_schema_version(const gs_store *s);
 /** Fills id with a fresh random id (libsodium randombytes_buf). */
 void gs_store_new_id(gs_store_id id);
 
+/* ---- the data folder ----------------------------------------------------------------------- */
+
+/*
+ * Layout of a service's data folder DIR (`gaitscope serve --data DIR`, `gaitscope worker`):
+ *   DIR/gaitscope.db              the SQLite store (gaitscope.db-wal and -shm beside it)
+ *   DIR/blobs/<blob id>           uploaded videos: written under DIR/tmp/, renamed here, and only
+ *                                 then recorded (gs_store_blob_add), so a record always has its
+ *                                 file; a file without a record (an upload killed between the
+ *                                 rename and the record) is removed by gs_store_sweep_blobs()
+ *   DIR/sessions/<session id>/    a session's analysis outputs (analysis.json, report.html, ...),
+ *                                 written by a worker in DIR/sessions/<session id>.staging-<pid>
+ *                                 and renamed into place when the analysis ends
+ *   DIR/tmp/                      uploads being received
+ * Paths are built only by the helpers below, from ids that gs_store_id_valid() accepts (22
+ * base64url characters), so no request text ever reaches a path.
+ */
+
+/** 1 when id is exactly GS_STORE_ID_LEN characters of [A-Za-z0-9_-], else 0 (NULL: 0). */
+int gs_store_id_valid(const char *id);
+
+/** Creates DIR/blobs, DIR/sessions and DIR/tmp (and DIR) when absent. GS_ERR_IO. */
+gs_status gs_store_dirs_create(const char *dir, gs_error *err);
+
+/**
+ * DIR/blobs/<id> into buf (size bytes). GS_ERR_ARG when id is not a valid id (the message does
+ * not repeat it) or the path does not fit.
+ */
+gs_status gs_store_blob_path(const char *dir, const char *id, char *buf, size_t size,
+                             gs_error *err);
+/** DIR/sessions/<id> into buf, as gs_store_blob_path(). */
+gs_status gs_store_session_path(const char *dir, const char *id, char *buf, size_t size,
+                                gs_error *err);
+/** DIR/tmp into buf. GS_ERR_ARG when it does not fit. */
+gs_status gs_store_tmp_path(const char *dir, char *buf, size_t size, gs_error *err);
+
+/**
+ * Start-up sweep of DIR/blobs: removes every file there that is not a recorded blob (any
+ * account) and was last modified at least min_age_s seconds before now (an upload killed
+ * between its rename and its record; the age keeps a file another process is about to record).
+ * Names that are not ids are left alone. *removed (may be NULL) gets the count. GS_ERR_IO.
+ */
+gs_status gs_store_sweep_blobs(gs_store *s, const char *dir, int64_t now, int64_t min_age_s,
+                               size_t *removed, gs_error *err);
+
 /* ---- accounts and tokens ------------------------------------------------------------------ */
 
 typedef struct gs_store_account {
@@ -102,7 +152,11 @@ gs_status gs_store_account_get(gs_store *s, const char *account, gs_store_accoun
 gs_status gs_store_account_set_password(gs_store *s, const char *account, const char *pwhash,
                                         int64_t now, gs_error *err);
 
-/** Stores a bearer token's digest for account, valid until expires (Unix s). */
+/**
+ * Stores a bearer token's digest for account, valid while now < expires (Unix s); the account's
+ * expired tokens are deleted in the same transaction. GS_ERR_NOT_FOUND (no such account),
+ * GS_ERR_EXISTS (the digest is already stored).
+ */
 gs_status gs_store_token_add(gs_store *s, const char *account,
                              const uint8_t digest[GS_STORE_DIGEST_BYTES], int64_t now,
                              int64_t expires, gs_error *err);
@@ -200,7 +254,9 @@ typedef struct gs_store_job {
 /**
  * New session of the account's athlete on the account's blob, and its queued job, in one
  * transaction (the blob gains a reference). GS_ERR_NOT_FOUND when athlete or blob is not the
- * account's.
+ * account's. options_json NULL or "" is "{}" (it must start with '{'; the worker parses it),
+ * notes NULL is "", date NULL or "" is no date, otherwise a real calendar day "YYYY-MM-DD"
+ * (GS_ERR_ARG). session_out and job_out may be NULL.
  */
 gs_status gs_store_session_add(gs_store *s, const char *account, const char *athlete,
                                const char *blob, const char *options_json, const char *notes,
@@ -246,7 +302,10 @@ gs_status gs_store_job_heartbeat(gs_store *s, const char *id, const char *worker
 gs_status gs_store_job_finish(gs_store *s, const char *id, const char *worker,
                               gs_store_job_status status, const char *error, int64_t now,
                               gs_error *err);
-/** Cancels the account's queued or running job; done/failed jobs are left as they are. */
+/**
+ * Cancels the account's queued or running job; done/failed/cancelled jobs are left as they are
+ * (GS_OK). The job's finished time stays 0 (the call has no clock). GS_ERR_NOT_FOUND.
+ */
 gs_status gs_store_job_cancel(gs_store *s, const char *account, const char *id, gs_error *err);
 /** Jobs by status, for the service's status page and tests. */
 gs_status gs_store_job_counts(gs_store *s, int64_t counts[5], gs_error *err);

@@ -1,0 +1,649 @@
+/*
+ * store front: argument checks shared by every back end, dispatch through the back end's table,
+ * ids, and the data folder's paths.
+ *
+ * Every id that arrives from outside is checked here to be 22 base64url characters before any
+ * back end sees it; a malformed id is GS_ERR_NOT_FOUND exactly as an unknown one (the API answers
+ * 404 for both, so a caller learns nothing from the shape of what it sent). Text longer than the
+ * store's limits is refused with GS_ERR_ARG naming the field, never cut.
+ */
+#include "store.h"
+#include "store_impl.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+/* ---- ids ---------------------------------------------------------------------------------- */
+
+void gs_store_new_id(gs_store_id id)
+{
+    /* 16 random bytes are 128 bits; base64url without padding writes them in 22 characters
+     * (ceil(128 / 6)), sodium_base64_ENCODED_LEN gives 23 with the NUL. randombytes_buf reads
+     * the kernel's generator (getrandom) and needs no sodium_init() for that, but sodium_init()
+     * is called anyway as libsodium's documentation asks (it is idempotent and thread-safe). */
+    unsigned char raw[16];
+    if (sodium_init() < 0) {
+        /* libsodium could not initialise: randombytes_buf still falls back to /dev/urandom. */
+    }
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2base64(id, GS_STORE_ID_LEN + 1, raw, sizeof(raw),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof(raw));
+}
+
+int gs_store_id_valid(const char *id)
+{
+    if (!id)
+        return 0;
+    for (int i = 0; i < GS_STORE_ID_LEN; i++) {
+        char c = id[i];
+        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_';
+        if (!ok)
+            return 0; /* also stops at an early NUL */
+    }
+    return id[GS_STORE_ID_LEN] == '\0';
+}
+
+/* ---- data folder paths -------------------------------------------------------------------- */
+
+static gs_status path_join(const char *dir, const char *sub, const char *id, char *buf,
+                           size_t size, gs_error *err)
+{
+    int n;
+    if (!dir || !buf || size == 0)
+        return gs_fail(err, GS_ERR_ARG, "store path: no folder or buffer");
+    if (id && !gs_store_id_valid(id))
+        return gs_fail(err, GS_ERR_ARG, "store path: not a valid id");
+    n = id ? snprintf(buf, size, "%s/%s/%s", dir, sub, id) : snprintf(buf, size, "%s/%s", dir, sub);
+    if (n < 0 || (size_t)n >= size) {
+        buf[0] = '\0';
+        return gs_fail(err, GS_ERR_ARG, "%s: data folder path too long", dir);
+    }
+    return GS_OK;
+}
+
+gs_status gs_store_blob_path(const char *dir, const char *id, char *buf, size_t size,
+                             gs_error *err)
+{
+    if (!id)
+        return gs_fail(err, GS_ERR_ARG, "store path: no id");
+    return path_join(dir, "blobs", id, buf, size, err);
+}
+
+gs_status gs_store_session_path(const char *dir, const char *id, char *buf, size_t size,
+                                gs_error *err)
+{
+    if (!id)
+        return gs_fail(err, GS_ERR_ARG, "store path: no id");
+    return path_join(dir, "sessions", id, buf, size, err);
+}
+
+gs_status gs_store_tmp_path(const char *dir, char *buf, size_t size, gs_error *err)
+{
+    return path_join(dir, "tmp", NULL, buf, size, err);
+}
+
+gs_status gs_store_dirs_create(const char *dir, gs_error *err)
+{
+    static const char *const subs[] = {"blobs", "sessions", "tmp"};
+    char path[4096];
+    gs_status rc = gs_mkdir_p(dir, err);
+    if (rc != GS_OK)
+        return rc;
+    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+        rc = path_join(dir, subs[i], NULL, path, sizeof(path), err);
+        if (rc == GS_OK)
+            rc = gs_mkdir_p(path, err);
+        if (rc != GS_OK)
+            return rc;
+    }
+    return GS_OK;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+gs_status gs_store_sweep_blobs(gs_store *s, const char *dir, int64_t now, int64_t min_age_s,
+                               size_t *removed, gs_error *err)
+{
+    gs_store_id *ids = NULL;
+    size_t n = 0, count = 0;
+    char folder[4096], path[4096];
+    DIR *d = NULL;
+    struct dirent *e;
+    gs_status rc;
+
+    if (removed)
+        *removed = 0;
+    rc = path_join(dir, "blobs", NULL, folder, sizeof(folder), err);
+    if (rc != GS_OK)
+        return rc;
+    /* The listing is read before the folder: a blob recorded after it has a file older than the
+     * listing too, which the age test protects (callers pass an age well above an upload's
+     * rename-to-record gap). */
+    rc = gs_store_blob_ids(s, &ids, &n, err);
+    if (rc != GS_OK)
+        return rc;
+    if (n > 1)
+        qsort(ids, n, sizeof(ids[0]), cmp_id);
+    d = opendir(folder);
+    if (!d) {
+        rc = errno == ENOENT ? GS_OK
+                             : gs_fail(err, GS_ERR_IO, "%s: cannot list: %s", folder, strerror(errno));
+        goto done;
+    }
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (!gs_store_id_valid(e->d_name))
+            continue; /* not ours: left alone */
+        if (n && bsearch(e->d_name, ids, n, sizeof(ids[0]), cmp_id))
+            continue;
+        if (path_join(dir, "blobs", e->d_name, path, sizeof(path), NULL) != GS_OK)
+            continue;
+        if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if ((int64_t)st.st_mtime > now - min_age_s)
+            continue;
+        if (unlink(path) != 0 && errno != ENOENT) {
+            rc = gs_fail(err, GS_ERR_IO, "%s: cannot remove: %s", path, strerror(errno));
+            goto done;
+        }
+        count++;
+    }
+    rc = GS_OK;
+done:
+    if (d)
+        closedir(d);
+    free(ids);
+    if (removed)
+        *removed = count;
+    return rc;
+}
+
+/* ---- argument checks ---------------------------------------------------------------------- */
+
+/* An id from outside: malformed is "not found", as an unknown one. */
+static gs_status need_id(const char *id, const char *what, gs_error *err)
+{
+    if (!gs_store_id_valid(id))
+        return gs_fail(err, GS_ERR_NOT_FOUND, "%s not found", what);
+    return GS_OK;
+}
+
+static gs_status need_text(const char *text, size_t max, const char *field, gs_error *err)
+{
+    size_t len;
+    if (!text)
+        return gs_fail(err, GS_ERR_ARG, "%s: missing", field);
+    len = strlen(text);
+    if (len > max)
+        return gs_fail(err, GS_ERR_ARG, "%s: %zu bytes, longer than the store's limit of %zu",
+                       field, len, max);
+    return GS_OK;
+}
+
+static gs_status need_digest(const uint8_t *digest, gs_error *err)
+{
+    if (!digest)
+        return gs_fail(err, GS_ERR_ARG, "token digest: missing");
+    return GS_OK;
+}
+
+/* "YYYY-MM-DD" with a real month and day (leap years counted), or "". */
+static gs_status need_date(const char *date, gs_error *err)
+{
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d;
+    if (!date || !date[0])
+        return GS_OK;
+    for (int i = 0; i < 10; i++) {
+        int digit = date[i] >= '0' && date[i] <= '9';
+        if ((i == 4 || i == 7) ? date[i] != '-' : !digit)
+            return gs_fail(err, GS_ERR_ARG, "date: not YYYY-MM-DD");
+    }
+    if (date[10] != '\0')
+        return gs_fail(err, GS_ERR_ARG, "date: not YYYY-MM-DD");
+    y = atoi(date);
+    m = atoi(date + 5);
+    d = atoi(date + 8);
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
+        (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
+        return gs_fail(err, GS_ERR_ARG, "date: %s is not a day of the calendar", date);
+    return GS_OK;
+}
+
+static int is_hex64(const char *h)
+{
+    if (!h)
+        return 0;
+    for (int i = 0; i < 64; i++)
+        if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+            return 0;
+    return h[64] == '\0';
+}
+
+/* ---- open / close ------------------------------------------------------------------------- */
+
+gs_status gs_store_open(const char *location, gs_store **out, gs_error *err)
+{
+    gs_store *s;
+    gs_status rc;
+
+    if (!out)
+        return gs_fail(err, GS_ERR_ARG, "store: no result pointer");
+    *out = NULL;
+    if (!location || !location[0])
+        return gs_fail(err, GS_ERR_ARG, "store: no location");
+    if (sodium_init() < 0)
+        return gs_fail(err, GS_ERR_INTERNAL, "store: libsodium could not initialise");
+    if (strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0)
+        return gs_fail(err, GS_ERR_UNSUPPORTED,
+                       "store: the PostgreSQL back end is not built yet (issue 17); use a folder");
+    s = calloc(1, sizeof(*s));
+    if (!s)
+        return gs_fail(err, GS_ERR_NOMEM, "store: out of memory");
+    rc = gs_store__sqlite_open(s, location, err);
+    if (rc != GS_OK) {
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return GS_OK;
+}
+
+void gs_store_close(gs_store **s)
+{
+    if (!s || !*s)
+        return;
+    if ((*s)->ops)
+        (*s)->ops->close(*s);
+    free(*s);
+    *s = NULL;
+}
+
+const char *gs_store_backend(const gs_store *s)
+{
+    return s && s->ops ? s->ops->name : "";
+}
+
+int gs_store_schema_version(const gs_store *s)
+{
+    return s ? s->schema_version : 0;
+}
+
+const char *gs_store_job_status_name(gs_store_job_status st)
+{
+    switch (st) {
+    case GS_STORE_JOB_QUEUED:
+        return "queued";
+    case GS_STORE_JOB_RUNNING:
+        return "running";
+    case GS_STORE_JOB_DONE:
+        return "done";
+    case GS_STORE_JOB_FAILED:
+        return "failed";
+    case GS_STORE_JOB_CANCELLED:
+        return "cancelled";
+    }
+    return "unknown";
+}
+
+/* ---- accounts and tokens ------------------------------------------------------------------ */
+
+gs_status gs_store_account_add(gs_store *s, const char *email, const char *pwhash, int64_t now,
+                               gs_store_id id_out, gs_error *err)
+{
+    gs_status rc;
+    gs_store_id id;
+    if ((rc = need_text(email, GS_STORE_EMAIL_MAX, "email", err)) != GS_OK ||
+        (rc = need_text(pwhash, GS_STORE_PWHASH_MAX, "password hash", err)) != GS_OK)
+        return rc;
+    if (!email[0] || !pwhash[0])
+        return gs_fail(err, GS_ERR_ARG, "%s: empty", !email[0] ? "email" : "password hash");
+    gs_store_new_id(id);
+    rc = s->ops->account_add(s, email, pwhash, now, id, err);
+    if (rc == GS_OK && id_out)
+        memcpy(id_out, id, sizeof(gs_store_id));
+    return rc;
+}
+
+gs_status gs_store_account_by_email(gs_store *s, const char *email, gs_store_account *out,
+                                    gs_error *err)
+{
+    if (!email || strlen(email) > GS_STORE_EMAIL_MAX)
+        return gs_fail(err, GS_ERR_NOT_FOUND, "account not found");
+    return s->ops->account_by_email(s, email, out, err);
+}
+
+gs_status gs_store_account_get(gs_store *s, const char *account, gs_store_account *out,
+                               gs_error *err)
+{
+    gs_status rc = need_id(account, "account", err);
+    return rc != GS_OK ? rc : s->ops->account_get(s, account, out, err);
+}
+
+gs_status gs_store_account_set_password(gs_store *s, const char *account, const char *pwhash,
+                                        int64_t now, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_text(pwhash, GS_STORE_PWHASH_MAX, "password hash", err)) != GS_OK)
+        return rc;
+    if (!pwhash[0])
+        return gs_fail(err, GS_ERR_ARG, "password hash: empty");
+    return s->ops->account_set_password(s, account, pwhash, now, err);
+}
+
+gs_status gs_store_token_add(gs_store *s, const char *account,
+                             const uint8_t digest[GS_STORE_DIGEST_BYTES], int64_t now,
+                             int64_t expires, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK || (rc = need_digest(digest, err)) != GS_OK)
+        return rc;
+    return s->ops->token_add(s, account, digest, now, expires, err);
+}
+
+gs_status gs_store_token_account(gs_store *s, const uint8_t digest[GS_STORE_DIGEST_BYTES],
+                                 int64_t now, gs_store_id account_out, gs_error *err)
+{
+    gs_status rc = need_digest(digest, err);
+    return rc != GS_OK ? rc : s->ops->token_account(s, digest, now, account_out, err);
+}
+
+gs_status gs_store_token_delete(gs_store *s, const uint8_t digest[GS_STORE_DIGEST_BYTES],
+                                gs_error *err)
+{
+    gs_status rc = need_digest(digest, err);
+    return rc != GS_OK ? rc : s->ops->token_delete(s, digest, err);
+}
+
+/* ---- athletes ----------------------------------------------------------------------------- */
+
+gs_status gs_store_athlete_add(gs_store *s, const char *account, const char *name,
+                               double height_m, int64_t now, gs_store_id id_out, gs_error *err)
+{
+    gs_status rc;
+    gs_store_id id;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_text(name, GS_STORE_NAME_MAX, "athlete name", err)) != GS_OK)
+        return rc;
+    if (!name[0])
+        return gs_fail(err, GS_ERR_ARG, "athlete name: empty");
+    if (!isnan(height_m) && !(isfinite(height_m) && height_m > 0))
+        return gs_fail(err, GS_ERR_ARG, "athlete height_m: %g is not a positive number", height_m);
+    gs_store_new_id(id);
+    rc = s->ops->athlete_add(s, account, name, height_m, now, id, err);
+    if (rc == GS_OK && id_out)
+        memcpy(id_out, id, sizeof(gs_store_id));
+    return rc;
+}
+
+gs_status gs_store_athlete_get(gs_store *s, const char *account, const char *id,
+                               gs_store_athlete *out, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(id, "athlete", err)) != GS_OK)
+        return rc;
+    return s->ops->athlete_get(s, account, id, out, err);
+}
+
+gs_status gs_store_athlete_list(gs_store *s, const char *account, gs_store_athlete **out,
+                                size_t *n, gs_error *err)
+{
+    gs_status rc;
+    *out = NULL;
+    *n = 0;
+    if ((rc = need_id(account, "account", err)) != GS_OK)
+        return rc;
+    return s->ops->athlete_list(s, account, out, n, err);
+}
+
+/* ---- blobs -------------------------------------------------------------------------------- */
+
+gs_status gs_store_blob_find(gs_store *s, const char *account, const char *sha256,
+                             gs_store_blob *out, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK)
+        return rc;
+    if (!is_hex64(sha256))
+        return gs_fail(err, GS_ERR_ARG, "sha256: not 64 lower-case hex digits");
+    return s->ops->blob_find(s, account, sha256, out, err);
+}
+
+gs_status gs_store_blob_add(gs_store *s, const char *account, const char *id_in,
+                            const char *sha256, int64_t size_bytes, int64_t now, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK)
+        return rc;
+    if (!gs_store_id_valid(id_in))
+        return gs_fail(err, GS_ERR_ARG, "blob id: not a store id (use gs_store_new_id)");
+    if (!is_hex64(sha256))
+        return gs_fail(err, GS_ERR_ARG, "sha256: not 64 lower-case hex digits");
+    if (size_bytes < 0)
+        return gs_fail(err, GS_ERR_ARG, "blob size: %lld bytes", (long long)size_bytes);
+    return s->ops->blob_add(s, account, id_in, sha256, size_bytes, now, err);
+}
+
+gs_status gs_store_blob_ids(gs_store *s, gs_store_id **out, size_t *n, gs_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    return s->ops->blob_ids(s, out, n, err);
+}
+
+gs_status gs_store_blob_delete_unused(gs_store *s, const char *account, const char *id,
+                                      gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK || (rc = need_id(id, "blob", err)) != GS_OK)
+        return rc;
+    return s->ops->blob_delete_unused(s, account, id, err);
+}
+
+/* ---- sessions and jobs -------------------------------------------------------------------- */
+
+gs_status gs_store_session_add(gs_store *s, const char *account, const char *athlete,
+                               const char *blob, const char *options_json, const char *notes,
+                               const char *date, int64_t now, gs_store_id session_out,
+                               gs_store_id job_out, gs_error *err)
+{
+    gs_status rc;
+    gs_store_id sid, jid;
+    if (!options_json || !options_json[0])
+        options_json = "{}";
+    if (!notes)
+        notes = "";
+    if (!date)
+        date = "";
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(athlete, "athlete", err)) != GS_OK ||
+        (rc = need_id(blob, "blob", err)) != GS_OK ||
+        (rc = need_text(options_json, GS_STORE_OPTIONS_MAX, "analysis options", err)) != GS_OK ||
+        (rc = need_text(notes, GS_STORE_NOTES_MAX, "notes", err)) != GS_OK ||
+        (rc = need_date(date, err)) != GS_OK)
+        return rc;
+    if (options_json[0] != '{')
+        return gs_fail(err, GS_ERR_ARG, "analysis options: not a JSON object");
+    gs_store_new_id(sid);
+    gs_store_new_id(jid);
+    rc = s->ops->session_add(s, account, athlete, blob, options_json, notes, date, now, sid, jid,
+                             err);
+    if (rc == GS_OK) {
+        if (session_out)
+            memcpy(session_out, sid, sizeof(gs_store_id));
+        if (job_out)
+            memcpy(job_out, jid, sizeof(gs_store_id));
+    }
+    return rc;
+}
+
+gs_status gs_store_session_get(gs_store *s, const char *account, const char *id,
+                               gs_store_session *out, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(id, "session", err)) != GS_OK)
+        return rc;
+    return s->ops->session_get(s, account, id, out, err);
+}
+
+gs_status gs_store_session_list(gs_store *s, const char *account, const char *athlete,
+                                gs_store_session **out, size_t *n, gs_error *err)
+{
+    gs_status rc;
+    *out = NULL;
+    *n = 0;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(athlete, "athlete", err)) != GS_OK)
+        return rc;
+    return s->ops->session_list(s, account, athlete, out, n, err);
+}
+
+gs_status gs_store_session_delete(gs_store *s, const char *account, const char *id,
+                                  gs_store_id blob_gone, gs_error *err)
+{
+    gs_status rc;
+    if (blob_gone)
+        blob_gone[0] = '\0';
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(id, "session", err)) != GS_OK)
+        return rc;
+    return s->ops->session_delete(s, account, id, blob_gone, err);
+}
+
+gs_status gs_store_job_get(gs_store *s, const char *account, const char *id, gs_store_job *out,
+                           gs_error *err)
+{
+    gs_status rc;
+    if ((account && (rc = need_id(account, "account", err)) != GS_OK) ||
+        (rc = need_id(id, "job", err)) != GS_OK)
+        return rc;
+    return s->ops->job_get(s, account, id, out, err);
+}
+
+gs_status gs_store_job_claim(gs_store *s, const char *worker, int64_t now, int64_t lease_s,
+                             int max_attempts, gs_store_job *out, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_text(worker, GS_STORE_WORKER_MAX, "worker name", err)) != GS_OK)
+        return rc;
+    if (!worker[0] || lease_s <= 0 || max_attempts < 1)
+        return gs_fail(err, GS_ERR_ARG, "job claim: worker '%s', lease %lld s, max attempts %d",
+                       worker, (long long)lease_s, max_attempts);
+    return s->ops->job_claim(s, worker, now, lease_s, max_attempts, out, err);
+}
+
+gs_status gs_store_job_heartbeat(gs_store *s, const char *id, const char *worker,
+                                 double progress, const char *stage, int64_t now,
+                                 int64_t lease_s, gs_error *err)
+{
+    gs_status rc;
+    char stage_cut[GS_STORE_STAGE_MAX + 1];
+    if ((rc = need_id(id, "job", err)) != GS_OK ||
+        (rc = need_text(worker, GS_STORE_WORKER_MAX, "worker name", err)) != GS_OK)
+        return rc;
+    if (lease_s <= 0)
+        return gs_fail(err, GS_ERR_ARG, "job heartbeat: lease %lld s", (long long)lease_s);
+    /* A stage name is a label from our own code, not user text: a long one is shortened rather
+     * than losing the heartbeat (the lease matters more than the label). */
+    snprintf(stage_cut, sizeof(stage_cut), "%s", stage ? stage : "");
+    if (!(progress >= 0))
+        progress = 0;
+    if (progress > 1)
+        progress = 1;
+    return s->ops->job_heartbeat(s, id, worker, progress, stage_cut, now, lease_s, err);
+}
+
+gs_status gs_store_job_finish(gs_store *s, const char *id, const char *worker,
+                              gs_store_job_status status, const char *error, int64_t now,
+                              gs_error *err)
+{
+    gs_status rc;
+    char error_cut[GS_STORE_ERROR_MAX + 1];
+    if ((rc = need_id(id, "job", err)) != GS_OK ||
+        (rc = need_text(worker, GS_STORE_WORKER_MAX, "worker name", err)) != GS_OK)
+        return rc;
+    if (status != GS_STORE_JOB_DONE && status != GS_STORE_JOB_FAILED)
+        return gs_fail(err, GS_ERR_ARG, "job finish: status must be done or failed, not %s",
+                       gs_store_job_status_name(status));
+    if (status == GS_STORE_JOB_FAILED && (!error || !error[0]))
+        error = "the analysis failed";
+    if (status == GS_STORE_JOB_DONE)
+        error = "";
+    /* An analysis message can be longer than the column (paths in it); the job still has to
+     * end, so the text is shortened here (at a UTF-8 character boundary), the one exception to
+     * "never cut". */
+    snprintf(error_cut, sizeof(error_cut), "%s", error);
+    if (strlen(error) > GS_STORE_ERROR_MAX) {
+        size_t k = GS_STORE_ERROR_MAX;
+        while (k > 0 && ((unsigned char)error_cut[k] & 0xC0) == 0x80)
+            k--;
+        error_cut[k] = '\0';
+    }
+    return s->ops->job_finish(s, id, worker, status, error_cut, now, err);
+}
+
+gs_status gs_store_job_cancel(gs_store *s, const char *account, const char *id, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK || (rc = need_id(id, "job", err)) != GS_OK)
+        return rc;
+    return s->ops->job_cancel(s, account, id, err);
+}
+
+gs_status gs_store_job_counts(gs_store *s, int64_t counts[5], gs_error *err)
+{
+    for (int i = 0; i < 5; i++)
+        counts[i] = 0;
+    return s->ops->job_counts(s, counts, err);
+}
+
+/* ---- shares ------------------------------------------------------------------------------- */
+
+gs_status gs_store_share_add(gs_store *s, const char *account, const char *session,
+                             const uint8_t digest[GS_STORE_DIGEST_BYTES], int64_t now,
+                             int64_t expires, gs_store_id id_out, gs_error *err)
+{
+    gs_status rc;
+    gs_store_id id;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(session, "session", err)) != GS_OK || (rc = need_digest(digest, err)) != GS_OK)
+        return rc;
+    gs_store_new_id(id);
+    rc = s->ops->share_add(s, account, session, digest, now, expires, id, err);
+    if (rc == GS_OK && id_out)
+        memcpy(id_out, id, sizeof(gs_store_id));
+    return rc;
+}
+
+gs_status gs_store_share_session(gs_store *s, const uint8_t digest[GS_STORE_DIGEST_BYTES],
+                                 int64_t now, gs_store_id account_out,
+                                 gs_store_session *session_out, gs_error *err)
+{
+    gs_status rc = need_digest(digest, err);
+    return rc != GS_OK ? rc : s->ops->share_session(s, digest, now, account_out, session_out, err);
+}
+
+gs_status gs_store_share_delete(gs_store *s, const char *account, const char *id, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(id, "share", err)) != GS_OK)
+        return rc;
+    return s->ops->share_delete(s, account, id, err);
+}
