@@ -47,12 +47,6 @@ int gs_gait__is_side(gs_gait_view_kind k)
     return k == GS_VIEW_SIDE_LEFT || k == GS_VIEW_SIDE_RIGHT;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* q-quantile (0..1) of v[0..n-1]; sorts v in place. NAN when n == 0. */
 static double quantile(double *v, int n, double q)
 {
@@ -60,7 +54,7 @@ static double quantile(double *v, int n, double q)
     int i;
     if (n <= 0)
         return NAN;
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    qsort(v, (size_t)n, sizeof(*v), gs_gait__cmp_double);
     pos = q * (n - 1);
     i = (int)floor(pos);
     if (i >= n - 1)

@@ -44,20 +44,6 @@
 #define TILT_MAX_DEG 3.0  /* |tilt_deg| above: camera not level */
 #define MIN_VIS      0.5f /* far-leg landmarks counted when this visible */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    if (n <= 0)
-        return NAN;
-    qsort(v, (size_t)n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 static double dist(const gs_kp *a, const gs_kp *b)
 {
     return hypot((double)a->x - b->x, (double)a->y - b->y);
@@ -145,7 +131,7 @@ gs_status gs_gait_camera_check(const gs_pose_track *t, const gs_gait_result *r, 
                 ratio[n_ratio++] = ln / lf;
         }
     }
-    double med = median(len, n_len);
+    double med = gs_gait__median(len, n_len);
     out->leg_length_frac = med / t->height;
     /* medians over consecutive windows of WINDOW_S */
     for (int32_t i = 0; i < t->n_frames;) {
@@ -156,7 +142,7 @@ gs_status gs_gait_camera_check(const gs_pose_track *t, const gs_gait_result *r, 
             if (isfinite(lt[j]))
                 len[m++] = lt[j];
         if (m >= 5) /* a window with a few frames only says little */
-            win[n_win++] = median(len, m);
+            win[n_win++] = gs_gait__median(len, m);
         i = j > i ? j : i + 1;
     }
     if (n_win >= 2) {
@@ -165,10 +151,10 @@ gs_status gs_gait_camera_check(const gs_pose_track *t, const gs_gait_result *r, 
             lo = fmin(lo, win[k]);
             hi = fmax(hi, win[k]);
         }
-        out->leg_length_change_frac = (hi - lo) / median(win, n_win);
+        out->leg_length_change_frac = (hi - lo) / gs_gait__median(win, n_win);
     }
     if (n_ratio >= 10)
-        out->near_far_leg_ratio = median(ratio, n_ratio);
+        out->near_far_leg_ratio = gs_gait__median(ratio, n_ratio);
     if (r->ground_points > 0)
         out->tilt_deg = -r->ground_phi * 180.0 / GS_PI;
     if (out->leg_length_frac < FRAC_SMALL)

@@ -119,4 +119,97 @@ int32_t gs_gait__frame_at(const gs_gait_result *r, double t_s);
 /** Fractional frame index of time t_s. */
 double gs_gait__frame_index(const gs_gait_result *r, double t_s);
 
+/* ---- Events internals (gait_signal.c, gait_strides.c, gait_events*.c) ---- */
+
+/** Per-side signals of one event pass (buffers of r->n + 1 doubles, owned by gs_gait__events). */
+typedef struct gs_gait__sig {
+    double *heel_rel[2]; /* heel X - mid-hip X (px) */
+    double *toe_rel[2];  /* toe X - mid-hip X */
+    double *low[2];      /* lowest of heel/toe Y minus the foot's ground level (px) */
+    double *lsm[2];      /* low, smoothed */
+    double *sm;          /* scratch: smoothed signal */
+    double ground[2];    /* ground level per foot (canonical Y) */
+} gs_gait__sig;
+
+/** qsort comparator for doubles, ascending. */
+int gs_gait__cmp_double(const void *a, const void *b);
+
+/** Median of v[0..n-1] (sorts v in place); NAN when n <= 0. */
+double gs_gait__median(double *v, int n);
+
+/** 1 when frames i and j are both in range, valid and of the same pass. */
+int gs_gait__same_seg(const gs_gait_result *r, int32_t i, int32_t j);
+
+/** Local quadratic regression of y over +-h s inside each frame's segment, into out. */
+void gs_gait__smooth(const gs_gait_result *r, const double *y, double *out, double h);
+
+/** Least-squares line y = a + b (t - t0) through the frames idx[0..m-1]; 0 when degenerate. */
+int gs_gait__fit_line(const gs_gait_result *r, const int32_t *idx, int m, const double *y,
+                      double t0, double *a, double *b);
+
+/** Sub-frame time (s) of the kink-shaped extremum of y at frame i, from k samples each side. */
+double gs_gait__kink_time(const gs_gait_result *r, const double *y, int32_t i, int k);
+
+/** Step time (s) from the mid-hip bounce; 0.5 when unclear. scratch: r->n doubles. */
+double gs_gait__step_period(const gs_gait_result *r, double *scratch);
+
+/**
+ * 1 when frame i is valid and sign * y[i] is the extreme of sign * y over the frames of its
+ * segment within +-win_s (ties before i keep i, ties after i do not).
+ */
+int gs_gait__window_ext(const gs_gait_result *r, const double *y, int32_t i, double win_s,
+                        int sign);
+
+/** Appends an event (type 0 IC, 1 TO) at time t (s); a non-finite t is ignored. GS_ERR_NOMEM. */
+gs_status gs_gait__add_event(gs_gait_result *r, int side, int type, double t, gs_error *err);
+
+/** Sorts r's events by time. */
+void gs_gait__sort_events(gs_gait_result *r);
+
+/** Builds strides from the sorted events; marks and explains the implausible ones. GS_ERR_NOMEM. */
+gs_status gs_gait__build_strides(gs_gait_result *r, gs_error *err);
+
+/** Running or walking from the pelvis phase over the used strides; UNKNOWN when they disagree. */
+gs_gait_activity gs_gait__activity_from_pelvis(gs_gait_result *r);
+
+/** Median duty factor over the used strides; NAN if none. */
+double gs_gait__duty_factor(gs_gait_result *r);
+
+/** Rebuilds strides and scores the current events (usable strides, -1000 when implausible). */
+double gs_gait__event_score(gs_gait_result *r, gs_error *err, gs_status *rc);
+
+/** Zeni extrema of y as events of side/type (gait_events_side.c). GS_ERR_NOMEM. */
+gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side, int type,
+                        int sign, int k, double h, double ext_win, double amp_win, gs_error *err);
+
+/** Side-view running: moves each Zeni event to the foot-height event next to it. GS_ERR_NOMEM. */
+gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], double *const sm[2],
+                                  double kappa, int k, gs_error *err);
+
+/** Lowest of heel and toe of side on frame i (canonical Y). */
+double gs_gait__raw_low(const gs_gait_result *r, int32_t i, int side);
+
+/** Ground level per foot (and r->noise_px from the stances when use_strides). */
+void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides);
+
+/** IC time (s) of the contact run [s0, s_end] of the height signal low; NAN if none. */
+double gs_gait__ic_at(const gs_gait_result *r, const double *low, int32_t s0, int32_t s_end,
+                      double kappa, int k);
+
+/** TO time (s) of the contact run [s_start, s1] of the height signal low; NAN if none. */
+double gs_gait__to_at(const gs_gait_result *r, const double *low, int32_t s1, int32_t s_start,
+                      double kappa, int k);
+
+/** Contact runs of one foot's height as IC/TO events. GS_ERR_NOMEM. */
+gs_status gs_gait__height_events(gs_gait_result *r, const double *low, const double *sm, int side,
+                                 double kappa, int k, gs_error *err);
+
+/** Rear/front views: stances from foot stillness around pelvis-anchored mid-stances. */
+gs_status gs_gait__frontal_events(gs_gait_result *r, gs_gait__sig *g, double kappa, int k,
+                                  double dt, gs_error *err);
+
+/** Rear/front views: the more plausible of the height and the anchored event sets. */
+gs_status gs_gait__frontal_choose(gs_gait_result *r, gs_gait__sig *g, double kappa, int k,
+                                  double dt, gs_error *err);
+
 #endif /* GS_GAIT_IMPL_H */

@@ -28,12 +28,6 @@
 
 #define BELT_FLOOR 0.03 /* relative 1-SD floor of the belt scale (see above) */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Stance foot speed in canonical px/s over the used strides; 0 when fewer than 2 strides. */
 static void belt_scale(gs_gait_result *r)
 {
@@ -56,14 +50,14 @@ static void belt_scale(gs_gait_result *r)
         return;
     /* median and a robust spread (1.4826 MAD ~ SD for normal data), so one mistracked stance
      * does not move the scale */
-    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    qsort(v, (size_t)n, sizeof(double), gs_gait__cmp_double);
     double med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
     double *d = malloc(sizeof(double) * (size_t)n);
     if (!d)
         return;
     for (int i = 0; i < n; i++)
         d[i] = fabs(v[i] - med);
-    qsort(d, (size_t)n, sizeof(double), cmp_double);
+    qsort(d, (size_t)n, sizeof(double), gs_gait__cmp_double);
     double mad = 1.4826 * (n % 2 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]));
     free(d);
     double se = mad / med / sqrt((double)n);

@@ -1,0 +1,138 @@
+/*
+ * Side-view events: Zeni extrema and the running refinement to foot-height events
+ * (method and sources in gait_events.c).
+ */
+#include "gait_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Zeni extrema: frames where the smoothed signal is the extreme within +-ext_win (0.7 step times:
+ * the same foot's next extreme is a stride = two steps away) and stands out by a fifth of a leg
+ * length from the opposite extreme within +-amp_win (one step time). sign +1 maxima, -1 minima.
+ */
+gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side, int type,
+                        int sign, int k, double h, double ext_win, double amp_win, gs_error *err)
+{
+    gs_status rc;
+    gs_gait__smooth(r, y, sm, h);
+    for (int32_t i = 0; i < r->n; i++) {
+        int is_ext = 1, inner = 1;
+        double opp = sign * sm[i];
+        if (!r->valid[i])
+            continue;
+        for (int32_t j = i - 1; j >= 0 && r->t[i] - r->t[j] <= amp_win; j--) {
+            if (!gs_gait__same_seg(r, i, j)) {
+                if (r->t[i] - r->t[j] <= 0.05)
+                    inner = 0; /* too close to the segment edge to tell */
+                break;
+            }
+            if (r->t[i] - r->t[j] <= ext_win && sign * sm[j] > sign * sm[i])
+                is_ext = 0;
+            opp = fmin(opp, sign * sm[j]);
+        }
+        for (int32_t j = i + 1; j < r->n && r->t[j] - r->t[i] <= amp_win; j++) {
+            if (!gs_gait__same_seg(r, i, j)) {
+                if (r->t[j] - r->t[i] <= 0.05)
+                    inner = 0;
+                break;
+            }
+            if (r->t[j] - r->t[i] <= ext_win && sign * sm[j] >= sign * sm[i])
+                is_ext = 0;
+            opp = fmin(opp, sign * sm[j]);
+        }
+        if (!is_ext || !inner || !(i > 0 && i + 1 < r->n) || !gs_gait__same_seg(r, i, i - 1) ||
+            !gs_gait__same_seg(r, i, i + 1))
+            continue;
+        if (sign * sm[i] - opp < 0.2 * r->ll_px)
+            continue;
+        /* The raw extreme may sit a frame away from the smoothed one. */
+        int32_t best = i;
+        for (int32_t j = i - 1; j <= i + 1; j++)
+            if (sign * y[j] > sign * y[best])
+                best = j;
+        if (best <= 0 || best + 1 >= r->n || !gs_gait__same_seg(r, best, best - 1) ||
+            !gs_gait__same_seg(r, best, best + 1))
+            best = i;
+        rc = gs_gait__add_event(r, side, type, gs_gait__kink_time(r, y, best, k), err);
+        if (rc != GS_OK)
+            return rc;
+    }
+    return GS_OK;
+}
+
+/*
+ * Side-view running: moves each Zeni event to the foot-height event next to it. IC: the first
+ * downward kappa crossing of the smoothed height in [IC - 0.12 s, IC + 0.15 s] (Zeni's IC comes
+ * early in running); TO: the last upward crossing in [TO - 0.2 s, TO + 0.1 s] (Zeni's TO comes
+ * late). Anchoring keeps one event per Zeni event, so noise cannot add or drop strides; an event
+ * without a crossing keeps Zeni's time.
+ */
+gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], double *const sm[2],
+                                double kappa, int k, gs_error *err)
+{
+    double *off = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
+    double *tmp = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
+    double med[2][2];
+    if (!off || !tmp) {
+        free(off);
+        free(tmp);
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+    }
+    for (int e = 0; e < r->n_ev; e++) {
+        gs_gait_event *ev = &r->ev[e];
+        const double *lw = low[ev->side], *s = sm[ev->side];
+        int ic = ev->type == GS_EVENT_IC;
+        double a = ev->t_s - (ic ? 0.12 : 0.2), b = ev->t_s + (ic ? 0.15 : 0.1), t = NAN;
+        int32_t j0 = gs_gait__frame_at(r, a);
+        for (int32_t j = j0 + 1; j < r->n && r->t[j] <= b; j++) {
+            if (r->t[j - 1] < a || !gs_gait__same_seg(r, j - 1, j))
+                continue;
+            if (ic && s[j - 1] > kappa && s[j] <= kappa) {
+                int32_t end = j;
+                while (end + 1 < r->n && gs_gait__same_seg(r, j, end + 1) && s[end + 1] <= kappa)
+                    end++;
+                t = gs_gait__ic_at(r, lw, j, end, kappa, k);
+                break; /* the first one */
+            }
+            if (!ic && s[j - 1] <= kappa && s[j] > kappa) {
+                int32_t st = j - 1;
+                while (st - 1 >= 0 && gs_gait__same_seg(r, j, st - 1) && s[st - 1] <= kappa)
+                    st--;
+                t = gs_gait__to_at(r, lw, j - 1, st, kappa, k); /* keep looking: the last one */
+            }
+        }
+        off[e] = t - ev->t_s;
+    }
+    /*
+     * Zeni's lead/lag is fairly constant for one runner and foot, while a noisy height trace can
+     * put a crossing anywhere in the window: an event whose shift differs from the median shift of
+     * its foot and type by more than 50 ms (or 2 frames) gets the median shift instead.
+     */
+    for (int side = 0; side < 2; side++)
+        for (int type = 0; type < 2; type++) {
+            int n = 0;
+            for (int e = 0; e < r->n_ev; e++)
+                if ((int)r->ev[e].side == side && (int)r->ev[e].type == type && isfinite(off[e]))
+                    tmp[n++] = off[e];
+            med[side][type] = gs_gait__median(tmp, n);
+        }
+    for (int e = 0; e < r->n_ev; e++) {
+        gs_gait_event *ev = &r->ev[e];
+        double m = med[ev->side][ev->type], lim = 0.05, t;
+        int32_t i = gs_gait__frame_at(r, ev->t_s);
+        if (i + 1 < r->n)
+            lim = fmax(lim, 2.0 * (r->t[i + 1] - r->t[i]));
+        if (!isfinite(m))
+            continue; /* no refinement at all for this foot and type: keep Zeni's */
+        t = isfinite(off[e]) && fabs(off[e] - m) <= lim ? ev->t_s + off[e] : ev->t_s + m;
+        ev->t_s = t;
+        ev->frame = gs_gait__frame_index(r, t);
+    }
+    free(off);
+    free(tmp);
+    return GS_OK;
+}

@@ -1,0 +1,191 @@
+/*
+ * Signal helpers of the gait stage: sorting and medians, continuous segments, a local quadratic
+ * smoother on irregular timestamps, line fits and kink times, the step period from the pelvis
+ * bounce, and the windowed extremum test.
+ */
+#include "gait_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int gs_gait__cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double gs_gait__median(double *v, int n)
+{
+    if (n <= 0)
+        return NAN;
+    qsort(v, (size_t)n, sizeof(*v), gs_gait__cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Frames i and j belong to one continuous segment (valid, same pass, no invalid in between is
+ * checked by the caller walking frame by frame). */
+int gs_gait__same_seg(const gs_gait_result *r, int32_t i, int32_t j)
+{
+    return i >= 0 && j >= 0 && i < r->n && j < r->n && r->valid[i] && r->valid[j] &&
+           r->pass[i] == r->pass[j];
+}
+
+/*
+ * Local quadratic regression over +-h seconds inside the frame's segment (a Savitzky-Golay
+ * smoother that works on irregular timestamps), evaluated at the frame.
+ */
+void gs_gait__smooth(const gs_gait_result *r, const double *y, double *out, double h)
+{
+    for (int32_t i = 0; i < r->n; i++) {
+        double S[5] = {0, 0, 0, 0, 0}, Ty[3] = {0, 0, 0};
+        int cnt = 0;
+        out[i] = y[i];
+        if (!r->valid[i])
+            continue;
+        for (int dir = -1; dir <= 1; dir += 2) {
+            for (int32_t j = dir < 0 ? i : i + 1; j >= 0 && j < r->n; j += dir) {
+                if (!gs_gait__same_seg(r, i, j) || fabs(r->t[j] - r->t[i]) > h)
+                    break;
+                double d = r->t[j] - r->t[i], p = 1;
+                for (int k = 0; k < 5; k++) {
+                    S[k] += p;
+                    if (k < 3)
+                        Ty[k] += p * y[j];
+                    p *= d;
+                }
+                cnt++;
+            }
+        }
+        if (cnt < 4)
+            continue;
+        /* Solve the 3x3 normal equations for the value at d = 0 (Cramer's rule). */
+        double a = S[0], b = S[1], c = S[2], d = S[3], e = S[4];
+        double det = a * (c * e - d * d) - b * (b * e - c * d) + c * (b * d - c * c);
+        if (fabs(det) < 1e-18)
+            continue;
+        double det0 = Ty[0] * (c * e - d * d) - b * (Ty[1] * e - d * Ty[2]) +
+                      c * (Ty[1] * d - c * Ty[2]);
+        out[i] = det0 / det;
+    }
+}
+
+/* Least-squares line through (t[j], y[j]) for j in idx[0..m-1]: y = a + b (t - t0). */
+int gs_gait__fit_line(const gs_gait_result *r, const int32_t *idx, int m, const double *y,
+                      double t0, double *a, double *b)
+{
+    double st = 0, sy = 0, stt = 0, sty = 0;
+    if (m < 2)
+        return 0;
+    for (int k = 0; k < m; k++) {
+        double tt = r->t[idx[k]] - t0;
+        st += tt;
+        sy += y[idx[k]];
+        stt += tt * tt;
+        sty += tt * y[idx[k]];
+    }
+    double den = m * stt - st * st;
+    if (fabs(den) < 1e-18)
+        return 0;
+    *b = (m * sty - st * sy) / den;
+    *a = (sy - *b * st) / m;
+    return 1;
+}
+
+/*
+ * Sub-frame time of a kink-shaped extremum at frame i of y: the intersection of the line through
+ * the k samples before i and the line through the k samples after i. For a smooth peak it lands
+ * on the vertex; for a kink (a foot that stops on the ground) on the kink, wherever it falls
+ * between frames. Falls back to frame i when the lines do not meet near it.
+ */
+double gs_gait__kink_time(const gs_gait_result *r, const double *y, int32_t i, int k)
+{
+    int32_t L[8], R[8];
+    int nl = 0, nr = 0;
+    double a1, b1, a2, b2, t0 = r->t[i], tk;
+    for (int32_t j = i - 1; j >= 0 && nl < k && gs_gait__same_seg(r, i, j); j--)
+        L[nl++] = j;
+    for (int32_t j = i + 1; j < r->n && nr < k && gs_gait__same_seg(r, i, j); j++)
+        R[nr++] = j;
+    if (nl < 2 || nr < 2 || !gs_gait__fit_line(r, L, nl, y, t0, &a1, &b1) ||
+        !gs_gait__fit_line(r, R, nr, y, t0, &a2, &b2) || fabs(b1 - b2) < 1e-12)
+        return t0;
+    tk = (a2 - a1) / (b1 - b2) + t0;
+    if (tk < r->t[L[0]] || tk > r->t[R[0]])
+        return t0;
+    return tk;
+}
+
+/*
+ * Step time (s) from the mid-hip's vertical bounce, which repeats every step in walking and
+ * running and does not care about left/right labels: the lag of the highest normalised
+ * autocorrelation between 0.22 s (270 steps/min) and 1.2 s (50 steps/min), on the signal minus
+ * its +-0.75 s moving mean. Lags are in frames of the median interval (VFR is close enough for a
+ * window size). 0.5 s when there is no clear period. scratch needs r->n doubles.
+ */
+double gs_gait__step_period(const gs_gait_result *r, double *scratch)
+{
+    double dt = r->n > 1 ? (r->t[r->n - 1] - r->t[0]) / (r->n - 1) : 1.0 / 30, best = 0.3;
+    int32_t best_lag = 0;
+    double *y = scratch;
+    if (!(dt > 0))
+        return 0.5;
+    for (int32_t i = 0; i < r->n; i++) {
+        double s = 0;
+        int c = 0;
+        y[i] = NAN;
+        if (!r->valid[i])
+            continue;
+        for (int32_t j = i; j >= 0 && r->t[i] - r->t[j] <= 0.75; j--)
+            if (r->valid[j]) {
+                s += gs_gait__p(r, j, GS_KP_LEFT_HIP)[1] + gs_gait__p(r, j, GS_KP_RIGHT_HIP)[1];
+                c++;
+            }
+        for (int32_t j = i + 1; j < r->n && r->t[j] - r->t[i] <= 0.75; j++)
+            if (r->valid[j]) {
+                s += gs_gait__p(r, j, GS_KP_LEFT_HIP)[1] + gs_gait__p(r, j, GS_KP_RIGHT_HIP)[1];
+                c++;
+            }
+        y[i] = gs_gait__p(r, i, GS_KP_LEFT_HIP)[1] + gs_gait__p(r, i, GS_KP_RIGHT_HIP)[1] - s / c;
+    }
+    /* The lag range in frames, bounded by the track before it becomes an integer: frames
+     * 1e-10 s apart make 0.22 / dt = 2.2e9, beyond int32_t (the conversion is undefined; it
+     * gave a negative lag and a read before the buffer). */
+    double lag_lo = 0.22 / dt, lag_hi = 1.2 / dt;
+    if (!(lag_lo < (double)r->n))
+        return 0.5; /* the track is shorter than the shortest step time */
+    int32_t lag_max = lag_hi < (double)(r->n - 1) ? (int32_t)lag_hi : r->n - 1;
+    for (int32_t lag = (int32_t)lag_lo; lag <= lag_max; lag++) {
+        double sxy = 0, sxx = 0, syy = 0;
+        for (int32_t i = 0; i + lag < r->n; i++) {
+            if (!isfinite(y[i]) || !isfinite(y[i + lag]))
+                continue;
+            sxy += y[i] * y[i + lag];
+            sxx += y[i] * y[i];
+            syy += y[i + lag] * y[i + lag];
+        }
+        double c = sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
+        if (c > best) {
+            best = c;
+            best_lag = lag;
+        } else if (best > 0.5 && c < best - 0.05) {
+            break; /* past the first strong peak: the step, not a multiple of it */
+        }
+    }
+    return best_lag > 0 ? best_lag * dt : 0.5;
+}
+
+int gs_gait__window_ext(const gs_gait_result *r, const double *y, int32_t i, double win_s,
+                        int sign)
+{
+    if (!r->valid[i])
+        return 0;
+    for (int32_t j = i - 1; j >= 0 && r->t[i] - r->t[j] <= win_s; j--)
+        if (gs_gait__same_seg(r, i, j) && sign * y[j] > sign * y[i])
+            return 0;
+    for (int32_t j = i + 1; j < r->n && r->t[j] - r->t[i] <= win_s; j++)
+        if (gs_gait__same_seg(r, i, j) && sign * y[j] >= sign * y[i])
+            return 0;
+    return 1;
+}

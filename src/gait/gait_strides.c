@@ -1,0 +1,226 @@
+/*
+ * Event list, strides built from it, and the activity (running/walking) read from the strides.
+ */
+#include "gait_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Appends an event; a time that is not finite (a fit on degenerate samples) is not one. */
+gs_status gs_gait__add_event(gs_gait_result *r, int side, int type, double t, gs_error *err)
+{
+    if (!isfinite(t))
+        return GS_OK;
+    if (r->n_ev == r->cap_ev) {
+        int nc = r->cap_ev ? 2 * r->cap_ev : 64;
+        gs_gait_event *ne = realloc(r->ev, sizeof(*ne) * (size_t)nc);
+        if (!ne)
+            return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+        r->ev = ne;
+        r->cap_ev = nc;
+    }
+    r->ev[r->n_ev].side = side ? GS_SIDE_RIGHT : GS_SIDE_LEFT;
+    r->ev[r->n_ev].type = type ? GS_EVENT_TO : GS_EVENT_IC;
+    r->ev[r->n_ev].t_s = t;
+    r->ev[r->n_ev].frame = gs_gait__frame_index(r, t);
+    r->n_ev++;
+    return GS_OK;
+}
+
+/* Sorts events by time. */
+static int cmp_ev(const void *a, const void *b)
+{
+    const gs_gait_event *x = a, *y = b;
+    return x->t_s < y->t_s ? -1 : x->t_s > y->t_s;
+}
+
+/* Sorts r's events by time. A person standing still has none, and r->ev is then NULL, which
+ * qsort must not be given (C11 7.22.5: the array argument must be valid even for 0 elements). */
+void gs_gait__sort_events(gs_gait_result *r)
+{
+    if (r->n_ev > 1)
+        qsort(r->ev, (size_t)r->n_ev, sizeof(*r->ev), cmp_ev);
+}
+
+/* Builds strides from the sorted events; drops and explains the implausible ones. */
+gs_status gs_gait__build_strides(gs_gait_result *r, gs_error *err)
+{
+    double *dur = NULL, med;
+    int nd = 0;
+
+    r->n_st = 0;
+    for (int side = 0; side < 2; side++) {
+        int last_ic = -1;
+        for (int e = 0; e < r->n_ev; e++) {
+            if ((int)r->ev[e].side != side || r->ev[e].type != GS_EVENT_IC)
+                continue;
+            if (last_ic >= 0) {
+                gs_gait_stride *s;
+                if (r->n_st == r->cap_st) {
+                    int nc = r->cap_st ? 2 * r->cap_st : 32;
+                    gs_gait_stride *ns = realloc(r->st, sizeof(*ns) * (size_t)nc);
+                    if (!ns)
+                        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (strides)", r->name);
+                    r->st = ns;
+                    r->cap_st = nc;
+                }
+                s = &r->st[r->n_st++];
+                memset(s, 0, sizeof(*s));
+                s->side = side ? GS_SIDE_RIGHT : GS_SIDE_LEFT;
+                s->t0_s = r->ev[last_ic].t_s;
+                s->t1_s = r->ev[e].t_s;
+                s->to_s = NAN;
+                s->used = 1;
+            }
+            last_ic = e;
+        }
+    }
+    /* checks that need only the stride itself */
+    dur = malloc(sizeof(double) * (size_t)(r->n_st + 1));
+    if (!dur)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (strides)", r->name);
+    for (int i = 0; i < r->n_st; i++) {
+        gs_gait_stride *s = &r->st[i];
+        int32_t a = gs_gait__frame_at(r, s->t0_s), b = gs_gait__frame_at(r, s->t1_s);
+        int n_to = 0, n_opp = 0, gaps = 0, turn = 0, back = 0;
+        for (int32_t j = a; j <= b + 1 && j < r->n; j++) {
+            if (!r->valid[j])
+                gaps++;
+            else if (r->pass[j] != r->pass[a])
+                turn = 1;
+            else if (r->backward[j])
+                back = 1;
+        }
+        for (int e = 0; e < r->n_ev; e++) {
+            const gs_gait_event *ev = &r->ev[e];
+            if (ev->t_s <= s->t0_s || ev->t_s >= s->t1_s)
+                continue;
+            if (ev->side == s->side && ev->type == GS_EVENT_TO) {
+                if (n_to == 0)
+                    s->to_s = ev->t_s;
+                n_to++;
+            }
+            if (ev->side != s->side && ev->type == GS_EVENT_IC)
+                n_opp++;
+        }
+        if (gaps) {
+            snprintf(s->why, sizeof(s->why), "gap in the track (%d frames without a person)", gaps);
+        } else if (turn) {
+            snprintf(s->why, sizeof(s->why), "spans a turn (two passes)");
+        } else if (back) {
+            snprintf(s->why, sizeof(s->why), "moving backwards relative to facing");
+        } else if (n_to == 0) {
+            snprintf(s->why, sizeof(s->why), "no toe-off detected");
+        } else if (n_to > 1) {
+            snprintf(s->why, sizeof(s->why), "%d toe-offs (a contact was missed)", n_to);
+        } else if (n_opp != 1) {
+            snprintf(s->why, sizeof(s->why), "%d opposite-foot contacts (expected 1)", n_opp);
+        } else if (s->t1_s - s->t0_s < 0.3 || s->t1_s - s->t0_s > 2.5) {
+            /* 0.3 s = 400 steps/min, 2.5 s = 48 steps/min: outside any gait */
+            snprintf(s->why, sizeof(s->why), "implausible duration %.0f ms",
+                     1000 * (s->t1_s - s->t0_s));
+        }
+        if (s->why[0])
+            s->used = 0;
+        else
+            dur[nd++] = s->t1_s - s->t0_s;
+    }
+    /* strides far from the typical duration (a missed event merges two strides) */
+    med = gs_gait__median(dur, nd);
+    for (int i = 0; i < r->n_st && nd > 0; i++) {
+        gs_gait_stride *s = &r->st[i];
+        double d = s->t1_s - s->t0_s;
+        if (s->used && (d < 0.75 * med || d > 1.33 * med)) {
+            s->used = 0;
+            snprintf(s->why, sizeof(s->why), "implausible duration %.0f ms (median %.0f ms)",
+                     1000 * d, 1000 * med);
+        }
+    }
+    free(dur);
+    return GS_OK;
+}
+
+/*
+ * Running or walking from the pelvis: walking vaults over a stiff stance leg, so the pelvis is
+ * highest at mid-stance (inverted pendulum); running bounces on a compliant leg, so it is lowest
+ * at mid-stance (spring-mass model; Cavagna, Heglund & Taylor 1977, Am J Physiol 233:R243). The
+ * sign of (mid-hip height at mid-stance - its stride mean) over the used strides decides. Unlike
+ * the duty factor it does not depend on exact event times (Zeni's running events inflate
+ * contact times). Returns the activity, or UNKNOWN when the strides disagree.
+ */
+gs_gait_activity gs_gait__activity_from_pelvis(gs_gait_result *r)
+{
+    int votes = 0, n = 0;
+    for (int i = 0; i < r->n_st; i++) {
+        const gs_gait_stride *s = &r->st[i];
+        double sum = 0, mid;
+        int cnt = 0;
+        if (!s->used || !isfinite(s->to_s))
+            continue;
+        for (int32_t j = gs_gait__frame_at(r, s->t0_s); j < r->n && r->t[j] <= s->t1_s; j++) {
+            if (!r->valid[j] || r->t[j] < s->t0_s)
+                continue;
+            sum +=
+                0.5 * (gs_gait__p(r, j, GS_KP_LEFT_HIP)[1] + gs_gait__p(r, j, GS_KP_RIGHT_HIP)[1]);
+            cnt++;
+        }
+        if (cnt < 4)
+            continue;
+        double tm = s->t0_s + 0.5 * (s->to_s - s->t0_s);
+        mid = 0.5 *
+              (gs_gait__p_at(r, GS_KP_LEFT_HIP, 1, tm) + gs_gait__p_at(r, GS_KP_RIGHT_HIP, 1, tm));
+        votes += mid > sum / cnt ? 1 : -1;
+        n++;
+    }
+    if (n == 0 || abs(votes) * 3 < n) /* less than 2:1 agreement */
+        return GS_ACTIVITY_UNKNOWN;
+    return votes > 0 ? GS_ACTIVITY_WALK : GS_ACTIVITY_RUN;
+}
+
+/* Median duty factor (contact / stride) over the used strides; NAN if none. */
+double gs_gait__duty_factor(gs_gait_result *r)
+{
+    double *v = malloc(sizeof(double) * (size_t)(r->n_st + 1)), m;
+    int n = 0;
+    if (!v)
+        return NAN;
+    for (int i = 0; i < r->n_st; i++)
+        if (r->st[i].used && isfinite(r->st[i].to_s))
+            v[n++] = (r->st[i].to_s - r->st[i].t0_s) / (r->st[i].t1_s - r->st[i].t0_s);
+    m = gs_gait__median(v, n);
+    free(v);
+    return m;
+}
+
+/*
+ * Plausibility score of the current events: usable strides, minus a disqualifying penalty when
+ * the per-foot median duty factors are outside 0.1-0.85 or differ by more than 0.15 (no real gait
+ * does that; a broken contact rule does).
+ */
+double gs_gait__event_score(gs_gait_result *r, gs_error *err, gs_status *rc)
+{
+    double df[2] = {NAN, NAN}, *v = malloc(sizeof(double) * (size_t)(r->n_st + 1));
+    int used = 0;
+    *rc = gs_gait__build_strides(r, err);
+    if (*rc != GS_OK || !v) {
+        free(v);
+        if (*rc == GS_OK)
+            *rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+        return 0;
+    }
+    for (int side = 0; side < 2; side++) {
+        int n = 0;
+        for (int i = 0; i < r->n_st; i++)
+            if ((int)r->st[i].side == side && r->st[i].used && isfinite(r->st[i].to_s))
+                v[n++] = (r->st[i].to_s - r->st[i].t0_s) / (r->st[i].t1_s - r->st[i].t0_s);
+        used += n;
+        df[side] = gs_gait__median(v, n);
+    }
+    free(v);
+    if (!(df[0] >= 0.1 && df[0] <= 0.85 && df[1] >= 0.1 && df[1] <= 0.85) ||
+        fabs(df[0] - df[1]) > 0.15)
+        return used - 1000.0;
+    return used;
+}
