@@ -553,6 +553,26 @@ static void job_queue_lifecycle(gs_store *s)
     CHECK_STR_CONTAINS(job.error, "the analysis stopped 2 times without finishing");
     CHECK_STR_CONTAINS(job.error, "hostB:21");
 
+    /* Release (a worker stopping): back to the queue, the attempt not counted. */
+    {
+        gs_store_id s6, j6;
+        CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "", 3900, s6, j6, &e_));
+        CHECK_OK(gs_store_job_claim(s, "hostA:16", 3901, 60, 3, &job, &e_));
+        CHECK(strcmp(job.id, j6) == 0);
+        CHECK_OK(gs_store_job_heartbeat(s, j6, "hostA:16", 0.4, "pose", 3902, 60, &e_));
+        CHECK_RC(gs_store_job_release(s, j6, "hostB:99", 3903, &err), GS_ERR_CANCELLED);
+        CHECK_OK(gs_store_job_release(s, j6, "hostA:16", 3903, &e_));
+        CHECK_OK(gs_store_job_get(s, w.ann, j6, &job, &e_));
+        CHECK_EQ_INT(job.status, GS_STORE_JOB_QUEUED);
+        CHECK_EQ_INT(job.attempts, 0);
+        CHECK_NEAR(job.progress, 0, 1e-12);
+        CHECK_RC(gs_store_job_heartbeat(s, j6, "hostA:16", 0.5, "pose", 3904, 60, &err),
+                 GS_ERR_CANCELLED);
+        CHECK_OK(gs_store_job_claim(s, "hostA:17", 3905, 60, 3, &job, &e_));
+        CHECK(strcmp(job.id, j6) == 0);
+        CHECK_EQ_INT(job.attempts, 1);
+        CHECK_OK(gs_store_job_finish(s, j6, "hostA:17", GS_STORE_JOB_DONE, NULL, 3906, &e_));
+    }
     /* Cancel: seen by the heartbeat and the finish of the worker running it. */
     {
         gs_store_id s4, j4, s5, j5;

@@ -598,6 +598,16 @@ gs_status gs_store_job_finish(gs_store *s, const char *id, const char *worker,
     return s->ops->job_finish(s, id, worker, status, error_cut, now, err);
 }
 
+gs_status gs_store_job_release(gs_store *s, const char *id, const char *worker, int64_t now,
+                               gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(id, "job", err)) != GS_OK ||
+        (rc = need_text(worker, GS_STORE_WORKER_MAX, "worker name", err)) != GS_OK)
+        return rc;
+    return s->ops->job_release(s, id, worker, now, err);
+}
+
 gs_status gs_store_job_cancel(gs_store *s, const char *account, const char *id, gs_error *err)
 {
     gs_status rc;

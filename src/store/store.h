@@ -303,6 +303,13 @@ gs_status gs_store_job_finish(gs_store *s, const char *id, const char *worker,
                               gs_store_job_status status, const char *error, int64_t now,
                               gs_error *err);
 /**
+ * Gives a claimed job back to the queue because its worker is stopping (SIGTERM), not because
+ * the job failed: status queued, the attempt it used is not counted (attempts - 1), progress 0.
+ * GS_ERR_CANCELLED as for the heartbeat (then there is nothing to give back).
+ */
+gs_status gs_store_job_release(gs_store *s, const char *id, const char *worker, int64_t now,
+                               gs_error *err);
+/**
  * Cancels the account's queued or running job; done/failed/cancelled jobs are left as they are
  * (GS_OK). The job's finished time stays 0 (the call has no clock). GS_ERR_NOT_FOUND.
  */

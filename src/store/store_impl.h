@@ -57,6 +57,8 @@ typedef struct gs_store_ops {
     gs_status (*job_finish)(gs_store *s, const char *id, const char *worker,
                             gs_store_job_status status, const char *error, int64_t now,
                             gs_error *err);
+    gs_status (*job_release)(gs_store *s, const char *id, const char *worker, int64_t now,
+                             gs_error *err);
     gs_status (*job_cancel)(gs_store *s, const char *account, const char *id, gs_error *err);
     gs_status (*job_counts)(gs_store *s, int64_t counts[5], gs_error *err);
     gs_status (*share_add)(gs_store *s, const char *account, const char *session,

@@ -1098,6 +1098,26 @@ static gs_status sq_job_finish(gs_store *s, const char *id, const char *worker,
     return rc;
 }
 
+static gs_status sq_job_release(gs_store *s, const char *id, const char *worker, int64_t now,
+                                gs_error *err)
+{
+    sq *q = SQ(s);
+    sqlite3_stmt *st;
+    int changes = 0;
+    gs_status rc;
+    (void)now; /* nothing records the release time */
+    rc = prep(q, &st, "release job", err,
+              "UPDATE jobs SET status = ?, attempts = max(attempts - 1, 0), lease_until = 0,"
+              " progress = 0, stage = '' WHERE id = ? AND worker = ? AND status = ?",
+              "nttn", (int)GS_STORE_JOB_QUEUED, id, worker, (int)GS_STORE_JOB_RUNNING);
+    if (rc == GS_OK)
+        rc = run(q, st, "release job", &changes, err);
+    if (rc == GS_OK && changes == 0)
+        rc = gs_fail(err, GS_ERR_CANCELLED,
+                     "job %s: cancelled, deleted or claimed by another worker", id);
+    return rc;
+}
+
 static gs_status sq_job_cancel(gs_store *s, const char *account, const char *id, gs_error *err)
 {
     sq *q = SQ(s);
@@ -1222,6 +1242,7 @@ static const gs_store_ops sqlite_ops = {
     .job_claim = sq_job_claim,
     .job_heartbeat = sq_job_heartbeat,
     .job_finish = sq_job_finish,
+    .job_release = sq_job_release,
     .job_cancel = sq_job_cancel,
     .job_counts = sq_job_counts,
     .share_add = sq_share_add,
