@@ -63,5 +63,6 @@ int gs_cli_analyze(int argc, char **argv); /* cmd_analyze.c: the whole pipeline 
 int gs_cli_gait(int argc, char **argv); /* cmd_gait.c: angles, events, metrics from pose.json */
 int gs_cli_calibrate(int argc, char **argv); /* cmd_calibrate.c: camera profile from a board */
 int gs_cli_compare(int argc, char **argv); /* cmd_compare.c: before/after comparison */
+int gs_cli_serve(int argc, char **argv); /* cmd_serve.c: the service's HTTP API + workers */
 
 #endif /* GS_CLI_H */

@@ -30,6 +30,7 @@ static const struct {
     {"calibrate", gs_cli_calibrate, "camera profile (lens distortion) from chessboard views"},
     {"findings", gs_cli_findings, "NKT test plan from analysis.json (findings, tests, homework)"},
     {"compare", gs_cli_compare, "before/after: what really changed between two sessions"},
+    {"serve", gs_cli_serve, "the service: JSON API for uploads, jobs, reports, shares (docs/api.md)"},
 };
 
 static void print_help(FILE *f)

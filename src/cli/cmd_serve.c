@@ -1,0 +1,103 @@
+/*
+ * gaitscope serve --data DIR: the service's HTTP JSON API (src/serve, docs/api.md) and its
+ * worker processes. Runs until SIGINT or SIGTERM, then stops accepting, lets running requests
+ * end, stops the workers (a running job goes back to the queue) and exits 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "opts.h"
+#include "serve.h"
+
+typedef struct serve_args {
+    gs_serve_options o;
+    int max_upload_mb;
+    int workers;
+    const char *models;
+} serve_args;
+
+static const gs_cli_choice signup_words[] = {{"open", 0}, {"closed", 1}, {NULL, 0}};
+
+/* clang-format off */
+static const gs_cli_opt serve_opts[] = {
+    {.name = "--data", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.data_dir), .required = 1,
+     .value = "DIR", .help = "data folder: gaitscope.db, uploads, analyses (created if missing)"},
+    {.name = "--listen", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.listen), .value = "ADDR:PORT",
+     .help = "address and port to listen on ([::1]:8080 for IPv6; port 0: any free port)"},
+    /* Each worker holds the models and one analysis (~1-2 GB at most, README "Service"); 64 is
+     * above what one machine's memory holds. */
+    {.name = "--workers", .kind = GS_CLI_INT, GS_CLI_AT(serve_args, workers), .lo = 0, .hi = 64,
+     .value = "N", .help = "analysis worker processes to start (0: jobs wait for `gaitscope "
+                           "worker` processes started elsewhere)"},
+    {.like = &gs_cli_opt_models, GS_CLI_AT(serve_args, models)},
+    /* 1 TiB: no phone clip comes near; the bound only catches a typo. */
+    {.name = "--max-upload-mb", .kind = GS_CLI_INT, GS_CLI_AT(serve_args, max_upload_mb), .lo = 1,
+     .hi = 1048576, .unit = "MiB", .value = "MB", .help = "largest video accepted"},
+    {.name = "--signup", .kind = GS_CLI_CHOICE, GS_CLI_AT(serve_args, o.signup_closed),
+     .choices = signup_words, .value = "open|closed",
+     .help = "whether anyone may create an account (POST /api/v1/accounts)"},
+    {.name = "--tls-cert", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.tls_cert), .value = "PEM",
+     .help = "serve HTTPS with this certificate chain (with --tls-key)"},
+    {.name = "--tls-key", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.tls_key), .value = "PEM",
+     .help = "the certificate's private key"},
+    {.name = "--public-url", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.public_url),
+     .value = "URL", .help = "base of share links (https://gait.example.org); default: from the "
+                             "request's Host"},
+};
+/* clang-format on */
+
+static const gs_cli_spec serve_spec = GS_CLI_SPEC(
+    "serve", serve_args, serve_opts,
+    "Runs the gaitscope service: the JSON API under /api/v1 (docs/api.md) over the data folder,\n"
+    "and N analysis worker processes. Stops on SIGINT or SIGTERM.\n");
+
+static void log_line(void *user, int level, const char *msg)
+{
+    (void)user;
+    fprintf(stderr, "gaitscope serve: %s%s\n", level >= 2 ? "error: " : "", msg);
+}
+
+int gs_cli_serve(int argc, char **argv)
+{
+    serve_args a = {.max_upload_mb = GS_SERVE_MAX_UPLOAD_MB_DEFAULT, .workers = 1};
+    gs_error err = {0};
+    gs_serve *srv = NULL;
+    sigset_t set, old;
+    int go = gs_cli_parse(&serve_spec, argc, argv, &a);
+    if (go != GS_CLI_GO)
+        return go;
+    a.o.max_upload_bytes = (int64_t)a.max_upload_mb << 20;
+    a.o.log = log_line;
+    /* SIGINT and SIGTERM are taken with sigtimedwait() below: blocked before any thread starts,
+     * so every thread inherits the mask and the signal reaches this loop. A client that goes
+     * away mid-response must not kill the server (SIGPIPE). */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    signal(SIGPIPE, SIG_IGN);
+    if (pthread_sigmask(SIG_BLOCK, &set, &old) != 0)
+        return gs_cli_usage_error("serve: cannot block signals");
+    gs_status rc = gs_serve_start(&a.o, &srv, &err);
+    if (rc != GS_OK) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return gs_cli_report(&err);
+    }
+    printf("gaitscope serve: listening on %s://%s:%d (data %s, %d worker%s)\n",
+           a.o.tls_cert ? "https" : "http", "localhost", gs_serve_port(srv), a.o.data_dir,
+           a.workers, a.workers == 1 ? "" : "s");
+    fflush(stdout);
+    for (;;) {
+        struct timespec ts = {1, 0};
+        int sig = sigtimedwait(&set, NULL, &ts);
+        if (sig == SIGINT || sig == SIGTERM) {
+            fprintf(stderr, "gaitscope serve: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            break;
+        }
+    }
+    gs_serve_stop(&srv);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return GS_EXIT_OK;
+}

@@ -1,0 +1,401 @@
+/*
+ * test_serve: the pure request handling of src/serve (serve_parse.c) on made input: routes and
+ * ids, the file table, Authorization/Content-Length/Range headers, the listen address, JSON
+ * bodies, an upload's text fields (split pieces, bounds, every refusal naming its field), and
+ * the rate limiter on a made clock. The HTTP server itself is tested end to end over loopback
+ * by tests/test_serve_api.py.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "gait.h"
+#include "gs_test.h"
+#include "serve_impl.h"
+
+static char msg[GS_SERVE__MSG];
+
+#define ID "AAAAAAAAAAAAAAAAAAAAAA"
+
+static int route(const char *m, const char *p, gs_serve__route *r)
+{
+    msg[0] = '\0';
+    return gs_serve__route_parse(m, p, r, msg, sizeof(msg));
+}
+
+static void routes_parse_to_their_ids_and_methods(void)
+{
+    gs_serve__route r;
+    CHECK_EQ_INT(route("GET", "/api/v1/health", &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_HEALTH);
+    CHECK_EQ_INT(r.needs_auth, 0);
+    CHECK_EQ_INT(route("POST", "/api/v1/accounts", &r), 0);
+    CHECK_EQ_INT(r.needs_auth, 0);
+    CHECK_EQ_INT(route("DELETE", "/api/v1/tokens/current", &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_TOKEN_CURRENT);
+    CHECK_EQ_INT(r.needs_auth, 1);
+    CHECK_EQ_INT(route("POST", "/api/v1/athletes/" ID "/sessions", &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_ATHLETE_SESSIONS);
+    CHECK(!strcmp(r.rid, ID));
+    CHECK_EQ_INT(route("GET", "/api/v1/sessions/" ID "/files/keyframes/left_IC.png", &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_SESSION_FILE);
+    CHECK(!strcmp(gs_serve__file_name(r.file), "keyframes/left_IC.png"));
+    CHECK_EQ_INT(route("HEAD", "/api/v1/sessions/" ID "/files/overlay.mp4", &r), 0);
+    CHECK_EQ_INT(route("DELETE", "/api/v1/jobs/" ID, &r), 0);
+    CHECK_EQ_INT(route("DELETE", "/api/v1/shares/" ID, &r), 0);
+    /* wrong method: 405 naming it */
+    CHECK_EQ_INT(route("PUT", "/api/v1/athletes", &r), 405);
+    CHECK(strstr(msg, "PUT") != NULL);
+    CHECK_EQ_INT(route("DELETE", "/api/v1/athletes/" ID, &r), 405);
+    /* unknown paths, empty segments, traversal: 404 */
+    CHECK_EQ_INT(route("GET", "/api/v2/health", &r), 404);
+    CHECK_EQ_INT(route("GET", "/api/v1/health/", &r), 404);
+    CHECK_EQ_INT(route("GET", "/api/v1//health", &r), 404);
+    CHECK_EQ_INT(route("GET", "/api/v1/sessions/" ID "/files/../gaitscope.db", &r), 404);
+    CHECK_EQ_INT(route("GET", "/api/v1/sessions/" ID "/files/keyframes/../../x", &r), 404);
+    CHECK_EQ_INT(route("GET", "/api/v1/sessions/" ID "/files/input.mp4", &r), 404);
+    CHECK(strstr(msg, "input.mp4") != NULL);
+    CHECK_EQ_INT(route("GET", "/", &r), 404);
+    CHECK_EQ_INT(route("GET", "", &r), 404);
+    CHECK_EQ_INT(route(NULL, NULL, &r), 404);
+    /* ids: exactly 22 base64url characters */
+    CHECK_EQ_INT(route("GET", "/api/v1/sessions/AAAAAAAAAAAAAAAAAAAAA", &r), 400);
+    CHECK(strstr(msg, "session id") != NULL);
+    CHECK_EQ_INT(route("GET", "/api/v1/sessions/AAAAAAAAAAAAAAAAAAAAAAA", &r), 400);
+    CHECK_EQ_INT(route("GET", "/api/v1/jobs/AAAAAAAAAAAAAAAAAAAA.A", &r), 400);
+    CHECK_EQ_INT(route("GET", "/api/v1/athletes/AAAAAAAAAAAAAAAAAAAA%2F", &r), 400);
+    /* a long path is refused, not copied past its buffer */
+    char longp[2000] = "/api/v1/";
+    memset(longp + 8, 'a', sizeof(longp) - 9);
+    longp[sizeof(longp) - 1] = '\0';
+    CHECK_EQ_INT(route("GET", longp, &r), 404);
+}
+
+static void shared_routes_decode_the_token(void)
+{
+    gs_serve__route r;
+    uint8_t tok[GS_SERVE__TOKEN_BYTES], back[GS_SERVE__TOKEN_BYTES];
+    char text[GS_SERVE__TOKEN_LEN + 1], path[200];
+    for (int i = 0; i < GS_SERVE__TOKEN_BYTES; i++)
+        tok[i] = (uint8_t)(i * 37 + 5);
+    gs_serve__token_text(tok, text);
+    CHECK_EQ_INT(strlen(text), GS_SERVE__TOKEN_LEN);
+    CHECK_EQ_INT(gs_serve__token_decode(text, strlen(text), back), 0);
+    CHECK(!memcmp(tok, back, sizeof(tok)));
+    snprintf(path, sizeof(path), "/api/v1/shared/%s/files/report.html", text);
+    CHECK_EQ_INT(route("GET", path, &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_SHARED_FILE);
+    CHECK_EQ_INT(r.needs_auth, 0);
+    CHECK(!memcmp(r.token, tok, sizeof(tok)));
+    snprintf(path, sizeof(path), "/api/v1/shared/%s", text);
+    CHECK_EQ_INT(route("GET", path, &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_SHARED);
+    CHECK_EQ_INT(route("POST", path, &r), 405);
+    CHECK_EQ_INT(route("GET", "/api/v1/shared/short/files/report.html", &r), 404);
+}
+
+static void the_file_table_is_fixed(void)
+{
+    CHECK_EQ_INT(gs_serve__file_index("analysis.json"), 0);
+    CHECK(gs_serve__file_index("overlay.mp4") >= 0);
+    CHECK(!strcmp(gs_serve__file_type(gs_serve__file_index("overlay.mp4")), "video/mp4"));
+    CHECK(!strncmp(gs_serve__file_type(gs_serve__file_index("report.html")), "text/html", 9));
+    CHECK_EQ_INT(gs_serve__file_index("gaitscope.db"), -1);
+    CHECK_EQ_INT(gs_serve__file_index(""), -1);
+    CHECK(gs_serve__file_name(GS_SERVE__N_FILES) == NULL);
+    CHECK(gs_serve__file_name(-1) == NULL);
+    for (int i = 0; i < GS_SERVE__N_FILES; i++) {
+        const char *n = gs_serve__file_name(i);
+        CHECK_MSG(n && !strstr(n, "..") && n[0] != '/', "file %d", i);
+    }
+}
+
+static void headers_are_parsed_strictly(void)
+{
+    uint8_t tok[GS_SERVE__TOKEN_BYTES];
+    uint64_t v = 0;
+    char good[80];
+    memset(tok, 7, sizeof(tok));
+    char text[GS_SERVE__TOKEN_LEN + 1];
+    gs_serve__token_text(tok, text);
+    snprintf(good, sizeof(good), "Bearer %s", text);
+    CHECK_EQ_INT(gs_serve__bearer(good, tok, msg, sizeof(msg)), 0);
+    snprintf(good, sizeof(good), "bearer   %s  ", text);
+    CHECK_EQ_INT(gs_serve__bearer(good, tok, msg, sizeof(msg)), 0);
+    CHECK_EQ_INT(gs_serve__bearer(NULL, tok, msg, sizeof(msg)), 401);
+    CHECK_EQ_INT(gs_serve__bearer("Basic YWxhZGRpbjpvcGVuc2VzYW1l", tok, msg, sizeof(msg)), 401);
+    CHECK(strstr(msg, "Bearer") != NULL);
+    CHECK_EQ_INT(gs_serve__bearer("Bearer abc", tok, msg, sizeof(msg)), 401);
+    CHECK_EQ_INT(gs_serve__content_length("1234", &v), 0);
+    CHECK_EQ_INT(v, 1234);
+    CHECK_EQ_INT(gs_serve__content_length("18446744073709551615", &v), -1); /* overflow guard */
+    CHECK_EQ_INT(gs_serve__content_length("99999999999999999999999", &v), -1);
+    CHECK_EQ_INT(gs_serve__content_length("-1", &v), -1);
+    CHECK_EQ_INT(gs_serve__content_length("12 ", &v), -1);
+    CHECK_EQ_INT(gs_serve__content_length("", &v), -1);
+}
+
+static void ranges_follow_rfc_9110(void)
+{
+    uint64_t a = 0, b = 0;
+    CHECK_EQ_INT(gs_serve__range_parse("bytes=0-99", 1000, &a, &b), 206);
+    CHECK_EQ_INT(a, 0);
+    CHECK_EQ_INT(b, 99);
+    CHECK_EQ_INT(gs_serve__range_parse("bytes=500-", 1000, &a, &b), 206);
+    CHECK_EQ_INT(a, 500);
+    CHECK_EQ_INT(b, 999);
+    CHECK_EQ_INT(gs_serve__range_parse("bytes=-100", 1000, &a, &b), 206);
+    CHECK_EQ_INT(a, 900);
+    CHECK_EQ_INT(b, 999);
+    CHECK_EQ_INT(gs_serve__range_parse("bytes=-5000", 1000, &a, &b), 206); /* whole file */
+    CHECK_EQ_INT(a, 0);
+    CHECK_EQ_INT(gs_serve__range_parse("bytes=900-5000", 1000, &a, &b), 206); /* clipped */
+    CHECK_EQ_INT(b, 999);
+    CHECK_EQ_INT(gs_serve__range_parse("bytes=1000-", 1000, &a, &b), 416);
+    CHECK_EQ_INT(gs_serve__range_parse("bytes=2000-3000", 1000, &a, &b), 416);
+    CHECK_EQ_INT(gs_serve__range_parse("bytes=-0", 1000, &a, &b), 416);
+    CHECK_EQ_INT(gs_serve__range_parse("bytes=0-", 0, &a, &b), 416);
+    CHECK_EQ_INT(gs_serve__range_parse(NULL, 1000, &a, &b), 200);
+    CHECK_EQ_INT(gs_serve__range_parse("bytes=0-1,5-6", 1000, &a, &b), 200); /* several */
+    CHECK_EQ_INT(gs_serve__range_parse("items=0-1", 1000, &a, &b), 200);
+    CHECK_EQ_INT(gs_serve__range_parse("bytes=9-3", 1000, &a, &b), 200);
+    CHECK_EQ_INT(gs_serve__range_parse("bytes=-", 1000, &a, &b), 200);
+    CHECK_EQ_INT(gs_serve__range_parse("bytes=99999999999999999999999-", 1000, &a, &b), 200);
+}
+
+static void listen_addresses(void)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int port = -1;
+    CHECK_EQ_INT(gs_serve__listen_parse("127.0.0.1:8080", &ss, &len, &port, msg, sizeof(msg)), 0);
+    CHECK_EQ_INT(port, 8080);
+    CHECK_EQ_INT(ss.ss_family, AF_INET);
+    CHECK_EQ_INT(gs_serve__listen_parse("[::1]:0", &ss, &len, &port, msg, sizeof(msg)), 0);
+    CHECK_EQ_INT(ss.ss_family, AF_INET6);
+    CHECK_EQ_INT(port, 0);
+    CHECK_EQ_INT(gs_serve__listen_parse("localhost:80", &ss, &len, &port, msg, sizeof(msg)), -1);
+    CHECK(strstr(msg, "localhost") != NULL);
+    CHECK_EQ_INT(gs_serve__listen_parse("127.0.0.1:70000", &ss, &len, &port, msg, sizeof(msg)),
+                 -1);
+    CHECK_EQ_INT(gs_serve__listen_parse("127.0.0.1", &ss, &len, &port, msg, sizeof(msg)), -1);
+}
+
+static void json_bodies(void)
+{
+    static const char *const keys[] = {"email", "password", NULL};
+    char email[GS_SERVE__EMAIL_MAX + 1];
+    const char *pw = NULL, *name = NULL;
+    double h = 0;
+    int st = 0, days = 0;
+    const char *b = "{\"email\":\"  Ann@Example.ORG \",\"password\":\"0123456789\"}";
+    cJSON *o = gs_serve__json_object(b, strlen(b), keys, &st, msg, sizeof(msg));
+    CHECK(o != NULL);
+    CHECK_EQ_INT(gs_serve__credentials(o, email, &pw, 1, msg, sizeof(msg)), 0);
+    CHECK(!strcmp(email, "ann@example.org"));
+    cJSON_Delete(o);
+    b = "{\"email\":\"a@b\",\"password\":\"short\"}";
+    o = gs_serve__json_object(b, strlen(b), keys, &st, msg, sizeof(msg));
+    CHECK_EQ_INT(gs_serve__credentials(o, email, &pw, 1, msg, sizeof(msg)), 400);
+    CHECK(strstr(msg, "at least 10") != NULL);
+    CHECK_EQ_INT(gs_serve__credentials(o, email, &pw, 0, msg, sizeof(msg)), 0); /* sign-in */
+    cJSON_Delete(o);
+    /* ten characters of UTF-8 are ten characters, not their bytes */
+    CHECK_EQ_INT(gs_serve__password_check("p", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", msg,
+                                          sizeof(msg)), 400);
+    CHECK_EQ_INT(gs_serve__password_check("p", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                                               "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", msg,
+                                          sizeof(msg)), 0);
+    char *huge = malloc(2000);
+    memset(huge, 'x', 1999);
+    huge[1999] = '\0';
+    CHECK_EQ_INT(gs_serve__password_check("password", huge, msg, sizeof(msg)), 400);
+    CHECK(strstr(msg, "1024") != NULL);
+    free(huge);
+    /* refusals name the problem */
+    CHECK(gs_serve__json_object("{", 1, keys, &st, msg, sizeof(msg)) == NULL);
+    CHECK_EQ_INT(st, 400);
+    CHECK(gs_serve__json_object("[1]", 3, keys, &st, msg, sizeof(msg)) == NULL);
+    CHECK(strstr(msg, "object") != NULL);
+    b = "{\"email\":\"a@b\",\"pasword\":\"x\"}";
+    CHECK(gs_serve__json_object(b, strlen(b), keys, &st, msg, sizeof(msg)) == NULL);
+    CHECK(strstr(msg, "pasword") != NULL);
+    b = "{\"email\":\"a@b\",\"email\":\"c@d\"}";
+    CHECK(gs_serve__json_object(b, strlen(b), keys, &st, msg, sizeof(msg)) == NULL);
+    CHECK(strstr(msg, "twice") != NULL);
+    CHECK(gs_serve__json_object(NULL, 0, keys, &st, msg, sizeof(msg)) == NULL);
+    CHECK_EQ_INT(gs_serve__email_normalize("no-at-sign", email, msg, sizeof(msg)), 400);
+    CHECK_EQ_INT(gs_serve__email_normalize("a@@b", email, msg, sizeof(msg)), 400);
+    CHECK_EQ_INT(gs_serve__email_normalize("a b@c", email, msg, sizeof(msg)), 400);
+    CHECK_EQ_INT(gs_serve__email_normalize("@c", email, msg, sizeof(msg)), 400);
+    /* athletes */
+    static const char *const akeys[] = {"name", "height_m", NULL};
+    b = "{\"name\":\"Ann\",\"height_m\":1.7}";
+    o = gs_serve__json_object(b, strlen(b), akeys, &st, msg, sizeof(msg));
+    CHECK_EQ_INT(gs_serve__athlete_body(o, &name, &h, msg, sizeof(msg)), 0);
+    CHECK_NEAR(h, 1.7, 0);
+    cJSON_Delete(o);
+    b = "{\"name\":\"Ann\",\"height_m\":3.1}";
+    o = gs_serve__json_object(b, strlen(b), akeys, &st, msg, sizeof(msg));
+    CHECK_EQ_INT(gs_serve__athlete_body(o, &name, &h, msg, sizeof(msg)), 400);
+    CHECK(strstr(msg, "height_m") != NULL);
+    cJSON_Delete(o);
+    b = "{\"name\":\"Ann\\u0007\"}";
+    o = gs_serve__json_object(b, strlen(b), akeys, &st, msg, sizeof(msg));
+    CHECK_EQ_INT(gs_serve__athlete_body(o, &name, &h, msg, sizeof(msg)), 400);
+    cJSON_Delete(o);
+    b = "{\"name\":\"Ann\"}";
+    o = gs_serve__json_object(b, strlen(b), akeys, &st, msg, sizeof(msg));
+    CHECK_EQ_INT(gs_serve__athlete_body(o, &name, &h, msg, sizeof(msg)), 0);
+    CHECK(isnan(h));
+    cJSON_Delete(o);
+    /* shares */
+    CHECK_EQ_INT(gs_serve__share_body(NULL, &days, msg, sizeof(msg)), 0);
+    CHECK_EQ_INT(days, 7);
+    static const char *const skeys[] = {"days", NULL};
+    const char *bad[] = {"{\"days\":0}", "{\"days\":366}", "{\"days\":1.5}", "{\"days\":\"3\"}",
+                         "{\"days\":1e400}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        o = gs_serve__json_object(bad[i], strlen(bad[i]), skeys, &st, msg, sizeof(msg));
+        CHECK_MSG(o && gs_serve__share_body(o, &days, msg, sizeof(msg)) == 400, "%s", bad[i]);
+        cJSON_Delete(o);
+    }
+}
+
+static int add(gs_serve__fields *f, const char *k, const char *v)
+{
+    return gs_serve__fields_add(f, k, v, 0, strlen(v), msg, sizeof(msg));
+}
+
+static void upload_fields_are_checked_and_named(void)
+{
+    gs_serve__fields f = {0};
+    char opts[4001];
+    const char *notes, *date;
+    /* a value arriving in pieces */
+    CHECK_EQ_INT(gs_serve__fields_add(&f, "height", "1.", 0, 2, msg, sizeof(msg)), 0);
+    CHECK_EQ_INT(gs_serve__fields_add(&f, "height", "75", 2, 2, msg, sizeof(msg)), 0);
+    CHECK_EQ_INT(gs_serve__fields_add(&f, "height", "9", 9, 1, msg, sizeof(msg)), 400);
+    CHECK_EQ_INT(add(&f, "view", "side-right"), 0);
+    CHECK_EQ_INT(add(&f, "start", "1.5"), 0);
+    CHECK_EQ_INT(add(&f, "end", "4"), 0);
+    CHECK_EQ_INT(add(&f, "person", "320,200"), 0);
+    CHECK_EQ_INT(add(&f, "blur_faces", "true"), 0);
+    CHECK_EQ_INT(add(&f, "history", "scar:abdomen"), 0);
+    CHECK_EQ_INT(add(&f, "notes", "line 1\nline 2"), 0);
+    CHECK_EQ_INT(add(&f, "date", "2024-02-29"), 0);
+    CHECK_EQ_INT(gs_serve__fields_options(&f, opts, sizeof(opts), &notes, &date, msg, sizeof(msg)),
+                 0);
+    CHECK_MSG(!strcmp(opts, "{\"view\":\"side-right\",\"height\":1.75,\"history\":\"scar:abdomen\","
+                            "\"start\":1.5,\"end\":4,\"blur_faces\":true,\"person\":[320,200]}"),
+              "%s", opts);
+    CHECK(!strcmp(notes, "line 1\nline 2"));
+    CHECK(!strcmp(date, "2024-02-29"));
+    gs_serve__fields_free(&f);
+
+    /* each refusal names its field */
+    static const struct {
+        const char *key, *value, *needle;
+    } bad[] = {
+        {"height", "3", "height"},          {"height", "nan", "height"},
+        {"height", "1e999", "height"},      {"height", "1.7m", "height"},
+        {"belt_speed", "0", "belt_speed"},  {"belt_speed", "13", "belt_speed"},
+        {"view", "top", "view"},            {"start", "-1", "start"},
+        {"end", "0", "end"},                {"slowmo", "0.5", "slowmo"},
+        {"slowmo", "inf", "slowmo"},        {"blur_faces", "yes", "blur_faces"},
+        {"person", "12", "person"},         {"person", "1,70000", "person y"},
+        {"date", "2023-02-29", "date"},     {"date", "24-01-01", "date"},
+        {"history", "scar:elbow", "history"}, {"notes", "bell\a", "notes"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        gs_serve__fields g = {0};
+        CHECK_EQ_INT(add(&g, bad[i].key, bad[i].value), 0);
+        int st = gs_serve__fields_options(&g, opts, sizeof(opts), &notes, &date, msg,
+                                          sizeof(msg));
+        CHECK_MSG(st == 400 && strstr(msg, bad[i].needle), "%s=%s: %d '%s'", bad[i].key,
+                  bad[i].value, st, msg);
+        gs_serve__fields_free(&g);
+    }
+    {
+        gs_serve__fields g = {0};
+        add(&g, "start", "5");
+        add(&g, "end", "4");
+        CHECK_EQ_INT(gs_serve__fields_options(&g, opts, sizeof(opts), &notes, &date, msg,
+                                              sizeof(msg)), 400);
+        CHECK(strstr(msg, "after start") != NULL);
+        gs_serve__fields_free(&g);
+    }
+    gs_serve__fields g = {0};
+    CHECK_EQ_INT(add(&g, "colour", "red"), 400);
+    CHECK(strstr(msg, "colour") != NULL);
+    CHECK_EQ_INT(add(&g, "view", "rear"), 0);
+    CHECK_EQ_INT(add(&g, "view", "rear"), 400); /* given twice */
+    char big[9000];
+    memset(big, 'n', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    CHECK_EQ_INT(add(&g, "notes", big), 400);
+    CHECK(strstr(msg, "8000") != NULL);
+    CHECK_EQ_INT(gs_serve__fields_add(&g, "date", "20\0", 0, 3, msg, sizeof(msg)), 400);
+    gs_serve__fields_free(&g);
+    /* "auto" and nothing at all mean: detect everything */
+    gs_serve__fields e = {0};
+    add(&e, "view", "auto");
+    CHECK_EQ_INT(gs_serve__fields_options(&e, opts, sizeof(opts), &notes, &date, msg, sizeof(msg)),
+                 0);
+    CHECK(!strcmp(opts, "{}"));
+    gs_serve__fields_free(&e);
+}
+
+static void view_words_are_the_gait_names(void)
+{
+    /* serve_parse.c keeps its own copy (the fuzz target does not link gait); they must agree. */
+    const char *words[] = {"side-left", "side-right", "rear", "front"};
+    for (int v = GS_VIEW_SIDE_LEFT; v <= GS_VIEW_FRONT; v++)
+        CHECK_MSG(!strcmp(gs_gait_view_name((gs_gait_view_kind)v), words[v - 1]), "%d: %s", v,
+                  gs_gait_view_name((gs_gait_view_kind)v));
+}
+
+static void the_rate_limiter_allows_a_burst_then_one_per_period(void)
+{
+    gs_serve__limiter *l = malloc(sizeof(*l));
+    double retry = 0;
+    gs_serve__limiter_init(l, 5, 60);
+    for (int i = 0; i < 5; i++)
+        CHECK_MSG(gs_serve__limiter_take(l, "e:a@b", 1000.0, &retry) == 1, "take %d", i);
+    CHECK_EQ_INT(gs_serve__limiter_take(l, "e:a@b", 1000.0, &retry), 0);
+    CHECK_NEAR(retry, 60, 1e-9);
+    CHECK_EQ_INT(gs_serve__limiter_take(l, "e:c@d", 1000.0, &retry), 1); /* another key */
+    CHECK_EQ_INT(gs_serve__limiter_take(l, "e:a@b", 1030.0, &retry), 0);
+    CHECK_NEAR(retry, 30, 1e-9);
+    CHECK_EQ_INT(gs_serve__limiter_take(l, "e:a@b", 1060.0, &retry), 1);
+    CHECK_EQ_INT(gs_serve__limiter_take(l, "e:a@b", 1060.0, &retry), 0);
+    /* a flood of other keys cannot grow memory, and an exhausted bucket is not the one reused
+     * while fuller ones exist */
+    char k[32];
+    for (int i = 0; i < 100000; i++) {
+        snprintf(k, sizeof(k), "a:10.0.%d.%d", i / 256, i % 256);
+        gs_serve__limiter_take(l, k, 1060.0, NULL);
+    }
+    CHECK_EQ_INT(gs_serve__limiter_take(l, "e:a@b", 1060.0, &retry), 0);
+    free(l);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    if (sodium_init() < 0)
+        return 1;
+    routes_parse_to_their_ids_and_methods();
+    shared_routes_decode_the_token();
+    the_file_table_is_fixed();
+    headers_are_parsed_strictly();
+    ranges_follow_rfc_9110();
+    listen_addresses();
+    json_bodies();
+    upload_fields_are_checked_and_named();
+    view_words_are_the_gait_names();
+    the_rate_limiter_allows_a_burst_then_one_per_period();
+    return gs_test_failures() ? 1 : 0;
+}
