@@ -215,7 +215,7 @@ static void library_run_matches_baseline(const char *dir)
         CHECK(cad && cad->info && cad->info->whole_body);
         const gs_analysis_curve *kc = gs_analysis_curve_find(res->analysis, "knee_flexion_deg");
         CHECK(kc && kc->side[0].n_strides == kc->side[0].n && kc->side[0].n >= 3);
-        CHECK_EQ_INT(res->analysis->view.kind, GS_VIEW_SIDE_LEFT);
+        CHECK_EQ_INT(res->analysis->view.kind, GS_GAIT_VIEW_SIDE_LEFT);
         /* camera placement (issue 18 item 4): the portrait treadmill clip, runner ~1/3 of the
          * frame height, a level camera */
         const cJSON *cam = cJSON_GetObjectItemCaseSensitive(res->analysis->json, "camera");

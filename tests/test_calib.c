@@ -783,7 +783,7 @@ static void scale_from_a_line(void)
     gs_error err;
     CHECK_EQ_INT(gs_calib_scale_line_parse("100,600,900,600,2.0", &l, &err), GS_OK);
     CHECK_EQ_INT(gs_calib_scale_from_line(&l, W, H, NULL, 0, &s, &err), GS_OK);
-    CHECK_EQ_INT(s.source, GS_SCALE_LINE);
+    CHECK_EQ_INT(s.source, GS_CALIB_SCALE_LINE);
     CHECK_NEAR(s.px_per_m, 400, 1e-9);
     CHECK_NEAR(s.uncertainty, sqrt(2.0) / 800, 1e-12); /* +-1 px clicks on an 800 px line */
     CHECK_EQ_INT(gs_calib_scale_from_line(&l, W, H, NULL, 2.0, &s, &err), GS_OK);
@@ -810,7 +810,7 @@ static void scale_from_a_line(void)
     CHECK_NEAR(s.px_per_m, 400, 0.01);
 
     /* agreement: height scale 5 % vs the line */
-    h.source = GS_SCALE_HEIGHT;
+    h.source = GS_CALIB_SCALE_HEIGHT;
     h.px_per_m = 410;
     h.uncertainty = 0.05;
     CHECK_EQ_INT(gs_calib_scale_agreement(&s, &h, &ag, &err), GS_OK);
@@ -1008,14 +1008,14 @@ static void camera_placement_is_measured(void)
     CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "flags")), 0);
     cJSON_Delete(j);
     /* each problem flagged, alone */
-    CHECK_EQ_INT(camera_case(CAM_ROLL, &c), GS_CAMERA_TILTED);
+    CHECK_EQ_INT(camera_case(CAM_ROLL, &c), GS_GAIT_CAMERA_TILTED);
     CHECK_NEAR(fabs(c.tilt_deg), 6.0, 0.5);
-    CHECK_EQ_INT(camera_case(CAM_APPROACH, &c), GS_CAMERA_DEPTH_CHANGE);
+    CHECK_EQ_INT(camera_case(CAM_APPROACH, &c), GS_GAIT_CAMERA_DEPTH_CHANGE);
     CHECK_NEAR(c.leg_length_change_frac, 0.25 / 1.125, 0.04);
-    CHECK_EQ_INT(camera_case(CAM_CLOSE, &c), GS_CAMERA_TOO_CLOSE);
+    CHECK_EQ_INT(camera_case(CAM_CLOSE, &c), GS_GAIT_CAMERA_TOO_CLOSE);
     CHECK_NEAR(c.near_far_leg_ratio, 1 / 0.85, 0.02);
-    CHECK_EQ_INT(camera_case(CAM_SMALL, &c), GS_CAMERA_SMALL);
-    CHECK_EQ_INT(camera_case(CAM_CROPPED, &c), GS_CAMERA_CROPPED);
+    CHECK_EQ_INT(camera_case(CAM_SMALL, &c), GS_GAIT_CAMERA_SMALL);
+    CHECK_EQ_INT(camera_case(CAM_CROPPED, &c), GS_GAIT_CAMERA_CROPPED);
     j = gs_gait_camera_to_json(&c);
     CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "flags"), 0)),
                        "cropped");

@@ -370,24 +370,24 @@ static void verdicts_need_both_gates(void)
     make_session(&b, "/x/before", 15, 10, 0, 1);
     make_session(&a, "/x/after", 15, 20, 0, 2);
     CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
-    r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_LEFT);
+    r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_SIDE_LEFT);
     CHECK(r != NULL);
     if (r) {
-        CHECK_EQ_INT(r->verdict, GS_VERDICT_REAL);
+        CHECK_EQ_INT(r->verdict, GS_COMPARE_VERDICT_REAL);
         CHECK_NEAR(r->change, r->after - r->before, 1e-12);
         CHECK_NEAR(r->minimal_change, 7, 1e-12);
         CHECK(r->p_holm < 0.05);
         CHECK_EQ_INT(r->n_before, 15);
     }
-    CHECK(gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_ALL) == NULL);
+    CHECK(gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_SIDE_ALL) == NULL);
     gs_comparison_free(&c);
 
     /* +3 deg with SD 1: the stride test holds, the minimal change (7) does not: noise */
     make_session(&a, "/x/after", 15, 13, 0, 3);
     CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
-    r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_RIGHT);
+    r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_SIDE_RIGHT);
     if (r) {
-        CHECK_EQ_INT(r->verdict, GS_VERDICT_NOISE);
+        CHECK_EQ_INT(r->verdict, GS_COMPARE_VERDICT_NOISE);
         CHECK(r->p_holm < 0.05);
         CHECK(!r->exceeds_mc);
         CHECK_STR_CONTAINS(r->why, "below the minimal change");
@@ -398,8 +398,8 @@ static void verdicts_need_both_gates(void)
         gs_compare_options o = {0};
         o.no_mc_gate = 1;
         CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, &o, &c, &err), GS_OK);
-        r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_RIGHT);
-        CHECK(r && r->verdict == GS_VERDICT_REAL);
+        r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_SIDE_RIGHT);
+        CHECK(r && r->verdict == GS_COMPARE_VERDICT_REAL);
         gs_comparison_free(&c);
     }
 
@@ -407,26 +407,26 @@ static void verdicts_need_both_gates(void)
     make_session(&a, "/x/after", 6, 25, 0, 4);
     a.s.strides_used[0] = a.s.strides_used[1] = 6;
     CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
-    r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_LEFT);
+    r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_SIDE_LEFT);
     if (r) {
-        CHECK_EQ_INT(r->verdict, GS_VERDICT_NOT_COMPARABLE);
+        CHECK_EQ_INT(r->verdict, GS_COMPARE_VERDICT_NOT_COMPARABLE);
         CHECK_STR_CONTAINS(r->why, "needs 7");
     }
-    CHECK_EQ_INT(gs_comparison_check(c, 7)->state, GS_CHECK_MISMATCH); /* strides_left */
+    CHECK_EQ_INT(gs_comparison_check(c, 7)->state, GS_COMPARE_CHECK_MISMATCH); /* strides_left */
     gs_comparison_free(&c);
 
     /* camera moved (leg length 430 -> 300 px of 1080): angles not comparable, checks say why */
     make_session(&a, "/x/after", 15, 20, 0, 2);
     a.s.leg_length_px = 300;
     CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
-    r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_LEFT);
+    r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_SIDE_LEFT);
     if (r) {
-        CHECK_EQ_INT(r->verdict, GS_VERDICT_NOT_COMPARABLE);
+        CHECK_EQ_INT(r->verdict, GS_COMPARE_VERDICT_NOT_COMPARABLE);
         CHECK_STR_CONTAINS(r->why, "camera_distance");
     }
     {
         const gs_compare_check *k = gs_comparison_check(c, 5);
-        CHECK(k && !strcmp(k->name, "camera_distance") && k->state == GS_CHECK_MISMATCH);
+        CHECK(k && !strcmp(k->name, "camera_distance") && k->state == GS_COMPARE_CHECK_MISMATCH);
         if (k) {
             CHECK_NEAR(k->before_v, 430.0 / 1080, 1e-9);
             CHECK_NEAR(k->after_v, 300.0 / 1080, 1e-9);
@@ -447,7 +447,7 @@ static void verdicts_need_both_gates(void)
         o.force = 1;
         CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, &o, &c, &err), GS_OK);
         gs_comparison_counts(c, counts);
-        CHECK_EQ_INT(counts[GS_VERDICT_NOT_COMPARABLE], gs_comparison_n_rows(c));
+        CHECK_EQ_INT(counts[GS_COMPARE_VERDICT_NOT_COMPARABLE], gs_comparison_n_rows(c));
         gs_comparison_free(&c);
     }
     /* the same path twice, and different format versions */
@@ -477,7 +477,7 @@ static void spm_shades_where_made_curves_differ(void)
         CHECK(r != NULL);
         if (!r)
             continue;
-        CHECK_EQ_INT(r->verdict, GS_VERDICT_REAL);
+        CHECK_EQ_INT(r->verdict, GS_COMPARE_VERDICT_REAL);
         CHECK_EQ_INT(r->n_phases, 1);
         /* the bump exceeds the 3.8 deg minimal change where sin > 3.8/12, i.e. from 42 to 58 %
          * of the cycle; the shading must sit inside the bump and cover most of that */
@@ -496,7 +496,7 @@ static void spm_shades_where_made_curves_differ(void)
     for (int s = 0; s < 2; s++) {
         const gs_compare_curve_row *r =
             gs_comparison_find_curve(c, "knee_flexion_deg", (gs_compare_side)s);
-        CHECK(r && r->n_phases == 0 && r->verdict == GS_VERDICT_NOISE);
+        CHECK(r && r->n_phases == 0 && r->verdict == GS_COMPARE_VERDICT_NOISE);
     }
     /* a family-wise threshold over 202 nodes lies well above the single-node 2.05 */
     CHECK(gs_comparison_spm_threshold(c, NULL) > 2.8 && gs_comparison_spm_threshold(c, NULL) < 6);
@@ -566,11 +566,11 @@ static void outputs_of_made_sessions(const char *dir)
     CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
     /* findings: resolved, persisting (severity 0.8 -> 0.5), new; homework from what persists */
     CHECK_EQ_INT(gs_comparison_n_findings(c), 3);
-    CHECK_EQ_INT(gs_comparison_finding(c, 0)->status, GS_FINDING_PERSISTING);
+    CHECK_EQ_INT(gs_comparison_finding(c, 0)->status, GS_COMPARE_FINDING_PERSISTING);
     CHECK_NEAR(gs_comparison_finding(c, 0)->severity_before, 0.8, 1e-12);
     CHECK_NEAR(gs_comparison_finding(c, 0)->severity_after, 0.5, 1e-12);
-    CHECK_EQ_INT(gs_comparison_finding(c, 1)->status, GS_FINDING_RESOLVED);
-    CHECK_EQ_INT(gs_comparison_finding(c, 2)->status, GS_FINDING_NEW);
+    CHECK_EQ_INT(gs_comparison_finding(c, 1)->status, GS_COMPARE_FINDING_RESOLVED);
+    CHECK_EQ_INT(gs_comparison_finding(c, 2)->status, GS_COMPARE_FINDING_NEW);
     CHECK_EQ_INT(gs_comparison_n_homework(c), 2); /* after's list of the persisting finding */
     CHECK_STR_CONTAINS(gs_comparison_homework(c, 0), "single-leg squats");
 
@@ -977,13 +977,13 @@ static gs_comparison *made_pair(const char *name, const gs_gen_params *pb, const
         if (al[i].must) {
             const gs_compare_row *r =
                 gs_comparison_find_row(c, al[i].metric, (gs_compare_side)al[i].side);
-            CHECK_MSG(r && r->verdict == GS_VERDICT_REAL, "%s: %s %s should be real (%s)", name,
-                      al[i].metric, gs_compare_side_name((gs_compare_side)al[i].side),
+            CHECK_MSG(r && r->verdict == GS_COMPARE_VERDICT_REAL, "%s: %s %s should be real (%s)",
+                      name, al[i].metric, gs_compare_side_name((gs_compare_side)al[i].side),
                       r ? r->why : "absent");
         }
     for (int i = 0; i < gs_comparison_n_rows(c); i++) {
         const gs_compare_row *r = gs_comparison_row(c, i);
-        if (r->verdict == GS_VERDICT_REAL) {
+        if (r->verdict == GS_COMPARE_VERDICT_REAL) {
             fprintf(stderr, "  %s: real %-28s %-5s %8.2f -> %8.2f (min %.3g, Holm p %.4f)\n", name,
                     r->metric, gs_compare_side_name(r->side), r->before, r->after,
                     r->minimal_change, r->p_holm);
@@ -991,7 +991,7 @@ static gs_comparison *made_pair(const char *name, const gs_gen_params *pb, const
                       r->metric, gs_compare_side_name(r->side), r->before, r->after, r->why);
         }
         /* a made pair is filmed the same way: nothing is not comparable for the set-up */
-        CHECK_MSG(r->verdict != GS_VERDICT_NOT_COMPARABLE || strstr(r->why, "only"),
+        CHECK_MSG(r->verdict != GS_COMPARE_VERDICT_NOT_COMPARABLE || strstr(r->why, "only"),
                   "%s: %s not comparable: %s", name, r->metric, r->why);
     }
     {
@@ -1002,7 +1002,7 @@ static gs_comparison *made_pair(const char *name, const gs_gen_params *pb, const
                                       shipped, NULL, &cs, &err) == GS_OK) {
             fprintf(stderr, "  %s, shipped table: real:", name);
             for (int i = 0; i < gs_comparison_n_rows(cs); i++)
-                if (gs_comparison_row(cs, i)->verdict == GS_VERDICT_REAL)
+                if (gs_comparison_row(cs, i)->verdict == GS_COMPARE_VERDICT_REAL)
                     fprintf(stderr, " %s/%s", gs_comparison_row(cs, i)->metric,
                             gs_compare_side_name(gs_comparison_row(cs, i)->side));
             fprintf(stderr, "\n");
@@ -1097,8 +1097,8 @@ static void made_pairs_call_exactly_the_made_changes_real(void)
     /* 1. rear view: left pelvic drop 9 -> 3 deg. Follows by definition: the left hip's
      * adduction (thigh against the pelvis, which tilts with the drop). */
     {
-        static const allowed al[] = {{"pelvic_drop_deg", GS_COMPARE_LEFT, 1},
-                                     {"hip_adduction_peak_deg", GS_COMPARE_LEFT, 0}};
+        static const allowed al[] = {{"pelvic_drop_deg", GS_COMPARE_SIDE_LEFT, 1},
+                                     {"hip_adduction_peak_deg", GS_COMPARE_SIDE_LEFT, 0}};
         double tb[101], ta[101];
         gs_gen_defaults(&b);
         b.view = GS_GEN_REAR;
@@ -1124,11 +1124,11 @@ static void made_pairs_call_exactly_the_made_changes_real(void)
      * (belt speed x time), and the peak hip extension (the stance foot travels speed x contact
      * time, 5 % less, so it leaves the ground less far behind the hip). */
     {
-        static const allowed al[] = {{"cadence_spm", GS_COMPARE_ALL, 1},
-                                     {"cadence_spm", GS_COMPARE_LEFT, 1},
-                                     {"cadence_spm", GS_COMPARE_RIGHT, 1},
-                                     {"stride_time_ms", GS_COMPARE_LEFT, 1},
-                                     {"stride_time_ms", GS_COMPARE_RIGHT, 1},
+        static const allowed al[] = {{"cadence_spm", GS_COMPARE_SIDE_ALL, 1},
+                                     {"cadence_spm", GS_COMPARE_SIDE_LEFT, 1},
+                                     {"cadence_spm", GS_COMPARE_SIDE_RIGHT, 1},
+                                     {"stride_time_ms", GS_COMPARE_SIDE_LEFT, 1},
+                                     {"stride_time_ms", GS_COMPARE_SIDE_RIGHT, 1},
                                      {"step_time_ms", -1, 0},
                                      {"ground_contact_ms", -1, 0},
                                      {"flight_ms", -1, 0},
@@ -1145,7 +1145,7 @@ static void made_pairs_call_exactly_the_made_changes_real(void)
         a.seed = 202;
         c = made_pair("cadence +5 %", &b, &a, al, sizeof(al) / sizeof(al[0]), mc);
         if (c) {
-            const gs_compare_row *r = gs_comparison_find_row(c, "cadence_spm", GS_COMPARE_ALL);
+            const gs_compare_row *r = gs_comparison_find_row(c, "cadence_spm", GS_COMPARE_SIDE_ALL);
             if (r)
                 CHECK_NEAR(r->change_pct, 5.0, 1.0);
         }
@@ -1160,17 +1160,17 @@ static void made_pairs_call_exactly_the_made_changes_real(void)
      * speed being the same, a toe-off 9 cm further back (peak hip extension up, peak hip
      * flexion and the knee's stance and swing peaks moved). */
     {
-        static const allowed al[] = {{"knee_flexion_ic_deg", GS_COMPARE_RIGHT, 1},
-                                     {"knee_flexion_ic_3d_deg", GS_COMPARE_RIGHT, 0},
-                                     {"shank_angle_ic_deg", GS_COMPARE_RIGHT, 0},
-                                     {"overstride_deg", GS_COMPARE_RIGHT, 0},
-                                     {"overstride_ll", GS_COMPARE_RIGHT, 0},
-                                     {"overstride_cm", GS_COMPARE_RIGHT, 0},
-                                     {"hip_extension_peak_deg", GS_COMPARE_RIGHT, 0},
-                                     {"hip_flexion_peak_deg", GS_COMPARE_RIGHT, 0},
-                                     {"knee_flexion_peak_stance_deg", GS_COMPARE_RIGHT, 0},
-                                     {"knee_flexion_peak_stance_3d_deg", GS_COMPARE_RIGHT, 0},
-                                     {"knee_flexion_peak_swing_deg", GS_COMPARE_RIGHT, 0}};
+        static const allowed al[] = {{"knee_flexion_ic_deg", GS_COMPARE_SIDE_RIGHT, 1},
+                                     {"knee_flexion_ic_3d_deg", GS_COMPARE_SIDE_RIGHT, 0},
+                                     {"shank_angle_ic_deg", GS_COMPARE_SIDE_RIGHT, 0},
+                                     {"overstride_deg", GS_COMPARE_SIDE_RIGHT, 0},
+                                     {"overstride_ll", GS_COMPARE_SIDE_RIGHT, 0},
+                                     {"overstride_cm", GS_COMPARE_SIDE_RIGHT, 0},
+                                     {"hip_extension_peak_deg", GS_COMPARE_SIDE_RIGHT, 0},
+                                     {"hip_flexion_peak_deg", GS_COMPARE_SIDE_RIGHT, 0},
+                                     {"knee_flexion_peak_stance_deg", GS_COMPARE_SIDE_RIGHT, 0},
+                                     {"knee_flexion_peak_stance_3d_deg", GS_COMPARE_SIDE_RIGHT, 0},
+                                     {"knee_flexion_peak_swing_deg", GS_COMPARE_SIDE_RIGHT, 0}};
         double tb[101], ta[101];
         gs_gen_defaults(&b);
         b.noise_px = 2;
@@ -1232,7 +1232,7 @@ static void no_change_false_positive_rate(void)
                                             gs_compare_input_session(ia), mc, &o, &c, &err),
                              GS_OK);
                 gs_comparison_counts(c, counts);
-                if (counts[GS_VERDICT_REAL] > 0) {
+                if (counts[GS_COMPARE_VERDICT_REAL] > 0) {
                     if (gate)
                         fp_gate++;
                     else

@@ -176,9 +176,9 @@ static void running_side_noise_free_recovers_truth(void)
     CHECK(r != NULL);
     if (!r)
         return;
-    CHECK_EQ_INT(gs_gait_result_view(r).kind, GS_VIEW_SIDE_RIGHT);
-    CHECK_EQ_INT(gs_gait_result_activity(r), GS_ACTIVITY_RUN);
-    CHECK_EQ_INT(gs_gait_result_setting(r), GS_SETTING_TREADMILL);
+    CHECK_EQ_INT(gs_gait_result_view(r).kind, GS_GAIT_VIEW_SIDE_RIGHT);
+    CHECK_EQ_INT(gs_gait_result_activity(r), GS_GAIT_ACTIVITY_RUN);
+    CHECK_EQ_INT(gs_gait_result_setting(r), GS_GAIT_SETTING_TREADMILL);
     CHECK_EQ_INT(e.ev_matched, e.ev_true);
     CHECK(e.ev_max_frames <= 1.0);
     CHECK_NEAR(e.cadence, p.cadence_spm, 0.01 * p.cadence_spm);
@@ -220,7 +220,7 @@ static void both_directions_give_the_same_signs(void)
     print_row("run side-left 60fps, roll 3", &e2);
     CHECK(a && b);
     if (a && b) {
-        CHECK_EQ_INT(gs_gait_result_view(b).kind, GS_VIEW_SIDE_LEFT);
+        CHECK_EQ_INT(gs_gait_result_view(b).kind, GS_GAIT_VIEW_SIDE_LEFT);
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
             for (int s = 0; s < 2; s++) {
                 double m1, m2, sd;
@@ -254,7 +254,7 @@ static void walking_side_recovers_events_and_phases(void)
     CHECK_EQ_INT(e.rc, GS_OK);
     if (!r)
         return;
-    CHECK_EQ_INT(gs_gait_result_activity(r), GS_ACTIVITY_WALK);
+    CHECK_EQ_INT(gs_gait_result_activity(r), GS_GAIT_ACTIVITY_WALK);
     CHECK_EQ_INT(e.ev_matched, e.ev_true);
     CHECK(e.ev_max_frames <= 1.0);
     CHECK_NEAR(e.cadence, p.cadence_spm, 0.01 * p.cadence_spm);
@@ -411,7 +411,7 @@ static void frontal_views_recover_drop_and_valgus(void)
         CHECK_EQ_INT(e.rc, GS_OK);
         if (!r)
             continue;
-        CHECK_EQ_INT(gs_gait_result_view(r).kind, v ? GS_VIEW_FRONT : GS_VIEW_REAR);
+        CHECK_EQ_INT(gs_gait_result_view(r).kind, v ? GS_GAIT_VIEW_FRONT : GS_GAIT_VIEW_REAR);
         CHECK_EQ_INT(e.ev_matched, e.ev_true);
         CHECK(e.ev_max_frames <= 1.0);
         CHECK_NEAR(e.cadence, p.cadence_spm, 0.01 * p.cadence_spm);
@@ -454,7 +454,7 @@ static void rear_walk_recovers_circumduction(void)
     CHECK_EQ_INT(e.rc, GS_OK);
     if (!r)
         return;
-    CHECK_EQ_INT(gs_gait_result_activity(r), GS_ACTIVITY_WALK);
+    CHECK_EQ_INT(gs_gait_result_activity(r), GS_GAIT_ACTIVITY_WALK);
     CHECK_EQ_INT(e.ev_matched, e.ev_true);
     CHECK(e.ev_max_frames <= 1.0);
     CHECK_NEAR(e.cadence, p.cadence_spm, 0.01 * p.cadence_spm);
@@ -488,7 +488,7 @@ static void overground_walk_gives_step_length(void)
     print_row("walk overground side, --height", &e);
     if (!r)
         return;
-    CHECK_EQ_INT(gs_gait_result_setting(r), GS_SETTING_OVERGROUND);
+    CHECK_EQ_INT(gs_gait_result_setting(r), GS_GAIT_SETTING_OVERGROUND);
     {
         double m, sd;
         int n;
@@ -857,8 +857,8 @@ static void real_clips_are_plausible(void)
                     ev_side[1], cad, gl, gr, rc ? "; " : "", rc ? err.msg : "");
             /* side views only: rear/front events from real video are known to be rough
              * (docs/metrics.md: the foot's image height mixes in depth) */
-            int side = gs_gait_result_view(r).kind == GS_VIEW_SIDE_LEFT ||
-                       gs_gait_result_view(r).kind == GS_VIEW_SIDE_RIGHT;
+            int side = gs_gait_result_view(r).kind == GS_GAIT_VIEW_SIDE_LEFT ||
+                       gs_gait_result_view(r).kind == GS_GAIT_VIEW_SIDE_RIGHT;
             if (rc == GS_OK && side) {
                 CHECK(cad > 90 && cad < 230);
                 CHECK(gl > 120 && gl < 1000 && gr > 120 && gr < 1000);

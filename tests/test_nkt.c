@@ -1416,7 +1416,7 @@ static void cli_findings_prints_plan_and_errors(const char *scratch)
     set_metric(a, "pelvic_drop_deg", 'L', 9.0);
     char *txt = cJSON_Print(a);
     CHECK_EQ_INT(gs_file_write_all(an, txt, strlen(txt), &err), GS_OK);
-    free(txt);
+    cJSON_free(txt);
     cJSON_Delete(a);
     remove(wr);
 

@@ -63,7 +63,7 @@ typedef struct gs_analysis_metric {
     char key[48];                /* analysis.json key ("knee_flexion_ic_deg") */
     char unit[24];               /* as written */
     const gs_metric_info *info;  /* the metric table's row; NULL for a key this build does not know */
-    gs_analysis_stats side[2];   /* [GS_SIDE_LEFT], [GS_SIDE_RIGHT] */
+    gs_analysis_stats side[2];   /* [GS_GAIT_SIDE_LEFT], [GS_GAIT_SIDE_RIGHT] */
     gs_analysis_stats all;       /* whole-body metrics: both sides pooled */
     double diff;                 /* mean L - R, NAN when absent */
     double si;                   /* symmetry index %, NAN when undefined */
@@ -177,9 +177,9 @@ typedef struct gs_analyze_options {
                                    pixels as decoded; NULL = none */
     const char *scale_line;     /* "x1,y1,x2,y2,METRES": a known distance in the frame as the
                                    scale (calib.h gs_calib_scale_line_parse); NULL = none */
-    gs_gait_view_kind view;     /* GS_VIEW_UNKNOWN = detect */
-    gs_gait_activity activity;  /* GS_ACTIVITY_UNKNOWN = detect */
-    gs_gait_setting setting;    /* GS_SETTING_UNKNOWN = detect */
+    gs_gait_view_kind view;     /* GS_GAIT_VIEW_UNKNOWN = detect */
+    gs_gait_activity activity;  /* GS_GAIT_ACTIVITY_UNKNOWN = detect */
+    gs_gait_setting setting;    /* GS_GAIT_SETTING_UNKNOWN = detect */
     double height_m;            /* body height, m; 0 = unknown (lengths in leg lengths) */
     double belt_speed_m_s;      /* treadmill belt speed, m/s; 0 = unknown */
     gs_decoder_options decode;  /* start/end, slow motion, decoder threads */

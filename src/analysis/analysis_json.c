@@ -156,7 +156,10 @@ static void copy_str(char *dst, size_t n, const cJSON *v)
 
 static int side_of(const char *s)
 {
-    return !s ? -1 : !strcmp(s, "left") ? GS_SIDE_LEFT : !strcmp(s, "right") ? GS_SIDE_RIGHT : -1;
+    return !s                    ? -1
+           : !strcmp(s, "left")  ? GS_GAIT_SIDE_LEFT
+           : !strcmp(s, "right") ? GS_GAIT_SIDE_RIGHT
+                                 : -1;
 }
 
 /* n numbers of array v into a new buffer (null -> NAN); -1 on a non-number or no memory. */
@@ -375,7 +378,7 @@ static int read_all(rd *r, const cJSON *root, gs_analysis *a)
         if (side_of(sd) < 0 || !ty || (strcmp(ty, "IC") && strcmp(ty, "TO")))
             return fail(r, GS_ERR_FORMAT, "'%s' needs side left/right and type IC/TO", p);
         o->side = (gs_gait_side)side_of(sd);
-        o->type = !strcmp(ty, "IC") ? GS_EVENT_IC : GS_EVENT_TO;
+        o->type = !strcmp(ty, "IC") ? GS_GAIT_EVENT_IC : GS_GAIT_EVENT_TO;
         o->t_s = get(e, "t")->valuedouble;
         o->frame = get(e, "frame")->valuedouble;
         i++;

@@ -121,8 +121,8 @@ static gs_status write_report(run *r, const char *title, const cJSON *analysis,
     for (int i = 0; i < nkf && i < NKF; i++) {
         const char *rel = strstr(kf[i].path, "keyframes/");
         hrefs[i] = rel ? rel : kf[i].path;
-        snprintf(capbuf[i], sizeof(capbuf[i]), "%s %s", kf[i].side == GS_SIDE_LEFT ? "Left" : "Right",
-                 kf[i].phase);
+        snprintf(capbuf[i], sizeof(capbuf[i]), "%s %s",
+                 kf[i].side == GS_GAIT_SIDE_LEFT ? "Left" : "Right", kf[i].phase);
         caps[i] = capbuf[i];
     }
     ro.keyframe_hrefs = nkf > 0 ? hrefs : NULL;
@@ -354,8 +354,8 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     go.setting = o->setting;
     go.height_m = o->height_m;
     go.belt_speed_m_s = o->belt_speed_m_s;
-    if (go.belt_speed_m_s > 0 && go.setting == GS_SETTING_UNKNOWN)
-        go.setting = GS_SETTING_TREADMILL; /* a belt speed says it is a treadmill */
+    if (go.belt_speed_m_s > 0 && go.setting == GS_GAIT_SETTING_UNKNOWN)
+        go.setting = GS_GAIT_SETTING_TREADMILL; /* a belt speed says it is a treadmill */
     go.name = input;
     rc = gs_gait_analyze(gtrack ? gtrack : track, &go, &g, err);
     if (rc != GS_OK && !g)
@@ -518,7 +518,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
             for (int i = 0; i < nkf; i++) { /* the names overlay.c gives them */
                 char nm[64];
                 snprintf(nm, sizeof(nm), "keyframes/%s_%s.png",
-                         kf[i].side == GS_SIDE_LEFT ? "left" : "right",
+                         kf[i].side == GS_GAIT_SIDE_LEFT ? "left" : "right",
                          !strcmp(kf[i].phase, "initial contact") ? "IC"
                          : !strcmp(kf[i].phase, "toe-off")       ? "TO"
                                                                  : "MS");

@@ -197,10 +197,10 @@ gs_status gs_calib_run(const char *const *paths, int32_t n_paths, const gs_calib
 
 /** Where a pixels-per-metre scale comes from. Values are explicit and append-only. */
 typedef enum gs_calib_scale_source {
-    GS_SCALE_NONE = 0,   /* no scale */
-    GS_SCALE_HEIGHT = 1, /* body height and segment-to-height ratios (--height) */
-    GS_SCALE_LINE = 2,   /* a known distance in the frame (--scale-line) */
-    GS_SCALE_BELT = 3    /* treadmill belt speed vs the stance foot's speed (--belt-speed) */
+    GS_CALIB_SCALE_NONE = 0,   /* no scale */
+    GS_CALIB_SCALE_HEIGHT = 1, /* body height and segment-to-height ratios (--height) */
+    GS_CALIB_SCALE_LINE = 2,   /* a known distance in the frame (--scale-line) */
+    GS_CALIB_SCALE_BELT = 3    /* treadmill belt speed vs the stance foot's speed (--belt-speed) */
 } gs_calib_scale_source;
 
 /** "none", "height", "line", "belt"; "unknown" otherwise. */

@@ -72,13 +72,13 @@ done:
 const char *gs_calib_scale_source_name(gs_calib_scale_source s)
 {
     switch (s) {
-    case GS_SCALE_NONE:
+    case GS_CALIB_SCALE_NONE:
         return "none";
-    case GS_SCALE_HEIGHT:
+    case GS_CALIB_SCALE_HEIGHT:
         return "height";
-    case GS_SCALE_LINE:
+    case GS_CALIB_SCALE_LINE:
         return "line";
-    case GS_SCALE_BELT:
+    case GS_CALIB_SCALE_BELT:
         return "belt";
     }
     return "unknown";
@@ -166,7 +166,7 @@ gs_status gs_calib_scale_from_line(const gs_calib_scale_line *l, int32_t width, 
                        "(longer is better: the error is about 1.4 px / length)",
                        len);
     double c = click_px > 0 ? click_px : 1.0;
-    out->source = GS_SCALE_LINE;
+    out->source = GS_CALIB_SCALE_LINE;
     out->px_per_m = len / l->metres;
     /* Each end point's error along the line has SD c; the length is their difference. */
     out->uncertainty = sqrt(2.0) * c / len;

@@ -143,11 +143,11 @@ static void print_summary(const gs_comparison *c, const char *out, const char *v
 {
     int counts[3];
     gs_comparison_counts(c, counts);
-    printf("gaitscope: %d real, %d noise, %d not comparable\n", counts[GS_VERDICT_REAL],
-           counts[GS_VERDICT_NOISE], counts[GS_VERDICT_NOT_COMPARABLE]);
+    printf("gaitscope: %d real, %d noise, %d not comparable\n", counts[GS_COMPARE_VERDICT_REAL],
+           counts[GS_COMPARE_VERDICT_NOISE], counts[GS_COMPARE_VERDICT_NOT_COMPARABLE]);
     for (int i = 0; i < gs_comparison_n_rows(c); i++) {
         const gs_compare_row *r = gs_comparison_row(c, i);
-        if (r->verdict != GS_VERDICT_REAL)
+        if (r->verdict != GS_COMPARE_VERDICT_REAL)
             continue;
         printf("  real: %-30s %-5s %9.2f -> %9.2f %s (min change %.3g, Holm p %.3g)\n", r->metric,
                gs_compare_side_name(r->side), r->before, r->after, r->unit, r->minimal_change,
@@ -162,7 +162,7 @@ static void print_summary(const gs_comparison *c, const char *out, const char *v
     }
     for (int i = 0; i < gs_comparison_n_checks(c); i++) {
         const gs_compare_check *k = gs_comparison_check(c, i);
-        if (k->state == GS_CHECK_MISMATCH)
+        if (k->state == GS_COMPARE_CHECK_MISMATCH)
             printf("  warning: %s\n", k->message);
     }
     if (video_why)

@@ -277,7 +277,7 @@ int gs_cli_findings(int argc, char **argv)
             goto done;
         }
         rc = gs_file_write_all(write_path, doc, strlen(doc), &err);
-        free(doc);
+        cJSON_free(doc);
         if (rc != GS_OK) {
             rc_exit = gs_cli_report(&err);
             goto done;
@@ -286,7 +286,7 @@ int gs_cli_findings(int argc, char **argv)
     rc_exit = GS_EXIT_OK;
 done:
     free(text);
-    free(out);
+    cJSON_free(out);
     cJSON_Delete(skipped);
     cJSON_Delete(analysis); /* the findings reference (if any) is not freed with it */
     cJSON_Delete(findings);

@@ -79,8 +79,8 @@ int gs_cli_gait(int argc, char **argv)
     const char *in = a.in, *dir = a.dir;
     const int force = a.force, quiet = a.quiet;
     gs_gait_options opt = a.opt;
-    if (opt.belt_speed_m_s > 0 && opt.setting == GS_SETTING_UNKNOWN)
-        opt.setting = GS_SETTING_TREADMILL; /* a belt speed says it is a treadmill */
+    if (opt.belt_speed_m_s > 0 && opt.setting == GS_GAIT_SETTING_UNKNOWN)
+        opt.setting = GS_GAIT_SETTING_TREADMILL; /* a belt speed says it is a treadmill */
 
     gs_calib_scale_line line;
     gs_calib_profile prof;
@@ -169,10 +169,10 @@ int gs_cli_gait(int argc, char **argv)
             used[st[i].side] += st[i].used;
         printf("gait: %s view (confidence %.2f), %s, %s; strides used L %d R %d",
                gs_gait_view_name(v.kind), v.confidence,
-               gs_gait_result_activity(r) == GS_ACTIVITY_RUN    ? "running"
-               : gs_gait_result_activity(r) == GS_ACTIVITY_WALK ? "walking"
-                                                                : "activity unknown",
-               gs_gait_result_setting(r) == GS_SETTING_TREADMILL ? "treadmill" : "overground",
+               gs_gait_result_activity(r) == GS_GAIT_ACTIVITY_RUN    ? "running"
+               : gs_gait_result_activity(r) == GS_GAIT_ACTIVITY_WALK ? "walking"
+                                                                     : "activity unknown",
+               gs_gait_result_setting(r) == GS_GAIT_SETTING_TREADMILL ? "treadmill" : "overground",
                used[0], used[1]);
         if (gs_gait_result_metric(r, "cadence_spm", -1, &cad, &sd, &n))
             printf("; cadence %.1f steps/min", cad);

@@ -108,14 +108,14 @@ static const char *setting_word(int v)
     return gs_gait_setting_name((gs_gait_setting)v);
 }
 const gs_cli_opt gs_cli_opt_view = {.name = "--view", .kind = GS_CLI_CHOICE, .word = view_word,
-    .lo = GS_VIEW_SIDE_LEFT, .hi = GS_VIEW_FRONT, .value = "V",
+    .lo = GS_GAIT_VIEW_SIDE_LEFT, .hi = GS_GAIT_VIEW_FRONT, .value = "V",
     .help = "camera view instead of detecting it; side-left = the camera sees the person's left "
             "side"};
 const gs_cli_opt gs_cli_opt_activity = {.name = "--activity", .kind = GS_CLI_CHOICE,
-    .word = activity_word, .lo = GS_ACTIVITY_RUN, .hi = GS_ACTIVITY_WALK, .value = "A",
+    .word = activity_word, .lo = GS_GAIT_ACTIVITY_RUN, .hi = GS_GAIT_ACTIVITY_WALK, .value = "A",
     .help = "the activity, instead of detecting it (duty factor > 0.5 = walk)"};
 const gs_cli_opt gs_cli_opt_setting = {.name = "--setting", .kind = GS_CLI_CHOICE,
-    .word = setting_word, .lo = GS_SETTING_TREADMILL, .hi = GS_SETTING_OVERGROUND, .value = "S",
+    .word = setting_word, .lo = GS_GAIT_SETTING_TREADMILL, .hi = GS_GAIT_SETTING_OVERGROUND, .value = "S",
     .help = "the setting, instead of detecting it (a belt speed implies treadmill)"};
 
 /* The intake is checked with the command line: a typo there is a usage error before any work. */

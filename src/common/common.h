@@ -21,19 +21,19 @@ extern "C" {
  * append-only (they may be stored or compared by callers). One X-macro feeds both the enum and
  * gs_strerror(), so they cannot drift apart.
  */
-#define GS_STATUS_MAP(X)                                      \
-    X(GS_OK, 0, "success")                                    \
-    X(GS_END, 1, "end of stream")                             \
-    X(GS_ERR_NOMEM, -1, "out of memory")                      \
-    X(GS_ERR_IO, -2, "input/output error")                    \
-    X(GS_ERR_FORMAT, -3, "invalid or unsupported data")       \
-    X(GS_ERR_ARG, -4, "invalid argument")                     \
-    X(GS_ERR_UNSUPPORTED, -5, "unsupported feature")          \
-    X(GS_ERR_EXISTS, -6, "output exists (use --force)")       \
-    X(GS_ERR_NOT_FOUND, -7, "not found")                      \
-    X(GS_ERR_INTERNAL, -8, "internal error")                  \
-    X(GS_ERR_NO_PERSON, -9, "no person found")                \
-    X(GS_ERR_TOO_FEW, -10, "too little data for the analysis")    \
+#define GS_STATUS_MAP(X)                                       \
+    X(GS_OK, 0, "success")                                     \
+    X(GS_END, 1, "end of stream")                              \
+    X(GS_ERR_NOMEM, -1, "out of memory")                       \
+    X(GS_ERR_IO, -2, "input/output error")                     \
+    X(GS_ERR_FORMAT, -3, "invalid or unsupported data")        \
+    X(GS_ERR_ARG, -4, "invalid argument")                      \
+    X(GS_ERR_UNSUPPORTED, -5, "unsupported feature")           \
+    X(GS_ERR_EXISTS, -6, "output exists")                      \
+    X(GS_ERR_NOT_FOUND, -7, "not found")                       \
+    X(GS_ERR_INTERNAL, -8, "internal error")                   \
+    X(GS_ERR_NO_PERSON, -9, "no person found")                 \
+    X(GS_ERR_TOO_FEW, -10, "too little data for the analysis") \
     X(GS_ERR_CANCELLED, -11, "cancelled")
 
 typedef enum gs_status {

@@ -59,9 +59,9 @@
 const char *gs_compare_verdict_name(gs_compare_verdict v)
 {
     switch (v) {
-    case GS_VERDICT_REAL:
+    case GS_COMPARE_VERDICT_REAL:
         return "real";
-    case GS_VERDICT_NOISE:
+    case GS_COMPARE_VERDICT_NOISE:
         return "noise";
     default:
         return "not_comparable";
@@ -70,7 +70,7 @@ const char *gs_compare_verdict_name(gs_compare_verdict v)
 
 const char *gs_compare_side_name(gs_compare_side s)
 {
-    return s == GS_COMPARE_LEFT ? "left" : s == GS_COMPARE_RIGHT ? "right" : "all";
+    return s == GS_COMPARE_SIDE_LEFT ? "left" : s == GS_COMPARE_SIDE_RIGHT ? "right" : "all";
 }
 
 const char *gs_compare__keep(gs_comparison *c, const char *s)
@@ -173,7 +173,7 @@ static gs_compare_check *add_check(gs_comparison *c, const char *name, gs_compar
     k->scope = scope;
     k->blocking = blocking;
     k->before_v = k->after_v = NAN;
-    k->state = GS_CHECK_OK;
+    k->state = GS_COMPARE_CHECK_OK;
     return k;
 }
 
@@ -188,16 +188,16 @@ __attribute__((format(printf, 2, 3))) static void check_msg(gs_compare_check *k,
 
 static void text_check(gs_comparison *c, const char *name, const char *b, const char *a)
 {
-    gs_compare_check *k = add_check(c, name, GS_SCOPE_ALL, 1);
+    gs_compare_check *k = add_check(c, name, GS_COMPARE_SCOPE_ALL, 1);
     snprintf(k->before, sizeof(k->before), "%s", b);
     snprintf(k->after, sizeof(k->after), "%s", a);
     snprintf(k->band, sizeof(k->band), "the same");
     if (!strcmp(b, "unknown") || !strcmp(a, "unknown")) {
-        k->state = GS_CHECK_UNKNOWN;
+        k->state = GS_COMPARE_CHECK_UNKNOWN;
         check_msg(k, "%s not known in %s: cannot check", name,
                   !strcmp(b, "unknown") ? "BEFORE" : "AFTER");
     } else if (strcmp(b, a)) {
-        k->state = GS_CHECK_MISMATCH;
+        k->state = GS_COMPARE_CHECK_MISMATCH;
         check_msg(k, "%s differs: %s before, %s after", name, b, a);
     }
 }
@@ -219,13 +219,13 @@ static void rel_check(gs_comparison *c, const char *name, gs_compare_scope scope
         snprintf(k->after, sizeof(k->after), "unknown");
     snprintf(k->band, sizeof(k->band), "+-%.0f %%", band * 100);
     if (!isfinite(b) || !isfinite(a) || b <= 0) {
-        k->state = GS_CHECK_UNKNOWN;
+        k->state = GS_COMPARE_CHECK_UNKNOWN;
         check_msg(k, "%s not known for %s: not checked", name,
                   !isfinite(b) && !isfinite(a) ? "either clip"
                   : !isfinite(b)               ? "BEFORE"
                                                : "AFTER");
     } else if (fabs(a - b) / b > band + 1e-12) {
-        k->state = GS_CHECK_MISMATCH;
+        k->state = GS_COMPARE_CHECK_MISMATCH;
         check_msg(k, "%s differs by %+.0f %% (%s before, %s after; band %s): %s", name,
                   100 * (a - b) / b, k->before, k->after, k->band, why);
     }
@@ -237,22 +237,22 @@ static void run_checks(gs_comparison *c, const gs_compare_session *sb, const gs_
     const gs_compare__sess *b = &c->sess[0], *a = &c->sess[1];
     text_check(c, "view", b->view, a->view);
     text_check(c, "activity", b->activity, a->activity);
-    rel_check(c, "frame_rate", GS_SCOPE_TIMING, b->fps, a->fps, FPS_BAND, "fps", 2,
+    rel_check(c, "frame_rate", GS_COMPARE_SCOPE_TIMING, b->fps, a->fps, FPS_BAND, "fps", 2,
               "event times are known to about 1.5 frames, so timing errors differ");
     {
-        gs_compare_check *k = add_check(c, "resolution", GS_SCOPE_SPATIAL, 0);
+        gs_compare_check *k = add_check(c, "resolution", GS_COMPARE_SCOPE_SPATIAL, 0);
         snprintf(k->band, sizeof(k->band), "width and height each +-%.0f %%", RES_BAND * 100);
         snprintf(k->before, sizeof(k->before), "%dx%d", (int)b->width, (int)b->height);
         snprintf(k->after, sizeof(k->after), "%dx%d", (int)a->width, (int)a->height);
         k->before_v = b->width > 0 ? (double)b->width * b->height : NAN;
         k->after_v = a->width > 0 ? (double)a->width * a->height : NAN;
         if (b->width <= 0 || b->height <= 0 || a->width <= 0 || a->height <= 0) {
-            k->state = GS_CHECK_UNKNOWN;
+            k->state = GS_COMPARE_CHECK_UNKNOWN;
             check_msg(k, "resolution not known for %s: not checked",
                       b->width <= 0 ? "BEFORE" : "AFTER");
         } else if (fabs((double)a->width / b->width - 1) > RES_BAND ||
                    fabs((double)a->height / b->height - 1) > RES_BAND) {
-            k->state = GS_CHECK_MISMATCH;
+            k->state = GS_COMPARE_CHECK_MISMATCH;
             check_msg(k,
                       "resolution differs (%s before, %s after): landmark noise in degrees "
                       "depends on the body's size in pixels",
@@ -268,20 +268,20 @@ static void run_checks(gs_comparison *c, const gs_compare_session *sb, const gs_
             va = sa->speed_m_s;
             what = "speed";
         }
-        rel_check(c, what, GS_SCOPE_ALL, vb, va, SPEED_BAND, "m/s", 2,
+        rel_check(c, what, GS_COMPARE_SCOPE_ALL, vb, va, SPEED_BAND, "m/s", 2,
                   "running kinematics change with speed");
-        if (c->checks[c->n_checks - 1].state == GS_CHECK_UNKNOWN)
+        if (c->checks[c->n_checks - 1].state == GS_COMPARE_CHECK_UNKNOWN)
             check_msg(&c->checks[c->n_checks - 1],
                       "speed not known for %s (give --belt-speed on a treadmill): not checked",
                       !isfinite(vb) && !isfinite(va) ? "either clip"
                       : !isfinite(vb)                ? "BEFORE"
                                                      : "AFTER");
     }
-    rel_check(c, "camera_distance", GS_SCOPE_SPATIAL, b->leg_fraction, a->leg_fraction,
+    rel_check(c, "camera_distance", GS_COMPARE_SCOPE_SPATIAL, b->leg_fraction, a->leg_fraction,
               DISTANCE_BAND, "of image height", 3,
               "the camera stood at another distance (perspective and pixel size differ)");
     {
-        gs_compare_check *k = add_check(c, "camera_tilt", GS_SCOPE_SPATIAL, 0);
+        gs_compare_check *k = add_check(c, "camera_tilt", GS_COMPARE_SCOPE_SPATIAL, 0);
         double gb = b->ground_angle_deg, ga = a->ground_angle_deg;
         k->before_v = gb;
         k->after_v = ga;
@@ -295,13 +295,13 @@ static void run_checks(gs_comparison *c, const gs_compare_session *sb, const gs_
         else
             snprintf(k->after, sizeof(k->after), "unknown");
         if (!isfinite(gb) || !isfinite(ga)) {
-            k->state = GS_CHECK_UNKNOWN;
+            k->state = GS_COMPARE_CHECK_UNKNOWN;
             check_msg(k, "ground line not fitted in %s (image horizontal used): tilt not checked",
                       !isfinite(gb) && !isfinite(ga) ? "either clip"
                       : !isfinite(gb)                ? "BEFORE"
                                                      : "AFTER");
         } else if (fabs(ga - gb) > TILT_BAND_DEG) {
-            k->state = GS_CHECK_MISMATCH;
+            k->state = GS_COMPARE_CHECK_MISMATCH;
             check_msg(k,
                       "camera tilt differs by %.1f deg (%s before, %s after; band %s): the "
                       "camera was set up differently",
@@ -310,14 +310,14 @@ static void run_checks(gs_comparison *c, const gs_compare_session *sb, const gs_
     }
     for (int s = 0; s < 2; s++) {
         gs_compare_check *k = add_check(c, s ? "strides_right" : "strides_left",
-                                        s ? GS_SCOPE_RIGHT : GS_SCOPE_LEFT, 0);
+                                        s ? GS_COMPARE_SCOPE_RIGHT : GS_COMPARE_SCOPE_LEFT, 0);
         k->before_v = b->strides_used[s];
         k->after_v = a->strides_used[s];
         snprintf(k->before, sizeof(k->before), "%d", b->strides_used[s]);
         snprintf(k->after, sizeof(k->after), "%d", a->strides_used[s]);
         snprintf(k->band, sizeof(k->band), "at least %d per side (Dingenen 2018)", min_strides);
         if (b->strides_used[s] < min_strides || a->strides_used[s] < min_strides) {
-            k->state = GS_CHECK_MISMATCH;
+            k->state = GS_COMPARE_CHECK_MISMATCH;
             check_msg(k,
                       "%s side: %d strides before, %d after; a stable mean needs at least %d "
                       "(Dingenen 2018): film a longer clip",
@@ -338,21 +338,21 @@ static const gs_compare_check *blocking_check(const gs_comparison *c, const char
 {
     for (int i = 0; i < c->n_checks; i++) {
         const gs_compare_check *k = &c->checks[i];
-        if (k->state != GS_CHECK_MISMATCH)
+        if (k->state != GS_COMPARE_CHECK_MISMATCH)
             continue;
         switch (k->scope) {
-        case GS_SCOPE_ALL:
+        case GS_COMPARE_SCOPE_ALL:
             return k;
-        case GS_SCOPE_TIMING:
+        case GS_COMPARE_SCOPE_TIMING:
             if (is_timing(unit))
                 return k;
             break;
-        case GS_SCOPE_SPATIAL:
+        case GS_COMPARE_SCOPE_SPATIAL:
             if (!is_timing(unit))
                 return k;
             break;
-        case GS_SCOPE_LEFT:
-        case GS_SCOPE_RIGHT:
+        case GS_COMPARE_SCOPE_LEFT:
+        case GS_COMPARE_SCOPE_RIGHT:
             break; /* stride counts are judged per row from the row's own n */
         }
     }
@@ -416,14 +416,14 @@ static gs_status metric_rows(gs_comparison *c, const gs_compare_session *sb,
             mb = find_metric(sb, m->key);
             ma = find_metric(sa, m->key);
             for (int side = 0; side < 3; side++) {
-                gs_compare_side sd = side == 0 ? GS_COMPARE_ALL : (gs_compare_side)(side - 1);
+                gs_compare_side sd = side == 0 ? GS_COMPARE_SIDE_ALL : (gs_compare_side)(side - 1);
                 int whole = (mb && mb->whole_body) || (ma && ma->whole_body);
                 gs_compare_row *r;
                 const double *vb = mb ? mb->values[sd] : NULL, *va = ma ? ma->values[sd] : NULL;
                 int nb = vb && mb ? mb->n[sd] : 0, na = va && ma ? ma->n[sd] : 0;
                 const gs_compare_check *k;
                 const char *src = NULL;
-                if (sd == GS_COMPARE_ALL && !whole)
+                if (sd == GS_COMPARE_SIDE_ALL && !whole)
                     continue;
                 if (nb == 0 && na == 0)
                     continue;
@@ -449,7 +449,7 @@ static gs_status metric_rows(gs_comparison *c, const gs_compare_session *sb,
                 r->mc_source = src ? gs_compare__keep(c, src) : NULL;
                 r->exceeds_mc = isfinite(r->minimal_change) && isfinite(r->change) &&
                                 fabs(r->change) >= r->minimal_change;
-                r->verdict = GS_VERDICT_NOT_COMPARABLE;
+                r->verdict = GS_COMPARE_VERDICT_NOT_COMPARABLE;
                 k = blocking_check(c, r->unit);
                 if (nb == 0 || na == 0) {
                     snprintf(r->why, sizeof(r->why), "measured %s only", nb ? "before" : "after");
@@ -474,7 +474,7 @@ static gs_status metric_rows(gs_comparison *c, const gs_compare_session *sb,
                     r->t = t.t;
                     r->hedges_g = t.hedges_g;
                     r->p = t.p;
-                    r->verdict = GS_VERDICT_NOISE; /* until the correction below */
+                    r->verdict = GS_COMPARE_VERDICT_NOISE; /* until the correction below */
                 }
             }
         }
@@ -498,14 +498,14 @@ static gs_status metric_rows(gs_comparison *c, const gs_compare_session *sb,
             continue;
         test_holds = r->p_holm < c->opt.alpha;
         if ((r->exceeds_mc || c->opt.no_mc_gate) && test_holds) {
-            r->verdict = GS_VERDICT_REAL;
+            r->verdict = GS_COMPARE_VERDICT_REAL;
             snprintf(r->why, sizeof(r->why),
                      "change %.3g %s %s the minimal change %.3g and the stride test holds (Holm "
                      "p %.3g < %.2g)",
                      r->change, r->unit, r->exceeds_mc ? "reaches" : "is below", r->minimal_change,
                      r->p_holm, c->opt.alpha);
         } else {
-            r->verdict = GS_VERDICT_NOISE;
+            r->verdict = GS_COMPARE_VERDICT_NOISE;
             if (!r->exceeds_mc && !test_holds)
                 snprintf(r->why, sizeof(r->why),
                          "change %.3g %s is below the minimal change %.3g and within the "
@@ -597,7 +597,7 @@ static gs_status curve_rows(gs_comparison *c, const gs_compare_session *sb,
                 r->t[q] = NAN;
             r->minimal_change = gs_compare_mc_value(mc, 1, cv->angle, NAN, 0, &src);
             r->mc_source = src ? gs_compare__keep(c, src) : NULL;
-            r->verdict = GS_VERDICT_NOT_COMPARABLE;
+            r->verdict = GS_COMPARE_VERDICT_NOT_COMPARABLE;
             k = blocking_check(c, "deg");
             if (r->n_before == 0 || r->n_after == 0)
                 snprintf(r->why, sizeof(r->why), "measured %s only",
@@ -615,7 +615,7 @@ static gs_status curve_rows(gs_comparison *c, const gs_compare_session *sb,
                      !finite_all(ya[c->n_curves], r->n_after * GS_COMPARE_CURVE_N))
                 snprintf(r->why, sizeof(r->why), "a curve point is not a number");
             else
-                r->verdict = GS_VERDICT_NOISE; /* tested below */
+                r->verdict = GS_COMPARE_VERDICT_NOISE; /* tested below */
             c->n_curves++;
         }
     }
@@ -623,8 +623,8 @@ static gs_status curve_rows(gs_comparison *c, const gs_compare_session *sb,
         rc = gs_compare__spm(c, yb, ya, rng, err);
     else
         for (int i = 0; i < c->n_curves; i++)
-            if (c->curves[i].verdict == GS_VERDICT_NOISE) {
-                c->curves[i].verdict = GS_VERDICT_NOT_COMPARABLE;
+            if (c->curves[i].verdict == GS_COMPARE_VERDICT_NOISE) {
+                c->curves[i].verdict = GS_COMPARE_VERDICT_NOT_COMPARABLE;
                 snprintf(c->curves[i].why, sizeof(c->curves[i].why), "curves not tested");
             }
 done:
@@ -660,9 +660,9 @@ static gs_status finding_rows(gs_comparison *c, const gs_compare_session *sb,
             fb = find_finding(sb, f->id);
             fa = find_finding(sa, f->id);
             r = &c->findings[c->n_findings++];
-            r->status = fb && fa ? GS_FINDING_PERSISTING
-                        : fb     ? GS_FINDING_RESOLVED
-                                 : GS_FINDING_NEW;
+            r->status = fb && fa ? GS_COMPARE_FINDING_PERSISTING
+                        : fb     ? GS_COMPARE_FINDING_RESOLVED
+                                 : GS_COMPARE_FINDING_NEW;
             /* the latest wording when the finding is still there */
             f = fa ? fa : fb;
             r->id = gs_compare__keep(c, f->id);
@@ -675,7 +675,7 @@ static gs_status finding_rows(gs_comparison *c, const gs_compare_session *sb,
             r->severity_after = fa ? fa->severity : NAN;
             r->confidence_before = fb ? fb->confidence : NAN;
             r->confidence_after = fa ? fa->confidence : NAN;
-            if (r->status == GS_FINDING_PERSISTING)
+            if (r->status == GS_COMPARE_FINDING_PERSISTING)
                 hcap += fa->n_homework;
         }
     }
@@ -685,7 +685,7 @@ static gs_status finding_rows(gs_comparison *c, const gs_compare_session *sb,
         return gs_fail(err, GS_ERR_NOMEM, "comparison: out of memory");
     for (int i = 0; i < c->n_findings; i++) {
         const gs_compare_finding *fa;
-        if (c->findings[i].status != GS_FINDING_PERSISTING)
+        if (c->findings[i].status != GS_COMPARE_FINDING_PERSISTING)
             continue;
         fa = find_finding(sa, c->findings[i].id);
         for (int h = 0; fa && h < fa->n_homework; h++) {
@@ -752,7 +752,7 @@ gs_status gs_compare_run(const gs_compare_session *before, const gs_compare_sess
     run_checks(c, before, after, c->opt.min_strides);
     for (int i = 0; i < c->n_checks; i++) {
         const gs_compare_check *k = &c->checks[i];
-        if (k->blocking && k->state == GS_CHECK_MISMATCH && !c->opt.force) {
+        if (k->blocking && k->state == GS_COMPARE_CHECK_MISMATCH && !c->opt.force) {
             rc = gs_fail(err, GS_ERR_ARG,
                          "%s: %s is %s, BEFORE's is %s: not comparable (--force compares anyway)",
                          after->path ? after->path : "AFTER", k->name, k->after, k->before);

@@ -43,16 +43,16 @@ extern "C" {
 
 /** Sides of a metric row: the person's left, right, or both pooled (whole-body metrics). */
 typedef enum gs_compare_side {
-    GS_COMPARE_LEFT = 0,
-    GS_COMPARE_RIGHT = 1,
-    GS_COMPARE_ALL = 2
+    GS_COMPARE_SIDE_LEFT = 0,
+    GS_COMPARE_SIDE_RIGHT = 1,
+    GS_COMPARE_SIDE_ALL = 2
 } gs_compare_side;
 
 /** Verdict of one metric/side or curve. Append-only. */
 typedef enum gs_compare_verdict {
-    GS_VERDICT_NOISE = 0,         /* within measurement error or stride-to-stride variability */
-    GS_VERDICT_REAL = 1,          /* beyond the minimal change AND the corrected stride test */
-    GS_VERDICT_NOT_COMPARABLE = 2 /* data missing, too few strides, or the set-up differs */
+    GS_COMPARE_VERDICT_NOISE = 0, /* within measurement error or stride-to-stride variability */
+    GS_COMPARE_VERDICT_REAL = 1,  /* beyond the minimal change AND the corrected stride test */
+    GS_COMPARE_VERDICT_NOT_COMPARABLE = 2 /* data missing, too few strides, or the set-up differs */
 } gs_compare_verdict;
 
 /** "real", "noise", "not_comparable". */
@@ -77,7 +77,7 @@ typedef struct gs_compare_metric {
 /** Per-stride curves of one angle and side in one session. */
 typedef struct gs_compare_curve {
     const char *angle;     /* curve key, e.g. "knee_flexion_deg" */
-    gs_compare_side side;  /* GS_COMPARE_LEFT or GS_COMPARE_RIGHT */
+    gs_compare_side side;  /* GS_COMPARE_SIDE_LEFT or GS_COMPARE_SIDE_RIGHT */
     const double *strides; /* n rows of GS_COMPARE_CURVE_N values (degrees), row-major */
     int n;                 /* strides */
 } gs_compare_curve;
@@ -234,18 +234,18 @@ typedef struct gs_compare_options {
 
 /** Comparability check outcome. */
 typedef enum gs_compare_check_state {
-    GS_CHECK_OK = 0,
-    GS_CHECK_MISMATCH = 1, /* outside the band: a warning, and the verdicts it touches */
-    GS_CHECK_UNKNOWN = 2   /* cannot be checked (a value is missing): a note only */
+    GS_COMPARE_CHECK_OK = 0,
+    GS_COMPARE_CHECK_MISMATCH = 1, /* outside the band: a warning, and the verdicts it touches */
+    GS_COMPARE_CHECK_UNKNOWN = 2   /* cannot be checked (a value is missing): a note only */
 } gs_compare_check_state;
 
 /** What a failed check makes not comparable. */
 typedef enum gs_compare_scope {
-    GS_SCOPE_ALL = 0,     /* every metric and curve */
-    GS_SCOPE_TIMING = 1,  /* times, cadence, duty factor (event timing) */
-    GS_SCOPE_SPATIAL = 2, /* angles and lengths (image geometry) */
-    GS_SCOPE_LEFT = 3,    /* the left side's rows */
-    GS_SCOPE_RIGHT = 4    /* the right side's rows */
+    GS_COMPARE_SCOPE_ALL = 0,     /* every metric and curve */
+    GS_COMPARE_SCOPE_TIMING = 1,  /* times, cadence, duty factor (event timing) */
+    GS_COMPARE_SCOPE_SPATIAL = 2, /* angles and lengths (image geometry) */
+    GS_COMPARE_SCOPE_LEFT = 3,    /* the left side's rows */
+    GS_COMPARE_SCOPE_RIGHT = 4    /* the right side's rows */
 } gs_compare_scope;
 
 /** One comparability check, with both values. */
@@ -311,9 +311,9 @@ typedef struct gs_compare_curve_row {
 
 /** What became of a finding. */
 typedef enum gs_compare_finding_status {
-    GS_FINDING_RESOLVED = 0,   /* before, not after */
-    GS_FINDING_PERSISTING = 1, /* both */
-    GS_FINDING_NEW = 2         /* after, not before */
+    GS_COMPARE_FINDING_RESOLVED = 0,   /* before, not after */
+    GS_COMPARE_FINDING_PERSISTING = 1, /* both */
+    GS_COMPARE_FINDING_NEW = 2         /* after, not before */
 } gs_compare_finding_status;
 
 /** One finding across the two sessions (matched by id). */

@@ -148,8 +148,8 @@ static gs_status build(gs_compare_input *in, gs_error *err)
         const gs_gait_stride *st = &a->strides[i];
         if (!st->used)
             continue;
-        s->strides_used[st->side == GS_SIDE_LEFT ? 0 : 1]++;
-        if (st->side == GS_SIDE_LEFT) {
+        s->strides_used[st->side == GS_GAIT_SIDE_LEFT ? 0 : 1]++;
+        if (st->side == GS_GAIT_SIDE_LEFT) {
             double f0 = ic_frame(a, st->t0_s), f1 = ic_frame(a, st->t1_s);
             if (isfinite(f0) && isfinite(f1) && f1 > f0) {
                 in->left_strides[2 * s->n_left_strides] = f0;
@@ -167,15 +167,15 @@ static gs_status build(gs_compare_input *in, gs_error *err)
         m->unit = am->unit;
         m->label = am->info ? am->info->label : NULL;
         m->whole_body = am->info ? am->info->whole_body : am->all.present;
-        m->positive = am->info && am->info->kind == GS_METRIC_POSITIVE;
+        m->positive = am->info && am->info->kind == GS_METRIC_KIND_POSITIVE;
         for (int sd = 0; sd < 2; sd++)
             if (am->side[sd].present && am->side[sd].values) {
                 m->values[sd] = am->side[sd].values;
                 m->n[sd] = am->side[sd].n;
             }
         if (am->all.present && am->all.values) {
-            m->values[GS_COMPARE_ALL] = am->all.values;
-            m->n[GS_COMPARE_ALL] = am->all.n;
+            m->values[GS_COMPARE_SIDE_ALL] = am->all.values;
+            m->n[GS_COMPARE_SIDE_ALL] = am->all.n;
         }
     }
     s->metrics = in->metrics;

@@ -120,14 +120,14 @@ static void curve_label(struct cpage *pg, const char *key, const char **sign);
 
 static const char *side_text(gs_compare_side s)
 {
-    return s == GS_COMPARE_LEFT ? "left" : s == GS_COMPARE_RIGHT ? "right" : "both";
+    return s == GS_COMPARE_SIDE_LEFT ? "left" : s == GS_COMPARE_SIDE_RIGHT ? "right" : "both";
 }
 
 static void verdict_badge(cpage *pg, gs_compare_verdict v)
 {
-    if (v == GS_VERDICT_REAL)
+    if (v == GS_COMPARE_VERDICT_REAL)
         S("<span class=\"vd real\">real</span>");
-    else if (v == GS_VERDICT_NOISE)
+    else if (v == GS_COMPARE_VERDICT_NOISE)
         S("<span class=\"vd noise\">noise</span>");
     else
         S("<span class=\"vd nc\">not comparable</span>");
@@ -195,13 +195,13 @@ static void write_alerts(cpage *pg)
     const gs_comparison *c = pg->c;
     int n = 0;
     for (int i = 0; i < c->n_checks; i++)
-        n += c->checks[i].state == GS_CHECK_MISMATCH;
+        n += c->checks[i].state == GS_COMPARE_CHECK_MISMATCH;
     if (n == 0)
         return;
     S("<div class=\"alert warn\"><strong>The two clips were not filmed the same way</strong>"
       "Verdicts touched by these differences are <em>not comparable</em>:<ul>\n");
     for (int i = 0; i < c->n_checks; i++)
-        if (c->checks[i].state == GS_CHECK_MISMATCH) {
+        if (c->checks[i].state == GS_COMPARE_CHECK_MISMATCH) {
             S("<li>");
             E(c->checks[i].message);
             S("</li>\n");
@@ -229,15 +229,17 @@ static void write_summary(cpage *pg)
         S("</span>");
         S("</small></dd></div>\n");
     }
-    P("<div><dt>Real changes</dt><dd class=\"big\">%d</dd></div>\n", counts[GS_VERDICT_REAL]);
-    P("<div><dt>Within noise</dt><dd class=\"big\">%d</dd></div>\n", counts[GS_VERDICT_NOISE]);
+    P("<div><dt>Real changes</dt><dd class=\"big\">%d</dd></div>\n",
+      counts[GS_COMPARE_VERDICT_REAL]);
+    P("<div><dt>Within noise</dt><dd class=\"big\">%d</dd></div>\n",
+      counts[GS_COMPARE_VERDICT_NOISE]);
     P("<div><dt>Not comparable</dt><dd class=\"big\">%d</dd></div>\n",
-      counts[GS_VERDICT_NOT_COMPARABLE]);
+      counts[GS_COMPARE_VERDICT_NOT_COMPARABLE]);
     S("</dl>\n");
     for (int i = 0; i < c->n_rows; i++) {
         const gs_compare_row *r = &c->rows[i];
         int dec = decimals(r->unit);
-        if (r->verdict != GS_VERDICT_REAL)
+        if (r->verdict != GS_COMPARE_VERDICT_REAL)
             continue;
         if (!shown)
             S("<p style=\"margin:12px 0 0\"><b>Real changes</b> (beyond the minimal change and "
@@ -311,9 +313,9 @@ static void write_checks(cpage *pg)
         S("</td><td class=\"ref\">");
         E(k->band);
         S("</td><td>");
-        if (k->state == GS_CHECK_OK)
+        if (k->state == GS_COMPARE_CHECK_OK)
             S("<span class=\"ok\" title=\"within the band\">&#10003; yes</span>");
-        else if (k->state == GS_CHECK_MISMATCH)
+        else if (k->state == GS_COMPARE_CHECK_MISMATCH)
             S("<span class=\"bad\" title=\"outside the band\">&#10007; no</span>");
         else
             S("<span class=\"unk\" title=\"could not be checked\">? unknown</span>");
@@ -323,7 +325,7 @@ static void write_checks(cpage *pg)
     {
         int any = 0;
         for (int i = 0; i < c->n_checks; i++)
-            if (c->checks[i].state == GS_CHECK_UNKNOWN) {
+            if (c->checks[i].state == GS_COMPARE_CHECK_UNKNOWN) {
                 if (!any)
                     S("<ul class=\"sub\">\n");
                 any = 1;
@@ -367,7 +369,7 @@ static void write_metrics(cpage *pg)
     for (int i = 0; i < c->n_rows; i++) {
         const gs_compare_row *r = &c->rows[i];
         int dec = decimals(r->unit);
-        P("<tr%s><td>", r->verdict == GS_VERDICT_REAL ? " class=\"real\"" : "");
+        P("<tr%s><td>", r->verdict == GS_COMPARE_VERDICT_REAL ? " class=\"real\"" : "");
         E(r->label);
         P(" <span class=\"mu\">%s", side_text(r->side));
         if (r->unit[0] && strcmp(r->unit, "deg") && strcmp(r->unit, "fraction")) {
@@ -425,9 +427,9 @@ static void write_metrics(cpage *pg)
         int any = 0;
         for (int i = 0; i < c->n_rows; i++) {
             const gs_compare_row *l = &c->rows[i], *r;
-            if (l->side != GS_COMPARE_LEFT)
+            if (l->side != GS_COMPARE_SIDE_LEFT)
                 continue;
-            r = gs_comparison_find_row(c, l->metric, GS_COMPARE_RIGHT);
+            r = gs_comparison_find_row(c, l->metric, GS_COMPARE_SIDE_RIGHT);
             if (!r)
                 continue;
             if (!any)
@@ -517,7 +519,7 @@ static void mean_path(cpage *pg, const double *m, const char *colour, const char
 static void write_plot(cpage *pg, const gs_compare_curve_row *r)
 {
     /* after in the side's colour (left orange, right blue, as everywhere), before grey dashed */
-    const char *col = r->side == GS_COMPARE_LEFT ? "#d55e00" : "#0072b2", *grey = "#6b7480";
+    const char *col = r->side == GS_COMPARE_SIDE_LEFT ? "#d55e00" : "#0072b2", *grey = "#6b7480";
     double lo = INFINITY, hi = -INFINITY, step;
     const char *sign = NULL;
     char t1[32];
@@ -586,12 +588,12 @@ static void write_plot(cpage *pg, const gs_compare_curve_row *r)
 #undef YS
     P("<figcaption><span class=\"sw b\"></span>before (%d strides, dashed) <span class=\"sw %s\">"
       "</span>after (%d), mean &plusmn; SD",
-      r->n_before, r->side == GS_COMPARE_LEFT ? "l" : "r", r->n_after);
+      r->n_before, r->side == GS_COMPARE_SIDE_LEFT ? "l" : "r", r->n_after);
     if (r->n_phases > 0)
         P("; <span class=\"sw ph\"></span>differs (|t| above the threshold and the mean change "
           "&ge; %s&deg;)",
           fmtv(t1, sizeof(t1), r->minimal_change, 1));
-    else if (r->verdict == GS_VERDICT_NOT_COMPARABLE) {
+    else if (r->verdict == GS_COMPARE_VERDICT_NOT_COMPARABLE) {
         S("; not tested: ");
         E(r->why);
     }
@@ -631,10 +633,10 @@ static void finding_li(cpage *pg, const gs_compare_finding_row *f)
         E(f->side);
         S(")</span>");
     }
-    if (f->status == GS_FINDING_PERSISTING)
+    if (f->status == GS_COMPARE_FINDING_PERSISTING)
         P(" &middot; severity %s &rarr; %s", fmtv(t1, sizeof(t1), f->severity_before, 2),
           fmtv(t2, sizeof(t2), f->severity_after, 2));
-    else if (f->status == GS_FINDING_RESOLVED)
+    else if (f->status == GS_COMPARE_FINDING_RESOLVED)
         P(" &middot; severity before %s", fmtv(t1, sizeof(t1), f->severity_before, 2));
     else
         P(" &middot; severity %s", fmtv(t1, sizeof(t1), f->severity_after, 2));

@@ -60,13 +60,13 @@ static cJSON *sess_json(const gs_compare__sess *s)
 static const char *scope_name(gs_compare_scope s)
 {
     switch (s) {
-    case GS_SCOPE_TIMING:
+    case GS_COMPARE_SCOPE_TIMING:
         return "timing";
-    case GS_SCOPE_SPATIAL:
+    case GS_COMPARE_SCOPE_SPATIAL:
         return "spatial";
-    case GS_SCOPE_LEFT:
+    case GS_COMPARE_SCOPE_LEFT:
         return "left";
-    case GS_SCOPE_RIGHT:
+    case GS_COMPARE_SCOPE_RIGHT:
         return "right";
     default:
         return "all";
@@ -89,9 +89,9 @@ static void add_symmetry(const gs_comparison *c, cJSON *root)
     for (int i = 0; arr && i < c->n_rows; i++) {
         const gs_compare_row *l = &c->rows[i], *r;
         cJSON *o, *b, *a;
-        if (l->side != GS_COMPARE_LEFT)
+        if (l->side != GS_COMPARE_SIDE_LEFT)
             continue;
-        r = gs_comparison_find_row(c, l->metric, GS_COMPARE_RIGHT);
+        r = gs_comparison_find_row(c, l->metric, GS_COMPARE_SIDE_RIGHT);
         if (!r)
             continue;
         o = cJSON_CreateObject();
@@ -189,10 +189,10 @@ cJSON *gs_comparison_to_json(const gs_comparison *c, const gs_compare_output_inf
         put_num(e, "before_value", k->before_v);
         put_num(e, "after_value", k->after_v);
         cJSON_AddStringToObject(e, "band", k->band);
-        if (k->state == GS_CHECK_UNKNOWN)
+        if (k->state == GS_COMPARE_CHECK_UNKNOWN)
             cJSON_AddNullToObject(e, "ok");
         else
-            cJSON_AddBoolToObject(e, "ok", k->state == GS_CHECK_OK);
+            cJSON_AddBoolToObject(e, "ok", k->state == GS_COMPARE_CHECK_OK);
         cJSON_AddBoolToObject(e, "blocking", k->blocking);
         cJSON_AddStringToObject(e, "scope", scope_name(k->scope));
         put_str(e, "message", k->message[0] ? k->message : NULL);
@@ -313,9 +313,9 @@ cJSON *gs_comparison_to_json(const gs_comparison *c, const gs_compare_output_inf
     gs_comparison_counts(c, counts);
     o = cJSON_AddObjectToObject(root, "summary");
     if (o) {
-        cJSON_AddNumberToObject(o, "real", counts[GS_VERDICT_REAL]);
-        cJSON_AddNumberToObject(o, "noise", counts[GS_VERDICT_NOISE]);
-        cJSON_AddNumberToObject(o, "not_comparable", counts[GS_VERDICT_NOT_COMPARABLE]);
+        cJSON_AddNumberToObject(o, "real", counts[GS_COMPARE_VERDICT_REAL]);
+        cJSON_AddNumberToObject(o, "noise", counts[GS_COMPARE_VERDICT_NOISE]);
+        cJSON_AddNumberToObject(o, "not_comparable", counts[GS_COMPARE_VERDICT_NOT_COMPARABLE]);
     }
     o = cJSON_AddObjectToObject(root, "side_by_side");
     if (o) {

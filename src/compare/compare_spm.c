@@ -97,7 +97,7 @@ gs_status gs_compare__spm(gs_comparison *c, const double *const *yb, const doubl
         gs_compare_curve_row *r = &c->curves[i];
         spm_curve *s = &cv[nc];
         int g;
-        if (r->verdict == GS_VERDICT_NOT_COMPARABLE || r->n_before < 2 || r->n_after < 2)
+        if (r->verdict == GS_COMPARE_VERDICT_NOT_COMPARABLE || r->n_before < 2 || r->n_after < 2)
             continue;
         s->row = i;
         s->nb = r->n_before;
@@ -213,7 +213,7 @@ gs_status gs_compare__spm(gs_comparison *c, const double *const *yb, const doubl
                 ph->mean_diff = sum / (q1 - q0 + 1);
             }
         }
-        r->verdict = r->n_phases > 0 ? GS_VERDICT_REAL : GS_VERDICT_NOISE;
+        r->verdict = r->n_phases > 0 ? GS_COMPARE_VERDICT_REAL : GS_COMPARE_VERDICT_NOISE;
         if (r->n_phases > 0)
             snprintf(r->why, sizeof(r->why),
                      "%d phase%s where |t| > %.2f and the mean change >= %.1f deg", r->n_phases,

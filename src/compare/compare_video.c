@@ -92,7 +92,7 @@ static int key_lines(const gs_comparison *c, int k, char lines[3][96])
     const gs_compare_row *cad;
     if (!c)
         return 0;
-    cad = gs_comparison_find_row(c, "cadence_spm", GS_COMPARE_ALL);
+    cad = gs_comparison_find_row(c, "cadence_spm", GS_COMPARE_SIDE_ALL);
     if (cad && isfinite(k ? cad->after : cad->before))
         snprintf(lines[n++], sizeof(lines[0]), "cadence %.1f steps/min",
                  k ? cad->after : cad->before);
@@ -102,11 +102,11 @@ static int key_lines(const gs_comparison *c, int k, char lines[3][96])
             const gs_compare_row *r = gs_comparison_row(c, i), *o;
             double vl, vr;
             const char *u;
-            if (r->side != GS_COMPARE_LEFT || !strcmp(r->metric, "cadence_spm"))
+            if (r->side != GS_COMPARE_SIDE_LEFT || !strcmp(r->metric, "cadence_spm"))
                 continue;
-            if (pass == 0 && r->verdict != GS_VERDICT_REAL) {
-                o = gs_comparison_find_row(c, r->metric, GS_COMPARE_RIGHT);
-                if (!o || o->verdict != GS_VERDICT_REAL)
+            if (pass == 0 && r->verdict != GS_COMPARE_VERDICT_REAL) {
+                o = gs_comparison_find_row(c, r->metric, GS_COMPARE_SIDE_RIGHT);
+                if (!o || o->verdict != GS_COMPARE_VERDICT_REAL)
                     continue;
             }
             if (pass == 1 && strcmp(r->metric, "knee_flexion_ic_deg") &&
@@ -120,7 +120,7 @@ static int key_lines(const gs_comparison *c, int k, char lines[3][96])
                 if (dup)
                     continue;
             }
-            o = gs_comparison_find_row(c, r->metric, GS_COMPARE_RIGHT);
+            o = gs_comparison_find_row(c, r->metric, GS_COMPARE_SIDE_RIGHT);
             vl = k ? r->after : r->before;
             vr = o ? (k ? o->after : o->before) : NAN;
             u = !strcmp(r->unit, "deg") ? "deg" : r->unit;

@@ -44,7 +44,7 @@ void gs_gait__note(gs_gait_result *r, const char *fmt, ...)
 
 int gs_gait__is_side(gs_gait_view_kind k)
 {
-    return k == GS_VIEW_SIDE_LEFT || k == GS_VIEW_SIDE_RIGHT;
+    return k == GS_GAIT_VIEW_SIDE_LEFT || k == GS_GAIT_VIEW_SIDE_RIGHT;
 }
 
 /* q-quantile (0..1) of v[0..n-1]; sorts v in place. NAN when n == 0. */
@@ -128,18 +128,18 @@ static void detect_view(gs_gait_result *r, const gs_pose_track *t, const gs_gait
     }
     {
         double wm = quantile(w, nw, 0.5);
-        int forced = o->view != GS_VIEW_UNKNOWN;
+        int forced = o->view != GS_GAIT_VIEW_UNKNOWN;
         gs_gait_view_kind kind;
         double conf;
         if (nw == 0) {
-            kind = GS_VIEW_UNKNOWN;
+            kind = GS_GAIT_VIEW_UNKNOWN;
             conf = 0;
         } else if (wm < 0.3) {
-            kind = GS_VIEW_SIDE_RIGHT;
+            kind = GS_GAIT_VIEW_SIDE_RIGHT;
             conf = fmin(1.0, (0.3 - wm) / 0.15);
         } else {
             double fs = nfront ? front_score / nfront : 0;
-            kind = fs > 0 ? GS_VIEW_FRONT : GS_VIEW_REAR;
+            kind = fs > 0 ? GS_GAIT_VIEW_FRONT : GS_GAIT_VIEW_REAR;
             conf = fmin(fmin(1.0, (wm - 0.3) / 0.15), fabs(fs));
         }
         if (forced) {
@@ -202,7 +202,7 @@ static void detect_view(gs_gait_result *r, const gs_pose_track *t, const gs_gait
             if (forced) {
                 for (int32_t i = 0; i < r->n; i++)
                     if (r->valid[i])
-                        r->facing[i] = kind == GS_VIEW_SIDE_RIGHT ? 1 : -1;
+                        r->facing[i] = kind == GS_GAIT_VIEW_SIDE_RIGHT ? 1 : -1;
             }
             /* passes */
             {
@@ -229,7 +229,8 @@ static void detect_view(gs_gait_result *r, const gs_pose_track *t, const gs_gait
                 r->view.passes = pid + 1 > 0 ? pid + 1 : 0;
                 r->view.facing = best_facing;
                 if (!forced)
-                    r->view.kind = best_facing > 0 ? GS_VIEW_SIDE_RIGHT : GS_VIEW_SIDE_LEFT;
+                    r->view.kind =
+                        best_facing > 0 ? GS_GAIT_VIEW_SIDE_RIGHT : GS_GAIT_VIEW_SIDE_LEFT;
                 if (r->view.passes > 1)
                     gs_gait__note(r,
                                   "%d passes (the person turned); events and strides are found "
@@ -253,7 +254,7 @@ done:
 static void transform(gs_gait_result *r, const gs_pose_track *t)
 {
     double c = cos(r->ground_phi), s = sin(r->ground_phi);
-    int mirror = r->view.kind == GS_VIEW_FRONT ? -1 : 1;
+    int mirror = r->view.kind == GS_GAIT_VIEW_FRONT ? -1 : 1;
     for (int32_t i = 0; i < r->n; i++) {
         for (int k = 0; k < GS_POSE_NKP; k++) {
             double *p = gs_gait__p(r, i, k);
@@ -431,7 +432,7 @@ static void detect_setting(gs_gait_result *r)
             span = med > 0 ? (hi - lo) / med * 6 : 0; /* 25 % size change ~ 1.5 */
     }
     free(v);
-    r->setting = span > 1.5 ? GS_SETTING_OVERGROUND : GS_SETTING_TREADMILL;
+    r->setting = span > 1.5 ? GS_GAIT_SETTING_OVERGROUND : GS_GAIT_SETTING_TREADMILL;
 }
 
 /*
@@ -443,7 +444,7 @@ static void detect_setting(gs_gait_result *r)
 static void mark_backward(gs_gait_result *r)
 {
     int n_back = 0;
-    if (!gs_gait__is_side(r->view.kind) || r->setting != GS_SETTING_OVERGROUND)
+    if (!gs_gait__is_side(r->view.kind) || r->setting != GS_GAIT_SETTING_OVERGROUND)
         return;
     for (int32_t i = 0; i < r->n; i++) {
         int32_t a = i, b = i;
@@ -679,12 +680,13 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
     }
 
     detect_view(r, t, o);
-    if (r->view.kind == GS_VIEW_UNKNOWN || (o->view == GS_VIEW_UNKNOWN && r->view.confidence < 0.2)) {
+    if (r->view.kind == GS_GAIT_VIEW_UNKNOWN ||
+        (o->view == GS_GAIT_VIEW_UNKNOWN && r->view.confidence < 0.2)) {
         rc = gs_fail(err, GS_ERR_UNSUPPORTED,
                      "%s: cannot tell the camera view (side, rear or front) from the landmarks "
                      "(confidence %.2f); pass --view",
                      name, r->view.confidence);
-        r->view.kind = GS_VIEW_UNKNOWN;
+        r->view.kind = GS_GAIT_VIEW_UNKNOWN;
         *out = r;
         return rc;
     }
@@ -698,14 +700,14 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
         *out = r;
         return rc;
     }
-    if (o->setting != GS_SETTING_UNKNOWN) {
+    if (o->setting != GS_GAIT_SETTING_UNKNOWN) {
         r->setting = o->setting;
         r->setting_forced = 1;
     } else {
         detect_setting(r);
     }
     mark_backward(r);
-    if (o->activity != GS_ACTIVITY_UNKNOWN) {
+    if (o->activity != GS_GAIT_ACTIVITY_UNKNOWN) {
         r->activity = o->activity;
         r->activity_forced = 1;
     }
@@ -780,8 +782,9 @@ int32_t gs_gait_result_n_frames(const gs_gait_result *r)
 
 double gs_gait_result_angle(const gs_gait_result *r, int32_t frame, gs_gait_side side, gs_angle a)
 {
-    if (!r || frame < 0 || frame >= r->n || (side != GS_SIDE_LEFT && side != GS_SIDE_RIGHT) ||
-        (int)a < 0 || a >= GS_ANGLE_COUNT)
+    if (!r || frame < 0 || frame >= r->n ||
+        (side != GS_GAIT_SIDE_LEFT && side != GS_GAIT_SIDE_RIGHT) || (int)a < 0 ||
+        a >= GS_ANGLE_COUNT)
         return NAN;
     return *gs_gait__ang(r, frame, side, a);
 }

@@ -28,34 +28,34 @@ extern "C" {
 
 /** Camera view. Side views are named by the side of the body that faces the camera. */
 typedef enum gs_gait_view_kind {
-    GS_VIEW_UNKNOWN = 0,
-    GS_VIEW_SIDE_LEFT = 1,  /* camera sees the left side: the person faces image-left */
-    GS_VIEW_SIDE_RIGHT = 2, /* camera sees the right side: the person faces image-right */
-    GS_VIEW_REAR = 3,       /* camera behind the person */
-    GS_VIEW_FRONT = 4       /* camera in front of the person */
+    GS_GAIT_VIEW_UNKNOWN = 0,
+    GS_GAIT_VIEW_SIDE_LEFT = 1,  /* camera sees the left side: the person faces image-left */
+    GS_GAIT_VIEW_SIDE_RIGHT = 2, /* camera sees the right side: the person faces image-right */
+    GS_GAIT_VIEW_REAR = 3,       /* camera behind the person */
+    GS_GAIT_VIEW_FRONT = 4       /* camera in front of the person */
 } gs_gait_view_kind;
 
 /** Running or walking (walking = duty factor above 0.5, i.e. double support exists). */
 typedef enum gs_gait_activity {
-    GS_ACTIVITY_UNKNOWN = 0,
-    GS_ACTIVITY_RUN = 1,
-    GS_ACTIVITY_WALK = 2
+    GS_GAIT_ACTIVITY_UNKNOWN = 0,
+    GS_GAIT_ACTIVITY_RUN = 1,
+    GS_GAIT_ACTIVITY_WALK = 2
 } gs_gait_activity;
 
 /** Treadmill (pelvis stays in the picture) or overground. */
 typedef enum gs_gait_setting {
-    GS_SETTING_UNKNOWN = 0,
-    GS_SETTING_TREADMILL = 1,
-    GS_SETTING_OVERGROUND = 2
+    GS_GAIT_SETTING_UNKNOWN = 0,
+    GS_GAIT_SETTING_TREADMILL = 1,
+    GS_GAIT_SETTING_OVERGROUND = 2
 } gs_gait_setting;
 
 /** Body side, the person's own. */
-typedef enum gs_gait_side { GS_SIDE_LEFT = 0, GS_SIDE_RIGHT = 1 } gs_gait_side;
+typedef enum gs_gait_side { GS_GAIT_SIDE_LEFT = 0, GS_GAIT_SIDE_RIGHT = 1 } gs_gait_side;
 
 /** Gait event type. */
 typedef enum gs_gait_event_type {
-    GS_EVENT_IC = 0, /* initial contact (foot strike) */
-    GS_EVENT_TO = 1  /* toe-off */
+    GS_GAIT_EVENT_IC = 0, /* initial contact (foot strike) */
+    GS_GAIT_EVENT_TO = 1  /* toe-off */
 } gs_gait_event_type;
 
 /**
@@ -104,9 +104,9 @@ const char *gs_gait_event_name(gs_gait_event_type t);
 
 /** How a metric's values compare (asymmetry: SI % or a difference). Append-only. */
 typedef enum gs_metric_kind {
-    GS_METRIC_ANGLE = 0,    /* degrees, near zero or negative: L - R against the pooled SD */
-    GS_METRIC_POSITIVE = 1, /* strictly positive (times, lengths, rates): SI % applies */
-    GS_METRIC_SIGNED = 2    /* may be zero or negative (flight of a walker, crossover) */
+    GS_METRIC_KIND_ANGLE = 0,    /* degrees, near zero or negative: L - R against the pooled SD */
+    GS_METRIC_KIND_POSITIVE = 1, /* strictly positive (times, lengths, rates): SI % applies */
+    GS_METRIC_KIND_SIGNED = 2    /* may be zero or negative (flight of a walker, crossover) */
 } gs_metric_kind;
 
 /** Where a metric is shown. Append-only. */
@@ -143,9 +143,9 @@ const char *gs_angle_name(gs_angle a);
 
 /** Options of gs_gait_analyze(); all-zero means detect everything, no scale. */
 typedef struct gs_gait_options {
-    gs_gait_view_kind view;    /* GS_VIEW_UNKNOWN: detect */
-    gs_gait_activity activity; /* GS_ACTIVITY_UNKNOWN: detect */
-    gs_gait_setting setting;   /* GS_SETTING_UNKNOWN: detect */
+    gs_gait_view_kind view;    /* GS_GAIT_VIEW_UNKNOWN: detect */
+    gs_gait_activity activity; /* GS_GAIT_ACTIVITY_UNKNOWN: detect */
+    gs_gait_setting setting;   /* GS_GAIT_SETTING_UNKNOWN: detect */
     double height_m;           /* body height in metres; 0 = unknown (lengths in leg lengths) */
     double belt_speed_m_s;     /* treadmill belt speed; 0 = unknown */
     double line_px_per_m;      /* scale from a known distance in the frame, px per metre on the
@@ -228,7 +228,7 @@ const gs_gait_event *gs_gait_result_events(const gs_gait_result *r, int *n);
 const gs_gait_stride *gs_gait_result_strides(const gs_gait_result *r, int *n);
 
 /**
- * Statistics of metric key (e.g. "cadence_spm") for side (GS_SIDE_LEFT/RIGHT, or -1 for "all",
+ * Statistics of metric key (e.g. "cadence_spm") for side (GS_GAIT_SIDE_LEFT/RIGHT, or -1 for "all",
  * which only whole-body metrics have). Returns 1 and fills mean/sd/n (sd NAN when n < 2) when the
  * metric exists, 0 when it does not (absent for this view/scale).
  */
@@ -263,11 +263,11 @@ gs_status gs_gait_write_events_csv(const char *path, const gs_gait_result *r, gs
 
 /** Placement problems found by gs_gait_camera_check(); bits, explicit and append-only. */
 typedef enum gs_gait_camera_flag {
-    GS_CAMERA_SMALL = 1 << 0,        /* leg_length_frac < 0.20: runner small in the frame */
-    GS_CAMERA_CROPPED = 1 << 1,      /* leg_length_frac > 0.45: head or feet leave the frame */
-    GS_CAMERA_DEPTH_CHANGE = 1 << 2, /* leg_length_change_frac > 0.10: distance changes */
-    GS_CAMERA_TOO_CLOSE = 1 << 3,    /* near_far_leg_ratio > 1.08: camera ~3 m or closer */
-    GS_CAMERA_TILTED = 1 << 4        /* |tilt_deg| > 3: camera not level */
+    GS_GAIT_CAMERA_SMALL = 1 << 0,        /* leg_length_frac < 0.20: runner small in the frame */
+    GS_GAIT_CAMERA_CROPPED = 1 << 1,      /* leg_length_frac > 0.45: head or feet leave the frame */
+    GS_GAIT_CAMERA_DEPTH_CHANGE = 1 << 2, /* leg_length_change_frac > 0.10: distance changes */
+    GS_GAIT_CAMERA_TOO_CLOSE = 1 << 3,    /* near_far_leg_ratio > 1.08: camera ~3 m or closer */
+    GS_GAIT_CAMERA_TILTED = 1 << 4        /* |tilt_deg| > 3: camera not level */
 } gs_gait_camera_flag;
 
 /** How the camera saw the runner (analysis.json "camera"). NAN = not measurable. */

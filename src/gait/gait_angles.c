@@ -152,7 +152,7 @@ static void world(gs_gait_result *r, int32_t i)
 void gs_gait__angles(gs_gait_result *r)
 {
     int side = gs_gait__is_side(r->view.kind);
-    int front = r->view.kind == GS_VIEW_REAR || r->view.kind == GS_VIEW_FRONT;
+    int front = r->view.kind == GS_GAIT_VIEW_REAR || r->view.kind == GS_GAIT_VIEW_FRONT;
     for (int32_t i = 0; i < r->n; i++) {
         for (int s = 0; s < 2; s++)
             for (int a = 0; a < GS_ANGLE_COUNT; a++)

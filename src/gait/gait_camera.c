@@ -63,19 +63,19 @@ static double leg_px(const gs_pose_frame *f, int s, float min_vis)
 const char *gs_gait_camera_flag_text(gs_gait_camera_flag f)
 {
     switch (f) {
-    case GS_CAMERA_SMALL:
+    case GS_GAIT_CAMERA_SMALL:
         return "the runner is small in the picture (legs under 20 % of its height): move closer "
                "or zoom so the body fills about two thirds of the frame";
-    case GS_CAMERA_CROPPED:
+    case GS_GAIT_CAMERA_CROPPED:
         return "the runner fills the frame (legs over 45 % of its height): head or feet leave the "
                "picture; step back or zoom out";
-    case GS_CAMERA_DEPTH_CHANGE:
+    case GS_GAIT_CAMERA_DEPTH_CHANGE:
         return "the runner's distance to the camera changes over the clip (apparent size changes "
                "by more than 10 %): film square to the direction of running, centred on the path";
-    case GS_CAMERA_TOO_CLOSE:
+    case GS_GAIT_CAMERA_TOO_CLOSE:
         return "the camera is close (near leg more than 8 % longer than the far leg, about 3 m "
                "or less): film from farther away and zoom in";
-    case GS_CAMERA_TILTED:
+    case GS_GAIT_CAMERA_TILTED:
         return "the camera is tilted (ground line more than 3 deg from level): level the camera";
     }
     return "";
@@ -95,7 +95,7 @@ gs_status gs_gait_camera_check(const gs_pose_track *t, const gs_gait_result *r, 
     side_view = gs_gait__is_side(r->view.kind);
     /* side-left: the camera sees the person's left side, so the left leg is the near one */
     if (side_view)
-        near = r->view.kind == GS_VIEW_SIDE_LEFT ? 0 : 1;
+        near = r->view.kind == GS_GAIT_VIEW_SIDE_LEFT ? 0 : 1;
     size_t n1 = (size_t)(t->n_frames > 0 ? t->n_frames : 1);
     len = malloc(sizeof(double) * n1);
     win = malloc(sizeof(double) * n1);
@@ -158,15 +158,15 @@ gs_status gs_gait_camera_check(const gs_pose_track *t, const gs_gait_result *r, 
     if (r->ground_points > 0)
         out->tilt_deg = -r->ground_phi * 180.0 / GS_PI;
     if (out->leg_length_frac < FRAC_SMALL)
-        out->flags |= GS_CAMERA_SMALL;
+        out->flags |= GS_GAIT_CAMERA_SMALL;
     if (out->leg_length_frac > FRAC_CROPPED)
-        out->flags |= GS_CAMERA_CROPPED;
+        out->flags |= GS_GAIT_CAMERA_CROPPED;
     if (out->leg_length_change_frac > CHANGE_MAX)
-        out->flags |= GS_CAMERA_DEPTH_CHANGE;
+        out->flags |= GS_GAIT_CAMERA_DEPTH_CHANGE;
     if (out->near_far_leg_ratio > NEAR_FAR_MAX)
-        out->flags |= GS_CAMERA_TOO_CLOSE;
+        out->flags |= GS_GAIT_CAMERA_TOO_CLOSE;
     if (fabs(out->tilt_deg) > TILT_MAX_DEG)
-        out->flags |= GS_CAMERA_TILTED;
+        out->flags |= GS_GAIT_CAMERA_TILTED;
     free(lt);
     free(len);
     free(win);
@@ -187,11 +187,11 @@ cJSON *gs_gait_camera_to_json(const gs_gait_camera *c)
     static const struct {
         gs_gait_camera_flag f;
         const char *name;
-    } flags[] = {{GS_CAMERA_SMALL, "small"},
-                 {GS_CAMERA_CROPPED, "cropped"},
-                 {GS_CAMERA_DEPTH_CHANGE, "depth_change"},
-                 {GS_CAMERA_TOO_CLOSE, "too_close"},
-                 {GS_CAMERA_TILTED, "tilted"}};
+    } flags[] = {{GS_GAIT_CAMERA_SMALL, "small"},
+                 {GS_GAIT_CAMERA_CROPPED, "cropped"},
+                 {GS_GAIT_CAMERA_DEPTH_CHANGE, "depth_change"},
+                 {GS_GAIT_CAMERA_TOO_CLOSE, "too_close"},
+                 {GS_GAIT_CAMERA_TILTED, "tilted"}};
     cJSON *o = c ? cJSON_CreateObject() : NULL, *a, *w;
     if (!o)
         return NULL;

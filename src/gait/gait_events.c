@@ -107,10 +107,10 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
             /* pelvis phase first; else walking has double support: duty factor above 0.5 */
             double df = gs_gait__duty_factor(r);
             r->activity = gs_gait__activity_from_pelvis(r);
-            if (r->activity == GS_ACTIVITY_UNKNOWN && isfinite(df))
-                r->activity = df > 0.5 ? GS_ACTIVITY_WALK : GS_ACTIVITY_RUN;
+            if (r->activity == GS_GAIT_ACTIVITY_UNKNOWN && isfinite(df))
+                r->activity = df > 0.5 ? GS_GAIT_ACTIVITY_WALK : GS_GAIT_ACTIVITY_RUN;
         }
-        if (!(r->refine && r->activity == GS_ACTIVITY_RUN))
+        if (!(r->refine && r->activity == GS_GAIT_ACTIVITY_RUN))
             goto done;
         /* Running: replace with foot-height events; ground levels from the Zeni stances. */
         gs_gait__ground_levels(r, &g, 1);

@@ -231,7 +231,7 @@ gs_status gs_gait__frontal_events(gs_gait_result *r, gs_gait__sig *g, double kap
     /* which pelvis extreme is mid-stance: -1 minima (running), +1 maxima (walking) */
     for (int type = -1; type <= 1; type += 2) {
         int n = 0;
-        if (r->activity_forced && type != (r->activity == GS_ACTIVITY_WALK ? 1 : -1))
+        if (r->activity_forced && type != (r->activity == GS_GAIT_ACTIVITY_WALK ? 1 : -1))
             continue;
         for (int32_t i = 1; i + 1 < r->n; i++) {
             if (!gs_gait__window_ext(r, pys, i, 0.4 * ts, type) || !isfinite(sp[0][i]) ||
@@ -250,7 +250,7 @@ gs_status gs_gait__frontal_events(gs_gait_result *r, gs_gait__sig *g, double kap
     if (best_type == 0)
         goto out;
     if (!r->activity_forced)
-        r->activity = best_type < 0 ? GS_ACTIVITY_RUN : GS_ACTIVITY_WALK;
+        r->activity = best_type < 0 ? GS_GAIT_ACTIVITY_RUN : GS_GAIT_ACTIVITY_WALK;
     {
         /* anchors (mid-stances), then which foot stands at each: the two alternating
          * assignments are compared over the whole pass (sum of the chosen feet's speeds), which
@@ -353,8 +353,8 @@ gs_status gs_gait__frontal_choose(gs_gait_result *r, gs_gait__sig *g, double kap
     if (!r->activity_forced) {
         double df = gs_gait__duty_factor(r);
         act0 = gs_gait__activity_from_pelvis(r);
-        if (act0 == GS_ACTIVITY_UNKNOWN && isfinite(df))
-            act0 = df > 0.5 ? GS_ACTIVITY_WALK : GS_ACTIVITY_RUN;
+        if (act0 == GS_GAIT_ACTIVITY_UNKNOWN && isfinite(df))
+            act0 = df > 0.5 ? GS_GAIT_ACTIVITY_WALK : GS_GAIT_ACTIVITY_RUN;
     }
     r->n_ev = 0;
     rc = gs_gait__frontal_events(r, g, kappa, k, dt, err);

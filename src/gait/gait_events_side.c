@@ -85,7 +85,7 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
     for (int e = 0; e < r->n_ev; e++) {
         gs_gait_event *ev = &r->ev[e];
         const double *lw = low[ev->side], *s = sm[ev->side];
-        int ic = ev->type == GS_EVENT_IC;
+        int ic = ev->type == GS_GAIT_EVENT_IC;
         double a = ev->t_s - (ic ? 0.12 : 0.2), b = ev->t_s + (ic ? 0.15 : 0.1), t = NAN;
         int32_t j0 = gs_gait__frame_at(r, a);
         for (int32_t j = j0 + 1; j < r->n && r->t[j] <= b; j++) {

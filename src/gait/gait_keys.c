@@ -14,9 +14,9 @@
 
 #include "gait.h"
 
-#define A GS_METRIC_ANGLE
-#define P GS_METRIC_POSITIVE
-#define S GS_METRIC_SIGNED
+#define A   GS_METRIC_KIND_ANGLE
+#define P   GS_METRIC_KIND_POSITIVE
+#define S   GS_METRIC_KIND_SIGNED
 #define T GS_METRIC_GROUP_TIMING
 #define SAG GS_METRIC_GROUP_SAGITTAL
 #define FRO GS_METRIC_GROUP_FRONTAL
@@ -99,10 +99,10 @@ const gs_metric_info *gs_metric_find(const char *key)
 static const char *const view_names[] = {"unknown", "side-left", "side-right", "rear", "front"};
 static const char *const activity_names[] = {"unknown", "run", "walk"};
 static const char *const setting_names[] = {"unknown", "treadmill", "overground"};
-_Static_assert(sizeof(view_names) / sizeof(view_names[0]) == GS_VIEW_FRONT + 1, "view names");
-_Static_assert(sizeof(activity_names) / sizeof(activity_names[0]) == GS_ACTIVITY_WALK + 1,
+_Static_assert(sizeof(view_names) / sizeof(view_names[0]) == GS_GAIT_VIEW_FRONT + 1, "view names");
+_Static_assert(sizeof(activity_names) / sizeof(activity_names[0]) == GS_GAIT_ACTIVITY_WALK + 1,
                "activity names");
-_Static_assert(sizeof(setting_names) / sizeof(setting_names[0]) == GS_SETTING_OVERGROUND + 1,
+_Static_assert(sizeof(setting_names) / sizeof(setting_names[0]) == GS_GAIT_SETTING_OVERGROUND + 1,
                "setting names");
 
 static int parse(const char *const *names, int n, const char *s)
@@ -115,12 +115,12 @@ static int parse(const char *const *names, int n, const char *s)
 
 const char *gs_gait_view_name(gs_gait_view_kind k)
 {
-    return (unsigned)k <= GS_VIEW_FRONT ? view_names[k] : view_names[0];
+    return (unsigned)k <= GS_GAIT_VIEW_FRONT ? view_names[k] : view_names[0];
 }
 
 int gs_gait_view_parse(const char *s, gs_gait_view_kind *out)
 {
-    int i = parse(view_names, GS_VIEW_FRONT + 1, s);
+    int i = parse(view_names, GS_GAIT_VIEW_FRONT + 1, s);
     if (i < 0)
         return -1;
     *out = (gs_gait_view_kind)i;
@@ -129,12 +129,12 @@ int gs_gait_view_parse(const char *s, gs_gait_view_kind *out)
 
 const char *gs_gait_activity_name(gs_gait_activity a)
 {
-    return (unsigned)a <= GS_ACTIVITY_WALK ? activity_names[a] : activity_names[0];
+    return (unsigned)a <= GS_GAIT_ACTIVITY_WALK ? activity_names[a] : activity_names[0];
 }
 
 int gs_gait_activity_parse(const char *s, gs_gait_activity *out)
 {
-    int i = parse(activity_names, GS_ACTIVITY_WALK + 1, s);
+    int i = parse(activity_names, GS_GAIT_ACTIVITY_WALK + 1, s);
     if (i < 0)
         return -1;
     *out = (gs_gait_activity)i;
@@ -143,12 +143,12 @@ int gs_gait_activity_parse(const char *s, gs_gait_activity *out)
 
 const char *gs_gait_setting_name(gs_gait_setting s)
 {
-    return (unsigned)s <= GS_SETTING_OVERGROUND ? setting_names[s] : setting_names[0];
+    return (unsigned)s <= GS_GAIT_SETTING_OVERGROUND ? setting_names[s] : setting_names[0];
 }
 
 int gs_gait_setting_parse(const char *s, gs_gait_setting *out)
 {
-    int i = parse(setting_names, GS_SETTING_OVERGROUND + 1, s);
+    int i = parse(setting_names, GS_GAIT_SETTING_OVERGROUND + 1, s);
     if (i < 0)
         return -1;
     *out = (gs_gait_setting)i;
@@ -157,10 +157,10 @@ int gs_gait_setting_parse(const char *s, gs_gait_setting *out)
 
 const char *gs_gait_side_name(gs_gait_side s)
 {
-    return s == GS_SIDE_LEFT ? "left" : "right";
+    return s == GS_GAIT_SIDE_LEFT ? "left" : "right";
 }
 
 const char *gs_gait_event_name(gs_gait_event_type t)
 {
-    return t == GS_EVENT_IC ? "IC" : "TO";
+    return t == GS_GAIT_EVENT_IC ? "IC" : "TO";
 }

@@ -34,7 +34,7 @@ static gs_gait__metric *metric(gs_gait_result *r, const char *key)
     /* a key missing from the table is a programming error that test_gait catches (every key
      * written must be in gs_metric_find); it is still written, unitless, never dropped */
     snprintf(m->unit, sizeof(m->unit), "%s", info ? info->unit : "");
-    m->positive = info && info->kind == GS_METRIC_POSITIVE;
+    m->positive = info && info->kind == GS_METRIC_KIND_POSITIVE;
     m->whole_body = info && info->whole_body;
     return m;
 }
@@ -145,10 +145,10 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
 {
     int si = (int)s->side, o = 1 - si, e = 0;
     double t0 = s->t0_s, t1 = s->t1_s, to = s->to_s, T = t1 - t0;
-    double tc = event_in(r, o, GS_EVENT_IC, t0, t1);
+    double tc = event_in(r, o, GS_GAIT_EVENT_IC, t0, t1);
     double sg = si == 0 ? -1 : 1;
     int side_view = gs_gait__is_side(r->view.kind);
-    int frontal = r->view.kind == GS_VIEW_REAR || r->view.kind == GS_VIEW_FRONT;
+    int frontal = r->view.kind == GS_GAIT_VIEW_REAR || r->view.kind == GS_GAIT_VIEW_FRONT;
     int he = GS_KP_LEFT_HEEL + si, an = GS_KP_LEFT_ANKLE + si;
     int oan = GS_KP_LEFT_ANKLE + o, ohe = GS_KP_LEFT_HEEL + o;
     const int LH = GS_KP_LEFT_HIP, RH = GS_KP_RIGHT_HIP;
@@ -160,18 +160,18 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
     e |= add(r, "stride_time_ms", si, 1000 * T, t0);
     e |= add(r, "ground_contact_ms", si, 1000 * (to - t0), t0);
     e |= add(r, "duty_factor", si, (to - t0) / T, t0);
-    if (r->activity == GS_ACTIVITY_RUN) {
+    if (r->activity == GS_GAIT_ACTIVITY_RUN) {
         /* flight: this foot's toe-off to the other foot's next contact */
         double fl = tc - to;
         e |= add(r, "flight_ms", si, 1000 * fl, t0);
     } else {
-        double oto = event_in(r, o, GS_EVENT_TO, t0, to);
+        double oto = event_in(r, o, GS_GAIT_EVENT_TO, t0, to);
         e |= add(r, "stance_pct", si, 100 * (to - t0) / T, t0);
         e |= add(r, "swing_pct", si, 100 * (t1 - to) / T, t0);
         if (isfinite(oto) && tc < to)
             e |= add(r, "double_support_pct", si, 100 * ((oto - t0) + (to - tc)) / T, t0);
     }
-    if (r->belt_m_s > 0 && r->setting != GS_SETTING_OVERGROUND) {
+    if (r->belt_m_s > 0 && r->setting != GS_GAIT_SETTING_OVERGROUND) {
         e |= add(r, "step_length_cm", si, r->belt_m_s * (t1 - tc) * 100, t0);
         e |= add(r, "stride_length_cm", si, r->belt_m_s * T * 100, t0);
         e |= add(r, "speed_m_s", si, r->belt_m_s, t0);
@@ -209,7 +209,7 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
                      over(r, si, GS_ANGLE_SHOULDER_FLEXION, t0, t1, -1),
                  t0);
         e |= add_len(r, "vertical_oscillation", si, range_mid(r, LH, RH, 1, t0, t1), t0);
-        if (r->setting == GS_SETTING_OVERGROUND) {
+        if (r->setting == GS_GAIT_SETTING_OVERGROUND) {
             /* static camera: heel positions on the ground give the step and stride */
             e |= add_len(r, "step_length", si,
                          gs_gait__p_at(r, he, 0, t1) - gs_gait__p_at(r, ohe, 0, tc), t0);

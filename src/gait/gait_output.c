@@ -113,7 +113,7 @@ static void add_scale_candidates(cJSON *o, const gs_gait_result *r)
         cJSON_AddStringToObject(c, "source", gs_calib_scale_source_name(r->scale[s].source));
         put_num(c, "px_per_m", r->scale[s].px_per_m);
         put_num(c, "uncertainty", r->scale[s].uncertainty);
-        if (s == GS_SCALE_BELT)
+        if (s == GS_CALIB_SCALE_BELT)
             cJSON_AddNumberToObject(c, "strides", r->belt_strides);
         cJSON_AddItemToArray(cand, c);
     }
@@ -154,10 +154,11 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
     o = cJSON_AddObjectToObject(root, "view");
     if (o) {
         cJSON_AddStringToObject(o, "kind", gs_gait_view_name(r->view.kind));
-        cJSON_AddStringToObject(o, "facing", side_view ? (r->view.facing > 0 ? "right" : "left")
-                                             : r->view.kind == GS_VIEW_REAR  ? "away"
-                                             : r->view.kind == GS_VIEW_FRONT ? "toward"
-                                                                             : "unknown");
+        cJSON_AddStringToObject(o, "facing",
+                                side_view ? (r->view.facing > 0 ? "right" : "left")
+                                : r->view.kind == GS_GAIT_VIEW_REAR  ? "away"
+                                : r->view.kind == GS_GAIT_VIEW_FRONT ? "toward"
+                                                                     : "unknown");
         put_num(o, "confidence", r->view.confidence);
         cJSON_AddNumberToObject(o, "passes", r->view.passes);
     }
@@ -189,7 +190,7 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
     if (o) {
         cJSON_AddStringToObject(
             o, "events",
-            side_view && r->activity != GS_ACTIVITY_RUN
+            side_view && r->activity != GS_GAIT_ACTIVITY_RUN
                 ? "Zeni 2008: IC at the most anterior heel, TO at the most posterior toe, "
                   "relative to the mid-hip; sub-frame by two-line intersection"
                 : "foot height: the lowest of heel and toe against the fitted ground level; IC and "

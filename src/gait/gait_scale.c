@@ -61,9 +61,9 @@ static void belt_scale(gs_gait_result *r)
     double mad = 1.4826 * (n % 2 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]));
     free(d);
     double se = mad / med / sqrt((double)n);
-    r->scale[GS_SCALE_BELT].source = GS_SCALE_BELT;
-    r->scale[GS_SCALE_BELT].px_per_m = med / r->belt_m_s;
-    r->scale[GS_SCALE_BELT].uncertainty = sqrt(se * se + BELT_FLOOR * BELT_FLOOR);
+    r->scale[GS_CALIB_SCALE_BELT].source = GS_CALIB_SCALE_BELT;
+    r->scale[GS_CALIB_SCALE_BELT].px_per_m = med / r->belt_m_s;
+    r->scale[GS_CALIB_SCALE_BELT].uncertainty = sqrt(se * se + BELT_FLOOR * BELT_FLOOR);
 }
 
 void gs_gait__scale(gs_gait_result *r)
@@ -71,19 +71,21 @@ void gs_gait__scale(gs_gait_result *r)
     memset(r->scale, 0, sizeof(r->scale));
     r->belt_strides = 0;
     if (r->line_px_per_m > 0) {
-        r->scale[GS_SCALE_LINE].source = GS_SCALE_LINE;
-        r->scale[GS_SCALE_LINE].px_per_m = r->line_px_per_m;
-        r->scale[GS_SCALE_LINE].uncertainty = r->line_unc;
+        r->scale[GS_CALIB_SCALE_LINE].source = GS_CALIB_SCALE_LINE;
+        r->scale[GS_CALIB_SCALE_LINE].px_per_m = r->line_px_per_m;
+        r->scale[GS_CALIB_SCALE_LINE].uncertainty = r->line_unc;
     }
     if (r->height_m > 0 && r->ll_px > 0) {
-        r->scale[GS_SCALE_HEIGHT].source = GS_SCALE_HEIGHT;
-        r->scale[GS_SCALE_HEIGHT].px_per_m = r->ll_px / (0.491 * r->height_m);
-        r->scale[GS_SCALE_HEIGHT].uncertainty = 0.05;
+        r->scale[GS_CALIB_SCALE_HEIGHT].source = GS_CALIB_SCALE_HEIGHT;
+        r->scale[GS_CALIB_SCALE_HEIGHT].px_per_m = r->ll_px / (0.491 * r->height_m);
+        r->scale[GS_CALIB_SCALE_HEIGHT].uncertainty = 0.05;
     }
-    if (r->belt_m_s > 0 && r->setting != GS_SETTING_OVERGROUND && gs_gait__is_side(r->view.kind))
+    if (r->belt_m_s > 0 && r->setting != GS_GAIT_SETTING_OVERGROUND &&
+        gs_gait__is_side(r->view.kind))
         belt_scale(r);
-    static const gs_calib_scale_source order[3] = {GS_SCALE_LINE, GS_SCALE_HEIGHT, GS_SCALE_BELT};
-    r->scale_source = GS_SCALE_NONE;
+    static const gs_calib_scale_source order[3] = {GS_CALIB_SCALE_LINE, GS_CALIB_SCALE_HEIGHT,
+                                                   GS_CALIB_SCALE_BELT};
+    r->scale_source = GS_CALIB_SCALE_NONE;
     r->px_per_m = 0;
     for (int i = 0; i < 3; i++)
         if (r->scale[order[i]].px_per_m > 0) {

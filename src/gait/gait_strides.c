@@ -21,8 +21,8 @@ gs_status gs_gait__add_event(gs_gait_result *r, int side, int type, double t, gs
         r->ev = ne;
         r->cap_ev = nc;
     }
-    r->ev[r->n_ev].side = side ? GS_SIDE_RIGHT : GS_SIDE_LEFT;
-    r->ev[r->n_ev].type = type ? GS_EVENT_TO : GS_EVENT_IC;
+    r->ev[r->n_ev].side = side ? GS_GAIT_SIDE_RIGHT : GS_GAIT_SIDE_LEFT;
+    r->ev[r->n_ev].type = type ? GS_GAIT_EVENT_TO : GS_GAIT_EVENT_IC;
     r->ev[r->n_ev].t_s = t;
     r->ev[r->n_ev].frame = gs_gait__frame_index(r, t);
     r->n_ev++;
@@ -54,7 +54,7 @@ gs_status gs_gait__build_strides(gs_gait_result *r, gs_error *err)
     for (int side = 0; side < 2; side++) {
         int last_ic = -1;
         for (int e = 0; e < r->n_ev; e++) {
-            if ((int)r->ev[e].side != side || r->ev[e].type != GS_EVENT_IC)
+            if ((int)r->ev[e].side != side || r->ev[e].type != GS_GAIT_EVENT_IC)
                 continue;
             if (last_ic >= 0) {
                 gs_gait_stride *s;
@@ -68,7 +68,7 @@ gs_status gs_gait__build_strides(gs_gait_result *r, gs_error *err)
                 }
                 s = &r->st[r->n_st++];
                 memset(s, 0, sizeof(*s));
-                s->side = side ? GS_SIDE_RIGHT : GS_SIDE_LEFT;
+                s->side = side ? GS_GAIT_SIDE_RIGHT : GS_GAIT_SIDE_LEFT;
                 s->t0_s = r->ev[last_ic].t_s;
                 s->t1_s = r->ev[e].t_s;
                 s->to_s = NAN;
@@ -97,12 +97,12 @@ gs_status gs_gait__build_strides(gs_gait_result *r, gs_error *err)
             const gs_gait_event *ev = &r->ev[e];
             if (ev->t_s <= s->t0_s || ev->t_s >= s->t1_s)
                 continue;
-            if (ev->side == s->side && ev->type == GS_EVENT_TO) {
+            if (ev->side == s->side && ev->type == GS_GAIT_EVENT_TO) {
                 if (n_to == 0)
                     s->to_s = ev->t_s;
                 n_to++;
             }
-            if (ev->side != s->side && ev->type == GS_EVENT_IC)
+            if (ev->side != s->side && ev->type == GS_GAIT_EVENT_IC)
                 n_opp++;
         }
         if (gaps) {
@@ -175,8 +175,8 @@ gs_gait_activity gs_gait__activity_from_pelvis(gs_gait_result *r)
         n++;
     }
     if (n == 0 || abs(votes) * 3 < n) /* less than 2:1 agreement */
-        return GS_ACTIVITY_UNKNOWN;
-    return votes > 0 ? GS_ACTIVITY_WALK : GS_ACTIVITY_RUN;
+        return GS_GAIT_ACTIVITY_UNKNOWN;
+    return votes > 0 ? GS_GAIT_ACTIVITY_WALK : GS_GAIT_ACTIVITY_RUN;
 }
 
 /* Median duty factor (contact / stride) over the used strides; NAN if none. */

@@ -483,7 +483,7 @@ static void eval_asym(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, gs
         flagged = diff > 0 ? GS_NKT__SIDE_LEFT : GS_NKT__SIDE_RIGHT;
     else
         flagged = diff < 0 ? GS_NKT__SIDE_LEFT : GS_NKT__SIDE_RIGHT;
-    if (l.mean + rr.mean > 0 && mt->kind == GS_METRIC_POSITIVE)
+    if (l.mean + rr.mean > 0 && mt->kind == GS_METRIC_KIND_POSITIVE)
         si = 100.0 * diff / (0.5 * (l.mean + rr.mean));
     if (cd->use_si) {
         if (isnan(si)) {
@@ -1030,32 +1030,32 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
     view = obj_get(analysis, "view");
     if (cJSON_IsObject(view)) {
         const cJSON *k = obj_get(view, "kind"), *cf = obj_get(view, "confidence");
-        gs_gait_view_kind vk = GS_VIEW_UNKNOWN;
+        gs_gait_view_kind vk = GS_GAIT_VIEW_UNKNOWN;
         if (cJSON_IsString(k)) {
             snprintf(view_txt, sizeof(view_txt), "%s", k->valuestring);
             gs_gait_view_parse(k->valuestring, &vk); /* the view names of gait_keys.c */
         }
         /* "side-left": the camera sees the person's left side, so the right leg is far */
-        if (vk == GS_VIEW_SIDE_LEFT || vk == GS_VIEW_SIDE_RIGHT)
+        if (vk == GS_GAIT_VIEW_SIDE_LEFT || vk == GS_GAIT_VIEW_SIDE_RIGHT)
             view_idx = 0;
-        if (vk == GS_VIEW_SIDE_LEFT)
+        if (vk == GS_GAIT_VIEW_SIDE_LEFT)
             c.far = GS_NKT__SIDE_RIGHT;
-        else if (vk == GS_VIEW_SIDE_RIGHT)
+        else if (vk == GS_GAIT_VIEW_SIDE_RIGHT)
             c.far = GS_NKT__SIDE_LEFT;
-        else if (vk == GS_VIEW_REAR)
+        else if (vk == GS_GAIT_VIEW_REAR)
             view_idx = 1;
-        else if (vk == GS_VIEW_FRONT)
+        else if (vk == GS_GAIT_VIEW_FRONT)
             view_idx = 2;
         if (is_num(cf))
             view_conf = clamp01(cf->valuedouble);
     }
     act = obj_get(analysis, "activity");
-    gs_gait_activity ak = GS_ACTIVITY_UNKNOWN;
+    gs_gait_activity ak = GS_GAIT_ACTIVITY_UNKNOWN;
     if (cJSON_IsString(act))
         gs_gait_activity_parse(act->valuestring, &ak);
-    if (ak == GS_ACTIVITY_RUN)
+    if (ak == GS_GAIT_ACTIVITY_RUN)
         act_idx = 0;
-    else if (ak == GS_ACTIVITY_WALK)
+    else if (ak == GS_GAIT_ACTIVITY_WALK)
         act_idx = 1;
 
     out = cJSON_CreateArray();

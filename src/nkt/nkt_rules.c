@@ -398,7 +398,7 @@ static gs_status get_cond(vctx *c, const gs_nkt_rules *rs, const cJSON *obj, con
         if (has_d == has_s)
             return vfail(c, f, "give exactly one of \"min_diff\" (units) or \"min_si\" (%%)");
         cd->use_si = has_s;
-        if (has_s && mt->kind != GS_METRIC_POSITIVE) {
+        if (has_s && mt->kind != GS_METRIC_KIND_POSITIVE) {
             join_path(f, sizeof(f), path, ".", "min_si");
             return vfail(c, f,
                          "SI %% is only for strictly positive metrics; '%s' can be near zero "

@@ -117,7 +117,7 @@ static void draw_angles(draw_ctx *c, const gs_gait_result *g, int64_t fi, const 
             float x = side == 0 ? p->x - (float)w - 10 * c->s : p->x + 10 * c->s;
             label(c, txt, x, p->y + 5 * c->s, ts, colours[1 + side]);
         }
-    double trunk = gs_gait_result_angle(g, (int32_t)fi, GS_SIDE_LEFT, GS_ANGLE_TRUNK_LEAN);
+    double trunk = gs_gait_result_angle(g, (int32_t)fi, GS_GAIT_SIDE_LEFT, GS_ANGLE_TRUNK_LEAN);
     if (isfinite(trunk)) {
         char txt[48];
         snprintf(txt, sizeof(txt), "trunk %.0f", trunk);
@@ -135,13 +135,13 @@ static void draw_events(draw_ctx *c, const gs_gait_result *g, double t, const gs
         double age = t - ev[i].t_s;
         if (age < -1e-6 || age > 0.25)
             continue;
-        int left = ev[i].side == GS_SIDE_LEFT;
-        int k = ev[i].type == GS_EVENT_IC ? (left ? 29 : 30) : (left ? 31 : 32);
+        int left = ev[i].side == GS_GAIT_SIDE_LEFT;
+        int k = ev[i].type == GS_GAIT_EVENT_IC ? (left ? 29 : 30) : (left ? 31 : 32);
         float a = (float)(1.0 - age / 0.3);
         gs_rgb col = colours[left ? 1 : 2];
         gs_cv_circle(&c->img, kp[k].x, kp[k].y, 14 * c->s, col, c->thick, a);
         char txt[16];
-        snprintf(txt, sizeof(txt), "%s %s", ev[i].type == GS_EVENT_IC ? "IC" : "TO",
+        snprintf(txt, sizeof(txt), "%s %s", ev[i].type == GS_GAIT_EVENT_IC ? "IC" : "TO",
                  left ? "L" : "R");
         label(c, txt, kp[k].x + 16 * c->s, kp[k].y + 26 * c->s, 0.7f * c->s, col);
     }
@@ -204,7 +204,7 @@ static void draw_knee_plot(draw_ctx *c, const gs_gait_result *g, const gs_pose_t
                            int64_t fi, float x0, float y0)
 {
     gs_gait_view_kind vk = gs_gait_result_view(g).kind;
-    int frontal = vk == GS_VIEW_REAR || vk == GS_VIEW_FRONT;
+    int frontal = vk == GS_GAIT_VIEW_REAR || vk == GS_GAIT_VIEW_FRONT;
     gs_angle which = frontal ? GS_ANGLE_PELVIC_OBLIQUITY : GS_ANGLE_KNEE_FLEXION;
     float pw, ph;
     plot_size(c, &pw, &ph);
@@ -319,9 +319,10 @@ static double median_stride_s(const gs_gait_result *g)
 {
     double mean = NAN, sd;
     int n;
-    if (g && gs_gait_result_metric(g, "stride_time_ms", GS_SIDE_LEFT, &mean, &sd, &n) && n > 0)
+    if (g && gs_gait_result_metric(g, "stride_time_ms", GS_GAIT_SIDE_LEFT, &mean, &sd, &n) && n > 0)
         return mean / 1000.0;
-    if (g && gs_gait_result_metric(g, "stride_time_ms", GS_SIDE_RIGHT, &mean, &sd, &n) && n > 0)
+    if (g && gs_gait_result_metric(g, "stride_time_ms", GS_GAIT_SIDE_RIGHT, &mean, &sd, &n) &&
+        n > 0)
         return mean / 1000.0;
     return 0.8; /* a typical running stride when no stride was measured */
 }
@@ -404,7 +405,7 @@ static gs_status write_contact_sheet(const char *path, tile *tiles, const gs_key
         if (!tiles[i].used)
             continue;
         int col = !strcmp(kf[i].phase, "initial contact") ? 0 : !strcmp(kf[i].phase, "midstance") ? 1 : 2;
-        int row = kf[i].side == GS_SIDE_LEFT ? 0 : 1;
+        int row = kf[i].side == GS_GAIT_SIDE_LEFT ? 0 : 1;
         int32_t ox = 4 + col * (tw + 4), oy = 4 + row * (th + 4);
         for (int32_t y = 0; y < th; y++)
             memcpy(sheet + ((size_t)(oy + y) * (size_t)W + (size_t)ox) * 3,
@@ -527,12 +528,12 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
             double hp = g ? gs_gait_result_angle(g, (int32_t)fr.index, k->side, GS_ANGLE_HIP_FLEXION) : NAN;
             double an = g ? gs_gait_result_angle(g, (int32_t)fr.index, k->side, GS_ANGLE_ANKLE_DORSIFLEXION) : NAN;
             snprintf(cap, sizeof(cap), "%s %s  knee %.0f  hip %.0f  ankle %.0f",
-                     k->side == GS_SIDE_LEFT ? "LEFT" : "RIGHT", k->phase, kn, hp, an);
+                     k->side == GS_GAIT_SIDE_LEFT ? "LEFT" : "RIGHT", k->phase, kn, hp, an);
             /* keep the caption legible without copying the frame: draw on a strip at the
              * bottom of the key frame only (the clip frame was already drawn) */
             snprintf(k->path, sizeof(k->path), "%s/%s_%s.png",
                      opt->keyframe_dir ? opt->keyframe_dir : ".",
-                     k->side == GS_SIDE_LEFT ? "left" : "right", phase_short(k->phase));
+                     k->side == GS_GAIT_SIDE_LEFT ? "left" : "right", phase_short(k->phase));
             uint8_t *kbuf = malloc(row * (size_t)in->height);
             if (!kbuf) {
                 rc = gs_fail(err, GS_ERR_NOMEM, "overlay: out of memory");
