@@ -86,9 +86,10 @@ typedef struct footst {
     double heel[2], toe[2], ankle[2];
     int stance;
     double ph;
+    double sole_low; /* lowest sole point (m above the ground) */
 } footst;
 
-static void foot_at(const body *b, int side, double g, footst *f)
+static void foot_at1(const body *b, int side, double g, footst *f)
 {
     const gs_gen_params *p = b->p;
     double T = b->T, Tc = b->Tc[side], v = p->speed_m_s, Lf = b->Lf;
@@ -145,6 +146,174 @@ static void foot_at(const body *b, int side, double g, footst *f)
     }
     f->ankle[0] = f->heel[0] + b->ax * cos(pitch) - b->ay * sin(pitch);
     f->ankle[1] = f->heel[1] + b->ax * sin(pitch) + b->ay * cos(pitch);
+}
+
+/*
+ * Second foot model. Rear foot from the heel's sole edge Hb to the MTP joint (72 % of the foot
+ * length: the metatarsal heads lie at about 70-75 % of foot length from the heel, Cavanagh &
+ * Lafortune's strike-index thirds use the same axis), toes from the MTP joint to the tip. Landmarks
+ * off the sole: heel landmark 3 % of a foot length behind and 10 % above Hb, toe landmark 2 %
+ * behind and 6 % above the tip (BlazePose marks the back of the heel and the tip of the shoe, not
+ * the sole; the offsets are assumptions of this model, not measurements).
+ */
+#define F2_MTP 0.72
+typedef struct foot2 {
+    double hb[2], mtp[2], tip[2];
+    double pr, pt; /* pitch of rear foot and toes, + toes up */
+} foot2;
+
+/* Fills mtp and tip from hb and the pitches. */
+static void f2_from_heel(const body *b, foot2 *q)
+{
+    double Lr = F2_MTP * b->Lf, Lt = (1 - F2_MTP) * b->Lf;
+    q->mtp[0] = q->hb[0] + Lr * cos(q->pr);
+    q->mtp[1] = q->hb[1] + Lr * sin(q->pr);
+    q->tip[0] = q->mtp[0] + Lt * cos(q->pt);
+    q->tip[1] = q->mtp[1] + Lt * sin(q->pt);
+}
+
+/* Fills mtp and hb from tip and the pitches. */
+static void f2_from_tip(const body *b, foot2 *q)
+{
+    double Lr = F2_MTP * b->Lf, Lt = (1 - F2_MTP) * b->Lf;
+    q->mtp[0] = q->tip[0] - Lt * cos(q->pt);
+    q->mtp[1] = q->tip[1] - Lt * sin(q->pt);
+    q->hb[0] = q->mtp[0] - Lr * cos(q->pr);
+    q->hb[1] = q->mtp[1] - Lr * sin(q->pr);
+}
+
+/* Phase fractions of stance: foot flat, heel rise, toe roll. Foot flat at about 20 % of stance
+ * and heel rise at about half of stance in walking (Perry & Burnfield, Gait Analysis, 2nd ed.,
+ * phases: loading response ends at 12 % of the cycle = 19 % of a 62 % stance, terminal stance
+ * (heel rise) begins at 31 % = 50 %); running loads faster (chosen 12 % and 45 %). */
+static void f2_phases(const gs_gen_params *p, double *s1, double *s2, double *s3)
+{
+    *s1 = p->walk ? 0.19 : 0.12;
+    *s2 = p->walk ? 0.50 : 0.45;
+    *s3 = 0.85;
+}
+
+/* Stance configuration at stance time tau (0 <= tau <= Tc). */
+static void f2_stance(const body *b, int side, double tau, foot2 *q)
+{
+    const gs_gen_params *p = b->p;
+    double Tc = b->Tc[side], v = p->speed_m_s, Lf = b->Lf, s = tau / Tc, s1, s2, s3;
+    double a = p->strike_deg[side] * D2R, th = p->toeoff_deg[side] * D2R, d = p->ic_ahead_m[side];
+    double xtip0 = a >= 0 ? d + Lf : d + Lf * cos(a); /* tip X once the foot is flat */
+    f2_phases(p, &s1, &s2, &s3);
+    if (s < s1) {
+        /* slap: the pitch keeps its speed at contact, 2a/s1 per unit of stance */
+        double u = s / s1;
+        q->pr = q->pt = a * (1 - u) * (1 - u);
+        if (a >= 0) {
+            q->hb[0] = d - v * tau;
+            q->hb[1] = 0;
+            f2_from_heel(b, q);
+            return;
+        }
+    } else if (s < s2) {
+        q->pr = q->pt = 0;
+    } else if (s < s3) {
+        double u = (s - s2) / (s3 - s2);
+        q->pt = 0;
+        q->pr = -0.6 * th * u * u;
+    } else {
+        double u = (s - s3) / (1 - s3);
+        q->pr = -0.6 * th - 0.4 * th * u;
+        q->pt = -0.5 * th * u * u;
+    }
+    q->tip[0] = xtip0 - v * tau;
+    q->tip[1] = 0;
+    f2_from_tip(b, q);
+}
+
+/* Hermite cubic from (0, y0, slope m0) to (1, y1, slope m1). */
+static double hermite(double s, double y0, double m0, double y1, double m1)
+{
+    double s2 = s * s, s3 = s2 * s;
+    return (2 * s3 - 3 * s2 + 1) * y0 + (s3 - 2 * s2 + s) * m0 + (-2 * s3 + 3 * s2) * y1 +
+           (s3 - s2) * m1;
+}
+
+static void foot_at2(const body *b, int side, double g, footst *f)
+{
+    const gs_gen_params *p = b->p;
+    double T = b->T, Tc = b->Tc[side], Tsw = T - Tc, Lf = b->Lf;
+    double a = p->strike_deg[side] * D2R, th = p->toeoff_deg[side] * D2R;
+    double k = floor((g - side * T / 2) / T), tau = g - (k * T + side * T / 2);
+    foot2 q;
+    if (tau < Tc) {
+        f->stance = 1;
+        f->ph = tau / Tc;
+        f2_stance(b, side, tau, &q);
+    } else {
+        /* The reference point is the sole point that lands first: the heel edge for a rearfoot
+         * or midfoot strike, the toe tip for a forefoot strike. */
+        double s = (tau - Tc) / Tsw, v = p->speed_m_s;
+        foot2 to, ic;
+        int heel_ref = a >= 0;
+        f2_stance(b, side, Tc, &to);
+        ic.pr = ic.pt = a;
+        if (heel_ref) {
+            ic.hb[0] = p->ic_ahead_m[side];
+            ic.hb[1] = 0;
+            f2_from_heel(b, &ic);
+        } else { /* toes down: the tip lands where a flat foot's heel edge at ic_ahead would put it */
+            ic.tip[0] = p->ic_ahead_m[side] + Lf * cos(a);
+            ic.tip[1] = 0;
+            f2_from_tip(b, &ic);
+        }
+        const double *r0 = heel_ref ? to.hb : to.tip, *r1 = heel_ref ? ic.hb : ic.tip;
+        double S = smooth(s);
+        f->stance = 0;
+        f->ph = s;
+        q.pr = -th + (a + th) * S;
+        q.pt = -0.5 * th + (a + 0.5 * th) * S;
+        /* horizontal: leaves at the belt speed, lands moving back toward the pelvis at
+         * retract_frac of it (the foot overshoots forward, then retracts); vertical: lifts at
+         * lift_speed, lands at land_speed, with a bump for the clearance */
+        double rx = hermite(s, r0[0], -v * Tsw, r1[0], -p->retract_frac * v * Tsw);
+        double ry = hermite(s, r0[1], p->lift_speed_m_s * Tsw, r1[1], -p->land_speed_m_s * Tsw) +
+                    16 * p->clearance_m * s * s * (1 - s) * (1 - s);
+        if (heel_ref) {
+            q.hb[0] = rx;
+            q.hb[1] = ry;
+            f2_from_heel(b, &q);
+        } else {
+            q.tip[0] = rx;
+            q.tip[1] = ry;
+            f2_from_tip(b, &q);
+        }
+    }
+    /* landmarks off the sole (see F2_MTP), ankle as in model 0 from the heel edge */
+    f->heel[0] = q.hb[0] + Lf * (-0.03 * cos(q.pr) - 0.10 * sin(q.pr));
+    f->heel[1] = q.hb[1] + Lf * (-0.03 * sin(q.pr) + 0.10 * cos(q.pr));
+    f->toe[0] = q.tip[0] + Lf * (-0.02 * cos(q.pt) - 0.06 * sin(q.pt));
+    f->toe[1] = q.tip[1] + Lf * (-0.02 * sin(q.pt) + 0.06 * cos(q.pt));
+    f->ankle[0] = q.hb[0] + b->ax * cos(q.pr) - b->ay * sin(q.pr);
+    f->ankle[1] = q.hb[1] + b->ax * sin(q.pr) + b->ay * cos(q.pr);
+    f->sole_low = fmin(fmin(q.hb[1], q.mtp[1]), q.tip[1]);
+}
+
+static void foot_at(const body *b, int side, double g, footst *f)
+{
+    if (b->p->foot_model == 1) {
+        foot_at2(b, side, g, f);
+    } else {
+        foot_at1(b, side, g, f);
+        f->sole_low = fmin(f->heel[1], f->toe[1]);
+    }
+}
+
+void gs_gen_use_foot2(gs_gen_params *p)
+{
+    p->foot_model = 1;
+    /* Scenario values, not measurements: a heel landing at 0.5 m/s (walking) or 1 m/s
+     * (running), the foot moving back toward the pelvis at 20 % / 60 % of the speed at contact,
+     * the toe lifting at 0.5 m/s. */
+    p->land_speed_m_s = p->walk ? 0.5 : 1.0;
+    p->retract_frac = p->walk ? 0.2 : 0.6;
+    p->lift_speed_m_s = 0.5;
 }
 
 /* Pelvis oscillation about base: lowest at mid-stance when running, highest when walking. */
@@ -206,6 +375,9 @@ static int body_init(body *b, const gs_gen_params *p)
             footst f;
             foot_at(b, side, g, &f);
             if (fabs(f.ankle[0]) >= Lmax)
+                return -1;
+            /* the second foot model's swing must clear the ground (its truth depends on it) */
+            if (p->foot_model == 1 && !f.stance && f.ph > 1e-6 && !(f.sole_low > 0))
                 return -1;
             double lim = f.ankle[1] + sqrt(Lmax * Lmax - f.ankle[0] * f.ankle[0]) -
                          hip_y0(b, g, side);
@@ -413,6 +585,25 @@ gs_status gs_gen_track(const gs_gen_params *p, gs_pose_track **out, gs_error *er
             tc = n / p->fps; /* no drift from repeated addition */
     }
     t->n_frames = n;
+    /* one-frame dropouts as the pose stage fills them: the neighbours' mean, flagged */
+    if (p->dropout_every_s > 0) {
+        double next = p->dropout_every_s * 0.5;
+        for (int i = 1; i + 1 < n; i++) {
+            gs_pose_frame *f = &t->frames[i], *a = &t->frames[i - 1], *c = &t->frames[i + 1];
+            if (f->t_s < next || !f->has_kp || !a->has_kp || !c->has_kp)
+                continue;
+            next += p->dropout_every_s;
+            for (int k = 0; k < GS_POSE_NKP; k++) {
+                double w = (f->t_s - a->t_s) / (c->t_s - a->t_s);
+                f->kp[k].x = (float)(a->kp[k].x + w * (c->kp[k].x - a->kp[k].x));
+                f->kp[k].y = (float)(a->kp[k].y + w * (c->kp[k].y - a->kp[k].y));
+                f->kp[k].z = (float)(a->kp[k].z + w * (c->kp[k].z - a->kp[k].z));
+                for (int q = 0; q < 3; q++)
+                    f->world[k][q] = (float)(a->world[k][q] + w * (c->world[k][q] - a->world[k][q]));
+            }
+            f->flags |= GS_POSE_FLAG_GAP_FILLED;
+        }
+    }
     *out = t;
     return GS_OK;
 }

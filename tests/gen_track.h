@@ -13,6 +13,17 @@
  * offset), trunk lateral lean, step width, swing circumduction. The figure is projected
  * orthographically into a side view (either direction of travel), a rear or a front view, with
  * camera roll, pixel noise, occlusion gaps and constant or variable frame timing.
+ *
+ * A second foot model (foot_model 1, gs_gen_use_foot2) does not share the event detector's
+ * assumptions: a two-segment foot (rear foot and toes hinged at the MTP joint) whose landmarks sit
+ * off the sole (the heel landmark behind and above the heel's sole edge, the toe landmark above
+ * the toe tip), so the lowest landmark is not the contact point and its height changes with the
+ * foot's pitch; the first sole point lands with a downward speed and a foot still moving back
+ * toward the pelvis (swing-leg retraction); the foot slaps down about the first contact point
+ * (heel, whole sole or toe tip by the strike angle); the heel rises about the MTP joint while the
+ * toes stay flat, then the toes roll about their tip until toe-off; one-frame dropouts filled with
+ * the neighbours' mean as the pose stage's gap filler does. Contact is still defined by geometry
+ * (lowest SOLE point on the ground), so the true events stay exact.
  */
 #ifndef GS_GEN_TRACK_H
 #define GS_GEN_TRACK_H
@@ -62,6 +73,12 @@ typedef struct gs_gen_params {
     unsigned seed;              /* noise / VFR seed */
     int n_gaps;                 /* occlusion gaps: frames with no person */
     double gap_t0_s[4], gap_len_s[4];
+    /* second foot model (foot_model 1; 0 keeps the original rolling foot, see gen_track.c) */
+    int foot_model;             /* 0 rolling foot, landmarks on the sole; 1 two-segment foot */
+    double land_speed_m_s;      /* model 1: downward speed of the first sole point at IC */
+    double lift_speed_m_s;      /* model 1: upward speed of the swing reference point at TO */
+    double retract_frac;        /* model 1: foot speed back toward the pelvis at IC / speed */
+    double dropout_every_s;     /* > 0: one frame this often is its neighbours' mean (gap fill) */
 } gs_gen_params;
 
 /** A true gait event. */
@@ -86,6 +103,12 @@ void gs_gen_defaults(gs_gen_params *p);
 
 /** Same for a walker. */
 void gs_gen_defaults_walk(gs_gen_params *p);
+
+/**
+ * Switches p to the second foot model (foot_model 1) with its defaults for p->walk; strike
+ * angle, contact times and the rest stay as set. Call after gs_gen_defaults[_walk].
+ */
+void gs_gen_use_foot2(gs_gen_params *p);
 
 /**
  * Generates the track. Caller frees *out with gs_pose_track_free(). GS_ERR_ARG when the

@@ -3,7 +3,9 @@
  * usage: gs_gen_track -o pose.json [--events truth.csv] [--walk] [--view side-right|side-left|
  *        rear|front] [--fps F] [--vfr] [--duration S] [--cadence SPM] [--contact-ms L,R]
  *        [--strike-deg L,R] [--roll DEG] [--noise PX] [--seed N] [--overground]
- *        [--pelvic-drop L,R] [--valgus-m L,R] [--gap T0,LEN]
+ *        [--pelvic-drop L,R] [--valgus-m L,R] [--gap T0,LEN] [--foot2] [--dropout S]
+ * --foot2 selects the second foot model (gen_track.h); --dropout S fills one frame every S s
+ * with its neighbours' mean. --strike-deg and --contact-ms after --foot2 still apply.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,17 +31,23 @@ int main(int argc, char **argv)
     gs_error err;
     int walk = 0;
 
-    for (int i = 1; i < argc; i++)
+    int foot2 = 0;
+    for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--walk"))
             walk = 1;
+        if (!strcmp(argv[i], "--foot2"))
+            foot2 = 1;
+    }
     if (walk)
         gs_gen_defaults_walk(&p);
     else
         gs_gen_defaults(&p);
+    if (foot2)
+        gs_gen_use_foot2(&p);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         double d2[2];
-        if (!strcmp(a, "--walk"))
+        if (!strcmp(a, "--walk") || !strcmp(a, "--foot2"))
             continue;
         if (!strcmp(a, "--vfr")) {
             p.vfr = 1;
@@ -72,6 +80,8 @@ int main(int argc, char **argv)
             p.roll_deg = atof(v);
         else if (!strcmp(a, "--noise"))
             p.noise_px = atof(v);
+        else if (!strcmp(a, "--dropout"))
+            p.dropout_every_s = atof(v);
         else if (!strcmp(a, "--seed"))
             p.seed = (unsigned)atoi(v);
         else if (!strcmp(a, "--contact-ms") && !pair(v, d2))
