@@ -352,7 +352,7 @@ static void view_words_are_the_gait_names(void)
 {
     /* serve_parse.c keeps its own copy (the fuzz target does not link gait); they must agree. */
     const char *words[] = {"side-left", "side-right", "rear", "front"};
-    for (int v = GS_VIEW_SIDE_LEFT; v <= GS_VIEW_FRONT; v++)
+    for (int v = GS_GAIT_VIEW_SIDE_LEFT; v <= GS_GAIT_VIEW_FRONT; v++)
         CHECK_MSG(!strcmp(gs_gait_view_name((gs_gait_view_kind)v), words[v - 1]), "%d: %s", v,
                   gs_gait_view_name((gs_gait_view_kind)v));
 }
