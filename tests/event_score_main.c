@@ -48,14 +48,14 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--view") && i + 1 < argc) {
             const char *v = argv[++i];
-            opt.view = !strcmp(v, "side-left")    ? GS_VIEW_SIDE_LEFT
-                       : !strcmp(v, "side-right") ? GS_VIEW_SIDE_RIGHT
-                       : !strcmp(v, "rear")       ? GS_VIEW_REAR
-                       : !strcmp(v, "front")      ? GS_VIEW_FRONT
-                                                  : GS_VIEW_UNKNOWN;
+            opt.view = !strcmp(v, "side-left")    ? GS_GAIT_VIEW_SIDE_LEFT
+                       : !strcmp(v, "side-right") ? GS_GAIT_VIEW_SIDE_RIGHT
+                       : !strcmp(v, "rear")       ? GS_GAIT_VIEW_REAR
+                       : !strcmp(v, "front")      ? GS_GAIT_VIEW_FRONT
+                                                  : GS_GAIT_VIEW_UNKNOWN;
         } else if (!strcmp(a, "--activity") && i + 1 < argc) {
             const char *v = argv[++i];
-            opt.activity = !strcmp(v, "run") ? GS_ACTIVITY_RUN : GS_ACTIVITY_WALK;
+            opt.activity = !strcmp(v, "run") ? GS_GAIT_ACTIVITY_RUN : GS_GAIT_ACTIVITY_WALK;
         } else if (!strcmp(a, "--tol") && i + 1 < argc) {
             tol = atof(argv[++i]);
         } else if (a[0] == '-') {
@@ -87,8 +87,8 @@ int main(int argc, char **argv)
     const gs_gait_event *ev = gs_gait_result_events(r, &nev);
     nd = 0;
     for (int i = 0; i < nev && nd < CAP; i++) {
-        det[nd].foot = ev[i].side == GS_SIDE_RIGHT;
-        det[nd].type = ev[i].type == GS_EVENT_TO;
+        det[nd].foot = ev[i].side == GS_GAIT_SIDE_RIGHT;
+        det[nd].type = ev[i].type == GS_GAIT_EVENT_TO;
         det[nd].frame = ev[i].frame;
         det[nd].confidence = 0;
         nd++;
@@ -110,8 +110,8 @@ int main(int argc, char **argv)
         for (int s = 0; s < 2; s++)
             gs_gait_result_metric(r, "ground_contact_ms", s, &v[s], &sd, &n);
         printf("activity %s, contact L/R %.0f/%.0f ms, %d events\n",
-               gs_gait_result_activity(r) == GS_ACTIVITY_RUN    ? "run"
-               : gs_gait_result_activity(r) == GS_ACTIVITY_WALK ? "walk"
+               gs_gait_result_activity(r) == GS_GAIT_ACTIVITY_RUN    ? "run"
+               : gs_gait_result_activity(r) == GS_GAIT_ACTIVITY_WALK ? "walk"
                                                                : "unknown",
                v[0], v[1], nd);
     }

@@ -46,7 +46,7 @@ static gs_gait_activity score_made(const made_case *c, gs_evs_stats st[2], doubl
     static gs_gen_event tev[CAP];
     static gs_evs_event truth[CAP], det[CAP];
     int nt = 0, nd = 0, nev, ntev;
-    gs_gait_activity act = GS_ACTIVITY_UNKNOWN;
+    gs_gait_activity act = GS_GAIT_ACTIVITY_UNKNOWN;
 
     memset(st, 0, 2 * sizeof(*st));
     *gct_err_ms = NAN;
@@ -89,8 +89,8 @@ static gs_gait_activity score_made(const made_case *c, gs_evs_stats st[2], doubl
     for (int i = 0; i < nev && nd < CAP; i++) {
         if (ev[i].t_s < 0.3 - 0.1 || ev[i].t_s > p.duration_s - 0.3 + 0.1)
             continue;
-        det[nd].foot = ev[i].side == GS_SIDE_RIGHT;
-        det[nd].type = ev[i].type == GS_EVENT_TO;
+        det[nd].foot = ev[i].side == GS_GAIT_SIDE_RIGHT;
+        det[nd].type = ev[i].type == GS_GAIT_EVENT_TO;
         det[nd].frame = ev[i].frame;
         nd++;
     }
@@ -131,11 +131,11 @@ static void made_tracks_meet_the_event_targets(void)
         gs_evs_stats st[2];
         double gct;
         gs_gait_activity act = score_made(c, st, &gct);
-        gs_gait_activity want = c->walk ? GS_ACTIVITY_WALK : GS_ACTIVITY_RUN;
+        gs_gait_activity want = c->walk ? GS_GAIT_ACTIVITY_WALK : GS_GAIT_ACTIVITY_RUN;
         fprintf(stderr, "| %-36s | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.0f | %s |\n",
                 c->name, st[0].bias, st[0].mae, st[0].worst, st[0].missed, st[0].extra, st[1].bias,
                 st[1].mae, st[1].worst, st[1].missed, st[1].extra, gct,
-                act == GS_ACTIVITY_RUN ? "run" : act == GS_ACTIVITY_WALK ? "walk" : "unknown");
+                act == GS_GAIT_ACTIVITY_RUN ? "run" : act == GS_GAIT_ACTIVITY_WALK ? "walk" : "unknown");
         for (int ty = 0; ty < 2; ty++) {
             CHECK_MSG(st[ty].n_truth >= 8, "%s: %d true events", c->name, st[ty].n_truth);
             /* the detector before issue 13's rework: errors up to 2 frames (walking TO) */
