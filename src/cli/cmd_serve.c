@@ -17,6 +17,8 @@ typedef struct serve_args {
     int max_upload_mb;
     int workers;
     const char *models;
+    const char *model; /* workers' --model */
+    int lease_s;       /* workers' --lease */
 } serve_args;
 
 static const gs_cli_choice signup_words[] = {{"open", 0}, {"closed", 1}, {NULL, 0}};
@@ -33,6 +35,12 @@ static const gs_cli_opt serve_opts[] = {
      .value = "N", .help = "analysis worker processes to start (0: jobs wait for `gaitscope "
                            "worker` processes started elsewhere)"},
     {.like = &gs_cli_opt_models, GS_CLI_AT(serve_args, models)},
+    {.like = &gs_cli_opt_model, GS_CLI_AT(serve_args, model), .help = "BlazePose landmark model "
+     "the workers use (default: full)"},
+    /* The worker's own bounds (gaitscope worker --lease). */
+    {.name = "--lease", .kind = GS_CLI_INT, GS_CLI_AT(serve_args, lease_s), .lo = 2, .hi = 3600,
+     .unit = "s", .value = "S", .help = "a job whose worker died runs again this long after its "
+     "last sign of life (default: the worker's)"},
     /* 1 TiB: no phone clip comes near; the bound only catches a typo. */
     {.name = "--max-upload-mb", .kind = GS_CLI_INT, GS_CLI_AT(serve_args, max_upload_mb), .lo = 1,
      .hi = 1048576, .unit = "MiB", .value = "MB", .help = "largest video accepted"},

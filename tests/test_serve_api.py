@@ -1,0 +1,559 @@
+#!/usr/bin/env python3
+"""gaitscope serve over loopback: the API end to end and the promises of issue 15.
+
+usage: test_serve_api.py PART GAITSCOPE SOURCE_DIR SCRATCH
+  PART  api       sign up/in, athlete, upload the sample (cut to 3 s), poll, files with Range,
+                  share, delete; the same file twice; a non-video; isolation (a second account
+                  tries every route with the first one's ids: all 404); tokens revoked on
+                  sign-out and password change; wrong password 401, rate limit 429
+        limits    413 from Content-Length before the body, a chunked body over the limit cut
+                  off, malformed requests 4xx with a message, nothing left in tmp/
+        restart   kill -9 of the server and its workers mid-upload and mid-job, restart: the
+                  completed upload is there, nothing half-stored, the job runs again and ends
+        diskfull  an upload onto a full disk (a 6 MiB tmpfs) -> 507 and nothing stored
+                  (needs mount: exit 77 with a message when it is not permitted)
+Every request goes to 127.0.0.1 only; every wait is bounded.
+"""
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+PART, BIN, SRC, SCRATCH = sys.argv[1:5]
+SAMPLE = os.path.join(SRC, "datasets", "run_side_treadmill_01.mp4")
+MODELS = os.path.join(SRC, "models")
+failures = 0
+# Straight to loopback: no proxy from the environment.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print(f"FAIL: {what}", file=sys.stderr)
+    return cond
+
+
+class Server:
+    def __init__(self, data, *args, workers=0):
+        self.data = data
+        os.makedirs(data, exist_ok=True)
+        self.log = open(os.path.join(os.path.dirname(data.rstrip("/")),
+                                     os.path.basename(data.rstrip("/")) + ".log"), "a")
+        cmd = [BIN, "serve", "--data", data, "--listen", "127.0.0.1:0",
+               "--workers", str(workers), "--models", MODELS, *args]
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.p.stdout.readline()  # "listening on http://localhost:PORT ..."
+        m = re.search(r"localhost:(\d+)", line)
+        if not m:
+            self.p.kill()
+            raise SystemExit(f"serve did not start: {line!r} (log: {self.log.name})")
+        self.port = int(m.group(1))
+        self.base = f"http://127.0.0.1:{self.port}/api/v1"
+
+    def children(self):
+        try:
+            with open(f"/proc/{self.p.pid}/task/{self.p.pid}/children") as f:
+                return [int(x) for x in f.read().split()]
+        except OSError:
+            return []
+
+    def kill9(self):
+        kids = self.children()
+        self.p.kill()
+        for k in kids:
+            try:
+                os.kill(k, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.p.wait(timeout=30)
+        return kids
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                return self.p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+                return None
+        return self.p.returncode
+
+
+def req(srv, method, path, body=None, token=None, headers=None, raw=False):
+    """Returns (status, headers, parsed JSON or bytes)."""
+    h = dict(headers or {})
+    data = None
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        h.setdefault("Content-Type", "application/json")
+    if token:
+        h["Authorization"] = f"Bearer {token}"
+    url = path if path.startswith("http") else srv.base + path
+    r = urllib.request.Request(url, data=data, method=method, headers=h)
+    try:
+        with OPENER.open(r, timeout=120) as resp:
+            status, hdrs, content = resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as e:
+        status, hdrs, content = e.code, e.headers, e.read()
+    if raw:
+        return status, hdrs, content
+    try:
+        return status, hdrs, json.loads(content) if content else None
+    except ValueError:
+        return status, hdrs, content
+
+
+def multipart(fields, video=None, name="clip.mp4"):
+    boundary = uuid.uuid4().hex
+    out = []
+    for k, v in fields.items():
+        out.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n"
+                   f"{v}\r\n".encode())
+    if video is not None:
+        out.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"video\"; "
+                   f"filename=\"{name}\"\r\nContent-Type: video/mp4\r\n\r\n".encode())
+        out.append(video)
+        out.append(b"\r\n")
+    out.append(f"--{boundary}--\r\n".encode())
+    return b"".join(out), f"multipart/form-data; boundary={boundary}"
+
+
+def upload(srv, token, athlete, video, **fields):
+    body, ctype = multipart({k: str(v) for k, v in fields.items()}, video)
+    return req(srv, "POST", f"/athletes/{athlete}/sessions", body, token,
+               {"Content-Type": ctype})
+
+
+def signup(srv, email, pw="correct horse battery"):
+    st, _, b = req(srv, "POST", "/accounts", {"email": email, "password": pw})
+    check(st == 201 and b and len(b.get("token", "")) == 43, f"sign up {email}: {st} {b}")
+    return b["token"]
+
+
+def wait_job(srv, token, job, until=("done", "failed", "cancelled"), limit_s=600):
+    t0 = time.time()
+    while time.time() - t0 < limit_s:
+        st, _, b = req(srv, "GET", f"/jobs/{job}", token=token)
+        if st != 200:
+            return b
+        if b["status"] in until:
+            return b
+        time.sleep(0.5)
+    check(False, f"job {job} did not reach {until} in {limit_s} s: {b}")
+    return b
+
+
+def tmp_files(data):
+    d = os.path.join(data, "tmp")
+    return os.listdir(d) if os.path.isdir(d) else []
+
+
+def blob_files(data):
+    d = os.path.join(data, "blobs")
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+def fresh(name):
+    d = os.path.join(SCRATCH, "serve_api", name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.dirname(d), exist_ok=True)
+    return d
+
+
+# ---------------------------------------------------------------------------------------------
+
+def part_api():
+    video = open(SAMPLE, "rb").read()
+    srv = Server(fresh("api"), "--model", "lite", workers=1)
+    try:
+        st, _, b = req(srv, "GET", "/health")
+        check(st == 200 and b == {"status": "ok"}, f"health {st} {b}")
+        # sign-up and sign-in
+        ta = signup(srv, "Ann@Example.org")
+        st, _, b = req(srv, "POST", "/accounts", {"email": "x@example.org", "password": "short"})
+        check(st == 400 and "at least 10" in b["error"], f"short password: {st} {b}")
+        st, _, b = req(srv, "POST", "/accounts",
+                       {"email": "ann@example.org", "password": "another long one"})
+        check(st == 409, f"same e-mail twice: {st} {b}")
+        st, _, b = req(srv, "POST", "/tokens", {"email": "ann@example.org", "password": "nope nope"})
+        check(st == 401 and "wrong" in b["error"], f"wrong password: {st} {b}")
+        st, _, b = req(srv, "POST", "/tokens", {"email": "nobody@example.org", "password": "x" * 12})
+        check(st == 401 and "wrong" in b["error"], f"unknown e-mail: {st} {b}")
+        st, _, b = req(srv, "GET", "/athletes")
+        check(st == 401, f"no token: {st} {b}")
+        st, _, b = req(srv, "GET", "/athletes", token="A" * 43)
+        check(st == 401, f"made-up token: {st} {b}")
+        # athlete, upload (3 s of the sample), the same file again, a non-video
+        st, _, b = req(srv, "POST", "/athletes", {"name": "Ann", "height_m": 1.68}, ta)
+        check(st == 201, f"athlete: {st} {b}")
+        ath = b["id"]
+        st, _, b = req(srv, "POST", "/athletes", {"name": "Ann", "height_m": 7}, ta)
+        check(st == 400 and "height_m" in b["error"], f"athlete height 7: {st} {b}")
+        st, _, up = upload(srv, ta, ath, video, start=1, end=4, notes="first visit",
+                           date="2026-12-05")
+        check(st == 202 and "session" in up and "job" in up and "duplicate_of" not in up,
+              f"upload: {st} {up}")
+        st, _, up2 = upload(srv, ta, ath, video, start=1, end=4)
+        check(st == 202 and up2.get("duplicate_of") == up["blob"],
+              f"the same file twice is recognised: {st} {up2}")
+        check(len(blob_files(srv.data)) == 1, f"one stored copy: {blob_files(srv.data)}")
+        # the duplicate's session is deleted while queued: its job is cancelled, the blob stays
+        st, _, b = req(srv, "DELETE", f"/sessions/{up2['session']}", token=ta)
+        check(st == 204, f"delete queued session: {st} {b}")
+        st, _, b = req(srv, "GET", f"/jobs/{up2['job']}", token=ta)
+        check(st in (200, 404), f"job of a deleted session: {st} {b}")
+        check(len(blob_files(srv.data)) == 1, "blob kept while another session uses it")
+        st, _, bad = upload(srv, ta, ath, os.urandom(50000))
+        check(st == 202, f"non-video upload is queued (the worker's probe judges it): {st} {bad}")
+        st, _, b = upload(srv, ta, ath, video, height="3")
+        check(st == 400 and "height" in b["error"], f"height=3: {st} {b}")
+        st, _, b = upload(srv, ta, ath, video, view="upside-down")
+        check(st == 400 and "view" in b["error"], f"view: {st} {b}")
+        st, _, b = upload(srv, ta, ath, video, start=5, end=2)
+        check(st == 400 and "end" in b["error"], f"end before start: {st} {b}")
+        st, _, b = upload(srv, ta, ath, None, view="rear")
+        check(st == 400 and "video" in b["error"], f"no video: {st} {b}")
+        # the job ends
+        job = wait_job(srv, ta, up["job"])
+        check(job["status"] == "done", f"job done: {job}")
+        check(job["attempts"] >= 1 and ":" in job["worker"], f"attempts and worker: {job}")
+        badjob = wait_job(srv, ta, bad["job"])
+        check(badjob["status"] == "failed" and badjob.get("error"),
+              f"a non-video fails with an error: {badjob}")
+        print(f"non-video: {badjob.get('error')}", file=sys.stderr)
+        # the session and its files
+        sid = up["session"]
+        st, _, s = req(srv, "GET", f"/sessions/{sid}", token=ta)
+        check(st == 200 and s["job"]["status"] == "done" and "analysis" in s,
+              f"session with analysis: {st} {str(s)[:300]}")
+        check(s.get("notes") == "first visit" and s.get("date") == "2026-12-05",
+              f"notes and date kept: {s.get('notes')} {s.get('date')}")
+        check("overlay.mp4" in s.get("files", []), f"files: {s.get('files')}")
+        st, h, a = req(srv, "GET", f"/sessions/{sid}/files/analysis.json", token=ta)
+        check(st == 200 and a.get("status") == "done", f"analysis.json: {st}")
+        check(h.get("Content-Type") == "application/json", f"type {h.get('Content-Type')}")
+        st, h, html = req(srv, "GET", f"/sessions/{sid}/files/report.html", token=ta, raw=True)
+        check(st == 200 and b"<html" in html[:500].lower(), f"report.html: {st}")
+        check("default-src 'none'" in (h.get("Content-Security-Policy") or ""),
+              f"report CSP: {h.get('Content-Security-Policy')}")
+        st, h, full = req(srv, "GET", f"/sessions/{sid}/files/overlay.mp4", token=ta, raw=True)
+        check(st == 200 and len(full) > 1000 and h.get("Accept-Ranges") == "bytes",
+              f"overlay: {st} {len(full)}")
+        st, h, part = req(srv, "GET", f"/sessions/{sid}/files/overlay.mp4", token=ta,
+                          headers={"Range": "bytes=100-199"}, raw=True)
+        check(st == 206 and part == full[100:200] and
+              h.get("Content-Range") == f"bytes 100-199/{len(full)}",
+              f"Range: {st} {h.get('Content-Range')} {len(part)}")
+        st, h, part = req(srv, "GET", f"/sessions/{sid}/files/overlay.mp4", token=ta,
+                          headers={"Range": "bytes=-50"}, raw=True)
+        check(st == 206 and part == full[-50:], f"suffix Range: {st} {len(part)}")
+        st, h, b = req(srv, "GET", f"/sessions/{sid}/files/overlay.mp4", token=ta,
+                       headers={"Range": f"bytes={len(full)}-"})
+        check(st == 416 and h.get("Content-Range") == f"bytes */{len(full)}",
+              f"416: {st} {h.get('Content-Range')}")
+        for name in ("angles.csv", "events.csv", "metrics.csv", "pose.trc", "pose.json"):
+            st, h, body = req(srv, "GET", f"/sessions/{sid}/files/{name}", token=ta, raw=True)
+            check(st == 200 and len(body) > 0, f"{name}: {st}")
+        st, _, b = req(srv, "GET", f"/sessions/{sid}/files/gaitscope.db", token=ta)
+        check(st == 404 and "error" in b, f"a name outside the table: {st} {b}")
+        st, _, b = req(srv, "GET", f"/sessions/{sid}/files/..%2F..%2Fgaitscope.db", token=ta)
+        check(st == 404, f"encoded traversal: {st} {b}")
+        st, _, b = req(srv, "GET", f"/athletes/{ath}/sessions", token=ta)
+        check(st == 200 and [x["id"] for x in b["sessions"]].count(sid) == 1,
+              f"athlete's sessions: {b}")
+        # share
+        st, _, sh = req(srv, "POST", f"/sessions/{sid}/shares", {"days": 1}, ta)
+        check(st == 201 and len(sh.get("token", "")) == 43 and sh["url"].endswith(
+            "/files/report.html"), f"share: {st} {sh}")
+        st, h, html2 = req(srv, "GET", sh["url"].replace("localhost", "127.0.0.1"), raw=True)
+        check(st == 200 and html2 == html, f"shared report: {st}")
+        st, _, shs = req(srv, "GET", f"/shared/{sh['token']}")
+        check(st == 200 and "analysis" in shs and "id" not in shs and "athlete" not in shs,
+              f"shared session without ids: {st} {str(shs)[:200]}")
+        st, _, part = req(srv, "GET", f"/shared/{sh['token']}/files/overlay.mp4",
+                          headers={"Range": "bytes=0-9"}, raw=True)
+        check(st == 206 and part == full[:10], f"shared Range: {st}")
+        st, _, b = req(srv, "POST", f"/shared/{sh['token']}/files/report.html", b"x")
+        check(st == 405, f"shared is read-only: {st} {b}")
+        st, _, b = req(srv, "GET", f"/shared/{'B' * 43}/files/report.html")
+        check(st == 404, f"unknown share: {st} {b}")
+        st, _, b = req(srv, "POST", f"/sessions/{sid}/shares", {"days": 400}, ta)
+        check(st == 400 and "days" in b["error"], f"share days 400: {st} {b}")
+        st, _, sh2 = req(srv, "POST", f"/sessions/{sid}/shares", {}, ta)
+        check(st == 201, f"second share: {st} {sh2}")
+        st, _, b = req(srv, "DELETE", f"/shares/{sh2['id']}", token=ta)
+        check(st == 204, f"revoke share: {st} {b}")
+        st, _, b = req(srv, "GET", f"/shared/{sh2['token']}")
+        check(st == 404, f"revoked share: {st} {b}")
+
+        # isolation: every route with A's ids from account B
+        tb = signup(srv, "bob@example.org")
+        st, _, b = req(srv, "POST", "/athletes", {"name": "Bob"}, tb)
+        bath = b["id"]
+        st, _, b = req(srv, "GET", "/athletes", token=tb)
+        check(st == 200 and [x["id"] for x in b["athletes"]] == [bath], f"B sees only his: {b}")
+        tries = [
+            ("GET", f"/athletes/{ath}", None), ("GET", f"/athletes/{ath}/sessions", None),
+            ("GET", f"/jobs/{up['job']}", None), ("DELETE", f"/jobs/{up['job']}", None),
+            ("GET", f"/sessions/{sid}", None),
+            ("GET", f"/sessions/{sid}/files/report.html", None),
+            ("GET", f"/sessions/{sid}/files/overlay.mp4", None),
+            ("POST", f"/sessions/{sid}/shares", {"days": 1}),
+            ("DELETE", f"/shares/{sh['id']}", None), ("DELETE", f"/sessions/{sid}", None),
+        ]
+        for m, p, body in tries:
+            st, _, b = req(srv, m, p, body, tb)
+            check(st == 404 and "error" in b, f"B {m} {p}: {st} {b}")
+        body, ctype = multipart({}, video)
+        st, _, b = req(srv, "POST", f"/athletes/{ath}/sessions", body, tb, {"Content-Type": ctype})
+        check(st == 404, f"B uploads to A's athlete: {st} {b}")
+        st, _, b = upload(srv, tb, bath, video, start=1, end=2)
+        check(st == 202 and "duplicate_of" not in b, f"B's same file is not matched to A's: {b}")
+        req(srv, "DELETE", f"/sessions/{b['session']}", token=tb)
+        st, _, s2 = req(srv, "GET", f"/sessions/{sid}", token=ta)
+        check(st == 200 and s2["job"]["status"] == "done", "A's session intact after B's tries")
+        st, _, b = req(srv, "GET", f"/shared/{sh['token']}")
+        check(st == 200, "A's share intact after B's tries")
+
+        # tokens: sign-out revokes that token only; a password change revokes them all
+        st, _, b = req(srv, "POST", "/tokens", {"email": "ann@example.org",
+                                                 "password": "correct horse battery"})
+        check(st == 201, f"sign in: {st} {b}")
+        ta2 = b["token"]
+        st, _, b = req(srv, "DELETE", "/tokens/current", token=ta2)
+        check(st == 204, f"sign out: {st} {b}")
+        st, _, b = req(srv, "GET", "/athletes", token=ta2)
+        check(st == 401, f"signed-out token: {st} {b}")
+        st, _, b = req(srv, "GET", "/athletes", token=ta)
+        check(st == 200, f"other token still valid: {st}")
+        st, _, b = req(srv, "POST", "/password", {"password": "wrong one here",
+                                                   "new_password": "a new long password"}, ta)
+        check(st == 403, f"password change with a wrong password: {st} {b}")
+        st, _, b = req(srv, "POST", "/password", {"password": "correct horse battery",
+                                                   "new_password": "short"}, ta)
+        check(st == 400 and "new_password" in b["error"], f"short new password: {st} {b}")
+        st, _, b = req(srv, "POST", "/password", {"password": "correct horse battery",
+                                                   "new_password": "a new long password"}, ta)
+        check(st == 200 and len(b.get("token", "")) == 43, f"password change: {st} {b}")
+        ta3 = b["token"]
+        st, _, b = req(srv, "GET", "/athletes", token=ta)
+        check(st == 401, f"old token after password change: {st}")
+        st, _, b = req(srv, "GET", "/athletes", token=ta3)
+        check(st == 200, f"new token: {st}")
+        st, _, b = req(srv, "POST", "/tokens", {"email": "ann@example.org",
+                                                 "password": "correct horse battery"})
+        check(st == 401, f"old password: {st}")
+        st, _, b = req(srv, "POST", "/tokens", {"email": "ann@example.org",
+                                                 "password": "a new long password"})
+        check(st == 201, f"new password: {st}")
+
+        # rate limit per account: 10 attempts at once, then one a minute
+        signup(srv, "carol@example.org")
+        codes = [req(srv, "POST", "/tokens", {"email": "carol@example.org",
+                                               "password": f"guess {i:06d}"})[0]
+                 for i in range(11)]
+        check(codes[:10] == [401] * 10 and codes[10] == 429, f"rate limit: {codes}")
+        st, h, b = req(srv, "POST", "/tokens", {"email": "carol@example.org",
+                                                 "password": "correct horse battery"})
+        check(st == 429 and int(h.get("Retry-After", "0")) >= 1 and "error" in b,
+              f"429 even with the right password, Retry-After: {st} {h.get('Retry-After')}")
+
+        # delete: the id then gives 404, its files are gone, the blob too (last reference)
+        st, _, b = req(srv, "DELETE", f"/sessions/{sid}", token=ta3)
+        check(st == 204, f"delete: {st} {b}")
+        for p in (f"/sessions/{sid}", f"/sessions/{sid}/files/report.html", f"/jobs/{up['job']}"):
+            st, _, b = req(srv, "GET", p, token=ta3)
+            check(st == 404, f"after delete {p}: {st} {b}")
+        st, _, b = req(srv, "GET", f"/shared/{sh['token']}")
+        check(st == 404, f"share of a deleted session: {st}")
+        check(not os.path.exists(os.path.join(srv.data, "sessions", sid)), "session folder gone")
+        check(up["blob"] not in blob_files(srv.data), f"blob removed: {blob_files(srv.data)}")
+        check(tmp_files(srv.data) == [], f"tmp empty: {tmp_files(srv.data)}")
+    finally:
+        rc = srv.stop()
+    check(rc == 0, f"serve exits 0 on SIGTERM: {rc}")
+
+
+def part_limits():
+    srv = Server(fresh("limits"), "--max-upload-mb", "1", workers=0)
+    try:
+        t = signup(srv, "lim@example.org")
+        st, _, b = req(srv, "POST", "/athletes", {"name": "L"}, t)
+        ath = b["id"]
+        # 413 from Content-Length: the headers alone get the answer, no body is sent
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        c.putrequest("POST", f"/api/v1/athletes/{ath}/sessions")
+        c.putheader("Authorization", f"Bearer {t}")
+        c.putheader("Content-Type", "multipart/form-data; boundary=x")
+        c.putheader("Content-Length", str(50 << 20))
+        c.endheaders()
+        r = c.getresponse()
+        b = json.loads(r.read())
+        check(r.status == 413 and "limit" in b["error"], f"413 before the body: {r.status} {b}")
+        c.close()
+        # a chunked body over the limit is cut off: 413 or the connection closed, nothing kept
+        body, ctype = multipart({}, os.urandom(3 << 20))
+
+        def chunks():
+            for i in range(0, len(body), 65536):
+                yield body[i:i + 65536]
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        outcome = "?"
+        try:
+            c.request("POST", f"/api/v1/athletes/{ath}/sessions", body=chunks(),
+                      headers={"Authorization": f"Bearer {t}", "Content-Type": ctype},
+                      encode_chunked=True)
+            r = c.getresponse()
+            outcome = r.status
+        except (ConnectionError, http.client.HTTPException, OSError) as e:
+            outcome = type(e).__name__
+        c.close()
+        check(outcome in (413, "ConnectionResetError", "BrokenPipeError", "RemoteDisconnected"),
+              f"chunked over the limit: {outcome}")
+        time.sleep(0.5)
+        check(tmp_files(srv.data) == [] and blob_files(srv.data) == [],
+              f"nothing kept: tmp {tmp_files(srv.data)} blobs {blob_files(srv.data)}")
+        st, _, b = req(srv, "GET", "/health")
+        check(st == 200, "server alive after the cut")
+        # a chunked body under the limit is taken
+        small = open(os.path.join(SRC, "datasets", "run_side_overground_01.mp4"), "rb").read()
+        body, ctype = multipart({"view": "side-right"}, small)
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        c.request("POST", f"/api/v1/athletes/{ath}/sessions", body=iter([body[:1000], body[1000:]]),
+                  headers={"Authorization": f"Bearer {t}", "Content-Type": ctype},
+                  encode_chunked=True)
+        r = c.getresponse()
+        b = json.loads(r.read())
+        check(r.status == 202 and b.get("size_bytes") == len(small), f"chunked upload: {r.status} {b}")
+        c.close()
+        # malformed requests: 4xx with a JSON message, never a crash
+        bad = [
+            ("POST", "/accounts", b"{not json"), ("POST", "/accounts", b"[]"),
+            ("POST", "/accounts", b'{"email": 5, "password": "0123456789"}'),
+            ("POST", "/tokens", b'{"email": "a@b", "password": "0123456789", "x": 1}'),
+            ("POST", "/athletes", b'{"name": ""}'), ("POST", "/athletes", b""),
+            ("GET", "/sessions/short", None), ("GET", "/nothing", None),
+            ("PATCH", "/athletes", None), ("GET", "/jobs/" + "A" * 21 + "!", None),
+            ("POST", "/athletes", b"x" * (70 * 1024)),
+        ]
+        for m, p, body in bad:
+            st, _, b = req(srv, m, p, body, t)
+            check(400 <= st < 500 and isinstance(b, dict) and b.get("error"),
+                  f"malformed {m} {p}: {st} {b}")
+        body, ctype = multipart({}, b"x" * 100)
+        st, _, b = req(srv, "POST", f"/athletes/{ath}/sessions", body[:-30], t,
+                       {"Content-Type": ctype})
+        check(400 <= st < 500 or st == 202, f"truncated multipart: {st} {b}")
+        st, _, b = req(srv, "GET", "/health")
+        check(st == 200, "server alive after the malformed requests")
+    finally:
+        rc = srv.stop()
+    check(rc == 0, f"serve exits 0: {rc}")
+    check(tmp_files(srv.data) == [], f"tmp empty at the end: {tmp_files(srv.data)}")
+
+
+def part_restart():
+    video = open(SAMPLE, "rb").read()
+    data = fresh("restart")
+    srv = Server(data, "--model", "lite", "--lease", "4", workers=1)
+    t = signup(srv, "r@example.org")
+    st, _, b = req(srv, "POST", "/athletes", {"name": "R"}, t)
+    ath = b["id"]
+    st, _, up = upload(srv, t, ath, video, start=0, end=3)
+    check(st == 202, f"upload: {st} {up}")
+    # an upload left half-sent
+    body, ctype = multipart({"view": "side-left"}, open(os.path.join(
+        SRC, "datasets", "walk_side_overground_01.mp4"), "rb").read())
+    half = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+    half.putrequest("POST", f"/api/v1/athletes/{ath}/sessions")
+    half.putheader("Authorization", f"Bearer {t}")
+    half.putheader("Content-Type", ctype)
+    half.putheader("Content-Length", str(len(body)))
+    half.endheaders()
+    half.send(body[:len(body) // 2])
+    # kill -9 while the job runs and the upload is half in
+    job = wait_job(srv, t, up["job"], until=("running", "done", "failed"), limit_s=120)
+    check(job["status"] == "running", f"job running before the kill: {job}")
+    time.sleep(1.0)
+    check(len(tmp_files(data)) == 1, f"the half upload is in tmp: {tmp_files(data)}")
+    kids = srv.kill9()
+    check(len(kids) >= 1, f"the server had worker children: {kids}")
+    half.close()
+    time.sleep(0.5)
+    srv = Server(data, "--model", "lite", "--lease", "4", workers=1)
+    try:
+        check(tmp_files(data) == [], f"no half upload after restart: {tmp_files(data)}")
+        check(blob_files(data) == [up["blob"]], f"only the completed upload: {blob_files(data)}")
+        st, _, b = req(srv, "GET", f"/sessions/{up['session']}", token=t)
+        check(st == 200, f"the completed upload's session is there: {st}")
+        st, _, b = req(srv, "GET", f"/athletes/{ath}/sessions", token=t)
+        check(st == 200 and len(b["sessions"]) == 1, f"one session, not two: {b}")
+        job = wait_job(srv, t, up["job"], limit_s=600)
+        check(job["status"] == "done" and job["attempts"] >= 2,
+              f"the killed job ran again and ended: {job}")
+        st, _, a = req(srv, "GET", f"/sessions/{up['session']}/files/analysis.json", token=t)
+        check(st == 200 and a.get("status") == "done", f"its analysis: {st}")
+        staging = [d for d in os.listdir(os.path.join(data, "sessions")) if "staging" in d]
+        check(staging == [], f"no staging folder left: {staging}")
+    finally:
+        rc = srv.stop()
+    check(rc == 0, f"serve exits 0: {rc}")
+
+
+def part_diskfull():
+    mnt = fresh("diskfull")
+    os.makedirs(mnt)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", mnt],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"skip: cannot mount a tmpfs for the disk-full test ({r.stderr.strip()})",
+              file=sys.stderr)
+        sys.exit(77)
+    srv = None
+    try:
+        data = os.path.join(mnt, "data")
+        srv = Server(data, workers=0)
+        t = signup(srv, "full@example.org")
+        st, _, b = req(srv, "POST", "/athletes", {"name": "F"}, t)
+        ath = b["id"]
+        # fill the disk to ~1 MiB free, then send the 1.9 MB sample
+        st_ = os.statvfs(mnt)
+        free = st_.f_bavail * st_.f_frsize
+        with open(os.path.join(mnt, "filler"), "wb") as f:
+            f.write(b"\0" * max(0, free - (1 << 20)))
+        st, _, b = upload(srv, t, ath, open(SAMPLE, "rb").read())
+        check(st == 507 and "disk" in b["error"], f"disk full: {st} {b}")
+        check(tmp_files(data) == [] and blob_files(data) == [],
+              f"nothing half-stored: {tmp_files(data)} {blob_files(data)}")
+        os.unlink(os.path.join(mnt, "filler"))
+        st, _, b = upload(srv, t, ath, open(SAMPLE, "rb").read())
+        check(st == 202, f"after space is freed the upload works: {st} {b}")
+    finally:
+        if srv:
+            srv.stop()
+        subprocess.run(["umount", mnt])
+
+
+if __name__ == "__main__":
+    if not os.path.exists(SAMPLE):
+        print(f"skip: {SAMPLE} is missing", file=sys.stderr)
+        sys.exit(77)
+    if PART in ("api", "restart") and not os.path.exists(os.path.join(MODELS, "pose_detection.tflite")):
+        print(f"skip: no models in {MODELS} (scripts/setup.sh fetches them)", file=sys.stderr)
+        sys.exit(77)
+    {"api": part_api, "limits": part_limits, "restart": part_restart,
+     "diskfull": part_diskfull}[PART]()
+    print(f"serve_api {PART}: {'FAILED' if failures else 'ok'} ({failures} failures)",
+          file=sys.stderr)
+    sys.exit(1 if failures else 0)
