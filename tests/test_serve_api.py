@@ -44,11 +44,11 @@ def check(cond, what):
 
 
 class Server:
-    def __init__(self, data, *args, workers=0):
+    def __init__(self, data, *args, workers=0, log=None):
         self.data = data
         os.makedirs(data, exist_ok=True)
-        self.log = open(os.path.join(os.path.dirname(data.rstrip("/")),
-                                     os.path.basename(data.rstrip("/")) + ".log"), "a")
+        # The log sits beside the data folder (outside a tmpfs data folder, so it can unmount).
+        self.log = open(log or data.rstrip("/") + ".log", "a")
         cmd = [BIN, "serve", "--data", data, "--listen", "127.0.0.1:0",
                "--workers", str(workers), "--models", MODELS, *args]
         self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True)
@@ -87,6 +87,9 @@ class Server:
                 self.p.kill()
                 self.p.wait()
                 return None
+            finally:
+                self.log.close()
+        self.log.close()
         return self.p.returncode
 
 
@@ -166,6 +169,8 @@ def blob_files(data):
 
 def fresh(name):
     d = os.path.join(SCRATCH, "serve_api", name)
+    if os.path.ismount(d):  # left by an interrupted disk-full run
+        subprocess.run(["umount", d])
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(os.path.dirname(d), exist_ok=True)
     return d
@@ -523,7 +528,7 @@ def part_diskfull():
     srv = None
     try:
         data = os.path.join(mnt, "data")
-        srv = Server(data, workers=0)
+        srv = Server(data, workers=0, log=mnt + ".log")
         t = signup(srv, "full@example.org")
         st, _, b = req(srv, "POST", "/athletes", {"name": "F"}, t)
         ath = b["id"]
@@ -542,7 +547,8 @@ def part_diskfull():
     finally:
         if srv:
             srv.stop()
-        subprocess.run(["umount", mnt])
+        r = subprocess.run(["umount", mnt], capture_output=True, text=True)
+        check(r.returncode == 0, f"umount {mnt}: {r.stderr.strip()}")
 
 
 if __name__ == "__main__":
