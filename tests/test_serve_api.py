@@ -7,7 +7,8 @@ usage: test_serve_api.py PART GAITSCOPE SOURCE_DIR SCRATCH
                   tries every route with the first one's ids: all 404); tokens revoked on
                   sign-out and password change; wrong password 401, rate limit 429
         limits    413 from Content-Length before the body, a chunked body over the limit cut
-                  off, malformed requests 4xx with a message, nothing left in tmp/
+                  off, malformed requests 4xx with a message, nothing left in tmp/; HTTPS with
+                  --tls-cert/--tls-key
         restart   kill -9 of the server and its workers mid-upload and mid-job, restart: the
                   completed upload is there, nothing half-stored, the job runs again and ends
         diskfull  an upload onto a full disk (a 6 MiB tmpfs) -> 507 and nothing stored
@@ -466,6 +467,40 @@ def part_limits():
         rc = srv.stop()
     check(rc == 0, f"serve exits 0: {rc}")
     check(tmp_files(srv.data) == [], f"tmp empty at the end: {tmp_files(srv.data)}")
+    part_tls()
+
+
+def part_tls():
+    """--tls-cert/--tls-key: HTTPS with a made certificate (openssl), verified against it."""
+    import ssl
+    d = fresh("tls")
+    os.makedirs(d)
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    if shutil.which("openssl") is None:
+        print("note: no openssl command, the TLS check is not run", file=sys.stderr)
+        return
+    r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "2", "-subj", "/CN=localhost"], capture_output=True)
+    check(r.returncode == 0, "openssl made a certificate")
+    srv = Server(os.path.join(d, "data"), "--tls-cert", cert, "--tls-key", key, workers=0)
+    try:
+        ctx = ssl.create_default_context(cafile=cert)
+        ctx.check_hostname = False
+        c = http.client.HTTPSConnection("127.0.0.1", srv.port, timeout=30, context=ctx)
+        c.request("GET", "/api/v1/health")
+        r = c.getresponse()
+        check(r.status == 200 and json.loads(r.read()) == {"status": "ok"}, "health over TLS")
+        c.close()
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        try:
+            c.request("GET", "/api/v1/health")
+            st = c.getresponse().status
+        except (ConnectionError, http.client.HTTPException, OSError):
+            st = "refused"
+        check(st != 200, f"plain HTTP is not answered on the TLS port: {st}")
+        c.close()
+    finally:
+        check(srv.stop() == 0, "serve (TLS) exits 0")
 
 
 def part_restart():
