@@ -73,8 +73,9 @@ static int sh(const char *cmd)
 }
 
 /* The commands with an option table; each one's --help is generated from it. */
-static const char *const commands[] = {"analyze", "probe", "gait",  "findings", "frames",
-                                       "pose",    "infer", "bench", "calibrate"};
+static const char *const commands[] = {"analyze", "probe", "gait",      "findings",
+                                       "frames",  "pose",  "infer",     "bench",
+                                       "calibrate", "worker"};
 
 /* Command-line mistakes, one per row: exit 2 and this fragment of the single stderr line.
  * File names need not exist: the command line is checked before any file is opened. */
@@ -96,6 +97,9 @@ static const struct {
     {"analyze v.mp4 -o d --setting moon", "gaitscope: --setting: expected treadmill or overground"},
     {"analyze v.mp4 -o d --foo",
      "gaitscope: analyze: unknown option '--foo' (see gaitscope analyze --help)"},
+    {"worker", "gaitscope: worker: --data DIR is required"},
+    {"worker --data d --lease 1", "gaitscope: --lease: 1 is outside [2, 3600] s"},
+    {"worker --data d --memory-mb 100", "gaitscope: --memory-mb: 100 is outside [256, 1048576] MiB"},
     {"probe", "gaitscope: probe: no VIDEO given (see gaitscope probe --help)"},
     {"probe a.mp4 b.mp4", "gaitscope: probe: unexpected argument 'b.mp4'"},
     {"probe v.mp4 --threads", "gaitscope: --threads: needs a value"},

@@ -64,5 +64,6 @@ int gs_cli_gait(int argc, char **argv); /* cmd_gait.c: angles, events, metrics f
 int gs_cli_calibrate(int argc, char **argv); /* cmd_calibrate.c: camera profile from a board */
 int gs_cli_compare(int argc, char **argv); /* cmd_compare.c: before/after comparison */
 int gs_cli_serve(int argc, char **argv); /* cmd_serve.c: the service's HTTP API + workers */
+int gs_cli_worker(int argc, char **argv); /* cmd_worker.c: the service's analysis process */
 
 #endif /* GS_CLI_H */

@@ -31,6 +31,7 @@ static const struct {
     {"findings", gs_cli_findings, "NKT test plan from analysis.json (findings, tests, homework)"},
     {"compare", gs_cli_compare, "before/after: what really changed between two sessions"},
     {"serve", gs_cli_serve, "the service: JSON API for uploads, jobs, reports, shares (docs/api.md)"},
+    {"worker", gs_cli_worker, "the service's analysis process: runs queued jobs of a data folder"},
 };
 
 static void print_help(FILE *f)

@@ -1,0 +1,501 @@
+/*
+ * The worker loop (worker.h): claim, probe, analyse into a staging folder, publish, finish.
+ *
+ * Why the steps are ordered as they are:
+ * - publish before finish: a worker killed between the two leaves a published folder and a job
+ *   still running, which the next claim runs again and replaces; the other order could leave a
+ *   job "done" with no outputs.
+ * - one heartbeat right before publishing: a job deleted during the analysis must not publish a
+ *   folder nobody will remove. If the delete lands between that heartbeat and the finish, the
+ *   finish says GS_ERR_CANCELLED and the worker removes what it published when the session is
+ *   gone.
+ * - replacing an earlier attempt's folder uses renameat2(RENAME_EXCHANGE) (Linux 3.15, glibc
+ *   2.28): the new folder takes the old one's place in one step, so a reader never finds the
+ *   session without a folder; the old contents are then removed from the staging name.
+ */
+#define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE */
+#include "worker.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pose.h"
+#include "video.h"
+
+/* Heartbeats at most this often (the brief's ~1 s: a cancel is seen within about a second, and
+ * a store write per second per worker is nothing for SQLite). */
+#define HEARTBEAT_S 1.0
+/* The alarm backstop comes this long after the soft per-job limit, which the progress callback
+ * normally enforces first. */
+#define ALARM_MARGIN_S 60
+
+typedef struct worker {
+    gs_worker_options o; /* with defaults filled in */
+    gs_store *s;
+    gs_pose_models *models;
+    char name[GS_STORE_WORKER_MAX + 1]; /* HOST:PID */
+    pid_t pid;
+} worker;
+
+typedef struct job_ctx {
+    worker *w;
+    const char *job_id;
+    double t0, last_hb;
+    int cancelled; /* the store said so */
+    int stopping;  /* our stop flag */
+    int timed_out; /* job_timeout_s passed */
+} job_ctx;
+
+static void logf_(const worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(const worker *w, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    if (!w->o.log)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    w->o.log(w->o.log_user, line);
+}
+
+static int stop_requested(const worker *w)
+{
+    return w->o.stop && *w->o.stop;
+}
+
+/* ---- files -------------------------------------------------------------------------------- */
+
+/* Removes a folder tree without following symlinks (fstatat AT_SYMLINK_NOFOLLOW, unlinkat).
+ * Returns 0, or -1 with errno. A missing path is success. */
+static int rm_tree_at(int dirfd, const char *name, int depth)
+{
+    struct stat st;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (S_ISDIR(st.st_mode) && depth < 16) {
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d;
+        struct dirent *e;
+        int rc = 0;
+        if (fd < 0)
+            return -1;
+        d = fdopendir(fd);
+        if (!d) {
+            close(fd);
+            return -1;
+        }
+        while ((e = readdir(d)) != NULL) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            if (rm_tree_at(fd, e->d_name, depth + 1) != 0)
+                rc = -1;
+        }
+        closedir(d);
+        if (rc != 0)
+            return -1;
+        return unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
+    }
+    return unlinkat(dirfd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static int rm_tree(const char *path)
+{
+    return rm_tree_at(AT_FDCWD, path, 0);
+}
+
+/* Replaces every occurrence of needle in msg (size n) by repl, so no server path reaches a
+ * user's job error. */
+static void scrub(char *msg, size_t n, const char *needle, const char *repl)
+{
+    char out[1024];
+    size_t nl = strlen(needle), k = 0;
+    const char *p = msg;
+    if (!nl)
+        return;
+    while (*p && k + 1 < sizeof(out)) {
+        if (!strncmp(p, needle, nl)) {
+            int w = snprintf(out + k, sizeof(out) - k, "%s", repl);
+            k += w > 0 ? (size_t)w : 0;
+            if (k >= sizeof(out))
+                k = sizeof(out) - 1;
+            p += nl;
+        } else {
+            out[k++] = *p++;
+        }
+    }
+    out[k] = '\0';
+    k = strlen(out) < n ? strlen(out) : n - 1;
+    memcpy(msg, out, k);
+    msg[k] = '\0';
+}
+
+/* Removes DIR/sessions/<id>.staging-<pid> and <id>.old-<pid> left by processes that no longer
+ * exist (and by an earlier process that had this pid). */
+static void sweep_staging(worker *w)
+{
+    char dir[4096], path[4200];
+    DIR *d;
+    struct dirent *e;
+    if (snprintf(dir, sizeof(dir), "%s/sessions", w->o.data_dir) >= (int)sizeof(dir))
+        return;
+    d = opendir(dir);
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        const char *dot = strchr(e->d_name, '.');
+        const char *num;
+        char *end = NULL;
+        long pid;
+        if (!dot || dot - e->d_name != GS_STORE_ID_LEN)
+            continue;
+        if (!strncmp(dot, ".staging-", 9))
+            num = dot + 9;
+        else if (!strncmp(dot, ".old-", 5))
+            num = dot + 5;
+        else
+            continue;
+        pid = strtol(num, &end, 10);
+        if (!end || *end || pid <= 0)
+            continue;
+        if (pid != (long)w->pid && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
+            continue; /* its worker is alive */
+        if (snprintf(path, sizeof(path), "%s/%.*s", dir, 200, e->d_name) >= (int)sizeof(path))
+            continue;
+        if (rm_tree(path) == 0)
+            logf_(w, "removed %s (left by process %ld)", e->d_name, pid);
+    }
+    closedir(d);
+}
+
+/* Moves staging to final, replacing an earlier folder there. GS_ERR_IO. */
+static gs_status publish(const char *staging, const char *final, gs_error *err)
+{
+    if (renameat2(AT_FDCWD, staging, AT_FDCWD, final, RENAME_EXCHANGE) == 0) {
+        /* staging now holds the earlier attempt's folder */
+        if (rm_tree(staging) != 0)
+            return gs_fail(err, GS_ERR_IO, "cannot remove the earlier outputs: %s",
+                           strerror(errno));
+        return GS_OK;
+    }
+    if (errno == ENOENT || errno == EINVAL || errno == ENOSYS) {
+        /* no earlier folder (or a file system without the exchange: replace in two steps) */
+        if (errno != ENOENT && rm_tree(final) != 0)
+            return gs_fail(err, GS_ERR_IO, "cannot remove the earlier outputs: %s",
+                           strerror(errno));
+        if (rename(staging, final) == 0)
+            return GS_OK;
+    }
+    return gs_fail(err, GS_ERR_IO, "cannot move the outputs into place: %s", strerror(errno));
+}
+
+/* ---- one job ------------------------------------------------------------------------------ */
+
+static int on_progress(void *user, const char *stage, double fraction, const char *message)
+{
+    job_ctx *c = user;
+    worker *w = c->w;
+    double now = gs_now_s();
+    (void)message;
+    if (stop_requested(w)) {
+        c->stopping = 1;
+        return 1;
+    }
+    if (now - c->t0 > w->o.job_timeout_s) {
+        c->timed_out = 1;
+        return 1;
+    }
+    if (now - c->last_hb >= HEARTBEAT_S) {
+        gs_status rc;
+        c->last_hb = now;
+        rc = gs_store_job_heartbeat(w->s, c->job_id, w->name, fraction, stage, (int64_t)time(NULL),
+                                    w->o.lease_s, NULL);
+        if (rc == GS_ERR_CANCELLED) {
+            c->cancelled = 1;
+            return 1;
+        }
+        /* Any other store error (busy for 10 s): go on; the lease has a minute of margin. */
+    }
+    return 0;
+}
+
+static void finish(worker *w, const gs_store_job *job, gs_store_job_status st, const char *msg)
+{
+    gs_error err;
+    gs_status rc = gs_store_job_finish(w->s, job->id, w->name, st, msg, (int64_t)time(NULL), &err);
+    if (rc == GS_OK)
+        logf_(w, "job %s %s%s%s", job->id, gs_store_job_status_name(st), msg ? ": " : "",
+              msg ? msg : "");
+    else
+        logf_(w, "job %s: could not record the end (%s)", job->id, err.msg);
+}
+
+/* Checks the upload before any analysis: a video FFmpeg opens, within the caps. "" or why not. */
+static void probe(worker *w, const char *blob_path, char *why, size_t n)
+{
+    gs_decoder *dec = NULL;
+    gs_decoder_options dopt = {.n_threads = 1};
+    gs_error err;
+    const gs_video_info *info;
+    double dur;
+    int64_t px;
+
+    why[0] = '\0';
+    if (gs_decoder_open(blob_path, &dopt, &dec, &err) != GS_OK) {
+        scrub(err.msg, sizeof(err.msg), blob_path, "the uploaded video");
+        snprintf(why, n, "the upload is not a video this service can read (%s)", err.msg);
+        return;
+    }
+    info = gs_decoder_info(dec);
+    dur = info->duration_s;
+    if (!(dur > 0) && info->frames_estimate > 0 && info->fps_nominal > 0)
+        dur = (double)info->frames_estimate / info->fps_nominal;
+    px = (int64_t)info->coded_width * info->coded_height;
+    if (dur > w->o.max_duration_s)
+        snprintf(why, n,
+                 "the video is %.0f s long; this service analyses clips up to %.0f s (cut it, "
+                 "or upload the part to analyse)",
+                 dur, w->o.max_duration_s);
+    else if (px > w->o.max_pixels)
+        snprintf(why, n,
+                 "the video's frames are %dx%d pixels; this service analyses up to %lld pixels "
+                 "a frame (3840x2160); export it at a lower resolution",
+                 (int)info->coded_width, (int)info->coded_height, (long long)w->o.max_pixels);
+    gs_decoder_free(&dec);
+}
+
+static void run_job(worker *w, const gs_store_job *job)
+{
+    gs_store_session se;
+    gs_store_athlete ath;
+    gs_worker_session_options so;
+    gs_analyze_options ao;
+    gs_analyze_result *res = NULL;
+    gs_error err;
+    gs_status rc;
+    job_ctx c = {.w = w, .job_id = job->id};
+    char blob_path[4096], final[4096], staging[4200], why[1024], title[300];
+    int64_t now = (int64_t)time(NULL);
+
+    logf_(w, "job %s: session %s, attempt %d", job->id, job->session, job->attempts);
+    rc = gs_store_session_get(w->s, job->account, job->session, &se, &err);
+    if (rc != GS_OK) {
+        finish(w, job, GS_STORE_JOB_FAILED, "the session is gone");
+        return;
+    }
+    if (w->o.test_abort_blob && !strcmp(w->o.test_abort_blob, se.blob))
+        abort(); /* tests: a video that crashes the decoder */
+    if (gs_store_blob_path(w->o.data_dir, se.blob, blob_path, sizeof(blob_path), &err) != GS_OK ||
+        gs_store_session_path(w->o.data_dir, se.id, final, sizeof(final), &err) != GS_OK ||
+        snprintf(staging, sizeof(staging), "%s.staging-%d", final, (int)w->pid) >=
+            (int)sizeof(staging)) {
+        finish(w, job, GS_STORE_JOB_FAILED, "the data folder path is too long");
+        return;
+    }
+    rc = gs_worker_session_options_parse(se.options_json, &so, &err);
+    if (rc != GS_OK) {
+        finish(w, job, GS_STORE_JOB_FAILED, err.msg);
+        return;
+    }
+    /* The backstop for a run that stops reporting progress (see worker.h). */
+    alarm((unsigned)(w->o.job_timeout_s + ALARM_MARGIN_S));
+    c.t0 = gs_now_s();
+    probe(w, blob_path, why, sizeof(why));
+    if (why[0]) {
+        alarm(0);
+        finish(w, job, GS_STORE_JOB_FAILED, why);
+        return;
+    }
+    gs_store_job_heartbeat(w->s, job->id, w->name, 0.0, "probe", now, w->o.lease_s, NULL);
+    c.last_hb = gs_now_s();
+
+    memset(&ao, 0, sizeof(ao));
+    ao.models = w->models;
+    ao.rules_path = w->o.rules_path;
+    ao.generated_by = w->o.generated_by;
+    ao.n_threads = w->o.n_threads;
+    ao.decode.n_threads = w->o.n_threads;
+    gs_worker_session_options_apply(&so, &ao);
+    if (gs_store_athlete_get(w->s, job->account, se.athlete, &ath, NULL) == GS_OK) {
+        snprintf(title, sizeof(title), "%s%s%s", ath.name, se.date[0] ? ", " : "", se.date);
+        ao.title = title;
+    }
+    ao.progress = on_progress;
+    ao.progress_user = &c;
+
+    rm_tree(staging); /* an earlier job of this process with this session */
+    rc = gs_analyze_run(blob_path, staging, &ao, &res, &err);
+    alarm(0);
+    scrub(err.msg, sizeof(err.msg), staging, "the session folder");
+    scrub(err.msg, sizeof(err.msg), blob_path, "the uploaded video");
+
+    if (c.stopping) {
+        gs_analyze_result_free(&res);
+        rm_tree(staging);
+        if (gs_store_job_release(w->s, job->id, w->name, (int64_t)time(NULL), &err) == GS_OK)
+            logf_(w, "job %s: back to the queue (worker stopping)", job->id);
+        return;
+    }
+    if (c.cancelled) {
+        gs_analyze_result_free(&res);
+        rm_tree(staging);
+        logf_(w, "job %s: cancelled, outputs discarded", job->id);
+        return;
+    }
+    if (c.timed_out) {
+        gs_analyze_result_free(&res);
+        rm_tree(staging);
+        snprintf(why, sizeof(why), "the analysis took longer than %.0f s, this service's limit "
+                 "per clip", w->o.job_timeout_s);
+        finish(w, job, GS_STORE_JOB_FAILED, why);
+        return;
+    }
+    /* Publish what was written (a failed analysis too: its analysis.json says why). */
+    if (res && gs_path_exists(staging)) {
+        gs_error perr;
+        if (gs_store_job_heartbeat(w->s, job->id, w->name, 1.0, "publish", (int64_t)time(NULL),
+                                   w->o.lease_s, NULL) == GS_ERR_CANCELLED) {
+            gs_analyze_result_free(&res);
+            rm_tree(staging);
+            logf_(w, "job %s: cancelled, outputs discarded", job->id);
+            return;
+        }
+        if (publish(staging, final, &perr) != GS_OK) {
+            gs_analyze_result_free(&res);
+            rm_tree(staging);
+            finish(w, job, GS_STORE_JOB_FAILED, perr.msg);
+            return;
+        }
+    } else {
+        rm_tree(staging);
+    }
+    gs_analyze_result_free(&res);
+    {
+        gs_status frc = gs_store_job_finish(
+            w->s, job->id, w->name, rc == GS_OK ? GS_STORE_JOB_DONE : GS_STORE_JOB_FAILED,
+            rc == GS_OK ? NULL : (err.msg[0] ? err.msg : gs_strerror(rc)), (int64_t)time(NULL),
+            &err);
+        if (frc == GS_ERR_CANCELLED) {
+            gs_store_session gone;
+            /* Deleted while publishing: remove what nobody will. */
+            if (gs_store_session_get(w->s, job->account, se.id, &gone, NULL) == GS_ERR_NOT_FOUND)
+                rm_tree(final);
+            logf_(w, "job %s: cancelled while finishing", job->id);
+        } else if (frc != GS_OK) {
+            logf_(w, "job %s: could not record the end (%s)", job->id, err.msg);
+        } else {
+            logf_(w, "job %s %s in %.1f s%s%s", job->id, rc == GS_OK ? "done" : "failed",
+                  gs_now_s() - c.t0, rc == GS_OK ? "" : ": ", rc == GS_OK ? "" : err.msg);
+        }
+    }
+}
+
+/* ---- the loop ----------------------------------------------------------------------------- */
+
+static void sleep_s(double s)
+{
+    struct timespec ts;
+    ts.tv_sec = (time_t)s;
+    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+    nanosleep(&ts, NULL); /* a signal ends it early: the stop flag is looked at next */
+}
+
+gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
+{
+    worker w;
+    gs_status rc;
+    char host[64];
+    int busy_errors = 0;
+
+    if (!opt || !opt->data_dir || !opt->data_dir[0])
+        return gs_fail(err, GS_ERR_ARG, "worker: no data folder");
+    memset(&w, 0, sizeof(w));
+    w.o = *opt;
+    if (w.o.lease_s <= 0)
+        w.o.lease_s = GS_WORKER_LEASE_S;
+    if (w.o.max_attempts <= 0)
+        w.o.max_attempts = GS_WORKER_MAX_ATTEMPTS;
+    if (!(w.o.poll_s > 0))
+        w.o.poll_s = GS_WORKER_POLL_S;
+    if (!(w.o.max_duration_s > 0))
+        w.o.max_duration_s = GS_WORKER_MAX_DURATION_S;
+    if (w.o.max_pixels <= 0)
+        w.o.max_pixels = GS_WORKER_MAX_PIXELS;
+    if (!(w.o.job_timeout_s > 0))
+        w.o.job_timeout_s = GS_WORKER_JOB_TIMEOUT_S;
+    if (w.o.address_space_mb == 0)
+        w.o.address_space_mb = GS_WORKER_ADDRESS_SPACE_MB;
+    if (w.o.n_threads <= 0)
+        w.o.n_threads = 1;
+    w.pid = getpid();
+    if (gethostname(host, sizeof(host)) != 0)
+        snprintf(host, sizeof(host), "localhost");
+    host[sizeof(host) - 1] = '\0';
+    snprintf(w.name, sizeof(w.name), "%s:%d", host, (int)w.pid);
+
+#ifndef GS_SANITIZED
+    if (w.o.address_space_mb > 0) {
+        struct rlimit rl;
+        rlim_t bytes = (rlim_t)w.o.address_space_mb << 20;
+        if (getrlimit(RLIMIT_AS, &rl) == 0 && (rl.rlim_max == RLIM_INFINITY || bytes <= rl.rlim_max)) {
+            rl.rlim_cur = bytes;
+            if (setrlimit(RLIMIT_AS, &rl) != 0)
+                return gs_fail(err, GS_ERR_IO, "worker: cannot limit the address space: %s",
+                               strerror(errno));
+        }
+    }
+#endif
+    rc = gs_store_dirs_create(w.o.data_dir, err);
+    if (rc == GS_OK)
+        rc = gs_store_open(w.o.data_dir, &w.s, err);
+    if (rc != GS_OK)
+        return rc;
+    sweep_staging(&w);
+    rc = gs_pose_models_load(w.o.models_dir, w.o.model, w.o.n_threads, &w.models, err);
+    if (rc != GS_OK) {
+        gs_store_close(&w.s);
+        return rc;
+    }
+    logf_(&w, "worker %s ready (model %s, lease %lld s, %d attempts, clips up to %.0f s and "
+              "%lld px, %.0f s a job, address space %lld MiB)",
+          w.name, gs_pose_models_name(w.models), (long long)w.o.lease_s, w.o.max_attempts,
+          w.o.max_duration_s, (long long)w.o.max_pixels, w.o.job_timeout_s,
+          (long long)w.o.address_space_mb);
+
+    while (!stop_requested(&w)) {
+        gs_store_job job;
+        gs_error cerr;
+        rc = gs_store_job_claim(w.s, w.name, (int64_t)time(NULL), w.o.lease_s, w.o.max_attempts,
+                                &job, &cerr);
+        if (rc == GS_ERR_NOT_FOUND) {
+            busy_errors = 0;
+            if (w.o.once)
+                break;
+            sleep_s(w.o.poll_s);
+            continue;
+        }
+        if (rc != GS_OK) {
+            /* The store is busy or failing: say so once in a while, wait and try again. */
+            if (busy_errors++ % 30 == 0)
+                logf_(&w, "cannot claim a job: %s", cerr.msg);
+            sleep_s(1.0);
+            continue;
+        }
+        busy_errors = 0;
+        run_job(&w, &job);
+    }
+    logf_(&w, "worker %s stopping", w.name);
+    gs_pose_models_free(&w.models);
+    gs_store_close(&w.s);
+    return GS_OK;
+}

@@ -1,0 +1,586 @@
+/*
+ * test_worker: `gaitscope worker` processes on a store in scratch/worker, with the sample clip
+ * datasets/run_side_treadmill_01.mp4 cut to 4 s and the lite model to keep it quick:
+ * a job done with analysis.json published; kill -9 of a worker mid-job and the job re-run by
+ * another after its lease (attempts 2); a non-video upload failed with a clear error; a video
+ * that kills the worker every time failed after max attempts; cancel while running (the worker
+ * stops the analysis, no staging folder left); SIGTERM gives the job back to the queue; the
+ * session options parser; the supervisor restarts a killed worker, stops them all, and its
+ * workers die with it (PR_SET_PDEATHSIG).
+ */
+#include "gs_test.h"
+#include "store.h"
+#include "worker.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *bin;
+static char root[4096];
+static int sanitized;
+
+#define CHECK_OK(expr)                                                                         \
+    do {                                                                                       \
+        gs_error e_;                                                                           \
+        gs_error_clear(&e_);                                                                   \
+        gs_status r_ = (expr);                                                                 \
+        CHECK_MSG(r_ == GS_OK, "%s -> %s (%s)", #expr, gs_strerror(r_), e_.msg);               \
+    } while (0)
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+/* A data folder with one account and athlete; the store stays open in *s. */
+typedef struct env {
+    char dir[4200];
+    gs_store *s;
+    gs_store_id acc, ath;
+    int nblob;
+} env;
+
+static void env_open(env *e, const char *name)
+{
+    char cmd[8600];
+    gs_error err;
+    memset(e, 0, sizeof(*e));
+    snprintf(e->dir, sizeof(e->dir), "%s/%s", root, name);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
+    assert(system(cmd) == 0);
+    assert(gs_store_dirs_create(e->dir, &err) == GS_OK);
+    if (gs_store_open(e->dir, &e->s, &err) != GS_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        abort();
+    }
+    CHECK_OK(gs_store_account_add(e->s, "coach@example.org", "$argon2id$x", 1, e->acc, &e_));
+    CHECK_OK(gs_store_athlete_add(e->s, e->acc, "Sam Sample", 1.75, 1, e->ath, &e_));
+}
+
+/* An upload from file src (copied into blobs/), a session with options, its job id. */
+static void enqueue(env *e, const char *src, const char *options, gs_store_id session,
+                    gs_store_id job, gs_store_id blob_out)
+{
+    char path[4600], cmd[9400], sha[65];
+    gs_store_id blob;
+    gs_store_new_id(blob);
+    assert(gs_store_blob_path(e->dir, blob, path, sizeof(path), NULL) == GS_OK);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, path);
+    assert(system(cmd) == 0);
+    snprintf(sha, sizeof(sha), "%064d", ++e->nblob); /* distinct per upload; not checked */
+    CHECK_OK(gs_store_blob_add(e->s, e->acc, blob, sha, 1, 1, &e_));
+    CHECK_OK(gs_store_session_add(e->s, e->acc, e->ath, blob, options, "", "2026-12-05", 2,
+                                  session, job, &e_));
+    if (blob_out)
+        memcpy(blob_out, blob, sizeof(gs_store_id));
+}
+
+/* Starts `gaitscope worker --data DIR --model lite --quiet? ARGS...` (stderr to DIR/worker-N.log);
+ * abort_blob sets $GAITSCOPE_TEST_ABORT_BLOB. */
+static pid_t start_worker(env *e, const char *const *args, const char *abort_blob)
+{
+    static int n;
+    char log[4400];
+    const char *argv[32];
+    int k = 0;
+    pid_t pid;
+    snprintf(log, sizeof(log), "%s/worker-%d.log", e->dir, n++);
+    argv[k++] = bin;
+    argv[k++] = "worker";
+    argv[k++] = "--data";
+    argv[k++] = e->dir;
+    argv[k++] = "--model";
+    argv[k++] = "lite";
+    for (int i = 0; args && args[i]; i++)
+        argv[k++] = args[i];
+    argv[k] = NULL;
+    pid = fork();
+    assert(pid >= 0);
+    if (pid == 0) {
+        struct rlimit no_core = {0, 0};
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0)
+            dup2(fd, 2);
+        setrlimit(RLIMIT_CORE, &no_core);
+        if (abort_blob)
+            setenv("GAITSCOPE_TEST_ABORT_BLOB", abort_blob, 1);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits for pid to end, at most timeout_s; returns its wait status, or -1 on timeout (then it
+ * is killed). */
+static int wait_pid(pid_t pid, double timeout_s)
+{
+    double t0 = gs_now_s();
+    int status = 0;
+    while (gs_now_s() - t0 < timeout_s) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return status;
+        sleep_s(0.05);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+}
+
+/* Polls the job until want(job) or timeout; returns 1 when reached. */
+static int wait_job(env *e, const char *job_id, int (*want)(const gs_store_job *), double timeout_s,
+                    gs_store_job *out)
+{
+    double t0 = gs_now_s();
+    while (gs_now_s() - t0 < timeout_s) {
+        if (gs_store_job_get(e->s, NULL, job_id, out, NULL) == GS_OK && want(out))
+            return 1;
+        sleep_s(0.1);
+    }
+    return 0;
+}
+
+static int is_done(const gs_store_job *j)
+{
+    return j->status == GS_STORE_JOB_DONE || j->status == GS_STORE_JOB_FAILED;
+}
+
+static int is_working(const gs_store_job *j)
+{
+    /* Past the probe: the analysis itself reports progress. */
+    return j->status == GS_STORE_JOB_RUNNING && j->progress > 0.01;
+}
+
+static int is_queued(const gs_store_job *j)
+{
+    return j->status == GS_STORE_JOB_QUEUED;
+}
+
+/* Number of entries of DIR/sessions whose name contains part. */
+static int count_sessions_entries(env *e, const char *part)
+{
+    char path[4400];
+    DIR *d;
+    struct dirent *de;
+    int n = 0;
+    snprintf(path, sizeof(path), "%s/sessions", e->dir);
+    d = opendir(path);
+    if (!d)
+        return 0;
+    while ((de = readdir(d)) != NULL)
+        if (strstr(de->d_name, part))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static char *slurp(const char *path)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (gs_file_read_all(path, &data, &len, NULL) != GS_OK)
+        return NULL;
+    return (char *)data;
+}
+
+static const char *clip(void)
+{
+    return GS_SOURCE_DIR "/datasets/run_side_treadmill_01.mp4";
+}
+
+/* ---- tests -------------------------------------------------------------------------------- */
+
+static void session_options_parse_and_refuse(void)
+{
+    gs_worker_session_options so;
+    gs_analyze_options ao;
+    gs_error err;
+    CHECK_OK(gs_worker_session_options_parse(
+        "{\"view\":\"side-right\",\"height\":\"1.81\",\"belt_speed\":3.2,\"start\":1,"
+        "\"end\":\"5.5\",\"slowmo\":4,\"blur_faces\":\"on\",\"person\":\"320,240\","
+        "\"history\":\"scar:abdomen\",\"notes\":\"x\",\"date\":\"2026-01-01\"}",
+        &so, &e_));
+    CHECK_EQ_INT(so.view, GS_GAIT_VIEW_SIDE_RIGHT);
+    CHECK_NEAR(so.height_m, 1.81, 1e-12);
+    CHECK_NEAR(so.belt_speed_m_s, 3.2, 1e-12);
+    CHECK_NEAR(so.start_s, 1, 0);
+    CHECK_NEAR(so.end_s, 5.5, 0);
+    CHECK_NEAR(so.slowmo, 4, 0);
+    CHECK_EQ_INT(so.blur_faces, 1);
+    CHECK_EQ_INT(so.has_person, 1);
+    CHECK_NEAR(so.person_x, 320, 0);
+    CHECK_NEAR(so.person_y, 240, 0);
+    CHECK(strcmp(so.history, "scar:abdomen") == 0);
+    memset(&ao, 0, sizeof(ao));
+    gs_worker_session_options_apply(&so, &ao);
+    CHECK_NEAR(ao.height_m, 1.81, 1e-12);
+    CHECK_NEAR(ao.decode.end_s, 5.5, 0);
+    CHECK(ao.history && strcmp(ao.history, "scar:abdomen") == 0);
+    CHECK_OK(gs_worker_session_options_parse("{\"person\":[10,20.5]}", &so, &e_));
+    CHECK_NEAR(so.person_y, 20.5, 0);
+    CHECK_OK(gs_worker_session_options_parse(NULL, &so, &e_));
+    CHECK_EQ_INT(so.view, GS_GAIT_VIEW_UNKNOWN);
+
+    CHECK(gs_worker_session_options_parse("{\"height\":3}", &so, &err) == GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "height: 3 is outside [0.5, 2.6] m");
+    CHECK(gs_worker_session_options_parse("{\"hieght\":1.7}", &so, &err) == GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "unknown option 'hieght'");
+    CHECK(gs_worker_session_options_parse("{\"view\":\"top\"}", &so, &err) == GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "view");
+    CHECK(gs_worker_session_options_parse("{\"start\":5,\"end\":2}", &so, &err) == GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "not after start");
+    CHECK(gs_worker_session_options_parse("{\"belt_speed\":\"fast\"}", &so, &err) == GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "not a number");
+    CHECK(gs_worker_session_options_parse("{\"history\":\"scar:moon\"}", &so, &err) ==
+          GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "history");
+    CHECK(gs_worker_session_options_parse("[1,2]", &so, &err) == GS_ERR_FORMAT);
+    CHECK(gs_worker_session_options_parse("{\"blur_faces\":\"maybe\"}", &so, &err) ==
+          GS_ERR_ARG);
+}
+
+static void job_runs_to_done_and_publishes(void)
+{
+    env e;
+    gs_store_id sid, jid;
+    gs_store_job job;
+    char path[4600];
+    const char *args[] = {"--once", "--lease", "5", NULL};
+    env_open(&e, "done");
+    enqueue(&e, clip(), "{\"end\":4,\"view\":\"side-left\"}", sid, jid, NULL);
+    pid_t pid = start_worker(&e, args, NULL);
+    int st = wait_pid(pid, 240);
+    CHECK_MSG(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker status %d", st);
+    CHECK_OK(gs_store_job_get(e.s, e.acc, jid, &job, &e_));
+    CHECK_MSG(job.status == GS_STORE_JOB_DONE, "status %s, error '%s'",
+              gs_store_job_status_name(job.status), job.error);
+    CHECK_EQ_INT(job.attempts, 1);
+    CHECK_NEAR(job.progress, 1.0, 1e-12);
+    CHECK(job.finished >= job.started);
+    snprintf(path, sizeof(path), "%s/sessions/%s/analysis.json", e.dir, sid);
+    char *a = slurp(path);
+    CHECK_MSG(a != NULL, "no %s", path);
+    CHECK_STR_CONTAINS(a, "\"status\":\t\"done\"");
+    CHECK_STR_CONTAINS(a, "side-left");
+    free(a);
+    snprintf(path, sizeof(path), "%s/sessions/%s/report.html", e.dir, sid);
+    a = slurp(path);
+    CHECK_STR_CONTAINS(a, "Sam Sample, 2026-12-05"); /* the report's title */
+    free(a);
+    CHECK_EQ_INT(count_sessions_entries(&e, ".staging-"), 0);
+    gs_store_close(&e.s);
+}
+
+static void killed_worker_job_is_rerun_after_lease(void)
+{
+    env e;
+    gs_store_id sid, jid;
+    gs_store_job job;
+    char path[4600];
+    const char *args[] = {"--lease", "3", NULL};
+    env_open(&e, "kill9");
+    enqueue(&e, clip(), "{\"end\":4}", sid, jid, NULL);
+    pid_t p1 = start_worker(&e, args, NULL);
+    CHECK_MSG(wait_job(&e, jid, is_working, 120, &job), "first worker never got going");
+    kill(p1, SIGKILL);
+    int st = wait_pid(p1, 10);
+    CHECK(st >= 0 && WIFSIGNALED(st));
+    CHECK_EQ_INT(count_sessions_entries(&e, ".staging-"), 1); /* the dead worker's */
+    int64_t kill_unix = (int64_t)time(NULL);
+    pid_t p2 = start_worker(&e, args, NULL);
+    CHECK_MSG(wait_job(&e, jid, is_done, 240, &job), "job never ended after the kill");
+    CHECK_MSG(job.status == GS_STORE_JOB_DONE, "status %s, error '%s'",
+              gs_store_job_status_name(job.status), job.error);
+    CHECK_EQ_INT(job.attempts, 2);
+    {
+        char want[64];
+        snprintf(want, sizeof(want), ":%d", (int)p2);
+        CHECK_STR_CONTAINS(job.worker, want);
+    }
+    /* The re-claim waited for the lease (3 s after the last heartbeat, at most 1 s before the
+     * kill; whole seconds). */
+    CHECK_MSG(job.started >= kill_unix + 1, "re-claimed at %lld, killed at %lld",
+              (long long)job.started, (long long)kill_unix);
+    snprintf(path, sizeof(path), "%s/sessions/%s/analysis.json", e.dir, sid);
+    CHECK(gs_path_exists(path));
+    /* The dead worker's staging folder was swept by the new one. */
+    CHECK_EQ_INT(count_sessions_entries(&e, ".staging-"), 0);
+    kill(p2, SIGTERM);
+    st = wait_pid(p2, 20);
+    CHECK_MSG(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "SIGTERM exit status %d", st);
+    gs_store_close(&e.s);
+}
+
+static void non_video_upload_fails_clearly(void)
+{
+    env e;
+    gs_store_id sid, jid;
+    gs_store_job job;
+    char txt[4400];
+    FILE *f;
+    const char *args[] = {"--once", NULL};
+    env_open(&e, "notvideo");
+    snprintf(txt, sizeof(txt), "%s/notes.txt", e.dir);
+    f = fopen(txt, "w");
+    assert(f);
+    for (int i = 0; i < 100; i++)
+        fputs("these are my training notes, not a video\n", f);
+    assert(fclose(f) == 0);
+    enqueue(&e, txt, "{}", sid, jid, NULL);
+    pid_t pid = start_worker(&e, args, NULL);
+    int st = wait_pid(pid, 120);
+    CHECK(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CHECK_OK(gs_store_job_get(e.s, e.acc, jid, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_FAILED);
+    CHECK_STR_CONTAINS(job.error, "the upload is not a video this service can read");
+    CHECK_MSG(!strstr(job.error, e.dir), "server path in the job error: %s", job.error);
+    CHECK_MSG(!strstr(job.error, "/blobs/"), "server path in the job error: %s", job.error);
+    fprintf(stderr, "non-video job error: %s\n", job.error);
+    gs_store_close(&e.s);
+}
+
+static void too_long_or_large_clip_is_refused(void)
+{
+    env e;
+    gs_store_id sid, jid, sid2, jid2;
+    gs_store_job job;
+    const char *args[] = {"--once", "--max-duration", "2", NULL};
+    const char *args2[] = {"--once", "--max-pixels", "10000", NULL};
+    env_open(&e, "caps");
+    enqueue(&e, clip(), "{}", sid, jid, NULL);
+    pid_t pid = start_worker(&e, args, NULL);
+    CHECK(wait_pid(pid, 120) == 0);
+    CHECK_OK(gs_store_job_get(e.s, e.acc, jid, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_FAILED);
+    CHECK_STR_CONTAINS(job.error, "this service analyses clips up to 2 s");
+    enqueue(&e, clip(), "{}", sid2, jid2, NULL);
+    pid = start_worker(&e, args2, NULL);
+    CHECK(wait_pid(pid, 120) == 0);
+    CHECK_OK(gs_store_job_get(e.s, e.acc, jid2, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_FAILED);
+    CHECK_STR_CONTAINS(job.error, "up to 10000 pixels a frame");
+    gs_store_close(&e.s);
+}
+
+static void crashing_video_fails_after_max_attempts(void)
+{
+    env e;
+    gs_store_id sid, jid, blob;
+    gs_store_job job;
+    const char *args[] = {"--once", "--lease", "2", "--max-attempts", "2", NULL};
+    int crashes = 0;
+    env_open(&e, "crash");
+    enqueue(&e, clip(), "{\"end\":4}", sid, jid, blob);
+    /* Each start claims the job (once its lease lapsed) and dies on it; the third finds it used
+     * up and fails it. */
+    for (int round = 0; round < 6; round++) {
+        pid_t pid = start_worker(&e, args, blob);
+        int st = wait_pid(pid, 120);
+        if (st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT)
+            crashes++;
+        CHECK_OK(gs_store_job_get(e.s, e.acc, jid, &job, &e_));
+        if (job.status == GS_STORE_JOB_FAILED)
+            break;
+        sleep_s(1.1); /* a lease is 2 s: let it lapse */
+    }
+    CHECK_EQ_INT(crashes, 2);
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_FAILED);
+    CHECK_EQ_INT(job.attempts, 2);
+    CHECK_STR_CONTAINS(job.error, "the analysis stopped 2 times without finishing");
+    gs_store_close(&e.s);
+}
+
+static void cancel_stops_the_running_analysis(void)
+{
+    env e;
+    gs_store_id sid, jid;
+    gs_store_job job;
+    char path[4600];
+    const char *args[] = {NULL};
+    env_open(&e, "cancel");
+    enqueue(&e, clip(), "{}", sid, jid, NULL); /* the whole clip: time to cancel it */
+    pid_t pid = start_worker(&e, args, NULL);
+    CHECK_MSG(wait_job(&e, jid, is_working, 120, &job), "worker never got going");
+    CHECK_EQ_INT(count_sessions_entries(&e, ".staging-"), 1);
+    double t0 = gs_now_s();
+    CHECK_OK(gs_store_job_cancel(e.s, e.acc, jid, &e_));
+    /* The worker notices at its next heartbeat (1 s) and removes its staging folder. */
+    while (count_sessions_entries(&e, ".staging-") > 0 && gs_now_s() - t0 < 20)
+        sleep_s(0.05);
+    double took = gs_now_s() - t0;
+    fprintf(stderr, "cancel: staging folder gone %.2f s after the cancel\n", took);
+    CHECK_EQ_INT(count_sessions_entries(&e, ".staging-"), 0);
+    CHECK_MSG(took < 10, "the worker took %.1f s to stop", took);
+    snprintf(path, sizeof(path), "%s/sessions/%s", e.dir, sid);
+    CHECK(!gs_path_exists(path));
+    CHECK_OK(gs_store_job_get(e.s, e.acc, jid, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_CANCELLED);
+    CHECK_EQ_INT(waitpid(pid, NULL, WNOHANG), 0); /* the worker goes on */
+    kill(pid, SIGTERM);
+    int st = wait_pid(pid, 20);
+    CHECK(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    gs_store_close(&e.s);
+}
+
+static void sigterm_gives_the_job_back(void)
+{
+    env e;
+    gs_store_id sid, jid;
+    gs_store_job job;
+    const char *args[] = {NULL};
+    env_open(&e, "sigterm");
+    enqueue(&e, clip(), "{}", sid, jid, NULL);
+    pid_t pid = start_worker(&e, args, NULL);
+    CHECK_MSG(wait_job(&e, jid, is_working, 120, &job), "worker never got going");
+    double t0 = gs_now_s();
+    kill(pid, SIGTERM);
+    int st = wait_pid(pid, 20);
+    fprintf(stderr, "SIGTERM: worker exited %.2f s after the signal\n", gs_now_s() - t0);
+    CHECK_MSG(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+    CHECK(wait_job(&e, jid, is_queued, 1, &job));
+    CHECK_EQ_INT(job.attempts, 0);
+    CHECK_EQ_INT(count_sessions_entries(&e, ".staging-"), 0);
+    gs_store_close(&e.s);
+}
+
+static void supervisor_restarts_and_stops_workers(void)
+{
+    env e;
+    gs_supervisor *sv = NULL;
+    const char *extra[] = {"--model", "lite", "--quiet", NULL};
+    gs_supervisor_options so = {.exe = bin, .n_workers = 2, .extra_args = extra,
+                                .backoff_min_s = 0.2, .stop_grace_s = 5};
+    env_open(&e, "supervisor");
+    so.data_dir = e.dir;
+    CHECK_OK(gs_supervisor_start(&so, &sv, &e_));
+    if (!sv)
+        return;
+    pid_t a = gs_supervisor_pid(sv, 0), b = gs_supervisor_pid(sv, 1);
+    CHECK(a > 0 && b > 0 && a != b);
+    CHECK_EQ_INT(gs_supervisor_poll(sv, NULL), 2);
+    kill(a, SIGKILL);
+    double t0 = gs_now_s();
+    while (gs_supervisor_restarts(sv) < 1 && gs_now_s() - t0 < 10) {
+        gs_supervisor_poll(sv, NULL);
+        sleep_s(0.05);
+    }
+    CHECK_EQ_INT(gs_supervisor_restarts(sv), 1);
+    pid_t a2 = gs_supervisor_pid(sv, 0);
+    CHECK(a2 > 0 && a2 != a);
+    CHECK_EQ_INT(gs_supervisor_pid(sv, 1), b);
+    CHECK_EQ_INT(gs_supervisor_poll(sv, NULL), 2);
+    sleep_s(1.0); /* let the new one load its models, then stop both */
+    gs_supervisor_stop(&sv);
+    CHECK(sv == NULL);
+    CHECK(kill(a2, 0) != 0 && errno == ESRCH);
+    CHECK(kill(b, 0) != 0 && errno == ESRCH);
+    gs_store_close(&e.s);
+}
+
+/* 1 while pid is a live process: /proc/PID/stat exists and its state is not zombie or dead (a
+ * killed worker re-parented to an init that does not reap stays a zombie). */
+static int is_alive(pid_t pid)
+{
+    char path[64], buf[512];
+    FILE *f;
+    const char *rp;
+    size_t n;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (!f)
+        return 0;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    rp = strrchr(buf, ')');
+    return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}
+
+/* A server killed with -9 takes its workers with it. */
+static void workers_die_with_their_parent(void)
+{
+    env e;
+    int fds[2];
+    pid_t server, w[2] = {0, 0};
+    env_open(&e, "pdeath");
+    assert(pipe(fds) == 0);
+    server = fork();
+    assert(server >= 0);
+    if (server == 0) {
+        gs_supervisor *sv = NULL;
+        const char *extra[] = {"--model", "lite", "--quiet", NULL};
+        gs_supervisor_options so = {.exe = bin, .data_dir = e.dir, .n_workers = 2,
+                                    .extra_args = extra};
+        close(fds[0]);
+        if (gs_supervisor_start(&so, &sv, NULL) != GS_OK)
+            _exit(3);
+        pid_t p[2] = {gs_supervisor_pid(sv, 0), gs_supervisor_pid(sv, 1)};
+        if (write(fds[1], p, sizeof(p)) != (ssize_t)sizeof(p))
+            _exit(4);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    CHECK(read(fds[0], w, sizeof(w)) == (ssize_t)sizeof(w));
+    close(fds[0]);
+    sleep_s(0.5);
+    CHECK(w[0] > 0 && is_alive(w[0]) && is_alive(w[1]));
+    kill(server, SIGKILL);
+    waitpid(server, NULL, 0);
+    /* The workers are the killed server's children (re-parented now): wait until they are
+     * gone from the process table (the init process reaps them). */
+    double t0 = gs_now_s();
+    int alive = 2;
+    while (alive && gs_now_s() - t0 < 10) {
+        alive = 0;
+        for (int i = 0; i < 2; i++)
+            alive += w[i] > 0 && is_alive(w[i]);
+        sleep_s(0.05);
+    }
+    CHECK_MSG(alive == 0, "%d workers outlived their server", alive);
+    gs_store_close(&e.s);
+}
+
+int main(int argc, char **argv)
+{
+    const char *scratch = argc > 2 ? argv[2] : "/tmp";
+    gs_error err;
+    bin = getenv("GAITSCOPE_BIN");
+#ifdef GS_SANITIZED
+    sanitized = 1;
+#endif
+    (void)sanitized;
+    session_options_parse_and_refuse();
+    if (!bin || access(bin, X_OK) != 0) {
+        fprintf(stderr, "test_worker: GAITSCOPE_BIN not set (run through ctest)\n");
+        return 1;
+    }
+    if (access(GS_SOURCE_DIR "/models/pose_landmark_lite.tflite", R_OK) != 0) {
+        fprintf(stderr, "skip: models/pose_landmark_lite.tflite absent (scripts/setup.sh)\n");
+        return gs_test_finish("test_worker", 1);
+    }
+    setenv("GAITSCOPE_MODELS", GS_SOURCE_DIR "/models", 1);
+    snprintf(root, sizeof(root), "%s/worker", scratch);
+    assert(gs_mkdir_p(root, &err) == GS_OK);
+
+    job_runs_to_done_and_publishes();
+    non_video_upload_fails_clearly();
+    too_long_or_large_clip_is_refused();
+    crashing_video_fails_after_max_attempts();
+    killed_worker_job_is_rerun_after_lease();
+    cancel_stops_the_running_analysis();
+    sigterm_gives_the_job_back();
+    supervisor_restarts_and_stops_workers();
+    workers_die_with_their_parent();
+    return gs_test_finish("test_worker", 0);
+}
