@@ -9,18 +9,21 @@
  * Prints a table per case (stderr) for the issue note.
  *
  * Targets (issue 13 item 3): |mean bias| <= 0.3 frame and MAE <= 0.5 frame against exact made
- * truth, no miss and no extra event on clean strides, the activity right. Asserted until the
- * detector's rework lands: no miss, no extra, the activity, errors within 2.5 frames.
+ * truth, no miss and no extra event on clean strides, the activity right. Asserted now: no miss,
+ * no extra, the activity, |bias| and MAE within 0.8 frame (see made_tracks_meet_the_event_targets).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "event_score.h"
 #include "gait.h"
 #include "gen_track.h"
 #include "gs_test.h"
+#include "pose.h"
 
 #define CAP 2048
 
@@ -138,10 +141,13 @@ static void made_tracks_meet_the_event_targets(void)
                 act == GS_GAIT_ACTIVITY_RUN ? "run" : act == GS_GAIT_ACTIVITY_WALK ? "walk" : "unknown");
         for (int ty = 0; ty < 2; ty++) {
             CHECK_MSG(st[ty].n_truth >= 8, "%s: %d true events", c->name, st[ty].n_truth);
-            /* the detector before issue 13's rework: errors up to 2 frames (walking TO) */
-            CHECK_MSG(fabs(st[ty].bias) <= 2.5, "%s %s: bias %.2f frames", c->name,
+            /* Reached so far (foot-height events in every view and activity): within 0.8
+             * frame; the target is 0.3 bias / 0.5 MAE (running TO is +0.4..+0.7 late: the
+             * change-point line through the first rising samples of an accelerating toe meets
+             * the ground after the toe left it). Before the rework walking TO was +1.1..+2.0. */
+            CHECK_MSG(fabs(st[ty].bias) <= 0.8, "%s %s: bias %.2f frames", c->name,
                       ty ? "TO" : "IC", st[ty].bias);
-            CHECK_MSG(st[ty].mae <= 2.5, "%s %s: MAE %.2f frames", c->name, ty ? "TO" : "IC",
+            CHECK_MSG(st[ty].mae <= 0.8, "%s %s: MAE %.2f frames", c->name, ty ? "TO" : "IC",
                       st[ty].mae);
             CHECK_MSG(st[ty].missed == 0 && st[ty].extra == 0, "%s %s: %d missed, %d extra",
                       c->name, ty ? "TO" : "IC", st[ty].missed, st[ty].extra);
@@ -150,10 +156,131 @@ static void made_tracks_meet_the_event_targets(void)
     }
 }
 
+/* xorshift64* normal deviates for the jitter (state in the caller). */
+static double jitter_normal(unsigned long long *s)
+{
+    double u[2];
+    for (int i = 0; i < 2; i++) {
+        *s ^= *s >> 12;
+        *s ^= *s << 25;
+        *s ^= *s >> 27;
+        u[i] = ((double)((*s * 2685821657736338717ULL) >> 11) + 0.5) / 9007199254740992.0;
+    }
+    return sqrt(-2 * log(u[0])) * cos(2 * 3.14159265358979323846 * u[1]);
+}
+
+/*
+ * Issue 13 item 4: landmarks jittered by 0.05 px (normal, SD 0.05 px) move events by less than
+ * 0.1 frame on average (asserted) and every metric by less than a tenth of its minimal change
+ * (models/minimal_change.json; printed, not yet asserted: see below), on the shipped sample's
+ * real track.
+ */
+static void tiny_jitter_moves_events_and_metrics_little(const char *scratch)
+{
+    char cmd[2048], path[1024];
+    gs_pose_track *t = NULL, *u = NULL;
+    gs_gait_result *r0 = NULL, *r1 = NULL;
+    gs_gait_options opt;
+    gs_error err = {0};
+    unsigned long long seed = 0x2545F4914F6CDD1DULL;
+    snprintf(path, sizeof(path), "%s/events_sample_pose.json", scratch);
+    snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/baseline_sample_pose.json.gz' > '%s'",
+             GS_SOURCE_DIR, path);
+    CHECK_EQ_INT(system(cmd), 0);
+    CHECK_EQ_INT(gs_pose_json_read(path, &t, &err), GS_OK);
+    CHECK_EQ_INT(gs_pose_json_read(path, &u, &err), GS_OK);
+    if (!t || !u) {
+        gs_pose_track_free(&t);
+        gs_pose_track_free(&u);
+        return;
+    }
+    for (int32_t i = 0; i < u->n_frames; i++)
+        for (int k = 0; k < GS_POSE_NKP && u->frames[i].has_kp; k++) {
+            u->frames[i].kp[k].x += (float)(0.05 * jitter_normal(&seed));
+            u->frames[i].kp[k].y += (float)(0.05 * jitter_normal(&seed));
+        }
+    memset(&opt, 0, sizeof(opt));
+    CHECK_EQ_INT(gs_gait_analyze(t, &opt, &r0, &err), GS_OK);
+    CHECK_EQ_INT(gs_gait_analyze(u, &opt, &r1, &err), GS_OK);
+    if (r0 && r1) {
+        int n0, n1, matched = 0;
+        double sum = 0, worst = 0;
+        const gs_gait_event *e0 = gs_gait_result_events(r0, &n0);
+        const gs_gait_event *e1 = gs_gait_result_events(r1, &n1);
+        for (int i = 0; i < n0; i++) {
+            double best = 1e9;
+            for (int j = 0; j < n1; j++)
+                if (e1[j].side == e0[i].side && e1[j].type == e0[i].type)
+                    best = fmin(best, fabs(e1[j].frame - e0[i].frame));
+            if (best > 0.3)
+                fprintf(stderr, "jitter 0.05 px: %s %s at frame %.2f moved %.2f frames\n",
+                        e0[i].side == GS_GAIT_SIDE_RIGHT ? "right" : "left",
+                        e0[i].type == GS_GAIT_EVENT_TO ? "TO" : "IC", e0[i].frame, best);
+            if (best < 5) {
+                matched++;
+                sum += best;
+                worst = fmax(worst, best);
+            }
+        }
+        fprintf(stderr, "jitter 0.05 px: %d/%d events matched (%d after), mean move %.3f frames, "
+                        "worst %.3f\n", matched, n0, n1, matched ? sum / matched : NAN, worst);
+        CHECK_EQ_INT(n1, n0);
+        CHECK_EQ_INT(matched, n0);
+        CHECK_MSG(matched > 0 && sum / matched < 0.1, "mean event move %.3f frames",
+                  matched ? sum / matched : NAN);
+        /* metrics against a tenth of their minimal change */
+        snprintf(path, sizeof(path), "%s/models/minimal_change.json", GS_SOURCE_DIR);
+        FILE *f = fopen(path, "rb");
+        static char buf[1 << 17];
+        size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[len] = '\0';
+        cJSON *mc = cJSON_Parse(buf), *m = cJSON_GetObjectItem(mc, "metrics"), *it;
+        CHECK(m != NULL);
+        int compared = 0, over = 0;
+        cJSON_ArrayForEach(it, m)
+        {
+            cJSON *val = cJSON_GetObjectItem(it, "value"), *unit = cJSON_GetObjectItem(it, "unit");
+            if (!cJSON_IsNumber(val) || !cJSON_IsString(unit))
+                continue;
+            for (int side = -1; side < 2; side++) {
+                double a = NAN, b = NAN, sd;
+                int na = 0, nb = 0;
+                gs_gait_result_metric(r0, it->string, side, &a, &sd, &na);
+                gs_gait_result_metric(r1, it->string, side, &b, &sd, &nb);
+                if (!isfinite(a) || !isfinite(b) || na == 0 || nb == 0)
+                    continue;
+                double d = fabs(b - a), lim = 0.1 * val->valuedouble;
+                if (!strcmp(unit->valuestring, "%"))
+                    d = 100 * d / fabs(a);
+                compared++;
+                /* NOT asserted yet (issue 13 item 4 open): one event in 68 still jumps by about
+                 * a frame between candidate fits, moving contact and flight times by 2-7 ms */
+                if (!(d < lim)) {
+                    over++;
+                    fprintf(stderr, "jitter 0.05 px: %s side %d: %.4g -> %.4g (change %.3g, "
+                                    "a tenth of the minimal change %.3g %s)\n",
+                            it->string, side, a, b, d, lim, unit->valuestring);
+                }
+            }
+        }
+        fprintf(stderr, "jitter 0.05 px: %d metric values compared, %d over a tenth of their "
+                        "minimal change\n", compared, over);
+        CHECK(compared > 20);
+        cJSON_Delete(mc);
+    }
+    gs_gait_result_free(&r0);
+    gs_gait_result_free(&r1);
+    gs_pose_track_free(&t);
+    gs_pose_track_free(&u);
+}
+
 int main(int argc, char **argv)
 {
-    (void)argc;
+    const char *scratch = argc > 2 ? argv[2] : "/tmp";
     (void)argv;
     made_tracks_meet_the_event_targets();
+    tiny_jitter_moves_events_and_metrics_little(scratch);
     return gs_test_finish("events", 0);
 }

@@ -110,9 +110,11 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
             if (r->activity == GS_GAIT_ACTIVITY_UNKNOWN && isfinite(df))
                 r->activity = df > 0.5 ? GS_GAIT_ACTIVITY_WALK : GS_GAIT_ACTIVITY_RUN;
         }
-        if (!(r->refine && r->activity == GS_GAIT_ACTIVITY_RUN))
+        if (!r->refine)
             goto done;
-        /* Running: replace with foot-height events; ground levels from the Zeni stances. */
+        /* Final pass, running and walking: replace with foot-height events (Zeni's IC is early
+         * and TO late in running, and TO late in walking too: the toe keeps moving back after it
+         * leaves the ground); ground levels from the Zeni stances. */
         gs_gait__ground_levels(r, &g, 1);
     } else {
         gs_gait__ground_levels(r, &g, 0);
@@ -142,6 +144,11 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
                 goto done;
             gs_gait__sort_events(r);
             rc = gs_gait__build_strides(r, err);
+            if (rc == GS_OK && !r->activity_forced) {
+                gs_gait_activity a = gs_gait__activity_from_flight(r);
+                if (a != GS_GAIT_ACTIVITY_UNKNOWN)
+                    r->activity = a;
+            }
             goto done;
         }
         r->n_ev = 0;

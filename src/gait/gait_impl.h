@@ -172,6 +172,9 @@ gs_status gs_gait__build_strides(gs_gait_result *r, gs_error *err);
 /** Running or walking from the pelvis phase over the used strides; UNKNOWN when they disagree. */
 gs_gait_activity gs_gait__activity_from_pelvis(gs_gait_result *r);
 
+/** Running or walking from the flight time and the duty factor; UNKNOWN when they disagree. */
+gs_gait_activity gs_gait__activity_from_flight(gs_gait_result *r);
+
 /** Median duty factor over the used strides; NAN if none. */
 double gs_gait__duty_factor(gs_gait_result *r);
 

@@ -224,3 +224,66 @@ double gs_gait__event_score(gs_gait_result *r, gs_error *err, gs_status *rc)
         return used - 1000.0;
     return used;
 }
+
+/*
+ * Running or walking from the events: running has a flight phase (both feet off the ground between
+ * one foot's toe-off and the other's contact) and a duty factor below 0.5, walking double support
+ * and a duty factor above 0.5 (Novacheck 1998, Gait Posture 7:77, "The biomechanics of running":
+ * the gait is a run when double support gives way to double float). The median flight time over
+ * the steps (TO of one foot to the next IC of the other, within one stride and one pass) and the
+ * median duty factor must agree; UNKNOWN otherwise (the caller keeps the pelvis's answer).
+ */
+gs_gait_activity gs_gait__activity_from_flight(gs_gait_result *r)
+{
+    double *v = malloc(sizeof(double) * (size_t)(r->n_ev + 1)), fl, df;
+    int n = 0;
+    if (!v)
+        return GS_GAIT_ACTIVITY_UNKNOWN;
+    for (int e = 0; e < r->n_ev; e++) {
+        const gs_gait_event *to = &r->ev[e];
+        if (to->type != GS_GAIT_EVENT_TO)
+            continue;
+        for (int j = e + 1; j < r->n_ev; j++) {
+            const gs_gait_event *x = &r->ev[j];
+            if (x->t_s - to->t_s > 1.0) /* 1 s: longer than any step (60 steps/min) */
+                break;
+            if (x->type != GS_GAIT_EVENT_IC)
+                continue;
+            if (x->side == to->side)
+                break; /* the same foot landed first: a missed contact */
+            int32_t a = gs_gait__frame_at(r, to->t_s), b = gs_gait__frame_at(r, x->t_s);
+            if (r->pass[a] == r->pass[b])
+                v[n++] = x->t_s - to->t_s;
+            break;
+        }
+    }
+    /* in walking the other foot lands BEFORE this one's toe-off: look back for it */
+    for (int e = 0; e < r->n_ev; e++) {
+        const gs_gait_event *to = &r->ev[e];
+        if (to->type != GS_GAIT_EVENT_TO)
+            continue;
+        for (int j = e - 1; j >= 0; j--) {
+            const gs_gait_event *x = &r->ev[j];
+            if (to->t_s - x->t_s > 1.0 || (x->side == to->side && x->type == GS_GAIT_EVENT_IC))
+                break;
+            if (x->type == GS_GAIT_EVENT_TO)
+                break; /* the other foot's toe-off: it is in swing, no overlap */
+            if (x->type == GS_GAIT_EVENT_IC && x->side != to->side) {
+                int32_t a = gs_gait__frame_at(r, x->t_s), b = gs_gait__frame_at(r, to->t_s);
+                if (r->pass[a] == r->pass[b])
+                    v[n++] = x->t_s - to->t_s; /* negative: double support */
+                break;
+            }
+        }
+    }
+    fl = gs_gait__median(v, n);
+    free(v);
+    df = gs_gait__duty_factor(r);
+    if (!isfinite(fl) || !isfinite(df))
+        return GS_GAIT_ACTIVITY_UNKNOWN;
+    if (fl > 0 && df < 0.5)
+        return GS_GAIT_ACTIVITY_RUN;
+    if (fl < 0 && df > 0.5)
+        return GS_GAIT_ACTIVITY_WALK;
+    return GS_GAIT_ACTIVITY_UNKNOWN;
+}
