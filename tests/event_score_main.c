@@ -44,6 +44,7 @@ int main(int argc, char **argv)
     int na, nb = 0, nl = 0, nd, nev;
 
     memset(&opt, 0, sizeof(opt));
+    opt.min_strides = 1; /* events are scored even when too few strides make statistics */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--view") && i + 1 < argc) {
