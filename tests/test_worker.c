@@ -372,6 +372,62 @@ static void too_long_or_large_clip_is_refused(void)
     gs_store_close(&e.s);
 }
 
+/* A failed analysis still publishes its folder: analysis.json says failed and why. */
+static void failed_analysis_publishes_why(void)
+{
+    env e;
+    gs_store_id sid, jid;
+    gs_store_job job;
+    char path[4600];
+    const char *args[] = {"--once", NULL};
+    env_open(&e, "failed");
+    /* 2.4 s: about three strides in all, fewer than the 3 per side statistics need
+     * (test_analyze's short case) */
+    enqueue(&e, clip(), "{\"end\":2.4}", sid, jid, NULL);
+    pid_t pid = start_worker(&e, args, NULL);
+    CHECK(wait_pid(pid, 240) == 0);
+    CHECK_OK(gs_store_job_get(e.s, e.acc, jid, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_FAILED);
+    CHECK_STR_CONTAINS(job.error, "too few strides");
+    CHECK_MSG(!strstr(job.error, "/blobs/"), "server path in the job error: %s", job.error);
+    snprintf(path, sizeof(path), "%s/sessions/%s/analysis.json", e.dir, sid);
+    char *a = slurp(path);
+    CHECK_STR_CONTAINS(a, "\"status\":\t\"failed\"");
+    CHECK_STR_CONTAINS(a, "too few strides");
+    free(a);
+    gs_store_close(&e.s);
+}
+
+/* The per-job wall-time limit fails a job that runs over it. */
+static void job_over_its_time_limit_fails(void)
+{
+    env e;
+    gs_store_id sid, jid;
+    gs_store_job job;
+    char path[4600];
+    const char *args[] = {"--once", "--job-timeout", "10", NULL};
+    env_open(&e, "timeout");
+    /* the whole 12 s clip takes well over 10 s with the lite model on one thread */
+    enqueue(&e, clip(), "{}", sid, jid, NULL);
+    double t0 = gs_now_s();
+    pid_t pid = start_worker(&e, args, NULL);
+    CHECK(wait_pid(pid, 120) == 0);
+    double took = gs_now_s() - t0;
+    CHECK_OK(gs_store_job_get(e.s, e.acc, jid, &job, &e_));
+    if (job.status == GS_STORE_JOB_DONE) {
+        fprintf(stderr, "timeout: the clip was analysed in %.1f s, under the limit: not tested\n",
+                took);
+    } else {
+        CHECK_EQ_INT(job.status, GS_STORE_JOB_FAILED);
+        CHECK_STR_CONTAINS(job.error, "the analysis took longer than 10 s");
+        CHECK_MSG(took < 30, "the worker stopped %.1f s after its start", took);
+        snprintf(path, sizeof(path), "%s/sessions/%s", e.dir, sid);
+        CHECK(!gs_path_exists(path));
+        CHECK_EQ_INT(count_sessions_entries(&e, ".staging-"), 0);
+    }
+    gs_store_close(&e.s);
+}
+
 static void crashing_video_fails_after_max_attempts(void)
 {
     env e;
@@ -575,6 +631,8 @@ int main(int argc, char **argv)
 
     job_runs_to_done_and_publishes();
     non_video_upload_fails_clearly();
+    failed_analysis_publishes_why();
+    job_over_its_time_limit_fails();
     too_long_or_large_clip_is_refused();
     crashing_video_fails_after_max_attempts();
     killed_worker_job_is_rerun_after_lease();
