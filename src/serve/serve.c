@@ -1508,8 +1508,10 @@ void gs_serve_stop(gs_serve **sp)
     gs_serve *s = *sp;
     if (s->d) {
         /* Stop accepting first, then let the connection threads end (MHD joins them). */
-        MHD_quiesce_daemon(s->d);
+        MHD_socket ls = MHD_quiesce_daemon(s->d);
         MHD_stop_daemon(s->d);
+        if (ls != MHD_INVALID_SOCKET)
+            close(ls); /* after quiesce the listening socket is ours to close */
     }
     for (int i = 0; i < POOL_SIZE; i++)
         gs_store_close(&s->pool[i]);
