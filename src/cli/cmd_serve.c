@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "opts.h"
 #include "serve.h"
+#include "worker.h"
 
 typedef struct serve_args {
     gs_serve_options o;
@@ -60,7 +61,14 @@ static const gs_cli_opt serve_opts[] = {
 static const gs_cli_spec serve_spec = GS_CLI_SPEC(
     "serve", serve_args, serve_opts,
     "Runs the gaitscope service: the JSON API under /api/v1 (docs/api.md) over the data folder,\n"
-    "and N analysis worker processes. Stops on SIGINT or SIGTERM.\n");
+    "and N analysis worker processes (gaitscope worker), restarted when they die. Stops on\n"
+    "SIGINT or SIGTERM.\n");
+
+static void worker_line(void *user, const char *line)
+{
+    (void)user;
+    fprintf(stderr, "gaitscope serve: %s\n", line);
+}
 
 static void log_line(void *user, int level, const char *msg)
 {
@@ -73,7 +81,11 @@ int gs_cli_serve(int argc, char **argv)
     serve_args a = {.max_upload_mb = GS_SERVE_MAX_UPLOAD_MB_DEFAULT, .workers = 1};
     gs_error err = {0};
     gs_serve *srv = NULL;
+    gs_supervisor *sv = NULL;
     sigset_t set, old;
+    const char *extra[8];
+    char lease[16];
+    int ne = 0;
     int go = gs_cli_parse(&serve_spec, argc, argv, &a);
     if (go != GS_CLI_GO)
         return go;
@@ -93,6 +105,25 @@ int gs_cli_serve(int argc, char **argv)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         return gs_cli_report(&err);
     }
+    /* Workers after the server: the data folder and the store's schema exist by now. */
+    if (a.model)
+        extra[ne++] = "--model", extra[ne++] = a.model;
+    if (a.lease_s) {
+        snprintf(lease, sizeof(lease), "%d", a.lease_s);
+        extra[ne++] = "--lease", extra[ne++] = lease;
+    }
+    extra[ne] = NULL;
+    gs_supervisor_options so = {.data_dir = a.o.data_dir,
+                                .models_dir = gs_cli_models_dir(a.models),
+                                .n_workers = a.workers,
+                                .extra_args = extra,
+                                .log = worker_line};
+    rc = gs_supervisor_start(&so, &sv, &err);
+    if (rc != GS_OK) {
+        gs_serve_stop(&srv);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return gs_cli_report(&err);
+    }
     printf("gaitscope serve: listening on %s://%s:%d (data %s, %d worker%s)\n",
            a.o.tls_cert ? "https" : "http", "localhost", gs_serve_port(srv), a.o.data_dir,
            a.workers, a.workers == 1 ? "" : "s");
@@ -104,8 +135,10 @@ int gs_cli_serve(int argc, char **argv)
             fprintf(stderr, "gaitscope serve: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
             break;
         }
+        gs_supervisor_poll(sv, NULL); /* reaps and restarts workers that died */
     }
     gs_serve_stop(&srv);
+    gs_supervisor_stop(&sv); /* SIGTERM: a running job goes back to the queue */
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return GS_EXIT_OK;
 }

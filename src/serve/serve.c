@@ -645,7 +645,15 @@ static enum MHD_Result h_job(req *q, struct MHD_Connection *c, gs_store *st)
 {
     gs_error e = {0};
     gs_store_job j;
+    gs_store_session ss;
     gs_status rc;
+    /* The store keeps a deleted session's job (cancelled); for the API it went with its
+     * session, so its id is 404 like the session's. */
+    rc = gs_store_job_get(st, q->account, q->route.rid, &j, &e);
+    if (rc == GS_OK)
+        rc = gs_store_session_get(st, q->account, j.session, &ss, &e);
+    if (rc != GS_OK)
+        return reply_store_error(q->srv, c, rc, &e, "job");
     if (q->route.method == GS_SERVE__DELETE) {
         rc = gs_store_job_cancel(st, q->account, q->route.rid, &e);
         if (rc != GS_OK)
