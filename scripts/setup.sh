@@ -29,9 +29,11 @@ say() { echo "setup: $*" >&2; }
 PKGS=(build-essential cmake pkg-config git ca-certificates
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
     libopenblas-dev libopencv-core-dev libopencv-imgproc-dev libopencv-calib3d-dev
-    libstb-dev libcjson-dev libsqlite3-dev libsodium-dev libmicrohttpd-dev ffmpeg)
+    libstb-dev libcjson-dev libsqlite3-dev libsodium-dev libmicrohttpd-dev libpq-dev ffmpeg)
 if [ "$WANT_TEST" = 1 ]; then
-    PKGS+=(clang libclang-rt-14-dev chromium python3-jsonschema)
+    # postgresql: the server binaries the store_pg test starts a throw-away cluster with
+    # (tests/pg_cluster.sh); Debian's package also starts a cluster of its own, which is unused.
+    PKGS+=(clang libclang-rt-14-dev chromium python3-jsonschema postgresql)
 fi
 # npm (with Debian's nodejs) only when no npm is on PATH: a machine with its own Node keeps it.
 command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)

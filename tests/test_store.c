@@ -1,9 +1,15 @@
 /*
- * test_store: the store interface on its SQLite back end, in a fresh folder under the scratch
- * directory: every function with real values, ownership (another account's ids are "not found"
- * everywhere), the job queue (claim, heartbeat, finish, lease expiry, attempts, cancel), two
- * processes claiming from one queue, a newer schema refused, a process killed during writes, blob
- * reference counts, token and share expiry.
+ * test_store: the store interface, one suite for both back ends: every function with real
+ * values, ownership (another account's ids are "not found" everywhere), the job queue (claim,
+ * heartbeat, finish, lease expiry, attempts, cancel, the attempt as fencing token, waiting for a
+ * job), two processes claiming from one queue, a newer schema refused, a process killed during
+ * writes, blob reference counts, token and share expiry.
+ *
+ * `test_store SHARED SCRATCH` runs it on SQLite (a fresh folder per store under SCRATCH/store).
+ * `test_store SHARED SCRATCH pg`, run by tests/pg_cluster.sh with a throw-away PostgreSQL
+ * cluster, runs it on PostgreSQL (a fresh database per store), plus what only a server has: the
+ * database restarted under an open store, and the workers' role (scripts/pg_worker_role.sql)
+ * refused the accounts table.
  */
 #include "gs_test.h"
 #include "store.h"
@@ -19,9 +25,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 static char root[4096];
+/* PostgreSQL mode: the cluster's socket folder and superuser (from tests/pg_cluster.sh). */
+static int use_pg;
+static const char *pg_host, *pg_user;
 
 #define CHECK_OK(expr)                                                                         \
     do {                                                                                       \
@@ -45,6 +55,76 @@ static void fresh_dir(const char *name, char *dir, size_t n)
     snprintf(dir, n, "%s/%s", root, name);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", dir, dir);
     assert(system(cmd) == 0);
+}
+
+/*
+ * A fresh, empty store named name: SQLite, the folder root/name; PostgreSQL, the database
+ * gs_<name> (dropped first), as a URI without password (PGPASSFILE holds it). loc gets the
+ * location for gs_store_open.
+ */
+static void fresh_store(const char *name, char *loc, size_t n)
+{
+    if (!use_pg) {
+        fresh_dir(name, loc, n);
+        return;
+    }
+    {
+        char conninfo[600], sql[300];
+        PGconn *c;
+        PGresult *r;
+        snprintf(conninfo, sizeof(conninfo), "postgresql:///postgres?host=%s&user=%s", pg_host,
+                 pg_user);
+        c = PQconnectdb(conninfo);
+        if (PQstatus(c) != CONNECTION_OK) {
+            fprintf(stderr, "admin connection: %s", PQerrorMessage(c));
+            abort();
+        }
+        snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS gs_%s WITH (FORCE)", name);
+        r = PQexec(c, sql);
+        assert(PQresultStatus(r) == PGRES_COMMAND_OK);
+        PQclear(r);
+        snprintf(sql, sizeof(sql), "CREATE DATABASE gs_%s", name);
+        r = PQexec(c, sql);
+        assert(PQresultStatus(r) == PGRES_COMMAND_OK);
+        PQclear(r);
+        PQfinish(c);
+        snprintf(loc, n, "postgresql:///gs_%s?host=%s&user=%s", name, pg_host, pg_user);
+    }
+}
+
+/* Runs sql directly on the store at loc (not through the store's interface); with want_int the
+ * first column of the first row, as an integer. */
+static int64_t raw_sql(const char *loc, const char *sql, int want_int)
+{
+    int64_t v = 0;
+    if (use_pg) {
+        PGconn *c = PQconnectdb(loc);
+        PGresult *r;
+        assert(PQstatus(c) == CONNECTION_OK);
+        r = PQexec(c, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+            fprintf(stderr, "%s: %s", sql, PQresultErrorMessage(r));
+            abort();
+        }
+        if (want_int)
+            v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        PQclear(r);
+        PQfinish(c);
+    } else {
+        char db[4400];
+        sqlite3 *h = NULL;
+        sqlite3_stmt *st = NULL;
+        snprintf(db, sizeof(db), "%s/gaitscope.db", loc);
+        assert(sqlite3_open(db, &h) == SQLITE_OK);
+        assert(sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK);
+        int r = sqlite3_step(st);
+        assert(r == SQLITE_ROW || r == SQLITE_DONE);
+        if (want_int)
+            v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+    }
+    return v;
 }
 
 static gs_store *open_store(const char *dir)
@@ -106,15 +186,17 @@ static void open_creates_schema_and_reopens(void)
 {
     char dir[4200], db[4300];
     gs_store *s;
-    fresh_dir("open", dir, sizeof(dir));
+    fresh_store("open", dir, sizeof(dir));
     s = open_store(dir);
-    CHECK(strcmp(gs_store_backend(s), "sqlite") == 0);
+    CHECK(strcmp(gs_store_backend(s), use_pg ? "postgresql" : "sqlite") == 0);
     CHECK_EQ_INT(gs_store_schema_version(s), GS_STORE_SCHEMA_VERSION);
     gs_store_close(&s);
     CHECK(s == NULL);
     gs_store_close(&s); /* NULL is a no-op */
-    snprintf(db, sizeof(db), "%s/gaitscope.db", dir);
-    CHECK(gs_path_exists(db));
+    if (!use_pg) {
+        snprintf(db, sizeof(db), "%s/gaitscope.db", dir);
+        CHECK(gs_path_exists(db));
+    }
     s = open_store(dir);
     CHECK_EQ_INT(gs_store_schema_version(s), GS_STORE_SCHEMA_VERSION);
     gs_store_close(&s);
@@ -129,7 +211,31 @@ static void open_refuses_bad_locations(void)
     CHECK_RC(gs_store_open("/nonexistent/gaitscope/store", &s, &err), GS_ERR_IO);
     CHECK_STR_CONTAINS(err.msg, "does not exist");
     CHECK(s == NULL);
-    CHECK_RC(gs_store_open("postgresql://localhost/x", &s, &err), GS_ERR_UNSUPPORTED);
+    /* PostgreSQL URIs: a password is refused before connecting, and not repeated; a server
+     * that is not there is an I/O error naming the database. */
+    CHECK_RC(gs_store_open("postgresql://ann:s3cr3t@localhost/x", &s, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "password file");
+    CHECK(strstr(err.msg, "s3cr3t") == NULL);
+    CHECK_RC(gs_store_open("postgresql:///x?password=s3cr3t", &s, &err), GS_ERR_ARG);
+    CHECK_RC(gs_store_open("postgresql://[::1/x", &s, &err), GS_ERR_ARG);
+    CHECK_RC(gs_store_open("postgresql:///gsx?host=/nonexistent/socket/dir", &s, &err), GS_ERR_IO);
+    CHECK_STR_CONTAINS(err.msg, "PostgreSQL database gsx");
+    CHECK_STR_CONTAINS(err.msg, "cannot connect");
+    CHECK(s == NULL);
+    if (use_pg) {
+        /* Another program's database, and one whose schema_version is not ours. */
+        fresh_store("otherdb", dir, sizeof(dir));
+        raw_sql(dir, "CREATE TABLE t(x int); INSERT INTO t VALUES(1)", 0);
+        CHECK_RC(gs_store_open(dir, &s, &err), GS_ERR_FORMAT);
+        CHECK_STR_CONTAINS(err.msg, "not a gaitscope database");
+        CHECK(s == NULL);
+        fresh_store("otherdb2", dir, sizeof(dir));
+        raw_sql(dir, "CREATE TABLE schema_version(version int); INSERT INTO schema_version VALUES(1)",
+                0);
+        CHECK_RC(gs_store_open(dir, &s, &err), GS_ERR_FORMAT);
+        CHECK_STR_CONTAINS(err.msg, "not a gaitscope database");
+        return;
+    }
     /* A file that is not SQLite. */
     fresh_dir("notdb", dir, sizeof(dir));
     snprintf(db, sizeof(db), "%s/gaitscope.db", dir);
@@ -157,21 +263,16 @@ static void open_refuses_bad_locations(void)
 
 static void newer_schema_is_refused(void)
 {
-    char dir[4200], db[4300];
+    char dir[4200];
     gs_store *s;
     gs_error err;
-    sqlite3 *h = NULL;
-    fresh_dir("newer", dir, sizeof(dir));
+    fresh_store("newer", dir, sizeof(dir));
     s = open_store(dir);
     gs_store_close(&s);
-    snprintf(db, sizeof(db), "%s/gaitscope.db", dir);
-    assert(sqlite3_open(db, &h) == SQLITE_OK);
-    assert(sqlite3_exec(h, "UPDATE schema_version SET version = 3", NULL, NULL, NULL) ==
-           SQLITE_OK);
-    sqlite3_close(h);
+    raw_sql(dir, "UPDATE schema_version SET version = 3", 0);
     CHECK_RC(gs_store_open(dir, &s, &err), GS_ERR_UNSUPPORTED);
     CHECK_STR_CONTAINS(err.msg, "schema version 3 is newer than this gaitscope's 1");
-    CHECK_STR_CONTAINS(err.msg, "gaitscope.db");
+    CHECK_STR_CONTAINS(err.msg, use_pg ? "PostgreSQL database gs_newer" : "gaitscope.db");
     CHECK(s == NULL);
 }
 
@@ -617,7 +718,7 @@ static void two_processes_claim_each_job_once(void)
     pid_t pids[P];
     int seen[N] = {0}, total = 0;
 
-    fresh_dir("claim2", dir, sizeof(dir));
+    fresh_store("claim2", dir, sizeof(dir));
     s = open_store(dir);
     make_world(s, &w);
     for (int i = 0; i < N; i++)
@@ -692,12 +793,11 @@ static void two_processes_claim_each_job_once(void)
  * job, and nothing is half-written. */
 static void kill_during_writes_leaves_before_or_after(void)
 {
-    char dir[4200], db[4300];
+    char dir[4200];
     gs_store *s;
     world w;
 
-    fresh_dir("kill9", dir, sizeof(dir));
-    snprintf(db, sizeof(db), "%s/gaitscope.db", dir);
+    fresh_store("kill9", dir, sizeof(dir));
     s = open_store(dir);
     make_world(s, &w);
     gs_store_close(&s);
@@ -720,7 +820,8 @@ static void kill_during_writes_leaves_before_or_after(void)
             }
         }
         /* 150 ms to 450 ms: well inside the loop of writes. */
-        struct timespec ts = {0, (150 + 100 * round) * 1000000L};
+        /* (PostgreSQL: plus the child's connection set-up.) */
+        struct timespec ts = {0, (150 + 100 * round + (use_pg ? 400 : 0)) * 1000000L};
         nanosleep(&ts, NULL);
         kill(pid, SIGKILL);
         int status = 0;
@@ -730,32 +831,38 @@ static void kill_during_writes_leaves_before_or_after(void)
         s = open_store(dir);
         gs_store_close(&s);
         {
-            sqlite3 *h = NULL;
-            sqlite3_stmt *st = NULL;
-            assert(sqlite3_open(db, &h) == SQLITE_OK);
-            assert(sqlite3_prepare_v2(
-                       h,
-                       "SELECT (SELECT refs FROM blobs WHERE id = ?1),"
-                       " (SELECT count(*) FROM sessions WHERE blob = ?1),"
-                       " (SELECT count(*) FROM sessions s LEFT JOIN jobs j ON j.id = s.job"
-                       "   WHERE j.id IS NULL),"
-                       " (SELECT count(*) FROM jobs WHERE status = 0),"
-                       " (SELECT count(*) FROM jobs),"
-                       " (SELECT integrity_check FROM pragma_integrity_check)",
-                       -1, &st, NULL) == SQLITE_OK);
-            sqlite3_bind_text(st, 1, w.blob, -1, SQLITE_STATIC);
-            CHECK(sqlite3_step(st) == SQLITE_ROW);
-            int64_t refs = sqlite3_column_int64(st, 0), nsess = sqlite3_column_int64(st, 1);
+            char sql[300];
+            int64_t refs, nsess, orphans, queued, total;
+            snprintf(sql, sizeof(sql), "SELECT refs FROM blobs WHERE id = '%s'", w.blob);
+            refs = raw_sql(dir, sql, 1);
+            snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions WHERE blob = '%s'", w.blob);
+            nsess = raw_sql(dir, sql, 1);
+            orphans = raw_sql(dir,
+                              "SELECT count(*) FROM sessions s LEFT JOIN jobs j ON j.id = s.job"
+                              " WHERE j.id IS NULL",
+                              1);
+            queued = raw_sql(dir, "SELECT count(*) FROM jobs WHERE status = 0", 1);
+            total = raw_sql(dir, "SELECT count(*) FROM jobs", 1);
             CHECK_EQ_INT(refs, nsess);
-            CHECK_EQ_INT(sqlite3_column_int64(st, 2), 0);
+            CHECK_EQ_INT(orphans, 0);
             /* One live session's job queued at most (the others were cancelled by delete). */
-            CHECK(sqlite3_column_int64(st, 3) == nsess);
-            CHECK(sqlite3_column_int64(st, 4) > 3); /* the child really wrote */
-            CHECK(strcmp((const char *)sqlite3_column_text(st, 5), "ok") == 0);
+            CHECK(queued == nsess);
+            CHECK(total > 3); /* the child really wrote */
+            if (!use_pg) {
+                char db[4300];
+                sqlite3 *h = NULL;
+                sqlite3_stmt *st = NULL;
+                snprintf(db, sizeof(db), "%s/gaitscope.db", dir);
+                assert(sqlite3_open(db, &h) == SQLITE_OK);
+                assert(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &st, NULL) ==
+                       SQLITE_OK);
+                CHECK(sqlite3_step(st) == SQLITE_ROW);
+                CHECK(strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0);
+                sqlite3_finalize(st);
+                sqlite3_close(h);
+            }
             fprintf(stderr, "kill round %d: %lld jobs written, %lld live sessions\n", round,
-                    (long long)sqlite3_column_int64(st, 4), (long long)nsess);
-            sqlite3_finalize(st);
-            sqlite3_close(h);
+                    (long long)total, (long long)nsess);
         }
     }
 }
@@ -771,7 +878,13 @@ static void sweep_removes_unrecorded_blob_files(void)
 
     fresh_dir("sweep", dir, sizeof(dir));
     CHECK_OK(gs_store_dirs_create(dir, &e_));
-    s = open_store(dir);
+    if (use_pg) { /* the data folder and the database are apart */
+        char loc[4200];
+        fresh_store("sweep", loc, sizeof(loc));
+        s = open_store(loc);
+    } else {
+        s = open_store(dir);
+    }
     make_world(s, &w);
     gs_store_new_id(orphan);
     gs_store_new_id(young);
@@ -801,13 +914,360 @@ static void sweep_removes_unrecorded_blob_files(void)
     gs_store_close(&s);
 }
 
+/* The attempt as fencing token: two workers with one name (two containers with the same host
+ * name, both PID 1); the one that lost its lease can neither renew, finish nor release. */
+static void fenced_out_worker_cannot_finish(gs_store *s)
+{
+    world w;
+    gs_store_id s1, j1;
+    gs_store_job job;
+    gs_error err;
+    int a1, a2;
+
+    make_world(s, &w);
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "", 100, s1, j1, &e_));
+    CHECK_OK(gs_store_job_claim(s, "box:1", 1000, 60, 5, &job, &e_));
+    CHECK(strcmp(job.id, j1) == 0);
+    a1 = job.attempts;
+    CHECK_EQ_INT(a1, 1);
+    CHECK_OK(gs_store_job_heartbeat_fenced(s, j1, "box:1", a1, 0.3, "pose", 1010, 60, &e_));
+    /* The first stalls past its lease (1070); the second takes the job over. */
+    CHECK_OK(gs_store_job_claim(s, "box:1", 1071, 60, 5, &job, &e_));
+    CHECK(strcmp(job.id, j1) == 0);
+    a2 = job.attempts;
+    CHECK_EQ_INT(a2, 2);
+    CHECK_OK(gs_store_job_heartbeat_fenced(s, j1, "box:1", a2, 0.1, "decode", 1072, 60, &e_));
+    /* The first wakes up: fenced out. */
+    CHECK_RC(gs_store_job_heartbeat_fenced(s, j1, "box:1", a1, 0.9, "overlay", 1080, 60, &err),
+             GS_ERR_CANCELLED);
+    CHECK_RC(gs_store_job_finish_fenced(s, j1, "box:1", a1, GS_STORE_JOB_DONE, NULL, 1081, &err),
+             GS_ERR_CANCELLED);
+    CHECK_STR_CONTAINS(err.msg, "claimed by another worker");
+    CHECK_RC(gs_store_job_finish_fenced(s, j1, "box:1", a1, GS_STORE_JOB_FAILED, "x", 1081, &err),
+             GS_ERR_CANCELLED);
+    CHECK_RC(gs_store_job_release_fenced(s, j1, "box:1", a1, 1082, &err), GS_ERR_CANCELLED);
+    CHECK_OK(gs_store_job_get(s, NULL, j1, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_RUNNING);
+    CHECK_EQ_INT(job.attempts, 2);
+    CHECK_NEAR(job.progress, 0.1, 1e-12);
+    CHECK(strcmp(job.stage, "decode") == 0);
+    CHECK_EQ_INT(job.lease_until, 1132);
+    CHECK_RC(gs_store_job_finish_fenced(s, j1, "box:1", -1, GS_STORE_JOB_DONE, NULL, 1083, &err),
+             GS_ERR_ARG);
+    /* The holder finishes; its result is the one recorded, once. */
+    CHECK_OK(gs_store_job_finish_fenced(s, j1, "box:1", a2, GS_STORE_JOB_DONE, NULL, 1090, &e_));
+    CHECK_RC(gs_store_job_finish_fenced(s, j1, "box:1", a2, GS_STORE_JOB_DONE, NULL, 1091, &err),
+             GS_ERR_CANCELLED);
+    CHECK_OK(gs_store_job_get(s, NULL, j1, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_DONE);
+    CHECK_EQ_INT(job.finished, 1090);
+    CHECK_NEAR(job.progress, 1.0, 1e-12);
+}
+
+static int64_t ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (int64_t)(t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* An idle worker's wait: times out when nothing comes, wakes early when another process queues a
+ * job (PostgreSQL: NOTIFY at commit; SQLite: the 250 ms look). */
+static void wait_for_job_wakes_on_a_new_job(void)
+{
+    char dir[4200];
+    gs_store *s;
+    world w;
+    gs_store_id x, j1, j2;
+    gs_store_job job;
+    struct timespec t0;
+    int woke = -1, status = 0;
+    int64_t ms;
+    pid_t pid;
+
+    fresh_store("wait", dir, sizeof(dir));
+    s = open_store(dir);
+    make_world(s, &w);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_OK(gs_store_wait_for_job(s, 400, &woke, &e_));
+    ms = ms_since(&t0);
+    CHECK_EQ_INT(woke, 0);
+    CHECK_MSG(ms >= 380 && ms < 3000, "an empty queue's 400 ms wait took %lld ms", (long long)ms);
+    CHECK_OK(gs_store_wait_for_job(s, 0, &woke, &e_));
+    CHECK_EQ_INT(woke, 0);
+    CHECK_RC(gs_store_wait_for_job(s, -1, &woke, NULL), GS_ERR_ARG);
+
+    pid = fork();
+    assert(pid >= 0);
+    if (pid == 0) {
+        gs_store *c = NULL;
+        gs_error err;
+        struct timespec ts = {0, 300 * 1000000L};
+        if (gs_store_open(dir, &c, &err) != GS_OK)
+            _exit(3);
+        nanosleep(&ts, NULL);
+        if (gs_store_session_add(c, w.ann, w.ath, w.blob, "{}", "", "", 500, x, j1, &err) != GS_OK)
+            _exit(4);
+        gs_store_close(&c);
+        _exit(0);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_OK(gs_store_wait_for_job(s, 20000, &woke, &e_));
+    ms = ms_since(&t0);
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_EQ_INT(woke, 1);
+    CHECK_MSG(ms >= 250 && ms < 5000, "woken %lld ms into the wait (job queued at 300 ms)",
+              (long long)ms);
+    fprintf(stderr, "%s: woken %lld ms into the wait, the job queued at about 300 ms\n",
+            gs_store_backend(s), (long long)ms);
+    CHECK_OK(gs_store_job_claim(s, "w:1", 600, 6000, 3, &job, &e_));
+    CHECK_EQ_INT(job.created, 500); /* the child's job */
+    /* A job queued between two waits is seen by the next one at once. */
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "", 700, x, j2, &e_));
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_OK(gs_store_wait_for_job(s, 20000, &woke, &e_));
+    CHECK_EQ_INT(woke, 1);
+    CHECK(ms_since(&t0) < 2000);
+    CHECK_OK(gs_store_job_claim(s, "w:1", 701, 60, 3, &job, &e_));
+    CHECK(strcmp(job.id, j2) == 0);
+    gs_store_close(&s);
+}
+
+/* ---- PostgreSQL only ---------------------------------------------------------------------- */
+
+static void run_command(const char *env)
+{
+    const char *cmd = getenv(env);
+    assert(cmd && "run through tests/pg_cluster.sh");
+    if (system(cmd) != 0) {
+        fprintf(stderr, "%s failed: %s\n", env, cmd);
+        abort();
+    }
+}
+
+/* Connects to loc and runs sql, which must fail; returns its SQLSTATE (static buffer). */
+static const char *raw_sql_fails(const char *loc, const char *sql)
+{
+    static char state[8];
+    PGconn *c = PQconnectdb(loc);
+    PGresult *r;
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "%s: %s", loc, PQerrorMessage(c));
+        abort();
+    }
+    r = PQexec(c, sql);
+    snprintf(state, sizeof(state), "%s",
+             PQresultStatus(r) == PGRES_FATAL_ERROR ? PQresultErrorField(r, PG_DIAG_SQLSTATE)
+                                                    : "ok");
+    PQclear(r);
+    PQfinish(c);
+    return state;
+}
+
+/* Child of the mid-call test: holds the job's row lock, kills the store's backend while it waits
+ * for that lock, then lets go. */
+static void kill_waiting_backend(const char *loc, const char *job_id, int ready_fd)
+{
+    PGconn *c = PQconnectdb(loc);
+    PGresult *r;
+    char sql[300];
+    struct timespec ts = {0, 100 * 1000000L};
+    int killed = 0;
+    if (PQstatus(c) != CONNECTION_OK)
+        _exit(3);
+    PQclear(PQexec(c, "BEGIN"));
+    snprintf(sql, sizeof(sql), "SELECT 1 FROM jobs WHERE id = '%s' FOR UPDATE", job_id);
+    r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+        _exit(4);
+    PQclear(r);
+    if (write(ready_fd, "L", 1) != 1)
+        _exit(5);
+    /* A second connection sees the waiter (this transaction must stay open). */
+    PGconn *k = PQconnectdb(loc);
+    for (int i = 0; i < 100 && !killed; i++) {
+        nanosleep(&ts, NULL);
+        r = PQexec(k, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                      " WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        killed = PQresultStatus(r) == PGRES_TUPLES_OK && atoi(PQgetvalue(r, 0, 0)) > 0;
+        PQclear(r);
+    }
+    nanosleep(&ts, NULL);
+    PQclear(PQexec(c, "COMMIT"));
+    PQfinish(k);
+    PQfinish(c);
+    _exit(killed ? 0 : 6);
+}
+
+/* The database restarts under an open store: the next calls reconnect by themselves; while it
+ * is down a call says so; a connection killed during a call is reconnected and the call run
+ * again. */
+static void pg_restart_reconnects(void)
+{
+    char loc[4200];
+    gs_store *s;
+    world w;
+    gs_store_id x, j1, j2;
+    gs_store_job job;
+    gs_error err;
+    int64_t counts[5];
+    int woke = -1;
+
+    fresh_store("restart", loc, sizeof(loc));
+    s = open_store(loc);
+    make_world(s, &w);
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "", 100, x, j1, &e_));
+    CHECK_OK(gs_store_wait_for_job(s, 0, &woke, &e_)); /* the connection now LISTENs */
+    CHECK_EQ_INT(woke, 1);
+
+    run_command("GS_TEST_PG_RESTART");
+    CHECK_OK(gs_store_job_get(s, w.ann, j1, &job, &e_)); /* a read */
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_QUEUED);
+    run_command("GS_TEST_PG_RESTART");
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "", 200, x, j2, &e_));
+    CHECK_OK(gs_store_job_counts(s, counts, &e_));
+    CHECK_EQ_INT(counts[GS_STORE_JOB_QUEUED], 2); /* stored once */
+    CHECK_OK(gs_store_job_claim(s, "w:1", 300, 60, 3, &job, &e_));
+    CHECK(strcmp(job.id, j1) == 0);
+    run_command("GS_TEST_PG_RESTART");
+    CHECK_OK(gs_store_job_heartbeat_fenced(s, j1, "w:1", 1, 0.5, "pose", 310, 60, &e_));
+    /* The wait listens again on the new connection (j2 is queued: it says so at once). */
+    run_command("GS_TEST_PG_RESTART");
+    CHECK_OK(gs_store_wait_for_job(s, 2000, &woke, &e_));
+    CHECK_EQ_INT(woke, 1);
+
+    /* Down: a clear error, no crash; back: the next call works. */
+    run_command("GS_TEST_PG_STOP");
+    CHECK_RC(gs_store_job_get(s, w.ann, j1, &job, &err), GS_ERR_IO);
+    CHECK_STR_CONTAINS(err.msg, "cannot reach the database");
+    CHECK_STR_CONTAINS(err.msg, "PostgreSQL database gs_restart");
+    fprintf(stderr, "database down: %s\n", err.msg);
+    CHECK_RC(gs_store_job_finish(s, j1, "w:1", GS_STORE_JOB_DONE, NULL, 320, &err), GS_ERR_IO);
+    run_command("GS_TEST_PG_START");
+    CHECK_OK(gs_store_job_get(s, w.ann, j1, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_RUNNING);
+    CHECK_NEAR(job.progress, 0.5, 1e-12);
+
+    /* Killed during a write (waiting for a row lock, before its commit): reconnected, run again,
+     * stored once. */
+    {
+        int fds[2], status = 0;
+        char c;
+        pid_t pid;
+        assert(pipe(fds) == 0);
+        pid = fork();
+        assert(pid >= 0);
+        if (pid == 0) {
+            close(fds[0]);
+            kill_waiting_backend(loc, j1, fds[1]);
+        }
+        close(fds[1]);
+        CHECK(read(fds[0], &c, 1) == 1);
+        close(fds[0]);
+        CHECK_OK(gs_store_job_finish_fenced(s, j1, "w:1", 1, GS_STORE_JOB_DONE, NULL, 330, &e_));
+        waitpid(pid, &status, 0);
+        CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the lock holder did not see the waiting call (status %d)", status);
+        CHECK_OK(gs_store_job_get(s, w.ann, j1, &job, &e_));
+        CHECK_EQ_INT(job.status, GS_STORE_JOB_DONE);
+        CHECK_EQ_INT(job.finished, 330);
+    }
+    gs_store_close(&s);
+}
+
+/* The workers' role (scripts/pg_worker_role.sql) takes and finishes jobs but cannot read
+ * accounts' password hashes or tokens, nor change other records. */
+static void pg_worker_role_cannot_read_accounts(void)
+{
+    char loc[4200], wloc[4300], path[4200], sql[200];
+    char *text = NULL;
+    size_t len = 0;
+    gs_store *s, *ws = NULL;
+    world w;
+    gs_store_id x, j1;
+    gs_store_job job;
+    gs_store_session se;
+    gs_store_athlete at;
+    gs_store_account acc;
+    gs_error err;
+    uint8_t d[32];
+    const char *pw = getenv("GS_TEST_PG_WORKER_PASSWORD");
+
+    assert(pw);
+    fresh_store("role", loc, sizeof(loc));
+    s = open_store(loc); /* the owner creates the tables */
+    make_world(s, &w);
+    digest_of(7, d);
+    CHECK_OK(gs_store_token_add(s, w.ann, d, 10, 99999, &e_));
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{\"view\":\"side\"}", "", "", 20, x,
+                                  j1, &e_));
+    snprintf(path, sizeof(path), "%s/scripts/pg_worker_role.sql", GS_SOURCE_DIR);
+    CHECK_OK(gs_file_read_all(path, (uint8_t **)&text, &len, &e_));
+    if (!text)
+        return;
+    text = realloc(text, len + 1);
+    text[len] = '\0';
+    raw_sql(loc, text, 0);
+    raw_sql(loc, text, 0); /* safe to run again */
+    free(text);
+    /* The password goes in through SQL here; the store reads it from PGPASSFILE. */
+    snprintf(sql, sizeof(sql), "ALTER ROLE gaitscope_worker PASSWORD '%s'", pw);
+    raw_sql(loc, sql, 0);
+
+    snprintf(wloc, sizeof(wloc), "postgresql:///gs_role?host=%s&user=gaitscope_worker", pg_host);
+    CHECK_OK(gs_store_open(wloc, &ws, &e_));
+    if (!ws)
+        return;
+    CHECK_OK(gs_store_job_claim(ws, "w:9", 30, 60, 3, &job, &e_));
+    CHECK(strcmp(job.id, j1) == 0);
+    CHECK_OK(gs_store_session_get(ws, job.account, job.session, &se, &e_));
+    CHECK(strcmp(se.options_json, "{\"view\":\"side\"}") == 0);
+    CHECK_OK(gs_store_athlete_get(ws, job.account, se.athlete, &at, &e_));
+    CHECK_NEAR(at.height_m, 1.68, 1e-12);
+    CHECK_OK(gs_store_job_heartbeat_fenced(ws, j1, "w:9", job.attempts, 0.5, "pose", 31, 60, &e_));
+    CHECK_OK(gs_store_job_finish_fenced(ws, j1, "w:9", job.attempts, GS_STORE_JOB_DONE, NULL, 32,
+                                        &e_));
+    {
+        int woke = -1;
+        CHECK_OK(gs_store_wait_for_job(ws, 0, &woke, &e_));
+    }
+    /* Through the store: refused with the server's reason. */
+    CHECK_RC(gs_store_account_get(ws, w.ann, &acc, &err), GS_ERR_IO);
+    CHECK_STR_CONTAINS(err.msg, "permission denied");
+    CHECK_RC(gs_store_account_by_email(ws, "w-ann@example.org", &acc, &err), GS_ERR_IO);
+    CHECK_RC(gs_store_token_account(ws, d, 11, x, &err), GS_ERR_IO);
+    CHECK_STR_CONTAINS(err.msg, "permission denied");
+    CHECK_RC(gs_store_athlete_add(ws, w.ann, "Eve", 1.7, 40, x, &err), GS_ERR_IO);
+    gs_store_close(&ws);
+    /* Directly: 42501 insufficient_privilege. */
+    CHECK(strcmp(raw_sql_fails(wloc, "SELECT pwhash FROM accounts"), "42501") == 0);
+    CHECK(strcmp(raw_sql_fails(wloc, "SELECT count(*) FROM tokens"), "42501") == 0);
+    CHECK(strcmp(raw_sql_fails(wloc, "SELECT count(*) FROM shares"), "42501") == 0);
+    CHECK(strcmp(raw_sql_fails(wloc, "UPDATE jobs SET account = session"), "42501") == 0);
+    CHECK(strcmp(raw_sql_fails(wloc, "DELETE FROM sessions"), "42501") == 0);
+    CHECK(strcmp(raw_sql_fails(wloc, "UPDATE blobs SET refs = 0"), "42501") == 0);
+    /* The owner still reads everything. */
+    CHECK_OK(gs_store_account_get(s, w.ann, &acc, &e_));
+    gs_store_close(&s);
+}
+
 int main(int argc, char **argv)
 {
     char dir[4200];
     gs_store *s;
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
 
-    snprintf(root, sizeof(root), "%s/store", scratch);
+    if (argc > 3 && strcmp(argv[3], "pg") == 0) {
+        use_pg = 1;
+        pg_host = getenv("GS_TEST_PG_HOST");
+        pg_user = getenv("GS_TEST_PG_USER");
+        if (!pg_host || !pg_user) {
+            fprintf(stderr, "test_store pg: no cluster (run it through tests/pg_cluster.sh)\n");
+            return 1;
+        }
+    }
+    snprintf(root, sizeof(root), "%s/store%s", scratch, use_pg ? "-pg" : "");
     CHECK_OK(gs_mkdir_p(root, &e_));
     ids_are_22_base64url_and_distinct();
     paths_take_only_valid_ids();
@@ -815,30 +1275,40 @@ int main(int argc, char **argv)
     open_refuses_bad_locations();
     newer_schema_is_refused();
 
-    fresh_dir("records", dir, sizeof(dir));
+    fresh_store("records", dir, sizeof(dir));
     s = open_store(dir);
     accounts_and_tokens(s);
     gs_store_close(&s);
     /* Each world has accounts with fixed e-mails: one store each. */
-    fresh_dir("records2", dir, sizeof(dir));
+    fresh_store("records2", dir, sizeof(dir));
     s = open_store(dir);
     athletes_blobs_sessions(s);
     gs_store_close(&s);
-    fresh_dir("records3", dir, sizeof(dir));
+    fresh_store("records3", dir, sizeof(dir));
     s = open_store(dir);
     other_accounts_ids_are_not_found(s);
     gs_store_close(&s);
-    fresh_dir("records4", dir, sizeof(dir));
+    fresh_store("records4", dir, sizeof(dir));
     s = open_store(dir);
     shares_expire_and_go_with_their_session(s);
     gs_store_close(&s);
-    fresh_dir("records5", dir, sizeof(dir));
+    fresh_store("records5", dir, sizeof(dir));
     s = open_store(dir);
     job_queue_lifecycle(s);
     gs_store_close(&s);
 
+    fresh_store("fence", dir, sizeof(dir));
+    s = open_store(dir);
+    fenced_out_worker_cannot_finish(s);
+    gs_store_close(&s);
+
     two_processes_claim_each_job_once();
+    wait_for_job_wakes_on_a_new_job();
     kill_during_writes_leaves_before_or_after();
     sweep_removes_unrecorded_blob_files();
-    return gs_test_finish("test_store", 0);
+    if (use_pg) {
+        pg_worker_role_cannot_read_accounts();
+        pg_restart_reconnects();
+    }
+    return gs_test_finish(use_pg ? "test_store (PostgreSQL)" : "test_store (SQLite)", 0);
 }

@@ -247,13 +247,14 @@ gs_status gs_store_open(const char *location, gs_store **out, gs_error *err)
         return gs_fail(err, GS_ERR_ARG, "store: no location");
     if (sodium_init() < 0)
         return gs_fail(err, GS_ERR_INTERNAL, "store: libsodium could not initialise");
-    if (strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0)
-        return gs_fail(err, GS_ERR_UNSUPPORTED,
-                       "store: the PostgreSQL back end is not built yet (issue 17); use a folder");
     s = calloc(1, sizeof(*s));
     if (!s)
         return gs_fail(err, GS_ERR_NOMEM, "store: out of memory");
-    rc = gs_store__sqlite_open(s, location, err);
+    /* libpq's two URI prefixes (libpq-connect.html, "Connection URIs"). */
+    if (strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0)
+        rc = gs_store__pg_open(s, location, err);
+    else
+        rc = gs_store__sqlite_open(s, location, err);
     if (rc != GS_OK) {
         free(s);
         return rc;
@@ -548,17 +549,18 @@ gs_status gs_store_job_claim(gs_store *s, const char *worker, int64_t now, int64
     return s->ops->job_claim(s, worker, now, lease_s, max_attempts, out, err);
 }
 
-gs_status gs_store_job_heartbeat(gs_store *s, const char *id, const char *worker,
-                                 double progress, const char *stage, int64_t now,
-                                 int64_t lease_s, gs_error *err)
+gs_status gs_store_job_heartbeat_fenced(gs_store *s, const char *id, const char *worker,
+                                        int attempt, double progress, const char *stage,
+                                        int64_t now, int64_t lease_s, gs_error *err)
 {
     gs_status rc;
     char stage_cut[GS_STORE_STAGE_MAX + 1];
     if ((rc = need_id(id, "job", err)) != GS_OK ||
         (rc = need_text(worker, GS_STORE_WORKER_MAX, "worker name", err)) != GS_OK)
         return rc;
-    if (lease_s <= 0)
-        return gs_fail(err, GS_ERR_ARG, "job heartbeat: lease %lld s", (long long)lease_s);
+    if (lease_s <= 0 || attempt < 0)
+        return gs_fail(err, GS_ERR_ARG, "job heartbeat: lease %lld s, attempt %d",
+                       (long long)lease_s, attempt);
     /* A stage name is a label from our own code, not user text: a long one is shortened rather
      * than losing the heartbeat (the lease matters more than the label). */
     snprintf(stage_cut, sizeof(stage_cut), "%s", stage ? stage : "");
@@ -566,18 +568,27 @@ gs_status gs_store_job_heartbeat(gs_store *s, const char *id, const char *worker
         progress = 0;
     if (progress > 1)
         progress = 1;
-    return s->ops->job_heartbeat(s, id, worker, progress, stage_cut, now, lease_s, err);
+    return s->ops->job_heartbeat(s, id, worker, attempt, progress, stage_cut, now, lease_s, err);
 }
 
-gs_status gs_store_job_finish(gs_store *s, const char *id, const char *worker,
-                              gs_store_job_status status, const char *error, int64_t now,
-                              gs_error *err)
+gs_status gs_store_job_heartbeat(gs_store *s, const char *id, const char *worker,
+                                 double progress, const char *stage, int64_t now,
+                                 int64_t lease_s, gs_error *err)
+{
+    return gs_store_job_heartbeat_fenced(s, id, worker, 0, progress, stage, now, lease_s, err);
+}
+
+gs_status gs_store_job_finish_fenced(gs_store *s, const char *id, const char *worker, int attempt,
+                                     gs_store_job_status status, const char *error, int64_t now,
+                                     gs_error *err)
 {
     gs_status rc;
     char error_cut[GS_STORE_ERROR_MAX + 1];
     if ((rc = need_id(id, "job", err)) != GS_OK ||
         (rc = need_text(worker, GS_STORE_WORKER_MAX, "worker name", err)) != GS_OK)
         return rc;
+    if (attempt < 0)
+        return gs_fail(err, GS_ERR_ARG, "job finish: attempt %d", attempt);
     if (status != GS_STORE_JOB_DONE && status != GS_STORE_JOB_FAILED)
         return gs_fail(err, GS_ERR_ARG, "job finish: status must be done or failed, not %s",
                        gs_store_job_status_name(status));
@@ -595,17 +606,43 @@ gs_status gs_store_job_finish(gs_store *s, const char *id, const char *worker,
             k--;
         error_cut[k] = '\0';
     }
-    return s->ops->job_finish(s, id, worker, status, error_cut, now, err);
+    return s->ops->job_finish(s, id, worker, attempt, status, error_cut, now, err);
 }
 
-gs_status gs_store_job_release(gs_store *s, const char *id, const char *worker, int64_t now,
-                               gs_error *err)
+gs_status gs_store_job_finish(gs_store *s, const char *id, const char *worker,
+                              gs_store_job_status status, const char *error, int64_t now,
+                              gs_error *err)
+{
+    return gs_store_job_finish_fenced(s, id, worker, 0, status, error, now, err);
+}
+
+gs_status gs_store_job_release_fenced(gs_store *s, const char *id, const char *worker,
+                                      int attempt, int64_t now, gs_error *err)
 {
     gs_status rc;
     if ((rc = need_id(id, "job", err)) != GS_OK ||
         (rc = need_text(worker, GS_STORE_WORKER_MAX, "worker name", err)) != GS_OK)
         return rc;
-    return s->ops->job_release(s, id, worker, now, err);
+    if (attempt < 0)
+        return gs_fail(err, GS_ERR_ARG, "job release: attempt %d", attempt);
+    return s->ops->job_release(s, id, worker, attempt, now, err);
+}
+
+gs_status gs_store_job_release(gs_store *s, const char *id, const char *worker, int64_t now,
+                               gs_error *err)
+{
+    return gs_store_job_release_fenced(s, id, worker, 0, now, err);
+}
+
+gs_status gs_store_wait_for_job(gs_store *s, int timeout_ms, int *woke, gs_error *err)
+{
+    int dummy;
+    if (!woke)
+        woke = &dummy;
+    *woke = 0;
+    if (timeout_ms < 0)
+        return gs_fail(err, GS_ERR_ARG, "wait for job: timeout %d ms", timeout_ms);
+    return s->ops->wait_for_job(s, timeout_ms, woke, err);
 }
 
 gs_status gs_store_job_cancel(gs_store *s, const char *account, const char *id, gs_error *err)

@@ -66,11 +66,21 @@ typedef struct gs_store gs_store;
 
 /**
  * Opens (creating when absent) a store. `location` is a directory for the SQLite back end (the
- * database is DIR/gaitscope.db, the directory must exist) or a "postgresql://..." URI for the
- * PostgreSQL back end (GS_ERR_UNSUPPORTED until that back end is built). Applies missing
- * migrations. GS_ERR_IO (cannot open, with the back end's message), GS_ERR_UNSUPPORTED (database
+ * database is DIR/gaitscope.db, the directory must exist) or a "postgresql://..." (or
+ * "postgres://") URI for the PostgreSQL back end, e.g.
+ * "postgresql://gaitscope@db.example.org/gaitscope?sslmode=verify-full". The URI must not carry
+ * a password (GS_ERR_ARG): libpq reads it from PGPASSFILE or ~/.pgpass. Applies missing
+ * migrations (a PostgreSQL role without CREATE, such as the workers' role of
+ * scripts/pg_worker_role.sql, can open a database that is up to date, not migrate one).
+ * GS_ERR_IO (cannot open or connect, with the back end's message), GS_ERR_UNSUPPORTED (database
  * newer than this binary: "DB: schema version 3 is newer than this gaitscope's 1"),
- * GS_ERR_FORMAT (not a gaitscope database), GS_ERR_NOMEM.
+ * GS_ERR_FORMAT (not a gaitscope database), GS_ERR_ARG (malformed URI), GS_ERR_NOMEM.
+ *
+ * PostgreSQL connections: a call that finds its connection broken (the server restarted)
+ * reconnects once and runs; a connection that breaks during a call is reconnected and the call
+ * run again when that cannot store anything twice (it broke before the commit was sent, or the
+ * call is a read or a heartbeat). Otherwise, and while the database cannot be reached, the call
+ * returns GS_ERR_IO saying so (the API answers 503); the next call tries again.
  */
 gs_status gs_store_open(const char *location, gs_store **out, gs_error *err);
 
@@ -288,6 +298,14 @@ gs_status gs_store_job_get(gs_store *s, const char *account, const char *id, gs_
  */
 gs_status gs_store_job_claim(gs_store *s, const char *worker, int64_t now, int64_t lease_s,
                              int max_attempts, gs_store_job *out, gs_error *err);
+/*
+ * Fencing: a claim's attempt number (gs_store_job.attempts as the claim returned it) is its
+ * fencing token. The *_fenced calls below act only while that attempt still holds the job, so a
+ * worker that lost its lease (paused, partitioned) cannot renew, finish or release the next
+ * holder's attempt even when both carry the same worker name (two containers with the same host
+ * name and PID 1). The unfenced calls check the worker name only (they pass attempt 0).
+ */
+
 /**
  * Progress of a claimed job; renews the lease to now + lease_s. GS_ERR_CANCELLED when the job was
  * cancelled or deleted, or its lease passed to another worker: stop and discard the work.
@@ -295,6 +313,10 @@ gs_status gs_store_job_claim(gs_store *s, const char *worker, int64_t now, int64
 gs_status gs_store_job_heartbeat(gs_store *s, const char *id, const char *worker,
                                  double progress, const char *stage, int64_t now,
                                  int64_t lease_s, gs_error *err);
+/** gs_store_job_heartbeat() for attempt `attempt` of the job only (>= 1; 0: any, GS_ERR_ARG < 0). */
+gs_status gs_store_job_heartbeat_fenced(gs_store *s, const char *id, const char *worker,
+                                        int attempt, double progress, const char *stage,
+                                        int64_t now, int64_t lease_s, gs_error *err);
 /**
  * Ends a claimed job as done (error NULL) or failed (error text). GS_ERR_CANCELLED as for the
  * heartbeat; then the result must not be published.
@@ -302,6 +324,10 @@ gs_status gs_store_job_heartbeat(gs_store *s, const char *id, const char *worker
 gs_status gs_store_job_finish(gs_store *s, const char *id, const char *worker,
                               gs_store_job_status status, const char *error, int64_t now,
                               gs_error *err);
+/** gs_store_job_finish() for attempt `attempt` of the job only (as the fenced heartbeat). */
+gs_status gs_store_job_finish_fenced(gs_store *s, const char *id, const char *worker, int attempt,
+                                     gs_store_job_status status, const char *error, int64_t now,
+                                     gs_error *err);
 /**
  * Gives a claimed job back to the queue because its worker is stopping (SIGTERM), not because
  * the job failed: status queued, the attempt it used is not counted (attempts - 1), progress 0.
@@ -309,6 +335,18 @@ gs_status gs_store_job_finish(gs_store *s, const char *id, const char *worker,
  */
 gs_status gs_store_job_release(gs_store *s, const char *id, const char *worker, int64_t now,
                                gs_error *err);
+/** gs_store_job_release() for attempt `attempt` of the job only (as the fenced heartbeat). */
+gs_status gs_store_job_release_fenced(gs_store *s, const char *id, const char *worker,
+                                      int attempt, int64_t now, gs_error *err);
+/**
+ * Waits up to timeout_ms (>= 0) for a job to be queued, so an idle worker neither spins nor
+ * sleeps through new work; *woke (may be NULL) is 1 when one may be waiting, 0 on timeout.
+ * Either way the caller then tries gs_store_job_claim() (another worker may have taken it; a
+ * lapsed lease is never announced, so keep timeout_ms below the lease). PostgreSQL: LISTEN on
+ * this handle's connection, woken by the NOTIFY each queued job sends at commit. SQLite: looks
+ * for a queued job every 250 ms. GS_ERR_IO (connection lost), GS_ERR_ARG.
+ */
+gs_status gs_store_wait_for_job(gs_store *s, int timeout_ms, int *woke, gs_error *err);
 /**
  * Cancels the account's queued or running job; done/failed/cancelled jobs are left as they are
  * (GS_OK). The job's finished time stays 0 (the call has no clock). GS_ERR_NOT_FOUND.

@@ -52,15 +52,19 @@ typedef struct gs_store_ops {
                          gs_error *err);
     gs_status (*job_claim)(gs_store *s, const char *worker, int64_t now, int64_t lease_s,
                            int max_attempts, gs_store_job *out, gs_error *err);
-    gs_status (*job_heartbeat)(gs_store *s, const char *id, const char *worker, double progress,
-                               const char *stage, int64_t now, int64_t lease_s, gs_error *err);
-    gs_status (*job_finish)(gs_store *s, const char *id, const char *worker,
+    /* attempt: the claim's fencing token (its attempt number), or 0 for the worker's name only
+     * (the unfenced public calls). */
+    gs_status (*job_heartbeat)(gs_store *s, const char *id, const char *worker, int attempt,
+                               double progress, const char *stage, int64_t now, int64_t lease_s,
+                               gs_error *err);
+    gs_status (*job_finish)(gs_store *s, const char *id, const char *worker, int attempt,
                             gs_store_job_status status, const char *error, int64_t now,
                             gs_error *err);
-    gs_status (*job_release)(gs_store *s, const char *id, const char *worker, int64_t now,
-                             gs_error *err);
+    gs_status (*job_release)(gs_store *s, const char *id, const char *worker, int attempt,
+                             int64_t now, gs_error *err);
     gs_status (*job_cancel)(gs_store *s, const char *account, const char *id, gs_error *err);
     gs_status (*job_counts)(gs_store *s, int64_t counts[5], gs_error *err);
+    gs_status (*wait_for_job)(gs_store *s, int timeout_ms, int *woke, gs_error *err);
     gs_status (*share_add)(gs_store *s, const char *account, const char *session,
                            const uint8_t *digest, int64_t now, int64_t expires, const char *id,
                            gs_error *err);
@@ -82,6 +86,12 @@ struct gs_store {
  * the database file.
  */
 gs_status gs_store__sqlite_open(gs_store *s, const char *dir, gs_error *err);
+
+/**
+ * PostgreSQL back end: connects to the "postgresql://" URI into s (ops, schema_version and be
+ * set). Messages name the database and host, never a password.
+ */
+gs_status gs_store__pg_open(gs_store *s, const char *uri, gs_error *err);
 
 /** The failure message of a lapsed job that used max_attempts (both back ends write the same). */
 #define GS_STORE__GAVE_UP_FMT "the analysis stopped %d times without finishing (last worker %s)"

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -1057,7 +1058,7 @@ static gs_status sq_job_claim(gs_store *s, const char *worker, int64_t now, int6
     return end_tx(q, rc, err);
 }
 
-static gs_status sq_job_heartbeat(gs_store *s, const char *id, const char *worker,
+static gs_status sq_job_heartbeat(gs_store *s, const char *id, const char *worker, int attempt,
                                   double progress, const char *stage, int64_t now,
                                   int64_t lease_s, gs_error *err)
 {
@@ -1066,9 +1067,9 @@ static gs_status sq_job_heartbeat(gs_store *s, const char *id, const char *worke
     int changes = 0;
     gs_status rc = prep(q, &st, "job heartbeat", err,
                         "UPDATE jobs SET progress = ?, stage = ?, lease_until = ?"
-                        " WHERE id = ? AND worker = ? AND status = ?",
-                        "dtittn", progress, stage, now + lease_s, id, worker,
-                        (int)GS_STORE_JOB_RUNNING);
+                        " WHERE id = ? AND worker = ? AND status = ? AND (?7 = 0 OR attempts = ?7)",
+                        "dtittnn", progress, stage, now + lease_s, id, worker,
+                        (int)GS_STORE_JOB_RUNNING, attempt);
     if (rc == GS_OK)
         rc = run(q, st, "job heartbeat", &changes, err);
     if (rc == GS_OK && changes == 0)
@@ -1077,7 +1078,7 @@ static gs_status sq_job_heartbeat(gs_store *s, const char *id, const char *worke
     return rc;
 }
 
-static gs_status sq_job_finish(gs_store *s, const char *id, const char *worker,
+static gs_status sq_job_finish(gs_store *s, const char *id, const char *worker, int attempt,
                                gs_store_job_status status, const char *error, int64_t now,
                                gs_error *err)
 {
@@ -1087,9 +1088,10 @@ static gs_status sq_job_finish(gs_store *s, const char *id, const char *worker,
     gs_status rc = prep(q, &st, "finish job", err,
                         "UPDATE jobs SET status = ?1, error = ?2, finished = ?3, lease_until = 0,"
                         " progress = CASE WHEN ?1 = ?4 THEN 1.0 ELSE progress END"
-                        " WHERE id = ?5 AND worker = ?6 AND status = ?7",
-                        "ntinttn", (int)status, error, now, (int)GS_STORE_JOB_DONE, id, worker,
-                        (int)GS_STORE_JOB_RUNNING);
+                        " WHERE id = ?5 AND worker = ?6 AND status = ?7"
+                        " AND (?8 = 0 OR attempts = ?8)",
+                        "ntinttnn", (int)status, error, now, (int)GS_STORE_JOB_DONE, id, worker,
+                        (int)GS_STORE_JOB_RUNNING, attempt);
     if (rc == GS_OK)
         rc = run(q, st, "finish job", &changes, err);
     if (rc == GS_OK && changes == 0)
@@ -1098,8 +1100,8 @@ static gs_status sq_job_finish(gs_store *s, const char *id, const char *worker,
     return rc;
 }
 
-static gs_status sq_job_release(gs_store *s, const char *id, const char *worker, int64_t now,
-                                gs_error *err)
+static gs_status sq_job_release(gs_store *s, const char *id, const char *worker, int attempt,
+                                int64_t now, gs_error *err)
 {
     sq *q = SQ(s);
     sqlite3_stmt *st;
@@ -1108,8 +1110,9 @@ static gs_status sq_job_release(gs_store *s, const char *id, const char *worker,
     (void)now; /* nothing records the release time */
     rc = prep(q, &st, "release job", err,
               "UPDATE jobs SET status = ?, attempts = max(attempts - 1, 0), lease_until = 0,"
-              " progress = 0, stage = '' WHERE id = ? AND worker = ? AND status = ?",
-              "nttn", (int)GS_STORE_JOB_QUEUED, id, worker, (int)GS_STORE_JOB_RUNNING);
+              " progress = 0, stage = '' WHERE id = ? AND worker = ? AND status = ?"
+              " AND (?5 = 0 OR attempts = ?5)",
+              "nttnn", (int)GS_STORE_JOB_QUEUED, id, worker, (int)GS_STORE_JOB_RUNNING, attempt);
     if (rc == GS_OK)
         rc = run(q, st, "release job", &changes, err);
     if (rc == GS_OK && changes == 0)
@@ -1135,6 +1138,37 @@ static gs_status sq_job_cancel(gs_store *s, const char *account, const char *id,
     if (rc == GS_OK)
         rc = run(q, st, "cancel job", &changes, err);
     return end_tx(q, rc, err);
+}
+
+/*
+ * SQLite has no notifications between processes: the wait looks for a queued job every
+ * WAIT_POLL_MS (one indexed read; jobs_by_status) until one is there or the time is up.
+ */
+#define WAIT_POLL_MS 250
+static gs_status sq_wait_for_job(gs_store *s, int timeout_ms, int *woke, gs_error *err)
+{
+    sq *q = SQ(s);
+    int waited = 0;
+    for (;;) {
+        sqlite3_stmt *st;
+        gs_status rc = prep(q, &st, "look for queued jobs", err,
+                            "SELECT EXISTS(SELECT 1 FROM jobs WHERE status = ?)", "n",
+                            (int)GS_STORE_JOB_QUEUED);
+        if (rc != GS_OK)
+            return rc;
+        rc = step_row(q, st, "queued jobs", err);
+        if (rc == GS_OK)
+            *woke = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        if (rc != GS_OK || *woke || waited >= timeout_ms)
+            return rc;
+        {
+            int step = timeout_ms - waited < WAIT_POLL_MS ? timeout_ms - waited : WAIT_POLL_MS;
+            struct timespec ts = {step / 1000, (long)(step % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+            waited += step;
+        }
+    }
 }
 
 static gs_status sq_job_counts(gs_store *s, int64_t counts[5], gs_error *err)
@@ -1245,6 +1279,7 @@ static const gs_store_ops sqlite_ops = {
     .job_release = sq_job_release,
     .job_cancel = sq_job_cancel,
     .job_counts = sq_job_counts,
+    .wait_for_job = sq_wait_for_job,
     .share_add = sq_share_add,
     .share_session = sq_share_session,
     .share_delete = sq_share_delete,
