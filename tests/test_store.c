@@ -788,7 +788,8 @@ static void two_processes_claim_each_job_once(void)
     gs_store_close(&s);
 }
 
-/* A child adds and deletes sessions without pause; kill -9 at several moments; each time the
+/* A child adds and deletes sessions without pause; kill -9 at several moments (SIGPIPE is not a
+ * concern: the child is killed before the parent closes its end); each time the
  * reopened store is consistent: every blob's refs equals its sessions, every session has its
  * job, and nothing is half-written. */
 static void kill_during_writes_leaves_before_or_after(void)
@@ -802,12 +803,15 @@ static void kill_during_writes_leaves_before_or_after(void)
     make_world(s, &w);
     gs_store_close(&s);
     for (int round = 0; round < 4; round++) {
+        int fds[2];
+        assert(pipe(fds) == 0);
         pid_t pid = fork();
         assert(pid >= 0);
         if (pid == 0) {
             gs_store *c = NULL;
             gs_error err;
             gs_store_id sid, jid, keep = "";
+            close(fds[0]);
             if (gs_store_open(dir, &c, &err) != GS_OK)
                 _exit(3);
             for (int64_t i = 0;; i++) {
@@ -817,13 +821,22 @@ static void kill_during_writes_leaves_before_or_after(void)
                 if (keep[0] && gs_store_session_delete(c, w.ann, keep, NULL, &err) != GS_OK)
                     _exit(5);
                 memcpy(keep, sid, sizeof(keep));
+                if (write(fds[1], "x", 1) != 1)
+                    _exit(6);
             }
         }
-        /* 150 ms to 450 ms: well inside the loop of writes. */
-        /* (PostgreSQL: plus the child's connection set-up.) */
-        struct timespec ts = {0, (150 + 100 * round + (use_pg ? 400 : 0)) * 1000000L};
-        nanosleep(&ts, NULL);
+        close(fds[1]);
+        /* Let the child complete 4 + 3 round add/delete pairs (so it really writes, however
+         * loaded the machine), then kill it 0-9 ms later: somewhere inside its next writes. */
+        {
+            char b;
+            for (int k = 0; k < 4 + 3 * round; k++)
+                CHECK(read(fds[0], &b, 1) == 1);
+            struct timespec ts = {0, (long)((round * 3) % 10) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
         kill(pid, SIGKILL);
+        close(fds[0]);
         int status = 0;
         waitpid(pid, &status, 0);
         CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
@@ -847,7 +860,7 @@ static void kill_during_writes_leaves_before_or_after(void)
             CHECK_EQ_INT(orphans, 0);
             /* One live session's job queued at most (the others were cancelled by delete). */
             CHECK(queued == nsess);
-            CHECK(total > 3); /* the child really wrote */
+            CHECK(total >= 4); /* the child really wrote */
             if (!use_pg) {
                 char db[4300];
                 sqlite3 *h = NULL;
