@@ -7,7 +7,7 @@
 # password file (PGPASSFILE), as the service's own connections do. initdb refuses to run as root,
 # so as root the server runs as the postgres user (runuser).
 # CMD sees: PGPASSFILE, GS_TEST_PG_HOST (the socket folder), GS_TEST_PG_USER (a superuser),
-# GS_TEST_PG_WORKER_PASSWORD (the password pgpass holds for role gaitscope_worker), and the
+# GS_TEST_PG_BIN (the server binaries, psql among them), GS_TEST_PG_WORKER_PASSWORD (the password pgpass holds for role gaitscope_worker), and the
 # commands GS_TEST_PG_RESTART, GS_TEST_PG_STOP, GS_TEST_PG_START.
 # Exit 77 (skip) only when the PostgreSQL server binaries are absent.
 set -u
@@ -62,7 +62,7 @@ if ! "${start[@]}" >/dev/null; then
     exit 1
 fi
 
-export PGPASSFILE=$pgpass GS_TEST_PG_HOST=$base GS_TEST_PG_USER=gs_admin
+export PGPASSFILE=$pgpass GS_TEST_PG_HOST=$base GS_TEST_PG_USER=gs_admin GS_TEST_PG_BIN=$BIN
 export GS_TEST_PG_WORKER_PASSWORD=$worker_pw
 q() { printf '%q ' "$@"; }
 export GS_TEST_PG_RESTART="$(q "${RUN[@]}" "$BIN/pg_ctl" -D "$data" -l "$log" -w -t 60 -m fast restart) >/dev/null"

@@ -14,6 +14,8 @@ usage: test_serve_api.py PART GAITSCOPE SOURCE_DIR SCRATCH
         diskfull  an upload onto a full disk (a 6 MiB tmpfs) -> 507 and nothing stored
                   (needs mount: exit 77 with a message when it is not permitted)
 Every request goes to 127.0.0.1 only; every wait is bounded.
+Run through tests/pg_cluster.sh (GS_TEST_PG_HOST set), each data folder's records and queue go
+to a fresh PostgreSQL database instead (serve --db, passed on to the workers).
 """
 import http.client
 import json
@@ -52,6 +54,9 @@ class Server:
         self.log = open(log or data.rstrip("/") + ".log", "a")
         cmd = [BIN, "serve", "--data", data, "--listen", "127.0.0.1:0",
                "--workers", str(workers), "--models", MODELS, *args]
+        db = DB_OF.get(data) or DB_OF.get(os.path.dirname(data))
+        if db:
+            cmd += ["--db", db]
         self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.p.stdout.readline()  # "listening on http://localhost:PORT ..."
         m = re.search(r"localhost:(\d+)", line)
@@ -183,8 +188,26 @@ def blob_files(data):
     return sorted(os.listdir(d)) if os.path.isdir(d) else []
 
 
+# PostgreSQL mode: data folder -> its database URI (no password: PGPASSFILE holds it).
+PG_HOST = os.environ.get("GS_TEST_PG_HOST")
+DB_OF = {}
+
+
+def fresh_db(d, name):
+    """A fresh database gs_api_NAME for data folder d (PostgreSQL mode only)."""
+    db = "gs_api_" + re.sub(r"[^a-z0-9_]", "_", name.lower())
+    psql = os.path.join(os.environ["GS_TEST_PG_BIN"], "psql")
+    admin = f"postgresql:///postgres?host={PG_HOST}&user={os.environ['GS_TEST_PG_USER']}"
+    for sql in (f"DROP DATABASE IF EXISTS {db} WITH (FORCE)", f"CREATE DATABASE {db}"):
+        subprocess.run([psql, "-q", "-v", "ON_ERROR_STOP=1", "-d", admin, "-c", sql], check=True,
+                       stderr=subprocess.DEVNULL)
+    DB_OF[d] = f"postgresql:///{db}?host={PG_HOST}&user={os.environ['GS_TEST_PG_USER']}"
+
+
 def fresh(name):
-    d = os.path.join(SCRATCH, "serve_api", name)
+    d = os.path.join(SCRATCH, "serve_api" + ("_pg" if PG_HOST else ""), name)
+    if PG_HOST:
+        fresh_db(d, name)
     if os.path.ismount(d):  # left by an interrupted disk-full run
         subprocess.run(["umount", d])
     shutil.rmtree(d, ignore_errors=True)

@@ -28,6 +28,9 @@ static const gs_cli_choice signup_words[] = {{"open", 0}, {"closed", 1}, {NULL, 
 static const gs_cli_opt serve_opts[] = {
     {.name = "--data", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.data_dir), .required = 1,
      .value = "DIR", .help = "data folder: gaitscope.db, uploads, analyses (created if missing)"},
+    {.name = "--db", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.db), .value = "URI",
+     .help = "keep the records and the job queue in PostgreSQL (postgresql://USER@HOST/DB?"
+     "sslmode=verify-full; password from PGPASSFILE or ~/.pgpass); files stay in DIR"},
     {.name = "--listen", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.listen), .value = "ADDR:PORT",
      .help = "address and port to listen on ([::1]:8080 for IPv6; port 0: any free port)"},
     /* Each worker holds the models and one analysis (~1-2 GB at most, README "Service"); 64 is
@@ -106,6 +109,8 @@ int gs_cli_serve(int argc, char **argv)
         return gs_cli_report(&err);
     }
     /* Workers after the server: the data folder and the store's schema exist by now. */
+    if (a.o.db)
+        extra[ne++] = "--db", extra[ne++] = a.o.db;
     if (a.model)
         extra[ne++] = "--model", extra[ne++] = a.model;
     if (a.lease_s) {

@@ -29,6 +29,9 @@ typedef struct worker_args {
 static const gs_cli_opt worker_opts[] = {
     {.name = "--data", .kind = GS_CLI_STR, GS_CLI_AT(worker_args, o.data_dir), .required = 1,
      .value = "DIR", .help = "the service's data folder (gaitscope.db, blobs/, sessions/)"},
+    {.name = "--db", .kind = GS_CLI_STR, GS_CLI_AT(worker_args, o.db), .value = "URI",
+     .help = "the service's PostgreSQL database (postgresql://USER@HOST/DB?sslmode=verify-full; "
+     "password from PGPASSFILE or ~/.pgpass) instead of DIR/gaitscope.db"},
     {.like = &gs_cli_opt_models, GS_CLI_AT(worker_args, o.models_dir)},
     {.like = &gs_cli_opt_model, GS_CLI_AT(worker_args, o.model)},
     {.like = &gs_cli_opt_threads, GS_CLI_AT(worker_args, o.n_threads)},

@@ -1426,7 +1426,7 @@ gs_status gs_serve_start(const gs_serve_options *opt, gs_serve **out, gs_error *
     if (rc != GS_OK)
         goto fail;
     for (int i = 0; i < POOL_SIZE; i++) {
-        rc = gs_store_open(s->dir, &s->pool[i], err);
+        rc = gs_store_open(opt->db ? opt->db : s->dir, &s->pool[i], err);
         if (rc != GS_OK)
             goto fail;
     }

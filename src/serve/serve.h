@@ -36,6 +36,8 @@ typedef void (*gs_serve_log_fn)(void *user, int level, const char *msg);
 /** Options of gs_serve_start(); zero means the default where one is given. */
 typedef struct gs_serve_options {
     const char *data_dir;         /* DIR: gaitscope.db, blobs/, sessions/, tmp/ (required) */
+    const char *db;               /* the store: a "postgresql://" URI (gs_store_open); NULL =
+                                     DIR/gaitscope.db. Files stay in DIR either way */
     const char *listen;           /* "ADDR:PORT" ("[::1]:8080" for IPv6); NULL = 127.0.0.1:8080;
                                      port 0 = any free port (gs_serve_port() tells which) */
     int64_t max_upload_bytes;     /* largest video; 0 = GS_SERVE_MAX_UPLOAD_MB_DEFAULT MiB */

@@ -457,7 +457,7 @@ gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
 #endif
     rc = gs_store_dirs_create(w.o.data_dir, err);
     if (rc == GS_OK)
-        rc = gs_store_open(w.o.data_dir, &w.s, err);
+        rc = gs_store_open(w.o.db ? w.o.db : w.o.data_dir, &w.s, err);
     if (rc != GS_OK)
         return rc;
     sweep_staging(&w);

@@ -102,6 +102,7 @@ typedef void (*gs_worker_log_fn)(void *user, const char *line);
 /** Options of gs_worker_run(); zero means the default. */
 typedef struct gs_worker_options {
     const char *data_dir;     /* required: the service's data folder */
+    const char *db;           /* the store: a "postgresql://" URI; NULL = DIR/gaitscope.db */
     const char *models_dir;   /* .tflite folder; NULL = "models" */
     const char *model;        /* "lite" | "full" | "heavy"; NULL = "full" */
     const char *rules_path;   /* compensation rules; NULL = no findings */
