@@ -109,7 +109,27 @@ double gs_gait__to_at(const gs_gait_result *r, const double *low, int32_t s1, in
             break;
         idx[m++] = j;
     }
-    if (m >= 2 && gs_gait__fit_line(r, idx, m, low, r->t[s1], &a, &b) && b > 0)
+    {
+        /* The hinge fit (gs_gait__hinge_time): 3 stance samples and up to k + 2 rising samples
+         * (at least 3). The line through the first rising samples alone met the ground 0.4-0.7
+         * frame after the toe left it (the toe accelerates upward: tests/test_events.c), and a
+         * line-or-crossing switch let 0.05 px of noise move a toe-off by a frame. Contacts keep
+         * the line: a landing foot slaps down and rolls, which a level stance side does not
+         * model (the hinge read rearfoot contacts up to 1.5 frames late). */
+        int32_t hw[24];
+        int hm = 0, nu = 0;
+        for (int32_t j = s1 + 1; j < r->n && nu < k + 2 && gs_gait__same_seg(r, s1, j); j++) {
+            if (low[j] > 0.5 * r->ll_px)
+                break;
+            nu++;
+        }
+        for (int32_t j = s1 - 2 > s_start ? s1 - 2 : s_start; j <= s1 + nu; j++)
+            hw[hm++] = j;
+        if (nu >= 3 && hm >= 6)
+            tto = gs_gait__hinge_time(r, low, hw, hm, r->t[s1 - 1 > s_start ? s1 - 1 : s_start],
+                                      r->t[s1 + 1], +1);
+    }
+    if (!isfinite(tto) && m >= 2 && gs_gait__fit_line(r, idx, m, low, r->t[s1], &a, &b) && b > 0)
         tto = r->t[s1] - a / b;
     if (!isfinite(tto) || tto > r->t[s1 + 1] || tto < r->t[s1 - 2 > s_start ? s1 - 2 : s_start]) {
         double d = low[s1 + 1] - low[s1];

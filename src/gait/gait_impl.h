@@ -160,6 +160,17 @@ double gs_gait__step_period(const gs_gait_result *r, double *scratch);
 int gs_gait__window_ext(const gs_gait_result *r, const double *y, int32_t i, double win_s,
                         int sign);
 
+/**
+ * Change point t0 in [ta, tb] of a foot leaving (dir +1) or reaching (dir -1) the ground, from
+ * the samples idx[0..m-1] (6..24 frames) of its height y: a level L on the stance side, L + b h +
+ * c h^2 with h = max(0, dir (t - t0)) on the swing side (a foot that leaves with a speed and an
+ * acceleration); least squares over a grid of 81 t0, refined by a parabola through the residuals.
+ * The residual is continuous in the data, so tiny noise moves t0 a little, never by a frame.
+ * NAN when it cannot be fitted.
+ */
+double gs_gait__hinge_time(const gs_gait_result *r, const double *y, const int32_t *idx, int m,
+                           double ta, double tb, int dir);
+
 /** Appends an event (type 0 IC, 1 TO) at time t (s); a non-finite t is ignored. GS_ERR_NOMEM. */
 gs_status gs_gait__add_event(gs_gait_result *r, int side, int type, double t, gs_error *err);
 

@@ -189,3 +189,80 @@ int gs_gait__window_ext(const gs_gait_result *r, const double *y, int32_t i, dou
             return 0;
     return 1;
 }
+
+/* Least squares of y on the first p (<= 4) basis columns of X (m rows); residual sum of squares, or INFINITY
+ * when singular. Normal equations solved by Gaussian elimination with partial pivoting. */
+static double ls_rss(const double X[][4], const double *y, int m, int p)
+{
+    double A[4][5] = {{0}};
+    for (int i = 0; i < m; i++)
+        for (int a = 0; a < p; a++) {
+            for (int b = 0; b < p; b++)
+                A[a][b] += X[i][a] * X[i][b];
+            A[a][p] += X[i][a] * y[i];
+        }
+    for (int c = 0; c < p; c++) {
+        int piv = c;
+        for (int rr = c + 1; rr < p; rr++)
+            if (fabs(A[rr][c]) > fabs(A[piv][c]))
+                piv = rr;
+        if (fabs(A[piv][c]) < 1e-12)
+            return INFINITY;
+        for (int q = 0; q <= p; q++) {
+            double tmp = A[c][q];
+            A[c][q] = A[piv][q];
+            A[piv][q] = tmp;
+        }
+        for (int rr = 0; rr < p; rr++) {
+            if (rr == c)
+                continue;
+            double f = A[rr][c] / A[c][c];
+            for (int q = c; q <= p; q++)
+                A[rr][q] -= f * A[c][q];
+        }
+    }
+    double rss = 0;
+    for (int i = 0; i < m; i++) {
+        double fit = 0;
+        for (int a = 0; a < p; a++)
+            fit += X[i][a] * A[a][p] / A[a][a];
+        rss += (y[i] - fit) * (y[i] - fit);
+    }
+    return rss;
+}
+
+double gs_gait__hinge_time(const gs_gait_result *r, const double *y, const int32_t *idx, int m,
+                           double ta, double tb, int dir)
+{
+    double X[24][4], yy[24], best = INFINITY, tbest = NAN, rss[81];
+    const int steps = 80;
+    if (m < 6 || m > 24 || !(tb > ta))
+        return NAN;
+    for (int i = 0; i < m; i++)
+        yy[i] = y[idx[i]];
+    for (int g = 0; g <= steps; g++) {
+        double t0 = ta + (tb - ta) * g / steps;
+        for (int i = 0; i < m; i++) {
+            double h = fmax(0.0, dir * (r->t[idx[i]] - t0));
+            X[i][0] = 1;
+            X[i][1] = h;
+            X[i][2] = h * h;
+            X[i][3] = 0;
+        }
+        rss[g] = ls_rss((const double(*)[4])X, yy, m, 3);
+        if (rss[g] < best) {
+            best = rss[g];
+            tbest = t0;
+        }
+    }
+    if (!isfinite(best))
+        return NAN;
+    /* sub-step: the vertex of the parabola through the best grid point and its neighbours */
+    int g = (int)lround((tbest - ta) / (tb - ta) * steps);
+    if (g > 0 && g < steps && isfinite(rss[g - 1]) && isfinite(rss[g + 1])) {
+        double den = rss[g - 1] - 2 * rss[g] + rss[g + 1];
+        if (den > 0)
+            tbest += 0.5 * (rss[g - 1] - rss[g + 1]) / den * (tb - ta) / steps;
+    }
+    return tbest;
+}
