@@ -78,8 +78,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "gs_event_score: %s\n", msg);
         return 1;
     }
-    if (gs_pose_json_read(pose, &t, &err) != GS_OK ||
-        gs_gait_analyze(t, &opt, &r, &err) != GS_OK) {
+    if (gs_pose_json_read(pose, &t, &err) == GS_OK && gs_gait_analyze(t, &opt, &r, &err) != GS_OK)
+        fprintf(stderr, "gs_event_score: %s (events scored anyway)\n", err.msg);
+    if (!r) {
         fprintf(stderr, "gs_event_score: %s\n", err.msg);
         gs_pose_track_free(&t);
         gs_gait_result_free(&r);
