@@ -50,6 +50,7 @@ typedef struct worker {
 typedef struct job_ctx {
     worker *w;
     const char *job_id;
+    int attempt; /* the claim's attempt number: the fencing token of every later call */
     double t0, last_hb;
     int cancelled; /* the store said so */
     int stopping;  /* our stop flag */
@@ -218,8 +219,8 @@ static int on_progress(void *user, const char *stage, double fraction, const cha
     if (now - c->last_hb >= HEARTBEAT_S) {
         gs_status rc;
         c->last_hb = now;
-        rc = gs_store_job_heartbeat(w->s, c->job_id, w->name, fraction, stage, (int64_t)time(NULL),
-                                    w->o.lease_s, NULL);
+        rc = gs_store_job_heartbeat_fenced(w->s, c->job_id, w->name, c->attempt, fraction, stage,
+                                           (int64_t)time(NULL), w->o.lease_s, NULL);
         if (rc == GS_ERR_CANCELLED) {
             c->cancelled = 1;
             return 1;
@@ -232,7 +233,8 @@ static int on_progress(void *user, const char *stage, double fraction, const cha
 static void finish(worker *w, const gs_store_job *job, gs_store_job_status st, const char *msg)
 {
     gs_error err;
-    gs_status rc = gs_store_job_finish(w->s, job->id, w->name, st, msg, (int64_t)time(NULL), &err);
+    gs_status rc = gs_store_job_finish_fenced(w->s, job->id, w->name, job->attempts, st, msg,
+                                              (int64_t)time(NULL), &err);
     if (rc == GS_OK)
         logf_(w, "job %s %s%s%s", job->id, gs_store_job_status_name(st), msg ? ": " : "",
               msg ? msg : "");
@@ -283,7 +285,7 @@ static void run_job(worker *w, const gs_store_job *job)
     gs_analyze_result *res = NULL;
     gs_error err;
     gs_status rc;
-    job_ctx c = {.w = w, .job_id = job->id};
+    job_ctx c = {.w = w, .job_id = job->id, .attempt = job->attempts};
     char blob_path[4096], final[4096], staging[4200], why[1024], title[300];
     int64_t now = (int64_t)time(NULL);
 
@@ -316,7 +318,8 @@ static void run_job(worker *w, const gs_store_job *job)
         finish(w, job, GS_STORE_JOB_FAILED, why);
         return;
     }
-    gs_store_job_heartbeat(w->s, job->id, w->name, 0.0, "probe", now, w->o.lease_s, NULL);
+    gs_store_job_heartbeat_fenced(w->s, job->id, w->name, job->attempts, 0.0, "probe", now,
+                                  w->o.lease_s, NULL);
     c.last_hb = gs_now_s();
 
     memset(&ao, 0, sizeof(ao));
@@ -342,7 +345,8 @@ static void run_job(worker *w, const gs_store_job *job)
     if (c.stopping) {
         gs_analyze_result_free(&res);
         rm_tree(staging);
-        if (gs_store_job_release(w->s, job->id, w->name, (int64_t)time(NULL), &err) == GS_OK)
+        if (gs_store_job_release_fenced(w->s, job->id, w->name, job->attempts, (int64_t)time(NULL),
+                                        &err) == GS_OK)
             logf_(w, "job %s: back to the queue (worker stopping)", job->id);
         return;
     }
@@ -363,8 +367,9 @@ static void run_job(worker *w, const gs_store_job *job)
     /* Publish what was written (a failed analysis too: its analysis.json says why). */
     if (res && gs_path_exists(staging)) {
         gs_error perr;
-        if (gs_store_job_heartbeat(w->s, job->id, w->name, 1.0, "publish", (int64_t)time(NULL),
-                                   w->o.lease_s, NULL) == GS_ERR_CANCELLED) {
+        if (gs_store_job_heartbeat_fenced(w->s, job->id, w->name, job->attempts, 1.0, "publish",
+                                          (int64_t)time(NULL), w->o.lease_s,
+                                          NULL) == GS_ERR_CANCELLED) {
             gs_analyze_result_free(&res);
             rm_tree(staging);
             logf_(w, "job %s: cancelled, outputs discarded", job->id);
@@ -381,8 +386,9 @@ static void run_job(worker *w, const gs_store_job *job)
     }
     gs_analyze_result_free(&res);
     {
-        gs_status frc = gs_store_job_finish(
-            w->s, job->id, w->name, rc == GS_OK ? GS_STORE_JOB_DONE : GS_STORE_JOB_FAILED,
+        gs_status frc = gs_store_job_finish_fenced(
+            w->s, job->id, w->name, job->attempts,
+            rc == GS_OK ? GS_STORE_JOB_DONE : GS_STORE_JOB_FAILED,
             rc == GS_OK ? NULL : (err.msg[0] ? err.msg : gs_strerror(rc)), (int64_t)time(NULL),
             &err);
         if (frc == GS_ERR_CANCELLED) {
@@ -481,7 +487,10 @@ gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
             busy_errors = 0;
             if (w.o.once)
                 break;
-            sleep_s(w.o.poll_s);
+            /* Woken early by a new job on PostgreSQL (NOTIFY); SQLite looks every 250 ms. The
+             * wait stays short so the stop flag and lapsed leases are seen soon. */
+            if (gs_store_wait_for_job(w.s, (int)(w.o.poll_s * 1000), NULL, NULL) != GS_OK)
+                sleep_s(w.o.poll_s);
             continue;
         }
         if (rc != GS_OK) {

@@ -9,7 +9,8 @@
  *
  * A job's life in a worker:
  *  1. claim (store lease, default 60 s; renewed by a heartbeat from the analysis' progress, at
- *     most once a second). A worker that dies (crash, kill -9, out of memory) stops renewing;
+ *     most once a second). Every later call on the job is fenced by the claim's attempt number
+ *     (store.h), so a worker that lost its lease cannot touch the next holder's attempt. A worker that dies (crash, kill -9, out of memory) stops renewing;
  *     after the lease another worker claims the job again, and after max_attempts starts the job
  *     ends failed ("the analysis stopped N times without finishing").
  *  2. read the session's options (options_json, gs_worker_session_options_parse()), probe the
@@ -148,8 +149,9 @@ typedef struct gs_supervisor_options {
     const char *data_dir;   /* required: passed as --data */
     const char *models_dir; /* passed as --models when not NULL */
     int n_workers;          /* 0 allowed: nothing is started */
-    /* More arguments for each worker after "worker --data DIR [--models DIR]" (e.g. "--quiet",
-     * "--lease", "5"); NULL-terminated, or NULL. Borrowed until gs_supervisor_stop(). */
+    /* More arguments for each worker after "worker --data DIR [--models DIR]" (e.g. "--db",
+     * URI, "--quiet", "--lease", "5"); NULL-terminated, or NULL. Borrowed until
+     * gs_supervisor_stop(). */
     const char *const *extra_args;
     double backoff_min_s;   /* first restart delay; 0 = 1 s */
     double backoff_max_s;   /* delay cap for a worker that keeps dying at once; 0 = 60 s */
