@@ -30,7 +30,9 @@ static const gs_cli_opt frames_opts[] = {
 static const gs_cli_spec frames_spec = GS_CLI_SPEC(
     "frames", frames_args, frames_opts,
     "Writes every Nth decoded frame upright (phone rotation applied) as DIR/frame_NNNNNN.png,\n"
-    "NNNNNN the frame's index in the clip; existing frames are kept unless --force is given.\n");
+    "NNNNNN the frame's index in the clip, or, with --start, counted from the first frame at or\n"
+    "after S (the decoder seeks, so earlier frames are not counted; the same numbering as\n"
+    "`gaitscope pose --start S`); existing frames are kept unless --force is given.\n");
 
 int gs_cli_frames(int argc, char **argv)
 {
