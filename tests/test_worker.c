@@ -226,8 +226,15 @@ static void session_options_parse_and_refuse(void)
     CHECK_NEAR(ao.height_m, 1.81, 1e-12);
     CHECK_NEAR(ao.decode.end_s, 5.5, 0);
     CHECK(ao.history && strcmp(ao.history, "scar:abdomen") == 0);
-    CHECK_OK(gs_worker_session_options_parse("{\"person\":[10,20.5]}", &so, &e_));
+    /* Exactly what the API writes (src/serve serve_parse.c: numbers, a bool, an array). */
+    CHECK_OK(gs_worker_session_options_parse(
+        "{\"view\":\"rear\",\"height\":1.8,\"start\":0,\"end\":4,\"blur_faces\":true,"
+        "\"person\":[10,20.5]}",
+        &so, &e_));
+    CHECK_EQ_INT(so.view, GS_GAIT_VIEW_REAR);
+    CHECK_EQ_INT(so.blur_faces, 1);
     CHECK_NEAR(so.person_y, 20.5, 0);
+    CHECK_NEAR(so.end_s, 4, 0);
     CHECK_OK(gs_worker_session_options_parse(NULL, &so, &e_));
     CHECK_EQ_INT(so.view, GS_GAIT_VIEW_UNKNOWN);
 
@@ -543,6 +550,29 @@ static void supervisor_restarts_and_stops_workers(void)
     gs_store_close(&e.s);
 }
 
+/* A worker that dies at once on every start is restarted with a doubling delay, not in a spin:
+ * /bin/false as the "worker", delays 0.2, 0.4, 0.8, 1.6 s: at most 4 restarts in 2.5 s. */
+static void supervisor_backs_off_a_crash_loop(void)
+{
+    gs_supervisor *sv = NULL;
+    gs_supervisor_options so = {.exe = "/bin/false", .data_dir = "/nonexistent", .n_workers = 1,
+                                .backoff_min_s = 0.2, .backoff_max_s = 60};
+    if (access("/bin/false", X_OK) != 0)
+        return;
+    CHECK_OK(gs_supervisor_start(&so, &sv, &e_));
+    if (!sv)
+        return;
+    double t0 = gs_now_s();
+    while (gs_now_s() - t0 < 2.5) {
+        gs_supervisor_poll(sv, NULL);
+        sleep_s(0.01);
+    }
+    int r = gs_supervisor_restarts(sv);
+    fprintf(stderr, "crash loop: %d restarts in 2.5 s\n", r);
+    CHECK_MSG(r >= 2 && r <= 4, "%d restarts", r);
+    gs_supervisor_stop(&sv);
+}
+
 /* 1 while pid is a live process: /proc/PID/stat exists and its state is not zombie or dead (a
  * killed worker re-parented to an init that does not reap stays a zombie). */
 static int is_alive(pid_t pid)
@@ -639,6 +669,7 @@ int main(int argc, char **argv)
     cancel_stops_the_running_analysis();
     sigterm_gives_the_job_back();
     supervisor_restarts_and_stops_workers();
+    supervisor_backs_off_a_crash_loop();
     workers_die_with_their_parent();
     return gs_test_finish("test_worker", 0);
 }
