@@ -323,7 +323,8 @@ def part_api():
         st, h, html2 = req(srv, "GET", sh["url"].replace("localhost", "127.0.0.1"), raw=True)
         check(st == 200 and html2 == html, f"shared report: {st}")
         st, _, shs = req(srv, "GET", f"/shared/{sh['token']}")
-        check(st == 200 and "analysis" in shs and "id" not in shs and "athlete" not in shs,
+        check(st == 200 and "analysis" in shs and "id" not in shs and "athlete" not in shs
+              and "notes" not in shs,
               f"shared session without ids: {st} {str(shs)[:200]}")
         st, _, part = req(srv, "GET", f"/shared/{sh['token']}/files/overlay.mp4",
                           headers={"Range": "bytes=0-9"}, raw=True)

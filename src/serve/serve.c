@@ -303,7 +303,8 @@ static cJSON *session_json(gs_serve *s, gs_store *st, const gs_store_session *ss
     }
     cJSON *opts = cJSON_Parse(ss->options_json);
     cJSON_AddItemToObject(o, "options", opts ? opts : cJSON_CreateObject());
-    cJSON_AddStringToObject(o, "notes", ss->notes);
+    if (with_ids) /* the therapist's notes stay with the account, not with a share link */
+        cJSON_AddStringToObject(o, "notes", ss->notes);
     cJSON_AddStringToObject(o, "date", ss->date);
     cJSON_AddNumberToObject(o, "created", (double)ss->created);
     cJSON *jj = job ? job_json(job) : NULL;
