@@ -230,11 +230,30 @@ static int on_progress(void *user, const char *stage, double fraction, const cha
     return 0;
 }
 
+static void sleep_s(double s);
+
+/* Records the end of a job. A store error that may pass (busy, a database restarting: GS_ERR_IO)
+ * is retried for about 5 s, so a finished analysis is not run again for a passing hiccup; past
+ * that the lease decides (the job runs again). msg is copied first: it may be err's own text. */
+static gs_status end_job(worker *w, const gs_store_job *job, gs_store_job_status st,
+                         const char *msg, gs_error *err)
+{
+    char text[GS_STORE_ERROR_MAX + 1];
+    gs_status rc;
+    snprintf(text, sizeof(text), "%s", msg ? msg : "");
+    for (int i = 0;; i++) {
+        rc = gs_store_job_finish_fenced(w->s, job->id, w->name, job->attempts, st,
+                                        msg ? text : NULL, (int64_t)time(NULL), err);
+        if (rc != GS_ERR_IO || i >= 5 || stop_requested(w))
+            return rc;
+        sleep_s(1.0);
+    }
+}
+
 static void finish(worker *w, const gs_store_job *job, gs_store_job_status st, const char *msg)
 {
     gs_error err;
-    gs_status rc = gs_store_job_finish_fenced(w->s, job->id, w->name, job->attempts, st, msg,
-                                              (int64_t)time(NULL), &err);
+    gs_status rc = end_job(w, job, st, msg, &err);
     if (rc == GS_OK)
         logf_(w, "job %s %s%s%s", job->id, gs_store_job_status_name(st), msg ? ": " : "",
               msg ? msg : "");
@@ -291,8 +310,16 @@ static void run_job(worker *w, const gs_store_job *job)
 
     logf_(w, "job %s: session %s, attempt %d", job->id, job->session, job->attempts);
     rc = gs_store_session_get(w->s, job->account, job->session, &se, &err);
-    if (rc != GS_OK) {
+    if (rc == GS_ERR_NOT_FOUND) {
         finish(w, job, GS_STORE_JOB_FAILED, "the session is gone");
+        return;
+    }
+    if (rc != GS_OK) {
+        /* The store failed, not the job: give it back and wait a moment. */
+        logf_(w, "job %s: cannot read its session (%s); back to the queue", job->id, err.msg);
+        gs_store_job_release_fenced(w->s, job->id, w->name, job->attempts, (int64_t)time(NULL),
+                                    NULL);
+        sleep_s(1.0);
         return;
     }
     if (w->o.test_abort_blob && !strcmp(w->o.test_abort_blob, se.blob))
@@ -386,11 +413,10 @@ static void run_job(worker *w, const gs_store_job *job)
     }
     gs_analyze_result_free(&res);
     {
-        gs_status frc = gs_store_job_finish_fenced(
-            w->s, job->id, w->name, job->attempts,
-            rc == GS_OK ? GS_STORE_JOB_DONE : GS_STORE_JOB_FAILED,
-            rc == GS_OK ? NULL : (err.msg[0] ? err.msg : gs_strerror(rc)), (int64_t)time(NULL),
-            &err);
+        char why_failed[sizeof(err.msg)];
+        snprintf(why_failed, sizeof(why_failed), "%s", err.msg[0] ? err.msg : gs_strerror(rc));
+        gs_status frc = end_job(w, job, rc == GS_OK ? GS_STORE_JOB_DONE : GS_STORE_JOB_FAILED,
+                                rc == GS_OK ? NULL : why_failed, &err);
         if (frc == GS_ERR_CANCELLED) {
             gs_store_session gone;
             /* Deleted while publishing: remove what nobody will. */
@@ -401,7 +427,7 @@ static void run_job(worker *w, const gs_store_job *job)
             logf_(w, "job %s: could not record the end (%s)", job->id, err.msg);
         } else {
             logf_(w, "job %s %s in %.1f s%s%s", job->id, rc == GS_OK ? "done" : "failed",
-                  gs_now_s() - c.t0, rc == GS_OK ? "" : ": ", rc == GS_OK ? "" : err.msg);
+                  gs_now_s() - c.t0, rc == GS_OK ? "" : ": ", rc == GS_OK ? "" : why_failed);
         }
     }
 }
