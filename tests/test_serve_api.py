@@ -496,6 +496,16 @@ def part_limits():
         check(tmp_files(srv.data) == [], f"a truncated upload leaves nothing: {tmp_files(srv.data)}")
         st, _, b = req(srv, "GET", "/health")
         check(st == 200, "server alive after the malformed requests")
+        # rate limit per address: 30 attempts at once (whatever the e-mail, malformed ones too),
+        # then 1 every 2 s; fast malformed attempts so that little refills meanwhile
+        codes = []
+        while len(codes) < 45 and 429 not in codes:
+            codes.append(req(srv, "POST", "/tokens", {"email": f"u{len(codes)}@example.org"})[0])
+        check(set(codes[:-1]) == {400} and codes[-1] == 429 and 20 <= len(codes) - 1 <= 40,
+              f"per-address limit after ~30 (this server used 5 before; + refills): {codes}")
+        st, h, b = req(srv, "POST", "/accounts", {"email": "new@example.org",
+                                                   "password": "0123456789"})
+        check(st == 429 and "address" in b["error"], f"sign-up counted too: {st} {b}")
         # SIGTERM while an upload is half in: the server stops, the half upload is removed
         body, ctype = multipart({}, small)
         half = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
