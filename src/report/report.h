@@ -131,6 +131,13 @@ void gs_html_printf(gs_html_buf *b, const char *fmt, ...) __attribute__((format(
 void gs_html_esc(gs_html_buf *b, const char *s);
 /** The stylesheet of report.html (static text), so related pages share its look. */
 const char *gs_report_css(void);
+/**
+ * Appends an SVG line chart (report_series.c) of one metric over n sessions: labels[i] under
+ * point i (may be NULL), left and right per-side series (NAN = not measured); right NULL draws
+ * left as one series. Text is escaped.
+ */
+void gs_html_series_svg(gs_html_buf *b, const char *title, const char *unit, int n,
+                        const char *const *labels, const double *left, const double *right);
 
 #ifdef __cplusplus
 }

@@ -104,6 +104,7 @@ typedef struct req {
     int fail_status; /* an error found while the body arrived, answered at its end */
     int cut;         /* 1: close the connection now (over the size limit) */
     char fail_msg[GS_SERVE__MSG];
+    int page;        /* 1: a browser page (pages.c), not /api/ */
 } req;
 
 static void logf_(gs_serve *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -666,6 +667,22 @@ static enum MHD_Result h_job(req *q, struct MHD_Connection *c, gs_store *st)
     return reply_json(c, 200, job_json(&j));
 }
 
+gs_status gs_serve__session_remove(gs_serve *s, gs_store *st, const char *account,
+                                   const char *session, gs_error *e)
+{
+    gs_store_id gone = "";
+    char path[PATH_MAX];
+    gs_status rc = gs_store_session_delete(st, account, session, gone, e);
+    if (rc != GS_OK)
+        return rc;
+    if (gs_store_session_path(s->dir, session, path, sizeof(path), e) == GS_OK)
+        remove_tree(path, 0);
+    if (gone[0] && gs_store_blob_path(s->dir, gone, path, sizeof(path), e) == GS_OK &&
+        unlink(path) != 0 && errno != ENOENT)
+        logf_(s, 1, "cannot remove %s: %s", path, strerror(errno));
+    return GS_OK;
+}
+
 static enum MHD_Result h_session(req *q, struct MHD_Connection *c, gs_store *st)
 {
     gs_serve *s = q->srv;
@@ -674,16 +691,9 @@ static enum MHD_Result h_session(req *q, struct MHD_Connection *c, gs_store *st)
     gs_store_job j;
     gs_status rc;
     if (q->route.method == GS_SERVE__DELETE) {
-        gs_store_id gone = "";
-        char path[PATH_MAX];
-        rc = gs_store_session_delete(st, q->account, q->route.rid, gone, &e);
+        rc = gs_serve__session_remove(s, st, q->account, q->route.rid, &e);
         if (rc != GS_OK)
             return reply_store_error(s, c, rc, &e, "session");
-        if (gs_store_session_path(s->dir, q->route.rid, path, sizeof(path), &e) == GS_OK)
-            remove_tree(path, 0);
-        if (gone[0] && gs_store_blob_path(s->dir, gone, path, sizeof(path), &e) == GS_OK &&
-            unlink(path) != 0 && errno != ENOENT)
-            logf_(s, 1, "cannot remove %s: %s", path, strerror(errno));
         return reply_json(c, 204, NULL);
     }
     rc = gs_store_session_get(st, q->account, q->route.rid, &ss, &e);
@@ -758,13 +768,20 @@ static enum MHD_Result h_share_delete(req *q, struct MHD_Connection *c, gs_store
     return reply_json(c, 204, NULL);
 }
 
-/* Serves file i of session (ids already checked against the account or the share). */
 static enum MHD_Result serve_file(req *q, struct MHD_Connection *c, const gs_store_session *ss,
                                   const gs_store_job *job)
 {
-    gs_serve *s = q->srv;
+    return (enum MHD_Result)gs_serve__send_file(
+        q->srv, c, ss, job, q->route.file,
+        !strcmp(gs_serve__file_name(q->route.file), "report.html") ? REPORT_CSP : NULL);
+}
+
+/* Serves file i of session (ids already checked against the account or the share) with the
+ * Content-Security-Policy csp (NULL: none). */
+int gs_serve__send_file(gs_serve *s, struct MHD_Connection *c, const gs_store_session *ss,
+                        const gs_store_job *job, int i, const char *csp)
+{
     char path[PATH_MAX], msg[GS_SERVE__MSG + GS_STORE_ERROR_MAX];
-    int i = q->route.file;
     if (file_path(s, ss->id, i, path, sizeof(path)) != 0)
         return reply_error(c, 404, "no such file");
     /* O_NOFOLLOW: only what a worker wrote is served, never what a link points to. */
@@ -804,8 +821,8 @@ static enum MHD_Result serve_file(req *q, struct MHD_Connection *c, const gs_sto
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Cache-Control", "private, no-store");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    if (!strcmp(gs_serve__file_name(i), "report.html"))
-        MHD_add_response_header(r, "Content-Security-Policy", REPORT_CSP);
+    if (csp)
+        MHD_add_response_header(r, "Content-Security-Policy", csp);
     if (rs == 206) {
         char cr[96];
         snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu", (unsigned long long)first,
@@ -1181,6 +1198,60 @@ out:
     return r;
 }
 
+/* ---- what the pages (pages*.c) use of the server ----------------------------------------- */
+
+gs_store *gs_serve__store_get(gs_serve *s, int *slot)
+{
+    return pool_get(s, slot);
+}
+
+void gs_serve__store_put(gs_serve *s, int slot)
+{
+    pool_put(s, slot);
+}
+
+const char *gs_serve__dir(const gs_serve *s)
+{
+    return s->dir;
+}
+
+int gs_serve__is_tls(const gs_serve *s)
+{
+    return s->tls;
+}
+
+int gs_serve__signup_closed(const gs_serve *s)
+{
+    return s->opt.signup_closed;
+}
+
+int gs_serve__password_hash(gs_serve *s, const char *pw, char *out)
+{
+    return pw_hash(s, pw, out);
+}
+
+int gs_serve__password_verify(gs_serve *s, const char *hash, const char *pw)
+{
+    return pw_verify(s, hash ? hash : s->dummy_hash, pw);
+}
+
+int gs_serve__rate_ok(gs_serve *s, int per_account, const char *key, double *retry_s)
+{
+    return per_account ? rate_ok(s, s->by_account, "e:", key, retry_s)
+                       : rate_ok(s, s->by_addr, "a:", key, retry_s);
+}
+
+gs_status gs_serve__token_new(gs_store *st, const char *account,
+                              char text[GS_SERVE__TOKEN_LEN + 1], gs_error *e)
+{
+    return token_issue(st, account, text, e);
+}
+
+void gs_serve__log(gs_serve *s, int level, const char *msg)
+{
+    logf_(s, level, "%s", msg);
+}
+
 /* ---- the access handler ------------------------------------------------------------------ */
 
 static void client_addr(struct MHD_Connection *c, char *out, size_t n)
@@ -1240,6 +1311,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         q->fd = -1;
         *con_cls = q;
         client_addr(c, q->addr, sizeof(q->addr));
+        if (strncmp(url, "/api/", 5) != 0) {
+            /* A browser page (pages.c). Its upload is the API's upload with the account taken
+             * from the cookie and a CSRF header; every other page has a small form body. */
+            q->page = 1;
+            st = gs_serve__page_begin(s, c, method, url, q->account, q->route.rid, msg,
+                                      sizeof(msg));
+            if (st == 1) {
+                q->route.id = GS_SERVE__R_ATHLETE_SESSIONS;
+                q->route.method = GS_SERVE__POST;
+                st = upload_begin(q, c, msg, sizeof(msg));
+            } else if (!st) {
+                const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+                uint64_t len = 0;
+                if (cl && gs_serve__content_length(cl, &len) == 0 && len > JSON_BODY_MAX)
+                    st = 413, snprintf(msg, sizeof(msg), "a form is at most %d bytes",
+                                       JSON_BODY_MAX);
+            }
+            if (st) {
+                q->fail_status = st;
+                if (q->route.id == GS_SERVE__R_ATHLETE_SESSIONS)
+                    return reply_error(c, (unsigned)st, msg);
+                return (enum MHD_Result)gs_serve__page_error(s, c, (unsigned)st, msg);
+            }
+            return MHD_YES;
+        }
         st = gs_serve__route_parse(method, url, &q->route, msg, sizeof(msg));
         if (!st && q->route.needs_auth)
             st = authenticate(q, c, msg, sizeof(msg));
@@ -1287,6 +1384,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         if (q->body_len + n > JSON_BODY_MAX) {
             q->fail_status = 413;
+            if (q->page)
+                return (enum MHD_Result)gs_serve__page_error(s, c, 413, "the form is too large");
             return reply_error(c, 413, "the JSON body is too large") == MHD_YES ? MHD_YES
                                                                                  : MHD_NO;
         }
@@ -1304,6 +1403,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         return upload_finish(q, c);
     }
+    if (q->page)
+        return (enum MHD_Result)gs_serve__page(s, c, method, url, q->body, q->body_len, q->addr);
     return handle(q, c);
 }
 

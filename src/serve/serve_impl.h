@@ -13,6 +13,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "store.h"
+
 #define GS_SERVE__ID_LEN 22     /* store.h GS_STORE_ID_LEN: 128 random bits in base64url */
 #define GS_SERVE__TOKEN_BYTES 32 /* bearer and share tokens: 256 random bits */
 #define GS_SERVE__TOKEN_LEN 43  /* their base64url text without padding */
@@ -216,5 +218,50 @@ void gs_serve__limiter_init(gs_serve__limiter *l, double capacity, double refill
  * until the next token.
  */
 int gs_serve__limiter_take(gs_serve__limiter *l, const char *key, double now_s, double *retry_s);
+
+/* ---- the browser pages (pages*.c) and what they use of the server (serve.c) --------------- */
+
+struct MHD_Connection;
+typedef struct gs_serve gs_serve;
+
+/* serve.c, for the pages: */
+gs_store *gs_serve__store_get(gs_serve *s, int *slot);
+void gs_serve__store_put(gs_serve *s, int slot);
+const char *gs_serve__dir(const gs_serve *s);
+int gs_serve__is_tls(const gs_serve *s);
+int gs_serve__signup_closed(const gs_serve *s);
+/** Argon2id under the server's cap: 0, -1 no slot in time, -2 failed. */
+int gs_serve__password_hash(gs_serve *s, const char *pw, char *out /* 128 bytes */);
+/** 1 match, 0 no, -1 no slot; hash NULL checks against the dummy hash (an unknown e-mail). */
+int gs_serve__password_verify(gs_serve *s, const char *hash, const char *pw);
+/** The sign-in rate limits: per_account 1 keys by e-mail, 0 by client address. 1 allowed. */
+int gs_serve__rate_ok(gs_serve *s, int per_account, const char *key, double *retry_s);
+/** A new session token for account (its digest stored through gs_store_token_add). */
+gs_status gs_serve__token_new(gs_store *st, const char *account,
+                              char text[GS_SERVE__TOKEN_LEN + 1], gs_error *e);
+void gs_serve__log(gs_serve *s, int level, const char *msg);
+/** Deletes a session record and its files (the API's DELETE /sessions/{id}). */
+gs_status gs_serve__session_remove(gs_serve *s, gs_store *st, const char *account,
+                                   const char *session, gs_error *e);
+/** Sends file i of the table for ss (already checked) with Range support; csp may be NULL.
+ * An enum MHD_Result. */
+int gs_serve__send_file(gs_serve *s, struct MHD_Connection *c, const gs_store_session *ss,
+                        const gs_store_job *job, int i, const char *csp);
+
+/* pages.c, for serve.c: */
+/**
+ * First call of a page request (headers only). 0: a page, its form body follows; 1: the upload
+ * form's XHR (POST /athletes/{id}/upload with the session cookie and an X-CSRF-Token header):
+ * account and athlete are set and serve.c runs the API's upload; else an HTTP status with msg.
+ */
+int gs_serve__page_begin(gs_serve *s, struct MHD_Connection *c, const char *method,
+                         const char *url, gs_store_id account, gs_store_id athlete, char *msg,
+                         size_t n);
+/** Answers a page request (body: the urlencoded form, may be NULL). An enum MHD_Result. */
+int gs_serve__page(gs_serve *s, struct MHD_Connection *c, const char *method, const char *url,
+                   const char *body, size_t len, const char *addr);
+/** An HTML error page with status. An enum MHD_Result. */
+int gs_serve__page_error(gs_serve *s, struct MHD_Connection *c, unsigned status,
+                         const char *msg);
 
 #endif /* GS_SERVE_IMPL_H */

@@ -1,0 +1,373 @@
+/*
+ * gaitscope serve, pages: the athletes list, an athlete's page (sessions over time, key metrics
+ * across sessions as charts, findings per session) and the upload form.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+
+#include "pages_impl.h"
+
+/* An analysis.json read for the athlete page (the sample's is ~1 MB). */
+#define ANALYSIS_MAX_BYTES ((size_t)64 << 20)
+/* The sessions an athlete page reads analyses of (the newest ones): bounded work per view. */
+#define CHART_SESSIONS_MAX 40
+
+/* ---- athletes list ------------------------------------------------------------------------ */
+
+static int athletes_list(gs_page *pg, unsigned status, const char *err)
+{
+    gs_error e = {0};
+    gs_store_athlete *list = NULL;
+    size_t n = 0;
+    gs_status rc = gs_store_athlete_list(pg->st, pg->account, &list, &n, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "account");
+    gs_html_buf b = {0};
+    gs_page_head(pg, &b, "Athletes");
+    gs_html_puts(&b, "<h1>Athletes</h1>");
+    if (n == 0)
+        gs_html_puts(&b, "<p class=\"muted\">No athletes yet: add the first one below, then "
+                         "upload a video of them.</p>");
+    else
+        gs_html_puts(&b, "<table class=\"list\" id=\"athletes\"><tr><th>Name</th>"
+                         "<th>Height</th><th>Added</th></tr>");
+    for (size_t i = 0; i < n; i++) {
+        char day[11];
+        gs_page_day(list[i].created, day);
+        gs_html_printf(&b, "<tr><td><a href=\"/athletes/%s\">", list[i].id);
+        gs_html_esc(&b, list[i].name);
+        gs_html_puts(&b, "</a></td><td>");
+        if (isfinite(list[i].height_m))
+            gs_html_printf(&b, "%.2f m", list[i].height_m);
+        gs_html_printf(&b, "</td><td>%s</td></tr>", day);
+    }
+    if (n)
+        gs_html_puts(&b, "</table>");
+    free(list);
+    gs_html_puts(&b, "<h2>Add an athlete</h2>");
+    if (err) {
+        gs_html_puts(&b, "<p class=\"err\">");
+        gs_html_esc(&b, err);
+        gs_html_puts(&b, "</p>");
+    }
+    gs_html_puts(&b, "<form class=\"card\" method=\"post\" action=\"/athletes\">");
+    gs_page_csrf_field(pg, &b);
+    gs_html_puts(&b, "<label for=\"name\">Name</label><input type=\"text\" id=\"name\" "
+                     "name=\"name\" required maxlength=\"200\">"
+                     "<label for=\"height_m\">Height in metres (optional: gives results in cm "
+                     "and m/s)</label><input type=\"number\" id=\"height_m\" name=\"height_m\" "
+                     "step=\"0.01\" min=\"0.5\" max=\"2.5\">"
+                     "<button type=\"submit\">Add</button></form>");
+    return gs_page_send(pg, &b, status);
+}
+
+static int athlete_add(gs_page *pg)
+{
+    char name[GS_STORE_NAME_MAX + 1], hs[32];
+    double h = NAN;
+    gs_store_id id;
+    gs_error e = {0};
+    int reply;
+    if (!gs_page_csrf_ok(pg, &reply))
+        return reply;
+    if (gs_page_form(pg, "name", name, sizeof(name)) != 0 || !name[0])
+        return athletes_list(pg, 400, "Give a name (at most 200 bytes).");
+    if (gs_page_form(pg, "height_m", hs, sizeof(hs)) == 0 && hs[0]) {
+        char *end = NULL;
+        h = strtod(hs, &end);
+        /* the API's bound (serve_parse.c gs_serve__athlete_body) */
+        if (!end || *end || !isfinite(h) || h < 0.5 || h > 2.5)
+            return athletes_list(pg, 400, "The height is in metres, between 0.5 and 2.5.");
+    }
+    gs_status rc = gs_store_athlete_add(pg->st, pg->account, name, h, (int64_t)time(NULL), id, &e);
+    if (rc == GS_ERR_ARG)
+        return athletes_list(pg, 400, e.msg);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "account");
+    char to[64];
+    snprintf(to, sizeof(to), "/athletes/%s", id);
+    return gs_page_redirect(pg, to);
+}
+
+/* ---- an athlete's page -------------------------------------------------------------------- */
+
+/* The chart rows: metric key, title, unit, what is plotted. */
+typedef enum { V_ALL, V_SIDES, V_SI } val_kind;
+static const struct {
+    const char *key, *title, *unit;
+    val_kind kind;
+} chart_rows[] = {
+    {"cadence_spm", "Cadence", "steps/min", V_ALL},
+    {"ground_contact_ms", "Ground contact time", "ms", V_SIDES},
+    {"knee_flexion_ic_deg", "Knee flexion at initial contact", "deg", V_SIDES},
+    {"pelvic_drop_deg", "Pelvic drop (rear view)", "deg", V_SIDES},
+    {"ground_contact_ms", "Contact time asymmetry", "symmetry index, %", V_SI},
+    {"knee_flexion_ic_deg", "Knee flexion at contact asymmetry", "symmetry index, %", V_SI},
+};
+#define N_ROWS ((int)(sizeof(chart_rows) / sizeof(chart_rows[0])))
+
+static double mean_of(const cJSON *m, const char *part)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, part);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "mean");
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static cJSON *analysis_load(gs_page *pg, const char *session)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 32];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    gs_error e = {0};
+    if (gs_store_session_path(gs_serve__dir(pg->s), session, dir, sizeof(dir), &e) != GS_OK)
+        return NULL;
+    snprintf(path, sizeof(path), "%s/analysis.json", dir);
+    if (gs_file_read_max(path, ANALYSIS_MAX_BYTES, &data, &len, &e) != GS_OK)
+        return NULL;
+    cJSON *a = cJSON_ParseWithLength((const char *)data, len);
+    free(data);
+    return a;
+}
+
+static int athlete_page(gs_page *pg, const char *id)
+{
+    gs_error e = {0};
+    gs_store_athlete a;
+    gs_store_session *list = NULL;
+    size_t n = 0;
+    gs_status rc = gs_store_athlete_get(pg->st, pg->account, id, &a, &e);
+    if (rc == GS_OK)
+        rc = gs_store_session_list(pg->st, pg->account, a.id, &list, &n, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "athlete");
+    gs_html_buf b = {0};
+    gs_page_head(pg, &b, a.name);
+    gs_html_puts(&b, "<p><a href=\"/athletes\">&larr; Athletes</a></p><h1>");
+    gs_html_esc(&b, a.name);
+    gs_html_puts(&b, "</h1><p>");
+    if (isfinite(a.height_m))
+        gs_html_printf(&b, "Height %.2f m. ", a.height_m);
+    gs_html_printf(&b, "<a class=\"button\" id=\"upload-link\" href=\"/athletes/%s/upload\">"
+                       "Upload a video</a></p>", a.id);
+
+    /* Sessions in the store's order (by date); the charts read the newest analyses. */
+    int nc = n < CHART_SESSIONS_MAX ? (int)n : CHART_SESSIONS_MAX;
+    size_t first = n - (size_t)nc;
+    cJSON **an = calloc((size_t)nc + 1, sizeof(*an));
+    char (*labels)[11] = calloc((size_t)nc + 1, sizeof(*labels));
+    const char **lp = calloc((size_t)nc + 1, sizeof(*lp));
+    double *vl = calloc((size_t)nc + 1, sizeof(double)), *vr = calloc((size_t)nc + 1, sizeof(double));
+    int statuses_ok = an && labels && lp && vl && vr;
+    gs_store_job_status *status = calloc(n + 1, sizeof(*status));
+    for (size_t i = 0; i < n && status; i++) {
+        gs_store_job j;
+        status[i] = gs_store_job_get(pg->st, pg->account, list[i].job, &j, &e) == GS_OK
+                        ? j.status
+                        : GS_STORE_JOB_FAILED;
+    }
+    int n_done = 0;
+    for (int k = 0; k < nc && statuses_ok && status; k++) {
+        const gs_store_session *ss = &list[first + (size_t)k];
+        if (status[first + (size_t)k] == GS_STORE_JOB_DONE)
+            an[k] = analysis_load(pg, ss->id);
+        n_done += an[k] != NULL;
+        if (ss->date[0])
+            snprintf(labels[k], 11, "%s", ss->date);
+        else
+            gs_page_day(ss->created, labels[k]);
+        lp[k] = labels[k];
+    }
+
+    gs_html_puts(&b, "<h2>Sessions</h2>");
+    if (n == 0)
+        gs_html_puts(&b, "<p class=\"muted\">No sessions yet: upload a video.</p>");
+    else
+        gs_html_puts(&b, "<table class=\"list\" id=\"sessions\"><tr><th>Date</th><th>Status</th>"
+                         "<th>Cadence</th><th>Findings</th></tr>");
+    for (size_t i = n; i-- > 0;) {
+        const gs_store_session *ss = &list[i];
+        char day[11];
+        const cJSON *an_i = i >= first && statuses_ok ? an[i - first] : NULL;
+        if (ss->date[0])
+            snprintf(day, sizeof(day), "%s", ss->date);
+        else
+            gs_page_day(ss->created, day);
+        gs_store_job_status js = status ? status[i] : GS_STORE_JOB_FAILED;
+        gs_html_printf(&b, "<tr><td><a href=\"/sessions/%s\">%s</a></td><td>", ss->id, day);
+        if (js == GS_STORE_JOB_QUEUED || js == GS_STORE_JOB_RUNNING)
+            gs_html_printf(&b, "<a href=\"/jobs/%s\">%s</a>", ss->job,
+                           gs_store_job_status_name(js));
+        else
+            gs_html_puts(&b, gs_store_job_status_name(js));
+        gs_html_puts(&b, "</td><td>");
+        double cad = mean_of(cJSON_GetObjectItemCaseSensitive(
+                                 cJSON_GetObjectItemCaseSensitive(an_i, "metrics"), "cadence_spm"),
+                             "all");
+        if (isfinite(cad))
+            gs_html_printf(&b, "%.0f steps/min", cad);
+        gs_html_puts(&b, "</td><td>");
+        const cJSON *f;
+        int nf = 0;
+        cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(an_i, "findings"))
+        {
+            const cJSON *t = cJSON_GetObjectItemCaseSensitive(f, "title");
+            if (cJSON_IsString(t) && nf < 4) {
+                gs_html_puts(&b, nf ? "<br>" : "");
+                gs_html_esc(&b, t->valuestring);
+            }
+            nf++;
+        }
+        if (nf > 4)
+            gs_html_printf(&b, "<br><span class=\"muted\">and %d more</span>", nf - 4);
+        if (an_i && !nf)
+            gs_html_puts(&b, "<span class=\"muted\">none</span>");
+        gs_html_puts(&b, "</td></tr>");
+    }
+    if (n)
+        gs_html_puts(&b, "</table>");
+
+    if (n_done >= 1 && statuses_ok) {
+        gs_html_printf(&b, "<h2>Across sessions</h2><p class=\"muted\">Means per session of the "
+                           "%d analysed session%s shown (the newest %d at most).</p>"
+                           "<div class=\"cols\" id=\"charts\">",
+                       n_done, n_done == 1 ? "" : "s", CHART_SESSIONS_MAX);
+        for (int r = 0; r < N_ROWS; r++) {
+            for (int k = 0; k < nc; k++) {
+                const cJSON *m = cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(an[k], "metrics"), chart_rows[r].key);
+                const cJSON *si = cJSON_GetObjectItemCaseSensitive(m, "si");
+                switch (chart_rows[r].kind) {
+                case V_ALL:
+                    vl[k] = mean_of(m, "all");
+                    break;
+                case V_SIDES:
+                    vl[k] = mean_of(m, "left");
+                    vr[k] = mean_of(m, "right");
+                    break;
+                case V_SI:
+                    vl[k] = cJSON_IsNumber(si) ? si->valuedouble : NAN;
+                    break;
+                }
+            }
+            gs_html_puts(&b, "<div>");
+            gs_html_series_svg(&b, chart_rows[r].title, chart_rows[r].unit, nc, lp, vl,
+                               chart_rows[r].kind == V_SIDES ? vr : NULL);
+            gs_html_puts(&b, "</div>");
+        }
+        gs_html_puts(&b, "</div>");
+    }
+    for (int k = 0; an && k < nc; k++)
+        cJSON_Delete(an[k]);
+    free(an);
+    free(labels);
+    free(lp);
+    free(vl);
+    free(vr);
+    free(status);
+    free(list);
+    return gs_page_send(pg, &b, 200);
+}
+
+/* ---- the upload form ---------------------------------------------------------------------- */
+
+/* The form's script: sends the form with XMLHttpRequest so the bar can show the upload's
+ * progress (XMLHttpRequest Living Standard, upload "progress" events), the CSRF token in a
+ * header, then goes to the job's page (or offers the earlier sessions of the same file). */
+static const char upload_js[] =
+    "(function(){var f=document.getElementById('upload');var bar=document.getElementById('bar');"
+    "var msg=document.getElementById('msg');f.addEventListener('submit',function(ev){"
+    "ev.preventDefault();var fd=new FormData(f);fd.delete('csrf');"
+    "['height','belt_speed','start','end','slowmo','history','notes','date']"
+    ".forEach(function(k){if(fd.get(k)==='')fd.delete(k);});"
+    "if(fd.get('view')==='auto')fd.delete('view');if(!fd.get('blur_faces'))fd.delete('blur_faces');"
+    "var x=new XMLHttpRequest();x.open('POST',f.action);"
+    "x.setRequestHeader('X-CSRF-Token',f.elements.csrf.value);bar.hidden=false;bar.value=0;"
+    "msg.textContent='Uploading...';"
+    "x.upload.onprogress=function(e){if(e.lengthComputable){bar.value=e.loaded/e.total;"
+    "msg.textContent='Uploading: '+Math.round(100*e.loaded/e.total)+' %';}};"
+    "x.onload=function(){var r={};try{r=JSON.parse(x.responseText);}catch(e){}"
+    "if(x.status===202&&r.job){if(r.duplicate_of){msg.textContent='You uploaded this video "
+    "before; it is analysed again with these options.';}"
+    "location.href='/jobs/'+r.job;}else{bar.hidden=true;msg.textContent='The upload failed: '+"
+    "(r.error||('HTTP '+x.status));}};"
+    "x.onerror=function(){bar.hidden=true;msg.textContent='The upload failed: the connection "
+    "broke.';};x.send(fd);});})();";
+
+static int upload_form(gs_page *pg, const char *id)
+{
+    gs_error e = {0};
+    gs_store_athlete a;
+    gs_status rc = gs_store_athlete_get(pg->st, pg->account, id, &a, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "athlete");
+    char today[11];
+    gs_page_day((int64_t)time(NULL), today);
+    gs_html_buf b = {0};
+    gs_page_head(pg, &b, "Upload");
+    gs_html_printf(&b, "<p><a href=\"/athletes/%s\">&larr; ", a.id);
+    gs_html_esc(&b, a.name);
+    gs_html_puts(&b, "</a></p><h1>Upload a video of ");
+    gs_html_esc(&b, a.name);
+    gs_html_printf(&b, "</h1><form class=\"card\" id=\"upload\" method=\"post\" "
+                       "action=\"/athletes/%s/upload\" enctype=\"multipart/form-data\">",
+                   a.id);
+    gs_page_csrf_field(pg, &b);
+    gs_html_puts(&b, "<label for=\"video\">Video (a phone clip of at least a few strides)</label>"
+                     "<input type=\"file\" id=\"video\" name=\"video\" accept=\"video/*\" "
+                     "required>");
+    gs_html_printf(&b, "<label for=\"date\">Date</label><input type=\"date\" id=\"date\" "
+                       "name=\"date\" value=\"%s\">", today);
+    gs_html_puts(&b, "<label for=\"view\">Camera view</label><select id=\"view\" name=\"view\">"
+                     "<option value=\"auto\">detect</option><option value=\"side-left\">side, "
+                     "runner facing left</option><option value=\"side-right\">side, runner "
+                     "facing right</option><option value=\"rear\">from behind</option>"
+                     "<option value=\"front\">from the front</option></select>");
+    gs_html_puts(&b, "<label for=\"height\">Height in metres</label><input type=\"number\" "
+                     "id=\"height\" name=\"height\" step=\"0.01\" min=\"0.5\" max=\"2.5\" value=\"");
+    if (isfinite(a.height_m))
+        gs_html_printf(&b, "%.2f", a.height_m);
+    gs_html_puts(&b, "\"><label for=\"belt_speed\">Treadmill belt speed, m/s (optional)</label>"
+                     "<input type=\"number\" id=\"belt_speed\" name=\"belt_speed\" step=\"0.01\" "
+                     "min=\"0\" max=\"12\">"
+                     "<label for=\"start\">Analyse from second (optional)</label><input "
+                     "type=\"number\" id=\"start\" name=\"start\" step=\"0.1\" min=\"0\">"
+                     "<label for=\"end\">to second (optional)</label><input type=\"number\" "
+                     "id=\"end\" name=\"end\" step=\"0.1\" min=\"0\">"
+                     "<label for=\"slowmo\">Slow motion factor (e.g. 4 for a 120 fps clip "
+                     "played at 30; optional)</label><input type=\"number\" id=\"slowmo\" "
+                     "name=\"slowmo\" step=\"any\" min=\"1\">"
+                     "<label><input type=\"checkbox\" name=\"blur_faces\" value=\"1\"> Blur "
+                     "faces in the overlay and key frames</label>"
+                     "<label for=\"history\">Intake history (optional, e.g. "
+                     "<code>scar:abdomen,injury:left_ankle</code>)</label><input type=\"text\" "
+                     "id=\"history\" name=\"history\" maxlength=\"2000\">"
+                     "<label for=\"notes\">Notes (only you see them)</label><textarea "
+                     "id=\"notes\" name=\"notes\" rows=\"3\" maxlength=\"8000\"></textarea>"
+                     "<button type=\"submit\">Upload and analyse</button>"
+                     "<progress id=\"bar\" max=\"1\" value=\"0\" hidden></progress>"
+                     "<p id=\"msg\" role=\"status\"></p></form>");
+    gs_html_printf(&b, "<script nonce=\"%s\">%s</script>", pg->nonce, upload_js);
+    return gs_page_send(pg, &b, 200);
+}
+
+int gs_pages_athletes(gs_page *pg, char **seg, int nseg)
+{
+    if (strcmp(seg[0], "athletes") != 0)
+        return -1;
+    if (nseg == 1)
+        return pg->post ? athlete_add(pg) : athletes_list(pg, 200, NULL);
+    if (!gs_serve__id_valid(seg[1], strlen(seg[1])))
+        return gs_page_fail(pg, 404, "No such athlete.");
+    if (nseg == 2 && !pg->post)
+        return athlete_page(pg, seg[1]);
+    if (nseg == 3 && !strcmp(seg[2], "upload") && !pg->post)
+        return upload_form(pg, seg[1]);
+    return gs_page_fail(pg, 404, "No such page.");
+}

@@ -1,0 +1,69 @@
+/*
+ * gaitscope serve, the browser pages: what pages.c (the frame: cookies, CSRF, forms, sign-in)
+ * gives the page groups (pages_athletes.c, pages_session.c).
+ *
+ * Sessions: the sign-in issues a store token (256 random bits, stored as its digest, like the
+ * API's bearer tokens) sent as the cookie gs_session (HttpOnly, SameSite=Lax, Secure over TLS).
+ * The JSON API never reads cookies. CSRF: every form post carries csrf = keyed BLAKE2b of a
+ * cookie's secret (the session token once signed in, else the random gs_csrf cookie), which a
+ * page on another site can neither read nor compute; a missing or wrong one is refused 403.
+ */
+#ifndef GS_SERVE_PAGES_IMPL_H
+#define GS_SERVE_PAGES_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report.h"
+#include "serve_impl.h"
+#include "store.h"
+
+/** One page request. */
+typedef struct gs_page {
+    gs_serve *s;
+    struct MHD_Connection *c;
+    gs_store *st;
+    int post;                 /* 1: POST, 0: GET or HEAD */
+    const char *url;
+    const char *body;         /* urlencoded form (POST), may be NULL */
+    size_t len;
+    const char *addr;
+    int signed_in;
+    gs_store_id account;
+    char email[GS_STORE_EMAIL_MAX + 1];
+    uint8_t digest[GS_STORE_DIGEST_BYTES]; /* of the session token */
+    char csrf[GS_SERVE__TOKEN_LEN + 1];    /* what this page's forms carry */
+    char cookie[2][200];                   /* Set-Cookie values to send */
+    int n_cookie;
+    char nonce[GS_SERVE__TOKEN_LEN + 1];   /* the script nonce of this answer */
+    char head_extra[160];                  /* trusted markup for <head> (a refresh) */
+} gs_page;
+
+/** Starts a page: doctype, head (report.html's stylesheet + the pages'), the top bar. */
+void gs_page_head(gs_page *pg, gs_html_buf *b, const char *title);
+/** Ends the page and sends it with status (the buffer is freed). An enum MHD_Result. */
+int gs_page_send(gs_page *pg, gs_html_buf *b, unsigned status);
+/** 303 See Other to a path of ours. */
+int gs_page_redirect(gs_page *pg, const char *path);
+/** A page saying msg with status. */
+int gs_page_fail(gs_page *pg, unsigned status, const char *msg);
+/** The hidden csrf field of a form. */
+void gs_page_csrf_field(gs_page *pg, gs_html_buf *b);
+/** POST only: 1 when the form's csrf is right; else answers 403 itself via *reply and 0. */
+int gs_page_csrf_ok(gs_page *pg, int *reply);
+/**
+ * The urlencoded form field key, decoded into out (n bytes with the NUL). 0, -1 absent, -2
+ * longer than n - 1 bytes or holding a NUL byte.
+ */
+int gs_page_form(const gs_page *pg, const char *key, char *out, size_t n);
+/** The store failing: a 404 for not-found (whoever owns the id), else 500. */
+int gs_page_store_fail(gs_page *pg, gs_status rc, const char *what);
+
+/* The page groups: each answers the paths it knows and returns -1 for the others. */
+int gs_pages_athletes(gs_page *pg, char **seg, int nseg);
+int gs_pages_session(gs_page *pg, char **seg, int nseg);
+
+/** A date of a record, "YYYY-MM-DD" from seconds since 1970 (UTC). */
+void gs_page_day(int64_t t, char out[11]);
+
+#endif /* GS_SERVE_PAGES_IMPL_H */

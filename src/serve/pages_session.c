@@ -1,0 +1,465 @@
+/*
+ * gaitscope serve, pages: a job's progress, a session (the report in a sandboxed frame, the
+ * overlay, key frames, downloads, shares, delete) and the share page an athlete opens without
+ * an account.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "pages_impl.h"
+
+/* report.html inside the session page's frame: no script, no plugin, no form, no navigation of
+ * the page around it (CSP "sandbox" without allow-scripts), but it keeps our origin so the
+ * overlay and key frames it links load with the session cookie; framed by our pages only. */
+#define REPORT_FRAME_CSP                                                                   \
+    "sandbox allow-same-origin; default-src 'none'; style-src 'unsafe-inline'; "           \
+    "img-src 'self' data:; media-src 'self'; base-uri 'none'; form-action 'none'; "        \
+    "frame-ancestors 'self'"
+/* Every other session file (video, images, CSV, JSON): nothing in it may run. */
+#define FILE_CSP "sandbox; default-src 'none'; frame-ancestors 'self'"
+/* Share links last this many days unless the form says otherwise (the API's default). */
+#define SHARE_DAYS_DEFAULT 7
+#define SHARE_DAYS_MAX 365
+
+static const char *const keyframe_names[] = {
+    "keyframes/left_IC.png",  "keyframes/left_MS.png",  "keyframes/left_TO.png",
+    "keyframes/right_IC.png", "keyframes/right_MS.png", "keyframes/right_TO.png"};
+static const char *const keyframe_captions[] = {"left, initial contact", "left, midstance",
+                                                "left, toe-off",         "right, initial contact",
+                                                "right, midstance",      "right, toe-off"};
+
+/* 1 when the session's output folder holds file name (a regular file). */
+static int has_file(gs_page *pg, const char *session, const char *name)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 64];
+    struct stat sb;
+    gs_error e = {0};
+    if (gs_store_session_path(gs_serve__dir(pg->s), session, dir, sizeof(dir), &e) != GS_OK)
+        return 0;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* The file name of segments seg[from..nseg-1] joined by '/', checked against the table. */
+static int file_of(char **seg, int nseg, int from)
+{
+    char name[128] = "";
+    for (int i = from; i < nseg; i++) {
+        size_t l = strlen(name);
+        if (snprintf(name + l, sizeof(name) - l, "%s%s", i > from ? "/" : "", seg[i]) >=
+            (int)(sizeof(name) - l))
+            return -1;
+    }
+    return gs_serve__file_index(name);
+}
+
+/* ---- a job -------------------------------------------------------------------------------- */
+
+static int job_page(gs_page *pg, const char *id, int cancel)
+{
+    gs_error e = {0};
+    gs_store_job j;
+    gs_store_session ss;
+    int reply;
+    gs_status rc = gs_store_job_get(pg->st, pg->account, id, &j, &e);
+    if (rc == GS_OK) /* a deleted session's job went with it, as in the API */
+        rc = gs_store_session_get(pg->st, pg->account, j.session, &ss, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "job");
+    if (cancel) {
+        if (!gs_page_csrf_ok(pg, &reply))
+            return reply;
+        rc = gs_store_job_cancel(pg->st, pg->account, id, &e);
+        if (rc != GS_OK)
+            return gs_page_store_fail(pg, rc, "job");
+        char to[64];
+        snprintf(to, sizeof(to), "/jobs/%s", id);
+        return gs_page_redirect(pg, to);
+    }
+    int live = j.status == GS_STORE_JOB_QUEUED || j.status == GS_STORE_JOB_RUNNING;
+    gs_html_buf b = {0};
+    if (live) /* the page reloads itself every 2 s while the job runs (HTML "refresh" pragma) */
+        snprintf(pg->head_extra, sizeof(pg->head_extra),
+                 "<meta http-equiv=\"refresh\" content=\"2\">");
+    else if (j.status == GS_STORE_JOB_DONE)
+        snprintf(pg->head_extra, sizeof(pg->head_extra),
+                 "<meta http-equiv=\"refresh\" content=\"1; url=/sessions/%s\">", ss.id);
+    gs_page_head(pg, &b, "Analysis");
+    gs_html_printf(&b, "<p><a href=\"/athletes/%s\">&larr; Athlete</a></p><h1>Analysis</h1>"
+                       "<p id=\"job-status\">Status: <strong>%s</strong>",
+                   ss.athlete, gs_store_job_status_name(j.status));
+    if (live && j.stage[0]) {
+        gs_html_puts(&b, ", stage ");
+        gs_html_esc(&b, j.stage);
+    }
+    gs_html_puts(&b, "</p>");
+    if (live)
+        gs_html_printf(&b, "<progress id=\"job-progress\" max=\"1\" value=\"%.3f\"></progress>"
+                           "<p>%.0f %%. This page updates itself; you may also leave it, the "
+                           "analysis goes on.</p>",
+                       j.progress, 100.0 * j.progress);
+    if (j.status == GS_STORE_JOB_FAILED) {
+        gs_html_puts(&b, "<p class=\"err\" id=\"job-error\">");
+        gs_html_esc(&b, j.error[0] ? j.error : "the analysis failed");
+        gs_html_puts(&b, "</p>");
+    }
+    if (j.status == GS_STORE_JOB_DONE || j.status == GS_STORE_JOB_FAILED)
+        gs_html_printf(&b, "<p><a class=\"button\" href=\"/sessions/%s\">Open the session</a></p>",
+                       ss.id);
+    if (live) {
+        gs_html_printf(&b, "<form method=\"post\" action=\"/jobs/%s/cancel\">", j.id);
+        gs_page_csrf_field(pg, &b);
+        gs_html_puts(&b, "<button type=\"submit\" class=\"danger\">Cancel the analysis</button>"
+                         "</form>");
+    }
+    return gs_page_send(pg, &b, 200);
+}
+
+/* ---- a session ---------------------------------------------------------------------------- */
+
+static void findings_html(gs_html_buf *b, const cJSON *a)
+{
+    const cJSON *f;
+    int nf = 0;
+    gs_html_puts(b, "<h2>Findings</h2><ul id=\"findings\">");
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(a, "findings"))
+    {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(f, "title");
+        if (!cJSON_IsString(t))
+            continue;
+        gs_html_puts(b, "<li>");
+        gs_html_esc(b, t->valuestring);
+        gs_html_puts(b, "</li>");
+        nf++;
+    }
+    if (!nf)
+        gs_html_puts(b, "<li class=\"muted\">No compensation pattern found in this clip.</li>");
+    gs_html_puts(b, "</ul>");
+}
+
+static cJSON *analysis_of(gs_page *pg, const char *session)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 32];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    gs_error e = {0};
+    if (gs_store_session_path(gs_serve__dir(pg->s), session, dir, sizeof(dir), &e) != GS_OK)
+        return NULL;
+    snprintf(path, sizeof(path), "%s/analysis.json", dir);
+    if (gs_file_read_max(path, (size_t)64 << 20, &data, &len, &e) != GS_OK)
+        return NULL;
+    cJSON *a = cJSON_ParseWithLength((const char *)data, len);
+    free(data);
+    return a;
+}
+
+/* The overlay and key frames of session under base ("/sessions/ID/files" or "/s/TOKEN/files"). */
+static void media_html(gs_page *pg, gs_html_buf *b, const char *session, const char *base)
+{
+    if (has_file(pg, session, "overlay.mp4"))
+        gs_html_printf(b, "<h2>Overlay</h2><video id=\"overlay\" controls preload=\"metadata\" "
+                          "playsinline src=\"%s/overlay.mp4\"></video>",
+                       base);
+    int any = 0;
+    for (int i = 0; i < 6; i++) {
+        if (!has_file(pg, session, keyframe_names[i]))
+            continue;
+        if (!any)
+            gs_html_puts(b, "<h2>Key frames</h2><div class=\"frames\" id=\"keyframes\">");
+        any = 1;
+        gs_html_printf(b, "<img src=\"%s/%s\" alt=\"%s\" title=\"%s\" loading=\"lazy\">", base,
+                       keyframe_names[i], keyframe_captions[i], keyframe_captions[i]);
+    }
+    if (any)
+        gs_html_puts(b, "</div>");
+}
+
+static int session_page(gs_page *pg, const char *id, unsigned status, const char *share_url,
+                        const char *err)
+{
+    gs_error e = {0};
+    gs_store_session ss;
+    gs_store_athlete a;
+    gs_store_job j;
+    gs_status rc = gs_store_session_get(pg->st, pg->account, id, &ss, &e);
+    if (rc == GS_OK)
+        rc = gs_store_athlete_get(pg->st, pg->account, ss.athlete, &a, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "session");
+    int has_job = gs_store_job_get(pg->st, pg->account, ss.job, &j, &e) == GS_OK;
+    char day[11], base[64];
+    if (ss.date[0])
+        snprintf(day, sizeof(day), "%s", ss.date);
+    else
+        gs_page_day(ss.created, day);
+    snprintf(base, sizeof(base), "/sessions/%s/files", ss.id);
+    gs_html_buf b = {0};
+    gs_page_head(pg, &b, "Session");
+    gs_html_printf(&b, "<p><a href=\"/athletes/%s\">&larr; ", a.id);
+    gs_html_esc(&b, a.name);
+    gs_html_puts(&b, "</a></p><h1>");
+    gs_html_esc(&b, a.name);
+    gs_html_printf(&b, ", %s</h1>", day);
+    if (err) {
+        gs_html_puts(&b, "<p class=\"err\">");
+        gs_html_esc(&b, err);
+        gs_html_puts(&b, "</p>");
+    }
+    if (has_job && j.status != GS_STORE_JOB_DONE) {
+        gs_html_printf(&b, "<p>The analysis is <a href=\"/jobs/%s\">%s</a>", j.id,
+                       gs_store_job_status_name(j.status));
+        if (j.error[0]) {
+            gs_html_puts(&b, ": <span class=\"err\">");
+            gs_html_esc(&b, j.error);
+            gs_html_puts(&b, "</span>");
+        }
+        gs_html_puts(&b, ".</p>");
+    }
+    cJSON *an = has_job && j.status == GS_STORE_JOB_DONE ? analysis_of(pg, ss.id) : NULL;
+    gs_html_puts(&b, "<div class=\"cols\"><div>");
+    media_html(pg, &b, ss.id, base);
+    gs_html_puts(&b, "</div><div>");
+    if (an)
+        findings_html(&b, an);
+    gs_html_puts(&b, "<h2>Intake and notes</h2><p class=\"muted\">Only you see these; a share "
+                     "link never shows them.</p><dl id=\"private\">");
+    cJSON *opts = cJSON_Parse(ss.options_json);
+    const cJSON *hist = cJSON_GetObjectItemCaseSensitive(opts, "history");
+    gs_html_puts(&b, "<dt>History</dt><dd>");
+    if (cJSON_IsString(hist))
+        gs_html_esc(&b, hist->valuestring);
+    else if (cJSON_IsArray(hist)) {
+        const cJSON *h;
+        int k = 0;
+        cJSON_ArrayForEach(h, hist) if (cJSON_IsString(h))
+        {
+            gs_html_puts(&b, k++ ? ", " : "");
+            gs_html_esc(&b, h->valuestring);
+        }
+    } else
+        gs_html_puts(&b, "<span class=\"muted\">none</span>");
+    gs_html_puts(&b, "</dd><dt>Notes</dt><dd>");
+    if (ss.notes[0])
+        gs_html_esc(&b, ss.notes);
+    else
+        gs_html_puts(&b, "<span class=\"muted\">none</span>");
+    gs_html_puts(&b, "</dd><dt>Analysis options</dt><dd><code>");
+    gs_html_esc(&b, ss.options_json);
+    gs_html_puts(&b, "</code></dd></dl>");
+    cJSON_Delete(opts);
+    gs_html_puts(&b, "</div></div>");
+    if (has_file(pg, ss.id, "report.html"))
+        gs_html_printf(&b, "<h2>Report</h2><iframe class=\"report\" id=\"report\" "
+                           "sandbox=\"allow-same-origin\" title=\"report\" src=\"%s/report.html\">"
+                           "</iframe>",
+                       base);
+    gs_html_puts(&b, "<h2>Downloads</h2><ul id=\"downloads\">");
+    for (int i = 0; i < GS_SERVE__N_FILES; i++) {
+        const char *name = gs_serve__file_name(i);
+        if (!strncmp(name, "keyframes/", 10) || !has_file(pg, ss.id, name))
+            continue;
+        gs_html_printf(&b, "<li><a href=\"%s/%s\" download>%s</a></li>", base, name, name);
+    }
+    gs_html_puts(&b, "</ul>");
+    cJSON_Delete(an);
+
+    gs_html_puts(&b, "<h2>Share</h2><p>A read-only link to the overlay, key frames and "
+                     "findings for someone without an account; it never shows the notes or "
+                     "the intake history.</p>");
+    if (share_url) {
+        gs_html_puts(&b, "<p>New link (copy it now, it is shown once): <a id=\"share-url\" "
+                         "href=\"");
+        gs_html_esc(&b, share_url);
+        gs_html_puts(&b, "\">");
+        gs_html_esc(&b, share_url);
+        gs_html_puts(&b, "</a></p>");
+    }
+    gs_html_printf(&b, "<form method=\"post\" action=\"/sessions/%s/shares\">", ss.id);
+    gs_page_csrf_field(pg, &b);
+    gs_html_printf(&b, "<label for=\"days\">Valid for days</label><input type=\"number\" "
+                       "id=\"days\" name=\"days\" min=\"1\" max=\"%d\" value=\"%d\" "
+                       "style=\"width:6em\"> <button type=\"submit\">Create a link</button>"
+                       "</form>",
+                   SHARE_DAYS_MAX, SHARE_DAYS_DEFAULT);
+
+    gs_html_printf(&b, "<h2>Delete</h2><form method=\"post\" action=\"/sessions/%s/delete\">",
+                   ss.id);
+    gs_page_csrf_field(pg, &b);
+    gs_html_puts(&b, "<label><input type=\"checkbox\" name=\"confirm\" value=\"1\" required> "
+                     "Delete this session, its video (unless another session uses it), its "
+                     "results and its share links</label><button type=\"submit\" "
+                     "class=\"danger\">Delete the session</button></form>");
+    return gs_page_send(pg, &b, status);
+}
+
+static int session_delete(gs_page *pg, const char *id)
+{
+    gs_error e = {0};
+    gs_store_session ss;
+    char confirm[8], to[64];
+    int reply;
+    if (!gs_page_csrf_ok(pg, &reply))
+        return reply;
+    gs_status rc = gs_store_session_get(pg->st, pg->account, id, &ss, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "session");
+    if (gs_page_form(pg, "confirm", confirm, sizeof(confirm)) != 0 || strcmp(confirm, "1") != 0)
+        return session_page(pg, id, 400, NULL, "Tick the box to confirm the deletion.");
+    rc = gs_serve__session_remove(pg->s, pg->st, pg->account, id, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "session");
+    snprintf(to, sizeof(to), "/athletes/%s", ss.athlete);
+    return gs_page_redirect(pg, to);
+}
+
+/* A host we may repeat in a link (as serve.c's host_ok). */
+static int host_ok(const char *h)
+{
+    if (!h || !*h || strlen(h) > 255)
+        return 0;
+    for (; *h; h++)
+        if (!(('a' <= *h && *h <= 'z') || ('A' <= *h && *h <= 'Z') || ('0' <= *h && *h <= '9') ||
+              strchr(".-:[]", *h)))
+            return 0;
+    return 1;
+}
+
+static int share_add(gs_page *pg, const char *id)
+{
+    gs_error e = {0};
+    char ds[16], text[GS_SERVE__TOKEN_LEN + 1], url[600];
+    int reply, days = SHARE_DAYS_DEFAULT;
+    if (!gs_page_csrf_ok(pg, &reply))
+        return reply;
+    if (gs_page_form(pg, "days", ds, sizeof(ds)) == 0 && ds[0]) {
+        char *end = NULL;
+        long v = strtol(ds, &end, 10);
+        if (!end || *end || v < 1 || v > SHARE_DAYS_MAX)
+            return session_page(pg, id, 400, NULL, "A link lasts 1 to 365 days.");
+        days = (int)v;
+    }
+    uint8_t tok[GS_SERVE__TOKEN_BYTES], dg[GS_STORE_DIGEST_BYTES];
+    gs_store_id sid;
+    randombytes_buf(tok, sizeof(tok));
+    crypto_generichash(dg, sizeof(dg), tok, sizeof(tok), NULL, 0);
+    int64_t t = (int64_t)time(NULL);
+    gs_status rc = gs_store_share_add(pg->st, pg->account, id, dg, t, t + (int64_t)days * 86400,
+                                      sid, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "session");
+    gs_serve__token_text(tok, text);
+    sodium_memzero(tok, sizeof(tok));
+    const char *host = MHD_lookup_connection_value(pg->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    snprintf(url, sizeof(url), "%s://%s/s/%s", gs_serve__is_tls(pg->s) ? "https" : "http",
+             host_ok(host) ? host : "localhost", text);
+    return session_page(pg, id, 201, url, NULL);
+}
+
+static int session_file(gs_page *pg, const gs_store_session *ss, const gs_store_job *job, int i)
+{
+    if (i < 0)
+        return gs_page_fail(pg, 404, "No such file.");
+    const char *name = gs_serve__file_name(i);
+    return gs_serve__send_file(pg->s, pg->c, ss, job, i,
+                               !strcmp(name, "report.html") ? REPORT_FRAME_CSP : FILE_CSP);
+}
+
+/* ---- a share link (no account) ------------------------------------------------------------ */
+
+/* What a share link may open: the overlay and the key frames. Not report.html or analysis.json:
+ * they carry the intake history in the findings. */
+static int share_file_ok(const char *name)
+{
+    return !strcmp(name, "overlay.mp4") || !strncmp(name, "keyframes/", 10);
+}
+
+static int share_page(gs_page *pg, char **seg, int nseg)
+{
+    uint8_t tok[GS_SERVE__TOKEN_BYTES], dg[GS_STORE_DIGEST_BYTES];
+    gs_store_session ss;
+    gs_store_id account;
+    gs_error e = {0};
+    if (nseg < 2 || pg->post || gs_serve__token_decode(seg[1], strlen(seg[1]), tok) != 0)
+        return gs_page_fail(pg, 404, "No such share (or it has expired).");
+    crypto_generichash(dg, sizeof(dg), tok, sizeof(tok), NULL, 0);
+    gs_status rc = gs_store_share_session(pg->st, dg, (int64_t)time(NULL), account, &ss, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "share (or it has expired)");
+    gs_store_job j;
+    int has_job = gs_store_job_get(pg->st, account, ss.job, &j, &e) == GS_OK;
+    if (nseg >= 4 && !strcmp(seg[2], "files")) {
+        int i = file_of(seg, nseg, 3);
+        if (i < 0 || !share_file_ok(gs_serve__file_name(i)))
+            return gs_page_fail(pg, 404, "No such file.");
+        return gs_serve__send_file(pg->s, pg->c, &ss, has_job ? &j : NULL, i, FILE_CSP);
+    }
+    if (nseg != 2)
+        return gs_page_fail(pg, 404, "No such page.");
+    char base[128], day[11];
+    snprintf(base, sizeof(base), "/s/%s/files", seg[1]);
+    if (ss.date[0])
+        snprintf(day, sizeof(day), "%s", ss.date);
+    else
+        gs_page_day(ss.created, day);
+    gs_html_buf b = {0};
+    gs_page head = *pg;
+    head.signed_in = 0; /* a share page shows nothing of the viewer's own account */
+    gs_page_head(&head, &b, "Shared session");
+    gs_html_printf(&b, "<h1>Running analysis, %s</h1>", day);
+    if (!has_job || j.status != GS_STORE_JOB_DONE) {
+        gs_html_puts(&b, "<p>The analysis is not ready.</p>");
+        return gs_page_send(pg, &b, 200);
+    }
+    cJSON *an = analysis_of(pg, ss.id);
+    gs_html_puts(&b, "<div class=\"cols\"><div>");
+    media_html(pg, &b, ss.id, base);
+    gs_html_puts(&b, "</div><div>");
+    if (an)
+        findings_html(&b, an);
+    cJSON_Delete(an);
+    gs_html_puts(&b, "</div></div><p class=\"muted\">Shared read-only from gaitscope.</p>");
+    return gs_page_send(pg, &b, 200);
+}
+
+int gs_pages_session(gs_page *pg, char **seg, int nseg)
+{
+    if (!strcmp(seg[0], "s"))
+        return share_page(pg, seg, nseg);
+    if (nseg < 2 || (strcmp(seg[0], "jobs") != 0 && strcmp(seg[0], "sessions") != 0))
+        return -1;
+    if (!gs_serve__id_valid(seg[1], strlen(seg[1])))
+        return gs_page_fail(pg, 404, "No such page.");
+    if (!strcmp(seg[0], "jobs")) {
+        if (nseg == 2 && !pg->post)
+            return job_page(pg, seg[1], 0);
+        if (nseg == 3 && pg->post && !strcmp(seg[2], "cancel"))
+            return job_page(pg, seg[1], 1);
+        return gs_page_fail(pg, 404, "No such page.");
+    }
+    if (nseg == 2 && !pg->post)
+        return session_page(pg, seg[1], 200, NULL, NULL);
+    if (nseg == 3 && pg->post && !strcmp(seg[2], "delete"))
+        return session_delete(pg, seg[1]);
+    if (nseg == 3 && pg->post && !strcmp(seg[2], "shares"))
+        return share_add(pg, seg[1]);
+    if (nseg >= 4 && !pg->post && !strcmp(seg[2], "files")) {
+        gs_error e = {0};
+        gs_store_session ss;
+        gs_store_job j;
+        gs_status rc = gs_store_session_get(pg->st, pg->account, seg[1], &ss, &e);
+        if (rc != GS_OK)
+            return gs_page_store_fail(pg, rc, "session");
+        int has_job = gs_store_job_get(pg->st, pg->account, ss.job, &j, &e) == GS_OK;
+        return session_file(pg, &ss, has_job ? &j : NULL, file_of(seg, nseg, 3));
+    }
+    return gs_page_fail(pg, 404, "No such page.");
+}

@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""gaitscope serve's browser pages over loopback (issue 16), without a browser.
+
+usage: test_serve_pages.py GAITSCOPE SOURCE_DIR SCRATCH
+
+Signs up through the form, adds an athlete, uploads the sample (cut to 3 s) through the upload
+form's route, waits on the job page, reads the session page, makes a share link and opens it
+without an account, deletes the session. Checks on the way: cookie attributes; CSRF missing or
+wrong -> 403 on every form (sign-in and sign-up included, and the upload's header); `<script>`
+and quotes in every user field escaped on every page; another account's ids -> 404 on every
+page route; the share page never shows the notes or the intake history; the API ignores the
+cookie; session files carry CSP sandbox, nosniff and no-referrer; sign-out ends the session.
+Every request goes to 127.0.0.1 only; every wait is bounded.
+"""
+import http.client
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+BIN, SRC, SCRATCH = sys.argv[1:4]
+SAMPLE = os.path.join(SRC, "datasets", "run_side_treadmill_01.mp4")
+MODELS = os.path.join(SRC, "models")
+EVIL = "<script>alert(1)</script>\"'&x"
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print(f"FAIL: {what}", file=sys.stderr)
+    return cond
+
+
+def no_raw(html, what):
+    """The page holds the user's text escaped, never raw."""
+    check("<script>alert(1)" not in html, f"{what}: raw <script> on the page")
+    check("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;x" in html or
+          "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#x27;&amp;x" in html,
+          f"{what}: the escaped text is not on the page")
+
+
+class Browser:
+    """A cookie jar and requests to one server."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+
+    def req(self, method, path, body=None, headers=None, raw=False):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        h = dict(headers or {})
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if isinstance(body, dict):
+            from urllib.parse import urlencode
+            body = urlencode(body)
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            c.request(method, path, body=body, headers=h)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused from its headers before the body was read: the answer is there
+        r = c.getresponse()
+        data = r.read()
+        for k, v in r.getheaders():
+            if k.lower() == "set-cookie":
+                name, val = v.split(";", 1)[0].split("=", 1)
+                if "Max-Age=0" in v:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = val
+        c.close()
+        return r.status, r, (data if raw else data.decode("utf-8", "replace"))
+
+    def csrf(self, path):
+        st, _, html = self.req("GET", path)
+        m = re.search(r'name="csrf" value="([A-Za-z0-9_-]{43})"', html)
+        check(st == 200 and m, f"GET {path}: a form with a csrf field ({st})")
+        return m.group(1) if m else ""
+
+
+def multipart(fields, video_path):
+    b = "----gs" + uuid.uuid4().hex
+    parts = []
+    for k, v in fields.items():
+        parts.append(f"--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                     .encode())
+    with open(video_path, "rb") as f:
+        vid = f.read()
+    parts.append(f"--{b}\r\nContent-Disposition: form-data; name=\"video\"; "
+                 f"filename=\"clip.mp4\"\r\nContent-Type: video/mp4\r\n\r\n".encode() + vid +
+                 b"\r\n")
+    parts.append(f"--{b}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={b}"
+
+
+def signup(port, email):
+    br = Browser(port)
+    tok = br.csrf("/signup")
+    st, r, _ = br.req("POST", "/signup", {"csrf": tok, "email": email,
+                                          "password": "correct horse battery"})
+    check(st == 303 and r.getheader("Location") == "/athletes", f"sign-up -> 303 /athletes ({st})")
+    return br
+
+
+def main():
+    if not os.path.exists(SAMPLE) or not os.path.exists(os.path.join(MODELS,
+                                                                     "pose_landmark_full.tflite")):
+        print("needs datasets/run_side_treadmill_01.mp4 and models/*.tflite", file=sys.stderr)
+        return 77
+    data = os.path.join(SCRATCH, "pages_data")
+    shutil.rmtree(data, ignore_errors=True)
+    os.makedirs(data)
+    log = open(data + ".log", "w")
+    p = subprocess.Popen([BIN, "serve", "--data", data, "--listen", "127.0.0.1:0", "--workers",
+                          "1", "--models", MODELS], stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        m = re.search(r"localhost:(\d+)", p.stdout.readline())
+        if not m:
+            print("serve did not start", file=sys.stderr)
+            return 1
+        return run(int(m.group(1)), data)
+    finally:
+        p.terminate()
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def run(port, data):
+    # --- sign-up and sign-in forms: CSRF, cookies ---
+    anon = Browser(port)
+    st, r, _ = anon.req("GET", "/athletes")
+    check(st == 303 and r.getheader("Location") == "/signin", f"signed out -> /signin ({st})")
+    tok = anon.csrf("/signup")
+    check("gs_csrf" in anon.cookies, "the sign-up page sets the gs_csrf cookie")
+    form = {"email": "a@example.org", "password": "correct horse battery"}
+    st, _, _ = anon.req("POST", "/signup", form)
+    check(st == 403, f"sign-up without csrf -> 403 ({st})")
+    st, _, _ = anon.req("POST", "/signup", dict(form, csrf="A" * 43))
+    check(st == 403, f"sign-up with a wrong csrf -> 403 ({st})")
+    st, r, _ = anon.req("POST", "/signup", dict(form, csrf=tok))
+    check(st == 303 and r.getheader("Location") == "/athletes", f"sign-up -> 303 ({st})")
+    sc = [v for k, v in r.getheaders() if k.lower() == "set-cookie" and v.startswith("gs_session=")]
+    check(sc and "HttpOnly" in sc[0] and "SameSite=Lax" in sc[0] and "Secure" not in sc[0],
+          f"session cookie HttpOnly, SameSite=Lax, no Secure over plain HTTP: {sc}")
+    a = anon
+    # the JSON API stays Bearer-only: the cookie opens nothing there
+    st, _, _ = a.req("GET", "/api/v1/athletes")
+    check(st == 401, f"API with the cookie only -> 401 ({st})")
+    # sign out and in again through the forms
+    st, _, _ = a.req("POST", "/signout", {"csrf": "B" * 43})
+    check(st == 403, f"sign-out with a wrong csrf -> 403 ({st})")
+    old = dict(a.cookies)
+    tok = a.csrf("/athletes")
+    st, r, _ = a.req("POST", "/signout", {"csrf": tok})
+    check(st == 303 and "gs_session" not in a.cookies, f"sign-out -> 303, cookie cleared ({st})")
+    stale = Browser(port)
+    stale.cookies = old
+    st, r, _ = stale.req("GET", "/athletes")
+    check(st == 303 and r.getheader("Location") == "/signin", "the signed-out token opens nothing")
+    tok = a.csrf("/signin")
+    st, _, html = a.req("POST", "/signin", {"csrf": tok, "email": "a@example.org",
+                                            "password": "wrong password!"})
+    check(st == 401 and "Wrong e-mail or password" in html, f"wrong password -> 401 ({st})")
+    st, _, _ = a.req("POST", "/signin", {"email": "a@example.org",
+                                         "password": "correct horse battery"})
+    check(st == 403, f"sign-in without csrf -> 403 ({st})")
+    tok = a.csrf("/signin")
+    st, r, _ = a.req("POST", "/signin", {"csrf": tok, "email": "A@Example.org ",
+                                         "password": "correct horse battery"})
+    check(st == 303 and "gs_session" in a.cookies, f"sign-in -> 303 with a session ({st})")
+    check(a.cookies.get("gs_session") != old.get("gs_session"), "a new token at sign-in")
+
+    # --- athlete with a hostile name ---
+    tok = a.csrf("/athletes")
+    st, _, _ = a.req("POST", "/athletes", {"name": EVIL, "height_m": "1.78"})
+    check(st == 403, f"add athlete without csrf -> 403 ({st})")
+    st, r, _ = a.req("POST", "/athletes", {"csrf": tok, "name": EVIL, "height_m": "1.78"})
+    loc = r.getheader("Location") or ""
+    check(st == 303 and re.fullmatch(r"/athletes/[A-Za-z0-9_-]{22}", loc), f"athlete added ({st})")
+    athlete = loc.rsplit("/", 1)[-1]
+    for path in ("/athletes", loc, loc + "/upload"):
+        st, r, html = a.req("GET", path)
+        check(st == 200, f"GET {path} ({st})")
+        no_raw(html, path)
+        csp = r.getheader("Content-Security-Policy") or ""
+        check("frame-ancestors 'none'" in csp and "script-src 'nonce-" in csp,
+              f"{path}: page CSP {csp!r}")
+
+    # --- upload through the form's route (what its XHR sends) ---
+    tok = a.csrf(loc + "/upload")
+    body, ctype = multipart({"notes": EVIL, "history": "scar:abdomen", "start": "1",
+                             "end": "4", "date": "2026-12-01"}, SAMPLE)
+    st, _, _ = a.req("POST", loc + "/upload", body, {"Content-Type": ctype})
+    check(st == 403, f"upload without the X-CSRF-Token header -> 403 ({st})")
+    st, _, _ = a.req("POST", loc + "/upload", body, {"Content-Type": ctype,
+                                                     "X-CSRF-Token": "C" * 43})
+    check(st == 403, f"upload with a wrong X-CSRF-Token -> 403 ({st})")
+    st, _, txt = a.req("POST", loc + "/upload", body, {"Content-Type": ctype,
+                                                       "X-CSRF-Token": tok})
+    check(st == 202, f"upload -> 202 ({st} {txt[:200]})")
+    import json
+    up = json.loads(txt) if st == 202 else {}
+    job, session = up.get("job", ""), up.get("session", "")
+
+    # --- the job page until done ---
+    deadline = time.time() + 600
+    html = ""
+    while time.time() < deadline:
+        st, _, html = a.req("GET", f"/jobs/{job}")
+        if st != 200 or re.search(r"Status: <strong>(done|failed|cancelled)", html):
+            break
+        check('http-equiv="refresh"' in html and "<progress" in html,
+              "a running job's page refreshes itself and shows a bar")
+        time.sleep(2)
+    check("Status: <strong>done" in html, f"the job ended done: {html[-400:]}")
+
+    # --- the session page ---
+    st, _, html = a.req("GET", f"/sessions/{session}")
+    check(st == 200, f"session page ({st})")
+    no_raw(html, "session page")
+    check('<iframe class="report" id="report" sandbox="allow-same-origin"' in html,
+          "the report sits in a sandboxed frame")
+    check('id="overlay"' in html and "/overlay.mp4" in html, "the overlay video is on the page")
+    check("keyframes/left_IC.png" in html, "key frames on the page")
+    check("scar:abdomen" in html, "the owner sees the intake history")
+    for name in ("report.html", "overlay.mp4", "analysis.json"):
+        st, r, _ = a.req("GET", f"/sessions/{session}/files/{name}", raw=True)
+        csp = r.getheader("Content-Security-Policy") or ""
+        check(st == 200 and csp.startswith("sandbox") and
+              r.getheader("X-Content-Type-Options") == "nosniff" and
+              r.getheader("Referrer-Policy") == "no-referrer",
+              f"{name}: 200 with CSP sandbox, nosniff, no-referrer ({st}, {csp!r})")
+    st, r, body = a.req("GET", f"/sessions/{session}/files/overlay.mp4",
+                        headers={"Range": "bytes=100-199"}, raw=True)
+    check(st == 206 and len(body) == 100, f"overlay Range -> 206, 100 bytes ({st})")
+    st, _, athtml = a.req("GET", loc)
+    check(f"/sessions/{session}" in athtml and 'id="charts"' in athtml and "<svg" in athtml,
+          "the athlete page lists the session and draws the charts")
+
+    # --- share ---
+    tok = a.csrf(f"/sessions/{session}")
+    st, _, _ = a.req("POST", f"/sessions/{session}/shares", {"days": "3"})
+    check(st == 403, f"share without csrf -> 403 ({st})")
+    st, _, html = a.req("POST", f"/sessions/{session}/shares", {"csrf": tok, "days": "3"})
+    m = re.search(r'id="share-url" href="http://[^/"]+(/s/[A-Za-z0-9_-]{43})"', html)
+    check(st == 201 and m, f"share created with its link on the page ({st})")
+    share = m.group(1) if m else "/s/none"
+    viewer = Browser(port)
+    st, _, html = viewer.req("GET", share)
+    check(st == 200 and 'id="overlay"' in html and 'id="findings"' in html,
+          f"share page shows the overlay and findings ({st})")
+    check("scar:abdomen" not in html and "alert(1)" not in html and "Intake" not in html and
+          "Notes" not in html, "the share page shows no notes and no intake history")
+    st, _, _ = viewer.req("GET", share + "/files/overlay.mp4", raw=True)
+    check(st == 200, f"share: overlay 200 ({st})")
+    for name in ("report.html", "analysis.json", "pose.json"):
+        st, _, _ = viewer.req("GET", f"{share}/files/{name}", raw=True)
+        check(st == 404, f"share: {name} is not offered (its findings carry the history) ({st})")
+
+    # --- another account: every page route with the first one's ids -> 404 ---
+    b = signup(port, "b@example.org")
+    btok = b.csrf("/athletes")
+    gets = [f"/athletes/{athlete}", f"/athletes/{athlete}/upload", f"/jobs/{job}",
+            f"/sessions/{session}", f"/sessions/{session}/files/overlay.mp4",
+            f"/sessions/{session}/files/report.html"]
+    for path in gets:
+        st, _, _ = b.req("GET", path, raw=True)
+        check(st == 404, f"other account GET {path} -> 404 ({st})")
+    for path in (f"/jobs/{job}/cancel", f"/sessions/{session}/shares",
+                 f"/sessions/{session}/delete"):
+        st, _, _ = b.req("POST", path, {"csrf": btok, "confirm": "1", "days": "2"})
+        check(st == 404, f"other account POST {path} -> 404 ({st})")
+    st, _, _ = b.req("POST", f"/athletes/{athlete}/upload", body,
+                     {"Content-Type": ctype, "X-CSRF-Token": btok})
+    check(st == 404, f"other account upload to the athlete -> 404 ({st})")
+    # a's csrf token is no good in b's session
+    st, _, _ = b.req("POST", "/athletes", {"csrf": tok, "name": "x"})
+    check(st == 403, f"another session's csrf -> 403 ({st})")
+
+    # --- delete ---
+    folder = os.path.join(data, "sessions", session)
+    check(os.path.isdir(folder) or any(session in d for d, _, _ in os.walk(
+        os.path.join(data, "sessions"))), "the session folder exists before the delete")
+    tok = a.csrf(f"/sessions/{session}")
+    st, r, _ = a.req("POST", f"/sessions/{session}/delete", {"csrf": tok, "confirm": "1"})
+    check(st == 303 and r.getheader("Location") == loc, f"delete -> 303 to the athlete ({st})")
+    st, _, _ = a.req("GET", f"/sessions/{session}")
+    check(st == 404, f"the deleted session -> 404 ({st})")
+    check(not any(session in d for d, _, _ in os.walk(os.path.join(data, "sessions"))),
+          "the session folder is gone")
+    st, _, _ = viewer.req("GET", share)
+    check(st == 404, f"the share of a deleted session -> 404 ({st})")
+
+    print("pages: %s" % ("ok" if failures == 0 else f"{failures} failure(s)"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
