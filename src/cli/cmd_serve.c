@@ -24,6 +24,24 @@ typedef struct serve_args {
 
 static const gs_cli_choice signup_words[] = {{"open", 0}, {"closed", 1}, {NULL, 0}};
 
+/* A share link is this base + "/api/v1/shared/...": an http(s) URL without a trailing slash, and
+ * without characters that would have to be escaped in a link or a JSON string. */
+static int public_url_check(const char *v, char *msg, size_t n)
+{
+    size_t len = strlen(v);
+    int scheme = !strncmp(v, "http://", 7) || !strncmp(v, "https://", 8);
+    if (!scheme || len > 200 || (len && v[len - 1] == '/') || strpbrk(v, " \"'<>\\`")) {
+        snprintf(msg, n, "'%.60s' is not an http:// or https:// URL without a trailing '/'", v);
+        return -1;
+    }
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7E) {
+            snprintf(msg, n, "the URL has a control or non-ASCII character");
+            return -1;
+        }
+    return 0;
+}
+
 /* clang-format off */
 static const gs_cli_opt serve_opts[] = {
     {.name = "--data", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.data_dir), .required = 1,
@@ -56,7 +74,7 @@ static const gs_cli_opt serve_opts[] = {
     {.name = "--tls-key", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.tls_key), .value = "PEM",
      .help = "the certificate's private key"},
     {.name = "--public-url", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.public_url),
-     .value = "URL", .help = "base of share links (https://gait.example.org); default: from the "
+     .check = public_url_check, .value = "URL", .help = "base of share links (https://gait.example.org); default: from the "
                              "request's Host"},
 };
 /* clang-format on */

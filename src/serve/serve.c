@@ -230,6 +230,12 @@ static enum MHD_Result reply_store_error(gs_serve *s, struct MHD_Connection *c, 
         return reply_error(c, 400, e->msg[0] ? e->msg : "invalid field");
     case GS_ERR_EXISTS:
         return reply_error(c, 409, e->msg[0] ? e->msg : "exists already");
+    case GS_ERR_IO:
+        /* The database cannot be reached (PostgreSQL down, a disk error): the store reconnects
+         * on its next call, so the client is told to come back (RFC 9110 section 15.6.4). */
+        logf_(s, 2, "store: %s", e->msg[0] ? e->msg : gs_strerror(st));
+        return reply_error_h(c, 503, "the server's database cannot be reached; try again",
+                             MHD_HTTP_HEADER_RETRY_AFTER, "5");
     default:
         logf_(s, 2, "store: %s", e->msg[0] ? e->msg : gs_strerror(st));
         return reply_error(c, 500, "the server could not reach its records; try again");
@@ -1054,7 +1060,8 @@ static int upload_begin(req *q, struct MHD_Connection *c, char *msg, size_t n)
     if (rc == GS_ERR_NOT_FOUND)
         return snprintf(msg, n, "no such athlete"), 404;
     if (rc != GS_OK)
-        return snprintf(msg, n, "the server could not reach its records; try again"), 500;
+        return snprintf(msg, n, "the server could not reach its records; try again"),
+               rc == GS_ERR_IO ? 503 : 500;
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
     uint64_t len = 0;
@@ -1288,7 +1295,8 @@ static int authenticate(req *q, struct MHD_Connection *c, char *msg, size_t n)
         return snprintf(msg, n, "the token is not valid (signed out, expired or revoked)"), 401;
     if (rc != GS_OK) {
         logf_(q->srv, 2, "store: %s", e.msg);
-        return snprintf(msg, n, "the server could not reach its records; try again"), 500;
+        return snprintf(msg, n, "the server could not reach its records; try again"),
+               rc == GS_ERR_IO ? 503 : 500;
     }
     return 0;
 }
