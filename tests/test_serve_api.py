@@ -506,6 +506,22 @@ def part_limits():
         st, h, b = req(srv, "POST", "/accounts", {"email": "new@example.org",
                                                    "password": "0123456789"})
         check(st == 429 and "address" in b["error"], f"sign-up counted too: {st} {b}")
+        # connections: 16 per client address; the 17th is closed without an answer
+        import socket
+        held = [socket.create_connection(("127.0.0.1", srv.port), timeout=10) for _ in range(16)]
+        time.sleep(0.5)
+        extra = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        try:
+            extra.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = extra.recv(100)
+        except OSError:
+            answer = b""
+        check(answer == b"", f"the 17th connection from one address is refused: {answer[:40]}")
+        for h_ in held + [extra]:
+            h_.close()
+        time.sleep(0.5)
+        st, _, b = req(srv, "GET", "/health")
+        check(st == 200, f"answered again once the connections closed: {st}")
         # SIGTERM while an upload is half in: the server stops, the half upload is removed
         body, ctype = multipart({}, small)
         half = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
