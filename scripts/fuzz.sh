@@ -18,7 +18,7 @@ TARGETS=(
     "tflite|tests/fuzz/fuzz_tflite.c src/nn/nn.c src/nn/tflite.c src/nn/plan.c src/nn/kernels.c src/nn/kernels_base.c src/nn/kernels_v3.c src/nn/kernels_v4.c src/nn/pool.c src/common/common.c|src/nn src/common|openblas|tests/fuzz/corpus_tflite"
     "pose_json|tests/fuzz/fuzz_pose_json.c src/pose/pose_json.c src/common/common.c|src/pose src/common src/video src/nn|libcjson|tests/fuzz/corpus_pose_json"
     "nkt|tests/fuzz/fuzz_nkt.c src/nkt/nkt_eval.c src/nkt/nkt_history.c src/nkt/nkt_metrics.c src/nkt/nkt_rules.c src/nkt/nkt_text.c src/nkt/nkt_vis.c src/gait/gait_keys.c src/common/common.c|src/nkt src/gait src/calib src/cv src/pose src/video src/nn src/common|libcjson|tests/fuzz/corpus_nkt"
-    "serve|tests/fuzz/fuzz_serve.c src/serve/serve_parse.c src/nkt/nkt_history.c src/common/common.c|src/serve src/nkt src/gait src/calib src/cv src/pose src/video src/nn src/common|libcjson libsodium|tests/fuzz/corpus_serve"
+    "serve|tests/fuzz/fuzz_serve.c src/serve/serve_parse.c src/nkt/nkt_history.c src/common/common.c|src/serve src/store src/nkt src/gait src/calib src/cv src/pose src/video src/nn src/common|libcjson libsodium|tests/fuzz/corpus_serve"
     "gait|tests/fuzz/fuzz_gait.c tests/gen_track.c $(echo src/gait/*.c) src/calib/undistort.c src/calib/profile.c src/pose/pose_json.c src/common/common.c src/cv/cv.cpp|src/gait src/calib src/cv src/pose src/common src/video src/nn tests /usr/include/opencv4|libcjson|tests/fuzz/corpus_gait|-lopencv_core -lopencv_imgproc -lopencv_calib3d -lstdc++"
 )
 CXX=${GS_FUZZ_CXX:-clang++}
