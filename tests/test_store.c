@@ -1265,6 +1265,50 @@ static void pg_worker_role_cannot_read_accounts(void)
     gs_store_close(&s);
 }
 
+/* The connection breaks while COMMIT is in flight (a deferred trigger makes the backend end
+ * itself once at commit): a write says its outcome is unknown and is not repeated; a heartbeat,
+ * harmless to repeat, is run again on a new connection and succeeds. */
+static void pg_break_during_commit(void)
+{
+    char loc[4200];
+    gs_store *s;
+    world w;
+    gs_store_id x, j1, j2;
+    gs_store_job job;
+    gs_error err;
+    int64_t counts[5];
+
+    fresh_store("commitbreak", loc, sizeof(loc));
+    s = open_store(loc);
+    make_world(s, &w);
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "", 100, x, j1, &e_));
+    CHECK_OK(gs_store_job_claim(s, "w:1", 200, 60, 3, &job, &e_));
+    /* nextval is not rolled back with the dying transaction, so each trigger fires once. */
+    raw_sql(loc,
+            "CREATE SEQUENCE once_insert; CREATE SEQUENCE once_update;"
+            "CREATE FUNCTION die_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            " IF nextval(TG_ARGV[0]) = 1 THEN PERFORM pg_terminate_backend(pg_backend_pid());"
+            " PERFORM pg_sleep(5); END IF; RETURN NULL; END $$;"
+            "CREATE CONSTRAINT TRIGGER die_on_insert AFTER INSERT ON jobs"
+            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION die_once('once_insert');"
+            "CREATE CONSTRAINT TRIGGER die_on_update AFTER UPDATE ON jobs"
+            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION die_once('once_update')",
+            0);
+    CHECK_RC(gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "", 300, x, j2, &err),
+             GS_ERR_IO);
+    CHECK_STR_CONTAINS(err.msg, "while committing");
+    CHECK_STR_CONTAINS(err.msg, "unknown");
+    fprintf(stderr, "broken commit: %s\n", err.msg);
+    CHECK_OK(gs_store_job_counts(s, counts, &e_)); /* reconnected; the write was not repeated */
+    CHECK_EQ_INT(counts[GS_STORE_JOB_QUEUED] + counts[GS_STORE_JOB_RUNNING], 1);
+    CHECK_OK(gs_store_job_heartbeat_fenced(s, j1, "w:1", 1, 0.75, "overlay", 210, 60, &e_));
+    CHECK_OK(gs_store_job_get(s, NULL, j1, &job, &e_));
+    CHECK_NEAR(job.progress, 0.75, 1e-12);
+    CHECK_EQ_INT(job.lease_until, 270);
+    CHECK_EQ_INT(raw_sql(loc, "SELECT last_value FROM once_update", 1), 2); /* ran twice */
+    gs_store_close(&s);
+}
+
 int main(int argc, char **argv)
 {
     char dir[4200];
@@ -1322,6 +1366,7 @@ int main(int argc, char **argv)
     if (use_pg) {
         pg_worker_role_cannot_read_accounts();
         pg_restart_reconnects();
+        pg_break_during_commit();
     }
     return gs_test_finish(use_pg ? "test_store (PostgreSQL)" : "test_store (SQLite)", 0);
 }
