@@ -271,7 +271,7 @@ static void newer_schema_is_refused(void)
     gs_store_close(&s);
     raw_sql(dir, "UPDATE schema_version SET version = 3", 0);
     CHECK_RC(gs_store_open(dir, &s, &err), GS_ERR_UNSUPPORTED);
-    CHECK_STR_CONTAINS(err.msg, "schema version 3 is newer than this gaitscope's 1");
+    CHECK_STR_CONTAINS(err.msg, "schema version 3 is newer than this gaitscope's 2");
     CHECK_STR_CONTAINS(err.msg, use_pg ? "PostgreSQL database gs_newer" : "gaitscope.db");
     CHECK(s == NULL);
 }
@@ -574,6 +574,107 @@ static void shares_expire_and_go_with_their_session(gs_store *s)
     CHECK_OK(gs_store_session_delete(s, w.ann, sess, gone, &e_));
     CHECK(strcmp(gone, w.blob) == 0);
     CHECK_RC(gs_store_share_session(s, d2, 1039, acc, &se, &err), GS_ERR_NOT_FOUND);
+}
+
+/* Schema 2: the NKT record of a session (written, replaced, read; another account's session is
+ * not found; it goes with its session) and the list of a session's shares. */
+static void nkt_records_and_share_list(gs_store *s)
+{
+    world w;
+    gs_store_id sess, job, sh1, sh2, gone;
+    gs_store_nkt rec, got;
+    gs_store_share *list = NULL;
+    size_t n = 99;
+    uint8_t d[32];
+    gs_error err;
+
+    make_world(s, &w);
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "", 60, sess, job, &e_));
+    CHECK_RC(gs_store_nkt_get(s, w.ann, sess, &got, &err), GS_ERR_NOT_FOUND); /* none yet */
+    memset(&rec, 0, sizeof(rec));
+    snprintf(rec.tests, sizeof(rec.tests), "gluteus medius left: inhibited");
+    snprintf(rec.facilitators, sizeof(rec.facilitators), "TFL left; scar abdomen");
+    snprintf(rec.released, sizeof(rec.released), "TFL left");
+    snprintf(rec.activated, sizeof(rec.activated), "gluteus medius left");
+    snprintf(rec.homework, sizeof(rec.homework), "side-lying abduction 2x15 daily");
+    CHECK_OK(gs_store_nkt_set(s, w.ann, sess, &rec, 61, &e_));
+    CHECK_OK(gs_store_nkt_get(s, w.ann, sess, &got, &e_));
+    CHECK(strcmp(got.tests, "gluteus medius left: inhibited") == 0);
+    CHECK(strcmp(got.facilitators, "TFL left; scar abdomen") == 0);
+    CHECK(strcmp(got.homework, "side-lying abduction 2x15 daily") == 0);
+    CHECK_EQ_INT(got.updated, 61);
+    /* replaced, not added */
+    snprintf(rec.homework, sizeof(rec.homework), "walk 20 min");
+    rec.released[0] = '\0';
+    CHECK_OK(gs_store_nkt_set(s, w.ann, sess, &rec, 62, &e_));
+    CHECK_OK(gs_store_nkt_get(s, w.ann, sess, &got, &e_));
+    CHECK(strcmp(got.homework, "walk 20 min") == 0);
+    CHECK(strcmp(got.released, "") == 0);
+    CHECK_EQ_INT(got.updated, 62);
+    /* another account: neither read nor written */
+    CHECK_RC(gs_store_nkt_get(s, w.bob, sess, &got, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_nkt_set(s, w.bob, sess, &rec, 63, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_nkt_get(s, w.ann, sess, &got, &e_));
+    CHECK_EQ_INT(got.updated, 62);
+    /* a field over the bound */
+    memset(rec.tests, 'x', GS_STORE_NKT_TEXT_MAX);
+    rec.tests[GS_STORE_NKT_TEXT_MAX] = '\0';
+    CHECK_OK(gs_store_nkt_set(s, w.ann, sess, &rec, 64, &e_)); /* exactly the bound */
+
+    /* shares listed newest first, only to their owner */
+    CHECK_OK(gs_store_share_list(s, w.ann, sess, &list, &n, &e_));
+    CHECK_EQ_INT(n, 0);
+    CHECK(list == NULL);
+    digest_of(70, d);
+    CHECK_OK(gs_store_share_add(s, w.ann, sess, d, 70, 1000, sh1, &e_));
+    digest_of(71, d);
+    CHECK_OK(gs_store_share_add(s, w.ann, sess, d, 80, 2000, sh2, &e_));
+    CHECK_OK(gs_store_share_list(s, w.ann, sess, &list, &n, &e_));
+    CHECK_EQ_INT(n, 2);
+    if (n == 2) {
+        CHECK(strcmp(list[0].id, sh2) == 0);
+        CHECK_EQ_INT(list[0].created, 80);
+        CHECK_EQ_INT(list[0].expires, 2000);
+        CHECK(strcmp(list[1].id, sh1) == 0);
+    }
+    free(list);
+    list = NULL;
+    CHECK_RC(gs_store_share_list(s, w.bob, sess, &list, &n, &err), GS_ERR_NOT_FOUND);
+    CHECK(list == NULL && n == 0);
+    CHECK_OK(gs_store_share_delete(s, w.ann, sh1, &e_));
+    CHECK_OK(gs_store_share_list(s, w.ann, sess, &list, &n, &e_));
+    CHECK_EQ_INT(n, 1);
+    free(list);
+    list = NULL;
+
+    /* the record goes with its session */
+    CHECK_OK(gs_store_session_delete(s, w.ann, sess, gone, &e_));
+    CHECK_RC(gs_store_nkt_get(s, w.ann, sess, &got, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_nkt_set(s, w.ann, sess, &rec, 65, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_share_list(s, w.ann, sess, &list, &n, &err), GS_ERR_NOT_FOUND);
+}
+
+/* A schema-1 database is brought to schema 2 at open, its records kept. */
+static void schema_1_is_migrated(void)
+{
+    char dir[4200];
+    gs_store *s;
+    gs_store_id acc;
+    gs_store_account a;
+    gs_store_nkt got;
+    gs_error err;
+    fresh_store("migrate1", dir, sizeof(dir));
+    s = open_store(dir);
+    CHECK_OK(gs_store_account_add(s, "m@example.org", "$argon2id$m", 10, acc, &e_));
+    gs_store_close(&s);
+    raw_sql(dir, "DROP TABLE nkt_records", 0);
+    raw_sql(dir, "UPDATE schema_version SET version = 1", 0);
+    s = open_store(dir);
+    CHECK_EQ_INT(gs_store_schema_version(s), 2);
+    CHECK_OK(gs_store_account_get(s, acc, &a, &e_));
+    CHECK(strcmp(a.email, "m@example.org") == 0);
+    CHECK_RC(gs_store_nkt_get(s, acc, "AAAAAAAAAAAAAAAAAAAAAA", &got, &err), GS_ERR_NOT_FOUND);
+    gs_store_close(&s);
 }
 
 /* Claim, heartbeat, finish, lease expiry and re-claim, attempts, give-up, cancel. */
@@ -1349,6 +1450,11 @@ int main(int argc, char **argv)
     s = open_store(dir);
     shares_expire_and_go_with_their_session(s);
     gs_store_close(&s);
+    fresh_store("records6", dir, sizeof(dir));
+    s = open_store(dir);
+    nkt_records_and_share_list(s);
+    gs_store_close(&s);
+    schema_1_is_migrated();
     fresh_store("records5", dir, sizeof(dir));
     s = open_store(dir);
     job_queue_lifecycle(s);

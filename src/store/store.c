@@ -694,3 +694,43 @@ gs_status gs_store_share_delete(gs_store *s, const char *account, const char *id
         return rc;
     return s->ops->share_delete(s, account, id, err);
 }
+
+gs_status gs_store_share_list(gs_store *s, const char *account, const char *session,
+                              gs_store_share **out, size_t *n, gs_error *err)
+{
+    gs_status rc;
+    *out = NULL;
+    *n = 0;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(session, "session", err)) != GS_OK)
+        return rc;
+    return s->ops->share_list(s, account, session, out, n, err);
+}
+
+gs_status gs_store_nkt_set(gs_store *s, const char *account, const char *session,
+                           const gs_store_nkt *rec, int64_t now, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(session, "session", err)) != GS_OK)
+        return rc;
+    if (!rec)
+        return gs_fail(err, GS_ERR_ARG, "store: no NKT record given");
+    if ((rc = need_text(rec->tests, GS_STORE_NKT_TEXT_MAX, "tests", err)) != GS_OK ||
+        (rc = need_text(rec->facilitators, GS_STORE_NKT_TEXT_MAX, "facilitators", err)) != GS_OK ||
+        (rc = need_text(rec->released, GS_STORE_NKT_TEXT_MAX, "released", err)) != GS_OK ||
+        (rc = need_text(rec->activated, GS_STORE_NKT_TEXT_MAX, "activated", err)) != GS_OK ||
+        (rc = need_text(rec->homework, GS_STORE_NKT_TEXT_MAX, "homework", err)) != GS_OK)
+        return rc;
+    return s->ops->nkt_set(s, account, session, rec, now, err);
+}
+
+gs_status gs_store_nkt_get(gs_store *s, const char *account, const char *session,
+                           gs_store_nkt *out, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(session, "session", err)) != GS_OK)
+        return rc;
+    return s->ops->nkt_get(s, account, session, out, err);
+}

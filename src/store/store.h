@@ -47,7 +47,7 @@ extern "C" {
 #endif
 
 /** Schema version this binary writes; databases newer than it are refused at open. */
-#define GS_STORE_SCHEMA_VERSION 1
+#define GS_STORE_SCHEMA_VERSION 2
 
 #define GS_STORE_ID_LEN 22        /* characters of an id, without the NUL */
 #define GS_STORE_EMAIL_MAX 254    /* RFC 5321's path limit */
@@ -370,6 +370,44 @@ gs_status gs_store_share_session(gs_store *s, const uint8_t digest[GS_STORE_DIGE
                                  gs_store_session *session_out, gs_error *err);
 /** Revokes one of the account's shares. */
 gs_status gs_store_share_delete(gs_store *s, const char *account, const char *id, gs_error *err);
+
+/** A share as listed for its owner (the token itself is never stored). */
+typedef struct gs_store_share {
+    gs_store_id id;
+    int64_t created, expires;
+} gs_store_share;
+/**
+ * The account's shares of session, newest first, expired ones included (the caller tells them
+ * apart by expires). Caller frees *out (NULL when n is 0). GS_ERR_NOT_FOUND for another
+ * account's or an unknown session.
+ */
+gs_status gs_store_share_list(gs_store *s, const char *account, const char *session,
+                              gs_store_share **out, size_t *n, gs_error *err);
+
+/* ---- NKT records (schema 2): the therapist's record of one session ------------------------ */
+
+#define GS_STORE_NKT_TEXT_MAX 4000 /* bytes of each field */
+
+/** Free text the therapist writes; "" for a field not filled. */
+typedef struct gs_store_nkt {
+    char tests[GS_STORE_NKT_TEXT_MAX + 1];        /* muscle tests run and their results */
+    char facilitators[GS_STORE_NKT_TEXT_MAX + 1]; /* facilitators found */
+    char released[GS_STORE_NKT_TEXT_MAX + 1];     /* what was released */
+    char activated[GS_STORE_NKT_TEXT_MAX + 1];    /* what was activated */
+    char homework[GS_STORE_NKT_TEXT_MAX + 1];     /* homework given */
+    int64_t updated;
+} gs_store_nkt;
+
+/**
+ * Writes (creates or replaces) the NKT record of the account's session. GS_ERR_NOT_FOUND for
+ * another account's or an unknown session; GS_ERR_ARG for a field over GS_STORE_NKT_TEXT_MAX.
+ * The record goes with its session.
+ */
+gs_status gs_store_nkt_set(gs_store *s, const char *account, const char *session,
+                           const gs_store_nkt *rec, int64_t now, gs_error *err);
+/** The record of the account's session; GS_ERR_NOT_FOUND when none was written (or not ours). */
+gs_status gs_store_nkt_get(gs_store *s, const char *account, const char *session,
+                           gs_store_nkt *out, gs_error *err);
 
 #ifdef __cplusplus
 }

@@ -72,6 +72,12 @@ typedef struct gs_store_ops {
                                gs_store_id account_out, gs_store_session *session_out,
                                gs_error *err);
     gs_status (*share_delete)(gs_store *s, const char *account, const char *id, gs_error *err);
+    gs_status (*share_list)(gs_store *s, const char *account, const char *session,
+                            gs_store_share **out, size_t *n, gs_error *err);
+    gs_status (*nkt_set)(gs_store *s, const char *account, const char *session,
+                         const gs_store_nkt *rec, int64_t now, gs_error *err);
+    gs_status (*nkt_get)(gs_store *s, const char *account, const char *session,
+                         gs_store_nkt *out, gs_error *err);
 } gs_store_ops;
 
 /** The handle every back end fills: its table, the schema version and its own state. */

@@ -142,6 +142,17 @@ static const char *const pg_migrations[] = {
     " created BIGINT NOT NULL,"
     " expires BIGINT NOT NULL);"
     "CREATE INDEX shares_by_session ON shares(session);",
+    /* 1 -> 2: the therapist's NKT record of a session (issue 16). Not granted to the worker
+     * role (scripts/pg_worker_role.sql): workers never read it. */
+    "CREATE TABLE nkt_records("
+    " session TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,"
+    " account TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " tests TEXT NOT NULL,"
+    " facilitators TEXT NOT NULL,"
+    " released TEXT NOT NULL,"
+    " activated TEXT NOT NULL,"
+    " homework TEXT NOT NULL,"
+    " updated BIGINT NOT NULL);",
 };
 _Static_assert(sizeof(pg_migrations) / sizeof(pg_migrations[0]) == GS_STORE_SCHEMA_VERSION,
                "one PostgreSQL migration per schema version");
@@ -1186,6 +1197,9 @@ static gs_status pg_session_delete(gs_store *s, const char *account, const char 
             p_text(&a, id);
             rc = run(p, "delete shares", "DELETE FROM shares WHERE session = $1", &a, NULL, err);
             if (rc == GS_OK)
+                rc = run(p, "delete NKT record", "DELETE FROM nkt_records WHERE session = $1", &a,
+                         NULL, err);
+            if (rc == GS_OK)
                 rc = run(p, "delete session", "DELETE FROM sessions WHERE id = $1", &a, NULL, err);
         }
         if (rc == GS_OK) {
@@ -1544,6 +1558,112 @@ static gs_status pg_share_session(gs_store *s, const uint8_t *digest, int64_t no
     return rc;
 }
 
+static gs_status pg_share_list(gs_store *s, const char *account, const char *session,
+                               gs_store_share **out, size_t *n, gs_error *err)
+{
+    pg *p = PG(s);
+    gs_status rc;
+    gs_store_share *arr = NULL;
+    size_t cnt = 0;
+    tx t = {TX_IDEMPOTENT, 0, 0, 0};
+    for (; tx_begin(p, &t, &rc, err); tx_end(p, &t, &rc, err)) {
+        params a = {0};
+        PGresult *r = NULL;
+        free(arr);
+        arr = NULL;
+        cnt = 0;
+        rc = owned(p, OWNED_SESSION, account, session, "session", err);
+        if (rc != GS_OK)
+            continue;
+        p_text(&a, session);
+        p_text(&a, account);
+        rc = run(p, "list shares",
+                 "SELECT id, created, expires FROM shares WHERE session = $1 AND account = $2"
+                 " ORDER BY created DESC, id DESC",
+                 &a, &r, err);
+        if (rc == GS_OK) {
+            cnt = (size_t)PQntuples(r);
+            rc = alloc_rows((void **)&arr, cnt, sizeof(*arr), err);
+            for (size_t i = 0; rc == GS_OK && i < cnt; i++) {
+                col_text(r, (int)i, 0, arr[i].id, sizeof(arr[i].id));
+                arr[i].created = col_i64(r, (int)i, 1);
+                arr[i].expires = col_i64(r, (int)i, 2);
+            }
+        }
+        PQclear(r);
+    }
+    if (rc != GS_OK || cnt == 0) {
+        free(arr);
+        arr = NULL;
+        cnt = 0;
+    }
+    *out = arr;
+    *n = cnt;
+    return rc;
+}
+
+static gs_status pg_nkt_set(gs_store *s, const char *account, const char *session,
+                            const gs_store_nkt *rec, int64_t now, gs_error *err)
+{
+    pg *p = PG(s);
+    gs_status rc;
+    tx t = {TX_WRITE, 0, 0, 0};
+    for (; tx_begin(p, &t, &rc, err); tx_end(p, &t, &rc, err)) {
+        params a = {0};
+        rc = owned(p, OWNED_SESSION, account, session, "session", err);
+        if (rc == GS_OK) {
+            p_text(&a, session);
+            p_text(&a, account);
+            p_text(&a, rec->tests);
+            p_text(&a, rec->facilitators);
+            p_text(&a, rec->released);
+            p_text(&a, rec->activated);
+            p_text(&a, rec->homework);
+            p_i64(&a, now);
+            rc = run(p, "write NKT record",
+                     "INSERT INTO nkt_records(session, account, tests, facilitators, released,"
+                     " activated, homework, updated) VALUES($1, $2, $3, $4, $5, $6, $7, $8)"
+                     " ON CONFLICT(session) DO UPDATE SET tests = EXCLUDED.tests,"
+                     " facilitators = EXCLUDED.facilitators, released = EXCLUDED.released,"
+                     " activated = EXCLUDED.activated, homework = EXCLUDED.homework,"
+                     " updated = EXCLUDED.updated",
+                     &a, NULL, err);
+        }
+        /* A session deleted between the check and the insert: the foreign key says so. */
+        if (rc == GS_ERR_NOT_FOUND)
+            gs_fail(err, rc, "session not found");
+    }
+    return rc;
+}
+
+static gs_status pg_nkt_get(gs_store *s, const char *account, const char *session,
+                            gs_store_nkt *out, gs_error *err)
+{
+    pg *p = PG(s);
+    gs_status rc;
+    tx t = {TX_IDEMPOTENT, 0, 0, 0};
+    for (; tx_begin(p, &t, &rc, err); tx_end(p, &t, &rc, err)) {
+        params a = {0};
+        PGresult *r = NULL;
+        p_text(&a, session);
+        p_text(&a, account);
+        rc = run_row(p, "NKT record",
+                     "SELECT tests, facilitators, released, activated, homework, updated"
+                     " FROM nkt_records WHERE session = $1 AND account = $2",
+                     &a, &r, err);
+        if (rc == GS_OK && out) {
+            col_text(r, 0, 0, out->tests, sizeof(out->tests));
+            col_text(r, 0, 1, out->facilitators, sizeof(out->facilitators));
+            col_text(r, 0, 2, out->released, sizeof(out->released));
+            col_text(r, 0, 3, out->activated, sizeof(out->activated));
+            col_text(r, 0, 4, out->homework, sizeof(out->homework));
+            out->updated = col_i64(r, 0, 5);
+        }
+        PQclear(r);
+    }
+    return rc;
+}
+
 static gs_status pg_share_delete(gs_store *s, const char *account, const char *id, gs_error *err)
 {
     pg *p = PG(s);
@@ -1594,4 +1714,7 @@ static const gs_store_ops pg_ops = {
     .share_add = pg_share_add,
     .share_session = pg_share_session,
     .share_delete = pg_share_delete,
+    .share_list = pg_share_list,
+    .nkt_set = pg_nkt_set,
+    .nkt_get = pg_nkt_get,
 };

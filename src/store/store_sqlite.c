@@ -112,6 +112,16 @@ static const char *const migrations[] = {
     " created INTEGER NOT NULL,"
     " expires INTEGER NOT NULL);"
     "CREATE INDEX shares_by_session ON shares(session);",
+    /* 1 -> 2: the therapist's NKT record of a session (issue 16) */
+    "CREATE TABLE nkt_records("
+    " session TEXT PRIMARY KEY NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+    " account TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " tests TEXT NOT NULL,"
+    " facilitators TEXT NOT NULL,"
+    " released TEXT NOT NULL,"
+    " activated TEXT NOT NULL,"
+    " homework TEXT NOT NULL,"
+    " updated INTEGER NOT NULL);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == GS_STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -955,6 +965,11 @@ static gs_status sq_session_delete(gs_store *s, const char *account, const char 
     if (rc == GS_OK)
         rc = run(q, st, "delete shares", NULL, err);
     if (rc == GS_OK)
+        rc = prep(q, &st, "delete NKT record", err, "DELETE FROM nkt_records WHERE session = ?",
+                  "t", id);
+    if (rc == GS_OK)
+        rc = run(q, st, "delete NKT record", NULL, err);
+    if (rc == GS_OK)
         rc = prep(q, &st, "delete session", err, "DELETE FROM sessions WHERE id = ?", "t", id);
     if (rc == GS_OK)
         rc = run(q, st, "delete session", NULL, err);
@@ -1251,6 +1266,92 @@ static gs_status sq_share_delete(gs_store *s, const char *account, const char *i
     return rc;
 }
 
+static gs_status sq_share_list(gs_store *s, const char *account, const char *session,
+                               gs_store_share **out, size_t *n, gs_error *err)
+{
+    sq *q = SQ(s);
+    sqlite3_stmt *st;
+    gs_store_share *arr = NULL;
+    size_t cap = 0, cnt = 0;
+    int r;
+    gs_status rc = owned(q, OWNED_SESSION, account, session, "session", err);
+    if (rc == GS_OK)
+        rc = prep(q, &st, "list shares", err,
+                  "SELECT id, created, expires FROM shares WHERE session = ? AND account = ?"
+                  " ORDER BY created DESC, rowid DESC",
+                  "tt", session, account);
+    if (rc != GS_OK)
+        return rc;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = grow((void **)&arr, &cap, cnt, sizeof(*arr), err);
+        if (rc != GS_OK)
+            break;
+        col_text(st, 0, arr[cnt].id, sizeof(arr[cnt].id));
+        arr[cnt].created = sqlite3_column_int64(st, 1);
+        arr[cnt].expires = sqlite3_column_int64(st, 2);
+        cnt++;
+    }
+    if (rc == GS_OK && r != SQLITE_DONE)
+        rc = sq_fail(q, r, "list shares", err);
+    sqlite3_finalize(st);
+    if (rc != GS_OK || cnt == 0) {
+        free(arr);
+        arr = NULL;
+        cnt = 0;
+    }
+    *out = arr;
+    *n = cnt;
+    return rc;
+}
+
+static gs_status sq_nkt_set(gs_store *s, const char *account, const char *session,
+                            const gs_store_nkt *rec, int64_t now, gs_error *err)
+{
+    sq *q = SQ(s);
+    sqlite3_stmt *st;
+    gs_status rc = begin_write(q, err);
+    if (rc != GS_OK)
+        return rc;
+    rc = owned(q, OWNED_SESSION, account, session, "session", err);
+    if (rc == GS_OK)
+        rc = prep(q, &st, "write NKT record", err,
+                  "INSERT INTO nkt_records(session, account, tests, facilitators, released,"
+                  " activated, homework, updated) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"
+                  " ON CONFLICT(session) DO UPDATE SET tests = excluded.tests,"
+                  " facilitators = excluded.facilitators, released = excluded.released,"
+                  " activated = excluded.activated, homework = excluded.homework,"
+                  " updated = excluded.updated",
+                  "ttttttti", session, account, rec->tests, rec->facilitators, rec->released,
+                  rec->activated, rec->homework, now);
+    if (rc == GS_OK)
+        rc = run(q, st, "write NKT record", NULL, err);
+    return end_tx(q, rc, err);
+}
+
+static gs_status sq_nkt_get(gs_store *s, const char *account, const char *session,
+                            gs_store_nkt *out, gs_error *err)
+{
+    sq *q = SQ(s);
+    sqlite3_stmt *st;
+    gs_status rc = prep(q, &st, "read NKT record", err,
+                        "SELECT tests, facilitators, released, activated, homework, updated"
+                        " FROM nkt_records WHERE session = ? AND account = ?",
+                        "tt", session, account);
+    if (rc != GS_OK)
+        return rc;
+    rc = step_row(q, st, "NKT record", err);
+    if (rc == GS_OK && out) {
+        col_text(st, 0, out->tests, sizeof(out->tests));
+        col_text(st, 1, out->facilitators, sizeof(out->facilitators));
+        col_text(st, 2, out->released, sizeof(out->released));
+        col_text(st, 3, out->activated, sizeof(out->activated));
+        col_text(st, 4, out->homework, sizeof(out->homework));
+        out->updated = sqlite3_column_int64(st, 5);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static const gs_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1283,4 +1384,7 @@ static const gs_store_ops sqlite_ops = {
     .share_add = sq_share_add,
     .share_session = sq_share_session,
     .share_delete = sq_share_delete,
+    .share_list = sq_share_list,
+    .nkt_set = sq_nkt_set,
+    .nkt_get = sq_nkt_get,
 };
