@@ -662,7 +662,19 @@ gs_status gs_store__pg_open(gs_store *s, const char *uri, gs_error *err)
         return gs_fail(err, GS_ERR_NOMEM, "store: out of memory");
     s->be = p;
     s->ops = &pg_ops;
-    p->conn = PQconnectdb(uri);
+    {
+        /* Defaults the URI may override (later values win: libpq-connect.html,
+         * PQconnectdbParams with expand_dbname): a database host that does not answer fails a
+         * connection attempt after 10 s instead of the system's TCP timeout (minutes), so a
+         * request meanwhile gets an error rather than hanging; and TCP keepalives (idle 30 s,
+         * then 3 probes 10 s apart) notice a dead peer within about a minute instead of the
+         * system's two hours. Unix-socket connections ignore the keepalives. */
+        static const char *const keys[] = {"connect_timeout", "keepalives_idle",
+                                           "keepalives_interval", "keepalives_count", "dbname",
+                                           NULL};
+        const char *vals[] = {"10", "30", "10", "3", uri, NULL};
+        p->conn = PQconnectdbParams(keys, vals, 1);
+    }
     name_connection(p);
     if (!p->conn) {
         rc = gs_fail(err, GS_ERR_NOMEM, "store: out of memory");
