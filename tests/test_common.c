@@ -103,6 +103,58 @@ static void size_mul_detects_overflow(void)
     CHECK_EQ_INT(gs_size_mul(SIZE_MAX / 2, 3, &r), -1);
 }
 
+static void data_path_finds_installed_then_source_tree(const char *scratch)
+{
+    char buf[1024], dir[800], exe[900], file[900], root[600];
+    gs_error err = {0};
+    /* installed layout: <prefix>/bin/gaitscope -> <prefix>/share/gaitscope/models/ */
+    snprintf(dir, sizeof(dir), "%s/data_prefix/share/gaitscope/models", scratch);
+    CHECK_EQ_INT(gs_mkdir_p(dir, &err), GS_OK);
+    snprintf(file, sizeof(file), "%s/compensation_rules.json", dir);
+    CHECK_EQ_INT(gs_file_write_all(file, "{}", 2, &err), GS_OK);
+    snprintf(exe, sizeof(exe), "%s/data_prefix/bin", scratch);
+    CHECK_EQ_INT(gs_mkdir_p(exe, &err), GS_OK); /* bin/.. resolves only when bin exists */
+    snprintf(exe, sizeof(exe), "%s/data_prefix/bin/gaitscope", scratch);
+    CHECK_EQ_INT(
+        gs_data_path_search("models/compensation_rules.json", NULL, exe, buf, sizeof(buf), &err),
+        GS_OK);
+    CHECK_STR_CONTAINS(buf, "data_prefix/bin/../share/gaitscope/models/compensation_rules.json");
+    /* $GAITSCOPE_DATA comes first */
+    snprintf(dir, sizeof(dir), "%s/data_env/models", scratch);
+    CHECK_EQ_INT(gs_mkdir_p(dir, &err), GS_OK);
+    snprintf(file, sizeof(file), "%s/compensation_rules.json", dir);
+    CHECK_EQ_INT(gs_file_write_all(file, "{}", 2, &err), GS_OK);
+    snprintf(dir, sizeof(dir), "%s/data_env", scratch);
+    CHECK_EQ_INT(
+        gs_data_path_search("models/compensation_rules.json", dir, exe, buf, sizeof(buf), &err),
+        GS_OK);
+    CHECK_STR_CONTAINS(buf, "data_env/models/compensation_rules.json");
+    /* a build folder inside a source tree: the tree's root holds CMakeLists.txt */
+    snprintf(root, sizeof(root), "%s/data_tree", scratch);
+    snprintf(dir, sizeof(dir), "%s/build/src/cli", root);
+    CHECK_EQ_INT(gs_mkdir_p(dir, &err), GS_OK);
+    snprintf(dir, sizeof(dir), "%s/models", root);
+    CHECK_EQ_INT(gs_mkdir_p(dir, &err), GS_OK);
+    snprintf(file, sizeof(file), "%s/models/minimal_change.json", root);
+    CHECK_EQ_INT(gs_file_write_all(file, "{}", 2, &err), GS_OK);
+    snprintf(file, sizeof(file), "%s/CMakeLists.txt", root);
+    CHECK_EQ_INT(gs_file_write_all(file, "#", 1, &err), GS_OK);
+    snprintf(exe, sizeof(exe), "%s/build/src/cli/gaitscope", root);
+    CHECK_EQ_INT(
+        gs_data_path_search("models/minimal_change.json", NULL, exe, buf, sizeof(buf), &err),
+        GS_OK);
+    CHECK_STR_CONTAINS(buf, "data_tree/models/minimal_change.json");
+    /* nowhere: the message names the file and the folders tried */
+    CHECK_EQ_INT(gs_data_path_search("models/none.json", NULL, exe, buf, sizeof(buf), &err),
+                 GS_ERR_NOT_FOUND);
+    CHECK_STR_CONTAINS(err.msg, "models/none.json: not found (looked in ");
+    CHECK_STR_CONTAINS(err.msg, "share/gaitscope");
+    CHECK_STR_CONTAINS(err.msg, "data_tree");
+    CHECK_EQ_INT(gs_data_path_search("/abs.json", NULL, exe, buf, sizeof(buf), &err), GS_ERR_ARG);
+    /* the running test binary sits in the build folder of this source tree */
+    CHECK_EQ_INT(gs_data_path("models/compensation_rules.json", buf, sizeof(buf), &err), GS_OK);
+}
+
 int main(int argc, char **argv)
 {
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
@@ -111,6 +163,7 @@ int main(int argc, char **argv)
     file_round_trip_and_missing_file(scratch);
     size_mul_detects_overflow();
     whole_file_reads_are_capped_and_regular_files_only(scratch);
+    data_path_finds_installed_then_source_tree(scratch);
     CHECK(gs_peak_rss_bytes() > 0);
     return gs_test_finish("test_common", 0);
 }

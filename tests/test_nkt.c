@@ -1475,24 +1475,8 @@ static void cli_findings_prints_plan_and_errors(const char *scratch)
     free(o);
 }
 
-static void default_rules_path_finds_the_source_tree(const char *scratch)
+static void metric_keys_table(void)
 {
-    char buf[1024], dir[700], exe[760], inst[800];
-    gs_error err = {0};
-    /* installed layout first: <prefix>/bin/gaitscope -> <prefix>/share/gaitscope/models/ */
-    snprintf(dir, sizeof(dir), "%s/nkt_prefix/share/gaitscope/models", scratch);
-    CHECK_EQ_INT(gs_mkdir_p(dir, &err), GS_OK);
-    snprintf(inst, sizeof(inst), "%s/compensation_rules.json", dir);
-    CHECK_EQ_INT(gs_file_write_all(inst, "{}", 2, &err), GS_OK);
-    snprintf(exe, sizeof(exe), "%s/nkt_prefix/bin", scratch);
-    CHECK_EQ_INT(gs_mkdir_p(exe, &err), GS_OK);
-    snprintf(exe, sizeof(exe), "%s/nkt_prefix/bin/gaitscope", scratch);
-    CHECK_EQ_INT(gs_nkt_rules_default_path(exe, buf, sizeof(buf), &err), GS_OK);
-    CHECK_STR_CONTAINS(buf, "nkt_prefix/bin/../share/gaitscope/models/compensation_rules.json");
-    /* not installed: the source tree */
-    CHECK_EQ_INT(gs_nkt_rules_default_path("/nonexistent/bin/gaitscope", buf, sizeof(buf), &err),
-                 GS_OK);
-    CHECK_STR_CONTAINS(buf, "models/compensation_rules.json");
     CHECK(gs_nkt_metric_count() >= 25);
     CHECK_STR_CONTAINS(gs_nkt_metric_key(0), "cadence_spm");
     CHECK(gs_nkt_metric_key(gs_nkt_metric_count()) == NULL);
@@ -1505,7 +1489,7 @@ int main(int argc, char **argv)
 
     malformed_rules_fail_with_precise_messages(scratch);
     history_items_parse_or_list_accepted();
-    default_rules_path_finds_the_source_tree(scratch);
+    metric_keys_table();
     shipped_rules_cite_sources_and_levels();
     if (rules) {
         shipped_rules_cover_the_issue_list(rules);

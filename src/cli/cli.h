@@ -40,15 +40,15 @@ void gs_cli_progress_done(gs_cli_progress *p);
 
 /**
  * Folder of the .tflite models: given (--models) if not NULL, else $GAITSCOPE_MODELS, else the
- * source tree's models/ when it holds the detector, else NULL (the pose stage's own default).
- * The result is borrowed (argv, the environment or a literal).
+ * models/ data folder that holds the detector (gs_data_path: $GAITSCOPE_DATA, the installed
+ * share/gaitscope, the source tree above a build folder), else NULL (the pose stage's own
+ * default). The result is given, the environment's, or buf (n bytes).
  */
-const char *gs_cli_models_dir(const char *given);
+const char *gs_cli_models_dir(const char *given, char *buf, size_t n);
 
 /**
- * The installed compensation rules file: <dir of this binary>/../share/gaitscope/models/, else
- * the source tree's models/ (gs_nkt_rules_default_path). Writes the path into buf.
- * GS_OK or GS_ERR_NOT_FOUND naming where it looked.
+ * The compensation rules file models/compensation_rules.json found by gs_data_path(). Writes
+ * the path into buf. GS_OK or GS_ERR_NOT_FOUND naming where it looked.
  */
 gs_status gs_cli_rules_path(char *buf, size_t n, gs_error *err);
 

@@ -102,7 +102,7 @@ int gs_cli_analyze(int argc, char **argv)
     gs_error err = {0};
     gs_analyze_result *res = NULL;
     gs_cli_progress prog;
-    char rules_path[4096];
+    char rules_path[4096], models_dir[4096];
 
     int go = gs_cli_parse(&analyze_spec, argc, argv, &a);
     if (go != GS_CLI_GO)
@@ -112,7 +112,7 @@ int gs_cli_analyze(int argc, char **argv)
             return gs_cli_report(&err);
         o->rules_path = rules_path;
     }
-    o->models_dir = gs_cli_models_dir(o->models_dir);
+    o->models_dir = gs_cli_models_dir(o->models_dir, models_dir, sizeof(models_dir));
     o->decode.n_threads = o->n_threads; /* --threads sets both, as it always did */
     o->generated_by = "gaitscope " GS_VERSION;
     gs_cli_progress_init(&prog, a.quiet);

@@ -120,11 +120,11 @@ int gs_cli_bench(int argc, char **argv)
     bench_args a = {.threads = {1, 2}, .nthreads = 2, .warmup = 10, .runs = 30};
     static const char *defaults[] = {"pose_detection", "pose_landmark_lite", "pose_landmark_full",
                                      "pose_landmark_heavy"};
-    char defpaths[4][1024];
+    char defpaths[4][1024], models_dir[4096];
     int go = gs_cli_parse(&bench_spec, argc, argv, &a);
     if (go != GS_CLI_GO)
         return go;
-    const char *dir = gs_cli_models_dir(a.models);
+    const char *dir = gs_cli_models_dir(a.models, models_dir, sizeof(models_dir));
     const char *const *paths = a.paths;
     int npaths = a.npaths;
     if (!npaths) {

@@ -105,7 +105,7 @@ static gs_status open_session(const compare_args *a, const char *arg, const char
                               gs_cli_progress *prog, char *rules, gs_compare_input **out,
                               gs_error *err)
 {
-    char dir[PATH_MAX + 64];
+    char dir[PATH_MAX + 64], models_dir[4096];
     gs_analyze_options o = {0};
     gs_analyze_result *res = NULL;
     gs_status rc;
@@ -113,7 +113,7 @@ static gs_status open_session(const compare_args *a, const char *arg, const char
     if (is_dir(arg) || ends_with(arg, ".json"))
         return gs_compare_input_open(arg, out, err);
     snprintf(dir, sizeof(dir), "%s/%s", a->out, sub);
-    o.models_dir = gs_cli_models_dir(a->models);
+    o.models_dir = gs_cli_models_dir(a->models, models_dir, sizeof(models_dir));
     o.model = a->model;
     o.n_threads = a->threads;
     o.rules_path = rules;
@@ -206,11 +206,10 @@ int gs_cli_compare(int argc, char **argv)
         return gs_cli_report(&err);
     }
     if (!a.mc) {
-        char exe[4096];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-        exe[n > 0 ? n : 0] = '\0';
-        if (gs_compare_mc_default_path(n > 0 ? exe : NULL, mc_path, sizeof(mc_path), &err) != GS_OK)
+        if (gs_data_path("models/minimal_change.json", mc_path, sizeof(mc_path), &err) != GS_OK) {
+            gs_fail(&err, err.code, "%s; give --minimal-change FILE", err.msg);
             return gs_cli_report(&err);
+        }
         a.mc = mc_path;
     }
     if (gs_compare_mc_load_default_keys(a.mc, &mc, &err) != GS_OK)

@@ -49,6 +49,7 @@ int gs_cli_pose(int argc, char **argv)
     gs_error err = {0};
     gs_cli_progress prog;
     int code = GS_EXIT_OK;
+    char models_dir[4096];
     int go = gs_cli_parse(&pose_spec, argc, argv, &a);
     if (go != GS_CLI_GO)
         return go;
@@ -68,7 +69,7 @@ int gs_cli_pose(int argc, char **argv)
             return gs_cli_report(&err);
         }
     }
-    o.model_dir = gs_cli_models_dir(o.model_dir);
+    o.model_dir = gs_cli_models_dir(o.model_dir, models_dir, sizeof(models_dir));
     gs_cli_progress_init(&prog, quiet);
     o.progress = gs_cli_progress_cb;
     o.progress_user = &prog;

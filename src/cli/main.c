@@ -107,22 +107,23 @@ void gs_cli_progress_done(gs_cli_progress *p)
     p->stage[0] = '\0';
 }
 
-const char *gs_cli_models_dir(const char *given)
+const char *gs_cli_models_dir(const char *given, char *buf, size_t n)
 {
     const char *d = given ? given : getenv("GAITSCOPE_MODELS");
-#ifdef GS_SOURCE_DIR
-    if (!d && gs_path_exists(GS_SOURCE_DIR "/models/pose_detection.tflite"))
-        d = GS_SOURCE_DIR "/models";
-#endif
+    if (!d && gs_data_path("models/pose_detection.tflite", buf, n, NULL) == GS_OK) {
+        char *slash = strrchr(buf, '/');
+        *slash = '\0'; /* the folder of the file found */
+        d = buf;
+    }
     return d;
 }
 
 gs_status gs_cli_rules_path(char *buf, size_t n, gs_error *err)
 {
-    char exe[4096];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    exe[k > 0 ? k : 0] = '\0';
-    return gs_nkt_rules_default_path(k > 0 ? exe : NULL, buf, n, err);
+    gs_status rc = gs_data_path("models/compensation_rules.json", buf, n, err);
+    if (rc == GS_ERR_NOT_FOUND && err)
+        gs_fail(err, rc, "%s; give --rules FILE", err->msg);
+    return rc;
 }
 
 /*

@@ -60,7 +60,7 @@ const gs_cli_opt gs_cli_opt_quiet = {.name = "--quiet", .kind = GS_CLI_FLAG,
     .help = "no progress and no summary"};
 const gs_cli_opt gs_cli_opt_models = {.name = "--models", .kind = GS_CLI_STR, .value = "DIR",
     .help = "folder of pose_detection.tflite and pose_landmark_*.tflite (default: "
-            "$GAITSCOPE_MODELS, else the source tree's models/)"};
+            "$GAITSCOPE_MODELS, else the installed models, else the source tree's models/)"};
 const gs_cli_opt gs_cli_opt_output = {.name = "-o", .alias = "--output", .kind = GS_CLI_STR,
     .value = "DIR", .help = "output folder (created if missing)"};
 const gs_cli_opt gs_cli_opt_video = {.kind = GS_CLI_ARG, .required = 1, .value = "VIDEO",

@@ -105,6 +105,25 @@ FILE *gs_file_atomic_open(const char *path, char *tmp, size_t n, gs_error *err);
  */
 gs_status gs_file_atomic_close(FILE *f, const char *tmp, const char *path, int ok, gs_error *err);
 
+/**
+ * Finds an installed data file, rel being its path inside the data folder
+ * ("models/compensation_rules.json"). Looks, in this order, in $GAITSCOPE_DATA; in
+ * <folder of this binary>/../share/gaitscope (the installed layout; the binary from
+ * /proc/self/exe); and, for a binary in a build folder of the source tree, in the first folder
+ * above the binary that holds CMakeLists.txt (the tree's root). No path is compiled in.
+ * buf (n bytes) receives the path. GS_OK; GS_ERR_NOT_FOUND naming rel and the folders tried;
+ * GS_ERR_ARG (an empty or absolute rel, a path longer than n).
+ */
+gs_status gs_data_path(const char *rel, char *buf, size_t n, gs_error *err);
+
+/**
+ * gs_data_path() with the two inputs given: data_dir stands for $GAITSCOPE_DATA (NULL or "":
+ * unset), exe_path for the running binary (NULL: none). For tests and for callers that know
+ * better.
+ */
+gs_status gs_data_path_search(const char *rel, const char *data_dir, const char *exe_path,
+                              char *buf, size_t n, gs_error *err);
+
 /** 1 if path exists (any type), else 0. */
 int gs_path_exists(const char *path);
 

@@ -165,14 +165,6 @@ void gs_compare_mc_free(gs_compare_mc **mc);
 double gs_compare_mc_value(const gs_compare_mc *mc, int curves, const char *key, double before_mean,
                            double frame_s, const char **source);
 
-/**
- * Finds the default minimal-change file: `<dir of exe>/../share/gaitscope/models/
- * minimal_change.json` (the installed layout), else the source tree's models/minimal_change.json
- * (fixed at compile time). Writes the path into buf (size n). GS_OK, or GS_ERR_NOT_FOUND naming
- * the places looked at.
- */
-gs_status gs_compare_mc_default_path(const char *exe_path, char *buf, size_t n, gs_error *err);
-
 /** The format version of the loaded file (the file's "version"). */
 int gs_compare_mc_version(const gs_compare_mc *mc);
 

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef struct vctx {
     const char *file;
@@ -349,37 +348,4 @@ double gs_compare_mc_value(const gs_compare_mc *mc, int curves, const char *key,
 int gs_compare_mc_version(const gs_compare_mc *mc)
 {
     return mc ? mc->version : 0;
-}
-
-gs_status gs_compare_mc_default_path(const char *exe_path, char *buf, size_t n, gs_error *err)
-{
-    static const char *const rel = "/../share/gaitscope/models/minimal_change.json";
-    struct stat st;
-    char tried[2][600];
-    int nt = 0;
-
-    if (exe_path && *exe_path) {
-        const char *slash = strrchr(exe_path, '/');
-        size_t dl = slash ? (size_t)(slash - exe_path) : 0;
-        if (slash) {
-            snprintf(tried[nt], sizeof(tried[nt]), "%.*s%s", (int)(dl > 500 ? 500 : dl), exe_path,
-                     rel);
-            if (stat(tried[nt], &st) == 0 && S_ISREG(st.st_mode)) {
-                snprintf(buf, n, "%s", tried[nt]);
-                return GS_OK;
-            }
-            nt++;
-        }
-    }
-#ifdef GS_COMPARE_SOURCE_MODELS
-    snprintf(tried[nt], sizeof(tried[nt]), "%s/minimal_change.json", GS_COMPARE_SOURCE_MODELS);
-    if (stat(tried[nt], &st) == 0 && S_ISREG(st.st_mode)) {
-        snprintf(buf, n, "%s", tried[nt]);
-        return GS_OK;
-    }
-    nt++;
-#endif
-    return gs_fail(err, GS_ERR_NOT_FOUND,
-                   "minimal_change.json not found (looked in %s%s%s); give --minimal-change FILE",
-                   nt > 0 ? tried[0] : "nowhere", nt > 1 ? " and " : "", nt > 1 ? tried[1] : "");
 }

@@ -63,14 +63,6 @@ size_t gs_nkt_rules_count(const gs_nkt_rules *rules);
 const char *gs_nkt_rules_id(const gs_nkt_rules *rules, size_t i);
 
 /**
- * Finds the default rules file: `<dir of exe>/../share/gaitscope/models/compensation_rules.json`
- * (the installed layout), else the source tree's models/compensation_rules.json (path fixed at
- * compile time). exe_path is the running binary (e.g. from /proc/self/exe; may be NULL).
- * Writes the path into buf (size n). GS_OK, or GS_ERR_NOT_FOUND naming the places looked at.
- */
-gs_status gs_nkt_rules_default_path(const char *exe_path, char *buf, size_t n, gs_error *err);
-
-/**
  * Number of metric keys the rules may name, and key i (static strings). This is the one table of
  * analysis.json metric keys the validator accepts (DESIGN.md "Artifacts").
  */

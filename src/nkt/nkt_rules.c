@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nkt_impl.h"
@@ -965,37 +964,4 @@ done:
     cJSON_Delete(root);
     free(data);
     return rc;
-}
-
-gs_status gs_nkt_rules_default_path(const char *exe_path, char *buf, size_t n, gs_error *err)
-{
-    static const char *const rel = "/../share/gaitscope/models/compensation_rules.json";
-    struct stat st;
-    char tried[2][600];
-    int nt = 0;
-
-    if (exe_path && *exe_path) {
-        const char *slash = strrchr(exe_path, '/');
-        size_t dl = slash ? (size_t)(slash - exe_path) : 0;
-        if (slash) {
-            snprintf(tried[nt], sizeof(tried[nt]), "%.*s%s", (int)(dl > 500 ? 500 : dl), exe_path,
-                     rel);
-            if (stat(tried[nt], &st) == 0 && S_ISREG(st.st_mode)) {
-                snprintf(buf, n, "%s", tried[nt]);
-                return GS_OK;
-            }
-            nt++;
-        }
-    }
-#ifdef GS_NKT_SOURCE_MODELS
-    snprintf(tried[nt], sizeof(tried[nt]), "%s/compensation_rules.json", GS_NKT_SOURCE_MODELS);
-    if (stat(tried[nt], &st) == 0 && S_ISREG(st.st_mode)) {
-        snprintf(buf, n, "%s", tried[nt]);
-        return GS_OK;
-    }
-    nt++;
-#endif
-    return gs_fail(err, GS_ERR_NOT_FOUND,
-                   "compensation_rules.json not found (looked in %s%s%s); give --rules FILE",
-                   nt > 0 ? tried[0] : "nowhere", nt > 1 ? " and " : "", nt > 1 ? tried[1] : "");
 }
