@@ -105,7 +105,7 @@ int gs_cli_serve(int argc, char **argv)
     gs_supervisor *sv = NULL;
     sigset_t set, old;
     const char *extra[8];
-    char lease[16];
+    char lease[16], models_dir[4096];
     int ne = 0;
     int go = gs_cli_parse(&serve_spec, argc, argv, &a);
     if (go != GS_CLI_GO)
@@ -137,7 +137,8 @@ int gs_cli_serve(int argc, char **argv)
     }
     extra[ne] = NULL;
     gs_supervisor_options so = {.data_dir = a.o.data_dir,
-                                .models_dir = gs_cli_models_dir(a.models),
+                                .models_dir =
+                                    gs_cli_models_dir(a.models, models_dir, sizeof(models_dir)),
                                 .n_workers = a.workers,
                                 .extra_args = extra,
                                 .log = worker_line};

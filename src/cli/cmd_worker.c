@@ -91,7 +91,7 @@ int gs_cli_worker(int argc, char **argv)
                            .max_duration_s = GS_WORKER_MAX_DURATION_S,
                            .job_timeout_s = GS_WORKER_JOB_TIMEOUT_S}};
     gs_error err = {0};
-    char rules_path[4096];
+    char rules_path[4096], models_dir[4096];
     struct sigaction sa;
     int go;
 
@@ -103,7 +103,7 @@ int gs_cli_worker(int argc, char **argv)
             return gs_cli_report(&err);
         a.o.rules_path = rules_path;
     }
-    a.o.models_dir = gs_cli_models_dir(a.o.models_dir);
+    a.o.models_dir = gs_cli_models_dir(a.o.models_dir, models_dir, sizeof(models_dir));
     a.o.lease_s = a.lease_s;
     a.o.max_pixels = (int64_t)a.max_pixels;
     a.o.address_space_mb = a.memory_mb;
