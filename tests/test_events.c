@@ -90,6 +90,10 @@ static gs_gait_activity score_made(const made_case *c, gs_evs_stats st[2], doubl
         nt++;
     }
     const gs_gait_event *ev = gs_gait_result_events(r, &nev);
+    for (int i = 0; i < nev; i++) /* every event states its uncertainty, at least the quantum */
+        CHECK_MSG(isfinite(ev[i].unc_frames) && ev[i].unc_frames >= 0.28 &&
+                      ev[i].unc_frames < 20,
+                  "%s: event %d unc_frames %g", c->name, i, ev[i].unc_frames);
     for (int i = 0; i < nev && nd < CAP; i++) {
         if (ev[i].t_s < 0.3 - 0.1 || ev[i].t_s > p.duration_s - 0.3 + 0.1)
             continue;

@@ -381,6 +381,9 @@ static int read_all(rd *r, const cJSON *root, gs_analysis *a)
         o->type = !strcmp(ty, "IC") ? GS_GAIT_EVENT_IC : GS_GAIT_EVENT_TO;
         o->t_s = get(e, "t")->valuedouble;
         o->frame = get(e, "frame")->valuedouble;
+        /* optional (issue 13): absent or null in older files */
+        const cJSON *u = get(e, "unc_frames");
+        o->unc_frames = cJSON_IsNumber(u) && isfinite(u->valuedouble) ? u->valuedouble : NAN;
         i++;
     }
     a->n_events = i;

@@ -163,6 +163,9 @@ typedef struct gs_gait_event {
     gs_gait_event_type type;
     double t_s;   /* sub-frame time, seconds on the track's clock */
     double frame; /* fractional frame index (interpolated between frame timestamps) */
+    double unc_frames; /* standard uncertainty (1 SD) of the event time, frames (docs/metrics.md
+                        * section 3a: measured method error, landmark noise over the foot's
+                        * vertical speed, frame quantum); NAN when not known */
 } gs_gait_event;
 
 /** One stride: initial contact to the next initial contact of the same foot. */
@@ -256,7 +259,7 @@ gs_status gs_gait_write_analysis_json(const char *path, const gs_gait_result *r,
  */
 gs_status gs_gait_write_angles_csv(const char *path, const gs_gait_result *r, gs_error *err);
 
-/** Writes events.csv: side, type (IC/TO), t_s, frame. GS_ERR_IO. */
+/** Writes events.csv: side, type (IC/TO), t_s, frame, unc_frames. GS_ERR_IO. */
 gs_status gs_gait_write_events_csv(const char *path, const gs_gait_result *r, gs_error *err);
 
 /* ---- Camera placement checks (gait_camera.c: methods, thresholds and their reasons) ---- */

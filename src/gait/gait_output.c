@@ -190,13 +190,22 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
     if (o) {
         cJSON_AddStringToObject(
             o, "events",
-            side_view && r->activity != GS_GAIT_ACTIVITY_RUN
-                ? "Zeni 2008: IC at the most anterior heel, TO at the most posterior toe, "
-                  "relative to the mid-hip; sub-frame by two-line intersection"
+            side_view
+                ? "Zeni 2008 (most anterior heel, most posterior toe, relative to the mid-hip) "
+                  "to find each event, then the foot height: the lowest of heel and toe against "
+                  "the fitted ground level; IC where the descending line meets it, TO at the "
+                  "change point of a level stance and a rising toe (sub-frame)"
                 : "foot height: the lowest of heel and toe against the fitted ground level; IC and "
                   "TO where the descending/rising lines meet it (sub-frame)");
         put_num(o, "expected_error_frames", 1.5);
-        cJSON_AddStringToObject(o, "cadence", "steps per minute, both feet (a stride is two steps)");
+        cJSON_AddStringToObject(
+            o, "event_uncertainty",
+            "events[].unc_frames: standard uncertainty (1 SD) in frames from the error "
+            "measured against eye labels of real clips, landmark noise over "
+            "the foot's vertical speed, and the frame quantum "
+            "(docs/metrics.md 3a)");
+        cJSON_AddStringToObject(o, "cadence",
+                                "steps per minute, both feet (a stride is two steps)");
         put_num(o, "contact_threshold_px", r->kappa_px);
         put_num(o, "noise_px", r->noise_px);
     }
@@ -209,6 +218,7 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
         cJSON_AddStringToObject(e, "type", gs_gait_event_name(r->ev[i].type));
         put_num(e, "t", r->ev[i].t_s);
         put_num(e, "frame", r->ev[i].frame);
+        put_num(e, "unc_frames", r->ev[i].unc_frames);
         cJSON_AddItemToArray(a, e);
     }
     a = cJSON_AddArrayToObject(root, "strides");
@@ -366,10 +376,11 @@ gs_status gs_gait_write_events_csv(const char *path, const gs_gait_result *r, gs
     FILE *f = gs_file_atomic_open(path, tmp, sizeof(tmp), err); /* complete or absent */
     if (!f)
         return err ? err->code : GS_ERR_IO;
-    OUT("side,type,t_s,frame\n");
+    OUT("side,type,t_s,frame,unc_frames\n");
     for (int i = 0; i < r->n_ev && !bad; i++)
-        OUT("%s,%s,%.6f,%.3f\n", gs_gait_side_name(r->ev[i].side),
-            gs_gait_event_name(r->ev[i].type), r->ev[i].t_s, r->ev[i].frame);
+        OUT("%s,%s,%.6f,%.3f,%.2f\n", gs_gait_side_name(r->ev[i].side),
+            gs_gait_event_name(r->ev[i].type), r->ev[i].t_s, r->ev[i].frame,
+            r->ev[i].unc_frames);
     return gs_file_atomic_close(f, tmp, path, !bad, err) == GS_OK && !bad
                ? GS_OK
                : gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
