@@ -287,7 +287,7 @@ static void tiny_jitter_moves_events_and_metrics_little(const char *scratch)
 typedef struct clip_case {
     const char *clip;
     double max_mae[2][2];  /* [rater a, b][contact, swing], frames */
-    int max_missed[2][2];
+    double max_missed[2][2]; /* fraction of the labels (raters may label more of a clip later) */
 } clip_case;
 
 static void score_clip(const clip_case *c, const char *scratch)
@@ -338,8 +338,9 @@ static void score_clip(const clip_case *c, const char *scratch)
                     st[ty].extra, st[ty].bias, st[ty].mae);
             CHECK_MSG(st[ty].mae <= c->max_mae[k][ty], "%s rater %c %s: MAE %.2f frames",
                       c->clip, 'a' + k, ty ? "swing" : "contact", st[ty].mae);
-            CHECK_MSG(st[ty].missed <= c->max_missed[k][ty], "%s rater %c %s: %d missed",
-                      c->clip, 'a' + k, ty ? "swing" : "contact", st[ty].missed);
+            CHECK_MSG(st[ty].missed <= c->max_missed[k][ty] * st[ty].n_truth,
+                      "%s rater %c %s: %d of %d missed", c->clip, 'a' + k,
+                      ty ? "swing" : "contact", st[ty].missed, st[ty].n_truth);
         }
     }
     if (nl[0] > 0 && nl[1] > 0) {
@@ -355,11 +356,12 @@ static void score_clip(const clip_case *c, const char *scratch)
 
 static void labelled_clips_do_not_regress(const char *scratch)
 {
-    /* bounds: the MAE and misses measured at this commit plus 0.3 frame / 1 event */
+    /* bounds: the MAE and the share of labels missed, measured at this commit, plus 0.3 frame
+     * and 0.1 */
     static const clip_case clips[] = {
-        {"run_side_treadmill_02_60fps", {{4.95, 2.0}, {3.05, 1.95}}, {{11, 1}, {1, 1}}},
-        {"walk_side_overground_01", {{2.6, 4.05}, {2.75, 4.55}}, {{7, 10}, {7, 10}}},
-        {"run_rear_treadmill_01", {{3.9, 1.85}, {3.55, 1.05}}, {{7, 1}, {28, 5}}},
+        {"run_side_treadmill_02_60fps", {{4.95, 2.0}, {3.05, 1.95}}, {{0.66, 0.1}, {0.1, 0.1}}},
+        {"walk_side_overground_01", {{2.6, 4.05}, {2.75, 4.55}}, {{0.46, 0.63}, {0.46, 0.6}}},
+        {"run_rear_treadmill_01", {{4.2, 1.55}, {3.55, 1.05}}, {{0.52, 0.17}, {0.73, 0.19}}},
     };
     fprintf(stderr, "| clip | who | event | n | missed | extra | bias | MAE |\n");
     for (size_t i = 0; i < sizeof(clips) / sizeof(clips[0]); i++)
