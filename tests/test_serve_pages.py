@@ -13,6 +13,7 @@ cookie; session files carry CSP sandbox, nosniff and no-referrer; sign-out ends 
 Every request goes to 127.0.0.1 only; every wait is bounded.
 """
 import http.client
+import json
 import os
 import re
 import shutil
@@ -206,7 +207,6 @@ def run(port, data):
     st, _, txt = a.req("POST", loc + "/upload", body, {"Content-Type": ctype,
                                                        "X-CSRF-Token": tok})
     check(st == 202, f"upload -> 202 ({st} {txt[:200]})")
-    import json
     up = json.loads(txt) if st == 202 else {}
     job, session = up.get("job", ""), up.get("session", "")
 
@@ -245,8 +245,49 @@ def run(port, data):
     check(f"/sessions/{session}" in athtml and 'id="charts"' in athtml and "<svg" in athtml,
           "the athlete page lists the session and draws the charts")
 
+    # --- the NKT record ---
+    tok = a.csrf(f"/sessions/{session}")
+    nkt = {"tests": "gluteus medius left: inhibited " + EVIL, "facilitators": EVIL,
+           "released": EVIL, "activated": EVIL, "homework": "HOMEWORK-1 " + EVIL}
+    st, _, _ = a.req("POST", f"/sessions/{session}/nkt", nkt)
+    check(st == 403, f"NKT record without csrf -> 403 ({st})")
+    st, _, html = a.req("POST", f"/sessions/{session}/nkt", dict(nkt, csrf=tok))
+    check(st == 200 and 'id="nkt-saved"' in html and "gluteus medius left: inhibited" in html,
+          f"NKT record saved and shown ({st})")
+    no_raw(html, "session page with the NKT record")
+    # the next session (the same file again, a week later) shows it as "last time"
+    tok = a.csrf(loc + "/upload")
+    body2, ctype2 = multipart({"start": "1", "end": "4", "date": "2026-12-08"}, SAMPLE)
+    st, _, txt = a.req("POST", loc + "/upload", body2, {"Content-Type": ctype2,
+                                                        "X-CSRF-Token": tok})
+    up2 = json.loads(txt) if st == 202 else {}
+    check(st == 202 and up2.get("duplicate_of"), f"second upload of the same file ({st})")
+    st, _, html = a.req("GET", f"/sessions/{up2.get('session')}")
+    check(st == 200 and 'id="nkt-last"' in html and "Last time (2026-12-01)" in html and
+          "HOMEWORK-1" in html, "the next session shows last time's record")
+    no_raw(html, "next session page")
+    tok = a.csrf(f"/sessions/{up2.get('session')}")
+    st, _, html = a.req("POST", f"/jobs/{up2.get('job')}/cancel", {"csrf": tok})
+    check(st == 303, f"cancel the second job ({st})")
+    st, _, html = a.req("GET", f"/jobs/{up2.get('job')}")
+    check("Status: <strong>cancelled" in html, "the job page says cancelled")
+
     # --- share ---
     tok = a.csrf(f"/sessions/{session}")
+    st, _, html = a.req("POST", f"/sessions/{session}/shares", {"csrf": tok, "days": "1"})
+    m = re.search(r'id="share-url" href="http://[^/"]+(/s/[A-Za-z0-9_-]{43})"', html)
+    first_share = m.group(1) if m else "/s/none"
+    m = re.search(r'action="(/sessions/[^"]+/shares/[A-Za-z0-9_-]{22}/revoke)"', html)
+    check(st == 201 and m and 'id="shares"' in html, "the share is listed with a revoke button")
+    st, _, _ = Browser(port).req("GET", first_share)
+    check(st == 200, f"the first share opens ({st})")
+    revoke = m.group(1) if m else "/none"
+    st, _, _ = a.req("POST", revoke, {"csrf": "D" * 43})
+    check(st == 403, f"revoke without the right csrf -> 403 ({st})")
+    st, _, _ = a.req("POST", revoke, {"csrf": tok})
+    check(st == 303, f"revoke -> 303 ({st})")
+    st, _, _ = Browser(port).req("GET", first_share)
+    check(st == 404, f"a revoked share -> 404 ({st})")
     st, _, _ = a.req("POST", f"/sessions/{session}/shares", {"days": "3"})
     check(st == 403, f"share without csrf -> 403 ({st})")
     st, _, html = a.req("POST", f"/sessions/{session}/shares", {"csrf": tok, "days": "3"})
@@ -259,6 +300,8 @@ def run(port, data):
           f"share page shows the overlay and findings ({st})")
     check("scar:abdomen" not in html and "alert(1)" not in html and "Intake" not in html and
           "Notes" not in html, "the share page shows no notes and no intake history")
+    check("gluteus medius" not in html and "HOMEWORK-1" not in html and "NKT record" not in html,
+          "the share page shows no NKT record")
     st, _, _ = viewer.req("GET", share + "/files/overlay.mp4", raw=True)
     check(st == 200, f"share: overlay 200 ({st})")
     for name in ("report.html", "analysis.json", "pose.json"):
@@ -275,7 +318,7 @@ def run(port, data):
         st, _, _ = b.req("GET", path, raw=True)
         check(st == 404, f"other account GET {path} -> 404 ({st})")
     for path in (f"/jobs/{job}/cancel", f"/sessions/{session}/shares",
-                 f"/sessions/{session}/delete"):
+                 f"/sessions/{session}/nkt", revoke, f"/sessions/{session}/delete"):
         st, _, _ = b.req("POST", path, {"csrf": btok, "confirm": "1", "days": "2"})
         check(st == 404, f"other account POST {path} -> 404 ({st})")
     st, _, _ = b.req("POST", f"/athletes/{athlete}/upload", body,

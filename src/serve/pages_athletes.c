@@ -136,6 +136,23 @@ static cJSON *analysis_load(gs_page *pg, const char *session)
     return a;
 }
 
+/* Oldest first: by the session's date (its upload day when it has none), then upload time. */
+static int by_day(const void *pa, const void *pb)
+{
+    const gs_store_session *a = pa, *b = pb;
+    char da[11], db[11];
+    if (a->date[0])
+        snprintf(da, sizeof(da), "%s", a->date);
+    else
+        gs_page_day(a->created, da);
+    if (b->date[0])
+        snprintf(db, sizeof(db), "%s", b->date);
+    else
+        gs_page_day(b->created, db);
+    int c = strcmp(da, db);
+    return c ? c : (a->created > b->created) - (a->created < b->created);
+}
+
 static int athlete_page(gs_page *pg, const char *id)
 {
     gs_error e = {0};
@@ -147,6 +164,8 @@ static int athlete_page(gs_page *pg, const char *id)
         rc = gs_store_session_list(pg->st, pg->account, a.id, &list, &n, &e);
     if (rc != GS_OK)
         return gs_page_store_fail(pg, rc, "athlete");
+    if (n > 1)
+        qsort(list, n, sizeof(*list), by_day);
     gs_html_buf b = {0};
     gs_page_head(pg, &b, a.name);
     gs_html_puts(&b, "<p><a href=\"/athletes\">&larr; Athletes</a></p><h1>");
@@ -157,7 +176,7 @@ static int athlete_page(gs_page *pg, const char *id)
     gs_html_printf(&b, "<a class=\"button\" id=\"upload-link\" href=\"/athletes/%s/upload\">"
                        "Upload a video</a></p>", a.id);
 
-    /* Sessions in the store's order (by date); the charts read the newest analyses. */
+    /* The charts read the newest analyses; the table lists the newest first. */
     int nc = n < CHART_SESSIONS_MAX ? (int)n : CHART_SESSIONS_MAX;
     size_t first = n - (size_t)nc;
     cJSON **an = calloc((size_t)nc + 1, sizeof(*an));

@@ -63,6 +63,11 @@ int gs_page_store_fail(gs_page *pg, gs_status rc, const char *what);
 int gs_pages_athletes(gs_page *pg, char **seg, int nseg);
 int gs_pages_session(gs_page *pg, char **seg, int nseg);
 
+/** The NKT record section of the owner's session page (pages_nkt.c); saved: say "Saved". */
+void gs_pages_nkt_html(gs_page *pg, gs_html_buf *b, const gs_store_session *ss, int saved);
+/** Stores the posted record (CSRF already checked): 0 (*saved = 1) or an HTTP status + err. */
+int gs_pages_nkt_post(gs_page *pg, const char *session, int *saved, char *err, size_t n);
+
 /** A date of a record, "YYYY-MM-DD" from seconds since 1970 (UTC). */
 void gs_page_day(int64_t t, char out[11]);
 

@@ -184,7 +184,7 @@ static void media_html(gs_page *pg, gs_html_buf *b, const char *session, const c
 }
 
 static int session_page(gs_page *pg, const char *id, unsigned status, const char *share_url,
-                        const char *err)
+                        const char *err, int nkt_saved)
 {
     gs_error e = {0};
     gs_store_session ss;
@@ -230,6 +230,7 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
     gs_html_puts(&b, "</div><div>");
     if (an)
         findings_html(&b, an);
+    gs_pages_nkt_html(pg, &b, &ss, nkt_saved);
     gs_html_puts(&b, "<h2>Intake and notes</h2><p class=\"muted\">Only you see these; a share "
                      "link never shows them.</p><dl id=\"private\">");
     cJSON *opts = cJSON_Parse(ss.options_json);
@@ -283,6 +284,27 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
         gs_html_esc(&b, share_url);
         gs_html_puts(&b, "</a></p>");
     }
+    {
+        gs_store_share *sh = NULL;
+        size_t nsh = 0;
+        int64_t now = (int64_t)time(NULL);
+        if (gs_store_share_list(pg->st, pg->account, ss.id, &sh, &nsh, &e) == GS_OK && nsh) {
+            gs_html_puts(&b, "<table class=\"list\" id=\"shares\"><tr><th>Created</th>"
+                             "<th>Expires</th><th></th></tr>");
+            for (size_t i = 0; i < nsh; i++) {
+                char c1[11], c2[11];
+                gs_page_day(sh[i].created, c1);
+                gs_page_day(sh[i].expires, c2);
+                gs_html_printf(&b, "<tr><td>%s</td><td>%s%s</td><td><form method=\"post\" "
+                                   "action=\"/sessions/%s/shares/%s/revoke\">",
+                               c1, c2, sh[i].expires <= now ? " (expired)" : "", ss.id, sh[i].id);
+                gs_page_csrf_field(pg, &b);
+                gs_html_puts(&b, "<button type=\"submit\">Revoke</button></form></td></tr>");
+            }
+            gs_html_puts(&b, "</table>");
+        }
+        free(sh);
+    }
     gs_html_printf(&b, "<form method=\"post\" action=\"/sessions/%s/shares\">", ss.id);
     gs_page_csrf_field(pg, &b);
     gs_html_printf(&b, "<label for=\"days\">Valid for days</label><input type=\"number\" "
@@ -313,7 +335,7 @@ static int session_delete(gs_page *pg, const char *id)
     if (rc != GS_OK)
         return gs_page_store_fail(pg, rc, "session");
     if (gs_page_form(pg, "confirm", confirm, sizeof(confirm)) != 0 || strcmp(confirm, "1") != 0)
-        return session_page(pg, id, 400, NULL, "Tick the box to confirm the deletion.");
+        return session_page(pg, id, 400, NULL, "Tick the box to confirm the deletion.", 0);
     rc = gs_serve__session_remove(pg->s, pg->st, pg->account, id, &e);
     if (rc != GS_OK)
         return gs_page_store_fail(pg, rc, "session");
@@ -344,7 +366,7 @@ static int share_add(gs_page *pg, const char *id)
         char *end = NULL;
         long v = strtol(ds, &end, 10);
         if (!end || *end || v < 1 || v > SHARE_DAYS_MAX)
-            return session_page(pg, id, 400, NULL, "A link lasts 1 to 365 days.");
+            return session_page(pg, id, 400, NULL, "A link lasts 1 to 365 days.", 0);
         days = (int)v;
     }
     uint8_t tok[GS_SERVE__TOKEN_BYTES], dg[GS_STORE_DIGEST_BYTES];
@@ -361,7 +383,7 @@ static int share_add(gs_page *pg, const char *id)
     const char *host = MHD_lookup_connection_value(pg->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     snprintf(url, sizeof(url), "%s://%s/s/%s", gs_serve__is_tls(pg->s) ? "https" : "http",
              host_ok(host) ? host : "localhost", text);
-    return session_page(pg, id, 201, url, NULL);
+    return session_page(pg, id, 201, url, NULL, 0);
 }
 
 static int session_file(gs_page *pg, const gs_store_session *ss, const gs_store_job *job, int i)
@@ -446,11 +468,38 @@ int gs_pages_session(gs_page *pg, char **seg, int nseg)
         return gs_page_fail(pg, 404, "No such page.");
     }
     if (nseg == 2 && !pg->post)
-        return session_page(pg, seg[1], 200, NULL, NULL);
+        return session_page(pg, seg[1], 200, NULL, NULL, 0);
     if (nseg == 3 && pg->post && !strcmp(seg[2], "delete"))
         return session_delete(pg, seg[1]);
     if (nseg == 3 && pg->post && !strcmp(seg[2], "shares"))
         return share_add(pg, seg[1]);
+    if (nseg == 3 && pg->post && !strcmp(seg[2], "nkt")) {
+        int reply, saved = 0;
+        char msg[160];
+        if (!gs_page_csrf_ok(pg, &reply))
+            return reply;
+        int st = gs_pages_nkt_post(pg, seg[1], &saved, msg, sizeof(msg));
+        if (st == 404 || st == 500)
+            return gs_page_fail(pg, (unsigned)st, msg);
+        return session_page(pg, seg[1], st ? (unsigned)st : 200, NULL, st ? msg : NULL, saved);
+    }
+    if (nseg == 5 && pg->post && !strcmp(seg[2], "shares") && !strcmp(seg[4], "revoke")) {
+        int reply;
+        gs_error e = {0};
+        gs_store_session ss;
+        char to[64];
+        if (!gs_page_csrf_ok(pg, &reply))
+            return reply;
+        if (!gs_serve__id_valid(seg[3], strlen(seg[3])))
+            return gs_page_fail(pg, 404, "No such share.");
+        gs_status rc = gs_store_session_get(pg->st, pg->account, seg[1], &ss, &e);
+        if (rc == GS_OK)
+            rc = gs_store_share_delete(pg->st, pg->account, seg[3], &e);
+        if (rc != GS_OK)
+            return gs_page_store_fail(pg, rc, "share");
+        snprintf(to, sizeof(to), "/sessions/%s#shares", ss.id);
+        return gs_page_redirect(pg, to);
+    }
     if (nseg >= 4 && !pg->post && !strcmp(seg[2], "files")) {
         gs_error e = {0};
         gs_store_session ss;
