@@ -1471,7 +1471,7 @@ static void cli_findings_prints_plan_and_errors(const char *scratch)
     snprintf(cmd, sizeof(cmd), "'%s' findings '%s' > '%s' 2> '%s'", bin, bad, out, errp);
     CHECK_EQ_INT(run_cmd(cmd), 1);
     o = slurp(errp);
-    CHECK_STR_CONTAINS(o, "not a gaitscope analysis");
+    CHECK_STR_CONTAINS(o, "nkt_cli_bad_rules.json: format 'gaitscope.rules/1' is not gaitscope.analysis/1");
     free(o);
 }
 
