@@ -54,6 +54,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# --- the browser test's playwright-core (pinned in tests/browser/package-lock.json; it drives
+# Debian's chromium, never a browser of its own) ---------------------------------------------------
+if [ "$WANT_TEST" = 1 ] && [ ! -f tests/browser/node_modules/playwright-core/package.json ]; then
+    say "installing playwright-core for tests/browser"
+    (cd tests/browser && npm ci --no-audit --no-fund --silent)
+fi
+
 # --- models --------------------------------------------------------------------------------------
 # sha256 of the files in @mediapipe/pose@0.5.1675469404 (Apache-2.0); pose_detection.tflite is that
 # package's pose_solution_packed_assets.data (see ../shared/DESIGN.md and docs in README).

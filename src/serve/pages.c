@@ -30,9 +30,10 @@
 
 /* The pages' own styles on top of report.html's stylesheet (gs_report_css). */
 static const char page_css[] =
-    ".bar{display:flex;gap:1em;align-items:center;flex-wrap:wrap;padding:.6em 0;"
-    "border-bottom:1px solid #ccc;margin-bottom:1em}.bar .brand{font-weight:700}"
-    ".bar .who{margin-left:auto;color:#555}.bar form{display:inline;margin:0}"
+    ".topnav{display:flex;gap:1em;align-items:center;flex-wrap:wrap;padding:.6em 0;"
+    "border-bottom:1px solid #ccc;margin-bottom:1em}.topnav .brand{font-weight:700}"
+    ".topnav .who{margin-left:auto;color:#555;overflow-wrap:anywhere}"
+    ".topnav form{display:inline;margin:0}.topnav button{margin:0}"
     "form.card{max-width:28em}label{display:block;margin:.6em 0 .2em}"
     "input,select,textarea{font:inherit;padding:.35em;max-width:100%;box-sizing:border-box}"
     "input[type=text],input[type=email],input[type=password],input[type=number],"
@@ -40,12 +41,14 @@ static const char page_css[] =
     "button,.button{font:inherit;padding:.4em 1em;margin:.6em .4em .6em 0;cursor:pointer}"
     ".danger{color:#a00}.muted{color:#666}.err{color:#a00;font-weight:600}"
     "table.list{border-collapse:collapse;width:100%}table.list td,table.list th"
-    "{border-bottom:1px solid #ddd;padding:.35em;text-align:left;vertical-align:top}"
+    "{border-bottom:1px solid #ddd;padding:.35em;text-align:left;vertical-align:top;"
+    "white-space:normal;min-width:0}"
     "iframe.report{width:100%;height:80vh;border:1px solid #ccc}"
-    "video{max-width:100%}.frames{display:flex;flex-wrap:wrap;gap:.5em}"
-    ".frames img{max-width:48%;height:auto}progress{width:100%;height:1.4em}"
+    "video{max-width:100%;max-height:80vh}.kframes{display:flex;flex-wrap:wrap;gap:.5em}"
+    ".kframes img{width:31%;height:auto}progress{width:100%;height:1.4em}"
+    "code,dd,td,p{overflow-wrap:anywhere}"
     ".cols{display:flex;gap:1.5em;flex-wrap:wrap}.cols>div{flex:1 1 20em;min-width:0}"
-    "@media (max-width:700px){.frames img{max-width:100%}}";
+    "@media (max-width:700px){main{padding:0 .6em}}";
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
@@ -145,7 +148,7 @@ void gs_page_head(gs_page *pg, gs_html_buf *b, const char *title)
     gs_html_puts(b, "<style>");
     gs_html_puts(b, gs_report_css());
     gs_html_puts(b, page_css);
-    gs_html_puts(b, "</style></head><body><main>\n<nav class=\"bar\"><span class=\"brand\">"
+    gs_html_puts(b, "</style></head><body><main>\n<nav class=\"topnav\"><span class=\"brand\">"
                     "gaitscope</span>");
     if (pg->signed_in) {
         gs_html_puts(b, "<a href=\"/athletes\">Athletes</a><span class=\"who\">");
@@ -153,7 +156,7 @@ void gs_page_head(gs_page *pg, gs_html_buf *b, const char *title)
         gs_html_puts(b, "</span><form method=\"post\" action=\"/signout\">");
         gs_page_csrf_field(pg, b);
         gs_html_puts(b, "<button type=\"submit\">Sign out</button></form>");
-    } else {
+    } else if (!pg->bare) {
         gs_html_puts(b, "<span class=\"who\"></span><a href=\"/signin\">Sign in</a>"
                         "<a href=\"/signup\">Sign up</a>");
     }

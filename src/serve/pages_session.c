@@ -174,7 +174,7 @@ static void media_html(gs_page *pg, gs_html_buf *b, const char *session, const c
         if (!has_file(pg, session, keyframe_names[i]))
             continue;
         if (!any)
-            gs_html_puts(b, "<h2>Key frames</h2><div class=\"frames\" id=\"keyframes\">");
+            gs_html_puts(b, "<h2>Key frames</h2><div class=\"kframes\" id=\"keyframes\">");
         any = 1;
         gs_html_printf(b, "<img src=\"%s/%s\" alt=\"%s\" title=\"%s\" loading=\"lazy\">", base,
                        keyframe_names[i], keyframe_captions[i], keyframe_captions[i]);
@@ -274,8 +274,8 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
     cJSON_Delete(an);
 
     gs_html_puts(&b, "<h2>Share</h2><p>A read-only link to the overlay, key frames and "
-                     "findings for someone without an account; it never shows the notes or "
-                     "the intake history.</p>");
+                     "findings for someone without an account; it never shows the NKT record, "
+                     "the notes or the intake history.</p>");
     if (share_url) {
         gs_html_puts(&b, "<p>New link (copy it now, it is shown once): <a id=\"share-url\" "
                          "href=\"");
@@ -435,6 +435,7 @@ static int share_page(gs_page *pg, char **seg, int nseg)
     gs_html_buf b = {0};
     gs_page head = *pg;
     head.signed_in = 0; /* a share page shows nothing of the viewer's own account */
+    head.bare = 1;
     gs_page_head(&head, &b, "Shared session");
     gs_html_printf(&b, "<h1>Running analysis, %s</h1>", day);
     if (!has_job || j.status != GS_STORE_JOB_DONE) {

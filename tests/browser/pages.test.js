@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+// gaitscope serve's pages in a real browser (issue 16): Debian's chromium driven by
+// playwright-core (pinned in package-lock.json, installed by scripts/setup.sh --test).
+//
+// usage: node pages.test.js GAITSCOPE SOURCE_DIR SCRATCH
+//
+// Signs up, adds an athlete, uploads the sample with the form (start/end cut it to 5 s), waits
+// for the report, seeks the overlay video, writes an NKT record, creates a share link and opens
+// it in a fresh context (no NKT record, notes or history there), and saves screenshots of the
+// session and share pages at 390 and 1280 px into SCRATCH/browser/, checking at each width that
+// the expected elements are visible and nothing is wider than the window.
+// Exit 0 pass, 1 fail, 77 skipped (no playwright-core, chromium, sample or models).
+'use strict';
+const { spawn } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const [BIN, SRC, SCRATCH] = process.argv.slice(2);
+const SAMPLE = path.join(SRC, 'datasets', 'run_side_treadmill_01.mp4');
+const MODELS = path.join(SRC, 'models');
+const CHROMIUM = '/usr/bin/chromium';
+let failures = 0;
+
+function check(cond, what) {
+  if (!cond) {
+    failures++;
+    console.error(`FAIL: ${what}`);
+  }
+  return cond;
+}
+
+function skip(why) {
+  console.error(`serve_browser: skipped: ${why}`);
+  process.exit(77);
+}
+
+let pw;
+try {
+  pw = require('playwright-core');
+} catch (e) {
+  skip('playwright-core is not installed (run scripts/setup.sh --test)');
+}
+if (!fs.existsSync(CHROMIUM)) skip(`${CHROMIUM} is not installed (apt-get install chromium)`);
+if (!fs.existsSync(SAMPLE) || !fs.existsSync(path.join(MODELS, 'pose_landmark_full.tflite')))
+  skip('needs datasets/run_side_treadmill_01.mp4 and models/*.tflite (scripts/setup.sh)');
+
+function startServer(data) {
+  return new Promise((resolve, reject) => {
+    const log = fs.openSync(data + '.log', 'w');
+    const p = spawn(BIN, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--workers', '1',
+                          '--models', MODELS], { stdio: ['ignore', 'pipe', log] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('serve did not start in 60 s')), 60000);
+    p.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/localhost:(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ p, port: Number(m[1]) });
+      }
+    });
+    p.on('exit', (code) => reject(new Error(`serve exited ${code} (log ${data}.log)`)));
+  });
+}
+
+// Everything on the page fits the window's width (no sideways scrolling on a phone).
+async function fitsWidth(page, width, what) {
+  const w = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(w <= width + 1, `${what} at ${width} px: the page is ${w} px wide`);
+}
+
+async function visible(page, sel, what) {
+  check(await page.locator(sel).first().isVisible(), `${what}: ${sel} is visible`);
+}
+
+async function main() {
+  const out = path.join(SCRATCH, 'browser');
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true });
+  const data = path.join(out, 'data');
+  fs.mkdirSync(data);
+  const { p, port } = await startServer(data);
+  const base = `http://127.0.0.1:${port}`;
+  const browser = await pw.chromium.launch({
+    executablePath: CHROMIUM,
+    chromiumSandbox: false, // the tests run as root, where Chrome's sandbox cannot start
+    headless: true,
+  });
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(30000);
+
+    // sign up
+    await page.goto(`${base}/`);
+    check(page.url().endsWith('/signin'), `/ goes to sign-in (${page.url()})`);
+    await page.click('text=Create an account');
+    await page.fill('#email', 'coach@example.org');
+    await page.fill('#password', 'a long enough password');
+    await Promise.all([page.waitForURL(`${base}/athletes`), page.click('button[type=submit]')]);
+    await page.screenshot({ path: path.join(out, 'athletes-empty-1280.png') });
+
+    // an athlete
+    await page.fill('#name', 'Ann "Quick" <Runner>');
+    await page.fill('#height_m', '1.70');
+    await Promise.all([page.waitForURL(/\/athletes\/[A-Za-z0-9_-]{22}$/),
+                       page.click('form.card button[type=submit]')]);
+    check((await page.textContent('h1')) === 'Ann "Quick" <Runner>', 'the name, as typed, is the heading');
+
+    // upload with the form: 5 s of the sample
+    await page.click('#upload-link');
+    await page.setInputFiles('#video', SAMPLE);
+    await page.fill('#date', '2026-12-01');
+    await page.fill('#start', '1');
+    await page.fill('#end', '6');
+    await page.fill('#notes', 'private note: left knee sore');
+    await page.fill('#history', 'scar:abdomen');
+    await page.screenshot({ path: path.join(out, 'upload-1280.png'), fullPage: true });
+    await Promise.all([page.waitForURL(/\/jobs\/[A-Za-z0-9_-]{22}$/, { timeout: 120000 }),
+                       page.click('#upload button[type=submit]')]);
+    await page.screenshot({ path: path.join(out, 'job-1280.png') });
+    // the job page refreshes itself and goes to the session when done
+    await page.waitForURL(/\/sessions\/[A-Za-z0-9_-]{22}$/, { timeout: 900000 });
+    const sessionUrl = page.url();
+
+    // the report in its sandboxed frame
+    const frame = page.frameLocator('#report');
+    await frame.locator('h1').first().waitFor();
+    check((await page.getAttribute('#report', 'sandbox')) === 'allow-same-origin',
+          'the report frame is sandboxed without scripts');
+
+    // seek the overlay
+    const seek = await page.evaluate(async () => {
+      const v = document.getElementById('overlay');
+      if (v.readyState < 1)
+        await new Promise((r) => v.addEventListener('loadedmetadata', r, { once: true }));
+      const dur = v.duration;
+      const seeked = new Promise((r) => v.addEventListener('seeked', r, { once: true }));
+      v.currentTime = 2.5;
+      await seeked;
+      if (v.readyState < 2)
+        await new Promise((r) => v.addEventListener('loadeddata', r, { once: true }));
+      return { dur, t: v.currentTime, rs: v.readyState };
+    });
+    check(seek.dur > 4.5 && seek.dur < 5.5, `the overlay lasts ~5 s (${seek.dur})`);
+    check(Math.abs(seek.t - 2.5) < 0.1 && seek.rs >= 2,
+          `the overlay seeked to 2.5 s (${seek.t}, readyState ${seek.rs})`);
+
+    // the NKT record
+    await page.fill('#nkt-tests', 'gluteus medius left: inhibited');
+    await page.fill('#nkt-facilitators', 'TFL left; scar abdomen');
+    await page.fill('#nkt-released', 'TFL left');
+    await page.fill('#nkt-activated', 'gluteus medius left');
+    await page.fill('#nkt-homework', 'side-lying abduction 2x15 daily');
+    await page.click('#nkt button[type=submit]');
+    await page.locator('#nkt-saved').waitFor();
+    check((await page.inputValue('#nkt-tests')) === 'gluteus medius left: inhibited',
+          'the record is kept');
+
+    // a share link
+    await page.click('text=Create a link');
+    const shareUrl = await page.getAttribute('#share-url', 'href');
+    check(/\/s\/[A-Za-z0-9_-]{43}$/.test(shareUrl || ''), `a share link (${shareUrl})`);
+
+    // screenshots of the session page at two widths
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+      await page.goto(sessionUrl);
+      await frame.locator('h1').first().waitFor();
+      for (const sel of ['#overlay', '#findings', '#nkt', '#report', '#downloads', '#shares'])
+        await visible(page, sel, `session page ${width} px`);
+      await fitsWidth(page, width, 'session page');
+      await page.screenshot({ path: path.join(out, `session-${width}.png`), fullPage: true });
+    }
+    await page.goto(sessionUrl.replace(/\/sessions\/.*/, '') + '/athletes');
+    await page.click('#athletes a');
+    await visible(page, '#sessions', 'athlete page');
+    await visible(page, '#charts svg', 'athlete page');
+    await fitsWidth(page, 390, 'athlete page');
+    await page.screenshot({ path: path.join(out, 'athlete-390.png'), fullPage: true });
+
+    // the share link in a fresh context: overlay and findings, no record, notes or history
+    for (const width of [1280, 390]) {
+      const anon = await browser.newContext({ viewport: { width, height: 900 } });
+      const sp = await anon.newPage();
+      await sp.goto(shareUrl);
+      await visible(sp, '#overlay', `share page ${width} px`);
+      await visible(sp, '#findings', `share page ${width} px`);
+      const text = await sp.textContent('body');
+      check(!/gluteus medius left: inhibited|TFL left|side-lying|NKT record/.test(text),
+            'the share page shows no NKT record');
+      check(!/private note|scar:abdomen/.test(text), 'the share page shows no notes or history');
+      check((await sp.locator('#nkt, #private, form').count()) === 0,
+            'the share page has no record, private section or forms');
+      await fitsWidth(sp, width, 'share page');
+      await sp.screenshot({ path: path.join(out, `share-${width}.png`), fullPage: true });
+      await anon.close();
+    }
+    await ctx.close();
+  } finally {
+    await browser.close();
+    p.kill('SIGTERM');
+  }
+  console.log(`serve_browser: ${failures ? failures + ' failure(s)' : 'ok'}; screenshots in ${out}`);
+  process.exit(failures ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(`FAIL: ${e.stack || e}`);
+  process.exit(1);
+});
