@@ -486,6 +486,8 @@ static void overground_walk_gives_step_length(void)
     o.height_m = p.height_m;
     r = run(&p, &o, &e);
     print_row("walk overground side, --height", &e);
+    CHECK_EQ_INT(e.rc, GS_OK);
+    CHECK(r != NULL);
     if (!r)
         return;
     CHECK_EQ_INT(gs_gait_result_setting(r), GS_GAIT_SETTING_OVERGROUND);
@@ -698,6 +700,8 @@ static void outputs_follow_the_analysis_format(const char *dir)
     o.height_m = 1.75;
     o.belt_speed_m_s = 3.2;
     r = run(&p, &o, &e);
+    CHECK_EQ_INT(e.rc, GS_OK);
+    CHECK(r != NULL);
     if (!r)
         return;
     snprintf(path, sizeof(path), "%s/gait_analysis.json", dir);
