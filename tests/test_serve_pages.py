@@ -245,6 +245,16 @@ def run(port, data):
     check(f"/sessions/{session}" in athtml and 'id="charts"' in athtml and "<svg" in athtml,
           "the athlete page lists the session and draws the charts")
 
+    # --- the upload form's duplicate check: the account's sessions of a SHA-256 ---
+    import hashlib
+    with open(SAMPLE, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    st, _, txt = a.req("GET", f"/uploads/{sha}")
+    check(st == 200 and [x["session"] for x in json.loads(txt).get("sessions", [])] == [session],
+          f"/uploads/SHA lists the earlier session ({st} {txt[:200]})")
+    st, _, txt = a.req("GET", "/uploads/" + "0" * 64)
+    check(st == 200 and json.loads(txt) == {"sessions": []}, "an unknown SHA-256: no sessions")
+
     # --- the NKT record ---
     tok = a.csrf(f"/sessions/{session}")
     nkt = {"tests": "gluteus medius left: inhibited " + EVIL, "facilitators": EVIL,
@@ -324,6 +334,9 @@ def run(port, data):
     st, _, _ = b.req("POST", f"/athletes/{athlete}/upload", body,
                      {"Content-Type": ctype, "X-CSRF-Token": btok})
     check(st == 404, f"other account upload to the athlete -> 404 ({st})")
+    st, _, txt = b.req("GET", f"/uploads/{sha}")
+    check(st == 200 and json.loads(txt) == {"sessions": []},
+          "another account's upload of the same file is not told")
     # a's csrf token is no good in b's session
     st, _, _ = b.req("POST", "/athletes", {"csrf": tok, "name": "x"})
     check(st == 403, f"another session's csrf -> 403 ({st})")

@@ -185,6 +185,23 @@ int gs_page_send(gs_page *pg, gs_html_buf *b, unsigned status)
     return ret;
 }
 
+int gs_page_json(gs_page *pg, char *text)
+{
+    if (!text)
+        return MHD_NO;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    headers(pg, r);
+    enum MHD_Result ret = MHD_queue_response(pg->c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 int gs_page_redirect(gs_page *pg, const char *path)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);

@@ -301,8 +301,25 @@ static int athlete_page(gs_page *pg, const char *id)
  * header, then goes to the job's page (or offers the earlier sessions of the same file). */
 static const char upload_js[] =
     "(function(){var f=document.getElementById('upload');var bar=document.getElementById('bar');"
-    "var msg=document.getElementById('msg');f.addEventListener('submit',function(ev){"
-    "ev.preventDefault();var fd=new FormData(f);fd.delete('csrf');"
+    "var msg=document.getElementById('msg');var force=false;"
+    /* The SHA-256 of the file first (Web Crypto, in secure contexts: HTTPS or this machine;
+     * files up to 512 MiB, read whole): an earlier upload of it is offered, not analysed again
+     * unless asked. */
+    "function esc(t){var d=document.createElement('span');d.textContent=t;return d.innerHTML;}"
+    "function check(file){if(force||!window.crypto||!crypto.subtle||file.size>536870912)"
+    "return Promise.resolve([]);msg.textContent='Checking whether you uploaded this video before...';"
+    "return file.arrayBuffer().then(function(b){return crypto.subtle.digest('SHA-256',b);})"
+    ".then(function(h){var x=Array.from(new Uint8Array(h)).map(function(v){return "
+    "('0'+v.toString(16)).slice(-2);}).join('');return fetch('/uploads/'+x,"
+    "{credentials:'same-origin'});}).then(function(r){return r.ok?r.json():{sessions:[]};})"
+    ".then(function(j){return j.sessions||[];}).catch(function(){return [];});}"
+    "f.addEventListener('submit',function(ev){ev.preventDefault();"
+    "check(f.elements.video.files[0]).then(function(prev){if(prev.length){"
+    "msg.innerHTML='You uploaded this video before: '+prev.map(function(p){return '<a href=\\'/sessions/'"
+    "+esc(p.session)+'\\'>'+esc(p.athlete)+', '+esc(p.date)+'</a>';}).join(', ')+"
+    "'. Open that session, or press the button again to analyse it anew with these options.';"
+    "force=true;return;}send();});});"
+    "function send(){var fd=new FormData(f);fd.delete('csrf');"
     "['height','belt_speed','start','end','slowmo','history','notes','date']"
     ".forEach(function(k){if(fd.get(k)==='')fd.delete(k);});"
     "if(fd.get('view')==='auto')fd.delete('view');if(!fd.get('blur_faces'))fd.delete('blur_faces');"
@@ -317,7 +334,7 @@ static const char upload_js[] =
     "location.href='/jobs/'+r.job;}else{bar.hidden=true;msg.textContent='The upload failed: '+"
     "(r.error||('HTTP '+x.status));}};"
     "x.onerror=function(){bar.hidden=true;msg.textContent='The upload failed: the connection "
-    "broke.';};x.send(fd);});})();";
+    "broke.';};x.send(fd);}})();";
 
 static int upload_form(gs_page *pg, const char *id)
 {
@@ -376,8 +393,54 @@ static int upload_form(gs_page *pg, const char *id)
     return gs_page_send(pg, &b, 200);
 }
 
+/* GET /uploads/SHA256: the account's sessions of a file with that SHA-256 (the upload form asks
+ * before sending a video, so that an earlier upload is offered instead of analysed again). */
+static int upload_lookup(gs_page *pg, const char *sha)
+{
+    gs_error e = {0};
+    gs_store_blob blob;
+    if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64)
+        return gs_page_fail(pg, 404, "No such upload.");
+    cJSON *o = cJSON_CreateObject();
+    cJSON *arr = o ? cJSON_AddArrayToObject(o, "sessions") : NULL;
+    if (gs_store_blob_find(pg->st, pg->account, sha, &blob, &e) == GS_OK && arr) {
+        gs_store_athlete *al = NULL;
+        size_t na = 0;
+        if (gs_store_athlete_list(pg->st, pg->account, &al, &na, &e) == GS_OK)
+            for (size_t i = 0; i < na; i++) {
+                gs_store_session *sl = NULL;
+                size_t ns = 0;
+                if (gs_store_session_list(pg->st, pg->account, al[i].id, &sl, &ns, &e) != GS_OK)
+                    continue;
+                for (size_t k = 0; k < ns; k++) {
+                    if (strcmp(sl[k].blob, blob.id) != 0)
+                        continue;
+                    char day[11];
+                    cJSON *x = cJSON_CreateObject();
+                    if (!x)
+                        break;
+                    if (sl[k].date[0])
+                        snprintf(day, sizeof(day), "%s", sl[k].date);
+                    else
+                        gs_page_day(sl[k].created, day);
+                    cJSON_AddStringToObject(x, "session", sl[k].id);
+                    cJSON_AddStringToObject(x, "date", day);
+                    cJSON_AddStringToObject(x, "athlete", al[i].name);
+                    cJSON_AddItemToArray(arr, x);
+                }
+                free(sl);
+            }
+        free(al);
+    }
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    return gs_page_json(pg, text);
+}
+
 int gs_pages_athletes(gs_page *pg, char **seg, int nseg)
 {
+    if (nseg == 2 && !strcmp(seg[0], "uploads") && !pg->post)
+        return upload_lookup(pg, seg[1]);
     if (strcmp(seg[0], "athletes") != 0)
         return -1;
     if (nseg == 1)

@@ -44,6 +44,8 @@ typedef struct gs_page {
 void gs_page_head(gs_page *pg, gs_html_buf *b, const char *title);
 /** Ends the page and sends it with status (the buffer is freed). An enum MHD_Result. */
 int gs_page_send(gs_page *pg, gs_html_buf *b, unsigned status);
+/** Sends the JSON text (taken over, malloc'd; NULL: out of memory) with status 200. */
+int gs_page_json(gs_page *pg, char *text);
 /** 303 See Other to a path of ours. */
 int gs_page_redirect(gs_page *pg, const char *path);
 /** A page saying msg with status. */

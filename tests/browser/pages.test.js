@@ -162,6 +162,20 @@ async function main() {
     const shareUrl = await page.getAttribute('#share-url', 'href');
     check(/\/s\/[A-Za-z0-9_-]{43}$/.test(shareUrl || ''), `a share link (${shareUrl})`);
 
+    // the same video again: offered, not sent
+    await page.goto(sessionUrl.replace(/\/sessions\/.*/, '') + '/athletes');
+    await page.click('#athletes a');
+    await page.click('#upload-link');
+    await page.setInputFiles('#video', SAMPLE);
+    await page.click('#upload button[type=submit]');
+    await page.locator('#msg a').first().waitFor({ timeout: 60000 });
+    check((await page.textContent('#msg')).includes('You uploaded this video before'),
+          'the upload form offers the earlier session of the same file');
+    check((await page.getAttribute('#msg a', 'href')) === new URL(sessionUrl).pathname,
+          'the offer links the earlier session');
+    check(/\/upload$/.test(page.url()), 'nothing was sent: still on the upload form');
+    await page.screenshot({ path: path.join(out, 'upload-duplicate-1280.png') });
+
     // screenshots of the session page at two widths
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
