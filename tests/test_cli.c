@@ -244,16 +244,16 @@ static void failed_stdout_write_is_an_error(const char *clip)
      * it printed "No findings" as for a healthy clip); one without metrics names the key */
     snprintf(cmd, sizeof(cmd),
              "sed 's/\"cadence_spm\":[[:space:]]*{/\"cadence_spm\": 7, \"was\": {/' '%s/analysis.json' "
-             "> '%s/bad_metrics.json' && grep -q '\"cadence_spm\": 7' '%s/bad_metrics.json'",
+             "> '%s/bad_metrics.bad.json' && grep -q '\"cadence_spm\": 7' '%s/bad_metrics.bad.json'",
              dir, scratch, scratch);
     CHECK(sh(cmd) == 0);
-    snprintf(a, sizeof(a), "findings '%s/bad_metrics.json'", scratch);
-    expect_error(a, 1, "bad_metrics.json: key 'metrics.cadence_spm' is not an object");
-    snprintf(cmd, sizeof(cmd), "printf '{\"format\": \"gaitscope.analysis/1\"}' > '%s/no_keys.json'",
+    snprintf(a, sizeof(a), "findings '%s/bad_metrics.bad.json'", scratch);
+    expect_error(a, 1, "bad_metrics.bad.json: key 'metrics.cadence_spm' is not an object");
+    snprintf(cmd, sizeof(cmd), "printf '{\"format\": \"gaitscope.analysis/1\"}' > '%s/no_keys.bad.json'",
              scratch);
     CHECK(sh(cmd) == 0);
-    snprintf(a, sizeof(a), "findings '%s/no_keys.json'", scratch);
-    expect_error(a, 1, "no_keys.json: missing required key");
+    snprintf(a, sizeof(a), "findings '%s/no_keys.bad.json'", scratch);
+    expect_error(a, 1, "no_keys.bad.json: missing required key");
 
     /* an existing --write target is a failed run (1), like every other existing output */
     snprintf(a, sizeof(a), "findings '%s/analysis.json' --write '%s/angles.csv'", dir, dir);
