@@ -368,6 +368,108 @@ static void labelled_clips_do_not_regress(const char *scratch)
         score_clip(&clips[i], scratch);
 }
 
+/*
+ * Issue 13 item 6: an events.csv edited by hand replaces the detected events. A round trip of the
+ * sample's events.csv with one contact moved by 3 frames changes only the strides that hold that
+ * event; the result says the events were edited; a malformed file is an error naming file:line.
+ */
+static void edited_events_move_only_their_strides(const char *scratch)
+{
+    char cmd[2048], pose[1024], csv[1024], edited[1024];
+    gs_pose_track *t = NULL;
+    gs_gait_result *r0 = NULL, *r1 = NULL;
+    gs_gait_options opt;
+    gs_error err = {0};
+    snprintf(pose, sizeof(pose), "%s/events_edit_pose.json", scratch);
+    snprintf(csv, sizeof(csv), "%s/events_edit_orig.csv", scratch);
+    snprintf(edited, sizeof(edited), "%s/events_edit_moved.csv", scratch);
+    snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/baseline_sample_pose.json.gz' > '%s'",
+             GS_SOURCE_DIR, pose);
+    CHECK_EQ_INT(system(cmd), 0);
+    CHECK_EQ_INT(gs_pose_json_read(pose, &t, &err), GS_OK);
+    if (!t)
+        return;
+    memset(&opt, 0, sizeof(opt));
+    CHECK_EQ_INT(gs_gait_analyze(t, &opt, &r0, &err), GS_OK);
+    if (!r0) {
+        gs_pose_track_free(&t);
+        return;
+    }
+    CHECK_EQ_INT(gs_gait_write_events_csv(csv, r0, &err), GS_OK);
+    /* move the 10th event (a mid-clip one) by 3 frames (0.1 s at 30 fps) */
+    int n0, n1, ns0, ns1, moved = 9;
+    const gs_gait_event *e0 = gs_gait_result_events(r0, &n0);
+    CHECK(n0 > 20);
+    double t_old = e0[moved].t_s, t_new = t_old + 3.0 / 30;
+    FILE *in = fopen(csv, "r"), *out = fopen(edited, "w");
+    CHECK(in && out);
+    if (in && out) {
+        char line[256];
+        int row = -1;
+        while (fgets(line, sizeof(line), in)) {
+            if (row == moved)
+                fprintf(out, "%s,%s,%.6f\n", e0[moved].side == GS_GAIT_SIDE_RIGHT ? "right" : "left",
+                        e0[moved].type == GS_GAIT_EVENT_TO ? "TO" : "IC", t_new);
+            else
+                fputs(line, out);
+            row++;
+        }
+    }
+    if (in)
+        fclose(in);
+    if (out)
+        fclose(out);
+    opt.events_csv = edited;
+    CHECK_EQ_INT(gs_gait_analyze(t, &opt, &r1, &err), GS_OK);
+    if (r1) {
+        const gs_gait_stride *s0 = gs_gait_result_strides(r0, &ns0);
+        const gs_gait_stride *s1 = gs_gait_result_strides(r1, &ns1);
+        gs_gait_result_events(r1, &n1);
+        CHECK_EQ_INT(n1, n0);
+        CHECK_EQ_INT(ns1, ns0);
+        int changed = 0, wrong = 0;
+        for (int i = 0; i < ns0 && i < ns1; i++) {
+            int holds = fabs(s0[i].t0_s - t_old) < 1e-5 || fabs(s0[i].t1_s - t_old) < 1e-5 ||
+                        (isfinite(s0[i].to_s) && fabs(s0[i].to_s - t_old) < 1e-5);
+            int same = fabs(s0[i].t0_s - s1[i].t0_s) < 1e-5 &&
+                       fabs(s0[i].t1_s - s1[i].t1_s) < 1e-5 &&
+                       (isfinite(s0[i].to_s) ? fabs(s0[i].to_s - s1[i].to_s) < 1e-5
+                                             : !isfinite(s1[i].to_s));
+            changed += !same;
+            wrong += holds == same;
+        }
+        fprintf(stderr, "edited events: %d of %d strides changed\n", changed, ns0);
+        CHECK(changed >= 1 && changed <= 2);
+        CHECK_EQ_INT(wrong, 0);
+        char path[1024];
+        static char js[1 << 20];
+        snprintf(path, sizeof(path), "%s/events_edit_analysis.json", scratch);
+        CHECK_EQ_INT(gs_gait_write_analysis_json(path, r1, &err), GS_OK);
+        FILE *f = fopen(path, "r");
+        size_t len = f ? fread(js, 1, sizeof(js) - 1, f) : 0;
+        if (f)
+            fclose(f);
+        js[len] = '\0';
+        CHECK(strstr(js, "events edited by hand") != NULL); /* a note: the report shows it */
+        cJSON *root = cJSON_Parse(js);
+        CHECK(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "methods"),
+                                               "events_edited")));
+        cJSON_Delete(root);
+    }
+    /* a malformed row is one error naming the file and line */
+    FILE *bad = fopen(edited, "w");
+    if (bad) {
+        fputs("side,type,t_s,frame,unc_frames\nleft,IC,0.5,15,1\nleft,XX,0.9,27,1\n", bad);
+        fclose(bad);
+    }
+    gs_gait_result_free(&r1);
+    CHECK(gs_gait_analyze(t, &opt, &r1, &err) != GS_OK);
+    CHECK_MSG(strstr(err.msg, "events_edit_moved.csv:3") != NULL, "message: %s", err.msg);
+    gs_gait_result_free(&r0);
+    gs_gait_result_free(&r1);
+    gs_pose_track_free(&t);
+}
+
 int main(int argc, char **argv)
 {
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
@@ -375,5 +477,6 @@ int main(int argc, char **argv)
     made_tracks_meet_the_event_targets();
     tiny_jitter_moves_events_and_metrics_little(scratch);
     labelled_clips_do_not_regress(scratch);
+    edited_events_move_only_their_strides(scratch);
     return gs_test_finish("events", 0);
 }

@@ -182,6 +182,8 @@ typedef struct gs_analyze_options {
     gs_gait_setting setting;    /* GS_GAIT_SETTING_UNKNOWN = detect */
     double height_m;            /* body height, m; 0 = unknown (lengths in leg lengths) */
     double belt_speed_m_s;      /* treadmill belt speed, m/s; 0 = unknown */
+    const char *events_csv;     /* an events.csv edited by hand instead of the detected events
+                                   (gs_gait_options.events_csv); NULL = detect. Borrowed */
     gs_decoder_options decode;  /* start/end, slow motion, decoder threads */
     int has_person;             /* 1: track the person under (person_x, person_y) */
     float person_x, person_y;   /* pixels, first frame the person is seen */

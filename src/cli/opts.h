@@ -137,7 +137,10 @@ extern const gs_cli_opt gs_cli_opt_rules;       /* --rules FILE, string */
     {.like = &gs_cli_opt_height, GS_CLI_AT(type, base.height_m)},              \
     {.like = &gs_cli_opt_belt_speed, GS_CLI_AT(type, base.belt_speed_m_s)},    \
     {.like = &gs_cli_opt_activity, GS_CLI_AT(type, base.activity)},            \
-    {.like = &gs_cli_opt_setting, GS_CLI_AT(type, base.setting)}
+    {.like = &gs_cli_opt_setting, GS_CLI_AT(type, base.setting)},              \
+    {.name = "--events", .kind = GS_CLI_STR, GS_CLI_AT(type, base.events_csv), \
+     .value = "FILE", .help = "an edited events.csv (add, delete, move events): strides, " \
+     "metrics, findings and the report follow it, and say it was edited by hand"}
 /* clang-format on */
 
 /* Bounds of --threads, also for bench's list of thread counts. */

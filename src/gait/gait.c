@@ -726,6 +726,22 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
     rc = gs_gait__events(r, err);
     if (rc != GS_OK)
         goto fail;
+    if (o->events_csv) {
+        /* a coach's corrections (issue 13 item 6): strides, activity and metrics follow them */
+        rc = gs_gait__read_events_csv(r, o->events_csv, err);
+        if (rc == GS_OK)
+            rc = gs_gait__build_strides(r, err);
+        if (rc != GS_OK)
+            goto fail;
+        if (!r->activity_forced) {
+            gs_gait_activity a = gs_gait__activity_from_flight(r);
+            if (a != GS_GAIT_ACTIVITY_UNKNOWN)
+                r->activity = a;
+        }
+        r->events_edited = 1;
+        gs_gait__note(r, "events edited by hand: %d events from %s replace the detected ones",
+                      r->n_ev, o->events_csv);
+    }
     if (r->ground_points == 0) {
         gs_gait__note(r, "ground line: image horizontal (not enough stance frames to fit one, or "
                          "the fit was beyond 10 degrees)");

@@ -155,6 +155,10 @@ typedef struct gs_gait_options {
     int min_strides;           /* usable strides needed per side; 0 = 3 */
     double min_duration_s;     /* seconds with a person needed; 0 = 2.0 */
     const char *name;          /* input name used in messages (e.g. the pose.json path) */
+    const char *events_csv;    /* an events.csv edited by hand (header side,type,t_s; more
+                                  columns ignored): its events replace the detected ones, and
+                                  strides, activity and metrics follow them; NULL = detect.
+                                  Borrowed. A bad file is GS_ERR_FORMAT naming file and line */
 } gs_gait_options;
 
 /** One detected gait event. */

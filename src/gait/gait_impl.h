@@ -65,6 +65,7 @@ struct gs_gait_result {
     double noise_px;     /* landmark noise estimate from stance feet */
     int min_strides;
     int refine;          /* events: 1 = final pass (height change-point refinement allowed) */
+    int events_edited;   /* events came from an edited events.csv (gs_gait_options.events_csv) */
     double kappa_px;     /* contact threshold on foot height used by the last event pass */
     gs_gait_event *ev;
     int n_ev, cap_ev;
@@ -170,6 +171,10 @@ int gs_gait__window_ext(const gs_gait_result *r, const double *y, int32_t i, dou
  */
 double gs_gait__hinge_time(const gs_gait_result *r, const double *y, const int32_t *idx, int m,
                            double ta, double tb, int dir);
+
+/** Replaces r's events by those of an edited events.csv (gait_output.c). GS_ERR_IO, GS_ERR_FORMAT,
+ *  GS_ERR_NOMEM. */
+gs_status gs_gait__read_events_csv(gs_gait_result *r, const char *path, gs_error *err);
 
 /** Appends an event (type 0 IC, 1 TO) at time t (s); a non-finite t is ignored. GS_ERR_NOMEM. */
 gs_status gs_gait__add_event(gs_gait_result *r, int side, int type, double t, gs_error *err);

@@ -198,6 +198,7 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
                 : "foot height: the lowest of heel and toe against the fitted ground level; IC and "
                   "TO where the descending/rising lines meet it (sub-frame)");
         put_num(o, "expected_error_frames", 1.5);
+        cJSON_AddBoolToObject(o, "events_edited", r->events_edited);
         cJSON_AddStringToObject(
             o, "event_uncertainty",
             "events[].unc_frames: standard uncertainty (1 SD) in frames from the error "
@@ -384,4 +385,45 @@ gs_status gs_gait_write_events_csv(const char *path, const gs_gait_result *r, gs
     return gs_file_atomic_close(f, tmp, path, !bad, err) == GS_OK && !bad
                ? GS_OK
                : gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
+}
+
+gs_status gs_gait__read_events_csv(gs_gait_result *r, const char *path, gs_error *err)
+{
+    FILE *f = fopen(path, "r");
+    char line[512];
+    int ln = 0;
+    gs_status rc = GS_OK;
+    if (!f)
+        return gs_fail(err, GS_ERR_IO, "%s: cannot open the edited events: %s", path,
+                       strerror(errno));
+    r->n_ev = 0;
+    while (fgets(line, sizeof(line), f)) {
+        char side[16], type[16];
+        double t;
+        ln++;
+        if (ln == 1) {
+            if (strncmp(line, "side,type,t_s", 13) != 0) {
+                rc = gs_fail(err, GS_ERR_FORMAT, "%s:1: header must start side,type,t_s", path);
+                break;
+            }
+            continue;
+        }
+        if (line[0] == '\n' || line[0] == '\r')
+            continue;
+        if (sscanf(line, "%15[^,],%15[^,],%lf", side, type, &t) != 3 ||
+            (strcmp(side, "left") && strcmp(side, "right")) ||
+            (strcmp(type, "IC") && strcmp(type, "TO")) || !isfinite(t) || r->n <= 0 ||
+            t < r->t[0] - 1.0 || t > r->t[r->n - 1] + 1.0) {
+            rc = gs_fail(err, GS_ERR_FORMAT,
+                         "%s:%d: expected left|right,IC|TO,T_S within the track's times", path, ln);
+            break;
+        }
+        rc = gs_gait__add_event(r, strcmp(side, "right") == 0, strcmp(type, "TO") == 0, t, err);
+        if (rc != GS_OK)
+            break;
+    }
+    fclose(f);
+    if (rc == GS_OK)
+        gs_gait__sort_events(r);
+    return rc;
 }
