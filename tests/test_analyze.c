@@ -220,6 +220,52 @@ int main(int argc, char **argv)
     snprintf(cmd, sizeof(cmd), "grep -qx mine '%s_mine/report.html'", dir);
     CHECK_EQ_INT(sh(cmd), 0);
 
+    /* 1b. issue 19: overlapping decode, inference, drawing and encoding changes no output
+     * (pose.json and overlay.mp4 byte for byte against --sequential), and --overlay-height
+     * scales the clip and the key frames (720x1280 -> 360x640) */
+    {
+        char dir2[1100];
+        snprintf(dir, sizeof(dir), "%s/analyze_piped", scratch);
+        snprintf(dir2, sizeof(dir2), "%s/analyze_seq", scratch);
+        CHECK_EQ_INT(analyze(clip, dir, "--model lite --end 5 --overlay-height 640"), 0);
+        CHECK_EQ_INT(analyze(clip, dir2, "--model lite --end 5 --overlay-height 640 --sequential"),
+                     0);
+        snprintf(cmd, sizeof(cmd), "cmp -s '%s/pose.json' '%s/pose.json'", dir, dir2);
+        CHECK_MSG(sh(cmd) == 0, "pose.json differs between pipelined and sequential runs");
+        snprintf(cmd, sizeof(cmd), "cmp -s '%s/overlay.mp4' '%s/overlay.mp4'", dir, dir2);
+        CHECK_MSG(sh(cmd) == 0, "overlay.mp4 differs between pipelined and sequential runs");
+        snprintf(cmd, sizeof(cmd),
+                 "ffprobe -v error -select_streams v:0 -show_entries stream=width,height "
+                 "-of csv=p=0 '%s/overlay.mp4' > '%s/size.txt'",
+                 dir, scratch);
+        CHECK_EQ_INT(sh(cmd), 0);
+        snprintf(cmd, sizeof(cmd), "%s/size.txt", scratch);
+        char *sz = read_text(cmd);
+        CHECK_MSG(sz && !strncmp(sz, "360,640", 7), "overlay size %s, not 360,640", sz ? sz : "?");
+        free(sz);
+        /* a key frame is a PNG of the overlay's size: width and height at bytes 16-23 (IHDR) */
+        snprintf(cmd, sizeof(cmd), "%s/keyframes/left_IC.png", dir);
+        FILE *kf = fopen(cmd, "rb");
+        unsigned char h[24] = {0};
+        CHECK_MSG(kf && fread(h, 1, 24, kf) == 24, "%s missing", cmd);
+        if (kf)
+            fclose(kf);
+        CHECK_EQ_INT((h[16] << 24 | h[17] << 16 | h[18] << 8 | h[19]), 360);
+        CHECK_EQ_INT((h[20] << 24 | h[21] << 16 | h[22] << 8 | h[23]), 640);
+        /* the budget is printed and adds up to the process's CPU */
+        snprintf(cmd, sizeof(cmd),
+                 "'%s' analyze '%s' -o '%s' --quiet --force --model lite --end 5 --timings "
+                 "2> '%s/timings.txt'",
+                 bin, clip, dir, scratch);
+        CHECK_EQ_INT(sh(cmd), 0);
+        snprintf(cmd, sizeof(cmd), "%s/timings.txt", scratch);
+        char *tm = read_text(cmd);
+        CHECK_STR_CONTAINS(tm, "landmarks");
+        CHECK_STR_CONTAINS(tm, "encoding");
+        CHECK_STR_CONTAINS(tm, "process CPU");
+        free(tm);
+    }
+
     /* 2. failure paths still write a report that says what went wrong */
     snprintf(dir, sizeof(dir), "%s/analyze_short", scratch);
     /* 2.4 s: about three strides in all, fewer than the 3 per side statistics need */

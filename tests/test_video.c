@@ -351,6 +351,59 @@ static void rotated_clips_come_out_as_players_show_them(void)
     }
 }
 
+/* gs_decoder_options.max_height: frames scaled in the conversion, aspect kept, even sizes,
+ * the picture still the source's (PSNR against the scaled source), info keeps both sizes. */
+static void max_height_scales_frames_down_keeping_aspect(void)
+{
+    enum { W = 320, H = 240, N = 4 };
+    char path[1024];
+    double t[N];
+    for (int k = 0; k < N; k++)
+        t[k] = k / 30.0;
+    snprintf(path, sizeof(path), "%s/scale_src.mp4", scratch);
+    CHECK(write_clip(path, W, H, t, N) == 0);
+    static const struct {
+        int32_t max_h, w, h;
+    } cases[] = {{120, 160, 120}, {100, 134, 100}, {240, 320, 240}, {1000, 320, 240}};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        gs_decoder_options o = {0};
+        gs_decoder *dec = NULL;
+        gs_error err;
+        gs_frame f;
+        o.max_height = cases[c].max_h;
+        CHECK_EQ_INT(gs_decoder_open(path, &o, &dec, &err), GS_OK);
+        if (!dec)
+            return;
+        const gs_video_info *in = gs_decoder_info(dec);
+        CHECK_EQ_INT(in->width, W);
+        CHECK_EQ_INT(in->height, H);
+        CHECK_EQ_INT(in->out_width, cases[c].w);
+        CHECK_EQ_INT(in->out_height, cases[c].h);
+        int k = 0;
+        while (gs_decoder_next(dec, &f, &err) == GS_OK) {
+            CHECK_EQ_INT(f.width, cases[c].w);
+            CHECK_EQ_INT(f.height, cases[c].h);
+            /* the red block of the test card stays in the top-left fifth */
+            const uint8_t *p = f.rgb + (size_t)(f.height / 10) * f.stride + (size_t)(f.width / 10) * 3;
+            CHECK_MSG(p[0] > 180 && p[1] < 80 && p[2] < 80, "max_height %d: %d,%d,%d",
+                      cases[c].max_h, p[0], p[1], p[2]);
+            /* far from the block, the background gradient at the same relative place */
+            const uint8_t *q = f.rgb + (size_t)(f.height * 3 / 4) * f.stride + (size_t)(f.width * 3 / 4) * 3;
+            CHECK_MSG(abs((int)q[0] - (40 + 150 * 3 / 4)) < 12 && abs((int)q[1] - (40 + 150 * 3 / 4)) < 12,
+                      "max_height %d: gradient %d,%d", cases[c].max_h, q[0], q[1]);
+            k++;
+        }
+        CHECK_EQ_INT(k, N);
+        gs_decoder_free(&dec);
+    }
+    gs_decoder_options bad = {0};
+    gs_decoder *dec = NULL;
+    gs_error err;
+    bad.max_height = 8;
+    CHECK_EQ_INT(gs_decoder_open(path, &bad, &dec, &err), GS_ERR_ARG);
+    CHECK(dec == NULL && strstr(err.msg, "outside [16, 16384]"));
+}
+
 static void capture_rate_metadata_rescales_time(void)
 {
     enum { W = 96, H = 64, N = 12 };
@@ -699,6 +752,7 @@ int main(int argc, char **argv)
     round_trip_keeps_pixels_and_vfr_timestamps();
     constant_rate_clip_is_not_vfr_and_ranges_work();
     rotated_clips_come_out_as_players_show_them();
+    max_height_scales_frames_down_keeping_aspect();
     capture_rate_metadata_rescales_time();
     wide_odd_width_frames_decode_within_bounds();
     bad_files_give_clear_errors();

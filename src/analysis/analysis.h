@@ -42,7 +42,8 @@ extern "C" {
 /**
  * Process-wide settings for the pipeline's libraries, called once by the program before any run
  * and before starting threads: OpenBLAS single-threaded (our pool splits the work) and no OpenCV
- * worker pool (the warps are small). Libraries never call it themselves.
+ * worker pool (the warps are small), the faster PNG settings (cv.h gs_png_process_init).
+ * Libraries never call it themselves.
  */
 void gs_analyze_process_init(void);
 
@@ -190,12 +191,53 @@ typedef struct gs_analyze_options {
     int no_overlay;             /* 1: no overlay.mp4 (key frames are still written) */
     int slow_copy;              /* > 1: also overlay_slowN.mp4, N times slower */
     int blur_faces;             /* 1: blur heads in every written image and clip */
+    int32_t overlay_height;     /* overlay.mp4 and key frames at most this tall (scaled down,
+                                   aspect kept): 0 = GS_ANALYZE_OVERLAY_HEIGHT, < 0 = the source
+                                   size */
+    gs_encoder_options encode;  /* x264 preset, CRF and threads of overlay.mp4 (video.h) */
+    int sequential;             /* 1: no overlap of decoding, inference, drawing and encoding
+                                   (each stage in the calling thread; the same outputs); for
+                                   measurements */
     int force;                  /* 1: replace files in outdir that gaitscope did not write */
     const char *title;          /* report title; NULL = the input's file name */
     const char *generated_by;   /* e.g. "gaitscope 0.1.0" (report footer, analysis.json) */
     gs_analyze_progress_fn progress; /* may be NULL */
     void *progress_user;
 } gs_analyze_options;
+
+/**
+ * Default height cap of overlay.mp4 and the key frames, px. A 1080x1920 portrait clip becomes
+ * 720x1280 (720p), which a phone or a laptop shows as sharply as the source; it costs 2.25 times
+ * fewer pixels to draw and encode, and it bounds the overlay pass's memory for any source size
+ * (docs/benchmarks.md "Whole pipeline").
+ */
+#define GS_ANALYZE_OVERLAY_HEIGHT 1280
+
+/**
+ * Where a run's CPU went: thread CPU time (common.h gs_thread_cpu_s) of each stage, seconds. It
+ * does not grow while a thread waits for a core, so it stays meaningful on a loaded machine
+ * where wall time does not. Worker threads of FFmpeg, x264 and the inference pool are counted
+ * together in helpers_s (none with n_threads 1, decode.n_threads 1, encode.n_threads 1).
+ */
+typedef struct gs_analyze_budget {
+    double decode_s;         /* pose pass: decoding, RGB conversion, queue copy */
+    double detector_s;       /* person detector */
+    double landmarks_s;      /* landmark model (crop warp, inference, decoding its outputs) */
+    double cleanup_s;        /* whole-clip clean-up (swaps, gaps, smoothing) */
+    double tracking_s;       /* the rest of the pose pass's thread (person choice, cut test) */
+    double gait_s;           /* angles, events, strides, metrics, camera check, findings */
+    double files_s;          /* pose.json, angles.csv, events.csv, metrics.csv, pose.trc */
+    double overlay_decode_s; /* overlay pass: decoding, conversion and scaling, queue copy */
+    double drawing_s;        /* drawing on the overlay's frames */
+    double encoding_s;       /* RGB->YUV and the calls into x264, muxing */
+    double keyframes_s;      /* key-frame PNGs and the contact sheet */
+    double report_s;         /* report.html and analysis.json */
+    double helpers_s;        /* the process's other CPU: FFmpeg, x264 and inference workers */
+    double process_s;        /* CPU of the whole process during the run */
+    double pose_wall_s, overlay_wall_s, wall_s; /* wall times, s */
+    int64_t frames;          /* frames analysed */
+    int32_t overlay_width, overlay_height; /* size of overlay.mp4 (0 when none) */
+} gs_analyze_budget;
 
 /** How a run ended. */
 typedef enum gs_analyze_status {
@@ -213,6 +255,7 @@ typedef struct gs_analyze_result {
     int from_pose_json;       /* 1 when the input was a pose track */
     gs_pose_stats pose;       /* tracking counters (video input) */
     double pose_s, overlay_s, total_s; /* wall times, s */
+    gs_analyze_budget budget; /* CPU per stage */
 } gs_analyze_result;
 
 /**

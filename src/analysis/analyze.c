@@ -37,6 +37,7 @@ void gs_analyze_process_init(void)
 {
     gs_nn_process_init();
     gs_cv_set_threads(0);
+    gs_png_process_init();
 }
 
 typedef struct run {
@@ -220,6 +221,10 @@ static gs_status check_options(const gs_analyze_options *o, const char *input, g
     if (!(o->belt_speed_m_s == 0 || (o->belt_speed_m_s > 0 && o->belt_speed_m_s <= 12)))
         return gs_fail(err, GS_ERR_ARG, "%s: belt speed %g m/s is outside (0, 12]", input,
                        o->belt_speed_m_s);
+    /* below 144 px (the smallest common video height) the skeleton's labels are unreadable */
+    if (o->overlay_height > 16384 || (o->overlay_height > 0 && o->overlay_height < 144))
+        return gs_fail(err, GS_ERR_ARG, "%s: overlay height %d px is outside [144, 16384]", input,
+                       (int)o->overlay_height);
     if (o->slow_copy < 0 || o->slow_copy > 64)
         return gs_fail(err, GS_ERR_ARG, "%s: slow copy factor %d is outside [2, 64]", input,
                        o->slow_copy);
@@ -251,7 +256,8 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     const char *names[24];
     char slow[32] = "";
     struct stat st;
-    double t_start = gs_now_s();
+    double t_start = gs_now_s(), proc0 = gs_process_cpu_s(), c0;
+    gs_analyze_budget *bud = NULL;
 
     if (!err)
         err = &local;
@@ -289,6 +295,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         goto done;
     }
     res->from_pose_json = !video;
+    bud = &res->budget;
     size_t n_names = output_names(o, video, slow, names);
     if ((rc = gs_outdir_open(outdir, "analyze", names, n_names, o->force, &r.od, err)) != GS_OK)
         goto done;
@@ -307,11 +314,21 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         po.person_y = o->person_y;
         po.progress = stage_progress;
         po.progress_user = &r;
+        po.sequential = o->sequential;
         r.base = 0;
         r.span = FRAC_POSE;
         double t0 = gs_now_s();
         rc = gs_pose_track_video(input, &po, &track, &res->pose, err);
         res->pose_s = gs_now_s() - t0;
+        bud->decode_s = res->pose.decode_cpu_s;
+        bud->detector_s = res->pose.detect_cpu_s;
+        bud->landmarks_s = res->pose.landmark_cpu_s;
+        bud->cleanup_s = res->pose.clean_cpu_s;
+        bud->tracking_s = res->pose.track_cpu_s - res->pose.detect_cpu_s -
+                          res->pose.landmark_cpu_s - res->pose.clean_cpu_s -
+                          (o->sequential ? res->pose.decode_cpu_s : 0);
+        bud->pose_wall_s = res->pose_s;
+        bud->frames = res->pose.frames;
         if (rc == GS_ERR_CANCELLED || r.cancelled)
             goto cancelled;
         if (rc != GS_OK && !track)
@@ -321,10 +338,13 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
             ferr = *err;
         }
     }
+    c0 = gs_thread_cpu_s();
     if ((rc = stage(&r, "pose.json", err) ? GS_OK : err->code) != GS_OK ||
         (rc = gs_pose_json_write(r.path, track, err)) != GS_OK ||
         (rc = gs_outdir_commit(r.od, "pose.json", err)) != GS_OK)
         goto fail_io;
+    bud->files_s += gs_thread_cpu_s() - c0;
+    c0 = gs_thread_cpu_s();
 
     /* 3. gait, on undistorted landmarks when a camera profile is given (points, not frames:
      * pose.json and the overlay keep the pixels as decoded) */
@@ -467,9 +487,12 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         cJSON_AddItemToObject(analysis, "findings", cJSON_CreateArray());
     }
 
+    bud->gait_s = gs_thread_cpu_s() - c0;
+
     /* 5. tables and markers */
     if (report_progress(&r, "files", FRAC_GAIT, "CSV and TRC files"))
         goto cancelled;
+    c0 = gs_thread_cpu_s();
     if (!stage(&r, "angles.csv", err) || (rc = gs_gait_write_angles_csv(r.path, g, err)) ||
         (rc = gs_outdir_commit(r.od, "angles.csv", err)) || !stage(&r, "events.csv", err) ||
         (rc = gs_gait_write_events_csv(r.path, g, err)) ||
@@ -501,6 +524,8 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
                 add_warning(analysis, err->msg);
         }
     }
+
+    bud->files_s += gs_thread_cpu_s() - c0;
 
     /* 6. overlay + key frames (second decoding pass) */
     double t_ovl0 = gs_now_s();
@@ -549,10 +574,26 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
             oo.contact_sheet_path = nkf > 0 ? sheet : NULL;
             oo.progress = stage_progress;
             oo.progress_user = &r;
+            oo.encode = o->encode;
+            oo.max_height = o->overlay_height == 0  ? GS_ANALYZE_OVERLAY_HEIGHT
+                            : o->overlay_height < 0 ? 0
+                                                    : o->overlay_height;
+            oo.sequential = o->sequential;
             r.base = FRAC_FILES;
             r.span = FRAC_OVERLAY - FRAC_FILES;
+            gs_overlay_stats os = {0};
             rc = gs_overlay_render(input, track, g,
-                                   cJSON_GetObjectItemCaseSensitive(analysis, "findings"), &oo, err);
+                                   cJSON_GetObjectItemCaseSensitive(analysis, "findings"), &oo,
+                                   &os, err);
+            bud->overlay_decode_s = os.decode_cpu_s;
+            bud->drawing_s = os.draw_cpu_s;
+            bud->encoding_s = os.encode_cpu_s;
+            bud->keyframes_s = os.keyframe_cpu_s;
+            bud->overlay_wall_s = os.wall_s;
+            if (!o->no_overlay) {
+                bud->overlay_width = os.width;
+                bud->overlay_height = os.height;
+            }
             if (rc == GS_ERR_CANCELLED || r.cancelled)
                 goto cancelled;
             if (rc != GS_OK)
@@ -571,6 +612,22 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         cJSON_AddNumberToObject(timing, "overlay_s", res->overlay_s);
         cJSON_AddNumberToObject(timing, "pose_fps",
                                 res->pose_s > 0 ? (double)res->pose.frames / res->pose_s : 0);
+        /* thread CPU seconds per stage so far (gs_analyze_budget; the report's own cost comes
+         * after this file is made and is only in the run's result) */
+        cJSON *cpu = cJSON_AddObjectToObject(timing, "cpu_s");
+        const struct {
+            const char *k;
+            double v;
+        } parts[] = {{"decode", bud->decode_s},       {"detector", bud->detector_s},
+                     {"landmarks", bud->landmarks_s}, {"cleanup", bud->cleanup_s},
+                     {"tracking", bud->tracking_s},   {"gait", bud->gait_s},
+                     {"files", bud->files_s},         {"overlay_decode", bud->overlay_decode_s},
+                     {"drawing", bud->drawing_s},     {"encoding", bud->encoding_s},
+                     {"keyframes", bud->keyframes_s}};
+        for (size_t i = 0; cpu && i < sizeof(parts) / sizeof(parts[0]); i++)
+            cJSON_AddNumberToObject(cpu, parts[i].k, parts[i].v);
+        if (cpu)
+            cJSON_AddNumberToObject(cpu, "process", gs_process_cpu_s() - proc0);
     }
     cJSON *kfj = cJSON_AddArrayToObject(analysis, "keyframes");
     for (int i = 0; kfj && i < nkf; i++) {
@@ -591,9 +648,11 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", input);
         goto fail_io;
     }
+    c0 = gs_thread_cpu_s();
     if ((rc = write_report(&r, title, analysis, kf, nkf, video && !o->no_overlay, err)) != GS_OK ||
         (rc = write_json_output(&r, "analysis.json", analysis, err)) != GS_OK)
         goto fail_io;
+    bud->report_s = gs_thread_cpu_s() - c0;
     res->status = failed ? GS_ANALYZE_FAILED : GS_ANALYZE_DONE;
     if (failed) {
         snprintf(res->error, sizeof(res->error), "%s", ferr.msg);
@@ -638,8 +697,18 @@ write_failed:
             cJSON_Delete(fa);
     }
 done:
-    if (res)
+    if (res) {
+        gs_analyze_budget *b = &res->budget;
         res->total_s = gs_now_s() - t_start;
+        b->wall_s = res->total_s;
+        b->process_s = gs_process_cpu_s() - proc0;
+        b->helpers_s = b->process_s - (b->decode_s + b->detector_s + b->landmarks_s +
+                                       b->cleanup_s + b->tracking_s + b->gait_s + b->files_s +
+                                       b->overlay_decode_s + b->drawing_s + b->encoding_s +
+                                       b->keyframes_s + b->report_s);
+        if (b->helpers_s < 0)
+            b->helpers_s = 0; /* clock granularity */
+    }
     gs_outdir_close(&r.od);
     cJSON_Delete(analysis);
     gs_gait_result_free(&g);

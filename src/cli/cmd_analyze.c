@@ -21,9 +21,14 @@
 /* The command line goes straight into the library's options (src/analysis gs_analyze_options). */
 typedef struct analyze_args {
     const char *input, *outdir;
-    int quiet;
+    int quiet, timings, overlay_height, has_overlay_height;
     gs_analyze_options o;
 } analyze_args;
+
+/* x264's presets from the fastest; slower ones cost far more than the overlay is worth. */
+static const gs_cli_choice x264_presets[] = {
+    {"ultrafast", 0}, {"superfast", 1}, {"veryfast", 2}, {"faster", 3}, {"fast", 4},
+    {"medium", 5},    {NULL, 0}};
 
 /* clang-format off */
 static const gs_cli_opt analyze_opts[] = {
@@ -51,6 +56,20 @@ static const gs_cli_opt analyze_opts[] = {
      .hi = 64, .value = "N", .help = "also write overlay_slowN.mp4, N times slower"},
     {.name = "--blur-faces", .kind = GS_CLI_FLAG, GS_CLI_AT(analyze_args, o.blur_faces),
      .help = "blur the head in every written image and clip"},
+    /* 0 keeps the source size; below 144 px (the smallest common video height) a skeleton with
+     * its labels is unreadable */
+    {.name = "--overlay-height", .kind = GS_CLI_INT, GS_CLI_AT(analyze_args, overlay_height),
+     GS_CLI_FLAG_AT(analyze_args, has_overlay_height), .lo = 0, .hi = 16384, .value = "PX",
+     .help = "overlay and key frames at most PX tall (default 1280; 0 = the source size)"},
+    {.name = "--x264-preset", .kind = GS_CLI_WORD, GS_CLI_AT(analyze_args, o.encode.preset),
+     .choices = x264_presets, .value = "P", .help = "x264 preset of overlay.mp4 (default superfast)"},
+    {.name = "--x264-threads", .kind = GS_CLI_INT, GS_CLI_AT(analyze_args, o.encode.n_threads),
+     .lo = GS_CLI_THREADS_MIN, .hi = GS_CLI_THREADS_MAX, .value = "N",
+     .help = "x264 threads (default 2)"},
+    {.name = "--sequential", .kind = GS_CLI_FLAG, GS_CLI_AT(analyze_args, o.sequential),
+     .help = "run the stages one after the other in one thread (for measurements)"},
+    {.name = "--timings", .kind = GS_CLI_FLAG, GS_CLI_AT(analyze_args, timings),
+     .help = "print the CPU time of each stage on stderr"},
     {.like = &gs_cli_opt_threads, GS_CLI_AT(analyze_args, o.n_threads),
      .help = "inference and decoder threads"},
     {.like = &gs_cli_opt_models, GS_CLI_AT(analyze_args, o.models_dir)},
@@ -95,6 +114,37 @@ static void print_summary(const gs_analysis *a, const char *outdir)
     printf("gaitscope: report in %s/report.html\n", outdir);
 }
 
+/* The CPU budget of the run (src/analysis gs_analyze_budget), one line per stage. */
+static void print_timings(const gs_analyze_budget *b)
+{
+    const struct {
+        const char *name;
+        double s;
+    } rows[] = {
+        {"decode", b->decode_s},           {"detector", b->detector_s},
+        {"landmarks", b->landmarks_s},     {"clean-up", b->cleanup_s},
+        {"tracking (other)", b->tracking_s}, {"gait + findings", b->gait_s},
+        {"pose.json, CSV, TRC", b->files_s}, {"overlay decode", b->overlay_decode_s},
+        {"drawing", b->drawing_s},         {"encoding", b->encoding_s},
+        {"key frames", b->keyframes_s},    {"report", b->report_s},
+        {"worker threads", b->helpers_s},
+    };
+    double n = b->frames > 0 ? (double)b->frames : 1;
+    fprintf(stderr, "gaitscope: CPU budget (thread CPU time), %lld frames", (long long)b->frames);
+    if (b->overlay_width > 0)
+        fprintf(stderr, ", overlay %dx%d", b->overlay_width, b->overlay_height);
+    fprintf(stderr, "\n  %-22s %9s %9s %6s\n", "stage", "CPU s", "ms/frame", "share");
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        fprintf(stderr, "  %-22s %9.3f %9.2f %5.1f%%\n", rows[i].name, rows[i].s,
+                1e3 * rows[i].s / n, b->process_s > 0 ? 100 * rows[i].s / b->process_s : 0);
+    fprintf(stderr, "  %-22s %9.3f %9.2f\n", "process CPU", b->process_s, 1e3 * b->process_s / n);
+    fprintf(stderr,
+            "  wall %.2f s (pose pass %.2f s, overlay pass %.2f s): %.1f frames/s; "
+            "CPU/wall %.2f\n",
+            b->wall_s, b->pose_wall_s, b->overlay_wall_s, b->wall_s > 0 ? n / b->wall_s : 0,
+            b->wall_s > 0 ? b->process_s / b->wall_s : 0);
+}
+
 int gs_cli_analyze(int argc, char **argv)
 {
     analyze_args a = {.o = {.model = "full", .n_threads = 2}};
@@ -113,6 +163,8 @@ int gs_cli_analyze(int argc, char **argv)
         o->rules_path = rules_path;
     }
     o->models_dir = gs_cli_models_dir(o->models_dir, models_dir, sizeof(models_dir));
+    if (a.has_overlay_height)
+        o->overlay_height = a.overlay_height == 0 ? -1 : a.overlay_height;
     o->decode.n_threads = o->n_threads; /* --threads sets both, as it always did */
     o->generated_by = "gaitscope " GS_VERSION;
     gs_cli_progress_init(&prog, a.quiet);
@@ -130,6 +182,8 @@ int gs_cli_analyze(int argc, char **argv)
     }
     if (res && res->analysis && !a.quiet)
         print_summary(res->analysis, a.outdir);
+    if (res && a.timings)
+        print_timings(&res->budget);
     gs_analyze_result_free(&res);
     return rc == GS_OK ? GS_EXIT_OK : gs_cli_report(&err);
 }

@@ -146,6 +146,16 @@ int gs_size_mul(size_t a, size_t b, size_t *out);
 /** Monotonic clock in seconds (for progress and benchmarks, never for media time). */
 double gs_now_s(void);
 
+/**
+ * CPU time consumed so far by the calling thread, seconds (CLOCK_THREAD_CPUTIME_ID), 0 if the
+ * clock is unavailable. Unlike wall time it does not grow while the thread waits for a core, so
+ * a stage's cost measured with it stays meaningful on a shared, loaded machine.
+ */
+double gs_thread_cpu_s(void);
+
+/** CPU time consumed so far by all threads of the process, seconds (0 if unavailable). */
+double gs_process_cpu_s(void);
+
 /** Peak resident set size of this process in bytes (Linux getrusage), 0 if unknown. */
 size_t gs_peak_rss_bytes(void);
 

@@ -184,6 +184,15 @@ gs_status gs_cv_project_points(const gs_cv_camera *cam, const double rvec[3], co
                                const double *obj_xyz, int32_t n, double *img_xy, gs_error *err);
 
 /**
+ * Process-wide PNG encoder settings of stb_image_write (globals of the library): zlib effort 5,
+ * its lowest (8 by default), and the Paeth filter on every row instead of trying all five per
+ * row. Measured on the key frames (1080x1920 and 720x1280, docs/benchmarks.md): 30-40 % less
+ * CPU for 2 % larger files. Call once before any thread writes a PNG (gs_analyze_process_init
+ * does).
+ */
+void gs_png_process_init(void);
+
+/**
  * Writes an 8-bit RGB image (height rows of stride bytes) as PNG to path through stb_image_write
  * (png.c). Every write and the close are checked: GS_ERR_IO names the path and the reason;
  * GS_ERR_NOMEM when encoding fails.

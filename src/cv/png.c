@@ -24,6 +24,14 @@ static void sink_write(void *ctx, void *data, int size)
     }
 }
 
+void gs_png_process_init(void)
+{
+    /* stb_image_write.h: stbi_zlib_compress raises any level below 5 to 5 (its hash chains hold
+     * 2 x level entries); filter 4 is PNG's Paeth predictor (PNG spec section 9.4) */
+    stbi_write_png_compression_level = 5;
+    stbi_write_force_png_filter = 4;
+}
+
 gs_status gs_png_write_rgb(const char *path, const uint8_t *rgb, int32_t width, int32_t height,
                            int32_t stride, gs_error *err)
 {

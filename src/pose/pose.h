@@ -182,6 +182,9 @@ typedef struct gs_pose_options {
     float min_detection_score; /* 0 = 0.5 (pose_detection_cpu.pbtxt min_score_thresh) */
     int max_people;            /* people tracked at once while searching, 0 = 3 */
     int no_clean;              /* 1: skip gs_pose_clean() (kp = raw landmarks) */
+    int sequential;            /* 1: decode in the calling thread, one frame at a time (no decode
+                                  thread); the landmarks are the same bit for bit (a test checks
+                                  it), only the overlap of decoding and inference is lost */
     gs_progress_fn progress;   /* may be NULL; stage "pose", done/total frames */
     void *progress_user;       /* passed to progress */
 } gs_pose_options;
@@ -209,6 +212,15 @@ typedef struct gs_pose_stats {
     double detect_s;            /* time in the detector (letterbox warp + inference + NMS) */
     double landmark_s;          /* time in the landmark model (crop warp + inference + decode) */
     double clean_s;             /* time in the whole-clip clean-up */
+    /* Thread CPU time (common.h gs_thread_cpu_s) of each part, seconds: what each costs
+     * whatever the load. FFmpeg's and the inference pool's own worker threads are not in them
+     * (with n_threads 1 and decode.n_threads 1 there are none). */
+    double decode_cpu_s;        /* decoding + RGB conversion + copy into the queue */
+    double detect_cpu_s;        /* detector runs (calling thread's share) */
+    double landmark_cpu_s;      /* landmark-model runs (calling thread's share) */
+    double clean_cpu_s;         /* whole-clip clean-up */
+    double track_cpu_s;         /* the calling thread over the whole run (includes the three
+                                   above and the clean-up, plus person choice, scene-cut test) */
     double wall_s;              /* wall time of the whole run, seconds */
     gs_pose_clean_report clean; /* what the clean-up did */
     gs_decode_stats decode;     /* the decoder's: frames dropped for their timestamps, segments

@@ -98,13 +98,35 @@ typedef struct fqueue {
     gs_status rc;
     gs_error err;
     gs_decoder *dec;
+    double cpu_s; /* thread CPU time spent decoding, seconds */
 } fqueue;
+
+/* Copies a decoded frame into slot s. GS_OK or GS_ERR_NOMEM (err set). */
+static gs_status fill_slot(slot *s, const gs_frame *fr, gs_error *err)
+{
+    size_t row = (size_t)fr->width * 3, need = row * (size_t)fr->height;
+    if (need > s->cap) {
+        uint8_t *p = realloc(s->rgb, need);
+        if (!p)
+            return gs_fail(err, GS_ERR_NOMEM, "pose: out of memory for a frame");
+        s->rgb = p;
+        s->cap = need;
+    }
+    for (int32_t y = 0; y < fr->height; y++)
+        memcpy(s->rgb + (size_t)y * row, fr->rgb + (size_t)y * (size_t)fr->stride, row);
+    s->w = fr->width;
+    s->h = fr->height;
+    s->stride = (int32_t)row;
+    s->t_s = fr->t_s;
+    return GS_OK;
+}
 
 static void *decode_main(void *arg)
 {
     fqueue *q = arg;
     gs_frame fr;
     gs_error err = {0};
+    double cpu0 = gs_thread_cpu_s();
     for (;;) {
         gs_status rc = gs_decoder_next(q->dec, &fr, &err);
         int idx;
@@ -128,33 +150,39 @@ static void *decode_main(void *arg)
         idx = (q->head + q->count) % NSLOT;
         pthread_mutex_unlock(&q->mu);
         /* The slot at head + count belongs to this thread until count is raised. */
-        slot *s = &q->s[idx];
-        size_t row = (size_t)fr.width * 3, need = row * (size_t)fr.height;
-        if (need > s->cap) {
-            uint8_t *p = realloc(s->rgb, need);
-            if (!p) {
-                pthread_mutex_lock(&q->mu);
-                q->done = 1;
-                q->rc = gs_fail(&q->err, GS_ERR_NOMEM, "pose: out of memory for a frame");
-                pthread_cond_broadcast(&q->cv_ready);
-                pthread_mutex_unlock(&q->mu);
-                break;
-            }
-            s->rgb = p;
-            s->cap = need;
-        }
-        for (int32_t y = 0; y < fr.height; y++)
-            memcpy(s->rgb + (size_t)y * row, fr.rgb + (size_t)y * (size_t)fr.stride, row);
-        s->w = fr.width;
-        s->h = fr.height;
-        s->stride = (int32_t)row;
-        s->t_s = fr.t_s;
+        rc = fill_slot(&q->s[idx], &fr, &err);
         pthread_mutex_lock(&q->mu);
+        if (rc != GS_OK) {
+            q->done = 1;
+            q->rc = rc;
+            q->err = err;
+            pthread_cond_broadcast(&q->cv_ready);
+            pthread_mutex_unlock(&q->mu);
+            break;
+        }
         q->count++;
         pthread_cond_signal(&q->cv_ready);
         pthread_mutex_unlock(&q->mu);
     }
+    q->cpu_s = gs_thread_cpu_s() - cpu0; /* read by the caller after pthread_join */
     return NULL;
+}
+
+/* Sequential mode: decodes the next frame into the head slot in the calling thread. */
+static void decode_inline(fqueue *q)
+{
+    gs_frame fr;
+    double cpu0 = gs_thread_cpu_s();
+    gs_status rc = gs_decoder_next(q->dec, &fr, &q->err);
+    if (rc == GS_OK)
+        rc = fill_slot(&q->s[q->head], &fr, &q->err);
+    if (rc == GS_OK)
+        q->count = 1;
+    else {
+        q->done = 1;
+        q->rc = rc == GS_END ? GS_OK : rc;
+    }
+    q->cpu_s += gs_thread_cpu_s() - cpu0;
 }
 
 static gs_status cand_push(cand *c, const gs_pose__lm *lm, float side)
@@ -545,7 +573,7 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
     fqueue q;
     int q_init = 0, thread_started = 0;
     pthread_t th;
-    double t0 = gs_now_s();
+    double t0 = gs_now_s(), cpu0 = gs_thread_cpu_s();
     gs_error local_err;
 
     if (!err)
@@ -587,11 +615,13 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
     pthread_cond_init(&q.cv_free, NULL);
     q_init = 1;
     q.dec = dec;
-    if (pthread_create(&th, NULL, decode_main, &q) != 0) {
-        rc = gs_fail(err, GS_ERR_INTERNAL, "pose: cannot start the decode thread");
-        goto fail;
+    if (!o.sequential) {
+        if (pthread_create(&th, NULL, decode_main, &q) != 0) {
+            rc = gs_fail(err, GS_ERR_INTERNAL, "pose: cannot start the decode thread");
+            goto fail;
+        }
+        thread_started = 1;
     }
-    thread_started = 1;
 
     /* bounded as a double: a stream may state any frame rate (an int conversion of a value
      * beyond its range is undefined); a detector pass every 10000 frames is rare enough */
@@ -604,12 +634,15 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
 
     for (;;) {
         double tw = gs_now_s();
+        if (o.sequential && q.count == 0 && !q.done)
+            decode_inline(&q);
         pthread_mutex_lock(&q.mu);
         while (q.count == 0 && !q.done)
             pthread_cond_wait(&q.cv_ready, &q.mu);
         int have = q.count > 0;
         pthread_mutex_unlock(&q.mu);
-        st.wait_s += gs_now_s() - tw;
+        if (!o.sequential)
+            st.wait_s += gs_now_s() - tw;
         if (!have)
             break;
         slot *s = &q.s[q.head];
@@ -643,9 +676,10 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
             gs_pose__lm lm;
             if (!c->active)
                 continue;
-            double tl = gs_now_s();
+            double tl = gs_now_s(), cl = gs_thread_cpu_s();
             rc = gs_pose__landmarks(lmk, &img, &c->next_roi, &lm, err);
             st.landmark_s += gs_now_s() - tl;
+            st.landmark_cpu_s += gs_thread_cpu_s() - cl;
             if (rc != GS_OK)
                 goto stop;
             st.landmark_runs++;
@@ -688,7 +722,7 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
         int periodic = nf - last_det >= det_every;
         if (n_active == 0 || periodic) {
             gs_pose__det dets[MAX_DETS];
-            double td0 = gs_now_s();
+            double td0 = gs_now_s(), cd0 = gs_thread_cpu_s();
             int k = gs_pose__detect(det, &img, o.min_detection_score, dets, MAX_DETS, err);
             if (k < 0) {
                 rc = err->code != GS_OK ? err->code : GS_ERR_INTERNAL;
@@ -737,6 +771,7 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
             }
             last_det = nf;
             st.detect_s += gs_now_s() - td0;
+            st.detect_cpu_s += gs_thread_cpu_s() - cd0;
             for (int d = 0; d < k && n_active < o.max_people; d++) {
                 gs_rot_rect roi = gs_pose__roi_from_det(&dets[d], W, H);
                 gs_pose__lm lm;
@@ -754,9 +789,10 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
                 }
                 if (clash)
                     continue;
-                double tl = gs_now_s();
+                double tl = gs_now_s(), cl = gs_thread_cpu_s();
                 rc = gs_pose__landmarks(lmk, &img, &roi, &lm, err);
                 st.landmark_s += gs_now_s() - tl;
+                st.landmark_cpu_s += gs_thread_cpu_s() - cl;
                 if (rc != GS_OK)
                     goto stop;
                 st.landmark_runs++;
@@ -798,7 +834,7 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
         }
         nf++;
         pthread_mutex_lock(&q.mu);
-        q.head = (q.head + 1) % NSLOT;
+        q.head = o.sequential ? 0 : (q.head + 1) % NSLOT; /* sequential: one slot */
         q.count--;
         pthread_cond_signal(&q.cv_free);
         pthread_mutex_unlock(&q.mu);
@@ -808,12 +844,15 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
         }
     }
 stop:
-    pthread_mutex_lock(&q.mu);
-    q.stop = 1;
-    pthread_cond_broadcast(&q.cv_free);
-    pthread_mutex_unlock(&q.mu);
-    pthread_join(th, NULL);
-    thread_started = 0;
+    if (thread_started) {
+        pthread_mutex_lock(&q.mu);
+        q.stop = 1;
+        pthread_cond_broadcast(&q.cv_free);
+        pthread_mutex_unlock(&q.mu);
+        pthread_join(th, NULL);
+        thread_started = 0;
+    }
+    st.decode_cpu_s = q.cpu_s;
     /* the decoder is done: release its buffers before the whole-clip work */
     W = gs_decoder_info(dec)->width;
     H = gs_decoder_info(dec)->height;
@@ -894,9 +933,10 @@ stop:
         }
     }
     if (!o.no_clean) {
-        double tc = gs_now_s();
+        double tc = gs_now_s(), cc = gs_thread_cpu_s();
         rc = gs_pose_clean(t, &st.clean, err);
         st.clean_s = gs_now_s() - tc;
+        st.clean_cpu_s = gs_thread_cpu_s() - cc;
         if (rc != GS_OK)
             goto fail;
     }
@@ -919,6 +959,7 @@ fail:
     gs_pose_track_free(&t);
 cleanup:
     st.wall_s = gs_now_s() - t0;
+    st.track_cpu_s = gs_thread_cpu_s() - cpu0;
     if (stats)
         *stats = st;
     if (q_init) {

@@ -7,6 +7,7 @@
  * the small contact-sheet tiles.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,9 @@ static const gs_rgb red = {235, 40, 40}, white = {255, 255, 255}, black = {0, 0,
 
 typedef struct draw_ctx {
     gs_image img;
-    float s;   /* size scale: 1 at 720 px on the short side */
-    int thick; /* line thickness, px */
+    float s;      /* size scale: 1 at 720 px on the short side */
+    int thick;    /* line thickness, px */
+    float sx, sy; /* image px per track px (< 1 when the clip is scaled down) */
 } draw_ctx;
 
 static float vis_alpha(float v)
@@ -176,10 +178,10 @@ static void choose_plot_corner(const draw_ctx *c, const gs_pose_track *t, float 
             continue;
         float bx0 = 1e9f, by0 = 1e9f, bx1 = -1e9f, by1 = -1e9f;
         for (int k = 0; k < GS_POSE_NKP; k++) {
-            bx0 = fminf(bx0, p->kp[k].x);
-            bx1 = fmaxf(bx1, p->kp[k].x);
-            by0 = fminf(by0, p->kp[k].y);
-            by1 = fmaxf(by1, p->kp[k].y);
+            bx0 = fminf(bx0, p->kp[k].x * c->sx);
+            bx1 = fmaxf(bx1, p->kp[k].x * c->sx);
+            by0 = fminf(by0, p->kp[k].y * c->sy);
+            by1 = fmaxf(by1, p->kp[k].y * c->sy);
         }
         for (int i = 0; i < 4; i++) {
             float ix = fminf(bx1, cx[i] + pw) - fmaxf(bx0, cx[i]);
@@ -416,29 +418,244 @@ static gs_status write_contact_sheet(const char *path, tile *tiles, const gs_key
     return rc;
 }
 
-gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_gait_result *g,
-                            const cJSON *findings, const gs_overlay_options *opt, gs_error *err)
-{
-    gs_status rc;
-    gs_decoder *dec = NULL;
-    gs_encoder *enc = NULL, *slow = NULL;
-    uint8_t *buf = NULL;
-    tile *tiles = NULL;
-    gs_frame fr;
-    char slow_path[1100];
-    int n_kf = opt->keyframes ? opt->n_keyframes : 0;
+/* ---- the pass: decode -> draw -> encode ---- */
 
-    rc = gs_decoder_open(video, &opt->decode, &dec, err);
+/*
+ * Three threads joined by a ring of OVL_SLOTS frames: the decoder fills slot (decoded % N), the
+ * calling thread draws slot (drawn % N) in place, the encoder thread converts and encodes slot
+ * (encoded % N) and so frees it. decoded >= drawn >= encoded; a slot is free when its frame is
+ * encoded (without a clip, drawn). Four slots let each stage run one frame ahead of the next
+ * and absorb a slow frame (a key frame's PNG) without stalling the other two; each slot is one
+ * RGB frame (6.2 MB at 1080x1920, 4.9 MB at the default --overlay-height 1280 of a 4000x4000
+ * source), so the queue's memory is bounded by 4 frames of the clip's size.
+ */
+#define OVL_SLOTS 4
+
+typedef struct ovl_slot {
+    uint8_t *rgb; /* h rows of w*3 bytes */
+    size_t cap;
+    int32_t w, h;
+    double t_s;
+    int64_t index;
+} ovl_slot;
+
+typedef struct ovl_pipe {
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* any counter or flag below changed */
+    ovl_slot s[OVL_SLOTS];
+    int64_t decoded, drawn, encoded;
+    int dec_done, draw_done, stop;
+    gs_status dec_rc, enc_rc;
+    gs_error dec_err, enc_err;
+    gs_decoder *dec;
+    gs_encoder *enc, *slow;
+    int slow_factor;
+    int64_t last_frame; /* key frames only: decoding stops after this index (-1: to the end) */
+    double dec_cpu_s, enc_cpu_s;
+} ovl_pipe;
+
+/* Decodes the next frame into slot sl. GS_OK, GS_END (also past last_frame) or an error. */
+static gs_status decode_one(ovl_pipe *p, ovl_slot *sl, gs_error *err)
+{
+    gs_frame fr;
+    gs_status rc = gs_decoder_next(p->dec, &fr, err);
     if (rc != GS_OK)
         return rc;
-    const gs_video_info *in = gs_decoder_info(dec);
+    if (p->last_frame >= 0 && fr.index > p->last_frame)
+        return GS_END;
+    size_t row = (size_t)fr.width * 3, need = row * (size_t)fr.height;
+    if (need > sl->cap) {
+        uint8_t *q = realloc(sl->rgb, need);
+        if (!q)
+            return gs_fail(err, GS_ERR_NOMEM, "overlay: out of memory");
+        sl->rgb = q;
+        sl->cap = need;
+    }
+    for (int32_t y = 0; y < fr.height; y++)
+        memcpy(sl->rgb + (size_t)y * row, fr.rgb + (size_t)y * (size_t)fr.stride, row);
+    sl->w = fr.width;
+    sl->h = fr.height;
+    sl->t_s = fr.t_s;
+    sl->index = fr.index;
+    return GS_OK;
+}
+
+static gs_status encode_one(ovl_pipe *p, const ovl_slot *sl, gs_error *err)
+{
+    gs_status rc = gs_encoder_write(p->enc, sl->rgb, sl->w * 3, sl->t_s, err);
+    if (rc == GS_OK && p->slow)
+        rc = gs_encoder_write(p->slow, sl->rgb, sl->w * 3, sl->t_s * p->slow_factor, err);
+    return rc;
+}
+
+static void *decode_thread(void *arg)
+{
+    ovl_pipe *p = arg;
+    double cpu0 = gs_thread_cpu_s();
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->decoded - p->encoded >= OVL_SLOTS && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        int stop = p->stop;
+        ovl_slot *sl = &p->s[p->decoded % OVL_SLOTS];
+        pthread_mutex_unlock(&p->mu);
+        if (stop)
+            break;
+        /* the slot at decoded % N is this thread's until decoded is raised */
+        gs_status rc = decode_one(p, sl, &p->dec_err);
+        pthread_mutex_lock(&p->mu);
+        if (rc == GS_OK)
+            p->decoded++;
+        else {
+            p->dec_done = 1;
+            p->dec_rc = rc == GS_END ? GS_OK : rc;
+        }
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        if (rc != GS_OK)
+            break;
+    }
+    p->dec_cpu_s = gs_thread_cpu_s() - cpu0;
+    return NULL;
+}
+
+static void *encode_thread(void *arg)
+{
+    ovl_pipe *p = arg;
+    double cpu0 = gs_thread_cpu_s();
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->encoded == p->drawn && !p->draw_done && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        int go = p->encoded < p->drawn && !p->stop;
+        ovl_slot *sl = &p->s[p->encoded % OVL_SLOTS];
+        pthread_mutex_unlock(&p->mu);
+        if (!go)
+            break;
+        gs_status rc = encode_one(p, sl, &p->enc_err);
+        pthread_mutex_lock(&p->mu);
+        if (rc == GS_OK)
+            p->encoded++;
+        else {
+            p->enc_rc = rc;
+            p->stop = 1; /* the decoder may wait for a slot: let it go */
+        }
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        if (rc != GS_OK)
+            break;
+    }
+    p->enc_cpu_s = gs_thread_cpu_s() - cpu0;
+    return NULL;
+}
+
+/* Draws the overlay of one frame on c->img (a slot), track coordinates scaled to it. */
+static void draw_frame(draw_ctx *c, const gs_pose_track *t, const gs_gait_result *g,
+                       const cJSON *findings, const gs_overlay_options *opt, double stride_s,
+                       float plot_x, float plot_y, int64_t index, double t_s)
+{
+    const gs_pose_frame *pf = index < t->n_frames ? &t->frames[index] : NULL;
+    if (pf && pf->has_kp) {
+        gs_kp kp[GS_POSE_NKP];
+        for (int k = 0; k < GS_POSE_NKP; k++) {
+            kp[k] = pf->kp[k];
+            kp[k].x *= c->sx;
+            kp[k].y *= c->sy;
+        }
+        if (opt->blur_faces)
+            blur_head(&c->img, kp);
+        if (findings)
+            draw_findings(c, findings, t_s, stride_s, kp);
+        draw_skeleton(c, kp);
+        if (g) {
+            draw_angles(c, g, index, kp);
+            draw_events(c, g, t_s, kp);
+        }
+    }
+    if (g && pf)
+        draw_knee_plot(c, g, t, index, plot_x, plot_y);
+    char stamp[64];
+    snprintf(stamp, sizeof(stamp), "gaitscope  t %.2f s  frame %lld", t_s, (long long)index);
+    label(c, stamp, 10 * c->s, 26 * c->s, 0.55f * c->s, white);
+}
+
+/* Saves key frame k (a copy of the drawn frame with a caption strip) and its sheet tile. */
+static gs_status save_keyframe(const draw_ctx *c, const gs_pose_track *t, const gs_gait_result *g,
+                               const gs_overlay_options *opt, gs_keyframe *k, tile *tl,
+                               uint8_t *kbuf, gs_error *err)
+{
+    int32_t W = c->img.width, H = c->img.height;
+    size_t row = (size_t)W * 3;
+    (void)t;
+    char cap[160];
+    int32_t fi = (int32_t)k->frame;
+    double kn = g ? gs_gait_result_angle(g, fi, k->side, GS_ANGLE_KNEE_FLEXION) : NAN;
+    double hp = g ? gs_gait_result_angle(g, fi, k->side, GS_ANGLE_HIP_FLEXION) : NAN;
+    double an = g ? gs_gait_result_angle(g, fi, k->side, GS_ANGLE_ANKLE_DORSIFLEXION) : NAN;
+    snprintf(cap, sizeof(cap), "%s %s  knee %.0f  hip %.0f  ankle %.0f",
+             k->side == GS_GAIT_SIDE_LEFT ? "LEFT" : "RIGHT", k->phase, kn, hp, an);
+    snprintf(k->path, sizeof(k->path), "%s/%s_%s.png",
+             opt->keyframe_dir ? opt->keyframe_dir : ".",
+             k->side == GS_GAIT_SIDE_LEFT ? "left" : "right", phase_short(k->phase));
+    /* the caption goes on a strip at the bottom of the key frame only (the clip's frame is
+     * already drawn) */
+    memcpy(kbuf, c->img.data, row * (size_t)H);
+    draw_ctx kc = *c;
+    kc.img.data = kbuf;
+    kc.img.stride = (int32_t)row;
+    float bh = 40 * c->s;
+    gs_cv_rect_fill(&kc.img, 0, (float)H - bh, (float)W, (float)H, black, 0.7f);
+    gs_cv_text(&kc.img, cap, 10 * c->s, (float)H - 12 * c->s, 0.7f * c->s, white,
+               c->s > 1.2f ? 2 : 1, 1.0f);
+    gs_status rc = gs_png_write_rgb(k->path, kbuf, W, H, (int32_t)row, err);
+    /* contact-sheet tile: 360 px high */
+    if (rc == GS_OK && !tl->used) {
+        int32_t th = 360, tw = (int32_t)lround(360.0 * W / H) & ~1;
+        tl->rgb = malloc((size_t)tw * (size_t)th * 3);
+        if (tl->rgb) {
+            gs_image dst = {tl->rgb, tw, th, tw * 3};
+            if (gs_cv_resize(&kc.img, &dst, err) == GS_OK) {
+                tl->tw = tw;
+                tl->th = th;
+                tl->used = 1;
+            }
+        }
+    }
+    return rc;
+}
+
+gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_gait_result *g,
+                            const cJSON *findings, const gs_overlay_options *opt,
+                            gs_overlay_stats *stats, gs_error *err)
+{
+    gs_status rc;
+    ovl_pipe p;
+    uint8_t *kbuf = NULL;
+    tile *tiles = NULL;
+    char slow_path[1100];
+    int n_kf = opt->keyframes ? opt->n_keyframes : 0;
+    int p_init = 0, dec_started = 0, enc_started = 0;
+    pthread_t dec_th, enc_th;
+    double t0 = gs_now_s(), main_kf_cpu = 0, main_enc_cpu = 0, main_dec_cpu = 0;
+    double cpu_main0 = gs_thread_cpu_s();
+    gs_overlay_stats st = {0};
+
+    memset(&p, 0, sizeof(p));
+    p.last_frame = -1;
+    gs_decoder_options dopt = opt->decode;
+    dopt.max_height = opt->max_height;
+    rc = gs_decoder_open(video, &dopt, &p.dec, err);
+    if (rc != GS_OK)
+        return rc;
+    const gs_video_info *in = gs_decoder_info(p.dec);
+    int32_t W = in->out_width, H = in->out_height;
     /* yuv420p needs even sizes: an odd source loses its last column/row in the clip only. */
-    int32_t ew = in->width & ~1, eh = in->height & ~1;
+    int32_t ew = W & ~1, eh = H & ~1;
     gs_encoder_options eo = opt->encode;
     if (eo.fps_hint <= 0)
         eo.fps_hint = in->fps_nominal > 0 ? in->fps_nominal * (1.0 / in->time_scale) : 30;
     if (opt->overlay_path) {
-        rc = gs_encoder_open(opt->overlay_path, ew, eh, &eo, &enc, err);
+        rc = gs_encoder_open(opt->overlay_path, ew, eh, &eo, &p.enc, err);
         if (rc != GS_OK)
             goto done;
         if (opt->slow_copy > 1) {
@@ -449,14 +666,16 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
                      opt->slow_copy);
             gs_encoder_options so = eo;
             so.fps_hint = eo.fps_hint / opt->slow_copy;
-            rc = gs_encoder_open(slow_path, ew, eh, &so, &slow, err);
+            rc = gs_encoder_open(slow_path, ew, eh, &so, &p.slow, err);
             if (rc != GS_OK)
                 goto done;
+            p.slow_factor = opt->slow_copy;
         }
     }
     if (n_kf > 0) {
         tiles = calloc((size_t)n_kf, sizeof(*tiles));
-        if (!tiles) {
+        kbuf = malloc((size_t)W * 3 * (size_t)H);
+        if (!tiles || !kbuf) {
             rc = gs_fail(err, GS_ERR_NOMEM, "overlay: out of memory");
             goto done;
         }
@@ -466,132 +685,182 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
                 goto done;
         }
     }
-    int64_t last_kf = -1;
-    for (int i = 0; i < n_kf; i++)
-        last_kf = opt->keyframes[i].frame > last_kf ? opt->keyframes[i].frame : last_kf;
-    double stride_s = median_stride_s(g);
-    size_t row = (size_t)in->width * 3;
-    buf = malloc(row * (size_t)in->height);
-    if (!buf) {
-        rc = gs_fail(err, GS_ERR_NOMEM, "overlay: out of memory");
-        goto done;
+    if (!p.enc) { /* key frames only: stop after the last one */
+        for (int i = 0; i < n_kf; i++)
+            p.last_frame = opt->keyframes[i].frame > p.last_frame ? opt->keyframes[i].frame
+                                                                  : p.last_frame;
+        if (p.last_frame < 0)
+            goto finish; /* nothing to draw */
     }
+    double stride_s = median_stride_s(g);
     draw_ctx c;
-    c.img = (gs_image){buf, in->width, in->height, (int32_t)row};
-    c.s = (float)(in->width < in->height ? in->width : in->height) / 720.0f;
+    c.img = (gs_image){NULL, W, H, W * 3};
+    c.s = (float)(W < H ? W : H) / 720.0f;
     if (c.s < 0.5f)
         c.s = 0.5f;
     c.thick = (int)lroundf(3 * c.s) < 2 ? 2 : (int)lroundf(3 * c.s);
+    c.sx = in->width > 0 ? (float)W / (float)in->width : 1.0f;
+    c.sy = in->height > 0 ? (float)H / (float)in->height : 1.0f;
     int64_t total = t->n_frames;
     float plot_x = 0, plot_y = 0;
     choose_plot_corner(&c, t, &plot_x, &plot_y);
-    for (;;) {
-        rc = gs_decoder_next(dec, &fr, err);
-        if (rc == GS_END) {
-            rc = GS_OK;
-            break;
-        }
-        if (rc != GS_OK)
+
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    p_init = 1;
+    if (!opt->sequential) {
+        if (pthread_create(&dec_th, NULL, decode_thread, &p) != 0) {
+            rc = gs_fail(err, GS_ERR_INTERNAL, "overlay: cannot start the decode thread");
             goto done;
-        if (!enc && fr.index > last_kf)
-            break; /* key frames only: stop after the last one */
-        if (fr.width != in->width || fr.height != in->height) {
+        }
+        dec_started = 1;
+        if (p.enc) {
+            if (pthread_create(&enc_th, NULL, encode_thread, &p) != 0) {
+                rc = gs_fail(err, GS_ERR_INTERNAL, "overlay: cannot start the encoder thread");
+                goto done;
+            }
+            enc_started = 1;
+        }
+    }
+    for (;;) {
+        ovl_slot *sl = &p.s[p.drawn % OVL_SLOTS];
+        if (opt->sequential) {
+            double c0 = gs_thread_cpu_s();
+            gs_status r = decode_one(&p, sl, &p.dec_err);
+            main_dec_cpu += gs_thread_cpu_s() - c0;
+            if (r == GS_END)
+                break;
+            if (r != GS_OK) {
+                rc = r;
+                *err = p.dec_err;
+                goto done;
+            }
+            p.decoded++;
+        } else {
+            pthread_mutex_lock(&p.mu);
+            while (p.drawn == p.decoded && !p.dec_done && p.enc_rc == GS_OK)
+                pthread_cond_wait(&p.cv, &p.mu);
+            int have = p.drawn < p.decoded && p.enc_rc == GS_OK;
+            pthread_mutex_unlock(&p.mu);
+            if (!have)
+                break; /* the end, or a failure the checks after the loop report */
+        }
+        if (sl->w != W || sl->h != H) {
             rc = gs_fail(err, GS_ERR_FORMAT, "%s: frame size changes mid-stream", video);
             goto done;
         }
-        for (int32_t y = 0; y < fr.height; y++)
-            memcpy(buf + (size_t)y * row, fr.rgb + (size_t)y * (size_t)fr.stride, row);
-        const gs_pose_frame *pf = fr.index < t->n_frames ? &t->frames[fr.index] : NULL;
-        if (pf && pf->has_kp) {
-            if (opt->blur_faces)
-                blur_head(&c.img, pf->kp);
-            if (findings)
-                draw_findings(&c, findings, fr.t_s, stride_s, pf->kp);
-            draw_skeleton(&c, pf->kp);
-            if (g) {
-                draw_angles(&c, g, fr.index, pf->kp);
-                draw_events(&c, g, fr.t_s, pf->kp);
-            }
-        }
-        if (g && pf)
-            draw_knee_plot(&c, g, t, fr.index, plot_x, plot_y);
-        char stamp[64];
-        snprintf(stamp, sizeof(stamp), "gaitscope  t %.2f s  frame %lld", fr.t_s,
-                 (long long)fr.index);
-        label(&c, stamp, 10 * c.s, 26 * c.s, 0.55f * c.s, white);
+        c.img.data = sl->rgb;
+        draw_frame(&c, t, g, findings, opt, stride_s, plot_x, plot_y, sl->index, sl->t_s);
         for (int i = 0; i < n_kf; i++) {
-            gs_keyframe *k = &opt->keyframes[i];
-            if (k->frame != fr.index)
+            if (opt->keyframes[i].frame != sl->index)
                 continue;
-            char cap[160];
-            double kn = g ? gs_gait_result_angle(g, (int32_t)fr.index, k->side, GS_ANGLE_KNEE_FLEXION) : NAN;
-            double hp = g ? gs_gait_result_angle(g, (int32_t)fr.index, k->side, GS_ANGLE_HIP_FLEXION) : NAN;
-            double an = g ? gs_gait_result_angle(g, (int32_t)fr.index, k->side, GS_ANGLE_ANKLE_DORSIFLEXION) : NAN;
-            snprintf(cap, sizeof(cap), "%s %s  knee %.0f  hip %.0f  ankle %.0f",
-                     k->side == GS_GAIT_SIDE_LEFT ? "LEFT" : "RIGHT", k->phase, kn, hp, an);
-            /* keep the caption legible without copying the frame: draw on a strip at the
-             * bottom of the key frame only (the clip frame was already drawn) */
-            snprintf(k->path, sizeof(k->path), "%s/%s_%s.png",
-                     opt->keyframe_dir ? opt->keyframe_dir : ".",
-                     k->side == GS_GAIT_SIDE_LEFT ? "left" : "right", phase_short(k->phase));
-            uint8_t *kbuf = malloc(row * (size_t)in->height);
-            if (!kbuf) {
-                rc = gs_fail(err, GS_ERR_NOMEM, "overlay: out of memory");
-                goto done;
-            }
-            memcpy(kbuf, buf, row * (size_t)in->height);
-            draw_ctx kc = c;
-            kc.img.data = kbuf;
-            float bh = 40 * c.s;
-            gs_cv_rect_fill(&kc.img, 0, (float)in->height - bh, (float)in->width,
-                            (float)in->height, black, 0.7f);
-            gs_cv_text(&kc.img, cap, 10 * c.s, (float)in->height - 12 * c.s, 0.7f * c.s, white,
-                       c.s > 1.2f ? 2 : 1, 1.0f);
-            rc = gs_png_write_rgb(k->path, kbuf, in->width, in->height, (int32_t)row, err);
-            /* contact-sheet tile: 360 px high */
-            if (rc == GS_OK && !tiles[i].used) {
-                int32_t th = 360, tw = (int32_t)lround(360.0 * in->width / in->height) & ~1;
-                tiles[i].rgb = malloc((size_t)tw * (size_t)th * 3);
-                if (tiles[i].rgb) {
-                    gs_image dst = {tiles[i].rgb, tw, th, tw * 3};
-                    if (gs_cv_resize(&kc.img, &dst, err) == GS_OK) {
-                        tiles[i].tw = tw;
-                        tiles[i].th = th;
-                        tiles[i].used = 1;
-                    }
-                }
-            }
-            free(kbuf);
+            double c0 = gs_thread_cpu_s();
+            rc = save_keyframe(&c, t, g, opt, &opt->keyframes[i], &tiles[i], kbuf, err);
+            main_kf_cpu += gs_thread_cpu_s() - c0;
             if (rc != GS_OK)
                 goto done;
         }
-        if (enc) {
-            rc = gs_encoder_write(enc, buf, (int32_t)row, fr.t_s, err);
-            if (rc == GS_OK && slow)
-                rc = gs_encoder_write(slow, buf, (int32_t)row, fr.t_s * opt->slow_copy, err);
-            if (rc != GS_OK)
-                goto done;
+        if (opt->sequential) {
+            if (p.enc) {
+                double c0 = gs_thread_cpu_s();
+                rc = encode_one(&p, sl, err);
+                main_enc_cpu += gs_thread_cpu_s() - c0;
+                if (rc != GS_OK)
+                    goto done;
+            }
+            p.drawn++;
+            p.encoded++;
+        } else {
+            pthread_mutex_lock(&p.mu);
+            p.drawn++;
+            if (!p.enc)
+                p.encoded = p.drawn; /* no clip: drawn frames free their slots */
+            pthread_cond_broadcast(&p.cv);
+            pthread_mutex_unlock(&p.mu);
         }
-        if (opt->progress && (fr.index % 8) == 0 &&
-            opt->progress(opt->progress_user, "overlay", fr.index + 1, total) != 0) {
+        st.frames++;
+        if (opt->progress && (sl->index % 8) == 0 &&
+            opt->progress(opt->progress_user, "overlay", sl->index + 1, total) != 0) {
             rc = gs_fail(err, GS_ERR_CANCELLED, "%s: cancelled", video);
             goto done;
         }
     }
-    if (enc)
-        rc = gs_encoder_close(enc, err);
-    if (rc == GS_OK && slow)
-        rc = gs_encoder_close(slow, err);
-    if (rc == GS_OK && n_kf > 0 && opt->contact_sheet_path)
+    /* the encoder drains what is drawn, then stops */
+    pthread_mutex_lock(&p.mu);
+    p.draw_done = 1;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+    if (enc_started) {
+        pthread_join(enc_th, NULL);
+        enc_started = 0;
+    }
+    if (p.enc_rc != GS_OK) {
+        rc = p.enc_rc;
+        *err = p.enc_err;
+        goto done;
+    }
+    if (dec_started) {
+        pthread_mutex_lock(&p.mu);
+        p.stop = 1; /* key frames only: the decoder may be ahead of the last one */
+        pthread_cond_broadcast(&p.cv);
+        pthread_mutex_unlock(&p.mu);
+        pthread_join(dec_th, NULL);
+        dec_started = 0;
+    }
+    if (p.dec_rc != GS_OK) {
+        rc = p.dec_rc;
+        *err = p.dec_err;
+        goto done;
+    }
+finish:
+    rc = GS_OK;
+    {
+        double c0 = gs_thread_cpu_s();
+        if (p.enc)
+            rc = gs_encoder_close(p.enc, err);
+        if (rc == GS_OK && p.slow)
+            rc = gs_encoder_close(p.slow, err);
+        main_enc_cpu += gs_thread_cpu_s() - c0;
+    }
+    if (rc == GS_OK && n_kf > 0 && opt->contact_sheet_path) {
+        double c0 = gs_thread_cpu_s();
         rc = write_contact_sheet(opt->contact_sheet_path, tiles, opt->keyframes, n_kf, err);
+        main_kf_cpu += gs_thread_cpu_s() - c0;
+    }
 done:
+    if (p_init) {
+        pthread_mutex_lock(&p.mu);
+        p.stop = 1;
+        p.draw_done = 1;
+        pthread_cond_broadcast(&p.cv);
+        pthread_mutex_unlock(&p.mu);
+    }
+    if (enc_started)
+        pthread_join(enc_th, NULL);
+    if (dec_started)
+        pthread_join(dec_th, NULL);
+    if (p_init) {
+        pthread_mutex_destroy(&p.mu);
+        pthread_cond_destroy(&p.cv);
+    }
+    st.width = W;
+    st.height = H;
+    st.decode_cpu_s = p.dec_cpu_s + main_dec_cpu;
+    st.encode_cpu_s = p.enc_cpu_s + main_enc_cpu;
+    st.keyframe_cpu_s = main_kf_cpu;
+    st.draw_cpu_s = gs_thread_cpu_s() - cpu_main0 - main_dec_cpu - main_enc_cpu - main_kf_cpu;
+    st.wall_s = gs_now_s() - t0;
+    if (stats)
+        *stats = st;
     if (tiles)
         for (int i = 0; i < n_kf; i++)
             free(tiles[i].rgb);
     free(tiles);
-    free(buf);
-    gs_encoder_free(&enc);
-    gs_encoder_free(&slow);
-    gs_decoder_free(&dec);
+    free(kbuf);
+    for (int i = 0; i < OVL_SLOTS; i++)
+        free(p.s[i].rgb);
+    gs_encoder_free(&p.enc);
+    gs_encoder_free(&p.slow);
+    gs_decoder_free(&p.dec);
     return rc;
 }

@@ -40,18 +40,41 @@ typedef struct gs_overlay_options {
     int n_keyframes;
     const char *keyframe_dir;       /* folder for key frames (created) */
     const char *contact_sheet_path; /* PNG joining the key frames; NULL = none */
+    int32_t max_height;             /* > 0: the clip and the key frames are scaled down (in the
+                                       decoder's colour conversion) to at most this height,
+                                       aspect kept; 0 = the source size */
+    int sequential;                 /* 1: decode, draw and encode one after the other in the
+                                       calling thread (the same output; for measurements) */
     gs_progress_fn progress;        /* stage "overlay", frames done/total; may be NULL */
     void *progress_user;
 } gs_overlay_options;
 
 /**
+ * What a gs_overlay_render() run cost: thread CPU time (common.h gs_thread_cpu_s) of each part,
+ * seconds. x264's and FFmpeg's own worker threads are not in them.
+ */
+typedef struct gs_overlay_stats {
+    int64_t frames;      /* frames drawn */
+    int32_t width;       /* size of the clip and key frames, px */
+    int32_t height;
+    double decode_cpu_s; /* decoding + RGB conversion (and scaling) + copy into the queue */
+    double draw_cpu_s;   /* drawing on the clip's frames */
+    double encode_cpu_s; /* RGB->YUV and the calls into libx264, muxing, the final flush */
+    double keyframe_cpu_s; /* key-frame captions, PNG files, contact sheet */
+    double wall_s;       /* wall time of the whole pass */
+} gs_overlay_stats;
+
+/**
  * Second decoding pass: draws the cleaned track of t, the live angles and events of g (may be
  * NULL: skeleton only) and the findings' evidence (findings: the analysis.json "findings" array,
- * may be NULL) on every frame; writes the overlay clip (same size, timestamps and length as the
- * source, H.264) and the key frames. Returns GS_OK or an error naming the file.
+ * may be NULL) on every frame; writes the overlay clip (same timestamps and length as the
+ * source, its size or opt->max_height, H.264) and the key frames. Decoding, drawing and encoding
+ * run in three threads joined by a queue of 4 frames (opt->sequential: one thread). stats (may
+ * be NULL) receives what each part cost. Returns GS_OK or an error naming the file.
  */
 gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_gait_result *g,
-                            const cJSON *findings, const gs_overlay_options *opt, gs_error *err);
+                            const cJSON *findings, const gs_overlay_options *opt,
+                            gs_overlay_stats *stats, gs_error *err);
 
 /**
  * Picks key frames from a representative stride per side (the used stride whose duration is

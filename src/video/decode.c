@@ -29,6 +29,7 @@ struct gs_decoder {
     AVFrame *frame;
     struct SwsContext *sws;
     int sws_w, sws_h, sws_fmt; /* what sws was made for (the stream may change mid-way) */
+    int buf_w, buf_h;          /* coded-orientation size of the RGB buffers */
     uint8_t *rgb_coded;        /* coded-size RGB (rotation source) */
     int32_t coded_stride;
     uint8_t *rgb_out; /* upright RGB when rotated; else rgb_coded is returned */
@@ -183,6 +184,8 @@ static int mp4_missing_index(const char *path, gs_error *err)
     return 1;
 }
 
+static void out_size(const gs_decoder *d, int w, int h, int *ow, int *oh);
+
 gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int no_rgb,
                          gs_decoder **out, gs_error *err)
 {
@@ -221,6 +224,12 @@ gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int
         rc =
             gs_fail(err, GS_ERR_ARG, "%s: capture rate %g fps out of range [%g, %g]", path,
                     d->opt.capture_fps, GS_VIDEO_MIN_CAPTURE_FPS, (double)GS_VIDEO_MAX_CAPTURE_FPS);
+        goto fail;
+    }
+    if (d->opt.max_height < 0 || (d->opt.max_height > 0 && d->opt.max_height < 16) ||
+        d->opt.max_height > 16384) {
+        rc = gs_fail(err, GS_ERR_ARG, "%s: output height %d is outside [16, 16384]", path,
+                     (int)d->opt.max_height);
         goto fail;
     }
     av_log_set_level(AV_LOG_QUIET); /* errors are reported through gs_error, not stderr */
@@ -315,6 +324,12 @@ gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int
     in->rotation_deg = stream_rotation(d->st);
     in->width = in->rotation_deg % 180 ? in->coded_height : in->coded_width;
     in->height = in->rotation_deg % 180 ? in->coded_width : in->coded_height;
+    {
+        int ow, oh;
+        out_size(d, in->coded_width, in->coded_height, &ow, &oh);
+        in->out_width = in->rotation_deg % 180 ? oh : ow;
+        in->out_height = in->rotation_deg % 180 ? ow : oh;
+    }
     AVRational fr = d->st->avg_frame_rate.num > 0 ? d->st->avg_frame_rate : d->st->r_frame_rate;
     in->fps_nominal = fr.num > 0 && fr.den > 0 ? av_q2d(fr) : 0.0;
     if (d->st->duration != AV_NOPTS_VALUE && d->st->duration > 0)
@@ -422,7 +437,7 @@ gs_status gs_decoder_seek(gs_decoder *d, double t_s, gs_error *err)
 
 static gs_status ensure_buffers(gs_decoder *d, int w, int h, gs_error *err)
 {
-    if (d->rgb_coded && d->sws_w == w && d->sws_h == h)
+    if (d->rgb_coded && d->buf_w == w && d->buf_h == h)
         return GS_OK;
     av_freep(&d->rgb_coded);
     av_freep(&d->rgb_out);
@@ -449,6 +464,8 @@ static gs_status ensure_buffers(gs_decoder *d, int w, int h, gs_error *err)
     }
     if (!d->rgb_coded)
         return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", d->path);
+    d->buf_w = w;
+    d->buf_h = h;
     return GS_OK;
 }
 
@@ -484,20 +501,46 @@ static void rotate_rgb(const uint8_t *src, int32_t sstride, int w, int h, int ro
         }
 }
 
+/* Size of the RGB picture for a coded w x h frame: as coded, or scaled so that the displayed
+ * height is at most opt.max_height (aspect kept, even sizes). */
+static void out_size(const gs_decoder *d, int w, int h, int *ow, int *oh)
+{
+    int rot90 = d->info.rotation_deg % 180 != 0;
+    int disp_h = rot90 ? w : h;
+    *ow = w;
+    *oh = h;
+    if (d->opt.max_height <= 0 || disp_h <= d->opt.max_height)
+        return;
+    double f = (double)d->opt.max_height / disp_h;
+    *ow = 2 * (int)lround(w * f / 2); /* nearest even size */
+    *oh = 2 * (int)lround(h * f / 2);
+    if (rot90)
+        *ow = d->opt.max_height & ~1;
+    else
+        *oh = d->opt.max_height & ~1;
+    if (*ow < 2)
+        *ow = 2;
+    if (*oh < 2)
+        *oh = 2;
+}
+
 static gs_status convert_frame(gs_decoder *d, gs_frame *f, gs_error *err)
 {
     AVFrame *fr = d->frame;
-    gs_status rc = ensure_buffers(d, fr->width, fr->height, err);
+    int ow, oh;
+    out_size(d, fr->width, fr->height, &ow, &oh);
+    gs_status rc = ensure_buffers(d, ow, oh, err);
     if (rc != GS_OK)
         return rc;
     if (!d->sws || d->sws_w != fr->width || d->sws_h != fr->height || d->sws_fmt != fr->format) {
         /* Same size in and out, so no scaling filter runs; plain flags keep libswscale on its
          * SIMD YUV->RGB path. With SWS_FULL_CHR_H_INT | SWS_ACCURATE_RND the conversion took
          * 9.5 ms per 1080x1920 frame instead of 1.3 ms (user CPU, 388 frames), for a chroma
-         * difference the pose models do not see. */
-        d->sws = sws_getCachedContext(d->sws, fr->width, fr->height, fr->format, fr->width,
-                                      fr->height, AV_PIX_FMT_RGB24, SWS_BILINEAR, NULL, NULL,
-                                      NULL);
+         * difference the pose models do not see. When max_height asks for a smaller picture the
+         * scaling is done in the same pass (bilinear, whose filter widens with the ratio), so
+         * the full-size RGB picture is never made. */
+        d->sws = sws_getCachedContext(d->sws, fr->width, fr->height, fr->format, ow, oh,
+                                      AV_PIX_FMT_RGB24, SWS_BILINEAR, NULL, NULL, NULL);
         if (!d->sws)
             return gs_fail(err, GS_ERR_UNSUPPORTED, "%s: cannot convert pixel format %s",
                            d->path, av_get_pix_fmt_name(fr->format));
@@ -511,17 +554,16 @@ static gs_status convert_frame(gs_decoder *d, gs_frame *f, gs_error *err)
               dst_stride);
     int rot = d->info.rotation_deg;
     if (rot) {
-        rotate_rgb(d->rgb_coded, d->coded_stride, fr->width, fr->height, rot, d->rgb_out,
-                   d->out_stride);
+        rotate_rgb(d->rgb_coded, d->coded_stride, ow, oh, rot, d->rgb_out, d->out_stride);
         f->rgb = d->rgb_out;
         f->stride = d->out_stride;
-        f->width = rot % 180 ? fr->height : fr->width;
-        f->height = rot % 180 ? fr->width : fr->height;
+        f->width = rot % 180 ? oh : ow;
+        f->height = rot % 180 ? ow : oh;
     } else {
         f->rgb = d->rgb_coded;
         f->stride = d->coded_stride;
-        f->width = fr->width;
-        f->height = fr->height;
+        f->width = ow;
+        f->height = oh;
     }
     return GS_OK;
 }

@@ -30,6 +30,8 @@ typedef struct gs_video_info {
     double capture_fps;          /* capture rate stated by the file (e.g. QuickTime), 0 if none */
     double time_scale;           /* factor applied to source time to get real time (1 = none) */
     char time_scale_source[32];  /* "none", "slowmo-option", "capture-fps-option", "metadata" */
+    int32_t out_width;           /* size of the frames returned: width/height, or smaller with */
+    int32_t out_height;          /* gs_decoder_options.max_height */
 } gs_video_info;
 
 /** Largest gs_decoder_options.slowmo accepted; the smallest is its inverse (GS_ERR_ARG
@@ -78,6 +80,10 @@ typedef struct gs_decoder_options {
     double capture_fps; /* > 0: real capture rate; time *= fps_nominal / capture_fps; within
                            [GS_VIDEO_MIN_CAPTURE_FPS, GS_VIDEO_MAX_CAPTURE_FPS] */
     int ignore_capture_metadata; /* 1: do not rescale time from a capture rate in the file */
+    int32_t max_height; /* > 0: frames taller than this (as displayed) are scaled down in the
+                           YUV->RGB conversion to this height, aspect kept (width rounded to
+                           even); 0 = as decoded. gs_video_info keeps the source size;
+                           gs_frame.width/height give the size returned. Within [16, 16384]. */
 } gs_decoder_options;
 
 /** One decoded, upright RGB frame. */
