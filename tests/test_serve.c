@@ -382,6 +382,25 @@ static void the_rate_limiter_allows_a_burst_then_one_per_period(void)
     free(l);
 }
 
+/* Host headers repeated in share links: only name, address and port characters, bounded. */
+static void hosts_repeated_in_links_are_plain(void)
+{
+    CHECK_EQ_INT(gs_serve__host_ok("127.0.0.1:8080"), 1);
+    CHECK_EQ_INT(gs_serve__host_ok("clinic.example.org"), 1);
+    CHECK_EQ_INT(gs_serve__host_ok("[::1]:8443"), 1);
+    CHECK_EQ_INT(gs_serve__host_ok(""), 0);
+    CHECK_EQ_INT(gs_serve__host_ok(NULL), 0);
+    CHECK_EQ_INT(gs_serve__host_ok("evil.example/\"><script>"), 0);
+    CHECK_EQ_INT(gs_serve__host_ok("a b"), 0);
+    CHECK_EQ_INT(gs_serve__host_ok("user@host"), 0);
+    char longhost[300];
+    memset(longhost, 'a', sizeof(longhost) - 1);
+    longhost[sizeof(longhost) - 1] = 0;
+    CHECK_EQ_INT(gs_serve__host_ok(longhost), 0);
+    longhost[255] = 0;
+    CHECK_EQ_INT(gs_serve__host_ok(longhost), 1);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -397,5 +416,6 @@ int main(int argc, char **argv)
     upload_fields_are_checked_and_named();
     view_words_are_the_gait_names();
     the_rate_limiter_allows_a_burst_then_one_per_period();
+    hosts_repeated_in_links_are_plain();
     return gs_test_failures() ? 1 : 0;
 }

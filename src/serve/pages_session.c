@@ -343,17 +343,6 @@ static int session_delete(gs_page *pg, const char *id)
     return gs_page_redirect(pg, to);
 }
 
-/* A host we may repeat in a link (as serve.c's host_ok). */
-static int host_ok(const char *h)
-{
-    if (!h || !*h || strlen(h) > 255)
-        return 0;
-    for (; *h; h++)
-        if (!(('a' <= *h && *h <= 'z') || ('A' <= *h && *h <= 'Z') || ('0' <= *h && *h <= '9') ||
-              strchr(".-:[]", *h)))
-            return 0;
-    return 1;
-}
 
 static int share_add(gs_page *pg, const char *id)
 {
@@ -382,7 +371,7 @@ static int share_add(gs_page *pg, const char *id)
     sodium_memzero(tok, sizeof(tok));
     const char *host = MHD_lookup_connection_value(pg->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     snprintf(url, sizeof(url), "%s://%s/s/%s", gs_serve__is_tls(pg->s) ? "https" : "http",
-             host_ok(host) ? host : "localhost", text);
+             gs_serve__host_ok(host) ? host : "localhost", text);
     return session_page(pg, id, 201, url, NULL, 0);
 }
 

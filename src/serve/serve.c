@@ -709,18 +709,6 @@ static enum MHD_Result h_session(req *q, struct MHD_Connection *c, gs_store *st)
     return reply_json(c, 200, session_json(s, st, &ss, has_job ? &j : NULL, 1));
 }
 
-/* Characters a Host header may hold for us to repeat it in a link (RFC 3986 reg-name, IPv6
- * brackets, a port). */
-static int host_ok(const char *h)
-{
-    if (!h || !*h || strlen(h) > 255)
-        return 0;
-    for (; *h; h++)
-        if (!(('a' <= *h && *h <= 'z') || ('A' <= *h && *h <= 'Z') || ('0' <= *h && *h <= '9') ||
-              strchr(".-:[]", *h)))
-            return 0;
-    return 1;
-}
 
 static enum MHD_Result h_share_add(req *q, struct MHD_Connection *c, gs_store *st)
 {
@@ -754,7 +742,7 @@ static enum MHD_Result h_share_add(req *q, struct MHD_Connection *c, gs_store *s
                  text);
     else
         snprintf(url, sizeof(url), "%s://%s/api/v1/shared/%s/files/report.html",
-                 s->tls ? "https" : "http", host_ok(host) ? host : "localhost", text);
+                 s->tls ? "https" : "http", gs_serve__host_ok(host) ? host : "localhost", text);
     cJSON *r = cJSON_CreateObject();
     if (r) {
         id_json(r, "id", id);

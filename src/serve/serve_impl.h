@@ -100,6 +100,10 @@ int gs_serve__token_decode(const char *s, size_t len, uint8_t token[GS_SERVE__TO
 /** Content-Length: digits only, no overflow; 0 or -1. */
 int gs_serve__content_length(const char *h, uint64_t *out);
 
+/* 1 when a Host header holds only characters we may repeat in a link (RFC 3986 reg-name, IPv6
+ * brackets, a port) and at most 255 of them; share links and redirects use it. */
+int gs_serve__host_ok(const char *h);
+
 /**
  * A Range header against a file of size bytes (RFC 9110 section 14): one "bytes=A-B", "A-" or
  * "-N" range. Returns 206 with [*first, *last] (inclusive) set, 416 when it cannot be satisfied

@@ -855,3 +855,14 @@ int gs_serve__limiter_take(gs_serve__limiter *l, const char *key, double now_s, 
         *retry_s = (1 - b->tokens) * l->refill_s;
     return 0;
 }
+
+int gs_serve__host_ok(const char *h)
+{
+    if (!h || !*h || strlen(h) > 255)
+        return 0;
+    for (; *h; h++)
+        if (!(('a' <= *h && *h <= 'z') || ('A' <= *h && *h <= 'Z') || ('0' <= *h && *h <= '9') ||
+              strchr(".-:[]", *h)))
+            return 0;
+    return 1;
+}
