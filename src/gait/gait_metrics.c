@@ -262,6 +262,44 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
     return e;
 }
 
+/*
+ * A run has a flight phase on every step: both feet are off the ground between one foot's toe-off
+ * and the other's contact (Novacheck 1998, Gait Posture 7:77). A negative median flight on a side
+ * of a run therefore means that side's contacts come too early or its toe-offs too late: most often
+ * the tracker put that foot somewhere else for a few frames (a leg swap or a foot lost against a
+ * dark background). The numbers are kept, and a note tells the reader not to trust that side's
+ * timing until the overlay has been checked.
+ */
+static void flight_check(gs_gait_result *r)
+{
+    static const char *const side_name[2] = {"left", "right"};
+    if (r->activity != GS_GAIT_ACTIVITY_RUN)
+        return;
+    for (int i = 0; i < r->n_m; i++) {
+        const gs_gait__metric *m = &r->m[i];
+        if (strcmp(m->key, "flight_ms") != 0)
+            continue;
+        for (int si = 0; si < 2; si++) {
+            int n = m->n[si], neg = 0;
+            double *v = n > 0 ? malloc(sizeof(double) * (size_t)n) : NULL;
+            if (!v)
+                continue;
+            for (int k = 0; k < n; k++) {
+                v[k] = m->v[si][k];
+                neg += v[k] < 0;
+            }
+            double med = gs_gait__median(v, n);
+            free(v);
+            if (isfinite(med) && med < 0)
+                gs_gait__note(r,
+                              "%s flight time is negative in a run (median %.0f ms, %d of %d "
+                              "steps): its events are misplaced, likely by the tracker; check "
+                              "that foot on the overlay",
+                              side_name[si], med, neg, n);
+        }
+    }
+}
+
 gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err)
 {
     /* order of strides: by time, so metric values are chronological per side */
@@ -335,5 +373,6 @@ gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err)
         }
         r->n_cv++;
     }
+    flight_check(r);
     return GS_OK;
 }
