@@ -179,6 +179,43 @@ static void sweep_staging(worker *w)
     closedir(d);
 }
 
+/*
+ * Removes every DIR/sessions/<session>.staging-* and .old-* folder but this process's own: the
+ * caller holds the claim on the session's job (the store fences every other attempt out), so
+ * such a folder belongs to an earlier attempt that lost its lease, whether its process is dead
+ * (a zombie nobody has reaped still answers kill(pid, 0), so sweep_staging may have kept it) or
+ * still running on this or another machine sharing the folder.
+ */
+static void sweep_session_staging(worker *w, const char *session)
+{
+    char dir[4096], path[4200], own_staging[64], own_old[64];
+    DIR *d;
+    struct dirent *e;
+    size_t n = strlen(session);
+    if (n != GS_STORE_ID_LEN ||
+        snprintf(dir, sizeof(dir), "%s/sessions", w->o.data_dir) >= (int)sizeof(dir))
+        return;
+    snprintf(own_staging, sizeof(own_staging), ".staging-%d", (int)w->pid);
+    snprintf(own_old, sizeof(own_old), ".old-%d", (int)w->pid);
+    d = opendir(dir);
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        const char *rest = e->d_name + n;
+        if (strncmp(e->d_name, session, n) != 0)
+            continue;
+        if (strncmp(rest, ".staging-", 9) != 0 && strncmp(rest, ".old-", 5) != 0)
+            continue;
+        if (!strcmp(rest, own_staging) || !strcmp(rest, own_old))
+            continue;
+        if (snprintf(path, sizeof(path), "%s/%.*s", dir, 200, e->d_name) >= (int)sizeof(path))
+            continue;
+        if (rm_tree(path) == 0)
+            logf_(w, "removed %s (an earlier attempt at this job)", e->d_name);
+    }
+    closedir(d);
+}
+
 /* Moves staging to final, replacing an earlier folder there. GS_ERR_IO. */
 static gs_status publish(const char *staging, const char *final, gs_error *err)
 {
@@ -364,6 +401,7 @@ static void run_job(worker *w, const gs_store_job *job)
     ao.progress_user = &c;
 
     rm_tree(staging); /* an earlier job of this process with this session */
+    sweep_session_staging(w, job->session);
     rc = gs_analyze_run(blob_path, staging, &ao, &res, &err);
     alarm(0);
     scrub(err.msg, sizeof(err.msg), staging, "the session folder");
