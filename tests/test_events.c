@@ -373,6 +373,23 @@ static void labelled_clips_do_not_regress(const char *scratch)
  * sample's events.csv with one contact moved by 3 frames changes only the strides that hold that
  * event; the result says the events were edited; a malformed file is an error naming file:line.
  */
+/* Writes r's analysis.json as scratch/name and reads it back into js (NUL-terminated); returns
+ * its length (0 when it could not be written or read). */
+static size_t analysis_text(const gs_gait_result *r, const char *scratch, const char *name,
+                            char *js, size_t cap)
+{
+    char path[1024];
+    gs_error err = {0};
+    snprintf(path, sizeof(path), "%s/%s", scratch, name);
+    CHECK_EQ_INT(gs_gait_write_analysis_json(path, r, &err), GS_OK);
+    FILE *f = fopen(path, "r");
+    size_t len = f ? fread(js, 1, cap - 1, f) : 0;
+    if (f)
+        fclose(f);
+    js[len] = '\0';
+    return len;
+}
+
 static void edited_events_move_only_their_strides(const char *scratch)
 {
     char cmd[2048], pose[1024], csv[1024], edited[1024];
@@ -441,15 +458,8 @@ static void edited_events_move_only_their_strides(const char *scratch)
         fprintf(stderr, "edited events: %d of %d strides changed\n", changed, ns0);
         CHECK(changed >= 1 && changed <= 2);
         CHECK_EQ_INT(wrong, 0);
-        char path[1024];
         static char js[1 << 20];
-        snprintf(path, sizeof(path), "%s/events_edit_analysis.json", scratch);
-        CHECK_EQ_INT(gs_gait_write_analysis_json(path, r1, &err), GS_OK);
-        FILE *f = fopen(path, "r");
-        size_t len = f ? fread(js, 1, sizeof(js) - 1, f) : 0;
-        if (f)
-            fclose(f);
-        js[len] = '\0';
+        analysis_text(r1, scratch, "events_edit_analysis.json", js, sizeof(js));
         CHECK(strstr(js, "events edited by hand") != NULL); /* a note: the report shows it */
         cJSON *root = cJSON_Parse(js);
         CHECK(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "methods"),
@@ -480,15 +490,8 @@ static void edited_events_move_only_their_strides(const char *scratch)
     opt.activity = GS_GAIT_ACTIVITY_RUN;
     CHECK_EQ_INT(gs_gait_analyze(t, &opt, &r1, &err), GS_OK);
     if (r1) {
-        char path[1024];
         static char js2[1 << 20];
-        snprintf(path, sizeof(path), "%s/events_edit_flight.json", scratch);
-        CHECK_EQ_INT(gs_gait_write_analysis_json(path, r1, &err), GS_OK);
-        FILE *f = fopen(path, "r");
-        size_t len = f ? fread(js2, 1, sizeof(js2) - 1, f) : 0;
-        if (f)
-            fclose(f);
-        js2[len] = '\0';
+        analysis_text(r1, scratch, "events_edit_flight.json", js2, sizeof(js2));
         CHECK_MSG(strstr(js2, "left flight time is negative in a run") != NULL,
                   "no note on the negative left flight");
         CHECK(strstr(js2, "right flight time is negative") == NULL);
@@ -496,15 +499,8 @@ static void edited_events_move_only_their_strides(const char *scratch)
     opt.activity = GS_GAIT_ACTIVITY_UNKNOWN;
     /* the unedited sample has no such note */
     {
-        char path[1024];
         static char js3[1 << 20];
-        snprintf(path, sizeof(path), "%s/events_edit_orig.json", scratch);
-        CHECK_EQ_INT(gs_gait_write_analysis_json(path, r0, &err), GS_OK);
-        FILE *f = fopen(path, "r");
-        size_t len = f ? fread(js3, 1, sizeof(js3) - 1, f) : 0;
-        if (f)
-            fclose(f);
-        js3[len] = '\0';
+        size_t len = analysis_text(r0, scratch, "events_edit_orig.json", js3, sizeof(js3));
         CHECK(len > 1000 && strstr(js3, "flight time is negative") == NULL);
     }
 
