@@ -820,36 +820,31 @@ const gs_gait_stride *gs_gait_result_strides(const gs_gait_result *r, int *n)
 int gs_gait_result_metric(const gs_gait_result *r, const char *key, int side, double *mean,
                           double *sd, int *n)
 {
-    for (int i = 0; i < r->n_m; i++) {
-        const gs_gait__metric *m = &r->m[i];
-        double s = 0, ss = 0;
-        int cnt = 0;
-        if (strcmp(m->key, key) != 0)
+    const gs_gait__metric *m = gs_gait__metric_find(r, key);
+    double s = 0, ss = 0;
+    int cnt = 0;
+    if (!m || (side < 0 && !m->whole_body))
+        return 0;
+    for (int sd_i = 0; sd_i < 2; sd_i++) {
+        if (side >= 0 && sd_i != side)
             continue;
-        if (side < 0 && !m->whole_body)
-            return 0;
-        for (int sd_i = 0; sd_i < 2; sd_i++) {
-            if (side >= 0 && sd_i != side)
-                continue;
-            for (int j = 0; j < m->n[sd_i]; j++) {
-                s += m->v[sd_i][j];
-                cnt++;
-            }
+        for (int j = 0; j < m->n[sd_i]; j++) {
+            s += m->v[sd_i][j];
+            cnt++;
         }
-        if (cnt == 0)
-            return 0;
-        *mean = s / cnt;
-        for (int sd_i = 0; sd_i < 2; sd_i++) {
-            if (side >= 0 && sd_i != side)
-                continue;
-            for (int j = 0; j < m->n[sd_i]; j++)
-                ss += (m->v[sd_i][j] - *mean) * (m->v[sd_i][j] - *mean);
-        }
-        *sd = cnt > 1 ? sqrt(ss / (cnt - 1)) : NAN;
-        *n = cnt;
-        return 1;
     }
-    return 0;
+    if (cnt == 0)
+        return 0;
+    *mean = s / cnt;
+    for (int sd_i = 0; sd_i < 2; sd_i++) {
+        if (side >= 0 && sd_i != side)
+            continue;
+        for (int j = 0; j < m->n[sd_i]; j++)
+            ss += (m->v[sd_i][j] - *mean) * (m->v[sd_i][j] - *mean);
+    }
+    *sd = cnt > 1 ? sqrt(ss / (cnt - 1)) : NAN;
+    *n = cnt;
+    return 1;
 }
 
 void gs_gait_result_ground(const gs_gait_result *r, double *x0, double *y0, double *angle_deg)

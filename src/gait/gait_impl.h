@@ -137,6 +137,8 @@ int gs_gait__cmp_double(const void *a, const void *b);
 
 /** Median of v[0..n-1] (sorts v in place); NAN when n <= 0. */
 double gs_gait__median(double *v, int n);
+/** The metric with this analysis.json key, or NULL when the result has none (no values yet). */
+gs_gait__metric *gs_gait__metric_find(const gs_gait_result *r, const char *key);
 
 /** 1 when frames i and j are both in range, valid and of the same pass. */
 int gs_gait__same_seg(const gs_gait_result *r, int32_t i, int32_t j);

@@ -14,12 +14,20 @@
 
 /* Finds or creates metric key; unit and kind come from the one metric table (gait_keys.c).
  * NULL on out of memory. */
-static gs_gait__metric *metric(gs_gait_result *r, const char *key)
+gs_gait__metric *gs_gait__metric_find(const gs_gait_result *r, const char *key)
 {
-    const gs_metric_info *info = gs_metric_find(key);
     for (int i = 0; i < r->n_m; i++)
         if (!strcmp(r->m[i].key, key))
             return &r->m[i];
+    return NULL;
+}
+
+static gs_gait__metric *metric(gs_gait_result *r, const char *key)
+{
+    const gs_metric_info *info = gs_metric_find(key);
+    gs_gait__metric *found = gs_gait__metric_find(r, key);
+    if (found)
+        return found;
     if (r->n_m == r->cap_m) {
         int nc = r->cap_m ? 2 * r->cap_m : 48;
         gs_gait__metric *nm = realloc(r->m, sizeof(*nm) * (size_t)nc);
@@ -273,30 +281,26 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
 static void flight_check(gs_gait_result *r)
 {
     static const char *const side_name[2] = {"left", "right"};
-    if (r->activity != GS_GAIT_ACTIVITY_RUN)
+    const gs_gait__metric *m = gs_gait__metric_find(r, "flight_ms");
+    if (r->activity != GS_GAIT_ACTIVITY_RUN || !m)
         return;
-    for (int i = 0; i < r->n_m; i++) {
-        const gs_gait__metric *m = &r->m[i];
-        if (strcmp(m->key, "flight_ms") != 0)
+    for (int si = 0; si < 2; si++) {
+        int n = m->n[si], neg = 0;
+        double *v = n > 0 ? malloc(sizeof(double) * (size_t)n) : NULL;
+        if (!v)
             continue;
-        for (int si = 0; si < 2; si++) {
-            int n = m->n[si], neg = 0;
-            double *v = n > 0 ? malloc(sizeof(double) * (size_t)n) : NULL;
-            if (!v)
-                continue;
-            for (int k = 0; k < n; k++) {
-                v[k] = m->v[si][k];
-                neg += v[k] < 0;
-            }
-            double med = gs_gait__median(v, n);
-            free(v);
-            if (isfinite(med) && med < 0)
-                gs_gait__note(r,
-                              "%s flight time is negative in a run (median %.0f ms, %d of %d "
-                              "steps): its events are misplaced, likely by the tracker; check "
-                              "that foot on the overlay",
-                              side_name[si], med, neg, n);
+        for (int k = 0; k < n; k++) {
+            v[k] = m->v[si][k];
+            neg += v[k] < 0;
         }
+        double med = gs_gait__median(v, n);
+        free(v);
+        if (isfinite(med) && med < 0)
+            gs_gait__note(r,
+                          "%s flight time is negative in a run (median %.0f ms, %d of %d "
+                          "steps): its events are misplaced, likely by the tracker; check "
+                          "that foot on the overlay",
+                          side_name[si], med, neg, n);
     }
 }
 
