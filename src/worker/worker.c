@@ -141,14 +141,23 @@ static void scrub(char *msg, size_t n, const char *needle, const char *repl)
     msg[k] = '\0';
 }
 
-/* Removes DIR/sessions/<id>.staging-<pid> and <id>.old-<pid> left by processes that no longer
- * exist (and by an earlier process that had this pid). */
-static void sweep_staging(worker *w)
+/*
+ * Removes DIR/sessions/<id>.staging-<pid> and <id>.old-<pid> folders.
+ * session NULL (at start): those left by processes that no longer exist (and by an earlier
+ * process that had this pid).
+ * session given (after claiming its job): every one of that session's but this process's own: the
+ * store fences every other attempt out, so such a folder belongs to an earlier attempt that lost
+ * its lease, whether its process is dead (a zombie nobody has reaped still answers kill(pid, 0),
+ * so the start-up sweep keeps its folder) or still running on this or another machine sharing the
+ * folder.
+ */
+static void sweep_staging(worker *w, const char *session)
 {
     char dir[4096], path[4200];
     DIR *d;
     struct dirent *e;
-    if (snprintf(dir, sizeof(dir), "%s/sessions", w->o.data_dir) >= (int)sizeof(dir))
+    if ((session && strlen(session) != GS_STORE_ID_LEN) ||
+        snprintf(dir, sizeof(dir), "%s/sessions", w->o.data_dir) >= (int)sizeof(dir))
         return;
     d = opendir(dir);
     if (!d)
@@ -160,6 +169,8 @@ static void sweep_staging(worker *w)
         long pid;
         if (!dot || dot - e->d_name != GS_STORE_ID_LEN)
             continue;
+        if (session && strncmp(e->d_name, session, GS_STORE_ID_LEN) != 0)
+            continue;
         if (!strncmp(dot, ".staging-", 9))
             num = dot + 9;
         else if (!strncmp(dot, ".old-", 5))
@@ -169,49 +180,14 @@ static void sweep_staging(worker *w)
         pid = strtol(num, &end, 10);
         if (!end || *end || pid <= 0)
             continue;
-        if (pid != (long)w->pid && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
-            continue; /* its worker is alive */
+        if (session ? pid == (long)w->pid
+                    : pid != (long)w->pid && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
+            continue; /* ours (a claimed session), or its worker is alive (start-up) */
         if (snprintf(path, sizeof(path), "%s/%.*s", dir, 200, e->d_name) >= (int)sizeof(path))
             continue;
         if (rm_tree(path) == 0)
-            logf_(w, "removed %s (left by process %ld)", e->d_name, pid);
-    }
-    closedir(d);
-}
-
-/*
- * Removes every DIR/sessions/<session>.staging-* and .old-* folder but this process's own: the
- * caller holds the claim on the session's job (the store fences every other attempt out), so
- * such a folder belongs to an earlier attempt that lost its lease, whether its process is dead
- * (a zombie nobody has reaped still answers kill(pid, 0), so sweep_staging may have kept it) or
- * still running on this or another machine sharing the folder.
- */
-static void sweep_session_staging(worker *w, const char *session)
-{
-    char dir[4096], path[4200], own_staging[64], own_old[64];
-    DIR *d;
-    struct dirent *e;
-    size_t n = strlen(session);
-    if (n != GS_STORE_ID_LEN ||
-        snprintf(dir, sizeof(dir), "%s/sessions", w->o.data_dir) >= (int)sizeof(dir))
-        return;
-    snprintf(own_staging, sizeof(own_staging), ".staging-%d", (int)w->pid);
-    snprintf(own_old, sizeof(own_old), ".old-%d", (int)w->pid);
-    d = opendir(dir);
-    if (!d)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        const char *rest = e->d_name + n;
-        if (strncmp(e->d_name, session, n) != 0)
-            continue;
-        if (strncmp(rest, ".staging-", 9) != 0 && strncmp(rest, ".old-", 5) != 0)
-            continue;
-        if (!strcmp(rest, own_staging) || !strcmp(rest, own_old))
-            continue;
-        if (snprintf(path, sizeof(path), "%s/%.*s", dir, 200, e->d_name) >= (int)sizeof(path))
-            continue;
-        if (rm_tree(path) == 0)
-            logf_(w, "removed %s (an earlier attempt at this job)", e->d_name);
+            logf_(w, "removed %s (%s %ld)", e->d_name,
+                  session ? "an earlier attempt at this job, process" : "left by process", pid);
     }
     closedir(d);
 }
@@ -401,7 +377,7 @@ static void run_job(worker *w, const gs_store_job *job)
     ao.progress_user = &c;
 
     rm_tree(staging); /* an earlier job of this process with this session */
-    sweep_session_staging(w, job->session);
+    sweep_staging(w, job->session);
     rc = gs_analyze_run(blob_path, staging, &ao, &res, &err);
     alarm(0);
     scrub(err.msg, sizeof(err.msg), staging, "the session folder");
@@ -530,7 +506,7 @@ gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
         rc = gs_store_open(w.o.db ? w.o.db : w.o.data_dir, &w.s, err);
     if (rc != GS_OK)
         return rc;
-    sweep_staging(&w);
+    sweep_staging(&w, NULL);
     rc = gs_pose_models_load(w.o.models_dir, w.o.model, w.o.n_threads, &w.models, err);
     if (rc != GS_OK) {
         gs_store_close(&w.s);
