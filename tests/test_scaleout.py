@@ -201,12 +201,22 @@ def main():
         check(rows == [["2", "2"]], f"in the database: done after 2 attempts: {rows}")
         out = os.listdir(os.path.join(data, "sessions", sid))
         check("analysis.json" in out, f"the taken-over job's outputs: {out}")
-        # A replacement worker removes the dead one's staging folder at start.
-        workers.append(start_worker(data, db, log))
+        # The claim of the second attempt removed the killed attempt's staging folder (the store
+        # fences that attempt out).
+        check(staging(data) == [], f"the killed attempt's staging folder removed: {staging(data)}")
+        # A replacement worker removes, at start, folders left by processes that no longer exist:
+        # one named after the killed (and reaped) worker's pid.
+        left = os.path.join(data, "sessions", f"{sid}.staging-{pid}")
+        os.makedirs(os.path.join(left, "keyframes"))
+        rlog_path = os.path.join(root, "replacement.log")
+        with open(rlog_path, "w") as rlog:
+            workers.append(start_worker(data, db, rlog))
         t0 = time.time()
-        while staging(data) and time.time() - t0 < 60:
-            time.sleep(0.5)
-        check(staging(data) == [], f"the dead worker's staging folder removed: {staging(data)}")
+        while time.time() - t0 < 60 and "ready" not in open(rlog_path).read():
+            time.sleep(0.2)
+        check("ready" in open(rlog_path).read(), "the replacement worker says it is ready")
+        check(not os.path.exists(left) and staging(data) == [],
+              f"the dead worker's staging folder removed at start: {staging(data)}")
     finally:
         for w in workers:
             stop(w, "worker")
