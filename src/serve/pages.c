@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "pages_impl.h"
+#include "serve_http_impl.h"
 
 #define SESSION_COOKIE "gs_session"
 #define CSRF_COOKIE "gs_csrf"
@@ -79,17 +80,29 @@ static void add_cookie(gs_page *pg, const char *name, const char *value, int max
              gs_serve__is_tls(pg->s) ? "; Secure" : "");
 }
 
-static void headers(gs_page *pg, struct MHD_Response *r)
+/* Queues a page's answer: body (taken over; NULL: empty) of type ctype, the page CSP with this
+ * answer's script nonce, no framing, the cookies to set, and location (NULL: none). */
+static int page_reply(gs_page *pg, unsigned status, const char *ctype, char *body,
+                      const char *location)
 {
     char csp[512];
+    const char *extra[16];
+    int k = 0;
     snprintf(csp, sizeof(csp), PAGE_CSP_FMT, pg->nonce);
-    MHD_add_response_header(r, "Content-Security-Policy", csp);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    for (int i = 0; i < pg->n_cookie; i++)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, pg->cookie[i]);
+    extra[k++] = "Content-Security-Policy";
+    extra[k++] = csp;
+    extra[k++] = "X-Frame-Options";
+    extra[k++] = "DENY";
+    for (int i = 0; i < pg->n_cookie; i++) {
+        extra[k++] = MHD_HTTP_HEADER_SET_COOKIE;
+        extra[k++] = pg->cookie[i];
+    }
+    if (location) {
+        extra[k++] = MHD_HTTP_HEADER_LOCATION;
+        extra[k++] = location;
+    }
+    extra[k] = NULL;
+    return gs_serve__reply(pg->c, status, ctype, body, extra);
 }
 
 static int hexval(int ch)
@@ -166,52 +179,25 @@ void gs_page_head(gs_page *pg, gs_html_buf *b, const char *title)
 int gs_page_send(gs_page *pg, gs_html_buf *b, unsigned status)
 {
     gs_html_puts(b, "</main></body></html>\n");
-    if (b->oom) {
-        free(b->p);
-        b->p = NULL;
-        return MHD_NO;
-    }
-    struct MHD_Response *r = MHD_create_response_from_buffer(b->n, b->p, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(b->p);
-        b->p = NULL;
-        return MHD_NO;
-    }
+    char *body = b->p;
     b->p = NULL;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
-    headers(pg, r);
-    enum MHD_Result ret = MHD_queue_response(pg->c, status, r);
-    MHD_destroy_response(r);
-    return ret;
+    if (b->oom) {
+        free(body);
+        return MHD_NO;
+    }
+    return page_reply(pg, status, "text/html; charset=utf-8", body, NULL);
 }
 
 int gs_page_json(gs_page *pg, char *text)
 {
     if (!text)
         return MHD_NO;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    headers(pg, r);
-    enum MHD_Result ret = MHD_queue_response(pg->c, 200, r);
-    MHD_destroy_response(r);
-    return ret;
+    return page_reply(pg, 200, "application/json", text, NULL);
 }
 
 int gs_page_redirect(gs_page *pg, const char *path)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, path);
-    headers(pg, r);
-    enum MHD_Result ret = MHD_queue_response(pg->c, 303, r);
-    MHD_destroy_response(r);
-    return ret;
+    return page_reply(pg, 303, NULL, NULL, path);
 }
 
 int gs_page_fail(gs_page *pg, unsigned status, const char *msg)

@@ -1,0 +1,570 @@
+/*
+ * gaitscope serve: the JSON API's route handlers (docs/api.md): accounts and tokens, athletes,
+ * sessions and their files, jobs, shares. serve.c has parsed the route, checked the bearer token
+ * and read the body; each handler borrows one store handle and answers through serve_reply.c.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "serve_http_impl.h"
+
+/* The largest analysis.json embedded in GET /sessions/{id} (the sample's is ~1 MB). */
+#define ANALYSIS_MAX_BYTES ((size_t)64 << 20)
+
+/* report.html is self-contained (inline styles and SVG, no scripts); it loads only the overlay
+ * and the key frames beside it. Nothing else may load or run, it may not be framed, and forms
+ * go nowhere (Content Security Policy Level 3, W3C). */
+#define REPORT_CSP                                                                            \
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; media-src 'self'; " \
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+/* ---- small helpers ----------------------------------------------------------------------- */
+
+static void id_json(cJSON *o, const char *key, const char *id)
+{
+    cJSON_AddStringToObject(o, key, id);
+}
+
+static cJSON *job_json(const gs_store_job *j)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    id_json(o, "id", j->id);
+    id_json(o, "session", j->session);
+    cJSON_AddStringToObject(o, "status", gs_store_job_status_name(j->status));
+    cJSON_AddNumberToObject(o, "progress", j->progress);
+    cJSON_AddStringToObject(o, "stage", j->stage);
+    if (j->error[0])
+        cJSON_AddStringToObject(o, "error", j->error);
+    cJSON_AddNumberToObject(o, "attempts", j->attempts);
+    cJSON_AddStringToObject(o, "worker", j->worker);
+    cJSON_AddNumberToObject(o, "created", (double)j->created);
+    cJSON_AddNumberToObject(o, "started", (double)j->started);
+    cJSON_AddNumberToObject(o, "finished", (double)j->finished);
+    return o;
+}
+
+static cJSON *athlete_json(const gs_store_athlete *a)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    id_json(o, "id", a->id);
+    cJSON_AddStringToObject(o, "name", a->name);
+    if (isfinite(a->height_m))
+        cJSON_AddNumberToObject(o, "height_m", a->height_m);
+    else
+        cJSON_AddNullToObject(o, "height_m");
+    cJSON_AddNumberToObject(o, "created", (double)a->created);
+    return o;
+}
+
+/* The session as JSON: its record, its job, the files there, and (with_analysis, once the job
+ * is done) the analysis itself. with_ids 0 leaves out the record ids (a shared view). */
+static cJSON *session_json(gs_serve *s, gs_store *st, const gs_store_session *ss,
+                           const gs_store_job *job, int with_ids)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    if (with_ids) {
+        id_json(o, "id", ss->id);
+        id_json(o, "athlete", ss->athlete);
+        id_json(o, "blob", ss->blob);
+    }
+    cJSON *opts = cJSON_Parse(ss->options_json);
+    cJSON_AddItemToObject(o, "options", opts ? opts : cJSON_CreateObject());
+    if (with_ids) /* the therapist's notes stay with the account, not with a share link */
+        cJSON_AddStringToObject(o, "notes", ss->notes);
+    cJSON_AddStringToObject(o, "date", ss->date);
+    cJSON_AddNumberToObject(o, "created", (double)ss->created);
+    cJSON *jj = job ? job_json(job) : NULL;
+    if (jj && !with_ids) {
+        cJSON_DeleteItemFromObject(jj, "id");
+        cJSON_DeleteItemFromObject(jj, "session");
+        cJSON_DeleteItemFromObject(jj, "worker");
+    }
+    if (jj)
+        cJSON_AddItemToObject(o, "job", jj);
+    cJSON *files = cJSON_AddArrayToObject(o, "files");
+    char path[PATH_MAX];
+    struct stat sb;
+    for (int i = 0; i < GS_SERVE__N_FILES && files; i++)
+        if (gs_serve__file_path(s, ss->id, i, path, sizeof(path)) == 0 && lstat(path, &sb) == 0 &&
+            S_ISREG(sb.st_mode))
+            cJSON_AddItemToArray(files, cJSON_CreateString(gs_serve__file_name(i)));
+    if (job && job->status == GS_STORE_JOB_DONE &&
+        gs_serve__file_path(s, ss->id, gs_serve__file_index("analysis.json"), path, sizeof(path)) ==
+            0) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        gs_error e = {0};
+        if (gs_file_read_max(path, ANALYSIS_MAX_BYTES, &data, &len, &e) == GS_OK) {
+            cJSON *a = cJSON_ParseWithLength((const char *)data, len);
+            if (a)
+                cJSON_AddItemToObject(o, "analysis", a);
+        }
+        free(data);
+    }
+    (void)st;
+    return o;
+}
+
+/* Removes a session's output folder (files and one level of folders, as analyze writes it);
+ * symbolic links are removed, never followed. */
+static void remove_tree(const char *path, int depth)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char p[PATH_MAX];
+            struct stat sb;
+            if (snprintf(p, sizeof(p), "%s/%s", path, e->d_name) >= (int)sizeof(p))
+                continue;
+            if (lstat(p, &sb) != 0)
+                continue;
+            if (S_ISDIR(sb.st_mode) && depth < 3)
+                remove_tree(p, depth + 1);
+            else
+                unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+static enum MHD_Result reply_token(gs_serve *s, struct MHD_Connection *c, gs_store *st,
+                                   const char *account, unsigned status)
+{
+    char text[GS_SERVE__TOKEN_LEN + 1];
+    gs_error e = {0};
+    gs_status rc = gs_serve__token_new(st, account, text, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(s, c, rc, &e, "account");
+    cJSON *o = cJSON_CreateObject();
+    if (o) {
+        cJSON_AddStringToObject(o, "token", text);
+        cJSON_AddNumberToObject(o, "expires",
+                                (double)(gs_serve__now_s() + GS_SERVE__TOKEN_LIFETIME_S));
+    }
+    sodium_memzero(text, sizeof(text));
+    return gs_serve__reply_json(c, status, o);
+}
+/* ---- handlers of requests with a JSON body or none --------------------------------------- */
+
+static enum MHD_Result h_signup(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
+{
+    gs_serve *s = q->srv;
+    static const char *const keys[] = {"email", "password", NULL};
+    char msg[GS_SERVE__MSG], email[GS_SERVE__EMAIL_MAX + 1], hash[crypto_pwhash_STRBYTES];
+    const char *pw = NULL;
+    double retry = 0;
+    int status;
+    gs_error e = {0};
+    gs_store_id id;
+    if (s->opt.signup_closed)
+        return gs_serve__reply_error(c, 403, "sign-up is closed on this server; ask its operator");
+    if (!gs_serve__rate_ok(s, 0, q->addr, &retry))
+        return gs_serve__reply_429(c, retry, "from this address");
+    cJSON *o = gs_serve__json_object(q->body, q->body_len, keys, &status, msg, sizeof(msg));
+    if (!o)
+        return gs_serve__reply_error(c, (unsigned)status, msg);
+    if ((status = gs_serve__credentials(o, email, &pw, 1, msg, sizeof(msg))) != 0) {
+        cJSON_Delete(o);
+        return gs_serve__reply_error(c, (unsigned)status, msg);
+    }
+    int hr = gs_serve__password_hash(s, pw, hash);
+    cJSON_Delete(o);
+    if (hr != 0)
+        return gs_serve__reply_error(c, 503, "the server is busy; try again");
+    gs_status rc = gs_store_account_add(st, email, hash, gs_serve__now_s(), id, &e);
+    if (rc == GS_ERR_EXISTS)
+        return gs_serve__reply_error(c, 409, "an account with this email exists; sign in instead");
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(s, c, rc, &e, "account");
+    gs_serve__logf(s, 0, "account created");
+    return reply_token(s, c, st, id, 201);
+}
+
+static enum MHD_Result h_signin(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
+{
+    gs_serve *s = q->srv;
+    static const char *const keys[] = {"email", "password", NULL};
+    char msg[GS_SERVE__MSG], email[GS_SERVE__EMAIL_MAX + 1];
+    const char *pw = NULL;
+    double retry = 0;
+    int status;
+    gs_error e = {0};
+    gs_store_account acc;
+    if (!gs_serve__rate_ok(s, 0, q->addr, &retry))
+        return gs_serve__reply_429(c, retry, "from this address");
+    cJSON *o = gs_serve__json_object(q->body, q->body_len, keys, &status, msg, sizeof(msg));
+    if (!o)
+        return gs_serve__reply_error(c, (unsigned)status, msg);
+    if ((status = gs_serve__credentials(o, email, &pw, 0, msg, sizeof(msg))) != 0) {
+        cJSON_Delete(o);
+        return gs_serve__reply_error(c, (unsigned)status, msg);
+    }
+    /* Counted per e-mail whether the account exists or not: the answer does not tell. */
+    if (!gs_serve__rate_ok(s, 1, email, &retry)) {
+        cJSON_Delete(o);
+        return gs_serve__reply_429(c, retry, "for this account");
+    }
+    gs_status rc = gs_store_account_by_email(st, email, &acc, &e);
+    if (rc != GS_OK && rc != GS_ERR_NOT_FOUND) {
+        cJSON_Delete(o);
+        return gs_serve__reply_store_error(s, c, rc, &e, "account");
+    }
+    /* An unknown e-mail is checked against a dummy hash, so both answers take one Argon2 run
+     * and the time does not tell whether the account exists. */
+    int ok = gs_serve__password_verify(s, rc == GS_OK ? acc.pwhash : NULL, pw);
+    cJSON_Delete(o);
+    if (ok < 0)
+        return gs_serve__reply_error(c, 503, "the server is busy; try again");
+    if (!ok || rc != GS_OK)
+        return gs_serve__reply_error(c, 401, "wrong email or password");
+    return reply_token(s, c, st, acc.id, 201);
+}
+
+static enum MHD_Result h_password(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
+{
+    gs_serve *s = q->srv;
+    static const char *const keys[] = {"password", "new_password", NULL};
+    char msg[GS_SERVE__MSG], hash[crypto_pwhash_STRBYTES];
+    const char *pw = NULL, *npw = NULL;
+    double retry = 0;
+    int status;
+    gs_error e = {0};
+    gs_store_account acc;
+    cJSON *o = gs_serve__json_object(q->body, q->body_len, keys, &status, msg, sizeof(msg));
+    if (!o)
+        return gs_serve__reply_error(c, (unsigned)status, msg);
+    if ((status = gs_serve__json_string(o, "password", &pw, msg, sizeof(msg))) ||
+        (status = gs_serve__json_string(o, "new_password", &npw, msg, sizeof(msg))) ||
+        (status = gs_serve__password_check("new_password", npw, msg, sizeof(msg)))) {
+        cJSON_Delete(o);
+        return gs_serve__reply_error(c, (unsigned)status, msg);
+    }
+    gs_status rc = gs_store_account_get(st, q->account, &acc, &e);
+    if (rc != GS_OK) {
+        cJSON_Delete(o);
+        return gs_serve__reply_store_error(s, c, rc, &e, "account");
+    }
+    if (!gs_serve__rate_ok(s, 1, acc.email, &retry)) {
+        cJSON_Delete(o);
+        return gs_serve__reply_429(c, retry, "for this account");
+    }
+    int ok = gs_serve__password_verify(s, acc.pwhash, pw);
+    if (ok == 1 && gs_serve__password_hash(s, npw, hash) != 0)
+        ok = -1;
+    cJSON_Delete(o);
+    if (ok < 0)
+        return gs_serve__reply_error(c, 503, "the server is busy; try again");
+    if (!ok)
+        return gs_serve__reply_error(c, 403, "the current password is wrong");
+    /* The store replaces the hash and deletes every token of the account in one transaction. */
+    rc = gs_store_account_set_password(st, q->account, hash, gs_serve__now_s(), &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(s, c, rc, &e, "account");
+    return reply_token(s, c, st, q->account, 200);
+}
+
+static enum MHD_Result h_athletes(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
+{
+    gs_serve *s = q->srv;
+    gs_error e = {0};
+    char msg[GS_SERVE__MSG];
+    if (q->route.method == GS_SERVE__POST) {
+        static const char *const keys[] = {"name", "height_m", NULL};
+        int status;
+        const char *name = NULL;
+        double h = NAN;
+        gs_store_id id;
+        cJSON *o = gs_serve__json_object(q->body, q->body_len, keys, &status, msg, sizeof(msg));
+        if (!o)
+            return gs_serve__reply_error(c, (unsigned)status, msg);
+        if ((status = gs_serve__athlete_body(o, &name, &h, msg, sizeof(msg))) != 0) {
+            cJSON_Delete(o);
+            return gs_serve__reply_error(c, (unsigned)status, msg);
+        }
+        gs_status rc = gs_store_athlete_add(st, q->account, name, h, gs_serve__now_s(), id, &e);
+        cJSON_Delete(o);
+        if (rc != GS_OK)
+            return gs_serve__reply_store_error(s, c, rc, &e, "athlete");
+        cJSON *r = cJSON_CreateObject();
+        if (r)
+            id_json(r, "id", id);
+        return gs_serve__reply_json(c, 201, r);
+    }
+    gs_store_athlete *list = NULL;
+    size_t n = 0;
+    gs_status rc = gs_store_athlete_list(st, q->account, &list, &n, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(s, c, rc, &e, "athlete");
+    cJSON *r = cJSON_CreateObject();
+    cJSON *a = r ? cJSON_AddArrayToObject(r, "athletes") : NULL;
+    for (size_t i = 0; i < n && a; i++)
+        cJSON_AddItemToArray(a, athlete_json(&list[i]));
+    free(list);
+    return gs_serve__reply_json(c, 200, r);
+}
+
+static enum MHD_Result h_athlete(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
+{
+    gs_error e = {0};
+    gs_store_athlete a;
+    gs_status rc = gs_store_athlete_get(st, q->account, q->route.rid, &a, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(q->srv, c, rc, &e, "athlete");
+    if (q->route.id == GS_SERVE__R_ATHLETE)
+        return gs_serve__reply_json(c, 200, athlete_json(&a));
+    gs_store_session *list = NULL;
+    size_t n = 0;
+    rc = gs_store_session_list(st, q->account, a.id, &list, &n, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(q->srv, c, rc, &e, "athlete");
+    cJSON *r = cJSON_CreateObject();
+    cJSON *arr = r ? cJSON_AddArrayToObject(r, "sessions") : NULL;
+    for (size_t i = 0; i < n && arr; i++) {
+        gs_store_job j;
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            break;
+        id_json(o, "id", list[i].id);
+        id_json(o, "job", list[i].job);
+        cJSON_AddStringToObject(o, "date", list[i].date);
+        cJSON_AddNumberToObject(o, "created", (double)list[i].created);
+        if (gs_store_job_get(st, q->account, list[i].job, &j, &e) == GS_OK)
+            cJSON_AddStringToObject(o, "status", gs_store_job_status_name(j.status));
+        cJSON_AddItemToArray(arr, o);
+    }
+    free(list);
+    return gs_serve__reply_json(c, 200, r);
+}
+
+static enum MHD_Result h_job(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
+{
+    gs_error e = {0};
+    gs_store_job j;
+    gs_store_session ss;
+    gs_status rc;
+    /* The store keeps a deleted session's job (cancelled); for the API it went with its
+     * session, so its id is 404 like the session's. */
+    rc = gs_store_job_get(st, q->account, q->route.rid, &j, &e);
+    if (rc == GS_OK)
+        rc = gs_store_session_get(st, q->account, j.session, &ss, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(q->srv, c, rc, &e, "job");
+    if (q->route.method == GS_SERVE__DELETE) {
+        rc = gs_store_job_cancel(st, q->account, q->route.rid, &e);
+        if (rc != GS_OK)
+            return gs_serve__reply_store_error(q->srv, c, rc, &e, "job");
+    }
+    rc = gs_store_job_get(st, q->account, q->route.rid, &j, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(q->srv, c, rc, &e, "job");
+    return gs_serve__reply_json(c, 200, job_json(&j));
+}
+
+gs_status gs_serve__session_remove(gs_serve *s, gs_store *st, const char *account,
+                                   const char *session, gs_error *e)
+{
+    gs_store_id gone = "";
+    char path[PATH_MAX];
+    gs_status rc = gs_store_session_delete(st, account, session, gone, e);
+    if (rc != GS_OK)
+        return rc;
+    if (gs_store_session_path(s->dir, session, path, sizeof(path), e) == GS_OK)
+        remove_tree(path, 0);
+    if (gone[0] && gs_store_blob_path(s->dir, gone, path, sizeof(path), e) == GS_OK &&
+        unlink(path) != 0 && errno != ENOENT)
+        gs_serve__logf(s, 1, "cannot remove %s: %s", path, strerror(errno));
+    return GS_OK;
+}
+
+static enum MHD_Result h_session(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
+{
+    gs_serve *s = q->srv;
+    gs_error e = {0};
+    gs_store_session ss;
+    gs_store_job j;
+    gs_status rc;
+    if (q->route.method == GS_SERVE__DELETE) {
+        rc = gs_serve__session_remove(s, st, q->account, q->route.rid, &e);
+        if (rc != GS_OK)
+            return gs_serve__reply_store_error(s, c, rc, &e, "session");
+        return gs_serve__reply_json(c, 204, NULL);
+    }
+    rc = gs_store_session_get(st, q->account, q->route.rid, &ss, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(s, c, rc, &e, "session");
+    int has_job = gs_store_job_get(st, q->account, ss.job, &j, &e) == GS_OK;
+    return gs_serve__reply_json(c, 200, session_json(s, st, &ss, has_job ? &j : NULL, 1));
+}
+
+static enum MHD_Result h_share_add(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
+{
+    gs_serve *s = q->srv;
+    static const char *const keys[] = {"days", NULL};
+    char msg[GS_SERVE__MSG], text[GS_SERVE__TOKEN_LEN + 1], url[600];
+    int status, days = 0;
+    gs_error e = {0};
+    cJSON *o = NULL;
+    if (q->body_len > 0) {
+        o = gs_serve__json_object(q->body, q->body_len, keys, &status, msg, sizeof(msg));
+        if (!o)
+            return gs_serve__reply_error(c, (unsigned)status, msg);
+    }
+    status = gs_serve__share_body(o, &days, msg, sizeof(msg));
+    cJSON_Delete(o);
+    if (status)
+        return gs_serve__reply_error(c, (unsigned)status, msg);
+    uint8_t tok[GS_SERVE__TOKEN_BYTES], dg[GS_STORE_DIGEST_BYTES];
+    gs_store_id id;
+    randombytes_buf(tok, sizeof(tok));
+    crypto_generichash(dg, sizeof(dg), tok, sizeof(tok), NULL, 0);
+    int64_t t = gs_serve__now_s(), expires = t + (int64_t)days * 86400;
+    gs_status rc = gs_store_share_add(st, q->account, q->route.rid, dg, t, expires, id, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(s, c, rc, &e, "session");
+    gs_serve__token_text(tok, text);
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (s->opt.public_url)
+        snprintf(url, sizeof(url), "%s/api/v1/shared/%s/files/report.html", s->opt.public_url,
+                 text);
+    else
+        snprintf(url, sizeof(url), "%s://%s/api/v1/shared/%s/files/report.html",
+                 s->tls ? "https" : "http", gs_serve__host_ok(host) ? host : "localhost", text);
+    cJSON *r = cJSON_CreateObject();
+    if (r) {
+        id_json(r, "id", id);
+        cJSON_AddStringToObject(r, "token", text);
+        cJSON_AddStringToObject(r, "url", url);
+        cJSON_AddNumberToObject(r, "expires", (double)expires);
+    }
+    return gs_serve__reply_json(c, 201, r);
+}
+
+static enum MHD_Result h_share_delete(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
+{
+    gs_error e = {0};
+    gs_status rc = gs_store_share_delete(st, q->account, q->route.rid, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(q->srv, c, rc, &e, "share");
+    return gs_serve__reply_json(c, 204, NULL);
+}
+
+static enum MHD_Result serve_file(gs_serve__req *q, struct MHD_Connection *c,
+                                  const gs_store_session *ss, const gs_store_job *job)
+{
+    return (enum MHD_Result)gs_serve__send_file(
+        q->srv, c, ss, job, q->route.file,
+        !strcmp(gs_serve__file_name(q->route.file), "report.html") ? REPORT_CSP : NULL);
+}
+
+static enum MHD_Result h_file(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
+{
+    gs_error e = {0};
+    gs_store_session ss;
+    gs_store_job j;
+    gs_status rc = gs_store_session_get(st, q->account, q->route.rid, &ss, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(q->srv, c, rc, &e, "session");
+    int has_job = gs_store_job_get(st, q->account, ss.job, &j, &e) == GS_OK;
+    return serve_file(q, c, &ss, has_job ? &j : NULL);
+}
+
+static enum MHD_Result h_shared(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
+{
+    gs_error e = {0};
+    gs_store_session ss;
+    gs_store_job j;
+    gs_store_id account;
+    uint8_t dg[GS_STORE_DIGEST_BYTES];
+    crypto_generichash(dg, sizeof(dg), q->route.token, sizeof(q->route.token), NULL, 0);
+    gs_status rc = gs_store_share_session(st, dg, gs_serve__now_s(), account, &ss, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(q->srv, c, rc, &e, "share (or it has expired)");
+    int has_job = gs_store_job_get(st, account, ss.job, &j, &e) == GS_OK;
+    if (q->route.id == GS_SERVE__R_SHARED_FILE)
+        return serve_file(q, c, &ss, has_job ? &j : NULL);
+    return gs_serve__reply_json(c, 200, session_json(q->srv, st, &ss, has_job ? &j : NULL, 0));
+}
+
+static enum MHD_Result h_signout(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
+{
+    gs_error e = {0};
+    gs_status rc = gs_store_token_delete(st, q->digest, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(q->srv, c, rc, &e, "token");
+    return gs_serve__reply_json(c, 204, NULL);
+}
+
+enum MHD_Result gs_serve__api_handle(gs_serve__req *q, struct MHD_Connection *c)
+{
+    int slot;
+    gs_store *st = gs_serve__store_get(q->srv, &slot);
+    enum MHD_Result r;
+    switch (q->route.id) {
+    case GS_SERVE__R_HEALTH: {
+        cJSON *o = cJSON_CreateObject();
+        if (o)
+            cJSON_AddStringToObject(o, "status", "ok");
+        r = gs_serve__reply_json(c, 200, o);
+        break;
+    }
+    case GS_SERVE__R_ACCOUNTS:
+        r = h_signup(q, c, st);
+        break;
+    case GS_SERVE__R_TOKENS:
+        r = h_signin(q, c, st);
+        break;
+    case GS_SERVE__R_TOKEN_CURRENT:
+        r = h_signout(q, c, st);
+        break;
+    case GS_SERVE__R_PASSWORD:
+        r = h_password(q, c, st);
+        break;
+    case GS_SERVE__R_ATHLETES:
+        r = h_athletes(q, c, st);
+        break;
+    case GS_SERVE__R_ATHLETE:
+    case GS_SERVE__R_ATHLETE_SESSIONS:
+        r = h_athlete(q, c, st);
+        break;
+    case GS_SERVE__R_JOB:
+        r = h_job(q, c, st);
+        break;
+    case GS_SERVE__R_SESSION:
+        r = h_session(q, c, st);
+        break;
+    case GS_SERVE__R_SESSION_FILE:
+        r = h_file(q, c, st);
+        break;
+    case GS_SERVE__R_SESSION_SHARES:
+        r = h_share_add(q, c, st);
+        break;
+    case GS_SERVE__R_SHARE:
+        r = h_share_delete(q, c, st);
+        break;
+    case GS_SERVE__R_SHARED:
+    case GS_SERVE__R_SHARED_FILE:
+        r = h_shared(q, c, st);
+        break;
+    default:
+        r = gs_serve__reply_error(c, 404, "no such route");
+        break;
+    }
+    gs_serve__store_put(q->srv, slot);
+    return r;
+}

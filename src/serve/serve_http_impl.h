@@ -1,0 +1,121 @@
+/*
+ * gaitscope serve internals shared by the server's own files (not the pure parsing layer of
+ * serve_impl.h): the server and request structures and what each file gives the others.
+ *   serve.c         HTTP plumbing: start/stop, the access handler, authentication, the store
+ *                   pool, password hashing and rate limits
+ *   serve_reply.c   every answer's bytes: JSON replies and errors, session files with Range
+ *   serve_api.c     the JSON API's route handlers (accounts, athletes, sessions, jobs, shares)
+ *   serve_upload.c  an upload streamed to DIR/tmp, hashed, kept and recorded
+ */
+#ifndef GS_SERVE_HTTP_IMPL_H
+#define GS_SERVE_HTTP_IMPL_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "serve.h"
+#include "serve_impl.h"
+#include "store.h"
+
+/* Store handles shared by the request threads (each used by one thread at a time: store.h).
+ * Eight is above the two cores' worth of concurrent SQLite work; more requests wait briefly. */
+#define GS_SERVE__POOL_SIZE 8
+/* JSON bodies are small (credentials, a name, a number of days). */
+#define GS_SERVE__JSON_BODY_MAX (64 * 1024)
+/* Room for the multipart framing and the text fields around the video (notes: 8000 bytes). */
+#define GS_SERVE__UPLOAD_SLACK_BYTES (64 * 1024)
+/* Bearer tokens live 30 days; a sign-in from a phone should not need repeating daily. */
+#define GS_SERVE__TOKEN_LIFETIME_S (30 * 86400)
+
+struct gs_serve {
+    gs_serve_options opt;
+    char dir[PATH_MAX / 2];
+    struct MHD_Daemon *d;
+    int port, tls;
+    char *cert_pem, *key_pem;
+    pthread_mutex_t pool_mu;
+    pthread_cond_t pool_cv;
+    gs_store *pool[GS_SERVE__POOL_SIZE];
+    int pool_busy[GS_SERVE__POOL_SIZE];
+    sem_t hash_sem;
+    int hash_sem_ok, pool_mu_ok;
+    char dummy_hash[crypto_pwhash_STRBYTES];
+    pthread_mutex_t lim_mu;
+    int lim_mu_ok;
+    gs_serve__limiter *by_addr, *by_account;
+};
+
+/* One request of the JSON API (or a page's upload). */
+typedef struct gs_serve__req {
+    gs_serve *srv;
+    gs_serve__route route;
+    gs_store_id account;
+    uint8_t digest[GS_STORE_DIGEST_BYTES]; /* of the bearer token */
+    char addr[64];                         /* client address, for the rate limits */
+    /* JSON body */
+    char *body;
+    size_t body_len;
+    /* upload */
+    int upload;
+    struct MHD_PostProcessor *pp;
+    int fd;
+    char tmp_path[PATH_MAX];
+    crypto_hash_sha256_state sha;
+    uint64_t video_bytes, body_bytes;
+    int video_parts;
+    gs_serve__fields fields;
+    int fail_status; /* an error found while the body arrived, answered at its end */
+    int cut;         /* 1: close the connection now (over the size limit) */
+    char fail_msg[GS_SERVE__MSG];
+    int page; /* 1: a browser page (pages.c), not /api/ */
+} gs_serve__req;
+
+/* serve.c */
+void gs_serve__logf(gs_serve *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int64_t gs_serve__now_s(void);
+
+/* serve_reply.c: every answer. */
+/**
+ * Queues status with body (taken over, malloc'd; NULL: an empty body) of type ctype (NULL:
+ * none), the headers every answer carries (nosniff, no-store, no-referrer) and the extra
+ * (name, value) pairs of extra (NULL-terminated list, may be NULL).
+ */
+enum MHD_Result gs_serve__reply(struct MHD_Connection *c, unsigned status, const char *ctype,
+                                char *body, const char *const *extra);
+/** status with the JSON o (taken over and freed; NULL: no body). */
+enum MHD_Result gs_serve__reply_json(struct MHD_Connection *c, unsigned status, cJSON *o);
+/** {"error": msg} with status and one extra header (NULL: none). */
+enum MHD_Result gs_serve__reply_error_h(struct MHD_Connection *c, unsigned status, const char *msg,
+                                        const char *header, const char *value);
+enum MHD_Result gs_serve__reply_error(struct MHD_Connection *c, unsigned status, const char *msg);
+/** A store status: 404 for not-found whoever owns the id (store.h), 400, 409, 503, 500. */
+enum MHD_Result gs_serve__reply_store_error(gs_serve *s, struct MHD_Connection *c, gs_status st,
+                                            const gs_error *e, const char *what);
+/** 429 with Retry-After. */
+enum MHD_Result gs_serve__reply_429(struct MHD_Connection *c, double retry_s, const char *what);
+/** The session's output folder + "/" + the table's name i: 0 or -1. */
+int gs_serve__file_path(gs_serve *s, const char *session, int i, char *buf, size_t n);
+
+/* serve_api.c */
+/** Answers an API request whose route, token and body are all in. */
+enum MHD_Result gs_serve__api_handle(gs_serve__req *q, struct MHD_Connection *c);
+
+/* serve_upload.c */
+/** First call of an upload: the account owns the athlete, the size is allowed, the body is
+ * multipart. 0 or an HTTP status with msg. */
+int gs_serve__upload_begin(gs_serve__req *q, struct MHD_Connection *c, char *msg, size_t n);
+/** A piece of the body through the multipart parser (errors are kept in q->fail_*). */
+void gs_serve__upload_data(gs_serve__req *q, const char *data, size_t n);
+/** Last call: keeps the file (or the account's identical one), records session and job. */
+enum MHD_Result gs_serve__upload_finish(gs_serve__req *q, struct MHD_Connection *c);
+/** Removes the request's temporary file, if any. */
+void gs_serve__upload_discard(gs_serve__req *q);
+
+#endif /* GS_SERVE_HTTP_IMPL_H */
