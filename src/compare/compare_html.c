@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "html.h"
 #include "report.h"
 
 /* Page-specific additions to report.html's stylesheet. */
@@ -47,28 +48,6 @@ typedef struct cpage {
 #define P(...) gs_html_printf(&pg->b, __VA_ARGS__)
 #define S(s)   gs_html_puts(&pg->b, s)
 #define E(s)   gs_html_esc(&pg->b, s)
-
-static const char *fmtv(char *dst, size_t n, double v, int dec)
-{
-    if (!isfinite(v)) {
-        snprintf(dst, n, "&ndash;");
-        return dst;
-    }
-    if (fabs(v) < 0.5 * pow(10.0, -dec))
-        v = 0.0;
-    snprintf(dst, n, "%.*f", dec, v);
-    return dst;
-}
-
-static const char *fmts(char *dst, size_t n, double v, int dec)
-{
-    fmtv(dst + 1, n - 1, v, dec);
-    if (isfinite(v) && v > 0 && strtod(dst + 1, NULL) != 0.0) {
-        dst[0] = '+';
-        return dst;
-    }
-    return dst + 1;
-}
 
 /* Decimals worth showing for a unit. */
 static int decimals(const char *unit)
@@ -247,14 +226,14 @@ static void write_summary(cpage *pg)
         shown = 1;
         S("<li><b>");
         E(r->label);
-        P("</b>, %s: %s", side_text(r->side), fmtv(t1, sizeof(t1), r->before, dec));
+        P("</b>, %s: %s", side_text(r->side), gs_html_num(t1, sizeof(t1), r->before, dec));
         unit_html(pg, r->unit);
-        P(" &rarr; %s", fmtv(t2, sizeof(t2), r->after, dec));
+        P(" &rarr; %s", gs_html_num(t2, sizeof(t2), r->after, dec));
         unit_html(pg, r->unit);
-        P(" <span class=\"mu\">(%s", fmts(t3, sizeof(t3), r->change, dec));
+        P(" <span class=\"mu\">(%s", gs_html_num_signed(t3, sizeof(t3), r->change, dec));
         unit_html(pg, r->unit);
         if (isfinite(r->change_pct))
-            P(", %s %%", fmts(t1, sizeof(t1), r->change_pct, 0));
+            P(", %s %%", gs_html_num_signed(t1, sizeof(t1), r->change_pct, 0));
         S(")</span></li>\n");
     }
     if (shown)
@@ -276,7 +255,7 @@ static void write_summary(cpage *pg)
                 P(", %s: ", side_text(r->side));
                 for (int k = 0; k < r->n_phases; k++)
                     P("%s%d&ndash;%d %% (%s&deg;)", k ? ", " : "", r->phases[k].start_pct,
-                      r->phases[k].end_pct, fmts(t1, sizeof(t1), r->phases[k].mean_diff, 1));
+                      r->phases[k].end_pct, gs_html_num_signed(t1, sizeof(t1), r->phases[k].mean_diff, 1));
                 S("</li>\n");
             }
         if (any)
@@ -347,11 +326,11 @@ static void side_cell(cpage *pg, double mean, double sd, int n, int dec, const c
         S("&ndash;</td>");
         return;
     }
-    S(fmtv(t1, sizeof(t1), mean, dec));
+    S(gs_html_num(t1, sizeof(t1), mean, dec));
     if (unit && !strcmp(unit, "deg"))
         S("&deg;");
     if (isfinite(sd))
-        P(" &plusmn; %s", fmtv(t2, sizeof(t2), sd, dec));
+        P(" &plusmn; %s", gs_html_num(t2, sizeof(t2), sd, dec));
     P(" <small>(%d)</small></td>", n);
 }
 
@@ -381,11 +360,11 @@ static void write_metrics(cpage *pg)
         side_cell(pg, r->after, r->sd_after, r->n_after, dec, r->unit);
         S("<td>");
         if (isfinite(r->change)) {
-            S(fmts(t1, sizeof(t1), r->change, dec));
+            S(gs_html_num_signed(t1, sizeof(t1), r->change, dec));
             if (!strcmp(r->unit, "deg"))
                 S("&deg;");
             if (isfinite(r->change_pct))
-                P(" <small>%s %%</small>", fmts(t2, sizeof(t2), r->change_pct, 0));
+                P(" <small>%s %%</small>", gs_html_num_signed(t2, sizeof(t2), r->change_pct, 0));
         } else {
             S("&ndash;");
         }
@@ -397,7 +376,7 @@ static void write_metrics(cpage *pg)
         }
         S(">");
         if (isfinite(r->minimal_change)) {
-            S(fmtv(t1, sizeof(t1), r->minimal_change, dec));
+            S(gs_html_num(t1, sizeof(t1), r->minimal_change, dec));
             if (!strcmp(r->unit, "deg"))
                 S("&deg;");
         } else {
@@ -405,7 +384,7 @@ static void write_metrics(cpage *pg)
         }
         P("</td><td>%s</td><td title=\"", !isfinite(r->p_holm) ? "&ndash;"
                                           : r->p_holm < 0.001  ? "&lt;0.001"
-                                                              : fmtv(t2, sizeof(t2), r->p_holm, 3));
+                                                              : gs_html_num(t2, sizeof(t2), r->p_holm, 3));
         E(r->why);
         S("\">");
         verdict_badge(pg, r->verdict);
@@ -447,9 +426,9 @@ static void write_metrics(cpage *pg)
                 double lv = k ? l->after : l->before, rv = k ? r->after : r->before;
                 S("<td>");
                 if (l->positive && lv > 0 && rv > 0)
-                    P("SI %s %%", fmts(t1, sizeof(t1), 100 * (lv - rv) / (0.5 * (lv + rv)), 1));
+                    P("SI %s %%", gs_html_num_signed(t1, sizeof(t1), 100 * (lv - rv) / (0.5 * (lv + rv)), 1));
                 else if (isfinite(lv - rv)) {
-                    P("L&minus;R %s", fmts(t1, sizeof(t1), lv - rv, decimals(l->unit)));
+                    P("L&minus;R %s", gs_html_num_signed(t1, sizeof(t1), lv - rv, decimals(l->unit)));
                     unit_html(pg, l->unit);
                 } else
                     S("&ndash;");
@@ -465,64 +444,14 @@ static void write_metrics(cpage *pg)
 
 /* ---- curves ---- */
 
-#define PW 420.0
-#define PH 230.0
-#define PL 40.0
-#define PR 14.0
-#define PT 10.0
-#define PB 30.0
-
-static double nice_step(double range)
-{
-    double raw = range / 5.0, p = pow(10.0, floor(log10(raw))), f = raw / p;
-    return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * p;
-}
-
-static void band_path(cpage *pg, const double *m, const double *sd, const char *colour, double lo,
-                      double hi)
-{
-    int first = 1;
-#define XS(q) (PL + (q) / 100.0 * (PW - PL - PR))
-#define YS(v) (PT + (hi - (v)) / (hi - lo) * (PH - PT - PB))
-    P("<path fill=\"%s\" fill-opacity=\"0.16\" d=\"", colour);
-    for (int q = 0; q < GS_COMPARE_CURVE_N; q++) {
-        if (!isfinite(m[q]) || !isfinite(sd[q]))
-            continue;
-        P("%c%.1f %.1f", first ? 'M' : 'L', XS(q), YS(m[q] + sd[q]));
-        first = 0;
-    }
-    for (int q = GS_COMPARE_CURVE_N - 1; q >= 0 && !first; q--) {
-        if (!isfinite(m[q]) || !isfinite(sd[q]))
-            continue;
-        P("L%.1f %.1f", XS(q), YS(m[q] - sd[q]));
-    }
-    S(first ? "\"/>\n" : "Z\"/>\n");
-}
-
-static void mean_path(cpage *pg, const double *m, const char *colour, const char *dash, double lo,
-                      double hi)
-{
-    int first = 1;
-    P("<path fill=\"none\" stroke=\"%s\" stroke-width=\"2.2\" stroke-linejoin=\"round\"%s d=\"",
-      colour, dash);
-    for (int q = 0; q < GS_COMPARE_CURVE_N; q++) {
-        if (!isfinite(m[q])) {
-            first = 1;
-            continue;
-        }
-        P("%c%.1f %.1f", first ? 'M' : 'L', XS(q), YS(m[q]));
-        first = 0;
-    }
-    S("\"/>\n");
-}
-
 static void write_plot(cpage *pg, const gs_compare_curve_row *r)
 {
     /* after in the side's colour (left orange, right blue, as everywhere), before grey dashed */
     const char *col = r->side == GS_COMPARE_SIDE_LEFT ? "#d55e00" : "#0072b2", *grey = "#6b7480";
-    double lo = INFINITY, hi = -INFINITY, step;
+    double lo = INFINITY, hi = -INFINITY;
     const char *sign = NULL;
-    char t1[32];
+    char t1[32], label[256];
+    gs_html_plot p;
     for (int q = 0; q < GS_COMPARE_CURVE_N; q++) {
         double v[4] = {r->mean_before[q] - (isfinite(r->sd_before[q]) ? r->sd_before[q] : 0),
                        r->mean_before[q] + (isfinite(r->sd_before[q]) ? r->sd_before[q] : 0),
@@ -534,65 +463,44 @@ static void write_plot(cpage *pg, const gs_compare_curve_row *r)
                 hi = fmax(hi, v[k]);
             }
     }
-    if (!(lo <= hi) || hi - lo > 1e4)
+    if (!gs_html_plot_fit(&p, lo, hi, INFINITY, -INFINITY))
         return;
-    if (hi - lo < 4) {
-        double mid = 0.5 * (hi + lo);
-        lo = mid - 2;
-        hi = mid + 2;
-    }
-    step = nice_step(hi - lo);
-    lo = floor(lo / step) * step;
-    hi = ceil(hi / step) * step;
     S("<figure class=\"plot\"><h3>");
     curve_label(pg, r->angle, &sign);
     P(" <span class=\"mu\">(&deg;%s%s), %s</span> ", sign ? ", " : "", sign ? sign : "",
       side_text(r->side));
     verdict_badge(pg, r->verdict);
     S("</h3>\n");
-    P("<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"", PW, PH);
-    E(r->angle);
-    P(" %s: before and after, mean and SD over the gait cycle\" font-size=\"12.5\" "
-      "font-family=\"system-ui,sans-serif\">\n",
-      side_text(r->side));
+    snprintf(label, sizeof(label), "%s %s: before and after, mean and SD over the gait cycle",
+             r->angle, side_text(r->side));
+    gs_html_plot_begin(&pg->b, &p, label);
     /* phases first, under everything */
     for (int k = 0; k < r->n_phases; k++) {
-        double x0 = XS(r->phases[k].start_pct - 0.5 < 0 ? 0 : r->phases[k].start_pct - 0.5);
-        double x1 = XS(r->phases[k].end_pct + 0.5 > 100 ? 100 : r->phases[k].end_pct + 0.5);
+        double x0 =
+            gs_html_plot_x(&p, r->phases[k].start_pct - 0.5 < 0 ? 0 : r->phases[k].start_pct - 0.5);
+        double x1 =
+            gs_html_plot_x(&p, r->phases[k].end_pct + 0.5 > 100 ? 100 : r->phases[k].end_pct + 0.5);
         P("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#f2c94c\" "
           "fill-opacity=\"0.35\"><title>differs %d-%d %%: peak |t| %.1f, p %.4f</title></rect>\n",
-          x0, PT, x1 - x0, PH - PT - PB, r->phases[k].start_pct, r->phases[k].end_pct,
+          x0, p.y_top, x1 - x0, p.y_bottom - p.y_top, r->phases[k].start_pct, r->phases[k].end_pct,
           r->phases[k].peak_t, r->phases[k].p);
     }
-    for (double v = lo; v <= hi + 1e-9; v += step)
-        P("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/><text x=\"%.1f\" "
-          "y=\"%.1f\" text-anchor=\"end\" fill=\"#5b6470\">%s</text>\n",
-          XS(0), XS(100), YS(v), YS(v), fabs(v) < 1e-9 ? "#9aa3ad" : "#e4e7eb", PL - 5, YS(v) + 4,
-          fmtv(t1, sizeof(t1), v, step < 1 ? 1 : 0));
-    for (int p = 0; p <= 100; p += 20)
-        P("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#5b6470\">%d</text>\n", XS(p),
-          PH - PB + 15, p);
-    P("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#5b6470\">%% of stride (contact "
-      "to contact)</text>\n",
-      XS(50), PH - 2);
+    gs_html_plot_axes(&pg->b, &p);
     if (r->n_before > 1)
-        band_path(pg, r->mean_before, r->sd_before, grey, lo, hi);
+        gs_html_plot_band(&pg->b, &p, GS_COMPARE_CURVE_N, r->mean_before, r->sd_before, grey);
     if (r->n_after > 1)
-        band_path(pg, r->mean_after, r->sd_after, col, lo, hi);
-    mean_path(pg, r->mean_before, grey, " stroke-dasharray=\"6 3\"", lo, hi);
-    mean_path(pg, r->mean_after, col, "", lo, hi);
-    P("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-      "stroke=\"#c5ccd4\"/>\n</svg>\n",
-      XS(0), PT, XS(100) - XS(0), PH - PT - PB);
-#undef XS
-#undef YS
+        gs_html_plot_band(&pg->b, &p, GS_COMPARE_CURVE_N, r->mean_after, r->sd_after, col);
+    gs_html_plot_line(&pg->b, &p, GS_COMPARE_CURVE_N, r->mean_before, grey,
+                      " stroke-dasharray=\"6 3\"");
+    gs_html_plot_line(&pg->b, &p, GS_COMPARE_CURVE_N, r->mean_after, col, "");
+    gs_html_plot_end(&pg->b, &p);
     P("<figcaption><span class=\"sw b\"></span>before (%d strides, dashed) <span class=\"sw %s\">"
       "</span>after (%d), mean &plusmn; SD",
       r->n_before, r->side == GS_COMPARE_SIDE_LEFT ? "l" : "r", r->n_after);
     if (r->n_phases > 0)
         P("; <span class=\"sw ph\"></span>differs (|t| above the threshold and the mean change "
           "&ge; %s&deg;)",
-          fmtv(t1, sizeof(t1), r->minimal_change, 1));
+          gs_html_num(t1, sizeof(t1), r->minimal_change, 1));
     else if (r->verdict == GS_COMPARE_VERDICT_NOT_COMPARABLE) {
         S("; not tested: ");
         E(r->why);
@@ -611,7 +519,7 @@ static void write_curves(cpage *pg)
       "two sessions differ by statistical parametric mapping (every stride relabelled at random, "
       "one threshold for all points of all curves");
     if (isfinite(c->spm_threshold))
-        P(", |t| &gt; %s from %d permutations", fmtv(t1, sizeof(t1), c->spm_threshold, 2),
+        P(", |t| &gt; %s from %d permutations", gs_html_num(t1, sizeof(t1), c->spm_threshold, 2),
           c->spm_perm);
     S(") <em>and</em> the mean change is at least the angle&rsquo;s minimal change.</p>\n"
       "<div class=\"plots\">\n");
@@ -634,12 +542,12 @@ static void finding_li(cpage *pg, const gs_compare_finding_row *f)
         S(")</span>");
     }
     if (f->status == GS_COMPARE_FINDING_PERSISTING)
-        P(" &middot; severity %s &rarr; %s", fmtv(t1, sizeof(t1), f->severity_before, 2),
-          fmtv(t2, sizeof(t2), f->severity_after, 2));
+        P(" &middot; severity %s &rarr; %s", gs_html_num(t1, sizeof(t1), f->severity_before, 2),
+          gs_html_num(t2, sizeof(t2), f->severity_after, 2));
     else if (f->status == GS_COMPARE_FINDING_RESOLVED)
-        P(" &middot; severity before %s", fmtv(t1, sizeof(t1), f->severity_before, 2));
+        P(" &middot; severity before %s", gs_html_num(t1, sizeof(t1), f->severity_before, 2));
     else
-        P(" &middot; severity %s", fmtv(t1, sizeof(t1), f->severity_after, 2));
+        P(" &middot; severity %s", gs_html_num(t1, sizeof(t1), f->severity_after, 2));
     S("</li>\n");
 }
 
@@ -731,7 +639,7 @@ static void write_methods(cpage *pg)
       "per-stride values on Welch&rsquo;s t (valid for any distribution and for unequal spreads; "
       "%d relabelings, or all of them when there are fewer), corrected for the number of "
       "measures tested by Holm&rsquo;s method at a family-wise %s %%.</li>\n",
-      c->opt.n_perm, fmtv(t1, sizeof(t1), 100 * c->opt.alpha, 0));
+      c->opt.n_perm, gs_html_num(t1, sizeof(t1), 100 * c->opt.alpha, 0));
     S("<li><b>Minimal change</b>: the larger of a published smallest detectable difference for "
       "2D running video and gaitscope&rsquo;s own figure from repeat clips; where nothing is "
       "published, a stated value with its reasoning");

@@ -8,11 +8,11 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "html.h"
 #include "nkt_impl.h"
 
 const char *gs_nkt__side_name(gs_nkt__side s)
@@ -71,81 +71,42 @@ const char *gs_nkt__template_check(const char *tmpl)
     return NULL;
 }
 
-/* A growable string. */
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int need;
-    if (b->oom)
-        return;
-    va_start(ap, fmt);
-    need = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-    va_end(ap);
-    if (need < 0) {
-        b->oom = 1;
-        return;
-    }
-    if (!b->s || b->len + (size_t)need + 1 > b->cap) {
-        size_t ncap = b->cap ? b->cap : 256;
-        char *ns;
-        while (ncap < b->len + (size_t)need + 1)
-            ncap *= 2;
-        ns = realloc(b->s, ncap);
-        if (!ns) {
-            b->oom = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = ncap;
-        va_start(ap, fmt);
-        vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-    }
-    b->len += (size_t)need;
-}
-
 /* Enough digits for the unit's scale: 172, 9.5, 0.12, 0.034 (leg lengths, fractions). */
-static void fmt_value(sbuf *b, double v)
+static void fmt_value(gs_html_buf *b, double v)
 {
     double a = fabs(v);
     if (a >= 20.0)
-        sb_printf(b, "%.0f", v);
+        gs_html_printf(b, "%.0f", v);
     else if (a >= 1.0 || a == 0.0)
-        sb_printf(b, "%.1f", v);
+        gs_html_printf(b, "%.1f", v);
     else if (a >= 0.1)
-        sb_printf(b, "%.2f", v);
+        gs_html_printf(b, "%.2f", v);
     else
-        sb_printf(b, "%.3f", v);
+        gs_html_printf(b, "%.3f", v);
 }
 
 char *gs_nkt__expand(const char *tmpl, gs_nkt__side side, double value)
 {
-    sbuf b = {0};
+    gs_html_buf b = {0};
     const char *p = tmpl;
-    sb_printf(&b, "%s", "");
+    gs_html_puts(&b, ""); /* "" for an empty template, not NULL */
     while (*p) {
         const char *o = strchr(p, '{');
         const char *e = o ? strchr(o, '}') : NULL;
         int kind;
         double f;
         if (!o || !e) {
-            sb_printf(&b, "%s", p);
+            gs_html_printf(&b, "%s", p);
             break;
         }
-        sb_printf(&b, "%.*s", (int)(o - p), p);
+        gs_html_printf(&b, "%.*s", (int)(o - p), p);
         if (parse_placeholder(o + 1, (size_t)(e - o - 1), &kind, &f) != 0) {
-            sb_printf(&b, "%.*s", (int)(e - o + 1), o); /* validated earlier: not reached */
+            gs_html_printf(&b, "%.*s", (int)(e - o + 1), o); /* validated earlier: not reached */
         } else if (kind == 1) {
-            sb_printf(&b, "%s",
+            gs_html_printf(&b, "%s",
                       side == GS_NKT__SIDE_NONE ? "left and right" : gs_nkt__side_name(side));
         } else if (kind == 2) {
-            sb_printf(&b, "%s",
+            gs_html_printf(&b, "%s",
                       side == GS_NKT__SIDE_NONE
                           ? "left and right"
                           : gs_nkt__side_name(side == GS_NKT__SIDE_LEFT ? GS_NKT__SIDE_RIGHT
@@ -156,10 +117,10 @@ char *gs_nkt__expand(const char *tmpl, gs_nkt__side side, double value)
         p = e + 1;
     }
     if (b.oom) {
-        free(b.s);
+        free(b.p);
         return NULL;
     }
-    return b.s;
+    return b.p;
 }
 
 /* ---- the test plan ---- */
@@ -177,20 +138,20 @@ static const char *str_of(const cJSON *o, const char *k)
 }
 
 /* "a, b, c" from an array of strings. */
-static void join_list(sbuf *b, const cJSON *arr)
+static void join_list(gs_html_buf *b, const cJSON *arr)
 {
     int first = 1;
     for (const cJSON *it = arr ? arr->child : NULL; it; it = it->next) {
         if (!cJSON_IsString(it))
             continue;
-        sb_printf(b, "%s%s", first ? "" : ", ", it->valuestring);
+        gs_html_printf(b, "%s%s", first ? "" : ", ", it->valuestring);
         first = 0;
     }
     if (first)
-        sb_printf(b, "-");
+        gs_html_printf(b, "-");
 }
 
-static void plan_evidence(sbuf *b, const cJSON *ev)
+static void plan_evidence(gs_html_buf *b, const cJSON *ev)
 {
     const char *metric = str_of(ev, "metric"), *unit = str_of(ev, "unit");
     const char *cmp = str_of(ev, "comparison"), *side = str_of(ev, "side");
@@ -200,70 +161,70 @@ static void plan_evidence(sbuf *b, const cJSON *ev)
     int asym = str_of(ev, "measure") && !strcmp(str_of(ev, "measure"), "asymmetry");
     int support = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "supporting"));
 
-    sb_printf(b, "   - %s%s%s%s: ", support ? "(supporting) " : "", metric ? metric : "?",
+    gs_html_printf(b, "   - %s%s%s%s: ", support ? "(supporting) " : "", metric ? metric : "?",
               side ? " " : "", side ? side : "");
     if (asym) {
-        sb_printf(b, "left ");
+        gs_html_printf(b, "left ");
         fmt_value(b, num_of(ev, "left", NAN));
-        sb_printf(b, " vs right ");
+        gs_html_printf(b, " vs right ");
         fmt_value(b, num_of(ev, "right", NAN));
-        sb_printf(b, " %s; difference ", unit ? unit : "");
+        gs_html_printf(b, " %s; difference ", unit ? unit : "");
         fmt_value(b, num_of(ev, "value", NAN));
-        sb_printf(b, " %s > ", str_of(ev, "value_unit") ? str_of(ev, "value_unit") : "");
+        gs_html_printf(b, " %s > ", str_of(ev, "value_unit") ? str_of(ev, "value_unit") : "");
         fmt_value(b, num_of(ev, "threshold", NAN));
-        sb_printf(b, " (pooled stride SD ");
+        gs_html_printf(b, " (pooled stride SD ");
         fmt_value(b, num_of(ev, "pooled_sd", NAN));
-        sb_printf(b, ")");
+        gs_html_printf(b, ")");
     } else {
         fmt_value(b, num_of(ev, "value", NAN));
-        sb_printf(b, " %s, %s ", unit ? unit : "", cmp ? cmp : "vs");
+        gs_html_printf(b, " %s, %s ", unit ? unit : "", cmp ? cmp : "vs");
         fmt_value(b, num_of(ev, "threshold", NAN));
     }
     if (n > 0 && holds >= 0)
-        sb_printf(b, "; holds in %.0f of %.0f strides", holds, n);
+        gs_html_printf(b, "; holds in %.0f of %.0f strides", holds, n);
     if (cJSON_GetArraySize(strides) > 0) {
         int first = 1;
-        sb_printf(b, "; strongest at stride");
-        sb_printf(b, cJSON_GetArraySize(strides) > 1 ? "s " : " ");
+        gs_html_printf(b, "; strongest at stride");
+        gs_html_printf(b, cJSON_GetArraySize(strides) > 1 ? "s " : " ");
         const cJSON *sides = cJSON_GetObjectItemCaseSensitive(ev, "stride_sides");
         int k = 0;
         for (const cJSON *it = strides->child; it; it = it->next, k++) {
             /* pooled whole-body evidence: strides are numbered per side, say which */
             const cJSON *sd = cJSON_GetArrayItem(sides, k);
-            sb_printf(b, "%s%s%d", first ? "" : ", ",
+            gs_html_printf(b, "%s%s%d", first ? "" : ", ",
                       cJSON_IsString(sd) ? (!strcmp(sd->valuestring, "left") ? "L" : "R") : "",
                       cJSON_IsNumber(it) ? it->valueint + 1 : 0);
             first = 0;
         }
         if (cJSON_GetArraySize(times) > 0) {
             first = 1;
-            sb_printf(b, " (t = ");
+            gs_html_printf(b, " (t = ");
             for (const cJSON *it = times->child; it; it = it->next) {
-                sb_printf(b, "%s%.2f", first ? "" : ", ", cJSON_IsNumber(it) ? it->valuedouble : 0);
+                gs_html_printf(b, "%s%.2f", first ? "" : ", ", cJSON_IsNumber(it) ? it->valuedouble : 0);
                 first = 0;
             }
-            sb_printf(b, " s)");
+            gs_html_printf(b, " s)");
         }
     }
-    sb_printf(b, "\n");
+    gs_html_printf(b, "\n");
     if (str_of(ev, "source"))
-        sb_printf(b, "     source: %s\n", str_of(ev, "source"));
+        gs_html_printf(b, "     source: %s\n", str_of(ev, "source"));
 }
 
 gs_status gs_nkt_plan_format(const cJSON *findings, char **text, gs_error *err)
 {
-    sbuf b = {0};
+    gs_html_buf b = {0};
     int k = 0;
 
     *text = NULL;
     if (!cJSON_IsArray(findings))
         return gs_fail(err, GS_ERR_FORMAT, "findings: not an array");
-    sb_printf(&b, "NKT test plan: hypotheses to test on the table, not a diagnosis.\n"
+    gs_html_printf(&b, "NKT test plan: hypotheses to test on the table, not a diagnosis.\n"
                   "Each finding is consistent with the candidates listed; test the inhibited "
                   "muscle, therapy-localise the candidate facilitators in order, release the one "
                   "that restores it, retest, then challenge.\n");
     if (cJSON_GetArraySize(findings) == 0)
-        sb_printf(&b, "\nNo findings: no rule's threshold was exceeded consistently.\n");
+        gs_html_printf(&b, "\nNo findings: no rule's threshold was exceeded consistently.\n");
     for (const cJSON *f = findings->child; f; f = f->next) {
         const cJSON *ev = cJSON_GetObjectItemCaseSensitive(f, "evidence");
         const cJSON *tests = cJSON_GetObjectItemCaseSensitive(f, "nkt_tests");
@@ -271,13 +232,13 @@ gs_status gs_nkt_plan_format(const cJSON *findings, char **text, gs_error *err)
         const cJSON *hist = cJSON_GetObjectItemCaseSensitive(f, "history");
         int t = 0;
         if (!cJSON_IsObject(f)) {
-            free(b.s);
+            free(b.p);
             return gs_fail(err, GS_ERR_FORMAT, "findings[%d]: not an object", k);
         }
         k++;
-        sb_printf(&b, "\n%d. %s  [%s]\n", k, str_of(f, "title") ? str_of(f, "title") : "?",
+        gs_html_printf(&b, "\n%d. %s  [%s]\n", k, str_of(f, "title") ? str_of(f, "title") : "?",
                   str_of(f, "side") ? str_of(f, "side") : "?");
-        sb_printf(&b,
+        gs_html_printf(&b,
                   "   severity %.2f, confidence %.2f; evidence level: %s (muscle hypotheses: "
                   "%s)\n",
                   num_of(f, "severity", 0), num_of(f, "confidence", 0),
@@ -285,34 +246,34 @@ gs_status gs_nkt_plan_format(const cJSON *findings, char **text, gs_error *err)
                   str_of(f, "muscles_evidence") ? str_of(f, "muscles_evidence") : "?");
         for (const cJSON *e = ev ? ev->child : NULL; e; e = e->next)
             plan_evidence(&b, e);
-        sb_printf(&b, "   Candidate inhibited: ");
+        gs_html_printf(&b, "   Candidate inhibited: ");
         join_list(&b, cJSON_GetObjectItemCaseSensitive(f, "inhibited"));
-        sb_printf(&b, "\n   Candidate overworking / facilitating: ");
+        gs_html_printf(&b, "\n   Candidate overworking / facilitating: ");
         join_list(&b, cJSON_GetObjectItemCaseSensitive(f, "overworking"));
-        sb_printf(&b, "\n");
+        gs_html_printf(&b, "\n");
         if (cJSON_GetArraySize(hist) > 0) {
-            sb_printf(&b, "   Intake items that changed this finding: ");
+            gs_html_printf(&b, "   Intake items that changed this finding: ");
             join_list(&b, hist);
-            sb_printf(&b, "\n");
+            gs_html_printf(&b, "\n");
         }
         if (cJSON_GetArraySize(tests) > 0)
-            sb_printf(&b, "   Tests, in order:\n");
+            gs_html_printf(&b, "   Tests, in order:\n");
         for (const cJSON *te = tests ? tests->child : NULL; te; te = te->next) {
             const char *txt = cJSON_IsString(te) ? te->valuestring : str_of(te, "text");
-            sb_printf(&b, "     %d.%d %s\n", k, ++t, txt ? txt : "?");
+            gs_html_printf(&b, "     %d.%d %s\n", k, ++t, txt ? txt : "?");
         }
         if (cJSON_GetArraySize(hw) > 0)
-            sb_printf(&b, "   Homework:\n");
+            gs_html_printf(&b, "   Homework:\n");
         for (const cJSON *h = hw ? hw->child : NULL; h; h = h->next)
             if (cJSON_IsString(h))
-                sb_printf(&b, "     - %s\n", h->valuestring);
+                gs_html_printf(&b, "     - %s\n", h->valuestring);
         if (str_of(f, "note"))
-            sb_printf(&b, "   Note: %s\n", str_of(f, "note"));
+            gs_html_printf(&b, "   Note: %s\n", str_of(f, "note"));
     }
     if (b.oom) {
-        free(b.s);
+        free(b.p);
         return gs_fail(err, GS_ERR_NOMEM, "findings: out of memory formatting the plan");
     }
-    *text = b.s;
+    *text = b.p;
     return GS_OK;
 }

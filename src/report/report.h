@@ -1,7 +1,7 @@
 /*
  * gaitscope report stage: what people look at and what other tools read. The overlay clip and
  * key frames (overlay.c), the OpenSim marker file and per-stride CSV (export.c), and the HTML
- * report (report_html.c).
+ * report (report_html.c and its parts, built with html.h).
  */
 #ifndef GS_REPORT_H
 #define GS_REPORT_H
@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "gait.h"
+#include "html.h" /* gs_html_buf: the pages built on report.html's look */
 #include "pose.h"
 #include "video.h"
 
@@ -135,32 +136,8 @@ typedef struct gs_report_html_options {
 gs_status gs_report_write_html(const char *path, const cJSON *analysis,
                                const gs_report_html_options *opt, gs_error *err);
 
-/* --- HTML building blocks shared by report.html and comparison.html (report_html.c) --- */
-
-/** A growing text buffer for a page. Zero-initialise; the caller frees p with free(). */
-typedef struct gs_html_buf {
-    char *p;       /* NUL-terminated text, n bytes (NULL until the first write) */
-    size_t n, cap; /* bytes used and allocated */
-    int oom;       /* set once an allocation failed; later writes are dropped */
-} gs_html_buf;
-
-/** Appends len bytes of s (sets oom on out of memory). */
-void gs_html_put(gs_html_buf *b, const char *s, size_t len);
-/** Appends the string s as it is (trusted HTML). */
-void gs_html_puts(gs_html_buf *b, const char *s);
-/** Appends printf-formatted text as it is (trusted HTML). */
-void gs_html_printf(gs_html_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/** Appends s with the five HTML-special characters escaped (text or attribute value). */
-void gs_html_esc(gs_html_buf *b, const char *s);
 /** The stylesheet of report.html (static text), so related pages share its look. */
 const char *gs_report_css(void);
-/**
- * Appends an SVG line chart (report_series.c) of one metric over n sessions: labels[i] under
- * point i (may be NULL), left and right per-side series (NAN = not measured); right NULL draws
- * left as one series. Text is escaped.
- */
-void gs_html_series_svg(gs_html_buf *b, const char *title, const char *unit, int n,
-                        const char *const *labels, const double *left, const double *right);
 
 #ifdef __cplusplus
 }

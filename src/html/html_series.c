@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report.h"
+#include "html.h"
 
 /* A step of 1, 2 or 5 times a power of ten giving about five grid lines over range. */
 static double step_of(double range)
@@ -50,7 +50,8 @@ void gs_html_series_svg(gs_html_buf *b, const char *title, const char *unit, int
 #define YS(v) (T + (hi - (v)) / (hi - lo) * (H - T - B))
     gs_html_printf(b, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"", W, H);
     gs_html_esc(b, title);
-    gs_html_puts(b, " across sessions\" font-size=\"12.5\" font-family=\"system-ui,sans-serif\">\n");
+    gs_html_puts(b,
+                 " across sessions\" font-size=\"12.5\" font-family=\"system-ui,sans-serif\">\n");
     for (double v = lo; v <= hi + 1e-9 * step; v += step)
         gs_html_printf(b,
                        "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e6ea\"/>"
@@ -60,8 +61,10 @@ void gs_html_series_svg(gs_html_buf *b, const char *title, const char *unit, int
     for (int i = 0; i < n; i++) {
         /* at most about eight date labels, the last always */
         if (labels && labels[i] && (i == n - 1 || i % ((n + 7) / 8) == 0)) {
-            gs_html_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                              "fill=\"#5b6470\">", XS(i), H - 12);
+            gs_html_printf(b,
+                           "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+                           "fill=\"#5b6470\">",
+                           XS(i), H - 12);
             gs_html_esc(b, labels[i]);
             gs_html_puts(b, "</text>\n");
         }
@@ -79,8 +82,10 @@ void gs_html_series_svg(gs_html_buf *b, const char *title, const char *unit, int
                 continue;
             }
             if (!open)
-                gs_html_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
-                                  "points=\"", col);
+                gs_html_printf(b,
+                               "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
+                               "points=\"",
+                               col);
             gs_html_printf(b, "%.1f,%.1f ", XS(i), YS(ser[s][i]));
             open = 1;
         }
@@ -95,8 +100,9 @@ void gs_html_series_svg(gs_html_buf *b, const char *title, const char *unit, int
 #undef YS
     gs_html_puts(b, "</svg>");
     if (right)
-        gs_html_printf(b, "<figcaption><span style=\"color:%s\">&#9679; left</span> "
-                          "<span style=\"color:%s\">&#9679; right</span></figcaption>",
+        gs_html_printf(b,
+                       "<figcaption><span style=\"color:%s\">&#9679; left</span> "
+                       "<span style=\"color:%s\">&#9679; right</span></figcaption>",
                        colours[0], colours[1]);
     gs_html_puts(b, "</figure>\n");
 }

@@ -1,0 +1,202 @@
+/*
+ * report.html's metric table: per group, each metric per side with its reference and traffic
+ * light, the symmetry index and the left-right difference.
+ */
+#include "report_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void write_side_cell(page *pg, const cJSON *s, const metric_ref *ref, int dec,
+                            const char *unit, const char *sidename)
+{
+    buf *b = &pg->b;
+    char t1[32], t2[32];
+    double mean = jnum(s, "mean"), sd = jnum(s, "sd"), n = jnum(s, "n");
+    const char *u = gs_report__unit_text(unit);
+    gs_html_puts(b, "<td>");
+    if (!s || !isfinite(mean)) {
+        gs_html_puts(b, "&ndash;</td>");
+        return;
+    }
+    gs_report__light_html(
+        pg, pg->run || (ref && !ref->run_only) ? gs_report__light_of(ref, mean) : LIGHT_NONE,
+        sidename);
+    gs_html_puts(b, gs_html_num(t1, sizeof(t1), mean, dec));
+    if (u)
+        gs_html_puts(b, u);
+    if (isfinite(sd))
+        gs_html_printf(b, " &plusmn; %s", gs_html_num(t2, sizeof(t2), sd, dec));
+    if (isfinite(n))
+        gs_html_printf(b, " <small>(%.0f)</small>", n);
+    gs_html_puts(b, "</td>");
+}
+
+static void write_metric_row(page *pg, const char *key, const cJSON *m)
+{
+    buf *b = &pg->b;
+    const metric_info *info = gs_metric_find(key);
+    const metric_ref *ref = gs_report__find_ref(key);
+    const char *unit = jstr(m, "unit");
+    const cJSON *l = jget(m, "left"), *r = jget(m, "right");
+    int dec = info ? info->decimals : 2;
+    double diff = jnum(m, "diff"), si = jnum(m, "si");
+    char t1[32];
+
+    gs_html_puts(b, "<tr><td>");
+    gs_html_esc(b, info ? info->label : key);
+    if (unit && !gs_report__unit_text(unit)) {
+        gs_html_puts(b, " <span class=\"mu\">");
+        gs_html_esc(b, unit);
+        gs_html_puts(b, "</span>");
+    }
+    if (!strcmp(key, "cadence_spm")) {
+        const cJSON *all = jget(m, "all");
+        if (isfinite(jnum(all, "mean")))
+            gs_html_printf(b, "<br><small>both feet %s</small>",
+                           gs_html_num(t1, sizeof(t1), jnum(all, "mean"), 1));
+    }
+    {
+        /* link to the first finding whose evidence uses this metric */
+        const cJSON *f, *e;
+        int fi = 0, hit = -1;
+        cJSON_ArrayForEach(f, jget(pg->a, "findings"))
+        {
+            cJSON_ArrayForEach(e, jget(f, "evidence"))
+            {
+                const char *mk = jstr(e, "metric");
+                if (hit < 0 && mk && !strcmp(mk, key))
+                    hit = fi;
+            }
+            fi++;
+        }
+        if (hit >= 0)
+            gs_html_printf(b, " <a class=\"fl\" href=\"#f-%d\">finding &rsaquo;</a>", hit);
+    }
+    gs_html_puts(b, "</td>");
+    write_side_cell(pg, l, ref, dec, unit, "left: ");
+    write_side_cell(pg, r, ref, dec, unit, "right: ");
+    /* L - R: for angles flag a difference beyond 4 deg and beyond the pooled stride SD */
+    gs_html_puts(b, "<td>");
+    if (isfinite(diff)) {
+        double sl = jnum(l, "sd"), sr = jnum(r, "sd");
+        double pooled = isfinite(sl) && isfinite(sr) ? sqrt(0.5 * (sl * sl + sr * sr)) : NAN;
+        int notable = unit && !strcmp(unit, "deg") && fabs(diff) > ANGLE_DIFF_NOTABLE_DEG &&
+                      (!isfinite(pooled) || fabs(diff) > pooled);
+        if (notable)
+            gs_html_puts(
+                b, "<span class=\"flag\" title=\"beyond 4 deg and the stride-to-stride SD\">");
+        gs_html_puts(b, gs_html_num_signed(t1, sizeof(t1), diff, dec));
+        if (gs_report__unit_text(unit))
+            gs_html_puts(b, gs_report__unit_text(unit));
+        if (notable) {
+            gs_html_puts(b, "</span>");
+            gs_report__cite(pg, SRC_DINGENEN);
+        }
+    } else {
+        gs_html_puts(b, "&ndash;");
+    }
+    gs_html_puts(b, "</td><td>");
+    if (isfinite(si)) {
+        gs_report__light_html(pg, gs_report__light_of_si(si), "SI: ");
+        gs_html_printf(b, "%s %%", gs_html_num_signed(t1, sizeof(t1), si, 1));
+    } else {
+        gs_html_puts(b, "&ndash;");
+    }
+    gs_html_puts(b, "</td><td class=\"ref\">");
+    if (ref && (pg->run || !ref->run_only)) {
+        gs_html_puts(b, ref->text);
+        gs_html_printf(b, " <span class=\"nw\">%s", gs_report__sources[ref->src].cite);
+        gs_report__cite(pg, ref->src);
+        gs_html_puts(b, "</span>");
+    }
+    gs_html_puts(b, "</td></tr>\n");
+}
+
+void gs_report__write_metrics(page *pg)
+{
+    buf *b = &pg->b;
+    const cJSON *ms = jget(pg->a, "metrics"), *m;
+    int any_si = 0;
+
+    gs_html_puts(b, "<section id=\"metrics\"><h2>Metrics per side</h2>\n");
+    if (!cJSON_IsObject(ms) || !ms->child) {
+        gs_html_puts(b, "<p>No metrics could be computed for this clip.</p></section>\n");
+        return;
+    }
+    gs_html_puts(b,
+                 "<p class=\"sub\">Mean &plusmn; SD over the usable strides (number of strides in "
+                 "brackets). Reference values are published figures for healthy runners");
+    if (!pg->run)
+        gs_html_puts(b, "; this clip is not running, so they are not applied");
+    gs_html_puts(b, ".</p>\n<div class=\"tw\"><table>\n<thead><tr><th>Metric</th><th>Left</th>"
+                    "<th>Right</th><th>L &minus; R</th><th>SI</th><th style=\"text-align:left\">"
+                    "Reference</th></tr></thead>\n<tbody>\n");
+    for (int g = 0; g < GRP_COUNT; g++) {
+        int first = 1;
+        /* known keys in table order, then the unknown ones (group "Other") */
+        if (g != GRP_OTHER) {
+            for (size_t i = 0; i < gs_metric_count(); i++) {
+                if ((int)gs_metric_at(i)->group != g)
+                    continue;
+                m = jget(ms, gs_metric_at(i)->key);
+                if (!cJSON_IsObject(m))
+                    continue;
+                if (first)
+                    gs_html_printf(b, "<tr class=\"grp\"><td colspan=\"6\">%s</td></tr>\n",
+                                   gs_report__group_names[g]);
+                first = 0;
+                any_si |= isfinite(jnum(m, "si"));
+                write_metric_row(pg, gs_metric_at(i)->key, m);
+            }
+        } else {
+            cJSON_ArrayForEach(m, ms)
+            {
+                if (!m->string || gs_metric_find(m->string) || !cJSON_IsObject(m))
+                    continue;
+                if (first)
+                    gs_html_printf(b, "<tr class=\"grp\"><td colspan=\"6\">%s</td></tr>\n",
+                                   gs_report__group_names[g]);
+                first = 0;
+                write_metric_row(pg, m->string, m);
+            }
+        }
+    }
+    gs_html_puts(b, "</tbody></table></div>\n<p class=\"legend\">");
+    if (pg->has_lights)
+        gs_html_puts(b, "<span><span class=\"tl lg\"></span>within the reference range</span>"
+                        "<span><span class=\"tl la\"></span>borderline</span>"
+                        "<span><span class=\"tl lr\"></span>outside</span>");
+    if (any_si) {
+        gs_html_puts(b, "<span>SI colours: 0&ndash;5&ndash;10 %");
+        gs_report__cite(pg, SRC_SI);
+        gs_html_puts(b, "</span>");
+    }
+    gs_html_puts(b, "<span>Metrics without a published range have no light.</span></p>\n");
+    {
+        /* dropped strides, with the reasons */
+        const cJSON *s;
+        int nd = 0;
+        cJSON_ArrayForEach(s, jget(pg->a, "strides")) nd += !cJSON_IsTrue(jget(s, "used"));
+        if (nd > 0) {
+            char t1[32];
+            gs_html_printf(b, "<details><summary>%d stride%s not used, and why</summary><ul>\n", nd,
+                           nd == 1 ? "" : "s");
+            cJSON_ArrayForEach(s, jget(pg->a, "strides"))
+            {
+                if (cJSON_IsTrue(jget(s, "used")))
+                    continue;
+                gs_html_puts(b, "<li>");
+                gs_html_esc(b, jstr(s, "side") ? jstr(s, "side") : "?");
+                gs_html_printf(b,
+                               " stride at %s s: ", gs_html_num(t1, sizeof(t1), jnum(s, "t0"), 2));
+                gs_html_esc(b, jstr(s, "why") ? jstr(s, "why") : "not used");
+                gs_html_puts(b, "</li>\n");
+            }
+            gs_html_puts(b, "</ul></details>\n");
+        }
+    }
+    gs_html_puts(b, "</section>\n");
+}
