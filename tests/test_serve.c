@@ -112,6 +112,30 @@ static void the_file_table_is_fixed(void)
     }
 }
 
+static void shares_serve_pixels_only_and_token_kinds_differ(void)
+{
+    int n_share = 0;
+    for (int i = 0; i < GS_SERVE__N_FILES; i++)
+        n_share += gs_serve__file_shareable(i);
+    CHECK(n_share == 8); /* overlay.mp4 and the 7 key-frame images */
+    CHECK(gs_serve__file_shareable(gs_serve__file_index("overlay.mp4")));
+    CHECK(gs_serve__file_shareable(gs_serve__file_index("keyframes/right_TO.png")));
+    CHECK(!gs_serve__file_shareable(gs_serve__file_index("report.html")));
+    CHECK(!gs_serve__file_shareable(gs_serve__file_index("analysis.json")));
+    CHECK(!gs_serve__file_shareable(gs_serve__file_index("pose.json")));
+    CHECK(!gs_serve__file_shareable(-1));
+    uint8_t tok[GS_SERVE__TOKEN_BYTES], api[32], cookie[32], share[32], invite[32];
+    for (int i = 0; i < GS_SERVE__TOKEN_BYTES; i++)
+        tok[i] = (uint8_t)(i * 7 + 1);
+    gs_serve__token_digest(GS_SERVE__TOKEN_API, tok, api);
+    gs_serve__token_digest(GS_SERVE__TOKEN_COOKIE, tok, cookie);
+    gs_serve__token_digest(GS_SERVE__TOKEN_SHARE, tok, share);
+    gs_serve__token_digest(GS_SERVE__TOKEN_INVITE, tok, invite);
+    CHECK(memcmp(api, cookie, 32) != 0); /* the same bits as a cookie and as a bearer token */
+    CHECK(memcmp(invite, cookie, 32) != 0 && memcmp(invite, api, 32) != 0);
+    CHECK(memcmp(api, share, 32) == 0); /* separate tables; the digests stored before stay */
+}
+
 static void headers_are_parsed_strictly(void)
 {
     uint8_t tok[GS_SERVE__TOKEN_BYTES];
@@ -409,6 +433,7 @@ int main(int argc, char **argv)
     routes_parse_to_their_ids_and_methods();
     shared_routes_decode_the_token();
     the_file_table_is_fixed();
+    shares_serve_pixels_only_and_token_kinds_differ();
     headers_are_parsed_strictly();
     ranges_follow_rfc_9110();
     listen_addresses();

@@ -245,7 +245,7 @@ def part_api():
         st, _, b = req(srv, "POST", "/athletes", {"name": "Ann", "height_m": 7}, ta)
         check(st == 400 and "height_m" in b["error"], f"athlete height 7: {st} {b}")
         st, _, up = upload(srv, ta, ath, video, start=1, end=4, notes="first visit",
-                           date="2026-12-05")
+                           date="2026-12-05", history="scar:abdomen")
         check(st == 202 and "session" in up and "job" in up and "duplicate_of" not in up,
               f"upload: {st} {up}")
         st, _, up2 = upload(srv, ta, ath, video, start=1, end=4)
@@ -316,22 +316,42 @@ def part_api():
         st, _, b = req(srv, "GET", f"/athletes/{ath}/sessions", token=ta)
         check(st == 200 and [x["id"] for x in b["sessions"]].count(sid) == 1,
               f"athlete's sessions: {b}")
-        # share
+        # share: the link is the share page; the API's shared routes give what that page shows
+        # (overlay, key frames, findings' titles) and nothing holding the intake history, the
+        # notes or the NKT record
+        check(b"abdomen" in html, "the owner's report quotes the intake history")
         st, _, sh = req(srv, "POST", f"/sessions/{sid}/shares", {"days": 1}, ta)
-        check(st == 201 and len(sh.get("token", "")) == 43 and sh["url"].endswith(
-            "/files/report.html"), f"share: {st} {sh}")
-        st, h, html2 = req(srv, "GET", sh["url"].replace("localhost", "127.0.0.1"), raw=True)
-        check(st == 200 and html2 == html, f"shared report: {st}")
+        check(st == 201 and len(sh.get("token", "")) == 43 and
+              sh["url"].endswith(f"/s/{sh['token']}"), f"share: {st} {sh}")
+        st, _, page = req(srv, "GET", sh["url"].replace("localhost", "127.0.0.1"), raw=True)
+        check(st == 200 and b'id="findings"' in page and b"abdomen" not in page,
+              f"the share link opens the share page without the history: {st}")
+        for name in ("report.html", "analysis.json", "pose.json", "angles.csv", "metrics.csv",
+                     "events.csv", "pose.trc"):
+            st, _, b = req(srv, "GET", f"/shared/{sh['token']}/files/{name}")
+            check(st == 404 and "overlay" in b.get("error", ""),
+                  f"shared {name} is not served: {st} {b}")
         st, _, shs = req(srv, "GET", f"/shared/{sh['token']}")
-        check(st == 200 and "analysis" in shs and "id" not in shs and "athlete" not in shs
-              and "notes" not in shs,
-              f"shared session without ids: {st} {str(shs)[:200]}")
+        check(st == 200 and "id" not in shs and "athlete" not in shs and "notes" not in shs
+              and "options" not in shs and "analysis" not in shs,
+              f"shared session without ids, options, notes or analysis: {st} {str(shs)[:300]}")
+        check(shs.get("findings") and all(set(f) <= {"title", "side"} for f in shs["findings"]),
+              f"shared findings: titles only: {shs.get('findings')}")
+        check("abdomen" not in json.dumps(shs) and "first visit" not in json.dumps(shs),
+              "the shared JSON holds neither the intake history nor the notes")
+        check(set(shs.get("files", [])) <= {"overlay.mp4"} | {
+            f"keyframes/{k}.png" for k in ("left_IC", "left_MS", "left_TO", "right_IC",
+                                           "right_MS", "right_TO", "contact_sheet")} and
+              "overlay.mp4" in shs.get("files", []), f"shared files: {shs.get('files')}")
+        for name in shs.get("files", []):
+            st, _, body = req(srv, "GET", f"/shared/{sh['token']}/files/{name}", raw=True)
+            check(st == 200 and b"abdomen" not in body, f"shared {name}: 200, no history")
         st, _, part = req(srv, "GET", f"/shared/{sh['token']}/files/overlay.mp4",
                           headers={"Range": "bytes=0-9"}, raw=True)
         check(st == 206 and part == full[:10], f"shared Range: {st}")
         st, _, b = req(srv, "POST", f"/shared/{sh['token']}/files/report.html", b"x")
         check(st == 405, f"shared is read-only: {st} {b}")
-        st, _, b = req(srv, "GET", f"/shared/{'B' * 43}/files/report.html")
+        st, _, b = req(srv, "GET", f"/shared/{'B' * 43}/files/overlay.mp4")
         check(st == 404, f"unknown share: {st} {b}")
         st, _, b = req(srv, "POST", f"/sessions/{sid}/shares", {"days": 400}, ta)
         check(st == 400 and "days" in b["error"], f"share days 400: {st} {b}")

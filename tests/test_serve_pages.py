@@ -178,6 +178,23 @@ def run(port, data):
                                          "password": "correct horse battery"})
     check(st == 303 and "gs_session" in a.cookies, f"sign-in -> 303 with a session ({st})")
     check(a.cookies.get("gs_session") != old.get("gs_session"), "a new token at sign-in")
+    # token kinds: the cookie's token is no bearer token, and a bearer token is no cookie
+    st, _, _ = Browser(port).req("GET", "/api/v1/athletes",
+                                 headers={"Authorization": f"Bearer {a.cookies['gs_session']}"})
+    check(st == 401, f"the session cookie's token as a Bearer token -> 401 ({st})")
+    st, _, txt = Browser(port).req("POST", "/api/v1/tokens", json.dumps(
+        {"email": "a@example.org", "password": "correct horse battery"}),
+        {"Content-Type": "application/json"})
+    api_token = json.loads(txt).get("token", "") if st == 201 else ""
+    check(st == 201 and len(api_token) == 43, f"an API token for the same account ({st})")
+    st, _, _ = Browser(port).req("GET", "/api/v1/athletes",
+                                 headers={"Authorization": f"Bearer {api_token}"})
+    check(st == 200, f"the API token works as a Bearer token ({st})")
+    as_cookie = Browser(port)
+    as_cookie.cookies = {"gs_session": api_token}
+    st, r, _ = as_cookie.req("GET", "/athletes")
+    check(st == 303 and r.getheader("Location") == "/signin",
+          f"the API token as the session cookie opens no page ({st})")
 
     # --- athlete with a hostile name ---
     tok = a.csrf("/athletes")
@@ -292,6 +309,12 @@ def run(port, data):
     st, _, _ = Browser(port).req("GET", first_share)
     check(st == 200, f"the first share opens ({st})")
     revoke = m.group(1) if m else "/none"
+    # the revoke form names the session: another session of the same account is refused
+    wrong = revoke.replace(f"/sessions/{session}/", f"/sessions/{up2.get('session')}/")
+    st, _, _ = a.req("POST", wrong, {"csrf": tok})
+    check(st == 404, f"revoke through another session of the account -> 404 ({st})")
+    st, _, _ = Browser(port).req("GET", first_share)
+    check(st == 200, f"the share still opens after the refused revoke ({st})")
     st, _, _ = a.req("POST", revoke, {"csrf": "D" * 43})
     check(st == 403, f"revoke without the right csrf -> 403 ({st})")
     st, _, _ = a.req("POST", revoke, {"csrf": tok})

@@ -258,7 +258,7 @@ static void session_read(gs_page *pg, int make)
     const char *v = MHD_lookup_connection_value(pg->c, MHD_COOKIE_KIND, SESSION_COOKIE);
     if (v && gs_serve__token_decode(v, strlen(v), tok) == 0) {
         gs_store_account acc;
-        crypto_generichash(pg->digest, sizeof(pg->digest), tok, sizeof(tok), NULL, 0);
+        gs_serve__token_digest(GS_SERVE__TOKEN_COOKIE, tok, pg->digest);
         if (gs_store_token_account(pg->st, pg->digest, (int64_t)time(NULL), pg->account, &e) ==
                 GS_OK &&
             gs_store_account_get(pg->st, pg->account, &acc, &e) == GS_OK) {
@@ -321,7 +321,7 @@ static int sign_in_as(gs_page *pg, const char *account)
 {
     char text[GS_SERVE__TOKEN_LEN + 1];
     gs_error e = {0};
-    gs_status rc = gs_serve__token_new(pg->st, account, text, &e);
+    gs_status rc = gs_serve__token_new(pg->st, account, GS_SERVE__TOKEN_COOKIE, text, &e);
     if (rc != GS_OK)
         return gs_page_store_fail(pg, rc, "account");
     add_cookie(pg, SESSION_COOKIE, text, SESSION_MAX_AGE_S);

@@ -361,7 +361,7 @@ static int share_add(gs_page *pg, const char *id)
     uint8_t tok[GS_SERVE__TOKEN_BYTES], dg[GS_STORE_DIGEST_BYTES];
     gs_store_id sid;
     randombytes_buf(tok, sizeof(tok));
-    crypto_generichash(dg, sizeof(dg), tok, sizeof(tok), NULL, 0);
+    gs_serve__token_digest(GS_SERVE__TOKEN_SHARE, tok, dg);
     int64_t t = (int64_t)time(NULL);
     gs_status rc = gs_store_share_add(pg->st, pg->account, id, dg, t, t + (int64_t)days * 86400,
                                       sid, &e);
@@ -386,13 +386,6 @@ static int session_file(gs_page *pg, const gs_store_session *ss, const gs_store_
 
 /* ---- a share link (no account) ------------------------------------------------------------ */
 
-/* What a share link may open: the overlay and the key frames. Not report.html or analysis.json:
- * they carry the intake history in the findings. */
-static int share_file_ok(const char *name)
-{
-    return !strcmp(name, "overlay.mp4") || !strncmp(name, "keyframes/", 10);
-}
-
 static int share_page(gs_page *pg, char **seg, int nseg)
 {
     uint8_t tok[GS_SERVE__TOKEN_BYTES], dg[GS_STORE_DIGEST_BYTES];
@@ -401,7 +394,7 @@ static int share_page(gs_page *pg, char **seg, int nseg)
     gs_error e = {0};
     if (nseg < 2 || pg->post || gs_serve__token_decode(seg[1], strlen(seg[1]), tok) != 0)
         return gs_page_fail(pg, 404, "No such share (or it has expired).");
-    crypto_generichash(dg, sizeof(dg), tok, sizeof(tok), NULL, 0);
+    gs_serve__token_digest(GS_SERVE__TOKEN_SHARE, tok, dg);
     gs_status rc = gs_store_share_session(pg->st, dg, (int64_t)time(NULL), account, &ss, &e);
     if (rc != GS_OK)
         return gs_page_store_fail(pg, rc, "share (or it has expired)");
@@ -409,7 +402,7 @@ static int share_page(gs_page *pg, char **seg, int nseg)
     int has_job = gs_store_job_get(pg->st, account, ss.job, &j, &e) == GS_OK;
     if (nseg >= 4 && !strcmp(seg[2], "files")) {
         int i = file_of(seg, nseg, 3);
-        if (i < 0 || !share_file_ok(gs_serve__file_name(i)))
+        if (i < 0 || !gs_serve__file_shareable(i))
             return gs_page_fail(pg, 404, "No such file.");
         return gs_serve__send_file(pg->s, pg->c, &ss, has_job ? &j : NULL, i, FILE_CSP);
     }
@@ -483,6 +476,18 @@ int gs_pages_session(gs_page *pg, char **seg, int nseg)
         if (!gs_serve__id_valid(seg[3], strlen(seg[3])))
             return gs_page_fail(pg, 404, "No such share.");
         gs_status rc = gs_store_session_get(pg->st, pg->account, seg[1], &ss, &e);
+        if (rc == GS_OK) {
+            /* The share must be one of this session's (a share's session never changes), not
+             * merely one of the account's: the form names both. */
+            gs_store_share *sh = NULL;
+            size_t nsh = 0, k = 0;
+            rc = gs_store_share_list(pg->st, pg->account, ss.id, &sh, &nsh, &e);
+            while (rc == GS_OK && k < nsh && strcmp(sh[k].id, seg[3]) != 0)
+                k++;
+            free(sh);
+            if (rc == GS_OK && k == nsh)
+                rc = GS_ERR_NOT_FOUND;
+        }
         if (rc == GS_OK)
             rc = gs_store_share_delete(pg->st, pg->account, seg[3], &e);
         if (rc != GS_OK)

@@ -138,21 +138,6 @@ static int pw_verify(gs_serve *s, const char *hash, const char *pw)
     return ok;
 }
 
-/* A new bearer token for account: 256 random bits to the client, their digest to the store. */
-static gs_status token_issue(gs_store *st, const char *account, char text[GS_SERVE__TOKEN_LEN + 1],
-                             gs_error *e)
-{
-    uint8_t tok[GS_SERVE__TOKEN_BYTES], dg[GS_STORE_DIGEST_BYTES];
-    randombytes_buf(tok, sizeof(tok));
-    crypto_generichash(dg, sizeof(dg), tok, sizeof(tok), NULL, 0);
-    int64_t t = gs_serve__now_s();
-    gs_status rc = gs_store_token_add(st, account, dg, t, t + GS_SERVE__TOKEN_LIFETIME_S, e);
-    if (rc == GS_OK)
-        gs_serve__token_text(tok, text);
-    sodium_memzero(tok, sizeof(tok));
-    return rc;
-}
-
 /* ---- what the pages (pages*.c) use of the server ----------------------------------------- */
 
 const char *gs_serve__dir(const gs_serve *s)
@@ -186,10 +171,19 @@ int gs_serve__rate_ok(gs_serve *s, int per_account, const char *key, double *ret
                        : rate_ok(s, s->by_addr, "a:", key, retry_s);
 }
 
-gs_status gs_serve__token_new(gs_store *st, const char *account, char text[GS_SERVE__TOKEN_LEN + 1],
-                              gs_error *e)
+gs_status gs_serve__token_new(gs_store *st, const char *account, gs_serve__token_kind kind,
+                              char text[GS_SERVE__TOKEN_LEN + 1], gs_error *e)
 {
-    return token_issue(st, account, text, e);
+    /* 256 random bits to the client, their digest of this kind to the store. */
+    uint8_t tok[GS_SERVE__TOKEN_BYTES], dg[GS_STORE_DIGEST_BYTES];
+    randombytes_buf(tok, sizeof(tok));
+    gs_serve__token_digest(kind, tok, dg);
+    int64_t t = gs_serve__now_s();
+    gs_status rc = gs_store_token_add(st, account, dg, t, t + GS_SERVE__TOKEN_LIFETIME_S, e);
+    if (rc == GS_OK)
+        gs_serve__token_text(tok, text);
+    sodium_memzero(tok, sizeof(tok));
+    return rc;
 }
 
 void gs_serve__log(gs_serve *s, int level, const char *msg)
@@ -224,7 +218,7 @@ static int authenticate(gs_serve__req *q, struct MHD_Connection *c, char *msg, s
     int st = gs_serve__bearer(h, tok, msg, n);
     if (st)
         return st;
-    crypto_generichash(q->digest, sizeof(q->digest), tok, sizeof(tok), NULL, 0);
+    gs_serve__token_digest(GS_SERVE__TOKEN_API, tok, q->digest);
     sodium_memzero(tok, sizeof(tok));
     gs_store *s = gs_serve__store_get(q->srv, &slot);
     gs_status rc = gs_store_token_account(s, q->digest, gs_serve__now_s(), q->account, &e);

@@ -67,30 +67,51 @@ static cJSON *athlete_json(const gs_store_athlete *a)
     return o;
 }
 
-/* The session as JSON: its record, its job, the files there, and (with_analysis, once the job
- * is done) the analysis itself. with_ids 0 leaves out the record ids (a shared view). */
-static cJSON *session_json(gs_serve *s, gs_store *st, const gs_store_session *ss,
-                           const gs_store_job *job, int with_ids)
+/* analysis.json of a done session, parsed; NULL when absent or unreadable. */
+static cJSON *analysis_read(gs_serve *s, const gs_store_session *ss, const gs_store_job *job)
+{
+    char path[PATH_MAX];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    gs_error e = {0};
+    cJSON *a = NULL;
+    if (!job || job->status != GS_STORE_JOB_DONE ||
+        gs_serve__file_path(s, ss->id, gs_serve__file_index("analysis.json"), path,
+                            sizeof(path)) != 0)
+        return NULL;
+    if (gs_file_read_max(path, ANALYSIS_MAX_BYTES, &data, &len, &e) == GS_OK)
+        a = cJSON_ParseWithLength((const char *)data, len);
+    free(data);
+    return a;
+}
+
+/* The session as JSON. The owner's view (shared 0): its record, its job, the files there and,
+ * once the job is done, the analysis itself. A share link's view (shared 1) is what the share
+ * page shows: the date, the job's state without ids, the files a share may serve and the
+ * findings' titles; never the options (they hold the intake history), the notes, the analysis
+ * (its findings quote the history) or the NKT record. */
+static cJSON *session_json(gs_serve *s, const gs_store_session *ss, const gs_store_job *job,
+                           int shared)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
-    if (with_ids) {
+    if (!shared) {
         id_json(o, "id", ss->id);
         id_json(o, "athlete", ss->athlete);
         id_json(o, "blob", ss->blob);
-    }
-    cJSON *opts = cJSON_Parse(ss->options_json);
-    cJSON_AddItemToObject(o, "options", opts ? opts : cJSON_CreateObject());
-    if (with_ids) /* the therapist's notes stay with the account, not with a share link */
+        cJSON *opts = cJSON_Parse(ss->options_json);
+        cJSON_AddItemToObject(o, "options", opts ? opts : cJSON_CreateObject());
         cJSON_AddStringToObject(o, "notes", ss->notes);
+    }
     cJSON_AddStringToObject(o, "date", ss->date);
     cJSON_AddNumberToObject(o, "created", (double)ss->created);
     cJSON *jj = job ? job_json(job) : NULL;
-    if (jj && !with_ids) {
+    if (jj && shared) {
         cJSON_DeleteItemFromObject(jj, "id");
         cJSON_DeleteItemFromObject(jj, "session");
         cJSON_DeleteItemFromObject(jj, "worker");
+        cJSON_DeleteItemFromObject(jj, "error"); /* a failure may name the options */
     }
     if (jj)
         cJSON_AddItemToObject(o, "job", jj);
@@ -98,23 +119,31 @@ static cJSON *session_json(gs_serve *s, gs_store *st, const gs_store_session *ss
     char path[PATH_MAX];
     struct stat sb;
     for (int i = 0; i < GS_SERVE__N_FILES && files; i++)
-        if (gs_serve__file_path(s, ss->id, i, path, sizeof(path)) == 0 && lstat(path, &sb) == 0 &&
-            S_ISREG(sb.st_mode))
+        if ((!shared || gs_serve__file_shareable(i)) &&
+            gs_serve__file_path(s, ss->id, i, path, sizeof(path)) == 0 &&
+            lstat(path, &sb) == 0 && S_ISREG(sb.st_mode))
             cJSON_AddItemToArray(files, cJSON_CreateString(gs_serve__file_name(i)));
-    if (job && job->status == GS_STORE_JOB_DONE &&
-        gs_serve__file_path(s, ss->id, gs_serve__file_index("analysis.json"), path, sizeof(path)) ==
-            0) {
-        uint8_t *data = NULL;
-        size_t len = 0;
-        gs_error e = {0};
-        if (gs_file_read_max(path, ANALYSIS_MAX_BYTES, &data, &len, &e) == GS_OK) {
-            cJSON *a = cJSON_ParseWithLength((const char *)data, len);
-            if (a)
-                cJSON_AddItemToObject(o, "analysis", a);
+    cJSON *a = analysis_read(s, ss, job);
+    if (a && !shared) {
+        cJSON_AddItemToObject(o, "analysis", a);
+        a = NULL;
+    } else if (a) {
+        cJSON *fl = cJSON_AddArrayToObject(o, "findings");
+        const cJSON *f;
+        cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(a, "findings"))
+        {
+            const cJSON *title = cJSON_GetObjectItemCaseSensitive(f, "title");
+            const cJSON *side = cJSON_GetObjectItemCaseSensitive(f, "side");
+            cJSON *x = fl && cJSON_IsString(title) ? cJSON_CreateObject() : NULL;
+            if (!x)
+                continue;
+            cJSON_AddStringToObject(x, "title", title->valuestring);
+            if (cJSON_IsString(side))
+                cJSON_AddStringToObject(x, "side", side->valuestring);
+            cJSON_AddItemToArray(fl, x);
         }
-        free(data);
     }
-    (void)st;
+    cJSON_Delete(a);
     return o;
 }
 
@@ -148,7 +177,7 @@ static enum MHD_Result reply_token(gs_serve *s, struct MHD_Connection *c, gs_sto
 {
     char text[GS_SERVE__TOKEN_LEN + 1];
     gs_error e = {0};
-    gs_status rc = gs_serve__token_new(st, account, text, &e);
+    gs_status rc = gs_serve__token_new(st, account, GS_SERVE__TOKEN_API, text, &e);
     if (rc != GS_OK)
         return gs_serve__reply_store_error(s, c, rc, &e, "account");
     cJSON *o = cJSON_CreateObject();
@@ -409,7 +438,7 @@ static enum MHD_Result h_session(gs_serve__req *q, struct MHD_Connection *c, gs_
     if (rc != GS_OK)
         return gs_serve__reply_store_error(s, c, rc, &e, "session");
     int has_job = gs_store_job_get(st, q->account, ss.job, &j, &e) == GS_OK;
-    return gs_serve__reply_json(c, 200, session_json(s, st, &ss, has_job ? &j : NULL, 1));
+    return gs_serve__reply_json(c, 200, session_json(s, &ss, has_job ? &j : NULL, 0));
 }
 
 static enum MHD_Result h_share_add(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
@@ -432,19 +461,19 @@ static enum MHD_Result h_share_add(gs_serve__req *q, struct MHD_Connection *c, g
     uint8_t tok[GS_SERVE__TOKEN_BYTES], dg[GS_STORE_DIGEST_BYTES];
     gs_store_id id;
     randombytes_buf(tok, sizeof(tok));
-    crypto_generichash(dg, sizeof(dg), tok, sizeof(tok), NULL, 0);
+    gs_serve__token_digest(GS_SERVE__TOKEN_SHARE, tok, dg);
     int64_t t = gs_serve__now_s(), expires = t + (int64_t)days * 86400;
     gs_status rc = gs_store_share_add(st, q->account, q->route.rid, dg, t, expires, id, &e);
     if (rc != GS_OK)
         return gs_serve__reply_store_error(s, c, rc, &e, "session");
     gs_serve__token_text(tok, text);
     const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    /* The link is the share page (overlay, key frames, findings' titles), as the pages make. */
     if (s->opt.public_url)
-        snprintf(url, sizeof(url), "%s/api/v1/shared/%s/files/report.html", s->opt.public_url,
-                 text);
+        snprintf(url, sizeof(url), "%s/s/%s", s->opt.public_url, text);
     else
-        snprintf(url, sizeof(url), "%s://%s/api/v1/shared/%s/files/report.html",
-                 s->tls ? "https" : "http", gs_serve__host_ok(host) ? host : "localhost", text);
+        snprintf(url, sizeof(url), "%s://%s/s/%s", s->tls ? "https" : "http",
+                 gs_serve__host_ok(host) ? host : "localhost", text);
     cJSON *r = cJSON_CreateObject();
     if (r) {
         id_json(r, "id", id);
@@ -491,14 +520,18 @@ static enum MHD_Result h_shared(gs_serve__req *q, struct MHD_Connection *c, gs_s
     gs_store_job j;
     gs_store_id account;
     uint8_t dg[GS_STORE_DIGEST_BYTES];
-    crypto_generichash(dg, sizeof(dg), q->route.token, sizeof(q->route.token), NULL, 0);
+    gs_serve__token_digest(GS_SERVE__TOKEN_SHARE, q->route.token, dg);
     gs_status rc = gs_store_share_session(st, dg, gs_serve__now_s(), account, &ss, &e);
     if (rc != GS_OK)
         return gs_serve__reply_store_error(q->srv, c, rc, &e, "share (or it has expired)");
     int has_job = gs_store_job_get(st, account, ss.job, &j, &e) == GS_OK;
-    if (q->route.id == GS_SERVE__R_SHARED_FILE)
+    if (q->route.id == GS_SERVE__R_SHARED_FILE) {
+        if (!gs_serve__file_shareable(q->route.file))
+            return gs_serve__reply_error(c, 404, "a share offers the overlay and the key frames "
+                                                 "only");
         return serve_file(q, c, &ss, has_job ? &j : NULL);
-    return gs_serve__reply_json(c, 200, session_json(q->srv, st, &ss, has_job ? &j : NULL, 0));
+    }
+    return gs_serve__reply_json(c, 200, session_json(q->srv, &ss, has_job ? &j : NULL, 1));
 }
 
 static enum MHD_Result h_signout(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)

@@ -83,6 +83,11 @@ int gs_serve__id_valid(const char *s, size_t len);
 int gs_serve__file_index(const char *name);
 const char *gs_serve__file_name(int i);
 const char *gs_serve__file_type(int i); /* Content-Type */
+/**
+ * 1 when a share link may serve file i: the overlay and the key frames only. Every other file
+ * holds the findings (which quote the intake history) or the analysis behind them.
+ */
+int gs_serve__file_shareable(int i);
 
 /* ---- headers ----------------------------------------------------------------------------- */
 
@@ -94,6 +99,20 @@ int gs_serve__bearer(const char *header, uint8_t token[GS_SERVE__TOKEN_BYTES], c
 /** A token's base64url text (44 bytes with the NUL). */
 void gs_serve__token_text(const uint8_t token[GS_SERVE__TOKEN_BYTES],
                           char out[GS_SERVE__TOKEN_LEN + 1]);
+/**
+ * Token kinds. A token is 256 random bits; the store keeps a digest, and the digest of a page
+ * session's cookie is keyed differently from an API bearer token's, so a cookie copied into an
+ * Authorization header (or a bearer token into a cookie) matches no stored digest.
+ */
+typedef enum gs_serve__token_kind {
+    GS_SERVE__TOKEN_API = 0,    /* Authorization: Bearer (POST /api/v1/tokens) */
+    GS_SERVE__TOKEN_COOKIE = 1, /* the pages' gs_session cookie */
+    GS_SERVE__TOKEN_SHARE = 2,  /* share links */
+    GS_SERVE__TOKEN_INVITE = 3  /* a clinic's invitation and password-reset links */
+} gs_serve__token_kind;
+/** The store's digest of a token of kind. */
+void gs_serve__token_digest(gs_serve__token_kind kind, const uint8_t token[GS_SERVE__TOKEN_BYTES],
+                            uint8_t digest[32]);
 /** Decodes 43 base64url characters; 0 or -1. */
 int gs_serve__token_decode(const char *s, size_t len, uint8_t token[GS_SERVE__TOKEN_BYTES]);
 
@@ -240,8 +259,8 @@ int gs_serve__password_hash(gs_serve *s, const char *pw, char *out /* 128 bytes 
 int gs_serve__password_verify(gs_serve *s, const char *hash, const char *pw);
 /** The sign-in rate limits: per_account 1 keys by e-mail, 0 by client address. 1 allowed. */
 int gs_serve__rate_ok(gs_serve *s, int per_account, const char *key, double *retry_s);
-/** A new session token for account (its digest stored through gs_store_token_add). */
-gs_status gs_serve__token_new(gs_store *st, const char *account,
+/** A new token of kind (API or COOKIE) for account (its digest stored by gs_store_token_add). */
+gs_status gs_serve__token_new(gs_store *st, const char *account, gs_serve__token_kind kind,
                               char text[GS_SERVE__TOKEN_LEN + 1], gs_error *e);
 void gs_serve__log(gs_serve *s, int level, const char *msg);
 /** Deletes a session record and its files (the API's DELETE /sessions/{id}). */

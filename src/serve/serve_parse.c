@@ -52,6 +52,21 @@ int gs_serve__token_decode(const char *s, size_t len, uint8_t token[GS_SERVE__TO
     return 0;
 }
 
+void gs_serve__token_digest(gs_serve__token_kind kind, const uint8_t token[GS_SERVE__TOKEN_BYTES],
+                            uint8_t digest[32])
+{
+    /* API bearer and share tokens: plain BLAKE2b (what the store held before the kinds; their
+     * tables differ, so they cannot open each other). Cookies share the tokens table with the
+     * bearer tokens, so theirs is keyed (BLAKE2b's key input as a domain separator). */
+    static const char cookie_key[] = "gaitscope page session v1";
+    static const char invite_key[] = "gaitscope invitation v1";
+    const char *key = kind == GS_SERVE__TOKEN_COOKIE   ? cookie_key
+                      : kind == GS_SERVE__TOKEN_INVITE ? invite_key
+                                                       : NULL;
+    crypto_generichash(digest, 32, token, GS_SERVE__TOKEN_BYTES, (const unsigned char *)key,
+                       key ? strlen(key) : 0);
+}
+
 void gs_serve__token_text(const uint8_t token[GS_SERVE__TOKEN_BYTES],
                           char out[GS_SERVE__TOKEN_LEN + 1])
 {
@@ -92,6 +107,14 @@ int gs_serve__file_index(const char *name)
 const char *gs_serve__file_name(int i)
 {
     return i >= 0 && i < GS_SERVE__N_FILES ? files[i].name : NULL;
+}
+
+int gs_serve__file_shareable(int i)
+{
+    /* Pixels and the tracker's drawing only: report.html, analysis.json and pose.json carry the
+     * findings, which quote the intake history; the CSVs and .trc are the analysis itself. */
+    const char *n = gs_serve__file_name(i);
+    return n && (!strcmp(n, "overlay.mp4") || !strncmp(n, "keyframes/", 10));
 }
 
 const char *gs_serve__file_type(int i)
