@@ -99,6 +99,99 @@ gs_status gs_store__sqlite_open(gs_store *s, const char *dir, gs_error *err);
  */
 gs_status gs_store__pg_open(gs_store *s, const char *uri, gs_error *err);
 
+/* ---- statement arguments: one list type for both back ends -------------------------------- */
+
+/*
+ * A statement's bound values, in placeholder order, written at the call as
+ *     ARGS(ARG_T(id), ARG_I(now), ARG_D(height_m), ARG_G(digest))
+ * which gives the helpers (store_sqlite_impl.h, store_pg_impl.h) an array and its length.
+ * ARG_I takes any integer (converted to int64_t by the compound literal, so an int or an enum
+ * cannot be read with the wrong width), ARG_T NULL and ARG_D NAN are SQL NULL, ARG_G is a
+ * GS_STORE_DIGEST_BYTES digest bound as a blob / binary bytea. NO_ARGS for none. Short names:
+ * this header is included by src/store only.
+ */
+typedef struct gs_store__arg {
+    char kind; /* 't', 'i', 'd', 'g' */
+    const char *t;
+    int64_t i;
+    double d;
+    const uint8_t *g;
+} gs_store__arg;
+
+#define ARG_T(x) ((gs_store__arg){.kind = 't', .t = (x)})
+#define ARG_I(x) ((gs_store__arg){.kind = 'i', .i = (x)})
+#define ARG_D(x) ((gs_store__arg){.kind = 'd', .d = (x)})
+#define ARG_G(x) ((gs_store__arg){.kind = 'g', .g = (x)})
+#define ARGS(...)                                                                              \
+    (const gs_store__arg[]){__VA_ARGS__},                                                      \
+        (int)(sizeof((const gs_store__arg[]){__VA_ARGS__}) / sizeof(gs_store__arg))
+#define NO_ARGS NULL, 0
+
+/* ---- rows: one reader per record for both back ends (store_rows.c) ------------------------ */
+
+/*
+ * One row of a result, as either back end sees it: res and row name it (a sqlite3_stmt on its
+ * row, or a PGresult and a row number) and the four functions read column col of it. A back end
+ * fills them once; the readers below then turn rows into records the same way for both, so the
+ * column lists and the records' layout are written once.
+ */
+typedef struct gs_store__row gs_store__row;
+struct gs_store__row {
+    const void *res;
+    int row;
+    int (*is_null)(const gs_store__row *r, int col);
+    const char *(*text)(const gs_store__row *r, int col); /* "" for NULL, never NULL */
+    int64_t (*i64)(const gs_store__row *r, int col);      /* 0 for NULL */
+    double (*dbl)(const gs_store__row *r, int col);       /* NAN for NULL */
+};
+
+/** Reads row r into *out, a record of the reader's type (gs_store_account for _account, ...). */
+typedef void (*gs_store__read_fn)(const gs_store__row *r, void *out);
+
+/* Column lists in the order the readers read them (the same tables in both back ends). */
+#define GS_STORE__ACCOUNT_COLS "id, email, pwhash, created, password_changed"
+#define GS_STORE__ATHLETE_COLS "id, name, height_m, created"
+#define GS_STORE__BLOB_COLS    "id, sha256, size_bytes, refs, created"
+#define GS_STORE__SESSION_COLS "id, athlete, blob, job, options_json, notes, date, created"
+/* The account, then the session columns, of sessions AS s (a share's join). */
+#define GS_STORE__ACCOUNT_SESSION_COLS                                                      \
+    "s.account, s.id, s.athlete, s.blob, s.job, s.options_json, s.notes, s.date, s.created"
+#define GS_STORE__JOB_COLS                                                                  \
+    "id, session, account, status, progress, stage, error, attempts, worker, lease_until, " \
+    "created, started, finished"
+#define GS_STORE__SHARE_COLS "id, created, expires"
+#define GS_STORE__NKT_COLS   "tests, facilitators, released, activated, homework, updated"
+
+/** A share's account and session (GS_STORE__ACCOUNT_SESSION_COLS). */
+typedef struct gs_store__account_session {
+    gs_store_id account;
+    gs_store_session session;
+} gs_store__account_session;
+
+/** A (key, count) row: SELECT status, count(*) ... GROUP BY status. */
+typedef struct gs_store__count {
+    int64_t key, count;
+} gs_store__count;
+
+void gs_store__read_account(const gs_store__row *r, void *out);         /* gs_store_account */
+void gs_store__read_athlete(const gs_store__row *r, void *out);         /* gs_store_athlete */
+void gs_store__read_blob(const gs_store__row *r, void *out);            /* gs_store_blob */
+void gs_store__read_session(const gs_store__row *r, void *out);         /* gs_store_session */
+void gs_store__read_account_session(const gs_store__row *r, void *out); /* ..._account_session */
+void gs_store__read_job(const gs_store__row *r, void *out);             /* gs_store_job */
+void gs_store__read_share(const gs_store__row *r, void *out);            /* gs_store_share */
+void gs_store__read_nkt(const gs_store__row *r, void *out);             /* gs_store_nkt */
+void gs_store__read_id(const gs_store__row *r, void *out);              /* gs_store_id, column 0 */
+void gs_store__read_id2(const gs_store__row *r, void *out);             /* gs_store_id[2], 0-1 */
+void gs_store__read_i64(const gs_store__row *r, void *out);             /* int64_t, column 0 */
+void gs_store__read_count(const gs_store__row *r, void *out);           /* gs_store__count */
+
+/**
+ * Grows *arr (elem bytes each, *cap of them) so that it holds at least n + 1; GS_ERR_NOMEM.
+ * Lists are read with it row by row.
+ */
+gs_status gs_store__grow(void **arr, size_t *cap, size_t n, size_t elem, gs_error *err);
+
 /** The failure message of a lapsed job that used max_attempts (both back ends write the same). */
 #define GS_STORE__GAVE_UP_FMT "the analysis stopped %d times without finishing (last worker %s)"
 
