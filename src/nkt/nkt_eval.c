@@ -37,19 +37,6 @@ typedef struct sidev {
     const cJSON *times;  /* t[]: start time of the stride of each value (gait stage), or NULL */
 } sidev;
 
-/* Result of one condition on one side. */
-typedef struct cres {
-    int state;    /* 0 absent (metric missing / too few strides), 1 evaluated */
-    int holds;    /* condition met */
-    double frac;  /* severity fraction 0-1 */
-    double cons;  /* fraction of strides in which it holds */
-    int n;        /* strides used */
-    int alt;      /* metric alternative used */
-    double value; /* primary value (mean, or |diff| / |SI| for asymmetry) */
-    char reason[160];
-    cJSON *evidence; /* built evidence item (owned until attached) */
-} cres;
-
 typedef struct ectx {
     const gs_nkt_rules *rules;
     const cJSON *analysis, *metrics, *strides, *events;
@@ -116,13 +103,6 @@ static void read_side(const cJSON *e, sidev *s)
 static const char *side_key(gs_nkt__side s)
 {
     return s == GS_NKT__SIDE_LEFT ? "left" : s == GS_NKT__SIDE_RIGHT ? "right" : "all";
-}
-
-static gs_nkt__side other_side(gs_nkt__side s)
-{
-    return s == GS_NKT__SIDE_LEFT    ? GS_NKT__SIDE_RIGHT
-           : s == GS_NKT__SIDE_RIGHT ? GS_NKT__SIDE_LEFT
-                                     : GS_NKT__SIDE_NONE;
 }
 
 /* The stride objects of a side that were used for metrics, in order (values[] index i is the
@@ -289,12 +269,12 @@ static const char *metric_unit(const cJSON *m, const gs_nkt__metric *mt)
 
 /* Level condition on side (NONE = whole body). */
 static void eval_level(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, gs_nkt__side side,
-                       cres *res, double *vis_sum, int *vis_n)
+                       gs_nkt__cres *res, double *vis_sum, int *vis_n)
 {
     const gs_nkt__metric *mt = NULL;
     const cJSON *m = NULL;
     sidev sv, s2;
-    gs_nkt__side src = cd->opposite ? other_side(side) : side;
+    gs_nkt__side src = cd->opposite ? gs_nkt__other_side(side) : side;
     double *vals = NULL, *vals2 = NULL, *score = NULL;
     int nv = 0, nv2 = 0, passing = 0, counted = 0, idx[N_STRONGEST], k;
     const gs_nkt__alt *a = NULL;
@@ -449,7 +429,7 @@ done:
 
 /* Asymmetry condition for side (which must be the flagged side for it to hold). */
 static void eval_asym(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, gs_nkt__side side,
-                      cres *res, double *vis_sum, int *vis_n)
+                      gs_nkt__cres *res, double *vis_sum, int *vis_n)
 {
     const gs_nkt__alt *a = &cd->alt[0];
     const gs_nkt__metric *mt = gs_nkt__metric_at(a->metric);
@@ -564,296 +544,6 @@ done:
     free(score);
 }
 
-/* ---- building a finding ---- */
-
-static int add_expanded(ectx *c, cJSON *arr, const char *tmpl, gs_nkt__side side, double value,
-                        int front)
-{
-    char *s = gs_nkt__expand(tmpl, side, value);
-    cJSON *item;
-    if (!s) {
-        c->oom = 1;
-        return -1;
-    }
-    /* No duplicates: history may add a candidate the rule already lists. */
-    for (const cJSON *it = arr->child; it; it = it->next)
-        if (cJSON_IsString(it) && !strcmp(it->valuestring, s)) {
-            free(s);
-            return 0;
-        }
-    item = cJSON_CreateString(s);
-    free(s);
-    if (!item) {
-        c->oom = 1;
-        return -1;
-    }
-    if (front && arr->child)
-        cJSON_InsertItemInArray(arr, 0, item);
-    else
-        cJSON_AddItemToArray(arr, item);
-    return 0;
-}
-
-/* Moves the entry equal to the expansion of tmpl to the front of arr (if present). */
-static void raise_in(ectx *c, cJSON *arr, const char *tmpl, gs_nkt__side side, double value)
-{
-    char *s = gs_nkt__expand(tmpl, side, value);
-    int i = 0;
-    if (!s) {
-        c->oom = 1;
-        return;
-    }
-    for (cJSON *it = arr->child; it; it = it->next, i++)
-        if (cJSON_IsString(it) && !strcmp(it->valuestring, s)) {
-            if (i > 0) {
-                cJSON *d = cJSON_DetachItemFromArray(arr, i);
-                cJSON_InsertItemInArray(arr, 0, d);
-            }
-            break;
-        }
-    free(s);
-}
-
-/* One NKT test object: {step, test, how, localise[], text}. extra_loc (may be NULL) are added
- * facilitators (from the history) that join the localise list. */
-static cJSON *make_test(ectx *c, const gs_nkt__test *t, gs_nkt__side side, double value,
-                        const cJSON *extra_loc)
-{
-    cJSON *o = cJSON_CreateObject(), *loc;
-    char *test = gs_nkt__expand(t->test, side, value);
-    char *how = t->how ? gs_nkt__expand(t->how, side, value) : NULL;
-    char text[1024];
-    size_t tl;
-    if (!o || !test || (t->how && !how))
-        goto oom;
-    if (!cJSON_AddStringToObject(o, "test", test))
-        goto oom;
-    if (how && !cJSON_AddStringToObject(o, "how", how))
-        goto oom;
-    loc = cJSON_AddArrayToObject(o, "localise");
-    if (!loc)
-        goto oom;
-    for (size_t i = 0; i < t->n_localise; i++)
-        if (add_expanded(c, loc, t->localise[i], side, value, 0))
-            goto oom;
-    for (const cJSON *it = extra_loc ? extra_loc->child : NULL; it; it = it->next)
-        if (cJSON_IsString(it) && add_expanded(c, loc, it->valuestring, side, value, 0))
-            goto oom;
-    /* The sentence follows the NKT protocol as publicly described (Weinstock, neurokinetic
-     * therapy.com "psoas muscle and its global relationships"): test, therapy-localise the
-     * suspected facilitator and retest, release it, retest, then challenge. */
-    snprintf(text, sizeof(text), "Test %s%s%s%s", test, how ? " (" : "", how ? how : "",
-             how ? ")" : "");
-    tl = strlen(text);
-    if (cJSON_GetArraySize(loc) > 0) {
-        snprintf(text + tl, sizeof(text) - tl, "; if weak, therapy-localise in turn ");
-        for (const cJSON *it = loc->child; it; it = it->next) {
-            tl = strlen(text);
-            snprintf(text + tl, sizeof(text) - tl, "%s%s", it == loc->child ? "" : ", ",
-                     it->valuestring);
-        }
-        tl = strlen(text);
-        snprintf(text + tl, sizeof(text) - tl,
-                 " and retest after each; release the one that restores strength, retest, then "
-                 "challenge it");
-    } else {
-        snprintf(text + tl, sizeof(text) - tl, "; if weak, look for its facilitator and retest");
-    }
-    if (!cJSON_AddStringToObject(o, "text", text))
-        goto oom;
-    free(test);
-    free(how);
-    return o;
-oom:
-    c->oom = 1;
-    cJSON_Delete(o);
-    free(test);
-    free(how);
-    return NULL;
-}
-
-/* 1 if history item it matches modifier item w for a finding on side. */
-static int hist_match(const gs_nkt__hitem *it, const gs_nkt__hitem *w, int side_rel,
-                      gs_nkt__side side)
-{
-    if (it->kind != w->kind || it->region != w->region)
-        return 0;
-    if (it->side == GS_NKT__SIDE_NONE || side_rel == 0)
-        return 1;
-    if (side_rel == 1)
-        return it->side == side;
-    return it->side == other_side(side);
-}
-
-static cJSON *make_finding(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, cres *res,
-                           double severity, double confidence)
-{
-    cJSON *f = cJSON_CreateObject();
-    cJSON *ev, *inh, *ovw, *tests, *hw, *hist, *extra_loc = NULL;
-    char id[160], *title = NULL;
-    double value = 0;
-    int ok = 1, step = 0;
-    const gs_nkt__hmod **matched = NULL;
-    size_t n_matched = 0;
-
-    if (!f)
-        goto oom;
-    for (size_t i = 0; i < r->n_conds; i++)
-        if (r->conds[i].required) {
-            value = res[i].value;
-            break;
-        }
-    snprintf(id, sizeof(id), "%s.%s", r->id, gs_nkt__side_name(side));
-    title = gs_nkt__expand(r->title, side, value);
-    if (!title)
-        goto oom;
-    ok &= cJSON_AddStringToObject(f, "id", id) != NULL;
-    ok &= cJSON_AddStringToObject(f, "rule", r->id) != NULL;
-    ok &= cJSON_AddStringToObject(f, "title", title) != NULL;
-    ok &= cJSON_AddStringToObject(f, "side", gs_nkt__side_name(side)) != NULL;
-    ok &= cJSON_AddNumberToObject(f, "severity", severity) != NULL;
-    ok &= cJSON_AddNumberToObject(f, "confidence", confidence) != NULL;
-    ok &= cJSON_AddNumberToObject(f, "rank", severity * confidence) != NULL;
-    ok &= cJSON_AddStringToObject(f, "evidence_level", r->evidence) != NULL;
-    ok &= cJSON_AddStringToObject(f, "muscles_evidence", r->muscles_evidence) != NULL;
-    free(title);
-    title = NULL;
-    if (!ok)
-        goto oom;
-    ev = cJSON_AddArrayToObject(f, "evidence");
-    if (!ev)
-        goto oom;
-    for (size_t i = 0; i < r->n_conds; i++) {
-        /* Required conditions all hold here; supporting ones are shown when they hold. */
-        if (res[i].evidence && (r->conds[i].required || res[i].holds)) {
-            cJSON_AddItemToArray(ev, res[i].evidence);
-            res[i].evidence = NULL;
-        }
-    }
-    inh = cJSON_AddArrayToObject(f, "inhibited");
-    ovw = cJSON_AddArrayToObject(f, "overworking");
-    if (!inh || !ovw)
-        goto oom;
-    for (size_t i = 0; i < r->inhibited.n; i++)
-        if (add_expanded(c, inh, r->inhibited.v[i], side, value, 0))
-            goto oom;
-    for (size_t i = 0; i < r->overworking.n; i++)
-        if (add_expanded(c, ovw, r->overworking.v[i], side, value, 0))
-            goto oom;
-
-    /* History modifiers that match the intake. */
-    hist = cJSON_AddArrayToObject(f, "history");
-    if (!hist)
-        goto oom;
-    if (r->n_hmods && c->history && c->history->count) {
-        matched = calloc(r->n_hmods, sizeof(*matched));
-        extra_loc = cJSON_CreateArray();
-        if (!matched || !extra_loc)
-            goto oom;
-    }
-    for (size_t h = 0; matched && h < r->n_hmods; h++) {
-        const gs_nkt__hmod *hm = &r->hmods[h];
-        int hit = 0;
-        for (size_t i = 0; i < c->history->count; i++)
-            for (size_t w = 0; w < hm->n_when; w++)
-                if (hist_match(&c->history->items[i], &hm->when[w], hm->side_rel, side)) {
-                    char txt[64];
-                    int dup = 0;
-                    gs_nkt__hitem_format(&c->history->items[i], txt, sizeof(txt));
-                    for (const cJSON *it = hist->child; it; it = it->next)
-                        dup |= !strcmp(it->valuestring, txt);
-                    if (!dup && !cJSON_AddItemToArray(hist, cJSON_CreateString(txt)))
-                        goto oom;
-                    hit = 1;
-                }
-        if (!hit)
-            continue;
-        matched[n_matched++] = hm;
-        for (size_t i = 0; i < hm->inhibited.n; i++)
-            if (add_expanded(c, inh, hm->inhibited.v[i], side, value, 0))
-                goto oom;
-        for (size_t i = 0; i < hm->overworking.n; i++) {
-            if (add_expanded(c, ovw, hm->overworking.v[i], side, value, 0))
-                goto oom;
-            if (!cJSON_AddItemToArray(extra_loc, cJSON_CreateString(hm->overworking.v[i])))
-                goto oom;
-        }
-        for (size_t i = 0; i < hm->raise.n; i++) {
-            raise_in(c, inh, hm->raise.v[i], side, value);
-            raise_in(c, ovw, hm->raise.v[i], side, value);
-        }
-    }
-
-    /* NKT tests: those the history adds come first (the intake says where to look first),
-     * then the rule's own; history facilitators join every test's localise list. */
-    tests = cJSON_AddArrayToObject(f, "nkt_tests");
-    if (!tests)
-        goto oom;
-    for (size_t h = 0; h < n_matched; h++)
-        for (size_t i = 0; i < matched[h]->n_tests; i++) {
-            cJSON *t = make_test(c, &matched[h]->tests[i], side, value, NULL);
-            if (!t || !cJSON_AddItemToArray(tests, t))
-                goto oom;
-        }
-    for (size_t i = 0; i < r->n_tests; i++) {
-        cJSON *t = make_test(c, &r->tests[i], side, value, extra_loc);
-        if (!t || !cJSON_AddItemToArray(tests, t))
-            goto oom;
-    }
-    for (cJSON *t = tests->child; t; t = t->next) {
-        /* a raised facilitator is also the first one to therapy-localise */
-        cJSON *loc = cJSON_GetObjectItemCaseSensitive(t, "localise");
-        for (size_t h = 0; h < n_matched && loc; h++)
-            for (size_t i = 0; i < matched[h]->raise.n; i++)
-                raise_in(c, loc, matched[h]->raise.v[i], side, value);
-        if (!cJSON_AddNumberToObject(t, "step", ++step))
-            goto oom;
-    }
-    hw = cJSON_AddArrayToObject(f, "homework");
-    if (!hw)
-        goto oom;
-    for (size_t i = 0; i < r->homework.n; i++)
-        if (add_expanded(c, hw, r->homework.v[i], side, value, 0))
-            goto oom;
-    for (size_t h = 0; h < n_matched; h++)
-        for (size_t i = 0; i < matched[h]->homework.n; i++)
-            if (add_expanded(c, hw, matched[h]->homework.v[i], side, value, 0))
-                goto oom;
-    {
-        /* note: the rule's, then the history notes */
-        size_t len = r->note ? strlen(r->note) + 1 : 1;
-        char *note;
-        for (size_t h = 0; h < n_matched; h++)
-            len += matched[h]->note ? strlen(matched[h]->note) + 1 : 0;
-        note = calloc(1, len + 1);
-        if (!note)
-            goto oom;
-        if (r->note)
-            strcat(note, r->note);
-        for (size_t h = 0; h < n_matched; h++)
-            if (matched[h]->note) {
-                if (note[0])
-                    strcat(note, " ");
-                strcat(note, matched[h]->note);
-            }
-        if (note[0] && !cJSON_AddStringToObject(f, "note", note)) {
-            free(note);
-            goto oom;
-        }
-        free(note);
-    }
-    cJSON_Delete(extra_loc);
-    free(matched);
-    return f;
-oom:
-    c->oom = 1;
-    free(title);
-    cJSON_Delete(extra_loc);
-    free(matched);
-    cJSON_Delete(f);
-    return NULL;
-}
-
 static int add_skip(ectx *c, cJSON *skipped, const char *rule, const char *reason)
 {
     cJSON *o;
@@ -873,7 +563,7 @@ static int add_skip(ectx *c, cJSON *skipped, const char *rule, const char *reaso
 static void eval_rule_side(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, double view_fit,
                            double view_conf, cJSON *out, cJSON *skipped)
 {
-    cres *res = calloc(r->n_conds ? r->n_conds : 1, sizeof(*res));
+    gs_nkt__cres *res = calloc(r->n_conds ? r->n_conds : 1, sizeof(*res));
     double frac = 0, cons = 0, vis_sum = 0, severity, confidence, c_n;
     int nreq = 0, all = 1, vis_n = 0, nmin = 1 << 30, uses_far = 0;
     const char *absent = NULL;
@@ -896,7 +586,7 @@ static void eval_rule_side(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, do
          * whole-body value pools both) */
         if (res[i].state != 0 && c->far != GS_NKT__SIDE_NONE &&
             (cd->type == GS_NKT__C_ASYM || side == GS_NKT__SIDE_NONE ||
-             (cd->opposite ? other_side(side) : side) == c->far))
+             (cd->opposite ? gs_nkt__other_side(side) : side) == c->far))
             uses_far = 1;
         if (res[i].state == 0) {
             absent = res[i].reason;
@@ -933,7 +623,7 @@ static void eval_rule_side(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, do
             confidence *= side == GS_NKT__SIDE_NONE ? 0.5 * (1.0 + c->rules->far_side_factor)
                                                     : c->rules->far_side_factor;
         confidence = clamp01(confidence);
-        f = make_finding(c, r, side, res, severity, confidence);
+        f = gs_nkt__make_finding(r, side, res, severity, confidence, c->history, &c->oom);
         if (f && !cJSON_AddItemToArray(out, f)) {
             cJSON_Delete(f);
             c->oom = 1;

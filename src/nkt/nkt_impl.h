@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "gait.h"
+#include "html.h"
 #include "nkt.h"
 
 /* The metric table is the gait stage's (gait.h gs_metric_info, gait_keys.c): one list of
@@ -144,8 +145,10 @@ struct gs_nkt_rules {
     size_t count;
 };
 
-/* Side names. */
+/* Side names (nkt_template.c). */
 const char *gs_nkt__side_name(gs_nkt__side s);
+/* The other side; NONE stays NONE. */
+gs_nkt__side gs_nkt__other_side(gs_nkt__side s);
 
 /*
  * Expands a rule text: {side} -> "left"/"right" ("left and right" for whole-body), {other} ->
@@ -156,5 +159,32 @@ char *gs_nkt__expand(const char *tmpl, gs_nkt__side side, double value);
 
 /* Checks a template's placeholders; returns NULL if fine, else a static description. */
 const char *gs_nkt__template_check(const char *tmpl);
+
+/* Appends v with enough digits for its scale: 172, 9.5, 0.12, 0.034 (as {value} expands). */
+void gs_nkt__fmt_value(gs_html_buf *b, double v);
+
+/* ---- evaluation (nkt_eval.c) and the finding it builds (nkt_finding.c) ---- */
+
+/* Result of one condition on one side. */
+typedef struct gs_nkt__cres {
+    int state;    /* 0 absent (metric missing / too few strides), 1 evaluated */
+    int holds;    /* condition met */
+    double frac;  /* severity fraction 0-1 */
+    double cons;  /* fraction of strides in which it holds */
+    int n;        /* strides used */
+    int alt;      /* metric alternative used */
+    double value; /* primary value (mean, or |diff| / |SI| for asymmetry) */
+    char reason[160];
+    cJSON *evidence; /* built evidence item (owned until attached) */
+} gs_nkt__cres;
+
+/*
+ * The finding object of rule r firing on side with the conditions' results res (their evidence
+ * items are moved into it), severity and confidence; history (may be NULL) adds and raises
+ * candidates. NULL on out of memory (*oom set).
+ */
+cJSON *gs_nkt__make_finding(const gs_nkt__rule *r, gs_nkt__side side, gs_nkt__cres *res,
+                            double severity, double confidence, const gs_nkt_history *history,
+                            int *oom);
 
 #endif /* GS_NKT_IMPL_H */
