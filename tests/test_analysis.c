@@ -495,6 +495,31 @@ static void killed_run_leaves_no_complete_looking_folder(const char *bin, const 
     CHECK(!gs_path_exists(path));
 }
 
+/* With --no-overlay only the key frames are converted and drawn (the other frames are decoded
+ * without their RGB conversion): the key-frame PNGs must be those of a run with the clip. */
+static void keyframes_without_clip_match(const char *bin, const char *dir)
+{
+    static const char *const names[] = {"left_IC",  "left_MS",  "left_TO",      "right_IC",
+                                        "right_MS", "right_TO", "contact_sheet"};
+    char cmd[9000], a[4300], b[4300];
+    for (int k = 0; k < 2; k++) {
+        snprintf(cmd, sizeof(cmd),
+                 "rm -rf '%s/%d' && '%s' analyze '%s' -o '%s/%d' --model lite --start 1 --end 5 "
+                 "--quiet %s 2>/dev/null",
+                 dir, k, bin, sample, dir, k, k ? "--no-overlay" : "");
+        CHECK_EQ_INT(sh(cmd), 0);
+    }
+    snprintf(a, sizeof(a), "%s/0/overlay.mp4", dir);
+    snprintf(b, sizeof(b), "%s/1/overlay.mp4", dir);
+    CHECK(gs_path_exists(a) && !gs_path_exists(b));
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(a, sizeof(a), "%s/0/keyframes/%s.png", dir, names[i]);
+        snprintf(b, sizeof(b), "%s/1/keyframes/%s.png", dir, names[i]);
+        snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", a, b);
+        CHECK_MSG(sh(cmd) == 0, "key frame %s differs without the clip (or is missing)", names[i]);
+    }
+}
+
 /* --calib and --scale-line through the library (issue 18 item 2): a profile made for another
  * frame size or orientation is refused naming both sizes; a fitting one undistorts the landmarks
  * the gait stage sees (angles change, pose.json keeps the decoded pixels) and is recorded. */
@@ -691,6 +716,8 @@ int main(int argc, char **argv)
         truncated_clip_is_reported(bin, d2);
         snprintf(d2, sizeof(d2), "%s/full_disk", scratch);
         full_disk_leaves_no_partial_file(bin, dir, d2);
+        snprintf(d2, sizeof(d2), "%s/keyframes", scratch);
+        keyframes_without_clip_match(bin, d2);
     } else {
         CHECK_MSG(0, "GAITSCOPE_BIN not set (ctest sets it): the SIGKILL check needs the binary");
     }

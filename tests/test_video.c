@@ -404,6 +404,50 @@ static void max_height_scales_frames_down_keeping_aspect(void)
     CHECK(dec == NULL && strstr(err.msg, "outside [16, 16384]"));
 }
 
+/* gs_decoder_skip returns the same frames (index, times, size) as gs_decoder_next, without a
+ * picture, and the frames converted after skipped ones are the same pictures. */
+static void skipped_frames_keep_index_and_time(void)
+{
+    enum { W = 320, H = 240, N = 6 };
+    char path[1024];
+    double t[N] = {0, 0.04, 0.07, 0.12, 0.15, 0.21}; /* variable rate */
+    snprintf(path, sizeof(path), "%s/skip_src.mp4", scratch);
+    CHECK(write_clip(path, W, H, t, N) == 0);
+    gs_decoder_options o = {0};
+    gs_decoder *all = NULL, *some = NULL;
+    gs_error err;
+    o.max_height = 120;
+    CHECK_EQ_INT(gs_decoder_open(path, &o, &all, &err), GS_OK);
+    CHECK_EQ_INT(gs_decoder_open(path, &o, &some, &err), GS_OK);
+    if (!all || !some) {
+        gs_decoder_free(&all);
+        gs_decoder_free(&some);
+        return;
+    }
+    for (int k = 0; k < N; k++) {
+        gs_frame a, b;
+        CHECK_EQ_INT(gs_decoder_next(all, &a, &err), GS_OK);
+        gs_status rc = k % 2 ? gs_decoder_next(some, &b, &err) : gs_decoder_skip(some, &b, &err);
+        CHECK_EQ_INT(rc, GS_OK);
+        if (rc != GS_OK)
+            break;
+        CHECK_EQ_INT((int)b.index, k);
+        CHECK_EQ_INT((int)a.index, k);
+        CHECK(fabs(a.t_s - b.t_s) < 1e-9 && fabs(b.t_s - t[k]) < 1e-3);
+        CHECK_EQ_INT(b.width, 160);
+        CHECK_EQ_INT(b.height, 120);
+        if (k % 2 == 0)
+            CHECK(b.rgb == NULL);
+        else
+            CHECK(b.rgb && memcmp(a.rgb, b.rgb, (size_t)a.stride * (size_t)a.height) == 0);
+    }
+    gs_frame f;
+    CHECK_EQ_INT(gs_decoder_skip(some, &f, &err), GS_END);
+    CHECK_EQ_INT((int)gs_decoder_stats(some)->frames, N);
+    gs_decoder_free(&all);
+    gs_decoder_free(&some);
+}
+
 static void capture_rate_metadata_rescales_time(void)
 {
     enum { W = 96, H = 64, N = 12 };
@@ -753,6 +797,7 @@ int main(int argc, char **argv)
     constant_rate_clip_is_not_vfr_and_ranges_work();
     rotated_clips_come_out_as_players_show_them();
     max_height_scales_frames_down_keeping_aspect();
+    skipped_frames_keep_index_and_time();
     capture_rate_metadata_rescales_time();
     wide_odd_width_frames_decode_within_bounds();
     bad_files_give_clear_errors();

@@ -451,18 +451,39 @@ typedef struct ovl_pipe {
     gs_encoder *enc, *slow;
     int slow_factor;
     int64_t last_frame; /* key frames only: decoding stops after this index (-1: to the end) */
+    const gs_keyframe *kf; /* key frames only (no clip): the frames converted, the rest skipped */
+    int n_kf;
+    int64_t next_index; /* index of the frame the decoder returns next */
     double dec_cpu_s, enc_cpu_s;
 } ovl_pipe;
 
-/* Decodes the next frame into slot sl. GS_OK, GS_END (also past last_frame) or an error. */
+/* 1 if frame index is drawn: every frame when a clip is written, else the key frames only. */
+static int wanted(const ovl_pipe *p, int64_t index)
+{
+    if (p->enc)
+        return 1;
+    for (int i = 0; i < p->n_kf; i++)
+        if (p->kf[i].frame == index)
+            return 1;
+    return 0;
+}
+
+/* Decodes the next drawn frame into slot sl; frames not drawn are decoded without their RGB
+ * conversion (gs_decoder_skip). GS_OK, GS_END (also past last_frame) or an error. */
 static gs_status decode_one(ovl_pipe *p, ovl_slot *sl, gs_error *err)
 {
     gs_frame fr;
-    gs_status rc = gs_decoder_next(p->dec, &fr, err);
-    if (rc != GS_OK)
-        return rc;
-    if (p->last_frame >= 0 && fr.index > p->last_frame)
-        return GS_END;
+    for (;;) {
+        if (p->last_frame >= 0 && p->next_index > p->last_frame)
+            return GS_END;
+        gs_status rc = wanted(p, p->next_index) ? gs_decoder_next(p->dec, &fr, err)
+                                                : gs_decoder_skip(p->dec, &fr, err);
+        if (rc != GS_OK)
+            return rc;
+        p->next_index = fr.index + 1;
+        if (fr.rgb)
+            break;
+    }
     size_t row = (size_t)fr.width * 3, need = row * (size_t)fr.height;
     if (need > sl->cap) {
         uint8_t *q = realloc(sl->rgb, need);
@@ -685,7 +706,9 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
                 goto done;
         }
     }
-    if (!p.enc) { /* key frames only: stop after the last one */
+    if (!p.enc) { /* key frames only: convert and draw those, stop after the last one */
+        p.kf = opt->keyframes;
+        p.n_kf = n_kf;
         for (int i = 0; i < n_kf; i++)
             p.last_frame = opt->keyframes[i].frame > p.last_frame ? opt->keyframes[i].frame
                                                                   : p.last_frame;
@@ -779,7 +802,7 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
             pthread_mutex_unlock(&p.mu);
         }
         st.frames++;
-        if (opt->progress && (sl->index % 8) == 0 &&
+        if (opt->progress && (!p.enc || (sl->index % 8) == 0) &&
             opt->progress(opt->progress_user, "overlay", sl->index + 1, total) != 0) {
             rc = gs_fail(err, GS_ERR_CANCELLED, "%s: cancelled", video);
             goto done;

@@ -603,7 +603,8 @@ static int next_time(gs_decoder *d, double raw_t, double *t)
     return 1;
 }
 
-gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
+/* gs_decoder_next() and gs_decoder_skip(): convert 0 leaves the picture unconverted. */
+static gs_status next_frame(gs_decoder *d, gs_frame *f, int convert, gs_error *err)
 {
     char eb[AV_ERROR_MAX_STRING_SIZE];
     double tb = av_q2d(d->st->time_base);
@@ -646,9 +647,12 @@ gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
             d->stats.frames++;
             d->stats.decoded_s = src_t + (d->last_dt > 0 ? d->last_dt : d->step_s);
             gs_status rc = GS_OK;
-            if (!d->no_rgb)
+            if (!d->no_rgb && convert)
                 rc = convert_frame(d, f, err);
-            else {
+            else if (!d->no_rgb) { /* skipped: the size gs_decoder_next() would give */
+                f->width = d->info.out_width;
+                f->height = d->info.out_height;
+            } else {
                 f->width = d->info.width;
                 f->height = d->info.height;
             }
@@ -686,6 +690,16 @@ gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
             return gs_fail(err, GS_ERR_FORMAT, "%s: video stream is corrupt (%s)", d->path,
                            gs_video__averr(ret, eb));
     }
+}
+
+gs_status gs_decoder_next(gs_decoder *d, gs_frame *f, gs_error *err)
+{
+    return next_frame(d, f, 1, err);
+}
+
+gs_status gs_decoder_skip(gs_decoder *d, gs_frame *f, gs_error *err)
+{
+    return next_frame(d, f, 0, err);
 }
 
 void gs_decoder_free(gs_decoder **dp)

@@ -123,6 +123,13 @@ const gs_video_info *gs_decoder_info(const gs_decoder *dec);
 gs_status gs_decoder_next(gs_decoder *dec, gs_frame *frame, gs_error *err);
 
 /**
+ * As gs_decoder_next() (same frames, times, indices and statistics) but without the conversion
+ * to RGB: frame->rgb is NULL. For passes that need only some frames' pictures (the key frames):
+ * the YUV->RGB conversion and scaling is most of the calling thread's decoding cost.
+ */
+gs_status gs_decoder_skip(gs_decoder *dec, gs_frame *frame, gs_error *err);
+
+/**
  * Seeks so that the next gs_decoder_next() returns the first frame with source time >= t_s
  * (decodes forward from the preceding keyframe). GS_OK or an error.
  */
