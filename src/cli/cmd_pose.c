@@ -89,7 +89,8 @@ int gs_cli_pose(int argc, char **argv)
                 "%.1f frames/s (%.1f s: waiting for decoded frames %.1f s, %lld detector runs "
                 "%.1f s, %lld landmark runs %.1f s, clean-up %.2f s; %d scene cuts); view %s, "
                 "facing fixed %d, "
-                "swaps fixed legs %d arms %d, glitches %d, gaps filled %d, stride %.2f Hz, "
+                "swaps fixed legs %d arms %d feet %d, glitches %d, lost feet interpolated on %d "
+                "frames, gaps filled %d, stride %.2f Hz, "
                 "low-pass %.1f Hz\n",
                 out, (long long)st.frames, (long long)st.frames_with_person, t->person_rule,
                 st.candidates, st.candidates == 1 ? "" : "s", t->model,
@@ -100,7 +101,7 @@ int gs_cli_pose(int argc, char **argv)
                 : st.clean.view == 2 ? "rear"
                                      : "side",
                 st.clean.facing_fixed, st.clean.swap_fixed_legs, st.clean.swap_fixed_arms,
-                st.clean.outliers, st.clean.gap_filled, st.clean.stride_hz, st.clean.cutoff_hz);
+                st.clean.foot_swapped, st.clean.outliers, st.clean.foot_fixed, st.clean.gap_filled, st.clean.stride_hz, st.clean.cutoff_hz);
     if (!quiet && st.candidates > 1)
         for (int i = 0; i < st.candidates && i < 8; i++) {
             const gs_pose_person_summary *ps = &st.people[i];

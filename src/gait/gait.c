@@ -742,6 +742,22 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
         gs_gait__note(r, "events edited by hand: %d events from %s replace the detected ones",
                       r->n_ev, o->events_csv);
     }
+    {
+        /* the pose clean-up's repairs of lost feet (pose.h GS_POSE_FLAG_FOOT_FIXED): the events
+         * near them hang on interpolated feet, which the reader should know and may check */
+        int32_t lost = 0, first = -1;
+        for (int32_t i = 0; i < t->n_frames; i++)
+            if (t->frames[i].has_kp && (t->frames[i].flags & GS_POSE_FLAG_FOOT_FIXED)) {
+                if (first < 0)
+                    first = i;
+                lost++;
+            }
+        if (lost > 0)
+            gs_gait__note(r,
+                          "a foot lost by the tracker was interpolated on %d of %d frames "
+                          "(first %d; pose.json flag foot_fixed): check them on the overlay",
+                          (int)lost, (int)t->n_frames, (int)first);
+    }
     if (r->ground_points == 0) {
         gs_gait__note(r, "ground line: image horizontal (not enough stance frames to fit one, or "
                          "the fit was beyond 10 degrees)");

@@ -93,6 +93,8 @@ static void swap_frame(gs_pose_frame *f, int group)
         }
 }
 
+static double median_dt(const gs_pose_track *t);
+
 static int cmp_float(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;
@@ -355,6 +357,302 @@ int gs_pose__reject_outliers(gs_pose_track *t, double frac)
         }
     }
     return replaced;
+}
+
+/* ---- feet lost for a few frames ---- */
+
+/*
+ * BlazePose loses a foot for two to four frames at a time where the image gives it a second
+ * candidate: on the shipped sample (run_side_treadmill_01) the near foot, kicked high behind the
+ * runner, is put into the dark bag behind the belt (frames 41-42 of the 1-4 s cut, 75-80 px off
+ * the shoe) or onto the other foot (frames 18-20, 140-190 px off), and the far foot likewise
+ * (frames 32-34); checked frame by frame against the video. The foot leaves its path and comes
+ * back, which a foot cannot do: to be d off its smooth path and back on it within a window of
+ * T seconds it needs an extra speed of 2d/T across its path. We take 5 leg lengths per second
+ * (4.3 m/s for a 0.85 m leg) as the most such a detour can be: it is more than the swinging
+ * foot's whole speed relative to the pelvis on our running clips (at most 5.9 leg lengths/s on
+ * the sample, measured on the video, frames 46-48), and peak forward foot speed in swing grows
+ * with running speed (Clark et al. 2023, J Hum Kinet 87:1-9), so faster running needs the
+ * higher frame rate that keeps T short. Windows last at most 0.1 s (the 3 frames the sample
+ * loses at 30 fps) and the detour must also be OUTLIER_LEG (a quarter leg length: above the
+ * landmarks' noise and a swinging foot's reversal). The path is a quadratic in time fitted to
+ * max(2, m) frames on each side of an m-frame window: a fit rather than the neighbours' finite
+ * differences, whose noise times the window length alone exceeds the bound at 60 fps.
+ * Windows are repaired worst first, so that a repaired window's frames serve its neighbours.
+ * Before interpolating, the window is tried with the two feet exchanged (a swap of the feet
+ * alone, which the whole-leg swap fix above can miss): if both feet then fit their paths, the
+ * labels are swapped back instead.
+ */
+#define FOOT_WINDOW_S    0.1 /* longest stretch of a lost foot, see above */
+#define FOOT_DETOUR_LEGS 5.0 /* leg lengths per second, see above */
+
+static const int foot_ids[2][3] = {
+    {GS_KP_LEFT_ANKLE, GS_KP_LEFT_HEEL, GS_KP_LEFT_FOOT_INDEX},
+    {GS_KP_RIGHT_ANKLE, GS_KP_RIGHT_HEEL, GS_KP_RIGHT_FOOT_INDEX},
+};
+
+/* Foot centre of side s relative to the hip mid-point, pixels. */
+static void foot_rel(const gs_kp *k, int s, double *x, double *y)
+{
+    double hx = 0.5 * ((double)k[GS_KP_LEFT_HIP].x + k[GS_KP_RIGHT_HIP].x);
+    double hy = 0.5 * ((double)k[GS_KP_LEFT_HIP].y + k[GS_KP_RIGHT_HIP].y);
+    *x = *y = 0;
+    for (int j = 0; j < 3; j++) {
+        *x += k[foot_ids[s][j]].x / 3.0;
+        *y += k[foot_ids[s][j]].y / 3.0;
+    }
+    *x -= hx;
+    *y -= hy;
+}
+
+/* Least-squares quadratic through (t[i], v[i]); 0 if singular. */
+static int fit_quadratic(const double *t, const double *v, int n, double c[3])
+{
+    double s[5] = {0}, r[3] = {0}, m[3][4];
+    for (int i = 0; i < n; i++) {
+        double p = 1;
+        for (int k = 0; k < 5; k++) {
+            s[k] += p;
+            if (k < 3)
+                r[k] += v[i] * p;
+            p *= t[i];
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 3; j++)
+            m[i][j] = s[i + j];
+        m[i][3] = r[i];
+    }
+    for (int i = 0; i < 3; i++) {
+        int p = i;
+        for (int k = i + 1; k < 3; k++)
+            if (fabs(m[k][i]) > fabs(m[p][i]))
+                p = k;
+        if (fabs(m[p][i]) < 1e-12)
+            return 0;
+        for (int j = 0; j < 4; j++) {
+            double tmp = m[i][j];
+            m[i][j] = m[p][j];
+            m[p][j] = tmp;
+        }
+        for (int k = 0; k < 3; k++)
+            if (k != i) {
+                double f = m[k][i] / m[i][i];
+                for (int j = 0; j < 4; j++)
+                    m[k][j] -= f * m[i][j];
+            }
+    }
+    for (int i = 0; i < 3; i++)
+        c[i] = m[i][3] / m[i][i];
+    return 1;
+}
+
+/* Largest distance of frames [i, i+m) of path (x, y) from the quadratic fitted to k usable
+ * frames on each side (pred gets the fitted points); -1 when the context is not usable. */
+static double window_dev(const double *x, const double *y, const unsigned char *use, int32_t n,
+                         int32_t i, int m, int k, double (*pred)[2])
+{
+    double t[32], vx[32], vy[32], cx[3], cy[3], dev = 0;
+    int q = 0;
+    if (i - k < 0 || i + m + k > n || 2 * k > 32)
+        return -1;
+    for (int32_t j = i - k; j < i + m + k; j++) {
+        if (j >= i && j < i + m) {
+            if (!use[j])
+                return -1;
+            continue;
+        }
+        if (!use[j])
+            return -1;
+        t[q] = (double)(j - i);
+        vx[q] = x[j];
+        vy[q] = y[j];
+        q++;
+    }
+    if (!fit_quadratic(t, vx, q, cx) || !fit_quadratic(t, vy, q, cy))
+        return -1;
+    for (int j = 0; j < m; j++) {
+        double tt = (double)j;
+        double px = cx[0] + cx[1] * tt + cx[2] * tt * tt, py = cy[0] + cy[1] * tt + cy[2] * tt * tt;
+        double d = hypot(x[i + j] - px, y[i + j] - py);
+        if (pred) {
+            pred[j][0] = px;
+            pred[j][1] = py;
+        }
+        if (d > dev)
+            dev = d;
+    }
+    return dev;
+}
+
+int gs_pose__fix_lost_feet(gs_pose_track *t, int *swapped_out)
+{
+    int32_t n = t->n_frames;
+    int fixed = 0, swapped = 0;
+    double dt = median_dt(t);
+    float leg = leg_length(t, 0, n);
+    if (swapped_out)
+        *swapped_out = 0;
+    if (n < 5 || !(dt > 0) || !(leg > 1.0f))
+        return 0;
+    int max_m = (int)lround(FOOT_WINDOW_S / dt);
+    if (max_m < 1)
+        max_m = 1;
+    if (max_m > 12)
+        max_m = 12;
+    double *x[2], *y[2];
+    unsigned char *use[2], *done[2];
+    x[0] = malloc((size_t)n * 4 * sizeof(double));
+    use[0] = calloc((size_t)n * 4, 1);
+    if (!x[0] || !use[0]) {
+        free(x[0]);
+        free(use[0]);
+        return 0;
+    }
+    y[0] = x[0] + n;
+    x[1] = x[0] + 2 * (size_t)n;
+    y[1] = x[0] + 3 * (size_t)n;
+    use[1] = use[0] + n;
+    done[0] = use[0] + 2 * (size_t)n;
+    done[1] = use[0] + 3 * (size_t)n;
+    for (int32_t i = 0; i < n; i++)
+        for (int s = 0; s < 2; s++) {
+            use[s][i] = (unsigned char)(t->frames[i].has_kp != 0);
+            if (use[s][i])
+                foot_rel(t->frames[i].kp, s, &x[s][i], &y[s][i]);
+        }
+    double floor_px = OUTLIER_LEG * leg;
+    for (int iter = 0; iter < n; iter++) {
+        double best_excess = 0, pred[12][2];
+        int best_s = -1, best_m = 0;
+        int32_t best_i = 0;
+        for (int s = 0; s < 2; s++)
+            for (int m = 1; m <= max_m; m++) {
+                int k = m > 2 ? m : 2;
+                double bound = fmax(floor_px, 0.5 * FOOT_DETOUR_LEGS * leg * (m + 1) * dt);
+                for (int32_t i = k; i + m + k <= n; i++) {
+                    int again = 0;
+                    for (int j = 0; j < m; j++)
+                        again |= done[s][i + j];
+                    if (again) /* repaired frames are not repaired twice */
+                        continue;
+                    double d = window_dev(x[s], y[s], use[s], n, i, m, k, NULL);
+                    if (d > bound && d / bound > best_excess) {
+                        best_excess = d / bound;
+                        best_s = s;
+                        best_i = i;
+                        best_m = m;
+                    }
+                }
+            }
+        if (best_s < 0)
+            break;
+        int s = best_s, m = best_m, k;
+        int32_t i = best_i;
+        /* A lost stretch often starts or ends with a frame that is less far off than the bound
+         * (the foot on its way to the wrong place): the window grows by a frame on either side
+         * while that frame lies more than half the noise floor off the path fitted without it. */
+        for (int grown = 1; grown && m < max_m;) {
+            grown = 0;
+            for (int side = 0; side < 2 && !grown && m < max_m; side++) {
+                int32_t i2 = side ? i : i - 1, add = side ? i + m : i - 1;
+                int k2 = m + 1 > 2 ? m + 1 : 2;
+                double p2[12][2];
+                if (add < 0 || add >= n || done[s][add] ||
+                    window_dev(x[s], y[s], use[s], n, i2, m + 1, k2, p2) < 0)
+                    continue;
+                double d = hypot(x[s][add] - p2[add - i2][0], y[s][add] - p2[add - i2][1]);
+                if (d > 0.5 * floor_px) {
+                    i = i2;
+                    m++;
+                    grown = 1;
+                }
+            }
+        }
+        k = m > 2 ? m : 2;
+        double bound = fmax(floor_px, 0.5 * FOOT_DETOUR_LEGS * leg * (m + 1) * dt);
+        /* the feet exchanged over the window: do both then fit their paths? */
+        int o = 1 - s, swap_ok = 1;
+        for (int32_t j = i; j < i + m; j++) {
+            double tx = x[s][j], ty = y[s][j];
+            x[s][j] = x[o][j];
+            y[s][j] = y[o][j];
+            x[o][j] = tx;
+            y[o][j] = ty;
+        }
+        double ds = window_dev(x[s], y[s], use[s], n, i, m, k, NULL);
+        double dd = window_dev(x[o], y[o], use[o], n, i, m, k, NULL);
+        if (!(ds >= 0 && ds <= 0.5 * bound && dd >= 0 && dd <= 0.5 * bound))
+            swap_ok = 0;
+        for (int32_t j = i; j < i + m && !swap_ok; j++) { /* undo */
+            double tx = x[s][j], ty = y[s][j];
+            x[s][j] = x[o][j];
+            y[s][j] = y[o][j];
+            x[o][j] = tx;
+            y[o][j] = ty;
+        }
+        if (swap_ok) {
+            for (int32_t j = i; j < i + m; j++) {
+                gs_pose_frame *f = &t->frames[j];
+                for (int q = 0; q < 3; q++) {
+                    gs_kp tmp = f->kp[foot_ids[0][q]];
+                    f->kp[foot_ids[0][q]] = f->kp[foot_ids[1][q]];
+                    f->kp[foot_ids[1][q]] = tmp;
+                    for (int c = 0; c < 3; c++) {
+                        float w = f->world[foot_ids[0][q]][c];
+                        f->world[foot_ids[0][q]][c] = f->world[foot_ids[1][q]][c];
+                        f->world[foot_ids[1][q]][c] = w;
+                    }
+                }
+                f->flags |= GS_POSE_FLAG_SWAP_FIXED;
+                swapped++;
+            }
+            continue;
+        }
+        window_dev(x[s], y[s], use[s], n, i, m, k, pred);
+        /* Each landmark of the foot is interpolated in the image by the same quadratic fit
+         * (the foot keeps its shape), and the frame is marked. */
+        for (int q = 0; q < 3; q++) {
+            int id = foot_ids[s][q];
+            double tt[32], vx[32], vy[32], vz[32], cx[3], cy[3], cz[3];
+            int nq = 0;
+            for (int32_t j = i - k; j < i + m + k; j++) {
+                if (j >= i && j < i + m)
+                    continue;
+                tt[nq] = (double)(j - i);
+                vx[nq] = t->frames[j].kp[id].x;
+                vy[nq] = t->frames[j].kp[id].y;
+                vz[nq] = t->frames[j].kp[id].z;
+                nq++;
+            }
+            if (!fit_quadratic(tt, vx, nq, cx) || !fit_quadratic(tt, vy, nq, cy) ||
+                !fit_quadratic(tt, vz, nq, cz))
+                continue;
+            for (int j = 0; j < m; j++) {
+                gs_kp *p = &t->frames[i + j].kp[id];
+                double u = (double)j;
+                p->x = (float)(cx[0] + cx[1] * u + cx[2] * u * u);
+                p->y = (float)(cy[0] + cy[1] * u + cy[2] * u * u);
+                p->z = (float)(cz[0] + cz[1] * u + cz[2] * u * u);
+                /* the model's visibility said nothing of the loss; the repair is a guess */
+                p->vis = fminf(p->vis, 0.5f);
+            }
+        }
+        for (int j = 0; j < m; j++) {
+            gs_pose_frame *f = &t->frames[i + j];
+            x[s][i + j] = pred[j][0];
+            y[s][i + j] = pred[j][1];
+            if (!(f->flags & GS_POSE_FLAG_FOOT_FIXED))
+                fixed++;
+            f->flags |= GS_POSE_FLAG_FOOT_FIXED;
+            done[s][i + j] = 1;
+        }
+    }
+    free(x[0]);
+    free(use[0]);
+    if (swapped_out)
+        *swapped_out = swapped;
+    return fixed;
 }
 
 /* ---- gaps ---- */
@@ -655,6 +953,10 @@ gs_status gs_pose_clean(gs_pose_track *t, gs_pose_clean_report *rep, gs_error *e
     /* A one-frame spike of a quarter leg length is a glitch, not motion (a swinging foot's
      * reversal bulges ~0.06 leg lengths off its neighbours' mid-point at 30 fps); the low-pass
      * would spread it over its neighbours. */
+    /* A foot lost for a few frames (put on a dark patch or on the other foot) and back: before
+     * the spike test, which would take the middle frame of such a stretch alone and leave the
+     * others less far off than the bound. */
+    r.foot_fixed = gs_pose__fix_lost_feet(t, &r.foot_swapped);
     r.outliers = gs_pose__reject_outliers(t, OUTLIER_LEG);
     r.max_gap_s = MAX_GAP_S;
     r.gap_filled = gs_pose__fill_gaps(t, MAX_GAP_S);

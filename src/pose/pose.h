@@ -70,7 +70,10 @@ typedef struct gs_kp {
 typedef enum gs_pose_flag {
     GS_POSE_FLAG_SWAP_FIXED = 1 << 0, /* "swap_fixed": left/right assignment corrected */
     GS_POSE_FLAG_GAP_FILLED = 1 << 1, /* "gap_filled": landmarks interpolated over a gap */
-    GS_POSE_FLAG_SMOOTHED = 1 << 2    /* "smoothed": zero-phase low-pass applied */
+    GS_POSE_FLAG_SMOOTHED = 1 << 2,   /* "smoothed": zero-phase low-pass applied */
+    GS_POSE_FLAG_FOOT_FIXED = 1 << 3  /* "foot_fixed": a foot the tracker lost for a few frames
+                                         (off its path and back) was interpolated; its
+                                         visibility is at most 0.5 there */
 } gs_pose_flag;
 
 /** One decoded frame of the track. */
@@ -132,6 +135,8 @@ typedef struct gs_pose_clean_report {
     int32_t view;             /* facing decision: 0 side view (no facing fix), 1 front, 2 rear */
     int32_t gap_filled;       /* frames filled by interpolation */
     int32_t outliers;         /* one-frame landmark spikes replaced by their neighbours' mean */
+    int32_t foot_fixed;       /* frames where a lost foot was interpolated (foot_fixed flag) */
+    int32_t foot_swapped;     /* frames where the two feet alone were swapped back */
     double max_gap_s;         /* longest gap that is filled, seconds */
     double stride_hz;         /* stride frequency found (one foot's cycle), 0 if none */
     double cutoff_hz;         /* low-pass cutoff used, 0 if not smoothed */
@@ -139,7 +144,8 @@ typedef struct gs_pose_clean_report {
 
 /**
  * Whole-clip clean-up of a track in place: rear/front facing fix, left/right swap fix of legs
- * and arms, gap filling, zero-phase low-pass smoothing. Keeps the input landmarks as raw[] (if
+ * and arms, one-frame spikes, feet lost for up to 0.1 s (interpolated, flagged foot_fixed), gap
+ * filling, zero-phase low-pass smoothing. Keeps the input landmarks as raw[] (if
  * not there yet) and sets the frames' flags. rep may be NULL. GS_OK or GS_ERR_NOMEM.
  */
 gs_status gs_pose_clean(gs_pose_track *t, gs_pose_clean_report *rep, gs_error *err);

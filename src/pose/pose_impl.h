@@ -164,6 +164,14 @@ int gs_pose__fix_facing(gs_pose_track *t, int *view_out);
  */
 int gs_pose__reject_outliers(gs_pose_track *t, double frac);
 
+/**
+ * Finds stretches of up to 0.1 s where a foot (ankle, heel, foot index) leaves its path and comes
+ * back faster than a foot can (clean.c explains the bound), and interpolates that foot there
+ * (GS_POSE_FLAG_FOOT_FIXED), or swaps the feet back when the exchange explains both paths
+ * (GS_POSE_FLAG_SWAP_FIXED, counted in *swapped_out, may be NULL). Returns frames interpolated.
+ */
+int gs_pose__fix_lost_feet(gs_pose_track *t, int *swapped_out);
+
 /** Fills gaps of at most max_gap_s between two frames with landmarks; returns frames filled. */
 int gs_pose__fill_gaps(gs_pose_track *t, double max_gap_s);
 

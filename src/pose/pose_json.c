@@ -63,6 +63,7 @@ static const struct {
     {GS_POSE_FLAG_SWAP_FIXED, "swap_fixed"},
     {GS_POSE_FLAG_GAP_FILLED, "gap_filled"},
     {GS_POSE_FLAG_SMOOTHED, "smoothed"},
+    {GS_POSE_FLAG_FOOT_FIXED, "foot_fixed"},
 };
 
 const char *gs_kp_name(int i)
