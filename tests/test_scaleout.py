@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -206,7 +207,9 @@ def main():
         check(staging(data) == [], f"the killed attempt's staging folder removed: {staging(data)}")
         # A replacement worker removes, at start, folders left by processes that no longer exist:
         # one named after the killed (and reaped) worker's pid.
-        left = os.path.join(data, "sessions", f"{sid}.staging-{pid}")
+        # Named as the worker names it: HOST-PID, the host in [A-Za-z0-9._-] ('_' for others).
+        host = re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname())
+        left = os.path.join(data, "sessions", f"{sid}.staging-{host}-{pid}")
         os.makedirs(os.path.join(left, "keyframes"))
         rlog_path = os.path.join(root, "replacement.log")
         with open(rlog_path, "w") as rlog:

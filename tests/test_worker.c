@@ -331,6 +331,69 @@ static void killed_worker_job_is_rerun_after_lease(void)
     gs_store_close(&e.s);
 }
 
+/* A pid that no process has now: a child that has exited and been reaped. */
+static pid_t dead_pid(void)
+{
+    pid_t p = fork();
+    assert(p >= 0);
+    if (p == 0)
+        _exit(0);
+    waitpid(p, NULL, 0);
+    return p;
+}
+
+/* Makes DIR/sessions/<name>/keyframes. */
+static void make_session_dir(env *e, const char *name)
+{
+    char path[4600], cmd[4700];
+    snprintf(path, sizeof(path), "%s/sessions/%s/keyframes", e->dir, name);
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", path);
+    assert(system(cmd) == 0);
+}
+
+static int session_dir_exists(env *e, const char *name)
+{
+    char path[4600];
+    snprintf(path, sizeof(path), "%s/sessions/%s", e->dir, name);
+    return gs_path_exists(path);
+}
+
+/* Staging folders carry HOST-PID; at start a worker judges only this host's by their pid: on a
+ * shared data folder another machine's pid says nothing here, and its folder may be a live
+ * analysis. */
+static void startup_sweep_judges_only_this_hosts_folders(void)
+{
+    env e;
+    gs_store_id sid;
+    char host[65], here[400], other[400], legacy[400], alive[400];
+    const char *args[] = {"--once", NULL};
+    pid_t gone = dead_pid();
+    env_open(&e, "sweep");
+    gs_store_new_id(sid);
+    assert(gethostname(host, sizeof(host)) == 0);
+    host[sizeof(host) - 1] = '\0';
+    for (char *c = host; *c; c++) /* as the worker writes it: [A-Za-z0-9._-], others '_' */
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '_' || *c == '-'))
+            *c = '_';
+    snprintf(here, sizeof(here), "%s.staging-%s-%d", sid, host, (int)gone);
+    snprintf(other, sizeof(other), "%s.staging-not-%s.example-%d", sid, host, (int)gone);
+    snprintf(legacy, sizeof(legacy), "%s.staging-%d", sid, (int)gone);
+    snprintf(alive, sizeof(alive), "%s.staging-%s-%d", sid, host, (int)getpid());
+    make_session_dir(&e, here);
+    make_session_dir(&e, other);
+    make_session_dir(&e, legacy);
+    make_session_dir(&e, alive);
+    pid_t p = start_worker(&e, args, NULL); /* --once: sweeps, finds no job, exits */
+    int st = wait_pid(p, 120);
+    CHECK_MSG(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker exit status %d", st);
+    CHECK_MSG(!session_dir_exists(&e, here), "this host's dead worker's folder %s removed", here);
+    CHECK_MSG(session_dir_exists(&e, other), "another host's folder %s kept", other);
+    CHECK_MSG(session_dir_exists(&e, legacy), "a folder without a host %s kept", legacy);
+    CHECK_MSG(session_dir_exists(&e, alive), "a live process's folder %s kept", alive);
+    gs_store_close(&e.s);
+}
+
 static void non_video_upload_fails_clearly(void)
 {
     env e;
@@ -668,6 +731,7 @@ int main(int argc, char **argv)
     too_long_or_large_clip_is_refused();
     crashing_video_fails_after_max_attempts();
     killed_worker_job_is_rerun_after_lease();
+    startup_sweep_judges_only_this_hosts_folders();
     cancel_stops_the_running_analysis();
     sigterm_gives_the_job_back();
     supervisor_restarts_and_stops_workers();

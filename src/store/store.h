@@ -106,8 +106,9 @@ void gs_store_new_id(gs_store_id id);
  *                                 file; a file without a record (an upload killed between the
  *                                 rename and the record) is removed by gs_store_sweep_blobs()
  *   DIR/sessions/<session id>/    a session's analysis outputs (analysis.json, report.html, ...),
- *                                 written by a worker in DIR/sessions/<session id>.staging-<pid>
- *                                 and renamed into place when the analysis ends
+ *                                 written by a worker in
+ *                                 DIR/sessions/<session id>.staging-<host>-<pid> and renamed into
+ *                                 place when the analysis ends
  *   DIR/tmp/                      uploads being received
  * Paths are built only by the helpers below, from ids that gs_store_id_valid() accepts (22
  * base64url characters), so no request text ever reaches a path.

@@ -44,6 +44,7 @@ typedef struct worker {
     gs_store *s;
     gs_pose_models *models;
     char name[GS_STORE_WORKER_MAX + 1]; /* HOST:PID */
+    char host[65]; /* this machine's name as staging folders carry it (staging_host()) */
     pid_t pid;
 } worker;
 
@@ -142,9 +143,48 @@ static void scrub(char *msg, size_t n, const char *needle, const char *repl)
 }
 
 /*
- * Removes DIR/sessions/<id>.staging-<pid> and <id>.old-<pid> folders.
- * session NULL (at start): those left by processes that no longer exist (and by an earlier
- * process that had this pid).
+ * The host part of staging folder names: the host name with every character that is not a
+ * letter, digit, '.', '_' or '-' written '_' (a host name is free text to the kernel), so the
+ * name is one path component.
+ */
+static void staging_host(const char *host, char *out, size_t n)
+{
+    size_t k = 0;
+    for (; host[k] && k + 1 < n; k++) {
+        unsigned char c = (unsigned char)host[k];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-';
+        out[k] = ok ? (char)c : '_';
+    }
+    out[k] = '\0';
+}
+
+/*
+ * Splits the tail of a staging name ("HOST-PID" after ".staging-" or ".old-") into host and pid:
+ * the pid is after the last '-' (a host name may hold '-'). A tail that is a bare PID is a folder
+ * of a worker from before the host was in the name: host "" then. 0 when it is neither.
+ */
+static int staging_owner(const char *tail, char *host, size_t n, long *pid)
+{
+    const char *dash = strrchr(tail, '-');
+    const char *num = dash ? dash + 1 : tail;
+    char *end = NULL;
+    size_t hl = dash ? (size_t)(dash - tail) : 0;
+    *pid = strtol(num, &end, 10);
+    if (!end || *end || end == num || *pid <= 0 || hl + 1 > n || (dash && hl == 0))
+        return 0;
+    memcpy(host, tail, hl);
+    host[hl] = '\0';
+    return 1;
+}
+
+/*
+ * Removes DIR/sessions/<id>.staging-<host>-<pid> (and <id>.old-...) folders.
+ * session NULL (at start): this machine's folders whose process no longer exists (or had this
+ * process's pid). A PID says nothing about another machine, so folders named for another host
+ * are never judged here (on a shared data folder they may be a live analysis), nor folders
+ * named without a host (a worker from before the host was in the name; the claim below removes
+ * them).
  * session given (after claiming its job): every one of that session's but this process's own: the
  * store fences every other attempt out, so such a folder belongs to an earlier attempt that lost
  * its lease, whether its process is dead (a zombie nobody has reaped still answers kill(pid, 0),
@@ -164,25 +204,27 @@ static void sweep_staging(worker *w, const char *session)
         return;
     while ((e = readdir(d)) != NULL) {
         const char *dot = strchr(e->d_name, '.');
-        const char *num;
-        char *end = NULL;
+        const char *tail;
+        char host[256];
         long pid;
+        int here, ours;
         if (!dot || dot - e->d_name != GS_STORE_ID_LEN)
             continue;
         if (session && strncmp(e->d_name, session, GS_STORE_ID_LEN) != 0)
             continue;
         if (!strncmp(dot, ".staging-", 9))
-            num = dot + 9;
+            tail = dot + 9;
         else if (!strncmp(dot, ".old-", 5))
-            num = dot + 5;
+            tail = dot + 5;
         else
             continue;
-        pid = strtol(num, &end, 10);
-        if (!end || *end || pid <= 0)
+        if (!staging_owner(tail, host, sizeof(host), &pid))
             continue;
-        if (session ? pid == (long)w->pid
-                    : pid != (long)w->pid && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
-            continue; /* ours (a claimed session), or its worker is alive (start-up) */
+        here = strcmp(host, w->host) == 0;
+        ours = here && pid == (long)w->pid;
+        if (session ? ours
+                    : !here || ours || !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
+            continue; /* ours (a claimed session); another machine's or a live one (start-up) */
         if (snprintf(path, sizeof(path), "%s/%.*s", dir, 200, e->d_name) >= (int)sizeof(path))
             continue;
         if (rm_tree(path) == 0)
@@ -339,7 +381,7 @@ static void run_job(worker *w, const gs_store_job *job)
         abort(); /* tests: a video that crashes the decoder */
     if (gs_store_blob_path(w->o.data_dir, se.blob, blob_path, sizeof(blob_path), &err) != GS_OK ||
         gs_store_session_path(w->o.data_dir, se.id, final, sizeof(final), &err) != GS_OK ||
-        snprintf(staging, sizeof(staging), "%s.staging-%d", final, (int)w->pid) >=
+        snprintf(staging, sizeof(staging), "%s.staging-%s-%d", final, w->host, (int)w->pid) >=
             (int)sizeof(staging)) {
         finish(w, job, GS_STORE_JOB_FAILED, "the data folder path is too long");
         return;
@@ -488,6 +530,7 @@ gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
         snprintf(host, sizeof(host), "localhost");
     host[sizeof(host) - 1] = '\0';
     snprintf(w.name, sizeof(w.name), "%s:%d", host, (int)w.pid);
+    staging_host(host[0] ? host : "localhost", w.host, sizeof(w.host));
 
 #ifndef GS_SANITIZED
     if (w.o.address_space_mb > 0) {

@@ -16,7 +16,7 @@
  *  2. read the session's options (options_json, gs_worker_session_options_parse()), probe the
  *     upload with FFmpeg and refuse a non-video, a clip longer than max_duration_s or with more
  *     pixels per frame than max_pixels, with a job error saying so.
- *  3. analyse into DIR/sessions/<session id>.staging-<pid>, then rename it to
+ *  3. analyse into DIR/sessions/<session id>.staging-<host>-<pid>, then rename it to
  *     DIR/sessions/<session id> (replacing the folder of an earlier attempt) and finish the job
  *     done. A failed analysis publishes its folder too (analysis.json says "failed" and why) and
  *     ends the job failed with the analysis' message. A job cancelled or deleted meanwhile (the
@@ -132,8 +132,10 @@ typedef struct gs_worker_options {
 /**
  * Runs the worker loop in this process until *opt->stop is set (or, with once, the queue is
  * empty). Meant to own its process (`gaitscope worker`): it sets RLIMIT_AS, uses alarm() for the
- * per-job backstop, and at start removes staging folders DIR/sessions/<id>.staging-<pid> of
- * processes that no longer exist. Loads the models once. Returns GS_OK after a stop; GS_ERR_ARG
+ * per-job backstop, and at start removes staging folders DIR/sessions/<id>.staging-<host>-<pid>
+ * of this host's processes that no longer exist (another host's are never judged by a pid: on a
+ * shared data folder they may be live; a claim removes its session's folders of earlier
+ * attempts, whatever their host). Loads the models once. Returns GS_OK after a stop; GS_ERR_ARG
  * (no data folder), GS_ERR_IO / GS_ERR_FORMAT / GS_ERR_UNSUPPORTED (store or models cannot be
  * opened, err says which); errors of single jobs end those jobs, not the loop.
  */
