@@ -178,7 +178,7 @@ static double jitter_normal(unsigned long long *s)
  * 0.1 frame on average and every metric by less than a tenth of its minimal change
  * (models/minimal_change.json), on the shipped sample's real track.
  */
-static void tiny_jitter_moves_events_and_metrics_little(const char *scratch)
+static void tiny_jitter_moves_events_and_metrics_little(const char *scratch, int reclean)
 {
     char cmd[2048], path[1024];
     gs_pose_track *t = NULL, *u = NULL;
@@ -197,11 +197,41 @@ static void tiny_jitter_moves_events_and_metrics_little(const char *scratch)
         gs_pose_track_free(&u);
         return;
     }
+    /* reclean: the tracker's raw landmarks are jittered and both tracks go through the pose
+     * clean-up again, whose repairs (swaps, lost feet, spikes) are decisions at thresholds that
+     * must not flip on noise this small either (the two OpenBLAS settings, or a rebuilt nn,
+     * change the landmarks by as little) */
+    for (int32_t i = 0; i < u->n_frames && reclean; i++) {
+        memcpy(t->frames[i].kp, t->frames[i].raw, sizeof(t->frames[i].kp));
+        memcpy(u->frames[i].kp, u->frames[i].raw, sizeof(u->frames[i].kp));
+        t->frames[i].flags = u->frames[i].flags = 0;
+    }
     for (int32_t i = 0; i < u->n_frames; i++)
         for (int k = 0; k < GS_POSE_NKP && u->frames[i].has_kp; k++) {
             u->frames[i].kp[k].x += (float)(0.05 * jitter_normal(&seed));
             u->frames[i].kp[k].y += (float)(0.05 * jitter_normal(&seed));
         }
+    if (reclean) {
+        CHECK_EQ_INT(gs_pose_clean(t, NULL, &err), GS_OK);
+        CHECK_EQ_INT(gs_pose_clean(u, NULL, &err), GS_OK);
+        int flips = 0;
+        double far = 0;
+        for (int32_t i = 0; i < u->n_frames; i++) {
+            if ((t->frames[i].flags ^ u->frames[i].flags) & ~(uint32_t)GS_POSE_FLAG_SMOOTHED) {
+                fprintf(stderr, "raw jitter 0.05 px + clean-up: frame %d flags %#x -> %#x\n",
+                        (int)i, (unsigned)t->frames[i].flags, (unsigned)u->frames[i].flags);
+                flips++;
+            }
+            for (int k = 0; k < GS_POSE_NKP; k++)
+                far = fmax(far, hypot(t->frames[i].kp[k].x - u->frames[i].kp[k].x,
+                                      t->frames[i].kp[k].y - u->frames[i].kp[k].y));
+        }
+        fprintf(stderr, "raw jitter 0.05 px + clean-up: %d frames repaired differently, largest "
+                        "landmark change %.2f px\n", flips, far);
+        CHECK_EQ_INT(flips, 0);
+        CHECK_MSG(far < 0.5, "largest landmark change %.2f px", far);
+    }
+    const char *what = reclean ? "raw jitter 0.05 px + clean-up" : "jitter 0.05 px";
     memset(&opt, 0, sizeof(opt));
     CHECK_EQ_INT(gs_gait_analyze(t, &opt, &r0, &err), GS_OK);
     CHECK_EQ_INT(gs_gait_analyze(u, &opt, &r1, &err), GS_OK);
@@ -216,7 +246,7 @@ static void tiny_jitter_moves_events_and_metrics_little(const char *scratch)
                 if (e1[j].side == e0[i].side && e1[j].type == e0[i].type)
                     best = fmin(best, fabs(e1[j].frame - e0[i].frame));
             if (best > 0.3)
-                fprintf(stderr, "jitter 0.05 px: %s %s at frame %.2f moved %.2f frames\n",
+                fprintf(stderr, "%s: %s %s at frame %.2f moved %.2f frames\n", what,
                         e0[i].side == GS_GAIT_SIDE_RIGHT ? "right" : "left",
                         e0[i].type == GS_GAIT_EVENT_TO ? "TO" : "IC", e0[i].frame, best);
             if (best < 5) {
@@ -225,11 +255,15 @@ static void tiny_jitter_moves_events_and_metrics_little(const char *scratch)
                 worst = fmax(worst, best);
             }
         }
-        fprintf(stderr, "jitter 0.05 px: %d/%d events matched (%d after), mean move %.3f frames, "
-                        "worst %.3f\n", matched, n0, n1, matched ? sum / matched : NAN, worst);
+        fprintf(stderr, "%s: %d/%d events matched (%d after), mean move %.3f frames, "
+                        "worst %.3f\n", what, matched, n0, n1, matched ? sum / matched : NAN, worst);
         CHECK_EQ_INT(n1, n0);
         CHECK_EQ_INT(matched, n0);
-        CHECK_MSG(matched > 0 && sum / matched < 0.1, "mean event move %.3f frames",
+        /* reclean: measured and printed, not yet asserted: with the clean-up run again the gait
+         * stage's foot-height events (threshold crossings, line-or-crossing fallbacks, the
+         * median-shift switch in gait_events_side.c) move 0.24 frame on average, worst 2.0, on
+         * landmarks that moved at most 0.2 px (issue 13 item 4 stays open for them) */
+        CHECK_MSG(reclean || (matched > 0 && sum / matched < 0.1), "mean event move %.3f frames",
                   matched ? sum / matched : NAN);
         /* metrics against a tenth of their minimal change */
         snprintf(path, sizeof(path), "%s/models/minimal_change.json", GS_SOURCE_DIR);
@@ -260,13 +294,13 @@ static void tiny_jitter_moves_events_and_metrics_little(const char *scratch)
                 compared++;
                 if (!(d < lim))
                     over++;
-                CHECK_MSG(d < lim, "jitter 0.05 px: %s side %d: %.4g -> %.4g (change %.3g, a "
+                CHECK_MSG(reclean || d < lim, "%s: %s side %d: %.4g -> %.4g (change %.3g, a "
                                    "tenth of the minimal change %.3g %s)",
-                          it->string, side, a, b, d, lim, unit->valuestring);
+                          what, it->string, side, a, b, d, lim, unit->valuestring);
             }
         }
-        fprintf(stderr, "jitter 0.05 px: %d metric values compared, %d over a tenth of their "
-                        "minimal change\n", compared, over);
+        fprintf(stderr, "%s: %d metric values compared, %d over a tenth of their "
+                        "minimal change\n", what, compared, over);
         CHECK(compared > 20);
         cJSON_Delete(mc);
     }
@@ -523,7 +557,8 @@ int main(int argc, char **argv)
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
     (void)argv;
     made_tracks_meet_the_event_targets();
-    tiny_jitter_moves_events_and_metrics_little(scratch);
+    tiny_jitter_moves_events_and_metrics_little(scratch, 0);
+    tiny_jitter_moves_events_and_metrics_little(scratch, 1);
     labelled_clips_do_not_regress(scratch);
     edited_events_move_only_their_strides(scratch);
     return gs_test_finish("events", 0);

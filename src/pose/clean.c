@@ -376,7 +376,7 @@ int gs_pose__reject_outliers(gs_pose_track *t, double frac)
  * higher frame rate that keeps T short. Windows last at most 0.1 s (the 3 frames the sample
  * loses at 30 fps) and the detour must also be OUTLIER_LEG (a quarter leg length: above the
  * landmarks' noise and a swinging foot's reversal). The path is a quadratic in time fitted to
- * max(2, m) frames on each side of an m-frame window: a fit rather than the neighbours' finite
+ * max(3, m) frames on each side of an m-frame window: a fit rather than the neighbours' finite
  * differences, whose noise times the window length alone exceeds the bound at 60 fps.
  * Windows are repaired worst first, so that a repaired window's frames serve its neighbours.
  * Before interpolating, the window is tried with the two feet exchanged (a swap of the feet
@@ -448,9 +448,11 @@ static int fit_quadratic(const double *t, const double *v, int n, double c[3])
 }
 
 /* Largest distance of frames [i, i+m) of path (x, y) from the quadratic fitted to k usable
- * frames on each side (pred gets the fitted points); -1 when the context is not usable. */
+ * frames on each side (pred gets the fitted points); -1 when the context is not usable: a frame
+ * missing, or (ctx_max > 0) a context frame more than ctx_max off the fit, which means that the
+ * context itself holds a lost frame and the fit cannot be trusted. */
 static double window_dev(const double *x, const double *y, const unsigned char *use, int32_t n,
-                         int32_t i, int m, int k, double (*pred)[2])
+                         int32_t i, int m, int k, double ctx_max, double (*pred)[2])
 {
     double t[32], vx[32], vy[32], cx[3], cy[3], dev = 0;
     int q = 0;
@@ -471,6 +473,12 @@ static double window_dev(const double *x, const double *y, const unsigned char *
     }
     if (!fit_quadratic(t, vx, q, cx) || !fit_quadratic(t, vy, q, cy))
         return -1;
+    for (int j = 0; j < q && ctx_max > 0; j++) {
+        double px = cx[0] + cx[1] * t[j] + cx[2] * t[j] * t[j];
+        double py = cy[0] + cy[1] * t[j] + cy[2] * t[j] * t[j];
+        if (hypot(vx[j] - px, vy[j] - py) > ctx_max)
+            return -1;
+    }
     for (int j = 0; j < m; j++) {
         double tt = (double)j;
         double px = cx[0] + cx[1] * tt + cx[2] * tt * tt, py = cy[0] + cy[1] * tt + cy[2] * tt * tt;
@@ -522,13 +530,16 @@ int gs_pose__fix_lost_feet(gs_pose_track *t, int *swapped_out)
                 foot_rel(t->frames[i].kp, s, &x[s][i], &y[s][i]);
         }
     double floor_px = OUTLIER_LEG * leg;
+    /* a context frame this far off its own fit is itself lost (half the floor: above the
+     * landmarks' noise and a swinging foot's departure from a quadratic over 0.3 s) */
+    double ctx_max = 0.5 * floor_px;
     for (int iter = 0; iter < n; iter++) {
         double best_excess = 0, pred[12][2];
         int best_s = -1, best_m = 0;
         int32_t best_i = 0;
         for (int s = 0; s < 2; s++)
             for (int m = 1; m <= max_m; m++) {
-                int k = m > 2 ? m : 2;
+                int k = m > 3 ? m : 3;
                 double bound = fmax(floor_px, 0.5 * FOOT_DETOUR_LEGS * leg * (m + 1) * dt);
                 for (int32_t i = k; i + m + k <= n; i++) {
                     int again = 0;
@@ -536,7 +547,7 @@ int gs_pose__fix_lost_feet(gs_pose_track *t, int *swapped_out)
                         again |= done[s][i + j];
                     if (again) /* repaired frames are not repaired twice */
                         continue;
-                    double d = window_dev(x[s], y[s], use[s], n, i, m, k, NULL);
+                    double d = window_dev(x[s], y[s], use[s], n, i, m, k, ctx_max, NULL);
                     if (d > bound && d / bound > best_excess) {
                         best_excess = d / bound;
                         best_s = s;
@@ -556,10 +567,10 @@ int gs_pose__fix_lost_feet(gs_pose_track *t, int *swapped_out)
             grown = 0;
             for (int side = 0; side < 2 && !grown && m < max_m; side++) {
                 int32_t i2 = side ? i : i - 1, add = side ? i + m : i - 1;
-                int k2 = m + 1 > 2 ? m + 1 : 2;
+                int k2 = m + 1 > 3 ? m + 1 : 3;
                 double p2[12][2];
                 if (add < 0 || add >= n || done[s][add] ||
-                    window_dev(x[s], y[s], use[s], n, i2, m + 1, k2, p2) < 0)
+                    window_dev(x[s], y[s], use[s], n, i2, m + 1, k2, ctx_max, p2) < 0)
                     continue;
                 double d = hypot(x[s][add] - p2[add - i2][0], y[s][add] - p2[add - i2][1]);
                 if (d > 0.5 * floor_px) {
@@ -569,7 +580,7 @@ int gs_pose__fix_lost_feet(gs_pose_track *t, int *swapped_out)
                 }
             }
         }
-        k = m > 2 ? m : 2;
+        k = m > 3 ? m : 3;
         double bound = fmax(floor_px, 0.5 * FOOT_DETOUR_LEGS * leg * (m + 1) * dt);
         /* the feet exchanged over the window: do both then fit their paths? */
         int o = 1 - s, swap_ok = 1;
@@ -580,8 +591,8 @@ int gs_pose__fix_lost_feet(gs_pose_track *t, int *swapped_out)
             x[o][j] = tx;
             y[o][j] = ty;
         }
-        double ds = window_dev(x[s], y[s], use[s], n, i, m, k, NULL);
-        double dd = window_dev(x[o], y[o], use[o], n, i, m, k, NULL);
+        double ds = window_dev(x[s], y[s], use[s], n, i, m, k, 0, NULL);
+        double dd = window_dev(x[o], y[o], use[o], n, i, m, k, 0, NULL);
         if (!(ds >= 0 && ds <= 0.5 * bound && dd >= 0 && dd <= 0.5 * bound))
             swap_ok = 0;
         for (int32_t j = i; j < i + m && !swap_ok; j++) { /* undo */
@@ -609,7 +620,7 @@ int gs_pose__fix_lost_feet(gs_pose_track *t, int *swapped_out)
             }
             continue;
         }
-        window_dev(x[s], y[s], use[s], n, i, m, k, pred);
+        window_dev(x[s], y[s], use[s], n, i, m, k, 0, pred);
         /* Each landmark of the foot is interpolated in the image by the same quadratic fit
          * (the foot keeps its shape), and the frame is marked. */
         for (int q = 0; q < 3; q++) {
