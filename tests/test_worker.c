@@ -582,6 +582,66 @@ static void sigterm_gives_the_job_back(void)
     gs_store_close(&e.s);
 }
 
+/* The pid of a worker name "HOST:PID", or 0. */
+static pid_t worker_pid(const char *name)
+{
+    const char *c = strrchr(name, ':');
+    return c ? (pid_t)atol(c + 1) : 0;
+}
+
+/* `gaitscope worker --concurrency 2`: two processes under the one started take jobs side by
+ * side (both busy at once, neither is the parent); SIGTERM to the parent stops them all, and the
+ * job one was running goes back to the queue without counting an attempt. */
+static void concurrency_runs_processes_and_stops_them(void)
+{
+    env e;
+    gs_store_id sid[3], jid[3];
+    gs_store_job job[3];
+    const char *args[] = {"--concurrency", "2", "--lease", "10", NULL};
+    pid_t kids[2] = {0, 0};
+    env_open(&e, "concurrency");
+    for (int i = 0; i < 2; i++)
+        enqueue(&e, clip(), "{}", sid[i], jid[i], NULL); /* the whole 12 s clip: time to look */
+    pid_t parent = start_worker(&e, args, NULL);
+    /* Both jobs running at once, by two different processes, neither the parent. */
+    double t0 = gs_now_s();
+    int both = 0;
+    while (!both && gs_now_s() - t0 < 120 * slow) {
+        both = 1;
+        for (int i = 0; i < 2; i++)
+            both &= gs_store_job_get(e.s, NULL, jid[i], &job[i], NULL) == GS_OK &&
+                    job[i].status == GS_STORE_JOB_RUNNING;
+        sleep_s(0.1);
+    }
+    CHECK_MSG(both, "two jobs never ran at once (%s, %s)", gs_store_job_status_name(job[0].status),
+              gs_store_job_status_name(job[1].status));
+    kids[0] = worker_pid(job[0].worker);
+    kids[1] = worker_pid(job[1].worker);
+    CHECK_MSG(kids[0] > 0 && kids[1] > 0 && kids[0] != kids[1] && kids[0] != parent &&
+                  kids[1] != parent,
+              "workers %s and %s, parent %d", job[0].worker, job[1].worker, (int)parent);
+    /* A third job waits: both processes are busy. */
+    enqueue(&e, clip(), "{\"end\":2}", sid[2], jid[2], NULL);
+    CHECK(wait_job(&e, jid[0], is_working, 120, &job[0]));
+    kill(parent, SIGTERM);
+    int st = wait_pid(parent, 30);
+    CHECK_MSG(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "parent's exit status %d", st);
+    for (int i = 0; i < 2; i++)
+        CHECK_MSG(kids[i] <= 0 || (kill(kids[i], 0) != 0 && errno == ESRCH),
+                  "worker %d outlived its parent", (int)kids[i]);
+    /* Every job a worker held was handed back: queued again, its attempt not counted (job 1
+     * may have ended before the signal on a fast machine; job 0 was mid-analysis). */
+    for (int i = 0; i < 3; i++) {
+        CHECK(gs_store_job_get(e.s, NULL, jid[i], &job[i], NULL) == GS_OK);
+        CHECK_MSG((job[i].status == GS_STORE_JOB_QUEUED && job[i].attempts == 0) ||
+                      (i == 1 && job[i].status == GS_STORE_JOB_DONE),
+                  "job %d: %s after %d attempts", i, gs_store_job_status_name(job[i].status),
+                  job[i].attempts);
+    }
+    CHECK_EQ_INT(count_sessions_entries(&e, ".staging-"), 0);
+    gs_store_close(&e.s);
+}
+
 static void supervisor_restarts_and_stops_workers(void)
 {
     env e;
@@ -734,6 +794,7 @@ int main(int argc, char **argv)
     startup_sweep_judges_only_this_hosts_folders();
     cancel_stops_the_running_analysis();
     sigterm_gives_the_job_back();
+    concurrency_runs_processes_and_stops_them();
     supervisor_restarts_and_stops_workers();
     supervisor_backs_off_a_crash_loop();
     workers_die_with_their_parent();
