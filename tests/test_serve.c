@@ -18,6 +18,7 @@
 static char msg[GS_SERVE__MSG];
 
 #define ID "AAAAAAAAAAAAAAAAAAAAAA"
+#define TOKEN43 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
 static int route(const char *m, const char *p, gs_serve__route *r)
 {
@@ -48,7 +49,30 @@ static void routes_parse_to_their_ids_and_methods(void)
     /* wrong method: 405 naming it */
     CHECK_EQ_INT(route("PUT", "/api/v1/athletes", &r), 405);
     CHECK(strstr(msg, "PUT") != NULL);
-    CHECK_EQ_INT(route("DELETE", "/api/v1/athletes/" ID, &r), 405);
+    CHECK_EQ_INT(route("PUT", "/api/v1/athletes/" ID, &r), 405);
+    /* the clinic routes (issue 16) */
+    CHECK_EQ_INT(route("DELETE", "/api/v1/athletes/" ID, &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_ATHLETE);
+    CHECK_EQ_INT(route("DELETE", "/api/v1/account", &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_ACCOUNT);
+    CHECK_EQ_INT(r.needs_auth, 1);
+    CHECK_EQ_INT(route("POST", "/api/v1/account/retention", &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_RETENTION);
+    CHECK_EQ_INT(route("POST", "/api/v1/users", &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_USERS);
+    CHECK_EQ_INT(route("DELETE", "/api/v1/users/" ID, &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_USER);
+    CHECK_EQ_INT(route("POST", "/api/v1/users/" ID "/reset", &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_USER_RESET);
+    CHECK(!strcmp(r.rid, ID));
+    CHECK_EQ_INT(route("GET", "/api/v1/users/" ID "/reset", &r), 405);
+    CHECK_EQ_INT(route("GET", "/api/v1/access", &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_ACCESS);
+    CHECK_EQ_INT(route("DELETE", "/api/v1/access", &r), 405);
+    CHECK_EQ_INT(route("POST", "/api/v1/invites/" TOKEN43, &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_INVITE);
+    CHECK_EQ_INT(r.needs_auth, 0);
+    CHECK_EQ_INT(route("GET", "/api/v1/invites/" ID, &r), 404);
     /* unknown paths, empty segments, traversal: 404 */
     CHECK_EQ_INT(route("GET", "/api/v2/health", &r), 404);
     CHECK_EQ_INT(route("GET", "/api/v1/health/", &r), 404);
@@ -284,6 +308,24 @@ static void json_bodies(void)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         o = gs_serve__json_object(bad[i], strlen(bad[i]), skeys, &st, msg, sizeof(msg));
         CHECK_MSG(o && gs_serve__share_body(o, &days, msg, sizeof(msg)) == 400, "%s", bad[i]);
+        cJSON_Delete(o);
+    }
+    /* retention: whole days in [0, 3650], required */
+    CHECK_EQ_INT(gs_serve__retention_body(NULL, &days, msg, sizeof(msg)), 400);
+    const char *rbad[] = {"{\"days\":-1}", "{\"days\":3651}", "{\"days\":0.5}",
+                          "{\"days\":null}", "{}"};
+    for (size_t i = 0; i < sizeof(rbad) / sizeof(rbad[0]); i++) {
+        o = gs_serve__json_object(rbad[i], strlen(rbad[i]), skeys, &st, msg, sizeof(msg));
+        CHECK_MSG(o && gs_serve__retention_body(o, &days, msg, sizeof(msg)) == 400, "%s", rbad[i]);
+        cJSON_Delete(o);
+    }
+    const char *rgood[] = {"{\"days\":0}", "{\"days\":30}", "{\"days\":3650}"};
+    const int rdays[] = {0, 30, 3650};
+    for (size_t i = 0; i < 3; i++) {
+        o = gs_serve__json_object(rgood[i], strlen(rgood[i]), skeys, &st, msg, sizeof(msg));
+        CHECK_MSG(o && gs_serve__retention_body(o, &days, msg, sizeof(msg)) == 0 &&
+                      days == rdays[i],
+                  "%s", rgood[i]);
         cJSON_Delete(o);
     }
 }

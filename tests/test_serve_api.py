@@ -2,7 +2,9 @@
 """gaitscope serve over loopback: the API end to end and the promises of issue 15.
 
 usage: test_serve_api.py PART GAITSCOPE SOURCE_DIR SCRATCH
-  PART  api       sign up/in, athlete, upload the sample (cut to 3 s), poll, files with Range,
+  PART  clinic    clinic accounts: invitations, resets, removal, what a therapist may not do,
+                  isolation between clinics, access log, retention, deleting athlete and account
+        api       sign up/in, athlete, upload the sample (cut to 3 s), poll, files with Range,
                   share, delete; the same file twice; a non-video; isolation (a second account
                   tries every route with the first one's ids: all 404); tokens revoked on
                   sign-out and password change; wrong password 401, rate limit 429
@@ -450,6 +452,234 @@ def part_api():
     check(rc == 0, f"serve exits 0 on SIGTERM: {rc}")
 
 
+def invite_token(url):
+    m = re.search(r"/invite/([A-Za-z0-9_-]{43})$", url or "")
+    check(m, f"an invitation link /invite/TOKEN: {url}")
+    return m.group(1) if m else "A" * 43
+
+
+def part_clinic():
+    """Clinic accounts: owner and therapists, invitations, resets, removal, what a therapist may
+    not do, isolation between clinics (404), the access log, retention, deleting an athlete and
+    the account. The server judges retention as if 2 days later, every second."""
+    video = open(SAMPLE, "rb").read()
+    srv = Server(fresh("clinic"), "--model", "lite", "--retention-every", "1",
+                 "--retention-as-if-days-later", "2", workers=1)
+    try:
+        ta = signup(srv, "owner-a@example.org")
+        tb = signup(srv, "owner-b@example.org")
+        st, _, me = req(srv, "GET", "/account", token=ta)
+        check(st == 200 and me.get("role") == "owner" and me.get("retention_days") == 0 and
+              me.get("account") == me.get("id"), f"the owner's account: {st} {me}")
+        # invitations: single use, a password rule, signs the therapist in
+        st, _, b = req(srv, "POST", "/users", {"email": "owner-b@example.org"}, ta)
+        check(st == 409, f"inviting another clinic's user's e-mail: {st} {b}")
+        st, _, inv = req(srv, "POST", "/users", {"email": "Therapist@Example.org"}, ta)
+        check(st == 201 and inv.get("expires", 0) > time.time() + 6 * 86400,
+              f"invite: {st} {inv}")
+        tok = invite_token(inv.get("url"))
+        st, _, b = req(srv, "GET", f"/invites/{tok}")
+        check(st == 200 and b.get("email") == "therapist@example.org" and
+              b.get("kind") == "invitation", f"the invitation: {st} {b}")
+        st, _, b = req(srv, "POST", f"/invites/{tok}", {"password": "short"})
+        check(st == 400, f"a short password: {st} {b}")
+        st, _, b = req(srv, "POST", f"/invites/{tok}", {"password": "therapist pass 1"})
+        check(st == 201 and len(b.get("token", "")) == 43, f"invitation used: {st} {b}")
+        tt = b.get("token")
+        st, _, b = req(srv, "POST", f"/invites/{tok}", {"password": "therapist pass 2"})
+        check(st == 404, f"an invitation works once: {st} {b}")
+        st, _, me = req(srv, "GET", "/account", token=tt)
+        check(st == 200 and me.get("role") == "therapist" and me.get("email") ==
+              "therapist@example.org", f"the therapist: {st} {me}")
+        therapist = me.get("id", "")
+        st, _, b = req(srv, "POST", "/users", {"email": "tb@example.org"}, tb)
+        st, _, b = req(srv, "POST", f"/invites/{invite_token(b.get('url'))}",
+                       {"password": "therapist b pass"})
+        tu = b.get("token")
+        # clinic A's records: the owner's uploads, the therapist sees and opens them
+        st, _, b = req(srv, "POST", "/athletes", {"name": "Clinic A athlete"}, ta)
+        ath = b["id"]
+        st, _, up = upload(srv, ta, ath, video, start=1, end=4, history="scar:abdomen")
+        check(st == 202, f"upload: {st} {up}")
+        st, _, b = req(srv, "POST", "/athletes", {"name": "Clinic B athlete"}, tb)
+        bath = b["id"]
+        st, _, upb = upload(srv, tb, bath, video, start=1, end=4)
+        job = wait_job(srv, ta, up["job"])
+        jobb = wait_job(srv, tb, upb["job"])
+        check(job["status"] == "done" and jobb["status"] == "done", f"jobs: {job} {jobb}")
+        sid = up["session"]
+        st, _, b = req(srv, "GET", "/athletes", token=tt)
+        check(st == 200 and [x["id"] for x in b["athletes"]] == [ath],
+              f"the therapist sees the clinic's athletes: {b}")
+        st, _, b = req(srv, "GET", f"/sessions/{sid}", token=tt)
+        check(st == 200 and "analysis" in b, f"the therapist opens the session: {st}")
+        st, _, rep = req(srv, "GET", f"/sessions/{sid}/files/report.html", token=tt, raw=True)
+        check(st == 200, f"the therapist downloads the report: {st}")
+        st, _, b = req(srv, "POST", f"/athletes/{ath}/sessions", b"x", tt,
+                       {"Content-Type": "text/plain"})
+        check(st == 400, f"the therapist may upload for the clinic's athlete (form checked): {st}")
+        # isolation: clinic B's owner and therapist get 404 for everything of clinic A
+        tries = [("GET", f"/athletes/{ath}", None), ("DELETE", f"/athletes/{ath}", None),
+                 ("GET", f"/athletes/{ath}/sessions", None), ("GET", f"/jobs/{up['job']}", None),
+                 ("GET", f"/sessions/{sid}", None),
+                 ("GET", f"/sessions/{sid}/files/report.html", None),
+                 ("POST", f"/sessions/{sid}/shares", {}), ("DELETE", f"/sessions/{sid}", None),
+                 ("DELETE", f"/users/{therapist}", None),
+                 ("POST", f"/users/{therapist}/reset", None)]
+        for who, tok_ in (("B's owner", tb), ("B's therapist", tu)):
+            st, _, b = req(srv, "GET", "/athletes", token=tok_)
+            check(st == 200 and [x["id"] for x in b["athletes"]] == [bath],
+                  f"{who} sees only clinic B's athletes: {b}")
+            for m, p, body in tries:
+                if who == "B's therapist" and p.startswith("/users"):
+                    continue  # a therapist gets 403 there before any lookup
+                st, _, b = req(srv, m, p, body, tok_)
+                check(st == 404, f"{who} {m} {p}: {st} {b}")
+        # what a therapist may not do: 403 with a message
+        for m, p, body in (("DELETE", "/account", {"password": "therapist pass 1"}),
+                           ("POST", "/account/retention", {"days": 1}), ("GET", "/users", None),
+                           ("POST", "/users", {"email": "x@example.org"}),
+                           ("DELETE", f"/users/{therapist}", None),
+                           ("POST", f"/users/{therapist}/reset", None), ("GET", "/access", None),
+                           ("DELETE", f"/athletes/{ath}", None)):
+            st, _, b = req(srv, m, p, body, tt)
+            check(st == 403 and "owner" in b.get("error", ""), f"therapist {m} {p}: {st} {b}")
+        st, _, b = req(srv, "GET", "/users", token=ta)
+        check(st == 200 and [(u["email"], u["role"]) for u in b["users"]] ==
+              [("owner-a@example.org", "owner"), ("therapist@example.org", "therapist")],
+              f"the owner lists the users: {b}")
+        # the access log: who opened what, from where; the owner's only, per clinic
+        st, _, log = req(srv, "GET", "/access", token=ta)
+        ent = log.get("entries", []) if st == 200 else []
+        mine = [(e["email"], e["what"]) for e in ent]
+        check(("therapist@example.org", "api session") in mine and
+              ("therapist@example.org", "api report.html") in mine and
+              ("therapist@example.org", "api session list") not in mine,
+              f"the therapist's openings are logged: {mine}")
+        check(all(e["address"] == "127.0.0.1" and e["athlete"] == ath and e["at"] > 0
+                  for e in ent), f"entries name the address and athlete: {ent[:2]}")
+        check(ent and ent[0]["athlete_name"] == "Clinic A athlete", f"names joined: {ent[:1]}")
+        check(all(e["email"] != "owner-b@example.org" and e["email"] != "tb@example.org"
+                  for e in ent), "clinic B's refused tries are not in A's log")
+        st, _, logb = req(srv, "GET", "/access", token=tb)
+        check(st == 200 and all(e["athlete"] == bath for e in logb["entries"]),
+              f"B's log has only B's athlete: {logb}")
+        st, _, b = req(srv, "GET", "/access?skip=x", token=ta)
+        check(st == 400, f"access skip=x: {st}")
+        # a password reset: the therapist's token and password stop at once; the link sets one
+        st, _, rs = req(srv, "POST", f"/users/{therapist}/reset", None, ta)
+        check(st == 201, f"reset: {st} {rs}")
+        st, _, b = req(srv, "GET", "/athletes", token=tt)
+        check(st == 401, f"the therapist's token after the reset: {st}")
+        st, _, b = req(srv, "POST", "/tokens", {"email": "therapist@example.org",
+                                                 "password": "therapist pass 1"})
+        check(st == 401, f"the old password after the reset: {st}")
+        rtok = invite_token(rs.get("url"))
+        st, _, b = req(srv, "GET", f"/invites/{rtok}")
+        check(st == 200 and b.get("kind") == "password reset", f"the reset link: {st} {b}")
+        st, _, b = req(srv, "POST", f"/invites/{rtok}", {"password": "therapist pass 3"})
+        check(st == 201, f"the new password: {st} {b}")
+        st, _, b = req(srv, "POST", "/tokens", {"email": "therapist@example.org",
+                                                 "password": "therapist pass 3"})
+        check(st == 201, f"sign in with the new password: {st}")
+        tt = b.get("token")
+        st, _, b = req(srv, "POST", f"/users/{me['account']}/reset", None, ta)
+        check(st == 400, f"the owner resets no owner: {st} {b}")
+        # removing a therapist: its tokens die
+        st, _, b = req(srv, "POST", "/users", {"email": "t2@example.org"}, ta)
+        st, _, b = req(srv, "POST", f"/invites/{invite_token(b.get('url'))}",
+                       {"password": "therapist two pass"})
+        tt2 = b.get("token")
+        st, _, me2 = req(srv, "GET", "/account", token=tt2)
+        st, _, b = req(srv, "DELETE", f"/users/{me2['id']}", token=ta)
+        check(st == 204, f"remove a therapist: {st} {b}")
+        st, _, b = req(srv, "GET", "/athletes", token=tt2)
+        check(st == 401, f"a removed therapist's token: {st}")
+        st, _, b = req(srv, "DELETE", f"/users/{me['account']}", token=ta)
+        check(st == 400, f"the owner cannot be removed: {st} {b}")
+
+        # retention: the clinic's videos and overlay clips go, the analysis stays; B keeps his
+        folder = os.path.join(srv.data, "sessions", sid)
+        bfolder = os.path.join(srv.data, "sessions", upb["session"])
+        check(os.path.exists(os.path.join(folder, "overlay.mp4")) and
+              up["blob"] in blob_files(srv.data), "before retention: overlay and video there")
+        st, _, b = req(srv, "POST", "/account/retention", {"days": 4000}, ta)
+        check(st == 400, f"retention 4000 days: {st} {b}")
+        st, _, b = req(srv, "POST", "/account/retention", {"days": 1}, ta)
+        check(st == 200 and b.get("retention_days") == 1, f"retention 1 day: {st} {b}")
+        t0 = time.time()
+        while time.time() - t0 < 30 and up["blob"] in blob_files(srv.data):
+            time.sleep(0.5)
+        check(up["blob"] not in blob_files(srv.data), "the clinic's video is deleted")
+        check(not os.path.exists(os.path.join(folder, "overlay.mp4")), "its overlay is deleted")
+        for name in ("analysis.json", "report.html", "metrics.csv", "keyframes/left_IC.png"):
+            check(os.path.exists(os.path.join(folder, name)), f"{name} is kept")
+        check(os.path.exists(os.path.join(bfolder, "overlay.mp4")) and
+              upb["blob"] in blob_files(srv.data), "clinic B (retention off) keeps its video")
+        st, _, s = req(srv, "GET", f"/sessions/{sid}", token=ta)
+        check(st == 200 and "analysis" in s and "overlay.mp4" not in s.get("files", []),
+              f"the session after retention: {st} {s.get('files')}")
+        st, _, up2 = upload(srv, ta, ath, video, start=1, end=2)
+        check(st == 202 and "duplicate_of" not in up2 and up2["blob"] in blob_files(srv.data),
+              f"the same file again is stored anew, not matched to the deleted one: {up2}")
+        req(srv, "DELETE", f"/jobs/{up2['job']}", token=ta)
+
+        # deleting the athlete: every session, file and share of it
+        st, _, sh = req(srv, "POST", f"/sessions/{sid}/shares", {}, ta)
+        st, _, b = req(srv, "DELETE", f"/athletes/{ath}", token=ta)
+        check(st == 204, f"delete the athlete: {st} {b}")
+        for p in (f"/athletes/{ath}", f"/sessions/{sid}", f"/sessions/{up2['session']}"):
+            st, _, b = req(srv, "GET", p, token=ta)
+            check(st == 404, f"after deleting the athlete {p}: {st}")
+        st, _, b = req(srv, "GET", f"/shared/{sh.get('token')}")
+        check(st == 404, f"the share of a deleted athlete's session: {st}")
+        check(not os.path.exists(folder) and
+              not os.path.exists(os.path.join(srv.data, "sessions", up2["session"])),
+              "the athlete's session folders are gone")
+        check(up2["blob"] not in blob_files(srv.data), "the athlete's video is gone")
+        st, _, log = req(srv, "GET", "/access", token=ta)
+        check(st == 200 and any(e["what"] == "deleted athlete" and e["athlete_name"] == ""
+                                for e in log["entries"]),
+              "the log keeps the deletion, without the name")
+
+        # deleting the account: owner only, password again, everything gone, tokens dead
+        st, _, b = req(srv, "POST", "/athletes", {"name": "Another"}, ta)
+        ath2 = b["id"]
+        st, _, up3 = upload(srv, ta, ath2, video, start=1, end=2)
+        st, _, b = req(srv, "DELETE", "/account", {"password": "wrong password!"}, ta)
+        check(st == 403, f"delete the account with a wrong password: {st} {b}")
+        st, _, b = req(srv, "DELETE", "/account", None, ta)
+        check(st == 400, f"delete the account without a password: {st} {b}")
+        st, _, b = req(srv, "DELETE", "/account", {"password": "correct horse battery"}, ta)
+        check(st == 204, f"delete the account: {st} {b}")
+        for tok_ in (ta, tt):
+            st, _, b = req(srv, "GET", "/athletes", token=tok_)
+            check(st == 401, f"a token of the deleted account: {st}")
+        for email, pw in (("owner-a@example.org", "correct horse battery"),
+                          ("therapist@example.org", "therapist pass 3")):
+            st, _, b = req(srv, "POST", "/tokens", {"email": email, "password": pw})
+            check(st == 401, f"sign-in to the deleted account ({email}): {st}")
+        check(not os.path.exists(os.path.join(srv.data, "sessions", up3["session"])) and
+              up3["blob"] not in blob_files(srv.data), "the account's files are gone")
+        # a worker still running the deleted account's job learns at its next heartbeat (job
+        # gone) and removes its staging folder
+        t0 = time.time()
+        while time.time() - t0 < 30 and any(".staging-" in d for d in
+                                            os.listdir(os.path.join(srv.data, "sessions"))):
+            time.sleep(0.5)
+        check(sorted(os.listdir(os.path.join(srv.data, "sessions"))) == [upb["session"]] and
+              blob_files(srv.data) == [upb["blob"]], "only clinic B's files are left: "
+              f"{os.listdir(os.path.join(srv.data, 'sessions'))} {blob_files(srv.data)}")
+        st, _, b = req(srv, "GET", f"/sessions/{upb['session']}", token=tb)
+        check(st == 200, f"clinic B is untouched: {st}")
+        st, _, b = req(srv, "POST", "/accounts", {"email": "owner-a@example.org",
+                                                   "password": "a fresh start!"})
+        check(st == 201, f"the e-mail is free again: {st}")
+    finally:
+        rc = srv.stop()
+    check(rc == 0, f"serve exits 0 on SIGTERM: {rc}")
+
+
 def part_limits():
     srv = Server(fresh("limits"), "--max-upload-mb", "1", workers=0)
     try:
@@ -683,10 +913,10 @@ if __name__ == "__main__":
     if not os.path.exists(SAMPLE):
         print(f"skip: {SAMPLE} is missing", file=sys.stderr)
         sys.exit(77)
-    if PART in ("api", "restart") and not os.path.exists(os.path.join(MODELS, "pose_detection.tflite")):
+    if PART in ("api", "restart", "clinic") and not os.path.exists(os.path.join(MODELS, "pose_detection.tflite")):
         print(f"skip: no models in {MODELS} (scripts/setup.sh fetches them)", file=sys.stderr)
         sys.exit(77)
-    {"api": part_api, "limits": part_limits, "restart": part_restart,
+    {"api": part_api, "clinic": part_clinic, "limits": part_limits, "restart": part_restart,
      "diskfull": part_diskfull}[PART]()
     print(f"serve_api {PART}: {'FAILED' if failures else 'ok'} ({failures} failures)",
           file=sys.stderr)

@@ -269,9 +269,9 @@ static void newer_schema_is_refused(void)
     fresh_store("newer", dir, sizeof(dir));
     s = open_store(dir);
     gs_store_close(&s);
-    raw_sql(dir, "UPDATE schema_version SET version = 3", 0);
+    raw_sql(dir, "UPDATE schema_version SET version = 4", 0);
     CHECK_RC(gs_store_open(dir, &s, &err), GS_ERR_UNSUPPORTED);
-    CHECK_STR_CONTAINS(err.msg, "schema version 3 is newer than this gaitscope's 2");
+    CHECK_STR_CONTAINS(err.msg, "schema version 4 is newer than this gaitscope's 3");
     CHECK_STR_CONTAINS(err.msg, use_pg ? "PostgreSQL database gs_newer" : "gaitscope.db");
     CHECK(s == NULL);
 }
@@ -654,7 +654,62 @@ static void nkt_records_and_share_list(gs_store *s)
     CHECK_RC(gs_store_share_list(s, w.ann, sess, &list, &n, &err), GS_ERR_NOT_FOUND);
 }
 
-/* A schema-1 database is brought to schema 2 at open, its records kept. */
+/* Takes a schema-3 store back to schema 2 (what migration 3 added goes), for the migration
+ * tests; one statement per call (raw_sql). */
+static void undo_schema_3(const char *dir)
+{
+    static const char *const sql[] = {
+        "DROP TABLE access_log", "DROP TABLE invites", "DROP INDEX accounts_by_clinic",
+        "ALTER TABLE accounts DROP COLUMN clinic", "ALTER TABLE accounts DROP COLUMN role",
+        "ALTER TABLE accounts DROP COLUMN retention_days",
+        "ALTER TABLE sessions DROP COLUMN video_deleted",
+        "UPDATE schema_version SET version = 2"};
+    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+        raw_sql(dir, sql[i], 0);
+}
+
+/* A schema-2 database (accounts of one user each, sessions) is brought to schema 3 at open:
+ * every account is its own owner, with retention off; its records kept. */
+static void schema_2_is_migrated(void)
+{
+    char dir[4200];
+    gs_store *s;
+    world w;
+    gs_store_id sess, job, t;
+    gs_store_account a;
+    gs_store_session se;
+    gs_store_access *log = NULL;
+    size_t n = 9;
+    uint8_t d[32];
+    fresh_store("migrate2", dir, sizeof(dir));
+    s = open_store(dir);
+    make_world(s, &w);
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, NULL, "n", "2026-01-02", 20, sess,
+                                  job, &e_));
+    digest_of(7, d);
+    CHECK_OK(gs_store_token_add(s, w.ann, d, 20, 5000, &e_));
+    gs_store_close(&s);
+    undo_schema_3(dir);
+    CHECK_EQ_INT(raw_sql(dir, "SELECT version FROM schema_version", 1), 2);
+    s = open_store(dir);
+    CHECK_EQ_INT(gs_store_schema_version(s), 3);
+    CHECK_OK(gs_store_account_get(s, w.ann, &a, &e_));
+    CHECK(strcmp(a.email, "w-ann@example.org") == 0);
+    CHECK(strcmp(a.account, w.ann) == 0);
+    CHECK_EQ_INT(a.role, GS_STORE_ROLE_OWNER);
+    CHECK_EQ_INT(a.retention_days, 0);
+    CHECK_OK(gs_store_token_account(s, d, 100, t, &e_));
+    CHECK(strcmp(t, w.ann) == 0);
+    CHECK_OK(gs_store_session_get(s, w.ann, sess, &se, &e_));
+    CHECK_EQ_INT(se.video_deleted, 0);
+    CHECK(strcmp(se.notes, "n") == 0);
+    CHECK_OK(gs_store_access_list(s, w.ann, 10, 0, &log, &n, &e_));
+    CHECK_EQ_INT(n, 0);
+    free(log);
+    gs_store_close(&s);
+}
+
+/* A schema-1 database is brought to schema 3 at open, its records kept. */
 static void schema_1_is_migrated(void)
 {
     char dir[4200];
@@ -667,14 +722,244 @@ static void schema_1_is_migrated(void)
     s = open_store(dir);
     CHECK_OK(gs_store_account_add(s, "m@example.org", "$argon2id$m", 10, acc, &e_));
     gs_store_close(&s);
+    undo_schema_3(dir);
     raw_sql(dir, "DROP TABLE nkt_records", 0);
     raw_sql(dir, "UPDATE schema_version SET version = 1", 0);
     s = open_store(dir);
-    CHECK_EQ_INT(gs_store_schema_version(s), 2);
+    CHECK_EQ_INT(gs_store_schema_version(s), 3);
     CHECK_OK(gs_store_account_get(s, acc, &a, &e_));
     CHECK(strcmp(a.email, "m@example.org") == 0);
     CHECK_RC(gs_store_nkt_get(s, acc, "AAAAAAAAAAAAAAAAAAAAAA", &got, &err), GS_ERR_NOT_FOUND);
     gs_store_close(&s);
+}
+
+/* Users of an account: invitations (single use, expiry, one per address), therapists work on
+ * the owner's records, password resets revoke at once, removal; other accounts see nothing. */
+static void clinic_users_and_invitations(gs_store *s)
+{
+    gs_store_id own, other, ther, ther2, inv_id, got, t;
+    gs_store_account a, *users = NULL;
+    gs_store_invite v, *invs = NULL;
+    size_t n = 0;
+    uint8_t d1[32], d2[32], d3[32], d4[32], tk[32];
+    gs_error err;
+    CHECK_OK(gs_store_account_add(s, "owner@example.org", "$argon2id$o", 100, own, &e_));
+    CHECK_OK(gs_store_account_add(s, "other@example.org", "$argon2id$x", 100, other, &e_));
+    CHECK_OK(gs_store_account_get(s, own, &a, &e_));
+    CHECK(strcmp(a.account, own) == 0);
+    CHECK_EQ_INT(a.role, GS_STORE_ROLE_OWNER);
+    digest_of(21, d1);
+    digest_of(22, d2);
+    digest_of(23, d3);
+    digest_of(24, d4);
+    /* an e-mail that is a user already (of any account) cannot be invited */
+    CHECK_RC(gs_store_invite_add(s, own, "other@example.org", NULL, d1, 200, 900, inv_id, &err),
+             GS_ERR_EXISTS);
+    CHECK_RC(gs_store_invite_add(s, own, "t@example.org", NULL, d1, 200, 200, inv_id, &err),
+             GS_ERR_ARG);
+    /* a second invitation of one address replaces the first */
+    CHECK_OK(gs_store_invite_add(s, own, "t@example.org", NULL, d1, 200, 900, inv_id, &e_));
+    CHECK_OK(gs_store_invite_add(s, own, "t@example.org", NULL, d2, 201, 900, inv_id, &e_));
+    CHECK_RC(gs_store_invite_get(s, d1, 300, &v, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_invite_get(s, d2, 300, &v, &e_));
+    CHECK(strcmp(v.email, "t@example.org") == 0 && strcmp(v.account, own) == 0 && !v.user[0]);
+    CHECK_RC(gs_store_invite_get(s, d2, 900, &v, &err), GS_ERR_NOT_FOUND); /* expired */
+    CHECK_RC(gs_store_invite_accept(s, d2, 900, "$argon2id$t", ther, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_invite_list(s, own, &invs, &n, &e_));
+    CHECK_EQ_INT(n, 1);
+    free(invs);
+    CHECK_OK(gs_store_invite_list(s, other, &invs, &n, &e_));
+    CHECK_EQ_INT(n, 0);
+    free(invs);
+    CHECK_RC(gs_store_invite_delete(s, other, inv_id, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_invite_accept(s, d2, 300, "$argon2id$t", ther, &e_));
+    CHECK_RC(gs_store_invite_accept(s, d2, 301, "$argon2id$t", got, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_account_get(s, ther, &a, &e_));
+    CHECK(strcmp(a.account, own) == 0 && strcmp(a.email, "t@example.org") == 0);
+    CHECK_EQ_INT(a.role, GS_STORE_ROLE_THERAPIST);
+    CHECK_OK(gs_store_account_by_email(s, "t@example.org", &a, &e_));
+    CHECK(strcmp(a.id, ther) == 0 && strcmp(a.pwhash, "$argon2id$t") == 0);
+    /* a second therapist; the list: owner first, hashes left out */
+    CHECK_OK(gs_store_invite_add(s, own, "u@example.org", NULL, d3, 400, 900, inv_id, &e_));
+    CHECK_OK(gs_store_invite_accept(s, d3, 401, "$argon2id$u", ther2, &e_));
+    CHECK_OK(gs_store_user_list(s, own, &users, &n, &e_));
+    CHECK_EQ_INT(n, 3);
+    if (n == 3) {
+        CHECK(strcmp(users[0].id, own) == 0 && strcmp(users[1].id, ther) == 0 &&
+              strcmp(users[2].id, ther2) == 0);
+        CHECK(users[1].pwhash[0] == '\0');
+    }
+    free(users);
+    CHECK_OK(gs_store_user_list(s, other, &users, &n, &e_));
+    CHECK_EQ_INT(n, 1);
+    free(users);
+    /* a reset: password and tokens stop at once; the link sets the new password */
+    CHECK_OK(gs_store_token_add(s, ther, d4, 500, 5000, &e_));
+    CHECK_OK(gs_store_token_account(s, d4, 501, t, &e_));
+    CHECK(strcmp(t, ther) == 0);
+    CHECK_RC(gs_store_invite_add(s, other, NULL, ther, d1, 600, 900, inv_id, &err),
+             GS_ERR_NOT_FOUND); /* another account's user */
+    CHECK_RC(gs_store_invite_add(s, own, NULL, own, d1, 600, 900, inv_id, &err),
+             GS_ERR_NOT_FOUND); /* the owner is no therapist */
+    CHECK_OK(gs_store_invite_add(s, own, NULL, ther, d1, 600, 900, inv_id, &e_));
+    CHECK_RC(gs_store_token_account(s, d4, 601, t, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_account_get(s, ther, &a, &e_));
+    CHECK(a.pwhash[0] == '\0');
+    CHECK_OK(gs_store_invite_get(s, d1, 601, &v, &e_));
+    CHECK(strcmp(v.user, ther) == 0 && strcmp(v.email, "t@example.org") == 0);
+    digest_of(25, tk);
+    CHECK_OK(gs_store_invite_add(s, own, NULL, ther, tk, 602, 900, inv_id, &e_));
+    CHECK_RC(gs_store_invite_get(s, d1, 603, &v, &err), GS_ERR_NOT_FOUND); /* replaced */
+    CHECK_OK(gs_store_invite_accept(s, tk, 603, "$argon2id$t2", got, &e_));
+    CHECK(strcmp(got, ther) == 0);
+    CHECK_OK(gs_store_account_get(s, ther, &a, &e_));
+    CHECK(strcmp(a.pwhash, "$argon2id$t2") == 0);
+    CHECK_EQ_INT(a.password_changed, 603);
+    /* removal: only a therapist, only by its own account; its tokens go */
+    CHECK_RC(gs_store_user_delete(s, own, own, &err), GS_ERR_ARG);
+    CHECK_RC(gs_store_user_delete(s, other, ther2, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_token_add(s, ther2, d4, 700, 5000, &e_));
+    CHECK_OK(gs_store_user_delete(s, own, ther2, &e_));
+    CHECK_RC(gs_store_token_account(s, d4, 701, t, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_account_get(s, ther2, &a, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_user_delete(s, own, ther2, &err), GS_ERR_NOT_FOUND);
+    /* retention is the owner row's */
+    CHECK_OK(gs_store_account_set_retention(s, own, 30, &e_));
+    CHECK_RC(gs_store_account_set_retention(s, ther, 30, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_account_set_retention(s, own, 3651, &err), GS_ERR_ARG);
+    CHECK_OK(gs_store_account_get(s, own, &a, &e_));
+    CHECK_EQ_INT(a.retention_days, 30);
+}
+
+/* Deleting an athlete (only once its sessions are gone) and an account (everything, its users'
+ * tokens too); retention marks videos deleted and retires the upload with its last session;
+ * the access log keeps entries with names joined while they exist. */
+static void deletes_retention_and_access_log(gs_store *s)
+{
+    world w;
+    gs_store_id s1, j1, s2, j2, s3, j3, gone, ther, inv, t;
+    gs_store_job job;
+    gs_store_session se;
+    gs_store_blob bl;
+    gs_store_purge *due = NULL;
+    gs_store_access *log = NULL;
+    gs_store_id *blobs = NULL;
+    gs_store_account a;
+    gs_store_athlete at;
+    size_t n = 0;
+    uint8_t d1[32], d2[32];
+    gs_error err;
+    make_world(s, &w);
+    digest_of(31, d1);
+    digest_of(32, d2);
+    CHECK_OK(gs_store_invite_add(s, w.ann, "w-t@example.org", NULL, d1, 10, 900, inv, &e_));
+    CHECK_OK(gs_store_invite_accept(s, d1, 11, "$argon2id$t", ther, &e_));
+    CHECK_OK(gs_store_token_add(s, ther, d2, 12, 5000, &e_));
+    /* two sessions on one upload (days 1 and 5), one on another */
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, NULL, "", NULL, 86400, s1, j1, &e_));
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, NULL, "", NULL, 5 * 86400, s2, j2,
+                                  &e_));
+    CHECK_OK(gs_store_session_add(s, w.bob, w.bob_ath, w.bob_blob, NULL, "", NULL, 86400, s3, j3,
+                                  &e_));
+    /* retention off: nothing due however late */
+    CHECK_OK(gs_store_retention_due(s, 1000 * 86400, 10, &due, &n, &e_));
+    CHECK_EQ_INT(n, 0);
+    free(due);
+    CHECK_OK(gs_store_account_set_retention(s, w.ann, 3, &e_));
+    CHECK_OK(gs_store_account_set_retention(s, w.bob, 3, &e_));
+    /* queued or running jobs are not due */
+    CHECK_OK(gs_store_retention_due(s, 100 * 86400, 10, &due, &n, &e_));
+    CHECK_EQ_INT(n, 0);
+    free(due);
+    for (int k = 0; k < 3; k++) {
+        CHECK_OK(gs_store_job_claim(s, "h:1", 6 * 86400, 60, 3, &job, &e_));
+        CHECK_OK(gs_store_job_finish(s, job.id, "h:1", GS_STORE_JOB_DONE, NULL, 6 * 86400, &e_));
+    }
+    /* day 4: ann's first session (day 1 + 3) and bob's are due, ann's second not yet */
+    CHECK_OK(gs_store_retention_due(s, 4 * 86400, 10, &due, &n, &e_));
+    CHECK_EQ_INT(n, 2);
+    for (size_t i = 0; i < n; i++)
+        CHECK(!strcmp(due[i].session, s1) || !strcmp(due[i].session, s3));
+    free(due);
+    CHECK_OK(gs_store_retention_due(s, 4 * 86400, 1, &due, &n, &e_));
+    CHECK_EQ_INT(n, 1);
+    free(due);
+    CHECK_RC(gs_store_session_video_deleted(s, w.bob, s1, 4 * 86400, gone, &err),
+             GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_session_video_deleted(s, w.ann, s1, 4 * 86400, gone, &e_));
+    CHECK(gone[0] == '\0'); /* s2 still keeps the upload's video */
+    CHECK_OK(gs_store_session_get(s, w.ann, s1, &se, &e_));
+    CHECK_EQ_INT(se.video_deleted, 4 * 86400);
+    CHECK_OK(gs_store_blob_find(s, w.ann, SHA_A, &bl, &e_));
+    CHECK_OK(gs_store_retention_due(s, 9 * 86400, 10, &due, &n, &e_));
+    CHECK_EQ_INT(n, 2); /* s2 and bob's s3; s1 is done */
+    free(due);
+    CHECK_OK(gs_store_session_video_deleted(s, w.ann, s2, 9 * 86400, gone, &e_));
+    CHECK(strcmp(gone, w.blob) == 0);
+    CHECK_RC(gs_store_blob_find(s, w.ann, SHA_A, &bl, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_blob_find(s, w.bob, SHA_A, &bl, &e_)); /* bob's is his own */
+    CHECK_OK(gs_store_session_video_deleted(s, w.ann, s2, 9 * 86400, gone, &e_));
+    CHECK(gone[0] == '\0'); /* once only */
+
+    /* the access log: a user's and a share visitor's entries, newest first, names joined */
+    CHECK_OK(gs_store_access_add(s, w.ann, ther, w.ath, s1, "session page", "10.0.0.1", 50, &e_));
+    CHECK_OK(gs_store_access_add(s, w.ann, NULL, w.ath, s1, "share page", "10.0.0.2", 60, &e_));
+    CHECK_OK(gs_store_access_add(s, w.ann, w.ann, w.ath, NULL, "athlete page", "::1", 60, &e_));
+    CHECK_RC(gs_store_access_add(s, w.ann, ther, "bad", s1, "x", "::1", 60, &err),
+             GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_access_list(s, w.ann, 10, 0, &log, &n, &e_));
+    CHECK_EQ_INT(n, 3);
+    if (n == 3) {
+        CHECK(!strcmp(log[0].what, "athlete page") && !strcmp(log[0].email, "w-ann@example.org"));
+        CHECK(!strcmp(log[1].what, "share page") && !log[1].user[0] && !log[1].email[0]);
+        CHECK(!strcmp(log[2].email, "w-t@example.org") && !strcmp(log[2].addr, "10.0.0.1") &&
+              !strcmp(log[2].session, s1) && !strcmp(log[2].athlete_name, "Zoe Runner") &&
+              log[2].at == 50);
+    }
+    free(log);
+    CHECK_OK(gs_store_access_list(s, w.ann, 2, 2, &log, &n, &e_));
+    CHECK_EQ_INT(n, 1);
+    free(log);
+    CHECK_OK(gs_store_access_list(s, w.bob, 10, 0, &log, &n, &e_));
+    CHECK_EQ_INT(n, 0);
+    free(log);
+
+    /* an athlete goes only without sessions, and only by its own account */
+    CHECK_RC(gs_store_athlete_delete(s, w.ann, w.ath, &err), GS_ERR_EXISTS);
+    CHECK_RC(gs_store_athlete_delete(s, w.bob, w.ath, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_session_delete(s, w.ann, s1, gone, &e_));
+    CHECK_OK(gs_store_session_delete(s, w.ann, s2, gone, &e_));
+    CHECK_OK(gs_store_athlete_delete(s, w.ann, w.ath, &e_));
+    CHECK_RC(gs_store_athlete_get(s, w.ann, w.ath, &at, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_access_list(s, w.ann, 10, 0, &log, &n, &e_));
+    CHECK_EQ_INT(n, 3); /* the audit trail stays, without the name */
+    if (n == 3)
+        CHECK(log[2].athlete_name[0] == '\0' && !strcmp(log[2].athlete, w.ath));
+    free(log);
+
+    /* the account: everything of it goes (bob's stays), its users' tokens die */
+    CHECK_RC(gs_store_account_delete(s, ther, &blobs, &n, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_account_delete(s, w.ann, &blobs, &n, &e_));
+    CHECK_EQ_INT(n, 0); /* the last session took ann's upload record with it */
+    free(blobs);
+    CHECK_RC(gs_store_account_get(s, w.ann, &a, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_account_get(s, ther, &a, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_account_by_email(s, "w-t@example.org", &a, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_token_account(s, d2, 100, t, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_access_list(s, w.ann, 10, 0, &log, &n, &e_));
+    CHECK_EQ_INT(n, 0);
+    free(log);
+    CHECK_OK(gs_store_session_get(s, w.bob, s3, &se, &e_));
+    /* an unused upload record goes with its account and is named for its file */
+    gs_store_id b2;
+    gs_store_new_id(b2);
+    CHECK_OK(gs_store_blob_add(s, w.bob, b2, SHA_B, 5, 12, &e_));
+    CHECK_OK(gs_store_session_delete(s, w.bob, s3, gone, &e_));
+    CHECK_OK(gs_store_account_delete(s, w.bob, &blobs, &n, &e_));
+    CHECK_EQ_INT(n, 1);
+    if (n == 1)
+        CHECK(strcmp(blobs[0], b2) == 0);
+    free(blobs);
 }
 
 /* Claim, heartbeat, finish, lease expiry and re-claim, attempts, give-up, cancel. */
@@ -1455,6 +1740,15 @@ int main(int argc, char **argv)
     nkt_records_and_share_list(s);
     gs_store_close(&s);
     schema_1_is_migrated();
+    schema_2_is_migrated();
+    fresh_store("clinic", dir, sizeof(dir));
+    s = open_store(dir);
+    clinic_users_and_invitations(s);
+    gs_store_close(&s);
+    fresh_store("clinic2", dir, sizeof(dir));
+    s = open_store(dir);
+    deletes_retention_and_access_log(s);
+    gs_store_close(&s);
     fresh_store("records5", dir, sizeof(dir));
     s = open_store(dir);
     job_queue_lifecycle(s);

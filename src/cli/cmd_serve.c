@@ -20,6 +20,8 @@ typedef struct serve_args {
     const char *models;
     const char *model; /* workers' --model */
     int lease_s;       /* workers' --lease */
+    int retention_every_s;
+    int retention_later_days; /* --retention-as-if-days-later (tests) */
 } serve_args;
 
 static const gs_cli_choice signup_words[] = {{"open", 0}, {"closed", 1}, {NULL, 0}};
@@ -73,6 +75,14 @@ static const gs_cli_opt serve_opts[] = {
      .help = "serve HTTPS with this certificate chain (with --tls-key)"},
     {.name = "--tls-key", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.tls_key), .value = "PEM",
      .help = "the certificate's private key"},
+    /* Retention is set per account in days (the account page, POST /api/v1/account/retention);
+     * these say when the server applies it. */
+    {.name = "--retention-every", .kind = GS_CLI_INT, GS_CLI_AT(serve_args, retention_every_s),
+     .lo = 1, .hi = 86400, .unit = "s", .value = "S", .help = "how often uploaded videos past "
+     "their account's retention are deleted (default 3600)"},
+    {.name = "--retention-as-if-days-later", .kind = GS_CLI_INT,
+     GS_CLI_AT(serve_args, retention_later_days), .lo = 0, .hi = 3650, .value = "D",
+     .help = "judge retention as if D days had passed (to test a retention setting)"},
     {.name = "--public-url", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.public_url),
      .check = public_url_check, .value = "URL", .help = "base of share links (https://gait.example.org); default: from the "
                              "request's Host"},
@@ -112,6 +122,8 @@ int gs_cli_serve(int argc, char **argv)
         return go;
     a.o.max_upload_bytes = (int64_t)a.max_upload_mb << 20;
     a.o.log = log_line;
+    a.o.retention_every_s = (unsigned)a.retention_every_s;
+    a.o.clock_offset_s = (int64_t)a.retention_later_days * 86400;
     /* SIGINT and SIGTERM are taken with sigtimedwait() below: blocked before any thread starts,
      * so every thread inherits the mask and the signal reaches this loop. A client that goes
      * away mid-response must not kill the server (SIGPIPE). */

@@ -164,7 +164,8 @@ void gs_page_head(gs_page *pg, gs_html_buf *b, const char *title)
     gs_html_puts(b, "</style></head><body><main>\n<nav class=\"topnav\"><span class=\"brand\">"
                     "gaitscope</span>");
     if (pg->signed_in) {
-        gs_html_puts(b, "<a href=\"/athletes\">Athletes</a><span class=\"who\">");
+        gs_html_puts(b, "<a href=\"/athletes\">Athletes</a><a href=\"/account\">Account</a>"
+                        "<span class=\"who\">");
         gs_html_esc(b, pg->email);
         gs_html_puts(b, "</span><form method=\"post\" action=\"/signout\">");
         gs_page_csrf_field(pg, b);
@@ -259,10 +260,12 @@ static void session_read(gs_page *pg, int make)
     if (v && gs_serve__token_decode(v, strlen(v), tok) == 0) {
         gs_store_account acc;
         gs_serve__token_digest(GS_SERVE__TOKEN_COOKIE, tok, pg->digest);
-        if (gs_store_token_account(pg->st, pg->digest, (int64_t)time(NULL), pg->account, &e) ==
+        if (gs_store_token_account(pg->st, pg->digest, (int64_t)time(NULL), pg->user, &e) ==
                 GS_OK &&
-            gs_store_account_get(pg->st, pg->account, &acc, &e) == GS_OK) {
+            gs_store_account_get(pg->st, pg->user, &acc, &e) == GS_OK) {
             pg->signed_in = 1;
+            memcpy(pg->account, acc.account, sizeof(pg->account));
+            pg->role = acc.role;
             snprintf(pg->email, sizeof(pg->email), "%s", acc.email);
             csrf_of(tok, pg->csrf);
         }
@@ -316,17 +319,33 @@ static int auth_form(gs_page *pg, int signup, unsigned status, const char *err, 
     return gs_page_send(pg, &b, status);
 }
 
-/* Signs the account in: a new token in the cookie, then to the athletes. */
-static int sign_in_as(gs_page *pg, const char *account)
+int gs_page_sign_in(gs_page *pg, const char *user, const char *to)
 {
     char text[GS_SERVE__TOKEN_LEN + 1];
     gs_error e = {0};
-    gs_status rc = gs_serve__token_new(pg->st, account, GS_SERVE__TOKEN_COOKIE, text, &e);
+    gs_status rc = gs_serve__token_new(pg->st, user, GS_SERVE__TOKEN_COOKIE, text, &e);
     if (rc != GS_OK)
         return gs_page_store_fail(pg, rc, "account");
     add_cookie(pg, SESSION_COOKIE, text, SESSION_MAX_AGE_S);
     sodium_memzero(text, sizeof(text));
-    return gs_page_redirect(pg, "/athletes");
+    return gs_page_redirect(pg, to);
+}
+
+static int sign_in_as(gs_page *pg, const char *user)
+{
+    return gs_page_sign_in(pg, user, "/athletes");
+}
+
+int gs_page_access(gs_page *pg, const char *athlete, const char *session, const char *what,
+                   int *reply)
+{
+    gs_status rc = gs_serve__access(pg->s, pg->st, pg->c, pg->account,
+                                    pg->signed_in ? pg->user : NULL, athlete, session, what,
+                                    pg->addr);
+    if (rc == GS_OK)
+        return 0;
+    *reply = gs_page_store_fail(pg, rc, "record");
+    return -1;
 }
 
 static int p_auth(gs_page *pg, int signup)
@@ -498,10 +517,13 @@ int gs_serve__page(gs_serve *s, struct MHD_Connection *c, const char *method, co
         r = p_signout(&pg);
     else if (!strcmp(seg[0], "s"))
         r = gs_pages_session(&pg, seg, k); /* share links: no account */
+    else if (!strcmp(seg[0], "invite"))
+        r = gs_pages_account(&pg, seg, k); /* invitation links: no account yet */
     else if (!pg.signed_in)
         r = pg.post ? gs_page_fail(&pg, 403, "Sign in first (the session has ended).")
                     : gs_page_redirect(&pg, "/signin");
-    else if ((r = gs_pages_athletes(&pg, seg, k)) < 0 && (r = gs_pages_session(&pg, seg, k)) < 0)
+    else if ((r = gs_pages_athletes(&pg, seg, k)) < 0 && (r = gs_pages_session(&pg, seg, k)) < 0 &&
+             (r = gs_pages_account(&pg, seg, k)) < 0)
         r = gs_page_fail(&pg, 404, "No such page.");
     gs_serve__store_put(s, slot);
     return r;

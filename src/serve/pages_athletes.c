@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include "pages_impl.h"
+#include "serve_http_impl.h"
 
 /* An analysis.json read for the athlete page (the sample's is ~1 MB). */
 #define ANALYSIS_MAX_BYTES ((size_t)64 << 20)
@@ -164,6 +165,11 @@ static int athlete_page(gs_page *pg, const char *id)
         rc = gs_store_session_list(pg->st, pg->account, a.id, &list, &n, &e);
     if (rc != GS_OK)
         return gs_page_store_fail(pg, rc, "athlete");
+    int reply;
+    if (gs_page_access(pg, a.id, NULL, "athlete page", &reply) != 0) {
+        free(list);
+        return reply;
+    }
     if (n > 1)
         qsort(list, n, sizeof(*list), by_day);
     gs_html_buf b = {0};
@@ -291,7 +297,42 @@ static int athlete_page(gs_page *pg, const char *id)
     free(vr);
     free(status);
     free(list);
+    if (pg->role == GS_STORE_ROLE_OWNER) {
+        gs_html_printf(&b, "<h2>Delete the athlete</h2><form method=\"post\" "
+                           "action=\"/athletes/%s/delete\">",
+                       a.id);
+        gs_page_csrf_field(pg, &b);
+        gs_html_puts(&b, "<label><input type=\"checkbox\" name=\"confirm\" value=\"1\" "
+                         "required> Delete this athlete with every session: videos, results, "
+                         "NKT records and share links. This cannot be undone.</label><button "
+                         "type=\"submit\" class=\"danger\" id=\"delete-athlete\">Delete the "
+                         "athlete</button></form>");
+    }
     return gs_page_send(pg, &b, 200);
+}
+
+/* Deletes the athlete with every session and file (the account's owner only). */
+static int athlete_delete(gs_page *pg, const char *id)
+{
+    gs_error e = {0};
+    gs_store_athlete a;
+    char confirm[8];
+    int reply;
+    if (!gs_page_csrf_ok(pg, &reply))
+        return reply;
+    gs_status rc = gs_store_athlete_get(pg->st, pg->account, id, &a, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "athlete");
+    if (pg->role != GS_STORE_ROLE_OWNER)
+        return gs_page_fail(pg, 403, "Only the account's owner may delete an athlete.");
+    if (gs_page_form(pg, "confirm", confirm, sizeof(confirm)) != 0 || strcmp(confirm, "1") != 0)
+        return gs_page_fail(pg, 400, "Tick the box to confirm the deletion.");
+    if (gs_page_access(pg, a.id, NULL, "deleted athlete", &reply) != 0)
+        return reply;
+    rc = gs_serve__athlete_remove(pg->s, pg->st, pg->account, a.id, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "athlete");
+    return gs_page_redirect(pg, "/athletes");
 }
 
 /* ---- the upload form ---------------------------------------------------------------------- */
@@ -451,5 +492,7 @@ int gs_pages_athletes(gs_page *pg, char **seg, int nseg)
         return athlete_page(pg, seg[1]);
     if (nseg == 3 && !strcmp(seg[2], "upload") && !pg->post)
         return upload_form(pg, seg[1]);
+    if (nseg == 3 && !strcmp(seg[2], "delete") && pg->post)
+        return athlete_delete(pg, seg[1]);
     return gs_page_fail(pg, 404, "No such page.");
 }

@@ -29,7 +29,9 @@ typedef struct gs_page {
     size_t len;
     const char *addr;
     int signed_in;
-    gs_store_id account;
+    gs_store_id account;                   /* the account (clinic) whose records it opens */
+    gs_store_id user;                      /* who signed in */
+    gs_store_role role;
     char email[GS_STORE_EMAIL_MAX + 1];
     uint8_t digest[GS_STORE_DIGEST_BYTES]; /* of the session token */
     char csrf[GS_SERVE__TOKEN_LEN + 1];    /* what this page's forms carry */
@@ -62,9 +64,21 @@ int gs_page_form(const gs_page *pg, const char *key, char *out, size_t n);
 /** The store failing: a 404 for not-found (whoever owns the id), else 500. */
 int gs_page_store_fail(gs_page *pg, gs_status rc, const char *what);
 
+/**
+ * The access log's entry: the signed-in user (none on a share page) opened what of athlete
+ * (session may be NULL). 0, or answers 500/503 itself via *reply and returns -1 (health data is
+ * not shown unlogged).
+ */
+int gs_page_access(gs_page *pg, const char *athlete, const char *session, const char *what,
+                   int *reply);
+/** Signs user in: a new cookie token, then a redirect to to. */
+int gs_page_sign_in(gs_page *pg, const char *user, const char *to);
+
 /* The page groups: each answers the paths it knows and returns -1 for the others. */
 int gs_pages_athletes(gs_page *pg, char **seg, int nseg);
 int gs_pages_session(gs_page *pg, char **seg, int nseg);
+/** /account (and its forms), /account/access, /invite/TOKEN (pages_account.c). */
+int gs_pages_account(gs_page *pg, char **seg, int nseg);
 
 /** The NKT record section of the owner's session page (pages_nkt.c); saved: say "Saved". */
 void gs_pages_nkt_html(gs_page *pg, gs_html_buf *b, const gs_store_session *ss, int saved);

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "pages_impl.h"
+#include "serve_http_impl.h"
 
 /* report.html inside the session page's frame: no script, no plugin, no form, no navigation of
  * the page around it (CSP "sandbox" without allow-scripts), but it keeps our origin so the
@@ -195,6 +196,9 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
         rc = gs_store_athlete_get(pg->st, pg->account, ss.athlete, &a, &e);
     if (rc != GS_OK)
         return gs_page_store_fail(pg, rc, "session");
+    int reply;
+    if (gs_page_access(pg, ss.athlete, ss.id, "session page", &reply) != 0)
+        return reply;
     int has_job = gs_store_job_get(pg->st, pg->account, ss.job, &j, &e) == GS_OK;
     char day[11], base[64];
     if (ss.date[0])
@@ -223,6 +227,14 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
             gs_html_puts(&b, "</span>");
         }
         gs_html_puts(&b, ".</p>");
+    }
+    if (ss.video_deleted) {
+        char gone[11];
+        gs_page_day(ss.video_deleted, gone);
+        gs_html_printf(&b, "<p class=\"muted\" id=\"video-deleted\">The uploaded video and the "
+                           "overlay clip were deleted on %s (the account's retention setting); "
+                           "the analysis is kept.</p>",
+                       gone);
     }
     cJSON *an = has_job && j.status == GS_STORE_JOB_DONE ? analysis_of(pg, ss.id) : NULL;
     gs_html_puts(&b, "<div class=\"cols\"><div>");
@@ -336,6 +348,8 @@ static int session_delete(gs_page *pg, const char *id)
         return gs_page_store_fail(pg, rc, "session");
     if (gs_page_form(pg, "confirm", confirm, sizeof(confirm)) != 0 || strcmp(confirm, "1") != 0)
         return session_page(pg, id, 400, NULL, "Tick the box to confirm the deletion.", 0);
+    if (gs_page_access(pg, ss.athlete, ss.id, "deleted session", &reply) != 0)
+        return reply;
     rc = gs_serve__session_remove(pg->s, pg->st, pg->account, id, &e);
     if (rc != GS_OK)
         return gs_page_store_fail(pg, rc, "session");
@@ -377,9 +391,14 @@ static int share_add(gs_page *pg, const char *id)
 
 static int session_file(gs_page *pg, const gs_store_session *ss, const gs_store_job *job, int i)
 {
+    char what[GS_STORE_WHAT_MAX + 1];
+    int reply;
     if (i < 0)
         return gs_page_fail(pg, 404, "No such file.");
     const char *name = gs_serve__file_name(i);
+    snprintf(what, sizeof(what), "file %s", name);
+    if (gs_page_access(pg, ss->athlete, ss->id, what, &reply) != 0)
+        return reply;
     return gs_serve__send_file(pg->s, pg->c, ss, job, i,
                                !strcmp(name, "report.html") ? REPORT_FRAME_CSP : FILE_CSP);
 }
@@ -400,14 +419,24 @@ static int share_page(gs_page *pg, char **seg, int nseg)
         return gs_page_store_fail(pg, rc, "share (or it has expired)");
     gs_store_job j;
     int has_job = gs_store_job_get(pg->st, account, ss.job, &j, &e) == GS_OK;
+    /* The account's access log has a share's visitors too, without a user. */
+    memcpy(pg->account, account, sizeof(pg->account));
+    pg->signed_in = 0;
+    int reply;
     if (nseg >= 4 && !strcmp(seg[2], "files")) {
         int i = file_of(seg, nseg, 3);
+        char what[GS_STORE_WHAT_MAX + 1];
         if (i < 0 || !gs_serve__file_shareable(i))
             return gs_page_fail(pg, 404, "No such file.");
+        snprintf(what, sizeof(what), "share %s", gs_serve__file_name(i));
+        if (gs_page_access(pg, ss.athlete, ss.id, what, &reply) != 0)
+            return reply;
         return gs_serve__send_file(pg->s, pg->c, &ss, has_job ? &j : NULL, i, FILE_CSP);
     }
     if (nseg != 2)
         return gs_page_fail(pg, 404, "No such page.");
+    if (gs_page_access(pg, ss.athlete, ss.id, "share page", &reply) != 0)
+        return reply;
     char base[128], day[11];
     snprintf(base, sizeof(base), "/s/%s/files", seg[1]);
     if (ss.date[0])

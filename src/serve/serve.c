@@ -221,8 +221,15 @@ static int authenticate(gs_serve__req *q, struct MHD_Connection *c, char *msg, s
     gs_serve__token_digest(GS_SERVE__TOKEN_API, tok, q->digest);
     sodium_memzero(tok, sizeof(tok));
     gs_store *s = gs_serve__store_get(q->srv, &slot);
-    gs_status rc = gs_store_token_account(s, q->digest, gs_serve__now_s(), q->account, &e);
+    gs_store_account u;
+    gs_status rc = gs_store_token_account(s, q->digest, gs_serve__now_s(), q->user, &e);
+    if (rc == GS_OK) /* the user's account (clinic) owns the records; its role limits it */
+        rc = gs_store_account_get(s, q->user, &u, &e);
     gs_serve__store_put(q->srv, slot);
+    if (rc == GS_OK) {
+        memcpy(q->account, u.account, sizeof(q->account));
+        q->role = u.role;
+    }
     if (rc == GS_ERR_NOT_FOUND)
         return snprintf(msg, n, "the token is not valid (signed out, expired or revoked)"), 401;
     if (rc != GS_OK) {
@@ -405,6 +412,33 @@ static gs_status read_pem(const char *path, char **out, gs_error *err)
     return rc;
 }
 
+/* Applies every account's retention now and then every retention_every_s, until stopped. The
+ * first round waits a few seconds so a starting server answers first. */
+static void *retention_thread(void *arg)
+{
+    gs_serve *s = arg;
+    unsigned every = s->opt.retention_every_s ? s->opt.retention_every_s
+                                              : GS_SERVE_RETENTION_EVERY_S_DEFAULT;
+    unsigned wait_s = every < 5 ? every : 5;
+    for (;;) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += wait_s;
+        pthread_mutex_lock(&s->ret_mu);
+        while (!s->ret_stop && pthread_cond_timedwait(&s->ret_cv, &s->ret_mu, &ts) == 0)
+            ;
+        int stop = s->ret_stop;
+        pthread_mutex_unlock(&s->ret_mu);
+        if (stop)
+            return NULL;
+        int slot;
+        gs_store *st = gs_serve__store_get(s, &slot);
+        gs_serve__retention_run(s, st, gs_serve__now_s() + s->opt.clock_offset_s);
+        gs_serve__store_put(s, slot);
+        wait_s = every;
+    }
+}
+
 gs_status gs_serve_start(const gs_serve_options *opt, gs_serve **out, gs_error *err)
 {
     gs_serve *s = NULL;
@@ -528,6 +562,16 @@ gs_status gs_serve_start(const gs_serve_options *opt, gs_serve **out, gs_error *
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : port;
     (void)sl;
+    if (pthread_mutex_init(&s->ret_mu, NULL) != 0 || pthread_cond_init(&s->ret_cv, NULL) != 0) {
+        rc = gs_fail(err, GS_ERR_INTERNAL, "serve: cannot create locks");
+        goto fail;
+    }
+    s->ret_mu_ok = 1;
+    if (pthread_create(&s->ret_th, NULL, retention_thread, s) != 0) {
+        rc = gs_fail(err, GS_ERR_INTERNAL, "serve: cannot start the retention thread");
+        goto fail;
+    }
+    s->ret_th_ok = 1;
     *out = s;
     return GS_OK;
 fail:
@@ -545,6 +589,17 @@ void gs_serve_stop(gs_serve **sp)
     if (!sp || !*sp)
         return;
     gs_serve *s = *sp;
+    if (s->ret_th_ok) {
+        pthread_mutex_lock(&s->ret_mu);
+        s->ret_stop = 1;
+        pthread_cond_signal(&s->ret_cv);
+        pthread_mutex_unlock(&s->ret_mu);
+        pthread_join(s->ret_th, NULL);
+    }
+    if (s->ret_mu_ok) {
+        pthread_mutex_destroy(&s->ret_mu);
+        pthread_cond_destroy(&s->ret_cv);
+    }
     if (s->d) {
         /* Stop accepting first, then let the connection threads end (MHD joins them). */
         MHD_socket ls = MHD_quiesce_daemon(s->d);

@@ -29,6 +29,7 @@ extern "C" {
 #define GS_SERVE_PER_IP_CONNECTIONS_DEFAULT 16
 #define GS_SERVE_TIMEOUT_S_DEFAULT 60
 #define GS_SERVE_MAX_HASHES_DEFAULT 2
+#define GS_SERVE_RETENTION_EVERY_S_DEFAULT 3600 /* retention is in days: hourly is prompt */
 
 /** A message for the program's log (the CLI prints it); level 0 info, 1 warning, 2 error. */
 typedef void (*gs_serve_log_fn)(void *user, int level, const char *msg);
@@ -50,6 +51,10 @@ typedef struct gs_serve_options {
     unsigned per_ip_connections;  /* 0 = GS_SERVE_PER_IP_CONNECTIONS_DEFAULT */
     unsigned timeout_s;           /* idle connection timeout; 0 = GS_SERVE_TIMEOUT_S_DEFAULT */
     unsigned max_hashes;          /* concurrent Argon2id runs; 0 = GS_SERVE_MAX_HASHES_DEFAULT */
+    unsigned retention_every_s;   /* how often videos past their account's retention are
+                                     deleted; 0 = GS_SERVE_RETENTION_EVERY_S_DEFAULT */
+    int64_t clock_offset_s;       /* added to the clock of that sweep (tests move time with it;
+                                     0 in service) */
     gs_serve_log_fn log;          /* may be NULL */
     void *log_user;
 } gs_serve_options;

@@ -147,33 +147,8 @@ static cJSON *session_json(gs_serve *s, const gs_store_session *ss, const gs_sto
     return o;
 }
 
-/* Removes a session's output folder (files and one level of folders, as analyze writes it);
- * symbolic links are removed, never followed. */
-static void remove_tree(const char *path, int depth)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            char p[PATH_MAX];
-            struct stat sb;
-            if (snprintf(p, sizeof(p), "%s/%s", path, e->d_name) >= (int)sizeof(p))
-                continue;
-            if (lstat(p, &sb) != 0)
-                continue;
-            if (S_ISDIR(sb.st_mode) && depth < 3)
-                remove_tree(p, depth + 1);
-            else
-                unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(path);
-}
-static enum MHD_Result reply_token(gs_serve *s, struct MHD_Connection *c, gs_store *st,
-                                   const char *account, unsigned status)
+enum MHD_Result gs_serve__reply_token(gs_serve *s, struct MHD_Connection *c, gs_store *st,
+                                      const char *account, unsigned status)
 {
     char text[GS_SERVE__TOKEN_LEN + 1];
     gs_error e = {0};
@@ -190,6 +165,14 @@ static enum MHD_Result reply_token(gs_serve *s, struct MHD_Connection *c, gs_sto
     return gs_serve__reply_json(c, status, o);
 }
 /* ---- handlers of requests with a JSON body or none --------------------------------------- */
+
+/* The access log's entry for this request's user opening what of an athlete (session may be
+ * NULL). Its failure fails the request: health data is not served unlogged. */
+static gs_status access_log(gs_serve__req *q, struct MHD_Connection *c, gs_store *st,
+                            const char *athlete, const char *session, const char *what)
+{
+    return gs_serve__access(q->srv, st, c, q->account, q->user, athlete, session, what, q->addr);
+}
 
 static enum MHD_Result h_signup(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
 {
@@ -222,7 +205,7 @@ static enum MHD_Result h_signup(gs_serve__req *q, struct MHD_Connection *c, gs_s
     if (rc != GS_OK)
         return gs_serve__reply_store_error(s, c, rc, &e, "account");
     gs_serve__logf(s, 0, "account created");
-    return reply_token(s, c, st, id, 201);
+    return gs_serve__reply_token(s, c, st, id, 201);
 }
 
 static enum MHD_Result h_signin(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
@@ -262,7 +245,7 @@ static enum MHD_Result h_signin(gs_serve__req *q, struct MHD_Connection *c, gs_s
         return gs_serve__reply_error(c, 503, "the server is busy; try again");
     if (!ok || rc != GS_OK)
         return gs_serve__reply_error(c, 401, "wrong email or password");
-    return reply_token(s, c, st, acc.id, 201);
+    return gs_serve__reply_token(s, c, st, acc.id, 201);
 }
 
 static enum MHD_Result h_password(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
@@ -284,7 +267,7 @@ static enum MHD_Result h_password(gs_serve__req *q, struct MHD_Connection *c, gs
         cJSON_Delete(o);
         return gs_serve__reply_error(c, (unsigned)status, msg);
     }
-    gs_status rc = gs_store_account_get(st, q->account, &acc, &e);
+    gs_status rc = gs_store_account_get(st, q->user, &acc, &e);
     if (rc != GS_OK) {
         cJSON_Delete(o);
         return gs_serve__reply_store_error(s, c, rc, &e, "account");
@@ -302,10 +285,10 @@ static enum MHD_Result h_password(gs_serve__req *q, struct MHD_Connection *c, gs
     if (!ok)
         return gs_serve__reply_error(c, 403, "the current password is wrong");
     /* The store replaces the hash and deletes every token of the account in one transaction. */
-    rc = gs_store_account_set_password(st, q->account, hash, gs_serve__now_s(), &e);
+    rc = gs_store_account_set_password(st, q->user, hash, gs_serve__now_s(), &e);
     if (rc != GS_OK)
         return gs_serve__reply_store_error(s, c, rc, &e, "account");
-    return reply_token(s, c, st, q->account, 200);
+    return gs_serve__reply_token(s, c, st, q->user, 200);
 }
 
 static enum MHD_Result h_athletes(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
@@ -353,6 +336,19 @@ static enum MHD_Result h_athlete(gs_serve__req *q, struct MHD_Connection *c, gs_
     gs_error e = {0};
     gs_store_athlete a;
     gs_status rc = gs_store_athlete_get(st, q->account, q->route.rid, &a, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(q->srv, c, rc, &e, "athlete");
+    if (q->route.method == GS_SERVE__DELETE) {
+        if (q->role != GS_STORE_ROLE_OWNER)
+            return gs_serve__reply_error(c, 403, "only the account's owner may delete an athlete");
+        if ((rc = access_log(q, c, st, a.id, NULL, "deleted athlete")) == GS_OK)
+            rc = gs_serve__athlete_remove(q->srv, st, q->account, a.id, &e);
+        if (rc != GS_OK)
+            return gs_serve__reply_store_error(q->srv, c, rc, &e, "athlete");
+        return gs_serve__reply_json(c, 204, NULL);
+    }
+    rc = access_log(q, c, st, a.id, NULL,
+                    q->route.id == GS_SERVE__R_ATHLETE ? "api athlete" : "api session list");
     if (rc != GS_OK)
         return gs_serve__reply_store_error(q->srv, c, rc, &e, "athlete");
     if (q->route.id == GS_SERVE__R_ATHLETE)
@@ -405,21 +401,6 @@ static enum MHD_Result h_job(gs_serve__req *q, struct MHD_Connection *c, gs_stor
     return gs_serve__reply_json(c, 200, job_json(&j));
 }
 
-gs_status gs_serve__session_remove(gs_serve *s, gs_store *st, const char *account,
-                                   const char *session, gs_error *e)
-{
-    gs_store_id gone = "";
-    char path[PATH_MAX];
-    gs_status rc = gs_store_session_delete(st, account, session, gone, e);
-    if (rc != GS_OK)
-        return rc;
-    if (gs_store_session_path(s->dir, session, path, sizeof(path), e) == GS_OK)
-        remove_tree(path, 0);
-    if (gone[0] && gs_store_blob_path(s->dir, gone, path, sizeof(path), e) == GS_OK &&
-        unlink(path) != 0 && errno != ENOENT)
-        gs_serve__logf(s, 1, "cannot remove %s: %s", path, strerror(errno));
-    return GS_OK;
-}
 
 static enum MHD_Result h_session(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
 {
@@ -428,13 +409,15 @@ static enum MHD_Result h_session(gs_serve__req *q, struct MHD_Connection *c, gs_
     gs_store_session ss;
     gs_store_job j;
     gs_status rc;
-    if (q->route.method == GS_SERVE__DELETE) {
-        rc = gs_serve__session_remove(s, st, q->account, q->route.rid, &e);
-        if (rc != GS_OK)
-            return gs_serve__reply_store_error(s, c, rc, &e, "session");
-        return gs_serve__reply_json(c, 204, NULL);
-    }
     rc = gs_store_session_get(st, q->account, q->route.rid, &ss, &e);
+    if (rc == GS_OK)
+        rc = access_log(q, c, st, ss.athlete, ss.id,
+                        q->route.method == GS_SERVE__DELETE ? "deleted session" : "api session");
+    if (rc == GS_OK && q->route.method == GS_SERVE__DELETE) {
+        rc = gs_serve__session_remove(s, st, q->account, q->route.rid, &e);
+        if (rc == GS_OK)
+            return gs_serve__reply_json(c, 204, NULL);
+    }
     if (rc != GS_OK)
         return gs_serve__reply_store_error(s, c, rc, &e, "session");
     int has_job = gs_store_job_get(st, q->account, ss.job, &j, &e) == GS_OK;
@@ -507,6 +490,11 @@ static enum MHD_Result h_file(gs_serve__req *q, struct MHD_Connection *c, gs_sto
     gs_store_session ss;
     gs_store_job j;
     gs_status rc = gs_store_session_get(st, q->account, q->route.rid, &ss, &e);
+    if (rc == GS_OK) {
+        char what[GS_STORE_WHAT_MAX + 1];
+        snprintf(what, sizeof(what), "api %s", gs_serve__file_name(q->route.file));
+        rc = access_log(q, c, st, ss.athlete, ss.id, what);
+    }
     if (rc != GS_OK)
         return gs_serve__reply_store_error(q->srv, c, rc, &e, "session");
     int has_job = gs_store_job_get(st, q->account, ss.job, &j, &e) == GS_OK;
@@ -525,6 +513,14 @@ static enum MHD_Result h_shared(gs_serve__req *q, struct MHD_Connection *c, gs_s
     if (rc != GS_OK)
         return gs_serve__reply_store_error(q->srv, c, rc, &e, "share (or it has expired)");
     int has_job = gs_store_job_get(st, account, ss.job, &j, &e) == GS_OK;
+    /* A share's visitor is in the account's access log too, without a user. */
+    char what[GS_STORE_WHAT_MAX + 1];
+    snprintf(what, sizeof(what), "api share %s",
+             q->route.id == GS_SERVE__R_SHARED_FILE ? gs_serve__file_name(q->route.file)
+                                                    : "session");
+    rc = gs_serve__access(q->srv, st, c, account, NULL, ss.athlete, ss.id, what, q->addr);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(q->srv, c, rc, &e, "share");
     if (q->route.id == GS_SERVE__R_SHARED_FILE) {
         if (!gs_serve__file_shareable(q->route.file))
             return gs_serve__reply_error(c, 404, "a share offers the overlay and the key frames "
@@ -593,6 +589,15 @@ enum MHD_Result gs_serve__api_handle(gs_serve__req *q, struct MHD_Connection *c)
     case GS_SERVE__R_SHARED:
     case GS_SERVE__R_SHARED_FILE:
         r = h_shared(q, c, st);
+        break;
+    case GS_SERVE__R_ACCOUNT:
+    case GS_SERVE__R_RETENTION:
+    case GS_SERVE__R_USERS:
+    case GS_SERVE__R_USER:
+    case GS_SERVE__R_USER_RESET:
+    case GS_SERVE__R_INVITE:
+    case GS_SERVE__R_ACCESS:
+        r = gs_serve__api_account(q, c, st);
         break;
     default:
         r = gs_serve__reply_error(c, 404, "no such route");

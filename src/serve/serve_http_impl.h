@@ -49,13 +49,20 @@ struct gs_serve {
     pthread_mutex_t lim_mu;
     int lim_mu_ok;
     gs_serve__limiter *by_addr, *by_account;
+    /* the retention sweep's thread (serve.c), woken early only to stop */
+    pthread_t ret_th;
+    pthread_mutex_t ret_mu;
+    pthread_cond_t ret_cv;
+    int ret_th_ok, ret_mu_ok, ret_stop;
 };
 
 /* One request of the JSON API (or a page's upload). */
 typedef struct gs_serve__req {
     gs_serve *srv;
     gs_serve__route route;
-    gs_store_id account;
+    gs_store_id account;                   /* the account (clinic) whose records it opens */
+    gs_store_id user;                      /* who signed in (the token's user) */
+    gs_store_role role;
     uint8_t digest[GS_STORE_DIGEST_BYTES]; /* of the bearer token */
     char addr[64];                         /* client address, for the rate limits */
     /* JSON body */
@@ -106,6 +113,37 @@ int gs_serve__file_path(gs_serve *s, const char *session, int i, char *buf, size
 /* serve_api.c */
 /** Answers an API request whose route, token and body are all in. */
 enum MHD_Result gs_serve__api_handle(gs_serve__req *q, struct MHD_Connection *c);
+/** A new API token for user as {token, expires} with status. */
+enum MHD_Result gs_serve__reply_token(gs_serve *s, struct MHD_Connection *c, gs_store *st,
+                                      const char *user, unsigned status);
+
+/* serve_api_account.c: the account's own routes (account, retention, users, invitations,
+ * access log). */
+enum MHD_Result gs_serve__api_account(gs_serve__req *q, struct MHD_Connection *c, gs_store *st);
+
+/* serve_clinic.c: what the API and the pages both do beyond one reply */
+#define GS_SERVE__URL_MAX 600
+/** Deletes the athlete's sessions (with their files, shares, NKT records and the uploads no
+ * other session uses), then the athlete. */
+gs_status gs_serve__athlete_remove(gs_serve *s, gs_store *st, const char *account,
+                                   const char *athlete, gs_error *e);
+/** Deletes every athlete as above, then the account with its users, tokens, invitations and
+ * access log, and the upload files left. */
+gs_status gs_serve__account_remove(gs_serve *s, gs_store *st, const char *account, gs_error *e);
+/** A link to path of ours: --public-url, else the request's Host (when plain), else localhost. */
+void gs_serve__link(gs_serve *s, struct MHD_Connection *c, const char *path, char *out, size_t n);
+/** A new invitation (user NULL) or password reset (user: a therapist) of the account: its
+ * single-use link /invite/TOKEN in url and when it lapses. */
+gs_status gs_serve__invite_new(gs_serve *s, gs_store *st, struct MHD_Connection *c,
+                               const char *account, const char *email, const char *user,
+                               char url[GS_SERVE__URL_MAX], int64_t *expires, gs_error *e);
+/** Writes an access-log entry (a Range request past the start of a file is no new opening and is
+ * not written). The store's status; its failure is logged. */
+gs_status gs_serve__access(gs_serve *s, gs_store *st, struct MHD_Connection *c,
+                           const char *account, const char *user, const char *athlete,
+                           const char *session, const char *what, const char *addr);
+/** One retention round at now: the due sessions' overlay clips and uploads deleted. The count. */
+size_t gs_serve__retention_run(gs_serve *s, gs_store *st, int64_t now);
 
 /* serve_upload.c */
 /** First call of an upload: the account owns the athlete, the size is allowed, the body is

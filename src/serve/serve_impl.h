@@ -36,7 +36,7 @@ typedef enum gs_serve__route_id {
     GS_SERVE__R_TOKEN_CURRENT = 4,    /* DELETE /api/v1/tokens/current */
     GS_SERVE__R_PASSWORD = 5,         /* POST   /api/v1/password */
     GS_SERVE__R_ATHLETES = 6,         /* GET, POST /api/v1/athletes */
-    GS_SERVE__R_ATHLETE = 7,          /* GET    /api/v1/athletes/{id} */
+    GS_SERVE__R_ATHLETE = 7,          /* GET, DELETE /api/v1/athletes/{id} */
     GS_SERVE__R_ATHLETE_SESSIONS = 8, /* GET, POST /api/v1/athletes/{id}/sessions */
     GS_SERVE__R_JOB = 9,              /* GET, DELETE /api/v1/jobs/{id} */
     GS_SERVE__R_SESSION = 10,         /* GET, DELETE /api/v1/sessions/{id} */
@@ -45,7 +45,14 @@ typedef enum gs_serve__route_id {
     GS_SERVE__R_SHARE = 13,           /* DELETE /api/v1/shares/{id} */
     GS_SERVE__R_SHARED = 14,          /* GET    /api/v1/shared/{token} */
     GS_SERVE__R_SHARED_FILE = 15,     /* GET    /api/v1/shared/{token}/files/{name} */
-    GS_SERVE__R_COUNT = 16
+    GS_SERVE__R_ACCOUNT = 16,         /* GET, DELETE /api/v1/account */
+    GS_SERVE__R_RETENTION = 17,       /* POST   /api/v1/account/retention */
+    GS_SERVE__R_USERS = 18,           /* GET, POST /api/v1/users */
+    GS_SERVE__R_USER = 19,            /* DELETE /api/v1/users/{id} */
+    GS_SERVE__R_USER_RESET = 20,      /* POST   /api/v1/users/{id}/reset */
+    GS_SERVE__R_INVITE = 21,          /* GET, POST /api/v1/invites/{token} */
+    GS_SERVE__R_ACCESS = 22,          /* GET    /api/v1/access */
+    GS_SERVE__R_COUNT = 23
 } gs_serve__route_id;
 
 typedef enum gs_serve__method {
@@ -60,7 +67,7 @@ typedef struct gs_serve__route {
     gs_serve__route_id id;
     gs_serve__method method;
     char rid[GS_SERVE__ID_LEN + 1];  /* the {id} of the path, checked: 22 base64url characters */
-    uint8_t token[GS_SERVE__TOKEN_BYTES]; /* the {token} of a shared route, decoded */
+    uint8_t token[GS_SERVE__TOKEN_BYTES]; /* the {token} of a shared or invite route */
     int file;                        /* file routes: index in the file table */
     int needs_auth;                  /* 1: a bearer token is required */
 } gs_serve__route;
@@ -163,6 +170,8 @@ int gs_serve__athlete_body(const cJSON *o, const char **name, double *height_m, 
                            size_t n);
 /** {days?}: whole days in [1, 365], 7 when absent; 0 or 400. */
 int gs_serve__share_body(const cJSON *o, int *days, char *msg, size_t n);
+/** {days}: whole days of the retention setting in [0, 3650] (0: keep videos); 0 or 400. */
+int gs_serve__retention_body(const cJSON *o, int *days, char *msg, size_t n);
 
 /* ---- multipart fields of an upload ------------------------------------------------------- */
 

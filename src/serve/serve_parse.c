@@ -220,7 +220,7 @@ int gs_serve__route_parse(const char *method, const char *path, gs_serve__route 
         r->id = GS_SERVE__R_ATHLETES, allowed = GS_SERVE__GET | GS_SERVE__POST;
     } else if ((nseg == 2 || (nseg == 3 && IS(2, "sessions"))) && IS(0, "athletes")) {
         r->id = nseg == 2 ? GS_SERVE__R_ATHLETE : GS_SERVE__R_ATHLETE_SESSIONS;
-        allowed = nseg == 2 ? GS_SERVE__GET : GS_SERVE__GET | GS_SERVE__POST;
+        allowed = nseg == 2 ? GS_SERVE__GET | GS_SERVE__DELETE : GS_SERVE__GET | GS_SERVE__POST;
         rc = take_id(r, seg[1], "athlete", msg, n);
     } else if (nseg == 2 && IS(0, "jobs")) {
         r->id = GS_SERVE__R_JOB, allowed = GS_SERVE__GET | GS_SERVE__DELETE;
@@ -246,6 +246,22 @@ int gs_serve__route_parse(const char *method, const char *path, gs_serve__route 
             rc = FAIL(404, "no such share (a share token is 43 characters of base64url)");
         else if (nseg >= 4)
             rc = take_file(r, seg, nseg, 3, msg, n);
+    } else if (nseg == 1 && IS(0, "account")) {
+        r->id = GS_SERVE__R_ACCOUNT, allowed = GS_SERVE__GET | GS_SERVE__DELETE;
+    } else if (nseg == 2 && IS(0, "account") && IS(1, "retention")) {
+        r->id = GS_SERVE__R_RETENTION, allowed = GS_SERVE__POST;
+    } else if (nseg == 1 && IS(0, "users")) {
+        r->id = GS_SERVE__R_USERS, allowed = GS_SERVE__GET | GS_SERVE__POST;
+    } else if ((nseg == 2 || (nseg == 3 && IS(2, "reset"))) && IS(0, "users")) {
+        r->id = nseg == 2 ? GS_SERVE__R_USER : GS_SERVE__R_USER_RESET;
+        allowed = nseg == 2 ? GS_SERVE__DELETE : GS_SERVE__POST;
+        rc = take_id(r, seg[1], "user", msg, n);
+    } else if (nseg == 2 && IS(0, "invites")) {
+        r->id = GS_SERVE__R_INVITE, allowed = GS_SERVE__GET | GS_SERVE__POST, r->needs_auth = 0;
+        if (gs_serve__token_decode(seg[1], strlen(seg[1]), r->token) != 0)
+            rc = FAIL(404, "no such invitation (its token is 43 characters of base64url)");
+    } else if (nseg == 1 && IS(0, "access")) {
+        r->id = GS_SERVE__R_ACCESS, allowed = GS_SERVE__GET;
     } else {
         (void)s0;
         return FAIL(404, "no such route (see docs/api.md)");
@@ -576,6 +592,24 @@ int gs_serve__share_body(const cJSON *o, int *days, char *msg, size_t n)
         return FAIL(400, "days must be a whole number");
     if (d->valuedouble < 1 || d->valuedouble > SHARE_DAYS_MAX)
         return FAIL(400, "days %g is outside [1, %d]", d->valuedouble, SHARE_DAYS_MAX);
+    *days = (int)d->valuedouble;
+    return 0;
+}
+
+/* Retention: up to ten years; records a clinic must keep longer stay in the analysis, which
+ * retention never deletes. */
+#define RETENTION_DAYS_MAX 3650
+
+int gs_serve__retention_body(const cJSON *o, int *days, char *msg, size_t n)
+{
+    const cJSON *d = o ? cJSON_GetObjectItemCaseSensitive(o, "days") : NULL;
+    *days = 0;
+    if (!d)
+        return FAIL(400, "days is required (0 keeps the videos)");
+    if (!cJSON_IsNumber(d) || !isfinite(d->valuedouble) || d->valuedouble != floor(d->valuedouble))
+        return FAIL(400, "days must be a whole number");
+    if (d->valuedouble < 0 || d->valuedouble > RETENTION_DAYS_MAX)
+        return FAIL(400, "days %g is outside [0, %d]", d->valuedouble, RETENTION_DAYS_MAX);
     *days = (int)d->valuedouble;
     return 0;
 }

@@ -734,3 +734,187 @@ gs_status gs_store_nkt_get(gs_store *s, const char *account, const char *session
         return rc;
     return s->ops->nkt_get(s, account, session, out, err);
 }
+
+/* ---- users, invitations, retention, access log (schema 3) --------------------------------- */
+
+const char *gs_store_role_name(gs_store_role r)
+{
+    return r == GS_STORE_ROLE_OWNER ? "owner" : r == GS_STORE_ROLE_THERAPIST ? "therapist" : "?";
+}
+
+gs_status gs_store_user_list(gs_store *s, const char *account, gs_store_account **out, size_t *n,
+                             gs_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    gs_status rc = need_id(account, "account", err);
+    if (rc != GS_OK)
+        return rc;
+    rc = s->ops->user_list(s, account, out, n, err);
+    for (size_t i = 0; rc == GS_OK && i < *n; i++)
+        (*out)[i].pwhash[0] = '\0'; /* nobody listing users needs their hashes */
+    return rc;
+}
+
+gs_status gs_store_user_delete(gs_store *s, const char *account, const char *user, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(user, "user", err)) != GS_OK)
+        return rc;
+    if (!strcmp(account, user))
+        return gs_fail(err, GS_ERR_ARG, "the owner goes only with the account");
+    return s->ops->user_delete(s, account, user, err);
+}
+
+gs_status gs_store_account_set_retention(gs_store *s, const char *account, int days,
+                                         gs_error *err)
+{
+    gs_status rc = need_id(account, "account", err);
+    if (rc != GS_OK)
+        return rc;
+    if (days < 0 || days > 3650)
+        return gs_fail(err, GS_ERR_ARG, "retention: %d days is outside [0, 3650]", days);
+    return s->ops->account_set_retention(s, account, days, err);
+}
+
+gs_status gs_store_account_delete(gs_store *s, const char *account, gs_store_id **blobs,
+                                  size_t *n_blobs, gs_error *err)
+{
+    *blobs = NULL;
+    *n_blobs = 0;
+    gs_status rc = need_id(account, "account", err);
+    return rc != GS_OK ? rc : s->ops->account_delete(s, account, blobs, n_blobs, err);
+}
+
+gs_status gs_store_invite_add(gs_store *s, const char *account, const char *email,
+                              const char *user, const uint8_t digest[GS_STORE_DIGEST_BYTES],
+                              int64_t now, int64_t expires, gs_store_id id_out, gs_error *err)
+{
+    gs_status rc;
+    gs_store_id id;
+    if ((rc = need_id(account, "account", err)) != GS_OK || (rc = need_digest(digest, err)) != GS_OK)
+        return rc;
+    if (user && user[0]) {
+        if ((rc = need_id(user, "user", err)) != GS_OK)
+            return rc;
+        email = "";
+    } else {
+        user = NULL;
+        if ((rc = need_text(email, GS_STORE_EMAIL_MAX, "email", err)) != GS_OK)
+            return rc;
+        if (!email[0])
+            return gs_fail(err, GS_ERR_ARG, "email: empty");
+    }
+    if (expires <= now)
+        return gs_fail(err, GS_ERR_ARG, "an invitation must expire after it is made");
+    gs_store_new_id(id);
+    rc = s->ops->invite_add(s, account, email, user, digest, now, expires, id, err);
+    if (rc == GS_OK && id_out)
+        memcpy(id_out, id, sizeof(gs_store_id));
+    return rc;
+}
+
+gs_status gs_store_invite_get(gs_store *s, const uint8_t digest[GS_STORE_DIGEST_BYTES],
+                              int64_t now, gs_store_invite *out, gs_error *err)
+{
+    gs_status rc = need_digest(digest, err);
+    return rc != GS_OK ? rc : s->ops->invite_get(s, digest, now, out, err);
+}
+
+gs_status gs_store_invite_accept(gs_store *s, const uint8_t digest[GS_STORE_DIGEST_BYTES],
+                                 int64_t now, const char *pwhash, gs_store_id user_out,
+                                 gs_error *err)
+{
+    gs_status rc;
+    gs_store_id id;
+    if ((rc = need_digest(digest, err)) != GS_OK ||
+        (rc = need_text(pwhash, GS_STORE_PWHASH_MAX, "password hash", err)) != GS_OK)
+        return rc;
+    if (!pwhash[0])
+        return gs_fail(err, GS_ERR_ARG, "password hash: empty");
+    gs_store_new_id(id); /* the new therapist's id; a reset keeps the user's */
+    rc = s->ops->invite_accept(s, digest, now, pwhash, id, err);
+    if (rc == GS_OK && user_out)
+        memcpy(user_out, id, sizeof(gs_store_id));
+    return rc;
+}
+
+gs_status gs_store_invite_list(gs_store *s, const char *account, gs_store_invite **out,
+                               size_t *n, gs_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    gs_status rc = need_id(account, "account", err);
+    return rc != GS_OK ? rc : s->ops->invite_list(s, account, out, n, err);
+}
+
+gs_status gs_store_invite_delete(gs_store *s, const char *account, const char *id, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(id, "invitation", err)) != GS_OK)
+        return rc;
+    return s->ops->invite_delete(s, account, id, err);
+}
+
+gs_status gs_store_athlete_delete(gs_store *s, const char *account, const char *id, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(id, "athlete", err)) != GS_OK)
+        return rc;
+    return s->ops->athlete_delete(s, account, id, err);
+}
+
+gs_status gs_store_retention_due(gs_store *s, int64_t now, size_t max, gs_store_purge **out,
+                                 size_t *n, gs_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (max == 0)
+        return GS_OK;
+    return s->ops->retention_due(s, now, max, out, n, err);
+}
+
+gs_status gs_store_session_video_deleted(gs_store *s, const char *account, const char *session,
+                                         int64_t now, gs_store_id blob_gone, gs_error *err)
+{
+    gs_status rc;
+    blob_gone[0] = '\0';
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(session, "session", err)) != GS_OK)
+        return rc;
+    return s->ops->session_video_deleted(s, account, session, now, blob_gone, err);
+}
+
+gs_status gs_store_access_add(gs_store *s, const char *account, const char *user,
+                              const char *athlete, const char *session, const char *what,
+                              const char *addr, int64_t now, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(athlete, "athlete", err)) != GS_OK)
+        return rc;
+    if (user && user[0] && (rc = need_id(user, "user", err)) != GS_OK)
+        return rc;
+    if (session && session[0] && (rc = need_id(session, "session", err)) != GS_OK)
+        return rc;
+    if ((rc = need_text(what, GS_STORE_WHAT_MAX, "what", err)) != GS_OK ||
+        (rc = need_text(addr ? addr : "", GS_STORE_ADDR_MAX, "address", err)) != GS_OK)
+        return rc;
+    return s->ops->access_add(s, account, user && user[0] ? user : "", athlete,
+                              session && session[0] ? session : "", what, addr ? addr : "", now,
+                              err);
+}
+
+gs_status gs_store_access_list(gs_store *s, const char *account, size_t max, size_t skip,
+                               gs_store_access **out, size_t *n, gs_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    gs_status rc = need_id(account, "account", err);
+    if (rc != GS_OK || max == 0)
+        return rc;
+    return s->ops->access_list(s, account, max, skip, out, n, err);
+}

@@ -47,7 +47,7 @@ extern "C" {
 #endif
 
 /** Schema version this binary writes; databases newer than it are refused at open. */
-#define GS_STORE_SCHEMA_VERSION 2
+#define GS_STORE_SCHEMA_VERSION 3
 
 #define GS_STORE_ID_LEN 22        /* characters of an id, without the NUL */
 #define GS_STORE_EMAIL_MAX 254    /* RFC 5321's path limit */
@@ -143,25 +143,112 @@ gs_status gs_store_sweep_blobs(gs_store *s, const char *dir, int64_t now, int64_
 
 /* ---- accounts and tokens ------------------------------------------------------------------ */
 
+/*
+ * Accounts and their users (schema 3). An account is one clinic (or one coach): it owns the
+ * athletes, uploads, sessions, jobs, shares, NKT records and access log, and every function
+ * below taking `account` for those records takes the account's id. People sign in as users
+ * (e-mail + password): the account's owner, whose user id is the account id itself (made by
+ * gs_store_account_add), and therapists the owner invites (gs_store_invite_add/accept), whose
+ * `account` field names the account they work in. A user's account never changes. Tokens
+ * belong to users.
+ */
+typedef enum gs_store_role {
+    GS_STORE_ROLE_OWNER = 0,     /* made the account; manages users, retention, the log */
+    GS_STORE_ROLE_THERAPIST = 1  /* invited; works on the account's athletes */
+} gs_store_role;
+
+/** "owner", "therapist". */
+const char *gs_store_role_name(gs_store_role r);
+
+/** A user (sign-in) and what it may open. */
 typedef struct gs_store_account {
-    gs_store_id id;
+    gs_store_id id;                        /* the user's id (an owner's: the account's id) */
+    gs_store_id account;                   /* the account (clinic) whose records it works on */
+    gs_store_role role;
     char email[GS_STORE_EMAIL_MAX + 1];    /* as stored: trimmed and lower-cased by the caller */
-    char pwhash[GS_STORE_PWHASH_MAX + 1];  /* Argon2id string */
+    char pwhash[GS_STORE_PWHASH_MAX + 1];  /* Argon2id string; "" while a reset is pending */
     int64_t created;
     int64_t password_changed;
+    int retention_days;                    /* the account's (owner row): delete uploaded videos
+                                              this many days after their session; 0 = keep */
 } gs_store_account;
 
-/** New account. GS_ERR_EXISTS when the e-mail is taken; GS_ERR_ARG on a field too long. */
+/**
+ * New account with its owner (user id = account id). GS_ERR_EXISTS when the e-mail is taken;
+ * GS_ERR_ARG on a field too long.
+ */
 gs_status gs_store_account_add(gs_store *s, const char *email, const char *pwhash, int64_t now,
                                gs_store_id id_out, gs_error *err);
-/** GS_ERR_NOT_FOUND when no account has this e-mail. */
+/** The user with this e-mail (any account). GS_ERR_NOT_FOUND when none has it. */
 gs_status gs_store_account_by_email(gs_store *s, const char *email, gs_store_account *out,
                                     gs_error *err);
+/** The user with this id (for an owner, the account's id gives its owner). */
 gs_status gs_store_account_get(gs_store *s, const char *account, gs_store_account *out,
                                gs_error *err);
-/** Replaces the password hash and deletes every token of the account, in one transaction. */
+/** Replaces the user's password hash and deletes every token of that user, in one transaction. */
 gs_status gs_store_account_set_password(gs_store *s, const char *account, const char *pwhash,
                                         int64_t now, gs_error *err);
+
+/** The account's users, the owner first, then by e-mail; free() *out (pwhash left ""). */
+gs_status gs_store_user_list(gs_store *s, const char *account, gs_store_account **out, size_t *n,
+                             gs_error *err);
+/**
+ * Removes a therapist of the account with its tokens and pending reset links. GS_ERR_NOT_FOUND
+ * for an unknown user or another account's; GS_ERR_ARG for the owner (an owner goes only with
+ * the account, gs_store_account_delete).
+ */
+gs_status gs_store_user_delete(gs_store *s, const char *account, const char *user, gs_error *err);
+/** Sets the account's retention (days in [0, 3650]; 0 keeps videos). GS_ERR_ARG out of range. */
+gs_status gs_store_account_set_retention(gs_store *s, const char *account, int days,
+                                         gs_error *err);
+/**
+ * Deletes the account and everything of it: users, tokens, invitations, athletes, uploads'
+ * records, sessions, jobs (a worker running one learns at its next heartbeat), shares, NKT
+ * records and access log. *blobs gets the ids of the upload records deleted (the caller removes
+ * their files; free() it, NULL when *n_blobs is 0); the caller removes the sessions' folders
+ * first (gs_store_session_list per athlete).
+ */
+gs_status gs_store_account_delete(gs_store *s, const char *account, gs_store_id **blobs,
+                                  size_t *n_blobs, gs_error *err);
+
+/*
+ * Invitations: single-use links the owner hands on. A new therapist's (user NULL) makes a user
+ * with that e-mail when accepted; a password reset's (user = a therapist of the account)
+ * empties the user's password and deletes its tokens and earlier reset links at once, and sets
+ * the new password when accepted. The token is kept as its digest only.
+ */
+typedef struct gs_store_invite {
+    gs_store_id id;
+    gs_store_id account;
+    gs_store_id user;                    /* "" for a new therapist, else the user to reset */
+    char email[GS_STORE_EMAIL_MAX + 1];
+    int64_t created, expires;
+} gs_store_invite;
+
+/**
+ * GS_ERR_EXISTS (a new therapist's e-mail is already a user's), GS_ERR_NOT_FOUND (user is not a
+ * therapist of the account). email is ignored for a reset (the user's is used).
+ */
+gs_status gs_store_invite_add(gs_store *s, const char *account, const char *email,
+                              const char *user, const uint8_t digest[GS_STORE_DIGEST_BYTES],
+                              int64_t now, int64_t expires, gs_store_id id_out, gs_error *err);
+/** The live invitation of a token (not used, not expired at now); GS_ERR_NOT_FOUND otherwise. */
+gs_status gs_store_invite_get(gs_store *s, const uint8_t digest[GS_STORE_DIGEST_BYTES],
+                              int64_t now, gs_store_invite *out, gs_error *err);
+/**
+ * Uses a live invitation: makes the therapist (or sets the reset user's password hash) and
+ * deletes the invitation, in one transaction; user_out gets the user's id. GS_ERR_NOT_FOUND
+ * (unknown, used, expired), GS_ERR_EXISTS (the e-mail became a user's meanwhile).
+ */
+gs_status gs_store_invite_accept(gs_store *s, const uint8_t digest[GS_STORE_DIGEST_BYTES],
+                                 int64_t now, const char *pwhash, gs_store_id user_out,
+                                 gs_error *err);
+/** The account's pending invitations (expired ones included), newest first; free() *out. */
+gs_status gs_store_invite_list(gs_store *s, const char *account, gs_store_invite **out,
+                               size_t *n, gs_error *err);
+/** Withdraws one of the account's invitations. */
+gs_status gs_store_invite_delete(gs_store *s, const char *account, const char *id,
+                                 gs_error *err);
 
 /**
  * Stores a bearer token's digest for account, valid while now < expires (Unix s); the account's
@@ -194,6 +281,12 @@ gs_status gs_store_athlete_get(gs_store *s, const char *account, const char *id,
 /** The account's athletes by name; *out is freed with free() (NULL when *n == 0). */
 gs_status gs_store_athlete_list(gs_store *s, const char *account, gs_store_athlete **out,
                                 size_t *n, gs_error *err);
+/**
+ * Deletes the account's athlete once it has no sessions left (the caller deletes them first,
+ * with their files): GS_ERR_EXISTS while one remains (an upload arrived meanwhile).
+ */
+gs_status gs_store_athlete_delete(gs_store *s, const char *account, const char *id,
+                                  gs_error *err);
 
 /* ---- uploaded videos (content-addressed per account, reference-counted) ------------------- */
 
@@ -246,6 +339,7 @@ typedef struct gs_store_session {
     char notes[GS_STORE_NOTES_MAX + 1];
     char date[11];                               /* "YYYY-MM-DD" or "" */
     int64_t created;
+    int64_t video_deleted;                       /* when retention removed its video; 0 */
 } gs_store_session;
 
 typedef struct gs_store_job {
@@ -286,6 +380,26 @@ gs_status gs_store_session_list(gs_store *s, const char *account, const char *at
  */
 gs_status gs_store_session_delete(gs_store *s, const char *account, const char *id,
                                   gs_store_id blob_gone, gs_error *err);
+
+/** A session whose video the account's retention lets go (gs_store_retention_due). */
+typedef struct gs_store_purge {
+    gs_store_id account, session, blob;
+} gs_store_purge;
+/**
+ * Sessions whose video is due for deletion at now: of accounts with retention_days > 0, made
+ * at least that many days before now, video not yet deleted, job ended (done, failed,
+ * cancelled). At most max of them, oldest first; free() *out.
+ */
+gs_status gs_store_retention_due(gs_store *s, int64_t now, size_t max, gs_store_purge **out,
+                                 size_t *n, gs_error *err);
+/**
+ * Marks the session's video deleted at now. When no other session of the upload keeps its video,
+ * the upload record is marked deleted too (it no longer matches an identical new upload) and
+ * blob_gone gets its id (the caller removes the file); else blob_gone is "". The session and its
+ * analysis stay.
+ */
+gs_status gs_store_session_video_deleted(gs_store *s, const char *account, const char *session,
+                                         int64_t now, gs_store_id blob_gone, gs_error *err);
 
 /** The account's job (account NULL: any account's, for workers). */
 gs_status gs_store_job_get(gs_store *s, const char *account, const char *id, gs_store_job *out,
@@ -409,6 +523,34 @@ gs_status gs_store_nkt_set(gs_store *s, const char *account, const char *session
 /** The record of the account's session; GS_ERR_NOT_FOUND when none was written (or not ours). */
 gs_status gs_store_nkt_get(gs_store *s, const char *account, const char *session,
                            gs_store_nkt *out, gs_error *err);
+
+/* ---- access log (schema 3): who opened which athlete's data --------------------------------- */
+
+#define GS_STORE_WHAT_MAX 64  /* "session page", "file report.html", ... */
+#define GS_STORE_ADDR_MAX 64  /* client address */
+
+typedef struct gs_store_access {
+    int64_t at;
+    gs_store_id user;                    /* "" for a share link's visitor */
+    char email[GS_STORE_EMAIL_MAX + 1];  /* the user's now; "" when removed or a share */
+    gs_store_id athlete;
+    char athlete_name[GS_STORE_NAME_MAX + 1]; /* "" once the athlete is deleted */
+    gs_store_id session;                 /* "" when the access was not to one session */
+    char what[GS_STORE_WHAT_MAX + 1];
+    char addr[GS_STORE_ADDR_MAX + 1];
+} gs_store_access;
+
+/**
+ * Records that user (NULL or "": a share link's visitor) opened what of the account's athlete
+ * (session may be NULL) from addr at now. The entries stay when the user or athlete goes (an
+ * audit trail names ids, no health data); they go with the account.
+ */
+gs_status gs_store_access_add(gs_store *s, const char *account, const char *user,
+                              const char *athlete, const char *session, const char *what,
+                              const char *addr, int64_t now, gs_error *err);
+/** The account's newest entries (at most max, skipping `skip`), newest first; free() *out. */
+gs_status gs_store_access_list(gs_store *s, const char *account, size_t max, size_t skip,
+                               gs_store_access **out, size_t *n, gs_error *err);
 
 #ifdef __cplusplus
 }

@@ -78,6 +78,38 @@ typedef struct gs_store_ops {
                          const gs_store_nkt *rec, int64_t now, gs_error *err);
     gs_status (*nkt_get)(gs_store *s, const char *account, const char *session,
                          gs_store_nkt *out, gs_error *err);
+    /* schema 3: users, invitations, deletes, retention, access log */
+    gs_status (*user_list)(gs_store *s, const char *account, gs_store_account **out, size_t *n,
+                           gs_error *err);
+    gs_status (*user_delete)(gs_store *s, const char *account, const char *user, gs_error *err);
+    gs_status (*account_set_retention)(gs_store *s, const char *account, int days,
+                                       gs_error *err);
+    gs_status (*account_delete)(gs_store *s, const char *account, gs_store_id **blobs,
+                                size_t *n_blobs, gs_error *err);
+    /* user NULL: a new therapist with email; else a reset of that user (email "") */
+    gs_status (*invite_add)(gs_store *s, const char *account, const char *email,
+                            const char *user, const uint8_t *digest, int64_t now,
+                            int64_t expires, const char *id, gs_error *err);
+    gs_status (*invite_get)(gs_store *s, const uint8_t *digest, int64_t now,
+                            gs_store_invite *out, gs_error *err);
+    /* new_id: the new therapist's id; user_out (in-out) gets the user's id */
+    gs_status (*invite_accept)(gs_store *s, const uint8_t *digest, int64_t now,
+                               const char *pwhash, gs_store_id user_out, gs_error *err);
+    gs_status (*invite_list)(gs_store *s, const char *account, gs_store_invite **out, size_t *n,
+                             gs_error *err);
+    gs_status (*invite_delete)(gs_store *s, const char *account, const char *id, gs_error *err);
+    gs_status (*athlete_delete)(gs_store *s, const char *account, const char *id,
+                                gs_error *err);
+    gs_status (*retention_due)(gs_store *s, int64_t now, size_t max, gs_store_purge **out,
+                               size_t *n, gs_error *err);
+    gs_status (*session_video_deleted)(gs_store *s, const char *account, const char *session,
+                                       int64_t now, gs_store_id blob_gone, gs_error *err);
+    /* user and session "" when none */
+    gs_status (*access_add)(gs_store *s, const char *account, const char *user,
+                            const char *athlete, const char *session, const char *what,
+                            const char *addr, int64_t now, gs_error *err);
+    gs_status (*access_list)(gs_store *s, const char *account, size_t max, size_t skip,
+                             gs_store_access **out, size_t *n, gs_error *err);
 } gs_store_ops;
 
 /** The handle every back end fills: its table, the schema version and its own state. */
@@ -149,13 +181,27 @@ struct gs_store__row {
 typedef void (*gs_store__read_fn)(const gs_store__row *r, void *out);
 
 /* Column lists in the order the readers read them (the same tables in both back ends). */
-#define GS_STORE__ACCOUNT_COLS "id, email, pwhash, created, password_changed"
+#define GS_STORE__ACCOUNT_COLS                                                              \
+    "id, email, pwhash, created, password_changed, clinic, role, retention_days"
 #define GS_STORE__ATHLETE_COLS "id, name, height_m, created"
 #define GS_STORE__BLOB_COLS    "id, sha256, size_bytes, refs, created"
-#define GS_STORE__SESSION_COLS "id, athlete, blob, job, options_json, notes, date, created"
+#define GS_STORE__SESSION_COLS                                                              \
+    "id, athlete, blob, job, options_json, notes, date, created, video_deleted"
+/* What a new session's INSERT names (the rest keep their defaults), then its account. */
+#define GS_STORE__SESSION_NEW_COLS "id, athlete, blob, job, options_json, notes, date, created"
 /* The account, then the session columns, of sessions AS s (a share's join). */
 #define GS_STORE__ACCOUNT_SESSION_COLS                                                      \
-    "s.account, s.id, s.athlete, s.blob, s.job, s.options_json, s.notes, s.date, s.created"
+    "s.account, s.id, s.athlete, s.blob, s.job, s.options_json, s.notes, s.date, s.created, " \
+    "s.video_deleted"
+/* An invitation (gs_store_invite). */
+#define GS_STORE__INVITE_COLS "id, account, COALESCE(reset_user, ''), email, created, expires"
+/* An access-log entry of access_log AS a with the user's e-mail and athlete's name (LEFT JOINs
+ * on accounts AS u and athletes AS t: both may be gone). */
+#define GS_STORE__ACCESS_COLS                                                               \
+    "a.at, a.member, COALESCE(u.email, ''), a.athlete, COALESCE(t.name, ''), a.session, "    \
+    "a.what, a.addr"
+/* A session due for retention (gs_store_purge) of sessions AS s. */
+#define GS_STORE__PURGE_COLS "s.account, s.id, s.blob"
 #define GS_STORE__JOB_COLS                                                                  \
     "id, session, account, status, progress, stage, error, attempts, worker, lease_until, " \
     "created, started, finished"
@@ -181,6 +227,9 @@ void gs_store__read_account_session(const gs_store__row *r, void *out); /* ..._a
 void gs_store__read_job(const gs_store__row *r, void *out);             /* gs_store_job */
 void gs_store__read_share(const gs_store__row *r, void *out);            /* gs_store_share */
 void gs_store__read_nkt(const gs_store__row *r, void *out);             /* gs_store_nkt */
+void gs_store__read_invite(const gs_store__row *r, void *out);          /* gs_store_invite */
+void gs_store__read_access(const gs_store__row *r, void *out);          /* gs_store_access */
+void gs_store__read_purge(const gs_store__row *r, void *out);           /* gs_store_purge */
 void gs_store__read_id(const gs_store__row *r, void *out);              /* gs_store_id, column 0 */
 void gs_store__read_id2(const gs_store__row *r, void *out);             /* gs_store_id[2], 0-1 */
 void gs_store__read_i64(const gs_store__row *r, void *out);             /* int64_t, column 0 */

@@ -142,6 +142,33 @@ static const char *const pg_migrations[] = {
     " activated TEXT NOT NULL,"
     " homework TEXT NOT NULL,"
     " updated BIGINT NOT NULL);",
+    /* 2 -> 3: clinic accounts (issue 16), as the SQLite back end's migration 3 says. Not
+     * granted to the worker role: workers read none of it. */
+    "ALTER TABLE accounts ADD COLUMN clinic TEXT NOT NULL DEFAULT '';"
+    "UPDATE accounts SET clinic = id;"
+    "ALTER TABLE accounts ADD COLUMN role INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE accounts ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX accounts_by_clinic ON accounts(clinic);"
+    "ALTER TABLE sessions ADD COLUMN video_deleted BIGINT NOT NULL DEFAULT 0;"
+    "CREATE TABLE invites("
+    " id TEXT PRIMARY KEY,"
+    " account TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " reset_user TEXT REFERENCES accounts(id) ON DELETE CASCADE,"
+    " email TEXT NOT NULL,"
+    " digest BYTEA NOT NULL UNIQUE,"
+    " created BIGINT NOT NULL,"
+    " expires BIGINT NOT NULL);"
+    "CREATE INDEX invites_by_account ON invites(account);"
+    "CREATE TABLE access_log("
+    " seq BIGSERIAL PRIMARY KEY,"
+    " account TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " at BIGINT NOT NULL,"
+    " member TEXT NOT NULL,"
+    " athlete TEXT NOT NULL,"
+    " session TEXT NOT NULL,"
+    " what TEXT NOT NULL,"
+    " addr TEXT NOT NULL);"
+    "CREATE INDEX access_by_account ON access_log(account, at);",
 };
 _Static_assert(sizeof(pg_migrations) / sizeof(pg_migrations[0]) == GS_STORE_SCHEMA_VERSION,
                "one PostgreSQL migration per schema version");/* ---- statements --------------------------------------------------------------------------- */

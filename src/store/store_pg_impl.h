@@ -109,4 +109,36 @@ gs_status gs_store__pg_job_cancel(gs_store *s, const char *account, const char *
                                   gs_error *err);
 gs_status gs_store__pg_job_counts(gs_store *s, int64_t counts[5], gs_error *err);
 
+/* store_pg_clinic.c (schema 3) */
+gs_status gs_store__pg_user_list(gs_store *s, const char *account, gs_store_account **out, size_t *n,
+                                 gs_error *err);
+gs_status gs_store__pg_user_delete(gs_store *s, const char *account, const char *user,
+                                   gs_error *err);
+gs_status gs_store__pg_account_set_retention(gs_store *s, const char *account, int days,
+                                             gs_error *err);
+gs_status gs_store__pg_account_delete(gs_store *s, const char *account, gs_store_id **blobs,
+                                      size_t *n_blobs, gs_error *err);
+gs_status gs_store__pg_invite_add(gs_store *s, const char *account, const char *email,
+                                  const char *user, const uint8_t *digest, int64_t now,
+                                  int64_t expires, const char *id, gs_error *err);
+gs_status gs_store__pg_invite_get(gs_store *s, const uint8_t *digest, int64_t now,
+                                  gs_store_invite *out, gs_error *err);
+gs_status gs_store__pg_invite_accept(gs_store *s, const uint8_t *digest, int64_t now,
+                                     const char *pwhash, gs_store_id user_io, gs_error *err);
+gs_status gs_store__pg_invite_list(gs_store *s, const char *account, gs_store_invite **out,
+                                   size_t *n, gs_error *err);
+gs_status gs_store__pg_invite_delete(gs_store *s, const char *account, const char *id,
+                                     gs_error *err);
+gs_status gs_store__pg_athlete_delete(gs_store *s, const char *account, const char *id,
+                                      gs_error *err);
+gs_status gs_store__pg_retention_due(gs_store *s, int64_t now, size_t max, gs_store_purge **out,
+                                     size_t *n, gs_error *err);
+gs_status gs_store__pg_session_video_deleted(gs_store *s, const char *account, const char *session,
+                                             int64_t now, gs_store_id blob_gone, gs_error *err);
+gs_status gs_store__pg_access_add(gs_store *s, const char *account, const char *user,
+                                  const char *athlete, const char *session, const char *what,
+                                  const char *addr, int64_t now, gs_error *err);
+gs_status gs_store__pg_access_list(gs_store *s, const char *account, size_t max, size_t skip,
+                                   gs_store_access **out, size_t *n, gs_error *err);
+
 #endif /* GS_STORE_PG_IMPL_H */

@@ -22,7 +22,8 @@ static gs_status pg_account_add(gs_store *s, const char *email, const char *pwha
 {
     gs_status rc = gs_store__pg_do(
         PG(s), PG_TX_WRITE, "add account",
-        "INSERT INTO accounts(" GS_STORE__ACCOUNT_COLS ") VALUES($1, $2, $3, $4, $4)",
+        "INSERT INTO accounts(id, email, pwhash, created, password_changed, clinic)"
+        " VALUES($1, $2, $3, $4, $4, $1)",
         ARGS(ARG_T(id), ARG_T(email), ARG_T(pwhash), ARG_I(now)), NULL, err);
     if (rc == GS_ERR_EXISTS)
         gs_fail(err, rc, "account: the e-mail address is taken");
@@ -225,7 +226,7 @@ static gs_status pg_session_add(gs_store *s, const char *account, const char *at
                 NULL, err);
         if (rc == GS_OK)
             rc = gs_store__pg_do(p, PG_IN_TX, "add session",
-                                 "INSERT INTO sessions(" GS_STORE__SESSION_COLS ", account)"
+                                 "INSERT INTO sessions(" GS_STORE__SESSION_NEW_COLS ", account)"
                                  " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                                  ARGS(ARG_T(session_id), ARG_T(athlete), ARG_T(blob),
                                       ARG_T(job_id), ARG_T(options_json), ARG_T(notes),
@@ -478,4 +479,18 @@ const gs_store_ops gs_store__pg_ops = {
     .share_list = pg_share_list,
     .nkt_set = pg_nkt_set,
     .nkt_get = pg_nkt_get,
+    .user_list = gs_store__pg_user_list,
+    .user_delete = gs_store__pg_user_delete,
+    .account_set_retention = gs_store__pg_account_set_retention,
+    .account_delete = gs_store__pg_account_delete,
+    .invite_add = gs_store__pg_invite_add,
+    .invite_get = gs_store__pg_invite_get,
+    .invite_accept = gs_store__pg_invite_accept,
+    .invite_list = gs_store__pg_invite_list,
+    .invite_delete = gs_store__pg_invite_delete,
+    .athlete_delete = gs_store__pg_athlete_delete,
+    .retention_due = gs_store__pg_retention_due,
+    .session_video_deleted = gs_store__pg_session_video_deleted,
+    .access_add = gs_store__pg_access_add,
+    .access_list = gs_store__pg_access_list,
 };

@@ -25,6 +25,10 @@ void gs_store__read_account(const gs_store__row *r, void *out)
     text(r, 2, a->pwhash, sizeof(a->pwhash));
     a->created = r->i64(r, 3);
     a->password_changed = r->i64(r, 4);
+    text(r, 5, a->account, sizeof(a->account));
+    /* A role this binary does not know (a newer writer) reads as the least rights. */
+    a->role = r->i64(r, 6) == GS_STORE_ROLE_OWNER ? GS_STORE_ROLE_OWNER : GS_STORE_ROLE_THERAPIST;
+    a->retention_days = (int)r->i64(r, 7);
 }
 
 void gs_store__read_athlete(const gs_store__row *r, void *out)
@@ -59,6 +63,7 @@ static void session_at(const gs_store__row *r, int c0, gs_store_session *x)
     text(r, c0 + 5, x->notes, sizeof(x->notes));
     text(r, c0 + 6, x->date, sizeof(x->date));
     x->created = r->i64(r, c0 + 7);
+    x->video_deleted = r->i64(r, c0 + 8);
 }
 
 void gs_store__read_session(const gs_store__row *r, void *out)
@@ -114,6 +119,41 @@ void gs_store__read_nkt(const gs_store__row *r, void *out)
     text(r, 3, n->activated, sizeof(n->activated));
     text(r, 4, n->homework, sizeof(n->homework));
     n->updated = r->i64(r, 5);
+}
+
+void gs_store__read_invite(const gs_store__row *r, void *out)
+{
+    gs_store_invite *v = out;
+    memset(v, 0, sizeof(*v));
+    text(r, 0, v->id, sizeof(v->id));
+    text(r, 1, v->account, sizeof(v->account));
+    text(r, 2, v->user, sizeof(v->user));
+    text(r, 3, v->email, sizeof(v->email));
+    v->created = r->i64(r, 4);
+    v->expires = r->i64(r, 5);
+}
+
+void gs_store__read_access(const gs_store__row *r, void *out)
+{
+    gs_store_access *a = out;
+    memset(a, 0, sizeof(*a));
+    a->at = r->i64(r, 0);
+    text(r, 1, a->user, sizeof(a->user));
+    text(r, 2, a->email, sizeof(a->email));
+    text(r, 3, a->athlete, sizeof(a->athlete));
+    text(r, 4, a->athlete_name, sizeof(a->athlete_name));
+    text(r, 5, a->session, sizeof(a->session));
+    text(r, 6, a->what, sizeof(a->what));
+    text(r, 7, a->addr, sizeof(a->addr));
+}
+
+void gs_store__read_purge(const gs_store__row *r, void *out)
+{
+    gs_store_purge *p = out;
+    memset(p, 0, sizeof(*p));
+    text(r, 0, p->account, sizeof(p->account));
+    text(r, 1, p->session, sizeof(p->session));
+    text(r, 2, p->blob, sizeof(p->blob));
 }
 
 void gs_store__read_id(const gs_store__row *r, void *out)

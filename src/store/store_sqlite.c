@@ -117,6 +117,38 @@ static const char *const migrations[] = {
     " activated TEXT NOT NULL,"
     " homework TEXT NOT NULL,"
     " updated INTEGER NOT NULL);",
+    /* 2 -> 3: clinic accounts (issue 16). A row of accounts is a user now: clinic names the
+     * account (its owner's row) whose records the user works on, its own id for an owner; role
+     * 0 owner, 1 therapist; retention_days is the account's (owner row). No foreign key on
+     * clinic (SQLite adds none by ALTER TABLE with a default): gs_store_account_delete removes
+     * the users by it. Invitations and password-reset links; the video a retention removed;
+     * the access log (member: the user, "" for a share's visitor; kept when user or athlete
+     * goes). */
+    "ALTER TABLE accounts ADD COLUMN clinic TEXT NOT NULL DEFAULT '';"
+    "UPDATE accounts SET clinic = id;"
+    "ALTER TABLE accounts ADD COLUMN role INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE accounts ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX accounts_by_clinic ON accounts(clinic);"
+    "ALTER TABLE sessions ADD COLUMN video_deleted INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE invites("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " account TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " reset_user TEXT REFERENCES accounts(id) ON DELETE CASCADE,"
+    " email TEXT NOT NULL,"
+    " digest BLOB NOT NULL UNIQUE,"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL);"
+    "CREATE INDEX invites_by_account ON invites(account);"
+    "CREATE TABLE access_log("
+    " seq INTEGER PRIMARY KEY,"
+    " account TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " at INTEGER NOT NULL,"
+    " member TEXT NOT NULL,"
+    " athlete TEXT NOT NULL,"
+    " session TEXT NOT NULL,"
+    " what TEXT NOT NULL,"
+    " addr TEXT NOT NULL);"
+    "CREATE INDEX access_by_account ON access_log(account, at);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == GS_STORE_SCHEMA_VERSION,
                "one migration per schema version");
