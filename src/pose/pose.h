@@ -59,6 +59,22 @@ typedef enum gs_kp_id {
 /** Snake-case name of landmark i as written in pose.json ("left_heel"); NULL if out of range. */
 const char *gs_kp_name(int i);
 
+/** Which part of the body a bone belongs to (drawings may leave the small hand bones out). */
+typedef enum gs_kp_part { GS_KP_PART_BODY = 0, GS_KP_PART_FACE = 1, GS_KP_PART_HAND = 2 } gs_kp_part;
+
+/** One bone of the skeleton: landmarks a and b (gs_kp_id), side 0 centre, 1 left, 2 right. */
+typedef struct gs_kp_bone {
+    uint8_t a, b;
+    uint8_t side;
+    uint8_t part; /* gs_kp_part */
+} gs_kp_bone;
+
+/**
+ * The skeleton of the 33 BlazePose landmarks, the 35 bones of MediaPipe's POSE_CONNECTIONS
+ * (skeleton.c), the one list every drawing uses; *n gets the count.
+ */
+const gs_kp_bone *gs_kp_bones(int *n);
+
 /** One landmark in frame pixels. */
 typedef struct gs_kp {
     float x, y; /* pixels in the displayed (rotation-applied) frame, x right, y down */

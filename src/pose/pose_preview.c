@@ -11,22 +11,16 @@
 #include "cv.h"
 #include "pose_impl.h"
 
-/* BlazePose skeleton (pose_landmark_full_body_topology.svg): side 0 centre, 1 left, 2 right. */
-static const int bones[][3] = {
-    {0, 1, 1},   {1, 2, 1},   {2, 3, 1},   {3, 7, 1},   {0, 4, 2},   {4, 5, 2},   {5, 6, 2},
-    {6, 8, 2},   {9, 10, 0},  {11, 12, 0}, {11, 23, 1}, {12, 24, 2}, {23, 24, 0}, {11, 13, 1},
-    {13, 15, 1}, {15, 17, 1}, {15, 19, 1}, {15, 21, 1}, {17, 19, 1}, {12, 14, 2}, {14, 16, 2},
-    {16, 18, 2}, {16, 20, 2}, {16, 22, 2}, {18, 20, 2}, {23, 25, 1}, {25, 27, 1}, {27, 29, 1},
-    {29, 31, 1}, {27, 31, 1}, {24, 26, 2}, {26, 28, 2}, {28, 30, 2}, {30, 32, 2}, {28, 32, 2},
-};
-
+/* The skeleton of pose.h gs_kp_bones, coloured by side (0 centre, 1 left, 2 right). */
 static void draw_skeleton(gs_image *img, const gs_kp *kp, int thick, int raw)
 {
     const gs_rgb col[3] = {{235, 235, 235}, {255, 140, 0}, {30, 144, 255}};
     const gs_rgb grey = {150, 150, 150};
-    for (size_t i = 0; i < sizeof(bones) / sizeof(bones[0]); i++) {
-        const gs_kp *a = &kp[bones[i][0]], *b = &kp[bones[i][1]];
-        gs_cv_line(img, a->x, a->y, b->x, b->y, raw ? grey : col[bones[i][2]],
+    int n_bones;
+    const gs_kp_bone *bones = gs_kp_bones(&n_bones);
+    for (int i = 0; i < n_bones; i++) {
+        const gs_kp *a = &kp[bones[i].a], *b = &kp[bones[i].b];
+        gs_cv_line(img, a->x, a->y, b->x, b->y, raw ? grey : col[bones[i].side],
                    raw ? (thick + 1) / 2 : thick, raw ? 0.8f : 1.0f);
     }
     if (raw)

@@ -15,12 +15,7 @@
 #include "cv.h"
 #include "report.h"
 
-/* Body segments drawn on the overlay: side 0 centre, 1 left, 2 right (BlazePose indices). */
-static const int segs[][3] = {
-    {11, 12, 0}, {23, 24, 0}, {11, 23, 1}, {12, 24, 2}, {11, 13, 1}, {13, 15, 1}, {12, 14, 2},
-    {14, 16, 2}, {23, 25, 1}, {25, 27, 1}, {27, 29, 1}, {29, 31, 1}, {27, 31, 1}, {24, 26, 2},
-    {26, 28, 2}, {28, 30, 2}, {30, 32, 2}, {28, 32, 2}, {0, 7, 1},   {0, 8, 2},
-};
+/* by bone side (pose.h gs_kp_bones): centre, left, right */
 static const gs_rgb colours[3] = {{240, 240, 240}, {255, 140, 0}, {30, 144, 255}};
 static const gs_rgb red = {235, 40, 40}, white = {255, 255, 255}, black = {0, 0, 0};
 
@@ -50,10 +45,14 @@ static void label(draw_ctx *c, const char *txt, float x, float y, float scale, g
 
 static void draw_skeleton(draw_ctx *c, const gs_kp *kp)
 {
-    for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
-        const gs_kp *a = &kp[segs[i][0]], *b = &kp[segs[i][1]];
+    int n_bones;
+    const gs_kp_bone *bones = gs_kp_bones(&n_bones);
+    for (int i = 0; i < n_bones; i++) {
+        const gs_kp *a = &kp[bones[i].a], *b = &kp[bones[i].b];
         float al = vis_alpha(a->vis < b->vis ? a->vis : b->vis);
-        gs_cv_line(&c->img, a->x, a->y, b->x, b->y, colours[segs[i][2]], c->thick, al);
+        if (bones[i].part == GS_KP_PART_HAND)
+            continue; /* hand points clutter the picture */
+        gs_cv_line(&c->img, a->x, a->y, b->x, b->y, colours[bones[i].side], c->thick, al);
     }
     for (int i = 11; i < GS_POSE_NKP; i++) {
         if (i >= 17 && i <= 22)
