@@ -552,6 +552,103 @@ static void edited_events_move_only_their_strides(const char *scratch)
     gs_pose_track_free(&t);
 }
 
+/*
+ * --swap-legs (issue 13 item 6): "all" on the sample's track exchanges every leg metric's left and
+ * right value exactly and every event's side, and a note says so; a range swaps only the frames
+ * in it; a malformed list is GS_ERR_ARG naming the option; gait and analyze accept it on the
+ * command line and analysis.json carries the note.
+ */
+static void swap_legs_exchanges_the_legs_and_says_so(const char *scratch)
+{
+    static const char *const keys[] = {"ground_contact_ms", "flight_ms", "step_time_ms",
+                                       "knee_flexion_ic_deg", "knee_flexion_peak_stance_deg",
+                                       "hip_extension_peak_deg", "foot_strike_angle_deg"};
+    char path[1024], cmd[4096], out[1024];
+    gs_pose_track *t = NULL;
+    gs_gait_result *r0 = NULL, *r1 = NULL, *r2 = NULL, *bad = NULL;
+    gs_gait_options opt;
+    gs_error err = {0};
+    snprintf(path, sizeof(path), "%s/events_swap_pose.json", scratch);
+    snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/baseline_sample_pose.json.gz' > '%s'",
+             GS_SOURCE_DIR, path);
+    CHECK_EQ_INT(system(cmd), 0);
+    CHECK_EQ_INT(gs_pose_json_read(path, &t, &err), GS_OK);
+    if (!t)
+        return;
+    memset(&opt, 0, sizeof(opt));
+    CHECK_EQ_INT(gs_gait_analyze(t, &opt, &r0, &err), GS_OK);
+    opt.swap_legs = "all";
+    CHECK_EQ_INT(gs_gait_analyze(t, &opt, &r1, &err), GS_OK);
+    opt.swap_legs = "2-4.5";
+    CHECK_EQ_INT(gs_gait_analyze(t, &opt, &r2, &err), GS_OK);
+    opt.swap_legs = "3-2";
+    CHECK_EQ_INT(gs_gait_analyze(t, &opt, &bad, &err), GS_ERR_ARG);
+    CHECK(strstr(err.msg, "--swap-legs '3-2'") != NULL);
+    CHECK(bad == NULL);
+    if (r0 && r1 && r2) {
+        int n0, n1;
+        const gs_gait_event *e0 = gs_gait_result_events(r0, &n0);
+        const gs_gait_event *e1 = gs_gait_result_events(r1, &n1);
+        CHECK_EQ_INT(n1, n0);
+        for (int i = 0; i < n0; i++) {
+            int found = 0;
+            for (int j = 0; j < n1 && !found; j++)
+                found = e1[j].side != e0[i].side && e1[j].type == e0[i].type &&
+                        fabs(e1[j].t_s - e0[i].t_s) < 1e-9;
+            CHECK_MSG(found, "event %d (side %d type %d at %.3f s) has no swapped twin", i,
+                      (int)e0[i].side, (int)e0[i].type, e0[i].t_s);
+        }
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+            for (int side = 0; side < 2; side++) {
+                double a = NAN, b = NAN, sd;
+                int na = 0, nb = 0;
+                gs_gait_result_metric(r0, keys[k], side, &a, &sd, &na);
+                gs_gait_result_metric(r1, keys[k], 1 - side, &b, &sd, &nb);
+                CHECK_MSG(na > 0 && na == nb && fabs(a - b) < 1e-9, "%s side %d: %.6g vs %.6g",
+                          keys[k], side, a, b);
+            }
+        int n_in = 0;
+        for (int32_t i = 0; i < t->n_frames; i++)
+            n_in += t->frames[i].has_kp && t->frames[i].t_s >= 2 && t->frames[i].t_s <= 4.5;
+        char want[128];
+        snprintf(want, sizeof(want), "legs swapped by hand (--swap-legs 2-4.5) on %d of %d frames",
+                 n_in, (int)t->n_frames);
+        int has = 0;
+        cJSON *j = gs_gait_result_to_json(r2), *notes = cJSON_GetObjectItem(j, "notes"), *it;
+        cJSON_ArrayForEach(it, notes) has |= cJSON_IsString(it) && !strcmp(it->valuestring, want);
+        CHECK_MSG(has, "no note '%s'", want);
+        cJSON_Delete(j);
+        /* a stretch swapped: its strides change, those far from it do not */
+        double a = NAN, b = NAN, sd;
+        int na = 0, nb = 0;
+        gs_gait_result_metric(r0, "ground_contact_ms", 0, &a, &sd, &na);
+        gs_gait_result_metric(r2, "ground_contact_ms", 0, &b, &sd, &nb);
+        CHECK_MSG(fabs(a - b) > 1e-6, "left contact unchanged by a swapped stretch: %.4g", a);
+    }
+    /* the command line: gait and analyze both take it, analysis.json says so */
+    const char *bin = getenv("GAITSCOPE_BIN");
+    if (bin && *bin) {
+        for (int k = 0; k < 2; k++) {
+            snprintf(out, sizeof(out), "%s/events_swap_%s", scratch, k ? "analyze" : "gait");
+            snprintf(cmd, sizeof(cmd),
+                     "'%s' %s '%s' -o '%s' --swap-legs 0.5-1.5,6-7 --quiet --force%s && grep -q "
+                     "'legs swapped by hand (--swap-legs 0.5-1.5,6-7)' '%s/analysis.json'",
+                     bin, k ? "analyze" : "gait", path, out, k ? " --no-overlay" : "", out);
+            CHECK_MSG(system(cmd) == 0, "%s", cmd);
+        }
+        snprintf(cmd, sizeof(cmd), "'%s' gait '%s' -o '%s/events_swap_bad' --swap-legs x --quiet "
+                                   "--force 2>/dev/null", bin, path, scratch);
+        CHECK(system(cmd) != 0);
+    } else {
+        fprintf(stderr, "swap-legs: GAITSCOPE_BIN not set (run by ctest): command line not "
+                        "checked\n");
+    }
+    gs_gait_result_free(&r0);
+    gs_gait_result_free(&r1);
+    gs_gait_result_free(&r2);
+    gs_pose_track_free(&t);
+}
+
 int main(int argc, char **argv)
 {
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
@@ -561,5 +658,6 @@ int main(int argc, char **argv)
     tiny_jitter_moves_events_and_metrics_little(scratch, 1);
     labelled_clips_do_not_regress(scratch);
     edited_events_move_only_their_strides(scratch);
+    swap_legs_exchanges_the_legs_and_says_so(scratch);
     return gs_test_finish("events", 0);
 }

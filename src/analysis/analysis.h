@@ -185,6 +185,8 @@ typedef struct gs_analyze_options {
     double belt_speed_m_s;      /* treadmill belt speed, m/s; 0 = unknown */
     const char *events_csv;     /* an events.csv edited by hand instead of the detected events
                                    (gs_gait_options.events_csv); NULL = detect. Borrowed */
+    const char *swap_legs;      /* legs labelled the wrong way round: "all" or "T1-T2[,..]"
+                                   seconds (gs_gait_options.swap_legs); NULL = none. Borrowed */
     gs_decoder_options decode;  /* start/end, slow motion, decoder threads */
     int has_person;             /* 1: track the person under (person_x, person_y) */
     float person_x, person_y;   /* pixels, first frame the person is seen */

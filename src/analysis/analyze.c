@@ -375,6 +375,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     go.height_m = o->height_m;
     go.belt_speed_m_s = o->belt_speed_m_s;
     go.events_csv = o->events_csv;
+    go.swap_legs = o->swap_legs;
     if (go.belt_speed_m_s > 0 && go.setting == GS_GAIT_SETTING_UNKNOWN)
         go.setting = GS_GAIT_SETTING_TREADMILL; /* a belt speed says it is a treadmill */
     go.name = input;

@@ -140,7 +140,10 @@ extern const gs_cli_opt gs_cli_opt_rules;       /* --rules FILE, string */
     {.like = &gs_cli_opt_setting, GS_CLI_AT(type, base.setting)},              \
     {.name = "--events", .kind = GS_CLI_STR, GS_CLI_AT(type, base.events_csv), \
      .value = "FILE", .help = "an edited events.csv (add, delete, move events): strides, " \
-     "metrics, findings and the report follow it, and say it was edited by hand"}
+     "metrics, findings and the report follow it, and say it was edited by hand"}, \
+    {.name = "--swap-legs", .kind = GS_CLI_STR, GS_CLI_AT(type, base.swap_legs), \
+     .value = "RANGES", .help = "the tracker labelled the legs the wrong way round: all, or " \
+     "time ranges T1-T2[,T3-T4] in seconds; left and right legs are exchanged there"}
 /* clang-format on */
 
 /* Bounds of --threads, also for bench's list of thread counts. */

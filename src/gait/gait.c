@@ -586,8 +586,107 @@ static gs_status validate_input(const gs_pose_track *t, const char *name, gs_err
     return GS_OK;
 }
 
+static gs_status analyze_track(const gs_pose_track *t, const gs_gait_options *opt,
+                               gs_gait_result **out, gs_error *err);
+
+/*
+ * --swap-legs: a coach's correction where the tracker labelled the legs the wrong way round
+ * (issue 13 item 6). spec is "all" or "T1-T2[,T3-T4...]" in seconds of the track's clock; the
+ * ranges are written into t0/t1 (at most cap). Returns the number of ranges, or -1 when spec is
+ * malformed.
+ */
+static int parse_swap_ranges(const char *spec, double *t0, double *t1, int cap)
+{
+    int n = 0;
+    const char *p = spec;
+    if (!strcmp(spec, "all")) {
+        t0[0] = -INFINITY;
+        t1[0] = INFINITY;
+        return 1;
+    }
+    while (*p) {
+        char *end;
+        double a = strtod(p, &end), b;
+        if (end == p || *end != '-' || !isfinite(a) || a < 0 || n >= cap)
+            return -1;
+        p = end + 1;
+        b = strtod(p, &end);
+        if (end == p || !isfinite(b) || !(b > a))
+            return -1;
+        t0[n] = a;
+        t1[n] = b;
+        n++;
+        p = end;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return -1;
+    }
+    return n > 0 ? n : -1;
+}
+
 gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs_gait_result **out,
                           gs_error *err)
+{
+    double t0[16], t1[16];
+    int nr, swapped = 0;
+    gs_pose_track *c = NULL;
+    gs_status rc;
+    if (!opt || !opt->swap_legs)
+        return analyze_track(t, opt, out, err);
+    *out = NULL;
+    nr = parse_swap_ranges(opt->swap_legs, t0, t1, 16);
+    if (nr < 0)
+        return gs_fail(err, GS_ERR_ARG,
+                       "--swap-legs '%s': expected all, or up to 16 time ranges T1-T2[,T3-T4] "
+                       "in seconds with T2 > T1 >= 0",
+                       opt->swap_legs);
+    if (!t || t->n_frames < 0 || (t->n_frames > 0 && !t->frames))
+        return gs_fail(err, GS_ERR_ARG, "gait: no pose track");
+    rc = gs_pose_track_new(t->n_frames, &c, err);
+    if (rc != GS_OK)
+        return rc;
+    {
+        gs_pose_frame *frames = c->frames;
+        *c = *t;
+        c->frames = frames;
+        memcpy(c->frames, t->frames, (size_t)t->n_frames * sizeof(*t->frames));
+    }
+    /* left and right hip, knee, ankle, heel and foot index exchanged (world points too) */
+    static const int legs[5][2] = {{GS_KP_LEFT_HIP, GS_KP_RIGHT_HIP},
+                                   {GS_KP_LEFT_KNEE, GS_KP_RIGHT_KNEE},
+                                   {GS_KP_LEFT_ANKLE, GS_KP_RIGHT_ANKLE},
+                                   {GS_KP_LEFT_HEEL, GS_KP_RIGHT_HEEL},
+                                   {GS_KP_LEFT_FOOT_INDEX, GS_KP_RIGHT_FOOT_INDEX}};
+    for (int32_t i = 0; i < c->n_frames; i++) {
+        gs_pose_frame *f = &c->frames[i];
+        int in = 0;
+        for (int q = 0; q < nr && !in; q++)
+            in = f->t_s >= t0[q] && f->t_s <= t1[q];
+        if (!in || !f->has_kp)
+            continue;
+        for (int q = 0; q < 5; q++) {
+            gs_kp k = f->kp[legs[q][0]];
+            f->kp[legs[q][0]] = f->kp[legs[q][1]];
+            f->kp[legs[q][1]] = k;
+            for (int d = 0; d < 3; d++) {
+                float w = f->world[legs[q][0]][d];
+                f->world[legs[q][0]][d] = f->world[legs[q][1]][d];
+                f->world[legs[q][1]][d] = w;
+            }
+        }
+        swapped++;
+    }
+    rc = analyze_track(c, opt, out, err);
+    if (*out)
+        gs_gait__note(*out, "legs swapped by hand (--swap-legs %s) on %d of %d frames",
+                      opt->swap_legs, swapped, (int)c->n_frames);
+    gs_pose_track_free(&c);
+    return rc;
+}
+
+static gs_status analyze_track(const gs_pose_track *t, const gs_gait_options *opt,
+                               gs_gait_result **out, gs_error *err)
 {
     gs_gait_options o0 = {0};
     const gs_gait_options *o = opt ? opt : &o0;

@@ -159,6 +159,12 @@ typedef struct gs_gait_options {
                                   columns ignored): its events replace the detected ones, and
                                   strides, activity and metrics follow them; NULL = detect.
                                   Borrowed. A bad file is GS_ERR_FORMAT naming file and line */
+    const char *swap_legs;     /* a correction where the tracker labelled the legs the wrong way
+                                  round: "all", or time ranges "T1-T2[,T3-T4...]" (at most 16) in
+                                  seconds of the track's clock; left and right hip, knee, ankle,
+                                  heel and foot index are exchanged there before anything else,
+                                  and a note says so. NULL = none. Borrowed. A malformed list is
+                                  GS_ERR_ARG */
 } gs_gait_options;
 
 /** One detected gait event. */
