@@ -41,6 +41,7 @@ static const char page_css[] =
     "input[type=date],textarea,select{width:100%}"
     "button,.button{font:inherit;padding:.4em 1em;margin:.6em .4em .6em 0;cursor:pointer}"
     ".danger{color:#a00}.muted{color:#666}.err{color:#a00;font-weight:600}"
+    ".list button{white-space:nowrap}.nowrap{white-space:nowrap}"
     "table.list{border-collapse:collapse;width:100%}table.list td,table.list th"
     "{border-bottom:1px solid #ddd;padding:.35em;text-align:left;vertical-align:top;"
     "white-space:normal;min-width:0}"

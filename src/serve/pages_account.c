@@ -90,12 +90,12 @@ static void owner_sections(gs_page *pg, gs_html_buf *b, const gs_store_account *
                     "signs them out everywhere at once; the new link lets them set another.</p>");
     if (gs_store_invite_list(pg->st, pg->account, &inv, &ni, &e) == GS_OK && ni) {
         gs_html_puts(b, "<h3>Pending links</h3><table class=\"list\" id=\"invites\"><tr>"
-                        "<th>E-mail</th><th>For</th><th>Expires</th><th></th></tr>");
+                        "<th>E-mail</th><th>Expires</th><th></th></tr>");
         for (size_t i = 0; i < ni; i++) {
-            time_text(inv[i].expires, when);
+            gs_page_day(inv[i].expires, when);
             gs_html_puts(b, "<tr><td>");
             gs_html_esc(b, inv[i].email);
-            gs_html_printf(b, "</td><td>%s</td><td>%s%s</td><td>",
+            gs_html_printf(b, "<br><span class=\"muted\">%s</span></td><td>%s%s</td><td>",
                            inv[i].user[0] ? "password reset" : "invitation", when,
                            inv[i].expires <= now ? " (expired)" : "");
             snprintf(action, sizeof(action), "/account/invites/%s/withdraw", inv[i].id);
@@ -279,12 +279,14 @@ static int access_page(gs_page *pg)
                        "Who opened which athlete's data, newest first (times in UTC; the newest "
                        "%d; GET /api/v1/access?skip=N gives older ones).</p>",
                    ACCESS_ROWS);
-    gs_html_puts(&b, "<table class=\"list\" id=\"access\"><tr><th>When</th><th>Who</th>"
-                     "<th>Athlete</th><th>What</th><th>From</th></tr>");
+    gs_html_puts(&b, "<table class=\"list\" id=\"access\"><tr><th>When, from</th><th>Who</th>"
+                     "<th>Athlete</th><th>What</th></tr>");
     for (size_t i = 0; i < n; i++) {
         const gs_store_access *x = &list[i];
         time_text(x->at, when);
-        gs_html_printf(&b, "<tr><td>%s</td><td>", when);
+        gs_html_printf(&b, "<tr><td><span class=\"nowrap\">%s</span><br><span class=\"muted\">", when);
+        gs_html_esc(&b, x->addr);
+        gs_html_puts(&b, "</span></td><td>");
         if (!x->user[0])
             gs_html_puts(&b, "<em>share link</em>");
         else if (x->email[0])
@@ -304,12 +306,10 @@ static int access_page(gs_page *pg)
         gs_html_esc(&b, x->what);
         if (x->session[0] && x->athlete_name[0])
             gs_html_puts(&b, "</a>");
-        gs_html_puts(&b, "</td><td>");
-        gs_html_esc(&b, x->addr);
         gs_html_puts(&b, "</td></tr>");
     }
     if (!n)
-        gs_html_puts(&b, "<tr><td colspan=\"5\" class=\"muted\">Nothing yet.</td></tr>");
+        gs_html_puts(&b, "<tr><td colspan=\"4\" class=\"muted\">Nothing yet.</td></tr>");
     gs_html_puts(&b, "</table>");
     free(list);
     return gs_page_send(pg, &b, 200);

@@ -18,6 +18,8 @@
 /* Invitation and password-reset links last a week: long enough to reach a colleague on leave,
  * short enough that a forgotten link stops being a way in. */
 #define INVITE_DAYS 7
+/* Embedded media of one page view count once in this window. */
+#define EMBED_WINDOW_S 600
 /* Sessions whose video one retention round deletes at most (the next round takes the rest). */
 #define RETENTION_BATCH 200
 
@@ -164,6 +166,45 @@ gs_status gs_serve__access(gs_serve *s, gs_store *st, struct MHD_Connection *c,
     const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
     if (range && strncmp(range, "bytes=0-", 8) != 0)
         return GS_OK;
+    /* A page's embedded media (its key frames, overlay, report frame: Sec-Fetch-Dest of the
+     * Fetch Metadata spec) are one entry "page media" per user, session and address every
+     * EMBED_WINDOW_S, beside the page's own entry; a download or an API fetch is always one. */
+    const char *dest = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Dest");
+    if (dest && (!strcmp(dest, "image") || !strcmp(dest, "video") || !strcmp(dest, "audio") ||
+                 !strcmp(dest, "iframe") || !strcmp(dest, "track"))) {
+        uint8_t key[16];
+        crypto_generichash_state h;
+        int64_t now = gs_serve__now_s();
+        crypto_generichash_init(&h, NULL, 0, sizeof(key));
+        crypto_generichash_update(&h, (const uint8_t *)(user ? user : ""), user ? strlen(user) : 0);
+        crypto_generichash_update(&h, (const uint8_t *)"|", 1);
+        crypto_generichash_update(&h, (const uint8_t *)(session ? session : ""),
+                                  session ? strlen(session) : 0);
+        crypto_generichash_update(&h, (const uint8_t *)"|", 1);
+        crypto_generichash_update(&h, (const uint8_t *)addr, strlen(addr));
+        crypto_generichash_final(&h, key, sizeof(key));
+        size_t slot = ((size_t)key[0] << 8 | key[1]) % GS_SERVE__SEEN_SLOTS;
+        pthread_mutex_lock(&s->lim_mu);
+        int fresh = memcmp(s->seen[slot].key, key, sizeof(key)) == 0 &&
+                    now - s->seen[slot].t < EMBED_WINDOW_S;
+        if (!fresh) {
+            memcpy(s->seen[slot].key, key, sizeof(key));
+            s->seen[slot].t = now;
+        }
+        pthread_mutex_unlock(&s->lim_mu);
+        if (fresh)
+            return GS_OK;
+        what = "page media";
+        gs_status rc = gs_store_access_add(st, account, user, athlete, session, what, addr, now,
+                                           &e);
+        if (rc != GS_OK) { /* not written: the next one tries again */
+            pthread_mutex_lock(&s->lim_mu);
+            s->seen[slot].t = 0;
+            pthread_mutex_unlock(&s->lim_mu);
+            gs_serve__logf(s, 2, "access log: %s", e.msg);
+        }
+        return rc;
+    }
     gs_status rc = gs_store_access_add(st, account, user, athlete, session, what, addr,
                                        gs_serve__now_s(), &e);
     if (rc != GS_OK)

@@ -30,6 +30,9 @@
 #define GS_SERVE__JSON_BODY_MAX (64 * 1024)
 /* Room for the multipart framing and the text fields around the video (notes: 8000 bytes). */
 #define GS_SERVE__UPLOAD_SLACK_BYTES (64 * 1024)
+/* Slots of the access log's memory of embedded media (a direct-mapped table: a collision only
+ * logs one entry more). */
+#define GS_SERVE__SEEN_SLOTS 1024
 /* Bearer tokens live 30 days; a sign-in from a phone should not need repeating daily. */
 #define GS_SERVE__TOKEN_LIFETIME_S (30 * 86400)
 
@@ -49,6 +52,11 @@ struct gs_serve {
     pthread_mutex_t lim_mu;
     int lim_mu_ok;
     gs_serve__limiter *by_addr, *by_account;
+    /* the access log's recent embedded-media openings (serve_clinic.c), under lim_mu */
+    struct {
+        uint8_t key[16];
+        int64_t t;
+    } seen[GS_SERVE__SEEN_SLOTS];
     /* the retention sweep's thread (serve.c), woken early only to stop */
     pthread_t ret_th;
     pthread_mutex_t ret_mu;

@@ -8,7 +8,9 @@
 // for the report, seeks the overlay video, writes an NKT record, creates a share link and opens
 // it in a fresh context (no NKT record, notes or history there), and saves screenshots of the
 // session and share pages at 390 and 1280 px into SCRATCH/browser/, checking at each width that
-// the expected elements are visible and nothing is wider than the window.
+// the expected elements are visible and nothing is wider than the window. Then the clinic: the
+// owner's account page, an invitation opened in a fresh context (the therapist sets a password,
+// sees the clinic's athlete, gets no owner sections and no access log), the access log.
 // Exit 0 pass, 1 fail, 77 skipped (no playwright-core, chromium, sample or models).
 'use strict';
 const { spawn } = require('child_process');
@@ -210,6 +212,66 @@ async function main() {
       await sp.screenshot({ path: path.join(out, `share-${width}.png`), fullPage: true });
       await anon.close();
     }
+
+    // the clinic: the owner's account page, an invitation, the therapist's view, the access log
+    const root = sessionUrl.replace(/\/sessions\/.*/, '');
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+      await page.goto(`${root}/account`);
+      for (const sel of ['#who', '#users', '#invite-email', '#days', '#access-link',
+                         '#delete-account'])
+        await visible(page, sel, `account page ${width} px`);
+      await fitsWidth(page, width, 'account page');
+      await page.screenshot({ path: path.join(out, `account-${width}.png`), fullPage: true });
+    }
+    await page.fill('#invite-email', 'therapist.with.a.rather.long.address@clinic-example.org');
+    await page.click('form[action="/account/invite"] button[type=submit]');
+    const inviteUrl = await page.getAttribute('#invite-url', 'href');
+    check(/\/invite\/[A-Za-z0-9_-]{43}$/.test(inviteUrl || ''), `an invitation link (${inviteUrl})`);
+    await visible(page, '#invites', 'account page with a pending invitation');
+    await fitsWidth(page, 390, 'account page with the new link');
+    await page.screenshot({ path: path.join(out, 'account-invited-390.png'), fullPage: true });
+    const tctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const tp = await tctx.newPage();
+    await tp.goto(inviteUrl);
+    await visible(tp, '#invite-email', 'invitation page');
+    await fitsWidth(tp, 390, 'invitation page');
+    await tp.screenshot({ path: path.join(out, 'invite-390.png'), fullPage: true });
+    await tp.setViewportSize({ width: 1280, height: 900 });
+    await fitsWidth(tp, 1280, 'invitation page');
+    await tp.screenshot({ path: path.join(out, 'invite-1280.png'), fullPage: true });
+    await tp.fill('#password', 'the therapist password');
+    await Promise.all([tp.waitForURL(`${root}/athletes`), tp.click('button[type=submit]')]);
+    await tp.click('#athletes a');
+    await visible(tp, '#sessions', "the therapist opens the clinic's athlete");
+    check((await tp.locator('#delete-athlete').count()) === 0,
+          'a therapist gets no delete-athlete button');
+    await tp.goto(sessionUrl);
+    await visible(tp, '#findings', "the therapist opens the clinic's session");
+    await tp.setViewportSize({ width: 390, height: 844 });
+    await tp.goto(`${root}/account`);
+    check((await tp.locator('#users, #invite-email, #delete-account, #access-link').count()) === 0,
+          "the therapist's account page has no owner sections");
+    await fitsWidth(tp, 390, "therapist's account page");
+    await tp.screenshot({ path: path.join(out, 'account-therapist-390.png'), fullPage: true });
+    const denied = await tp.goto(`${root}/account/access`);
+    check(denied.status() === 403, `the therapist cannot read the access log (${denied.status()})`);
+    await tctx.close();
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+      await page.goto(`${root}/account/access`);
+      await visible(page, '#access', `access log ${width} px`);
+      const log = await page.textContent('#access');
+      check(log.includes('therapist.with.a.rather.long.address@clinic-example.org') &&
+            log.includes('session page') && log.includes('share link'),
+            'the access log names the therapist, the session page and the share visitor');
+      await fitsWidth(page, width, 'access log');
+      await page.screenshot({ path: path.join(out, `access-${width}.png`), fullPage: true });
+    }
+    await page.goto(`${root}/athletes`);
+    await page.click('#athletes a');
+    await visible(page, '#delete-athlete', "the owner's athlete page");
+    await fitsWidth(page, 390, "the owner's athlete page");
     await ctx.close();
   } finally {
     await browser.close();
