@@ -26,6 +26,9 @@
 
 static const char *bin;
 static char root[4096];
+/* The store the workers share: "" for DIR/gaitscope.db (SQLite), else a PostgreSQL URI (the
+ * `pg` run under tests/pg_cluster.sh, ctest worker_pg). */
+static char db_uri[1024];
 /* Waits are this many times longer in a sanitizer build (the analysis runs 3-5x slower). */
 static double slow = 1.0;
 
@@ -46,6 +49,7 @@ static void sleep_s(double s)
 /* A data folder with one account and athlete; the store stays open in *s. */
 typedef struct env {
     char dir[4200];
+    char log[4400]; /* the last worker's log file */
     gs_store *s;
     gs_store_id acc, ath;
     int nblob;
@@ -60,7 +64,7 @@ static void env_open(env *e, const char *name)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
     assert(system(cmd) == 0);
     assert(gs_store_dirs_create(e->dir, &err) == GS_OK);
-    if (gs_store_open(e->dir, &e->s, &err) != GS_OK) {
+    if (gs_store_open(db_uri[0] ? db_uri : e->dir, &e->s, &err) != GS_OK) {
         fprintf(stderr, "%s\n", err.msg);
         abort();
     }
@@ -91,17 +95,21 @@ static void enqueue(env *e, const char *src, const char *options, gs_store_id se
 static pid_t start_worker(env *e, const char *const *args, const char *abort_blob)
 {
     static int n;
-    char log[4400];
+    char *log = e->log;
     const char *argv[32];
     int k = 0;
     pid_t pid;
-    snprintf(log, sizeof(log), "%s/worker-%d.log", e->dir, n++);
+    snprintf(e->log, sizeof(e->log), "%s/worker-%d.log", e->dir, n++);
     argv[k++] = bin;
     argv[k++] = "worker";
     argv[k++] = "--data";
     argv[k++] = e->dir;
     argv[k++] = "--model";
     argv[k++] = "lite";
+    if (db_uri[0]) {
+        argv[k++] = "--db";
+        argv[k++] = db_uri;
+    }
     for (int i = 0; args && args[i]; i++)
         argv[k++] = args[i];
     argv[k] = NULL;
@@ -394,6 +402,75 @@ static void startup_sweep_judges_only_this_hosts_folders(void)
     gs_store_close(&e.s);
 }
 
+/* Waits until the file holds text; 1 when it did within timeout_s. */
+static int wait_log(const char *path, const char *text, double timeout_s)
+{
+    double t0 = gs_now_s();
+    timeout_s *= slow;
+    while (gs_now_s() - t0 < timeout_s) {
+        char *a = slurp(path);
+        int found = a && strstr(a, text);
+        free(a);
+        if (found)
+            return 1;
+        sleep_s(0.1);
+    }
+    return 0;
+}
+
+/*
+ * An idle worker claims only every lease/3 (here 10 s) yet: another worker's lapsed lease is
+ * taken over at most that long after it lapsed, and a job queued while it waits is taken at once
+ * (PostgreSQL: the job's NOTIFY; SQLite: the store looks every 250 ms). Heartbeats every lease/3
+ * too (the worker says both rates when ready).
+ */
+static void idle_worker_sees_new_and_lapsed_jobs(const char *name)
+{
+    env e;
+    gs_store_id sid, jid, sid2, jid2;
+    gs_store_job job;
+    const char *args[] = {"--lease", "30", NULL};
+    const double idle_s = 10.0, ghost_lease_s = 6.0;
+    env_open(&e, name);
+    /* A job another worker ("ghost") claimed and then died on: its lease lapses in 6 s. */
+    enqueue(&e, clip(), "{\"end\":3}", sid, jid, NULL);
+    CHECK_OK(gs_store_job_claim(e.s, "ghost:1", (int64_t)time(NULL), (int64_t)ghost_lease_s, 3,
+                                &job, &e_));
+    int64_t lapse_unix = job.lease_until;
+    pid_t pid = start_worker(&e, args, NULL);
+    CHECK_MSG(wait_log(e.log, "ready", 60), "worker never ready (%s)", e.log);
+    CHECK_MSG(wait_log(e.log, "heartbeat every 10 s, idle claims every 10 s", 1),
+              "worker's rates not lease/3 (%s)", e.log);
+    CHECK_MSG(wait_job(&e, jid, is_done, 60, &job), "the lapsed job was never taken over");
+    /* Claims come at the worker's start and every 10 s after (the lease lapsed strictly after
+     * lease_until: whole seconds), so the take-over came within 10 s (+1 s) of the lapse. */
+    fprintf(stderr, "%s: lapsed lease taken over %lld s after it lapsed (idle claims every %.0f s)\n",
+            name, (long long)(job.started - lapse_unix), idle_s);
+    CHECK_MSG(job.started > lapse_unix && job.started <= lapse_unix + (int64_t)(idle_s * slow) + 1,
+              "taken over at %lld, lease lapsed at %lld", (long long)job.started,
+              (long long)lapse_unix);
+    CHECK_EQ_INT(job.attempts, 2);
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_DONE);
+    /* Idle now, in a 10 s wait: a new job is taken at once. */
+    sleep_s(2.0);
+    double t0 = gs_now_s();
+    enqueue(&e, clip(), "{\"end\":3}", sid2, jid2, NULL);
+    while (gs_store_job_get(e.s, NULL, jid2, &job, NULL) == GS_OK &&
+           job.status == GS_STORE_JOB_QUEUED && gs_now_s() - t0 < 20 * slow)
+        sleep_s(0.02);
+    double took = gs_now_s() - t0;
+    fprintf(stderr, "%s: a job queued while the worker idled was claimed %.2f s later\n", name,
+            took);
+    CHECK_MSG(job.status != GS_STORE_JOB_QUEUED && took < 1.5 * slow,
+              "claimed %.2f s after it was queued (idle claims every %.0f s)", took, idle_s);
+    CHECK_MSG(wait_job(&e, jid2, is_done, 60, &job) && job.status == GS_STORE_JOB_DONE,
+              "the new job ended %s", gs_store_job_status_name(job.status));
+    kill(pid, SIGTERM);
+    int st = wait_pid(pid, 20);
+    CHECK_MSG(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "SIGTERM exit status %d", st);
+    gs_store_close(&e.s);
+}
+
 static void non_video_upload_fails_clearly(void)
 {
     env e;
@@ -535,7 +612,7 @@ static void cancel_stops_the_running_analysis(void)
     gs_store_id sid, jid;
     gs_store_job job;
     char path[4600];
-    const char *args[] = {NULL};
+    const char *args[] = {"--lease", "6", NULL}; /* heartbeats every 2 s */
     env_open(&e, "cancel");
     enqueue(&e, clip(), "{}", sid, jid, NULL); /* the whole clip: time to cancel it */
     pid_t pid = start_worker(&e, args, NULL);
@@ -543,7 +620,7 @@ static void cancel_stops_the_running_analysis(void)
     CHECK_EQ_INT(count_sessions_entries(&e, ".staging-"), 1);
     double t0 = gs_now_s();
     CHECK_OK(gs_store_job_cancel(e.s, e.acc, jid, &e_));
-    /* The worker notices at its next heartbeat (1 s) and removes its staging folder. */
+    /* The worker notices at its next heartbeat (lease/3: 2 s) and removes its staging folder. */
     while (count_sessions_entries(&e, ".staging-") > 0 && gs_now_s() - t0 < 20 * slow)
         sleep_s(0.05);
     double took = gs_now_s() - t0;
@@ -566,7 +643,7 @@ static void sigterm_gives_the_job_back(void)
     env e;
     gs_store_id sid, jid;
     gs_store_job job;
-    const char *args[] = {NULL};
+    const char *args[] = {"--lease", "6", NULL}; /* progress written every 2 s */
     env_open(&e, "sigterm");
     enqueue(&e, clip(), "{}", sid, jid, NULL);
     pid_t pid = start_worker(&e, args, NULL);
@@ -781,6 +858,19 @@ int main(int argc, char **argv)
         return gs_test_finish("test_worker", 1);
     }
     setenv("GAITSCOPE_MODELS", GS_SOURCE_DIR "/models", 1);
+    if (argc > 3 && !strcmp(argv[3], "pg")) {
+        /* Under tests/pg_cluster.sh: the workers' store is the throw-away cluster's database. */
+        const char *host = getenv("GS_TEST_PG_HOST"), *user = getenv("GS_TEST_PG_USER");
+        if (!host || !user) {
+            fprintf(stderr, "test_worker pg: run through tests/pg_cluster.sh\n");
+            return 1;
+        }
+        snprintf(db_uri, sizeof(db_uri), "postgresql:///postgres?host=%s&user=%s", host, user);
+        snprintf(root, sizeof(root), "%s/worker-pg", scratch);
+        assert(gs_mkdir_p(root, &err) == GS_OK);
+        idle_worker_sees_new_and_lapsed_jobs("idle-pg");
+        return gs_test_finish("test_worker pg", 0);
+    }
     snprintf(root, sizeof(root), "%s/worker", scratch);
     assert(gs_mkdir_p(root, &err) == GS_OK);
 
@@ -791,6 +881,7 @@ int main(int argc, char **argv)
     too_long_or_large_clip_is_refused();
     crashing_video_fails_after_max_attempts();
     killed_worker_job_is_rerun_after_lease();
+    idle_worker_sees_new_and_lapsed_jobs("idle");
     startup_sweep_judges_only_this_hosts_folders();
     cancel_stops_the_running_analysis();
     sigterm_gives_the_job_back();

@@ -44,8 +44,9 @@ static const gs_cli_opt worker_opts[] = {
     {.like = &gs_cli_opt_model, GS_CLI_AT(worker_args, o.model)},
     {.like = &gs_cli_opt_threads, GS_CLI_AT(worker_args, o.n_threads)},
     {.like = &gs_cli_opt_rules, GS_CLI_AT(worker_args, o.rules_path)},
-    /* A lease under 2 s would lapse between two heartbeats (one a second); an hour is far
-     * above any stage without progress. */
+    /* Heartbeats come every lease/3, so a lease under 2 s would need them more often than the
+     * analysis reports progress on a slow frame; an hour is far above any stage without
+     * progress. */
     {.name = "--lease", .kind = GS_CLI_INT, GS_CLI_AT(worker_args, lease_s), .lo = 2, .hi = 3600,
      .unit = "s", .value = "S", .help = "a claimed job returns to the queue this long after the "
      "worker's last sign of life"},

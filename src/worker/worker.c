@@ -32,9 +32,17 @@
 #include "pose.h"
 #include "video.h"
 
-/* Heartbeats at most this often (the brief's ~1 s: a cancel is seen within about a second, and
- * a store write per second per worker is nothing for SQLite). */
-#define HEARTBEAT_S 1.0
+/*
+ * Heartbeats (lease renewal, progress for the job page, and the check that the job was not
+ * cancelled or taken over) every lease/3: three chances to renew within one lease, so one late
+ * or failed write never loses the job, at a third of a write per second per worker with the 60 s
+ * lease (a heartbeat a second made 100 writes a second at 100 workers: docs/scaleout.md). A
+ * cancelled job is stopped at the next one, within lease/3.
+ */
+#define HEARTBEATS_PER_LEASE 3.0
+/* The idle wait is cut into slices this long, so a stop (SIGTERM) is seen within about this
+ * even when the signal came just before a wait began. */
+#define IDLE_SLICE_MS 1000
 /* The alarm backstop comes this long after the soft per-job limit, which the progress callback
  * normally enforces first. */
 #define ALARM_MARGIN_S 60
@@ -46,6 +54,7 @@ typedef struct worker {
     char name[GS_STORE_WORKER_MAX + 1]; /* HOST:PID */
     char host[65]; /* this machine's name as staging folders carry it (staging_host()) */
     pid_t pid;
+    double heartbeat_s; /* lease / HEARTBEATS_PER_LEASE */
 } worker;
 
 typedef struct job_ctx {
@@ -271,7 +280,7 @@ static int on_progress(void *user, const char *stage, double fraction, const cha
         c->timed_out = 1;
         return 1;
     }
-    if (now - c->last_hb >= HEARTBEAT_S) {
+    if (now - c->last_hb >= w->heartbeat_s) {
         gs_status rc;
         c->last_hb = now;
         rc = gs_store_job_heartbeat_fenced(w->s, c->job_id, w->name, c->attempt, fraction, stage,
@@ -498,6 +507,30 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL); /* a signal ends it early: the stop flag is looked at next */
 }
 
+/*
+ * Waits up to poll_s for a queued job before the next claim: a new job ends the wait at once
+ * (PostgreSQL: its NOTIFY; SQLite: the store looks every 250 ms), a stop within IDLE_SLICE_MS.
+ * Nothing announces another worker's lapsed lease, so the next claim finds it: at most poll_s
+ * (lease/3) after it lapsed.
+ */
+static void idle_wait(worker *w)
+{
+    double until = gs_now_s() + w->o.poll_s;
+    while (!stop_requested(w)) {
+        int woke = 0;
+        double left_ms = (until - gs_now_s()) * 1000.0;
+        if (left_ms <= 0)
+            return;
+        if (gs_store_wait_for_job(w->s, left_ms < IDLE_SLICE_MS ? (int)left_ms : IDLE_SLICE_MS,
+                                  &woke, NULL) != GS_OK) {
+            sleep_s(1.0); /* the store is failing: the claim says why; do not spin */
+            return;
+        }
+        if (woke)
+            return;
+    }
+}
+
 gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
 {
     worker w;
@@ -513,8 +546,9 @@ gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
         w.o.lease_s = GS_WORKER_LEASE_S;
     if (w.o.max_attempts <= 0)
         w.o.max_attempts = GS_WORKER_MAX_ATTEMPTS;
+    w.heartbeat_s = (double)w.o.lease_s / HEARTBEATS_PER_LEASE;
     if (!(w.o.poll_s > 0))
-        w.o.poll_s = GS_WORKER_POLL_S;
+        w.o.poll_s = (double)w.o.lease_s / GS_WORKER_IDLE_PER_LEASE;
     if (!(w.o.max_duration_s > 0))
         w.o.max_duration_s = GS_WORKER_MAX_DURATION_S;
     if (w.o.max_pixels <= 0)
@@ -555,11 +589,12 @@ gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
         gs_store_close(&w.s);
         return rc;
     }
-    logf_(&w, "worker %s ready (model %s, lease %lld s, %d attempts, clips up to %.0f s and "
-              "%lld px, %.0f s a job, address space %lld MiB)",
-          w.name, gs_pose_models_name(w.models), (long long)w.o.lease_s, w.o.max_attempts,
-          w.o.max_duration_s, (long long)w.o.max_pixels, w.o.job_timeout_s,
-          (long long)w.o.address_space_mb);
+    logf_(&w, "worker %s ready (model %s, lease %lld s, heartbeat every %.3g s, idle claims every "
+              "%.3g s, %d attempts, clips up to %.0f s and %lld px, %.0f s a job, address "
+              "space %lld MiB)",
+          w.name, gs_pose_models_name(w.models), (long long)w.o.lease_s, w.heartbeat_s,
+          w.o.poll_s, w.o.max_attempts, w.o.max_duration_s, (long long)w.o.max_pixels,
+          w.o.job_timeout_s, (long long)w.o.address_space_mb);
 
     while (!stop_requested(&w)) {
         gs_store_job job;
@@ -570,10 +605,7 @@ gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
             busy_errors = 0;
             if (w.o.once)
                 break;
-            /* Woken early by a new job on PostgreSQL (NOTIFY); SQLite looks every 250 ms. The
-             * wait stays short so the stop flag and lapsed leases are seen soon. */
-            if (gs_store_wait_for_job(w.s, (int)(w.o.poll_s * 1000), NULL, NULL) != GS_OK)
-                sleep_s(w.o.poll_s);
+            idle_wait(&w);
             continue;
         }
         if (rc != GS_OK) {

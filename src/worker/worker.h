@@ -8,8 +8,8 @@
  * publishes the outputs to DIR/sessions/<session id>/ (layout: store.h).
  *
  * A job's life in a worker:
- *  1. claim (store lease, default 60 s; renewed by a heartbeat from the analysis' progress, at
- *     most once a second). Every later call on the job is fenced by the claim's attempt number
+ *  1. claim (store lease, default 60 s; renewed by a heartbeat from the analysis' progress every
+ *     lease/3, which also writes the progress and learns of a cancel). Every later call on the job is fenced by the claim's attempt number
  *     (store.h), so a worker that lost its lease cannot touch the next holder's attempt. A worker that dies (crash, kill -9, out of memory) stops renewing;
  *     after the lease another worker claims the job again, and after max_attempts starts the job
  *     ends failed ("the analysis stopped N times without finishing").
@@ -20,7 +20,7 @@
  *     DIR/sessions/<session id> (replacing the folder of an earlier attempt) and finish the job
  *     done. A failed analysis publishes its folder too (analysis.json says "failed" and why) and
  *     ends the job failed with the analysis' message. A job cancelled or deleted meanwhile (the
- *     heartbeat says GS_ERR_CANCELLED) stops the analysis within about a second and leaves no
+ *     heartbeat says GS_ERR_CANCELLED) stops the analysis within lease/3 and leaves no
  *     staging folder.
  *  4. a job that runs longer than job_timeout_s fails ("the analysis took longer than ...").
  *     That check runs in the progress callback; a run stuck where no progress is reported (a
@@ -91,7 +91,7 @@ void gs_worker_session_options_apply(const gs_worker_session_options *so, gs_ana
 /** Defaults of gs_worker_options (also in `gaitscope worker --help` and README "Service"). */
 #define GS_WORKER_LEASE_S           60
 #define GS_WORKER_MAX_ATTEMPTS      3
-#define GS_WORKER_POLL_S            0.3
+#define GS_WORKER_IDLE_PER_LEASE    3.0             /* idle claims: every lease/3 at most */
 #define GS_WORKER_MAX_DURATION_S    600.0           /* 10 minutes of video */
 #define GS_WORKER_MAX_PIXELS        (3840L * 2160L) /* 4K UHD frame: 8.3 Mpx */
 #define GS_WORKER_JOB_TIMEOUT_S     1800.0          /* 30 minutes per job */
@@ -111,7 +111,10 @@ typedef struct gs_worker_options {
     int n_threads;            /* inference and decoder threads; 0 = 1 */
     int64_t lease_s;          /* 0 = GS_WORKER_LEASE_S */
     int max_attempts;         /* 0 = GS_WORKER_MAX_ATTEMPTS */
-    double poll_s;            /* idle wait between claims; 0 = GS_WORKER_POLL_S */
+    /* Longest idle wait between claims; 0 = lease_s / GS_WORKER_IDLE_PER_LEASE (20 s). A job
+     * queued meanwhile ends the wait at once (PostgreSQL NOTIFY; SQLite looks every 250 ms);
+     * another worker's lapsed lease is found at the next claim, so at most this late. */
+    double poll_s;
     double max_duration_s;    /* 0 = GS_WORKER_MAX_DURATION_S */
     int64_t max_pixels;       /* width x height of a frame; 0 = GS_WORKER_MAX_PIXELS */
     double job_timeout_s;     /* wall time per job; 0 = GS_WORKER_JOB_TIMEOUT_S */
