@@ -1,6 +1,6 @@
 /*
- * Execution planning: constant folding (DEQUANTIZE of float16 weights, DENSIFY of sparse
- * weights), shape inference and checking against the shapes the file declares, PAD fusion into
+ * Execution planning: constant folding (plan_fold.c: DEQUANTIZE of float16 weights, DENSIFY of
+ * sparse weights), shape inference and checking against the shapes the file declares, PAD fusion into
  * the following convolution, the sparse path for mostly-zero 1x1 convolutions, and one
  * activation arena with buffers reused by lifetime.
  *
@@ -17,22 +17,16 @@
 #include <string.h>
 
 #include "nn_impl.h"
+#include "plan_impl.h"
 
 /* A 1x1 convolution whose folded DENSIFY weight has at most this fraction of non-zeros runs on
  * the sparse kernel (the detector's are 25 % dense, DESIGN.md; measured break-even vs sgemm on
  * this machine is near 40 %). */
 #define SPARSE_MAX_DENSITY 0.40
 
-typedef struct planner {
-    gs_nn_model *m;
-    const gs_nn_model *share;
-    gs_error *err;
-    int *consumers; /* per tensor: number of planned ops reading it */
-} planner;
+typedef gs_nn__planner planner;
 
-static gs_status op_err(planner *p, int oi, gs_status code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static gs_status op_err(planner *p, int oi, gs_status code, const char *fmt, ...)
+gs_status gs_nn__plan_err(gs_nn__planner *p, int oi, gs_status code, const char *fmt, ...)
 {
     const gs_nn__rawop *op = &p->m->rawops[oi];
     const char *name = gs_nn__op_name(op->code);
@@ -48,251 +42,6 @@ static gs_status op_err(planner *p, int oi, gs_status code, const char *fmt, ...
     return gs_fail(p->err, code, "%s: operator %d (%s): %s", p->m->path, oi, name, what);
 }
 
-float gs_nn__half_to_float(uint16_t h)
-{
-    /* IEEE 754 binary16: 1 sign, 5 exponent (bias 15), 10 mantissa bits. */
-    uint32_t sign = (uint32_t)(h >> 15) << 31;
-    uint32_t exp = (h >> 10) & 0x1f;
-    uint32_t man = h & 0x3ff;
-    uint32_t bits;
-    float f;
-    if (exp == 0) {
-        if (man == 0) {
-            bits = sign;
-        } else { /* subnormal: value = man * 2^-24 */
-            f = (float)man * 5.9604644775390625e-8f;
-            return sign ? -f : f;
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000u | (man << 13);
-    } else {
-        bits = sign | ((exp + 112) << 23) | (man << 13);
-    }
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-static uint32_t rd32le(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* Reads constant element i of a raw float16/float32 buffer (bounds checked by the caller). */
-static float raw_value(const uint8_t *d, int32_t type, size_t i)
-{
-    if (type == GS_NN_TT_FLOAT16)
-        return gs_nn__half_to_float((uint16_t)(d[2 * i] | d[2 * i + 1] << 8));
-    uint32_t b = rd32le(d + 4 * i);
-    float f;
-    memcpy(&f, &b, 4);
-    return f;
-}
-
-static uint32_t sparse_idx(const uint8_t *file, int32_t type, size_t pos, uint32_t i)
-{
-    switch (type) {
-    case 1: return rd32le(file + pos + 4 * (size_t)i);
-    case 2: return (uint32_t)(file[pos + 2 * (size_t)i] | file[pos + 2 * (size_t)i + 1] << 8);
-    default: return file[pos + i];
-    }
-}
-
-typedef struct densify {
-    const uint8_t *file;
-    const gs_nn__tensor *t;
-    const gs_nn__sparsity *sp;
-    int32_t n;              /* original dims */
-    int32_t block_size[4];  /* per block dim */
-    int32_t idx[8];         /* current coordinates in traversal order */
-    size_t next_value;      /* values consumed */
-    size_t n_values;
-    float *out;
-    int bad;                /* set on any inconsistency */
-} densify;
-
-static void densify_level(densify *d, int level, uint32_t prev)
-{
-    const gs_nn__sparsity *sp = d->sp;
-    if (d->bad)
-        return;
-    if (level == sp->n_order) {
-        int32_t re[8], orig[4];
-        size_t flat = 0;
-        for (int i = 0; i < sp->n_order; i++)
-            re[sp->order[i]] = d->idx[i];
-        for (int i = 0; i < d->n; i++)
-            orig[i] = re[i];
-        for (int i = 0; i < sp->n_block; i++) {
-            int od = sp->block_map[i];
-            orig[od] = orig[od] * d->block_size[i] + re[d->n + i];
-        }
-        for (int i = 0; i < d->n; i++) {
-            if (orig[i] < 0 || orig[i] >= d->t->shape[i]) {
-                d->bad = 1;
-                return;
-            }
-            flat = flat * (size_t)d->t->shape[i] + (size_t)orig[i];
-        }
-        if (d->next_value >= d->n_values) {
-            d->bad = 1;
-            return;
-        }
-        d->out[flat] = raw_value(d->file + d->t->data_pos, d->t->type, d->next_value++);
-        return;
-    }
-    if (sp->dim[level].format == 0) {
-        int32_t size = sp->dim[level].dense_size;
-        for (int32_t i = 0; i < size && !d->bad; i++) {
-            d->idx[level] = i;
-            densify_level(d, level + 1, prev * (uint32_t)size + (uint32_t)i);
-        }
-    } else {
-        const gs_nn__dimmeta *dm = &sp->dim[level];
-        if (prev + 1 >= dm->seg_n) {
-            d->bad = 1;
-            return;
-        }
-        uint32_t a = sparse_idx(d->file, dm->seg_type, dm->seg_pos, prev);
-        uint32_t b = sparse_idx(d->file, dm->seg_type, dm->seg_pos, prev + 1);
-        if (a > b || b > dm->idx_n) {
-            d->bad = 1;
-            return;
-        }
-        for (uint32_t j = a; j < b && !d->bad; j++) {
-            d->idx[level] = (int32_t)sparse_idx(d->file, dm->idx_type, dm->idx_pos, j);
-            densify_level(d, level + 1, j);
-        }
-    }
-}
-
-/*
- * A constant with a NaN or an infinity: every output it reaches is NaN, and the first sign was
- * far away ("warp: empty image, crop or rectangle" from a region computed from NaN landmarks,
- * with no file named). No trained weight is non-finite, so the file is damaged; it is refused
- * at load, naming the file, the operator, the tensor and the element.
- */
-static gs_status check_finite(planner *p, int oi, int ti, const float *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(v[i]))
-            return op_err(p, oi, GS_ERR_FORMAT,
-                          "weight tensor '%s' holds a non-finite value (%g) at element %zu: the "
-                          "model file is damaged",
-                          gs_nn__tensor_name(p->m, ti), (double)v[i], i);
-    return GS_OK;
-}
-
-/* DENSIFY at load: TFLite's sparse format (schema.fbs SparsityParameters, a TACO-style CSR per
- * dimension in traversal order, optional blocks) expanded into a dense float32 array. */
-static gs_status fold_densify(planner *p, int oi, gs_nn__tensor *in, gs_nn__tensor *out)
-{
-    gs_nn_model *m = p->m;
-    const gs_nn__sparsity *sp = &in->sp;
-    densify d;
-    size_t esize = in->type == GS_NN_TT_FLOAT16 ? 2 : 4;
-    int seen[8] = {0};
-
-    if (!sp->present)
-        return op_err(p, oi, GS_ERR_FORMAT, "input has no sparsity parameters");
-    if (in->type != GS_NN_TT_FLOAT16 && in->type != GS_NN_TT_FLOAT32)
-        return op_err(p, oi, GS_ERR_UNSUPPORTED, "sparse tensor type not float16/float32");
-    if (in->ndim != out->ndim || in->ndim < 1 || sp->n_order != in->ndim + sp->n_block)
-        return op_err(p, oi, GS_ERR_FORMAT, "sparsity: traversal_order size mismatch");
-    for (int i = 0; i < in->ndim; i++)
-        if (in->shape[i] != out->shape[i])
-            return op_err(p, oi, GS_ERR_FORMAT, "output shape differs from input");
-    memset(&d, 0, sizeof(d));
-    d.n = in->ndim;
-    for (int i = 0; i < sp->n_order; i++) {
-        int32_t o = sp->order[i];
-        if (o < 0 || o >= sp->n_order || seen[o] || (i < d.n) != (o < d.n))
-            return op_err(p, oi, GS_ERR_FORMAT, "sparsity: traversal_order invalid");
-        seen[o] = 1;
-    }
-    for (int i = 0; i < sp->n_block; i++) {
-        if (sp->block_map[i] < 0 || sp->block_map[i] >= d.n)
-            return op_err(p, oi, GS_ERR_FORMAT, "sparsity: block_map invalid");
-        d.block_size[i] = 0;
-    }
-    /* expected size of each level: bounds the traversal by the dense element count */
-    for (int l = 0; l < sp->n_order; l++) {
-        int32_t o = sp->order[l], expect;
-        if (o >= d.n) {
-            expect = sp->dim[l].dense_size;
-            if (sp->dim[l].format != 0 || expect < 1)
-                return op_err(p, oi, GS_ERR_FORMAT, "sparsity: block dimension not dense");
-            d.block_size[o - d.n] = expect;
-        }
-    }
-    for (int l = 0; l < sp->n_order; l++) {
-        int32_t o = sp->order[l], expect = 0;
-        if (o < d.n) {
-            expect = in->shape[o];
-            for (int b = 0; b < sp->n_block; b++)
-                if (sp->block_map[b] == o) {
-                    if (d.block_size[b] < 1 || in->shape[o] % d.block_size[b])
-                        return op_err(p, oi, GS_ERR_FORMAT, "sparsity: block size invalid");
-                    expect = in->shape[o] / d.block_size[b];
-                }
-            if (sp->dim[l].format == 0 && sp->dim[l].dense_size != expect)
-                return op_err(p, oi, GS_ERR_FORMAT, "sparsity: dense_size mismatch");
-        }
-        if (sp->dim[l].format != 0 && sp->dim[l].format != 1)
-            return op_err(p, oi, GS_ERR_UNSUPPORTED, "sparsity: dimension format unknown");
-        if (sp->dim[l].format == 1 && (sp->dim[l].seg_type == 0 || sp->dim[l].idx_type == 0))
-            return op_err(p, oi, GS_ERR_FORMAT, "sparsity: CSR dimension without arrays");
-    }
-    d.file = m->file;
-    d.t = in;
-    d.sp = sp;
-    d.n_values = in->data_len / esize;
-    if (out->nelem > 1024 * (d.n_values + 64))
-        return op_err(p, oi, GS_ERR_FORMAT, "dense size implausible for the stored values");
-    if (!p->share) {
-        d.out = gs_nn__calloc(m, out->nelem, sizeof(float));
-        if (!d.out)
-            return gs_fail(p->err, GS_ERR_NOMEM, "%s: out of memory", m->path);
-        densify_level(&d, 0, 0);
-        if (d.bad) {
-            gs_nn__free(m, d.out);
-            return op_err(p, oi, GS_ERR_FORMAT, "sparse index data out of range");
-        }
-        out->cval = d.out;
-        out->cval_owned = 1;
-        if (check_finite(p, oi, (int)(in - m->tensors), d.out, out->nelem) != GS_OK)
-            return GS_ERR_FORMAT; /* d.out is owned by out now */
-    }
-    out->is_const = 1;
-    out->from_densify = 1;
-    return GS_OK;
-}
-
-/* DEQUANTIZE (float16 -> float32) or a plain float32 constant, at load. */
-static gs_status fold_dequantize(planner *p, int oi, gs_nn__tensor *in, gs_nn__tensor *out)
-{
-    gs_nn_model *m = p->m;
-    if (in->nelem != out->nelem)
-        return op_err(p, oi, GS_ERR_FORMAT, "input and output sizes differ");
-    if (in->type != GS_NN_TT_FLOAT16 && !(in->cval && in->type == GS_NN_TT_FLOAT32))
-        return op_err(p, oi, GS_ERR_UNSUPPORTED, "input type is not float16");
-    if (!in->cval && in->data_len != in->nelem * 2 && !p->share)
-        return op_err(p, oi, GS_ERR_FORMAT, "constant buffer size does not match its shape");
-    out->is_const = 1;
-    out->from_densify = in->from_densify;
-    if (p->share)
-        return GS_OK;
-    out->cval = gs_nn__alloc(m, out->nelem * sizeof(float));
-    if (!out->cval)
-        return gs_fail(p->err, GS_ERR_NOMEM, "%s: out of memory", m->path);
-    out->cval_owned = 1;
-    if (in->cval)
-        memcpy(out->cval, in->cval, out->nelem * sizeof(float));
-    else
-        for (size_t i = 0; i < out->nelem; i++)
-            out->cval[i] = raw_value(m->file + in->data_pos, GS_NN_TT_FLOAT16, i);
-    return check_finite(p, oi, (int)(in - m->tensors), out->cval, out->nelem);
-}
-
 /* Float32 values of a constant tensor used as weight or bias (converted lazily if raw). */
 static gs_status const_floats(planner *p, int oi, int ti, const float **v)
 {
@@ -303,16 +52,17 @@ static gs_status const_floats(planner *p, int oi, int ti, const float **v)
         return GS_OK;
     }
     if (!t->is_const || t->type != GS_NN_TT_FLOAT32 || t->data_len != t->nelem * 4)
-        return op_err(p, oi, GS_ERR_UNSUPPORTED, "weight/bias '%s' is not a float constant",
-                      gs_nn__tensor_name(m, ti));
+        return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED,
+                               "weight/bias '%s' is not a float constant",
+                               gs_nn__tensor_name(m, ti));
     t->cval = gs_nn__alloc(m, t->nelem * sizeof(float));
     if (!t->cval)
         return gs_fail(p->err, GS_ERR_NOMEM, "%s: out of memory", m->path);
     t->cval_owned = 1;
     for (size_t i = 0; i < t->nelem; i++)
-        t->cval[i] = raw_value(m->file + t->data_pos, GS_NN_TT_FLOAT32, i);
+        t->cval[i] = gs_nn__raw_value(m->file + t->data_pos, GS_NN_TT_FLOAT32, i);
     *v = t->cval;
-    return check_finite(p, oi, ti, t->cval, t->nelem);
+    return gs_nn__plan_check_finite(p, oi, ti, t->cval, t->nelem);
 }
 
 /* int32 constant vector (paddings, shapes, sizes). */
@@ -321,10 +71,10 @@ static gs_status const_ints(planner *p, int oi, int ti, int32_t *v, size_t n)
     gs_nn_model *m = p->m;
     const gs_nn__tensor *t = &m->tensors[ti];
     if (t->type != GS_NN_TT_INT32 || !t->data_pos || t->nelem != n || t->data_len != 4 * n)
-        return op_err(p, oi, GS_ERR_UNSUPPORTED, "'%s' is not the expected int32 constant",
-                      gs_nn__tensor_name(m, ti));
+        return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED, "'%s' is not the expected int32 constant",
+                               gs_nn__tensor_name(m, ti));
     for (size_t i = 0; i < n; i++)
-        v[i] = (int32_t)rd32le(m->file + t->data_pos + 4 * i);
+        v[i] = (int32_t)gs_nn__rd32le(m->file + t->data_pos + 4 * i);
     return GS_OK;
 }
 
@@ -333,20 +83,20 @@ static gs_status act_input(planner *p, int oi, int ti, int need4d)
 {
     gs_nn_model *m = p->m;
     if (ti < 0)
-        return op_err(p, oi, GS_ERR_FORMAT, "missing input");
+        return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "missing input");
     const gs_nn__tensor *t = &m->tensors[ti];
     if (t->is_const)
-        return op_err(p, oi, GS_ERR_UNSUPPORTED, "constant data input '%s' not supported",
-                      gs_nn__tensor_name(m, ti));
+        return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED, "constant data input '%s' not supported",
+                               gs_nn__tensor_name(m, ti));
     if (t->type != GS_NN_TT_FLOAT32)
-        return op_err(p, oi, GS_ERR_UNSUPPORTED, "input '%s' is not float32",
-                      gs_nn__tensor_name(m, ti));
+        return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED, "input '%s' is not float32",
+                               gs_nn__tensor_name(m, ti));
     if (t->is_io != 1 && t->producer < 0)
-        return op_err(p, oi, GS_ERR_FORMAT, "input '%s' is read before it is written",
-                      gs_nn__tensor_name(m, ti));
+        return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "input '%s' is read before it is written",
+                               gs_nn__tensor_name(m, ti));
     if (need4d && (t->ndim != 4 || t->shape[0] != 1))
-        return op_err(p, oi, GS_ERR_UNSUPPORTED, "input '%s' is not 1xHxWxC",
-                      gs_nn__tensor_name(m, ti));
+        return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED, "input '%s' is not 1xHxWxC",
+                               gs_nn__tensor_name(m, ti));
     return GS_OK;
 }
 
@@ -362,7 +112,7 @@ static gs_status check_out_shape(planner *p, int oi, int ti, int nd, const int32
         snprintf(buf, sizeof(buf), "output '%.60s' shape differs from the inferred [%d,%d,%d,%d]",
                  gs_nn__tensor_name(m, ti), shape[0], nd > 1 ? shape[1] : 0,
                  nd > 2 ? shape[2] : 0, nd > 3 ? shape[3] : 0);
-        return op_err(p, oi, GS_ERR_FORMAT, "%s", buf);
+        return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "%s", buf);
     }
     return GS_OK;
 }
@@ -376,7 +126,7 @@ static gs_status check_act(planner *p, int oi, int32_t act)
         char buf[64];
         snprintf(buf, sizeof(buf), "fused activation %d (%s) not supported", (int)act,
                  act >= 0 && act < 6 ? acts[act] : "unknown");
-        return op_err(p, oi, GS_ERR_UNSUPPORTED, "%s", buf);
+        return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED, "%s", buf);
     }
     return GS_OK;
 }
@@ -386,7 +136,7 @@ static gs_status window(planner *p, int oi, int32_t padding, int32_t in, int32_t
                         int32_t dil, int32_t *out, int32_t *pad0)
 {
     if (s < 1 || s > 1024 || dil < 1 || dil > 1024 || k < 1 || k > 1024)
-        return op_err(p, oi, GS_ERR_UNSUPPORTED, "stride/dilation/kernel out of range");
+        return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED, "stride/dilation/kernel out of range");
     int64_t ek = (int64_t)(k - 1) * dil + 1;
     if (padding == GS_NN_PAD_SAME) {
         *out = (int32_t)((in + s - 1) / s);
@@ -394,11 +144,11 @@ static gs_status window(planner *p, int oi, int32_t padding, int32_t in, int32_t
         *pad0 = total > 0 ? (int32_t)(total / 2) : 0;
     } else if (padding == GS_NN_PAD_VALID) {
         if (ek > in)
-            return op_err(p, oi, GS_ERR_FORMAT, "kernel larger than the input");
+            return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "kernel larger than the input");
         *out = (int32_t)((in - ek) / s + 1);
         *pad0 = 0;
     } else {
-        return op_err(p, oi, GS_ERR_UNSUPPORTED, "padding type unknown");
+        return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED, "padding type unknown");
     }
     return GS_OK;
 }
@@ -410,7 +160,7 @@ static gs_status expect_opts(planner *p, int oi, int32_t type)
         char buf[64];
         snprintf(buf, sizeof(buf), "builtin_options type %d, expected %d", (int)op->opt_type,
                  (int)type);
-        return op_err(p, oi, GS_ERR_FORMAT, "%s", buf);
+        return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "%s", buf);
     }
     return GS_OK;
 }
@@ -428,29 +178,30 @@ static gs_status plan_op(planner *p, int oi)
     op->src_op = oi;
     op->res = -1;
     if (ro->n_out != 1)
-        return op_err(p, oi, GS_ERR_UNSUPPORTED, "more than one output");
+        return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED, "more than one output");
     op->out = ro->out[0];
     gs_nn__tensor *out = &m->tensors[op->out];
     if (out->is_const || out->is_io == 1 || out->producer >= 0 || out->type != GS_NN_TT_FLOAT32)
-        return op_err(p, oi, GS_ERR_FORMAT, "output '%s' is constant, an input, written twice "
-                                            "or not float32",
-                      gs_nn__tensor_name(m, op->out));
+        return gs_nn__plan_err(p, oi, GS_ERR_FORMAT,
+                               "output '%s' is constant, an input, written twice "
+                               "or not float32",
+                               gs_nn__tensor_name(m, op->out));
 
     switch (ro->code) {
     case GS_NN_BOP_CONV_2D:
     case GS_NN_BOP_DEPTHWISE_CONV_2D: {
         int dw = ro->code == GS_NN_BOP_DEPTHWISE_CONV_2D;
         if (ro->n_in < 2 || ro->n_in > 3)
-            return op_err(p, oi, GS_ERR_FORMAT, "expects 2 or 3 inputs");
+            return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "expects 2 or 3 inputs");
         if ((rc = expect_opts(p, oi, dw ? 2 : 1)) != GS_OK ||
             (rc = act_input(p, oi, ro->in[0], 1)) != GS_OK)
             return rc;
         const gs_nn__tensor *x = &m->tensors[ro->in[0]];
         if (ro->in[1] < 0 || !m->tensors[ro->in[1]].is_const)
-            return op_err(p, oi, GS_ERR_UNSUPPORTED, "weights are not constant");
+            return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED, "weights are not constant");
         const gs_nn__tensor *w = &m->tensors[ro->in[1]];
         if (w->ndim != 4)
-            return op_err(p, oi, GS_ERR_FORMAT, "weights are not 4D");
+            return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "weights are not 4D");
         int32_t padding = gs_nn__opt_u8(m, ro, 0, 0);
         op->sw = gs_nn__opt_i32(m, ro, 1, 1);
         op->sh = gs_nn__opt_i32(m, ro, 2, 1);
@@ -466,14 +217,15 @@ static gs_status plan_op(planner *p, int oi)
             op->kind = GS_NN_K_DWCONV;
             op->oc = w->shape[3];
             if (w->shape[0] != 1 || op->oc != op->ic)
-                return op_err(p, oi, GS_ERR_UNSUPPORTED,
-                              "depth multiplier other than 1 not supported");
+                return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED,
+                                       "depth multiplier other than 1 not supported");
         } else {
             op->kind = GS_NN_K_CONV;
             op->oc = w->shape[0];
             if (w->shape[3] != op->ic)
-                return op_err(p, oi, GS_ERR_FORMAT, "weight input channels differ from the "
-                                                    "input");
+                return gs_nn__plan_err(p, oi, GS_ERR_FORMAT,
+                                       "weight input channels differ from the "
+                                       "input");
         }
         if ((rc = check_act(p, oi, op->act)) != GS_OK)
             return rc;
@@ -488,8 +240,9 @@ static gs_status plan_op(planner *p, int oi)
         if (ro->n_in == 3 && ro->in[2] >= 0) {
             const gs_nn__tensor *b = &m->tensors[ro->in[2]];
             if (!b->is_const || b->nelem != (size_t)op->oc)
-                return op_err(p, oi, GS_ERR_UNSUPPORTED, "bias is not a constant of size "
-                                                         "out-channels");
+                return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED,
+                                       "bias is not a constant of size "
+                                       "out-channels");
             if ((rc = const_floats(p, oi, ro->in[2], &op->bias)) != GS_OK)
                 return rc;
         }
@@ -503,7 +256,7 @@ static gs_status plan_op(planner *p, int oi)
     }
     case GS_NN_BOP_ADD:
         if (ro->n_in != 2)
-            return op_err(p, oi, GS_ERR_FORMAT, "expects 2 inputs");
+            return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "expects 2 inputs");
         if ((rc = expect_opts(p, oi, 11)) != GS_OK ||
             (rc = act_input(p, oi, ro->in[0], 0)) != GS_OK ||
             (rc = act_input(p, oi, ro->in[1], 0)) != GS_OK)
@@ -518,7 +271,7 @@ static gs_status plan_op(planner *p, int oi)
             for (int i = 0; same && i < a->ndim; i++)
                 same = a->shape[i] == b->shape[i];
             if (!same)
-                return op_err(p, oi, GS_ERR_UNSUPPORTED, "broadcasting ADD not supported");
+                return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED, "broadcasting ADD not supported");
             if ((rc = check_out_shape(p, oi, op->out, a->ndim, a->shape)) != GS_OK)
                 return rc;
         }
@@ -529,13 +282,13 @@ static gs_status plan_op(planner *p, int oi)
     case GS_NN_BOP_PAD: {
         int32_t pads[8];
         if (ro->n_in != 2 || ro->in[1] < 0)
-            return op_err(p, oi, GS_ERR_FORMAT, "expects 2 inputs");
+            return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "expects 2 inputs");
         if ((rc = expect_opts(p, oi, 22)) != GS_OK ||
             (rc = act_input(p, oi, ro->in[0], 0)) != GS_OK)
             return rc;
         const gs_nn__tensor *x = &m->tensors[ro->in[0]];
         if (x->ndim < 1)
-            return op_err(p, oi, GS_ERR_UNSUPPORTED, "scalar input");
+            return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED, "scalar input");
         if ((rc = const_ints(p, oi, ro->in[1], pads, 2 * (size_t)x->ndim)) != GS_OK)
             return rc;
         op->kind = GS_NN_K_PAD;
@@ -547,7 +300,7 @@ static gs_status plan_op(planner *p, int oi)
             op->pads[i][1] = s < 0 ? 0 : pads[2 * s + 1];
             if (op->pads[i][0] < 0 || op->pads[i][1] < 0 || op->pads[i][0] > GS_NN_MAX_DIM ||
                 op->pads[i][1] > GS_NN_MAX_DIM)
-                return op_err(p, oi, GS_ERR_UNSUPPORTED, "negative or huge padding");
+                return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED, "negative or huge padding");
             op->oshape[i] = op->ishape[i] + op->pads[i][0] + op->pads[i][1];
         }
         if ((rc = check_out_shape(p, oi, op->out, x->ndim, op->oshape + lead)) != GS_OK)
@@ -558,9 +311,8 @@ static gs_status plan_op(planner *p, int oi)
     }
     case GS_NN_BOP_MAX_POOL_2D: {
         if (ro->n_in != 1)
-            return op_err(p, oi, GS_ERR_FORMAT, "expects 1 input");
-        if ((rc = expect_opts(p, oi, 5)) != GS_OK ||
-            (rc = act_input(p, oi, ro->in[0], 1)) != GS_OK)
+            return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "expects 1 input");
+        if ((rc = expect_opts(p, oi, 5)) != GS_OK || (rc = act_input(p, oi, ro->in[0], 1)) != GS_OK)
             return rc;
         const gs_nn__tensor *x = &m->tensors[ro->in[0]];
         int32_t padding = gs_nn__opt_u8(m, ro, 0, 0);
@@ -588,7 +340,7 @@ static gs_status plan_op(planner *p, int oi)
     case GS_NN_BOP_RESIZE_BILINEAR: {
         int32_t size[2];
         if (ro->n_in != 2 || ro->in[1] < 0)
-            return op_err(p, oi, GS_ERR_FORMAT, "expects 2 inputs");
+            return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "expects 2 inputs");
         if ((rc = expect_opts(p, oi, 15)) != GS_OK ||
             (rc = act_input(p, oi, ro->in[0], 1)) != GS_OK ||
             (rc = const_ints(p, oi, ro->in[1], size, 2)) != GS_OK)
@@ -598,10 +350,10 @@ static gs_status plan_op(planner *p, int oi)
         op->align_corners = gs_nn__opt_u8(m, ro, 2, 0) != 0;
         op->half_pixel = gs_nn__opt_u8(m, ro, 3, 0) != 0;
         if (op->align_corners && op->half_pixel)
-            return op_err(p, oi, GS_ERR_UNSUPPORTED,
-                          "align_corners together with half_pixel_centers");
+            return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED,
+                                   "align_corners together with half_pixel_centers");
         if (size[0] < 1 || size[1] < 1 || size[0] > GS_NN_MAX_DIM || size[1] > GS_NN_MAX_DIM)
-            return op_err(p, oi, GS_ERR_FORMAT, "output size invalid");
+            return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "output size invalid");
         op->ih = x->shape[1], op->iw = x->shape[2], op->ic = op->oc = x->shape[3];
         op->oh = size[0], op->ow = size[1];
         shape[0] = 1, shape[1] = op->oh, shape[2] = op->ow, shape[3] = op->oc;
@@ -614,13 +366,14 @@ static gs_status plan_op(planner *p, int oi)
     case GS_NN_BOP_RESHAPE:
     case GS_NN_BOP_LOGISTIC: {
         if (ro->n_in < 1 || ro->n_in > 2 || (ro->code == GS_NN_BOP_LOGISTIC && ro->n_in != 1))
-            return op_err(p, oi, GS_ERR_FORMAT, "wrong input count");
+            return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "wrong input count");
         if ((rc = expect_opts(p, oi, ro->code == GS_NN_BOP_RESHAPE ? 17 : 0)) != GS_OK ||
             (rc = act_input(p, oi, ro->in[0], 0)) != GS_OK)
             return rc;
         const gs_nn__tensor *x = &m->tensors[ro->in[0]];
         if (x->nelem != out->nelem)
-            return op_err(p, oi, GS_ERR_FORMAT, "element counts of input and output differ");
+            return gs_nn__plan_err(p, oi, GS_ERR_FORMAT,
+                                   "element counts of input and output differ");
         if (ro->code == GS_NN_BOP_LOGISTIC &&
             (rc = check_out_shape(p, oi, op->out, x->ndim, x->shape)) != GS_OK)
             return rc;
@@ -631,7 +384,7 @@ static gs_status plan_op(planner *p, int oi)
     }
     case GS_NN_BOP_DEPTH_TO_SPACE: {
         if (ro->n_in != 1)
-            return op_err(p, oi, GS_ERR_FORMAT, "expects 1 input");
+            return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "expects 1 input");
         if ((rc = expect_opts(p, oi, 94)) != GS_OK ||
             (rc = act_input(p, oi, ro->in[0], 1)) != GS_OK)
             return rc;
@@ -639,7 +392,7 @@ static gs_status plan_op(planner *p, int oi)
         op->kind = GS_NN_K_D2S;
         op->block = gs_nn__opt_i32(m, ro, 0, 0);
         if (op->block < 1 || op->block > 64 || x->shape[3] % (op->block * op->block))
-            return op_err(p, oi, GS_ERR_FORMAT, "block_size invalid for the input depth");
+            return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "block_size invalid for the input depth");
         op->ih = x->shape[1], op->iw = x->shape[2], op->ic = x->shape[3];
         op->oh = op->ih * op->block, op->ow = op->iw * op->block;
         op->oc = op->ic / (op->block * op->block);
@@ -652,7 +405,7 @@ static gs_status plan_op(planner *p, int oi)
     }
     case GS_NN_BOP_CONCATENATION: {
         if (ro->n_in < 1)
-            return op_err(p, oi, GS_ERR_FORMAT, "no inputs");
+            return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "no inputs");
         if ((rc = expect_opts(p, oi, 10)) != GS_OK)
             return rc;
         int32_t axis = gs_nn__opt_i32(m, ro, 0, 0);
@@ -670,16 +423,17 @@ static gs_status plan_op(planner *p, int oi)
                 if (axis < 0)
                     axis += x->ndim;
                 if (axis < 0 || axis >= x->ndim)
-                    return op_err(p, oi, GS_ERR_FORMAT, "axis out of range");
+                    return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "axis out of range");
             }
             if (x->ndim != x0->ndim)
-                return op_err(p, oi, GS_ERR_FORMAT, "inputs of different rank");
+                return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "inputs of different rank");
             for (int d = 0; d < x->ndim; d++)
                 if (d != axis && x->shape[d] != x0->shape[d])
-                    return op_err(p, oi, GS_ERR_FORMAT, "input shapes differ off the axis");
+                    return gs_nn__plan_err(p, oi, GS_ERR_FORMAT,
+                                           "input shapes differ off the axis");
             total += x->shape[axis];
             if (total > GS_NN_MAX_DIM)
-                return op_err(p, oi, GS_ERR_FORMAT, "concatenated size too large");
+                return gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "concatenated size too large");
             size_t inner = 1;
             for (int d = axis; d < x->ndim; d++)
                 inner *= (size_t)x->shape[d];
@@ -701,7 +455,7 @@ static gs_status plan_op(planner *p, int oi)
         const char *name = gs_nn__op_name(ro->code);
         char buf[64];
         snprintf(buf, sizeof(buf), "operator %s not supported", name ? name : "(unknown)");
-        return op_err(p, oi, GS_ERR_UNSUPPORTED, "%s", buf);
+        return gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED, "%s", buf);
     }
     }
     out->producer = m->n_ops;
@@ -1092,20 +846,21 @@ gs_status gs_nn__plan(gs_nn_model *m, const gs_nn_model *share, gs_error *err)
         gs_nn__rawop *ro = &m->rawops[oi];
         if (ro->code == GS_NN_BOP_DEQUANTIZE || ro->code == GS_NN_BOP_DENSIFY) {
             if (ro->n_in != 1 || ro->n_out != 1 || ro->in[0] < 0) {
-                rc = op_err(p, oi, GS_ERR_FORMAT, "expects 1 input and 1 output");
+                rc = gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "expects 1 input and 1 output");
                 goto done;
             }
             gs_nn__tensor *in = &m->tensors[ro->in[0]], *out = &m->tensors[ro->out[0]];
             if (!in->is_const) {
-                rc = op_err(p, oi, GS_ERR_UNSUPPORTED, "only constant inputs are supported");
+                rc = gs_nn__plan_err(p, oi, GS_ERR_UNSUPPORTED,
+                                     "only constant inputs are supported");
                 goto done;
             }
             if (out->is_const || out->is_io || out->producer >= 0) {
-                rc = op_err(p, oi, GS_ERR_FORMAT, "output written twice");
+                rc = gs_nn__plan_err(p, oi, GS_ERR_FORMAT, "output written twice");
                 goto done;
             }
-            rc = ro->code == GS_NN_BOP_DENSIFY ? fold_densify(p, oi, in, out)
-                                               : fold_dequantize(p, oi, in, out);
+            rc = ro->code == GS_NN_BOP_DENSIFY ? gs_nn__fold_densify(p, oi, in, out)
+                                               : gs_nn__fold_dequantize(p, oi, in, out);
             if (rc != GS_OK)
                 goto done;
             continue;
