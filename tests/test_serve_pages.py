@@ -10,6 +10,9 @@ wrong -> 403 on every form (sign-in and sign-up included, and the upload's heade
 and quotes in every user field escaped on every page; another account's ids -> 404 on every
 page route; the share page never shows the notes or the intake history; the API ignores the
 cookie; session files carry CSP sandbox, nosniff and no-referrer; sign-out ends the session.
+Then the clinic: an invitation through the pages, what a therapist sees and may not do (403),
+another clinic's 404s, a reset and a removal ending the therapist's session, the access log,
+deleting the athlete (folders gone) and the account (password again).
 Every request goes to 127.0.0.1 only; every wait is bounded.
 """
 import http.client
@@ -106,6 +109,109 @@ def signup(port, email):
                                           "password": "correct horse battery"})
     check(st == 303 and r.getheader("Location") == "/athletes", f"sign-up -> 303 /athletes ({st})")
     return br
+
+
+def clinic(port, data, a, b, athlete, session):
+    """Clinic accounts through the pages: an invitation, what a therapist sees and may not do,
+    another clinic's 404s, a reset, removal, the access log, deleting the athlete and the
+    account. a owns the athlete (its name is EVIL) and session; b owns another account."""
+    tok = a.csrf("/account")
+    st, _, _ = a.req("POST", "/account/invite", {"email": "t@example.org"})
+    check(st == 403, f"invite without csrf -> 403 ({st})")
+    st, _, html = a.req("POST", "/account/invite", {"csrf": tok, "email": "t@example.org"})
+    m = re.search(r'id="invite-url" href="http://[^/"]+(/invite/[A-Za-z0-9_-]{43})"', html)
+    check(st == 201 and m, f"the invitation link is on the account page ({st})")
+    link = m.group(1) if m else "/invite/none"
+    t = Browser(port)
+    ttok = t.csrf(link)
+    st, _, html = t.req("GET", link)
+    check("t@example.org" in html and "a@example.org" in html, "the invitation names both")
+    st, _, _ = t.req("POST", link, {"password": "therapist password"})
+    check(st == 403, f"the invitation's form without csrf -> 403 ({st})")
+    st, _, _ = t.req("POST", link, {"csrf": ttok, "password": "short"})
+    check(st == 400, f"a short password -> 400 ({st})")
+    st, r, _ = t.req("POST", link, {"csrf": ttok, "password": "therapist password"})
+    check(st == 303 and r.getheader("Location") == "/athletes" and "gs_session" in t.cookies,
+          f"the invitation signs the therapist in ({st})")
+    st, _, _ = Browser(port).req("GET", link)
+    check(st == 404, f"a used invitation -> 404 ({st})")
+    st, _, html = t.req("GET", "/athletes")
+    check(st == 200 and f"/athletes/{athlete}" in html, "the therapist sees the clinic's athlete")
+    for path in (f"/athletes/{athlete}", f"/sessions/{session}"):
+        st, _, html = t.req("GET", path)
+        check(st == 200, f"the therapist opens {path} ({st})")
+        no_raw(html, f"therapist {path}")
+    check('id="delete-athlete"' not in t.req("GET", f"/athletes/{athlete}")[2],
+          "no delete-athlete form for a therapist")
+    st, _, html = t.req("GET", "/account")
+    check(st == 200 and 'id="users"' not in html and "/account/access" not in html,
+          "the therapist's account page has no owner sections")
+    st, _, _ = t.req("GET", "/account/access")
+    check(st == 403, f"the therapist reads no access log ({st})")
+    st, _, html = a.req("GET", "/account")
+    m = re.search(r'action="/account/users/([A-Za-z0-9_-]{22})/remove"', html)
+    check(m and "t@example.org" in html, "the owner's account page lists the therapist")
+    tid = m.group(1) if m else "A" * 22
+    ttok = t.csrf("/athletes")
+    for path, form in (("/account/invite", {"email": "x@example.org"}),
+                       ("/account/retention", {"days": "1"}),
+                       ("/account/delete", {"password": "therapist password", "confirm": "1"}),
+                       (f"/account/users/{tid}/reset", {}), (f"/account/users/{tid}/remove", {}),
+                       (f"/athletes/{athlete}/delete", {"confirm": "1"})):
+        st, _, _ = t.req("POST", path, dict(form, csrf=ttok))
+        check(st == 403, f"therapist POST {path} -> 403 ({st})")
+    # another clinic's owner: 404 for this clinic's users and athlete
+    btok = b.csrf("/account")
+    for path in (f"/account/users/{tid}/reset", f"/account/users/{tid}/remove",
+                 f"/athletes/{athlete}/delete"):
+        st, _, _ = b.req("POST", path, {"csrf": btok, "confirm": "1"})
+        check(st == 404, f"other clinic POST {path} -> 404 ({st})")
+    st, _, html = b.req("GET", "/account/access")
+    check(st == 200 and "t@example.org" not in html and athlete not in html,
+          "the other clinic's access log has nothing of this clinic")
+    # the access log: the therapist's openings, the athlete's name escaped
+    st, _, html = a.req("GET", "/account/access")
+    check(st == 200 and re.search(r"t@example\.org</td><td><a href=\"/athletes/" + athlete, html)
+          and "session page" in html and "athlete page" in html and "127.0.0.1" in html,
+          "the owner's access log has the therapist's openings with the address")
+    no_raw(html, "access log")
+    # a reset through the page: the therapist is signed out at once, the new link works
+    tok = a.csrf("/account")
+    st, _, html = a.req("POST", f"/account/users/{tid}/reset", {"csrf": tok})
+    m = re.search(r'id="invite-url" href="http://[^/"]+(/invite/[A-Za-z0-9_-]{43})"', html)
+    check(st == 201 and m, f"a reset link ({st})")
+    st, r, _ = t.req("GET", "/athletes")
+    check(st == 303 and r.getheader("Location") == "/signin", "the reset signs the therapist out")
+    t2 = Browser(port)
+    rl = m.group(1) if m else "/invite/none"
+    st, r, _ = t2.req("POST", rl, {"csrf": t2.csrf(rl), "password": "another therapist pw"})
+    check(st == 303 and t2.req("GET", "/athletes")[0] == 200, f"the new password is set ({st})")
+    # removal: the therapist's session ends
+    st, _, _ = a.req("POST", f"/account/users/{tid}/remove", {"csrf": tok})
+    check(st == 303, f"remove the therapist ({st})")
+    st, r, _ = t2.req("GET", "/athletes")
+    check(st == 303 and r.getheader("Location") == "/signin", "a removed therapist is signed out")
+    # delete the athlete through the page: its sessions and folders go
+    st, _, _ = a.req("POST", f"/athletes/{athlete}/delete", {"csrf": tok})
+    check(st == 400, f"delete the athlete without the confirm box -> 400 ({st})")
+    st, r, _ = a.req("POST", f"/athletes/{athlete}/delete", {"csrf": tok, "confirm": "1"})
+    check(st == 303 and r.getheader("Location") == "/athletes", f"delete the athlete ({st})")
+    for path in (f"/athletes/{athlete}", f"/sessions/{session}"):
+        st, _, _ = a.req("GET", path)
+        check(st == 404, f"after deleting the athlete {path} -> 404 ({st})")
+    check(not any(session in d for d, _, _ in os.walk(os.path.join(data, "sessions"))),
+          "the athlete's session folders are gone")
+    # delete the account through the page: the password again; then nothing opens
+    st, _, html = a.req("POST", "/account/delete", {"csrf": tok, "confirm": "1",
+                                                   "password": "wrong password!"})
+    check(st == 403 and "nothing was deleted" in html, f"a wrong password deletes nothing ({st})")
+    st, r, _ = a.req("POST", "/account/delete", {"csrf": tok, "confirm": "1",
+                                                 "password": "correct horse battery"})
+    check(st == 303 and r.getheader("Location") == "/signup", f"delete the account ({st})")
+    st, r, _ = a.req("GET", "/athletes")
+    check(st == 303 and r.getheader("Location") == "/signin", "the deleted account is signed out")
+    st, _, _ = b.req("GET", "/athletes")
+    check(st == 200, "the other account is untouched")
 
 
 def main():
@@ -377,6 +483,8 @@ def run(port, data):
           "the session folder is gone")
     st, _, _ = viewer.req("GET", share)
     check(st == 404, f"the share of a deleted session -> 404 ({st})")
+
+    clinic(port, data, a, b, athlete, up2.get("session", ""))
 
     print("pages: %s" % ("ok" if failures == 0 else f"{failures} failure(s)"))
     return 1 if failures else 0
