@@ -149,6 +149,17 @@ static double event_in(const gs_gait_result *r, int side, int type, double a, do
     return NAN;
 }
 
+/* The last event of side and type in (a, b), or NAN. */
+static double last_event_in(const gs_gait_result *r, int side, int type, double a, double b)
+{
+    double t = NAN;
+    for (int e = 0; e < r->n_ev; e++)
+        if ((int)r->ev[e].side == side && (int)r->ev[e].type == type && r->ev[e].t_s > a &&
+            r->ev[e].t_s < b)
+            t = r->ev[e].t_s;
+    return t;
+}
+
 static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
 {
     int si = (int)s->side, o = 1 - si, e = 0;
@@ -232,10 +243,24 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
     if (frontal) {
         double ms = t0 + 0.5 * (to - t0), oms = tc + 0.5 * (to - t0);
         double lat_ms = sg * (gs_gait__p_at(r, an, 0, ms) - mid_at(r, LH, RH, 0, ms));
+        /*
+         * Pelvic drop and hip hike hang on windows bounded by toe-offs where they can: from the
+         * other foot's toe-off to this one's (this foot's single support, plus the flight before
+         * its contact in a run, when this side was the swing side of the other stance and cannot
+         * give the maximum), and from this toe-off to the other foot's next one (this side's
+         * swing up to the last flight). Rear/front contacts come 3 frames late on real video
+         * while toe-offs are within a frame (docs/metrics.md 3a), and on the rear treadmill clip
+         * the late contacts halved the stance window: pelvic drop read L -7.2 / R 2.3 deg with
+         * gaitscope's stances, -0.4 / 7.5 with the raters' (mean of a and b), -1.2 / 4.9 with
+         * these windows. Without the other foot's toe-off the contact-bounded windows stay.
+         */
+        double oto0 = last_event_in(r, o, GS_GAIT_EVENT_TO, to - T, to);
+        double oto1 = event_in(r, o, GS_GAIT_EVENT_TO, to, to + T);
+        double d0 = isfinite(oto0) ? oto0 : t0, h1 = isfinite(oto1) ? oto1 : t1;
         e |= add(r, "pelvic_drop_deg", si,
-                 over(r, si, GS_ANGLE_PELVIC_OBLIQUITY, t0, to, 1), t0);
+                 over(r, si, GS_ANGLE_PELVIC_OBLIQUITY, d0, to, 1), t0);
         e |= add(r, "hip_hike_deg", si,
-                 over(r, si, GS_ANGLE_PELVIC_OBLIQUITY, to, t1, 1), t0);
+                 over(r, si, GS_ANGLE_PELVIC_OBLIQUITY, to, h1, 1), t0);
         e |= add(r, "hip_adduction_peak_deg", si,
                  over(r, si, GS_ANGLE_HIP_ADDUCTION, t0, to, 1), t0);
         e |= add(r, "knee_fppa_deg", si, over(r, si, GS_ANGLE_KNEE_FPPA, t0, to, 1), t0);
