@@ -1,14 +1,14 @@
--- The role gaitscope workers connect as (issue 17): it can take jobs, report progress and record
--- results, and read the sessions, athletes and uploads a job needs; it cannot read accounts
--- (password hashes), tokens or shares, nor change any record other than a job's.
---
--- Run once per database, as a superuser or a role with CREATEROLE that owns the tables, after
--- `gaitscope serve --db postgresql://...` has created them (the server migrates; workers only
--- read the schema version, so a newer gaitscope's migration must be followed by this file again):
+-- The role gaitscope workers connect as (issue 17). Run once per cluster, as a superuser or a
+-- role with CREATEROLE (the service's own role has neither, by design):
 --     psql "postgresql://admin@db.example.org/gaitscope?sslmode=verify-full" \
 --          -f scripts/pg_worker_role.sql
 --     psql ... -c '\password gaitscope_worker'     -- then put it in the workers' ~/.pgpass
--- Safe to run again. Roles are per cluster, the grants per database.
+-- Safe to run again. Its rights come from the server: every `gaitscope serve --db` (any process
+-- of the tables' owner) grants them when it opens the database and the role exists, after
+-- applying the schema's migrations (src/store/store_pg.c, worker_grants): read the schema
+-- version, sessions, athletes and uploads; read the jobs and change their claim columns;
+-- nothing on accounts, tokens, shares, users, NKT records or any later table. So after creating
+-- the role, restart the server once; after an upgrade nothing is to be re-run.
 
 DO $$
 BEGIN
@@ -17,18 +17,3 @@ BEGIN
     END IF;
 END
 $$;
-
--- Nothing beyond what is granted below, whatever was granted before.
-REVOKE ALL ON ALL TABLES IN SCHEMA public FROM gaitscope_worker;
-GRANT USAGE ON SCHEMA public TO gaitscope_worker;
-
--- gs_store_open reads the schema version.
-GRANT SELECT ON schema_version TO gaitscope_worker;
--- A job's inputs: its session (blob id, analysis options), the athlete (height), the upload.
-GRANT SELECT ON sessions, athletes, blobs TO gaitscope_worker;
--- The queue: claim (SELECT ... FOR UPDATE SKIP LOCKED), heartbeat, finish, release; only the
--- columns a claim's life changes (a job's session, account and creation stay as queued).
-GRANT SELECT ON jobs TO gaitscope_worker;
-GRANT UPDATE (status, progress, stage, error, attempts, worker, lease_until, started, finished)
-    ON jobs TO gaitscope_worker;
--- accounts, tokens and shares: no privilege at all.

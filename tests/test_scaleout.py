@@ -4,7 +4,8 @@
 usage: pg_cluster.sh python3 test_scaleout.py GAITSCOPE SOURCE_DIR SCRATCH
 
 `gaitscope serve --workers 0 --db URI` takes the uploads; two `gaitscope worker --db URI`
-processes, started on their own as on two machines sharing the data folder, run the jobs.
+processes, started on their own as on two machines sharing the data folder and connected as
+the workers' role gaitscope_worker (rights granted by the server's open), run the jobs.
 - 12 uploads of the sample (cut to 3 s as in test_serve_api, lite model): all jobs end done, both workers took jobs, and
   the database shows one committed attempt per job (status done, attempts 1, the worker that
   finished it named); each session folder holds its analysis once, no staging folder is left.
@@ -127,6 +128,15 @@ def main():
     psql(admin, "DROP DATABASE IF EXISTS gs_scaleout WITH (FORCE)")
     psql(admin, "CREATE DATABASE gs_scaleout")
     db = f"postgresql:///gs_scaleout?host={host}&user={user}"
+    # The workers connect as the workers' role, as README "Scale-out" sets them up: created by
+    # scripts/pg_worker_role.sql (here, before the server starts), its rights granted by the
+    # server's open of the database; so every worker call below runs with those rights only.
+    subprocess.run([os.path.join(os.environ["GS_TEST_PG_BIN"], "psql"), "-q", "-v",
+                    "ON_ERROR_STOP=1", "-d", db, "-f",
+                    os.path.join(SRC, "scripts", "pg_worker_role.sql")], check=True)
+    psql(db, "ALTER ROLE gaitscope_worker PASSWORD '%s'"
+         % os.environ["GS_TEST_PG_WORKER_PASSWORD"])
+    wdb = f"postgresql:///gs_scaleout?host={host}&user=gaitscope_worker"
     root = os.path.join(SCRATCH, "scaleout_pg")
     shutil.rmtree(root, ignore_errors=True)
     data = os.path.join(root, "data")
@@ -142,7 +152,7 @@ def main():
         print(f"serve did not start (log {log.name})", file=sys.stderr)
         return 1
     base = f"http://127.0.0.1:{m.group(1)}/api/v1"
-    workers = [start_worker(data, db, log), start_worker(data, db, log)]
+    workers = [start_worker(data, wdb, log), start_worker(data, wdb, log)]
     try:
         st, b = req(base, "POST", "/accounts", {"email": "s@example.org",
                                                  "password": "correct horse battery"})
@@ -213,7 +223,7 @@ def main():
         os.makedirs(os.path.join(left, "keyframes"))
         rlog_path = os.path.join(root, "replacement.log")
         with open(rlog_path, "w") as rlog:
-            workers.append(start_worker(data, db, rlog))
+            workers.append(start_worker(data, wdb, rlog))
         t0 = time.time()
         while time.time() - t0 < 60 and "ready" not in open(rlog_path).read():
             time.sleep(0.2)

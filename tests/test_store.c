@@ -1575,8 +1575,9 @@ static void pg_restart_reconnects(void)
     gs_store_close(&s);
 }
 
-/* The workers' role (scripts/pg_worker_role.sql) takes and finishes jobs but cannot read
- * accounts' password hashes or tokens, nor change other records. */
+/* The workers' role (created by scripts/pg_worker_role.sql, its rights granted by the owner's
+ * gs_store_open) takes and finishes jobs but cannot read accounts' password hashes or tokens,
+ * nor change other records. */
 static void pg_worker_role_cannot_read_accounts(void)
 {
     char loc[4200], wloc[4300], path[4200], sql[200];
@@ -1610,11 +1611,19 @@ static void pg_worker_role_cannot_read_accounts(void)
     raw_sql(loc, text, 0);
     raw_sql(loc, text, 0); /* safe to run again */
     free(text);
-    /* The password goes in through SQL here; the store reads it from PGPASSFILE. */
+    /* Created after the owner's open: no rights yet (the password goes in through SQL here; the
+     * store reads it from PGPASSFILE). */
     snprintf(sql, sizeof(sql), "ALTER ROLE gaitscope_worker PASSWORD '%s'", pw);
     raw_sql(loc, sql, 0);
-
     snprintf(wloc, sizeof(wloc), "postgresql:///gs_role?host=%s&user=gaitscope_worker", pg_host);
+    CHECK(strcmp(raw_sql_fails(wloc, "SELECT count(*) FROM jobs"), "42501") == 0);
+    /* The owner's next open (a server start) grants them; again is harmless, and a right given
+     * by hand beyond them is taken back. */
+    gs_store_close(&s);
+    s = open_store(loc);
+    raw_sql(loc, "GRANT SELECT ON accounts TO gaitscope_worker", 0);
+    gs_store_close(&s);
+    s = open_store(loc);
     CHECK_OK(gs_store_open(wloc, &ws, &e_));
     if (!ws)
         return;
@@ -1643,6 +1652,7 @@ static void pg_worker_role_cannot_read_accounts(void)
     CHECK(strcmp(raw_sql_fails(wloc, "SELECT pwhash FROM accounts"), "42501") == 0);
     CHECK(strcmp(raw_sql_fails(wloc, "SELECT count(*) FROM tokens"), "42501") == 0);
     CHECK(strcmp(raw_sql_fails(wloc, "SELECT count(*) FROM shares"), "42501") == 0);
+    CHECK(strcmp(raw_sql_fails(wloc, "SELECT count(*) FROM nkt_records"), "42501") == 0);
     CHECK(strcmp(raw_sql_fails(wloc, "UPDATE jobs SET account = session"), "42501") == 0);
     CHECK(strcmp(raw_sql_fails(wloc, "DELETE FROM sessions"), "42501") == 0);
     CHECK(strcmp(raw_sql_fails(wloc, "UPDATE blobs SET refs = 0"), "42501") == 0);

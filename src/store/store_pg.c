@@ -631,6 +631,80 @@ static gs_status migrate(pg *p, int *version_out, gs_error *err)
     return GS_OK;
 }
 
+/*
+ * The workers' role (README "Scale-out"): gaitscope_worker can take jobs, report progress and
+ * record results, and read the sessions, athletes and uploads a job needs; nothing else, so no
+ * worker machine can read accounts (password hashes), tokens, shares, users or NKT records, nor
+ * change any record but a job's claim columns. Applied at every open by the tables' owner when
+ * the role exists, in one transaction under the migration lock (two GRANTs at once on one table
+ * can fail with "tuple concurrently updated"), so a schema version that adds tables is covered
+ * the moment the server that migrated it is up, and grants made by hand to the role are taken
+ * back. Every table of the schema is revoked first (a REVOKE on a table also revokes its column
+ * privileges: sql-revoke.html), then the list below granted. The role itself is created once
+ * by an administrator (scripts/pg_worker_role.sql: the service's own role has no CREATEROLE).
+ */
+#define WORKER_ROLE "gaitscope_worker"
+static const char worker_grants[] =
+    "DO $$ DECLARE t text; BEGIN"
+    " FOR t IN SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+    " LOOP EXECUTE format('REVOKE ALL ON %I FROM " WORKER_ROLE "', t); END LOOP;"
+    /* USAGE on the schema where we may give it (public's is PUBLIC's already in PG 15). */
+    " IF has_schema_privilege(current_schema(), 'USAGE WITH GRANT OPTION') THEN"
+    " EXECUTE format('GRANT USAGE ON SCHEMA %I TO " WORKER_ROLE "', current_schema());"
+    " END IF; END $$;"
+    /* gs_store_open reads the schema version. */
+    "GRANT SELECT ON schema_version TO " WORKER_ROLE ";"
+    /* A job's inputs: its session (blob id, analysis options), the athlete (height), the
+     * upload. */
+    "GRANT SELECT ON sessions, athletes, blobs TO " WORKER_ROLE ";"
+    /* The queue: claim (SELECT ... FOR UPDATE SKIP LOCKED), heartbeat, finish, release; only the
+     * columns a claim's life changes (a job's session, account and creation stay as queued). */
+    "GRANT SELECT ON jobs TO " WORKER_ROLE ";"
+    "GRANT UPDATE (status, progress, stage, error, attempts, worker, lease_until, started,"
+    " finished) ON jobs TO " WORKER_ROLE ";";
+
+/* Whether the role exists and this connection's user owns the schema (may grant on it). */
+static void read_can_grant(const gs_store__row *r, void *out)
+{
+    int *can = out;
+    *can = r->i64(r, 0) != 0 && r->i64(r, 1) != 0;
+}
+
+/* Applies worker_grants when the role exists and this connection owns the tables; otherwise (a
+ * worker's own connection, a database without the role) nothing. */
+static gs_status grant_worker_role(pg *p, gs_error *err)
+{
+    gs_status rc;
+    int can = 0;
+    tx t = {PG_TX_WRITE, 0, 0, 0};
+    rc = gs_store__pg_one(p, PG_TX_IDEMPOTENT, "check the workers' role",
+                          "SELECT EXISTS(SELECT 1 FROM pg_catalog.pg_roles"
+                          " WHERE rolname = '" WORKER_ROLE "')::int,"
+                          " pg_has_role(current_user, (SELECT relowner FROM pg_catalog.pg_class"
+                          " WHERE oid = to_regclass('schema_version')), 'USAGE')::int",
+                          NO_ARGS, read_can_grant, &can, err);
+    if (rc != GS_OK || !can)
+        return rc;
+    PG_TRANSACTION(p, &t, &rc, err)
+    {
+        rc = gs_store__pg_do(p, PG_IN_TX, "lock for the workers' grants",
+                             "SELECT pg_advisory_xact_lock($1)", ARGS(ARG_I(MIGRATE_LOCK_KEY)),
+                             NULL, err);
+        if (rc == GS_OK) {
+            /* Our own SQL text of several statements, so PQexec. */
+            PGresult *r = PQexec(p->conn, worker_grants);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+                char line[256];
+                p->broken = PQstatus(p->conn) == CONNECTION_BAD;
+                rc = gs_fail(err, GS_ERR_IO, "%s: grant the workers' role its rights: %s",
+                             p->where, first_line(PQresultErrorMessage(r), line, sizeof(line)));
+            }
+            PQclear(r);
+        }
+    }
+    return rc;
+}
+
 void gs_store__pg_close(gs_store *s)
 {
     pg *p = gs_store__pg_of(s);
@@ -698,6 +772,8 @@ gs_status gs_store__pg_open(gs_store *s, const char *uri, gs_error *err)
         goto fail;
     }
     rc = migrate(p, &s->schema_version, err);
+    if (rc == GS_OK)
+        rc = grant_worker_role(p, err);
     if (rc != GS_OK)
         goto fail;
     return GS_OK;
