@@ -9,8 +9,10 @@
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 static int gs_test__failures;
 static int gs_test__checks;
@@ -77,6 +79,64 @@ static inline int gs_test_dir_exists(const char *path)
 {
     struct stat st;
     return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The whole file as a NUL-terminated string (caller frees); NULL if it cannot be read. */
+static inline char *gs_test_read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *s = NULL;
+    long n;
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (s = malloc((size_t)n + 1)) != NULL) {
+        if (fread(s, 1, (size_t)n, f) == (size_t)n) {
+            s[n] = '\0';
+        } else {
+            free(s);
+            s = NULL;
+        }
+    }
+    fclose(f);
+    return s;
+}
+
+/* Up to cap - 1 bytes of the file into buf, NUL-terminated ("" when it cannot be read). */
+static inline void gs_test_read_into(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+}
+
+/* Runs cmd through the shell: its exit status, 128 + the signal that ended it, or -1 when it
+ * could not be run. */
+static inline int gs_test_sh(const char *cmd)
+{
+    int st = system(cmd);
+    if (st == -1)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/* One named check of a test written as a spec: main() runs a table of them in order. */
+typedef struct gs_test_spec {
+    const char *name; /* reads as a sentence: "probe_names_an_unreadable_file" */
+    void (*run)(void);
+} gs_test_spec;
+
+/* Runs the specs in order, printing each name with the failures it added. */
+static inline void gs_test_run_specs(const gs_test_spec *specs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int before = gs_test__failures;
+        specs[i].run();
+        fprintf(stderr, "%s: %s\n", specs[i].name,
+                gs_test__failures == before ? "ok" : "FAILED");
+    }
 }
 
 /* Prints the closing summary and returns the process exit code (skipped: 77 if nothing failed). */

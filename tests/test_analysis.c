@@ -58,12 +58,6 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-static int sh(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 /* Paths that legitimately differ from the baseline or were added by the library move:
  * run-specific (times, producer, the input path as typed), the added per-stride data and
  * frame size (issue 11), and the two arm metrics whose SI the one metric table now leaves out
@@ -180,7 +174,7 @@ static void library_run_matches_baseline(const char *dir)
     snprintf(pose, sizeof(pose), "%s/baseline_pose.json", scratch);
     snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/baseline_sample_pose.json.gz' > '%s'",
              GS_SOURCE_DIR, pose);
-    CHECK_EQ_INT(sh(cmd), 0);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
     base_options(&o, NULL);
     o.decode.end_s = 0; /* the whole track, also under the sanitizers: no inference here */
     cancel_probe p = {2.0, 0, 0, 0, 0};
@@ -246,7 +240,7 @@ static void second_run_needs_no_model_files(gs_pose_models *m, const char *model
     gs_analyze_result_free(&res);
     /* second run: the files are gone, so nothing can have been loaded from them */
     snprintf(cmd, sizeof(cmd), "rm -f '%s'/*.tflite", model_copy);
-    CHECK_EQ_INT(sh(cmd), 0);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
     o.models_dir = model_copy; /* would fail if anything tried to load from here */
     CHECK_EQ_INT(gs_analyze_run(sample, dir, &o, &res, &err), GS_OK);
     CHECK(res && res->status == GS_ANALYZE_DONE && res->pose.frames >= 80);
@@ -412,7 +406,7 @@ static void output_policy_protects_foreign_files(const char *from, const char *d
     struct stat st;
     snprintf(pose, sizeof(pose), "%s/pose.json", from);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-    CHECK_EQ_INT(sh(cmd), 0);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
     base_options(&o, NULL);
     /* 1. the user's own report.html in the folder: refused, left alone, nothing written */
     snprintf(path, sizeof(path), "%s/report.html", dir);
@@ -457,11 +451,11 @@ static void killed_run_leaves_no_complete_looking_folder(const char *bin, const 
 {
     char cmd[9000], path[4200];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    sh(cmd);
+    gs_test_sh(cmd);
     /* a complete run first, so there is an analysis.json that says done */
     snprintf(cmd, sizeof(cmd), "'%s' analyze '%s' -o '%s' --model lite --end 4 --quiet --no-overlay 2>/dev/null",
              bin, sample, dir);
-    CHECK_EQ_INT(sh(cmd), 0);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
     pid_t pid = fork();
     if (pid == 0) {
         execl(bin, bin, "analyze", sample, "-o", dir, "--model", "lite", "--quiet", (char *)NULL);
@@ -485,7 +479,7 @@ static void killed_run_leaves_no_complete_looking_folder(const char *bin, const 
     /* the next run, without --force */
     snprintf(cmd, sizeof(cmd), "'%s' analyze '%s' -o '%s' --model lite --end 4 --quiet --no-overlay 2>/dev/null",
              bin, sample, dir);
-    CHECK_EQ_INT(sh(cmd), 0);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
     j = read_json(path);
     CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "status")),
                        "done");
@@ -507,7 +501,7 @@ static void keyframes_without_clip_match(const char *bin, const char *dir)
                  "rm -rf '%s/%d' && '%s' analyze '%s' -o '%s/%d' --model lite --start 1 --end 5 "
                  "--quiet %s 2>/dev/null",
                  dir, k, bin, sample, dir, k, k ? "--no-overlay" : "");
-        CHECK_EQ_INT(sh(cmd), 0);
+        CHECK_EQ_INT(gs_test_sh(cmd), 0);
     }
     snprintf(a, sizeof(a), "%s/0/overlay.mp4", dir);
     snprintf(b, sizeof(b), "%s/1/overlay.mp4", dir);
@@ -516,7 +510,7 @@ static void keyframes_without_clip_match(const char *bin, const char *dir)
         snprintf(a, sizeof(a), "%s/0/keyframes/%s.png", dir, names[i]);
         snprintf(b, sizeof(b), "%s/1/keyframes/%s.png", dir, names[i]);
         snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", a, b);
-        CHECK_MSG(sh(cmd) == 0, "key frame %s differs without the clip (or is missing)", names[i]);
+        CHECK_MSG(gs_test_sh(cmd) == 0, "key frame %s differs without the clip (or is missing)", names[i]);
     }
 }
 
@@ -591,13 +585,13 @@ static void full_disk_leaves_no_partial_file(const char *bin, const char *from, 
 {
     char cmd[9000], path[4200];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    sh(cmd);
+    gs_test_sh(cmd);
     /* dash's ulimit -f counts 512-byte blocks: 100 kB, less than pose.json needs */
     snprintf(cmd, sizeof(cmd),
              "ulimit -f 200; trap '' XFSZ; '%s' analyze '%s/pose.json' -o '%s' --quiet "
              "2>'%s.err'",
              bin, from, dir, dir);
-    CHECK_EQ_INT(sh(cmd), 1);
+    CHECK_EQ_INT(gs_test_sh(cmd), 1);
     snprintf(path, sizeof(path), "%s.err", dir);
     cJSON *j = NULL;
     {
@@ -619,9 +613,9 @@ static void full_disk_leaves_no_partial_file(const char *bin, const char *from, 
     CHECK(!gs_path_exists(path));
     /* no temporary or staging file is left behind */
     snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s' | grep -e tmp- -e staging)\"", dir);
-    CHECK_EQ_INT(sh(cmd), 0);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
     snprintf(cmd, sizeof(cmd), "'%s' analyze '%s/pose.json' -o '%s' --quiet", bin, from, dir);
-    CHECK_EQ_INT(sh(cmd), 0);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
 }
 
 /* A truncated clip (index first, the last 40 % of the bytes cut off) is analysed as far as it
@@ -636,10 +630,10 @@ static void truncated_clip_is_reported(const char *bin, const char *dir)
              "ffmpeg -v error -y -i '%s' -c copy -movflags +faststart '%s' && "
              "head -c $(( $(stat -c %%s '%s') * 6 / 10 )) '%s' > '%s'",
              sample, fs, fs, fs, cut);
-    CHECK_EQ_INT(sh(cmd), 0);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
     snprintf(cmd, sizeof(cmd), "'%s' analyze '%s' -o '%s' --model lite --no-overlay --quiet 2>'%s.err'",
              bin, cut, dir, dir);
-    CHECK_EQ_INT(sh(cmd), 0);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
     snprintf(path, sizeof(path), "%s.err", dir);
     cJSON *j = NULL;
     {
@@ -662,7 +656,7 @@ static void truncated_clip_is_reported(const char *bin, const char *dir)
     CHECK_STR_CONTAINS(cJSON_GetStringValue(w), "truncated video");
     cJSON_Delete(j);
     snprintf(cmd, sizeof(cmd), "grep -q 'truncated video' '%s/report.html'", dir);
-    CHECK_EQ_INT(sh(cmd), 0);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
 }
 
 int main(int argc, char **argv)
@@ -679,7 +673,7 @@ int main(int argc, char **argv)
     snprintf(models, sizeof(models), "%s/models", GS_SOURCE_DIR);
     snprintf(rules, sizeof(rules), "%s/models/compensation_rules.json", GS_SOURCE_DIR);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", scratch, scratch);
-    if (sh(cmd) != 0)
+    if (gs_test_sh(cmd) != 0)
         return 1;
     snprintf(dir, sizeof(dir), "%s/models/pose_detection.tflite", GS_SOURCE_DIR);
     if (!gs_path_exists(dir)) {
@@ -689,7 +683,7 @@ int main(int argc, char **argv)
     /* a private copy of the models: the second run deletes it */
     snprintf(copy, sizeof(copy), "%s/models", scratch);
     snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp '%s'/*.tflite '%s'/", copy, models, copy);
-    CHECK_EQ_INT(sh(cmd), 0);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
     CHECK_EQ_INT(gs_pose_models_load(copy, sanitized ? "lite" : "full", 2, &m, &err), GS_OK);
     if (!m)
         return gs_test_finish("analysis", 0);

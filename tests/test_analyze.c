@@ -19,31 +19,6 @@
 
 static const char *bin, *scratch = "/tmp";
 
-static int sh(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* ffprobe's decoded frame count and stream duration of a clip. */
 static int probe(const char *clip, long *frames, double *dur)
 {
@@ -52,10 +27,10 @@ static int probe(const char *clip, long *frames, double *dur)
              "ffprobe -v error -count_frames -select_streams v:0 -show_entries "
              "stream=nb_read_frames,duration -of csv=p=0 '%s' > '%s/probe.txt'",
              clip, scratch);
-    if (sh(cmd) != 0)
+    if (gs_test_sh(cmd) != 0)
         return -1;
     snprintf(out, sizeof(out), "%s/probe.txt", scratch);
-    char *s = read_text(out);
+    char *s = gs_test_read_text(out);
     int ok = s && sscanf(s, "%lf,%ld", dur, frames) == 2;
     free(s);
     return ok ? 0 : -1;
@@ -63,7 +38,7 @@ static int probe(const char *clip, long *frames, double *dur)
 
 static int count_lines(const char *path)
 {
-    char *s = read_text(path);
+    char *s = gs_test_read_text(path);
     int n = 0;
     for (char *p = s; p && *p; p++)
         n += *p == '\n';
@@ -77,7 +52,7 @@ static int analyze(const char *clip, const char *dir, const char *extra)
     char cmd[8192];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s' && '%s' analyze '%s' -o '%s' --quiet %s 2>'%s.err'",
              dir, bin, clip, dir, extra ? extra : "", dir);
-    return sh(cmd);
+    return gs_test_sh(cmd);
 }
 
 static void check_artifacts(const char *clip, const char *dir, int expect_overlay, double start,
@@ -86,7 +61,7 @@ static void check_artifacts(const char *clip, const char *dir, int expect_overla
     char p[4200];
     /* analysis.json: format, view, metrics with the DESIGN layout, findings array */
     snprintf(p, sizeof(p), "%s/analysis.json", dir);
-    char *txt = read_text(p);
+    char *txt = gs_test_read_text(p);
     cJSON *a = txt ? cJSON_Parse(txt) : NULL;
     CHECK_MSG(a != NULL, "%s: analysis.json missing or not JSON", clip);
     free(txt);
@@ -105,7 +80,7 @@ static void check_artifacts(const char *clip, const char *dir, int expect_overla
         cJSON_Delete(a);
     }
     snprintf(p, sizeof(p), "%s/pose.json", dir);
-    txt = read_text(p);
+    txt = gs_test_read_text(p);
     CHECK_MSG(txt && strstr(txt, "\"gaitscope.pose/1\""), "%s: pose.json", clip);
     free(txt);
     static const char *csvs[4][2] = {{"angles.csv", "frame"},
@@ -114,7 +89,7 @@ static void check_artifacts(const char *clip, const char *dir, int expect_overla
                                      {"pose.trc", "PathFileType\t4\t(X/Y/Z)"}};
     for (int i = 0; i < 4; i++) {
         snprintf(p, sizeof(p), "%s/%s", dir, csvs[i][0]);
-        txt = read_text(p);
+        txt = gs_test_read_text(p);
         CHECK_MSG(txt && strncmp(txt, csvs[i][1], strlen(csvs[i][1])) == 0, "%s: %s header",
                   clip, csvs[i][0]);
         free(txt);
@@ -125,7 +100,7 @@ static void check_artifacts(const char *clip, const char *dir, int expect_overla
     snprintf(p, sizeof(p), "%s/keyframes/left_IC.png", dir);
     CHECK_MSG(access(p, R_OK) == 0, "%s: no left IC key frame", clip);
     snprintf(p, sizeof(p), "%s/report.html", dir);
-    txt = read_text(p);
+    txt = gs_test_read_text(p);
     CHECK_MSG(txt && strstr(txt, "<html") && (!expect_overlay || strstr(txt, "overlay.mp4")),
               "%s: report.html", clip);
     free(txt);
@@ -154,7 +129,7 @@ static void check_artifacts(const char *clip, const char *dir, int expect_overla
 static int report_renders(const char *dir)
 {
     char cmd[16384], log[4200];
-    if (sh("command -v chromium >/dev/null 2>&1") != 0) {
+    if (gs_test_sh("command -v chromium >/dev/null 2>&1") != 0) {
         fprintf(stderr, "skip: chromium not installed, report.html not rendered\n");
         return 0;
     }
@@ -166,9 +141,9 @@ static int report_renders(const char *dir)
              "--enable-logging=stderr --v=0 --window-size=390,2000 --screenshot='%s/report.png' "
              "'file://%s/report.html' 2>'%s'; rc=$?; rm -rf $d; exit $rc",
              dir, dir, log);
-    int rc = sh(cmd);
+    int rc = gs_test_sh(cmd);
     CHECK_MSG(rc == 0, "chromium failed on %s/report.html (%d)", dir, rc);
-    char *l = read_text(log);
+    char *l = gs_test_read_text(log);
     /* console messages are logged as CONSOLE(...) lines */
     CHECK_MSG(!l || !strstr(l, "CONSOLE"), "console output rendering the report: %s", l);
     free(l);
@@ -216,9 +191,9 @@ int main(int argc, char **argv)
              "mkdir -p '%s_mine' && echo mine > '%s_mine/report.html' && "
              "'%s' analyze '%s' -o '%s_mine' --quiet 2>/dev/null",
              dir, dir, bin, clip, dir);
-    CHECK_EQ_INT(sh(cmd), 1);
+    CHECK_EQ_INT(gs_test_sh(cmd), 1);
     snprintf(cmd, sizeof(cmd), "grep -qx mine '%s_mine/report.html'", dir);
-    CHECK_EQ_INT(sh(cmd), 0);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
 
     /* 1b. issue 19: overlapping decode, inference, drawing and encoding changes no output
      * (pose.json and overlay.mp4 byte for byte against --sequential), and --overlay-height
@@ -231,16 +206,16 @@ int main(int argc, char **argv)
         CHECK_EQ_INT(analyze(clip, dir2, "--model lite --end 5 --overlay-height 640 --sequential"),
                      0);
         snprintf(cmd, sizeof(cmd), "cmp -s '%s/pose.json' '%s/pose.json'", dir, dir2);
-        CHECK_MSG(sh(cmd) == 0, "pose.json differs between pipelined and sequential runs");
+        CHECK_MSG(gs_test_sh(cmd) == 0, "pose.json differs between pipelined and sequential runs");
         snprintf(cmd, sizeof(cmd), "cmp -s '%s/overlay.mp4' '%s/overlay.mp4'", dir, dir2);
-        CHECK_MSG(sh(cmd) == 0, "overlay.mp4 differs between pipelined and sequential runs");
+        CHECK_MSG(gs_test_sh(cmd) == 0, "overlay.mp4 differs between pipelined and sequential runs");
         snprintf(cmd, sizeof(cmd),
                  "ffprobe -v error -select_streams v:0 -show_entries stream=width,height "
                  "-of csv=p=0 '%s/overlay.mp4' > '%s/size.txt'",
                  dir, scratch);
-        CHECK_EQ_INT(sh(cmd), 0);
+        CHECK_EQ_INT(gs_test_sh(cmd), 0);
         snprintf(cmd, sizeof(cmd), "%s/size.txt", scratch);
-        char *sz = read_text(cmd);
+        char *sz = gs_test_read_text(cmd);
         CHECK_MSG(sz && !strncmp(sz, "360,640", 7), "overlay size %s, not 360,640", sz ? sz : "?");
         free(sz);
         /* a key frame is a PNG of the overlay's size: width and height at bytes 16-23 (IHDR) */
@@ -257,9 +232,9 @@ int main(int argc, char **argv)
                  "'%s' analyze '%s' -o '%s' --quiet --force --model lite --end 5 --timings "
                  "2> '%s/timings.txt'",
                  bin, clip, dir, scratch);
-        CHECK_EQ_INT(sh(cmd), 0);
+        CHECK_EQ_INT(gs_test_sh(cmd), 0);
         snprintf(cmd, sizeof(cmd), "%s/timings.txt", scratch);
-        char *tm = read_text(cmd);
+        char *tm = gs_test_read_text(cmd);
         CHECK_STR_CONTAINS(tm, "landmarks");
         CHECK_STR_CONTAINS(tm, "encoding");
         CHECK_STR_CONTAINS(tm, "process CPU");
@@ -272,12 +247,12 @@ int main(int argc, char **argv)
     rc = analyze(clip, dir, "--model lite --end 2.4 --no-overlay");
     CHECK_EQ_INT(rc, 1);
     snprintf(cmd, sizeof(cmd), "%s.err", dir);
-    char *e = read_text(cmd);
+    char *e = gs_test_read_text(cmd);
     CHECK_STR_CONTAINS(e, "gaitscope: ");
     CHECK_STR_CONTAINS(e, "too few strides");
     free(e);
     snprintf(cmd, sizeof(cmd), "%s/report.html", dir);
-    e = read_text(cmd);
+    e = gs_test_read_text(cmd);
     CHECK_MSG(e && strstr(e, "too few strides"), "too-few-strides report does not say why");
     free(e);
 
@@ -286,12 +261,12 @@ int main(int argc, char **argv)
              "ffmpeg -v error -y -f lavfi -i testsrc2=size=320x240:rate=30:duration=2 "
              "-pix_fmt yuv420p -c:v libx264 '%s'",
              clip);
-    CHECK(sh(cmd) == 0);
+    CHECK(gs_test_sh(cmd) == 0);
     snprintf(dir, sizeof(dir), "%s/analyze_nobody", scratch);
     rc = analyze(clip, dir, "--model lite");
     CHECK_EQ_INT(rc, 1);
     snprintf(cmd, sizeof(cmd), "%s.err", dir);
-    e = read_text(cmd);
+    e = gs_test_read_text(cmd);
     CHECK_STR_CONTAINS(e, "nobody.mp4");
     CHECK_STR_CONTAINS(e, "person");
     free(e);

@@ -1034,18 +1034,6 @@ static int run(const char *cmd)
     return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-static void slurp(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n = 0;
-    buf[0] = '\0';
-    if (!f)
-        return;
-    n = fread(buf, 1, cap - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-}
-
 /* Renders the standard camera's views once: n images of W x H RGB (caller frees each). */
 static int render_views(uint8_t **img, int cap)
 {
@@ -1167,7 +1155,7 @@ static int cli_calibrate_and_gait(const char *scratch, uint8_t **img, int n)
     }
     snprintf(cmd + len, sizeof(cmd) - (size_t)len, " -o '%s' --force > '%s' 2>&1", prof, log);
     CHECK_EQ_INT(run(cmd), 0);
-    slurp(log, msg, sizeof(msg));
+    gs_test_read_into(log, msg, sizeof(msg));
     CHECK_STR_CONTAINS(msg, "model standard: reprojection error");
     CHECK_STR_CONTAINS(msg, "wrote ");
     gs_calib_profile p;
@@ -1180,7 +1168,7 @@ static int cli_calibrate_and_gait(const char *scratch, uint8_t **img, int n)
              "'%s' calibrate --chessboard 9x6 --square 30 '%s/board_00.png' -o '%s' > '%s' 2>&1",
              bin, dir, prof, log);
     CHECK_EQ_INT(run(cmd), 1);
-    slurp(log, msg, sizeof(msg));
+    gs_test_read_into(log, msg, sizeof(msg));
     CHECK_STR_CONTAINS(msg, "output exists (use --force to overwrite)");
     CHECK(strchr(msg, '\n') == strrchr(msg, '\n'));
     /* squares counted instead of corners */
@@ -1189,14 +1177,14 @@ static int cli_calibrate_and_gait(const char *scratch, uint8_t **img, int n)
              "'%s/x.json' > '%s' 2>&1",
              bin, dir, dir, dir, log);
     CHECK_EQ_INT(run(cmd), 1);
-    slurp(log, msg, sizeof(msg));
+    gs_test_read_into(log, msg, sizeof(msg));
     CHECK_STR_CONTAINS(msg, "gaitscope: the inputs: no 10x7 chessboard found, but a 9x6 board was");
     /* a malformed board size is a command-line error */
     snprintf(cmd, sizeof(cmd),
              "'%s' calibrate --chessboard 9-6 --square 30 a.png -o '%s/x.json' > '%s' 2>&1", bin,
              dir, log);
     CHECK_EQ_INT(run(cmd), 2);
-    slurp(log, msg, sizeof(msg));
+    gs_test_read_into(log, msg, sizeof(msg));
     CHECK_STR_CONTAINS(msg, "--chessboard: expected COLSxROWS inner corners such as 9x6");
 
     /* gait --calib --scale-line on a runner seen through that lens */
@@ -1246,14 +1234,14 @@ static int cli_calibrate_and_gait(const char *scratch, uint8_t **img, int n)
     snprintf(cmd, sizeof(cmd), "'%s' gait '%s' -o '%s' --force --calib '%s' > '%s' 2>&1", bin, pose,
              out, portrait, log);
     CHECK_EQ_INT(run(cmd), 1);
-    slurp(log, msg, sizeof(msg));
+    gs_test_read_into(log, msg, sizeof(msg));
     CHECK_STR_CONTAINS(msg, "portrait.json: made for 720x1280 frames (portrait), the video is "
                             "1280x720 (landscape)");
     /* a bad --scale-line is a command-line error */
     snprintf(cmd, sizeof(cmd), "'%s' gait '%s' -o '%s' --force --scale-line 1,2,3 > '%s' 2>&1", bin,
              pose, out, log);
     CHECK_EQ_INT(run(cmd), 2);
-    slurp(log, msg, sizeof(msg));
+    gs_test_read_into(log, msg, sizeof(msg));
     CHECK_STR_CONTAINS(msg, "--scale-line '1,2,3': y2 is missing");
     return 0;
 }

@@ -10,37 +10,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gs_test.h"
 
 static const char *bin;
 static const char *scratch = "/tmp";
+static char clip[1024]; /* 2 s of ffmpeg's test pattern (made_clip_is_probed) */
 
-/* Runs `bin args`, returns the exit code; stderr's text in err_out (first 4 KiB). */
+/* Runs `bin args`, returns the exit code; stderr's text in err_out, stdout's in out (each may
+ * be NULL; cut at its capacity). */
 static int run_cli(const char *args, char *err_out, size_t cap, char *out, size_t out_cap)
 {
     char cmd[8192], ef[1024], of[1024];
     snprintf(ef, sizeof(ef), "%s/cli_stderr.txt", scratch);
     snprintf(of, sizeof(of), "%s/cli_stdout.txt", scratch);
     snprintf(cmd, sizeof(cmd), "'%s' %s </dev/null >'%s' 2>'%s'", bin, args, of, ef);
-    int st = system(cmd);
-    int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    const char *files[2] = {ef, of};
-    char *bufs[2] = {err_out, out};
-    size_t caps[2] = {cap, out_cap};
-    for (int i = 0; i < 2; i++) {
-        if (!bufs[i])
-            continue;
-        bufs[i][0] = '\0';
-        FILE *f = fopen(files[i], "r");
-        if (f) {
-            size_t n = fread(bufs[i], 1, caps[i] - 1, f);
-            bufs[i][n] = '\0';
-            fclose(f);
-        }
-    }
+    int code = gs_test_sh(cmd);
+    if (err_out)
+        gs_test_read_into(ef, err_out, cap);
+    if (out)
+        gs_test_read_into(of, out, out_cap);
     return code;
 }
 
@@ -64,18 +54,9 @@ static void expect_error(const char *args, int code, const char *fragment)
               count_lines(err), err);
 }
 
-static int sh(const char *cmd)
-{
-    int rc = system(cmd);
-    if (rc != 0)
-        fprintf(stderr, "command failed: %s\n", cmd);
-    return rc;
-}
-
 /* The commands with an option table; each one's --help is generated from it. */
-static const char *const commands[] = {"analyze", "probe", "gait",      "findings",
-                                       "frames",  "pose",  "infer",     "bench",
-                                       "calibrate", "worker"};
+static const char *const commands[] = {"analyze", "probe", "gait",  "findings",  "frames", "pose",
+                                       "infer",   "bench", "compare", "calibrate", "serve",  "worker"};
 
 /* Command-line mistakes, one per row: exit 2 and this fragment of the single stderr line.
  * File names need not exist: the command line is checked before any file is opened. */
@@ -199,17 +180,13 @@ static int run_to_full_disk(const char *args, char *err, size_t cap)
     char cmd[8192], ef[1024];
     snprintf(ef, sizeof(ef), "%s/cli_full_stderr.txt", scratch);
     snprintf(cmd, sizeof(cmd), "'%s' %s </dev/null >/dev/full 2>'%s'", bin, args, ef);
-    int st = system(cmd);
-    FILE *f = fopen(ef, "r");
-    size_t n = f ? fread(err, 1, cap - 1, f) : 0;
-    err[n] = '\0';
-    if (f)
-        fclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    int code = gs_test_sh(cmd);
+    gs_test_read_into(ef, err, cap);
+    return code;
 }
 
 /* Issue 12 item 8: results that never reached stdout are a failure, exit 1, one line. */
-static void failed_stdout_write_is_an_error(const char *clip)
+static void failed_stdout_write_is_an_error(void)
 {
     char a[4096], err[4096], out[8192], pose[1024], dir[1024], cmd[8192];
     const char *gen = getenv("GS_GEN_TRACK");
@@ -229,7 +206,7 @@ static void failed_stdout_write_is_an_error(const char *clip)
     snprintf(pose, sizeof(pose), "%s/cli_gen_pose.json", scratch);
     snprintf(dir, sizeof(dir), "%s/cli_gait", scratch);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s' && '%s' -o '%s' --duration 8", dir, gen, pose);
-    CHECK(sh(cmd) == 0);
+    CHECK(gs_test_sh(cmd) == 0);
     snprintf(a, sizeof(a), "gait '%s' -o '%s'", pose, dir);
     CHECK_EQ_INT(run_to_full_disk(a, err, sizeof(err)), 1);
     CHECK_STR_CONTAINS(err, "gaitscope: stdout: No space left on device");
@@ -246,12 +223,12 @@ static void failed_stdout_write_is_an_error(const char *clip)
              "sed 's/\"cadence_spm\":[[:space:]]*{/\"cadence_spm\": 7, \"was\": {/' '%s/analysis.json' "
              "> '%s/bad_metrics.bad.json' && grep -q '\"cadence_spm\": 7' '%s/bad_metrics.bad.json'",
              dir, scratch, scratch);
-    CHECK(sh(cmd) == 0);
+    CHECK(gs_test_sh(cmd) == 0);
     snprintf(a, sizeof(a), "findings '%s/bad_metrics.bad.json'", scratch);
     expect_error(a, 1, "bad_metrics.bad.json: key 'metrics.cadence_spm' is not an object");
     snprintf(cmd, sizeof(cmd), "printf '{\"format\": \"gaitscope.analysis/1\"}' > '%s/no_keys.bad.json'",
              scratch);
-    CHECK(sh(cmd) == 0);
+    CHECK(gs_test_sh(cmd) == 0);
     snprintf(a, sizeof(a), "findings '%s/no_keys.bad.json'", scratch);
     expect_error(a, 1, "no_keys.bad.json: missing required key");
 
@@ -260,39 +237,39 @@ static void failed_stdout_write_is_an_error(const char *clip)
     expect_error(a, 1, "angles.csv: output exists (use --force");
 }
 
-int main(int argc, char **argv)
+static void help_and_version_say_what_the_tool_is(void)
 {
-    char cmd[8192], a[4096], p[1024], clip[1024];
-    if (argc > 2)
-        scratch = argv[2];
-    bin = getenv("GAITSCOPE_BIN");
-    if (!bin || access(bin, X_OK) != 0) {
-        fprintf(stderr, "test_cli: GAITSCOPE_BIN not set to the gaitscope binary\n");
-        return 1;
-    }
-
-    /* help and version work and say what the tool is */
     char out[8192];
     CHECK_EQ_INT(run_cli("--help", NULL, 0, out, sizeof(out)), 0);
     CHECK_STR_CONTAINS(out, "probe");
     CHECK_STR_CONTAINS(out, "frames");
     CHECK_EQ_INT(run_cli("--version", NULL, 0, out, sizeof(out)), 0);
     CHECK_STR_CONTAINS(out, "gaitscope ");
+}
 
-    /* a small real clip to work on: 2 s of ffmpeg's test pattern, 30 fps */
+/* Makes the small real clip the later specs work on: 2 s of ffmpeg's test pattern, 30 fps. */
+static void made_clip_is_probed(void)
+{
+    char cmd[8192], a[4096], out[8192];
     snprintf(clip, sizeof(clip), "%s/cli_ok.mp4", scratch);
     snprintf(cmd, sizeof(cmd),
              "ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=30:duration=2 "
              "-pix_fmt yuv420p -c:v libx264 -movflags +faststart '%s'",
              clip);
-    CHECK(sh(cmd) == 0);
+    CHECK(gs_test_sh(cmd) == 0);
     snprintf(a, sizeof(a), "probe --json '%s'", clip);
     CHECK_EQ_INT(run_cli(a, NULL, 0, out, sizeof(out)), 0);
     CHECK_STR_CONTAINS(out, "\"frames\":\t60");
     CHECK_STR_CONTAINS(out, "\"width\":\t160");
+    snprintf(a, sizeof(a), "probe -- '%s'", clip); /* after --, a file name */
+    CHECK_EQ_INT(run_cli(a, NULL, 0, out, sizeof(out)), 0);
+}
 
-    /* probe says what the decoder's timestamp policy drops (issue 12 item 2): frames 31..34
-     * given frame 30's time (Matroska keeps exact duplicates; no B-frames, so N is display order) */
+/* probe says what the decoder's timestamp policy drops (issue 12 item 2): frames 31..34 given
+ * frame 30's time (Matroska keeps exact duplicates; no B-frames, so N is display order) */
+static void probe_counts_dropped_timestamps(void)
+{
+    char cmd[8192], a[4096], out[8192], p[1024];
     snprintf(p, sizeof(p), "%s/cli_dup.mkv", scratch);
     snprintf(cmd, sizeof(cmd),
              "ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=30:duration=2 -bf 0 "
@@ -300,7 +277,7 @@ int main(int argc, char **argv)
              "ffmpeg -v error -y -i '%s.base.mkv' -c copy -bsf:v "
              "'setts=ts=if(between(N\\,31\\,34)\\,PREV_OUTPTS\\,PTS)' '%s'",
              p, p, p);
-    CHECK(sh(cmd) == 0);
+    CHECK(gs_test_sh(cmd) == 0);
     snprintf(a, sizeof(a), "probe '%s'", p);
     CHECK_EQ_INT(run_cli(a, NULL, 0, out, sizeof(out)), 0);
     CHECK_STR_CONTAINS(out, "frames:      56\n");
@@ -310,50 +287,59 @@ int main(int argc, char **argv)
     CHECK_STR_CONTAINS(out, "\"dropped_timestamps\":\t4");
     CHECK_STR_CONTAINS(out, "\"segments\":\t1");
 
+}
+
+/* Unreadable clips, each named in one line: missing, text renamed .mp4, empty, audio only,
+ * truncated (the moov-at-end layout loses its index; faststart loses frames and says so). */
+static void probe_names_an_unreadable_clip(void)
+{
+    char cmd[8192], a[4096], p[1024];
     expect_error("probe /nonexistent/run.mp4", 1, "/nonexistent/run.mp4: cannot open");
     snprintf(p, sizeof(p), "%s/renamed.mp4", scratch);
     snprintf(cmd, sizeof(cmd), "echo 'just text, renamed to look like a video' > '%s'", p);
-    CHECK(sh(cmd) == 0);
+    CHECK(gs_test_sh(cmd) == 0);
     snprintf(a, sizeof(a), "probe '%s'", p);
     expect_error(a, 1, "renamed.mp4: not a readable video file");
 
     snprintf(p, sizeof(p), "%s/empty.mp4", scratch);
     snprintf(cmd, sizeof(cmd), ": > '%s'", p);
-    CHECK(sh(cmd) == 0);
+    CHECK(gs_test_sh(cmd) == 0);
     snprintf(a, sizeof(a), "probe '%s'", p);
     expect_error(a, 1, "empty.mp4: ");
 
     snprintf(p, sizeof(p), "%s/audio_only.m4a", scratch);
     snprintf(cmd, sizeof(cmd),
              "ffmpeg -v error -y -f lavfi -i sine=frequency=440:duration=1 -c:a aac '%s'", p);
-    CHECK(sh(cmd) == 0);
+    CHECK(gs_test_sh(cmd) == 0);
     snprintf(a, sizeof(a), "probe '%s'", p);
     expect_error(a, 1, "audio_only.m4a: no video stream");
 
-    /* Truncated: the moov-at-end layout loses its index (not readable); the faststart layout
-     * loses frames (decodes what is there, then says the file ends early). */
     snprintf(p, sizeof(p), "%s/cut_index.mp4", scratch);
     snprintf(cmd, sizeof(cmd),
              "ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=30:duration=2 "
              "-pix_fmt yuv420p -c:v libx264 -f mp4 '%s.full' && "
              "head -c $(($(stat -c %%s '%s.full') / 2)) '%s.full' > '%s'",
              p, p, p, p);
-    CHECK(sh(cmd) == 0);
+    CHECK(gs_test_sh(cmd) == 0);
     snprintf(a, sizeof(a), "probe '%s'", p);
     expect_error(a, 1, "cut_index.mp4: ");
     snprintf(p, sizeof(p), "%s/cut_data.mp4", scratch);
     snprintf(cmd, sizeof(cmd), "head -c $(($(stat -c %%s '%s') * 6 / 10)) '%s' > '%s'", clip,
              clip, p);
-    CHECK(sh(cmd) == 0);
+    CHECK(gs_test_sh(cmd) == 0);
     snprintf(a, sizeof(a), "probe '%s'", p);
     expect_error(a, 1, "cut_data.mp4: truncated");
 
-    /* Output directory problems. */
+}
+
+static void output_folder_problems_are_errors(void)
+{
+    char cmd[8192], a[4096], p[1024];
     snprintf(a, sizeof(a), "frames '%s' --every 30 -o /proc/gaitscope_no/frames", clip);
     expect_error(a, 1, "cannot create directory");
     snprintf(p, sizeof(p), "%s/frames_out", scratch);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p);
-    CHECK(sh(cmd) == 0);
+    CHECK(gs_test_sh(cmd) == 0);
     snprintf(a, sizeof(a), "frames '%s' --every 30 -o '%s' --quiet", clip, p);
     CHECK_EQ_INT(run_cli(a, NULL, 0, NULL, 0), 0);
     snprintf(cmd, sizeof(cmd), "%s/frame_000030.png", p);
@@ -362,16 +348,108 @@ int main(int argc, char **argv)
     snprintf(a, sizeof(a), "frames '%s' --every 30 -o '%s' --quiet --force", clip, p);
     CHECK_EQ_INT(run_cli(a, NULL, 0, NULL, 0), 0);
 
-    /* Command-line mistakes: exit 2 with one line. */
-    expect_error("probe", 2, "no VIDEO given");
-    expect_error("nosuchcommand", 2, "unknown command 'nosuchcommand'");
-    every_command_has_help_and_one_error_style();
-    snprintf(a, sizeof(a), "probe -- '%s'", clip); /* after --, a file name */
-    CHECK_EQ_INT(run_cli(a, NULL, 0, out, sizeof(out)), 0);
-    failed_stdout_write_is_an_error(clip);
     snprintf(a, sizeof(a), "frames '%s' -o '%s' --every zero", clip, p);
     expect_error(a, 2, "--every: expected an integer");
+}
+
+static void command_line_mistakes_exit_2_with_one_line(void)
+{
+    char a[4096];
+    expect_error("probe", 2, "no VIDEO given");
+    expect_error("nosuchcommand", 2, "unknown command 'nosuchcommand'");
     snprintf(a, sizeof(a), "probe '%s' --bogus", clip);
     expect_error(a, 2, "unknown option '--bogus'");
+}
+
+/* Every command that reads a file names it in one line and exits 1 when the file is missing or
+ * is not what it should be ("%M": a path that does not exist, "%G": a text file of garbage
+ * named for the role; both under the scratch folder). */
+static const struct {
+    const char *args;
+    const char *fragment;
+} bad_inputs[] = {
+    {"analyze %M/v.mp4 -o %S/o_an1", "v.mp4: cannot open"},
+    {"analyze %G.mp4 -o %S/o_an2", "bad.mp4: not a readable video file"},
+    {"analyze %G.mp4 -o %S/o_an3 --rules %G.json", "bad.json: not valid JSON"},
+    {"analyze %G.mp4 -o %S/o_an4 --calib %M/c.json", "c.json: cannot open"},
+    {"probe %M/v.mp4", "v.mp4: cannot open"},
+    {"frames %M/v.mp4 -o %S/o_fr", "v.mp4: cannot open"},
+    {"frames %G.mp4 -o %S/o_fr2", "bad.mp4: not a readable video file"},
+    {"pose %M/v.mp4 -o %S/o_pose.json", "v.mp4: cannot open"},
+    {"pose %G.mp4 -o %S/o_pose2.json", "bad.mp4: not a readable video file"},
+    {"gait %M/p.json -o %S/o_gait", "p.json: cannot open"},
+    {"gait %G.json -o %S/o_gait2", "bad.json: not valid JSON"},
+    {"findings %M/a.json", "a.json: cannot open"},
+    {"findings %G.json", "bad.json: not valid JSON"},
+    {"compare %M/a %M/b -o %S/o_cmp --no-video", "/a: no such file or folder"},
+    {"compare %G.json %G2.json -o %S/o_cmp2 --no-video", "bad.json: not valid JSON"},
+    {"infer %M/m.tflite %G.bin %S/o_inf", "m.tflite: cannot open"},
+    {"infer %G.tflite %G.bin %S/o_inf2", "bad.tflite: not a TFLite model"},
+    {"bench %G.tflite", "bad.tflite: not a TFLite model"},
+    {"bench --models %M", "pose_detection.tflite: cannot open"},
+    {"calibrate %M/b.mp4 --chessboard 9x6 --square 25 -o %S/o_cal.json", "b.mp4: cannot open"},
+    {"calibrate %G.mp4 --chessboard 9x6 --square 25 -o %S/o_cal2.json",
+     "bad.mp4: not a readable video file"},
+    {"serve --data /proc/gaitscope_no/data --listen 127.0.0.1:0", "cannot create directory"},
+    {"worker --data /proc/gaitscope_no/data", "cannot create directory"},
+};
+
+/* Replaces %M (missing folder), %G (garbage file stem) and %S (scratch) in t. */
+static void expand_paths(const char *t, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (; *t && n + 1 < cap; t++) {
+        const char *rep = NULL;
+        char tmp[1200];
+        if (t[0] == '%' && (t[1] == 'M' || t[1] == 'G' || t[1] == 'S')) {
+            snprintf(tmp, sizeof(tmp), "%s/%s", scratch,
+                     t[1] == 'M' ? "cli_missing" : t[1] == 'G' ? "cli_bad/bad" : "cli_out");
+            if (t[1] == 'S')
+                snprintf(tmp, sizeof(tmp), "%s", scratch);
+            rep = tmp;
+            t++;
+        }
+        n += (size_t)snprintf(out + n, cap - n, "%s", rep ? rep : (char[2]){*t, 0});
+    }
+}
+
+static void every_command_names_a_bad_input_file(void)
+{
+    char cmd[4096], a[4096];
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf '%s/cli_missing' '%s/cli_bad' && mkdir -p '%s/cli_bad' && cd '%s/cli_bad' && "
+             "for f in bad.mp4 bad.json bad2.json bad.tflite bad.bin; do "
+             "echo 'garbage, not what the name says' > $f; done",
+             scratch, scratch, scratch, scratch);
+    CHECK(gs_test_sh(cmd) == 0);
+    for (size_t i = 0; i < sizeof(bad_inputs) / sizeof(bad_inputs[0]); i++) {
+        expand_paths(bad_inputs[i].args, a, sizeof(a));
+        expect_error(a, 1, bad_inputs[i].fragment);
+    }
+}
+
+static const gs_test_spec specs[] = {
+    {"help_and_version_say_what_the_tool_is", help_and_version_say_what_the_tool_is},
+    {"made_clip_is_probed", made_clip_is_probed},
+    {"probe_counts_dropped_timestamps", probe_counts_dropped_timestamps},
+    {"probe_names_an_unreadable_clip", probe_names_an_unreadable_clip},
+    {"output_folder_problems_are_errors", output_folder_problems_are_errors},
+    {"command_line_mistakes_exit_2_with_one_line", command_line_mistakes_exit_2_with_one_line},
+    {"every_command_has_help_and_one_error_style", every_command_has_help_and_one_error_style},
+    {"every_command_names_a_bad_input_file", every_command_names_a_bad_input_file},
+    {"failed_stdout_write_is_an_error", failed_stdout_write_is_an_error},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc > 2)
+        scratch = argv[2];
+    bin = getenv("GAITSCOPE_BIN");
+    if (!bin || access(bin, X_OK) != 0) {
+        fprintf(stderr, "test_cli: GAITSCOPE_BIN not set to the gaitscope binary\n");
+        return 1;
+    }
+    gs_test_run_specs(specs, sizeof(specs) / sizeof(specs[0]));
     return gs_test_finish("test_cli", 0);
 }

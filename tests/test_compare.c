@@ -504,15 +504,6 @@ static void spm_shades_where_made_curves_differ(void)
     gs_compare_mc_free(&mc);
 }
 
-static char *read_text(const char *path)
-{
-    uint8_t *d = NULL;
-    size_t n = 0;
-    if (gs_file_read_all(path, &d, &n, NULL) != GS_OK)
-        return NULL;
-    return (char *)d;
-}
-
 /* Validates a comparison.json against docs/schemas/comparison.schema.json with Python's
  * jsonschema when it is installed (the check is skipped, with a message, when it is not). */
 static void schema_valid(const char *json_path)
@@ -580,7 +571,7 @@ static void outputs_of_made_sessions(const char *dir)
     info.side_by_side_why = "BEFORE is a gait folder (analysis.json only): no overlay clip";
     snprintf(path, sizeof(path), "%s/made_comparison.json", dir);
     CHECK_EQ_INT(gs_comparison_write_json(path, c, &info, &err), GS_OK);
-    html = read_text(path);
+    html = gs_test_read_text(path);
     j = html ? cJSON_Parse(html) : NULL;
     free(html);
     CHECK(j != NULL);
@@ -624,7 +615,7 @@ static void outputs_of_made_sessions(const char *dir)
     schema_valid(path);
     snprintf(path, sizeof(path), "%s/made_comparison.html", dir);
     CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_OK);
-    html = read_text(path);
+    html = gs_test_read_text(path);
     CHECK(html != NULL);
     if (html) {
         CHECK_STR_CONTAINS(html, "&lt;script&gt;alert(1)&lt;/script&gt;");
@@ -759,7 +750,7 @@ static void side_by_side_locks_strides_and_counts_frames(const char *dir)
         char path[1200], *txt;
         CHECK_EQ_INT(system(cmd), 0);
         snprintf(path, sizeof(path), "%s/ffprobe.txt", dir);
-        txt = read_text(path);
+        txt = gs_test_read_text(path);
         CHECK_STR_CONTAINS(txt, "nb_read_frames=64");
         if (txt && strstr(txt, "duration="))
             CHECK_NEAR(strtod(strstr(txt, "duration=") + 9, NULL), 64.0 / 30, 0.034);
@@ -820,13 +811,13 @@ static void chromium_shots(const char *dir, const char *page)
                               "cmp_dom.log"),
                  0);
     snprintf(path, sizeof(path), "%s/cmp_dom.html", dir);
-    dom = read_text(path);
+    dom = gs_test_read_text(path);
     CHECK_STR_CONTAINS(dom, "What changed");
     CHECK_STR_CONTAINS(dom, "<svg");
     CHECK(dom && strstr(dom, "<script") == NULL);
     free(dom);
     snprintf(path, sizeof(path), "%s/cmp_dom.log", dir);
-    dom = read_text(path);
+    dom = gs_test_read_text(path);
     CHECK(dom && strstr(dom, ":CONSOLE") == NULL);
     free(dom);
     for (int k = 0; k < 2; k++) {
@@ -894,7 +885,7 @@ static gs_compare_mc *made_mc(void)
 {
     gs_compare_mc *mc = NULL;
     gs_error err = {0};
-    char *txt = read_text(GS_SOURCE_DIR "/models/minimal_change.json");
+    char *txt = gs_test_read_text(GS_SOURCE_DIR "/models/minimal_change.json");
     cJSON *j = txt ? cJSON_Parse(txt) : NULL, *e;
     const char *mk[256], *mu[256], *ck[GS_ANGLE_COUNT];
     int nm = 0;
@@ -1294,7 +1285,7 @@ static int run_cli(const char *dir, const char *args, char **errtxt)
     snprintf(cmd, sizeof(cmd), "'%s' compare %s >/dev/null 2>'%s'", bin ? bin : "gaitscope", args,
              path);
     rc = system(cmd);
-    *errtxt = read_text(path);
+    *errtxt = gs_test_read_text(path);
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
@@ -1337,7 +1328,7 @@ static void cli_compares_gait_folders_and_refuses_bad_input(const char *dir)
     snprintf(path, sizeof(path), "%s/side_by_side.mp4", out);
     CHECK(!gs_path_exists(path));
     snprintf(path, sizeof(path), "%s/comparison.html", out);
-    e = read_text(path);
+    e = gs_test_read_text(path);
     CHECK_STR_CONTAINS(e, "has no overlay.mp4");
     free(e);
     /* again without --force: the outputs exist... and are gaitscope's, so they are replaced */
@@ -1377,7 +1368,7 @@ static void cli_compares_gait_folders_and_refuses_bad_input(const char *dir)
         snprintf(vdir, sizeof(vdir), "%s/v2_folder", dir);
         gs_mkdir_p(vdir, NULL);
         snprintf(path, sizeof(path), "%s/analysis.json", da);
-        txt = read_text(path);
+        txt = gs_test_read_text(path);
         p = txt ? strstr(txt, "gaitscope.analysis/1") : NULL;
         CHECK(p != NULL);
         if (p) {
@@ -1504,13 +1495,13 @@ static void real_pair(const char *shared, const char *dir)
     CHECK_EQ_INT(run_bin(args, log), 0);
     snprintf(args, sizeof(args), "compare '%s' '%s' -o '%s' --force", hb, ha, out);
     CHECK_EQ_INT(run_bin(args, log), 0);
-    txt = read_text(log);
+    txt = gs_test_read_text(log);
     if (txt)
         fprintf(stderr, "real pair, gaitscope compare:\n%s", txt);
     free(txt);
     snprintf(path, sizeof(path), "%s/comparison.json", out);
     schema_valid(path);
-    txt = read_text(path);
+    txt = gs_test_read_text(path);
     j = txt ? cJSON_Parse(txt) : NULL;
     free(txt);
     CHECK(j != NULL);
@@ -1546,7 +1537,7 @@ static void real_pair(const char *shared, const char *dir)
                  sbs, dir);
         CHECK_EQ_INT(system(cmd), 0);
         snprintf(path, sizeof(path), "%s/real_ffprobe.txt", dir);
-        txt = read_text(path);
+        txt = gs_test_read_text(path);
         fprintf(stderr,
                 "side_by_side.mp4: %d stride pairs, %lld frames expected at %.3f fps; "
                 "ffprobe: %s",

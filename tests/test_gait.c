@@ -878,18 +878,6 @@ static void real_clips_are_plausible(void)
 }
 
 /* Reads a small text file into buf ("" if missing). */
-static void slurp(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    size_t n = 0;
-    buf[0] = '\0';
-    if (!f)
-        return;
-    n = fread(buf, 1, cap - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-}
-
 /* The gaitscope gait command (when the build tells us where the binary is). */
 static int cli_gait_writes_outputs_and_one_line_errors(const char *dir)
 {
@@ -916,7 +904,7 @@ static int cli_gait_writes_outputs_and_one_line_errors(const char *dir)
     rc = system(cmd);
     CHECK_EQ_INT(rc, 0);
     snprintf(path, sizeof(path), "%s/gait_cli.txt", dir);
-    slurp(path, msg, sizeof(msg));
+    gs_test_read_into(path, msg, sizeof(msg));
     CHECK_STR_CONTAINS(msg, "cadence 170");
     CHECK_STR_CONTAINS(msg, "steps/min");
     snprintf(path, sizeof(path), "%s/analysis.json", out);
@@ -940,11 +928,11 @@ static int cli_gait_writes_outputs_and_one_line_errors(const char *dir)
         rc = system(cmd);
         CHECK(rc != 0);
         snprintf(path, sizeof(path), "%s/gait_cli.txt", dir);
-        slurp(path, msg, sizeof(msg));
+        gs_test_read_into(path, msg, sizeof(msg));
         CHECK_STR_CONTAINS(msg, "events.csv: exists and was not written by gaitscope");
         CHECK(strchr(msg, '\n') == strrchr(msg, '\n')); /* one line */
         snprintf(path, sizeof(path), "%.1024s/events.csv", foreign);
-        slurp(path, msg, sizeof(msg));
+        gs_test_read_into(path, msg, sizeof(msg));
         CHECK_STR_CONTAINS(msg, "mine");
         snprintf(path, sizeof(path), "%s/gait_cli.txt", dir);
     }
@@ -957,7 +945,7 @@ static int cli_gait_writes_outputs_and_one_line_errors(const char *dir)
              bin, pose, dir, dir);
     rc = system(cmd);
     CHECK(rc != 0);
-    slurp(path, msg, sizeof(msg));
+    gs_test_read_into(path, msg, sizeof(msg));
     CHECK_STR_CONTAINS(msg, "gaitscope: ");
     CHECK_STR_CONTAINS(msg, "too few strides for statistics: found ");
     snprintf(path, sizeof(path), "%s/gait_cli_short/analysis.json", dir);
@@ -975,7 +963,7 @@ static int cli_gait_writes_outputs_and_one_line_errors(const char *dir)
     rc = system(cmd);
     CHECK(rc != 0);
     snprintf(path, sizeof(path), "%s/gait_cli.txt", dir);
-    slurp(path, msg, sizeof(msg));
+    gs_test_read_into(path, msg, sizeof(msg));
     CHECK_STR_CONTAINS(msg, "frames[0].kp: missing");
     return 0;
 }

@@ -1376,22 +1376,6 @@ static void e2e_synthetic_tracks(const gs_nkt_rules *rules)
 
 /* ---- the CLI: gaitscope findings ---- */
 
-static int run_cmd(const char *cmd)
-{
-    int st = system(cmd);
-    return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *slurp(const char *path)
-{
-    uint8_t *d = NULL;
-    size_t n = 0;
-    gs_error err = {0};
-    if (gs_file_read_all(path, &d, &n, &err) != GS_OK)
-        return NULL;
-    return (char *)d;
-}
-
 static void cli_findings_prints_plan_and_errors(const char *scratch)
 {
     const char *bin = getenv("GAITSCOPE_BIN");
@@ -1425,8 +1409,8 @@ static void cli_findings_prints_plan_and_errors(const char *scratch)
              "'%s' findings '%s' --history scar:abdomen,injury:left_ankle "
              "--write '%s' > '%s' 2> '%s'",
              bin, an, wr, out, errp);
-    CHECK_EQ_INT(run_cmd(cmd), 0);
-    char *o = slurp(out);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
+    char *o = gs_test_read_text(out);
     CHECK_STR_CONTAINS(o, "Contralateral pelvic drop in left stance");
     CHECK_STR_CONTAINS(o, "1.1 Test left gluteus medius");
     CHECK_STR_CONTAINS(o, "left lateral ankle ligaments");
@@ -1435,8 +1419,8 @@ static void cli_findings_prints_plan_and_errors(const char *scratch)
     free(o);
     /* the written file's stored findings are printed as they are */
     snprintf(cmd, sizeof(cmd), "'%s' findings '%s' --json > '%s' 2> '%s'", bin, wr, out, errp);
-    CHECK_EQ_INT(run_cmd(cmd), 0);
-    o = slurp(out);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
+    o = gs_test_read_text(out);
     cJSON *f = o ? cJSON_Parse(o) : NULL;
     CHECK(cJSON_GetArraySize(f) == 1 && find_by_id(f, "contralateral_pelvic_drop.left"));
     CHECK(f && list_has(cJSON_GetArrayItem(f, 0), "history", "injury:left_ankle"));
@@ -1445,15 +1429,15 @@ static void cli_findings_prints_plan_and_errors(const char *scratch)
     /* never overwrite without --force: a failed run (1), as for every command's outputs */
     snprintf(cmd, sizeof(cmd), "'%s' findings '%s' --write '%s' > '%s' 2> '%s'", bin, an, wr, out,
              errp);
-    CHECK_EQ_INT(run_cmd(cmd), 1);
-    o = slurp(errp);
+    CHECK_EQ_INT(gs_test_sh(cmd), 1);
+    o = gs_test_read_text(errp);
     CHECK_STR_CONTAINS(o, "exists (use --force to overwrite)");
     free(o);
     /* unknown intake item: usage error listing the accepted items */
     snprintf(cmd, sizeof(cmd), "'%s' findings '%s' --history scar:belly > '%s' 2> '%s'", bin, an,
              out, errp);
-    CHECK_EQ_INT(run_cmd(cmd), 2);
-    o = slurp(errp);
+    CHECK_EQ_INT(gs_test_sh(cmd), 2);
+    o = gs_test_read_text(errp);
     CHECK_STR_CONTAINS(o, "gaitscope: --history: history item 'scar:belly' not understood");
     CHECK_STR_CONTAINS(o, "accepted: kinds scar, injury, surgery, pain");
     free(o);
@@ -1462,15 +1446,15 @@ static void cli_findings_prints_plan_and_errors(const char *scratch)
     CHECK_EQ_INT(gs_file_write_all(bad, rules, strlen(rules), &err), GS_OK);
     snprintf(cmd, sizeof(cmd), "'%s' findings '%s' --rules '%s' > '%s' 2> '%s'", bin, an, bad, out,
              errp);
-    CHECK_EQ_INT(run_cmd(cmd), 1);
-    o = slurp(errp);
+    CHECK_EQ_INT(gs_test_sh(cmd), 1);
+    o = gs_test_read_text(errp);
     CHECK_STR_CONTAINS(o, "gaitscope: ");
     CHECK_STR_CONTAINS(o, "nkt_cli_bad_rules.json: rule 'r1': when[0].abvoe: unknown field");
     free(o);
     /* not an analysis */
     snprintf(cmd, sizeof(cmd), "'%s' findings '%s' > '%s' 2> '%s'", bin, bad, out, errp);
-    CHECK_EQ_INT(run_cmd(cmd), 1);
-    o = slurp(errp);
+    CHECK_EQ_INT(gs_test_sh(cmd), 1);
+    o = gs_test_read_text(errp);
     CHECK_STR_CONTAINS(o, "nkt_cli_bad_rules.json: format 'gaitscope.rules/1' is not gaitscope.analysis/1");
     free(o);
 }

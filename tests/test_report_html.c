@@ -119,18 +119,6 @@ static void add_curves(cJSON *a)
     }
 }
 
-static char *read_text(const char *path)
-{
-    uint8_t *d = NULL;
-    size_t n = 0;
-    gs_error err = {0};
-    if (gs_file_read_all(path, &d, &n, &err) != GS_OK) {
-        fprintf(stderr, "read %s: %s\n", path, err.msg);
-        return NULL;
-    }
-    return (char *)d;
-}
-
 /* CHECK that html contains needle, printing only the needle on failure (pages are long). */
 #define HAS(html, needle) CHECK_MSG((html) && strstr((html), (needle)), "page lacks: %s", (needle))
 #define LACKS(html, needle) \
@@ -174,7 +162,7 @@ static void report_shows_metrics_si_lights_and_sources(const char *dir)
     char *h;
     snprintf(path, sizeof(path), "%s/report.html", dir);
     write_side_run(path, a);
-    h = read_text(path);
+    h = gs_test_read_text(path);
     CHECK(h != NULL);
     /* cadence per side, mean +- sd (n), and both feet */
     HAS(h, "170.8 &plusmn; 2.4 <small>(13)</small>");
@@ -235,7 +223,7 @@ static void report_shows_findings_as_hypotheses(const char *dir)
     char *h;
     snprintf(path, sizeof(path), "%s/report_findings.html", dir);
     write_side_run(path, a);
-    h = read_text(path);
+    h = gs_test_read_text(path);
     HAS(h, "Less knee flexion in stance on the right");
     HAS(h, "Consistent with an inhibited (under-working) <b>right quadriceps</b>, compensated by "
            "overworking (facilitated) <b>right soleus</b>");
@@ -271,7 +259,7 @@ static void hostile_strings_are_escaped(const char *dir)
     char *h;
     snprintf(path, sizeof(path), "%s/report_escape.html", dir);
     write_side_run(path, a);
-    h = read_text(path);
+    h = gs_test_read_text(path);
     HAS(h, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; clip.mp4");
     HAS(h, "&lt;img src=x onerror=alert(1)&gt; pattern");
     LACKS(h, "<img src=x");
@@ -294,7 +282,7 @@ static void failed_analysis_still_gives_a_report_that_says_why(const char *dir)
     snprintf(path, sizeof(path), "%s/report_failed.html", dir);
     CHECK(a != NULL);
     CHECK_EQ_INT(gs_report_write_html(path, a, NULL, &err), GS_OK);
-    h = read_text(path);
+    h = gs_test_read_text(path);
     HAS(h, "The analysis could not be completed");
     HAS(h, "<title>Gait report: gait analysis</title>"); /* no title, no source in the JSON */
     HAS(h, "run.mp4: too few strides: 1 left and 0 right found, 3 per side needed");
@@ -315,7 +303,7 @@ static void failed_analysis_still_gives_a_report_that_says_why(const char *dir)
     a = cJSON_Parse("{\"format\":\"gaitscope.analysis/1\","
                     "\"error\":\"run.mp4: no person found in 300 frames\"}");
     CHECK_EQ_INT(gs_report_write_html(path, a, NULL, &err), GS_OK);
-    h = read_text(path);
+    h = gs_test_read_text(path);
     HAS(h, "run.mp4: no person found in 300 frames");
     HAS(h, "Nothing could be measured from this clip");
     LACKS(h, "Metrics per side");
@@ -326,7 +314,7 @@ static void failed_analysis_still_gives_a_report_that_says_why(const char *dir)
     /* no analysis at all */
     snprintf(path, sizeof(path), "%s/report_none.html", dir);
     CHECK_EQ_INT(gs_report_write_html(path, NULL, NULL, &err), GS_OK);
-    h = read_text(path);
+    h = gs_test_read_text(path);
     HAS(h, "No analysis");
     HAS(h, "</html>");
     free(h);
@@ -410,14 +398,14 @@ static void chromium_renders_the_report(const char *dir)
                               "chromium_dom.html", "chromium_dom.log"),
                  0);
     snprintf(path, sizeof(path), "%s/chromium_dom.html", dir);
-    dom = read_text(path);
+    dom = gs_test_read_text(path);
     HAS(dom, "Metrics per side");
     HAS(dom, "Less knee flexion in stance on the right");
     HAS(dom, "<svg");
     LACKS(dom, "<script");
     free(dom);
     snprintf(path, sizeof(path), "%s/chromium_dom.log", dir);
-    log = read_text(path);
+    log = gs_test_read_text(path);
     LACKS(log, ":CONSOLE");
     free(log);
 
