@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "pages_impl.h"
+#include "serve_http_impl.h"
 
 static const struct {
     const char *key, *label, *hint;
@@ -146,5 +147,11 @@ int gs_pages_nkt_post(gs_page *pg, const char *session, int *saved, char *err, s
     if (rc != GS_OK)
         return snprintf(err, n, "The server could not store the record; try again."), 500;
     *saved = 1;
+    /* a write of the athlete's record is in the access log too */
+    gs_store_session ss;
+    if (gs_store_session_get(pg->st, pg->account, session, &ss, &e) == GS_OK &&
+        gs_serve__access(pg->s, pg->st, pg->c, pg->account, pg->user, ss.athlete, ss.id,
+                         "saved NKT record", pg->addr) != GS_OK)
+        return snprintf(err, n, "The record was saved but not logged; tell the operator."), 500;
     return 0;
 }
