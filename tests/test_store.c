@@ -269,9 +269,14 @@ static void newer_schema_is_refused(void)
     fresh_store("newer", dir, sizeof(dir));
     s = open_store(dir);
     gs_store_close(&s);
-    raw_sql(dir, "UPDATE schema_version SET version = 4", 0);
+    char sql[100], want[100];
+    snprintf(sql, sizeof(sql), "UPDATE schema_version SET version = %d",
+             GS_STORE_SCHEMA_VERSION + 1);
+    snprintf(want, sizeof(want), "schema version %d is newer than this gaitscope's %d",
+             GS_STORE_SCHEMA_VERSION + 1, GS_STORE_SCHEMA_VERSION);
+    raw_sql(dir, sql, 0);
     CHECK_RC(gs_store_open(dir, &s, &err), GS_ERR_UNSUPPORTED);
-    CHECK_STR_CONTAINS(err.msg, "schema version 4 is newer than this gaitscope's 3");
+    CHECK_STR_CONTAINS(err.msg, want);
     CHECK_STR_CONTAINS(err.msg, use_pg ? "PostgreSQL database gs_newer" : "gaitscope.db");
     CHECK(s == NULL);
 }
@@ -656,6 +661,14 @@ static void nkt_records_and_share_list(gs_store *s)
 
 /* Takes a schema-3 store back to schema 2 (what migration 3 added goes), for the migration
  * tests; one statement per call (raw_sql). */
+/* Makes a schema-4 database (job kinds, comparisons) a schema-3 one again. */
+static void undo_schema_4(const char *dir)
+{
+    raw_sql(dir, "DROP TABLE comparisons", 0);
+    raw_sql(dir, "ALTER TABLE jobs DROP COLUMN kind", 0);
+    raw_sql(dir, "UPDATE schema_version SET version = 3", 0);
+}
+
 static void undo_schema_3(const char *dir)
 {
     static const char *const sql[] = {
@@ -689,10 +702,11 @@ static void schema_2_is_migrated(void)
     digest_of(7, d);
     CHECK_OK(gs_store_token_add(s, w.ann, d, 20, 5000, &e_));
     gs_store_close(&s);
+    undo_schema_4(dir);
     undo_schema_3(dir);
     CHECK_EQ_INT(raw_sql(dir, "SELECT version FROM schema_version", 1), 2);
     s = open_store(dir);
-    CHECK_EQ_INT(gs_store_schema_version(s), 3);
+    CHECK_EQ_INT(gs_store_schema_version(s), GS_STORE_SCHEMA_VERSION);
     CHECK_OK(gs_store_account_get(s, w.ann, &a, &e_));
     CHECK(strcmp(a.email, "w-ann@example.org") == 0);
     CHECK(strcmp(a.account, w.ann) == 0);
@@ -722,11 +736,12 @@ static void schema_1_is_migrated(void)
     s = open_store(dir);
     CHECK_OK(gs_store_account_add(s, "m@example.org", "$argon2id$m", 10, acc, &e_));
     gs_store_close(&s);
+    undo_schema_4(dir);
     undo_schema_3(dir);
     raw_sql(dir, "DROP TABLE nkt_records", 0);
     raw_sql(dir, "UPDATE schema_version SET version = 1", 0);
     s = open_store(dir);
-    CHECK_EQ_INT(gs_store_schema_version(s), 3);
+    CHECK_EQ_INT(gs_store_schema_version(s), GS_STORE_SCHEMA_VERSION);
     CHECK_OK(gs_store_account_get(s, acc, &a, &e_));
     CHECK(strcmp(a.email, "m@example.org") == 0);
     CHECK_RC(gs_store_nkt_get(s, acc, "AAAAAAAAAAAAAAAAAAAAAA", &got, &err), GS_ERR_NOT_FOUND);
@@ -960,6 +975,141 @@ static void deletes_retention_and_access_log(gs_store *s)
     if (n == 1)
         CHECK(strcmp(blobs[0], b2) == 0);
     free(blobs);
+}
+
+/* A schema-3 database (sessions, jobs, NKT records) is brought to schema 4 at open: its jobs
+ * are analyses, its records kept, and comparisons can be added. */
+static void schema_3_is_migrated(void)
+{
+    char dir[4200];
+    gs_store *s;
+    world w;
+    gs_store_id s1, j1, s2, j2, cmp, cj;
+    gs_store_job job;
+    gs_store_nkt rec, got;
+    fresh_store("migrate3", dir, sizeof(dir));
+    s = open_store(dir);
+    make_world(s, &w);
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{\"height\": 1.7}", "n", "", 20, s1,
+                                  j1, &e_));
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "", 21, s2, j2, &e_));
+    memset(&rec, 0, sizeof(rec));
+    snprintf(rec.homework, sizeof(rec.homework), "hops");
+    CHECK_OK(gs_store_nkt_set(s, w.ann, s1, &rec, 22, &e_));
+    gs_store_close(&s);
+    undo_schema_4(dir);
+    CHECK_EQ_INT(raw_sql(dir, "SELECT version FROM schema_version", 1), 3);
+    s = open_store(dir);
+    CHECK_EQ_INT(gs_store_schema_version(s), GS_STORE_SCHEMA_VERSION);
+    CHECK_OK(gs_store_job_get(s, w.ann, j1, &job, &e_));
+    CHECK_EQ_INT(job.kind, GS_STORE_JOB_KIND_ANALYSIS);
+    CHECK(strcmp(job.session, s1) == 0);
+    CHECK_OK(gs_store_nkt_get(s, w.ann, s1, &got, &e_));
+    CHECK(strcmp(got.homework, "hops") == 0);
+    CHECK_OK(gs_store_comparison_add(s, w.ann, s1, s2, NULL, 30, cmp, cj, &e_));
+    CHECK_OK(gs_store_job_get(s, w.ann, cj, &job, &e_));
+    CHECK_EQ_INT(job.kind, GS_STORE_JOB_KIND_COMPARE);
+    CHECK(strcmp(job.session, cmp) == 0);
+    gs_store_close(&s);
+}
+
+/* Schema 3: a re-run queues a new analysis job on the same session (the old one, still queued,
+ * is cancelled; the options change); comparisons of two sessions of one athlete, their compare
+ * jobs, lists by athlete and by session, other accounts never see them, and they go with either
+ * session. */
+static void reruns_and_comparisons(gs_store *s)
+{
+    world w;
+    gs_store_id s1, j1, s2, j2, s3, j3, bs, bj, j1b, c1, cj1, c2, cj2, gone;
+    gs_store_job job;
+    gs_store_session se;
+    gs_store_comparison c, *list = NULL;
+    size_t n = 99;
+    gs_error err;
+
+    make_world(s, &w);
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{\"height\": 1.7}", "", "2026-01-02",
+                                  40, s1, j1, &e_));
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "2026-02-03", 41, s2, j2,
+                                  &e_));
+    CHECK_OK(gs_store_athlete_add(s, w.ann, "Other athlete", NAN, 42, se.athlete, &e_));
+    CHECK_OK(gs_store_session_add(s, w.ann, se.athlete, w.blob, "{}", "", "", 43, s3, j3, &e_));
+    CHECK_OK(gs_store_session_add(s, w.bob, w.bob_ath, w.bob_blob, "{}", "", "", 44, bs, bj, &e_));
+
+    /* re-run: a new queued analysis job, the old one cancelled, the options replaced */
+    CHECK_OK(gs_store_session_rerun(s, w.ann, s1, "{\"height\": 1.9, \"view\": \"side-left\"}",
+                                    50, j1b, &e_));
+    CHECK(strcmp(j1b, j1) != 0);
+    CHECK_OK(gs_store_session_get(s, w.ann, s1, &se, &e_));
+    CHECK(strcmp(se.job, j1b) == 0);
+    CHECK(strcmp(se.options_json, "{\"height\": 1.9, \"view\": \"side-left\"}") == 0);
+    CHECK_OK(gs_store_job_get(s, w.ann, j1, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_CANCELLED);
+    CHECK_OK(gs_store_job_get(s, w.ann, j1b, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_QUEUED);
+    CHECK_EQ_INT(job.kind, GS_STORE_JOB_KIND_ANALYSIS);
+    CHECK(strcmp(job.session, s1) == 0);
+    CHECK_RC(gs_store_session_rerun(s, w.bob, s1, "{}", 51, NULL, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_session_rerun(s, w.ann, s1, "[1]", 51, NULL, &err), GS_ERR_ARG);
+    CHECK_OK(gs_store_session_get(s, w.ann, s1, &se, &e_));
+    CHECK(strcmp(se.job, j1b) == 0); /* the refused calls changed nothing */
+
+    /* comparisons */
+    CHECK_OK(gs_store_comparison_add(s, w.ann, s1, s2, "{\"force\": true}", 60, c1, cj1, &e_));
+    CHECK_OK(gs_store_comparison_get(s, w.ann, c1, &c, &e_));
+    CHECK(strcmp(c.before, s1) == 0 && strcmp(c.after, s2) == 0);
+    CHECK(strcmp(c.athlete, w.ath) == 0 && strcmp(c.job, cj1) == 0);
+    CHECK(strcmp(c.options_json, "{\"force\": true}") == 0);
+    CHECK_EQ_INT(c.created, 60);
+    CHECK_OK(gs_store_job_get(s, w.ann, cj1, &job, &e_));
+    CHECK_EQ_INT(job.kind, GS_STORE_JOB_KIND_COMPARE);
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_QUEUED);
+    CHECK(strcmp(job.session, c1) == 0);
+    CHECK_OK(gs_store_comparison_add(s, w.ann, s2, s1, NULL, 61, c2, cj2, &e_));
+    CHECK_OK(gs_store_comparison_get(s, w.ann, c2, &c, &e_));
+    CHECK(strcmp(c.options_json, "{}") == 0);
+    /* refused: the same session twice, two athletes, another account's session */
+    CHECK_RC(gs_store_comparison_add(s, w.ann, s1, s1, NULL, 62, NULL, NULL, &err), GS_ERR_ARG);
+    CHECK_RC(gs_store_comparison_add(s, w.ann, s1, s3, NULL, 62, NULL, NULL, &err), GS_ERR_ARG);
+    CHECK_STR_CONTAINS(err.msg, "two athletes");
+    CHECK_RC(gs_store_comparison_add(s, w.ann, s1, bs, NULL, 62, NULL, NULL, &err),
+             GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_comparison_add(s, w.bob, s1, s2, NULL, 62, NULL, NULL, &err),
+             GS_ERR_NOT_FOUND);
+    /* lists, newest first */
+    CHECK_OK(gs_store_comparison_list(s, w.ann, w.ath, NULL, &list, &n, &e_));
+    CHECK_EQ_INT(n, 2);
+    if (n == 2)
+        CHECK(strcmp(list[0].id, c2) == 0 && strcmp(list[1].id, c1) == 0);
+    free(list);
+    list = NULL;
+    CHECK_OK(gs_store_comparison_list(s, w.ann, NULL, s2, &list, &n, &e_));
+    CHECK_EQ_INT(n, 2);
+    free(list);
+    list = NULL;
+    CHECK_OK(gs_store_comparison_list(s, w.ann, NULL, s3, &list, &n, &e_));
+    CHECK_EQ_INT(n, 0);
+    CHECK(list == NULL);
+    CHECK_RC(gs_store_comparison_list(s, w.ann, w.ath, s1, &list, &n, &err), GS_ERR_ARG);
+    /* another account sees none of it */
+    CHECK_RC(gs_store_comparison_get(s, w.bob, c1, &c, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_comparison_list(s, w.bob, w.ath, NULL, &list, &n, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_comparison_list(s, w.bob, NULL, s1, &list, &n, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_comparison_delete(s, w.bob, c1, &err), GS_ERR_NOT_FOUND);
+    CHECK_RC(gs_store_job_get(s, w.bob, cj1, &job, &err), GS_ERR_NOT_FOUND);
+    /* delete one: its queued job is cancelled */
+    CHECK_OK(gs_store_comparison_delete(s, w.ann, c2, &e_));
+    CHECK_RC(gs_store_comparison_get(s, w.ann, c2, &c, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_job_get(s, w.ann, cj2, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_CANCELLED);
+    /* a comparison goes with its session, its job cancelled */
+    CHECK_OK(gs_store_session_delete(s, w.ann, s2, gone, &e_));
+    CHECK_RC(gs_store_comparison_get(s, w.ann, c1, &c, &err), GS_ERR_NOT_FOUND);
+    CHECK_OK(gs_store_job_get(s, w.ann, cj1, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_CANCELLED);
+    CHECK_OK(gs_store_comparison_list(s, w.ann, NULL, s1, &list, &n, &e_));
+    CHECK_EQ_INT(n, 0);
+    free(list);
 }
 
 /* Claim, heartbeat, finish, lease expiry and re-claim, attempts, give-up, cancel. */
@@ -1751,6 +1901,7 @@ int main(int argc, char **argv)
     gs_store_close(&s);
     schema_1_is_migrated();
     schema_2_is_migrated();
+    schema_3_is_migrated();
     fresh_store("clinic", dir, sizeof(dir));
     s = open_store(dir);
     clinic_users_and_invitations(s);
@@ -1758,6 +1909,10 @@ int main(int argc, char **argv)
     fresh_store("clinic2", dir, sizeof(dir));
     s = open_store(dir);
     deletes_retention_and_access_log(s);
+    gs_store_close(&s);
+    fresh_store("records7", dir, sizeof(dir));
+    s = open_store(dir);
+    reruns_and_comparisons(s);
     gs_store_close(&s);
     fresh_store("records5", dir, sizeof(dir));
     s = open_store(dir);

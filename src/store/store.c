@@ -87,6 +87,14 @@ gs_status gs_store_session_path(const char *dir, const char *id, char *buf, size
     return path_join(dir, "sessions", id, buf, size, err);
 }
 
+gs_status gs_store_comparison_path(const char *dir, const char *id, char *buf, size_t size,
+                                   gs_error *err)
+{
+    if (!id)
+        return gs_fail(err, GS_ERR_ARG, "store path: no id");
+    return path_join(dir, "comparisons", id, buf, size, err);
+}
+
 gs_status gs_store_tmp_path(const char *dir, char *buf, size_t size, gs_error *err)
 {
     return path_join(dir, "tmp", NULL, buf, size, err);
@@ -94,7 +102,7 @@ gs_status gs_store_tmp_path(const char *dir, char *buf, size_t size, gs_error *e
 
 gs_status gs_store_dirs_create(const char *dir, gs_error *err)
 {
-    static const char *const subs[] = {"blobs", "sessions", "tmp"};
+    static const char *const subs[] = {"blobs", "sessions", "comparisons", "tmp"};
     char path[4096];
     gs_status rc = gs_mkdir_p(dir, err);
     if (rc != GS_OK)
@@ -296,6 +304,17 @@ const char *gs_store_job_status_name(gs_store_job_status st)
         return "failed";
     case GS_STORE_JOB_CANCELLED:
         return "cancelled";
+    }
+    return "unknown";
+}
+
+const char *gs_store_job_kind_name(gs_store_job_kind k)
+{
+    switch (k) {
+    case GS_STORE_JOB_KIND_ANALYSIS:
+        return "analysis";
+    case GS_STORE_JOB_KIND_COMPARE:
+        return "compare";
     }
     return "unknown";
 }
@@ -917,4 +936,92 @@ gs_status gs_store_access_list(gs_store *s, const char *account, size_t max, siz
     if (rc != GS_OK || max == 0)
         return rc;
     return s->ops->access_list(s, account, max, skip, out, n, err);
+}
+
+/* ---- re-runs and comparisons (schema 4) --------------------------------------------------- */
+
+gs_status gs_store_session_rerun(gs_store *s, const char *account, const char *session,
+                                 const char *options_json, int64_t now, gs_store_id job_out,
+                                 gs_error *err)
+{
+    gs_status rc;
+    gs_store_id jid;
+    if (!options_json || !options_json[0])
+        options_json = "{}";
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(session, "session", err)) != GS_OK ||
+        (rc = need_text(options_json, GS_STORE_OPTIONS_MAX, "analysis options", err)) != GS_OK)
+        return rc;
+    if (options_json[0] != '{')
+        return gs_fail(err, GS_ERR_ARG, "analysis options: not a JSON object");
+    gs_store_new_id(jid);
+    rc = s->ops->session_rerun(s, account, session, options_json, now, jid, err);
+    if (rc == GS_OK && job_out)
+        memcpy(job_out, jid, sizeof(gs_store_id));
+    return rc;
+}
+
+gs_status gs_store_comparison_add(gs_store *s, const char *account, const char *before,
+                                  const char *after, const char *options_json, int64_t now,
+                                  gs_store_id id_out, gs_store_id job_out, gs_error *err)
+{
+    gs_status rc;
+    gs_store_id cid, jid;
+    if (!options_json || !options_json[0])
+        options_json = "{}";
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(before, "session", err)) != GS_OK ||
+        (rc = need_id(after, "session", err)) != GS_OK ||
+        (rc = need_text(options_json, GS_STORE_OPTIONS_MAX, "comparison options", err)) != GS_OK)
+        return rc;
+    if (options_json[0] != '{')
+        return gs_fail(err, GS_ERR_ARG, "comparison options: not a JSON object");
+    if (!strcmp(before, after))
+        return gs_fail(err, GS_ERR_ARG, "before and after are the same session");
+    gs_store_new_id(cid);
+    gs_store_new_id(jid);
+    rc = s->ops->comparison_add(s, account, before, after, options_json, now, cid, jid, err);
+    if (rc == GS_OK) {
+        if (id_out)
+            memcpy(id_out, cid, sizeof(gs_store_id));
+        if (job_out)
+            memcpy(job_out, jid, sizeof(gs_store_id));
+    }
+    return rc;
+}
+
+gs_status gs_store_comparison_get(gs_store *s, const char *account, const char *id,
+                                  gs_store_comparison *out, gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(id, "comparison", err)) != GS_OK)
+        return rc;
+    return s->ops->comparison_get(s, account, id, out, err);
+}
+
+gs_status gs_store_comparison_list(gs_store *s, const char *account, const char *athlete,
+                                   const char *session, gs_store_comparison **out, size_t *n,
+                                   gs_error *err)
+{
+    gs_status rc;
+    *out = NULL;
+    *n = 0;
+    if (!athlete == !session)
+        return gs_fail(err, GS_ERR_ARG, "comparison list: give an athlete or a session");
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (athlete && (rc = need_id(athlete, "athlete", err)) != GS_OK) ||
+        (session && (rc = need_id(session, "session", err)) != GS_OK))
+        return rc;
+    return s->ops->comparison_list(s, account, athlete, session, out, n, err);
+}
+
+gs_status gs_store_comparison_delete(gs_store *s, const char *account, const char *id,
+                                     gs_error *err)
+{
+    gs_status rc;
+    if ((rc = need_id(account, "account", err)) != GS_OK ||
+        (rc = need_id(id, "comparison", err)) != GS_OK)
+        return rc;
+    return s->ops->comparison_delete(s, account, id, err);
 }

@@ -47,7 +47,7 @@ extern "C" {
 #endif
 
 /** Schema version this binary writes; databases newer than it are refused at open. */
-#define GS_STORE_SCHEMA_VERSION 3
+#define GS_STORE_SCHEMA_VERSION 4
 
 #define GS_STORE_ID_LEN 22        /* characters of an id, without the NUL */
 #define GS_STORE_EMAIL_MAX 254    /* RFC 5321's path limit */
@@ -109,7 +109,8 @@ void gs_store_new_id(gs_store_id id);
  *                                 written by a worker in
  *                                 DIR/sessions/<session id>.staging-<host>-<pid> and renamed into
  *                                 place when the analysis ends
- *   DIR/tmp/                      uploads being received
+ *   DIR/comparisons/<id>/         a comparison's outputs (schema 4), published like a session's
+ *   DIR/tmp/                      uploads being received, zips being built
  * Paths are built only by the helpers below, from ids that gs_store_id_valid() accepts (22
  * base64url characters), so no request text ever reaches a path.
  */
@@ -117,7 +118,7 @@ void gs_store_new_id(gs_store_id id);
 /** 1 when id is exactly GS_STORE_ID_LEN characters of [A-Za-z0-9_-], else 0 (NULL: 0). */
 int gs_store_id_valid(const char *id);
 
-/** Creates DIR/blobs, DIR/sessions and DIR/tmp (and DIR) when absent. GS_ERR_IO. */
+/** Creates DIR/blobs, DIR/sessions, DIR/comparisons and DIR/tmp (and DIR) when absent. GS_ERR_IO. */
 gs_status gs_store_dirs_create(const char *dir, gs_error *err);
 
 /**
@@ -129,6 +130,9 @@ gs_status gs_store_blob_path(const char *dir, const char *id, char *buf, size_t 
 /** DIR/sessions/<id> into buf, as gs_store_blob_path(). */
 gs_status gs_store_session_path(const char *dir, const char *id, char *buf, size_t size,
                                 gs_error *err);
+/** DIR/comparisons/<id> into buf, as gs_store_blob_path(). */
+gs_status gs_store_comparison_path(const char *dir, const char *id, char *buf, size_t size,
+                                   gs_error *err);
 /** DIR/tmp into buf. GS_ERR_ARG when it does not fit. */
 gs_status gs_store_tmp_path(const char *dir, char *buf, size_t size, gs_error *err);
 
@@ -342,9 +346,19 @@ typedef struct gs_store_session {
     int64_t video_deleted;                       /* when retention removed its video; 0 */
 } gs_store_session;
 
+/** What a job does (schema 4). Append-only. */
+typedef enum gs_store_job_kind {
+    GS_STORE_JOB_KIND_ANALYSIS = 0, /* analyse a session's upload into its folder */
+    GS_STORE_JOB_KIND_COMPARE = 1   /* compare two sessions' analyses into a comparison folder */
+} gs_store_job_kind;
+
+/** "analysis", "compare". */
+const char *gs_store_job_kind_name(gs_store_job_kind k);
+
 typedef struct gs_store_job {
     gs_store_id id;
-    gs_store_id session;
+    gs_store_id session; /* analysis: the session; compare: the comparison (gs_store_comparison) */
+    gs_store_job_kind kind;
     gs_store_id account;
     gs_store_job_status status;
     double progress;                      /* 0..1 */
@@ -483,6 +497,56 @@ gs_status gs_store_share_add(gs_store *s, const char *account, const char *sessi
 gs_status gs_store_share_session(gs_store *s, const uint8_t digest[GS_STORE_DIGEST_BYTES],
                                  int64_t now, gs_store_id account_out,
                                  gs_store_session *session_out, gs_error *err);
+/**
+ * Queues a new analysis of the account's session on its stored upload with options_json (as
+ * gs_store_session_add; NULL or "" is "{}"), in one transaction: the session's options become
+ * options_json, its job becomes the new queued one (job_out, may be NULL), and its previous job,
+ * when still queued or running, is cancelled (its worker discards its work). The outputs already
+ * in the session's folder stay until the new job's worker publishes its own. GS_ERR_NOT_FOUND.
+ */
+gs_status gs_store_session_rerun(gs_store *s, const char *account, const char *session,
+                                 const char *options_json, int64_t now, gs_store_id job_out,
+                                 gs_error *err);
+
+/* ---- comparisons (schema 4): two sessions of one athlete, computed by a compare job ------- */
+
+/*
+ * A comparison's outputs (comparison.json, comparison.html, side_by_side.mp4) live in
+ * DIR/comparisons/<comparison id>/ (gs_store_comparison_path), written by a worker as for a
+ * session. A comparison goes with either of its sessions (gs_store_session_delete cancels its job;
+ * the caller removes its folder: list them first with gs_store_comparison_list).
+ */
+typedef struct gs_store_comparison {
+    gs_store_id id;
+    gs_store_id athlete;
+    gs_store_id before, after;                   /* the two sessions */
+    gs_store_id job;                             /* its compare job */
+    char options_json[GS_STORE_OPTIONS_MAX + 1]; /* e.g. {"force": true}; "{}" */
+    int64_t created;
+} gs_store_comparison;
+
+/**
+ * New comparison of two of the account's sessions (before != after, same athlete) and its queued
+ * compare job, in one transaction. GS_ERR_NOT_FOUND when a session is not the account's;
+ * GS_ERR_ARG when before == after or the sessions are of two athletes. id_out, job_out may be NULL.
+ */
+gs_status gs_store_comparison_add(gs_store *s, const char *account, const char *before,
+                                  const char *after, const char *options_json, int64_t now,
+                                  gs_store_id id_out, gs_store_id job_out, gs_error *err);
+gs_status gs_store_comparison_get(gs_store *s, const char *account, const char *id,
+                                  gs_store_comparison *out, gs_error *err);
+/**
+ * The account's comparisons of athlete (session NULL) or those with session as before or after
+ * (athlete NULL), newest first; free() *out (NULL when *n == 0). GS_ERR_NOT_FOUND when the athlete
+ * or session is not the account's; GS_ERR_ARG when both or neither are given.
+ */
+gs_status gs_store_comparison_list(gs_store *s, const char *account, const char *athlete,
+                                   const char *session, gs_store_comparison **out, size_t *n,
+                                   gs_error *err);
+/** Deletes a comparison; its job, when queued or running, is cancelled. Caller removes the folder. */
+gs_status gs_store_comparison_delete(gs_store *s, const char *account, const char *id,
+                                     gs_error *err);
+
 /** Revokes one of the account's shares. */
 gs_status gs_store_share_delete(gs_store *s, const char *account, const char *id, gs_error *err);
 

@@ -110,6 +110,20 @@ typedef struct gs_store_ops {
                             const char *addr, int64_t now, gs_error *err);
     gs_status (*access_list)(gs_store *s, const char *account, size_t max, size_t skip,
                              gs_store_access **out, size_t *n, gs_error *err);
+    /* schema 4: job kinds, comparisons, re-runs */
+    gs_status (*session_rerun)(gs_store *s, const char *account, const char *session,
+                               const char *options_json, int64_t now, const char *job_id,
+                               gs_error *err);
+    gs_status (*comparison_add)(gs_store *s, const char *account, const char *before,
+                                const char *after, const char *options_json, int64_t now,
+                                const char *id, const char *job_id, gs_error *err);
+    gs_status (*comparison_get)(gs_store *s, const char *account, const char *id,
+                                gs_store_comparison *out, gs_error *err);
+    gs_status (*comparison_list)(gs_store *s, const char *account, const char *athlete,
+                                 const char *session, gs_store_comparison **out, size_t *n,
+                                 gs_error *err);
+    gs_status (*comparison_delete)(gs_store *s, const char *account, const char *id,
+                                   gs_error *err);
 } gs_store_ops;
 
 /** The handle every back end fills: its table, the schema version and its own state. */
@@ -204,7 +218,10 @@ typedef void (*gs_store__read_fn)(const gs_store__row *r, void *out);
 #define GS_STORE__PURGE_COLS "s.account, s.id, s.blob"
 #define GS_STORE__JOB_COLS                                                                  \
     "id, session, account, status, progress, stage, error, attempts, worker, lease_until, " \
-    "created, started, finished"
+    "created, started, finished, kind"
+/* Schema 4: a comparison of two sessions. */
+#define GS_STORE__COMPARISON_COLS                                                           \
+    "id, athlete, before_session, after_session, job, options_json, created"
 #define GS_STORE__SHARE_COLS "id, created, expires"
 #define GS_STORE__NKT_COLS   "tests, facilitators, released, activated, homework, updated"
 
@@ -226,6 +243,7 @@ void gs_store__read_session(const gs_store__row *r, void *out);         /* gs_st
 void gs_store__read_account_session(const gs_store__row *r, void *out); /* ..._account_session */
 void gs_store__read_job(const gs_store__row *r, void *out);             /* gs_store_job */
 void gs_store__read_share(const gs_store__row *r, void *out);            /* gs_store_share */
+void gs_store__read_comparison(const gs_store__row *r, void *out);      /* gs_store_comparison */
 void gs_store__read_nkt(const gs_store__row *r, void *out);             /* gs_store_nkt */
 void gs_store__read_invite(const gs_store__row *r, void *out);          /* gs_store_invite */
 void gs_store__read_access(const gs_store__row *r, void *out);          /* gs_store_access */

@@ -169,6 +169,22 @@ static const char *const pg_migrations[] = {
     " what TEXT NOT NULL,"
     " addr TEXT NOT NULL);"
     "CREATE INDEX access_by_account ON access_log(account, at);",
+    /* 3 -> 4: job kinds and comparisons of two sessions (issue 16 item 7). Workers read
+     * comparisons (scripts/pg_worker_role.sql grants SELECT). */
+    "ALTER TABLE jobs ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE comparisons("
+    " seq BIGINT GENERATED ALWAYS AS IDENTITY,"
+    " id TEXT PRIMARY KEY,"
+    " account TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " athlete TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,"
+    " before_session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+    " after_session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+    " job TEXT NOT NULL,"
+    " options_json TEXT NOT NULL,"
+    " created BIGINT NOT NULL);"
+    "CREATE INDEX comparisons_by_athlete ON comparisons(account, athlete, created);"
+    "CREATE INDEX comparisons_by_before ON comparisons(before_session);"
+    "CREATE INDEX comparisons_by_after ON comparisons(after_session);",
 };
 _Static_assert(sizeof(pg_migrations) / sizeof(pg_migrations[0]) == GS_STORE_SCHEMA_VERSION,
                "one PostgreSQL migration per schema version");/* ---- statements --------------------------------------------------------------------------- */
@@ -655,8 +671,8 @@ static const char worker_grants[] =
     /* gs_store_open reads the schema version. */
     "GRANT SELECT ON schema_version TO " WORKER_ROLE ";"
     /* A job's inputs: its session (blob id, analysis options), the athlete (height), the
-     * upload. */
-    "GRANT SELECT ON sessions, athletes, blobs TO " WORKER_ROLE ";"
+     * upload; a compare job's comparison (schema 4: its two sessions). */
+    "GRANT SELECT ON sessions, athletes, blobs, comparisons TO " WORKER_ROLE ";"
     /* The queue: claim (SELECT ... FOR UPDATE SKIP LOCKED), heartbeat, finish, release; only the
      * columns a claim's life changes (a job's session, account and creation stay as queued). */
     "GRANT SELECT ON jobs TO " WORKER_ROLE ";"

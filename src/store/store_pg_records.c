@@ -306,6 +306,20 @@ static gs_status pg_session_delete(gs_store *s, const char *account, const char 
             rc = gs_store__pg_do(p, PG_IN_TX, "delete NKT record",
                                  "DELETE FROM nkt_records WHERE session = $1", ARGS(ARG_T(id)),
                                  NULL, err);
+        /* Its comparisons go with it (schema 4); their running jobs learn so at a heartbeat. */
+        if (rc == GS_OK)
+            rc = gs_store__pg_do(p, PG_IN_TX, "cancel comparisons",
+                                 "UPDATE jobs SET status = $1, lease_until = 0"
+                                 " WHERE status IN ($2, $3) AND id IN (SELECT job FROM comparisons"
+                                 " WHERE before_session = $4 OR after_session = $4)",
+                                 ARGS(ARG_I(GS_STORE_JOB_CANCELLED), ARG_I(GS_STORE_JOB_QUEUED),
+                                      ARG_I(GS_STORE_JOB_RUNNING), ARG_T(id)),
+                                 NULL, err);
+        if (rc == GS_OK)
+            rc = gs_store__pg_do(p, PG_IN_TX, "delete comparisons",
+                                 "DELETE FROM comparisons WHERE before_session = $1"
+                                 " OR after_session = $1",
+                                 ARGS(ARG_T(id)), NULL, err);
         if (rc == GS_OK)
             rc = gs_store__pg_do(p, PG_IN_TX, "delete session", "DELETE FROM sessions WHERE id = $1",
                                  ARGS(ARG_T(id)), NULL, err);
@@ -444,6 +458,159 @@ static gs_status pg_nkt_get(gs_store *s, const char *account, const char *sessio
         ARGS(ARG_T(session), ARG_T(account)), gs_store__read_nkt, out, err);
 }
 
+/* ---- re-runs and comparisons (schema 4) --------------------------------------------------- */
+
+#define PG_CANCEL_LIVE_JOB                                                                     \
+    "UPDATE jobs SET status = $1, lease_until = 0 WHERE id = $2 AND status IN ($3, $4)"
+
+/* A queued job of kind for target (a session or a comparison), announced to the listening
+ * workers when (and only if) the transaction commits. */
+static gs_status queue_job(pg *p, const char *job_id, const char *target, const char *account,
+                           gs_store_job_kind kind, int64_t now, gs_error *err)
+{
+    gs_status rc = gs_store__pg_do(p, PG_IN_TX, "queue job",
+                                   "INSERT INTO jobs(id, session, account, status, created, kind)"
+                                   " VALUES($1, $2, $3, $4, $5, $6)",
+                                   ARGS(ARG_T(job_id), ARG_T(target), ARG_T(account),
+                                        ARG_I(GS_STORE_JOB_QUEUED), ARG_I(now), ARG_I(kind)),
+                                   NULL, err);
+    if (rc == GS_OK)
+        rc = gs_store__pg_do(p, PG_IN_TX, "announce job", "NOTIFY " GS_STORE__PG_NOTIFY_CHANNEL,
+                             NO_ARGS, NULL, err);
+    return rc;
+}
+
+static gs_status pg_session_rerun(gs_store *s, const char *account, const char *session,
+                                  const char *options_json, int64_t now, const char *job_id,
+                                  gs_error *err)
+{
+    pg *p = PG(s);
+    gs_status rc;
+    tx t = {PG_TX_WRITE, 0, 0, 0};
+    PG_TRANSACTION(p, &t, &rc, err)
+    {
+        gs_store_id old = "";
+        rc = gs_store__pg_one(p, PG_IN_TX, "session",
+                              "SELECT job FROM sessions WHERE id = $1 AND account = $2 FOR UPDATE",
+                              ARGS(ARG_T(session), ARG_T(account)), gs_store__read_id, old, err);
+        if (rc == GS_OK)
+            rc = gs_store__pg_do(p, PG_IN_TX, "cancel job", PG_CANCEL_LIVE_JOB,
+                                 ARGS(ARG_I(GS_STORE_JOB_CANCELLED), ARG_T(old),
+                                      ARG_I(GS_STORE_JOB_QUEUED), ARG_I(GS_STORE_JOB_RUNNING)),
+                                 NULL, err);
+        if (rc == GS_OK)
+            rc = queue_job(p, job_id, session, account, GS_STORE_JOB_KIND_ANALYSIS, now, err);
+        if (rc == GS_OK)
+            rc = gs_store__pg_do(p, PG_IN_TX, "update session",
+                                 "UPDATE sessions SET job = $1, options_json = $2"
+                                 " WHERE id = $3 AND account = $4",
+                                 ARGS(ARG_T(job_id), ARG_T(options_json), ARG_T(session),
+                                      ARG_T(account)),
+                                 NULL, err);
+    }
+    return rc;
+}
+
+static gs_status pg_comparison_add(gs_store *s, const char *account, const char *before,
+                                   const char *after, const char *options_json, int64_t now,
+                                   const char *id, const char *job_id, gs_error *err)
+{
+    pg *p = PG(s);
+    gs_status rc;
+    tx t = {PG_TX_WRITE, 0, 0, 0};
+    PG_TRANSACTION(p, &t, &rc, err)
+    {
+        gs_store_id ath[2] = {"", ""};
+        for (int k = 0; k < 2 && rc == GS_OK; k++)
+            rc = gs_store__pg_one(p, PG_IN_TX, "session",
+                                  "SELECT athlete FROM sessions WHERE id = $1 AND account = $2"
+                                  " FOR SHARE",
+                                  ARGS(ARG_T(k ? after : before), ARG_T(account)),
+                                  gs_store__read_id, ath[k], err);
+        if (rc == GS_OK && strcmp(ath[0], ath[1]) != 0)
+            rc = gs_fail(err, GS_ERR_ARG, "the two sessions are of two athletes");
+        if (rc == GS_OK)
+            rc = queue_job(p, job_id, id, account, GS_STORE_JOB_KIND_COMPARE, now, err);
+        if (rc == GS_OK)
+            rc = gs_store__pg_do(p, PG_IN_TX, "add comparison",
+                                 "INSERT INTO comparisons(" GS_STORE__COMPARISON_COLS ", account)"
+                                 " VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+                                 ARGS(ARG_T(id), ARG_T(ath[0]), ARG_T(before), ARG_T(after),
+                                      ARG_T(job_id), ARG_T(options_json), ARG_I(now),
+                                      ARG_T(account)),
+                                 NULL, err);
+    }
+    return rc;
+}
+
+static gs_status pg_comparison_get(gs_store *s, const char *account, const char *id,
+                                   gs_store_comparison *out, gs_error *err)
+{
+    return gs_store__pg_one(PG(s), PG_TX_IDEMPOTENT, "comparison",
+                            "SELECT " GS_STORE__COMPARISON_COLS " FROM comparisons"
+                            " WHERE id = $1 AND account = $2",
+                            ARGS(ARG_T(id), ARG_T(account)), gs_store__read_comparison, out, err);
+}
+
+static gs_status pg_comparison_list(gs_store *s, const char *account, const char *athlete,
+                                    const char *session, gs_store_comparison **out, size_t *n,
+                                    gs_error *err)
+{
+    pg *p = PG(s);
+    gs_status rc;
+    tx t = {PG_TX_IDEMPOTENT, 0, 0, 0};
+    *out = NULL;
+    *n = 0;
+    PG_TRANSACTION(p, &t, &rc, err)
+    {
+        rc = athlete ? gs_store__pg_owned(p, PG_OWNED_ATHLETE, account, athlete, "athlete", err)
+                     : gs_store__pg_owned(p, PG_OWNED_SESSION, account, session, "session", err);
+        if (rc == GS_OK)
+            rc = gs_store__pg_all(p, PG_IN_TX, "list comparisons",
+                                  athlete ? "SELECT " GS_STORE__COMPARISON_COLS " FROM comparisons"
+                                            " WHERE account = $1 AND athlete = $2"
+                                            " ORDER BY created DESC, seq DESC"
+                                          : "SELECT " GS_STORE__COMPARISON_COLS " FROM comparisons"
+                                            " WHERE account = $1 AND (before_session = $2"
+                                            " OR after_session = $2)"
+                                            " ORDER BY created DESC, seq DESC",
+                                  ARGS(ARG_T(account), ARG_T(athlete ? athlete : session)),
+                                  gs_store__read_comparison, sizeof(**out), out, n, err);
+    }
+    if (rc != GS_OK) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static gs_status pg_comparison_delete(gs_store *s, const char *account, const char *id,
+                                      gs_error *err)
+{
+    pg *p = PG(s);
+    gs_status rc;
+    tx t = {PG_TX_WRITE, 0, 0, 0};
+    PG_TRANSACTION(p, &t, &rc, err)
+    {
+        gs_store_id job = "";
+        rc = gs_store__pg_one(p, PG_IN_TX, "comparison",
+                              "SELECT job FROM comparisons WHERE id = $1 AND account = $2"
+                              " FOR UPDATE",
+                              ARGS(ARG_T(id), ARG_T(account)), gs_store__read_id, job, err);
+        if (rc == GS_OK)
+            rc = gs_store__pg_do(p, PG_IN_TX, "cancel job", PG_CANCEL_LIVE_JOB,
+                                 ARGS(ARG_I(GS_STORE_JOB_CANCELLED), ARG_T(job),
+                                      ARG_I(GS_STORE_JOB_QUEUED), ARG_I(GS_STORE_JOB_RUNNING)),
+                                 NULL, err);
+        if (rc == GS_OK)
+            rc = gs_store__pg_do(p, PG_IN_TX, "delete comparison",
+                                 "DELETE FROM comparisons WHERE id = $1", ARGS(ARG_T(id)), NULL,
+                                 err);
+    }
+    return rc;
+}
+
 const gs_store_ops gs_store__pg_ops = {
     .name = "postgresql",
     .close = gs_store__pg_close,
@@ -493,4 +660,9 @@ const gs_store_ops gs_store__pg_ops = {
     .session_video_deleted = gs_store__pg_session_video_deleted,
     .access_add = gs_store__pg_access_add,
     .access_list = gs_store__pg_access_list,
+    .session_rerun = pg_session_rerun,
+    .comparison_add = pg_comparison_add,
+    .comparison_get = pg_comparison_get,
+    .comparison_list = pg_comparison_list,
+    .comparison_delete = pg_comparison_delete,
 };

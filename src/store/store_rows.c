@@ -98,6 +98,21 @@ void gs_store__read_job(const gs_store__row *r, void *out)
     j->created = r->i64(r, 10);
     j->started = r->i64(r, 11);
     j->finished = r->i64(r, 12);
+    /* Schema 4: 1 is a compare job; 0 (the default of older rows) an analysis. */
+    j->kind = r->i64(r, 13) == 1 ? GS_STORE_JOB_KIND_COMPARE : GS_STORE_JOB_KIND_ANALYSIS;
+}
+
+void gs_store__read_comparison(const gs_store__row *r, void *out)
+{
+    gs_store_comparison *x = out;
+    memset(x, 0, sizeof(*x));
+    text(r, 0, x->id, sizeof(x->id));
+    text(r, 1, x->athlete, sizeof(x->athlete));
+    text(r, 2, x->before, sizeof(x->before));
+    text(r, 3, x->after, sizeof(x->after));
+    text(r, 4, x->job, sizeof(x->job));
+    text(r, 5, x->options_json, sizeof(x->options_json));
+    x->created = r->i64(r, 6);
 }
 
 void gs_store__read_share(const gs_store__row *r, void *out)

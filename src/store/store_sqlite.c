@@ -149,6 +149,20 @@ static const char *const migrations[] = {
     " what TEXT NOT NULL,"
     " addr TEXT NOT NULL);"
     "CREATE INDEX access_by_account ON access_log(account, at);",
+    /* 3 -> 4: job kinds and comparisons of two sessions (issue 16 item 7) */
+    "ALTER TABLE jobs ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE comparisons("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " account TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " athlete TEXT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,"
+    " before_session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+    " after_session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+    " job TEXT NOT NULL,"
+    " options_json TEXT NOT NULL,"
+    " created INTEGER NOT NULL);"
+    "CREATE INDEX comparisons_by_athlete ON comparisons(account, athlete, created);"
+    "CREATE INDEX comparisons_by_before ON comparisons(before_session);"
+    "CREATE INDEX comparisons_by_after ON comparisons(after_session);",
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == GS_STORE_SCHEMA_VERSION,
                "one migration per schema version");

@@ -284,6 +284,19 @@ static gs_status sq_session_delete(gs_store *s, const char *account, const char 
     if (rc == GS_OK)
         rc = gs_store__sq_do(q, "delete NKT record", "DELETE FROM nkt_records WHERE session = ?",
                              ARGS(ARG_T(id)), NULL, err);
+    /* Its comparisons go with it (schema 4); their running jobs learn so at a heartbeat. */
+    if (rc == GS_OK)
+        rc = gs_store__sq_do(q, "cancel comparisons",
+                             "UPDATE jobs SET status = ?1, lease_until = 0 WHERE status IN (?2, ?3)"
+                             " AND id IN (SELECT job FROM comparisons"
+                             " WHERE before_session = ?4 OR after_session = ?4)",
+                             ARGS(ARG_I(GS_STORE_JOB_CANCELLED), ARG_I(GS_STORE_JOB_QUEUED),
+                                  ARG_I(GS_STORE_JOB_RUNNING), ARG_T(id)),
+                             NULL, err);
+    if (rc == GS_OK)
+        rc = gs_store__sq_do(q, "delete comparisons",
+                             "DELETE FROM comparisons WHERE before_session = ?1 OR after_session = ?1",
+                             ARGS(ARG_T(id)), NULL, err);
     if (rc == GS_OK)
         rc = gs_store__sq_do(q, "delete session", "DELETE FROM sessions WHERE id = ?",
                              ARGS(ARG_T(id)), NULL, err);
@@ -401,6 +414,146 @@ static gs_status sq_nkt_get(gs_store *s, const char *account, const char *sessio
         ARGS(ARG_T(session), ARG_T(account)), gs_store__read_nkt, out, err);
 }
 
+/* ---- re-runs and comparisons (schema 4) --------------------------------------------------- */
+
+#define SQ_CANCEL_LIVE_JOB                                                                     \
+    "UPDATE jobs SET status = ?, lease_until = 0 WHERE id = ? AND status IN (?, ?)"
+#define SQ_QUEUE_JOB                                                                           \
+    "INSERT INTO jobs(id, session, account, status, created, kind) VALUES(?, ?, ?, ?, ?, ?)"
+
+static gs_status sq_session_rerun(gs_store *s, const char *account, const char *session,
+                                  const char *options_json, int64_t now, const char *job_id,
+                                  gs_error *err)
+{
+    sq *q = SQ(s);
+    gs_store_id old = "";
+    gs_status rc = gs_store__sq_begin_write(q, err);
+    if (rc != GS_OK)
+        return rc;
+    rc = gs_store__sq_one(q, "session", "SELECT job FROM sessions WHERE id = ? AND account = ?",
+                          ARGS(ARG_T(session), ARG_T(account)), gs_store__read_id, old, err);
+    if (rc == GS_OK)
+        rc = gs_store__sq_do(q, "cancel job", SQ_CANCEL_LIVE_JOB,
+                             ARGS(ARG_I(GS_STORE_JOB_CANCELLED), ARG_T(old),
+                                  ARG_I(GS_STORE_JOB_QUEUED), ARG_I(GS_STORE_JOB_RUNNING)),
+                             NULL, err);
+    if (rc == GS_OK)
+        rc = gs_store__sq_do(q, "queue job", SQ_QUEUE_JOB,
+                             ARGS(ARG_T(job_id), ARG_T(session), ARG_T(account),
+                                  ARG_I(GS_STORE_JOB_QUEUED), ARG_I(now),
+                                  ARG_I(GS_STORE_JOB_KIND_ANALYSIS)),
+                             NULL, err);
+    if (rc == GS_OK)
+        rc = gs_store__sq_do(q, "update session",
+                             "UPDATE sessions SET job = ?, options_json = ? WHERE id = ? AND"
+                             " account = ?",
+                             ARGS(ARG_T(job_id), ARG_T(options_json), ARG_T(session),
+                                  ARG_T(account)),
+                             NULL, err);
+    return gs_store__sq_end_tx(q, rc, err);
+}
+
+static gs_status sq_comparison_add(gs_store *s, const char *account, const char *before,
+                                   const char *after, const char *options_json, int64_t now,
+                                   const char *id, const char *job_id, gs_error *err)
+{
+    sq *q = SQ(s);
+    gs_store_id ath[2] = {"", ""};
+    gs_status rc = gs_store__sq_begin_write(q, err);
+    if (rc != GS_OK)
+        return rc;
+    for (int k = 0; k < 2 && rc == GS_OK; k++)
+        rc = gs_store__sq_one(q, "session",
+                              "SELECT athlete FROM sessions WHERE id = ? AND account = ?",
+                              ARGS(ARG_T(k ? after : before), ARG_T(account)), gs_store__read_id,
+                              ath[k], err);
+    if (rc == GS_OK && strcmp(ath[0], ath[1]) != 0)
+        rc = gs_fail(err, GS_ERR_ARG, "the two sessions are of two athletes");
+    if (rc == GS_OK)
+        rc = gs_store__sq_do(q, "queue job", SQ_QUEUE_JOB,
+                             ARGS(ARG_T(job_id), ARG_T(id), ARG_T(account),
+                                  ARG_I(GS_STORE_JOB_QUEUED), ARG_I(now),
+                                  ARG_I(GS_STORE_JOB_KIND_COMPARE)),
+                             NULL, err);
+    if (rc == GS_OK)
+        rc = gs_store__sq_do(q, "add comparison",
+                             "INSERT INTO comparisons(" GS_STORE__COMPARISON_COLS ", account)"
+                             " VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+                             ARGS(ARG_T(id), ARG_T(ath[0]), ARG_T(before), ARG_T(after),
+                                  ARG_T(job_id), ARG_T(options_json), ARG_I(now), ARG_T(account)),
+                             NULL, err);
+    return gs_store__sq_end_tx(q, rc, err);
+}
+
+static gs_status sq_comparison_get(gs_store *s, const char *account, const char *id,
+                                   gs_store_comparison *out, gs_error *err)
+{
+    return gs_store__sq_one(SQ(s), "comparison",
+                            "SELECT " GS_STORE__COMPARISON_COLS " FROM comparisons"
+                            " WHERE id = ? AND account = ?",
+                            ARGS(ARG_T(id), ARG_T(account)), gs_store__read_comparison, out, err);
+}
+
+static gs_status sq_comparison_list(gs_store *s, const char *account, const char *athlete,
+                                    const char *session, gs_store_comparison **out, size_t *n,
+                                    gs_error *err)
+{
+    sq *q = SQ(s);
+    gs_status rc;
+    *out = NULL;
+    *n = 0;
+    rc = gs_store__sq_begin_read(q, err);
+    if (rc != GS_OK)
+        return rc;
+    if (athlete) {
+        rc = gs_store__sq_owned(q, SQ_OWNED_ATHLETE, account, athlete, "athlete", err);
+        if (rc == GS_OK)
+            rc = gs_store__sq_all(q, "list comparisons",
+                                  "SELECT " GS_STORE__COMPARISON_COLS " FROM comparisons"
+                                  " WHERE account = ? AND athlete = ?"
+                                  " ORDER BY created DESC, rowid DESC",
+                                  ARGS(ARG_T(account), ARG_T(athlete)), gs_store__read_comparison,
+                                  sizeof(**out), out, n, err);
+    } else {
+        rc = gs_store__sq_owned(q, SQ_OWNED_SESSION, account, session, "session", err);
+        if (rc == GS_OK)
+            rc = gs_store__sq_all(q, "list comparisons",
+                                  "SELECT " GS_STORE__COMPARISON_COLS " FROM comparisons"
+                                  " WHERE account = ?1 AND (before_session = ?2 OR"
+                                  " after_session = ?2) ORDER BY created DESC, rowid DESC",
+                                  ARGS(ARG_T(account), ARG_T(session)), gs_store__read_comparison,
+                                  sizeof(**out), out, n, err);
+    }
+    rc = gs_store__sq_end_tx(q, rc, err);
+    if (rc != GS_OK) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static gs_status sq_comparison_delete(gs_store *s, const char *account, const char *id,
+                                      gs_error *err)
+{
+    sq *q = SQ(s);
+    gs_store_id job = "";
+    gs_status rc = gs_store__sq_begin_write(q, err);
+    if (rc != GS_OK)
+        return rc;
+    rc = gs_store__sq_one(q, "comparison", "SELECT job FROM comparisons WHERE id = ? AND account = ?",
+                          ARGS(ARG_T(id), ARG_T(account)), gs_store__read_id, job, err);
+    if (rc == GS_OK)
+        rc = gs_store__sq_do(q, "cancel job", SQ_CANCEL_LIVE_JOB,
+                             ARGS(ARG_I(GS_STORE_JOB_CANCELLED), ARG_T(job),
+                                  ARG_I(GS_STORE_JOB_QUEUED), ARG_I(GS_STORE_JOB_RUNNING)),
+                             NULL, err);
+    if (rc == GS_OK)
+        rc = gs_store__sq_do(q, "delete comparison", "DELETE FROM comparisons WHERE id = ?",
+                             ARGS(ARG_T(id)), NULL, err);
+    return gs_store__sq_end_tx(q, rc, err);
+}
+
 const gs_store_ops gs_store__sqlite_ops = {
     .name = "sqlite",
     .close = gs_store__sq_close,
@@ -450,4 +603,9 @@ const gs_store_ops gs_store__sqlite_ops = {
     .session_video_deleted = gs_store__sq_session_video_deleted,
     .access_add = gs_store__sq_access_add,
     .access_list = gs_store__sq_access_list,
+    .session_rerun = sq_session_rerun,
+    .comparison_add = sq_comparison_add,
+    .comparison_get = sq_comparison_get,
+    .comparison_list = sq_comparison_list,
+    .comparison_delete = sq_comparison_delete,
 };
