@@ -548,6 +548,90 @@ static void failed_analysis_publishes_why(void)
     gs_store_close(&e.s);
 }
 
+/* A re-run (gs_store_session_rerun) analyses the stored upload again with the new options: the
+ * earlier results stay in the session folder until the new ones are published, a failed re-run
+ * leaves them there; then a compare job writes the comparison of two sessions into
+ * DIR/comparisons/<id> (what `gaitscope compare` writes), and a comparison whose session has no
+ * analysis fails saying so. */
+static void rerun_then_compare_two_sessions(void)
+{
+    env e;
+    gs_store_id s1, j1, s2, j2, j1b, j1c, cid, cj, s3, j3, cid2, cj2;
+    gs_store_job job;
+    char path[4600];
+    const char *args[] = {"--once", NULL};
+    env_open(&e, "compare");
+    enqueue(&e, clip(), "{\"start\":1,\"end\":5,\"view\":\"side-left\"}", s1, j1, NULL);
+    enqueue(&e, clip(), "{\"start\":5,\"end\":9,\"view\":\"side-left\"}", s2, j2, NULL);
+    CHECK(wait_pid(start_worker(&e, args, NULL), 480) == 0);
+    CHECK_OK(gs_store_job_get(e.s, e.acc, j1, &job, &e_));
+    CHECK_MSG(job.status == GS_STORE_JOB_DONE, "first analysis: %s '%s'",
+              gs_store_job_status_name(job.status), job.error);
+    snprintf(path, sizeof(path), "%s/sessions/%s/analysis.json", e.dir, s1);
+    char *a = slurp(path);
+    CHECK_STR_CONTAINS(a, "\"height_m\":\tnull");
+    free(a);
+
+    /* re-run with a height: queued, the earlier analysis still there until the worker runs */
+    CHECK_OK(gs_store_session_rerun(e.s, e.acc, s1,
+                                    "{\"start\":1,\"end\":5,\"view\":\"side-left\",\"height\":1.93}",
+                                    3, j1b, &e_));
+    a = slurp(path);
+    CHECK_STR_CONTAINS(a, "\"height_m\":\tnull");
+    free(a);
+    CHECK(wait_pid(start_worker(&e, args, NULL), 240) == 0);
+    CHECK_OK(gs_store_job_get(e.s, e.acc, j1b, &job, &e_));
+    CHECK_MSG(job.status == GS_STORE_JOB_DONE, "re-run: %s '%s'",
+              gs_store_job_status_name(job.status), job.error);
+    a = slurp(path);
+    CHECK_STR_CONTAINS(a, "\"height_m\":\t1.93");
+    CHECK_STR_CONTAINS(a, "\"source\":\t\"height\"");
+    free(a);
+
+    /* a failed re-run (too short for statistics) leaves the results before it */
+    CHECK_OK(gs_store_session_rerun(e.s, e.acc, s1, "{\"end\":2.4}", 4, j1c, &e_));
+    CHECK(wait_pid(start_worker(&e, args, NULL), 240) == 0);
+    CHECK_OK(gs_store_job_get(e.s, e.acc, j1c, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_FAILED);
+    CHECK_STR_CONTAINS(job.error, "too few strides");
+    a = slurp(path);
+    CHECK_STR_CONTAINS(a, "\"status\":\t\"done\"");
+    CHECK_STR_CONTAINS(a, "\"height_m\":\t1.93");
+    free(a);
+
+    /* the comparison */
+    CHECK_OK(gs_store_comparison_add(e.s, e.acc, s1, s2, NULL, 5, cid, cj, &e_));
+    CHECK(wait_pid(start_worker(&e, args, NULL), 240) == 0);
+    CHECK_OK(gs_store_job_get(e.s, e.acc, cj, &job, &e_));
+    CHECK_MSG(job.status == GS_STORE_JOB_DONE, "compare: %s '%s'",
+              gs_store_job_status_name(job.status), job.error);
+    CHECK_EQ_INT(job.kind, GS_STORE_JOB_KIND_COMPARE);
+    snprintf(path, sizeof(path), "%s/comparisons/%s/comparison.json", e.dir, cid);
+    a = slurp(path);
+    CHECK_MSG(a != NULL, "no %s", path);
+    CHECK_STR_CONTAINS(a, "gaitscope.comparison/1");
+    CHECK_STR_CONTAINS(a, "models/minimal_change.json");
+    CHECK_MSG(a && !strstr(a, e.dir), "a server path in comparison.json");
+    free(a);
+    snprintf(path, sizeof(path), "%s/comparisons/%s/comparison.html", e.dir, cid);
+    CHECK(gs_path_exists(path));
+    snprintf(path, sizeof(path), "%s/comparisons/%s/side_by_side.mp4", e.dir, cid);
+    CHECK(gs_path_exists(path));
+
+    /* a session without an analysis: the comparison fails and says so, without a path */
+    enqueue(&e, GS_SOURCE_DIR "/README.md", "{}", s3, j3, NULL);
+    CHECK(wait_pid(start_worker(&e, args, NULL), 120) == 0); /* the non-video fails */
+    CHECK_OK(gs_store_comparison_add(e.s, e.acc, s1, s3, NULL, 6, cid2, cj2, &e_));
+    CHECK(wait_pid(start_worker(&e, args, NULL), 120) == 0);
+    CHECK_OK(gs_store_job_get(e.s, e.acc, cj2, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_FAILED);
+    CHECK_STR_CONTAINS(job.error, "no finished analysis");
+    CHECK_MSG(!strstr(job.error, e.dir), "server path in the job error: %s", job.error);
+    snprintf(path, sizeof(path), "%s/comparisons/%s", e.dir, cid2);
+    CHECK(!gs_path_exists(path));
+    gs_store_close(&e.s);
+}
+
 /* The per-job wall-time limit fails a job that runs over it. */
 static void job_over_its_time_limit_fails(void)
 {
@@ -877,6 +961,7 @@ int main(int argc, char **argv)
     job_runs_to_done_and_publishes();
     non_video_upload_fails_clearly();
     failed_analysis_publishes_why();
+    rerun_then_compare_two_sessions();
     job_over_its_time_limit_fails();
     too_long_or_large_clip_is_refused();
     crashing_video_fails_after_max_attempts();

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE */
 #include "worker.h"
+#include "worker_impl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -188,7 +189,8 @@ static int staging_owner(const char *tail, char *host, size_t n, long *pid)
 }
 
 /*
- * Removes DIR/sessions/<id>.staging-<host>-<pid> (and <id>.old-...) folders.
+ * Removes DIR/SUB/<id>.staging-<host>-<pid> (and <id>.old-...) folders, SUB "sessions" or
+ * "comparisons".
  * session NULL (at start): this machine's folders whose process no longer exists (or had this
  * process's pid). A PID says nothing about another machine, so folders named for another host
  * are never judged here (on a shared data folder they may be a live analysis), nor folders
@@ -200,13 +202,13 @@ static int staging_owner(const char *tail, char *host, size_t n, long *pid)
  * so the start-up sweep keeps its folder) or still running on this or another machine sharing the
  * folder.
  */
-static void sweep_staging(worker *w, const char *session)
+static void sweep_staging(worker *w, const char *sub, const char *session)
 {
     char dir[4096], path[4200];
     DIR *d;
     struct dirent *e;
     if ((session && strlen(session) != GS_STORE_ID_LEN) ||
-        snprintf(dir, sizeof(dir), "%s/sessions", w->o.data_dir) >= (int)sizeof(dir))
+        snprintf(dir, sizeof(dir), "%s/%s", w->o.data_dir, sub) >= (int)sizeof(dir))
         return;
     d = opendir(dir);
     if (!d)
@@ -359,6 +361,128 @@ static void probe(worker *w, const char *blob_path, char *why, size_t n)
     gs_decoder_free(&dec);
 }
 
+/* The side-by-side clip's frames as the job's progress (and its stop, cancel, time limit). */
+static int compare_progress(void *user, const char *stage, int64_t done, int64_t total)
+{
+    return on_progress(user, stage, total > 0 ? (double)done / (double)total : 0.0, NULL);
+}
+
+/* A compare job: the comparison of two analysed sessions into DIR/comparisons/<id>. Its
+ * inputs are the sessions' published folders, read as they are when the job starts. */
+static void run_compare_job(worker *w, const gs_store_job *job)
+{
+    gs_store_comparison cmp;
+    gs_worker_compare_options co;
+    gs_error err = {0};
+    gs_status rc;
+    job_ctx c = {.w = w, .job_id = job->id, .attempt = job->attempts};
+    char before[4096], after[4096], final[4096], staging[4200], why[1024];
+
+    logf_(w, "job %s: comparison %s, attempt %d", job->id, job->session, job->attempts);
+    rc = gs_store_comparison_get(w->s, job->account, job->session, &cmp, &err);
+    if (rc == GS_ERR_NOT_FOUND) {
+        finish(w, job, GS_STORE_JOB_FAILED, "the comparison is gone");
+        return;
+    }
+    if (rc != GS_OK) {
+        logf_(w, "job %s: cannot read its comparison (%s); back to the queue", job->id, err.msg);
+        gs_store_job_release_fenced(w->s, job->id, w->name, job->attempts, (int64_t)time(NULL),
+                                    NULL);
+        sleep_s(1.0);
+        return;
+    }
+    if (gs_store_session_path(w->o.data_dir, cmp.before, before, sizeof(before), &err) != GS_OK ||
+        gs_store_session_path(w->o.data_dir, cmp.after, after, sizeof(after), &err) != GS_OK ||
+        gs_store_comparison_path(w->o.data_dir, cmp.id, final, sizeof(final), &err) != GS_OK ||
+        snprintf(staging, sizeof(staging), "%s.staging-%s-%d", final, w->host, (int)w->pid) >=
+            (int)sizeof(staging)) {
+        finish(w, job, GS_STORE_JOB_FAILED, "the data folder path is too long");
+        return;
+    }
+    rc = gs_worker__compare_options_parse(cmp.options_json, &co, &err);
+    if (rc != GS_OK) {
+        finish(w, job, GS_STORE_JOB_FAILED, err.msg);
+        return;
+    }
+    alarm((unsigned)(w->o.job_timeout_s + ALARM_MARGIN_S));
+    c.t0 = gs_now_s();
+    gs_store_job_heartbeat_fenced(w->s, job->id, w->name, job->attempts, 0.0, "compare",
+                                  (int64_t)time(NULL), w->o.lease_s, NULL);
+    c.last_hb = gs_now_s();
+    rm_tree(staging);
+    sweep_staging(w, "comparisons", cmp.id);
+    {
+        gs_store_session sb, sa;
+        char lb[64], la[64];
+        if (gs_store_session_get(w->s, job->account, cmp.before, &sb, NULL) != GS_OK)
+            sb.date[0] = '\0';
+        if (gs_store_session_get(w->s, job->account, cmp.after, &sa, NULL) != GS_OK)
+            sa.date[0] = '\0';
+        snprintf(lb, sizeof(lb), "before %s", sb.date[0] ? sb.date : "(no date)");
+        snprintf(la, sizeof(la), "after %s", sa.date[0] ? sa.date : "(no date)");
+        rc = gs_worker__compare_write(before, after, lb, la, staging, &co, w->o.generated_by,
+                                      compare_progress, &c, &err);
+    }
+    alarm(0);
+    scrub(err.msg, sizeof(err.msg), staging, "the comparison folder");
+    scrub(err.msg, sizeof(err.msg), before, "the BEFORE session");
+    scrub(err.msg, sizeof(err.msg), after, "the AFTER session");
+    if (c.stopping) {
+        rm_tree(staging);
+        if (gs_store_job_release_fenced(w->s, job->id, w->name, job->attempts, (int64_t)time(NULL),
+                                        &err) == GS_OK)
+            logf_(w, "job %s: back to the queue (worker stopping)", job->id);
+        return;
+    }
+    if (c.cancelled) {
+        rm_tree(staging);
+        logf_(w, "job %s: cancelled, outputs discarded", job->id);
+        return;
+    }
+    if (c.timed_out) {
+        rm_tree(staging);
+        snprintf(why, sizeof(why), "the comparison took longer than %.0f s, this service's "
+                 "limit per job", w->o.job_timeout_s);
+        finish(w, job, GS_STORE_JOB_FAILED, why);
+        return;
+    }
+    if (rc != GS_OK) {
+        /* Nothing is published: a comparison is all there or not at all. */
+        rm_tree(staging);
+        if (rc == GS_ERR_NOT_FOUND)
+            snprintf(why, sizeof(why), "a session has no finished analysis to compare (%s)",
+                     err.msg);
+        else
+            snprintf(why, sizeof(why), "%s", err.msg[0] ? err.msg : gs_strerror(rc));
+        finish(w, job, GS_STORE_JOB_FAILED, why);
+        return;
+    }
+    if (gs_store_job_heartbeat_fenced(w->s, job->id, w->name, job->attempts, 1.0, "publish",
+                                      (int64_t)time(NULL), w->o.lease_s,
+                                      NULL) == GS_ERR_CANCELLED) {
+        rm_tree(staging);
+        logf_(w, "job %s: cancelled, outputs discarded", job->id);
+        return;
+    }
+    if (publish(staging, final, &err) != GS_OK) {
+        rm_tree(staging);
+        finish(w, job, GS_STORE_JOB_FAILED, err.msg);
+        return;
+    }
+    rc = end_job(w, job, GS_STORE_JOB_DONE, NULL, &err);
+    if (rc == GS_ERR_CANCELLED) {
+        gs_store_comparison gone;
+        /* Deleted while publishing: remove what nobody will. */
+        if (gs_store_comparison_get(w->s, job->account, cmp.id, &gone, NULL) == GS_ERR_NOT_FOUND)
+            rm_tree(final);
+        logf_(w, "job %s: cancelled while finishing", job->id);
+    } else if (rc != GS_OK) {
+        logf_(w, "job %s: could not record the end (%s)", job->id, err.msg);
+    } else {
+        logf_(w, "job %s done in %.1f s", job->id, gs_now_s() - c.t0);
+    }
+}
+
 static void run_job(worker *w, const gs_store_job *job)
 {
     gs_store_session se;
@@ -428,7 +552,7 @@ static void run_job(worker *w, const gs_store_job *job)
     ao.progress_user = &c;
 
     rm_tree(staging); /* an earlier job of this process with this session */
-    sweep_staging(w, job->session);
+    sweep_staging(w, "sessions", job->session);
     rc = gs_analyze_run(blob_path, staging, &ao, &res, &err);
     alarm(0);
     scrub(err.msg, sizeof(err.msg), staging, "the session folder");
@@ -456,8 +580,12 @@ static void run_job(worker *w, const gs_store_job *job)
         finish(w, job, GS_STORE_JOB_FAILED, why);
         return;
     }
-    /* Publish what was written (a failed analysis too: its analysis.json says why). */
-    if (res && gs_path_exists(staging)) {
+    /* Publish what was written (a failed analysis too: its analysis.json says why), except a
+     * failed re-run over a session's earlier results: those stay (the job's error says why the
+     * re-run failed). */
+    if (res && gs_path_exists(staging) && rc != GS_OK && gs_path_exists(final)) {
+        rm_tree(staging);
+    } else if (res && gs_path_exists(staging)) {
         gs_error perr;
         if (gs_store_job_heartbeat_fenced(w->s, job->id, w->name, job->attempts, 1.0, "publish",
                                           (int64_t)time(NULL), w->o.lease_s,
@@ -583,7 +711,8 @@ gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
         rc = gs_store_open(w.o.db ? w.o.db : w.o.data_dir, &w.s, err);
     if (rc != GS_OK)
         return rc;
-    sweep_staging(&w, NULL);
+    sweep_staging(&w, "sessions", NULL);
+    sweep_staging(&w, "comparisons", NULL);
     rc = gs_pose_models_load(w.o.models_dir, w.o.model, w.o.n_threads, &w.models, err);
     if (rc != GS_OK) {
         gs_store_close(&w.s);
@@ -616,7 +745,10 @@ gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
             continue;
         }
         busy_errors = 0;
-        run_job(&w, &job);
+        if (job.kind == GS_STORE_JOB_KIND_COMPARE)
+            run_compare_job(&w, &job);
+        else
+            run_job(&w, &job);
     }
     logf_(&w, "worker %s stopping", w.name);
     gs_pose_models_free(&w.models);

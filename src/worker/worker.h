@@ -27,6 +27,14 @@
  *     decoder looping inside FFmpeg) is stopped by alarm(job_timeout_s + 60 s): the process
  *     dies, the supervisor starts another, and the attempts bound the retries.
  *
+ * A job of kind compare (store.h, schema 3) reads its comparison's two session folders and
+ * writes comparison.json, comparison.html and side_by_side.mp4 (what `gaitscope compare` writes)
+ * into DIR/comparisons/<comparison id>.staging-<pid>, published the same way; a comparison that
+ * cannot be made (a session without analysis, view or activity differing) fails with the reason
+ * and publishes nothing. A re-run (gs_store_session_rerun) is an analysis job like the first:
+ * the session's earlier folder is replaced only when the new analysis is published, and a
+ * failed re-run leaves it (the job's error says why).
+ *
  * Messages shown to users never contain server paths: the upload's path is written "the uploaded
  * video" and the staging folder "the session folder".
  */
