@@ -15,6 +15,11 @@ usage: test_serve_api.py PART GAITSCOPE SOURCE_DIR SCRATCH
                   completed upload is there, nothing half-stored, the job runs again and ends
         diskfull  an upload onto a full disk (a 6 MiB tmpfs) -> 507 and nothing stored
                   (needs mount: exit 77 with a message when it is not permitted)
+        compare   two sessions (two parts of the sample) compared by a worker's compare job:
+                  the comparison's JSON and files; refusals; a session's zip and an athlete's
+                  export list the expected entries; a re-run with a changed height reaches the
+                  worker while the earlier results stay readable; a second account gets 404 on
+                  every new route; a comparison goes with its session
 Every request goes to 127.0.0.1 only; every wait is bounded.
 Run through tests/pg_cluster.sh (GS_TEST_PG_HOST set), each data folder's records and queue go
 to a fresh PostgreSQL database instead (serve --db, passed on to the workers).
@@ -31,6 +36,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+import zipfile
+import io
 
 PART, BIN, SRC, SCRATCH = sys.argv[1:5]
 SAMPLE = os.path.join(SRC, "datasets", "run_side_treadmill_01.mp4")
@@ -909,15 +916,178 @@ def part_diskfull():
         check(r.returncode == 0, f"umount {mnt}: {r.stderr.strip()}")
 
 
+def part_compare():
+    video = open(SAMPLE, "rb").read()
+    srv = Server(fresh("compare"), "--model", "lite", workers=1)
+    try:
+        ta = signup(srv, "ann@example.org")
+        st, _, b = req(srv, "POST", "/athletes", {"name": "Ann"}, ta)
+        ath = b["id"]
+        st, _, b = req(srv, "POST", "/athletes", {"name": "Other"}, ta)
+        ath2 = b["id"]
+        st, _, u1 = upload(srv, ta, ath, video, start=1, end=5, view="side-left",
+                           date="2026-11-01")
+        st, _, u2 = upload(srv, ta, ath, video, start=5, end=9, view="side-left",
+                           date="2026-12-01")
+        st, _, u3 = upload(srv, ta, ath2, video, start=1, end=5)
+        st, _, ubad = upload(srv, ta, ath, os.urandom(40000), date="2026-12-02")
+        for u in (u1, u2, u3, ubad):
+            wait_job(srv, ta, u["job"])
+        s1, s2 = u1["session"], u2["session"]
+        for u in (u1, u2):
+            st, _, b = req(srv, "GET", f"/jobs/{u['job']}", token=ta)
+            check(b["status"] == "done" and b["kind"] == "analysis", f"analysis job: {b}")
+
+        # refusals
+        for body, want, what in (
+                ({"before": s1, "after": s1}, 400, "the same session twice"),
+                ({"before": s1, "after": u3["session"]}, 400, "another athlete's session"),
+                ({"before": s1, "after": ubad["session"]}, 400, "a session without analysis"),
+                ({"before": s1}, 400, "no after"),
+                ({"before": s1, "after": s2, "force": "yes"}, 400, "force not a bool"),
+                ({"before": s1, "after": s2, "x": 1}, 400, "unknown key"),
+                ({"before": "A" * 22, "after": s2}, 404, "unknown session")):
+            st, _, b = req(srv, "POST", f"/athletes/{ath}/comparisons", body, ta)
+            check(st == want and "error" in (b or {}), f"comparison with {what}: {st} {b}")
+        # the comparison, by a worker
+        st, _, c = req(srv, "POST", f"/athletes/{ath}/comparisons", {"before": s1, "after": s2}, ta)
+        check(st == 201 and c["before"] == s1 and c["after"] == s2 and c["status"] == "queued",
+              f"comparison: {st} {c}")
+        cid = c["id"]
+        job = wait_job(srv, ta, c["job"])
+        check(job["status"] == "done" and job["kind"] == "compare" and job["comparison"] == cid,
+              f"compare job: {job}")
+        st, _, c = req(srv, "GET", f"/comparisons/{cid}", token=ta)
+        check(st == 200 and c["status"] == "done" and
+              sorted(c["files"]) == ["comparison.html", "comparison.json", "side_by_side.mp4"],
+              f"comparison done with its files: {st} {str(c)[:300]}")
+        cj = c.get("comparison", {})
+        check(cj.get("format") == "gaitscope.comparison/1" and "summary" in cj
+              and cj["before"]["path"] == "before 2026-11-01"
+              and cj["after"]["path"] == "after 2026-12-01",
+              f"comparison.json: {str(cj)[:300]}")
+        check(srv.data not in json.dumps(cj), "no server path in comparison.json")
+        st, h, html = req(srv, "GET", f"/comparisons/{cid}/files/comparison.html", token=ta,
+                          raw=True)
+        check(st == 200 and b"<html" in html[:500].lower() and
+              (h.get("Content-Security-Policy") or "").startswith("sandbox"),
+              f"comparison.html: {st} {h.get('Content-Security-Policy')}")
+        st, h, part = req(srv, "GET", f"/comparisons/{cid}/files/side_by_side.mp4", token=ta,
+                          headers={"Range": "bytes=4-11"}, raw=True)
+        check(st == 206 and part[:4] == b"ftyp",
+              f"side_by_side.mp4 Range: {st} {part[:8]}")
+        st, _, b = req(srv, "GET", f"/comparisons/{cid}/files/gaitscope.db", token=ta)
+        check(st == 404, f"a name outside the comparison's files: {st} {b}")
+        st, _, b = req(srv, "GET", f"/athletes/{ath}/comparisons", token=ta)
+        check(st == 200 and [x["id"] for x in b["comparisons"]] == [cid],
+              f"athlete's comparisons: {st} {b}")
+
+        # the session's zip
+        st, h, z = req(srv, "GET", f"/sessions/{s1}/zip", token=ta, raw=True)
+        check(st == 200 and h.get("Content-Type") == "application/zip" and
+              "attachment" in (h.get("Content-Disposition") or ""), f"session zip: {st} {h}")
+        names = set(zipfile.ZipFile(io.BytesIO(z)).namelist()) if st == 200 else set()
+        want = {f"session-2026-11-01/{n}" for n in (
+            "analysis.json", "report.html", "overlay.mp4", "angles.csv", "events.csv",
+            "metrics.csv", "pose.trc", "pose.json", "keyframes/left_IC.png",
+            "keyframes/right_TO.png")}
+        check(want <= names, f"session zip lists {sorted(want - names)} missing; has {sorted(names)}")
+        if st == 200:
+            zf = zipfile.ZipFile(io.BytesIO(z))
+            check(zf.testzip() is None, "session zip CRCs")
+            a = json.loads(zf.read("session-2026-11-01/analysis.json"))
+            check(a.get("status") == "done", "analysis.json inside the zip")
+            check(zf.getinfo("session-2026-11-01/overlay.mp4").compress_type == zipfile.ZIP_STORED,
+                  "the video is stored, not deflated")
+        st, _, b = req(srv, "GET", f"/sessions/{ubad['session']}/zip", token=ta)
+        check(st == 404 and "no results" in b.get("error", ""), f"zip of a failed session: {st} {b}")
+        # the athlete's export
+        st, h, z = req(srv, "GET", f"/athletes/{ath}/export", token=ta, raw=True)
+        check(st == 200 and h.get("Content-Type") == "application/zip", f"export: {st}")
+        names = set(zipfile.ZipFile(io.BytesIO(z)).namelist()) if st == 200 else set()
+        want = {"athlete.json", "nkt_records.csv", f"2026-11-01_{s1}/session.json",
+                f"2026-11-01_{s1}/analysis.json", f"2026-12-01_{s2}/overlay.mp4",
+                f"2026-12-02_{ubad['session']}/session.json",
+                f"comparisons/{cid}/comparison.json", f"comparisons/{cid}/comparison.html"}
+        check(want <= names, f"export lists {sorted(want - names)} missing")
+        if st == 200:
+            zf = zipfile.ZipFile(io.BytesIO(z))
+            aj = json.loads(zf.read("athlete.json"))
+            check(aj["name"] == "Ann" and len(aj["sessions"]) == 3, f"athlete.json: {aj}")
+            sj = json.loads(zf.read(f"2026-12-02_{ubad['session']}/session.json"))
+            check(sj["status"] == "failed" and sj.get("error"), f"failed session.json: {sj}")
+        check(tmp_files(srv.data) == [], f"no zip left in tmp: {tmp_files(srv.data)}")
+
+        # re-run with a changed height: the earlier results stay until the new ones are there
+        st, _, b = req(srv, "POST", f"/sessions/{s1}/rerun", {"height": 3}, ta)
+        check(st == 400 and "height" in b["error"], f"re-run height 3: {st} {b}")
+        st, _, b = req(srv, "POST", f"/sessions/{s1}/rerun", {"speed": 3}, ta)
+        check(st == 400 and "speed" in b["error"], f"re-run unknown option: {st} {b}")
+        st, _, rr = req(srv, "POST", f"/sessions/{s1}/rerun", {"height": 1.93}, ta)
+        check(st == 202 and rr["session"] == s1 and rr["job"] != u1["job"], f"re-run: {st} {rr}")
+        st, _, a = req(srv, "GET", f"/sessions/{s1}/files/analysis.json", token=ta)
+        check(st == 200 and a["scale"]["height_m"] is None,
+              f"the earlier analysis while the re-run waits: {st}")
+        job = wait_job(srv, ta, rr["job"])
+        check(job["status"] == "done", f"re-run done: {job}")
+        st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
+        check(s["options"].get("height") == 1.93 and s["options"].get("view") == "side-left"
+              and s["options"].get("start") == 1 and s["job"]["id"] == rr["job"],
+              f"options merged: {s['options']}")
+        check(s["analysis"]["scale"]["height_m"] == 1.93 and
+              s["analysis"]["scale"]["source"] == "height",
+              f"the new height reached the worker: {s['analysis']['scale']}")
+        st, _, rr2 = req(srv, "POST", f"/sessions/{s1}/rerun", {"view": "side-right",
+                                                                 "height": None}, ta)
+        job = wait_job(srv, ta, rr2["job"])
+        st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
+        check(s["analysis"]["view"]["kind"] == "side-right" and "height" not in s["options"],
+              f"view changed, height removed: {s['analysis']['view']} {s['options']}")
+
+        # another account: 404 on every new route with A's ids
+        tb = signup(srv, "bob@example.org")
+        st, _, b = req(srv, "POST", "/athletes", {"name": "Bob"}, tb)
+        bath = b["id"]
+        for m, p, body in (
+                ("GET", f"/athletes/{ath}/comparisons", None),
+                ("POST", f"/athletes/{ath}/comparisons", {"before": s1, "after": s2}),
+                ("POST", f"/athletes/{bath}/comparisons", {"before": s1, "after": s2}),
+                ("GET", f"/comparisons/{cid}", None), ("DELETE", f"/comparisons/{cid}", None),
+                ("GET", f"/comparisons/{cid}/files/comparison.html", None),
+                ("GET", f"/comparisons/{cid}/files/comparison.json", None),
+                ("GET", f"/comparisons/{cid}/files/side_by_side.mp4", None),
+                ("GET", f"/jobs/{c['job']}", None),
+                ("GET", f"/sessions/{s1}/zip", None), ("GET", f"/athletes/{ath}/export", None),
+                ("POST", f"/sessions/{s1}/rerun", {"height": 1.8})):
+            st, _, b = req(srv, m, p, body, tb)
+            check(st == 404 and "error" in (b or {}), f"B {m} {p}: {st} {b}")
+        st, _, c2 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
+        check(st == 200 and c2["status"] == "done", "A's comparison intact after B's tries")
+        st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
+        check(s["job"]["id"] == rr2["job"], "B's re-run did nothing")
+
+        # a comparison goes with its session (record and folder)
+        check(os.path.isdir(os.path.join(srv.data, "comparisons", cid)), "comparison folder")
+        st, _, b = req(srv, "DELETE", f"/sessions/{s2}", token=ta)
+        check(st == 204, f"delete the after session: {st}")
+        st, _, b = req(srv, "GET", f"/comparisons/{cid}", token=ta)
+        check(st == 404, f"its comparison is gone: {st} {b}")
+        check(not os.path.exists(os.path.join(srv.data, "comparisons", cid)),
+              "comparison folder gone")
+    finally:
+        rc = srv.stop()
+    check(rc == 0, f"serve exits 0 on SIGTERM: {rc}")
+
+
 if __name__ == "__main__":
     if not os.path.exists(SAMPLE):
         print(f"skip: {SAMPLE} is missing", file=sys.stderr)
         sys.exit(77)
-    if PART in ("api", "restart", "clinic") and not os.path.exists(os.path.join(MODELS, "pose_detection.tflite")):
+    if PART in ("api", "restart", "clinic", "compare") and not os.path.exists(os.path.join(MODELS, "pose_detection.tflite")):
         print(f"skip: no models in {MODELS} (scripts/setup.sh fetches them)", file=sys.stderr)
         sys.exit(77)
     {"api": part_api, "clinic": part_clinic, "limits": part_limits, "restart": part_restart,
-     "diskfull": part_diskfull}[PART]()
+     "diskfull": part_diskfull, "compare": part_compare}[PART]()
     print(f"serve_api {PART}: {'FAILED' if failures else 'ok'} ({failures} failures)",
           file=sys.stderr)
     sys.exit(1 if failures else 0)

@@ -10,6 +10,10 @@ wrong -> 403 on every form (sign-in and sign-up included, and the upload's heade
 and quotes in every user field escaped on every page; another account's ids -> 404 on every
 page route; the share page never shows the notes or the intake history; the API ignores the
 cookie; session files carry CSP sandbox, nosniff and no-referrer; sign-out ends the session.
+Then (issue 16 items 5, 7, 9): a re-run of the second session from its form with another view,
+height and cut (the options reach the worker's analysis.json), a comparison of the two from the
+athlete page's form (its page, sandboxed frame, files, lists on the three pages), the session's
+zip and the athlete's export with the NKT record; CSRF and another account's 404 on each.
 Then the clinic: an invitation through the pages, what a therapist sees and may not do (403),
 another clinic's 404s, a reset and a removal ending the therapist's session, the access log,
 deleting the athlete (folders gone) and the account (password again).
@@ -411,6 +415,89 @@ def run(port, data):
     st, _, html = a.req("GET", f"/jobs/{up2.get('job')}")
     check("Status: <strong>cancelled" in html, "the job page says cancelled")
 
+    # --- re-run the cancelled second session with other options (its form), then compare ---
+    s2 = up2.get("session")
+    tok = a.csrf(f"/sessions/{s2}")
+    st, _, html = a.req("GET", f"/sessions/{s2}")
+    check('id="rerun-form"' in html and 'name="height"' in html, "the re-run form")
+    rerun = {"view": "side-left", "start": "4", "end": "8", "height": "1.81", "person": ""}
+    st, _, _ = a.req("POST", f"/sessions/{s2}/rerun", rerun)
+    check(st == 403, f"re-run without csrf -> 403 ({st})")
+    st, _, html = a.req("POST", f"/sessions/{s2}/rerun", dict(rerun, csrf=tok, height="9"))
+    check(st == 400 and "height" in html, f"re-run with height 9 -> 400 ({st})")
+    st, r, _ = a.req("POST", f"/sessions/{s2}/rerun", dict(rerun, csrf=tok))
+    loc2 = r.getheader("Location") or ""
+    check(st == 303 and loc2.startswith("/jobs/"), f"re-run -> 303 to its job ({st} {loc2})")
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        st, _, html = a.req("GET", loc2)
+        if st != 200 or re.search(r"Status: <strong>(done|failed|cancelled)", html):
+            break
+        time.sleep(2)
+    check("Status: <strong>done" in html, f"the re-run ended done: {html[-300:]}")
+    st, _, txt = a.req("GET", f"/sessions/{s2}/files/analysis.json")
+    an2 = json.loads(txt) if st == 200 else {}
+    check(an2.get("scale", {}).get("height_m") == 1.81 and
+          an2.get("view", {}).get("kind") == "side-left",
+          f"the re-run's options reached the worker: {an2.get('scale')} {an2.get('view')}")
+    st, _, athtml = a.req("GET", loc)
+    check('id="compare-form"' in athtml and 'id="export-link"' in athtml,
+          "the athlete page has the compare form and the export link")
+    tok = a.csrf(loc)
+    cform = {"before": session, "after": s2}
+    st, _, _ = a.req("POST", loc + "/compare", cform)
+    check(st == 403, f"compare without csrf -> 403 ({st})")
+    st, _, html = a.req("POST", loc + "/compare", {"csrf": tok, "before": s2, "after": s2})
+    check(st == 400, f"compare a session with itself -> 400 ({st})")
+    st, r, _ = a.req("POST", loc + "/compare", dict(cform, csrf=tok))
+    cloc = r.getheader("Location") or ""
+    check(st == 303 and re.fullmatch(r"/comparisons/[A-Za-z0-9_-]{22}", cloc),
+          f"compare -> 303 to the comparison ({st} {cloc})")
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        st, _, html = a.req("GET", cloc)
+        if st != 200 or 'id="job-status"' not in html or re.search(
+                r"Status: <strong>(failed|cancelled)", html):
+            break
+        check('http-equiv="refresh"' in html, "a running comparison's page refreshes itself")
+        time.sleep(2)
+    check(st == 200 and 'id="comparison-summary"' in html, f"the comparison page: {html[-400:]}")
+    check('<iframe class="report" id="comparison" sandbox="allow-same-origin"' in html,
+          "the comparison's HTML sits in a sandboxed frame")
+    check('id="side-by-side"' in html and "comparison.json" in html,
+          "the side-by-side clip and the JSON download")
+    no_raw(html, "comparison page")
+    for name in ("comparison.html", "comparison.json", "side_by_side.mp4"):
+        st, r, _ = a.req("GET", f"{cloc}/files/{name}", raw=True)
+        csp = r.getheader("Content-Security-Policy") or ""
+        check(st == 200 and csp.startswith("sandbox") and
+              r.getheader("X-Content-Type-Options") == "nosniff",
+              f"{name}: 200 with CSP sandbox, nosniff ({st}, {csp!r})")
+    for path in (loc, f"/sessions/{session}", f"/sessions/{s2}"):
+        st, _, html = a.req("GET", path)
+        check(f'href="{cloc}"' in html and 'id="comparisons"' in html,
+              f"{path} lists the comparison")
+    st, r, z = a.req("GET", f"/sessions/{session}/zip", raw=True)
+    check(st == 200 and r.getheader("Content-Type") == "application/zip" and
+          z[:2] == b"PK", f"the session's zip ({st})")
+    import io
+    import zipfile
+    names = zipfile.ZipFile(io.BytesIO(z)).namelist() if st == 200 else []
+    check("session-2026-12-01/analysis.json" in names and
+          "session-2026-12-01/nkt.json" in names, f"session zip entries: {names}")
+    st, r, z = a.req("GET", loc + "/export", raw=True)
+    names = zipfile.ZipFile(io.BytesIO(z)).namelist() if st == 200 else []
+    check(st == 200 and "nkt_records.csv" in names and
+          f"2026-12-01_{session}/nkt.json" in names and
+          f"comparisons/{cloc.rsplit('/', 1)[-1]}/comparison.json" in names,
+          f"athlete export entries ({st}): {names[:20]}")
+    if st == 200:
+        rec = json.loads(zipfile.ZipFile(io.BytesIO(z)).read(f"2026-12-01_{session}/nkt.json"))
+        check(rec["homework"].startswith("HOMEWORK-1") and
+              rec["muscle_tests"].startswith("gluteus medius left: inhibited"),
+              f"the NKT record in the export: {rec}")
+    compared = cloc
+
     # --- share ---
     tok = a.csrf(f"/sessions/{session}")
     st, _, html = a.req("POST", f"/sessions/{session}/shares", {"csrf": tok, "days": "1"})
@@ -458,14 +545,26 @@ def run(port, data):
     btok = b.csrf("/athletes")
     gets = [f"/athletes/{athlete}", f"/athletes/{athlete}/upload", f"/jobs/{job}",
             f"/sessions/{session}", f"/sessions/{session}/files/overlay.mp4",
-            f"/sessions/{session}/files/report.html"]
+            f"/sessions/{session}/files/report.html", compared,
+            f"{compared}/files/comparison.html", f"{compared}/files/comparison.json",
+            f"{compared}/files/side_by_side.mp4", f"/sessions/{session}/zip",
+            f"/athletes/{athlete}/export"]
     for path in gets:
         st, _, _ = b.req("GET", path, raw=True)
         check(st == 404, f"other account GET {path} -> 404 ({st})")
     for path in (f"/jobs/{job}/cancel", f"/sessions/{session}/shares",
-                 f"/sessions/{session}/nkt", revoke, f"/sessions/{session}/delete"):
+                 f"/sessions/{session}/nkt", revoke, f"/sessions/{session}/delete",
+                 f"/sessions/{session}/rerun", f"/athletes/{athlete}/compare",
+                 f"{compared}/delete"):
         st, _, _ = b.req("POST", path, {"csrf": btok, "confirm": "1", "days": "2"})
         check(st == 404, f"other account POST {path} -> 404 ({st})")
+    bst, br_, _ = b.req("POST", "/athletes", {"csrf": btok, "name": "B's"})
+    bath = (br_.getheader("Location") or "/x").rsplit("/", 1)[-1]
+    st, _, _ = b.req("POST", f"/athletes/{bath}/compare",
+                     {"csrf": btok, "before": session, "after": s2})
+    check(st == 404, f"other account compares the first one's sessions -> 404 ({st})")
+    st, _, html = a.req("GET", compared)
+    check(st == 200 and 'id="comparison-summary"' in html, "the comparison intact after B's tries")
     st, _, _ = b.req("POST", f"/athletes/{athlete}/upload", body,
                      {"Content-Type": ctype, "X-CSRF-Token": btok})
     check(st == 404, f"other account upload to the athlete -> 404 ({st})")

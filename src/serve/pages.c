@@ -523,8 +523,8 @@ int gs_serve__page(gs_serve *s, struct MHD_Connection *c, const char *method, co
     else if (!pg.signed_in)
         r = pg.post ? gs_page_fail(&pg, 403, "Sign in first (the session has ended).")
                     : gs_page_redirect(&pg, "/signin");
-    else if ((r = gs_pages_athletes(&pg, seg, k)) < 0 && (r = gs_pages_session(&pg, seg, k)) < 0 &&
-             (r = gs_pages_account(&pg, seg, k)) < 0)
+    else if ((r = gs_pages_compare(&pg, seg, k)) < 0 && (r = gs_pages_athletes(&pg, seg, k)) < 0 &&
+             (r = gs_pages_session(&pg, seg, k)) < 0 && (r = gs_pages_account(&pg, seg, k)) < 0)
         r = gs_page_fail(&pg, 404, "No such page.");
     gs_serve__store_put(s, slot);
     return r;

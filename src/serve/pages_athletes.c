@@ -257,6 +257,11 @@ static int athlete_page(gs_page *pg, const char *id)
     }
     if (n)
         gs_html_puts(&b, "</table>");
+    gs_pages_compare_form_html(pg, &b, a.id, list, n);
+    gs_html_printf(&b, "<h2>Export</h2><p><a class=\"button\" id=\"export-link\" "
+                       "href=\"/athletes/%s/export\">Download all sessions (zip)</a> with "
+                       "their results, notes, options and NKT records.</p>",
+                   a.id);
 
     if (n_done >= 1 && statuses_ok) {
         gs_html_printf(&b, "<h2>Across sessions</h2><p class=\"muted\">Means per session of the "

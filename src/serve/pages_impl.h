@@ -85,6 +85,19 @@ void gs_pages_nkt_html(gs_page *pg, gs_html_buf *b, const gs_store_session *ss, 
 /** Stores the posted record (CSRF already checked): 0 (*saved = 1) or an HTTP status + err. */
 int gs_pages_nkt_post(gs_page *pg, const char *session, int *saved, char *err, size_t n);
 
+/* pages_compare.c: comparisons, downloads, re-runs. Answers /athletes/{id}/compare (POST),
+ * /athletes/{id}/export, /sessions/{id}/zip, /sessions/{id}/rerun (POST), /comparisons/...;
+ * -1 for other paths. */
+int gs_pages_compare(gs_page *pg, char **seg, int nseg);
+/** The account's comparisons of athlete (session NULL) or with session (athlete NULL). */
+void gs_pages_comparisons_html(gs_page *pg, gs_html_buf *b, const char *athlete,
+                               const char *session);
+/** The athlete page's "compare two sessions" form (list oldest first) and comparisons. */
+void gs_pages_compare_form_html(gs_page *pg, gs_html_buf *b, const char *athlete,
+                                const gs_store_session *list, size_t n);
+/** The session page's re-run form, prefilled from the session's options. */
+void gs_pages_rerun_html(gs_page *pg, gs_html_buf *b, const gs_store_session *ss);
+
 /** A date of a record, "YYYY-MM-DD" from seconds since 1970 (UTC). */
 void gs_page_day(int64_t t, char out[11]);
 

@@ -72,6 +72,16 @@ static int job_page(gs_page *pg, const char *id, int cancel)
     gs_store_session ss;
     int reply;
     gs_status rc = gs_store_job_get(pg->st, pg->account, id, &j, &e);
+    if (rc == GS_OK && j.kind == GS_STORE_JOB_KIND_COMPARE && !cancel) {
+        /* a compare job shows its progress on the comparison's page */
+        char to[64];
+        gs_store_comparison cmp;
+        rc = gs_store_comparison_get(pg->st, pg->account, j.session, &cmp, &e);
+        if (rc != GS_OK)
+            return gs_page_store_fail(pg, rc, "job");
+        snprintf(to, sizeof(to), "/comparisons/%s", cmp.id);
+        return gs_page_redirect(pg, to);
+    }
     if (rc == GS_OK) /* a deleted session's job went with it, as in the API */
         rc = gs_store_session_get(pg->st, pg->account, j.session, &ss, &e);
     if (rc != GS_OK)
@@ -218,15 +228,19 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
         gs_html_esc(&b, err);
         gs_html_puts(&b, "</p>");
     }
+    /* The folder's analysis is shown whatever the current job: during a re-run (or after a
+     * failed one) it is the earlier analysis, which stays until the new one is published. */
+    cJSON *an = analysis_of(pg, ss.id);
     if (has_job && j.status != GS_STORE_JOB_DONE) {
-        gs_html_printf(&b, "<p>The analysis is <a href=\"/jobs/%s\">%s</a>", j.id,
-                       gs_store_job_status_name(j.status));
+        gs_html_printf(&b, "<p id=\"analysis-status\">The %sanalysis is <a href=\"/jobs/%s\">"
+                           "%s</a>",
+                       an ? "new " : "", j.id, gs_store_job_status_name(j.status));
         if (j.error[0]) {
             gs_html_puts(&b, ": <span class=\"err\">");
             gs_html_esc(&b, j.error);
             gs_html_puts(&b, "</span>");
         }
-        gs_html_puts(&b, ".</p>");
+        gs_html_puts(&b, an ? ". The results below are of the earlier analysis.</p>" : ".</p>");
     }
     if (ss.video_deleted) {
         char gone[11];
@@ -236,7 +250,6 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
                            "the analysis is kept.</p>",
                        gone);
     }
-    cJSON *an = has_job && j.status == GS_STORE_JOB_DONE ? analysis_of(pg, ss.id) : NULL;
     gs_html_puts(&b, "<div class=\"cols\"><div>");
     media_html(pg, &b, ss.id, base);
     gs_html_puts(&b, "</div><div>");
@@ -282,8 +295,15 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
             continue;
         gs_html_printf(&b, "<li><a href=\"%s/%s\" download>%s</a></li>", base, name, name);
     }
+    if (an)
+        gs_html_printf(&b, "<li><a id=\"session-zip\" href=\"/sessions/%s/zip\">All files "
+                           "(zip)</a></li>",
+                       ss.id);
     gs_html_puts(&b, "</ul>");
     cJSON_Delete(an);
+    gs_html_puts(&b, "<h2>Comparisons</h2>");
+    gs_pages_comparisons_html(pg, &b, NULL, ss.id);
+    gs_pages_rerun_html(pg, &b, &ss);
 
     gs_html_puts(&b, "<h2>Share</h2><p>A read-only link to the overlay, key frames and "
                      "findings for someone without an account; it never shows the NKT record, "

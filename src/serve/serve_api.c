@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "serve_http_impl.h"
+#include "serve_compare.h"
 
 /* The largest analysis.json embedded in GET /sessions/{id} (the sample's is ~1 MB). */
 #define ANALYSIS_MAX_BYTES ((size_t)64 << 20)
@@ -38,7 +39,9 @@ static cJSON *job_json(const gs_store_job *j)
     if (!o)
         return NULL;
     id_json(o, "id", j->id);
-    id_json(o, "session", j->session);
+    cJSON_AddStringToObject(o, "kind", gs_store_job_kind_name(j->kind));
+    /* a compare job's target is a comparison (store.h) */
+    id_json(o, j->kind == GS_STORE_JOB_KIND_COMPARE ? "comparison" : "session", j->session);
     cJSON_AddStringToObject(o, "status", gs_store_job_status_name(j->status));
     cJSON_AddNumberToObject(o, "progress", j->progress);
     cJSON_AddStringToObject(o, "stage", j->stage);
@@ -386,8 +389,12 @@ static enum MHD_Result h_job(gs_serve__req *q, struct MHD_Connection *c, gs_stor
     /* The store keeps a deleted session's job (cancelled); for the API it went with its
      * session, so its id is 404 like the session's. */
     rc = gs_store_job_get(st, q->account, q->route.rid, &j, &e);
-    if (rc == GS_OK)
+    if (rc == GS_OK && j.kind == GS_STORE_JOB_KIND_COMPARE) {
+        gs_store_comparison cmp; /* likewise a deleted comparison's */
+        rc = gs_store_comparison_get(st, q->account, j.session, &cmp, &e);
+    } else if (rc == GS_OK) {
         rc = gs_store_session_get(st, q->account, j.session, &ss, &e);
+    }
     if (rc != GS_OK)
         return gs_serve__reply_store_error(q->srv, c, rc, &e, "job");
     if (q->route.method == GS_SERVE__DELETE) {
@@ -598,6 +605,14 @@ enum MHD_Result gs_serve__api_handle(gs_serve__req *q, struct MHD_Connection *c)
     case GS_SERVE__R_INVITE:
     case GS_SERVE__R_ACCESS:
         r = gs_serve__api_account(q, c, st);
+        break;
+    case GS_SERVE__R_SESSION_RERUN:
+    case GS_SERVE__R_SESSION_ZIP:
+    case GS_SERVE__R_ATHLETE_EXPORT:
+    case GS_SERVE__R_ATHLETE_COMPARISONS:
+    case GS_SERVE__R_COMPARISON:
+    case GS_SERVE__R_COMPARISON_FILE:
+        r = gs_serve__api_compare(q, c, st);
         break;
     default:
         r = gs_serve__reply_error(c, 404, "no such route");

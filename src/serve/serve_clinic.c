@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "serve_compare.h"
 #include "serve_http_impl.h"
 
 /* Invitation and password-reset links last a week: long enough to reach a colleague on leave,
@@ -54,6 +55,8 @@ gs_status gs_serve__session_remove(gs_serve *s, gs_store *st, const char *accoun
 {
     gs_store_id gone = "";
     char path[PATH_MAX];
+    /* the comparisons go with the session (the store deletes their records) */
+    gs_serve__comparison_folders_remove(s, st, account, session);
     gs_status rc = gs_store_session_delete(st, account, session, gone, e);
     if (rc != GS_OK)
         return rc;

@@ -164,4 +164,8 @@ enum MHD_Result gs_serve__upload_finish(gs_serve__req *q, struct MHD_Connection 
 /** Removes the request's temporary file, if any. */
 void gs_serve__upload_discard(gs_serve__req *q);
 
+/* serve_api_compare.c: the comparison, re-run and download routes (GS_SERVE__R_SESSION_RERUN
+ * to GS_SERVE__R_COMPARISON_FILE). */
+enum MHD_Result gs_serve__api_compare(gs_serve__req *q, struct MHD_Connection *c, gs_store *st);
+
 #endif /* GS_SERVE_HTTP_IMPL_H */

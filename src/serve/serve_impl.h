@@ -52,7 +52,13 @@ typedef enum gs_serve__route_id {
     GS_SERVE__R_USER_RESET = 20,      /* POST   /api/v1/users/{id}/reset */
     GS_SERVE__R_INVITE = 21,          /* GET, POST /api/v1/invites/{token} */
     GS_SERVE__R_ACCESS = 22,          /* GET    /api/v1/access */
-    GS_SERVE__R_COUNT = 23
+    GS_SERVE__R_SESSION_RERUN = 23,   /* POST   /api/v1/sessions/{id}/rerun */
+    GS_SERVE__R_SESSION_ZIP = 24,     /* GET    /api/v1/sessions/{id}/zip */
+    GS_SERVE__R_ATHLETE_EXPORT = 25,  /* GET    /api/v1/athletes/{id}/export */
+    GS_SERVE__R_ATHLETE_COMPARISONS = 26, /* GET, POST /api/v1/athletes/{id}/comparisons */
+    GS_SERVE__R_COMPARISON = 27,      /* GET, DELETE /api/v1/comparisons/{id} */
+    GS_SERVE__R_COMPARISON_FILE = 28, /* GET    /api/v1/comparisons/{id}/files/{name} */
+    GS_SERVE__R_COUNT = 29
 } gs_serve__route_id;
 
 typedef enum gs_serve__method {
@@ -95,6 +101,14 @@ const char *gs_serve__file_type(int i); /* Content-Type */
  * holds the findings (which quote the intake history) or the analysis behind them.
  */
 int gs_serve__file_shareable(int i);
+
+/* The files of a comparison (DIR/comparisons/{id}/): "comparison.html", "comparison.json",
+ * "side_by_side.mp4". */
+#define GS_SERVE__N_COMPARISON_FILES 3
+/** Index of name in the comparison files, or -1. */
+int gs_serve__comparison_file_index(const char *name);
+const char *gs_serve__comparison_file_name(int i);
+const char *gs_serve__comparison_file_type(int i); /* Content-Type */
 
 /* ---- headers ----------------------------------------------------------------------------- */
 
@@ -279,6 +293,10 @@ gs_status gs_serve__session_remove(gs_serve *s, gs_store *st, const char *accoun
  * An enum MHD_Result. */
 int gs_serve__send_file(gs_serve *s, struct MHD_Connection *c, const gs_store_session *ss,
                         const gs_store_job *job, int i, const char *csp);
+/** Sends the regular file path (never through a symbolic link) as type with Range support;
+ * csp may be NULL; a missing file is 404 with the JSON error missing. An enum MHD_Result. */
+int gs_serve__send_path(struct MHD_Connection *c, const char *path, const char *type,
+                        const char *csp, const char *missing);
 
 /* pages.c, for serve.c: */
 /**

@@ -192,6 +192,32 @@ static int take_file(gs_serve__route *r, char **seg, int nseg, int from, char *m
     return 0;
 }
 
+static const struct {
+    const char *name, *type;
+} comparison_files[GS_SERVE__N_COMPARISON_FILES] = {
+    {"comparison.html", "text/html; charset=utf-8"},
+    {"comparison.json", "application/json"},
+    {"side_by_side.mp4", "video/mp4"},
+};
+
+int gs_serve__comparison_file_index(const char *name)
+{
+    for (int i = 0; i < GS_SERVE__N_COMPARISON_FILES; i++)
+        if (!strcmp(comparison_files[i].name, name))
+            return i;
+    return -1;
+}
+
+const char *gs_serve__comparison_file_name(int i)
+{
+    return comparison_files[i].name;
+}
+
+const char *gs_serve__comparison_file_type(int i)
+{
+    return comparison_files[i].type;
+}
+
 int gs_serve__route_parse(const char *method, const char *path, gs_serve__route *r, char *msg,
                           size_t n)
 {
@@ -236,6 +262,24 @@ int gs_serve__route_parse(const char *method, const char *path, gs_serve__route 
         rc = take_id(r, seg[1], "session", msg, n);
         if (!rc)
             rc = take_file(r, seg, nseg, 3, msg, n);
+    } else if (nseg == 3 && IS(0, "sessions") && (IS(2, "rerun") || IS(2, "zip"))) {
+        r->id = IS(2, "rerun") ? GS_SERVE__R_SESSION_RERUN : GS_SERVE__R_SESSION_ZIP;
+        allowed = IS(2, "rerun") ? GS_SERVE__POST : GS_SERVE__GET;
+        rc = take_id(r, seg[1], "session", msg, n);
+    } else if (nseg == 3 && IS(0, "athletes") && (IS(2, "export") || IS(2, "comparisons"))) {
+        r->id = IS(2, "export") ? GS_SERVE__R_ATHLETE_EXPORT : GS_SERVE__R_ATHLETE_COMPARISONS;
+        allowed = IS(2, "export") ? GS_SERVE__GET : GS_SERVE__GET | GS_SERVE__POST;
+        rc = take_id(r, seg[1], "athlete", msg, n);
+    } else if (nseg == 2 && IS(0, "comparisons")) {
+        r->id = GS_SERVE__R_COMPARISON, allowed = GS_SERVE__GET | GS_SERVE__DELETE;
+        rc = take_id(r, seg[1], "comparison", msg, n);
+    } else if (nseg == 4 && IS(0, "comparisons") && IS(2, "files")) {
+        r->id = GS_SERVE__R_COMPARISON_FILE, allowed = GS_SERVE__GET;
+        rc = take_id(r, seg[1], "comparison", msg, n);
+        r->file = gs_serve__comparison_file_index(seg[3]);
+        if (!rc && r->file < 0)
+            rc = FAIL(404, "no such file '%.60s' (a comparison has comparison.html, "
+                      "comparison.json, side_by_side.mp4)", seg[3]);
     } else if (nseg == 2 && IS(0, "shares")) {
         r->id = GS_SERVE__R_SHARE, allowed = GS_SERVE__DELETE;
         rc = take_id(r, seg[1], "share", msg, n);

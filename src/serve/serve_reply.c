@@ -122,18 +122,24 @@ int gs_serve__send_file(gs_serve *s, struct MHD_Connection *c, const gs_store_se
     char path[PATH_MAX], msg[GS_SERVE__MSG + GS_STORE_ERROR_MAX];
     if (gs_serve__file_path(s, ss->id, i, path, sizeof(path)) != 0)
         return gs_serve__reply_error(c, 404, "no such file");
+    if (job && job->status != GS_STORE_JOB_DONE)
+        snprintf(msg, sizeof(msg), "%s is not there: the job is %s%s%s", gs_serve__file_name(i),
+                 gs_store_job_status_name(job->status), job->error[0] ? ": " : "", job->error);
+    else
+        snprintf(msg, sizeof(msg), "%s is not there for this session", gs_serve__file_name(i));
+    return gs_serve__send_path(c, path, gs_serve__file_type(i), csp, msg);
+}
+
+int gs_serve__send_path(struct MHD_Connection *c, const char *path, const char *type,
+                        const char *csp, const char *missing)
+{
     /* O_NOFOLLOW: only what a worker wrote is served, never what a link points to. */
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         if (fd >= 0)
             close(fd);
-        if (job && job->status != GS_STORE_JOB_DONE)
-            snprintf(msg, sizeof(msg), "%s is not there: the job is %s%s%s", gs_serve__file_name(i),
-                     gs_store_job_status_name(job->status), job->error[0] ? ": " : "", job->error);
-        else
-            snprintf(msg, sizeof(msg), "%s is not there for this session", gs_serve__file_name(i));
-        return gs_serve__reply_error(c, 404, msg);
+        return gs_serve__reply_error(c, 404, missing);
     }
     uint64_t size = (uint64_t)sb.st_size, first = 0, last = size ? size - 1 : 0;
     const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
@@ -152,7 +158,7 @@ int gs_serve__send_file(gs_serve *s, struct MHD_Connection *c, const gs_store_se
         close(fd);
         return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, gs_serve__file_type(i));
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
     common_headers(r, "private, no-store");
     if (csp)

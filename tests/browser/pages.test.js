@@ -6,9 +6,11 @@
 //
 // Signs up, adds an athlete, uploads the sample with the form (start/end cut it to 5 s), waits
 // for the report, seeks the overlay video, writes an NKT record, creates a share link and opens
-// it in a fresh context (no NKT record, notes or history there), and saves screenshots of the
-// session and share pages at 390 and 1280 px into SCRATCH/browser/, checking at each width that
-// the expected elements are visible and nothing is wider than the window. Then the clinic: the
+// it in a fresh context (no NKT record, notes or history there), uploads a second part of the
+// sample (6-11 s) after the duplicate offer, compares the two from the athlete page's form and
+// waits for the worker's comparison, and saves screenshots of the session, comparison, athlete
+// and share pages at 390 and 1280 px into SCRATCH/browser/, checking at each width that the
+// expected elements are visible and nothing is wider than the window. Then the clinic: the
 // owner's account page, an invitation opened in a fresh context (the therapist sets a password,
 // sees the clinic's athlete, gets no owner sections and no access log), the access log.
 // Exit 0 pass, 1 fail, 77 skipped (no playwright-core, chromium, sample or models).
@@ -177,6 +179,15 @@ async function main() {
           'the offer links the earlier session');
     check(/\/upload$/.test(page.url()), 'nothing was sent: still on the upload form');
     await page.screenshot({ path: path.join(out, 'upload-duplicate-1280.png') });
+    // ... analysed anew when asked: another part of the sample as a second session
+    await page.fill('#date', '2026-12-08');
+    await page.fill('#start', '6');
+    await page.fill('#end', '11');
+    await Promise.all([page.waitForURL(/\/jobs\/[A-Za-z0-9_-]{22}$/, { timeout: 120000 }),
+                       page.click('#upload button[type=submit]')]);
+    await page.waitForURL(/\/sessions\/[A-Za-z0-9_-]{22}$/, { timeout: 900000 });
+    const session2Url = page.url();
+    check(session2Url !== sessionUrl, 'a second session');
 
     // screenshots of the session page at two widths
     for (const width of [1280, 390]) {
@@ -194,6 +205,59 @@ async function main() {
     await visible(page, '#charts svg', 'athlete page');
     await fitsWidth(page, 390, 'athlete page');
     await page.screenshot({ path: path.join(out, 'athlete-390.png'), fullPage: true });
+
+    // compare the two sessions from the athlete page (the form's defaults: older before)
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(sessionUrl.replace(/\/sessions\/.*/, '') + '/athletes');
+    await page.click('#athletes a');
+    const athleteUrl = page.url();
+    await visible(page, '#compare-form', 'athlete page');
+    check((await page.inputValue('#before')) === new URL(sessionUrl).pathname.split('/').pop() &&
+          (await page.inputValue('#after')) === new URL(session2Url).pathname.split('/').pop(),
+          'the compare form picks the older session as before, the newer as after');
+    await Promise.all([page.waitForURL(/\/comparisons\/[A-Za-z0-9_-]{22}$/),
+                       page.click('#compare-submit')]);
+    const comparisonUrl = page.url();
+    // the page refreshes itself while a worker compares
+    await page.locator('#comparison-summary').waitFor({ timeout: 600000 });
+    await page.frameLocator('#comparison').locator('h1').first().waitFor();
+    check((await page.getAttribute('#comparison', 'sandbox')) === 'allow-same-origin',
+          'the comparison frame is sandboxed without scripts');
+    const sbs = await page.evaluate(async () => {
+      const v = document.getElementById('side-by-side');
+      if (v.readyState < 1)
+        await new Promise((r) => v.addEventListener('loadedmetadata', r, { once: true }));
+      return { dur: v.duration, w: v.videoWidth, h: v.videoHeight };
+    });
+    check(sbs.dur > 0.5 && sbs.w > 0 && sbs.h > 0, `the side-by-side clip plays (${JSON.stringify(sbs)})`);
+    const cjson = await page.evaluate(async (u) => (await fetch(u + '/files/comparison.json',
+      { credentials: 'same-origin' })).json(), comparisonUrl);
+    check(cjson.format === 'gaitscope.comparison/1' && cjson.before.path === 'before 2026-12-01' &&
+          cjson.after.path === 'after 2026-12-08', `comparison.json (${cjson.format})`);
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+      await page.goto(comparisonUrl);
+      await page.frameLocator('#comparison').locator('h1').first().waitFor();
+      for (const sel of ['#comparison-summary', '#real-changes', '#side-by-side', '#comparison',
+                         '#comparison-downloads'])
+        await visible(page, sel, `comparison page ${width} px`);
+      await fitsWidth(page, width, 'comparison page');
+      await page.screenshot({ path: path.join(out, `comparison-${width}.png`), fullPage: true });
+      await page.goto(athleteUrl);
+      for (const sel of ['#compare-form', '#comparisons', '#export-link'])
+        await visible(page, sel, `athlete page ${width} px`);
+      check((await page.locator(`#comparisons a[href="${new URL(comparisonUrl).pathname}"]`)
+        .count()) === 1, 'the athlete page lists the comparison');
+      await fitsWidth(page, width, 'athlete page with the compare form');
+      await page.screenshot({ path: path.join(out, `athlete-compare-${width}.png`), fullPage: true });
+      await page.goto(session2Url);
+      for (const sel of ['#comparisons', '#rerun-form', '#session-zip'])
+        await visible(page, sel, `second session page ${width} px`);
+      check((await page.locator(`#comparisons a[href="${new URL(comparisonUrl).pathname}"]`)
+        .count()) === 1, 'the session page lists the comparison');
+      await fitsWidth(page, width, 'second session page');
+      await page.screenshot({ path: path.join(out, `session2-${width}.png`), fullPage: true });
+    }
 
     // the share link in a fresh context: overlay and findings, no record, notes or history
     for (const width of [1280, 390]) {

@@ -1,0 +1,511 @@
+/*
+ * gaitscope serve, pages: comparisons of two sessions (the form on the athlete page, the
+ * comparison page with the comparison's HTML in a sandboxed frame, its JSON and side-by-side
+ * clip, the lists on the athlete and session pages), the zip downloads (a session; an athlete's
+ * export with the NKT records) and the re-run of a session's analysis with changed options.
+ *
+ * A comparison is computed by a worker (a compare job, src/worker/worker_compare.c): it decodes
+ * both overlay clips and encodes the side-by-side clip, and its permutation tests took 9.4 s and
+ * 160 MB for two 5-s clips (`gaitscope compare`, /usr/bin/time, load ~5), so it never runs in
+ * the server's process. The server only records the request and serves what the worker wrote.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+
+#include "pages_impl.h"
+#include "serve_compare.h"
+
+/* comparison.html inside the comparison page's frame: as report.html (pages_session.c): no
+ * script, no form, no navigation; same origin so its side-by-side clip loads with the cookie. */
+#define COMPARISON_FRAME_CSP                                                               \
+    "sandbox allow-same-origin; default-src 'none'; style-src 'unsafe-inline'; "           \
+    "img-src 'self' data:; media-src 'self'; base-uri 'none'; form-action 'none'; "        \
+    "frame-ancestors 'self'"
+#define FILE_CSP "sandbox; default-src 'none'; frame-ancestors 'self'"
+/* comparison.json read for the page's summary (two 5-s clips: ~60 kB). */
+#define COMPARISON_JSON_MAX ((size_t)16 << 20)
+
+static void day_of(const gs_store_session *ss, char out[11])
+{
+    if (ss->date[0])
+        snprintf(out, 11, "%s", ss->date);
+    else
+        gs_page_day(ss->created, out);
+}
+
+/* 1 when the session's folder holds an analysis.json (its current job may be a re-run). */
+static int has_analysis(gs_page *pg, const char *session)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 32];
+    struct stat sb;
+    if (gs_store_session_path(gs_serve__dir(pg->s), session, dir, sizeof(dir), NULL) != GS_OK)
+        return 0;
+    snprintf(path, sizeof(path), "%s/analysis.json", dir);
+    return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* ---- the lists and forms other pages show --------------------------------------------------- */
+
+void gs_pages_comparisons_html(gs_page *pg, gs_html_buf *b, const char *athlete,
+                               const char *session)
+{
+    gs_store_comparison *cl = NULL;
+    size_t n = 0;
+    gs_error e = {0};
+    if (gs_store_comparison_list(pg->st, pg->account, athlete, session, &cl, &n, &e) != GS_OK ||
+        n == 0) {
+        free(cl);
+        if (session)
+            gs_html_puts(b, "<p class=\"muted\" id=\"comparisons\">No comparison with this "
+                            "session yet (compare two sessions on the athlete's page).</p>");
+        return;
+    }
+    gs_html_puts(b, "<table class=\"list\" id=\"comparisons\"><tr><th>Before</th><th>After</th>"
+                    "<th>Status</th><th></th></tr>");
+    for (size_t i = 0; i < n; i++) {
+        gs_store_session sb, sa;
+        gs_store_job j;
+        char db[11] = "?", da[11] = "?";
+        if (gs_store_session_get(pg->st, pg->account, cl[i].before, &sb, NULL) == GS_OK)
+            day_of(&sb, db);
+        if (gs_store_session_get(pg->st, pg->account, cl[i].after, &sa, NULL) == GS_OK)
+            day_of(&sa, da);
+        const char *st = gs_store_job_get(pg->st, pg->account, cl[i].job, &j, NULL) == GS_OK
+                             ? gs_store_job_status_name(j.status)
+                             : "unknown";
+        gs_html_printf(b, "<tr><td><a href=\"/sessions/%s\">%s</a></td><td><a href=\"/sessions/"
+                          "%s\">%s</a></td><td>%s</td><td><a href=\"/comparisons/%s\">Open the "
+                          "comparison</a></td></tr>",
+                       cl[i].before, db, cl[i].after, da, st, cl[i].id);
+    }
+    gs_html_puts(b, "</table>");
+    free(cl);
+}
+
+void gs_pages_compare_form_html(gs_page *pg, gs_html_buf *b, const char *athlete,
+                                const gs_store_session *list, size_t n)
+{
+    /* list is oldest first (the athlete page sorts it by day); only analysed sessions. */
+    size_t *ok = calloc(n + 1, sizeof(*ok)), m = 0;
+    gs_html_puts(b, "<h2>Compare two sessions</h2>");
+    for (size_t i = 0; ok && i < n; i++)
+        if (has_analysis(pg, list[i].id))
+            ok[m++] = i;
+    if (m < 2) {
+        gs_html_puts(b, "<p class=\"muted\">Two analysed sessions are needed for a "
+                        "comparison.</p>");
+    } else {
+        gs_html_printf(b, "<form class=\"card\" method=\"post\" id=\"compare-form\" "
+                          "action=\"/athletes/%s/compare\">",
+                       athlete);
+        gs_page_csrf_field(pg, b);
+        for (int k = 0; k < 2; k++) {
+            gs_html_printf(b, "<label for=\"%s\">%s</label><select id=\"%s\" name=\"%s\">",
+                           k ? "after" : "before", k ? "After (the later session)" : "Before",
+                           k ? "after" : "before", k ? "after" : "before");
+            for (size_t q = m; q-- > 0;) {
+                const gs_store_session *ss = &list[ok[q]];
+                char day[11];
+                day_of(ss, day);
+                /* default: the two newest, older one before */
+                int sel = q == (k ? m - 1 : m - 2);
+                gs_html_printf(b, "<option value=\"%s\"%s>%s (%.6s)</option>", ss->id,
+                               sel ? " selected" : "", day, ss->id);
+            }
+            gs_html_puts(b, "</select>");
+        }
+        gs_html_puts(b, "<label><input type=\"checkbox\" name=\"force\" value=\"1\"> Compare "
+                        "even when the view or the activity differ (their rows are then marked "
+                        "not comparable)</label><button type=\"submit\" id=\"compare-submit\">"
+                        "Compare</button></form>");
+    }
+    free(ok);
+    gs_pages_comparisons_html(pg, b, athlete, NULL);
+}
+
+/* The analysis options a re-run form shows, prefilled from options (the session's JSON). */
+void gs_pages_rerun_html(gs_page *pg, gs_html_buf *b, const gs_store_session *ss)
+{
+    static const char *const views[] = {"side-left", "side-right", "rear", "front"};
+    static const struct {
+        const char *key, *label, *attrs;
+    } nums[] = {
+        {"height", "Body height, m", "step=\"0.01\" min=\"0.5\" max=\"2.6\""},
+        {"belt_speed", "Treadmill belt speed, m/s", "step=\"0.01\" min=\"0\" max=\"12\""},
+        {"start", "Start, s", "step=\"0.01\" min=\"0\""},
+        {"end", "End, s", "step=\"0.01\" min=\"0\""},
+        {"slowmo", "Slow motion factor (the clip plays N times slower)",
+         "step=\"0.1\" min=\"1\" max=\"1000\""},
+    };
+    cJSON *o = cJSON_Parse(ss->options_json);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "view");
+    const char *view = cJSON_IsString(v) ? v->valuestring : "";
+    gs_html_printf(b, "<h2>Re-run the analysis</h2><p class=\"muted\">Analyses the stored video "
+                      "again with these options; the results above stay until the new ones are "
+                      "ready.</p><form class=\"card\" method=\"post\" id=\"rerun-form\" "
+                      "action=\"/sessions/%s/rerun\">",
+                   ss->id);
+    gs_page_csrf_field(pg, b);
+    gs_html_puts(b, "<label for=\"rr-view\">View</label><select id=\"rr-view\" name=\"view\">"
+                    "<option value=\"auto\">detect</option>");
+    for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+        gs_html_printf(b, "<option value=\"%s\"%s>%s</option>", views[i],
+                       !strcmp(view, views[i]) ? " selected" : "", views[i]);
+    gs_html_puts(b, "</select>");
+    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, nums[i].key);
+        char val[64] = "";
+        if (cJSON_IsNumber(x))
+            snprintf(val, sizeof(val), "%g", x->valuedouble);
+        else if (cJSON_IsString(x))
+            snprintf(val, sizeof(val), "%.60s", x->valuestring);
+        gs_html_printf(b, "<label for=\"rr-%s\">%s</label><input type=\"number\" id=\"rr-%s\" "
+                          "name=\"%s\" %s value=\"",
+                       nums[i].key, nums[i].label, nums[i].key, nums[i].key, nums[i].attrs);
+        gs_html_esc(b, val);
+        gs_html_puts(b, "\">");
+    }
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "person");
+    char person[64] = "";
+    if (cJSON_IsArray(p) && cJSON_GetArraySize(p) == 2 &&
+        cJSON_IsNumber(cJSON_GetArrayItem(p, 0)) && cJSON_IsNumber(cJSON_GetArrayItem(p, 1)))
+        snprintf(person, sizeof(person), "%g,%g", cJSON_GetArrayItem(p, 0)->valuedouble,
+                 cJSON_GetArrayItem(p, 1)->valuedouble);
+    gs_html_puts(b, "<label for=\"rr-person\">Person to follow: a point on them, X,Y in pixels "
+                    "of the video (empty: the longest gait track)</label><input type=\"text\" "
+                    "id=\"rr-person\" name=\"person\" maxlength=\"40\" value=\"");
+    gs_html_esc(b, person);
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "history");
+    gs_html_puts(b, "\"><label for=\"rr-history\">Intake history items (kind:region, comma "
+                    "separated)</label><input type=\"text\" id=\"rr-history\" name=\"history\" "
+                    "maxlength=\"2000\" value=\"");
+    gs_html_esc(b, cJSON_IsString(h) ? h->valuestring : "");
+    const cJSON *bf = cJSON_GetObjectItemCaseSensitive(o, "blur_faces");
+    gs_html_printf(b, "\"><label><input type=\"checkbox\" name=\"blur_faces\" value=\"1\"%s> "
+                      "Blur faces in the overlay and key frames</label>",
+                   cJSON_IsTrue(bf) || (cJSON_IsString(bf) && !strcmp(bf->valuestring, "1"))
+                       ? " checked"
+                       : "");
+    gs_html_puts(b, "<button type=\"submit\" id=\"rerun-submit\">Re-run the analysis</button>"
+                    "</form>");
+    cJSON_Delete(o);
+}
+
+/* ---- actions ------------------------------------------------------------------------------ */
+
+static int compare_post(gs_page *pg, const char *athlete)
+{
+    char before[64], after[64], force[8] = "";
+    gs_store_id cid;
+    gs_error e = {0};
+    int reply;
+    if (!gs_page_csrf_ok(pg, &reply))
+        return reply;
+    gs_store_athlete a;
+    gs_status rc = gs_store_athlete_get(pg->st, pg->account, athlete, &a, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "athlete");
+    if (gs_page_form(pg, "before", before, sizeof(before)) != 0 ||
+        gs_page_form(pg, "after", after, sizeof(after)) != 0)
+        return gs_page_fail(pg, 400, "Pick a session before and one after.");
+    gs_page_form(pg, "force", force, sizeof(force));
+    /* the sessions must be this athlete's (the store checks they are one athlete's) */
+    gs_store_session sb;
+    rc = gs_store_session_get(pg->st, pg->account, before, &sb, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "session");
+    if (strcmp(sb.athlete, a.id) != 0)
+        return gs_page_fail(pg, 400, "Those sessions are another athlete's.");
+    char msg[200];
+    int st = gs_serve__comparison_new(pg->s, pg->st, pg->account, before, after,
+                                      !strcmp(force, "1"), cid, msg, sizeof(msg));
+    if (st)
+        return gs_page_fail(pg, (unsigned)st, msg);
+    char to[64];
+    snprintf(to, sizeof(to), "/comparisons/%s", cid);
+    return gs_page_redirect(pg, to);
+}
+
+static int rerun_post(gs_page *pg, const char *session)
+{
+    static const char *const keys[] = {"view",  "height", "belt_speed", "start",     "end",
+                                       "slowmo", "person", "history",   "blur_faces"};
+    char val[2048], msg[200];
+    gs_store_id job;
+    int reply;
+    if (!gs_page_csrf_ok(pg, &reply))
+        return reply;
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return gs_page_fail(pg, 500, "Out of memory.");
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        int r = gs_page_form(pg, keys[i], val, sizeof(val));
+        if (r == -2) {
+            cJSON_Delete(o);
+            return gs_page_fail(pg, 400, "A field is too long.");
+        }
+        if (r == 0 && val[0] && strcmp(val, "auto") != 0)
+            cJSON_AddStringToObject(o, keys[i], val);
+    }
+    int st = gs_serve__session_rerun(pg->s, pg->st, pg->account, session, o, job, msg,
+                                     sizeof(msg));
+    cJSON_Delete(o);
+    if (st)
+        return gs_page_fail(pg, (unsigned)st, msg);
+    char to[64];
+    snprintf(to, sizeof(to), "/jobs/%s", job);
+    return gs_page_redirect(pg, to);
+}
+
+/* ---- the comparison page ------------------------------------------------------------------ */
+
+static cJSON *comparison_json_of(gs_page *pg, const char *id)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 32];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (gs_store_comparison_path(gs_serve__dir(pg->s), id, dir, sizeof(dir), NULL) != GS_OK)
+        return NULL;
+    snprintf(path, sizeof(path), "%s/comparison.json", dir);
+    if (gs_file_read_max(path, COMPARISON_JSON_MAX, &data, &len, NULL) != GS_OK)
+        return NULL;
+    cJSON *c = cJSON_ParseWithLength((const char *)data, len);
+    free(data);
+    return c;
+}
+
+static void summary_html(gs_html_buf *b, const cJSON *cj)
+{
+    const cJSON *sum = cJSON_GetObjectItemCaseSensitive(cj, "summary"), *m;
+    static const char *const keys[] = {"real", "noise", "not_comparable"};
+    static const char *const words[] = {"real changes", "within noise", "not comparable"};
+    gs_html_puts(b, "<p id=\"comparison-summary\">");
+    for (int k = 0; k < 3; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(sum, keys[k]);
+        gs_html_printf(b, "%s<strong>%d</strong> %s", k ? ", " : "",
+                       cJSON_IsNumber(v) ? v->valueint : 0, words[k]);
+    }
+    gs_html_puts(b, ".</p><ul id=\"real-changes\">");
+    int any = 0;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(cj, "metrics"))
+    {
+        const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(m, "verdict");
+        const cJSON *key = cJSON_GetObjectItemCaseSensitive(m, "metric");
+        const cJSON *side = cJSON_GetObjectItemCaseSensitive(m, "side");
+        const cJSON *bv = cJSON_GetObjectItemCaseSensitive(m, "before");
+        const cJSON *av = cJSON_GetObjectItemCaseSensitive(m, "after");
+        const cJSON *unit = cJSON_GetObjectItemCaseSensitive(m, "unit");
+        if (!cJSON_IsString(verdict) || strcmp(verdict->valuestring, "real") != 0 ||
+            !cJSON_IsString(key))
+            continue;
+        gs_html_puts(b, "<li>");
+        gs_html_esc(b, key->valuestring);
+        if (cJSON_IsString(side)) {
+            gs_html_puts(b, " (");
+            gs_html_esc(b, side->valuestring);
+            gs_html_puts(b, ")");
+        }
+        if (cJSON_IsNumber(bv) && cJSON_IsNumber(av))
+            gs_html_printf(b, ": %.1f &rarr; %.1f ", bv->valuedouble, av->valuedouble);
+        if (cJSON_IsString(unit))
+            gs_html_esc(b, unit->valuestring);
+        gs_html_puts(b, "</li>");
+        any = 1;
+    }
+    if (!any)
+        gs_html_puts(b, "<li class=\"muted\">No metric changed beyond its minimal change and "
+                        "the stride-to-stride variation.</li>");
+    gs_html_puts(b, "</ul>");
+    const cJSON *w;
+    int nw = 0;
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(cj, "warnings"))
+    {
+        if (!cJSON_IsString(w))
+            continue;
+        gs_html_puts(b, nw++ ? "<li>" : "<ul class=\"muted\" id=\"comparison-warnings\"><li>");
+        gs_html_esc(b, w->valuestring);
+        gs_html_puts(b, "</li>");
+    }
+    if (nw)
+        gs_html_puts(b, "</ul>");
+}
+
+static int comparison_page(gs_page *pg, const char *id)
+{
+    gs_error e = {0};
+    gs_store_comparison c;
+    gs_store_session sb, sa;
+    gs_store_athlete a;
+    gs_store_job j;
+    gs_status rc = gs_store_comparison_get(pg->st, pg->account, id, &c, &e);
+    if (rc == GS_OK)
+        rc = gs_store_athlete_get(pg->st, pg->account, c.athlete, &a, &e);
+    if (rc == GS_OK)
+        rc = gs_store_session_get(pg->st, pg->account, c.before, &sb, &e);
+    if (rc == GS_OK)
+        rc = gs_store_session_get(pg->st, pg->account, c.after, &sa, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "comparison");
+    int reply;
+    if (gs_page_access(pg, c.athlete, NULL, "comparison page", &reply) != 0)
+        return reply;
+    int has_job = gs_store_job_get(pg->st, pg->account, c.job, &j, &e) == GS_OK;
+    int live = has_job && (j.status == GS_STORE_JOB_QUEUED || j.status == GS_STORE_JOB_RUNNING);
+    char db[11], da[11];
+    day_of(&sb, db);
+    day_of(&sa, da);
+    if (live) /* reloads itself every 2 s while the worker runs (as the job page) */
+        snprintf(pg->head_extra, sizeof(pg->head_extra),
+                 "<meta http-equiv=\"refresh\" content=\"2\">");
+    gs_html_buf b = {0};
+    gs_page_head(pg, &b, "Comparison");
+    gs_html_printf(&b, "<p><a href=\"/athletes/%s\">&larr; ", a.id);
+    gs_html_esc(&b, a.name);
+    gs_html_puts(&b, "</a></p><h1>");
+    gs_html_esc(&b, a.name);
+    gs_html_printf(&b, ": %s &rarr; %s</h1><p>Before: <a href=\"/sessions/%s\">%s</a>, after: "
+                       "<a href=\"/sessions/%s\">%s</a>.</p>",
+                   db, da, sb.id, db, sa.id, da);
+    if (live) {
+        gs_html_printf(&b, "<p id=\"job-status\">Status: <strong>%s</strong>%s%s</p>"
+                           "<progress id=\"job-progress\" max=\"1\" value=\"%.3f\"></progress>"
+                           "<p class=\"muted\">This page updates itself.</p>",
+                       gs_store_job_status_name(j.status), j.stage[0] ? ", stage " : "",
+                       j.stage[0] ? j.stage : "", j.progress);
+    } else if (!has_job || j.status != GS_STORE_JOB_DONE) {
+        gs_html_printf(&b, "<p id=\"job-status\">Status: <strong>%s</strong></p>",
+                       has_job ? gs_store_job_status_name(j.status) : "unknown");
+        if (has_job && j.error[0]) {
+            gs_html_puts(&b, "<p class=\"err\" id=\"job-error\">");
+            gs_html_esc(&b, j.error);
+            gs_html_puts(&b, "</p>");
+        }
+    } else {
+        char base[80];
+        cJSON *cj = comparison_json_of(pg, c.id);
+        snprintf(base, sizeof(base), "/comparisons/%s/files", c.id);
+        gs_html_puts(&b, "<h2>What changed</h2>");
+        if (cj)
+            summary_html(&b, cj);
+        const cJSON *sbs = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(cj, "side_by_side"), "file");
+        if (cJSON_IsString(sbs))
+            gs_html_printf(&b, "<h2>Side by side</h2><video id=\"side-by-side\" controls "
+                               "preload=\"metadata\" playsinline src=\"%s/side_by_side.mp4\">"
+                               "</video>",
+                           base);
+        cJSON_Delete(cj);
+        gs_html_printf(&b, "<h2>The comparison</h2><iframe class=\"report\" id=\"comparison\" "
+                           "sandbox=\"allow-same-origin\" title=\"comparison\" "
+                           "src=\"%s/comparison.html\"></iframe>"
+                           "<h2>Downloads</h2><ul id=\"comparison-downloads\">",
+                       base);
+        for (int i = 0; i < GS_SERVE__N_COMPARISON_FILES; i++) {
+            const char *name = gs_serve__comparison_file_name(i);
+            if (!strcmp(name, "side_by_side.mp4") && !cJSON_IsString(sbs))
+                continue;
+            gs_html_printf(&b, "<li><a href=\"%s/%s\" download>%s</a></li>", base, name, name);
+        }
+        gs_html_puts(&b, "</ul>");
+    }
+    gs_html_printf(&b, "<h2>Delete</h2><form method=\"post\" action=\"/comparisons/%s/delete\">",
+                   c.id);
+    gs_page_csrf_field(pg, &b);
+    gs_html_puts(&b, "<button type=\"submit\" class=\"danger\">Delete the comparison</button>"
+                     "</form>");
+    return gs_page_send(pg, &b, 200);
+}
+
+static int comparison_file(gs_page *pg, const char *id, char **seg, int nseg)
+{
+    gs_error e = {0};
+    gs_store_comparison c;
+    char dir[PATH_MAX], path[PATH_MAX + 32];
+    gs_status rc = gs_store_comparison_get(pg->st, pg->account, id, &c, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "comparison");
+    int reply;
+    if (gs_page_access(pg, c.athlete, NULL, "comparison file", &reply) != 0)
+        return reply;
+    int i = nseg == 4 ? gs_serve__comparison_file_index(seg[3]) : -1;
+    if (i < 0 || gs_store_comparison_path(gs_serve__dir(pg->s), c.id, dir, sizeof(dir), &e) != GS_OK)
+        return gs_page_fail(pg, 404, "No such file.");
+    snprintf(path, sizeof(path), "%s/%s", dir, gs_serve__comparison_file_name(i));
+    return gs_serve__send_path(pg->c, path, gs_serve__comparison_file_type(i),
+                               i == 0 ? COMPARISON_FRAME_CSP : FILE_CSP,
+                               "the comparison has no such file (yet)");
+}
+
+static int download(gs_page *pg, int athlete, const char *id)
+{
+    gs_serve__download d;
+    gs_error e = {0};
+    gs_store_session ss;
+    int reply;
+    /* the access log first: health data is not handed out unlogged */
+    gs_status rc = athlete ? GS_OK : gs_store_session_get(pg->st, pg->account, id, &ss, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "session");
+    if (gs_page_access(pg, athlete ? id : ss.athlete, athlete ? NULL : ss.id,
+                       athlete ? "athlete export" : "session zip", &reply) != 0)
+        return reply;
+    rc = athlete ? gs_serve__export_athlete(pg->s, pg->st, pg->account, id, &d, &e)
+                           : gs_serve__export_session(pg->s, pg->st, pg->account, id, &d, &e);
+    if (rc == GS_ERR_NOT_FOUND)
+        return gs_page_fail(pg, 404, e.msg[0] && !athlete ? e.msg : "Not found.");
+    if (rc != GS_OK) {
+        gs_serve__log(pg->s, 2, e.msg);
+        return gs_page_fail(pg, 500, "The download could not be made; try again.");
+    }
+    return gs_serve__send_download(pg->c, &d);
+}
+
+int gs_pages_compare(gs_page *pg, char **seg, int nseg)
+{
+    if (nseg < 2 || !gs_serve__id_valid(seg[1], strlen(seg[1])))
+        return -1;
+    if (!strcmp(seg[0], "athletes") && nseg == 3) {
+        if (pg->post && !strcmp(seg[2], "compare"))
+            return compare_post(pg, seg[1]);
+        if (!pg->post && !strcmp(seg[2], "export"))
+            return download(pg, 1, seg[1]);
+        return -1;
+    }
+    if (!strcmp(seg[0], "sessions") && nseg == 3) {
+        if (!pg->post && !strcmp(seg[2], "zip"))
+            return download(pg, 0, seg[1]);
+        if (pg->post && !strcmp(seg[2], "rerun"))
+            return rerun_post(pg, seg[1]);
+        return -1;
+    }
+    if (strcmp(seg[0], "comparisons") != 0)
+        return -1;
+    if (nseg == 2 && !pg->post)
+        return comparison_page(pg, seg[1]);
+    if (nseg == 3 && pg->post && !strcmp(seg[2], "delete")) {
+        int reply;
+        gs_error e = {0};
+        gs_store_comparison c;
+        char to[64];
+        if (!gs_page_csrf_ok(pg, &reply))
+            return reply;
+        gs_status rc = gs_store_comparison_get(pg->st, pg->account, seg[1], &c, &e);
+        if (rc == GS_OK)
+            rc = gs_serve__comparison_remove(pg->s, pg->st, pg->account, c.id, &e);
+        if (rc != GS_OK)
+            return gs_page_store_fail(pg, rc, "comparison");
+        snprintf(to, sizeof(to), "/athletes/%s", c.athlete);
+        return gs_page_redirect(pg, to);
+    }
+    if (nseg >= 3 && !pg->post && !strcmp(seg[2], "files"))
+        return comparison_file(pg, seg[1], seg, nseg);
+    return gs_page_fail(pg, 404, "No such page.");
+}

@@ -1,0 +1,39 @@
+/*
+ * gaitscope serve internals: comparisons, re-runs and downloads, shared by the pages
+ * (pages_compare.c) and the JSON API (serve_compare.c). Not included outside src/serve.
+ */
+#ifndef GS_SERVE_COMPARE_H
+#define GS_SERVE_COMPARE_H
+
+#include <cjson/cJSON.h>
+
+#include "serve_zip.h"
+
+/**
+ * A new comparison of two of the account's sessions (BEFORE, AFTER; force: compare even when
+ * view or activity differ) and its compare job for the workers. Both sessions must have an
+ * analysis in their folder. 0 with the id in cid, or 404 (a session is not the account's), 400
+ * (the same session twice, two athletes, no analysis yet), 503/500 (the store), with msg.
+ */
+int gs_serve__comparison_new(gs_serve *s, gs_store *st, const char *account, const char *before,
+                             const char *after, int force, gs_store_id cid, char *msg, size_t n);
+/** Deletes a comparison record (its job cancelled) and its folder. Store errors. */
+gs_status gs_serve__comparison_remove(gs_serve *s, gs_store *st, const char *account,
+                                      const char *id, gs_error *e);
+/** Removes the folders of the comparisons of session (before the session is deleted). */
+void gs_serve__comparison_folders_remove(gs_serve *s, gs_store *st, const char *account,
+                                         const char *session);
+/**
+ * Re-runs the analysis of the account's session with the options in o (a JSON object of the
+ * upload's analysis fields: view, height, belt_speed, history, start, end, slowmo, blur_faces,
+ * person; numbers as numbers or text), checked as an upload's. 0 with the new job in job, or 400
+ * (a bad option, named), 404, 503/500, with msg.
+ */
+int gs_serve__session_rerun(gs_serve *s, gs_store *st, const char *account, const char *session,
+                            const cJSON *o, gs_store_id job, char *msg, size_t n);
+
+/* pages_compare.c, for the other pages: */
+struct gs_page;
+struct gs_html_buf;
+
+#endif /* GS_SERVE_COMPARE_H */
