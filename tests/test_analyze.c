@@ -10,14 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "gs_test.h"
 
-static const char *bin, *scratch = "/tmp";
+static const char *bin, *scratch = "/tmp", *shared;
+static char sample[2048]; /* the shipped running sample */
+static int skipped;       /* a check could not run: the test exits 77 when nothing failed */
+#ifdef GS_SANITIZED
+static const int sanitized = 1; /* lite model, first 5 s, no dataset runs */
+#else
+static const int sanitized = 0;
+#endif
 
 /* ffprobe's decoded frame count and stream duration of a clip. */
 static int probe(const char *clip, long *frames, double *dur)
@@ -49,7 +55,7 @@ static int count_lines(const char *path)
 /* Runs analyze on clip into dir; returns the exit code. */
 static int analyze(const char *clip, const char *dir, const char *extra)
 {
-    char cmd[8192];
+    char cmd[16384];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s' && '%s' analyze '%s' -o '%s' --quiet %s 2>'%s.err'",
              dir, bin, clip, dir, extra ? extra : "", dir);
     return gs_test_sh(cmd);
@@ -153,98 +159,101 @@ static int report_renders(const char *dir)
     return 1;
 }
 
-int main(int argc, char **argv)
+/* ---- specs ---- */
+
+/* 1. the shipped sample: the README's main job */
+static void sample_run_writes_every_artifact(void)
 {
-    const char *shared = argc > 1 ? argv[1] : NULL;
-    char dir[2048], clip[2048], cmd[9000];
-    if (argc > 2)
-        scratch = argv[2];
-    bin = getenv("GAITSCOPE_BIN");
-    if (!bin || access(bin, X_OK) != 0) {
-        fprintf(stderr, "test_analyze: GAITSCOPE_BIN not set\n");
-        return 1;
-    }
-    if (access(GS_SOURCE_DIR "/models/pose_landmark_full.tflite", R_OK) != 0) {
-        fprintf(stderr, "test_analyze: models missing: run scripts/setup.sh; skipped\n");
-        return 77;
-    }
-#ifdef GS_SANITIZED
-    const int sanitized = 1;
-#else
-    const int sanitized = 0;
-#endif
-    /* 1. the shipped sample: the README's main job */
-    snprintf(clip, sizeof(clip), "%s/datasets/run_side_treadmill_01.mp4", GS_SOURCE_DIR);
+    char dir[2048], cmd[9000];
     snprintf(dir, sizeof(dir), "%s/analyze_sample", scratch);
-    int rc = analyze(clip, dir, sanitized ? "--model lite --end 5 --slow-copy 2" : "--slow-copy 2");
+    int rc = analyze(sample, dir, sanitized ? "--model lite --end 5 --slow-copy 2" : "--slow-copy 2");
     CHECK_MSG(rc == 0, "analyze on the sample exited %d", rc);
-    check_artifacts(clip, dir, 1, 0, sanitized ? 5 : 0, 1);
+    check_artifacts(sample, dir, 1, 0, sanitized ? 5 : 0, 1);
     snprintf(cmd, sizeof(cmd), "%s/overlay_slow2.mp4", dir);
     long fo = 0;
     double dov = 0;
     CHECK_MSG(probe(cmd, &fo, &dov) == 0 && dov > (sanitized ? 9.5 : 23.5),
               "slow copy lasts %.2f s", dov);
-    int chromium_skipped = !report_renders(dir);
-    /* A file the user put at an output name is not replaced without --force (README "Outputs";
-     * an earlier gaitscope run's outputs are: test_analysis checks both). */
+}
+
+static void sample_report_renders_in_chromium(void)
+{
+    char dir[2048];
+    snprintf(dir, sizeof(dir), "%s/analyze_sample", scratch);
+    if (!report_renders(dir))
+        skipped = 1;
+}
+
+/* A file the user put at an output name is not replaced without --force (README "Outputs"; an
+ * earlier gaitscope run's outputs are: test_analysis checks both). */
+static void a_users_file_is_not_replaced_without_force(void)
+{
+    char dir[2048], cmd[9000];
+    snprintf(dir, sizeof(dir), "%s/analyze_sample", scratch);
     snprintf(cmd, sizeof(cmd),
              "mkdir -p '%s_mine' && echo mine > '%s_mine/report.html' && "
              "'%s' analyze '%s' -o '%s_mine' --quiet 2>/dev/null",
-             dir, dir, bin, clip, dir);
+             dir, dir, bin, sample, dir);
     CHECK_EQ_INT(gs_test_sh(cmd), 1);
     snprintf(cmd, sizeof(cmd), "grep -qx mine '%s_mine/report.html'", dir);
     CHECK_EQ_INT(gs_test_sh(cmd), 0);
+}
 
-    /* 1b. issue 19: overlapping decode, inference, drawing and encoding changes no output
-     * (pose.json and overlay.mp4 byte for byte against --sequential), and --overlay-height
-     * scales the clip and the key frames (720x1280 -> 360x640) */
-    {
-        char dir2[1100];
-        snprintf(dir, sizeof(dir), "%s/analyze_piped", scratch);
-        snprintf(dir2, sizeof(dir2), "%s/analyze_seq", scratch);
-        CHECK_EQ_INT(analyze(clip, dir, "--model lite --end 5 --overlay-height 640"), 0);
-        CHECK_EQ_INT(analyze(clip, dir2, "--model lite --end 5 --overlay-height 640 --sequential"),
-                     0);
-        snprintf(cmd, sizeof(cmd), "cmp -s '%s/pose.json' '%s/pose.json'", dir, dir2);
-        CHECK_MSG(gs_test_sh(cmd) == 0, "pose.json differs between pipelined and sequential runs");
-        snprintf(cmd, sizeof(cmd), "cmp -s '%s/overlay.mp4' '%s/overlay.mp4'", dir, dir2);
-        CHECK_MSG(gs_test_sh(cmd) == 0, "overlay.mp4 differs between pipelined and sequential runs");
-        snprintf(cmd, sizeof(cmd),
-                 "ffprobe -v error -select_streams v:0 -show_entries stream=width,height "
-                 "-of csv=p=0 '%s/overlay.mp4' > '%s/size.txt'",
-                 dir, scratch);
-        CHECK_EQ_INT(gs_test_sh(cmd), 0);
-        snprintf(cmd, sizeof(cmd), "%s/size.txt", scratch);
-        char *sz = gs_test_read_text(cmd);
-        CHECK_MSG(sz && !strncmp(sz, "360,640", 7), "overlay size %s, not 360,640", sz ? sz : "?");
-        free(sz);
-        /* a key frame is a PNG of the overlay's size: width and height at bytes 16-23 (IHDR) */
-        snprintf(cmd, sizeof(cmd), "%s/keyframes/left_IC.png", dir);
-        FILE *kf = fopen(cmd, "rb");
-        unsigned char h[24] = {0};
-        CHECK_MSG(kf && fread(h, 1, 24, kf) == 24, "%s missing", cmd);
-        if (kf)
-            fclose(kf);
-        CHECK_EQ_INT((h[16] << 24 | h[17] << 16 | h[18] << 8 | h[19]), 360);
-        CHECK_EQ_INT((h[20] << 24 | h[21] << 16 | h[22] << 8 | h[23]), 640);
-        /* the budget is printed and adds up to the process's CPU */
-        snprintf(cmd, sizeof(cmd),
-                 "'%s' analyze '%s' -o '%s' --quiet --force --model lite --end 5 --timings "
-                 "2> '%s/timings.txt'",
-                 bin, clip, dir, scratch);
-        CHECK_EQ_INT(gs_test_sh(cmd), 0);
-        snprintf(cmd, sizeof(cmd), "%s/timings.txt", scratch);
-        char *tm = gs_test_read_text(cmd);
-        CHECK_STR_CONTAINS(tm, "landmarks");
-        CHECK_STR_CONTAINS(tm, "encoding");
-        CHECK_STR_CONTAINS(tm, "process CPU");
-        free(tm);
-    }
+/* 1b. issue 19: overlapping decode, inference, drawing and encoding changes no output
+ * (pose.json and overlay.mp4 byte for byte against --sequential), and --overlay-height scales
+ * the clip and the key frames (720x1280 -> 360x640) */
+static void pipelined_run_equals_sequential_and_scales_the_overlay(void)
+{
+    char dir[2048], cmd[9000], dir2[1100];
+    const char *clip = sample;
+    snprintf(dir, sizeof(dir), "%s/analyze_piped", scratch);
+    snprintf(dir2, sizeof(dir2), "%s/analyze_seq", scratch);
+    CHECK_EQ_INT(analyze(clip, dir, "--model lite --end 5 --overlay-height 640"), 0);
+    CHECK_EQ_INT(analyze(clip, dir2, "--model lite --end 5 --overlay-height 640 --sequential"),
+                 0);
+    snprintf(cmd, sizeof(cmd), "cmp -s '%s/pose.json' '%s/pose.json'", dir, dir2);
+    CHECK_MSG(gs_test_sh(cmd) == 0, "pose.json differs between pipelined and sequential runs");
+    snprintf(cmd, sizeof(cmd), "cmp -s '%s/overlay.mp4' '%s/overlay.mp4'", dir, dir2);
+    CHECK_MSG(gs_test_sh(cmd) == 0, "overlay.mp4 differs between pipelined and sequential runs");
+    snprintf(cmd, sizeof(cmd),
+             "ffprobe -v error -select_streams v:0 -show_entries stream=width,height "
+             "-of csv=p=0 '%s/overlay.mp4' > '%s/size.txt'",
+             dir, scratch);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s/size.txt", scratch);
+    char *sz = gs_test_read_text(cmd);
+    CHECK_MSG(sz && !strncmp(sz, "360,640", 7), "overlay size %s, not 360,640", sz ? sz : "?");
+    free(sz);
+    /* a key frame is a PNG of the overlay's size: width and height at bytes 16-23 (IHDR) */
+    snprintf(cmd, sizeof(cmd), "%s/keyframes/left_IC.png", dir);
+    FILE *kf = fopen(cmd, "rb");
+    unsigned char h[24] = {0};
+    CHECK_MSG(kf && fread(h, 1, 24, kf) == 24, "%s missing", cmd);
+    if (kf)
+        fclose(kf);
+    CHECK_EQ_INT((h[16] << 24 | h[17] << 16 | h[18] << 8 | h[19]), 360);
+    CHECK_EQ_INT((h[20] << 24 | h[21] << 16 | h[22] << 8 | h[23]), 640);
+    /* the budget is printed and adds up to the process's CPU */
+    snprintf(cmd, sizeof(cmd),
+             "'%s' analyze '%s' -o '%s' --quiet --force --model lite --end 5 --timings "
+             "2> '%s/timings.txt'",
+             bin, clip, dir, scratch);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s/timings.txt", scratch);
+    char *tm = gs_test_read_text(cmd);
+    CHECK_STR_CONTAINS(tm, "landmarks");
+    CHECK_STR_CONTAINS(tm, "encoding");
+    CHECK_STR_CONTAINS(tm, "process CPU");
+    free(tm);
+}
 
-    /* 2. failure paths still write a report that says what went wrong */
+/* 2. failure paths still write a report that says what went wrong: 2.4 s of the sample is
+ * about three strides in all, fewer than the 3 per side statistics need */
+static void too_few_strides_is_an_error_with_a_report_saying_why(void)
+{
+    char dir[2048], cmd[9000];
     snprintf(dir, sizeof(dir), "%s/analyze_short", scratch);
-    /* 2.4 s: about three strides in all, fewer than the 3 per side statistics need */
-    rc = analyze(clip, dir, "--model lite --end 2.4 --no-overlay");
+    int rc = analyze(sample, dir, "--model lite --end 2.4 --no-overlay");
     CHECK_EQ_INT(rc, 1);
     snprintf(cmd, sizeof(cmd), "%s.err", dir);
     char *e = gs_test_read_text(cmd);
@@ -255,7 +264,13 @@ int main(int argc, char **argv)
     e = gs_test_read_text(cmd);
     CHECK_MSG(e && strstr(e, "too few strides"), "too-few-strides report does not say why");
     free(e);
+}
 
+static void a_clip_without_a_person_is_an_error_with_a_report(void)
+{
+    char dir[2048], cmd[9000], clip[2048];
+    char *e;
+    int rc;
     snprintf(clip, sizeof(clip), "%s/nobody.mp4", scratch);
     snprintf(cmd, sizeof(cmd),
              "ffmpeg -v error -y -f lavfi -i testsrc2=size=320x240:rate=30:duration=2 "
@@ -272,9 +287,13 @@ int main(int argc, char **argv)
     free(e);
     snprintf(cmd, sizeof(cmd), "%s/report.html", dir);
     CHECK_MSG(access(cmd, R_OK) == 0, "no report for the no-person clip");
+}
 
-    /* 3. the shared clips (release build only: minutes of inference) */
-    int skipped = chromium_skipped;
+/* 3. the shared clips (release build only: minutes of inference) */
+static void shared_clips_write_every_artifact(void)
+{
+    char dir[2048], clip[2048];
+    int rc;
     if (!gs_test_dir_exists(shared)) {
         fprintf(stderr, "skip: no ../shared: dataset end-to-end runs not done\n");
         skipped = 1;
@@ -298,5 +317,36 @@ int main(int argc, char **argv)
             check_artifacts(clip, dir, strstr(clips[i].extra, "--no-overlay") == NULL, 0, 0, 1);
         }
     }
+}
+
+static const gs_test_spec specs[] = {
+    {"sample_run_writes_every_artifact", sample_run_writes_every_artifact},
+    {"sample_report_renders_in_chromium", sample_report_renders_in_chromium},
+    {"a_users_file_is_not_replaced_without_force", a_users_file_is_not_replaced_without_force},
+    {"pipelined_run_equals_sequential_and_scales_the_overlay",
+     pipelined_run_equals_sequential_and_scales_the_overlay},
+    {"too_few_strides_is_an_error_with_a_report_saying_why",
+     too_few_strides_is_an_error_with_a_report_saying_why},
+    {"a_clip_without_a_person_is_an_error_with_a_report",
+     a_clip_without_a_person_is_an_error_with_a_report},
+    {"shared_clips_write_every_artifact", shared_clips_write_every_artifact},
+};
+
+int main(int argc, char **argv)
+{
+    shared = argc > 1 ? argv[1] : NULL;
+    if (argc > 2)
+        scratch = argv[2];
+    bin = getenv("GAITSCOPE_BIN");
+    if (!bin || access(bin, X_OK) != 0) {
+        fprintf(stderr, "test_analyze: GAITSCOPE_BIN not set\n");
+        return 1;
+    }
+    if (access(GS_SOURCE_DIR "/models/pose_landmark_full.tflite", R_OK) != 0) {
+        fprintf(stderr, "test_analyze: models missing: run scripts/setup.sh; skipped\n");
+        return 77;
+    }
+    snprintf(sample, sizeof(sample), "%s/datasets/run_side_treadmill_01.mp4", GS_SOURCE_DIR);
+    gs_test_run_specs(specs, sizeof(specs) / sizeof(specs[0]));
     return gs_test_finish("test_analyze", skipped);
 }

@@ -1,7 +1,8 @@
 /*
- * report.html (src/report/report_html.c): made analysis objects -> the page says the right
- * things (formatted metric values, SI, traffic lights with their sources, findings text, escaping
- * of hostile strings, the failure report), then, when Debian's chromium is installed, the page is
+ * report.html (src/report/report_html.c): made analysis objects, and one written by the gait
+ * stage's own writer from a made track -> the page says the right things (formatted metric
+ * values, SI, traffic lights with their sources, findings text, escaping of hostile strings,
+ * the failure report, every metric and curve the gait stage writes), then, when Debian's chromium is installed, the page is
  * rendered headless at desktop (1280 px) and phone (390 px) widths: screenshots must be
  * non-trivial PNGs of the right width, the DOM must hold the content, and the console must stay
  * silent. Without chromium that part is skipped (exit 77 when nothing else failed).
@@ -17,6 +18,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "gait.h"
+#include "gen_track.h"
 #include "gs_test.h"
 #include "report.h"
 
@@ -320,6 +323,117 @@ static void failed_analysis_still_gives_a_report_that_says_why(const char *dir)
     free(h);
 }
 
+/*
+ * The fixture the gait stage itself writes: a made running track (gen_track.h) through
+ * gs_gait_analyze and gs_gait_write_analysis_json, read back from the file as the CLI reads it.
+ * The report must show every metric the gait stage writes under its label with the numbers of
+ * the file, draw every curve it writes, and count its strides: a renamed key, a new metric or
+ * curve the report does not know, or a changed layout fails here. (The hand-made analyses above
+ * pin values at the reference ranges' edges and hostile strings, which no writer produces.)
+ */
+static void report_reads_what_the_gait_stage_writes(const char *dir)
+{
+    char path[2048], html[2048], want[256], t1[32], t2[32];
+    gs_gen_params p;
+    gs_pose_track *t = NULL;
+    gs_gait_result *r = NULL;
+    gs_gait_options opt = {0};
+    gs_error err = {0};
+    cJSON *a = NULL;
+    char *txt = NULL, *h = NULL;
+    int n_curves = 0, used[2] = {0, 0};
+
+    gs_gen_defaults(&p);
+    CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+    if (t)
+        CHECK_MSG(gs_gait_analyze(t, &opt, &r, &err) == GS_OK, "gait: %s", err.msg);
+    snprintf(path, sizeof(path), "%s/gait_written_analysis.json", dir);
+    if (r)
+        CHECK_MSG(gs_gait_write_analysis_json(path, r, &err) == GS_OK, "%s", err.msg);
+    txt = gs_test_read_text(path);
+    a = txt ? cJSON_Parse(txt) : NULL;
+    CHECK_MSG(a != NULL, "%s: not written or not JSON", path);
+    snprintf(html, sizeof(html), "%s/gait_written_report.html", dir);
+    CHECK_EQ_INT(gs_report_write_html(html, a, NULL, &err), GS_OK);
+    h = gs_test_read_text(html);
+    CHECK(h != NULL);
+    if (!a || !h)
+        goto done;
+
+    /* every metric, each side: known to the one metric table, its label, mean +- SD (n) with
+     * the table's decimals, as the report's side cells print them */
+    const cJSON *m;
+    int n_metrics = 0;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(a, "metrics"))
+    {
+        const gs_metric_info *info = gs_metric_find(m->string);
+        n_metrics++;
+        CHECK_MSG(info != NULL, "gait writes metric '%s' that the report does not know",
+                  m->string);
+        if (!info)
+            continue;
+        HAS(h, info->label);
+        for (int s = 0; s < 2; s++) {
+            const cJSON *so = cJSON_GetObjectItemCaseSensitive(m, s ? "right" : "left");
+            double mean = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(so, "mean"));
+            double sd = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(so, "sd"));
+            double n = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(so, "n"));
+            if (!so || !isfinite(mean) || !isfinite(sd) || !isfinite(n))
+                continue;
+            snprintf(want, sizeof(want), "%s%s &plusmn; %s <small>(%.0f)</small>",
+                     gs_html_num(t1, sizeof(t1), mean, info->decimals),
+                     !strcmp(info->unit, "deg") ? "&deg;" : "",
+                     gs_html_num(t2, sizeof(t2), sd, info->decimals), n);
+            HAS(h, want);
+        }
+    }
+    CHECK_MSG(n_metrics >= 10, "gait wrote only %d metrics for a made running track", n_metrics);
+    /* cadence is the made track's (gen_track.h), both feet */
+    double cad = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "metrics"),
+                                             "cadence_spm"),
+            "all"),
+        "mean"));
+    CHECK_NEAR(cad, p.cadence_spm, 0.02 * p.cadence_spm);
+    snprintf(want, sizeof(want), "both feet %s", gs_html_num(t1, sizeof(t1), cad, 1));
+    HAS(h, want);
+    /* the side view's six sagittal curves are written by the gait stage and each drawn once
+     * (gait also writes thigh, arm and 3D curves, which the report leaves out by design) */
+    static const char *const drawn[][2] = {{"knee_flexion_deg", "Knee flexion"},
+                                           {"hip_flexion_deg", "Hip flexion"},
+                                           {"ankle_dorsiflexion_deg", "Ankle dorsiflexion"},
+                                           {"trunk_lean_deg", "Trunk forward lean"},
+                                           {"foot_angle_deg", "Foot angle to ground"},
+                                           {"shank_angle_deg", "Shank angle"}};
+    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(a, "curves");
+    for (size_t i = 0; i < sizeof(drawn) / sizeof(drawn[0]); i++) {
+        CHECK_MSG(cJSON_GetObjectItemCaseSensitive(cs, drawn[i][0]) != NULL,
+                  "gait no longer writes curve %s", drawn[i][0]);
+        snprintf(want, sizeof(want), "<figure class=\"plot\"><h3>%s <span", drawn[i][1]);
+        HAS(h, want);
+        n_curves++;
+    }
+    CHECK_EQ_INT(count_of(h, "<svg "), n_curves);
+    /* the used strides per side, as the summary counts them */
+    const cJSON *st;
+    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(a, "strides"))
+    {
+        const char *side = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "side"));
+        if (side && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "used")))
+            used[strcmp(side, "left") ? 1 : 0]++;
+    }
+    CHECK(used[0] >= 3 && used[1] >= 3);
+    snprintf(want, sizeof(want), "left %d &middot; right %d", used[0], used[1]);
+    HAS(h, want);
+done:
+    free(h);
+    free(txt);
+    cJSON_Delete(a);
+    gs_gait_result_free(&r);
+    gs_pose_track_free(&t);
+}
+
 static void unwritable_path_is_an_io_error_naming_it(const char *dir)
 {
     char path[2048];
@@ -447,6 +561,7 @@ int main(int argc, char **argv)
     report_shows_findings_as_hypotheses(dir);
     hostile_strings_are_escaped(dir);
     failed_analysis_still_gives_a_report_that_says_why(dir);
+    report_reads_what_the_gait_stage_writes(dir);
     unwritable_path_is_an_io_error_naming_it(dir);
     if (!have_chromium()) {
         fprintf(stderr, "skip: chromium not installed (scripts/setup.sh --test installs it); "
