@@ -918,7 +918,8 @@ def part_diskfull():
 
 def part_compare():
     video = open(SAMPLE, "rb").read()
-    srv = Server(fresh("compare"), "--model", "lite", workers=1)
+    srv = Server(fresh("compare"), "--model", "lite", "--retention-every", "1",
+                 "--retention-as-if-days-later", "2", workers=1)
     try:
         ta = signup(srv, "ann@example.org")
         st, _, b = req(srv, "POST", "/athletes", {"name": "Ann"}, ta)
@@ -1065,6 +1066,25 @@ def part_compare():
         check(st == 200 and c2["status"] == "done", "A's comparison intact after B's tries")
         st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
         check(s["job"]["id"] == rr2["job"], "B's re-run did nothing")
+
+        # retention: the videos go, and with them the comparison's side-by-side clip (the
+        # athlete's video); the comparison's numbers stay; a re-run has nothing to analyse
+        check("side_by_side.mp4" in c2["files"], "the clip before retention")
+        st, _, b = req(srv, "POST", "/account/retention", {"days": 1}, ta)
+        check(st == 200, f"retention 1 day: {st} {b}")
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            st, _, c3 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
+            if st != 200 or "side_by_side.mp4" not in c3.get("files", []):
+                break
+            time.sleep(0.5)
+        check(st == 200 and c3.get("files") == ["comparison.html", "comparison.json"] and
+              c3.get("comparison", {}).get("format") == "gaitscope.comparison/1",
+              f"after retention: the clip gone, the comparison kept: {st} {c3.get('files')}")
+        st, _, b = req(srv, "GET", f"/comparisons/{cid}/files/side_by_side.mp4", token=ta)
+        check(st == 404, f"the side-by-side clip after retention: {st}")
+        st, _, b = req(srv, "POST", f"/sessions/{s1}/rerun", {"height": 1.8}, ta)
+        check(st == 409 and "retention" in b.get("error", ""), f"re-run without a video: {st} {b}")
 
         # a comparison goes with its session (record and folder)
         check(os.path.isdir(os.path.join(srv.data, "comparisons", cid)), "comparison folder")

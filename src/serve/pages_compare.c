@@ -145,6 +145,11 @@ void gs_pages_rerun_html(gs_page *pg, gs_html_buf *b, const gs_store_session *ss
         {"slowmo", "Slow motion factor (the clip plays N times slower)",
          "step=\"0.1\" min=\"1\" max=\"1000\""},
     };
+    if (ss->video_deleted) {
+        gs_html_puts(b, "<h2>Re-run the analysis</h2><p class=\"muted\" id=\"rerun-gone\">Not "
+                        "possible: the uploaded video was deleted (retention).</p>");
+        return;
+    }
     cJSON *o = cJSON_Parse(ss->options_json);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "view");
     const char *view = cJSON_IsString(v) ? v->valuestring : "";
@@ -397,7 +402,15 @@ static int comparison_page(gs_page *pg, const char *id)
             summary_html(&b, cj);
         const cJSON *sbs = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(cj, "side_by_side"), "file");
-        if (cJSON_IsString(sbs))
+        char cdir[PATH_MAX], cpath[PATH_MAX + 32];
+        struct stat csb;
+        /* the clip may be gone since (retention deletes it with the video) */
+        int has_sbs = cJSON_IsString(sbs) &&
+                      gs_store_comparison_path(gs_serve__dir(pg->s), c.id, cdir, sizeof(cdir),
+                                               NULL) == GS_OK &&
+                      snprintf(cpath, sizeof(cpath), "%s/side_by_side.mp4", cdir) > 0 &&
+                      lstat(cpath, &csb) == 0 && S_ISREG(csb.st_mode);
+        if (has_sbs)
             gs_html_printf(&b, "<h2>Side by side</h2><video id=\"side-by-side\" controls "
                                "preload=\"metadata\" playsinline src=\"%s/side_by_side.mp4\">"
                                "</video>",
@@ -410,7 +423,7 @@ static int comparison_page(gs_page *pg, const char *id)
                        base);
         for (int i = 0; i < GS_SERVE__N_COMPARISON_FILES; i++) {
             const char *name = gs_serve__comparison_file_name(i);
-            if (!strcmp(name, "side_by_side.mp4") && !cJSON_IsString(sbs))
+            if (!strcmp(name, "side_by_side.mp4") && !has_sbs)
                 continue;
             gs_html_printf(&b, "<li><a href=\"%s/%s\" download>%s</a></li>", base, name, name);
         }

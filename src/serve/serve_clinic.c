@@ -216,7 +216,8 @@ gs_status gs_serve__access(gs_serve *s, gs_store *st, struct MHD_Connection *c,
 }
 
 /* Removes the overlay clips of a session's folder (overlay.mp4 and any overlay_slowN.mp4): they
- * are the athlete's video with the tracking drawn on, so they go with the upload. Key frames
+ * are the athlete's video with the tracking drawn on, so they go with the upload (and so do the
+ * side-by-side clips of its comparisons: gs_serve__comparison_clips_remove). Key frames
  * (stills the report shows) and the analysis stay. */
 static void overlays_unlink(gs_serve *s, const char *session)
 {
@@ -254,6 +255,7 @@ size_t gs_serve__retention_run(gs_serve *s, gs_store *st, int64_t now)
         /* Files first: a crash before the record leaves the session due, and the next round
          * finds the files already gone. */
         overlays_unlink(s, due[i].session);
+        gs_serve__comparison_clips_remove(s, st, due[i].account, due[i].session);
         if (gs_store_session_video_deleted(st, due[i].account, due[i].session, now, gone, &e) !=
             GS_OK) {
             gs_serve__logf(s, 1, "retention: %s", e.msg);

@@ -111,6 +111,24 @@ void gs_serve__comparison_folders_remove(gs_serve *s, gs_store *st, const char *
     free(cl);
 }
 
+void gs_serve__comparison_clips_remove(gs_serve *s, gs_store *st, const char *account,
+                                       const char *session)
+{
+    gs_store_comparison *cl = NULL;
+    size_t n = 0;
+    char dir[PATH_MAX], path[PATH_MAX + 32];
+    if (gs_store_comparison_list(st, account, NULL, session, &cl, &n, NULL) != GS_OK)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (gs_store_comparison_path(gs_serve__dir(s), cl[i].id, dir, sizeof(dir), NULL) ==
+            GS_OK) {
+            snprintf(path, sizeof(path), "%s/side_by_side.mp4", dir);
+            if (unlink(path) != 0 && errno != ENOENT)
+                gs_serve__log(s, 1, "retention: cannot remove a side-by-side clip");
+        }
+    free(cl);
+}
+
 int gs_serve__session_rerun(gs_serve *s, gs_store *st, const char *account, const char *session,
                             const cJSON *o, gs_store_id job, char *msg, size_t n)
 {
@@ -122,9 +140,18 @@ int gs_serve__session_rerun(gs_serve *s, gs_store *st, const char *account, cons
     const cJSON *v;
     gs_error e = {0};
     int status = 0;
+    gs_store_session ss;
     if (!cJSON_IsObject(o)) {
         snprintf(msg, n, "the options must be a JSON object");
         return 400;
+    }
+    gs_status grc = gs_store_session_get(st, account, session, &ss, &e);
+    if (grc != GS_OK)
+        return store_status(s, grc, &e, "session", msg, n);
+    if (ss.video_deleted) {
+        snprintf(msg, n, "the uploaded video was deleted (the account's retention setting): "
+                         "there is nothing to analyse again");
+        return 409;
     }
     /* The upload's own checks (gs_serve__fields_options), so a re-run takes exactly the values
      * an upload takes: each value as the text a form field would carry. */

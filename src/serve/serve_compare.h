@@ -23,11 +23,15 @@ gs_status gs_serve__comparison_remove(gs_serve *s, gs_store *st, const char *acc
 /** Removes the folders of the comparisons of session (before the session is deleted). */
 void gs_serve__comparison_folders_remove(gs_serve *s, gs_store *st, const char *account,
                                          const char *session);
+/** Removes the side-by-side clips of the comparisons of session (retention: they show the
+ * athlete's video); the comparisons' numbers stay. */
+void gs_serve__comparison_clips_remove(gs_serve *s, gs_store *st, const char *account,
+                                       const char *session);
 /**
  * Re-runs the analysis of the account's session with the options in o (a JSON object of the
  * upload's analysis fields: view, height, belt_speed, history, start, end, slowmo, blur_faces,
  * person; numbers as numbers or text), checked as an upload's. 0 with the new job in job, or 400
- * (a bad option, named), 404, 503/500, with msg.
+ * (a bad option, named), 404, 409 (its video was deleted by retention), 503/500, with msg.
  */
 int gs_serve__session_rerun(gs_serve *s, gs_store *st, const char *account, const char *session,
                             const cJSON *o, gs_store_id job, char *msg, size_t n);
