@@ -2,10 +2,11 @@
  * report.html (src/report/report_html.c): made analysis objects, and one written by the gait
  * stage's own writer from a made track -> the page says the right things (formatted metric
  * values, SI, traffic lights with their sources, findings text, escaping of hostile strings,
- * the failure report, every metric and curve the gait stage writes), then, when Debian's chromium is installed, the page is
- * rendered headless at desktop (1280 px) and phone (390 px) widths: screenshots must be
- * non-trivial PNGs of the right width, the DOM must hold the content, and the console must stay
- * silent. Without chromium that part is skipped (exit 77 when nothing else failed).
+ * the failure report, every metric and curve the gait stage writes), then, when Debian's
+ * chromium is installed, the page is rendered headless at desktop (1280 px) and phone (390 px)
+ * widths: screenshots must be non-trivial PNGs of the right width, the DOM must hold the
+ * content, and the console must stay silent. Without chromium that part is skipped (exit 77
+ * when nothing else failed).
  */
 #include <math.h>
 #include <stdint.h>

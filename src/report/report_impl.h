@@ -66,16 +66,10 @@ typedef struct metric_ref {
 
 typedef enum light { LIGHT_NONE = 0, LIGHT_GREEN = 1, LIGHT_AMBER = 2, LIGHT_RED = 3 } light;
 
-typedef enum metric_group {
-    GRP_TIMING = 0,
-    GRP_SAGITTAL = 1,
-    GRP_FRONTAL = 2,
-    GRP_LENGTH = 3,
-    GRP_ARMS = 4,
-    GRP_3D = 5,
-    GRP_OTHER = 6,
-    GRP_COUNT = 7
-} metric_group;
+/* The report's metric sections: gait.h's groups in their order, then "Other" for keys the metric
+ * table does not know. */
+#define GRP_OTHER ((int)GS_METRIC_GROUP_COUNT)
+#define GRP_COUNT (GRP_OTHER + 1)
 
 typedef gs_metric_info metric_info;
 

@@ -127,7 +127,7 @@ light gs_report__light_of_si(double si)
  * Metric and curve labels
  * ------------------------------------------------------------------------------------------- */
 
-const char *const gs_report__group_names[GRP_COUNT] = {
+const char *const gs_report__group_names[] = {
     "Timing",
     "Side-view angles",
     "Rear/front-view angles",
@@ -138,10 +138,8 @@ const char *const gs_report__group_names[GRP_COUNT] = {
 
 /* Labels, groups and decimals come from the one metric table (gait.h gs_metric_info); the
  * report's groups are its groups in the same order, plus "Other" for keys it does not know. */
-_Static_assert((int)GRP_TIMING == (int)GS_METRIC_GROUP_TIMING &&
-                   (int)GRP_3D == (int)GS_METRIC_GROUP_3D &&
-                   (int)GRP_OTHER == (int)GS_METRIC_GROUP_COUNT,
-               "report groups follow gs_metric_group");
+_Static_assert(sizeof(gs_report__group_names) / sizeof(gs_report__group_names[0]) == GRP_COUNT,
+               "one name per gait.h group, and Other");
 
 const char *gs_report__unit_text(const char *unit)
 {
