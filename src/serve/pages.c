@@ -44,7 +44,7 @@ static const char page_css[] =
     ".list button{white-space:nowrap}.nowrap{white-space:nowrap}"
     "table.list{border-collapse:collapse;width:100%}table.list td,table.list th"
     "{border-bottom:1px solid #ddd;padding:.35em;text-align:left;vertical-align:top;"
-    "white-space:normal;min-width:0}"
+    "white-space:normal;min-width:0;max-width:none;position:static;background:none}"
     "iframe.report{width:100%;height:80vh;border:1px solid #ccc}"
     "video{max-width:100%;max-height:80vh}.kframes{display:flex;flex-wrap:wrap;gap:.5em}"
     ".kframes img{width:31%;height:auto}progress{width:100%;height:1.4em}"
