@@ -197,6 +197,31 @@ static gs_status pg_blob_delete_unused(gs_store *s, const char *account, const c
     return rc;
 }
 
+/* The rows of sql (gs_store__pg_all) in one read transaction, after checking that the account
+ * owns record id (owned: a PG_OWNED_*; a missing one is "<owner> not found"). */
+static gs_status pg_owned_list(pg *p, const char *owned, const char *account, const char *id,
+                               const char *owner, const char *what, const char *sql,
+                               const gs_store__arg *a, int na, gs_store__read_fn read, size_t elem,
+                               void *arr, size_t *n, gs_error *err)
+{
+    gs_status rc;
+    tx t = {PG_TX_IDEMPOTENT, 0, 0, 0};
+    *(void **)arr = NULL;
+    *n = 0;
+    PG_TRANSACTION(p, &t, &rc, err)
+    {
+        rc = gs_store__pg_owned(p, owned, account, id, owner, err);
+        if (rc == GS_OK)
+            rc = gs_store__pg_all(p, PG_IN_TX, what, sql, a, na, read, elem, arr, n, err);
+    }
+    if (rc != GS_OK) {
+        free(*(void **)arr);
+        *(void **)arr = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 /* ---- sessions ----------------------------------------------------------------------------- */
 
 static gs_status pg_session_add(gs_store *s, const char *account, const char *athlete,
@@ -252,28 +277,12 @@ static gs_status pg_session_get(gs_store *s, const char *account, const char *id
 static gs_status pg_session_list(gs_store *s, const char *account, const char *athlete,
                                  gs_store_session **out, size_t *n, gs_error *err)
 {
-    pg *p = PG(s);
-    gs_status rc;
-    tx t = {PG_TX_IDEMPOTENT, 0, 0, 0};
-    *out = NULL;
-    *n = 0;
-    PG_TRANSACTION(p, &t, &rc, err)
-    {
-        rc = gs_store__pg_owned(p, PG_OWNED_ATHLETE, account, athlete, "athlete", err);
-        if (rc == GS_OK)
-            rc = gs_store__pg_all(p, PG_IN_TX, "list sessions",
-                                  "SELECT " GS_STORE__SESSION_COLS " FROM sessions"
-                                  " WHERE account = $1 AND athlete = $2"
-                                  " ORDER BY created DESC, seq DESC",
-                                  ARGS(ARG_T(account), ARG_T(athlete)), gs_store__read_session,
-                                  sizeof(**out), out, n, err);
-    }
-    if (rc != GS_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    return pg_owned_list(PG(s), PG_OWNED_ATHLETE, account, athlete, "athlete", "list sessions",
+                         "SELECT " GS_STORE__SESSION_COLS " FROM sessions"
+                         " WHERE account = $1 AND athlete = $2"
+                         " ORDER BY created DESC, seq DESC",
+                         ARGS(ARG_T(account), ARG_T(athlete)), gs_store__read_session,
+                         sizeof(**out), out, n, err);
 }
 
 static gs_status pg_session_delete(gs_store *s, const char *account, const char *id,
@@ -394,28 +403,12 @@ static gs_status pg_share_delete(gs_store *s, const char *account, const char *i
 static gs_status pg_share_list(gs_store *s, const char *account, const char *session,
                                gs_store_share **out, size_t *n, gs_error *err)
 {
-    pg *p = PG(s);
-    gs_status rc;
-    tx t = {PG_TX_IDEMPOTENT, 0, 0, 0};
-    *out = NULL;
-    *n = 0;
-    PG_TRANSACTION(p, &t, &rc, err)
-    {
-        rc = gs_store__pg_owned(p, PG_OWNED_SESSION, account, session, "session", err);
-        if (rc == GS_OK)
-            rc = gs_store__pg_all(p, PG_IN_TX, "list shares",
-                                  "SELECT " GS_STORE__SHARE_COLS " FROM shares"
-                                  " WHERE session = $1 AND account = $2"
-                                  " ORDER BY created DESC, id DESC",
-                                  ARGS(ARG_T(session), ARG_T(account)), gs_store__read_share,
-                                  sizeof(**out), out, n, err);
-    }
-    if (rc != GS_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    return pg_owned_list(PG(s), PG_OWNED_SESSION, account, session, "session", "list shares",
+                         "SELECT " GS_STORE__SHARE_COLS " FROM shares"
+                         " WHERE session = $1 AND account = $2"
+                         " ORDER BY created DESC, id DESC",
+                         ARGS(ARG_T(session), ARG_T(account)), gs_store__read_share,
+                         sizeof(**out), out, n, err);
 }
 
 /* ---- NKT records -------------------------------------------------------------------------- */
@@ -556,33 +549,20 @@ static gs_status pg_comparison_list(gs_store *s, const char *account, const char
                                     const char *session, gs_store_comparison **out, size_t *n,
                                     gs_error *err)
 {
-    pg *p = PG(s);
-    gs_status rc;
-    tx t = {PG_TX_IDEMPOTENT, 0, 0, 0};
-    *out = NULL;
-    *n = 0;
-    PG_TRANSACTION(p, &t, &rc, err)
-    {
-        rc = athlete ? gs_store__pg_owned(p, PG_OWNED_ATHLETE, account, athlete, "athlete", err)
-                     : gs_store__pg_owned(p, PG_OWNED_SESSION, account, session, "session", err);
-        if (rc == GS_OK)
-            rc = gs_store__pg_all(p, PG_IN_TX, "list comparisons",
-                                  athlete ? "SELECT " GS_STORE__COMPARISON_COLS " FROM comparisons"
-                                            " WHERE account = $1 AND athlete = $2"
-                                            " ORDER BY created DESC, seq DESC"
-                                          : "SELECT " GS_STORE__COMPARISON_COLS " FROM comparisons"
-                                            " WHERE account = $1 AND (before_session = $2"
-                                            " OR after_session = $2)"
-                                            " ORDER BY created DESC, seq DESC",
-                                  ARGS(ARG_T(account), ARG_T(athlete ? athlete : session)),
-                                  gs_store__read_comparison, sizeof(**out), out, n, err);
-    }
-    if (rc != GS_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    if (athlete)
+        return pg_owned_list(PG(s), PG_OWNED_ATHLETE, account, athlete, "athlete",
+                             "list comparisons",
+                             "SELECT " GS_STORE__COMPARISON_COLS " FROM comparisons"
+                             " WHERE account = $1 AND athlete = $2"
+                             " ORDER BY created DESC, seq DESC",
+                             ARGS(ARG_T(account), ARG_T(athlete)), gs_store__read_comparison,
+                             sizeof(**out), out, n, err);
+    return pg_owned_list(PG(s), PG_OWNED_SESSION, account, session, "session", "list comparisons",
+                         "SELECT " GS_STORE__COMPARISON_COLS " FROM comparisons"
+                         " WHERE account = $1 AND (before_session = $2 OR after_session = $2)"
+                         " ORDER BY created DESC, seq DESC",
+                         ARGS(ARG_T(account), ARG_T(session)), gs_store__read_comparison,
+                         sizeof(**out), out, n, err);
 }
 
 static gs_status pg_comparison_delete(gs_store *s, const char *account, const char *id,
