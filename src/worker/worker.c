@@ -188,6 +188,13 @@ static int staging_owner(const char *tail, char *host, size_t n, long *pid)
     return 1;
 }
 
+/* The staging folder of this worker for the final folder: <final>.staging-<host>-<pid>, the name
+ * sweep_staging() reads. 0 when it does not fit in size bytes. */
+static int staging_name(const worker *w, const char *final, char *out, size_t size)
+{
+    return snprintf(out, size, "%s.staging-%s-%d", final, w->host, (int)w->pid) < (int)size;
+}
+
 /*
  * Removes DIR/SUB/<id>.staging-<host>-<pid> (and <id>.old-...) folders, SUB "sessions" or
  * "comparisons".
@@ -394,8 +401,7 @@ static void run_compare_job(worker *w, const gs_store_job *job)
     if (gs_store_session_path(w->o.data_dir, cmp.before, before, sizeof(before), &err) != GS_OK ||
         gs_store_session_path(w->o.data_dir, cmp.after, after, sizeof(after), &err) != GS_OK ||
         gs_store_comparison_path(w->o.data_dir, cmp.id, final, sizeof(final), &err) != GS_OK ||
-        snprintf(staging, sizeof(staging), "%s.staging-%s-%d", final, w->host, (int)w->pid) >=
-            (int)sizeof(staging)) {
+        !staging_name(w, final, staging, sizeof(staging))) {
         finish(w, job, GS_STORE_JOB_FAILED, "the data folder path is too long");
         return;
     }
@@ -514,8 +520,7 @@ static void run_job(worker *w, const gs_store_job *job)
         abort(); /* tests: a video that crashes the decoder */
     if (gs_store_blob_path(w->o.data_dir, se.blob, blob_path, sizeof(blob_path), &err) != GS_OK ||
         gs_store_session_path(w->o.data_dir, se.id, final, sizeof(final), &err) != GS_OK ||
-        snprintf(staging, sizeof(staging), "%s.staging-%s-%d", final, w->host, (int)w->pid) >=
-            (int)sizeof(staging)) {
+        !staging_name(w, final, staging, sizeof(staging))) {
         finish(w, job, GS_STORE_JOB_FAILED, "the data folder path is too long");
         return;
     }
