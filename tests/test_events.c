@@ -554,6 +554,95 @@ static void edited_events_move_only_their_strides(const char *scratch)
 }
 
 /*
+ * Issue 13 item 5: the activity is a decision with a margin. The shipped sample (a slow jog: the
+ * raters saw flights of 0-2 frames) and the walking clip keep their activity when every contact
+ * moves 1 to 3 frames earlier or later (an events.csv edited so; the flight and duty-factor vote
+ * then falls inside its margin and the pelvis phase decides), which a bare "flight > 0 and duty
+ * factor < 0.5" rule did not: contacts 3 frames earlier turned the sample into a walk (flight
+ * -20 ms, duty factor 0.55), as did a contact method 1-2 frames earlier with toe-offs later.
+ */
+static void activity_holds_when_contacts_move(const char *scratch)
+{
+    static const struct {
+        const char *gz, *name;
+        gs_gait_activity want;
+    } clips[] = {{"tests/data/baseline_sample_pose.json.gz", "sample", GS_GAIT_ACTIVITY_RUN},
+                 {"tests/data/labels/pose/walk_side_overground_01.pose.json.gz", "walk01",
+                  GS_GAIT_ACTIVITY_WALK},
+                 {"tests/data/labels/pose/run_side_treadmill_02_60fps.pose.json.gz", "run60",
+                  GS_GAIT_ACTIVITY_RUN}};
+    for (size_t c = 0; c < sizeof(clips) / sizeof(clips[0]); c++) {
+        char cmd[2048], pose[1024], csv[1024], moved[1024];
+        gs_pose_track *t = NULL;
+        gs_gait_result *r0 = NULL;
+        gs_gait_options opt;
+        gs_error err = {0};
+        snprintf(pose, sizeof(pose), "%s/events_act_%s.pose.json", scratch, clips[c].name);
+        snprintf(csv, sizeof(csv), "%s/events_act_%s.csv", scratch, clips[c].name);
+        snprintf(moved, sizeof(moved), "%s/events_act_%s_moved.csv", scratch, clips[c].name);
+        snprintf(cmd, sizeof(cmd), "gzip -dc '%s/%s' > '%s'", GS_SOURCE_DIR, clips[c].gz, pose);
+        CHECK_EQ_INT(system(cmd), 0);
+        CHECK_EQ_INT(gs_pose_json_read(pose, &t, &err), GS_OK);
+        if (!t)
+            continue;
+        memset(&opt, 0, sizeof(opt));
+        opt.min_strides = 1;
+        CHECK_EQ_INT(gs_gait_analyze(t, &opt, &r0, &err), GS_OK);
+        if (!r0) {
+            gs_pose_track_free(&t);
+            continue;
+        }
+        CHECK_MSG(gs_gait_result_activity(r0) == clips[c].want, "%s: activity %d",
+                  clips[c].name, (int)gs_gait_result_activity(r0));
+        CHECK_EQ_INT(gs_gait_write_events_csv(csv, r0, &err), GS_OK);
+        int nev;
+        const gs_gait_event *ev = gs_gait_result_events(r0, &nev);
+        double dt = nev > 1 && ev[1].frame != ev[0].frame
+                        ? (ev[1].t_s - ev[0].t_s) / (ev[1].frame - ev[0].frame)
+                        : 1.0 / 30;
+        for (int shift = -3; shift <= 3; shift++) {
+            gs_gait_result *r1 = NULL;
+            if (shift == 0)
+                continue;
+            FILE *in = fopen(csv, "r"), *out = fopen(moved, "w");
+            CHECK(in && out);
+            if (in && out) {
+                char line[256], side[16], type[8];
+                double ts;
+                while (fgets(line, sizeof(line), in)) {
+                    if (sscanf(line, "%15[a-z],%7[A-Z],%lf", side, type, &ts) == 3 &&
+                        !strcmp(type, "IC"))
+                        fprintf(out, "%s,IC,%.6f\n", side, ts + shift * dt);
+                    else
+                        fputs(line, out);
+                }
+            }
+            if (in)
+                fclose(in);
+            if (out)
+                fclose(out);
+            opt.events_csv = moved;
+            CHECK_EQ_INT(gs_gait_analyze(t, &opt, &r1, &err), GS_OK);
+            if (r1) {
+                double gct = NAN, sd;
+                int n = 0;
+                gs_gait_result_metric(r1, "ground_contact_ms", 0, &gct, &sd, &n);
+                fprintf(stderr, "activity, %s, contacts moved %+d frames: %s (left contact "
+                                "%.0f ms)\n", clips[c].name, shift,
+                        gs_gait_result_activity(r1) == GS_GAIT_ACTIVITY_RUN ? "run" : "walk", gct);
+                CHECK_MSG(gs_gait_result_activity(r1) == clips[c].want,
+                          "%s: contacts moved %+d frames: activity %d", clips[c].name, shift,
+                          (int)gs_gait_result_activity(r1));
+            }
+            gs_gait_result_free(&r1);
+            opt.events_csv = NULL;
+        }
+        gs_gait_result_free(&r0);
+        gs_pose_track_free(&t);
+    }
+}
+
+/*
  * --swap-legs (issue 13 item 6): "all" on the sample's track exchanges every leg metric's left and
  * right value exactly and every event's side, and a note says so; a range swaps only the frames
  * in it; a malformed list is GS_ERR_ARG naming the option; gait and analyze accept it on the
@@ -740,6 +829,7 @@ int main(int argc, char **argv)
     tiny_jitter_moves_events_and_metrics_little(scratch, 1);
     labelled_clips_do_not_regress(scratch);
     edited_events_move_only_their_strides(scratch);
+    activity_holds_when_contacts_move(scratch);
     swap_legs_exchanges_the_legs_and_says_so(scratch);
     rear_pelvic_drop_follows_the_labelled_stances(scratch);
     return gs_test_finish("events", 0);
