@@ -200,8 +200,9 @@ static void a_users_file_is_not_replaced_without_force(void)
 }
 
 /* 1b. issue 19: overlapping decode, inference, drawing and encoding changes no output
- * (pose.json and overlay.mp4 byte for byte against --sequential), and --overlay-height scales
- * the clip and the key frames (720x1280 -> 360x640) */
+ * (pose.json and overlay.mp4 byte for byte against --sequential), nor does the thread count
+ * (the sequential run has --threads 3: two inference threads against one), and --overlay-height
+ * scales the clip and the key frames (720x1280 -> 360x640) */
 static void pipelined_run_equals_sequential_and_scales_the_overlay(void)
 {
     char dir[2048], cmd[9000], dir2[1100];
@@ -209,10 +210,12 @@ static void pipelined_run_equals_sequential_and_scales_the_overlay(void)
     snprintf(dir, sizeof(dir), "%s/analyze_piped", scratch);
     snprintf(dir2, sizeof(dir2), "%s/analyze_seq", scratch);
     CHECK_EQ_INT(analyze(clip, dir, "--model lite --end 5 --overlay-height 640"), 0);
-    CHECK_EQ_INT(analyze(clip, dir2, "--model lite --end 5 --overlay-height 640 --sequential"),
+    CHECK_EQ_INT(analyze(clip, dir2,
+                         "--model lite --end 5 --overlay-height 640 --sequential --threads 3"),
                  0);
     snprintf(cmd, sizeof(cmd), "cmp -s '%s/pose.json' '%s/pose.json'", dir, dir2);
-    CHECK_MSG(gs_test_sh(cmd) == 0, "pose.json differs between pipelined and sequential runs");
+    CHECK_MSG(gs_test_sh(cmd) == 0,
+              "pose.json differs between pipelined (--threads 2) and sequential (--threads 3) runs");
     snprintf(cmd, sizeof(cmd), "cmp -s '%s/overlay.mp4' '%s/overlay.mp4'", dir, dir2);
     CHECK_MSG(gs_test_sh(cmd) == 0, "overlay.mp4 differs between pipelined and sequential runs");
     snprintf(cmd, sizeof(cmd),

@@ -170,7 +170,11 @@ typedef struct gs_analyze_options {
                                    load from models_dir for this run */
     const char *models_dir;     /* folder of the .tflite files; NULL = "models" */
     const char *model;          /* "lite", "full", "heavy"; NULL = full (or the handle's) */
-    int n_threads;              /* inference threads; 0 = 1 (ignored with models) */
+    int n_threads;              /* cores the run may use; 0 = 1. The pose pass decodes in a
+                                   thread of its own and gets gs_analyze_inference_threads()
+                                   inference threads (ignored with models: the handle's); the
+                                   key-frame-only pass (no_overlay) decodes with n_threads FFmpeg
+                                   threads; see decode.n_threads */
     const char *rules_path;     /* compensation rules file; NULL = no findings (a warning says so) */
     const char *history;        /* intake items ("scar:abdomen,injury:left_ankle"); NULL = none */
     const char *calib_path;     /* camera profile (gaitscope.camera/1): landmarks are undistorted
@@ -187,7 +191,10 @@ typedef struct gs_analyze_options {
                                    (gs_gait_options.events_csv); NULL = detect. Borrowed */
     const char *swap_legs;      /* legs labelled the wrong way round: "all" or "T1-T2[,..]"
                                    seconds (gs_gait_options.swap_legs); NULL = none. Borrowed */
-    gs_decoder_options decode;  /* start/end, slow motion, decoder threads */
+    gs_decoder_options decode;  /* start/end, slow motion; decode.n_threads > 0 sets the FFmpeg
+                                   decoder threads of every pass, 0 = chosen per pass from
+                                   n_threads (1 in the pose and overlay passes, whose own threads
+                                   already fill the cores) */
     int has_person;             /* 1: track the person under (person_x, person_y) */
     float person_x, person_y;   /* pixels, first frame the person is seen */
     int no_overlay;             /* 1: no overlay.mp4 (key frames are still written) */
@@ -206,6 +213,17 @@ typedef struct gs_analyze_options {
     gs_analyze_progress_fn progress; /* may be NULL */
     void *progress_user;
 } gs_analyze_options;
+
+/**
+ * Inference threads of a run on cores cores (gs_analyze_options.n_threads): the pose pass
+ * decodes in a thread of its own that needs most of a core (6-8 ms per 1080p frame against 9-12
+ * ms of inference), so inference gets the rest, max(1, cores - 1); also in a sequential run,
+ * so that its outputs stay the pipelined run's. On the 2-core machine a second inference
+ * thread beside the decode thread cost ~30 ms of CPU per frame and gained nothing
+ * (docs/benchmarks.md "Whole pipeline: CPU budget per stage"). Also for loading a
+ * gs_pose_models handle to pass in.
+ */
+int gs_analyze_inference_threads(int cores);
 
 /**
  * Default height cap of overlay.mp4 and the key frames, px. A 1080x1920 portrait clip becomes

@@ -33,6 +33,13 @@
 
 #define NKF 6 /* key frames: 3 phases x 2 sides (report.h gs_keyframes_choose) */
 
+int gs_analyze_inference_threads(int cores)
+{
+    if (cores <= 0)
+        cores = 1;
+    return cores == 1 ? 1 : cores - 1;
+}
+
 void gs_analyze_process_init(void)
 {
     gs_nn_process_init();
@@ -307,8 +314,10 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         po.models = o->models;
         po.model_dir = o->models_dir;
         po.model = o->model;
-        po.n_threads = o->n_threads;
+        po.n_threads = gs_analyze_inference_threads(o->n_threads);
         po.decode = o->decode;
+        if (po.decode.n_threads <= 0)
+            po.decode.n_threads = 1; /* the decode thread is one stage of two: one core */
         po.has_person_point = o->has_person;
         po.person_x = o->person_x;
         po.person_y = o->person_y;
@@ -578,6 +587,11 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
             oo.slow_copy = o->slow_copy;
             oo.blur_faces = o->blur_faces;
             oo.decode = o->decode;
+            /* Without the clip the pass only decodes (up to the last key frame) while nothing
+             * else runs: every core decodes. With it, decoding is one of three stages beside
+             * x264's threads. */
+            if (oo.decode.n_threads <= 0)
+                oo.decode.n_threads = o->no_overlay ? (o->n_threads > 0 ? o->n_threads : 1) : 1;
             oo.keyframes = nkf > 0 ? kf : NULL;
             oo.n_keyframes = nkf;
             oo.keyframe_dir = kdir;

@@ -71,7 +71,8 @@ static const gs_cli_opt analyze_opts[] = {
     {.name = "--timings", .kind = GS_CLI_FLAG, GS_CLI_AT(analyze_args, timings),
      .help = "print the CPU time of each stage on stderr"},
     {.like = &gs_cli_opt_threads, GS_CLI_AT(analyze_args, o.n_threads),
-     .help = "inference and decoder threads"},
+     .help = "cores to use (default 2): a decode thread + N-1 inference threads, N decoder "
+             "threads for the key frames"},
     {.like = &gs_cli_opt_models, GS_CLI_AT(analyze_args, o.models_dir)},
     {.like = &gs_cli_opt_force, GS_CLI_AT(analyze_args, o.force),
      .help = "replace files in DIR that gaitscope did not write"},
@@ -165,7 +166,6 @@ int gs_cli_analyze(int argc, char **argv)
     o->models_dir = gs_cli_models_dir(o->models_dir, models_dir, sizeof(models_dir));
     if (a.has_overlay_height)
         o->overlay_height = a.overlay_height == 0 ? -1 : a.overlay_height;
-    o->decode.n_threads = o->n_threads; /* --threads sets both, as it always did */
     o->generated_by = "gaitscope " GS_VERSION;
     gs_cli_progress_init(&prog, a.quiet);
     o->progress = analyze_progress;

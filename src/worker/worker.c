@@ -546,8 +546,7 @@ static void run_job(worker *w, const gs_store_job *job)
     ao.models = w->models;
     ao.rules_path = w->o.rules_path;
     ao.generated_by = w->o.generated_by;
-    ao.n_threads = w->o.n_threads;
-    ao.decode.n_threads = w->o.n_threads;
+    ao.n_threads = w->o.n_threads; /* cores; the models were loaded for them */
     gs_worker_session_options_apply(&so, &ao);
     if (gs_store_athlete_get(w->s, job->account, se.athlete, &ath, NULL) == GS_OK) {
         snprintf(title, sizeof(title), "%s%s%s", ath.name, se.date[0] ? ", " : "", se.date);
@@ -718,7 +717,8 @@ gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
         return rc;
     sweep_staging(&w, "sessions", NULL);
     sweep_staging(&w, "comparisons", NULL);
-    rc = gs_pose_models_load(w.o.models_dir, w.o.model, w.o.n_threads, &w.models, err);
+    rc = gs_pose_models_load(w.o.models_dir, w.o.model,
+                             gs_analyze_inference_threads(w.o.n_threads), &w.models, err);
     if (rc != GS_OK) {
         gs_store_close(&w.s);
         return rc;

@@ -116,7 +116,7 @@ typedef struct gs_worker_options {
     const char *model;        /* "lite" | "full" | "heavy"; NULL = "full" */
     const char *rules_path;   /* compensation rules; NULL = no findings */
     const char *generated_by; /* e.g. "gaitscope 0.1.0" */
-    int n_threads;            /* inference and decoder threads; 0 = 1 */
+    int n_threads;            /* cores a job may use (gs_analyze_options.n_threads); 0 = 1 */
     int64_t lease_s;          /* 0 = GS_WORKER_LEASE_S */
     int max_attempts;         /* 0 = GS_WORKER_MAX_ATTEMPTS */
     /* Longest idle wait between claims; 0 = lease_s / GS_WORKER_IDLE_PER_LEASE (20 s). A job
