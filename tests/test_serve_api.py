@@ -1043,12 +1043,49 @@ def part_compare():
         check(s["analysis"]["scale"]["height_m"] == 1.93 and
               s["analysis"]["scale"]["source"] == "height",
               f"the new height reached the worker: {s['analysis']['scale']}")
+        # the comparison of s1 was computed again by a new compare job queued as the re-run
+        # ended (its earlier results described an analysis that no longer exists)
+        st, _, c2 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
+        check(st == 200 and c2["job"] != c["job"], f"a new compare job after the re-run: {c2}")
+        cjob = wait_job(srv, ta, c2["job"])
+        check(cjob["kind"] == "compare" and cjob["comparison"] == cid and
+              cjob["status"] == "done" and cjob["created"] >= job["finished"],
+              f"the comparison computed again after the re-run: {cjob} (re-run {job})")
+        st, _, b = req(srv, "GET", f"/jobs/{c['job']}", token=ta)
+        check(b["status"] == "done", f"the first compare job's record stays: {b}")
         st, _, rr2 = req(srv, "POST", f"/sessions/{s1}/rerun", {"view": "side-right",
                                                                  "height": None}, ta)
         job = wait_job(srv, ta, rr2["job"])
         st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
         check(s["analysis"]["view"]["kind"] == "side-right" and "height" not in s["options"],
               f"view changed, height removed: {s['analysis']['view']} {s['options']}")
+        # now the views differ: computed again, the comparison fails (no force), and its old
+        # files (side-left before) are withheld: not listed, not served, not exported
+        st, _, c3 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
+        check(c3["job"] != c2["job"], f"another compare job after the second re-run: {c3}")
+        cjob = wait_job(srv, ta, c3["job"])
+        st, _, c3 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
+        check(cjob["status"] == "failed" and "view" in cjob.get("error", "") and
+              c3["status"] == "failed" and c3["files"] == [] and "comparison" not in c3,
+              f"the comparison after the view changed: {cjob} {c3}")
+        check(os.path.exists(os.path.join(srv.data, "comparisons", cid, "comparison.json")),
+              "the earlier comparison.json is still in the folder (so the 404s below mean it)")
+        for name in ("comparison.json", "comparison.html", "side_by_side.mp4"):
+            st, _, b = req(srv, "GET", f"/comparisons/{cid}/files/{name}", token=ta)
+            check(st == 404 and "computed" in b.get("error", ""),
+                  f"{name} of a comparison whose job failed after a re-run: {st} {b}")
+        st, _, z = req(srv, "GET", f"/athletes/{ath}/export", token=ta, raw=True)
+        names = set(zipfile.ZipFile(io.BytesIO(z)).namelist()) if st == 200 else {"?"}
+        check(not any(n.startswith("comparisons/") for n in names),
+              f"the export leaves out the withdrawn comparison: {sorted(names)[:8]}")
+        # back to side-left: computed again, done
+        st, _, rr3 = req(srv, "POST", f"/sessions/{s1}/rerun", {"view": "side-left"}, ta)
+        job = wait_job(srv, ta, rr3["job"])
+        check(job["status"] == "done", f"third re-run: {job}")
+        st, _, c4 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
+        cjob = wait_job(srv, ta, c4["job"])
+        check(c4["job"] != c3["job"] and cjob["status"] == "done",
+              f"the comparison after the view is back: {cjob}")
 
         # another account: 404 on every new route with A's ids
         tb = signup(srv, "bob@example.org")
@@ -1070,7 +1107,7 @@ def part_compare():
         st, _, c2 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
         check(st == 200 and c2["status"] == "done", "A's comparison intact after B's tries")
         st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
-        check(s["job"]["id"] == rr2["job"], "B's re-run did nothing")
+        check(s["job"]["id"] == rr3["job"], "B's re-run did nothing")
 
         # retention: the videos go, and with them the comparison's side-by-side clip (the
         # athlete's video); the comparison's numbers stay; a re-run has nothing to analyse

@@ -498,6 +498,49 @@ def run(port, data):
               f"the NKT record in the export: {rec}")
     compared = cloc
 
+    # --- a re-run of the after session: the comparison page says it will be computed again,
+    # and it is (a new compare job queued as the re-run's results are published) ---
+    tok = a.csrf(f"/sessions/{s2}")
+    st, r, _ = a.req("POST", f"/sessions/{s2}/rerun", dict(rerun, csrf=tok, height="1.79"))
+    loc3 = r.getheader("Location") or ""
+    st, _, html = a.req("GET", cloc)
+    check(st == 200 and 'id="rerun-after"' in html and 'id="comparison-summary"' in html,
+          f"while the after session is re-run, the comparison page says so: {html[-600:]}")
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        st, _, html = a.req("GET", loc3)
+        if st != 200 or re.search(r"Status: <strong>(done|failed|cancelled)", html):
+            break
+        time.sleep(2)
+    check("Status: <strong>done" in html, f"the second re-run ended done: {html[-300:]}")
+    st, _, html = a.req("GET", cloc)
+    check('id="recomputing"' in html or 'id="comparison-summary"' in html,
+          f"the comparison after the re-run: computing again or done: {html[-600:]}")
+    seen_recomputing = 'id="recomputing"' in html
+    while time.time() < deadline:
+        st, _, html = a.req("GET", cloc)
+        if st != 200 or 'id="job-status"' not in html or re.search(
+                r"Status: <strong>(failed|cancelled)", html):
+            break
+        seen_recomputing |= 'id="recomputing"' in html
+        time.sleep(1)
+    check(st == 200 and 'id="comparison-summary"' in html and 'id="rerun-after"' not in html,
+          f"the comparison computed again: {html[-400:]}")
+    print(f"comparison page showed 'computing again': {seen_recomputing}")
+    st, _, txt = a.req("GET", f"{cloc}/files/comparison.json")
+    cj = json.loads(txt) if st == 200 else {}
+    st, _, txt = a.req("GET", f"/sessions/{s2}/files/analysis.json")
+    an3 = json.loads(txt) if st == 200 else {}
+    # the after values in cm scale with the height (1.81 -> 1.79): the comparison's must be
+    # the re-run analysis's
+    rows = [m for m in cj.get("metrics", []) if m.get("unit") == "cm" and
+            m.get("side") in ("left", "right") and m.get("after") is not None]
+    check(an3.get("scale", {}).get("height_m") == 1.79 and rows and all(
+        abs(m["after"] - an3["metrics"][m["metric"]][m["side"]]["mean"]) < 1e-3 and
+        abs(m["after"] - an2["metrics"][m["metric"]][m["side"]]["mean"]) > 1e-3 for m in rows),
+        f"the recomputed comparison's cm rows are the re-run's: "
+        f"{[(m['metric'], m['side'], m['after']) for m in rows]}")
+
     # --- share ---
     tok = a.csrf(f"/sessions/{session}")
     st, _, html = a.req("POST", f"/sessions/{session}/shares", {"csrf": tok, "days": "1"})

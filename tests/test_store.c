@@ -1112,6 +1112,128 @@ static void reruns_and_comparisons(gs_store *s)
     free(list);
 }
 
+/* Claims the next job (it must be `want`) for worker "w:1" at now; ends it as `end` unless end
+ * is GS_STORE_JOB_RUNNING (then it stays claimed). */
+static void run_job(gs_store *s, const char *want, int64_t now, gs_store_job_status end)
+{
+    gs_store_job job;
+    CHECK_OK(gs_store_job_claim(s, "w:1", now, 10000, 5, &job, &e_)); /* no lease lapses */
+    CHECK_MSG(strcmp(job.id, want) == 0, "claimed %s, wanted %s", job.id, want);
+    if (end != GS_STORE_JOB_RUNNING)
+        CHECK_OK(gs_store_job_finish_fenced(s, job.id, "w:1", job.attempts, end,
+                                            end == GS_STORE_JOB_FAILED ? "no person" : NULL,
+                                            now + 1, &e_));
+}
+
+/* The job of comparison id now, and that job's status. */
+static gs_store_job_status comparison_job(gs_store *s, const char *account, const char *id,
+                                          gs_store_id job_out)
+{
+    gs_store_comparison c;
+    gs_store_job job;
+    CHECK_OK(gs_store_comparison_get(s, account, id, &c, &e_));
+    memcpy(job_out, c.job, sizeof(gs_store_id));
+    CHECK_OK(gs_store_job_get(s, account, c.job, &job, &e_));
+    CHECK_EQ_INT(job.kind, GS_STORE_JOB_KIND_COMPARE);
+    CHECK(strcmp(job.session, id) == 0);
+    return job.status;
+}
+
+/* A re-run's analysis that is done (and only then) queues its session's comparisons again: a
+ * done one and a running one (cancelled: its worker learns so) get a new queued compare job; one
+ * still queued keeps its job (it reads the new results when it starts); comparisons without the
+ * session, a failed re-run, a finish that lost its claim and a compare job's own end change
+ * nothing. */
+static void rerun_recomputes_comparisons(gs_store *s)
+{
+    world w;
+    gs_store_id s1, j1, s2, j2, s4, j4, c1, cj1, c2, cj2, c3, cj3, c4, cj4, j1b, j1c, now1, now2,
+        now3, now4, again;
+    gs_store_job job;
+    gs_error err;
+
+    make_world(s, &w);
+    CHECK_OK(
+        gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "2026-01-01", 20, s1, j1, &e_));
+    CHECK_OK(
+        gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "2026-02-01", 21, s2, j2, &e_));
+    CHECK_OK(
+        gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "2026-03-01", 22, s4, j4, &e_));
+    run_job(s, j1, 100, GS_STORE_JOB_DONE);
+    run_job(s, j2, 110, GS_STORE_JOB_DONE);
+    run_job(s, j4, 120, GS_STORE_JOB_DONE);
+    CHECK_OK(gs_store_comparison_add(s, w.ann, s1, s2, NULL, 200, c1, cj1, &e_));
+    CHECK_OK(gs_store_comparison_add(s, w.ann, s4, s1, NULL, 201, c2, cj2, &e_));
+    CHECK_OK(gs_store_comparison_add(s, w.ann, s2, s4, NULL, 202, c3, cj3, &e_));
+    run_job(s, cj1, 300, GS_STORE_JOB_DONE);
+    run_job(s, cj2, 310, GS_STORE_JOB_RUNNING); /* s1 is its AFTER session */
+    run_job(s, cj3, 320, GS_STORE_JOB_DONE);
+
+    /* a re-run that fails leaves the earlier results, so the comparisons stand */
+    CHECK_OK(gs_store_session_rerun(s, w.ann, s1, "{\"height\": 1.8}", 400, j1b, &e_));
+    run_job(s, j1b, 410, GS_STORE_JOB_FAILED);
+    CHECK_EQ_INT(comparison_job(s, w.ann, c1, now1), GS_STORE_JOB_DONE);
+    CHECK(strcmp(now1, cj1) == 0);
+    CHECK_EQ_INT(comparison_job(s, w.ann, c2, now2), GS_STORE_JOB_RUNNING);
+    CHECK(strcmp(now2, cj2) == 0);
+
+    /* one that is done: */
+    CHECK_OK(gs_store_session_rerun(s, w.ann, s1, "{\"height\": 1.9}", 500, j1c, &e_));
+    CHECK_OK(gs_store_job_claim(s, "w:1", 510, 10000, 5, &job, &e_));
+    CHECK(strcmp(job.id, j1c) == 0);
+    CHECK_OK(gs_store_comparison_add(s, w.ann, s1, s4, NULL, 520, c4, cj4, &e_)); /* queued */
+    /* a finish that lost its claim (a wrong attempt) is refused and queues nothing */
+    CHECK_RC(gs_store_job_finish_fenced(s, j1c, "w:1", job.attempts + 1, GS_STORE_JOB_DONE, NULL,
+                                        530, &err),
+             GS_ERR_CANCELLED);
+    CHECK_EQ_INT(comparison_job(s, w.ann, c1, now1), GS_STORE_JOB_DONE);
+    CHECK(strcmp(now1, cj1) == 0);
+    CHECK_OK(
+        gs_store_job_finish_fenced(s, j1c, "w:1", job.attempts, GS_STORE_JOB_DONE, NULL, 540, &e_));
+    /* c1 (done) and c2 (running) are queued again, in the same transaction as the finish */
+    CHECK_EQ_INT(comparison_job(s, w.ann, c1, now1), GS_STORE_JOB_QUEUED);
+    CHECK(strcmp(now1, cj1) != 0);
+    CHECK_OK(gs_store_job_get(s, w.ann, now1, &job, &e_));
+    CHECK_EQ_INT(job.created, 540);
+    CHECK_EQ_INT(job.attempts, 0);
+    CHECK_OK(gs_store_job_get(s, w.ann, cj1, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_DONE); /* the earlier job's record is left as it was */
+    CHECK_EQ_INT(comparison_job(s, w.ann, c2, now2), GS_STORE_JOB_QUEUED);
+    CHECK(strcmp(now2, cj2) != 0);
+    CHECK_OK(gs_store_job_get(s, w.ann, cj2, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_CANCELLED);
+    /* the worker computing c2 from the old results learns so at its next heartbeat */
+    CHECK_RC(gs_store_job_heartbeat_fenced(s, cj2, "w:1", 1, 0.5, "side-by-side", 545, 10000, &err),
+             GS_ERR_CANCELLED);
+    CHECK_RC(gs_store_job_finish_fenced(s, cj2, "w:1", 1, GS_STORE_JOB_DONE, NULL, 545, &err),
+             GS_ERR_CANCELLED);
+    /* c3 has no s1; c4 was still queued: both keep their jobs */
+    CHECK_EQ_INT(comparison_job(s, w.ann, c3, now3), GS_STORE_JOB_DONE);
+    CHECK(strcmp(now3, cj3) == 0);
+    CHECK_EQ_INT(comparison_job(s, w.ann, c4, now4), GS_STORE_JOB_QUEUED);
+    CHECK(strcmp(now4, cj4) == 0);
+    /* another account sees none of the new jobs */
+    CHECK_RC(gs_store_job_get(s, w.bob, now1, &job, &err), GS_ERR_NOT_FOUND);
+    /* the compare jobs ending queue nothing more (c4 first: it is the oldest queued) */
+    run_job(s, cj4, 600, GS_STORE_JOB_DONE);
+    run_job(s, now1, 610, GS_STORE_JOB_DONE);
+    run_job(s, now2, 620, GS_STORE_JOB_DONE);
+    CHECK_EQ_INT(comparison_job(s, w.ann, c1, again), GS_STORE_JOB_DONE);
+    CHECK(strcmp(again, now1) == 0);
+    CHECK_EQ_INT(comparison_job(s, w.ann, c4, again), GS_STORE_JOB_DONE);
+    CHECK(strcmp(again, cj4) == 0);
+    CHECK_RC(gs_store_job_claim(s, "w:1", 700, 60, 5, &job, &err), GS_ERR_NOT_FOUND);
+    /* a comparison deleted, then its session re-run: nothing is queued for it */
+    CHECK_OK(gs_store_comparison_delete(s, w.ann, c1, &e_));
+    CHECK_OK(gs_store_session_rerun(s, w.ann, s2, "{}", 800, j1b, &e_));
+    run_job(s, j1b, 810, GS_STORE_JOB_DONE);
+    /* c3 (s2 before) is queued again; the deleted c1 is not */
+    CHECK_EQ_INT(comparison_job(s, w.ann, c3, again), GS_STORE_JOB_QUEUED);
+    CHECK_OK(gs_store_job_claim(s, "w:1", 820, 60, 5, &job, &e_));
+    CHECK(strcmp(job.id, again) == 0);
+    CHECK_RC(gs_store_job_claim(s, "w:1", 830, 60, 5, &job, &err), GS_ERR_NOT_FOUND);
+}
+
 /* Claim, heartbeat, finish, lease expiry and re-claim, attempts, give-up, cancel. */
 static void job_queue_lifecycle(gs_store *s)
 {
@@ -1913,6 +2035,10 @@ int main(int argc, char **argv)
     fresh_store("records7", dir, sizeof(dir));
     s = open_store(dir);
     reruns_and_comparisons(s);
+    gs_store_close(&s);
+    fresh_store("recompute", dir, sizeof(dir));
+    s = open_store(dir);
+    rerun_recomputes_comparisons(s);
     gs_store_close(&s);
     fresh_store("records5", dir, sizeof(dir));
     s = open_store(dir);

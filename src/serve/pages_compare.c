@@ -379,6 +379,20 @@ static int comparison_page(gs_page *pg, const char *id)
     gs_html_printf(&b, ": %s &rarr; %s</h1><p>Before: <a href=\"/sessions/%s\">%s</a>, after: "
                        "<a href=\"/sessions/%s\">%s</a>.</p>",
                    db, da, sb.id, db, sa.id, da);
+    /* a re-run of either session: the comparison is computed again when it is done */
+    for (int k = 0; k < 2; k++) {
+        gs_store_job sj;
+        if (gs_store_job_get(pg->st, pg->account, k ? sa.job : sb.job, &sj, NULL) == GS_OK &&
+            (sj.status == GS_STORE_JOB_QUEUED || sj.status == GS_STORE_JOB_RUNNING))
+            gs_html_printf(&b,
+                           "<p class=\"muted\" id=\"rerun-%s\">The %s session is being "
+                           "analysed again; this comparison will be computed again from its "
+                           "new results when that is done.</p>",
+                           k ? "after" : "before", k ? "after" : "before");
+    }
+    if (live && j.created > c.created)
+        gs_html_puts(&b, "<p id=\"recomputing\">Computing again: a session was analysed again "
+                         "since the last comparison, whose results are withdrawn.</p>");
     if (live) {
         gs_html_printf(&b, "<p id=\"job-status\">Status: <strong>%s</strong>%s%s</p>"
                            "<progress id=\"job-progress\" max=\"1\" value=\"%.3f\"></progress>"
@@ -449,6 +463,8 @@ static int comparison_file(gs_page *pg, const char *id, char **seg, int nseg)
     if (gs_page_access(pg, c.athlete, NULL, "comparison file", &reply) != 0)
         return reply;
     int i = nseg == 4 ? gs_serve__comparison_file_index(seg[3]) : -1;
+    if (i >= 0 && !gs_serve__comparison_current(pg->st, pg->account, &c))
+        return gs_page_fail(pg, 404, "The comparison is being computed (again): see its page.");
     if (i < 0 || gs_store_comparison_path(gs_serve__dir(pg->s), c.id, dir, sizeof(dir), &e) != GS_OK)
         return gs_page_fail(pg, 404, "No such file.");
     snprintf(path, sizeof(path), "%s/%s", dir, gs_serve__comparison_file_name(i));

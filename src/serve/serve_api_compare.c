@@ -47,6 +47,8 @@ static cJSON *comparison_json(gs_serve *s, gs_store *st, const char *account,
         done = j.status == GS_STORE_JOB_DONE;
     }
     cJSON *files = cJSON_AddArrayToObject(o, "files");
+    if (!done) /* computing (again): the folder's files are not this job's */
+        return o;
     if (gs_store_comparison_path(gs_serve__dir(s), cmp->id, dir, sizeof(dir), NULL) != GS_OK)
         return o;
     for (int i = 0; files && i < GS_SERVE__N_COMPARISON_FILES; i++) {
@@ -153,6 +155,11 @@ static enum MHD_Result h_comparison(gs_serve__req *q, struct MHD_Connection *c, 
     if (q->route.id == GS_SERVE__R_COMPARISON_FILE) {
         char dir[PATH_MAX], path[PATH_MAX + 32];
         int i = q->route.file;
+        if (!gs_serve__comparison_current(st, q->account, &cmp))
+            return gs_serve__reply_error(c, 404,
+                                         "the comparison is not computed (yet: see its "
+                                         "status; it is computed again after a re-run "
+                                         "of one of its sessions)");
         if (gs_store_comparison_path(gs_serve__dir(q->srv), cmp.id, dir, sizeof(dir), &e) != GS_OK)
             return gs_serve__reply_error(c, 404, "no such file");
         snprintf(path, sizeof(path), "%s/%s", dir, gs_serve__comparison_file_name(i));

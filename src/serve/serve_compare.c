@@ -87,6 +87,13 @@ int gs_serve__comparison_new(gs_serve *s, gs_store *st, const char *account, con
     return rc == GS_OK ? 0 : store_status(s, rc, &e, "session", msg, n);
 }
 
+int gs_serve__comparison_current(gs_store *st, const char *account, const gs_store_comparison *c)
+{
+    gs_store_job j;
+    return gs_store_job_get(st, account, c->job, &j, NULL) == GS_OK &&
+           j.status == GS_STORE_JOB_DONE;
+}
+
 gs_status gs_serve__comparison_remove(gs_serve *s, gs_store *st, const char *account,
                                       const char *id, gs_error *e)
 {

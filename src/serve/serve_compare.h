@@ -17,6 +17,13 @@
  */
 int gs_serve__comparison_new(gs_serve *s, gs_store *st, const char *account, const char *before,
                              const char *after, int force, gs_store_id cid, char *msg, size_t n);
+/**
+ * 1 when the comparison's files are those of its current job: the job is done. A comparison is
+ * computed again when one of its sessions is re-analysed (the store queues a new compare job as
+ * the re-run ends; gs_store_job_finish); until that job is done the folder holds results of
+ * analyses that no longer exist, so the files are not served, listed or exported.
+ */
+int gs_serve__comparison_current(gs_store *st, const char *account, const gs_store_comparison *c);
 /** Deletes a comparison record (its job cancelled) and its folder. Store errors. */
 gs_status gs_serve__comparison_remove(gs_serve *s, gs_store *st, const char *account,
                                       const char *id, gs_error *e);

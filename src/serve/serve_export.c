@@ -17,6 +17,7 @@
 #include <microhttpd.h>
 
 #include "report.h"
+#include "serve_compare.h"
 #include "serve_zip.h"
 
 /* The day of a session: its date, else the day it was created (UTC). */
@@ -215,6 +216,8 @@ gs_status gs_serve__export_athlete(gs_serve *s, gs_store *st, const char *accoun
     }
     for (size_t i = 0; rc == GS_OK && i < nc; i++) {
         char dir[PATH_MAX], path[PATH_MAX + 64], name[128];
+        if (!gs_serve__comparison_current(st, account, &cl[i]))
+            continue; /* being computed (again): its folder is not its current job's */
         rc = gs_store_comparison_path(gs_serve__dir(s), cl[i].id, dir, sizeof(dir), err);
         for (int k = 0; rc == GS_OK && k < GS_SERVE__N_COMPARISON_FILES; k++) {
             snprintf(path, sizeof(path), "%s/%s", dir, gs_serve__comparison_file_name(k));

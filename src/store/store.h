@@ -449,6 +449,11 @@ gs_status gs_store_job_heartbeat_fenced(gs_store *s, const char *id, const char 
 /**
  * Ends a claimed job as done (error NULL) or failed (error text). GS_ERR_CANCELLED as for the
  * heartbeat; then the result must not be published.
+ * An analysis job ending done (a session's results were just published, e.g. a re-run's) gives,
+ * in the same transaction, each comparison with that session as before or after a new queued
+ * compare job (gs_store_comparison.job changes; its compare job when running is cancelled; one
+ * still queued is left: it has not read the sessions yet), so no comparison stays computed from
+ * results that no longer exist.
  */
 gs_status gs_store_job_finish(gs_store *s, const char *id, const char *worker,
                               gs_store_job_status status, const char *error, int64_t now,

@@ -97,19 +97,96 @@ gs_status gs_store__pg_job_heartbeat(gs_store *s, const char *id, const char *wo
     return rc == GS_OK && changes == 0 ? lost_claim(id, err) : rc;
 }
 
+/*
+ * Gives each comparison of the finished analysis job's session a new queued compare job (its
+ * running one cancelled), so the comparison is computed again from the results just published,
+ * unless its compare job is still queued (it has not read the sessions yet). Each comparison row
+ * is locked and its job read again under the lock: two analyses (before and after) ending at
+ * once queue one job, not two.
+ */
+static gs_status requeue_comparisons(pg *p, const char *job, int64_t now, gs_error *err)
+{
+    gs_store_id *ids = NULL;
+    size_t n = 0;
+    int queued = 0;
+    gs_status rc =
+        gs_store__pg_all(p, PG_IN_TX, "comparisons of the session",
+                         "SELECT c.id FROM comparisons c JOIN jobs a ON a.id = $1 AND a.kind = $2"
+                         " AND (c.before_session = a.session OR c.after_session = a.session)",
+                         ARGS(ARG_T(job), ARG_I(GS_STORE_JOB_KIND_ANALYSIS)), gs_store__read_id,
+                         sizeof(*ids), &ids, &n, err);
+    for (size_t i = 0; i < n && rc == GS_OK; i++) {
+        gs_store_id old = "", nj;
+        int64_t st = -1;
+        rc = gs_store__pg_one(p, PG_IN_TX, "comparison",
+                              "SELECT job FROM comparisons WHERE id = $1 FOR UPDATE",
+                              ARGS(ARG_T(ids[i])), gs_store__read_id, old, err);
+        if (rc == GS_ERR_NOT_FOUND) { /* deleted meanwhile */
+            rc = GS_OK;
+            continue;
+        }
+        if (rc == GS_OK) {
+            rc = gs_store__pg_one(p, PG_IN_TX, "compare job",
+                                  "SELECT status FROM jobs WHERE id = $1", ARGS(ARG_T(old)),
+                                  gs_store__read_i64, &st, err);
+            if (rc == GS_ERR_NOT_FOUND)
+                rc = GS_OK, st = -1;
+        }
+        if (rc != GS_OK || st == GS_STORE_JOB_QUEUED)
+            continue;
+        gs_store_new_id(nj);
+        rc = gs_store__pg_do(
+            p, PG_IN_TX, "cancel compare job",
+            "UPDATE jobs SET status = $1, lease_until = 0"
+            " WHERE id = $2 AND status = $3",
+            ARGS(ARG_I(GS_STORE_JOB_CANCELLED), ARG_T(old), ARG_I(GS_STORE_JOB_RUNNING)), NULL,
+            err);
+        if (rc == GS_OK)
+            rc = gs_store__pg_do(p, PG_IN_TX, "queue compare job",
+                                 "INSERT INTO jobs(id, session, account, status, created, kind)"
+                                 " SELECT $1, id, account, $2, $3, $4 FROM comparisons"
+                                 " WHERE id = $5",
+                                 ARGS(ARG_T(nj), ARG_I(GS_STORE_JOB_QUEUED), ARG_I(now),
+                                      ARG_I(GS_STORE_JOB_KIND_COMPARE), ARG_T(ids[i])),
+                                 NULL, err);
+        if (rc == GS_OK)
+            rc = gs_store__pg_do(p, PG_IN_TX, "update comparison",
+                                 "UPDATE comparisons SET job = $1 WHERE id = $2",
+                                 ARGS(ARG_T(nj), ARG_T(ids[i])), NULL, err);
+        queued += rc == GS_OK;
+    }
+    free(ids);
+    /* wake a waiting worker (delivered at commit) */
+    if (rc == GS_OK && queued)
+        rc = gs_store__pg_do(p, PG_IN_TX, "announce job", "NOTIFY " GS_STORE__PG_NOTIFY_CHANNEL,
+                             NO_ARGS, NULL, err);
+    return rc;
+}
+
 gs_status gs_store__pg_job_finish(gs_store *s, const char *id, const char *worker, int attempt,
                                   gs_store_job_status status, const char *error, int64_t now,
                                   gs_error *err)
 {
-    int changes = 0;
-    gs_status rc = gs_store__pg_do(
-        PG(s), PG_TX_WRITE, "finish job",
-        "UPDATE jobs SET status = $5, error = $6, finished = $7, lease_until = 0,"
-        " progress = CASE WHEN $5::integer = $8::integer THEN 1.0 ELSE progress END" CLAIM_WHERE,
-        ARGS(CLAIM_ARGS(id, worker, attempt), ARG_I(status), ARG_T(error), ARG_I(now),
-             ARG_I(GS_STORE_JOB_DONE)),
-        &changes, err);
-    return rc == GS_OK && changes == 0 ? lost_claim(id, err) : rc;
+    pg *p = PG(s);
+    gs_status rc;
+    tx t = {PG_TX_WRITE, 0, 0, 0};
+    PG_TRANSACTION(p, &t, &rc, err)
+    {
+        int changes = 0;
+        rc = gs_store__pg_do(
+            p, PG_IN_TX, "finish job",
+            "UPDATE jobs SET status = $5, error = $6, finished = $7, lease_until = 0,"
+            " progress = CASE WHEN $5::integer = $8::integer THEN 1.0 ELSE progress "
+            "END" CLAIM_WHERE,
+            ARGS(CLAIM_ARGS(id, worker, attempt), ARG_I(status), ARG_T(error), ARG_I(now),
+                 ARG_I(GS_STORE_JOB_DONE)),
+            &changes, err);
+        if (rc == GS_OK && changes == 0)
+            rc = lost_claim(id, err);
+        if (rc == GS_OK && status == GS_STORE_JOB_DONE)
+            rc = requeue_comparisons(p, id, now, err);
+    }
+    return rc;
 }
 
 gs_status gs_store__pg_job_release(gs_store *s, const char *id, const char *worker, int attempt,

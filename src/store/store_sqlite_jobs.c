@@ -93,19 +93,73 @@ gs_status gs_store__sq_job_heartbeat(gs_store *s, const char *id, const char *wo
     return rc == GS_OK && changes == 0 ? lost_claim(id, err) : rc;
 }
 
+/*
+ * The comparisons to compute again once analysis job `job` is done (?1; ?2 analysis, ?3 queued):
+ * those with the job's session as before or after, unless their compare job is still queued (it
+ * has not read the sessions yet, and will read the results just published). Both back ends run
+ * this in the finish's transaction (store.h, gs_store_job_finish).
+ */
+#define STALE_COMPARISONS                                                     \
+    "SELECT c.id FROM comparisons c JOIN jobs a ON a.id = ?1 AND a.kind = ?2" \
+    " AND (c.before_session = a.session OR c.after_session = a.session)"      \
+    " LEFT JOIN jobs j ON j.id = c.job WHERE j.status IS NULL OR j.status <> ?3"
+
+/* Gives each comparison of the finished analysis job's session a new queued compare job (its
+ * running one cancelled): the comparison is computed again from the new results. */
+static gs_status requeue_comparisons(sq *q, const char *job, int64_t now, gs_error *err)
+{
+    gs_store_id *ids = NULL;
+    size_t n = 0;
+    gs_status rc = gs_store__sq_all(
+        q, "comparisons of the session", STALE_COMPARISONS,
+        ARGS(ARG_T(job), ARG_I(GS_STORE_JOB_KIND_ANALYSIS), ARG_I(GS_STORE_JOB_QUEUED)),
+        gs_store__read_id, sizeof(*ids), &ids, &n, err);
+    for (size_t i = 0; i < n && rc == GS_OK; i++) {
+        gs_store_id nj;
+        gs_store_new_id(nj);
+        rc = gs_store__sq_do(
+            q, "cancel compare job",
+            "UPDATE jobs SET status = ?1, lease_until = 0 WHERE id ="
+            " (SELECT job FROM comparisons WHERE id = ?2) AND status = ?3",
+            ARGS(ARG_I(GS_STORE_JOB_CANCELLED), ARG_T(ids[i]), ARG_I(GS_STORE_JOB_RUNNING)), NULL,
+            err);
+        if (rc == GS_OK)
+            rc = gs_store__sq_do(q, "queue compare job",
+                                 "INSERT INTO jobs(id, session, account, status, created, kind)"
+                                 " SELECT ?1, id, account, ?2, ?3, ?4 FROM comparisons"
+                                 " WHERE id = ?5",
+                                 ARGS(ARG_T(nj), ARG_I(GS_STORE_JOB_QUEUED), ARG_I(now),
+                                      ARG_I(GS_STORE_JOB_KIND_COMPARE), ARG_T(ids[i])),
+                                 NULL, err);
+        if (rc == GS_OK)
+            rc = gs_store__sq_do(q, "update comparison",
+                                 "UPDATE comparisons SET job = ?1 WHERE id = ?2",
+                                 ARGS(ARG_T(nj), ARG_T(ids[i])), NULL, err);
+    }
+    free(ids);
+    return rc;
+}
+
 gs_status gs_store__sq_job_finish(gs_store *s, const char *id, const char *worker, int attempt,
                                   gs_store_job_status status, const char *error, int64_t now,
                                   gs_error *err)
 {
+    sq *q = SQ(s);
     int changes = 0;
-    gs_status rc = gs_store__sq_do(
-        SQ(s), "finish job",
-        "UPDATE jobs SET status = ?5, error = ?6, finished = ?7, lease_until = 0,"
-        " progress = CASE WHEN ?5 = ?8 THEN 1.0 ELSE progress END" CLAIM_WHERE,
-        ARGS(CLAIM_ARGS(id, worker, attempt), ARG_I(status), ARG_T(error), ARG_I(now),
-             ARG_I(GS_STORE_JOB_DONE)),
-        &changes, err);
-    return rc == GS_OK && changes == 0 ? lost_claim(id, err) : rc;
+    gs_status rc = gs_store__sq_begin_write(q, err);
+    if (rc != GS_OK)
+        return rc;
+    rc = gs_store__sq_do(q, "finish job",
+                         "UPDATE jobs SET status = ?5, error = ?6, finished = ?7, lease_until = 0,"
+                         " progress = CASE WHEN ?5 = ?8 THEN 1.0 ELSE progress END" CLAIM_WHERE,
+                         ARGS(CLAIM_ARGS(id, worker, attempt), ARG_I(status), ARG_T(error),
+                              ARG_I(now), ARG_I(GS_STORE_JOB_DONE)),
+                         &changes, err);
+    if (rc == GS_OK && changes == 0)
+        rc = lost_claim(id, err);
+    if (rc == GS_OK && status == GS_STORE_JOB_DONE)
+        rc = requeue_comparisons(q, id, now, err);
+    return gs_store__sq_end_tx(q, rc, err);
 }
 
 gs_status gs_store__sq_job_release(gs_store *s, const char *id, const char *worker, int attempt,
