@@ -179,7 +179,10 @@ static void conv_task(gs_nn_model *m, const gs_nn__op *op, int task, int thread)
 {
     const float *in = m->tensors[op->in[0]].data;
     float *out = m->tensors[op->out].data;
-    int32_t mt = task % op->mtiles, ntile = task / op->mtiles;
+    /* pixel tiles outer: a contiguous range of tasks (what the pool gives one thread) is a band
+     * of the image, the band the same thread wrote in the layer before */
+    int32_t ctiles = op->ntasks / op->mtiles;
+    int32_t mt = task / ctiles, ntile = task % ctiles;
     int32_t P = op->oh * op->ow;
     int32_t p0 = mt * op->rows_per_task;
     int32_t np = P - p0 < op->rows_per_task ? P - p0 : op->rows_per_task;
