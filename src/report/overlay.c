@@ -426,13 +426,25 @@ static gs_status write_contact_sheet(const char *path, tile *tiles, const gs_key
  * encoded (without a clip, drawn). Four slots let each stage run one frame ahead of the next
  * and absorb a slow frame (a key frame's PNG) without stalling the other two; each slot is one
  * RGB frame (6.2 MB at 1080x1920, 4.9 MB at the default --overlay-height 1280 of a 4000x4000
- * source), so the queue's memory is bounded by 4 frames of the clip's size.
+ * source) and, with a clip, its copy before drawing and its YUV planes (2.5 times the RGB in
+ * all: 6.9 MB at 720x1280), so the queue's memory is bounded by 10 RGB frames of the clip's
+ * size.
  */
 #define OVL_SLOTS 4
 
 typedef struct ovl_slot {
     uint8_t *rgb; /* h rows of w*3 bytes */
     size_t cap;
+    /* With a clip: the decoder's YUV planes travel with the frame to the encoder, and only the
+     * pixels the drawing changed (found against ref) are converted back (gs_video_yuv_update):
+     * libswscale's RGB24 -> YUV 4:2:0 has no vector path here and cost ~6 ms per 1080x1920
+     * frame (docs/benchmarks.md). */
+    uint8_t *ref; /* the picture before drawing, as rgb */
+    size_t ref_cap;
+    uint8_t *yuv; /* the three planes, packed: plane[i] points into it */
+    size_t yuv_cap;
+    uint8_t *plane[3];
+    int32_t plane_stride[3];
     int32_t w, h;
     double t_s;
     int64_t index;
@@ -493,6 +505,36 @@ static gs_status decode_one(ovl_pipe *p, ovl_slot *sl, gs_error *err)
     }
     for (int32_t y = 0; y < fr.height; y++)
         memcpy(sl->rgb + (size_t)y * row, fr.rgb + (size_t)y * (size_t)fr.stride, row);
+    if (fr.yuv[0]) {
+        size_t cw = ((size_t)fr.width + 1) / 2, ch = ((size_t)fr.height + 1) / 2;
+        size_t yn = (size_t)fr.width * (size_t)fr.height, yneed = yn + 2 * cw * ch;
+        if (need > sl->ref_cap) {
+            uint8_t *q = realloc(sl->ref, need);
+            if (!q)
+                return gs_fail(err, GS_ERR_NOMEM, "overlay: out of memory");
+            sl->ref = q;
+            sl->ref_cap = need;
+        }
+        if (yneed > sl->yuv_cap) {
+            uint8_t *q = realloc(sl->yuv, yneed);
+            if (!q)
+                return gs_fail(err, GS_ERR_NOMEM, "overlay: out of memory");
+            sl->yuv = q;
+            sl->yuv_cap = yneed;
+        }
+        memcpy(sl->ref, sl->rgb, need);
+        sl->plane[0] = sl->yuv;
+        sl->plane[1] = sl->yuv + yn;
+        sl->plane[2] = sl->yuv + yn + cw * ch;
+        for (int i = 0; i < 3; i++) {
+            size_t w = i ? cw : (size_t)fr.width, h = i ? ch : (size_t)fr.height;
+            sl->plane_stride[i] = (int32_t)w;
+            for (size_t y = 0; y < h; y++)
+                memcpy(sl->plane[i] + y * w, fr.yuv[i] + y * (size_t)fr.yuv_stride[i], w);
+        }
+    } else {
+        sl->plane[0] = NULL;
+    }
     sl->w = fr.width;
     sl->h = fr.height;
     sl->t_s = fr.t_s;
@@ -502,9 +544,15 @@ static gs_status decode_one(ovl_pipe *p, ovl_slot *sl, gs_error *err)
 
 static gs_status encode_one(ovl_pipe *p, const ovl_slot *sl, gs_error *err)
 {
-    gs_status rc = gs_encoder_write(p->enc, sl->rgb, sl->w * 3, sl->t_s, err);
+    const uint8_t *const *yuv = (const uint8_t *const *)sl->plane;
+    gs_status rc = sl->plane[0]
+                       ? gs_encoder_write_yuv(p->enc, yuv, sl->plane_stride, sl->t_s, err)
+                       : gs_encoder_write(p->enc, sl->rgb, sl->w * 3, sl->t_s, err);
     if (rc == GS_OK && p->slow)
-        rc = gs_encoder_write(p->slow, sl->rgb, sl->w * 3, sl->t_s * p->slow_factor, err);
+        rc = sl->plane[0] ? gs_encoder_write_yuv(p->slow, yuv, sl->plane_stride,
+                                                 sl->t_s * p->slow_factor, err)
+                          : gs_encoder_write(p->slow, sl->rgb, sl->w * 3,
+                                             sl->t_s * p->slow_factor, err);
     return rc;
 }
 
@@ -664,6 +712,7 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
     p.last_frame = -1;
     gs_decoder_options dopt = opt->decode;
     dopt.max_height = opt->max_height;
+    dopt.keep_yuv = opt->overlay_path != NULL; /* the encoder takes the decoder's planes */
     rc = gs_decoder_open(video, &dopt, &p.dec, err);
     if (rc != GS_OK)
         return rc;
@@ -773,6 +822,11 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
         }
         c.img.data = sl->rgb;
         draw_frame(&c, t, g, findings, opt, stride_s, plot_x, plot_y, sl->index, sl->t_s);
+        if (p.enc && sl->plane[0]) { /* what was drawn, into the planes the encoder takes */
+            double c0 = gs_thread_cpu_s();
+            gs_video_yuv_update(sl->plane, sl->plane_stride, sl->rgb, sl->ref, W * 3, W, H);
+            main_enc_cpu += gs_thread_cpu_s() - c0;
+        }
         for (int i = 0; i < n_kf; i++) {
             if (opt->keyframes[i].frame != sl->index)
                 continue;
@@ -879,8 +933,11 @@ done:
             free(tiles[i].rgb);
     free(tiles);
     free(kbuf);
-    for (int i = 0; i < OVL_SLOTS; i++)
+    for (int i = 0; i < OVL_SLOTS; i++) {
         free(p.s[i].rgb);
+        free(p.s[i].ref);
+        free(p.s[i].yuv);
+    }
     gs_encoder_free(&p.enc);
     gs_encoder_free(&p.slow);
     gs_decoder_free(&p.dec);

@@ -10,6 +10,7 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
 
@@ -174,24 +175,118 @@ static gs_status drain(gs_encoder *e, gs_error *err)
     }
 }
 
+/* Checks a frame's time against the last one and makes e->yuv writable; the pts in *pts. */
+static gs_status frame_start(gs_encoder *e, int ok, double t_s, int64_t *pts, gs_error *err)
+{
+    if (e->closed)
+        return gs_fail(err, GS_ERR_ARG, "%s: encoder already closed", e->path);
+    if (!ok || !isfinite(t_s) || t_s < 0 || t_s > 1e7)
+        return gs_fail(err, GS_ERR_ARG, "%s: bad frame or time %.6f s", e->path, t_s);
+    *pts = llround(t_s * 90000.0);
+    if (e->last_pts != AV_NOPTS_VALUE && *pts <= e->last_pts)
+        return gs_fail(err, GS_ERR_ARG, "%s: frame time %.6f s does not increase", e->path,
+                       t_s);
+    if (av_frame_make_writable(e->yuv) < 0)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", e->path);
+    return GS_OK;
+}
+
+static gs_status frame_send(gs_encoder *e, int64_t pts, gs_error *err);
+
 gs_status gs_encoder_write(gs_encoder *e, const uint8_t *rgb, int32_t stride, double t_s,
                            gs_error *err)
 {
-    char eb[AV_ERROR_MAX_STRING_SIZE];
-    if (e->closed)
-        return gs_fail(err, GS_ERR_ARG, "%s: encoder already closed", e->path);
-    if (!rgb || stride < 3 * e->width || !isfinite(t_s) || t_s < 0 || t_s > 1e7)
-        return gs_fail(err, GS_ERR_ARG, "%s: bad frame or time %.6f s", e->path, t_s);
-    int64_t pts = llround(t_s * 90000.0);
-    if (e->last_pts != AV_NOPTS_VALUE && pts <= e->last_pts)
-        return gs_fail(err, GS_ERR_ARG, "%s: frame time %.6f s does not increase", e->path,
-                       t_s);
-    int ret = av_frame_make_writable(e->yuv);
-    if (ret < 0)
-        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", e->path);
+    int64_t pts;
+    gs_status rc = frame_start(e, rgb && stride >= 3 * e->width, t_s, &pts, err);
+    if (rc != GS_OK)
+        return rc;
     const uint8_t *src[4] = {rgb, NULL, NULL, NULL};
     int src_stride[4] = {stride, 0, 0, 0};
     sws_scale(e->sws, src, src_stride, 0, e->height, e->yuv->data, e->yuv->linesize);
+    return frame_send(e, pts, err);
+}
+
+gs_status gs_encoder_write_yuv(gs_encoder *e, const uint8_t *const yuv[3],
+                               const int32_t stride[3], double t_s, gs_error *err)
+{
+    int64_t pts;
+    int cw = (e->width + 1) / 2, ch = (e->height + 1) / 2;
+    int ok = yuv && yuv[0] && yuv[1] && yuv[2] && stride[0] >= e->width && stride[1] >= cw &&
+             stride[2] >= cw;
+    gs_status rc = frame_start(e, ok, t_s, &pts, err);
+    if (rc != GS_OK)
+        return rc;
+    for (int i = 0; i < 3; i++)
+        av_image_copy_plane(e->yuv->data[i], e->yuv->linesize[i], yuv[i], stride[i],
+                            i ? cw : e->width, i ? ch : e->height);
+    return frame_send(e, pts, err);
+}
+
+/* Luma and chroma of RGB (0-255) in 8-bit limited range by ITU-R BT.601-7's matrix (Kr 0.299,
+ * Kb 0.114; Y in [16, 235], Cb and Cr in [16, 240]), which libswscale applies by default both
+ * ways (SWS_CS_DEFAULT), in 16-bit fixed point: Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255,
+ * Cb = 128 + (-37.797 R - 74.203 G + 112 B) / 255, Cr = 128 + (112 R - 93.786 G - 18.214 B) /
+ * 255, each coefficient / 255 * 65536. */
+static uint8_t luma(const uint8_t *p)
+{
+    return (uint8_t)((16829 * p[0] + 33039 * p[1] + 6416 * p[2] + (16 << 16) + 32768) >> 16);
+}
+
+int64_t gs_video_yuv_update(uint8_t *const yuv[3], const int32_t ys[3], const uint8_t *rgb,
+                            const uint8_t *ref, int32_t stride, int32_t w, int32_t h)
+{
+    int64_t n = 0;
+    size_t row = (size_t)w * 3;
+    for (int32_t y = 0; y < h; y += 2) {
+        const uint8_t *r[2], *f[2];
+        int rows = y + 1 < h ? 2 : 1;
+        r[0] = rgb + (size_t)y * (size_t)stride;
+        f[0] = ref + (size_t)y * (size_t)stride;
+        r[1] = rows == 2 ? r[0] + stride : r[0];
+        f[1] = rows == 2 ? f[0] + stride : f[0];
+        /* most row pairs are untouched by the drawing: one comparison each */
+        if (!memcmp(r[0], f[0], row) && !memcmp(r[1], f[1], row))
+            continue;
+        for (int32_t x = 0; x < w; x += 2) {
+            size_t o = (size_t)x * 3;
+            int cols = x + 1 < w ? 2 : 1;
+            /* runs of 16 untouched pixels are skipped in one go */
+            if ((x & 15) == 0 && x + 16 <= w && !memcmp(r[0] + o, f[0] + o, 48) &&
+                !memcmp(r[1] + o, f[1] + o, 48)) {
+                x += 14;
+                continue;
+            }
+            if (!memcmp(r[0] + o, f[0] + o, (size_t)cols * 3) &&
+                !memcmp(r[1] + o, f[1] + o, (size_t)cols * 3))
+                continue;
+            int sr = 0, sg = 0, sb = 0, k = 0;
+            for (int dy = 0; dy < rows; dy++)
+                for (int dx = 0; dx < cols; dx++) {
+                    const uint8_t *p = r[dy] + o + 3 * dx, *q = f[dy] + o + 3 * dx;
+                    sr += p[0];
+                    sg += p[1];
+                    sb += p[2];
+                    k++;
+                    if (p[0] != q[0] || p[1] != q[1] || p[2] != q[2])
+                        yuv[0][(size_t)(y + dy) * (size_t)ys[0] + (size_t)(x + dx)] = luma(p);
+                }
+            int cb = (-9714 * sr - 19070 * sg + 28784 * sb) / k;
+            int cr = (28784 * sr - 24103 * sg - 4681 * sb) / k;
+            yuv[1][(size_t)(y / 2) * (size_t)ys[1] + (size_t)(x / 2)] =
+                (uint8_t)((cb + (128 << 16) + 32768) >> 16);
+            yuv[2][(size_t)(y / 2) * (size_t)ys[2] + (size_t)(x / 2)] =
+                (uint8_t)((cr + (128 << 16) + 32768) >> 16);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Sends the filled e->yuv with pts to the encoder and writes what comes out. */
+static gs_status frame_send(gs_encoder *e, int64_t pts, gs_error *err)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    int ret;
     if (e->last_pts != AV_NOPTS_VALUE) {
         int slot = (int)((e->n_frames - 1) % RING);
         e->ring_dur[slot] = pts - e->last_pts;

@@ -84,6 +84,9 @@ typedef struct gs_decoder_options {
                            YUV->RGB conversion to this height, aspect kept (width rounded to
                            even); 0 = as decoded. gs_video_info keeps the source size;
                            gs_frame.width/height give the size returned. Within [16, 16384]. */
+    int keep_yuv;       /* 1: frames also carry the picture as YUV 4:2:0 planes (gs_frame.yuv),
+                           from which the RGB picture is converted; for passes that re-encode
+                           the frames (an encoder takes the planes: gs_encoder_write_yuv) */
 } gs_decoder_options;
 
 /** One decoded, upright RGB frame. */
@@ -96,6 +99,12 @@ typedef struct gs_frame {
     double src_t_s;        /* same before the slow-motion rescale (source playback time) */
     int64_t pts;           /* the frame's raw presentation timestamp in the stream time base */
     int64_t index;         /* 0-based index of this frame among frames returned so far */
+    const uint8_t *yuv[3]; /* with gs_decoder_options.keep_yuv: the same picture (upright, the
+                              returned size) as 8-bit Y, Cb, Cr planes, limited range, chroma
+                              (width+1)/2 x (height+1)/2, as libswscale's yuv420p; rgb is its
+                              conversion with libswscale's default (BT.601) matrix.
+                              Decoder-owned, valid as rgb. NULL without keep_yuv */
+    int32_t yuv_stride[3]; /* bytes per row of each plane */
 } gs_frame;
 
 typedef struct gs_decoder gs_decoder; /* owns the FFmpeg contexts and the RGB buffer */
@@ -196,6 +205,28 @@ gs_status gs_encoder_open(const char *path, int32_t width, int32_t height,
  */
 gs_status gs_encoder_write(gs_encoder *enc, const uint8_t *rgb, int32_t stride, double t_s,
                            gs_error *err);
+
+/**
+ * As gs_encoder_write() for a picture given as YUV 4:2:0 planes (Y, Cb, Cr; 8-bit, limited
+ * range, chroma (width+1)/2 x (height+1)/2; a frame of gs_decoder_options.keep_yuv), which skips
+ * the RGB->YUV conversion: for a frame that was decoded and drawn on, the planes are passed on
+ * and only what the drawing changed is converted (gs_video_yuv_update). Planes are copied.
+ */
+gs_status gs_encoder_write_yuv(gs_encoder *enc, const uint8_t *const yuv[3],
+                               const int32_t stride[3], double t_s, gs_error *err);
+
+/**
+ * Brings the YUV 4:2:0 planes yuv (as gs_frame.yuv) of a width x height picture up to date with
+ * its RGB picture rgb after drawing on it: every 2x2 block where rgb differs from ref (the RGB
+ * picture before drawing, which the planes held) gets the luma of its changed pixels and the
+ * chroma of its four pixels' mean from the RGB values (limited range, BT.601 as libswscale's
+ * default, so the rest of the picture keeps the planes' own values: the source's, not a
+ * round trip through RGB). rgb and ref have stride bytes per row. Returns the number of 2x2
+ * blocks rewritten.
+ */
+int64_t gs_video_yuv_update(uint8_t *const yuv[3], const int32_t yuv_stride[3],
+                            const uint8_t *rgb, const uint8_t *ref, int32_t stride, int32_t width,
+                            int32_t height);
 
 /** Flushes the encoder and finishes the file (checks every write). */
 gs_status gs_encoder_close(gs_encoder *enc, gs_error *err);
