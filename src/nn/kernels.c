@@ -64,8 +64,32 @@ size_t gs_nn__op_prepare(gs_nn__op *op)
         scratch = ((size_t)op->ic + 8) * GS_NN_SPARSE_SUB;
         break;
     }
-    case GS_NN_K_RESIZE:
     case GS_NN_K_DWCONV:
+        /* Inputs of fewer than 128 pixels come from convolutions split by output channels
+         * (one pixel tile, column tiles: see GS_NN_K_CONV above), so with several threads each
+         * holds a group of channels in its cache; the depthwise layer is split the same way
+         * (groups of 16-multiples, >= GS_NN_ROW_TASK_WORK multiply-adds each, up to 8): with
+         * row bands each thread read half of its input from the other core (the 8x8x1632 5x5
+         * layers of the heavy model took twice as long with two threads as with one). Each
+         * output value is computed the same way in any group. */
+        if (op->ih * op->iw < 128 && op->ic % 16 == 0) {
+            int32_t g = (int32_t)(op->macs / GS_NN_ROW_TASK_WORK);
+            if (g > 8)
+                g = 8;
+            if (g > op->ic / 16)
+                g = op->ic / 16;
+            if (g >= 2) {
+                int32_t cols = ((op->ic + g - 1) / g + 15) & ~15;
+                op->cols_per_task = cols;
+                op->rows_per_task = op->oh;
+                op->mtiles = 1;
+                op->ntasks = (op->ic + cols - 1) / cols;
+                break;
+            }
+        }
+        op->cols_per_task = op->ic; /* one channel group: whole rows per task, as below */
+        /* fall through */
+    case GS_NN_K_RESIZE:
     case GS_NN_K_CONV_DIRECT:
     case GS_NN_K_DWPW8:
     case GS_NN_K_MAXPOOL:
@@ -77,6 +101,7 @@ size_t gs_nn__op_prepare(gs_nn__op *op)
         int32_t r = row >= GS_NN_ROW_TASK_WORK ? 1 : (int32_t)(GS_NN_ROW_TASK_WORK / row) + 1;
         op->rows_per_task = r < op->oh ? r : op->oh;
         op->ntasks = (op->oh + op->rows_per_task - 1) / op->rows_per_task;
+        op->mtiles = op->ntasks;
         if (op->kind == GS_NN_K_RESIZE)
             scratch = (size_t)op->iw * op->ic; /* the vertically blended source row */
         break;

@@ -153,10 +153,17 @@ void GS_NN_KSUFFIX(gs_nn__run_task)(void *jp, int task, int thread)
         for (int32_t y = y0; y < y1; y++)
             direct_task(j->m, op, y, thread);
         break;
-    case GS_NN_K_DWCONV:
-        for (int32_t y = y0; y < y1; y++)
-            dwconv_row(j->m, op, y);
+    case GS_NN_K_DWCONV: {
+        /* tasks: channel group outer, row band inner (kernels.c gs_nn__op_prepare) */
+        const int32_t band = task % op->mtiles, g = task / op->mtiles;
+        const int32_t r0 = band * op->rows_per_task;
+        const int32_t r1 = r0 + op->rows_per_task < op->oh ? r0 + op->rows_per_task : op->oh;
+        const int32_t c0 = g * op->cols_per_task;
+        const int32_t c1 = c0 + op->cols_per_task < op->ic ? c0 + op->cols_per_task : op->ic;
+        for (int32_t y = r0; y < r1; y++)
+            dwconv_row(j->m, op, y, c0, c1);
         break;
+    }
     case GS_NN_K_DWPW8:
         for (int32_t y = y0; y < y1; y++)
             dwpw8_task(j->m, op, y);

@@ -10,7 +10,8 @@
 static inline __attribute__((always_inline)) void dw_row8(const gs_nn__op *op, const float *in,
                                                           float *orow, int32_t oy, int32_t ky0,
                                                           int32_t ky1, const int32_t KH,
-                                                          const int32_t KW, float lo, float hi)
+                                                          const int32_t KW, float lo, float hi,
+                                                          int32_t c0, int32_t c1)
 {
     const int32_t C = op->ic, sw = op->sw, dw = op->dw, dh = op->dh;
     const v8 vlo = splat8(lo), vhi = splat8(hi);
@@ -20,7 +21,7 @@ static inline __attribute__((always_inline)) void dw_row8(const gs_nn__op *op, c
         ox_lo++;
     while (ox_hi > ox_lo && (ox_hi - 1) * sw - op->pad_l + (KW - 1) * dw >= op->iw)
         ox_hi--;
-    for (int32_t cb = 0; cb < C; cb += 8) {
+    for (int32_t cb = c0; cb < c1; cb += 8) {
         v8 wv[GS_NN_DW_MAX_TAPS];
         for (int t = 0; t < KH * KW; t++)
             wv[t] = ld8(op->w + (size_t)t * C + cb);
@@ -77,7 +78,8 @@ static inline __attribute__((always_inline)) void dw_row8(const gs_nn__op *op, c
 static inline __attribute__((always_inline)) void dw_row16(const gs_nn__op *op, const float *in,
                                                           float *orow, int32_t oy, int32_t ky0,
                                                           int32_t ky1, const int32_t KH,
-                                                          const int32_t KW, float lo, float hi)
+                                                          const int32_t KW, float lo, float hi,
+                                                          int32_t c0, int32_t c1)
 {
     const int32_t C = op->ic, sw = op->sw, dw = op->dw, dh = op->dh;
     const v16 vlo = splat16(lo), vhi = splat16(hi);
@@ -87,7 +89,7 @@ static inline __attribute__((always_inline)) void dw_row16(const gs_nn__op *op, 
         ox_lo++;
     while (ox_hi > ox_lo && (ox_hi - 1) * sw - op->pad_l + (KW - 1) * dw >= op->iw)
         ox_hi--;
-    for (int32_t cb = 0; cb < C; cb += 16) {
+    for (int32_t cb = c0; cb < c1; cb += 16) {
         v16 wv[GS_NN_DW_MAX_TAPS];
         for (int t = 0; t < KH * KW; t++)
             wv[t] = ld16(op->w + (size_t)t * C + cb);
@@ -142,8 +144,10 @@ static inline __attribute__((always_inline)) void dw_row16(const gs_nn__op *op, 
  * in[iy][ix][c] * w[ky][kx][c]. Channels % 8 == 0 (every BlazePose layer): per block of 8
  * channels the taps' weights stay in registers and each output pixel accumulates in one
  * register; consecutive pixels are independent, so the CPU overlaps them. Otherwise a plain loop
- * over contiguous channels. */
-static void dwconv_row(gs_nn_model *m, const gs_nn__op *op, int32_t oy)
+ * over contiguous channels. Only channels [c0, c1) are computed: multiples of 16 when the op is
+ * split by channels (kernels.c gs_nn__op_prepare only does that when C % 16 == 0), else the
+ * whole [0, C). */
+static void dwconv_row(gs_nn_model *m, const gs_nn__op *op, int32_t oy, int32_t c0, int32_t c1)
 {
     const float *in = m->tensors[op->in[0]].data;
     float *out = m->tensors[op->out].data;
@@ -159,21 +163,21 @@ static void dwconv_row(gs_nn_model *m, const gs_nn__op *op, int32_t oy)
 #if defined(__AVX512F__)
     if (C % 16 == 0 && taps <= GS_NN_DW_MAX_TAPS) {
         if (op->kh == 3 && op->kw == 3)
-            dw_row16(op, in, orow, oy, ky0, ky1, 3, 3, lo, hi);
+            dw_row16(op, in, orow, oy, ky0, ky1, 3, 3, lo, hi, c0, c1);
         else if (op->kh == 5 && op->kw == 5)
-            dw_row16(op, in, orow, oy, ky0, ky1, 5, 5, lo, hi);
+            dw_row16(op, in, orow, oy, ky0, ky1, 5, 5, lo, hi, c0, c1);
         else
-            dw_row16(op, in, orow, oy, ky0, ky1, op->kh, op->kw, lo, hi);
+            dw_row16(op, in, orow, oy, ky0, ky1, op->kh, op->kw, lo, hi, c0, c1);
         return;
     }
 #endif
     if (C % 8 == 0 && taps <= GS_NN_DW_MAX_TAPS) {
         if (op->kh == 3 && op->kw == 3)
-            dw_row8(op, in, orow, oy, ky0, ky1, 3, 3, lo, hi);
+            dw_row8(op, in, orow, oy, ky0, ky1, 3, 3, lo, hi, c0, c1);
         else if (op->kh == 5 && op->kw == 5)
-            dw_row8(op, in, orow, oy, ky0, ky1, 5, 5, lo, hi);
+            dw_row8(op, in, orow, oy, ky0, ky1, 5, 5, lo, hi, c0, c1);
         else
-            dw_row8(op, in, orow, oy, ky0, ky1, op->kh, op->kw, lo, hi);
+            dw_row8(op, in, orow, oy, ky0, ky1, op->kh, op->kw, lo, hi, c0, c1);
         return;
     }
     for (int32_t ox = 0; ox < op->ow; ox++) {
