@@ -197,6 +197,70 @@ static void roi_from_points_follows_mediapipe(void)
     CHECK_NEAR(r.rotation, atan2(10, 100), 1e-6);
 }
 
+/* A made raw region: centre moving at (vx, vy) px per frame with a small wobble, side 800 px. */
+static gs_rot_rect made_raw_roi(int i, double vx, double vy)
+{
+    gs_rot_rect r;
+    r.cx = (float)(400 + vx * i + 3 * sin(0.7 * i));
+    r.cy = (float)(600 + vy * i + 4 * cos(0.45 * i));
+    r.width = r.height = (float)(800 * (1 + 0.02 * sin(0.3 * i)));
+    r.rotation = (float)(0.03 * sin(0.5 * i));
+    return r;
+}
+
+static void steady_roi_ignores_last_bits_and_follows_the_runner(void)
+{
+    gs_pose__roi_hist ha = {0}, hb = {0}, hc = {0};
+    int differ = 0, n = 400;
+    double worst_lag = 0, worst_glitch = 0;
+    for (int i = 0; i < n; i++) {
+        gs_rot_rect raw = made_raw_roi(i, 6, -1), nudged = raw, glitch = raw;
+        /* a last-bits difference: 0.001 px, alternating in sign */
+        nudged.cx += (i % 2 ? 1e-3f : -1e-3f);
+        nudged.cy += (i % 3 ? 1e-3f : -1e-3f);
+        if (i == 200) /* one frame whose landmarks jumped a quarter of the region */
+            glitch.cx += 200, glitch.cy -= 150;
+        gs_rot_rect a = gs_pose__roi_steady(&ha, raw, i + 1);
+        gs_rot_rect b = gs_pose__roi_steady(&hb, nudged, i + 1);
+        gs_rot_rect c = gs_pose__roi_steady(&hc, glitch, i + 1);
+        differ += memcmp(&a, &b, sizeof(a)) != 0;
+        if (i >= 5) {
+            /* no lag at 6 px a frame: within a cell (1/32 of the side) of the raw region */
+            double d = hypot(a.cx - raw.cx, a.cy - raw.cy) / a.width;
+            worst_lag = d > worst_lag ? d : worst_lag;
+            CHECK_NEAR(log(a.width / raw.width), 0, 0.05);
+            CHECK_NEAR(a.rotation, raw.rotation, 0.05);
+        }
+        if (i >= 200 && i < 205) {
+            double d = hypot(c.cx - a.cx, c.cy - a.cy) / a.width;
+            worst_glitch = d > worst_glitch ? d : worst_glitch;
+        }
+    }
+    fprintf(stderr,
+            "steady region: %d of %d frames changed by a 0.001 px nudge; worst offset "
+            "%.4f sides moving, %.4f sides after a glitch frame\n",
+            differ, n, worst_lag, worst_glitch);
+    /* a boundary lies within 0.001 px about once in 10^4 frame-coordinates */
+    CHECK(differ <= 1);
+    CHECK(worst_lag < 1.0 / 32);
+    CHECK(worst_glitch < 1.0 / 32); /* the glitch frame moved nothing by more than a cell */
+    /* a still runner is framed a little differently on each frame (the grid offset moves) */
+    gs_pose__roi_hist hs = {0};
+    float xs[8];
+    int distinct = 0;
+    for (int i = 0; i < 8; i++) {
+        gs_rot_rect r = gs_pose__roi_steady(&hs, made_raw_roi(0, 0, 0), 100 + i);
+        xs[i] = r.cx;
+        for (int j = 0; j < i; j++)
+            if (xs[j] == xs[i])
+                break;
+            else if (j == i - 1)
+                distinct++;
+        CHECK(fabsf(r.cx - made_raw_roi(0, 0, 0).cx) <= 0.5f * r.width / 32 + 1e-3f);
+    }
+    CHECK(distinct >= 5);
+}
+
 static void landmarks_project_through_the_rotated_region(void)
 {
     static float lm[GS_POSE__NUM_LM * 5], world[GS_POSE__NUM_LM * 3];
@@ -612,8 +676,8 @@ static void sample_foot_stays_on_the_shoe(const char *scratch)
     for (int j = 0; j < 3; j++) {
         const gs_kp *a = &t->frames[48 + j].kp[GS_KP_LEFT_ANKLE];
         double d = hypot(a->x - shoe[j][0], a->y - shoe[j][1]);
-        fprintf(stderr, "sample frame %d: left ankle (%.0f, %.0f), %.0f px from the shoe\n",
-                48 + j, a->x, a->y, d);
+        fprintf(stderr, "sample frame %d: left ankle (%.0f, %.0f), %.0f px from the shoe\n", 48 + j,
+                a->x, a->y, d);
         CHECK_MSG(d < 30, "frame %d: left ankle %.0f px from the shoe", 48 + j, d);
         CHECK(t->frames[48 + j].flags & GS_POSE_FLAG_FOOT_FIXED);
     }
@@ -1123,6 +1187,7 @@ int main(int argc, char **argv)
     decode_and_weighted_nms_merge_overlapping_boxes();
     letterbox_removal_maps_square_to_image();
     roi_from_points_follows_mediapipe();
+    steady_roi_ignores_last_bits_and_follows_the_runner();
     landmarks_project_through_the_rotated_region();
     filtfilt_has_zero_phase_and_keeps_peaks();
     swap_fixer_repairs_injected_swaps_and_adds_none();

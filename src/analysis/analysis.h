@@ -208,6 +208,7 @@ typedef struct gs_analyze_options {
                                    (each stage in the calling thread; the same outputs); for
                                    measurements */
     int force;                  /* 1: replace files in outdir that gaitscope did not write */
+    float test_nudge_px;        /* tests only: gs_pose_options.test_nudge_px */
     const char *title;          /* report title; NULL = the input's file name */
     const char *generated_by;   /* e.g. "gaitscope 0.1.0" (report footer, analysis.json) */
     gs_analyze_progress_fn progress; /* may be NULL */

@@ -324,6 +324,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         po.progress = stage_progress;
         po.progress_user = &r;
         po.sequential = o->sequential;
+        po.test_nudge_px = o->test_nudge_px;
         r.base = 0;
         r.span = FRAC_POSE;
         double t0 = gs_now_s();

@@ -47,6 +47,13 @@ void gs_cli_progress_done(gs_cli_progress *p);
 const char *gs_cli_models_dir(const char *given, char *buf, size_t n);
 
 /**
+ * $GAITSCOPE_TEST_NUDGE_PX (tests only: gs_pose_options.test_nudge_px, moves the tracker's next
+ * regions by a sub-pixel amount to check that its output stays put) into *px, 0 when unset.
+ * GS_ERR_ARG naming the variable when it is not a number in [0, 100].
+ */
+gs_status gs_cli_test_nudge(float *px, gs_error *err);
+
+/**
  * The compensation rules file models/compensation_rules.json found by gs_data_path(). Writes
  * the path into buf. GS_OK or GS_ERR_NOT_FOUND naming where it looked.
  */

@@ -164,6 +164,8 @@ int gs_cli_analyze(int argc, char **argv)
         o->rules_path = rules_path;
     }
     o->models_dir = gs_cli_models_dir(o->models_dir, models_dir, sizeof(models_dir));
+    if (gs_cli_test_nudge(&o->test_nudge_px, &err) != GS_OK)
+        return gs_cli_report(&err);
     if (a.has_overlay_height)
         o->overlay_height = a.overlay_height == 0 ? -1 : a.overlay_height;
     o->generated_by = "gaitscope " GS_VERSION;

@@ -70,6 +70,8 @@ int gs_cli_pose(int argc, char **argv)
         }
     }
     o.model_dir = gs_cli_models_dir(o.model_dir, models_dir, sizeof(models_dir));
+    if (gs_cli_test_nudge(&o.test_nudge_px, &err) != GS_OK)
+        return gs_cli_report(&err);
     gs_cli_progress_init(&prog, quiet);
     o.progress = gs_cli_progress_cb;
     o.progress_user = &prog;

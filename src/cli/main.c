@@ -118,6 +118,21 @@ const char *gs_cli_models_dir(const char *given, char *buf, size_t n)
     return d;
 }
 
+gs_status gs_cli_test_nudge(float *px, gs_error *err)
+{
+    const char *e = getenv("GAITSCOPE_TEST_NUDGE_PX");
+    char *end = NULL;
+    *px = 0;
+    if (!e || !*e)
+        return GS_OK;
+    double v = strtod(e, &end);
+    if (end == e || *end || !(v >= 0 && v <= 100))
+        return gs_fail(err, GS_ERR_ARG,
+                       "GAITSCOPE_TEST_NUDGE_PX: '%s' is not a number of pixels in [0, 100]", e);
+    *px = (float)v;
+    return GS_OK;
+}
+
 gs_status gs_cli_rules_path(char *buf, size_t n, gs_error *err)
 {
     gs_status rc = gs_data_path("models/compensation_rules.json", buf, n, err);

@@ -209,6 +209,10 @@ typedef struct gs_pose_options {
                                   it), only the overlap of decoding and inference is lost */
     gs_progress_fn progress;   /* may be NULL; stage "pose", done/total frames */
     void *progress_user;       /* passed to progress */
+    float test_nudge_px;       /* tests only, 0 in real use: each frame's two auxiliary points
+                                  (the next region's) move by up to this many pixels in a fixed
+                                  pseudo-random pattern before the region is made, as another
+                                  build of the nn changes them in their last bits */
 } gs_pose_options;
 
 /** One candidate person seen while tracking (gs_pose_stats.people). */

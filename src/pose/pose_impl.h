@@ -80,6 +80,21 @@ gs_rot_rect gs_pose__roi_from_points(float x0, float y0, float x1, float y1);
 /** The region of a detection (keypoints 0 and 1) in a w x h image, pixels. */
 gs_rot_rect gs_pose__roi_from_det(const gs_pose__det *d, int32_t w, int32_t h);
 
+#define GS_POSE__ROI_HIST 8
+/** The last regions made from one track's landmarks (gs_pose__roi_steady). Zero = empty. */
+typedef struct gs_pose__roi_hist {
+    float v[GS_POSE__ROI_HIST][4]; /* cx, cy, log(side), rotation of the raw regions */
+    int n;                         /* entries held (at most GS_POSE__ROI_HIST) */
+} gs_pose__roi_hist;
+
+/**
+ * The region for frame `frame` of a track from raw, the region made from the previous frame's
+ * landmarks (gs_pose__roi_from_points): a robust line through the last few raw regions, snapped
+ * to a grid whose offset moves from frame to frame (roi.c gives the reasons). A change of the
+ * landmarks in their last bits leaves it the same bit for bit. Adds raw to h.
+ */
+gs_rot_rect gs_pose__roi_steady(gs_pose__roi_hist *h, gs_rot_rect raw, int32_t frame);
+
 /** Result of one landmark-model run, mapped back to frame pixels. */
 typedef struct gs_pose__lm {
     float presence;              /* Identity_1 pose flag (already a sigmoid) */

@@ -4,7 +4,9 @@
  * over the whole clip (not frame by frame).
  *
  * Per frame, as MediaPipe's pose_landmark_cpu.pbtxt does for one person: each tracked person's
- * region comes from its previous frame's auxiliary landmarks (pose_landmarks_to_roi.pbtxt); the
+ * region comes from its previous frame's auxiliary landmarks (pose_landmarks_to_roi.pbtxt),
+ * through a robust fit over the last frames snapped to a grid (gs_pose__roi_steady, roi.c: raw,
+ * a last-bits change of one frame's landmarks made another track of the whole clip); the
  * landmark model's pose flag below 0.5 (ThresholdingCalculator, tensors_to_pose_landmarks_and_
  * segmentation.pbtxt) ends the track and the detector runs again; so does a scene cut (a coarse
  * pixel-grid change test, our own). Unlike the live graph we also
@@ -80,6 +82,7 @@ typedef struct cand {
     cand_frame *f;
     int active;
     gs_rot_rect next_roi;
+    gs_pose__roi_hist hist;
     int person; /* chain id after stitching */
 } cand;
 
@@ -183,6 +186,19 @@ static void decode_inline(fqueue *q)
         q->rc = rc == GS_END ? GS_OK : rc;
     }
     q->cpu_s += gs_thread_cpu_s() - cpu0;
+}
+
+/* Moves the auxiliary points of frame fi by up to amp_px each, in a fixed pseudo-random pattern
+ * (gs_pose_options.test_nudge_px). */
+static void nudge_aux(gs_pose__lm *lm, int32_t fi, float amp_px)
+{
+    for (int k = 0; k < 4; k++) {
+        uint32_t h = (uint32_t)fi * 2654435761u ^ (uint32_t)(k + 1) * 40503u; /* Knuth, then */
+        h ^= h >> 13; /* MurmurHash2's final mix */
+        h *= 0x5bd1e995u;
+        h ^= h >> 15;
+        lm->aux[k / 2][k % 2] += amp_px * ((float)(h & 0xffffu) / 32768.0f - 1.0f);
+    }
 }
 
 static gs_status cand_push(cand *c, const gs_pose__lm *lm, float side)
@@ -691,10 +707,14 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
                 rc = gs_fail(err, GS_ERR_NOMEM, "pose: out of memory");
                 goto stop;
             }
-            c->next_roi =
+            if (o.test_nudge_px != 0)
+                nudge_aux(&lm, fi, o.test_nudge_px);
+            gs_rot_rect raw_roi =
                 gs_pose__roi_from_points(lm.aux[0][0], lm.aux[0][1], lm.aux[1][0], lm.aux[1][1]);
-            if (!(c->next_roi.width >= 16.0f) || !(c->next_roi.width < 8.0f * (float)(W + H)))
+            if (!(raw_roi.width >= 16.0f) || !(raw_roi.width < 8.0f * (float)(W + H)))
                 c->active = 0; /* degenerate region: re-detect */
+            else
+                c->next_roi = gs_pose__roi_steady(&c->hist, raw_roi, fi + 1);
         }
         /* 2. Two tracks on one person (a region slid onto someone else): keep the steadier. */
         for (int i = 0; i < nc; i++) {
@@ -827,8 +847,11 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
                     rc = gs_fail(err, GS_ERR_NOMEM, "pose: out of memory");
                     goto stop;
                 }
-                c->next_roi = gs_pose__roi_from_points(lm.aux[0][0], lm.aux[0][1], lm.aux[1][0],
-                                                       lm.aux[1][1]);
+                c->next_roi =
+                    gs_pose__roi_steady(&c->hist,
+                                        gs_pose__roi_from_points(lm.aux[0][0], lm.aux[0][1],
+                                                                 lm.aux[1][0], lm.aux[1][1]),
+                                        fi + 1);
                 n_active++;
             }
         }
