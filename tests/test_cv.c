@@ -4,8 +4,10 @@
  * their box, and bad arguments are refused.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cv.h"
 #include "gs_test.h"
@@ -123,11 +125,67 @@ static void drawing_blends_with_alpha_and_stays_in_its_box(void)
     CHECK_EQ_INT(b[((size_t)40 * W + 31) * 3], 0); /* below the box: untouched */
 }
 
+/* issue 19: key frames are PNGs written on zlib (png.c). Lossless: ffmpeg's PNG decoder gives
+ * back every byte of a made image (odd width, rows with padding, noise that defeats the
+ * predictor, flat runs); a file that cannot be created is GS_ERR_IO naming it. */
+static void png_files_decode_to_the_same_pixels(void)
+{
+    static const struct {
+        int32_t w, h, stride;
+    } sizes[] = {{37, 23, 37 * 3}, {301, 203, 301 * 3 + 17}};
+    for (size_t c = 0; c < sizeof(sizes) / sizeof(sizes[0]); c++) {
+        int32_t w = sizes[c].w, h = sizes[c].h, st = sizes[c].stride;
+        uint8_t *img = calloc((size_t)st * (size_t)h, 1);
+        uint8_t *back = malloc((size_t)w * (size_t)h * 3 + 1);
+        uint32_t r = 12345;
+        char png[256], raw[256], cmd[1024];
+        gs_error err;
+        if (!img || !back) {
+            CHECK_MSG(0, "out of memory");
+            free(img);
+            free(back);
+            return;
+        }
+        for (int32_t y = 0; y < h; y++)
+            for (int32_t x = 0; x < w * 3; x++) {
+                r = r * 1103515245u + 12345u;
+                img[(size_t)y * st + x] = y < h / 3    ? (uint8_t)(r >> 24)        /* noise */
+                                          : y < h / 2 ? 200                        /* flat */
+                                                       : (uint8_t)(x * 7 + y * 3); /* ramp */
+            }
+        snprintf(png, sizeof(png), "/tmp/test_cv_%d_%d.png", (int)getpid(), (int)c);
+        snprintf(raw, sizeof(raw), "/tmp/test_cv_%d_%d.rgb", (int)getpid(), (int)c);
+        CHECK_EQ_INT(gs_png_write_rgb(png, img, w, h, st, &err), GS_OK);
+        snprintf(cmd, sizeof(cmd),
+                 "ffmpeg -v error -y -i '%s' -f rawvideo -pix_fmt rgb24 '%s'", png, raw);
+        CHECK_MSG(gs_test_sh(cmd) == 0, "ffmpeg cannot read %s", png);
+        FILE *f = fopen(raw, "rb");
+        size_t n = f ? fread(back, 1, (size_t)w * (size_t)h * 3 + 1, f) : 0;
+        if (f)
+            fclose(f);
+        CHECK_EQ_INT((int)n, w * h * 3);
+        int same = n == (size_t)w * (size_t)h * 3;
+        for (int32_t y = 0; same && y < h; y++)
+            same = !memcmp(back + (size_t)y * w * 3, img + (size_t)y * st, (size_t)w * 3);
+        CHECK_MSG(same, "%dx%d: decoded PNG differs from the image", w, h);
+        remove(png);
+        remove(raw);
+        free(img);
+        free(back);
+    }
+    uint8_t px[3 * 4] = {0};
+    gs_error err;
+    CHECK_EQ_INT(gs_png_write_rgb("/nonexistent-dir/x.png", px, 2, 2, 6, &err), GS_ERR_IO);
+    CHECK(strstr(err.msg, "/nonexistent-dir/x.png") != NULL);
+    CHECK_EQ_INT(gs_png_write_rgb("/tmp/x.png", px, 0, 2, 6, &err), GS_ERR_ARG);
+}
+
 int main(void)
 {
     gs_cv_set_threads(1);
     identity_warp_reproduces_the_image();
     rotated_warp_follows_the_rectangle();
     drawing_blends_with_alpha_and_stays_in_its_box();
+    png_files_decode_to_the_same_pixels();
     return gs_test_finish("test_cv", 0);
 }
