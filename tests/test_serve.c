@@ -365,15 +365,32 @@ static void upload_fields_are_checked_and_named(void)
     static const struct {
         const char *key, *value, *needle;
     } bad[] = {
-        {"height", "3", "height"},          {"height", "nan", "height"},
-        {"height", "1e999", "height"},      {"height", "1.7m", "height"},
-        {"belt_speed", "0", "belt_speed"},  {"belt_speed", "13", "belt_speed"},
-        {"view", "top", "view"},            {"start", "-1", "start"},
-        {"end", "0", "end"},                {"slowmo", "0.5", "slowmo"},
-        {"slowmo", "inf", "slowmo"},        {"blur_faces", "yes", "blur_faces"},
-        {"person", "12", "person"},         {"person", "1,70000", "person y"},
-        {"date", "2023-02-29", "date"},     {"date", "24-01-01", "date"},
-        {"history", "scar:elbow", "history"}, {"notes", "bell\a", "notes"},
+        {"height", "3", "height"},
+        {"height", "nan", "height"},
+        {"height", "1e999", "height"},
+        {"height", "1.7m", "height"},
+        {"belt_speed", "0", "belt_speed"},
+        {"belt_speed", "13", "belt_speed"},
+        {"view", "top", "view"},
+        {"start", "-1", "start"},
+        {"end", "0", "end"},
+        {"slowmo", "0.5", "slowmo"},
+        {"slowmo", "inf", "slowmo"},
+        {"blur_faces", "yes", "blur_faces"},
+        {"person", "12", "person"},
+        {"person", "1,70000", "person y"},
+        {"date", "2023-02-29", "date"},
+        {"date", "24-01-01", "date"},
+        {"history", "scar:elbow", "history"},
+        {"notes", "bell\a", "notes"},
+        {"swap_legs", "3-2", "swap_legs"},
+        {"swap_legs", "1-2,", "swap_legs"},
+        {"swap_legs", "left", "swap_legs"},
+        {"swap_legs", "-1-2", "swap_legs"},
+        {"swap_legs", "1-90000", "swap_legs"},
+        {"swap_legs",
+         "0-1,1-2,2-3,3-4,4-5,5-6,6-7,7-8,8-9,9-10,10-11,11-12,12-13,13-14,14-15,15-16,16-17",
+         "swap_legs"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         gs_serve__fields g = {0};
@@ -382,6 +399,18 @@ static void upload_fields_are_checked_and_named(void)
                                           sizeof(msg));
         CHECK_MSG(st == 400 && strstr(msg, bad[i].needle), "%s=%s: %d '%s'", bad[i].key,
                   bad[i].value, st, msg);
+        gs_serve__fields_free(&g);
+    }
+    /* swap_legs as gaitscope analyze --swap-legs takes it: all, or up to 16 ranges */
+    static const char *const swaps[] = {"all", "1.5-2", "0-1,2.25-3.5", "10-20,30-40,50-60"};
+    for (size_t i = 0; i < sizeof(swaps) / sizeof(swaps[0]); i++) {
+        gs_serve__fields g = {0};
+        char want[128];
+        CHECK_EQ_INT(add(&g, "swap_legs", swaps[i]), 0);
+        CHECK_EQ_INT(
+            gs_serve__fields_options(&g, opts, sizeof(opts), &notes, &date, msg, sizeof(msg)), 0);
+        snprintf(want, sizeof(want), "{\"swap_legs\":\"%s\"}", swaps[i]);
+        CHECK_MSG(!strcmp(opts, want), "swap_legs %s: %s", swaps[i], opts);
         gs_serve__fields_free(&g);
     }
     {

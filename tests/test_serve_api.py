@@ -24,6 +24,7 @@ Every request goes to 127.0.0.1 only; every wait is bounded.
 Run through tests/pg_cluster.sh (GS_TEST_PG_HOST set), each data folder's records and queue go
 to a fresh PostgreSQL database instead (serve --db, passed on to the workers).
 """
+import hashlib
 import http.client
 import json
 import os
@@ -147,19 +148,26 @@ def headers_only(srv, method, path, token, ctype, length):
     return r.status, json.loads(body) if body else None
 
 
-def multipart(fields, video=None, name="clip.mp4"):
+def multipart(fields, video=None, name="clip.mp4", field="video"):
     boundary = uuid.uuid4().hex
     out = []
     for k, v in fields.items():
         out.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n"
                    f"{v}\r\n".encode())
     if video is not None:
-        out.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"video\"; "
+        out.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; "
                    f"filename=\"{name}\"\r\nContent-Type: video/mp4\r\n\r\n".encode())
         out.append(video)
         out.append(b"\r\n")
     out.append(f"--{boundary}--\r\n".encode())
     return b"".join(out), f"multipart/form-data; boundary={boundary}"
+
+
+def rerun_events(srv, token, session, events, **fields):
+    """A re-run as multipart/form-data with an edited events.csv (bytes) and text fields."""
+    body, ctype = multipart({k: str(v) for k, v in fields.items()}, events, "events.csv",
+                            "events")
+    return req(srv, "POST", f"/sessions/{session}/rerun", body, token, {"Content-Type": ctype})
 
 
 def upload(srv, token, athlete, video, **fields):
@@ -1087,6 +1095,95 @@ def part_compare():
         check(c4["job"] != c3["job"] and cjob["status"] == "done",
               f"the comparison after the view is back: {cjob}")
 
+        # --- re-run with an edited events file and a leg swap (gaitscope analyze --events,
+        # --swap-legs): the coach deletes one contact from the session's events.csv ---
+        st, _, ev = req(srv, "GET", f"/sessions/{s1}/files/events.csv", token=ta, raw=True)
+        lines = ev.decode().splitlines()
+        check(st == 200 and lines[0].startswith("side,type,t_s") and len(lines) > 8,
+              f"the session's events.csv: {st} {lines[:3]}")
+        ic = [i for i, l in enumerate(lines) if l.startswith("left,IC,")]
+        edited_lines = [l for i, l in enumerate(lines) if i != ic[len(ic) // 2]]
+        edited = ("\n".join(edited_lines) + "\n").encode()
+        events_path = os.path.join(srv.data, "sessions", f"{s1}.events.csv")
+        for body, extra, want, what in (
+                (b"", {}, 400, "empty"),
+                (b"side,type,t_s\n".ljust((1 << 20) + 1, b"\n"), {}, 413, "1 MiB + 1 byte"),
+                (b"side,type\0,t_s\n", {}, 400, "a NUL byte"),
+                (edited, {"swap_legs": "3-2"}, 400, "swap_legs backwards"),
+                (edited, {"swap_legs": "1-2,"}, 400, "swap_legs trailing comma"),
+                (edited, {"height": "9"}, 400, "a bad option beside the file")):
+            st, _, b = rerun_events(srv, ta, s1, body, **extra)
+            check(st == want and "error" in (b or {}), f"re-run with events {what}: {st} {b}")
+        st, b = headers_only(srv, "POST", f"/sessions/{s1}/rerun", ta,
+                             "multipart/form-data; boundary=x", 3 << 20)
+        check(st == 413 and "error" in (b or {}), f"a 3 MiB re-run form, from its headers: {st} {b}")
+        check(not os.path.exists(events_path), "no events file kept from the refused re-runs")
+        st, _, b = req(srv, "POST", f"/sessions/{s1}/rerun", {"events": "x" * 64}, ta)
+        check(st == 400 and "events" in b.get("error", ""), f"JSON events text: {st} {b}")
+        st, _, rr4 = rerun_events(srv, ta, s1, edited, swap_legs="1.5-2")
+        check(st == 202, f"re-run with an edited events file: {st} {rr4}")
+        st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
+        check(s["options"].get("events") == hashlib.sha256(edited).hexdigest() and
+              s["options"].get("swap_legs") == "1.5-2" and s["options"].get("view") == "side-left",
+              f"the options name the events file by its hash: {s['options']}")
+        check(open(events_path, "rb").read() == edited, "the events file is stored with the session")
+        job = wait_job(srv, ta, rr4["job"])
+        check(job["status"] == "done", f"the edited re-run: {job}")
+        st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
+        notes = " | ".join(s["analysis"].get("notes", []))
+        check("events edited by hand" in notes and "legs swapped by hand" in notes,
+              f"analysis.json says the events were edited and legs swapped: {notes}")
+        check(len(s["analysis"]["events"]) == len(edited_lines) - 1,
+              f"the analysis used the edited events: {len(s['analysis']['events'])} "
+              f"vs {len(edited_lines) - 1} rows")
+        st, _, rep = req(srv, "GET", f"/sessions/{s1}/files/report.html", token=ta, raw=True)
+        check(b"edited by hand" in rep, "report.html says the events were edited by hand")
+        st, _, c5 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
+        wait_job(srv, ta, c5["job"])
+        # a re-run without a new file keeps the edited events
+        st, _, rr5 = req(srv, "POST", f"/sessions/{s1}/rerun", {"height": 1.9}, ta)
+        job = wait_job(srv, ta, rr5["job"])
+        st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
+        check(job["status"] == "done" and s["options"].get("events") and
+              "events edited by hand" in " ".join(s["analysis"].get("notes", [])),
+              f"a later re-run keeps the edited events: {job} {s['options']}")
+        st, _, c5 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
+        wait_job(srv, ta, c5["job"])
+        # a file the gait reader refuses: the job fails naming the line, no server path, and
+        # the session keeps its earlier (edited) results
+        bad = edited_lines[:3] + ["left,XX,1.0"] + edited_lines[3:]
+        st, _, rr6 = rerun_events(srv, ta, s1, ("\n".join(bad) + "\n").encode())
+        job = wait_job(srv, ta, rr6["job"])
+        err = job.get("error", "")
+        check(job["status"] == "failed" and "the edited events file:4:" in err and
+              srv.data not in err and "left|right,IC|TO" in err,
+              f"a bad events row fails the job with the reader's error: {job}")
+        st, _, an = req(srv, "GET", f"/sessions/{s1}/files/analysis.json", token=ta)
+        check(st == 200 and "events edited by hand" in " ".join(an.get("notes", [])) and
+              an["scale"]["height_m"] == 1.9, "the failed re-run left the earlier results")
+        # events detected again: {"events": null}; the file goes
+        st, _, rr7 = req(srv, "POST", f"/sessions/{s1}/rerun",
+                         {"events": None, "swap_legs": None}, ta)
+        check(st == 202 and not os.path.exists(events_path),
+              f"events null: 202 and the events file removed: {st} {rr7}")
+        job = wait_job(srv, ta, rr7["job"])
+        st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
+        check(job["status"] == "done" and "events" not in s["options"] and
+              "by hand" not in " ".join(s["analysis"].get("notes", [])),
+              f"the events detected again: {job} {s['options']}")
+        st, _, c5 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
+        wait_job(srv, ta, c5["job"])
+        rr3 = rr7
+        # the after session gets an edited events file too (s1's events lie outside its times,
+        # so that re-run fails; the file is kept all the same), removed with the session below
+        st, _, b = rerun_events(srv, ta, s2, edited)
+        check(st == 202 and os.path.exists(os.path.join(srv.data, "sessions",
+                                                        f"{s2}.events.csv")),
+              f"the after session's events file: {st} {b}")
+        wait_job(srv, ta, b["job"])
+        st, _, c5 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
+        wait_job(srv, ta, c5["job"])
+
         # another account: 404 on every new route with A's ids
         tb = signup(srv, "bob@example.org")
         st, _, b = req(srv, "POST", "/athletes", {"name": "Bob"}, tb)
@@ -1104,6 +1201,8 @@ def part_compare():
                 ("POST", f"/sessions/{s1}/rerun", {"height": 1.8})):
             st, _, b = req(srv, m, p, body, tb)
             check(st == 404 and "error" in (b or {}), f"B {m} {p}: {st} {b}")
+        st, _, b = rerun_events(srv, tb, s1, edited)
+        check(st == 404 and "error" in (b or {}), f"B's re-run of A's session with events: {st} {b}")
         st, _, c2 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
         check(st == 200 and c2["status"] == "done", "A's comparison intact after B's tries")
         st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
@@ -1136,6 +1235,8 @@ def part_compare():
         check(st == 404, f"its comparison is gone: {st} {b}")
         check(not os.path.exists(os.path.join(srv.data, "comparisons", cid)),
               "comparison folder gone")
+        check(not os.path.exists(os.path.join(srv.data, "sessions", f"{s2}.events.csv")),
+              "the deleted session's events file is gone")
     finally:
         rc = srv.stop()
     check(rc == 0, f"serve exits 0 on SIGTERM: {rc}")

@@ -106,6 +106,18 @@ def multipart(fields, video_path):
     return b"".join(parts), f"multipart/form-data; boundary={b}"
 
 
+def multipart_file(fields, field, name, data):
+    """multipart/form-data of text fields and one file field (bytes)."""
+    b = "----gs" + uuid.uuid4().hex
+    parts = [f"--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n".encode()
+             for k, v in fields.items()]
+    parts.append(f"--{b}\r\nContent-Disposition: form-data; name=\"{field}\"; "
+                 f"filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n".encode() + data +
+                 b"\r\n")
+    parts.append(f"--{b}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={b}"
+
+
 def signup(port, email):
     br = Browser(port)
     tok = br.csrf("/signup")
@@ -500,9 +512,23 @@ def run(port, data):
 
     # --- a re-run of the after session: the comparison page says it will be computed again,
     # and it is (a new compare job queued as the re-run's results are published) ---
+    # (sent as the page's form sends it: multipart, with an edited events.csv and a leg swap)
+    st, _, html = a.req("GET", f"/sessions/{s2}")
     tok = a.csrf(f"/sessions/{s2}")
-    st, r, _ = a.req("POST", f"/sessions/{s2}/rerun", dict(rerun, csrf=tok, height="1.79"))
+    check('enctype="multipart/form-data"' in html and 'name="events"' in html and
+          'name="swap_legs"' in html and 'id="rr-events-kept"' not in html,
+          "the re-run form takes an events file and a leg swap")
+    st, _, ev = a.req("GET", f"/sessions/{s2}/files/events.csv")
+    rows = ev.splitlines()
+    edited = ("\n".join(rows[:2] + rows[3:]) + "\n").encode()  # the first event deleted
+    body, ctype = multipart_file(dict(rerun, csrf=tok, height="1.79", swap_legs="4.5-5"),
+                                 "events", "events.csv", edited)
+    st, r, _ = a.req("POST", f"/sessions/{s2}/rerun", body, {"Content-Type": ctype})
     loc3 = r.getheader("Location") or ""
+    check(st == 303 and loc3.startswith("/jobs/"), f"multipart re-run -> 303 ({st} {loc3})")
+    body, ctype = multipart_file(dict(rerun, csrf="D" * 43), "events", "events.csv", edited)
+    st, _, _ = a.req("POST", f"/sessions/{s2}/rerun", body, {"Content-Type": ctype})
+    check(st == 403, f"multipart re-run without the right csrf -> 403 ({st})")
     st, _, html = a.req("GET", cloc)
     check(st == 200 and 'id="rerun-after"' in html and 'id="comparison-summary"' in html,
           f"while the after session is re-run, the comparison page says so: {html[-600:]}")
@@ -535,6 +561,13 @@ def run(port, data):
     # the re-run analysis's
     rows = [m for m in cj.get("metrics", []) if m.get("unit") == "cm" and
             m.get("side") in ("left", "right") and m.get("after") is not None]
+    notes = " ".join(an3.get("notes", []))
+    check("events edited by hand" in notes and "legs swapped by hand" in notes and
+          len(an3.get("events", [])) == len(edited.splitlines()) - 1,
+          f"the page's re-run used the edited events and the swap: {notes}")
+    st, _, html = a.req("GET", f"/sessions/{s2}")
+    check('id="rr-events-kept"' in html and 'name="events_detected"' in html and
+          'value="4.5-5"' in html, "the re-run form says the edited events are kept")
     check(an3.get("scale", {}).get("height_m") == 1.79 and rows and all(
         abs(m["after"] - an3["metrics"][m["metric"]][m["side"]]["mean"]) < 1e-3 and
         abs(m["after"] - an2["metrics"][m["metric"]][m["side"]]["mean"]) > 1e-3 for m in rows),

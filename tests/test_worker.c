@@ -265,6 +265,30 @@ static void session_options_parse_and_refuse(void)
     CHECK(gs_worker_session_options_parse("[1,2]", &so, &err) == GS_ERR_FORMAT);
     CHECK(gs_worker_session_options_parse("{\"blur_faces\":\"maybe\"}", &so, &err) ==
           GS_ERR_ARG);
+    /* the edited events (a SHA-256 the server wrote) and the leg swap */
+    CHECK_OK(gs_worker_session_options_parse(
+        "{\"events\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+        "\"swap_legs\":\"1.5-2,3-4\"}",
+        &so, &e_));
+    CHECK(!strcmp(so.events_sha256,
+                  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+    CHECK(!strcmp(so.swap_legs, "1.5-2,3-4"));
+    gs_worker_session_options_apply(&so, &ao);
+    CHECK(ao.swap_legs && !strcmp(ao.swap_legs, "1.5-2,3-4"));
+    CHECK(ao.events_csv == NULL); /* the worker sets it once the file's hash is checked */
+    static const char *const bad[] = {
+        "{\"events\":\"0123\"}",
+        "{\"events\":true}",
+        "{\"events\":\"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\"}",
+        "{\"swap_legs\":\"3-2\"}",
+        "{\"swap_legs\":\"1-2,\"}",
+        "{\"swap_legs\":\"both\"}",
+        "{\"swap_legs\":5}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_MSG(gs_worker_session_options_parse(bad[i], &so, &err) == GS_ERR_ARG, "%s", bad[i]);
+        CHECK_MSG(strstr(err.msg, strstr(bad[i], "events") ? "events" : "swap_legs") != NULL,
+                  "%s: %s", bad[i], err.msg);
+    }
 }
 
 static void job_runs_to_done_and_publishes(void)

@@ -153,10 +153,11 @@ void gs_pages_rerun_html(gs_page *pg, gs_html_buf *b, const gs_store_session *ss
     cJSON *o = cJSON_Parse(ss->options_json);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "view");
     const char *view = cJSON_IsString(v) ? v->valuestring : "";
-    gs_html_printf(b, "<h2>Re-run the analysis</h2><p class=\"muted\">Analyses the stored video "
-                      "again with these options; the results above stay until the new ones are "
-                      "ready.</p><form class=\"card\" method=\"post\" id=\"rerun-form\" "
-                      "action=\"/sessions/%s/rerun\">",
+    gs_html_printf(b,
+                   "<h2>Re-run the analysis</h2><p class=\"muted\">Analyses the stored video "
+                   "again with these options; the results above stay until the new ones are "
+                   "ready.</p><form class=\"card\" method=\"post\" id=\"rerun-form\" "
+                   "action=\"/sessions/%s/rerun\" enctype=\"multipart/form-data\">",
                    ss->id);
     gs_page_csrf_field(pg, b);
     gs_html_puts(b, "<label for=\"rr-view\">View</label><select id=\"rr-view\" name=\"view\">"
@@ -199,6 +200,24 @@ void gs_pages_rerun_html(gs_page *pg, gs_html_buf *b, const gs_store_session *ss
                    cJSON_IsTrue(bf) || (cJSON_IsString(bf) && !strcmp(bf->valuestring, "1"))
                        ? " checked"
                        : "");
+    const cJSON *sl = cJSON_GetObjectItemCaseSensitive(o, "swap_legs");
+    gs_html_puts(b, "<label for=\"rr-swap-legs\">Legs the tracker labelled the wrong way round "
+                    "(<code>all</code>, or seconds <code>T1-T2,T3-T4</code>; empty: none)</label>"
+                    "<input type=\"text\" id=\"rr-swap-legs\" name=\"swap_legs\" "
+                    "maxlength=\"255\" value=\"");
+    gs_html_esc(b, cJSON_IsString(sl) ? sl->valuestring : "");
+    gs_html_printf(b,
+                   "\"><label for=\"rr-events\">Edited gait events: the session's "
+                   "<a href=\"/sessions/%s/files/events.csv\" download>events.csv</a> with "
+                   "rows added, deleted or moved (<code>side,type,t_s</code>; at most %zu "
+                   "KiB)</label><input type=\"file\" id=\"rr-events\" name=\"events\" "
+                   "accept=\".csv,text/csv\">",
+                   ss->id, GS_STORE_EVENTS_MAX_BYTES >> 10);
+    if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "events")))
+        gs_html_puts(b, "<p class=\"muted\" id=\"rr-events-kept\">This session's events were "
+                        "edited by hand; a re-run keeps them unless you send another file or "
+                        "tick this:</p><label><input type=\"checkbox\" name=\"events_detected\" "
+                        "value=\"1\"> Detect the events again</label>");
     gs_html_puts(b, "<button type=\"submit\" id=\"rerun-submit\">Re-run the analysis</button>"
                     "</form>");
     cJSON_Delete(o);
@@ -241,8 +260,8 @@ static int compare_post(gs_page *pg, const char *athlete)
 
 static int rerun_post(gs_page *pg, const char *session)
 {
-    static const char *const keys[] = {"view",  "height", "belt_speed", "start",     "end",
-                                       "slowmo", "person", "history",   "blur_faces"};
+    static const char *const keys[] = {"view",   "height", "belt_speed", "start",      "end",
+                                       "slowmo", "person", "history",    "blur_faces", "swap_legs"};
     char val[2048], msg[200];
     gs_store_id job;
     int reply;
@@ -260,8 +279,35 @@ static int rerun_post(gs_page *pg, const char *session)
         if (r == 0 && val[0] && strcmp(val, "auto") != 0)
             cJSON_AddStringToObject(o, keys[i], val);
     }
-    int st = gs_serve__session_rerun(pg->s, pg->st, pg->account, session, o, job, msg,
-                                     sizeof(msg));
+    /* the edited events: a new file (the multipart form's, as events_file), or the session's
+     * kept unless "detect again" is ticked */
+    char *events = malloc(GS_STORE_EVENTS_MAX_BYTES + 2), detect[8] = "";
+    int er = events ? gs_page_form(pg, "events_file", events, GS_STORE_EVENTS_MAX_BYTES + 2) : -3;
+    if (er == -2 || er == -3) {
+        free(events);
+        cJSON_Delete(o);
+        return gs_page_fail(pg, er == -2 ? 400 : 500,
+                            er == -2 ? "The events file is too large or is not text."
+                                     : "Out of memory.");
+    }
+    gs_page_form(pg, "events_detected", detect, sizeof(detect));
+    if (er != 0 || !events[0]) {
+        gs_store_session ss;
+        gs_error e = {0};
+        if (gs_store_session_get(pg->st, pg->account, session, &ss, &e) == GS_OK &&
+            strcmp(detect, "1") != 0) {
+            cJSON *so = cJSON_Parse(ss.options_json);
+            const cJSON *ev = cJSON_GetObjectItemCaseSensitive(so, "events");
+            if (cJSON_IsString(ev))
+                cJSON_AddStringToObject(o, "events", ev->valuestring);
+            cJSON_Delete(so);
+        }
+    }
+    int has_file = er == 0 && events[0];
+    int st =
+        gs_serve__session_rerun(pg->s, pg->st, pg->account, session, o, has_file ? events : NULL,
+                                has_file ? strlen(events) : 0, job, msg, sizeof(msg));
+    free(events);
     cJSON_Delete(o);
     if (st)
         return gs_page_fail(pg, (unsigned)st, msg);

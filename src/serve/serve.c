@@ -240,6 +240,71 @@ static int authenticate(gs_serve__req *q, struct MHD_Connection *c, char *msg, s
     return 0;
 }
 
+/* A page's re-run form: /sessions/<id>/rerun. */
+static int rerun_url(const char *url)
+{
+    return !strncmp(url, "/sessions/", 10) && strlen(url) == 10 + GS_STORE_ID_LEN + 6 &&
+           !strcmp(url + 10 + GS_STORE_ID_LEN, "/rerun");
+}
+
+/* Appends key=value, percent-encoded (application/x-www-form-urlencoded), to *out. */
+static int form_append(char **out, size_t *len, size_t *cap, const char *key, const char *v,
+                       size_t vlen)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t need = *len + strlen(key) + 3 * vlen + 3;
+    if (need > *cap) {
+        char *b = realloc(*out, need);
+        if (!b)
+            return -1;
+        *out = b;
+        *cap = need;
+    }
+    char *p = *out + *len;
+    if (*len)
+        *p++ = '&';
+    p += sprintf(p, "%s=", key);
+    for (size_t i = 0; i < vlen; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+            ch == '-' || ch == '_' || ch == '.') {
+            *p++ = (char)ch;
+        } else {
+            *p++ = '%';
+            *p++ = hex[ch >> 4];
+            *p++ = hex[ch & 15];
+        }
+    }
+    *p = '\0';
+    *len = (size_t)(p - *out);
+    return 0;
+}
+
+/* A page's re-run form as multipart/form-data (it carries an edited events file): its text
+ * fields and the file (as the field events_file) become the urlencoded form the pages read. */
+static enum MHD_Result page_multipart(gs_serve__req *q, struct MHD_Connection *c,
+                                      const char *method, const char *url)
+{
+    gs_serve__form f;
+    char msg[GS_SERVE__MSG], *body = NULL;
+    size_t len = 0, cap = 0;
+    int st = gs_serve__form_parse(c, q->body, q->body_len, "events", GS_STORE_EVENTS_MAX_BYTES, &f,
+                                  msg, sizeof(msg));
+    for (int i = 0; !st && i < f.n; i++)
+        if (form_append(&body, &len, &cap, f.key[i], f.val[i] ? f.val[i] : "", f.len[i]) != 0)
+            st = 500, snprintf(msg, sizeof(msg), "out of memory");
+    if (!st && f.file && form_append(&body, &len, &cap, "events_file", f.file, f.file_len) != 0)
+        st = 500, snprintf(msg, sizeof(msg), "out of memory");
+    gs_serve__form_free(&f);
+    if (st) {
+        free(body);
+        return (enum MHD_Result)gs_serve__page_error(q->srv, c, (unsigned)st, msg);
+    }
+    enum MHD_Result r = (enum MHD_Result)gs_serve__page(q->srv, c, method, url, body, len, q->addr);
+    free(body);
+    return r;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -271,9 +336,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 const char *cl =
                     MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
                 uint64_t len = 0;
-                if (cl && gs_serve__content_length(cl, &len) == 0 && len > GS_SERVE__JSON_BODY_MAX)
-                    st = 413, snprintf(msg, sizeof(msg), "a form is at most %d bytes",
-                                       GS_SERVE__JSON_BODY_MAX);
+                /* the re-run form carries an edited events file */
+                if (rerun_url(url) && gs_serve__is_multipart(c))
+                    q->body_max = GS_SERVE__RERUN_BODY_MAX;
+                size_t max = q->body_max ? q->body_max : GS_SERVE__JSON_BODY_MAX;
+                if (cl && gs_serve__content_length(cl, &len) == 0 && len > max)
+                    st = 413, snprintf(msg, sizeof(msg), "a form is at most %zu bytes", max);
             }
             if (st) {
                 q->fail_status = st;
@@ -292,9 +360,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             const char *cl =
                 MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
             uint64_t len = 0;
-            if (cl && gs_serve__content_length(cl, &len) == 0 && len > GS_SERVE__JSON_BODY_MAX)
-                st = 413, snprintf(msg, sizeof(msg), "a JSON body is at most %d bytes",
-                                   GS_SERVE__JSON_BODY_MAX);
+            /* a re-run may send its edited events file as multipart/form-data */
+            if (q->route.id == GS_SERVE__R_SESSION_RERUN && gs_serve__is_multipart(c))
+                q->body_max = GS_SERVE__RERUN_BODY_MAX;
+            size_t max = q->body_max ? q->body_max : GS_SERVE__JSON_BODY_MAX;
+            if (cl && gs_serve__content_length(cl, &len) == 0 && len > max)
+                st = 413,
+                snprintf(msg, sizeof(msg), "a request body here is at most %zu bytes", max);
         }
         if (st) {
             q->fail_status = st; /* answered; anything after is dropped */
@@ -321,7 +393,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             }
             return MHD_YES;
         }
-        if (q->body_len + n > GS_SERVE__JSON_BODY_MAX) {
+        if (q->body_len + n > (q->body_max ? q->body_max : GS_SERVE__JSON_BODY_MAX)) {
             q->fail_status = 413;
             if (q->page)
                 return (enum MHD_Result)gs_serve__page_error(s, c, 413, "the form is too large");
@@ -342,6 +414,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         return gs_serve__upload_finish(q, c);
     }
+    if (q->page && q->body_max && gs_serve__is_multipart(c))
+        return page_multipart(q, c, method, url);
     if (q->page)
         return (enum MHD_Result)gs_serve__page(s, c, method, url, q->body, q->body_len, q->addr);
     return gs_serve__api_handle(q, c);

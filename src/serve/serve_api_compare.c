@@ -171,7 +171,8 @@ static enum MHD_Result h_comparison(gs_serve__req *q, struct MHD_Connection *c, 
 }
 
 /* POST {options...}: the session's options with these changed (null removes one), analysed
- * again. */
+ * again. Or the same as multipart/form-data text fields with an edited events.csv as the file
+ * field "events" (events_detected=1 instead removes the session's edited events). */
 static enum MHD_Result h_rerun(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
 {
     gs_error e = {0};
@@ -181,9 +182,34 @@ static enum MHD_Result h_rerun(gs_serve__req *q, struct MHD_Connection *c, gs_st
     gs_status rc = gs_store_session_get(st, q->account, q->route.rid, &ss, &e);
     if (rc != GS_OK)
         return gs_serve__reply_store_error(q->srv, c, rc, &e, "session");
-    cJSON *body = q->body_len ? cJSON_ParseWithLength(q->body, q->body_len) : cJSON_CreateObject();
+    gs_serve__form form = {0};
+    cJSON *body = NULL;
+    if (gs_serve__is_multipart(c)) {
+        int fst = gs_serve__form_parse(c, q->body, q->body_len, "events", GS_STORE_EVENTS_MAX_BYTES,
+                                       &form, msg, sizeof(msg));
+        body = fst ? NULL : cJSON_CreateObject();
+        for (int i = 0; body && i < form.n; i++) {
+            if (!strcmp(form.key[i], "events_detected")) {
+                if (strcmp(form.val[i] ? form.val[i] : "", "1") != 0) {
+                    fst = 400, snprintf(msg, sizeof(msg), "events_detected: needs 1");
+                    break;
+                }
+                cJSON_AddNullToObject(body, "events");
+            } else {
+                cJSON_AddStringToObject(body, form.key[i], form.val[i] ? form.val[i] : "");
+            }
+        }
+        if (fst) {
+            cJSON_Delete(body);
+            gs_serve__form_free(&form);
+            return gs_serve__reply_error(c, (unsigned)fst, msg);
+        }
+    } else {
+        body = q->body_len ? cJSON_ParseWithLength(q->body, q->body_len) : cJSON_CreateObject();
+    }
     if (!cJSON_IsObject(body)) {
         cJSON_Delete(body);
+        gs_serve__form_free(&form);
         return gs_serve__reply_error(c, 400, "the body must be a JSON object of options");
     }
     cJSON *opts = cJSON_Parse(ss.options_json);
@@ -199,9 +225,10 @@ static enum MHD_Result h_rerun(gs_serve__req *q, struct MHD_Connection *c, gs_st
             cJSON_AddItemToObject(opts, v->string, cJSON_Duplicate(v, 1));
     }
     cJSON_Delete(body);
-    int status = gs_serve__session_rerun(q->srv, st, q->account, ss.id, opts, job, msg,
-                                         sizeof(msg));
+    int status = gs_serve__session_rerun(q->srv, st, q->account, ss.id, opts, form.file,
+                                         form.file_len, job, msg, sizeof(msg));
     cJSON_Delete(opts);
+    gs_serve__form_free(&form);
     if (status)
         return gs_serve__reply_error(c, (unsigned)status, msg);
     cJSON *r = cJSON_CreateObject();

@@ -62,6 +62,9 @@ gs_status gs_serve__session_remove(gs_serve *s, gs_store *st, const char *accoun
         return rc;
     if (gs_store_session_path(s->dir, session, path, sizeof(path), e) == GS_OK)
         remove_tree(path, 0);
+    if (gs_store_session_events_path(s->dir, session, path, sizeof(path), e) == GS_OK &&
+        unlink(path) != 0 && errno != ENOENT) /* a coach's edited events, if any */
+        gs_serve__logf(s, 1, "cannot remove %s: %s", path, strerror(errno));
     if (gone[0] && gs_store_blob_path(s->dir, gone, path, sizeof(path), e) == GS_OK &&
         unlink(path) != 0 && errno != ENOENT)
         gs_serve__logf(s, 1, "cannot remove %s: %s", path, strerror(errno));

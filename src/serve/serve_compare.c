@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "serve_compare.h"
 
@@ -136,13 +139,81 @@ void gs_serve__comparison_clips_remove(gs_serve *s, gs_store *st, const char *ac
     free(cl);
 }
 
-int gs_serve__session_rerun(gs_serve *s, gs_store *st, const char *account, const char *session,
-                            const cJSON *o, gs_store_id job, char *msg, size_t n)
+/* "events" as the session's options carry it: 64 lower-case hex digits. */
+static int sha_hex_ok(const char *h)
 {
-    static const char *const keys[] = {"view",   "height", "belt_speed", "history",   "start",
-                                       "end",    "slowmo", "blur_faces", "person"};
+    size_t i = 0;
+    while (h[i] && ((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+        i++;
+    return i == 64 && !h[i];
+}
+
+/* Stores the edited events file of session: DIR/tmp/<random>, synced, then renamed onto
+ * DIR/sessions/<id>.events.csv (a reader sees the old file or the new one); its SHA-256 (hex)
+ * into sha. 0 or an HTTP status with msg. */
+static int events_store(gs_serve *s, const char *session, const char *data, size_t len,
+                        char sha[65], char *msg, size_t n)
+{
+    char tmp[PATH_MAX], path[PATH_MAX];
+    gs_store_id name;
+    uint8_t digest[crypto_hash_sha256_BYTES];
+    if (len == 0)
+        return snprintf(msg, n, "the events file is empty"), 400;
+    if (len > GS_STORE_EVENTS_MAX_BYTES)
+        return snprintf(msg, n, "the events file is larger than %zu KiB",
+                        GS_STORE_EVENTS_MAX_BYTES >> 10),
+               413;
+    if (memchr(data, '\0', len))
+        return snprintf(msg, n, "the events file is not text (an events.csv: side,type,t_s)"), 400;
+    gs_store_new_id(name);
+    if (gs_store_tmp_path(gs_serve__dir(s), tmp, sizeof(tmp), NULL) != GS_OK ||
+        strlen(tmp) + GS_STORE_ID_LEN + 2 > sizeof(tmp) ||
+        gs_store_session_events_path(gs_serve__dir(s), session, path, sizeof(path), NULL) != GS_OK)
+        return snprintf(msg, n, "the server cannot store the events file"), 500;
+    strcat(tmp, "/");
+    strcat(tmp, name);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    size_t off = 0;
+    int en = 0;
+    if (fd < 0)
+        en = errno;
+    while (fd >= 0 && off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            en = w < 0 ? errno : ENOSPC;
+            break;
+        }
+        off += (size_t)w;
+    }
+    if (fd >= 0 && !en && fsync(fd) != 0)
+        en = errno;
+    if (fd >= 0 && close(fd) != 0 && !en)
+        en = errno;
+    if (!en && rename(tmp, path) != 0)
+        en = errno;
+    if (en) {
+        unlink(tmp);
+        gs_serve__log(s, en == ENOSPC ? 1 : 2, "re-run: cannot store an events file");
+        if (en == ENOSPC || en == EDQUOT)
+            return snprintf(msg, n, "the server's disk is full; the events file was not stored"),
+                   507;
+        return snprintf(msg, n, "the server cannot store the events file"), 500;
+    }
+    crypto_hash_sha256(digest, (const unsigned char *)data, len);
+    sodium_bin2hex(sha, 65, digest, sizeof(digest));
+    return 0;
+}
+
+int gs_serve__session_rerun(gs_serve *s, gs_store *st, const char *account, const char *session,
+                            const cJSON *o, const char *events, size_t events_len, gs_store_id job,
+                            char *msg, size_t n)
+{
+    static const char *const keys[] = {"view", "height", "belt_speed", "history", "start",
+                                       "end",  "slowmo", "blur_faces", "person",  "swap_legs"};
     gs_serve__fields f = {0};
-    char options[GS_STORE_OPTIONS_MAX + 1], text[2048];
+    char options[GS_STORE_OPTIONS_MAX + 1], text[2048], sha[65] = "", path[PATH_MAX];
     const char *notes = NULL, *date = NULL;
     const cJSON *v;
     gs_error e = {0};
@@ -160,11 +231,28 @@ int gs_serve__session_rerun(gs_serve *s, gs_store *st, const char *account, cons
                          "there is nothing to analyse again");
         return 409;
     }
+    if (gs_store_session_events_path(gs_serve__dir(s), ss.id, path, sizeof(path), NULL) != GS_OK) {
+        snprintf(msg, n, "the data folder path is too long");
+        return 500;
+    }
     /* The upload's own checks (gs_serve__fields_options), so a re-run takes exactly the values
      * an upload takes: each value as the text a form field would carry. */
     cJSON_ArrayForEach(v, o)
     {
         size_t i, nk = sizeof(keys) / sizeof(keys[0]);
+        if (v->string && !strcmp(v->string, "events")) {
+            /* the session's stored events file, kept (a new file replaces it below) */
+            if (!cJSON_IsString(v) || !sha_hex_ok(v->valuestring)) {
+                snprintf(msg, n,
+                         "events: send the edited events.csv as the file field 'events' "
+                         "of a multipart/form-data re-run, or null to detect the events "
+                         "again");
+                status = 400;
+                break;
+            }
+            snprintf(sha, sizeof(sha), "%s", v->valuestring);
+            continue;
+        }
         for (i = 0; i < nk; i++)
             if (v->string && !strcmp(v->string, keys[i]))
                 break;
@@ -199,7 +287,33 @@ int gs_serve__session_rerun(gs_serve *s, gs_store *st, const char *account, cons
     gs_serve__fields_free(&f);
     if (status)
         return status;
+    if (events)
+        status = events_store(s, ss.id, events, events_len, sha, msg, n);
+    else if (sha[0] && access(path, F_OK) != 0) {
+        snprintf(msg, n, "the session's edited events file is gone; send it again");
+        status = 409;
+    }
+    if (status)
+        return status;
+    if (sha[0]) { /* the options name the events file by its hash (the worker checks it) */
+        cJSON *oj = cJSON_Parse(options);
+        char *t = NULL;
+        if (oj && cJSON_AddStringToObject(oj, "events", sha))
+            t = cJSON_PrintUnformatted(oj);
+        cJSON_Delete(oj);
+        if (!t || strlen(t) >= sizeof(options)) {
+            cJSON_free(t);
+            snprintf(msg, n, "the options are too long");
+            return 400;
+        }
+        memcpy(options, t, strlen(t) + 1);
+        cJSON_free(t);
+    }
     gs_status rc = gs_store_session_rerun(st, account, session, options, (int64_t)time(NULL), job,
                                           &e);
-    return rc == GS_OK ? 0 : store_status(s, rc, &e, "session", msg, n);
+    if (rc != GS_OK)
+        return store_status(s, rc, &e, "session", msg, n);
+    if (!sha[0] && unlink(path) != 0 && errno != ENOENT) /* detected again: the file goes */
+        gs_serve__log(s, 1, "re-run: cannot remove an events file");
+    return 0;
 }

@@ -37,11 +37,19 @@ void gs_serve__comparison_clips_remove(gs_serve *s, gs_store *st, const char *ac
 /**
  * Re-runs the analysis of the account's session with the options in o (a JSON object of the
  * upload's analysis fields: view, height, belt_speed, history, start, end, slowmo, blur_faces,
- * person; numbers as numbers or text), checked as an upload's. 0 with the new job in job, or 400
- * (a bad option, named), 404, 409 (its video was deleted by retention), 503/500, with msg.
+ * person, swap_legs; numbers as numbers or text), checked as an upload's, and "events": the
+ * SHA-256 of the session's stored edited events file to keep using it (as the session's options
+ * name it). events (events_len bytes; NULL: none sent) is a new edited events.csv: checked (not
+ * empty, at most GS_STORE_EVENTS_MAX_BYTES, text), stored as the session's events file and named
+ * in the options; the worker's gait reader judges its rows (a bad row fails the job, naming the
+ * line). Without "events" and a new file, the session's events file is removed once the re-run
+ * is queued (the events are detected again). 0 with the new job in job, or 400 (a bad option,
+ * named; a bad events file), 404, 409 (its video was deleted by retention; the kept events file
+ * is gone), 413 (events file too large), 507, 503/500, with msg.
  */
 int gs_serve__session_rerun(gs_serve *s, gs_store *st, const char *account, const char *session,
-                            const cJSON *o, gs_store_id job, char *msg, size_t n);
+                            const cJSON *o, const char *events, size_t events_len, gs_store_id job,
+                            char *msg, size_t n);
 
 /* pages_compare.c, for the other pages: */
 struct gs_page;

@@ -30,6 +30,8 @@
 #define GS_SERVE__JSON_BODY_MAX (64 * 1024)
 /* Room for the multipart framing and the text fields around the video (notes: 8000 bytes). */
 #define GS_SERVE__UPLOAD_SLACK_BYTES (64 * 1024)
+/* A re-run's multipart form: the edited events file, its text fields and the framing. */
+#define GS_SERVE__RERUN_BODY_MAX (GS_STORE_EVENTS_MAX_BYTES + GS_SERVE__UPLOAD_SLACK_BYTES)
 /* Slots of the access log's memory of embedded media (a direct-mapped table: a collision only
  * logs one entry more). */
 #define GS_SERVE__SEEN_SLOTS 1024
@@ -73,9 +75,10 @@ typedef struct gs_serve__req {
     gs_store_role role;
     uint8_t digest[GS_STORE_DIGEST_BYTES]; /* of the bearer token */
     char addr[64];                         /* client address, for the rate limits */
-    /* JSON body */
+    /* JSON body (or a page's form) */
     char *body;
     size_t body_len;
+    size_t body_max; /* 0: GS_SERVE__JSON_BODY_MAX; a re-run's multipart form: more */
     /* upload */
     int upload;
     struct MHD_PostProcessor *pp;
@@ -163,6 +166,36 @@ void gs_serve__upload_data(gs_serve__req *q, const char *data, size_t n);
 enum MHD_Result gs_serve__upload_finish(gs_serve__req *q, struct MHD_Connection *c);
 /** Removes the request's temporary file, if any. */
 void gs_serve__upload_discard(gs_serve__req *q);
+
+/* A small multipart/form-data body read whole (a re-run's form with its edited events file):
+ * the text fields, and the bytes of one file field. */
+#define GS_SERVE__FORM_FIELDS    24
+#define GS_SERVE__FORM_VALUE_MAX 8192
+typedef struct gs_serve__form {
+    int n;
+    char key[GS_SERVE__FORM_FIELDS][48];
+    char *val[GS_SERVE__FORM_FIELDS]; /* NUL-terminated, malloc'd */
+    size_t len[GS_SERVE__FORM_FIELDS];
+    char *file; /* the file field's bytes (malloc'd, NUL after them), NULL when not sent */
+    size_t file_len;
+    int file_parts;
+} gs_serve__form;
+/**
+ * Parses body (len bytes, the whole multipart/form-data body of connection c) into f (zeroed
+ * first): text fields (at most GS_SERVE__FORM_FIELDS of GS_SERVE__FORM_VALUE_MAX bytes each) and
+ * the file field named file_field (at most file_max bytes; a part with an empty file name and no
+ * bytes, as a browser sends for no file chosen, is no file). 0, or 400 (malformed, a field twice,
+ * too many or too long), 413 (the file over file_max), 500, with msg. Free with
+ * gs_serve__form_free() either way.
+ */
+int gs_serve__form_parse(struct MHD_Connection *c, const char *body, size_t len,
+                         const char *file_field, size_t file_max, gs_serve__form *f, char *msg,
+                         size_t n);
+/** The text field key's value, or NULL. */
+const char *gs_serve__form_get(const gs_serve__form *f, const char *key);
+void gs_serve__form_free(gs_serve__form *f);
+/** 1 when the request's Content-Type is multipart/form-data. */
+int gs_serve__is_multipart(struct MHD_Connection *c);
 
 /* serve_api_compare.c: the comparison, re-run and download routes (GS_SERVE__R_SESSION_RERUN
  * to GS_SERVE__R_COMPARISON_FILE). */

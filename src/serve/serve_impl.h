@@ -201,7 +201,8 @@ typedef enum gs_serve__field {
     GS_SERVE__F_SLOWMO = 8,
     GS_SERVE__F_BLUR_FACES = 9,
     GS_SERVE__F_PERSON = 10,
-    GS_SERVE__F_COUNT = 11
+    GS_SERVE__F_SWAP_LEGS = 11,
+    GS_SERVE__F_COUNT = 12
 } gs_serve__field;
 
 /** The text fields of an upload as they arrive (a value may come in several pieces). */
@@ -225,7 +226,8 @@ int gs_serve__fields_add(gs_serve__fields *f, const char *key, const char *data,
  * day, history items known) and writes the analysis options as a JSON object into options
  * (at most n_options bytes with the NUL), the store's options_json that the workers read
  * (worker.h gs_worker_session_options_parse): keys "view", "height" (m), "belt_speed" (m/s),
- * "history", "start", "end" (s), "slowmo", "blur_faces" (bool), "person" ([x, y] px), only those
+ * "history", "start", "end" (s), "slowmo", "blur_faces" (bool), "person" ([x, y] px),
+ * "swap_legs" ("all" or "T1-T2[,T3-T4...]" s, at most 16 ranges; "" is none), only those
  * given ("view": "auto" is left out: detected). notes and
  * date point into f (NULL when absent: ""). 0, or 400 naming the field.
  */

@@ -675,6 +675,7 @@ static const struct {
     [GS_SERVE__F_SLOWMO] = {"slowmo", 32},
     [GS_SERVE__F_BLUR_FACES] = {"blur_faces", 32},
     [GS_SERVE__F_PERSON] = {"person", 64},
+    [GS_SERVE__F_SWAP_LEGS] = {"swap_legs", 255}, /* worker.h gs_worker_session_options */
 };
 
 const char *gs_serve__field_name(gs_serve__field f)
@@ -764,6 +765,31 @@ static int date_ok(const char *s)
 #define SLOWMO_MAX 1000.0
 #define BELT_MAX_M_S 12.0
 #define PIXEL_MAX 65535.0
+
+/* --swap-legs: "all", or 1-16 ranges "T1-T2" of seconds within a day, each T1 < T2, comma
+ * separated (gait.h gs_gait_options.swap_legs; the worker and the gait stage check it again). */
+static int swap_legs_ok(const char *s)
+{
+    int ranges = 0;
+    if (!strcmp(s, "all"))
+        return 1;
+    for (const char *p = s;;) {
+        char *end = NULL;
+        if (!isdigit((unsigned char)*p))
+            return 0;
+        double a = strtod(p, &end);
+        if (*end != '-' || !isdigit((unsigned char)end[1]))
+            return 0;
+        double b = strtod(end + 1, &end);
+        if (!(a < b) || b > TIME_MAX_S || ++ranges > 16)
+            return 0;
+        if (*end == '\0')
+            return 1;
+        if (*end != ',')
+            return 0;
+        p = end + 1;
+    }
+}
 
 int gs_serve__fields_options(const gs_serve__fields *f, char *options, size_t n_options,
                              const char **notes, const char **date, char *msg, size_t n)
@@ -867,6 +893,16 @@ int gs_serve__fields_options(const gs_serve__fields *f, char *options, size_t n_
             cJSON_AddItemToArray(a, cJSON_CreateNumber(x));
             cJSON_AddItemToArray(a, cJSON_CreateNumber(y));
         }
+    }
+    if (GIVEN(GS_SERVE__F_SWAP_LEGS) && f->val[GS_SERVE__F_SWAP_LEGS][0]) {
+        if (!swap_legs_ok(f->val[GS_SERVE__F_SWAP_LEGS])) {
+            rc = FAIL(400,
+                      "swap_legs: '%.60s' is not all or T1-T2[,T3-T4] (at most 16 ranges "
+                      "of seconds, each start before its end)",
+                      f->val[GS_SERVE__F_SWAP_LEGS]);
+            goto done;
+        }
+        cJSON_AddStringToObject(o, "swap_legs", f->val[GS_SERVE__F_SWAP_LEGS]);
     }
     if (GIVEN(GS_SERVE__F_NOTES)) {
         if (!text_ok(f->val[GS_SERVE__F_NOTES], 1)) {

@@ -284,3 +284,124 @@ out:
         gs_serve__store_put(s, slot);
     return r;
 }
+/* ---- a small multipart form read whole ---------------------------------------------------- */
+
+typedef struct form_ctx {
+    gs_serve__form *f;
+    const char *file_field;
+    size_t file_max;
+    int status;
+    char msg[GS_SERVE__MSG];
+} form_ctx;
+
+static enum MHD_Result form_fail(form_ctx *x, int status, const char *m)
+{
+    if (!x->status) {
+        x->status = status;
+        snprintf(x->msg, sizeof(x->msg), "%s", m);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result on_form_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *filename, const char *content_type,
+                                     const char *transfer_encoding, const char *data, uint64_t off,
+                                     size_t size)
+{
+    form_ctx *x = cls;
+    gs_serve__form *f = x->f;
+    (void)kind, (void)content_type, (void)transfer_encoding;
+    if (x->status || !key)
+        return MHD_YES;
+    if (!strcmp(key, x->file_field)) {
+        if (off == 0 && f->file_parts++ > 0)
+            return form_fail(x, 400, "one events file per re-run");
+        if (size == 0 && off == 0 && (!filename || !filename[0]))
+            return MHD_YES; /* a form's file input with no file chosen */
+        if (size > x->file_max || f->file_len + size > x->file_max) {
+            char m[GS_SERVE__MSG];
+            snprintf(m, sizeof(m), "the %s file is larger than %zu KiB", x->file_field,
+                     x->file_max >> 10);
+            return form_fail(x, 413, m);
+        }
+        char *b = realloc(f->file, f->file_len + size + 1);
+        if (!b)
+            return form_fail(x, 500, "out of memory");
+        memcpy(b + f->file_len, data, size);
+        f->file_len += size;
+        b[f->file_len] = '\0';
+        f->file = b;
+        return MHD_YES;
+    }
+    int i;
+    for (i = 0; i < f->n; i++)
+        if (!strcmp(f->key[i], key))
+            break;
+    if (i == f->n) {
+        if (off != 0)
+            return form_fail(x, 400, "the multipart body is malformed");
+        if (f->n == GS_SERVE__FORM_FIELDS || strlen(key) >= sizeof(f->key[0]))
+            return form_fail(x, 400, "too many or too long field names");
+        snprintf(f->key[f->n++], sizeof(f->key[0]), "%s", key);
+    } else if (off == 0) {
+        char m[GS_SERVE__MSG];
+        snprintf(m, sizeof(m), "field %.40s is given twice", key);
+        return form_fail(x, 400, m);
+    }
+    if (off != f->len[i] || f->len[i] + size > GS_SERVE__FORM_VALUE_MAX) {
+        char m[GS_SERVE__MSG];
+        snprintf(m, sizeof(m), "field %.40s is longer than %d bytes", key,
+                 GS_SERVE__FORM_VALUE_MAX);
+        return form_fail(x, 400, m);
+    }
+    if (size && memchr(data, '\0', size))
+        return form_fail(x, 400, "a field holds a NUL byte");
+    char *v = realloc(f->val[i], f->len[i] + size + 1);
+    if (!v)
+        return form_fail(x, 500, "out of memory");
+    memcpy(v + f->len[i], data, size);
+    f->len[i] += size;
+    v[f->len[i]] = '\0';
+    f->val[i] = v;
+    return MHD_YES;
+}
+
+int gs_serve__is_multipart(struct MHD_Connection *c)
+{
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    return ct && strncasecmp(ct, "multipart/form-data", 19) == 0;
+}
+
+int gs_serve__form_parse(struct MHD_Connection *c, const char *body, size_t len,
+                         const char *file_field, size_t file_max, gs_serve__form *f, char *msg,
+                         size_t n)
+{
+    form_ctx x = {.f = f, .file_field = file_field, .file_max = file_max};
+    memset(f, 0, sizeof(*f));
+    struct MHD_PostProcessor *pp = MHD_create_post_processor(c, 64 * 1024, on_form_field, &x);
+    if (!pp)
+        return snprintf(msg, n, "the multipart body has no boundary"), 400;
+    if (len && MHD_post_process(pp, body, len) != MHD_YES)
+        form_fail(&x, 400, "the multipart body is malformed");
+    if (MHD_destroy_post_processor(pp) != MHD_YES)
+        form_fail(&x, 400, "the multipart body is incomplete or malformed");
+    if (x.status)
+        snprintf(msg, n, "%s", x.msg);
+    return x.status;
+}
+
+const char *gs_serve__form_get(const gs_serve__form *f, const char *key)
+{
+    for (int i = 0; i < f->n; i++)
+        if (!strcmp(f->key[i], key))
+            return f->val[i] ? f->val[i] : "";
+    return NULL;
+}
+
+void gs_serve__form_free(gs_serve__form *f)
+{
+    for (int i = 0; i < f->n; i++)
+        free(f->val[i]);
+    free(f->file);
+    memset(f, 0, sizeof(*f));
+}

@@ -87,6 +87,22 @@ gs_status gs_store_session_path(const char *dir, const char *id, char *buf, size
     return path_join(dir, "sessions", id, buf, size, err);
 }
 
+gs_status gs_store_session_events_path(const char *dir, const char *id, char *buf, size_t size,
+                                       gs_error *err)
+{
+    gs_status rc;
+    if (!id)
+        return gs_fail(err, GS_ERR_ARG, "store path: no id");
+    rc = path_join(dir, "sessions", id, buf, size, err);
+    if (rc == GS_OK && strlen(buf) + sizeof(".events.csv") > size) {
+        buf[0] = '\0';
+        return gs_fail(err, GS_ERR_ARG, "%s: data folder path too long", dir);
+    }
+    if (rc == GS_OK)
+        strcat(buf, ".events.csv");
+    return rc;
+}
+
 gs_status gs_store_comparison_path(const char *dir, const char *id, char *buf, size_t size,
                                    gs_error *err)
 {

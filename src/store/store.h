@@ -109,6 +109,11 @@ void gs_store_new_id(gs_store_id id);
  *                                 written by a worker in
  *                                 DIR/sessions/<session id>.staging-<host>-<pid> and renamed into
  *                                 place when the analysis ends
+ *   DIR/sessions/<session id>.events.csv
+ *                                 the gait events a coach edited for the session's re-runs
+ *                                 (`gaitscope analyze --events`), written by the server (under
+ *                                 DIR/tmp/, then renamed here); its SHA-256 is in the session's
+ *                                 options ("events"), which the worker checks before using it
  *   DIR/comparisons/<id>/         a comparison's outputs (schema 4), published like a session's
  *   DIR/tmp/                      uploads being received, zips being built
  * Paths are built only by the helpers below, from ids that gs_store_id_valid() accepts (22
@@ -130,6 +135,12 @@ gs_status gs_store_blob_path(const char *dir, const char *id, char *buf, size_t 
 /** DIR/sessions/<id> into buf, as gs_store_blob_path(). */
 gs_status gs_store_session_path(const char *dir, const char *id, char *buf, size_t size,
                                 gs_error *err);
+/** The largest hand-edited events file a session keeps (the server refuses a larger upload): a
+ * row "left,IC,12.3456" is ~20 bytes, so 1 MiB holds ~50000 events, hours of running. */
+#define GS_STORE_EVENTS_MAX_BYTES ((size_t)1 << 20)
+/** DIR/sessions/<id>.events.csv into buf, as gs_store_blob_path(). */
+gs_status gs_store_session_events_path(const char *dir, const char *id, char *buf, size_t size,
+                                       gs_error *err);
 /** DIR/comparisons/<id> into buf, as gs_store_blob_path(). */
 gs_status gs_store_comparison_path(const char *dir, const char *id, char *buf, size_t size,
                                    gs_error *err);

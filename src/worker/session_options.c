@@ -111,6 +111,45 @@ static gs_status point_of(const cJSON *v, float *x, float *y, gs_error *err)
     return GS_OK;
 }
 
+/* "all", or 1-16 ranges "T1-T2" of seconds in [0, 86400] with T1 < T2, comma separated: the
+ * syntax gs_gait_options.swap_legs takes (the gait stage checks it again). */
+static gs_status swap_legs_of(const cJSON *v, char *out, size_t n, gs_error *err)
+{
+    const char *s, *p;
+    int ranges = 0;
+    if (!cJSON_IsString(v))
+        return gs_fail(err, GS_ERR_ARG, "options: swap_legs: needs all or T1-T2[,T3-T4] seconds");
+    s = v->valuestring;
+    if (strlen(s) >= n)
+        return gs_fail(err, GS_ERR_ARG, "options: swap_legs: longer than %zu bytes", n - 1);
+    if (strcmp(s, "all") != 0)
+        for (p = s;; p++) {
+            char *end = NULL;
+            double a = strtod(p, &end), b;
+            if (end == p || *end != '-')
+                break;
+            p = end + 1;
+            b = strtod(p, &end);
+            if (end == p || !isfinite(a) || !isfinite(b) || a < 0 || b > 86400 || !(a < b) ||
+                ++ranges > 16)
+                break;
+            p = end;
+            if (*p == '\0') {
+                ranges = -ranges; /* well formed to the end */
+                break;
+            }
+            if (*p != ',')
+                break;
+        }
+    if (strcmp(s, "all") != 0 && ranges >= 0)
+        return gs_fail(err, GS_ERR_ARG,
+                       "options: swap_legs: '%.60s' is not all or T1-T2[,T3-T4] (at most 16 "
+                       "ranges of seconds, each start before its end)",
+                       s);
+    snprintf(out, n, "%s", s);
+    return GS_OK;
+}
+
 gs_status gs_worker_session_options_parse(const char *options_json,
                                           gs_worker_session_options *out, gs_error *err)
 {
@@ -163,6 +202,18 @@ gs_status gs_worker_session_options_parse(const char *options_json,
                 gs_fail(err, rc, "options: history: %.400s", why);
             }
             gs_nkt_history_free(&h);
+        } else if (!strcmp(k, "swap_legs")) {
+            rc = swap_legs_of(v, out->swap_legs, sizeof(out->swap_legs), err);
+        } else if (!strcmp(k, "events")) {
+            /* the SHA-256 of the edited events file the server stored for the session */
+            const char *h = cJSON_IsString(v) ? v->valuestring : "";
+            size_t i = 0;
+            while (h[i] && ((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+                i++;
+            if (i != 64 || h[i])
+                rc = gs_fail(err, GS_ERR_ARG, "options: events: not a SHA-256 in hex");
+            else
+                snprintf(out->events_sha256, sizeof(out->events_sha256), "%s", h);
         } else if (!strcmp(k, "notes") || !strcmp(k, "date")) {
             /* session fields, not analysis options */
         } else {
@@ -193,4 +244,6 @@ void gs_worker_session_options_apply(const gs_worker_session_options *so, gs_ana
     o->person_x = so->person_x;
     o->person_y = so->person_y;
     o->history = so->history[0] ? so->history : NULL;
+    o->swap_legs = so->swap_legs[0] ? so->swap_legs : NULL;
+    /* events_csv: the worker sets it to the session's stored file once its hash is checked */
 }

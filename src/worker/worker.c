@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "pose.h"
 #include "video.h"
 
@@ -489,6 +491,35 @@ static void run_compare_job(worker *w, const gs_store_job *job)
     }
 }
 
+/*
+ * The session's hand-edited events file, checked against the SHA-256 its options name (the
+ * server replaces the file when a re-run brings a new one: a job queued with the earlier file's
+ * options, whose re-run was then replaced, must not analyse with the newer file). 1 when it is
+ * there and matches; 0 with why otherwise.
+ */
+static int events_file_ok(worker *w, const char *session, const char *sha_hex, char *path, size_t n,
+                          char *why, size_t wn)
+{
+    uint8_t *data = NULL, digest[crypto_hash_sha256_BYTES];
+    size_t len = 0;
+    char hex[2 * crypto_hash_sha256_BYTES + 1];
+    if (gs_store_session_events_path(w->o.data_dir, session, path, n, NULL) != GS_OK ||
+        gs_file_read_max(path, GS_STORE_EVENTS_MAX_BYTES, &data, &len, NULL) != GS_OK) {
+        snprintf(why, wn,
+                 "the session's edited events file is missing; re-run it with the "
+                 "events file again");
+        return 0;
+    }
+    crypto_hash_sha256(digest, data, len);
+    free(data);
+    sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+    if (strcmp(hex, sha_hex) != 0) {
+        snprintf(why, wn, "the session's edited events file was replaced by a later re-run");
+        return 0;
+    }
+    return 1;
+}
+
 static void run_job(worker *w, const gs_store_job *job)
 {
     gs_store_session se;
@@ -499,7 +530,7 @@ static void run_job(worker *w, const gs_store_job *job)
     gs_error err;
     gs_status rc;
     job_ctx c = {.w = w, .job_id = job->id, .attempt = job->attempts};
-    char blob_path[4096], final[4096], staging[4200], why[1024], title[300];
+    char blob_path[4096], final[4096], staging[4200], why[1024], title[300], events[4200];
     int64_t now = (int64_t)time(NULL);
 
     logf_(w, "job %s: session %s, attempt %d", job->id, job->session, job->attempts);
@@ -529,6 +560,11 @@ static void run_job(worker *w, const gs_store_job *job)
         finish(w, job, GS_STORE_JOB_FAILED, err.msg);
         return;
     }
+    if (so.events_sha256[0] &&
+        !events_file_ok(w, se.id, so.events_sha256, events, sizeof(events), why, sizeof(why))) {
+        finish(w, job, GS_STORE_JOB_FAILED, why);
+        return;
+    }
     /* The backstop for a run that stops reporting progress (see worker.h). */
     alarm((unsigned)(w->o.job_timeout_s + ALARM_MARGIN_S));
     c.t0 = gs_now_s();
@@ -548,6 +584,7 @@ static void run_job(worker *w, const gs_store_job *job)
     ao.generated_by = w->o.generated_by;
     ao.n_threads = w->o.n_threads; /* cores; the models were loaded for them */
     gs_worker_session_options_apply(&so, &ao);
+    ao.events_csv = so.events_sha256[0] ? events : NULL;
     if (gs_store_athlete_get(w->s, job->account, se.athlete, &ath, NULL) == GS_OK) {
         snprintf(title, sizeof(title), "%s%s%s", ath.name, se.date[0] ? ", " : "", se.date);
         ao.title = title;
@@ -561,6 +598,8 @@ static void run_job(worker *w, const gs_store_job *job)
     alarm(0);
     scrub(err.msg, sizeof(err.msg), staging, "the session folder");
     scrub(err.msg, sizeof(err.msg), blob_path, "the uploaded video");
+    if (so.events_sha256[0]) /* the gait reader names the file: the coach's, not a path */
+        scrub(err.msg, sizeof(err.msg), events, "the edited events file");
 
     if (c.stopping) {
         gs_analyze_result_free(&res);

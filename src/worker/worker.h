@@ -80,6 +80,10 @@ typedef struct gs_worker_session_options {
     int has_person;
     float person_x, person_y; /* px */
     char history[1024];       /* "" when none */
+    char events_sha256[65];   /* "events": SHA-256 (hex) of the session's hand-edited events
+                                 file (gs_store_session_events_path); "" = detect the events */
+    char swap_legs[256];      /* "swap_legs": "all" or "T1-T2[,T3-T4...]" s (gaitscope analyze
+                                 --swap-legs); "" = none */
 } gs_worker_session_options;
 
 /**
