@@ -933,6 +933,67 @@ done:
     gs_decoder_free(&dk);
 }
 
+/* issue 19: the key-frame pass seeks to the stream's key frame before a wanted frame
+ * (gs_decoder_keyframe_before, gs_decoder_seek_index) and must land on the very frame a full
+ * decode numbers so: same index, time and picture (a clip with a key frame every 12 frames and
+ * B-frames, so decode and presentation order differ). */
+static void seeking_to_a_key_frame_lands_on_the_numbered_frame(void)
+{
+    enum { W = 160, H = 96, N = 40, K = 30 };
+    char src[1024], gop[1100], cmd[4096];
+    double t[N];
+    for (int k = 0; k < N; k++)
+        t[k] = k / 30.0;
+    snprintf(src, sizeof(src), "%s/seek_src.mp4", scratch);
+    snprintf(gop, sizeof(gop), "%s/seek_gop12.mp4", scratch);
+    CHECK(write_clip(src, W, H, t, N) == 0);
+    snprintf(cmd, sizeof(cmd),
+             "ffmpeg -v error -y -i '%s' -c:v libx264 -g 12 -keyint_min 12 -sc_threshold 0 "
+             "-bf 2 -crf 18 '%s'",
+             src, gop);
+    if (run(cmd) != 0) {
+        CHECK_MSG(0, "ffmpeg CLI needed to make the clip");
+        return;
+    }
+    gs_decoder *all = NULL, *sk = NULL;
+    gs_error err;
+    gs_frame f, g;
+    uint8_t *want = malloc((size_t)W * H * 3);
+    double tk = -1;
+    CHECK_EQ_INT(gs_decoder_open(gop, NULL, &all, &err), GS_OK);
+    CHECK_EQ_INT(gs_decoder_open(gop, NULL, &sk, &err), GS_OK);
+    if (!all || !sk || !want)
+        goto done;
+    for (int k = 0; k <= K && gs_decoder_next(all, &f, &err) == GS_OK; k++)
+        if (f.index == K) {
+            tk = f.t_s;
+            for (int y = 0; y < H; y++)
+                memcpy(want + (size_t)y * W * 3, f.rgb + (size_t)y * f.stride, (size_t)W * 3);
+        }
+    CHECK_MSG(fabs(tk - K / 30.0) < 1e-3, "frame %d at %.4f s", K, tk);
+    /* key frames at 0, 12, 24, 36: the one before frame 30 is frame 24 (its decode time may
+     * lead by the two B-frames' delay) */
+    double kt = gs_decoder_keyframe_before(sk, tk);
+    CHECK_MSG(kt >= 21 / 30.0 - 1e-6 && kt <= 24 / 30.0 + 1e-6, "key frame before %.3f: %.3f", tk,
+              kt);
+    CHECK(gs_decoder_keyframe_before(sk, -1) < 0);
+    CHECK_EQ_INT(gs_decoder_seek_index(sk, tk, -1, &err), GS_ERR_ARG);
+    CHECK_EQ_INT(gs_decoder_seek_index(sk, tk, K, &err), GS_OK);
+    CHECK_EQ_INT(gs_decoder_next(sk, &g, &err), GS_OK);
+    CHECK_EQ_INT((int)g.index, K);
+    CHECK(fabs(g.t_s - tk) < 1e-9);
+    int same = 1;
+    for (int y = 0; y < H; y++)
+        same &= !memcmp(want + (size_t)y * W * 3, g.rgb + (size_t)y * g.stride, (size_t)W * 3);
+    CHECK_MSG(same, "frame %d after the seek is not the frame decoded from the start", K);
+    CHECK_EQ_INT(gs_decoder_next(sk, &g, &err), GS_OK);
+    CHECK_EQ_INT((int)g.index, K + 1);
+done:
+    free(want);
+    gs_decoder_free(&all);
+    gs_decoder_free(&sk);
+}
+
 int main(int argc, char **argv)
 {
     const char *shared = argc > 1 ? argv[1] : NULL;
@@ -943,6 +1004,7 @@ int main(int argc, char **argv)
     rotated_clips_come_out_as_players_show_them();
     max_height_scales_frames_down_keeping_aspect();
     yuv_planes_follow_what_was_drawn();
+    seeking_to_a_key_frame_lands_on_the_numbered_frame();
     skipped_frames_keep_index_and_time();
     capture_rate_metadata_rescales_time();
     wide_odd_width_frames_decode_within_bounds();

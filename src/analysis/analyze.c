@@ -603,6 +603,8 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
                             : o->overlay_height < 0 ? 0
                                                     : o->overlay_height;
             oo.sequential = o->sequential;
+            oo.seek_ok = res->pose.decode.dropped_time == 0 && res->pose.decode.segments == 1 &&
+                         res->pose.decode.bad_packets == 0 && !res->pose.decode.truncated;
             r.base = FRAC_FILES;
             r.span = FRAC_OVERLAY - FRAC_FILES;
             gs_overlay_stats os = {0};

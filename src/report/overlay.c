@@ -465,6 +465,11 @@ typedef struct ovl_pipe {
     const gs_keyframe *kf; /* key frames only (no clip): the frames converted, the rest skipped */
     int n_kf;
     int64_t next_index; /* index of the frame the decoder returns next */
+    const gs_pose_track *t; /* the frames' times, for seeking */
+    int may_seek;           /* key frames only, opt->seek_ok */
+    double start_s;         /* the decode options' start (where frame 0 is) */
+    int64_t seek_check;     /* index of the frame a seek must land on, -1 when none */
+    int32_t seeks;
     double dec_cpu_s, enc_cpu_s;
 } ovl_pipe;
 
@@ -479,6 +484,42 @@ static int wanted(const ovl_pipe *p, int64_t index)
     return 0;
 }
 
+/*
+ * Key frames only: when a key frame of the stream (where decoding can start) lies more than
+ * SEEK_MIN_FRAMES frames after the next frame and before the next wanted one, seek there
+ * instead of decoding the frames in between. An H.264 camera clip has a key frame every 1-10 s
+ * (x264's default: every 250 frames), and the analysis's key frames are in one or two strides
+ * anywhere in the clip: without seeking, a 5-minute clip is decoded up to its middle or end.
+ * Below SEEK_MIN_FRAMES the decoder's flush and restart (its frame threads refill) cost about
+ * what is saved.
+ */
+#define SEEK_MIN_FRAMES 16
+
+static gs_status maybe_seek(ovl_pipe *p, gs_error *err)
+{
+    int64_t want = -1, n = p->t->n_frames;
+    for (int i = 0; i < p->n_kf; i++)
+        if (p->kf[i].frame >= p->next_index && (want < 0 || p->kf[i].frame < want))
+            want = p->kf[i].frame;
+    if (want < 0 || want >= n || p->next_index >= n || want - p->next_index <= SEEK_MIN_FRAMES)
+        return GS_OK;
+    double scale = gs_decoder_info(p->dec)->time_scale > 0 ? gs_decoder_info(p->dec)->time_scale
+                                                           : 1.0;
+    double src_want = p->t->frames[want].t_s / scale;
+    double src_next = p->t->frames[p->next_index].t_s / scale;
+    double step = (src_want - src_next) / (double)(want - p->next_index); /* mean interval */
+    double kt = gs_decoder_keyframe_before(p->dec, src_want);
+    if (kt < 0 || kt <= src_next + SEEK_MIN_FRAMES * step)
+        return GS_OK;
+    gs_status rc = gs_decoder_seek_index(p->dec, src_want, want, err);
+    if (rc == GS_OK) {
+        p->next_index = want;
+        p->seek_check = want;
+        p->seeks++;
+    }
+    return rc;
+}
+
 /* Decodes the next drawn frame into slot sl; frames not drawn are decoded without their RGB
  * conversion (gs_decoder_skip). GS_OK, GS_END (also past last_frame) or an error. */
 static gs_status decode_one(ovl_pipe *p, ovl_slot *sl, gs_error *err)
@@ -487,10 +528,29 @@ static gs_status decode_one(ovl_pipe *p, ovl_slot *sl, gs_error *err)
     for (;;) {
         if (p->last_frame >= 0 && p->next_index > p->last_frame)
             return GS_END;
-        gs_status rc = wanted(p, p->next_index) ? gs_decoder_next(p->dec, &fr, err)
-                                                : gs_decoder_skip(p->dec, &fr, err);
+        gs_status rc = p->may_seek ? maybe_seek(p, err) : GS_OK;
         if (rc != GS_OK)
             return rc;
+        rc = wanted(p, p->next_index) ? gs_decoder_next(p->dec, &fr, err)
+                                      : gs_decoder_skip(p->dec, &fr, err);
+        if (rc != GS_OK)
+            return rc;
+        if (p->seek_check >= 0) {
+            /* the frame landed on must be the one the track has at that index; if not (an
+             * index that does not match the stream), start again from the first frame and
+             * decode forward */
+            int ok = fr.index == p->seek_check && fr.index < p->t->n_frames &&
+                     fabs(fr.t_s - p->t->frames[fr.index].t_s) <= 1e-6;
+            p->seek_check = -1;
+            if (!ok) {
+                p->may_seek = 0;
+                rc = gs_decoder_seek_index(p->dec, p->start_s, 0, err);
+                if (rc != GS_OK)
+                    return rc;
+                p->next_index = 0;
+                continue;
+            }
+        }
         p->next_index = fr.index + 1;
         if (fr.rgb)
             break;
@@ -710,6 +770,9 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
 
     memset(&p, 0, sizeof(p));
     p.last_frame = -1;
+    p.seek_check = -1;
+    p.t = t;
+    p.start_s = opt->decode.start_s;
     gs_decoder_options dopt = opt->decode;
     dopt.max_height = opt->max_height;
     dopt.keep_yuv = opt->overlay_path != NULL; /* the encoder takes the decoder's planes */
@@ -757,6 +820,7 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
     if (!p.enc) { /* key frames only: convert and draw those, stop after the last one */
         p.kf = opt->keyframes;
         p.n_kf = n_kf;
+        p.may_seek = opt->seek_ok;
         for (int i = 0; i < n_kf; i++)
             p.last_frame = opt->keyframes[i].frame > p.last_frame ? opt->keyframes[i].frame
                                                                   : p.last_frame;
@@ -924,6 +988,7 @@ done:
     st.decode_cpu_s = p.dec_cpu_s + main_dec_cpu;
     st.encode_cpu_s = p.enc_cpu_s + main_enc_cpu;
     st.keyframe_cpu_s = main_kf_cpu;
+    st.seeks = p.seeks;
     st.draw_cpu_s = gs_thread_cpu_s() - cpu_main0 - main_dec_cpu - main_enc_cpu - main_kf_cpu;
     st.wall_s = gs_now_s() - t0;
     if (stats)

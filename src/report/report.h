@@ -44,6 +44,11 @@ typedef struct gs_overlay_options {
     int32_t max_height;             /* > 0: the clip and the key frames are scaled down (in the
                                        decoder's colour conversion) to at most this height,
                                        aspect kept; 0 = the source size */
+    int seek_ok;                    /* 1: the clip was decoded (the track's pass) without
+                                       timestamp repairs or damage (gs_decode_stats
+                                       dropped_time 0, segments 1, bad_packets 0): without a
+                                       clip, the pass may seek to the key frame before a
+                                       wanted frame instead of decoding all frames before it */
     int sequential;                 /* 1: decode, draw and encode one after the other in the
                                        calling thread (the same output; for measurements) */
     gs_progress_fn progress;        /* stage "overlay", frames done/total; may be NULL */
@@ -62,6 +67,7 @@ typedef struct gs_overlay_stats {
     double draw_cpu_s;   /* drawing on the clip's frames */
     double encode_cpu_s; /* RGB->YUV and the calls into libx264, muxing, the final flush */
     double keyframe_cpu_s; /* key-frame captions, PNG files, contact sheet */
+    int32_t seeks;       /* key frames only: seeks to a key frame before a wanted frame */
     double wall_s;       /* wall time of the whole pass */
 } gs_overlay_stats;
 

@@ -451,6 +451,31 @@ gs_status gs_decoder_seek(gs_decoder *d, double t_s, gs_error *err)
     return GS_OK;
 }
 
+double gs_decoder_keyframe_before(const gs_decoder *d, double t_s)
+{
+    if (!(t_s >= 0) || !isfinite(t_s))
+        return -1;
+    int64_t base = d->start_pts != AV_NOPTS_VALUE ? d->start_pts : 0;
+    double ticks = fmin(floor(t_s / av_q2d(d->st->time_base)), 0x1p62);
+    int64_t ts = base > INT64_MAX - (int64_t)ticks ? INT64_MAX : base + (int64_t)ticks;
+    /* AVSEEK_FLAG_BACKWARD without AVSEEK_FLAG_ANY: key frames only (libavformat) */
+    int i = av_index_search_timestamp(d->st, ts, AVSEEK_FLAG_BACKWARD);
+    const AVIndexEntry *e = i >= 0 ? avformat_index_get_entry(d->st, i) : NULL;
+    if (!e)
+        return -1;
+    return fmax(0.0, ((double)e->timestamp - (double)base) * av_q2d(d->st->time_base));
+}
+
+gs_status gs_decoder_seek_index(gs_decoder *d, double t_s, int64_t index, gs_error *err)
+{
+    if (index < 0)
+        return gs_fail(err, GS_ERR_ARG, "%s: invalid frame index", d->path);
+    gs_status rc = gs_decoder_seek(d, t_s, err);
+    if (rc == GS_OK)
+        d->index = index;
+    return rc;
+}
+
 static gs_status ensure_buffers(gs_decoder *d, int w, int h, gs_error *err)
 {
     if (d->rgb_coded && d->buf_w == w && d->buf_h == h)

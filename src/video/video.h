@@ -144,6 +144,22 @@ gs_status gs_decoder_skip(gs_decoder *dec, gs_frame *frame, gs_error *err);
  */
 gs_status gs_decoder_seek(gs_decoder *dec, double t_s, gs_error *err);
 
+/**
+ * Source time (seconds from the stream start) of the last key frame - a frame decoding can start
+ * from - at or before source time t_s, from the container's index (its decode time: it may
+ * precede the frame's presentation by the reorder delay); -1 when the container has no index.
+ */
+double gs_decoder_keyframe_before(const gs_decoder *dec, double t_s);
+
+/**
+ * As gs_decoder_seek(), and the frame returned next is numbered index (gs_frame.index): for a
+ * pass over a clip whose frame indices and times an earlier pass with the same options found
+ * (the analysis's key frames). Times after the seek are the stream's own, so the caller must
+ * know the earlier pass met no timestamp repairs (gs_decode_stats dropped_time 0, segments 1)
+ * and should check the time of the frame it lands on. GS_OK or an error.
+ */
+gs_status gs_decoder_seek_index(gs_decoder *dec, double t_s, int64_t index, gs_error *err);
+
 /** 1 if the demuxer hit a read error or a cut-off packet before the end, else 0. */
 int gs_decoder_truncated(const gs_decoder *dec);
 
