@@ -23,7 +23,8 @@
 
 #include "nn_impl.h"
 
-/* Spin iterations before a worker sleeps (~50-100 us with the pause hint). */
+/* Spin iterations before a worker sleeps: ~370 us on this project's Zen 5 VM (18.5 ns per
+ * pause, measured 2026-12-06), longer than any gap between two jobs of one inference. */
 #define SPIN_ITERS 20000
 /* Spin iterations of the caller waiting for claimed tasks before it yields the CPU. */
 #define WAIT_SPINS 2000
