@@ -1561,8 +1561,12 @@ static void real_pair(const char *shared, const char *dir)
          * later, the right half AFTER's likewise */
         CHECK_EQ_INT(gs_decoder_open(sbs, NULL, &dec, NULL), GS_OK);
         for (int k = 0; k < K && dec; k++) {
-            int64_t jb = (int64_t)ceil(sb->left_strides[2 * k] - 1e-9);
-            int64_t ja = llround(sa->left_strides[2 * k]);
+            /* the frames the writer shows (compare_video.c): BEFORE's first whole frame of the
+             * stride and AFTER's frame at the same phase of its stride */
+            double b0 = sb->left_strides[2 * k], b1 = sb->left_strides[2 * k + 1];
+            double a0 = sa->left_strides[2 * k], a1 = sa->left_strides[2 * k + 1];
+            int64_t jb = (int64_t)ceil(b0 - 1e-9);
+            int64_t ja = llround(a0 + (jb - b0) / (b1 - b0) * (a1 - a0));
             int64_t first = j_out;
             gs_frame f;
             j_out += (int64_t)ceil(sb->left_strides[2 * k + 1] - 1e-9) - jb;
