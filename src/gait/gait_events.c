@@ -67,7 +67,6 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
     gs_gait__sig g;
     gs_status rc = GS_OK;
     int side_view = gs_gait__is_side(r->view.kind);
-    gs_gait_activity pelvis = GS_GAIT_ACTIVITY_UNKNOWN;
     double dt_med = 1.0 / 60, fps;
     int k;
 
@@ -138,7 +137,7 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
         if (!r->activity_forced) {
             /* pelvis phase first; else walking has double support: duty factor above 0.5 */
             double df = gs_gait__duty_factor(r);
-            r->activity = pelvis = gs_gait__activity_from_pelvis(r);
+            r->activity = gs_gait__activity_from_pelvis(r);
             if (r->activity == GS_GAIT_ACTIVITY_UNKNOWN && isfinite(df))
                 r->activity = df > 0.5 ? GS_GAIT_ACTIVITY_WALK : GS_GAIT_ACTIVITY_RUN;
         }
@@ -147,9 +146,6 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
         /* Final pass, running and walking: replace with foot-height events (Zeni's IC is early
          * and TO late in running, and TO late in walking too: the toe keeps moving back after it
          * leaves the ground); ground levels from the Zeni stances. */
-        /* unless the pelvis phase (which does not hang on event times) says walking: see
-         * gs_gait__ground_levels and gs_gait__ic_hinge */
-        g.per_landmark = pelvis != GS_GAIT_ACTIVITY_WALK;
         gs_gait__ground_levels(r, &g, 1);
     } else {
         gs_gait__ground_levels(r, &g, 0);
@@ -161,7 +157,7 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
         for (int s = 0; s < 2; s++) {
             for (int32_t i = 0; i < r->n; i++)
                 if (r->valid[i])
-                    g.low[s][i] = gs_gait__foot_height(r, &g, i, s);
+                    g.low[s][i] = gs_gait__raw_low(r, i, s) - g.ground[s];
             gs_gait__smooth(r, g.low[s], g.lsm[s], fmax(0.04, 2.0 * dt_med));
         }
         /* contact threshold: 3 noise SDs, at least 2 % of a leg length (~2 cm) */
@@ -171,27 +167,16 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
             /* anchored on the Zeni events found above; one round is enough. With landmark noise
              * above 1 % of a leg length the change-point lines are fitted to the smoothed
              * height (raw samples would make the line slope, and so the time, jump). */
-            /* not a walk by the pelvis: contacts from the hinge on the raw heights
-             * (gs_gait__ic_hinge), each landmark above its own level (gs_gait__ground_levels) */
-            int run = g.per_landmark;
             if (r->noise_px > 0.01 * r->ll_px)
-                rc = gs_gait__refine_running(r, run ? g.low : NULL, g.lsm, g.lsm, kappa, k, err);
+                rc = gs_gait__refine_running(r, g.lsm, g.lsm, kappa, k, err);
             else
-                rc = gs_gait__refine_running(r, run ? g.low : NULL, g.low, g.lsm, kappa, k, err);
+                rc = gs_gait__refine_running(r, g.low, g.lsm, kappa, k, err);
             if (rc != GS_OK)
                 goto done;
             gs_gait__sort_events(r);
             rc = gs_gait__build_strides(r, err);
             if (rc == GS_OK && !r->activity_forced) {
-                /* flight and duty factor beyond their margin; else the pelvis phase; else the
-                 * duty factor of these events (Zeni's, used above, inflate running contacts:
-                 * its early IC and late TO read the 60 fps clip's run as a walk) */
                 gs_gait_activity a = gs_gait__activity_from_flight(r);
-                double df = gs_gait__duty_factor(r);
-                if (a == GS_GAIT_ACTIVITY_UNKNOWN)
-                    a = pelvis;
-                if (a == GS_GAIT_ACTIVITY_UNKNOWN && isfinite(df))
-                    a = df > 0.5 ? GS_GAIT_ACTIVITY_WALK : GS_GAIT_ACTIVITY_RUN;
                 if (a != GS_GAIT_ACTIVITY_UNKNOWN)
                     r->activity = a;
             }

@@ -16,34 +16,12 @@ double gs_gait__raw_low(const gs_gait_result *r, int32_t i, int side)
                 gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + side)[1]);
 }
 
-double gs_gait__foot_height(const gs_gait_result *r, const gs_gait__sig *g, int32_t i, int side)
-{
-    const double *he = gs_gait__p(r, i, GS_KP_LEFT_HEEL + side);
-    const double *to = gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + side);
-    return fmin(he[1] - g->ga[side][0], to[1] - g->ga[side][1]);
-}
-
-/*
- * Ground level of each foot: first the 10th percentile of the lowest point over all frames (feet
- * are on the ground 30-65 % of the time), then the median over the middle of the stances found
- * with it. Also the noise estimate (robust SD of the stance heights).
- * Side views, from the stances: the heel and the toe landmark each get their own level (the median
- * of that landmark over the middle of the stances, when the foot is flat), so that a heel landing
- * reaches the ground when the heel reaches its own flat-foot height. With one level for the lower
- * of the two (the toe's, which sits lower in the picture on most clips) the contact waited for the
- * forefoot to come down: 2.2 frames late on the sample (rater a), 4.6 on the 60 fps clip (issue 13,
- * docs/metrics.md 3a). BlazePose's heel and foot-index landmarks are not on the sole (Bazarevsky
- * et al. 2020, arXiv 2006.10204, landmark topology), so their flat-foot heights differ.
- * Walking and rear/front views keep one level: in walk_side_overground_01 the per-landmark levels
- * moved every right contact of the first pass 1.3 frames early (rater a's walking contact is the
- * heel "at the level it keeps", after the heel pad has settled), MAE 2.27 -> 2.75 frames; in the
- * rear view the stance foot moves down the picture toward a camera behind the runner, and they
- * did not help the labelled rear clip.
- */
+/* Ground level of each foot: first the 10th percentile of the lowest point over all frames
+ * (feet are on the ground 30-65 % of the time), then the median over the middle of the stances
+ * found with it. Also the noise estimate (robust SD of the stance heights). */
 void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides)
 {
     double *v = g->sm;
-    int per_landmark = gs_gait__is_side(r->view.kind) && g->per_landmark;
     for (int side = 0; side < 2; side++) {
         int n = 0;
         if (!use_strides) {
@@ -52,39 +30,28 @@ void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides)
                     v[n++] = gs_gait__raw_low(r, i, side);
             if (n == 0) {
                 g->ground[side] = 0;
-            } else {
-                qsort(v, (size_t)n, sizeof(*v), gs_gait__cmp_double);
-                g->ground[side] = v[(int)(0.1 * (n - 1))];
+                continue;
             }
-            g->ga[side][0] = g->ga[side][1] = g->ground[side];
+            qsort(v, (size_t)n, sizeof(*v), gs_gait__cmp_double);
+            g->ground[side] = v[(int)(0.1 * (n - 1))];
             continue;
         }
-        for (int lm = -1; lm < (per_landmark ? 2 : 0); lm++) {
-            int k = lm == 0 ? GS_KP_LEFT_HEEL + side : GS_KP_LEFT_FOOT_INDEX + side;
-            n = 0;
-            for (int s = 0; s < r->n_st; s++) {
-                const gs_gait_stride *st = &r->st[s];
-                if ((int)st->side != side || !st->used || !isfinite(st->to_s))
-                    continue;
-                double a = st->t0_s + 0.3 * (st->to_s - st->t0_s);
-                double b = st->t0_s + 0.7 * (st->to_s - st->t0_s);
-                for (int32_t i = gs_gait__frame_at(r, a); i < r->n && r->t[i] <= b; i++)
-                    if (r->valid[i] && r->t[i] >= a)
-                        v[n++] = lm < 0 ? gs_gait__raw_low(r, i, side) : gs_gait__p(r, i, k)[1];
-            }
-            if (n < 5)
-                break;
+        for (int s = 0; s < r->n_st; s++) {
+            const gs_gait_stride *st = &r->st[s];
+            if ((int)st->side != side || !st->used || !isfinite(st->to_s))
+                continue;
+            double a = st->t0_s + 0.3 * (st->to_s - st->t0_s);
+            double b = st->t0_s + 0.7 * (st->to_s - st->t0_s);
+            for (int32_t i = gs_gait__frame_at(r, a); i < r->n && r->t[i] <= b; i++)
+                if (r->valid[i] && r->t[i] >= a)
+                    v[n++] = gs_gait__raw_low(r, i, side);
+        }
+        if (n >= 5) {
             double m = gs_gait__median(v, n);
-            if (lm < 0) {
-                /* noise: robust SD of the lowest point in mid-stance */
-                for (int j = 0; j < n; j++)
-                    v[j] = fabs(v[j] - m);
-                r->noise_px = fmax(r->noise_px, 1.4826 * gs_gait__median(v, n));
-                g->ground[side] = m;
-                g->ga[side][0] = g->ga[side][1] = m;
-            } else {
-                g->ga[side][lm] = m;
-            }
+            for (int j = 0; j < n; j++)
+                v[j] = fabs(v[j] - m);
+            r->noise_px = fmax(r->noise_px, 1.4826 * gs_gait__median(v, n));
+            g->ground[side] = m;
         }
     }
 }
@@ -122,41 +89,6 @@ double gs_gait__ic_at(const gs_gait_result *r, const double *low, int32_t s0, in
         tic = r->t[s0 - 1] + f * (r->t[s0] - r->t[s0 - 1]);
     }
     return tic;
-}
-
-/*
- * Side views: IC as the change point of a hinge fitted by least squares (gs_gait__hinge_time) to
- * up to k + 2 raw descending samples before the first contact frame s0 and up to 3 contact
- * samples from s0 on: a level on the contact side, b h + c h^2 on the swing side. The line
- * through the last samples above kappa (gs_gait__ic_at) met the ground early when the foot
- * decelerates into the landing (the made tracks' foot model 2: -0.5 frame with each landmark
- * above its own ground level) and late on the rounded kink the pose clean-up's low-pass leaves
- * (real clips); the quadratic side follows both. NAN when there are too few samples.
- */
-double gs_gait__ic_hinge(const gs_gait_result *r, const double *low, int32_t s0, int32_t s_end,
-                         double kappa, int k)
-{
-    int32_t hw[24];
-    int hm = 0, nu = 0;
-    int32_t j0 = s0;
-    for (int step = 0;
-         step < 3 && s0 >= 1 && gs_gait__same_seg(r, s0, s0 - 1) && low[s0 - 1] <= kappa; step++)
-        s0--;
-    if (s0 < 1 || !gs_gait__same_seg(r, s0, s0 - 1) || s0 >= s_end)
-        return NAN;
-    for (int32_t j = s0 - 1; j >= 0 && nu < k + 2 && gs_gait__same_seg(r, s0, j); j--) {
-        if (low[j] > 0.5 * r->ll_px)
-            break;
-        nu++;
-        j0 = j;
-    }
-    if (nu < 3)
-        return NAN;
-    for (int32_t j = j0; j <= (s0 + 2 < s_end ? s0 + 2 : s_end) && hm < 24; j++)
-        hw[hm++] = j;
-    if (hm < 6)
-        return NAN;
-    return gs_gait__hinge_time(r, low, hw, hm, r->t[s0 - 1], r->t[s0 + 1], -1);
 }
 
 /* TO from the last contact frame s1 of a contact that began at frame s_start (mirror of ic_at). */

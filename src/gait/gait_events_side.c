@@ -71,8 +71,7 @@ gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side
  * late). Anchoring keeps one event per Zeni event, so noise cannot add or drop strides; an event
  * without a crossing keeps Zeni's time.
  */
-gs_status gs_gait__refine_running(gs_gait_result *r, double *const raw[2], double *const low[2],
-                                  double *const sm[2],
+gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], double *const sm[2],
                                 double kappa, int k, gs_error *err)
 {
     double *off = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
@@ -96,9 +95,7 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const raw[2], doubl
                 int32_t end = j;
                 while (end + 1 < r->n && gs_gait__same_seg(r, j, end + 1) && s[end + 1] <= kappa)
                     end++;
-                t = raw ? gs_gait__ic_hinge(r, raw[ev->side], j, end, kappa, k) : NAN;
-                if (!isfinite(t))
-                    t = gs_gait__ic_at(r, lw, j, end, kappa, k);
+                t = gs_gait__ic_at(r, lw, j, end, kappa, k);
                 break; /* the first one */
             }
             if (!ic && s[j - 1] <= kappa && s[j] > kappa) {

@@ -130,8 +130,6 @@ typedef struct gs_gait__sig {
     double *lsm[2];      /* low, smoothed */
     double *sm;          /* scratch: smoothed signal */
     double ground[2];    /* ground level per foot (canonical Y) */
-    double ga[2][2];     /* ground level of each foot's heel [0] and toe [1] landmark */
-    int per_landmark;    /* side views: heel and toe each above its own level (ground_levels) */
 } gs_gait__sig;
 
 /** qsort comparator for doubles, ascending. */
@@ -206,22 +204,16 @@ gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side
                         int sign, int k, double h, double ext_win, double amp_win, gs_error *err);
 
 /** Side-view running: moves each Zeni event to the foot-height event next to it. GS_ERR_NOMEM. */
-gs_status gs_gait__refine_running(gs_gait_result *r, double *const raw[2], double *const low[2],
-                                  double *const sm[2],
+gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], double *const sm[2],
                                   double kappa, int k, gs_error *err);
 
 /** Lowest of heel and toe of side on frame i (canonical Y). */
 double gs_gait__raw_low(const gs_gait_result *r, int32_t i, int side);
-/** Height of foot side on frame i above the ground: the lower of heel and toe, each above its
- * own ground level (g->ga). */
-double gs_gait__foot_height(const gs_gait_result *r, const gs_gait__sig *g, int32_t i, int side);
 
 /** Ground level per foot (and r->noise_px from the stances when use_strides). */
 void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides);
 
 /** IC time (s) of the contact run [s0, s_end] of the height signal low; NAN if none. */
-double gs_gait__ic_hinge(const gs_gait_result *r, const double *low, int32_t s0, int32_t s_end,
-                         double kappa, int k);
 double gs_gait__ic_at(const gs_gait_result *r, const double *low, int32_t s0, int32_t s_end,
                       double kappa, int k);
 

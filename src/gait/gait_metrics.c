@@ -301,10 +301,7 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
  * of a run therefore means that side's contacts come too early or its toe-offs too late: most often
  * the tracker put that foot somewhere else for a few frames (a leg swap or a foot lost against a
  * dark background). The numbers are kept, and a note tells the reader not to trust that side's
- * timing until the overlay has been checked. Only beyond the events' own error (1.5 frames,
- * methods.expected_error_frames): a slow jog's flight is 0-2 frames (the raters of
- * tests/data/labels saw 0-1 frame on the shipped sample), which events within their error can
- * read as slightly negative.
+ * timing until the overlay has been checked.
  */
 static void flight_check(gs_gait_result *r)
 {
@@ -321,16 +318,9 @@ static void flight_check(gs_gait_result *r)
             v[k] = m->v[si][k];
             neg += v[k] < 0;
         }
-        double med = gs_gait__median(v, n), dt = 0;
+        double med = gs_gait__median(v, n);
         free(v);
-        int nd = 0;
-        for (int32_t i = 1; i < r->n; i++)
-            if (r->t[i] > r->t[i - 1]) {
-                dt += r->t[i] - r->t[i - 1];
-                nd++;
-            }
-        dt = nd > 0 ? dt / nd : 0;
-        if (isfinite(med) && med < -1000.0 * 1.5 * dt)
+        if (isfinite(med) && med < 0)
             gs_gait__note(r,
                           "%s flight time is negative in a run (median %.0f ms, %d of %d "
                           "steps): its events are misplaced, likely by the tracker; check "
