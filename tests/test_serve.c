@@ -73,6 +73,12 @@ static void routes_parse_to_their_ids_and_methods(void)
     CHECK_EQ_INT(r.id, GS_SERVE__R_INVITE);
     CHECK_EQ_INT(r.needs_auth, 0);
     CHECK_EQ_INT(route("GET", "/api/v1/invites/" ID, &r), 404);
+    CHECK_EQ_INT(route("DELETE", "/api/v1/invitations/" ID, &r), 0);
+    CHECK_EQ_INT(r.id, GS_SERVE__R_INVITATION);
+    CHECK_EQ_INT(r.needs_auth, 1);
+    CHECK(!strcmp(r.rid, ID));
+    CHECK_EQ_INT(route("GET", "/api/v1/invitations/" ID, &r), 405);
+    CHECK_EQ_INT(route("DELETE", "/api/v1/invitations/" TOKEN43, &r), 400);
     /* unknown paths, empty segments, traversal: 404 */
     CHECK_EQ_INT(route("GET", "/api/v2/health", &r), 404);
     CHECK_EQ_INT(route("GET", "/api/v1/health/", &r), 404);

@@ -568,6 +568,32 @@ def part_clinic():
         check(st == 200 and [(u["email"], u["role"]) for u in b["users"]] ==
               [("owner-a@example.org", "owner"), ("therapist@example.org", "therapist")],
               f"the owner lists the users: {b}")
+        # withdrawing a pending invitation: the owner's only, clinic B gets 404, the link dies
+        st, _, inv2 = req(srv, "POST", "/users", {"email": "pending@example.org"}, ta)
+        st, _, b = req(srv, "GET", "/users", token=ta)
+        pend = [i for i in b.get("invitations", []) if i["email"] == "pending@example.org"]
+        check(st == 200 and len(pend) == 1, f"the pending invitation is listed: {b}")
+        pid = pend[0]["id"] if pend else "A" * 22
+        for who, tok_, want in (("B's owner", tb, 404), ("B's therapist", tu, 403),
+                                ("A's therapist", tt, 403)):
+            st, _, b = req(srv, "DELETE", f"/invitations/{pid}", token=tok_)
+            check(st == want and "error" in (b or {}), f"{who} withdraws A's invitation: {st} {b}")
+        st, _, b = req(srv, "GET", f"/invites/{invite_token(inv2.get('url'))}")
+        check(st == 200, f"the invitation still works after the refused withdrawals: {st} {b}")
+        st, _, b = req(srv, "DELETE", "/invitations/not-an-id", token=ta)
+        check(st == 400, f"withdraw with a malformed id: {st} {b}")
+        st, _, b = req(srv, "DELETE", f"/invitations/{pid}", token=ta)
+        check(st == 204, f"the owner withdraws the invitation: {st} {b}")
+        st, _, b = req(srv, "GET", f"/invites/{invite_token(inv2.get('url'))}")
+        check(st == 404, f"a withdrawn invitation's link: {st} {b}")
+        st, _, b = req(srv, "POST", f"/invites/{invite_token(inv2.get('url'))}",
+                       {"password": "pending person pass"})
+        check(st == 404, f"a withdrawn invitation cannot be used: {st} {b}")
+        st, _, b = req(srv, "DELETE", f"/invitations/{pid}", token=ta)
+        check(st == 404, f"withdrawing it twice: {st} {b}")
+        st, _, b = req(srv, "GET", "/users", token=ta)
+        check(not any(i["email"] == "pending@example.org" for i in b.get("invitations", [])),
+              f"no longer listed: {b}")
         # the access log: who opened what, from where; the owner's only, per clinic
         st, _, log = req(srv, "GET", "/access", token=ta)
         ent = log.get("entries", []) if st == 200 else []

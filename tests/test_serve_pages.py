@@ -203,6 +203,42 @@ def clinic(port, data, a, b, athlete, session):
     rl = m.group(1) if m else "/invite/none"
     st, r, _ = t2.req("POST", rl, {"csrf": t2.csrf(rl), "password": "another therapist pw"})
     check(st == 303 and t2.req("GET", "/athletes")[0] == 200, f"the new password is set ({st})")
+    # the therapist changes their own password on the account page: signed out elsewhere,
+    # this browser stays in, the old password stops working
+    t3 = Browser(port)
+    st, r, _ = t3.req("POST", "/signin", {"csrf": t3.csrf("/signin"), "email": "t@example.org",
+                                          "password": "another therapist pw"})
+    check(st == 303 and t3.req("GET", "/athletes")[0] == 200, f"a second browser signs in ({st})")
+    st, _, html = t2.req("GET", "/account")
+    check(st == 200 and 'id="password-form"' in html, "the therapist's account page has the "
+          "password form")
+    ptok = t2.csrf("/account")
+    good = {"password": "another therapist pw", "new_password": "a third therapist pw",
+            "new_password2": "a third therapist pw"}
+    for form, want, what in ((good, 403, "no csrf"),
+                             (dict(good, csrf=ptok, password="not the password"), 403,
+                              "a wrong current password"),
+                             (dict(good, csrf=ptok, new_password2="a third therapist pX"), 400,
+                              "two different new passwords"),
+                             (dict(good, csrf=ptok, new_password="short", new_password2="short"),
+                              400, "a short new password")):
+        st, _, html = t2.req("POST", "/account/password", form)
+        check(st == want, f"password change with {what} -> {want} ({st})")
+    check(t3.req("GET", "/athletes")[0] == 200, "the refused changes signed nobody out")
+    st, r, _ = t2.req("POST", "/account/password", dict(good, csrf=ptok))
+    check(st == 303 and r.getheader("Location") == "/account" and
+          t2.req("GET", "/athletes")[0] == 200,
+          f"the password changed, this browser still signed in ({st})")
+    st, r, _ = t3.req("GET", "/athletes")
+    check(st == 303 and r.getheader("Location") == "/signin",
+          "the other browser is signed out by the change")
+    t4 = Browser(port)
+    st, _, _ = t4.req("POST", "/signin", {"csrf": t4.csrf("/signin"), "email": "t@example.org",
+                                          "password": "another therapist pw"})
+    check(st == 401, f"the old password no longer signs in ({st})")
+    st, _, _ = t4.req("POST", "/signin", {"csrf": t4.csrf("/signin"), "email": "t@example.org",
+                                          "password": "a third therapist pw"})
+    check(st == 303, f"the new password signs in ({st})")
     # removal: the therapist's session ends
     st, _, _ = a.req("POST", f"/account/users/{tid}/remove", {"csrf": tok})
     check(st == 303, f"remove the therapist ({st})")

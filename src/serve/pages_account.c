@@ -169,7 +169,78 @@ static int account_page(gs_page *pg, unsigned status, const char *err, const cha
                          "retention of videos and the access log, and may delete athletes or "
                          "the account.</p>");
     }
+    /* everyone's own password (owner and therapist alike) */
+    gs_html_puts(&b, "<h2>Your password</h2><form class=\"card\" method=\"post\" "
+                     "id=\"password-form\" action=\"/account/password\">");
+    gs_page_csrf_field(pg, &b);
+    gs_html_puts(&b, "<label for=\"pw-current\">Current password</label><input type=\"password\" "
+                     "id=\"pw-current\" name=\"password\" required "
+                     "autocomplete=\"current-password\"><label for=\"pw-new\">New password (at "
+                     "least 10 characters)</label><input type=\"password\" id=\"pw-new\" "
+                     "name=\"new_password\" required minlength=\"10\" "
+                     "autocomplete=\"new-password\"><label for=\"pw-new2\">The new password "
+                     "again</label><input type=\"password\" id=\"pw-new2\" "
+                     "name=\"new_password2\" required minlength=\"10\" "
+                     "autocomplete=\"new-password\"><button type=\"submit\">Change the "
+                     "password</button></form><p class=\"muted\">Changing it signs you out "
+                     "everywhere else (other browsers, API tokens); this browser stays signed "
+                     "in.</p>");
     return gs_page_send(pg, &b, status);
+}
+
+/* POST /account/password: a user (owner or therapist) changes their own password, as
+ * POST /api/v1/password: the current one checked (rate-limited per address and per e-mail),
+ * every token and cookie session of the user revoked, this browser signed in again. */
+static int password_post(gs_page *pg)
+{
+    char pw[GS_SERVE__PASSWORD_MAX_BYTES + 1], npw[GS_SERVE__PASSWORD_MAX_BYTES + 1];
+    char npw2[GS_SERVE__PASSWORD_MAX_BYTES + 1], msg[GS_SERVE__MSG];
+    char hash[GS_STORE_PWHASH_MAX + 1];
+    gs_store_account me;
+    gs_error e = {0};
+    double retry = 0;
+    int st = 0, ok;
+    const char *why = NULL;
+    if (gs_page_form(pg, "password", pw, sizeof(pw)) != 0 ||
+        gs_page_form(pg, "new_password", npw, sizeof(npw)) != 0 ||
+        gs_page_form(pg, "new_password2", npw2, sizeof(npw2)) != 0)
+        st = 400, why = "Fill in the current password and the new one twice.";
+    else if (strcmp(npw, npw2) != 0)
+        st = 400, why = "The two new passwords differ.";
+    else if (gs_serve__password_check("new_password", npw, msg, sizeof(msg)) != 0)
+        st = 400, why = "The new password needs at least 10 characters (at most 1024 bytes).";
+    gs_status rc = st ? GS_OK : gs_store_account_get(pg->st, pg->user, &me, &e);
+    if (!st && rc != GS_OK) {
+        sodium_memzero(pw, sizeof(pw));
+        sodium_memzero(npw, sizeof(npw));
+        sodium_memzero(npw2, sizeof(npw2));
+        return gs_page_store_fail(pg, rc, "account");
+    }
+    if (!st && (!gs_serve__rate_ok(pg->s, 0, pg->addr, &retry) ||
+                !gs_serve__rate_ok(pg->s, 1, me.email, &retry))) {
+        snprintf(msg, sizeof(msg), "Too many attempts; try again in %d s.", (int)retry + 1);
+        st = 429, why = msg;
+    }
+    if (!st) {
+        ok = gs_serve__password_verify(pg->s, me.pwhash, pw);
+        if (ok < 0)
+            st = 503, why = "The server is busy; try again.";
+        else if (!ok)
+            st = 403, why = "The current password is wrong; nothing was changed.";
+        else if (gs_serve__password_hash(pg->s, npw, hash) != 0)
+            st = 503, why = "The server is busy; try again.";
+    }
+    sodium_memzero(pw, sizeof(pw));
+    sodium_memzero(npw, sizeof(npw));
+    sodium_memzero(npw2, sizeof(npw2));
+    if (st)
+        return account_page(pg, (unsigned)st, why, NULL, NULL);
+    rc = gs_store_account_set_password(pg->st, pg->user, hash, (int64_t)time(NULL), &e);
+    sodium_memzero(hash, sizeof(hash));
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "account");
+    gs_serve__log(pg->s, 0, "password changed (pages)");
+    return gs_page_sign_in(pg, pg->user, "/account");
 }
 
 /* The owner's forms on the account page (CSRF already checked). */
@@ -264,6 +335,24 @@ static int account_post(gs_page *pg, char **seg, int nseg)
     return gs_page_fail(pg, 404, "No such page.");
 }
 
+/* An e-mail address that a narrow column wraps only at its natural joints (after the '@',
+ * before a '.'; a '-' breaks by itself), never mid-word as td's overflow-wrap:anywhere would
+ * (pages.c page_css, .email). */
+static void email_html(gs_html_buf *b, const char *email)
+{
+    char one[2] = "";
+    gs_html_puts(b, "<span class=\"email\">");
+    for (const char *p = email; *p; p++) {
+        if (*p == '.' && p != email)
+            gs_html_puts(b, "<wbr>");
+        one[0] = *p;
+        gs_html_esc(b, one);
+        if (*p == '@')
+            gs_html_puts(b, "<wbr>");
+    }
+    gs_html_puts(b, "</span>");
+}
+
 static int access_page(gs_page *pg)
 {
     gs_error e = {0};
@@ -290,7 +379,7 @@ static int access_page(gs_page *pg)
         if (!x->user[0])
             gs_html_puts(&b, "<em>share link</em>");
         else if (x->email[0])
-            gs_html_esc(&b, x->email);
+            email_html(&b, x->email);
         else
             gs_html_puts(&b, "<em>removed user</em>");
         gs_html_puts(&b, "</td><td>");
@@ -413,6 +502,8 @@ int gs_pages_account(gs_page *pg, char **seg, int nseg)
         return gs_page_fail(pg, 404, "No such page.");
     if (!gs_page_csrf_ok(pg, &reply))
         return reply;
+    if (nseg == 2 && !strcmp(seg[1], "password"))
+        return password_post(pg);
     if (!owner_only(pg, &reply))
         return reply;
     return account_post(pg, seg, nseg);

@@ -602,6 +602,7 @@ enum MHD_Result gs_serve__api_handle(gs_serve__req *q, struct MHD_Connection *c)
     case GS_SERVE__R_USERS:
     case GS_SERVE__R_USER:
     case GS_SERVE__R_USER_RESET:
+    case GS_SERVE__R_INVITATION:
     case GS_SERVE__R_INVITE:
     case GS_SERVE__R_ACCESS:
         r = gs_serve__api_account(q, c, st);

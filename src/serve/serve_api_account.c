@@ -219,6 +219,20 @@ static enum MHD_Result h_user(gs_serve__req *q, struct MHD_Connection *c, gs_sto
     return reply_link(c, url, expires);
 }
 
+/* DELETE /invitations/{id}: withdraws a pending invitation or password-reset link (its id from
+ * GET /users); the link then gives 404. */
+static enum MHD_Result h_invitation(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
+{
+    gs_error e = {0};
+    enum MHD_Result r;
+    if (!owner_only(q, c, "manage the account's users", &r))
+        return r;
+    gs_status rc = gs_store_invite_delete(st, q->account, q->route.rid, &e);
+    if (rc != GS_OK)
+        return gs_serve__reply_store_error(q->srv, c, rc, &e, "invitation");
+    return gs_serve__reply_json(c, 204, NULL);
+}
+
 /* GET /invites/{token}: what the link is for; POST {password}: uses it and signs in. No bearer
  * token: the link is the credential (256 random bits, single use, a week). */
 static enum MHD_Result h_invite(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)
@@ -321,6 +335,8 @@ enum MHD_Result gs_serve__api_account(gs_serve__req *q, struct MHD_Connection *c
         return h_user(q, c, st);
     case GS_SERVE__R_INVITE:
         return h_invite(q, c, st);
+    case GS_SERVE__R_INVITATION:
+        return h_invitation(q, c, st);
     case GS_SERVE__R_ACCESS:
         return h_access(q, c, st);
     default:

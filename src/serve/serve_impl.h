@@ -58,7 +58,8 @@ typedef enum gs_serve__route_id {
     GS_SERVE__R_ATHLETE_COMPARISONS = 26, /* GET, POST /api/v1/athletes/{id}/comparisons */
     GS_SERVE__R_COMPARISON = 27,      /* GET, DELETE /api/v1/comparisons/{id} */
     GS_SERVE__R_COMPARISON_FILE = 28, /* GET    /api/v1/comparisons/{id}/files/{name} */
-    GS_SERVE__R_COUNT = 29
+    GS_SERVE__R_INVITATION = 29,      /* DELETE /api/v1/invitations/{id} */
+    GS_SERVE__R_COUNT = 30
 } gs_serve__route_id;
 
 typedef enum gs_serve__method {

@@ -300,6 +300,9 @@ int gs_serve__route_parse(const char *method, const char *path, gs_serve__route 
         r->id = nseg == 2 ? GS_SERVE__R_USER : GS_SERVE__R_USER_RESET;
         allowed = nseg == 2 ? GS_SERVE__DELETE : GS_SERVE__POST;
         rc = take_id(r, seg[1], "user", msg, n);
+    } else if (nseg == 2 && IS(0, "invitations")) {
+        r->id = GS_SERVE__R_INVITATION, allowed = GS_SERVE__DELETE;
+        rc = take_id(r, seg[1], "invitation", msg, n);
     } else if (nseg == 2 && IS(0, "invites")) {
         r->id = GS_SERVE__R_INVITE, allowed = GS_SERVE__GET | GS_SERVE__POST, r->needs_auth = 0;
         if (gs_serve__token_decode(seg[1], strlen(seg[1]), r->token) != 0)

@@ -330,6 +330,31 @@ async function main() {
             log.includes('session page') && log.includes('share link'),
             'the access log names the therapist, the session page and the share visitor');
       await fitsWidth(page, width, 'access log');
+      // an e-mail in the Who column wraps only after its '@', before a '.' or after a '-':
+      // where each line of it starts, from the characters' boxes
+      const starts = await page.evaluate(() => {
+        const out = [];
+        for (const el of document.querySelectorAll('#access .email')) {
+          const text = el.textContent;
+          const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+          const tops = [];
+          for (let n = walker.nextNode(); n; n = walker.nextNode())
+            for (let i = 0; i < n.length; i++) {
+              const r = document.createRange();
+              r.setStart(n, i);
+              r.setEnd(n, i + 1);
+              tops.push(Math.round(r.getBoundingClientRect().top));
+            }
+          for (let i = 1; i < tops.length; i++)
+            if (tops[i] > tops[i - 1] + 2) out.push([text, i]);
+        }
+        return out;
+      });
+      const bad = starts.filter(([t, i]) => !(t[i - 1] === '@' || t[i] === '.' || t[i - 1] === '-'));
+      check(bad.length === 0,
+            `access log ${width} px: e-mails wrap only at @ . - (${JSON.stringify(bad)})`);
+      if (width === 390)
+        check(starts.length > 0, `the long e-mail wraps at 390 px (${JSON.stringify(starts)})`);
       await page.screenshot({ path: path.join(out, `access-${width}.png`), fullPage: true });
     }
     await page.goto(`${root}/athletes`);
