@@ -18,6 +18,8 @@
 #include "worker_impl.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -43,6 +45,10 @@
  * cancelled job is stopped at the next one, within lease/3.
  */
 #define HEARTBEATS_PER_LEASE 3.0
+/* The heartbeat thread looks whether its job was cancelled (one indexed read of the job's row)
+ * this often between its lease renewals, so a cancel stops the analysis at its next progress
+ * report about a second later (the renewals themselves stay at lease/3). */
+#define CANCEL_POLL_S 1.0
 /* The idle wait is cut into slices this long, so a stop (SIGTERM) is seen within about this
  * even when the signal came just before a wait began. */
 #define IDLE_SLICE_MS 1000
@@ -53,6 +59,8 @@
 typedef struct worker {
     gs_worker_options o; /* with defaults filled in */
     gs_store *s;
+    gs_store *hb_s; /* the heartbeat thread's own handle (a handle is one thread's: store.h);
+                       NULL: heartbeats from the progress callback, as before the thread */
     gs_pose_models *models;
     char name[GS_STORE_WORKER_MAX + 1]; /* HOST:PID */
     char host[65]; /* this machine's name as staging folders carry it (staging_host()) */
@@ -60,8 +68,31 @@ typedef struct worker {
     double heartbeat_s; /* lease / HEARTBEATS_PER_LEASE */
 } worker;
 
+/*
+ * A job's heartbeat thread: renews the claim's lease every heartbeat_s through its own store
+ * handle whatever the analysis is doing (a stage may report no progress for longer than the
+ * lease: a long decode seek, a model warm-up, a slow disk), and looks every CANCEL_POLL_S whether
+ * the job was cancelled, deleted or taken over. The job's thread hands it progress and stage
+ * under mu and reads `cancelled`.
+ */
+typedef struct heartbeat {
+    worker *w;
+    gs_store_id job_id;
+    int attempt;
+    pthread_t th;
+    int running;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;                         /* under mu */
+    double progress;                  /* under mu */
+    char stage[GS_STORE_STAGE_MAX + 1]; /* under mu */
+    atomic_int cancelled;             /* set by the thread, read by the progress callback */
+} heartbeat;
+
 typedef struct job_ctx {
     worker *w;
+    heartbeat *hb; /* NULL: the progress callback renews the lease itself */
+    int silenced;  /* tests: the one silent stretch (test_silent_s) was taken */
     const char *job_id;
     int attempt; /* the claim's attempt number: the fencing token of every later call */
     double t0, last_hb;
@@ -277,6 +308,94 @@ static gs_status publish(const char *staging, const char *final, gs_error *err)
 
 /* ---- one job ------------------------------------------------------------------------------ */
 
+static void sleep_s(double s);
+
+static void *heartbeat_main(void *arg)
+{
+    heartbeat *h = arg;
+    worker *w = h->w;
+    double last_renew = gs_now_s();
+    pthread_mutex_lock(&h->mu);
+    while (!h->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += (time_t)CANCEL_POLL_S;
+        pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+        if (h->stop)
+            break;
+        double progress = h->progress;
+        char stage[GS_STORE_STAGE_MAX + 1];
+        snprintf(stage, sizeof(stage), "%s", h->stage);
+        pthread_mutex_unlock(&h->mu);
+        double now = gs_now_s();
+        int lost = 0;
+        if (now - last_renew >= w->heartbeat_s) {
+            gs_status rc = gs_store_job_heartbeat_fenced(w->hb_s, h->job_id, w->name, h->attempt,
+                                                         progress, stage, (int64_t)time(NULL),
+                                                         w->o.lease_s, NULL);
+            lost = rc == GS_ERR_CANCELLED;
+            if (rc == GS_OK)
+                last_renew = now;
+            /* another store error (busy, a database restarting): try again in a second; the
+             * lease has two more renewals of margin */
+        } else {
+            gs_store_job j;
+            gs_status rc = gs_store_job_get(w->hb_s, NULL, h->job_id, &j, NULL);
+            lost = rc == GS_ERR_NOT_FOUND ||
+                   (rc == GS_OK && (j.status != GS_STORE_JOB_RUNNING || j.attempts != h->attempt ||
+                                    strcmp(j.worker, w->name) != 0));
+        }
+        if (lost)
+            atomic_store(&h->cancelled, 1);
+        pthread_mutex_lock(&h->mu);
+        if (lost)
+            break;
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+/* Starts the heartbeat of a claimed job; 0 when the thread runs (else the progress callback
+ * renews the lease, as without a thread). */
+static int heartbeat_start(worker *w, const gs_store_job *job, heartbeat *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->w = w;
+    memcpy(h->job_id, job->id, sizeof(h->job_id));
+    h->attempt = job->attempts;
+    /* until the first progress report: the stage the job writes first */
+    snprintf(h->stage, sizeof(h->stage), "%s",
+             job->kind == GS_STORE_JOB_KIND_COMPARE ? "compare" : "probe");
+    atomic_init(&h->cancelled, 0);
+    if (!w->hb_s || pthread_mutex_init(&h->mu, NULL) != 0)
+        return -1;
+    if (pthread_cond_init(&h->cv, NULL) != 0) {
+        pthread_mutex_destroy(&h->mu);
+        return -1;
+    }
+    if (pthread_create(&h->th, NULL, heartbeat_main, h) != 0) {
+        pthread_cond_destroy(&h->cv);
+        pthread_mutex_destroy(&h->mu);
+        return -1;
+    }
+    h->running = 1;
+    return 0;
+}
+
+static void heartbeat_stop(heartbeat *h)
+{
+    if (!h->running)
+        return;
+    pthread_mutex_lock(&h->mu);
+    h->stop = 1;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(h->th, NULL);
+    pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mu);
+    h->running = 0;
+}
+
 static int on_progress(void *user, const char *stage, double fraction, const char *message)
 {
     job_ctx *c = user;
@@ -291,6 +410,21 @@ static int on_progress(void *user, const char *stage, double fraction, const cha
         c->timed_out = 1;
         return 1;
     }
+    if (w->o.test_silent_s > 0 && !c->silenced) {
+        c->silenced = 1;
+        sleep_s(w->o.test_silent_s); /* tests: a stage that reports nothing for this long */
+    }
+    if (c->hb) {
+        pthread_mutex_lock(&c->hb->mu);
+        c->hb->progress = fraction;
+        snprintf(c->hb->stage, sizeof(c->hb->stage), "%s", stage ? stage : "");
+        pthread_mutex_unlock(&c->hb->mu);
+        if (atomic_load(&c->hb->cancelled)) {
+            c->cancelled = 1;
+            return 1;
+        }
+        return 0;
+    }
     if (now - c->last_hb >= w->heartbeat_s) {
         gs_status rc;
         c->last_hb = now;
@@ -304,8 +438,6 @@ static int on_progress(void *user, const char *stage, double fraction, const cha
     }
     return 0;
 }
-
-static void sleep_s(double s);
 
 /* Records the end of a job. A store error that may pass (busy, a database restarting: GS_ERR_IO)
  * is retried for about 5 s, so a finished analysis is not run again for a passing hiccup; past
@@ -378,13 +510,13 @@ static int compare_progress(void *user, const char *stage, int64_t done, int64_t
 
 /* A compare job: the comparison of two analysed sessions into DIR/comparisons/<id>. Its
  * inputs are the sessions' published folders, read as they are when the job starts. */
-static void run_compare_job(worker *w, const gs_store_job *job)
+static void run_compare_job(worker *w, const gs_store_job *job, heartbeat *hb)
 {
     gs_store_comparison cmp;
     gs_worker_compare_options co;
     gs_error err = {0};
     gs_status rc;
-    job_ctx c = {.w = w, .job_id = job->id, .attempt = job->attempts};
+    job_ctx c = {.w = w, .hb = hb, .job_id = job->id, .attempt = job->attempts};
     char before[4096], after[4096], final[4096], staging[4200], why[1024];
 
     logf_(w, "job %s: comparison %s, attempt %d", job->id, job->session, job->attempts);
@@ -520,7 +652,7 @@ static int events_file_ok(worker *w, const char *session, const char *sha_hex, c
     return 1;
 }
 
-static void run_job(worker *w, const gs_store_job *job)
+static void run_job(worker *w, const gs_store_job *job, heartbeat *hb)
 {
     gs_store_session se;
     gs_store_athlete ath;
@@ -529,7 +661,7 @@ static void run_job(worker *w, const gs_store_job *job)
     gs_analyze_result *res = NULL;
     gs_error err;
     gs_status rc;
-    job_ctx c = {.w = w, .job_id = job->id, .attempt = job->attempts};
+    job_ctx c = {.w = w, .hb = hb, .job_id = job->id, .attempt = job->attempts};
     char blob_path[4096], final[4096], staging[4200], why[1024], title[300], events[4200];
     int64_t now = (int64_t)time(NULL);
 
@@ -754,11 +886,17 @@ gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
         rc = gs_store_open(w.o.db ? w.o.db : w.o.data_dir, &w.s, err);
     if (rc != GS_OK)
         return rc;
+    /* the heartbeat thread's own connection (a handle is used by one thread at a time) */
+    gs_error hberr = {0};
+    if (gs_store_open(w.o.db ? w.o.db : w.o.data_dir, &w.hb_s, &hberr) != GS_OK)
+        logf_(&w, "no heartbeat thread (%s): the lease is renewed from the progress reports",
+              hberr.msg);
     sweep_staging(&w, "sessions", NULL);
     sweep_staging(&w, "comparisons", NULL);
     rc = gs_pose_models_load(w.o.models_dir, w.o.model,
                              gs_analyze_inference_threads(w.o.n_threads), &w.models, err);
     if (rc != GS_OK) {
+        gs_store_close(&w.hb_s);
         gs_store_close(&w.s);
         return rc;
     }
@@ -789,13 +927,17 @@ gs_status gs_worker_run(const gs_worker_options *opt, gs_error *err)
             continue;
         }
         busy_errors = 0;
+        heartbeat hb;
+        int hb_ok = heartbeat_start(&w, &job, &hb) == 0;
         if (job.kind == GS_STORE_JOB_KIND_COMPARE)
-            run_compare_job(&w, &job);
+            run_compare_job(&w, &job, hb_ok ? &hb : NULL);
         else
-            run_job(&w, &job);
+            run_job(&w, &job, hb_ok ? &hb : NULL);
+        heartbeat_stop(&hb);
     }
     logf_(&w, "worker %s stopping", w.name);
     gs_pose_models_free(&w.models);
+    gs_store_close(&w.hb_s);
     gs_store_close(&w.s);
     return GS_OK;
 }

@@ -8,8 +8,11 @@
  * publishes the outputs to DIR/sessions/<session id>/ (layout: store.h).
  *
  * A job's life in a worker:
- *  1. claim (store lease, default 60 s; renewed by a heartbeat from the analysis' progress every
- *     lease/3, which also writes the progress and learns of a cancel). Every later call on the job is fenced by the claim's attempt number
+ *  1. claim (store lease, default 60 s; renewed every lease/3 by the job's heartbeat thread, on
+ *     a store handle of its own, whatever the analysis is doing: a stage that reports no progress
+ *     for longer than the lease keeps its claim; the thread also writes the latest progress and
+ *     looks every second whether the job was cancelled, which the analysis learns at its next
+ *     progress report). Every later call on the job is fenced by the claim's attempt number
  *     (store.h), so a worker that lost its lease cannot touch the next holder's attempt. A worker that dies (crash, kill -9, out of memory) stops renewing;
  *     after the lease another worker claims the job again, and after max_attempts starts the job
  *     ends failed ("the analysis stopped N times without finishing").
@@ -20,7 +23,7 @@
  *     DIR/sessions/<session id> (replacing the folder of an earlier attempt) and finish the job
  *     done. A failed analysis publishes its folder too (analysis.json says "failed" and why) and
  *     ends the job failed with the analysis' message. A job cancelled or deleted meanwhile (the
- *     heartbeat says GS_ERR_CANCELLED) stops the analysis within lease/3 and leaves no
+ *     heartbeat thread sees it) stops the analysis about a second later and leaves no
  *     staging folder.
  *  4. a job that runs longer than job_timeout_s fails ("the analysis took longer than ...").
  *     That check runs in the progress callback; a run stuck where no progress is reported (a
@@ -142,6 +145,10 @@ typedef struct gs_worker_options {
     /* Tests only: abort() when a job of the blob with this id is started, as a video that
      * crashes the decoder would (the CLI takes it from $GAITSCOPE_TEST_ABORT_BLOB). */
     const char *test_abort_blob;
+    /* Tests only: the first progress report of each job sleeps this long first, as a stage
+     * that reports nothing for longer than the lease would (the heartbeat thread must keep the
+     * claim). 0: never. */
+    double test_silent_s;
 } gs_worker_options;
 
 /**
