@@ -1585,6 +1585,81 @@ static void sweep_removes_unrecorded_blob_files(void)
     gs_store_close(&s);
 }
 
+/* The start-up sweep of session and comparison folders: a folder (and an edited-events file)
+ * whose record is gone, as a kill between the record's delete and the folder's leaves, goes;
+ * the folders of live sessions and comparisons, staging folders and other names stay. */
+static void sweep_removes_folders_of_deleted_records(void)
+{
+    char dir[4200], path[4400];
+    gs_store *s;
+    world w;
+    gs_store_id s1, j1, s2, j2, c1, cj, gone_s, gone_c, blob_gone;
+    size_t removed = 99;
+    FILE *f;
+
+    fresh_dir("sweep-folders", dir, sizeof(dir));
+    CHECK_OK(gs_store_dirs_create(dir, &e_));
+    if (use_pg) {
+        char loc[4200];
+        fresh_store("sweepf", loc, sizeof(loc));
+        s = open_store(loc);
+    } else {
+        s = open_store(dir);
+    }
+    make_world(s, &w);
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "", 10, s1, j1, &e_));
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "", 11, s2, j2, &e_));
+    CHECK_OK(gs_store_comparison_add(s, w.ann, s1, s2, NULL, 12, c1, cj, &e_));
+    /* a session deleted (the process killed before it removed the folder), and a comparison */
+    CHECK_OK(gs_store_session_add(s, w.ann, w.ath, w.blob, "{}", "", "", 13, gone_s, NULL, &e_));
+    gs_store_new_id(gone_c);
+    CHECK_OK(gs_store_session_delete(s, w.ann, gone_s, blob_gone, &e_));
+    static const char *const pre[] = {"sessions/",   "sessions/",    "comparisons/",
+                                       "comparisons/", "sessions/", "sessions/"};
+    static const char *const post[] = {"/keyframes", "/keyframes", "", "", ".staging-host-1", ""};
+    const char *ids[] = {s1, gone_s, c1, gone_c, gone_s, "notes"};
+    for (int i = 0; i < 6; i++) {
+        char cmd[9000];
+        snprintf(cmd, sizeof(cmd), "mkdir -p '%s/%s%s%s' && echo x > '%s/%s%s%s/f'", dir, pre[i],
+                 ids[i], post[i], dir, pre[i], ids[i], post[i]);
+        assert(system(cmd) == 0);
+    }
+    const char *files[] = {s1, gone_s};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "%s/sessions/%s.events.csv", dir, files[i]);
+        f = fopen(path, "wb");
+        assert(f && fputs("side,type,t_s\n", f) >= 0 && fclose(f) == 0);
+    }
+    /* a symlink inside an orphan folder: removed as a link, its target untouched */
+    snprintf(path, sizeof(path), "%s/sessions/%s/link", dir, gone_s);
+    char target[4400];
+    snprintf(target, sizeof(target), "%s/sessions/%s/keyframes/f", dir, s1);
+    assert(symlink(target, path) == 0);
+
+    CHECK_OK(gs_store_sweep_folders(s, dir, &removed, &e_));
+    CHECK_EQ_INT(removed, 3); /* gone_s's folder and events file, gone_c's folder */
+    static const struct {
+        const char *pre, *post;
+        int which; /* 0 s1, 1 gone_s, 2 c1, 3 gone_c */
+        int kept;
+    } want[] = {{"sessions/", "/keyframes/f", 0, 1},     {"sessions/", ".events.csv", 0, 1},
+                {"comparisons/", "/f", 2, 1},            {"sessions/", "", 1, 0},
+                {"sessions/", ".events.csv", 1, 0},      {"comparisons/", "", 3, 0},
+                {"sessions/", ".staging-host-1/f", 1, 1}};
+    const char *by[] = {s1, gone_s, c1, gone_c};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s%s%s", dir, want[i].pre, by[want[i].which],
+                 want[i].post);
+        CHECK_MSG(gs_path_exists(path) == want[i].kept, "%s: %s", path,
+                  want[i].kept ? "removed" : "kept");
+    }
+    snprintf(path, sizeof(path), "%s/sessions/notes/f", dir);
+    CHECK(gs_path_exists(path)); /* not an id: left alone */
+    CHECK_OK(gs_store_sweep_folders(s, dir, &removed, &e_));
+    CHECK_EQ_INT(removed, 0);
+    gs_store_close(&s);
+}
+
 /* The attempt as fencing token: two workers with one name (two containers with the same host
  * name, both PID 1); the one that lost its lease can neither renew, finish nor release. */
 static void fenced_out_worker_cannot_finish(gs_store *s)
@@ -2054,6 +2129,7 @@ int main(int argc, char **argv)
     wait_for_job_wakes_on_a_new_job();
     kill_during_writes_leaves_before_or_after();
     sweep_removes_unrecorded_blob_files();
+    sweep_removes_folders_of_deleted_records();
     if (use_pg) {
         pg_worker_role_cannot_read_accounts();
         pg_restart_reconnects();

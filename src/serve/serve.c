@@ -578,9 +578,16 @@ gs_status gs_serve_start(const gs_serve_options *opt, gs_serve **out, gs_error *
         rc = gs_store_sweep_blobs(s->pool[0], s->dir, gs_serve__now_s(), 0, &n_blobs, err);
         if (rc != GS_OK)
             goto fail;
-        if (n_tmp || n_blobs)
-            gs_serve__logf(s, 1, "removed %zu unfinished upload(s) and %zu unrecorded file(s)",
-                           n_tmp, n_blobs);
+        size_t n_folders = 0;
+        /* what a kill between a record's delete and its folder's left behind */
+        rc = gs_store_sweep_folders(s->pool[0], s->dir, &n_folders, err);
+        if (rc != GS_OK)
+            goto fail;
+        if (n_tmp || n_blobs || n_folders)
+            gs_serve__logf(s, 1,
+                           "removed %zu unfinished upload(s), %zu unrecorded file(s) and %zu "
+                           "folder(s) of deleted sessions or comparisons",
+                           n_tmp, n_blobs, n_folders);
     }
     {
         /* The dummy hash an unknown e-mail is checked against (h_signin). */

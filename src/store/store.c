@@ -11,6 +11,7 @@
 #include "store_impl.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -190,6 +191,116 @@ done:
     if (d)
         closedir(d);
     free(ids);
+    if (removed)
+        *removed = count;
+    return rc;
+}
+
+/* Removes a tree under dirfd without following symlinks; 0 or -1 (errno). */
+static int rm_tree_at(int dirfd, const char *name, int depth)
+{
+    struct stat st;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (S_ISDIR(st.st_mode) && depth < 16) {
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            return -1;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+            close(fd);
+            return -1;
+        }
+        struct dirent *e;
+        int rc = 0;
+        while ((e = readdir(d)) != NULL)
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+                rm_tree_at(fd, e->d_name, depth + 1) != 0)
+                rc = -1;
+        closedir(d);
+        if (rc != 0)
+            return -1;
+        return unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
+    }
+    return unlinkat(dirfd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* The entries of DIR/sub that name an id (a folder) or, with events, <id>.events.csv: their
+ * names into *names (malloc'd, 64 bytes each). */
+static gs_status list_named(const char *folder, int events, char (**names)[64], size_t *n,
+                            gs_error *err)
+{
+    size_t cap = 0;
+    struct dirent *e;
+    DIR *d = opendir(folder);
+    *names = NULL;
+    *n = 0;
+    if (!d)
+        return errno == ENOENT ? GS_OK
+                               : gs_fail(err, GS_ERR_IO, "%s: cannot list: %s", folder,
+                                         strerror(errno));
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        char id[GS_STORE_ID_LEN + 1];
+        if (l < GS_STORE_ID_LEN || l >= 64)
+            continue;
+        memcpy(id, e->d_name, GS_STORE_ID_LEN);
+        id[GS_STORE_ID_LEN] = '\0';
+        if (!gs_store_id_valid(id) ||
+            !(l == GS_STORE_ID_LEN ||
+              (events && !strcmp(e->d_name + GS_STORE_ID_LEN, ".events.csv"))))
+            continue;
+        if (gs_store__grow((void **)names, &cap, *n, sizeof(**names), err) != GS_OK) {
+            closedir(d);
+            free(*names);
+            *names = NULL;
+            *n = 0;
+            return GS_ERR_NOMEM;
+        }
+        snprintf((*names)[(*n)++], 64, "%s", e->d_name);
+    }
+    closedir(d);
+    return GS_OK;
+}
+
+gs_status gs_store_sweep_folders(gs_store *s, const char *dir, size_t *removed, gs_error *err)
+{
+    static const char *const subs[2] = {"sessions", "comparisons"};
+    size_t count = 0;
+    gs_status rc = GS_OK;
+    if (removed)
+        *removed = 0;
+    for (int k = 0; k < 2 && rc == GS_OK; k++) {
+        char folder[4096];
+        char(*names)[64] = NULL;
+        gs_store_id *ids = NULL;
+        size_t nn = 0, n = 0;
+        rc = path_join(dir, subs[k], NULL, folder, sizeof(folder), err);
+        /* the folder first, then the records (gs_store_sweep_folders in store.h says why) */
+        if (rc == GS_OK)
+            rc = list_named(folder, k == 0, &names, &nn, err);
+        if (rc == GS_OK && nn)
+            rc = s->ops->folder_ids(s, k, &ids, &n, err);
+        if (rc == GS_OK && n > 1)
+            qsort(ids, n, sizeof(ids[0]), cmp_id);
+        int fd = rc == GS_OK && nn ? open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        for (size_t i = 0; fd >= 0 && i < nn && rc == GS_OK; i++) {
+            char id[GS_STORE_ID_LEN + 1];
+            memcpy(id, names[i], GS_STORE_ID_LEN);
+            id[GS_STORE_ID_LEN] = '\0';
+            if (n && bsearch(id, ids, n, sizeof(ids[0]), cmp_id))
+                continue;
+            if (rm_tree_at(fd, names[i], 0) != 0)
+                rc = gs_fail(err, GS_ERR_IO, "%s/%s: cannot remove: %s", folder, names[i],
+                             strerror(errno));
+            else
+                count++;
+        }
+        if (fd >= 0)
+            close(fd);
+        free(names);
+        free(ids);
+    }
     if (removed)
         *removed = count;
     return rc;

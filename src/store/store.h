@@ -156,6 +156,17 @@ gs_status gs_store_tmp_path(const char *dir, char *buf, size_t size, gs_error *e
 gs_status gs_store_sweep_blobs(gs_store *s, const char *dir, int64_t now, int64_t min_age_s,
                                size_t *removed, gs_error *err);
 
+/**
+ * Start-up sweep of DIR/sessions and DIR/comparisons: removes each folder named by an id that is
+ * no session (comparison) of any account, and each DIR/sessions/<id>.events.csv of no session:
+ * what a process killed between deleting the record and its files left (a record is always made
+ * before its folder and deleted before it, so such a folder has no owner). The folder is listed
+ * before the records are read, so a session made meanwhile is in the records. Other names
+ * (staging folders, which the workers sweep, and anything not named by an id) are left alone.
+ * Trees are removed without following symlinks. *removed (may be NULL) gets the count. GS_ERR_IO.
+ */
+gs_status gs_store_sweep_folders(gs_store *s, const char *dir, size_t *removed, gs_error *err);
+
 /* ---- accounts and tokens ------------------------------------------------------------------ */
 
 /*

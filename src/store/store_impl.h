@@ -36,6 +36,9 @@ typedef struct gs_store_ops {
     gs_status (*blob_add)(gs_store *s, const char *account, const char *id, const char *sha256,
                           int64_t size_bytes, int64_t now, gs_error *err);
     gs_status (*blob_ids)(gs_store *s, gs_store_id **out, size_t *n, gs_error *err);
+    /* every session id (folder 0) or comparison id (1) of every account */
+    gs_status (*folder_ids)(gs_store *s, int comparisons, gs_store_id **out, size_t *n,
+                            gs_error *err);
     gs_status (*blob_delete_unused)(gs_store *s, const char *account, const char *id,
                                     gs_error *err);
     gs_status (*session_add)(gs_store *s, const char *account, const char *athlete,

@@ -175,6 +175,15 @@ static gs_status pg_blob_ids(gs_store *s, gs_store_id **out, size_t *n, gs_error
                             NO_ARGS, gs_store__read_id, sizeof(**out), out, n, err);
 }
 
+static gs_status pg_folder_ids(gs_store *s, int comparisons, gs_store_id **out, size_t *n,
+                               gs_error *err)
+{
+    return gs_store__pg_all(PG(s), PG_TX_IDEMPOTENT,
+                            comparisons ? "list comparisons" : "list sessions",
+                            comparisons ? "SELECT id FROM comparisons" : "SELECT id FROM sessions",
+                            NO_ARGS, gs_store__read_id, sizeof(**out), out, n, err);
+}
+
 static gs_status pg_blob_delete_unused(gs_store *s, const char *account, const char *id,
                                        gs_error *err)
 {
@@ -607,6 +616,7 @@ const gs_store_ops gs_store__pg_ops = {
     .blob_find = pg_blob_find,
     .blob_add = pg_blob_add,
     .blob_ids = pg_blob_ids,
+    .folder_ids = pg_folder_ids,
     .blob_delete_unused = pg_blob_delete_unused,
     .session_add = pg_session_add,
     .session_get = pg_session_get,

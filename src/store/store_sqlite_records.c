@@ -170,6 +170,15 @@ static gs_status sq_blob_ids(gs_store *s, gs_store_id **out, size_t *n, gs_error
                             gs_store__read_id, sizeof(**out), out, n, err);
 }
 
+static gs_status sq_folder_ids(gs_store *s, int comparisons, gs_store_id **out, size_t *n,
+                               gs_error *err)
+{
+    *out = NULL;
+    return gs_store__sq_all(SQ(s), comparisons ? "list comparisons" : "list sessions",
+                            comparisons ? "SELECT id FROM comparisons" : "SELECT id FROM sessions",
+                            NO_ARGS, gs_store__read_id, sizeof(**out), out, n, err);
+}
+
 static gs_status sq_blob_delete_unused(gs_store *s, const char *account, const char *id,
                                        gs_error *err)
 {
@@ -570,6 +579,7 @@ const gs_store_ops gs_store__sqlite_ops = {
     .blob_find = sq_blob_find,
     .blob_add = sq_blob_add,
     .blob_ids = sq_blob_ids,
+    .folder_ids = sq_folder_ids,
     .blob_delete_unused = sq_blob_delete_unused,
     .session_add = sq_session_add,
     .session_get = sq_session_get,
