@@ -187,7 +187,8 @@ def clinic(port, data, a, b, athlete, session):
           "the other clinic's access log has nothing of this clinic")
     # the access log: the therapist's openings, the athlete's name escaped
     st, _, html = a.req("GET", "/account/access")
-    check(st == 200 and re.search(r"t@example\.org</td><td><a href=\"/athletes/" + athlete, html)
+    check(st == 200 and re.search(r'<span class="email">t@<wbr>example<wbr>\.org</span></td>'
+                                  r'<td><a href="/athletes/' + athlete, html)
           and "session page" in html and "athlete page" in html and "127.0.0.1" in html
           and "saved NKT record" in html,
           "the owner's access log has the therapist's openings with the address")

@@ -48,7 +48,7 @@ static const char page_css[] =
     "iframe.report{width:100%;height:80vh;border:1px solid #ccc}"
     "video{max-width:100%;max-height:80vh}.kframes{display:flex;flex-wrap:wrap;gap:.5em}"
     ".kframes img{width:31%;height:auto}progress{width:100%;height:1.4em}"
-    "code,dd,td,p{overflow-wrap:anywhere}.email{overflow-wrap:normal;word-break:normal}"
+    "code,dd,td,p{overflow-wrap:anywhere}.email,.words{overflow-wrap:normal;word-break:normal}"
     ".cols{display:flex;gap:1.5em;flex-wrap:wrap}.cols>div{flex:1 1 20em;min-width:0}"
     "@media (max-width:700px){main{padding:0 .6em}}";
 

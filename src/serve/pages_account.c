@@ -389,7 +389,7 @@ static int access_page(gs_page *pg)
             gs_html_puts(&b, "</a>");
         } else
             gs_html_puts(&b, "<em>deleted athlete</em>");
-        gs_html_puts(&b, "</td><td>");
+        gs_html_puts(&b, "</td><td class=\"words\">"); /* "session page": whole words */
         if (x->session[0] && x->athlete_name[0])
             gs_html_printf(&b, "<a href=\"/sessions/%s\">", x->session);
         gs_html_esc(&b, x->what);
