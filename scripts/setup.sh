@@ -29,7 +29,7 @@ say() { echo "setup: $*" >&2; }
 PKGS=(build-essential cmake pkg-config git ca-certificates
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
     libopenblas-dev libopencv-core-dev libopencv-imgproc-dev libopencv-calib3d-dev
-    zlib1g-dev libcjson-dev libsqlite3-dev libsodium-dev libmicrohttpd-dev libpq-dev libzip-dev ffmpeg)
+    libstb-dev zlib1g-dev libcjson-dev libsqlite3-dev libsodium-dev libmicrohttpd-dev libpq-dev libzip-dev ffmpeg)
 if [ "$WANT_TEST" = 1 ]; then
     # postgresql: the server binaries the store_pg test starts a throw-away cluster with
     # (tests/pg_cluster.sh); Debian's package also starts a cluster of its own, which is unused.

@@ -42,7 +42,7 @@ extern "C" {
 /**
  * Process-wide settings for the pipeline's libraries, called once by the program before any run
  * and before starting threads: OpenBLAS single-threaded (our pool splits the work) and no OpenCV
- * worker pool (the warps are small).
+ * worker pool (the warps are small), the PNG filter setting (cv.h gs_png_process_init).
  * Libraries never call it themselves.
  */
 void gs_analyze_process_init(void);

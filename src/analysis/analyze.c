@@ -44,6 +44,7 @@ void gs_analyze_process_init(void)
 {
     gs_nn_process_init();
     gs_cv_set_threads(0);
+    gs_png_process_init();
 }
 
 typedef struct run {
