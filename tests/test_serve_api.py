@@ -1164,6 +1164,9 @@ def part_compare():
               f"vs {len(edited_lines) - 1} rows")
         st, _, rep = req(srv, "GET", f"/sessions/{s1}/files/report.html", token=ta, raw=True)
         check(b"edited by hand" in rep, "report.html says the events were edited by hand")
+        st, _, an_raw = req(srv, "GET", f"/sessions/{s1}/files/analysis.json", token=ta, raw=True)
+        check(st == 200 and srv.data.encode() not in an_raw and srv.data.encode() not in rep,
+              "analysis.json and report.html do not show where the server stores files")
         st, _, c5 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
         wait_job(srv, ta, c5["job"])
         # a re-run without a new file keeps the edited events

@@ -388,7 +388,8 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     go.swap_legs = o->swap_legs;
     if (go.belt_speed_m_s > 0 && go.setting == GS_GAIT_SETTING_UNKNOWN)
         go.setting = GS_GAIT_SETTING_TREADMILL; /* a belt speed says it is a treadmill */
-    go.name = input;
+    go.name = base_name(input); /* source.pose: the file's name, not where it is stored (a
+                                   service's blob path is none of the reader's business) */
     rc = gs_gait_analyze(gtrack ? gtrack : track, &go, &g, err);
     if (rc != GS_OK && !g)
         goto fail_no_analysis;

@@ -838,8 +838,11 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_gait_options *op
                 r->activity = a;
         }
         r->events_edited = 1;
+        /* the file's name only: a service stores it under its data folder, which the reader of
+         * the report need not see */
+        const char *slash = strrchr(o->events_csv, '/');
         gs_gait__note(r, "events edited by hand: %d events from %s replace the detected ones",
-                      r->n_ev, o->events_csv);
+                      r->n_ev, slash ? slash + 1 : o->events_csv);
     }
     {
         /* the pose clean-up's repairs of lost feet (pose.h GS_POSE_FLAG_FOOT_FIXED): the events
