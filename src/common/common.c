@@ -1,6 +1,7 @@
 /* gaitscope common helpers: status text, error formatting, whole-file I/O, paths, clocks. */
 #include "common.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -250,6 +251,39 @@ int gs_path_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+static int remove_tree_at(int dirfd, const char *name, int depth)
+{
+    struct stat st;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (S_ISDIR(st.st_mode) && depth < 16) {
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            return -1;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+            close(fd);
+            return -1;
+        }
+        struct dirent *e;
+        int rc = 0;
+        while ((e = readdir(d)) != NULL)
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+                remove_tree_at(fd, e->d_name, depth + 1) != 0)
+                rc = -1;
+        closedir(d);
+        if (rc != 0)
+            return -1;
+        return unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
+    }
+    return unlinkat(dirfd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int gs_remove_tree_at(int dirfd, const char *name)
+{
+    return remove_tree_at(dirfd, name, 0);
 }
 
 int gs_path_is_regular(const char *path, const char **kind)

@@ -140,6 +140,14 @@ int gs_path_is_regular(const char *path, const char **kind);
  */
 gs_status gs_mkdir_p(const char *path, gs_error *err);
 
+/**
+ * Removes name (relative to dirfd, or a path with AT_FDCWD) and, when it is a folder, everything
+ * in it, never following a symbolic link (fstatat AT_SYMLINK_NOFOLLOW, openat O_NOFOLLOW,
+ * unlinkat; links are removed themselves), at most 16 folders deep. A missing name is success.
+ * Returns 0, or -1 with errno.
+ */
+int gs_remove_tree_at(int dirfd, const char *name);
+
 /** *out = a * b; returns 0 on success, -1 if the product overflows size_t. */
 int gs_size_mul(size_t a, size_t b, size_t *out);
 

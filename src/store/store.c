@@ -196,35 +196,6 @@ done:
     return rc;
 }
 
-/* Removes a tree under dirfd without following symlinks; 0 or -1 (errno). */
-static int rm_tree_at(int dirfd, const char *name, int depth)
-{
-    struct stat st;
-    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-        return errno == ENOENT ? 0 : -1;
-    if (S_ISDIR(st.st_mode) && depth < 16) {
-        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-            return -1;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-            close(fd);
-            return -1;
-        }
-        struct dirent *e;
-        int rc = 0;
-        while ((e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-                rm_tree_at(fd, e->d_name, depth + 1) != 0)
-                rc = -1;
-        closedir(d);
-        if (rc != 0)
-            return -1;
-        return unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
-    }
-    return unlinkat(dirfd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
-}
-
 /* The entries of DIR/sub that name an id (a folder) or, with events, <id>.events.csv: their
  * names into *names (malloc'd, 64 bytes each). */
 static gs_status list_named(const char *folder, int events, char (**names)[64], size_t *n,
@@ -290,7 +261,7 @@ gs_status gs_store_sweep_folders(gs_store *s, const char *dir, size_t *removed, 
             id[GS_STORE_ID_LEN] = '\0';
             if (n && bsearch(id, ids, n, sizeof(ids[0]), cmp_id))
                 continue;
-            if (rm_tree_at(fd, names[i], 0) != 0)
+            if (gs_remove_tree_at(fd, names[i]) != 0)
                 rc = gs_fail(err, GS_ERR_IO, "%s/%s: cannot remove: %s", folder, names[i],
                              strerror(errno));
             else

@@ -121,42 +121,9 @@ static int stop_requested(const worker *w)
 
 /* ---- files -------------------------------------------------------------------------------- */
 
-/* Removes a folder tree without following symlinks (fstatat AT_SYMLINK_NOFOLLOW, unlinkat).
- * Returns 0, or -1 with errno. A missing path is success. */
-static int rm_tree_at(int dirfd, const char *name, int depth)
-{
-    struct stat st;
-    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-        return errno == ENOENT ? 0 : -1;
-    if (S_ISDIR(st.st_mode) && depth < 16) {
-        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        DIR *d;
-        struct dirent *e;
-        int rc = 0;
-        if (fd < 0)
-            return -1;
-        d = fdopendir(fd);
-        if (!d) {
-            close(fd);
-            return -1;
-        }
-        while ((e = readdir(d)) != NULL) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            if (rm_tree_at(fd, e->d_name, depth + 1) != 0)
-                rc = -1;
-        }
-        closedir(d);
-        if (rc != 0)
-            return -1;
-        return unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
-    }
-    return unlinkat(dirfd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
-}
-
 static int rm_tree(const char *path)
 {
-    return rm_tree_at(AT_FDCWD, path, 0);
+    return gs_remove_tree_at(AT_FDCWD, path);
 }
 
 /* Replaces every occurrence of needle in msg (size n) by repl, so no server path reaches a
