@@ -510,52 +510,24 @@ static gs_status ensure_buffers(gs_decoder *d, int w, int h, gs_error *err)
     return GS_OK;
 }
 
-/* Rotates a w x h RGB picture clockwise by rot (90/180/270) into dst, in 32x32 tiles so both
- * sides stay in cache. */
-static void rotate_rgb(const uint8_t *src, int32_t sstride, int w, int h, int rot, uint8_t *dst,
-                       int32_t dstride)
+/* Rotates a w x h picture of bpp bytes per pixel (3: RGB, 1: one plane) clockwise by rot
+ * (90/180/270) into dst, in tiles (32x32 pixels for RGB, 64x64 for a plane) so both sides stay
+ * in cache. Inlined at its two calls, each with a constant bpp. */
+static inline void rotate_pixels(const uint8_t *src, int32_t sstride, int w, int h, int rot,
+                                 int bpp, uint8_t *dst, int32_t dstride)
 {
-    const int T = 32;
+    const int T = bpp > 1 ? 32 : 64;
     for (int y0 = 0; y0 < h; y0 += T)
         for (int x0 = 0; x0 < w; x0 += T) {
             int y1 = y0 + T < h ? y0 + T : h, x1 = x0 + T < w ? x0 + T : w;
             for (int y = y0; y < y1; y++) {
                 const uint8_t *s = src + (size_t)y * sstride;
                 for (int x = x0; x < x1; x++) {
-                    int ox, oy; /* output pixel of source (x, y) */
-                    if (rot == 90) {
-                        ox = h - 1 - y;
-                        oy = x;
-                    } else if (rot == 180) {
-                        ox = w - 1 - x;
-                        oy = h - 1 - y;
-                    } else {
-                        ox = y;
-                        oy = w - 1 - x;
-                    }
-                    uint8_t *o = dst + (size_t)oy * dstride + (size_t)ox * 3;
-                    o[0] = s[3 * x];
-                    o[1] = s[3 * x + 1];
-                    o[2] = s[3 * x + 2];
-                }
-            }
-        }
-}
-
-/* Rotates a w x h 8-bit plane clockwise by rot (90/180/270) into dst, as rotate_rgb. */
-static void rotate_plane(const uint8_t *src, int32_t sstride, int w, int h, int rot, uint8_t *dst,
-                         int32_t dstride)
-{
-    const int T = 64;
-    for (int y0 = 0; y0 < h; y0 += T)
-        for (int x0 = 0; x0 < w; x0 += T) {
-            int y1 = y0 + T < h ? y0 + T : h, x1 = x0 + T < w ? x0 + T : w;
-            for (int y = y0; y < y1; y++) {
-                const uint8_t *s = src + (size_t)y * sstride;
-                for (int x = x0; x < x1; x++) {
+                    /* output pixel of source (x, y) */
                     int ox = rot == 90 ? h - 1 - y : rot == 180 ? w - 1 - x : y;
                     int oy = rot == 90 ? x : rot == 180 ? h - 1 - y : w - 1 - x;
-                    dst[(size_t)oy * dstride + (size_t)ox] = s[x];
+                    memcpy(dst + (size_t)oy * dstride + (size_t)ox * (size_t)bpp,
+                           s + (size_t)x * (size_t)bpp, (size_t)bpp);
                 }
             }
         }
@@ -638,7 +610,7 @@ static gs_status convert_frame(gs_decoder *d, gs_frame *f, gs_error *err)
               dst_stride);
     int rot = d->info.rotation_deg;
     if (rot) {
-        rotate_rgb(d->rgb_coded, d->coded_stride, ow, oh, rot, d->rgb_out, d->out_stride);
+        rotate_pixels(d->rgb_coded, d->coded_stride, ow, oh, rot, 3, d->rgb_out, d->out_stride);
         f->rgb = d->rgb_out;
         f->stride = d->out_stride;
         f->width = rot % 180 ? oh : ow;
@@ -694,8 +666,8 @@ static gs_status yuv_route(gs_decoder *d, gs_frame *f, gs_error *err)
     if (rot) {
         for (int i = 0; i < 3; i++) {
             int w = i ? (ow + 1) / 2 : ow, h = i ? (oh + 1) / 2 : oh;
-            rotate_plane(d->yuv_coded.p[i], d->yuv_coded.stride[i], w, h, rot, d->yuv_up.p[i],
-                         d->yuv_up.stride[i]);
+            rotate_pixels(d->yuv_coded.p[i], d->yuv_coded.stride[i], w, h, rot, 1, d->yuv_up.p[i],
+                          d->yuv_up.stride[i]);
         }
         up = &d->yuv_up;
     }
