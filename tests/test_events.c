@@ -395,7 +395,9 @@ static void labelled_clips_do_not_regress(const char *scratch)
      * and 0.1 */
     static const clip_case clips[] = {
         {"run_side_treadmill_02_60fps", {{4.95, 2.0}, {3.05, 1.95}}, {{0.66, 0.1}, {0.1, 0.1}}},
-        {"walk_side_overground_01", {{2.6, 4.05}, {2.75, 4.55}}, {{0.46, 0.63}, {0.46, 0.6}}},
+        /* walking (gait_events_walk.c, issue 13): a 2.27 / 3.75, b 2.45 / 4.22 before, with
+         * 6-13 of 17 events missed, most of them in the return pass (walked backwards) */
+        {"walk_side_overground_01", {{1.95, 1.3}, {1.9, 1.4}}, {{0.16, 0.16}, {0.16, 0.27}}},
         {"run_rear_treadmill_01", {{4.2, 1.55}, {3.55, 1.05}}, {{0.52, 0.17}, {0.73, 0.19}}},
     };
     fprintf(stderr, "| clip | who | event | n | missed | extra | bias | MAE |\n");

@@ -62,9 +62,21 @@ static void event_uncertainty(gs_gait_result *r, const gs_gait__sig *g, int side
     }
 }
 
+/* Side-view walking refinement (gait_events_walk.c), then strides. */
+static gs_status walk_refine(gs_gait_result *r, gs_gait__sig *g, double dt, int k, gs_error *err)
+{
+    gs_status rc = gs_gait__refine_walking(r, g, dt, k, err);
+    if (rc != GS_OK)
+        return rc;
+    gs_gait__sort_events(r);
+    return gs_gait__build_strides(r, err);
+}
+
 gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
 {
     gs_gait__sig g;
+    gs_gait_event *zeni = NULL; /* side views: the Zeni events, for a late walking refinement */
+    int n_zeni = 0;
     gs_status rc = GS_OK;
     int side_view = gs_gait__is_side(r->view.kind);
     double dt_med = 1.0 / 60, fps;
@@ -110,9 +122,12 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
             const double *rh = gs_gait__p(r, i, GS_KP_RIGHT_HIP);
             const double *he = gs_gait__p(r, i, GS_KP_LEFT_HEEL + s);
             const double *to = gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + s);
-            double mhx = 0.5 * (lh[0] + rh[0]);
-            g.heel_rel[s][i] = he[0] - mhx;
-            g.toe_rel[s][i] = to[0] - mhx;
+            /* Zeni's anterior is the direction of travel: negated where the person walks
+             * backwards (gait.c mark_backward; walk_side_overground_01's return pass), where
+             * the foot lands at its most posterior point relative to the way they face */
+            double mhx = 0.5 * (lh[0] + rh[0]), dir = r->backward[i] ? -1.0 : 1.0;
+            g.heel_rel[s][i] = dir * (he[0] - mhx);
+            g.toe_rel[s][i] = dir * (to[0] - mhx);
             g.low[s][i] = fmin(he[1], to[1]);
         }
     }
@@ -146,6 +161,18 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
         /* Final pass, running and walking: replace with foot-height events (Zeni's IC is early
          * and TO late in running, and TO late in walking too: the toe keeps moving back after it
          * leaves the ground); ground levels from the Zeni stances. */
+        /* The Zeni events are kept for the walking refinement (gait_events_walk.c), used when
+         * the flight time of the running refinement's events says walk: the pelvis phase alone
+         * misreads the 60 fps running clip as a walk and a short walk
+         * (walk_side_overground_04) as a run. */
+        zeni = malloc(sizeof(*zeni) * (size_t)(r->n_ev + 1));
+        if (!zeni) {
+            rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+            goto done;
+        }
+        n_zeni = r->n_ev;
+        if (n_zeni > 0)
+            memcpy(zeni, r->ev, sizeof(*zeni) * (size_t)n_zeni);
         gs_gait__ground_levels(r, &g, 1);
     } else {
         gs_gait__ground_levels(r, &g, 0);
@@ -180,6 +207,13 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
                 if (a != GS_GAIT_ACTIVITY_UNKNOWN)
                     r->activity = a;
             }
+            if (rc == GS_OK && zeni && r->activity == GS_GAIT_ACTIVITY_WALK &&
+                n_zeni <= r->cap_ev) {
+                /* a walk: the walking refinement from the Zeni events, activity kept */
+                memcpy(r->ev, zeni, sizeof(*zeni) * (size_t)n_zeni);
+                r->n_ev = n_zeni;
+                rc = walk_refine(r, &g, dt_med, k, err);
+            }
             goto done;
         }
         r->n_ev = 0;
@@ -209,5 +243,6 @@ done:
         free(g.lsm[s]);
     }
     free(g.sm);
+    free(zeni);
     return rc;
 }

@@ -207,6 +207,11 @@ gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side
 gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], double *const sm[2],
                                   double kappa, int k, gs_error *err);
 
+/** Side-view walking: moves each Zeni event to the foot event next to it, each stance with its
+ *  own ground (gait_events_walk.c); sets noise_px and kappa_px. GS_ERR_NOMEM. */
+gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt, int k,
+                                  gs_error *err);
+
 /** Lowest of heel and toe of side on frame i (canonical Y). */
 double gs_gait__raw_low(const gs_gait_result *r, int32_t i, int side);
 

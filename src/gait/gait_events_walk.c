@@ -1,0 +1,240 @@
+/*
+ * Side-view walking: moves each Zeni event (gait_events_side.c) to the foot event next to it,
+ * with the ground taken stance by stance (issue 13).
+ *
+ * Why walking differs from running (docs/metrics.md 3a, walk_side_overground_01 and _04 against
+ * two raters' eye labels):
+ * - Overground the stance feet stand at different places in the picture and, with perspective,
+ *   at different heights: in walk_side_overground_01 the lowest foot point of one foot's stances
+ *   lies 20 px apart across the picture (the shoe is ~50 px long). One ground level per foot put
+ *   some stances "below ground" and others near the contact threshold, and the spread of the
+ *   stance heights was read as 3.2 px of landmark noise, so the threshold (3 noise SDs) was
+ *   higher than the walking foot's clearance: most toe-offs had no crossing at all and took a
+ *   median shift. Here every stance has its own level (its footprint) and the noise is the
+ *   spread about those levels.
+ * - A walking heel lands with little vertical speed (it hovers a few px above its level for 2-3
+ *   frames while it decelerates, rater b's notes in tests/data/labels/b.md), but it arrives with
+ *   a large forward speed that drops to zero at contact ("the shoe stops moving forward", both
+ *   raters' contact rule). So IC is the change point of the foot's horizontal position relative
+ *   to its footprint (a level after contact, an approach b h + c h^2 before: the foot decelerates
+ *   into contact), gs_gait__hinge_time(). The footprint moves in the picture with the ground
+ *   (a treadmill belt, a panning camera): its speed is fitted on the stance's own samples.
+ * - Toe-off: the toe (lowest foot point, after heel rise) leaves its stance level; the last
+ *   upward crossing of the contact threshold near Zeni's TO, with the time interpolated between
+ *   the two raw samples around it (both raters mark the first frame the toe is clearly off, about
+ *   4 px at full resolution: tests/data/labels/a.md, b.md).
+ * - A walker who walks backwards (walk_side_overground_01's return pass: she faces image-left and
+ *   walks to the right) has her Zeni anchors taken in the direction of travel
+ *   (gait_events.c negates the signals there), so the same rules find the events.
+ * Anchoring on Zeni keeps one event per Zeni event, so noise cannot add or drop strides.
+ */
+#include "gait_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One stance of one foot, from a Zeni IC to the foot's next Zeni TO. */
+typedef struct walk_stance {
+    int side;
+    int ic, to;        /* indices into r->ev */
+    double level;      /* median lowest-point height over the middle of the stance (canonical Y) */
+    double x0, vx, t0; /* footprint: foot-centre X = x0 + vx (t - t0) while flat */
+    int ok;
+} walk_stance;
+
+/* Horizontal foot centre (mean of heel and toe X, canonical). */
+static double foot_x(const gs_gait_result *r, int32_t i, int side)
+{
+    return 0.5 * (gs_gait__p(r, i, GS_KP_LEFT_HEEL + side)[0] +
+                  gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + side)[0]);
+}
+
+/* Fills the stance's level and footprint; 0 when too few samples. v: scratch of r->n doubles. */
+static int stance_fit(const gs_gait_result *r, walk_stance *s, double *v)
+{
+    double ta = r->ev[s->ic].t_s, tb = r->ev[s->to].t_s, d = tb - ta;
+    int32_t idx[512];
+    int n = 0, m = 0;
+    /* level: middle 30-70 % of the stance (as gs_gait__ground_levels); footprint speed: 15-55 %,
+     * after the loading roll and about when the heel rises (at about half of a walking
+     * stance: Perry & Burnfield, Gait Analysis 2nd ed., ch. 4, terminal stance from 31 % of the
+     * cycle, stance to 62 %; the mean of heel and toe X moves little as it starts; 15-50 % read
+     * the contacts of walk_side_overground_01 0.13 frame worse) */
+    for (int32_t i = gs_gait__frame_at(r, ta + 0.3 * d); i < r->n && r->t[i] <= ta + 0.7 * d; i++)
+        if (r->valid[i] && r->t[i] >= ta + 0.3 * d &&
+            gs_gait__same_seg(r, i, gs_gait__frame_at(r, ta)))
+            v[n++] = gs_gait__raw_low(r, i, s->side);
+    for (int32_t i = gs_gait__frame_at(r, ta + 0.15 * d);
+         i < r->n && r->t[i] <= ta + 0.55 * d && m < 512; i++)
+        if (r->valid[i] && r->t[i] >= ta + 0.15 * d &&
+            gs_gait__same_seg(r, i, gs_gait__frame_at(r, ta)))
+            idx[m++] = i;
+    if (n < 3 || m < 3)
+        return 0;
+    s->level = gs_gait__median(v, n);
+    for (int j = 0; j < m; j++)
+        v[idx[j]] = foot_x(r, idx[j], s->side);
+    s->t0 = r->t[idx[0]];
+    if (!gs_gait__fit_line(r, idx, m, v, s->t0, &s->x0, &s->vx))
+        return 0;
+    return 1;
+}
+
+/*
+ * IC: change point of the foot centre's X relative to its footprint, from the samples within
+ * 0.2 s of Zeni's IC (at most 24), searched in [IC - 0.12 s, IC + 0.15 s] as the running
+ * refinement's window. NAN when it cannot be fitted.
+ */
+static double walk_ic(const gs_gait_result *r, const walk_stance *s, double tz, double *v)
+{
+    int32_t idx[24], c = gs_gait__frame_at(r, tz);
+    int m = 0;
+    for (int32_t i = c; i >= 0 && m < 11 && r->t[i] >= tz - 0.2; i--)
+        if (gs_gait__same_seg(r, c, i))
+            m++;
+    int32_t first = c - m + 1;
+    m = 0;
+    for (int32_t i = first < 0 ? 0 : first; i < r->n && m < 24 && r->t[i] <= tz + 0.2; i++) {
+        if (!gs_gait__same_seg(r, c, i))
+            continue;
+        v[i] = foot_x(r, i, s->side) - (s->x0 + s->vx * (r->t[i] - s->t0));
+        idx[m++] = i;
+    }
+    if (m < 6)
+        return NAN;
+    return gs_gait__hinge_time(r, v, idx, m, fmax(tz - 0.12, r->t[idx[1]]),
+                               fmin(tz + 0.15, r->t[idx[m - 2]]), -1);
+}
+
+/* TO: at the last upward crossing of kappa by the (smoothed) lowest point above the stance's
+ * level in [TO - 0.2 s, TO + 0.15 s], the change point of a level and a rising toe fitted to the
+ * raw heights (gs_gait__to_at, as the running refinement). NAN if none. */
+static double walk_to(const gs_gait_result *r, double tz, double kappa, const double *sm,
+                      const double *low, int k)
+{
+    double a = tz - 0.2, b = tz + 0.15, t = NAN;
+    for (int32_t j = gs_gait__frame_at(r, a) + 1; j < r->n && r->t[j] <= b; j++) {
+        if (r->t[j - 1] < a || !gs_gait__same_seg(r, j - 1, j))
+            continue;
+        if (sm[j - 1] <= kappa && sm[j] > kappa) {
+            int32_t st0 = j - 1;
+            while (st0 - 1 >= 0 && gs_gait__same_seg(r, j, st0 - 1) && sm[st0 - 1] <= kappa)
+                st0--;
+            t = gs_gait__to_at(r, low, j - 1, st0, kappa, k);
+        }
+    }
+    return t;
+}
+
+gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt, int k,
+                                  gs_error *err)
+{
+    walk_stance *st = malloc(sizeof(*st) * (size_t)(r->n_ev + 1));
+    int *of = malloc(sizeof(int) * (size_t)(r->n_ev + 1)); /* stance index per event, -1 none */
+    double *off = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
+    double *tmp = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
+    double *v = malloc(sizeof(double) * (size_t)(r->n + 1));
+    int ns = 0;
+    gs_status rc = GS_OK;
+    if (!st || !of || !off || !tmp || !v) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+        goto out;
+    }
+    for (int e = 0; e < r->n_ev; e++)
+        of[e] = -1;
+    /* stances: each Zeni IC with the same foot's next TO before its next IC, same pass */
+    for (int e = 0; e < r->n_ev; e++) {
+        if (r->ev[e].type != GS_GAIT_EVENT_IC)
+            continue;
+        int side = (int)r->ev[e].side, to = -1;
+        int32_t fe = gs_gait__frame_at(r, r->ev[e].t_s);
+        for (int j = e + 1; j < r->n_ev; j++) {
+            if ((int)r->ev[j].side != side)
+                continue;
+            if (r->ev[j].type == GS_GAIT_EVENT_TO &&
+                gs_gait__same_seg(r, fe, gs_gait__frame_at(r, r->ev[j].t_s)))
+                to = j;
+            break;
+        }
+        if (to < 0)
+            continue;
+        st[ns].side = side;
+        st[ns].ic = e;
+        st[ns].to = to;
+        st[ns].ok = stance_fit(r, &st[ns], v);
+        if (st[ns].ok) {
+            of[e] = ns;
+            of[to] = ns;
+        }
+        ns++;
+    }
+    /* noise: robust SD of the lowest point about its own stance's level */
+    {
+        int n = 0;
+        for (int s = 0; s < ns; s++) {
+            if (!st[s].ok)
+                continue;
+            double ta = r->ev[st[s].ic].t_s, d = r->ev[st[s].to].t_s - ta;
+            for (int32_t i = gs_gait__frame_at(r, ta + 0.3 * d);
+                 i < r->n && r->t[i] <= ta + 0.7 * d; i++)
+                if (r->valid[i] && r->t[i] >= ta + 0.3 * d)
+                    v[n++] = fabs(gs_gait__raw_low(r, i, st[s].side) - st[s].level);
+        }
+        r->noise_px = n >= 5 ? 1.4826 * gs_gait__median(v, n) : 0;
+    }
+    /* contact threshold: 3 noise SDs, at least 2 % of a leg length (~2 cm), as the running
+     * refinement; about the 4 px the raters call "clearly off" on walk_side_overground_01 */
+    double kappa = fmax(3.0 * r->noise_px, 0.02 * r->ll_px);
+    r->kappa_px = kappa;
+    for (int e = 0; e < r->n_ev; e++) {
+        gs_gait_event *ev = &r->ev[e];
+        double t = NAN;
+        off[e] = NAN;
+        if (of[e] < 0)
+            continue;
+        const walk_stance *s = &st[of[e]];
+        if (ev->type == GS_GAIT_EVENT_IC) {
+            t = walk_ic(r, s, ev->t_s, v);
+        } else {
+            for (int32_t i = 0; i < r->n; i++)
+                v[i] = r->valid[i] ? gs_gait__raw_low(r, i, s->side) - s->level : NAN;
+            gs_gait__smooth(r, v, g->sm, fmax(0.04, 2.0 * dt));
+            t = walk_to(r, ev->t_s, kappa, g->sm, v, k);
+        }
+        off[e] = t - ev->t_s;
+    }
+    /*
+     * As in the running refinement: an event whose shift from Zeni differs from the median shift
+     * of its foot and type by more than 50 ms (or 2 frames), or that has none, gets the median
+     * shift (Zeni's lead/lag is fairly constant for one walker and foot).
+     */
+    double med[2][2];
+    for (int side = 0; side < 2; side++)
+        for (int type = 0; type < 2; type++) {
+            int n = 0;
+            for (int e = 0; e < r->n_ev; e++)
+                if ((int)r->ev[e].side == side && (int)r->ev[e].type == type && isfinite(off[e]))
+                    tmp[n++] = off[e];
+            med[side][type] = gs_gait__median(tmp, n);
+        }
+    for (int e = 0; e < r->n_ev; e++) {
+        gs_gait_event *ev = &r->ev[e];
+        double m = med[ev->side][ev->type], lim = 0.05;
+        int32_t i = gs_gait__frame_at(r, ev->t_s);
+        if (i + 1 < r->n)
+            lim = fmax(lim, 2.0 * (r->t[i + 1] - r->t[i]));
+        if (!isfinite(m))
+            continue;
+        ev->t_s += isfinite(off[e]) && fabs(off[e] - m) <= lim ? off[e] : m;
+        ev->frame = gs_gait__frame_index(r, ev->t_s);
+    }
+out:
+    free(st);
+    free(of);
+    free(off);
+    free(tmp);
+    free(v);
+    return rc;
+}
