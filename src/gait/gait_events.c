@@ -35,8 +35,10 @@
  * Per-event uncertainty (one standard deviation, frames): the root sum of squares of
  * - the method's error measured against two raters' eye labels of real clips (docs/metrics.md
  *   section 3a; standard deviation taken as 1.25 x the mean absolute error, as for a normal
- *   error): side views contact MAE ~3.0 frames, toe-off ~2.8; rear/front contact ~3.4, toe-off
- *   ~1.1 (issue 13's labelled clips at the time of writing);
+ *   error): side views contact MAE ~3.0 frames, toe-off ~2.8; rear/front toe-off ~1.1, contact
+ *   ~1.1 from the kink of the ankle's path (gait_events_height.c, r->ic_kink; on
+ *   run_rear_treadmill_01, raters a and b, stored and fresh tracks: 0.92, 1.38, 0.71, 1.34),
+ *   else ~3.4 (the height contacts there) (issue 13's labelled clips at the time of writing);
  * - landmark noise over the foot's vertical image speed at the event (the time a height error of
  *   one noise SD shifts the crossing), from the two frames on the swing side of the event;
  * - the frame quantum (a uniform error over one frame: SD 1/sqrt(12)).
@@ -46,12 +48,14 @@
 static void event_uncertainty(gs_gait_result *r, const gs_gait__sig *g, int side_view)
 {
     /* [side view, rear/front][IC, TO]: 1.25 x the MAE against the labels */
-    static const double method_sd[2][2] = {{1.25 * 3.0, 1.25 * 2.8}, {1.25 * 3.4, 1.25 * 1.1}};
+    static const double method_sd[3][2] = {
+        {1.25 * 3.0, 1.25 * 2.8}, {1.25 * 3.4, 1.25 * 1.1}, {1.25 * 1.1, 1.25 * 1.1}};
+    int kind = side_view ? 0 : r->ic_kink ? 2 : 1;
     for (int e = 0; e < r->n_ev; e++) {
         gs_gait_event *ev = &r->ev[e];
         int to = ev->type == GS_GAIT_EVENT_TO, s = (int)ev->side;
         int32_t i = gs_gait__frame_at(r, ev->t_s), a = to ? i + 1 : i - 1, b = to ? i + 3 : i;
-        double noise_fr = 0, m = method_sd[side_view ? 0 : 1][to];
+        double noise_fr = 0, m = method_sd[kind][to];
         if (a >= 0 && b < r->n && a < b && gs_gait__same_seg(r, a, b) && r->t[b] > r->t[a]) {
             double v = fabs(g->low[s][b] - g->low[s][a]) / (r->t[b] - r->t[a]); /* px/s */
             double dt = (r->t[b] - r->t[a]) / (b - a);
@@ -86,6 +90,7 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
     r->n_ev = 0;
     r->n_st = 0;
     r->noise_px = 0;
+    r->ic_kink = 0;
     for (int s = 0; s < 2; s++) {
         g.heel_rel[s] = malloc(sizeof(double) * (size_t)(r->n + 1));
         g.toe_rel[s] = malloc(sizeof(double) * (size_t)(r->n + 1));

@@ -67,6 +67,7 @@ struct gs_gait_result {
     int refine;          /* events: 1 = final pass (height change-point refinement allowed) */
     int events_edited;   /* events came from an edited events.csv (gs_gait_options.events_csv) */
     double kappa_px;     /* contact threshold on foot height used by the last event pass */
+    int ic_kink;         /* rear/front: contacts from the kink of the ankle's path (events) */
     gs_gait_event *ev;
     int n_ev, cap_ev;
     gs_gait_stride *st;
