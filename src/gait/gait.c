@@ -832,11 +832,7 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_gait_options *op
             rc = gs_gait__build_strides(r, err);
         if (rc != GS_OK)
             goto fail;
-        if (!r->activity_forced) {
-            gs_gait_activity a = gs_gait__activity_from_flight(r);
-            if (a != GS_GAIT_ACTIVITY_UNKNOWN)
-                r->activity = a;
-        }
+        gs_gait__activity_decide(r);
         r->events_edited = 1;
         /* the file's name only: a service stores it under its data folder, which the reader of
          * the report need not see */

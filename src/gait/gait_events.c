@@ -207,11 +207,8 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
                 goto done;
             gs_gait__sort_events(r);
             rc = gs_gait__build_strides(r, err);
-            if (rc == GS_OK && !r->activity_forced) {
-                gs_gait_activity a = gs_gait__activity_from_flight(r);
-                if (a != GS_GAIT_ACTIVITY_UNKNOWN)
-                    r->activity = a;
-            }
+            if (rc == GS_OK)
+                gs_gait__activity_decide(r);
             if (rc == GS_OK && zeni && r->activity == GS_GAIT_ACTIVITY_WALK &&
                 n_zeni <= r->cap_ev) {
                 /* a walk: the walking refinement from the Zeni events, activity kept */

@@ -175,6 +175,16 @@ int gs_gait__window_ext(const gs_gait_result *r, const double *y, int32_t i, dou
 double gs_gait__hinge_time(const gs_gait_result *r, const double *y, const int32_t *idx, int m,
                            double ta, double tb, int dir);
 
+/**
+ * Landing time (s) of a falling landmark height y: the steepest fall between consecutive frames
+ * in [ta, tb], then the time its speed has dropped to frac of that (linear between the
+ * intervals' mid-times). For a fall at constant speed that stops at once, frac 0.5 gives the stop
+ * to within 0.1 frame wherever it lies between two frames; a fall that slows before the stop needs
+ * a lower frac. NAN when nothing falls or the fall runs into a segment end.
+ */
+double gs_gait__landing_time(const gs_gait_result *r, const double *y, double ta, double tb,
+                             double frac);
+
 /** Replaces r's events by those of an edited events.csv (gait_output.c). GS_ERR_IO, GS_ERR_FORMAT,
  *  GS_ERR_NOMEM. */
 gs_status gs_gait__read_events_csv(gs_gait_result *r, const char *path, gs_error *err);
@@ -193,6 +203,9 @@ gs_gait_activity gs_gait__activity_from_pelvis(gs_gait_result *r);
 
 /** Running or walking from the flight time and the duty factor; UNKNOWN when they disagree. */
 gs_gait_activity gs_gait__activity_from_flight(gs_gait_result *r);
+
+/** Sets r->activity from the final events: flight vote, the pelvis phase where they disagree. */
+void gs_gait__activity_decide(gs_gait_result *r);
 
 /** Median duty factor over the used strides; NAN if none. */
 double gs_gait__duty_factor(gs_gait_result *r);

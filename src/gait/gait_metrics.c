@@ -297,9 +297,9 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
 
 /*
  * A run has a flight phase on every step: both feet are off the ground between one foot's toe-off
- * and the other's contact (Novacheck 1998, Gait Posture 7:77). A negative median flight on a side
- * of a run therefore means that side's contacts come too early or its toe-offs too late: most often
- * the tracker put that foot somewhere else for a few frames (a leg swap or a foot lost against a
+ * and the other's contact (Novacheck 1998, Gait Posture 7:77). A median flight on a side of a run
+ * below minus one frame therefore means that side's contacts come too early or its toe-offs too
+ * late: most often the tracker put that foot somewhere else for a few frames (a leg swap or a foot lost against a
  * dark background). The numbers are kept, and a note tells the reader not to trust that side's
  * timing until the overlay has been checked.
  */
@@ -320,7 +320,10 @@ static void flight_check(gs_gait_result *r)
         }
         double med = gs_gait__median(v, n);
         free(v);
-        if (isfinite(med) && med < 0)
+        /* below zero by more than a frame: events carry about a frame of error each (docs/
+         * metrics.md 3a), and a slow run's true flight is near zero (0-1 frame at 30 fps) */
+        double frame_ms = r->n > 1 ? 1000.0 * (r->t[r->n - 1] - r->t[0]) / (r->n - 1) : 0;
+        if (isfinite(med) && med < -frame_ms)
             gs_gait__note(r,
                           "%s flight time is negative in a run (median %.0f ms, %d of %d "
                           "steps): its events are misplaced, likely by the tracker; check "

@@ -192,7 +192,7 @@ int gs_gait__window_ext(const gs_gait_result *r, const double *y, int32_t i, dou
 
 /* Least squares of y on the first p (<= 4) basis columns of X (m rows); residual sum of squares, or INFINITY
  * when singular. Normal equations solved by Gaussian elimination with partial pivoting. */
-static double ls_rss(const double X[][4], const double *y, int m, int p)
+static double ls_fit(const double X[][4], const double *y, int m, int p, double *coef)
 {
     double A[4][5] = {{0}};
     for (int i = 0; i < m; i++)
@@ -228,7 +228,48 @@ static double ls_rss(const double X[][4], const double *y, int m, int p)
             fit += X[i][a] * A[a][p] / A[a][a];
         rss += (y[i] - fit) * (y[i] - fit);
     }
+    if (coef)
+        for (int a = 0; a < p; a++)
+            coef[a] = A[a][p] / A[a][a];
     return rss;
+}
+
+static double ls_rss(const double X[][4], const double *y, int m, int p)
+{
+    return ls_fit(X, y, m, p, NULL);
+}
+
+double gs_gait__landing_time(const gs_gait_result *r, const double *y, double ta, double tb,
+                             double frac)
+{
+    int32_t i0 = gs_gait__frame_at(r, ta), pk = -1;
+    double vpk = 0;
+    /* the steepest fall between consecutive frames in [ta, tb] */
+    for (int32_t i = i0; i + 1 < r->n && r->t[i] <= tb; i++) {
+        if (r->t[i] < ta || !r->valid[i] || !r->valid[i + 1] || !gs_gait__same_seg(r, i, i + 1) ||
+            !(r->t[i + 1] > r->t[i]) || !isfinite(y[i]) || !isfinite(y[i + 1]))
+            continue;
+        double v = (y[i + 1] - y[i]) / (r->t[i + 1] - r->t[i]);
+        if (v < vpk) {
+            vpk = v;
+            pk = i;
+        }
+    }
+    if (pk < 0)
+        return NAN;
+    /* then the first interval falling at less than frac of that speed; the crossing between the
+     * two intervals' mid-times */
+    double tp = 0.5 * (r->t[pk] + r->t[pk + 1]), vp = vpk;
+    for (int32_t i = pk + 1; i + 1 < r->n && gs_gait__same_seg(r, pk, i + 1); i++) {
+        if (!r->valid[i] || !r->valid[i + 1] || !(r->t[i + 1] > r->t[i]) || !isfinite(y[i + 1]))
+            return NAN;
+        double v = (y[i + 1] - y[i]) / (r->t[i + 1] - r->t[i]), tm = 0.5 * (r->t[i] + r->t[i + 1]);
+        if (v > frac * vpk)
+            return tp + (tm - tp) * (vp - frac * vpk) / (vp - v);
+        tp = tm;
+        vp = v;
+    }
+    return NAN;
 }
 
 double gs_gait__hinge_time(const gs_gait_result *r, const double *y, const int32_t *idx, int m,

@@ -306,3 +306,23 @@ gs_gait_activity gs_gait__activity_from_flight(gs_gait_result *r)
         return GS_GAIT_ACTIVITY_WALK;
     return GS_GAIT_ACTIVITY_UNKNOWN;
 }
+
+/*
+ * The activity after the final events: the flight vote (activity_from_flight) where the pelvis
+ * phase (activity_from_pelvis, independent of event times) agrees or cannot tell; the pelvis
+ * where the two disagree. A runner whose flight is near zero (0-1 frame at 30 fps on the
+ * shipped sample, by the eye labels) reads as walking by the flight vote when the contacts are
+ * off by two frames, while the pelvis still bounces as in running. Keeps the current activity
+ * when neither can tell.
+ */
+void gs_gait__activity_decide(gs_gait_result *r)
+{
+    gs_gait_activity f = gs_gait__activity_from_flight(r), p;
+    if (r->activity_forced)
+        return;
+    p = gs_gait__activity_from_pelvis(r);
+    if (p != GS_GAIT_ACTIVITY_UNKNOWN && p != f)
+        r->activity = p;
+    else if (f != GS_GAIT_ACTIVITY_UNKNOWN)
+        r->activity = f;
+}
