@@ -180,17 +180,20 @@ static double jitter_normal(unsigned long long *s)
  * with min_strides 1, which takes the walking refinement: 0.015 frame on average, worst 0.27,
  * when it was added).
  */
-static void tiny_jitter_moves_events_and_metrics_little(const char *scratch, int reclean,
-                                                       const char *gz, int min_strides)
+/* level: 2 = events and metrics asserted, 1 = events only, 0 = measured and printed;
+ * min_strides: gs_gait_options.min_strides (1 scores a short walk's few strides) */
+static void tiny_jitter_moves_events_and_metrics_little(const char *scratch, const char *track,
+                                                       unsigned long long seed, int reclean,
+                                                       int level, int min_strides)
 {
     char cmd[2048], path[1024];
     gs_pose_track *t = NULL, *u = NULL;
     gs_gait_result *r0 = NULL, *r1 = NULL;
     gs_gait_options opt;
     gs_error err = {0};
-    unsigned long long seed = 0x2545F4914F6CDD1DULL;
+    fprintf(stderr, "jitter on %s, seed %#llx\n", track, seed);
     snprintf(path, sizeof(path), "%s/events_jitter_pose.json", scratch);
-    snprintf(cmd, sizeof(cmd), "gzip -dc '%s/%s' > '%s'", GS_SOURCE_DIR, gz, path);
+    snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/%s' > '%s'", GS_SOURCE_DIR, track, path);
     CHECK_EQ_INT(system(cmd), 0);
     CHECK_EQ_INT(gs_pose_json_read(path, &t, &err), GS_OK);
     CHECK_EQ_INT(gs_pose_json_read(path, &u, &err), GS_OK);
@@ -230,16 +233,16 @@ static void tiny_jitter_moves_events_and_metrics_little(const char *scratch, int
         }
         fprintf(stderr, "raw jitter 0.05 px + clean-up: %d frames repaired differently, largest "
                         "landmark change %.2f px\n", flips, far);
-        CHECK_EQ_INT(flips, 0);
-        CHECK_MSG(far < 0.5, "largest landmark change %.2f px", far);
+        CHECK(level < 2 || flips == 0);
+        CHECK_MSG(level < 2 || far < 0.5, "largest landmark change %.2f px", far);
     }
     const char *what = reclean ? "raw jitter 0.05 px + clean-up"
                        : min_strides ? "walk01 jitter 0.05 px"
                                      : "jitter 0.05 px";
     memset(&opt, 0, sizeof(opt));
     opt.min_strides = min_strides;
-    CHECK_EQ_INT(gs_gait_analyze(t, &opt, &r0, &err), GS_OK);
-    CHECK_EQ_INT(gs_gait_analyze(u, &opt, &r1, &err), GS_OK);
+    gs_status rc0 = gs_gait_analyze(t, &opt, &r0, &err), rc1 = gs_gait_analyze(u, &opt, &r1, &err);
+    CHECK(level < 1 || (rc0 == GS_OK && rc1 == GS_OK));
     if (r0 && r1) {
         int n0, n1, matched = 0;
         double sum = 0, worst = 0;
@@ -262,15 +265,13 @@ static void tiny_jitter_moves_events_and_metrics_little(const char *scratch, int
         }
         fprintf(stderr, "%s: %d/%d events matched (%d after), mean move %.3f frames, "
                         "worst %.3f\n", what, matched, n0, n1, matched ? sum / matched : NAN, worst);
-        CHECK_EQ_INT(n1, n0);
-        CHECK_EQ_INT(matched, n0);
-        /* reclean: measured and printed, not yet asserted: with the clean-up run again the gait
-         * stage's foot-height events (threshold crossings, line-or-crossing fallbacks, the
-         * median-shift switch in gait_events_side.c) move 0.06 frame on average but one by 2.2
-         * frames, and 4 of 47 metric values by more than a tenth of their minimal change, on
-         * landmarks that moved at most 0.2 px (issue 13 item 4 stays open for them) */
-        CHECK_MSG(reclean || (matched > 0 && sum / matched < 0.1), "mean event move %.3f frames",
-                  matched ? sum / matched : NAN);
+        CHECK(level < 1 || (n1 == n0 && matched == n0));
+        /* issue 13 item 4: less than 0.1 frame on average, also with the clean-up run again
+         * (asserted since the running contacts became the end of the foot's fall: before, the
+         * height crossings moved one event by 2.2 frames and 4 of 47 metrics by more than a
+         * tenth of their minimal change in this case) */
+        CHECK_MSG(level < 1 || (matched > 0 && sum / matched < 0.1),
+                  "%s: mean event move %.3f frames", what, matched ? sum / matched : NAN);
         /* metrics against a tenth of their minimal change */
         snprintf(path, sizeof(path), "%s/models/minimal_change.json", GS_SOURCE_DIR);
         FILE *f = fopen(path, "rb");
@@ -300,14 +301,14 @@ static void tiny_jitter_moves_events_and_metrics_little(const char *scratch, int
                 compared++;
                 if (!(d < lim))
                     over++;
-                CHECK_MSG(reclean || d < lim, "%s: %s side %d: %.4g -> %.4g (change %.3g, a "
+                CHECK_MSG(level < 2 || d < lim, "%s: %s side %d: %.4g -> %.4g (change %.3g, a "
                                    "tenth of the minimal change %.3g %s)",
                           what, it->string, side, a, b, d, lim, unit->valuestring);
             }
         }
         fprintf(stderr, "%s: %d metric values compared, %d over a tenth of their "
                         "minimal change\n", what, compared, over);
-        CHECK(compared > 20);
+        CHECK(level < 1 || compared > 20);
         cJSON_Delete(mc);
     }
     gs_gait_result_free(&r0);
@@ -846,13 +847,34 @@ int main(int argc, char **argv)
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
     (void)argv;
     made_tracks_meet_the_event_targets();
-    tiny_jitter_moves_events_and_metrics_little(scratch, 0,
-                                                "tests/data/baseline_sample_pose.json.gz", 0);
-    tiny_jitter_moves_events_and_metrics_little(scratch, 1,
-                                                "tests/data/baseline_sample_pose.json.gz", 0);
-    /* walking (gait_events_walk.c): the walking clip's stored track, its few strides scored */
-    tiny_jitter_moves_events_and_metrics_little(
-        scratch, 0, "tests/data/labels/pose/walk_side_overground_01.pose.json.gz", 1);
+    {
+        /*
+         * Issue 13 item 4 on the shipped sample: three noise draws, each on the track as it is
+         * and with the clean-up run again on jittered raw landmarks. Asserted: events and
+         * metrics, except that the third draw's clean-up decides one lost-foot repair the other
+         * way (a foot 49 px apart on one frame, src/pose/clean.c), which still moves the events
+         * 0.02 frame on average but ground contact and peak stance knee flexion on the right by a
+         * little more than a tenth of their minimal change: events only there. Measured and
+         * printed, not asserted: the stored 60 fps track (old tracker), whose toe-off hinge fit
+         * sits at the edge of its search range on five steps and moves by a whole frame with
+         * the crossing frame (mean 0.25 frame, 8 metrics over a tenth), and the walk (its
+         * analysis stops at too few strides).
+         */
+        static const char *const tracks[] = {"baseline_sample_pose.json.gz",
+                                             "labels/pose/run_side_treadmill_02_60fps.pose.json.gz",
+                                             "labels/pose/walk_side_overground_01.pose.json.gz"};
+        static const unsigned long long seeds[] = {0x2545F4914F6CDD1DULL, 0x9E3779B97F4A7C15ULL,
+                                                   0xD1B54A32D192ED03ULL};
+        for (int reclean = 0; reclean < 2; reclean++) {
+            for (int k = 0; k < 3; k++)
+                tiny_jitter_moves_events_and_metrics_little(scratch, tracks[0], seeds[k], reclean,
+                                                            reclean && k == 2 ? 1 : 2, 0);
+            tiny_jitter_moves_events_and_metrics_little(scratch, tracks[1], seeds[0], reclean, 0, 0);
+            /* walking (gait_events_walk.c): its few strides scored; asserted as the track is */
+            tiny_jitter_moves_events_and_metrics_little(scratch, tracks[2], seeds[0], reclean,
+                                                        reclean ? 0 : 2, 1);
+        }
+    }
     labelled_clips_do_not_regress(scratch);
     edited_events_move_only_their_strides(scratch);
     activity_holds_when_contacts_move(scratch);

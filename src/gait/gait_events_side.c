@@ -81,7 +81,6 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
     double *toe[2] = {malloc(sizeof(double) * (size_t)(r->n + 1)),
                       malloc(sizeof(double) * (size_t)(r->n + 1))};
     double med[2][2];
-    int landing = r->activity == GS_GAIT_ACTIVITY_RUN;
     if (!off || !tmp || !heel[0] || !heel[1] || !toe[0] || !toe[1]) {
         free(off);
         free(tmp);
@@ -102,9 +101,12 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
         int ic = ev->type == GS_GAIT_EVENT_IC;
         double a = ev->t_s - (ic ? 0.12 : 0.2), b = ev->t_s + (ic ? 0.15 : 0.1), t = NAN;
         int32_t j0 = gs_gait__frame_at(r, a);
-        if (ic && landing) {
+        if (ic) {
             /*
-             * Running: where the foot's fall ends. For the heel and the toe each, the steepest
+             * Where the foot's fall ends (every activity: a walk's events are made again by
+             * gait_events_walk.c once the activity is known; a run's contacts must not depend on
+             * whether the pre-refinement activity guess said run, which the stored 60 fps track
+             * did not). For the heel and the toe each, the steepest
              * fall within 0.15 s of Zeni's IC, then the time the falling speed is down to 30 % of
              * it (gs_gait__landing_time); the first of the two lands (touchdown at the first of
              * heel and forefoot, Handsaker et al. 2016, see gait_events.c; a heel strike's toe
