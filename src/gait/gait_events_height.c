@@ -440,6 +440,39 @@ static double two_slope_rss(const double *t, const double *y, int m, double tau)
     return rss;
 }
 
+/* Change point (s) of the two-slope fit to landmark kp's canonical height of foot side over the
+ * frames of mid's segment with times in [t_a, t_b], searched in [s_a, s_b] on a grid of dt / 20
+ * (at least 2 samples each side); NAN when it cannot be fitted. */
+static double kink_time(const gs_gait_result *r, int32_t mid, int kp, double t_a, double t_b,
+                        double s_a, double s_b, double dt)
+{
+    double tt[256], yy[256], best = INFINITY, tk = NAN;
+    int m = 0;
+    int32_t j = mid;
+    while (j > 0 && gs_gait__same_seg(r, j - 1, mid) && r->t[j - 1] >= t_a)
+        j--;
+    for (; j < r->n && r->t[j] <= t_b && m < 256; j++)
+        if (gs_gait__same_seg(r, j, mid) && r->t[j] >= t_a) {
+            tt[m] = r->t[j];
+            yy[m++] = gs_gait__p(r, j, kp)[1];
+        }
+    if (m < 6)
+        return NAN;
+    for (double tau = s_a; tau <= s_b; tau += dt / 20) {
+        int nb4 = 0, naf = 0;
+        for (int q = 0; q < m; q++)
+            tt[q] < tau ? nb4++ : naf++;
+        if (nb4 < 2 || naf < 2)
+            continue;
+        double rss = two_slope_rss(tt, yy, m, tau);
+        if (rss < best) {
+            best = rss;
+            tk = tau;
+        }
+    }
+    return tk;
+}
+
 /*
  * Contacts where the landing foot takes on the ground's motion in the picture: the kink of the
  * stance foot's ankle height (canonical Y) between the end of its swing and the stance, found
@@ -482,7 +515,7 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, gs_error *err)
     for (int e = 0; e < n_old && rc == GS_OK; e++) {
         const gs_gait_event *to = &old[e];
         int side = (int)to->side;
-        double tic = NAN, best = INFINITY;
+        double tic = NAN;
         if (to->type != GS_GAIT_EVENT_TO)
             continue;
         rc = gs_gait__add_event(r, side, 1, to->t_s, err);
@@ -497,42 +530,24 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, gs_error *err)
             if (j != e && old[j].type == GS_GAIT_EVENT_TO && old[j].t_s > r->t[mid] &&
                 old[j].t_s < to->t_s)
                 mid = -2;
-        if (mid == -2)
+        if (mid == -2 || rc != GS_OK)
             continue;
         if (mid >= 0) {
-            double tt[256], yy[256];
-            int m = 0;
-            for (int32_t j = mid; j >= 0 && r->t[mid] - r->t[j] <= 0.9 * ts && m < 256; j--)
-                if (gs_gait__same_seg(r, j, mid)) {
-                    tt[m] = r->t[j];
-                    yy[m++] = gs_gait__p(r, j, GS_KP_LEFT_ANKLE + side)[1];
-                }
-            if (m >= 6)
-                for (double tau = r->t[mid] - 0.7 * ts; tau <= r->t[mid] - 0.2 * ts;
-                     tau += dt / 20) {
-                    int nb4 = 0, naf = 0;
-                    for (int j = 0; j < m; j++)
-                        tt[j] < tau ? nb4++ : naf++;
-                    if (nb4 < 2 || naf < 2)
-                        continue;
-                    double rss = two_slope_rss(tt, yy, m, tau);
-                    if (rss < best) {
-                        best = rss;
-                        tic = tau;
-                    }
-                }
+            double tm = r->t[mid];
+            tic = kink_time(r, mid, GS_KP_LEFT_ANKLE + side, tm - 0.9 * ts, tm, tm - 0.7 * ts,
+                            tm - 0.2 * ts, dt);
         }
-        if (!isfinite(tic))
+        if (isfinite(tic)) {
+            kic[n_kept] = tic;
+            kto[n_kept] = to->t_s;
+            kside[n_kept++] = side;
+        } else {
             for (int j = 0; j < n_old; j++)
                 if (old[j].side == to->side && old[j].type == GS_GAIT_EVENT_IC &&
                     old[j].t_s < to->t_s && to->t_s - old[j].t_s < ts)
                     tic = old[j].t_s;
-        if (rc == GS_OK && isfinite(tic) && isfinite(best)) {
-            kic[n_kept] = tic;
-            kto[n_kept] = to->t_s;
-            kside[n_kept++] = side;
         }
-        if (rc == GS_OK && isfinite(tic))
+        if (isfinite(tic))
             rc = gs_gait__add_event(r, side, 0, tic, err);
     }
     /* A toe-off of the same foot inside a stance found here is not one: a foot that lands hidden
