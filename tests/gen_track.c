@@ -567,6 +567,12 @@ gs_status gs_gen_track(const gs_gen_params *p, gs_pose_track **out, gs_error *er
                     wz = -(pts[k][0] - mid_x);
                 }
                 v = -(Y - 0.95 * p->height_m * 0.55); /* image centre at about mid-body */
+                if (p->view != GS_GEN_SIDE && p->tilt_deg != 0) {
+                    /* camera above and looking down: depth (forward X from behind, backward
+                     * from in front) moves a point up the picture; orthographic still */
+                    double tl = p->tilt_deg * D2R, depth = p->view == GS_GEN_REAR ? X : -X;
+                    v = -((Y - 0.95 * p->height_m * 0.55) * cos(tl) + depth * sin(tl));
+                }
                 wy = -(Y - b.base);
                 /* Camera roll: the whole picture rotated about its centre. */
                 double ru = u * cos(roll) - v * sin(roll), rv = u * sin(roll) + v * cos(roll);

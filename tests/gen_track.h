@@ -63,6 +63,8 @@ typedef struct gs_gen_params {
     gs_gen_view view;
     int direction;              /* side view: +1 travels toward image right, -1 toward left */
     double roll_deg;            /* camera roll: the ground appears rotated by this angle */
+    double tilt_deg;            /* rear/front: camera above, looking down by this angle, so a
+                                 * point farther away sits higher in the picture (0: level) */
     double px_per_m;            /* image scale */
     int width, height;          /* image size */
     double fps;                 /* frame rate */

@@ -37,6 +37,7 @@ typedef struct made_case {
     double noise_px;
     double dropout_s;
     double contact_ms; /* 0: the default */
+    double tilt_deg;   /* rear/front camera looking down (gen_track.h) */
 } made_case;
 
 /* Scores one made case; fills st (IC, TO) and the contact-time error; returns the activity. */
@@ -66,6 +67,7 @@ static gs_gait_activity score_made(const made_case *c, gs_evs_stats st[2], doubl
     p.dropout_every_s = c->dropout_s;
     if (c->contact_ms > 0)
         p.contact_ms[0] = p.contact_ms[1] = c->contact_ms;
+    p.tilt_deg = c->tilt_deg;
     CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
     if (!t) {
         fprintf(stderr, "%s: %s\n", c->name, err.msg);
@@ -119,18 +121,18 @@ static gs_gait_activity score_made(const made_case *c, gs_evs_stats st[2], doubl
 static void made_tracks_meet_the_event_targets(void)
 {
     static const made_case cases[] = {
-        {"run 60 fps rearfoot", 0, 60, 12, GS_GEN_SIDE, 0, 0, 0},
-        {"run 60 fps midfoot", 0, 60, 0, GS_GEN_SIDE, 0, 0, 0},
-        {"run 60 fps forefoot", 0, 60, -10, GS_GEN_SIDE, 0, 0, 0},
-        {"run 30 fps rearfoot", 0, 30, 12, GS_GEN_SIDE, 0, 0, 0},
-        {"run 60 fps rearfoot 1 px, dropouts", 0, 60, 12, GS_GEN_SIDE, 1, 0.7, 0},
-        {"run 60 fps 200 ms contact", 0, 60, 6, GS_GEN_SIDE, 0, 0, 200},
-        {"walk 30 fps heel", 1, 30, 18, GS_GEN_SIDE, 0, 0, 0},
-        {"walk 60 fps heel 1 px, dropouts", 1, 60, 18, GS_GEN_SIDE, 1, 0.7, 0},
-        {"walk 30 fps flat-foot", 1, 30, 2, GS_GEN_SIDE, 0, 0, 0},
-        {"run 30 fps rear view", 0, 30, 12, GS_GEN_REAR, 0, 0, 0},
-        {"run 60 fps front view, 1 px", 0, 60, 5, GS_GEN_FRONT, 1, 0, 0},
-        {"walk 30 fps rear view", 1, 30, 18, GS_GEN_REAR, 0, 0, 0},
+        {"run 60 fps rearfoot", 0, 60, 12, GS_GEN_SIDE, 0, 0, 0, 0},
+        {"run 60 fps midfoot", 0, 60, 0, GS_GEN_SIDE, 0, 0, 0, 0},
+        {"run 60 fps forefoot", 0, 60, -10, GS_GEN_SIDE, 0, 0, 0, 0},
+        {"run 30 fps rearfoot", 0, 30, 12, GS_GEN_SIDE, 0, 0, 0, 0},
+        {"run 60 fps rearfoot 1 px, dropouts", 0, 60, 12, GS_GEN_SIDE, 1, 0.7, 0, 0},
+        {"run 60 fps 200 ms contact", 0, 60, 6, GS_GEN_SIDE, 0, 0, 200, 0},
+        {"walk 30 fps heel", 1, 30, 18, GS_GEN_SIDE, 0, 0, 0, 0},
+        {"walk 60 fps heel 1 px, dropouts", 1, 60, 18, GS_GEN_SIDE, 1, 0.7, 0, 0},
+        {"walk 30 fps flat-foot", 1, 30, 2, GS_GEN_SIDE, 0, 0, 0, 0},
+        {"run 30 fps rear view", 0, 30, 12, GS_GEN_REAR, 0, 0, 0, 0},
+        {"run 60 fps front view, 1 px", 0, 60, 5, GS_GEN_FRONT, 1, 0, 0, 0},
+        {"walk 30 fps rear view", 1, 30, 18, GS_GEN_REAR, 0, 0, 0, 0},
     };
     fprintf(stderr, "| made case (foot model 2) | IC bias / MAE / worst | IC miss/extra | "
                     "TO bias / MAE / worst | TO miss/extra | GCT err ms | activity |\n");
@@ -158,6 +160,35 @@ static void made_tracks_meet_the_event_targets(void)
         }
         CHECK_MSG(act == want, "%s: activity %d, want %d", c->name, (int)act, (int)want);
     }
+}
+
+/*
+ * A rear camera above a treadmill (gen_track's tilt_deg: depth shows as height in the picture, so
+ * the foot on the belt moves down the picture through its stance, as on run_rear_treadmill_01):
+ * the height method's contacts came 7.8 frames late here (IC +7.81, 60 fps); the kink of the
+ * ankle's path (gait_events_height.c) gives +1.30 / 1.30, worst 2.1. Asserted: no worse than that
+ * (plus 0.3 frame), no missed or extra event, running. The 0.5 frame target is NOT met: after the
+ * first sole contact the made foot slaps down and catches up with the belt, so the ankle's path
+ * bends a frame or so later. At 30 fps and 30 deg the height events read the run as a walk and the
+ * kink contacts, anchored on the wrong pelvis extremes, miss every contact (docs/metrics.md 3a).
+ */
+static void made_rear_treadmill_from_above(void)
+{
+    static const made_case c = {"run 60 fps rear, treadmill, 20 deg above, 1 px", 0, 60, 12,
+                                GS_GEN_REAR, 1, 0, 0, 20};
+    gs_evs_stats st[2];
+    double gct;
+    gs_gait_activity act = score_made(&c, st, &gct);
+    fprintf(stderr, "| %-36s | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.0f |\n",
+            c.name, st[0].bias, st[0].mae, st[0].worst, st[0].missed, st[0].extra, st[1].bias,
+            st[1].mae, st[1].worst, st[1].missed, st[1].extra, gct);
+    CHECK_MSG(st[0].mae <= 1.6, "%s IC: MAE %.2f frames", c.name, st[0].mae);
+    CHECK_MSG(st[1].mae <= 2.85, "%s TO: MAE %.2f frames", c.name, st[1].mae);
+    for (int ty = 0; ty < 2; ty++)
+        CHECK_MSG(st[ty].n_truth >= 8 && st[ty].missed == 0 && st[ty].extra == 0,
+                  "%s %s: %d of %d missed, %d extra", c.name, ty ? "TO" : "IC", st[ty].missed,
+                  st[ty].n_truth, st[ty].extra);
+    CHECK_MSG(act == GS_GAIT_ACTIVITY_RUN, "%s: activity %d", c.name, (int)act);
 }
 
 /* xorshift64* normal deviates for the jitter (state in the caller). */
@@ -852,6 +883,7 @@ int main(int argc, char **argv)
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
     (void)argv;
     made_tracks_meet_the_event_targets();
+    made_rear_treadmill_from_above();
     {
         /*
          * Issue 13 item 4 on the shipped sample: three noise draws, each on the track as it is

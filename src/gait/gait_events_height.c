@@ -349,53 +349,6 @@ out:
     return rc;
 }
 
-/*
- * Rear/front views, a stance foot that moves in the picture. With a camera above and behind a
- * treadmill the foot on the belt travels toward the lens, down the picture, through the whole
- * stance (run_rear_treadmill_01: about 100 px, as much as a swing), so a foot-height threshold
- * against one ground level is crossed in mid-stance and contacts come 3-4 frames late (issue 13).
- * The height method's premise is a level the standing foot keeps within the contact threshold;
- * stance_drift_px() measures how far the foot's level moves over a stance instead: the slope of
- * the lowest of heel and toe (the height method's own signal) over the middle of each stance the
- * height events found (30-70 %, inside the stance even when its contact is late), times the
- * stance duration, median over the strides (at least 3). On the made rear/front tracks (a still
- * foot, orthographic) it stays below the threshold; on run_rear_treadmill_01 it is 89 px against
- * a threshold of 39 px. v: r->n_st doubles of scratch.
- */
-static double stance_drift_px(const gs_gait_result *r, double *v)
-{
-    int n = 0;
-    for (int s = 0; s < r->n_st; s++) {
-        const gs_gait_stride *st = &r->st[s];
-        int32_t idx[256];
-        int m = 0;
-        double d = st->to_s - st->t0_s;
-        if (!st->used || !isfinite(st->to_s) || !(d > 0))
-            continue;
-        for (int32_t i = gs_gait__frame_at(r, st->t0_s + 0.3 * d);
-             i < r->n && r->t[i] <= st->t0_s + 0.7 * d && m < 256; i++)
-            if (r->valid[i] && r->t[i] >= st->t0_s + 0.3 * d)
-                idx[m++] = i;
-        if (m >= 3) {
-            /* the stance foot's lowest point, the height method's signal */
-            double y[256];
-            double st_t = 0, sy = 0, stt = 0, sty = 0;
-            for (int j = 0; j < m; j++) {
-                double t = r->t[idx[j]] - r->t[idx[0]];
-                y[j] = gs_gait__raw_low(r, idx[j], (int)st->side);
-                st_t += t;
-                sy += y[j];
-                stt += t * t;
-                sty += t * y[j];
-            }
-            double den = m * stt - st_t * st_t;
-            if (den > 0)
-                v[n++] = fabs((m * sty - st_t * sy) / den) * d;
-        }
-    }
-    return n >= 3 ? gs_gait__median(v, n) : 0;
-}
-
 /* Residual sum of squares of the continuous two-slope fit y = a + b1 min(t - tau, 0) +
  * b2 max(t - tau, 0) to (t[j], y[j]), j < m; INFINITY when singular. */
 static double two_slope_rss(const double *t, const double *y, int m, double tau)
@@ -488,8 +441,16 @@ static double kink_time(const gs_gait_result *r, int32_t mid, int kp, double t_a
  * height events' (MAE 1.5 frames there). Each toe-off's contact replaces the height contact; a
  * toe-off without an anchored stance keeps the height contact before it (within one step time),
  * and a toe-off that is not the first one after its mid-stance (a spurious one) gets none.
+ *
+ * drift_px: how far the stance foot's level moves over a stance, median over the anchored
+ * stances (at least 3, else 0): the slope of its lowest point within 0.2 step times of the
+ * mid-stance times twice the mid-stance to toe-off time. The height method's premise is a level
+ * the standing foot keeps within the contact threshold; with a camera above and behind a
+ * treadmill the foot on the belt travels down the picture through the whole stance
+ * (run_rear_treadmill_01: 130 px against a threshold of 40 px; the made rear/front tracks with a
+ * level camera: 0-2 px against 7-8), and the height contacts come in mid-stance.
  */
-static gs_status kink_contacts(gs_gait_result *r, double dt, gs_error *err)
+static gs_status kink_contacts(gs_gait_result *r, double dt, double *drift_px, gs_error *err)
 {
     size_t nb = sizeof(double) * (size_t)(r->n + 1);
     double *py = malloc(nb), *pys = malloc(nb), ts, h = fmax(0.04, 2.0 * dt);
@@ -498,9 +459,12 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, gs_error *err)
     double *kic = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
     double *kto = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
     int *kside = malloc(sizeof(int) * (size_t)(r->n_ev + 1));
-    int n_old = r->n_ev, n_kept = 0, type = r->activity == GS_GAIT_ACTIVITY_WALK ? 1 : -1;
+    double *drift = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
+    int n_old = r->n_ev, n_kept = 0, n_drift = 0;
+    int type = r->activity == GS_GAIT_ACTIVITY_WALK ? 1 : -1;
     gs_status rc = GS_OK;
-    if (!py || !pys || !old || !kic || !kto || !kside) {
+    *drift_px = 0;
+    if (!py || !pys || !old || !kic || !kto || !kside || !drift) {
         rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
         goto out;
     }
@@ -533,9 +497,27 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, gs_error *err)
         if (mid == -2 || rc != GS_OK)
             continue;
         if (mid >= 0) {
-            double tm = r->t[mid];
+            double tm = r->t[mid], st_t = 0, sy = 0, stt = 0, sty = 0;
+            int m = 0;
             tic = kink_time(r, mid, GS_KP_LEFT_ANKLE + side, tm - 0.9 * ts, tm, tm - 0.7 * ts,
                             tm - 0.2 * ts, dt);
+            /* how far the stance foot's lowest point moves over this stance: its slope within
+             * 0.2 step times of the mid-stance (inside the stance in running and walking) times
+             * the stance, twice the mid-stance to toe-off time */
+            for (int32_t j = gs_gait__frame_at(r, tm - 0.2 * ts);
+                 j < r->n && r->t[j] <= tm + 0.2 * ts; j++) {
+                if (!gs_gait__same_seg(r, j, mid) || r->t[j] < tm - 0.2 * ts)
+                    continue;
+                double t = r->t[j] - tm, y = gs_gait__raw_low(r, j, side);
+                st_t += t;
+                sy += y;
+                stt += t * t;
+                sty += t * y;
+                m++;
+            }
+            if (m >= 3 && m * stt - st_t * st_t > 0)
+                drift[n_drift++] = fabs((m * sty - st_t * sy) / (m * stt - st_t * st_t)) * 2.0 *
+                                   (to->t_s - tm);
         }
         if (isfinite(tic)) {
             kic[n_kept] = tic;
@@ -567,10 +549,13 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, gs_error *err)
         r->n_ev = w;
     }
     gs_gait__sort_events(r);
+    if (n_drift >= 3)
+        *drift_px = gs_gait__median(drift, n_drift);
 out:
     free(py);
     free(pys);
     free(old);
+    free(drift);
     free(kic);
     free(kto);
     free(kside);
@@ -580,7 +565,7 @@ out:
 /*
  * Rear/front views: the foot-height events (exact on clean tracks, fooled by perspective when the
  * camera is close; their contacts replaced by kink_contacts() when the stance foot does not keep
- * a level, see stance_drift_px()) against the pelvis-anchored events of
+ * a level) against the pelvis-anchored events of
  * gs_gait__frontal_events(); the more plausible set wins (ties keep the height events). The
  * activity comes with the chosen set.
  */
@@ -608,36 +593,29 @@ gs_status gs_gait__frontal_choose(gs_gait_result *r, gs_gait__sig *g, double kap
             act0 = df > 0.5 ? GS_GAIT_ACTIVITY_WALK : GS_GAIT_ACTIVITY_RUN;
     }
     {
-        /* a stance foot whose level moves by more than the contact threshold: contacts from the
-         * kink of the ankle's path (kink_contacts), kept unless they give fewer usable strides */
-        double *v = malloc(sizeof(double) * (size_t)(r->n_st + 1)), drift;
-        if (!v) {
-            rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+        /* contacts from the kink of the ankle's path (kink_contacts) when the stance foot does
+         * not keep a level (the height method's premise), unless gs_gait__event_score finds the
+         * set implausible (duty factors) */
+        gs_gait_activity keep = r->activity;
+        double drift = 0, sk;
+        if (!r->activity_forced)
+            r->activity = act0;
+        rc = kink_contacts(r, dt, &drift, err);
+        sk = rc == GS_OK ? gs_gait__event_score(r, err, &rc) : 0;
+        r->activity = keep;
+        if (rc != GS_OK)
             goto out;
-        }
-        drift = stance_drift_px(r, v);
-        free(v);
-        if (drift > kappa) {
-            gs_gait_activity keep = r->activity;
-            if (!r->activity_forced)
-                r->activity = act0;
-            rc = kink_contacts(r, dt, err);
-            double sk = rc == GS_OK ? gs_gait__event_score(r, err, &rc) : 0;
-            if (rc != GS_OK)
+        if (drift > kappa && sk >= 0) {
+            gs_gait_event *nh = realloc(h0, sizeof(*nh) * (size_t)(r->n_ev + 1));
+            if (!nh) {
+                rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
                 goto out;
-            if (sk >= s0) {
-                gs_gait_event *nh = realloc(h0, sizeof(*nh) * (size_t)(r->n_ev + 1));
-                if (!nh) {
-                    rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
-                    goto out;
-                }
-                h0 = nh;
-                n0 = r->n_ev;
-                memcpy(h0, r->ev, sizeof(*h0) * (size_t)n0);
-                s0 = sk;
-                kink = 1;
             }
-            r->activity = keep;
+            h0 = nh;
+            n0 = r->n_ev;
+            memcpy(h0, r->ev, sizeof(*h0) * (size_t)n0);
+            s0 = sk;
+            kink = 1;
         }
     }
     r->n_ev = 0;
