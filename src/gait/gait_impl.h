@@ -65,6 +65,7 @@ struct gs_gait_result {
     double noise_px;     /* landmark noise estimate from stance feet */
     int min_strides;
     int refine;          /* events: 1 = final pass (height change-point refinement allowed) */
+    int walk_events;     /* events: side-view walking refinement used (gait_events_walk.c) */
     int events_edited;   /* events came from an edited events.csv (gs_gait_options.events_csv) */
     double kappa_px;     /* contact threshold on foot height used by the last event pass */
     int ic_kink;         /* rear/front: contacts from the kink of the ankle's path (events) */
