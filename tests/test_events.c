@@ -163,32 +163,54 @@ static void made_tracks_meet_the_event_targets(void)
 }
 
 /*
- * A rear camera above a treadmill (gen_track's tilt_deg: depth shows as height in the picture, so
- * the foot on the belt moves down the picture through its stance, as on run_rear_treadmill_01):
- * the height method's contacts came 7.8 frames late here (IC +7.81, 60 fps); the kink of the
- * ankle's path (gait_events_height.c) gives +1.30 / 1.30, worst 2.1. Asserted: no worse than that
- * (plus 0.3 frame), no missed or extra event, running. The 0.5 frame target is NOT met: after the
- * first sole contact the made foot slaps down and catches up with the belt, so the ankle's path
- * bends a frame or so later. At 30 fps and 30 deg the height events read the run as a walk and the
- * kink contacts, anchored on the wrong pelvis extremes, miss every contact (docs/metrics.md 3a).
+ * A camera above a treadmill (gen_track's tilt_deg: depth shows as height in the picture, so the
+ * foot on the belt moves down the picture through its stance, as on run_rear_treadmill_01). The
+ * height method's contacts came 7.8 frames late at 60 fps, 20 deg (IC +7.81), and at 30 fps,
+ * 30 deg it read the run as a walk and the walk as a run and missed every contact. With the kink
+ * contacts (gait_events_height.c) and the mid-stance kind chosen by stance symmetry: measured
+ * below; asserted no worse (MAE + 0.3 frame), activity right, misses as measured. The 0.5 frame
+ * target is NOT met: after the first sole contact the made foot slaps down and catches up with
+ * the belt, so the ankle's path bends later (60 fps), and at 30 fps, 30 deg the two-slope fit over
+ * 0.9 step times lands on the bend of the late swing (running IC 3.75 frames early). A front
+ * camera above a treadmill (the runner coming toward it) is not asserted: its height toe-offs
+ * miss every toe-off, so no stance is anchored (docs/metrics.md 3a).
  */
-static void made_rear_treadmill_from_above(void)
+typedef struct tilted_case {
+    made_case c;
+    double max_mae[2]; /* IC, TO: measured + 0.3 frame */
+    int max_missed[2];
+} tilted_case;
+
+static void made_treadmill_seen_from_above(void)
 {
-    static const made_case c = {"run 60 fps rear, treadmill, 20 deg above, 1 px", 0, 60, 12,
-                                GS_GEN_REAR, 1, 0, 0, 20};
-    gs_evs_stats st[2];
-    double gct;
-    gs_gait_activity act = score_made(&c, st, &gct);
-    fprintf(stderr, "| %-36s | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.0f |\n",
-            c.name, st[0].bias, st[0].mae, st[0].worst, st[0].missed, st[0].extra, st[1].bias,
-            st[1].mae, st[1].worst, st[1].missed, st[1].extra, gct);
-    CHECK_MSG(st[0].mae <= 1.6, "%s IC: MAE %.2f frames", c.name, st[0].mae);
-    CHECK_MSG(st[1].mae <= 2.85, "%s TO: MAE %.2f frames", c.name, st[1].mae);
-    for (int ty = 0; ty < 2; ty++)
-        CHECK_MSG(st[ty].n_truth >= 8 && st[ty].missed == 0 && st[ty].extra == 0,
-                  "%s %s: %d of %d missed, %d extra", c.name, ty ? "TO" : "IC", st[ty].missed,
-                  st[ty].n_truth, st[ty].extra);
-    CHECK_MSG(act == GS_GAIT_ACTIVITY_RUN, "%s: activity %d", c.name, (int)act);
+    static const tilted_case cs[] = {
+        {{"run 60 fps rear, treadmill, 20 deg above, 1 px", 0, 60, 12, GS_GEN_REAR, 1, 0, 0, 20},
+         {1.6, 2.85}, {0, 0}},
+        {{"run 30 fps rear, treadmill, 30 deg above", 0, 30, 12, GS_GEN_REAR, 0, 0, 0, 30},
+         {4.05, 1.91}, {0, 0}},
+        {{"walk 30 fps rear, treadmill, 30 deg above", 1, 30, 18, GS_GEN_REAR, 0, 0, 0, 30},
+         {1.26, 1.43}, {1, 0}},
+    };
+    for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+        const made_case *c = &cs[i].c;
+        gs_evs_stats st[2];
+        double gct;
+        gs_gait_activity act = score_made(c, st, &gct);
+        gs_gait_activity want = c->walk ? GS_GAIT_ACTIVITY_WALK : GS_GAIT_ACTIVITY_RUN;
+        fprintf(stderr,
+                "| %-36s | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.0f |\n",
+                c->name, st[0].bias, st[0].mae, st[0].worst, st[0].missed, st[0].extra,
+                st[1].bias, st[1].mae, st[1].worst, st[1].missed, st[1].extra, gct);
+        for (int ty = 0; ty < 2; ty++) {
+            CHECK_MSG(st[ty].mae <= cs[i].max_mae[ty], "%s %s: MAE %.2f frames", c->name,
+                      ty ? "TO" : "IC", st[ty].mae);
+            CHECK_MSG(st[ty].n_truth >= 8 && st[ty].missed <= cs[i].max_missed[ty] &&
+                          st[ty].extra == 0,
+                      "%s %s: %d of %d missed, %d extra", c->name, ty ? "TO" : "IC",
+                      st[ty].missed, st[ty].n_truth, st[ty].extra);
+        }
+        CHECK_MSG(act == want, "%s: activity %d, want %d", c->name, (int)act, (int)want);
+    }
 }
 
 /* xorshift64* normal deviates for the jitter (state in the caller). */
@@ -904,7 +926,7 @@ int main(int argc, char **argv)
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
     (void)argv;
     made_tracks_meet_the_event_targets();
-    made_rear_treadmill_from_above();
+    made_treadmill_seen_from_above();
     {
         /*
          * Issue 13 item 4 on the shipped sample: three noise draws, each on the track as it is
