@@ -38,6 +38,7 @@ typedef struct made_case {
     double dropout_s;
     double contact_ms; /* 0: the default */
     double tilt_deg;   /* rear/front camera looking down (gen_track.h) */
+    int overground;    /* 1: the person walks past a static camera (6 s at 200 px/m) */
 } made_case;
 
 /* Scores one made case; fills st (IC, TO) and the contact-time error; returns the activity. */
@@ -67,6 +68,11 @@ static gs_gait_activity score_made(const made_case *c, gs_evs_stats st[2], doubl
     p.dropout_every_s = c->dropout_s;
     if (c->contact_ms > 0)
         p.contact_ms[0] = p.contact_ms[1] = c->contact_ms;
+    if (c->overground) {
+        p.treadmill = 0;
+        p.duration_s = 6;
+        p.px_per_m = 200;
+    }
     p.tilt_deg = c->tilt_deg;
     CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
     if (!t) {
@@ -121,18 +127,20 @@ static gs_gait_activity score_made(const made_case *c, gs_evs_stats st[2], doubl
 static void made_tracks_meet_the_event_targets(void)
 {
     static const made_case cases[] = {
-        {"run 60 fps rearfoot", 0, 60, 12, GS_GEN_SIDE, 0, 0, 0, 0},
-        {"run 60 fps midfoot", 0, 60, 0, GS_GEN_SIDE, 0, 0, 0, 0},
-        {"run 60 fps forefoot", 0, 60, -10, GS_GEN_SIDE, 0, 0, 0, 0},
-        {"run 30 fps rearfoot", 0, 30, 12, GS_GEN_SIDE, 0, 0, 0, 0},
-        {"run 60 fps rearfoot 1 px, dropouts", 0, 60, 12, GS_GEN_SIDE, 1, 0.7, 0, 0},
-        {"run 60 fps 200 ms contact", 0, 60, 6, GS_GEN_SIDE, 0, 0, 200, 0},
-        {"walk 30 fps heel", 1, 30, 18, GS_GEN_SIDE, 0, 0, 0, 0},
-        {"walk 60 fps heel 1 px, dropouts", 1, 60, 18, GS_GEN_SIDE, 1, 0.7, 0, 0},
-        {"walk 30 fps flat-foot", 1, 30, 2, GS_GEN_SIDE, 0, 0, 0, 0},
-        {"run 30 fps rear view", 0, 30, 12, GS_GEN_REAR, 0, 0, 0, 0},
-        {"run 60 fps front view, 1 px", 0, 60, 5, GS_GEN_FRONT, 1, 0, 0, 0},
-        {"walk 30 fps rear view", 1, 30, 18, GS_GEN_REAR, 0, 0, 0, 0},
+        {"run 60 fps rearfoot", 0, 60, 12, GS_GEN_SIDE, 0, 0, 0, 0, 0},
+        {"run 60 fps midfoot", 0, 60, 0, GS_GEN_SIDE, 0, 0, 0, 0, 0},
+        {"run 60 fps forefoot", 0, 60, -10, GS_GEN_SIDE, 0, 0, 0, 0, 0},
+        {"run 30 fps rearfoot", 0, 30, 12, GS_GEN_SIDE, 0, 0, 0, 0, 0},
+        {"run 60 fps rearfoot 1 px, dropouts", 0, 60, 12, GS_GEN_SIDE, 1, 0.7, 0, 0, 0},
+        {"run 60 fps 200 ms contact", 0, 60, 6, GS_GEN_SIDE, 0, 0, 200, 0, 0},
+        {"walk 30 fps heel", 1, 30, 18, GS_GEN_SIDE, 0, 0, 0, 0, 0},
+        {"walk 60 fps heel 1 px, dropouts", 1, 60, 18, GS_GEN_SIDE, 1, 0.7, 0, 0, 0},
+        {"walk 30 fps flat-foot", 1, 30, 2, GS_GEN_SIDE, 0, 0, 0, 0, 0},
+        {"walk 30 fps heel overground, 1 px", 1, 30, 18, GS_GEN_SIDE, 1, 0, 0, 0, 1},
+        {"walk 60 fps heel overground", 1, 60, 18, GS_GEN_SIDE, 0, 0, 0, 0, 1},
+        {"run 30 fps rear view", 0, 30, 12, GS_GEN_REAR, 0, 0, 0, 0, 0},
+        {"run 60 fps front view, 1 px", 0, 60, 5, GS_GEN_FRONT, 1, 0, 0, 0, 0},
+        {"walk 30 fps rear view", 1, 30, 18, GS_GEN_REAR, 0, 0, 0, 0, 0},
     };
     fprintf(stderr, "| made case (foot model 2) | IC bias / MAE / worst | IC miss/extra | "
                     "TO bias / MAE / worst | TO miss/extra | GCT err ms | activity |\n");
@@ -184,11 +192,11 @@ typedef struct tilted_case {
 static void made_treadmill_seen_from_above(void)
 {
     static const tilted_case cs[] = {
-        {{"run 60 fps rear, treadmill, 20 deg above, 1 px", 0, 60, 12, GS_GEN_REAR, 1, 0, 0, 20},
+        {{"run 60 fps rear, treadmill, 20 deg above, 1 px", 0, 60, 12, GS_GEN_REAR, 1, 0, 0, 20, 0},
          {1.6, 2.85}, {0, 0}},
-        {{"run 30 fps rear, treadmill, 30 deg above", 0, 30, 12, GS_GEN_REAR, 0, 0, 0, 30},
+        {{"run 30 fps rear, treadmill, 30 deg above", 0, 30, 12, GS_GEN_REAR, 0, 0, 0, 30, 0},
          {4.05, 1.91}, {0, 0}},
-        {{"walk 30 fps rear, treadmill, 30 deg above", 1, 30, 18, GS_GEN_REAR, 0, 0, 0, 30},
+        {{"walk 30 fps rear, treadmill, 30 deg above", 1, 30, 18, GS_GEN_REAR, 0, 0, 0, 30, 0},
          {1.26, 1.43}, {1, 0}},
     };
     for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
