@@ -230,6 +230,8 @@ typedef struct gs_pose_stats {
     int64_t frames_with_person; /* frames where the chosen person was found (before gap fill) */
     int64_t detector_runs;      /* detector inferences */
     int64_t landmark_runs;      /* landmark-model inferences (all candidate people) */
+    int64_t recheck_frames;     /* tracked frames whose legs jumped, looked at again with more
+                                   regions (each adds up to 5 landmark runs) */
     int32_t candidates;         /* candidate people seen over the clip */
     gs_pose_person_summary people[8]; /* the first 8 of them, in order of appearance */
     int32_t chosen;             /* index of the chosen person in people[] (-1: none) */

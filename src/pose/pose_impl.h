@@ -95,6 +95,46 @@ typedef struct gs_pose__roi_hist {
  */
 gs_rot_rect gs_pose__roi_steady(gs_pose__roi_hist *h, gs_rot_rect raw, int32_t frame);
 
+/* ---- a second look at frames whose legs jumped (recheck.c) ---- */
+
+/** Regions tried on a re-checked frame: the tracked one first, then the others. */
+#define GS_POSE__RECHECK_MAX 6
+
+/**
+ * Where frames k0 and k1 put every landmark of the next frame at constant speed (pred[33],
+ * pixels), the legs of k1 labelled as near k0's as they go.
+ */
+void gs_pose__leg_predict(const gs_kp *k0, const gs_kp *k1, gs_kp *pred);
+
+/**
+ * How far the leg landmarks (knees, ankles, heels, foot indices; relative to the hip centre) of
+ * frame k2 lie from where frames k0 and k1 (the two before it) put them at constant speed: the
+ * largest distance, as a fraction of side (the region's side), with the legs of k1 and of k2
+ * labelled as near the frame before as they go (an exchange of the labels is not a jump: the
+ * clean-up's swap fix owns the labels). 0 when side is not positive.
+ */
+float gs_pose__leg_jump(const gs_kp *k0, const gs_kp *k1, const gs_kp *k2, float side);
+
+/** 1 when a gs_pose__leg_jump() value is more than a leg can do (recheck.c says why). */
+int gs_pose__leg_jumped(float jump);
+
+/**
+ * The regions for a second look around tracked (out[0] = *tracked, then the others: the centre
+ * moved by 1/16 of the side each way, and the side a tenth larger). Returns their number,
+ * GS_POSE__RECHECK_MAX.
+ */
+int gs_pose__recheck_rois(const gs_rot_rect *tracked, gs_rot_rect *out);
+
+/**
+ * Which of n answers (33 body landmarks each, frame pixels) to keep: the one most others agree
+ * with on the leg landmarks (either labelling of the legs; ties: the nearest to all, distances
+ * capped), then of the answers agreeing with it the one labelled most like pred (the
+ * constant-speed prediction, gs_pose__leg_predict; may be NULL). side is the region's side.
+ * Returns the index; 0 (the tracked region's) when n <= 1 or when no answer has half of them
+ * agreeing.
+ */
+int gs_pose__recheck_choose(const gs_kp *const *ans, int n, const gs_kp *pred, float side);
+
 /** Result of one landmark-model run, mapped back to frame pixels. */
 typedef struct gs_pose__lm {
     float presence;              /* Identity_1 pose flag (already a sigmoid) */
