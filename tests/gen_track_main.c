@@ -2,7 +2,7 @@
  * gs_gen_track: writes a synthetic pose.json with known truth (and the true events as CSV).
  * usage: gs_gen_track -o pose.json [--events truth.csv] [--walk] [--view side-right|side-left|
  *        rear|front] [--fps F] [--vfr] [--duration S] [--cadence SPM] [--contact-ms L,R]
- *        [--strike-deg L,R] [--roll DEG] [--noise PX] [--seed N] [--overground]
+ *        [--strike-deg L,R] [--roll DEG] [--tilt DEG] [--noise PX] [--seed N] [--overground]
  *        [--pelvic-drop L,R] [--valgus-m L,R] [--gap T0,LEN] [--foot2] [--dropout S]
  * --foot2 selects the second foot model (gen_track.h); --dropout S fills one frame every S s
  * with its neighbours' mean. --strike-deg and --contact-ms after --foot2 still apply.
@@ -78,6 +78,8 @@ int main(int argc, char **argv)
             p.cadence_spm = atof(v);
         else if (!strcmp(a, "--roll"))
             p.roll_deg = atof(v);
+        else if (!strcmp(a, "--tilt"))
+            p.tilt_deg = atof(v);
         else if (!strcmp(a, "--noise"))
             p.noise_px = atof(v);
         else if (!strcmp(a, "--dropout"))
