@@ -80,13 +80,16 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
                        malloc(sizeof(double) * (size_t)(r->n + 1))};
     double *toe[2] = {malloc(sizeof(double) * (size_t)(r->n + 1)),
                       malloc(sizeof(double) * (size_t)(r->n + 1))};
+    double *back[2] = {malloc(sizeof(double) * (size_t)(r->n + 1)),
+                       malloc(sizeof(double) * (size_t)(r->n + 1))};
     double med[2][2];
-    if (!off || !tmp || !heel[0] || !heel[1] || !toe[0] || !toe[1]) {
+    if (!off || !tmp || !heel[0] || !heel[1] || !toe[0] || !toe[1] || !back[0] || !back[1]) {
         free(off);
         free(tmp);
         for (int side = 0; side < 2; side++) {
             free(heel[side]);
             free(toe[side]);
+            free(back[side]);
         }
         return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
     }
@@ -94,6 +97,9 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
         for (int32_t i = 0; i < r->n; i++) {
             heel[side][i] = r->valid[i] ? gs_gait__p(r, i, GS_KP_LEFT_HEEL + side)[1] : NAN;
             toe[side][i] = r->valid[i] ? gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + side)[1] : NAN;
+            back[side][i] = r->valid[i] ? -0.5 * (gs_gait__p(r, i, GS_KP_LEFT_HEEL + side)[0] +
+                                                  gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + side)[0])
+                                        : NAN;
         }
     for (int e = 0; e < r->n_ev; e++) {
         gs_gait_event *ev = &r->ev[e];
@@ -126,6 +132,16 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
                                               0.3);
             if (isfinite(tt) && !(tt >= tl))
                 tl = tt; /* the first of heel and toe to land (forefoot strikes) */
+            /* and down only once the foot has stopped moving forward: the foot centre's forward
+             * speed down to half its peak (the same search on minus its canonical X). On the
+             * sample the near foot's heel stops falling a frame before it stops sliding forward
+             * while the far foot's do both at once, and the raters mark "down and stopped":
+             * per foot -0.94 / +0.47 frame -> +0.24 / +0.47 against rater a; the made tracks'
+             * feet stop moving forward before they land (retraction), so theirs are unchanged */
+            double th = gs_gait__landing_time(r, back[ev->side], ev->t_s - 0.15, ev->t_s + 0.15,
+                                              0.5);
+            if (isfinite(th) && isfinite(tl) && th > tl)
+                tl = th;
             if (isfinite(tl)) {
                 off[e] = tl - ev->t_s;
                 continue;
@@ -180,6 +196,7 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
     for (int side = 0; side < 2; side++) {
         free(heel[side]);
         free(toe[side]);
+        free(back[side]);
     }
     return GS_OK;
 }
