@@ -65,6 +65,38 @@ gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side
 }
 
 /*
+ * Zeni's lead/lag is fairly constant for one runner or walker and foot, while a noisy trace can put
+ * a refined event anywhere in its window: each event is moved by its own shift off[e] (s) from
+ * Zeni's time, or by the median shift of its foot and type where its own differs from that by
+ * more than 50 ms (or 2 frames) or is missing; a foot and type without any shift keeps Zeni's
+ * times. tmp: scratch of r->n_ev doubles.
+ */
+void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp)
+{
+    double med[2][2];
+    for (int side = 0; side < 2; side++)
+        for (int type = 0; type < 2; type++) {
+            int n = 0;
+            for (int e = 0; e < r->n_ev; e++)
+                if ((int)r->ev[e].side == side && (int)r->ev[e].type == type && isfinite(off[e]))
+                    tmp[n++] = off[e];
+            med[side][type] = gs_gait__median(tmp, n);
+        }
+    for (int e = 0; e < r->n_ev; e++) {
+        gs_gait_event *ev = &r->ev[e];
+        double m = med[ev->side][ev->type], lim = 0.05, t;
+        int32_t i = gs_gait__frame_at(r, ev->t_s);
+        if (i + 1 < r->n)
+            lim = fmax(lim, 2.0 * (r->t[i + 1] - r->t[i]));
+        if (!isfinite(m))
+            continue; /* no refinement at all for this foot and type: keep Zeni's */
+        t = isfinite(off[e]) && fabs(off[e] - m) <= lim ? ev->t_s + off[e] : ev->t_s + m;
+        ev->t_s = t;
+        ev->frame = gs_gait__frame_index(r, t);
+    }
+}
+
+/*
  * Side views: moves each Zeni event to the foot event next to it. IC of a run: the end of the
  * foot's fall (see below); of a walk: the first downward kappa crossing of the smoothed height in
  * [IC - 0.12 s, IC + 0.15 s]; TO: the last upward crossing in [TO - 0.2 s, TO + 0.1 s] (Zeni's TO
@@ -82,7 +114,6 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
                       malloc(sizeof(double) * (size_t)(r->n + 1))};
     double *back[2] = {malloc(sizeof(double) * (size_t)(r->n + 1)),
                        malloc(sizeof(double) * (size_t)(r->n + 1))};
-    double med[2][2];
     if (!off || !tmp || !heel[0] || !heel[1] || !toe[0] || !toe[1] || !back[0] || !back[1]) {
         free(off);
         free(tmp);
@@ -166,31 +197,7 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
         }
         off[e] = t - ev->t_s;
     }
-    /*
-     * Zeni's lead/lag is fairly constant for one runner and foot, while a noisy height trace can
-     * put a crossing anywhere in the window: an event whose shift differs from the median shift of
-     * its foot and type by more than 50 ms (or 2 frames) gets the median shift instead.
-     */
-    for (int side = 0; side < 2; side++)
-        for (int type = 0; type < 2; type++) {
-            int n = 0;
-            for (int e = 0; e < r->n_ev; e++)
-                if ((int)r->ev[e].side == side && (int)r->ev[e].type == type && isfinite(off[e]))
-                    tmp[n++] = off[e];
-            med[side][type] = gs_gait__median(tmp, n);
-        }
-    for (int e = 0; e < r->n_ev; e++) {
-        gs_gait_event *ev = &r->ev[e];
-        double m = med[ev->side][ev->type], lim = 0.05, t;
-        int32_t i = gs_gait__frame_at(r, ev->t_s);
-        if (i + 1 < r->n)
-            lim = fmax(lim, 2.0 * (r->t[i + 1] - r->t[i]));
-        if (!isfinite(m))
-            continue; /* no refinement at all for this foot and type: keep Zeni's */
-        t = isfinite(off[e]) && fabs(off[e] - m) <= lim ? ev->t_s + off[e] : ev->t_s + m;
-        ev->t_s = t;
-        ev->frame = gs_gait__frame_index(r, t);
-    }
+    gs_gait__apply_shifts(r, off, tmp);
     free(off);
     free(tmp);
     for (int side = 0; side < 2; side++) {

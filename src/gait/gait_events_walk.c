@@ -205,31 +205,8 @@ gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt,
         }
         off[e] = t - ev->t_s;
     }
-    /*
-     * As in the running refinement: an event whose shift from Zeni differs from the median shift
-     * of its foot and type by more than 50 ms (or 2 frames), or that has none, gets the median
-     * shift (Zeni's lead/lag is fairly constant for one walker and foot).
-     */
-    double med[2][2];
-    for (int side = 0; side < 2; side++)
-        for (int type = 0; type < 2; type++) {
-            int n = 0;
-            for (int e = 0; e < r->n_ev; e++)
-                if ((int)r->ev[e].side == side && (int)r->ev[e].type == type && isfinite(off[e]))
-                    tmp[n++] = off[e];
-            med[side][type] = gs_gait__median(tmp, n);
-        }
-    for (int e = 0; e < r->n_ev; e++) {
-        gs_gait_event *ev = &r->ev[e];
-        double m = med[ev->side][ev->type], lim = 0.05;
-        int32_t i = gs_gait__frame_at(r, ev->t_s);
-        if (i + 1 < r->n)
-            lim = fmax(lim, 2.0 * (r->t[i + 1] - r->t[i]));
-        if (!isfinite(m))
-            continue;
-        ev->t_s += isfinite(off[e]) && fabs(off[e] - m) <= lim ? off[e] : m;
-        ev->frame = gs_gait__frame_index(r, ev->t_s);
-    }
+    /* as in the running refinement: the median shift where an event's own is missing or off */
+    gs_gait__apply_shifts(r, off, tmp);
 out:
     free(st);
     free(of);

@@ -218,6 +218,10 @@ double gs_gait__event_score(gs_gait_result *r, gs_error *err, gs_status *rc);
 gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side, int type,
                         int sign, int k, double h, double ext_win, double amp_win, gs_error *err);
 
+/** Moves each event by its shift off[e] (s) from Zeni's time, or by its foot and type's median
+ *  shift where its own is missing or more than 50 ms (2 frames) from it; tmp: r->n_ev doubles. */
+void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp);
+
 /** Side-view running: moves each Zeni event to the foot-height event next to it. GS_ERR_NOMEM. */
 gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], double *const sm[2],
                                   double kappa, int k, gs_error *err);
