@@ -184,6 +184,17 @@ gs_status gs_gait__height_events(gs_gait_result *r, const double *low, const dou
     return GS_OK;
 }
 
+/* Mid-hip height (canonical Y, NAN on invalid frames) into py and smoothed over +-h s into pys:
+ * the pelvis whose extremes anchor the rear/front stances. */
+static void mid_hip_height(const gs_gait_result *r, double *py, double *pys, double h)
+{
+    for (int32_t i = 0; i < r->n; i++)
+        py[i] = r->valid[i] ? 0.5 * (gs_gait__p(r, i, GS_KP_LEFT_HIP)[1] +
+                                     gs_gait__p(r, i, GS_KP_RIGHT_HIP)[1])
+                            : NAN;
+    gs_gait__smooth(r, py, pys, h);
+}
+
 /*
  * Rear/front views. Depth hides the forward motion and perspective distorts heights (with a
  * camera behind a treadmill runner the foot kicked back toward the lens sits LOWER in the picture
@@ -242,11 +253,7 @@ gs_status gs_gait__frontal_events(gs_gait_result *r, gs_gait__sig *g, double kap
             thr[s] = n ? 0.3 * py[(int)(0.9 * (n - 1))] : 0;
         }
     }
-    for (int32_t i = 0; i < r->n; i++)
-        py[i] = r->valid[i] ? 0.5 * (gs_gait__p(r, i, GS_KP_LEFT_HIP)[1] +
-                                     gs_gait__p(r, i, GS_KP_RIGHT_HIP)[1])
-                            : NAN;
-    gs_gait__smooth(r, py, pys, h);
+    mid_hip_height(r, py, pys, h);
     ts = gs_gait__step_period(r, tmp);
     /* which pelvis extreme is mid-stance: -1 minima (running), +1 maxima (walking) */
     for (int type = -1; type <= 1; type += 2) {
@@ -475,11 +482,7 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, double *drift_px, d
         goto out;
     }
     memcpy(old, r->ev, sizeof(*old) * (size_t)n_old);
-    for (int32_t i = 0; i < r->n; i++)
-        py[i] = r->valid[i] ? 0.5 * (gs_gait__p(r, i, GS_KP_LEFT_HIP)[1] +
-                                     gs_gait__p(r, i, GS_KP_RIGHT_HIP)[1])
-                            : NAN;
-    gs_gait__smooth(r, py, pys, h);
+    mid_hip_height(r, py, pys, h);
     ts = gs_gait__step_period(r, py);
     r->n_ev = 0;
     for (int e = 0; e < n_old && rc == GS_OK; e++) {
