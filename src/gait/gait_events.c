@@ -82,9 +82,9 @@ static void event_uncertainty(gs_gait_result *r, const gs_gait__sig *g, int side
 }
 
 /* Side-view walking refinement (gait_events_walk.c), then strides. */
-static gs_status walk_refine(gs_gait_result *r, gs_gait__sig *g, double dt, int k, gs_error *err)
+static gs_status walk_refine(gs_gait_result *r, gs_gait__sig *g, double dt, gs_error *err)
 {
-    gs_status rc = gs_gait__refine_walking(r, g, dt, k, err);
+    gs_status rc = gs_gait__refine_walking(r, g, dt, err);
     if (rc != GS_OK)
         return rc;
     gs_gait__sort_events(r);
@@ -230,7 +230,7 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
                 /* a walk: the walking refinement from the Zeni events, activity kept */
                 memcpy(r->ev, zeni, sizeof(*zeni) * (size_t)n_zeni);
                 r->n_ev = n_zeni;
-                rc = walk_refine(r, &g, dt_med, k, err);
+                rc = walk_refine(r, &g, dt_med, err);
                 r->walk_events = 1;
             }
             goto done;

@@ -108,27 +108,48 @@ static double walk_ic(const gs_gait_result *r, const walk_stance *s, double tz, 
                                fmin(tz + 0.15, r->t[idx[m - 2]]), -1);
 }
 
-/* TO: at the last upward crossing of kappa by the (smoothed) lowest point above the stance's
- * level in [TO - 0.2 s, TO + 0.15 s], the change point of a level and a rising toe fitted to the
- * raw heights (gs_gait__to_at, as the running refinement). NAN if none. */
+/*
+ * TO: the last upward crossing of kappa by the (smoothed) lowest point above the stance's level
+ * in [TO - 0.2 s, TO + 0.15 s], at its interpolated time tc; then the change point of a level and
+ * a rising toe (gs_gait__hinge_time) fitted to the raw heights within [tc - 3.5, tc + 4.5] frame
+ * intervals (about the 3 stance and k + 2 rising samples of gs_gait__to_at at 30 fps), searched in
+ * [tc - 2, tc + 1] intervals. The window and search range follow tc, which moves continuously with
+ * the landmarks: gs_gait__to_at's follow the raw sample next to the threshold, and 0.05 px of
+ * jitter that moved it by a frame moved walk_side_overground_01's left toe-off at frame 107.6 by
+ * 0.42 frame (and one in the backward pass by 1.85, where the heel rises slowly). NAN if none.
+ */
 static double walk_to(const gs_gait_result *r, double tz, double kappa, const double *sm,
-                      const double *low, int k)
+                      const double *low, double dt)
 {
-    double a = tz - 0.2, b = tz + 0.15, t = NAN;
+    double a = tz - 0.2, b = tz + 0.15, tc = NAN;
+    int32_t jc = -1;
     for (int32_t j = gs_gait__frame_at(r, a) + 1; j < r->n && r->t[j] <= b; j++) {
         if (r->t[j - 1] < a || !gs_gait__same_seg(r, j - 1, j))
             continue;
         if (sm[j - 1] <= kappa && sm[j] > kappa) {
-            int32_t st0 = j - 1;
-            while (st0 - 1 >= 0 && gs_gait__same_seg(r, j, st0 - 1) && sm[st0 - 1] <= kappa)
-                st0--;
-            t = gs_gait__to_at(r, low, j - 1, st0, kappa, k);
+            tc = r->t[j - 1] + (r->t[j] - r->t[j - 1]) * (kappa - sm[j - 1]) / (sm[j] - sm[j - 1]);
+            jc = j;
         }
     }
-    return t;
+    if (jc < 0)
+        return NAN;
+    int32_t idx[24];
+    int m = 0;
+    int32_t i0 = gs_gait__frame_at(r, tc - 3.5 * dt);
+    for (int32_t i = i0 < 0 ? 0 : i0; i < r->n && m < 24 && r->t[i] <= tc + 4.5 * dt; i++) {
+        if (r->t[i] < tc - 3.5 * dt || !gs_gait__same_seg(r, jc, i) || !isfinite(low[i]))
+            continue;
+        if (r->t[i] > tc && low[i] > 0.5 * r->ll_px)
+            break; /* far off the ground: the swing, not the leaving toe (as gs_gait__to_at) */
+        idx[m++] = i;
+    }
+    if (m < 6)
+        return NAN;
+    return gs_gait__hinge_time(r, low, idx, m, fmax(tc - 2.0 * dt, r->t[idx[1]]),
+                               fmin(tc + 1.0 * dt, r->t[idx[m - 2]]), +1);
 }
 
-gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt, int k,
+gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt,
                                   gs_error *err)
 {
     walk_stance *st = malloc(sizeof(*st) * (size_t)(r->n_ev + 1));
@@ -201,7 +222,7 @@ gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt,
             for (int32_t i = 0; i < r->n; i++)
                 v[i] = r->valid[i] ? gs_gait__raw_low(r, i, s->side) - s->level : NAN;
             gs_gait__smooth(r, v, g->sm, fmax(0.04, 2.0 * dt));
-            t = walk_to(r, ev->t_s, kappa, g->sm, v, k);
+            t = walk_to(r, ev->t_s, kappa, g->sm, v, dt);
         }
         off[e] = t - ev->t_s;
     }

@@ -228,7 +228,7 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
 
 /** Side-view walking: moves each Zeni event to the foot event next to it, each stance with its
  *  own ground (gait_events_walk.c); sets noise_px and kappa_px. GS_ERR_NOMEM. */
-gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt, int k,
+gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt,
                                   gs_error *err);
 
 /** Lowest of heel and toe of side on frame i (canonical Y). */
