@@ -123,6 +123,75 @@ done:
     gs_nn_model_free(&m1);
 }
 
+/* A landmark model loaded for the outputs the pose tracker reads (gs_nn_options.outputs, all
+ * but the segmentation mask Identity_2) gives those outputs bit for bit as the model computing
+ * all of them, on the golden input, with its own weights and with the other's; the mask is not
+ * computed (NULL) and one run costs fewer multiply-adds. A name that is no output is refused. */
+static void unread_outputs_are_skipped(const char *shared, const char *name)
+{
+    static const char *const sel[] = {"Identity", "Identity_1", "Identity_3", "Identity_4", NULL};
+    static const char *const bad[] = {"Identity", "Identity_7", NULL};
+    char path[1024];
+    gs_error err;
+    gs_nn_model *all = NULL, *part = NULL, *part_shared = NULL, *none = NULL;
+    gs_nn_options oa = {0}, op = {0}, os = {0}, ob = {0};
+    float *input = NULL;
+    gs_nn_tensor_desc in;
+
+    snprintf(path, sizeof(path), "%s/models/%s.tflite", GS_SOURCE_DIR, name);
+    oa.n_threads = op.n_threads = 1;
+    os.n_threads = 2;
+    op.outputs = os.outputs = sel;
+    CHECK(gs_nn_model_load(path, &oa, &all, &err) == GS_OK);
+    CHECK(gs_nn_model_load(path, &op, &part, &err) == GS_OK);
+    os.share_weights = all;
+    CHECK(gs_nn_model_load(path, &os, &part_shared, &err) == GS_OK);
+    ob.outputs = bad;
+    CHECK(gs_nn_model_load(path, &ob, &none, &err) == GS_ERR_ARG);
+    CHECK(none == NULL);
+    CHECK_STR_CONTAINS(err.msg, "Identity_7");
+    if (!all || !part || !part_shared)
+        goto done;
+    CHECK(gs_nn_input_desc(all, 0, &in) == GS_OK);
+    snprintf(path, sizeof(path), "%s/golden/landmark_input_messi5.bin", shared);
+    input = read_floats(path, desc_elems(&in));
+    CHECK_MSG(input != NULL, "%s", path);
+    if (!input)
+        goto done;
+    gs_nn_model *ms[3] = {all, part, part_shared};
+    for (int k = 0; k < 3; k++) {
+        memcpy(gs_nn_input_data(ms[k], 0), input, desc_elems(&in) * sizeof(float));
+        CHECK(gs_nn_run(ms[k], &err) == GS_OK);
+    }
+    CHECK_EQ_INT(gs_nn_num_outputs(part), gs_nn_num_outputs(all));
+    for (int i = 0; i < gs_nn_num_outputs(all); i++) {
+        gs_nn_tensor_desc od;
+        CHECK(gs_nn_output_desc(all, i, &od) == GS_OK);
+        const float *y = gs_nn_output_data(all, i);
+        CHECK(y != NULL);
+        if (!strcmp(od.name, "Identity_2")) {
+            CHECK_MSG(gs_nn_output_data(part, i) == NULL, "%s: mask computed", name);
+            CHECK(gs_nn_output_data(part_shared, i) == NULL);
+            continue;
+        }
+        for (int k = 1; k < 3; k++) {
+            const float *z = gs_nn_output_data(ms[k], i);
+            CHECK_MSG(z && y && !memcmp(y, z, desc_elems(&od) * sizeof(float)),
+                      "%s %s: differs when the mask is skipped (%s weights)", name, od.name,
+                      k == 1 ? "own" : "shared");
+        }
+    }
+    printf("%s: %.1f -> %.1f M multiply-adds without the mask\n", name, gs_nn_macs(all) / 1e6,
+           gs_nn_macs(part) / 1e6);
+    CHECK(gs_nn_macs(part) < gs_nn_macs(all));
+    CHECK(gs_nn_macs(part_shared) == gs_nn_macs(part));
+done:
+    free(input);
+    gs_nn_model_free(&part_shared);
+    gs_nn_model_free(&part);
+    gs_nn_model_free(&all);
+}
+
 /* Two instances (shared weights, 2 pool threads each) running at the same time on two threads,
  * as the pose stage does with two frames in flight: outputs equal the serial run bit for bit. */
 typedef struct concurrent_run {
@@ -253,6 +322,8 @@ int main(int argc, char **argv)
             golden_model_outputs_match(argv[1], model, models[i], 1);
         }
     }
+    unread_outputs_are_skipped(argv[1], "pose_landmark_lite");
+    unread_outputs_are_skipped(argv[1], "pose_landmark_full");
     two_instances_run_concurrently(argv[1]);
     infer_command_writes_raw_outputs(argv[1], argc > 2 ? argv[2] : NULL);
     cJSON_Delete(root);

@@ -60,6 +60,49 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
     return h;
 }
 
+/* Marks the operators that feed none of the outputs named in names (NULL-terminated) as
+ * skipped: walking the planned operators backwards from those outputs, an operator is needed
+ * when a needed operator (or the caller) reads its output tensor. The arena and every kernel
+ * stay as planned, so the outputs computed are the same bits as with all of them. */
+static gs_status select_outputs(gs_nn_model *m, const char *const *names, gs_error *err)
+{
+    gs_status rc = GS_OK;
+    uint8_t *live = NULL;
+    if (!names)
+        return GS_OK;
+    m->out_skipped = gs_nn__calloc(m, (size_t)m->n_outputs + 1, 1);
+    live = gs_nn__calloc(m, (size_t)m->n_tensors + 1, 1);
+    if (!m->out_skipped || !live) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", m->path);
+        goto done;
+    }
+    memset(m->out_skipped, 1, (size_t)m->n_outputs);
+    for (int k = 0; names[k]; k++) {
+        int i = gs_nn_output_index(m, names[k]);
+        if (i < 0) {
+            rc = gs_fail(err, GS_ERR_ARG, "%s: outputs: the model has no output '%.60s'",
+                         m->path, names[k]);
+            goto done;
+        }
+        m->out_skipped[i] = 0;
+        live[m->outputs[i]] = 1;
+    }
+    for (int i = m->n_ops - 1; i >= 0; i--) {
+        gs_nn__op *op = &m->ops[i];
+        op->skip = !live[op->out];
+        if (op->skip) {
+            m->macs -= op->macs; /* gs_nn_macs(): what one run does */
+            continue;
+        }
+        for (int k = 0; k < op->n_in; k++)
+            if (op->in[k] >= 0)
+                live[op->in[k]] = 1;
+    }
+done:
+    gs_nn__free(m, live);
+    return rc;
+}
+
 static gs_status finish_load(gs_nn_model *m, const gs_nn_options *opt, gs_error *err)
 {
     gs_status rc;
@@ -87,6 +130,8 @@ static gs_status finish_load(gs_nn_model *m, const gs_nn_options *opt, gs_error 
         memcpy(m->io_names[i], nm, len + 1);
     }
     m->file = NULL; /* owned by the caller of finish_load */
+    if ((rc = select_outputs(m, opt ? opt->outputs : NULL, err)) != GS_OK)
+        return rc;
 
     m->inbuf = gs_nn__calloc(m, (size_t)m->n_inputs, sizeof(float *));
     if (!m->inbuf)
@@ -254,7 +299,7 @@ float *gs_nn_input_data(gs_nn_model *m, int i)
 
 const float *gs_nn_output_data(const gs_nn_model *m, int i)
 {
-    if (!m || i < 0 || i >= m->n_outputs)
+    if (!m || i < 0 || i >= m->n_outputs || (m->out_skipped && m->out_skipped[i]))
         return NULL;
     return m->tensors[m->outputs[i]].data;
 }
@@ -264,7 +309,8 @@ gs_status gs_nn_run(gs_nn_model *m, gs_error *err)
     if (!m)
         return gs_fail(err, GS_ERR_ARG, "gs_nn_run: no model");
     for (int i = 0; i < m->n_ops; i++)
-        gs_nn__run_op(m, &m->ops[i]);
+        if (!m->ops[i].skip)
+            gs_nn__run_op(m, &m->ops[i]);
     return GS_OK;
 }
 
@@ -306,6 +352,7 @@ void gs_nn_model_free(gs_nn_model **pm)
         for (int i = 0; i < m->n_inputs + m->n_outputs; i++)
             gs_nn__free(m, m->io_names[i]);
     gs_nn__free(m, m->io_names);
+    gs_nn__free(m, m->out_skipped);
     if (m->inbuf)
         for (int i = 0; i < m->n_inputs; i++)
             gs_nn__free(m, m->inbuf[i]);

@@ -71,6 +71,12 @@ typedef struct gs_nn_options {
     int max_isa;    /* cap on the kernel instruction set, for tests and benchmarks: 0 = the best
                        this CPU has, 1 = portable C, 3 = x86-64-v3 (AVX2+FMA), 4 = x86-64-v4
                        (AVX-512); results may differ between levels in the last bits */
+    const char *const *outputs; /* NULL = compute every output; else a NULL-terminated list of
+                                   the names of the outputs the caller reads: gs_nn_run() then
+                                   skips the operators that feed only the others (e.g. the
+                                   landmark models' segmentation mask), whose
+                                   gs_nn_output_data() is NULL; the outputs computed are
+                                   bit-identical either way. Borrowed during the load only. */
 } gs_nn_options;
 
 /**
@@ -78,7 +84,8 @@ typedef struct gs_nn_options {
  * that the caller frees with gs_nn_model_free(). Returns GS_OK, GS_ERR_IO (cannot read path),
  * GS_ERR_FORMAT (not a TFLite model, truncated or inconsistent; the message names the item),
  * GS_ERR_UNSUPPORTED (an operator, option or tensor type this runtime does not implement),
- * GS_ERR_ARG (bad options, e.g. share_weights from another file) or GS_ERR_NOMEM. On error *out
+ * GS_ERR_ARG (bad options, e.g. share_weights from another file, or a name in outputs that is
+ * no output of the model) or GS_ERR_NOMEM. On error *out
  * is NULL and err (may be NULL) says what and where, prefixed with path.
  */
 gs_status gs_nn_model_load(const char *path, const gs_nn_options *opt, gs_nn_model **out,
@@ -116,7 +123,8 @@ float *gs_nn_input_data(gs_nn_model *m, int i);
 
 /**
  * Float32 data of output i (row-major in the tensor's shape); owned by the model, valid until
- * the next gs_nn_run() or gs_nn_model_free(). NULL if i is out of range.
+ * the next gs_nn_run() or gs_nn_model_free(). NULL if i is out of range or not computed
+ * (gs_nn_options.outputs).
  */
 const float *gs_nn_output_data(const gs_nn_model *m, int i);
 
@@ -126,7 +134,8 @@ const float *gs_nn_output_data(const gs_nn_model *m, int i);
  */
 gs_status gs_nn_run(gs_nn_model *m, gs_error *err);
 
-/** Multiply-accumulate count of one inference (convolutions, as planned), for GFLOP/s reports. */
+/** Multiply-accumulate count of one inference (convolutions, as planned, without the operators
+ * skipped for gs_nn_options.outputs), for GFLOP/s reports. */
 double gs_nn_macs(const gs_nn_model *m);
 
 /** Bytes of memory the model holds: weights it owns (shared ones count in the donor), packed

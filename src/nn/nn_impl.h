@@ -159,6 +159,8 @@ typedef struct gs_nn__op {
     int32_t *rx;                /* resize: x0[ow], x1[ow] (owned) */
     float *rfx;                 /* resize: x fraction[ow] (inside the rx block) */
     int dead;                   /* removed by fusion */
+    int skip;                   /* feeds no output the caller reads (gs_nn_options.outputs):
+                                   not run */
     int res;                    /* conv: tensor added after the activation (a fused ADD whose
                                    other input is this conv's output), -1 if none; also in[1] */
     int res_act;                /* conv: the fused ADD's activation */
@@ -218,6 +220,8 @@ struct gs_nn_model {
     size_t mem_bytes;
     int no_sparse;
     int max_isa;                /* gs_nn_options.max_isa */
+    uint8_t *out_skipped;       /* n_outputs flags: 1 = not computed (gs_nn_options.outputs);
+                                   NULL = every output computed */
     gs_nn__pool *pool;
     gs_nn__task_fn task_fn;     /* kernels for this CPU (gs_nn__select_kernels) */
 };

@@ -121,7 +121,12 @@ gs_status gs_pose__landmarker_new(const char *path, int n_threads, gs_pose__land
     if (!l)
         return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", path);
     snprintf(l->path, sizeof(l->path), "%s", path);
+    /* The outputs read below; the segmentation mask (Identity_2: 8-channel layers at 128x128
+     * and 256x256 and their 3x3 head) is not run. */
+    static const char *const outputs[] = {"Identity", "Identity_1", "Identity_3", "Identity_4",
+                                          NULL};
     o.n_threads = n_threads;
+    o.outputs = outputs;
     rc = gs_nn_model_load(path, &o, &l->m, err);
     if (rc != GS_OK)
         goto fail;
