@@ -327,6 +327,43 @@ static void shared_clips_write_every_artifact(void)
     }
 }
 
+/* 4. issue 13 item 5: the backlit pan (23.976 fps playback of a slow-motion capture) read as a
+ * walk or with one stride; played as filmed the analysis now stops and says why, and with its
+ * factor stated it is a run (5 x: a 120 fps capture; its cadence 165 steps/min then) */
+static void slow_motion_is_refused_until_its_factor_is_given(void)
+{
+    char dir[2048], clip[2048], path[2100];
+    char *e;
+    if (!gs_test_dir_exists(shared)) {
+        fprintf(stderr, "skip: no ../shared: slow-motion clip not run\n");
+        skipped = 1;
+        return;
+    }
+    if (sanitized) {
+        fprintf(stderr, "skip: sanitizer build: dataset end-to-end runs are in the release build\n");
+        return;
+    }
+    snprintf(clip, sizeof(clip), "%s/datasets/run_side_overground_02_backlit_pan.mp4", shared);
+    snprintf(dir, sizeof(dir), "%s/analyze_slowmo", scratch);
+    CHECK_EQ_INT(analyze(clip, dir, "--no-overlay"), 1);
+    snprintf(path, sizeof(path), "%s.err", dir);
+    e = gs_test_read_text(path);
+    CHECK_STR_CONTAINS(e, "slow-motion");
+    CHECK_STR_CONTAINS(e, "--slowmo F");
+    CHECK_MSG(e && count_lines(path) == 1, "more than one error line: %s", e ? e : "");
+    free(e);
+    snprintf(dir, sizeof(dir), "%s/analyze_slowmo5", scratch);
+    CHECK_EQ_INT(analyze(clip, dir, "--no-overlay --slowmo 5"), 0);
+    snprintf(path, sizeof(path), "%s/analysis.json", dir);
+    e = gs_test_read_text(path);
+    cJSON *j = e ? cJSON_Parse(e) : NULL;
+    const cJSON *act = cJSON_GetObjectItemCaseSensitive(j, "activity");
+    CHECK_MSG(cJSON_IsString(act) && !strcmp(act->valuestring, "run"), "%s: activity %s", path,
+              cJSON_IsString(act) ? act->valuestring : "missing");
+    cJSON_Delete(j);
+    free(e);
+}
+
 static const gs_test_spec specs[] = {
     {"sample_run_writes_every_artifact", sample_run_writes_every_artifact},
     {"sample_report_renders_in_chromium", sample_report_renders_in_chromium},
@@ -338,6 +375,8 @@ static const gs_test_spec specs[] = {
     {"a_clip_without_a_person_is_an_error_with_a_report",
      a_clip_without_a_person_is_an_error_with_a_report},
     {"shared_clips_write_every_artifact", shared_clips_write_every_artifact},
+    {"slow_motion_is_refused_until_its_factor_is_given",
+     slow_motion_is_refused_until_its_factor_is_given},
 };
 
 int main(int argc, char **argv)

@@ -811,6 +811,48 @@ static void sample_foot_stays_on_the_shoe(const char *scratch)
     gs_pose_track_free(&t);
 }
 
+/*
+ * The legs' cycle (gs_pose_leg_cycle_s), which the gait stage uses to tell a slow-motion clip
+ * played as filmed: the made runner's stride (1/1.4 Hz) in real time, and the same track played
+ * 8 times slower (a 240 fps capture exported at 30), whose cycle only the 3-30 s search finds.
+ * pose.json keeps the time scale the decoder applied.
+ */
+static void leg_cycle_finds_the_stride_in_real_and_slow_time(const char *scratch)
+{
+    gs_pose_track *t = made_runner(VIEW_SIDE, 2.0), *u = NULL;
+    char path[1200];
+    double corr = 0, c;
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    c = gs_pose_leg_cycle_s(t, 0.4, 2.5, &corr);
+    fprintf(stderr, "leg cycle: %.3f s (true %.3f), autocorrelation %.2f\n", c,
+            1 / MADE_STRIDE_HZ, corr);
+    CHECK_NEAR(c, 1 / MADE_STRIDE_HZ, 0.02 / MADE_STRIDE_HZ);
+    CHECK(corr > 0.9);
+    for (int32_t i = 0; i < t->n_frames; i++)
+        t->frames[i].t_s *= 8;
+    CHECK(gs_pose_leg_cycle_s(t, 0.4, 2.5, &corr) == 0);
+    c = gs_pose_leg_cycle_s(t, 3.0, 30.0, &corr);
+    fprintf(stderr, "leg cycle 8x slower: %.3f s (true %.3f), autocorrelation %.2f\n", c,
+            8 / MADE_STRIDE_HZ, corr);
+    CHECK_NEAR(c, 8 / MADE_STRIDE_HZ, 0.16 / MADE_STRIDE_HZ);
+    CHECK(corr > 0.9);
+    /* the time scale goes through pose.json */
+    t->time_scale = 0.125;
+    snprintf(t->time_scale_source, sizeof(t->time_scale_source), "slowmo-option");
+    snprintf(path, sizeof(path), "%s/pose_time_scale.json", scratch);
+    CHECK_EQ_INT(gs_pose_json_write(path, t, NULL), GS_OK);
+    CHECK_EQ_INT(gs_pose_json_read(path, &u, NULL), GS_OK);
+    if (u) {
+        CHECK_NEAR(u->time_scale, 0.125, 1e-12);
+        CHECK_MSG(!strcmp(u->time_scale_source, "slowmo-option"), "time_scale_source '%s'",
+                  u->time_scale_source);
+    }
+    gs_pose_track_free(&u);
+    gs_pose_track_free(&t);
+}
+
 static void clean_reports_stride_and_cutoff_of_a_made_runner(void)
 {
     gs_pose_track *t = made_runner(VIEW_SIDE, 2.0);
@@ -1373,6 +1415,7 @@ int main(int argc, char **argv)
     lost_feet_are_repaired_and_marked();
     sample_foot_stays_on_the_shoe(argc > 2 ? argv[2] : "/tmp");
     clean_reports_stride_and_cutoff_of_a_made_runner();
+    leg_cycle_finds_the_stride_in_real_and_slow_time(argc > 2 ? argv[2] : "/tmp");
     if (!shared || !gs_test_dir_exists(shared)) {
         fprintf(stderr, "skip: no ../shared folder, golden and dataset checks not run\n");
         return gs_test_finish("pose", 1);

@@ -685,6 +685,39 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
     return rc;
 }
 
+/*
+ * A slow-motion clip played back as filmed (issue 13 item 5): phones film slow motion at 120-960
+ * frames/s and export it to play at 24-30, so a runner's stride lasts 3-30 s of playback. Every
+ * time constant of the event detector is in real seconds, so such a clip read as real time gave
+ * nonsense (run_side_treadmill_03_lab: "walk", cadence 316 steps/min; the backlit pan clip: one
+ * usable stride). A person's stride lasts 0.6-0.85 s running (cadence 140-200 steps/min,
+ * REFERENCES.md "Cadence": 171 +- 8) and 0.9-1.6 s walking (cadence 75-130; Perry & Burnfield,
+ * Gait Analysis 2nd ed., ch. 1 and 2), up to about 2.5 s in a very slow clinical gait. So when
+ * the legs show no cycle within 0.4-2.5 s but a clear one (autocorrelation >= 0.5) at 3-30 s,
+ * and nobody stated the time scale (the decoder records --slowmo, --capture-fps or the file's
+ * capture rate in pose.json's video.time_scale_source), the analysis stops and says what to do.
+ * --slowmo 1 states that the clip is real time (a very slow walker).
+ */
+static gs_status check_time_scale(const gs_pose_track *t, const char *name, gs_error *err)
+{
+    static const char *const stated[] = {"slowmo-option", "capture-fps-option", "metadata"};
+    double corr = 0, slow;
+    for (size_t i = 0; i < sizeof(stated) / sizeof(stated[0]); i++)
+        if (!strcmp(t->time_scale_source, stated[i]))
+            return GS_OK;
+    if (gs_pose_leg_cycle_s(t, 0.4, 2.5, NULL) > 0)
+        return GS_OK;
+    slow = gs_pose_leg_cycle_s(t, 3.0, 30.0, &corr);
+    if (!(slow > 0) || corr < 0.5)
+        return GS_OK;
+    return gs_fail(err, GS_ERR_UNSUPPORTED,
+                   "%s: the legs' cycle lasts %.1f s of playback, a person's stride 0.6-2.5 s: "
+                   "a slow-motion clip played %.0f-%.0f times slower than real? Give its factor "
+                   "with --slowmo F or the camera's rate with --capture-fps N (--slowmo 1 if it "
+                   "is real time)",
+                   name, slow, slow / 1.6, slow / 0.6);
+}
+
 static gs_status analyze_track(const gs_pose_track *t, const gs_gait_options *opt,
                                gs_gait_result **out, gs_error *err)
 {
@@ -786,6 +819,12 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_gait_options *op
                      "(confidence %.2f); pass --view",
                      name, r->view.confidence);
         r->view.kind = GS_GAIT_VIEW_UNKNOWN;
+        *out = r;
+        return rc;
+    }
+
+    rc = check_time_scale(t, name, err);
+    if (rc != GS_OK) {
         *out = r;
         return rc;
     }

@@ -764,11 +764,17 @@ static double median_dt(const gs_pose_track *t)
     return r;
 }
 
-double gs_pose__stride_hz(const gs_pose_track *t)
+/* The legs' cycle in frames (fractional) at the track's median frame rate *fs_out, 0 when none
+ * (gs_pose_leg_cycle_s). */
+static double leg_cycle_frames(const gs_pose_track *t, double min_s, double max_s, double *corr,
+                               double *fs_out)
 {
-    double dt = median_dt(t);
+    double dt = t ? median_dt(t) : 0;
     int32_t best_a = 0, best_n = 0;
-    if (!(dt > 0))
+    if (corr)
+        *corr = 0;
+    *fs_out = 0;
+    if (!t || !(dt > 0) || !(min_s > 0) || !(max_s > min_s))
         return 0;
     /* longest run of frames with landmarks */
     for (int32_t i = 0; i < t->n_frames;) {
@@ -782,10 +788,10 @@ double gs_pose__stride_hz(const gs_pose_track *t)
         i = j > i ? j : i + 1;
     }
     double fs = 1.0 / dt;
-    /* stride period 0.4-2.5 s; need two periods of data */
-    /* bounded by the run length while still doubles: with frames 1e-10 s apart 2.5 * fs is
-     * beyond int (an undefined conversion) */
-    double lo = floor(0.4 * fs), hi = ceil(2.5 * fs);
+    *fs_out = fs;
+    /* need two periods of data; bounded by the run length while still doubles: with frames
+     * 1e-10 s apart 2.5 * fs is beyond int (an undefined conversion) */
+    double lo = floor(min_s * fs), hi = ceil(max_s * fs);
     int lag_min = lo < 2 ? 2 : lo > best_n ? best_n : (int)lo;
     int lag_max = hi > best_n / 2 ? best_n / 2 : (int)hi;
     if (lag_max <= lag_min + 1)
@@ -829,24 +835,41 @@ double gs_pose__stride_hz(const gs_pose_track *t)
         r[lag < lag_max + 2 ? lag : lag_max + 1] = s / v0 * best_n / (double)(best_n - lag);
     }
     int arg = -1;
+    double rmax = 0;
     for (int lag = lag_min; lag <= lag_max; lag++) {
+        rmax = fmax(rmax, r[lag]);
         /* first clear local maximum above 0.3 (the stride, not a multiple of it) */
         if (r[lag] > 0.3 && r[lag] >= r[lag - 1] && r[lag] >= r[lag + 1]) {
             arg = lag;
             break;
         }
     }
+    if (corr)
+        *corr = arg > 0 ? r[arg] : rmax;
     if (arg > 0) {
         double a = r[arg - 1], b = r[arg], c = r[arg + 1], den = a - 2 * b + c;
         double off = fabs(den) > 1e-12 ? 0.5 * (a - c) / den : 0;
         if (off > 0.5 || off < -0.5)
             off = 0;
-        result = fs / ((double)arg + off);
+        result = (double)arg + off;
     }
 done:
     free(x);
     free(r);
     return result;
+}
+
+double gs_pose_leg_cycle_s(const gs_pose_track *t, double min_s, double max_s, double *corr)
+{
+    double fs, lag = leg_cycle_frames(t, min_s, max_s, corr, &fs);
+    return lag > 0 ? lag / fs : 0;
+}
+
+double gs_pose__stride_hz(const gs_pose_track *t)
+{
+    /* a stride of 0.4-2.5 s */
+    double fs, lag = leg_cycle_frames(t, 0.4, 2.5, NULL, &fs);
+    return lag > 0 ? fs / lag : 0;
 }
 
 gs_status gs_pose__filtfilt(double *x, int n, double fc_hz, double fs_hz)

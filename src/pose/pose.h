@@ -112,6 +112,10 @@ typedef struct gs_pose_track {
     char source[256];      /* source video file name (no directories) */
     char model[32];        /* landmark model used: "lite", "full", "heavy" or another tool */
     char person_rule[64];  /* rule that chose the tracked person ("longest-gait-track", ...) */
+    double time_scale;     /* factor the frames' times were scaled by from the file's playback
+                              time to real time (slow motion); 0 when not recorded */
+    char time_scale_source[32]; /* why: "none" (playback is taken as real), "slowmo-option",
+                                   "capture-fps-option", "metadata"; "" when not recorded */
     int32_t n_frames;      /* number of entries in frames */
     gs_pose_frame *frames; /* n_frames entries, owned by the track */
 } gs_pose_track;
@@ -165,6 +169,14 @@ typedef struct gs_pose_clean_report {
  * not there yet) and sets the frames' flags. rep may be NULL. GS_OK or GS_ERR_NOMEM.
  */
 gs_status gs_pose_clean(gs_pose_track *t, gs_pose_clean_report *rep, gs_error *err);
+
+/**
+ * Period (s) of the legs' cycle (one stride: a left-right ankle offset's autocorrelation, first
+ * clear peak above 0.3) between min_s and max_s, 0 when there is none; *corr (may be NULL) gets
+ * that peak's autocorrelation, or the largest one in the range when there is no peak. On the
+ * longest run of frames with landmarks; the cycle must fit twice into it.
+ */
+double gs_pose_leg_cycle_s(const gs_pose_track *t, double min_s, double max_s, double *corr);
 
 /**
  * Loaded BlazePose models: the detector and one landmark model, with their planned arenas and

@@ -673,6 +673,19 @@ gs_status gs_pose_json_parse(const char *text, size_t len, const char *name, gs_
     rc = get_str(&r, video, "source", "video.source", t->source, sizeof(t->source));
     if (rc != GS_OK)
         goto fail;
+    /* optional: how the times relate to real time (written since issue 13's slow-motion check) */
+    e = cJSON_GetObjectItemCaseSensitive(video, "time_scale");
+    if (e && !cJSON_IsNull(e)) {
+        if (!get_num(e, &v) || !(v > 0) || v > 1e6) {
+            rc = bad(&r, "video.time_scale", "expected a positive factor");
+            goto fail;
+        }
+        t->time_scale = v;
+        rc = get_str(&r, video, "time_scale_source", "video.time_scale_source",
+                     t->time_scale_source, sizeof(t->time_scale_source));
+        if (rc != GS_OK)
+            goto fail;
+    }
     rc = get_str(&r, doc, "model", "model", t->model, sizeof(t->model));
     if (rc != GS_OK)
         goto fail;
@@ -813,6 +826,12 @@ gs_status gs_pose_json_write(const char *path, const gs_pose_track *t, gs_error 
     snprintf(buf, sizeof(buf), ", \"frames\": %d, \"source\": ", (int)t->n_frames);
     put(&w, buf);
     put_string(&w, t->source);
+    if (t->time_scale_source[0] && t->time_scale > 0) {
+        put(&w, ", \"time_scale\": ");
+        put_double(&w, t->time_scale);
+        put(&w, ", \"time_scale_source\": ");
+        put_string(&w, t->time_scale_source);
+    }
     put(&w, "},\n\"model\": ");
     put_string(&w, t->model);
     put(&w, ",\n\"person\": {\"rule\": ");

@@ -944,6 +944,10 @@ stop:
     W = gs_decoder_info(dec)->width;
     H = gs_decoder_info(dec)->height;
     double fps_nominal = gs_decoder_info(dec)->fps_nominal;
+    double time_scale = gs_decoder_info(dec)->time_scale;
+    char time_scale_source[32];
+    snprintf(time_scale_source, sizeof(time_scale_source), "%s",
+             gs_decoder_info(dec)->time_scale_source);
     st.decode = *gs_decoder_stats(dec); /* timestamps dropped/joined, truncation, durations */
     gs_decoder_free(&dec);
     if (rc != GS_OK)
@@ -1001,6 +1005,9 @@ stop:
     }
     snprintf(t->model, sizeof(t->model), "%s", o.model);
     snprintf(t->person_rule, sizeof(t->person_rule), "%s", rule);
+    /* how the frames' times relate to real time (slow motion), for the gait stage's check */
+    t->time_scale = time_scale;
+    snprintf(t->time_scale_source, sizeof(t->time_scale_source), "%s", time_scale_source);
     for (int64_t i = 0; i < nf; i++)
         t->frames[i].t_s = t_s[i];
     for (int i = 0; i < nc; i++) {
