@@ -40,15 +40,24 @@ typedef struct walk_stance {
     int side;
     int ic, to;        /* indices into r->ev */
     double level;      /* median lowest-point height over the middle of the stance (canonical Y) */
-    double x0, vx, t0; /* footprint: foot-centre X = x0 + vx (t - t0) while flat */
+    double x0, vx, t0; /* footprint: foot X = x0 + vx (t - t0) while flat */
+    int toe;           /* walked backwards: the toe's X instead of the foot centre's */
     int ok;
 } walk_stance;
 
-/* Horizontal foot centre (mean of heel and toe X, canonical). */
-static double foot_x(const gs_gait_result *r, int32_t i, int side)
+/*
+ * Horizontal position of the part of the foot that lands (canonical X): the foot centre (mean of
+ * heel and toe) walking forwards, the toe walking backwards. Backward walking is close to forward
+ * walking played in reverse (Lee et al. 2013, Gait Posture 38:674, joint angles of forward and
+ * time-reversed backward walking nearly identical), so the foot lands toe first and the heel comes
+ * down and back over the next 2-3 frames: on walk_side_overground_01's backward pass the toe
+ * stops at the raters' contact frame and the heel 2-3 frames later, and the centre's change point
+ * came 2-3 frames late on the far foot (seen on frames 206-214, 238-246, 271-279, 301-309).
+ */
+static double foot_x(const gs_gait_result *r, int32_t i, int side, int toe)
 {
-    return 0.5 * (gs_gait__p(r, i, GS_KP_LEFT_HEEL + side)[0] +
-                  gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + side)[0]);
+    double xt = gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + side)[0];
+    return toe ? xt : 0.5 * (gs_gait__p(r, i, GS_KP_LEFT_HEEL + side)[0] + xt);
 }
 
 /* Fills the stance's level and footprint; 0 when too few samples. v: scratch of r->n doubles. */
@@ -75,7 +84,7 @@ static int stance_fit(const gs_gait_result *r, walk_stance *s, double *v)
         return 0;
     s->level = gs_gait__median(v, n);
     for (int j = 0; j < m; j++)
-        v[idx[j]] = foot_x(r, idx[j], s->side);
+        v[idx[j]] = foot_x(r, idx[j], s->side, s->toe);
     s->t0 = r->t[idx[0]];
     if (!gs_gait__fit_line(r, idx, m, v, s->t0, &s->x0, &s->vx))
         return 0;
@@ -99,7 +108,7 @@ static double walk_ic(const gs_gait_result *r, const walk_stance *s, double tz, 
     for (int32_t i = first < 0 ? 0 : first; i < r->n && m < 24 && r->t[i] <= tz + 0.2; i++) {
         if (!gs_gait__same_seg(r, c, i))
             continue;
-        v[i] = foot_x(r, i, s->side) - (s->x0 + s->vx * (r->t[i] - s->t0));
+        v[i] = foot_x(r, i, s->side, s->toe) - (s->x0 + s->vx * (r->t[i] - s->t0));
         idx[m++] = i;
     }
     if (m < 6)
@@ -184,6 +193,7 @@ gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt,
         st[ns].side = side;
         st[ns].ic = e;
         st[ns].to = to;
+        st[ns].toe = r->backward[fe] != 0;
         st[ns].ok = stance_fit(r, &st[ns], v);
         if (st[ns].ok) {
             of[e] = ns;
