@@ -295,6 +295,10 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         /* read before the folder is opened: the pose.json may live in that folder */
         if ((rc = gs_pose_json_read(input, &track, err)) != GS_OK)
             goto done;
+        /* a track made without its slow-motion factor: the factor given now (issue 13) */
+        if ((rc = gs_pose_track_set_time_scale(track, o->decode.slowmo, o->decode.capture_fps,
+                                               input, err)) != GS_OK)
+            goto done;
     }
     res = calloc(1, sizeof(*res));
     if (!res) {

@@ -22,6 +22,7 @@
 typedef struct gait_args {
     const char *in, *dir;
     const char *calib, *scale_line;
+    double slowmo, capture_fps;
     int force, quiet;
     gs_gait_options opt;
 } gait_args;
@@ -37,6 +38,9 @@ static const gs_cli_opt gait_opts[] = {
     {.name = "--scale-line", .kind = GS_CLI_STR, GS_CLI_AT(gait_args, scale_line),
      .value = "X1,Y1,X2,Y2,M",
      .help = "a known distance in the frame: end points in video pixels, metres"},
+    {.like = &gs_cli_opt_slowmo, GS_CLI_AT(gait_args, slowmo),
+     .help = "the clip plays F times slower than real time (a track made without it)"},
+    {.like = &gs_cli_opt_capture_fps, GS_CLI_AT(gait_args, capture_fps)},
     {.like = &gs_cli_opt_force, GS_CLI_AT(gait_args, force)},
     {.like = &gs_cli_opt_quiet, GS_CLI_AT(gait_args, quiet), .help = "no summary on stdout"},
 };
@@ -91,6 +95,11 @@ int gs_cli_gait(int argc, char **argv)
     rc = gs_pose_json_read(in, &t, &err); /* before the folder: a typo must not create it */
     if (rc != GS_OK)
         return gs_cli_report(&err);
+    rc = gs_pose_track_set_time_scale(t, a.slowmo, a.capture_fps, in, &err);
+    if (rc != GS_OK) {
+        gs_pose_track_free(&t);
+        return gs_cli_report(&err);
+    }
     if (a.calib) {
         /* points, not frames: pose.json keeps the pixels of the frames as decoded */
         rc = gs_calib_undistort_track(t, &prof, a.calib, NULL, &err);

@@ -130,6 +130,17 @@ gs_status gs_pose_track_new(int32_t n_frames, gs_pose_track **out, gs_error *err
 void gs_pose_track_free(gs_pose_track **t);
 
 /**
+ * Rescales a track's times from playback to real time for a slow-motion clip whose pose.json was
+ * made without the factor: times / slowmo (slowmo > 0), or times * fps / capture_fps (capture_fps
+ * > 0, with the track's nominal fps); records it in time_scale and time_scale_source
+ * ("slowmo-option", "capture-fps-option"). Both 0: nothing. GS_ERR_ARG, naming the track, when
+ * both are given, when capture_fps is given and the track has no frame rate, or when the track's
+ * times are already scaled by a stated factor (its time_scale_source is an option or metadata).
+ */
+gs_status gs_pose_track_set_time_scale(gs_pose_track *t, double slowmo, double capture_fps,
+                                       const char *name, gs_error *err);
+
+/**
  * Reads pose.json from path. Rejects malformed files with GS_ERR_FORMAT and a message naming the
  * path and the offending item (e.g. "frames[12].kp[3]: expected 4 numbers"), and files over
  * 2 GiB ("too large"); GS_ERR_IO when the file cannot be read or is not a regular file (a FIFO,

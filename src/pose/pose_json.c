@@ -103,6 +103,37 @@ void gs_pose_track_free(gs_pose_track **t)
     *t = NULL;
 }
 
+gs_status gs_pose_track_set_time_scale(gs_pose_track *t, double slowmo, double capture_fps,
+                                       const char *name, gs_error *err)
+{
+    double f;
+    if (!t)
+        return gs_fail(err, GS_ERR_ARG, "%s: no pose track", name);
+    if (!(slowmo > 0) && !(capture_fps > 0))
+        return GS_OK;
+    if (slowmo > 0 && capture_fps > 0)
+        return gs_fail(err, GS_ERR_ARG, "%s: give --slowmo or --capture-fps, not both", name);
+    if (t->time_scale_source[0] && strcmp(t->time_scale_source, "none") != 0)
+        return gs_fail(err, GS_ERR_ARG,
+                       "%s: its times are already real time (scaled by %g, %s, when it was "
+                       "made): drop --slowmo / --capture-fps",
+                       name, t->time_scale, t->time_scale_source);
+    if (slowmo > 0) {
+        f = 1.0 / slowmo;
+    } else {
+        if (!(t->fps > 0))
+            return gs_fail(err, GS_ERR_ARG,
+                           "%s: --capture-fps needs the track's frame rate (video.fps)", name);
+        f = t->fps / capture_fps;
+    }
+    for (int32_t i = 0; i < t->n_frames; i++)
+        t->frames[i].t_s *= f;
+    t->time_scale = f;
+    snprintf(t->time_scale_source, sizeof(t->time_scale_source), "%s",
+             slowmo > 0 ? "slowmo-option" : "capture-fps-option");
+    return GS_OK;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Reading                                                                                    */
 
