@@ -95,6 +95,12 @@ double gs_gait__ic_at(const gs_gait_result *r, const double *low, int32_t s0, in
 double gs_gait__to_at(const gs_gait_result *r, const double *low, int32_t s1, int32_t s_start,
                     double kappa, int k)
 {
+    return gs_gait__to_at_range(r, low, s1, s_start, kappa, k, 0);
+}
+
+double gs_gait__to_at_range(const gs_gait_result *r, const double *low, int32_t s1,
+                            int32_t s_start, double kappa, int k, int cont)
+{
     int32_t idx[8];
     int m = 0;
     double a, b, tto = NAN;
@@ -109,6 +115,7 @@ double gs_gait__to_at(const gs_gait_result *r, const double *low, int32_t s1, in
             break;
         idx[m++] = j;
     }
+    double ta = r->t[s1 - 1 > s_start ? s1 - 1 : s_start], tb = r->t[s1 + 1];
     {
         /* The hinge fit (gs_gait__hinge_time): 3 stance samples and up to k + 2 rising samples
          * (at least 3). The line through the first rising samples alone met the ground 0.4-0.7
@@ -123,15 +130,33 @@ double gs_gait__to_at(const gs_gait_result *r, const double *low, int32_t s1, in
                 break;
             nu++;
         }
-        for (int32_t j = s1 - 2 > s_start ? s1 - 2 : s_start; j <= s1 + nu; j++)
+        /* side-view running (cont): the stance samples may precede the contact run, whose
+         * first frame is a threshold decision too (a late stance hovering near kappa) */
+        int32_t w0 = s1 - 2 > s_start ? s1 - 2 : s_start;
+        while (cont && w0 > s1 - 2 && gs_gait__same_seg(r, s1, w0 - 1))
+            w0--;
+        for (int32_t j = w0; j <= s1 + nu; j++)
             hw[hm++] = j;
-        if (nu >= 3 && hm >= 6)
-            tto = gs_gait__hinge_time(r, low, hw, hm, r->t[s1 - 1 > s_start ? s1 - 1 : s_start],
-                                      r->t[s1 + 1], +1);
+        if (cont) {
+            /* The same range on average, but placed on the sub-frame time the height crosses
+             * kappa: 1.5 frame intervals before it to half of one after. Where the height rises
+             * before frame s1 - 1 (the toe landmark climbing as the foot pitches about its tip,
+             * docs/metrics.md 3a) the best change point lies on the range's lower end, and on
+             * frames that end jumped by a frame when 0.05 px of noise moved the crossing from
+             * one frame to the next (the sample's and the 60 fps clip's tracks). */
+            double d = low[s1 + 1] - low[s1], dt = r->t[s1 + 1] - r->t[s1];
+            double f = d > 0 ? (kappa - low[s1]) / d : 0.0;
+            f = f < 0 ? 0 : f > 1 ? 1 : f;
+            ta = fmax(r->t[w0], r->t[s1] + (f - 1.5) * dt);
+            tb = r->t[s1] + (f + 0.5) * dt;
+        }
+        if (nu >= 3 && hm >= 6 && tb > ta)
+            tto = gs_gait__hinge_time(r, low, hw, hm, ta, tb, +1);
     }
     if (!isfinite(tto) && m >= 2 && gs_gait__fit_line(r, idx, m, low, r->t[s1], &a, &b) && b > 0)
         tto = r->t[s1] - a / b;
-    if (!isfinite(tto) || tto > r->t[s1 + 1] || tto < r->t[s1 - 2 > s_start ? s1 - 2 : s_start]) {
+    if (!isfinite(tto) || tto > fmax(tb, r->t[s1 + 1]) ||
+        tto < fmin(ta, r->t[s1 - 2 > s_start ? s1 - 2 : s_start])) {
         double d = low[s1 + 1] - low[s1];
         double f = d > 0 ? (kappa - low[s1]) / d : 0.0;
         f = f < 0 ? 0 : f > 1 ? 1 : f;

@@ -245,6 +245,11 @@ double gs_gait__ic_at(const gs_gait_result *r, const double *low, int32_t s0, in
 double gs_gait__to_at(const gs_gait_result *r, const double *low, int32_t s1, int32_t s_start,
                       double kappa, int k);
 
+/** gs_gait__to_at with the hinge's search range placed on the sub-frame threshold crossing
+ *  (cont 1: side-view running) instead of on frames s1 - 1 and s1 + 1 (cont 0). */
+double gs_gait__to_at_range(const gs_gait_result *r, const double *low, int32_t s1,
+                            int32_t s_start, double kappa, int k, int cont);
+
 /** Contact runs of one foot's height as IC/TO events. GS_ERR_NOMEM. */
 gs_status gs_gait__height_events(gs_gait_result *r, const double *low, const double *sm, int side,
                                  double kappa, int k, gs_error *err);
