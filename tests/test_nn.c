@@ -1143,6 +1143,28 @@ static void api_describes_inputs_and_outputs(void)
         CHECK(gs_nn_macs(m) > 0);
         CHECK(gs_nn_memory_bytes(m) > 0);
     }
+    /* gs_nn_options.outputs: naming the only output changes nothing (same bits, same
+     * multiply-adds); a name that is no output is refused naming it */
+    static const char *const only[] = {"Identity", NULL}, *const bad[] = {"Identity_9", NULL};
+    gs_nn_options o = {0};
+    gs_nn_model *m2 = NULL;
+    o.outputs = only;
+    CHECK(gs_nn_model_load_buffer(buf, len, "mixed", &o, &m2, &err) == GS_OK);
+    if (m && m2) {
+        for (int i = 0; i < 12 * 12 * 3; i++)
+            gs_nn_input_data(m, 0)[i] = gs_nn_input_data(m2, 0)[i] = frand();
+        CHECK(gs_nn_run(m, &err) == GS_OK && gs_nn_run(m2, &err) == GS_OK);
+        CHECK(gs_nn_output_data(m2, 0) != NULL);
+        CHECK(gs_nn_output_data(m2, 0) &&
+              !memcmp(gs_nn_output_data(m, 0), gs_nn_output_data(m2, 0), 12 * 12 * 16 * 4));
+        CHECK(gs_nn_macs(m2) == gs_nn_macs(m));
+    }
+    gs_nn_model_free(&m2);
+    o.outputs = bad;
+    CHECK(gs_nn_model_load_buffer(buf, len, "mixed", &o, &m2, &err) == GS_ERR_ARG);
+    CHECK(m2 == NULL);
+    CHECK_STR_CONTAINS(err.msg, "mixed");
+    CHECK_STR_CONTAINS(err.msg, "Identity_9");
     gs_nn_model_free(&m);
     CHECK(m == NULL);
     tfb_free(&f);
