@@ -473,10 +473,9 @@ static void labelled_clips_do_not_regress(const char *scratch)
      * the bias (where set) plus 0.3 frame */
     static const clip_case clips[] = {
         /* The tracks (labels/pose/CLIP.pose.json.gz) are main's tracker at dc02ec5 (with the second
-         * look, src/pose/recheck.c), but walk_side_overground_01's, which is the tracker of
-         * 2026-12-05: on the new one the walking toe-off at frame 107.6 moves 0.42 frame under
-         * 0.05 px of jitter (the hinge's search range follows the raw sample next to the
-         * threshold), which fails the jitter test below; it is swapped in once that is fixed.
+         * look, src/pose/recheck.c); walk_side_overground_01's since its walking toe-offs stopped
+         * moving 0.42 frame under 0.05 px of jitter (session 7: the hinge window follows the
+         * interpolated crossing time).
          * The sample, rater a alone: contacts from the end of the foot's fall since issue 13
          * (+2.21 / 2.21 frames late before), contact +0.35 / 0.35 once the foot must also have
          * stopped moving forward; toe-offs +0.30 / 0.73 -> +0.36 / 0.61 with the toe-off range on
@@ -491,9 +490,11 @@ static void labelled_clips_do_not_regress(const char *scratch)
          NULL, 2, {{1.89, 1.02}, {2.47, 0.86}}},
         /* walking (gait_events_walk.c, issue 13): a 2.27 / 3.75, b 2.45 / 4.22 before, with
          * 6-13 of 17 events missed, most of them in the return pass (walked backwards); contacts
-         * a 1.62 -> 1.38, b 1.56 -> 1.31 with the toe's X in the backward pass (session 7) */
-        {"walk_side_overground_01", {{1.68, 1.24}, {1.61, 1.43}}, {{0.16, 0.16}, {0.16, 0.27}}, NULL,
-         2, {{0.42, 0.61}, {0.49, 0.77}}},
+         * a 1.62 -> 1.38, b 1.56 -> 1.31 with the toe's X in the backward pass (session 7, the
+         * old tracker's track); on main's tracker's track (swapped in then) contact a and b
+         * -0.12 / 1.41, toe-off a -0.19 / 0.81, b +0.27 / 0.93 */
+        {"walk_side_overground_01", {{1.71, 1.11}, {1.71, 1.23}}, {{0.16, 0.16}, {0.16, 0.27}}, NULL,
+         2, {{0.42, 0.49}, {0.42, 0.57}}},
         /* hand-held, barefoot, 6 labelled contacts: toe-offs a 2.75 -> 1.5, b 2.5 -> 1.25 with the
          * walking events, 1.0 / 0.75 with the toe-off window on the crossing time (session 7);
          * contacts +3.2 / +3.8 late (the tracked foot keeps moving after the heel is down) */
