@@ -936,6 +936,21 @@ static void rear_pelvic_drop_follows_the_labelled_stances(const char *scratch)
                   "%s contact %.0f ms vs labelled %.0f-%.0f", side ? "right" : "left", m,
                   stance_lo[side], stance_hi[side]);
     }
+    if (r) {
+        /* the right foot lands hidden behind the lifting left sole and takes its landmarks
+         * (gs_gait__hidden_contacts): a note says so for the right foot, none for the left */
+        cJSON *j = gs_gait_result_to_json(r), *notes = cJSON_GetObjectItem(j, "notes"), *it;
+        int right = 0, left = 0;
+        cJSON_ArrayForEach(it, notes)
+        {
+            if (!cJSON_IsString(it))
+                continue;
+            right += strstr(it->valuestring, "the right foot's landmarks lie on the left") != NULL;
+            left += strstr(it->valuestring, "the left foot's landmarks lie on the right") != NULL;
+        }
+        CHECK_MSG(right == 1 && left == 0, "hidden-foot notes: right %d, left %d", right, left);
+        cJSON_Delete(j);
+    }
     gs_gait_result_free(&r);
     gs_pose_track_free(&t);
 }

@@ -261,6 +261,19 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
 done:
     if (rc == GS_OK && r->refine)
         event_uncertainty(r, &g, side_view);
+    if (rc == GS_OK && r->refine && !side_view) {
+        /* a foot hidden behind the other as it lands (gs_gait__hidden_contacts): at a third of
+         * its contacts or more, the reader should know that they follow the other foot */
+        int nh[2], nic[2];
+        gs_gait__hidden_contacts(r, nh, nic);
+        for (int s = 0; s < 2; s++)
+            if (nh[s] >= 3 && 3 * nh[s] >= nic[s])
+                gs_gait__note(r,
+                              "the %s foot's landmarks lie on the %s foot's at %d of its %d "
+                              "contacts (hidden as it lands): those contacts may follow the other "
+                              "foot; check them on the overlay",
+                              s ? "right" : "left", s ? "left" : "right", nh[s], nic[s]);
+    }
     for (int s = 0; s < 2; s++) {
         free(g.heel_rel[s]);
         free(g.toe_rel[s]);

@@ -250,6 +250,10 @@ double gs_gait__to_at(const gs_gait_result *r, const double *low, int32_t s1, in
 double gs_gait__to_at_range(const gs_gait_result *r, const double *low, int32_t s1,
                             int32_t s_start, double kappa, int k, int cont);
 
+/** Rear/front views: per foot, its contacts (n_ic) and those at which its landmarks lie on the
+ *  other foot's, within 0.1 leg length over the contact frame and the next (n_hidden). */
+void gs_gait__hidden_contacts(const gs_gait_result *r, int n_hidden[2], int n_ic[2]);
+
 /** Contact runs of one foot's height as IC/TO events. GS_ERR_NOMEM. */
 gs_status gs_gait__height_events(gs_gait_result *r, const double *low, const double *sm, int side,
                                  double kappa, int k, gs_error *err);
