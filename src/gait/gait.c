@@ -712,9 +712,9 @@ static gs_status check_time_scale(const gs_pose_track *t, const char *name, gs_e
         return GS_OK;
     return gs_fail(err, GS_ERR_UNSUPPORTED,
                    "%s: the legs' cycle lasts %.1f s of playback, a person's stride 0.6-2.5 s: "
-                   "a slow-motion clip played %.0f-%.0f times slower than real? Give its factor "
-                   "with --slowmo F or the camera's rate with --capture-fps N (--slowmo 1 if it "
-                   "is real time)",
+                   "a slow-motion clip played %.0f-%.0f times slower than real? Give its "
+                   "slow-motion factor (--slowmo F; 'Slow motion factor' when uploading) or the "
+                   "camera's rate (--capture-fps N); --slowmo 1 if it is real time",
                    name, slow, slow / 1.6, slow / 0.6);
 }
 
