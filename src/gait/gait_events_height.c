@@ -690,6 +690,31 @@ static gs_status set_events(gs_gait_result *r, const gs_gait_event *ev, int n, g
     return GS_OK;
 }
 
+/* gs_gait__frontal_events() needs a pelvis extreme on both sides of a mid-stance, so a stance
+ * cut by the clip or a gap has no anchor: keeps the height events h0 within half a second of a
+ * segment edge when no anchored event of that foot and type is near. */
+static gs_status keep_edge_events(gs_gait_result *r, const gs_gait_event *h0, int n0,
+                                  gs_error *err)
+{
+    gs_status rc = GS_OK;
+    for (int e = 0; e < n0 && rc == GS_OK; e++) {
+        int32_t i = gs_gait__frame_at(r, h0[e].t_s), a = i, b = i;
+        int near = 0;
+        while (a > 0 && gs_gait__same_seg(r, i, a - 1))
+            a--;
+        while (b + 1 < r->n && gs_gait__same_seg(r, i, b + 1))
+            b++;
+        if (h0[e].t_s - r->t[a] > 0.5 && r->t[b] - h0[e].t_s > 0.5)
+            continue;
+        for (int j = 0; j < r->n_ev && !near; j++)
+            near = r->ev[j].side == h0[e].side && r->ev[j].type == h0[e].type &&
+                   fabs(r->ev[j].t_s - h0[e].t_s) < 0.15;
+        if (!near)
+            rc = gs_gait__add_event(r, h0[e].side, h0[e].type, h0[e].t_s, err);
+    }
+    return rc;
+}
+
 /*
  * Rear/front views: the foot-height events (exact on clean tracks, fooled by perspective when the
  * camera is close; their contacts replaced by kink_contacts() when the stance foot does not keep
@@ -777,32 +802,78 @@ gs_status gs_gait__frontal_choose(gs_gait_result *r, gs_gait__sig *g, double kap
         if (rc != GS_OK)
             goto out;
     }
-    r->n_ev = 0;
-    rc = gs_gait__frontal_events(r, g, kappa, k, dt, err);
-    /* gs_gait__frontal_events() needs a pelvis extreme on both sides of a mid-stance, so a stance
-     * cut by the clip or a gap has no anchor: keep the height events within half a second of a
-     * segment edge when no anchored event of that foot and type is near */
-    for (int e = 0; e < n0 && rc == GS_OK; e++) {
-        int32_t i = gs_gait__frame_at(r, h0[e].t_s), a = i, b = i;
-        int near = 0;
-        while (a > 0 && gs_gait__same_seg(r, i, a - 1))
-            a--;
-        while (b + 1 < r->n && gs_gait__same_seg(r, i, b + 1))
-            b++;
-        if (h0[e].t_s - r->t[a] > 0.5 && r->t[b] - h0[e].t_s > 0.5)
-            continue;
-        for (int j = 0; j < r->n_ev && !near; j++)
-            near = r->ev[j].side == h0[e].side && r->ev[j].type == h0[e].type &&
-                   fabs(r->ev[j].t_s - h0[e].t_s) < 0.15;
-        if (!near)
-            rc = gs_gait__add_event(r, h0[e].side, h0[e].type, h0[e].t_s, err);
+    {
+        /* the anchored events: gs_gait__frontal_events() picks the kind of mid-stance (pelvis
+         * lowest: running, highest: walking) by how well "one foot still, one moving" holds at
+         * the pelvis extremes, which a walker seen from the front can fail (walk_front_cane_01:
+         * it picked running, stance L 290 / R 643 ms, a run in which one foot stood twice as
+         * long as the other, which gs_gait__event_score disqualifies). When the pick's events
+         * are implausible (score < 0) and the activity is not forced, both kinds are tried and
+         * the more plausible set wins; on a tie the set whose own events agree with its kind
+         * (flight phase and pelvis phase, as in gs_gait__activity_decide; issue 13 item 5),
+         * then the pick. Only then: trying both always made a made rear treadmill run seen from
+         * 30 deg above (test_events) read as a walk with every contact missed. */
+        gs_gait_event *ab = NULL;
+        int nab = 0, agree_b = -1, forced = r->activity_forced;
+        gs_gait_activity keep = r->activity, act_b = GS_GAIT_ACTIVITY_UNKNOWN;
+        gs_gait_activity pick = GS_GAIT_ACTIVITY_UNKNOWN;
+        s1 = -INFINITY;
+        for (int ty = 0; ty < 3 && rc == GS_OK; ty++) {
+            /* ty 0: frontal_events' own pick (or the forced activity); 1, 2: run, walk */
+            gs_gait_activity a;
+            double sc;
+            int agree;
+            if (ty > 0 && (forced || s1 >= 0))
+                break; /* forced, or the pick's events are plausible */
+            r->activity_forced = ty > 0 ? 1 : forced;
+            r->activity = ty == 1 ? GS_GAIT_ACTIVITY_RUN : ty == 2 ? GS_GAIT_ACTIVITY_WALK : keep;
+            if (ty > 0 && r->activity == pick)
+                continue; /* already tried as ty 0 */
+            r->n_ev = 0;
+            rc = gs_gait__frontal_events(r, g, kappa, k, dt, err);
+            a = r->activity;
+            if (ty == 0)
+                pick = a;
+            if (rc == GS_OK)
+                rc = keep_edge_events(r, h0, n0, err);
+            if (rc != GS_OK)
+                break;
+            gs_gait__sort_events(r);
+            sc = gs_gait__event_score(r, err, &rc);
+            if (rc != GS_OK)
+                break;
+            {
+                gs_gait_activity f = gs_gait__activity_from_flight(r);
+                gs_gait_activity p = gs_gait__activity_from_pelvis(r);
+                agree = (f == a) + (p == a) - (f != GS_GAIT_ACTIVITY_UNKNOWN && f != a) -
+                        (p != GS_GAIT_ACTIVITY_UNKNOWN && p != a);
+            }
+            if (!ab || sc > s1 || (sc == s1 && agree > agree_b)) {
+                gs_gait_event *nb = realloc(ab, sizeof(*nb) * (size_t)(r->n_ev + 1));
+                if (!nb) {
+                    rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+                    break;
+                }
+                ab = nb;
+                nab = r->n_ev;
+                if (nab > 0)
+                    memcpy(ab, r->ev, sizeof(*ab) * (size_t)nab);
+                s1 = sc;
+                agree_b = agree;
+                act_b = a;
+            }
+        }
+        r->activity_forced = forced;
+        if (rc == GS_OK)
+            rc = set_events(r, ab, nab, err);
+        free(ab);
+        if (rc != GS_OK)
+            goto out;
+        r->activity = act_b;
+        s1 = gs_gait__event_score(r, err, &rc);
+        if (rc != GS_OK)
+            goto out;
     }
-    if (rc != GS_OK)
-        goto out;
-    gs_gait__sort_events(r);
-    s1 = gs_gait__event_score(r, err, &rc);
-    if (rc != GS_OK)
-        goto out;
     if (s0 >= s1) {
         /* keep the height events */
         if (r->cap_ev < n0) {
