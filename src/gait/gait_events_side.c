@@ -69,9 +69,15 @@ gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side
  * a refined event anywhere in its window: each event is moved by its own shift off[e] (s) from
  * Zeni's time, or by the median shift of its foot and type where its own differs from that by
  * more than 50 ms (or 2 frames) or is missing; a foot and type without any shift keeps Zeni's
- * times. tmp: scratch of r->n_ev doubles.
+ * times. clamp_to (side-view running): a toe-off's own shift beyond that tolerance is clamped to
+ * the median +- the tolerance rather than replaced by the median, which keeps its time continuous
+ * in the landmarks: on the sample a right toe-off whose own shift (-22 ms, at the label) lay 62
+ * ms from the median (-84 ms) jumped 2 frames to the median when 0.05 px of jitter moved the
+ * median of its 17 shifts to another sample (-90 ms), and by 0.03 frame with the clamp (issue 13
+ * item 4; docs/metrics.md 3a). Contacts keep the replacement (their refinement can lock onto a
+ * swing-phase slowdown far from the contact). tmp: scratch of r->n_ev doubles.
  */
-void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp)
+void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp, int clamp_to)
 {
     double med[2][2];
     for (int side = 0; side < 2; side++)
@@ -90,7 +96,12 @@ void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp)
             lim = fmax(lim, 2.0 * (r->t[i + 1] - r->t[i]));
         if (!isfinite(m))
             continue; /* no refinement at all for this foot and type: keep Zeni's */
-        t = isfinite(off[e]) && fabs(off[e] - m) <= lim ? ev->t_s + off[e] : ev->t_s + m;
+        if (isfinite(off[e]) && fabs(off[e] - m) <= lim)
+            t = ev->t_s + off[e];
+        else if (isfinite(off[e]) && clamp_to && ev->type == GS_GAIT_EVENT_TO)
+            t = ev->t_s + fmin(m + lim, fmax(m - lim, off[e]));
+        else
+            t = ev->t_s + m;
         ev->t_s = t;
         ev->frame = gs_gait__frame_index(r, t);
     }
@@ -222,7 +233,7 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
         }
         off[e] = t - ev->t_s;
     }
-    gs_gait__apply_shifts(r, off, tmp);
+    gs_gait__apply_shifts(r, off, tmp, 1);
     free(off);
     free(tmp);
     for (int side = 0; side < 2; side++) {

@@ -237,7 +237,7 @@ gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt,
         off[e] = t - ev->t_s;
     }
     /* as in the running refinement: the median shift where an event's own is missing or off */
-    gs_gait__apply_shifts(r, off, tmp);
+    gs_gait__apply_shifts(r, off, tmp, 0);
 out:
     free(st);
     free(of);

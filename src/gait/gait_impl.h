@@ -219,8 +219,10 @@ gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side
                         int sign, int k, double h, double ext_win, double amp_win, gs_error *err);
 
 /** Moves each event by its shift off[e] (s) from Zeni's time, or by its foot and type's median
- *  shift where its own is missing or more than 50 ms (2 frames) from it; tmp: r->n_ev doubles. */
-void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp);
+ *  shift where its own is missing or more than 50 ms (2 frames) from it; with clamp_to, a
+ *  toe-off's own shift that far off is clamped to the median +- that tolerance instead;
+ *  tmp: r->n_ev doubles. */
+void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp, int clamp_to);
 
 /** Side-view running: moves each Zeni event to the foot-height event next to it. GS_ERR_NOMEM. */
 gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], double *const sm[2],
