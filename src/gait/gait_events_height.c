@@ -699,8 +699,8 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, double *drift_px, d
                     gs_gait__raw_low(r, i, side) < gs_gait__raw_low(r, p, side))
                     p = i;
             double lv = gs_gait__raw_low(r, p, side) + kap;
-            for (j = p + 1; j < r->n && gs_gait__same_seg(r, j, p) && r->t[j] - r->t[p] < 0.5 * ts &&
-                            gs_gait__raw_low(r, j, side) <= lv;
+            for (j = p + 1; j < r->n && gs_gait__same_seg(r, j, p) &&
+                            r->t[j] - r->t[p] < 0.5 * ts && gs_gait__raw_low(r, j, side) <= lv;
                  j++)
                 ;
             if (j >= r->n || !gs_gait__same_seg(r, j, p) || r->t[j] - r->t[p] >= 0.5 * ts)

@@ -228,7 +228,8 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
                 int32_t st = j - 1;
                 while (st - 1 >= 0 && gs_gait__same_seg(r, j, st - 1) && s[st - 1] <= kappa)
                     st--;
-                t = gs_gait__to_at_range(r, lw, j - 1, st, kappa, k, 1); /* keep looking: the last one */
+                /* keep looking: the last one */
+                t = gs_gait__to_at_range(r, lw, j - 1, st, kappa, k, 1);
             }
         }
         off[e] = t - ev->t_s;
