@@ -768,6 +768,20 @@ static gs_status set_events(gs_gait_result *r, const gs_gait_event *ev, int n, g
     return GS_OK;
 }
 
+/* Copies r's events into *buf (grown as needed; *n their count): the best set so far of a
+ * choice between candidate sets. GS_ERR_NOMEM (*buf and *n unchanged). */
+static gs_status save_events(const gs_gait_result *r, gs_gait_event **buf, int *n, gs_error *err)
+{
+    gs_gait_event *nb = realloc(*buf, sizeof(*nb) * (size_t)(r->n_ev + 1));
+    if (!nb)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+    *buf = nb;
+    *n = r->n_ev;
+    if (r->n_ev > 0)
+        memcpy(nb, r->ev, sizeof(*nb) * (size_t)r->n_ev);
+    return GS_OK;
+}
+
 /* gs_gait__frontal_events() needs a pelvis extreme on both sides of a mid-stance, so a stance
  * cut by the clip or a gap has no anchor: keeps the height events h0 within half a second of a
  * segment edge when no anchored event of that foot and type is near. */
@@ -851,14 +865,8 @@ gs_status gs_gait__frontal_choose(gs_gait_result *r, gs_gait__sig *g, double kap
             if (rc != GS_OK)
                 break;
             if (asym < best_asym || (asym == best_asym && a == act0)) {
-                gs_gait_event *nb = realloc(kb, sizeof(*nb) * (size_t)(r->n_ev + 1));
-                if (!nb) {
-                    rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+                if ((rc = save_events(r, &kb, &nkb, err)) != GS_OK)
                     break;
-                }
-                kb = nb;
-                nkb = r->n_ev;
-                memcpy(kb, r->ev, sizeof(*kb) * (size_t)nkb);
                 best_sk = sk;
                 best_asym = asym;
                 best_act = a;
@@ -927,15 +935,8 @@ gs_status gs_gait__frontal_choose(gs_gait_result *r, gs_gait__sig *g, double kap
                         (p != GS_GAIT_ACTIVITY_UNKNOWN && p != a);
             }
             if (!ab || sc > s1 || (sc == s1 && agree > agree_b)) {
-                gs_gait_event *nb = realloc(ab, sizeof(*nb) * (size_t)(r->n_ev + 1));
-                if (!nb) {
-                    rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+                if ((rc = save_events(r, &ab, &nab, err)) != GS_OK)
                     break;
-                }
-                ab = nb;
-                nab = r->n_ev;
-                if (nab > 0)
-                    memcpy(ab, r->ev, sizeof(*ab) * (size_t)nab);
                 s1 = sc;
                 agree_b = agree;
                 act_b = a;
@@ -954,17 +955,8 @@ gs_status gs_gait__frontal_choose(gs_gait_result *r, gs_gait__sig *g, double kap
     }
     if (s0 >= s1) {
         /* keep the height events */
-        if (r->cap_ev < n0) {
-            gs_gait_event *ne = realloc(r->ev, sizeof(*ne) * (size_t)n0);
-            if (!ne) {
-                rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
-                goto out;
-            }
-            r->ev = ne;
-            r->cap_ev = n0;
-        }
-        memcpy(r->ev, h0, sizeof(*h0) * (size_t)n0);
-        r->n_ev = n0;
+        if ((rc = set_events(r, h0, n0, err)) != GS_OK)
+            goto out;
         r->ic_kink = kink;
         if (!r->activity_forced)
             r->activity = act0;
