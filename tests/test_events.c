@@ -234,6 +234,21 @@ static double jitter_normal(unsigned long long *s)
     return sqrt(-2 * log(u[0])) * cos(2 * 3.14159265358979323846 * u[1]);
 }
 
+/* A stored track: the source tree's gz (a path under it) decompressed into scratch/name (its path
+ * in path) and read; NULL, after a failed check, when either step fails. */
+static gs_pose_track *stored_track(const char *scratch, const char *gz, const char *name,
+                                   char *path, size_t cap)
+{
+    char cmd[4096];
+    gs_pose_track *t = NULL;
+    gs_error err = {0};
+    snprintf(path, cap, "%s/%s", scratch, name);
+    snprintf(cmd, sizeof(cmd), "gzip -dc '%s/%s' > '%s'", GS_SOURCE_DIR, gz, path);
+    CHECK_EQ_INT(system(cmd), 0);
+    CHECK_EQ_INT(gs_pose_json_read(path, &t, &err), GS_OK);
+    return t;
+}
+
 /*
  * Issue 13 item 4: landmarks jittered by 0.05 px (normal, SD 0.05 px) move events by less than
  * 0.1 frame on average and every metric by less than a tenth of its minimal change
@@ -247,16 +262,14 @@ static void tiny_jitter_moves_events_and_metrics_little(const char *scratch, con
                                                        unsigned long long seed, int reclean,
                                                        int level, int min_strides)
 {
-    char cmd[2048], path[1024];
+    char gz[1024], path[1024];
     gs_pose_track *t = NULL, *u = NULL;
     gs_gait_result *r0 = NULL, *r1 = NULL;
     gs_gait_options opt;
     gs_error err = {0};
     fprintf(stderr, "jitter on %s, seed %#llx\n", track, seed);
-    snprintf(path, sizeof(path), "%s/events_jitter_pose.json", scratch);
-    snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/%s' > '%s'", GS_SOURCE_DIR, track, path);
-    CHECK_EQ_INT(system(cmd), 0);
-    CHECK_EQ_INT(gs_pose_json_read(path, &t, &err), GS_OK);
+    snprintf(gz, sizeof(gz), "tests/data/%s", track);
+    t = stored_track(scratch, gz, "events_jitter_pose.json", path, sizeof(path));
     CHECK_EQ_INT(gs_pose_json_read(path, &u, &err), GS_OK);
     if (!t || !u) {
         gs_pose_track_free(&t);
@@ -397,7 +410,7 @@ typedef struct clip_case {
 
 static void score_clip(const clip_case *c, const char *scratch)
 {
-    char cmd[2048], path[1024], lab[2][1024];
+    char gz[1024], name[256], path[1024], lab[2][1024];
     gs_pose_track *t = NULL;
     gs_gait_result *r = NULL;
     gs_gait_options opt;
@@ -406,15 +419,12 @@ static void score_clip(const clip_case *c, const char *scratch)
     int nl[2], nd = 0, nev;
     gs_evs_stats st[2];
 
-    snprintf(path, sizeof(path), "%s/events_%s.pose.json", scratch, c->clip);
     if (c->track)
-        snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/%s' > '%s'", GS_SOURCE_DIR, c->track,
-                 path);
+        snprintf(gz, sizeof(gz), "tests/data/%s", c->track);
     else
-        snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/labels/pose/%s.pose.json.gz' > '%s'",
-                 GS_SOURCE_DIR, c->clip, path);
-    CHECK_EQ_INT(system(cmd), 0);
-    CHECK_EQ_INT(gs_pose_json_read(path, &t, &err), GS_OK);
+        snprintf(gz, sizeof(gz), "tests/data/labels/pose/%s.pose.json.gz", c->clip);
+    snprintf(name, sizeof(name), "events_%s.pose.json", c->clip);
+    t = stored_track(scratch, gz, name, path, sizeof(path));
     if (!t)
         return;
     memset(&opt, 0, sizeof(opt));
@@ -535,18 +545,15 @@ static size_t analysis_text(const gs_gait_result *r, const char *scratch, const 
 
 static void edited_events_move_only_their_strides(const char *scratch)
 {
-    char cmd[2048], pose[1024], csv[1024], edited[1024];
+    char pose[1024], csv[1024], edited[1024];
     gs_pose_track *t = NULL;
     gs_gait_result *r0 = NULL, *r1 = NULL;
     gs_gait_options opt;
     gs_error err = {0};
-    snprintf(pose, sizeof(pose), "%s/events_edit_pose.json", scratch);
     snprintf(csv, sizeof(csv), "%s/events_edit_orig.csv", scratch);
     snprintf(edited, sizeof(edited), "%s/events_edit_moved.csv", scratch);
-    snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/baseline_sample_pose.json.gz' > '%s'",
-             GS_SOURCE_DIR, pose);
-    CHECK_EQ_INT(system(cmd), 0);
-    CHECK_EQ_INT(gs_pose_json_read(pose, &t, &err), GS_OK);
+    t = stored_track(scratch, "tests/data/baseline_sample_pose.json.gz", "events_edit_pose.json",
+                     pose, sizeof(pose));
     if (!t)
         return;
     memset(&opt, 0, sizeof(opt));
@@ -685,12 +692,10 @@ static void activity_holds_when_contacts_move(const char *scratch)
         gs_gait_result *r0 = NULL;
         gs_gait_options opt;
         gs_error err = {0};
-        snprintf(pose, sizeof(pose), "%s/events_act_%s.pose.json", scratch, clips[c].name);
         snprintf(csv, sizeof(csv), "%s/events_act_%s.csv", scratch, clips[c].name);
         snprintf(moved, sizeof(moved), "%s/events_act_%s_moved.csv", scratch, clips[c].name);
-        snprintf(cmd, sizeof(cmd), "gzip -dc '%s/%s' > '%s'", GS_SOURCE_DIR, clips[c].gz, pose);
-        CHECK_EQ_INT(system(cmd), 0);
-        CHECK_EQ_INT(gs_pose_json_read(pose, &t, &err), GS_OK);
+        snprintf(cmd, sizeof(cmd), "events_act_%s.pose.json", clips[c].name);
+        t = stored_track(scratch, clips[c].gz, cmd, pose, sizeof(pose));
         if (!t)
             continue;
         memset(&opt, 0, sizeof(opt));
@@ -766,11 +771,8 @@ static void swap_legs_exchanges_the_legs_and_says_so(const char *scratch)
     gs_gait_result *r0 = NULL, *r1 = NULL, *r2 = NULL, *bad = NULL;
     gs_gait_options opt;
     gs_error err = {0};
-    snprintf(path, sizeof(path), "%s/events_swap_pose.json", scratch);
-    snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/baseline_sample_pose.json.gz' > '%s'",
-             GS_SOURCE_DIR, path);
-    CHECK_EQ_INT(system(cmd), 0);
-    CHECK_EQ_INT(gs_pose_json_read(path, &t, &err), GS_OK);
+    t = stored_track(scratch, "tests/data/baseline_sample_pose.json.gz", "events_swap_pose.json",
+                     path, sizeof(path));
     if (!t)
         return;
     memset(&opt, 0, sizeof(opt));
@@ -865,7 +867,7 @@ static double image_obliquity(const gs_pose_track *t, int32_t i, int side)
  */
 static void rear_pelvic_drop_follows_the_labelled_stances(const char *scratch)
 {
-    char path[1024], cmd[2048], msg[256];
+    char path[1024], msg[256];
     gs_pose_track *t = NULL;
     gs_gait_result *r = NULL;
     gs_gait_options opt;
@@ -873,12 +875,8 @@ static void rear_pelvic_drop_follows_the_labelled_stances(const char *scratch)
     static gs_evs_event lab[512];
     double want[2] = {0, 0}, stance_lo[2] = {1e9, 1e9}, stance_hi[2] = {0, 0};
     int nw[2] = {0, 0};
-    snprintf(path, sizeof(path), "%s/events_rear_drop.pose.json", scratch);
-    snprintf(cmd, sizeof(cmd),
-             "gzip -dc '%s/tests/data/labels/pose/run_rear_treadmill_01.pose.json.gz' > '%s'",
-             GS_SOURCE_DIR, path);
-    CHECK_EQ_INT(system(cmd), 0);
-    CHECK_EQ_INT(gs_pose_json_read(path, &t, &err), GS_OK);
+    t = stored_track(scratch, "tests/data/labels/pose/run_rear_treadmill_01.pose.json.gz",
+                     "events_rear_drop.pose.json", path, sizeof(path));
     if (!t)
         return;
     for (int rater = 0; rater < 2; rater++) {
@@ -963,17 +961,13 @@ static void rear_pelvic_drop_follows_the_labelled_stances(const char *scratch)
  */
 static void slow_motion_played_as_filmed_is_refused(const char *scratch)
 {
-    char cmd[2048], path[1024];
+    char path[1024];
     gs_pose_track *t = NULL;
     gs_gait_result *r = NULL;
     gs_gait_options opt;
     gs_error err = {0};
-    snprintf(path, sizeof(path), "%s/events_slowmo.pose.json", scratch);
-    snprintf(cmd, sizeof(cmd),
-             "gzip -dc '%s/tests/data/labels/pose/run_side_treadmill_01.pose.json.gz' > '%s'",
-             GS_SOURCE_DIR, path);
-    CHECK_EQ_INT(system(cmd), 0);
-    CHECK_EQ_INT(gs_pose_json_read(path, &t, &err), GS_OK);
+    t = stored_track(scratch, "tests/data/labels/pose/run_side_treadmill_01.pose.json.gz",
+                     "events_slowmo.pose.json", path, sizeof(path));
     if (!t)
         return;
     memset(&opt, 0, sizeof(opt));
