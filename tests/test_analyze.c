@@ -292,17 +292,29 @@ static void a_clip_without_a_person_is_an_error_with_a_report(void)
     CHECK_MSG(access(cmd, R_OK) == 0, "no report for the no-person clip");
 }
 
+/* Whether the end-to-end runs on ../shared's clips can run here: no when ../shared is absent
+ * (the test then exits 77 if nothing failed) or under the sanitizers (minutes of inference; the
+ * release build runs them); says why on stderr. */
+static int dataset_runs(const char *what)
+{
+    if (!gs_test_dir_exists(shared)) {
+        fprintf(stderr, "skip: no ../shared: %s not run\n", what);
+        skipped = 1;
+        return 0;
+    }
+    if (sanitized) {
+        fprintf(stderr, "skip: sanitizer build: dataset end-to-end runs are in the release build\n");
+        return 0;
+    }
+    return 1;
+}
+
 /* 3. the shared clips (release build only: minutes of inference) */
 static void shared_clips_write_every_artifact(void)
 {
     char dir[2048], clip[2048];
     int rc;
-    if (!gs_test_dir_exists(shared)) {
-        fprintf(stderr, "skip: no ../shared: dataset end-to-end runs not done\n");
-        skipped = 1;
-    } else if (sanitized) {
-        fprintf(stderr, "skip: sanitizer build: dataset end-to-end runs are in the release build\n");
-    } else {
+    if (dataset_runs("dataset end-to-end runs")) {
         /* Treadmill side views, where enough strides are certain: a 60 fps portrait clip and a
          * variable-frame-rate .mov. (Every clip's pose and gait are checked by test_pose and
          * test_gait; this checks the artifacts of the whole pipeline on other inputs.) The 60 fps
@@ -334,15 +346,8 @@ static void slow_motion_is_refused_until_its_factor_is_given(void)
 {
     char dir[2048], clip[2048], path[2100];
     char *e;
-    if (!gs_test_dir_exists(shared)) {
-        fprintf(stderr, "skip: no ../shared: slow-motion clip not run\n");
-        skipped = 1;
+    if (!dataset_runs("slow-motion clip"))
         return;
-    }
-    if (sanitized) {
-        fprintf(stderr, "skip: sanitizer build: dataset end-to-end runs are in the release build\n");
-        return;
-    }
     snprintf(clip, sizeof(clip), "%s/datasets/run_side_overground_02_backlit_pan.mp4", shared);
     snprintf(dir, sizeof(dir), "%s/analyze_slowmo", scratch);
     CHECK_EQ_INT(analyze(clip, dir, "--no-overlay"), 1);
@@ -374,15 +379,8 @@ static void cane_walk_seen_from_the_front_is_a_walk(void)
 {
     char dir[2048], clip[2048], path[2100];
     char *e;
-    if (!gs_test_dir_exists(shared)) {
-        fprintf(stderr, "skip: no ../shared: front-view cane walk not run\n");
-        skipped = 1;
+    if (!dataset_runs("front-view cane walk"))
         return;
-    }
-    if (sanitized) {
-        fprintf(stderr, "skip: sanitizer build: dataset end-to-end runs are in the release build\n");
-        return;
-    }
     snprintf(clip, sizeof(clip), "%s/datasets/walk_front_cane_01.mp4", shared);
     snprintf(dir, sizeof(dir), "%s/analyze_cane", scratch);
     CHECK_EQ_INT(analyze(clip, dir, "--no-overlay"), 1); /* too few strides (2 left) */
