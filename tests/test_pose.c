@@ -848,6 +848,13 @@ static void leg_cycle_finds_the_stride_in_real_and_slow_time(const char *scratch
         CHECK_NEAR(u->time_scale, 0.125, 1e-12);
         CHECK_MSG(!strcmp(u->time_scale_source, "slowmo-option"), "time_scale_source '%s'",
                   u->time_scale_source);
+        CHECK_EQ_INT(gs_pose_track_time_stated(u), 1);
+        /* stated once: a second factor is refused; "none" or unrecorded: playback taken as real */
+        CHECK_EQ_INT(gs_pose_track_set_time_scale(u, 2, 0, "u", NULL), GS_ERR_ARG);
+        snprintf(u->time_scale_source, sizeof(u->time_scale_source), "none");
+        CHECK_EQ_INT(gs_pose_track_time_stated(u), 0);
+        u->time_scale_source[0] = '\0';
+        CHECK_EQ_INT(gs_pose_track_time_stated(u), 0);
     }
     gs_pose_track_free(&u);
     gs_pose_track_free(&t);

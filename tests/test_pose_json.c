@@ -220,6 +220,13 @@ static void broken_documents_are_rejected_naming_the_item(void)
                        &err),
                  GS_ERR_FORMAT);
     CHECK_STR_CONTAINS(err.msg, "landmarks");
+    /* A time-scale source outside the schema's list: refused, so the gait stage's slow-motion
+     * check and --slowmo on a track (gs_pose_track_time_stated) never guess what it means. */
+    CHECK_EQ_INT(parse("{\"format\":\"gaitscope.pose/1\",\"video\":{\"width\":4,\"height\":4,"
+                       "\"time_scale\":0.125,\"time_scale_source\":\"phone\"},\"frames\":[]}",
+                       &err),
+                 GS_ERR_FORMAT);
+    CHECK_STR_CONTAINS(err.msg, "video.time_scale_source: expected none, slowmo-option");
 
     /* Syntax errors: truncated and a stray character, with the position. */
     snprintf(head, sizeof(head), HEAD, 1);

@@ -700,11 +700,9 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
  */
 static gs_status check_time_scale(const gs_pose_track *t, const char *name, gs_error *err)
 {
-    static const char *const stated[] = {"slowmo-option", "capture-fps-option", "metadata"};
     double corr = 0, slow;
-    for (size_t i = 0; i < sizeof(stated) / sizeof(stated[0]); i++)
-        if (!strcmp(t->time_scale_source, stated[i]))
-            return GS_OK;
+    if (gs_pose_track_time_stated(t))
+        return GS_OK;
     if (gs_pose_leg_cycle_s(t, 0.4, 2.5, NULL) > 0)
         return GS_OK;
     slow = gs_pose_leg_cycle_s(t, 3.0, 30.0, &corr);

@@ -130,6 +130,13 @@ gs_status gs_pose_track_new(int32_t n_frames, gs_pose_track **out, gs_error *err
 void gs_pose_track_free(gs_pose_track **t);
 
 /**
+ * 1 when the track's times were scaled by a stated factor (time_scale_source "slowmo-option",
+ * "capture-fps-option" or "metadata": the times are real time and trusted as such), 0 when its
+ * playback was taken as real time ("none") or the source is not recorded ("").
+ */
+int gs_pose_track_time_stated(const gs_pose_track *t);
+
+/**
  * Rescales a track's times from playback to real time for a slow-motion clip whose pose.json was
  * made without the factor: times / slowmo (slowmo > 0), or times * fps / capture_fps (capture_fps
  * > 0, with the track's nominal fps); records it in time_scale and time_scale_source

@@ -103,6 +103,24 @@ void gs_pose_track_free(gs_pose_track **t)
     *t = NULL;
 }
 
+/* 1 when s is one of the sources pose.schema.json's video.time_scale_source allows; the reader
+ * refuses others, so every consumer of the field sees one of these or "" (not recorded). */
+static int known_time_source(const char *s)
+{
+    static const char *const sources[] = {"none", "slowmo-option", "capture-fps-option",
+                                          "metadata"};
+    for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+        if (!strcmp(s, sources[i]))
+            return 1;
+    return 0;
+}
+
+int gs_pose_track_time_stated(const gs_pose_track *t)
+{
+    return t && known_time_source(t->time_scale_source) &&
+           strcmp(t->time_scale_source, "none") != 0;
+}
+
 gs_status gs_pose_track_set_time_scale(gs_pose_track *t, double slowmo, double capture_fps,
                                        const char *name, gs_error *err)
 {
@@ -113,7 +131,7 @@ gs_status gs_pose_track_set_time_scale(gs_pose_track *t, double slowmo, double c
         return GS_OK;
     if (slowmo > 0 && capture_fps > 0)
         return gs_fail(err, GS_ERR_ARG, "%s: give --slowmo or --capture-fps, not both", name);
-    if (t->time_scale_source[0] && strcmp(t->time_scale_source, "none") != 0)
+    if (gs_pose_track_time_stated(t))
         return gs_fail(err, GS_ERR_ARG,
                        "%s: its times are already real time (scaled by %g, %s, when it was "
                        "made): drop --slowmo / --capture-fps",
@@ -716,6 +734,11 @@ gs_status gs_pose_json_parse(const char *text, size_t len, const char *name, gs_
                      t->time_scale_source, sizeof(t->time_scale_source));
         if (rc != GS_OK)
             goto fail;
+        if (t->time_scale_source[0] && !known_time_source(t->time_scale_source)) {
+            rc = bad(&r, "video.time_scale_source",
+                     "expected none, slowmo-option, capture-fps-option or metadata");
+            goto fail;
+        }
     }
     rc = get_str(&r, doc, "model", "model", t->model, sizeof(t->model));
     if (rc != GS_OK)
