@@ -38,8 +38,9 @@
  *   error): side-view running contact MAE ~1.2 frames, toe-off ~0.7 (the
  *   landing contacts and the toe-off range on the sub-frame crossing; the sample against rater
  *   a, the 60 fps clip against a and b, tracks of main's tracker at dc02ec5 as stored in
- *   tests/data/labels/pose, pooled over the 70 / 69 matched events: 0.35, 2.06, 2.06 and 0.61,
- *   0.72, 0.78; 1.4 / 0.9 before); rear/front toe-off ~1.1, contact
+ *   tests/data/labels/pose, pooled over the 70 / 69 matched events: 0.35, 2.06, 2.06 (pooled
+ *   1.23) and, since the continuous noise estimate, 0.52, 0.78, 0.83 (pooled 0.67; re-measured
+ *   in session 8); 1.4 / 0.9 before); rear/front toe-off ~1.1, contact
  *   ~1.1 from the kink of the ankle's path (gait_events_height.c, r->ic_kink; on
  *   run_rear_treadmill_01, raters a and b, stored and fresh tracks: 0.92, 1.38, 0.71, 1.34),
  *   else ~3.4 (the height contacts there); with the kink contacts the toe-offs from the foot's
