@@ -69,6 +69,9 @@ struct gs_gait_result {
     int events_edited;   /* events came from an edited events.csv (gs_gait_options.events_csv) */
     double kappa_px;     /* contact threshold on foot height used by the last event pass */
     int ic_kink;         /* rear/front: contacts from the kink of the ankle's path (events) */
+    double pelvis_ref_deg; /* rear/front: level of the hip line (left hip above right, median
+                            * over the used strides) pelvic drop and hip hike are taken from;
+                            * NAN elsewhere (gait_metrics.c) */
     gs_gait_event *ev;
     int n_ev, cap_ev;
     gs_gait_stride *st;

@@ -257,10 +257,14 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
         double oto0 = last_event_in(r, o, GS_GAIT_EVENT_TO, to - T, to);
         double oto1 = event_in(r, o, GS_GAIT_EVENT_TO, to, to + T);
         double d0 = isfinite(oto0) ? oto0 : t0, h1 = isfinite(oto1) ? oto1 : t1;
+        /* from the session's level of the hip line in a run (pelvis_reference) */
+        double lvl = r->activity == GS_GAIT_ACTIVITY_RUN && isfinite(r->pelvis_ref_deg)
+                         ? -sg * r->pelvis_ref_deg
+                         : 0;
         e |= add(r, "pelvic_drop_deg", si,
-                 over(r, si, GS_ANGLE_PELVIC_OBLIQUITY, d0, to, 1), t0);
+                 over(r, si, GS_ANGLE_PELVIC_OBLIQUITY, d0, to, 1) - lvl, t0);
         e |= add(r, "hip_hike_deg", si,
-                 over(r, si, GS_ANGLE_PELVIC_OBLIQUITY, to, h1, 1), t0);
+                 over(r, si, GS_ANGLE_PELVIC_OBLIQUITY, to, h1, 1) - lvl, t0);
         e |= add(r, "hip_adduction_peak_deg", si,
                  over(r, si, GS_ANGLE_HIP_ADDUCTION, t0, to, 1), t0);
         e |= add(r, "knee_fppa_deg", si, over(r, si, GS_ANGLE_KNEE_FPPA, t0, to, 1), t0);
@@ -332,8 +336,65 @@ static void flight_check(gs_gait_result *r)
     }
 }
 
+/*
+ * The level of the hip line in a rear/front view: the median of the pelvic obliquity (left hip
+ * above right, against the ground line) over the frames of the used left strides, whole strides
+ * from contact to contact. In a run, pelvic drop and hip hike are measured from it, as a gait
+ * laboratory measures from a static standing trial (the markers' neutral: Osis et al. 2016, PLoS
+ * One 11:e0147111) and 2D clinical methods from a camera set level and square behind the runner
+ * (Dingenen et al. 2018, Phys Ther Sport 33:40). A phone clip has neither: a rear view has no
+ * ground line to level on (the feet stand less than a third of a leg length apart, gait.c
+ * fit_ground), and a camera rolled, or off to one side and above (perspective), tilts the hip line
+ * by a constant that reads as a drop on one side and a hike on the other (run_rear_treadmill_01:
+ * right hip 2.5 deg high on the median, right hip hike 13.3 deg). The median, not the mean: the
+ * mean moves with a real asymmetry of the drop (made runner, drop 7 / 2 deg, level camera: mean
+ * 1.1, median 0.0; the camera rolled 3 deg: mean 4.1, median 3.0), because each step of a run has
+ * a flight in which neither leg bears weight (Novacheck 1998, Gait Posture 7:77) and each stance's
+ * drop covers less than half the stride; for a pelvis that oscillates about a tilted level (a
+ * sinusoid-like obliquity) both give that level. Like a standing trial it also removes a pelvis
+ * the runner holds tilted (a leg-length difference): drop and hike are movements from the
+ * runner's own level. Not in a walk: with double support the two stances' drops overlap and the
+ * median moves with their difference (made walker, drop 7 / 2 deg, camera 30 deg above: median
+ * 1.4 deg, drop 6.0 / 1.7 -> 4.7 / 3.1), so a walk keeps the ground line's level and gets the
+ * note below. NAN without used left strides.
+ */
+static void pelvis_reference(gs_gait_result *r)
+{
+    r->pelvis_ref_deg = NAN;
+    if (r->view.kind != GS_GAIT_VIEW_REAR && r->view.kind != GS_GAIT_VIEW_FRONT)
+        return;
+    double *v = malloc(sizeof(double) * (size_t)(r->n > 0 ? r->n : 1));
+    int n = 0;
+    if (!v)
+        return; /* out of memory: measured from the ground line as before */
+    for (int i = 0; i < r->n_st; i++) {
+        const gs_gait_stride *s = &r->st[i];
+        if (!s->used || s->side != GS_GAIT_SIDE_LEFT)
+            continue;
+        for (int32_t f = gs_gait__frame_at(r, s->t0_s); f < r->n && r->t[f] < s->t1_s; f++) {
+            double a = *gs_gait__ang(r, f, 0, GS_ANGLE_PELVIC_OBLIQUITY);
+            if (r->valid[f] && r->t[f] >= s->t0_s && isfinite(a) && n < r->n)
+                v[n++] = a;
+        }
+    }
+    if (n > 0)
+        r->pelvis_ref_deg = gs_gait__median(v, n);
+    free(v);
+    /* beyond the smallest detectable difference of 2D pelvic drop (2.7-2.8 deg, Dingenen 2018) */
+    if (fabs(r->pelvis_ref_deg) > 2.8)
+        gs_gait__note(r,
+                      "hip line %.1f deg %s hip high over whole strides (camera not level or not "
+                      "square to the person, or a pelvis held tilted): %s",
+                      fabs(r->pelvis_ref_deg), r->pelvis_ref_deg > 0 ? "left" : "right",
+                      r->activity == GS_GAIT_ACTIVITY_RUN
+                          ? "pelvic drop and hip hike are measured from it"
+                          : "not removed in a walk; the sides' drop and hike may differ by twice "
+                            "that");
+}
+
 gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err)
 {
+    pelvis_reference(r);
     /* order of strides: by time, so metric values are chronological per side */
     for (int i = 0; i < r->n_st; i++) {
         const gs_gait_stride *s = &r->st[i];

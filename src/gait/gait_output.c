@@ -209,6 +209,9 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
                                 "steps per minute, both feet (a stride is two steps)");
         put_num(o, "contact_threshold_px", r->kappa_px);
         put_num(o, "noise_px", r->noise_px);
+        if (isfinite(r->pelvis_ref_deg) &&
+            (r->view.kind == GS_GAIT_VIEW_REAR || r->view.kind == GS_GAIT_VIEW_FRONT))
+            put_num(o, "pelvis_level_deg", r->pelvis_ref_deg);
     }
     a = cJSON_AddArrayToObject(root, "events");
     for (int i = 0; a && i < r->n_ev; i++) {
