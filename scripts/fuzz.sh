@@ -6,10 +6,13 @@
 # gs_fuzz() line per tests/fuzz/fuzz_NAME.c), so a module's new source files need no change here.
 # New inputs go to a scratch corpus under the build dir; the seed corpus in the tree is only
 # read. Exit status non-zero if a target fails to build or the fuzzer finds a crash/leak.
+# Every target is built first; then GS_JOBS fuzzers run at a time, each a single process for
+# SECONDS of wall time (libFuzzer's -max_total_time), so on an otherwise idle machine each still
+# has a core to itself for its SECONDS and the whole run takes about targets/GS_JOBS x SECONDS.
 #   GS_FUZZ_DIR=dir   build + scratch dir (default build-fuzz)
 #   GS_FUZZ_ONLY=name run only this target
 #   GS_FUZZ_CC, GS_FUZZ_CXX   the compilers (default clang, clang++)
-#   GS_JOBS=n         build jobs (default 2)
+#   GS_JOBS=n         build jobs and fuzzers run at a time (default 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-30}
@@ -23,27 +26,51 @@ cmake -S . -B "$OUT" -DGS_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     echo "fuzz: configure failed" >&2
     exit 1
 }
+JOBS=${GS_JOBS:-2}
 status=0
+names=()
+seeds_of=()
 while IFS='|' read -r name seeds; do
     [ -n "$name" ] || continue
     if [ -n "${GS_FUZZ_ONLY:-}" ] && [ "$GS_FUZZ_ONLY" != "$name" ]; then
         continue
     fi
-    if ! cmake --build "$OUT" -j"${GS_JOBS:-2}" --target "fuzz_$name" >"$OUT/fuzz_$name.build.log" 2>&1; then
+    if ! cmake --build "$OUT" -j"$JOBS" --target "fuzz_$name" >"$OUT/fuzz_$name.build.log" 2>&1; then
         tail -30 "$OUT/fuzz_$name.build.log" >&2
         echo "fuzz: $name: build failed, see $OUT/fuzz_$name.build.log" >&2
         status=1
         continue
     fi
+    names+=("$name")
+    seeds_of+=("$seeds")
+done <"$OUT/fuzz_targets.txt"
+
+# One fuzzer: its log in $OUT/fuzz_NAME.log, its exit status in $OUT/fuzz_NAME.rc.
+run_one() {
+    local name=$1 seeds=$2 bin rc=0
     bin=$(find "$OUT/tests/fuzz" -maxdepth 1 -name "fuzz_$name" -type f -perm -u+x | head -1)
     mkdir -p "$OUT/corpus_$name"
-    dirs=("$OUT/corpus_$name")
+    local dirs=("$OUT/corpus_$name")
     [ -d "$seeds" ] && dirs+=("$seeds")
-    echo "fuzz: $name for ${SECS} s (seeds: $seeds)" >&2
-    if ! ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
         "$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$OUT/crash_${name}_" "${dirs[@]}" \
-        >"$OUT/fuzz_$name.log" 2>&1; then
+        >"$OUT/fuzz_$name.log" 2>&1 || rc=$?
+    echo "$rc" >"$OUT/fuzz_$name.rc"
+}
+
+for i in "${!names[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+        wait -n || true
+    done
+    echo "fuzz: ${names[$i]} for ${SECS} s (seeds: ${seeds_of[$i]})" >&2
+    rm -f "$OUT/fuzz_${names[$i]}.rc"
+    run_one "${names[$i]}" "${seeds_of[$i]}" &
+done
+wait
+
+for name in "${names[@]}"; do
+    if [ "$(cat "$OUT/fuzz_$name.rc" 2>/dev/null || echo missing)" != 0 ]; then
         echo "fuzz: $name: FAILED, see $OUT/fuzz_$name.log and $OUT/crash_${name}_*" >&2
         tail -40 "$OUT/fuzz_$name.log" >&2
         status=1
@@ -51,5 +78,5 @@ while IFS='|' read -r name seeds; do
         grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$OUT/fuzz_$name.log" |
             sed "s/^/fuzz: $name: /" >&2 || true
     fi
-done <"$OUT/fuzz_targets.txt"
+done
 exit $status
