@@ -127,7 +127,7 @@ static double above_coming_min(const gs_gait_result *r, const double *y, double 
 /*
  * Side views: moves each Zeni event to the foot event next to it. IC of a run: the end of the
  * foot's fall (see below); of a walk: the first downward kappa crossing of the smoothed height in
- * [IC - 0.12 s, IC + 0.15 s]; TO: the last upward crossing in [TO - 0.2 s, TO + 0.1 s] (Zeni's TO
+ * [IC - 0.12 s, IC + 0.15 s]; TO: the last upward crossing in [TO - 0.25 s, TO + 0.1 s] (Zeni's TO
  * comes late). Anchoring keeps one event per Zeni event, so noise cannot add or drop strides; an event
  * without a crossing keeps Zeni's time.
  */
@@ -164,7 +164,13 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
         gs_gait_event *ev = &r->ev[e];
         const double *lw = low[ev->side], *s = sm[ev->side];
         int ic = ev->type == GS_GAIT_EVENT_IC;
-        double a = ev->t_s - (ic ? 0.12 : 0.2), b = ev->t_s + (ic ? 0.15 : 0.1), t = NAN;
+        /* 0.25 s before Zeni's TO, not 0.2: on the sample the toe-offs' own shifts from Zeni's
+         * reach -0.18 s (-5.5 frames; -0.15 s on the 60 fps clip), and a crossing whose last
+         * frame under the threshold lay a fraction of a frame before -0.2 s was not seen, so that
+         * toe-off took its foot's median shift, 2-3 frames late (left toe-off at frame 324,
+         * detected 326.5; docs/metrics.md 3a). The last crossing in the window counts, so an
+         * earlier start only matters where no later one exists. */
+        double a = ev->t_s - (ic ? 0.12 : 0.25), b = ev->t_s + (ic ? 0.15 : 0.1), t = NAN;
         int32_t j0 = gs_gait__frame_at(r, a);
         if (ic) {
             /*
