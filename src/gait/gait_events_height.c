@@ -25,13 +25,9 @@ double gs_gait__raw_low(const gs_gait_result *r, int32_t i, int side)
  * the sample median it is continuous in the values and the weights. The Beta masses by Simpson's
  * rule, 8 panels. NAN when the weights sum to 0.
  */
-typedef struct wval {
-    double v, w;
-} wval;
-
 static int cmp_wval(const void *a, const void *b)
 {
-    double x = ((const wval *)a)->v, y = ((const wval *)b)->v;
+    double x = ((const gs_gait__wval *)a)->v, y = ((const gs_gait__wval *)b)->v;
     return (x > y) - (x < y);
 }
 
@@ -46,7 +42,7 @@ static double beta_mass(double x0, double x1, double a, double lnorm)
     return m * h / 3;
 }
 
-static double whd_median(wval *x, int n)
+double gs_gait__whd_median(gs_gait__wval *x, int n)
 {
     double sw = 0, sw2 = 0, sum = 0, msum = 0, c = 0;
     qsort(x, (size_t)n, sizeof(*x), cmp_wval);
@@ -66,18 +62,38 @@ static double whd_median(wval *x, int n)
     return msum > 0 ? sum / msum : NAN;
 }
 
+void gs_gait__window_lows(const gs_gait_result *r, int side, double a, double b, int32_t seg,
+                          gs_gait__wval *x, int *n, int cap)
+{
+    int32_t i0 = gs_gait__frame_at(r, a);
+    for (int32_t i = i0 > 1 ? i0 - 1 : 1; i < r->n && *n < cap; i++) {
+        double dt = r->t[i] - r->t[i - 1];
+        if (r->t[i] > b + 0.5 * dt)
+            break;
+        if (!r->valid[i] || !(dt > 0) || (seg >= 0 && !gs_gait__same_seg(r, seg, i)))
+            continue;
+        double wa = fmin(1, fmax(0, (r->t[i] - a) / dt + 0.5));
+        double wb = fmin(1, fmax(0, (b - r->t[i]) / dt + 0.5));
+        if (wa * wb > 0) {
+            x[*n].v = gs_gait__raw_low(r, i, side);
+            x[(*n)++].w = wa * wb;
+        }
+    }
+}
+
 /*
  * Ground level of each foot: first the 10th percentile of the lowest point over all frames
  * (feet are on the ground 30-65 % of the time), then the median over the middle of the stances
  * found with it. Also the noise estimate (robust SD of the stance heights: 1.4826 times their
  * median absolute deviation). The middle of a stance is 30-70 % of it, each sample weighted by
  * how far inside that window it lies (a linear ramp one frame interval wide at either end), and
- * the medians are weighted Harrell-Davis medians (whd_median): continuous in the landmarks and in
- * the window's ends. With sample medians over each stance's own
- * 30-70 %, 0.05 px of jitter moved the sample's estimate 7.89 -> 7.2 px (a Zeni toe-off a frame
- * later on a flat peak shifted one stance's window by a sample; the heights cluster by stride, so
- * the median absolute deviation moved a rank), the contact threshold (3 SDs) 23.7 -> 21.6 px and
- * two toe-offs 0.7 frame (docs/metrics.md 3a, issue 13 item 4).
+ * the medians are weighted Harrell-Davis medians (gs_gait__whd_median): continuous in the
+ * landmarks and in the window's ends (gs_gait__window_lows; the walking stances use both too).
+ * With sample medians over each stance's own 30-70 %, 0.05 px of jitter moved the sample's
+ * estimate 7.89 -> 7.2 px (a Zeni toe-off a frame later on a flat peak shifted one stance's window
+ * by a sample; the heights cluster by stride, so the median absolute deviation moved a rank), the
+ * contact threshold (3 SDs) 23.7 -> 21.6 px and two toe-offs 0.7 frame (docs/metrics.md 3a,
+ * issue 13 item 4).
  */
 void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides)
 {
@@ -96,35 +112,21 @@ void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides)
             g->ground[side] = v[(int)(0.1 * (n - 1))];
             continue;
         }
-        wval *x = malloc(sizeof(*x) * ((size_t)r->n + (size_t)r->n_st + 1));
+        gs_gait__wval *x = malloc(sizeof(*x) * ((size_t)r->n + (size_t)r->n_st + 1));
         if (!x)
             continue; /* out of memory: ground and noise keep their previous values */
         for (int s = 0; s < r->n_st; s++) {
             const gs_gait_stride *st = &r->st[s];
             if ((int)st->side != side || !st->used || !isfinite(st->to_s))
                 continue;
-            double a = st->t0_s + 0.3 * (st->to_s - st->t0_s);
-            double b = st->t0_s + 0.7 * (st->to_s - st->t0_s);
-            int32_t i0 = gs_gait__frame_at(r, a);
-            for (int32_t i = i0 > 1 ? i0 - 1 : 1; i < r->n && n < r->n; i++) {
-                double dt = r->t[i] - r->t[i - 1];
-                if (r->t[i] > b + 0.5 * dt)
-                    break;
-                if (!r->valid[i] || !(dt > 0))
-                    continue;
-                double wa = fmin(1, fmax(0, (r->t[i] - a) / dt + 0.5));
-                double wb = fmin(1, fmax(0, (b - r->t[i]) / dt + 0.5));
-                if (wa * wb > 0) {
-                    x[n].v = gs_gait__raw_low(r, i, side);
-                    x[n++].w = wa * wb;
-                }
-            }
+            gs_gait__window_lows(r, side, st->t0_s + 0.3 * (st->to_s - st->t0_s),
+                                 st->t0_s + 0.7 * (st->to_s - st->t0_s), -1, x, &n, r->n);
         }
         if (n >= 5) {
-            double m = whd_median(x, n);
+            double m = gs_gait__whd_median(x, n);
             for (int j = 0; j < n; j++)
                 x[j].v = fabs(x[j].v - m);
-            double sd = 1.4826 * whd_median(x, n);
+            double sd = 1.4826 * gs_gait__whd_median(x, n);
             if (isfinite(m) && isfinite(sd)) {
                 r->noise_px = fmax(r->noise_px, sd);
                 g->ground[side] = m;

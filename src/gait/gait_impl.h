@@ -239,6 +239,24 @@ gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt,
 /** Lowest of heel and toe of side on frame i (canonical Y). */
 double gs_gait__raw_low(const gs_gait_result *r, int32_t i, int side);
 
+/** A sample and its weight, for gs_gait__whd_median. */
+typedef struct gs_gait__wval {
+    double v, w;
+} gs_gait__wval;
+
+/** Weighted Harrell-Davis median of x[0..n-1] (reordered: sorted by value); NAN when the
+ *  weights sum to 0. Continuous in the values and the weights (gait_events_height.c). */
+double gs_gait__whd_median(gs_gait__wval *x, int n);
+
+/**
+ * Appends to x (at most cap - *n more) the lowest foot point of side over [a, b] s, each sample
+ * weighted by how far inside the window it lies (a linear ramp one frame interval wide at either
+ * end), so that a window end moving by a fraction of a frame moves the weights continuously.
+ * seg >= 0: only frames in the segment of frame seg.
+ */
+void gs_gait__window_lows(const gs_gait_result *r, int side, double a, double b, int32_t seg,
+                          gs_gait__wval *x, int *n, int cap);
+
 /** Ground level per foot (and r->noise_px from the stances when use_strides). */
 void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides);
 
