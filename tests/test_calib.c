@@ -127,17 +127,26 @@ static int fill_quad(gs_image *big, const gs_cv_camera *cam, const double rv[3],
     return 1;
 }
 
-/* Renders the board seen with pose (rv, tv) on a grey background into im (W x H): squares are
- * anti-aliased polygons drawn at SS x the size, then area-averaged down, so each pixel gets its
- * covered fraction (OpenCV's anti-aliased fill alone misplaces edges by up to ~0.3 px). */
-static int render_board(gs_image *im, const gs_cv_camera *cam, const double rv[3],
+/* The supersampled canvas render_board draws on: (W x SS) x (H x SS) RGB, 44 MB. One is made
+ * per loop of renders and reused: a fresh 44 MB block is a fresh mmap whose every page faults
+ * when it is cleared (release build: a quarter of this test's CPU time in perf; ASan build: most
+ * of its 61 s of system time). NULL when out of memory; free() it. */
+static uint8_t *canvas_new(void)
+{
+    return malloc((size_t)W * SS * 3 * (size_t)H * SS);
+}
+
+/* Renders the board seen with pose (rv, tv) on a grey background into im (W x H) by way of
+ * canvas (canvas_new(); its contents are overwritten): squares are anti-aliased polygons drawn
+ * at SS x the size, then area-averaged down, so each pixel gets its covered fraction (OpenCV's
+ * anti-aliased fill alone misplaces edges by up to ~0.3 px). */
+static int render_board(gs_image *im, uint8_t *canvas, const gs_cv_camera *cam, const double rv[3],
                         const double tv[3], int cols, int rows)
 {
     const gs_rgb white = {235, 235, 235}, black = {20, 20, 20};
-    gs_image big = {NULL, im->width * SS, im->height * SS, im->width * SS * 3};
+    gs_image big = {canvas, im->width * SS, im->height * SS, im->width * SS * 3};
     int ok = 0;
-    big.data = malloc((size_t)big.stride * (size_t)big.height);
-    if (!big.data)
+    if (!big.data || im->width != W || im->height != H)
         return 0;
     memset(big.data, 110, (size_t)big.stride * (size_t)big.height);
     /* one square of white border beyond the outer squares */
@@ -151,7 +160,6 @@ static int render_board(gs_image *im, const gs_cv_camera *cam, const double rv[3
                 goto done;
     ok = gs_cv_resize(&big, im, NULL) == GS_OK;
 done:
-    free(big.data);
     return ok;
 }
 
@@ -226,17 +234,19 @@ static void run_calibration(const gs_cv_camera *cam, const views *vs, int cols, 
                             const gs_calib_options *o, int copies, calib_run *out)
 {
     gs_calib *c = NULL;
-    uint8_t *px = malloc((size_t)W * H * 3);
+    uint8_t *px = malloc((size_t)W * H * 3), *canvas = canvas_new();
     gs_image im = {px, W, H, 3 * W};
     memset(out, 0, sizeof(*out));
     out->rc = gs_calib_new(o, &c, &out->err);
-    if (out->rc != GS_OK || !px) {
+    if (out->rc != GS_OK || !px || !canvas) {
+        gs_calib_free(&c);
         free(px);
+        free(canvas);
         return;
     }
     for (int i = 0; i < vs->n; i++) {
         char name[32];
-        if (!render_board(&im, cam, vs->rv[i], vs->tv[i], cols, rows))
+        if (!render_board(&im, canvas, cam, vs->rv[i], vs->tv[i], cols, rows))
             continue;
         out->rendered++;
         for (int k = 0; k < copies; k++) {
@@ -250,6 +260,7 @@ static void run_calibration(const gs_cv_camera *cam, const views *vs, int cols, 
 done:
     gs_calib_free(&c);
     free(px);
+    free(canvas);
 }
 
 /* The recovered-parameter table of the report: true vs recovered. */
@@ -345,14 +356,18 @@ static void chessboard_corners_are_subpixel_exact(void)
     gs_cv_camera c = standard_camera();
     memset(c.dist, 0, sizeof(c.dist));
     double rv[3] = {0.05, -0.08, 0.03}, tv[3];
-    uint8_t *px = malloc((size_t)W * H * 3);
+    uint8_t *px = malloc((size_t)W * H * 3), *canvas = canvas_new();
     gs_image im = {px, W, H, 3 * W};
     double xy[2 * COLS * ROWS], obj[3 * COLS * ROWS], truth[2 * COLS * ROWS];
     int found = 0;
-    if (!px)
+    if (!px || !canvas) {
+        free(px);
+        free(canvas);
         return;
+    }
     pose_for(&c, 0.5 * W, 0.5 * H, 700, rv, tv, COLS, ROWS);
-    CHECK(render_board(&im, &c, rv, tv, COLS, ROWS));
+    CHECK(render_board(&im, canvas, &c, rv, tv, COLS, ROWS));
+    free(canvas);
     for (int r = 0; r < ROWS; r++)
         for (int q = 0; q < COLS; q++) {
             double *o = obj + 3 * (r * COLS + q);
@@ -1040,15 +1055,17 @@ static int render_views(uint8_t **img, int cap)
     gs_cv_camera cam = standard_camera();
     views vs;
     int n = 0;
+    uint8_t *canvas = canvas_new();
     make_views(&cam, &vs, COLS, ROWS, 650);
     for (int i = 0; i < vs.n && n < cap; i++) {
         img[n] = malloc((size_t)W * H * 3);
         gs_image im = {img[n], W, H, 3 * W};
-        if (img[n] && render_board(&im, &cam, vs.rv[i], vs.tv[i], COLS, ROWS))
+        if (img[n] && render_board(&im, canvas, &cam, vs.rv[i], vs.tv[i], COLS, ROWS))
             n++;
         else
             free(img[n]);
     }
+    free(canvas);
     return n;
 }
 
