@@ -308,9 +308,16 @@ static void mid_hip_height(const gs_gait_result *r, double *py, double *pys, dou
  * (see activity_from_pelvis), and at mid-stance exactly one foot is still (the other swings).
  * Both kinds of pelvis extreme are tried; the one where "one still, one moving" holds best gives
  * the anchors and, unless forced, the activity. From each anchor the still foot's stance extends
- * while its image speed (lowest of heel/toe, smoothed) stays below 30 % of its 90th-percentile
- * speed; the boundaries are interpolated, then replaced by the foot-height change-point when that
- * agrees within 2 frames (it does on clean orthographic tracks).
+ * while its image speed (the ankle's, smoothed) stays below a threshold halfway between the
+ * stance and swing speeds (below); the boundaries are interpolated, then replaced by the
+ * foot-height change-point when that agrees within 2 frames (it does on clean orthographic
+ * tracks). The ankle, not the lowest of heel and toe: the lowest point switches between the two
+ * landmarks as a foot rolls or lands toe-up, and each switch is a jump in the picture; a walker
+ * coming toward the camera swings the foot mostly in depth, so these jumps matter
+ * (walk_front_cane_01: swing peak 1.7 leg lengths/s, the standing foot 1-2.6 at its heel/toe
+ * switches; contacts 3-10 frames late and a toe-off 11 early against labels by eye, with the
+ * ankle within 0-1.5 frames and toe-offs 3.5 early: docs/metrics.md 3a). Made rear/front tracks
+ * and run_rear_treadmill_01 (kink contacts) gave the same events with either.
  */
 gs_status gs_gait__frontal_events(gs_gait_result *r, gs_gait__sig *g, double kappa, int k,
                                   double dt, gs_error *err)
@@ -333,19 +340,9 @@ gs_status gs_gait__frontal_events(gs_gait_result *r, gs_gait__sig *g, double kap
             tmp[i] = NAN;
             if (!r->valid[i] || a == b)
                 continue;
-            double xa, ya, xb, yb;
-            int ka = gs_gait__p(r, a, GS_KP_LEFT_HEEL + s)[1] <
-                             gs_gait__p(r, a, GS_KP_LEFT_FOOT_INDEX + s)[1]
-                         ? GS_KP_LEFT_HEEL + s
-                         : GS_KP_LEFT_FOOT_INDEX + s;
-            int kb = gs_gait__p(r, b, GS_KP_LEFT_HEEL + s)[1] <
-                             gs_gait__p(r, b, GS_KP_LEFT_FOOT_INDEX + s)[1]
-                         ? GS_KP_LEFT_HEEL + s
-                         : GS_KP_LEFT_FOOT_INDEX + s;
-            xa = gs_gait__p(r, a, ka)[0];
-            ya = gs_gait__p(r, a, ka)[1];
-            xb = gs_gait__p(r, b, kb)[0];
-            yb = gs_gait__p(r, b, kb)[1];
+            const double *pa = gs_gait__p(r, a, GS_KP_LEFT_ANKLE + s);
+            const double *pb = gs_gait__p(r, b, GS_KP_LEFT_ANKLE + s);
+            double xa = pa[0], ya = pa[1], xb = pb[0], yb = pb[1];
             tmp[i] = hypot(xb - xa, yb - ya) / (r->t[b] - r->t[a]) / r->ll_px;
         }
         gs_gait__smooth(r, tmp, sp[s], h);
