@@ -425,15 +425,6 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
                      (long long)ds->dropped_time);
             add_warning(analysis, w);
         }
-        if (res->pose.clean.foot_fixed > 0) {
-            /* pose clean-up: a foot off its path and back faster than a foot moves (clean.c) */
-            snprintf(w, sizeof(w),
-                     "the tracker lost a foot on %d frames (put on a dark patch or the other "
-                     "foot and back within 0.1 s): interpolated there, flag foot_fixed in "
-                     "pose.json",
-                     (int)res->pose.clean.foot_fixed);
-            add_warning(analysis, w);
-        }
         if (ds->segments > 1) {
             snprintf(w, sizeof(w),
                      "the clock of the video jumped back %d times (joined recordings); later "

@@ -889,8 +889,9 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_gait_options *op
             }
         if (lost > 0)
             gs_gait__note(r,
-                          "a foot lost by the tracker was interpolated on %d of %d frames "
-                          "(first %d; pose.json flag foot_fixed): check them on the overlay",
+                          "the tracker lost a foot on %d of %d frames (first %d; put on a "
+                          "dark patch or the other foot and back within 0.1 s): interpolated "
+                          "there (pose.json flag foot_fixed); check them on the overlay",
                           (int)lost, (int)t->n_frames, (int)first);
     }
     if (r->ground_points == 0) {
