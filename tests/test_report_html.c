@@ -8,6 +8,7 @@
  * content, and the console must stay silent. Without chromium that part is skipped (exit 77
  * when nothing else failed).
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -435,6 +436,57 @@ done:
     gs_pose_track_free(&t);
 }
 
+/*
+ * A key frame's caption (the strip on its PNG) gives the angles its view measures: the rear
+ * treadmill clip's key frames read "knee nan  hip nan  ankle nan" (sagittal angles are not
+ * measured from behind). Made side and rear runners: every angle a number, none "nan".
+ */
+static void keyframe_captions_give_the_views_angles(void)
+{
+    static const struct {
+        gs_gen_view view;
+        const char *angles[3];
+    } cases[] = {{GS_GEN_SIDE, {"  knee ", "  hip ", "  ankle "}},
+                 {GS_GEN_REAR, {"  pelvis ", "  hip add. ", "  knee FPPA "}},
+                 {GS_GEN_FRONT, {"  pelvis ", "  hip add. ", "  knee FPPA "}}};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        gs_gen_params p;
+        gs_pose_track *t = NULL;
+        gs_gait_result *r = NULL;
+        gs_gait_options opt = {0};
+        gs_error err = {0};
+        gs_keyframe kf[6];
+        char cap[160];
+        int n = 0;
+        gs_gen_defaults(&p);
+        p.view = cases[c].view;
+        CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+        if (t)
+            CHECK_MSG(gs_gait_analyze(t, &opt, &r, &err) == GS_OK, "gait: %s", err.msg);
+        if (r)
+            n = gs_keyframes_choose(r, t, kf, 6);
+        CHECK_MSG(n == 6, "view %d: %d key frames", (int)cases[c].view, n);
+        for (int i = 0; i < n; i++) {
+            gs_keyframe_caption(r, &kf[i], cap, sizeof(cap));
+            fprintf(stderr, "key frame caption, made view %d: %s\n", (int)cases[c].view, cap);
+            CHECK_MSG(!strncmp(cap, kf[i].side == GS_GAIT_SIDE_LEFT ? "LEFT " : "RIGHT ",
+                               kf[i].side == GS_GAIT_SIDE_LEFT ? 5 : 6),
+                      "caption '%s'", cap);
+            CHECK_STR_CONTAINS(cap, kf[i].phase);
+            CHECK_MSG(strstr(cap, "nan") == NULL, "caption '%s'", cap);
+            for (int a = 0; a < 3; a++) {
+                const char *at = strstr(cap, cases[c].angles[a]);
+                const char *v = at ? at + strlen(cases[c].angles[a]) : NULL;
+                CHECK_MSG(v && (isdigit((unsigned char)*v) ||
+                                (*v == '-' && isdigit((unsigned char)v[1]))),
+                          "caption '%s': no number after '%s'", cap, cases[c].angles[a]);
+            }
+        }
+        gs_gait_result_free(&r);
+        gs_pose_track_free(&t);
+    }
+}
+
 static void unwritable_path_is_an_io_error_naming_it(const char *dir)
 {
     char path[2048];
@@ -563,6 +615,7 @@ int main(int argc, char **argv)
     hostile_strings_are_escaped(dir);
     failed_analysis_still_gives_a_report_that_says_why(dir);
     report_reads_what_the_gait_stage_writes(dir);
+    keyframe_captions_give_the_views_angles();
     unwritable_path_is_an_io_error_naming_it(dir);
     if (!have_chromium()) {
         fprintf(stderr, "skip: chromium not installed (scripts/setup.sh --test installs it); "

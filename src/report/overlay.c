@@ -707,6 +707,38 @@ static void draw_frame(draw_ctx *c, const gs_pose_track *t, const gs_gait_result
     label(c, stamp, 10 * c->s, 26 * c->s, 0.55f * c->s, white);
 }
 
+void gs_keyframe_caption(const gs_gait_result *g, const gs_keyframe *k, char *out, size_t cap)
+{
+    /* a rear/front view reads the frontal angles (gait.h), a side view the sagittal ones; the
+     * other plane's are not measured there (NAN) */
+    static const struct {
+        const char *name;
+        gs_angle a;
+    } side[] = {{"knee", GS_ANGLE_KNEE_FLEXION},
+                {"hip", GS_ANGLE_HIP_FLEXION},
+                {"ankle", GS_ANGLE_ANKLE_DORSIFLEXION}},
+      frontal[] = {{"pelvis", GS_ANGLE_PELVIC_OBLIQUITY},
+                   {"hip add.", GS_ANGLE_HIP_ADDUCTION},
+                   {"knee FPPA", GS_ANGLE_KNEE_FPPA}};
+    gs_gait_view_kind vk = g ? gs_gait_result_view(g).kind : GS_GAIT_VIEW_UNKNOWN;
+    int fr = vk == GS_GAIT_VIEW_REAR || vk == GS_GAIT_VIEW_FRONT;
+    size_t n;
+    if (!out || cap == 0)
+        return;
+    n = (size_t)snprintf(out, cap, "%s %s", k->side == GS_GAIT_SIDE_LEFT ? "LEFT" : "RIGHT",
+                         k->phase ? k->phase : "");
+    for (int i = 0; i < 3 && n < cap; i++) {
+        double v = g ? gs_gait_result_angle(g, (int32_t)k->frame, k->side,
+                                            fr ? frontal[i].a : side[i].a)
+                     : NAN;
+        const char *name = fr ? frontal[i].name : side[i].name;
+        if (isfinite(v))
+            n += (size_t)snprintf(out + n, cap - n, "  %s %.0f", name, v);
+        else
+            n += (size_t)snprintf(out + n, cap - n, "  %s -", name);
+    }
+}
+
 /* Saves key frame k (a copy of the drawn frame with a caption strip) and its sheet tile. */
 static gs_status save_keyframe(const draw_ctx *c, const gs_pose_track *t, const gs_gait_result *g,
                                const gs_overlay_options *opt, gs_keyframe *k, tile *tl,
@@ -716,12 +748,7 @@ static gs_status save_keyframe(const draw_ctx *c, const gs_pose_track *t, const 
     size_t row = (size_t)W * 3;
     (void)t;
     char cap[160];
-    int32_t fi = (int32_t)k->frame;
-    double kn = g ? gs_gait_result_angle(g, fi, k->side, GS_ANGLE_KNEE_FLEXION) : NAN;
-    double hp = g ? gs_gait_result_angle(g, fi, k->side, GS_ANGLE_HIP_FLEXION) : NAN;
-    double an = g ? gs_gait_result_angle(g, fi, k->side, GS_ANGLE_ANKLE_DORSIFLEXION) : NAN;
-    snprintf(cap, sizeof(cap), "%s %s  knee %.0f  hip %.0f  ankle %.0f",
-             k->side == GS_GAIT_SIDE_LEFT ? "LEFT" : "RIGHT", k->phase, kn, hp, an);
+    gs_keyframe_caption(g, k, cap, sizeof(cap));
     snprintf(k->path, sizeof(k->path), "%s/%s_%s.png",
              opt->keyframe_dir ? opt->keyframe_dir : ".",
              k->side == GS_GAIT_SIDE_LEFT ? "left" : "right", phase_short(k->phase));

@@ -91,6 +91,14 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
 int gs_keyframes_choose(const gs_gait_result *g, const gs_pose_track *t, gs_keyframe *out,
                         int max);
 
+/**
+ * The caption a key frame's PNG carries: side, phase and the angles its view shows at that frame
+ * (knee, hip and ankle flexion in a side view; pelvic obliquity, hip adduction and the knee's
+ * frontal-plane angle from behind or in front, where sagittal angles are not measured), in whole
+ * degrees, "-" for one not measured at that frame. Writes at most cap bytes.
+ */
+void gs_keyframe_caption(const gs_gait_result *g, const gs_keyframe *k, char *out, size_t cap);
+
 /* ---- exports (export.c) ---- */
 
 /**
