@@ -49,6 +49,17 @@
 #endif
 #define SWAP_CAP    1.0  /* per-point residual cap, leg lengths (robust to glitches) */
 #define OUTLIER_LEG 0.25 /* glitch: a one-frame spike this far off, leg lengths */
+#ifndef FEET_MERGED_LEG
+/* Legs "on one spot" (fix_segment): the knee and every foot landmark within half a foot length
+ * of its counterpart, so that the two shoes overlap over at least half their length in the
+ * picture. Foot length 0.152 and hip-to-ankle length 0.491 (0.530 - 0.039) of body height
+ * (Winter, Biomechanics and Motor Control of Human Movement, 4th ed., 2009, ch. 4, segment
+ * lengths): a foot is 0.31 leg lengths. The labels of walk_side_overground_01 and of the
+ * backlit pan (run_side_overground_02, main's tracker) are the same from 0.12 to 0.18; at 0.20
+ * the pan's frame 126 (knees 0.19 apart) is bridged and its labels go wrong over 127-131; below
+ * 0.12 frames 258-265 of walk_01 stay wrong (at 263 the feet sit 0.10-0.12 apart). */
+#define FEET_MERGED_LEG 0.15
+#endif
 
 const int gs_pose__lr_pairs[16][2] = {
     {1, 4},   {2, 5},   {3, 6},   {7, 8},   {9, 10},  {11, 12}, {13, 14}, {15, 16},
@@ -141,9 +152,11 @@ static void pos(const gs_pose_frame *f, int id, int partner, int s, float *x, fl
     *y = k->y;
 }
 
-/* Continuity cost of states (sa, sb, sc) at frames a, b, c (a may be NULL: first order). */
+/* Continuity cost of states (sa, sb, sc) at frames a, b, c, which lie hab and hbc frames apart
+ * (a may be NULL: first order). The constant-velocity residual is the second divided difference
+ * scaled to frame units, so that it is x_c - 2 x_b + x_a for consecutive frames. */
 static double swap_cost(const gs_pose_frame *fa, const gs_pose_frame *fb, const gs_pose_frame *fc,
-                        int sa, int sb, int sc, int p0, int p1, double inv_leg)
+                        int sa, int sb, int sc, int hab, int hbc, int p0, int p1, double inv_leg)
 {
     double cost = 0;
     for (int p = p0; p < p1; p++)
@@ -155,11 +168,12 @@ static double swap_cost(const gs_pose_frame *fa, const gs_pose_frame *fb, const 
             double rx, ry;
             if (fa) {
                 pos(fa, id, partner, sa, &xa, &ya);
-                rx = (double)xc - 2.0 * xb + xa; /* constant-velocity residual */
-                ry = (double)yc - 2.0 * yb + ya;
+                double k = 2.0 / (hab + hbc); /* constant-velocity residual */
+                rx = k * (((double)xc - xb) / hbc - ((double)xb - xa) / hab);
+                ry = k * (((double)yc - yb) / hbc - ((double)yb - ya) / hab);
             } else {
-                rx = (double)xc - xb;
-                ry = (double)yc - yb;
+                rx = ((double)xc - xb) / hbc;
+                ry = ((double)yc - yb) / hbc;
             }
             double r = sqrt(rx * rx + ry * ry) * inv_leg;
             cost += r < SWAP_CAP ? r : SWAP_CAP;
@@ -167,71 +181,156 @@ static double swap_cost(const gs_pose_frame *fa, const gs_pose_frame *fb, const 
     return cost;
 }
 
-/* Viterbi over one segment [a, b) of frames with landmarks. Returns frames swapped. */
+/* Legs on one spot: the knee and every foot landmark (ankle, heel, foot index) of the left leg
+ * within FEET_MERGED_LEG leg lengths of the right one's. See fix_segment. */
+static int feet_merged(const gs_pose_frame *f, double inv_leg)
+{
+    static const int legs[4][2] = {{GS_KP_LEFT_ANKLE, GS_KP_RIGHT_ANKLE},
+                                   {GS_KP_LEFT_HEEL, GS_KP_RIGHT_HEEL},
+                                   {GS_KP_LEFT_FOOT_INDEX, GS_KP_RIGHT_FOOT_INDEX},
+                                   {GS_KP_LEFT_KNEE, GS_KP_RIGHT_KNEE}};
+    for (int j = 0; j < 4; j++) {
+        const gs_kp *l = &f->kp[legs[j][0]], *r = &f->kp[legs[j][1]];
+        if (hypot((double)l->x - r->x, (double)l->y - r->y) * inv_leg >= FEET_MERGED_LEG)
+            return 0;
+    }
+    return 1;
+}
+
+static void mark_swapped(gs_pose_frame *f, int group)
+{
+    swap_frame(f, group);
+    f->flags |= GS_POSE_FLAG_SWAP_FIXED;
+}
+
+/*
+ * Viterbi over one segment [a, b) of frames with landmarks. Returns frames swapped.
+ *
+ * Leg swaps: frames where the model puts both legs, knee down, on one spot (feet_merged) carry
+ * no label information of their own, but a continuity cost through them does harm: the spot lies
+ * between the two feet, so a path that changes foot there looks smooth. On walk_side_overground_01
+ * (frames 227 and 234, backward pass, looked at frame by frame) the left foot lands while the
+ * right one is still down, BlazePose puts both feet at 358/359 px at 227 and alternates the labels
+ * over 228-233; through 227 the wrong labelling costs 3-4 px of constant-velocity residual against
+ * 54-55 px for the right one, so the repair kept the left foot on the right foot's stance for six
+ * frames (and likewise over 258-265 through 257 and 263, and 53-60 in the forward pass). Where
+ * the feet really pass each other such a frame says as little about the labels. Such frames are
+ * bridged: the cost runs over the other frames (the residual taken over the gap), and a bridged
+ * frame gets the labelling nearer to its kept neighbours afterwards (with the same prior against
+ * a swap). Two limits, both measured:
+ * - the knees must be on the spot too (walk_01's frames: knees 0.02-0.11 leg lengths apart): a
+ *   frame whose knees still lie apart still tells the legs apart. On the backlit pan
+ *   (run_side_overground_02, --slowmo 5) the feet meet at 126 with the knees 0.19 apart, after
+ *   a three-frame glitch (123-125) that the Viterbi leaves and the later steps (lost feet,
+ *   spikes) mend; bridged, 126's free label switch back was gone and the left foot followed the
+ *   right one over 127-131 (3 + 2 usable strides, analysis refused).
+ * - merged frames before a segment's first other frame or after its last have nothing to bridge
+ *   to and keep their cost (the sample's frame 0: bridged, frames 1-2 were swapped wrong and the
+ *   first left toe-off moved 3 frames).
+ */
 static int fix_segment(gs_pose_track *t, int32_t a, int32_t b, int group, double inv_leg)
 {
-    int32_t n = b - a;
+    int32_t n = b - a, m = 0;
     int p0, p1, changed = 0;
     if (n < 3)
         return 0;
     pair_range(group, &p0, &p1);
-    /* state index q = 2 * s_prev + s_cur at frame i (i >= 1) */
+    gs_pose_frame *F = t->frames + a;
+    /* frames kept for the cost, q = 2 * s_prev + s_cur at kept frame k (k >= 1) */
+    int32_t *idx = malloc((size_t)n * sizeof(int32_t));
     double *dp = malloc((size_t)n * 4 * sizeof(double));
-    unsigned char *bp = malloc((size_t)n * 4);
-    if (!dp || !bp) {
+    unsigned char *bp = malloc((size_t)n * 4), *st = calloc((size_t)n, 1);
+    if (!idx || !dp || !bp || !st) {
+        free(idx);
         free(dp);
         free(bp);
+        free(st);
         return 0;
     }
-    gs_pose_frame *F = t->frames + a;
+    {
+        /* bridged: merged frames between the segment's first and last other frame (legs only) */
+        int32_t first = n, last = -1;
+        if (group == 0) {
+            first = 0;
+            last = n - 1;
+            while (first < n && feet_merged(&F[first], inv_leg))
+                first++;
+            while (last >= 0 && feet_merged(&F[last], inv_leg))
+                last--;
+        }
+        for (int32_t i = 0; i < n; i++)
+            if (i < first || i > last || !feet_merged(&F[i], inv_leg))
+                idx[m++] = i;
+    }
+    if (m < 3) { /* nothing left to bridge between: every frame counts */
+        for (int32_t i = 0; i < n; i++)
+            idx[i] = i;
+        m = n;
+    }
     for (int q = 0; q < 4; q++) {
         int s0 = q >> 1, s1 = q & 1;
-        dp[1 * 4 + q] =
-            SWAP_PRIOR * (s0 + s1) + swap_cost(NULL, &F[0], &F[1], 0, s0, s1, p0, p1, inv_leg);
+        dp[1 * 4 + q] = SWAP_PRIOR * (s0 + s1) + swap_cost(NULL, &F[idx[0]], &F[idx[1]], 0, s0, s1,
+                                                           1, idx[1] - idx[0], p0, p1, inv_leg);
         bp[1 * 4 + q] = 0;
     }
-    for (int32_t i = 2; i < n; i++) {
+    for (int32_t k = 2; k < m; k++) {
+        int hab = idx[k - 1] - idx[k - 2], hbc = idx[k] - idx[k - 1];
         for (int q = 0; q < 4; q++) {
             int s1 = q >> 1, s2 = q & 1;
             double best = 1e300;
             int arg = 0;
             for (int s0 = 0; s0 < 2; s0++) {
                 int qp = 2 * s0 + s1;
-                double c = dp[(i - 1) * 4 + qp] +
-                           swap_cost(&F[i - 2], &F[i - 1], &F[i], s0, s1, s2, p0, p1, inv_leg);
+                double c =
+                    dp[(k - 1) * 4 + qp] + swap_cost(&F[idx[k - 2]], &F[idx[k - 1]], &F[idx[k]], s0,
+                                                     s1, s2, hab, hbc, p0, p1, inv_leg);
                 if (c < best) {
                     best = c;
                     arg = qp;
                 }
             }
-            dp[i * 4 + q] = best + SWAP_PRIOR * s2;
-            bp[i * 4 + q] = (unsigned char)arg;
+            dp[k * 4 + q] = best + SWAP_PRIOR * s2;
+            bp[k * 4 + q] = (unsigned char)arg;
         }
     }
     int q = 0;
-    for (int k = 1; k < 4; k++)
-        if (dp[(n - 1) * 4 + k] < dp[(n - 1) * 4 + q])
-            q = k;
-    /* backtrack: state of frame i is q & 1; of frame i-1 is q >> 1 */
-    for (int32_t i = n - 1; i >= 1; i--) {
-        int s = q & 1;
-        if (s) {
-            swap_frame(&F[i], group);
-            F[i].flags |= GS_POSE_FLAG_SWAP_FIXED;
+    for (int j = 1; j < 4; j++)
+        if (dp[(m - 1) * 4 + j] < dp[(m - 1) * 4 + q])
+            q = j;
+    /* backtrack: state of kept frame k is q & 1; of kept frame k-1 is q >> 1 */
+    for (int32_t k = m - 1; k >= 1; k--) {
+        st[idx[k]] = (unsigned char)(q & 1);
+        if (k == 1)
+            st[idx[0]] = (unsigned char)(q >> 1);
+        else
+            q = bp[k * 4 + q];
+    }
+    /* bridged frames: the labelling whose positions lie nearer to the kept neighbours' */
+    for (int32_t k = 0, i = 0; i < n; i++) {
+        while (k < m && idx[k] < i)
+            k++;
+        if (k < m && idx[k] == i)
+            continue;
+        const gs_pose_frame *pv = k > 0 ? &F[idx[k - 1]] : NULL, *nx = k < m ? &F[idx[k]] : NULL;
+        int spv = k > 0 ? st[idx[k - 1]] : 0, snx = k < m ? st[idx[k]] : 0;
+        double c[2] = {0, SWAP_PRIOR};
+        for (int s = 0; s < 2; s++) {
+            if (pv)
+                c[s] += swap_cost(NULL, pv, &F[i], 0, spv, s, 1, 1, p0, p1, inv_leg);
+            if (nx)
+                c[s] += swap_cost(NULL, nx, &F[i], 0, snx, s, 1, 1, p0, p1, inv_leg);
+        }
+        st[i] = c[1] < c[0];
+    }
+    for (int32_t i = 0; i < n; i++)
+        if (st[i]) {
+            mark_swapped(&F[i], group);
             changed++;
         }
-        if (i == 1) {
-            if (q >> 1) {
-                swap_frame(&F[0], group);
-                F[0].flags |= GS_POSE_FLAG_SWAP_FIXED;
-                changed++;
-            }
-            break;
-        }
-        q = bp[i * 4 + q];
-    }
+    free(idx);
     free(dp);
     free(bp);
+    free(st);
     return changed;
 }
 
@@ -355,6 +454,35 @@ int gs_pose__reject_outliers(gs_pose_track *t, double frac)
                 F->kp[k].y = my;
                 F->kp[k].z = 0.5f * (A->kp[k].z + B->kp[k].z);
                 replaced++;
+            }
+        }
+    }
+    /* The first and last frame of a segment (the tracker's first find, a person entering or
+     * leaving the picture) have one neighbour side: a spike there is judged against the straight
+     * line through the next two frames, with the same bounds. walk_side_overground_01's first
+     * tracked frame (36, the walker entering at the image edge) puts the left heel 140 px
+     * (0.86 leg lengths) off the next frames, which agree within 3 px; left as it was, it vetoed
+     * the next left contact's Zeni extreme (gait_events_side.c) 20 frames later. */
+    for (int32_t i = 0; i < t->n_frames; i++) {
+        gs_pose_frame *F = &t->frames[i];
+        if (!F->has_kp)
+            continue;
+        for (int dir = -1; dir <= 1; dir += 2) {
+            int32_t i1 = i - dir, j1 = i + dir, j2 = i + 2 * dir;
+            if ((i1 >= 0 && i1 < t->n_frames && t->frames[i1].has_kp) || j2 < 0 ||
+                j2 >= t->n_frames || !t->frames[j1].has_kp || !t->frames[j2].has_kp)
+                continue; /* not a segment edge on this side, or too short */
+            const gs_pose_frame *A = &t->frames[j1], *B = &t->frames[j2];
+            for (int k = 0; k < GS_POSE_NKP; k++) {
+                float px = 2.0f * A->kp[k].x - B->kp[k].x, py = 2.0f * A->kp[k].y - B->kp[k].y;
+                float d = hypotf(F->kp[k].x - px, F->kp[k].y - py);
+                float span = hypotf(B->kp[k].x - A->kp[k].x, B->kp[k].y - A->kp[k].y);
+                if (d > (float)frac * leg && d > 2.0f * span) {
+                    F->kp[k].x = px;
+                    F->kp[k].y = py;
+                    F->kp[k].z = 2.0f * A->kp[k].z - B->kp[k].z;
+                    replaced++;
+                }
             }
         }
     }
