@@ -35,9 +35,10 @@ while IFS='|' read -r name seeds; do
     if [ -n "${GS_FUZZ_ONLY:-}" ] && [ "$GS_FUZZ_ONLY" != "$name" ]; then
         continue
     fi
-    if ! cmake --build "$OUT" -j"$JOBS" --target "fuzz_$name" >"$OUT/fuzz_$name.build.log" 2>&1; then
-        tail -30 "$OUT/fuzz_$name.build.log" >&2
-        echo "fuzz: $name: build failed, see $OUT/fuzz_$name.build.log" >&2
+    log="$OUT/fuzz_$name.build.log"
+    if ! cmake --build "$OUT" -j"$JOBS" --target "fuzz_$name" >"$log" 2>&1; then
+        tail -30 "$log" >&2
+        echo "fuzz: $name: build failed, see $log" >&2
         status=1
         continue
     fi

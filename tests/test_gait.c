@@ -472,7 +472,8 @@ static void rear_camera_roll_is_taken_out_of_pelvic_drop_in_a_run(void)
         for (int s = 0; s < 2; s++)
             CHECK(gs_gait_result_metric(r, "pelvic_drop_deg", s, &d[s], &sd, &n));
         cJSON *j = gs_gait_result_to_json(r), *it;
-        const cJSON *lv = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "methods"), "pelvis_level_deg");
+        const cJSON *lv =
+            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "methods"), "pelvis_level_deg");
         if (cJSON_IsNumber(lv))
             level = lv->valuedouble;
         cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "notes"))
