@@ -80,6 +80,14 @@ void gs_gen_defaults_walk(gs_gen_params *p)
     p->elbow_deg = 20;
 }
 
+void gs_gen_defaults_for(gs_gen_params *p, int walk)
+{
+    if (walk)
+        gs_gen_defaults_walk(p);
+    else
+        gs_gen_defaults(p);
+}
+
 /* Foot of one side at gait time g: heel, toe, ankle (X, Y), whether in stance, the phase within
  * stance or swing (0..1). */
 typedef struct footst {

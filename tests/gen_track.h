@@ -106,6 +106,9 @@ void gs_gen_defaults(gs_gen_params *p);
 /** Same for a walker. */
 void gs_gen_defaults_walk(gs_gen_params *p);
 
+/** gs_gen_defaults_walk when walk, else gs_gen_defaults. */
+void gs_gen_defaults_for(gs_gen_params *p, int walk);
+
 /**
  * Switches p to the second foot model (foot_model 1) with its defaults for p->walk; strike
  * angle, contact times and the rest stay as set. Call after gs_gen_defaults[_walk].

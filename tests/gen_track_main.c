@@ -38,10 +38,7 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--foot2"))
             foot2 = 1;
     }
-    if (walk)
-        gs_gen_defaults_walk(&p);
-    else
-        gs_gen_defaults(&p);
+    gs_gen_defaults_for(&p, walk);
     if (foot2)
         gs_gen_use_foot2(&p);
     for (int i = 1; i < argc; i++) {

@@ -327,10 +327,7 @@ static void noisy_track_stays_within_stated_bounds(void)
         gs_gen_params p;
         eval e;
         gs_gait_result *r;
-        if (walk)
-            gs_gen_defaults_walk(&p);
-        else
-            gs_gen_defaults(&p);
+        gs_gen_defaults_for(&p, walk);
         p.noise_px = 2.0;
         p.seed = 7;
         r = run(&p, NULL, &e);
@@ -455,10 +452,7 @@ static void rear_camera_roll_is_taken_out_of_pelvic_drop_in_a_run(void)
         gs_gen_params p;
         eval e;
         gs_gait_result *r;
-        if (walk)
-            gs_gen_defaults_walk(&p);
-        else
-            gs_gen_defaults(&p);
+        gs_gen_defaults_for(&p, walk);
         p.view = GS_GEN_REAR;
         p.pelvic_drop_deg[0] = 7;
         p.pelvic_drop_deg[1] = 2;
