@@ -433,6 +433,19 @@ int gs_pose__fix_facing(gs_pose_track *t, int *view_out)
 
 /* ---- single-landmark glitches ---- */
 
+/* Replaces landmark p by the prediction (px, py, pz) of its neighbours when it is a spike: more
+ * than lim pixels from it, and more than twice the neighbours' own span apart. 1 if replaced. */
+static int replace_spike(gs_kp *p, float px, float py, float pz, float span, float lim)
+{
+    float d = hypotf(p->x - px, p->y - py);
+    if (!(d > lim && d > 2.0f * span))
+        return 0;
+    p->x = px;
+    p->y = py;
+    p->z = pz;
+    return 1;
+}
+
 int gs_pose__reject_outliers(gs_pose_track *t, double frac)
 {
     int replaced = 0;
@@ -447,14 +460,9 @@ int gs_pose__reject_outliers(gs_pose_track *t, double frac)
             /* a spike: far from the mid-point of its neighbours, which agree with each other
              * (a real extreme of a smooth motion is within a*dt^2/2 of that mid-point) */
             float mx = 0.5f * (A->kp[k].x + B->kp[k].x), my = 0.5f * (A->kp[k].y + B->kp[k].y);
-            float d = hypotf(F->kp[k].x - mx, F->kp[k].y - my);
             float span = hypotf(B->kp[k].x - A->kp[k].x, B->kp[k].y - A->kp[k].y);
-            if (d > (float)frac * leg && d > 2.0f * span) {
-                F->kp[k].x = mx;
-                F->kp[k].y = my;
-                F->kp[k].z = 0.5f * (A->kp[k].z + B->kp[k].z);
-                replaced++;
-            }
+            replaced += replace_spike(&F->kp[k], mx, my, 0.5f * (A->kp[k].z + B->kp[k].z), span,
+                                      (float)frac * leg);
         }
     }
     /* The first and last frame of a segment (the tracker's first find, a person entering or
@@ -475,14 +483,9 @@ int gs_pose__reject_outliers(gs_pose_track *t, double frac)
             const gs_pose_frame *A = &t->frames[j1], *B = &t->frames[j2];
             for (int k = 0; k < GS_POSE_NKP; k++) {
                 float px = 2.0f * A->kp[k].x - B->kp[k].x, py = 2.0f * A->kp[k].y - B->kp[k].y;
-                float d = hypotf(F->kp[k].x - px, F->kp[k].y - py);
                 float span = hypotf(B->kp[k].x - A->kp[k].x, B->kp[k].y - A->kp[k].y);
-                if (d > (float)frac * leg && d > 2.0f * span) {
-                    F->kp[k].x = px;
-                    F->kp[k].y = py;
-                    F->kp[k].z = 2.0f * A->kp[k].z - B->kp[k].z;
-                    replaced++;
-                }
+                replaced += replace_spike(&F->kp[k], px, py, 2.0f * A->kp[k].z - B->kp[k].z,
+                                          span, (float)frac * leg);
             }
         }
     }
