@@ -192,6 +192,18 @@ static void report_shows_metrics_si_lights_and_sources(const char *dir)
     /* angle L-R of 10 deg beyond the stride SD is flagged */
     HAS(h, "<span class=\"flag\"");
     HAS(h, "+10.0&deg;");
+    /* on a phone the table's header is hidden and each metric is a card: every value cell
+       carries its column's name, which the card shows above the value */
+    HAS(h, "table.mt thead{display:none}");
+    {
+        int rows = count_of(h, "<tr><td>");
+        CHECK(rows >= 5);
+        CHECK_EQ_INT(count_of(h, "<td data-l=\"Left\">"), rows);
+        CHECK_EQ_INT(count_of(h, "<td data-l=\"Right\">"), rows);
+        CHECK_EQ_INT(count_of(h, "<td data-l=\"L &minus; R\">"), rows);
+        CHECK_EQ_INT(count_of(h, "<td data-l=\"SI\">"), rows);
+        CHECK_EQ_INT(count_of(h, "<td class=\"ref\" data-l=\"Reference\">"), rows);
+    }
     /* duty factor has no light and 3 decimals */
     HAS(h, "0.365 &plusmn; 0.004");
     /* an unknown metric is listed under its key, its unit escaped */

@@ -126,6 +126,18 @@ static const char css[] =
     ".frames{grid-template-columns:1fr 1fr}.bar{width:80px}"
     "table{font-size:.84rem}th,td{padding:5px 5px}th:first-child,td:first-child{min-width:96px;"
     "max-width:130px}td small{display:block}"
+    /* the metrics table as one card per metric: name, then left | right, L-R | SI, reference */
+    "table.mt thead{display:none}"
+    "table.mt tr{display:grid;grid-template-columns:1fr 1fr;column-gap:12px;"
+    "border-bottom:1px solid var(--line);padding:6px 0}"
+    "table.mt td{border:0;padding:1px 0;text-align:left;white-space:normal}"
+    "table.mt td:first-child{grid-column:1/-1;position:static;max-width:none;min-width:0;"
+    "font-weight:600;background:none}"
+    "table.mt td[data-l]::before{content:attr(data-l);display:block;font-size:.7rem;"
+    "font-weight:400;text-transform:uppercase;letter-spacing:.03em;color:var(--mute)}"
+    "table.mt td.ref{grid-column:1/-1}table.mt td.ref:empty{display:none}"
+    "table.mt td small{display:inline}"
+    "table.mt tr.grp{display:block;padding:0;border:0}table.mt tr.grp td{padding:6px 4px}"
     ".plot svg{font-size:14px}}"
     "@media print{header.top{background:none;color:#000}header.top p{color:#333}"
     "section{break-inside:avoid}}";

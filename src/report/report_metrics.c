@@ -10,13 +10,13 @@
 #include <string.h>
 
 static void write_side_cell(page *pg, const cJSON *s, const metric_ref *ref, int dec,
-                            const char *unit, const char *sidename)
+                            const char *unit, const char *sidename, const char *column)
 {
     buf *b = &pg->b;
     char t1[32], t2[32];
     double mean = jnum(s, "mean"), sd = jnum(s, "sd"), n = jnum(s, "n");
     const char *u = gs_report__unit_text(unit);
-    gs_html_puts(b, "<td>");
+    gs_html_printf(b, "<td data-l=\"%s\">", column);
     if (!s || !isfinite(mean)) {
         gs_html_puts(b, "&ndash;</td>");
         return;
@@ -76,10 +76,10 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
             gs_html_printf(b, " <a class=\"fl\" href=\"#f-%d\">finding &rsaquo;</a>", hit);
     }
     gs_html_puts(b, "</td>");
-    write_side_cell(pg, l, ref, dec, unit, "left: ");
-    write_side_cell(pg, r, ref, dec, unit, "right: ");
+    write_side_cell(pg, l, ref, dec, unit, "left: ", "Left");
+    write_side_cell(pg, r, ref, dec, unit, "right: ", "Right");
     /* L - R: for angles flag a difference beyond 4 deg and beyond the pooled stride SD */
-    gs_html_puts(b, "<td>");
+    gs_html_puts(b, "<td data-l=\"L &minus; R\">");
     if (isfinite(diff)) {
         double sl = jnum(l, "sd"), sr = jnum(r, "sd");
         double pooled = isfinite(sl) && isfinite(sr) ? sqrt(0.5 * (sl * sl + sr * sr)) : NAN;
@@ -98,14 +98,14 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
     } else {
         gs_html_puts(b, "&ndash;");
     }
-    gs_html_puts(b, "</td><td>");
+    gs_html_puts(b, "</td><td data-l=\"SI\">");
     if (isfinite(si)) {
         gs_report__light_html(pg, gs_report__light_of_si(si), "SI: ");
         gs_html_printf(b, "%s %%", gs_html_num_signed(t1, sizeof(t1), si, 1));
     } else {
         gs_html_puts(b, "&ndash;");
     }
-    gs_html_puts(b, "</td><td class=\"ref\">");
+    gs_html_puts(b, "</td><td class=\"ref\" data-l=\"Reference\">");
     if (ref && (pg->run || !ref->run_only)) {
         gs_html_puts(b, ref->text);
         gs_html_printf(b, " <span class=\"nw\">%s", gs_report__sources[ref->src].cite);
@@ -131,7 +131,7 @@ void gs_report__write_metrics(page *pg)
                  "brackets). Reference values are published figures for healthy runners");
     if (!pg->run)
         gs_html_puts(b, "; this clip is not running, so they are not applied");
-    gs_html_puts(b, ".</p>\n<div class=\"tw\"><table>\n<thead><tr><th>Metric</th><th>Left</th>"
+    gs_html_puts(b, ".</p>\n<div class=\"tw\"><table class=\"mt\">\n<thead><tr><th>Metric</th><th>Left</th>"
                     "<th>Right</th><th>L &minus; R</th><th>SI</th><th style=\"text-align:left\">"
                     "Reference</th></tr></thead>\n<tbody>\n");
     for (int g = 0; g < GRP_COUNT; g++) {
