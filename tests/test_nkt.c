@@ -609,6 +609,65 @@ static void pelvic_drop_left_stance_names_left_gluteus_medius(const gs_nkt_rules
     cJSON_Delete(a);
 }
 
+/* States the clip's frame rate and the events' uncertainty: unc_frames on every IC, and a TO
+ * with its own after each IC (contact times are TO - IC). */
+static void state_event_unc(cJSON *a, double fps, double u_ic, double u_to)
+{
+    cJSON *src = cJSON_AddObjectToObject(a, "source"), *evs = cJSON_GetObjectItem(a, "events");
+    int n = cJSON_GetArraySize(evs);
+    cJSON_AddNumberToObject(src, "fps", fps);
+    for (int i = 0; i < n; i++) {
+        cJSON *e = cJSON_GetArrayItem(evs, i), *to = cJSON_CreateObject();
+        double t = num(e, "t") + 0.24;
+        cJSON_AddNumberToObject(e, "unc_frames", u_ic);
+        cJSON_AddStringToObject(to, "side", cJSON_GetStringValue(cJSON_GetObjectItem(e, "side")));
+        cJSON_AddStringToObject(to, "type", "TO");
+        cJSON_AddNumberToObject(to, "t", t);
+        cJSON_AddNumberToObject(to, "frame", t * fps);
+        cJSON_AddNumberToObject(to, "unc_frames", u_to);
+        cJSON_AddItemToArray(evs, to);
+    }
+}
+
+/* A contact-time asymmetry (SI -11 %, 25 ms, well over the stride SD) is a finding only when it
+ * exceeds what the events' stated uncertainty explains: MDC95 = 1.96 x the SD of L - R, each
+ * foot's contact time TO - IC carrying its events' unc_frames (REFERENCES.md section 7). */
+static void contact_asymmetry_needs_more_than_the_event_uncertainty(const gs_nkt_rules *rules)
+{
+    static const double fps[] = {0, 240, 30}; /* 0: no uncertainty stated (as before) */
+    for (size_t k = 0; k < 3; k++) {
+        cJSON *a = make_analysis("rear", "run", N_STRIDES), *skipped = NULL;
+        double mdc = 1.96 * sqrt(2 * (1.5 * 1.5 + 0.9 * 0.9)) * 1000.0 / (fps[k] ? fps[k] : 1);
+        set_metric(a, "ground_contact_ms", 'L', 215.0);
+        set_metric(a, "ground_contact_ms", 'R', 240.0);
+        if (fps[k] > 0)
+            state_event_unc(a, fps[k], 1.5, 0.9);
+        cJSON *f = evaluate(rules, a, NULL, &skipped);
+        const cJSON *hit = find_by_id(f, "contact_time_asymmetry.left"), *why = NULL;
+        for (const cJSON *s = skipped ? skipped->child : NULL; s; s = s->next)
+            if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(s, "rule")),
+                        "contact_time_asymmetry"))
+                why = cJSON_GetObjectItem(s, "reason");
+        if (fps[k] == 30) { /* 162 ms at 30 fps: 25 ms is within it */
+            CHECK_MSG(hit == NULL, "30 fps: fired although within %.0f ms", mdc);
+            CHECK_MSG(why && strstr(why->valuestring, "uncertainty") &&
+                          strstr(why->valuestring, "162 ms"),
+                      "30 fps: skipped reason %s", why ? why->valuestring : "(none)");
+        } else {
+            CHECK_MSG(hit != NULL, "%.0f fps: not fired (%s)", fps[k], ids_of(f));
+            CHECK(why == NULL);
+            const cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItem(hit, "evidence"), 0);
+            if (fps[k] == 240) /* 20.2 ms at 240 fps: 25 ms is more */
+                CHECK_NEAR(num(ev, "event_mdc"), mdc, 1e-9);
+            else
+                CHECK(cJSON_GetObjectItem(ev, "event_mdc") == NULL);
+        }
+        cJSON_Delete(skipped);
+        cJSON_Delete(f);
+        cJSON_Delete(a);
+    }
+}
+
 static void knee_fppa_right_gives_right_valgus_with_low_confidence(const gs_nkt_rules *rules)
 {
     cJSON *a = make_analysis("front", "run", N_STRIDES);
@@ -1479,6 +1538,7 @@ int main(int argc, char **argv)
         shipped_rules_cover_the_issue_list(rules);
         symmetric_normal_gives_no_findings(rules);
         pelvic_drop_left_stance_names_left_gluteus_medius(rules);
+        contact_asymmetry_needs_more_than_the_event_uncertainty(rules);
         knee_fppa_right_gives_right_valgus_with_low_confidence(rules);
         overstride_with_heel_strike_on_both_sides(rules);
         limited_hip_extension_absorbs_its_asymmetry(rules);

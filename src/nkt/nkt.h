@@ -100,12 +100,14 @@ size_t gs_nkt_history_count(const gs_nkt_history *h);
  * used strides), times[] (stride start, s), frames[] (video frame of the initial contact that
  * starts each of those strides, from events[], when found), n, holds_in (strides where the
  * condition holds), stride_sides[] for pooled whole-body values,
- * plus for asymmetries diff, si, pooled_sd}, inhibited[] and overworking[] (strings), nkt_tests[]
- * {step, test, how, localise[], text}, homework[] (strings), history[] (the intake items that
- * changed this finding), note.
+ * plus for asymmetries diff, si, pooled_sd, and event_mdc (the smallest difference of an
+ * event-timing metric, ms, that the events' unc_frames cannot explain)}, inhibited[] and
+ * overworking[] (strings), nkt_tests[] {step, test, how, localise[], text}, homework[]
+ * (strings), history[] (the intake items that changed this finding), note.
  *
  * skipped may be NULL; else *skipped receives a new array of {rule, reason} for rules not
- * evaluated (wrong activity or view, metric absent, too few strides). Caller frees it.
+ * evaluated (wrong activity or view, metric absent, too few strides) and for rules whose only
+ * failing condition is an event-timing asymmetry within event_mdc. Caller frees it.
  *
  * GS_OK, GS_ERR_FORMAT (not an analysis object, wrong format string, malformed metric), or
  * GS_ERR_NOMEM. On error *findings (and *skipped) are NULL.

@@ -174,6 +174,7 @@ typedef struct gs_nkt__cres {
     int n;        /* strides used */
     int alt;      /* metric alternative used */
     double value; /* primary value (mean, or |diff| / |SI| for asymmetry) */
+    int within_unc; /* an asymmetry that would hold but for the events' uncertainty (reason) */
     char reason[160];
     cJSON *evidence; /* built evidence item (owned until attached) */
 } gs_nkt__cres;

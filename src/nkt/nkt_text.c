@@ -60,6 +60,11 @@ static void plan_evidence(gs_html_buf *b, const cJSON *ev)
         gs_nkt__fmt_value(b, num_of(ev, "threshold", NAN));
         gs_html_printf(b, " (pooled stride SD ");
         gs_nkt__fmt_value(b, num_of(ev, "pooled_sd", NAN));
+        if (isfinite(num_of(ev, "event_mdc", NAN))) {
+            gs_html_printf(b, "; events' uncertainty explains up to ");
+            gs_nkt__fmt_value(b, num_of(ev, "event_mdc", NAN));
+            gs_html_printf(b, " %s", unit ? unit : "");
+        }
         gs_html_printf(b, ")");
     } else {
         gs_nkt__fmt_value(b, num_of(ev, "value", NAN));

@@ -116,6 +116,10 @@ static void write_evidence(page *pg, const cJSON *ev)
             gs_html_puts(b, "; stride SD ");
             put_value(b, jnum(ev, "pooled_sd"), dec, unit);
         }
+        if (isfinite(jnum(ev, "event_mdc"))) {
+            gs_html_puts(b, "; events' uncertainty ");
+            put_value(b, jnum(ev, "event_mdc"), dec, unit);
+        }
         gs_html_puts(b, ")</span>");
     }
     if (isfinite(thr)) {
