@@ -526,6 +526,14 @@ static void schema_valid(const char *json_path)
               json_path);
 }
 
+static int count_in(const char *h, const char *needle)
+{
+    int n = 0;
+    for (const char *p = h; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
 /* comparison.json and comparison.html of made sessions with findings and hostile names */
 static void outputs_of_made_sessions(const char *dir)
 {
@@ -628,6 +636,15 @@ static void outputs_of_made_sessions(const char *dir)
         CHECK_STR_CONTAINS(html, "fill=\"#f2c94c\""); /* a shaded phase */
         CHECK_STR_CONTAINS(html, "BEFORE is a gait folder");
         CHECK_STR_CONTAINS(html, "How to read the verdicts");
+        /* on a phone the two tables become one card per row: every value cell carries its
+           column's name, which the card shows above the value (the verdict too) */
+        CHECK_EQ_INT(count_in(html, "<td data-l=\"Verdict\""), gs_comparison_n_rows(c));
+        CHECK_EQ_INT(count_in(html, "<td data-l=\"Minimal change\""), gs_comparison_n_rows(c));
+        CHECK_EQ_INT(count_in(html, "<td data-l=\"Before\">"),
+                     gs_comparison_n_rows(c) + gs_comparison_n_checks(c));
+        CHECK_EQ_INT(count_in(html, "<td data-l=\"OK\">"), gs_comparison_n_checks(c));
+        CHECK(gs_comparison_n_rows(c) > 0 && gs_comparison_n_checks(c) > 0);
+        CHECK_EQ_INT(count_in(html, "<table class=\"mt\">"), 2);
         free(html);
     }
     snprintf(path, sizeof(path), "%s/no/such/dir/comparison.html", dir);

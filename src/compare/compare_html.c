@@ -27,11 +27,12 @@ static const char extra_css[] =
     ".vd.noise{background:#e8ebef;color:#35404c}"
     ".vd.nc{background:#fff;color:#7a5b00;border:1px dashed #c9a227}"
     "tr.real td{background:#eef7f1}tr.real td:first-child{background:#eef7f1}"
+    "table.mt tr.real{background:#eef7f1}"
     ".ok{color:#1a9850;font-weight:600}.bad{color:#b2182b;font-weight:600}"
     ".unk{color:#8a6d00}"
     ".sw.b{background:#6b7480}.sw.ph{background:#f2c94c;height:10px;opacity:.7}"
     ".two{display:grid;grid-template-columns:1fr 1fr;gap:10px}"
-    "@media (max-width:600px){.two{grid-template-columns:1fr}}"
+    "@media (max-width:600px){.two{grid-template-columns:1fr}table.mt td.band{grid-column:auto}}"
     ".big{font-size:1.6rem;font-weight:700;line-height:1.1}"
     "ul.chg{margin:6px 0 0;padding-left:20px}ul.chg li{margin:3px 0}"
     ".st-res{color:#1a9850}.st-new{color:#b2182b}.st-per{color:#8a5a00}"
@@ -279,19 +280,20 @@ static void write_checks(cpage *pg)
     S("<section id=\"setup\"><h2>Comparability</h2>\n<p class=\"sub\">The two clips must be "
       "filmed the same way for their numbers to be compared: camera set-up dominates "
       "between-day error in 2D video (Damsted 2015). Cadence is an outcome, never a check.</p>\n"
-      "<div class=\"tw\"><table>\n<thead><tr><th>Check</th><th>Before</th><th>After</th>"
+      "<div class=\"tw\"><table class=\"mt\">\n<thead><tr><th>Check</th><th>Before</th>"
+      "<th>After</th>"
       "<th style=\"text-align:left\">Band</th><th>OK</th></tr></thead>\n<tbody>\n");
     for (int i = 0; i < c->n_checks; i++) {
         const gs_compare_check *k = &c->checks[i];
         S("<tr><td>");
         E(k->name);
-        S("</td><td>");
+        S("</td><td data-l=\"Before\">");
         E(k->before);
-        S("</td><td>");
+        S("</td><td data-l=\"After\">");
         E(k->after);
-        S("</td><td class=\"ref\">");
+        S("</td><td class=\"ref band\" data-l=\"Band\">");
         E(k->band);
-        S("</td><td>");
+        S("</td><td data-l=\"OK\">");
         if (k->state == GS_COMPARE_CHECK_OK)
             S("<span class=\"ok\" title=\"within the band\">&#10003; yes</span>");
         else if (k->state == GS_COMPARE_CHECK_MISMATCH)
@@ -318,10 +320,11 @@ static void write_checks(cpage *pg)
     S("</section>\n");
 }
 
-static void side_cell(cpage *pg, double mean, double sd, int n, int dec, const char *unit)
+static void side_cell(cpage *pg, const char *column, double mean, double sd, int n, int dec,
+                      const char *unit)
 {
     char t1[32], t2[32];
-    S("<td>");
+    P("<td data-l=\"%s\">", column);
     if (!isfinite(mean) || n == 0) {
         S("&ndash;</td>");
         return;
@@ -342,7 +345,8 @@ static void write_metrics(cpage *pg)
       "&plusmn; SD over the usable strides (number in brackets). <b>Minimal change</b>: the "
       "smallest change the measure can detect between sessions (its source is in the "
       "tooltip and in comparison.json). <b>p</b>: the stride test after Holm&rsquo;s correction "
-      "over every row tested.</p>\n<div class=\"tw\"><table>\n<thead><tr><th>Metric</th>"
+      "over every row tested.</p>\n<div class=\"tw\"><table class=\"mt\">\n<thead><tr>"
+      "<th>Metric</th>"
       "<th>Before</th><th>After</th><th>Change</th><th>Minimal change</th><th>p</th>"
       "<th>Verdict</th></tr></thead>\n<tbody>\n");
     for (int i = 0; i < c->n_rows; i++) {
@@ -356,9 +360,9 @@ static void write_metrics(cpage *pg)
             E(r->unit);
         }
         S("</span></td>");
-        side_cell(pg, r->before, r->sd_before, r->n_before, dec, r->unit);
-        side_cell(pg, r->after, r->sd_after, r->n_after, dec, r->unit);
-        S("<td>");
+        side_cell(pg, "Before", r->before, r->sd_before, r->n_before, dec, r->unit);
+        side_cell(pg, "After", r->after, r->sd_after, r->n_after, dec, r->unit);
+        S("<td data-l=\"Change\">");
         if (isfinite(r->change)) {
             S(gs_html_num_signed(t1, sizeof(t1), r->change, dec));
             if (!strcmp(r->unit, "deg"))
@@ -368,7 +372,7 @@ static void write_metrics(cpage *pg)
         } else {
             S("&ndash;");
         }
-        S("</td><td");
+        S("</td><td data-l=\"Minimal change\"");
         if (r->mc_source) {
             S(" title=\"");
             E(r->mc_source);
@@ -382,9 +386,10 @@ static void write_metrics(cpage *pg)
         } else {
             S("&ndash;");
         }
-        P("</td><td>%s</td><td title=\"", !isfinite(r->p_holm) ? "&ndash;"
-                                          : r->p_holm < 0.001  ? "&lt;0.001"
-                                                              : gs_html_num(t2, sizeof(t2), r->p_holm, 3));
+        P("</td><td data-l=\"p\">%s</td><td data-l=\"Verdict\" title=\"",
+          !isfinite(r->p_holm)   ? "&ndash;"
+          : r->p_holm < 0.001 ? "&lt;0.001"
+                              : gs_html_num(t2, sizeof(t2), r->p_holm, 3));
         E(r->why);
         S("\">");
         verdict_badge(pg, r->verdict);
