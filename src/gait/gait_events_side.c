@@ -13,6 +13,14 @@
  * Zeni extrema: frames where the smoothed signal is the extreme within +-ext_win (0.7 step times:
  * the same foot's next extreme is a stride = two steps away) and stands out by a fifth of a leg
  * length from the opposite extreme within +-amp_win (one step time). sign +1 maxima, -1 minima.
+ * Where the segment or the clip ends inside +-ext_win the extreme must also stand out from the
+ * window's last sample on that side by 1 % of a leg length (~1 cm, the scale at which the
+ * refinements tell noise from movement: gs_gait__events' 1 % noise test): a signal that levels
+ * off into the edge has not been seen to turn. walk_side_overground_04's right toe signal does
+ * so into its last frame (123): 0.05 px of landmark jitter made frame 122 a minimum, 0.00-0.04 px
+ * beyond frame 123, in 2 of 6 draws (a toe-off and a stance that came and went);
+ * walk_side_overground_01's first right contact (frame 37, one after its first tracked frame)
+ * stands 3.8 px (2.2 %) above it and stays.
  */
 gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side, int type,
                         int sign, int k, double h, double ext_win, double amp_win, gs_error *err)
@@ -21,9 +29,21 @@ gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side
     gs_gait__smooth(r, y, sm, h);
     for (int32_t i = 0; i < r->n; i++) {
         int is_ext = 1, inner = 1;
-        double opp = sign * sm[i];
+        double opp = sign * sm[i], edge = -INFINITY; /* the cut window's last sample, signed */
         if (!r->valid[i])
             continue;
+        for (int32_t j = i - 1; r->t[i] - r->t[j + 1] <= ext_win; j--) {
+            if (j < 0 || !gs_gait__same_seg(r, i, j)) {
+                edge = fmax(edge, sign * sm[j + 1]); /* the window is cut here */
+                break;
+            }
+        }
+        for (int32_t j = i + 1; r->t[j - 1] - r->t[i] <= ext_win; j++) {
+            if (j >= r->n || !gs_gait__same_seg(r, i, j)) {
+                edge = fmax(edge, sign * sm[j - 1]);
+                break;
+            }
+        }
         for (int32_t j = i - 1; j >= 0 && r->t[i] - r->t[j] <= amp_win; j--) {
             if (!gs_gait__same_seg(r, i, j)) {
                 if (r->t[i] - r->t[j] <= 0.05)
@@ -47,7 +67,7 @@ gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side
         if (!is_ext || !inner || !(i > 0 && i + 1 < r->n) || !gs_gait__same_seg(r, i, i - 1) ||
             !gs_gait__same_seg(r, i, i + 1))
             continue;
-        if (sign * sm[i] - opp < 0.2 * r->ll_px)
+        if (sign * sm[i] - opp < 0.2 * r->ll_px || sign * sm[i] - edge < 0.01 * r->ll_px)
             continue;
         /* The raw extreme may sit a frame away from the smoothed one. */
         int32_t best = i;
