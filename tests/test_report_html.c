@@ -23,6 +23,7 @@
 #include "gait.h"
 #include "gen_track.h"
 #include "gs_test.h"
+#include "html.h"
 #include "report.h"
 
 /* A running side view: 13 strides per side, a few metrics with known numbers, two findings
@@ -499,6 +500,32 @@ static void keyframe_captions_give_the_views_angles(void)
     }
 }
 
+/* The service's across-sessions chart: every date label inside the 640-wide SVG (the last one,
+   centred on the plot's right edge at x 628, ran 30 px past it and was cut off), a gap in a
+   series splits its line, and the title is escaped. */
+static void series_chart_keeps_its_dates_inside(void)
+{
+    static const char *const dates[3] = {"2026-12-01", "2026-12-08", "2026-12-15"};
+    const double left[3] = {250, NAN, 240}, right[3] = {260, 255, 250};
+    gs_html_buf b = {0};
+    gs_html_series_svg(&b, "Contact <time>", "ms", 3, dates, left, right);
+    CHECK(b.p != NULL && !b.oom);
+    if (!b.p)
+        return;
+    HAS(b.p, "Contact &lt;time&gt;");
+    LACKS(b.p, "<time>");
+    /* the first date centred on x 48 (35 px either side fits), the last ending at x 628 */
+    HAS(b.p, "<text x=\"48.0\" y=\"208.0\" text-anchor=\"middle\" fill=\"#5b6470\">"
+             "2026-12-01</text>");
+    HAS(b.p, "<text x=\"628.0\" y=\"208.0\" text-anchor=\"end\" fill=\"#5b6470\">"
+             "2026-12-15</text>");
+    CHECK_EQ_INT(count_of(b.p, "text-anchor=\"middle\""), 2);
+    /* left has a gap: two one-point polylines; right one line through three points */
+    CHECK_EQ_INT(count_of(b.p, "<polyline"), 3);
+    CHECK_EQ_INT(count_of(b.p, "<circle"), 5);
+    free(b.p);
+}
+
 static void unwritable_path_is_an_io_error_naming_it(const char *dir)
 {
     char path[2048];
@@ -628,6 +655,7 @@ int main(int argc, char **argv)
     failed_analysis_still_gives_a_report_that_says_why(dir);
     report_reads_what_the_gait_stage_writes(dir);
     keyframe_captions_give_the_views_angles();
+    series_chart_keeps_its_dates_inside();
     unwritable_path_is_an_io_error_naming_it(dir);
     if (!have_chromium()) {
         fprintf(stderr, "skip: chromium not installed (scripts/setup.sh --test installs it); "

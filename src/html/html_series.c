@@ -59,12 +59,13 @@ void gs_html_series_svg(gs_html_buf *b, const char *title, const char *unit, int
                        "</text>\n",
                        L, W - R, YS(v), YS(v), L - 5, YS(v) + 4, step < 1 ? 1 : 0, v);
     for (int i = 0; i < n; i++) {
-        /* at most about eight date labels, the last always */
+        /* at most about eight date labels, the last always; the last ends at the plot's
+         * right edge (centred there, a date ran past the SVG and was cut off) */
         if (labels && labels[i] && (i == n - 1 || i % ((n + 7) / 8) == 0)) {
             gs_html_printf(b,
-                           "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+                           "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" "
                            "fill=\"#5b6470\">",
-                           XS(i), H - 12);
+                           XS(i), H - 12, n > 1 && i == n - 1 ? "end" : "middle");
             gs_html_esc(b, labels[i]);
             gs_html_puts(b, "</text>\n");
         }
