@@ -973,7 +973,9 @@ static void rear_pelvic_drop_follows_the_labelled_stances(const char *scratch)
                   side ? "right" : "left", m, want[side]);
         /* contact time between the two raters' mean stances, one frame (33 ms) of slack each
          * way: the raters' contacts differ by 0.86 frame and their toe-offs by 0.77 (before the
-         * kink contacts: 156/238 ms against 314-381) */
+         * kink contacts: 156/238 ms against 314-381). Not the issue's 180-320 ms running band:
+         * the raters' own stances (314-381 ms, a slow jog with no visible flight) lie above it
+         * (docs/metrics.md 3a, "Contact times") */
         gs_gait_result_metric(r, "ground_contact_ms", side, &m, &sd, &n);
         fprintf(stderr, "rear clip: %s contact %.0f ms (%d strides), labelled stances %.0f-%.0f\n",
                 side ? "right" : "left", m, n, stance_lo[side], stance_hi[side]);
