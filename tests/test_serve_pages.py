@@ -413,6 +413,10 @@ def run(port, data):
     check('id="overlay"' in html and "/overlay.mp4" in html, "the overlay video is on the page")
     check("keyframes/left_IC.png" in html, "key frames on the page")
     check("scar:abdomen" in html, "the owner sees the intake history")
+    m = re.search(r'<dd id="options">(.*?)</dd>', html)
+    opts = m.group(1) if m else ""
+    check("from 1 s" in opts and "to 4 s" in opts and "{" not in opts and "history" not in opts,
+          f"the analysis options in words, not JSON: {opts!r}")
     for name in ("report.html", "overlay.mp4", "analysis.json"):
         st, r, _ = a.req("GET", f"/sessions/{session}/files/{name}", raw=True)
         csp = r.getheader("Content-Security-Policy") or ""

@@ -157,6 +157,72 @@ static void findings_html(gs_html_buf *b, const cJSON *a)
     gs_html_puts(b, "</ul>");
 }
 
+/* The session's analysis options in words ("body height 1.7 m · from 1 s · to 6 s"), not as
+ * its stored JSON (whose edited events would be a whole CSV file). The intake history is shown
+ * on its own line above; a key the page does not know is shown as key and value. */
+static void options_html(gs_html_buf *b, const cJSON *opts)
+{
+    static const struct {
+        const char *key, *before, *after;
+    } known[] = {
+        {"view", "view ", ""},          {"height", "body height ", " m"},
+        {"belt_speed", "belt ", " m/s"}, {"start", "from ", " s"},
+        {"end", "to ", " s"},           {"slowmo", "slow motion &times;", ""},
+        {"swap_legs", "legs swapped: ", ""}, {"person", "following the person at ", " px"},
+    };
+    const cJSON *o;
+    int k = 0;
+    cJSON_ArrayForEach(o, opts)
+    {
+        const char *key = o->string, *before = NULL, *after = "";
+        char num[32];
+        if (!key || !strcmp(key, "history"))
+            continue;
+        gs_html_puts(b, k++ ? " &middot; " : "");
+        if (!strcmp(key, "events")) {
+            gs_html_puts(b, "gait events edited by hand");
+            continue;
+        }
+        if (!strcmp(key, "blur_faces")) {
+            gs_html_puts(b, cJSON_IsTrue(o) || (cJSON_IsString(o) && !strcmp(o->valuestring, "1"))
+                                ? "faces blurred"
+                                : "faces not blurred");
+            continue;
+        }
+        if (!strcmp(key, "person") && cJSON_GetArraySize(o) == 2 &&
+            cJSON_IsNumber(cJSON_GetArrayItem(o, 0)) && cJSON_IsNumber(cJSON_GetArrayItem(o, 1))) {
+            gs_html_printf(b, "following the person at x %g, y %g px",
+                           cJSON_GetArrayItem(o, 0)->valuedouble,
+                           cJSON_GetArrayItem(o, 1)->valuedouble);
+            continue;
+        }
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            if (!strcmp(key, known[i].key)) {
+                before = known[i].before;
+                after = known[i].after;
+            }
+        if (before)
+            gs_html_puts(b, before);
+        else {
+            gs_html_esc(b, key);
+            gs_html_puts(b, " ");
+        }
+        if (cJSON_IsNumber(o)) {
+            snprintf(num, sizeof(num), "%g", o->valuedouble);
+            gs_html_puts(b, num);
+        } else if (cJSON_IsString(o)) {
+            gs_html_esc(b, o->valuestring);
+        } else {
+            char *t = cJSON_PrintUnformatted(o);
+            gs_html_esc(b, t ? t : "?");
+            free(t);
+        }
+        gs_html_puts(b, after);
+    }
+    if (!k)
+        gs_html_puts(b, "<span class=\"muted\">none: view detected, the whole clip</span>");
+}
+
 static cJSON *analysis_of(gs_page *pg, const char *session)
 {
     char dir[PATH_MAX], path[PATH_MAX + 32];
@@ -278,9 +344,9 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
         gs_html_esc(&b, ss.notes);
     else
         gs_html_puts(&b, "<span class=\"muted\">none</span>");
-    gs_html_puts(&b, "</dd><dt>Analysis options</dt><dd><code>");
-    gs_html_esc(&b, ss.options_json);
-    gs_html_puts(&b, "</code></dd></dl>");
+    gs_html_puts(&b, "</dd><dt>Analysis options</dt><dd id=\"options\">");
+    options_html(&b, opts);
+    gs_html_puts(&b, "</dd></dl>");
     cJSON_Delete(opts);
     gs_html_puts(&b, "</div></div>");
     if (has_file(pg, ss.id, "report.html"))
