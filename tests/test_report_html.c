@@ -161,6 +161,46 @@ static void write_side_run(const char *path, cJSON *a)
     CHECK_EQ_INT(gs_report_write_html(path, a, &o, &err), GS_OK);
 }
 
+/* The contact-time SI (+10.2 %, 25 ms) is coloured only when it exceeds what the events' stated
+ * uncertainty explains (gs_gait_event_mdc_ms: 162 ms at 30 fps with unc_frames 1.5 / 0.9 for
+ * IC / TO, 20 ms at 240 fps); without unc_frames (the other tests) it is coloured as before. */
+static void report_si_light_within_event_uncertainty(const char *dir)
+{
+    static const double fps[] = {30, 240};
+    char path[2048];
+    for (int k = 0; k < 2; k++) {
+        cJSON *a = side_run_analysis(), *src, *evs;
+        char *h;
+        if (!a)
+            return;
+        src = cJSON_GetObjectItem(a, "source");
+        cJSON_AddNumberToObject(src, "fps", fps[k]);
+        evs = cJSON_AddArrayToObject(a, "events");
+        for (int e = 0; e < 8; e++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "side", e & 1 ? "right" : "left");
+            cJSON_AddStringToObject(o, "type", e & 2 ? "TO" : "IC");
+            cJSON_AddNumberToObject(o, "t", 0.1 * e);
+            cJSON_AddNumberToObject(o, "frame", 0.1 * e * fps[k]);
+            cJSON_AddNumberToObject(o, "unc_frames", e & 2 ? 0.9 : 1.5);
+            cJSON_AddItemToArray(evs, o);
+        }
+        snprintf(path, sizeof(path), "%s/report_event_unc.html", dir);
+        write_side_run(path, a);
+        h = gs_test_read_text(path);
+        HAS(h, "+10.2 %");
+        if (k == 0) {
+            HAS(h, "within event error");
+            HAS(h, "up to 162 ms (MDC95)");
+        } else {
+            LACKS(h, "within event error");
+            HAS(h, "title=\"SI: outside range\"");
+        }
+        free(h);
+        cJSON_Delete(a);
+    }
+}
+
 static void report_shows_metrics_si_lights_and_sources(const char *dir)
 {
     char path[2048];
@@ -650,6 +690,7 @@ int main(int argc, char **argv)
         return 1;
     }
     report_shows_metrics_si_lights_and_sources(dir);
+    report_si_light_within_event_uncertainty(dir);
     report_shows_findings_as_hypotheses(dir);
     hostile_strings_are_escaped(dir);
     failed_analysis_still_gives_a_report_that_says_why(dir);

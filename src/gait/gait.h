@@ -260,6 +260,15 @@ void gs_gait_result_ground(const gs_gait_result *r, double *x0, double *y0, doub
  */
 cJSON *gs_gait_result_to_json(const gs_gait_result *r);
 
+/**
+ * The smallest left - right difference of an event-timing metric ("ground_contact_ms",
+ * "step_time_ms", "flight_ms"; ms) that the stated uncertainty of the events of an analysis.json
+ * object cannot explain: MDC95 = 1.96 x the SD of L - R, each foot's events carrying their
+ * median events[].unc_frames as an error its strides share (docs/rules.md). NAN for any other
+ * key, or when the object states no unc_frames or no source.fps.
+ */
+double gs_gait_event_mdc_ms(const cJSON *analysis, const char *key);
+
 /** Writes gs_gait_result_to_json() to path (pretty-printed). GS_ERR_IO / GS_ERR_NOMEM. */
 gs_status gs_gait_write_analysis_json(const char *path, const gs_gait_result *r, gs_error *err);
 

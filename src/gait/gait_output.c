@@ -430,3 +430,99 @@ gs_status gs_gait__read_events_csv(gs_gait_result *r, const char *path, gs_error
         gs_gait__sort_events(r);
     return rc;
 }
+
+/* analysis.json readers for gs_gait_event_mdc_ms (an object's member; a finite number). */
+static const cJSON *obj_get(const cJSON *o, const char *k)
+{
+    return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+}
+
+static int is_num(const cJSON *v)
+{
+    return cJSON_IsNumber(v) && isfinite(v->valuedouble);
+}
+
+/* Event-timing metrics: each side's value is a difference of event times, so an error in the
+ * events moves it. coef[side][foot][type]: how a side's value takes the mean time of foot's
+ * events of type (IC, TO); gait_metrics.c stride_metrics: contact = TO - IC of the same foot,
+ * step time = this foot's IC - the other's, flight = the other foot's IC - this foot's TO. */
+static const struct timing_metric {
+    const char *key;
+    int coef[2][2][2];
+} timing_metrics[] = {
+    {"ground_contact_ms", {{{-1, 1}, {0, 0}}, {{0, 0}, {-1, 1}}}},
+    {"step_time_ms", {{{1, 0}, {-1, 0}}, {{-1, 0}, {1, 0}}}},
+    {"flight_ms", {{{0, -1}, {1, 0}}, {{1, 0}, {0, -1}}}},
+};
+
+/* One foot's events of one type that state an uncertainty. */
+static int unc_event(const cJSON *e, const char *foot, const char *type)
+{
+    const cJSON *sd = obj_get(e, "side"), *ty = obj_get(e, "type");
+    return cJSON_IsString(sd) && !strcmp(sd->valuestring, foot) && cJSON_IsString(ty) &&
+           !strcmp(ty->valuestring, type) && is_num(obj_get(e, "unc_frames"));
+}
+
+/* Median unc_frames of the events of one foot and type (analysis.json events[]), NAN when none
+ * states one: the lower median, found by counting (no allocation; a few hundred events). */
+static double median_unc(const cJSON *events, const char *foot, const char *type)
+{
+    double best = NAN;
+    int n = 0;
+    if (!cJSON_IsArray(events))
+        return NAN;
+    for (const cJSON *e = events->child; e; e = e->next)
+        n += unc_event(e, foot, type);
+    for (const cJSON *e = events->child; e; e = e->next) {
+        double u;
+        int below = 0, above = 0;
+        if (!unc_event(e, foot, type))
+            continue;
+        u = obj_get(e, "unc_frames")->valuedouble;
+        for (const cJSON *f = events->child; f; f = f->next) {
+            if (!unc_event(f, foot, type))
+                continue;
+            below += obj_get(f, "unc_frames")->valuedouble < u;
+            above += obj_get(f, "unc_frames")->valuedouble > u;
+        }
+        if (below <= (n - 1) / 2 && above <= n / 2 && (isnan(best) || u < best))
+            best = u;
+    }
+    return best;
+}
+
+/* The smallest L - R difference of an event-timing metric (in ms) that the events' stated
+ * uncertainty cannot explain (gait.h), or NAN for other metrics or when the analysis states no
+ * unc_frames or source.fps. Each foot's events may share one error: on run_rear_treadmill_01 the left
+ * contacts are +1.0 frame late against rater a with an MAE of 1.0 (every error the same sign)
+ * and the right ones -0.2 (docs/metrics.md 3a), so a per-foot bias does not average out over the
+ * strides, and unc_frames (1 SD of one event, docs/metrics.md section 3) is taken as the SD of
+ * the mean of that foot's events. The difference's SD is then sqrt(sum (coef_L - coef_R)^2
+ * u^2) frames, and the minimal detectable change is 1.96 x that SD (MDC95 = 1.96 x SD_diff,
+ * Weir 2005, J Strength Cond Res 19:231; REFERENCES.md section 7). */
+double gs_gait_event_mdc_ms(const cJSON *analysis, const char *key)
+{
+    const cJSON *fps = obj_get(obj_get(analysis, "source"), "fps");
+    const cJSON *events = obj_get(analysis, "events");
+    static const char *const feet[2] = {"left", "right"}, *const types[2] = {"IC", "TO"};
+    double var = 0;
+    size_t i;
+    for (i = 0; i < sizeof(timing_metrics) / sizeof(timing_metrics[0]); i++)
+        if (key && !strcmp(timing_metrics[i].key, key))
+            break;
+    if (i == sizeof(timing_metrics) / sizeof(timing_metrics[0]) || !is_num(fps) ||
+        fps->valuedouble <= 0)
+        return NAN;
+    for (int f = 0; f < 2; f++)
+        for (int t = 0; t < 2; t++) {
+            int d = timing_metrics[i].coef[0][f][t] - timing_metrics[i].coef[1][f][t];
+            double u;
+            if (!d)
+                continue;
+            u = median_unc(events, feet[f], types[t]);
+            if (isnan(u))
+                return NAN;
+            var += d * d * u * u;
+        }
+    return 1.96 * sqrt(var) * 1000.0 / fps->valuedouble;
+}

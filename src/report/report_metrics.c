@@ -100,8 +100,18 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
     }
     gs_html_puts(b, "</td><td data-l=\"SI\">");
     if (isfinite(si)) {
-        gs_report__light_html(pg, gs_report__light_of_si(si), "SI: ");
+        /* an event-timing difference within what the events' uncertainty explains gets no
+         * light: the 0-5-10 % colours would call it (docs/rules.md, gs_gait_event_mdc_ms) */
+        double mdc = gs_gait_event_mdc_ms(pg->a, key);
+        int within = isfinite(mdc) && isfinite(diff) && fabs(diff) <= mdc;
+        if (!within)
+            gs_report__light_html(pg, gs_report__light_of_si(si), "SI: ");
         gs_html_printf(b, "%s %%", gs_html_num_signed(t1, sizeof(t1), si, 1));
+        if (within)
+            gs_html_printf(b,
+                           " <small title=\"the events' uncertainty explains a difference up to "
+                           "%s ms (MDC95)\">within event error</small>",
+                           gs_html_num(t1, sizeof(t1), mdc, 0));
     } else {
         gs_html_puts(b, "&ndash;");
     }
