@@ -493,13 +493,13 @@ static double median_unc(const cJSON *events, const char *foot, const char *type
 
 /* The smallest L - R difference of an event-timing metric (in ms) that the events' stated
  * uncertainty cannot explain (gait.h), or NAN for other metrics or when the analysis states no
- * unc_frames or source.fps. Each foot's events may share one error: on run_rear_treadmill_01 the left
- * contacts are +1.0 frame late against rater a with an MAE of 1.0 (every error the same sign)
- * and the right ones -0.2 (docs/metrics.md 3a), so a per-foot bias does not average out over the
- * strides, and unc_frames (1 SD of one event, docs/metrics.md section 3) is taken as the SD of
- * the mean of that foot's events. The difference's SD is then sqrt(sum (coef_L - coef_R)^2
- * u^2) frames, and the minimal detectable change is 1.96 x that SD (MDC95 = 1.96 x SD_diff,
- * Weir 2005, J Strength Cond Res 19:231; REFERENCES.md section 7). */
+ * unc_frames or source.fps. Each foot's events may share one error: on run_rear_treadmill_01
+ * the left contacts are +1.0 frame late against rater a with an MAE of 1.0 (every error the
+ * same sign) and the right ones -0.2 (docs/metrics.md 3a), so a per-foot bias does not average
+ * out over the strides, and unc_frames (1 SD of one event, docs/metrics.md section 3) is taken
+ * as the SD of the mean of that foot's events. The difference's SD is then
+ * sqrt(sum (coef_L - coef_R)^2 u^2) frames, and the minimal detectable change is 1.96 x that SD
+ * (MDC95 = 1.96 x SD_diff, Weir 2005, J Strength Cond Res 19:231; REFERENCES.md section 7). */
 double gs_gait_event_mdc_ms(const cJSON *analysis, const char *key)
 {
     const cJSON *fps = obj_get(obj_get(analysis, "source"), "fps");
