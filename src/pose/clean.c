@@ -54,12 +54,42 @@
  * of its counterpart, so that the two shoes overlap over at least half their length in the
  * picture. Foot length 0.152 and hip-to-ankle length 0.491 (0.530 - 0.039) of body height
  * (Winter, Biomechanics and Motor Control of Human Movement, 4th ed., 2009, ch. 4, segment
- * lengths): a foot is 0.31 leg lengths. The labels of walk_side_overground_01 and of the
- * backlit pan (run_side_overground_02, main's tracker) are the same from 0.12 to 0.18; at 0.20
- * the pan's frame 126 (knees 0.19 apart) is bridged and its labels go wrong over 127-131; below
- * 0.12 frames 258-265 of walk_01 stay wrong (at 263 the feet sit 0.10-0.12 apart). */
+ * lengths): a foot is 0.31 leg lengths. Below 0.12 frames 258-265 of walk_01 stay wrong (at 263
+ * the feet sit 0.10-0.12 apart), at 0.12 its 113 moves. Without the stance memory (STANCE_*) the
+ * backlit pan (run_side_overground_02, main's tracker) bridged its frame 126 (knees 0.19 apart)
+ * from 0.20 and its labels went wrong over 127-131 (3 + 2 usable strides); with it the pan's
+ * labels hold to 0.21 and its analysis keeps every stride at each limit tried up to 0.30. On
+ * the whole set the labels still move a frame or two at 0.14 and 0.16 (docs/metrics.md 3a). */
 #define FEET_MERGED_LEG 0.15
 #endif
+
+/* Stance memory of the leg labelling (fix_segment): a foot in stance stands on the ground, which
+ * the camera sees still (or moving with a treadmill's belt or a panning camera) for a whole
+ * stance: ~60 % of a walking stride (Perry, Gait Analysis, 1992), 180-320 ms of a running one
+ * (/work/shared/REFERENCES.md, GCT band), so two frames up to STANCE_S apart are compared: each
+ * foot point's motion between them off the ground's motion, capped at STANCE_CAP leg lengths (a
+ * third of a foot length, 0.31 leg lengths after Winter's segment lengths, see FEET_MERGED_LEG).
+ * With the cap, a labelling that keeps one foot standing (one foot near 0, the swinging one at the
+ * cap) costs less than one that moves both feet by a part of the swing (both at the cap), which
+ * a plain distance cannot tell apart (on a line the two sums are equal). The memory is at most
+ * STANCE_KMAX frames (2^8 Viterbi states; 0.13 s at 60 fps). The ground's motion is the median
+ * of the slower foot's over GROUND_WIN_S either side (see ground_motion). STANCE_W weighs the
+ * pairs of one frame, 1/K each, against the constant-velocity cost. Measured (legs re-labelled
+ * from the raw landmarks of the 14 shared clips, docs/metrics.md 3a): walk_side_overground_04's
+ * 112-115 (the swinging left foot behind the shoe rack, labelled onto the right one's stance
+ * spot) come out right; the backlit pan keeps its strides with FEET_MERGED_LEG up to 0.30 (0.18
+ * without). */
+#ifndef STANCE_S
+#define STANCE_S 0.2
+#endif
+#define STANCE_KMAX 8
+#ifndef STANCE_CAP
+#define STANCE_CAP 0.1
+#endif
+#ifndef STANCE_W
+#define STANCE_W 1.0
+#endif
+#define GROUND_WIN_S 0.5
 
 const int gs_pose__lr_pairs[16][2] = {
     {1, 4},   {2, 5},   {3, 6},   {7, 8},   {9, 10},  {11, 12}, {13, 14}, {15, 16},
@@ -228,7 +258,89 @@ static void mark_swapped(gs_pose_frame *f, int group)
  *   to and keep their cost (the sample's frame 0: bridged, frames 1-2 were swapped wrong and the
  *   first left toe-off moved 3 frames).
  */
-static int fix_segment(gs_pose_track *t, int32_t a, int32_t b, int group, double inv_leg)
+/* Mean image position of the foot points (ankle, heel, foot index) of side `side` (0 left). */
+static void foot_mean(const gs_pose_frame *f, int side, double *x, double *y)
+{
+    static const int pts[3][2] = {{GS_KP_LEFT_ANKLE, GS_KP_RIGHT_ANKLE},
+                                  {GS_KP_LEFT_HEEL, GS_KP_RIGHT_HEEL},
+                                  {GS_KP_LEFT_FOOT_INDEX, GS_KP_RIGHT_FOOT_INDEX}};
+    *x = *y = 0;
+    for (int p = 0; p < 3; p++) {
+        *x += f->kp[pts[p][side]].x / 3.0;
+        *y += f->kp[pts[p][side]].y / 3.0;
+    }
+}
+
+static double median_of(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Ground motion in the picture, px per frame, g[i] from frame i to i + 1 of the kept frames
+ * (idx), without the labels: between two kept frames, of the two ways to pair the feet the one
+ * that moves them less, and of its two feet the slower one (in stance one foot stands on the
+ * ground, which the camera sees still, or moving with a treadmill's belt or a pan); then the
+ * median over GROUND_WIN_S either side, which covers a stride, so that the stance foot is the
+ * slower one on most of its frames (a foot stands for ~60 % of a walking stride, Perry 1992, so
+ * one always does; running duty factors of 25-48 % per foot, REFERENCES.md, leave a foot on the
+ * ground for half of the stride or more). */
+static void ground_motion(const gs_pose_frame *F, const int32_t *idx, int32_t m, int half,
+                          double *gx, double *gy, double *tmp)
+{
+    double *vx = tmp, *vy = tmp + m;
+    for (int32_t k = 0; k + 1 < m; k++) {
+        double ax[2], ay[2], bx[2], by[2];
+        int h = idx[k + 1] - idx[k];
+        for (int s = 0; s < 2; s++) {
+            foot_mean(&F[idx[k]], s, &ax[s], &ay[s]);
+            foot_mean(&F[idx[k + 1]], s, &bx[s], &by[s]);
+        }
+        double best = 1e300;
+        for (int c = 0; c < 2; c++) {
+            double d0 = hypot(bx[c] - ax[0], by[c] - ay[0]);
+            double d1 = hypot(bx[1 - c] - ax[1], by[1 - c] - ay[1]);
+            if (d0 + d1 < best) {
+                best = d0 + d1;
+                int slow = d1 < d0;
+                vx[k] = (bx[slow ? 1 - c : c] - ax[slow]) / h;
+                vy[k] = (by[slow ? 1 - c : c] - ay[slow]) / h;
+            }
+        }
+    }
+    double *w = tmp + 2 * (size_t)m;
+    for (int32_t k = 0; k + 1 < m; k++) {
+        int32_t lo = k - half < 0 ? 0 : k - half, hi = k + half > m - 2 ? m - 2 : k + half, n = 0;
+        for (int32_t j = lo; j <= hi; j++)
+            w[n++] = vx[j];
+        gx[k] = median_of(w, n);
+        n = 0;
+        for (int32_t j = lo; j <= hi; j++)
+            w[n++] = vy[j];
+        gy[k] = median_of(w, n);
+    }
+}
+
+/* Stance cost of kept frames i and j (i before j) with the feet paired straight (cross 0) or
+ * crossed: each foot point's motion from i to j off the ground's motion (gx, gy summed over the
+ * frames between), capped at STANCE_CAP, summed over both feet. */
+static double stance_cost(const gs_pose_frame *fi, const gs_pose_frame *fj, int cross, double gx,
+                          double gy, double inv_leg)
+{
+    static const int pts[3][2] = {{GS_KP_LEFT_ANKLE, GS_KP_RIGHT_ANKLE},
+                                  {GS_KP_LEFT_HEEL, GS_KP_RIGHT_HEEL},
+                                  {GS_KP_LEFT_FOOT_INDEX, GS_KP_RIGHT_FOOT_INDEX}};
+    double cost = 0;
+    for (int p = 0; p < 3; p++)
+        for (int s = 0; s < 2; s++) {
+            const gs_kp *u = &fi->kp[pts[p][s]], *v = &fj->kp[pts[p][cross ? 1 - s : s]];
+            double r = hypot((double)v->x - u->x - gx, (double)v->y - u->y - gy) * inv_leg;
+            cost += r < STANCE_CAP ? r : STANCE_CAP;
+        }
+    return cost;
+}
+
+static int fix_segment(gs_pose_track *t, int32_t a, int32_t b, int group, double inv_leg, double dt)
 {
     int32_t n = b - a, m = 0;
     int p0, p1, changed = 0;
@@ -236,16 +348,22 @@ static int fix_segment(gs_pose_track *t, int32_t a, int32_t b, int group, double
         return 0;
     pair_range(group, &p0, &p1);
     gs_pose_frame *F = t->frames + a;
-    /* frames kept for the cost, q = 2 * s_prev + s_cur at kept frame k (k >= 1) */
+    /* memory in kept frames: the state at kept frame k holds the labels of frames k-K+1..k */
+    int K = 2;
+    if (group == 0 && dt > 0) {
+        K = (int)lround(STANCE_S / dt);
+        K = K < 2 ? 2 : K > STANCE_KMAX ? STANCE_KMAX : K;
+    }
+    int32_t ns = 1 << K, mask = ns - 1;
     int32_t *idx = malloc((size_t)n * sizeof(int32_t));
-    double *dp = malloc((size_t)n * 4 * sizeof(double));
-    unsigned char *bp = malloc((size_t)n * 4), *st = calloc((size_t)n, 1);
-    if (!idx || !dp || !bp || !st) {
-        free(idx);
-        free(dp);
-        free(bp);
-        free(st);
-        return 0;
+    double *dp = malloc((size_t)ns * 2 * sizeof(double));
+    double *tri = malloc((size_t)n * 8 * sizeof(double));
+    double *pc = calloc((size_t)n * (size_t)K * 2, sizeof(double));
+    double *g = malloc((size_t)n * 5 * sizeof(double));
+    unsigned char *bp = malloc((size_t)n * (size_t)ns), *st = calloc((size_t)n, 1);
+    if (!idx || !dp || !tri || !pc || !g || !bp || !st) {
+        changed = 0;
+        goto done;
     }
     {
         /* bridged: merged frames between the segment's first and last other frame (legs only) */
@@ -267,43 +385,76 @@ static int fix_segment(gs_pose_track *t, int32_t a, int32_t b, int group, double
             idx[i] = i;
         m = n;
     }
-    for (int q = 0; q < 4; q++) {
-        int s0 = q >> 1, s1 = q & 1;
-        dp[1 * 4 + q] = SWAP_PRIOR * (s0 + s1) + swap_cost(NULL, &F[idx[0]], &F[idx[1]], 0, s0, s1,
-                                                           1, idx[1] - idx[0], p0, p1, inv_leg);
-        bp[1 * 4 + q] = 0;
-    }
-    for (int32_t k = 2; k < m; k++) {
-        int hab = idx[k - 1] - idx[k - 2], hbc = idx[k] - idx[k - 1];
-        for (int q = 0; q < 4; q++) {
-            int s1 = q >> 1, s2 = q & 1;
-            double best = 1e300;
-            int arg = 0;
-            for (int s0 = 0; s0 < 2; s0++) {
-                int qp = 2 * s0 + s1;
-                double c =
-                    dp[(k - 1) * 4 + qp] + swap_cost(&F[idx[k - 2]], &F[idx[k - 1]], &F[idx[k]], s0,
-                                                     s1, s2, hab, hbc, p0, p1, inv_leg);
-                if (c < best) {
-                    best = c;
-                    arg = qp;
-                }
+    /* costs: tri[k * 8 + 4 s0 + 2 s1 + s2] of kept frames k-2, k-1, k (k = 1: first order);
+     * pc[(k * K + l - 1) * 2 + cross] of kept frames k-l and k */
+    for (int32_t k = 1; k < m; k++)
+        for (int q = 0; q < 8; q++) {
+            int s0 = q >> 2, s1 = (q >> 1) & 1, s2 = q & 1;
+            tri[k * 8 + q] =
+                k == 1 ? swap_cost(NULL, &F[idx[0]], &F[idx[1]], 0, s1, s2, 1, idx[1] - idx[0], p0,
+                                   p1, inv_leg)
+                       : swap_cost(&F[idx[k - 2]], &F[idx[k - 1]], &F[idx[k]], s0, s1, s2,
+                                   idx[k - 1] - idx[k - 2], idx[k] - idx[k - 1], p0, p1, inv_leg);
+        }
+    if (group == 0 && STANCE_W > 0) {
+        double *gx = g, *gy = g + n;
+        int half = dt > 0 ? (int)lround(GROUND_WIN_S / dt) : 15;
+        ground_motion(F, idx, m, half, gx, gy, g + 2 * (size_t)n);
+        int lim = dt > 0 ? (int)lround(STANCE_S / dt) : K;
+        for (int32_t k = 1; k < m; k++) {
+            double sx = 0, sy = 0;
+            for (int l = 1; l <= K && k - l >= 0; l++) {
+                sx += gx[k - l];
+                sy += gy[k - l];
+                if (idx[k] - idx[k - l] > lim)
+                    break;
+                for (int c = 0; c < 2; c++)
+                    pc[((size_t)k * K + l - 1) * 2 + c] =
+                        (double)STANCE_W / K *
+                        stance_cost(&F[idx[k - l]], &F[idx[k]], c, sx, sy, inv_leg);
             }
-            dp[k * 4 + q] = best + SWAP_PRIOR * s2;
-            bp[k * 4 + q] = (unsigned char)arg;
         }
     }
-    int q = 0;
-    for (int j = 1; j < 4; j++)
-        if (dp[(m - 1) * 4 + j] < dp[(m - 1) * 4 + q])
+    /* Viterbi over states of K labels; the predecessor of state q differs in its oldest label */
+    double *cur = dp, *prv = dp + ns;
+    for (int32_t q = 0; q < ns; q++)
+        prv[q] = q > 3 ? 1e300
+                       : SWAP_PRIOR * ((q >> 1) + (q & 1)) + tri[1 * 8 + (q & 3)] +
+                             pc[(1 * K) * 2 + ((q ^ (q >> 1)) & 1)];
+    for (int32_t k = 2; k < m; k++) {
+        for (int32_t q = 0; q < ns; q++) {
+            int s2 = q & 1;
+            double best = 1e300;
+            int arg = 0;
+            for (int o = 0; o < 2; o++) {
+                int32_t pq = (q >> 1) | (o << (K - 1));
+                if (prv[pq] >= 1e299)
+                    continue;
+                double c = prv[pq] + tri[k * 8 + (pq & 3) * 2 + s2];
+                for (int l = 1; l <= K; l++)
+                    c += pc[((size_t)k * K + l - 1) * 2 + (((pq >> (l - 1)) & 1) ^ s2)];
+                if (c < best) {
+                    best = c;
+                    arg = o;
+                }
+            }
+            cur[q] = best + SWAP_PRIOR * s2;
+            bp[(size_t)k * ns + q] = (unsigned char)arg;
+        }
+        double *sw = cur;
+        cur = prv;
+        prv = sw;
+    }
+    int32_t q = 0;
+    for (int32_t j = 1; j < ns; j++)
+        if (prv[j] < prv[q])
             q = j;
-    /* backtrack: state of kept frame k is q & 1; of kept frame k-1 is q >> 1 */
     for (int32_t k = m - 1; k >= 1; k--) {
         st[idx[k]] = (unsigned char)(q & 1);
         if (k == 1)
-            st[idx[0]] = (unsigned char)(q >> 1);
+            st[idx[0]] = (unsigned char)((q >> 1) & 1);
         else
-            q = bp[k * 4 + q];
+            q = ((q >> 1) | (bp[(size_t)k * ns + q] << (K - 1))) & mask;
     }
     /* bridged frames: the labelling whose positions lie nearer to the kept neighbours' */
     for (int32_t k = 0, i = 0; i < n; i++) {
@@ -327,8 +478,12 @@ static int fix_segment(gs_pose_track *t, int32_t a, int32_t b, int group, double
             mark_swapped(&F[i], group);
             changed++;
         }
+done:
     free(idx);
     free(dp);
+    free(tri);
+    free(pc);
+    free(g);
     free(bp);
     free(st);
     return changed;
@@ -338,6 +493,7 @@ int gs_pose__fix_swaps(gs_pose_track *t, int group)
 {
     int changed = 0;
     float leg = leg_length(t, 0, t->n_frames);
+    double dt = median_dt(t);
     if (!(leg > 1.0f))
         return 0;
     for (int32_t i = 0; i < t->n_frames;) {
@@ -348,7 +504,7 @@ int gs_pose__fix_swaps(gs_pose_track *t, int group)
         int32_t j = i;
         while (j < t->n_frames && t->frames[j].has_kp)
             j++;
-        changed += fix_segment(t, i, j, group, 1.0 / leg);
+        changed += fix_segment(t, i, j, group, 1.0 / leg, dt);
         i = j;
     }
     return changed;
@@ -484,8 +640,8 @@ int gs_pose__reject_outliers(gs_pose_track *t, double frac)
             for (int k = 0; k < GS_POSE_NKP; k++) {
                 float px = 2.0f * A->kp[k].x - B->kp[k].x, py = 2.0f * A->kp[k].y - B->kp[k].y;
                 float span = hypotf(B->kp[k].x - A->kp[k].x, B->kp[k].y - A->kp[k].y);
-                replaced += replace_spike(&F->kp[k], px, py, 2.0f * A->kp[k].z - B->kp[k].z,
-                                          span, (float)frac * leg);
+                replaced += replace_spike(&F->kp[k], px, py, 2.0f * A->kp[k].z - B->kp[k].z, span,
+                                          (float)frac * leg);
             }
         }
     }
