@@ -406,6 +406,7 @@ typedef struct clip_case {
     const char *track;       /* under tests/data; NULL: labels/pose/CLIP.pose.json.gz */
     int raters;              /* 2, or 1 for rater a alone */
     double max_bias[2][2];   /* |mean(detected - label)|, frames; 0: not bounded */
+    double tol_frames;       /* matching tolerance, frames; 0: 6 (0.2 s at 30 fps) */
 } clip_case;
 
 static void score_clip(const clip_case *c, const char *scratch)
@@ -418,6 +419,7 @@ static void score_clip(const clip_case *c, const char *scratch)
     static gs_evs_event la[2][CAP], det[CAP];
     int nl[2], nd = 0, nev;
     gs_evs_stats st[2];
+    double tol = c->tol_frames > 0 ? c->tol_frames : 6;
 
     if (c->track)
         snprintf(gz, sizeof(gz), "tests/data/%s", c->track);
@@ -451,7 +453,7 @@ static void score_clip(const clip_case *c, const char *scratch)
         CHECK_MSG(nl[k] > 0, "%s", msg);
         if (nl[k] <= 0)
             continue;
-        gs_evs_score(la[k], nl[k], det, nd, 6, 1, st);
+        gs_evs_score(la[k], nl[k], det, nd, tol, 1, st);
         for (int ty = 0; ty < 2; ty++) {
             fprintf(stderr, "| %-36s | rater %c | %-7s | %2d | %2d missed | %2d extra | %+5.2f | %4.2f |\n",
                     c->clip, 'a' + k, ty ? "swing" : "contact", st[ty].n_truth, st[ty].missed,
@@ -467,7 +469,7 @@ static void score_clip(const clip_case *c, const char *scratch)
         }
     }
     if (nl[0] > 0 && nl[1] > 0) {
-        gs_evs_score(la[0], nl[0], la[1], nl[1], 6, 0, st);
+        gs_evs_score(la[0], nl[0], la[1], nl[1], tol, 0, st);
         for (int ty = 0; ty < 2; ty++)
             fprintf(stderr, "| %-36s | b vs a  | %-7s | %2d | %2d missed | %2d extra | %+5.2f | %4.2f |\n",
                     c->clip, ty ? "swing" : "contact", st[ty].n_truth, st[ty].missed,
@@ -493,13 +495,13 @@ static void labelled_clips_do_not_regress(const char *scratch)
          * / 0.39 with the toe-off crossing searched from 0.25 s (not 0.2) before Zeni's TO
          * (session 8: two left toe-offs 2-3 frames late on their foot's median shift) */
         {"run_side_treadmill_01", {{0.59, 0.69}, {0, 0}}, {{0.03, 0.06}, {0, 0}}, NULL, 1,
-         {{0.59, 0.45}, {0, 0}}},
+         {{0.59, 0.45}, {0, 0}}, 0},
         /* contacts 4.62 (a, 10 of 18 missed) / 2.72 (b) before the landing contacts; between the
          * raters now, who differ by 3.6 frames; toe-offs a frame early (-1.06 / -0.89), then
          * -0.72 / 0.72 (a) and -0.56 / 0.78 (b) with the toe-off range on the sub-frame
          * threshold crossing (gs_gait__to_at_range) */
         {"run_side_treadmill_02_60fps", {{2.06, 1.02}, {2.47, 1.08}}, {{0.16, 0.1}, {0.1, 0.1}},
-         NULL, 2, {{1.89, 1.02}, {2.47, 0.86}}},
+         NULL, 2, {{1.89, 1.02}, {2.47, 0.86}}, 0},
         /* walking (gait_events_walk.c, issue 13): a 2.27 / 3.75, b 2.45 / 4.22 before, with
          * 6-13 of 17 events missed, most of them in the return pass (walked backwards); contacts
          * a 1.62 -> 1.38, b 1.56 -> 1.31 with the toe's X in the backward pass (session 7, the
@@ -513,7 +515,7 @@ static void labelled_clips_do_not_regress(const char *scratch)
          * found), b -0.06 / 0.81 (16 of 18): the toe-offs now follow rater b, whose toe-offs lie
          * 0.56 frame before rater a's */
         {"walk_side_overground_01", {{1.18, 1.18}, {1.30, 1.11}}, {{0.1, 0.1}, {0.1, 0.17}}, NULL,
-         2, {{0.59, 0.95}, {0.59, 0.36}}},
+         2, {{0.59, 0.95}, {0.59, 0.36}}, 0},
         /* hand-held, barefoot, 6 labelled contacts: toe-offs a 2.75 -> 1.5, b 2.5 -> 1.25 with the
          * walking events, 1.0 / 0.75 with the toe-off window on the crossing time (session 7);
          * contacts +3.2 / +3.8 late (the tracked foot keeps moving after the heel is down);
@@ -523,12 +525,22 @@ static void labelled_clips_do_not_regress(const char *scratch)
          * a +3.20 / 3.20 (1 of 6 missed) -> +3.00 / 3.00 (none), toe-off a -0.50 / 1.00 ->
          * -0.25 / 0.75, b -0.25 / 0.75 -> +0.00 / 0.50 */
         {"walk_side_overground_04", {{3.2, 0.8}, {4.1, 0.55}}, {{0.1, 0.1}, {0.3, 0.1}}, NULL, 2,
-         {{3.2, 0.3}, {4.1, 0.1}}},
+         {{3.2, 0.3}, {4.1, 0.1}}, 0},
         /* rear clip: contacts from the kink of the ankle's path since issue 13's rear-view step
          * (were 3.9 / 3.25 frames, 18 / 27 of 43 missed); toe-offs from the foot's own lowest
          * point of the stance (were +1.45 / 1.55 and +0.67 / 0.90, a frame late) */
         {"run_rear_treadmill_01", {{1.01, 0.87}, {1.69, 1.09}}, {{0.15, 0.13}, {0.15, 0.15}}, NULL,
-         2, {{0.71, 0.44}, {1.54, 0.94}}},
+         2, {{0.71, 0.44}, {1.54, 0.94}}, 0},
+        /* the backlit pan: a 120 fps capture (`gaitscope pose --slowmo 5`, main's tracker at
+         * 33afd03), labels over frames 45-176 (the feet leave the picture after 180); matched
+         * within 24 frames, the 0.2 s that 6 frames are at 30 fps. With one ground level per foot
+         * the panning, tilting camera read as 32.5 px of noise: toe-offs +8.50 / 8.50 (a and b);
+         * with the ground stance by stance (gs_gait__stance_ground) -2.75 / 2.75: the
+         * foot-index point rises as the shoe pitches, 4-5 frames (35-40 ms) before the raters'
+         * toe-off on two of four. Contacts -11.33 / 11.33 (a), -10.67 / 10.67 (b) in both: the
+         * landing rule stops in a slow phase of the heel's late-swing fall (docs/metrics.md 3a) */
+        {"run_side_overground_02_backlit_pan", {{11.63, 3.05}, {10.97, 3.05}},
+         {{0, 0}, {0, 0}}, NULL, 2, {{11.63, 3.05}, {10.97, 3.05}}, 24},
     };
     fprintf(stderr, "| clip | who | event | n | missed | extra | bias | MAE |\n");
     for (size_t i = 0; i < sizeof(clips) / sizeof(clips[0]); i++)
@@ -1139,6 +1151,22 @@ int main(int argc, char **argv)
             tiny_jitter_moves_events_and_metrics_little(
                 scratch, "labels/pose/walk_side_overground_04.pose.json.gz",
                 (unsigned long long)(k + 1), 0, 1, 1);
+    }
+    {
+        /*
+         * Issue 13 item 4 on the backlit pan (overground, the ground stance by stance:
+         * gs_gait__stance_ground), three draws (seeds 1-3), measured and printed, NOT asserted:
+         * mean move 0.074, 0.084, 0.153 frame when added (session 9), over the 0.1 target in the
+         * third: its left contacts at frames 141.9 and 360.7 move 0.62 frame in two draws (the
+         * landing rule's slow phase of the heel's late-swing fall, as with one ground level per
+         * foot, docs/metrics.md 3a) and a right toe-off at 219.2, where the feet are below the
+         * picture, 0.48. The toe-offs in the labelled range move less than before (uniform
+         * 0.05 px draws: 0.04-0.08 frame on average against 0.23-0.24).
+         */
+        for (int k = 0; k < 3; k++)
+            tiny_jitter_moves_events_and_metrics_little(
+                scratch, "labels/pose/run_side_overground_02_backlit_pan.pose.json.gz",
+                (unsigned long long)(k + 1), 0, 0, 0);
     }
     labelled_clips_do_not_regress(scratch);
     edited_events_move_only_their_strides(scratch);

@@ -136,6 +136,153 @@ void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides)
     }
 }
 
+/*
+ * Overground side-view running: the ground taken stance by stance. A camera that follows the
+ * runner pans and tilts, so the ground moves in the picture: on the backlit pan
+ * (run_side_overground_02_backlit_pan) the lowest foot point over the middle of three labelled
+ * stances sits at 591, 586 and 621 px, each stance flat within 1-7 px, and one level per foot read
+ * that spread as 32.5 px of landmark noise (a contact threshold of 98 px, 38 % of a leg;
+ * docs/metrics.md 3a). As the walking events do (gait_events_walk.c): each stance (in
+ * ev[0..n_ev-1], the Zeni events sorted by time: an IC to the same foot's next event, a TO in its
+ * segment) has its own level, the weighted Harrell-Davis median of its lowest points over 30-70 %
+ * of it (gs_gait__window_lows, gs_gait__whd_median, as gs_gait__ground_levels), and the noise is
+ * the robust SD (1.4826 x median absolute deviation) of those samples about their own stance's
+ * level. A stance cut by its segment's start (the foot's first event there a TO: the runner enters
+ * in stance) or end (the last one an IC) is taken as lasting the median stance, within the
+ * segment. Between stances the level is interpolated linearly from one stance's end to the next
+ * one's start (the camera moves continuously), held before the first and after the last. Fills
+ * g->low (raw lowest point minus that level) and g->lsm (smoothed over +-h s) for both feet and
+ * sets r->noise_px; returns 0 (g and r untouched) when a foot has no stance with a level or memory
+ * runs out.
+ */
+typedef struct stance_lv {
+    int side;
+    double ta, tb, level;
+} stance_lv;
+
+/* Adds the stance [a, b] of side (frames of seg's segment) to st[*ns] when its middle has a
+ * level, and its samples' distances from that level to dev. x: scratch of r->n. */
+static void add_stance(const gs_gait_result *r, int side, double a, double b, int32_t seg,
+                       stance_lv *st, int *ns, gs_gait__wval *x, gs_gait__wval *dev, int *nd)
+{
+    int n = 0;
+    if (!(b > a))
+        return;
+    gs_gait__window_lows(r, side, a + 0.3 * (b - a), a + 0.7 * (b - a), seg, x, &n, r->n);
+    double m = n >= 3 ? gs_gait__whd_median(x, n) : NAN;
+    if (!isfinite(m))
+        return;
+    for (int j = 0; j < n && *nd < r->n; j++) {
+        dev[*nd].v = fabs(x[j].v - m);
+        dev[(*nd)++].w = x[j].w;
+    }
+    st[*ns].side = side;
+    st[*ns].ta = a;
+    st[*ns].tb = b;
+    st[(*ns)++].level = m;
+}
+
+static int cmp_stance(const void *a, const void *b)
+{
+    const stance_lv *p = a, *q = b;
+    return p->ta < q->ta ? -1 : p->ta > q->ta;
+}
+
+int gs_gait__stance_ground(gs_gait_result *r, gs_gait__sig *g, const gs_gait_event *ev, int n_ev,
+                           double h)
+{
+    stance_lv *st = malloc(sizeof(*st) * (size_t)(n_ev + 1));
+    double *dur = malloc(sizeof(double) * (size_t)(n_ev + 1));
+    gs_gait__wval *x = malloc(sizeof(*x) * ((size_t)r->n + 1));
+    gs_gait__wval *dev = malloc(sizeof(*dev) * ((size_t)r->n + 1));
+    int ns = 0, nd = 0, ndur = 0, ok = 0, per_side[2] = {0, 0};
+    if (!st || !dur || !x || !dev)
+        goto out;
+    /* complete stances: each Zeni IC with the same foot's next event, a TO in its segment; those
+     * far from the median stance (outside 0.75-1.33 times it, as gs_gait__build_strides drops
+     * strides) give no level: the backlit pan's feet, below the picture's edge from frame 180,
+     * made two 0.1 s "stances" 130 px above the others at its end */
+    for (int pass = 0; pass < 2; pass++) {
+        double dm = pass ? gs_gait__median(dur, ndur) : NAN;
+        for (int e = 0; e < n_ev; e++) {
+            if (ev[e].type != GS_GAIT_EVENT_IC)
+                continue;
+            int side = (int)ev[e].side;
+            int32_t fe = gs_gait__frame_at(r, ev[e].t_s);
+            for (int j = e + 1; j < n_ev; j++) {
+                if ((int)ev[j].side != side)
+                    continue;
+                double dd = ev[j].t_s - ev[e].t_s;
+                if (ev[j].type == GS_GAIT_EVENT_TO &&
+                    gs_gait__same_seg(r, fe, gs_gait__frame_at(r, ev[j].t_s)) && dd > 0) {
+                    if (!pass)
+                        dur[ndur++] = dd;
+                    else if (dd >= 0.75 * dm && dd <= 1.33 * dm)
+                        add_stance(r, side, ev[e].t_s, ev[j].t_s, fe, st, &ns, x, dev, &nd);
+                }
+                break;
+            }
+        }
+    }
+    /* stances cut by a segment's start or end, taken as the median stance (within the segment) */
+    double d = gs_gait__median(dur, ndur);
+    for (int e = 0; e < n_ev && isfinite(d); e++) {
+        int side = (int)ev[e].side, to = ev[e].type == GS_GAIT_EVENT_TO, alone = 1;
+        int32_t fe = gs_gait__frame_at(r, ev[e].t_s);
+        /* the foot's previous event (a TO) or next one (an IC) in the same segment */
+        for (int j = to ? e - 1 : e + 1; j >= 0 && j < n_ev; j += to ? -1 : 1)
+            if ((int)ev[j].side == side) {
+                alone = !gs_gait__same_seg(r, fe, gs_gait__frame_at(r, ev[j].t_s));
+                break;
+            }
+        if (alone)
+            add_stance(r, side, to ? ev[e].t_s - d : ev[e].t_s,
+                       to ? ev[e].t_s : ev[e].t_s + d, fe, st, &ns, x, dev, &nd);
+    }
+    for (int s = 0; s < ns; s++)
+        per_side[st[s].side]++;
+    if (per_side[0] == 0 || per_side[1] == 0 || nd < 5)
+        goto out;
+    double sd = 1.4826 * gs_gait__whd_median(dev, nd);
+    if (!isfinite(sd))
+        goto out;
+    qsort(st, (size_t)ns, sizeof(*st), cmp_stance);
+    for (int side = 0; side < 2; side++) {
+        for (int32_t i = 0; i < r->n; i++) {
+            g->low[side][i] = NAN;
+            if (!r->valid[i])
+                continue;
+            double t = r->t[i], level = NAN, prev_t = NAN, prev_l = NAN;
+            for (int s = 0; s < ns; s++) {
+                if (st[s].side != side)
+                    continue;
+                if (t <= st[s].tb) {
+                    if (t >= st[s].ta || !isfinite(prev_t) || !(st[s].ta > prev_t))
+                        level = st[s].level;
+                    else
+                        level = prev_l +
+                                (st[s].level - prev_l) * (t - prev_t) / (st[s].ta - prev_t);
+                    break;
+                }
+                prev_t = st[s].tb;
+                prev_l = st[s].level;
+            }
+            if (!isfinite(level))
+                level = prev_l; /* after the last stance */
+            g->low[side][i] = gs_gait__raw_low(r, i, side) - level;
+        }
+        gs_gait__smooth(r, g->low[side], g->lsm[side], h);
+    }
+    r->noise_px = sd;
+    ok = 1;
+out:
+    free(st);
+    free(dur);
+    free(x);
+    free(dev);
+    return ok;
+}
+
 /* IC from the first contact frame s0 (smoothed height <= kappa) of a contact that lasts until
  * frame s_end: the line through up to k raw samples above kappa just before s0, extended to the
  * ground level; the linear kappa crossing when the line is unusable. NAN if s0 has no

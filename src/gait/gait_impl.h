@@ -260,6 +260,12 @@ void gs_gait__window_lows(const gs_gait_result *r, int side, double a, double b,
 /** Ground level per foot (and r->noise_px from the stances when use_strides). */
 void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides);
 
+/** Overground side-view running: per-stance ground levels from the stances of the sorted Zeni
+ *  events ev into g->low / g->lsm (smoothed over +-h s) and r->noise_px from the stances' own
+ *  levels; 0 (nothing changed) when a foot has none. */
+int gs_gait__stance_ground(gs_gait_result *r, gs_gait__sig *g, const gs_gait_event *ev, int n_ev,
+                           double h);
+
 /** IC time (s) of the contact run [s0, s_end] of the height signal low; NAN if none. */
 double gs_gait__ic_at(const gs_gait_result *r, const double *low, int32_t s0, int32_t s_end,
                       double kappa, int k);
