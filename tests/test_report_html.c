@@ -163,7 +163,9 @@ static void write_side_run(const char *path, cJSON *a)
 
 /* The contact-time SI (+10.2 %, 25 ms) is coloured only when it exceeds what the events' stated
  * uncertainty explains (gs_gait_event_mdc_ms: 162 ms at 30 fps with unc_frames 1.5 / 0.9 for
- * IC / TO, 20 ms at 240 fps); without unc_frames (the other tests) it is coloured as before. */
+ * IC / TO, 20 ms at 240 fps); without unc_frames (the other tests) it is coloured as before.
+ * The duty factor (contact over stride: L - R 0.036, SI +10.4 %) likewise, against the contact's
+ * MDC over the 707 ms stride: 0.229 at 30 fps, 0.029 at 240 fps. */
 static void report_si_light_within_event_uncertainty(const char *dir)
 {
     static const double fps[] = {30, 240};
@@ -175,6 +177,10 @@ static void report_si_light_within_event_uncertainty(const char *dir)
             return;
         src = cJSON_GetObjectItem(a, "source");
         cJSON_AddNumberToObject(src, "fps", fps[k]);
+        cJSON_AddItemToObject(
+            cJSON_GetObjectItem(a, "metrics"), "stride_time_ms",
+            cJSON_Parse("{\"unit\":\"ms\",\"left\":{\"mean\":706,\"sd\":9,\"n\":13},"
+                        "\"right\":{\"mean\":708,\"sd\":8,\"n\":13},\"diff\":-2,\"si\":-0.3}"));
         evs = cJSON_AddArrayToObject(a, "events");
         for (int e = 0; e < 8; e++) {
             cJSON *o = cJSON_CreateObject();
@@ -189,12 +195,14 @@ static void report_si_light_within_event_uncertainty(const char *dir)
         write_side_run(path, a);
         h = gs_test_read_text(path);
         HAS(h, "+10.2 %");
+        HAS(h, "+10.4 %");
         if (k == 0) {
-            HAS(h, "within event error");
+            CHECK_EQ_INT(count_of(h, "within event error"), 2);
             HAS(h, "up to 162 ms (MDC95)");
+            HAS(h, "up to 0.229 (MDC95)");
         } else {
             LACKS(h, "within event error");
-            HAS(h, "title=\"SI: outside range\"");
+            CHECK_EQ_INT(count_of(h, "title=\"SI: outside range\""), 2);
         }
         free(h);
         cJSON_Delete(a);

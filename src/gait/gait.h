@@ -264,8 +264,10 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r);
  * The smallest left - right difference of an event-timing metric ("ground_contact_ms",
  * "step_time_ms", "flight_ms"; ms) that the stated uncertainty of the events of an analysis.json
  * object cannot explain: MDC95 = 1.96 x the SD of L - R, each foot's events carrying their
- * median events[].unc_frames as an error its strides share (docs/rules.md). NAN for any other
- * key, or when the object states no unc_frames or no source.fps.
+ * median events[].unc_frames as an error its strides share (docs/rules.md). "duty_factor" (a
+ * fraction: contact over stride time) gets the contact time's MDC over the mean stride time.
+ * NAN for any other key, or when the object states no unc_frames, no source.fps (or, for the
+ * duty factor, no stride time).
  */
 double gs_gait_event_mdc_ms(const cJSON *analysis, const char *key);
 

@@ -507,6 +507,17 @@ double gs_gait_event_mdc_ms(const cJSON *analysis, const char *key)
     static const char *const feet[2] = {"left", "right"}, *const types[2] = {"IC", "TO"};
     double var = 0;
     size_t i;
+    if (key && !strcmp(key, "duty_factor")) {
+        /* contact / stride time: the contact time's error over the stride (the stride's own
+         * error, IC to IC of one foot, is shared by both of its ends and is left out) */
+        const cJSON *st = obj_get(obj_get(analysis, "metrics"), "stride_time_ms");
+        const cJSON *l = obj_get(obj_get(st, "left"), "mean");
+        const cJSON *r = obj_get(obj_get(st, "right"), "mean");
+        double mdc = gs_gait_event_mdc_ms(analysis, "ground_contact_ms");
+        if (!is_num(l) || !is_num(r) || l->valuedouble + r->valuedouble <= 0)
+            return NAN;
+        return mdc / (0.5 * (l->valuedouble + r->valuedouble));
+    }
     for (i = 0; i < sizeof(timing_metrics) / sizeof(timing_metrics[0]); i++)
         if (key && !strcmp(timing_metrics[i].key, key))
             break;

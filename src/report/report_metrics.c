@@ -110,8 +110,9 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
         if (within)
             gs_html_printf(b,
                            " <small title=\"the events' uncertainty explains a difference up to "
-                           "%s ms (MDC95)\">within event error</small>",
-                           gs_html_num(t1, sizeof(t1), mdc, 0));
+                           "%s%s (MDC95)\">within event error</small>",
+                           gs_html_num(t1, sizeof(t1), mdc, dec),
+                           unit && !strcmp(unit, "ms") ? " ms" : "");
     } else {
         gs_html_puts(b, "&ndash;");
     }
