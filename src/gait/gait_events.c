@@ -131,8 +131,11 @@ static void keep_foot_order(gs_gait_result *r, const gs_gait_event *zeni)
  * Side-view running overground (decided by the pass with one ground level per foot, which the
  * walks' activity depends on and keeps): the running refinement again from the Zeni events, with
  * the ground stance by stance (gs_gait__stance_ground; a camera that follows the runner pans and
- * tilts) and the noise, so the contact threshold, from the stances' own levels. Nothing changes
- * when a foot has no stance with a level.
+ * tilts) and the noise, so the contact threshold, from the stances' own levels; the contacts as
+ * the walking ones take them (gs_gait__footprint_ic: where the foot comes to rest on its
+ * footprint; the landing rule's end of the heel's fall stopped in a slow phase of the late swing
+ * on the pan, and its forward stop, in image X, came early as the camera follows the runner:
+ * docs/metrics.md 3a). Nothing changes when a foot has no stance with a level.
  */
 static gs_status overground_run_refine(gs_gait_result *r, gs_gait__sig *g,
                                        const gs_gait_event *zeni, int n_zeni, int k, double dt,
@@ -142,16 +145,66 @@ static gs_status overground_run_refine(gs_gait_result *r, gs_gait__sig *g,
         return GS_OK;
     memcpy(r->ev, zeni, sizeof(*zeni) * (size_t)n_zeni);
     r->n_ev = n_zeni;
+    double *tic = malloc(sizeof(double) * (size_t)(n_zeni + 1));
+    double *tmp = malloc(sizeof(double) * (size_t)(n_zeni + 1));
+    double *v = malloc(sizeof(double) * (size_t)(r->n + 1));
+    gs_gait__wval *wx = malloc(sizeof(*wx) * (size_t)(r->n + 1));
+    gs_status rc = GS_OK;
+    if (!tic || !tmp || !v || !wx) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
+        goto out;
+    }
+    /* contacts as the walking ones (gs_gait__footprint_ic), from the Zeni stances: the foot
+     * comes to rest on its footprint, which the panning camera moves through the picture. Not
+     * from a stance outside 0.75-1.33 times the median one (as gs_gait__stance_ground and
+     * gs_gait__build_strides): the pan's 0.1 s "stances" where the feet are below the picture */
+    int npair = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        double dm = pass ? gs_gait__median(tmp, npair) : NAN;
+        for (int e = 0; e < n_zeni; e++) {
+            if (pass)
+                tic[e] = NAN;
+            if (zeni[e].type != GS_GAIT_EVENT_IC)
+                continue;
+            int32_t fe = gs_gait__frame_at(r, zeni[e].t_s);
+            for (int j = e + 1; j < n_zeni; j++) {
+                if (zeni[j].side != zeni[e].side)
+                    continue;
+                double d = zeni[j].t_s - zeni[e].t_s;
+                if (zeni[j].type == GS_GAIT_EVENT_TO && d > 0 &&
+                    gs_gait__same_seg(r, fe, gs_gait__frame_at(r, zeni[j].t_s))) {
+                    if (!pass)
+                        tmp[npair++] = d;
+                    else if (d >= 0.75 * dm && d <= 1.33 * dm)
+                        tic[e] = gs_gait__footprint_ic(r, e, j, v, wx);
+                }
+                break;
+            }
+        }
+    }
     /* contact threshold and line fits as in gs_gait__events' height rounds */
     double kappa = fmax(3.0 * r->noise_px, 0.02 * r->ll_px);
     r->kappa_px = kappa;
-    gs_status rc = gs_gait__refine_running(r, r->noise_px > 0.01 * r->ll_px ? g->lsm : g->low,
-                                           g->lsm, kappa, k, err);
+    rc = gs_gait__refine_running(r, r->noise_px > 0.01 * r->ll_px ? g->lsm : g->low, g->lsm,
+                                 kappa, k, err);
     if (rc != GS_OK)
-        return rc;
+        goto out;
+    /* the footprint contact where it could be fitted (its search range is walk_ic's, within
+     * -0.12 / +0.15 s of Zeni's IC), else the landing rule's */
+    for (int e = 0; e < n_zeni; e++)
+        if (r->ev[e].type == GS_GAIT_EVENT_IC && isfinite(tic[e])) {
+            r->ev[e].t_s = tic[e];
+            r->ev[e].frame = gs_gait__frame_index(r, tic[e]);
+        }
     keep_foot_order(r, zeni);
     gs_gait__sort_events(r);
-    return gs_gait__build_strides(r, err);
+    rc = gs_gait__build_strides(r, err);
+out:
+    free(tic);
+    free(tmp);
+    free(v);
+    free(wx);
+    return rc;
 }
 
 gs_status gs_gait__events(gs_gait_result *r, gs_error *err)

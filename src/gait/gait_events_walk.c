@@ -119,6 +119,22 @@ static double walk_ic(const gs_gait_result *r, const walk_stance *s, double tz, 
                                fmin(tz + 0.15, r->t[idx[m - 2]]), -1);
 }
 
+/* walk_ic on the stance from r->ev[ic] to r->ev[to]; also overground running's contacts
+ * (gait_events.c overground_run_refine, where the panning camera moves the footprint) */
+double gs_gait__footprint_ic(const gs_gait_result *r, int ic, int to, double *v,
+                             gs_gait__wval *wx)
+{
+    walk_stance s;
+    memset(&s, 0, sizeof(s));
+    s.side = (int)r->ev[ic].side;
+    s.ic = ic;
+    s.to = to;
+    s.toe = r->backward[gs_gait__frame_at(r, r->ev[ic].t_s)] != 0;
+    if (!stance_fit(r, &s, v, wx))
+        return NAN;
+    return walk_ic(r, &s, r->ev[ic].t_s, v);
+}
+
 /*
  * TO: the last upward crossing of kappa by the (smoothed) lowest point above the stance's level
  * in [TO - 0.2 s, TO + 0.15 s], at its interpolated time tc; then the change point of a level and

@@ -266,6 +266,13 @@ void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides)
 int gs_gait__stance_ground(gs_gait_result *r, gs_gait__sig *g, const gs_gait_event *ev, int n_ev,
                            double h);
 
+/** IC (s) of the stance from Zeni IC r->ev[ic] to the same foot's TO r->ev[to] as the walking
+ *  contacts take it (gait_events_walk.c): the change point of the foot's X relative to its
+ *  footprint, which moves with the ground in the picture; NAN when it cannot be fitted. v:
+ *  scratch of r->n doubles, wx of r->n. */
+double gs_gait__footprint_ic(const gs_gait_result *r, int ic, int to, double *v,
+                             gs_gait__wval *wx);
+
 /** IC time (s) of the contact run [s0, s_end] of the height signal low; NAN if none. */
 double gs_gait__ic_at(const gs_gait_result *r, const double *low, int32_t s0, int32_t s_end,
                       double kappa, int k);
