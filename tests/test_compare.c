@@ -645,11 +645,29 @@ static void outputs_of_made_sessions(const char *dir)
         CHECK_EQ_INT(count_in(html, "<td data-l=\"OK\">"), gs_comparison_n_checks(c));
         CHECK(gs_comparison_n_rows(c) > 0 && gs_comparison_n_checks(c) > 0);
         CHECK_EQ_INT(count_in(html, "<table class=\"mt\">"), 2);
+        CHECK(strstr(html, "id=\"mismatch\"") == NULL); /* 15 strides a side, same filming */
         free(html);
     }
     snprintf(path, sizeof(path), "%s/no/such/dir/comparison.html", dir);
     CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_ERR_IO);
     CHECK_STR_CONTAINS(err.msg, "no/such/dir");
+    gs_comparison_free(&c);
+    /* 6 strides a side after: the warning names what differs, which here is not the filming
+       (its title said "not filmed the same way" for a short clip), under its own line */
+    make_session(&a, "/x/after", 6, 20, 12, 32);
+    a.s.strides_used[0] = a.s.strides_used[1] = 6;
+    CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
+    snprintf(path, sizeof(path), "%s/made_comparison_short.html", dir);
+    CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_OK);
+    html = gs_test_read_text(path);
+    CHECK(html != NULL);
+    if (html) {
+        CHECK_STR_CONTAINS(html, "<div class=\"alert warn\" id=\"mismatch\"><strong>The two "
+                                 "clips are not fully comparable</strong>");
+        CHECK_STR_CONTAINS(html, ".alert.warn>strong{display:block");
+        CHECK_STR_CONTAINS(html, "a stable mean needs at least 7");
+        free(html);
+    }
     gs_comparison_free(&c);
     gs_compare_mc_free(&mc);
 }

@@ -37,7 +37,8 @@ static const char extra_css[] =
     "ul.chg{margin:6px 0 0;padding-left:20px}ul.chg li{margin:3px 0}"
     ".st-res{color:#1a9850}.st-new{color:#b2182b}.st-per{color:#8a5a00}"
     ".path{word-break:break-all}.cards dd{overflow-wrap:anywhere;min-width:0}"
-    ".cards div{min-width:0}";
+    ".cards div{min-width:0}"
+    ".alert.warn>strong{display:block;margin-bottom:2px}";
 
 struct cpage;
 typedef struct cpage {
@@ -178,8 +179,11 @@ static void write_alerts(cpage *pg)
         n += c->checks[i].state == GS_COMPARE_CHECK_MISMATCH;
     if (n == 0)
         return;
-    S("<div class=\"alert warn\"><strong>The two clips were not filmed the same way</strong>"
-      "Verdicts touched by these differences are <em>not comparable</em>:<ul>\n");
+    /* the checks cover the filming (view, frame rate, distance, tilt) and the clips' length
+     * (strides per side), so the title names neither */
+    S("<div class=\"alert warn\" id=\"mismatch\"><strong>The two clips are not fully "
+      "comparable</strong>Verdicts touched by these differences are <em>not comparable</em>:"
+      "<ul>\n");
     for (int i = 0; i < c->n_checks; i++)
         if (c->checks[i].state == GS_COMPARE_CHECK_MISMATCH) {
             S("<li>");
