@@ -188,11 +188,18 @@ def clinic(port, data, a, b, athlete, session):
     # the access log: the therapist's openings, the athlete's name escaped
     st, _, html = a.req("GET", "/account/access")
     check(st == 200 and re.search(r'<span class="email">t@<wbr>example<wbr>\.org</span></td>'
-                                  r'<td><a href="/athletes/' + athlete, html)
+                                  r'<td data-l="Athlete"><a href="/athletes/' + athlete, html)
           and "session page" in html and "athlete page" in html and "127.0.0.1" in html
           and "saved NKT record" in html,
           "the owner's access log has the therapist's openings with the address")
     no_raw(html, "access log")
+    # on a phone each row is a card (report.html's table.mt): every cell after the first names
+    # its column
+    rows = html.count('<td data-l="Who">')
+    check('<table class="list mt" id="access"><thead>' in html and rows > 0 and
+          html.count('<td data-l="Athlete">') == rows and
+          html.count('<td class="words" data-l="What">') == rows,
+          f"the access log's cells carry their column names ({rows} rows)")
     # a reset through the page: the therapist is signed out at once, the new link works
     tok = a.csrf("/account")
     st, _, html = a.req("POST", f"/account/users/{tid}/reset", {"csrf": tok})

@@ -50,7 +50,8 @@ static const char page_css[] =
     ".kframes img{width:31%;height:auto}progress{width:100%;height:1.4em}"
     "code,dd,td,p{overflow-wrap:anywhere}.email,.words{overflow-wrap:normal;word-break:normal}"
     ".cols{display:flex;gap:1.5em;flex-wrap:wrap}.cols>div{flex:1 1 20em;min-width:0}"
-    "@media (max-width:700px){main{padding:0 .6em}}";
+    "@media (max-width:700px){main{padding:0 .6em}}"
+    "@media (max-width:600px){table.list.mt td{border:0}}"; /* a card's lines: its row's */
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 

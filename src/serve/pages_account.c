@@ -368,28 +368,30 @@ static int access_page(gs_page *pg)
                        "Who opened which athlete's data, newest first (times in UTC; the newest "
                        "%d; GET /api/v1/access?skip=N gives older ones).</p>",
                    ACCESS_ROWS);
-    gs_html_puts(&b, "<table class=\"list\" id=\"access\"><tr><th>When, from</th><th>Who</th>"
-                     "<th>Athlete</th><th>What</th></tr>");
+    /* class mt: on a phone one card per row (report.html's stylesheet), each cell under its
+     * column's name (data-l): four columns wrapped names and e-mails letter by letter at 390 px */
+    gs_html_puts(&b, "<table class=\"list mt\" id=\"access\"><thead><tr><th>When, from</th>"
+                     "<th>Who</th><th>Athlete</th><th>What</th></tr></thead><tbody>");
     for (size_t i = 0; i < n; i++) {
         const gs_store_access *x = &list[i];
         time_text(x->at, when);
         gs_html_printf(&b, "<tr><td><span class=\"nowrap\">%s</span><br><span class=\"muted\">", when);
         gs_html_esc(&b, x->addr);
-        gs_html_puts(&b, "</span></td><td>");
+        gs_html_puts(&b, "</span></td><td data-l=\"Who\">");
         if (!x->user[0])
             gs_html_puts(&b, "<em>share link</em>");
         else if (x->email[0])
             email_html(&b, x->email);
         else
             gs_html_puts(&b, "<em>removed user</em>");
-        gs_html_puts(&b, "</td><td>");
+        gs_html_puts(&b, "</td><td data-l=\"Athlete\">");
         if (x->athlete_name[0]) {
             gs_html_printf(&b, "<a href=\"/athletes/%s\">", x->athlete);
             gs_html_esc(&b, x->athlete_name);
             gs_html_puts(&b, "</a>");
         } else
             gs_html_puts(&b, "<em>deleted athlete</em>");
-        gs_html_puts(&b, "</td><td class=\"words\">"); /* "session page": whole words */
+        gs_html_puts(&b, "</td><td class=\"words\" data-l=\"What\">"); /* whole words */
         if (x->session[0] && x->athlete_name[0])
             gs_html_printf(&b, "<a href=\"/sessions/%s\">", x->session);
         gs_html_esc(&b, x->what);
@@ -399,7 +401,7 @@ static int access_page(gs_page *pg)
     }
     if (!n)
         gs_html_puts(&b, "<tr><td colspan=\"4\" class=\"muted\">Nothing yet.</td></tr>");
-    gs_html_puts(&b, "</table>");
+    gs_html_puts(&b, "</tbody></table>");
     free(list);
     return gs_page_send(pg, &b, 200);
 }
