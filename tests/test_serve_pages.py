@@ -160,13 +160,16 @@ def clinic(port, data, a, b, athlete, session):
     check('id="delete-athlete"' not in t.req("GET", f"/athletes/{athlete}")[2],
           "no delete-athlete form for a therapist")
     st, _, html = t.req("GET", "/account")
-    check(st == 200 and 'id="users"' not in html and "/account/access" not in html,
+    check(st == 200 and 'id="users"' not in html and "/account/access" not in html and
+          'id="delete-account"' not in html,
           "the therapist's account page has no owner sections")
     st, _, _ = t.req("GET", "/account/access")
     check(st == 403, f"the therapist reads no access log ({st})")
     st, _, html = a.req("GET", "/account")
     m = re.search(r'action="/account/users/([A-Za-z0-9_-]{22})/remove"', html)
     check(m and "t@example.org" in html, "the owner's account page lists the therapist")
+    check(0 < html.find('id="password-form"') < html.find('id="delete-account"'),
+          "the owner's account page ends with deleting the account, after the routine sections")
     tid = m.group(1) if m else "A" * 22
     ttok = t.csrf("/athletes")
     for path, form in (("/account/invite", {"email": "x@example.org"}),

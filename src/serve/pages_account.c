@@ -125,7 +125,12 @@ static void owner_sections(gs_page *pg, gs_html_buf *b, const gs_store_account *
     gs_html_puts(b, "<h2>Access log</h2><p>Who opened which athlete's data, when and from where "
                     "(pages, downloads, the API and share links). <a id=\"access-link\" "
                     "href=\"/account/access\">Open the access log</a>.</p>");
+}
 
+/* The owner's deletion of the whole account: the page's last section, after the routine ones
+ * (it sat above "Your password"). */
+static void delete_account_section(gs_page *pg, gs_html_buf *b)
+{
     gs_html_puts(b, "<h2>Delete the account</h2><form class=\"card\" method=\"post\" "
                     "action=\"/account/delete\">");
     gs_page_csrf_field(pg, b);
@@ -185,6 +190,8 @@ static int account_page(gs_page *pg, unsigned status, const char *err, const cha
                      "password</button></form><p class=\"muted\">Changing it signs you out "
                      "everywhere else (other browsers, API tokens); this browser stays signed "
                      "in.</p>");
+    if (me.role == GS_STORE_ROLE_OWNER)
+        delete_account_section(pg, &b);
     return gs_page_send(pg, &b, status);
 }
 
