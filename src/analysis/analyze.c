@@ -390,6 +390,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     go.belt_speed_m_s = o->belt_speed_m_s;
     go.events_csv = o->events_csv;
     go.swap_legs = o->swap_legs;
+    go.picture = gtrack ? track : NULL; /* undistorted landmarks can lie past the frame's edge */
     if (go.belt_speed_m_s > 0 && go.setting == GS_GAIT_SETTING_UNKNOWN)
         go.setting = GS_GAIT_SETTING_TREADMILL; /* a belt speed says it is a treadmill */
     go.name = base_name(input); /* source.pose: the file's name, not where it is stored (a

@@ -70,7 +70,7 @@ int gs_cli_gait(int argc, char **argv)
 {
     gait_args a = {0};
     int exit_code = GS_EXIT_OK;
-    gs_pose_track *t = NULL;
+    gs_pose_track *t = NULL, *pic = NULL;
     gs_gait_result *r = NULL;
     gs_error err = {0}, werr = {0};
     gs_status rc;
@@ -101,10 +101,20 @@ int gs_cli_gait(int argc, char **argv)
         return gs_cli_report(&err);
     }
     if (a.calib) {
-        /* points, not frames: pose.json keeps the pixels of the frames as decoded */
-        rc = gs_calib_undistort_track(t, &prof, a.calib, NULL, &err);
+        /* points, not frames: pose.json keeps the pixels of the frames as decoded; the gait
+         * stage judges feet out of the picture on those (gs_gait_options.picture) */
+        rc = gs_pose_track_new(t->n_frames, &pic, &err);
+        if (rc == GS_OK) {
+            gs_pose_frame *keep = pic->frames;
+            *pic = *t;
+            pic->frames = keep;
+            memcpy(pic->frames, t->frames, sizeof(*t->frames) * (size_t)t->n_frames);
+            opt.picture = pic;
+            rc = gs_calib_undistort_track(t, &prof, a.calib, NULL, &err);
+        }
         if (rc != GS_OK) {
             gs_pose_track_free(&t);
+            gs_pose_track_free(&pic);
             return gs_cli_report(&err);
         }
     }
@@ -114,6 +124,7 @@ int gs_cli_gait(int argc, char **argv)
                                       &err);
         if (rc != GS_OK) {
             gs_pose_track_free(&t);
+            gs_pose_track_free(&pic);
             return gs_cli_report(&err);
         }
         opt.line_px_per_m = sc.px_per_m;
@@ -122,6 +133,7 @@ int gs_cli_gait(int argc, char **argv)
     opt.name = in;
     rc = gs_gait_analyze(t, &opt, &r, &err);
     gs_pose_track_free(&t);
+    gs_pose_track_free(&pic);
     if (!r)
         return gs_cli_report(&err);
     /* Write whatever there is, even for a partial result (DESIGN.md "Bad input and errors"),

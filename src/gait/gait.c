@@ -491,6 +491,7 @@ static void result_free_parts(gs_gait_result *r)
 {
     free(r->t);
     free(r->valid);
+    free(r->foot_out);
     free(r->facing);
     free(r->pass);
     free(r->backward);
@@ -586,8 +587,8 @@ static gs_status validate_input(const gs_pose_track *t, const char *name, gs_err
     return GS_OK;
 }
 
-static gs_status analyze_track(const gs_pose_track *t, const gs_gait_options *opt,
-                               gs_gait_result **out, gs_error *err);
+static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
+                               const gs_gait_options *opt, gs_gait_result **out, gs_error *err);
 
 /*
  * --swap-legs: a coach's correction where the tracker labelled the legs the wrong way round
@@ -625,25 +626,72 @@ static int parse_swap_ranges(const char *spec, double *t0, double *t1, int cap)
     return n > 0 ? n : -1;
 }
 
-gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs_gait_result **out,
-                          gs_error *err)
+/*
+ * Which feet are out of the picture on frame f (bit 1 << side). A phone that follows a runner
+ * cuts the feet off at the bottom or lets the runner leave at a side, and BlazePose still puts
+ * the foot's landmarks there with visibility that cannot tell: on the backlit pan, frames
+ * 190-350, heel and toe sit at or just inside the bottom edge with visibility 0.9-1.0 while the
+ * shoes are cut; and visibility below 0.5 on heel, toe and ankle together also marks feet in the
+ * picture on the rear, 60 fps and walk_01 tracks (the lost-foot repairs are capped at 0.5 too,
+ * pose.h GS_POSE_FLAG_FOOT_FIXED). So the landmarks' places decide:
+ * - a side edge (or the top): the ankle beyond it, so that most of the foot is (the pan's runner
+ *   leaves at the right edge, ankles past x 1280 from frames 357/359; a toe alone just past it
+ *   is a foot still seen: the 60 fps treadmill clip's front toe reaches x 1111 of 1080);
+ * - the bottom edge: the sole lies below the foot's lowest landmark (heel or foot_index),
+ *   measured on the pan's frame 100 (right foot, whole shoe in the picture) 14 px below the heel,
+ *   which is 21 px below the ankle; so the sole is put 0.67 of the ankle-to-lowest-landmark
+ *   height below that landmark, and the foot is out when that sole is at or beyond the edge.
+ * On the stored tracks this flags only the pan (left from frame 162, right from 194; docs/
+ * metrics.md 3a); a factor of 1 also flagged whole feet of walk_side_overground_04 and
+ * run_side_treadmill_01 that stand near the bottom edge.
+ */
+#define SOLE_BELOW_FRAC 0.67
+static uint8_t foot_out_of_picture(const gs_pose_frame *f, int32_t width, int32_t height)
 {
-    double t0[16], t1[16];
-    int nr, swapped = 0;
+    static const int lm[2][3] = {{GS_KP_LEFT_ANKLE, GS_KP_LEFT_HEEL, GS_KP_LEFT_FOOT_INDEX},
+                                 {GS_KP_RIGHT_ANKLE, GS_KP_RIGHT_HEEL, GS_KP_RIGHT_FOOT_INDEX}};
+    uint8_t out = 0;
+    for (int s = 0; s < 2; s++) {
+        const gs_kp *ank = &f->kp[lm[s][0]];
+        int side_out = ank->x < 0 || ank->x >= width || ank->y < 0;
+        double a = f->kp[lm[s][0]].y, h = f->kp[lm[s][1]].y, toe = f->kp[lm[s][2]].y;
+        double low = h > toe ? h : toe, below = low - a;
+        if (side_out || low + SOLE_BELOW_FRAC * (below > 0 ? below : 0) >= height)
+            out |= (uint8_t)(1u << s);
+    }
+    return out;
+}
+
+/*
+ * Drops the detected events of a foot on frames where it is out of the picture (r->foot_out):
+ * BlazePose's guesses of a foot it cannot see make junk contacts and toe-offs (the pan's 0.1 s
+ * "stances" at frame 362). An event at fractional frame x is dropped when the frame before or
+ * after it is out. Returns the number dropped.
+ */
+static int drop_out_of_picture_events(gs_gait_result *r)
+{
+    int k = 0, dropped = 0;
+    for (int e = 0; e < r->n_ev; e++) {
+        const gs_gait_event *ev = &r->ev[e];
+        int32_t a = gs_gait__frame_at(r, ev->t_s), b = a;
+        if (b + 1 < r->n && r->t[b] < ev->t_s)
+            b++;
+        uint8_t bit = (uint8_t)(1u << (ev->side == GS_GAIT_SIDE_RIGHT));
+        if ((r->foot_out[a] | r->foot_out[b]) & bit)
+            dropped++;
+        else
+            r->ev[k++] = *ev;
+    }
+    r->n_ev = k;
+    return dropped;
+}
+
+/* A copy of t with the legs exchanged on the frames within the ranges; *n_swapped counts them. */
+static gs_status swapped_copy(const gs_pose_track *t, const double *t0, const double *t1, int nr,
+                              gs_pose_track **out, int *n_swapped, gs_error *err)
+{
     gs_pose_track *c = NULL;
-    gs_status rc;
-    if (!opt || !opt->swap_legs)
-        return analyze_track(t, opt, out, err);
-    *out = NULL;
-    nr = parse_swap_ranges(opt->swap_legs, t0, t1, 16);
-    if (nr < 0)
-        return gs_fail(err, GS_ERR_ARG,
-                       "--swap-legs '%s': expected all, or up to 16 time ranges T1-T2[,T3-T4] "
-                       "in seconds with T2 > T1 >= 0",
-                       opt->swap_legs);
-    if (!t || t->n_frames < 0 || (t->n_frames > 0 && !t->frames))
-        return gs_fail(err, GS_ERR_ARG, "gait: no pose track");
-    rc = gs_pose_track_new(t->n_frames, &c, err);
+    gs_status rc = gs_pose_track_new(t->n_frames, &c, err);
     if (rc != GS_OK)
         return rc;
     {
@@ -658,6 +706,7 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
                                    {GS_KP_LEFT_ANKLE, GS_KP_RIGHT_ANKLE},
                                    {GS_KP_LEFT_HEEL, GS_KP_RIGHT_HEEL},
                                    {GS_KP_LEFT_FOOT_INDEX, GS_KP_RIGHT_FOOT_INDEX}};
+    *n_swapped = 0;
     for (int32_t i = 0; i < c->n_frames; i++) {
         gs_pose_frame *f = &c->frames[i];
         int in = 0;
@@ -675,13 +724,44 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
                 f->world[legs[q][1]][d] = w;
             }
         }
-        swapped++;
+        (*n_swapped)++;
     }
-    rc = analyze_track(c, opt, out, err);
+    *out = c;
+    return GS_OK;
+}
+
+gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs_gait_result **out,
+                          gs_error *err)
+{
+    double t0[16], t1[16];
+    int nr, swapped = 0, unused;
+    gs_pose_track *c = NULL, *pc = NULL;
+    gs_status rc;
+    /* the landmarks in the picture's pixels for the feet-out check (foot_out_of_picture) */
+    const gs_pose_track *pic = t;
+    if (t && opt && opt->picture && opt->picture->n_frames == t->n_frames)
+        pic = opt->picture;
+    if (!opt || !opt->swap_legs)
+        return analyze_track(t, pic, opt, out, err);
+    *out = NULL;
+    nr = parse_swap_ranges(opt->swap_legs, t0, t1, 16);
+    if (nr < 0)
+        return gs_fail(err, GS_ERR_ARG,
+                       "--swap-legs '%s': expected all, or up to 16 time ranges T1-T2[,T3-T4] "
+                       "in seconds with T2 > T1 >= 0",
+                       opt->swap_legs);
+    if (!t || t->n_frames < 0 || (t->n_frames > 0 && !t->frames))
+        return gs_fail(err, GS_ERR_ARG, "gait: no pose track");
+    rc = swapped_copy(t, t0, t1, nr, &c, &swapped, err);
+    if (rc == GS_OK && pic != t)
+        rc = swapped_copy(pic, t0, t1, nr, &pc, &unused, err);
+    if (rc == GS_OK)
+        rc = analyze_track(c, pc ? pc : c, opt, out, err);
     if (*out)
         gs_gait__note(*out, "legs swapped by hand (--swap-legs %s) on %d of %d frames",
                       opt->swap_legs, swapped, (int)c->n_frames);
     gs_pose_track_free(&c);
+    gs_pose_track_free(&pc);
     return rc;
 }
 
@@ -716,8 +796,8 @@ static gs_status check_time_scale(const gs_pose_track *t, const char *name, gs_e
                    name, slow, slow / 1.6, slow / 0.6);
 }
 
-static gs_status analyze_track(const gs_pose_track *t, const gs_gait_options *opt,
-                               gs_gait_result **out, gs_error *err)
+static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
+                               const gs_gait_options *opt, gs_gait_result **out, gs_error *err)
 {
     gs_gait_options o0 = {0};
     const gs_gait_options *o = opt ? opt : &o0;
@@ -862,6 +942,42 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_gait_options *op
     rc = gs_gait__events(r, err);
     if (rc != GS_OK)
         goto fail;
+    {
+        /* feet out of the picture make no events (gs_gait__build_strides drops the strides
+         * across them); one note with the first frame. Marked after the event passes, whose
+         * own stride checks and medians are left as they were (the pan's events before its
+         * feet leave the picture do not move). */
+        int32_t first = -1, nout[2] = {0, 0};
+        r->foot_out = calloc((size_t)(r->n > 0 ? r->n : 1), 1);
+        if (!r->foot_out) {
+            rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", name);
+            goto fail;
+        }
+        for (int32_t i = 0; i < r->n; i++)
+            if (r->valid[i] && pic->frames[i].has_kp)
+                r->foot_out[i] = foot_out_of_picture(&pic->frames[i], pic->width, pic->height);
+        for (int32_t i = 0; i < r->n; i++)
+            for (int s = 0; s < 2; s++)
+                if (r->foot_out[i] & (1u << s)) {
+                    nout[s]++;
+                    if (first < 0)
+                        first = i;
+                }
+        if (first >= 0) {
+            int dropped = drop_out_of_picture_events(r);
+            rc = gs_gait__build_strides(r, err);
+            if (rc != GS_OK)
+                goto fail;
+            int nst = 0;
+            for (int i = 0; i < r->n_st; i++)
+                nst += strncmp(r->st[i].why, "foot out", 8) == 0;
+            gs_gait__note(r,
+                          "feet out of the picture (past its edge) from frame %d: left on %d, "
+                          "right on %d frames; %d events there dropped, %d strides across them "
+                          "not used (keep the feet in the picture)",
+                          (int)first, (int)nout[0], (int)nout[1], dropped, nst);
+        }
+    }
     if (o->events_csv) {
         /* a coach's corrections (issue 13 item 6): strides, activity and metrics follow them */
         rc = gs_gait__read_events_csv(r, o->events_csv, err);

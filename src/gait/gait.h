@@ -165,6 +165,10 @@ typedef struct gs_gait_options {
                                   heel and foot index are exchanged there before anything else,
                                   and a note says so. NULL = none. Borrowed. A malformed list is
                                   GS_ERR_ARG */
+    const gs_pose_track *picture; /* the same frames' landmarks in the decoded picture's pixels
+                                  when the track's were moved (undistorted by a camera profile):
+                                  feet out of the picture are judged on these; NULL = the track.
+                                  Borrowed */
 } gs_gait_options;
 
 /** One detected gait event. */

@@ -40,6 +40,9 @@ struct gs_gait_result {
     int32_t n;           /* frames */
     double *t;           /* frame times, s */
     uint8_t *valid;      /* 1 when the frame has landmarks */
+    uint8_t *foot_out;   /* bit 1 << side: that foot is out of the picture (gait.c foot_out_of_
+                            picture); its events there are dropped, strides across it unused;
+                            NULL during the event passes */
     int8_t *facing;      /* side views: +1 / -1 per frame (0 invalid) */
     int16_t *pass;       /* pass index per frame, -1 invalid */
     int8_t *backward;    /* 1 where the person travels opposite to the way they face */

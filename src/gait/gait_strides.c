@@ -86,7 +86,11 @@ gs_status gs_gait__build_strides(gs_gait_result *r, gs_error *err)
         gs_gait_stride *s = &r->st[i];
         int32_t a = gs_gait__frame_at(r, s->t0_s), b = gs_gait__frame_at(r, s->t1_s);
         int n_to = 0, n_opp = 0, gaps = 0, turn = 0, back = 0;
+        int32_t out = -1;
+        uint8_t bit = (uint8_t)(1u << (s->side == GS_GAIT_SIDE_RIGHT));
         for (int32_t j = a; j <= b + 1 && j < r->n; j++) {
+            if (out < 0 && r->foot_out && (r->foot_out[j] & bit))
+                out = j;
             if (!r->valid[j])
                 gaps++;
             else if (r->pass[j] != r->pass[a])
@@ -108,6 +112,8 @@ gs_status gs_gait__build_strides(gs_gait_result *r, gs_error *err)
         }
         if (gaps) {
             snprintf(s->why, sizeof(s->why), "gap in the track (%d frames without a person)", gaps);
+        } else if (out >= 0) {
+            snprintf(s->why, sizeof(s->why), "foot out of the picture (from frame %d)", (int)out);
         } else if (turn) {
             snprintf(s->why, sizeof(s->why), "spans a turn (two passes)");
         } else if (back) {
