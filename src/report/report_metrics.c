@@ -142,7 +142,8 @@ void gs_report__write_metrics(page *pg)
                  "brackets). Reference values are published figures for healthy runners");
     if (!pg->run)
         gs_html_puts(b, "; this clip is not running, so they are not applied");
-    gs_html_puts(b, ".</p>\n<div class=\"tw\"><table class=\"mt\">\n<thead><tr><th>Metric</th><th>Left</th>"
+    gs_html_puts(b, ".</p>\n<div class=\"tw\"><table class=\"mt\">\n<thead><tr><th>Metric</th>"
+                    "<th>Left</th>"
                     "<th>Right</th><th>L &minus; R</th><th>SI</th><th style=\"text-align:left\">"
                     "Reference</th></tr></thead>\n<tbody>\n");
     for (int g = 0; g < GRP_COUNT; g++) {
