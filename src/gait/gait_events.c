@@ -146,42 +146,22 @@ static gs_status overground_run_refine(gs_gait_result *r, gs_gait__sig *g,
     memcpy(r->ev, zeni, sizeof(*zeni) * (size_t)n_zeni);
     r->n_ev = n_zeni;
     double *tic = malloc(sizeof(double) * (size_t)(n_zeni + 1));
-    double *tmp = malloc(sizeof(double) * (size_t)(n_zeni + 1));
+    int *to = malloc(sizeof(int) * (size_t)(n_zeni + 1));
     double *v = malloc(sizeof(double) * (size_t)(r->n + 1));
     gs_gait__wval *wx = malloc(sizeof(*wx) * (size_t)(r->n + 1));
     gs_status rc = GS_OK;
-    if (!tic || !tmp || !v || !wx) {
+    if (!tic || !to || !v || !wx) {
         rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
         goto out;
     }
     /* contacts as the walking ones (gs_gait__footprint_ic), from the Zeni stances: the foot
      * comes to rest on its footprint, which the panning camera moves through the picture. Not
-     * from a stance outside 0.75-1.33 times the median one (as gs_gait__stance_ground and
-     * gs_gait__build_strides): the pan's 0.1 s "stances" where the feet are below the picture */
-    int npair = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        double dm = pass ? gs_gait__median(tmp, npair) : NAN;
-        for (int e = 0; e < n_zeni; e++) {
-            if (pass)
-                tic[e] = NAN;
-            if (zeni[e].type != GS_GAIT_EVENT_IC)
-                continue;
-            int32_t fe = gs_gait__frame_at(r, zeni[e].t_s);
-            for (int j = e + 1; j < n_zeni; j++) {
-                if (zeni[j].side != zeni[e].side)
-                    continue;
-                double d = zeni[j].t_s - zeni[e].t_s;
-                if (zeni[j].type == GS_GAIT_EVENT_TO && d > 0 &&
-                    gs_gait__same_seg(r, fe, gs_gait__frame_at(r, zeni[j].t_s))) {
-                    if (!pass)
-                        tmp[npair++] = d;
-                    else if (d >= 0.75 * dm && d <= 1.33 * dm)
-                        tic[e] = gs_gait__footprint_ic(r, e, j, v, wx);
-                }
-                break;
-            }
-        }
-    }
+     * from a stance outside 0.75-1.33 times the median one (gs_gait__stances, as
+     * gs_gait__stance_ground): the pan's 0.1 s "stances" where the feet are below the picture.
+     * tic doubles as gs_gait__stances' scratch before it is filled. */
+    gs_gait__stances(r, zeni, n_zeni, to, tic);
+    for (int e = 0; e < n_zeni; e++)
+        tic[e] = to[e] >= 0 ? gs_gait__footprint_ic(r, e, to[e], v, wx) : NAN;
     /* contact threshold and line fits as in gs_gait__events' height rounds */
     double kappa = fmax(3.0 * r->noise_px, 0.02 * r->ll_px);
     r->kappa_px = kappa;
@@ -201,7 +181,7 @@ static gs_status overground_run_refine(gs_gait_result *r, gs_gait__sig *g,
     rc = gs_gait__build_strides(r, err);
 out:
     free(tic);
-    free(tmp);
+    free(to);
     free(v);
     free(wx);
     return rc;

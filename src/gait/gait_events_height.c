@@ -188,44 +188,55 @@ static int cmp_stance(const void *a, const void *b)
     return p->ta < q->ta ? -1 : p->ta > q->ta;
 }
 
+double gs_gait__stances(const gs_gait_result *r, const gs_gait_event *ev, int n_ev, int *to,
+                        double *scratch)
+{
+    int nd = 0;
+    for (int e = 0; e < n_ev; e++) {
+        to[e] = -1;
+        if (ev[e].type != GS_GAIT_EVENT_IC)
+            continue;
+        int32_t fe = gs_gait__frame_at(r, ev[e].t_s);
+        for (int j = e + 1; j < n_ev; j++) {
+            if (ev[j].side != ev[e].side)
+                continue;
+            if (ev[j].type == GS_GAIT_EVENT_TO && ev[j].t_s - ev[e].t_s > 0 &&
+                gs_gait__same_seg(r, fe, gs_gait__frame_at(r, ev[j].t_s))) {
+                to[e] = j;
+                scratch[nd++] = ev[j].t_s - ev[e].t_s;
+            }
+            break;
+        }
+    }
+    double dm = gs_gait__median(scratch, nd);
+    for (int e = 0; e < n_ev; e++) {
+        double dd = to[e] >= 0 ? ev[to[e]].t_s - ev[e].t_s : NAN;
+        if (to[e] >= 0 && !(dd >= 0.75 * dm && dd <= 1.33 * dm))
+            to[e] = -1;
+    }
+    return dm;
+}
+
 int gs_gait__stance_ground(gs_gait_result *r, gs_gait__sig *g, const gs_gait_event *ev, int n_ev,
                            double h)
 {
     stance_lv *st = malloc(sizeof(*st) * (size_t)(n_ev + 1));
     double *dur = malloc(sizeof(double) * (size_t)(n_ev + 1));
+    int *to_of = malloc(sizeof(int) * (size_t)(n_ev + 1));
     gs_gait__wval *x = malloc(sizeof(*x) * ((size_t)r->n + 1));
     gs_gait__wval *dev = malloc(sizeof(*dev) * ((size_t)r->n + 1));
-    int ns = 0, nd = 0, ndur = 0, ok = 0, per_side[2] = {0, 0};
-    if (!st || !dur || !x || !dev)
+    int ns = 0, nd = 0, ok = 0, per_side[2] = {0, 0};
+    if (!st || !dur || !to_of || !x || !dev)
         goto out;
-    /* complete stances: each Zeni IC with the same foot's next event, a TO in its segment; those
-     * far from the median stance (outside 0.75-1.33 times it, as gs_gait__build_strides drops
-     * strides) give no level: the backlit pan's feet, below the picture's edge from frame 180,
-     * made two 0.1 s "stances" 130 px above the others at its end */
-    for (int pass = 0; pass < 2; pass++) {
-        double dm = pass ? gs_gait__median(dur, ndur) : NAN;
-        for (int e = 0; e < n_ev; e++) {
-            if (ev[e].type != GS_GAIT_EVENT_IC)
-                continue;
-            int side = (int)ev[e].side;
-            int32_t fe = gs_gait__frame_at(r, ev[e].t_s);
-            for (int j = e + 1; j < n_ev; j++) {
-                if ((int)ev[j].side != side)
-                    continue;
-                double dd = ev[j].t_s - ev[e].t_s;
-                if (ev[j].type == GS_GAIT_EVENT_TO &&
-                    gs_gait__same_seg(r, fe, gs_gait__frame_at(r, ev[j].t_s)) && dd > 0) {
-                    if (!pass)
-                        dur[ndur++] = dd;
-                    else if (dd >= 0.75 * dm && dd <= 1.33 * dm)
-                        add_stance(r, side, ev[e].t_s, ev[j].t_s, fe, st, &ns, x, dev, &nd);
-                }
-                break;
-            }
-        }
-    }
+    /* complete stances within 0.75-1.33 times the median (gs_gait__stances): the backlit pan's
+     * feet, below the picture's edge from frame 180, made two 0.1 s "stances" 130 px above the
+     * others at its end, which give no level */
+    double d = gs_gait__stances(r, ev, n_ev, to_of, dur);
+    for (int e = 0; e < n_ev; e++)
+        if (to_of[e] >= 0)
+            add_stance(r, (int)ev[e].side, ev[e].t_s, ev[to_of[e]].t_s,
+                       gs_gait__frame_at(r, ev[e].t_s), st, &ns, x, dev, &nd);
     /* stances cut by a segment's start or end, taken as the median stance (within the segment) */
-    double d = gs_gait__median(dur, ndur);
     for (int e = 0; e < n_ev && isfinite(d); e++) {
         int side = (int)ev[e].side, to = ev[e].type == GS_GAIT_EVENT_TO, alone = 1;
         int32_t fe = gs_gait__frame_at(r, ev[e].t_s);
@@ -278,6 +289,7 @@ int gs_gait__stance_ground(gs_gait_result *r, gs_gait__sig *g, const gs_gait_eve
 out:
     free(st);
     free(dur);
+    free(to_of);
     free(x);
     free(dev);
     return ok;

@@ -263,6 +263,13 @@ void gs_gait__window_lows(const gs_gait_result *r, int side, double a, double b,
 /** Ground level per foot (and r->noise_px from the stances when use_strides). */
 void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides);
 
+/** The complete stances of the sorted events ev: to[e] = the index of IC ev[e]'s same foot's
+ *  next event when it is a TO later in the IC's segment and the stance lasts 0.75-1.33 times the
+ *  median of such stances (as gs_gait__build_strides drops strides), else -1 (and -1 for every
+ *  TO). Returns that median (NAN when there is none). scratch: n_ev doubles. */
+double gs_gait__stances(const gs_gait_result *r, const gs_gait_event *ev, int n_ev, int *to,
+                        double *scratch);
+
 /** Overground side-view running: per-stance ground levels from the stances of the sorted Zeni
  *  events ev into g->low / g->lsm (smoothed over +-h s) and r->noise_px from the stances' own
  *  levels; 0 (nothing changed) when a foot has none. */
