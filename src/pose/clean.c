@@ -233,41 +233,19 @@ static void mark_swapped(gs_pose_frame *f, int group)
     f->flags |= GS_POSE_FLAG_SWAP_FIXED;
 }
 
-/*
- * Viterbi over one segment [a, b) of frames with landmarks. Returns frames swapped.
- *
- * Leg swaps: frames where the model puts both legs, knee down, on one spot (feet_merged) carry
- * no label information of their own, but a continuity cost through them does harm: the spot lies
- * between the two feet, so a path that changes foot there looks smooth. On walk_side_overground_01
- * (frames 227 and 234, backward pass, looked at frame by frame) the left foot lands while the
- * right one is still down, BlazePose puts both feet at 358/359 px at 227 and alternates the labels
- * over 228-233; through 227 the wrong labelling costs 3-4 px of constant-velocity residual against
- * 54-55 px for the right one, so the repair kept the left foot on the right foot's stance for six
- * frames (and likewise over 258-265 through 257 and 263, and 53-60 in the forward pass). Where
- * the feet really pass each other such a frame says as little about the labels. Such frames are
- * bridged: the cost runs over the other frames (the residual taken over the gap), and a bridged
- * frame gets the labelling nearer to its kept neighbours afterwards (with the same prior against
- * a swap). Two limits, both measured:
- * - the knees must be on the spot too (walk_01's frames: knees 0.02-0.11 leg lengths apart): a
- *   frame whose knees still lie apart still tells the legs apart. On the backlit pan
- *   (run_side_overground_02, --slowmo 5) the feet meet at 126 with the knees 0.19 apart, after
- *   a three-frame glitch (123-125) that the Viterbi leaves and the later steps (lost feet,
- *   spikes) mend; bridged, 126's free label switch back was gone and the left foot followed the
- *   right one over 127-131 (3 + 2 usable strides, analysis refused).
- * - merged frames before a segment's first other frame or after its last have nothing to bridge
- *   to and keep their cost (the sample's frame 0: bridged, frames 1-2 were swapped wrong and the
- *   first left toe-off moved 3 frames).
- */
-/* Mean image position of the foot points (ankle, heel, foot index) of side `side` (0 left). */
+/* The foot points (ankle, heel, foot index) per side, 0 left. */
+static const int foot_ids[2][3] = {
+    {GS_KP_LEFT_ANKLE, GS_KP_LEFT_HEEL, GS_KP_LEFT_FOOT_INDEX},
+    {GS_KP_RIGHT_ANKLE, GS_KP_RIGHT_HEEL, GS_KP_RIGHT_FOOT_INDEX},
+};
+
+/* Mean image position of the foot points of side `side` (0 left). */
 static void foot_mean(const gs_pose_frame *f, int side, double *x, double *y)
 {
-    static const int pts[3][2] = {{GS_KP_LEFT_ANKLE, GS_KP_RIGHT_ANKLE},
-                                  {GS_KP_LEFT_HEEL, GS_KP_RIGHT_HEEL},
-                                  {GS_KP_LEFT_FOOT_INDEX, GS_KP_RIGHT_FOOT_INDEX}};
     *x = *y = 0;
     for (int p = 0; p < 3; p++) {
-        *x += f->kp[pts[p][side]].x / 3.0;
-        *y += f->kp[pts[p][side]].y / 3.0;
+        *x += f->kp[foot_ids[side][p]].x / 3.0;
+        *y += f->kp[foot_ids[side][p]].y / 3.0;
     }
 }
 
@@ -327,19 +305,41 @@ static void ground_motion(const gs_pose_frame *F, const int32_t *idx, int32_t m,
 static double stance_cost(const gs_pose_frame *fi, const gs_pose_frame *fj, int cross, double gx,
                           double gy, double inv_leg)
 {
-    static const int pts[3][2] = {{GS_KP_LEFT_ANKLE, GS_KP_RIGHT_ANKLE},
-                                  {GS_KP_LEFT_HEEL, GS_KP_RIGHT_HEEL},
-                                  {GS_KP_LEFT_FOOT_INDEX, GS_KP_RIGHT_FOOT_INDEX}};
     double cost = 0;
     for (int p = 0; p < 3; p++)
         for (int s = 0; s < 2; s++) {
-            const gs_kp *u = &fi->kp[pts[p][s]], *v = &fj->kp[pts[p][cross ? 1 - s : s]];
+            const gs_kp *u = &fi->kp[foot_ids[s][p]], *v = &fj->kp[foot_ids[cross ? 1 - s : s][p]];
             double r = hypot((double)v->x - u->x - gx, (double)v->y - u->y - gy) * inv_leg;
             cost += r < STANCE_CAP ? r : STANCE_CAP;
         }
     return cost;
 }
 
+/*
+ * Viterbi over one segment [a, b) of frames with landmarks. Returns frames swapped.
+ *
+ * Leg swaps: frames where the model puts both legs, knee down, on one spot (feet_merged) carry
+ * no label information of their own, but a continuity cost through them does harm: the spot lies
+ * between the two feet, so a path that changes foot there looks smooth. On walk_side_overground_01
+ * (frames 227 and 234, backward pass, looked at frame by frame) the left foot lands while the
+ * right one is still down, BlazePose puts both feet at 358/359 px at 227 and alternates the labels
+ * over 228-233; through 227 the wrong labelling costs 3-4 px of constant-velocity residual against
+ * 54-55 px for the right one, so the repair kept the left foot on the right foot's stance for six
+ * frames (and likewise over 258-265 through 257 and 263, and 53-60 in the forward pass). Where
+ * the feet really pass each other such a frame says as little about the labels. Such frames are
+ * bridged: the cost runs over the other frames (the residual taken over the gap), and a bridged
+ * frame gets the labelling nearer to its kept neighbours afterwards (with the same prior against
+ * a swap). Two limits, both measured:
+ * - the knees must be on the spot too (walk_01's frames: knees 0.02-0.11 leg lengths apart): a
+ *   frame whose knees still lie apart still tells the legs apart. On the backlit pan
+ *   (run_side_overground_02, --slowmo 5) the feet meet at 126 with the knees 0.19 apart, after
+ *   a three-frame glitch (123-125) that the Viterbi leaves and the later steps (lost feet,
+ *   spikes) mend; bridged, 126's free label switch back was gone and the left foot followed the
+ *   right one over 127-131 (3 + 2 usable strides, analysis refused).
+ * - merged frames before a segment's first other frame or after its last have nothing to bridge
+ *   to and keep their cost (the sample's frame 0: bridged, frames 1-2 were swapped wrong and the
+ *   first left toe-off moved 3 frames).
+ */
 static int fix_segment(gs_pose_track *t, int32_t a, int32_t b, int group, double inv_leg, double dt)
 {
     int32_t n = b - a, m = 0;
@@ -674,11 +674,6 @@ int gs_pose__reject_outliers(gs_pose_track *t, double frac)
  */
 #define FOOT_WINDOW_S    0.1 /* longest stretch of a lost foot, see above */
 #define FOOT_DETOUR_LEGS 5.0 /* leg lengths per second, see above */
-
-static const int foot_ids[2][3] = {
-    {GS_KP_LEFT_ANKLE, GS_KP_LEFT_HEEL, GS_KP_LEFT_FOOT_INDEX},
-    {GS_KP_RIGHT_ANKLE, GS_KP_RIGHT_HEEL, GS_KP_RIGHT_FOOT_INDEX},
-};
 
 /* Foot centre of side s relative to the hip mid-point, pixels. */
 static void foot_rel(const gs_kp *k, int s, double *x, double *y)
