@@ -682,13 +682,7 @@ static void distort_track(gs_pose_track *t, const gs_cv_camera *cam)
 static gs_pose_track *copy_track(const gs_pose_track *t)
 {
     gs_pose_track *c = NULL;
-    if (gs_pose_track_new(t->n_frames, &c, NULL) != GS_OK)
-        return NULL;
-    gs_pose_frame *fr = c->frames;
-    *c = *t;
-    c->frames = fr;
-    memcpy(fr, t->frames, sizeof(*fr) * (size_t)t->n_frames);
-    return c;
+    return gs_pose_track_copy(t, &c, NULL) == GS_OK ? c : NULL;
 }
 
 static void undistorted_track_gives_true_angles(gs_cv_lens which)

@@ -656,6 +656,34 @@ static const float walk04_legs[28][20] = {
      731.1, 456.1, 721.1, 460.5, 712.8, 467.4, 771.0, 484.0, 764.8, 494.8}, /* 123 */
 };
 
+/* gs_pose_track_copy: the same fields and frames, in frames of its own */
+static void track_copy_is_whole_and_separate(void)
+{
+    gs_pose_track *t = NULL, *c = NULL;
+    CHECK_EQ_INT(gs_pose_track_new(3, &t, NULL), GS_OK);
+    if (!t)
+        return;
+    t->width = 1280;
+    t->height = 720;
+    t->fps = 29.97;
+    snprintf(t->source, sizeof(t->source), "clip.mp4");
+    t->frames[2].kp[GS_KP_LEFT_HEEL].x = 640.5f;
+    CHECK_EQ_INT(gs_pose_track_copy(t, &c, NULL), GS_OK);
+    if (c) {
+        CHECK_EQ_INT(c->n_frames, 3);
+        CHECK_EQ_INT(c->width, 1280);
+        CHECK_EQ_INT(c->height, 720);
+        CHECK_NEAR(c->fps, 29.97, 1e-12);
+        CHECK(strcmp(c->source, "clip.mp4") == 0);
+        CHECK(c->frames != t->frames);
+        CHECK_NEAR(c->frames[2].kp[GS_KP_LEFT_HEEL].x, 640.5, 1e-6);
+        c->frames[2].kp[GS_KP_LEFT_HEEL].x = 1.0f;
+        CHECK_NEAR(t->frames[2].kp[GS_KP_LEFT_HEEL].x, 640.5, 1e-6);
+    }
+    gs_pose_track_free(&c);
+    gs_pose_track_free(&t);
+}
+
 static void swap_fixer_keeps_the_standing_foot_in_place(void)
 {
     gs_pose_track *t = NULL;
@@ -1174,8 +1202,7 @@ static void treadmill_heel_is_straighter_after_cleaning(const char *shared)
      * the legs are apart are undone */
     CHECK_EQ_INT(gs_pose__fix_swaps(t, 0), 0);
     gs_pose_track *ref = NULL;
-    if (gs_pose_track_new(t->n_frames, &ref, NULL) == GS_OK) {
-        memcpy(ref->frames, t->frames, (size_t)t->n_frames * sizeof(*t->frames));
+    if (gs_pose_track_copy(t, &ref, NULL) == GS_OK) {
         int injected = 0;
         for (int32_t i = 5; i < t->n_frames - 5 && injected < 12; i += 6) {
             const gs_kp *k = t->frames[i].kp;
@@ -1518,6 +1545,7 @@ int main(int argc, char **argv)
     landmarks_project_through_the_rotated_region();
     filtfilt_has_zero_phase_and_keeps_peaks();
     swap_fixer_repairs_injected_swaps_and_adds_none();
+    track_copy_is_whole_and_separate();
     swap_fixer_keeps_the_standing_foot_in_place();
     facing_fix_unmirrors_a_rear_view_stretch();
     gaps_up_to_0_15_s_are_filled();

@@ -103,12 +103,8 @@ int gs_cli_gait(int argc, char **argv)
     if (a.calib) {
         /* points, not frames: pose.json keeps the pixels of the frames as decoded; the gait
          * stage judges feet out of the picture on those (gs_gait_options.picture) */
-        rc = gs_pose_track_new(t->n_frames, &pic, &err);
+        rc = gs_pose_track_copy(t, &pic, &err);
         if (rc == GS_OK) {
-            gs_pose_frame *keep = pic->frames;
-            *pic = *t;
-            pic->frames = keep;
-            memcpy(pic->frames, t->frames, sizeof(*t->frames) * (size_t)t->n_frames);
             opt.picture = pic;
             rc = gs_calib_undistort_track(t, &prof, a.calib, NULL, &err);
         }

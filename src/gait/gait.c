@@ -691,15 +691,9 @@ static gs_status swapped_copy(const gs_pose_track *t, const double *t0, const do
                               gs_pose_track **out, int *n_swapped, gs_error *err)
 {
     gs_pose_track *c = NULL;
-    gs_status rc = gs_pose_track_new(t->n_frames, &c, err);
+    gs_status rc = gs_pose_track_copy(t, &c, err);
     if (rc != GS_OK)
         return rc;
-    {
-        gs_pose_frame *frames = c->frames;
-        *c = *t;
-        c->frames = frames;
-        memcpy(c->frames, t->frames, (size_t)t->n_frames * sizeof(*t->frames));
-    }
     /* left and right hip, knee, ankle, heel and foot index exchanged (world points too) */
     static const int legs[5][2] = {{GS_KP_LEFT_HIP, GS_KP_RIGHT_HIP},
                                    {GS_KP_LEFT_KNEE, GS_KP_RIGHT_KNEE},

@@ -126,6 +126,12 @@ typedef struct gs_pose_track {
  */
 gs_status gs_pose_track_new(int32_t n_frames, gs_pose_track **out, gs_error *err);
 
+/**
+ * A copy of t (its fields and its frames) in *out. Caller frees with gs_pose_track_free().
+ * GS_ERR_NOMEM.
+ */
+gs_status gs_pose_track_copy(const gs_pose_track *t, gs_pose_track **out, gs_error *err);
+
 /** Frees *t and sets it to NULL; NULL is a no-op. */
 void gs_pose_track_free(gs_pose_track **t);
 

@@ -94,6 +94,19 @@ gs_status gs_pose_track_new(int32_t n_frames, gs_pose_track **out, gs_error *err
     return GS_OK;
 }
 
+gs_status gs_pose_track_copy(const gs_pose_track *t, gs_pose_track **out, gs_error *err)
+{
+    gs_status rc = gs_pose_track_new(t->n_frames, out, err);
+    if (rc != GS_OK)
+        return rc;
+    gs_pose_frame *frames = (*out)->frames; /* the only member the track owns */
+    **out = *t;
+    (*out)->frames = frames;
+    if (t->n_frames > 0)
+        memcpy(frames, t->frames, (size_t)t->n_frames * sizeof(*frames));
+    return GS_OK;
+}
+
 void gs_pose_track_free(gs_pose_track **t)
 {
     if (!t || !*t)
