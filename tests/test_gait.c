@@ -586,6 +586,34 @@ static void errors_are_one_line_with_partial_output(void)
     gs_gait_result_free(&r);
     gs_pose_track_free(&t);
 
+    /* a track without its picture size (built through the API): the feet-out check cannot
+     * run, so it must not drop every foot; the same events as with the size, and a note */
+    p.duration_s = 8.0;
+    CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+    {
+        int n_sized = -1, n_unsized = -1, noted = 0;
+        CHECK_EQ_INT(gs_gait_analyze(t, &o, &r, &err), GS_OK);
+        if (r)
+            gs_gait_result_events(r, &n_sized);
+        gs_gait_result_free(&r);
+        t->width = 0;
+        t->height = 0;
+        CHECK_EQ_INT(gs_gait_analyze(t, &o, &r, &err), GS_OK);
+        if (r) {
+            gs_gait_result_events(r, &n_unsized);
+            cJSON *j = gs_gait_result_to_json(r);
+            const cJSON *it;
+            cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "notes"))
+                noted += cJSON_IsString(it) && strstr(it->valuestring, "no picture size") != NULL;
+            cJSON_Delete(j);
+        }
+        CHECK_MSG(n_sized > 20 && n_unsized == n_sized, "events with size %d, without %d",
+                  n_sized, n_unsized);
+        CHECK_MSG(noted == 1, "%d notes on the missing picture size (want 1)", noted);
+        gs_gait_result_free(&r);
+        gs_pose_track_free(&t);
+    }
+
     /* track too short */
     p.duration_s = 1.0;
     CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);

@@ -947,9 +947,15 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
             rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", name);
             goto fail;
         }
-        for (int32_t i = 0; i < r->n; i++)
+        /* a track that does not state its picture size (one built through the API; pose.json
+         * requires it) cannot be checked: every foot would sit past an edge at 0 */
+        int sized = pic->width > 0 && pic->height > 0;
+        for (int32_t i = 0; sized && i < r->n; i++)
             if (r->valid[i] && pic->frames[i].has_kp)
                 r->foot_out[i] = foot_out_of_picture(&pic->frames[i], pic->width, pic->height);
+        if (!sized)
+            gs_gait__note(r, "the track gives no picture size: feet out of the picture were not "
+                             "checked");
         for (int32_t i = 0; i < r->n; i++)
             for (int s = 0; s < 2; s++)
                 if (r->foot_out[i] & (1u << s)) {
