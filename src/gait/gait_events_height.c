@@ -695,6 +695,90 @@ static double kink_time(const gs_gait_result *r, int32_t mid, int kp, double t_a
 }
 
 /*
+ * Stances the height events missed (kink_contacts): a mid-stance (pelvis extreme of the kind
+ * `type`) that no toe-off claimed, between two claimed ones of the same foot 0.6-1.4 step times
+ * away on each side (or one such neighbour when it is the last or first mid-stance of its
+ * segment), is a stance of the other foot: running and walking alternate the feet. Its contact
+ * is the kink of the ankle's path as for the others; its toe-off is added at a bound (the next
+ * mid-stance, at most 0.75 step times after this one, or the segment's end) and flagged in prov,
+ * to be moved to where the foot rises from its own lowest point, or dropped. Seen on
+ * run_rear_treadmill_01, right stance 382-392 (both raters): the runner drifts up the picture
+ * over the clip (a stance's lowest points 606-660 px), and where it is farthest forward the
+ * right foot stayed above the height method's level, so its stance had no toe-off to anchor it;
+ * the left contact at 457 (the clip ends at 465) had no toe-off at all.
+ */
+static gs_status unclaimed_stances(gs_gait_result *r, const double *pys, double ts, int type,
+                                   double dt, int *toev, int32_t *tomid, int *tost, char *prov,
+                                   int *n_to, double *kic, double *kto, int *kside, int *n_kept,
+                                   gs_error *err)
+{
+    int n0 = *n_to;
+    gs_status rc = GS_OK;
+    for (int32_t m = 1; m + 1 < r->n && rc == GS_OK; m++) {
+        int32_t pm = -1, nm = -1, later = -1, earlier = -1;
+        int pf = -1, nf = -1, claimed = 0;
+        if (!gs_gait__window_ext(r, pys, m, 0.4 * ts, type))
+            continue;
+        for (int q = 0; q < n0 && !claimed; q++)
+            claimed = tomid[q] == m;
+        if (claimed)
+            continue;
+        /* the nearest claimed mid-stances of this segment before and after m; then whether any
+         * mid-stance at all lies after / before m */
+        for (int q = 0; q < n0; q++) {
+            int32_t c = tomid[q];
+            if (!gs_gait__same_seg(r, c, m))
+                continue;
+            if (c < m && c > pm) {
+                pm = c;
+                pf = (int)r->ev[toev[q]].side;
+            }
+            if (c > m && (nm < 0 || c < nm)) {
+                nm = c;
+                nf = (int)r->ev[toev[q]].side;
+            }
+        }
+        for (int32_t i = m + 1; i < r->n && gs_gait__same_seg(r, i, m) && later < 0; i++)
+            if (gs_gait__window_ext(r, pys, i, 0.4 * ts, type))
+                later = i;
+        for (int32_t i = m - 1; i > 0 && gs_gait__same_seg(r, i, m) && earlier < 0; i--)
+            if (gs_gait__window_ext(r, pys, i, 0.4 * ts, type))
+                earlier = i;
+        int ok_p = pm >= 0 && r->t[m] - r->t[pm] >= 0.6 * ts && r->t[m] - r->t[pm] <= 1.4 * ts;
+        int ok_n = nm >= 0 && r->t[nm] - r->t[m] >= 0.6 * ts && r->t[nm] - r->t[m] <= 1.4 * ts;
+        int side;
+        if (ok_p && ok_n && pf == nf)
+            side = 1 - pf;
+        else if (ok_p && later < 0)
+            side = 1 - pf;
+        else if (ok_n && earlier < 0)
+            side = 1 - nf;
+        else
+            continue;
+        double tm = r->t[m];
+        double tic = kink_time(r, m, GS_KP_LEFT_ANKLE + side, tm - 0.9 * ts, tm, tm - 0.7 * ts,
+                               tm - 0.2 * ts, dt);
+        if (!isfinite(tic))
+            continue;
+        int32_t e = m;
+        while (e + 1 < r->n && gs_gait__same_seg(r, e + 1, m) && r->t[e + 1] <= tm + 0.75 * ts &&
+               (later < 0 || e + 1 <= later))
+            e++;
+        if ((rc = gs_gait__add_event(r, side, 0, tic, err)) != GS_OK ||
+            (rc = gs_gait__add_event(r, side, 1, r->t[e], err)) != GS_OK)
+            break;
+        toev[*n_to] = r->n_ev - 1;
+        tomid[*n_to] = m;
+        prov[*n_to] = 1;
+        tost[(*n_to)++] = *n_kept;
+        kic[*n_kept] = tic;
+        kto[*n_kept] = r->t[e];
+        kside[(*n_kept)++] = side;
+    }
+    return rc;
+}
+
+/*
  * Contacts where the landing foot takes on the ground's motion in the picture: the kink of the
  * stance foot's ankle height (canonical Y) between the end of its swing and the stance, found
  * as the change point of a continuous two-slope fit (least squares over a grid of 1/20 frame).
@@ -728,15 +812,19 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, double *drift_px, d
     double *py = malloc(nb), *pys = malloc(nb), ts, h = fmax(0.04, 2.0 * dt);
     gs_gait_event *old = malloc(sizeof(*old) * (size_t)(r->n_ev + 1));
     /* the stances found here: foot, contact and toe-off times */
-    double *kic = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
-    double *kto = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
-    int *kside = malloc(sizeof(int) * (size_t)(r->n_ev + 1));
+    size_t nst = (size_t)(r->n_ev + r->n + 1);
+    double *kic = malloc(sizeof(double) * nst);
+    double *kto = malloc(sizeof(double) * nst);
+    int *kside = malloc(sizeof(int) * nst);
     double *drift = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
     double *asy = malloc(sizeof(double) * (size_t)(r->n_ev + 1));
     /* the anchored toe-offs: index in r->ev, mid-stance frame, stance index in kic/kto or -1 */
-    int *toev = malloc(sizeof(int) * (size_t)(r->n_ev + 1));
-    int32_t *tomid = malloc(sizeof(int32_t) * (size_t)(r->n_ev + 1));
-    int *tost = malloc(sizeof(int) * (size_t)(r->n_ev + 1));
+    int *toev = malloc(sizeof(int) * nst);
+    int32_t *tomid = malloc(sizeof(int32_t) * nst);
+    int *tost = malloc(sizeof(int) * nst);
+    /* the toe-offs of the stances added for unclaimed mid-stances: no height toe-off, only a
+     * bound to search the foot's lowest point up to; dropped unless the foot rises before it */
+    char *prov = calloc(nst, 1);
     /* the stance feet's lowest points about their line near mid-stance (landmark noise) */
     double *res = malloc(nb);
     int n_asy = 0, n_to = 0, n_res = 0, dof = 0;
@@ -746,7 +834,7 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, double *drift_px, d
     *drift_px = 0;
     *asym = INFINITY;
     if (!py || !pys || !old || !kic || !kto || !kside || !drift || !asy || !toev || !tomid ||
-        !tost || !res) {
+        !tost || !res || !prov) {
         rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
         goto out;
     }
@@ -821,6 +909,9 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, double *drift_px, d
         if (isfinite(tic))
             rc = gs_gait__add_event(r, side, 0, tic, err);
     }
+    if (rc == GS_OK)
+        rc = unclaimed_stances(r, pys, ts, type, dt, toev, tomid, tost, prov, &n_to, kic, kto,
+                               kside, &n_kept, err);
     if (rc == GS_OK && n_res >= 6 && dof > 0) {
         /* Toe-offs where the foot rises from its own lowest point of the stance, not from the
          * level of the middle of the stances (the foot ends its stance 50-60 px below that level
@@ -861,18 +952,24 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, double *drift_px, d
                             r->t[j] - r->t[p] < 0.5 * ts && gs_gait__raw_low(r, j, side) <= lv;
                  j++)
                 ;
-            if (j >= r->n || !gs_gait__same_seg(r, j, p) || r->t[j] - r->t[p] >= 0.5 * ts)
+            double t = NAN;
+            if (j < r->n && gs_gait__same_seg(r, j, p) && r->t[j] - r->t[p] < 0.5 * ts) {
+                double y0 = gs_gait__raw_low(r, j - 1, side), y1 = gs_gait__raw_low(r, j, side);
+                t = r->t[j - 1] + (lv - y0) / (y1 - y0) * (r->t[j] - r->t[j - 1]);
+            }
+            if (!(t < ev->t_s))
                 continue;
-            double y0 = gs_gait__raw_low(r, j - 1, side), y1 = gs_gait__raw_low(r, j, side);
-            double t = r->t[j - 1] + (lv - y0) / (y1 - y0) * (r->t[j] - r->t[j - 1]);
-            if (t >= ev->t_s)
-                continue;
+            prov[q] = 0;
             ev->t_s = t;
             ev->frame = gs_gait__frame_index(r, ev->t_s);
             if (tost[q] >= 0)
                 kto[tost[q]] = ev->t_s;
         }
     }
+    /* an added stance's toe-off that was not found before its bound: none (the clip's end) */
+    for (int q = 0; q < n_to; q++)
+        if (prov[q])
+            r->ev[toev[q]].t_s = NAN;
     /* A toe-off of the same foot inside a stance found here is not one: a foot that lands hidden
      * behind the other foot's sole lifting off gets that sole's landmarks, which rise with it
      * (run_rear_treadmill_01, right foot, frames 19-24 and 127-129: a spurious right toe-off a
@@ -884,7 +981,7 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, double *drift_px, d
             for (int j = 0; j < n_kept && !inside && r->ev[e].type == GS_GAIT_EVENT_TO; j++)
                 inside = (int)r->ev[e].side == kside[j] && r->ev[e].t_s > kic[j] &&
                          r->ev[e].t_s < kto[j];
-            if (!inside)
+            if (!inside && isfinite(r->ev[e].t_s))
                 r->ev[w++] = r->ev[e];
         }
         r->n_ev = w;
@@ -906,6 +1003,7 @@ out:
     free(toev);
     free(tomid);
     free(tost);
+    free(prov);
     free(res);
     return rc;
 }
