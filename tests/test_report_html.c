@@ -247,11 +247,34 @@ static void report_shows_metrics_si_lights_and_sources(const char *dir)
     {
         int rows = count_of(h, "<tr><td>");
         CHECK(rows >= 5);
-        CHECK_EQ_INT(count_of(h, "<td data-l=\"Left\">"), rows);
+        /* side-right: the camera sees the right side, the left leg is the far one (marked in
+           the header, on every phone card and in one sentence with its source) */
+        CHECK_EQ_INT(count_of(h, "<td data-l=\"Left (far leg)\">"), rows);
         CHECK_EQ_INT(count_of(h, "<td data-l=\"Right\">"), rows);
+        HAS(h, "<th>Left <small>far leg</small></th><th>Right</th>");
+        HAS(h, "person&rsquo;s right side: the <b>left leg is the far leg</b>");
+        HAS(h, "Young 2023; MediaPipe #3496");
+        HAS(h, "Sensors 23:696");
         CHECK_EQ_INT(count_of(h, "<td data-l=\"L &minus; R\">"), rows);
         CHECK_EQ_INT(count_of(h, "<td data-l=\"SI\">"), rows);
         CHECK_EQ_INT(count_of(h, "<td class=\"ref\" data-l=\"Reference\">"), rows);
+    }
+    {
+        /* a rear view sees both legs alike: no far leg */
+        char *h2;
+        cJSON *b = side_run_analysis();
+        cJSON *view = cJSON_GetObjectItemCaseSensitive(b, "view");
+        cJSON_ReplaceItemInObjectCaseSensitive(view, "kind", cJSON_CreateString("rear"));
+        snprintf(path, sizeof(path), "%s/report_rear.html", dir);
+        write_side_run(path, b);
+        h2 = gs_test_read_text(path);
+        CHECK(h2 != NULL);
+        if (h2) {
+            LACKS(h2, "far leg");
+            CHECK(count_of(h2, "<td data-l=\"Left\">") >= 5);
+        }
+        free(h2);
+        cJSON_Delete(b);
     }
     /* duty factor has no light and 3 decimals */
     HAS(h, "0.365 &plusmn; 0.004");

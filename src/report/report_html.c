@@ -633,6 +633,11 @@ gs_status gs_report_write_html(const char *path, const cJSON *analysis,
     pg.a = cJSON_IsObject(analysis) ? analysis : NULL;
     pg.opt = opt ? opt : &no_opt;
     pg.run = act && !strcmp(act, "run");
+    {
+        /* side-left: the camera sees the person's left side, so the right leg is the far one */
+        const char *kind = jstr(jget(pg.a, "view"), "kind");
+        pg.far = kind && !strcmp(kind, "side-left") ? 1 : kind && !strcmp(kind, "side-right") ? 0 : -1;
+    }
 
     write_head(&pg);
     write_alerts(&pg);

@@ -45,7 +45,8 @@ typedef enum src_id {
     SRC_SI = 9,
     SRC_DINGENEN = 10,
     SRC_ACCURACY = 11,
-    SRC_COUNT = 12
+    SRC_FAR_LEG = 12,
+    SRC_COUNT = 13
 } src_id;
 
 typedef struct ref_source {
@@ -119,6 +120,7 @@ typedef struct page {
     int src_num[SRC_COUNT]; /* footnote number, 0 = not cited yet */
     int n_cited;
     int run; /* activity is running: reference ranges apply */
+    int far; /* side views: the far leg, 0 left, 1 right (camera on the other side); -1 none */
     int has_lights;
 } page;
 

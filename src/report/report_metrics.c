@@ -76,8 +76,8 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
             gs_html_printf(b, " <a class=\"fl\" href=\"#f-%d\">finding &rsaquo;</a>", hit);
     }
     gs_html_puts(b, "</td>");
-    write_side_cell(pg, l, ref, dec, unit, "left: ", "Left");
-    write_side_cell(pg, r, ref, dec, unit, "right: ", "Right");
+    write_side_cell(pg, l, ref, dec, unit, "left: ", pg->far == 0 ? "Left (far leg)" : "Left");
+    write_side_cell(pg, r, ref, dec, unit, "right: ", pg->far == 1 ? "Right (far leg)" : "Right");
     /* L - R: for angles flag a difference beyond 4 deg and beyond the pooled stride SD */
     gs_html_puts(b, "<td data-l=\"L &minus; R\">");
     if (isfinite(diff)) {
@@ -142,10 +142,24 @@ void gs_report__write_metrics(page *pg)
                  "brackets). Reference values are published figures for healthy runners");
     if (!pg->run)
         gs_html_puts(b, "; this clip is not running, so they are not applied");
-    gs_html_puts(b, ".</p>\n<div class=\"tw\"><table class=\"mt\">\n<thead><tr><th>Metric</th>"
-                    "<th>Left</th>"
-                    "<th>Right</th><th>L &minus; R</th><th>SI</th><th style=\"text-align:left\">"
-                    "Reference</th></tr></thead>\n<tbody>\n");
+    gs_html_puts(b, ".");
+    if (pg->far >= 0) {
+        /* the far leg's landmarks and events are the less certain ones (SRC_FAR_LEG) */
+        gs_html_printf(b,
+                       " The camera sees the person&rsquo;s %s side: the <b>%s leg is the far "
+                       "leg</b>, partly hidden behind the near one, so its values are less "
+                       "certain; check a left-right difference on the overlay before reading it "
+                       "as an asymmetry",
+                       pg->far ? "left" : "right", pg->far ? "right" : "left");
+        gs_report__cite(pg, SRC_FAR_LEG);
+        gs_html_puts(b, ".");
+    }
+    gs_html_printf(b,
+                   "</p>\n<div class=\"tw\"><table class=\"mt\">\n<thead><tr><th>Metric</th>"
+                   "<th>Left%s</th><th>Right%s</th><th>L &minus; R</th><th>SI</th>"
+                   "<th style=\"text-align:left\">Reference</th></tr></thead>\n<tbody>\n",
+                   pg->far == 0 ? " <small>far leg</small>" : "",
+                   pg->far == 1 ? " <small>far leg</small>" : "");
     for (int g = 0; g < GRP_COUNT; g++) {
         int first = 1;
         /* known keys in table order, then the unknown ones (group "Other") */

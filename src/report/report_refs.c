@@ -69,6 +69,12 @@ const ref_source gs_report__sources[SRC_COUNT] = {
      "4.0&deg;, knee 5.6&deg; (Stenum J et al. 2021, PLOS Comput Biol 17:e1008935); treadmill "
      "running, RMSE 5&ndash;8&deg; after removing a constant offset (Van Hooren B et al. 2023, "
      "Scand J Med Sci Sports 33:966)."},
+    {"Young 2023; MediaPipe #3496",
+     "In a side view the far leg is partly hidden behind the near one: BlazePose's event timing "
+     "against Vicon in running was worse for the far foot, from occlusion (Young C et al. 2023, "
+     "Sensors 23:696), and users report its heel and toe misplaced on treadmills (MediaPipe "
+     "issue #3496). Far-leg values are marked; a left-right difference that rests on them wants "
+     "a look at the overlay, or a rear or front view, which sees both legs alike."},
 };
 _Static_assert(sizeof(gs_report__sources) / sizeof(gs_report__sources[0]) == SRC_COUNT,
                "one entry per src_id");
