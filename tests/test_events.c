@@ -531,9 +531,11 @@ static void labelled_clips_do_not_regress(const char *scratch)
          * point of the stance (were +1.45 / 1.55 and +0.67 / 0.90, a frame late); session 10,
          * the mid-stances no height toe-off claimed (kink_contacts): the right stance 382-392
          * and the last left contact (457) found, none missed (rater b's first toe-off, at frame
-         * 1 "under way at frame 0", has no stance before it) */
-        {"run_rear_treadmill_01", {{1.01, 0.87}, {1.69, 1.09}}, {{0, 0}, {0, 0.03}}, NULL,
-         2, {{0.71, 0.44}, {1.54, 0.94}}, 0},
+         * 1 "under way at frame 0", has no stance before it); the contact at the start of a
+         * level before the kink (kink_time): a +0.40 / 0.72 -> -0.26 / 0.67, b +1.26 / 1.40 ->
+         * +0.60 / 0.88 (left foot a +1.00 / 1.00 -> -0.27 / 0.91, b +2.14 / 2.14 -> +0.86 / 1.14) */
+        {"run_rear_treadmill_01", {{0.77, 0.63}, {0.98, 0.89}}, {{0, 0}, {0, 0.03}}, NULL,
+         2, {{0.36, 0.22}, {0.70, 0.75}}, 0},
         /* the backlit pan: a 120 fps capture (`gaitscope pose --slowmo 5`, main's tracker at
          * 33afd03), labels over frames 45-176 (the feet leave the picture after 180); matched
          * within 24 frames, the 0.2 s that 6 frames are at 30 fps. With one ground level per foot
@@ -1156,6 +1158,20 @@ int main(int argc, char **argv)
             tiny_jitter_moves_events_and_metrics_little(
                 scratch, "labels/pose/walk_side_overground_04.pose.json.gz",
                 (unsigned long long)(k + 1), 0, 1, 1);
+    }
+    {
+        /*
+         * Issue 13 item 4 on run_rear_treadmill_01 (rear view, kink contacts), six draws (seeds
+         * 1-6), events asserted: mean move 0.003-0.032 frame. Metrics printed, not asserted: in
+         * two draws one contact's fit takes the other of two near-equal minima (left 95.65 by
+         * 0.7 frame, 455.0 by 1.7), which puts 4 and 1 of 33 metric values over a tenth of their
+         * minimal change (with the two-slope kink alone, before session 10's level: 0.7 frame
+         * at 95.65 and 457.4, 2 and 0 metric values).
+         */
+        for (int k = 0; k < 6; k++)
+            tiny_jitter_moves_events_and_metrics_little(
+                scratch, "labels/pose/run_rear_treadmill_01.pose.json.gz",
+                (unsigned long long)(k + 1), 0, 1, 0);
     }
     {
         /*
