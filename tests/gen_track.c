@@ -296,8 +296,23 @@ static void foot_at2(const body *b, int side, double g, footst *f)
     /* landmarks off the sole (see F2_MTP), ankle as in model 0 from the heel edge */
     f->heel[0] = q.hb[0] + Lf * (-0.03 * cos(q.pr) - 0.10 * sin(q.pr));
     f->heel[1] = q.hb[1] + Lf * (-0.03 * sin(q.pr) + 0.10 * cos(q.pr));
-    f->toe[0] = q.tip[0] + Lf * (-0.02 * cos(q.pt) - 0.06 * sin(q.pt));
-    f->toe[1] = q.tip[1] + Lf * (-0.02 * sin(q.pt) + 0.06 * cos(q.pt));
+    /* toe_back > 0 (gen_track.h): where BlazePose puts the foot index on real shoes, 0.13-0.4
+     * foot lengths behind the tip (docs/metrics.md 3a, measured on four clips). A point on the
+     * toes rises as they roll; one on the rear foot (beyond the MTP joint, 0.28 back) with the
+     * heel. 0.30 back, the 60 fps clip's place, rises 0.003 / 0.03 / 0.09 foot lengths above its
+     * stance level 2 / 1 / 0 frames (60 fps) before the tip leaves, less than the 0.10 / 0.17
+     * measured there (this foot's toes roll over the last 15 % of stance only); a point that rises
+     * as much sits 0.5 back and rises from mid-stance on, which the measured one does not. */
+    if (p->toe_back > 1 - F2_MTP) {
+        /* on the rear foot, toe_back - 0.28 foot lengths behind the MTP joint */
+        double back = (p->toe_back - (1 - F2_MTP)) * Lf;
+        f->toe[0] = q.mtp[0] - back * cos(q.pr) - 0.06 * Lf * sin(q.pr);
+        f->toe[1] = q.mtp[1] - back * sin(q.pr) + 0.06 * Lf * cos(q.pr);
+    } else {
+        double back = p->toe_back > 0 ? p->toe_back : 0.02;
+        f->toe[0] = q.tip[0] + Lf * (-back * cos(q.pt) - 0.06 * sin(q.pt));
+        f->toe[1] = q.tip[1] + Lf * (-back * sin(q.pt) + 0.06 * cos(q.pt));
+    }
     f->ankle[0] = q.hb[0] + b->ax * cos(q.pr) - b->ay * sin(q.pr);
     f->ankle[1] = q.hb[1] + b->ax * sin(q.pr) + b->ay * cos(q.pr);
     f->sole_low = fmin(fmin(q.hb[1], q.mtp[1]), q.tip[1]);

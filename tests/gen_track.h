@@ -80,6 +80,11 @@ typedef struct gs_gen_params {
     double land_speed_m_s;      /* model 1: downward speed of the first sole point at IC */
     double lift_speed_m_s;      /* model 1: upward speed of the swing reference point at TO */
     double retract_frac;        /* model 1: foot speed back toward the pelvis at IC / speed */
+    double toe_back;            /* model 1: 0 puts the toe landmark at the tip (2 % of a foot
+                                 * length behind it, 6 % above the sole); > 0 this fraction of a
+                                 * foot length behind the tip, 6 % above the sole, on the toes or,
+                                 * beyond the MTP joint (0.28), on the rear foot, where it rises
+                                 * with the heel before the tip leaves (see gen_track.c) */
     double dropout_every_s;     /* > 0: one frame this often is its neighbours' mean (gap fill) */
 } gs_gen_params;
 

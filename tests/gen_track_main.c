@@ -4,8 +4,10 @@
  *        rear|front] [--fps F] [--vfr] [--duration S] [--cadence SPM] [--contact-ms L,R]
  *        [--strike-deg L,R] [--roll DEG] [--tilt DEG] [--noise PX] [--seed N] [--overground]
  *        [--pelvic-drop L,R] [--valgus-m L,R] [--gap T0,LEN] [--foot2] [--dropout S]
+ *        [--toe-back B]
  * --foot2 selects the second foot model (gen_track.h); --dropout S fills one frame every S s
- * with its neighbours' mean. --strike-deg and --contact-ms after --foot2 still apply.
+ * with its neighbours' mean; --toe-back B puts the second model's toe landmark B foot lengths
+ * behind the tip (gen_track.h toe_back). --strike-deg and --contact-ms after --foot2 still apply.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +93,8 @@ int main(int argc, char **argv)
             memcpy(p.pelvic_drop_deg, d2, sizeof(d2));
         else if (!strcmp(a, "--valgus-m") && !pair(v, d2))
             memcpy(p.valgus_m, d2, sizeof(d2));
+        else if (!strcmp(a, "--toe-back"))
+            p.toe_back = atof(v);
         else if (!strcmp(a, "--gap") && !pair(v, d2) && p.n_gaps < 4) {
             p.gap_t0_s[p.n_gaps] = d2[0];
             p.gap_len_s[p.n_gaps++] = d2[1];

@@ -39,6 +39,7 @@ typedef struct made_case {
     double contact_ms; /* 0: the default */
     double tilt_deg;   /* rear/front camera looking down (gen_track.h) */
     int overground;    /* 1: the person walks past a static camera (6 s at 200 px/m) */
+    double toe_back;   /* gen_track.h: 0 the toe landmark at the tip */
 } made_case;
 
 /* Scores one made case; fills st (IC, TO) and the contact-time error; returns the activity. */
@@ -74,6 +75,7 @@ static gs_gait_activity score_made(const made_case *c, gs_evs_stats st[2], doubl
         p.px_per_m = 200;
     }
     p.tilt_deg = c->tilt_deg;
+    p.toe_back = c->toe_back;
     CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
     if (!t) {
         fprintf(stderr, "%s: %s\n", c->name, err.msg);
@@ -127,20 +129,20 @@ static gs_gait_activity score_made(const made_case *c, gs_evs_stats st[2], doubl
 static void made_tracks_meet_the_event_targets(void)
 {
     static const made_case cases[] = {
-        {"run 60 fps rearfoot", 0, 60, 12, GS_GEN_SIDE, 0, 0, 0, 0, 0},
-        {"run 60 fps midfoot", 0, 60, 0, GS_GEN_SIDE, 0, 0, 0, 0, 0},
-        {"run 60 fps forefoot", 0, 60, -10, GS_GEN_SIDE, 0, 0, 0, 0, 0},
-        {"run 30 fps rearfoot", 0, 30, 12, GS_GEN_SIDE, 0, 0, 0, 0, 0},
-        {"run 60 fps rearfoot 1 px, dropouts", 0, 60, 12, GS_GEN_SIDE, 1, 0.7, 0, 0, 0},
-        {"run 60 fps 200 ms contact", 0, 60, 6, GS_GEN_SIDE, 0, 0, 200, 0, 0},
-        {"walk 30 fps heel", 1, 30, 18, GS_GEN_SIDE, 0, 0, 0, 0, 0},
-        {"walk 60 fps heel 1 px, dropouts", 1, 60, 18, GS_GEN_SIDE, 1, 0.7, 0, 0, 0},
-        {"walk 30 fps flat-foot", 1, 30, 2, GS_GEN_SIDE, 0, 0, 0, 0, 0},
-        {"walk 30 fps heel overground, 1 px", 1, 30, 18, GS_GEN_SIDE, 1, 0, 0, 0, 1},
-        {"walk 60 fps heel overground", 1, 60, 18, GS_GEN_SIDE, 0, 0, 0, 0, 1},
-        {"run 30 fps rear view", 0, 30, 12, GS_GEN_REAR, 0, 0, 0, 0, 0},
-        {"run 60 fps front view, 1 px", 0, 60, 5, GS_GEN_FRONT, 1, 0, 0, 0, 0},
-        {"walk 30 fps rear view", 1, 30, 18, GS_GEN_REAR, 0, 0, 0, 0, 0},
+        {"run 60 fps rearfoot", 0, 60, 12, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0},
+        {"run 60 fps midfoot", 0, 60, 0, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0},
+        {"run 60 fps forefoot", 0, 60, -10, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0},
+        {"run 30 fps rearfoot", 0, 30, 12, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0},
+        {"run 60 fps rearfoot 1 px, dropouts", 0, 60, 12, GS_GEN_SIDE, 1, 0.7, 0, 0, 0, 0},
+        {"run 60 fps 200 ms contact", 0, 60, 6, GS_GEN_SIDE, 0, 0, 200, 0, 0, 0},
+        {"walk 30 fps heel", 1, 30, 18, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0},
+        {"walk 60 fps heel 1 px, dropouts", 1, 60, 18, GS_GEN_SIDE, 1, 0.7, 0, 0, 0, 0},
+        {"walk 30 fps flat-foot", 1, 30, 2, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0},
+        {"walk 30 fps heel overground, 1 px", 1, 30, 18, GS_GEN_SIDE, 1, 0, 0, 0, 1, 0},
+        {"walk 60 fps heel overground", 1, 60, 18, GS_GEN_SIDE, 0, 0, 0, 0, 1, 0},
+        {"run 30 fps rear view", 0, 30, 12, GS_GEN_REAR, 0, 0, 0, 0, 0, 0},
+        {"run 60 fps front view, 1 px", 0, 60, 5, GS_GEN_FRONT, 1, 0, 0, 0, 0, 0},
+        {"walk 30 fps rear view", 1, 30, 18, GS_GEN_REAR, 0, 0, 0, 0, 0, 0},
     };
     fprintf(stderr, "| made case (foot model 2) | IC bias / MAE / worst | IC miss/extra | "
                     "TO bias / MAE / worst | TO miss/extra | GCT err ms | activity |\n");
@@ -171,6 +173,55 @@ static void made_tracks_meet_the_event_targets(void)
 }
 
 /*
+ * The toe landmark behind the tip (gen_track.h toe_back; issue 13, side-view running toe-offs).
+ * BlazePose's foot index sits 0.13-0.4 foot lengths behind the shoe's tip on every labelled clip
+ * (about 0.15 on the sample, 0.25-0.35 on the 60 fps clip; docs/metrics.md 3a, "where BlazePose
+ * puts the toe"), not 2 % behind it as foot model 2's default landmark, and a landmark behind the
+ * tip rises before the tip leaves: on the toes as they roll, on the rear foot (beyond 0.28, the MTP
+ * joint) with the heel. Main's toe-off rule (the hinge where the lowest of heel and toe landmark
+ * starts to rise) finds that rise: 0.15 back -1.19 frames at 60 fps, 0.30 back -1.75..-1.90 at
+ * 60 fps and -0.76 at 30 fps (the default landmark +0.21 / +0.41). From the heel and a point
+ * behind the MTP joint the toes' roll (this model's last 15 % of stance) cannot be seen at all.
+ * Asserted no worse than measured (TO MAE + 0.3 frame), contacts within the 0.5 frame target (the
+ * forefoot strike lands on the toes, so its contact moves with the landmark: +0.40), no miss, no
+ * extra, the activity; the toe-off target is NOT met.
+ */
+static void made_toe_landmark_behind_the_tip(void)
+{
+    static const struct {
+        made_case c;
+        double max_mae_to; /* measured + 0.3 frame */
+    } cs[] = {
+        {{"run 60 fps rearfoot, toe 0.15 back", 0, 60, 12, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0.15}, 1.5},
+        {{"run 30 fps rearfoot, toe 0.15 back", 0, 30, 12, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0.15}, 0.45},
+        {{"run 60 fps rearfoot, toe 0.30 back", 0, 60, 12, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0.30}, 2.2},
+        {{"run 60 fps forefoot, toe 0.30 back", 0, 60, -10, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0.30}, 2.2},
+        {{"run 30 fps rearfoot, toe 0.30 back", 0, 30, 12, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0.30}, 1.1},
+        {{"run 60 fps 1 px, dropouts, toe 0.30 back", 0, 60, 12, GS_GEN_SIDE, 1, 0.7, 0, 0, 0,
+          0.30},
+         2.1},
+    };
+    for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+        const made_case *c = &cs[i].c;
+        gs_evs_stats st[2];
+        double gct;
+        gs_gait_activity act = score_made(c, st, &gct);
+        fprintf(stderr,
+                "| %-36s | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.2f / %4.2f / %4.2f | %d/%d | "
+                "%+5.0f |\n",
+                c->name, st[0].bias, st[0].mae, st[0].worst, st[0].missed, st[0].extra,
+                st[1].bias, st[1].mae, st[1].worst, st[1].missed, st[1].extra, gct);
+        CHECK_MSG(st[0].mae <= 0.5, "%s IC: MAE %.2f frames", c->name, st[0].mae);
+        CHECK_MSG(st[1].mae <= cs[i].max_mae_to, "%s TO: MAE %.2f frames", c->name, st[1].mae);
+        for (int ty = 0; ty < 2; ty++)
+            CHECK_MSG(st[ty].n_truth >= 8 && st[ty].missed == 0 && st[ty].extra == 0,
+                      "%s %s: %d of %d missed, %d extra", c->name, ty ? "TO" : "IC",
+                      st[ty].missed, st[ty].n_truth, st[ty].extra);
+        CHECK_MSG(act == GS_GAIT_ACTIVITY_RUN, "%s: activity %d", c->name, (int)act);
+    }
+}
+
+/*
  * A camera above a treadmill (gen_track's tilt_deg: depth shows as height in the picture, so the
  * foot on the belt moves down the picture through its stance, as on run_rear_treadmill_01). The
  * height method's contacts came 7.8 frames late at 60 fps, 20 deg (IC +7.81), and at 30 fps,
@@ -192,11 +243,12 @@ typedef struct tilted_case {
 static void made_treadmill_seen_from_above(void)
 {
     static const tilted_case cs[] = {
-        {{"run 60 fps rear, treadmill, 20 deg above, 1 px", 0, 60, 12, GS_GEN_REAR, 1, 0, 0, 20, 0},
+        {{"run 60 fps rear, treadmill, 20 deg above, 1 px", 0, 60, 12, GS_GEN_REAR, 1, 0, 0, 20, 0,
+          0},
          {1.6, 2.85}, {0, 0}},
-        {{"run 30 fps rear, treadmill, 30 deg above", 0, 30, 12, GS_GEN_REAR, 0, 0, 0, 30, 0},
+        {{"run 30 fps rear, treadmill, 30 deg above", 0, 30, 12, GS_GEN_REAR, 0, 0, 0, 30, 0, 0},
          {4.05, 1.91}, {0, 0}},
-        {{"walk 30 fps rear, treadmill, 30 deg above", 1, 30, 18, GS_GEN_REAR, 0, 0, 0, 30, 0},
+        {{"walk 30 fps rear, treadmill, 30 deg above", 1, 30, 18, GS_GEN_REAR, 0, 0, 0, 30, 0, 0},
          {1.26, 1.34}, {1, 0}},
     };
     for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
@@ -1088,6 +1140,7 @@ int main(int argc, char **argv)
     (void)argv;
     made_tracks_meet_the_event_targets();
     made_treadmill_seen_from_above();
+    made_toe_landmark_behind_the_tip();
     {
         /*
          * Issue 13 item 4 on the shipped sample: three noise draws, each on the track as it is
