@@ -24,7 +24,10 @@
  *    follows the cadence: 7 x the stride frequency (about 6 Hz for walking at 0.9 Hz strides,
  *    as Winter's residual analysis finds, about 10 Hz for running at 1.45 Hz), kept between
  *    4 Hz and 0.4 x the frame rate. Seven stride harmonics keep the peaks of joint-angle curves,
- *    whose energy lies in the first five or so.
+ *    whose energy lies in the first five or so. The low-pass makes toe-offs a little earlier
+ *    (up to half a frame on average at 30-60 fps, 2 at 120 fps), but a higher cutoff, or none for
+ *    the feet, was not better on every labelled clip and lets BlazePose's foot noise through
+ *    (session 10, docs/metrics.md 3a, "Does the clean-up's low-pass move the events?").
  */
 #include <math.h>
 #include <stdlib.h>
