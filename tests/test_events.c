@@ -229,8 +229,11 @@ static void made_toe_landmark_behind_the_tip(void)
  * contacts (gait_events_height.c) and the mid-stance kind chosen by stance symmetry: measured
  * below; asserted no worse (MAE + 0.3 frame), activity right, misses as measured. The 0.5 frame
  * target is NOT met: after the first sole contact the made foot slaps down and catches up with
- * the belt, so the ankle's path bends later (60 fps), and at 30 fps, 30 deg the two-slope fit over
- * 0.9 step times lands on the bend of the late swing (running IC 3.75 frames early). A front
+ * the belt, so the ankle's path bends later (60 fps), and at 30 fps, 30 deg the two-slope fit
+ * lands on the bend of the late swing in most strides (running IC 3.75 frames early over 0.9
+ * step times; session 10, over 0.8: IC 60 fps +1.30 / 1.30 -> +0.33 / 0.33, 30 fps run -3.75 /
+ * 3.75 -> -2.20 / 2.78, walk -0.96 / 0.96 -> +0.64 / 0.64; contact time error +21 -> +37,
+ * +178 -> +121, +67 -> -1 ms: the 60 fps toe-offs stay 2.6 frames late). A front
  * camera above a treadmill (the runner coming toward it) is not asserted: its height toe-offs
  * miss every toe-off, so no stance is anchored (docs/metrics.md 3a).
  */
@@ -245,11 +248,11 @@ static void made_treadmill_seen_from_above(void)
     static const tilted_case cs[] = {
         {{"run 60 fps rear, treadmill, 20 deg above, 1 px", 0, 60, 12, GS_GEN_REAR, 1, 0, 0, 20, 0,
           0},
-         {1.6, 2.85}, {0, 0}},
+         {0.63, 2.85}, {0, 0}},
         {{"run 30 fps rear, treadmill, 30 deg above", 0, 30, 12, GS_GEN_REAR, 0, 0, 0, 30, 0, 0},
-         {4.05, 1.91}, {0, 0}},
+         {3.08, 1.91}, {0, 0}},
         {{"walk 30 fps rear, treadmill, 30 deg above", 1, 30, 18, GS_GEN_REAR, 0, 0, 0, 30, 0, 0},
-         {1.26, 1.34}, {1, 0}},
+         {0.94, 1.34}, {1, 0}},
     };
     for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
         const made_case *c = &cs[i].c;
@@ -617,9 +620,12 @@ static void labelled_clips_do_not_regress(const char *scratch)
          * and the last left contact (457) found, none missed (rater b's first toe-off, at frame
          * 1 "under way at frame 0", has no stance before it); the contact at the start of a
          * level before the kink (kink_time): a +0.40 / 0.72 -> -0.26 / 0.67, b +1.26 / 1.40 ->
-         * +0.60 / 0.88 (left foot a +1.00 / 1.00 -> -0.27 / 0.91, b +2.14 / 2.14 -> +0.86 / 1.14) */
-        {"run_rear_treadmill_01", {{0.77, 0.63}, {0.98, 0.89}}, {{0, 0}, {0, 0.03}}, NULL,
-         2, {{0.36, 0.22}, {0.70, 0.75}}, 0, NULL, {0, 0}},
+         * +0.60 / 0.88 (left foot a +1.00 / 1.00 -> -0.27 / 0.91, b +2.14 / 2.14 -> +0.86 / 1.14);
+         * the fit over 0.8 step times, not 0.9: a -0.26 / 0.67 -> -0.37 / 0.70, b +0.60 / 0.88 ->
+         * +0.49 / 0.58 (rater a's bound loosened by 0.11 and 0.03 frame: bias against the
+         * raters' mean +0.17 -> +0.06, the made tracks filmed from above and the jitter better) */
+        {"run_rear_treadmill_01", {{0.80, 0.63}, {0.68, 0.89}}, {{0, 0}, {0, 0.03}}, NULL,
+         2, {{0.47, 0.22}, {0.59, 0.75}}, 0, NULL, {0, 0}},
         /* the backlit pan: a 120 fps capture (`gaitscope pose --slowmo 5`, main's tracker at
          * 33afd03), labels over frames 45-176 (the feet leave the picture after 180); matched
          * within 24 frames, the 0.2 s that 6 frames are at 30 fps. With one ground level per foot
@@ -1247,16 +1253,16 @@ int main(int argc, char **argv)
     {
         /*
          * Issue 13 item 4 on run_rear_treadmill_01 (rear view, kink contacts), six draws (seeds
-         * 1-6), events asserted: mean move 0.003-0.032 frame. Metrics printed, not asserted: in
-         * two draws one contact's fit takes the other of two near-equal minima (left 95.65 by
-         * 0.7 frame, 455.0 by 1.7), which puts 4 and 1 of 33 metric values over a tenth of their
-         * minimal change (with the two-slope kink alone, before session 10's level: 0.7 frame
-         * at 95.65 and 457.4, 2 and 0 metric values).
+         * 1-6), events and metrics asserted: mean move 0.006-0.015 frame, worst 0.30, no metric
+         * over a tenth of its minimal change. With the fit over 0.9 step times two draws made
+         * one contact's fit take the other of two near-equal minima (left 95.65 by 0.7 frame,
+         * 455.0 by 1.7: 4 and 1 of 33 metric values over; with the two-slope kink alone 0.7
+         * frame at 95.65 and 457.4, 2 and 0).
          */
         for (int k = 0; k < 6; k++)
             tiny_jitter_moves_events_and_metrics_little(
                 scratch, "labels/pose/run_rear_treadmill_01.pose.json.gz",
-                (unsigned long long)(k + 1), 0, 1, 0);
+                (unsigned long long)(k + 1), 0, 2, 0);
     }
     {
         /*
