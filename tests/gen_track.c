@@ -516,6 +516,85 @@ static double nrand(uint64_t *s)
     return sqrt(-2 * log(u1)) * cos(2 * GS_PI * u2);
 }
 
+/*
+ * The noise measured on the raw landmarks of the six labelled clips (fresh `gaitscope pose` tracks,
+ * raw minus the clean-up's output, frames it repaired left out; docs/metrics.md 3a, "Made tracks
+ * with the pose model's noise"): robust SD of that residual in leg lengths, feet 0.007-0.013,
+ * knees 0.005-0.011, hips 0.004-0.010, shoulders 0.003-0.006; a foot's ankle and heel correlate
+ * 0.7-0.98, heel and foot_index 0.5-0.9, the two feet about 0; heavy tails (RMS 1.3-8 x the
+ * robust SD). The residual is what the low-pass removes, so the SDs here are the ones whose
+ * residual through the same clean-up matches (made 30 fps feet 0.010, 60 fps 0.015, rear 0.011).
+ * The residual's autocorrelation (lag 1: -0.15..-0.83 real) is set by the low-pass and hardly
+ * moves with the raw noise's own (-0.83 at 30 fps for AR 0, 0.3 and 0.5), so rn_ar1 = 0.3 is a
+ * choice, not a measurement.
+ */
+void gs_gen_use_real_noise(gs_gen_params *p, double scale)
+{
+    p->rn_sd_ll[0] = 0.022 * scale;
+    p->rn_sd_ll[1] = 0.016 * scale;
+    p->rn_sd_ll[2] = 0.012 * scale;
+    p->rn_ar1 = 0.3;
+    p->rn_foot_common = 0.75;
+    p->rn_tail_rate = 0.06;
+    p->rn_tail_mult = 4;
+}
+
+/* One AR(1) step of a unit-variance series. */
+static double ar1_step(double prev, double phi, uint64_t *rng)
+{
+    return phi * prev + sqrt(1 - phi * phi) * nrand(rng);
+}
+
+/*
+ * Pose-model noise on the picture landmarks (the rn_* parameters): per landmark and axis an AR(1)
+ * series; a foot's three landmarks share rn_foot_common of their variance (one series per foot and
+ * axis); now and then a wild frame (the whole foot, or one other landmark, rn_tail_mult x the SD).
+ * SDs in leg lengths (thigh + shank as drawn), so the noise scales with the picture. Its own random
+ * stream: the other parameters' draws do not change.
+ */
+static void add_real_noise(const body *b, gs_pose_track *t)
+{
+    const gs_gen_params *p = b->p;
+    uint64_t rng = 0xD1B54A32D192ED03ULL ^ ((uint64_t)(p->seed + 1) * 0x9E3779B97F4A7C15ULL);
+    double ll = (b->Lt + b->Ls) * p->px_per_m, phi = p->rn_ar1, c = p->rn_foot_common;
+    double e[GS_POSE_NKP][2], cf[2][2];
+    for (int k = 0; k < GS_POSE_NKP; k++)
+        for (int a = 0; a < 2; a++)
+            e[k][a] = nrand(&rng);
+    for (int sd = 0; sd < 2; sd++)
+        for (int a = 0; a < 2; a++)
+            cf[sd][a] = nrand(&rng);
+    for (int32_t i = 0; i < t->n_frames; i++) {
+        gs_pose_frame *f = &t->frames[i];
+        double wild_foot[2];
+        for (int sd = 0; sd < 2; sd++) {
+            wild_foot[sd] = urand(&rng) < p->rn_tail_rate ? p->rn_tail_mult : 1;
+            for (int a = 0; a < 2; a++)
+                cf[sd][a] = ar1_step(cf[sd][a], phi, &rng);
+        }
+        for (int k = 0; k < GS_POSE_NKP; k++) {
+            int foot = k >= GS_KP_LEFT_ANKLE && k <= GS_KP_RIGHT_FOOT_INDEX;
+            int grp = foot ? 0 : (k == GS_KP_LEFT_KNEE || k == GS_KP_RIGHT_KNEE) ? 1 : 2;
+            int side = foot ? (k - GS_KP_LEFT_ANKLE) % 2 : 0;
+            double wild = foot                               ? wild_foot[side]
+                          : urand(&rng) < p->rn_tail_rate ? p->rn_tail_mult
+                                                           : 1;
+            for (int a = 0; a < 2; a++) {
+                double v;
+                e[k][a] = ar1_step(e[k][a], phi, &rng);
+                v = foot ? sqrt(c) * cf[side][a] + sqrt(1 - c) * e[k][a] : e[k][a];
+                v *= wild * p->rn_sd_ll[grp] * ll;
+                if (!f->has_kp)
+                    continue;
+                if (a)
+                    f->kp[k].y += (float)v;
+                else
+                    f->kp[k].x += (float)v;
+            }
+        }
+    }
+}
+
 /* Visibility of landmark k for the view (near side clearer; face hidden from behind). */
 static float vis_of(const gs_gen_params *p, int k)
 {
@@ -614,6 +693,8 @@ gs_status gs_gen_track(const gs_gen_params *p, gs_pose_track **out, gs_error *er
             tc = n / p->fps; /* no drift from repeated addition */
     }
     t->n_frames = n;
+    if (p->rn_sd_ll[0] > 0 || p->rn_sd_ll[1] > 0 || p->rn_sd_ll[2] > 0)
+        add_real_noise(&b, t);
     /* one-frame dropouts as the pose stage fills them: the neighbours' mean, flagged */
     if (p->dropout_every_s > 0) {
         double next = p->dropout_every_s * 0.5;

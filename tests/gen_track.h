@@ -24,6 +24,13 @@
  * toes stay flat, then the toes roll about their tip until toe-off; one-frame dropouts filled with
  * the neighbours' mean as the pose stage's gap filler does. Contact is still defined by geometry
  * (lowest SOLE point on the ground), so the true events stay exact.
+ *
+ * Pose-model noise (rn_*, gs_gen_use_real_noise; off unless set): what BlazePose's raw landmarks
+ * show on the labelled clips, about ten times noise_px's 1 px: SDs in leg lengths per group
+ * (feet 0.022, knees 0.016, the rest 0.012), each series AR(1) from frame to frame, a foot's
+ * ankle, heel and foot_index sharing most of theirs (they move together on the real clips), wild
+ * frames now and then (the real residuals' heavy tails). Made that way a track is meant to go
+ * through gs_pose_clean() as the pose stage's tracks do. The measurements are in gen_track.c.
  */
 #ifndef GS_GEN_TRACK_H
 #define GS_GEN_TRACK_H
@@ -86,6 +93,12 @@ typedef struct gs_gen_params {
                                  * beyond the MTP joint (0.28), on the rear foot, where it rises
                                  * with the heel before the tip leaves (see gen_track.c) */
     double dropout_every_s;     /* > 0: one frame this often is its neighbours' mean (gap fill) */
+    /* pose-model noise (0 = off; gs_gen_use_real_noise sets the measured figures), see below */
+    double rn_sd_ll[3];         /* SD in leg lengths: feet (ankle, heel, toe), knees, the rest */
+    double rn_ar1;              /* lag-1 autocorrelation of each noise series (per frame) */
+    double rn_foot_common;      /* share of a foot's noise variance its 3 landmarks share */
+    double rn_tail_rate;        /* chance per frame and foot (or landmark) of a wild value ... */
+    double rn_tail_mult;        /* ... this many times the SD */
 } gs_gen_params;
 
 /** A true gait event. */
@@ -119,6 +132,13 @@ void gs_gen_defaults_for(gs_gen_params *p, int walk);
  * angle, contact times and the rest stay as set. Call after gs_gen_defaults[_walk].
  */
 void gs_gen_use_foot2(gs_gen_params *p);
+
+/**
+ * Adds the pose-model noise measured on the real clips' raw landmarks (rn_*; see gen_track.c);
+ * scale multiplies its SDs. Call after the defaults; pass the track through gs_pose_clean() as
+ * the pose stage does.
+ */
+void gs_gen_use_real_noise(gs_gen_params *p, double scale);
 
 /**
  * Generates the track. Caller frees *out with gs_pose_track_free(). GS_ERR_ARG when the
