@@ -55,6 +55,9 @@ static const char side_run_json[] =
     "\"right\":{\"mean\":13.71,\"sd\":0.1,\"n\":13},\"diff\":0.02,\"si\":null},"
     "\"duty_factor\":{\"unit\":\"fraction\",\"left\":{\"mean\":0.365,\"sd\":0.004,\"n\":13},"
     "\"right\":{\"mean\":0.329,\"sd\":0.006,\"n\":13},\"diff\":0.036,\"si\":10.41},"
+    "\"step_width_ll\":{\"unit\":\"leg lengths\",\"left\":{\"mean\":0.028,\"sd\":0.022,"
+    "\"n\":21},\"right\":{\"mean\":0.031,\"sd\":0.024,\"n\":21},\"diff\":-0.003,"
+    "\"si\":-10.17},"
     "\"mystery_metric_x\":{\"unit\":\"<b>u</b>\",\"left\":{\"mean\":1.5,\"sd\":0.25,\"n\":3},"
     "\"right\":{\"mean\":1.25,\"sd\":null,\"n\":1},\"diff\":0.25,\"si\":null}},"
     "\"notes\":[\"ground line fitted to 212 stance points\"],"
@@ -276,6 +279,13 @@ static void report_shows_metrics_si_lights_and_sources(const char *dir)
         free(h2);
         cJSON_Delete(b);
     }
+    /* step width's SI of -10.2 % (red by the 0-5-10 % bands) is 0.003 leg lengths against a
+       stride SD of 0.022-0.024 over 21 strides: within the strides' scatter, so no light (the
+       1.96 standard errors of the difference, 0.014, in its title); contact time's +25 ms over
+       SDs of 4 keeps its red (checked above) */
+    CHECK_EQ_INT(count_of(h, "within stride scatter</small>"), 1);
+    HAS(h, "title=\"the difference is within 1.96 standard errors (0.014) of the stride-to-stride "
+           "scatter\"");
     /* duty factor has no light and 3 decimals */
     HAS(h, "0.365 &plusmn; 0.004");
     /* an unknown metric is listed under its key, its unit escaped */

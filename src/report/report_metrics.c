@@ -104,8 +104,19 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
          * light: the 0-5-10 % colours would call it (docs/rules.md, gs_gait_event_mdc_ms) */
         double mdc = gs_gait_event_mdc_ms(pg->a, key);
         int within = isfinite(mdc) && isfinite(diff) && fabs(diff) <= mdc;
-        if (!within)
-            gs_report__light_html(pg, gs_report__light_of_si(si), "SI: ");
+        /* an amber or red SI whose L - R the strides' own scatter explains (within 1.96
+         * standard errors of the difference of two means) is not called asymmetric either: on
+         * run_rear_treadmill_01 step width 0.028 +- 0.022 vs 0.031 +- 0.024 leg lengths (21
+         * strides each; 3.6 mm apart) read SI -11.7 %, red */
+        light li = gs_report__light_of_si(si);
+        double nl = jnum(l, "n"), nr = jnum(r, "n"), sl = jnum(l, "sd"), sr = jnum(r, "sd");
+        double se = nl >= 2 && nr >= 2 && isfinite(sl) && isfinite(sr)
+                        ? sqrt(sl * sl / nl + sr * sr / nr)
+                        : NAN;
+        int scatter = !within && li != LIGHT_GREEN && isfinite(se) && isfinite(diff) &&
+                      fabs(diff) < 1.96 * se;
+        if (!within && !scatter)
+            gs_report__light_html(pg, li, "SI: ");
         gs_html_printf(b, "%s %%", gs_html_num_signed(t1, sizeof(t1), si, 1));
         if (within)
             gs_html_printf(b,
@@ -113,6 +124,11 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
                            "%s%s (MDC95)\">within event error</small>",
                            gs_html_num(t1, sizeof(t1), mdc, dec),
                            unit && !strcmp(unit, "ms") ? " ms" : "");
+        else if (scatter)
+            gs_html_printf(b,
+                           " <small title=\"the difference is within 1.96 standard errors (%s) "
+                           "of the stride-to-stride scatter\">within stride scatter</small>",
+                           gs_html_num(t1, sizeof(t1), 1.96 * se, dec));
     } else {
         gs_html_puts(b, "&ndash;");
     }
