@@ -263,6 +263,26 @@ static void report_shows_metrics_si_lights_and_sources(const char *dir)
         CHECK_EQ_INT(count_of(h, "<td class=\"ref\" data-l=\"Reference\">"), rows);
     }
     {
+        /* a side view walked both ways (two passes): each leg is the far one in turn, so no
+           column is marked and the sentence says so */
+        char *h2;
+        cJSON *b = side_run_analysis();
+        cJSON *view = cJSON_GetObjectItemCaseSensitive(b, "view");
+        cJSON_ReplaceItemInObjectCaseSensitive(view, "passes", cJSON_CreateNumber(2));
+        snprintf(path, sizeof(path), "%s/report_passes.html", dir);
+        write_side_run(path, b);
+        h2 = gs_test_read_text(path);
+        CHECK(h2 != NULL);
+        if (h2) {
+            HAS(h2, "passes the camera both ways, so each leg is the <b>far leg</b>");
+            LACKS(h2, "far leg)\"");
+            LACKS(h2, "<small>far leg</small>");
+            HAS(h2, "Young 2023; MediaPipe #3496");
+        }
+        free(h2);
+        cJSON_Delete(b);
+    }
+    {
         /* a rear view sees both legs alike: no far leg */
         char *h2;
         cJSON *b = side_run_analysis();

@@ -47,6 +47,7 @@ typedef struct ectx {
     gs_error *err;
     int oom;
     gs_nkt__side far; /* side view: the leg away from the camera; NONE otherwise */
+    int far_both;     /* side view walked both ways (view.passes > 1): each leg far in turn */
 } ectx;
 
 static const cJSON *obj_get(const cJSON *o, const char *k)
@@ -600,7 +601,7 @@ static void eval_rule_side(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, do
         /* does this condition rest on the far leg? (asymmetries always use both legs; a
          * whole-body value pools both) */
         if (res[i].state != 0 && c->far != GS_NKT__SIDE_NONE &&
-            (cd->type == GS_NKT__C_ASYM || side == GS_NKT__SIDE_NONE ||
+            (cd->type == GS_NKT__C_ASYM || side == GS_NKT__SIDE_NONE || c->far_both ||
              (cd->opposite ? gs_nkt__other_side(side) : side) == c->far))
             uses_far = 1;
         if (res[i].state == 0) {
@@ -649,10 +650,12 @@ static void eval_rule_side(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, do
         confidence = view_fit * view_conf * r->validity * c_n * (0.5 + 0.5 * cons);
         if (vis_n > 0)
             confidence *= clamp01(vis_sum / vis_n);
-        /* whole-body values pool both legs: half the far-leg penalty */
+        /* whole-body values pool both legs, and in a clip walked both ways each leg was the
+         * far one for about half of it: half the far-leg penalty */
         if (uses_far)
-            confidence *= side == GS_NKT__SIDE_NONE ? 0.5 * (1.0 + c->rules->far_side_factor)
-                                                    : c->rules->far_side_factor;
+            confidence *= side == GS_NKT__SIDE_NONE || c->far_both
+                              ? 0.5 * (1.0 + c->rules->far_side_factor)
+                              : c->rules->far_side_factor;
         confidence = clamp01(confidence);
         f = gs_nkt__make_finding(r, side, res, severity, confidence, c->history, &c->oom);
         if (f && !cJSON_AddItemToArray(out, f)) {
@@ -725,7 +728,7 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
                           gs_error *err)
 {
     static const char *const view_names[GS_NKT__N_VIEWS] = {"side", "rear", "front"};
-    ectx c = {rules, analysis, NULL, NULL, NULL, history, err, 0, GS_NKT__SIDE_NONE};
+    ectx c = {rules, analysis, NULL, NULL, NULL, history, err, 0, GS_NKT__SIDE_NONE, 0};
     cJSON *out = NULL, *skip = NULL;
     const cJSON *fmt, *view, *act;
     int view_idx = -1, act_idx = -1;
@@ -763,6 +766,11 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
             c.far = GS_NKT__SIDE_RIGHT;
         else if (vk == GS_GAIT_VIEW_SIDE_RIGHT)
             c.far = GS_NKT__SIDE_LEFT;
+        /* view.passes: runs of constant facing; a walker who turns round shows the camera each
+         * side in turn */
+        const cJSON *np = obj_get(view, "passes");
+        if (c.far != GS_NKT__SIDE_NONE && is_num(np) && np->valuedouble > 1)
+            c.far_both = 1;
         else if (vk == GS_GAIT_VIEW_REAR)
             view_idx = 1;
         else if (vk == GS_GAIT_VIEW_FRONT)

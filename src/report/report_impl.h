@@ -120,7 +120,8 @@ typedef struct page {
     int src_num[SRC_COUNT]; /* footnote number, 0 = not cited yet */
     int n_cited;
     int run; /* activity is running: reference ranges apply */
-    int far; /* side views: the far leg, 0 left, 1 right (camera on the other side); -1 none */
+    int far; /* side views: the far leg, 0 left, 1 right (camera on the other side), 2 each leg
+                in turn (passes both ways); -1 none (rear/front) */
     int has_lights;
 } page;
 

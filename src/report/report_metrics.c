@@ -159,7 +159,7 @@ void gs_report__write_metrics(page *pg)
     if (!pg->run)
         gs_html_puts(b, "; this clip is not running, so they are not applied");
     gs_html_puts(b, ".");
-    if (pg->far >= 0) {
+    if (pg->far == 0 || pg->far == 1) {
         /* the far leg's landmarks and events are the less certain ones (SRC_FAR_LEG) */
         gs_html_printf(b,
                        " The camera sees the person&rsquo;s %s side: the <b>%s leg is the far "
@@ -167,6 +167,13 @@ void gs_report__write_metrics(page *pg)
                        "certain; check a left-right difference on the overlay before reading it "
                        "as an asymmetry",
                        pg->far ? "left" : "right", pg->far ? "right" : "left");
+        gs_report__cite(pg, SRC_FAR_LEG);
+        gs_html_puts(b, ".");
+    } else if (pg->far == 2) {
+        gs_html_puts(b, " The person passes the camera both ways, so each leg is the <b>far "
+                        "leg</b> (partly hidden behind the near one, its values less certain) "
+                        "for part of the clip; check a left-right difference on the overlay "
+                        "before reading it as an asymmetry");
         gs_report__cite(pg, SRC_FAR_LEG);
         gs_html_puts(b, ".");
     }
