@@ -205,8 +205,10 @@ static void made_tracks_with_pose_noise(void)
         double max_mae[2], max_bias[2]; /* IC, TO: worst seed + 0.15 frame */
         int max_missed, max_extra;      /* per event type and seed, as measured */
     } cs[] = {
+        /* no miss since a lone frame's foot past the picture's edge is no longer out (gait.c
+         * drop_lone_out_frames; seed 11 lost its left toe-off at 46.7 to one) */
         {{"noisy run 30 fps rearfoot", 0, 30, 12, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0},
-         {0.50, 0.73}, {0.31, 0.58}, 1, 0},
+         {0.50, 0.73}, {0.31, 0.58}, 0, 0},
         {{"noisy run 60 fps rearfoot", 0, 60, 12, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0},
          {0.92, 0.95}, {0.59, 0.67}, 0, 0},
         {{"noisy walk 30 fps heel", 1, 30, 18, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0},
