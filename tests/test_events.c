@@ -1226,6 +1226,34 @@ static void rear_pelvic_drop_follows_the_labelled_stances(const char *scratch)
  * stops with one line saying so and what to give; once the factor is stated (as the decoder
  * records --slowmo in pose.json) it runs; the sample in real time is not stopped.
  */
+/* walk_side_overground_01 walks back backwards with the same side to the camera: a pass of its
+ * own (view.passes 2) but no turn (view.turns 0), so the report and the findings keep one far
+ * leg (the right; the camera sees her left side). */
+static void walking_backwards_is_no_turn(const char *scratch)
+{
+    char path[1024];
+    gs_gait_result *r = NULL;
+    gs_gait_options opt;
+    gs_error err = {0};
+    gs_pose_track *t = stored_track(scratch,
+                                    "tests/data/labels/pose/walk_side_overground_01.pose.json.gz",
+                                    "events_turns.pose.json", path, sizeof(path));
+    if (!t)
+        return;
+    memset(&opt, 0, sizeof(opt));
+    opt.min_strides = 1;
+    gs_gait_analyze(t, &opt, &r, &err);
+    CHECK_MSG(r != NULL, "%s", err.msg);
+    if (r) {
+        gs_gait_view v = gs_gait_result_view(r);
+        CHECK_EQ_INT(v.kind, GS_GAIT_VIEW_SIDE_LEFT);
+        CHECK_EQ_INT(v.passes, 2);
+        CHECK_EQ_INT(v.turns, 0);
+    }
+    gs_gait_result_free(&r);
+    gs_pose_track_free(&t);
+}
+
 static void slow_motion_played_as_filmed_is_refused(const char *scratch)
 {
     char path[1024];
@@ -1392,5 +1420,6 @@ int main(int argc, char **argv)
     swap_legs_exchanges_the_legs_and_says_so(scratch);
     rear_pelvic_drop_follows_the_labelled_stances(scratch);
     slow_motion_played_as_filmed_is_refused(scratch);
+    walking_backwards_is_no_turn(scratch);
     return gs_test_finish("events", 0);
 }

@@ -881,6 +881,7 @@ static void a_turn_gives_two_passes(void)
         double t_turn = a->frames[a->n_frames - 1].t_s, m, sd;
         int n;
         CHECK_EQ_INT(gs_gait_result_view(r).passes, 2);
+        CHECK_EQ_INT(gs_gait_result_view(r).turns, 1); /* the facing reversed once */
         for (int i = 0; i < nst; i++) {
             if (st[i].used) {
                 used[st[i].side]++;

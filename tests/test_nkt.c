@@ -937,11 +937,15 @@ static void far_leg_in_side_view_is_less_certain(const gs_nkt_rules *rules)
         /* sorted: the near-leg finding first */
         CHECK(cJSON_GetArrayItem(f, 0) == near);
     }
-    /* walked both ways (two passes, facing reversed): each leg was the far one for part of the
+    /* walked both ways (a turn, facing reversed): each leg was the far one for part of the
        clip, so both findings get half the penalty, (1 + 0.7) / 2, and the same confidence */
     cJSON *view = cJSON_GetObjectItemCaseSensitive(a, "view");
-    cJSON_DeleteItemFromObjectCaseSensitive(view, "passes");
-    cJSON_AddNumberToObject(view, "passes", 2);
+    cJSON_AddNumberToObject(view, "passes", 3); /* passes alone (a backward stretch) is not a turn */
+    cJSON *f1 = evaluate(rules, a, NULL, NULL);
+    const cJSON *l1 = find_by_id(f1, "limited_ankle_dorsiflexion.left");
+    CHECK(near && l1 && fabs(num(l1, "confidence") - num(near, "confidence")) < 1e-9);
+    cJSON_Delete(f1);
+    cJSON_AddNumberToObject(view, "turns", 1);
     cJSON *f2 = evaluate(rules, a, NULL, NULL);
     const cJSON *l2 = find_by_id(f2, "limited_ankle_dorsiflexion.left");
     const cJSON *r2 = find_by_id(f2, "limited_ankle_dorsiflexion.right");

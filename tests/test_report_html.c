@@ -263,12 +263,14 @@ static void report_shows_metrics_si_lights_and_sources(const char *dir)
         CHECK_EQ_INT(count_of(h, "<td class=\"ref\" data-l=\"Reference\">"), rows);
     }
     {
-        /* a side view walked both ways (two passes): each leg is the far one in turn, so no
-           column is marked and the sentence says so */
+        /* a side view walked both ways (a turn; view.passes alone, which also counts stretches
+           walked backwards, is not enough): each leg is the far one in turn, so no column is
+           marked and the sentence says so */
         char *h2;
         cJSON *b = side_run_analysis();
         cJSON *view = cJSON_GetObjectItemCaseSensitive(b, "view");
         cJSON_ReplaceItemInObjectCaseSensitive(view, "passes", cJSON_CreateNumber(2));
+        cJSON_AddNumberToObject(view, "turns", 1);
         snprintf(path, sizeof(path), "%s/report_passes.html", dir);
         write_side_run(path, b);
         h2 = gs_test_read_text(path);

@@ -227,6 +227,7 @@ static void detect_view(gs_gait_result *r, const gs_pose_track *t, const gs_gait
                     }
                 }
                 r->view.passes = pid + 1 > 0 ? pid + 1 : 0;
+                r->view.turns = pid > 0 ? pid : 0;
                 r->view.facing = best_facing;
                 if (!forced)
                     r->view.kind =

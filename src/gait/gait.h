@@ -196,7 +196,10 @@ typedef struct gs_gait_view {
     gs_gait_view_kind kind;
     int facing;        /* side views: +1 the person faces image-right, -1 image-left; else 0 */
     double confidence; /* 0..1 (1 when forced) */
-    int passes;        /* walking passes found (a turn starts a new pass) */
+    int passes;        /* walking passes found (a turn starts a new pass; so does a stretch
+                          walked backwards) */
+    int turns;         /* side views: times the person turned round (the facing reversed), so
+                          that each side of the body faced the camera; 0 otherwise */
 } gs_gait_view;
 
 /** The analysis result (opaque). */

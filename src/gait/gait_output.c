@@ -161,6 +161,7 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
                                                                      : "unknown");
         put_num(o, "confidence", r->view.confidence);
         cJSON_AddNumberToObject(o, "passes", r->view.passes);
+        cJSON_AddNumberToObject(o, "turns", r->view.turns);
     }
     cJSON_AddStringToObject(root, "activity", gs_gait_activity_name(r->activity));
     cJSON_AddStringToObject(root, "setting", gs_gait_setting_name(r->setting));

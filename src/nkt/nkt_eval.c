@@ -47,7 +47,7 @@ typedef struct ectx {
     gs_error *err;
     int oom;
     gs_nkt__side far; /* side view: the leg away from the camera; NONE otherwise */
-    int far_both;     /* side view walked both ways (view.passes > 1): each leg far in turn */
+    int far_both;     /* side view walked both ways (view.turns > 0): each leg far in turn */
 } ectx;
 
 static const cJSON *obj_get(const cJSON *o, const char *k)
@@ -766,10 +766,10 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
             c.far = GS_NKT__SIDE_RIGHT;
         else if (vk == GS_GAIT_VIEW_SIDE_RIGHT)
             c.far = GS_NKT__SIDE_LEFT;
-        /* view.passes: runs of constant facing; a walker who turns round shows the camera each
-         * side in turn */
-        const cJSON *np = obj_get(view, "passes");
-        if (c.far != GS_NKT__SIDE_NONE && is_num(np) && np->valuedouble > 1)
+        /* view.turns: a walker who turns round shows the camera each side in turn (view.passes
+         * also counts stretches walked backwards, same side to the camera) */
+        const cJSON *nt = obj_get(view, "turns");
+        if (c.far != GS_NKT__SIDE_NONE && is_num(nt) && nt->valuedouble > 0)
             c.far_both = 1;
         else if (vk == GS_GAIT_VIEW_REAR)
             view_idx = 1;
