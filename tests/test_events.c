@@ -142,6 +142,33 @@ static gs_gait_activity score_made(const made_case *c, const made_noise *nz, gs_
     return act;
 }
 
+/*
+ * A 240 fps (slow-motion capture) walk. Contacts: the walking contact fit takes the samples
+ * within 0.2 s of Zeni's contact, more than it holds above 120 fps, so they are thinned
+ * (gait_events_walk.c walk_ic); cut at the cap instead, the window lost its stance side and the
+ * contacts came 3.6 frames (15 ms) early. Asserted to the 0.5-frame target. Toe-offs: +3.88 /
+ * 3.88 frames (16 ms late): the toe-off hinge's samples and search range are counted in frame
+ * intervals (docs/metrics.md 3a), a window too short at this rate; NOT met, asserted as measured.
+ */
+static void made_walk_at_240_fps(void)
+{
+    static const made_case c = {"walk 240 fps heel", 1, 240, 18, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0};
+    gs_evs_stats st[2];
+    double gct;
+    gs_gait_activity act = score_made(&c, NULL, st, &gct);
+    fprintf(stderr, "| %-36s | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.2f / %4.2f / %4.2f | %d/%d | "
+                    "%+5.0f |\n",
+            c.name, st[0].bias, st[0].mae, st[0].worst, st[0].missed, st[0].extra, st[1].bias,
+            st[1].mae, st[1].worst, st[1].missed, st[1].extra, gct);
+    CHECK(act == GS_GAIT_ACTIVITY_WALK);
+    CHECK_MSG(st[0].mae <= 0.5 && fabs(st[0].bias) <= 0.45, "%s IC: %+.2f / %.2f frames", c.name,
+              st[0].bias, st[0].mae);
+    CHECK_MSG(st[1].mae <= 4.1, "%s TO: MAE %.2f frames", c.name, st[1].mae);
+    for (int ty = 0; ty < 2; ty++)
+        CHECK_MSG(st[ty].missed == 0 && st[ty].extra == 0, "%s %s: %d missed, %d extra", c.name,
+                  ty ? "TO" : "IC", st[ty].missed, st[ty].extra);
+}
+
 static void made_tracks_meet_the_event_targets(void)
 {
     static const made_case cases[] = {
@@ -213,8 +240,12 @@ static void made_tracks_with_pose_noise(void)
          {0.92, 0.95}, {0.59, 0.67}, 0, 0},
         {{"noisy walk 30 fps heel", 1, 30, 18, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0},
          {1.16, 0.96}, {0.91, 0.38}, 0, 0},
+        /* the contact window in seconds (walk_ic; was 10 samples before Zeni's contact, 0.167 s
+         * at 60 fps): over 20 noise seeds +1.93 / 2.27 -> +1.32 / 1.81 frames, seeds 11 / 13
+         * 3.24 / 2.55 -> 1.63 / 1.67, seed 12 3.99 -> 4.22 (bound 4.14 -> 4.37: the 20-seed
+         * figure decides, docs/metrics.md 3a "Walking contacts at 60 fps") */
         {{"noisy walk 60 fps heel", 1, 60, 18, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0},
-         {4.14, 1.31}, {4.07, 0.80}, 0, 0},
+         {4.37, 1.31}, {4.35, 0.80}, 0, 0},
         {{"noisy walk 30 fps overground", 1, 30, 18, GS_GEN_SIDE, 0, 0, 0, 0, 1, 0},
          {0.96, 1.11}, {0.67, 0.69}, 0, 0},
         /* seed 13's right stance cut in two by a wild frame: toe-off 5 frames early, missed +
@@ -1309,6 +1340,7 @@ int main(int argc, char **argv)
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
     (void)argv;
     made_tracks_meet_the_event_targets();
+    made_walk_at_240_fps();
     made_treadmill_seen_from_above();
     made_toe_landmark_behind_the_tip();
     made_tracks_with_pose_noise();

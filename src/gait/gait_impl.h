@@ -171,9 +171,12 @@ double gs_gait__step_period(const gs_gait_result *r, double *scratch);
 int gs_gait__window_ext(const gs_gait_result *r, const double *y, int32_t i, double win_s,
                         int sign);
 
+/** Most samples gs_gait__hinge_time() takes: 0.4 s at 120 fps (walk_ic's window). */
+#define GS_GAIT_HINGE_MAX 50
+
 /**
  * Change point t0 in [ta, tb] of a foot leaving (dir +1) or reaching (dir -1) the ground, from
- * the samples idx[0..m-1] (6..24 frames) of its height y: a level L on the stance side, L + b h +
+ * the samples idx[0..m-1] (6..GS_GAIT_HINGE_MAX frames) of its height y: a level L on the stance side, L + b h +
  * c h^2 with h = max(0, dir (t - t0)) on the swing side (a foot that leaves with a speed and an
  * acceleration); least squares over a grid of 81 t0, refined by a parabola through the residuals.
  * The residual is continuous in the data, so tiny noise moves t0 a little, never by a frame.

@@ -275,9 +275,9 @@ double gs_gait__landing_time(const gs_gait_result *r, const double *y, double ta
 double gs_gait__hinge_time(const gs_gait_result *r, const double *y, const int32_t *idx, int m,
                            double ta, double tb, int dir)
 {
-    double X[24][4], yy[24], best = INFINITY, tbest = NAN, rss[81];
+    double X[GS_GAIT_HINGE_MAX][4], yy[GS_GAIT_HINGE_MAX], best = INFINITY, tbest = NAN, rss[81];
     const int steps = 80;
-    if (m < 6 || m > 24 || !(tb > ta))
+    if (m < 6 || m > GS_GAIT_HINGE_MAX || !(tb > ta))
         return NAN;
     for (int i = 0; i < m; i++)
         yy[i] = y[idx[i]];
