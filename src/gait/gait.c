@@ -655,7 +655,7 @@ static uint8_t foot_out_of_picture(const gs_pose_frame *f, int32_t width, int32_
     for (int s = 0; s < 2; s++) {
         const gs_kp *ank = &f->kp[lm[s][0]];
         int side_out = ank->x < 0 || ank->x >= width || ank->y < 0;
-        double a = f->kp[lm[s][0]].y, h = f->kp[lm[s][1]].y, toe = f->kp[lm[s][2]].y;
+        double a = ank->y, h = f->kp[lm[s][1]].y, toe = f->kp[lm[s][2]].y;
         double low = h > toe ? h : toe, below = low - a;
         if (side_out || low + SOLE_BELOW_FRAC * (below > 0 ? below : 0) >= height)
             out |= (uint8_t)(1u << s);

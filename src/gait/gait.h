@@ -278,6 +278,19 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r);
  */
 double gs_gait_event_mdc_ms(const cJSON *analysis, const char *key);
 
+/** Which leg an analysis.json object's camera saw less of (the far leg of a side view). */
+typedef enum gs_gait_far_leg {
+    GS_GAIT_FAR_NONE = -1, /* rear, front or unknown view: both legs seen alike */
+    GS_GAIT_FAR_LEFT = 0,  /* side-right: the camera sees the person's right side */
+    GS_GAIT_FAR_RIGHT = 1, /* side-left */
+    GS_GAIT_FAR_EACH = 2   /* a side view with view.turns > 0: the person turned round, so each
+                              leg was the far one in turn (view.passes also counts stretches
+                              walked backwards, which keep the same side to the camera) */
+} gs_gait_far_leg;
+
+/** The far leg of an analysis.json object, from view.kind and view.turns. */
+gs_gait_far_leg gs_gait_analysis_far_leg(const cJSON *analysis);
+
 /** Writes gs_gait_result_to_json() to path (pretty-printed). GS_ERR_IO / GS_ERR_NOMEM. */
 gs_status gs_gait_write_analysis_json(const char *path, const gs_gait_result *r, gs_error *err);
 

@@ -432,7 +432,8 @@ gs_status gs_gait__read_events_csv(gs_gait_result *r, const char *path, gs_error
     return rc;
 }
 
-/* analysis.json readers for gs_gait_event_mdc_ms (an object's member; a finite number). */
+/* analysis.json readers for gs_gait_event_mdc_ms and gs_gait_analysis_far_leg (an object's
+ * member; a finite number). */
 static const cJSON *obj_get(const cJSON *o, const char *k)
 {
     return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
@@ -537,4 +538,18 @@ double gs_gait_event_mdc_ms(const cJSON *analysis, const char *key)
             var += d * d * u * u;
         }
     return 1.96 * sqrt(var) * 1000.0 / fps->valuedouble;
+}
+
+gs_gait_far_leg gs_gait_analysis_far_leg(const cJSON *analysis)
+{
+    const cJSON *view = obj_get(analysis, "view"), *kind = obj_get(view, "kind");
+    const cJSON *turns = obj_get(view, "turns");
+    gs_gait_view_kind vk = GS_GAIT_VIEW_UNKNOWN;
+    if (!cJSON_IsString(kind) || gs_gait_view_parse(kind->valuestring, &vk) != 0 ||
+        (vk != GS_GAIT_VIEW_SIDE_LEFT && vk != GS_GAIT_VIEW_SIDE_RIGHT))
+        return GS_GAIT_FAR_NONE;
+    if (is_num(turns) && turns->valuedouble > 0)
+        return GS_GAIT_FAR_EACH;
+    /* side-left: the camera sees the person's left side, so the right leg is the far one */
+    return vk == GS_GAIT_VIEW_SIDE_LEFT ? GS_GAIT_FAR_RIGHT : GS_GAIT_FAR_LEFT;
 }

@@ -46,8 +46,7 @@ typedef struct ectx {
     const gs_nkt_history *history;
     gs_error *err;
     int oom;
-    gs_nkt__side far; /* side view: the leg away from the camera; NONE otherwise */
-    int far_both;     /* side view walked both ways (view.turns > 0): each leg far in turn */
+    gs_gait_far_leg far; /* side views: the leg away from the camera, or each in turn */
 } ectx;
 
 static const cJSON *obj_get(const cJSON *o, const char *k)
@@ -582,6 +581,9 @@ static void eval_rule_side(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, do
     gs_nkt__cres *res = calloc(r->n_conds ? r->n_conds : 1, sizeof(*res));
     double frac = 0, cons = 0, vis_sum = 0, severity, confidence, c_n;
     int nreq = 0, all = 1, vis_n = 0, nmin = 1 << 30, uses_far = 0;
+    const gs_nkt__side far_side = c->far == GS_GAIT_FAR_LEFT    ? GS_NKT__SIDE_LEFT
+                                  : c->far == GS_GAIT_FAR_RIGHT ? GS_NKT__SIDE_RIGHT
+                                                                : GS_NKT__SIDE_NONE;
     const char *absent = NULL;
 
     if (!res) {
@@ -600,9 +602,9 @@ static void eval_rule_side(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, do
             continue;
         /* does this condition rest on the far leg? (asymmetries always use both legs; a
          * whole-body value pools both) */
-        if (res[i].state != 0 && c->far != GS_NKT__SIDE_NONE &&
-            (cd->type == GS_NKT__C_ASYM || side == GS_NKT__SIDE_NONE || c->far_both ||
-             (cd->opposite ? gs_nkt__other_side(side) : side) == c->far))
+        if (res[i].state != 0 && c->far != GS_GAIT_FAR_NONE &&
+            (cd->type == GS_NKT__C_ASYM || side == GS_NKT__SIDE_NONE ||
+             c->far == GS_GAIT_FAR_EACH || (cd->opposite ? gs_nkt__other_side(side) : side) == far_side))
             uses_far = 1;
         if (res[i].state == 0) {
             absent = res[i].reason;
@@ -653,7 +655,7 @@ static void eval_rule_side(ectx *c, const gs_nkt__rule *r, gs_nkt__side side, do
         /* whole-body values pool both legs, and in a clip walked both ways each leg was the
          * far one for about half of it: half the far-leg penalty */
         if (uses_far)
-            confidence *= side == GS_NKT__SIDE_NONE || c->far_both
+            confidence *= side == GS_NKT__SIDE_NONE || c->far == GS_GAIT_FAR_EACH
                               ? 0.5 * (1.0 + c->rules->far_side_factor)
                               : c->rules->far_side_factor;
         confidence = clamp01(confidence);
@@ -728,7 +730,7 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
                           gs_error *err)
 {
     static const char *const view_names[GS_NKT__N_VIEWS] = {"side", "rear", "front"};
-    ectx c = {rules, analysis, NULL, NULL, NULL, history, err, 0, GS_NKT__SIDE_NONE, 0};
+    ectx c = {rules, analysis, NULL, NULL, NULL, history, err, 0, GS_GAIT_FAR_NONE};
     cJSON *out = NULL, *skip = NULL;
     const cJSON *fmt, *view, *act;
     int view_idx = -1, act_idx = -1;
@@ -759,22 +761,13 @@ gs_status gs_nkt_evaluate(const gs_nkt_rules *rules, const cJSON *analysis,
             snprintf(view_txt, sizeof(view_txt), "%s", k->valuestring);
             gs_gait_view_parse(k->valuestring, &vk); /* the view names of gait_keys.c */
         }
-        /* "side-left": the camera sees the person's left side, so the right leg is far */
         if (vk == GS_GAIT_VIEW_SIDE_LEFT || vk == GS_GAIT_VIEW_SIDE_RIGHT)
             view_idx = 0;
-        if (vk == GS_GAIT_VIEW_SIDE_LEFT)
-            c.far = GS_NKT__SIDE_RIGHT;
-        else if (vk == GS_GAIT_VIEW_SIDE_RIGHT)
-            c.far = GS_NKT__SIDE_LEFT;
-        /* view.turns: a walker who turns round shows the camera each side in turn (view.passes
-         * also counts stretches walked backwards, same side to the camera) */
-        const cJSON *nt = obj_get(view, "turns");
-        if (c.far != GS_NKT__SIDE_NONE && is_num(nt) && nt->valuedouble > 0)
-            c.far_both = 1;
         else if (vk == GS_GAIT_VIEW_REAR)
             view_idx = 1;
         else if (vk == GS_GAIT_VIEW_FRONT)
             view_idx = 2;
+        c.far = gs_gait_analysis_far_leg(analysis);
         if (is_num(cf))
             view_conf = clamp01(cf->valuedouble);
     }

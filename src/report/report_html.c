@@ -633,16 +633,7 @@ gs_status gs_report_write_html(const char *path, const cJSON *analysis,
     pg.a = cJSON_IsObject(analysis) ? analysis : NULL;
     pg.opt = opt ? opt : &no_opt;
     pg.run = act && !strcmp(act, "run");
-    {
-        /* side-left: the camera sees the person's left side, so the right leg is the far one */
-        const char *kind = jstr(jget(pg.a, "view"), "kind");
-        pg.far = kind && !strcmp(kind, "side-left") ? 1 : kind && !strcmp(kind, "side-right") ? 0 : -1;
-        /* a walker who turns round shows the camera each side in turn (view.turns; not
-         * view.passes, which also counts stretches walked backwards with the same side to the
-         * camera, as in walk_side_overground_01), so neither leg is the far one throughout */
-        if (pg.far >= 0 && jnum(jget(pg.a, "view"), "turns") > 0)
-            pg.far = 2;
-    }
+    pg.far = gs_gait_analysis_far_leg(pg.a);
 
     write_head(&pg);
     write_alerts(&pg);

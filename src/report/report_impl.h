@@ -120,8 +120,7 @@ typedef struct page {
     int src_num[SRC_COUNT]; /* footnote number, 0 = not cited yet */
     int n_cited;
     int run; /* activity is running: reference ranges apply */
-    int far; /* side views: the far leg, 0 left, 1 right (camera on the other side), 2 each leg
-                in turn (passes both ways); -1 none (rear/front) */
+    gs_gait_far_leg far; /* side views: the far leg (gait.h gs_gait_analysis_far_leg) */
     int has_lights;
 } page;
 

@@ -76,8 +76,8 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
             gs_html_printf(b, " <a class=\"fl\" href=\"#f-%d\">finding &rsaquo;</a>", hit);
     }
     gs_html_puts(b, "</td>");
-    write_side_cell(pg, l, ref, dec, unit, "left: ", pg->far == 0 ? "Left (far leg)" : "Left");
-    write_side_cell(pg, r, ref, dec, unit, "right: ", pg->far == 1 ? "Right (far leg)" : "Right");
+    write_side_cell(pg, l, ref, dec, unit, "left: ", pg->far == GS_GAIT_FAR_LEFT ? "Left (far leg)" : "Left");
+    write_side_cell(pg, r, ref, dec, unit, "right: ", pg->far == GS_GAIT_FAR_RIGHT ? "Right (far leg)" : "Right");
     /* L - R: for angles flag a difference beyond 4 deg and beyond the pooled stride SD */
     gs_html_puts(b, "<td data-l=\"L &minus; R\">");
     if (isfinite(diff)) {
@@ -159,17 +159,18 @@ void gs_report__write_metrics(page *pg)
     if (!pg->run)
         gs_html_puts(b, "; this clip is not running, so they are not applied");
     gs_html_puts(b, ".");
-    if (pg->far == 0 || pg->far == 1) {
+    if (pg->far == GS_GAIT_FAR_LEFT || pg->far == GS_GAIT_FAR_RIGHT) {
         /* the far leg's landmarks and events are the less certain ones (SRC_FAR_LEG) */
         gs_html_printf(b,
                        " The camera sees the person&rsquo;s %s side: the <b>%s leg is the far "
                        "leg</b>, partly hidden behind the near one, so its values are less "
                        "certain; check a left-right difference on the overlay before reading it "
                        "as an asymmetry",
-                       pg->far ? "left" : "right", pg->far ? "right" : "left");
+                       pg->far == GS_GAIT_FAR_RIGHT ? "left" : "right",
+                       pg->far == GS_GAIT_FAR_RIGHT ? "right" : "left");
         gs_report__cite(pg, SRC_FAR_LEG);
         gs_html_puts(b, ".");
-    } else if (pg->far == 2) {
+    } else if (pg->far == GS_GAIT_FAR_EACH) {
         gs_html_puts(b, " The person passes the camera both ways, so each leg is the <b>far "
                         "leg</b> (partly hidden behind the near one, its values less certain) "
                         "for part of the clip; check a left-right difference on the overlay "
@@ -181,8 +182,8 @@ void gs_report__write_metrics(page *pg)
                    "</p>\n<div class=\"tw\"><table class=\"mt\">\n<thead><tr><th>Metric</th>"
                    "<th>Left%s</th><th>Right%s</th><th>L &minus; R</th><th>SI</th>"
                    "<th style=\"text-align:left\">Reference</th></tr></thead>\n<tbody>\n",
-                   pg->far == 0 ? " <small>far leg</small>" : "",
-                   pg->far == 1 ? " <small>far leg</small>" : "");
+                   pg->far == GS_GAIT_FAR_LEFT ? " <small>far leg</small>" : "",
+                   pg->far == GS_GAIT_FAR_RIGHT ? " <small>far leg</small>" : "");
     for (int g = 0; g < GRP_COUNT; g++) {
         int first = 1;
         /* known keys in table order, then the unknown ones (group "Other") */
