@@ -701,8 +701,12 @@ static void crashing_video_fails_after_max_attempts(void)
     env_open(&e, "crash");
     enqueue(&e, clip(), "{\"end\":4}", sid, jid, blob);
     /* Each start claims the job (once its lease lapsed) and dies on it; the third finds it used
-     * up and fails it. */
-    for (int round = 0; round < 6; round++) {
+     * up and fails it. Leases are whole seconds (lease_until = now + 2, lapsed once it is below
+     * now), so a lease lapses 2-3 s after the last renewal and a start can find nothing to claim
+     * twice in a row: the loop runs to a deadline, not a count of starts (6 starts were too few
+     * on a fast CI machine that lost the race twice). */
+    double t0 = gs_now_s();
+    for (int round = 0; round < 100 && gs_now_s() - t0 < 60 * slow; round++) {
         pid_t pid = start_worker(&e, args, blob);
         int st = wait_pid(pid, 120);
         if (st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT)
