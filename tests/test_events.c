@@ -143,30 +143,40 @@ static gs_gait_activity score_made(const made_case *c, const made_noise *nz, gs_
 }
 
 /*
- * A 240 fps (slow-motion capture) walk. Contacts: the walking contact fit takes the samples
- * within 0.2 s of Zeni's contact, more than it holds above 120 fps, so they are thinned
+ * Walks at 120 and 240 fps (slow-motion capture). Contacts: the walking contact fit takes the
+ * samples within 0.2 s of Zeni's contact, more than it holds above 120 fps, so they are thinned
  * (gait_events_walk.c walk_ic); cut at the cap instead, the window lost its stance side and the
- * contacts came 3.6 frames (15 ms) early. Asserted to the 0.5-frame target. Toe-offs: +3.88 /
- * 3.88 frames (16 ms late): the toe-off hinge's samples and search range are counted in frame
- * intervals (docs/metrics.md 3a), a window too short at this rate; NOT met, asserted as measured.
+ * 240 fps contacts came 3.6 frames (15 ms) early. Toe-offs: the hinge's window and search range
+ * were counted in frame intervals at every rate (33 ms of samples and a search from 8 ms before the
+ * threshold crossing at 240 fps): +0.99 / 0.99 frame at 120 fps, +3.88 / 3.88 at 240; above 60 fps
+ * they are now in seconds (walk_to), +0.13 / 0.16 and +0.35 / 0.35. Asserted to the 0.5-frame
+ * target (|bias| 0.45, as the other made rows).
  */
-static void made_walk_at_240_fps(void)
+static void made_walks_at_high_frame_rates(void)
 {
-    static const made_case c = {"walk 240 fps heel", 1, 240, 18, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0};
-    gs_evs_stats st[2];
-    double gct;
-    gs_gait_activity act = score_made(&c, NULL, st, &gct);
-    fprintf(stderr, "| %-36s | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.2f / %4.2f / %4.2f | %d/%d | "
-                    "%+5.0f |\n",
-            c.name, st[0].bias, st[0].mae, st[0].worst, st[0].missed, st[0].extra, st[1].bias,
-            st[1].mae, st[1].worst, st[1].missed, st[1].extra, gct);
-    CHECK(act == GS_GAIT_ACTIVITY_WALK);
-    CHECK_MSG(st[0].mae <= 0.5 && fabs(st[0].bias) <= 0.45, "%s IC: %+.2f / %.2f frames", c.name,
-              st[0].bias, st[0].mae);
-    CHECK_MSG(st[1].mae <= 4.1, "%s TO: MAE %.2f frames", c.name, st[1].mae);
-    for (int ty = 0; ty < 2; ty++)
-        CHECK_MSG(st[ty].missed == 0 && st[ty].extra == 0, "%s %s: %d missed, %d extra", c.name,
-                  ty ? "TO" : "IC", st[ty].missed, st[ty].extra);
+    static const made_case cs[] = {
+        {"walk 120 fps heel", 1, 120, 18, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0},
+        {"walk 240 fps heel", 1, 240, 18, GS_GEN_SIDE, 0, 0, 0, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+        const made_case *c = &cs[i];
+        gs_evs_stats st[2];
+        double gct;
+        gs_gait_activity act = score_made(c, NULL, st, &gct);
+        fprintf(stderr,
+                "| %-36s | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.2f / %4.2f / %4.2f | %d/%d | "
+                "%+5.0f |\n",
+                c->name, st[0].bias, st[0].mae, st[0].worst, st[0].missed, st[0].extra,
+                st[1].bias, st[1].mae, st[1].worst, st[1].missed, st[1].extra, gct);
+        CHECK(act == GS_GAIT_ACTIVITY_WALK);
+        for (int ty = 0; ty < 2; ty++) {
+            CHECK_MSG(st[ty].n_truth >= 8, "%s: %d true events", c->name, st[ty].n_truth);
+            CHECK_MSG(st[ty].mae <= 0.5 && fabs(st[ty].bias) <= 0.45, "%s %s: %+.2f / %.2f frames",
+                      c->name, ty ? "TO" : "IC", st[ty].bias, st[ty].mae);
+            CHECK_MSG(st[ty].missed == 0 && st[ty].extra == 0, "%s %s: %d missed, %d extra",
+                      c->name, ty ? "TO" : "IC", st[ty].missed, st[ty].extra);
+        }
+    }
 }
 
 static void made_tracks_meet_the_event_targets(void)
@@ -1340,7 +1350,7 @@ int main(int argc, char **argv)
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
     (void)argv;
     made_tracks_meet_the_event_targets();
-    made_walk_at_240_fps();
+    made_walks_at_high_frame_rates();
     made_treadmill_seen_from_above();
     made_toe_landmark_behind_the_tip();
     made_tracks_with_pose_noise();

@@ -158,12 +158,20 @@ double gs_gait__footprint_ic(const gs_gait_result *r, int ic, int to, double *v,
 /*
  * TO: the last upward crossing of kappa by the (smoothed) lowest point above the stance's level
  * in [TO - 0.2 s, TO + 0.15 s], at its interpolated time tc; then the change point of a level and
- * a rising toe (gs_gait__hinge_time) fitted to the raw heights within [tc - 3.5, tc + 4.5] frame
- * intervals (about the 3 stance and k + 2 rising samples of gs_gait__to_at at 30 fps), searched in
- * [tc - 2, tc + 1] intervals. The window and search range follow tc, which moves continuously with
- * the landmarks: gs_gait__to_at's follow the raw sample next to the threshold, and 0.05 px of
- * jitter that moved it by a frame moved walk_side_overground_01's left toe-off at frame 107.6 by
- * 0.42 frame (and one in the backward pass by 1.85, where the heel rises slowly). NAN if none.
+ * a rising toe (gs_gait__hinge_time) fitted to the raw heights within [tc - pre, tc + post],
+ * searched in [tc - lo, tc + hi]. Up to 60 fps these are 3.5, 4.5, 2 and 1 frame intervals (about
+ * the 3 stance and k + 2 rising samples of gs_gait__to_at at 30 fps: counts the fit needs);
+ * above, the 60 fps values in seconds (58, -, 33, 17 ms), except the rising side, 50 ms: a level
+ * and b h + c h^2 fit the made toe's rise for about that long past the crossing, and the longer
+ * the window the later the change point (made 60 fps walks with 150 ms +0.63 frame, 75 ms +0.19,
+ * 50 ms +0.08; 60 fps keeps 4.5 samples, its 1 px dropouts row worst 0.53 -> 0.92 with 3). Counted
+ * in intervals at every rate the window was 33 ms at 240 fps and the search began 8 ms before tc,
+ * where the crossing comes ~23 ms after the toe leaves: made 240 fps walks +3.88 frames late
+ * (docs/metrics.md 3a, "Walking toe-offs above 60 fps"). The window and search range follow tc,
+ * which moves continuously with the landmarks: gs_gait__to_at's follow the raw sample next to the
+ * threshold, and 0.05 px of jitter that moved it by a frame moved walk_side_overground_01's left
+ * toe-off at frame 107.6 by 0.42 frame (and one in the backward pass by 1.85, where the heel rises
+ * slowly). NAN if none.
  */
 static double walk_to(const gs_gait_result *r, double tz, double kappa, const double *sm,
                       const double *low, double dt)
@@ -180,11 +188,19 @@ static double walk_to(const gs_gait_result *r, double tz, double kappa, const do
     }
     if (jc < 0)
         return NAN;
-    int32_t idx[24];
-    int m = 0;
-    int32_t i0 = gs_gait__frame_at(r, tc - 3.5 * dt);
-    for (int32_t i = i0 < 0 ? 0 : i0; i < r->n && m < 24 && r->t[i] <= tc + 4.5 * dt; i++) {
-        if (r->t[i] < tc - 3.5 * dt || !gs_gait__same_seg(r, jc, i) || !isfinite(low[i]))
+    double pre = fmax(3.5 * dt, 3.5 / 60.0), post = fmax(4.5 * dt, 0.05);
+    double lo = fmax(2.0 * dt, 2.0 / 60.0), hi = fmax(1.0 * dt, 1.0 / 60.0);
+    int32_t idx[GS_GAIT_HINGE_MAX], i0 = gs_gait__frame_at(r, tc - pre);
+    int m = 0, n_in = 0, step, k = 0;
+    /* above ~460 fps the window holds more samples than the fit takes: every step-th (walk_ic) */
+    for (int32_t i = i0 < 0 ? 0 : i0; i < r->n && r->t[i] <= tc + post; i++)
+        n_in += r->t[i] >= tc - pre;
+    step = (n_in + GS_GAIT_HINGE_MAX - 1) / GS_GAIT_HINGE_MAX;
+    if (step < 1)
+        step = 1;
+    for (int32_t i = i0 < 0 ? 0 : i0; i < r->n && m < GS_GAIT_HINGE_MAX && r->t[i] <= tc + post;
+         i++) {
+        if (r->t[i] < tc - pre || k++ % step || !gs_gait__same_seg(r, jc, i) || !isfinite(low[i]))
             continue;
         if (r->t[i] > tc && low[i] > 0.5 * r->ll_px)
             break; /* far off the ground: the swing, not the leaving toe (as gs_gait__to_at) */
@@ -192,8 +208,8 @@ static double walk_to(const gs_gait_result *r, double tz, double kappa, const do
     }
     if (m < 6)
         return NAN;
-    return gs_gait__hinge_time(r, low, idx, m, fmax(tc - 2.0 * dt, r->t[idx[1]]),
-                               fmin(tc + 1.0 * dt, r->t[idx[m - 2]]), +1);
+    return gs_gait__hinge_time(r, low, idx, m, fmax(tc - lo, r->t[idx[1]]),
+                               fmin(tc + hi, r->t[idx[m - 2]]), +1);
 }
 
 gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt,
