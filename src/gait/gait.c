@@ -1016,6 +1016,27 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
         const char *slash = strrchr(o->events_csv, '/');
         gs_gait__note(r, "events edited by hand: %d events from %s replace the detected ones",
                       r->n_ev, slash ? slash + 1 : o->events_csv);
+    } else if (o->events && o->n_events > 0) {
+        /* events timed elsewhere (the toe-offs timed from the picture, analysis): the same
+         * recompute as an edited file, each event keeping what timed it */
+        r->n_ev = 0;
+        for (int i = 0; i < o->n_events && rc == GS_OK; i++) {
+            int had = r->n_ev;
+            rc = gs_gait__add_event(r, o->events[i].side == GS_GAIT_SIDE_RIGHT,
+                                    o->events[i].type == GS_GAIT_EVENT_TO, o->events[i].t_s, err);
+            if (rc == GS_OK && r->n_ev > had) {
+                r->ev[r->n_ev - 1].unc_frames = o->events[i].unc_frames;
+                r->ev[r->n_ev - 1].timed_by = o->events[i].timed_by;
+            }
+        }
+        gs_gait__sort_events(r);
+        if (rc == GS_OK)
+            rc = gs_gait__build_strides(r, err);
+        if (rc != GS_OK)
+            goto fail;
+        gs_gait__activity_decide(r);
+        if (o->events_note)
+            gs_gait__note(r, "%s", o->events_note);
     }
     {
         /* the pose clean-up's repairs of lost feet (pose.h GS_POSE_FLAG_FOOT_FIXED): the events

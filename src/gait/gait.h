@@ -58,6 +58,13 @@ typedef enum gs_gait_event_type {
     GS_GAIT_EVENT_TO = 1  /* toe-off */
 } gs_gait_event_type;
 
+/** What timed an event (events.csv / analysis.json "timed_by"). Append-only. */
+typedef enum gs_gait_timing {
+    GS_GAIT_TIMED_LANDMARKS = 0, /* the landmark rules (src/gait) */
+    GS_GAIT_TIMED_HAND = 1,      /* an events.csv edited by hand (gs_gait_options.events_csv) */
+    GS_GAIT_TIMED_IMAGE = 2      /* the picture: the shoe's tip leaving the ground (analysis) */
+} gs_gait_timing;
+
 /**
  * Per-frame angles, one value per side (DESIGN.md "Conventions" give the signs). Sagittal angles
  * exist in side views only, frontal angles in rear/front views only, 3D angles when the track has
@@ -101,6 +108,8 @@ int gs_gait_setting_parse(const char *s, gs_gait_setting *out);
 const char *gs_gait_side_name(gs_gait_side s);
 /** "IC" / "TO". */
 const char *gs_gait_event_name(gs_gait_event_type t);
+/** "landmarks", "hand", "image". */
+const char *gs_gait_timing_name(gs_gait_timing t);
 
 /** How a metric's values compare (asymmetry: SI % or a difference). Append-only. */
 typedef enum gs_metric_kind {
@@ -159,6 +168,13 @@ typedef struct gs_gait_options {
                                   columns ignored): its events replace the detected ones, and
                                   strides, activity and metrics follow them; NULL = detect.
                                   Borrowed. A bad file is GS_ERR_FORMAT naming file and line */
+    const struct gs_gait_event *events; /* events timed elsewhere (the analysis's toe-offs timed from the
+                                  picture) replacing the detected ones as events_csv does, their
+                                  unc_frames and timed_by kept; n_events of them; ignored with
+                                  events_csv. Borrowed */
+    int n_events;
+    const char *events_note;   /* with events: the note saying where they came from (in place of
+                                  "events edited by hand"; methods.events_edited stays false) */
     const char *swap_legs;     /* a correction where the tracker labelled the legs the wrong way
                                   round: "all", or time ranges "T1-T2[,T3-T4...]" (at most 16) in
                                   seconds of the track's clock; left and right hip, knee, ankle,
@@ -180,6 +196,7 @@ typedef struct gs_gait_event {
     double unc_frames; /* standard uncertainty (1 SD) of the event time, frames (docs/metrics.md
                         * section 3a: measured method error, landmark noise over the foot's
                         * vertical speed, frame quantum); NAN when not known */
+    gs_gait_timing timed_by; /* what timed it */
 } gs_gait_event;
 
 /** One stride: initial contact to the next initial contact of the same foot. */

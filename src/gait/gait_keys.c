@@ -164,3 +164,8 @@ const char *gs_gait_event_name(gs_gait_event_type t)
 {
     return t == GS_GAIT_EVENT_IC ? "IC" : "TO";
 }
+
+const char *gs_gait_timing_name(gs_gait_timing t)
+{
+    return t == GS_GAIT_TIMED_IMAGE ? "image" : t == GS_GAIT_TIMED_HAND ? "hand" : "landmarks";
+}

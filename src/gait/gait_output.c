@@ -215,6 +215,9 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
             put_num(o, "pelvis_level_deg", r->pelvis_ref_deg);
     }
     a = cJSON_AddArrayToObject(root, "events");
+    int timed = 0; /* "timed_by" only when something other than the landmark rules timed one */
+    for (int i = 0; i < r->n_ev; i++)
+        timed |= r->ev[i].timed_by != GS_GAIT_TIMED_LANDMARKS;
     for (int i = 0; a && i < r->n_ev; i++) {
         cJSON *e = cJSON_CreateObject();
         if (!e)
@@ -224,6 +227,8 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
         put_num(e, "t", r->ev[i].t_s);
         put_num(e, "frame", r->ev[i].frame);
         put_num(e, "unc_frames", r->ev[i].unc_frames);
+        if (timed)
+            cJSON_AddStringToObject(e, "timed_by", gs_gait_timing_name(r->ev[i].timed_by));
         cJSON_AddItemToArray(a, e);
     }
     a = cJSON_AddArrayToObject(root, "strides");
@@ -381,11 +386,20 @@ gs_status gs_gait_write_events_csv(const char *path, const gs_gait_result *r, gs
     FILE *f = gs_file_atomic_open(path, tmp, sizeof(tmp), err); /* complete or absent */
     if (!f)
         return err ? err->code : GS_ERR_IO;
-    OUT("side,type,t_s,frame,unc_frames\n");
-    for (int i = 0; i < r->n_ev && !bad; i++)
-        OUT("%s,%s,%.6f,%.3f,%.2f\n", gs_gait_side_name(r->ev[i].side),
+    /* a sixth column only when something other than the landmark rules timed an event, so the
+     * usual file stays as it was */
+    int timed = 0;
+    for (int i = 0; i < r->n_ev; i++)
+        timed |= r->ev[i].timed_by != GS_GAIT_TIMED_LANDMARKS;
+    OUT("side,type,t_s,frame,unc_frames%s\n", timed ? ",timed_by" : "");
+    for (int i = 0; i < r->n_ev && !bad; i++) {
+        OUT("%s,%s,%.6f,%.3f,%.2f", gs_gait_side_name(r->ev[i].side),
             gs_gait_event_name(r->ev[i].type), r->ev[i].t_s, r->ev[i].frame,
             r->ev[i].unc_frames);
+        if (timed)
+            OUT(",%s", gs_gait_timing_name(r->ev[i].timed_by));
+        OUT("\n");
+    }
     return gs_file_atomic_close(f, tmp, path, !bad, err) == GS_OK && !bad
                ? GS_OK
                : gs_fail(err, GS_ERR_IO, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
@@ -425,6 +439,7 @@ gs_status gs_gait__read_events_csv(gs_gait_result *r, const char *path, gs_error
         rc = gs_gait__add_event(r, strcmp(side, "right") == 0, strcmp(type, "TO") == 0, t, err);
         if (rc != GS_OK)
             break;
+        r->ev[r->n_ev - 1].timed_by = GS_GAIT_TIMED_HAND;
     }
     fclose(f);
     if (rc == GS_OK)

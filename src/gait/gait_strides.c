@@ -26,6 +26,7 @@ gs_status gs_gait__add_event(gs_gait_result *r, int side, int type, double t, gs
     r->ev[r->n_ev].t_s = t;
     r->ev[r->n_ev].frame = gs_gait__frame_index(r, t);
     r->ev[r->n_ev].unc_frames = NAN;
+    r->ev[r->n_ev].timed_by = GS_GAIT_TIMED_LANDMARKS;
     r->n_ev++;
     return GS_OK;
 }
