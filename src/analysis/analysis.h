@@ -191,6 +191,10 @@ typedef struct gs_analyze_options {
                                    (gs_gait_options.events_csv); NULL = detect. Borrowed */
     const char *swap_legs;      /* legs labelled the wrong way round: "all" or "T1-T2[,..]"
                                    seconds (gs_gait_options.swap_legs); NULL = none. Borrowed */
+    int toe_off_image;          /* 1: running toe-offs of a side view at >= 50 fps timed from the
+                                   picture where it shows the shoe's tip leave the ground
+                                   (gs_analysis_toe_off_image; `--toe-off image`); 0: landmarks.
+                                   Needs the video (ignored for a pose.json input) */
     gs_decoder_options decode;  /* start/end, slow motion; decode.n_threads > 0 sets the FFmpeg
                                    decoder threads of every pass, 0 = chosen per pass from
                                    n_threads (1 in the pose and overlay passes, whose own threads
@@ -323,6 +327,34 @@ int gs_analysis_json_add_calibration(cJSON *analysis, const cJSON *profile_json,
  * (*buf, caller frees with free()). GS_ERR_NOMEM, GS_ERR_ARG (empty track).
  */
 gs_status gs_analysis_leg_visibility(const gs_pose_track *t, double **buf, gs_error *err);
+
+/** What gs_analysis_toe_off_image() did (analysis.json "toe_off_image"). */
+typedef struct gs_toe_image_stats {
+    int n_to;                /* toe-offs the landmarks found */
+    int n_image;             /* of them timed from the picture */
+    int n_window;            /* not measured: too near the clip's ends, no landmarks there */
+    int n_why[4];            /* not timed, by cv.h gs_cv_tip_why (1 outside the picture, 2 no
+                                shoe in the strip, 3 never cleared) */
+    int n_order;             /* timed but not between the foot's contacts: landmarks kept */
+    int frames_decoded;      /* frames converted for the windows */
+    double frame_interval_s; /* median real time between frames */
+    double wall_s, cpu_s;    /* the pass's cost (thread CPU) */
+    const char *skipped;     /* NULL, or why no toe-off was timed from the picture (static) */
+} gs_toe_image_stats;
+
+/**
+ * Times the running toe-offs of g (a side view at >= 50 real frames per second) from the
+ * picture of video: for each, ~10 frames at 60 fps around it are decoded again (decode: the pose
+ * pass's options, so frame i is track's frame i) and cv.h gs_cv_tip_strip finds the frame where
+ * the shoe's tip leaves the ground. On GS_OK with st->n_image > 0, *events (n_events, caller
+ * frees) holds g's events with those toe-offs moved and timed_by GS_GAIT_TIMED_IMAGE, for
+ * gs_gait_options.events; otherwise *events is NULL and st->skipped says why. GS_ERR_IO /
+ * GS_ERR_FORMAT from the decoder, GS_ERR_NOMEM.
+ */
+gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options *decode,
+                                    const gs_pose_track *track, const gs_gait_result *g,
+                                    gs_gait_event **events, int *n_events,
+                                    gs_toe_image_stats *st, gs_error *err);
 
 #ifdef __cplusplus
 }

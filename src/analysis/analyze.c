@@ -396,6 +396,48 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     go.name = base_name(input); /* source.pose: the file's name, not where it is stored (a
                                    service's blob path is none of the reader's business) */
     rc = gs_gait_analyze(gtrack ? gtrack : track, &go, &g, err);
+    gs_toe_image_stats tis = {0};
+    int tis_ran = 0;
+    if (o->toe_off_image && video && g && !o->events_csv) {
+        /* running toe-offs timed from the picture (toe_image.c): an automatic edit of the
+         * toe-offs, recomputed as an edited events.csv is; the first result stands if the
+         * pass or the recompute fails */
+        gs_gait_event *tev = NULL;
+        int ntev = 0;
+        gs_error terr = {0};
+        char note[200];
+        tis_ran = 1;
+        if (gs_analysis_toe_off_image(input, &o->decode, track, g, &tev, &ntev, &tis, &terr) ==
+                GS_OK &&
+            tev) {
+            gs_gait_result *g2 = NULL;
+            gs_error e2 = {0};
+            snprintf(note, sizeof(note),
+                     "toe-offs timed from the image: %d of %d, where the shoe's tip leaves the "
+                     "ground; the others from the landmarks",
+                     tis.n_image, tis.n_to);
+            go.events = tev;
+            go.n_events = ntev;
+            go.events_note = note;
+            gs_status rc2 = gs_gait_analyze(gtrack ? gtrack : track, &go, &g2, &e2);
+            go.events = NULL;
+            go.n_events = 0;
+            go.events_note = NULL;
+            if (g2) {
+                gs_gait_result_free(&g);
+                g = g2;
+                rc = rc2;
+                if (rc2 != GS_OK)
+                    *err = e2;
+            } else {
+                tis.n_image = 0;
+                tis.skipped = "the recompute failed";
+            }
+        } else if (!tis.skipped) {
+            tis.skipped = terr.msg[0] ? "the pass failed" : "nothing timed";
+        }
+        free(tev);
+    }
     if (rc != GS_OK && !g)
         goto fail_no_analysis;
     if (rc != GS_OK && !failed) {
@@ -406,6 +448,29 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     if (!analysis) {
         rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", input);
         goto fail_io;
+    }
+    if (o->toe_off_image) {
+        /* what --toe-off image did: methods.toe_off_image, and a warning when it was not used */
+        cJSON *mj = cJSON_GetObjectItemCaseSensitive(analysis, "methods");
+        cJSON *tj = mj ? cJSON_AddObjectToObject(mj, "toe_off_image") : NULL;
+        char w[240];
+        if (tj) {
+            cJSON_AddNumberToObject(tj, "toe_offs", tis.n_to);
+            cJSON_AddNumberToObject(tj, "timed_from_image", tis.n_image);
+            if (tis.skipped || !tis_ran)
+                cJSON_AddStringToObject(tj, "not_used",
+                                        !video     ? "needs the video"
+                                        : !tis_ran ? "events edited by hand"
+                                                   : tis.skipped);
+            cJSON_AddNumberToObject(tj, "frames_decoded", tis.frames_decoded);
+            cJSON_AddNumberToObject(tj, "wall_s", tis.wall_s);
+            cJSON_AddNumberToObject(tj, "cpu_s", tis.cpu_s);
+        }
+        if (tis.n_image == 0) {
+            snprintf(w, sizeof(w), "--toe-off image: not used (%s); toe-offs from the landmarks",
+                     !video ? "needs the video" : !tis_ran ? "events edited by hand" : tis.skipped);
+            add_warning(analysis, w);
+        }
     }
     if (video) {
         /* what the decoder met (issue 12 items 2 and 5): said in analysis.json, the report's

@@ -201,6 +201,64 @@ void gs_png_process_init(void);
 gs_status gs_png_write_rgb(const char *path, const uint8_t *rgb, int32_t width, int32_t height,
                            int32_t stride, gs_error *err);
 
+/* ---- A running toe-off timed from the picture (tipstrip.c; docs/metrics.md 3a) ----------------
+ *
+ * A window of consecutive grey frames around one toe-off that the landmarks found: from a few
+ * frames before it (the shoe still on the ground) to a frame after the foot has gone (the empty
+ * ground). A thin strip just above the ground line at the shoe's tip is compared with the empty
+ * ground in each frame; the toe-off is where it empties.
+ */
+
+/** Most frames one window may hold. */
+#define GS_CV_TIP_MAX_FRAMES 64
+
+/** One toe-off's frames and what the landmarks say about the foot (pixels of the bands). */
+typedef struct gs_cv_tip_window {
+    const uint8_t *const *frames; /* n grey bands, all w x h with row stride bytes; frames[0] has
+                                     the foot on the ground, frames[n-1] the ground without it */
+    int32_t n, w, h, stride;
+    int32_t tail;              /* last frames that only serve as empty ground (not measured) */
+    double tip_x, tip_y;       /* frames[0]: the tip estimate's x, and the foot index's y (row of
+                                  the band) near which the ground line is searched */
+    double foot_len_px;        /* heel to foot index, px */
+    int facing;                /* +1: the toe points to image-right, -1: image-left */
+    double ground_px_per_frame; /* the stance foot's image x speed (belt or pan), px per frame */
+    int moving_camera;         /* 1: the ground's motion is measured frame to frame in the band
+                                  below the ground line (a panning camera); 0: the stance speed
+                                  carries the strip and the empty ground stays where it is */
+} gs_cv_tip_window;
+
+/** Why a window gave no toe-off (values are stable). */
+typedef enum gs_cv_tip_why {
+    GS_CV_TIP_FOUND = 0,
+    GS_CV_TIP_OUTSIDE = 1,    /* strip or ground line outside the picture */
+    GS_CV_TIP_NO_SHOE = 2,    /* the strip differs too little from the ground (occluded, far
+                                 foot, low contrast) */
+    GS_CV_TIP_NOT_CLEARED = 3 /* the strip never emptied within the window */
+} gs_cv_tip_why;
+
+/** The measure of one window. */
+typedef struct gs_cv_tip_result {
+    int found;                 /* 1: toe_off is set */
+    gs_cv_tip_why why;
+    double toe_off;            /* frames after frames[0] (sub-frame: the crossing of the level
+                                  between the last full and first empty frame), NAN if not found */
+    double level;              /* the strip's occupancy while the shoe stands (grey levels) */
+    int32_t ground_y;          /* ground line row of the band */
+    int32_t n_occupancy;
+    double occupancy[GS_CV_TIP_MAX_FRAMES]; /* mean grey difference per frame, NAN off-picture */
+} gs_cv_tip_result;
+
+/**
+ * Times one toe-off from the picture. GS_OK with res->found 0 and res->why when the picture
+ * cannot tell (the caller keeps the landmarks' toe-off); GS_ERR_ARG for a malformed window,
+ * GS_ERR_NOMEM.
+ */
+gs_status gs_cv_tip_strip(const gs_cv_tip_window *win, gs_cv_tip_result *res, gs_error *err);
+
+/** "found", "strip outside the picture", ... */
+const char *gs_cv_tip_why_name(gs_cv_tip_why why);
+
 #ifdef __cplusplus
 }
 #endif
