@@ -84,20 +84,34 @@ gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side
     return GS_OK;
 }
 
+/* The tolerance about a foot's reference shift at event ev: 50 ms, at least 2 frame intervals. */
+static double shift_lim(const gs_gait_result *r, const gs_gait_event *ev)
+{
+    int32_t i = gs_gait__frame_at(r, ev->t_s);
+    return i + 1 < r->n ? fmax(0.05, 2.0 * (r->t[i + 1] - r->t[i])) : 0.05;
+}
+
 /*
  * Zeni's lead/lag is fairly constant for one runner or walker and foot, while a noisy trace can put
  * a refined event anywhere in its window: each event is moved by its own shift off[e] (s) from
  * Zeni's time, or by the median shift of its foot and type where its own differs from that by
  * more than 50 ms (or 2 frames) or is missing; a foot and type without any shift keeps Zeni's
- * times. clamp_to (side-view running): a toe-off's own shift beyond that tolerance is clamped to
- * the median +- the tolerance rather than replaced by the median, which keeps its time continuous
- * in the landmarks: on the sample a right toe-off whose own shift (-22 ms, at the label) lay 62
- * ms from the median (-84 ms) jumped 2 frames to the median when 0.05 px of jitter moved the
- * median of its 17 shifts to another sample (-90 ms), and by 0.03 frame with the clamp (issue 13
- * item 4; docs/metrics.md 3a). Contacts keep the replacement (their refinement can lock onto a
- * swing-phase slowdown far from the contact). tmp: scratch of r->n_ev doubles.
+ * times. GS_GAIT__SHIFT_CLAMP_TO (side-view running): a toe-off's own shift beyond that tolerance
+ * is clamped to the median +- the tolerance rather than replaced by the median, which keeps its
+ * time continuous in the landmarks: on the sample a right toe-off whose own shift (-22 ms, at the
+ * label) lay 62 ms from the median (-84 ms) jumped 2 frames to the median when 0.05 px of jitter
+ * moved the median of its 17 shifts to another sample (-90 ms), and by 0.03 frame with the clamp
+ * (issue 13 item 4; docs/metrics.md 3a). Contacts keep the replacement (their refinement can lock
+ * onto a swing-phase slowdown far from the contact). GS_GAIT__SHIFT_LATE_IC (side-view walking):
+ * the walking contact's change point fails one way only, late (a post-contact drift of the foot's
+ * residual is taken into the approach, docs/metrics.md 3a "Walking contacts at 60 fps"), and where
+ * a third to a half of a foot's contacts lock late the median is late too and the good contacts
+ * that lie more than the tolerance before it took it. So the reference is the median of the shifts
+ * no later than the reference + the tolerance (iterated from the median: the late-locked ones
+ * left out), and only a contact later than it + the tolerance takes it; an earlier one keeps its
+ * own. tmp: scratch of r->n_ev doubles.
  */
-void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp, int clamp_to)
+void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp, int flags)
 {
     double med[2][2];
     for (int side = 0; side < 2; side++)
@@ -107,18 +121,32 @@ void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp, in
                 if ((int)r->ev[e].side == side && (int)r->ev[e].type == type && isfinite(off[e]))
                     tmp[n++] = off[e];
             med[side][type] = gs_gait__median(tmp, n);
+            if (!(flags & GS_GAIT__SHIFT_LATE_IC) || type != GS_GAIT_EVENT_IC)
+                continue;
+            /* the late-locked contacts left out of the reference until it settles (a few
+             * rounds: each round only removes shifts, so the count falls until it holds) */
+            for (int round = 0; round < 8 && isfinite(med[side][type]); round++) {
+                int k = 0;
+                for (int e = 0; e < r->n_ev; e++)
+                    if ((int)r->ev[e].side == side && (int)r->ev[e].type == type &&
+                        isfinite(off[e]) && off[e] <= med[side][type] + shift_lim(r, &r->ev[e]))
+                        tmp[k++] = off[e];
+                if (k == n || k == 0)
+                    break;
+                n = k;
+                med[side][type] = gs_gait__median(tmp, n);
+            }
         }
     for (int e = 0; e < r->n_ev; e++) {
         gs_gait_event *ev = &r->ev[e];
-        double m = med[ev->side][ev->type], lim = 0.05, t;
-        int32_t i = gs_gait__frame_at(r, ev->t_s);
-        if (i + 1 < r->n)
-            lim = fmax(lim, 2.0 * (r->t[i + 1] - r->t[i]));
+        double m = med[ev->side][ev->type], lim = shift_lim(r, ev), t;
+        int late_only = (flags & GS_GAIT__SHIFT_LATE_IC) && ev->type == GS_GAIT_EVENT_IC;
         if (!isfinite(m))
             continue; /* no refinement at all for this foot and type: keep Zeni's */
-        if (isfinite(off[e]) && fabs(off[e] - m) <= lim)
+        if (isfinite(off[e]) && (late_only ? off[e] - m <= lim : fabs(off[e] - m) <= lim))
             t = ev->t_s + off[e];
-        else if (isfinite(off[e]) && clamp_to && ev->type == GS_GAIT_EVENT_TO)
+        else if (isfinite(off[e]) && (flags & GS_GAIT__SHIFT_CLAMP_TO) &&
+                 ev->type == GS_GAIT_EVENT_TO)
             t = ev->t_s + fmin(m + lim, fmax(m - lim, off[e]));
         else
             t = ev->t_s + m;
@@ -260,7 +288,7 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
         }
         off[e] = t - ev->t_s;
     }
-    gs_gait__apply_shifts(r, off, tmp, 1);
+    gs_gait__apply_shifts(r, off, tmp, GS_GAIT__SHIFT_CLAMP_TO);
     free(off);
     free(tmp);
     for (int side = 0; side < 2; side++) {

@@ -296,8 +296,9 @@ gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt,
         }
         off[e] = t - ev->t_s;
     }
-    /* as in the running refinement: the median shift where an event's own is missing or off */
-    gs_gait__apply_shifts(r, off, tmp, 0);
+    /* as in the running refinement: the median shift where an event's own is missing or off;
+     * contacts: only late ones, against a reference without them (they fail late only) */
+    gs_gait__apply_shifts(r, off, tmp, GS_GAIT__SHIFT_LATE_IC);
 out:
     free(st);
     free(of);

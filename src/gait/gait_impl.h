@@ -227,11 +227,16 @@ double gs_gait__event_score(gs_gait_result *r, gs_error *err, gs_status *rc);
 gs_status gs_gait__zeni(gs_gait_result *r, const double *y, double *sm, int side, int type,
                         int sign, int k, double h, double ext_win, double amp_win, gs_error *err);
 
+/** gs_gait__apply_shifts flags: a toe-off's own shift beyond the tolerance is clamped to the
+ *  median +- it (side-view running); contacts: the reference leaves out the late shifts and only
+ *  late ones are replaced (side-view walking). */
+#define GS_GAIT__SHIFT_CLAMP_TO 1
+#define GS_GAIT__SHIFT_LATE_IC 2
+
 /** Moves each event by its shift off[e] (s) from Zeni's time, or by its foot and type's median
- *  shift where its own is missing or more than 50 ms (2 frames) from it; with clamp_to, a
- *  toe-off's own shift that far off is clamped to the median +- that tolerance instead;
- *  tmp: r->n_ev doubles. */
-void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp, int clamp_to);
+ *  shift where its own is missing or more than 50 ms (2 frames) from it; flags: 0 or
+ *  GS_GAIT__SHIFT_* (gait_events_side.c); tmp: r->n_ev doubles. */
+void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp, int flags);
 
 /** Side-view running: moves each Zeni event to the foot-height event next to it. GS_ERR_NOMEM. */
 gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], double *const sm[2],
