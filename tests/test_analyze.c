@@ -309,6 +309,37 @@ static int dataset_runs(const char *what)
     return 1;
 }
 
+/* A running side view at 60 fps: by default its toe-offs are timed from the picture
+ * (src/analysis/toe_image.c; 17 of its 18 in tests/test_toe_image.c), which analysis.json says
+ * in methods.toe_off_image and per event (timed_by), with no warning. */
+static void toe_offs_from_the_picture_by_default(const char *dir)
+{
+    char path[2100];
+    snprintf(path, sizeof(path), "%s/analysis.json", dir);
+    char *e = gs_test_read_text(path);
+    cJSON *j = e ? cJSON_Parse(e) : NULL;
+    const cJSON *ti = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(j, "methods"), "toe_off_image");
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(ti, "timed_from_image");
+    const cJSON *it;
+    int by_image = 0, warned = 0;
+    CHECK_MSG(cJSON_IsNumber(n) && n->valueint >= 12, "%s: methods.toe_off_image.timed_from_image "
+              "%d (want >= 12 of the clip's ~20)", path,
+              cJSON_IsNumber(n) ? n->valueint : -1);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "events"))
+    {
+        const cJSON *tb = cJSON_GetObjectItemCaseSensitive(it, "timed_by");
+        by_image += cJSON_IsString(tb) && !strcmp(tb->valuestring, "image");
+    }
+    CHECK_MSG(cJSON_IsNumber(n) && by_image == n->valueint, "%s: %d events timed_by image, "
+              "methods says %d", path, by_image, cJSON_IsNumber(n) ? n->valueint : -1);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "warnings"))
+        warned += cJSON_IsString(it) && strstr(it->valuestring, "toe-off") != NULL;
+    CHECK_MSG(warned == 0, "%s: a toe-off warning although the picture was used", path);
+    cJSON_Delete(j);
+    free(e);
+}
+
 /* 3. the shared clips (release build only: minutes of inference) */
 static void shared_clips_write_every_artifact(void)
 {
@@ -335,6 +366,8 @@ static void shared_clips_write_every_artifact(void)
             rc = analyze(clip, dir, clips[i].extra);
             CHECK_MSG(rc == 0, "analyze %s exited %d", clips[i].file, rc);
             check_artifacts(clip, dir, strstr(clips[i].extra, "--no-overlay") == NULL, 0, 0, 1);
+            if (i == 0)
+                toe_offs_from_the_picture_by_default(dir);
         }
     }
 }

@@ -165,6 +165,16 @@ typedef int (*gs_analyze_progress_fn)(void *user, const char *stage, double frac
                                       const char *message);
 
 /** Options of gs_analyze_run(); a zeroed struct means: detect everything, full model, defaults. */
+/** What times the running toe-offs (gs_analyze_options.toe_off; `--toe-off`). The picture is
+ * the default since session 11: on both labelled clips it applies to (60 fps treadmill, 120 fps
+ * pan) it met or neared the raters where the landmarks were 0.8-2.8 frames early
+ * (docs/metrics.md 3a, "Toe-off from the image, into the product"). */
+typedef enum gs_toe_off_source {
+    GS_TOE_OFF_AUTO = 0,  /* the picture where it applies (running side view, >= 50 fps) */
+    GS_TOE_OFF_IMAGE,     /* the same, and a warning when the picture was not used */
+    GS_TOE_OFF_LANDMARKS, /* the landmarks' rule only */
+} gs_toe_off_source;
+
 typedef struct gs_analyze_options {
     gs_pose_models *models;     /* loaded models to use (borrowed, one run at a time); NULL =
                                    load from models_dir for this run */
@@ -191,10 +201,12 @@ typedef struct gs_analyze_options {
                                    (gs_gait_options.events_csv); NULL = detect. Borrowed */
     const char *swap_legs;      /* legs labelled the wrong way round: "all" or "T1-T2[,..]"
                                    seconds (gs_gait_options.swap_legs); NULL = none. Borrowed */
-    int toe_off_image;          /* 1: running toe-offs of a side view at >= 50 fps timed from the
-                                   picture where it shows the shoe's tip leave the ground
-                                   (gs_analysis_toe_off_image; `--toe-off image`); 0: landmarks.
-                                   Needs the video (ignored for a pose.json input) */
+    gs_toe_off_source toe_off;  /* who times the running toe-offs of a side view at >= 50 fps:
+                                   AUTO (0, the default) and IMAGE the picture, where it shows
+                                   the shoe's tip leave the ground (gs_analysis_toe_off_image),
+                                   the landmarks where it cannot tell; IMAGE also warns when the
+                                   picture was not used; LANDMARKS never the picture. Needs the
+                                   video (a pose.json input keeps the landmarks') */
     gs_decoder_options decode;  /* start/end, slow motion; decode.n_threads > 0 sets the FFmpeg
                                    decoder threads of every pass, 0 = chosen per pass from
                                    n_threads (1 in the pose and overlay passes, whose own threads

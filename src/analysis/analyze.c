@@ -398,7 +398,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     rc = gs_gait_analyze(gtrack ? gtrack : track, &go, &g, err);
     gs_toe_image_stats tis = {0};
     int tis_ran = 0;
-    if (o->toe_off_image && video && g && !o->events_csv) {
+    if (o->toe_off != GS_TOE_OFF_LANDMARKS && video && g && !o->events_csv) {
         /* running toe-offs timed from the picture (toe_image.c): an automatic edit of the
          * toe-offs, recomputed as an edited events.csv is; the first result stands if the
          * pass or the recompute fails */
@@ -449,8 +449,14 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", input);
         goto fail_io;
     }
-    if (o->toe_off_image) {
-        /* what --toe-off image did: methods.toe_off_image, and a warning when it was not used */
+    if (o->toe_off == GS_TOE_OFF_IMAGE ||
+        (o->toe_off == GS_TOE_OFF_AUTO && tis_ran && tis.n_to > 0 &&
+         strcmp(tis.skipped ? tis.skipped : "", "not a side view") &&
+         strcmp(tis.skipped ? tis.skipped : "", "not running") &&
+         strcmp(tis.skipped ? tis.skipped : "", "below 50 frames per second"))) {
+        /* what the picture did for the toe-offs: methods.toe_off_image wherever it was tried
+         * (by default: running side views at >= 50 fps), and a warning when `--toe-off image`
+         * asked for it and it was not used */
         cJSON *mj = cJSON_GetObjectItemCaseSensitive(analysis, "methods");
         cJSON *tj = mj ? cJSON_AddObjectToObject(mj, "toe_off_image") : NULL;
         char w[240];
@@ -466,7 +472,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
             cJSON_AddNumberToObject(tj, "wall_s", tis.wall_s);
             cJSON_AddNumberToObject(tj, "cpu_s", tis.cpu_s);
         }
-        if (tis.n_image == 0) {
+        if (tis.n_image == 0 && o->toe_off == GS_TOE_OFF_IMAGE) {
             snprintf(w, sizeof(w), "--toe-off image: not used (%s); toe-offs from the landmarks",
                      !video ? "needs the video" : !tis_ran ? "events edited by hand" : tis.skipped);
             add_warning(analysis, w);

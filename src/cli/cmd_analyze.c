@@ -30,8 +30,11 @@ static const gs_cli_choice x264_presets[] = {
     {"ultrafast", 0}, {"superfast", 1}, {"veryfast", 2}, {"faster", 3}, {"fast", 4},
     {"medium", 5},    {NULL, 0}};
 
-/* What times the running toe-offs (gs_analyze_options.toe_off_image). */
-static const gs_cli_choice toe_off_sources[] = {{"landmarks", 0}, {"image", 1}, {NULL, 0}};
+/* What times the running toe-offs (gs_analyze_options.toe_off). */
+static const gs_cli_choice toe_off_sources[] = {{"auto", GS_TOE_OFF_AUTO},
+                                                {"image", GS_TOE_OFF_IMAGE},
+                                                {"landmarks", GS_TOE_OFF_LANDMARKS},
+                                                {NULL, 0}};
 
 /* clang-format off */
 static const gs_cli_opt analyze_opts[] = {
@@ -52,10 +55,11 @@ static const gs_cli_opt analyze_opts[] = {
      .value = "X1,Y1,X2,Y2,M", .help = "a known distance in the frame (pixels, metres) as the scale"},
     {.like = &gs_cli_opt_person, GS_CLI_AT(analyze_args, o.person_x),
      GS_CLI_AT2(analyze_args, o.person_y), GS_CLI_FLAG_AT(analyze_args, o.has_person)},
-    {.name = "--toe-off", .kind = GS_CLI_CHOICE, GS_CLI_AT(analyze_args, o.toe_off_image),
+    {.name = "--toe-off", .kind = GS_CLI_CHOICE, GS_CLI_AT(analyze_args, o.toe_off),
      .choices = toe_off_sources, .value = "FROM",
-     .help = "landmarks (default), or image: running toe-offs at 50 fps and above timed where "
-             "the picture shows the shoe's tip leave the ground"},
+     .help = "auto (default): running side-view toe-offs at 50 fps and above timed where the "
+             "picture shows the shoe's tip leave the ground, else the landmarks; image: the same, "
+             "warning when the picture was not used; landmarks: never the picture"},
     {.name = "--no-overlay", .kind = GS_CLI_FLAG, GS_CLI_AT(analyze_args, o.no_overlay),
      .help = "skip overlay.mp4 (key frames are still written)"},
     /* A slowed copy for clips filmed faster than they play: 64x turns 1920 frames/s into 30. */
