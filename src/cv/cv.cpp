@@ -402,6 +402,20 @@ gs_status gs_cv_chessboard_find(const gs_image *img, int32_t cols, int32_t rows,
     return GS_OK;
 }
 
+double gs_cv_mean_absdiff_u8(const uint8_t *a, const uint8_t *b, int32_t stride, int32_t w,
+                             int32_t h)
+{
+    if (!a || !b || w <= 0 || h <= 0 || stride < w)
+        return NAN;
+    try {
+        const cv::Mat ma(h, w, CV_8UC1, const_cast<uint8_t *>(a), (size_t)stride);
+        const cv::Mat mb(h, w, CV_8UC1, const_cast<uint8_t *>(b), (size_t)stride);
+        return cv::norm(ma, mb, cv::NORM_L1) / ((double)w * (double)h);
+    } catch (...) {
+        return NAN;
+    }
+}
+
 gs_status gs_cv_sharpness(const gs_image *img, int32_t x0, int32_t y0, int32_t x1, int32_t y1,
                           double *var_lap, gs_error *err)
 {

@@ -122,6 +122,14 @@ gs_status gs_cv_chessboard_find(const gs_image *img, int32_t cols, int32_t rows,
                                 int *found, gs_error *err);
 
 /**
+ * Mean absolute difference of two w x h boxes of 8-bit grey pixels whose rows lie stride bytes
+ * apart (cv::norm with NORM_L1, divided by w h): the strip and ground comparisons of
+ * gs_cv_tip_strip. NAN for an empty box or an OpenCV failure.
+ */
+double gs_cv_mean_absdiff_u8(const uint8_t *a, const uint8_t *b, int32_t stride, int32_t w,
+                             int32_t h);
+
+/**
  * Sharpness of an image region: the variance of the Laplacian of the grey image (Pech-Pacheco
  * et al. 2000, "Diatom autofocusing in brightfield microscopy", ICPR: the variance of the
  * Laplacian as a focus measure; motion blur lowers it). The box [x0, x1) x [y0, y1) in pixels is

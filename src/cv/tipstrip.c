@@ -7,7 +7,8 @@
  * ground of a frame after the foot has gone; the toe-off is the first frame that, with the next,
  * keeps less than a share of the strip's level during the push-off.
  *
- * Plain C on 8-bit grey bands: nothing here needs OpenCV.
+ * On 8-bit grey bands (the decoder's luma plane); the box differences are OpenCV's
+ * (gs_cv_mean_absdiff_u8).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -27,17 +28,6 @@
     3                 /* the strip is compared at the best of +-3 px shifts (camera shake) \
                        * that stay inside the band */
 #define MIN_LEVEL 6.0 /* mean grey difference below which the strip holds no shoe */
-
-/* Mean |a - b| over a w x h box of two bands with the same stride. */
-static double box_diff(const uint8_t *a, const uint8_t *b, int32_t stride, int32_t w, int32_t h)
-{
-    long sum = 0;
-    for (int32_t y = 0; y < h; y++)
-        for (int32_t x = 0; x < w; x++)
-            sum += abs((int)a[(size_t)y * (size_t)stride + (size_t)x] -
-                       (int)b[(size_t)y * (size_t)stride + (size_t)x]);
-    return w > 0 && h > 0 ? (double)sum / ((double)w * (double)h) : NAN;
-}
 
 /* The empty ground as frame t would see it: the last frame moved by the ground's motion between
  * them (columns that come from outside the band are 0, as a missing picture). */
@@ -76,7 +66,7 @@ static double ground_shift(const gs_cv_tip_window *win, int32_t u, double xt0, i
     for (int32_t dx = -r; dx <= r; dx++) {
         const uint8_t *a = win->frames[u - 1] + (size_t)ga * (size_t)win->stride + (size_t)gx0;
         const uint8_t *b = win->frames[u] + (size_t)ga * (size_t)win->stride + (size_t)(gx0 + dx);
-        double d = box_diff(a, b, win->stride, gx1 - gx0, gb - ga);
+        double d = gs_cv_mean_absdiff_u8(a, b, win->stride, gx1 - gx0, gb - ga);
         if (d < best) {
             best = d;
             best_dx = dx;
@@ -153,7 +143,7 @@ gs_status gs_cv_tip_strip(const gs_cv_tip_window *win, gs_cv_tip_result *res, gs
         yb = ya + (int32_t)(sizeof(rows) / sizeof(rows[0]));
     for (int32_t y = ya; y < yb; y++) {
         rows[y - ya] =
-            box_diff(win->frames[0] + (size_t)y * (size_t)win->stride + (size_t)xa,
+            gs_cv_mean_absdiff_u8(win->frames[0] + (size_t)y * (size_t)win->stride + (size_t)xa,
                      bg + (size_t)y * (size_t)win->stride + (size_t)xa, win->stride, xb - xa, 1);
         if (rows[y - ya] > rmax)
             rmax = rows[y - ya];
@@ -200,7 +190,7 @@ gs_status gs_cv_tip_strip(const gs_cv_tip_window *win, gs_cv_tip_result *res, gs
                     win->frames[t] + (size_t)(gy - hh) * (size_t)win->stride + (size_t)x0;
                 const uint8_t *b =
                     bg + (size_t)(gy - hh + dy) * (size_t)win->stride + (size_t)(x0 + dx);
-                double d = box_diff(a, b, win->stride, x1 - x0, hh);
+                double d = gs_cv_mean_absdiff_u8(a, b, win->stride, x1 - x0, hh);
                 if (d < best)
                     best = d;
             }
