@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "event_score.h"
+#include "metric_moves.h"
 #include "gait.h"
 #include "gen_track.h"
 #include "gs_test.h"
@@ -556,43 +557,13 @@ static void tiny_jitter_moves_events_and_metrics_little(const char *scratch, con
         CHECK_MSG(level < 1 || (matched > 0 && sum / matched < 0.1),
                   "%s: mean event move %.3f frames", what, matched ? sum / matched : NAN);
         /* metrics against a tenth of their minimal change */
+        gs_metric_moves_result mm;
         snprintf(path, sizeof(path), "%s/models/minimal_change.json", GS_SOURCE_DIR);
-        FILE *f = fopen(path, "rb");
-        static char buf[1 << 17];
-        size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-        if (f)
-            fclose(f);
-        buf[len] = '\0';
-        cJSON *mc = cJSON_Parse(buf), *m = cJSON_GetObjectItem(mc, "metrics"), *it;
-        CHECK(m != NULL);
-        int compared = 0, over = 0;
-        cJSON_ArrayForEach(it, m)
-        {
-            cJSON *val = cJSON_GetObjectItem(it, "value"), *unit = cJSON_GetObjectItem(it, "unit");
-            if (!cJSON_IsNumber(val) || !cJSON_IsString(unit))
-                continue;
-            for (int side = -1; side < 2; side++) {
-                double a = NAN, b = NAN, sd;
-                int na = 0, nb = 0;
-                gs_gait_result_metric(r0, it->string, side, &a, &sd, &na);
-                gs_gait_result_metric(r1, it->string, side, &b, &sd, &nb);
-                if (!isfinite(a) || !isfinite(b) || na == 0 || nb == 0)
-                    continue;
-                double d = fabs(b - a), lim = 0.1 * val->valuedouble;
-                if (!strcmp(unit->valuestring, "%"))
-                    d = 100 * d / fabs(a);
-                compared++;
-                if (!(d < lim))
-                    over++;
-                CHECK_MSG(level < 2 || d < lim, "%s: %s side %d: %.4g -> %.4g (change %.3g, a "
-                                   "tenth of the minimal change %.3g %s)",
-                          what, it->string, side, a, b, d, lim, unit->valuestring);
-            }
-        }
+        CHECK(gs_metric_moves(r0, r1, path, what, &mm) == 0);
         fprintf(stderr, "%s: %d metric values compared, %d over a tenth of their "
-                        "minimal change\n", what, compared, over);
-        CHECK(level < 1 || compared > 20);
-        cJSON_Delete(mc);
+                        "minimal change\n", what, mm.compared, mm.over);
+        CHECK(level < 2 || mm.over == 0);
+        CHECK(level < 1 || mm.compared > 20);
     }
     gs_gait_result_free(&r0);
     gs_gait_result_free(&r1);

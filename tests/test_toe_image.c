@@ -16,6 +16,7 @@
 
 #include "analysis.h"
 #include "event_score.h"
+#include "metric_moves.h"
 #include "gs_test.h"
 
 #define CAP 512
@@ -231,41 +232,15 @@ static void tiny_jitter_moves_image_toe_offs_little(const char *clip, const char
                   "%s: mean event move %.3f frames", clip, matched ? sum / matched : NAN);
         CHECK_MSG(img > 0 && isum / img < 0.1, "%s: the picture's toe-offs moved %.3f frames", clip,
                   img ? isum / img : NAN);
+        gs_metric_moves_result mm;
         snprintf(path, sizeof(path), "%s/models/minimal_change.json", GS_SOURCE_DIR);
-        char *txt = gs_test_read_text(path);
-        cJSON *mc = txt ? cJSON_Parse(txt) : NULL, *m = cJSON_GetObjectItem(mc, "metrics"), *it;
-        free(txt);
-        CHECK(m != NULL);
-        int compared = 0, over = 0;
-        cJSON_ArrayForEach(it, m)
-        {
-            cJSON *val = cJSON_GetObjectItem(it, "value"), *unit = cJSON_GetObjectItem(it, "unit");
-            if (!cJSON_IsNumber(val) || !cJSON_IsString(unit))
-                continue;
-            for (int side = -1; side < 2; side++) {
-                double a = NAN, b = NAN, sd;
-                int na = 0, nb = 0;
-                gs_gait_result_metric(r0, it->string, side, &a, &sd, &na);
-                gs_gait_result_metric(r1, it->string, side, &b, &sd, &nb);
-                if (!isfinite(a) || !isfinite(b) || na == 0 || nb == 0)
-                    continue;
-                double d = fabs(b - a), lim = 0.1 * val->valuedouble;
-                if (!strcmp(unit->valuestring, "%"))
-                    d = 100 * d / fabs(a);
-                compared++;
-                over += !(d < lim);
-                CHECK_MSG(level < 2 || d < lim,
-                          "%s: %s side %d: %.4g -> %.4g (change %.3g, a tenth of the "
-                          "minimal change %.3g %s)",
-                          clip, it->string, side, a, b, d, lim, unit->valuestring);
-            }
-        }
+        CHECK(gs_metric_moves(r0, r1, path, clip, &mm) == 0);
+        CHECK(level < 2 || mm.over == 0);
         fprintf(stderr,
                 "%s jitter: %d metric values compared, %d over a tenth of their minimal "
                 "change\n",
-                clip, compared, over);
-        CHECK(compared > 10);
-        cJSON_Delete(mc);
+                clip, mm.compared, mm.over);
+        CHECK(mm.compared > 10);
     }
     gs_gait_result_free(&r0);
     gs_gait_result_free(&r1);
