@@ -3,43 +3,15 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long len;
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)len + 1)) != NULL) {
-        if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf[len] = '\0';
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
-int gs_metric_moves(const gs_gait_result *r0, const gs_gait_result *r1, const char *mc_path,
+int gs_metric_moves(const gs_gait_result *r0, const gs_gait_result *r1, const cJSON *mc,
                     const char *what, gs_metric_moves_result *res)
 {
-    char *txt = read_all(mc_path);
-    cJSON *mc = txt ? cJSON_Parse(txt) : NULL;
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(mc, "metrics"), *it;
     memset(res, 0, sizeof(*res));
-    free(txt);
-    if (!cJSON_IsObject(m)) {
-        cJSON_Delete(mc);
+    if (!cJSON_IsObject(m))
         return -1;
-    }
     cJSON_ArrayForEach(it, m)
     {
         const cJSON *val = cJSON_GetObjectItemCaseSensitive(it, "value");
@@ -59,12 +31,12 @@ int gs_metric_moves(const gs_gait_result *r0, const gs_gait_result *r1, const ch
             res->compared++;
             if (!(d < lim)) {
                 res->over++;
-                fprintf(stderr, "%s: %s side %d: %.4g -> %.4g (change %.3g, a tenth of the "
-                                "minimal change %.3g %s)\n",
+                fprintf(stderr,
+                        "%s: %s side %d: %.4g -> %.4g (change %.3g, a tenth of the "
+                        "minimal change %.3g %s)\n",
                         what, it->string, side, a, b, d, lim, unit->valuestring);
             }
         }
     }
-    cJSON_Delete(mc);
     return 0;
 }

@@ -51,6 +51,20 @@ typedef struct made_noise {
     unsigned seed;
 } made_noise;
 
+/* One made case's row of the table test_events prints: IC and TO bias / MAE / worst and
+ * missed / extra, the contact time's error (ms) and, when not NULL, the activity read. */
+static void print_made_row(const char *name, const gs_evs_stats st[2], double gct,
+                           const char *activity)
+{
+    fprintf(stderr,
+            "| %-36s | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.0f |",
+            name, st[0].bias, st[0].mae, st[0].worst, st[0].missed, st[0].extra, st[1].bias,
+            st[1].mae, st[1].worst, st[1].missed, st[1].extra, gct);
+    if (activity)
+        fprintf(stderr, " %s |", activity);
+    fputc('\n', stderr);
+}
+
 /* Scores one made case (nz: NULL, or pose-model noise and the clean-up); fills st (IC, TO) and the
  * contact-time error; returns the activity. */
 static gs_gait_activity score_made(const made_case *c, const made_noise *nz, gs_evs_stats st[2],
@@ -164,11 +178,7 @@ static void made_walks_at_high_frame_rates(void)
         gs_evs_stats st[2];
         double gct;
         gs_gait_activity act = score_made(c, NULL, st, &gct);
-        fprintf(stderr,
-                "| %-36s | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.2f / %4.2f / %4.2f | %d/%d | "
-                "%+5.0f |\n",
-                c->name, st[0].bias, st[0].mae, st[0].worst, st[0].missed, st[0].extra,
-                st[1].bias, st[1].mae, st[1].worst, st[1].missed, st[1].extra, gct);
+        print_made_row(c->name, st, gct, NULL);
         CHECK(act == GS_GAIT_ACTIVITY_WALK);
         for (int ty = 0; ty < 2; ty++) {
             CHECK_MSG(st[ty].n_truth >= 8, "%s: %d true events", c->name, st[ty].n_truth);
@@ -206,10 +216,8 @@ static void made_tracks_meet_the_event_targets(void)
         double gct;
         gs_gait_activity act = score_made(c, NULL, st, &gct);
         gs_gait_activity want = c->walk ? GS_GAIT_ACTIVITY_WALK : GS_GAIT_ACTIVITY_RUN;
-        fprintf(stderr, "| %-36s | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.0f | %s |\n",
-                c->name, st[0].bias, st[0].mae, st[0].worst, st[0].missed, st[0].extra, st[1].bias,
-                st[1].mae, st[1].worst, st[1].missed, st[1].extra, gct,
-                act == GS_GAIT_ACTIVITY_RUN ? "run" : act == GS_GAIT_ACTIVITY_WALK ? "walk" : "unknown");
+        print_made_row(c->name, st, gct,
+                       act == GS_GAIT_ACTIVITY_RUN ? "run" : act == GS_GAIT_ACTIVITY_WALK ? "walk" : "unknown");
         for (int ty = 0; ty < 2; ty++) {
             CHECK_MSG(st[ty].n_truth >= 8, "%s: %d true events", c->name, st[ty].n_truth);
             /* Reached so far: MAE within the 0.5 frame target; |bias| within 0.45 (target
@@ -360,11 +368,7 @@ static void made_toe_landmark_behind_the_tip(void)
         gs_evs_stats st[2];
         double gct;
         gs_gait_activity act = score_made(c, NULL, st, &gct);
-        fprintf(stderr,
-                "| %-36s | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.2f / %4.2f / %4.2f | %d/%d | "
-                "%+5.0f |\n",
-                c->name, st[0].bias, st[0].mae, st[0].worst, st[0].missed, st[0].extra,
-                st[1].bias, st[1].mae, st[1].worst, st[1].missed, st[1].extra, gct);
+        print_made_row(c->name, st, gct, NULL);
         CHECK_MSG(st[0].mae <= 0.5, "%s IC: MAE %.2f frames", c->name, st[0].mae);
         CHECK_MSG(st[1].mae <= cs[i].max_mae_to, "%s TO: MAE %.2f frames", c->name, st[1].mae);
         for (int ty = 0; ty < 2; ty++)
@@ -415,10 +419,7 @@ static void made_treadmill_seen_from_above(void)
         double gct;
         gs_gait_activity act = score_made(c, NULL, st, &gct);
         gs_gait_activity want = c->walk ? GS_GAIT_ACTIVITY_WALK : GS_GAIT_ACTIVITY_RUN;
-        fprintf(stderr,
-                "| %-36s | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.2f / %4.2f / %4.2f | %d/%d | %+5.0f |\n",
-                c->name, st[0].bias, st[0].mae, st[0].worst, st[0].missed, st[0].extra,
-                st[1].bias, st[1].mae, st[1].worst, st[1].missed, st[1].extra, gct);
+        print_made_row(c->name, st, gct, NULL);
         for (int ty = 0; ty < 2; ty++) {
             CHECK_MSG(st[ty].mae <= cs[i].max_mae[ty], "%s %s: MAE %.2f frames", c->name,
                       ty ? "TO" : "IC", st[ty].mae);
@@ -559,7 +560,13 @@ static void tiny_jitter_moves_events_and_metrics_little(const char *scratch, con
         /* metrics against a tenth of their minimal change */
         gs_metric_moves_result mm;
         snprintf(path, sizeof(path), "%s/models/minimal_change.json", GS_SOURCE_DIR);
-        CHECK(gs_metric_moves(r0, r1, path, what, &mm) == 0);
+        {
+            char *txt = gs_test_read_text(path);
+            cJSON *mc = txt ? cJSON_Parse(txt) : NULL;
+            CHECK(gs_metric_moves(r0, r1, mc, what, &mm) == 0);
+            cJSON_Delete(mc);
+            free(txt);
+        }
         fprintf(stderr, "%s: %d metric values compared, %d over a tenth of their "
                         "minimal change\n", what, mm.compared, mm.over);
         CHECK(level < 2 || mm.over == 0);
