@@ -1,17 +1,24 @@
 /* Metric moves against a tenth of their minimal change (metric_moves.h). */
 #include "metric_moves.h"
+#include "gs_test.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-int gs_metric_moves(const gs_gait_result *r0, const gs_gait_result *r1, const cJSON *mc,
-                    const char *what, gs_metric_moves_result *res)
+int gs_metric_moves(const gs_gait_result *r0, const gs_gait_result *r1, const char *what,
+                    gs_metric_moves_result *res)
 {
+    char *txt = gs_test_read_text(GS_SOURCE_DIR "/models/minimal_change.json");
+    cJSON *mc = txt ? cJSON_Parse(txt) : NULL;
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(mc, "metrics"), *it;
     memset(res, 0, sizeof(*res));
-    if (!cJSON_IsObject(m))
+    free(txt);
+    if (!cJSON_IsObject(m)) {
+        cJSON_Delete(mc);
         return -1;
+    }
     cJSON_ArrayForEach(it, m)
     {
         const cJSON *val = cJSON_GetObjectItemCaseSensitive(it, "value");
@@ -38,5 +45,6 @@ int gs_metric_moves(const gs_gait_result *r0, const gs_gait_result *r1, const cJ
             }
         }
     }
+    cJSON_Delete(mc);
     return 0;
 }

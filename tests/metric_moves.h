@@ -7,8 +7,6 @@
 #ifndef GS_METRIC_MOVES_H
 #define GS_METRIC_MOVES_H
 
-#include <cjson/cJSON.h>
-
 #include "gait.h"
 
 /** What gs_metric_moves() found. */
@@ -18,12 +16,12 @@ typedef struct gs_metric_moves_result {
 } gs_metric_moves_result;
 
 /**
- * Compares every metric of mc (models/minimal_change.json, parsed; per side -1 both, 0 left,
- * 1 right) between r0 and r1; a "%" metric's move is relative to r0's value. Each value over its
- * limit is printed to stderr as one line starting with what. Returns 0, or -1 when mc has no
- * "metrics" object (then *res is zero).
+ * Compares every metric of the source tree's models/minimal_change.json (per side -1 both, 0
+ * left, 1 right) between r0 and r1; a "%" metric's move is relative to r0's value. Each value
+ * over its limit is printed to stderr as one line starting with what. Returns 0, or -1 when the
+ * file cannot be read or has no "metrics" object (then *res is zero).
  */
-int gs_metric_moves(const gs_gait_result *r0, const gs_gait_result *r1, const cJSON *mc,
-                    const char *what, gs_metric_moves_result *res);
+int gs_metric_moves(const gs_gait_result *r0, const gs_gait_result *r1, const char *what,
+                    gs_metric_moves_result *res);
 
 #endif /* GS_METRIC_MOVES_H */

@@ -559,14 +559,7 @@ static void tiny_jitter_moves_events_and_metrics_little(const char *scratch, con
                   "%s: mean event move %.3f frames", what, matched ? sum / matched : NAN);
         /* metrics against a tenth of their minimal change */
         gs_metric_moves_result mm;
-        snprintf(path, sizeof(path), "%s/models/minimal_change.json", GS_SOURCE_DIR);
-        {
-            char *txt = gs_test_read_text(path);
-            cJSON *mc = txt ? cJSON_Parse(txt) : NULL;
-            CHECK(gs_metric_moves(r0, r1, mc, what, &mm) == 0);
-            cJSON_Delete(mc);
-            free(txt);
-        }
+        CHECK(gs_metric_moves(r0, r1, what, &mm) == 0);
         fprintf(stderr, "%s: %d metric values compared, %d over a tenth of their "
                         "minimal change\n", what, mm.compared, mm.over);
         CHECK(level < 2 || mm.over == 0);
