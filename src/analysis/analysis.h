@@ -342,6 +342,8 @@ gs_status gs_analysis_leg_visibility(const gs_pose_track *t, double **buf, gs_er
 
 /** What gs_analysis_toe_off_image() did (analysis.json "toe_off_image"). */
 typedef struct gs_toe_image_stats {
+    int applies;             /* a running side view at >= 50 real frames per second: the picture
+                                was tried (skipped may still say why nothing was timed) */
     int n_to;                /* toe-offs the landmarks found */
     int n_image;             /* of them timed from the picture */
     int n_window;            /* not measured: too near the clip's ends, no landmarks there */

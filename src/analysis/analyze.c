@@ -450,31 +450,28 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         goto fail_io;
     }
     if (o->toe_off == GS_TOE_OFF_IMAGE ||
-        (o->toe_off == GS_TOE_OFF_AUTO && tis_ran && tis.n_to > 0 &&
-         strcmp(tis.skipped ? tis.skipped : "", "not a side view") &&
-         strcmp(tis.skipped ? tis.skipped : "", "not running") &&
-         strcmp(tis.skipped ? tis.skipped : "", "below 50 frames per second"))) {
+        (o->toe_off == GS_TOE_OFF_AUTO && tis.applies && tis.n_to > 0)) {
         /* what the picture did for the toe-offs: methods.toe_off_image wherever it was tried
          * (by default: running side views at >= 50 fps), and a warning when `--toe-off image`
          * asked for it and it was not used */
         cJSON *mj = cJSON_GetObjectItemCaseSensitive(analysis, "methods");
         cJSON *tj = mj ? cJSON_AddObjectToObject(mj, "toe_off_image") : NULL;
+        const char *why = !video     ? "needs the video"
+                          : !tis_ran ? "events edited by hand"
+                                     : tis.skipped;
         char w[240];
         if (tj) {
             cJSON_AddNumberToObject(tj, "toe_offs", tis.n_to);
             cJSON_AddNumberToObject(tj, "timed_from_image", tis.n_image);
-            if (tis.skipped || !tis_ran)
-                cJSON_AddStringToObject(tj, "not_used",
-                                        !video     ? "needs the video"
-                                        : !tis_ran ? "events edited by hand"
-                                                   : tis.skipped);
+            if (why)
+                cJSON_AddStringToObject(tj, "not_used", why);
             cJSON_AddNumberToObject(tj, "frames_decoded", tis.frames_decoded);
             cJSON_AddNumberToObject(tj, "wall_s", tis.wall_s);
             cJSON_AddNumberToObject(tj, "cpu_s", tis.cpu_s);
         }
         if (tis.n_image == 0 && o->toe_off == GS_TOE_OFF_IMAGE) {
             snprintf(w, sizeof(w), "--toe-off image: not used (%s); toe-offs from the landmarks",
-                     !video ? "needs the video" : !tis_ran ? "events edited by hand" : tis.skipped);
+                     why ? why : "nothing timed");
             add_warning(analysis, w);
         }
     }

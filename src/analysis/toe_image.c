@@ -192,6 +192,7 @@ gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options 
         st->skipped = "below 50 frames per second";
         return GS_OK;
     }
+    st->applies = 1;
     if (st->n_to == 0) {
         st->skipped = "no toe-offs";
         return GS_OK;

@@ -588,6 +588,26 @@ static gs_status validate_input(const gs_pose_track *t, const char *name, gs_err
     return GS_OK;
 }
 
+/* gs_gait_options.events in place of the detected events, with their uncertainty and what
+ * timed them (events that are not finite are skipped, as gs_gait__add_event does), sorted. */
+static gs_status take_events(gs_gait_result *r, const gs_gait_event *ev, int n, gs_error *err)
+{
+    gs_status rc = GS_OK;
+    r->n_ev = 0;
+    for (int i = 0; i < n && rc == GS_OK; i++) {
+        int had = r->n_ev;
+        rc = gs_gait__add_event(r, ev[i].side == GS_GAIT_SIDE_RIGHT, ev[i].type == GS_GAIT_EVENT_TO,
+                                ev[i].t_s, err);
+        if (rc == GS_OK && r->n_ev > had) {
+            r->ev[r->n_ev - 1].unc_frames = ev[i].unc_frames;
+            r->ev[r->n_ev - 1].timed_by = ev[i].timed_by;
+        }
+    }
+    if (rc == GS_OK)
+        gs_gait__sort_events(r);
+    return rc;
+}
+
 static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
                                const gs_gait_options *opt, gs_gait_result **out, gs_error *err);
 
@@ -1002,41 +1022,27 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
                           (int)first, (int)nout[0], (int)nout[1], dropped, nst);
         }
     }
-    if (o->events_csv) {
-        /* a coach's corrections (issue 13 item 6): strides, activity and metrics follow them */
-        rc = gs_gait__read_events_csv(r, o->events_csv, err);
+    if (o->events_csv || (o->events && o->n_events > 0)) {
+        /* events from elsewhere replace the detected ones, and strides, activity and metrics
+         * follow them: a coach's corrections (issue 13 item 6), or events timed in memory (the
+         * toe-offs timed from the picture, analysis), each keeping what timed it */
+        rc = o->events_csv ? gs_gait__read_events_csv(r, o->events_csv, err)
+                           : take_events(r, o->events, o->n_events, err);
         if (rc == GS_OK)
             rc = gs_gait__build_strides(r, err);
         if (rc != GS_OK)
             goto fail;
         gs_gait__activity_decide(r);
-        r->events_edited = 1;
-        /* the file's name only: a service stores it under its data folder, which the reader of
-         * the report need not see */
-        const char *slash = strrchr(o->events_csv, '/');
-        gs_gait__note(r, "events edited by hand: %d events from %s replace the detected ones",
-                      r->n_ev, slash ? slash + 1 : o->events_csv);
-    } else if (o->events && o->n_events > 0) {
-        /* events timed elsewhere (the toe-offs timed from the picture, analysis): the same
-         * recompute as an edited file, each event keeping what timed it */
-        r->n_ev = 0;
-        for (int i = 0; i < o->n_events && rc == GS_OK; i++) {
-            int had = r->n_ev;
-            rc = gs_gait__add_event(r, o->events[i].side == GS_GAIT_SIDE_RIGHT,
-                                    o->events[i].type == GS_GAIT_EVENT_TO, o->events[i].t_s, err);
-            if (rc == GS_OK && r->n_ev > had) {
-                r->ev[r->n_ev - 1].unc_frames = o->events[i].unc_frames;
-                r->ev[r->n_ev - 1].timed_by = o->events[i].timed_by;
-            }
-        }
-        gs_gait__sort_events(r);
-        if (rc == GS_OK)
-            rc = gs_gait__build_strides(r, err);
-        if (rc != GS_OK)
-            goto fail;
-        gs_gait__activity_decide(r);
-        if (o->events_note)
+        if (o->events_csv) {
+            r->events_edited = 1;
+            /* the file's name only: a service stores it under its data folder, which the
+             * reader of the report need not see */
+            const char *slash = strrchr(o->events_csv, '/');
+            gs_gait__note(r, "events edited by hand: %d events from %s replace the detected ones",
+                          r->n_ev, slash ? slash + 1 : o->events_csv);
+        } else if (o->events_note) {
             gs_gait__note(r, "%s", o->events_note);
+        }
     }
     {
         /* the pose clean-up's repairs of lost feet (pose.h GS_POSE_FLAG_FOOT_FIXED): the events
