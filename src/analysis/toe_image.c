@@ -44,23 +44,14 @@ typedef struct window {
     gs_cv_tip_window win;
 } window;
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Median of the finite values among v[0..n-1] (sorted in place); NAN when none. */
+/* Median of the finite values among v[0..n-1] (moved to the front and sorted); NAN when none. */
 static double median(double *v, int n)
 {
     int k = 0;
     for (int i = 0; i < n; i++)
         if (isfinite(v[i]))
             v[k++] = v[i];
-    if (k == 0)
-        return NAN;
-    qsort(v, (size_t)k, sizeof(*v), cmp_double);
-    return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+    return gs_median(v, k);
 }
 
 /* The track's landmark k at frame i, or 0 when the frame has none. */

@@ -151,6 +151,10 @@ int gs_remove_tree_at(int dirfd, const char *name);
 /** *out = a * b; returns 0 on success, -1 if the product overflows size_t. */
 int gs_size_mul(size_t a, size_t b, size_t *out);
 
+/** Median of v[0..n-1], sorting v in place (the mean of the middle two for an even n); NAN when
+ * n <= 0. The values must not be NAN. */
+double gs_median(double *v, int n);
+
 /** Monotonic clock in seconds (for progress and benchmarks, never for media time). */
 double gs_now_s(void);
 

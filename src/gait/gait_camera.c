@@ -131,7 +131,7 @@ gs_status gs_gait_camera_check(const gs_pose_track *t, const gs_gait_result *r, 
                 ratio[n_ratio++] = ln / lf;
         }
     }
-    double med = gs_gait__median(len, n_len);
+    double med = gs_median(len, n_len);
     out->leg_length_frac = med / t->height;
     /* medians over consecutive windows of WINDOW_S */
     for (int32_t i = 0; i < t->n_frames;) {
@@ -142,7 +142,7 @@ gs_status gs_gait_camera_check(const gs_pose_track *t, const gs_gait_result *r, 
             if (isfinite(lt[j]))
                 len[m++] = lt[j];
         if (m >= 5) /* a window with a few frames only says little */
-            win[n_win++] = gs_gait__median(len, m);
+            win[n_win++] = gs_median(len, m);
         i = j > i ? j : i + 1;
     }
     if (n_win >= 2) {
@@ -151,10 +151,10 @@ gs_status gs_gait_camera_check(const gs_pose_track *t, const gs_gait_result *r, 
             lo = fmin(lo, win[k]);
             hi = fmax(hi, win[k]);
         }
-        out->leg_length_change_frac = (hi - lo) / gs_gait__median(win, n_win);
+        out->leg_length_change_frac = (hi - lo) / gs_median(win, n_win);
     }
     if (n_ratio >= 10)
-        out->near_far_leg_ratio = gs_gait__median(ratio, n_ratio);
+        out->near_far_leg_ratio = gs_median(ratio, n_ratio);
     if (r->ground_points > 0)
         out->tilt_deg = -r->ground_phi * 180.0 / GS_PI;
     if (out->leg_length_frac < FRAC_SMALL)

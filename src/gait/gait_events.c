@@ -225,7 +225,7 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err)
             if (r->t[i] > r->t[i - 1])
                 g.sm[n++] = r->t[i] - r->t[i - 1];
         if (n > 0)
-            dt_med = gs_gait__median(g.sm, n);
+            dt_med = gs_median(g.sm, n);
         fps = 1.0 / dt_med;
         /* clamped as a double: a 1e-300 s interval would overflow the conversion */
         k = (int)lround(fmin(8.0, fmax(2.0, 0.03 * fps)));

@@ -208,7 +208,7 @@ double gs_gait__stances(const gs_gait_result *r, const gs_gait_event *ev, int n_
             break;
         }
     }
-    double dm = gs_gait__median(scratch, nd);
+    double dm = gs_median(scratch, nd);
     for (int e = 0; e < n_ev; e++) {
         double dd = to[e] >= 0 ? ev[to[e]].t_s - ev[e].t_s : NAN;
         if (to[e] >= 0 && !(dd >= 0.75 * dm && dd <= 1.33 * dm))
@@ -968,10 +968,10 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, double *drift_px, d
          * frames: the toe stops travelling down the picture 1-2 frames before the raters' toe-off
          * (the heel rises and the sole turns to the camera while the toe stays on the belt), and
          * rises fast from the raters' frame on. */
-        double med = gs_gait__median(res, n_res), noise;
+        double med = gs_median(res, n_res), noise;
         for (int q = 0; q < n_res; q++)
             res[q] = fabs(res[q] - med);
-        noise = 1.4826 * gs_gait__median(res, n_res) * sqrt((double)(dof + 2 * n_drift) / dof);
+        noise = 1.4826 * gs_median(res, n_res) * sqrt((double)(dof + 2 * n_drift) / dof);
         double kap = fmax(3.0 * noise, 0.02 * r->ll_px);
         for (int q = 0; q < n_to; q++) {
             gs_gait_event *ev = &r->ev[toev[q]];
@@ -1022,9 +1022,9 @@ static gs_status kink_contacts(gs_gait_result *r, double dt, double *drift_px, d
     }
     gs_gait__sort_events(r);
     if (n_drift >= 3)
-        *drift_px = gs_gait__median(drift, n_drift);
+        *drift_px = gs_median(drift, n_drift);
     if (n_asy >= 3)
-        *asym = gs_gait__median(asy, n_asy);
+        *asym = gs_median(asy, n_asy);
 out:
     free(py);
     free(pys);

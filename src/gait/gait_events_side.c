@@ -120,7 +120,7 @@ void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp, in
             for (int e = 0; e < r->n_ev; e++)
                 if ((int)r->ev[e].side == side && (int)r->ev[e].type == type && isfinite(off[e]))
                     tmp[n++] = off[e];
-            med[side][type] = gs_gait__median(tmp, n);
+            med[side][type] = gs_median(tmp, n);
             if (!(flags & GS_GAIT__SHIFT_LATE_IC) || type != GS_GAIT_EVENT_IC)
                 continue;
             /* the late-locked contacts left out of the reference until it settles (a few
@@ -134,7 +134,7 @@ void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp, in
                 if (k == n || k == 0)
                     break;
                 n = k;
-                med[side][type] = gs_gait__median(tmp, n);
+                med[side][type] = gs_median(tmp, n);
             }
         }
     for (int e = 0; e < r->n_ev; e++) {

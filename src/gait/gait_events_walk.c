@@ -281,7 +281,7 @@ gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt,
         for (int s = 0; s < ns; s++)
             if (st[s].ok)
                 tmp[n++] = st[s].vx;
-        double vb = n >= 3 ? gs_gait__median(tmp, n) : NAN;
+        double vb = n >= 3 ? gs_median(tmp, n) : NAN;
         for (int s = 0; s < ns && isfinite(vb); s++)
             if (st[s].ok)
                 (void)stance_fit(r, &st[s], v, wx, 0.5 * (st[s].vx + vb)); /* as before: ok */

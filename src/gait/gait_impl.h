@@ -143,8 +143,6 @@ typedef struct gs_gait__sig {
 /** qsort comparator for doubles, ascending. */
 int gs_gait__cmp_double(const void *a, const void *b);
 
-/** Median of v[0..n-1] (sorts v in place); NAN when n <= 0. */
-double gs_gait__median(double *v, int n);
 /** The metric with this analysis.json key, or NULL when the result has none (no values yet). */
 gs_gait__metric *gs_gait__metric_find(const gs_gait_result *r, const char *key);
 

@@ -322,7 +322,7 @@ static void flight_check(gs_gait_result *r)
             v[k] = m->v[si][k];
             neg += v[k] < 0;
         }
-        double med = gs_gait__median(v, n);
+        double med = gs_median(v, n);
         free(v);
         /* below zero by more than a frame: events carry about a frame of error each (docs/
          * metrics.md 3a), and a slow run's true flight is near zero (0-1 frame at 30 fps) */
@@ -378,7 +378,7 @@ static void pelvis_reference(gs_gait_result *r)
         }
     }
     if (n > 0)
-        r->pelvis_ref_deg = gs_gait__median(v, n);
+        r->pelvis_ref_deg = gs_median(v, n);
     free(v);
     /* beyond the smallest detectable difference of 2D pelvic drop (2.7-2.8 deg, Dingenen 2018) */
     if (fabs(r->pelvis_ref_deg) > 2.8)

@@ -16,14 +16,6 @@ int gs_gait__cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-double gs_gait__median(double *v, int n)
-{
-    if (n <= 0)
-        return NAN;
-    qsort(v, (size_t)n, sizeof(*v), gs_gait__cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* Frames i and j belong to one continuous segment (valid, same pass, no invalid in between is
  * checked by the caller walking frame by frame). */
 int gs_gait__same_seg(const gs_gait_result *r, int32_t i, int32_t j)

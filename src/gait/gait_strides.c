@@ -136,7 +136,7 @@ gs_status gs_gait__build_strides(gs_gait_result *r, gs_error *err)
             dur[nd++] = s->t1_s - s->t0_s;
     }
     /* strides far from the typical duration (a missed event merges two strides) */
-    med = gs_gait__median(dur, nd);
+    med = gs_median(dur, nd);
     for (int i = 0; i < r->n_st && nd > 0; i++) {
         gs_gait_stride *s = &r->st[i];
         double d = s->t1_s - s->t0_s;
@@ -197,7 +197,7 @@ double gs_gait__duty_factor(gs_gait_result *r)
     for (int i = 0; i < r->n_st; i++)
         if (r->st[i].used && isfinite(r->st[i].to_s))
             v[n++] = (r->st[i].to_s - r->st[i].t0_s) / (r->st[i].t1_s - r->st[i].t0_s);
-    m = gs_gait__median(v, n);
+    m = gs_median(v, n);
     free(v);
     return m;
 }
@@ -224,7 +224,7 @@ double gs_gait__event_score(gs_gait_result *r, gs_error *err, gs_status *rc)
             if ((int)r->st[i].side == side && r->st[i].used && isfinite(r->st[i].to_s))
                 v[n++] = (r->st[i].to_s - r->st[i].t0_s) / (r->st[i].t1_s - r->st[i].t0_s);
         used += n;
-        df[side] = gs_gait__median(v, n);
+        df[side] = gs_median(v, n);
     }
     free(v);
     if (!(df[0] >= 0.1 && df[0] <= 0.85 && df[1] >= 0.1 && df[1] <= 0.85) ||
@@ -291,17 +291,17 @@ gs_gait_activity gs_gait__activity_from_flight(gs_gait_result *r)
             }
         }
     }
-    fl = gs_gait__median(v, n);
+    fl = gs_median(v, n);
     n = 0;
     for (int i = 0; i < r->n_st; i++)
         if (r->st[i].used)
             v[n++] = r->st[i].t1_s - r->st[i].t0_s;
-    st_med = gs_gait__median(v, n);
+    st_med = gs_median(v, n);
     n = 0;
     for (int32_t i = 1; i < r->n; i++)
         if (r->t[i] > r->t[i - 1])
             v[n++] = r->t[i] - r->t[i - 1];
-    dt = gs_gait__median(v, n);
+    dt = gs_median(v, n);
     free(v);
     df = gs_gait__duty_factor(r);
     if (!isfinite(fl) || !isfinite(df) || !isfinite(dt) || !(st_med > 0))

@@ -252,12 +252,6 @@ static void foot_mean(const gs_pose_frame *f, int side, double *x, double *y)
     }
 }
 
-static double median_of(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* Ground motion in the picture, px per frame, g[i] from frame i to i + 1 of the kept frames
  * (idx), without the labels: between two kept frames, of the two ways to pair the feet the one
  * that moves them less, and of its two feet the slower one (in stance one foot stands on the
@@ -294,11 +288,11 @@ static void ground_motion(const gs_pose_frame *F, const int32_t *idx, int32_t m,
         int32_t lo = k - half < 0 ? 0 : k - half, hi = k + half > m - 2 ? m - 2 : k + half, n = 0;
         for (int32_t j = lo; j <= hi; j++)
             w[n++] = vx[j];
-        gx[k] = median_of(w, n);
+        gx[k] = gs_median(w, n);
         n = 0;
         for (int32_t j = lo; j <= hi; j++)
             w[n++] = vy[j];
-        gy[k] = median_of(w, n);
+        gy[k] = gs_median(w, n);
     }
 }
 
