@@ -53,10 +53,10 @@ struct gs_decoder {
     int rgb_up_w, rgb_up_h;
     gs_video_info info;
     gs_decoder_options opt;
-    int64_t start_pts;  /* stream start in time-base units */
-    int64_t last_pts;   /* last returned pts, to synthesise a missing one */
-    int flushing;       /* NULL packet sent */
-    int no_rgb;         /* timestamps only (scan) */
+    int64_t start_pts; /* stream start in time-base units */
+    int64_t last_pts;  /* last returned pts, to synthesise a missing one */
+    int flushing;      /* NULL packet sent */
+    int no_rgb;        /* timestamps only (scan) */
     int64_t index;
     /* Timestamp policy (see next_time()): source times, seconds, stream start = 0. */
     int have_last;     /* a frame was kept since the open or the last seek */
@@ -65,6 +65,12 @@ struct gs_decoder {
     double shift_s;    /* added to the raw source time of the current segment */
     double min_step_s; /* a kept frame is at least this far after the previous one */
     double step_s;     /* one nominal frame interval: where a new segment continues */
+    /* Landing check of a seek (check_landing()): source time asked for, the timestamp last
+     * given to the demuxer, the seeks made back from it so far */
+    int seek_check; /* 1: the first frame decoded since the seek is not checked yet */
+    double seek_t;
+    int64_t seek_ts;
+    int seek_tries;
     gs_decode_stats stats;
 };
 
@@ -422,33 +428,103 @@ const gs_decode_stats *gs_decoder_stats(const gs_decoder *dec)
     return &dec->stats;
 }
 
-gs_status gs_decoder_seek(gs_decoder *d, double t_s, gs_error *err)
+/* Stream timestamp of source time t_s (>= 0, finite): in ticks from the stream start, bounded
+ * while still a double (past the end is the end; an out-of-range conversion to int64_t would be
+ * undefined). */
+static int64_t stream_ts(const gs_decoder *d, double t_s)
+{
+    int64_t base = d->start_pts != AV_NOPTS_VALUE ? d->start_pts : 0;
+    double ticks = fmin(floor(t_s / av_q2d(d->st->time_base)), 0x1p62);
+    return base > INT64_MAX - (int64_t)ticks ? INT64_MAX : base + (int64_t)ticks;
+}
+
+/* Repositions the demuxer at the last key frame whose time is at most ts (the container's
+ * index, or its own search), or at the start when ts is below the stream start or the demuxer
+ * cannot seek there; then the decoder and the timestamp policy start afresh (times after a seek
+ * are the stream's own: a segment shift found before it does not apply where it lands). */
+static gs_status seek_ts(gs_decoder *d, int64_t ts, gs_error *err)
 {
     char eb[AV_ERROR_MAX_STRING_SIZE];
-    if (!(t_s >= 0) || !isfinite(t_s))
-        return gs_fail(err, GS_ERR_ARG, "%s: invalid seek time", d->path);
     int64_t base = d->start_pts != AV_NOPTS_VALUE ? d->start_pts : 0;
-    /* In ticks, bounded while still a double (a seek past the end is a seek to the end; an
-     * out-of-range conversion to int64_t would be undefined). */
-    double ticks = fmin(floor(t_s / av_q2d(d->st->time_base)), 0x1p62);
-    int64_t target = base > INT64_MAX - (int64_t)ticks ? INT64_MAX : base + (int64_t)ticks;
-    int ret = av_seek_frame(d->fmt, d->stream_index, target, AVSEEK_FLAG_BACKWARD);
+    int ret = ts >= base ? av_seek_frame(d->fmt, d->stream_index, ts, AVSEEK_FLAG_BACKWARD) : -1;
     if (ret < 0) {
-        /* Some demuxers cannot seek; rewinding to 0 and skipping forward still works. */
-        ret = av_seek_frame(d->fmt, -1, 0, AVSEEK_FLAG_BACKWARD | AVSEEK_FLAG_BYTE);
+        /* the start: by bytes where the format allows it (a container without an index), else
+         * by time */
+        d->seek_check = 0;
+        ret = -1;
+        if (!(d->fmt->iformat->flags & AVFMT_NO_BYTE_SEEK))
+            ret = av_seek_frame(d->fmt, -1, 0, AVSEEK_FLAG_BACKWARD | AVSEEK_FLAG_BYTE);
         if (ret < 0)
-            return gs_fail(err, GS_ERR_IO, "%s: cannot seek to %.3f s (%s)", d->path, t_s,
+            ret = av_seek_frame(d->fmt, d->stream_index, INT64_MIN, AVSEEK_FLAG_BACKWARD);
+        if (ret < 0)
+            ret = avformat_seek_file(d->fmt, d->stream_index, INT64_MIN, base, base, 0);
+        if (ret < 0)
+            return gs_fail(err, GS_ERR_IO, "%s: cannot seek to %.3f s (%s)", d->path, d->seek_t,
                            gs_video__averr(ret, eb));
     }
+    d->seek_ts = ts;
     avcodec_flush_buffers(d->cc);
     d->flushing = 0;
     d->last_pts = AV_NOPTS_VALUE;
-    d->opt.start_s = t_s; /* frames before t_s are dropped by next() */
-    /* The timestamp policy starts afresh: times after a seek are the stream's own (a segment
-     * shift found before the seek does not apply to where the seek lands). */
     d->have_last = 0;
     d->shift_s = 0;
     return GS_OK;
+}
+
+gs_status gs_decoder_seek(gs_decoder *d, double t_s, gs_error *err)
+{
+    if (!(t_s >= 0) || !isfinite(t_s))
+        return gs_fail(err, GS_ERR_ARG, "%s: invalid seek time", d->path);
+    d->opt.start_s = t_s; /* frames before t_s are dropped by next_frame() */
+    d->seek_t = t_s;
+    d->seek_tries = 0;
+    d->seek_check = 1;
+    return seek_ts(d, stream_ts(d, t_s), err);
+}
+
+/* A seek landed after the time asked for, or on a frame that is not a key frame, or nothing
+ * decoded before the end: seeks again further back (check_landing()). */
+static gs_status seek_back(gs_decoder *d, gs_error *err)
+{
+    int64_t ts = INT64_MIN;
+    if (++d->seek_tries <= 8) {
+        int i = av_index_search_timestamp(d->st, d->seek_ts, AVSEEK_FLAG_BACKWARD);
+        const AVIndexEntry *e = i >= 0 ? avformat_index_get_entry(d->st, i) : NULL;
+        double back = ldexp(0.5, d->seek_tries - 1) / av_q2d(d->st->time_base);
+        if (e && e->timestamp > INT64_MIN)
+            ts = e->timestamp - 1;
+        else if (back < 0x1p62 && d->seek_ts > INT64_MIN + (int64_t)back)
+            ts = d->seek_ts - (int64_t)back;
+    }
+    return seek_ts(d, ts, err);
+}
+
+/*
+ * The first frame decoded after a seek (its source time raw_t, in d->frame) must be a key frame
+ * at or before the time asked for: every frame from there on then decodes as from the start of
+ * the clip. Otherwise (a demuxer that lands after the time, by a key frame's decode time or with
+ * no index; an open GOP whose leading frames need the previous one) seeks again further back:
+ * to before the key frame the index gave, or 0.5, 1, 2 ... s before the last try, and after 8
+ * tries (or before the stream start) from the start; so also when nothing decoded before the
+ * end. Returns 1 when the frame stands, 0 when it was dropped and the decoder sought again
+ * (then *rc holds any error).
+ */
+static int check_landing(gs_decoder *d, double raw_t, gs_status *rc, gs_error *err)
+{
+    if (!d->seek_check)
+        return 1;
+#ifdef AV_FRAME_FLAG_KEY
+    int key = (d->frame->flags & AV_FRAME_FLAG_KEY) != 0;
+#else
+    int key = d->frame->key_frame != 0;
+#endif
+    if (key && raw_t <= d->seek_t + 5e-7) {
+        d->seek_check = 0;
+        return 1;
+    }
+    av_frame_unref(d->frame);
+    *rc = seek_back(d, err);
+    return 0;
 }
 
 double gs_decoder_keyframe_before(const gs_decoder *d, double t_s)
@@ -456,8 +532,7 @@ double gs_decoder_keyframe_before(const gs_decoder *d, double t_s)
     if (!(t_s >= 0) || !isfinite(t_s))
         return -1;
     int64_t base = d->start_pts != AV_NOPTS_VALUE ? d->start_pts : 0;
-    double ticks = fmin(floor(t_s / av_q2d(d->st->time_base)), 0x1p62);
-    int64_t ts = base > INT64_MAX - (int64_t)ticks ? INT64_MAX : base + (int64_t)ticks;
+    int64_t ts = stream_ts(d, t_s);
     /* AVSEEK_FLAG_BACKWARD without AVSEEK_FLAG_ANY: key frames only (libavformat) */
     int i = av_index_search_timestamp(d->st, ts, AVSEEK_FLAG_BACKWARD);
     const AVIndexEntry *e = i >= 0 ? avformat_index_get_entry(d->st, i) : NULL;
@@ -495,8 +570,7 @@ static gs_status ensure_buffers(gs_decoder *d, int w, int h, gs_error *err)
     d->rgb_coded = av_malloc(bytes + stride + 64);
     d->coded_stride = (int32_t)stride;
     if (d->info.rotation_deg) {
-        size_t ostride = d->info.rotation_deg % 180 ? (((size_t)h * 3 + 63) & ~(size_t)63)
-                                                    : stride;
+        size_t ostride = d->info.rotation_deg % 180 ? (((size_t)h * 3 + 63) & ~(size_t)63) : stride;
         size_t orows = d->info.rotation_deg % 180 ? (size_t)w : (size_t)h;
         d->rgb_out = av_malloc(ostride * orows);
         d->out_stride = (int32_t)ostride;
@@ -598,8 +672,8 @@ static gs_status convert_frame(gs_decoder *d, gs_frame *f, gs_error *err)
         d->sws = sws_getCachedContext(d->sws, fr->width, fr->height, fr->format, ow, oh,
                                       AV_PIX_FMT_RGB24, SWS_BILINEAR, NULL, NULL, NULL);
         if (!d->sws)
-            return gs_fail(err, GS_ERR_UNSUPPORTED, "%s: cannot convert pixel format %s",
-                           d->path, av_get_pix_fmt_name(fr->format));
+            return gs_fail(err, GS_ERR_UNSUPPORTED, "%s: cannot convert pixel format %s", d->path,
+                           av_get_pix_fmt_name(fr->format));
         d->sws_w = fr->width;
         d->sws_h = fr->height;
         d->sws_fmt = fr->format;
@@ -743,8 +817,14 @@ static gs_status next_frame(gs_decoder *d, gs_frame *f, int convert, gs_error *e
                 d->start_pts = pts;
             d->last_pts = pts;
             /* the difference in doubles: any two int64_t pts may be given */
-            double src_t;
-            if (!next_time(d, ((double)pts - (double)d->start_pts) * tb, &src_t)) {
+            double raw_t = ((double)pts - (double)d->start_pts) * tb, src_t;
+            gs_status src = GS_OK;
+            if (!check_landing(d, raw_t, &src, err)) {
+                if (src != GS_OK)
+                    return src;
+                continue;
+            }
+            if (!next_time(d, raw_t, &src_t)) {
                 av_frame_unref(d->frame);
                 continue;
             }
@@ -767,8 +847,8 @@ static gs_status next_frame(gs_decoder *d, gs_frame *f, int convert, gs_error *e
             gs_status rc = GS_OK;
             int ow, oh;
             out_size(d, d->frame->width, d->frame->height, &ow, &oh);
-            if (!d->no_rgb && convert && (d->opt.keep_yuv || ow != d->frame->width ||
-                                          oh != d->frame->height))
+            if (!d->no_rgb && convert &&
+                (d->opt.keep_yuv || ow != d->frame->width || oh != d->frame->height))
                 rc = yuv_route(d, f, err);
             else if (!d->no_rgb && convert)
                 rc = convert_frame(d, f, err);
@@ -782,8 +862,14 @@ static gs_status next_frame(gs_decoder *d, gs_frame *f, int convert, gs_error *e
             av_frame_unref(d->frame);
             return rc;
         }
-        if (ret == AVERROR_EOF)
-            return GS_END;
+        if (ret == AVERROR_EOF) {
+            if (!d->seek_check)
+                return GS_END;
+            gs_status rc = seek_back(d, err); /* a seek that landed past the last frame */
+            if (rc != GS_OK)
+                return rc;
+            continue;
+        }
         if (ret != AVERROR(EAGAIN)) {
             /* A damaged frame: skip it as players do; give up if nothing decodes. */
             if (++d->stats.bad_packets > 64)
@@ -846,9 +932,8 @@ void gs_decoder_free(gs_decoder **dp)
     *dp = NULL;
 }
 
-gs_status gs_video_scan(const char *path, const gs_decoder_options *opt,
-                        gs_video_scan_result *out, gs_progress_fn progress, void *user,
-                        gs_error *err)
+gs_status gs_video_scan(const char *path, const gs_decoder_options *opt, gs_video_scan_result *out,
+                        gs_progress_fn progress, void *user, gs_error *err)
 {
     gs_status rc;
     gs_decoder *d = NULL;

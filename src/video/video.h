@@ -140,7 +140,9 @@ gs_status gs_decoder_skip(gs_decoder *dec, gs_frame *frame, gs_error *err);
 
 /**
  * Seeks so that the next gs_decoder_next() returns the first frame with source time >= t_s
- * (decodes forward from the preceding keyframe). GS_OK or an error.
+ * (decodes forward from the preceding keyframe). The first frame decoded after the seek must be
+ * a key frame at or before t_s, else the decoder seeks further back (at worst to the start), so
+ * the frames returned are the pictures a decode from the start gives. GS_OK or an error.
  */
 gs_status gs_decoder_seek(gs_decoder *dec, double t_s, gs_error *err);
 
