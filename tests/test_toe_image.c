@@ -64,13 +64,15 @@ static void score_toe_offs(const toe_case *c, const char *shared, const char *sc
     if (!r0)
         goto done;
     gs_decoder_options dopt = {0};
-    CHECK_EQ_INT(gs_analysis_toe_off_image(video, &dopt, t, r0, &ev, &nev, &st, &err), GS_OK);
+    CHECK_EQ_INT(gs_analysis_toe_off_image(video, &dopt, 1, t, r0, &ev, &nev, &st, &err), GS_OK);
     fprintf(stderr,
             "%s: %d of %d toe-offs from the picture (window %d, outside %d, no shoe %d, not "
-            "cleared %d, order %d)%s%s; %d frames converted, %.2f s wall, %.2f s CPU\n",
+            "cleared %d, order %d)%s%s; %d frames converted, %d seeks, %.2f s wall, %.2f s "
+            "CPU\n",
             c->clip, st.n_image, st.n_to, st.n_window, st.n_why[1], st.n_why[2], st.n_why[3],
             st.n_order, st.skipped ? "; skipped: " : "", st.skipped ? st.skipped : "",
-            st.frames_decoded, st.wall_s, st.cpu_s);
+            st.frames_decoded, st.seeks, st.wall_s, st.cpu_s);
+    CHECK(!st.seek_restart);
     CHECK_MSG(st.n_image >= c->min_image, "%s: %d toe-offs from the picture, want %d", c->clip,
               st.n_image, c->min_image);
     if (ev) {
@@ -160,7 +162,8 @@ static gs_gait_result *with_image(const gs_pose_track *t, const char *video)
     memset(&opt, 0, sizeof(opt));
     opt.min_strides = 1;
     gs_gait_analyze(t, &opt, &r0, &err);
-    if (r0 && gs_analysis_toe_off_image(video, &dopt, t, r0, &ev, &nev, &st, &err) == GS_OK && ev) {
+    if (r0 && gs_analysis_toe_off_image(video, &dopt, 1, t, r0, &ev, &nev, &st, &err) == GS_OK &&
+        ev) {
         opt.events = ev;
         opt.n_events = nev;
         gs_gait_analyze(t, &opt, &r1, &err);
@@ -247,6 +250,82 @@ static void tiny_jitter_moves_image_toe_offs_little(const char *clip, const char
     gs_pose_track_free(&u);
 }
 
+/*
+ * The pass seeking over the stretches between its windows (the labelled clips have a key frame
+ * every 105-250 frames, inside the runs of windows, so it never seeks there): the pan's first 200
+ * frames (its windows end at frame 186) re-encoded with a key frame every 6 frames, so that the
+ * ~24 frames between windows at 120 fps hold key frames. With and without seeking the pass must
+ * convert the same number of frames and time the same toe-offs to the bit, and seek at least
+ * once without falling back to decoding from the start; where a seek lands on another frame than
+ * the track's, the pass starts again from the first frame, with the same result.
+ */
+static void seeking_times_the_same_toe_offs(const char *dir, const char *scratch)
+{
+    char path[2048], cmd[8600], video[2200], clip[2200];
+    gs_pose_track *t = NULL;
+    gs_gait_result *r0 = NULL;
+    gs_gait_options opt;
+    gs_error err = {0};
+    gs_gait_event *ev[3] = {NULL, NULL, NULL};
+    int nev[3] = {0, 0, 0};
+    gs_toe_image_stats st[3];
+    snprintf(path, sizeof(path), "%s/toe_seek.pose.json", scratch);
+    snprintf(cmd, sizeof(cmd),
+             "gzip -dc '%s/tests/data/labels/pose/run_side_overground_02_backlit_pan.pose.json.gz' "
+             "> '%s'",
+             GS_SOURCE_DIR, path);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
+    CHECK_EQ_INT(gs_pose_json_read(path, &t, &err), GS_OK);
+    if (!t)
+        return;
+    snprintf(video, sizeof(video), "%s/run_side_overground_02_backlit_pan.mp4", dir);
+    snprintf(clip, sizeof(clip), "%s/toe_seek_gop6.mp4", scratch);
+    snprintf(cmd, sizeof(cmd),
+             "ffmpeg -v error -y -i '%s' -frames:v 200 -an -c:v libx264 -preset ultrafast -g 6 "
+             "-keyint_min 6 -sc_threshold 0 -bf 2 -video_track_timescale 24000 '%s'",
+             video, clip);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
+    memset(&opt, 0, sizeof(opt));
+    opt.min_strides = 1;
+    gs_gait_analyze(t, &opt, &r0, &err);
+    CHECK_MSG(r0 != NULL, "pan: %s", err.msg);
+    /* 0 decoding through, 1 seeking, 2 seeking with the decoder's times not the track's (no
+     * slow-motion option): the first seek lands elsewhere than the track's frame */
+    gs_decoder_options dopt[3] = {{0}, {0}, {0}};
+    dopt[0].slowmo = dopt[1].slowmo = t->time_scale > 0 ? 1 / t->time_scale : 0;
+    static const char *const what[3] = {"decoding through", "seeking", "seeking, other times"};
+    for (int k = 0; r0 && k < 3; k++) {
+        CHECK_EQ_INT(
+            gs_analysis_toe_off_image(clip, &dopt[k], k > 0, t, r0, &ev[k], &nev[k], &st[k], &err),
+            GS_OK);
+        fprintf(stderr,
+                "pan, key frame every 6 frames, %s: %d of %d toe-offs from the picture, %d "
+                "frames converted, %d seeks%s, %.2f s wall, %.2f s CPU\n",
+                what[k], st[k].n_image, st[k].n_to, st[k].frames_decoded, st[k].seeks,
+                st[k].seek_restart ? " (then from the start)" : "", st[k].wall_s, st[k].cpu_s);
+    }
+    if (r0) {
+        CHECK_EQ_INT(st[0].seeks, 0);
+        CHECK(st[1].seeks > 0 && !st[1].seek_restart);
+        CHECK(st[2].seeks == 1 && st[2].seek_restart);
+        CHECK_EQ_INT(st[1].frames_decoded, st[0].frames_decoded);
+        CHECK(st[0].n_image >= 3);
+        for (int k = 1; k < 3; k++) {
+            CHECK_EQ_INT(st[k].n_image, st[0].n_image);
+            CHECK_EQ_INT(nev[k], nev[0]);
+            for (int i = 0; ev[0] && ev[k] && i < nev[0] && i < nev[k]; i++)
+                CHECK_MSG(ev[k][i].frame == ev[0][i].frame && ev[k][i].t_s == ev[0][i].t_s &&
+                              ev[k][i].timed_by == ev[0][i].timed_by,
+                          "%s, event %d: frame %.4f, %.4f decoding through", what[k], i,
+                          ev[k][i].frame, ev[0][i].frame);
+        }
+    }
+    for (int k = 0; k < 3; k++)
+        free(ev[k]);
+    gs_gait_result_free(&r0);
+    gs_pose_track_free(&t);
+}
+
 int main(int argc, char **argv)
 {
     const char *shared = argc > 1 ? argv[1] : "../shared";
@@ -295,5 +374,7 @@ int main(int argc, char **argv)
                     cases[i].raters == 2 && cases[i].tol < 10 ? 2 : 1);
         }
     }
+    if (gs_test_dir_exists(dir))
+        seeking_times_the_same_toe_offs(dir, scratch);
     return gs_test_finish("toe_image", skipped);
 }

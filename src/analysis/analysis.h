@@ -351,6 +351,9 @@ typedef struct gs_toe_image_stats {
                                 shoe in the strip, 3 never cleared) */
     int n_order;             /* timed but not between the foot's contacts: landmarks kept */
     int frames_decoded;      /* frames converted for the windows */
+    int seeks;               /* seeks to the stream's key frame before a window */
+    int seek_restart;        /* 1: a seek did not land on the track's frame: decoded from the
+                                start without seeking */
     double frame_interval_s; /* median real time between frames */
     double wall_s, cpu_s;    /* the pass's cost (thread CPU) */
     const char *skipped;     /* NULL, or why no toe-off was timed from the picture (static) */
@@ -360,13 +363,16 @@ typedef struct gs_toe_image_stats {
  * Times the running toe-offs of g (a side view at >= 50 real frames per second) from the
  * picture of video: for each, ~10 frames at 60 fps around it are decoded again (decode: the pose
  * pass's options, so frame i is track's frame i) and cv.h gs_cv_tip_strip finds the frame where
- * the shoe's tip leaves the ground. On GS_OK with st->n_image > 0, *events (n_events, caller
+ * the shoe's tip leaves the ground. may_seek = 1 when the pose pass met no timestamp repairs or
+ * damage (as gs_overlay_options.seek_ok): the decoder then seeks to the key frame before a
+ * window far enough ahead instead of decoding the frames between (each seek checked against the
+ * track's index and time; the pass decodes from the start if one does not match). On GS_OK with st->n_image > 0, *events (n_events, caller
  * frees) holds g's events with those toe-offs moved and timed_by GS_GAIT_TIMED_IMAGE, for
  * gs_gait_options.events; otherwise *events is NULL and st->skipped says why. GS_ERR_IO /
  * GS_ERR_FORMAT from the decoder, GS_ERR_NOMEM.
  */
 gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options *decode,
-                                    const gs_pose_track *track, const gs_gait_result *g,
+                                    int may_seek, const gs_pose_track *track, const gs_gait_result *g,
                                     gs_gait_event **events, int *n_events,
                                     gs_toe_image_stats *st, gs_error *err);
 

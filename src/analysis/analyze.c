@@ -407,8 +407,10 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         gs_error terr = {0};
         char note[200];
         tis_ran = 1;
-        if (gs_analysis_toe_off_image(input, &o->decode, track, g, &tev, &ntev, &tis, &terr) ==
-                GS_OK &&
+        int may_seek = res->pose.decode.dropped_time == 0 && res->pose.decode.segments == 1 &&
+                       res->pose.decode.bad_packets == 0 && !res->pose.decode.truncated;
+        if (gs_analysis_toe_off_image(input, &o->decode, may_seek, track, g, &tev, &ntev, &tis,
+                                      &terr) == GS_OK &&
             tev) {
             gs_gait_result *g2 = NULL;
             gs_error e2 = {0};
@@ -466,6 +468,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
             if (why)
                 cJSON_AddStringToObject(tj, "not_used", why);
             cJSON_AddNumberToObject(tj, "frames_decoded", tis.frames_decoded);
+            cJSON_AddNumberToObject(tj, "seeks", tis.seeks);
             cJSON_AddNumberToObject(tj, "wall_s", tis.wall_s);
             cJSON_AddNumberToObject(tj, "cpu_s", tis.cpu_s);
         }

@@ -31,6 +31,11 @@
 #define STANCE1_60   6
 #define TIP_AHEAD_FL 0.15 /* tip estimate: this far ahead of the foot index, heel -> foot index */
 #define MIN_FPS      50.0 /* real frames per second below which the picture is not used */
+/* A window is reached by a seek to the stream's key frame before it when that key frame lies
+ * more than this many frames after the next frame to decode: the overlay's key-frame pass's
+ * threshold (src/report/overlay.c SEEK_MIN_FRAMES), below which the decoder's flush and restart
+ * cost about what is saved. */
+#define SEEK_MIN_FRAMES 16
 /* 1-SD error of an image toe-off, frames: against both raters on the 60 fps clip the errors are
  * whole frames, 0 or +-1 with MAE 0.24-0.29 (docs/metrics.md 3a), an SD of about 0.5 */
 #define IMAGE_UNC_FRAMES 0.5
@@ -141,10 +146,40 @@ static int between_contacts(const gs_gait_event *ev, int n, int k, double ts)
     return 1;
 }
 
+/* 1 when frame i lies in one of the windows. */
+static int in_window(const window *wins, int nw, int32_t i)
+{
+    for (int k = 0; k < nw; k++)
+        if (i >= wins[k].t0 && i <= wins[k].tb)
+            return 1;
+    return 0;
+}
+
+/*
+ * Where the pass decodes from next, frame i being the next frame the decoder returns and in no
+ * window: the first frame of the next window when the stream has a key frame more than
+ * SEEK_MIN_FRAMES frames after i and before that window (the decoder then seeks: the frames in
+ * between are never decoded), else i. dec's times are the track's divided by scale.
+ */
+static int32_t seek_target(gs_decoder *dec, const gs_pose_track *t, const window *wins, int nw,
+                           int32_t i, double scale)
+{
+    int32_t want = -1;
+    for (int k = 0; k < nw; k++)
+        if (wins[k].t0 > i && (want < 0 || wins[k].t0 < want))
+            want = wins[k].t0;
+    if (want < 0 || want >= t->n_frames || want - i <= SEEK_MIN_FRAMES)
+        return i;
+    double src_want = t->frames[want].t_s / scale, src_next = t->frames[i].t_s / scale;
+    double step = (src_want - src_next) / (double)(want - i); /* mean interval */
+    double kt = gs_decoder_keyframe_before(dec, src_want);
+    return kt >= 0 && kt > src_next + SEEK_MIN_FRAMES * step ? want : i;
+}
+
 gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options *decode,
-                                    const gs_pose_track *track, const gs_gait_result *g,
-                                    gs_gait_event **events, int *n_events, gs_toe_image_stats *st,
-                                    gs_error *err)
+                                    int may_seek, const gs_pose_track *track,
+                                    const gs_gait_result *g, gs_gait_event **events, int *n_events,
+                                    gs_toe_image_stats *st, gs_error *err)
 {
     gs_decoder_options dopt = {0};
     gs_decoder *dec = NULL;
@@ -216,8 +251,10 @@ gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options 
         nw++;
     }
 
-    /* one decoding pass up to the last window, converting only the windows' frames; the pose
-     * pass's options so that frame i is the track's frame i */
+    /* one decoding pass up to the last window, converting only the windows' frames and seeking
+     * over long stretches between them (seek_target()); the pose pass's options so that frame i
+     * is the track's frame i. A seek must land on the track's frame (its index and time): if not,
+     * the pass decodes from the start without seeking. */
     if (nw > 0) {
         dopt = *decode;
         dopt.keep_yuv = 1;
@@ -225,26 +262,51 @@ gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options 
         if ((rc = gs_decoder_open(video, &dopt, &dec, err)) != GS_OK)
             goto done;
         const gs_video_info *vi = gs_decoder_info(dec);
+        const double scale = vi->time_scale > 0 ? vi->time_scale : 1.0;
         if (vi->out_width != track->width || vi->out_height != track->height) {
             st->skipped = "the video's size differs from the track's";
             nw = 0;
         }
-        int32_t last = 0;
+        int32_t last = 0, check = -1; /* check: the frame a seek must land on, -1 when none */
         for (int k = 0; k < nw; k++)
             if (wins[k].tb > last)
                 last = wins[k].tb;
         for (int32_t i = 0; nw > 0 && i <= last; i++) {
             gs_frame fr;
-            int need = 0;
-            for (int k = 0; k < nw && !need; k++)
-                need = i >= wins[k].t0 && i <= wins[k].tb;
+            int need = in_window(wins, nw, i);
+            if (!need && may_seek) {
+                int32_t to = seek_target(dec, track, wins, nw, i, scale);
+                if (to != i) {
+                    if ((rc = gs_decoder_seek_index(dec, track->frames[to].t_s / scale, to, err)) !=
+                        GS_OK)
+                        goto done;
+                    st->seeks++;
+                    i = check = to;
+                    need = 1;
+                }
+            }
             rc = need ? gs_decoder_next(dec, &fr, err) : gs_decoder_skip(dec, &fr, err);
+            if (rc != GS_OK && rc != GS_END)
+                goto done;
+            if (check >= 0) {
+                int ok = rc == GS_OK && fr.index == check &&
+                         fabs(fr.t_s - track->frames[check].t_s) <= 1e-6;
+                check = -1;
+                if (!ok) {
+                    may_seek = 0;
+                    st->seek_restart = 1;
+                    if ((rc = gs_decoder_seek_index(dec, dopt.start_s, 0, err)) != GS_OK)
+                        goto done;
+                    for (int k = 0; k < nw; k++)
+                        wins[k].filled = 0;
+                    i = -1;
+                    continue;
+                }
+            }
             if (rc == GS_END) {
                 rc = GS_OK;
                 break;
             }
-            if (rc != GS_OK)
-                goto done;
             if (!need)
                 continue;
             st->frames_decoded++;
