@@ -438,6 +438,31 @@ static void slow_motion_is_refused_until_its_factor_is_given(void)
     free(e);
 }
 
+/* 4b. issue 13: a 10 s slow-motion burst, the length coaches film on a phone: the lab clip's first
+ * 10 s (about 10 x, 300 frames: one leg cycle and a half of ~6.8 s) hold too few cycles for the
+ * 3-30 s cycle search, so the analysis went on to "too few strides" with no hint. Half a cycle
+ * (each foot where the other was, 2.6-3.5 s of playback) now stops it with the same one line. */
+static void slow_motion_burst_of_10_s_is_refused(void)
+{
+    char dir[2048], clip[2048], path[2100];
+    char *e;
+    if (!dataset_runs("10 s slow-motion burst"))
+        return;
+    snprintf(clip, sizeof(clip), "%s/datasets/run_side_treadmill_03_lab.mp4", shared);
+    snprintf(dir, sizeof(dir), "%s/analyze_slowmo_burst", scratch);
+    CHECK_EQ_INT(analyze(clip, dir, "--no-overlay --end 10"), 1);
+    snprintf(path, sizeof(path), "%s.err", dir);
+    e = gs_test_read_text(path);
+    fprintf(stderr, "10 s burst: %s", e ? e : "(no error text)\n");
+    CHECK_STR_CONTAINS(e, "slow-motion");
+    CHECK_STR_CONTAINS(e, "--slowmo F");
+    CHECK_STR_CONTAINS(e, "--capture-fps N");
+    CHECK_MSG(e && !strstr(e, "too few strides"), "too few strides instead of the hint: %s",
+              e ? e : "");
+    CHECK_MSG(e && count_lines(path) == 1, "more than one error line: %s", e ? e : "");
+    free(e);
+}
+
 /* 5. issue 13 item 5: a walker seen from the front has a foot on the ground at every instant.
  * walk_front_cane_01 (a man with a white cane walking towards the camera; its licence is unknown,
  * so neither the clip nor a track made from it is committed: this runs the whole pipeline on the
@@ -480,6 +505,7 @@ static const gs_test_spec specs[] = {
     {"shared_clips_write_every_artifact", shared_clips_write_every_artifact},
     {"slow_motion_is_refused_until_its_factor_is_given",
      slow_motion_is_refused_until_its_factor_is_given},
+    {"slow_motion_burst_of_10_s_is_refused", slow_motion_burst_of_10_s_is_refused},
     {"cane_walk_seen_from_the_front_is_a_walk", cane_walk_seen_from_the_front_is_a_walk},
 };
 

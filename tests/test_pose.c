@@ -944,8 +944,9 @@ static void sample_foot_stays_on_the_shoe(const char *scratch)
 /*
  * The legs' cycle (gs_pose_leg_cycle_s), which the gait stage uses to tell a slow-motion clip
  * played as filmed: the made runner's stride (1/1.4 Hz) in real time, and the same track played
- * 8 times slower (a 240 fps capture exported at 30), whose cycle only the 3-30 s search finds.
- * pose.json keeps the time scale the decoder applied.
+ * 8 times slower (a 240 fps capture exported at 30), whose cycle only the 3-30 s search finds;
+ * its half (gs_pose_leg_half_cycle_s) in both, and in the slowed track's first 10 s, too short for
+ * the cycle. pose.json keeps the time scale the decoder applied.
  */
 static void leg_cycle_finds_the_stride_in_real_and_slow_time(const char *scratch)
 {
@@ -960,6 +961,12 @@ static void leg_cycle_finds_the_stride_in_real_and_slow_time(const char *scratch
             1 / MADE_STRIDE_HZ, corr);
     CHECK_NEAR(c, 1 / MADE_STRIDE_HZ, 0.02 / MADE_STRIDE_HZ);
     CHECK(corr > 0.9);
+    /* half of it: each foot where the other was */
+    c = gs_pose_leg_half_cycle_s(t, &corr);
+    fprintf(stderr, "leg half cycle: %.3f s (true %.3f), autocorrelation %.2f\n", c,
+            0.5 / MADE_STRIDE_HZ, corr);
+    CHECK_NEAR(c, 0.5 / MADE_STRIDE_HZ, 0.02 / MADE_STRIDE_HZ);
+    CHECK(corr < -0.9);
     for (int32_t i = 0; i < t->n_frames; i++)
         t->frames[i].t_s *= 8;
     CHECK(gs_pose_leg_cycle_s(t, 0.4, 2.5, &corr) == 0);
@@ -968,6 +975,31 @@ static void leg_cycle_finds_the_stride_in_real_and_slow_time(const char *scratch
             8 / MADE_STRIDE_HZ, corr);
     CHECK_NEAR(c, 8 / MADE_STRIDE_HZ, 0.16 / MADE_STRIDE_HZ);
     CHECK(corr > 0.9);
+    {
+        /* its first 10 s of playback (1.75 cycles): too short for the cycle, not for its half */
+        int32_t n = t->n_frames, n10 = 0;
+        while (n10 < n && t->frames[n10].t_s <= 10.0)
+            n10++;
+        t->n_frames = n10;
+        CHECK(gs_pose_leg_cycle_s(t, 3.0, 30.0, NULL) == 0);
+        c = gs_pose_leg_half_cycle_s(t, &corr);
+        fprintf(stderr, "leg half cycle 8x slower, first 10 s: %.3f s (true %.3f), "
+                "autocorrelation %.2f\n", c, 4 / MADE_STRIDE_HZ, corr);
+        CHECK_NEAR(c, 4 / MADE_STRIDE_HZ, 0.16 / MADE_STRIDE_HZ);
+        CHECK(corr < -0.9);
+        /* a person standing, swaying: ankles 3 px apart and back every 6 s, which would read
+         * as a half cycle of 3 s, under a tenth of a leg length: no steps, no half cycle */
+        gs_pose_frame f0 = t->frames[0];
+        for (int32_t i = 0; i < n10; i++) {
+            double sway = 1.5 * sin(2 * GS_PI * t->frames[i].t_s / 6.0);
+            memcpy(t->frames[i].kp, f0.kp, sizeof(f0.kp));
+            t->frames[i].kp[GS_KP_LEFT_ANKLE].x += (float)sway;
+            t->frames[i].kp[GS_KP_RIGHT_ANKLE].x -= (float)sway;
+        }
+        CHECK(gs_pose_leg_half_cycle_s(t, &corr) == 0);
+        CHECK(corr == 0);
+        t->n_frames = n;
+    }
     /* the time scale goes through pose.json */
     t->time_scale = 0.125;
     snprintf(t->time_scale_source, sizeof(t->time_scale_source), "slowmo-option");

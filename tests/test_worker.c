@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 static const char *bin;
+static const char *shared; /* ../shared (the real clips), NULL when not given */
 static char root[4096];
 /* The store the workers share: "" for DIR/gaitscope.db (SQLite), else a PostgreSQL URI (the
  * `pg` run under tests/pg_cluster.sh, ctest worker_pg). */
@@ -577,6 +578,36 @@ static void failed_analysis_publishes_why(void)
     gs_store_close(&e.s);
 }
 
+/* A 10 s slow-motion burst (issue 13: the lab clip's first 10 s, about 10 x, one leg cycle and a
+ * half) fails with the slow-motion hint as the job's error, which the session page shows: what to
+ * give ('Slow motion factor' when uploading), not "too few strides". Needs ../shared. */
+static void slow_motion_burst_fails_saying_what_to_give(void)
+{
+    env e;
+    gs_store_id sid, jid;
+    gs_store_job job;
+    char clip_path[4200];
+    const char *args[] = {"--once", NULL};
+    snprintf(clip_path, sizeof(clip_path), "%s/datasets/run_side_treadmill_03_lab.mp4",
+             shared ? shared : "");
+    if (!shared || access(clip_path, R_OK) != 0) {
+        fprintf(stderr, "skip: no ../shared: the slow-motion burst job not run\n");
+        return;
+    }
+    env_open(&e, "slowmo");
+    enqueue(&e, clip_path, "{\"end\":10}", sid, jid, NULL);
+    pid_t pid = start_worker(&e, args, NULL);
+    CHECK(wait_pid(pid, 240) == 0);
+    CHECK_OK(gs_store_job_get(e.s, e.acc, jid, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_FAILED);
+    fprintf(stderr, "slow-motion burst job error: %s\n", job.error);
+    CHECK_STR_CONTAINS(job.error, "slow-motion");
+    CHECK_STR_CONTAINS(job.error, "'Slow motion factor' when uploading");
+    CHECK_MSG(!strstr(job.error, "too few strides"), "job error: %s", job.error);
+    CHECK_MSG(!strstr(job.error, "/blobs/"), "server path in the job error: %s", job.error);
+    gs_store_close(&e.s);
+}
+
 /* A re-run (gs_store_session_rerun) analyses the stored upload again with the new options: the
  * earlier results stay in the session folder until the new ones are published, a failed re-run
  * leaves them there; then a compare job writes the comparison of two sessions into
@@ -1027,6 +1058,7 @@ int main(int argc, char **argv)
 {
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
     gs_error err;
+    shared = argc > 1 ? argv[1] : NULL;
     bin = getenv("GAITSCOPE_BIN");
 #ifdef GS_SANITIZED
     slow = 4.0;
@@ -1060,6 +1092,7 @@ int main(int argc, char **argv)
     job_runs_to_done_and_publishes();
     non_video_upload_fails_clearly();
     failed_analysis_publishes_why();
+    slow_motion_burst_fails_saying_what_to_give();
     rerun_then_compare_two_sessions();
     job_over_its_time_limit_fails();
     too_long_or_large_clip_is_refused();

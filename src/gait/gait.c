@@ -809,21 +809,39 @@ gs_status gs_gait_analyze(const gs_pose_track *t, const gs_gait_options *opt, gs
  * nonsense (run_side_treadmill_03_lab: "walk", cadence 316 steps/min; the backlit pan clip: one
  * usable stride). A person's stride lasts 0.6-0.85 s running (cadence 140-200 steps/min,
  * REFERENCES.md "Cadence": 171 +- 8) and 0.9-1.6 s walking (cadence 75-130; Perry & Burnfield,
- * Gait Analysis 2nd ed., ch. 1 and 2), up to about 2.5 s in a very slow clinical gait. So when
- * the legs show no cycle within 0.4-2.5 s but a clear one (autocorrelation >= 0.5) at 3-30 s,
- * and nobody stated the time scale (the decoder records --slowmo, --capture-fps or the file's
- * capture rate in pose.json's video.time_scale_source), the analysis stops and says what to do.
- * --slowmo 1 states that the clip is real time (a very slow walker).
+ * Gait Analysis 2nd ed., ch. 1 and 2), up to about 2.5 s in a very slow clinical gait. Two signs,
+ * when nobody stated the time scale (the decoder records --slowmo, --capture-fps or the file's
+ * capture rate in pose.json's video.time_scale_source):
+ * - the legs show no cycle within 0.4-2.5 s but a clear one (autocorrelation >= 0.5) at 3-30 s;
+ *   this needs two cycles, 6-60 s of playback;
+ * - a clip shorter than that (coaches film 5-15 s bursts): both gaits are symmetric, the other
+ *   foot lands at half the cycle (Perry & Burnfield ch. 2, "opposite initial contact" at 50 %;
+ *   Novacheck, Gait & Posture 7:77, 1998, fig. 1, running), so one foot stands where the other
+ *   stood half a stride (one step) later: within 1.25 s in any gait. When the first such lag
+ *   (gs_pose_leg_half_cycle_s) is 1.5 s or more, the stride lasts 3 s or more of playback. On
+ *   the 14 shared clips' tracks in real time (whole and in windows of 2.5-10 s) that lag is
+ *   0.30-1.05 s; on the lab clip's 10 s windows (about 10 x) 2.5-3.5 s (docs/metrics.md section
+ *   8, "Short slow-motion bursts").
+ * The analysis then stops and says what to do; --slowmo 1 states that the clip is real time (a
+ * very slow walker).
  */
 static gs_status check_time_scale(const gs_pose_track *t, const char *name, gs_error *err)
 {
-    double corr = 0, slow;
+    double corr = 0, slow = 0, half;
     if (gs_pose_track_time_stated(t))
         return GS_OK;
-    if (gs_pose_leg_cycle_s(t, 0.4, 2.5, NULL) > 0)
-        return GS_OK;
-    slow = gs_pose_leg_cycle_s(t, 3.0, 30.0, &corr);
-    if (!(slow > 0) || corr < 0.5)
+    if (!(gs_pose_leg_cycle_s(t, 0.4, 2.5, NULL) > 0)) {
+        slow = gs_pose_leg_cycle_s(t, 3.0, 30.0, &corr);
+        if (corr < 0.5)
+            slow = 0;
+    }
+    /* the half cycle also when a "cycle" of 0.4-2.5 s was found: on the lab clip's first 10 s
+     * the tracker's leg swaps where the legs cross repeat every 0.7 s (autocorrelation 0.43),
+     * but a stride has its feet swapped at half of it, and these do not (the first such lag is
+     * 2.6 s) */
+    if (!(slow > 0) && (half = gs_pose_leg_half_cycle_s(t, NULL)) >= 1.5)
+        slow = 2 * half;
+    if (!(slow > 0))
         return GS_OK;
     return gs_fail(err, GS_ERR_UNSUPPORTED,
                    "%s: the legs' cycle lasts %.1f s of playback, a person's stride 0.6-2.5 s: "

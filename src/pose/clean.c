@@ -1043,18 +1043,19 @@ static double median_dt(const gs_pose_track *t)
     return r;
 }
 
-/* The legs' cycle in frames (fractional) at the track's median frame rate *fs_out, 0 when none
- * (gs_pose_leg_cycle_s). */
-static double leg_cycle_frames(const gs_pose_track *t, double min_s, double max_s, double *corr,
-                               double *fs_out)
+/* The left-minus-right ankle offset over the longest run of frames with landmarks, on the axis
+ * where it varies most (x in side views, y in rear/front views), centred: *n values (the caller
+ * frees them; NULL when there is no run or no memory) at the track's median frame rate *fs, and
+ * *rms_ll its RMS over the run's median hip-ankle distance (0 when it has none). */
+static double *ankle_offset(const gs_pose_track *t, int32_t *n, double *fs, double *rms_ll)
 {
     double dt = t ? median_dt(t) : 0;
     int32_t best_a = 0, best_n = 0;
-    if (corr)
-        *corr = 0;
-    *fs_out = 0;
-    if (!t || !(dt > 0) || !(min_s > 0) || !(max_s > min_s))
-        return 0;
+    *n = 0;
+    *fs = 0;
+    *rms_ll = 0;
+    if (!t || !(dt > 0))
+        return NULL;
     /* longest run of frames with landmarks */
     for (int32_t i = 0; i < t->n_frames;) {
         int32_t j = i;
@@ -1066,22 +1067,15 @@ static double leg_cycle_frames(const gs_pose_track *t, double min_s, double max_
         }
         i = j > i ? j : i + 1;
     }
-    double fs = 1.0 / dt;
-    *fs_out = fs;
-    /* need two periods of data; bounded by the run length while still doubles: with frames
-     * 1e-10 s apart 2.5 * fs is beyond int (an undefined conversion) */
-    double lo = floor(min_s * fs), hi = ceil(max_s * fs);
-    int lag_min = lo < 2 ? 2 : lo > best_n ? best_n : (int)lo;
-    int lag_max = hi > best_n / 2 ? best_n / 2 : (int)hi;
-    if (lag_max <= lag_min + 1)
-        return 0;
+    if (best_n < 1)
+        return NULL;
     double *x = malloc((size_t)best_n * sizeof(double));
-    double *r = malloc((size_t)(lag_max + 2) * sizeof(double));
-    double result = 0;
-    if (!x || !r)
-        goto done;
-    /* left-minus-right ankle offset on the axis where it varies most (x in side views, y in
-     * rear/front views), centred */
+    double *ll = malloc((size_t)best_n * 2 * sizeof(double));
+    if (!x || !ll) {
+        free(x);
+        free(ll);
+        return NULL;
+    }
     double vx = 0, vy = 0, mx = 0, my = 0;
     for (int32_t i = 0; i < best_n; i++) {
         const gs_kp *k = t->frames[best_a + i].kp;
@@ -1104,15 +1098,63 @@ static double leg_cycle_frames(const gs_pose_track *t, double min_s, double max_
         x[i] = use_y ? k[GS_KP_LEFT_ANKLE].y - k[GS_KP_RIGHT_ANKLE].y - my
                      : k[GS_KP_LEFT_ANKLE].x - k[GS_KP_RIGHT_ANKLE].x - mx;
         v0 += x[i] * x[i];
+        for (int s = 0; s < 2; s++)
+            ll[2 * i + s] = hypot(k[GS_KP_LEFT_HIP + s].x - k[GS_KP_LEFT_ANKLE + s].x,
+                                  k[GS_KP_LEFT_HIP + s].y - k[GS_KP_LEFT_ANKLE + s].y);
     }
-    if (!(v0 > 0))
-        goto done;
-    for (int lag = lag_min - 1; lag <= lag_max + 1 && lag < best_n; lag++) {
+    double leg = gs_median(ll, best_n * 2);
+    free(ll);
+    if (leg > 0)
+        *rms_ll = sqrt(v0 / best_n) / leg;
+    *n = best_n;
+    *fs = 1.0 / dt;
+    return x;
+}
+
+/* Autocorrelation of x (n values) at lags lo..hi (0 <= lo <= hi < n) into r[lo..hi], each lag's
+ * sum of products over the zero-lag one, scaled by n / (n - lag) (the overlap shrinks); all 0
+ * when x is 0 throughout. */
+static void autocorr(const double *x, int32_t n, int lo, int hi, double *r)
+{
+    double v0 = 0;
+    for (int32_t i = 0; i < n; i++)
+        v0 += x[i] * x[i];
+    for (int lag = lo; lag <= hi; lag++) {
         double s = 0;
-        for (int32_t i = 0; i + lag < best_n; i++)
+        for (int32_t i = 0; i + lag < n; i++)
             s += x[i] * x[i + lag];
-        r[lag < lag_max + 2 ? lag : lag_max + 1] = s / v0 * best_n / (double)(best_n - lag);
+        r[lag] = v0 > 0 ? s / v0 * n / (double)(n - lag) : 0;
     }
+}
+
+/* The legs' cycle in frames (fractional) at the track's median frame rate *fs_out, 0 when none
+ * (gs_pose_leg_cycle_s). */
+static double leg_cycle_frames(const gs_pose_track *t, double min_s, double max_s, double *corr,
+                               double *fs_out)
+{
+    int32_t best_n;
+    double fs, rms_ll, result = 0;
+    double *x = NULL, *r = NULL;
+    if (corr)
+        *corr = 0;
+    *fs_out = 0;
+    if (!t || !(min_s > 0) || !(max_s > min_s))
+        return 0;
+    x = ankle_offset(t, &best_n, &fs, &rms_ll);
+    if (!x)
+        return 0;
+    *fs_out = fs;
+    /* need two periods of data; bounded by the run length while still doubles: with frames
+     * 1e-10 s apart 2.5 * fs is beyond int (an undefined conversion) */
+    double lo = floor(min_s * fs), hi = ceil(max_s * fs);
+    int lag_min = lo < 2 ? 2 : lo > best_n ? best_n : (int)lo;
+    int lag_max = hi > best_n / 2 ? best_n / 2 : (int)hi;
+    if (lag_max <= lag_min + 1)
+        goto done;
+    r = malloc((size_t)(lag_max + 2) * sizeof(double));
+    if (!r)
+        goto done;
+    autocorr(x, best_n, lag_min - 1, lag_max + 1, r);
     int arg = -1;
     double rmax = 0;
     for (int lag = lag_min; lag <= lag_max; lag++) {
@@ -1142,6 +1184,43 @@ double gs_pose_leg_cycle_s(const gs_pose_track *t, double min_s, double max_s, d
 {
     double fs, lag = leg_cycle_frames(t, min_s, max_s, corr, &fs);
     return lag > 0 ? lag / fs : 0;
+}
+
+double gs_pose_leg_half_cycle_s(const gs_pose_track *t, double *corr)
+{
+    int32_t n;
+    double fs, rms_ll, result = 0;
+    double *x = ankle_offset(t, &n, &fs, &rms_ll), *r = NULL;
+    if (corr)
+        *corr = 0;
+    /* lags up to 0.6 of the run and 15 s (half the slowest cycle the gait stage reads), bounded
+     * while still doubles as in leg_cycle_frames; feet whose offset's RMS is under a tenth of a
+     * leg length do not step (a person standing: noise) */
+    double hi = x ? floor(fmin(0.6 * n, 15.0 * fs)) : 0;
+    int lag_max = hi < 3 ? 0 : (int)hi;
+    if (lag_max < 3 || rms_ll < 0.1)
+        goto done;
+    r = malloc((size_t)(lag_max + 2) * sizeof(double));
+    if (!r)
+        goto done;
+    autocorr(x, n, 0, lag_max + 1, r);
+    for (int lag = 2; lag <= lag_max; lag++) {
+        /* first clear local minimum below -0.3: each foot where the other was */
+        if (r[lag] < -0.3 && r[lag] <= r[lag - 1] && r[lag] <= r[lag + 1]) {
+            double a = r[lag - 1], b = r[lag], c = r[lag + 1], den = a - 2 * b + c;
+            double off = fabs(den) > 1e-12 ? 0.5 * (a - c) / den : 0;
+            if (off > 0.5 || off < -0.5)
+                off = 0;
+            result = (lag + off) / fs;
+            if (corr)
+                *corr = b;
+            break;
+        }
+    }
+done:
+    free(x);
+    free(r);
+    return result;
 }
 
 double gs_pose__stride_hz(const gs_pose_track *t)

@@ -203,6 +203,16 @@ gs_status gs_pose_clean(gs_pose_track *t, gs_pose_clean_report *rep, gs_error *e
 double gs_pose_leg_cycle_s(const gs_pose_track *t, double min_s, double max_s, double *corr);
 
 /**
+ * Half the legs' cycle (s): the first lag at which the left-right ankle offset's autocorrelation
+ * has a clear local minimum (below -0.3), where each foot is where the other was, half a stride
+ * later; searched from 2 frames up to 0.6 of the longest run of frames with landmarks and at most
+ * 15 s, so it needs a run of about 0.85 of one cycle (gs_pose_leg_cycle_s needs two). 0 when there is
+ * none, or when the offset's RMS is under a tenth of the median hip-ankle distance (feet that do
+ * not step). *corr (may be NULL) gets that minimum's autocorrelation, 0 when none.
+ */
+double gs_pose_leg_half_cycle_s(const gs_pose_track *t, double *corr);
+
+/**
  * Loaded BlazePose models: the detector and one landmark model, with their planned arenas and
  * thread pools (opaque). Load once and pass to every gs_pose_track_video() through
  * gs_pose_options.models, so a process analysing many clips (a service worker) parses and
