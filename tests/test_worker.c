@@ -579,12 +579,13 @@ static void failed_analysis_publishes_why(void)
 }
 
 /* A 10 s slow-motion burst (issue 13: the lab clip's first 10 s, about 10 x, one leg cycle and a
- * half) fails with the slow-motion hint as the job's error, which the session page shows: what to
- * give ('Slow motion factor' when uploading), not "too few strides". Needs ../shared. */
+ * half) fails with the slow-motion hint as the job's error, which the job and session pages show:
+ * what to give ('Slow motion factor' when uploading), not "too few strides"; the clip is "the
+ * uploaded video", not the blob's id the gait stage names it by. Needs ../shared. */
 static void slow_motion_burst_fails_saying_what_to_give(void)
 {
     env e;
-    gs_store_id sid, jid;
+    gs_store_id sid, jid, blob;
     gs_store_job job;
     char clip_path[4200];
     const char *args[] = {"--once", NULL};
@@ -595,14 +596,17 @@ static void slow_motion_burst_fails_saying_what_to_give(void)
         return;
     }
     env_open(&e, "slowmo");
-    enqueue(&e, clip_path, "{\"end\":10}", sid, jid, NULL);
+    enqueue(&e, clip_path, "{\"end\":10}", sid, jid, blob);
     pid_t pid = start_worker(&e, args, NULL);
     CHECK(wait_pid(pid, 240) == 0);
     CHECK_OK(gs_store_job_get(e.s, e.acc, jid, &job, &e_));
     CHECK_EQ_INT(job.status, GS_STORE_JOB_FAILED);
     fprintf(stderr, "slow-motion burst job error: %s\n", job.error);
+    CHECK_STR_CONTAINS(job.error, "the uploaded video: the legs' cycle lasts");
     CHECK_STR_CONTAINS(job.error, "slow-motion");
     CHECK_STR_CONTAINS(job.error, "'Slow motion factor' when uploading");
+    /* named as the uploaded video, not by the blob's id */
+    CHECK_MSG(!strstr(job.error, blob), "the blob's id in the job error: %s", job.error);
     CHECK_MSG(!strstr(job.error, "too few strides"), "job error: %s", job.error);
     CHECK_MSG(!strstr(job.error, "/blobs/"), "server path in the job error: %s", job.error);
     gs_store_close(&e.s);

@@ -697,6 +697,12 @@ static void run_job(worker *w, const gs_store_job *job, heartbeat *hb)
     alarm(0);
     scrub(err.msg, sizeof(err.msg), staging, "the session folder");
     scrub(err.msg, sizeof(err.msg), blob_path, "the uploaded video");
+    {
+        /* the gait stage names the clip by its file name alone, the blob's id ("AB6S...Dag: the
+         * legs' cycle lasts ..."), which tells the coach nothing */
+        const char *base = strrchr(blob_path, '/');
+        scrub(err.msg, sizeof(err.msg), base ? base + 1 : blob_path, "the uploaded video");
+    }
     if (so.events_sha256[0]) /* the gait reader names the file: the coach's, not a path */
         scrub(err.msg, sizeof(err.msg), events, "the edited events file");
 
