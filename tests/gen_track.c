@@ -272,17 +272,30 @@ static void foot_at2(const body *b, int side, double g, footst *f)
             f2_from_tip(b, &ic);
         }
         const double *r0 = heel_ref ? to.hb : to.tip, *r1 = heel_ref ? ic.hb : ic.tip;
-        double S = smooth(s);
+        /* hang_s > 0: the flight ends hang_s early, hang_m above the landing point and at rest
+         * over it; the foot then sinks straight down to it (gen_track.h) */
+        double Tfl = Tsw - p->hang_s, sf = fmin(1.0, (tau - Tc) / Tfl), rx, ry;
+        double S = smooth(sf);
         f->stance = 0;
         f->ph = s;
         q.pr = -th + (a + th) * S;
         q.pt = -0.5 * th + (a + 0.5 * th) * S;
-        /* horizontal: leaves at the belt speed, lands moving back toward the pelvis at
-         * retract_frac of it (the foot overshoots forward, then retracts); vertical: lifts at
-         * lift_speed, lands at land_speed, with a bump for the clearance */
-        double rx = hermite(s, r0[0], -v * Tsw, r1[0], -p->retract_frac * v * Tsw);
-        double ry = hermite(s, r0[1], p->lift_speed_m_s * Tsw, r1[1], -p->land_speed_m_s * Tsw) +
-                    16 * p->clearance_m * s * s * (1 - s) * (1 - s);
+        if (p->hang_s > 0 && tau - Tc >= Tfl) {
+            rx = r1[0];
+            ry = r1[1] + p->hang_m * (1 - (tau - Tc - Tfl) / p->hang_s);
+        } else if (p->hang_s > 0) {
+            rx = hermite(sf, r0[0], -v * Tfl, r1[0], 0);
+            ry = hermite(sf, r0[1], p->lift_speed_m_s * Tfl, r1[1] + p->hang_m,
+                         -p->land_speed_m_s * Tfl) +
+                 16 * p->clearance_m * sf * sf * (1 - sf) * (1 - sf);
+        } else {
+            /* horizontal: leaves at the belt speed, lands moving back toward the pelvis at
+             * retract_frac of it (the foot overshoots forward, then retracts); vertical: lifts
+             * at lift_speed, lands at land_speed, with a bump for the clearance */
+            rx = hermite(s, r0[0], -v * Tsw, r1[0], -p->retract_frac * v * Tsw);
+            ry = hermite(s, r0[1], p->lift_speed_m_s * Tsw, r1[1], -p->land_speed_m_s * Tsw) +
+                 16 * p->clearance_m * s * s * (1 - s) * (1 - s);
+        }
         if (heel_ref) {
             q.hb[0] = rx;
             q.hb[1] = ry;

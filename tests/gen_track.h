@@ -92,6 +92,13 @@ typedef struct gs_gen_params {
                                  * foot length behind the tip, 6 % above the sole, on the toes or,
                                  * beyond the MTP joint (0.28), on the rear foot, where it rises
                                  * with the heel before the tip leaves (see gen_track.c) */
+    double hang_s, hang_m;      /* model 1, treadmill running: the swing foot comes to rest in
+                                 * the air hang_m above its landing point hang_s before the
+                                 * touch and sinks straight down onto the belt, which carries it
+                                 * from the touch on (0: lands moving back, retract_frac). Seen
+                                 * on a ~10x slow-motion treadmill clip: about 23 ms 1-7 px
+                                 * (3-15 mm) up, docs/metrics.md 3a; so the foot's most forward
+                                 * point and the end of its fall come before the touch */
     double dropout_every_s;     /* > 0: one frame this often is its neighbours' mean (gap fill) */
     /* pose-model noise (0 = off; gs_gen_use_real_noise sets the measured figures), see below */
     double rn_sd_ll[3];         /* SD in leg lengths: feet (ankle, heel, toe), knees, the rest */

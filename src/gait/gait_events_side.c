@@ -298,3 +298,84 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
     }
     return GS_OK;
 }
+
+/*
+ * The first time at or after t0 (up to tmax, same segment) the signal y moves up at frac of the
+ * speed vb between frames: linear between the mid-times of the intervals either side of the
+ * crossing; t0 when the interval holding t0 already does; NAN when none does.
+ */
+static double uptake_time(const gs_gait_result *r, const double *y, double t0, double tmax,
+                          double vb, double frac)
+{
+    double tp = NAN, vp = NAN;
+    for (int32_t i = gs_gait__frame_at(r, t0); i >= 0 && i + 1 < r->n && r->t[i] <= tmax; i++) {
+        if (!r->valid[i] || !r->valid[i + 1] || !gs_gait__same_seg(r, i, i + 1) ||
+            !(r->t[i + 1] > r->t[i]) || !isfinite(y[i]) || !isfinite(y[i + 1]))
+            return NAN;
+        double v = (y[i + 1] - y[i]) / (r->t[i + 1] - r->t[i]), tm = 0.5 * (r->t[i] + r->t[i + 1]);
+        if (v >= frac * vb)
+            return isfinite(vp) ? fmax(t0, tp + (tm - tp) * (frac * vb - vp) / (v - vp)) : t0;
+        tp = tm;
+        vp = v;
+    }
+    return NAN;
+}
+
+/*
+ * Running on a treadmill: a contact is the first moment the foot moves back with the belt
+ * (issue 13, session 12). The end of the foot's fall and of its forward motion (the landing rule
+ * above) comes 20-60 ms before that on every labelled treadmill clip: after its most forward
+ * point the shoe hangs still, or creeps on forward, a few px above the belt (seen on the ~10x
+ * slow-motion lab clip: about 23 ms, docs/metrics.md 3a), and a foot on the belt is carried by
+ * it. The belt's image speed is the median stance foot speed over the used strides (as the belt
+ * scale's, gait_scale.c); the contact moves to where the foot's backward speed between frames
+ * reaches half of it, searched for 0.1 s after the landing rule's contact. Half: the landmark
+ * clean-up's low-pass spreads the step from hanging still to the belt's speed over about a frame
+ * either side, and a symmetric smoothing of a step crosses half of it at the step. Needs 3 used
+ * strides; a contact with no such crossing keeps its time. Returns the number moved, -1 when
+ * out of memory.
+ */
+int gs_gait__belt_contacts(gs_gait_result *r)
+{
+    double v[256], vb;
+    int n = 0, moved = 0;
+    for (int i = 0; i < r->n_st && n < 256; i++) {
+        const gs_gait_stride *s = &r->st[i];
+        double sp = s->used ? gs_gait__stance_foot_speed(r, (int)s->side, s->t0_s, s->to_s) : NAN;
+        if (isfinite(sp) && sp > 0)
+            v[n++] = sp;
+    }
+    if (n < 3)
+        return 0;
+    vb = gs_median(v, n);
+    double *back = malloc(sizeof(double) * (size_t)(r->n + 1));
+    if (!back)
+        return -1;
+    for (int side = 0; side < 2; side++) {
+        for (int32_t i = 0; i < r->n; i++)
+            back[i] = r->valid[i] ? -0.5 * (gs_gait__p(r, i, GS_KP_LEFT_HEEL + side)[0] +
+                                            gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + side)[0])
+                                  : NAN;
+        for (int e = 0; e < r->n_ev; e++) {
+            gs_gait_event *ev = &r->ev[e];
+            if (ev->type != GS_GAIT_EVENT_IC || (int)ev->side != side)
+                continue;
+            double tmax = ev->t_s + 0.1;
+            /* never past the foot's own toe-off */
+            for (int f = e + 1; f < r->n_ev; f++)
+                if ((int)r->ev[f].side == side) {
+                    if (r->ev[f].type == GS_GAIT_EVENT_TO)
+                        tmax = fmin(tmax, r->ev[f].t_s);
+                    break;
+                }
+            double tu = uptake_time(r, back, ev->t_s, tmax, vb, 0.5);
+            if (isfinite(tu) && tu > ev->t_s) {
+                ev->t_s = tu;
+                ev->frame = gs_gait__frame_index(r, tu);
+                moved++;
+            }
+        }
+    }
+    free(back);
+    return moved;
+}

@@ -69,6 +69,7 @@ struct gs_gait_result {
     int min_strides;
     int refine;          /* events: 1 = final pass (height change-point refinement allowed) */
     int walk_events;     /* events: side-view walking refinement used (gait_events_walk.c) */
+    int belt_ic;         /* events: treadmill running contacts moved to the belt's uptake */
     int events_edited;   /* events came from an edited events.csv (gs_gait_options.events_csv) */
     double kappa_px;     /* contact threshold on foot height used by the last event pass */
     int ic_kink;         /* rear/front: contacts from the kink of the ankle's path (events) */
@@ -112,6 +113,11 @@ gs_status gs_gait__events(gs_gait_result *r, gs_error *err);
 
 /** Scale candidates (height, line, belt) and the one used: sets px_per_m (gait_scale.c). */
 void gs_gait__scale(gs_gait_result *r);
+
+/** A treadmill stance foot's backward image speed (canonical px/s; the belt's during mid-stance):
+ *  the foot's middle (heel and foot_index mean) from 20 to 60 % of the stance [t_ic, t_to], after
+ *  a rearfoot strike's roll to flat and before heel rise; NAN without both times. */
+double gs_gait__stance_foot_speed(const gs_gait_result *r, int side, double t_ic, double t_to);
 
 /** Metrics and curves from the used strides (gait_metrics.c). GS_ERR_NOMEM. */
 gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err);
@@ -239,6 +245,11 @@ void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp, in
 /** Side-view running: moves each Zeni event to the foot-height event next to it. GS_ERR_NOMEM. */
 gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], double *const sm[2],
                                   double kappa, int k, gs_error *err);
+
+/** Treadmill running (side views): moves each contact to where the foot moves back with the belt
+ *  (gait_events_side.c); needs the strides built. Returns the number of contacts moved, -1 when
+ *  out of memory. */
+int gs_gait__belt_contacts(gs_gait_result *r);
 
 /** Side-view walking: moves each Zeni event to the foot event next to it, each stance with its
  *  own ground (gait_events_walk.c); sets noise_px and kappa_px. GS_ERR_NOMEM. */

@@ -191,13 +191,23 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
     if (o) {
         cJSON_AddStringToObject(
             o, "events",
-            side_view
+            !side_view ? "foot height: the lowest of heel and toe against the fitted ground "
+                         "level; IC and TO where the descending/rising lines meet it (sub-frame)"
+            : r->walk_events
                 ? "Zeni 2008 (most anterior heel, most posterior toe, relative to the mid-hip) "
-                  "to find each event, then the foot height: the lowest of heel and toe against "
-                  "the fitted ground level; IC where the descending line meets it, TO at the "
-                  "change point of a level stance and a rising toe (sub-frame)"
-                : "foot height: the lowest of heel and toe against the fitted ground level; IC and "
-                  "TO where the descending/rising lines meet it (sub-frame)");
+                  "to find each event, then the foot: IC where it comes to rest on its "
+                  "footprint, TO where the lowest of heel and toe leaves its stance level "
+                  "(sub-frame)"
+            : r->belt_ic > 0
+                ? "Zeni 2008 (most anterior heel, most posterior toe, relative to the mid-hip) "
+                  "to find each event, then the foot: IC where it moves back with the treadmill "
+                  "belt (half the belt's image speed) after its fall and forward motion end, TO "
+                  "at the change point of a level stance and a rising toe (sub-frame)"
+                : "Zeni 2008 (most anterior heel, most posterior toe, relative to the mid-hip) "
+                  "to find each event, then the foot: IC where its fall and its forward motion "
+                  "end, TO at the change point of a level stance and a rising toe (sub-frame)");
+        if (r->belt_ic > 0)
+            cJSON_AddNumberToObject(o, "contacts_at_belt_uptake", r->belt_ic);
         put_num(o, "expected_error_frames", 1.5);
         cJSON_AddBoolToObject(o, "events_edited", r->events_edited);
         cJSON_AddStringToObject(

@@ -28,6 +28,17 @@
 
 #define BELT_FLOOR 0.03 /* relative 1-SD floor of the belt scale (see above) */
 
+double gs_gait__stance_foot_speed(const gs_gait_result *r, int side, double t_ic, double t_to)
+{
+    int he = GS_KP_LEFT_HEEL + side, to = GS_KP_LEFT_FOOT_INDEX + side;
+    if (!isfinite(t_ic) || !isfinite(t_to) || !(t_to > t_ic))
+        return NAN;
+    double ta = t_ic + 0.2 * (t_to - t_ic), tb = t_ic + 0.6 * (t_to - t_ic);
+    double xa = 0.5 * (gs_gait__p_at(r, he, 0, ta) + gs_gait__p_at(r, to, 0, ta));
+    double xb = 0.5 * (gs_gait__p_at(r, he, 0, tb) + gs_gait__p_at(r, to, 0, tb));
+    return -(xb - xa) / (tb - ta);
+}
+
 /* Stance foot speed in canonical px/s over the used strides; 0 when fewer than 2 strides. */
 static void belt_scale(gs_gait_result *r)
 {
@@ -35,13 +46,9 @@ static void belt_scale(gs_gait_result *r)
     int n = 0;
     for (int i = 0; i < r->n_st && n < 256; i++) {
         const gs_gait_stride *s = &r->st[i];
-        int he = GS_KP_LEFT_HEEL + (int)s->side, to = GS_KP_LEFT_FOOT_INDEX + (int)s->side;
-        if (!s->used || !isfinite(s->to_s) || !(s->to_s > s->t0_s))
+        if (!s->used)
             continue;
-        double ta = s->t0_s + 0.2 * (s->to_s - s->t0_s), tb = s->t0_s + 0.6 * (s->to_s - s->t0_s);
-        double xa = 0.5 * (gs_gait__p_at(r, he, 0, ta) + gs_gait__p_at(r, to, 0, ta));
-        double xb = 0.5 * (gs_gait__p_at(r, he, 0, tb) + gs_gait__p_at(r, to, 0, tb));
-        double sp = fabs(xb - xa) / (tb - ta);
+        double sp = fabs(gs_gait__stance_foot_speed(r, (int)s->side, s->t0_s, s->to_s));
         if (isfinite(sp) && sp > 0)
             v[n++] = sp;
     }
