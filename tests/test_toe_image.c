@@ -64,14 +64,15 @@ static void score_toe_offs(const toe_case *c, const char *shared, const char *sc
     if (!r0)
         goto done;
     gs_decoder_options dopt = {0};
+    dopt.slowmo = t->time_scale > 0 ? 1 / t->time_scale : 0; /* as the track was made (the pan) */
     CHECK_EQ_INT(gs_analysis_toe_off_image(video, &dopt, 1, t, r0, &ev, &nev, &st, &err), GS_OK);
     fprintf(stderr,
             "%s: %d of %d toe-offs from the picture (window %d, outside %d, no shoe %d, not "
-            "cleared %d, order %d)%s%s; %d frames converted, %d seeks, %.2f s wall, %.2f s "
-            "CPU\n",
+            "cleared %d, order %d)%s%s; %d frames converted, %d decoded, %d seeks, %.2f s wall, "
+            "%.2f s CPU\n",
             c->clip, st.n_image, st.n_to, st.n_window, st.n_why[1], st.n_why[2], st.n_why[3],
             st.n_order, st.skipped ? "; skipped: " : "", st.skipped ? st.skipped : "",
-            st.frames_decoded, st.seeks, st.wall_s, st.cpu_s);
+            st.frames_decoded, st.frames_through, st.seeks, st.wall_s, st.cpu_s);
     CHECK(!st.seek_restart);
     CHECK_MSG(st.n_image >= c->min_image, "%s: %d toe-offs from the picture, want %d", c->clip,
               st.n_image, c->min_image);
@@ -289,26 +290,32 @@ static void seeking_times_the_same_toe_offs(const char *dir, const char *scratch
     opt.min_strides = 1;
     gs_gait_analyze(t, &opt, &r0, &err);
     CHECK_MSG(r0 != NULL, "pan: %s", err.msg);
-    /* 0 decoding through, 1 seeking, 2 seeking with the decoder's times not the track's (no
-     * slow-motion option): the first seek lands elsewhere than the track's frame */
+    /* 0 decoding through, 1 seeking (and decoding only what the windows need), 2 the decoder's
+     * times not the track's (no slow-motion option, and a track that records no time scale, so
+     * the pass cannot tell): the first seek lands elsewhere than the track's frame */
     gs_decoder_options dopt[3] = {{0}, {0}, {0}};
     dopt[0].slowmo = dopt[1].slowmo = t->time_scale > 0 ? 1 / t->time_scale : 0;
     static const char *const what[3] = {"decoding through", "seeking", "seeking, other times"};
+    double scale = t->time_scale;
     for (int k = 0; r0 && k < 3; k++) {
+        t->time_scale = k < 2 ? scale : 0;
         CHECK_EQ_INT(
             gs_analysis_toe_off_image(clip, &dopt[k], k > 0, t, r0, &ev[k], &nev[k], &st[k], &err),
             GS_OK);
         fprintf(stderr,
                 "pan, key frame every 6 frames, %s: %d of %d toe-offs from the picture, %d "
-                "frames converted, %d seeks%s, %.2f s wall, %.2f s CPU\n",
-                what[k], st[k].n_image, st[k].n_to, st[k].frames_decoded, st[k].seeks,
-                st[k].seek_restart ? " (then from the start)" : "", st[k].wall_s, st[k].cpu_s);
+                "frames converted, %d decoded, %d seeks%s, %.2f s wall, %.2f s CPU\n",
+                what[k], st[k].n_image, st[k].n_to, st[k].frames_decoded, st[k].frames_through,
+                st[k].seeks, st[k].seek_restart ? " (then from the start)" : "", st[k].wall_s,
+                st[k].cpu_s);
     }
     if (r0) {
         CHECK_EQ_INT(st[0].seeks, 0);
         CHECK(st[1].seeks > 0 && !st[1].seek_restart);
         CHECK(st[2].seeks == 1 && st[2].seek_restart);
         CHECK_EQ_INT(st[1].frames_decoded, st[0].frames_decoded);
+        CHECK_MSG(st[1].frames_through < st[0].frames_through * 3 / 4, "%d frames decoded, %d",
+                  st[1].frames_through, st[0].frames_through);
         CHECK(st[0].n_image >= 3);
         for (int k = 1; k < 3; k++) {
             CHECK_EQ_INT(st[k].n_image, st[0].n_image);

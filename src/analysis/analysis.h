@@ -351,9 +351,10 @@ typedef struct gs_toe_image_stats {
                                 shoe in the strip, 3 never cleared) */
     int n_order;             /* timed but not between the foot's contacts: landmarks kept */
     int frames_decoded;      /* frames converted for the windows */
+    int frames_through;      /* frames the codec decoded (converted or not) */
     int seeks;               /* seeks to the stream's key frame before a window */
-    int seek_restart;        /* 1: a seek did not land on the track's frame: decoded from the
-                                start without seeking */
+    int seek_restart;        /* 1: a seek, or a frame told by its time, was not the track's
+                                frame: decoded again from the start, every frame in order */
     double frame_interval_s; /* median real time between frames */
     double wall_s, cpu_s;    /* the pass's cost (thread CPU) */
     const char *skipped;     /* NULL, or why no toe-off was timed from the picture (static) */
@@ -364,9 +365,11 @@ typedef struct gs_toe_image_stats {
  * picture of video: for each, ~10 frames at 60 fps around it are decoded again (decode: the pose
  * pass's options, so frame i is track's frame i) and cv.h gs_cv_tip_strip finds the frame where
  * the shoe's tip leaves the ground. may_seek = 1 when the pose pass met no timestamp repairs or
- * damage (as gs_overlay_options.seek_ok): the decoder then seeks to the key frame before a
- * window far enough ahead instead of decoding the frames between (each seek checked against the
- * track's index and time; the pass decodes from the start if one does not match). On GS_OK with st->n_image > 0, *events (n_events, caller
+ * damage (as gs_overlay_options.seek_ok) and decode has the track's time scale: the decoder then
+ * seeks to the key frame before a window far enough ahead instead of decoding the frames
+ * between, and leaves undecoded the frames between windows that no other frame needs
+ * (gs_decoder_only_within); frames are told by their time in the track, and the pass decodes
+ * every frame again from the start if one is not the track's. On GS_OK with st->n_image > 0, *events (n_events, caller
  * frees) holds g's events with those toe-offs moved and timed_by GS_GAIT_TIMED_IMAGE, for
  * gs_gait_options.events; otherwise *events is NULL and st->skipped says why. GS_ERR_IO /
  * GS_ERR_FORMAT from the decoder, GS_ERR_NOMEM.

@@ -267,11 +267,34 @@ gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options 
             st->skipped = "the video's size differs from the track's";
             nw = 0;
         }
+        /* the decoder's times must be the track's to seek or to tell frames by time: the same
+         * time scale (a track that does not record one was not rescaled) */
+        if (fabs(scale - (track->time_scale > 0 ? track->time_scale : 1.0)) > 1e-12)
+            may_seek = 0;
         int32_t last = 0, check = -1; /* check: the frame a seek must land on, -1 when none */
         for (int k = 0; k < nw; k++)
             if (wins[k].tb > last)
                 last = wins[k].tb;
-        for (int32_t i = 0; nw > 0 && i <= last; i++) {
+        /* by_time: the decoder decodes only what the windows' frames need (gs_decoder_only_within:
+         * the non-reference frames between windows are never decoded), and frames are told by
+         * their time in the track */
+        int by_time = may_seek && nw > 0;
+        if (by_time) {
+            double *iv = malloc(sizeof(*iv) * 2 * (size_t)nw);
+            if (!iv) {
+                rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", video);
+                goto done;
+            }
+            for (int k = 0; k < nw; k++) {
+                iv[k] = track->frames[wins[k].t0].t_s / scale;
+                iv[nw + k] = track->frames[wins[k].tb].t_s / scale;
+            }
+            rc = gs_decoder_only_within(dec, iv, iv + nw, nw, err);
+            free(iv);
+            if (rc != GS_OK)
+                goto done;
+        }
+        for (int32_t i = 0; nw > 0 && i <= last;) {
             gs_frame fr;
             int need = in_window(wins, nw, i);
             if (!need && may_seek) {
@@ -285,38 +308,50 @@ gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options 
                     need = 1;
                 }
             }
-            rc = need ? gs_decoder_next(dec, &fr, err) : gs_decoder_skip(dec, &fr, err);
+            rc = need || by_time ? gs_decoder_next(dec, &fr, err) : gs_decoder_skip(dec, &fr, err);
             if (rc != GS_OK && rc != GS_END)
                 goto done;
-            if (check >= 0) {
-                int ok = rc == GS_OK && fr.index == check &&
-                         fabs(fr.t_s - track->frames[check].t_s) <= 1e-6;
-                check = -1;
-                if (!ok) {
-                    may_seek = 0;
-                    st->seek_restart = 1;
-                    if ((rc = gs_decoder_seek_index(dec, dopt.start_s, 0, err)) != GS_OK)
-                        goto done;
-                    for (int k = 0; k < nw; k++)
-                        wins[k].filled = 0;
-                    i = -1;
-                    continue;
-                }
+            int32_t j = i; /* the frame's index in the track */
+            int ok = 1;
+            if (rc == GS_OK && by_time)
+                while (j < track->n_frames && track->frames[j].t_s < fr.t_s - 1e-6)
+                    j++;
+            if (rc == GS_OK && (by_time || check >= 0))
+                ok = j < track->n_frames && fabs(fr.t_s - track->frames[j].t_s) <= 1e-6 &&
+                     (check < 0 || j == check) && (by_time || fr.index == j) &&
+                     (!in_window(wins, nw, j) || fr.yuv[0]);
+            for (int32_t q = i; ok && rc == GS_OK && q < j; q++)
+                ok = !in_window(wins, nw, q); /* frames left out: none of a window's */
+            if (rc == GS_END)
+                ok = check < 0;
+            check = -1;
+            if (!ok) {
+                /* decode again from the first frame, every frame in order */
+                may_seek = by_time = 0;
+                st->seek_restart = 1;
+                if ((rc = gs_decoder_only_within(dec, NULL, NULL, 0, err)) != GS_OK ||
+                    (rc = gs_decoder_seek_index(dec, dopt.start_s, 0, err)) != GS_OK)
+                    goto done;
+                for (int k = 0; k < nw; k++)
+                    wins[k].filled = 0;
+                i = 0;
+                continue;
             }
             if (rc == GS_END) {
                 rc = GS_OK;
                 break;
             }
-            if (!need)
+            i = j + 1;
+            if (!fr.yuv[0])
                 continue;
             st->frames_decoded++;
             for (int k = 0; k < nw; k++) {
                 window *w = &wins[k];
-                if (i < w->t0 || i > w->tb || !fr.yuv[0])
+                if (j < w->t0 || j > w->tb)
                     continue;
                 for (int32_t y = 0; y < w->h; y++)
                     memcpy(w->buf +
-                               ((size_t)(i - w->t0) * (size_t)w->h + (size_t)y) * (size_t)w->win.w,
+                               ((size_t)(j - w->t0) * (size_t)w->h + (size_t)y) * (size_t)w->win.w,
                            fr.yuv[0] + (size_t)(w->y0 + y) * (size_t)fr.yuv_stride[0],
                            (size_t)w->win.w);
                 w->filled++;
@@ -360,6 +395,8 @@ gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options 
         st->skipped = "the picture timed no toe-off";
     }
 done:
+    if (dec)
+        st->frames_through = (int)gs_decoder_stats(dec)->decoded;
     st->wall_s = gs_now_s() - wall0;
     st->cpu_s = gs_thread_cpu_s() - cpu0;
     gs_decoder_free(&dec);

@@ -71,6 +71,9 @@ struct gs_decoder {
     double seek_t;
     int64_t seek_ts;
     int seek_tries;
+    /* gs_decoder_only_within(): n_within source-time intervals [within[2k], within[2k+1]] */
+    double *within;
+    int n_within;
     gs_decode_stats stats;
 };
 
@@ -795,6 +798,38 @@ static int next_time(gs_decoder *d, double raw_t, double *t)
     return 1;
 }
 
+/* 1 when source time t lies in one of the gs_decoder_only_within() intervals (or none is set),
+ * with a microsecond of slack for the division by a time scale. */
+static int within(const gs_decoder *d, double t)
+{
+    if (d->n_within == 0)
+        return 1;
+    for (int k = 0; k < d->n_within; k++)
+        if (t >= d->within[2 * k] - 1e-6 && t <= d->within[2 * k + 1] + 1e-6)
+            return 1;
+    return 0;
+}
+
+gs_status gs_decoder_only_within(gs_decoder *d, const double *t0, const double *t1, int n,
+                                 gs_error *err)
+{
+    if (n < 0 || (n > 0 && (!t0 || !t1)))
+        return gs_fail(err, GS_ERR_ARG, "%s: invalid time intervals", d->path);
+    double *w = n > 0 ? malloc(sizeof(*w) * 2 * (size_t)n) : NULL;
+    if (n > 0 && !w)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", d->path);
+    for (int k = 0; k < n; k++) {
+        w[2 * k] = t0[k];
+        w[2 * k + 1] = t1[k];
+    }
+    free(d->within);
+    d->within = w;
+    d->n_within = n;
+    if (n == 0)
+        d->cc->skip_frame = AVDISCARD_DEFAULT;
+    return GS_OK;
+}
+
 /* gs_decoder_next() and gs_decoder_skip(): convert 0 leaves the picture unconverted. */
 static gs_status next_frame(gs_decoder *d, gs_frame *f, int convert, gs_error *err)
 {
@@ -803,6 +838,7 @@ static gs_status next_frame(gs_decoder *d, gs_frame *f, int convert, gs_error *e
     for (;;) {
         int ret = avcodec_receive_frame(d->cc, d->frame);
         if (ret == 0) {
+            d->stats.decoded++;
             int64_t pts = d->frame->best_effort_timestamp;
             if (pts == AV_NOPTS_VALUE)
                 pts = d->frame->pts;
@@ -847,6 +883,7 @@ static gs_status next_frame(gs_decoder *d, gs_frame *f, int convert, gs_error *e
             gs_status rc = GS_OK;
             int ow, oh;
             out_size(d, d->frame->width, d->frame->height, &ow, &oh);
+            convert = convert && within(d, src_t);
             if (!d->no_rgb && convert &&
                 (d->opt.keep_yuv || ow != d->frame->width || oh != d->frame->height))
                 rc = yuv_route(d, f, err);
@@ -893,6 +930,13 @@ static gs_status next_frame(gs_decoder *d, gs_frame *f, int convert, gs_error *e
         }
         if (d->pkt->flags & AV_PKT_FLAG_CORRUPT)
             d->stats.truncated = 1;
+        if (d->n_within > 0) {
+            /* a packet outside the intervals: decoded only if other frames refer to it (frame
+             * threads take the setting with the packet) */
+            int in = d->pkt->pts == AV_NOPTS_VALUE || d->start_pts == AV_NOPTS_VALUE ||
+                     within(d, ((double)d->pkt->pts - (double)d->start_pts) * tb);
+            d->cc->skip_frame = in ? AVDISCARD_DEFAULT : AVDISCARD_NONREF;
+        }
         ret = avcodec_send_packet(d->cc, d->pkt);
         av_packet_unref(d->pkt);
         if (ret < 0 && ret != AVERROR(EAGAIN) && ++d->stats.bad_packets > 64)
@@ -916,6 +960,7 @@ void gs_decoder_free(gs_decoder **dp)
     if (!dp || !*dp)
         return;
     gs_decoder *d = *dp;
+    free(d->within);
     sws_freeContext(d->sws);
     sws_freeContext(d->sws_yuv);
     sws_freeContext(d->sws_rgb);

@@ -59,6 +59,8 @@ typedef struct gs_video_info {
 /** What decoding has met so far (gs_decoder_stats()); final once gs_decoder_next() ends. */
 typedef struct gs_decode_stats {
     int64_t frames;       /* frames returned */
+    int64_t decoded;      /* frames out of the codec, returned or not (before a seek's target,
+                             dropped by the timestamp policy) */
     int64_t dropped_time; /* frames dropped by the timestamp policy (time not after the last) */
     int32_t segments;     /* timestamp segments: 1 + backward jumps joined on */
     double shift_s;       /* total shift added to the last segment's source times, seconds */
@@ -161,6 +163,19 @@ double gs_decoder_keyframe_before(const gs_decoder *dec, double t_s);
  * and should check the time of the frame it lands on. GS_OK or an error.
  */
 gs_status gs_decoder_seek_index(gs_decoder *dec, double t_s, int64_t index, gs_error *err);
+
+/**
+ * Decodes only what frames with source time (gs_frame.src_t_s, before the timestamp policy's
+ * repairs) within one of the n intervals [t0[k], t1[k]] need: a packet outside them is left
+ * undecoded when no other frame refers to it (FFmpeg's AVDISCARD_NONREF: H.264's non-reference
+ * B-frames), and a frame outside them that is decoded all the same is returned without its
+ * picture (as gs_decoder_skip). Frames left undecoded are not returned at all, so gs_frame.index
+ * then counts the frames returned, not the clip's: the caller identifies frames by time. For a
+ * pass that needs some stretches of a clip whose frame times an earlier pass found. n = 0 decodes
+ * every frame again. GS_OK, GS_ERR_ARG or GS_ERR_NOMEM.
+ */
+gs_status gs_decoder_only_within(gs_decoder *dec, const double *t0, const double *t1, int n,
+                                 gs_error *err);
 
 /** 1 if the demuxer hit a read error or a cut-off packet before the end, else 0. */
 int gs_decoder_truncated(const gs_decoder *dec);
