@@ -1618,6 +1618,20 @@ int main(int argc, char **argv)
     }
     {
         /*
+         * Issue 13 item 4 on walk_side_multiperson_01 (30 fps, VP9, a park; labelled in session
+         * 11), three draws (seeds 1-3), measured and printed, not asserted (session 12, walkto):
+         * draws 1 and 2 move the events 0.008 / 0.017 frame on average and no metric over a
+         * tenth of its minimal change, draw 3 0.103 frame (worst 0.506, one event; not traced)
+         * and 7 metrics over, so the clip is not yet stable enough to assert (docs/metrics.md 3a,
+         * "Walking toe-offs where the foot stops pitching").
+         */
+        for (int k = 0; k < 3; k++)
+            tiny_jitter_moves_events_and_metrics_little(
+                scratch, "labels/pose/walk_side_multiperson_01.pose.json.gz",
+                (unsigned long long)(k + 1), 0, 0, 1);
+    }
+    {
+        /*
          * Issue 13 item 4 on run_rear_treadmill_01 (rear view, kink contacts), six draws (seeds
          * 1-6), events and metrics asserted: mean move 0.006-0.015 frame, worst 0.30, no metric
          * over a tenth of its minimal change. With the fit over 0.9 step times two draws made
