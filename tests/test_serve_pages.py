@@ -14,6 +14,10 @@ Then (issue 16 items 5, 7, 9): a re-run of the second session from its form with
 height and cut (the options reach the worker's analysis.json), a comparison of the two from the
 athlete page's form (its page, sandboxed frame, files, lists on the three pages), the session's
 zip and the athlete's export with the NKT record; CSRF and another account's 404 on each.
+Then analyses that fail (0.4 s: the track is too short): a re-run over the done session (its
+page and share page keep the earlier results and say the new analysis failed) and a first run
+(its page says it failed, with no "earlier" analysis and no findings from the partial outputs;
+its share page shows nothing); the cancelled session's page says so.
 Then the clinic: an invitation through the pages, what a therapist sees and may not do (403),
 another clinic's 404s, a reset and a removal ending the therapist's session, the access log,
 deleting the athlete (folders gone) and the account (password again).
@@ -283,6 +287,97 @@ def clinic(port, data, a, b, athlete, session):
     check(st == 200, "the other account is untouched")
 
 
+def wait_job(br, path):
+    """The job page at path once the job has ended (bounded)."""
+    deadline = time.time() + 600
+    html = ""
+    while time.time() < deadline:
+        st, _, html = br.req("GET", path)
+        if st != 200 or re.search(r"Status: <strong>(done|failed|cancelled)", html):
+            break
+        time.sleep(1)
+    return html
+
+
+def status_line(html):
+    m = re.search(r'<p[^>]*id="analysis-status">(.*?)</p>', html)
+    return m.group(1) if m else ""
+
+
+def failed_runs(a, loc, session, share, viewer):
+    """Analyses that fail in the gait stage (0.4 s of the sample: the track is too short), as a
+    coach sees them: a re-run over a done analysis keeps the earlier results and says the new
+    one failed; a first run that failed says so, with no "earlier" analysis and no findings from
+    its partial analysis.json; the share page of each."""
+    # a re-run of the done session that fails: its results stay, the page says why
+    tok = a.csrf(f"/sessions/{session}")
+    st, r, _ = a.req("POST", f"/sessions/{session}/rerun", {"csrf": tok, "start": "1",
+                                                            "end": "1.4"})
+    rloc = r.getheader("Location") or ""
+    check(st == 303 and rloc.startswith("/jobs/"), f"a re-run that will fail -> 303 ({st})")
+    st, _, html = a.req("GET", f"/sessions/{session}")
+    line = status_line(html)
+    check(re.fullmatch(r'The new analysis (is <a href="/jobs/[^"]+">(queued|running)</a>|'
+                       r'<a href="/jobs/[^"]+">failed</a>: .*)\. The results below are of the '
+                       r'earlier analysis\.', line) and 'id="findings"' in html,
+          f"during the re-run the page shows the earlier results and says so: {line!r}")
+    st, _, shtml = viewer.req("GET", share)
+    check(st == 200 and 'id="findings"' in shtml and "not ready" not in shtml,
+          f"during the re-run the share page shows the earlier results ({st}): "
+          f"{status_line(shtml)!r}")
+    html = wait_job(a, rloc)
+    check("Status: <strong>failed" in html and "track too short" in html,
+          f"the short re-run failed in the gait stage: {html[-300:]}")
+    st, _, html = a.req("GET", f"/sessions/{session}")
+    line = status_line(html)
+    check(re.fullmatch(r'The new analysis <a href="/jobs/[^"]+">failed</a>: <span class="err">'
+                       r'the uploaded video: track too short[^<]*</span>\. The results below are '
+                       r'of the earlier analysis\.', line),
+          f"a failed re-run over a done analysis: the status line {line!r}")
+    check('id="findings"' in html and 'id="findings-none"' not in html and
+          "keyframes/left_IC.png" in html and "<h2>Report</h2>" in html and
+          "(incomplete)" not in html, "a failed re-run: the earlier results stay, complete")
+    st, _, shtml = viewer.req("GET", share)
+    check(st == 200 and 'id="overlay"' in shtml and 'id="findings"' in shtml and
+          'id="analysis-status"' not in shtml,
+          f"a failed re-run: the share page shows the earlier results ({st}): "
+          f"{status_line(shtml)!r}")
+
+    # a first run that fails: its partial outputs are no results
+    tok = a.csrf(loc + "/upload")
+    body, ctype = multipart({"start": "1", "end": "1.4", "date": "2026-12-15"}, SAMPLE)
+    st, _, txt = a.req("POST", loc + "/upload", body, {"Content-Type": ctype,
+                                                       "X-CSRF-Token": tok})
+    up = json.loads(txt) if st == 202 else {}
+    check(st == 202, f"upload of 0.4 s -> 202 ({st} {txt[:200]})")
+    fs = up.get("session", "none")
+    html = wait_job(a, f"/jobs/{up.get('job', 'none')}")
+    check("Status: <strong>failed" in html, f"the 0.4 s analysis failed: {html[-300:]}")
+    st, _, txt = a.req("GET", f"/sessions/{fs}/files/analysis.json")
+    check(st == 200 and json.loads(txt).get("status") == "failed",
+          f"the failed first run published its partial analysis.json ({st})")
+    st, _, html = a.req("GET", f"/sessions/{fs}")
+    line = status_line(html)
+    check(re.fullmatch(r'The analysis <a href="/jobs/[^"]+">failed</a>: <span class="err">the '
+                       r'uploaded video: track too short[^<]*</span>\. The files below are what a '
+                       r'failed analysis wrote before it stopped; they are incomplete\.', line),
+          f"a failed first run: the status line {line!r}")
+    check("earlier" not in html and " new " not in line and 'id="findings"' not in html and
+          'id="findings-none"' in html and "No compensation pattern" not in html and
+          "<h2>Report (incomplete)</h2>" in html and "<h2>Downloads (incomplete)</h2>" in html,
+          "a failed first run: no earlier analysis, no findings, its files marked incomplete")
+    tok = a.csrf(f"/sessions/{fs}")
+    st, _, html = a.req("POST", f"/sessions/{fs}/shares", {"csrf": tok, "days": "1"})
+    m = re.search(r'id="share-url" href="http://[^/"]+(/s/[A-Za-z0-9_-]{43})"', html)
+    check(st == 201 and m, f"a share of the failed session ({st})")
+    st, _, shtml = viewer.req("GET", m.group(1) if m else "/s/none")
+    check(st == 200 and "could not be completed" in status_line(shtml) and
+          'id="findings"' not in shtml and 'id="overlay"' not in shtml,
+          f"a failed first run's share page: no results ({st}): {status_line(shtml)!r}")
+    st, _, _ = a.req("POST", f"/sessions/{fs}/delete", {"csrf": tok, "confirm": "1"})
+    check(st == 303, f"the failed session deleted ({st})")
+
+
 def main():
     if not os.path.exists(SAMPLE) or not os.path.exists(os.path.join(MODELS,
                                                                      "pose_landmark_full.tflite")):
@@ -477,6 +572,11 @@ def run(port, data):
     check(st == 303, f"cancel the second job ({st})")
     st, _, html = a.req("GET", f"/jobs/{up2.get('job')}")
     check("Status: <strong>cancelled" in html, "the job page says cancelled")
+    st, _, html = a.req("GET", f"/sessions/{up2.get('session')}")
+    check(st == 200 and re.search(r'<p id="analysis-status">The analysis was <a href="/jobs/'
+                                  r'[A-Za-z0-9_-]{22}">cancelled</a>\.</p>', html) and
+          "earlier" not in html, f"the session page says the analysis was cancelled: "
+          f"{re.findall(r'<p id=.analysis-status.>.*?</p>', html)}")
 
     # --- re-run the cancelled second session with other options (its form), then compare ---
     s2 = up2.get("session")
@@ -666,6 +766,8 @@ def run(port, data):
     for name in ("report.html", "analysis.json", "pose.json"):
         st, _, _ = viewer.req("GET", f"{share}/files/{name}", raw=True)
         check(st == 404, f"share: {name} is not offered (its findings carry the history) ({st})")
+
+    failed_runs(a, loc, session, share, viewer)
 
     # --- another account: every page route with the first one's ids -> 404 ---
     b = signup(port, "b@example.org")

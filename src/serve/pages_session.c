@@ -260,6 +260,63 @@ static void media_html(gs_page *pg, gs_html_buf *b, const char *session, const c
         gs_html_puts(b, "</div>");
 }
 
+/* What a session folder's analysis.json is: none, complete ("status": "done") or the partial
+ * outputs of a run that failed (any other status). */
+enum { AN_NONE, AN_DONE, AN_PARTIAL };
+
+static int analysis_state(const cJSON *an)
+{
+    if (!an)
+        return AN_NONE;
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(an, "status");
+    return cJSON_IsString(st) && !strcmp(st->valuestring, "done") ? AN_DONE : AN_PARTIAL;
+}
+
+/* The session page's status line (id "analysis-status") in plain words, from the current job
+ * (NULL: none recorded) and the folder's analysis: "new" and "earlier" only when a done
+ * analysis is on the page while the job is not done. Nothing when the job is done and so is
+ * the analysis. */
+static void analysis_status_html(gs_html_buf *b, const gs_store_job *j, const cJSON *an,
+                                 int an_state)
+{
+    if (!j || j->status == GS_STORE_JOB_DONE) {
+        if (an_state != AN_PARTIAL)
+            return;
+        /* a done job beside a failed analysis.json: not written by this worker; its own word */
+        const cJSON *er = cJSON_GetObjectItemCaseSensitive(an, "error");
+        gs_html_puts(b, "<p id=\"analysis-status\">The analysis failed");
+        if (cJSON_IsString(er) && er->valuestring[0]) {
+            gs_html_puts(b, ": <span class=\"err\">");
+            gs_html_esc(b, er->valuestring);
+            gs_html_puts(b, "</span>");
+        }
+        gs_html_puts(b, ". What it wrote before it stopped is below; it is incomplete.</p>");
+        return;
+    }
+    /* "is queued", "is running", "failed", "was cancelled" */
+    const char *verb = j->status == GS_STORE_JOB_FAILED      ? ""
+                       : j->status == GS_STORE_JOB_CANCELLED ? "was "
+                                                             : "is ";
+    gs_html_printf(b, "<p id=\"analysis-status\">%s analysis %s<a href=\"/jobs/%s\">%s</a>",
+                   an_state == AN_DONE ? "The new" : "The", verb, j->id,
+                   gs_store_job_status_name(j->status));
+    if (j->status == GS_STORE_JOB_FAILED && j->error[0]) {
+        gs_html_puts(b, ": <span class=\"err\">");
+        gs_html_esc(b, j->error);
+        gs_html_puts(b, "</span>");
+    }
+    if (an_state == AN_DONE)
+        gs_html_puts(b, ". The results below are of the earlier analysis.</p>");
+    else if (an_state == AN_PARTIAL && j->status == GS_STORE_JOB_FAILED)
+        gs_html_puts(b, ". The files below are what a failed analysis wrote before it stopped; "
+                        "they are incomplete.</p>");
+    else if (an_state == AN_PARTIAL)
+        gs_html_puts(b, ". The files below are of an earlier analysis that failed; they are "
+                        "incomplete.</p>");
+    else
+        gs_html_puts(b, ".</p>");
+}
+
 static int session_page(gs_page *pg, const char *id, unsigned status, const char *share_url,
                         const char *err, int nkt_saved)
 {
@@ -294,20 +351,14 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
         gs_html_esc(&b, err);
         gs_html_puts(&b, "</p>");
     }
-    /* The folder's analysis is shown whatever the current job: during a re-run (or after a
-     * failed one) it is the earlier analysis, which stays until the new one is published. */
+    /* The folder's analysis.json is shown whatever the current job, by its own "status": the
+     * worker publishes a run's folder when it ends done, or failed with no folder there yet (the
+     * partial outputs of a failed first run); a failed or cancelled re-run leaves the folder as
+     * it was. So a "done" analysis.json beside a job that is not done is an earlier analysis,
+     * and a "failed" one is never results, whichever job wrote it. */
     cJSON *an = analysis_of(pg, ss.id);
-    if (has_job && j.status != GS_STORE_JOB_DONE) {
-        gs_html_printf(&b, "<p id=\"analysis-status\">The %sanalysis is <a href=\"/jobs/%s\">"
-                           "%s</a>",
-                       an ? "new " : "", j.id, gs_store_job_status_name(j.status));
-        if (j.error[0]) {
-            gs_html_puts(&b, ": <span class=\"err\">");
-            gs_html_esc(&b, j.error);
-            gs_html_puts(&b, "</span>");
-        }
-        gs_html_puts(&b, an ? ". The results below are of the earlier analysis.</p>" : ".</p>");
-    }
+    int an_state = analysis_state(an);
+    analysis_status_html(&b, has_job ? &j : NULL, an, an_state);
     if (ss.video_deleted) {
         char gone[11];
         gs_page_day(ss.video_deleted, gone);
@@ -319,8 +370,11 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
     gs_html_puts(&b, "<div class=\"cols\"><div>");
     media_html(pg, &b, ss.id, base);
     gs_html_puts(&b, "</div><div>");
-    if (an)
+    if (an_state == AN_DONE)
         findings_html(&b, an);
+    else if (an_state == AN_PARTIAL)
+        gs_html_puts(&b, "<h2>Findings</h2><p class=\"muted\" id=\"findings-none\">None: the "
+                         "analysis stopped before the findings were evaluated.</p>");
     gs_pages_nkt_html(pg, &b, &ss, nkt_saved);
     gs_html_puts(&b, "<h2>Intake and notes</h2><p class=\"muted\">Only you see these; a share "
                      "link never shows them.</p><dl id=\"private\">");
@@ -350,11 +404,12 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
     cJSON_Delete(opts);
     gs_html_puts(&b, "</div></div>");
     if (has_file(pg, ss.id, "report.html"))
-        gs_html_printf(&b, "<h2>Report</h2><iframe class=\"report\" id=\"report\" "
+        gs_html_printf(&b, "<h2>Report%s</h2><iframe class=\"report\" id=\"report\" "
                            "sandbox=\"allow-same-origin\" title=\"report\" src=\"%s/report.html\">"
                            "</iframe>",
-                       base);
-    gs_html_puts(&b, "<h2>Downloads</h2><ul id=\"downloads\">");
+                       an_state == AN_PARTIAL ? " (incomplete)" : "", base);
+    gs_html_printf(&b, "<h2>Downloads%s</h2><ul id=\"downloads\">",
+                   an_state == AN_PARTIAL ? " (incomplete)" : "");
     for (int i = 0; i < GS_SERVE__N_FILES; i++) {
         const char *name = gs_serve__file_name(i);
         if (!strncmp(name, "keyframes/", 10) || !has_file(pg, ss.id, name))
@@ -535,16 +590,29 @@ static int share_page(gs_page *pg, char **seg, int nseg)
     head.bare = 1;
     gs_page_head(&head, &b, "Shared session");
     gs_html_printf(&b, "<h1>Running analysis, %s</h1>", day);
-    if (!has_job || j.status != GS_STORE_JOB_DONE) {
-        gs_html_puts(&b, "<p>The analysis is not ready.</p>");
+    /* A done analysis is shown whatever the current job (a re-run leaves it until its own is
+     * published); a failed run's partial outputs are not shown to someone without an account. */
+    cJSON *an = analysis_of(pg, ss.id);
+    if (analysis_state(an) != AN_DONE) {
+        cJSON_Delete(an);
+        if (has_job && j.status == GS_STORE_JOB_FAILED)
+            gs_html_puts(&b, "<p id=\"analysis-status\">The analysis of this clip could not be "
+                             "completed; there are no results to show.</p>");
+        else if (has_job && j.status == GS_STORE_JOB_CANCELLED)
+            gs_html_puts(&b, "<p id=\"analysis-status\">The analysis of this clip was "
+                             "cancelled; there are no results to show.</p>");
+        else
+            gs_html_puts(&b, "<p id=\"analysis-status\">The analysis is not ready yet; open "
+                             "this link again later.</p>");
         return gs_page_send(pg, &b, 200);
     }
-    cJSON *an = analysis_of(pg, ss.id);
+    if (has_job && (j.status == GS_STORE_JOB_QUEUED || j.status == GS_STORE_JOB_RUNNING))
+        gs_html_puts(&b, "<p class=\"muted\" id=\"analysis-status\">A new analysis of this "
+                         "clip is under way; until it is ready, this is the earlier one.</p>");
     gs_html_puts(&b, "<div class=\"cols\"><div>");
     media_html(pg, &b, ss.id, base);
     gs_html_puts(&b, "</div><div>");
-    if (an)
-        findings_html(&b, an);
+    findings_html(&b, an);
     cJSON_Delete(an);
     gs_html_puts(&b, "</div></div><p class=\"muted\">Shared read-only from gaitscope.</p>");
     return gs_page_send(pg, &b, 200);
