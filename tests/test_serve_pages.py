@@ -354,8 +354,18 @@ def failed_runs(a, loc, session, share, viewer):
     html = wait_job(a, f"/jobs/{up.get('job', 'none')}")
     check("Status: <strong>failed" in html, f"the 0.4 s analysis failed: {html[-300:]}")
     st, _, txt = a.req("GET", f"/sessions/{fs}/files/analysis.json")
-    check(st == 200 and json.loads(txt).get("status") == "failed",
+    aj = json.loads(txt) if st == 200 else {}
+    check(aj.get("status") == "failed",
           f"the failed first run published its partial analysis.json ({st})")
+    # the clip is the uploaded video in what the run wrote, not the blob's id
+    src = aj.get("source") or {}
+    check(str(aj.get("error", "")).startswith("the uploaded video: track too short") and
+          src.get("video") == "the uploaded video" and src.get("pose") == "the uploaded video",
+          f"a failed run's analysis.json names the uploaded video: {aj.get('error')!r} {src!r}")
+    st, _, rep = a.req("GET", f"/sessions/{fs}/files/report.html")
+    check(st == 200 and "the uploaded video: track too short" in rep and
+          not re.search(r"[A-Za-z0-9_-]{16,}: track too short", rep) and "/blobs/" not in rep,
+          f"a failed run's report.html names the uploaded video ({st})")
     st, _, html = a.req("GET", f"/sessions/{fs}")
     line = status_line(html)
     check(re.fullmatch(r'The analysis <a href="/jobs/[^"]+">failed</a>: <span class="err">the '

@@ -225,7 +225,12 @@ typedef struct gs_analyze_options {
                                    measurements */
     int force;                  /* 1: replace files in outdir that gaitscope did not write */
     float test_nudge_px;        /* tests only: gs_pose_options.test_nudge_px */
-    const char *title;          /* report title; NULL = the input's file name */
+    const char *title;          /* report title; NULL = the clip's name (clip_name) */
+    const char *clip_name;      /* how the outputs name the clip: messages (the error in
+                                   analysis.json, report.html and the result), source.video and
+                                   source.pose; a service passes "the uploaded video" rather than
+                                   its storage path or id. NULL = the input's file name, and
+                                   the path as given where a message names the file */
     const char *generated_by;   /* e.g. "gaitscope 0.1.0" (report footer, analysis.json) */
     gs_analyze_progress_fn progress; /* may be NULL */
     void *progress_user;

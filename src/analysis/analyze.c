@@ -80,6 +80,39 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
+/* Every needle in msg (at most n bytes with its NUL) becomes repl; the end is cut if the
+ * result is longer. */
+static void replace_all(char *msg, size_t n, const char *needle, const char *repl)
+{
+    char out[sizeof(((gs_error *)0)->msg)];
+    size_t nl = strlen(needle), rl = strlen(repl), k = 0;
+    const char *p = msg;
+    if (!nl || !strstr(msg, needle))
+        return;
+    while (*p && k + 1 < sizeof(out)) {
+        if (!strncmp(p, needle, nl)) {
+            size_t c = rl < sizeof(out) - 1 - k ? rl : sizeof(out) - 1 - k;
+            memcpy(out + k, repl, c);
+            k += c;
+            p += nl;
+        } else {
+            out[k++] = *p++;
+        }
+    }
+    out[k] = '\0';
+    snprintf(msg, n, "%s", out);
+}
+
+/* A message of the run names the clip as clip_name (gs_analyze_options.clip_name) instead of
+ * its path (the decoder's messages) or its file name (the gait stage's) */
+static void name_clip(char *msg, size_t n, const char *input, const char *clip_name)
+{
+    if (!clip_name)
+        return;
+    replace_all(msg, n, input, clip_name);
+    replace_all(msg, n, base_name(input), clip_name);
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
@@ -274,7 +307,8 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     if (!input || !outdir)
         return gs_fail(err, GS_ERR_ARG, "analyze: need an input and an output folder");
     video = !ends_with(input, ".json");
-    const char *title = o->title ? o->title : base_name(input);
+    const char *clip = o->clip_name ? o->clip_name : base_name(input);
+    const char *title = o->title ? o->title : clip;
 
     /* 1. cheap checks before the folder is touched */
     if ((rc = check_options(o, input, err)) != GS_OK)
@@ -393,8 +427,8 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     go.picture = gtrack ? track : NULL; /* undistorted landmarks can lie past the frame's edge */
     if (go.belt_speed_m_s > 0 && go.setting == GS_GAIT_SETTING_UNKNOWN)
         go.setting = GS_GAIT_SETTING_TREADMILL; /* a belt speed says it is a treadmill */
-    go.name = base_name(input); /* source.pose: the file's name, not where it is stored (a
-                                   service's blob path is none of the reader's business) */
+    go.name = clip; /* source.pose: the file's name, not where it is stored (a service's blob
+                       path is none of the reader's business) */
     rc = gs_gait_analyze(gtrack ? gtrack : track, &go, &g, err);
     gs_toe_image_stats tis = {0};
     int tis_ran = 0;
@@ -543,7 +577,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     cJSON *src = cJSON_GetObjectItemCaseSensitive(analysis, "source");
     if (src) {
         if (video) {
-            cJSON_AddStringToObject(src, "video", base_name(input));
+            cJSON_AddStringToObject(src, "video", clip);
             cJSON_AddNumberToObject(src, "frames_with_person",
                                     (double)res->pose.frames_with_person);
         }
@@ -739,6 +773,8 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     /* 7. report, then analysis.json last */
     if (report_progress(&r, "report", FRAC_OVERLAY, "report.html and analysis.json"))
         goto cancelled;
+    if (failed)
+        name_clip(ferr.msg, sizeof(ferr.msg), input, o->clip_name);
     if (gs_analysis_json_finish(analysis, !failed, failed ? ferr.msg : NULL, o->generated_by)) {
         rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", input);
         goto fail_io;
@@ -778,6 +814,7 @@ fail_io:
 write_failed:
     /* Whatever happened, the folder must not look complete: analysis.json says failed, with a
      * report saying why (best effort: the original error is what the caller gets). */
+    name_clip(err->msg, sizeof(err->msg), input, o->clip_name);
     snprintf(res->error, sizeof(res->error), "%s", err->msg);
     if (r.od) {
         gs_error ignored;

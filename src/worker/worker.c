@@ -684,6 +684,10 @@ static void run_job(worker *w, const gs_store_job *job, heartbeat *hb)
     ao.n_threads = w->o.n_threads; /* cores; the models were loaded for them */
     gs_worker_session_options_apply(&so, &ao);
     ao.events_csv = so.events_sha256[0] ? events : NULL;
+    /* the coach's name for the clip in analysis.json and report.html, whose "Report
+     * (incomplete)" frame shows a failed run's error: not the blob's id (the service keeps no
+     * original file name) */
+    ao.clip_name = "the uploaded video";
     if (gs_store_athlete_get(w->s, job->account, se.athlete, &ath, NULL) == GS_OK) {
         snprintf(title, sizeof(title), "%s%s%s", ath.name, se.date[0] ? ", " : "", se.date);
         ao.title = title;
