@@ -193,6 +193,15 @@ int gs_cli_analyze(int argc, char **argv)
         if (!strncmp(w, "truncated video", 15) || strstr(w, "timestamps") || strstr(w, "clock"))
             fprintf(stderr, "gaitscope: %s: warning: %s\n", a.input, w);
     }
+    if (res && res->analysis && res->analysis->json) {
+        /* the landmark model struggled (a gait note, pose.h gs_pose_second_look_warning) */
+        const cJSON *n;
+        cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(res->analysis->json, "notes"))
+        {
+            if (cJSON_IsString(n) && !strncmp(n->valuestring, "the landmark model struggled", 28))
+                fprintf(stderr, "gaitscope: %s: warning: %s\n", a.input, n->valuestring);
+        }
+    }
     if (res && res->analysis && !a.quiet)
         print_summary(res->analysis, a.outdir);
     if (res && a.timings)

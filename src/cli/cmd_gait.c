@@ -127,6 +127,13 @@ int gs_cli_gait(int argc, char **argv)
         opt.line_uncertainty = sc.uncertainty;
     }
     opt.name = in;
+    {
+        /* the landmark model struggled on the clip: said on stderr too (also in the notes) */
+        char w[200];
+        if (gs_pose_second_look_warning(t->second_looks, gs_pose_second_look_frames(t, NULL),
+                                        t->model, w, sizeof(w)))
+            fprintf(stderr, "gaitscope: %s: warning: %s\n", in, w);
+    }
     rc = gs_gait_analyze(t, &opt, &r, &err);
     gs_pose_track_free(&t);
     gs_pose_track_free(&pic);

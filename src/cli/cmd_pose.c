@@ -89,7 +89,8 @@ int gs_cli_pose(int argc, char **argv)
         fprintf(stderr,
                 "gaitscope: %s: %lld frames, person on %lld (%s; %d candidate%s), model %s, "
                 "%.1f frames/s (%.1f s: waiting for decoded frames %.1f s, %lld detector runs "
-                "%.1f s, %lld landmark runs %.1f s, clean-up %.2f s; %d scene cuts); view %s, "
+                "%.1f s, %lld landmark runs %.1f s, second looks on %lld frames, clean-up "
+                "%.2f s; %d scene cuts); view %s, "
                 "facing fixed %d, "
                 "swaps fixed legs %d arms %d feet %d, glitches %d, lost feet interpolated on %d "
                 "frames, gaps filled %d, stride %.2f Hz, "
@@ -98,12 +99,19 @@ int gs_cli_pose(int argc, char **argv)
                 st.candidates, st.candidates == 1 ? "" : "s", t->model,
                 st.wall_s > 0 ? (double)st.frames / st.wall_s : 0.0, st.wall_s, st.wait_s,
                 (long long)st.detector_runs, st.detect_s, (long long)st.landmark_runs,
-                st.landmark_s, st.clean_s, st.cuts,
+                st.landmark_s, (long long)st.recheck_frames, st.clean_s, st.cuts,
                 st.clean.view == 1   ? "front"
                 : st.clean.view == 2 ? "rear"
                                      : "side",
                 st.clean.facing_fixed, st.clean.swap_fixed_legs, st.clean.swap_fixed_arms,
                 st.clean.foot_swapped, st.clean.outliers, st.clean.foot_fixed, st.clean.gap_filled, st.clean.stride_hz, st.clean.cutoff_hz);
+    {
+        /* the landmark model struggled on the clip: the gait stage's notes say it too */
+        char w[200];
+        if (gs_pose_second_look_warning(t->second_looks, gs_pose_second_look_frames(t, NULL),
+                                        t->model, w, sizeof(w)))
+            fprintf(stderr, "gaitscope: %s: warning: %s\n", out, w);
+    }
     if (!quiet && st.candidates > 1)
         for (int i = 0; i < st.candidates && i < 8; i++) {
             const gs_pose_person_summary *ps = &st.people[i];

@@ -934,6 +934,16 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
     }
     for (size_t i = 0; i < (size_t)r->n * 2 * GS_ANGLE_COUNT; i++)
         r->ang[i] = NAN;
+    {
+        /* the landmark model struggled (issue 13 items 1 and 4): the events and metrics come out
+         * looking normal on legs that are off, so the reader is told first */
+        char w[200];
+        r->second_looks = t->second_looks;
+        r->person_frames = gs_pose_second_look_frames(t, NULL);
+        if (gs_pose_second_look_warning(r->second_looks, r->person_frames, t->model, w,
+                                        sizeof(w)))
+            gs_gait__note(r, "%s", w);
+    }
 
     if (nvalid < 3) {
         r->view.kind = o->view;

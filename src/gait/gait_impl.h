@@ -37,6 +37,8 @@ struct gs_gait_result {
     char name[256];      /* input name for messages */
     int32_t width, height; /* frame size of the track, px */
     double fps;          /* the track's nominal frame rate */
+    int32_t second_looks;  /* the tracker's second looks at the person (pose.h), -1 unknown */
+    int32_t person_frames; /* frames with the person's own landmarks (gs_pose_second_look_frames) */
     int32_t n;           /* frames */
     double *t;           /* frame times, s */
     uint8_t *valid;      /* 1 when the frame has landmarks */

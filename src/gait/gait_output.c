@@ -150,6 +150,13 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
         cJSON_AddNumberToObject(o, "width", r->width);
         cJSON_AddNumberToObject(o, "height", r->height);
         put_num(o, "fps", r->fps);
+        if (r->second_looks >= 0) {
+            /* frames the tracker looked at again (legs jumping), and their share of the
+             * person's frames: above pose.h GS_POSE_SECOND_LOOK_WARN the notes warn */
+            cJSON_AddNumberToObject(o, "second_looks", r->second_looks);
+            put_num(o, "second_look_rate",
+                    r->person_frames > 0 ? (double)r->second_looks / r->person_frames : NAN);
+        }
     }
     o = cJSON_AddObjectToObject(root, "view");
     if (o) {

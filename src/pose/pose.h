@@ -116,6 +116,9 @@ typedef struct gs_pose_track {
                               time to real time (slow motion); 0 when not recorded */
     char time_scale_source[32]; /* why: "none" (playback is taken as real), "slowmo-option",
                                    "capture-fps-option", "metadata"; "" when not recorded */
+    int32_t second_looks;  /* frames of the tracked person whose legs jumped where no leg can
+                              and that the tracker looked at again (gs_pose_stats
+                              recheck_frames, this person's share); -1 when not recorded */
     int32_t n_frames;      /* number of entries in frames */
     gs_pose_frame *frames; /* n_frames entries, owned by the track */
 } gs_pose_track;
@@ -193,6 +196,35 @@ typedef struct gs_pose_clean_report {
  * not there yet) and sets the frames' flags. rep may be NULL. GS_OK or GS_ERR_NOMEM.
  */
 gs_status gs_pose_clean(gs_pose_track *t, gs_pose_clean_report *rep, gs_error *err);
+
+/**
+ * Share of the tracked person's frames above which the landmark model is said to have struggled
+ * with a clip: so many frames whose legs jumped where no leg can that the tracker ran the model
+ * again (second looks, recheck.c). With the full model the 14 clips of ../shared/datasets gave
+ * 0-9 % but for run_side_overground_01 (21 %: 7 of its 33 frames) and the lab clip whose legs
+ * the model puts 10-70 px off (41 %; lite 36 %, heavy, which tracks it, 3 %); 0.30 lies about
+ * midway, 9 points above the highest good clip (docs/metrics.md 3a has the table).
+ */
+#define GS_POSE_SECOND_LOOK_WARN 0.30
+/** Fewest person frames the share is judged on (one or two jumps on a short clip say little). */
+#define GS_POSE_SECOND_LOOK_MIN_FRAMES 30
+
+/**
+ * Frames of t with the person's own landmarks (has_kp, not gap_filled): what second_looks counts
+ * within. *rate (may be NULL) gets second_looks over them, -1 when t->second_looks is not
+ * recorded (< 0) or there are none.
+ */
+int32_t gs_pose_second_look_frames(const gs_pose_track *t, double *rate);
+
+/**
+ * The warning line for a clip the landmark model struggled with: second_looks of person_frames
+ * above GS_POSE_SECOND_LOOK_WARN (person_frames at least GS_POSE_SECOND_LOOK_MIN_FRAMES).
+ * model (may be NULL) is the landmark model used: the line suggests --model heavy unless it was
+ * heavy. Writes the line to out (n bytes) and returns 1; else out "" and 0, also when
+ * second_looks < 0 (not recorded).
+ */
+int gs_pose_second_look_warning(int32_t second_looks, int32_t person_frames, const char *model,
+                                char *out, size_t n);
 
 /**
  * Period (s) of the legs' cycle (one stride: a left-right ankle offset's autocorrelation, first

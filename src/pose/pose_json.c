@@ -81,6 +81,7 @@ gs_status gs_pose_track_new(int32_t n_frames, gs_pose_track **out, gs_error *err
     t = calloc(1, sizeof(*t));
     if (!t)
         return gs_fail(err, GS_ERR_NOMEM, "pose track: out of memory");
+    t->second_looks = -1; /* not recorded */
     if (n_frames > 0) {
         t->frames = calloc((size_t)n_frames, sizeof(*t->frames));
         if (!t->frames) {
@@ -478,7 +479,8 @@ static cJSON *parse_extent(rd *r, const char *text, size_t len, size_t a, size_t
 /* Members of the document read into the small header tree; "frames" stays in the text. */
 static int header_key(const char *k)
 {
-    static const char *const keys[] = {"format", "video", "landmarks", "model", "person"};
+    static const char *const keys[] = {"format", "video", "landmarks", "model", "person",
+                                      "second_looks"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (!strcmp(k, keys[i]))
             return 1;
@@ -766,6 +768,15 @@ gs_status gs_pose_json_parse(const char *text, size_t len, const char *name, gs_
         if (rc != GS_OK)
             goto fail;
     }
+    /* optional: the tracker's second looks at the person (written since issue 13 item 1) */
+    e = cJSON_GetObjectItemCaseSensitive(doc, "second_looks");
+    if (e && !cJSON_IsNull(e)) {
+        if (!get_num(e, &v) || v < 0 || v > (double)n || v != floor(v)) {
+            rc = bad(&r, "second_looks", "expected a frame count, at most the frames listed");
+            goto fail;
+        }
+        t->second_looks = (int32_t)v;
+    }
 
     /* Second pass: each frame parsed, read and freed in turn. */
     {
@@ -903,7 +914,12 @@ gs_status gs_pose_json_write(const char *path, const gs_pose_track *t, gs_error 
     put_string(&w, t->model);
     put(&w, ",\n\"person\": {\"rule\": ");
     put_string(&w, t->person_rule);
-    put(&w, "},\n\"landmarks\": [");
+    put(&w, "},\n");
+    if (t->second_looks >= 0) {
+        snprintf(buf, sizeof(buf), "\"second_looks\": %d,\n", (int)t->second_looks);
+        put(&w, buf);
+    }
+    put(&w, "\"landmarks\": [");
     for (int k = 0; k < GS_POSE_NKP; k++) {
         put(&w, k ? ", \"" : "\"");
         put(&w, kp_names[k]);

@@ -44,6 +44,7 @@
  * chosen person.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pose_impl.h"
@@ -187,4 +188,33 @@ int gs_pose__recheck_choose(const gs_kp *const *ans, int n, const gs_kp *pred, f
         }
     }
     return keep;
+}
+
+/* ---- how often the second look was needed: a warning for the user ---- */
+
+int32_t gs_pose_second_look_frames(const gs_pose_track *t, double *rate)
+{
+    int32_t n = 0;
+    for (int32_t i = 0; t && i < t->n_frames; i++)
+        n += t->frames[i].has_kp && !(t->frames[i].flags & GS_POSE_FLAG_GAP_FILLED);
+    if (rate)
+        *rate = t && t->second_looks >= 0 && n > 0 ? (double)t->second_looks / n : -1.0;
+    return n;
+}
+
+int gs_pose_second_look_warning(int32_t second_looks, int32_t person_frames, const char *model,
+                                char *out, size_t n)
+{
+    if (n > 0)
+        out[0] = '\0';
+    if (second_looks < 0 || person_frames < GS_POSE_SECOND_LOOK_MIN_FRAMES ||
+        !((double)second_looks > GS_POSE_SECOND_LOOK_WARN * person_frames))
+        return 0;
+    int heavy = model && !strcmp(model, "heavy");
+    snprintf(out, n,
+             "the landmark model struggled on this clip (%.0f %% of the person's frames needed a "
+             "second look: legs jumping): check the overlay%s",
+             100.0 * second_looks / person_frames,
+             heavy ? "" : "; --model heavy may track it better");
+    return 1;
 }

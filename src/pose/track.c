@@ -73,7 +73,8 @@ typedef struct cand_frame {
     gs_kp kp[GS_POSE_NKP];
     float world[GS_POSE_NKP][3];
     float score;
-    float side; /* ROI side used, pixels */
+    float side;        /* ROI side used, pixels */
+    uint8_t rechecked; /* 1: the legs jumped and the model was asked again (recheck()) */
 } cand_frame;
 
 /* A candidate track: contiguous frames [start, start + n). */
@@ -253,6 +254,7 @@ static gs_status cand_push(cand *c, const gs_pose__lm *lm, float side)
     memcpy(f->world, lm->world, sizeof(f->world));
     f->score = lm->presence;
     f->side = side;
+    f->rechecked = 0;
     return GS_OK;
 }
 
@@ -760,17 +762,20 @@ gs_status gs_pose_track_video(const char *path, const gs_pose_options *opt, gs_p
                 continue;
             }
             gs_rot_rect used = c->next_roi;
+            int rechecked = 0;
             /* the legs jumped where no leg can: ask the model again (recheck.c) */
             if (c->n >= 2 && gs_pose__leg_jumped(gs_pose__leg_jump(
                                  c->f[c->n - 2].kp, c->f[c->n - 1].kp, lm.kp, used.width))) {
                 rc = recheck(lmk, &img, c, &lm, &used, &st, err);
                 if (rc != GS_OK)
                     goto stop;
+                rechecked = 1;
             }
             if (cand_push(c, &lm, used.width) != GS_OK) {
                 rc = gs_fail(err, GS_ERR_NOMEM, "pose: out of memory");
                 goto stop;
             }
+            c->f[c->n - 1].rechecked = (uint8_t)rechecked;
             if (o.test_nudge_px != 0)
                 nudge_aux(&lm, fi, o.test_nudge_px);
             gs_rot_rect raw_roi =
@@ -1010,6 +1015,7 @@ stop:
     snprintf(t->time_scale_source, sizeof(t->time_scale_source), "%s", time_scale_source);
     for (int64_t i = 0; i < nf; i++)
         t->frames[i].t_s = t_s[i];
+    t->second_looks = 0;
     for (int i = 0; i < nc; i++) {
         cand *c = &cands[i];
         if (c->person != chosen)
@@ -1023,6 +1029,7 @@ stop:
             f->has_raw = 1;
             memcpy(f->world, c->f[k].world, sizeof(f->world));
             f->has_world = 1;
+            t->second_looks += c->f[k].rechecked;
             st.frames_with_person++;
         }
     }
