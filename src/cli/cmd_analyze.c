@@ -193,8 +193,11 @@ int gs_cli_analyze(int argc, char **argv)
         if (!strncmp(w, "truncated video", 15) || strstr(w, "timestamps") || strstr(w, "clock"))
             fprintf(stderr, "gaitscope: %s: warning: %s\n", a.input, w);
     }
-    if (res && res->analysis && res->analysis->json) {
-        /* the landmark model struggled (a gait note, pose.h gs_pose_second_look_warning) */
+    if (rc == GS_OK && res && res->analysis && res->analysis->json) {
+        /* the landmark model struggled (a gait note, pose.h gs_pose_second_look_warning): events
+         * and metrics that look normal may rest on legs that are off. Only when there are
+         * results: a failed run's one error line says what to do (the note stays in the
+         * report) */
         const cJSON *n;
         cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(res->analysis->json, "notes"))
         {

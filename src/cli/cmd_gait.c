@@ -127,14 +127,14 @@ int gs_cli_gait(int argc, char **argv)
         opt.line_uncertainty = sc.uncertainty;
     }
     opt.name = in;
-    {
-        /* the landmark model struggled on the clip: said on stderr too (also in the notes) */
-        char w[200];
-        if (gs_pose_second_look_warning(t->second_looks, gs_pose_second_look_frames(t, NULL),
-                                        t->model, w, sizeof(w)))
-            fprintf(stderr, "gaitscope: %s: warning: %s\n", in, w);
-    }
+    /* the landmark model struggled on the clip: said on stderr too (also in the notes) when
+     * there are results; a failed run's one error line says what to do */
+    char struggled[200];
+    int warn = gs_pose_second_look_warning(t->second_looks, gs_pose_second_look_frames(t, NULL),
+                                           t->model, struggled, sizeof(struggled));
     rc = gs_gait_analyze(t, &opt, &r, &err);
+    if (rc == GS_OK && warn)
+        fprintf(stderr, "gaitscope: %s: warning: %s\n", in, struggled);
     gs_pose_track_free(&t);
     gs_pose_track_free(&pic);
     if (!r)
