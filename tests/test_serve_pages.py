@@ -304,6 +304,13 @@ def status_line(html):
     return m.group(1) if m else ""
 
 
+def session_row(html, session):
+    """The athlete page's row of a session: [status, cadence, findings] cells."""
+    m = re.search(r'<tr><td><a href="/sessions/' + session + r'">[^<]*</a></td><td>(.*?)</td>'
+                  r'<td>(.*?)</td><td>(.*?)</td></tr>', html)
+    return list(m.groups()) if m else ["", "", ""]
+
+
 def failed_runs(a, loc, session, share, viewer):
     """Analyses that fail in the gait stage (0.4 s of the sample: the track is too short), as a
     coach sees them: a re-run over a done analysis keeps the earlier results and says the new
@@ -325,6 +332,12 @@ def failed_runs(a, loc, session, share, viewer):
     check(st == 200 and 'id="findings"' in shtml and "not ready" not in shtml,
           f"during the re-run the share page shows the earlier results ({st}): "
           f"{status_line(shtml)!r}")
+    # the athlete page lists the earlier results too, and the re-run beside them
+    st, _, ahtml = a.req("GET", loc)
+    row = session_row(ahtml, session)
+    check(re.fullmatch(r'done; re-run <a href="/jobs/[^"]+">(queued|running|failed)</a>', row[0])
+          and "steps/min" in row[1] and row[2],
+          f"during the re-run the athlete page shows the earlier results: {row!r}")
     html = wait_job(a, rloc)
     check("Status: <strong>failed" in html and "track too short" in html,
           f"the short re-run failed in the gait stage: {html[-300:]}")
@@ -342,6 +355,11 @@ def failed_runs(a, loc, session, share, viewer):
           'id="analysis-status"' not in shtml,
           f"a failed re-run: the share page shows the earlier results ({st}): "
           f"{status_line(shtml)!r}")
+    st, _, ahtml = a.req("GET", loc)
+    row = session_row(ahtml, session)
+    check(re.fullmatch(r'done; re-run <a href="/jobs/[^"]+">failed</a>', row[0]) and
+          "steps/min" in row[1] and row[2] and 'id="charts"' in ahtml,
+          f"a failed re-run: the athlete page shows the earlier results: {row!r}")
 
     # a first run that fails: its partial outputs are no results
     tok = a.csrf(loc + "/upload")
@@ -376,6 +394,9 @@ def failed_runs(a, loc, session, share, viewer):
           'id="findings-none"' in html and "No compensation pattern" not in html and
           "<h2>Report (incomplete)</h2>" in html and "<h2>Downloads (incomplete)</h2>" in html,
           "a failed first run: no earlier analysis, no findings, its files marked incomplete")
+    st, _, ahtml = a.req("GET", loc)
+    row = session_row(ahtml, fs)
+    check(row == ["failed", "", ""], f"a failed first run on the athlete page: {row!r}")
     tok = a.csrf(f"/sessions/{fs}")
     st, _, html = a.req("POST", f"/sessions/{fs}/shares", {"csrf": tok, "days": "1"})
     m = re.search(r'id="share-url" href="http://[^/"]+(/s/[A-Za-z0-9_-]{43})"', html)

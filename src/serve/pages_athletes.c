@@ -121,6 +121,9 @@ static double mean_of(const cJSON *m, const char *part)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* The session folder's analysis.json when it is a done analysis (NULL when none, or a failed
+ * run's partial outputs): results whatever the session's current job, as on the session page
+ * (a failed or cancelled re-run leaves the earlier folder as it was). */
 static cJSON *analysis_load(gs_page *pg, const char *session)
 {
     char dir[PATH_MAX], path[PATH_MAX + 32];
@@ -134,6 +137,11 @@ static cJSON *analysis_load(gs_page *pg, const char *session)
         return NULL;
     cJSON *a = cJSON_ParseWithLength((const char *)data, len);
     free(data);
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(a, "status");
+    if (!cJSON_IsString(st) || strcmp(st->valuestring, "done")) {
+        cJSON_Delete(a);
+        return NULL;
+    }
     return a;
 }
 
@@ -200,8 +208,7 @@ static int athlete_page(gs_page *pg, const char *id)
     int n_done = 0;
     for (int k = 0; k < nc && statuses_ok && status; k++) {
         const gs_store_session *ss = &list[first + (size_t)k];
-        if (status[first + (size_t)k] == GS_STORE_JOB_DONE)
-            an[k] = analysis_load(pg, ss->id);
+        an[k] = analysis_load(pg, ss->id);
         n_done += an[k] != NULL;
         if (ss->date[0])
             snprintf(labels[k], 11, "%s", ss->date);
@@ -226,7 +233,12 @@ static int athlete_page(gs_page *pg, const char *id)
             gs_page_day(ss->created, day);
         gs_store_job_status js = status ? status[i] : GS_STORE_JOB_FAILED;
         gs_html_printf(&b, "<tr><td><a href=\"/sessions/%s\">%s</a></td><td>", ss->id, day);
-        if (js == GS_STORE_JOB_QUEUED || js == GS_STORE_JOB_RUNNING)
+        /* a done analysis beside a job that is not done: the results shown are the earlier
+         * analysis's, and the job is a re-run (the session page's words) */
+        if (an_i && js != GS_STORE_JOB_DONE)
+            gs_html_puts(&b, "done; re-run ");
+        if (js == GS_STORE_JOB_QUEUED || js == GS_STORE_JOB_RUNNING ||
+            (an_i && js != GS_STORE_JOB_DONE))
             gs_html_printf(&b, "<a href=\"/jobs/%s\">%s</a>", ss->job,
                            gs_store_job_status_name(js));
         else
