@@ -304,6 +304,13 @@ def status_line(html):
     return m.group(1) if m else ""
 
 
+def options_of(html):
+    """The session page's options of the results on screen and of a pending/failed re-run."""
+    m = re.search(r'<dd id="options">(.*?)</dd>', html)
+    r = re.search(r'<dt>Options of the ([a-z]+) re-run</dt><dd id="rerun-options">(.*?)</dd>', html)
+    return (m.group(1) if m else "", r.group(1) if r else "", r.group(2) if r else "")
+
+
 def session_row(html, session):
     """The athlete page's row of a session: [status, cadence, findings] cells."""
     m = re.search(r'<tr><td><a href="/sessions/' + session + r'">[^<]*</a></td><td>(.*?)</td>'
@@ -328,6 +335,10 @@ def failed_runs(a, loc, session, share, viewer):
                        r'<a href="/jobs/[^"]+">failed</a>: .*)\. The results below are of the '
                        r'earlier analysis\.', line) and 'id="findings"' in html,
           f"during the re-run the page shows the earlier results and says so: {line!r}")
+    opts, word, ropts = options_of(html)
+    check("to 4 s" in opts and "1.4" not in opts and word in ("pending", "failed") and
+          "from 1 s" in ropts and "to 1.4 s" in ropts,
+          f"during the re-run: the results' options and the re-run's apart: {opts!r} {ropts!r}")
     st, _, shtml = viewer.req("GET", share)
     check(st == 200 and 'id="findings"' in shtml and "not ready" not in shtml,
           f"during the re-run the share page shows the earlier results ({st}): "
@@ -350,6 +361,9 @@ def failed_runs(a, loc, session, share, viewer):
     check('id="findings"' in html and 'id="findings-none"' not in html and
           "keyframes/left_IC.png" in html and "<h2>Report</h2>" in html and
           "(incomplete)" not in html, "a failed re-run: the earlier results stay, complete")
+    opts, word, ropts = options_of(html)
+    check("to 4 s" in opts and "1.4" not in opts and word == "failed" and "to 1.4 s" in ropts,
+          f"a failed re-run: the results' options and the failed re-run's: {opts!r} {ropts!r}")
     st, _, shtml = viewer.req("GET", share)
     check(st == 200 and 'id="overlay"' in shtml and 'id="findings"' in shtml and
           'id="analysis-status"' not in shtml,
@@ -634,6 +648,10 @@ def run(port, data):
     check(an2.get("scale", {}).get("height_m") == 1.81 and
           an2.get("view", {}).get("kind") == "side-left",
           f"the re-run's options reached the worker: {an2.get('scale')} {an2.get('view')}")
+    st, _, html = a.req("GET", f"/sessions/{s2}")
+    opts, word, _ = options_of(html)
+    check("from 4 s" in opts and "to 8 s" in opts and "1.81" in opts and not word,
+          f"a done re-run: its options beside its results, none pending: {opts!r} {word!r}")
     st, _, athtml = a.req("GET", loc)
     check('id="compare-form"' in athtml and 'id="export-link"' in athtml,
           "the athlete page has the compare form and the export link")

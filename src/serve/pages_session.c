@@ -223,7 +223,8 @@ static void options_html(gs_html_buf *b, const cJSON *opts)
         gs_html_puts(b, "<span class=\"muted\">none: view detected, the whole clip</span>");
 }
 
-static cJSON *analysis_of(gs_page *pg, const char *session)
+/* A JSON file of the session's folder (analysis.json, options.json); NULL when none. */
+static cJSON *folder_json(gs_page *pg, const char *session, const char *name)
 {
     char dir[PATH_MAX], path[PATH_MAX + 32];
     uint8_t *data = NULL;
@@ -231,12 +232,17 @@ static cJSON *analysis_of(gs_page *pg, const char *session)
     gs_error e = {0};
     if (gs_store_session_path(gs_serve__dir(pg->s), session, dir, sizeof(dir), &e) != GS_OK)
         return NULL;
-    snprintf(path, sizeof(path), "%s/analysis.json", dir);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
     if (gs_file_read_max(path, (size_t)64 << 20, &data, &len, &e) != GS_OK)
         return NULL;
     cJSON *a = cJSON_ParseWithLength((const char *)data, len);
     free(data);
     return a;
+}
+
+static cJSON *analysis_of(gs_page *pg, const char *session)
+{
+    return folder_json(pg, session, "analysis.json");
 }
 
 /* The overlay and key frames of session under base ("/sessions/ID/files" or "/s/TOKEN/files"). */
@@ -398,9 +404,30 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
         gs_html_esc(&b, ss.notes);
     else
         gs_html_puts(&b, "<span class=\"muted\">none</span>");
+    /* The options of the results on the page: those the worker recorded in the folder
+     * (options.json) when it published them; the session's own are a pending re-run's while its
+     * job is not done. A folder from before that record: the session's options, which are the
+     * results' unless a re-run is pending. */
+    cJSON *ran = an ? folder_json(pg, ss.id, "options.json") : NULL;
+    int pending = has_job && j.status != GS_STORE_JOB_DONE && an_state != AN_NONE;
     gs_html_puts(&b, "</dd><dt>Analysis options</dt><dd id=\"options\">");
-    options_html(&b, opts);
-    gs_html_puts(&b, "</dd></dl>");
+    if (ran)
+        options_html(&b, ran);
+    else if (pending)
+        gs_html_puts(&b, "<span class=\"muted\">not recorded</span>");
+    else
+        options_html(&b, opts);
+    gs_html_puts(&b, "</dd>");
+    if (pending && (!ran || !cJSON_Compare(ran, opts, 1))) {
+        gs_html_printf(&b, "<dt>Options of the %s re-run</dt><dd id=\"rerun-options\">",
+                       j.status == GS_STORE_JOB_FAILED      ? "failed"
+                       : j.status == GS_STORE_JOB_CANCELLED ? "cancelled"
+                                                            : "pending");
+        options_html(&b, opts);
+        gs_html_puts(&b, "</dd>");
+    }
+    gs_html_puts(&b, "</dl>");
+    cJSON_Delete(ran);
     cJSON_Delete(opts);
     gs_html_puts(&b, "</div></div>");
     if (has_file(pg, ss.id, "report.html"))

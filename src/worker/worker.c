@@ -747,6 +747,12 @@ static void run_job(worker *w, const gs_store_job *job, heartbeat *hb)
             logf_(w, "job %s: cancelled, outputs discarded", job->id);
             return;
         }
+        /* the options these outputs were made with: the session page shows them beside the
+         * results, and a later re-run's (the session's options then) apart */
+        char opath[4300];
+        snprintf(opath, sizeof(opath), "%s/options.json", staging);
+        if (gs_file_write_all(opath, se.options_json, strlen(se.options_json), &perr) != GS_OK)
+            logf_(w, "job %s: options.json not written (%s)", job->id, perr.msg);
         if (publish(staging, final, &perr) != GS_OK) {
             gs_analyze_result_free(&res);
             rm_tree(staging);
