@@ -155,6 +155,16 @@ void gs_gait__apply_shifts(gs_gait_result *r, const double *off, double *tmp, in
     }
 }
 
+/* The foot's backward position on every frame: minus the canonical X of its heel and foot_index
+ * mean (NAN without landmarks); its rise between frames is the foot's backward speed. */
+static void foot_back(const gs_gait_result *r, int side, double *back)
+{
+    for (int32_t i = 0; i < r->n; i++)
+        back[i] = r->valid[i] ? -0.5 * (gs_gait__p(r, i, GS_KP_LEFT_HEEL + side)[0] +
+                                        gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + side)[0])
+                              : NAN;
+}
+
 /*
  * Height of y at time t (linear between frames) above the lowest it gets from t to t_end (same
  * segment); NAN when t is not inside a segment.
@@ -200,14 +210,13 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
         }
         return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (events)", r->name);
     }
-    for (int side = 0; side < 2; side++)
+    for (int side = 0; side < 2; side++) {
         for (int32_t i = 0; i < r->n; i++) {
             heel[side][i] = r->valid[i] ? gs_gait__p(r, i, GS_KP_LEFT_HEEL + side)[1] : NAN;
             toe[side][i] = r->valid[i] ? gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + side)[1] : NAN;
-            back[side][i] = r->valid[i] ? -0.5 * (gs_gait__p(r, i, GS_KP_LEFT_HEEL + side)[0] +
-                                                  gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + side)[0])
-                                        : NAN;
         }
+        foot_back(r, side, back[side]);
+    }
     for (int e = 0; e < r->n_ev; e++) {
         gs_gait_event *ev = &r->ev[e];
         const double *lw = low[ev->side], *s = sm[ev->side];
@@ -352,10 +361,7 @@ int gs_gait__belt_contacts(gs_gait_result *r)
     if (!back)
         return -1;
     for (int side = 0; side < 2; side++) {
-        for (int32_t i = 0; i < r->n; i++)
-            back[i] = r->valid[i] ? -0.5 * (gs_gait__p(r, i, GS_KP_LEFT_HEEL + side)[0] +
-                                            gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + side)[0])
-                                  : NAN;
+        foot_back(r, side, back);
         for (int e = 0; e < r->n_ev; e++) {
             gs_gait_event *ev = &r->ev[e];
             if (ev->type != GS_GAIT_EVENT_IC || (int)ev->side != side)

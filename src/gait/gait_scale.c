@@ -57,16 +57,11 @@ static void belt_scale(gs_gait_result *r)
         return;
     /* median and a robust spread (1.4826 MAD ~ SD for normal data), so one mistracked stance
      * does not move the scale */
-    qsort(v, (size_t)n, sizeof(double), gs_gait__cmp_double);
-    double med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-    double *d = malloc(sizeof(double) * (size_t)n);
-    if (!d)
-        return;
+    double d[256];
+    double med = gs_median(v, n);
     for (int i = 0; i < n; i++)
         d[i] = fabs(v[i] - med);
-    qsort(d, (size_t)n, sizeof(double), gs_gait__cmp_double);
-    double mad = 1.4826 * (n % 2 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]));
-    free(d);
+    double mad = 1.4826 * gs_median(d, n);
     double se = mad / med / sqrt((double)n);
     r->scale[GS_CALIB_SCALE_BELT].source = GS_CALIB_SCALE_BELT;
     r->scale[GS_CALIB_SCALE_BELT].px_per_m = med / r->belt_m_s;
