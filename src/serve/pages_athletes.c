@@ -15,8 +15,6 @@
 #include "pages_impl.h"
 #include "serve_http_impl.h"
 
-/* An analysis.json read for the athlete page (the sample's is ~1 MB). */
-#define ANALYSIS_MAX_BYTES ((size_t)64 << 20)
 /* The sessions an athlete page reads analyses of (the newest ones): bounded work per view. */
 #define CHART_SESSIONS_MAX 40
 
@@ -126,19 +124,8 @@ static double mean_of(const cJSON *m, const char *part)
  * (a failed or cancelled re-run leaves the earlier folder as it was). */
 static cJSON *analysis_load(gs_page *pg, const char *session)
 {
-    char dir[PATH_MAX], path[PATH_MAX + 32];
-    uint8_t *data = NULL;
-    size_t len = 0;
-    gs_error e = {0};
-    if (gs_store_session_path(gs_serve__dir(pg->s), session, dir, sizeof(dir), &e) != GS_OK)
-        return NULL;
-    snprintf(path, sizeof(path), "%s/analysis.json", dir);
-    if (gs_file_read_max(path, ANALYSIS_MAX_BYTES, &data, &len, &e) != GS_OK)
-        return NULL;
-    cJSON *a = cJSON_ParseWithLength((const char *)data, len);
-    free(data);
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(a, "status");
-    if (!cJSON_IsString(st) || strcmp(st->valuestring, "done")) {
+    cJSON *a = gs_pages_session_json(pg, session, "analysis.json");
+    if (!gs_pages_analysis_done(a)) {
         cJSON_Delete(a);
         return NULL;
     }

@@ -223,8 +223,7 @@ static void options_html(gs_html_buf *b, const cJSON *opts)
         gs_html_puts(b, "<span class=\"muted\">none: view detected, the whole clip</span>");
 }
 
-/* A JSON file of the session's folder (analysis.json, options.json); NULL when none. */
-static cJSON *folder_json(gs_page *pg, const char *session, const char *name)
+cJSON *gs_pages_session_json(gs_page *pg, const char *session, const char *name)
 {
     char dir[PATH_MAX], path[PATH_MAX + 32];
     uint8_t *data = NULL;
@@ -240,9 +239,15 @@ static cJSON *folder_json(gs_page *pg, const char *session, const char *name)
     return a;
 }
 
+int gs_pages_analysis_done(const cJSON *an)
+{
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(an, "status");
+    return cJSON_IsString(st) && !strcmp(st->valuestring, "done");
+}
+
 static cJSON *analysis_of(gs_page *pg, const char *session)
 {
-    return folder_json(pg, session, "analysis.json");
+    return gs_pages_session_json(pg, session, "analysis.json");
 }
 
 /* The overlay and key frames of session under base ("/sessions/ID/files" or "/s/TOKEN/files"). */
@@ -274,8 +279,7 @@ static int analysis_state(const cJSON *an)
 {
     if (!an)
         return AN_NONE;
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(an, "status");
-    return cJSON_IsString(st) && !strcmp(st->valuestring, "done") ? AN_DONE : AN_PARTIAL;
+    return gs_pages_analysis_done(an) ? AN_DONE : AN_PARTIAL;
 }
 
 /* The session page's status line (id "analysis-status") in plain words, from the current job
@@ -408,7 +412,7 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
      * (options.json) when it published them; the session's own are a pending re-run's while its
      * job is not done. A folder from before that record: the session's options, which are the
      * results' unless a re-run is pending. */
-    cJSON *ran = an ? folder_json(pg, ss.id, "options.json") : NULL;
+    cJSON *ran = an ? gs_pages_session_json(pg, ss.id, "options.json") : NULL;
     int pending = has_job && j.status != GS_STORE_JOB_DONE && an_state != AN_NONE;
     gs_html_puts(&b, "</dd><dt>Analysis options</dt><dd id=\"options\">");
     if (ran)
