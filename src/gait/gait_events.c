@@ -50,7 +50,10 @@
  *   (gait_events_walk.c) contact ~1.9, toe-off ~0.9 (walk_side_overground_01 and _04, raters a
  *   and b, main's tracks at dc02ec5, pooled over the matched events: 1.41, 1.41, 3.20, 3.80 over
  *   17, 17, 5, 5 and 0.81, 0.93, 1.00, 0.75 over 16, 15, 4, 4; session 7: the toe-off window on
- *   the crossing time and the toe's stop walking backwards; 2.0 / 1.0 before); side-view
+ *   the crossing time and the toe's stop walking backwards; 2.0 / 1.0 before; session 13, forward
+ *   toe-offs where the foot stops pitching, walk_to_turn: toe-off ~0.7, walk_side_overground_01
+ *   and _04 and walk_side_multiperson_01, raters a and b: 0.71, 0.75, 0.25, 0.00, 0.75, 0.75 over
+ *   17, 18, 4, 4, 8, 8 matched toe-offs, pooled 0.65); side-view
  *   treadmill running contacts at the belt's uptake ~0.8 (gs_gait__belt_contacts; session 12,
  *   against both raters with the written treadmill definition on run_side_treadmill_01, _02_60fps
  *   and _04, pooled over 33, 34, 18, 18, 10, 10 matched contacts: 0.82, 0.21, 0.89, 1.22, 1.40,
@@ -71,7 +74,7 @@ static void event_uncertainty(gs_gait_result *r, const gs_gait__sig *g, int side
     static const double method_sd[5][2] = {{1.25 * 1.2, 1.25 * 0.6},
                                            {1.25 * 3.4, 1.25 * 1.1},
                                            {1.25 * 1.1, 1.25 * 0.7},
-                                           {1.25 * 1.9, 1.25 * 0.9},
+                                           {1.25 * 1.9, 1.25 * 0.7},
                                            {1.25 * 0.8, 1.25 * 0.6}};
     int kind = side_view ? (r->walk_events ? 3 : r->belt_ic > 0 ? 4 : 0) : r->ic_kink ? 2 : 1;
     for (int e = 0; e < r->n_ev; e++) {

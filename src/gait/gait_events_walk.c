@@ -166,6 +166,86 @@ double gs_gait__footprint_ic(const gs_gait_result *r, int ic, int to, double *v,
     return walk_ic(r, &s, r->ev[ic].t_s, v, 1);
 }
 
+/* The foot's pitch on frame i: the heel -> foot index line against the canonical X axis (the way
+ * the walker faces), + with the heel above the toe; NAN without landmarks. */
+static double foot_pitch(const gs_gait_result *r, int32_t i, int side)
+{
+    if (!r->valid[i])
+        return NAN;
+    const double *h = gs_gait__p(r, i, GS_KP_LEFT_HEEL + side);
+    const double *f = gs_gait__p(r, i, GS_KP_LEFT_FOOT_INDEX + side);
+    return atan2(h[1] - f[1], f[0] - h[0]);
+}
+
+/*
+ * Forward walking TO from the foot's pitch (issue 13 item 3; docs/metrics.md 3a, "Walking
+ * toe-offs where the foot stops pitching"). Through push-off the foot pitches about the shoe's tip (the
+ * heel rises 0.4-1.2 foot lengths, the heel -> foot index line turns 5-16 degrees a frame at 30
+ * fps), and it stops pitching when the tip leaves: in the swing the ankle dorsiflexes and the line
+ * turns back. So the toe-off is where the pitch stops rising: a line before, a level turning into
+ * a fall after (gs_gait__turn_time). Unlike the height of the foot index, this does not depend on
+ * where the tracker puts that point along the shoe: it rises with the roll when it sits behind
+ * the tip (0.13-0.35 foot lengths on the labelled clips, docs/metrics.md 3a "where BlazePose puts
+ * the toe"), which made the height's change point 1-2 frames early. The fit takes the samples
+ * within PRE before and POST after the peak of the sampled pitch near the height's crossing tc
+ * (the vertex of the parabola through the highest sample and its neighbours, continuous in the
+ * data), their weights falling to 0 over one frame interval at both ends, and searches 50 ms
+ * either side of that vertex. NAN if the window holds too few samples.
+ */
+#define TURN_PRE_S    0.08
+#define TURN_POST_S   0.15
+#define TURN_SEARCH_S 0.05
+static double walk_to_turn(const gs_gait_result *r, int side, int32_t jc, double tc, double dt)
+{
+    double best = -INFINITY, th[3], w[GS_GAIT_HINGE_MAX], *y = NULL;
+    int32_t ib = -1, idx[GS_GAIT_HINGE_MAX];
+    int m = 0, n_in = 0, step, k = 0;
+    int32_t i0 = gs_gait__frame_at(r, tc - 0.15);
+    for (int32_t i = i0 < 0 ? 0 : i0; i < r->n && r->t[i] <= tc + 0.15; i++) {
+        double p = r->t[i] >= tc - 0.15 && gs_gait__same_seg(r, jc, i) ? foot_pitch(r, i, side)
+                                                                       : NAN;
+        if (p > best) {
+            best = p;
+            ib = i;
+        }
+    }
+    if (ib < 1 || ib + 1 >= r->n || !gs_gait__same_seg(r, ib - 1, ib + 1))
+        return NAN;
+    for (int q = -1; q <= 1; q++)
+        th[q + 1] = foot_pitch(r, ib + q, side);
+    if (!isfinite(th[0]) || !isfinite(th[2]))
+        return NAN;
+    double den = th[0] - 2 * th[1] + th[2];
+    double tq = r->t[ib] + (den < 0 ? 0.25 * (th[0] - th[2]) / den * (r->t[ib + 1] - r->t[ib - 1])
+                                    : 0);
+    double a = tq - TURN_PRE_S - 0.5 * dt, b = tq + TURN_POST_S + 0.5 * dt;
+    i0 = gs_gait__frame_at(r, a);
+    if (i0 < 0)
+        i0 = 0;
+    /* at high frame rates every step-th sample (walk_to) */
+    for (int32_t i = i0; i < r->n && r->t[i] <= b; i++)
+        n_in += r->t[i] > a;
+    step = (n_in + GS_GAIT_HINGE_MAX - 1) / GS_GAIT_HINGE_MAX;
+    if (step < 1)
+        step = 1;
+    y = malloc(sizeof(*y) * (size_t)r->n);
+    if (!y)
+        return NAN;
+    for (int32_t i = i0; i < r->n && m < GS_GAIT_HINGE_MAX && r->t[i] <= b; i++) {
+        if (!(r->t[i] > a) || k++ % step || !gs_gait__same_seg(r, jc, i))
+            continue;
+        double wi = fmin(1.0, fmin((r->t[i] - a) / dt, (b - r->t[i]) / dt));
+        y[i] = foot_pitch(r, i, side);
+        if (!(wi > 0) || !isfinite(y[i]))
+            continue;
+        w[m] = wi;
+        idx[m++] = i;
+    }
+    double t = gs_gait__turn_time(r, y, idx, w, m, tq - TURN_SEARCH_S, tq + TURN_SEARCH_S);
+    free(y);
+    return t;
+}
+
 /*
  * TO: the last upward crossing of kappa by the (smoothed) lowest point above the stance's level
  * in [TO - 0.2 s, TO + 0.15 s], at its interpolated time tc; then the change point of a level and
@@ -185,7 +265,7 @@ double gs_gait__footprint_ic(const gs_gait_result *r, int ic, int to, double *v,
  * slowly). NAN if none.
  */
 static double walk_to(const gs_gait_result *r, double tz, double kappa, const double *sm,
-                      const double *low, double dt)
+                      const double *low, double dt, int turn_side)
 {
     double a = tz - 0.2, b = tz + 0.15, tc = NAN;
     int32_t jc = -1;
@@ -199,6 +279,11 @@ static double walk_to(const gs_gait_result *r, double tz, double kappa, const do
     }
     if (jc < 0)
         return NAN;
+    if (turn_side >= 0) {
+        double t = walk_to_turn(r, turn_side, jc, tc, dt);
+        if (isfinite(t))
+            return t;
+    }
     double pre = fmax(3.5 * dt, 3.5 / 60.0), post = fmax(4.5 * dt, 0.05);
     double lo = fmax(2.0 * dt, 2.0 / 60.0), hi = fmax(1.0 * dt, 1.0 / 60.0);
     int32_t idx[GS_GAIT_HINGE_MAX], i0 = gs_gait__frame_at(r, tc - pre);
@@ -322,7 +407,7 @@ gs_status gs_gait__refine_walking(gs_gait_result *r, gs_gait__sig *g, double dt,
             for (int32_t i = 0; i < r->n; i++)
                 v[i] = r->valid[i] ? gs_gait__raw_low(r, i, s->side) - s->level : NAN;
             gs_gait__smooth(r, v, g->sm, fmax(0.04, 2.0 * dt));
-            t = walk_to(r, ev->t_s, kappa, g->sm, v, dt);
+            t = walk_to(r, ev->t_s, kappa, g->sm, v, dt, s->toe ? -1 : s->side);
         }
         off[e] = t - ev->t_s;
     }

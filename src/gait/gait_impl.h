@@ -192,6 +192,17 @@ double gs_gait__hinge_time(const gs_gait_result *r, const double *y, const int32
                            double ta, double tb, int dir);
 
 /**
+ * Peak time t0 in [ta, tb] of a signal y that rises steadily and then turns over without a jump
+ * in slope on the far side: a line L + b h for h = t - t0 < 0, L + c h^2 after (slope 0 at t0).
+ * Weighted least squares over the samples idx[0..m-1] (5..GS_GAIT_HINGE_MAX frames, weights w in
+ * (0, 1]) on a grid of 81 t0, refined by a parabola through the residuals, as
+ * gs_gait__hinge_time: with weights that fall to 0 at the window's ends the residual is continuous
+ * in the data. NAN when it cannot be fitted.
+ */
+double gs_gait__turn_time(const gs_gait_result *r, const double *y, const int32_t *idx,
+                          const double *w, int m, double ta, double tb);
+
+/**
  * Landing time (s) of a falling landmark height y: the steepest fall between consecutive frames
  * in [ta, tb], then the time its speed has dropped to frac of that (linear between the
  * intervals' mid-times). For a fall at constant speed that stops at once, frac 0.5 gives the stop

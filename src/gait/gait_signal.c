@@ -231,6 +231,41 @@ static double ls_rss(const double X[][4], const double *y, int m, int p)
     return ls_fit(X, y, m, p, NULL);
 }
 
+double gs_gait__turn_time(const gs_gait_result *r, const double *y, const int32_t *idx,
+                          const double *w, int m, double ta, double tb)
+{
+    double X[GS_GAIT_HINGE_MAX][4], yy[GS_GAIT_HINGE_MAX], best = INFINITY, tbest = NAN, rss[81];
+    const int steps = 80;
+    if (m < 5 || m > GS_GAIT_HINGE_MAX || !(tb > ta))
+        return NAN;
+    for (int g = 0; g <= steps; g++) {
+        double t0 = ta + (tb - ta) * g / steps;
+        for (int i = 0; i < m; i++) {
+            double h = r->t[idx[i]] - t0, sq = sqrt(w[i]);
+            X[i][0] = sq;
+            X[i][1] = sq * fmin(0.0, h);
+            X[i][2] = h > 0 ? sq * h * h : 0;
+            X[i][3] = 0;
+            yy[i] = sq * y[idx[i]];
+        }
+        rss[g] = ls_rss((const double(*)[4])X, yy, m, 3);
+        if (rss[g] < best) {
+            best = rss[g];
+            tbest = t0;
+        }
+    }
+    if (!isfinite(best))
+        return NAN;
+    /* sub-step: the vertex of the parabola through the best grid point and its neighbours */
+    int g = (int)lround((tbest - ta) / (tb - ta) * steps);
+    if (g > 0 && g < steps && isfinite(rss[g - 1]) && isfinite(rss[g + 1])) {
+        double den = rss[g - 1] - 2 * rss[g] + rss[g + 1];
+        if (den > 0)
+            tbest += 0.5 * (rss[g - 1] - rss[g + 1]) / den * (tb - ta) / steps;
+    }
+    return tbest;
+}
+
 double gs_gait__landing_time(const gs_gait_result *r, const double *y, double ta, double tb,
                              double frac)
 {
