@@ -373,6 +373,46 @@ static void report_shows_findings_as_hypotheses(const char *dir)
     cJSON_Delete(a);
 }
 
+/* A finding on the far side of a side view, or one comparing the two sides, says so beside its
+ * numbers (the metrics table alone did; a coach reads a finding on its own). side_run is
+ * side-right: the left leg is far. Finding 0 is on the right (near) with an asymmetry in its
+ * evidence, finding 1 on the left. */
+static void findings_on_the_far_side_say_so(const char *dir)
+{
+    char path[2048];
+    cJSON *a = side_run_analysis();
+    cJSON *f0 = cJSON_GetArrayItem(cJSON_GetObjectItem(a, "findings"), 0);
+    char *h;
+    snprintf(path, sizeof(path), "%s/report_far.html", dir);
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    CHECK_EQ_INT(count_of(h, "<p class=\"note far\">"), 2);
+    HAS(h, "the camera sees the person&rsquo;s right side, so the <b>left leg and arm</b> are "
+           "partly hidden");
+    HAS(h, "Check this finding on the overlay clip at the times below");
+    free(h);
+    /* near side, no asymmetry: no note */
+    cJSON_DeleteItemFromArray(cJSON_GetObjectItem(f0, "evidence"), 1);
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    CHECK_EQ_INT(count_of(h, "<p class=\"note far\">"), 1);
+    free(h);
+    /* a turn: each side far in turn, every sided finding gets the note */
+    cJSON_AddNumberToObject(cJSON_GetObjectItem(a, "view"), "turns", 1);
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    CHECK_EQ_INT(count_of(h, "<p class=\"note far\">"), 2);
+    HAS(h, "so each side was the far side");
+    free(h);
+    /* a rear view sees both sides alike */
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(a, "view"), "kind", cJSON_CreateString("rear"));
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    LACKS(h, "note far");
+    free(h);
+    cJSON_Delete(a);
+}
+
 static void hostile_strings_are_escaped(const char *dir)
 {
     char path[2048];
@@ -755,6 +795,7 @@ int main(int argc, char **argv)
     report_shows_metrics_si_lights_and_sources(dir);
     report_si_light_within_event_uncertainty(dir);
     report_shows_findings_as_hypotheses(dir);
+    findings_on_the_far_side_say_so(dir);
     hostile_strings_are_escaped(dir);
     failed_analysis_still_gives_a_report_that_says_why(dir);
     report_reads_what_the_gait_stage_writes(dir);

@@ -215,6 +215,53 @@ static void write_skipped(buf *b, const cJSON *sk)
     gs_html_puts(b, "</ul></details>\n");
 }
 
+/*
+ * 1 when a finding rests on the far side of a side view: its side is the far one, or it compares
+ * the two sides (an asymmetry), or the person passed both ways so each side was far in turn.
+ * The metrics table says which leg is far; a finding read on its own must say it too (on
+ * run_side_treadmill_04, side-right, the top findings were 'Little knee flexion in left stance'
+ * and 'Less arm swing on the left', both on the far side, with nothing saying so).
+ */
+static int rests_on_far_side(const page *pg, const cJSON *f)
+{
+    const char *side = jstr(f, "side");
+    const cJSON *e;
+    int lr = side && (!strcmp(side, "left") || !strcmp(side, "right"));
+    if (pg->far == GS_GAIT_FAR_EACH)
+        return lr;
+    if (pg->far != GS_GAIT_FAR_LEFT && pg->far != GS_GAIT_FAR_RIGHT)
+        return 0;
+    if (lr && !strcmp(side, pg->far == GS_GAIT_FAR_LEFT ? "left" : "right"))
+        return 1;
+    cJSON_ArrayForEach(e, jget(f, "evidence"))
+    {
+        const char *m = jstr(e, "measure");
+        if (m && !strcmp(m, "asymmetry"))
+            return 1;
+    }
+    return 0;
+}
+
+static void far_side_note(page *pg)
+{
+    buf *b = &pg->b;
+    if (pg->far == GS_GAIT_FAR_EACH) {
+        gs_html_puts(b, "<p class=\"note far\"><b>Far side:</b> the person passes the camera both "
+                        "ways, so each side was the far side, partly hidden behind the near one, "
+                        "for part of the clip, and its values are less certain");
+    } else {
+        const char *far = pg->far == GS_GAIT_FAR_LEFT ? "left" : "right";
+        gs_html_printf(b,
+                       "<p class=\"note far\"><b>Far side:</b> the camera sees the person&rsquo;s "
+                       "%s side, so the <b>%s leg and arm</b> are partly hidden behind the near "
+                       "ones and their values are less certain",
+                       pg->far == GS_GAIT_FAR_LEFT ? "right" : "left", far);
+    }
+    gs_report__cite(pg, SRC_FAR_LEG);
+    gs_html_puts(b, ". Check this finding on the overlay clip at the times below, or film from "
+                    "behind, before testing.</p>\n");
+}
+
 void gs_report__write_findings(page *pg)
 {
     buf *b = &pg->b;
@@ -283,6 +330,8 @@ void gs_report__write_findings(page *pg)
         if (ni == 0 && no == 0)
             gs_html_puts(b, "a movement pattern rather than a single muscle");
         gs_html_puts(b, " &mdash; a hypothesis to test, not a diagnosis.</p>\n");
+        if (rests_on_far_side(pg, f))
+            far_side_note(pg);
         if (cJSON_GetArraySize(jget(f, "evidence")) > 0) {
             gs_html_puts(b, "<h4>Evidence</h4><ul>\n");
             cJSON_ArrayForEach(e, jget(f, "evidence")) write_evidence(pg, e);

@@ -113,6 +113,8 @@ static const char css[] =
     ".finding li{margin:3px 0}"
     ".src{display:block;color:var(--mute);font-size:.8rem}"
     ".note{font-size:.85rem;color:var(--mute)}"
+    ".note.far{color:#4d3a00;background:#fff7e0;border-left:4px solid #ecd08a;padding:6px 10px;"
+    "border-radius:0 6px 6px 0}"
     "details{margin-top:8px}summary{cursor:pointer;color:#35404c}"
     "ol.refs{font-size:.84rem;padding-left:24px;margin:0}ol.refs li{margin:4px 0}"
     "a{color:#005a8c}a.fn{text-decoration:none;font-size:.78em;vertical-align:super;"
