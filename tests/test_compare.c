@@ -13,6 +13,7 @@
 
 #include "analysis.h"
 #include "compare.h"
+#include "compare_impl.h"
 #include "cv.h"
 #include "gait.h"
 #include "gen_track.h"
@@ -336,6 +337,7 @@ static void make_session(made *d, const char *path, int n, double mu, double bum
     }
     d->m[0].key = "knee_flexion_ic_deg";
     d->m[0].unit = "deg";
+    d->m[0].label = "Knee flexion at contact";
     d->s.path = path;
     d->s.format = "gaitscope.analysis/1";
     d->s.view = "side-left";
@@ -422,7 +424,7 @@ static void verdicts_need_both_gates(void)
     r = gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_SIDE_LEFT);
     if (r) {
         CHECK_EQ_INT(r->verdict, GS_COMPARE_VERDICT_NOT_COMPARABLE);
-        CHECK_STR_CONTAINS(r->why, "camera_distance");
+        CHECK_STR_CONTAINS(r->why, "camera distance differs");
     }
     {
         const gs_compare_check *k = gs_comparison_check(c, 5);
@@ -646,7 +648,43 @@ static void outputs_of_made_sessions(const char *dir)
         CHECK(gs_comparison_n_rows(c) > 0 && gs_comparison_n_checks(c) > 0);
         CHECK_EQ_INT(count_in(html, "<table class=\"mt\">"), 2);
         CHECK(strstr(html, "id=\"mismatch\"") == NULL); /* 15 strides a side, same filming */
+        /* the checks in words, not their JSON keys; bands with a plus-minus sign */
+        CHECK_STR_CONTAINS(html, "<tr><td>Frame rate</td>");
+        CHECK_STR_CONTAINS(html, "<tr><td>Camera distance<br><small>the leg&rsquo;s length");
+        CHECK_STR_CONTAINS(html, "<tr><td>Strides used, left</td>");
+        CHECK_STR_CONTAINS(html, ">&plusmn;10 %</td>");
+        CHECK(strstr(html, "<td>frame_rate") == NULL && strstr(html, "<td>camera_distance") == NULL);
+        CHECK(strstr(html, "+-") == NULL);
         free(html);
+    }
+    {
+        /* the side-by-side clip's key numbers name the metric for people */
+        char lines[3][96];
+        int nl = gs_compare__key_lines(c, 0, lines);
+        CHECK(nl >= 1);
+        for (int i = 0; i < nl; i++)
+            CHECK_MSG(!strstr(lines[i], "_deg"), "key line reads as code: %s", lines[i]);
+        CHECK_MSG(nl >= 1 && !strncmp(lines[0], "Knee flexion at contact L ", 26),
+                  "key line: %s", nl >= 1 ? lines[0] : "");
+    }
+    {
+        /* curves are titled for people: the 3D estimates (on comparison.html of two real clips
+           they read "knee_flexion_3d_deg"), and an angle no table knows yet in words */
+        static const char *const angles[2] = {"knee_flexion_3d_deg", "mystery_angle_deg"};
+        gs_comparison *c2 = NULL;
+        for (int s = 0; s < 2; s++)
+            b.c[s].angle = a.c[s].angle = angles[s];
+        CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c2, &err), GS_OK);
+        snprintf(path, sizeof(path), "%s/made_comparison_3d.html", dir);
+        CHECK_EQ_INT(gs_comparison_write_html(path, c2, &info, &err), GS_OK);
+        html = gs_test_read_text(path);
+        CHECK_STR_CONTAINS(html, "<h3>Knee flexion (3D estimate) ");
+        CHECK_STR_CONTAINS(html, "<h3>Mystery angle ");
+        CHECK(html && !strstr(html, "<h3>knee_flexion_3d_deg") && !strstr(html, "<h3>mystery"));
+        free(html);
+        gs_comparison_free(&c2);
+        for (int s = 0; s < 2; s++)
+            b.c[s].angle = a.c[s].angle = "knee_flexion_deg";
     }
     snprintf(path, sizeof(path), "%s/no/such/dir/comparison.html", dir);
     CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_ERR_IO);

@@ -164,6 +164,20 @@ static int copy_sess(gs_compare__sess *d, const gs_compare_session *s)
 
 /* ---- checks ---- */
 
+const char *gs_compare_check_words(const char *name)
+{
+    static const char *const words[][2] = {
+        {"frame_rate", "frame rate"},         {"belt_speed", "belt speed"},
+        {"speed", "running speed"},           {"camera_distance", "camera distance"},
+        {"camera_tilt", "camera tilt"},       {"strides_left", "strides used, left"},
+        {"strides_right", "strides used, right"},
+    };
+    for (size_t i = 0; name && i < sizeof(words) / sizeof(words[0]); i++)
+        if (!strcmp(words[i][0], name))
+            return words[i][1];
+    return name;
+}
+
 static gs_compare_check *add_check(gs_comparison *c, const char *name, gs_compare_scope scope,
                                    int blocking)
 {
@@ -194,11 +208,11 @@ static void text_check(gs_comparison *c, const char *name, const char *b, const 
     snprintf(k->band, sizeof(k->band), "the same");
     if (!strcmp(b, "unknown") || !strcmp(a, "unknown")) {
         k->state = GS_COMPARE_CHECK_UNKNOWN;
-        check_msg(k, "%s not known in %s: cannot check", name,
+        check_msg(k, "%s not known in %s: cannot check", gs_compare_check_words(name),
                   !strcmp(b, "unknown") ? "BEFORE" : "AFTER");
     } else if (strcmp(b, a)) {
         k->state = GS_COMPARE_CHECK_MISMATCH;
-        check_msg(k, "%s differs: %s before, %s after", name, b, a);
+        check_msg(k, "%s differs: %s before, %s after", gs_compare_check_words(name), b, a);
     }
 }
 
@@ -220,13 +234,14 @@ static void rel_check(gs_comparison *c, const char *name, gs_compare_scope scope
     snprintf(k->band, sizeof(k->band), "+-%.0f %%", band * 100);
     if (!isfinite(b) || !isfinite(a) || b <= 0) {
         k->state = GS_COMPARE_CHECK_UNKNOWN;
-        check_msg(k, "%s not known for %s: not checked", name,
+        check_msg(k, "%s not known for %s: not checked", gs_compare_check_words(name),
                   !isfinite(b) && !isfinite(a) ? "either clip"
                   : !isfinite(b)               ? "BEFORE"
                                                : "AFTER");
     } else if (fabs(a - b) / b > band + 1e-12) {
         k->state = GS_COMPARE_CHECK_MISMATCH;
-        check_msg(k, "%s differs by %+.0f %% (%s before, %s after; band %s): %s", name,
+        check_msg(k, "%s differs by %+.0f %% (%s before, %s after; band %s): %s",
+                  gs_compare_check_words(name),
                   100 * (a - b) / b, k->before, k->after, k->band, why);
     }
 }
@@ -459,7 +474,8 @@ static gs_status metric_rows(gs_comparison *c, const gs_compare_session *sb,
                              "2018)",
                              nb, na, c->opt.min_strides);
                 } else if (k) {
-                    snprintf(r->why, sizeof(r->why), "%s differs (%s before, %s after)", k->name,
+                    snprintf(r->why, sizeof(r->why), "%s differs (%s before, %s after)",
+                             gs_compare_check_words(k->name),
                              k->before, k->after);
                 } else if (!isfinite(r->minimal_change)) {
                     snprintf(r->why, sizeof(r->why),
@@ -607,7 +623,8 @@ static gs_status curve_rows(gs_comparison *c, const gs_compare_session *sb,
                          "%d strides before, %d after: a stable mean needs %d (Dingenen 2018)",
                          r->n_before, r->n_after, c->opt.min_strides);
             else if (k)
-                snprintf(r->why, sizeof(r->why), "%s differs (%s before, %s after)", k->name,
+                snprintf(r->why, sizeof(r->why), "%s differs (%s before, %s after)",
+                             gs_compare_check_words(k->name),
                          k->before, k->after);
             else if (!isfinite(r->minimal_change))
                 snprintf(r->why, sizeof(r->why), "no minimal change for this curve in the table");

@@ -336,6 +336,9 @@ void gs_comparison_free(gs_comparison **c);
 /** Checks, metric rows, curve rows, findings: counts and items (valid while c lives). */
 int gs_comparison_n_checks(const gs_comparison *c);
 const gs_compare_check *gs_comparison_check(const gs_comparison *c, int i);
+/** A check's name in words for people ("frame_rate" -> "frame rate", "camera_distance" ->
+ *  "camera distance"); the name itself when unknown. */
+const char *gs_compare_check_words(const char *name);
 int gs_comparison_n_rows(const gs_comparison *c);
 const gs_compare_row *gs_comparison_row(const gs_comparison *c, int i);
 /** The row of metric key and side, or NULL. */

@@ -94,6 +94,9 @@ static const struct {
     {"hip_adduction_deg", "Hip adduction", "+ knee toward midline"},
     {"knee_fppa_deg", "Knee frontal-plane angle", "+ medial (valgus)"},
     {"trunk_lateral_lean_deg", "Trunk lateral lean", "+ toward this side"},
+    {"knee_flexion_3d_deg", "Knee flexion (3D estimate)", "+ flexed"},
+    {"hip_flexion_3d_deg", "Hip flexion (3D estimate)", "+ flexion, &minus; extension"},
+    {"elbow_flexion_3d_deg", "Elbow flexion (3D estimate)", "+ flexed"},
 };
 
 /* Writes the curve's label (escaped key when unknown); sign receives the convention or NULL. */
@@ -132,9 +135,53 @@ static void curve_label(cpage *pg, const char *key, const char **sign)
                 *sign = curve_labels[i].sign;
             return;
         }
-    E(key);
+    /* a curve this table does not know yet: its key in words, not "x_y_deg" */
+    {
+        char w[128];
+        size_t n = 0;
+        for (const char *p = key; *p && n + 1 < sizeof(w); p++)
+            w[n++] = *p == '_' ? ' ' : *p;
+        w[n] = '\0';
+        if (n > 4 && !strcmp(w + n - 4, " deg"))
+            w[n - 4] = '\0';
+        if (w[0] >= 'a' && w[0] <= 'z')
+            w[0] = (char)(w[0] - 'a' + 'A');
+        E(w);
+    }
     if (sign)
         *sign = NULL;
+}
+
+/* Text with "+-" written as a plus-minus sign (the checks' bands are ASCII for the JSON). */
+static void esc_pm(cpage *pg, const char *s)
+{
+    const char *p;
+    while (s && (p = strstr(s, "+-")) != NULL) {
+        char part[256];
+        size_t n = (size_t)(p - s) < sizeof(part) - 1 ? (size_t)(p - s) : sizeof(part) - 1;
+        memcpy(part, s, n);
+        part[n] = '\0';
+        E(part);
+        S("&plusmn;");
+        s = p + 2;
+    }
+    if (s)
+        E(s);
+}
+
+/* A check's name for people, with what it measures when that is not obvious. */
+static void check_name(cpage *pg, const char *name)
+{
+    const char *w = gs_compare_check_words(name);
+    char first[2] = {w && w[0] >= 'a' && w[0] <= 'z' ? (char)(w[0] - 'a' + 'A') : w ? w[0] : 0, 0};
+    if (!w || !w[0])
+        return;
+    E(first);
+    E(w + 1);
+    if (!strcmp(name, "camera_distance"))
+        S("<br><small>the leg&rsquo;s length in the picture over the frame height</small>");
+    else if (!strcmp(name, "camera_tilt"))
+        S("<br><small>the ground line&rsquo;s angle in the picture</small>");
 }
 
 static void write_head(cpage *pg)
@@ -290,13 +337,13 @@ static void write_checks(cpage *pg)
     for (int i = 0; i < c->n_checks; i++) {
         const gs_compare_check *k = &c->checks[i];
         S("<tr><td>");
-        E(k->name);
+        check_name(pg, k->name);
         S("</td><td data-l=\"Before\">");
         E(k->before);
         S("</td><td data-l=\"After\">");
         E(k->after);
         S("</td><td class=\"ref band\" data-l=\"Band\">");
-        E(k->band);
+        esc_pm(pg, k->band);
         S("</td><td data-l=\"OK\">");
         if (k->state == GS_COMPARE_CHECK_OK)
             S("<span class=\"ok\" title=\"within the band\">&#10003; yes</span>");

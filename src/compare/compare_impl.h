@@ -70,4 +70,8 @@ gs_status gs_compare__spm(gs_comparison *c, const double *const *yb, const doubl
 /** strdup that records the copy in c->strings (freed with c); NULL on out of memory. */
 const char *gs_compare__keep(gs_comparison *c, const char *s);
 
+/* compare_video.c: up to 3 lines of key numbers under one half of the side-by-side clip (k 0
+ * before, 1 after), ASCII; returns how many. */
+int gs_compare__key_lines(const gs_comparison *c, int k, char lines[3][96]);
+
 #endif /* GS_COMPARE_IMPL_H */

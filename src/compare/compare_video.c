@@ -86,7 +86,7 @@ static void reader_close(reader *r)
 }
 
 /* Up to 3 lines of key numbers of one session (0 before, 1 after), ASCII. */
-static int key_lines(const gs_comparison *c, int k, char lines[3][96])
+int gs_compare__key_lines(const gs_comparison *c, int k, char lines[3][96])
 {
     int n = 0;
     const gs_compare_row *cad;
@@ -116,7 +116,7 @@ static int key_lines(const gs_comparison *c, int k, char lines[3][96])
             {
                 int dup = 0;
                 for (int j = 0; j < n; j++)
-                    dup |= !strncmp(lines[j], r->metric, strlen(r->metric));
+                    dup |= !strncmp(lines[j], r->label, strlen(r->label));
                 if (dup)
                     continue;
             }
@@ -124,7 +124,8 @@ static int key_lines(const gs_comparison *c, int k, char lines[3][96])
             vl = k ? r->after : r->before;
             vr = o ? (k ? o->after : o->before) : NAN;
             u = !strcmp(r->unit, "deg") ? "deg" : r->unit;
-            snprintf(lines[n++], sizeof(lines[0]), "%s L %.1f R %.1f %s", r->metric, vl, vr, u);
+            /* the metric's name for people ("knee_flexion_ic_deg" read as code under the clip) */
+            snprintf(lines[n++], sizeof(lines[0]), "%s L %.1f R %.1f %s", r->label, vl, vr, u);
         }
     return n;
 }
@@ -223,7 +224,7 @@ gs_status gs_compare_side_by_side(const gs_compare_session *before, const gs_com
         goto done;
     }
     for (int k = 0; k < 2; k++)
-        n_lines[k] = key_lines(c, k, lines[k]);
+        n_lines[k] = gs_compare__key_lines(c, k, lines[k]);
     opt.encode.fps_hint = fps;
     if ((rc = gs_encoder_open(path, st.width, st.height, &opt.encode, &enc, err)) != GS_OK)
         goto done;
