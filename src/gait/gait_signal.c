@@ -231,20 +231,32 @@ static double ls_rss(const double X[][4], const double *y, int m, int p)
     return ls_fit(X, y, m, p, NULL);
 }
 
-double gs_gait__turn_time(const gs_gait_result *r, const double *y, const int32_t *idx,
-                          const double *w, int m, double ta, double tb)
+/*
+ * Change point t0 in [ta, tb] of y at idx[0..m-1] on a grid of 81 t0, refined by a parabola
+ * through the residuals: the model is a level, a line and a parabola in h = t - t0 (turn: a line
+ * before t0 and a parabola with slope 0 after it, each sample weighted by w; else a hinge: a level
+ * on one side of t0 and a parabola in max(0, dir h) on the other, unweighted). NAN when no t0
+ * gives a finite residual.
+ */
+static double grid_change_point(const gs_gait_result *r, const double *y, const int32_t *idx,
+                                const double *w, int m, double ta, double tb, int turn, int dir)
 {
     double X[GS_GAIT_HINGE_MAX][4], yy[GS_GAIT_HINGE_MAX], best = INFINITY, tbest = NAN, rss[81];
     const int steps = 80;
-    if (m < 5 || m > GS_GAIT_HINGE_MAX || !(tb > ta))
-        return NAN;
     for (int g = 0; g <= steps; g++) {
         double t0 = ta + (tb - ta) * g / steps;
         for (int i = 0; i < m; i++) {
-            double h = r->t[idx[i]] - t0, sq = sqrt(w[i]);
-            X[i][0] = sq;
-            X[i][1] = sq * fmin(0.0, h);
-            X[i][2] = h > 0 ? sq * h * h : 0;
+            double h = r->t[idx[i]] - t0, sq = w ? sqrt(w[i]) : 1.0;
+            if (turn) {
+                X[i][0] = sq;
+                X[i][1] = sq * fmin(0.0, h);
+                X[i][2] = h > 0 ? sq * h * h : 0;
+            } else {
+                double u = fmax(0.0, dir * h);
+                X[i][0] = 1;
+                X[i][1] = u;
+                X[i][2] = u * u;
+            }
             X[i][3] = 0;
             yy[i] = sq * y[idx[i]];
         }
@@ -264,6 +276,14 @@ double gs_gait__turn_time(const gs_gait_result *r, const double *y, const int32_
             tbest += 0.5 * (rss[g - 1] - rss[g + 1]) / den * (tb - ta) / steps;
     }
     return tbest;
+}
+
+double gs_gait__turn_time(const gs_gait_result *r, const double *y, const int32_t *idx,
+                          const double *w, int m, double ta, double tb)
+{
+    if (m < 5 || m > GS_GAIT_HINGE_MAX || !(tb > ta))
+        return NAN;
+    return grid_change_point(r, y, idx, w, m, ta, tb, 1, 0);
 }
 
 double gs_gait__landing_time(const gs_gait_result *r, const double *y, double ta, double tb,
@@ -302,35 +322,7 @@ double gs_gait__landing_time(const gs_gait_result *r, const double *y, double ta
 double gs_gait__hinge_time(const gs_gait_result *r, const double *y, const int32_t *idx, int m,
                            double ta, double tb, int dir)
 {
-    double X[GS_GAIT_HINGE_MAX][4], yy[GS_GAIT_HINGE_MAX], best = INFINITY, tbest = NAN, rss[81];
-    const int steps = 80;
     if (m < 6 || m > GS_GAIT_HINGE_MAX || !(tb > ta))
         return NAN;
-    for (int i = 0; i < m; i++)
-        yy[i] = y[idx[i]];
-    for (int g = 0; g <= steps; g++) {
-        double t0 = ta + (tb - ta) * g / steps;
-        for (int i = 0; i < m; i++) {
-            double h = fmax(0.0, dir * (r->t[idx[i]] - t0));
-            X[i][0] = 1;
-            X[i][1] = h;
-            X[i][2] = h * h;
-            X[i][3] = 0;
-        }
-        rss[g] = ls_rss((const double(*)[4])X, yy, m, 3);
-        if (rss[g] < best) {
-            best = rss[g];
-            tbest = t0;
-        }
-    }
-    if (!isfinite(best))
-        return NAN;
-    /* sub-step: the vertex of the parabola through the best grid point and its neighbours */
-    int g = (int)lround((tbest - ta) / (tb - ta) * steps);
-    if (g > 0 && g < steps && isfinite(rss[g - 1]) && isfinite(rss[g + 1])) {
-        double den = rss[g - 1] - 2 * rss[g] + rss[g + 1];
-        if (den > 0)
-            tbest += 0.5 * (rss[g - 1] - rss[g + 1]) / den * (tb - ta) / steps;
-    }
-    return tbest;
+    return grid_change_point(r, y, idx, NULL, m, ta, tb, 0, dir);
 }
