@@ -971,7 +971,10 @@ def part_compare():
                            date="2026-12-01")
         st, _, u3 = upload(srv, ta, ath2, video, start=1, end=5)
         st, _, ubad = upload(srv, ta, ath, os.urandom(40000), date="2026-12-02")
-        for u in (u1, u2, u3, ubad):
+        # a first run that fails in the gait stage (0.4 s: the track is too short): its folder
+        # holds the partial outputs, an analysis.json with "status": "failed"
+        st, _, ufail = upload(srv, ta, ath, video, start=1, end=1.4, date="2026-12-03")
+        for u in (u1, u2, u3, ubad, ufail):
             wait_job(srv, ta, u["job"])
         s1, s2 = u1["session"], u2["session"]
         for u in (u1, u2):
@@ -989,6 +992,26 @@ def part_compare():
                 ({"before": "A" * 22, "after": s2}, 404, "unknown session")):
             st, _, b = req(srv, "POST", f"/athletes/{ath}/comparisons", body, ta)
             check(st == want and "error" in (b or {}), f"comparison with {what}: {st} {b}")
+        # a failed first run cannot be compared: one clear reason, nothing recorded or queued
+        st, _, an = req(srv, "GET", f"/sessions/{ufail['session']}/files/analysis.json", token=ta)
+        check(st == 200 and an.get("status") == "failed",
+              f"the failed first run's partial analysis.json: {st} {an.get('status')}")
+        for body, which in (({"before": s1, "after": ufail["session"]}, "after"),
+                            ({"before": ufail["session"], "after": s2}, "before")):
+            st, _, b = req(srv, "POST", f"/athletes/{ath}/comparisons", body, ta)
+            check(st == 400 and b == {"error": f"the {which} session cannot be compared: its "
+                                               "analysis failed, its results are incomplete "
+                                               "(re-run it first)"},
+                  f"comparison with a failed first run as {which}: {st} {b}")
+        st, _, b = req(srv, "POST", f"/athletes/{ath}/comparisons",
+                       {"before": s1, "after": ubad["session"]}, ta)
+        check(st == 400 and b == {"error": "the after session cannot be compared: it has no "
+                                           "finished analysis yet"},
+              f"comparison with a session without analysis.json: {st} {b}")
+        st, _, b = req(srv, "GET", f"/athletes/{ath}/comparisons", token=ta)
+        check(st == 200 and b["comparisons"] == [], f"no comparison recorded: {st} {b}")
+        st, _, _ = req(srv, "DELETE", f"/sessions/{ufail['session']}", token=ta)
+        check(st == 204, f"the failed first run deleted: {st}")
         # the comparison, by a worker
         st, _, c = req(srv, "POST", f"/athletes/{ath}/comparisons", {"before": s1, "after": s2}, ta)
         check(st == 201 and c["before"] == s1 and c["after"] == s2 and c["status"] == "queued",

@@ -311,6 +311,12 @@ def options_of(html):
     return (m.group(1) if m else "", r.group(1) if r else "", r.group(2) if r else "")
 
 
+def compare_form(html):
+    """The athlete page's compare form ("" when there is none)."""
+    m = re.search(r'<form[^>]*id="compare-form".*?</form>', html, re.S)
+    return m.group(0) if m else ""
+
+
 def session_row(html, session):
     """The athlete page's row of a session: [status, cadence, findings] cells."""
     m = re.search(r'<tr><td><a href="/sessions/' + session + r'">[^<]*</a></td><td>(.*?)</td>'
@@ -349,6 +355,8 @@ def failed_runs(a, loc, session, share, viewer):
     check(re.fullmatch(r'done; re-run <a href="/jobs/[^"]+">(queued|running|failed)</a>', row[0])
           and "steps/min" in row[1] and row[2],
           f"during the re-run the athlete page shows the earlier results: {row!r}")
+    check(f'value="{session}"' in compare_form(ahtml),
+          "during the re-run the earlier results are offered for comparison")
     html = wait_job(a, rloc)
     check("Status: <strong>failed" in html and "track too short" in html,
           f"the short re-run failed in the gait stage: {html[-300:]}")
@@ -411,6 +419,22 @@ def failed_runs(a, loc, session, share, viewer):
     st, _, ahtml = a.req("GET", loc)
     row = session_row(ahtml, fs)
     check(row == ["failed", "", ""], f"a failed first run on the athlete page: {row!r}")
+    # a failed first run is not offered for comparison (its folder holds partial outputs); the
+    # session whose re-run failed is (its earlier results stand), and a form sent by hand with
+    # the failed one is refused with the reason
+    form = compare_form(ahtml)
+    check(form and f'value="{fs}"' not in form and f'value="{session}"' in form,
+          "the compare form offers the failed re-run's session, not the failed first run")
+    tok = a.csrf(loc)
+    st, _, html = a.req("POST", loc + "/compare", {"csrf": tok, "before": session, "after": fs})
+    check(st == 400 and "The after session cannot be compared: its analysis failed, its results "
+          "are incomplete (re-run it first)." in html,
+          f"compare with a failed first run -> 400 with the reason ({st}): "
+          f"{re.findall(r'<p[^>]*>[^<]*cannot[^<]*</p>', html)}")
+    st, _, ahtml = a.req("GET", loc)
+    m = re.search(r'<table class="list" id="comparisons">.*?</table>', ahtml, re.S)
+    check(m and f'/sessions/{fs}"' not in m.group(0),
+          "no comparison recorded with the failed first run")
     tok = a.csrf(f"/sessions/{fs}")
     st, _, html = a.req("POST", f"/sessions/{fs}/shares", {"csrf": tok, "days": "1"})
     m = re.search(r'id="share-url" href="http://[^/"]+(/s/[A-Za-z0-9_-]{43})"', html)

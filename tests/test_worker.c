@@ -620,7 +620,7 @@ static void slow_motion_burst_fails_saying_what_to_give(void)
 static void rerun_then_compare_two_sessions(void)
 {
     env e;
-    gs_store_id s1, j1, s2, j2, j1b, j1c, cid, cj, s3, j3, cid2, cj2;
+    gs_store_id s1, j1, s2, j2, j1b, j1c, cid, cj, s3, j3, cid2, cj2, s4, j4, cid3, cj3;
     gs_store_job job;
     char path[4600];
     const char *args[] = {"--once", NULL};
@@ -689,9 +689,30 @@ static void rerun_then_compare_two_sessions(void)
     CHECK(wait_pid(start_worker(&e, args, NULL), 120) == 0);
     CHECK_OK(gs_store_job_get(e.s, e.acc, cj2, &job, &e_));
     CHECK_EQ_INT(job.status, GS_STORE_JOB_FAILED);
-    CHECK_STR_CONTAINS(job.error, "no finished analysis");
+    CHECK_STR_CONTAINS(job.error, "the after session cannot be compared: it has no finished "
+                                  "analysis yet");
     CHECK_MSG(!strstr(job.error, e.dir), "server path in the job error: %s", job.error);
     snprintf(path, sizeof(path), "%s/comparisons/%s", e.dir, cid2);
+    CHECK(!gs_path_exists(path));
+
+    /* a failed first run (0.4 s: the track is too short) leaves its partial outputs in the
+     * folder, analysis.json "status": "failed": a compare job that gets one (the server refuses
+     * to queue it, but the folder can change in between) fails with the server's reason */
+    enqueue(&e, clip(), "{\"start\":1,\"end\":1.4}", s4, j4, NULL);
+    CHECK(wait_pid(start_worker(&e, args, NULL), 240) == 0);
+    CHECK_OK(gs_store_job_get(e.s, e.acc, j4, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_FAILED);
+    snprintf(path, sizeof(path), "%s/sessions/%s/analysis.json", e.dir, s4);
+    a = slurp(path);
+    CHECK_STR_CONTAINS(a, "\"status\":\t\"failed\"");
+    free(a);
+    CHECK_OK(gs_store_comparison_add(e.s, e.acc, s4, s1, NULL, 7, cid3, cj3, &e_));
+    CHECK(wait_pid(start_worker(&e, args, NULL), 120) == 0);
+    CHECK_OK(gs_store_job_get(e.s, e.acc, cj3, &job, &e_));
+    CHECK_EQ_INT(job.status, GS_STORE_JOB_FAILED);
+    CHECK_STR_CONTAINS(job.error, "the before session cannot be compared: its analysis failed, "
+                                  "its results are incomplete (re-run it first)");
+    snprintf(path, sizeof(path), "%s/comparisons/%s", e.dir, cid3);
     CHECK(!gs_path_exists(path));
     gs_store_close(&e.s);
 }

@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include "pages_impl.h"
+#include "serve_compare.h"
 #include "serve_http_impl.h"
 
 /* The sessions an athlete page reads analyses of (the newest ones): bounded work per view. */
@@ -124,8 +125,8 @@ static double mean_of(const cJSON *m, const char *part)
  * (a failed or cancelled re-run leaves the earlier folder as it was). */
 static cJSON *analysis_load(gs_page *pg, const char *session)
 {
-    cJSON *a = gs_pages_session_json(pg, session, "analysis.json");
-    if (!gs_pages_analysis_done(a)) {
+    cJSON *a = gs_serve__session_json(pg->s, session, "analysis.json");
+    if (!gs_serve__analysis_done(a)) {
         cJSON_Delete(a);
         return NULL;
     }

@@ -41,17 +41,6 @@ static void day_of(const gs_store_session *ss, char out[11])
         gs_page_day(ss->created, out);
 }
 
-/* 1 when the session's folder holds an analysis.json (its current job may be a re-run). */
-static int has_analysis(gs_page *pg, const char *session)
-{
-    char dir[PATH_MAX], path[PATH_MAX + 32];
-    struct stat sb;
-    if (gs_store_session_path(gs_serve__dir(pg->s), session, dir, sizeof(dir), NULL) != GS_OK)
-        return 0;
-    snprintf(path, sizeof(path), "%s/analysis.json", dir);
-    return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
 /* ---- the lists and forms other pages show --------------------------------------------------- */
 
 void gs_pages_comparisons_html(gs_page *pg, gs_html_buf *b, const char *athlete,
@@ -93,11 +82,12 @@ void gs_pages_comparisons_html(gs_page *pg, gs_html_buf *b, const char *athlete,
 void gs_pages_compare_form_html(gs_page *pg, gs_html_buf *b, const char *athlete,
                                 const gs_store_session *list, size_t n)
 {
-    /* list is oldest first (the athlete page sorts it by day); only analysed sessions. */
+    /* list is oldest first (the athlete page sorts it by day); only sessions with a done analysis
+     * (gs_serve__session_comparable: never a failed run's partial outputs). */
     size_t *ok = calloc(n + 1, sizeof(*ok)), m = 0;
     gs_html_puts(b, "<h2>Compare two sessions</h2>");
     for (size_t i = 0; ok && i < n; i++)
-        if (has_analysis(pg, list[i].id))
+        if (gs_serve__session_comparable(pg->s, list[i].id, NULL))
             ok[m++] = i;
     if (m < 2) {
         gs_html_puts(b, "<p class=\"muted\">Two analysed sessions are needed for a "
@@ -251,8 +241,14 @@ static int compare_post(gs_page *pg, const char *athlete)
     char msg[200];
     int st = gs_serve__comparison_new(pg->s, pg->st, pg->account, before, after,
                                       !strcmp(force, "1"), cid, msg, sizeof(msg));
-    if (st)
+    if (st) { /* the API's words as a sentence */
+        size_t len = strlen(msg);
+        if (msg[0] >= 'a' && msg[0] <= 'z')
+            msg[0] = (char)(msg[0] - 'a' + 'A');
+        if (len && len + 1 < sizeof(msg) && msg[len - 1] != '.')
+            memcpy(msg + len, ".", 2);
         return gs_page_fail(pg, (unsigned)st, msg);
+    }
     char to[64];
     snprintf(to, sizeof(to), "/comparisons/%s", cid);
     return gs_page_redirect(pg, to);

@@ -79,12 +79,6 @@ int gs_page_sign_in(gs_page *pg, const char *user, const char *to);
 /* The page groups: each answers the paths it knows and returns -1 for the others. */
 int gs_pages_athletes(gs_page *pg, char **seg, int nseg);
 int gs_pages_session(gs_page *pg, char **seg, int nseg);
-/** A JSON file of the session's folder (analysis.json, options.json), parsed; NULL when it is
- *  missing, unreadable, over 64 MB or not JSON (pages_session.c). */
-cJSON *gs_pages_session_json(gs_page *pg, const char *session, const char *name);
-/** 1 when an analysis.json (may be NULL) is a done analysis, not a failed run's partial outputs
- *  (its "status"). */
-int gs_pages_analysis_done(const cJSON *an);
 /** /account (and its forms), /account/access, /invite/TOKEN (pages_account.c). */
 int gs_pages_account(gs_page *pg, char **seg, int nseg);
 

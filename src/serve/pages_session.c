@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "pages_impl.h"
+#include "serve_compare.h"
 #include "serve_http_impl.h"
 
 /* report.html inside the session page's frame: no script, no plugin, no form, no navigation of
@@ -223,31 +224,9 @@ static void options_html(gs_html_buf *b, const cJSON *opts)
         gs_html_puts(b, "<span class=\"muted\">none: view detected, the whole clip</span>");
 }
 
-cJSON *gs_pages_session_json(gs_page *pg, const char *session, const char *name)
-{
-    char dir[PATH_MAX], path[PATH_MAX + 32];
-    uint8_t *data = NULL;
-    size_t len = 0;
-    gs_error e = {0};
-    if (gs_store_session_path(gs_serve__dir(pg->s), session, dir, sizeof(dir), &e) != GS_OK)
-        return NULL;
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    if (gs_file_read_max(path, (size_t)64 << 20, &data, &len, &e) != GS_OK)
-        return NULL;
-    cJSON *a = cJSON_ParseWithLength((const char *)data, len);
-    free(data);
-    return a;
-}
-
-int gs_pages_analysis_done(const cJSON *an)
-{
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(an, "status");
-    return cJSON_IsString(st) && !strcmp(st->valuestring, "done");
-}
-
 static cJSON *analysis_of(gs_page *pg, const char *session)
 {
-    return gs_pages_session_json(pg, session, "analysis.json");
+    return gs_serve__session_json(pg->s, session, "analysis.json");
 }
 
 /* The overlay and key frames of session under base ("/sessions/ID/files" or "/s/TOKEN/files"). */
@@ -279,7 +258,7 @@ static int analysis_state(const cJSON *an)
 {
     if (!an)
         return AN_NONE;
-    return gs_pages_analysis_done(an) ? AN_DONE : AN_PARTIAL;
+    return gs_serve__analysis_done(an) ? AN_DONE : AN_PARTIAL;
 }
 
 /* The session page's status line (id "analysis-status") in plain words, from the current job
@@ -412,7 +391,7 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
      * (options.json) when it published them; the session's own are a pending re-run's while its
      * job is not done. A folder from before that record: the session's options, which are the
      * results' unless a re-run is pending. */
-    cJSON *ran = an ? gs_pages_session_json(pg, ss.id, "options.json") : NULL;
+    cJSON *ran = an ? gs_serve__session_json(pg->s, ss.id, "options.json") : NULL;
     int pending = has_job && j.status != GS_STORE_JOB_DONE && an_state != AN_NONE;
     gs_html_puts(&b, "</dd><dt>Analysis options</dt><dd id=\"options\">");
     if (ran)

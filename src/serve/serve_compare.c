@@ -36,14 +36,38 @@ static void remove_folder(const char *dir)
     rmdir(dir);
 }
 
-static int has_analysis(gs_serve *s, const char *session)
+cJSON *gs_serve__session_json(gs_serve *s, const char *session, const char *name)
 {
     char dir[PATH_MAX], path[PATH_MAX + 32];
-    struct stat sb;
-    if (gs_store_session_path(gs_serve__dir(s), session, dir, sizeof(dir), NULL) != GS_OK)
-        return 0;
-    snprintf(path, sizeof(path), "%s/analysis.json", dir);
-    return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    gs_error e = {0};
+    if (gs_store_session_path(gs_serve__dir(s), session, dir, sizeof(dir), &e) != GS_OK)
+        return NULL;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (gs_file_read_max(path, (size_t)64 << 20, &data, &len, &e) != GS_OK)
+        return NULL;
+    cJSON *a = cJSON_ParseWithLength((const char *)data, len);
+    free(data);
+    return a;
+}
+
+int gs_serve__analysis_done(const cJSON *an)
+{
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(an, "status");
+    return cJSON_IsString(st) && !strcmp(st->valuestring, "done");
+}
+
+int gs_serve__session_comparable(gs_serve *s, const char *session, const char **why)
+{
+    cJSON *an = gs_serve__session_json(s, session, "analysis.json");
+    int done = gs_serve__analysis_done(an);
+    if (why)
+        *why = done ? NULL
+               : an ? "its analysis failed, its results are incomplete (re-run it first)"
+                    : "it has no finished analysis yet";
+    cJSON_Delete(an);
+    return done;
 }
 
 /* A store status as an HTTP status and message. */
@@ -78,12 +102,14 @@ int gs_serve__comparison_new(gs_serve *s, gs_store *st, const char *account, con
         rc = gs_store_session_get(st, account, k ? after : before, &ss[k], &e);
     if (rc != GS_OK)
         return store_status(s, rc, &e, "session", msg, n);
-    for (int k = 0; k < 2; k++)
-        if (!has_analysis(s, ss[k].id)) {
-            snprintf(msg, n, "the %s session has no finished analysis yet",
-                     k ? "after" : "before");
+    for (int k = 0; k < 2; k++) {
+        const char *why;
+        if (!gs_serve__session_comparable(s, ss[k].id, &why)) {
+            snprintf(msg, n, "the %s session cannot be compared: %s", k ? "after" : "before",
+                     why);
             return 400;
         }
+    }
     rc = gs_store_comparison_add(st, account, ss[0].id, ss[1].id,
                                  force ? "{\"force\":true}" : "{}", (int64_t)time(NULL), cid,
                                  NULL, &e);

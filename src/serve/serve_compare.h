@@ -9,11 +9,28 @@
 
 #include "serve_zip.h"
 
+/** A JSON file of the session's folder (analysis.json, options.json), parsed; NULL when it is
+ *  missing, unreadable, over 64 MB or not JSON. */
+cJSON *gs_serve__session_json(gs_serve *s, const char *session, const char *name);
+/** 1 when an analysis.json (may be NULL) is a done analysis ("status": "done"), not the partial
+ *  outputs a failed run leaves (any other status; a file without one is not taken as done). */
+int gs_serve__analysis_done(const cJSON *an);
+/**
+ * 1 when the session can be compared: its folder holds a done analysis (gs_serve__analysis_done,
+ * the test the session and athlete pages show results by). During a re-run that is the earlier
+ * analysis: a worker publishes a re-run's folder only when it is done. 0 otherwise, with *why
+ * (why may be NULL) saying so in a coach's words ("it has no finished analysis yet", "its
+ * analysis failed, ..."). The one test of the API, the pages' lists and forms; the worker checks
+ * again when the job starts (the folder can change in between).
+ */
+int gs_serve__session_comparable(gs_serve *s, const char *session, const char **why);
 /**
  * A new comparison of two of the account's sessions (BEFORE, AFTER; force: compare even when
- * view or activity differ) and its compare job for the workers. Both sessions must have an
- * analysis in their folder. 0 with the id in cid, or 404 (a session is not the account's), 400
- * (the same session twice, two athletes, no analysis yet), 503/500 (the store), with msg.
+ * view or activity differ) and its compare job for the workers. Both sessions must be
+ * comparable (gs_serve__session_comparable). 0 with the id in cid, or 404 (a session is not the
+ * account's), 400 (the same session twice, two athletes, a session without a done analysis:
+ * "the before session cannot be compared: its analysis failed, ..."), 503/500 (the store), with
+ * msg.
  */
 int gs_serve__comparison_new(gs_serve *s, gs_store *st, const char *account, const char *before,
                              const char *after, int force, gs_store_id cid, char *msg, size_t n);

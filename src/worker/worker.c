@@ -556,11 +556,8 @@ static void run_compare_job(worker *w, const gs_store_job *job, heartbeat *hb)
     if (rc != GS_OK) {
         /* Nothing is published: a comparison is all there or not at all. */
         rm_tree(staging);
-        if (rc == GS_ERR_NOT_FOUND)
-            snprintf(why, sizeof(why), "a session has no finished analysis to compare (%s)",
-                     err.msg);
-        else
-            snprintf(why, sizeof(why), "%s", err.msg[0] ? err.msg : gs_strerror(rc));
+        /* (a session without a done analysis: "the after session cannot be compared: ...") */
+        snprintf(why, sizeof(why), "%s", err.msg[0] ? err.msg : gs_strerror(rc));
         finish(w, job, GS_STORE_JOB_FAILED, why);
         return;
     }

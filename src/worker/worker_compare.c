@@ -9,6 +9,7 @@
 #include "worker_impl.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -48,6 +49,32 @@ gs_status gs_worker__compare_options_parse(const char *options_json,
     return rc;
 }
 
+/* Whether the folder's analysis.json is a done analysis ("status": "done"; any other status is
+ * a failed run's partial outputs): the server's test (src/serve gs_serve__analysis_done) before
+ * it queued the job, made again here since the folder can change in between. GS_OK, or
+ * GS_ERR_NOT_FOUND saying why in the server's words, naming the session by which (no path). */
+static gs_status analysis_done(const char *dir, const char *which, gs_error *err)
+{
+    char path[4200];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int exists, done = 0;
+    snprintf(path, sizeof(path), "%s/analysis.json", dir);
+    exists = gs_path_exists(path);
+    if (exists && gs_file_read_max(path, (size_t)64 << 20, &data, &len, NULL) == GS_OK) {
+        cJSON *a = cJSON_ParseWithLength((const char *)data, len);
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(a, "status");
+        done = cJSON_IsString(st) && !strcmp(st->valuestring, "done");
+        cJSON_Delete(a);
+        free(data);
+    }
+    if (done)
+        return GS_OK;
+    return gs_fail(err, GS_ERR_NOT_FOUND, "the %s session cannot be compared: %s", which,
+                   exists ? "its analysis failed, its results are incomplete (re-run it first)"
+                          : "it has no finished analysis yet");
+}
+
 gs_status gs_worker__compare_write(const char *before_dir, const char *after_dir,
                                    const char *before_label, const char *after_label,
                                    const char *out_dir, const gs_worker_compare_options *opt,
@@ -63,6 +90,11 @@ gs_status gs_worker__compare_write(const char *before_dir, const char *after_dir
     int with_video = 1;
     gs_status rc;
 
+    rc = analysis_done(before_dir, "before", err);
+    if (rc == GS_OK)
+        rc = analysis_done(after_dir, "after", err);
+    if (rc != GS_OK)
+        return rc;
     if (mkdir(out_dir, 0755) != 0)
         return gs_fail(err, GS_ERR_IO, "%s: cannot create the folder", out_dir);
     rc = gs_data_path("models/minimal_change.json", mc_path, sizeof(mc_path), err);

@@ -29,8 +29,10 @@ gs_status gs_worker__compare_options_parse(const char *options_json,
  * "before 2026-01-02"), never by their folders. The minimal-change table is the installed models/minimal_change.json (gs_data_path).
  * progress (may be NULL) gets the side-by-side clip's frames; non-zero stops the work
  * (GS_ERR_CANCELLED). Messages name the folders as given: the caller scrubs them.
- * GS_ERR_NOT_FOUND (a folder without analysis.json), GS_ERR_FORMAT (a failed analysis, a newer
- * format), GS_ERR_ARG (not comparable: the view or activity differ unless forced), GS_ERR_IO,
+ * Each folder's analysis.json must be a done analysis ("status": "done", the server's test
+ * before it queued the job): otherwise nothing is written and GS_ERR_NOT_FOUND says so in the
+ * server's words ("the after session cannot be compared: its analysis failed, ...").
+ * GS_ERR_NOT_FOUND (also: no minimal-change table), GS_ERR_FORMAT (a newer format), GS_ERR_ARG (not comparable: the view or activity differ unless forced), GS_ERR_IO,
  * GS_ERR_NOMEM, GS_ERR_CANCELLED.
  */
 gs_status gs_worker__compare_write(const char *before_dir, const char *after_dir,
