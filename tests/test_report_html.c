@@ -413,6 +413,48 @@ static void findings_on_the_far_side_say_so(const char *dir)
     cJSON_Delete(a);
 }
 
+/* The overlay's and key frames' labels are explained beside them (IC, TO, FPPA, the plot), per
+ * view; six landscape key frames go three to a row, one row per side. */
+static void media_labels_are_explained(const char *dir)
+{
+    static const char *const hrefs[6] = {"a.png", "b.png", "c.png", "d.png", "e.png", "f.png"};
+    char path[2048];
+    cJSON *a = side_run_analysis();
+    cJSON *src = cJSON_GetObjectItem(a, "source");
+    gs_report_html_options o = {0};
+    gs_error err = {0};
+    char *h;
+    snprintf(path, sizeof(path), "%s/report_media.html", dir);
+    o.overlay_href = "overlay.mp4";
+    o.keyframe_hrefs = hrefs;
+    o.n_keyframes = 6;
+    cJSON_AddNumberToObject(src, "width", 720);
+    cJSON_AddNumberToObject(src, "height", 1280);
+    CHECK_EQ_INT(gs_report_write_html(path, a, &o, &err), GS_OK);
+    h = gs_test_read_text(path);
+    /* under the clip and under the key frames */
+    CHECK_EQ_INT(count_of(h, "<b>IC</b> = initial contact (the foot lands), <b>TO</b> = toe-off"),
+                 2);
+    HAS(h, "<b>knee</b> flexion (0 = straight)");
+    HAS(h, "The small plot in a corner of the picture is the knee flexion, left and right");
+    HAS(h, "<div class=\"frames by3 by6\">"); /* portrait: six in a row on a wide screen */
+    LACKS(h, "FPPA");
+    free(h);
+    cJSON_ReplaceItemInObject(src, "width", cJSON_CreateNumber(1280));
+    cJSON_ReplaceItemInObject(src, "height", cJSON_CreateNumber(720));
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(a, "view"), "kind", cJSON_CreateString("rear"));
+    CHECK_EQ_INT(gs_report_write_html(path, a, &o, &err), GS_OK);
+    h = gs_test_read_text(path);
+    HAS(h, "<b>FPPA</b> = the knee&rsquo;s frontal-plane projection angle (+ knee toward the "
+           "midline, valgus");
+    HAS(h, "<b>pelvis</b> = pelvic obliquity");
+    HAS(h, "The small plot in a corner of the picture is the pelvic obliquity, left and right");
+    HAS(h, "<div class=\"frames by3\">"); /* landscape: three to a row */
+    LACKS(h, "<div class=\"frames by3 by6\">");
+    free(h);
+    cJSON_Delete(a);
+}
+
 static void hostile_strings_are_escaped(const char *dir)
 {
     char path[2048];
@@ -796,6 +838,7 @@ int main(int argc, char **argv)
     report_si_light_within_event_uncertainty(dir);
     report_shows_findings_as_hypotheses(dir);
     findings_on_the_far_side_say_so(dir);
+    media_labels_are_explained(dir);
     hostile_strings_are_escaped(dir);
     failed_analysis_still_gives_a_report_that_says_why(dir);
     report_reads_what_the_gait_stage_writes(dir);

@@ -493,6 +493,36 @@ static void write_summary(page *pg)
  * Media
  * ------------------------------------------------------------------------------------------- */
 
+/* 1 for a rear or front view (frontal-plane angles on the overlay and key frames). */
+static int frontal_view(const page *pg)
+{
+    const char *kind = jstr(jget(pg->a, "view"), "kind");
+    return kind && (!strcmp(kind, "rear") || !strcmp(kind, "front"));
+}
+
+/*
+ * What the overlay's and the key frames' labels mean (overlay.c draws them; gs_keyframe_caption
+ * writes the key frames' captions). The clip showed 'FPPA', 'IC', 'TO' and a plot without a
+ * legend, and the page explained none of it.
+ */
+static void label_legend(page *pg)
+{
+    buf *b = &pg->b;
+    if (frontal_view(pg))
+        gs_html_puts(b, "Numbers beside the joints are angles in degrees: <b>pelvis</b> = pelvic "
+                        "obliquity (+ that side&rsquo;s hip higher), <b>hip add.</b> = hip "
+                        "adduction (+ knee toward the midline), <b>FPPA</b> = the knee&rsquo;s "
+                        "frontal-plane projection angle (+ knee toward the midline, valgus; a "
+                        "rough 2D measure). ");
+    else
+        gs_html_puts(b, "Numbers beside the joints are angles in degrees: <b>knee</b> flexion (0 "
+                        "= straight), <b>hip</b> flexion (+ thigh ahead of the trunk, &minus; "
+                        "behind), <b>ankle</b> dorsiflexion (+ toes toward the shin), "
+                        "<b>trunk</b> forward lean. ");
+    gs_html_puts(b, "<b>IC</b> = initial contact (the foot lands), <b>TO</b> = toe-off (it "
+                    "leaves the ground).");
+}
+
 static void write_media(page *pg)
 {
     buf *b = &pg->b;
@@ -503,19 +533,30 @@ static void write_media(page *pg)
         gs_html_esc(b, o->overlay_href);
         gs_html_puts(b, "\">Your browser cannot play the clip here: <a href=\"");
         gs_html_esc(b, o->overlay_href);
-        gs_html_puts(b, "\">open it</a>.</video>\n<p class=\"sub\">Skeleton with left (orange) and right "
-                  "(blue) sides, live joint angles, contact and toe-off markers, and each "
-                  "finding highlighted on the frames where it shows. <a href=\"");
+        gs_html_puts(b, "\">open it</a>.</video>\n<p class=\"sub\">The person&rsquo;s left side "
+                        "orange, right side blue, faded where the pose model is unsure. ");
+        label_legend(pg);
+        gs_html_printf(b,
+                       " The small plot in a corner of the picture is the %s, left and right, "
+                       "over 1.5 s either side of the frame shown (white line). A finding is "
+                       "named in red at the top left, and the body parts it concerns drawn red, "
+                       "on the strides where it shows. <a href=\"",
+                       frontal_view(pg) ? "pelvic obliquity" : "knee flexion");
         gs_html_esc(b, o->overlay_href);
         gs_html_puts(b, "\">Open the clip on its own</a>.</p>\n</section>\n");
     }
     if ((o->keyframe_hrefs && o->n_keyframes > 0) || o->contact_sheet_href) {
         gs_html_puts(b, "<section id=\"keyframes\"><h2>Key frames</h2>\n");
         if (o->keyframe_hrefs && o->n_keyframes > 0) {
+            /* six landscape frames in one row left the person a few pixels tall (a 1280x720
+             * walk at 1280 px: 150 px wide tiles); three to a row, one row per side */
+            double sw = jnum(jget(pg->a, "source"), "width");
+            double sh = jnum(jget(pg->a, "source"), "height");
+            int landscape = isfinite(sw) && isfinite(sh) && sw > sh;
             gs_html_printf(b, "<div class=\"frames%s\">\n",
-                     o->n_keyframes % 3    ? ""
-                     : o->n_keyframes == 6 ? " by3 by6"
-                                           : " by3");
+                           o->n_keyframes % 3                    ? ""
+                           : o->n_keyframes == 6 && !landscape ? " by3 by6"
+                                                                 : " by3");
             for (int i = 0; i < o->n_keyframes; i++) {
                 const char *cap = o->keyframe_captions ? o->keyframe_captions[i] : NULL;
                 if (!o->keyframe_hrefs[i])
@@ -534,7 +575,9 @@ static void write_media(page *pg)
                 }
                 gs_html_puts(b, "</figure>\n");
             }
-            gs_html_puts(b, "</div>\n");
+            gs_html_puts(b, "</div>\n<p class=\"sub\">");
+            label_legend(pg);
+            gs_html_puts(b, "</p>\n");
         }
         if (o->contact_sheet_href) {
             gs_html_puts(b, "<figure class=\"sheet\"><a href=\"");
