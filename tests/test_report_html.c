@@ -709,6 +709,27 @@ static void series_chart_keeps_its_dates_inside(void)
     CHECK_EQ_INT(count_of(b.p, "<polyline"), 3);
     CHECK_EQ_INT(count_of(b.p, "<circle"), 5);
     free(b.p);
+    /* 45 sessions: every sixth date and the last, none within 110 units of the last (the
+     * 43rd, centred at x 601.6, ran into the last one, which ends at x 628) */
+    char days[45][11];
+    const char *dl[45];
+    double v[45];
+    for (int i = 0; i < 45; i++) {
+        snprintf(days[i], sizeof(days[i]), "2026-%02d-%02d", 1 + i / 4, 1 + i % 4 * 7);
+        dl[i] = days[i];
+        v[i] = 150 + i % 9;
+    }
+    gs_html_buf c = {0};
+    gs_html_series_svg(&c, "Cadence", "steps/min", 45, dl, v, NULL);
+    CHECK(c.p != NULL && !c.oom);
+    if (!c.p)
+        return;
+    CHECK_EQ_INT(count_of(c.p, "text-anchor=\"middle\""), 6); /* sessions 1, 7, ..., 31 */
+    HAS(c.p, ">2026-08-15</text>");                             /* the 31st, x 443.5 */
+    LACKS(c.p, ">2026-10-01</text>");                            /* the 37th, x 522.5 */
+    LACKS(c.p, ">2026-11-15</text>");                            /* the 43rd */
+    HAS(c.p, "text-anchor=\"end\" fill=\"#5b6470\">2026-12-01</text>");
+    free(c.p);
 }
 
 static void unwritable_path_is_an_io_error_naming_it(const char *dir)
