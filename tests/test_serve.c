@@ -341,6 +341,72 @@ static int add(gs_serve__fields *f, const char *k, const char *v)
     return gs_serve__fields_add(f, k, v, 0, strlen(v), msg, sizeof(msg));
 }
 
+/* gs_serve__json_pick gives the members cJSON gives from the whole text: on an analysis
+ * (tests/data, 130 kB) and on made texts whose other members hold the picked names, brackets
+ * and quotes in strings; NULL where the text is not an object or a picked value not JSON. */
+static void picked_members_are_those_of_the_whole_parse(void)
+{
+    static const char *const keys[] = {"status", "metrics", "findings", NULL};
+    char *text = gs_test_read_text(GS_SOURCE_DIR "/tests/data/baseline_sample_full.json");
+    CHECK(text != NULL);
+    cJSON *whole = cJSON_Parse(text ? text : "");
+    cJSON *p = text ? gs_serve__json_pick(text, strlen(text), keys) : NULL;
+    CHECK(p != NULL && cJSON_GetArraySize(p) == 2); /* no "status" in that file */
+    for (int k = 0; keys[k]; k++)
+        CHECK_MSG(cJSON_Compare(cJSON_GetObjectItemCaseSensitive(whole, keys[k]),
+                                cJSON_GetObjectItemCaseSensitive(p, keys[k]), 1) ||
+                      (!cJSON_GetObjectItemCaseSensitive(whole, keys[k]) &&
+                       !cJSON_GetObjectItemCaseSensitive(p, keys[k])),
+                  "member %s differs", keys[k]);
+    cJSON_Delete(p);
+    cJSON_Delete(whole);
+    free(text);
+
+    const char *made[] = {
+        " {\"curves\": {\"status\": \"failed\", \"x\": [1, 2.5e3, [\"]}\\\"{\", {}]]},\n"
+        "  \"findings\": [{\"title\": \"a \\\"quoted\\\" {title}\"}], \"n\": -1, \"t\": true,"
+        "  \"status\": \"done\", \"status\": \"failed\", \"metrics\": null } ",
+        "{}",
+        "{\"status\":\"done\"}",
+    };
+    for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+        whole = cJSON_Parse(made[i]);
+        p = gs_serve__json_pick(made[i], strlen(made[i]), keys);
+        CHECK_MSG(whole && p, "made text %zu", i);
+        for (int k = 0; whole && p && keys[k]; k++) {
+            const cJSON *w = cJSON_GetObjectItemCaseSensitive(whole, keys[k]);
+            const cJSON *q = cJSON_GetObjectItemCaseSensitive(p, keys[k]);
+            CHECK_MSG((!w && !q) || cJSON_Compare(w, q, 1), "made text %zu: member %s", i,
+                      keys[k]);
+        }
+        cJSON_Delete(p);
+        cJSON_Delete(whole);
+    }
+    p = gs_serve__json_pick(made[0], strlen(made[0]), keys);
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(p, "status");
+    CHECK(cJSON_IsString(st) && !strcmp(st->valuestring, "done")); /* the first of two */
+    CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(p, "metrics")));
+    CHECK(!cJSON_GetObjectItemCaseSensitive(p, "curves"));
+    cJSON_Delete(p);
+
+    const char *bad[] = {
+        "",
+        "[]",
+        "\"status\"",
+        "{\"status\": \"done\"",                      /* cut short */
+        "{\"curves\": [1, 2}, \"status\": \"done\"}", /* brackets of two kinds */
+        "{\"curves\": \"open, \"status\": \"done\"}",  /* a string never closed */
+        "{\"status\": \"done\" \"metrics\": 1}",        /* no comma */
+        "{\"metrics\": {\"a\": }, \"status\": \"done\"}", /* a picked value not JSON */
+        "{\"status\": }",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        p = gs_serve__json_pick(bad[i], strlen(bad[i]), keys);
+        CHECK_MSG(p == NULL, "bad text %zu: %s", i, bad[i]);
+        cJSON_Delete(p);
+    }
+}
+
 static void upload_fields_are_checked_and_named(void)
 {
     gs_serve__fields f = {0};
@@ -515,6 +581,7 @@ int main(int argc, char **argv)
     ranges_follow_rfc_9110();
     listen_addresses();
     json_bodies();
+    picked_members_are_those_of_the_whole_parse();
     upload_fields_are_checked_and_named();
     view_words_are_the_gait_names();
     the_rate_limiter_allows_a_burst_then_one_per_period();

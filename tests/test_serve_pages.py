@@ -447,11 +447,151 @@ def failed_runs(a, loc, session, share, viewer):
     check(st == 303, f"the failed session deleted ({st})")
 
 
+def start_server(data, workers):
+    """gaitscope serve on data (fresh) with workers: (process, port or None)."""
+    shutil.rmtree(data, ignore_errors=True)
+    os.makedirs(data)
+    log = open(data + ".log", "w")
+    p = subprocess.Popen([BIN, "serve", "--data", data, "--listen", "127.0.0.1:0", "--workers",
+                          str(workers), "--models", MODELS], stdout=subprocess.PIPE, stderr=log,
+                         text=True)
+    m = re.search(r"localhost:(\d+)", p.stdout.readline())
+    return p, int(m.group(1)) if m else None
+
+
+def stop_server(p):
+    p.terminate()
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
+def api(port, method, path, body, token, ctype="application/json"):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    h = {"Content-Type": ctype}
+    if token:
+        h["Authorization"] = f"Bearer {token}"
+    c.request(method, "/api/v1" + path, body=body, headers=h)
+    r = c.getresponse()
+    out = r.status, json.loads(r.read() or b"null")
+    c.close()
+    return out
+
+
+def seed_history(data, port, email, n, analysis):
+    """An athlete with n sessions, seeded cheaply: uploads of a few bytes (one stored file) to
+    a server without workers, each session's job then marked done straight in its SQLite store
+    and analysis(i) (a dict, or None for no folder) written as its folder's analysis.json: the
+    athlete page reads records and folders, never the video. Session i is dated 2026-01-05 plus
+    i weeks. (browser, athlete id, session ids oldest first)"""
+    import datetime
+    import sqlite3
+    br = signup(port, email)
+    st, tok = api(port, "POST", "/tokens", json.dumps({"email": email,
+                                                      "password": "correct horse battery"}),
+                  None)
+    token = tok.get("token", "") if st == 201 else ""
+    st, ath = api(port, "POST", "/athletes", json.dumps({"name": "Weekly"}), token)
+    ath = ath.get("id", "none") if st == 201 else "none"
+    sids = []
+    for i in range(n):
+        day = datetime.date(2026, 1, 5) + datetime.timedelta(weeks=i)
+        body, ctype = multipart_file({"date": day.isoformat()}, "video", "clip.mp4",
+                                     b"not a video, never analysed")
+        st, up = api(port, "POST", f"/athletes/{ath}/sessions", body, token, ctype)
+        if not check(st == 202, f"seed upload {i}: {st} {up}"):
+            break
+        sids.append(up["session"])
+    db = sqlite3.connect(os.path.join(data, "gaitscope.db"), timeout=30)
+    for i, sid in enumerate(sids):
+        an = analysis(i)
+        if an is None:
+            continue
+        os.makedirs(os.path.join(data, "sessions", sid), exist_ok=True)
+        with open(os.path.join(data, "sessions", sid, "analysis.json"), "w") as f:
+            json.dump(an, f)
+        db.execute("UPDATE jobs SET status = ?, finished = created WHERE session = ?",
+                   (2 if an.get("status") == "done" else 3, sid))
+    db.commit()
+    db.close()
+    return br, ath, sids
+
+
+def long_history():
+    """An athlete seen weekly for most of a year (45 sessions, more than the 40 whose results
+    the athlete page read until session 13): every row has its numbers, the oldest included;
+    the charts and the compare form take every analysed session; a failed first run among the
+    old ones shows no numbers and is not offered; the newest, still queued, neither."""
+    n, failed, queued = 45, 2, 44
+
+    def analysis(i):
+        if i == queued:
+            return None
+        # the size of a real one comes from its curves (ignored by this page): a few hundred
+        # numbers here, with brackets and quotes in strings the page's reader must step over
+        curves = {"knee": {"left": {"mean": [i + k / 7 for k in range(300)],
+                                    "note": "a \"quoted\" ] } [ text"}}}
+        if i == failed:
+            return {"status": "failed", "error": "track too short", "curves": curves,
+                    "metrics": {"cadence_spm": {"all": {"mean": 999}}}}
+        return {"format": "gaitscope.analysis/1", "curves": curves, "status": "done",
+                "metrics": {"cadence_spm": {"all": {"mean": 150 + i}},
+                            "ground_contact_ms": {"left": {"mean": 200 + i},
+                                                  "right": {"mean": 210 + i}}},
+                "findings": [{"title": f"Finding of week {i}"}]}
+
+    data = os.path.join(SCRATCH, "pages_long")
+    p, port = start_server(data, 0)
+    try:
+        if not check(port, "serve (no workers) started"):
+            return
+        br, ath, sids = seed_history(data, port, "w@example.org", n, analysis)
+        if not check(len(sids) == n, f"{n} sessions seeded ({len(sids)})"):
+            return
+        t0 = time.time()
+        st, _, html = br.req("GET", f"/athletes/{ath}")
+        took = time.time() - t0
+        print(f"athlete page with {n} sessions: {took * 1000:.0f} ms, {len(html)} bytes")
+        check(st == 200, f"the athlete page ({st})")
+        rows = re.findall(r'<tr><td><a href="/sessions/([A-Za-z0-9_-]{22})">', html)
+        check(rows == sids[::-1], f"every session listed, newest first ({len(rows)} rows)")
+        bad = []
+        for i, sid in enumerate(sids):
+            row = session_row(html, sid)
+            if i == failed:
+                ok = row == ["failed", "", ""]
+            elif i == queued:
+                ok = re.fullmatch(r'<a href="/jobs/[^"]+">queued</a>', row[0]) and \
+                    row[1:] == ["", ""]
+            else:
+                ok = row == ["done", f"{150 + i} steps/min", f"Finding of week {i}"]
+            if not ok:
+                bad.append((i, row))
+        check(not bad, f"each row's numbers are its session's, the oldest too: {bad[:3]}")
+        m = re.search(r'id="charts-of">Means per session of the (\d+) analysed sessions', html)
+        check(m and int(m.group(1)) == n - 2, f"the charts take every analysed session: "
+              f"{m.group(0) if m else None}")
+        form = compare_form(html)
+        offered = re.findall(r'<select id="before".*?</select>', form, re.S)
+        offered = re.findall(r'value="([A-Za-z0-9_-]{22})"', offered[0] if offered else "")
+        want = [sid for i, sid in enumerate(sids) if i not in (failed, queued)][::-1]
+        check(offered == want, f"the compare form offers every analysed session, newest first "
+              f"({len(offered)} of {len(want)})")
+    finally:
+        stop_server(p)
+
+
 def main():
     if not os.path.exists(SAMPLE) or not os.path.exists(os.path.join(MODELS,
                                                                      "pose_landmark_full.tflite")):
         print("needs datasets/run_side_treadmill_01.mp4 and models/*.tflite", file=sys.stderr)
         return 77
+    if os.environ.get("GS_PAGES_ONLY") == "long":  # this part alone, for a quick look
+        long_history()
+        print("pages: %s" % ("ok" if failures == 0 else f"{failures} failure(s)"))
+        return 1 if failures else 0
     data = os.path.join(SCRATCH, "pages_data")
     shutil.rmtree(data, ignore_errors=True)
     os.makedirs(data)
@@ -892,6 +1032,8 @@ def run(port, data):
     check(st == 404, f"the share of a deleted session -> 404 ({st})")
 
     clinic(port, data, a, b, athlete, up2.get("session", ""))
+
+    long_history()
 
     print("pages: %s" % ("ok" if failures == 0 else f"{failures} failure(s)"))
     return 1 if failures else 0

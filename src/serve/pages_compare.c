@@ -80,14 +80,14 @@ void gs_pages_comparisons_html(gs_page *pg, gs_html_buf *b, const char *athlete,
 }
 
 void gs_pages_compare_form_html(gs_page *pg, gs_html_buf *b, const char *athlete,
-                                const gs_store_session *list, size_t n)
+                                const gs_store_session *list, size_t n, const cJSON *const *an)
 {
     /* list is oldest first (the athlete page sorts it by day); only sessions with a done analysis
      * (gs_serve__session_comparable: never a failed run's partial outputs). */
     size_t *ok = calloc(n + 1, sizeof(*ok)), m = 0;
     gs_html_puts(b, "<h2>Compare two sessions</h2>");
     for (size_t i = 0; ok && i < n; i++)
-        if (gs_serve__session_comparable(pg->s, list[i].id, NULL))
+        if (an ? an[i] != NULL : gs_serve__session_comparable(pg->s, list[i].id, NULL))
             ok[m++] = i;
     if (m < 2) {
         gs_html_puts(b, "<p class=\"muted\">Two analysed sessions are needed for a "

@@ -94,9 +94,12 @@ int gs_pages_compare(gs_page *pg, char **seg, int nseg);
 /** The account's comparisons of athlete (session NULL) or with session (athlete NULL). */
 void gs_pages_comparisons_html(gs_page *pg, gs_html_buf *b, const char *athlete,
                                const char *session);
-/** The athlete page's "compare two sessions" form (list oldest first) and comparisons. */
+/** The athlete page's "compare two sessions" form (list oldest first) and comparisons. The
+ *  form offers the sessions gs_serve__session_comparable accepts; an (may be NULL): the page's
+ *  reads of their analysis.json, NULL where it is not a done analysis (gs_serve__analysis_done,
+ *  that function's test), so that no folder is read twice. */
 void gs_pages_compare_form_html(gs_page *pg, gs_html_buf *b, const char *athlete,
-                                const gs_store_session *list, size_t n);
+                                const gs_store_session *list, size_t n, const cJSON *const *an);
 /** The session page's re-run form, prefilled from the session's options. */
 void gs_pages_rerun_html(gs_page *pg, gs_html_buf *b, const gs_store_session *ss);
 

@@ -226,7 +226,7 @@ static void options_html(gs_html_buf *b, const cJSON *opts)
 
 static cJSON *analysis_of(gs_page *pg, const char *session)
 {
-    return gs_serve__session_json(pg->s, session, "analysis.json");
+    return gs_serve__session_json(pg->s, session, "analysis.json", NULL);
 }
 
 /* The overlay and key frames of session under base ("/sessions/ID/files" or "/s/TOKEN/files"). */
@@ -391,7 +391,7 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
      * (options.json) when it published them; the session's own are a pending re-run's while its
      * job is not done. A folder from before that record: the session's options, which are the
      * results' unless a re-run is pending. */
-    cJSON *ran = an ? gs_serve__session_json(pg->s, ss.id, "options.json") : NULL;
+    cJSON *ran = an ? gs_serve__session_json(pg->s, ss.id, "options.json", NULL) : NULL;
     int pending = has_job && j.status != GS_STORE_JOB_DONE && an_state != AN_NONE;
     gs_html_puts(&b, "</dd><dt>Analysis options</dt><dd id=\"options\">");
     if (ran)

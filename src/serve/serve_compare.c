@@ -36,7 +36,8 @@ static void remove_folder(const char *dir)
     rmdir(dir);
 }
 
-cJSON *gs_serve__session_json(gs_serve *s, const char *session, const char *name)
+cJSON *gs_serve__session_json(gs_serve *s, const char *session, const char *name,
+                              const char *const *keys)
 {
     char dir[PATH_MAX], path[PATH_MAX + 32];
     uint8_t *data = NULL;
@@ -47,7 +48,8 @@ cJSON *gs_serve__session_json(gs_serve *s, const char *session, const char *name
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     if (gs_file_read_max(path, (size_t)64 << 20, &data, &len, &e) != GS_OK)
         return NULL;
-    cJSON *a = cJSON_ParseWithLength((const char *)data, len);
+    cJSON *a = keys ? gs_serve__json_pick((const char *)data, len, keys)
+                    : cJSON_ParseWithLength((const char *)data, len);
     free(data);
     return a;
 }
@@ -60,7 +62,8 @@ int gs_serve__analysis_done(const cJSON *an)
 
 int gs_serve__session_comparable(gs_serve *s, const char *session, const char **why)
 {
-    cJSON *an = gs_serve__session_json(s, session, "analysis.json");
+    static const char *const keys[] = {"status", NULL};
+    cJSON *an = gs_serve__session_json(s, session, "analysis.json", keys);
     int done = gs_serve__analysis_done(an);
     if (why)
         *why = done ? NULL

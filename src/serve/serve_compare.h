@@ -10,8 +10,11 @@
 #include "serve_zip.h"
 
 /** A JSON file of the session's folder (analysis.json, options.json), parsed; NULL when it is
- *  missing, unreadable, over 64 MB or not JSON. */
-cJSON *gs_serve__session_json(gs_serve *s, const char *session, const char *name);
+ *  missing, unreadable, over 64 MB or not JSON. keys (NULL-terminated; NULL: the whole file):
+ *  only those members of the file's object (gs_serve__json_pick: status, metrics and findings
+ *  of an analysis.json cost a tenth of the whole). */
+cJSON *gs_serve__session_json(gs_serve *s, const char *session, const char *name,
+                              const char *const *keys);
 /** 1 when an analysis.json (may be NULL) is a done analysis ("status": "done"), not the partial
  *  outputs a failed run leaves (any other status; a file without one is not taken as done). */
 int gs_serve__analysis_done(const cJSON *an);

@@ -158,6 +158,18 @@ int gs_serve__range_parse(const char *h, uint64_t size, uint64_t *first, uint64_
 int gs_serve__listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len, int *port,
                            char *msg, size_t n);
 
+/* ---- members of a large JSON object ------------------------------------------------------ */
+
+/**
+ * The members named in keys (NULL-terminated) of the JSON object text, as a new object (in
+ * file order; the first member of a name when it repeats; absent ones left out), without
+ * building the others: an analysis.json is ~450 kB, nine tenths of it the curves, and the
+ * athlete page wants its status, metrics and findings only. The members not picked are followed
+ * through their strings and brackets only. NULL when text is not an object, or a picked value
+ * is not JSON (cJSON), or out of memory. Caller frees with cJSON_Delete.
+ */
+cJSON *gs_serve__json_pick(const char *text, size_t len, const char *const *keys);
+
 /* ---- JSON bodies ------------------------------------------------------------------------- */
 
 /**

@@ -462,6 +462,117 @@ int gs_serve__listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t
     return 0;
 }
 
+/* ---- members of a large JSON object ------------------------------------------------------ */
+
+static size_t skip_ws(const char *t, size_t i, size_t len)
+{
+    while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* One past the closing quote of the string opening at t[i], or 0 (cut short, a raw control
+ * character). */
+static size_t string_end(const char *t, size_t i, size_t len)
+{
+    for (i++; i < len; i++) {
+        if (t[i] == '\\')
+            i++;
+        else if (t[i] == '"')
+            return i + 1;
+        else if ((unsigned char)t[i] < 0x20)
+            return 0;
+    }
+    return 0;
+}
+
+/* One past the value starting at t[i], or 0: strings and brackets are followed (each bracket
+ * closed by its own kind, at most 1000 deep as cJSON), a number or literal runs to the next
+ * delimiter; what is inside is not checked further. */
+static size_t value_end(const char *t, size_t i, size_t len)
+{
+    char open[1000];
+    size_t depth = 0;
+    do {
+        if (i >= len)
+            return 0;
+        char c = t[i];
+        if (c == '"') {
+            i = string_end(t, i, len);
+            if (!i)
+                return 0;
+        } else if (c == '{' || c == '[') {
+            if (depth == sizeof(open))
+                return 0;
+            open[depth++] = c;
+            i++;
+        } else if (c == '}' || c == ']') {
+            if (!depth || open[depth - 1] != (c == '}' ? '{' : '['))
+                return 0;
+            depth--;
+            i++;
+        } else if (depth) {
+            i++;
+        } else { /* a number or literal at the top */
+            size_t s = i;
+            while (i < len && !strchr(",}] \t\r\n", t[i]))
+                i++;
+            if (i == s)
+                return 0;
+        }
+    } while (depth);
+    return i;
+}
+
+cJSON *gs_serve__json_pick(const char *text, size_t len, const char *const *keys)
+{
+    size_t nk = 0, i = skip_ws(text, 0, len);
+    while (keys[nk])
+        nk++;
+    cJSON *out = cJSON_CreateObject();
+    if (!out || i >= len || text[i] != '{')
+        goto fail;
+    i = skip_ws(text, i + 1, len);
+    if (i < len && text[i] == '}')
+        return out;
+    for (;;) {
+        if (i >= len || text[i] != '"')
+            goto fail;
+        size_t ks = i + 1, ke = string_end(text, i, len);
+        if (!ke)
+            goto fail;
+        i = skip_ws(text, ke, len);
+        if (i >= len || text[i] != ':')
+            goto fail;
+        size_t vs = skip_ws(text, i + 1, len), ve = value_end(text, vs, len);
+        if (!ve)
+            goto fail;
+        for (size_t k = 0; k < nk; k++) {
+            size_t kl = strlen(keys[k]);
+            /* the first member of a name, as cJSON_GetObjectItemCaseSensitive finds it */
+            if (ke - 1 - ks == kl && !memcmp(text + ks, keys[k], kl) &&
+                !cJSON_GetObjectItemCaseSensitive(out, keys[k])) {
+                cJSON *v = cJSON_ParseWithLength(text + vs, ve - vs);
+                if (!v || !cJSON_AddItemToObject(out, keys[k], v)) {
+                    cJSON_Delete(v);
+                    goto fail;
+                }
+            }
+        }
+        i = skip_ws(text, ve, len);
+        if (i < len && text[i] == ',') {
+            i = skip_ws(text, i + 1, len);
+            continue;
+        }
+        if (i < len && text[i] == '}')
+            return out;
+        goto fail;
+    }
+fail:
+    cJSON_Delete(out);
+    return NULL;
+}
+
 /* ---- JSON bodies ------------------------------------------------------------------------- */
 
 cJSON *gs_serve__json_object(const char *body, size_t len, const char *const *allowed,

@@ -78,6 +78,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             cJSON_Delete(o);
         }
+        /* the athlete page's reader of analysis.json members: only objects come out */
+        static const char *const an[] = {"status", "metrics", "findings", NULL};
+        o = gs_serve__json_pick(s, size, an);
+        if (o && !cJSON_IsObject(o))
+            abort();
+        cJSON_Delete(o);
         break;
     }
     case 2: { /* multipart fields: records "key\x01value" split by \x02, each value in pieces */
