@@ -688,6 +688,82 @@ static void keyframe_captions_give_the_views_angles(void)
 /* The service's across-sessions chart: every date label inside the 640-wide SVG (the last one,
    centred on the plot's right edge at x 628, ran 30 px past it and was cut off), a gap in a
    series splits its line, and the title is escaped. */
+/* The findings' banner on the overlay and the key frames is white on a solid red band, drawn
+ * over the knee plot: red text on the angle labels' translucent black could not be read
+ * (run_rear_treadmill_01's 464 px wide overlay), and where the knee plot took the top-left
+ * corner it covered the banner. A made side-view run (its body keeps right, so the plot goes
+ * top left) over a grey clip, one finding shown at the left contact's key frame. */
+static void finding_banner_is_white_on_red(const char *dir)
+{
+    gs_gen_params p;
+    gs_pose_track *t = NULL;
+    gs_gait_result *r = NULL;
+    gs_gait_options gopt = {0};
+    gs_overlay_options oo = {0};
+    gs_error err = {0};
+    gs_keyframe kf[6];
+    char clip[1200], cmd[3000], raw[1200], kdir[1200];
+    int n = 0;
+    gs_gen_defaults(&p);
+    p.duration_s = 4.0;
+    snprintf(clip, sizeof(clip), "%s/grey.mp4", dir);
+    snprintf(cmd, sizeof(cmd),
+             "ffmpeg -v error -y -f lavfi -i color=c=0x808080:s=%dx%d:r=%g:d=%g -c:v libx264 "
+             "-preset ultrafast -pix_fmt yuv420p '%s'",
+             p.width, p.height, p.fps, p.duration_s, clip);
+    if (gs_test_sh(cmd) != 0) {
+        fprintf(stderr, "skip: ffmpeg could not make the grey clip\n");
+        return;
+    }
+    CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
+    if (t)
+        CHECK_MSG(gs_gait_analyze(t, &gopt, &r, &err) == GS_OK, "gait: %s", err.msg);
+    if (r)
+        n = gs_keyframes_choose(r, t, kf, 1);
+    CHECK_EQ_INT(n, 1);
+    if (n == 1) {
+        char fj[256];
+        cJSON *fs;
+        snprintf(fj, sizeof(fj),
+                 "[{\"title\":\"Test finding\",\"side\":\"left\",\"evidence\":"
+                 "[{\"metric\":\"knee_flexion_peak_stance_deg\",\"times\":[%.4f]}]}]",
+                 t->frames[kf[0].frame].t_s - 0.05);
+        fs = cJSON_Parse(fj);
+        snprintf(kdir, sizeof(kdir), "%s/banner_keyframes", dir);
+        oo.keyframes = kf;
+        oo.n_keyframes = 1;
+        oo.keyframe_dir = kdir;
+        CHECK_MSG(gs_overlay_render(clip, t, r, fs, &oo, NULL, &err) == GS_OK, "overlay: %s",
+                  err.msg);
+        cJSON_Delete(fs);
+        snprintf(raw, sizeof(raw), "%s/banner.rgb", dir);
+        snprintf(cmd, sizeof(cmd), "ffmpeg -v error -y -i '%s' -pix_fmt rgb24 -f rawvideo '%s'",
+                 kf[0].path, raw);
+        CHECK_EQ_INT(gs_test_sh(cmd), 0);
+        {
+            /* the banner: a band of the red, at least 150 x 15 px, in the top left third; the
+             * old red text on a darkened box, drawn under the knee plot, had none */
+            FILE *f = fopen(raw, "rb");
+            size_t npx = (size_t)p.width * (size_t)p.height;
+            uint8_t *px = malloc(npx * 3);
+            long red = 0;
+            CHECK(f != NULL && px != NULL);
+            if (f && px && fread(px, 3, npx, f) == npx)
+                for (int y = 0; y < p.height / 3; y++)
+                    for (int x = 0; x < p.width / 2; x++) {
+                        const uint8_t *q = px + ((size_t)y * (size_t)p.width + (size_t)x) * 3;
+                        red += q[0] > 150 && q[1] < 70 && q[2] < 70;
+                    }
+            CHECK_MSG(red > 150 * 15, "the finding's banner has %ld red pixels", red);
+            free(px);
+            if (f)
+                fclose(f);
+        }
+    }
+    gs_gait_result_free(&r);
+    gs_pose_track_free(&t);
+}
+
 static void series_chart_keeps_its_dates_inside(void)
 {
     static const char *const dates[3] = {"2026-12-01", "2026-12-08", "2026-12-15"};
@@ -864,6 +940,7 @@ int main(int argc, char **argv)
     failed_analysis_still_gives_a_report_that_says_why(dir);
     report_reads_what_the_gait_stage_writes(dir);
     keyframe_captions_give_the_views_angles();
+    finding_banner_is_white_on_red(dir);
     series_chart_keeps_its_dates_inside();
     unwritable_path_is_an_io_error_naming_it(dir);
     if (!have_chromium()) {

@@ -18,6 +18,9 @@
 /* by bone side (pose.h gs_kp_bones): centre, left, right */
 static const gs_rgb colours[3] = {{240, 240, 240}, {255, 140, 0}, {30, 144, 255}};
 static const gs_rgb red = {235, 40, 40}, white = {255, 255, 255}, black = {0, 0, 0};
+/* the findings' banner: white on this red (red text on the angle labels' translucent black
+ * could not be read, least of all on run_rear_treadmill_01's 464 px wide clip) */
+static const gs_rgb banner_red = {190, 25, 25};
 
 typedef struct draw_ctx {
     gs_image img;
@@ -277,9 +280,13 @@ static void highlight(draw_ctx *c, const char *metric, const char *side, const g
     }
 }
 
-/* Findings whose evidence strides contain time t: banner + highlighted segments. */
+/*
+ * Findings whose evidence strides contain time t. banners 0: their body segments drawn red
+ * (under the skeleton); 1: their titles, white on a red band from the top left, starting at y0
+ * (drawn last, so neither the skeleton nor the knee plot covers them).
+ */
 static void draw_findings(draw_ctx *c, const cJSON *findings, double t, double stride_s,
-                          const gs_kp *kp)
+                          const gs_kp *kp, int banners, float y0)
 {
     int row = 0;
     const cJSON *f;
@@ -298,19 +305,24 @@ static void draw_findings(draw_ctx *c, const cJSON *findings, double t, double s
             {
                 if (!cJSON_IsNumber(tt) || t < tt->valuedouble || t > tt->valuedouble + stride_s)
                     continue;
-                if (metric)
+                if (metric && !banners)
                     highlight(c, metric, side, kp);
                 shown = 1;
                 break;
             }
         }
-        if (shown && row < 3 && title) {
+        if (banners && shown && row < 3 && title) {
             char txt[200];
+            float x = 10 * c->s, y = y0 + 30 * (float)row * c->s, sc = 0.6f * c->s;
+            int32_t w = 0, h = 0;
             snprintf(txt, sizeof(txt), "%s%s%s", title, side ? " - " : "", side ? side : "");
             for (char *p = txt; *p; p++)
                 if ((unsigned char)*p > 126)
                     *p = '?'; /* Hershey fonts are ASCII only */
-            label(c, txt, 10 * c->s, (34 + 30 * (float)row) * c->s + 28 * c->s, 0.6f * c->s, red);
+            gs_cv_text_size(txt, sc, 1, &w, &h);
+            gs_cv_rect_fill(&c->img, x - 3, y - (float)h - 2, x + (float)w + 3, y + 5, banner_red,
+                            0.9f);
+            gs_cv_text(&c->img, txt, x, y, sc, white, sc > 0.9f ? 2 : 1, 1.0f);
             row++;
         }
     }
@@ -693,7 +705,7 @@ static void draw_frame(draw_ctx *c, const gs_pose_track *t, const gs_gait_result
         if (opt->blur_faces)
             blur_head(&c->img, kp);
         if (findings)
-            draw_findings(c, findings, t_s, stride_s, kp);
+            draw_findings(c, findings, t_s, stride_s, kp, 0, 0);
         draw_skeleton(c, kp);
         if (g) {
             draw_angles(c, g, index, kp);
@@ -702,6 +714,15 @@ static void draw_frame(draw_ctx *c, const gs_pose_track *t, const gs_gait_result
     }
     if (g && pf)
         draw_knee_plot(c, g, t, index, plot_x, plot_y);
+    if (findings && pf && pf->has_kp) {
+        /* the banners under the time stamp; below the knee plot when that took the top-left
+         * corner (it covered them: a made run whose body keeps to the right) */
+        float pw, ph, y0 = 62 * c->s;
+        plot_size(c, &pw, &ph);
+        if (g && plot_x < 0.5f * (float)c->img.width && plot_y < 0.5f * (float)c->img.height)
+            y0 = plot_y + ph + 26 * c->s;
+        draw_findings(c, findings, t_s, stride_s, NULL, 1, y0);
+    }
     char stamp[64];
     snprintf(stamp, sizeof(stamp), "gaitscope  t %.2f s  frame %lld", t_s, (long long)index);
     label(c, stamp, 10 * c->s, 26 * c->s, 0.55f * c->s, white);
