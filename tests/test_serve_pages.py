@@ -311,6 +311,12 @@ def options_of(html):
     return (m.group(1) if m else "", r.group(1) if r else "", r.group(2) if r else "")
 
 
+def history_of(html):
+    """The session page's intake history line."""
+    m = re.search(r'<dd id="history">(.*?)</dd>', html)
+    return m.group(1) if m else ""
+
+
 def compare_form(html):
     """The athlete page's compare form ("" when there is none)."""
     m = re.search(r'<form[^>]*id="compare-form".*?</form>', html, re.S)
@@ -345,6 +351,12 @@ def failed_runs(a, loc, session, share, viewer):
     check("to 4 s" in opts and "1.4" not in opts and word in ("pending", "failed") and
           "from 1 s" in ropts and "to 1.4 s" in ropts,
           f"during the re-run: the results' options and the re-run's apart: {opts!r} {ropts!r}")
+    # the intake history too: the results' (the upload's), the re-run's (its form sent none)
+    # apart; the line followed the session's options, "none" over results weighed with it
+    hist = history_of(html)
+    check(hist == "scar:abdomen" and ropts.endswith(
+        ' &middot; intake history: <span class="muted">none</span>'),
+        f"during the re-run: the results' history and the re-run's apart: {hist!r} {ropts!r}")
     st, _, shtml = viewer.req("GET", share)
     check(st == 200 and 'id="findings"' in shtml and "not ready" not in shtml,
           f"during the re-run the share page shows the earlier results ({st}): "
@@ -372,6 +384,9 @@ def failed_runs(a, loc, session, share, viewer):
     opts, word, ropts = options_of(html)
     check("to 4 s" in opts and "1.4" not in opts and word == "failed" and "to 1.4 s" in ropts,
           f"a failed re-run: the results' options and the failed re-run's: {opts!r} {ropts!r}")
+    hist = history_of(html)
+    check(hist == "scar:abdomen" and "intake history: " in ropts,
+          f"a failed re-run: the results' history, the failed re-run's apart: {hist!r} {ropts!r}")
     st, _, shtml = viewer.req("GET", share)
     check(st == 200 and 'id="overlay"' in shtml and 'id="findings"' in shtml and
           'id="analysis-status"' not in shtml,

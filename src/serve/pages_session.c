@@ -158,6 +158,27 @@ static void findings_html(gs_html_buf *b, const cJSON *a)
     gs_html_puts(b, "</ul>");
 }
 
+/* The intake history items of options (a string "kind:region,..." or an array of them), or
+ * "none". */
+static void history_html(gs_html_buf *b, const cJSON *opts)
+{
+    const cJSON *hist = cJSON_GetObjectItemCaseSensitive(opts, "history"), *h;
+    int k = 0;
+    if (cJSON_IsString(hist) && hist->valuestring[0]) {
+        gs_html_esc(b, hist->valuestring);
+        return;
+    }
+    if (!cJSON_IsArray(hist))
+        hist = NULL;
+    cJSON_ArrayForEach(h, hist) if (cJSON_IsString(h))
+    {
+        gs_html_puts(b, k++ ? ", " : "");
+        gs_html_esc(b, h->valuestring);
+    }
+    if (!k)
+        gs_html_puts(b, "<span class=\"muted\">none</span>");
+}
+
 /* The session's analysis options in words ("body height 1.7 m · from 1 s · to 6 s"), not as
  * its stored JSON (whose edited events would be a whole CSV file). The intake history is shown
  * on its own line above; a key the page does not know is shown as key and value. */
@@ -367,39 +388,30 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
     gs_pages_nkt_html(pg, &b, &ss, nkt_saved);
     gs_html_puts(&b, "<h2>Intake and notes</h2><p class=\"muted\">Only you see these; a share "
                      "link never shows them.</p><dl id=\"private\">");
+    /* The options of the results on the page: those the worker recorded in the folder
+     * (options.json) when it published them; the session's own are a pending re-run's while its
+     * job is not done. A folder from before that record: the session's options, which are the
+     * results' unless a re-run is pending ("not recorded" then). The intake history is one of
+     * them (the findings weigh it), so its line follows the same rule. */
     cJSON *opts = cJSON_Parse(ss.options_json);
-    const cJSON *hist = cJSON_GetObjectItemCaseSensitive(opts, "history");
-    gs_html_puts(&b, "<dt>History</dt><dd>");
-    if (cJSON_IsString(hist))
-        gs_html_esc(&b, hist->valuestring);
-    else if (cJSON_IsArray(hist)) {
-        const cJSON *h;
-        int k = 0;
-        cJSON_ArrayForEach(h, hist) if (cJSON_IsString(h))
-        {
-            gs_html_puts(&b, k++ ? ", " : "");
-            gs_html_esc(&b, h->valuestring);
-        }
-    } else
-        gs_html_puts(&b, "<span class=\"muted\">none</span>");
+    cJSON *ran = an ? gs_serve__session_json(pg->s, ss.id, "options.json", NULL) : NULL;
+    int pending = has_job && j.status != GS_STORE_JOB_DONE && an_state != AN_NONE;
+    const cJSON *shown = ran ? ran : pending ? NULL : opts;
+    gs_html_puts(&b, "<dt>History</dt><dd id=\"history\">");
+    if (shown)
+        history_html(&b, shown);
+    else
+        gs_html_puts(&b, "<span class=\"muted\">not recorded</span>");
     gs_html_puts(&b, "</dd><dt>Notes</dt><dd>");
     if (ss.notes[0])
         gs_html_esc(&b, ss.notes);
     else
         gs_html_puts(&b, "<span class=\"muted\">none</span>");
-    /* The options of the results on the page: those the worker recorded in the folder
-     * (options.json) when it published them; the session's own are a pending re-run's while its
-     * job is not done. A folder from before that record: the session's options, which are the
-     * results' unless a re-run is pending. */
-    cJSON *ran = an ? gs_serve__session_json(pg->s, ss.id, "options.json", NULL) : NULL;
-    int pending = has_job && j.status != GS_STORE_JOB_DONE && an_state != AN_NONE;
     gs_html_puts(&b, "</dd><dt>Analysis options</dt><dd id=\"options\">");
-    if (ran)
-        options_html(&b, ran);
-    else if (pending)
-        gs_html_puts(&b, "<span class=\"muted\">not recorded</span>");
+    if (shown)
+        options_html(&b, shown);
     else
-        options_html(&b, opts);
+        gs_html_puts(&b, "<span class=\"muted\">not recorded</span>");
     gs_html_puts(&b, "</dd>");
     if (pending && (!ran || !cJSON_Compare(ran, opts, 1))) {
         gs_html_printf(&b, "<dt>Options of the %s re-run</dt><dd id=\"rerun-options\">",
@@ -407,6 +419,12 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
                        : j.status == GS_STORE_JOB_CANCELLED ? "cancelled"
                                                             : "pending");
         options_html(&b, opts);
+        const cJSON *hr = cJSON_GetObjectItemCaseSensitive(ran, "history"),
+                    *ho = cJSON_GetObjectItemCaseSensitive(opts, "history");
+        if (!ran || !((!hr && !ho) || cJSON_Compare(hr, ho, 1))) {
+            gs_html_puts(&b, " &middot; intake history: ");
+            history_html(&b, opts);
+        }
         gs_html_puts(&b, "</dd>");
     }
     gs_html_puts(&b, "</dl>");
