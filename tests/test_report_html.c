@@ -455,6 +455,28 @@ static void media_labels_are_explained(const char *dir)
     cJSON_Delete(a);
 }
 
+/* A signed metric says which way is positive under its name (trunk lean in side_run; foot
+ * placement added), an unsigned one does not (cadence). */
+static void signed_metrics_say_which_way_is_plus(const char *dir)
+{
+    char path[2048];
+    cJSON *a = side_run_analysis();
+    char *h;
+    cJSON *fp = cJSON_Parse("{\"unit\":\"leg lengths\",\"left\":{\"mean\":-0.03,\"sd\":0.02,"
+                            "\"n\":21},\"right\":{\"mean\":0.042,\"sd\":0.015,\"n\":21},"
+                            "\"diff\":-0.072,\"si\":null}");
+    cJSON_AddItemToObject(cJSON_GetObjectItem(a, "metrics"), "foot_placement_ll", fp);
+    snprintf(path, sizeof(path), "%s/report_signs.html", dir);
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "Foot placement from midline <span class=\"mu\">leg lengths</span><br><small "
+           "class=\"sign\">+ outside the hip, &minus; across the midline</small>");
+    HAS(h, "Trunk forward lean<br><small class=\"sign\">+ forward</small>");
+    CHECK_EQ_INT(count_of(h, "<small class=\"sign\">"), 2);
+    free(h);
+    cJSON_Delete(a);
+}
+
 static void hostile_strings_are_escaped(const char *dir)
 {
     char path[2048];
@@ -936,6 +958,7 @@ int main(int argc, char **argv)
     report_shows_findings_as_hypotheses(dir);
     findings_on_the_far_side_say_so(dir);
     media_labels_are_explained(dir);
+    signed_metrics_say_which_way_is_plus(dir);
     hostile_strings_are_escaped(dir);
     failed_analysis_still_gives_a_report_that_says_why(dir);
     report_reads_what_the_gait_stage_writes(dir);

@@ -64,6 +64,7 @@ static const char css[] =
     "tr.grp td{background:var(--bg);font-weight:600;text-align:left;color:#35404c}"
     "td.ref{text-align:left;color:var(--mute);font-size:.84rem}"
     "td small,.n{color:var(--mute);font-size:.8em}"
+    "small.sign{font-weight:400}"
     ".mu{color:var(--mute);font-weight:400;font-size:.85em}"
     ".tl{display:inline-block;width:.8em;height:.8em;margin-right:6px;vertical-align:-.05em}"
     ".tl.lg{background:var(--g);border-radius:50%}"

@@ -9,6 +9,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * What the sign of a signed metric means (docs/metrics.md section 5), shown under its name: a
+ * coach met 'Foot placement from midline -0.030' on run_rear_treadmill_01, or 'Knee flexion at
+ * contact -3.0' on walk_side_overground_01, with nothing saying which way is which.
+ */
+static const struct {
+    const char *key, *sign;
+} metric_signs[] = {
+    {"knee_flexion_ic_deg", "0 = straight, &minus; = hyperextended"},
+    {"knee_flexion_ic_3d_deg", "0 = straight, &minus; = hyperextended"},
+    {"foot_strike_angle_deg", "+ toes up at contact"},
+    {"shank_angle_ic_deg", "+ ankle ahead of the knee"},
+    {"overstride_deg", "+ heel ahead of the hip"},
+    {"trunk_lean_deg", "+ forward"},
+    {"trunk_lean_stance_deg", "+ forward"},
+    {"pelvic_drop_deg", "+ the other hip drops"},
+    {"hip_hike_deg", "+ the swing hip rises"},
+    {"hip_adduction_peak_deg", "+ knee toward the midline"},
+    {"trunk_lateral_lean_deg", "+ toward the stance leg"},
+    {"foot_placement_ll", "+ outside the hip, &minus; across the midline"},
+    {"foot_placement_cm", "+ outside the hip, &minus; across the midline"},
+};
+
+static const char *metric_sign(const char *key)
+{
+    for (size_t i = 0; i < sizeof(metric_signs) / sizeof(metric_signs[0]); i++)
+        if (!strcmp(metric_signs[i].key, key))
+            return metric_signs[i].sign;
+    return NULL;
+}
+
 static void write_side_cell(page *pg, const cJSON *s, const metric_ref *ref, int dec,
                             const char *unit, const char *sidename, const char *column)
 {
@@ -52,6 +83,8 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
         gs_html_esc(b, unit);
         gs_html_puts(b, "</span>");
     }
+    if (metric_sign(key))
+        gs_html_printf(b, "<br><small class=\"sign\">%s</small>", metric_sign(key));
     if (!strcmp(key, "cadence_spm")) {
         const cJSON *all = jget(m, "all");
         if (isfinite(jnum(all, "mean")))
