@@ -477,6 +477,30 @@ static void signed_metrics_say_which_way_is_plus(const char *dir)
     cJSON_Delete(a);
 }
 
+/* A walk gets no reference lights, so no legend for them: only the SI's colours, explained
+ * (the legend read 'within the reference range' under 'not applied'); a run keeps both. */
+static void walk_legend_has_no_reference_lights(const char *dir)
+{
+    char path[2048];
+    cJSON *a = side_run_analysis();
+    char *h;
+    snprintf(path, sizeof(path), "%s/report_walk_legend.html", dir);
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "within the reference range");
+    HAS(h, "SI colours: 0&ndash;5&ndash;10 %");
+    free(h);
+    cJSON_ReplaceItemInObject(a, "activity", cJSON_CreateString("walk"));
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "this clip is not running, so they are not applied");
+    LACKS(h, "within the reference range");
+    HAS(h, "<span>SI: <span class=\"tl lg\"></span>within 5 % ");
+    HAS(h, "No reference lights: the published ranges are for running.");
+    free(h);
+    cJSON_Delete(a);
+}
+
 static void hostile_strings_are_escaped(const char *dir)
 {
     char path[2048];
@@ -959,6 +983,7 @@ int main(int argc, char **argv)
     findings_on_the_far_side_say_so(dir);
     media_labels_are_explained(dir);
     signed_metrics_say_which_way_is_plus(dir);
+    walk_legend_has_no_reference_lights(dir);
     hostile_strings_are_escaped(dir);
     failed_analysis_still_gives_a_report_that_says_why(dir);
     report_reads_what_the_gait_stage_writes(dir);

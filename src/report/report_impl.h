@@ -121,7 +121,8 @@ typedef struct page {
     int n_cited;
     int run; /* activity is running: reference ranges apply */
     gs_gait_far_leg far; /* side views: the far leg (gait.h gs_gait_analysis_far_leg) */
-    int has_lights;
+    int has_lights;    /* a metric's reference light was drawn */
+    int has_si_lights; /* an SI's 0-5-10 % light was drawn */
 } page;
 
 /* Cites source s: a footnote link "[n]" (numbers in order of first use). */

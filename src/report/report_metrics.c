@@ -248,16 +248,28 @@ void gs_report__write_metrics(page *pg)
         }
     }
     gs_html_puts(b, "</tbody></table></div>\n<p class=\"legend\">");
+    /* the reference lights' legend only when a metric has one: a walk gets SI lights only,
+     * and the legend 'within the reference range' under 'this clip is not running, so they
+     * are not applied' contradicted the sentence above the table (walk_side_overground_01) */
     if (pg->has_lights)
         gs_html_puts(b, "<span><span class=\"tl lg\"></span>within the reference range</span>"
                         "<span><span class=\"tl la\"></span>borderline</span>"
                         "<span><span class=\"tl lr\"></span>outside</span>");
-    if (any_si) {
+    if (any_si && pg->has_si_lights && !pg->has_lights) {
+        gs_html_puts(b, "<span>SI: <span class=\"tl lg\"></span>within 5 % "
+                        "<span class=\"tl la\"></span>5&ndash;10 % "
+                        "<span class=\"tl lr\"></span>beyond 10 %");
+        gs_report__cite(pg, SRC_SI);
+        gs_html_puts(b, "</span>");
+    } else if (any_si) {
         gs_html_puts(b, "<span>SI colours: 0&ndash;5&ndash;10 %");
         gs_report__cite(pg, SRC_SI);
         gs_html_puts(b, "</span>");
     }
-    gs_html_puts(b, "<span>Metrics without a published range have no light.</span></p>\n");
+    gs_html_puts(b, pg->run ? "<span>Metrics without a published range have no light.</span>"
+                            : "<span>No reference lights: the published ranges are for "
+                              "running.</span>");
+    gs_html_puts(b, "</p>\n");
     {
         /* dropped strides, with the reasons */
         const cJSON *s;

@@ -208,7 +208,10 @@ void gs_report__light_html(page *pg, light l, const char *what)
     static const char *const name[4] = {"", "within range", "borderline", "outside range"};
     if (l == LIGHT_NONE)
         return;
-    pg->has_lights = 1;
+    if (what && !strncmp(what, "SI", 2))
+        pg->has_si_lights = 1;
+    else
+        pg->has_lights = 1;
     gs_html_printf(&pg->b,
                    "<span class=\"tl %s\" title=\"%s%s\" role=\"img\" aria-label=\"%s\"></span>",
                    cls[l], what ? what : "", name[l], name[l]);
