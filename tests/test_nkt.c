@@ -1144,7 +1144,7 @@ static void findings_sorted_by_rank_and_plan_printed(const gs_nkt_rules *rules)
     CHECK_MSG(lc != NULL, "findings: %s", ids_of(f));
     if (lc) {
         CHECK_STR_CONTAINS(list_first(lc, "homework"), "Metronome at 158 steps/min");
-        CHECK_STR_CONTAINS(list_first(lc, "homework"), "then 165 (+10 %)");
+        CHECK_STR_CONTAINS(list_first(lc, "homework"), "then 165 steps/min (+10 %)");
         CHECK_NEAR(num(lc, "severity"), 0.6, 1e-9); /* capped: a pattern, not a deviation */
         CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(lc, "nkt_tests")), 0);
     }
