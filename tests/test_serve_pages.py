@@ -622,12 +622,7 @@ def main():
             return 1
         return run(int(m.group(1)), data)
     finally:
-        p.terminate()
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop_server(p)
 
 
 def run(port, data):
