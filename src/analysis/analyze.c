@@ -634,7 +634,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         double llpx = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sc, "leg_length_px"));
         if (!(ppm > 0) && llpx > 0) {
             ppm = llpx / (0.491 * 1.70);
-            add_warning(analysis, "pose.trc: no --height, metres assume a 1.70 m body height");
+            add_warning(analysis, "pose.trc (for OpenSim): no body height given, its metres assume 1.70 m");
         }
         gs_gait_view v = gs_gait_result_view(g);
         double gx, gy, gang;

@@ -330,9 +330,10 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
     a = cJSON_AddArrayToObject(root, "notes");
     if (a && r->px_per_m <= 0)
         cJSON_AddItemToArray(
-            a, cJSON_CreateString("no scale (no --height, --scale-line or --belt-speed): "
-                                  "lengths are in leg lengths "
-                                  "(hip-knee + knee-ankle), keys ending in _ll"));
+            a, cJSON_CreateString("no body height or other scale given, so lengths are in "
+                                  "leg lengths (thigh + shank, hip to ankle) rather than "
+                                  "centimetres; give the body height (the athlete's record, or "
+                                  "--height) for centimetres"));
     for (int i = 0; a && i < r->n_notes; i++)
         cJSON_AddItemToArray(a, cJSON_CreateString(r->notes[i]));
     return root;
