@@ -18,8 +18,11 @@ usage: test_serve_api.py PART GAITSCOPE SOURCE_DIR SCRATCH
         compare   two sessions (two parts of the sample) compared by a worker's compare job:
                   the comparison's JSON and files; refusals; a session's zip and an athlete's
                   export list the expected entries; a re-run with a changed height reaches the
-                  worker while the earlier results stay readable; a second account gets 404 on
-                  every new route; a comparison goes with its session
+                  worker while the earlier results stay readable; GET /sessions/ID keeps the
+                  earlier results with their options during a re-run and after a failed or
+                  cancelled one, the re-run's state apart ("rerun"; a failed first run has no
+                  results); a second account gets 404 on every new route (the session's too);
+                  a comparison goes with its session
 Every request goes to 127.0.0.1 only; every wait is bounded.
 Run through tests/pg_cluster.sh (GS_TEST_PG_HOST set), each data folder's records and queue go
 to a fresh PostgreSQL database instead (serve --db, passed on to the workers).
@@ -976,6 +979,11 @@ def part_compare():
         st, _, ufail = upload(srv, ta, ath, video, start=1, end=1.4, date="2026-12-03")
         for u in (u1, u2, u3, ubad, ufail):
             wait_job(srv, ta, u["job"])
+        # a first run that failed has no results through the API: only its job's error
+        st, _, s = req(srv, "GET", f"/sessions/{ufail['session']}", token=ta)
+        check(st == 200 and s["job"]["status"] == "failed" and s["job"].get("error") and
+              not {"analysis", "analysis_options", "rerun"} & set(s),
+              f"a failed first run: its error, no results: {sorted(s)} {s['job']}")
         s1, s2 = u1["session"], u2["session"]
         for u in (u1, u2):
             st, _, b = req(srv, "GET", f"/jobs/{u['job']}", token=ta)
@@ -1091,6 +1099,20 @@ def part_compare():
         st, _, a = req(srv, "GET", f"/sessions/{s1}/files/analysis.json", token=ta)
         check(st == 200 and a["scale"]["height_m"] is None,
               f"the earlier analysis while the re-run waits: {st}")
+        # the session resource carries the results on screen and, apart, the pending re-run
+        st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
+        if s["job"]["status"] in ("queued", "running"):
+            an, ao, rn = s.get("analysis") or {}, s.get("analysis_options") or {}, s.get("rerun")
+            check(an.get("status") == "done" and an["scale"]["height_m"] is None and
+                  "height" not in ao and ao.get("view") == "side-left" and ao.get("end") == 5 and
+                  s["options"].get("height") == 1.93 and rn and rn["job"] == rr["job"] and
+                  rn["status"] == s["job"]["status"] and rn["options"].get("height") == 1.93 and
+                  "error" not in rn,
+                  f"during a re-run the API keeps the earlier results with their options, the "
+                  f"re-run apart: {an.get('status')} {ao} {rn}")
+        else:  # the re-run already done: its results, no re-run pending
+            check(s["job"]["status"] == "done" and "rerun" not in s and
+                  s["analysis"]["scale"]["height_m"] == 1.93, f"re-run done at once: {s['job']}")
         job = wait_job(srv, ta, rr["job"])
         check(job["status"] == "done", f"re-run done: {job}")
         st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
@@ -1213,6 +1235,28 @@ def part_compare():
         st, _, an = req(srv, "GET", f"/sessions/{s1}/files/analysis.json", token=ta)
         check(st == 200 and "events edited by hand" in " ".join(an.get("notes", [])) and
               an["scale"]["height_m"] == 1.9, "the failed re-run left the earlier results")
+        # ... and the session resource shows them (with the options they were computed with)
+        # and, apart, the failed re-run: its job, status, options (the bad file's hash), error
+        st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
+        an, ao, rn = s.get("analysis") or {}, s.get("analysis_options") or {}, s.get("rerun") or {}
+        bad_sha = hashlib.sha256(("\n".join(bad) + "\n").encode()).hexdigest()
+        check(st == 200 and an.get("status") == "done" and an["scale"]["height_m"] == 1.9 and
+              "events edited by hand" in " ".join(an.get("notes", [])) and
+              ao.get("height") == 1.9 and ao.get("events") == hashlib.sha256(edited).hexdigest(),
+              f"a failed re-run: the API keeps the earlier results and their options: "
+              f"{an.get('status')} {ao}")
+        check(s["job"]["id"] == rr6["job"] and s["job"]["status"] == "failed" and
+              rn.get("job") == rr6["job"] and rn.get("status") == "failed" and
+              "the edited events file:4:" in rn.get("error", "") and
+              rn.get("options", {}).get("events") == bad_sha and s["options"] == rn["options"],
+              f"a failed re-run: its state apart from the results: {rn}")
+        # a share of it shows the earlier findings, as the share page does, and nothing more
+        st, _, sh = req(srv, "POST", f"/sessions/{s1}/shares", {"days": 1}, ta)
+        st, _, shs = req(srv, "GET", f"/shared/{sh.get('token', 'none')}")
+        check(st == 200 and isinstance(shs.get("findings"), list) and
+              not {"analysis", "analysis_options", "rerun", "options"} & set(shs) and
+              "error" not in shs.get("job", {}),
+              f"a failed re-run: the shared JSON lists the earlier findings only: {shs}")
         # events detected again: {"events": null}; the file goes
         st, _, rr7 = req(srv, "POST", f"/sessions/{s1}/rerun",
                          {"events": None, "swap_legs": None}, ta)
@@ -1225,7 +1269,17 @@ def part_compare():
               f"the events detected again: {job} {s['options']}")
         st, _, c5 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
         wait_job(srv, ta, c5["job"])
-        rr3 = rr7
+        # a cancelled re-run (its options those of the results): the results stay, it is apart
+        st, _, rr8 = req(srv, "POST", f"/sessions/{s1}/rerun", {"height": 1.9}, ta)
+        req(srv, "DELETE", f"/jobs/{rr8['job']}", token=ta)
+        job = wait_job(srv, ta, rr8["job"])
+        st, _, s = req(srv, "GET", f"/sessions/{s1}", token=ta)
+        rn = s.get("rerun") or {}
+        check(job["status"] == "cancelled" and (s.get("analysis") or {}).get("status") == "done"
+              and s.get("analysis_options") == s["options"] and rn.get("job") == rr8["job"] and
+              rn.get("status") == "cancelled" and rn.get("options") == s["options"],
+              f"a cancelled re-run: the results stay, the re-run apart: {job['status']} {rn}")
+        rr3 = rr8
         # the after session gets an edited events file too (s1's events lie outside its times,
         # so that re-run fails; the file is kept all the same), removed with the session below
         st, _, b = rerun_events(srv, ta, s2, edited)
@@ -1250,7 +1304,8 @@ def part_compare():
                 ("GET", f"/comparisons/{cid}/files/side_by_side.mp4", None),
                 ("GET", f"/jobs/{c['job']}", None),
                 ("GET", f"/sessions/{s1}/zip", None), ("GET", f"/athletes/{ath}/export", None),
-                ("POST", f"/sessions/{s1}/rerun", {"height": 1.8})):
+                ("POST", f"/sessions/{s1}/rerun", {"height": 1.8}),
+                ("GET", f"/sessions/{s1}", None), ("GET", f"/sessions/{s2}", None)):
             st, _, b = req(srv, m, p, body, tb)
             check(st == 404 and "error" in (b or {}), f"B {m} {p}: {st} {b}")
         st, _, b = rerun_events(srv, tb, s1, edited)

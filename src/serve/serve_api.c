@@ -70,29 +70,68 @@ static cJSON *athlete_json(const gs_store_athlete *a)
     return o;
 }
 
-/* analysis.json of a done session, parsed; NULL when absent or unreadable. */
-static cJSON *analysis_read(gs_serve *s, const gs_store_session *ss, const gs_store_job *job)
+/* analysis.json of the session's folder, parsed, when it holds the results the pages show:
+ * the current job's once it is done (whatever it holds, as before), or, while a re-run is
+ * queued or running and after one failed or was cancelled, the earlier finished analysis
+ * ("status": "done"; a worker publishes a new one only when its job ends done). *earlier is 1
+ * in the second case when a job is recorded. A first run that failed has no results: its
+ * partial analysis.json is none. NULL when there are none or the file is unreadable. */
+static cJSON *analysis_read(gs_serve *s, const gs_store_session *ss, const gs_store_job *job,
+                            int *earlier)
 {
     char path[PATH_MAX];
     uint8_t *data = NULL;
     size_t len = 0;
     gs_error e = {0};
     cJSON *a = NULL;
-    if (!job || job->status != GS_STORE_JOB_DONE ||
-        gs_serve__file_path(s, ss->id, gs_serve__file_index("analysis.json"), path,
+    *earlier = 0;
+    if (gs_serve__file_path(s, ss->id, gs_serve__file_index("analysis.json"), path,
                             sizeof(path)) != 0)
         return NULL;
     if (gs_file_read_max(path, ANALYSIS_MAX_BYTES, &data, &len, &e) == GS_OK)
         a = cJSON_ParseWithLength((const char *)data, len);
     free(data);
+    if (!a || (job && job->status == GS_STORE_JOB_DONE))
+        return a;
+    if (!gs_serve__analysis_done(a)) {
+        cJSON_Delete(a);
+        return NULL;
+    }
+    *earlier = job != NULL;
     return a;
 }
 
-/* The session as JSON. The owner's view (shared 0): its record, its job, the files there and,
- * once the job is done, the analysis itself. A share link's view (shared 1) is what the share
- * page shows: the date, the job's state without ids, the files a share may serve and the
- * findings' titles; never the options (they hold the intake history), the notes, the analysis
- * (its findings quote the history) or the NKT record. */
+/* The owner's view of the results beside their analysis: analysis_options, the options they
+ * were computed with (the worker's options.json; a folder from before that record: the
+ * session's options when the results are the current job's, else null, not recorded), and
+ * rerun, the state of a re-run not done over earlier results (its job id, status, options,
+ * error), as the session page shows them. */
+static void results_json(gs_serve *s, cJSON *o, const gs_store_session *ss,
+                         const gs_store_job *job, int earlier)
+{
+    cJSON *ran = gs_serve__session_json(s, ss->id, "options.json", NULL);
+    if (!ran && !earlier)
+        ran = cJSON_Parse(ss->options_json);
+    cJSON_AddItemToObject(o, "analysis_options", ran ? ran : cJSON_CreateNull());
+    if (!earlier)
+        return;
+    cJSON *r = cJSON_AddObjectToObject(o, "rerun");
+    if (!r)
+        return;
+    id_json(r, "job", job->id);
+    cJSON_AddStringToObject(r, "status", gs_store_job_status_name(job->status));
+    cJSON *opts = cJSON_Parse(ss->options_json);
+    cJSON_AddItemToObject(r, "options", opts ? opts : cJSON_CreateObject());
+    if (job->error[0])
+        cJSON_AddStringToObject(r, "error", job->error);
+}
+
+/* The session as JSON. The owner's view (shared 0): its record, its job, the files there and
+ * the analysis on screen (analysis_read) with results_json's fields. A share link's view
+ * (shared 1) is what the share page shows: the date, the job's state without ids, the files a
+ * share may serve and the findings' titles (of the earlier results during a re-run, as that
+ * page); never the options (they hold the intake history), the notes, the analysis (its
+ * findings quote the history) or the NKT record. */
 static cJSON *session_json(gs_serve *s, const gs_store_session *ss, const gs_store_job *job,
                            int shared)
 {
@@ -126,10 +165,12 @@ static cJSON *session_json(gs_serve *s, const gs_store_session *ss, const gs_sto
             gs_serve__file_path(s, ss->id, i, path, sizeof(path)) == 0 &&
             lstat(path, &sb) == 0 && S_ISREG(sb.st_mode))
             cJSON_AddItemToArray(files, cJSON_CreateString(gs_serve__file_name(i)));
-    cJSON *a = analysis_read(s, ss, job);
+    int earlier;
+    cJSON *a = analysis_read(s, ss, job, &earlier);
     if (a && !shared) {
         cJSON_AddItemToObject(o, "analysis", a);
         a = NULL;
+        results_json(s, o, ss, job, earlier);
     } else if (a) {
         cJSON *fl = cJSON_AddArrayToObject(o, "findings");
         const cJSON *f;
