@@ -16,9 +16,6 @@
 #include "serve_http_impl.h"
 #include "serve_compare.h"
 
-/* The largest analysis.json embedded in GET /sessions/{id} (the sample's is ~1 MB). */
-#define ANALYSIS_MAX_BYTES ((size_t)64 << 20)
-
 /* report.html is self-contained (inline styles and SVG, no scripts); it loads only the overlay
  * and the key frames beside it. Nothing else may load or run, it may not be framed, and forms
  * go nowhere (Content Security Policy Level 3, W3C). */
@@ -79,18 +76,8 @@ static cJSON *athlete_json(const gs_store_athlete *a)
 static cJSON *analysis_read(gs_serve *s, const gs_store_session *ss, const gs_store_job *job,
                             int *earlier)
 {
-    char path[PATH_MAX];
-    uint8_t *data = NULL;
-    size_t len = 0;
-    gs_error e = {0};
-    cJSON *a = NULL;
+    cJSON *a = gs_serve__session_json(s, ss->id, "analysis.json", NULL);
     *earlier = 0;
-    if (gs_serve__file_path(s, ss->id, gs_serve__file_index("analysis.json"), path,
-                            sizeof(path)) != 0)
-        return NULL;
-    if (gs_file_read_max(path, ANALYSIS_MAX_BYTES, &data, &len, &e) == GS_OK)
-        a = cJSON_ParseWithLength((const char *)data, len);
-    free(data);
     if (!a || (job && job->status == GS_STORE_JOB_DONE))
         return a;
     if (!gs_serve__analysis_done(a)) {
