@@ -21,7 +21,8 @@ usage: test_serve_api.py PART GAITSCOPE SOURCE_DIR SCRATCH
                   worker while the earlier results stay readable; GET /sessions/ID keeps the
                   earlier results with their options during a re-run and after a failed or
                   cancelled one, the re-run's state apart ("rerun"; a failed first run has no
-                  results); a second account gets 404 on every new route (the session's too);
+                  results), and so does GET /athletes/ID/sessions (status "done" and the
+                  re-run's state in "rerun"); a second account gets 404 on every new route (the session's too);
                   a comparison goes with its session
 Every request goes to 127.0.0.1 only; every wait is bounded.
 Run through tests/pg_cluster.sh (GS_TEST_PG_HOST set), each data folder's records and queue go
@@ -984,6 +985,10 @@ def part_compare():
         check(st == 200 and s["job"]["status"] == "failed" and s["job"].get("error") and
               not {"analysis", "analysis_options", "rerun"} & set(s),
               f"a failed first run: its error, no results: {sorted(s)} {s['job']}")
+        st, _, b = req(srv, "GET", f"/athletes/{ath}/sessions", token=ta)
+        lf = next((x for x in b.get("sessions", []) if x["id"] == ufail["session"]), {})
+        check(lf.get("status") == "failed" and "rerun" not in lf,
+              f"a failed first run lists as failed, no rerun: {lf}")
         s1, s2 = u1["session"], u2["session"]
         for u in (u1, u2):
             st, _, b = req(srv, "GET", f"/jobs/{u['job']}", token=ta)
@@ -1250,6 +1255,18 @@ def part_compare():
               "the edited events file:4:" in rn.get("error", "") and
               rn.get("options", {}).get("events") == bad_sha and s["options"] == rn["options"],
               f"a failed re-run: its state apart from the results: {rn}")
+        # the athlete's session list says the same: s1 done (the results on screen), the
+        # failed re-run apart; a done session has no rerun; a failed first run stays failed
+        st, _, b = req(srv, "GET", f"/athletes/{ath}/sessions", token=ta)
+        ls = {x["id"]: x for x in b.get("sessions", [])}
+        l1, lrn = ls.get(s1, {}), ls.get(s1, {}).get("rerun") or {}
+        check(st == 200 and l1.get("status") == "done" and l1.get("job") == rr6["job"] and
+              lrn.get("job") == rr6["job"] and lrn.get("status") == "failed" and
+              lrn.get("error") == rn.get("error") and lrn.get("options") == rn.get("options"),
+              f"a failed re-run: the session list shows the results done, the re-run failed: "
+              f"{l1}")
+        check(ls.get(s2, {}).get("status") == "done" and "rerun" not in ls.get(s2, {}),
+              f"the session list: a done session has no rerun: {ls.get(s2)}")
         # a share of it shows the earlier findings, as the share page does, and nothing more
         st, _, sh = req(srv, "POST", f"/sessions/{s1}/shares", {"days": 1}, ta)
         st, _, shs = req(srv, "GET", f"/shared/{sh.get('token', 'none')}")
@@ -1279,6 +1296,11 @@ def part_compare():
               and s.get("analysis_options") == s["options"] and rn.get("job") == rr8["job"] and
               rn.get("status") == "cancelled" and rn.get("options") == s["options"],
               f"a cancelled re-run: the results stay, the re-run apart: {job['status']} {rn}")
+        st, _, b = req(srv, "GET", f"/athletes/{ath}/sessions", token=ta)
+        l1 = next((x for x in b.get("sessions", []) if x["id"] == s1), {})
+        check(l1.get("status") == "done" and (l1.get("rerun") or {}).get("status") == "cancelled"
+              and l1["rerun"].get("job") == rr8["job"],
+              f"a cancelled re-run in the session list: {l1}")
         rr3 = rr8
         # the after session gets an edited events file too (s1's events lie outside its times,
         # so that re-run fails; the file is kept all the same), removed with the session below
@@ -1305,7 +1327,8 @@ def part_compare():
                 ("GET", f"/jobs/{c['job']}", None),
                 ("GET", f"/sessions/{s1}/zip", None), ("GET", f"/athletes/{ath}/export", None),
                 ("POST", f"/sessions/{s1}/rerun", {"height": 1.8}),
-                ("GET", f"/sessions/{s1}", None), ("GET", f"/sessions/{s2}", None)):
+                ("GET", f"/sessions/{s1}", None), ("GET", f"/sessions/{s2}", None),
+                ("GET", f"/athletes/{ath}/sessions", None)):
             st, _, b = req(srv, m, p, body, tb)
             check(st == 404 and "error" in (b or {}), f"B {m} {p}: {st} {b}")
         st, _, b = rerun_events(srv, tb, s1, edited)

@@ -72,11 +72,13 @@ static cJSON *athlete_json(const gs_store_athlete *a)
  * queued or running and after one failed or was cancelled, the earlier finished analysis
  * ("status": "done"; a worker publishes a new one only when its job ends done). *earlier is 1
  * in the second case when a job is recorded. A first run that failed has no results: its
- * partial analysis.json is none. NULL when there are none or the file is unreadable. */
+ * partial analysis.json is none. NULL when there are none or the file is unreadable. keys:
+ * only those members (gs_serve__session_json; NULL: the whole file). The one test of the
+ * session resource and the athlete's session list. */
 static cJSON *analysis_read(gs_serve *s, const gs_store_session *ss, const gs_store_job *job,
-                            int *earlier)
+                            const char *const *keys, int *earlier)
 {
-    cJSON *a = gs_serve__session_json(s, ss->id, "analysis.json", NULL);
+    cJSON *a = gs_serve__session_json(s, ss->id, "analysis.json", keys);
     *earlier = 0;
     if (!a || (job && job->status == GS_STORE_JOB_DONE))
         return a;
@@ -88,20 +90,10 @@ static cJSON *analysis_read(gs_serve *s, const gs_store_session *ss, const gs_st
     return a;
 }
 
-/* The owner's view of the results beside their analysis: analysis_options, the options they
- * were computed with (the worker's options.json; a folder from before that record: the
- * session's options when the results are the current job's, else null, not recorded), and
- * rerun, the state of a re-run not done over earlier results (its job id, status, options,
- * error), as the session page shows them. */
-static void results_json(gs_serve *s, cJSON *o, const gs_store_session *ss,
-                         const gs_store_job *job, int earlier)
+/* rerun: the state of a re-run not done over earlier results (analysis_read's *earlier): its
+ * job id, status, options (the session's), error; as the session page shows it. */
+static void rerun_json(cJSON *o, const gs_store_session *ss, const gs_store_job *job)
 {
-    cJSON *ran = gs_serve__session_json(s, ss->id, "options.json", NULL);
-    if (!ran && !earlier)
-        ran = cJSON_Parse(ss->options_json);
-    cJSON_AddItemToObject(o, "analysis_options", ran ? ran : cJSON_CreateNull());
-    if (!earlier)
-        return;
     cJSON *r = cJSON_AddObjectToObject(o, "rerun");
     if (!r)
         return;
@@ -111,6 +103,21 @@ static void results_json(gs_serve *s, cJSON *o, const gs_store_session *ss,
     cJSON_AddItemToObject(r, "options", opts ? opts : cJSON_CreateObject());
     if (job->error[0])
         cJSON_AddStringToObject(r, "error", job->error);
+}
+
+/* The owner's view of the results beside their analysis: analysis_options, the options they
+ * were computed with (the worker's options.json; a folder from before that record: the
+ * session's options when the results are the current job's, else null, not recorded), and
+ * rerun (rerun_json) while the results are earlier ones. */
+static void results_json(gs_serve *s, cJSON *o, const gs_store_session *ss,
+                         const gs_store_job *job, int earlier)
+{
+    cJSON *ran = gs_serve__session_json(s, ss->id, "options.json", NULL);
+    if (!ran && !earlier)
+        ran = cJSON_Parse(ss->options_json);
+    cJSON_AddItemToObject(o, "analysis_options", ran ? ran : cJSON_CreateNull());
+    if (earlier)
+        rerun_json(o, ss, job);
 }
 
 /* The session as JSON. The owner's view (shared 0): its record, its job, the files there and
@@ -153,7 +160,7 @@ static cJSON *session_json(gs_serve *s, const gs_store_session *ss, const gs_sto
             lstat(path, &sb) == 0 && S_ISREG(sb.st_mode))
             cJSON_AddItemToArray(files, cJSON_CreateString(gs_serve__file_name(i)));
     int earlier;
-    cJSON *a = analysis_read(s, ss, job, &earlier);
+    cJSON *a = analysis_read(s, ss, job, NULL, &earlier);
     if (a && !shared) {
         cJSON_AddItemToObject(o, "analysis", a);
         a = NULL;
@@ -391,6 +398,11 @@ static enum MHD_Result h_athlete(gs_serve__req *q, struct MHD_Connection *c, gs_
         return gs_serve__reply_store_error(q->srv, c, rc, &e, "athlete");
     cJSON *r = cJSON_CreateObject();
     cJSON *arr = r ? cJSON_AddArrayToObject(r, "sessions") : NULL;
+    /* status: of the results on screen, as the session resource and the athlete page say it:
+     * the job's, or "done" while a re-run not done (its state in rerun) leaves earlier results
+     * (analysis_read). Only a job not done needs the folder read: a done job's results are its
+     * own, and a long history costs no file reads. */
+    static const char *const status_key[] = {"status", NULL};
     for (size_t i = 0; i < n && arr; i++) {
         gs_store_job j;
         cJSON *o = cJSON_CreateObject();
@@ -400,8 +412,15 @@ static enum MHD_Result h_athlete(gs_serve__req *q, struct MHD_Connection *c, gs_
         id_json(o, "job", list[i].job);
         cJSON_AddStringToObject(o, "date", list[i].date);
         cJSON_AddNumberToObject(o, "created", (double)list[i].created);
-        if (gs_store_job_get(st, q->account, list[i].job, &j, &e) == GS_OK)
-            cJSON_AddStringToObject(o, "status", gs_store_job_status_name(j.status));
+        if (gs_store_job_get(st, q->account, list[i].job, &j, &e) == GS_OK) {
+            int earlier = 0;
+            if (j.status != GS_STORE_JOB_DONE)
+                cJSON_Delete(analysis_read(q->srv, &list[i], &j, status_key, &earlier));
+            cJSON_AddStringToObject(
+                o, "status", gs_store_job_status_name(earlier ? GS_STORE_JOB_DONE : j.status));
+            if (earlier)
+                rerun_json(o, &list[i], &j);
+        }
         cJSON_AddItemToArray(arr, o);
     }
     free(list);
