@@ -712,6 +712,34 @@ static void overstride_with_heel_strike_on_both_sides(const gs_nkt_rules *rules)
                            "Cadence +5 %");
     }
     cJSON_Delete(f);
+    /* With an extended knee at contact (5 deg) the extended-knee finding folds into the
+     * overstriding one, whose own knee condition (below 12 deg) holds too: the knee flexion at
+     * contact is listed once (it was twice: the report showed the same value below 12 and
+     * below 10 deg). */
+    set_metric(a, "knee_flexion_ic_deg", 'B', 5.0);
+    f = evaluate(rules, a, NULL, NULL);
+    CHECK_MSG(cJSON_GetArraySize(f) == 2 && !has_rule(f, "extended_knee_ic"), "findings: %s",
+              ids_of(f));
+    for (int s = 0; s < 2; s++) {
+        const cJSON *o =
+            find_by_id(f, s ? "overstride_heel_strike.right" : "overstride_heel_strike.left");
+        const cJSON *e;
+        int n_knee = 0;
+        CHECK(o != NULL);
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "evidence"))
+        {
+            const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "metric"));
+            if (m && !strcmp(m, "knee_flexion_ic_deg")) {
+                n_knee++;
+                CHECK_NEAR(num(e, "threshold"), 12.0, 1e-9); /* overstriding's own */
+            }
+        }
+        CHECK_EQ_INT(n_knee, 1);
+        /* two required conditions, the overstride angle, the knee */
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "evidence")), 4);
+    }
+    cJSON_Delete(f);
+    set_metric(a, "knee_flexion_ic_deg", 'B', 18.0);
     /* A heel strike under the body (vertical shank) is not overstriding. */
     set_metric(a, "shank_angle_ic_deg", 'B', 2.0);
     f = evaluate(rules, a, NULL, NULL);

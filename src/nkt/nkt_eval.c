@@ -686,8 +686,31 @@ static int cmp_findings(const void *a, const void *b)
                   cJSON_GetObjectItemCaseSensitive(fb, "id")->valuestring);
 }
 
+/* 1 when evidence array ev already holds a condition on e's quantity: the same metric, side
+ * and measure (level or asymmetry), whatever its threshold. */
+static int has_quantity(const cJSON *ev, const cJSON *e)
+{
+    static const char *const keys[] = {"metric", "side", "measure"};
+    const cJSON *x;
+    cJSON_ArrayForEach(x, ev)
+    {
+        int same = 1;
+        for (int k = 0; k < 3 && same; k++) {
+            const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, keys[k]));
+            const char *b = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, keys[k]));
+            same = a && b && !strcmp(a, b);
+        }
+        if (same)
+            return 1;
+    }
+    return 0;
+}
+
 /* Drops findings suppressed by another finding of the same side; their evidence joins the
- * suppressing finding (e.g. a hip-extension asymmetry inside a limited-hip-extension finding). */
+ * suppressing finding (e.g. a hip-extension asymmetry inside a limited-hip-extension finding),
+ * except a condition on a quantity the suppressing finding shows already: overstriding carries
+ * its own knee flexion at contact (below 12 deg), and the extended knee it absorbs (the same
+ * value below 10 deg) would list that knee condition a second time. */
 static void apply_suppression(ectx *c, cJSON *arr)
 {
     for (int i = cJSON_GetArraySize(arr) - 1; i >= 0; i--) {
@@ -714,6 +737,10 @@ static void apply_suppression(ectx *c, cJSON *arr)
                 cJSON *dst = cJSON_GetObjectItemCaseSensitive(g, "evidence");
                 while (src && src->child) {
                     cJSON *e = cJSON_DetachItemViaPointer(src, src->child);
+                    if (has_quantity(dst, e)) {
+                        cJSON_Delete(e);
+                        continue;
+                    }
                     if (!cJSON_AddBoolToObject(e, "supporting", 1))
                         c->oom = 1;
                     cJSON_AddItemToArray(dst, e);
