@@ -1545,6 +1545,55 @@ static int grab(const char *path, int64_t i, uint8_t **rgb, int32_t *w, int32_t 
  * verdict counts, the clip, the page), not an independent calibration: the no-change pairs of
  * made tracks above are the independent false-positive check.
  */
+/* gs_compare_input_open_json (the worker's compare job: analysis.json parsed once) gives the
+ * session gs_compare_input_open gives, refuses what it refuses with the same message, and takes
+ * the document over on every path. Needs the made folder of the CLI check. */
+static void input_open_json_matches_open(const char *dir)
+{
+    char db[1300], path[1400], missing[1300];
+    gs_compare_input *in[2] = {NULL, NULL};
+    gs_error e1 = {0}, e2 = {0};
+    snprintf(db, sizeof(db), "%s/gait_before", dir);
+    snprintf(path, sizeof(path), "%s/analysis.json", db);
+    if (!gs_path_exists(path)) {
+        fprintf(stderr, "skip: no %s: gs_compare_input_open_json not checked\n", path);
+        return;
+    }
+    char *txt = gs_test_read_text(path);
+    cJSON *doc = txt ? cJSON_Parse(txt) : NULL;
+    free(txt);
+    CHECK(doc != NULL);
+    CHECK_EQ_INT(gs_compare_input_open(db, &in[0], &e1), GS_OK);
+    CHECK_EQ_INT(gs_compare_input_open_json(db, &doc, &in[1], &e2), GS_OK);
+    CHECK(doc == NULL);
+    if (in[0] && in[1]) {
+        const gs_compare_session *a = gs_compare_input_session(in[0]);
+        const gs_compare_session *b = gs_compare_input_session(in[1]);
+        CHECK(a->path && b->path && !strcmp(a->path, b->path));
+        CHECK(a->view && b->view && !strcmp(a->view, b->view));
+        CHECK(a->overlay_path == NULL && b->overlay_path == NULL);
+        CHECK_EQ_INT(a->n_left_strides, b->n_left_strides);
+        CHECK_EQ_INT(a->n_metrics, b->n_metrics);
+        CHECK_EQ_INT(a->n_curves, b->n_curves);
+        CHECK_EQ_INT(a->n_findings, b->n_findings);
+        for (int i = 0; i < a->n_left_strides * 2 && i < b->n_left_strides * 2; i++)
+            CHECK_NEAR(a->left_strides[i], b->left_strides[i], 0);
+    }
+    gs_compare_input_free(&in[0]);
+    gs_compare_input_free(&in[1]);
+    /* a folder that is not there: the same refusal, the document freed all the same */
+    snprintf(missing, sizeof(missing), "%s/no_such_folder", dir);
+    txt = gs_test_read_text(path);
+    doc = txt ? cJSON_Parse(txt) : NULL;
+    free(txt);
+    CHECK_EQ_INT(gs_compare_input_open(missing, &in[0], &e1), GS_ERR_NOT_FOUND);
+    CHECK_EQ_INT(gs_compare_input_open_json(missing, &doc, &in[1], &e2), GS_ERR_NOT_FOUND);
+    CHECK_MSG(!strcmp(e1.msg, e2.msg), "'%s' against '%s'", e1.msg, e2.msg);
+    CHECK(doc == NULL && in[0] == NULL && in[1] == NULL);
+    CHECK_EQ_INT(gs_compare_input_open_json(db, NULL, &in[1], &e2), GS_ERR_ARG);
+    CHECK(in[1] == NULL);
+}
+
 static void real_pair(const char *shared, const char *dir)
 {
     char clip[1300], hb[1300], ha[1300], out[1300], args[8000], log[1300], path[2600];
@@ -1712,6 +1761,7 @@ int main(int argc, char **argv)
     made_pairs_call_exactly_the_made_changes_real();
     no_change_false_positive_rate();
     cli_compares_gait_folders_and_refuses_bad_input(dir);
+    input_open_json_matches_open(dir);
     if (argc < 2 || !gs_test_dir_exists(argv[1])) {
         fprintf(stderr, "skip: no ../shared: the real pair (a treadmill clip) is not checked\n");
         return gs_test_finish("compare", 1);

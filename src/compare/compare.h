@@ -416,6 +416,15 @@ typedef struct gs_compare_input gs_compare_input;
 gs_status gs_compare_input_open(const char *arg, gs_compare_input **out, gs_error *err);
 
 /**
+ * gs_compare_input_open() of an output folder dir whose analysis.json the caller has already
+ * read and parsed into *json (taken over, and freed on every error: *json is NULL after), so
+ * that a caller that checks the file first (the worker's compare job) parses it once. The
+ * same checks, errors and messages, the reader's naming dir/analysis.json.
+ */
+gs_status gs_compare_input_open_json(const char *dir, cJSON **json, gs_compare_input **out,
+                                     gs_error *err);
+
+/**
  * A session from an analysis already read (taken over: *a is NULL after), named path (borrowed
  * for the copy), with the overlay clip overlay (NULL: none). GS_ERR_NOMEM.
  */

@@ -232,7 +232,9 @@ static int is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-gs_status gs_compare_input_open(const char *arg, gs_compare_input **out, gs_error *err)
+/* gs_compare_input_open(), or with doc (not NULL) gs_compare_input_open_json(): the analysis
+ * taken over from *doc instead of read from the file. */
+static gs_status input_open(const char *arg, cJSON **doc, gs_compare_input **out, gs_error *err)
 {
     gs_compare_input *in = NULL;
     char json[PATH_MAX + 32], ovl[PATH_MAX + 32], real[PATH_MAX];
@@ -266,7 +268,7 @@ gs_status gs_compare_input_open(const char *arg, gs_compare_input **out, gs_erro
         rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", arg);
         goto fail;
     }
-    rc = gs_analysis_read(json, &in->a, err);
+    rc = doc ? gs_analysis_from_json(doc, json, &in->a, err) : gs_analysis_read(json, &in->a, err);
     if (rc != GS_OK)
         goto fail;
     if (!strcmp(in->a->status, "failed") || in->a->error[0]) {
@@ -281,6 +283,23 @@ gs_status gs_compare_input_open(const char *arg, gs_compare_input **out, gs_erro
     return GS_OK;
 fail:
     gs_compare_input_free(&in);
+    return rc;
+}
+
+gs_status gs_compare_input_open(const char *arg, gs_compare_input **out, gs_error *err)
+{
+    return input_open(arg, NULL, out, err);
+}
+
+gs_status gs_compare_input_open_json(const char *dir, cJSON **json, gs_compare_input **out,
+                                     gs_error *err)
+{
+    cJSON *none = NULL;
+    gs_status rc = input_open(dir, json ? json : &none, out, err);
+    if (json) { /* not taken over when the folder was refused first */
+        cJSON_Delete(*json);
+        *json = NULL;
+    }
     return rc;
 }
 
