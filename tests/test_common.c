@@ -103,6 +103,22 @@ static void size_mul_detects_overflow(void)
     CHECK_EQ_INT(gs_size_mul(SIZE_MAX / 2, 3, &r), -1);
 }
 
+static void capitalize_touches_only_a_lower_case_ascii_first_letter(void)
+{
+    char a[] = "its analysis failed", b[] = "Already", c[] = "\xc3\xa9tape", d[] = "", e[] = "1 km";
+    gs_str_capitalize(a);
+    gs_str_capitalize(b);
+    gs_str_capitalize(c);
+    gs_str_capitalize(d);
+    gs_str_capitalize(e);
+    gs_str_capitalize(NULL);
+    CHECK(!strcmp(a, "Its analysis failed"));
+    CHECK(!strcmp(b, "Already"));
+    CHECK(!strcmp(c, "\xc3\xa9tape")); /* a UTF-8 letter is left as it is */
+    CHECK(!strcmp(d, ""));
+    CHECK(!strcmp(e, "1 km"));
+}
+
 static void data_path_finds_installed_then_source_tree(const char *scratch)
 {
     char buf[1024], dir[800], exe[900], file[900], root[600];
@@ -162,6 +178,7 @@ int main(int argc, char **argv)
     fail_formats_one_line();
     file_round_trip_and_missing_file(scratch);
     size_mul_detects_overflow();
+    capitalize_touches_only_a_lower_case_ascii_first_letter();
     whole_file_reads_are_capped_and_regular_files_only(scratch);
     data_path_finds_installed_then_source_tree(scratch);
     CHECK(gs_peak_rss_bytes() > 0);

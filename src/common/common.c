@@ -347,6 +347,12 @@ double gs_median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+void gs_str_capitalize(char *s)
+{
+    if (s && s[0] >= 'a' && s[0] <= 'z')
+        s[0] = (char)(s[0] - 'a' + 'A');
+}
+
 double gs_now_s(void)
 {
     struct timespec ts;

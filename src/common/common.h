@@ -155,6 +155,11 @@ int gs_size_mul(size_t a, size_t b, size_t *out);
  * n <= 0. The values must not be NAN. */
 double gs_median(double *v, int n);
 
+/** Upper-cases s's first character in place when it is an ASCII lower-case letter (a message or
+ *  a label made the start of a sentence; unlike toupper() it ignores the locale and any byte of
+ *  a UTF-8 sequence). NULL and "" are no-ops. */
+void gs_str_capitalize(char *s);
+
 /** Monotonic clock in seconds (for progress and benchmarks, never for media time). */
 double gs_now_s(void);
 

@@ -144,8 +144,7 @@ static void curve_label(cpage *pg, const char *key, const char **sign)
         w[n] = '\0';
         if (n > 4 && !strcmp(w + n - 4, " deg"))
             w[n - 4] = '\0';
-        if (w[0] >= 'a' && w[0] <= 'z')
-            w[0] = (char)(w[0] - 'a' + 'A');
+        gs_str_capitalize(w);
         E(w);
     }
     if (sign)
@@ -173,9 +172,10 @@ static void esc_pm(cpage *pg, const char *s)
 static void check_name(cpage *pg, const char *name)
 {
     const char *w = gs_compare_check_words(name);
-    char first[2] = {w && w[0] >= 'a' && w[0] <= 'z' ? (char)(w[0] - 'a' + 'A') : w ? w[0] : 0, 0};
+    char first[2] = {w ? w[0] : 0, 0};
     if (!w || !w[0])
         return;
+    gs_str_capitalize(first);
     E(first);
     E(w + 1);
     if (!strcmp(name, "camera_distance"))

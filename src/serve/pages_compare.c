@@ -243,8 +243,7 @@ static int compare_post(gs_page *pg, const char *athlete)
                                       !strcmp(force, "1"), cid, msg, sizeof(msg));
     if (st) { /* the API's words as a sentence */
         size_t len = strlen(msg);
-        if (msg[0] >= 'a' && msg[0] <= 'z')
-            msg[0] = (char)(msg[0] - 'a' + 'A');
+        gs_str_capitalize(msg);
         if (len && len + 1 < sizeof(msg) && msg[len - 1] != '.')
             memcpy(msg + len, ".", 2);
         return gs_page_fail(pg, (unsigned)st, msg);
