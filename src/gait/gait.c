@@ -662,25 +662,68 @@ static int parse_swap_ranges(const char *spec, double *t0, double *t1, int cap)
  *   measured on the pan's frame 100 (right foot, whole shoe in the picture) 14 px below the heel,
  *   which is 21 px below the ankle; so the sole is put 0.67 of the ankle-to-lowest-landmark
  *   height below that landmark, and the foot is out when that sole is at or beyond the edge.
- * On the stored tracks this flags only the pan (left from frame 162, right from 194; docs/
- * metrics.md 3a); a factor of 1 also flagged whole feet of walk_side_overground_04 and
- * run_side_treadmill_01 that stand near the bottom edge.
+ * Pitched at toe-off, the foot's lowest landmark is the toe, a foot length below the ankle, and
+ * that sole estimate reaches 21-30 px below the toe: on the bare feet of
+ * walk_side_circumduction_01, whose toes stay 9-26 px inside the edge, it flagged every toe-off
+ * near the edge. A second estimate independent of the pitch puts the sole the same fraction of
+ * the ankle-to-heel height below the lowest landmark. Bit s of *wide is set by the first, of
+ * *sure by the second (or by a side edge); link_out_runs joins them.
+ * A factor of 1 also flagged whole feet of walk_side_overground_04 and run_side_treadmill_01
+ * that stand near the bottom edge.
  */
 #define SOLE_BELOW_FRAC 0.67
-static uint8_t foot_out_of_picture(const gs_pose_frame *f, int32_t width, int32_t height)
+static void foot_out_of_picture(const gs_pose_frame *f, int32_t width, int32_t height,
+                                uint8_t *wide, uint8_t *sure)
 {
     static const int lm[2][3] = {{GS_KP_LEFT_ANKLE, GS_KP_LEFT_HEEL, GS_KP_LEFT_FOOT_INDEX},
                                  {GS_KP_RIGHT_ANKLE, GS_KP_RIGHT_HEEL, GS_KP_RIGHT_FOOT_INDEX}};
-    uint8_t out = 0;
+    *wide = *sure = 0;
     for (int s = 0; s < 2; s++) {
         const gs_kp *ank = &f->kp[lm[s][0]];
         int side_out = ank->x < 0 || ank->x >= width || ank->y < 0;
         double a = ank->y, h = f->kp[lm[s][1]].y, toe = f->kp[lm[s][2]].y;
-        double low = h > toe ? h : toe, below = low - a;
+        double low = h > toe ? h : toe, below = low - a, heel = h - a;
+        uint8_t bit = (uint8_t)(1u << s);
         if (side_out || low + SOLE_BELOW_FRAC * (below > 0 ? below : 0) >= height)
-            out |= (uint8_t)(1u << s);
+            *wide |= bit;
+        if (side_out || low + SOLE_BELOW_FRAC * (heel > 0 ? heel : 0) >= height)
+            *sure |= bit;
     }
-    return out;
+}
+
+/*
+ * Keeps a foot's run of frames flagged by the wide estimate only where the run holds a frame
+ * the sure estimate flags too (hysteresis, as in Canny's edge linking: the sure flag seeds a run,
+ * the wide flag extends it). Landmarks alone cannot tell a bare foot just inside the edge from a
+ * shoe cut by it (BlazePose keeps cut-off feet just inside, visibility 0.9-1.0); a cut foot
+ * stays cut for a stretch, where the sure estimate flags some frames, while a pitched bare foot
+ * near the edge makes short runs only the wide one flags. On the stored tracks (session 14):
+ * walk_side_circumduction_01's runs around its toe-offs at 66, 314 and 351 (3-6 frames) go (13
+ * of 15 / 14 of 19 toe-offs found, were 9 / 10); the pan keeps its runs from 194, 242, 277, 316,
+ * 341 and 357, so its junk toe-offs at 219.2 and 259.8 (the sure estimate alone lets them
+ * through) stay dropped; its left run 162-171 goes: the shoe's tip at the edge late in a stance
+ * (looked at), no event in it, its stride (contact 147.6 to 237.5) now used. No other stored
+ * track has a flagged frame.
+ */
+static void link_out_runs(uint8_t *wide, const uint8_t *sure, int32_t n)
+{
+    for (int s = 0; s < 2; s++) {
+        uint8_t bit = (uint8_t)(1u << s);
+        for (int32_t i = 0; i < n;) {
+            if (!(wide[i] & bit)) {
+                i++;
+                continue;
+            }
+            int32_t j = i;
+            int seeded = 0;
+            while (j < n && (wide[j] & bit))
+                seeded |= (sure[j++] & bit) != 0;
+            if (!seeded)
+                for (int32_t k = i; k < j; k++)
+                    wide[k] &= (uint8_t)~bit;
+            i = j;
+        }
+    }
 }
 
 /*
@@ -1021,10 +1064,19 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
         /* a track that does not state its picture size (one built through the API; pose.json
          * requires it) cannot be checked: every foot would sit past an edge at 0 */
         int sized = pic->width > 0 && pic->height > 0;
+        uint8_t *sure = calloc((size_t)(r->n > 0 ? r->n : 1), 1);
+        if (!sure) {
+            rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", name);
+            goto fail;
+        }
         for (int32_t i = 0; sized && i < r->n; i++)
             if (r->valid[i] && pic->frames[i].has_kp)
-                r->foot_out[i] = foot_out_of_picture(&pic->frames[i], pic->width, pic->height);
+                foot_out_of_picture(&pic->frames[i], pic->width, pic->height, &r->foot_out[i],
+                                    &sure[i]);
         drop_lone_out_frames(r->foot_out, r->n);
+        drop_lone_out_frames(sure, r->n);
+        link_out_runs(r->foot_out, sure, r->n);
+        free(sure);
         if (!sized)
             gs_gait__note(r, "the track gives no picture size: feet out of the picture were not "
                              "checked");
