@@ -664,7 +664,11 @@ gs_status gs_gen_track(const gs_gen_params *p, gs_pose_track **out, gs_error *er
                 gap = 1;
         f->t_s = tc;
         if (!gap) {
-            double mid_x = 0, prog = p->treadmill ? 0 : p->speed_m_s * (tc - p->duration_s / 2);
+            double tm = tc - p->duration_s / 2, mid_x = 0;
+            /* overground: the person's travel less the camera's (the picture's centre) */
+            double prog = p->treadmill ? 0
+                                       : p->speed_m_s * tm - p->follow_m_s * tm -
+                                             0.5 * p->follow_accel_m_s2 * tm * tm;
             body_at(&b, g, pts);
             mid_x = 0.5 * (pts[GS_KP_LEFT_HIP][0] + pts[GS_KP_RIGHT_HIP][0]);
             f->has_kp = 1;

@@ -58,6 +58,9 @@ typedef struct gs_gen_params {
     double vert_osc_m;          /* pelvis vertical peak-to-peak */
     double speed_m_s;           /* belt speed (treadmill) or walking/running speed */
     int treadmill;              /* 1: pelvis stays put; 0: progresses (static camera) */
+    double follow_m_s;          /* overground: the camera travels with the person at this speed
+                                 * at mid-clip (a phone panning with a runner; 0 still) ... */
+    double follow_accel_m_s2;   /* ... speeding up by this much per second */
     double height_m;            /* body height */
     double pelvic_drop_deg[2];  /* peak contralateral drop during this side's stance */
     double valgus_m[2];         /* peak medial knee offset during this side's stance */

@@ -5,9 +5,10 @@
  *   run (baseline_sample_pose.json.gz), made with the binary of commit 47dc552 on the shipped
  *   sample (analysis.json values regenerated from that pose track by `gaitscope analyze
  *   POSE.json` when issue 13 moved the toe-offs on purpose, keeping the keys and source block of
- *   the 47dc552 file); the library runs from that pose track, so a change in the nn runtime's last bits
- *   (which moves landmarks, hence events) does not touch this check; apart from the documented
- *   additions and changes the two files are equal;
+ *   the 47dc552 file; ground.speed_ll_s and camera_follows added by hand in session 14: a
+ *   treadmill, null and false); the library runs from that pose track, so a change in the nn
+ *   runtime's last bits (which moves landmarks, hence events) does not touch this check; apart
+ *   from the documented additions and changes the two files are equal;
  * - one models handle serves several runs: the second run works with the model files deleted;
  * - a run from a pose.json; a run cancelled from the progress callback;
  * - the reader: a misspelt required key is an error naming it, unknown keys are ignored;

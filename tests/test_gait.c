@@ -556,8 +556,68 @@ static void overground_walk_gives_step_length(void)
         CHECK(gs_gait_result_metric(r, "speed_m_s", 1, &m, &sd, &n));
         CHECK_NEAR(m, p.speed_m_s, 0.06 * p.speed_m_s);
         CHECK(gs_gait_result_metric(r, "step_length_ll", 0, &m, &sd, &n) == 0);
+        /* a still camera: the ground stands still in the picture, no travel added */
+        cJSON *j = gs_gait_result_to_json(r);
+        cJSON *g = cJSON_GetObjectItem(j, "ground");
+        CHECK(cJSON_IsFalse(cJSON_GetObjectItem(g, "camera_follows")));
+        cJSON *v = cJSON_GetObjectItem(g, "speed_ll_s");
+        CHECK(cJSON_IsNumber(v) && fabs(v->valuedouble) < 0.1);
+        cJSON_Delete(j);
     }
     gs_gait_result_free(&r);
+}
+
+/*
+ * A phone panning with the person (gait_metrics.c camera_motion): the camera travels at 75 % of
+ * a runner's 3.5 m/s at mid-clip, speeding up by 0.2 m/s per second (2.0-3.2 m/s over the 6 s),
+ * and at 1.0 of a walker's 1.3 m/s (the walker stays in the picture's middle but for the
+ * speeding up). Positions in the picture alone give strides of 25 % or less of the truth.
+ */
+static void following_camera_gives_stride_length(void)
+{
+    for (int walk = 0; walk < 2; walk++) {
+        gs_gen_params p;
+        eval e;
+        gs_gait_result *r;
+        gs_gait_options o = {0};
+        gs_gen_defaults_for(&p, walk);
+        p.treadmill = 0;
+        p.speed_m_s = walk ? 1.3 : 3.5;
+        p.follow_m_s = walk ? 1.3 : 0.75 * 3.5;
+        p.follow_accel_m_s2 = walk ? 0.1 : 0.2;
+        p.px_per_m = 200;
+        p.duration_s = walk ? 8 : 6;
+        o.height_m = p.height_m;
+        o.setting = walk ? GS_GAIT_SETTING_OVERGROUND : 0;
+        r = run(&p, &o, &e);
+        print_row(walk ? "walk overground, camera follows" : "run overground, camera follows",
+                  &e);
+        CHECK_EQ_INT(e.rc, GS_OK);
+        CHECK(r != NULL);
+        if (!r)
+            continue;
+        CHECK_EQ_INT(gs_gait_result_setting(r), GS_GAIT_SETTING_OVERGROUND);
+        double m, sd, stride_cm = p.speed_m_s * 120.0 / p.cadence_spm * 100;
+        int n;
+        for (int side = 0; side < 2; side++) {
+            CHECK(gs_gait_result_metric(r, "stride_length_cm", side, &m, &sd, &n));
+            fprintf(stderr, "|   camera follows: stride length %s %.1f cm (true %.1f), n %d |\n",
+                    side ? "R" : "L", m, stride_cm, n);
+            CHECK_NEAR(m, stride_cm, 0.06 * stride_cm); /* height-based scale: +-5 % */
+            CHECK(gs_gait_result_metric(r, "step_length_cm", side, &m, &sd, &n));
+            CHECK_NEAR(m, 0.5 * stride_cm, 0.06 * 0.5 * stride_cm);
+            CHECK(gs_gait_result_metric(r, "speed_m_s", side, &m, &sd, &n));
+            CHECK_NEAR(m, p.speed_m_s, 0.06 * p.speed_m_s);
+        }
+        cJSON *j = gs_gait_result_to_json(r);
+        cJSON *g = cJSON_GetObjectItem(j, "ground");
+        CHECK(cJSON_IsTrue(cJSON_GetObjectItem(g, "camera_follows")));
+        cJSON *v = cJSON_GetObjectItem(g, "speed_ll_s");
+        double ll_m = 0.491 * p.height_m; /* Winter's leg length, as gait_scale.c */
+        CHECK(cJSON_IsNumber(v) && fabs(v->valuedouble - p.follow_m_s / ll_m) < 0.3);
+        cJSON_Delete(j);
+        gs_gait_result_free(&r);
+    }
 }
 
 static void errors_are_one_line_with_partial_output(void)
@@ -1068,6 +1128,7 @@ int main(int argc, char **argv)
     rear_camera_roll_is_taken_out_of_pelvic_drop_in_a_run();
     rear_walk_recovers_circumduction();
     overground_walk_gives_step_length();
+    following_camera_gives_stride_length();
     errors_are_one_line_with_partial_output();
     extreme_frame_intervals_end_in_clear_errors();
     standing_still_gives_no_strides();

@@ -493,6 +493,8 @@ static void result_free_parts(gs_gait_result *r)
     free(r->t);
     free(r->valid);
     free(r->foot_out);
+    free(r->cam_t);
+    free(r->cam_v);
     free(r->facing);
     free(r->pass);
     free(r->backward);

@@ -75,6 +75,13 @@ struct gs_gait_result {
     int events_edited;   /* events came from an edited events.csv (gs_gait_options.events_csv) */
     double kappa_px;     /* contact threshold on foot height used by the last event pass */
     int ic_kink;         /* rear/front: contacts from the kink of the ankle's path (events) */
+    /* overground side views: the ground's backward speed in the picture, sampled on the feet
+     * in stance (gait_metrics.c camera_motion); cam_follows when the camera moves with the
+     * person, and then lengths add the camera's travel */
+    double *cam_t, *cam_v; /* sample times (s) and speeds (canonical px/s, + backward) */
+    int n_cam;
+    double cam_med_ll_s;   /* median speed in leg lengths/s, NAN when not measured */
+    int cam_follows;
     double pelvis_ref_deg; /* rear/front: level of the hip line (left hip above right, median
                             * over the used strides) pelvic drop and hip hike are taken from;
                             * NAN elsewhere (gait_metrics.c) */

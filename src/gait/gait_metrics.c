@@ -160,6 +160,105 @@ static double last_event_in(const gs_gait_result *r, int side, int type, double 
     return t;
 }
 
+/*
+ * A camera that follows the person. Overground, step and stride lengths and speed come from
+ * positions in the picture, which hold only for a still camera; a phone panning with a runner
+ * moves the ground backward through the picture, and a foot in stance, standing on the ground,
+ * moves with it (the footprint contacts already allow for this, gait_events_walk.c). So the
+ * ground's speed in the picture is sampled on every stance (IC to the same foot's toe-off,
+ * both feet in the picture): the foot's middle over 20-60 % of the stance
+ * (gs_gait__stance_foot_speed), at 40 % of the stance. On the stored labelled tracks, still or
+ * hand-held cameras give medians within 0.2 leg lengths/s (walk_side_overground_01 -0.17, the
+ * other three walks 0.03-0.09; single stances up to 0.8), the 120 fps backlit pan 3.4 (its
+ * stances 2.0-5.3, the pan speeding up): the camera is taken to follow when the median is
+ * beyond 0.5 leg lengths/s over at least 3 stances (GS_GAIT_CAM_FOLLOW_LL_S). Samples further
+ * than max(1 leg length/s, 0.75 x the median) from the median are left out (a stance whose
+ * foot the tracker lost).
+ */
+#define GS_GAIT_CAM_FOLLOW_LL_S 0.5
+static int camera_motion(gs_gait_result *r)
+{
+    free(r->cam_t);
+    free(r->cam_v);
+    r->cam_t = r->cam_v = NULL;
+    r->n_cam = 0;
+    r->cam_follows = 0;
+    r->cam_med_ll_s = NAN;
+    if (!gs_gait__is_side(r->view.kind) || r->setting != GS_GAIT_SETTING_OVERGROUND ||
+        !(r->ll_px > 0) || r->n_ev < 2)
+        return 0;
+    r->cam_t = malloc(sizeof(double) * (size_t)r->n_ev);
+    r->cam_v = malloc(sizeof(double) * (size_t)r->n_ev);
+    if (!r->cam_t || !r->cam_v)
+        return -1;
+    /* events are in time order; a stance is an IC whose foot's next event is its TO */
+    for (int e = 0; e < r->n_ev; e++) {
+        const gs_gait_event *ic = &r->ev[e];
+        if (ic->type != GS_GAIT_EVENT_IC)
+            continue;
+        int f = e + 1;
+        while (f < r->n_ev && r->ev[f].side != ic->side)
+            f++;
+        if (f >= r->n_ev || r->ev[f].type != GS_GAIT_EVENT_TO)
+            continue;
+        double ta = ic->t_s, tb = r->ev[f].t_s;
+        int32_t ia = gs_gait__frame_at(r, ta), ib = gs_gait__frame_at(r, tb) + 1, cut = 0;
+        for (int32_t i = ia; r->foot_out && i <= ib && i < r->n; i++)
+            cut |= (r->foot_out[i] >> (int)ic->side) & 1;
+        double v = gs_gait__stance_foot_speed(r, (int)ic->side, ta, tb);
+        if (cut || !isfinite(v) || r->pass[ia] != r->pass[gs_gait__frame_at(r, tb)])
+            continue;
+        r->cam_t[r->n_cam] = ta + 0.4 * (tb - ta);
+        r->cam_v[r->n_cam++] = v;
+    }
+    if (r->n_cam < 3)
+        return 0;
+    double med = gs_median(r->cam_v, r->n_cam);
+    double keep = fmax(1.0 * r->ll_px, 0.75 * fabs(med));
+    int k = 0;
+    for (int i = 0; i < r->n_cam; i++)
+        if (fabs(r->cam_v[i] - med) <= keep) {
+            r->cam_t[k] = r->cam_t[i];
+            r->cam_v[k++] = r->cam_v[i];
+        }
+    r->n_cam = k;
+    r->cam_med_ll_s = med / r->ll_px;
+    r->cam_follows = k >= 3 && fabs(r->cam_med_ll_s) > GS_GAIT_CAM_FOLLOW_LL_S;
+    if (r->cam_follows)
+        gs_gait__note(r,
+                      "the camera follows the person (the ground moves %s %.1f leg lengths/s in "
+                      "the picture): step and stride lengths and speed add its travel, from the "
+                      "feet in stance; less sure than a still camera's",
+                      med > 0 ? "back" : "forward", fabs(r->cam_med_ll_s));
+    return 0;
+}
+
+/* Sampled ground speed at t: linear between samples (in time order), constant beyond. */
+static double cam_speed_at(const gs_gait_result *r, double t)
+{
+    if (t <= r->cam_t[0])
+        return r->cam_v[0];
+    for (int i = 1; i < r->n_cam; i++)
+        if (t <= r->cam_t[i]) {
+            double f = (t - r->cam_t[i - 1]) / (r->cam_t[i] - r->cam_t[i - 1]);
+            return r->cam_v[i - 1] + f * (r->cam_v[i] - r->cam_v[i - 1]);
+        }
+    return r->cam_v[r->n_cam - 1];
+}
+
+/* How far the ground moved backward through the picture from a to b (canonical px): 0 for a
+ * still camera; the integral of the sampled speed (trapezoids on a 5 ms grid) when it follows. */
+static double cam_travel(const gs_gait_result *r, double a, double b)
+{
+    if (!r->cam_follows || !(b > a))
+        return 0;
+    int n = (int)ceil((b - a) / 0.005);
+    double h = (b - a) / n, sum = 0;
+    for (int i = 0; i <= n; i++)
+        sum += (i == 0 || i == n ? 0.5 : 1.0) * cam_speed_at(r, a + i * h);
+    return sum * h;
+}
+
 static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
 {
     int si = (int)s->side, o = 1 - si, e = 0;
@@ -229,14 +328,21 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
                  t0);
         e |= add_len(r, "vertical_oscillation", si, range_mid(r, LH, RH, 1, t0, t1), t0);
         if (r->setting == GS_GAIT_SETTING_OVERGROUND) {
-            /* static camera: heel positions on the ground give the step and stride */
+            /* heel positions on the ground give the step and stride (the ground moves through
+             * the picture by cam_travel when the camera follows) */
             e |= add_len(r, "step_length", si,
-                         gs_gait__p_at(r, he, 0, t1) - gs_gait__p_at(r, ohe, 0, tc), t0);
+                         gs_gait__p_at(r, he, 0, t1) - gs_gait__p_at(r, ohe, 0, tc) +
+                             cam_travel(r, tc, t1),
+                         t0);
             e |= add_len(r, "stride_length", si,
-                         gs_gait__p_at(r, he, 0, t1) - gs_gait__p_at(r, he, 0, t0), t0);
+                         gs_gait__p_at(r, he, 0, t1) - gs_gait__p_at(r, he, 0, t0) +
+                             cam_travel(r, t0, t1),
+                         t0);
             if (r->px_per_m > 0)
                 e |= add(r, "speed_m_s", si,
-                         (mid_at(r, LH, RH, 0, t1) - mid_at(r, LH, RH, 0, t0)) / T / r->px_per_m,
+                         (mid_at(r, LH, RH, 0, t1) - mid_at(r, LH, RH, 0, t0) +
+                          cam_travel(r, t0, t1)) /
+                             T / r->px_per_m,
                          t0);
         }
     }
@@ -395,6 +501,8 @@ static void pelvis_reference(gs_gait_result *r)
 gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err)
 {
     pelvis_reference(r);
+    if (camera_motion(r) != 0)
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (camera motion)", r->name);
     /* order of strides: by time, so metric values are chronological per side */
     for (int i = 0; i < r->n_st; i++) {
         const gs_gait_stride *s = &r->st[i];

@@ -193,6 +193,10 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
         cJSON_AddNumberToObject(o, "points", r->ground_points);
         put_num(o, "x0_px", r->gx0);
         put_num(o, "y0_px", r->gy0);
+        /* overground side views: the ground's median backward speed in the picture on the
+         * feet in stance (gait_metrics.c camera_motion) and whether the camera follows */
+        put_num(o, "speed_ll_s", r->cam_med_ll_s);
+        cJSON_AddBoolToObject(o, "camera_follows", r->cam_follows);
     }
     o = cJSON_AddObjectToObject(root, "methods");
     if (o) {
