@@ -24,6 +24,7 @@
 #include "gen_track.h"
 #include "gs_test.h"
 #include "html.h"
+#include "cv.h"
 #include "report.h"
 
 /* A running side view: 13 strides per side, a few metrics with known numbers, two findings
@@ -737,8 +738,12 @@ static void keyframe_captions_give_the_views_angles(void)
 /* The findings' banner on the overlay and the key frames is white on a solid red band, drawn
  * over the knee plot: red text on the angle labels' translucent black could not be read
  * (run_rear_treadmill_01's 464 px wide overlay), and where the knee plot took the top-left
- * corner it covered the banner. A made side-view run (its body keeps right, so the plot goes
- * top left) over a grey clip, one finding shown at the left contact's key frame. */
+ * corner it covered the banner. A made side-view run over a grey clip, one finding shown at the
+ * left contact's key frame. That key frame is now the box around the body (the runner is 875 px
+ * tall in a 1920 px wide frame), with the banner written again at its top left: the knee plot's
+ * corner no longer shows in it. */
+static int png_size(const char *path, uint32_t *w, uint32_t *h, long *bytes);
+
 static void finding_banner_is_white_on_red(const char *dir)
 {
     gs_gen_params p;
@@ -787,20 +792,36 @@ static void finding_banner_is_white_on_red(const char *dir)
                  kf[0].path, raw);
         CHECK_EQ_INT(gs_test_sh(cmd), 0);
         {
-            /* the banner: a band of the red, at least 150 x 15 px, in the top left third; the
-             * old red text on a darkened box, drawn under the knee plot, had none */
+            /* the banner: a band of the red, at least 150 x 15 px; the old red text on a
+             * darkened box, drawn under the knee plot, had none. The key frame is the box
+             * around the body (gs_keyframe_crops, one banner line), and the banner lies on the
+             * strip below the picture, after the caption's line, where it hides no face */
+            gs_keyframe_crop cr;
+            uint32_t kw = 0, kh = 0;
+            long bytes = 0;
+            gs_keyframe_crops(t, kf, 1, p.width, p.height, 1, &cr);
+            CHECK_EQ_INT(cr.whole, 0);
+            CHECK(png_size(kf[0].path, &kw, &kh, &bytes));
+            CHECK_EQ_INT((int32_t)kw, cr.png_w);
+            CHECK_EQ_INT((int32_t)kh, cr.png_h);
             FILE *f = fopen(raw, "rb");
-            size_t npx = (size_t)p.width * (size_t)p.height;
-            uint8_t *px = malloc(npx * 3);
-            long red = 0;
+            size_t npx = (size_t)kw * (size_t)kh;
+            uint8_t *px = malloc(npx * 3 + 1);
+            long red = 0, red_picture = 0;
+            int32_t line = (cr.png_h - cr.out_h) / 2;
             CHECK(f != NULL && px != NULL);
             if (f && px && fread(px, 3, npx, f) == npx)
-                for (int y = 0; y < p.height / 3; y++)
-                    for (int x = 0; x < p.width / 2; x++) {
-                        const uint8_t *q = px + ((size_t)y * (size_t)p.width + (size_t)x) * 3;
-                        red += q[0] > 150 && q[1] < 70 && q[2] < 70;
+                for (uint32_t y = 0; y < kh; y++)
+                    for (uint32_t x = 0; x < kw; x++) {
+                        const uint8_t *q = px + ((size_t)y * (size_t)kw + (size_t)x) * 3;
+                        int is_red = q[0] > 150 && q[1] < 70 && q[2] < 70;
+                        red += is_red && (int32_t)y >= cr.out_h + line;
+                        red_picture += is_red && (int32_t)y < cr.out_h;
                     }
-            CHECK_MSG(red > 150 * 15, "the finding's banner has %ld red pixels", red);
+            /* the banner's band fills its line; on the picture only the finding's red thigh
+             * (highlight) remains, far less than a band */
+            CHECK_MSG(red > (long)kw * (line - 4), "the finding's banner has %ld red pixels", red);
+            CHECK_MSG(red_picture < red / 2, "%ld red pixels on the picture", red_picture);
             free(px);
             if (f)
                 fclose(f);
@@ -892,6 +913,319 @@ static int png_size(const char *path, uint32_t *w, uint32_t *h, long *bytes)
     *w = (uint32_t)hd[16] << 24 | (uint32_t)hd[17] << 16 | (uint32_t)hd[18] << 8 | hd[19];
     *h = (uint32_t)hd[20] << 24 | (uint32_t)hd[21] << 16 | (uint32_t)hd[22] << 8 | hd[23];
     return 1;
+}
+
+/* ---- key frames cropped around the body ---- */
+
+/* A made runner (treadmill: it stays near the picture's centre) px_per_m px per metre on a w x h
+ * frame, analysed, with its six key frames; 0 when that fails. */
+static int made_keyframes(double px_per_m, int w, int h, double duration_s, gs_pose_track **t,
+                          gs_gait_result **r, gs_keyframe kf[6])
+{
+    gs_gen_params p;
+    gs_gait_options gopt = {0};
+    gs_error err = {0};
+    gs_gen_defaults(&p);
+    p.px_per_m = px_per_m;
+    p.width = w;
+    p.height = h;
+    p.duration_s = duration_s;
+    *t = NULL;
+    *r = NULL;
+    CHECK_EQ_INT(gs_gen_track(&p, t, &err), GS_OK);
+    if (*t)
+        CHECK_MSG(gs_gait_analyze(*t, &gopt, r, &err) == GS_OK, "gait: %s", err.msg);
+    int n = *r ? gs_keyframes_choose(*r, *t, kf, 6) : 0;
+    CHECK_EQ_INT(n, 6);
+    return n == 6;
+}
+
+/* Moves every landmark of t by (dx, dy) px. */
+static void shift_track(gs_pose_track *t, float dx, float dy)
+{
+    for (int32_t f = 0; f < t->n_frames; f++)
+        for (int k = 0; k < GS_POSE_NKP; k++) {
+            t->frames[f].kp[k].x += dx;
+            t->frames[f].kp[k].y += dy;
+        }
+}
+
+/* The landmarks' box of frame f: x0, y0, x1, y1. */
+static void landmark_box(const gs_pose_frame *f, float b[4])
+{
+    b[0] = b[1] = 1e30f;
+    b[2] = b[3] = -1e30f;
+    for (int k = 0; k < GS_POSE_NKP; k++) {
+        b[0] = fminf(b[0], f->kp[k].x);
+        b[1] = fminf(b[1], f->kp[k].y);
+        b[2] = fmaxf(b[2], f->kp[k].x);
+        b[3] = fmaxf(b[3], f->kp[k].y);
+    }
+}
+
+/*
+ * The box a key frame shows (gs_keyframe_crops), on made runners on a 1920x1080 frame (drawing
+ * scale 1.5). A far runner (150 px/m, 262 px tall): every key frame cropped, one box size for all
+ * six, under a third of the frame's width and half its height, each box centred on its body and
+ * holding every landmark with room for a real angle label beside it ("ankle -12", 10 px per
+ * scale unit from the joint: 137 px here), for the hair above the eyes (7 % of the landmarks'
+ * height) and for the IC/TO label under the foot (26 px per scale unit + its box); scaled up 2x
+ * with the caption strip below. Moved against the left, right and bottom edges: the boxes are
+ * clamped there and still hold the body. A frame without landmarks keeps the whole frame, the
+ * others their box. A near runner (500 px/m, 875 px of 1080) keeps the whole frame.
+ */
+static void keyframe_crop_boxes_fit_the_body(void)
+{
+    const int32_t W = 1920, H = 1080;
+    const float s = 1.5f;
+    int32_t lw = 0, lh = 0;
+    gs_cv_text_size("ankle -12", 0.55f * s, 1, &lw, &lh);
+    const float side = (float)lw + 10 * s + 3, below = 26 * s + 4;
+    for (int c = 0; c < 4; c++) {
+        gs_pose_track *t = NULL;
+        gs_gait_result *r = NULL;
+        gs_keyframe kf[6];
+        gs_keyframe_crop cr[6];
+        if (!made_keyframes(150, W, H, 10, &t, &r, kf)) {
+            gs_gait_result_free(&r);
+            gs_pose_track_free(&t);
+            return;
+        }
+        float all[4] = {1e30f, 1e30f, -1e30f, -1e30f}, b[4];
+        for (int32_t f = 0; f < t->n_frames; f++) {
+            landmark_box(&t->frames[f], b);
+            all[0] = fminf(all[0], b[0]);
+            all[1] = fminf(all[1], b[1]);
+            all[2] = fmaxf(all[2], b[2]);
+            all[3] = fmaxf(all[3], b[3]);
+        }
+        /* 0 centred, 1 against the left edge, 2 against the right and bottom edges, 3 centred
+         * with no landmarks on the third key frame */
+        if (c == 1)
+            shift_track(t, 4 - all[0], 0);
+        if (c == 2)
+            shift_track(t, (float)W - 4 - all[2], (float)H - 4 - all[3]);
+        if (c == 3)
+            t->frames[kf[2].frame].has_kp = 0;
+        gs_keyframe_crops(t, kf, 6, W, H, 0, cr);
+        int at_left = 0, at_right = 0, at_bottom = 0;
+        for (int i = 0; i < 6; i++) {
+            fprintf(stderr,
+                    "crop case %d key frame %d: whole %d box %d,%d %dx%d -> %dx%d, png %dx%d\n", c,
+                    i, cr[i].whole, cr[i].x0, cr[i].y0, cr[i].w, cr[i].h, cr[i].out_w, cr[i].out_h,
+                    cr[i].png_w, cr[i].png_h);
+            if (c == 3 && i == 2) {
+                CHECK_EQ_INT(cr[i].whole, 1);
+                CHECK(cr[i].x0 == 0 && cr[i].y0 == 0 && cr[i].w == W && cr[i].h == H);
+                CHECK(cr[i].png_w == W && cr[i].png_h == H);
+                continue;
+            }
+            CHECK_EQ_INT(cr[i].whole, 0);
+            /* one size for all six */
+            CHECK_EQ_INT(cr[i].w, cr[0].w);
+            CHECK_EQ_INT(cr[i].h, cr[0].h);
+            CHECK_MSG(cr[i].w < W / 3 && cr[i].h < H / 2,
+                      "box %dx%d is not much smaller than %dx%d", cr[i].w, cr[i].h, W, H);
+            CHECK_MSG(cr[i].w >= 0.75 * cr[i].h - 1 && cr[i].h >= 0.75 * cr[i].w - 1,
+                      "box %dx%d: aspect beyond 3:4..4:3", cr[i].w, cr[i].h);
+            CHECK(cr[i].x0 >= 0 && cr[i].y0 >= 0 && cr[i].x0 + cr[i].w <= W &&
+                  cr[i].y0 + cr[i].h <= H);
+            /* scaled up 2x; the caption strip below */
+            CHECK_EQ_INT(cr[i].out_w, 2 * cr[i].w);
+            CHECK_EQ_INT(cr[i].out_h, 2 * cr[i].h);
+            CHECK_EQ_INT(cr[i].png_w, cr[i].out_w);
+            CHECK_MSG(cr[i].png_h - cr[i].out_h >= 30 && cr[i].png_h - cr[i].out_h <= 80,
+                      "caption strip %d px", cr[i].png_h - cr[i].out_h);
+            landmark_box(&t->frames[kf[i].frame], b);
+            float bh = b[3] - b[1];
+            if (c == 0 || c == 3) {
+                /* room for a label on either side, the hair above, the IC/TO label below */
+                CHECK_MSG(b[0] - (float)cr[i].x0 >= side &&
+                              (float)(cr[i].x0 + cr[i].w) - b[2] >= side,
+                          "key frame %d: landmarks %.0f..%.0f in box %d..%d, labels need %.0f px",
+                          i, b[0], b[2], cr[i].x0, cr[i].x0 + cr[i].w, side);
+                CHECK_MSG(b[1] - (float)cr[i].y0 >= 0.07f * bh &&
+                              (float)(cr[i].y0 + cr[i].h) - b[3] >= below,
+                          "key frame %d: landmarks %.0f..%.0f in box %d..%d", i, b[1], b[3],
+                          cr[i].y0, cr[i].y0 + cr[i].h);
+                /* centred on its own body */
+                CHECK_NEAR(cr[i].x0 + 0.5 * cr[i].w, 0.5 * (b[0] + b[2]), 1.0);
+            } else {
+                /* clamped: the body is still inside */
+                CHECK(b[0] >= (float)cr[i].x0 && b[2] <= (float)(cr[i].x0 + cr[i].w));
+                CHECK(b[1] >= (float)cr[i].y0 && b[3] <= (float)(cr[i].y0 + cr[i].h));
+            }
+            at_left += cr[i].x0 == 0;
+            at_right += cr[i].x0 + cr[i].w == W;
+            at_bottom += cr[i].y0 + cr[i].h == H;
+        }
+        if (c == 1)
+            CHECK_MSG(at_left == 6, "%d of 6 boxes clamped at the left edge", at_left);
+        if (c == 2)
+            CHECK_MSG(at_right == 6 && at_bottom == 6, "%d, %d of 6 boxes at the right, bottom",
+                      at_right, at_bottom);
+        gs_gait_result_free(&r);
+        gs_pose_track_free(&t);
+    }
+    for (int c = 0; c < 2; c++) {
+        /* 0: a near runner on the landscape frame (500 px/m, 875 px of 1080): a box of under
+         * half the frame's width, scaled up to the frame's area (2x would be larger);
+         * 1: a treadmill runner filling a portrait phone picture (900 px/m on 1080x1920) */
+        gs_pose_track *t = NULL;
+        gs_gait_result *r = NULL;
+        gs_keyframe kf[6];
+        gs_keyframe_crop cr[6];
+        const int32_t w = c ? H : W, h = c ? W : H;
+        if (made_keyframes(c ? 900 : 500, w, h, 10, &t, &r, kf)) {
+            gs_keyframe_crops(t, kf, 6, w, h, 0, cr);
+            for (int i = 0; i < 6; i++) {
+                fprintf(stderr,
+                        "near case %d key frame %d: whole %d box %d,%d %dx%d -> %dx%d, png %dx%d\n",
+                        c, i, cr[i].whole, cr[i].x0, cr[i].y0, cr[i].w, cr[i].h, cr[i].out_w,
+                        cr[i].out_h, cr[i].png_w, cr[i].png_h);
+                if (c == 0) {
+                    float b[4];
+                    landmark_box(&t->frames[kf[i].frame], b);
+                    CHECK_EQ_INT(cr[i].whole, 0);
+                    CHECK(cr[i].w < W / 2 && cr[i].h <= H);
+                    CHECK(b[0] >= (float)cr[i].x0 && b[2] <= (float)(cr[i].x0 + cr[i].w));
+                    CHECK(b[1] >= (float)cr[i].y0 && b[3] <= (float)(cr[i].y0 + cr[i].h));
+                    CHECK(2 * cr[i].w > cr[i].out_w && cr[i].out_h <= W);
+                    CHECK((double)cr[i].out_w * cr[i].out_h <= (double)W * H);
+                    CHECK((double)cr[i].out_w * cr[i].out_h >= 0.99 * W * H);
+                    continue;
+                }
+                CHECK_EQ_INT(cr[i].whole, 1);
+                CHECK(cr[i].x0 == 0 && cr[i].y0 == 0 && cr[i].w == w && cr[i].h == h);
+                CHECK(cr[i].out_w == w && cr[i].out_h == h && cr[i].png_w == w && cr[i].png_h == h);
+            }
+        }
+        gs_gait_result_free(&r);
+        gs_pose_track_free(&t);
+    }
+}
+
+/* 1 if a pixel within 3 px of (x, y) of rgb (w x h) is coloured (the skeleton's orange or blue,
+ * also where a label's translucent box lies over it; the made clip is grey). */
+static int coloured_near(const uint8_t *rgb, int32_t w, int32_t h, float x, float y)
+{
+    for (int dy = -3; dy <= 3; dy++)
+        for (int dx = -3; dx <= 3; dx++) {
+            int32_t px = (int32_t)lroundf(x) + dx, py = (int32_t)lroundf(y) + dy;
+            if (px < 0 || py < 0 || px >= w || py >= h)
+                continue;
+            const uint8_t *q = rgb + ((size_t)py * (size_t)w + (size_t)px) * 3;
+            int mx = q[0] > q[1] ? (q[0] > q[2] ? q[0] : q[2]) : (q[1] > q[2] ? q[1] : q[2]);
+            int mn = q[0] < q[1] ? (q[0] < q[2] ? q[0] : q[2]) : (q[1] < q[2] ? q[1] : q[2]);
+            if (mx - mn > 60) /* 60: a line under a label's translucent box */
+                return 1;
+        }
+    return 0;
+}
+
+/*
+ * The key frames written for a far runner over a grey clip (1920x1080): each PNG has the crop's
+ * size (the box scaled 2x plus the caption strip); the skeleton sits where the landmarks map
+ * (the middle of each thigh and shank, moved by the box and scaled, is on a coloured line);
+ * nothing drawn is cut at the picture's edges (its outer 2 px are the clip's grey: the margins
+ * hold the labels and marks); the strip below is black with white text; the contact sheet is
+ * three tiles 360 px high per row.
+ */
+static void keyframe_pngs_show_the_cropped_body(const char *dir)
+{
+    gs_pose_track *t = NULL;
+    gs_gait_result *r = NULL;
+    gs_keyframe kf[6];
+    gs_keyframe_crop cr[6];
+    gs_overlay_options oo = {0};
+    gs_error err = {0};
+    char clip[1200], cmd[3000], raw[1200], kdir[1200], sheet[1300];
+    const int32_t W = 1920, H = 1080;
+    snprintf(clip, sizeof(clip), "%s/grey_crop.mp4", dir);
+    snprintf(cmd, sizeof(cmd),
+             "ffmpeg -v error -y -f lavfi -i color=c=0x808080:s=%dx%d:r=60:d=4 -c:v libx264 "
+             "-preset ultrafast -pix_fmt yuv420p '%s'",
+             W, H, clip);
+    if (gs_test_sh(cmd) != 0) {
+        fprintf(stderr, "skip: ffmpeg could not make the grey clip\n");
+        return;
+    }
+    if (!made_keyframes(150, W, H, 4, &t, &r, kf))
+        goto done;
+    gs_keyframe_crops(t, kf, 6, W, H, 0, cr);
+    snprintf(kdir, sizeof(kdir), "%s/crop_keyframes", dir);
+    snprintf(sheet, sizeof(sheet), "%s/contact_sheet.png", kdir);
+    oo.keyframes = kf;
+    oo.n_keyframes = 6;
+    oo.keyframe_dir = kdir;
+    oo.contact_sheet_path = sheet;
+    CHECK_MSG(gs_overlay_render(clip, t, r, NULL, &oo, NULL, &err) == GS_OK, "overlay: %s",
+              err.msg);
+    snprintf(raw, sizeof(raw), "%s/crop.rgb", dir);
+    for (int i = 0; i < 6; i++) {
+        uint32_t pw = 0, ph = 0;
+        long bytes = 0;
+        CHECK_EQ_INT(cr[i].whole, 0);
+        CHECK_MSG(png_size(kf[i].path, &pw, &ph, &bytes), "%s is not a PNG", kf[i].path);
+        CHECK_EQ_INT((int32_t)pw, cr[i].png_w);
+        CHECK_EQ_INT((int32_t)ph, cr[i].png_h);
+        snprintf(cmd, sizeof(cmd), "ffmpeg -v error -y -i '%s' -pix_fmt rgb24 -f rawvideo '%s'",
+                 kf[i].path, raw);
+        CHECK_EQ_INT(gs_test_sh(cmd), 0);
+        size_t npx = (size_t)pw * (size_t)ph;
+        uint8_t *px = malloc(npx * 3);
+        FILE *f = fopen(raw, "rb");
+        int ok = f && px && fread(px, 3, npx, f) == npx && (int32_t)pw == cr[i].png_w &&
+                 (int32_t)ph == cr[i].png_h;
+        if (f)
+            fclose(f);
+        CHECK_MSG(ok, "%s: cannot read its pixels", kf[i].path);
+        if (ok) {
+            const gs_kp *kp = t->frames[kf[i].frame].kp;
+            const double z = (double)cr[i].out_w / cr[i].w;
+            long edge = 0, white = 0;
+            double strip_sum = 0;
+            /* thigh (hip-knee) and shank (knee-ankle), both sides */
+            static const int seg[4][2] = {{23, 25}, {24, 26}, {25, 27}, {26, 28}};
+            for (int k = 0; k < 4; k++) {
+                float x = (float)((0.5 * (kp[seg[k][0]].x + kp[seg[k][1]].x) - cr[i].x0) * z);
+                float y = (float)((0.5 * (kp[seg[k][0]].y + kp[seg[k][1]].y) - cr[i].y0) * z);
+                CHECK_MSG(coloured_near(px, (int32_t)pw, (int32_t)ph, x, y),
+                          "%s: no skeleton at (%.0f, %.0f), the middle of segment %d-%d",
+                          kf[i].path, x, y, seg[k][0], seg[k][1]);
+            }
+            for (int32_t y = 0; y < cr[i].out_h; y++)
+                for (int32_t x = 0; x < cr[i].out_w; x++) {
+                    if (x >= 2 && y >= 2 && x < cr[i].out_w - 2 && y < cr[i].out_h - 2)
+                        continue;
+                    const uint8_t *q = px + ((size_t)y * pw + (size_t)x) * 3;
+                    edge += abs(q[0] - 128) > 24 || abs(q[1] - 128) > 24 || abs(q[2] - 128) > 24;
+                }
+            CHECK_MSG(edge == 0, "%s: %ld drawn pixels on the picture's edge (cut by the box)",
+                      kf[i].path, edge);
+            for (size_t j = (size_t)cr[i].out_h * pw; j < npx; j++) {
+                const uint8_t *q = px + j * 3;
+                strip_sum += (q[0] + q[1] + q[2]) / 3.0;
+                white += q[0] > 200 && q[1] > 200 && q[2] > 200;
+            }
+            strip_sum /= (double)(npx - (size_t)cr[i].out_h * pw);
+            CHECK_MSG(strip_sum < 40 && white > 300,
+                      "%s: caption strip mean %.0f, %ld white pixels", kf[i].path, strip_sum,
+                      white);
+        }
+        free(px);
+    }
+    {
+        uint32_t sw = 0, sh = 0;
+        long bytes = 0;
+        int32_t tw = (int32_t)lround(360.0 * cr[0].png_w / cr[0].png_h) & ~1;
+        CHECK_MSG(png_size(sheet, &sw, &sh, &bytes), "%s is not a PNG", sheet);
+        CHECK_EQ_INT((int32_t)sw, 3 * tw + 16);
+        CHECK_EQ_INT((int32_t)sh, 2 * 360 + 12);
+    }
+done:
+    gs_gait_result_free(&r);
+    gs_pose_track_free(&t);
 }
 
 /* Runs chromium headless on file url with extra args; stdout/stderr to the given files. */
@@ -989,6 +1323,8 @@ int main(int argc, char **argv)
     report_reads_what_the_gait_stage_writes(dir);
     keyframe_captions_give_the_views_angles();
     finding_banner_is_white_on_red(dir);
+    keyframe_crop_boxes_fit_the_body();
+    keyframe_pngs_show_the_cropped_body(dir);
     series_chart_keeps_its_dates_inside();
     unwritable_path_is_an_io_error_naming_it(dir);
     if (!have_chromium()) {

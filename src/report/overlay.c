@@ -283,10 +283,12 @@ static void highlight(draw_ctx *c, const char *metric, const char *side, const g
 /*
  * Findings whose evidence strides contain time t. banners 0: their body segments drawn red
  * (under the skeleton); 1: their titles, white on a red band from the top left, starting at y0
- * (drawn last, so neither the skeleton nor the knee plot covers them).
+ * (drawn last, so neither the skeleton nor the knee plot covers them), or with line_h > 0 on
+ * bands the picture's width and line_h high from y0 down (a cropped key frame's strip). Returns
+ * the banners' count (at most 3); c NULL: only counts them.
  */
-static void draw_findings(draw_ctx *c, const cJSON *findings, double t, double stride_s,
-                          const gs_kp *kp, int banners, float y0)
+static int draw_findings(draw_ctx *c, const cJSON *findings, double t, double stride_s,
+                         const gs_kp *kp, int banners, float y0, float line_h)
 {
     int row = 0;
     const cJSON *f;
@@ -305,13 +307,15 @@ static void draw_findings(draw_ctx *c, const cJSON *findings, double t, double s
             {
                 if (!cJSON_IsNumber(tt) || t < tt->valuedouble || t > tt->valuedouble + stride_s)
                     continue;
-                if (metric && !banners)
+                if (metric && !banners && c)
                     highlight(c, metric, side, kp);
                 shown = 1;
                 break;
             }
         }
-        if (banners && shown && row < 3 && title) {
+        if (banners && shown && row < 3 && title && !c) {
+            row++;
+        } else if (banners && shown && row < 3 && title) {
             char txt[200];
             float x = 10 * c->s, y = y0 + 30 * (float)row * c->s, sc = 0.6f * c->s;
             int32_t w = 0, h = 0;
@@ -320,12 +324,26 @@ static void draw_findings(draw_ctx *c, const cJSON *findings, double t, double s
                 if ((unsigned char)*p > 126)
                     *p = '?'; /* Hershey fonts are ASCII only */
             gs_cv_text_size(txt, sc, 1, &w, &h);
-            gs_cv_rect_fill(&c->img, x - 3, y - (float)h - 2, x + (float)w + 3, y + 5, banner_red,
-                            0.9f);
+            if ((float)w > (float)c->img.width - 2 * x && w > 0) {
+                /* a long title on a narrow picture (a key frame's crop, a 464 px wide clip):
+                 * smaller, rather than cut at the right edge */
+                sc *= ((float)c->img.width - 2 * x) / (float)w;
+                gs_cv_text_size(txt, sc, 1, &w, &h);
+            }
+            if (line_h > 0) {
+                float top = y0 + line_h * (float)row;
+                y = top + 0.5f * line_h + 0.3f * (float)h;
+                gs_cv_rect_fill(&c->img, 0, top + 1, (float)c->img.width, top + line_h - 1,
+                                banner_red, 1.0f);
+            } else {
+                gs_cv_rect_fill(&c->img, x - 3, y - (float)h - 2, x + (float)w + 3, y + 5,
+                                banner_red, 0.9f);
+            }
             gs_cv_text(&c->img, txt, x, y, sc, white, sc > 0.9f ? 2 : 1, 1.0f);
             row++;
         }
     }
+    return row;
 }
 
 static double median_stride_s(const gs_gait_result *g)
@@ -392,6 +410,167 @@ int gs_keyframes_choose(const gs_gait_result *g, const gs_pose_track *t, gs_keyf
     return n;
 }
 
+/* The drawing's size scale of a frame: 1 at 720 px on the short side, at least 0.5. */
+static float draw_scale(int32_t w, int32_t h)
+{
+    float s = (float)(w < h ? w : h) / 720.0f;
+    return s < 0.5f ? 0.5f : s;
+}
+
+static int draw_thickness(float s)
+{
+    return (int)lroundf(3 * s) < 2 ? 2 : (int)lroundf(3 * s);
+}
+
+/*
+ * A cropped key frame's own scale for what is written on it (the time stamp, the findings'
+ * banners, the caption): the overlay's rule on the picture's size, but at least 1, so that a
+ * small picture (a far figure scaled up 2x, 500-600 px wide) keeps text of the clip's size.
+ */
+static float crop_text_scale(int32_t out_w, int32_t out_h)
+{
+    float s = draw_scale(out_w, out_h);
+    return s < 1.0f ? 1.0f : s;
+}
+
+/* Height of a cropped key frame's caption strip: two text heights of the caption's size. */
+static int32_t crop_strip_h(float ts)
+{
+    int32_t w = 0, h = 0;
+    gs_cv_text_size("LEFT initial contact", 0.7f * ts, 1, &w, &h);
+    return 2 * h + 4;
+}
+
+/* The largest a crop is scaled up: linear interpolation beyond 2x only makes pixels bigger. */
+#define CROP_MAX_ZOOM 2.0
+/* Below this gain the whole frame is kept: its knee plot and surroundings are worth more than a
+ * body shown at most 1.25 times larger. The gain is the frame's width over the box's: the report
+ * shows every key frame at its column's width (report_html.c .frames), so a box half as wide as
+ * the frame shows the body twice as large there, whatever the box's height. */
+#define CROP_MIN_GAIN 1.25
+
+/* The margins around the landmarks that keep what is drawn near the body inside a crop. */
+typedef struct crop_margin {
+    float side;        /* left and right, px */
+    float bottom;      /* below the lowest landmark, px */
+    float bottom_frac; /* and a fraction of the landmarks' height */
+    float top;         /* above the highest, as a fraction of the landmarks' height */
+    float top_px;      /* and px */
+} crop_margin;
+
+static crop_margin crop_margins(float s)
+{
+    crop_margin m;
+    int32_t lw = 0, lh = 0, ew = 0, eh = 0;
+    int thick = draw_thickness(s);
+    /* Sideways: an angle label sits 10 s beside its joint, left labels left of it and right
+     * ones right (draw_angles), and a joint can be the body's outermost point (a knee in front
+     * at contact, a hip from behind); the widest label is a 6-letter name and a 4-character
+     * angle ("pelvis -100") in its box (3 px each side). The IC/TO mark's label starts 16 s right
+     * of the heel or toe (draw_events). */
+    gs_cv_text_size("pelvis -100", 0.55f * s, 1, &lw, &lh);
+    gs_cv_text_size("TO R", 0.7f * s, 1, &ew, &eh);
+    m.side = fmaxf((float)lw + 10 * s + 3, 16 * s + (float)ew + 3);
+    /* Below the lowest landmark (a heel or toe): the IC/TO label's baseline is 26 s under it,
+     * its box 4 px lower; the mark's ring has radius 14 s plus its line. And 4 % of the
+     * landmarks' height of air, for the shoe's sole below the heel and toe points and so that
+     * the label does not touch the picture's edge. */
+    m.bottom = fmaxf(26 * s + 4, 14 * s + (float)thick);
+    m.bottom_frac = 0.04f;
+    /* Above: BlazePose's highest points are the eyes and ears. The eyes lie about half-way
+     * down the head and a head is about an eighth of the stature (the figure-drawing canon), so
+     * the crown is some 7 % of the eye-to-heel height above them; twice that leaves air for hair
+     * and a head held forward (looked at on the team's clips: every head inside), plus a joint
+     * dot's radius. */
+    m.top = 0.14f;
+    m.top_px = 1.4f * (float)thick;
+    return m;
+}
+
+/* The box a key frame of landmarks p needs: 0 when there are none. */
+static int crop_need(const gs_pose_frame *p, int32_t W, int32_t H, float sx, float sy,
+                     const crop_margin *m, float box[4])
+{
+    float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
+    if (!p || !p->has_kp)
+        return 0;
+    for (int k = 0; k < GS_POSE_NKP; k++) {
+        float x = p->kp[k].x * sx, y = p->kp[k].y * sy;
+        if (!isfinite(x) || !isfinite(y))
+            continue;
+        /* a guessed point off the picture cannot be shown: the box stays inside the frame */
+        x = fminf(fmaxf(x, 0), (float)W);
+        y = fminf(fmaxf(y, 0), (float)H);
+        x0 = fminf(x0, x);
+        x1 = fmaxf(x1, x);
+        y0 = fminf(y0, y);
+        y1 = fmaxf(y1, y);
+    }
+    if (!(x1 >= x0 && y1 >= y0))
+        return 0;
+    box[0] = x0 - m->side;
+    box[1] = y0 - m->top * (y1 - y0) - m->top_px;
+    box[2] = x1 + m->side;
+    box[3] = y1 + m->bottom + m->bottom_frac * (y1 - y0);
+    return 1;
+}
+
+static void keyframe_crops(const gs_pose_track *t, const gs_keyframe *kf, int n, int32_t W,
+                           int32_t H, float sx, float sy, int banner_lines, gs_keyframe_crop *out)
+{
+    crop_margin m = crop_margins(draw_scale(W, H));
+    float cw = 0, ch = 0, box[4];
+    for (int i = 0; i < n; i++) {
+        const gs_pose_frame *p =
+            kf[i].frame >= 0 && kf[i].frame < t->n_frames ? &t->frames[kf[i].frame] : NULL;
+        out[i] = (gs_keyframe_crop){1, 0, 0, W, H, W, H, W, H};
+        if (crop_need(p, W, H, sx, sy, &m, box)) {
+            cw = fmaxf(cw, box[2] - box[0]);
+            ch = fmaxf(ch, box[3] - box[1]);
+        }
+    }
+    if (cw <= 0 || ch <= 0)
+        return;
+    /* an aspect between 3:4 and 4:3: a walker with the labels either side is about square, a
+     * runner seen from behind tall and narrow; nothing longer than the frame */
+    cw = fminf(fmaxf(cw, 0.75f * ch), (float)W);
+    ch = fminf(fmaxf(ch, 0.75f * cw), (float)H);
+    if ((float)W / cw < CROP_MIN_GAIN)
+        return;
+    int32_t w = (int32_t)lroundf(cw), h = (int32_t)lroundf(ch);
+    /* scaled up at most 2x, to at most the frame's longer side and the frame's area: no key
+     * frame is larger to write or to send than the whole frame was */
+    double zoom = (double)(W > H ? W : H) / (double)(w > h ? w : h);
+    double zoom_area = sqrt((double)W * (double)H / ((double)w * (double)h));
+    zoom = zoom_area < zoom ? zoom_area : zoom;
+    zoom = zoom > CROP_MAX_ZOOM ? CROP_MAX_ZOOM : zoom < 1 ? 1 : zoom;
+    int32_t ow = (int32_t)floor(w * zoom), oh = (int32_t)floor(h * zoom);
+    int32_t strip = crop_strip_h(crop_text_scale(ow, oh)) * (1 + banner_lines);
+    for (int i = 0; i < n; i++) {
+        const gs_pose_frame *p =
+            kf[i].frame >= 0 && kf[i].frame < t->n_frames ? &t->frames[kf[i].frame] : NULL;
+        if (!crop_need(p, W, H, sx, sy, &m, box))
+            continue;
+        /* centred on this frame's own body, clamped at the picture's edges */
+        int32_t x0 = (int32_t)lroundf(0.5f * (box[0] + box[2]) - 0.5f * (float)w);
+        int32_t y0 = (int32_t)lroundf(0.5f * (box[1] + box[3]) - 0.5f * (float)h);
+        x0 = x0 < 0 ? 0 : x0 > W - w ? W - w : x0;
+        y0 = y0 < 0 ? 0 : y0 > H - h ? H - h : y0;
+        out[i] = (gs_keyframe_crop){0, x0, y0, w, h, ow, oh, ow, oh + strip};
+    }
+}
+
+void gs_keyframe_crops(const gs_pose_track *t, const gs_keyframe *kf, int n, int32_t frame_w,
+                       int32_t frame_h, int banner_lines, gs_keyframe_crop *out)
+{
+    if (!t || !kf || !out || n <= 0 || frame_w <= 0 || frame_h <= 0)
+        return;
+    banner_lines = banner_lines < 0 ? 0 : banner_lines > 3 ? 3 : banner_lines;
+    keyframe_crops(t, kf, n, frame_w, frame_h,
+                   t->width > 0 ? (float)frame_w / (float)t->width : 1.0f,
+                   t->height > 0 ? (float)frame_h / (float)t->height : 1.0f, banner_lines, out);
+}
+
 typedef struct tile {
     uint8_t *rgb; /* th rows of tw*3 */
     int32_t tw, th;
@@ -401,10 +580,12 @@ typedef struct tile {
 static gs_status write_contact_sheet(const char *path, tile *tiles, const gs_keyframe *kf, int n,
                                      gs_error *err)
 {
+    /* the widest tile sets the columns: a key frame without landmarks keeps the whole frame
+     * when the others are cropped, and sits centred in its column */
     int32_t tw = 0, th = 0;
     for (int i = 0; i < n; i++)
         if (tiles[i].used) {
-            tw = tiles[i].tw;
+            tw = tiles[i].tw > tw ? tiles[i].tw : tw;
             th = tiles[i].th;
         }
     if (tw == 0)
@@ -419,10 +600,11 @@ static gs_status write_contact_sheet(const char *path, tile *tiles, const gs_key
             continue;
         int col = !strcmp(kf[i].phase, "initial contact") ? 0 : !strcmp(kf[i].phase, "midstance") ? 1 : 2;
         int row = kf[i].side == GS_GAIT_SIDE_LEFT ? 0 : 1;
-        int32_t ox = 4 + col * (tw + 4), oy = 4 + row * (th + 4);
+        int32_t w = tiles[i].tw;
+        int32_t ox = 4 + col * (tw + 4) + (tw - w) / 2, oy = 4 + row * (th + 4);
         for (int32_t y = 0; y < th; y++)
             memcpy(sheet + ((size_t)(oy + y) * (size_t)W + (size_t)ox) * 3,
-                   tiles[i].rgb + (size_t)y * (size_t)tw * 3, (size_t)tw * 3);
+                   tiles[i].rgb + (size_t)y * (size_t)w * 3, (size_t)w * 3);
     }
     gs_status rc = gs_png_write_rgb(path, sheet, W, Hh, W * 3, err);
     free(sheet);
@@ -689,10 +871,11 @@ static void *encode_thread(void *arg)
     return NULL;
 }
 
-/* Draws the overlay of one frame on c->img (a slot), track coordinates scaled to it. */
-static void draw_frame(draw_ctx *c, const gs_pose_track *t, const gs_gait_result *g,
-                       const cJSON *findings, const gs_overlay_options *opt, double stride_s,
-                       float plot_x, float plot_y, int64_t index, double t_s)
+/* Draws what belongs to the body on c->img (a slot), track coordinates scaled to it: the
+ * blurred head, the findings' segments, the skeleton, the angles and the event marks. */
+static void draw_body(draw_ctx *c, const gs_pose_track *t, const gs_gait_result *g,
+                      const cJSON *findings, const gs_overlay_options *opt, double stride_s,
+                      int64_t index, double t_s)
 {
     const gs_pose_frame *pf = index < t->n_frames ? &t->frames[index] : NULL;
     if (pf && pf->has_kp) {
@@ -705,13 +888,30 @@ static void draw_frame(draw_ctx *c, const gs_pose_track *t, const gs_gait_result
         if (opt->blur_faces)
             blur_head(&c->img, kp);
         if (findings)
-            draw_findings(c, findings, t_s, stride_s, kp, 0, 0);
+            draw_findings(c, findings, t_s, stride_s, kp, 0, 0, 0);
         draw_skeleton(c, kp);
         if (g) {
             draw_angles(c, g, index, kp);
             draw_events(c, g, t_s, kp);
         }
     }
+}
+
+/* The time stamp at the top left of c->img. */
+static void draw_stamp(draw_ctx *c, int64_t index, double t_s)
+{
+    char stamp[64];
+    snprintf(stamp, sizeof(stamp), "gaitscope  t %.2f s  frame %lld", t_s, (long long)index);
+    label(c, stamp, 10 * c->s, 26 * c->s, 0.55f * c->s, white);
+}
+
+/* Draws what belongs to the frame on c->img after draw_body: the knee plot in its corner, the
+ * findings' banners and the time stamp. */
+static void draw_frame_marks(draw_ctx *c, const gs_pose_track *t, const gs_gait_result *g,
+                             const cJSON *findings, double stride_s, float plot_x, float plot_y,
+                             int64_t index, double t_s)
+{
+    const gs_pose_frame *pf = index < t->n_frames ? &t->frames[index] : NULL;
     if (g && pf)
         draw_knee_plot(c, g, t, index, plot_x, plot_y);
     if (findings && pf && pf->has_kp) {
@@ -721,11 +921,9 @@ static void draw_frame(draw_ctx *c, const gs_pose_track *t, const gs_gait_result
         plot_size(c, &pw, &ph);
         if (g && plot_x < 0.5f * (float)c->img.width && plot_y < 0.5f * (float)c->img.height)
             y0 = plot_y + ph + 26 * c->s;
-        draw_findings(c, findings, t_s, stride_s, NULL, 1, y0);
+        draw_findings(c, findings, t_s, stride_s, NULL, 1, y0, 0);
     }
-    char stamp[64];
-    snprintf(stamp, sizeof(stamp), "gaitscope  t %.2f s  frame %lld", t_s, (long long)index);
-    label(c, stamp, 10 * c->s, 26 * c->s, 0.55f * c->s, white);
+    draw_stamp(c, index, t_s);
 }
 
 void gs_keyframe_caption(const gs_gait_result *g, const gs_keyframe *k, char *out, size_t cap)
@@ -760,19 +958,93 @@ void gs_keyframe_caption(const gs_gait_result *g, const gs_keyframe *k, char *ou
     }
 }
 
-/* Saves key frame k (a copy of the drawn frame with a caption strip) and its sheet tile. */
-static gs_status save_keyframe(const draw_ctx *c, const gs_pose_track *t, const gs_gait_result *g,
-                               const gs_overlay_options *opt, gs_keyframe *k, tile *tl,
-                               uint8_t *kbuf, gs_error *err)
+/* The contact sheet's tile of a key frame's picture (rgb, w x h): 360 px high. */
+static void make_tile(const gs_image *img, tile *tl, gs_error *err)
+{
+    int32_t th = 360, tw = (int32_t)lround(360.0 * img->width / img->height) & ~1;
+    if (tl->used || tw <= 0)
+        return;
+    tl->rgb = malloc((size_t)tw * (size_t)th * 3);
+    if (tl->rgb) {
+        gs_image dst = {tl->rgb, tw, th, tw * 3};
+        if (gs_cv_resize(img, &dst, err) == GS_OK) {
+            tl->tw = tw;
+            tl->th = th;
+            tl->used = 1;
+        }
+    }
+}
+
+/*
+ * A cropped key frame: the box cr of body (the frame with only the body's drawing on it: the knee
+ * plot, banners and stamp of the clip are in the frame's corners, outside the box or cut by it),
+ * scaled up into out, the time stamp written again at the picture's size, and below the picture
+ * a strip with the caption and the findings' banners: there they hide no foot and no face (on
+ * the picture, a crop's top left is next to the head).
+ */
+static gs_status draw_cropped(const draw_ctx *c, const uint8_t *body, const gs_keyframe_crop *cr,
+                              const cJSON *findings, double stride_s, int64_t index, double t_s,
+                              const char *cap, uint8_t *out, gs_error *err)
+{
+    size_t row = (size_t)c->img.width * 3;
+    gs_image src = {(uint8_t *)body + (size_t)cr->y0 * row + (size_t)cr->x0 * 3, cr->w, cr->h,
+                    (int32_t)row};
+    draw_ctx kc;
+    kc.img = (gs_image){out, cr->out_w, cr->out_h, cr->png_w * 3};
+    kc.s = crop_text_scale(cr->out_w, cr->out_h);
+    kc.thick = draw_thickness(kc.s);
+    kc.sx = kc.sy = 1;
+    gs_status rc = gs_cv_resize(&src, &kc.img, err);
+    if (rc != GS_OK)
+        return rc;
+    draw_stamp(&kc, index, t_s);
+    /* the strip: the caption at the clip's caption size (smaller if it would not fit), then
+     * the findings' banners, one line each */
+    int32_t strip = cr->png_h - cr->out_h, line = crop_strip_h(kc.s), tw = 0, th = 0;
+    uint8_t *s0 = out + (size_t)cr->out_h * (size_t)cr->png_w * 3;
+    memset(s0, 0, (size_t)strip * (size_t)cr->png_w * 3);
+    kc.img = (gs_image){s0, cr->png_w, strip, cr->png_w * 3};
+    float sc = 0.7f * kc.s, x = 10 * kc.s, avail = (float)cr->png_w - 2 * x;
+    gs_cv_text_size(cap, sc, 1, &tw, &th);
+    if ((float)tw > avail && tw > 0) {
+        sc *= avail / (float)tw;
+        gs_cv_text_size(cap, sc, 1, &tw, &th);
+    }
+    gs_cv_text(&kc.img, cap, x, 0.5f * (float)line + 0.3f * (float)th, sc, white,
+               kc.s > 1.2f ? 2 : 1, 1.0f);
+    if (findings && strip >= 2 * line)
+        draw_findings(&kc, findings, t_s, stride_s, NULL, 1, (float)line, (float)line);
+    return GS_OK;
+}
+
+/*
+ * Saves key frame k and its sheet tile: the whole drawn frame (c->img) with a caption strip over
+ * its bottom, or (cr not whole) the box cr of body scaled up with the strip below it. kbuf holds
+ * the larger of the frame and the PNG.
+ */
+static gs_status save_keyframe(const draw_ctx *c, const gs_gait_result *g, const cJSON *findings,
+                               double stride_s, const gs_overlay_options *opt, gs_keyframe *k,
+                               const gs_keyframe_crop *cr, const uint8_t *body, int64_t index,
+                               double t_s, tile *tl, uint8_t *kbuf, gs_error *err)
 {
     int32_t W = c->img.width, H = c->img.height;
     size_t row = (size_t)W * 3;
-    (void)t;
     char cap[160];
+    gs_status rc;
     gs_keyframe_caption(g, k, cap, sizeof(cap));
     snprintf(k->path, sizeof(k->path), "%s/%s_%s.png",
              opt->keyframe_dir ? opt->keyframe_dir : ".",
              k->side == GS_GAIT_SIDE_LEFT ? "left" : "right", phase_short(k->phase));
+    if (!cr->whole) {
+        rc = draw_cropped(c, body, cr, findings, stride_s, index, t_s, cap, kbuf, err);
+        if (rc == GS_OK)
+            rc = gs_png_write_rgb(k->path, kbuf, cr->png_w, cr->png_h, cr->png_w * 3, err);
+        if (rc == GS_OK) {
+            gs_image img = {kbuf, cr->png_w, cr->png_h, cr->png_w * 3};
+            make_tile(&img, tl, err);
+        }
+        return rc;
+    }
     /* the caption goes on a strip at the bottom of the key frame only (the clip's frame is
      * already drawn) */
     memcpy(kbuf, c->img.data, row * (size_t)H);
@@ -783,20 +1055,9 @@ static gs_status save_keyframe(const draw_ctx *c, const gs_pose_track *t, const 
     gs_cv_rect_fill(&kc.img, 0, (float)H - bh, (float)W, (float)H, black, 0.7f);
     gs_cv_text(&kc.img, cap, 10 * c->s, (float)H - 12 * c->s, 0.7f * c->s, white,
                c->s > 1.2f ? 2 : 1, 1.0f);
-    gs_status rc = gs_png_write_rgb(k->path, kbuf, W, H, (int32_t)row, err);
-    /* contact-sheet tile: 360 px high */
-    if (rc == GS_OK && !tl->used) {
-        int32_t th = 360, tw = (int32_t)lround(360.0 * W / H) & ~1;
-        tl->rgb = malloc((size_t)tw * (size_t)th * 3);
-        if (tl->rgb) {
-            gs_image dst = {tl->rgb, tw, th, tw * 3};
-            if (gs_cv_resize(&kc.img, &dst, err) == GS_OK) {
-                tl->tw = tw;
-                tl->th = th;
-                tl->used = 1;
-            }
-        }
-    }
+    rc = gs_png_write_rgb(k->path, kbuf, W, H, (int32_t)row, err);
+    if (rc == GS_OK)
+        make_tile(&kc.img, tl, err);
     return rc;
 }
 
@@ -806,8 +1067,9 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
 {
     gs_status rc;
     ovl_pipe p;
-    uint8_t *kbuf = NULL;
+    uint8_t *kbuf = NULL, *body = NULL;
     tile *tiles = NULL;
+    gs_keyframe_crop *crops = NULL;
     char slow_path[1100];
     int n_kf = opt->keyframes ? opt->n_keyframes : 0;
     int p_init = 0, dec_started = 0, enc_started = 0;
@@ -853,9 +1115,39 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
         }
     }
     if (n_kf > 0) {
+        /* what each key frame shows: the whole frame, or a box around the body (one size for
+         * all) in a buffer of its own, with the body drawn and the frame's marks not */
+        size_t kbuf_px = (size_t)W * (size_t)H;
+        int cropped = 0;
         tiles = calloc((size_t)n_kf, sizeof(*tiles));
-        kbuf = malloc((size_t)W * 3 * (size_t)H);
-        if (!tiles || !kbuf) {
+        crops = calloc((size_t)n_kf, sizeof(*crops));
+        if (!tiles || !crops) {
+            rc = gs_fail(err, GS_ERR_NOMEM, "overlay: out of memory");
+            goto done;
+        }
+        /* the strip under a cropped picture holds the findings' banners too: as many lines
+         * as the key frame that shows most, so that all six have one size */
+        int lines = 0;
+        for (int i = 0; i < n_kf && findings; i++) {
+            int64_t f = opt->keyframes[i].frame;
+            int k = f >= 0 && f < t->n_frames
+                        ? draw_findings(NULL, findings, t->frames[f].t_s, median_stride_s(g),
+                                        NULL, 1, 0, 0)
+                        : 0;
+            lines = k > lines ? k : lines;
+        }
+        keyframe_crops(t, opt->keyframes, n_kf, W, H,
+                       in->width > 0 ? (float)W / (float)in->width : 1.0f,
+                       in->height > 0 ? (float)H / (float)in->height : 1.0f, lines, crops);
+        for (int i = 0; i < n_kf; i++)
+            if (!crops[i].whole) {
+                size_t px = (size_t)crops[i].png_w * (size_t)crops[i].png_h;
+                kbuf_px = px > kbuf_px ? px : kbuf_px;
+                cropped = 1;
+            }
+        kbuf = malloc(kbuf_px * 3);
+        body = cropped ? malloc((size_t)W * 3 * (size_t)H) : NULL;
+        if (!kbuf || (cropped && !body)) {
             rc = gs_fail(err, GS_ERR_NOMEM, "overlay: out of memory");
             goto done;
         }
@@ -878,10 +1170,8 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
     double stride_s = median_stride_s(g);
     draw_ctx c;
     c.img = (gs_image){NULL, W, H, W * 3};
-    c.s = (float)(W < H ? W : H) / 720.0f;
-    if (c.s < 0.5f)
-        c.s = 0.5f;
-    c.thick = (int)lroundf(3 * c.s) < 2 ? 2 : (int)lroundf(3 * c.s);
+    c.s = draw_scale(W, H);
+    c.thick = draw_thickness(c.s);
     c.sx = in->width > 0 ? (float)W / (float)in->width : 1.0f;
     c.sy = in->height > 0 ? (float)H / (float)in->height : 1.0f;
     int64_t total = t->n_frames;
@@ -933,7 +1223,13 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
             goto done;
         }
         c.img.data = sl->rgb;
-        draw_frame(&c, t, g, findings, opt, stride_s, plot_x, plot_y, sl->index, sl->t_s);
+        draw_body(&c, t, g, findings, opt, stride_s, sl->index, sl->t_s);
+        for (int i = 0; i < n_kf; i++)
+            if (opt->keyframes[i].frame == sl->index && !crops[i].whole) {
+                memcpy(body, sl->rgb, (size_t)W * 3 * (size_t)H); /* before the frame's marks */
+                break;
+            }
+        draw_frame_marks(&c, t, g, findings, stride_s, plot_x, plot_y, sl->index, sl->t_s);
         if (p.enc && sl->plane[0]) { /* what was drawn, into the planes the encoder takes */
             double c0 = gs_thread_cpu_s();
             gs_video_yuv_update(sl->plane, sl->plane_stride, sl->rgb, sl->ref, W * 3, W, H);
@@ -943,7 +1239,8 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
             if (opt->keyframes[i].frame != sl->index)
                 continue;
             double c0 = gs_thread_cpu_s();
-            rc = save_keyframe(&c, t, g, opt, &opt->keyframes[i], &tiles[i], kbuf, err);
+            rc = save_keyframe(&c, g, findings, stride_s, opt, &opt->keyframes[i], &crops[i],
+                               body, sl->index, sl->t_s, &tiles[i], kbuf, err);
             main_kf_cpu += gs_thread_cpu_s() - c0;
             if (rc != GS_OK)
                 goto done;
@@ -1045,7 +1342,9 @@ done:
         for (int i = 0; i < n_kf; i++)
             free(tiles[i].rgb);
     free(tiles);
+    free(crops);
     free(kbuf);
+    free(body);
     for (int i = 0; i < OVL_SLOTS; i++) {
         free(p.s[i].rgb);
         free(p.s[i].ref);

@@ -92,6 +92,40 @@ int gs_keyframes_choose(const gs_gait_result *g, const gs_pose_track *t, gs_keyf
                         int max);
 
 /**
+ * What a key frame's PNG shows of its drawn frame. A person far from the camera is a small figure
+ * in a wide picture: the key frame is then a box around the body, scaled up, so that the knee and
+ * the foot can be read at the report's width.
+ */
+typedef struct gs_keyframe_crop {
+    int whole;             /* 1: the whole drawn frame, as the overlay clip shows it (the body
+                              fills it, or the frame has no landmarks); 0: the box below */
+    int32_t x0, y0;        /* top-left corner of the box in the drawn frame, px */
+    int32_t w, h;          /* size of the box, px (whole: the frame's) */
+    int32_t out_w, out_h;  /* size of the picture in the PNG: the box scaled up by at most 2,
+                              to at most the frame's longer side and the frame's area */
+    int32_t png_w, png_h;  /* size of the PNG: the picture plus the strip below it with the
+                              caption and the findings' banners (whole: the caption lies over
+                              the frame's bottom and the banners at its top left, as before) */
+} gs_keyframe_crop;
+
+/**
+ * The crops of the n key frames kf (gs_keyframes_choose) of track t, drawn on a frame of
+ * frame_w x frame_h px (the overlay's size: track pixels times frame_w / t->width and frame_h /
+ * t->height). One box size serves all n frames, so that left and right, contact and toe-off
+ * compare at the same scale: the largest over the frames of the landmarks' box plus a margin
+ * that keeps the skeleton, the angle labels beside the joints, the IC/TO marks under the foot
+ * and the crown of the head inside, widened to an aspect ratio between 3:4 and 4:3. Each frame's
+ * box is centred on its own body and clamped at the picture's edges. When the box would be
+ * wider than 1 / 1.25 of the frame (the report shows key frames at its columns' width, so the
+ * body would show less than 1.25 times larger: a treadmill runner filling a portrait picture),
+ * every key frame keeps the whole frame; a frame without landmarks keeps it alone. Below a
+ * cropped picture a strip holds the caption and banner_lines (0-3) lines for the findings'
+ * banners (gs_overlay_render: as many as the key frame showing most). Fills out[0..n-1].
+ */
+void gs_keyframe_crops(const gs_pose_track *t, const gs_keyframe *kf, int n, int32_t frame_w,
+                       int32_t frame_h, int banner_lines, gs_keyframe_crop *out);
+
+/**
  * The caption a key frame's PNG carries: side, phase and the angles its view shows at that frame
  * (knee, hip and ankle flexion in a side view; pelvic obliquity, hip adduction and the knee's
  * frontal-plane angle from behind or in front, where sagittal angles are not measured), in whole
