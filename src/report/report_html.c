@@ -578,7 +578,7 @@ static void write_media(page *pg)
             }
             gs_html_puts(b, "</div>\n<p class=\"sub\">");
             label_legend(pg);
-            gs_html_puts(b, "</p>\n");
+            gs_html_puts(b, " A finding that shows on that stride is named in red.</p>\n");
         }
         if (o->contact_sheet_href) {
             gs_html_puts(b, "<figure class=\"sheet\"><a href=\"");
