@@ -21,9 +21,12 @@ usage: test_serve_api.py PART GAITSCOPE SOURCE_DIR SCRATCH
                   worker while the earlier results stay readable; GET /sessions/ID keeps the
                   earlier results with their options during a re-run and after a failed or
                   cancelled one, the re-run's state apart ("rerun"; a failed first run has no
-                  results), and so does GET /athletes/ID/sessions (status "done" and the
-                  re-run's state in "rerun"); a second account gets 404 on every new route (the session's too);
-                  a comparison goes with its session
+                  results), and so do GET /athletes/ID/sessions (status "done" and the
+                  re-run's state in "rerun") and the athlete's export (its session.json; the
+                  session's folder there holds the earlier results, nothing of the failed
+                  re-run); a second account gets 404 on every new route (the session's too);
+                  a comparison goes with its session; a session whose job record was deleted
+                  by hand is done (a done analysis) or failed (none) in every view, no re-run
 Every request goes to 127.0.0.1 only; every wait is bounded.
 Run through tests/pg_cluster.sh (GS_TEST_PG_HOST set), each data folder's records and queue go
 to a fresh PostgreSQL database instead (serve --db, passed on to the workers).
@@ -223,6 +226,20 @@ def fresh_db(d, name):
         subprocess.run([psql, "-q", "-v", "ON_ERROR_STOP=1", "-d", admin, "-c", sql], check=True,
                        stderr=subprocess.DEVNULL)
     DB_OF[d] = f"postgresql:///{db}?host={PG_HOST}&user={os.environ['GS_TEST_PG_USER']}"
+
+
+def db_exec(srv, sql):
+    """Runs sql on srv's records, as an operator editing the database by hand would."""
+    if PG_HOST:
+        psql = os.path.join(os.environ["GS_TEST_PG_BIN"], "psql")
+        subprocess.run([psql, "-q", "-v", "ON_ERROR_STOP=1", "-d", DB_OF[srv.data], "-c", sql],
+                       check=True, stderr=subprocess.DEVNULL)
+    else:
+        import sqlite3
+        con = sqlite3.connect(os.path.join(srv.data, "gaitscope.db"), timeout=30)
+        with con:
+            con.execute(sql)
+        con.close()
 
 
 def fresh(name):
@@ -1267,6 +1284,29 @@ def part_compare():
               f"{l1}")
         check(ls.get(s2, {}).get("status") == "done" and "rerun" not in ls.get(s2, {}),
               f"the session list: a done session has no rerun: {ls.get(s2)}")
+        # ... and so does the athlete's export: s1's session.json is done with the results'
+        # options and the failed re-run apart (rerun as GET /sessions/{id} gives it), and its
+        # folder holds exactly the results on screen: the files that resource lists, the
+        # earlier analysis.json byte for byte, nothing of the failed run
+        st, _, z = req(srv, "GET", f"/athletes/{ath}/export", token=ta, raw=True)
+        zf = zipfile.ZipFile(io.BytesIO(z)) if st == 200 else None
+        pre = f"2026-11-01_{s1}/"
+        sj = json.loads(zf.read(pre + "session.json")) if zf else {}
+        check(st == 200 and sj.get("status") == "done" and "error" not in sj and
+              sj.get("rerun") == rn and sj.get("analysis_options") == ao and
+              sj.get("options") == s["options"],
+              f"a failed re-run exports as done, the re-run apart: {st} {sj}")
+        held = {n[len(pre):] for n in (zf.namelist() if zf else []) if n.startswith(pre)}
+        st, _, anb = req(srv, "GET", f"/sessions/{s1}/files/analysis.json", token=ta, raw=True)
+        check(held - {"session.json", "nkt.json"} == set(s["files"]) and
+              zf.read(pre + "analysis.json") == anb and
+              json.loads(anb)["scale"]["height_m"] == 1.9,
+              f"a failed re-run: the export holds the results on screen: {sorted(held)} "
+              f"against {sorted(s['files'])}")
+        # another account cannot export it
+        tb = signup(srv, "bob@example.org")
+        st, _, b = req(srv, "GET", f"/athletes/{ath}/export", token=tb)
+        check(st == 404 and "error" in (b or {}), f"B exports A's athlete: {st} {b}")
         # a share of it shows the earlier findings, as the share page does, and nothing more
         st, _, sh = req(srv, "POST", f"/sessions/{s1}/shares", {"days": 1}, ta)
         st, _, shs = req(srv, "GET", f"/shared/{sh.get('token', 'none')}")
@@ -1312,8 +1352,7 @@ def part_compare():
         st, _, c5 = req(srv, "GET", f"/comparisons/{cid}", token=ta)
         wait_job(srv, ta, c5["job"])
 
-        # another account: 404 on every new route with A's ids
-        tb = signup(srv, "bob@example.org")
+        # another account (tb, signed up above): 404 on every new route with A's ids
         st, _, b = req(srv, "POST", "/athletes", {"name": "Bob"}, tb)
         bath = b["id"]
         for m, p, body in (
@@ -1367,6 +1406,32 @@ def part_compare():
               "comparison folder gone")
         check(not os.path.exists(os.path.join(srv.data, "sessions", f"{s2}.events.csv")),
               "the deleted session's events file is gone")
+
+        # a session without its job record: the store deletes none while its session exists
+        # (session and job are written in one transaction; a deleted session's job stays), so
+        # only a database edited or restored by hand lacks one. Every view then says what the
+        # folder holds: a done analysis is done with no re-run, none (an upload that was no
+        # video) is failed; the resource shows no job; no store error
+        for u, want in ((u3, "done"), (ubad, "failed")):
+            db_exec(srv, f"DELETE FROM jobs WHERE id = '{u['job']}'")
+            st, _, s = req(srv, "GET", f"/sessions/{u['session']}", token=ta)
+            check(st == 200 and "job" not in s and "rerun" not in s and
+                  ("analysis" in s) == (want == "done") and
+                  (s.get("analysis") or {"status": "done"})["status"] == "done",
+                  f"no job record, {want}: the session resource: {st} {sorted(s or {})}")
+            athl = ath2 if u is u3 else ath
+            st, _, b = req(srv, "GET", f"/athletes/{athl}/sessions", token=ta)
+            lx = next((x for x in b.get("sessions", []) if x["id"] == u["session"]), {})
+            check(st == 200 and lx.get("status") == want and "rerun" not in lx,
+                  f"no job record, {want}: the session list: {st} {lx}")
+            st, _, z = req(srv, "GET", f"/athletes/{athl}/export", token=ta, raw=True)
+            zf = zipfile.ZipFile(io.BytesIO(z)) if st == 200 else None
+            sjn = [n for n in (zf.namelist() if zf else [])
+                   if n.endswith(f"_{u['session']}/session.json")]
+            sj = json.loads(zf.read(sjn[0])) if sjn else {}
+            check(st == 200 and sj.get("status") == want and "rerun" not in sj and
+                  "error" not in sj and ("analysis_options" in sj) == (want == "done"),
+                  f"no job record, {want}: the export's session.json: {st} {sj}")
     finally:
         rc = srv.stop()
     check(rc == 0, f"serve exits 0 on SIGTERM: {rc}")

@@ -195,6 +195,24 @@ static int athlete_page(gs_page *pg, const char *id)
     }
     if (n > 1)
         qsort(list, n, sizeof(*list), by_day);
+    /* status[i]: the session's job's; without a job record (gs_serve__results_status: only a
+     * database edited or restored by hand lacks one) done when a done analysis is there, else
+     * failed, never a re-run, as the API says it (set below). A store error fails the page. */
+    gs_store_job_status *status = calloc(n + 1, sizeof(*status));
+    char *has_job = calloc(n + 1, 1);
+    for (size_t i = 0; i < n && status && has_job && rc == GS_OK; i++) {
+        gs_store_job j;
+        int has;
+        rc = gs_serve__session_job(pg->st, pg->account, &list[i], &j, &has, &e);
+        has_job[i] = (char)has;
+        status[i] = has ? j.status : GS_STORE_JOB_FAILED;
+    }
+    if (rc != GS_OK) {
+        free(status);
+        free(has_job);
+        free(list);
+        return gs_page_store_fail(pg, rc, "athlete");
+    }
     gs_html_buf b = {0};
     gs_page_head(pg, &b, a.name);
     gs_html_puts(&b, "<p><a href=\"/athletes\">&larr; Athletes</a></p><h1>");
@@ -212,18 +230,13 @@ static int athlete_page(gs_page *pg, const char *id)
     const char **lp = calloc((size_t)nc + 1, sizeof(*lp));
     double *vl = calloc((size_t)nc + 1, sizeof(double)), *vr = calloc((size_t)nc + 1, sizeof(double));
     int statuses_ok = an && labels && lp && vl && vr;
-    gs_store_job_status *status = calloc(n + 1, sizeof(*status));
-    for (size_t i = 0; i < n && status; i++) {
-        gs_store_job j;
-        status[i] = gs_store_job_get(pg->st, pg->account, list[i].job, &j, &e) == GS_OK
-                        ? j.status
-                        : GS_STORE_JOB_FAILED;
-    }
     int n_done = 0;
     for (int k = 0; k < nc && statuses_ok && status; k++) {
         const gs_store_session *ss = &list[k];
         an[k] = analysis_load(pg, ss->id);
         n_done += an[k] != NULL;
+        if (has_job && !has_job[k])
+            status[k] = an[k] ? GS_STORE_JOB_DONE : GS_STORE_JOB_FAILED;
         if (ss->date[0])
             snprintf(labels[k], 11, "%s", ss->date);
         else
@@ -328,6 +341,7 @@ static int athlete_page(gs_page *pg, const char *id)
     free(vl);
     free(vr);
     free(status);
+    free(has_job);
     free(list);
     if (pg->role == GS_STORE_ROLE_OWNER) {
         gs_html_printf(&b, "<h2>Delete the athlete</h2><form method=\"post\" "

@@ -342,7 +342,10 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
     int reply;
     if (gs_page_access(pg, ss.athlete, ss.id, "session page", &reply) != 0)
         return reply;
-    int has_job = gs_store_job_get(pg->st, pg->account, ss.job, &j, &e) == GS_OK;
+    int has_job;
+    rc = gs_serve__session_job(pg->st, pg->account, &ss, &j, &has_job, &e);
+    if (rc != GS_OK)
+        return gs_page_store_fail(pg, rc, "session");
     char day[11], base[64];
     if (ss.date[0])
         snprintf(day, sizeof(day), "%s", ss.date);

@@ -67,65 +67,12 @@ static cJSON *athlete_json(const gs_store_athlete *a)
     return o;
 }
 
-/* analysis.json of the session's folder, parsed, when it holds the results the pages show:
- * the current job's once it is done (whatever it holds, as before), or, while a re-run is
- * queued or running and after one failed or was cancelled, the earlier finished analysis
- * ("status": "done"; a worker publishes a new one only when its job ends done). *earlier is 1
- * in the second case when a job is recorded. A first run that failed has no results: its
- * partial analysis.json is none. NULL when there are none or the file is unreadable. keys:
- * only those members (gs_serve__session_json; NULL: the whole file). The one test of the
- * session resource and the athlete's session list. */
-static cJSON *analysis_read(gs_serve *s, const gs_store_session *ss, const gs_store_job *job,
-                            const char *const *keys, int *earlier)
-{
-    cJSON *a = gs_serve__session_json(s, ss->id, "analysis.json", keys);
-    *earlier = 0;
-    if (!a || (job && job->status == GS_STORE_JOB_DONE))
-        return a;
-    if (!gs_serve__analysis_done(a)) {
-        cJSON_Delete(a);
-        return NULL;
-    }
-    *earlier = job != NULL;
-    return a;
-}
-
-/* rerun: the state of a re-run not done over earlier results (analysis_read's *earlier): its
- * job id, status, options (the session's), error; as the session page shows it. */
-static void rerun_json(cJSON *o, const gs_store_session *ss, const gs_store_job *job)
-{
-    cJSON *r = cJSON_AddObjectToObject(o, "rerun");
-    if (!r)
-        return;
-    id_json(r, "job", job->id);
-    cJSON_AddStringToObject(r, "status", gs_store_job_status_name(job->status));
-    cJSON *opts = cJSON_Parse(ss->options_json);
-    cJSON_AddItemToObject(r, "options", opts ? opts : cJSON_CreateObject());
-    if (job->error[0])
-        cJSON_AddStringToObject(r, "error", job->error);
-}
-
-/* The owner's view of the results beside their analysis: analysis_options, the options they
- * were computed with (the worker's options.json; a folder from before that record: the
- * session's options when the results are the current job's, else null, not recorded), and
- * rerun (rerun_json) while the results are earlier ones. */
-static void results_json(gs_serve *s, cJSON *o, const gs_store_session *ss,
-                         const gs_store_job *job, int earlier)
-{
-    cJSON *ran = gs_serve__session_json(s, ss->id, "options.json", NULL);
-    if (!ran && !earlier)
-        ran = cJSON_Parse(ss->options_json);
-    cJSON_AddItemToObject(o, "analysis_options", ran ? ran : cJSON_CreateNull());
-    if (earlier)
-        rerun_json(o, ss, job);
-}
-
 /* The session as JSON. The owner's view (shared 0): its record, its job, the files there and
- * the analysis on screen (analysis_read) with results_json's fields. A share link's view
- * (shared 1) is what the share page shows: the date, the job's state without ids, the files a
- * share may serve and the findings' titles (of the earlier results during a re-run, as that
- * page); never the options (they hold the intake history), the notes, the analysis (its
- * findings quote the history) or the NKT record. */
+ * the analysis on screen (gs_serve__analysis_read) with gs_serve__results_json's fields. A
+ * share link's view (shared 1) is what the share page shows: the date, the job's state without
+ * ids, the files a share may serve and the findings' titles (of the earlier results during a
+ * re-run, as that page); never the options (they hold the intake history), the notes, the
+ * analysis (its findings quote the history) or the NKT record. */
 static cJSON *session_json(gs_serve *s, const gs_store_session *ss, const gs_store_job *job,
                            int shared)
 {
@@ -160,11 +107,11 @@ static cJSON *session_json(gs_serve *s, const gs_store_session *ss, const gs_sto
             lstat(path, &sb) == 0 && S_ISREG(sb.st_mode))
             cJSON_AddItemToArray(files, cJSON_CreateString(gs_serve__file_name(i)));
     int earlier;
-    cJSON *a = analysis_read(s, ss, job, NULL, &earlier);
+    cJSON *a = gs_serve__analysis_read(s, ss, job, NULL, &earlier);
     if (a && !shared) {
         cJSON_AddItemToObject(o, "analysis", a);
         a = NULL;
-        results_json(s, o, ss, job, earlier);
+        gs_serve__results_json(s, o, ss, job, earlier);
     } else if (a) {
         cJSON *fl = cJSON_AddArrayToObject(o, "findings");
         const cJSON *f;
@@ -398,32 +345,32 @@ static enum MHD_Result h_athlete(gs_serve__req *q, struct MHD_Connection *c, gs_
         return gs_serve__reply_store_error(q->srv, c, rc, &e, "athlete");
     cJSON *r = cJSON_CreateObject();
     cJSON *arr = r ? cJSON_AddArrayToObject(r, "sessions") : NULL;
-    /* status: of the results on screen, as the session resource and the athlete page say it:
-     * the job's, or "done" while a re-run not done (its state in rerun) leaves earlier results
-     * (analysis_read). Only a job not done needs the folder read: a done job's results are its
-     * own, and a long history costs no file reads. */
-    static const char *const status_key[] = {"status", NULL};
-    for (size_t i = 0; i < n && arr; i++) {
+    /* status: of the results on screen, as the session resource, the athlete page and the
+     * export say it (gs_serve__results_status): the job's, or "done" while a re-run not done
+     * (its state in rerun) leaves earlier results. Only a job not done needs the folder read. */
+    for (size_t i = 0; i < n && arr && rc == GS_OK; i++) {
         gs_store_job j;
-        cJSON *o = cJSON_CreateObject();
+        int has_job, earlier;
+        rc = gs_serve__session_job(st, q->account, &list[i], &j, &has_job, &e);
+        cJSON *o = rc == GS_OK ? cJSON_CreateObject() : NULL;
         if (!o)
             break;
         id_json(o, "id", list[i].id);
         id_json(o, "job", list[i].job);
         cJSON_AddStringToObject(o, "date", list[i].date);
         cJSON_AddNumberToObject(o, "created", (double)list[i].created);
-        if (gs_store_job_get(st, q->account, list[i].job, &j, &e) == GS_OK) {
-            int earlier = 0;
-            if (j.status != GS_STORE_JOB_DONE)
-                cJSON_Delete(analysis_read(q->srv, &list[i], &j, status_key, &earlier));
-            cJSON_AddStringToObject(
-                o, "status", gs_store_job_status_name(earlier ? GS_STORE_JOB_DONE : j.status));
-            if (earlier)
-                rerun_json(o, &list[i], &j);
-        }
+        gs_store_job_status js =
+            gs_serve__results_status(q->srv, &list[i], has_job ? &j : NULL, &earlier);
+        cJSON_AddStringToObject(o, "status", gs_store_job_status_name(js));
+        if (earlier)
+            gs_serve__rerun_json(o, &list[i], &j);
         cJSON_AddItemToArray(arr, o);
     }
     free(list);
+    if (rc != GS_OK) {
+        cJSON_Delete(r);
+        return gs_serve__reply_store_error(q->srv, c, rc, &e, "athlete");
+    }
     return gs_serve__reply_json(c, 200, r);
 }
 
@@ -472,9 +419,11 @@ static enum MHD_Result h_session(gs_serve__req *q, struct MHD_Connection *c, gs_
         if (rc == GS_OK)
             return gs_serve__reply_json(c, 204, NULL);
     }
+    int has_job = 0;
+    if (rc == GS_OK)
+        rc = gs_serve__session_job(st, q->account, &ss, &j, &has_job, &e);
     if (rc != GS_OK)
         return gs_serve__reply_store_error(s, c, rc, &e, "session");
-    int has_job = gs_store_job_get(st, q->account, ss.job, &j, &e) == GS_OK;
     return gs_serve__reply_json(c, 200, session_json(s, &ss, has_job ? &j : NULL, 0));
 }
 

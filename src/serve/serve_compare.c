@@ -60,6 +60,68 @@ int gs_serve__analysis_done(const cJSON *an)
     return cJSON_IsString(st) && !strcmp(st->valuestring, "done");
 }
 
+cJSON *gs_serve__analysis_read(gs_serve *s, const gs_store_session *ss, const gs_store_job *job,
+                               const char *const *keys, int *earlier)
+{
+    cJSON *a = gs_serve__session_json(s, ss->id, "analysis.json", keys);
+    *earlier = 0;
+    if (!a || (job && job->status == GS_STORE_JOB_DONE))
+        return a;
+    if (!gs_serve__analysis_done(a)) {
+        cJSON_Delete(a);
+        return NULL;
+    }
+    *earlier = job != NULL;
+    return a;
+}
+
+void gs_serve__rerun_json(cJSON *o, const gs_store_session *ss, const gs_store_job *job)
+{
+    cJSON *r = cJSON_AddObjectToObject(o, "rerun");
+    if (!r)
+        return;
+    cJSON_AddStringToObject(r, "job", job->id);
+    cJSON_AddStringToObject(r, "status", gs_store_job_status_name(job->status));
+    cJSON *opts = cJSON_Parse(ss->options_json);
+    cJSON_AddItemToObject(r, "options", opts ? opts : cJSON_CreateObject());
+    if (job->error[0])
+        cJSON_AddStringToObject(r, "error", job->error);
+}
+
+void gs_serve__results_json(gs_serve *s, cJSON *o, const gs_store_session *ss,
+                            const gs_store_job *job, int earlier)
+{
+    cJSON *ran = gs_serve__session_json(s, ss->id, "options.json", NULL);
+    if (!ran && !earlier)
+        ran = cJSON_Parse(ss->options_json);
+    cJSON_AddItemToObject(o, "analysis_options", ran ? ran : cJSON_CreateNull());
+    if (earlier)
+        gs_serve__rerun_json(o, ss, job);
+}
+
+gs_store_job_status gs_serve__results_status(gs_serve *s, const gs_store_session *ss,
+                                             const gs_store_job *job, int *earlier)
+{
+    static const char *const status_key[] = {"status", NULL};
+    *earlier = 0;
+    if (job && job->status == GS_STORE_JOB_DONE)
+        return GS_STORE_JOB_DONE; /* its results are its own: no file read */
+    cJSON *a = gs_serve__analysis_read(s, ss, job, status_key, earlier);
+    int shown = a != NULL; /* a done analysis (the job is not done, or none is recorded) */
+    cJSON_Delete(a);
+    if (!job)
+        return shown ? GS_STORE_JOB_DONE : GS_STORE_JOB_FAILED;
+    return *earlier ? GS_STORE_JOB_DONE : job->status;
+}
+
+gs_status gs_serve__session_job(gs_store *st, const char *account, const gs_store_session *ss,
+                                gs_store_job *job, int *has_job, gs_error *err)
+{
+    gs_status rc = gs_store_job_get(st, account, ss->job, job, err);
+    *has_job = rc == GS_OK;
+    return rc == GS_ERR_NOT_FOUND ? GS_OK : rc;
+}
+
 int gs_serve__session_comparable(gs_serve *s, const char *session, const char **why)
 {
     static const char *const keys[] = {"status", NULL};

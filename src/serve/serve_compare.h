@@ -19,6 +19,48 @@ cJSON *gs_serve__session_json(gs_serve *s, const char *session, const char *name
  *  outputs a failed run leaves (any other status; a file without one is not taken as done). */
 int gs_serve__analysis_done(const cJSON *an);
 /**
+ * analysis.json of the session's folder, parsed, when it holds the results on screen (the
+ * session page's, the athlete page's, GET /sessions/{id}'s): the current job's once it is done
+ * (whatever it holds, as before), or, while a re-run is queued or running and after one failed
+ * or was cancelled, the earlier finished analysis ("status": "done"; a worker publishes a new
+ * folder only when its job ends done, and a failed re-run over earlier results leaves them).
+ * *earlier is 1 in the second case when a job is recorded (job not NULL). A first run that
+ * failed has no results: its partial analysis.json is none; so is a partial one beside no job
+ * record. NULL when there are none or the file is unreadable. keys: only those members
+ * (gs_serve__session_json; NULL: the whole file). The one test of every view of a session.
+ */
+cJSON *gs_serve__analysis_read(gs_serve *s, const gs_store_session *ss, const gs_store_job *job,
+                               const char *const *keys, int *earlier);
+/** Adds "rerun" to o: the state of a re-run not done over earlier results (analysis_read's
+ *  *earlier): its job id, status, options (the session's), error; as the session page shows it. */
+void gs_serve__rerun_json(cJSON *o, const gs_store_session *ss, const gs_store_job *job);
+/**
+ * Adds the owner's view of the results on screen beside them: "analysis_options", the options
+ * they were computed with (the worker's options.json; a folder from before that record: the
+ * session's options when the results are the current job's, else null, not recorded), and
+ * "rerun" (gs_serve__rerun_json) while they are earlier ones (earlier: analysis_read's).
+ */
+void gs_serve__results_json(gs_serve *s, cJSON *o, const gs_store_session *ss,
+                            const gs_store_job *job, int earlier);
+/**
+ * The status of the session's results on screen, as the athlete's session list, the athlete
+ * page and the athlete export say it: the job's, except done while a re-run not done leaves
+ * the earlier analysis (*earlier 1: say the re-run's state with gs_serve__rerun_json). A done
+ * job costs no file read; any other reads the folder's analysis.json status (analysis_read).
+ * job NULL (no job record: none is deleted while its session exists, so only a database edited
+ * or restored by hand lacks one): done when the folder holds a done analysis, else failed (no
+ * results and no job to make them); never a re-run, as GET /sessions/{id} shows none.
+ */
+gs_store_job_status gs_serve__results_status(gs_serve *s, const gs_store_session *ss,
+                                             const gs_store_job *job, int *earlier);
+/**
+ * The session's current job into job, *has_job 1; a missing job record (see
+ * gs_serve__results_status) is GS_OK with *has_job 0. Other store errors (the database busy or
+ * unreachable) are returned: a view fails rather than call the session's results failed.
+ */
+gs_status gs_serve__session_job(gs_store *st, const char *account, const gs_store_session *ss,
+                                gs_store_job *job, int *has_job, gs_error *err);
+/**
  * 1 when the session can be compared: its folder holds a done analysis (gs_serve__analysis_done,
  * the test the session and athlete pages show results by). During a re-run that is the earlier
  * analysis: a worker publishes a re-run's folder only when it is done. 0 otherwise, with *why

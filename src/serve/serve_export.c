@@ -182,11 +182,21 @@ gs_status gs_serve__export_athlete(gs_serve *s, gs_store *st, const char *accoun
         cJSON_AddStringToObject(sj, "notes", ss->notes);
         cJSON *opts = cJSON_Parse(ss->options_json);
         cJSON_AddItemToObject(sj, "options", opts ? opts : cJSON_CreateObject());
-        if (gs_store_job_get(st, account, ss->job, &j, NULL) == GS_OK) {
-            cJSON_AddStringToObject(sj, "status", gs_store_job_status_name(j.status));
-            if (j.error[0])
-                cJSON_AddStringToObject(sj, "error", j.error);
+        /* the results on screen, as GET /athletes/{id}/sessions and GET /sessions/{id} give
+         * them: their status, the options they were computed with, a re-run not done apart;
+         * the job's error only when the results are the job's (a failed first run) */
+        int has_job, earlier;
+        rc = gs_serve__session_job(st, account, ss, &j, &has_job, err);
+        if (rc != GS_OK) {
+            cJSON_Delete(sj);
+            break;
         }
+        gs_store_job_status js = gs_serve__results_status(s, ss, has_job ? &j : NULL, &earlier);
+        cJSON_AddStringToObject(sj, "status", gs_store_job_status_name(js));
+        if (js == GS_STORE_JOB_DONE)
+            gs_serve__results_json(s, sj, ss, has_job ? &j : NULL, earlier);
+        else if (has_job && j.error[0])
+            cJSON_AddStringToObject(sj, "error", j.error);
         has_rec = gs_store_nkt_get(st, account, ss->id, &rec, NULL) == GS_OK;
         cJSON_AddBoolToObject(sj, "nkt_record", has_rec);
         text = cJSON_Print(sj);
