@@ -439,6 +439,14 @@ static void media_labels_are_explained(const char *dir)
     HAS(h, "<b>knee</b> flexion (0 = straight)");
     HAS(h, "The small plot in a corner of the picture is the knee flexion, left and right");
     HAS(h, "<div class=\"frames by3 by6\">"); /* portrait: six in a row on a wide screen */
+    {
+        /* on a phone the rows of three scroll sideways, a frame 72 % of the screen wide (the
+         * phone rule's two columns lost to .frames.by3's three: 110 px tiles at 390 px) */
+        const char *phone = strstr(h, "@media (max-width:600px)");
+        CHECK(phone != NULL);
+        CHECK(phone && strstr(phone, ".frames.by3{grid-template-columns:repeat(3,72vw);"
+                                     "overflow-x:auto;") != NULL);
+    }
     LACKS(h, "FPPA");
     free(h);
     cJSON_ReplaceItemInObject(src, "width", cJSON_CreateNumber(1280));

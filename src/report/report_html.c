@@ -127,6 +127,11 @@ static const char css[] =
     "@media (max-width:600px){body{font-size:14px}main{padding:8px}section{padding:12px;"
     "border-radius:8px}header.top h1{font-size:1.25rem}.cards{grid-template-columns:1fr 1fr}"
     ".frames{grid-template-columns:1fr 1fr}.bar{width:80px}"
+    /* key frames three to a row (contact, midstance, toe-off per side) keep their columns on a
+     * phone: the rows scroll sideways together, a frame 72 % of the screen wide (three in
+     * 390 px were 110 px tiles whose angles could not be read) */
+    ".frames.by3{grid-template-columns:repeat(3,72vw);overflow-x:auto;"
+    "scroll-snap-type:x mandatory}.frames.by3 figure{scroll-snap-align:start}"
     "table{font-size:.84rem}th,td{padding:5px 5px}th:first-child,td:first-child{min-width:96px;"
     "max-width:130px}td small{display:block}"
     /* the metrics table as one card per metric: name, then left | right, L-R | SI, reference */
