@@ -771,7 +771,8 @@ static void finding_banner_is_white_on_red(const char *dir)
              "-preset ultrafast -pix_fmt yuv420p '%s'",
              p.width, p.height, p.fps, p.duration_s, clip);
     if (gs_test_sh(cmd) != 0) {
-        fprintf(stderr, "skip: ffmpeg could not make the grey clip\n");
+        CHECK_MSG(0, "ffmpeg CLI (lavfi, libx264; scripts/setup.sh installs it) needed to make "
+                     "the grey clip");
         return;
     }
     CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
@@ -1155,7 +1156,8 @@ static void keyframe_pngs_show_the_cropped_body(const char *dir)
              "-preset ultrafast -pix_fmt yuv420p '%s'",
              W, H, clip);
     if (gs_test_sh(cmd) != 0) {
-        fprintf(stderr, "skip: ffmpeg could not make the grey clip\n");
+        CHECK_MSG(0, "ffmpeg CLI (lavfi, libx264; scripts/setup.sh installs it) needed to make "
+                     "the grey clip");
         return;
     }
     if (!made_keyframes(150, W, H, 4, &t, &r, kf))
