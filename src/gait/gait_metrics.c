@@ -222,6 +222,16 @@ static int camera_motion(gs_gait_result *r)
             r->cam_v[k++] = r->cam_v[i];
         }
     r->n_cam = k;
+    /* in time order: a long stance's sample can come after a later short one's (walking, one
+     * leg's stance longer than the other's) */
+    for (int i = 1; i < r->n_cam; i++)
+        for (int j = i; j > 0 && r->cam_t[j] < r->cam_t[j - 1]; j--) {
+            double tt = r->cam_t[j], vv = r->cam_v[j];
+            r->cam_t[j] = r->cam_t[j - 1];
+            r->cam_v[j] = r->cam_v[j - 1];
+            r->cam_t[j - 1] = tt;
+            r->cam_v[j - 1] = vv;
+        }
     r->cam_med_ll_s = med / r->ll_px;
     r->cam_follows = k >= 3 && fabs(r->cam_med_ll_s) > GS_GAIT_CAM_FOLLOW_LL_S;
     if (r->cam_follows)
@@ -240,7 +250,10 @@ static double cam_speed_at(const gs_gait_result *r, double t)
         return r->cam_v[0];
     for (int i = 1; i < r->n_cam; i++)
         if (t <= r->cam_t[i]) {
-            double f = (t - r->cam_t[i - 1]) / (r->cam_t[i] - r->cam_t[i - 1]);
+            double dt = r->cam_t[i] - r->cam_t[i - 1];
+            if (!(dt > 0))
+                return r->cam_v[i];
+            double f = (t - r->cam_t[i - 1]) / dt;
             return r->cam_v[i - 1] + f * (r->cam_v[i] - r->cam_v[i - 1]);
         }
     return r->cam_v[r->n_cam - 1];
