@@ -694,6 +694,80 @@ done:
  * treadmill clip's key frames read "knee nan  hip nan  ankle nan" (sagittal angles are not
  * measured from behind). Made side and rear runners: every angle a number, none "nan".
  */
+static int boxes_meet(const gs_label_box *a, const gs_label_box *b)
+{
+    return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
+}
+
+static int box_inside(const gs_label_box *b, int32_t W, int32_t H)
+{
+    return b->x0 >= 0 && b->y0 >= 0 && b->x1 <= (float)W && b->y1 <= (float)H;
+}
+
+/*
+ * The overlay's angle and IC/TO labels (gs_overlay_place_angle_labels, ..._event_label), on made
+ * landmarks of a 1280x720 frame (scale 1): the two knees 5 px apart in either order, crossed so
+ * that the old places (left label left of its knee, right one right of its own) overlapped, at
+ * the picture's edges and corners: the two boxes never meet and lie inside the picture; a knee
+ * sliding past the other in 0.25 px steps moves no label by more than 1.5 px a step (no jump
+ * when the knees pass each other); a foot at the edge keeps its IC/TO label inside.
+ */
+static void overlay_labels_stay_apart_and_inside(void)
+{
+    const int32_t W = 1280, H = 720;
+    const float s = 1.0f;
+    gs_label_box b[2], e;
+    int32_t tw = 0, th = 0;
+    /* the box is the drawn text's size (the drawing's own font metrics) plus its margins */
+    gs_overlay_place_angle_labels("knee 14", 600, 400, "knee 12", 595, 400, s, W, H, b);
+    gs_cv_text_size("knee 14", 0.55f * s, 1, &tw, &th);
+    CHECK_NEAR(b[0].x1 - b[0].x0, (float)tw + 6, 1e-3);
+    CHECK_NEAR(b[0].y1 - b[0].y0, (float)th + 4, 1e-3);
+    CHECK(!boxes_meet(&b[0], &b[1]));
+    /* crossed 40 px: the old places overlapped sideways; now one is under the other */
+    gs_overlay_place_angle_labels("knee 14", 640, 400, "knee 12", 600, 402, s, W, H, b);
+    CHECK(b[0].x0 < b[1].x1 && b[1].x0 < b[0].x1);
+    CHECK(!boxes_meet(&b[0], &b[1]));
+    CHECK(b[1].y0 >= b[0].y1); /* the right one, lower, goes under */
+    int bad = 0, outside = 0, jumps = 0;
+    /* knees anywhere in a band, also over the edges and corners of the picture */
+    static const float cx[] = {2, 30, 640, W - 30, W - 2}, cy[] = {2, 20, 360, H - 20, H - 2};
+    for (size_t i = 0; i < sizeof(cx) / sizeof(cx[0]); i++)
+        for (size_t j = 0; j < sizeof(cy) / sizeof(cy[0]); j++)
+            for (float dy = -30; dy <= 30; dy += 1.5f) {
+                gs_label_box prev[2];
+                for (float dx = -120; dx <= 120; dx += 0.25f) {
+                    float lx = cx[i] + 0.5f * dx, rx = cx[i] - 0.5f * dx;
+                    gs_overlay_place_angle_labels("knee 14", lx, cy[j] + 0.5f * dy, "knee 1", rx,
+                                                  cy[j] - 0.5f * dy, s, W, H, b);
+                    bad += boxes_meet(&b[0], &b[1]);
+                    outside += !box_inside(&b[0], W, H) + !box_inside(&b[1], W, H);
+                    if (dx > -120)
+                        for (int k = 0; k < 2; k++)
+                            jumps += fabsf(b[k].x - prev[k].x) > 1.5f ||
+                                     fabsf(b[k].y - prev[k].y) > 1.5f;
+                    prev[0] = b[0];
+                    prev[1] = b[1];
+                }
+            }
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(outside, 0);
+    CHECK_EQ_INT(jumps, 0);
+    /* one side alone: placed, the other zeroed */
+    gs_overlay_place_angle_labels(NULL, 0, 0, "hip 20", W - 1, 300, s, W, H, b);
+    CHECK(box_inside(&b[1], W, H) && b[1].x1 > b[1].x0);
+    CHECK(b[0].x0 == 0 && b[0].x1 == 0);
+    /* the IC/TO label under a foot at the bottom right corner, and one off the picture */
+    gs_overlay_place_event_label("IC R", W - 3, H - 3, s, W, H, &e);
+    CHECK(box_inside(&e, W, H));
+    gs_overlay_place_event_label("TO L", -20, H + 15, s, W, H, &e);
+    CHECK(box_inside(&e, W, H));
+    /* away from the edges it stays where it was: 16 px right of the toe, baseline 26 px under */
+    gs_overlay_place_event_label("TO L", 400, 300, s, W, H, &e);
+    CHECK_NEAR(e.x, 416, 1e-3);
+    CHECK_NEAR(e.y, 326, 1e-3);
+}
+
 static void keyframe_captions_give_the_views_angles(void)
 {
     static const struct {
@@ -1332,6 +1406,7 @@ int main(int argc, char **argv)
     failed_analysis_still_gives_a_report_that_says_why(dir);
     report_reads_what_the_gait_stage_writes(dir);
     keyframe_captions_give_the_views_angles();
+    overlay_labels_stay_apart_and_inside();
     finding_banner_is_white_on_red(dir);
     keyframe_crop_boxes_fit_the_body();
     keyframe_pngs_show_the_cropped_body(dir);

@@ -38,12 +38,97 @@ static float vis_alpha(float v)
     return 0.25f + 0.75f * a;
 }
 
-static void label(draw_ctx *c, const char *txt, float x, float y, float scale, gs_rgb col)
+/* The box label() draws behind txt written from x, y (baseline) at scale. */
+static gs_label_box box_at(const char *txt, float scale, float x, float y)
 {
     int32_t w = 0, h = 0;
     gs_cv_text_size(txt, scale, 1, &w, &h);
-    gs_cv_rect_fill(&c->img, x - 3, y - (float)h, x + (float)w + 3, y + 4, black, 0.55f);
-    gs_cv_text(&c->img, txt, x, y, scale, col, scale > 0.9f ? 2 : 1, 1.0f);
+    return (gs_label_box){x, y, x - 3, y - (float)h, x + (float)w + 3, y + 4};
+}
+
+static void box_move(gs_label_box *b, float dx, float dy)
+{
+    b->x += dx;
+    b->x0 += dx;
+    b->x1 += dx;
+    b->y += dy;
+    b->y0 += dy;
+    b->y1 += dy;
+}
+
+/* Moves b in from the edges of a W x H picture (a box larger than the picture keeps its top
+ * left corner inside). */
+static void box_clamp(gs_label_box *b, int32_t W, int32_t H)
+{
+    float dx = b->x1 > (float)W ? (float)W - b->x1 : 0, dy = b->y1 > (float)H ? (float)H - b->y1 : 0;
+    if (b->x0 + dx < 0)
+        dx = -b->x0;
+    if (b->y0 + dy < 0)
+        dy = -b->y0;
+    box_move(b, dx, dy);
+}
+
+static void label_in(draw_ctx *c, const char *txt, const gs_label_box *b, float scale, gs_rgb col)
+{
+    gs_cv_rect_fill(&c->img, b->x0, b->y0, b->x1, b->y1, black, 0.55f);
+    gs_cv_text(&c->img, txt, b->x, b->y, scale, col, scale > 0.9f ? 2 : 1, 1.0f);
+}
+
+static void label(draw_ctx *c, const char *txt, float x, float y, float scale, gs_rgb col)
+{
+    gs_label_box b = box_at(txt, scale, x, y);
+    label_in(c, txt, &b, scale, col);
+}
+
+void gs_overlay_place_angle_labels(const char *txt_left, float lx, float ly,
+                                   const char *txt_right, float rx, float ry, float s,
+                                   int32_t frame_w, int32_t frame_h, gs_label_box out[2])
+{
+    const float ts = 0.55f * s, pad = 2, ramp = 10 * s;
+    memset(out, 0, 2 * sizeof(*out));
+    if (txt_left) {
+        /* left of the joint: measured first so that its right end is 10 s from the joint */
+        gs_label_box b = box_at(txt_left, ts, 0, 0);
+        out[0] = box_at(txt_left, ts, lx - (b.x1 - 3) - 10 * s, ly + 5 * s);
+        box_clamp(&out[0], frame_w, frame_h);
+    }
+    if (txt_right) {
+        out[1] = box_at(txt_right, ts, rx + 10 * s, ry + 5 * s);
+        box_clamp(&out[1], frame_w, frame_h);
+    }
+    if (!txt_left || !txt_right)
+        return;
+    gs_label_box *L = &out[0], *R = &out[1];
+    /* how far the boxes (plus pad) overlap sideways: > 0 they would touch; the vertical move
+     * reaches its full size there and fades to none ramp px before */
+    float ox = fminf(L->x1, R->x1) - fmaxf(L->x0, R->x0) + pad;
+    float f = fminf(fmaxf((ox + ramp) / ramp, 0), 1);
+    float need_r = L->y1 + pad - R->y0; /* the right one below the left one */
+    float need_l = R->y1 + pad - L->y0; /* the left one below the right one */
+    if (f <= 0 || need_r <= 0 || need_l <= 0)
+        return; /* apart sideways or up and down */
+    gs_label_box *below = need_r <= need_l ? R : L, *above = below == R ? L : R;
+    float d = 0.5f * f * fminf(need_r, need_l);
+    box_move(below, 0, d);
+    box_move(above, 0, -d);
+    /* back inside together, so that they stay apart */
+    if (below->y1 > (float)frame_h) {
+        float e = below->y1 - (float)frame_h;
+        box_move(below, 0, -e);
+        box_move(above, 0, -e);
+    }
+    if (above->y0 < 0) {
+        float e = -above->y0;
+        box_move(below, 0, e);
+        box_move(above, 0, e);
+    }
+}
+
+void gs_overlay_place_event_label(const char *txt, float fx, float fy, float s, int32_t frame_w,
+                                  int32_t frame_h, gs_label_box *out)
+{
+    *out = box_at(txt, 0.7f * s, fx + 16 * s, fy + 26 * s);
+    box_clamp(out, frame_w, frame_h);
 }
 
 static void draw_skeleton(draw_ctx *c, const gs_kp *kp)
@@ -104,29 +189,38 @@ static void draw_angles(draw_ctx *c, const gs_gait_result *g, int64_t fi, const 
         {GS_ANGLE_PELVIC_OBLIQUITY, 23, 24, "pelvis"},
     };
     float ts = 0.55f * c->s;
-    for (size_t i = 0; i < sizeof(sag) / sizeof(sag[0]); i++)
+    for (size_t i = 0; i < sizeof(sag) / sizeof(sag[0]); i++) {
+        char txt[2][48];
+        const char *has[2] = {NULL, NULL};
+        float px[2] = {0, 0}, py[2] = {0, 0};
         for (int side = 0; side < 2; side++) {
             double v = gs_gait_result_angle(g, (int32_t)fi, (gs_gait_side)side, sag[i].angle);
-            if (!isfinite(v))
-                continue;
             const gs_kp *p = &kp[side == 0 ? sag[i].kp_left : sag[i].kp_right];
-            if (p->vis < 0.2f)
+            if (!isfinite(v) || p->vis < 0.2f)
                 continue;
-            char txt[48];
-            snprintf(txt, sizeof(txt), "%s %.0f", sag[i].abbr, v);
-            /* left labels to the left of the joint, right ones to the right, so the two legs'
-             * numbers do not sit on each other in a side view */
-            int32_t w = 0, h = 0;
-            gs_cv_text_size(txt, ts, 1, &w, &h);
-            float x = side == 0 ? p->x - (float)w - 10 * c->s : p->x + 10 * c->s;
-            label(c, txt, x, p->y + 5 * c->s, ts, colours[1 + side]);
+            snprintf(txt[side], sizeof(txt[side]), "%s %.0f", sag[i].abbr, v);
+            has[side] = txt[side];
+            px[side] = p->x;
+            py[side] = p->y;
         }
+        /* left labels to the left of the joint, right ones to the right, so the two legs'
+         * numbers do not sit on each other in a side view; apart up and down when the legs
+         * cross, and inside the picture */
+        gs_label_box b[2];
+        gs_overlay_place_angle_labels(has[0], px[0], py[0], has[1], px[1], py[1], c->s,
+                                      c->img.width, c->img.height, b);
+        for (int side = 0; side < 2; side++)
+            if (has[side])
+                label_in(c, has[side], &b[side], ts, colours[1 + side]);
+    }
     double trunk = gs_gait_result_angle(g, (int32_t)fi, GS_GAIT_SIDE_LEFT, GS_ANGLE_TRUNK_LEAN);
     if (isfinite(trunk)) {
         char txt[48];
         snprintf(txt, sizeof(txt), "trunk %.0f", trunk);
         float x = 0.5f * (kp[11].x + kp[12].x) + 12 * c->s, y = 0.5f * (kp[11].y + kp[12].y);
-        label(c, txt, x, y, ts, colours[0]);
+        gs_label_box b = box_at(txt, ts, x, y);
+        box_clamp(&b, c->img.width, c->img.height);
+        label_in(c, txt, &b, ts, colours[0]);
     }
 }
 
@@ -147,7 +241,10 @@ static void draw_events(draw_ctx *c, const gs_gait_result *g, double t, const gs
         char txt[16];
         snprintf(txt, sizeof(txt), "%s %s", ev[i].type == GS_GAIT_EVENT_IC ? "IC" : "TO",
                  left ? "L" : "R");
-        label(c, txt, kp[k].x + 16 * c->s, kp[k].y + 26 * c->s, 0.7f * c->s, col);
+        gs_label_box b;
+        gs_overlay_place_event_label(txt, kp[k].x, kp[k].y, c->s, c->img.width, c->img.height,
+                                     &b);
+        label_in(c, txt, &b, 0.7f * c->s, col);
     }
 }
 

@@ -125,6 +125,35 @@ typedef struct gs_keyframe_crop {
 void gs_keyframe_crops(const gs_pose_track *t, const gs_keyframe *kf, int n, int32_t frame_w,
                        int32_t frame_h, int banner_lines, gs_keyframe_crop *out);
 
+/** A label's place on the overlay: the text's origin (left end of its baseline) and the box
+ * drawn behind it, px in the drawn frame. */
+typedef struct gs_label_box {
+    float x, y;           /* where the text starts, on its baseline */
+    float x0, y0, x1, y1; /* the translucent box behind it: 3 px each side, 4 below the baseline */
+} gs_label_box;
+
+/**
+ * Where the overlay writes one joint's two angle labels (txt_left at the left joint lx, ly,
+ * txt_right at the right one; either text may be NULL, its box is then left zeroed) on a
+ * frame_w x frame_h picture drawn at size scale s (1 at 720 px on the short side). The left
+ * label sits left of its joint and the right one right of its own; when the legs are crossed in
+ * the picture (the left knee right of the right one) and the boxes come within 2 px of each
+ * other sideways, they move apart up and down, by as much as keeps them apart, which way needing
+ * the least (the right one down on a tie). The move grows smoothly over the last 10 s px of
+ * approach, so a label glides instead of jumping when the knees pass each other. Every box lies
+ * inside the picture (moved in from an edge; the other label then moves clear of it).
+ */
+void gs_overlay_place_angle_labels(const char *txt_left, float lx, float ly,
+                                   const char *txt_right, float rx, float ry, float s,
+                                   int32_t frame_w, int32_t frame_h, gs_label_box out[2]);
+
+/**
+ * Where the overlay writes an IC/TO mark's label for the foot point fx, fy: 16 s right of it and
+ * 26 s below, moved in from the picture's edges so that it is never cut off.
+ */
+void gs_overlay_place_event_label(const char *txt, float fx, float fy, float s, int32_t frame_w,
+                                  int32_t frame_h, gs_label_box *out);
+
 /**
  * The caption a key frame's PNG carries: side, phase and the angles its view shows at that frame
  * (knee, hip and ankle flexion in a side view; pelvic obliquity, hip adduction and the knee's
