@@ -166,7 +166,7 @@ static double last_event_in(const gs_gait_result *r, int side, int type, double 
  * moves the ground backward through the picture, and a foot in stance, standing on the ground,
  * moves with it (the footprint contacts already allow for this, gait_events_walk.c). So the
  * ground's speed in the picture is sampled on every stance (IC to the same foot's toe-off,
- * both feet in the picture): the foot's middle over 20-60 % of the stance
+ * in one pass, that foot in the picture throughout): the foot's middle over 20-60 % of the stance
  * (gs_gait__stance_foot_speed), at 40 % of the stance. On the stored labelled tracks, still or
  * hand-held cameras give medians within 0.2 leg lengths/s (walk_side_overground_01 -0.17, the
  * other three walks 0.03-0.09; single stances up to 0.8), the 120 fps backlit pan 3.4 (its
