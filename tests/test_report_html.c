@@ -758,12 +758,37 @@ static void overlay_labels_stay_apart_and_inside(void)
     CHECK(box_inside(&b[1], W, H) && b[1].x1 > b[1].x0);
     CHECK(b[0].x0 == 0 && b[0].x1 == 0);
     /* the IC/TO label under a foot at the bottom right corner, and one off the picture */
-    gs_overlay_place_event_label("IC R", W - 3, H - 3, s, W, H, &e);
+    gs_overlay_place_event_label("IC R", W - 3, H - 3, s, W, H, NULL, 0, &e);
     CHECK(box_inside(&e, W, H));
-    gs_overlay_place_event_label("TO L", -20, H + 15, s, W, H, &e);
+    gs_overlay_place_event_label("TO L", -20, H + 15, s, W, H, NULL, 0, &e);
     CHECK(box_inside(&e, W, H));
-    /* away from the edges it stays where it was: 16 px right of the toe, baseline 26 px under */
-    gs_overlay_place_event_label("TO L", 400, 300, s, W, H, &e);
+    /* a runner's contact and toe-off of one foot shown together at the left edge, beside the
+     * ankle's angle label there: the three apart and inside (run_side_overground_01) */
+    {
+        gs_label_box t[3];
+        gs_overlay_place_angle_labels("ankle -4", 5, H - 60, NULL, 0, 0, s, W, H, t);
+        gs_overlay_place_event_label("IC L", 0, H - 75, s, W, H, t, 1, &t[1]);
+        gs_overlay_place_event_label("TO L", 12, H - 62, s, W, H, t, 2, &t[2]);
+        for (int i = 0; i < 3; i++) {
+            CHECK(box_inside(&t[i], W, H));
+            for (int j = 0; j < i; j++)
+                CHECK_MSG(!boxes_meet(&t[i], &t[j]), "labels %d and %d meet", i, j);
+        }
+    }
+    /* a stack of labels over the foot taller than 3 label heights: it stays by its foot */
+    {
+        gs_label_box t[6], two[2];
+        for (int i = 0; i < 6; i++) {
+            gs_overlay_place_angle_labels("ankle -4", 430, 330 - 16.0f * (float)i, NULL, 0, 0,
+                                          s, W, H, two);
+            t[i] = two[0];
+        }
+        gs_overlay_place_event_label("TO L", 400, 300, s, W, H, t, 6, &e);
+        CHECK_NEAR(e.y, 326, 1e-3);
+    }
+    /* away from the edges and other labels it stays where it was: 16 px right of the toe,
+     * baseline 26 px under */
+    gs_overlay_place_event_label("TO L", 400, 300, s, W, H, b, 2, &e);
     CHECK_NEAR(e.x, 416, 1e-3);
     CHECK_NEAR(e.y, 326, 1e-3);
 }

@@ -60,7 +60,8 @@ static void box_move(gs_label_box *b, float dx, float dy)
  * left corner inside). */
 static void box_clamp(gs_label_box *b, int32_t W, int32_t H)
 {
-    float dx = b->x1 > (float)W ? (float)W - b->x1 : 0, dy = b->y1 > (float)H ? (float)H - b->y1 : 0;
+    float dx = b->x1 > (float)W ? (float)W - b->x1 : 0,
+          dy = b->y1 > (float)H ? (float)H - b->y1 : 0;
     if (b->x0 + dx < 0)
         dx = -b->x0;
     if (b->y0 + dy < 0)
@@ -80,9 +81,9 @@ static void label(draw_ctx *c, const char *txt, float x, float y, float scale, g
     label_in(c, txt, &b, scale, col);
 }
 
-void gs_overlay_place_angle_labels(const char *txt_left, float lx, float ly,
-                                   const char *txt_right, float rx, float ry, float s,
-                                   int32_t frame_w, int32_t frame_h, gs_label_box out[2])
+void gs_overlay_place_angle_labels(const char *txt_left, float lx, float ly, const char *txt_right,
+                                   float rx, float ry, float s, int32_t frame_w, int32_t frame_h,
+                                   gs_label_box out[2])
 {
     const float ts = 0.55f * s, pad = 2, ramp = 10 * s;
     memset(out, 0, 2 * sizeof(*out));
@@ -124,11 +125,35 @@ void gs_overlay_place_angle_labels(const char *txt_left, float lx, float ly,
     }
 }
 
-void gs_overlay_place_event_label(const char *txt, float fx, float fy, float s, int32_t frame_w,
-                                  int32_t frame_h, gs_label_box *out)
+/* The first of the n boxes t that b comes within pad px of, or NULL. */
+static const gs_label_box *box_meets(const gs_label_box *b, const gs_label_box *t, int n, float pad)
 {
-    *out = box_at(txt, 0.7f * s, fx + 16 * s, fy + 26 * s);
-    box_clamp(out, frame_w, frame_h);
+    for (int i = 0; i < n; i++)
+        if (b->x0 < t[i].x1 + pad && t[i].x0 < b->x1 + pad && b->y0 < t[i].y1 + pad &&
+            t[i].y0 < b->y1 + pad)
+            return &t[i];
+    return NULL;
+}
+
+void gs_overlay_place_event_label(const char *txt, float fx, float fy, float s, int32_t frame_w,
+                                  int32_t frame_h, const gs_label_box *taken, int n_taken,
+                                  gs_label_box *out)
+{
+    const float pad = 2;
+    gs_label_box b0 = box_at(txt, 0.7f * s, fx + 16 * s, fy + 26 * s);
+    box_clamp(&b0, frame_w, frame_h);
+    gs_label_box b = b0;
+    const gs_label_box *t;
+    /* each step clears one box for good, so n_taken steps clear them all */
+    for (int k = 0; k <= n_taken && (t = box_meets(&b, taken, n_taken, pad)); k++)
+        box_move(&b, 0, t->y0 - pad - b.y1);
+    /* no further than 3 label heights: a label far from its ring no longer says which foot it
+     * marks (a runner at the picture's edge, her labels stacked there) */
+    if (!box_meets(&b, taken, n_taken, pad) && b.y0 >= 0 && b0.y - b.y <= 3 * (b0.y1 - b0.y0)) {
+        *out = b;
+        return;
+    }
+    *out = b0;
 }
 
 static void draw_skeleton(draw_ctx *c, const gs_kp *kp)
@@ -179,7 +204,9 @@ typedef struct angle_label {
     const char *abbr;
 } angle_label;
 
-static void draw_angles(draw_ctx *c, const gs_gait_result *g, int64_t fi, const gs_kp *kp)
+/* Writes the angle labels; their boxes go to taken[*n_taken...] (room for 11). */
+static void draw_angles(draw_ctx *c, const gs_gait_result *g, int64_t fi, const gs_kp *kp,
+                        gs_label_box *taken, int *n_taken)
 {
     static const angle_label sag[] = {
         {GS_ANGLE_KNEE_FLEXION, 25, 26, "knee"},
@@ -210,8 +237,10 @@ static void draw_angles(draw_ctx *c, const gs_gait_result *g, int64_t fi, const 
         gs_overlay_place_angle_labels(has[0], px[0], py[0], has[1], px[1], py[1], c->s,
                                       c->img.width, c->img.height, b);
         for (int side = 0; side < 2; side++)
-            if (has[side])
+            if (has[side]) {
                 label_in(c, has[side], &b[side], ts, colours[1 + side]);
+                taken[(*n_taken)++] = b[side];
+            }
     }
     double trunk = gs_gait_result_angle(g, (int32_t)fi, GS_GAIT_SIDE_LEFT, GS_ANGLE_TRUNK_LEAN);
     if (isfinite(trunk)) {
@@ -221,11 +250,14 @@ static void draw_angles(draw_ctx *c, const gs_gait_result *g, int64_t fi, const 
         gs_label_box b = box_at(txt, ts, x, y);
         box_clamp(&b, c->img.width, c->img.height);
         label_in(c, txt, &b, ts, colours[0]);
+        taken[(*n_taken)++] = b;
     }
 }
 
-/* Markers at events: a ring at the heel (contact) or toe (toe-off) for 0.25 s after it. */
-static void draw_events(draw_ctx *c, const gs_gait_result *g, double t, const gs_kp *kp)
+/* Markers at events: a ring at the heel (contact) or toe (toe-off) for 0.25 s after it; the
+ * labels clear those in taken[0..*n_taken) (room for max) and join them. */
+static void draw_events(draw_ctx *c, const gs_gait_result *g, double t, const gs_kp *kp,
+                        gs_label_box *taken, int *n_taken, int max)
 {
     int n = 0;
     const gs_gait_event *ev = gs_gait_result_events(g, &n);
@@ -243,8 +275,10 @@ static void draw_events(draw_ctx *c, const gs_gait_result *g, double t, const gs
                  left ? "L" : "R");
         gs_label_box b;
         gs_overlay_place_event_label(txt, kp[k].x, kp[k].y, c->s, c->img.width, c->img.height,
-                                     &b);
+                                     taken, *n_taken, &b);
         label_in(c, txt, &b, 0.7f * c->s, col);
+        if (*n_taken < max)
+            taken[(*n_taken)++] = b;
     }
 }
 
@@ -988,8 +1022,10 @@ static void draw_body(draw_ctx *c, const gs_pose_track *t, const gs_gait_result 
             draw_findings(c, findings, t_s, stride_s, kp, 0, 0, 0);
         draw_skeleton(c, kp);
         if (g) {
-            draw_angles(c, g, index, kp);
-            draw_events(c, g, t_s, kp);
+            gs_label_box taken[24];
+            int n_taken = 0;
+            draw_angles(c, g, index, kp, taken, &n_taken);
+            draw_events(c, g, t_s, kp, taken, &n_taken, 24);
         }
     }
 }

@@ -143,16 +143,22 @@ typedef struct gs_label_box {
  * approach, so a label glides instead of jumping when the knees pass each other. Every box lies
  * inside the picture (moved in from an edge; the other label then moves clear of it).
  */
-void gs_overlay_place_angle_labels(const char *txt_left, float lx, float ly,
-                                   const char *txt_right, float rx, float ry, float s,
-                                   int32_t frame_w, int32_t frame_h, gs_label_box out[2]);
+void gs_overlay_place_angle_labels(const char *txt_left, float lx, float ly, const char *txt_right,
+                                   float rx, float ry, float s, int32_t frame_w, int32_t frame_h,
+                                   gs_label_box out[2]);
 
 /**
  * Where the overlay writes an IC/TO mark's label for the foot point fx, fy: 16 s right of it and
- * 26 s below, moved in from the picture's edges so that it is never cut off.
+ * 26 s below, moved in from the picture's edges so that it is never cut off, then up past any of
+ * the n_taken labels already written (the angle labels, an earlier mark's label: at 30 fps a
+ * runner's contact and toe-off of one foot are shown together) that it would meet, by at most 3
+ * label heights (further it would no longer sit by its foot) and not out of the picture; where
+ * it was, meeting one, when that does not fit. Not down: a key frame's box (gs_keyframe_crops)
+ * has room for the mark's label under the foot, no more.
  */
 void gs_overlay_place_event_label(const char *txt, float fx, float fy, float s, int32_t frame_w,
-                                  int32_t frame_h, gs_label_box *out);
+                                  int32_t frame_h, const gs_label_box *taken, int n_taken,
+                                  gs_label_box *out);
 
 /**
  * The caption a key frame's PNG carries: side, phase and the angles its view shows at that frame
