@@ -343,19 +343,17 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
         if (r->setting == GS_GAIT_SETTING_OVERGROUND) {
             /* heel positions on the ground give the step and stride (the ground moves through
              * the picture by cam_travel when the camera follows) */
+            double travel = cam_travel(r, t0, t1);
             e |= add_len(r, "step_length", si,
                          gs_gait__p_at(r, he, 0, t1) - gs_gait__p_at(r, ohe, 0, tc) +
                              cam_travel(r, tc, t1),
                          t0);
             e |= add_len(r, "stride_length", si,
-                         gs_gait__p_at(r, he, 0, t1) - gs_gait__p_at(r, he, 0, t0) +
-                             cam_travel(r, t0, t1),
-                         t0);
+                         gs_gait__p_at(r, he, 0, t1) - gs_gait__p_at(r, he, 0, t0) + travel, t0);
             if (r->px_per_m > 0)
                 e |= add(r, "speed_m_s", si,
-                         (mid_at(r, LH, RH, 0, t1) - mid_at(r, LH, RH, 0, t0) +
-                          cam_travel(r, t0, t1)) /
-                             T / r->px_per_m,
+                         (mid_at(r, LH, RH, 0, t1) - mid_at(r, LH, RH, 0, t0) + travel) / T /
+                             r->px_per_m,
                          t0);
         }
     }
