@@ -15,6 +15,11 @@ usage: test_serve_api.py PART GAITSCOPE SOURCE_DIR SCRATCH
                   completed upload is there, nothing half-stored, the job runs again and ends
         diskfull  an upload onto a full disk (a 6 MiB tmpfs) -> 507 and nothing stored
                   (needs mount: exit 77 with a message when it is not permitted)
+        exports   zip downloads capped (--max-exports 3, --max-exports-per-account 2): two of
+                  one account held open by slow readers, a third 429 and a second account's
+                  second 503 (Retry-After, a JSON error); a client gone mid-download frees its
+                  slot and the next export is whole; nothing left in tmp/ nor held open by the
+                  server; --export-min-free-mb above the free disk: 507, nothing written
         compare   two sessions (two parts of the sample) compared by a worker's compare job:
                   the comparison's JSON and files; refusals; a session's zip and an athlete's
                   export list the expected entries; a re-run with a changed height reaches the
@@ -38,6 +43,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -976,6 +982,161 @@ def part_diskfull():
         check(r.returncode == 0, f"umount {mnt}: {r.stderr.strip()}")
 
 
+def held_download(srv, token, path):
+    """A GET whose client reads the answer's headers and stops reading (a small receive window),
+    so the server is left sending. Returns (socket, status, headers text)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(60)
+    s.connect(("127.0.0.1", srv.port))
+    s.sendall(f"GET /api/v1{path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+              f"Authorization: Bearer {token}\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        got = s.recv(1024)
+        if not got:
+            break
+        head += got
+    text = head.split(b"\r\n\r\n")[0].decode("latin-1")
+    m = re.match(r"HTTP/1\.1 (\d+)", text)
+    return s, int(m.group(1)) if m else 0, text
+
+
+def server_tmp_fds(srv):
+    """The server's open descriptors on files of DIR/tmp (an unlinked archive is one)."""
+    out = []
+    d = f"/proc/{srv.p.pid}/fd"
+    for fd in os.listdir(d):
+        try:
+            target = os.readlink(os.path.join(d, fd))
+        except OSError:
+            continue
+        if os.path.join(srv.data, "tmp") in target:
+            out.append(target)
+    return out
+
+
+def page_get(srv, path, cookies, body=None):
+    """A browser page (not /api/): (status, headers, text); cookies (a dict) is updated."""
+    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+    h = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
+    if body is not None:
+        from urllib.parse import urlencode
+        body = urlencode(body)
+        h["Content-Type"] = "application/x-www-form-urlencoded"
+    c.request("POST" if body is not None else "GET", path, body=body, headers=h)
+    r = c.getresponse()
+    text = r.read().decode("utf-8", "replace")
+    for k, v in r.getheaders():
+        if k.lower() == "set-cookie":
+            name, val = v.split(";", 1)[0].split("=", 1)
+            cookies[name] = val
+    c.close()
+    return r.status, r, text
+
+
+def page_sign_in(srv, email):
+    cookies = {}
+    st, _, html = page_get(srv, "/signin", cookies)
+    m = re.search(r'name="csrf" value="([A-Za-z0-9_-]{43})"', html)
+    st, _, _ = page_get(srv, "/signin", cookies, {"csrf": m.group(1) if m else "", "email": email,
+                                                  "password": "correct horse battery"})
+    check(st == 303, f"page sign-in: {st}")
+    return cookies
+
+
+def part_exports():
+    data = fresh("exports")
+    srv = Server(data, "--max-exports", "3", "--max-exports-per-account", "2", workers=0)
+    try:
+        small = open(os.path.join(SRC, "datasets", "run_side_overground_01.mp4"), "rb").read()
+        ta, tb = signup(srv, "exp-a@example.org"), signup(srv, "exp-b@example.org")
+        ids = {}
+        for t in (ta, tb):
+            st, _, b = req(srv, "POST", "/athletes", {"name": "E"}, t)
+            ath = b["id"]
+            st, _, u = upload(srv, t, ath, small, view="side-right")
+            check(st == 202, f"upload: {st} {u}")
+            # a 12 MiB result (random: stored, not deflated) makes each zip outrun the socket
+            # buffers, so a client that stops reading holds its export open
+            sdir = os.path.join(data, "sessions", u["session"])  # a worker would make it
+            os.makedirs(sdir, exist_ok=True)
+            with open(os.path.join(sdir, "overlay.mp4"), "wb") as f:
+                f.write(os.urandom(12 << 20))
+            ids[t] = (ath, u["session"])
+        a_exp = f"/athletes/{ids[ta][0]}/export"
+        held = []
+        for t, path in ((ta, a_exp), (ta, f"/sessions/{ids[ta][1]}/zip"), (tb, f"/athletes/{ids[tb][0]}/export")):
+            s, st, head = held_download(srv, t, path)
+            check(st == 200 and "application/zip" in head, f"held export {path}: {st} {head!r}")
+            held.append(s)
+        # the account's third: 429; the other account's second, the service's fourth: 503
+        st, h, b = req(srv, "GET", a_exp, token=ta)
+        check(st == 429 and h.get("Retry-After") == "30" and "at most 2 at a time" in (b or {}).get("error", ""),
+              f"a third export of one account: {st} {h.get('Retry-After')} {b}")
+        st, h, b = req(srv, "GET", f"/athletes/{ids[tb][0]}/export", token=tb)
+        check(st == 503 and h.get("Retry-After") == "30" and "at most 3 at a time" in (b or {}).get("error", ""),
+              f"a fourth export of the service: {st} {h.get('Retry-After')} {b}")
+        st, _, b = req(srv, "GET", "/health")
+        check(st == 200, f"the service answers while exports are held: {st}")
+        # the athlete page's link refused: a page that says so and leads back, no JSON
+        cookies = page_sign_in(srv, "exp-a@example.org")
+        st, h, html = page_get(srv, a_exp.replace("/export", "") + "/export", cookies)
+        check(st == 429 and h.getheader("Retry-After") == "30" and "text/html" in
+              h.getheader("Content-Type", "") and "Download not possible now" in html and
+              f'href="/athletes/{ids[ta][0]}"' in html and '{"error"' not in html,
+              f"the page's export refused: {st} {html[-400:]!r}")
+        # a refused export is no opening of the athlete's data: not in the access log
+        st, _, b = req(srv, "GET", "/access", token=ta)
+        n_exports = sum(1 for x in (b or {}).get("entries", []) if x.get("what") == "athlete export")
+        check(st == 200 and n_exports == 1, f"access log: one athlete export of A: {st} {n_exports}")
+        # the client of A's first goes away mid-download: its slot is free, A's next is whole
+        held[0].close()
+        held = held[1:]
+        t0, st = time.time(), 0
+        while time.time() - t0 < 20:
+            st, _, z = req(srv, "GET", a_exp, token=ta, raw=True)
+            if st != 429:
+                break
+            time.sleep(0.2)
+        ok = st == 200
+        if ok:
+            zf = zipfile.ZipFile(io.BytesIO(z))
+            big = [i for i in zf.infolist() if i.filename.endswith("/overlay.mp4")]
+            ok = zf.testzip() is None and len(big) == 1 and big[0].file_size == 12 << 20
+        check(ok, f"after a client left mid-download, a new export is whole: {st} "
+                  f"({time.time() - t0:.1f} s)")
+        for s in held:
+            s.close()
+        t0 = time.time()
+        while time.time() - t0 < 20 and (tmp_files(data) or server_tmp_fds(srv)):
+            time.sleep(0.2)
+        check(tmp_files(data) == [] and server_tmp_fds(srv) == [],
+              f"nothing left in tmp/ nor held open: {tmp_files(data)} {server_tmp_fds(srv)}")
+        # every slot back: three at once again
+        for t, path in ((ta, a_exp), (ta, a_exp), (tb, f"/athletes/{ids[tb][0]}/export")):
+            s, st, _ = held_download(srv, t, path)
+            check(st == 200, f"all slots free again: {path} {st}")
+            held.append(s)
+        for s in held:
+            s.close()
+    finally:
+        rc = srv.stop()
+    check(rc == 0, f"serve exits 0: {rc}")
+    # a disk floor above the free space: 507 with a message, nothing written
+    srv = Server(data, "--export-min-free-mb", "1048576", workers=0)
+    try:
+        st, _, b = req(srv, "POST", "/tokens", {"email": "exp-a@example.org",
+                                                "password": "correct horse battery"})
+        ta = (b or {}).get("token")
+        st, h, b = req(srv, "GET", f"/athletes/{ids[list(ids)[0]][0]}/export", token=ta)
+        check(st == 507 and "disk" in (b or {}).get("error", ""), f"export over the disk floor: {st} {b}")
+        check(tmp_files(data) == [], f"nothing written: {tmp_files(data)}")
+    finally:
+        rc = srv.stop()
+    check(rc == 0, f"serve exits 0: {rc}")
+
+
 def part_compare():
     video = open(SAMPLE, "rb").read()
     srv = Server(fresh("compare"), "--model", "lite", "--retention-every", "1",
@@ -1445,7 +1606,7 @@ if __name__ == "__main__":
         print(f"skip: no models in {MODELS} (scripts/setup.sh fetches them)", file=sys.stderr)
         sys.exit(77)
     {"api": part_api, "clinic": part_clinic, "limits": part_limits, "restart": part_restart,
-     "diskfull": part_diskfull, "compare": part_compare}[PART]()
+     "diskfull": part_diskfull, "compare": part_compare, "exports": part_exports}[PART]()
     print(f"serve_api {PART}: {'FAILED' if failures else 'ok'} ({failures} failures)",
           file=sys.stderr)
     sys.exit(1 if failures else 0)

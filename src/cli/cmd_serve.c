@@ -22,6 +22,7 @@ typedef struct serve_args {
     int lease_s;       /* workers' --lease */
     int retention_every_s;
     int retention_later_days; /* --retention-as-if-days-later (tests) */
+    int max_exports, max_exports_per_account, export_min_free_mb, access_log_days;
 } serve_args;
 
 static const gs_cli_choice signup_words[] = {{"open", 0}, {"closed", 1}, {NULL, 0}};
@@ -83,6 +84,17 @@ static const gs_cli_opt serve_opts[] = {
     {.name = "--retention-as-if-days-later", .kind = GS_CLI_INT,
      GS_CLI_AT(serve_args, retention_later_days), .lo = 0, .hi = 3650, .value = "D",
      .help = "judge retention as if D days had passed (to test a retention setting)"},
+    /* docs/api.md "Limits": a zip download holds a connection thread and its archive's disk
+     * until it is sent; 64 is far above what one small machine's disk and threads serve. */
+    {.name = "--max-exports", .kind = GS_CLI_INT, GS_CLI_AT(serve_args, max_exports), .lo = 1,
+     .hi = 64, .value = "N", .help = "zip downloads (session zips, athlete exports) prepared or "
+     "sent at once (default 4); one more answers 503"},
+    {.name = "--max-exports-per-account", .kind = GS_CLI_INT,
+     GS_CLI_AT(serve_args, max_exports_per_account), .lo = 1, .hi = 64, .value = "N",
+     .help = "of them, one account's (default 2); one more answers 429"},
+    {.name = "--export-min-free-mb", .kind = GS_CLI_INT, GS_CLI_AT(serve_args, export_min_free_mb),
+     .lo = 1, .hi = 1048576, .unit = "MiB", .value = "MB", .help = "a zip download is refused "
+     "(507) when writing it would leave less free disk under DIR (default 1024)"},
     {.name = "--public-url", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.public_url),
      .check = public_url_check, .value = "URL", .help = "base of share links (https://gait.example.org); default: from the "
                              "request's Host"},
@@ -124,6 +136,9 @@ int gs_cli_serve(int argc, char **argv)
     a.o.log = log_line;
     a.o.retention_every_s = (unsigned)a.retention_every_s;
     a.o.clock_offset_s = (int64_t)a.retention_later_days * 86400;
+    a.o.max_exports = (unsigned)a.max_exports;
+    a.o.max_exports_per_account = (unsigned)a.max_exports_per_account;
+    a.o.export_min_free_mb = (unsigned)a.export_min_free_mb;
     /* SIGINT and SIGTERM are taken with sigtimedwait() below: blocked before any thread starts,
      * so every thread inherits the mask and the signal reaches this loop. A client that goes
      * away mid-response must not kill the server (SIGPIPE). */

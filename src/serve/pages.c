@@ -103,6 +103,10 @@ static int page_reply(gs_page *pg, unsigned status, const char *ctype, char *bod
         extra[k++] = MHD_HTTP_HEADER_LOCATION;
         extra[k++] = location;
     }
+    if (pg->retry_after[0]) {
+        extra[k++] = MHD_HTTP_HEADER_RETRY_AFTER;
+        extra[k++] = pg->retry_after;
+    }
     extra[k] = NULL;
     return gs_serve__reply(pg->c, status, ctype, body, extra);
 }

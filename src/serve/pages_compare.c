@@ -514,28 +514,65 @@ static int comparison_file(gs_page *pg, const char *id, char **seg, int nseg)
                                "the comparison has no such file (yet)");
 }
 
+/* A download refused for now: said plainly, with the way back to where it was asked. */
+static int download_refused(gs_page *pg, unsigned status, int athlete, const char *id,
+                            const gs_store_session *ss, const char *msg)
+{
+    gs_html_buf b = {0};
+    gs_page_head(pg, &b, "Download not possible now");
+    gs_html_puts(&b, "<h1>Download not possible now</h1><p class=\"err\" id=\"export-refused\">");
+    char line[GS_SERVE__MSG];
+    snprintf(line, sizeof(line), "%s", msg); /* the API's message, begun as a sentence */
+    if (line[0] >= 'a' && line[0] <= 'z')
+        line[0] = (char)(line[0] - 'a' + 'A');
+    gs_html_esc(&b, line);
+    gs_html_puts(&b, ".</p><p>Nothing was lost: the sessions and results are all still here.</p>");
+    if (athlete)
+        gs_html_printf(&b, "<p><a class=\"button\" href=\"/athletes/%s\">Back to the athlete</a>"
+                           "</p>", id);
+    else
+        gs_html_printf(&b, "<p><a class=\"button\" href=\"/sessions/%s\">Back to the session</a>"
+                           "</p>", ss->id);
+    snprintf(pg->retry_after, sizeof(pg->retry_after), "%d",
+             status == 507 ? 3600 : GS_SERVE__EXPORT_RETRY_S);
+    return gs_page_send(pg, &b, status);
+}
+
 static int download(gs_page *pg, int athlete, const char *id)
 {
     gs_serve__download d;
     gs_error e = {0};
     gs_store_session ss;
+    gs_store_athlete a;
+    char msg[GS_SERVE__MSG];
     int reply;
-    /* the access log first: health data is not handed out unlogged */
-    gs_status rc = athlete ? GS_OK : gs_store_session_get(pg->st, pg->account, id, &ss, &e);
+    gs_status rc = athlete ? gs_store_athlete_get(pg->st, pg->account, id, &a, &e)
+                           : gs_store_session_get(pg->st, pg->account, id, &ss, &e);
     if (rc != GS_OK)
-        return gs_page_store_fail(pg, rc, "session");
+        return gs_page_store_fail(pg, rc, athlete ? "athlete" : "session");
+    /* a slot before anything is written (docs/api.md "Limits") */
+    int refused = gs_serve__export_slot(pg->s, pg->account, &d, msg, sizeof(msg));
+    if (refused)
+        return download_refused(pg, (unsigned)refused, athlete, id, &ss, msg);
+    /* the access log first: health data is not handed out unlogged */
     if (gs_page_access(pg, athlete ? id : ss.athlete, athlete ? NULL : ss.id,
-                       athlete ? "athlete export" : "session zip", &reply) != 0)
+                       athlete ? "athlete export" : "session zip", &reply) != 0) {
+        gs_serve__export_release(&d);
         return reply;
+    }
     rc = athlete ? gs_serve__export_athlete(pg->s, pg->st, pg->account, id, &d, &e)
-                           : gs_serve__export_session(pg->s, pg->st, pg->account, id, &d, &e);
+                 : gs_serve__export_session(pg->s, pg->st, pg->account, id, &d, &e);
+    if (rc == GS_OK)
+        return gs_serve__send_download(pg->c, &d);
+    gs_serve__export_release(&d);
+    if (d.nospace)
+        return download_refused(pg, 507, athlete, id, &ss,
+                                "The server's disk is too full to prepare this download now; "
+                                "please tell the administrator");
     if (rc == GS_ERR_NOT_FOUND)
         return gs_page_fail(pg, 404, e.msg[0] && !athlete ? e.msg : "Not found.");
-    if (rc != GS_OK) {
-        gs_serve__log(pg->s, 2, e.msg);
-        return gs_page_fail(pg, 500, "The download could not be made; try again.");
-    }
-    return gs_serve__send_download(pg->c, &d);
+    gs_serve__log(pg->s, 2, e.msg);
+    return gs_page_fail(pg, 500, "The download could not be made; try again.");
 }
 
 int gs_pages_compare(gs_page *pg, char **seg, int nseg)

@@ -42,6 +42,7 @@ typedef struct gs_page {
     char nonce[GS_SERVE__TOKEN_LEN + 1];   /* the script nonce of this answer */
     char head_extra[160];                  /* trusted markup for <head> (a refresh) */
     int bare;                              /* 1: no account links in the top bar (a share) */
+    char retry_after[16];                  /* a Retry-After value to send ("": none) */
 } gs_page;
 
 /** Starts a page: doctype, head (report.html's stylesheet + the pages'), the top bar. */

@@ -545,6 +545,12 @@ gs_status gs_serve_start(const gs_serve_options *opt, gs_serve **out, gs_error *
         s->opt.timeout_s = GS_SERVE_TIMEOUT_S_DEFAULT;
     if (!s->opt.max_hashes)
         s->opt.max_hashes = GS_SERVE_MAX_HASHES_DEFAULT;
+    if (!s->opt.max_exports)
+        s->opt.max_exports = GS_SERVE_MAX_EXPORTS_DEFAULT;
+    if (!s->opt.max_exports_per_account)
+        s->opt.max_exports_per_account = GS_SERVE_MAX_EXPORTS_PER_ACCOUNT_DEFAULT;
+    if (!s->opt.export_min_free_mb)
+        s->opt.export_min_free_mb = GS_SERVE_EXPORT_MIN_FREE_MB_DEFAULT;
     if (snprintf(s->dir, sizeof(s->dir), "%s", opt->data_dir) >= (int)sizeof(s->dir)) {
         rc = gs_fail(err, GS_ERR_ARG, "serve: the data folder's path is too long");
         goto fail;
@@ -556,6 +562,16 @@ gs_status gs_serve_start(const gs_serve_options *opt, gs_serve **out, gs_error *
         goto fail;
     }
     s->pool_mu_ok = s->lim_mu_ok = s->hash_sem_ok = 1;
+    if (pthread_mutex_init(&s->exp_mu, NULL) != 0) {
+        rc = gs_fail(err, GS_ERR_INTERNAL, "serve: cannot create locks");
+        goto fail;
+    }
+    s->exp_mu_ok = 1;
+    s->exp_account = calloc(s->opt.max_exports, sizeof(*s->exp_account));
+    if (!s->exp_account) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "serve: out of memory");
+        goto fail;
+    }
     s->by_addr = malloc(sizeof(*s->by_addr));
     s->by_account = malloc(sizeof(*s->by_account));
     if (!s->by_addr || !s->by_account) {
@@ -690,6 +706,10 @@ void gs_serve_stop(gs_serve **sp)
     }
     for (int i = 0; i < GS_SERVE__POOL_SIZE; i++)
         gs_store_close(&s->pool[i]);
+    /* after the daemon: its answers' free callbacks (serve_export.c) take exp_mu */
+    if (s->exp_mu_ok)
+        pthread_mutex_destroy(&s->exp_mu);
+    free(s->exp_account);
     if (s->hash_sem_ok)
         sem_destroy(&s->hash_sem);
     if (s->pool_mu_ok) {

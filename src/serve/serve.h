@@ -30,6 +30,9 @@ extern "C" {
 #define GS_SERVE_TIMEOUT_S_DEFAULT 60
 #define GS_SERVE_MAX_HASHES_DEFAULT 2
 #define GS_SERVE_RETENTION_EVERY_S_DEFAULT 3600 /* retention is in days: hourly is prompt */
+#define GS_SERVE_MAX_EXPORTS_DEFAULT 4              /* zips being built or sent at once */
+#define GS_SERVE_MAX_EXPORTS_PER_ACCOUNT_DEFAULT 2  /* of them, one account's */
+#define GS_SERVE_EXPORT_MIN_FREE_MB_DEFAULT 1024    /* disk an export leaves free under DIR */
 
 /** A message for the program's log (the CLI prints it); level 0 info, 1 warning, 2 error. */
 typedef void (*gs_serve_log_fn)(void *user, int level, const char *msg);
@@ -55,6 +58,12 @@ typedef struct gs_serve_options {
                                      deleted; 0 = GS_SERVE_RETENTION_EVERY_S_DEFAULT */
     int64_t clock_offset_s;       /* added to the clock of that sweep (tests move time with it;
                                      0 in service) */
+    unsigned max_exports;         /* zip downloads (a session's, an athlete's export) being built
+                                     or sent at once; 0 = GS_SERVE_MAX_EXPORTS_DEFAULT */
+    unsigned max_exports_per_account; /* of them, one account's (clinic's); 0 =
+                                     GS_SERVE_MAX_EXPORTS_PER_ACCOUNT_DEFAULT */
+    unsigned export_min_free_mb;  /* an export is refused when writing it would leave less free
+                                     under DIR/tmp; 0 = GS_SERVE_EXPORT_MIN_FREE_MB_DEFAULT */
     gs_serve_log_fn log;          /* may be NULL */
     void *log_user;
 } gs_serve_options;

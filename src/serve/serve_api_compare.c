@@ -246,24 +246,40 @@ static enum MHD_Result h_download(gs_serve__req *q, struct MHD_Connection *c, gs
     int athlete = q->route.id == GS_SERVE__R_ATHLETE_EXPORT;
     gs_store_session ss;
     gs_store_athlete a;
-    /* the access log first: health data is not handed out unlogged */
+    char msg[GS_SERVE__MSG], retry[16];
     gs_status rc = athlete ? gs_store_athlete_get(st, q->account, q->route.rid, &a, &e)
                            : gs_store_session_get(st, q->account, q->route.rid, &ss, &e);
-    if (rc == GS_OK)
-        rc = gs_serve__access(q->srv, st, c, q->account, q->user, athlete ? a.id : ss.athlete,
-                              athlete ? NULL : ss.id, athlete ? "athlete export" : "session zip",
-                              q->addr);
     if (rc != GS_OK)
         return gs_serve__reply_store_error(q->srv, c, rc, &e, athlete ? "athlete" : "session");
-    rc = athlete ? gs_serve__export_athlete(q->srv, st, q->account, q->route.rid, &d, &e)
-                           : gs_serve__export_session(q->srv, st, q->account, q->route.rid, &d, &e);
+    /* a slot before anything is written (docs/api.md "Limits") */
+    int refused = gs_serve__export_slot(q->srv, q->account, &d, msg, sizeof(msg));
+    if (refused) {
+        snprintf(retry, sizeof(retry), "%d", GS_SERVE__EXPORT_RETRY_S);
+        return gs_serve__reply_error_h(c, (unsigned)refused, msg, MHD_HTTP_HEADER_RETRY_AFTER,
+                                       retry);
+    }
+    /* the access log first: health data is not handed out unlogged */
+    rc = gs_serve__access(q->srv, st, c, q->account, q->user, athlete ? a.id : ss.athlete,
+                          athlete ? NULL : ss.id, athlete ? "athlete export" : "session zip",
+                          q->addr);
+    if (rc == GS_OK)
+        rc = athlete ? gs_serve__export_athlete(q->srv, st, q->account, q->route.rid, &d, &e)
+                     : gs_serve__export_session(q->srv, st, q->account, q->route.rid, &d, &e);
+    if (rc == GS_OK)
+        return (enum MHD_Result)gs_serve__send_download(c, &d);
+    gs_serve__export_release(&d);
+    if (d.nospace)
+        return gs_serve__reply_error(c, 507, e.msg);
     if (rc == GS_ERR_NOT_FOUND && !athlete && e.msg[0] && strstr(e.msg, "no results"))
         return gs_serve__reply_error(c, 404, e.msg);
-    if (rc != GS_OK && rc != GS_ERR_NOT_FOUND && rc != GS_ERR_IO)
+    if (rc == GS_ERR_IO && e.msg[0] && !strncmp(e.msg, "zip: ", 5)) {
+        /* the archive, not the database: a disk error writing DIR/tmp */
         gs_serve__logf(q->srv, 2, "download: %s", e.msg);
-    if (rc != GS_OK)
-        return gs_serve__reply_store_error(q->srv, c, rc, &e, athlete ? "athlete" : "session");
-    return (enum MHD_Result)gs_serve__send_download(c, &d);
+        return gs_serve__reply_error(c, 500, "the download could not be prepared; try again");
+    }
+    if (rc != GS_ERR_NOT_FOUND && rc != GS_ERR_IO)
+        gs_serve__logf(q->srv, 2, "download: %s", e.msg);
+    return gs_serve__reply_store_error(q->srv, c, rc, &e, athlete ? "athlete" : "session");
 }
 
 enum MHD_Result gs_serve__api_compare(gs_serve__req *q, struct MHD_Connection *c, gs_store *st)

@@ -3,13 +3,24 @@
  * NKT records) and the comparison files' name table. Every id comes from the store under the
  * asking account, and every member path from our fixed tables, so no request text reaches a
  * path or a member name.
+ *
+ * Limits (docs/api.md "Limits"): a download holds an export slot from before its archive is
+ * built until libmicrohttpd frees its answer (sent whole, the client gone mid-way, a timeout,
+ * the server stopping), at most max_exports in all and max_exports_per_account of one account,
+ * so one clinic's script cannot fill the disk or hold every connection thread with zips. The
+ * archive is written to DIR/tmp only when the disk under it keeps export_min_free_mb free after
+ * the archive's bound and the bounds of the archives being written now; it is unlinked as soon as
+ * it is written and read from its descriptor, which the answer's free callback closes.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,7 +29,120 @@
 
 #include "report.h"
 #include "serve_compare.h"
+#include "serve_http_impl.h" /* the export slots and reserved bytes of gs_serve */
 #include "serve_zip.h"
+
+/* ---- how many run at once, and their disk ----------------------------------------------- */
+
+int gs_serve__export_slot(gs_serve *s, const char *account, gs_serve__download *d, char *msg,
+                          size_t n)
+{
+    unsigned mine = 0, busy = 0;
+    int free_slot = -1;
+    memset(d, 0, sizeof(*d));
+    d->srv = s;
+    d->slot = -1;
+    d->fd = -1;
+    pthread_mutex_lock(&s->exp_mu);
+    for (unsigned i = 0; i < s->opt.max_exports; i++) {
+        if (!s->exp_account[i][0]) {
+            if (free_slot < 0)
+                free_slot = (int)i;
+            continue;
+        }
+        busy++;
+        mine += !strcmp(s->exp_account[i], account);
+    }
+    if (mine < s->opt.max_exports_per_account && free_slot >= 0) {
+        snprintf(s->exp_account[free_slot], sizeof(s->exp_account[0]), "%s", account);
+        d->slot = free_slot;
+    }
+    pthread_mutex_unlock(&s->exp_mu);
+    if (d->slot >= 0)
+        return 0;
+    if (mine >= s->opt.max_exports_per_account) {
+        snprintf(msg, n,
+                 "this account has %u download%s being prepared or sent already (at most %u at "
+                 "a time); try again when %s finished",
+                 mine, mine == 1 ? "" : "s", s->opt.max_exports_per_account,
+                 mine == 1 ? "it has" : "one has");
+        return 429;
+    }
+    snprintf(msg, n,
+             "the server is preparing or sending %u downloads already (at most %u at a time); "
+             "try again in a minute",
+             busy, s->opt.max_exports);
+    return 503;
+}
+
+void gs_serve__export_release(gs_serve__download *d)
+{
+    if (d->fd >= 0)
+        close(d->fd);
+    d->fd = -1;
+    if (d->slot >= 0) {
+        pthread_mutex_lock(&d->srv->exp_mu);
+        d->srv->exp_account[d->slot][0] = '\0';
+        pthread_mutex_unlock(&d->srv->exp_mu);
+    }
+    d->slot = -1;
+}
+
+unsigned gs_serve__exports_running(gs_serve *s)
+{
+    unsigned busy = 0;
+    pthread_mutex_lock(&s->exp_mu);
+    for (unsigned i = 0; i < s->opt.max_exports; i++)
+        busy += s->exp_account[i][0] != '\0';
+    pthread_mutex_unlock(&s->exp_mu);
+    return busy;
+}
+
+/* Writes the archive when the disk keeps its floor free after it (and after the archives being
+ * written now): *z is finished or freed either way. */
+static gs_status write_archive(gs_serve *s, gs_serve__zip **z, gs_serve__download *out,
+                               gs_error *err)
+{
+    char tmp[PATH_MAX];
+    struct statvfs v;
+    uint64_t need = gs_serve__zip_bound(*z), floor_b = (uint64_t)s->opt.export_min_free_mb << 20;
+    gs_status rc = gs_store_tmp_path(gs_serve__dir(s), tmp, sizeof(tmp), err);
+    if (rc != GS_OK) {
+        gs_serve__zip_free(z);
+        return rc;
+    }
+    if (statvfs(tmp, &v) != 0) {
+        gs_serve__zip_free(z);
+        return gs_fail(err, GS_ERR_IO, "export: cannot read the free space of %s: %s", tmp,
+                       strerror(errno));
+    }
+    uint64_t avail = (uint64_t)v.f_bavail * (uint64_t)v.f_frsize;
+    pthread_mutex_lock(&s->exp_mu);
+    int room = avail >= floor_b + s->exp_reserved + need;
+    if (room)
+        s->exp_reserved += need;
+    pthread_mutex_unlock(&s->exp_mu);
+    if (!room) {
+        gs_serve__zip_free(z);
+        out->nospace = 1;
+        gs_serve__logf(s, 1,
+                       "export refused: %.0f MiB free under the data folder, %.0f MiB being "
+                       "written, this one up to %.0f MiB, floor %u MiB",
+                       (double)avail / 1048576.0, (double)s->exp_reserved / 1048576.0,
+                       (double)need / 1048576.0, s->opt.export_min_free_mb);
+        return gs_fail(err, GS_ERR_IO,
+                       "the server's disk is too full to prepare this download now (it needs "
+                       "up to %.0f MB); try again later or ask the administrator to free space",
+                       (double)need / 1e6 + 0.5);
+    }
+    rc = gs_serve__zip_finish(z, &out->fd, &out->size, &out->nospace, err);
+    pthread_mutex_lock(&s->exp_mu);
+    s->exp_reserved -= need;
+    pthread_mutex_unlock(&s->exp_mu);
+    if (rc != GS_OK && out->nospace)
+        gs_fail(err, GS_ERR_IO, "the server's disk is full; the download could not be prepared");
+    return rc;
+}
 
 /* The day of a session: its date, else the day it was created (UTC). */
 static void session_day(const gs_store_session *ss, char out[11])
@@ -110,7 +234,7 @@ gs_status gs_serve__export_session(gs_serve *s, gs_store *st, const char *accoun
         return rc;
     }
     snprintf(out->filename, sizeof(out->filename), "gaitscope-session-%s.zip", day);
-    return gs_serve__zip_finish(&z, &out->fd, &out->size, err);
+    return write_archive(s, &z, out, err);
 }
 
 /* One CSV field, quoted (RFC 4180: quotes doubled). A field a spreadsheet would run as a
@@ -247,7 +371,7 @@ gs_status gs_serve__export_athlete(gs_serve *s, gs_store *st, const char *accoun
     }
     if (rc == GS_OK) {
         snprintf(out->filename, sizeof(out->filename), "gaitscope-athlete-%s.zip", a.id);
-        rc = gs_serve__zip_finish(&z, &out->fd, &out->size, err);
+        rc = write_archive(s, &z, out, err);
     }
 done:
     gs_serve__zip_free(&z);
@@ -258,16 +382,44 @@ done:
     return rc;
 }
 
+/* The answer's body: the unlinked archive read at pos as the client takes it. */
+static ssize_t download_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    const gs_serve__download *d = cls;
+    ssize_t got;
+    do
+        got = pread(d->fd, buf, max, (off_t)pos);
+    while (got < 0 && errno == EINTR);
+    if (got == 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    return got < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : got;
+}
+
+/* libmicrohttpd is done with the answer, however it ended: the archive's space and the slot. */
+static void download_free(void *cls)
+{
+    gs_serve__download *d = cls;
+    gs_serve__export_release(d);
+    free(d);
+}
+
 int gs_serve__send_download(struct MHD_Connection *c, gs_serve__download *d)
 {
     char disp[160];
-    struct MHD_Response *r = MHD_create_response_from_fd64(d->size, d->fd);
+    gs_serve__download *own = malloc(sizeof(*own));
+    struct MHD_Response *r = NULL;
+    if (own) {
+        *own = *d;
+        r = MHD_create_response_from_callback(d->size, 64 * 1024, download_read, own,
+                                              download_free);
+    }
     if (!r) {
-        close(d->fd);
-        d->fd = -1;
+        gs_serve__export_release(d);
+        free(own);
         return MHD_NO;
     }
-    d->fd = -1; /* the response closes it */
+    d->fd = -1; /* the answer has them now */
+    d->slot = -1;
     snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", d->filename);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/zip");
     MHD_add_response_header(r, "Content-Disposition", disp);

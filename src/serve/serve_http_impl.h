@@ -64,6 +64,12 @@ struct gs_serve {
     pthread_mutex_t ret_mu;
     pthread_cond_t ret_cv;
     int ret_th_ok, ret_mu_ok, ret_stop;
+    /* the zip downloads running (serve_export.c), under exp_mu: slot i's account ("" free), and
+     * the bytes the exports being written now may still add to DIR/tmp */
+    pthread_mutex_t exp_mu;
+    int exp_mu_ok;
+    gs_store_id *exp_account; /* opt.max_exports slots */
+    uint64_t exp_reserved;
 };
 
 /* One request of the JSON API (or a page's upload). */

@@ -31,7 +31,14 @@ struct gs_serve__zip {
     zip_t *za;
     char path[PATH_MAX]; /* the archive's name in DIR/tmp */
     int n;               /* members added */
+    uint64_t bound;      /* gs_serve__zip_bound() */
 };
+
+/* A member's local header and central directory entry (30 + 46 bytes and the name twice) and
+ * the ZIP64 extra fields and data descriptor libzip may add, with room to spare (APPNOTE.TXT
+ * 4.3.7, 4.3.12, 4.5.3); and the end records (22, ZIP64: 56 + 20). */
+#define MEMBER_OVERHEAD 192
+#define END_OVERHEAD    128
 
 static gs_status zfail(gs_serve__zip *z, gs_error *err, const char *what)
 {
@@ -67,6 +74,7 @@ gs_status gs_serve__zip_open(const char *tmp_dir, gs_serve__zip **out, gs_error 
         free(z);
         return GS_ERR_IO;
     }
+    z->bound = END_OVERHEAD;
     *out = z;
     return GS_OK;
 }
@@ -77,8 +85,10 @@ static int ends_with(const char *s, const char *suf)
     return a >= b && !strcmp(s + a - b, suf);
 }
 
-/* Adds the source as member name (taken over by libzip on success, freed here on failure). */
-static gs_status add_source(gs_serve__zip *z, zip_source_t *src, const char *name, gs_error *err)
+/* Adds the source of size bytes as member name (taken over by libzip on success, freed here on
+ * failure). */
+static gs_status add_source(gs_serve__zip *z, zip_source_t *src, const char *name, uint64_t size,
+                            gs_error *err)
 {
     zip_int64_t idx = zip_file_add(z->za, name, src, ZIP_FL_ENC_UTF_8);
     if (idx < 0) {
@@ -89,6 +99,8 @@ static gs_status add_source(gs_serve__zip *z, zip_source_t *src, const char *nam
         zip_set_file_compression(z->za, (zip_uint64_t)idx, ZIP_CM_STORE, 0) != 0)
         return zfail(z, err, name);
     z->n++;
+    /* deflate can grow incompressible data a little (5 bytes a 16 KiB block, RFC 1951 3.2.4) */
+    z->bound += size + size / 1024 + MEMBER_OVERHEAD + 2 * strlen(name);
     return GS_OK;
 }
 
@@ -105,7 +117,7 @@ gs_status gs_serve__zip_add_file(gs_serve__zip *z, const char *path, const char 
     src = zip_source_file(z->za, path, 0, -1);
     if (!src)
         return zfail(z, err, name);
-    gs_status rc = add_source(z, src, name, err);
+    gs_status rc = add_source(z, src, name, (uint64_t)sb.st_size, err);
     if (rc == GS_OK && added)
         *added = 1;
     return rc;
@@ -125,7 +137,7 @@ gs_status gs_serve__zip_add_text(gs_serve__zip *z, const char *name, const char 
         free(copy);
         return zfail(z, err, name);
     }
-    return add_source(z, src, name, err);
+    return add_source(z, src, name, len, err);
 }
 
 int gs_serve__zip_count(const gs_serve__zip *z)
@@ -133,14 +145,27 @@ int gs_serve__zip_count(const gs_serve__zip *z)
     return z ? z->n : 0;
 }
 
-gs_status gs_serve__zip_finish(gs_serve__zip **zp, int *fd_out, uint64_t *size_out, gs_error *err)
+uint64_t gs_serve__zip_bound(const gs_serve__zip *z)
+{
+    return z ? z->bound : 0;
+}
+
+gs_status gs_serve__zip_finish(gs_serve__zip **zp, int *fd_out, uint64_t *size_out, int *nospace,
+                               gs_error *err)
 {
     gs_serve__zip *z = *zp;
     struct stat sb;
     int fd;
     *fd_out = -1;
     *size_out = 0;
+    if (nospace)
+        *nospace = 0;
     if (zip_close(z->za) != 0) {
+        /* libzip wrote to its own temporary file beside z->path and removed it on failure */
+        int sys = zip_error_code_system(zip_get_error(z->za));
+        if (nospace && zip_error_system_type(zip_get_error(z->za)) == ZIP_ET_SYS &&
+            (sys == ENOSPC || sys == EDQUOT))
+            *nospace = 1;
         gs_status rc = zfail(z, err, "write the archive");
         zip_discard(z->za);
         z->za = NULL;

@@ -31,20 +31,49 @@ gs_status gs_serve__zip_add_text(gs_serve__zip *z, const char *name, const char 
 /** Members added so far. */
 int gs_serve__zip_count(const gs_serve__zip *z);
 /**
+ * The most the archive's file can take: its members' sizes as they are now (stored, not
+ * deflated) plus each member's headers, plus the end record.
+ */
+uint64_t gs_serve__zip_bound(const gs_serve__zip *z);
+/**
  * Writes the archive (at least one member), opens it, unlinks it and frees *z (NULL after, on
  * error too): *fd_out reads the archive (caller closes it, or hands it to the HTTP library),
- * *size_out is its size. GS_ERR_IO.
+ * *size_out is its size. GS_ERR_IO; *nospace (may be NULL) is 1 when the disk was full or the
+ * quota reached (ENOSPC, EDQUOT).
  */
-gs_status gs_serve__zip_finish(gs_serve__zip **z, int *fd_out, uint64_t *size_out, gs_error *err);
+gs_status gs_serve__zip_finish(gs_serve__zip **z, int *fd_out, uint64_t *size_out, int *nospace,
+                               gs_error *err);
 /** Discards an unfinished archive (its file removed) and NULLs *z; NULL is a no-op. */
 void gs_serve__zip_free(gs_serve__zip **z);
 
-/** A finished download: the archive's descriptor, size and the file name to offer. */
+/**
+ * A download: its export slot (gs_serve__export_slot), then the finished archive's descriptor,
+ * size and the file name to offer. The slot and the descriptor go together: released by
+ * gs_serve__export_release() when no answer is sent, else by the answer when libmicrohttpd is
+ * done with it (sent, the client gone mid-way, the server stopping).
+ */
 typedef struct gs_serve__download {
+    gs_serve *srv;
+    int slot; /* -1: none */
     int fd;
     uint64_t size;
+    int nospace; /* 1: refused or failed for want of disk (answer 507) */
     char filename[96]; /* ASCII [A-Za-z0-9._-] only, for Content-Disposition */
 } gs_serve__download;
+
+/** Seconds a refused export is told to wait (Retry-After). */
+#define GS_SERVE__EXPORT_RETRY_S 30
+/**
+ * Takes an export slot for account into *d (initialised here): 0, or 429 when the account has
+ * max_exports_per_account running, 503 when the service has max_exports running, with msg.
+ */
+int gs_serve__export_slot(gs_serve *s, const char *account, gs_serve__download *d, char *msg,
+                          size_t n);
+/** Closes the descriptor and frees the slot of a download not handed to an answer; a no-op for
+ * what is already released. */
+void gs_serve__export_release(gs_serve__download *d);
+/** Exports running now (tests and the log). */
+unsigned gs_serve__exports_running(gs_serve *s);
 
 /**
  * A zip of one of the account's sessions: every output file of the fixed table that is there
@@ -62,7 +91,8 @@ gs_status gs_serve__export_session(gs_serve *s, gs_store *st, const char *accoun
  */
 gs_status gs_serve__export_athlete(gs_serve *s, gs_store *st, const char *account,
                                    const char *athlete, gs_serve__download *out, gs_error *err);
-/** Sends a download (200, application/zip, attachment) and takes over its descriptor. */
+/** Sends a download (200, application/zip, attachment) and takes over its descriptor and slot
+ * (on failure too). */
 int gs_serve__send_download(struct MHD_Connection *c, gs_serve__download *d);
 
 #endif /* GS_SERVE_ZIP_H */
