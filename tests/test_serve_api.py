@@ -20,6 +20,10 @@ usage: test_serve_api.py PART GAITSCOPE SOURCE_DIR SCRATCH
                   second 503 (Retry-After, a JSON error); a client gone mid-download frees its
                   slot and the next export is whole; nothing left in tmp/ nor held open by the
                   server; --export-min-free-mb above the free disk: 507, nothing written
+        accesslog --access-log-days: entries older than D days deleted by the retention
+                  round (judged days later), newer ones kept; --trusted-proxy: from that
+                  address the entry names the last X-Forwarded-For (a bad one, or from any
+                  other address, the TCP peer); a bad --trusted-proxy refused
         compare   two sessions (two parts of the sample) compared by a worker's compare job:
                   the comparison's JSON and files; refusals; a session's zip and an athlete's
                   export list the expected entries; a re-run with a changed height reaches the
@@ -1137,6 +1141,64 @@ def part_exports():
     check(rc == 0, f"serve exits 0: {rc}")
 
 
+def part_accesslog():
+    data = fresh("accesslog")
+
+    def entries(srv, t):
+        st, _, b = req(srv, "GET", "/access", token=t)
+        return [(x["what"], x["address"]) for x in (b or {}).get("entries", [])] if st == 200 else None
+
+    srv = Server(data, workers=0)
+    try:
+        t = signup(srv, "log@example.org")
+        st, _, b = req(srv, "POST", "/athletes", {"name": "L"}, t)
+        ath = b["id"]
+        # no --trusted-proxy: the header is anyone's to send, the TCP peer is named
+        req(srv, "GET", f"/athletes/{ath}", token=t, headers={"X-Forwarded-For": "203.0.113.9"})
+        check(entries(srv, t) == [("api athlete", "127.0.0.1")], f"the TCP peer: {entries(srv, t)}")
+    finally:
+        srv.stop()
+    # kept while younger than D days (a round judged 31 days later, D = 32), whatever the rounds
+    srv = Server(data, "--access-log-days", "32", "--retention-every", "1",
+                 "--retention-as-if-days-later", "31", workers=0)
+    try:
+        t = req(srv, "POST", "/tokens", {"email": "log@example.org",
+                                         "password": "correct horse battery"})[2]["token"]
+        time.sleep(3.5)  # the first round after 1 s, then every second
+        check(len(entries(srv, t)) == 1, f"younger than D days: kept ({entries(srv, t)})")
+    finally:
+        srv.stop()
+    srv = Server(data, "--access-log-days", "30", "--retention-every", "1",
+                 "--retention-as-if-days-later", "31", workers=0)
+    try:
+        t = req(srv, "POST", "/tokens", {"email": "log@example.org",
+                                         "password": "correct horse battery"})[2]["token"]
+        t0 = time.time()
+        while time.time() - t0 < 15 and entries(srv, t):
+            time.sleep(0.3)
+        check(entries(srv, t) == [], f"older than D days: deleted ({entries(srv, t)})")
+    finally:
+        srv.stop()
+    srv = Server(data, "--trusted-proxy", "127.0.0.1", workers=0)
+    try:
+        t = req(srv, "POST", "/tokens", {"email": "log@example.org",
+                                         "password": "correct horse battery"})[2]["token"]
+        # from the trusted proxy: the last X-Forwarded-For, if it is an address
+        for xff, want in (("203.0.113.9, 198.51.100.7", "198.51.100.7"),
+                          ("2001:db8::1", "2001:db8::1"), ("198.51.100.7, evil", "127.0.0.1"),
+                          ("", "127.0.0.1"), ("1.2.3.4 5.6.7.8", "127.0.0.1")):
+            h = {"X-Forwarded-For": xff} if xff else {}
+            req(srv, "GET", f"/athletes/{ath}", token=t, headers=h)
+            got = entries(srv, t)
+            check(got and got[0] == ("api athlete", want), f"X-Forwarded-For {xff!r}: {got[:1]} (want {want})")
+    finally:
+        srv.stop()
+    # not an address: refused at start
+    p = subprocess.run([BIN, "serve", "--data", data, "--listen", "127.0.0.1:0", "--workers", "0",
+                        "--trusted-proxy", "proxy.local"], capture_output=True, text=True, timeout=60)
+    check(p.returncode != 0 and "not an IP address" in p.stderr, f"a bad --trusted-proxy: {p.returncode} {p.stderr!r}")
+
+
 def part_compare():
     video = open(SAMPLE, "rb").read()
     srv = Server(fresh("compare"), "--model", "lite", "--retention-every", "1",
@@ -1606,7 +1668,8 @@ if __name__ == "__main__":
         print(f"skip: no models in {MODELS} (scripts/setup.sh fetches them)", file=sys.stderr)
         sys.exit(77)
     {"api": part_api, "clinic": part_clinic, "limits": part_limits, "restart": part_restart,
-     "diskfull": part_diskfull, "compare": part_compare, "exports": part_exports}[PART]()
+     "diskfull": part_diskfull, "compare": part_compare, "exports": part_exports,
+     "accesslog": part_accesslog}[PART]()
     print(f"serve_api {PART}: {'FAILED' if failures else 'ok'} ({failures} failures)",
           file=sys.stderr)
     sys.exit(1 if failures else 0)

@@ -951,6 +951,23 @@ static void deletes_retention_and_access_log(gs_store *s)
     if (n == 3)
         CHECK(log[2].athlete_name[0] == '\0' && !strcmp(log[2].athlete, w.ath));
     free(log);
+    /* pruned: the entries before a time, the first written first, at most max a call */
+    {
+        size_t removed = 9;
+        CHECK_OK(gs_store_access_add(s, w.ann, w.ann, w.ath, NULL, "athlete page", "::1", 55, &e_));
+        CHECK_OK(gs_store_access_prune(s, 60, 1, &removed, &e_));
+        CHECK_EQ_INT(removed, 1);
+        CHECK_OK(gs_store_access_list(s, w.ann, 10, 0, &log, &n, &e_));
+        CHECK(n == 3 && log[2].at == 55); /* the first written (50) went first */
+        free(log);
+        CHECK_OK(gs_store_access_prune(s, 60, 10, &removed, &e_));
+        CHECK_EQ_INT(removed, 1); /* 55; the two at 60 stay */
+        CHECK_OK(gs_store_access_prune(s, 60, 10, &removed, &e_));
+        CHECK_EQ_INT(removed, 0);
+        CHECK_OK(gs_store_access_list(s, w.ann, 10, 0, &log, &n, &e_));
+        CHECK(n == 2 && log[0].at == 60 && log[1].at == 60);
+        free(log);
+    }
 
     /* the account: everything of it goes (bob's stays), its users' tokens die */
     CHECK_RC(gs_store_account_delete(s, ther, &blobs, &n, &err), GS_ERR_NOT_FOUND);

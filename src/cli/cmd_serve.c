@@ -95,6 +95,14 @@ static const gs_cli_opt serve_opts[] = {
     {.name = "--export-min-free-mb", .kind = GS_CLI_INT, GS_CLI_AT(serve_args, export_min_free_mb),
      .lo = 1, .hi = 1048576, .unit = "MiB", .value = "MB", .help = "a zip download is refused "
      "(507) when writing it would leave less free disk under DIR (default 1024)"},
+    /* An audit trail a clinic may have to keep for years (docs/api.md "Access log"): kept
+     * unless asked; 100 years only catches a typo. */
+    {.name = "--access-log-days", .kind = GS_CLI_INT, GS_CLI_AT(serve_args, access_log_days),
+     .lo = 1, .hi = 36500, .value = "D", .help = "delete access-log entries older than D days "
+     "(at each retention round; default: kept)"},
+    {.name = "--trusted-proxy", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.trusted_proxy),
+     .value = "ADDR", .help = "the reverse proxy's IP address: for its requests the client "
+     "address (access log, rate limits) is the last of X-Forwarded-For (default: the TCP peer)"},
     {.name = "--public-url", .kind = GS_CLI_STR, GS_CLI_AT(serve_args, o.public_url),
      .check = public_url_check, .value = "URL", .help = "base of share links (https://gait.example.org); default: from the "
                              "request's Host"},
@@ -139,6 +147,7 @@ int gs_cli_serve(int argc, char **argv)
     a.o.max_exports = (unsigned)a.max_exports;
     a.o.max_exports_per_account = (unsigned)a.max_exports_per_account;
     a.o.export_min_free_mb = (unsigned)a.export_min_free_mb;
+    a.o.access_log_days = (unsigned)a.access_log_days;
     /* SIGINT and SIGTERM are taken with sigtimedwait() below: blocked before any thread starts,
      * so every thread inherits the mask and the signal reaches this loop. A client that goes
      * away mid-response must not kill the server (SIGPIPE). */

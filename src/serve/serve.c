@@ -209,6 +209,42 @@ static void client_addr(struct MHD_Connection *c, char *out, size_t n)
                   (socklen_t)n);
 }
 
+/* libmicrohttpd's header walk: keeps the value of the last X-Forwarded-For line. */
+static enum MHD_Result last_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    (void)kind;
+    if (key && value && !strcasecmp(key, "X-Forwarded-For"))
+        *(const char **)cls = value;
+    return MHD_YES;
+}
+
+/* From the trusted proxy: the address it says it saw, the last of the last X-Forwarded-For (the
+ * earlier ones came from the client and prove nothing), when it is an IP address; else out stays
+ * the proxy's. */
+static void forwarded_addr(struct MHD_Connection *c, char *out, size_t n)
+{
+    const char *v = NULL, *p;
+    char a[64];
+    unsigned char bin[sizeof(struct in6_addr)];
+    MHD_get_connection_values(c, MHD_HEADER_KIND, last_forwarded, (void *)&v);
+    if (!v)
+        return;
+    p = strrchr(v, ',');
+    p = p ? p + 1 : v;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t len = strcspn(p, " \t");
+    if (len == 0 || len >= sizeof(a) || p[len + strspn(p + len, " \t")] != '\0')
+        return;
+    memcpy(a, p, len);
+    a[len] = '\0';
+    if (inet_pton(AF_INET, a, bin) == 1)
+        inet_ntop(AF_INET, bin, out, (socklen_t)n);
+    else if (inet_pton(AF_INET6, a, bin) == 1)
+        inet_ntop(AF_INET6, bin, out, (socklen_t)n);
+}
+
 static int authenticate(gs_serve__req *q, struct MHD_Connection *c, char *msg, size_t n)
 {
     uint8_t tok[GS_SERVE__TOKEN_BYTES];
@@ -322,6 +358,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         q->fd = -1;
         *con_cls = q;
         client_addr(c, q->addr, sizeof(q->addr));
+        if (s->proxy[0] && !strcmp(q->addr, s->proxy))
+            forwarded_addr(c, q->addr, sizeof(q->addr));
         if (strncmp(url, "/api/", 5) != 0) {
             /* A browser page (pages.c). Its upload is the API's upload with the account taken
              * from the cookie and a CSRF header; every other page has a small form body. */
@@ -551,6 +589,16 @@ gs_status gs_serve_start(const gs_serve_options *opt, gs_serve **out, gs_error *
         s->opt.max_exports_per_account = GS_SERVE_MAX_EXPORTS_PER_ACCOUNT_DEFAULT;
     if (!s->opt.export_min_free_mb)
         s->opt.export_min_free_mb = GS_SERVE_EXPORT_MIN_FREE_MB_DEFAULT;
+    if (opt->trusted_proxy && opt->trusted_proxy[0]) {
+        unsigned char bin[sizeof(struct in6_addr)];
+        int v4 = inet_pton(AF_INET, opt->trusted_proxy, bin) == 1;
+        if (!v4 && inet_pton(AF_INET6, opt->trusted_proxy, bin) != 1) {
+            rc = gs_fail(err, GS_ERR_ARG, "serve: --trusted-proxy '%.60s' is not an IP address",
+                         opt->trusted_proxy);
+            goto fail;
+        }
+        inet_ntop(v4 ? AF_INET : AF_INET6, bin, s->proxy, sizeof(s->proxy));
+    }
     if (snprintf(s->dir, sizeof(s->dir), "%s", opt->data_dir) >= (int)sizeof(s->dir)) {
         rc = gs_fail(err, GS_ERR_ARG, "serve: the data folder's path is too long");
         goto fail;

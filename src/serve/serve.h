@@ -64,6 +64,10 @@ typedef struct gs_serve_options {
                                      GS_SERVE_MAX_EXPORTS_PER_ACCOUNT_DEFAULT */
     unsigned export_min_free_mb;  /* an export is refused when writing it would leave less free
                                      under DIR/tmp; 0 = GS_SERVE_EXPORT_MIN_FREE_MB_DEFAULT */
+    unsigned access_log_days;     /* access-log entries older than this are deleted by the
+                                     retention sweep; 0 = kept */
+    const char *trusted_proxy;    /* the reverse proxy's address: from it, the client address is
+                                     the last one of X-Forwarded-For; NULL = the TCP peer always */
     gs_serve_log_fn log;          /* may be NULL */
     void *log_user;
 } gs_serve_options;

@@ -23,6 +23,8 @@
 #define EMBED_WINDOW_S 600
 /* Sessions whose video one retention round deletes at most (the next round takes the rest). */
 #define RETENTION_BATCH 200
+/* Access-log entries one statement of the pruning deletes (SQLite: ~20 ms a batch here). */
+#define ACCESS_PRUNE_BATCH 5000
 
 /* Removes a session's output folder (files and one level of folders, as analyze writes it);
  * symbolic links are removed, never followed. */
@@ -270,5 +272,20 @@ size_t gs_serve__retention_run(gs_serve *s, gs_store *st, int64_t now)
     free(due);
     if (done)
         gs_serve__logf(s, 0, "retention: deleted the video of %zu session(s)", done);
+    if (s->opt.access_log_days) {
+        /* in batches, so that requests writing entries meanwhile wait little */
+        int64_t before = now - (int64_t)s->opt.access_log_days * 86400;
+        size_t removed = 0, all = 0;
+        do {
+            if (gs_store_access_prune(st, before, ACCESS_PRUNE_BATCH, &removed, &e) != GS_OK) {
+                gs_serve__logf(s, 1, "access log: %s", e.msg);
+                break;
+            }
+            all += removed;
+        } while (removed == ACCESS_PRUNE_BATCH);
+        if (all)
+            gs_serve__logf(s, 0, "access log: deleted %zu entr%s older than %u days", all,
+                           all == 1 ? "y" : "ies", s->opt.access_log_days);
+    }
     return done;
 }

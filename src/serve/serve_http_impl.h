@@ -70,6 +70,7 @@ struct gs_serve {
     int exp_mu_ok;
     gs_store_id *exp_account; /* opt.max_exports slots */
     uint64_t exp_reserved;
+    char proxy[64]; /* opt.trusted_proxy as inet_ntop writes it ("": none) */
 };
 
 /* One request of the JSON API (or a page's upload). */

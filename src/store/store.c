@@ -1036,6 +1036,13 @@ gs_status gs_store_access_list(gs_store *s, const char *account, size_t max, siz
     return s->ops->access_list(s, account, max, skip, out, n, err);
 }
 
+gs_status gs_store_access_prune(gs_store *s, int64_t before, size_t max, size_t *removed,
+                                gs_error *err)
+{
+    *removed = 0;
+    return max ? s->ops->access_prune(s, before, max, removed, err) : GS_OK;
+}
+
 /* ---- re-runs and comparisons (schema 4) --------------------------------------------------- */
 
 gs_status gs_store_session_rerun(gs_store *s, const char *account, const char *session,

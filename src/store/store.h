@@ -642,6 +642,13 @@ gs_status gs_store_access_add(gs_store *s, const char *account, const char *user
 /** The account's newest entries (at most max, skipping `skip`), newest first; free() *out. */
 gs_status gs_store_access_list(gs_store *s, const char *account, size_t max, size_t skip,
                                gs_store_access **out, size_t *n, gs_error *err);
+/**
+ * Deletes the entries of every account dated before `before` (at < before), the first written
+ * first and at most max of them, so that no one statement holds the database for long (the
+ * caller repeats while *removed == max).
+ */
+gs_status gs_store_access_prune(gs_store *s, int64_t before, size_t max, size_t *removed,
+                                gs_error *err);
 
 #ifdef __cplusplus
 }

@@ -113,6 +113,8 @@ typedef struct gs_store_ops {
                             const char *addr, int64_t now, gs_error *err);
     gs_status (*access_list)(gs_store *s, const char *account, size_t max, size_t skip,
                              gs_store_access **out, size_t *n, gs_error *err);
+    gs_status (*access_prune)(gs_store *s, int64_t before, size_t max, size_t *removed,
+                              gs_error *err);
     /* schema 4: job kinds, comparisons, re-runs */
     gs_status (*session_rerun)(gs_store *s, const char *account, const char *session,
                                const char *options_json, int64_t now, const char *job_id,

@@ -140,5 +140,7 @@ gs_status gs_store__pg_access_add(gs_store *s, const char *account, const char *
                                   const char *addr, int64_t now, gs_error *err);
 gs_status gs_store__pg_access_list(gs_store *s, const char *account, size_t max, size_t skip,
                                    gs_store_access **out, size_t *n, gs_error *err);
+gs_status gs_store__pg_access_prune(gs_store *s, int64_t before, size_t max, size_t *removed,
+                                   gs_error *err);
 
 #endif /* GS_STORE_PG_IMPL_H */

@@ -650,6 +650,7 @@ const gs_store_ops gs_store__pg_ops = {
     .session_video_deleted = gs_store__pg_session_video_deleted,
     .access_add = gs_store__pg_access_add,
     .access_list = gs_store__pg_access_list,
+    .access_prune = gs_store__pg_access_prune,
     .session_rerun = pg_session_rerun,
     .comparison_add = pg_comparison_add,
     .comparison_get = pg_comparison_get,

@@ -287,6 +287,18 @@ gs_status gs_store__sq_access_add(gs_store *s, const char *account, const char *
     return rc;
 }
 
+gs_status gs_store__sq_access_prune(gs_store *s, int64_t before, size_t max, size_t *removed,
+                                   gs_error *err)
+{
+    int changes = 0;
+    gs_status rc = gs_store__sq_do(SQ(s), "prune the access log",
+                                   "DELETE FROM access_log WHERE seq IN (SELECT seq FROM access_log"
+                                   " WHERE at < ? ORDER BY seq LIMIT ?)",
+                                   ARGS(ARG_I(before), ARG_I(max)), &changes, err);
+    *removed = rc == GS_OK && changes > 0 ? (size_t)changes : 0;
+    return rc;
+}
+
 gs_status gs_store__sq_access_list(gs_store *s, const char *account, size_t max, size_t skip,
                                    gs_store_access **out, size_t *n, gs_error *err)
 {

@@ -613,6 +613,7 @@ const gs_store_ops gs_store__sqlite_ops = {
     .session_video_deleted = gs_store__sq_session_video_deleted,
     .access_add = gs_store__sq_access_add,
     .access_list = gs_store__sq_access_list,
+    .access_prune = gs_store__sq_access_prune,
     .session_rerun = sq_session_rerun,
     .comparison_add = sq_comparison_add,
     .comparison_get = sq_comparison_get,
