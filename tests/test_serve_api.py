@@ -1135,6 +1135,10 @@ def part_exports():
         ta = (b or {}).get("token")
         st, h, b = req(srv, "GET", f"/athletes/{ids[list(ids)[0]][0]}/export", token=ta)
         check(st == 507 and "disk" in (b or {}).get("error", ""), f"export over the disk floor: {st} {b}")
+        cookies = page_sign_in(srv, "exp-a@example.org")
+        st, h, html = page_get(srv, f"/athletes/{ids[list(ids)[0]][0]}/export", cookies)
+        check(st == 507 and "Download not possible now" in html and "disk is too full" in html
+              and h.getheader("Retry-After") is None, f"the page's export over the floor: {st}")
         check(tmp_files(data) == [], f"nothing written: {tmp_files(data)}")
     finally:
         rc = srv.stop()

@@ -533,8 +533,8 @@ static int download_refused(gs_page *pg, unsigned status, int athlete, const cha
     else
         gs_html_printf(&b, "<p><a class=\"button\" href=\"/sessions/%s\">Back to the session</a>"
                            "</p>", ss->id);
-    snprintf(pg->retry_after, sizeof(pg->retry_after), "%d",
-             status == 507 ? 3600 : GS_SERVE__EXPORT_RETRY_S);
+    if (status != 507) /* a full disk waits for its administrator, not for a time */
+        snprintf(pg->retry_after, sizeof(pg->retry_after), "%d", GS_SERVE__EXPORT_RETRY_S);
     return gs_page_send(pg, &b, status);
 }
 

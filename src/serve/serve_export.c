@@ -88,16 +88,6 @@ void gs_serve__export_release(gs_serve__download *d)
     d->slot = -1;
 }
 
-unsigned gs_serve__exports_running(gs_serve *s)
-{
-    unsigned busy = 0;
-    pthread_mutex_lock(&s->exp_mu);
-    for (unsigned i = 0; i < s->opt.max_exports; i++)
-        busy += s->exp_account[i][0] != '\0';
-    pthread_mutex_unlock(&s->exp_mu);
-    return busy;
-}
-
 /* Writes the archive when the disk keeps its floor free after it (and after the archives being
  * written now): *z is finished or freed either way. */
 static gs_status write_archive(gs_serve *s, gs_serve__zip **z, gs_serve__download *out,

@@ -72,8 +72,6 @@ int gs_serve__export_slot(gs_serve *s, const char *account, gs_serve__download *
 /** Closes the descriptor and frees the slot of a download not handed to an answer; a no-op for
  * what is already released. */
 void gs_serve__export_release(gs_serve__download *d);
-/** Exports running now (tests and the log). */
-unsigned gs_serve__exports_running(gs_serve *s);
 
 /**
  * A zip of one of the account's sessions: every output file of the fixed table that is there
