@@ -125,6 +125,77 @@ static void drawing_blends_with_alpha_and_stays_in_its_box(void)
     CHECK_EQ_INT(b[((size_t)40 * W + 31) * 3], 0); /* below the box: untouched */
 }
 
+/*
+ * The degree sign (GS_CV_DEGREE) is a ring after the digits, at their top, inside the box
+ * gs_cv_text_size measures. At the overlay's label sizes (scale 0.275 to 1.65, the line 1 px
+ * below 0.9 and 2 px from there): the sign widens the text by the ring and its space and keeps
+ * its height; all ink lies inside the measured width; the ring's ink (lit with the sign, dark
+ * without it) lies right of the digits' ink and above their middle (plus the line's width),
+ * and from scale 1.1 on it has a hole (a dark pixel with ring on either side on one row).
+ */
+static void degree_sign_is_a_ring_inside_the_measured_box(void)
+{
+    static const struct {
+        float scale;
+        int thick;
+    } sizes[] = {{0.275f, 1}, {0.55f, 1}, {0.77f, 1}, {1.1f, 2}, {1.65f, 2}};
+    static uint8_t plain[W * H * 3], deg[W * H * 3];
+    gs_image ip = {plain, W, H, 3 * W}, id = {deg, W, H, 3 * W};
+    const gs_rgb white = {255, 255, 255};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        float sc = sizes[i].scale, x0 = 2, y = 40;
+        int thick = sizes[i].thick;
+        int32_t w = 0, h = 0, w0 = 0, h0 = 0, wd = 0, hd = 0;
+        gs_cv_text_size("14", sc, thick, &w0, &h0);
+        gs_cv_text_size("14" GS_CV_DEGREE, sc, thick, &w, &h);
+        gs_cv_text_size(GS_CV_DEGREE, sc, thick, &wd, &hd);
+        CHECK_EQ_INT(h, h0);
+        CHECK_MSG(w > w0 && w - w0 == wd - thick,
+                  "scale %.3f: width %d, without the sign %d, the sign alone %d", sc, w, w0, wd);
+        memset(plain, 0, sizeof(plain));
+        memset(deg, 0, sizeof(deg));
+        gs_cv_text(&ip, "14", x0, y, sc, white, thick, 1.0f);
+        gs_cv_text(&id, "14" GS_CV_DEGREE, x0, y, sc, white, thick, 1.0f);
+        int dx1 = -1, dy0 = H, dy1 = -1, rx0 = W, ry1 = -1, n_ring = 0, outside = 0;
+        for (int yy = 0; yy < H; yy++)
+            for (int xx = 0; xx < W; xx++) {
+                int p = plain[((size_t)yy * W + xx) * 3] > 100,
+                    d = deg[((size_t)yy * W + xx) * 3] > 100;
+                if (p) {
+                    dx1 = xx > dx1 ? xx : dx1;
+                    dy0 = yy < dy0 ? yy : dy0;
+                    dy1 = yy > dy1 ? yy : dy1;
+                }
+                outside += d && (xx < x0 - 1 || xx >= x0 + (float)w);
+                if (d && !p) {
+                    n_ring++;
+                    rx0 = xx < rx0 ? xx : rx0;
+                    ry1 = yy > ry1 ? yy : ry1;
+                }
+            }
+        CHECK_MSG(outside == 0, "scale %.3f: %d px outside the width", sc, outside);
+        CHECK_MSG(n_ring >= 3 && rx0 > dx1 && 2 * ry1 <= dy0 + dy1 + 2 * thick,
+                  "scale %.3f line %d: ring %d px from x %d (digits to %d), down to y %d "
+                  "(digits %d..%d)",
+                  sc, thick, n_ring, rx0, dx1, ry1, dy0, dy1);
+        if (sc < 1.0f)
+            continue;
+        int hole = 0;
+        for (int yy = 0; yy < H && !hole; yy++)
+            for (int xx = dx1 + 2; xx < W - 1 && !hole; xx++) {
+                if (deg[((size_t)yy * W + xx) * 3] > 60)
+                    continue;
+                int l = 0, r = 0;
+                for (int k = dx1 + 1; k < xx; k++)
+                    l |= deg[((size_t)yy * W + k) * 3] > 150;
+                for (int k = xx + 1; k < W; k++)
+                    r |= deg[((size_t)yy * W + k) * 3] > 150;
+                hole = l && r;
+            }
+        CHECK_MSG(hole, "scale %.3f: the ring has no hole", sc);
+    }
+}
+
 /* issue 19: key frames are PNGs written on zlib (png.c). Lossless: ffmpeg's PNG decoder gives
  * back every byte of a made image (odd width, rows with padding, noise that defeats the
  * predictor, flat runs); a file that cannot be created is GS_ERR_IO naming it. */
@@ -186,6 +257,7 @@ int main(void)
     identity_warp_reproduces_the_image();
     rotated_warp_follows_the_rectangle();
     drawing_blends_with_alpha_and_stays_in_its_box();
+    degree_sign_is_a_ring_inside_the_measured_box();
     png_files_decode_to_the_same_pixels();
     return gs_test_finish("test_cv", 0);
 }

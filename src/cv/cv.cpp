@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include <opencv2/calib3d.hpp>
@@ -259,13 +260,85 @@ void gs_cv_circle(gs_image *img, float x, float y, float radius, gs_rgb c, int t
     }
 }
 
+} // extern "C"
+
+namespace {
+
+const cv::HersheyFonts kFont = cv::FONT_HERSHEY_SIMPLEX;
+
+/* The degree sign: the text is cut at each GS_CV_DEGREE and a ring drawn there (the Hershey
+ * fonts have no glyph for it). */
+bool is_degree(const char *p)
+{
+    return (unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xB0;
+}
+
+/*
+ * The ring of one degree sign after text of cap height h (getTextSize's height, the digits'
+ * height) drawn with line thickness th: radius 0.17 h, so that its outer size is about 0.4 of a
+ * digit's height, as a degree sign in printed type; its top at the digits' top; 0.1 h of space
+ * before it (the Hershey digits' own space after them is under a pixel at small sizes) and
+ * 0.15 h after it.
+ */
+struct ring_metrics {
+    double r, before, adv;
+};
+
+ring_metrics ring_of(int h, int th)
+{
+    ring_metrics m;
+    m.r = std::max(0.17 * h, 1.2);
+    m.before = std::max(0.1 * h, 1.0);
+    m.adv = m.before + 2 * m.r + th + 0.15 * h;
+    return m;
+}
+
+/* Walks the text's ASCII runs and degree signs from x: run(seg, x) for each run and ring(cx)
+ * for each sign; returns the pen's end (the advance, without the stroke's thickness). */
+template <typename Run, typename Ring>
+double text_walk(const char *t, double fs, int th, Run run, Ring ring)
+{
+    int base = 0;
+    int h = cv::getTextSize("0", kFont, fs, th, &base).height;
+    ring_metrics rm = ring_of(h, th);
+    double x = 0;
+    std::string seg;
+    for (const char *p = t;; p++) {
+        bool deg = *p && is_degree(p);
+        if (*p && !deg) {
+            seg.push_back(*p);
+            continue;
+        }
+        if (!seg.empty()) {
+            run(seg, x);
+            x += cv::getTextSize(seg, kFont, fs, th, &base).width - th;
+            seg.clear();
+        }
+        if (!*p)
+            break;
+        ring(x + rm.before + 0.5 * th + rm.r, rm.r, h);
+        x += rm.adv;
+        p++; /* the sign's second byte */
+    }
+    return x;
+}
+
+} // namespace
+
+extern "C" {
+
 void gs_cv_text_size(const char *ascii, float scale, int thickness, int32_t *w, int32_t *h)
 {
     int base = 0;
     cv::Size s(0, 0);
     try {
-        s = cv::getTextSize(ascii ? ascii : "", cv::FONT_HERSHEY_SIMPLEX, scale * 0.75,
-                            std::max(thickness, 1), &base);
+        int th = std::max(thickness, 1);
+        double fs = scale * 0.75;
+        s = cv::getTextSize("", kFont, fs, th, &base);
+        double adv = text_walk(
+            ascii ? ascii : "", fs, th, [](const std::string &, double) {},
+            [](double, double, int) {});
+        s.width = (int)std::lround(adv + th);
     } catch (...) {
     }
     if (w)
@@ -282,14 +355,26 @@ void gs_cv_text(gs_image *img, const char *ascii, float x, float y, float scale,
         return;
     try {
         int32_t w = 0, h = 0;
+        int th = std::max(thickness, 1);
+        double fs = scale * 0.75;
         gs_cv_text_size(ascii, scale, thickness, &w, &h);
         draw_alpha(img, bbox(x, y - (float)h, x + (float)w, y + (float)h * 0.5f, 4), alpha,
                    [&](cv::Mat &m, cv::Point off) {
-                       cv::putText(m, ascii,
-                                   cv::Point((int)std::lround(x + off.x),
-                                             (int)std::lround(y + off.y)),
-                                   cv::FONT_HERSHEY_SIMPLEX, scale * 0.75, colour(c),
-                                   std::max(thickness, 1), cv::LINE_AA);
+                       text_walk(
+                           ascii, fs, th,
+                           [&](const std::string &seg, double dx) {
+                               cv::putText(m, seg,
+                                           cv::Point((int)std::lround(x + dx + off.x),
+                                                     (int)std::lround(y + off.y)),
+                                           kFont, fs, colour(c), th, cv::LINE_AA);
+                           },
+                           [&](double dx, double r, int cap) {
+                               /* the ring's top at the digits' top (the stroke inside it) */
+                               float cx = x + (float)dx + 0.5f, cy = y - (float)cap +
+                                                                     (float)r + 0.5f * th + 0.5f;
+                               cv::circle(m, fixpt(cx, cy, off), (int)std::lround(r * (1 << kShift)),
+                                          colour(c), th, cv::LINE_AA, kShift);
+                           });
                    });
     } catch (...) {
     }

@@ -63,9 +63,13 @@ gs_status gs_cv_resize(const gs_image *src, gs_image *dst, gs_error *err);
 /**
  * Drawing on an RGB image, anti-aliased, with opacity alpha in [0, 1] (OpenCV 4.6 draws opaque
  * only, so alpha < 1 blends a drawn copy of the touched region back). Coordinates in pixels;
- * thickness in pixels. Text is ASCII (OpenCV's Hershey fonts have no degree sign); scale 1.0
- * is about 22 px high.
+ * thickness in pixels. Text is ASCII, scale 1.0 about 22 px high, with one exception: the
+ * degree sign GS_CV_DEGREE (U+00B0 in UTF-8, "\xc2\xb0"), which OpenCV's Hershey fonts lack, is
+ * drawn as a ring at the top right of the text before it: its outer size about 0.4 of a digit's
+ * height, its top at the digits' top, in the text's colour and thickness. gs_cv_text_size counts
+ * the ring and the space after it in the width, so boxes measured with it hold the ring.
  */
+#define GS_CV_DEGREE "\xc2\xb0"
 void gs_cv_line(gs_image *img, float x0, float y0, float x1, float y1, gs_rgb c, int thickness,
                 float alpha);
 void gs_cv_circle(gs_image *img, float x, float y, float radius, gs_rgb c, int thickness_or_fill,
