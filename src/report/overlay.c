@@ -125,35 +125,118 @@ void gs_overlay_place_angle_labels(const char *txt_left, float lx, float ly, con
     }
 }
 
-/* The first of the n boxes t that b comes within pad px of, or NULL. */
-static const gs_label_box *box_meets(const gs_label_box *b, const gs_label_box *t, int n, float pad)
+/* An IC/TO mark's label's own place: 16 s right of the foot point and its baseline 26 s under
+ * it, moved in from the picture's edges. */
+static gs_label_box event_home(const char *txt, float fx, float fy, float s, int32_t W, int32_t H)
 {
-    for (int i = 0; i < n; i++)
-        if (b->x0 < t[i].x1 + pad && t[i].x0 < b->x1 + pad && b->y0 < t[i].y1 + pad &&
-            t[i].y0 < b->y1 + pad)
-            return &t[i];
-    return NULL;
+    gs_label_box b = box_at(txt, 0.7f * s, fx + 16 * s, fy + 26 * s);
+    box_clamp(&b, W, H);
+    return b;
 }
 
-void gs_overlay_place_event_label(const char *txt, float fx, float fy, float s, int32_t frame_w,
-                                  int32_t frame_h, const gs_label_box *taken, int n_taken,
-                                  gs_label_box *out)
+/* Moves b in from the edges of the box r = {x0, y0, x1, y1} (a box larger than r keeps its top
+ * left corner inside). */
+static void box_clamp_to(gs_label_box *b, const float r[4])
 {
-    const float pad = 2;
-    gs_label_box b0 = box_at(txt, 0.7f * s, fx + 16 * s, fy + 26 * s);
-    box_clamp(&b0, frame_w, frame_h);
-    gs_label_box b = b0;
-    const gs_label_box *t;
-    /* each step clears one box for good, so n_taken steps clear them all */
-    for (int k = 0; k <= n_taken && (t = box_meets(&b, taken, n_taken, pad)); k++)
-        box_move(&b, 0, t->y0 - pad - b.y1);
-    /* no further than 3 label heights: a label far from its ring no longer says which foot it
-     * marks (a runner at the picture's edge, her labels stacked there) */
-    if (!box_meets(&b, taken, n_taken, pad) && b.y0 >= 0 && b0.y - b.y <= 3 * (b0.y1 - b0.y0)) {
-        *out = b;
-        return;
+    float dx = b->x1 > r[2] ? r[2] - b->x1 : 0, dy = b->y1 > r[3] ? r[3] - b->y1 : 0;
+    if (b->x0 + dx < r[0])
+        dx = r[0] - b->x0;
+    if (b->y0 + dy < r[1])
+        dy = r[1] - b->y0;
+    box_move(b, dx, dy);
+}
+
+static int box_within(const gs_label_box *b, const float r[4])
+{
+    return b->x0 >= r[0] && b->y0 >= r[1] && b->x1 <= r[2] && b->y1 <= r[3];
+}
+
+/* Distance from the point x, y to the box b (0 inside it). */
+static float box_dist(const gs_label_box *b, float x, float y)
+{
+    float dx = x < b->x0 ? b->x0 - x : x > b->x1 ? x - b->x1 : 0;
+    float dy = y < b->y0 ? b->y0 - y : y > b->y1 ? y - b->y1 : 0;
+    return hypotf(dx, dy);
+}
+
+/* 1 when b is free: it comes within pad px of none of the boxes of lab[0..n_placed) and, with
+ * dot > 0, covers none of the n points of lab (their joints and feet) by dot px. */
+static int box_free(const gs_label_box *b, const gs_overlay_label *lab, int n_placed, int n,
+                    float pad, float dot)
+{
+    for (int j = 0; j < n_placed; j++) {
+        const gs_label_box *t = &lab[j].box;
+        if (b->x0 < t->x1 + pad && t->x0 < b->x1 + pad && b->y0 < t->y1 + pad &&
+            t->y0 < b->y1 + pad)
+            return 0;
     }
-    *out = b0;
+    if (dot > 0)
+        for (int j = 0; j < n; j++)
+            if (lab[j].ax > b->x0 - dot && lab[j].ax < b->x1 + dot && lab[j].ay > b->y0 - dot &&
+                lab[j].ay < b->y1 + dot)
+                return 0;
+    return 1;
+}
+
+/* The nearest free place for a label whose own place is home: offsets on a grid of step px
+ * within rx sideways and ry up and down, inside r; 0 when none is free. */
+static int nearest_free(const gs_label_box *home, const gs_overlay_label *lab, int n_placed, int n,
+                        float pad, float dot, const float r[4], float step, float rx, float ry,
+                        gs_label_box *out)
+{
+    float best = INFINITY;
+    int nx = (int)(rx / step), ny = (int)(ry / step);
+    for (int iy = -ny; iy <= ny; iy++)
+        for (int ix = -nx; ix <= nx; ix++) {
+            float dx = (float)ix * step, dy = (float)iy * step, c = dx * dx + dy * dy;
+            if (c >= best)
+                continue;
+            gs_label_box b = *home;
+            box_move(&b, dx, dy);
+            if (!box_within(&b, r) || !box_free(&b, lab, n_placed, n, pad, dot))
+                continue;
+            best = c;
+            *out = b;
+        }
+    return isfinite(best);
+}
+
+void gs_overlay_place_labels(gs_overlay_label *lab, int n, float s, int32_t W, int32_t H,
+                             const float keep[4])
+{
+    const float pad = 2, dot = 3 * s, step = fmaxf(1.0f, roundf(s));
+    float pic[4] = {0, 0, (float)W, (float)H}, r[4] = {0, 0, (float)W, (float)H};
+    if (keep) {
+        r[0] = fmaxf(r[0], keep[0]);
+        r[1] = fmaxf(r[1], keep[1]);
+        r[2] = fminf(r[2], keep[2]);
+        r[3] = fminf(r[3], keep[3]);
+    }
+    for (int i = 0; i < n; i++) {
+        gs_label_box home = lab[i].box, b;
+        float bw = home.x1 - home.x0, bh = home.y1 - home.y0;
+        float home_d = box_dist(&home, lab[i].ax, lab[i].ay);
+        lab[i].leader = 0;
+        box_clamp(&home, W, H);
+        if (bw <= r[2] - r[0] && bh <= r[3] - r[1])
+            box_clamp_to(&home, r);
+        if (box_free(&home, lab, i, n, pad, 0)) {
+            lab[i].box = home;
+            continue;
+        }
+        /* near its own place first (4 label heights up or down, its width and 20 s sideways),
+         * clear of the joints; then anywhere inside the body's box, then the picture, on a grid
+         * of half a label height, the joints allowed as a last resort */
+        if (!nearest_free(&home, lab, i, n, pad, dot, r, step, bw + 20 * s, 4 * bh, &b) &&
+            !nearest_free(&home, lab, i, n, pad, dot, r, 0.5f * bh, r[2] - r[0], r[3] - r[1], &b) &&
+            !nearest_free(&home, lab, i, n, pad, 0, r, 0.5f * bh, r[2] - r[0], r[3] - r[1], &b) &&
+            !nearest_free(&home, lab, i, n, pad, 0, pic, 0.5f * bh, (float)W, (float)H, &b))
+            b = home; /* nowhere free: it stays, meeting another */
+        lab[i].box = b;
+        /* a label that went further from its point than a label height more than its own place
+         * is joined to the point by a line */
+        lab[i].leader = box_dist(&b, lab[i].ax, lab[i].ay) > home_d + bh;
+    }
 }
 
 static void draw_skeleton(draw_ctx *c, const gs_kp *kp)
@@ -198,15 +281,147 @@ static void blur_head(gs_image *img, const gs_kp *kp)
                    (int32_t)(cx + size / 2), (int32_t)(cy + size / 2));
 }
 
+/* The drawing's size scale of a frame: 1 at 720 px on the short side, at least 0.5. */
+static float draw_scale(int32_t w, int32_t h)
+{
+    float s = (float)(w < h ? w : h) / 720.0f;
+    return s < 0.5f ? 0.5f : s;
+}
+
+static int draw_thickness(float s)
+{
+    return (int)lroundf(3 * s) < 2 ? 2 : (int)lroundf(3 * s);
+}
+
+/*
+ * A cropped key frame's own scale for what is written on it (the time stamp, the findings'
+ * banners, the caption): the overlay's rule on the picture's size, but at least 1, so that a
+ * small picture (a far figure scaled up 2x, 500-600 px wide) keeps text of the clip's size.
+ */
+static float crop_text_scale(int32_t out_w, int32_t out_h)
+{
+    float s = draw_scale(out_w, out_h);
+    return s < 1.0f ? 1.0f : s;
+}
+
+/* Height of a cropped key frame's caption strip: two text heights of the caption's size. */
+static int32_t crop_strip_h(float ts)
+{
+    int32_t w = 0, h = 0;
+    gs_cv_text_size("LEFT initial contact", 0.7f * ts, 1, &w, &h);
+    return 2 * h + 4;
+}
+
+/* The largest a crop is scaled up: linear interpolation beyond 2x only makes pixels bigger. */
+#define CROP_MAX_ZOOM 2.0
+/* Below this gain the whole frame is kept: its knee plot and surroundings are worth more than a
+ * body shown at most 1.25 times larger. The gain is the frame's width over the box's: the report
+ * shows every key frame at its column's width (report_html.c .frames), so a box half as wide as
+ * the frame shows the body twice as large there, whatever the box's height. */
+#define CROP_MIN_GAIN 1.25
+
+/* The margins around the landmarks that keep what is drawn near the body inside a crop. */
+typedef struct crop_margin {
+    float side;        /* left and right, px */
+    float bottom;      /* below the lowest landmark, px */
+    float bottom_frac; /* and a fraction of the landmarks' height */
+    float top;         /* above the highest, as a fraction of the landmarks' height */
+    float top_px;      /* and px */
+} crop_margin;
+
+static crop_margin crop_margins(float s)
+{
+    crop_margin m;
+    int32_t lw = 0, lh = 0, ew = 0, eh = 0;
+    int thick = draw_thickness(s);
+    /* Sideways: an angle label sits 10 s beside its joint, left labels left of it and right
+     * ones right (draw_angles), and a joint can be the body's outermost point (a knee in front
+     * at contact, a hip from behind); the widest label is a 6-letter name and a 4-character
+     * angle with its degree sign ("pelvis -100" and the ring) in its box (3 px each side); a
+     * label moved clear of others stays inside this box too (gs_overlay_place_labels). The IC/TO
+     * mark's label starts 16 s right
+     * of the heel or toe (draw_events). */
+    gs_cv_text_size("pelvis -100" GS_CV_DEGREE, 0.55f * s, 1, &lw, &lh);
+    gs_cv_text_size("TO R", 0.7f * s, 1, &ew, &eh);
+    m.side = fmaxf((float)lw + 10 * s + 3, 16 * s + (float)ew + 3);
+    /* Below the lowest landmark (a heel or toe): the IC/TO label's baseline is 26 s under it,
+     * its box 4 px lower; the mark's ring has radius 14 s plus its line. And 4 % of the
+     * landmarks' height of air, for the shoe's sole below the heel and toe points and so that
+     * the label does not touch the picture's edge. */
+    m.bottom = fmaxf(26 * s + 4, 14 * s + (float)thick);
+    m.bottom_frac = 0.04f;
+    /* Above: BlazePose's highest points are the eyes and ears. The eyes lie about half-way
+     * down the head and a head is about an eighth of the stature (the figure-drawing canon), so
+     * the crown is some 7 % of the eye-to-heel height above them; twice that leaves air for hair
+     * and a head held forward (looked at on the team's clips: every head inside), plus a joint
+     * dot's radius. */
+    m.top = 0.14f;
+    m.top_px = 1.4f * (float)thick;
+    return m;
+}
+
+/* The box around landmarks kp (n of them, scaled by sx, sy into a W x H picture) with the
+ * margins m: what a key frame's crop keeps of the drawing near the body. 0 when none is finite. */
+static int body_box(const gs_kp *kp, int n, int32_t W, int32_t H, float sx, float sy,
+                    const crop_margin *m, float box[4])
+{
+    float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
+    for (int k = 0; k < n; k++) {
+        float x = kp[k].x * sx, y = kp[k].y * sy;
+        if (!isfinite(x) || !isfinite(y))
+            continue;
+        /* a guessed point off the picture cannot be shown: the box stays inside the frame */
+        x = fminf(fmaxf(x, 0), (float)W);
+        y = fminf(fmaxf(y, 0), (float)H);
+        x0 = fminf(x0, x);
+        x1 = fmaxf(x1, x);
+        y0 = fminf(y0, y);
+        y1 = fmaxf(y1, y);
+    }
+    if (!(x1 >= x0 && y1 >= y0))
+        return 0;
+    box[0] = x0 - m->side;
+    box[1] = y0 - m->top * (y1 - y0) - m->top_px;
+    box[2] = x1 + m->side;
+    box[3] = y1 + m->bottom + m->bottom_frac * (y1 - y0);
+    return 1;
+}
+
+/* The box a key frame of landmarks p needs: 0 when there are none. */
+static int crop_need(const gs_pose_frame *p, int32_t W, int32_t H, float sx, float sy,
+                     const crop_margin *m, float box[4])
+{
+    if (!p || !p->has_kp)
+        return 0;
+    return body_box(p->kp, GS_POSE_NKP, W, H, sx, sy, m, box);
+}
+
 typedef struct angle_label {
     gs_angle angle;
     int kp_left, kp_right; /* where to write it */
     const char *abbr;
 } angle_label;
 
-/* Writes the angle labels; their boxes go to taken[*n_taken...] (room for 11). */
-static void draw_angles(draw_ctx *c, const gs_gait_result *g, int64_t fi, const gs_kp *kp,
-                        gs_label_box *taken, int *n_taken)
+/* Appends a label to out[*n] (room for max): the box is where it is drawn. */
+static void push_label(gs_overlay_label *out, int *n, int max, gs_overlay_label_kind kind,
+                       const char *txt, float scale, int colour, float ax, float ay,
+                       const gs_label_box *b)
+{
+    if (*n >= max)
+        return;
+    gs_overlay_label *l = &out[(*n)++];
+    memset(l, 0, sizeof(*l));
+    l->kind = kind;
+    snprintf(l->txt, sizeof(l->txt), "%s", txt);
+    l->scale = scale;
+    l->colour = colour;
+    l->ax = ax;
+    l->ay = ay;
+    l->box = *b;
+}
+
+int gs_overlay_frame_labels(const gs_gait_result *g, int64_t fi, double t_s, const gs_kp *kp,
+                            float s, int32_t W, int32_t H, gs_overlay_label *out, int max)
 {
     static const angle_label sag[] = {
         {GS_ANGLE_KNEE_FLEXION, 25, 26, "knee"},
@@ -215,7 +430,10 @@ static void draw_angles(draw_ctx *c, const gs_gait_result *g, int64_t fi, const 
         {GS_ANGLE_KNEE_FPPA, 25, 26, "FPPA"},
         {GS_ANGLE_PELVIC_OBLIQUITY, 23, 24, "pelvis"},
     };
-    float ts = 0.55f * c->s;
+    float ts = 0.55f * s;
+    int n = 0;
+    if (!g || !kp || !out || max <= 0)
+        return 0;
     for (size_t i = 0; i < sizeof(sag) / sizeof(sag[0]); i++) {
         char txt[2][48];
         const char *has[2] = {NULL, NULL};
@@ -225,7 +443,8 @@ static void draw_angles(draw_ctx *c, const gs_gait_result *g, int64_t fi, const 
             const gs_kp *p = &kp[side == 0 ? sag[i].kp_left : sag[i].kp_right];
             if (!isfinite(v) || p->vis < 0.2f)
                 continue;
-            snprintf(txt[side], sizeof(txt[side]), "%s %.0f", sag[i].abbr, v);
+            v = round(v) + 0.0; /* whole degrees, and no "-0" */
+            snprintf(txt[side], sizeof(txt[side]), "%s %.0f" GS_CV_DEGREE, sag[i].abbr, v);
             has[side] = txt[side];
             px[side] = p->x;
             py[side] = p->y;
@@ -234,31 +453,67 @@ static void draw_angles(draw_ctx *c, const gs_gait_result *g, int64_t fi, const 
          * numbers do not sit on each other in a side view; apart up and down when the legs
          * cross, and inside the picture */
         gs_label_box b[2];
-        gs_overlay_place_angle_labels(has[0], px[0], py[0], has[1], px[1], py[1], c->s,
-                                      c->img.width, c->img.height, b);
+        gs_overlay_place_angle_labels(has[0], px[0], py[0], has[1], px[1], py[1], s, W, H, b);
         for (int side = 0; side < 2; side++)
-            if (has[side]) {
-                label_in(c, has[side], &b[side], ts, colours[1 + side]);
-                taken[(*n_taken)++] = b[side];
-            }
+            if (has[side])
+                push_label(out, &n, max, GS_OVERLAY_LABEL_ANGLE, has[side], ts, 1 + side, px[side],
+                           py[side], &b[side]);
     }
     double trunk = gs_gait_result_angle(g, (int32_t)fi, GS_GAIT_SIDE_LEFT, GS_ANGLE_TRUNK_LEAN);
     if (isfinite(trunk)) {
         char txt[48];
-        snprintf(txt, sizeof(txt), "trunk %.0f", trunk);
-        float x = 0.5f * (kp[11].x + kp[12].x) + 12 * c->s, y = 0.5f * (kp[11].y + kp[12].y);
-        gs_label_box b = box_at(txt, ts, x, y);
-        box_clamp(&b, c->img.width, c->img.height);
-        label_in(c, txt, &b, ts, colours[0]);
-        taken[(*n_taken)++] = b;
+        snprintf(txt, sizeof(txt), "trunk %.0f" GS_CV_DEGREE, round(trunk) + 0.0);
+        float ax = 0.5f * (kp[11].x + kp[12].x), ay = 0.5f * (kp[11].y + kp[12].y);
+        gs_label_box b = box_at(txt, ts, ax + 12 * s, ay);
+        box_clamp(&b, W, H);
+        push_label(out, &n, max, GS_OVERLAY_LABEL_TRUNK, txt, ts, 0, ax, ay, &b);
     }
+    int n_ev = 0;
+    const gs_gait_event *ev = gs_gait_result_events(g, &n_ev);
+    for (int i = 0; i < n_ev; i++) {
+        double age = t_s - ev[i].t_s;
+        if (age < -1e-6 || age > 0.25)
+            continue;
+        int left = ev[i].side == GS_GAIT_SIDE_LEFT;
+        int k = ev[i].type == GS_GAIT_EVENT_IC ? (left ? 29 : 30) : (left ? 31 : 32);
+        char txt[16];
+        snprintf(txt, sizeof(txt), "%s %s", ev[i].type == GS_GAIT_EVENT_IC ? "IC" : "TO",
+                 left ? "L" : "R");
+        gs_label_box b = event_home(txt, kp[k].x, kp[k].y, s, W, H);
+        push_label(out, &n, max, GS_OVERLAY_LABEL_EVENT, txt, 0.7f * s, left ? 1 : 2, kp[k].x,
+                   kp[k].y, &b);
+    }
+    /* every label clear of every other, inside the box a key frame's crop keeps */
+    float keep[4];
+    crop_margin m = crop_margins(s);
+    gs_overlay_place_labels(out, n, s, W, H,
+                            body_box(kp, GS_POSE_NKP, W, H, 1, 1, &m, keep) ? keep : NULL);
+    return n;
 }
 
-/* Markers at events: a ring at the heel (contact) or toe (toe-off) for 0.25 s after it; the
- * labels clear those in taken[0..*n_taken) (room for max) and join them. */
-static void draw_events(draw_ctx *c, const gs_gait_result *g, double t, const gs_kp *kp,
-                        gs_label_box *taken, int *n_taken, int max)
+/* Draws one label: its leader line (when it sits far from its point), box and text. */
+static void draw_label(draw_ctx *c, const gs_overlay_label *l)
 {
+    if (l->leader) {
+        /* from the point to the nearest point of the box */
+        float x = fminf(fmaxf(l->ax, l->box.x0), l->box.x1),
+              y = fminf(fmaxf(l->ay, l->box.y0), l->box.y1);
+        gs_cv_line(&c->img, l->ax, l->ay, x, y, colours[l->colour], 1, 0.8f);
+    }
+    label_in(c, l->txt, &l->box, l->scale, colours[l->colour]);
+}
+
+/* The angle and trunk labels, the IC/TO marks (a ring at the heel at contact, at the toe at
+ * toe-off, for 0.25 s after it, fading) and their labels, in that order (the rings over the
+ * angle labels, the marks' labels over both). */
+static void draw_labels(draw_ctx *c, const gs_gait_result *g, int64_t fi, double t, const gs_kp *kp)
+{
+    gs_overlay_label lab[GS_OVERLAY_MAX_LABELS];
+    int n_lab = gs_overlay_frame_labels(g, fi, t, kp, c->s, c->img.width, c->img.height, lab,
+                                        GS_OVERLAY_MAX_LABELS);
+    for (int i = 0; i < n_lab; i++)
+        if (lab[i].kind != GS_OVERLAY_LABEL_EVENT)
+            draw_label(c, &lab[i]);
     int n = 0;
     const gs_gait_event *ev = gs_gait_result_events(g, &n);
     for (int i = 0; i < n; i++) {
@@ -268,18 +523,11 @@ static void draw_events(draw_ctx *c, const gs_gait_result *g, double t, const gs
         int left = ev[i].side == GS_GAIT_SIDE_LEFT;
         int k = ev[i].type == GS_GAIT_EVENT_IC ? (left ? 29 : 30) : (left ? 31 : 32);
         float a = (float)(1.0 - age / 0.3);
-        gs_rgb col = colours[left ? 1 : 2];
-        gs_cv_circle(&c->img, kp[k].x, kp[k].y, 14 * c->s, col, c->thick, a);
-        char txt[16];
-        snprintf(txt, sizeof(txt), "%s %s", ev[i].type == GS_GAIT_EVENT_IC ? "IC" : "TO",
-                 left ? "L" : "R");
-        gs_label_box b;
-        gs_overlay_place_event_label(txt, kp[k].x, kp[k].y, c->s, c->img.width, c->img.height,
-                                     taken, *n_taken, &b);
-        label_in(c, txt, &b, 0.7f * c->s, col);
-        if (*n_taken < max)
-            taken[(*n_taken)++] = b;
+        gs_cv_circle(&c->img, kp[k].x, kp[k].y, 14 * c->s, colours[left ? 1 : 2], c->thick, a);
     }
+    for (int i = 0; i < n_lab; i++)
+        if (lab[i].kind == GS_OVERLAY_LABEL_EVENT)
+            draw_label(c, &lab[i]);
 }
 
 /* Size of the knee plot panel for an image. */
@@ -539,111 +787,6 @@ int gs_keyframes_choose(const gs_gait_result *g, const gs_pose_track *t, gs_keyf
         }
     }
     return n;
-}
-
-/* The drawing's size scale of a frame: 1 at 720 px on the short side, at least 0.5. */
-static float draw_scale(int32_t w, int32_t h)
-{
-    float s = (float)(w < h ? w : h) / 720.0f;
-    return s < 0.5f ? 0.5f : s;
-}
-
-static int draw_thickness(float s)
-{
-    return (int)lroundf(3 * s) < 2 ? 2 : (int)lroundf(3 * s);
-}
-
-/*
- * A cropped key frame's own scale for what is written on it (the time stamp, the findings'
- * banners, the caption): the overlay's rule on the picture's size, but at least 1, so that a
- * small picture (a far figure scaled up 2x, 500-600 px wide) keeps text of the clip's size.
- */
-static float crop_text_scale(int32_t out_w, int32_t out_h)
-{
-    float s = draw_scale(out_w, out_h);
-    return s < 1.0f ? 1.0f : s;
-}
-
-/* Height of a cropped key frame's caption strip: two text heights of the caption's size. */
-static int32_t crop_strip_h(float ts)
-{
-    int32_t w = 0, h = 0;
-    gs_cv_text_size("LEFT initial contact", 0.7f * ts, 1, &w, &h);
-    return 2 * h + 4;
-}
-
-/* The largest a crop is scaled up: linear interpolation beyond 2x only makes pixels bigger. */
-#define CROP_MAX_ZOOM 2.0
-/* Below this gain the whole frame is kept: its knee plot and surroundings are worth more than a
- * body shown at most 1.25 times larger. The gain is the frame's width over the box's: the report
- * shows every key frame at its column's width (report_html.c .frames), so a box half as wide as
- * the frame shows the body twice as large there, whatever the box's height. */
-#define CROP_MIN_GAIN 1.25
-
-/* The margins around the landmarks that keep what is drawn near the body inside a crop. */
-typedef struct crop_margin {
-    float side;        /* left and right, px */
-    float bottom;      /* below the lowest landmark, px */
-    float bottom_frac; /* and a fraction of the landmarks' height */
-    float top;         /* above the highest, as a fraction of the landmarks' height */
-    float top_px;      /* and px */
-} crop_margin;
-
-static crop_margin crop_margins(float s)
-{
-    crop_margin m;
-    int32_t lw = 0, lh = 0, ew = 0, eh = 0;
-    int thick = draw_thickness(s);
-    /* Sideways: an angle label sits 10 s beside its joint, left labels left of it and right
-     * ones right (draw_angles), and a joint can be the body's outermost point (a knee in front
-     * at contact, a hip from behind); the widest label is a 6-letter name and a 4-character
-     * angle ("pelvis -100") in its box (3 px each side). The IC/TO mark's label starts 16 s right
-     * of the heel or toe (draw_events). */
-    gs_cv_text_size("pelvis -100", 0.55f * s, 1, &lw, &lh);
-    gs_cv_text_size("TO R", 0.7f * s, 1, &ew, &eh);
-    m.side = fmaxf((float)lw + 10 * s + 3, 16 * s + (float)ew + 3);
-    /* Below the lowest landmark (a heel or toe): the IC/TO label's baseline is 26 s under it,
-     * its box 4 px lower; the mark's ring has radius 14 s plus its line. And 4 % of the
-     * landmarks' height of air, for the shoe's sole below the heel and toe points and so that
-     * the label does not touch the picture's edge. */
-    m.bottom = fmaxf(26 * s + 4, 14 * s + (float)thick);
-    m.bottom_frac = 0.04f;
-    /* Above: BlazePose's highest points are the eyes and ears. The eyes lie about half-way
-     * down the head and a head is about an eighth of the stature (the figure-drawing canon), so
-     * the crown is some 7 % of the eye-to-heel height above them; twice that leaves air for hair
-     * and a head held forward (looked at on the team's clips: every head inside), plus a joint
-     * dot's radius. */
-    m.top = 0.14f;
-    m.top_px = 1.4f * (float)thick;
-    return m;
-}
-
-/* The box a key frame of landmarks p needs: 0 when there are none. */
-static int crop_need(const gs_pose_frame *p, int32_t W, int32_t H, float sx, float sy,
-                     const crop_margin *m, float box[4])
-{
-    float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
-    if (!p || !p->has_kp)
-        return 0;
-    for (int k = 0; k < GS_POSE_NKP; k++) {
-        float x = p->kp[k].x * sx, y = p->kp[k].y * sy;
-        if (!isfinite(x) || !isfinite(y))
-            continue;
-        /* a guessed point off the picture cannot be shown: the box stays inside the frame */
-        x = fminf(fmaxf(x, 0), (float)W);
-        y = fminf(fmaxf(y, 0), (float)H);
-        x0 = fminf(x0, x);
-        x1 = fmaxf(x1, x);
-        y0 = fminf(y0, y);
-        y1 = fmaxf(y1, y);
-    }
-    if (!(x1 >= x0 && y1 >= y0))
-        return 0;
-    box[0] = x0 - m->side;
-    box[1] = y0 - m->top * (y1 - y0) - m->top_px;
-    box[2] = x1 + m->side;
-    box[3] = y1 + m->bottom + m->bottom_frac * (y1 - y0);
-    return 1;
 }
 
 static void keyframe_crops(const gs_pose_track *t, const gs_keyframe *kf, int n, int32_t W,
@@ -1021,12 +1164,8 @@ static void draw_body(draw_ctx *c, const gs_pose_track *t, const gs_gait_result 
         if (findings)
             draw_findings(c, findings, t_s, stride_s, kp, 0, 0, 0);
         draw_skeleton(c, kp);
-        if (g) {
-            gs_label_box taken[24];
-            int n_taken = 0;
-            draw_angles(c, g, index, kp, taken, &n_taken);
-            draw_events(c, g, t_s, kp, taken, &n_taken, 24);
-        }
+        if (g)
+            draw_labels(c, g, index, t_s, kp);
     }
 }
 

@@ -147,18 +147,54 @@ void gs_overlay_place_angle_labels(const char *txt_left, float lx, float ly, con
                                    float rx, float ry, float s, int32_t frame_w, int32_t frame_h,
                                    gs_label_box out[2]);
 
+/** What a label on the overlay names. */
+typedef enum gs_overlay_label_kind {
+    GS_OVERLAY_LABEL_ANGLE = 0, /* a joint's angle, beside the joint */
+    GS_OVERLAY_LABEL_TRUNK = 1, /* the trunk's lean, beside the shoulders' middle */
+    GS_OVERLAY_LABEL_EVENT = 2  /* an IC/TO mark's name, under its foot point */
+} gs_overlay_label_kind;
+
+/** Most labels one frame carries: 5 joints x 2 sides, the trunk and the IC/TO marks. */
+#define GS_OVERLAY_MAX_LABELS 24
+
+/** One label the overlay writes on a frame. */
+typedef struct gs_overlay_label {
+    gs_overlay_label_kind kind;
+    char txt[48];     /* "knee 14" + GS_CV_DEGREE, "IC L" */
+    float scale;      /* text scale (gs_cv_text) */
+    int colour;       /* 0 the body's centre, 1 left, 2 right (the skeleton's colours) */
+    float ax, ay;     /* the point it belongs to (joint, shoulders' middle, foot), px */
+    int leader;       /* 1: drawn with a line from the point to the box (placed far from it) */
+    gs_label_box box; /* where it is drawn */
+} gs_overlay_label;
+
 /**
- * Where the overlay writes an IC/TO mark's label for the foot point fx, fy: 16 s right of it and
- * 26 s below, moved in from the picture's edges so that it is never cut off, then up past any of
- * the n_taken labels already written (the angle labels, an earlier mark's label: at 30 fps a
- * runner's contact and toe-off of one foot are shown together) that it would meet, by at most 3
- * label heights (further it would no longer sit by its foot) and not out of the picture; where
- * it was, meeting one, when that does not fit. Not down: a key frame's box (gs_keyframe_crops)
- * has room for the mark's label under the foot, no more.
+ * The labels the overlay writes on frame `frame` (time t_s) of a frame_w x frame_h picture drawn
+ * at size scale s, kp the frame's landmarks in the picture's px: the angles g measures at that
+ * frame beside their joints, the trunk's lean, and the IC/TO marks shown at t_s (for 0.25 s after
+ * each event), placed by gs_overlay_place_labels in that order (the angles joint by joint, left
+ * then right) inside the box a key frame keeps around the body. Angles are whole degrees with a
+ * degree sign (GS_CV_DEGREE, the ring gs_cv_text draws). Fills out[0..max) and returns how many,
+ * in drawing order.
  */
-void gs_overlay_place_event_label(const char *txt, float fx, float fy, float s, int32_t frame_w,
-                                  int32_t frame_h, const gs_label_box *taken, int n_taken,
-                                  gs_label_box *out);
+/**
+ * Places labels lab[0..n) on a W x H picture drawn at size scale s, in order: each comes to its
+ * own place (lab[i].box on the call: beside its joint, under its foot) moved in from the edges of
+ * the picture and of keep (x0, y0, x1, y1 px: the box a key frame's crop keeps around the body;
+ * NULL: the picture), if that place is 2 px clear of every label placed before it; else to the
+ * nearest place that is clear of them and covers none of the labels' points (joints, feet) by
+ * 3 s px: within 4 label heights up or down and its width and 20 s px sideways on a 1 s px grid
+ * (at least 1 px), else anywhere in keep on a grid of half a label height, else anywhere in keep
+ * or the picture over the points; where nothing is free it stays at its own place. A label
+ * further from its point than a label height more than its own place sets lab[i].leader (the
+ * overlay draws a line from the point to the box).
+ */
+void gs_overlay_place_labels(gs_overlay_label *lab, int n, float s, int32_t W, int32_t H,
+                             const float keep[4]);
+
+int gs_overlay_frame_labels(const gs_gait_result *g, int64_t frame, double t_s, const gs_kp *kp,
+                            float s, int32_t frame_w, int32_t frame_h, gs_overlay_label *out,
+                            int max);
 
 /**
  * The caption a key frame's PNG carries: side, phase and the angles its view shows at that frame

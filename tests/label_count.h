@@ -1,0 +1,47 @@
+/*
+ * Overlay label collisions over a whole track (tests and the gs_label_count tool): every frame's
+ * labels placed as the overlay places them (gs_overlay_frame_labels) on a picture of a chosen
+ * size, and the pairs of label boxes that overlap counted.
+ */
+#ifndef GS_LABEL_COUNT_H
+#define GS_LABEL_COUNT_H
+
+#include <stdint.h>
+
+#include "report.h"
+
+typedef struct gs_lc_stats {
+    int64_t frames;        /* frames with landmarks */
+    int64_t labels;        /* labels placed */
+    int64_t pairs;         /* pairs of label boxes that overlap (share area) */
+    int64_t pairs_kind[3]; /* of them: two angle or trunk labels; one of those and an IC/TO
+                              label; two IC/TO labels */
+    int64_t frames_hit;    /* frames with at least one such pair */
+    int64_t touching;      /* pairs that do not overlap but come within 2 px of each other */
+    int64_t covering;      /* labels whose box covers a labelled point (a joint or foot with a
+                              label of its own, the label's own point too) */
+    int64_t outside;       /* labels not wholly inside the picture */
+    int64_t leaders;       /* labels drawn with a leader line */
+    int64_t worst_frame;   /* the frame with the most pairs (-1: none) */
+    int worst_pairs;
+    double moved_sum_px; /* sum over labels of the distance from the box's nearest point to its
+                            point (joint, foot) */
+    double moved_max_px;
+} gs_lc_stats;
+
+/**
+ * Counts over every frame of t with landmarks, the picture W x H (the track's landmarks scaled
+ * to it, drawn at the overlay's size scale for it). g: t's gait result.
+ */
+void gs_lc_count(const gs_pose_track *t, const gs_gait_result *g, int32_t W, int32_t H,
+                 gs_lc_stats *st);
+
+/** Same, and prints to stdout the labels of every frame with a pair that overlaps or touches,
+ * or a leader line (list 1), of every frame (list 2). */
+void gs_lc_count_list(const gs_pose_track *t, const gs_gait_result *g, int32_t W, int32_t H,
+                      int list, gs_lc_stats *st);
+
+/** 1 when the boxes share area. */
+int gs_lc_boxes_meet(const gs_label_box *a, const gs_label_box *b);
+
+#endif
