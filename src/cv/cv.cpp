@@ -370,10 +370,11 @@ void gs_cv_text(gs_image *img, const char *ascii, float x, float y, float scale,
                            },
                            [&](double dx, double r, int cap) {
                                /* the ring's top at the digits' top (the stroke inside it) */
-                               float cx = x + (float)dx + 0.5f, cy = y - (float)cap +
-                                                                     (float)r + 0.5f * th + 0.5f;
-                               cv::circle(m, fixpt(cx, cy, off), (int)std::lround(r * (1 << kShift)),
-                                          colour(c), th, cv::LINE_AA, kShift);
+                               float cx = x + (float)dx + 0.5f,
+                                     cy = y - (float)cap + (float)r + 0.5f * th + 0.5f;
+                               cv::circle(m, fixpt(cx, cy, off),
+                                          (int)std::lround(r * (1 << kShift)), colour(c), th,
+                                          cv::LINE_AA, kShift);
                            });
                    });
     } catch (...) {
