@@ -9,6 +9,14 @@ int gs_lc_boxes_meet(const gs_label_box *a, const gs_label_box *b)
     return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
 }
 
+/* 1 when a and b are the same label on two frames: kind, side and name (the text's first word) */
+static int same_label(const gs_overlay_label *a, const gs_overlay_label *b)
+{
+    size_t n = strcspn(a->txt, " ");
+    return a->kind == b->kind && a->colour == b->colour && strncmp(a->txt, b->txt, n) == 0 &&
+           (b->txt[n] == ' ' || b->txt[n] == 0);
+}
+
 static int kind_pair(const gs_overlay_label *a, const gs_overlay_label *b)
 {
     return (a->kind == GS_OVERLAY_LABEL_EVENT) + (b->kind == GS_OVERLAY_LABEL_EVENT);
@@ -31,6 +39,9 @@ void gs_lc_count_list(const gs_pose_track *t, const gs_gait_result *g, int32_t W
     float s = (float)(W < H ? W : H) / 720.0f;
     s = s < 0.5f ? 0.5f : s;
     float sx = (float)W / (float)t->width, sy = (float)H / (float)t->height;
+    gs_overlay_label prev[GS_OVERLAY_MAX_LABELS];
+    int n_prev = 0;
+    int64_t prev_f = -2;
     for (int64_t f = 0; f < t->n_frames; f++) {
         const gs_pose_frame *pf = &t->frames[f];
         if (!pf->has_kp)
@@ -43,6 +54,15 @@ void gs_lc_count_list(const gs_pose_track *t, const gs_gait_result *g, int32_t W
         }
         gs_overlay_label lab[GS_OVERLAY_MAX_LABELS];
         int n = gs_overlay_frame_labels(g, f, pf->t_s, kp, s, W, H, lab, GS_OVERLAY_MAX_LABELS);
+        for (int i = 0; i < n && f == prev_f + 1; i++)
+            for (int j = 0; j < n_prev; j++)
+                if (same_label(&lab[i], &prev[j])) {
+                    float h = lab[i].box.y1 - lab[i].box.y0;
+                    float dx = (lab[i].box.x - lab[i].ax) - (prev[j].box.x - prev[j].ax);
+                    float dy = (lab[i].box.y - lab[i].ay) - (prev[j].box.y - prev[j].ay);
+                    st->jumps += hypotf(dx, dy) > 0.5f * h;
+                    break;
+                }
         int hit = 0, near = 0, lead = 0;
         st->frames++;
         st->labels += n;
@@ -90,6 +110,9 @@ void gs_lc_count_list(const gs_pose_track *t, const gs_gait_result *g, int32_t W
                        lab[i].ax, lab[i].ay, lab[i].box.x0, lab[i].box.y0, lab[i].box.x1,
                        lab[i].box.y1, lab[i].leader ? "  leader" : "");
         }
+        memcpy(prev, lab, (size_t)n * sizeof(*lab));
+        n_prev = n;
+        prev_f = f;
         st->pairs += hit;
         st->frames_hit += hit > 0;
         if (hit > st->worst_pairs) {

@@ -7,11 +7,13 @@
  * high, the width in proportion, as `gaitscope analyze --overlay-height H`), and prints one table
  * row: frames, labels, overlapping pairs (all; angle-angle, angle-IC/TO, IC/TO-IC/TO), frames
  * with one, pairs within 2 px that do not overlap, labels covering a labelled point, the worst
- * frame, labels outside the picture, leader lines, and the mean and largest
+ * frame, labels outside the picture, leader lines, jumps (a label's place beside its point moving
+ * more than half a label height from one frame to the next), and the mean and largest
  * distance of a label's box from its point; --list first prints the labels of every frame with a
  * pair that overlaps or touches or a leader line (--all: of every frame). Exit 0 when it ran, 1 on
  * bad input, 2 on usage.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,7 @@ int main(int argc, char **argv)
 {
     const char *pose = NULL;
     int32_t want_h = 0;
-    int list = 0;
+    int list = 0, header = 0;
     gs_error err = {0};
     gs_pose_track *t = NULL;
     gs_gait_result *r = NULL;
@@ -31,6 +33,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--list"))
             list = list ? list : 1;
+        else if (!strcmp(argv[i], "--header"))
+            header = 1;
         else if (!strcmp(argv[i], "--all"))
             list = 2;
         else if (!strcmp(argv[i], "--height") && i + 1 < argc)
@@ -38,12 +42,14 @@ int main(int argc, char **argv)
         else if (!pose)
             pose = argv[i];
         else {
-            fprintf(stderr, "usage: gs_label_count POSE.json [--height H] [--list] [--all]\n");
+            fprintf(stderr,
+                    "usage: gs_label_count POSE.json [--height H] [--list] [--all] [--header]\n");
             return 2;
         }
     }
     if (!pose) {
-        fprintf(stderr, "usage: gs_label_count POSE.json [--height H] [--list] [--all]\n");
+        fprintf(stderr,
+                "usage: gs_label_count POSE.json [--height H] [--list] [--all] [--header]\n");
         return 2;
     }
     memset(&opt, 0, sizeof(opt));
@@ -58,17 +64,24 @@ int main(int argc, char **argv)
     }
     int32_t W = t->width, H = t->height;
     if (want_h > 0 && want_h < H) {
-        W = (int32_t)((double)W * want_h / H) & ~1;
+        /* as the decoder scales (video/decode.c out_size): the nearest even width */
+        W = 2 * (int32_t)lround((double)W * want_h / H / 2);
         H = want_h;
     }
     gs_lc_count_list(t, r, W, H, list, &st);
+    if (header)
+        printf(
+            "| clip | size | frames | labels | overlapping pairs | angle-angle angle-IC/TO "
+            "IC/TO-IC/TO | frames with one | pairs within 2 px | labels over a labelled point "
+            "| worst frame (pairs) | outside | leaders | jumps | mean / max px from its point |\n");
     printf("| %-32s | %4dx%-4d | %4lld | %5lld | %4lld | %3lld %3lld %3lld | %4lld | %4lld | %4lld "
-           "| %5lld (%d) | %3lld | %4lld | %5.1f | %5.1f |\n",
+           "| %5lld (%d) | %3lld | %4lld | %4lld | %5.1f | %5.1f |\n",
            t->source, W, H, (long long)st.frames, (long long)st.labels, (long long)st.pairs,
            (long long)st.pairs_kind[0], (long long)st.pairs_kind[1], (long long)st.pairs_kind[2],
            (long long)st.frames_hit, (long long)st.touching, (long long)st.covering,
            (long long)st.worst_frame, st.worst_pairs, (long long)st.outside, (long long)st.leaders,
-           st.labels ? st.moved_sum_px / (double)st.labels : 0.0, st.moved_max_px);
+           (long long)st.jumps, st.labels ? st.moved_sum_px / (double)st.labels : 0.0,
+           st.moved_max_px);
     gs_gait_result_free(&r);
     gs_pose_track_free(&t);
     return 0;

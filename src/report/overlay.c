@@ -1224,7 +1224,7 @@ void gs_keyframe_caption(const gs_gait_result *g, const gs_keyframe *k, char *ou
                      : NAN;
         const char *name = fr ? frontal[i].name : side[i].name;
         if (isfinite(v))
-            n += (size_t)snprintf(out + n, cap - n, "  %s %.0f", name, v);
+            n += (size_t)snprintf(out + n, cap - n, "  %s %.0f" GS_CV_DEGREE, name, round(v) + 0.0);
         else
             n += (size_t)snprintf(out + n, cap - n, "  %s -", name);
     }

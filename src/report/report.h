@@ -200,7 +200,8 @@ int gs_overlay_frame_labels(const gs_gait_result *g, int64_t frame, double t_s, 
  * The caption a key frame's PNG carries: side, phase and the angles its view shows at that frame
  * (knee, hip and ankle flexion in a side view; pelvic obliquity, hip adduction and the knee's
  * frontal-plane angle from behind or in front, where sagittal angles are not measured), in whole
- * degrees, "-" for one not measured at that frame. Writes at most cap bytes.
+ * degrees with the degree sign (GS_CV_DEGREE, UTF-8), "-" for one not measured at that frame.
+ * Writes at most cap bytes.
  */
 void gs_keyframe_caption(const gs_gait_result *g, const gs_keyframe *k, char *out, size_t cap);
 
