@@ -947,7 +947,8 @@ static void track_labels_apart(const char *name, const gs_pose_track *t, const g
 
 /*
  * Whole tracks, every frame, as the overlay draws them: made runners and walkers from the side,
- * behind and in front (landscape, portrait, a small 480x352 picture) and the stored real tracks
+ * behind and in front (landscape, portrait, a small 480x352 picture, far figures a quarter of the
+ * picture tall) and the stored real tracks
  * (tests/data/labels/pose) at their own size and at 720 px high (--overlay-height 720): no two
  * labels overlap or come within 2 px, none leaves the picture, and none is cut by the crop of a
  * key frame; there every angle ends in the degree sign inside its box's measured width. Before
@@ -956,12 +957,15 @@ static void track_labels_apart(const char *name, const gs_pose_track *t, const g
  */
 static void overlay_labels_apart_on_whole_tracks(const char *scratch)
 {
+    /* far: the person a quarter of the picture's short side tall (crowded labels), else 0.7 */
     static const struct {
         gs_gen_view view;
-        int walk, w, h;
-    } made[] = {{GS_GEN_SIDE, 0, 1280, 720}, {GS_GEN_SIDE, 1, 1280, 720},
-                {GS_GEN_SIDE, 0, 720, 1280}, {GS_GEN_SIDE, 0, 480, 352},
-                {GS_GEN_REAR, 0, 720, 1280}, {GS_GEN_FRONT, 1, 1280, 720}};
+        int walk, w, h, far;
+    } made[] = {{GS_GEN_SIDE, 0, 1280, 720, 0}, {GS_GEN_SIDE, 1, 1280, 720, 0},
+                {GS_GEN_SIDE, 0, 720, 1280, 0}, {GS_GEN_SIDE, 0, 480, 352, 0},
+                {GS_GEN_SIDE, 0, 1280, 720, 1}, {GS_GEN_SIDE, 1, 720, 1280, 1},
+                {GS_GEN_REAR, 0, 720, 1280, 0}, {GS_GEN_FRONT, 1, 1280, 720, 0},
+                {GS_GEN_REAR, 0, 1280, 720, 1}};
     for (size_t c = 0; c < sizeof(made) / sizeof(made[0]); c++) {
         gs_gen_params p;
         gs_pose_track *t = NULL;
@@ -969,17 +973,17 @@ static void overlay_labels_apart_on_whole_tracks(const char *scratch)
         gs_gait_options opt = {0};
         gs_error err = {0};
         char name[64];
-        gs_gen_defaults(&p);
+        gs_gen_defaults_for(&p, made[c].walk);
         p.view = made[c].view;
-        p.walk = made[c].walk;
         p.width = made[c].w;
         p.height = made[c].h;
-        p.px_per_m = 0.4 * (made[c].h < made[c].w ? made[c].h : made[c].w);
+        p.px_per_m = (made[c].far ? 0.15 : 0.4) * (made[c].h < made[c].w ? made[c].h : made[c].w);
         CHECK_EQ_INT(gs_gen_track(&p, &t, &err), GS_OK);
         if (t)
             gs_gait_analyze(t, &opt, &r, &err);
         CHECK_MSG(r != NULL, "made case %zu: %s", c, err.msg);
-        snprintf(name, sizeof(name), "made view %d walk %d", (int)made[c].view, made[c].walk);
+        snprintf(name, sizeof(name), "made view %d walk %d far %d", (int)made[c].view,
+                 made[c].walk, made[c].far);
         if (r)
             track_labels_apart(name, t, r, made[c].w, made[c].h);
         gs_gait_result_free(&r);
