@@ -666,6 +666,9 @@ static void outputs_of_made_sessions(const char *dir)
             CHECK_MSG(!strstr(lines[i], "_deg"), "key line reads as code: %s", lines[i]);
         CHECK_MSG(nl >= 1 && !strncmp(lines[0], "Knee flexion at contact L ", 26),
                   "key line: %s", nl >= 1 ? lines[0] : "");
+        /* degrees with the degree sign (drawn as a ring), not " deg" */
+        CHECK_MSG(nl >= 1 && strstr(lines[0], GS_CV_DEGREE " R ") && !strstr(lines[0], " deg"),
+                  "key line: %s", nl >= 1 ? lines[0] : "");
     }
     {
         /* curves are titled for people: the 3D estimates (on comparison.html of two real clips

@@ -123,9 +123,14 @@ int gs_compare__key_lines(const gs_comparison *c, int k, char lines[3][96])
             o = gs_comparison_find_row(c, r->metric, GS_COMPARE_SIDE_RIGHT);
             vl = k ? r->after : r->before;
             vr = o ? (k ? o->after : o->before) : NAN;
-            u = !strcmp(r->unit, "deg") ? "deg" : r->unit;
-            /* the metric's name for people ("knee_flexion_ic_deg" read as code under the clip) */
-            snprintf(lines[n++], sizeof(lines[0]), "%s L %.1f R %.1f %s", r->label, vl, vr, u);
+            u = r->unit;
+            /* the metric's name for people ("knee_flexion_ic_deg" read as code under the clip);
+             * degrees with the degree sign (the ring gs_cv_text draws) */
+            if (!strcmp(u, "deg"))
+                snprintf(lines[n++], sizeof(lines[0]),
+                         "%s L %.1f" GS_CV_DEGREE " R %.1f" GS_CV_DEGREE, r->label, vl, vr);
+            else
+                snprintf(lines[n++], sizeof(lines[0]), "%s L %.1f R %.1f %s", r->label, vl, vr, u);
         }
     return n;
 }

@@ -615,8 +615,10 @@ static void draw_knee_plot(draw_ctx *c, const gs_gait_result *g, const gs_pose_t
         }
     }
     gs_cv_line(&c->img, x0 + 0.5f * pw, y0, x0 + 0.5f * pw, y0 + ph, white, 1, 0.9f);
-    label(c, frontal ? "pelvic obliquity (deg), +-1.5 s" : "knee flexion (deg), +-1.5 s", x0 + 4,
-          y0 + 16 * c->s, 0.45f * c->s, white);
+    label(c,
+          frontal ? "pelvic obliquity (" GS_CV_DEGREE "), +-1.5 s"
+                  : "knee flexion (" GS_CV_DEGREE "), +-1.5 s",
+          x0 + 4, y0 + 16 * c->s, 0.45f * c->s, white);
 }
 
 /* Segments a finding is about, from its metric key. */
