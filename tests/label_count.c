@@ -17,6 +17,13 @@ static int same_label(const gs_overlay_label *a, const gs_overlay_label *b)
            (b->txt[n] == ' ' || b->txt[n] == 0);
 }
 
+/* x of l's box side nearer its point, relative to the point */
+static float near_side(const gs_overlay_label *l)
+{
+    float c = 0.5f * (l->box.x0 + l->box.x1);
+    return (l->ax >= c ? l->box.x1 : l->box.x0) - l->ax;
+}
+
 static int kind_pair(const gs_overlay_label *a, const gs_overlay_label *b)
 {
     return (a->kind == GS_OVERLAY_LABEL_EVENT) + (b->kind == GS_OVERLAY_LABEL_EVENT);
@@ -57,9 +64,13 @@ void gs_lc_count_list(const gs_pose_track *t, const gs_gait_result *g, int32_t W
         for (int i = 0; i < n && f == prev_f + 1; i++)
             for (int j = 0; j < n_prev; j++)
                 if (same_label(&lab[i], &prev[j])) {
+                    /* the box's side toward its point (a left label's right end: a number
+                     * gaining a minus sign widens it leftward, which is no jump) and its
+                     * middle height, relative to the point */
                     float h = lab[i].box.y1 - lab[i].box.y0;
-                    float dx = (lab[i].box.x - lab[i].ax) - (prev[j].box.x - prev[j].ax);
-                    float dy = (lab[i].box.y - lab[i].ay) - (prev[j].box.y - prev[j].ay);
+                    float dx = near_side(&lab[i]) - near_side(&prev[j]);
+                    float dy = (0.5f * (lab[i].box.y0 + lab[i].box.y1) - lab[i].ay) -
+                               (0.5f * (prev[j].box.y0 + prev[j].box.y1) - prev[j].ay);
                     st->jumps += hypotf(dx, dy) > 0.5f * h;
                     break;
                 }

@@ -22,9 +22,9 @@ typedef struct gs_lc_stats {
                               label of its own, the label's own point too) */
     int64_t outside;       /* labels not wholly inside the picture */
     int64_t leaders;       /* labels drawn with a leader line */
-    int64_t jumps;         /* labels whose place relative to their point moved by more than half
-                              a label height from the frame before (the same label: kind, side,
-                              name) */
+    int64_t jumps;         /* labels whose place relative to their point (the box's side toward
+                              it, its middle height) moved by more than half a label height from
+                              the frame before (the same label: kind, side, name) */
     int64_t worst_frame;   /* the frame with the most pairs (-1: none) */
     int worst_pairs;
     double moved_sum_px; /* sum over labels of the distance from the box's nearest point to its
