@@ -700,6 +700,8 @@ gs_status gs_gen_track(const gs_gen_params *p, gs_pose_track **out, gs_error *er
                     double tl = p->tilt_deg * D2R, depth = p->view == GS_GEN_REAR ? X : -X;
                     v = -((Y - 0.95 * p->height_m * 0.55) * cos(tl) + depth * sin(tl));
                 }
+                /* a camera moving up or down moves the whole picture the other way */
+                v += p->cam_rise_m_s * tm + p->cam_bob_m * sin(2 * GS_PI * p->cam_bob_hz * tm);
                 wy = -(Y - b.base);
                 /* Camera roll: the whole picture rotated about its centre. */
                 double ru = u * cos(roll) - v * sin(roll), rv = u * sin(roll) + v * cos(roll);

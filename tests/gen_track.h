@@ -61,6 +61,10 @@ typedef struct gs_gen_params {
     double follow_m_s;          /* overground: the camera travels with the person at this speed
                                  * at mid-clip (a phone panning with a runner; 0 still) ... */
     double follow_accel_m_s2;   /* ... speeding up by this much per second */
+    double cam_rise_m_s;        /* the camera rises (a hand-held phone drifting, a tripod's
+                                 * head tilting): the picture moves down by this much per
+                                 * second, from mid-clip ... */
+    double cam_bob_m, cam_bob_hz; /* ... and bobs up and down by this amplitude at this rate */
     double height_m;            /* body height */
     double pelvic_drop_deg[2];  /* peak contralateral drop during this side's stance */
     double valgus_m[2];         /* peak medial knee offset during this side's stance */

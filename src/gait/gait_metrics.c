@@ -109,22 +109,121 @@ static double over(const gs_gait_result *r, int side, gs_angle an, double a, dou
 }
 
 /* Max minus min of canonical coordinate c of landmark midpoint (k1, k2) over [a, b]. */
-static double range_mid(const gs_gait_result *r, int k1, int k2, int c, double a, double b)
+static double mid_at(const gs_gait_result *r, int k1, int k2, int c, double t)
 {
+    return 0.5 * (gs_gait__p_at(r, k1, c, t) + gs_gait__p_at(r, k2, c, t));
+}
+
+/*
+ * The pelvis's level without its oscillation, per frame (canonical y, px; NAN where unknown):
+ * the mean of the hip midpoint's y over one median stride centred on the frame. A stride holds
+ * two whole vertical cycles (one per step) and both legs' stances, so that mean does not move
+ * with the oscillation's phase or a step asymmetry; what is left is how the picture moved: a
+ * hand-held or tilting camera's vertical drift, or a slope. Vertical oscillation is read about
+ * it (a stride's range of y - level), as gait labs read the centre of mass's excursion about its
+ * mean path. Frames closer than half a stride to a track end or a gap (more than 3 frames
+ * without landmarks, another pass) have no centred window: their level continues the nearest
+ * known one's straight line (fitted over the next half stride of known levels).
+ * The integral is of y linear between frames, so a window covers exactly one stride time
+ * whatever the frame rate or variable frame times.
+ */
+static void pelvis_level(const gs_gait_result *r, double W, double *lev)
+{
+    const int LH = GS_KP_LEFT_HIP, RH = GS_KP_RIGHT_HIP;
+    double gap = 3.5 / (r->fps > 0 ? r->fps : 30.0);
+    for (int32_t i = 0; i < r->n; i++)
+        lev[i] = NAN;
+    if (!(W > 0))
+        return;
+    for (int32_t a = 0; a < r->n;) {
+        /* one run: valid frames of one pass, consecutive ones at most `gap` apart */
+        if (!r->valid[a]) {
+            a++;
+            continue;
+        }
+        int32_t b = a, prev = a;
+        for (int32_t j = a + 1; j < r->n; j++) {
+            if (!r->valid[j])
+                continue;
+            if (r->pass[j] != r->pass[a] || r->t[j] - r->t[prev] > gap)
+                break;
+            b = prev = j;
+        }
+        /* windows [t - W/2, t + W/2] inside [t_a, t_b]: integrate y linear between frames */
+        int32_t from = a; /* the last valid frame at or before the window's start */
+        for (int32_t i = a; i <= b; i++) {
+            double lo = r->t[i] - 0.5 * W, hi = r->t[i] + 0.5 * W, sum = 0;
+            if (!r->valid[i] || lo < r->t[a] || hi > r->t[b])
+                continue;
+            for (int32_t j = from + 1; j <= b && r->t[j] <= lo; j++)
+                if (r->valid[j])
+                    from = j;
+            int32_t p = -1;
+            for (int32_t j = from; j <= b; j++) {
+                if (!r->valid[j])
+                    continue;
+                if (p >= 0) {
+                    double ta = fmax(r->t[p], lo), tb = fmin(r->t[j], hi);
+                    if (tb > ta) {
+                        double ya = 0.5 * (gs_gait__p(r, p, LH)[1] + gs_gait__p(r, p, RH)[1]);
+                        double yb = 0.5 * (gs_gait__p(r, j, LH)[1] + gs_gait__p(r, j, RH)[1]);
+                        double dt = r->t[j] - r->t[p];
+                        double fa = (ta - r->t[p]) / dt, fb = (tb - r->t[p]) / dt;
+                        sum += (tb - ta) * (ya + 0.5 * (fa + fb) * (yb - ya));
+                    }
+                }
+                p = j;
+                if (r->t[j] >= hi)
+                    break;
+            }
+            lev[i] = sum / W;
+        }
+        /* ends of the run: the nearest known level's straight line (least squares over the
+         * known levels within half a stride of it) */
+        int32_t k0 = -1, k1 = -1;
+        for (int32_t i = a; i <= b; i++)
+            if (isfinite(lev[i])) {
+                if (k0 < 0)
+                    k0 = i;
+                k1 = i;
+            }
+        for (int end = 0; k0 >= 0 && end < 2; end++) {
+            int32_t k = end ? k1 : k0;
+            double st = 0, sy = 0, stt = 0, sty = 0;
+            int n = 0;
+            for (int32_t i = a; i <= b; i++)
+                if (isfinite(lev[i]) && fabs(r->t[i] - r->t[k]) <= 0.5 * W) {
+                    double u = r->t[i] - r->t[k];
+                    st += u, sy += lev[i], stt += u * u, sty += u * lev[i];
+                    n++;
+                }
+            double den = n * stt - st * st;
+            double slope = n >= 3 && den > 0 ? (n * sty - st * sy) / den : 0;
+            double icpt = (sy - slope * st) / n;
+            for (int32_t i = end ? k1 + 1 : a; i <= (end ? b : k0 - 1); i++)
+                if (r->valid[i])
+                    lev[i] = icpt + slope * (r->t[i] - r->t[k]);
+        }
+        a = b + 1;
+    }
+}
+
+/* Vertical oscillation over [a, b]: max minus min of the hip midpoint's y about its level
+ * (pelvis_level); NAN when a frame inside has no level. */
+static double oscillation(const gs_gait_result *r, const double *lev, double a, double b)
+{
+    const int LH = GS_KP_LEFT_HIP, RH = GS_KP_RIGHT_HIP;
     double lo = INFINITY, hi = -INFINITY;
     for (int32_t i = gs_gait__frame_at(r, a); i < r->n && r->t[i] <= b; i++) {
         if (r->t[i] < a || !r->valid[i])
             continue;
-        double v = 0.5 * (gs_gait__p(r, i, k1)[c] + gs_gait__p(r, i, k2)[c]);
+        if (!isfinite(lev[i]))
+            return NAN;
+        double v = 0.5 * (gs_gait__p(r, i, LH)[1] + gs_gait__p(r, i, RH)[1]) - lev[i];
         lo = fmin(lo, v);
         hi = fmax(hi, v);
     }
     return hi >= lo ? hi - lo : NAN;
-}
-
-static double mid_at(const gs_gait_result *r, int k1, int k2, int c, double t)
-{
-    return 0.5 * (gs_gait__p_at(r, k1, c, t) + gs_gait__p_at(r, k2, c, t));
 }
 
 /* Adds a length metric: key base + "_cm" with a scale, else "_ll" (leg lengths). */
@@ -272,7 +371,7 @@ static double cam_travel(const gs_gait_result *r, double a, double b)
     return sum * h;
 }
 
-static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
+static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s, const double *lev)
 {
     int si = (int)s->side, o = 1 - si, e = 0;
     double t0 = s->t0_s, t1 = s->t1_s, to = s->to_s, T = t1 - t0;
@@ -339,7 +438,7 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s)
                  over(r, si, GS_ANGLE_SHOULDER_FLEXION, t0, t1, 1) -
                      over(r, si, GS_ANGLE_SHOULDER_FLEXION, t0, t1, -1),
                  t0);
-        e |= add_len(r, "vertical_oscillation", si, range_mid(r, LH, RH, 1, t0, t1), t0);
+        e |= add_len(r, "vertical_oscillation", si, oscillation(r, lev, t0, t1), t0);
         if (r->setting == GS_GAIT_SETTING_OVERGROUND) {
             /* heel positions on the ground give the step and stride (the ground moves through
              * the picture by cam_travel when the camera follows) */
@@ -514,14 +613,31 @@ gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err)
     pelvis_reference(r);
     if (camera_motion(r) != 0)
         return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (camera motion)", r->name);
+    /* the pelvis's level for vertical oscillation: a window of the median used stride */
+    double *lev = malloc(sizeof(double) * (size_t)(r->n > 0 ? r->n : 1));
+    double *T = malloc(sizeof(double) * (size_t)(r->n_st > 0 ? r->n_st : 1));
+    if (!lev || !T) {
+        free(lev);
+        free(T);
+        return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (metrics)", r->name);
+    }
+    int nT = 0;
+    for (int i = 0; i < r->n_st; i++)
+        if (r->st[i].used && isfinite(r->st[i].to_s))
+            T[nT++] = r->st[i].t1_s - r->st[i].t0_s;
+    pelvis_level(r, nT > 0 ? gs_median(T, nT) : NAN, lev);
+    free(T);
     /* order of strides: by time, so metric values are chronological per side */
     for (int i = 0; i < r->n_st; i++) {
         const gs_gait_stride *s = &r->st[i];
         if (!s->used || !isfinite(s->to_s))
             continue;
-        if (stride_metrics(r, s) != 0)
+        if (stride_metrics(r, s, lev) != 0) {
+            free(lev);
             return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (metrics)", r->name);
+        }
     }
+    free(lev);
 
     /* curves: every angle with values, 101 points over each used stride; each stride's own
      * curve is kept (the comparison tests curves stride by stride) */
