@@ -158,6 +158,17 @@ static void every_command_has_help_and_one_error_style(void)
         snprintf(usage, sizeof(usage), "usage: gaitscope %s ", commands[i]);
         CHECK_STR_CONTAINS(out, usage);
         CHECK_STR_CONTAINS(out, "exit codes: 0 done, 1 failed, 2 wrong command line");
+        /* an option's row (its line and the indented lines under it) says its default once:
+         * a hand-written "(default X)" beside the table's own "default Y" read as two defaults
+         * (analyze's --overlay-height said 1280 and 0) */
+        for (const char *row = strstr(out, "\n  -"); row; row = strstr(row + 1, "\n  -")) {
+            const char *end = strstr(row + 1, "\n  -"), *d = row;
+            int n = 0;
+            while ((d = strstr(d + 1, "default")) != NULL && (!end || d < end))
+                n++;
+            CHECK_MSG(n <= 1, "gaitscope %s --help: an option row says 'default' %d times: %.80s",
+                      commands[i], n, row + 1);
+        }
         /* -h is the same, and --help wins over a mistake elsewhere on the line */
         snprintf(a, sizeof(a), "%s --threads 0 --bogus -h", commands[i]);
         CHECK_MSG(run_cli(a, NULL, 0, out, sizeof(out)) == 0, "gaitscope %s", a);
@@ -170,6 +181,8 @@ static void every_command_has_help_and_one_error_style(void)
     CHECK_EQ_INT(run_cli("pose --help", NULL, 0, out, sizeof(out)), 0);
     CHECK_STR_CONTAINS(out, "lite|full|heavy, default full");
     CHECK_STR_CONTAINS(out, "[1, 64], default 2");
+    CHECK_EQ_INT(run_cli("analyze --help", NULL, 0, out, sizeof(out)), 0);
+    CHECK_STR_CONTAINS(out, "default 1280)"); /* --overlay-height, GS_ANALYZE_OVERLAY_HEIGHT */
     for (size_t i = 0; i < sizeof(usage_cases) / sizeof(usage_cases[0]); i++)
         expect_error(usage_cases[i].args, 2, usage_cases[i].fragment);
 }

@@ -57,7 +57,7 @@ static const gs_cli_opt analyze_opts[] = {
      GS_CLI_AT2(analyze_args, o.person_y), GS_CLI_FLAG_AT(analyze_args, o.has_person)},
     {.name = "--toe-off", .kind = GS_CLI_CHOICE, GS_CLI_AT(analyze_args, o.toe_off),
      .choices = toe_off_sources, .value = "FROM",
-     .help = "auto (default): running side-view toe-offs at 50 fps and above timed where the "
+     .help = "auto: running side-view toe-offs at 50 fps and above timed where the "
              "picture shows the shoe's tip leave the ground, else the landmarks; image: the same, "
              "warning when the picture was not used; landmarks: never the picture"},
     {.name = "--no-overlay", .kind = GS_CLI_FLAG, GS_CLI_AT(analyze_args, o.no_overlay),
@@ -71,7 +71,7 @@ static const gs_cli_opt analyze_opts[] = {
      * its labels is unreadable */
     {.name = "--overlay-height", .kind = GS_CLI_INT, GS_CLI_AT(analyze_args, overlay_height),
      GS_CLI_FLAG_AT(analyze_args, has_overlay_height), .lo = 0, .hi = 16384, .value = "PX",
-     .help = "overlay and key frames at most PX tall (default 1280; 0 = the source size)"},
+     .help = "overlay and key frames at most PX tall (0 = the source size)"},
     {.name = "--x264-preset", .kind = GS_CLI_WORD, GS_CLI_AT(analyze_args, o.encode.preset),
      .choices = x264_presets, .value = "P", .help = "x264 preset of overlay.mp4 (default superfast)"},
     {.name = "--x264-threads", .kind = GS_CLI_INT, GS_CLI_AT(analyze_args, o.encode.n_threads),
@@ -82,7 +82,7 @@ static const gs_cli_opt analyze_opts[] = {
     {.name = "--timings", .kind = GS_CLI_FLAG, GS_CLI_AT(analyze_args, timings),
      .help = "print the CPU time of each stage on stderr"},
     {.like = &gs_cli_opt_threads, GS_CLI_AT(analyze_args, o.n_threads),
-     .help = "cores to use (default 2): a decode thread + N-1 inference threads, N decoder "
+     .help = "cores to use: a decode thread + N-1 inference threads, N decoder "
              "threads for the key frames"},
     {.like = &gs_cli_opt_models, GS_CLI_AT(analyze_args, o.models_dir)},
     {.like = &gs_cli_opt_force, GS_CLI_AT(analyze_args, o.force),
@@ -159,7 +159,8 @@ static void print_timings(const gs_analyze_budget *b)
 
 int gs_cli_analyze(int argc, char **argv)
 {
-    analyze_args a = {.o = {.model = "full", .n_threads = 2}};
+    analyze_args a = {.o = {.model = "full", .n_threads = 2},
+                       .overlay_height = GS_ANALYZE_OVERLAY_HEIGHT};
     gs_analyze_options *const o = &a.o;
     gs_error err = {0};
     gs_analyze_result *res = NULL;
