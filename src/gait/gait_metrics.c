@@ -123,7 +123,8 @@ static double mid_at(const gs_gait_result *r, int k1, int k2, int c, double t)
  * it (a stride's range of y - level), as gait labs read the centre of mass's excursion about its
  * mean path. Frames closer than half a stride to a track end or a gap (more than 3 frames
  * without landmarks, another pass) have no centred window: their level continues the nearest
- * known one's straight line (fitted over the next half stride of known levels).
+ * known one's straight line (fitted over the next half stride of known levels); a run shorter
+ * than a stride has none, and its strides keep their plain max - min.
  * The integral is of y linear between frames, so a window covers exactly one stride time
  * whatever the frame rate or variable frame times.
  */
@@ -204,6 +205,11 @@ static void pelvis_level(const gs_gait_result *r, double W, double *lev)
                 if (r->valid[i])
                     lev[i] = icpt + slope * (r->t[i] - r->t[k]);
         }
+        /* a run shorter than a stride has no centred window: no level to take off (0), the
+         * stride's plain max - min */
+        for (int32_t i = a; k0 < 0 && i <= b; i++)
+            if (r->valid[i])
+                lev[i] = 0;
         a = b + 1;
     }
 }
