@@ -60,7 +60,9 @@ struct gs_gait_result {
     int ground_points;   /* stance samples the ground fit used (0: image horizontal) */
     double gx0, gy0;     /* a point of the ground line in the image (px) */
     double cx, cy;       /* rotation centre (image centre) */
-    double ll_px;        /* leg length (hip-knee + knee-ankle) in pixels */
+    double ll_px;        /* leg length (hip-knee + knee-ankle) in pixels: events' yardstick */
+    double len_px;       /* leg length that scales lengths: ll_px in side views, the segments'
+                          * own lengths in rear/front views (gait.c leg_length_px) */
     double px_per_m;     /* 0 without a scale */
     double height_m, belt_m_s;
     double line_px_per_m, line_unc; /* --scale-line, from the options (0 = none) */

@@ -241,7 +241,7 @@ static int add_len(gs_gait_result *r, const char *base, int side, double px, dou
         return add(r, key, side, px / r->px_per_m * 100.0, t);
     }
     snprintf(key, sizeof(key), "%s_ll", base);
-    return add(r, key, side, px / r->ll_px, t);
+    return add(r, key, side, px / r->len_px, t);
 }
 
 /* Time of the first event of (side, type) inside (a, b), NAN if none. */
@@ -495,6 +495,11 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s, const doub
         e |= add_len(r, "step_width", si,
                      fabs(gs_gait__p_at(r, an, 0, ms) - gs_gait__p_at(r, oan, 0, oms)), t0);
         e |= add_len(r, "foot_placement", si, lat_ms, t0);
+        /* the pelvis's bounce shows from behind and in front as well as from the side, but only
+         * on a treadmill: an overground runner's distance, hence the picture's scale, changes
+         * within a stride (a runner at 3.5 m/s 10 m away: 25 % per stride) */
+        if (r->setting == GS_GAIT_SETTING_TREADMILL)
+            e |= add_len(r, "vertical_oscillation", si, oscillation(r, lev, t0, t1), t0);
         {
             /* circumduction: outward excursion of the swing ankle beyond the straight line
              * between its positions at toe-off and at the next contact */

@@ -179,7 +179,7 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
         /* relative 1-SD uncertainty of px_per_m, a fraction (gait_scale.c says where each
          * candidate's comes from) */
         put_num(o, "uncertainty", r->px_per_m > 0 ? r->scale[r->scale_source].uncertainty : NAN);
-        put_num(o, "leg_length_px", r->ll_px);
+        put_num(o, "leg_length_px", r->len_px);
         cJSON_AddStringToObject(o, "length_unit", r->px_per_m > 0 ? "cm" : "leg lengths");
         put_num(o, "height_m", r->height_m > 0 ? r->height_m : NAN);
         put_num(o, "belt_speed_m_s", r->belt_m_s > 0 ? r->belt_m_s : NAN);

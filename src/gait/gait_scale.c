@@ -77,9 +77,9 @@ void gs_gait__scale(gs_gait_result *r)
         r->scale[GS_CALIB_SCALE_LINE].px_per_m = r->line_px_per_m;
         r->scale[GS_CALIB_SCALE_LINE].uncertainty = r->line_unc;
     }
-    if (r->height_m > 0 && r->ll_px > 0) {
+    if (r->height_m > 0 && r->len_px > 0) {
         r->scale[GS_CALIB_SCALE_HEIGHT].source = GS_CALIB_SCALE_HEIGHT;
-        r->scale[GS_CALIB_SCALE_HEIGHT].px_per_m = r->ll_px / (0.491 * r->height_m);
+        r->scale[GS_CALIB_SCALE_HEIGHT].px_per_m = r->len_px / (0.491 * r->height_m);
         r->scale[GS_CALIB_SCALE_HEIGHT].uncertainty = 0.05;
     }
     if (r->belt_m_s > 0 && r->setting != GS_GAIT_SETTING_OVERGROUND &&
