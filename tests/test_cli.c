@@ -442,7 +442,57 @@ static void every_command_names_a_bad_input_file(void)
     }
 }
 
+/* analyze's summary as a coach reads it (session 15 audit): it printed analysis.json keys
+ * (knee_flexion_ic_deg), "nan" for a side without strides, "Less arm swing on the right (right)",
+ * and on a failed run "no findings above the rules' thresholds", which reads as a clean result
+ * while the report says the findings were not evaluated. */
+static void analyze_summary_reads_as_words(void)
+{
+    const char *gen = getenv("GS_GEN_TRACK");
+    char cmd[8192], a[4096], out[8192], err[4096], pose[1024], shortp[1024], dir[1024];
+    CHECK_MSG(gen && access(gen, X_OK) == 0, "GS_GEN_TRACK not set to gs_gen_track");
+    if (!gen)
+        return;
+    snprintf(pose, sizeof(pose), "%s/cli_sum_pose.json", scratch);
+    snprintf(shortp, sizeof(shortp), "%s/cli_sum_short.json", scratch);
+    snprintf(dir, sizeof(dir), "%s/cli_sum", scratch);
+    snprintf(
+        cmd, sizeof(cmd),
+        "rm -rf '%s' '%s_l' '%s_s' && '%s' -o '%s' --duration 8 && '%s' -o '%s' --duration 1.2",
+        dir, dir, dir, gen, pose, gen, shortp);
+    CHECK(gs_test_sh(cmd) == 0);
+
+    snprintf(a, sizeof(a), "analyze '%s' -o '%s'", pose, dir);
+    CHECK_EQ_INT(run_cli(a, err, sizeof(err), out, sizeof(out)), 0);
+    CHECK_STR_CONTAINS(out, "Knee flexion at contact ");
+    CHECK_STR_CONTAINS(out, "steps/min (both feet)");
+    CHECK_MSG(!strstr(out, "_deg") && !strstr(out, "cadence_spm"), "keys in the summary: %s", out);
+
+    /* the left side's events after 0.9 s deleted: that side has no stride, said with a dash */
+    snprintf(
+        cmd, sizeof(cmd),
+        "awk -F, 'NR == 1 || $1 != \"left\" || $3 < 0.9' '%s/events.csv' > '%s/cli_sum_right.csv'",
+        dir, scratch);
+    CHECK(gs_test_sh(cmd) == 0);
+    snprintf(a, sizeof(a), "analyze '%s' -o '%s_l' --events '%s/cli_sum_right.csv'", pose, dir,
+             scratch);
+    CHECK_EQ_INT(run_cli(a, err, sizeof(err), out, sizeof(out)), 1);
+    CHECK_STR_CONTAINS(out, "Knee flexion at contact ");
+    CHECK_STR_CONTAINS(out, " L       -  R ");
+    CHECK_MSG(!strstr(out, "nan"), "nan in the summary: %s", out);
+    CHECK_STR_CONTAINS(out, "findings not evaluated: the analysis did not complete");
+    CHECK_MSG(!strstr(out, "no findings above"), "a failed run reads as clean: %s", out);
+
+    /* too short: the same */
+    snprintf(a, sizeof(a), "analyze '%s' -o '%s_s'", shortp, dir);
+    CHECK_EQ_INT(run_cli(a, err, sizeof(err), out, sizeof(out)), 1);
+    CHECK_STR_CONTAINS(err, "track too short");
+    CHECK_STR_CONTAINS(out, "findings not evaluated: the analysis did not complete");
+    CHECK_MSG(!strstr(out, "no findings above") && !strstr(out, "unknown,"), "summary: %s", out);
+}
+
 static const gs_test_spec specs[] = {
+    {"analyze_summary_reads_as_words", analyze_summary_reads_as_words},
     {"help_and_version_say_what_the_tool_is", help_and_version_say_what_the_tool_is},
     {"made_clip_is_probed", made_clip_is_probed},
     {"probe_counts_dropped_timestamps", probe_counts_dropped_timestamps},

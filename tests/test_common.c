@@ -119,6 +119,27 @@ static void capitalize_touches_only_a_lower_case_ascii_first_letter(void)
     CHECK(!strcmp(e, "1 km"));
 }
 
+/* the command line's summary and the overlay's banners printed "Less arm swing on the right
+ * (right)" and "... on the right - right" (session 15 audit) */
+static void finding_label_names_the_side_once(void)
+{
+    char b[64];
+    CHECK(!strcmp(gs_finding_label(b, sizeof(b), "Less arm swing on the right", "right"),
+                  "Less arm swing on the right"));
+    CHECK(!strcmp(gs_finding_label(b, sizeof(b), "Left knee stiff", "left"), "Left knee stiff"));
+    CHECK(!strcmp(gs_finding_label(b, sizeof(b), "Stiff knee", "left"), "Stiff knee (left)"));
+    /* "leftward" and "brighter" are not the side */
+    CHECK(
+        !strcmp(gs_finding_label(b, sizeof(b), "Drift leftward", "left"), "Drift leftward (left)"));
+    CHECK(!strcmp(gs_finding_label(b, sizeof(b), "A brighter shoe", "right"),
+                  "A brighter shoe (right)"));
+    CHECK(!strcmp(gs_finding_label(b, sizeof(b), "High vertical oscillation", "both"),
+                  "High vertical oscillation"));
+    CHECK(!strcmp(gs_finding_label(b, sizeof(b), "Low cadence", NULL), "Low cadence"));
+    CHECK(!strcmp(gs_finding_label(b, 8, "Stiff knee", "left"), "Stiff k"));
+    CHECK(!strcmp(gs_finding_label(b, sizeof(b), NULL, "right"), " (right)"));
+}
+
 static void data_path_finds_installed_then_source_tree(const char *scratch)
 {
     char buf[1024], dir[800], exe[900], file[900], root[600];
@@ -180,6 +201,7 @@ int main(int argc, char **argv)
     size_mul_detects_overflow();
     capitalize_touches_only_a_lower_case_ascii_first_letter();
     whole_file_reads_are_capped_and_regular_files_only(scratch);
+    finding_label_names_the_side_once();
     data_path_finds_installed_then_source_tree(scratch);
     CHECK(gs_peak_rss_bytes() > 0);
     return gs_test_finish("test_common", 0);

@@ -103,25 +103,51 @@ static int analyze_progress(void *user, const char *stage, double fraction, cons
     return gs_cli_progress_cb(user, stage, (int64_t)(fraction * 1000), 1000);
 }
 
+/* The analysis in a few lines for people: the metrics' names as the report writes them, "-" for
+ * a side without a value (was "nan"), each finding's side said once, and on a failed run no
+ * "no findings" that reads as a clean result (the findings were not evaluated: the report says
+ * so too). */
 static void print_summary(const gs_analysis *a, const char *outdir)
 {
-    printf("gaitscope: %s, %s, %s view (confidence %.2f)\n", gs_gait_activity_name(a->activity),
+    const int failed = !strcmp(a->status, "failed");
+    int w = 0;
+    char l[32], r[32], lab[200];
+    printf("gaitscope: %s, %s, %s view (confidence %.2f)\n",
+           a->activity == GS_GAIT_ACTIVITY_UNKNOWN ? "activity unknown"
+                                                   : gs_gait_activity_name(a->activity),
            gs_gait_setting_name(a->setting), gs_gait_view_name(a->view.kind), a->view.confidence);
-    for (size_t i = 0; i < gs_metric_count(); i++) {
-        const gs_metric_info *mi = gs_metric_at(i);
-        const gs_analysis_metric *m = mi->summary ? gs_analysis_metric_find(a, mi->key) : NULL;
-        if (!m)
-            continue;
-        if (m->all.present)
-            printf("  %-30s %7.1f %s (all)\n", m->key, m->all.mean, m->unit);
-        else
-            printf("  %-30s L %7.1f  R %7.1f %s\n", m->key, m->side[0].mean, m->side[1].mean,
-                   m->unit);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < gs_metric_count(); i++) {
+            const gs_metric_info *mi = gs_metric_at(i);
+            const gs_analysis_metric *m = mi->summary ? gs_analysis_metric_find(a, mi->key) : NULL;
+            const char *name = mi->label ? mi->label : mi->key;
+            if (!m)
+                continue;
+            if (pass == 0) {
+                w = (int)strlen(name) > w ? (int)strlen(name) : w;
+                continue;
+            }
+            if (m->all.present) {
+                printf("  %-*s   %7.1f %s (both feet)\n", w, name, m->all.mean, m->unit);
+                continue;
+            }
+            for (int s = 0; s < 2; s++)
+                if (m->side[s].present && isfinite(m->side[s].mean))
+                    snprintf(s ? r : l, sizeof(l), "%7.1f", m->side[s].mean);
+                else
+                    snprintf(s ? r : l, sizeof(l), "%7s", "-");
+            printf("  %-*s L %s  R %s %s\n", w, name, l, r, m->unit);
+        }
     }
     for (int k = 0; k < a->n_findings && k < 3; k++)
-        printf("  finding: %s (%s), severity %.2f, confidence %.2f\n", a->findings[k].title,
-               a->findings[k].side, a->findings[k].severity, a->findings[k].confidence);
-    if (a->n_findings == 0)
+        printf("  finding: %s, severity %.2f, confidence %.2f\n",
+               gs_finding_label(lab, sizeof(lab), a->findings[k].title, a->findings[k].side),
+               a->findings[k].severity, a->findings[k].confidence);
+    if (a->n_findings > 3)
+        printf("  and %d more findings in the report\n", a->n_findings - 3);
+    if (failed)
+        printf("  findings not evaluated: the analysis did not complete\n");
+    else if (a->n_findings == 0)
         printf("  no findings above the rules' thresholds\n");
     printf("gaitscope: report in %s/report.html\n", outdir);
 }

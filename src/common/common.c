@@ -3,12 +3,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -351,6 +353,31 @@ void gs_str_capitalize(char *s)
 {
     if (s && s[0] >= 'a' && s[0] <= 'z')
         s[0] = (char)(s[0] - 'a' + 'A');
+}
+
+/* 1 when word occurs in s as a whole word, letters compared without case */
+static int has_word(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = s; n > 0 && *p; p++) {
+        int starts = p == s || !isalpha((unsigned char)p[-1]);
+        if (starts && strncasecmp(p, word, n) == 0 && !isalpha((unsigned char)p[n]))
+            return 1;
+    }
+    return 0;
+}
+
+const char *gs_finding_label(char *dst, size_t n, const char *title, const char *side)
+{
+    if (!dst || n == 0)
+        return dst;
+    if (!title)
+        title = "";
+    if (side && (!strcmp(side, "left") || !strcmp(side, "right")) && !has_word(title, side))
+        snprintf(dst, n, "%s (%s)", title, side);
+    else
+        snprintf(dst, n, "%s", title);
+    return dst;
 }
 
 double gs_now_s(void)

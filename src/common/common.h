@@ -160,6 +160,12 @@ double gs_median(double *v, int n);
  *  a UTF-8 sequence). NULL and "" are no-ops. */
 void gs_str_capitalize(char *s);
 
+/** A finding's title for a line of its own (the command line's summary, an overlay banner):
+ *  the title, with " (left)" / " (right)" added only when side is one of those and the title does
+ *  not name it already as a word (the rules' titles say "on the {side}"; a rule file of one's own
+ *  may not); "both" or no side adds nothing. Cut at n - 1 bytes; returns dst. */
+const char *gs_finding_label(char *dst, size_t n, const char *title, const char *side);
+
 /** Monotonic clock in seconds (for progress and benchmarks, never for media time). */
 double gs_now_s(void);
 
