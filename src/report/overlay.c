@@ -700,7 +700,8 @@ static int draw_findings(draw_ctx *c, const cJSON *findings, double t, double st
             char txt[200];
             float x = 10 * c->s, y = y0 + 30 * (float)row * c->s, sc = 0.6f * c->s;
             int32_t w = 0, h = 0;
-            snprintf(txt, sizeof(txt), "%s%s%s", title, side ? " - " : "", side ? side : "");
+            gs_finding_label(txt, sizeof(txt), title, side); /* "... on the right", not
+                                                               "... on the right - right" */
             for (char *p = txt; *p; p++)
                 if ((unsigned char)*p > 126)
                     *p = '?'; /* Hershey fonts are ASCII only */
