@@ -491,7 +491,30 @@ static void analyze_summary_reads_as_words(void)
     CHECK_MSG(!strstr(out, "no findings above") && !strstr(out, "unknown,"), "summary: %s", out);
 }
 
+/* A real-time clip given a slow-motion factor it does not have said only "track too short: 0.80 s
+ * with a person" for 8 s of video (session 15 audit: run_side_treadmill_01 with --slowmo 10);
+ * now it says how the clip was read. */
+static void wrong_slowmo_says_how_the_clip_was_read(void)
+{
+    const char *gen = getenv("GS_GEN_TRACK");
+    char cmd[4096], a[4096], err[4096], pose[1024];
+    CHECK_MSG(gen && access(gen, X_OK) == 0, "GS_GEN_TRACK not set to gs_gen_track");
+    if (!gen)
+        return;
+    snprintf(pose, sizeof(pose), "%s/cli_slow_pose.json", scratch);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s/cli_slow' && '%s' -o '%s' --duration 8", scratch, gen,
+             pose);
+    CHECK(gs_test_sh(cmd) == 0);
+    snprintf(a, sizeof(a), "analyze '%s' -o '%s/cli_slow' --slowmo 10", pose, scratch);
+    CHECK_EQ_INT(run_cli(a, err, sizeof(err), NULL, 0), 1);
+    CHECK_STR_CONTAINS(err, "track too short");
+    CHECK_STR_CONTAINS(err, "; the clip was read as 10 times slower than real (the slow-motion "
+                            "factor given): 8.0 s of video, 0.80 s of real time; check that factor");
+    CHECK_EQ_INT(count_lines(err), 1);
+}
+
 static const gs_test_spec specs[] = {
+    {"wrong_slowmo_says_how_the_clip_was_read", wrong_slowmo_says_how_the_clip_was_read},
     {"analyze_summary_reads_as_words", analyze_summary_reads_as_words},
     {"help_and_version_say_what_the_tool_is", help_and_version_say_what_the_tool_is},
     {"made_clip_is_probed", made_clip_is_probed},

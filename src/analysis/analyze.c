@@ -274,6 +274,26 @@ static gs_status check_options(const gs_analyze_options *o, const char *input, g
     return GS_OK;
 }
 
+/* A track too short or too few strides on a clip read as slow motion (a factor given, or the
+ * file's own): a wrong factor is the likeliest cause, and the message alone showed only the
+ * real-time seconds ("track too short: 1.20 s with a person" for 12 s of a real-time run given
+ * --slowmo 10; session 15 audit), so it says how the clip was read. */
+static void slow_motion_hint(gs_error *e, const gs_pose_track *t)
+{
+    size_t len = strlen(e->msg);
+    if (e->code != GS_ERR_TOO_FEW || !t || t->n_frames < 2 || !(t->time_scale > 0) ||
+        fabs(t->time_scale - 1.0) < 1e-9)
+        return;
+    double real = t->frames[t->n_frames - 1].t_s - t->frames[0].t_s;
+    snprintf(e->msg + len, sizeof(e->msg) - len,
+             "; the clip was read as %.3g times slower than real (%s): %.1f s of video, %.2f s "
+             "of real time; check that factor",
+             1.0 / t->time_scale,
+             !strcmp(t->time_scale_source, "metadata") ? "the file says so"
+                                                       : "the slow-motion factor given",
+             real / t->time_scale, real);
+}
+
 gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze_options *opt,
                          gs_analyze_result **out, gs_error *err)
 {
@@ -479,6 +499,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     if (rc != GS_OK && !failed) {
         failed = 1;
         ferr = *err;
+        slow_motion_hint(&ferr, track);
     }
     analysis = gs_gait_result_to_json(g);
     if (!analysis) {
