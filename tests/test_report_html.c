@@ -550,6 +550,9 @@ static void failed_analysis_still_gives_a_report_that_says_why(const char *dir)
     HAS(h, "low light");
     HAS(h, "mean_visibility: 0.42");
     HAS(h, "confidence 41 %");
+    /* the notes come before the summary: no "view line above" (session 15 audit) */
+    HAS(h, "hard to tell (confidence 41 %); it was taken as seen from behind (Summary, below)");
+    LACKS(h, "view line above");
     HAS(h, "No metrics could be computed");
     HAS(h, "leg lengths");
     LACKS(h, "<svg ");

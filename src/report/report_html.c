@@ -333,11 +333,23 @@ static void write_alerts(page *pg)
             }
         }
         cJSON_ArrayForEach(w, jget(a, "notes")) warn_item(b, w);
-        if (isfinite(conf) && conf < 0.7)
+        if (isfinite(conf) && conf < 0.7) {
+            /* the notes stand above the summary: name the view taken here (it said "check the
+             * view line above", a line the command line prints and the page does not have) */
+            const char *k = jstr(jget(a, "view"), "kind");
+            const char *taken = !k                         ? "not decided"
+                                : !strcmp(k, "side-left")  ? "a side view, left side to camera"
+                                : !strcmp(k, "side-right") ? "a side view, right side to camera"
+                                : !strcmp(k, "rear")       ? "seen from behind"
+                                : !strcmp(k, "front")      ? "seen from the front"
+                                                           : k;
             gs_html_printf(b,
-                     "<li>The camera view was hard to tell (confidence %s %%): check the view "
-                     "line above and rerun with <code>--view</code> if it is wrong.</li>\n",
+                     "<li>The camera view was hard to tell (confidence %s %%); it was taken as ",
                      gs_html_num(t1, sizeof(t1), 100 * conf, 0));
+            gs_html_esc(b, taken);
+            gs_html_puts(b, " (Summary, below). If that is wrong, analyse the clip again with the "
+                            "view given (<code>--view</code>).</li>\n");
+        }
         if (!msg && (nl < STABLE_MEAN_STRIDES || nr < STABLE_MEAN_STRIDES) && nl + nr > 0) {
             gs_html_printf(b,
                      "<li>Only %d left and %d right strides were usable; means from fewer than "
