@@ -371,6 +371,25 @@ static void report_shows_findings_as_hypotheses(const char *dir)
     /* 60 frames/s: the event timing error is a methods note, not a warning */
     HAS(h, "At 60 frames/s, contact and toe-off times are known to about &plusmn;25 ms");
     HAS(h, "Stenum 2021");
+    LACKS(h, "Source: as above");
+    free(h);
+    cJSON_Delete(a);
+
+    /* a source repeated word for word by the next line of the same finding is written once
+     * (session 15 audit: the overstriding finding's 60-word source three times a side) */
+    a = side_run_analysis();
+    cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+                                       cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(a, "findings"), 0),
+                                       "evidence"),
+                                   1);
+    CHECK(ev != NULL);
+    cJSON_DeleteItemFromObjectCaseSensitive(ev, "source");
+    cJSON_AddStringToObject(ev, "source", "Souza 2016: below 40 deg may go with PFP");
+    snprintf(path, sizeof(path), "%s/report_findings_same_source.html", dir);
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    CHECK_EQ_INT(count_of(h, "Source: Souza 2016: below 40 deg may go with PFP"), 1);
+    CHECK_EQ_INT(count_of(h, "Source: as above."), 1);
     free(h);
     cJSON_Delete(a);
 }

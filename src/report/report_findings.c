@@ -76,7 +76,10 @@ static void put_value(buf *b, double v, int dec, const char *unit)
     }
 }
 
-static void write_evidence(page *pg, const cJSON *ev)
+/* One evidence line. said: 1 when an earlier line of the same finding gave the same source word
+ * for word, which is then "as above" (the overstriding finding printed one 60-word
+ * Souza/Heiderscheit paragraph under two of its lines: a wall of text on a phone). */
+static void write_evidence(page *pg, const cJSON *ev, int said)
 {
     buf *b = &pg->b;
     const char *metric = jstr(ev, "metric"), *unit = jstr(ev, "unit");
@@ -154,7 +157,9 @@ static void write_evidence(page *pg, const cJSON *ev)
             }
         }
     }
-    if (src) {
+    if (src && said) {
+        gs_html_puts(b, "<span class=\"src\">Source: as above.</span>");
+    } else if (src) {
         gs_html_puts(b, "<span class=\"src\">Source: ");
         gs_html_esc(b, src);
         gs_html_puts(b, "</span>");
@@ -334,7 +339,14 @@ void gs_report__write_findings(page *pg)
             far_side_note(pg);
         if (cJSON_GetArraySize(jget(f, "evidence")) > 0) {
             gs_html_puts(b, "<h4>Evidence</h4><ul>\n");
-            cJSON_ArrayForEach(e, jget(f, "evidence")) write_evidence(pg, e);
+            cJSON_ArrayForEach(e, jget(f, "evidence"))
+            {
+                const char *src = jstr(e, "source");
+                int said = 0;
+                for (const cJSON *p = jget(f, "evidence")->child; src && p && p != e; p = p->next)
+                    said |= jstr(p, "source") && !strcmp(jstr(p, "source"), src);
+                write_evidence(pg, e, said);
+            }
             gs_html_puts(b, "</ul>\n");
         }
         if (cJSON_GetArraySize(jget(f, "nkt_tests")) > 0) {
