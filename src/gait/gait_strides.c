@@ -209,9 +209,13 @@ double gs_gait__duty_factor(gs_gait_result *r)
  */
 double gs_gait__event_score(gs_gait_result *r, gs_error *err, gs_status *rc)
 {
-    double df[2] = {NAN, NAN}, *v = malloc(sizeof(double) * (size_t)(r->n_st + 1));
+    double df[2] = {NAN, NAN}, *v = NULL;
     int used = 0;
     *rc = gs_gait__build_strides(r, err);
+    /* sized after the rebuild: the strides it makes can outnumber those before (a front walker
+     * growing in the picture wrote past the old count, session 15 audit) */
+    if (*rc == GS_OK)
+        v = malloc(sizeof(double) * (size_t)(r->n_st + 1));
     if (*rc != GS_OK || !v) {
         free(v);
         if (*rc == GS_OK)
