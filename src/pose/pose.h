@@ -60,11 +60,7 @@ typedef enum gs_kp_id {
 const char *gs_kp_name(int i);
 
 /** Which part of the body a bone belongs to (drawings may leave the small hand bones out). */
-typedef enum gs_kp_part {
-    GS_KP_PART_BODY = 0,
-    GS_KP_PART_FACE = 1,
-    GS_KP_PART_HAND = 2
-} gs_kp_part;
+typedef enum gs_kp_part { GS_KP_PART_BODY = 0, GS_KP_PART_FACE = 1, GS_KP_PART_HAND = 2 } gs_kp_part;
 
 /** One bone of the skeleton: landmarks a and b (gs_kp_id), side 0 centre, 1 left, 2 right. */
 typedef struct gs_kp_bone {
@@ -111,20 +107,20 @@ typedef struct gs_pose_frame {
 
 /** A whole pose track: what pose.json holds. */
 typedef struct gs_pose_track {
-    int32_t width, height;      /* displayed frame size in pixels (rotation applied) */
-    double fps;                 /* nominal frame rate of the source */
-    char source[256];           /* source video file name (no directories) */
-    char model[32];             /* landmark model used: "lite", "full", "heavy" or another tool */
-    char person_rule[64];       /* rule that chose the tracked person ("longest-gait-track", ...) */
-    double time_scale;          /* factor the frames' times were scaled by from the file's playback
-                                   time to real time (slow motion); 0 when not recorded */
+    int32_t width, height; /* displayed frame size in pixels (rotation applied) */
+    double fps;            /* nominal frame rate of the source */
+    char source[256];      /* source video file name (no directories) */
+    char model[32];        /* landmark model used: "lite", "full", "heavy" or another tool */
+    char person_rule[64];  /* rule that chose the tracked person ("longest-gait-track", ...) */
+    double time_scale;     /* factor the frames' times were scaled by from the file's playback
+                              time to real time (slow motion); 0 when not recorded */
     char time_scale_source[32]; /* why: "none" (playback is taken as real), "slowmo-option",
                                    "capture-fps-option", "metadata"; "" when not recorded */
-    int32_t second_looks;       /* frames of the tracked person whose legs jumped where no leg can
-                                   and that the tracker looked at again (gs_pose_stats
-                                   recheck_frames, this person's share); -1 when not recorded */
-    int32_t n_frames;           /* number of entries in frames */
-    gs_pose_frame *frames;      /* n_frames entries, owned by the track */
+    int32_t second_looks;  /* frames of the tracked person whose legs jumped where no leg can
+                              and that the tracker looked at again (gs_pose_stats
+                              recheck_frames, this person's share); -1 when not recorded */
+    int32_t n_frames;      /* number of entries in frames */
+    gs_pose_frame *frames; /* n_frames entries, owned by the track */
 } gs_pose_track;
 
 /**
@@ -180,17 +176,17 @@ gs_status gs_pose_json_write(const char *path, const gs_pose_track *t, gs_error 
 
 /** What the whole-clip clean-up did (gs_pose_clean()). */
 typedef struct gs_pose_clean_report {
-    int32_t swap_fixed_legs; /* frames whose leg labels were swapped back */
-    int32_t swap_fixed_arms; /* frames whose arm labels were swapped back */
-    int32_t facing_fixed;    /* frames where every left/right pair was swapped (rear/front) */
-    int32_t view;            /* facing decision: 0 side view (no facing fix), 1 front, 2 rear */
-    int32_t gap_filled;      /* frames filled by interpolation */
-    int32_t outliers;        /* one-frame landmark spikes replaced by their neighbours' mean */
-    int32_t foot_fixed;      /* frames where a lost foot was interpolated (foot_fixed flag) */
-    int32_t foot_swapped;    /* frames where the two feet alone were swapped back */
-    double max_gap_s;        /* longest gap that is filled, seconds */
-    double stride_hz;        /* stride frequency found (one foot's cycle), 0 if none */
-    double cutoff_hz;        /* low-pass cutoff used, 0 if not smoothed */
+    int32_t swap_fixed_legs;  /* frames whose leg labels were swapped back */
+    int32_t swap_fixed_arms;  /* frames whose arm labels were swapped back */
+    int32_t facing_fixed;     /* frames where every left/right pair was swapped (rear/front) */
+    int32_t view;             /* facing decision: 0 side view (no facing fix), 1 front, 2 rear */
+    int32_t gap_filled;       /* frames filled by interpolation */
+    int32_t outliers;         /* one-frame landmark spikes replaced by their neighbours' mean */
+    int32_t foot_fixed;       /* frames where a lost foot was interpolated (foot_fixed flag) */
+    int32_t foot_swapped;     /* frames where the two feet alone were swapped back */
+    double max_gap_s;         /* longest gap that is filled, seconds */
+    double stride_hz;         /* stride frequency found (one foot's cycle), 0 if none */
+    double cutoff_hz;         /* low-pass cutoff used, 0 if not smoothed */
 } gs_pose_clean_report;
 
 /**
@@ -242,8 +238,8 @@ double gs_pose_leg_cycle_s(const gs_pose_track *t, double min_s, double max_s, d
  * Half the legs' cycle (s): the first lag at which the left-right ankle offset's autocorrelation
  * has a clear local minimum (below -0.3), where each foot is where the other was, half a stride
  * later; searched from 2 frames up to 0.6 of the longest run of frames with landmarks and at most
- * 15 s, so it needs a run of about 0.85 of one cycle (gs_pose_leg_cycle_s needs two). 0 when there
- * is none, or when the offset's RMS is under a tenth of the median hip-ankle distance (feet that do
+ * 15 s, so it needs a run of about 0.85 of one cycle (gs_pose_leg_cycle_s needs two). 0 when there is
+ * none, or when the offset's RMS is under a tenth of the median hip-ankle distance (feet that do
  * not step). *corr (may be NULL) gets that minimum's autocorrelation, 0 when none.
  */
 double gs_pose_leg_half_cycle_s(const gs_pose_track *t, double *corr);
@@ -316,18 +312,18 @@ typedef struct gs_pose_stats {
                                    regions (each adds up to 5 landmark runs) */
     int32_t candidates;         /* candidate people seen over the clip */
     gs_pose_person_summary people[8]; /* the first 8 of them, in order of appearance */
-    int32_t chosen;                   /* index of the chosen person in people[] (-1: none) */
-    int32_t cuts;                     /* scene cuts found (tracking restarted from the detector) */
-    int32_t starts_turned;            /* detections leaning far from upright (a body cut by the
-                                         picture's edge) whose region was turned upright to start a
-                                         track (track.c START_MAX_TILT) */
-    int32_t starts_refused;           /* of those, the ones whose answer upright was no whole person
-                                         (mid-hip outside the picture, trunk lying or too short): no
-                                         track started, the detector runs again */
-    double wait_s;                    /* time inference waited for decoded frames, seconds */
-    double detect_s;                  /* time in the detector (letterbox warp + inference + NMS) */
-    double landmark_s; /* time in the landmark model (crop warp + inference + decode) */
-    double clean_s;    /* time in the whole-clip clean-up */
+    int32_t chosen;             /* index of the chosen person in people[] (-1: none) */
+    int32_t cuts;               /* scene cuts found (tracking restarted from the detector) */
+    int32_t starts_turned;      /* detections leaning far from upright (a body cut by the
+                                   picture's edge) whose region was turned upright to start a
+                                   track (track.c START_MAX_TILT) */
+    int32_t starts_refused;     /* of those, the ones whose answer upright was no whole person
+                                   (mid-hip outside the picture, trunk lying or too short): no
+                                   track started, the detector runs again */
+    double wait_s;              /* time inference waited for decoded frames, seconds */
+    double detect_s;            /* time in the detector (letterbox warp + inference + NMS) */
+    double landmark_s;          /* time in the landmark model (crop warp + inference + decode) */
+    double clean_s;             /* time in the whole-clip clean-up */
     /* Thread CPU time (common.h gs_thread_cpu_s) of each part, seconds: what each costs
      * whatever the load. FFmpeg's and the inference pool's own worker threads are not in them
      * (with n_threads 1 and decode.n_threads 1 there are none). */

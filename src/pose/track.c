@@ -30,9 +30,9 @@
     1.0            /* look for other people this often while tracking (3 detector \
                       runs with the tiles: ~8 ms a frame at 0.5 s and 60 fps) */
 #define MAX_DETS 8 /* detections considered per detector run */
-#define MIN_ROI_FRAC                                                 \
-    0.12 /* ignore people whose region is below this fraction of the \
-            frame's shorter side (tiny background figures) */
+#define MIN_ROI_FRAC                                                                     \
+    0.12                     /* ignore people whose region is below this fraction of the \
+                                frame's shorter side (tiny background figures) */
 #define START_MAX_TILT                                                                        \
     (60.0 * GS_PI / 180.0) /* a detection's region leaning further from upright is turned     \
                               upright before a track starts from it (walkers and runners lean \
