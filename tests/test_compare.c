@@ -462,6 +462,76 @@ static void verdicts_need_both_gates(void)
     gs_compare_mc_free(&mc);
 }
 
+/* An analysis from before a metric's definition changed (gait.h GS_METRICS_REVISION: vertical
+ * oscillation and rear/front lengths in revision 2) does not compare on that metric: the
+ * metrics_revision check names it and its rows are not comparable; the other rows keep their
+ * verdicts, and two analyses of one revision compare as before. */
+static void older_metric_definitions_are_not_compared(void)
+{
+    static made b, a;
+    static double vo[2][2][15];
+    gs_compare_metric mb[2], ma[2];
+    gs_compare_mc *mc = NULL;
+    gs_comparison *c = NULL;
+    gs_error err = {0};
+    CHECK_EQ_INT(load_mc_text(good_mc, &mc, &err), GS_OK);
+    make_session(&b, "/x/before", 15, 10, 0, 1);
+    make_session(&a, "/x/after", 15, 20, 0, 2);
+    for (int w = 0; w < 2; w++) {
+        gs_compare_metric *m = w ? ma : mb;
+        m[0] = (w ? a.m : b.m)[0];
+        memset(&m[1], 0, sizeof(m[1]));
+        m[1].key = "vertical_oscillation_ll";
+        m[1].unit = "leg lengths";
+        m[1].label = "Vertical oscillation";
+        m[1].positive = 1;
+        for (int s = 0; s < 2; s++) {
+            for (int i = 0; i < 15; i++)
+                vo[w][s][i] = (w ? 0.09 : 0.15) + 0.001 * i;
+            m[1].values[s] = vo[w][s];
+            m[1].n[s] = 15;
+        }
+    }
+    b.s.metrics = mb;
+    a.s.metrics = ma;
+    b.s.n_metrics = a.s.n_metrics = 2;
+    for (int pass = 0; pass < 3; pass++) {
+        /* 1 -> 2: revised; 2 -> 2: the same; 0 (a session built without it): not checked */
+        b.s.metrics_revision = pass == 0 ? 1 : pass == 1 ? GS_METRICS_REVISION : 0;
+        a.s.metrics_revision = pass == 2 ? 0 : GS_METRICS_REVISION;
+        CHECK_EQ_INT(gs_compare_run(&b.s, &a.s, mc, NULL, &c, &err), GS_OK);
+        if (!c)
+            continue;
+        const gs_compare_check *k = NULL;
+        for (int i = 0; i < gs_comparison_n_checks(c); i++)
+            if (!strcmp(gs_comparison_check(c, i)->name, "metrics_revision"))
+                k = gs_comparison_check(c, i);
+        CHECK(k != NULL);
+        const gs_compare_row *vr = gs_comparison_find_row(c, "vertical_oscillation_ll",
+                                                          GS_COMPARE_SIDE_LEFT);
+        const gs_compare_row *kr = gs_comparison_find_row(c, "knee_flexion_ic_deg",
+                                                          GS_COMPARE_SIDE_LEFT);
+        CHECK(vr != NULL && kr != NULL);
+        if (k && vr && kr) {
+            CHECK_EQ_INT(kr->verdict, GS_COMPARE_VERDICT_REAL); /* untouched by the revision */
+            CHECK_EQ_INT(vr->verdict, GS_COMPARE_VERDICT_NOT_COMPARABLE);
+            if (pass == 0) {
+                CHECK_EQ_INT(k->state, GS_COMPARE_CHECK_MISMATCH);
+                CHECK_STR_CONTAINS(k->message, "BEFORE comes from an older gaitscope (metrics "
+                                               "revision 1, now 2) that measured Vertical "
+                                               "oscillation differently");
+                CHECK_STR_CONTAINS(vr->why, "the metric's definition differs (revision 1 "
+                                            "before, revision 2 after)");
+            } else {
+                CHECK_EQ_INT(k->state, pass == 1 ? GS_COMPARE_CHECK_OK : GS_COMPARE_CHECK_UNKNOWN);
+                CHECK(strstr(vr->why, "definition") == NULL); /* no minimal change in good_mc */
+            }
+        }
+        gs_comparison_free(&c);
+    }
+    gs_compare_mc_free(&mc);
+}
+
 static void spm_shades_where_made_curves_differ(void)
 {
     static made b, a;
@@ -617,7 +687,7 @@ static void outputs_of_made_sessions(const char *dir)
             cJSON_GetNumberValue(cJSON_GetObjectItem(
                 cJSON_GetArrayItem(cJSON_GetObjectItem(e, "persisting"), 0), "severity_change")),
             -0.3, 1e-9);
-        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "comparability")), 9);
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "comparability")), 10); /* 9 + metrics_revision */
         CHECK(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "side_by_side"), "file")));
         CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "symmetry")), 1);
         cJSON_Delete(j);
@@ -1758,6 +1828,7 @@ int main(int argc, char **argv)
     mc_table_validation_names_the_problem();
     shipped_table_covers_every_metric();
     verdicts_need_both_gates();
+    older_metric_definitions_are_not_compared();
     spm_shades_where_made_curves_differ();
     outputs_of_made_sessions(dir);
     side_by_side_locks_strides_and_counts_frames(dir);

@@ -159,6 +159,7 @@ static int copy_sess(gs_compare__sess *d, const gs_compare_session *s)
     d->ground_angle_deg = s->ground_fitted ? s->ground_angle_deg : NAN;
     d->strides_used[0] = s->strides_used[0];
     d->strides_used[1] = s->strides_used[1];
+    d->metrics_revision = s->metrics_revision;
     return d->path && d->format && d->view && d->activity && d->setting && (d->clip || !s->clip);
 }
 
@@ -170,7 +171,7 @@ const char *gs_compare_check_words(const char *name)
         {"frame_rate", "frame rate"},         {"belt_speed", "belt speed"},
         {"speed", "running speed"},           {"camera_distance", "camera distance"},
         {"camera_tilt", "camera tilt"},       {"strides_left", "strides used, left"},
-        {"strides_right", "strides used, right"},
+        {"strides_right", "strides used, right"}, {"metrics_revision", "the metric's definition"},
     };
     for (size_t i = 0; name && i < sizeof(words) / sizeof(words[0]); i++)
         if (!strcmp(words[i][0], name))
@@ -244,6 +245,23 @@ static void rel_check(gs_comparison *c, const char *name, gs_compare_scope scope
                   gs_compare_check_words(name),
                   100 * (a - b) / b, k->before, k->after, k->band, why);
     }
+}
+
+/* 1 when key's definition changed between revisions a and b (gs_metric_info.revision). */
+static int revised_between(const char *key, int a, int b)
+{
+    const gs_metric_info *m = key ? gs_metric_find(key) : NULL;
+    int lo = a < b ? a : b, hi = a < b ? b : a;
+    return m && a > 0 && b > 0 && m->revision > lo && m->revision <= hi;
+}
+
+/* 1 when the session has values of metric key. */
+static int has_metric(const gs_compare_session *s, const char *key)
+{
+    for (int i = 0; s && i < s->n_metrics; i++)
+        if (s->metrics[i].key && !strcmp(s->metrics[i].key, key))
+            return 1;
+    return 0;
 }
 
 static void run_checks(gs_comparison *c, const gs_compare_session *sb, const gs_compare_session *sa,
@@ -339,6 +357,47 @@ static void run_checks(gs_comparison *c, const gs_compare_session *sb, const gs_
                       s ? "right" : "left", b->strides_used[s], a->strides_used[s], min_strides);
         }
     }
+    {
+        /* an analysis made before a metric's definition changed (gait.h GS_METRICS_REVISION)
+         * cannot show that metric's change: those rows are not comparable until the older one
+         * is analysed again */
+        gs_compare_check *k = add_check(c, "metrics_revision", GS_COMPARE_SCOPE_REVISED, 0);
+        int rb = b->metrics_revision, ra = a->metrics_revision, n = 0;
+        char names[192] = "";
+        k->before_v = rb > 0 ? rb : NAN;
+        k->after_v = ra > 0 ? ra : NAN;
+        snprintf(k->band, sizeof(k->band), "the same");
+        if (rb > 0)
+            snprintf(k->before, sizeof(k->before), "revision %d", rb);
+        else
+            snprintf(k->before, sizeof(k->before), "unknown");
+        if (ra > 0)
+            snprintf(k->after, sizeof(k->after), "revision %d", ra);
+        else
+            snprintf(k->after, sizeof(k->after), "unknown");
+        /* the revised metrics either analysis has, one name per label (cm and leg lengths) */
+        for (size_t i = 0; i < gs_metric_count(); i++) {
+            const gs_metric_info *m = gs_metric_at(i);
+            size_t used = strlen(names);
+            if (!revised_between(m->key, rb, ra) || strstr(names, m->label) ||
+                (!has_metric(sb, m->key) && !has_metric(sa, m->key)))
+                continue;
+            snprintf(names + used, sizeof(names) - used, "%s%s", n++ ? ", " : "", m->label);
+        }
+        if (rb <= 0 || ra <= 0) {
+            k->state = GS_COMPARE_CHECK_UNKNOWN;
+            check_msg(k, "the metrics' definitions of %s are not known: not checked",
+                      rb <= 0 && ra <= 0 ? "either analysis" : rb <= 0 ? "BEFORE" : "AFTER");
+        } else if (n > 0) {
+            k->state = GS_COMPARE_CHECK_MISMATCH;
+            check_msg(k,
+                      "%s comes from an older gaitscope (metrics revision %d, now %d) that "
+                      "measured %s differently: analyse it again (Re-run, or gaitscope gait on "
+                      "its pose.json) to compare %s",
+                      rb < ra ? "BEFORE" : "AFTER", rb < ra ? rb : ra, rb < ra ? ra : rb, names,
+                      n == 1 ? "it" : "them");
+        }
+    }
 }
 
 /* Timing metrics: their error comes from event times (frame rate), not image geometry. */
@@ -349,7 +408,8 @@ static int is_timing(const char *unit)
 }
 
 /* The first failed check covering a row of this unit and side, or NULL. */
-static const gs_compare_check *blocking_check(const gs_comparison *c, const char *unit)
+static const gs_compare_check *blocking_check(const gs_comparison *c, const char *unit,
+                                              const char *key)
 {
     for (int i = 0; i < c->n_checks; i++) {
         const gs_compare_check *k = &c->checks[i];
@@ -369,6 +429,10 @@ static const gs_compare_check *blocking_check(const gs_comparison *c, const char
         case GS_COMPARE_SCOPE_LEFT:
         case GS_COMPARE_SCOPE_RIGHT:
             break; /* stride counts are judged per row from the row's own n */
+        case GS_COMPARE_SCOPE_REVISED:
+            if (revised_between(key, (int)k->before_v, (int)k->after_v))
+                return k;
+            break;
         }
     }
     return NULL;
@@ -465,7 +529,7 @@ static gs_status metric_rows(gs_comparison *c, const gs_compare_session *sb,
                 r->exceeds_mc = isfinite(r->minimal_change) && isfinite(r->change) &&
                                 fabs(r->change) >= r->minimal_change;
                 r->verdict = GS_COMPARE_VERDICT_NOT_COMPARABLE;
-                k = blocking_check(c, r->unit);
+                k = blocking_check(c, r->unit, m->key);
                 if (nb == 0 || na == 0) {
                     snprintf(r->why, sizeof(r->why), "measured %s only", nb ? "before" : "after");
                 } else if (nb < c->opt.min_strides || na < c->opt.min_strides) {
@@ -614,7 +678,7 @@ static gs_status curve_rows(gs_comparison *c, const gs_compare_session *sb,
             r->minimal_change = gs_compare_mc_value(mc, 1, cv->angle, NAN, 0, &src);
             r->mc_source = src ? gs_compare__keep(c, src) : NULL;
             r->verdict = GS_COMPARE_VERDICT_NOT_COMPARABLE;
-            k = blocking_check(c, "deg");
+            k = blocking_check(c, "deg", NULL); /* angles' definitions have not changed */
             if (r->n_before == 0 || r->n_after == 0)
                 snprintf(r->why, sizeof(r->why), "measured %s only",
                          r->n_before ? "before" : "after");

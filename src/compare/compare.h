@@ -112,6 +112,8 @@ typedef struct gs_compare_session {
     double ground_angle_deg;    /* ground line angle in the image (camera roll) */
     int ground_fitted;          /* 1 when the ground line was fitted to the feet (else horizon) */
     int strides_used[2];        /* usable strides, left and right */
+    int metrics_revision;       /* methods.metrics_revision (GS_METRICS_REVISION; 1 when absent,
+                                   0 = unknown: not checked) */
     const double *left_strides; /* 2 per used left stride: its first and last contact as
                                    fractional frame indices of the clip (chronological) */
     int n_left_strides;
@@ -237,14 +239,16 @@ typedef enum gs_compare_scope {
     GS_COMPARE_SCOPE_TIMING = 1,  /* times, cadence, duty factor (event timing) */
     GS_COMPARE_SCOPE_SPATIAL = 2, /* angles and lengths (image geometry) */
     GS_COMPARE_SCOPE_LEFT = 3,    /* the left side's rows */
-    GS_COMPARE_SCOPE_RIGHT = 4    /* the right side's rows */
+    GS_COMPARE_SCOPE_RIGHT = 4,   /* the right side's rows */
+    GS_COMPARE_SCOPE_REVISED = 5  /* the metrics whose definition changed between the two
+                                     analyses' revisions (gs_metric_info.revision) */
 } gs_compare_scope;
 
 /** One comparability check, with both values. */
 typedef struct gs_compare_check {
     const char *name;           /* "view", "activity", "frame_rate", "resolution",
                                    "belt_speed", "camera_distance", "camera_tilt",
-                                   "strides_left", "strides_right" */
+                                   "strides_left", "strides_right", "metrics_revision" */
     char before[64], after[64]; /* the two values as text (with units) */
     double before_v, after_v;   /* the two values as numbers (NAN for text values) */
     char band[128];             /* the tolerance, in words */

@@ -109,6 +109,12 @@ static gs_status build(gs_compare_input *in, gs_error *err)
     }
     s->leg_length_px = a->leg_length_px;
     s->ground_angle_deg = a->ground_angle_deg;
+    {
+        /* an analysis before methods.metrics_revision existed has revision 1 */
+        const cJSON *rev = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(root, "methods"), "metrics_revision");
+        s->metrics_revision = cJSON_IsNumber(rev) && rev->valuedouble >= 1 ? (int)rev->valuedouble : 1;
+    }
     ground = cJSON_GetObjectItemCaseSensitive(root, "ground");
     {
         const char *src = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ground, "source"));

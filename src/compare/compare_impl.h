@@ -31,6 +31,7 @@ typedef struct gs_compare__sess {
     double fps, belt_speed_m_s, leg_fraction, ground_angle_deg;
     int32_t width, height;
     int strides_used[2];
+    int metrics_revision; /* 0 unknown */
 } gs_compare__sess;
 
 struct gs_comparison {

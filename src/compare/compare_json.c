@@ -68,6 +68,8 @@ static const char *scope_name(gs_compare_scope s)
         return "left";
     case GS_COMPARE_SCOPE_RIGHT:
         return "right";
+    case GS_COMPARE_SCOPE_REVISED:
+        return "revised";
     default:
         return "all";
     }

@@ -139,7 +139,19 @@ typedef struct gs_metric_info {
     int whole_body;        /* 1: also an "all" entry pooling both sides (cadence) */
     int decimals;          /* decimals worth showing */
     int summary;           /* 1: in the command line's short summary */
+    int revision;          /* GS_METRICS_REVISION at which its definition last changed (0: the
+                            * first); two analyses on either side of it do not compare */
 } gs_metric_info;
+
+/**
+ * Revision of the metrics' definitions, written as analysis.json methods.metrics_revision
+ * (absent in analyses before it, read as 1). Raised when a metric's definition changes, with
+ * that metric's gs_metric_info.revision set to it, so that `compare` does not report a changed
+ * definition as a change of the athlete:
+ *   2 (session 15): vertical oscillation about the pelvis's level; rear/front lengths scaled by
+ *     the segments' own lengths (docs/metrics.md).
+ */
+#define GS_METRICS_REVISION 2
 
 /** Number of known metrics, and metric i (static; NULL when out of range). */
 size_t gs_metric_count(void);

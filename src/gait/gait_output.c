@@ -219,6 +219,7 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
                   "end, TO at the change point of a level stance and a rising toe (sub-frame)");
         if (r->belt_ic > 0)
             cJSON_AddNumberToObject(o, "contacts_at_belt_uptake", r->belt_ic);
+        cJSON_AddNumberToObject(o, "metrics_revision", GS_METRICS_REVISION);
         put_num(o, "expected_error_frames", 1.5);
         cJSON_AddBoolToObject(o, "events_edited", r->events_edited);
         cJSON_AddStringToObject(
