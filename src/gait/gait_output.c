@@ -314,9 +314,11 @@ cJSON *gs_gait_result_to_json(const gs_gait_result *r)
             if (!so)
                 continue;
             cJSON_AddNumberToObject(so, "n", c->n[s]);
-            mm = cJSON_AddArrayToObject(so, "mean");
-            sd = cJSON_AddArrayToObject(so, "sd");
-            for (int p = 0; p < GS_GAIT__CURVE_N && c->n[s] > 0 && mm && sd; p++) {
+            /* a side without strides has no mean curve (the schema's mean and sd are 101
+             * points when present): n 0 says so */
+            mm = c->n[s] > 0 ? cJSON_AddArrayToObject(so, "mean") : NULL;
+            sd = c->n[s] > 0 ? cJSON_AddArrayToObject(so, "sd") : NULL;
+            for (int p = 0; p < GS_GAIT__CURVE_N && mm && sd; p++) {
                 cJSON_AddItemToArray(mm, num(c->mean[s][p]));
                 cJSON_AddItemToArray(sd, num(c->sd[s][p]));
             }
