@@ -108,7 +108,7 @@ static double over(const gs_gait_result *r, int side, gs_angle an, double a, dou
     return best;
 }
 
-/* Max minus min of canonical coordinate c of landmark midpoint (k1, k2) over [a, b]. */
+/* Canonical coordinate c of the midpoint of landmarks k1 and k2 at time t. */
 static double mid_at(const gs_gait_result *r, int k1, int k2, int c, double t)
 {
     return 0.5 * (gs_gait__p_at(r, k1, c, t) + gs_gait__p_at(r, k2, c, t));
