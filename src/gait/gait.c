@@ -273,10 +273,10 @@ static void transform(gs_gait_result *r, const gs_pose_track *t)
 }
 
 /*
- * Leg length in pixels: the 90th percentile over frames of hip-knee + knee-ankle per side, the
- * two sides averaged. A high percentile because projection only ever shortens a segment (a thigh
+ * Leg lengths in pixels (r->ll_px, r->len_px): the 90th percentile over frames of hip-knee +
+ * knee-ankle per side, the two sides averaged. A high percentile because projection only ever shortens a segment (a thigh
  * pointing at the camera looks short); the 90th rather than the maximum to ignore outliers.
- * With per_segment, each segment's own 90th percentile: in rear and front views the thigh and
+ * Also each segment's own 90th percentile, added: in rear and front views the thigh and
  * the shank swing toward and away from the camera and are seen whole when each passes the
  * vertical, not at the same moment (a made runner from behind: 373 px the sum's percentile, 426
  * the segments', 430 the true length; run_rear_treadmill_01 273 and 274 px, its runner's legs
@@ -286,15 +286,18 @@ static void transform(gs_gait_result *r, const gs_pose_track *t)
  * other). Side views use the sum's for both: their segments are always seen whole, and two
  * percentiles of noisy lengths add up 1-3 % long (the sample 297 -> 302 px).
  */
-static double leg_length_px(const gs_gait_result *r, int per_segment)
+static void leg_lengths(gs_gait_result *r)
 {
-    double *v = malloc(sizeof(double) * (size_t)(r->n > 0 ? r->n : 1)), sum = 0;
-    double *u = malloc(sizeof(double) * (size_t)(r->n > 0 ? r->n : 1));
-    int sides = 0, whole = !per_segment;
-    if (!v || !u) {
-        free(v);
-        free(u);
-        return NAN;
+    size_t cap = (size_t)(r->n > 0 ? r->n : 1);
+    double *sum = malloc(sizeof(double) * cap), *thigh = malloc(sizeof(double) * cap);
+    double *shank = malloc(sizeof(double) * cap), ll = 0, seg = 0;
+    int sides = 0;
+    r->ll_px = r->len_px = NAN;
+    if (!sum || !thigh || !shank) {
+        free(sum);
+        free(thigh);
+        free(shank);
+        return;
     }
     for (int side = 0; side < 2; side++) {
         int n = 0;
@@ -304,18 +307,24 @@ static double leg_length_px(const gs_gait_result *r, int per_segment)
             const double *h = gs_gait__p(r, i, GS_KP_LEFT_HIP + side);
             const double *k = gs_gait__p(r, i, GS_KP_LEFT_KNEE + side);
             const double *a = gs_gait__p(r, i, GS_KP_LEFT_ANKLE + side);
-            double thigh = hypot(k[0] - h[0], k[1] - h[1]), shank = hypot(a[0] - k[0], a[1] - k[1]);
-            v[n] = whole ? thigh + shank : thigh;
-            u[n++] = shank;
+            thigh[n] = hypot(k[0] - h[0], k[1] - h[1]);
+            shank[n] = hypot(a[0] - k[0], a[1] - k[1]);
+            sum[n] = thigh[n] + shank[n];
+            n++;
         }
         if (n > 0) {
-            sum += quantile(v, n, 0.9) + (whole ? 0 : quantile(u, n, 0.9));
+            ll += quantile(sum, n, 0.9);
+            seg += quantile(thigh, n, 0.9) + quantile(shank, n, 0.9);
             sides++;
         }
     }
-    free(v);
-    free(u);
-    return sides ? sum / sides : NAN;
+    free(sum);
+    free(thigh);
+    free(shank);
+    if (sides) {
+        r->ll_px = ll / sides;
+        r->len_px = gs_gait__is_side(r->view.kind) ? r->ll_px : seg / sides;
+    }
 }
 
 /*
@@ -1057,8 +1066,7 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
     /* First pass with the image horizontal, then the ground line from the stance feet. */
     r->ground_phi = 0;
     transform(r, t);
-    r->ll_px = leg_length_px(r, 0);
-    r->len_px = gs_gait__is_side(r->view.kind) ? r->ll_px : leg_length_px(r, 1);
+    leg_lengths(r);
     if (!(r->ll_px > 1) || !(r->len_px > 1)) {
         rc = gs_fail(err, GS_ERR_FORMAT, "%s: landmarks give no leg length", name);
         *out = r;
@@ -1083,8 +1091,7 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
     fit_ground(r, t);
     if (r->ground_points > 0) {
         transform(r, t);
-        r->ll_px = leg_length_px(r, 0);
-        r->len_px = gs_gait__is_side(r->view.kind) ? r->ll_px : leg_length_px(r, 1);
+        leg_lengths(r);
         gs_gait__angles(r);
     }
     r->refine = 1;
