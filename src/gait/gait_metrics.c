@@ -128,7 +128,7 @@ static double mid_at(const gs_gait_result *r, int k1, int k2, int c, double t)
  * The integral is of y linear between frames, so a window covers exactly one stride time
  * whatever the frame rate or variable frame times.
  */
-static void pelvis_level(const gs_gait_result *r, double W, double *lev)
+static void pelvis_level(const gs_gait_result *r, double W, double *lev, int32_t *idx)
 {
     const int LH = GS_KP_LEFT_HIP, RH = GS_KP_RIGHT_HIP;
     double gap = 3.5 / (r->fps > 0 ? r->fps : 30.0);
@@ -190,17 +190,18 @@ static void pelvis_level(const gs_gait_result *r, double W, double *lev)
             }
         for (int end = 0; k0 >= 0 && end < 2; end++) {
             int32_t k = end ? k1 : k0;
-            double st = 0, sy = 0, stt = 0, sty = 0;
+            double icpt = 0, slope = 0;
             int n = 0;
             for (int32_t i = a; i <= b; i++)
                 if (isfinite(lev[i]) && fabs(r->t[i] - r->t[k]) <= 0.5 * W) {
-                    double u = r->t[i] - r->t[k];
-                    st += u, sy += lev[i], stt += u * u, sty += u * lev[i];
-                    n++;
+                    icpt += lev[i];
+                    idx[n++] = i;
                 }
-            double den = n * stt - st * st;
-            double slope = n >= 3 && den > 0 ? (n * sty - st * sy) / den : 0;
-            double icpt = (sy - slope * st) / n;
+            icpt /= n;
+            /* fewer than 3 levels, or none spread in time: flat at their mean (a failed fit
+             * leaves icpt and slope as they are) */
+            if (n >= 3)
+                gs_gait__fit_line(r, idx, n, lev, r->t[k], &icpt, &slope);
             for (int32_t i = end ? k1 + 1 : a; i <= (end ? b : k0 - 1); i++)
                 if (r->valid[i])
                     lev[i] = icpt + slope * (r->t[i] - r->t[k]);
@@ -627,17 +628,20 @@ gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err)
     /* the pelvis's level for vertical oscillation: a window of the median used stride */
     double *lev = malloc(sizeof(double) * (size_t)(r->n > 0 ? r->n : 1));
     double *T = malloc(sizeof(double) * (size_t)(r->n_st > 0 ? r->n_st : 1));
-    if (!lev || !T) {
+    int32_t *idx = malloc(sizeof(int32_t) * (size_t)(r->n > 0 ? r->n : 1));
+    if (!lev || !T || !idx) {
         free(lev);
         free(T);
+        free(idx);
         return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (metrics)", r->name);
     }
     int nT = 0;
     for (int i = 0; i < r->n_st; i++)
         if (r->st[i].used && isfinite(r->st[i].to_s))
             T[nT++] = r->st[i].t1_s - r->st[i].t0_s;
-    pelvis_level(r, nT > 0 ? gs_median(T, nT) : NAN, lev);
+    pelvis_level(r, nT > 0 ? gs_median(T, nT) : NAN, lev, idx);
     free(T);
+    free(idx);
     /* order of strides: by time, so metric values are chronological per side */
     for (int i = 0; i < r->n_st; i++) {
         const gs_gait_stride *s = &r->st[i];
