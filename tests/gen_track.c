@@ -151,7 +151,7 @@ static void foot_at1(const body *b, int side, double g, footst *f)
          * the labelled walks (27 forward swings of walk_side_overground_01/04 and
          * walk_side_multiperson_01, raw landmarks, measured from half a frame before the raters'
          * first frame off: 0.02 of the way at 15 % of the swing, 0.36 at 35 %, 0.67 at 55 %, 0.91
-         * at 75 %; docs/metrics.md 3a "Walking toe-offs where the foot stops pitching"). A
+         * at 75 %; docs/events-history.md "Walking toe-offs where the foot stops pitching"). A
          * smoothstep over the whole swing (running) turns back at once. */
         double u = p->walk ? (s - 0.08) / 0.75 : s;
         pitch = -th + (a + th) * smooth(u);
@@ -318,7 +318,7 @@ static void foot_at2(const body *b, int side, double g, footst *f)
     f->heel[0] = q.hb[0] + Lf * (-0.03 * cos(q.pr) - 0.10 * sin(q.pr));
     f->heel[1] = q.hb[1] + Lf * (-0.03 * sin(q.pr) + 0.10 * cos(q.pr));
     /* toe_back > 0 (gen_track.h): where BlazePose puts the foot index on real shoes, 0.13-0.4
-     * foot lengths behind the tip (docs/metrics.md 3a, measured on four clips). A point on the
+     * foot lengths behind the tip (docs/events-history.md, measured on four clips). A point on the
      * toes rises as they roll; one on the rear foot (beyond the MTP joint, 0.28 back) with the
      * heel. 0.30 back, the 60 fps clip's place, rises 0.003 / 0.03 / 0.09 foot lengths above its
      * stance level 2 / 1 / 0 frames (60 fps) before the tip leaves, less than the 0.10 / 0.17
@@ -539,7 +539,7 @@ static double nrand(uint64_t *s)
 
 /*
  * The noise measured on the raw landmarks of the six labelled clips (fresh `gaitscope pose` tracks,
- * raw minus the clean-up's output, frames it repaired left out; docs/metrics.md 3a, "Made tracks
+ * raw minus the clean-up's output, frames it repaired left out; docs/events-history.md, "Made tracks
  * with the pose model's noise"): robust SD of that residual in leg lengths, feet 0.007-0.013,
  * knees 0.005-0.011, hips 0.004-0.010, shoulders 0.003-0.006; a foot's ankle and heel correlate
  * 0.7-0.98, heel and foot_index 0.5-0.9, the two feet about 0; heavy tails (RMS 1.3-8 x the

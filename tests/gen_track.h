@@ -104,7 +104,7 @@ typedef struct gs_gen_params {
                                  * touch and sinks straight down onto the belt, which carries it
                                  * from the touch on (0: lands moving back, retract_frac). Seen
                                  * on a ~10x slow-motion treadmill clip: about 23 ms 1-7 px
-                                 * (3-15 mm) up, docs/metrics.md 3a; so the foot's most forward
+                                 * (3-15 mm) up, docs/events-history.md; so the foot's most forward
                                  * point and the end of its fall come before the touch */
     double dropout_every_s;     /* > 0: one frame this often is its neighbours' mean (gap fill) */
     /* pose-model noise (0 = off; gs_gen_use_real_noise sets the measured figures), see below */

@@ -251,7 +251,7 @@ static void made_tracks_meet_the_event_targets(void)
  * the 1 px of the cases above), then gs_pose_clean() (outlier, swap and gap repair, the low-pass)
  * before the analysis, as every real track. Three noise seeds per case. Asserted no worse than
  * measured (worst seed's MAE and |bias| + 0.15 frame), no extra event, misses and the activity as
- * measured; where the 0.5 frame target is not met this is the finding (docs/metrics.md 3a,
+ * measured; where the 0.5 frame target is not met this is the finding (docs/events-history.md,
  * "Made tracks with the pose model's noise").
  */
 static void made_tracks_with_pose_noise(void)
@@ -271,7 +271,7 @@ static void made_tracks_with_pose_noise(void)
          * late-locked out (gait_events_side.c GS_GAIT__SHIFT_LATE_IC); IC MAE seeds 11-13 30 fps
          * 0.71 / 0.66 / 1.01 -> 0.66 / 0.65 / 0.57, 60 fps 1.63 / 4.22 / 1.67 -> 1.45 / 2.83 /
          * 1.36, overground 0.79 / 0.46 / 0.81 -> 0.76 / 0.46 / 0.26; 20 seeds 1.18 -> 0.98,
-         * 1.81 -> 1.32, 1.17 -> 0.99 (docs/metrics.md 3a, "Walking contacts that lock late") */
+         * 1.81 -> 1.32, 1.17 -> 0.99 (docs/events-history.md, "Walking contacts that lock late") */
         /* session 12, walking toe-offs where the foot's pitch stops rising (walk_to_turn): TO
          * MAE seeds 11-13 30 fps 0.51 / 0.81 / 0.74 -> 0.52 / 0.40 / 0.45, 60 fps 1.03 / 1.13 /
          * 1.16 -> 0.67 / 0.61 / 0.68, overground 0.41 / 0.51 / 0.96 -> 0.60 / 0.21 / 0.50; 20
@@ -281,7 +281,7 @@ static void made_tracks_with_pose_noise(void)
         /* the contact window in seconds (walk_ic; was 10 samples before Zeni's contact, 0.167 s
          * at 60 fps): over 20 noise seeds +1.93 / 2.27 -> +1.32 / 1.81 frames, seeds 11 / 13
          * 3.24 / 2.55 -> 1.63 / 1.67, seed 12 3.99 -> 4.22 (bound 4.14 -> 4.37: the 20-seed
-         * figure decides, docs/metrics.md 3a "Walking contacts at 60 fps") */
+         * figure decides, docs/events-history.md "Walking contacts at 60 fps") */
         /* treadmill walks: each stance's footprint speed halfway to the median over the
          * stances (gait_events_walk.c): seeds 11-13 IC MAE 60 fps 1.45 / 2.83 / 1.36 -> 1.37 /
          * 2.40 / 1.38, 30 fps 0.66 / 0.65 / 0.57 -> 0.61 / 0.65 / 0.57; 20 seeds 1.32 -> 1.06,
@@ -291,7 +291,7 @@ static void made_tracks_with_pose_noise(void)
         {{"noisy walk 30 fps overground", 1, 30, 18, GS_GEN_SIDE, 0, 0, 0, 0, 1, 0},
          {0.91, 0.75}, {0.26, 0.26}, 0, 0},
         /* seed 13's right stance cut in two by a wild frame: toe-off 5 frames early, missed +
-         * extra (docs/metrics.md 3a, "a stance cut in two by the noise") */
+         * extra (docs/events-history.md, "a stance cut in two by the noise") */
         {{"noisy run 30 fps rear view", 0, 30, 12, GS_GEN_REAR, 0, 0, 0, 0, 0, 0},
          {0.69, 0.85}, {0.41, 0.73}, 1, 1},
     };
@@ -336,7 +336,7 @@ static void made_tracks_with_pose_noise(void)
 /*
  * The toe landmark behind the tip (gen_track.h toe_back; issue 13, side-view running toe-offs).
  * BlazePose's foot index sits 0.13-0.4 foot lengths behind the shoe's tip on every labelled clip
- * (about 0.15 on the sample, 0.25-0.35 on the 60 fps clip; docs/metrics.md 3a, "where BlazePose
+ * (about 0.15 on the sample, 0.25-0.35 on the 60 fps clip; docs/events-history.md, "where BlazePose
  * puts the toe"), not 2 % behind it as foot model 2's default landmark, and a landmark behind the
  * tip rises before the tip leaves: on the toes as they roll, on the rear foot (beyond 0.28, the MTP
  * joint) with the heel. Main's toe-off rule (the hinge where the lowest of heel and toe landmark
@@ -401,7 +401,7 @@ static void made_toe_landmark_behind_the_tip(void)
 /*
  * A treadmill runner's foot that comes to rest in the air before the touch (gen_track.h hang_s:
  * 5 mm over its landing point, then straight down onto the belt, which carries it from the
- * touch), as a ~10x slow-motion clip shows (docs/metrics.md 3a): the end of the fall and of the
+ * touch), as a ~10x slow-motion clip shows (docs/events-history.md): the end of the fall and of the
  * forward motion come hang_s before the touch, the belt's uptake at it (gs_gait__belt_contacts).
  * Contacts with the belt's uptake +0.06..+0.10 / 0.07-0.10 frame; with the landing rule alone
  * they came about the hang early (60 fps, 23 ms: -1.47..-1.55 frames; 30 fps, 33 ms: -1.01).
@@ -452,7 +452,7 @@ static void made_foot_hangs_before_the_touch(void)
  * 3.75 -> -2.20 / 2.78, walk -0.96 / 0.96 -> +0.64 / 0.64; contact time error +21 -> +37,
  * +178 -> +121, +67 -> -1 ms: the 60 fps toe-offs stay 2.6 frames late). A front
  * camera above a treadmill (the runner coming toward it) is not asserted: its height toe-offs
- * miss every toe-off, so no stance is anchored (docs/metrics.md 3a).
+ * miss every toe-off, so no stance is anchored (docs/events-history.md).
  */
 typedef struct tilted_case {
     made_case c;
@@ -810,7 +810,7 @@ static void labelled_clips_do_not_regress(const char *scratch)
          * a +3.20 / 3.20 (1 of 6 missed) -> +3.00 / 3.00 (none), toe-off a -0.50 / 1.00 ->
          * -0.25 / 0.75, b -0.25 / 0.75 -> +0.00 / 0.50.
          * Session 10: the raters mark the heel at floor level 2-4 frames before it arrives (it
-         * still moves 13-27 px a frame there; docs/metrics.md 3a "Session 10 ... which
+         * still moves 13-27 px a frame there; docs/events-history.md "Session 10 ... which
          * definition"), so the contacts are also held to where the visible heel arrives, read from
          * the pixels (labels/walk_side_overground_04.heel.csv, labels/heel.md; not a rater):
          * +1.00 / 1.00, +0.50 / 0.50 without the first contact, where BlazePose puts the heel
@@ -846,7 +846,7 @@ static void labelled_clips_do_not_regress(const char *scratch)
          * toe-off on two of four. Contacts -11.33 / 11.33 (a), -10.67 / 10.67 (b) with the
          * landing rule (it stops in a slow phase of the heel's late-swing fall), -1.00 / 2.33,
          * -0.33 / 1.67 as the walking contacts, from the foot's stop on its footprint
-         * (gs_gait__footprint_ic; docs/metrics.md 3a). Session 15, the tracker no longer
+         * (gs_gait__footprint_ic; docs/events-history.md). Session 15, the tracker no longer
          * starts a track lying on its side as the runner leaves (359-389, to 372 over empty
          * sky; src/pose/track.c START_MAX_TILT): toe-offs -2.75 / 2.75 -> -1.50 / 2.50 (a and
          * b), contacts unchanged. Bounds: toe-offs measured + 0.1. */
@@ -863,7 +863,7 @@ static void labelled_clips_do_not_regress(const char *scratch)
          * (11: one more at frame 3, which the detector misses 3 frames into the clip), 0.30
          * frame after rater b's; at the belt's uptake a -2.60 -> -1.40 / 1.40, b -2.30 -> -1.10
          * / 1.10 (target 0.5: not met; the landmarks show the foot moving back at the belt's
-         * speed a frame before both raters see it down: docs/metrics.md 3a). Bounds: measured +
+         * speed a frame before both raters see it down: docs/events-history.md). Bounds: measured +
          * 0.1. */
         {"run_side_treadmill_04", {{1.50, 0.25}, {1.20, 0.25}}, {{0.1, 0}, {0, 0}}, NULL, 2,
          {{1.50, 0.25}, {1.20, 0.25}}, 0, NULL, {0, 0}},
@@ -900,7 +900,7 @@ static void labelled_clips_do_not_regress(const char *scratch)
  * The same clips' tracks made with BlazePose's heavy landmark model (`gaitscope pose CLIP --model
  * heavy --threads 1`, the pan with `--slowmo 5`; compact as above) as
  * labels/pose/CLIP.heavy.pose.json.gz, for the two clips where it helped (session 11, heavy;
- * docs/metrics.md 3a "BlazePose's other models"): its foot_index stays nearer the shoe's tip
+ * docs/events-history.md "BlazePose's other models"): its foot_index stays nearer the shoe's tip
  * through push-off (at the labelled toe-off 0.11 foot lengths above its stance level on the 60 fps
  * clip against full's 0.29; the pan 0.27 against 0.41), so the 60 fps toe-offs meet issue 13's
  * target (a -0.22 / 0.33, b -0.06 / 0.17; full's -0.78 / 0.78, -0.61 / 0.83) and the pan's come
@@ -1372,7 +1372,7 @@ static void rear_pelvic_drop_follows_the_labelled_stances(const char *scratch)
          * way: the raters' contacts differ by 0.86 frame and their toe-offs by 0.77 (before the
          * kink contacts: 156/238 ms against 314-381). Not the issue's 180-320 ms running band:
          * the raters' own stances (314-381 ms, a slow jog with no visible flight) lie above it
-         * (docs/metrics.md 3a, "Contact times") */
+         * (docs/events-history.md, "Contact times") */
         gs_gait_result_metric(r, "ground_contact_ms", side, &m, &sd, &n);
         fprintf(stderr, "rear clip: %s contact %.0f ms (%d strides), labelled stances %.0f-%.0f\n",
                 side ? "right" : "left", m, n, stance_lo[side], stance_hi[side]);

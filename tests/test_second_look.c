@@ -4,7 +4,7 @@
  * (src/pose/recheck.c). The rule on counts (pose.h gs_pose_second_look_warning), the count's
  * round trip through pose.json, the note and the source keys of the gait stage on a made track,
  * and the real case: the first 3 s of run_side_treadmill_03_lab (--slowmo 10), where the full
- * model puts the legs 10-70 px off (docs/metrics.md 3a), must warn on stderr and in pose.json's
+ * model puts the legs 10-70 px off (docs/events-history.md), must warn on stderr and in pose.json's
  * count (skipped with exit 77 without ../shared). The shipped sample must not warn:
  * test_analyze checks that on its run.
  */

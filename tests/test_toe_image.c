@@ -1,6 +1,6 @@
 /*
  * Running toe-offs timed from the picture (gs_analysis_toe_off_image, `gaitscope analyze
- * --toe-off image`; docs/metrics.md 3a "Toe-off from the image"). On the stored pose tracks of
+ * --toe-off image`; docs/events-history.md "Toe-off from the image"). On the stored pose tracks of
  * the labelled running side views (tests/data/labels/pose) and their clips, the landmark events
  * are found, the toe-offs timed again from the frames, strides and metrics recomputed from them,
  * and the toe-offs scored against the eye labels of both raters (tests/data/labels/a.md, b.md):
@@ -339,7 +339,7 @@ int main(int argc, char **argv)
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
     char dir[2048];
     int skipped = 0;
-    /* Measured in session 11 (docs/metrics.md 3a), bounds = measured + ~0.1 frame:
+    /* Measured in session 11 (docs/events-history.md), bounds = measured + ~0.1 frame:
      * 60 fps a -0.12 / 0.24, b +0.06 / 0.29 (landmarks -0.76 / 0.76, -0.59 / 0.82);
      * pan (120 fps capture) a = b -0.50 / 1.00 on 4 toe-offs (landmarks -2.75 / 2.75);
      * sample (30 fps): the picture is not used, the landmarks' +0.12 / 0.38 stay. */

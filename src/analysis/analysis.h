@@ -168,7 +168,7 @@ typedef int (*gs_analyze_progress_fn)(void *user, const char *stage, double frac
 /** What times the running toe-offs (gs_analyze_options.toe_off; `--toe-off`). The picture is
  * the default since session 11: on both labelled clips it applies to (60 fps treadmill, 120 fps
  * pan) it met or neared the raters where the landmarks were 0.8-2.8 frames early
- * (docs/metrics.md 3a, "Toe-off from the image, into the product"). */
+ * (docs/events-history.md, "Toe-off from the image, into the product"). */
 typedef enum gs_toe_off_source {
     GS_TOE_OFF_AUTO = 0,  /* the picture where it applies (running side view, >= 50 fps) */
     GS_TOE_OFF_IMAGE,     /* the same, and a warning when the picture was not used */

@@ -1,6 +1,6 @@
 /*
  * gs_analysis_toe_off_image: running toe-offs timed from the picture (`gaitscope analyze
- * --toe-off image`; docs/metrics.md 3a "Toe-off from the image", sessions 10 and 11).
+ * --toe-off image`; docs/events-history.md "Toe-off from the image", sessions 10 and 11).
  *
  * The gait stage works from the landmarks only. Its toe-offs of a running side view come early
  * where the foot index, 0.13-0.35 foot lengths behind the shoe's tip, rises as the shoe pitches
@@ -37,7 +37,7 @@
  * cost about what is saved. */
 #define SEEK_MIN_FRAMES 16
 /* 1-SD error of an image toe-off, frames: against both raters on the 60 fps clip the errors are
- * whole frames, 0 or +-1 with MAE 0.24-0.29 (docs/metrics.md 3a), an SD of about 0.5 */
+ * whole frames, 0 or +-1 with MAE 0.24-0.29 (docs/events-history.md), an SD of about 0.5 */
 #define IMAGE_UNC_FRAMES 0.5
 
 typedef struct window {

@@ -213,7 +213,7 @@ void gs_png_process_init(void);
 gs_status gs_png_write_rgb(const char *path, const uint8_t *rgb, int32_t width, int32_t height,
                            int32_t stride, gs_error *err);
 
-/* ---- A running toe-off timed from the picture (tipstrip.c; docs/metrics.md 3a) ----------------
+/* ---- A running toe-off timed from the picture (tipstrip.c; docs/events-history.md) ----------------
  *
  * A window of consecutive grey frames around one toe-off that the landmarks found: from a few
  * frames before it (the shoe still on the ground) to a frame after the foot has gone (the empty

@@ -1,5 +1,5 @@
 /*
- * gs_cv_tip_strip: one running toe-off timed from the picture (docs/metrics.md 3a, "Toe-off from
+ * gs_cv_tip_strip: one running toe-off timed from the picture (docs/events-history.md, "Toe-off from
  * the image", sessions 10 and 11). BlazePose's foot index sits 0.13-0.35 foot lengths behind the
  * shoe's tip, and as the shoe pitches onto its tip the point rises 35-40 ms before the tip leaves
  * the ground; the picture shows the tip itself. The measure: a thin strip just above the ground
@@ -16,7 +16,7 @@
 
 #include "cv.h"
 
-/* The setting measured in session 11 (docs/metrics.md 3a; its neighbours there): strip 0.05 foot
+/* The setting measured in session 11 (docs/events-history.md; its neighbours there): strip 0.05 foot
  * lengths high, from 0.2 behind to 0.1 ahead of the tip estimate, the tip estimate 0.15 foot
  * lengths ahead of the foot index along heel -> foot index; toe-off below 30 % of the level over
  * the window's first three frames. */

@@ -778,7 +778,7 @@ static void link_out_runs(uint8_t *wide, const uint8_t *sure, int32_t n)
  * A foot out of the picture on one frame only, with both neighbours in (or the track's end), is
  * taken as in: a foot cut off by the picture's edge stays out for a run of frames (the pan: 98
  * and 99 frames from 162), while one wild landmark (BlazePose's foot noise has such frames: 0.1-
- * 2.5 % of the residuals beyond 0.15 leg lengths, docs/metrics.md 3a, "Made tracks with the pose
+ * 2.5 % of the residuals beyond 0.15 leg lengths, docs/events-history.md, "Made tracks with the pose
  * model's noise") near the bottom edge puts the sole past it on a single frame. Worse at a
  * toe-off: the foot points down, the lowest landmark (the toe) lies a foot length below the
  * ankle and the sole rule (SOLE_BELOW_FRAC) adds two thirds of that. The made side run at 30 fps,

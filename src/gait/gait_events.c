@@ -150,7 +150,7 @@ static void keep_foot_order(gs_gait_result *r, const gs_gait_event *zeni)
  * the walking ones take them (gs_gait__footprint_ic: where the foot comes to rest on its
  * footprint; the landing rule's end of the heel's fall stopped in a slow phase of the late swing
  * on the pan, and its forward stop, in image X, came early as the camera follows the runner:
- * docs/metrics.md 3a). Nothing changes when a foot has no stance with a level.
+ * docs/events-history.md). Nothing changes when a foot has no stance with a level.
  */
 static gs_status overground_run_refine(gs_gait_result *r, gs_gait__sig *g,
                                        const gs_gait_event *zeni, int n_zeni, int k, double dt,

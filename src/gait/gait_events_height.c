@@ -92,7 +92,7 @@ void gs_gait__window_lows(const gs_gait_result *r, int side, double a, double b,
  * With sample medians over each stance's own 30-70 %, 0.05 px of jitter moved the sample's
  * estimate 7.89 -> 7.2 px (a Zeni toe-off a frame later on a flat peak shifted one stance's window
  * by a sample; the heights cluster by stride, so the median absolute deviation moved a rank), the
- * contact threshold (3 SDs) 23.7 -> 21.6 px and two toe-offs 0.7 frame (docs/metrics.md 3a,
+ * contact threshold (3 SDs) 23.7 -> 21.6 px and two toe-offs 0.7 frame (docs/events-history.md,
  * issue 13 item 4).
  */
 void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides)
@@ -142,7 +142,7 @@ void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides)
  * (run_side_overground_02_backlit_pan) the lowest foot point over the middle of three labelled
  * stances sits at 591, 586 and 621 px, each stance flat within 1-7 px, and one level per foot read
  * that spread as 32.5 px of landmark noise (a contact threshold of 98 px, 38 % of a leg;
- * docs/metrics.md 3a). As the walking events do (gait_events_walk.c): each stance (in
+ * docs/events-history.md). As the walking events do (gait_events_walk.c): each stance (in
  * ev[0..n_ev-1], the Zeni events sorted by time: an IC to the same foot's next event, a TO in its
  * segment) has its own level, the weighted Harrell-Davis median of its lowest points over 30-70 %
  * of it (gs_gait__window_lows, gs_gait__whd_median, as gs_gait__ground_levels), and the noise is
@@ -380,7 +380,7 @@ double gs_gait__to_at_range(const gs_gait_result *r, const double *low, int32_t 
             /* The same range on average, but placed on the sub-frame time the height crosses
              * kappa: 1.5 frame intervals before it to half of one after. Where the height rises
              * before frame s1 - 1 (the toe landmark climbing as the foot pitches about its tip,
-             * docs/metrics.md 3a) the best change point lies on the range's lower end, and on
+             * docs/events-history.md) the best change point lies on the range's lower end, and on
              * frames that end jumped by a frame when 0.05 px of noise moved the crossing from
              * one frame to the next (the sample's and the 60 fps clip's tracks). */
             double d = low[s1 + 1] - low[s1], dt = r->t[s1 + 1] - r->t[s1];
@@ -475,7 +475,7 @@ static void mid_hip_height(const gs_gait_result *r, double *py, double *pys, dou
  * coming toward the camera swings the foot mostly in depth, so these jumps matter
  * (walk_front_cane_01: swing peak 1.7 leg lengths/s, the standing foot 1-2.6 at its heel/toe
  * switches; contacts 3-10 frames late and a toe-off 11 early against labels by eye, with the
- * ankle within 0-1.5 frames and toe-offs 3.5 early: docs/metrics.md 3a). Made rear/front tracks
+ * ankle within 0-1.5 frames and toe-offs 3.5 early: docs/events-history.md). Made rear/front tracks
  * and run_rear_treadmill_01 (kink contacts) gave the same events with either.
  */
 gs_status gs_gait__frontal_events(gs_gait_result *r, gs_gait__sig *g, double kappa, int k,
@@ -819,7 +819,7 @@ static gs_status unclaimed_stances(gs_gait_result *r, const double *pys, double 
  * 0.6 in walking at 62 % stance, Novacheck 1998). A longer window reaches into the bend of the
  * late swing (made tracks filmed from 30 deg above, 30 fps: running IC 3.75 frames early at 0.9 /
  * 0.7, 2.78 at 0.8 / 0.6); 0.9 / 0.7 was kept while the contact was the two-slope change point,
- * which on run_rear_treadmill_01 wanted the longer window (docs/metrics.md 3a, session 10).
+ * which on run_rear_treadmill_01 wanted the longer window (docs/events-history.md, session 10).
  * The ankle, not the lowest of heel and toe: seen
  * from behind, heel and toe take turns as the lower point while the foot rolls and the sole turns
  * to the camera (run_rear_treadmill_01, fresh track, against rater a: contact MAE 1.44 frames with

@@ -101,10 +101,10 @@ static double shift_lim(const gs_gait_result *r, const gs_gait_event *ev)
  * time continuous in the landmarks: on the sample a right toe-off whose own shift (-22 ms, at the
  * label) lay 62 ms from the median (-84 ms) jumped 2 frames to the median when 0.05 px of jitter
  * moved the median of its 17 shifts to another sample (-90 ms), and by 0.03 frame with the clamp
- * (issue 13 item 4; docs/metrics.md 3a). Contacts keep the replacement (their refinement can lock
+ * (issue 13 item 4; docs/events-history.md). Contacts keep the replacement (their refinement can lock
  * onto a swing-phase slowdown far from the contact). GS_GAIT__SHIFT_LATE_IC (side-view walking):
  * the walking contact's change point fails one way only, late (a post-contact drift of the foot's
- * residual is taken into the approach, docs/metrics.md 3a "Walking contacts at 60 fps"), and where
+ * residual is taken into the approach, docs/events-history.md "Walking contacts at 60 fps"), and where
  * a third to a half of a foot's contacts lock late the median is late too and the good contacts
  * that lie more than the tolerance before it took it. So the reference is the median of the shifts
  * no later than the reference + the tolerance (iterated from the median: the late-locked ones
@@ -225,7 +225,7 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
          * reach -0.18 s (-5.5 frames; -0.15 s on the 60 fps clip), and a crossing whose last
          * frame under the threshold lay a fraction of a frame before -0.2 s was not seen, so that
          * toe-off took its foot's median shift, 2-3 frames late (left toe-off at frame 324,
-         * detected 326.5; docs/metrics.md 3a). The last crossing in the window counts, so an
+         * detected 326.5; docs/events-history.md). The last crossing in the window counts, so an
          * earlier start only matters where no later one exists. */
         double a = ev->t_s - (ic ? 0.12 : 0.25), b = ev->t_s + (ic ? 0.15 : 0.1), t = NAN;
         int32_t j0 = gs_gait__frame_at(r, a);
@@ -246,7 +246,7 @@ gs_status gs_gait__refine_running(gs_gait_result *r, double *const low[2], doubl
              * the 50 % that marks the stop of an ideal fall: the heel slows in the last frame
              * before the touch, on the made tracks (foot model 2) as on the labelled clips; 50 %
              * came 0.5-0.7 frame early on both, 30 % within 0.3 frame on the made tracks and
-             * -0.2 frame on the sample (docs/metrics.md 3a).
+             * -0.2 frame on the sample (docs/events-history.md).
              */
             double tl = gs_gait__landing_time(r, heel[ev->side], ev->t_s - 0.15, ev->t_s + 0.15,
                                               0.3);
@@ -335,7 +335,7 @@ static double uptake_time(const gs_gait_result *r, const double *y, double t0, d
  * (issue 13, session 12). The end of the foot's fall and of its forward motion (the landing rule
  * above) comes 20-60 ms before that on every labelled treadmill clip: after its most forward
  * point the shoe hangs still, or creeps on forward, a few px above the belt (seen on the ~10x
- * slow-motion lab clip: about 23 ms, docs/metrics.md 3a), and a foot on the belt is carried by
+ * slow-motion lab clip: about 23 ms, docs/events-history.md), and a foot on the belt is carried by
  * it. The belt's image speed is the median stance foot speed over the used strides (as the belt
  * scale's, gait_scale.c); the contact moves to where the foot's backward speed between frames
  * reaches half of it, searched for 0.1 s after the landing rule's contact. Half: the landmark

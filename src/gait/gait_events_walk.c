@@ -2,7 +2,7 @@
  * Side-view walking: moves each Zeni event (gait_events_side.c) to the foot event next to it,
  * with the ground taken stance by stance (issue 13).
  *
- * Why walking differs from running (docs/metrics.md 3a, walk_side_overground_01 and _04 against
+ * Why walking differs from running (docs/events-history.md, walk_side_overground_01 and _04 against
  * two raters' eye labels):
  * - Overground the stance feet stand at different places in the picture and, with perspective,
  *   at different heights: in walk_side_overground_01 the lowest foot point of one foot's stances
@@ -111,7 +111,7 @@ static int stance_fit(const gs_gait_result *r, walk_stance *s, double *v, gs_gai
  * It took at most 10 samples before Zeni's IC and 24 in all, the whole 0.2 s at 30 fps but only
  * 0.167 s before it at 60 fps; made walks at 60 fps with the pose model's noise had contacts
  * +1.93 / 2.27 frames late over 20 noise seeds, +1.32 / 1.81 with the window in seconds
- * (docs/metrics.md 3a, "Walking contacts at 60 fps"). run (overground running, the pan): the
+ * (docs/events-history.md, "Walking contacts at 60 fps"). run (overground running, the pan): the
  * sample-counted window as before (at 120 fps 0.083 s before and 0.108 s after Zeni's IC, inside
  * a 190 ms contact; with the whole 0.2 s the pan's contacts went a -1.00 -> -4.00, b -0.33 -> -3.33).
  * NAN when it cannot be fitted.
@@ -178,14 +178,14 @@ static double foot_pitch(const gs_gait_result *r, int32_t i, int side)
 }
 
 /*
- * Forward walking TO from the foot's pitch (issue 13 item 3; docs/metrics.md 3a, "Walking
+ * Forward walking TO from the foot's pitch (issue 13 item 3; docs/events-history.md, "Walking
  * toe-offs where the foot stops pitching"). Through push-off the foot pitches about the shoe's tip (the
  * heel rises 0.4-1.2 foot lengths, the heel -> foot index line turns 5-16 degrees a frame at 30
  * fps), and it stops pitching when the tip leaves: in the swing the ankle dorsiflexes and the line
  * turns back. So the toe-off is where the pitch stops rising: a line before, a level turning into
  * a fall after (gs_gait__turn_time). Unlike the height of the foot index, this does not depend on
  * where the tracker puts that point along the shoe: it rises with the roll when it sits behind
- * the tip (0.13-0.35 foot lengths on the labelled clips, docs/metrics.md 3a "where BlazePose puts
+ * the tip (0.13-0.35 foot lengths on the labelled clips, docs/events-history.md "where BlazePose puts
  * the toe"), which made the height's change point 1-2 frames early. The fit takes the samples
  * within PRE before and POST after the peak of the sampled pitch near the height's crossing tc
  * (the vertex of the parabola through the highest sample and its neighbours, continuous in the
@@ -258,7 +258,7 @@ static double walk_to_turn(const gs_gait_result *r, int side, int32_t jc, double
  * 50 ms +0.08; 60 fps keeps 4.5 samples, its 1 px dropouts row worst 0.53 -> 0.92 with 3). Counted
  * in intervals at every rate the window was 33 ms at 240 fps and the search began 8 ms before tc,
  * where the crossing comes ~23 ms after the toe leaves: made 240 fps walks +3.88 frames late
- * (docs/metrics.md 3a, "Walking toe-offs above 60 fps"). The window and search range follow tc,
+ * (docs/events-history.md, "Walking toe-offs above 60 fps"). The window and search range follow tc,
  * which moves continuously with the landmarks: gs_gait__to_at's follow the raw sample next to the
  * threshold, and 0.05 px of jitter that moved it by a frame moved walk_side_overground_01's left
  * toe-off at frame 107.6 by 0.42 frame (and one in the backward pass by 1.85, where the heel rises

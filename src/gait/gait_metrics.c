@@ -472,7 +472,7 @@ static int stride_metrics(gs_gait_result *r, const gs_gait_stride *s, const doub
          * its contact in a run, when this side was the swing side of the other stance and cannot
          * give the maximum), and from this toe-off to the other foot's next one (this side's
          * swing up to the last flight). Rear/front contacts come 3 frames late on real video
-         * while toe-offs are within a frame (docs/metrics.md 3a), and on the rear treadmill clip
+         * while toe-offs are within a frame (docs/events-history.md), and on the rear treadmill clip
          * the late contacts halved the stance window: pelvic drop read L -7.2 / R 2.3 deg with
          * gaitscope's stances, -0.4 / 7.5 with the raters' (mean of a and b), -1.2 / 4.9 with
          * these windows. Without the other foot's toe-off the contact-bounded windows stay.

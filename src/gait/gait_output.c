@@ -537,7 +537,7 @@ static double median_unc(const cJSON *events, const char *foot, const char *type
  * uncertainty cannot explain (gait.h), or NAN for other metrics or when the analysis states no
  * unc_frames or source.fps. Each foot's events may share one error: on run_rear_treadmill_01
  * the left contacts are +1.0 frame late against rater a with an MAE of 1.0 (every error the
- * same sign) and the right ones -0.2 (docs/metrics.md 3a), so a per-foot bias does not average
+ * same sign) and the right ones -0.2 (docs/events-history.md), so a per-foot bias does not average
  * out over the strides, and unc_frames (1 SD of one event, docs/metrics.md section 3) is taken
  * as the SD of the mean of that foot's events. The difference's SD is then
  * sqrt(sum (coef_L - coef_R)^2 u^2) frames, and the minimal detectable change is 1.96 x that SD

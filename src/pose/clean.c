@@ -27,7 +27,7 @@
  *    whose energy lies in the first five or so. The low-pass makes toe-offs a little earlier
  *    (up to half a frame on average at 30-60 fps, 2 at 120 fps), but a higher cutoff, or none for
  *    the feet, was not better on every labelled clip and lets BlazePose's foot noise through
- *    (session 10, docs/metrics.md 3a, "Does the clean-up's low-pass move the events?").
+ *    (session 10, docs/events-history.md, "Does the clean-up's low-pass move the events?").
  */
 #include <math.h>
 #include <stdlib.h>
@@ -62,7 +62,7 @@
  * backlit pan (run_side_overground_02, main's tracker) bridged its frame 126 (knees 0.19 apart)
  * from 0.20 and its labels went wrong over 127-131 (3 + 2 usable strides); with it the pan's
  * labels hold to 0.21 and its analysis keeps every stride at each limit tried up to 0.30. On
- * the whole set the labels still move a frame or two at 0.14 and 0.16 (docs/metrics.md 3a). */
+ * the whole set the labels still move a frame or two at 0.14 and 0.16 (docs/events-history.md). */
 #define FEET_MERGED_LEG 0.15
 #endif
 
@@ -78,7 +78,7 @@
  * STANCE_KMAX frames (2^8 Viterbi states; 0.13 s at 60 fps). The ground's motion is the median
  * of the slower foot's over GROUND_WIN_S either side (see ground_motion). STANCE_W weighs the
  * pairs of one frame, 1/K each, against the constant-velocity cost. Measured (legs re-labelled
- * from the raw landmarks of the 14 shared clips, docs/metrics.md 3a): walk_side_overground_04's
+ * from the raw landmarks of the 14 shared clips, docs/events-history.md): walk_side_overground_04's
  * 112-115 (the swinging left foot behind the shoe rack, labelled onto the right one's stance
  * spot) come out right; the backlit pan keeps its strides with FEET_MERGED_LEG up to 0.30 (0.18
  * without). */

@@ -203,7 +203,7 @@ gs_status gs_pose_clean(gs_pose_track *t, gs_pose_clean_report *rep, gs_error *e
  * again (second looks, recheck.c). With the full model the 14 clips of ../shared/datasets gave
  * 0-9 % but for run_side_overground_01 (21 %: 7 of its 33 frames) and the lab clip whose legs
  * the model puts 10-70 px off (41 %; lite 36 %, heavy, which tracks it, 3 %); 0.30 lies about
- * midway, 9 points above the highest good clip (docs/metrics.md 3a has the table).
+ * midway, 9 points above the highest good clip (docs/events-history.md has the table).
  */
 #define GS_POSE_SECOND_LOOK_WARN 0.30
 /** Fewest person frames the share is judged on (one or two jumps on a short clip say little). */

@@ -28,7 +28,7 @@
  * five labelled clips tracked without the second look the statistic's median was 0.03-0.07 of
  * the side, its 90th percentile 0.08-0.15, frame 140 above 0.35; 0.15 looks again at 9 % of the
  * frames of the sample (run_side_treadmill_01), 6 % of the 60 fps clip's, 0-5 % of the others'.
- * 0.12 left fewer glitches (docs/metrics.md 3a) for 1.5-2 times the extra model runs.
+ * 0.12 left fewer glitches (docs/events-history.md) for 1.5-2 times the extra model runs.
  * Which regions: the tracked one and five others, its centre moved by ALT_SHIFT of the side
  * left, right, up and down, and the same centre with the side ALT_SCALE larger; all made from
  * the tracked region alone, so they are as stable as it is (roi.c).
