@@ -13,6 +13,7 @@
 
 #include "gait.h"
 #include "gs_test.h"
+#include "pages_impl.h"
 #include "serve_impl.h"
 
 static char msg[GS_SERVE__MSG];
@@ -568,6 +569,45 @@ static void hosts_repeated_in_links_are_plain(void)
     CHECK_EQ_INT(gs_serve__host_ok(longhost), 1);
 }
 
+/* The comparison page's summary says what the pair's frame rate cannot tell (comparison.json
+ * "frame_rate_limit"), escaped, before the real changes; without it (or from an older
+ * comparison.json without the key) it shows three counts as before. */
+static void comparison_summary_says_what_the_frame_rate_cannot_tell(void)
+{
+    cJSON *cj = cJSON_Parse(
+        "{\"summary\": {\"real\": 1, \"noise\": 30, \"not_comparable\": 2, \"cannot_tell\": 8},"
+        " \"frame_rate_limit\": {\"fps\": 30, \"message\": \"At 30 fps these two recordings "
+        "cannot tell whether ground contact time <changed>.\", \"metrics\": []},"
+        " \"metrics\": [{\"metric\": \"cadence_spm\", \"side\": \"all\", \"verdict\": "
+        "\"real\", \"before\": 160, \"after\": 170, \"unit\": \"steps/min\"}]}");
+    gs_html_buf b = {0};
+    CHECK(cj != NULL);
+    gs_pages_comparison_summary_html(&b, cj);
+    CHECK(b.p != NULL && !b.oom);
+    if (b.p) {
+        const char *box = strstr(b.p, "<div class=\"alert warn\" id=\"frame-rate-limit\">");
+        CHECK_STR_CONTAINS(b.p, "<strong>8</strong> cannot tell at 30 fps, <strong>2</strong> "
+                                "not comparable.");
+        CHECK(box != NULL);
+        CHECK_STR_CONTAINS(box, "At 30 fps these two recordings cannot tell whether ground "
+                                "contact time &lt;changed&gt;.");
+        CHECK(box && strstr(b.p, "id=\"real-changes\"") > box);
+    }
+    free(b.p);
+    cJSON_Delete(cj);
+    cj = cJSON_Parse("{\"summary\": {\"real\": 0, \"noise\": 3, \"not_comparable\": 1}, "
+                     "\"metrics\": []}");
+    memset(&b, 0, sizeof(b));
+    gs_pages_comparison_summary_html(&b, cj);
+    if (b.p) {
+        CHECK_STR_CONTAINS(b.p, "<strong>0</strong> real changes, <strong>3</strong> within "
+                                "noise, <strong>1</strong> not comparable.");
+        CHECK(strstr(b.p, "frame-rate-limit") == NULL && strstr(b.p, "cannot tell") == NULL);
+    }
+    free(b.p);
+    cJSON_Delete(cj);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -586,5 +626,6 @@ int main(int argc, char **argv)
     view_words_are_the_gait_names();
     the_rate_limiter_allows_a_burst_then_one_per_period();
     hosts_repeated_in_links_are_plain();
+    comparison_summary_says_what_the_frame_rate_cannot_tell();
     return gs_test_failures() ? 1 : 0;
 }

@@ -1287,6 +1287,12 @@ def part_compare():
               and cj["after"]["path"] == "after 2026-12-01",
               f"comparison.json: {str(cj)[:300]}")
         check(srv.data not in json.dumps(cj), "no server path in comparison.json")
+        # 4 s halves of the 30 fps sample: fewer than 7 strides a side, so no row is tested
+        # and nothing is "cannot tell"; the keys are there all the same
+        check("cannot_tell" in cj.get("summary", {}) and "frame_rate_limit" in cj and
+              (cj["frame_rate_limit"] is None) == (cj["summary"]["cannot_tell"] == 0),
+              f"comparison.json's frame-rate keys: {cj.get('summary')} "
+              f"{str(cj.get('frame_rate_limit'))[:200]}")
         st, h, html = req(srv, "GET", f"/comparisons/{cid}/files/comparison.html", token=ta,
                           raw=True)
         check(st == 200 and b"<html" in html[:500].lower() and

@@ -141,10 +141,16 @@ static gs_status open_session(const compare_args *a, const char *arg, const char
 
 static void print_summary(const gs_comparison *c, const char *out, const char *video_why)
 {
-    int counts[3];
+    int counts[GS_COMPARE_VERDICT_COUNT];
     gs_comparison_counts(c, counts);
-    printf("gaitscope: %d real, %d noise, %d not comparable\n", counts[GS_COMPARE_VERDICT_REAL],
-           counts[GS_COMPARE_VERDICT_NOISE], counts[GS_COMPARE_VERDICT_NOT_COMPARABLE]);
+    printf("gaitscope: %d real, %d noise", counts[GS_COMPARE_VERDICT_REAL],
+           counts[GS_COMPARE_VERDICT_NOISE]);
+    if (counts[GS_COMPARE_VERDICT_CANNOT_TELL] > 0)
+        printf(", %d cannot tell at %.4g fps", counts[GS_COMPARE_VERDICT_CANNOT_TELL],
+               gs_comparison_fps(c));
+    printf(", %d not comparable\n", counts[GS_COMPARE_VERDICT_NOT_COMPARABLE]);
+    if (gs_comparison_fps_note(c)[0])
+        printf("  %s\n", gs_comparison_fps_note(c));
     for (int i = 0; i < gs_comparison_n_rows(c); i++) {
         const gs_compare_row *r = gs_comparison_row(c, i);
         if (r->verdict != GS_COMPARE_VERDICT_REAL)

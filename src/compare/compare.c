@@ -40,6 +40,7 @@
  */
 #include "compare_impl.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,6 +64,8 @@ const char *gs_compare_verdict_name(gs_compare_verdict v)
         return "real";
     case GS_COMPARE_VERDICT_NOISE:
         return "noise";
+    case GS_COMPARE_VERDICT_CANNOT_TELL:
+        return "cannot_tell";
     default:
         return "not_comparable";
     }
@@ -482,6 +485,7 @@ static gs_status metric_rows(gs_comparison *c, const gs_compare_session *sb,
 
     if (c->sess[0].fps > 0 && c->sess[1].fps > 0)
         frame_s = 1.0 / fmin(c->sess[0].fps, c->sess[1].fps);
+    c->limit_fps = frame_s > 0 ? 1.0 / frame_s : 0;
     c->rows = calloc((size_t)cap, sizeof(*c->rows));
     if (!c->rows)
         return gs_fail(err, GS_ERR_NOMEM, "comparison: out of memory");
@@ -526,6 +530,12 @@ static gs_status metric_rows(gs_comparison *c, const gs_compare_session *sb,
                 r->t = r->hedges_g = r->p = r->p_holm = NAN;
                 r->minimal_change = gs_compare_mc_value(mc, 0, m->key, r->before, frame_s, &src);
                 r->mc_source = src ? gs_compare__keep(c, src) : NULL;
+                {
+                    gs_compare_mc_limit lim;
+                    gs_compare_mc_limit_of(mc, m->key, r->before, frame_s, &lim);
+                    r->realistic_change = lim.realistic;
+                    r->fps_needed = lim.fps_needed;
+                }
                 r->exceeds_mc = isfinite(r->minimal_change) && isfinite(r->change) &&
                                 fabs(r->change) >= r->minimal_change;
                 r->verdict = GS_COMPARE_VERDICT_NOT_COMPARABLE;
@@ -584,6 +594,18 @@ static gs_status metric_rows(gs_comparison *c, const gs_compare_session *sb,
                      "p %.3g < %.2g)",
                      r->change, r->unit, r->exceeds_mc ? "reaches" : "is below", r->minimal_change,
                      r->p_holm, c->opt.alpha);
+        } else if (!r->exceeds_mc && !c->opt.no_mc_gate && frame_s > 0 &&
+                   r->minimal_change > r->realistic_change * (1 + 1e-12)) {
+            /* below a minimal change that no realistic intervention reaches at this rate: the
+             * recordings cannot tell, which "noise" would hide */
+            char from[48] = "no frame rate would";
+            r->verdict = GS_COMPARE_VERDICT_CANNOT_TELL;
+            if (isfinite(r->fps_needed) && r->fps_needed > 0)
+                snprintf(from, sizeof(from), "from %.0f fps it could", ceil(r->fps_needed));
+            snprintf(r->why, sizeof(r->why),
+                     "at %.3g fps the minimal change %.3g %s exceeds what an intervention "
+                     "realistically changes (%.3g %s): cannot tell; %s",
+                     c->limit_fps, r->minimal_change, r->unit, r->realistic_change, r->unit, from);
         } else {
             r->verdict = GS_COMPARE_VERDICT_NOISE;
             if (!r->exceeds_mc && !test_holds)
@@ -786,6 +808,89 @@ static gs_status finding_rows(gs_comparison *c, const gs_compare_session *sb,
     return GS_OK;
 }
 
+/* The common camera rate to suggest for a needed rate: phones film 60, 120 and 240 fps. */
+static int camera_fps(double need)
+{
+    static const int rates[] = {60, 120, 240};
+    for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+        if (need <= rates[i])
+            return rates[i];
+    return 0;
+}
+
+/* c->fps_note: which metrics this pair cannot judge at its frame rate and from what rate it
+ * could, from the cannot_tell rows (one name per metric, the higher rate of its sides). */
+static void build_fps_note(gs_comparison *c)
+{
+    enum { MAX_ITEMS = 16 };
+    const char *key[MAX_ITEMS];
+    char name[MAX_ITEMS][64], names[400] = "", rates[400] = "", film[480];
+    double need[MAX_ITEMS], worst = 0;
+    int n = 0, never = 0;
+    c->fps_note[0] = '\0';
+    for (int i = 0; i < c->n_rows; i++) {
+        const gs_compare_row *r = &c->rows[i];
+        int k = 0;
+        if (r->verdict != GS_COMPARE_VERDICT_CANNOT_TELL)
+            continue;
+        while (k < n && strcmp(r->metric, key[k]))
+            k++;
+        if (k == n) {
+            if (n == MAX_ITEMS)
+                continue;
+            key[n] = r->metric;
+            snprintf(name[n], sizeof(name[n]), "%s", r->label);
+            /* a label starts a sentence ("Ground contact time"): lower case inside one */
+            if (name[n][1] && !isupper((unsigned char)name[n][1]))
+                name[n][0] = (char)tolower((unsigned char)name[n][0]);
+            need[n++] = r->fps_needed;
+        } else {
+            need[k] =
+                isfinite(need[k]) && isfinite(r->fps_needed) ? fmax(need[k], r->fps_needed) : NAN;
+        }
+    }
+    if (n == 0)
+        return;
+    for (int k = 0; k < n; k++) {
+        size_t u = strlen(names);
+        snprintf(names + u, sizeof(names) - u, "%s%s",
+                 k == 0       ? ""
+                 : k == n - 1 ? " or "
+                              : ", ",
+                 name[k]);
+        u = strlen(rates);
+        if (isfinite(need[k]) && need[k] > 0) {
+            snprintf(rates + u, sizeof(rates) - u, "%s%s needs %.0f fps", u ? ", " : "", name[k],
+                     ceil(need[k]));
+            worst = fmax(worst, need[k]);
+        } else {
+            snprintf(rates + u, sizeof(rates) - u, "%s%s no frame rate", u ? ", " : "", name[k]);
+            never = 1;
+        }
+    }
+    if (worst <= 0)
+        snprintf(film, sizeof(film),
+                 "No frame rate would help: their minimal change is larger whatever the rate.");
+    else if (camera_fps(ceil(worst)))
+        snprintf(film, sizeof(film), "Film both sessions at %d fps to judge %s (%s).",
+                 camera_fps(ceil(worst)),
+                 never   ? "the others"
+                 : n > 1 ? "them"
+                         : "it",
+                 rates);
+    else
+        snprintf(film, sizeof(film), "Judging %s needs a faster camera (%s).",
+                 never   ? "the others"
+                 : n > 1 ? "them"
+                         : "it",
+                 rates);
+    snprintf(c->fps_note, sizeof(c->fps_note),
+             "At %.3g fps these two recordings cannot tell whether %s changed: the smallest change "
+             "they can detect is larger than what training or an intervention realistically "
+             "changes. %s",
+             c->limit_fps, names, film);
+}
+
 gs_status gs_compare_run(const gs_compare_session *before, const gs_compare_session *after,
                          const gs_compare_mc *mc, const gs_compare_options *opt,
                          gs_comparison **out, gs_error *err)
@@ -845,6 +950,7 @@ gs_status gs_compare_run(const gs_compare_session *before, const gs_compare_sess
         (rc = curve_rows(c, before, after, mc, &rng, err)) != GS_OK ||
         (rc = finding_rows(c, before, after, err)) != GS_OK)
         goto fail;
+    build_fps_note(c);
     *out = c;
     return GS_OK;
 fail:
@@ -934,9 +1040,20 @@ const gs_compare_options *gs_comparison_options(const gs_comparison *c)
     return c ? &c->opt : NULL;
 }
 
-void gs_comparison_counts(const gs_comparison *c, int counts[3])
+void gs_comparison_counts(const gs_comparison *c, int counts[GS_COMPARE_VERDICT_COUNT])
 {
-    counts[0] = counts[1] = counts[2] = 0;
+    for (int k = 0; k < GS_COMPARE_VERDICT_COUNT; k++)
+        counts[k] = 0;
     for (int i = 0; c && i < c->n_rows; i++)
         counts[c->rows[i].verdict]++;
+}
+
+double gs_comparison_fps(const gs_comparison *c)
+{
+    return c ? c->limit_fps : 0;
+}
+
+const char *gs_comparison_fps_note(const gs_comparison *c)
+{
+    return c ? c->fps_note : "";
 }

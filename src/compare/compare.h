@@ -52,10 +52,15 @@ typedef enum gs_compare_side {
 typedef enum gs_compare_verdict {
     GS_COMPARE_VERDICT_NOISE = 0, /* within measurement error or stride-to-stride variability */
     GS_COMPARE_VERDICT_REAL = 1,  /* beyond the minimal change AND the corrected stride test */
-    GS_COMPARE_VERDICT_NOT_COMPARABLE = 2 /* data missing, too few strides, or the set-up differs */
+    GS_COMPARE_VERDICT_NOT_COMPARABLE = 2, /* data missing, too few strides, or set-up differs */
+    GS_COMPARE_VERDICT_CANNOT_TELL = 3, /* tested and below the minimal change, but at these clips'
+                                           frame rate that minimal change exceeds what a realistic
+                                           intervention moves the metric: "no real change" would
+                                           say more than the recordings can */
+    GS_COMPARE_VERDICT_COUNT = 4
 } gs_compare_verdict;
 
-/** "real", "noise", "not_comparable". */
+/** "real", "noise", "not_comparable", "cannot_tell". */
 const char *gs_compare_verdict_name(gs_compare_verdict v);
 
 /** "left", "right", "all". */
@@ -167,6 +172,28 @@ void gs_compare_mc_free(gs_compare_mc **mc);
 double gs_compare_mc_value(const gs_compare_mc *mc, int curves, const char *key, double before_mean,
                            double frame_s, const char **source);
 
+/** What the frame rate does to a metric's minimal change (gs_compare_mc_limit_of()). */
+typedef struct gs_compare_mc_limit {
+    double minimal_change;        /* as gs_compare_mc_value() */
+    double realistic;             /* the largest change a realistic intervention makes, in the
+                                     metric's unit (the entry's realistic); NAN: no figure */
+    double fps_needed;            /* the lowest frame rate at which minimal_change would be at most
+                                     realistic: 0 any rate, NAN no rate (or no figure) */
+    const char *realistic_source; /* the entry's realistic_source (owned by mc), or NULL */
+} gs_compare_mc_limit;
+
+/**
+ * Metric key's minimal change for a BEFORE mean of before_mean at the coarser frame interval
+ * frame_s (seconds; 0 = ignore the frame rate), against the entry's realistic change (optional
+ * fields realistic, realistic_unit '%' of BEFORE's mean or the metric's unit, realistic_source).
+ * The minimal change scales with the frame rate through min_frames (times) or own_fps (an own
+ * figure measured at that rate: own_sdd x own_fps x frame_s), so fps_needed follows from the same
+ * rule. Returns 1 when the minimal change exceeds the realistic change (the recordings cannot
+ * tell), else 0 (also when the entry has no realistic figure).
+ */
+int gs_compare_mc_limit_of(const gs_compare_mc *mc, const char *key, double before_mean,
+                           double frame_s, gs_compare_mc_limit *out);
+
 /** The format version of the loaded file (the file's "version"). */
 int gs_compare_mc_version(const gs_compare_mc *mc);
 
@@ -275,6 +302,10 @@ typedef struct gs_compare_row {
     double minimal_change;      /* in the metric's unit; NAN when the table has no entry */
     const char *mc_source;      /* the table entry's source (owned by the result) */
     int exceeds_mc;             /* |change| >= minimal_change */
+    double realistic_change;    /* the largest change a realistic intervention makes (metric's
+                                   unit); NAN when the table has none */
+    double fps_needed;          /* the frame rate from which minimal_change <= realistic_change
+                                   (0 any, NAN none or unknown) */
     gs_compare_verdict verdict;
     char why[160]; /* one line: why this verdict */
 } gs_compare_row;
@@ -366,7 +397,16 @@ double gs_comparison_spm_threshold(const gs_comparison *c, int *n_perm);
 const gs_compare_options *gs_comparison_options(const gs_comparison *c);
 
 /** Number of rows with each verdict (index by gs_compare_verdict). */
-void gs_comparison_counts(const gs_comparison *c, int counts[3]);
+void gs_comparison_counts(const gs_comparison *c, int counts[GS_COMPARE_VERDICT_COUNT]);
+
+/** The coarser clip's frame rate the minimal changes were taken at (0 when unknown). */
+double gs_comparison_fps(const gs_comparison *c);
+
+/**
+ * One plain sentence saying which metrics this pair of recordings cannot judge at its frame rate
+ * (the cannot_tell rows) and from what frame rate they could; "" when there are none.
+ */
+const char *gs_comparison_fps_note(const gs_comparison *c);
 
 /* ---- outputs ---- */
 

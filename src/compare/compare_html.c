@@ -26,6 +26,7 @@ static const char extra_css[] =
     ".vd.real{background:#1f6f43;color:#fff}"
     ".vd.noise{background:#e8ebef;color:#35404c}"
     ".vd.nc{background:#fff;color:#7a5b00;border:1px dashed #c9a227}"
+    ".vd.ct{background:#fff;color:#5a3e8a;border:1px dashed #8c6bc8}"
     "tr.real td{background:#eef7f1}tr.real td:first-child{background:#eef7f1}"
     "table.mt tr.real{background:#eef7f1}"
     ".ok{color:#1a9850;font-weight:600}.bad{color:#b2182b;font-weight:600}"
@@ -107,12 +108,23 @@ static const char *side_text(gs_compare_side s)
     return s == GS_COMPARE_SIDE_LEFT ? "left" : s == GS_COMPARE_SIDE_RIGHT ? "right" : "both";
 }
 
+/* "30 fps", "29.97 fps" */
+static const char *fps_text(char *buf, size_t n, double fps)
+{
+    snprintf(buf, n, "%.4g fps", fps);
+    return buf;
+}
+
 static void verdict_badge(cpage *pg, gs_compare_verdict v)
 {
+    char t[32];
     if (v == GS_COMPARE_VERDICT_REAL)
         S("<span class=\"vd real\">real</span>");
     else if (v == GS_COMPARE_VERDICT_NOISE)
         S("<span class=\"vd noise\">noise</span>");
+    else if (v == GS_COMPARE_VERDICT_CANNOT_TELL)
+        P("<span class=\"vd ct\">cannot tell at %s</span>",
+          fps_text(t, sizeof(t), gs_comparison_fps(pg->c)));
     else
         S("<span class=\"vd nc\">not comparable</span>");
 }
@@ -222,6 +234,16 @@ static void write_alerts(cpage *pg)
 {
     const gs_comparison *c = pg->c;
     int n = 0;
+    if (gs_comparison_fps_note(c)[0]) {
+        /* the frame rate limits what this pair can say: before the verdicts, so that "within
+         * noise" is not read as "no change" */
+        char t[32];
+        P("<div class=\"alert warn\" id=\"frame-rate-limit\"><strong>What %s recordings "
+          "cannot tell</strong>",
+          fps_text(t, sizeof(t), gs_comparison_fps(c)));
+        E(gs_comparison_fps_note(c));
+        S("</div>\n");
+    }
     for (int i = 0; i < c->n_checks; i++)
         n += c->checks[i].state == GS_COMPARE_CHECK_MISMATCH;
     if (n == 0)
@@ -243,7 +265,7 @@ static void write_alerts(cpage *pg)
 static void write_summary(cpage *pg)
 {
     const gs_comparison *c = pg->c;
-    int counts[3], shown = 0;
+    int counts[GS_COMPARE_VERDICT_COUNT], shown = 0;
     char t1[32], t2[32], t3[32];
     gs_comparison_counts(c, counts);
     S("<section id=\"summary\"><h2>What changed</h2>\n<dl class=\"cards\">\n");
@@ -264,6 +286,9 @@ static void write_summary(cpage *pg)
       counts[GS_COMPARE_VERDICT_REAL]);
     P("<div><dt>Within noise</dt><dd class=\"big\">%d</dd></div>\n",
       counts[GS_COMPARE_VERDICT_NOISE]);
+    if (counts[GS_COMPARE_VERDICT_CANNOT_TELL] > 0)
+        P("<div><dt>Cannot tell at %s</dt><dd class=\"big\">%d</dd></div>\n",
+          fps_text(t1, sizeof(t1), gs_comparison_fps(c)), counts[GS_COMPARE_VERDICT_CANNOT_TELL]);
     P("<div><dt>Not comparable</dt><dd class=\"big\">%d</dd></div>\n",
       counts[GS_COMPARE_VERDICT_NOT_COMPARABLE]);
     S("</dl>\n");
@@ -290,6 +315,11 @@ static void write_summary(cpage *pg)
     }
     if (shown)
         S("</ul>\n");
+    else if (counts[GS_COMPARE_VERDICT_CANNOT_TELL] > 0)
+        P("<p style=\"margin:12px 0 0\"><b>No change exceeded measurement error</b> among the "
+          "measures these clips can judge. The %d marked <em>cannot tell at %s</em> are not "
+          "among them: at this frame rate a realistic change would not show (box above).</p>\n",
+          counts[GS_COMPARE_VERDICT_CANNOT_TELL], fps_text(t1, sizeof(t1), gs_comparison_fps(c)));
     else
         S("<p style=\"margin:12px 0 0\"><b>No change exceeded measurement error.</b> Differences "
           "between the two clips are within what filming the same runner twice would give.</p>\n");
@@ -319,7 +349,12 @@ static void write_summary(cpage *pg)
       "gaitscope&rsquo;s own repeat clips) <em>and</em> larger than the runner&rsquo;s own "
       "stride-to-stride variation by a statistical test corrected for testing many measures at "
       "once. <span class=\"vd noise\">noise</span> means at least one of the two fails: the "
-      "change may be chance or measurement error. <span class=\"vd nc\">not comparable</span> "
+      "change may be chance or measurement error. <span class=\"vd ct\">cannot tell at N "
+      "fps</span> means the change is below the minimal change, but at this frame rate that "
+      "minimal change is larger than what training or an intervention realistically changes "
+      "(event times are known to a few frames, so contact and flight times need a fast "
+      "camera): the recordings cannot say whether it changed, and the box at the top says "
+      "from what frame rate they could. <span class=\"vd nc\">not comparable</span> "
       "means the measure is missing in one clip, a side has fewer than 7 strides, or the clips "
       "were filmed differently in a way that affects it. A real change says the gait changed, "
       "not whether that is good.</p>\n</section>\n");
@@ -705,8 +740,14 @@ static void write_methods(cpage *pg)
         S(")");
     }
     S(". The stride test alone never makes a change real: between-day spread is about three "
-      "times the within-day spread.</li>\n<li><b>Curves</b>: nonparametric statistical "
-      "parametric mapping, one maximum statistic over every point of every curve.</li>\n"
+      "times the within-day spread.</li>\n<li><b>Frame rate</b>: event times are known to a "
+      "few frame intervals, so the minimal change of contact time, flight time, step time and "
+      "duty factor shrinks as the frame rate rises. Where, at the coarser clip&rsquo;s rate, it "
+      "exceeds what an intervention realistically changes (a step-rate change of 10 %, the "
+      "largest studied (Heiderscheit 2011), or a quarter of the runners&rsquo; usual range), "
+      "the verdict is <em>cannot tell</em>, with the frame rate that could.</li>\n"
+      "<li><b>Curves</b>: nonparametric statistical parametric mapping, one maximum statistic "
+      "over every point of every curve.</li>\n"
       "<li><b>Strides</b>: a side needs at least 7 strides in each clip for a stable mean.</li>\n"
       "</ul>\n<h3 style=\"margin-top:12px\">Sources</h3>\n<ol class=\"refs\">\n"
       "<li>Dingenen B et al. 2018, Test-retest reliability of two-dimensional video analysis "
@@ -716,6 +757,8 @@ static void write_methods(cpage *pg)
       "the knee- and hip angle at foot strike during running. Int J Sports Phys Ther 10:147 "
       "(95 % prediction intervals 3&ndash;8&deg; within a day, 9&ndash;14&deg; between "
       "days).</li>\n"
+      "<li>Heiderscheit BC et al. 2011, Effects of step rate manipulation on joint mechanics "
+      "during running. Med Sci Sports Exerc 43:296 (step rate +5 and +10 %).</li>\n"
       "<li>Holm S 1979, A simple sequentially rejective multiple test procedure. Scand J Statist "
       "6:65.</li>\n"
       "<li>Chung E, Romano JP 2013, Exact and asymptotically robust permutation tests. Ann "

@@ -12,9 +12,16 @@ typedef struct gs_compare__mc_entry {
     double value;      /* in the metric's unit, or percent of BEFORE's mean when relative */
     int relative;      /* unit "%": value is a percentage of BEFORE's mean */
     double min_frames; /* 0, or the change must exceed this many frame intervals (ms metrics) */
+    double base;       /* the published or stated figure (value's unit) */
+    double own;        /* own_sdd (value's unit), NAN when none */
+    double own_fps;    /* 0, or the frame rate own was measured at: own scales with the frame
+                          interval (a ratio of event times, e.g. duty factor) */
+    double realistic;  /* NAN, or the largest change a realistic intervention makes */
+    int realistic_relative; /* realistic is a percentage of BEFORE's mean */
     char *unit;
     char *source;
     char *reasoning;
+    char *realistic_source; /* NULL when realistic is NAN */
 } gs_compare__mc_entry;
 
 struct gs_compare_mc {
@@ -49,6 +56,9 @@ struct gs_comparison {
     int n_findings;
     char **homework;
     int n_homework;
+    double limit_fps;    /* the coarser clip's frame rate the minimal changes were taken at (0
+                            unknown) */
+    char fps_note[1280]; /* the plain sentence on what this pair cannot judge ("" none) */
     char **strings; /* every string the rows point to, freed with the result */
     int n_strings, cap_strings;
 };

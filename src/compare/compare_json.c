@@ -122,11 +122,59 @@ static void add_symmetry(const gs_comparison *c, cJSON *root)
     }
 }
 
+/* "frame_rate_limit": null, or the sentence and per metric what the frame rate keeps this pair
+ * from judging (the cannot_tell rows; the higher rate needed of a metric's sides). */
+static void add_frame_rate_limit(const gs_comparison *c, cJSON *root)
+{
+    cJSON *o, *arr;
+    if (!c->fps_note[0]) {
+        cJSON_AddNullToObject(root, "frame_rate_limit");
+        return;
+    }
+    o = cJSON_AddObjectToObject(root, "frame_rate_limit");
+    if (!o)
+        return;
+    put_num(o, "fps", c->limit_fps);
+    cJSON_AddStringToObject(o, "message", c->fps_note);
+    arr = cJSON_AddArrayToObject(o, "metrics");
+    for (int i = 0; arr && i < c->n_rows; i++) {
+        const gs_compare_row *r = &c->rows[i];
+        const gs_compare_row *w = r;
+        int seen = 0;
+        cJSON *e;
+        if (r->verdict != GS_COMPARE_VERDICT_CANNOT_TELL)
+            continue;
+        for (int j = 0; j < i && !seen; j++)
+            seen = c->rows[j].verdict == GS_COMPARE_VERDICT_CANNOT_TELL &&
+                   !strcmp(c->rows[j].metric, r->metric);
+        if (seen)
+            continue;
+        /* the side that needs the higher rate (no rate at all counts as the highest) */
+        for (int j = i + 1; j < c->n_rows; j++) {
+            const gs_compare_row *q = &c->rows[j];
+            if (q->verdict == GS_COMPARE_VERDICT_CANNOT_TELL && !strcmp(q->metric, r->metric) &&
+                isfinite(w->fps_needed) &&
+                (!isfinite(q->fps_needed) || q->fps_needed > w->fps_needed))
+                w = q;
+        }
+        e = cJSON_CreateObject();
+        if (!e)
+            return;
+        cJSON_AddStringToObject(e, "metric", w->metric);
+        cJSON_AddStringToObject(e, "label", w->label);
+        cJSON_AddStringToObject(e, "unit", w->unit);
+        put_num(e, "minimal_change", w->minimal_change);
+        put_num(e, "realistic", w->realistic_change);
+        put_num(e, "fps_needed", w->fps_needed);
+        cJSON_AddItemToArray(arr, e);
+    }
+}
+
 cJSON *gs_comparison_to_json(const gs_comparison *c, const gs_compare_output_info *info)
 {
     static const gs_compare_output_info none = {0};
     cJSON *root = cJSON_CreateObject(), *o, *a, *w;
-    int counts[3];
+    int counts[GS_COMPARE_VERDICT_COUNT];
     if (!root)
         return NULL;
     if (!info)
@@ -148,9 +196,11 @@ cJSON *gs_comparison_to_json(const gs_comparison *c, const gs_compare_output_inf
         cJSON_AddStringToObject(o, "effect_size", "Hedges' g (Hedges 1981)");
         cJSON_AddStringToObject(o, "verdict",
                                 "real when |change| >= the minimal change AND the Holm-corrected "
-                                "p < alpha; noise when tested and either fails; not_comparable "
-                                "when data is missing, a side has too few strides, or a "
-                                "comparability check covering it failed");
+                                "p < alpha; noise when tested and either fails; cannot_tell "
+                                "when tested and below a minimal change that, at the coarser "
+                                "clip's frame rate, exceeds what a realistic intervention "
+                                "changes; not_comparable when data is missing, a side has too "
+                                "few strides, or a comparability check covering it failed");
         put_num(o, "alpha", c->opt.alpha);
         cJSON_AddNumberToObject(o, "permutations", c->opt.n_perm);
         {
@@ -237,6 +287,9 @@ cJSON *gs_comparison_to_json(const gs_comparison *c, const gs_compare_output_inf
             put_num(m, "value", r->minimal_change);
             put_str(m, "source", r->mc_source);
             cJSON_AddBoolToObject(m, "exceeded", r->exceeds_mc);
+            put_num(m, "fps", c->limit_fps > 0 ? c->limit_fps : NAN);
+            put_num(m, "realistic", r->realistic_change);
+            put_num(m, "fps_needed", r->fps_needed);
         }
         cJSON_AddItemToArray(a, e);
     }
@@ -318,7 +371,9 @@ cJSON *gs_comparison_to_json(const gs_comparison *c, const gs_compare_output_inf
         cJSON_AddNumberToObject(o, "real", counts[GS_COMPARE_VERDICT_REAL]);
         cJSON_AddNumberToObject(o, "noise", counts[GS_COMPARE_VERDICT_NOISE]);
         cJSON_AddNumberToObject(o, "not_comparable", counts[GS_COMPARE_VERDICT_NOT_COMPARABLE]);
+        cJSON_AddNumberToObject(o, "cannot_tell", counts[GS_COMPARE_VERDICT_CANNOT_TELL]);
     }
+    add_frame_rate_limit(c, root);
     o = cJSON_AddObjectToObject(root, "side_by_side");
     if (o) {
         put_str(o, "file", info->side_by_side_file);

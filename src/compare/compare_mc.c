@@ -41,6 +41,7 @@ static void entry_free(gs_compare__mc_entry *e)
     free(e->unit);
     free(e->source);
     free(e->reasoning);
+    free(e->realistic_source);
 }
 
 void gs_compare_mc_free(gs_compare_mc **mc)
@@ -110,12 +111,13 @@ static gs_status opt_num(vctx *c, const char *where, const char *key, const cJSO
 static gs_status parse_entry(vctx *c, const char *where, const cJSON *e, const char *unit_expected,
                              gs_compare__mc_entry *out)
 {
-    static const char *const known[] = {"value",         "unit",   "source",  "reasoning",
-                                        "published_sdd", "stated", "own_sdd", "min_frames"};
+    static const char *const known[] = {
+        "value",   "unit",       "source",  "reasoning", "published_sdd",  "stated",
+        "own_sdd", "min_frames", "own_fps", "realistic", "realistic_unit", "realistic_source"};
     const char *key = e->string;
     const cJSON *v, *f;
     char field[96];
-    double pub, stated, own, mf, base;
+    double pub, stated, own, mf, ofps, real, base;
     gs_status rc;
 
     memset(out, 0, sizeof(*out));
@@ -136,7 +138,8 @@ static gs_status parse_entry(vctx *c, const char *where, const cJSON *e, const c
             snprintf(field, sizeof(field), "%s.%s", key, f->string);
             return vfail(c, where, field,
                          "unknown field (expected value, unit, source, reasoning, published_sdd "
-                         "or stated, own_sdd, min_frames)");
+                         "or stated, own_sdd, min_frames, own_fps, realistic, realistic_unit, "
+                         "realistic_source)");
         }
     }
     v = cJSON_GetObjectItemCaseSensitive(e, "value");
@@ -159,7 +162,9 @@ static gs_status parse_entry(vctx *c, const char *where, const cJSON *e, const c
     if ((rc = opt_num(c, where, key, e, "published_sdd", &pub)) != GS_OK ||
         (rc = opt_num(c, where, key, e, "stated", &stated)) != GS_OK ||
         (rc = opt_num(c, where, key, e, "own_sdd", &own)) != GS_OK ||
-        (rc = opt_num(c, where, key, e, "min_frames", &mf)) != GS_OK)
+        (rc = opt_num(c, where, key, e, "min_frames", &mf)) != GS_OK ||
+        (rc = opt_num(c, where, key, e, "own_fps", &ofps)) != GS_OK ||
+        (rc = opt_num(c, where, key, e, "realistic", &real)) != GS_OK)
         return rc;
     /* The rule of the table: a base figure, published (a smallest detectable difference) or,
      * where nothing is published, stated with its reasoning; the value is the larger of the base
@@ -185,6 +190,43 @@ static gs_status parse_entry(vctx *c, const char *where, const cJSON *e, const c
         return vfail(c, where, field, "only for metrics in ms (frame intervals are times)");
     }
     out->min_frames = isfinite(mf) ? mf : 0;
+    out->base = base;
+    out->own = own;
+    /* own_fps: the own figure is a frame-interval figure of a metric that is a ratio of event
+     * times (duty factor: contact time / stride time), so it scales with the frame interval */
+    if (isfinite(ofps) && (!isfinite(own) || isfinite(mf))) {
+        snprintf(field, sizeof(field), "%s.own_fps", key);
+        return vfail(c, where, field,
+                     isfinite(mf) ? "not with min_frames (one frame-rate rule per entry)"
+                                  : "needs own_sdd (the figure measured at that frame rate)");
+    }
+    out->own_fps = isfinite(ofps) ? ofps : 0;
+    /* realistic: the largest change a realistic intervention makes, in realistic_unit (the
+     * metric's unit, or '%' of BEFORE's mean), with its source; a minimal change above it
+     * means the recordings cannot tell */
+    out->realistic = real;
+    {
+        const cJSON *ru = cJSON_GetObjectItemCaseSensitive(e, "realistic_unit");
+        const cJSON *rs = cJSON_GetObjectItemCaseSensitive(e, "realistic_source");
+        const char *own_unit = unit_expected ? unit_expected : out->unit;
+        if (!isfinite(real)) {
+            if (ru || rs) {
+                snprintf(field, sizeof(field), "%s.%s", key,
+                         ru ? "realistic_unit" : "realistic_source");
+                return vfail(c, where, field, "only with realistic");
+            }
+            return GS_OK;
+        }
+        snprintf(field, sizeof(field), "%s.realistic_unit", key);
+        if (!cJSON_IsString(ru))
+            return vfail(c, where, field, "missing ('%%' or the metric's unit '%s')", own_unit);
+        if (strcmp(ru->valuestring, "%") && strcmp(ru->valuestring, own_unit))
+            return vfail(c, where, field, "'%s' is not '%%' or the metric's unit '%s'",
+                         ru->valuestring, own_unit);
+        out->realistic_relative = !strcmp(ru->valuestring, "%") && strcmp(own_unit, "%");
+        if ((rc = str_field(c, where, key, e, "realistic_source", &out->realistic_source)) != GS_OK)
+            return rc;
+    }
     return GS_OK;
 }
 
@@ -320,11 +362,30 @@ static const gs_compare__mc_entry *find_entry(const gs_compare__mc_entry *v, int
     return NULL;
 }
 
+/* An entry's minimal change at frame interval frame_s (0: the table's value as it stands) as a
+ * frame-free part v0 and a per-frame-interval coefficient a (a * frame_s, same unit; 0 when the
+ * entry does not scale with the frame rate): value = max(v0, a * frame_s). NAN v0 when a relative
+ * entry has no BEFORE mean. */
+static void entry_parts(const gs_compare__mc_entry *e, double before_mean, double *v0, double *a)
+{
+    double pct = isfinite(before_mean) ? fabs(before_mean) / 100.0 : NAN;
+    if (e->own_fps > 0) {
+        /* the own figure was measured at own_fps: own x own_fps x frame_s at another rate */
+        *v0 = e->relative ? e->base * pct : e->base;
+        *a = (e->relative ? e->own * pct : e->own) * e->own_fps;
+    } else {
+        *v0 = e->relative ? e->value * pct : e->value;
+        /* event timing is known to about a frame or two (REFERENCES.md 3b): a timing change
+         * must also exceed min_frames frame intervals of the coarser clip */
+        *a = e->min_frames > 0 ? e->min_frames * 1000.0 : 0;
+    }
+}
+
 double gs_compare_mc_value(const gs_compare_mc *mc, int curves, const char *key, double before_mean,
                            double frame_s, const char **source)
 {
     const gs_compare__mc_entry *e;
-    double v;
+    double v0, a;
     if (source)
         *source = NULL;
     if (!mc || !key)
@@ -335,14 +396,37 @@ double gs_compare_mc_value(const gs_compare_mc *mc, int curves, const char *key,
         return NAN;
     if (source)
         *source = e->source;
-    v = e->value;
-    if (e->relative)
-        v = isfinite(before_mean) ? e->value / 100.0 * fabs(before_mean) : NAN;
-    /* event timing is known to about a frame or two (REFERENCES.md 3b): a timing change must
-     * also exceed min_frames frame intervals of the coarser clip */
-    if (e->min_frames > 0 && frame_s > 0 && isfinite(v))
-        v = fmax(v, e->min_frames * frame_s * 1000.0);
-    return v;
+    if (e->own_fps > 0 && !(frame_s > 0)) /* rate unknown: the figure as measured */
+        return e->relative ? (isfinite(before_mean) ? e->value / 100.0 * fabs(before_mean) : NAN)
+                           : e->value;
+    entry_parts(e, before_mean, &v0, &a);
+    if (a > 0 && frame_s > 0 && isfinite(v0))
+        return fmax(v0, a * frame_s);
+    return v0;
+}
+
+int gs_compare_mc_limit_of(const gs_compare_mc *mc, const char *key, double before_mean,
+                           double frame_s, gs_compare_mc_limit *out)
+{
+    const gs_compare__mc_entry *e = mc && key ? find_entry(mc->metrics, mc->n_metrics, key) : NULL;
+    double v0, a, real;
+    out->minimal_change = gs_compare_mc_value(mc, 0, key, before_mean, frame_s, NULL);
+    out->realistic = out->fps_needed = NAN;
+    out->realistic_source = NULL;
+    if (!e || !isfinite(e->realistic) || !isfinite(out->minimal_change))
+        return 0;
+    real = e->realistic_relative
+               ? (isfinite(before_mean) ? e->realistic / 100.0 * fabs(before_mean) : NAN)
+               : e->realistic;
+    if (!isfinite(real))
+        return 0;
+    out->realistic = real;
+    out->realistic_source = e->realistic_source;
+    entry_parts(e, before_mean, &v0, &a);
+    /* the lowest rate at which max(v0, a / fps) <= real: none when v0 alone is above it */
+    if (isfinite(v0) && v0 <= real)
+        out->fps_needed = a > 0 ? a / real : 0;
+    return out->minimal_change > real * (1 + 1e-12);
 }
 
 int gs_compare_mc_version(const gs_compare_mc *mc)

@@ -328,18 +328,34 @@ static cJSON *comparison_json_of(gs_page *pg, const char *id)
     return c;
 }
 
-static void summary_html(gs_html_buf *b, const cJSON *cj)
+void gs_pages_comparison_summary_html(gs_html_buf *b, const cJSON *cj)
 {
     const cJSON *sum = cJSON_GetObjectItemCaseSensitive(cj, "summary"), *m;
-    static const char *const keys[] = {"real", "noise", "not_comparable"};
-    static const char *const words[] = {"real changes", "within noise", "not comparable"};
+    const cJSON *lim = cJSON_GetObjectItemCaseSensitive(cj, "frame_rate_limit");
+    const cJSON *lim_fps = cJSON_GetObjectItemCaseSensitive(lim, "fps");
+    const cJSON *lim_msg = cJSON_GetObjectItemCaseSensitive(lim, "message");
+    static const char *const keys[] = {"real", "noise", "cannot_tell", "not_comparable"};
+    static const char *const words[] = {"real changes", "within noise", "cannot tell",
+                                        "not comparable"};
     gs_html_puts(b, "<p id=\"comparison-summary\">");
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0, shown = 0; k < 4; k++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(sum, keys[k]);
-        gs_html_printf(b, "%s<strong>%d</strong> %s", k ? ", " : "",
-                       cJSON_IsNumber(v) ? v->valueint : 0, words[k]);
+        int n = cJSON_IsNumber(v) ? v->valueint : 0;
+        if (k == 2 && n == 0) /* only a comparison limited by its frame rate has them */
+            continue;
+        gs_html_printf(b, "%s<strong>%d</strong> %s", shown++ ? ", " : "", n, words[k]);
+        if (k == 2 && cJSON_IsNumber(lim_fps))
+            gs_html_printf(b, " at %.4g fps", lim_fps->valuedouble);
     }
-    gs_html_puts(b, ".</p><ul id=\"real-changes\">");
+    gs_html_puts(b, ".</p>");
+    /* what this pair cannot judge at its frame rate, before the list of real changes, so that
+     * "no real change" is not read as "nothing changed" */
+    if (cJSON_IsString(lim_msg) && lim_msg->valuestring[0]) {
+        gs_html_puts(b, "<div class=\"alert warn\" id=\"frame-rate-limit\">");
+        gs_html_esc(b, lim_msg->valuestring);
+        gs_html_puts(b, "</div>");
+    }
+    gs_html_puts(b, "<ul id=\"real-changes\">");
     int any = 0;
     cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(cj, "metrics"))
     {
@@ -454,7 +470,7 @@ static int comparison_page(gs_page *pg, const char *id)
         snprintf(base, sizeof(base), "/comparisons/%s/files", c.id);
         gs_html_puts(&b, "<h2>What changed</h2>");
         if (cj)
-            summary_html(&b, cj);
+            gs_pages_comparison_summary_html(&b, cj);
         const cJSON *sbs = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(cj, "side_by_side"), "file");
         char cdir[PATH_MAX], cpath[PATH_MAX + 32];

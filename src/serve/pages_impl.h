@@ -92,6 +92,10 @@ int gs_pages_nkt_post(gs_page *pg, const char *session, int *saved, char *err, s
  * /athletes/{id}/export, /sessions/{id}/zip, /sessions/{id}/rerun (POST), /comparisons/...;
  * -1 for other paths. */
 int gs_pages_compare(gs_page *pg, char **seg, int nseg);
+/** The comparison page's summary from its comparison.json: the verdict counts (cannot tell
+ *  only when there are some, with the frame rate), the frame-rate box (frame_rate_limit's
+ *  message), the real changes and the warnings. */
+void gs_pages_comparison_summary_html(gs_html_buf *b, const cJSON *cj);
 /** The account's comparisons of athlete (session NULL) or with session (athlete NULL). */
 void gs_pages_comparisons_html(gs_page *pg, gs_html_buf *b, const char *athlete,
                                const char *session);
