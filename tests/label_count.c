@@ -4,6 +4,81 @@
 #include <stdio.h>
 #include <string.h>
 
+const int gs_lc_joints[GS_LC_N_JOINTS] = {11, 12, 13, 14, 15, 16, 23, 24,
+                                          25, 26, 27, 28, 29, 30, 31, 32};
+
+double gs_lc_segment_in_box(float ax, float ay, float bx, float by, const gs_label_box *b, float e)
+{
+    /* Liang-Barsky: the part t0..t1 of a + t (b - a) inside the box */
+    double t0 = 0, t1 = 1, dx = (double)bx - ax, dy = (double)by - ay;
+    const double p[4] = {-dx, dx, -dy, dy};
+    const double q[4] = {(double)ax - (b->x0 - e), (double)(b->x1 + e) - ax,
+                         (double)ay - (b->y0 - e), (double)(b->y1 + e) - ay};
+    if (!isfinite(dx) || !isfinite(dy))
+        return 0;
+    for (int k = 0; k < 4; k++) {
+        if (p[k] == 0) {
+            if (q[k] < 0)
+                return 0;
+            continue;
+        }
+        double r = q[k] / p[k];
+        if (p[k] < 0)
+            t0 = r > t0 ? r : t0;
+        else
+            t1 = r < t1 ? r : t1;
+    }
+    return t1 > t0 ? (t1 - t0) * hypot(dx, dy) : 0;
+}
+
+/* Distance from the point x, y to the box b (0 inside it). */
+static float box_dist(const gs_label_box *b, float x, float y)
+{
+    float dx = x < b->x0 ? b->x0 - x : x > b->x1 ? x - b->x1 : 0;
+    float dy = y < b->y0 ? b->y0 - y : y > b->y1 ? y - b->y1 : 0;
+    return hypotf(dx, dy);
+}
+
+/* The overlay's drawing sizes at size scale s (overlay.c draw_thickness, draw_skeleton's dots,
+ * draw_labels' rings). */
+typedef struct marks {
+    float thick, dot_r, ring_r;
+    float ring[8][2]; /* the rings' centres this frame */
+    int n_ring;
+} marks;
+
+/* 1 when label i of lab could sit somewhere free within its reach (gs_lc_stats.joint_free): its
+ * box moved on a grid of step px, with a margin of a step on every rule. */
+static int free_spot_within_reach(const gs_overlay_label *lab, int n, int i, const gs_kp *kp,
+                                  const marks *mk, const float area[4], float step)
+{
+    const gs_overlay_label *l = &lab[i];
+    const float pad = 2 + step, m = step;
+    float bw = l->box.x1 - l->box.x0, bh = l->box.y1 - l->box.y0;
+    int nx = (int)ceilf((bw + 2 * l->reach) / step), ny = (int)ceilf((bh + 2 * l->reach) / step);
+    for (int iy = -ny; iy <= ny; iy++)
+        for (int ix = -nx; ix <= nx; ix++) {
+            gs_label_box b = l->box;
+            float dx = (float)ix * step, dy = (float)iy * step;
+            b.x0 += dx;
+            b.x1 += dx;
+            b.y0 += dy;
+            b.y1 += dy;
+            int ok = b.x0 >= area[0] + m && b.y0 >= area[1] + m && b.x1 <= area[2] - m &&
+                     b.y1 <= area[3] - m && box_dist(&b, l->ax, l->ay) <= l->reach - m;
+            for (int j = 0; ok && j < n; j++)
+                ok = j == i || !(b.x0 < lab[j].box.x1 + pad && lab[j].box.x0 < b.x1 + pad &&
+                                 b.y0 < lab[j].box.y1 + pad && lab[j].box.y0 < b.y1 + pad);
+            for (int j = 0; ok && j < mk->n_ring; j++)
+                ok = box_dist(&b, mk->ring[j][0], mk->ring[j][1]) >= mk->ring_r + pad;
+            for (int j = 0; ok && j < GS_LC_N_JOINTS; j++)
+                ok = box_dist(&b, kp[gs_lc_joints[j]].x, kp[gs_lc_joints[j]].y) >= mk->dot_r + m;
+            if (ok)
+                return 1;
+        }
+    return 0;
+}
+
 int gs_lc_boxes_meet(const gs_label_box *a, const gs_label_box *b)
 {
     return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
@@ -46,6 +121,14 @@ void gs_lc_count_list(const gs_pose_track *t, const gs_gait_result *g, int32_t W
     float s = (float)(W < H ? W : H) / 720.0f;
     s = s < 0.5f ? 0.5f : s;
     float sx = (float)W / (float)t->width, sy = (float)H / (float)t->height;
+    marks mk;
+    mk.thick = lroundf(3 * s) < 2 ? 2.0f : (float)lroundf(3 * s);
+    mk.dot_r = 1.4f * mk.thick;
+    mk.ring_r = 14 * s + 0.5f * mk.thick;
+    const float step = fmaxf(1.0f, roundf(s));
+    int n_bones = 0, n_ev = 0;
+    const gs_kp_bone *bones = gs_kp_bones(&n_bones);
+    const gs_gait_event *ev = gs_gait_result_events(g, &n_ev);
     gs_overlay_label prev[GS_OVERLAY_MAX_LABELS];
     int n_prev = 0;
     int64_t prev_f = -2;
@@ -61,6 +144,21 @@ void gs_lc_count_list(const gs_pose_track *t, const gs_gait_result *g, int32_t W
         }
         gs_overlay_label lab[GS_OVERLAY_MAX_LABELS];
         int n = gs_overlay_frame_labels(g, f, pf->t_s, kp, s, W, H, lab, GS_OVERLAY_MAX_LABELS);
+        float area[4];
+        gs_overlay_label_area(kp, s, W, H, area);
+        /* the rings: at the heel for 0.25 s after a contact, at the toe after a toe-off
+         * (overlay.c draw_labels) */
+        mk.n_ring = 0;
+        for (int i = 0; i < n_ev && mk.n_ring < 8; i++) {
+            double age = pf->t_s - ev[i].t_s;
+            if (age < -1e-6 || age > 0.25)
+                continue;
+            int left = ev[i].side == GS_GAIT_SIDE_LEFT;
+            int k = ev[i].type == GS_GAIT_EVENT_IC ? (left ? 29 : 30) : (left ? 31 : 32);
+            mk.ring[mk.n_ring][0] = kp[k].x;
+            mk.ring[mk.n_ring][1] = kp[k].y;
+            mk.n_ring++;
+        }
         for (int i = 0; i < n && f == prev_f + 1; i++)
             for (int j = 0; j < n_prev; j++)
                 if (same_label(&lab[i], &prev[j])) {
@@ -109,6 +207,23 @@ void gs_lc_count_list(const gs_pose_track *t, const gs_gait_result *g, int32_t W
                 cover |= lab[j].ax > b->x0 && lab[j].ax < b->x1 && lab[j].ay > b->y0 &&
                          lab[j].ay < b->y1;
             st->covering += cover;
+            for (int j = 0; j < mk.n_ring; j++)
+                st->ring_pairs += box_dist(b, mk.ring[j][0], mk.ring[j][1]) < mk.ring_r;
+            int joint = 0;
+            for (int j = 0; j < GS_LC_N_JOINTS; j++)
+                joint |= box_dist(b, kp[gs_lc_joints[j]].x, kp[gs_lc_joints[j]].y) < mk.dot_r;
+            st->joint_labels += joint;
+            if (joint && free_spot_within_reach(lab, n, i, kp, &mk, area, step)) {
+                st->joint_free++;
+                if (list)
+                    printf("frame %lld: '%s' covers a joint, a free spot was within reach\n",
+                           (long long)f, lab[i].txt);
+            }
+            for (int j = 0; j < n_bones; j++)
+                if (bones[j].part != GS_KP_PART_HAND)
+                    st->bone_px +=
+                        gs_lc_segment_in_box(kp[bones[j].a].x, kp[bones[j].a].y, kp[bones[j].b].x,
+                                             kp[bones[j].b].y, b, 0.5f * mk.thick);
         }
         st->touching += near;
         for (int i = 0; i < n; i++)

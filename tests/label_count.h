@@ -25,6 +25,16 @@ typedef struct gs_lc_stats {
     int64_t jumps;         /* labels whose place relative to their point (the box's side toward
                               it, its middle height) moved by more than half a label height from
                               the frame before (the same label: kind, side, name) */
+    int64_t ring_pairs;    /* label boxes that share area with an IC/TO mark's ring (the disc
+                              it draws round the foot, its line's outer edge) */
+    int64_t joint_labels;  /* labels whose box covers a joint's dot (any the skeleton draws:
+                              shoulders, elbows, wrists, hips, knees, ankles, heels, toes) */
+    int64_t joint_free;    /* of them: a free spot existed, one needing no leader line (within
+                              the label's reach), inside the label area, clear of every other
+                              label by 2 px, of every ring and every joint's dot, by a grid
+                              step more (so that the overlay's own grid has a spot there) */
+    double bone_px;        /* bone line length under label boxes, px (the lines the skeleton
+                              draws, the hands' left out as it leaves them out) */
     int64_t worst_frame;   /* the frame with the most pairs (-1: none) */
     int worst_pairs;
     double moved_sum_px; /* sum over labels of the distance from the box's nearest point to its
@@ -43,6 +53,13 @@ void gs_lc_count(const gs_pose_track *t, const gs_gait_result *g, int32_t W, int
  * or a leader line (list 1), of every frame (list 2). */
 void gs_lc_count_list(const gs_pose_track *t, const gs_gait_result *g, int32_t W, int32_t H,
                       int list, gs_lc_stats *st);
+
+/** The skeleton's joint dots the overlay draws (landmark indexes), and how many. */
+#define GS_LC_N_JOINTS 16
+extern const int gs_lc_joints[GS_LC_N_JOINTS];
+
+/** Length in px of the segment a-b inside box b (expanded by e px each side). */
+double gs_lc_segment_in_box(float ax, float ay, float bx, float by, const gs_label_box *b, float e);
 
 /** 1 when the boxes share area. */
 int gs_lc_boxes_meet(const gs_label_box *a, const gs_label_box *b);

@@ -217,6 +217,7 @@ void gs_overlay_place_labels(gs_overlay_label *lab, int n, float s, int32_t W, i
         float bw = home.x1 - home.x0, bh = home.y1 - home.y0;
         float home_d = box_dist(&home, lab[i].ax, lab[i].ay);
         lab[i].leader = 0;
+        lab[i].reach = home_d + bh;
         box_clamp(&home, W, H);
         if (bw <= r[2] - r[0] && bh <= r[3] - r[1])
             box_clamp_to(&home, r);
@@ -235,7 +236,7 @@ void gs_overlay_place_labels(gs_overlay_label *lab, int n, float s, int32_t W, i
         lab[i].box = b;
         /* a label that went further from its point than a label height more than its own place
          * is joined to the point by a line */
-        lab[i].leader = box_dist(&b, lab[i].ax, lab[i].ay) > home_d + bh;
+        lab[i].leader = box_dist(&b, lab[i].ax, lab[i].ay) > lab[i].reach;
     }
 }
 
@@ -489,6 +490,23 @@ int gs_overlay_frame_labels(const gs_gait_result *g, int64_t fi, double t_s, con
     gs_overlay_place_labels(out, n, s, W, H,
                             body_box(kp, GS_POSE_NKP, W, H, 1, 1, &m, keep) ? keep : NULL);
     return n;
+}
+
+int gs_overlay_label_area(const gs_kp *kp, float s, int32_t W, int32_t H, float area[4])
+{
+    crop_margin m = crop_margins(s);
+    float keep[4];
+    area[0] = 0;
+    area[1] = 0;
+    area[2] = (float)W;
+    area[3] = (float)H;
+    if (!kp || !body_box(kp, GS_POSE_NKP, W, H, 1, 1, &m, keep))
+        return 0;
+    area[0] = fmaxf(area[0], keep[0]);
+    area[1] = fmaxf(area[1], keep[1]);
+    area[2] = fminf(area[2], keep[2]);
+    area[3] = fminf(area[3], keep[3]);
+    return 1;
 }
 
 /* Draws one label: its leader line (when it sits far from its point), box and text. */

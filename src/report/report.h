@@ -165,6 +165,8 @@ typedef struct gs_overlay_label {
     int colour;       /* 0 the body's centre, 1 left, 2 right (the skeleton's colours) */
     float ax, ay;     /* the point it belongs to (joint, shoulders' middle, foot), px */
     int leader;       /* 1: drawn with a line from the point to the box (placed far from it) */
+    float reach;      /* set by gs_overlay_place_labels: a box within this many px of its point
+                         (its own place's distance plus a label height) needs no leader line */
     gs_label_box box; /* where it is drawn */
 } gs_overlay_label;
 
@@ -195,6 +197,14 @@ void gs_overlay_place_labels(gs_overlay_label *lab, int n, float s, int32_t W, i
 int gs_overlay_frame_labels(const gs_gait_result *g, int64_t frame, double t_s, const gs_kp *kp,
                             float s, int32_t frame_w, int32_t frame_h, gs_overlay_label *out,
                             int max);
+
+/**
+ * The box the overlay keeps a frame's labels inside (x0, y0, x1, y1 px): the box a key frame's
+ * crop keeps around the landmarks kp (in the picture's px) of a frame_w x frame_h picture drawn
+ * at size scale s, within the picture. 0 when no landmark is finite (area: the picture).
+ */
+int gs_overlay_label_area(const gs_kp *kp, float s, int32_t frame_w, int32_t frame_h,
+                          float area[4]);
 
 /**
  * The caption a key frame's PNG carries: side, phase and the angles its view shows at that frame
