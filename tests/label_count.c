@@ -143,7 +143,9 @@ void gs_lc_count_list(const gs_pose_track *t, const gs_gait_result *g, int32_t W
             kp[k].y *= sy;
         }
         gs_overlay_label lab[GS_OVERLAY_MAX_LABELS];
-        int n = gs_overlay_frame_labels(g, f, pf->t_s, kp, s, W, H, lab, GS_OVERLAY_MAX_LABELS);
+        /* the frame before's labels, as the overlay's pass keeps them */
+        int n = gs_overlay_frame_labels(g, f, pf->t_s, kp, s, W, H, prev,
+                                        f == prev_f + 1 ? n_prev : 0, lab, GS_OVERLAY_MAX_LABELS);
         float area[4];
         gs_overlay_label_area(kp, s, W, H, area);
         /* the rings: at the heel for 0.25 s after a contact, at the toe after a toe-off

@@ -70,21 +70,20 @@ int main(int argc, char **argv)
     }
     gs_lc_count_list(t, r, W, H, list, &st);
     if (header)
-        printf(
-            "| clip | size | frames | labels | overlapping pairs | angle-angle angle-IC/TO "
-            "IC/TO-IC/TO | frames with one | pairs within 2 px | labels over a labelled point "
-            "| worst frame (pairs) | outside | leaders | jumps | mean / max px from its point "
-            "| label-ring pairs | labels over a joint (a free spot within reach) | bone px "
-            "under labels |\n");
-    printf("| %-32s | %4dx%-4d | %4lld | %5lld | %4lld | %3lld %3lld %3lld | %4lld | %4lld | %4lld "
-           "| %5lld (%d) | %3lld | %4lld | %4lld | %5.1f | %5.1f | %4lld | %4lld (%lld) | %7.0f |\n",
-           t->source, W, H, (long long)st.frames, (long long)st.labels, (long long)st.pairs,
-           (long long)st.pairs_kind[0], (long long)st.pairs_kind[1], (long long)st.pairs_kind[2],
-           (long long)st.frames_hit, (long long)st.touching, (long long)st.covering,
-           (long long)st.worst_frame, st.worst_pairs, (long long)st.outside, (long long)st.leaders,
-           (long long)st.jumps, st.labels ? st.moved_sum_px / (double)st.labels : 0.0,
-           st.moved_max_px, (long long)st.ring_pairs, (long long)st.joint_labels,
-           (long long)st.joint_free, st.bone_px);
+        printf("| clip | size | frames | labels | overlapping pairs | angle-angle angle-IC/TO "
+               "IC/TO-IC/TO | frames with one | pairs within 2 px | labels over a labelled point "
+               "| worst frame (pairs) | outside | leaders | jumps | mean / max px from its point "
+               "| label-ring pairs | labels over a joint (a free spot within reach) | bone px "
+               "under labels |\n");
+    printf(
+        "| %-32s | %4dx%-4d | %4lld | %5lld | %4lld | %3lld %3lld %3lld | %4lld | %4lld | %4lld "
+        "| %5lld (%d) | %3lld | %4lld | %4lld | %5.1f | %5.1f | %4lld | %4lld (%lld) | %7.0f |\n",
+        t->source, W, H, (long long)st.frames, (long long)st.labels, (long long)st.pairs,
+        (long long)st.pairs_kind[0], (long long)st.pairs_kind[1], (long long)st.pairs_kind[2],
+        (long long)st.frames_hit, (long long)st.touching, (long long)st.covering,
+        (long long)st.worst_frame, st.worst_pairs, (long long)st.outside, (long long)st.leaders,
+        (long long)st.jumps, st.labels ? st.moved_sum_px / (double)st.labels : 0.0, st.moved_max_px,
+        (long long)st.ring_pairs, (long long)st.joint_labels, (long long)st.joint_free, st.bone_px);
     gs_gait_result_free(&r);
     gs_pose_track_free(&t);
     return 0;

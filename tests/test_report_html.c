@@ -800,10 +800,21 @@ static gs_overlay_label made_label(gs_overlay_label_kind kind, const char *txt, 
     return l;
 }
 
-/* An IC/TO label at its own place: 16 s right of the foot point, baseline 26 s under it. */
+/* An IC/TO label at its own place: 16 s right of the foot point, baseline 26 s under it, and
+ * further right until its box's top left corner is 2.5 px clear of the mark's ring (radius 14 s
+ * to the middle of a line max(2, round(3 s)) px wide). */
 static gs_overlay_label made_event(const char *txt, float fx, float fy, float s)
 {
-    return made_label(GS_OVERLAY_LABEL_EVENT, txt, 0.7f * s, fx, fy, fx + 16 * s, fy + 26 * s);
+    gs_overlay_label l =
+        made_label(GS_OVERLAY_LABEL_EVENT, txt, 0.7f * s, fx, fy, fx + 16 * s, fy + 26 * s);
+    float thick = lroundf(3 * s) < 2 ? 2.0f : (float)lroundf(3 * s);
+    float r = 14 * s + 0.5f * thick + 2.5f, dx = l.box.x0 - fx, dy = l.box.y0 - fy;
+    if (dy < r && hypotf(dx, dy) < r) {
+        float x = (dy > 0 ? sqrtf(r * r - dy * dy) : r) - dx;
+        return made_label(GS_OVERLAY_LABEL_EVENT, txt, 0.7f * s, fx, fy, fx + 16 * s + x,
+                          fy + 26 * s);
+    }
+    return l;
 }
 
 /* An angle label at its own place: left labels 10 s left of the joint, right ones 10 s right. */
@@ -832,6 +843,91 @@ static int labels_bad(const gs_overlay_label *l, int n, const float r[4])
     return bad;
 }
 
+/* Distance from x, y to box b (0 inside). */
+static float dist_to_box(const gs_label_box *b, float x, float y)
+{
+    float dx = x < b->x0 ? b->x0 - x : x > b->x1 ? x - b->x1 : 0;
+    float dy = y < b->y0 ? b->y0 - y : y > b->y1 ? y - b->y1 : 0;
+    return hypotf(dx, dy);
+}
+
+/*
+ * gs_overlay_place_labels with a skeleton, on a 1280x720 frame (scale 1: lines 3 px, joint dots
+ * of radius 4.2, rings of radius 14 to the line's middle): a side view's legs crossed, the right
+ * knee's dot 30 px left of the left knee, where the left knee's label sits: the label moves off
+ * the dot without a leader line; with the far leg's ankle and heel also near, and a contact's
+ * ring at the left heel next to the left ankle's label: neither the knee's nor the ankle's label
+ * covers a dot or meets the ring, the contact's label is clear of them all; a lone label with a
+ * shank running through its place glides off the line by less than half its height a frame
+ * (given where it sat on the frame before), and covers less of the line than at its place.
+ */
+static void overlay_labels_clear_the_skeleton_and_rings(void)
+{
+    const int32_t W = 1280, H = 720;
+    const float s = 1.0f, dot = 4.2f, ring = 15.5f;
+    gs_kp kp[GS_POSE_NKP];
+    gs_overlay_label l[4];
+    memset(kp, 0, sizeof(kp));
+    for (int k = 0; k < GS_POSE_NKP; k++)
+        kp[k] = (gs_kp){640, 200, 0, 1}; /* the head and arms: up and out of the way */
+    kp[23] = (gs_kp){620, 300, 0, 1};    /* left hip, knee, ankle, heel, toe */
+    kp[25] = (gs_kp){600, 400, 0, 1};
+    kp[27] = (gs_kp){600, 500, 0, 1};
+    kp[29] = (gs_kp){590, 512, 0, 1};
+    kp[31] = (gs_kp){560, 515, 0, 1};
+    kp[24] = (gs_kp){625, 300, 0, 1}; /* right leg, crossed: its knee left of the left one */
+    kp[26] = (gs_kp){570, 402, 0, 1};
+    kp[28] = (gs_kp){520, 470, 0, 1};
+    kp[30] = (gs_kp){510, 480, 0, 1};
+    kp[32] = (gs_kp){490, 500, 0, 1};
+    l[0] = made_angle("knee 40" GS_CV_DEGREE, 1, 600, 400, s);
+    CHECK(dist_to_box(&l[0].box, 570, 402) < dot); /* its own place covers the right knee */
+    gs_overlay_place_labels(l, 1, s, W, H, NULL, kp, NULL, 0);
+    CHECK(dist_to_box(&l[0].box, 570, 402) >= dot);
+    CHECK_EQ_INT(l[0].leader, 0);
+    CHECK(dist_to_box(&l[0].box, 600, 400) <= l[0].reach);
+    /* the knee, the ankle and a contact at the left heel */
+    l[0] = made_angle("knee 40" GS_CV_DEGREE, 1, 600, 400, s);
+    l[1] = made_angle("ankle 5" GS_CV_DEGREE, 1, 600, 500, s);
+    l[2] = made_event("IC L", 590, 512, s);
+    CHECK(dist_to_box(&l[1].box, 590, 512) < ring); /* the ankle's own place meets the ring */
+    gs_overlay_place_labels(l, 3, s, W, H, NULL, kp, NULL, 0);
+    CHECK_EQ_INT(labels_bad(l, 3, (const float[4]){0, 0, (float)W, (float)H}), 0);
+    for (int i = 0; i < 3; i++) {
+        CHECK_MSG(dist_to_box(&l[i].box, 590, 512) >= ring + 2, "'%s' meets the ring", l[i].txt);
+        for (int k = 11; k < GS_POSE_NKP; k++)
+            if (k < 17 || k > 22)
+                CHECK_MSG(dist_to_box(&l[i].box, kp[k].x, kp[k].y) >= dot, "'%s' covers joint %d",
+                          l[i].txt, k);
+    }
+    /* a shank through a lone label's place: it glides off, a bit each frame */
+    {
+        gs_kp one[GS_POSE_NKP];
+        for (int k = 0; k < GS_POSE_NKP; k++)
+            one[k] = (gs_kp){100, 100, 0, 1};
+        one[24] = (gs_kp){950, 250, 0, 1}; /* a right hip-knee line down through the label */
+        one[26] = (gs_kp){950, 420, 0, 1};
+        gs_overlay_label was = made_angle("hip 20" GS_CV_DEGREE, 0, 900, 330, s), now;
+        float h = was.box.y1 - was.box.y0;
+        double cover0 = 0;
+        /* the thigh's line crosses the label's own place */
+        CHECK(was.box.x0 < 950 && was.box.x1 > 950);
+        for (int f = 0; f < 8; f++) {
+            now = made_angle("hip 20" GS_CV_DEGREE, 0, 900, 330, s);
+            if (f == 0)
+                cover0 = gs_lc_segment_in_box(950, 250, 950, 420, &now.box, 1.5f);
+            gs_overlay_place_labels(&now, 1, s, W, H, NULL, one, f ? &was : NULL, f ? 1 : 0);
+            if (f)
+                CHECK_MSG(fabsf(now.box.x0 - was.box.x0) <= 0.45f * h + 1e-3 &&
+                              fabsf(now.box.y0 - was.box.y0) <= 0.45f * h + 1e-3,
+                          "frame %d: moved %.1f, %.1f px (label %.0f px high)", f,
+                          now.box.x0 - was.box.x0, now.box.y0 - was.box.y0, h);
+            was = now;
+        }
+        CHECK(gs_lc_segment_in_box(950, 250, 950, 420, &now.box, 1.5f) < 0.5 * cover0);
+    }
+}
+
 /*
  * gs_overlay_place_labels on made labels of a 1280x720 frame (scale 1): a label whose place is
  * free stays there (an IC/TO label 16 px right of its foot point, baseline 26 px under); ones at
@@ -846,22 +942,22 @@ static void overlay_labels_all_clear_each_other(void)
     const int32_t W = 1280, H = 720;
     const float s = 1.0f, pic[4] = {0, 0, (float)W, (float)H};
     gs_overlay_label l[GS_OVERLAY_MAX_LABELS * 2];
-    /* free: where it was */
+    /* free: where it was (16 px right of its foot and 2.6 px more, clear of its ring) */
     l[0] = made_event("TO L", 400, 300, s);
-    gs_overlay_place_labels(l, 1, s, W, H, NULL);
-    CHECK_NEAR(l[0].box.x, 416, 1e-3);
+    gs_overlay_place_labels(l, 1, s, W, H, NULL, NULL, NULL, 0);
+    CHECK_NEAR(l[0].box.x, 418.59, 0.01);
     CHECK_NEAR(l[0].box.y, 326, 1e-3);
     CHECK_EQ_INT(l[0].leader, 0);
     /* under a foot at the bottom right corner, and one off the picture: moved in */
     l[0] = made_event("IC R", W - 3, H - 3, s);
     l[1] = made_event("TO L", -20, H + 15, s);
-    gs_overlay_place_labels(l, 2, s, W, H, NULL);
+    gs_overlay_place_labels(l, 2, s, W, H, NULL, NULL, NULL, 0);
     CHECK_EQ_INT(labels_bad(l, 2, pic), 0);
     /* the ankle's label and the contact and toe-off labels of one foot at the left edge */
     l[0] = made_angle("ankle -4" GS_CV_DEGREE, 1, 5, H - 60, s);
     l[1] = made_event("IC L", 0, H - 75, s);
     l[2] = made_event("TO L", 12, H - 62, s);
-    gs_overlay_place_labels(l, 3, s, W, H, NULL);
+    gs_overlay_place_labels(l, 3, s, W, H, NULL, NULL, NULL, 0);
     CHECK_EQ_INT(labels_bad(l, 3, pic), 0);
     /* a stack: the first keeps its place, the others clear it and each other inside the box */
     {
@@ -869,7 +965,7 @@ static void overlay_labels_all_clear_each_other(void)
         for (int i = 0; i < 6; i++)
             l[i] = made_angle("ankle -4" GS_CV_DEGREE, 1, 430, 330 - 8.0f * (float)i, s);
         gs_label_box first = l[0].box;
-        gs_overlay_place_labels(l, 6, s, W, H, keep);
+        gs_overlay_place_labels(l, 6, s, W, H, keep, NULL, NULL, 0);
         CHECK_EQ_INT(labels_bad(l, 6, keep), 0);
         CHECK_NEAR(l[0].box.x, first.x, 1e-3);
         CHECK_NEAR(l[0].box.y, first.y, 1e-3);
@@ -890,7 +986,7 @@ static void overlay_labels_all_clear_each_other(void)
                            : made_angle(i % 2 ? "knee 123" GS_CV_DEGREE : "hip -5" GS_CV_DEGREE,
                                         i % 2, jx, jy, s);
             }
-            gs_overlay_place_labels(l, n, s, W, H, keep);
+            gs_overlay_place_labels(l, n, s, W, H, keep, NULL, NULL, 0);
             bad += labels_bad(l, n, keep);
             for (int i = 0; i < n; i++) {
                 leaders += l[i].leader;
@@ -903,6 +999,7 @@ static void overlay_labels_all_clear_each_other(void)
         CHECK(leaders > 0);
         fprintf(stderr, "clutter: %d leaders, %d moved labels over a point\n", leaders, covering);
     }
+    overlay_labels_clear_the_skeleton_and_rings();
 }
 
 /* Every frame's labels of track t (gait result g) at W x H: pairs apart, all inside. */
@@ -913,14 +1010,22 @@ static void track_labels_apart(const char *name, const gs_pose_track *t, const g
     gs_lc_count(t, g, W, H, &st);
     fprintf(stderr,
             "labels %-40s %4dx%-4d: %lld frames, %lld labels, %lld overlapping pairs, %lld "
-            "within 2 px, %lld outside, %lld leaders\n",
+            "within 2 px, %lld outside, %lld leaders, %lld over a ring, %lld over a joint (%lld "
+            "with a free spot), %.0f px of bone under labels, %lld jumps\n",
             name, W, H, (long long)st.frames, (long long)st.labels, (long long)st.pairs,
-            (long long)st.touching, (long long)st.outside, (long long)st.leaders);
+            (long long)st.touching, (long long)st.outside, (long long)st.leaders,
+            (long long)st.ring_pairs, (long long)st.joint_labels, (long long)st.joint_free,
+            st.bone_px, (long long)st.jumps);
     CHECK(st.frames > 0 && st.labels > st.frames);
     CHECK_MSG(st.pairs == 0, "%s %dx%d: %lld overlapping label pairs (worst frame %lld: %d)", name,
               W, H, (long long)st.pairs, (long long)st.worst_frame, st.worst_pairs);
     CHECK_MSG(st.touching == 0, "%s: %lld label pairs within 2 px", name, (long long)st.touching);
     CHECK_MSG(st.outside == 0, "%s: %lld labels outside the picture", name, (long long)st.outside);
+    CHECK_MSG(st.ring_pairs == 0, "%s %dx%d: %lld labels meet an IC/TO ring", name, W, H,
+              (long long)st.ring_pairs);
+    CHECK_MSG(st.joint_free == 0,
+              "%s %dx%d: %lld labels cover a joint with a free spot within reach (%lld over one)",
+              name, W, H, (long long)st.joint_free, (long long)st.joint_labels);
     /* the key frames: every label inside the cropped picture */
     gs_keyframe kf[6];
     gs_keyframe_crop cr[6];
@@ -939,7 +1044,7 @@ static void track_labels_apart(const char *name, const gs_pose_track *t, const g
             kp[k].x *= sx;
             kp[k].y *= sy;
         }
-        int nl = gs_overlay_frame_labels(g, kf[i].frame, pf->t_s, kp, s, W, H, lab,
+        int nl = gs_overlay_frame_labels(g, kf[i].frame, pf->t_s, kp, s, W, H, NULL, 0, lab,
                                          GS_OVERLAY_MAX_LABELS);
         for (int j = 0; j < nl; j++) {
             const gs_label_box *b = &lab[j].box;

@@ -27,6 +27,11 @@ typedef struct draw_ctx {
     float s;      /* size scale: 1 at 720 px on the short side */
     int thick;    /* line thickness, px */
     float sx, sy; /* image px per track px (< 1 when the clip is scaled down) */
+    /* the labels drawn on frame prev_index (the overlay's pass draws frames in order; a label
+     * glides from where it was instead of jumping, gs_overlay_frame_labels) */
+    gs_overlay_label prev[GS_OVERLAY_MAX_LABELS];
+    int n_prev;
+    int64_t prev_index;
 } draw_ctx;
 
 static float vis_alpha(float v)
@@ -36,6 +41,37 @@ static float vis_alpha(float v)
     float a = (v - 0.3f) / 0.5f;
     a = a < 0 ? 0 : (a > 1 ? 1 : a);
     return 0.25f + 0.75f * a;
+}
+
+/* The drawing's size scale of a frame: 1 at 720 px on the short side, at least 0.5. */
+static float draw_scale(int32_t w, int32_t h)
+{
+    float s = (float)(w < h ? w : h) / 720.0f;
+    return s < 0.5f ? 0.5f : s;
+}
+
+static int draw_thickness(float s)
+{
+    return (int)lroundf(3 * s) < 2 ? 2 : (int)lroundf(3 * s);
+}
+
+/* A joint dot's radius (draw_skeleton) and an IC/TO mark's ring's to its line's outer edge
+ * (draw_labels), px at size scale s. */
+static float dot_radius(float s)
+{
+    return 1.4f * (float)draw_thickness(s);
+}
+
+static float ring_radius(float s)
+{
+    return 14 * s + 0.5f * (float)draw_thickness(s);
+}
+
+/* From a joint to the text of its angle label, px sideways: 10 s, and at least so much that the
+ * label's box (3 px wider) keeps 1 px clear of the joint's dot (at small sizes 10 s did not). */
+static float angle_gap(float s)
+{
+    return fmaxf(10 * s, dot_radius(s) + 4);
 }
 
 /* The box label() draws behind txt written from x, y (baseline) at scale. */
@@ -88,13 +124,13 @@ void gs_overlay_place_angle_labels(const char *txt_left, float lx, float ly, con
     const float ts = 0.55f * s, pad = 2, ramp = 10 * s;
     memset(out, 0, 2 * sizeof(*out));
     if (txt_left) {
-        /* left of the joint: measured first so that its right end is 10 s from the joint */
+        /* left of the joint: measured first so that its text ends angle_gap from the joint */
         gs_label_box b = box_at(txt_left, ts, 0, 0);
-        out[0] = box_at(txt_left, ts, lx - (b.x1 - 3) - 10 * s, ly + 5 * s);
+        out[0] = box_at(txt_left, ts, lx - (b.x1 - 3) - angle_gap(s), ly + 5 * s);
         box_clamp(&out[0], frame_w, frame_h);
     }
     if (txt_right) {
-        out[1] = box_at(txt_right, ts, rx + 10 * s, ry + 5 * s);
+        out[1] = box_at(txt_right, ts, rx + angle_gap(s), ry + 5 * s);
         box_clamp(&out[1], frame_w, frame_h);
     }
     if (!txt_left || !txt_right)
@@ -125,11 +161,23 @@ void gs_overlay_place_angle_labels(const char *txt_left, float lx, float ly, con
     }
 }
 
-/* An IC/TO mark's label's own place: 16 s right of the foot point and its baseline 26 s under
- * it, moved in from the picture's edges. */
-static gs_label_box event_home(const char *txt, float fx, float fy, float s, int32_t W, int32_t H)
+/* An IC/TO mark's label's place before the picture's edges: 16 s right of the foot point and
+ * its baseline 26 s under it, further right where its box's top left corner would come within
+ * 2.5 px of the mark's ring (2 px apart, as labels are, and a rounding margin: the corner was
+ * 0.3 px clear of the line at 720 px and inside the ring on smaller pictures). */
+static gs_label_box event_box(const char *txt, float fx, float fy, float s)
 {
     gs_label_box b = box_at(txt, 0.7f * s, fx + 16 * s, fy + 26 * s);
+    float r = ring_radius(s) + 2.5f, dx = b.x0 - fx, dy = b.y0 - fy;
+    if (dy < r && hypotf(dx, dy) < r)
+        box_move(&b, (dy > 0 ? sqrtf(r * r - dy * dy) : r) - dx, 0);
+    return b;
+}
+
+/* An IC/TO mark's label's own place: event_box moved in from the picture's edges. */
+static gs_label_box event_home(const char *txt, float fx, float fy, float s, int32_t W, int32_t H)
+{
+    gs_label_box b = event_box(txt, fx, fy, s);
     box_clamp(&b, W, H);
     return b;
 }
@@ -146,11 +194,6 @@ static void box_clamp_to(gs_label_box *b, const float r[4])
     box_move(b, dx, dy);
 }
 
-static int box_within(const gs_label_box *b, const float r[4])
-{
-    return b->x0 >= r[0] && b->y0 >= r[1] && b->x1 <= r[2] && b->y1 <= r[3];
-}
-
 /* Distance from the point x, y to the box b (0 inside it). */
 static float box_dist(const gs_label_box *b, float x, float y)
 {
@@ -159,53 +202,208 @@ static float box_dist(const gs_label_box *b, float x, float y)
     return hypotf(dx, dy);
 }
 
-/* 1 when b is free: it comes within pad px of none of the boxes of lab[0..n_placed) and, with
- * dot > 0, covers none of the n points of lab (their joints and feet) by dot px. */
-static int box_free(const gs_label_box *b, const gs_overlay_label *lab, int n_placed, int n,
-                    float pad, float dot)
+/* Length of the segment a-b inside the box x0, y0, x1, y1 (Liang-Barsky clipping), px. */
+static float segment_in_box(const float seg[4], float x0, float y0, float x1, float y1)
 {
-    for (int j = 0; j < n_placed; j++) {
-        const gs_label_box *t = &lab[j].box;
-        if (b->x0 < t->x1 + pad && t->x0 < b->x1 + pad && b->y0 < t->y1 + pad &&
-            t->y0 < b->y1 + pad)
-            return 0;
-    }
-    if (dot > 0)
-        for (int j = 0; j < n; j++)
-            if (lab[j].ax > b->x0 - dot && lab[j].ax < b->x1 + dot && lab[j].ay > b->y0 - dot &&
-                lab[j].ay < b->y1 + dot)
+    float t0 = 0, t1 = 1, dx = seg[2] - seg[0], dy = seg[3] - seg[1];
+    const float p[4] = {-dx, dx, -dy, dy};
+    const float q[4] = {seg[0] - x0, x1 - seg[0], seg[1] - y0, y1 - seg[1]};
+    for (int k = 0; k < 4; k++) {
+        if (p[k] == 0) {
+            if (q[k] < 0)
                 return 0;
-    return 1;
+            continue;
+        }
+        float r = q[k] / p[k];
+        if (p[k] < 0)
+            t0 = fmaxf(t0, r);
+        else
+            t1 = fminf(t1, r);
+    }
+    return t1 > t0 ? (t1 - t0) * hypotf(dx, dy) : 0;
 }
 
-/* The nearest free place for a label whose own place is home: offsets on a grid of step px
- * within rx sideways and ry up and down, inside r; 0 when none is free. */
-static int nearest_free(const gs_label_box *home, const gs_overlay_label *lab, int n_placed, int n,
-                        float pad, float dot, const float r[4], float step, float rx, float ry,
-                        gs_label_box *out)
+/* What a label being placed keeps clear of and pays for covering (gs_overlay_place_labels):
+ * the labels placed before it, the IC/TO marks' rings, the skeleton's joint dots and bone lines,
+ * only those near enough to matter. */
+typedef struct place_ctx {
+    float pad;        /* px kept between labels, and round a ring */
+    float ring_r;     /* a ring's radius to its line's outer edge */
+    float dot_r;      /* a joint dot's radius */
+    float half_thick; /* half a bone line's width */
+    const gs_label_box *box[GS_OVERLAY_MAX_LABELS];
+    int n_box;
+    float ring[GS_OVERLAY_MAX_LABELS][2];
+    int n_ring;
+    float joint[GS_POSE_NKP][2];
+    int n_joint;
+    float bone[64][4];
+    int n_bone;
+} place_ctx;
+
+/* The skeleton's joint dots (draw_skeleton): shoulders, elbows, wrists and the legs' points. */
+static int is_dot(int k)
 {
-    float best = INFINITY;
-    int nx = (int)(rx / step), ny = (int)(ry / step);
-    for (int iy = -ny; iy <= ny; iy++)
-        for (int ix = -nx; ix <= nx; ix++) {
-            float dx = (float)ix * step, dy = (float)iy * step, c = dx * dx + dy * dy;
-            if (c >= best)
-                continue;
-            gs_label_box b = *home;
-            box_move(&b, dx, dy);
-            if (!box_within(&b, r) || !box_free(&b, lab, n_placed, n, pad, dot))
-                continue;
-            best = c;
-            *out = b;
+    return k >= 11 && k < GS_POSE_NKP && !(k >= 17 && k <= 22);
+}
+
+/* Fills c with what lies within the box w = {x0, y0, x1, y1} (grown by what reaches into it):
+ * labels lab[0..n_placed), the rings of the IC/TO labels among lab[0..n), kp's dots and bones. */
+static void place_ctx_near(place_ctx *c, const gs_overlay_label *lab, int n_placed, int n,
+                           const gs_kp *kp, const float w[4])
+{
+    float g = c->pad + c->ring_r;
+    c->n_box = c->n_ring = c->n_joint = c->n_bone = 0;
+    for (int j = 0; j < n_placed; j++) {
+        const gs_label_box *b = &lab[j].box;
+        if (b->x1 + c->pad > w[0] && b->x0 - c->pad < w[2] && b->y1 + c->pad > w[1] &&
+            b->y0 - c->pad < w[3])
+            c->box[c->n_box++] = b;
+    }
+    for (int j = 0; j < n; j++)
+        if (lab[j].kind == GS_OVERLAY_LABEL_EVENT && lab[j].ax + g > w[0] && lab[j].ax - g < w[2] &&
+            lab[j].ay + g > w[1] && lab[j].ay - g < w[3]) {
+            c->ring[c->n_ring][0] = lab[j].ax;
+            c->ring[c->n_ring][1] = lab[j].ay;
+            c->n_ring++;
         }
-    return isfinite(best);
+    if (!kp)
+        return;
+    for (int k = 0; k < GS_POSE_NKP; k++)
+        if (is_dot(k) && kp[k].x + c->dot_r > w[0] && kp[k].x - c->dot_r < w[2] &&
+            kp[k].y + c->dot_r > w[1] && kp[k].y - c->dot_r < w[3]) {
+            c->joint[c->n_joint][0] = kp[k].x;
+            c->joint[c->n_joint][1] = kp[k].y;
+            c->n_joint++;
+        }
+    int n_bones;
+    const gs_kp_bone *bones = gs_kp_bones(&n_bones);
+    for (int i = 0; i < n_bones && c->n_bone < 64; i++) {
+        const gs_kp *a = &kp[bones[i].a], *b = &kp[bones[i].b];
+        float e = c->half_thick;
+        if (bones[i].part == GS_KP_PART_HAND || !isfinite(a->x + a->y + b->x + b->y) ||
+            fmaxf(a->x, b->x) + e <= w[0] || fminf(a->x, b->x) - e >= w[2] ||
+            fmaxf(a->y, b->y) + e <= w[1] || fminf(a->y, b->y) - e >= w[3])
+            continue;
+        float *sg = c->bone[c->n_bone++];
+        sg[0] = a->x;
+        sg[1] = a->y;
+        sg[2] = b->x;
+        sg[3] = b->y;
+    }
+}
+
+/* What a label pays for sitting at b (px of moving), INFINITY when b meets a placed label:
+ * move px from its own place, PLACE_BONE px per px of bone line under it (its line's width
+ * included) and, so that any place without them is cheaper, PLACE_COVER for each joint dot it
+ * covers or for a place needing a leader line (further than reach from the label's point ax,
+ * ay), PLACE_RING for each ring it meets. */
+#define PLACE_BONE  2.0f
+#define PLACE_COVER 1e4f
+#define PLACE_RING  1e6f
+/* A label moves at most PLACE_GLIDE label heights from one frame to the next, relative to its
+ * point, unless a place further is cheaper by PLACE_JUMP label heights (gs_label_count counts a
+ * move over half a height as a jump): covering a joint or a ring costs more, so it jumps clear
+ * of them; bone lines it leaves by gliding. */
+#define PLACE_GLIDE 0.45f
+#define PLACE_JUMP  8.0f
+static float place_cost(const place_ctx *c, const gs_label_box *b, float move, float ax, float ay,
+                        float reach)
+{
+    float p = c->pad, e = c->half_thick, cost = move;
+    for (int j = 0; j < c->n_box; j++) {
+        const gs_label_box *t = c->box[j];
+        if (b->x0 < t->x1 + p && t->x0 < b->x1 + p && b->y0 < t->y1 + p && t->y0 < b->y1 + p)
+            return INFINITY;
+    }
+    for (int j = 0; j < c->n_ring; j++)
+        cost += PLACE_RING * (box_dist(b, c->ring[j][0], c->ring[j][1]) < c->ring_r + p);
+    for (int j = 0; j < c->n_joint; j++)
+        cost += PLACE_COVER * (box_dist(b, c->joint[j][0], c->joint[j][1]) < c->dot_r);
+    cost += PLACE_COVER * (box_dist(b, ax, ay) > reach);
+    for (int j = 0; j < c->n_bone; j++)
+        cost += PLACE_BONE * segment_in_box(c->bone[j], b->x0 - e, b->y0 - e, b->x1 + e, b->y1 + e);
+    return cost;
+}
+
+static int box_within(const gs_label_box *b, const float r[4])
+{
+    return b->x0 >= r[0] && b->y0 >= r[1] && b->x1 <= r[2] && b->y1 <= r[3];
+}
+
+/* Where a label sits beside its point, as gs_overlay_label's jumps are measured: its box's side
+ * toward the point and its middle height, relative to the point. */
+static void label_offset(const gs_label_box *b, float ax, float ay, float off[2])
+{
+    off[0] = (ax >= 0.5f * (b->x0 + b->x1) ? b->x1 : b->x0) - ax;
+    off[1] = 0.5f * (b->y0 + b->y1) - ay;
+}
+
+/* The cheapest place (place_cost, and PLACE_JUMP more for a place further than PLACE_GLIDE label
+ * heights from where the label sat on the frame before, was: NULL none) for label l whose own
+ * place is home among home's offsets on a grid of step px within rx sideways and ry up and down,
+ * inside r: the grid's squares round home, nearest first, until none can be cheaper than the
+ * best found (a square k steps out is moved at least k steps). *best (INFINITY: none found
+ * yet) and *out are kept when nothing cheaper is found. */
+static void cheapest_place(const place_ctx *c, const gs_overlay_label *l, const gs_label_box *home,
+                           const float *was, const float r[4], float step, float rx, float ry,
+                           float *best, gs_label_box *out)
+{
+    float bh = home->y1 - home->y0;
+    int nx = (int)(rx / step), ny = (int)(ry / step), nk = nx > ny ? nx : ny;
+    for (int k = 0; k <= nk && (float)k * step < *best; k++)
+        for (int iy = -k; iy <= k; iy++) {
+            if (iy < -ny || iy > ny)
+                continue;
+            /* the square's edge: its top and bottom rows whole, the rows between at both ends */
+            int edge = iy == -k || iy == k;
+            for (int ix = -k; ix <= k; ix += edge ? 1 : 2 * k) {
+                if (ix < -nx || ix > nx)
+                    continue;
+                float dx = (float)ix * step, dy = (float)iy * step, move = hypotf(dx, dy);
+                if (move >= *best)
+                    continue;
+                gs_label_box b = *home;
+                box_move(&b, dx, dy);
+                if (!box_within(&b, r))
+                    continue;
+                float cost = place_cost(c, &b, move, l->ax, l->ay, l->reach);
+                if (was && cost < *best) {
+                    float off[2];
+                    label_offset(&b, l->ax, l->ay, off);
+                    if (hypotf(off[0] - was[0], off[1] - was[1]) > PLACE_GLIDE * bh)
+                        cost += PLACE_JUMP * bh;
+                }
+                if (cost < *best) {
+                    *best = cost;
+                    *out = b;
+                }
+                if (k == 0)
+                    break;
+            }
+        }
+}
+
+/* 1 when a and b are the same label on two frames: kind, colour and name (the text's first
+ * word). */
+static int same_label(const gs_overlay_label *a, const gs_overlay_label *b)
+{
+    size_t n = strcspn(a->txt, " ");
+    return a->kind == b->kind && a->colour == b->colour && strncmp(a->txt, b->txt, n) == 0 &&
+           (b->txt[n] == ' ' || b->txt[n] == 0);
 }
 
 void gs_overlay_place_labels(gs_overlay_label *lab, int n, float s, int32_t W, int32_t H,
-                             const float keep[4])
+                             const float keep[4], const gs_kp *kp, const gs_overlay_label *prev,
+                             int n_prev)
 {
-    const float pad = 2, dot = 3 * s, step = fmaxf(1.0f, roundf(s));
+    const float step = fmaxf(1.0f, roundf(s));
     float pic[4] = {0, 0, (float)W, (float)H}, r[4] = {0, 0, (float)W, (float)H};
+    place_ctx c;
+    c.pad = 2;
+    c.ring_r = ring_radius(s);
+    c.dot_r = dot_radius(s);
+    c.half_thick = 0.5f * (float)draw_thickness(s);
     if (keep) {
         r[0] = fmaxf(r[0], keep[0]);
         r[1] = fmaxf(r[1], keep[1]);
@@ -213,30 +411,39 @@ void gs_overlay_place_labels(gs_overlay_label *lab, int n, float s, int32_t W, i
         r[3] = fminf(r[3], keep[3]);
     }
     for (int i = 0; i < n; i++) {
-        gs_label_box home = lab[i].box, b;
-        float bw = home.x1 - home.x0, bh = home.y1 - home.y0;
-        float home_d = box_dist(&home, lab[i].ax, lab[i].ay);
-        lab[i].leader = 0;
-        lab[i].reach = home_d + bh;
+        gs_label_box home = lab[i].box, b = home;
+        float bw = home.x1 - home.x0, bh = home.y1 - home.y0, best = INFINITY;
+        lab[i].reach = box_dist(&home, lab[i].ax, lab[i].ay) + bh;
         box_clamp(&home, W, H);
         if (bw <= r[2] - r[0] && bh <= r[3] - r[1])
             box_clamp_to(&home, r);
-        if (box_free(&home, lab, i, n, pad, 0)) {
-            lab[i].box = home;
-            continue;
+        /* near its own place: every place needing no leader line, on a grid of 1 s px (at least
+         * 1), cheapest first; a place clear of the other labels, the rings and the joints is
+         * always taken before one that is not, when there is one */
+        float rx = bw + 2 * lab[i].reach + step, ry = bh + 2 * lab[i].reach + step;
+        float w[4] = {home.x0 - rx, home.y0 - ry, home.x1 + rx, home.y1 + ry};
+        float was[2], *wp = NULL;
+        for (int j = 0; j < n_prev && prev && !wp; j++)
+            if (same_label(&lab[i], &prev[j])) {
+                label_offset(&prev[j].box, prev[j].ax, prev[j].ay, was);
+                wp = was;
+            }
+        place_ctx_near(&c, lab, i, n, kp, w);
+        cheapest_place(&c, &lab[i], &home, wp, r, step, rx, ry, &best, &b);
+        if (best >= PLACE_COVER) {
+            /* none: anywhere inside the body's box, then the picture, on a grid of half a
+             * label height, covering a joint or needing a leader line as the costs weigh it */
+            place_ctx_near(&c, lab, i, n, kp, pic);
+            cheapest_place(&c, &lab[i], &home, wp, r, 0.5f * bh, r[2] - r[0], r[3] - r[1], &best,
+                           &b);
+            if (!isfinite(best))
+                cheapest_place(&c, &lab[i], &home, wp, pic, 0.5f * bh, (float)W, (float)H, &best,
+                               &b);
         }
-        /* near its own place first (4 label heights up or down, its width and 20 s sideways),
-         * clear of the joints; then anywhere inside the body's box, then the picture, on a grid
-         * of half a label height, the joints allowed as a last resort */
-        if (!nearest_free(&home, lab, i, n, pad, dot, r, step, bw + 20 * s, 4 * bh, &b) &&
-            !nearest_free(&home, lab, i, n, pad, dot, r, 0.5f * bh, r[2] - r[0], r[3] - r[1], &b) &&
-            !nearest_free(&home, lab, i, n, pad, 0, r, 0.5f * bh, r[2] - r[0], r[3] - r[1], &b) &&
-            !nearest_free(&home, lab, i, n, pad, 0, pic, 0.5f * bh, (float)W, (float)H, &b))
-            b = home; /* nowhere free: it stays, meeting another */
-        lab[i].box = b;
-        /* a label that went further from its point than a label height more than its own place
-         * is joined to the point by a line */
-        lab[i].leader = box_dist(&b, lab[i].ax, lab[i].ay) > lab[i].reach;
+        /* where nothing is free it stays at its own place, meeting another */
+        lab[i].box = isfinite(best) ? b : home;
+        /* a label further from its point than its reach is joined to the point by a line */
+        lab[i].leader = box_dist(&lab[i].box, lab[i].ax, lab[i].ay) > lab[i].reach;
     }
 }
 
@@ -282,17 +489,6 @@ static void blur_head(gs_image *img, const gs_kp *kp)
                    (int32_t)(cx + size / 2), (int32_t)(cy + size / 2));
 }
 
-/* The drawing's size scale of a frame: 1 at 720 px on the short side, at least 0.5. */
-static float draw_scale(int32_t w, int32_t h)
-{
-    float s = (float)(w < h ? w : h) / 720.0f;
-    return s < 0.5f ? 0.5f : s;
-}
-
-static int draw_thickness(float s)
-{
-    return (int)lroundf(3 * s) < 2 ? 2 : (int)lroundf(3 * s);
-}
 
 /*
  * A cropped key frame's own scale for what is written on it (the time stamp, the findings'
@@ -333,18 +529,17 @@ typedef struct crop_margin {
 static crop_margin crop_margins(float s)
 {
     crop_margin m;
-    int32_t lw = 0, lh = 0, ew = 0, eh = 0;
+    int32_t lw = 0, lh = 0;
     int thick = draw_thickness(s);
-    /* Sideways: an angle label sits 10 s beside its joint, left labels left of it and right
-     * ones right (draw_angles), and a joint can be the body's outermost point (a knee in front
-     * at contact, a hip from behind); the widest label is a 6-letter name and a 4-character
-     * angle with its degree sign ("pelvis -100" and the ring) in its box (3 px each side); a
-     * label moved clear of others stays inside this box too (gs_overlay_place_labels). The IC/TO
-     * mark's label starts 16 s right
-     * of the heel or toe (draw_events). */
+    /* Sideways: an angle label sits angle_gap (10 s) beside its joint, left labels left of it
+     * and right ones right (gs_overlay_place_angle_labels), and a joint can be the body's
+     * outermost point (a knee in front at contact, a hip from behind); the widest label is a
+     * 6-letter name and a 4-character angle with its degree sign ("pelvis -100" and the ring) in
+     * its box (3 px each side); a label moved clear of others stays inside this box too
+     * (gs_overlay_place_labels). The IC/TO mark's label starts 16 s right of the heel or toe
+     * (event_box). */
     gs_cv_text_size("pelvis -100" GS_CV_DEGREE, 0.55f * s, 1, &lw, &lh);
-    gs_cv_text_size("TO R", 0.7f * s, 1, &ew, &eh);
-    m.side = fmaxf((float)lw + 10 * s + 3, 16 * s + (float)ew + 3);
+    m.side = fmaxf((float)lw + angle_gap(s) + 3, event_box("TO R", 0, 0, s).x1);
     /* Below the lowest landmark (a heel or toe): the IC/TO label's baseline is 26 s under it,
      * its box 4 px lower; the mark's ring has radius 14 s plus its line. And 4 % of the
      * landmarks' height of air, for the shoe's sole below the heel and toe points and so that
@@ -422,7 +617,8 @@ static void push_label(gs_overlay_label *out, int *n, int max, gs_overlay_label_
 }
 
 int gs_overlay_frame_labels(const gs_gait_result *g, int64_t fi, double t_s, const gs_kp *kp,
-                            float s, int32_t W, int32_t H, gs_overlay_label *out, int max)
+                            float s, int32_t W, int32_t H, const gs_overlay_label *prev,
+                            int n_prev, gs_overlay_label *out, int max)
 {
     static const angle_label sag[] = {
         {GS_ANGLE_KNEE_FLEXION, 25, 26, "knee"},
@@ -465,7 +661,7 @@ int gs_overlay_frame_labels(const gs_gait_result *g, int64_t fi, double t_s, con
         char txt[48];
         snprintf(txt, sizeof(txt), "trunk %.0f" GS_CV_DEGREE, round(trunk) + 0.0);
         float ax = 0.5f * (kp[11].x + kp[12].x), ay = 0.5f * (kp[11].y + kp[12].y);
-        gs_label_box b = box_at(txt, ts, ax + 12 * s, ay);
+        gs_label_box b = box_at(txt, ts, ax + angle_gap(s) + 2 * s, ay);
         box_clamp(&b, W, H);
         push_label(out, &n, max, GS_OVERLAY_LABEL_TRUNK, txt, ts, 0, ax, ay, &b);
     }
@@ -485,10 +681,9 @@ int gs_overlay_frame_labels(const gs_gait_result *g, int64_t fi, double t_s, con
                    kp[k].y, &b);
     }
     /* every label clear of every other, inside the box a key frame's crop keeps */
-    float keep[4];
-    crop_margin m = crop_margins(s);
-    gs_overlay_place_labels(out, n, s, W, H,
-                            body_box(kp, GS_POSE_NKP, W, H, 1, 1, &m, keep) ? keep : NULL);
+    float area[4];
+    gs_overlay_place_labels(out, n, s, W, H, gs_overlay_label_area(kp, s, W, H, area) ? area : NULL,
+                            kp, prev, n_prev);
     return n;
 }
 
@@ -502,10 +697,12 @@ int gs_overlay_label_area(const gs_kp *kp, float s, int32_t W, int32_t H, float 
     area[3] = (float)H;
     if (!kp || !body_box(kp, GS_POSE_NKP, W, H, 1, 1, &m, keep))
         return 0;
-    area[0] = fmaxf(area[0], keep[0]);
-    area[1] = fmaxf(area[1], keep[1]);
-    area[2] = fminf(area[2], keep[2]);
-    area[3] = fminf(area[3], keep[3]);
+    /* 2 px inside the crop's box, as labels keep from each other: a label's edge drawn on the
+     * crop's edge was cut */
+    area[0] = fmaxf(area[0], keep[0] + 2);
+    area[1] = fmaxf(area[1], keep[1] + 2);
+    area[2] = fminf(area[2], keep[2] - 2);
+    area[3] = fminf(area[3], keep[3] - 2);
     return 1;
 }
 
@@ -522,13 +719,18 @@ static void draw_label(draw_ctx *c, const gs_overlay_label *l)
 }
 
 /* The angle and trunk labels, the IC/TO marks (a ring at the heel at contact, at the toe at
- * toe-off, for 0.25 s after it, fading) and their labels, in that order (the rings over the
- * angle labels, the marks' labels over both). */
+ * toe-off, for 0.25 s after it, fading) and their labels, in that order (placed clear of each
+ * other: gs_overlay_frame_labels); the labels of the frame drawn before, when it was fi - 1,
+ * are where they glide from. */
 static void draw_labels(draw_ctx *c, const gs_gait_result *g, int64_t fi, double t, const gs_kp *kp)
 {
     gs_overlay_label lab[GS_OVERLAY_MAX_LABELS];
-    int n_lab = gs_overlay_frame_labels(g, fi, t, kp, c->s, c->img.width, c->img.height, lab,
+    int n_lab = gs_overlay_frame_labels(g, fi, t, kp, c->s, c->img.width, c->img.height, c->prev,
+                                        fi == c->prev_index + 1 ? c->n_prev : 0, lab,
                                         GS_OVERLAY_MAX_LABELS);
+    memcpy(c->prev, lab, (size_t)n_lab * sizeof(*lab));
+    c->n_prev = n_lab;
+    c->prev_index = fi;
     for (int i = 0; i < n_lab; i++)
         if (lab[i].kind != GS_OVERLAY_LABEL_EVENT)
             draw_label(c, &lab[i]);
@@ -541,7 +743,8 @@ static void draw_labels(draw_ctx *c, const gs_gait_result *g, int64_t fi, double
         int left = ev[i].side == GS_GAIT_SIDE_LEFT;
         int k = ev[i].type == GS_GAIT_EVENT_IC ? (left ? 29 : 30) : (left ? 31 : 32);
         float a = (float)(1.0 - age / 0.3);
-        gs_cv_circle(&c->img, kp[k].x, kp[k].y, 14 * c->s, colours[left ? 1 : 2], c->thick, a);
+        gs_cv_circle(&c->img, kp[k].x, kp[k].y, ring_radius(c->s) - 0.5f * (float)c->thick,
+                     colours[left ? 1 : 2], c->thick, a);
     }
     for (int i = 0; i < n_lab; i++)
         if (lab[i].kind == GS_OVERLAY_LABEL_EVENT)
@@ -1467,6 +1670,8 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
     c.thick = draw_thickness(c.s);
     c.sx = in->width > 0 ? (float)W / (float)in->width : 1.0f;
     c.sy = in->height > 0 ? (float)H / (float)in->height : 1.0f;
+    c.n_prev = 0;
+    c.prev_index = -2;
     int64_t total = t->n_frames;
     float plot_x = 0, plot_y = 0;
     choose_plot_corner(&c, t, &plot_x, &plot_y);

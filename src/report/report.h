@@ -136,10 +136,12 @@ typedef struct gs_label_box {
  * Where the overlay writes one joint's two angle labels (txt_left at the left joint lx, ly,
  * txt_right at the right one; either text may be NULL, its box is then left zeroed) on a
  * frame_w x frame_h picture drawn at size scale s (1 at 720 px on the short side). The left
- * label sits left of its joint and the right one right of its own; when the legs are crossed in
- * the picture (the left knee right of the right one) and the boxes come within 2 px of each
- * other sideways, they move apart up and down, by as much as keeps them apart, which way needing
- * the least (the right one down on a tie). The move grows smoothly over the last 10 s px of
+ * label's text ends 10 s px left of its joint and the right one's starts 10 s right of its own
+ * (further on pictures under 490 px on the short side, so that the box stays 1 px clear of the
+ * joint's dot, of radius 1.4 line widths); when the legs are crossed in the picture (the left
+ * knee right of the right one) and the boxes come within 2 px of each other sideways, they move
+ * apart up and down, by as much as keeps them apart, which way needing the least (the right one
+ * down on a tie). The move grows smoothly over the last 10 s px of
  * approach, so a label glides instead of jumping when the knees pass each other. Every box lies
  * inside the picture (moved in from an edge; the other label then moves clear of it).
  */
@@ -171,37 +173,50 @@ typedef struct gs_overlay_label {
 } gs_overlay_label;
 
 /**
+ * Places labels lab[0..n) on a W x H picture drawn at size scale s, in order, each at the place
+ * that costs least: lab[i].box on the call is its own place (beside its joint, under its foot),
+ * moved in from the edges of the picture and of keep (x0, y0, x1, y1 px: where a key frame's crop
+ * keeps labels, gs_overlay_label_area; NULL: the picture). A place meeting a label placed before
+ * it (or within 2 px) is never taken; one meeting the ring of an IC/TO mark (the disc of radius
+ * 14 s plus half the line round the point of every IC/TO label of lab, and 2 px) or covering a
+ * joint's dot of kp (the skeleton's dots: shoulders, elbows, wrists and the legs' points; kp
+ * NULL: none) or further from its point than its reach (lab[i].reach, set here: its own place's
+ * distance plus a label height; further, the overlay draws a leader line) only when no place
+ * clear of all of those is left; among those, each px moved from its own place costs 1 and each
+ * px of bone line under the box (the skeleton's lines but the hands', their width included) 2.
+ * Searched on a 1 s px grid (at least 1 px) over every place within reach, cheapest first, then,
+ * when none is clear, over keep and then the picture on a grid of half a label height; where
+ * nothing is free of other labels it stays at its own place. prev (n_prev of them; NULL, 0: none)
+ * are the labels of the frame before as placed: a label of the same kind, colour and name
+ * moves at most 0.45 label heights beside its point from where it sat there unless a place
+ * further costs 8 label heights less (so it jumps clear of joints and rings, and glides off
+ * bone lines and back). Sets lab[i].leader when the box lies further than its reach.
+ */
+void gs_overlay_place_labels(gs_overlay_label *lab, int n, float s, int32_t W, int32_t H,
+                             const float keep[4], const gs_kp *kp, const gs_overlay_label *prev,
+                             int n_prev);
+
+/**
  * The labels the overlay writes on frame `frame` (time t_s) of a frame_w x frame_h picture drawn
  * at size scale s, kp the frame's landmarks in the picture's px: the angles g measures at that
  * frame beside their joints, the trunk's lean, and the IC/TO marks shown at t_s (for 0.25 s after
  * each event), placed by gs_overlay_place_labels in that order (the angles joint by joint, left
- * then right) inside the box a key frame keeps around the body. Angles are whole degrees with a
- * degree sign (GS_CV_DEGREE, the ring gs_cv_text draws). Fills out[0..max) and returns how many,
- * in drawing order.
+ * then right) inside gs_overlay_label_area, clear of the IC/TO marks' rings and, where there is
+ * room, of the skeleton's joints. prev, n_prev: the labels this returned for frame - 1 (the
+ * overlay's pass keeps them; NULL, 0 for a first frame or one drawn alone). Angles are whole
+ * degrees with a degree sign (GS_CV_DEGREE, the ring gs_cv_text draws). Fills out[0..max) and
+ * returns how many, in drawing order.
  */
-/**
- * Places labels lab[0..n) on a W x H picture drawn at size scale s, in order: each comes to its
- * own place (lab[i].box on the call: beside its joint, under its foot) moved in from the edges of
- * the picture and of keep (x0, y0, x1, y1 px: the box a key frame's crop keeps around the body;
- * NULL: the picture), if that place is 2 px clear of every label placed before it; else to the
- * nearest place that is clear of them and covers none of the labels' points (joints, feet) by
- * 3 s px: within 4 label heights up or down and its width and 20 s px sideways on a 1 s px grid
- * (at least 1 px), else anywhere in keep on a grid of half a label height, else anywhere in keep
- * or the picture over the points; where nothing is free it stays at its own place. A label
- * further from its point than a label height more than its own place sets lab[i].leader (the
- * overlay draws a line from the point to the box).
- */
-void gs_overlay_place_labels(gs_overlay_label *lab, int n, float s, int32_t W, int32_t H,
-                             const float keep[4]);
-
 int gs_overlay_frame_labels(const gs_gait_result *g, int64_t frame, double t_s, const gs_kp *kp,
-                            float s, int32_t frame_w, int32_t frame_h, gs_overlay_label *out,
+                            float s, int32_t frame_w, int32_t frame_h,
+                            const gs_overlay_label *prev, int n_prev, gs_overlay_label *out,
                             int max);
 
 /**
- * The box the overlay keeps a frame's labels inside (x0, y0, x1, y1 px): the box a key frame's
- * crop keeps around the landmarks kp (in the picture's px) of a frame_w x frame_h picture drawn
- * at size scale s, within the picture. 0 when no landmark is finite (area: the picture).
+ * The box the overlay keeps a frame's labels inside (x0, y0, x1, y1 px): 2 px inside the box a
+ * key frame's crop keeps around the landmarks kp (in the picture's px) of a frame_w x frame_h
+ * picture drawn at size scale s, within the picture. 0 when no landmark is finite (area: the
+ * picture).
  */
 int gs_overlay_label_area(const gs_kp *kp, float s, int32_t frame_w, int32_t frame_h,
                           float area[4]);
