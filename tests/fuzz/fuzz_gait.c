@@ -2,7 +2,11 @@
  * libFuzzer target for the gait stage (issue 12): gs_gait_analyze() from pose.json on tracks whose
  * time steps and coordinates reach extremes. The first byte picks how the rest is read:
  * - even: a pose.json document (gs_pose_json_parse), analysed when it parses;
- * - odd: edits of a made 3 s running track (tests/gen_track.c, side view, 20 fps). Each 6-byte
+ * - 'C' (0x43): a coach's corrections (issue 13 item 6) on the made track below: the rest up to
+ *   the first NUL byte is an edited events.csv (gs_gait_options.events_csv, through a tmpfs
+ *   file), the rest after it a --swap-legs list (gs_gait_options.swap_legs); a bad file or list
+ *   must be a one-line error naming it;
+ * - other odd bytes: edits of a made 3 s running track (tests/gen_track.c, side view, 20 fps). Each 6-byte
  *   record is op, frame (2 bytes), landmark, exponent (2 bytes, -330..330); the ops set a frame
  *   interval to 10^e s, a coordinate to +-10^e px, a visibility to 0 or 1, drop or restore a
  *   frame's landmarks, or set every interval to 10^e s. The edited track is written as pose.json
@@ -26,12 +30,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Checks the invariants of one analysis and frees what it made. */
-static void analyse(const gs_pose_track *t)
+static void analyse_with(const gs_pose_track *t, const char *events_csv, const char *swap_legs)
 {
     gs_gait_result *r = NULL;
     gs_error err = {0};
     gs_gait_options o = {0};
     o.name = "fuzz.json";
+    o.events_csv = events_csv;
+    o.swap_legs = swap_legs;
     gs_status rc = gs_gait_analyze(t, &o, &r, &err);
     if (rc == GS_OK && !r)
         abort();
@@ -54,6 +60,11 @@ static void analyse(const gs_pose_track *t)
         }
     }
     gs_gait_result_free(&r);
+}
+
+static void analyse(const gs_pose_track *t)
+{
+    analyse_with(t, NULL, NULL);
 }
 
 /* The made track, generated once (a fuzz target's own cache, not library state). */
@@ -130,11 +141,45 @@ static void edited_track(const uint8_t *data, size_t size)
     gs_pose_track_free(&t);
 }
 
+/* A coach's corrections on the made track: events.csv text, then after a NUL a swap list. */
+static void corrections(const uint8_t *data, size_t size)
+{
+    const uint8_t *nul = memchr(data, 0, size);
+    size_t n_csv = nul ? (size_t)(nul - data) : size;
+    char path[64], *swap = NULL;
+    FILE *f;
+    snprintf(path, sizeof(path), "/dev/shm/fuzz_gait_events_%d.csv", (int)getpid());
+    if (!(f = fopen(path, "wb")))
+        return;
+    if (fwrite(data, 1, n_csv, f) != n_csv) {
+        fclose(f);
+        unlink(path);
+        return;
+    }
+    fclose(f);
+    if (nul) {
+        size_t n_swap = size - n_csv - 1;
+        if (!(swap = malloc(n_swap + 1))) {
+            unlink(path);
+            return;
+        }
+        memcpy(swap, nul + 1, n_swap);
+        swap[n_swap] = '\0'; /* a NUL inside ends the list early, as argv would */
+    }
+    analyse_with(base_track(), path, swap);
+    if (swap)
+        analyse_with(base_track(), NULL, swap); /* the swap list alone, events detected */
+    free(swap);
+    unlink(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    if (data[0] & 1) {
+    if (data[0] == 'C') {
+        corrections(data + 1, size - 1);
+    } else if (data[0] & 1) {
         edited_track(data + 1, size - 1);
     } else {
         gs_pose_track *t = NULL;
