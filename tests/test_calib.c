@@ -787,6 +787,77 @@ static void undistort_refuses_other_frame_sizes(void)
     gs_pose_track_free(&t);
 }
 
+/*
+ * A rational model (k4, k6 > 0 with k3 = 0) that turns back: the distorted radius r f(r) falls
+ * again before the picture's corner, so a picture point has a second, far ideal point, and
+ * OpenCV's iteration lands on it for some points (fuzz_calib: frame 9's left heel of this made
+ * track went to infinity as a float). The reader refuses such a profile, naming where it turns;
+ * a camera that reaches the undistortion anyway (a profile made in memory) keeps such points
+ * where they were with visibility 0, as points that do not converge.
+ */
+static const char rational_profile[] =
+    "{\"format\": \"gaitscope.camera/1\", \"model\": \"standard\", \"image_size\": [1080, 1920],"
+    " \"camera_matrix\": [[999.3769331, 0, 540], [0, 1003.617816, 960], [0, 0, 1]],"
+    " \"dist_coeffs\": [-0.2999358662, 0.118304284, 0.000829182257677, 0.0, 0.0, 0.24, 0.0, 0.5,"
+    " 0.0, 0.0, 0.0, 0.0], \"reprojection_error_px\": 0.076, \"views_used\": 22}";
+
+static void distortion_that_turns_back_is_refused(void)
+{
+    gs_calib_profile p;
+    gs_pose_track *t = NULL;
+    gs_gen_params g;
+    gs_error err;
+    int32_t failed = -1;
+    CHECK_EQ_INT(gs_calib_profile_parse(rational_profile, strlen(rational_profile),
+                                        "rational.json", &p, &err),
+                 GS_ERR_FORMAT);
+    CHECK_STR_CONTAINS(err.msg, "rational.json: dist_coeffs: the distortion turns back at");
+    CHECK_STR_CONTAINS(err.msg, "of the way to the picture's corner");
+    printf("reader: %s\n", err.msg);
+    /* the same camera made in memory: the undistortion's own guard */
+    CHECK_EQ_INT(gs_calib_profile_parse(good_profile, strlen(good_profile), "good.json", &p, &err),
+                 GS_OK);
+    static const double k[9] = {999.3769331, 0, 540, 0, 1003.617816, 960, 0, 0, 1};
+    static const double d[12] = {-0.2999358662, 0.118304284, 0.000829182257677, 0, 0, 0.24, 0,
+                                 0.5};
+    memcpy(p.cam.k, k, sizeof(k));
+    memcpy(p.cam.dist, d, sizeof(d));
+    p.cam.n_dist = 12;
+    p.cam.width = 1080;
+    p.cam.height = 1920;
+    gs_gen_defaults(&g);
+    g.fps = 10;
+    g.duration_s = 1;
+    CHECK_EQ_INT(gs_gen_track(&g, &t, &err), GS_OK);
+    if (!t)
+        return;
+    double sx = 1080.0 / t->width, sy = 1920.0 / t->height;
+    t->width = 1080;
+    t->height = 1920;
+    for (int32_t i = 0; i < t->n_frames; i++)
+        for (int j = 0; j < GS_POSE_NKP; j++) {
+            t->frames[i].kp[j].x = (float)(t->frames[i].kp[j].x * sx);
+            t->frames[i].kp[j].y = (float)(t->frames[i].kp[j].y * sy);
+        }
+    CHECK(t->n_frames > 9);
+    float x29 = t->n_frames > 9 ? t->frames[9].kp[29].x : 0;
+    CHECK_EQ_INT(gs_calib_undistort_track(t, &p, "rational.json", &failed, &err), GS_OK);
+    int bad = 0;
+    for (int32_t i = 0; i < t->n_frames; i++)
+        for (int j = 0; j < GS_POSE_NKP; j++)
+            bad += !isfinite(t->frames[i].kp[j].x) || !isfinite(t->frames[i].kp[j].y) ||
+                   fabsf(t->frames[i].kp[j].x) > 16 * 1920 || fabsf(t->frames[i].kp[j].y) > 16 * 1920;
+    CHECK_EQ_INT(bad, 0);
+    CHECK(failed >= 1);
+    if (t->n_frames > 9) {
+        CHECK_NEAR(t->frames[9].kp[29].vis, 0, 0);
+        CHECK_NEAR(t->frames[9].kp[29].x, x29, 0); /* kept where it was */
+    }
+    printf("the same camera in memory: %d of %d landmarks not corrected\n", (int)failed,
+           (int)(t->n_frames * GS_POSE_NKP));
+    gs_pose_track_free(&t);
+}
+
 /* ---- scale ---- */
 
 static void scale_from_a_line(void)
@@ -1272,6 +1343,7 @@ int main(int argc, char **argv)
     profile_round_trips(scratch);
     profile_reader_refuses_bad_input();
     undistort_refuses_other_frame_sizes();
+    distortion_that_turns_back_is_refused();
     scale_from_a_line();
     gait_reports_every_scale_and_their_agreement();
     camera_placement_is_measured();

@@ -58,13 +58,25 @@ const char *gs_calib_model_name(gs_cv_lens lens);
  * "model" "standard" or "fisheye"; "image_size" [w, h] positive integers; "camera_matrix" 3 rows
  * of 3 finite numbers with fx, fy > 0, bottom row [0, 0, 1] and the principal point inside the
  * image; "dist_coeffs" 4, 5, 8, 12 or 14 finite numbers (standard) or 4 (fisheye);
- * "reprojection_error_px" >= 0; "views_used" an integer >= 1; optional "coverage" in [0, 1],
+ * "reprojection_error_px" >= 0; "views_used" an integer >= 1; a distortion that turns back
+ * inside the picture (gs_calib_turns_back_at) is refused; optional "coverage" in [0, 1],
  * "holdout_error_px" {standard, fisheye}, "board" {cols, rows, square_mm}, "name".
  * Returns GS_OK; GS_ERR_FORMAT with "<name>: <key>: <what is wrong>" (or "missing key") for any
  * violation; GS_ERR_NOMEM. *out is only written on success.
  */
 gs_status gs_calib_profile_parse(const char *text, size_t len, const char *name,
                                  gs_calib_profile *out, gs_error *err);
+
+/**
+ * Where a camera's distortion turns back inside the picture: a fit beyond its views can give
+ * coefficients whose distorted radius (radial terms, along a ray from the principal point)
+ * stops growing before it reaches the picture's farthest corner, so two ideal points map to one
+ * pixel and undistortion may answer the far one (fuzz_calib found a profile that sent a landmark
+ * to infinity). No lens does that: the reader refuses such a profile and calibrate does not
+ * write one. Returns the share (0..1) of the corner's radius where the distortion turns, or -1
+ * when it keeps growing until the corner.
+ */
+double gs_calib_turns_back_at(const gs_cv_camera *c);
 
 /** Reads and parses the profile file at path: GS_ERR_IO (cannot read) or as above. */
 gs_status gs_calib_profile_read(const char *path, gs_calib_profile *out, gs_error *err);

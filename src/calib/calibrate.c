@@ -685,6 +685,24 @@ gs_status gs_calib_finish(gs_calib *c, gs_calib_profile *out, gs_calib_report *r
                      "standard: held-out error %.3f px vs fisheye %.3f px (fisheye needs < 0.9x)",
                      hold[0], hold[1]);
     }
+    /* A fit that turns back inside the picture would be refused when read (profile.c); the
+     * other model, when it fitted and does not turn, is the better answer for this lens. */
+    double turn = frc[chosen] == GS_OK ? gs_calib_turns_back_at(&cams[chosen]) : -1;
+    if (turn >= 0 && c->o.model == GS_CALIB_MODEL_AUTO && frc[!chosen] == GS_OK &&
+        gs_calib_turns_back_at(&cams[!chosen]) < 0) {
+        snprintf(rep->reason, sizeof(rep->reason),
+                 "%s: the %s fit's distortion turns back at %.0f %% of the way to the corner",
+                 gs_calib_model_name((gs_cv_lens)!chosen), gs_calib_model_name((gs_cv_lens)chosen),
+                 100 * turn);
+        chosen = !chosen;
+    } else if (turn >= 0) {
+        rc = gs_fail(err, GS_ERR_FORMAT,
+                     "%s: the %s model's distortion turns back at %.0f %% of the way to the "
+                     "picture's corner (the board did not reach the edges): film the board in the "
+                     "corners and along the edges too",
+                     src_name(c), gs_calib_model_name((gs_cv_lens)chosen), 100 * turn);
+        goto done;
+    }
     if (frc[chosen] != GS_OK) {
         rc = gs_fail(err, GS_ERR_FORMAT, "%s: the %s model could not be fitted to %d views (%s)",
                      src_name(c), gs_calib_model_name((gs_cv_lens)chosen), (int)n_sel,

@@ -97,6 +97,52 @@ static gs_status parse_matrix(const cJSON *m, const char *name, gs_calib_profile
     return GS_OK;
 }
 
+/*
+ * The distorted radius as a function of the ideal one, along a ray from the principal point
+ * (normalised units; radial terms only: tangential, thin-prism and tilt terms are small in a
+ * real fit). Standard model (OpenCV calib3d "Detailed description"): r (1 + k1 r^2 + k2 r^4 +
+ * k3 r^6) / (1 + k4 r^2 + k5 r^4 + k6 r^6); fisheye (cv::fisheye): theta (1 + k1 theta^2 + ... +
+ * k4 theta^8) with theta = atan r. *den_ok is 0 where the rational denominator is not positive.
+ */
+static double distorted_radius(const gs_cv_camera *c, double r, int *den_ok)
+{
+    const double *d = c->dist;
+    *den_ok = 1;
+    if (c->lens == GS_CV_LENS_FISHEYE) {
+        double th = atan(r), t2 = th * th;
+        return th * (1 + t2 * (d[0] + t2 * (d[1] + t2 * (d[2] + t2 * d[3]))));
+    }
+    double r2 = r * r, k3 = c->n_dist > 4 ? d[4] : 0;
+    double num = 1 + r2 * (d[0] + r2 * (d[1] + r2 * k3)), den = 1;
+    if (c->n_dist >= 8)
+        den = 1 + r2 * (d[5] + r2 * (d[6] + r2 * d[7]));
+    *den_ok = den > 0;
+    return r * num / den;
+}
+
+/* calib.h. Steps of 1/400 of the corner's radius from the principal point. */
+double gs_calib_turns_back_at(const gs_cv_camera *c)
+{
+    const double fx = c->k[0], fy = c->k[4], cx = c->k[2], cy = c->k[5];
+    double corner = 0;
+    for (int i = 0; i < 4; i++) {
+        double dx = ((i & 1) ? c->width : 0) - cx, dy = ((i & 2) ? c->height : 0) - cy;
+        double r = sqrt((dx / fx) * (dx / fx) + (dy / fy) * (dy / fy));
+        corner = r > corner ? r : corner;
+    }
+    double prev = 0, step = corner / 400;
+    int den_ok;
+    for (double r = step; r <= 50; r += step) {
+        double g = distorted_radius(c, r, &den_ok);
+        if (!den_ok || !isfinite(g) || g <= prev)
+            return prev / corner;
+        if (g >= corner)
+            return -1;
+        prev = g;
+    }
+    return -1;
+}
+
 static gs_status parse_dist(const cJSON *d, const char *name, gs_calib_profile *p, gs_error *err)
 {
     const char *key = "dist_coeffs";
@@ -117,6 +163,13 @@ static gs_status parse_dist(const cJSON *d, const char *name, gs_calib_profile *
             return bad(err, name, key, "item %d: expected a finite number", i);
     }
     p->cam.n_dist = n;
+    double at = gs_calib_turns_back_at(&p->cam);
+    if (at >= 0)
+        return bad(err, name, key,
+                   "the distortion turns back at %.0f %% of the way to the picture's corner, "
+                   "which no lens does (a fit beyond its views); calibrate again with the board "
+                   "in the corners",
+                   100 * at);
     return GS_OK;
 }
 

@@ -29,6 +29,11 @@ gs_status gs_calib_undistort_track(gs_pose_track *t, const gs_calib_profile *p,
     rc = gs_calib_check_size(p, profile_name, t->width, t->height, err);
     if (rc != GS_OK)
         return rc;
+    /* An undistorted point this far from the picture is the model's, not the lens's: a
+     * coefficient set whose rational term (k4-k6) nearly vanishes inside the frame sends a point
+     * there and back within the round trip's 0.01 px, or out of float's range (found by
+     * fuzz_calib). A real lens moves an edge point by a fraction of the frame. */
+    const double far = 16.0 * (double)(t->width > t->height ? t->width : t->height);
     xy = malloc(sizeof(double) * 2 * 2 * GS_POSE_NKP);
     if (!xy)
         return gs_fail(err, GS_ERR_NOMEM, "undistort: out of memory");
@@ -49,7 +54,8 @@ gs_status gs_calib_undistort_track(gs_pose_track *t, const gs_calib_profile *p,
             for (int k = 0; k < GS_POSE_NKP; k++) {
                 if (!isfinite(kp[k].x) || !isfinite(kp[k].y))
                     continue; /* a missing point stays missing */
-                if (!isfinite(xy[2 * k]) || !isfinite(xy[2 * k + 1])) {
+                if (!isfinite(xy[2 * k]) || !isfinite(xy[2 * k + 1]) || fabs(xy[2 * k]) > far ||
+                    fabs(xy[2 * k + 1]) > far) {
                     kp[k].vis = 0; /* not corrected: keep it, but do not trust it */
                     failed++;
                     continue;
