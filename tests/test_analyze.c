@@ -208,6 +208,57 @@ static void sample_has_no_model_warning(void)
     free(txt);
 }
 
+/* The sample's key frames name their own side's findings (analysis.json keyframes[].findings,
+ * the banners' ids): the left ones "Little knee flexion in left stance" first, the sample's
+ * top-ranked finding, which session 15's audit found on no key frame; each side's first is that
+ * side's highest-ranked finding; none names the other side's. Not under the sanitizers (lite
+ * model, 5 s: other findings). */
+static void sample_key_frames_name_their_sides_findings(void)
+{
+    char p[2200];
+    const cJSON *k, *f;
+    if (sanitized)
+        return;
+    snprintf(p, sizeof(p), "%s/analyze_sample/analysis.json", scratch);
+    char *txt = gs_test_read_text(p);
+    cJSON *a = txt ? cJSON_Parse(txt) : NULL;
+    free(txt);
+    const cJSON *findings = cJSON_GetObjectItemCaseSensitive(a, "findings");
+    int n = 0;
+    CHECK_MSG(a != NULL, "%s missing", p);
+    cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(a, "keyframes"))
+    {
+        const char *side = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(k, "side"));
+        const cJSON *ids = cJSON_GetObjectItemCaseSensitive(k, "findings"), *id;
+        const char *top = NULL;
+        n++;
+        cJSON_ArrayForEach(f, findings)
+        {
+            const char *fs = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "side"));
+            if (!top && fs && (!strcmp(fs, side) || !strcmp(fs, "both")))
+                top = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "id"));
+        }
+        CHECK_MSG(cJSON_GetArraySize(ids) >= 1 && top &&
+                      !strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(ids, 0)), top),
+                  "%s %s key frame: first finding %s, the side's top %s", side,
+                  cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(k, "phase")),
+                  cJSON_GetStringValue(cJSON_GetArrayItem(ids, 0)), top ? top : "-");
+        if (!strcmp(side, "left"))
+            CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetArrayItem(ids, 0)),
+                               "stiff_knee_stance.left");
+        cJSON_ArrayForEach(id, ids)
+        {
+            const char *s = cJSON_GetStringValue(id);
+            const char *other = !strcmp(side, "left") ? ".right" : ".left";
+            CHECK_MSG(s && strlen(s) > strlen(other) &&
+                          strcmp(s + strlen(s) - strlen(other), other),
+                      "%s key frame names %s", side, s);
+        }
+    }
+    CHECK_EQ_INT(n, 6);
+    cJSON_Delete(a);
+}
+
 static void sample_report_renders_in_chromium(void)
 {
     char dir[2048];
@@ -535,6 +586,7 @@ static void cane_walk_seen_from_the_front_is_a_walk(void)
 static const gs_test_spec specs[] = {
     {"sample_run_writes_every_artifact", sample_run_writes_every_artifact},
     {"sample_has_no_model_warning", sample_has_no_model_warning},
+    {"sample_key_frames_name_their_sides_findings", sample_key_frames_name_their_sides_findings},
     {"sample_report_renders_in_chromium", sample_report_renders_in_chromium},
     {"a_users_file_is_not_replaced_without_force", a_users_file_is_not_replaced_without_force},
     {"pipelined_run_equals_sequential_and_scales_the_overlay",

@@ -1296,6 +1296,138 @@ static void every_rule_fires_just_over_and_not_just_under(const gs_nkt_rules *ru
     free(data);
 }
 
+/* 1 when value v meets a condition of comparison ("below", "above", "lower", "higher") against ref.
+ */
+static int beyond(const char *comparison, double v, double ref)
+{
+    return !strcmp(comparison, "below") || !strcmp(comparison, "lower") ? v < ref : v > ref;
+}
+
+/* Index among side's used strides of the stride of analysis a starting at t; -1 when none. */
+static int used_index_at(const cJSON *a, const char *side, double t)
+{
+    int k = 0;
+    const cJSON *st;
+    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(a, "strides"))
+    {
+        if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "side")), side) ||
+            !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "used")))
+            continue;
+        if (fabs(num(st, "t0") - t) < 1e-3)
+            return k;
+        k++;
+    }
+    return -1;
+}
+
+/*
+ * Every evidence item of the shipped sample's findings (tests/data/baseline_sample_full.json,
+ * evaluated again here) lists in holds_strides / holds_times exactly the strides where its
+ * condition holds, recomputed from the metric's per-stride values and t[]: a level against the
+ * threshold, an asymmetry against the other side's mean, a whole-body value pooled from both legs
+ * (high vertical oscillation) left strides first. Before, only holds_in (a count) and the 3
+ * clearest strides were given: stiff_knee_stance.left holds in 16 strides, and the key frames'
+ * stride (the median one) was not among its 3.
+ */
+static void holding_strides_are_those_where_the_condition_holds(const gs_nkt_rules *rules)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    gs_error err = {0};
+    CHECK_EQ_INT(
+        gs_file_read_all(GS_SOURCE_DIR "/tests/data/baseline_sample_full.json", &data, &len, &err),
+        GS_OK);
+    cJSON *a = data ? cJSON_ParseWithLength((const char *)data, len) : NULL;
+    free(data);
+    CHECK(a != NULL);
+    if (!a)
+        return;
+    cJSON_DeleteItemFromObjectCaseSensitive(a, "findings");
+    cJSON *f = evaluate(rules, a, NULL, NULL);
+    const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(a, "metrics"), *x, *e;
+    int items = 0, level = 0, asym = 0, pooled = 0;
+    CHECK_MSG(find_by_id(f, "stiff_knee_stance.left") != NULL, "findings: %s", ids_of(f));
+    cJSON_ArrayForEach(x, f)
+    {
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(x, "evidence"))
+        {
+            const char *metric =
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "metric"));
+            const char *side = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "side"));
+            const char *cmp =
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "comparison"));
+            const char *meas = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "measure"));
+            const cJSON *m = cJSON_GetObjectItemCaseSensitive(metrics, metric);
+            const cJSON *hs = cJSON_GetObjectItemCaseSensitive(e, "holds_strides");
+            const cJSON *ht = cJSON_GetObjectItemCaseSensitive(e, "holds_times");
+            const cJSON *hd = cJSON_GetObjectItemCaseSensitive(e, "holds_stride_sides");
+            int whole = !strcmp(side, "all"), k = 0;
+            double ref = num(e, "threshold");
+            CHECK_MSG(cJSON_IsArray(hs) && cJSON_IsArray(ht), "%s %s: no holding strides",
+                      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "id")), metric);
+            if (!cJSON_IsArray(hs) || !cJSON_IsArray(ht))
+                continue;
+            CHECK_EQ_INT(cJSON_GetArraySize(hs), (int)num(e, "holds_in"));
+            CHECK_EQ_INT(cJSON_GetArraySize(ht), cJSON_GetArraySize(hs));
+            CHECK(whole == cJSON_IsArray(hd));
+            if (!strcmp(meas, "asymmetry")) {
+                /* against the other side's mean of its per-stride values */
+                const cJSON *ov = cJSON_GetObjectItemCaseSensitive(
+                                cJSON_GetObjectItemCaseSensitive(m, strcmp(side, "left") ? "left"
+                                                                                         : "right"),
+                                "values"),
+                            *v;
+                double sum = 0;
+                int n = 0;
+                cJSON_ArrayForEach(v, ov)
+                {
+                    if (cJSON_IsNumber(v)) {
+                        sum += v->valuedouble;
+                        n++;
+                    }
+                }
+                ref = n ? sum / n : NAN;
+                asym++;
+            } else {
+                level += !whole;
+                pooled += whole;
+            }
+            for (int s = 0; s < 2; s++) {
+                const char *sk = s ? "right" : "left";
+                if (!whole && strcmp(side, sk))
+                    continue;
+                const cJSON *se = cJSON_GetObjectItemCaseSensitive(m, sk);
+                const cJSON *vals = cJSON_GetObjectItemCaseSensitive(se, "values");
+                const cJSON *ts = cJSON_GetObjectItemCaseSensitive(se, "t");
+                for (int i = 0; i < cJSON_GetArraySize(vals); i++) {
+                    double v = cJSON_GetArrayItem(vals, i)->valuedouble;
+                    double t = cJSON_GetArrayItem(ts, i)->valuedouble;
+                    if (!cJSON_IsNumber(cJSON_GetArrayItem(vals, i)) || !beyond(cmp, v, ref))
+                        continue;
+                    CHECK_MSG(k < cJSON_GetArraySize(hs), "%s %s: stride at %.3f s missing", metric,
+                              side, t);
+                    if (k >= cJSON_GetArraySize(hs))
+                        break;
+                    CHECK_NEAR(cJSON_GetArrayItem(ht, k)->valuedouble, t, 1e-9);
+                    CHECK_EQ_INT(cJSON_GetArrayItem(hs, k)->valueint, used_index_at(a, sk, t));
+                    if (whole)
+                        CHECK_STR_CONTAINS(cJSON_GetStringValue(cJSON_GetArrayItem(hd, k)), sk);
+                    k++;
+                }
+            }
+            CHECK_EQ_INT(k, cJSON_GetArraySize(hs));
+            items++;
+        }
+    }
+    /* the sample has all three kinds: level (stiff landing), asymmetry (arm swing), pooled
+     * (vertical oscillation) */
+    CHECK_MSG(level >= 5 && asym >= 1 && pooled >= 1, "level %d, asymmetry %d, pooled %d", level,
+              asym, pooled);
+    CHECK(items >= 10);
+    cJSON_Delete(f);
+    cJSON_Delete(a);
+}
+
 /* ---- end to end: synthetic track -> gait stage -> findings ---- */
 #ifdef GS_NKT_E2E
 #include "gait.h"
@@ -1597,6 +1729,7 @@ int main(int argc, char **argv)
         stride_visibility_scales_confidence(rules);
         unknown_view_or_activity_halves_confidence(rules);
         every_rule_fires_just_over_and_not_just_under(rules);
+        holding_strides_are_those_where_the_condition_holds(rules);
         cli_findings_prints_plan_and_errors(scratch);
 #ifdef GS_NKT_E2E
         e2e_synthetic_tracks(rules);

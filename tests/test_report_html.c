@@ -1244,12 +1244,16 @@ static void finding_banner_is_white_on_red(const char *dir)
         n = gs_keyframes_choose(r, t, kf, 1);
     CHECK_EQ_INT(n, 1);
     if (n == 1) {
-        char fj[256];
+        char fj[512];
         cJSON *fs;
+        /* and a right finding at the same time: the left key frame does not name it (it did
+         * when a banner matched the time alone: 2 banner lines) */
         snprintf(fj, sizeof(fj),
                  "[{\"title\":\"Test finding\",\"side\":\"left\",\"evidence\":"
+                 "[{\"metric\":\"knee_flexion_peak_stance_deg\",\"times\":[%.4f]}]},"
+                 "{\"title\":\"Right finding\",\"side\":\"right\",\"evidence\":"
                  "[{\"metric\":\"knee_flexion_peak_stance_deg\",\"times\":[%.4f]}]}]",
-                 t->frames[kf[0].frame].t_s - 0.05);
+                 t->frames[kf[0].frame].t_s - 0.05, t->frames[kf[0].frame].t_s - 0.05);
         fs = cJSON_Parse(fj);
         snprintf(kdir, sizeof(kdir), "%s/banner_keyframes", dir);
         oo.keyframes = kf;
@@ -1298,6 +1302,148 @@ static void finding_banner_is_white_on_red(const char *dir)
                 fclose(f);
         }
     }
+    gs_gait_result_free(&r);
+    gs_pose_track_free(&t);
+}
+
+/* Strides of side (0 left, 1 right) of analysis a that are used; their starts into t0[]. */
+static int used_starts(const cJSON *a, int side, double *t0, int max)
+{
+    int n = 0;
+    const cJSON *st;
+    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(a, "strides"))
+    {
+        const char *sd = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "side"));
+        if (sd && !strcmp(sd, side ? "right" : "left") &&
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "used")) && n < max)
+            t0[n++] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "t0"));
+    }
+    return n;
+}
+
+/*
+ * The shipped sample (its stored track, tests/data/baseline_sample_pose.json.gz, through the gait
+ * stage; its findings from the shipped analysis, tests/data/baseline_sample_full.json): each
+ * side's key frames show that side's highest-ranked finding, first, and no key frame names a
+ * finding of the other side. Session 15's audit: the left key frames (the stride of median length)
+ * named "Limited ankle dorsiflexion in left stance" (rank 7) and not the top finding, "Little
+ * knee flexion in left stance", which holds in 16 of 16 strides but whose 3 clearest strides did
+ * not include the key frames'; a banner matched a time, not a side.
+ */
+static void sample_key_frames_show_their_sides_findings(const char *scratch)
+{
+    char path[1024], cmd[4096];
+    gs_pose_track *t = NULL;
+    gs_gait_result *r = NULL;
+    gs_gait_options opt = {0};
+    gs_error err = {0};
+    uint8_t *data = NULL;
+    size_t len = 0;
+    cJSON *a = NULL;
+    snprintf(path, sizeof(path), "%s/keyfind_sample.pose.json", scratch);
+    snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/baseline_sample_pose.json.gz' > '%s'",
+             GS_SOURCE_DIR, path);
+    CHECK_EQ_INT(system(cmd), 0);
+    CHECK_MSG(gs_pose_json_read(path, &t, &err) == GS_OK, "%s: %s", path, err.msg);
+    remove(path);
+    if (t)
+        CHECK_MSG(gs_gait_analyze(t, &opt, &r, &err) == GS_OK, "gait: %s", err.msg);
+    CHECK_EQ_INT(
+        gs_file_read_all(GS_SOURCE_DIR "/tests/data/baseline_sample_full.json", &data, &len, &err),
+        GS_OK);
+    if (data)
+        a = cJSON_ParseWithLength((const char *)data, len);
+    free(data);
+    CHECK(a != NULL);
+    if (r && a) {
+        const cJSON *findings = cJSON_GetObjectItemCaseSensitive(a, "findings");
+        gs_keyframe kf[6];
+        int ns = 0;
+        const gs_gait_stride *st = gs_gait_result_strides(r, &ns);
+        /* the track gives the shipped analysis's strides (its findings' stride times hold) */
+        for (int side = 0; side < 2; side++) {
+            double t0[64];
+            int n = used_starts(a, side, t0, 64), k = 0;
+            for (int i = 0; i < ns; i++)
+                if ((int)st[i].side == side && st[i].used) {
+                    CHECK_MSG(k < n && fabs(st[i].t0_s - t0[k]) < 1e-3,
+                              "side %d stride %d at %.4f s, the analysis's at %.4f", side, k,
+                              st[i].t0_s, k < n ? t0[k] : NAN);
+                    k++;
+                }
+            CHECK_EQ_INT(k, n);
+        }
+        int n = gs_keyframes_choose_for(r, t, findings, kf, 6);
+        CHECK_EQ_INT(n, 6);
+        for (int i = 0; i < n; i++) {
+            const cJSON *shown[3], *top = NULL, *f;
+            const char *own = kf[i].side == GS_GAIT_SIDE_LEFT ? "left" : "right";
+            int k = gs_keyframe_findings(r, t, findings, &kf[i], shown, 3);
+            cJSON_ArrayForEach(f, findings)
+            {
+                const char *fs = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "side"));
+                if (!top && (!strcmp(fs, own) || !strcmp(fs, "both")))
+                    top = f;
+            }
+            CHECK_MSG(k >= 1 && shown[0] == top, "%s %s: names %s, not its side's top finding %s",
+                      own, kf[i].phase,
+                      k ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(shown[0], "id"))
+                        : "nothing",
+                      top ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(top, "id"))
+                          : "-");
+            for (int j = 0; j < k; j++) {
+                const char *fs =
+                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(shown[j], "side"));
+                CHECK_MSG(!strcmp(fs, own) || !strcmp(fs, "both"), "%s %s key frame names %s", own,
+                          kf[i].phase,
+                          cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(shown[j], "id")));
+            }
+            if (kf[i].side == GS_GAIT_SIDE_LEFT)
+                CHECK_STR_CONTAINS(
+                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(shown[0], "id")),
+                    "stiff_knee_stance.left");
+        }
+        /* a left finding resting on the right leg's values (a rule's "of": "opposite") holds in
+         * a left stride when it holds in the right stride in progress at its middle */
+        if (n == 6 && kf[0].stride >= 0 && kf[0].stride < ns) {
+            double mid = 0.5 * (st[kf[0].stride].t0_s + st[kf[0].stride].t1_s);
+            int in = -1, out = -1;
+            for (int i = 0; i < ns; i++)
+                if (st[i].side == GS_GAIT_SIDE_RIGHT && st[i].used) {
+                    if (st[i].t0_s <= mid && mid < st[i].t1_s)
+                        in = i;
+                    else if (out < 0)
+                        out = i;
+                }
+            CHECK(in >= 0 && out >= 0);
+            for (int c = 0; c < 2 && in >= 0 && out >= 0; c++) {
+                char fj[400];
+                const cJSON *sh[3];
+                snprintf(fj, sizeof(fj),
+                         "[{\"id\":\"o.left\",\"title\":\"O\",\"side\":\"left\","
+                         "\"evidence\":[{\"metric\":\"pelvic_drop_deg\",\"side\":\"right\","
+                         "\"holds_in\":1,\"holds_strides\":[0],\"holds_times\":[%.4f]}]}]",
+                         st[c ? out : in].t0_s);
+                cJSON *o = cJSON_Parse(fj);
+                int k = gs_keyframe_findings(r, t, o, &kf[0], sh, 3);
+                CHECK_MSG(k == (c ? 0 : 1), "opposite-leg finding, right stride %s: %d shown",
+                          c ? "elsewhere" : "in progress", k);
+                cJSON_Delete(o);
+            }
+        }
+        /* a key frame made by hand (stride -1) finds its stride from its frame's time */
+        if (n == 6) {
+            gs_keyframe h = kf[3];
+            const cJSON *s1[3], *s2[3];
+            h.stride = -1;
+            int k1 = gs_keyframe_findings(r, t, findings, &kf[3], s1, 3);
+            int k2 = gs_keyframe_findings(r, t, findings, &h, s2, 3);
+            CHECK_EQ_INT(k2, k1);
+            for (int j = 0; j < k1 && j < k2; j++)
+                CHECK(s1[j] == s2[j]);
+        }
+    }
+    cJSON_Delete(a);
     gs_gait_result_free(&r);
     gs_pose_track_free(&t);
 }
@@ -1798,6 +1944,7 @@ int main(int argc, char **argv)
     overlay_labels_all_clear_each_other();
     overlay_labels_apart_on_whole_tracks(scratch);
     finding_banner_is_white_on_red(dir);
+    sample_key_frames_show_their_sides_findings(scratch);
     keyframe_crop_boxes_fit_the_body();
     keyframe_pngs_show_the_cropped_body(dir);
     series_chart_keeps_its_dates_inside();

@@ -673,7 +673,9 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     /* 6. overlay + key frames (second decoding pass) */
     double t_ovl0 = gs_now_s();
     if (video) {
-        nkf = gs_keyframes_choose(g, track, kf, NKF);
+        /* each side's stride shows its highest-ranked finding where that holds */
+        nkf = gs_keyframes_choose_for(
+            g, track, cJSON_GetObjectItemCaseSensitive(analysis, "findings"), kf, NKF);
         if (!o->no_overlay || nkf > 0) {
             char kdir[4200], sheet[4200], ovl[4200];
             gs_overlay_options oo = {0};
@@ -788,6 +790,16 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         cJSON_AddStringToObject(k, "phase", kf[i].phase);
         cJSON_AddNumberToObject(k, "frame", (double)kf[i].frame);
         cJSON_AddNumberToObject(k, "t", track->frames[kf[i].frame].t_s);
+        {
+            /* the findings its banners name (report.h gs_keyframe_findings), by id */
+            const cJSON *shown[3];
+            int ns = gs_keyframe_findings(
+                g, track, cJSON_GetObjectItemCaseSensitive(analysis, "findings"), &kf[i], shown, 3);
+            cJSON *ids = cJSON_AddArrayToObject(k, "findings");
+            for (int j = 0; ids && j < ns; j++)
+                cJSON_AddItemToArray(ids, cJSON_CreateString(cJSON_GetStringValue(
+                                              cJSON_GetObjectItemCaseSensitive(shown[j], "id"))));
+        }
         cJSON_AddItemToArray(kfj, k);
     }
 

@@ -98,8 +98,13 @@ size_t gs_nkt_history_count(const gs_nkt_history *h);
  * evidence_level and muscles_evidence ("research" / "clinical" / "practitioner"),
  * evidence[] {metric, value, threshold, unit, source, strides[] (0-based index into that side's
  * used strides), times[] (stride start, s), frames[] (video frame of the initial contact that
- * starts each of those strides, from events[], when found), n, holds_in (strides where the
- * condition holds), stride_sides[] for pooled whole-body values,
+ * starts each of those strides, from events[], when found): the N_STRONGEST (3) strides where
+ * the condition is clearest, which the report's text and the overlay's jump links use; n,
+ * holds_in (strides where the condition holds), holds_strides[] and holds_times[] (all holds_in
+ * of them, in stride order, indices as strides[], start times in s or null when unknown; the
+ * key frames and the overlay name a finding on these), stride_sides[] and holds_stride_sides[]
+ * for pooled whole-body values (the leg of each stride; left ones first in holds_*); holds_in
+ * and the holds_* arrays are absent when no stride has a value (the mean alone decided),
  * plus for asymmetries diff, si, pooled_sd, and event_mdc (the smallest difference of an
  * event-timing metric, ms, that the events' unc_frames cannot explain)}, inhibited[] and
  * overworking[] (strings), nkt_tests[] {step, test, how, localise[], text}, homework[]

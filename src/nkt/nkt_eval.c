@@ -249,6 +249,43 @@ static void add_strides(ectx *c, cJSON *ev, gs_nkt__side side, const sidev *sv, 
     }
 }
 
+/*
+ * Adds holds_strides[] and holds_times[]: every stride whose value meets the condition (score not
+ * NAN), in stride order; for a whole-body value pooled from the two legs (sv2 not NULL: values
+ * 0..nv-1 are sv's, the left leg's, then nv2 of sv2, the right's) the left strides first, and
+ * holds_stride_sides[] says which leg each belongs to. The indices are those of strides[]; a
+ * stride whose start is unknown has null in holds_times. Nothing when no stride has a value
+ * (holds_in is then absent too: the mean alone decided).
+ */
+static void add_holds(ectx *c, cJSON *ev, gs_nkt__side side, const sidev *sv, const sidev *sv2,
+                      const double *score, int nv, int nv2, int counted)
+{
+    cJSON *st, *tm, *ss = NULL;
+    if (counted == 0)
+        return;
+    st = cJSON_AddArrayToObject(ev, "holds_strides");
+    tm = cJSON_AddArrayToObject(ev, "holds_times");
+    if (sv2)
+        ss = cJSON_AddArrayToObject(ev, "holds_stride_sides");
+    if (!st || !tm || (sv2 && !ss)) {
+        c->oom = 1;
+        return;
+    }
+    for (int i = 0; i < nv + nv2; i++) {
+        gs_nkt__side sd = !sv2 ? side : i < nv ? GS_NKT__SIDE_LEFT : GS_NKT__SIDE_RIGHT;
+        const cJSON *s;
+        double t;
+        int j;
+        if (isnan(score[i]))
+            continue;
+        j = stride_of_value(c, sd, i < nv ? sv : sv2, i < nv ? i : i - nv, &t, &s);
+        if (!cJSON_AddItemToArray(st, cJSON_CreateNumber(j)) ||
+            !cJSON_AddItemToArray(tm, isnan(t) ? cJSON_CreateNull() : cJSON_CreateNumber(t)) ||
+            (ss && !cJSON_AddItemToArray(ss, cJSON_CreateString(side_key(sd)))))
+            c->oom = 1;
+    }
+}
+
 /* Per-stride values of a side as doubles (NAN for non-numbers); returns count or -1 (oom). */
 static int values_of(const sidev *s, double **out)
 {
@@ -423,6 +460,7 @@ static void eval_level(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, g
                 }
             }
         }
+        add_holds(c, ev, src, &sv, whole_split ? &s2 : NULL, score, nv, nv2, counted);
     }
 done:
     free(vals);
@@ -553,6 +591,7 @@ static void eval_asym(ectx *c, const gs_nkt__rule *r, const gs_nkt__cond *cd, gs
             c->oom = 1;
         k = strongest(score, nv, idx);
         add_strides(c, ev, side, me, idx, k, vis_sum, vis_n);
+        add_holds(c, ev, side, me, NULL, score, nv, 0, counted);
     }
 done:
     free(vals);

@@ -882,42 +882,188 @@ static void highlight(draw_ctx *c, const char *metric, const char *side, const g
     }
 }
 
-/*
- * Findings whose evidence strides contain time t. banners 0: their body segments drawn red
- * (under the skeleton); 1: their titles, white on a red band from the top left, starting at y0
- * (drawn last, so neither the skeleton nor the knee plot covers them), or with line_h > 0 on
- * bands the picture's width and line_h high from y0 down (a cropped key frame's strip). Returns
- * the banners' count (at most 3); c NULL: only counts them.
- */
-static int draw_findings(draw_ctx *c, const cJSON *findings, double t, double stride_s,
-                         const gs_kp *kp, int banners, float y0, float line_h)
+/* ---- which findings a frame shows ---- */
+
+static const char *jstr_of(const cJSON *o, const char *k)
 {
-    int row = 0;
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+/* 0 left, 1 right, -1 neither ("all", "both", absent) */
+static int side_index(const char *s)
+{
+    return !s ? -1 : !strcmp(s, "left") ? 0 : !strcmp(s, "right") ? 1 : -1;
+}
+
+/* 1 when finding f belongs to a stride of side s: its own side, or "both" */
+static int finding_on_side(const cJSON *f, int s)
+{
+    int fs = side_index(jstr_of(f, "side"));
+    return fs < 0 || fs == s;
+}
+
+/*
+ * 1 when evidence item e holds in stride st (of the strides all[0..ns-1]): its holds_times
+ * (every stride where the condition holds, nkt.h) list st's start on st's side. A condition on the
+ * other leg's strides (a rule's "of": "opposite") holds in st when it holds in that leg's stride in
+ * progress at st's middle. Without per-stride values (no holds_in) the mean decided: it holds in
+ * every stride. An analysis written before holds_times gives only its clearest strides (times).
+ */
+static int item_holds(const cJSON *e, const gs_gait_stride *st, const gs_gait_stride *all, int ns)
+{
+    const cJSON *tl = cJSON_GetObjectItemCaseSensitive(e, "holds_times");
+    const cJSON *sl = cJSON_GetObjectItemCaseSensitive(e, "holds_stride_sides"), *tt;
+    int es = side_index(jstr_of(e, "side")), i = 0;
+    double mid = 0.5 * (st->t0_s + st->t1_s);
+    if (!cJSON_IsArray(tl)) {
+        if (!cJSON_GetObjectItemCaseSensitive(e, "holds_in"))
+            return 1;
+        tl = cJSON_GetObjectItemCaseSensitive(e, "times");
+        sl = cJSON_GetObjectItemCaseSensitive(e, "stride_sides");
+    }
+    cJSON_ArrayForEach(tt, tl)
+    {
+        int s =
+            cJSON_IsArray(sl) ? side_index(cJSON_GetStringValue(cJSON_GetArrayItem(sl, i))) : es;
+        i++;
+        if (!cJSON_IsNumber(tt))
+            continue;
+        if (s < 0 || s == (int)st->side) {
+            if (fabs(tt->valuedouble - st->t0_s) < 2e-3)
+                return 1;
+        } else if (!cJSON_IsArray(sl)) {
+            for (int k = 0; k < ns; k++)
+                if ((int)all[k].side == s && fabs(all[k].t0_s - tt->valuedouble) < 2e-3 &&
+                    all[k].t0_s <= mid && mid < all[k].t1_s)
+                    return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 when finding f holds in stride st: every required (not "supporting") evidence item holds
+ * there; a finding without evidence holds nowhere. */
+static int finding_holds(const cJSON *f, const gs_gait_stride *st, const gs_gait_stride *all,
+                         int ns)
+{
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(f, "evidence"), *e;
+    int required = 0;
+    cJSON_ArrayForEach(e, ev)
+    {
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "supporting")))
+            continue;
+        required++;
+        if (!item_holds(e, st, all, ns))
+            return 0;
+    }
+    if (required > 0)
+        return 1;
+    /* only supporting items (a hand-made finding): any of them */
+    cJSON_ArrayForEach(e, ev)
+    {
+        if (item_holds(e, st, all, ns))
+            return 1;
+    }
+    return 0;
+}
+
+/* The stride key frame kf shows: kf->stride when it is one of kf's side, else the used stride of
+ * that side in progress at the frame's time t (a key frame made by hand). NULL when none. */
+static const gs_gait_stride *keyframe_stride(const gs_gait_result *g, const gs_keyframe *kf,
+                                             double t)
+{
+    int ns = 0;
+    const gs_gait_stride *st = g ? gs_gait_result_strides(g, &ns) : NULL;
+    if (!st || !kf)
+        return NULL;
+    if (kf->stride >= 0 && kf->stride < ns && st[kf->stride].side == kf->side)
+        return &st[kf->stride];
+    /* the latest to start by t (a contact's nearest frame may come just before it) */
+    const gs_gait_stride *best = NULL;
+    for (int i = 0; i < ns; i++)
+        if (st[i].side == kf->side && st[i].used && st[i].t0_s - 0.05 <= t && t < st[i].t1_s &&
+            (!best || st[i].t0_s > best->t0_s))
+            best = &st[i];
+    return best;
+}
+
+/*
+ * The findings a frame at time t shows, highest rank first (the array's order), at most max, into
+ * out; returns their count. A key frame (kf not NULL): the findings of kf's side (or "both") that
+ * hold in its stride. The clip (kf NULL): a finding while a stride of its side (either, for
+ * "both") where it holds is in progress. Without the gait result's strides (g NULL), as before
+ * evidence strides were listed in full: while one of a finding's clearest strides (times[], each
+ * lasting stride_s) is in progress, whatever its side.
+ */
+static int shown_findings(const cJSON *findings, const gs_gait_result *g, const gs_keyframe *kf,
+                          double t, double stride_s, const cJSON **out, int max)
+{
+    int n = 0, ns = 0;
+    const gs_gait_stride *all = g ? gs_gait_result_strides(g, &ns) : NULL;
+    const gs_gait_stride *ks = kf ? keyframe_stride(g, kf, t) : NULL;
     const cJSON *f;
     cJSON_ArrayForEach(f, findings)
     {
-        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(f, "evidence"), *e;
-        const char *side = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "side"));
-        const char *title = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "title"));
         int shown = 0;
-        cJSON_ArrayForEach(e, ev)
-        {
-            const char *metric =
-                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "metric"));
-            const cJSON *times = cJSON_GetObjectItemCaseSensitive(e, "times"), *tt;
-            cJSON_ArrayForEach(tt, times)
+        if (n >= max)
+            break;
+        if (kf && ks) {
+            shown = finding_on_side(f, (int)kf->side) && finding_holds(f, ks, all, ns);
+        } else if (all && ns > 0) {
+            for (int i = 0; i < ns && !shown; i++)
+                shown = all[i].t0_s <= t && t < all[i].t1_s &&
+                        finding_on_side(f, (int)all[i].side) && (!kf || all[i].side == kf->side) &&
+                        finding_holds(f, &all[i], all, ns);
+        } else {
+            const cJSON *e, *tt;
+            cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(f, "evidence"))
             {
-                if (!cJSON_IsNumber(tt) || t < tt->valuedouble || t > tt->valuedouble + stride_s)
-                    continue;
-                if (metric && !banners && c)
-                    highlight(c, metric, side, kp);
-                shown = 1;
-                break;
+                cJSON_ArrayForEach(tt, cJSON_GetObjectItemCaseSensitive(e, "times"))
+                {
+                    shown |= cJSON_IsNumber(tt) && t >= tt->valuedouble &&
+                             t <= tt->valuedouble + stride_s;
+                }
             }
         }
-        if (banners && shown && row < 3 && title && !c) {
-            row++;
-        } else if (banners && shown && row < 3 && title) {
+        if (shown)
+            out[n++] = f;
+    }
+    return n;
+}
+
+#define MAX_SHOWN 32 /* findings one frame draws (their body segments); banners: the first 3 */
+
+/* The findings one frame shows (shown_findings), highest rank first. */
+typedef struct shown_list {
+    const cJSON *f[MAX_SHOWN];
+    int n;
+} shown_list;
+
+/*
+ * Draws the findings list[0..n-1] (shown_findings). banners 0: their body segments drawn red
+ * (under the skeleton); 1: the titles of the first 3, white on a red band from the top left,
+ * starting at y0 (drawn last, so neither the skeleton nor the knee plot covers them), or with
+ * line_h > 0 on bands the picture's width and line_h high from y0 down (a cropped key frame's
+ * strip).
+ */
+static void draw_findings(draw_ctx *c, const cJSON *const *list, int n, const gs_kp *kp,
+                          int banners, float y0, float line_h)
+{
+    int row = 0;
+    for (int i = 0; i < n; i++) {
+        const cJSON *f = list[i], *e;
+        const char *side = jstr_of(f, "side");
+        const char *title = jstr_of(f, "title");
+        if (!banners) {
+            cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(f, "evidence"))
+            {
+                const char *metric = jstr_of(e, "metric");
+                if (metric)
+                    highlight(c, metric, side, kp);
+            }
+            continue;
+        }
+        if (title && row < 3) {
             char txt[200];
             float x = 10 * c->s, y = y0 + 30 * (float)row * c->s, sc = 0.6f * c->s;
             int32_t w = 0, h = 0;
@@ -946,7 +1092,15 @@ static int draw_findings(draw_ctx *c, const cJSON *findings, double t, double st
             row++;
         }
     }
-    return row;
+}
+
+/* Lines the banners of list[0..n-1] take: those with a title, at most 3. */
+static int banner_count(const cJSON *const *list, int n)
+{
+    int k = 0;
+    for (int i = 0; i < n && k < 3; i++)
+        k += jstr_of(list[i], "title") != NULL;
+    return k;
 }
 
 static double median_stride_s(const gs_gait_result *g)
@@ -961,13 +1115,21 @@ static double median_stride_s(const gs_gait_result *g)
     return 0.8; /* a typical running stride when no stride was measured */
 }
 
+int gs_keyframe_findings(const gs_gait_result *g, const gs_pose_track *t, const cJSON *findings,
+                         const gs_keyframe *kf, const cJSON **out, int max)
+{
+    if (!t || !kf || !out || max <= 0 || kf->frame < 0 || kf->frame >= t->n_frames)
+        return 0;
+    return shown_findings(findings, g, kf, t->frames[kf->frame].t_s, median_stride_s(g), out, max);
+}
+
 static const char *phase_short(const char *phase)
 {
     return !strcmp(phase, "initial contact") ? "IC" : !strcmp(phase, "toe-off") ? "TO" : "MS";
 }
 
-int gs_keyframes_choose(const gs_gait_result *g, const gs_pose_track *t, gs_keyframe *out,
-                        int max)
+int gs_keyframes_choose_for(const gs_gait_result *g, const gs_pose_track *t, const cJSON *findings,
+                            gs_keyframe *out, int max)
 {
     int n = 0, ns = 0;
     if (!g || !t || max <= 0)
@@ -981,7 +1143,8 @@ int gs_keyframes_choose(const gs_gait_result *g, const gs_pose_track *t, gs_keyf
                 d[k++] = st[i].t1_s - st[i].t0_s;
         if (k == 0)
             continue;
-        /* median duration, then the stride closest to it */
+        /* median duration, then the stride closest to it: among the strides where the side's
+         * highest-ranked finding holds, when one does, else among all */
         for (int i = 1; i < k; i++)
             for (int j = i; j > 0 && d[j - 1] > d[j]; j--) {
                 double x = d[j];
@@ -989,28 +1152,49 @@ int gs_keyframes_choose(const gs_gait_result *g, const gs_pose_track *t, gs_keyf
                 d[j - 1] = x;
             }
         double med = d[k / 2];
-        const gs_gait_stride *best = NULL;
-        for (int i = 0; i < ns; i++)
-            if (st[i].side == (gs_gait_side)side && st[i].used && isfinite(st[i].to_s) &&
-                (!best || fabs(st[i].t1_s - st[i].t0_s - med) <
-                              fabs(best->t1_s - best->t0_s - med)))
-                best = &st[i];
-        double times[3] = {best->t0_s, 0.5 * (best->t0_s + best->to_s), best->to_s};
+        int best = -1;
+        const cJSON *f;
+        cJSON_ArrayForEach(f, findings)
+        {
+            if (!finding_on_side(f, side))
+                continue;
+            for (int i = 0; i < ns; i++)
+                if (st[i].side == (gs_gait_side)side && st[i].used && isfinite(st[i].to_s) &&
+                    (best < 0 || fabs(st[i].t1_s - st[i].t0_s - med) <
+                                     fabs(st[best].t1_s - st[best].t0_s - med)) &&
+                    finding_holds(f, &st[i], st, ns))
+                    best = i;
+            if (best >= 0)
+                break;
+        }
+        if (best < 0) /* no finding holds on this side */
+            for (int i = 0; i < ns; i++)
+                if (st[i].side == (gs_gait_side)side && st[i].used && isfinite(st[i].to_s) &&
+                    (best < 0 || fabs(st[i].t1_s - st[i].t0_s - med) <
+                                     fabs(st[best].t1_s - st[best].t0_s - med)))
+                    best = i;
+        double times[3] = {st[best].t0_s, 0.5 * (st[best].t0_s + st[best].to_s), st[best].to_s};
         static const char *phases[3] = {"initial contact", "midstance", "toe-off"};
         for (int p = 0; p < 3 && n < max; p++) {
             /* nearest frame by timestamp (VFR-safe) */
             int32_t bf = 0;
-            for (int32_t f = 1; f < t->n_frames; f++)
-                if (fabs(t->frames[f].t_s - times[p]) < fabs(t->frames[bf].t_s - times[p]))
-                    bf = f;
+            for (int32_t fi = 1; fi < t->n_frames; fi++)
+                if (fabs(t->frames[fi].t_s - times[p]) < fabs(t->frames[bf].t_s - times[p]))
+                    bf = fi;
             out[n].frame = bf;
             out[n].side = (gs_gait_side)side;
             out[n].phase = phases[p];
+            out[n].stride = best;
             out[n].path[0] = '\0';
             n++;
         }
     }
     return n;
+}
+
+int gs_keyframes_choose(const gs_gait_result *g, const gs_pose_track *t, gs_keyframe *out, int max)
+{
+    return gs_keyframes_choose_for(g, t, NULL, out, max);
 }
 
 static void keyframe_crops(const gs_pose_track *t, const gs_keyframe *kf, int n, int32_t W,
@@ -1372,8 +1556,8 @@ static void *encode_thread(void *arg)
 /* Draws what belongs to the body on c->img (a slot), track coordinates scaled to it: the
  * blurred head, the findings' segments, the skeleton, the angles and the event marks. */
 static void draw_body(draw_ctx *c, const gs_pose_track *t, const gs_gait_result *g,
-                      const cJSON *findings, const gs_overlay_options *opt, double stride_s,
-                      int64_t index, double t_s)
+                      const shown_list *sh, const gs_overlay_options *opt, int64_t index,
+                      double t_s)
 {
     const gs_pose_frame *pf = index < t->n_frames ? &t->frames[index] : NULL;
     if (pf && pf->has_kp) {
@@ -1385,8 +1569,8 @@ static void draw_body(draw_ctx *c, const gs_pose_track *t, const gs_gait_result 
         }
         if (opt->blur_faces)
             blur_head(&c->img, kp);
-        if (findings)
-            draw_findings(c, findings, t_s, stride_s, kp, 0, 0, 0);
+        if (sh->n > 0)
+            draw_findings(c, sh->f, sh->n, kp, 0, 0, 0);
         draw_skeleton(c, kp);
         if (g)
             draw_labels(c, g, index, t_s, kp);
@@ -1404,20 +1588,20 @@ static void draw_stamp(draw_ctx *c, int64_t index, double t_s)
 /* Draws what belongs to the frame on c->img after draw_body: the knee plot in its corner, the
  * findings' banners and the time stamp. */
 static void draw_frame_marks(draw_ctx *c, const gs_pose_track *t, const gs_gait_result *g,
-                             const cJSON *findings, double stride_s, float plot_x, float plot_y,
-                             int64_t index, double t_s)
+                             const shown_list *sh, float plot_x, float plot_y, int64_t index,
+                             double t_s)
 {
     const gs_pose_frame *pf = index < t->n_frames ? &t->frames[index] : NULL;
     if (g && pf)
         draw_knee_plot(c, g, t, index, plot_x, plot_y);
-    if (findings && pf && pf->has_kp) {
+    if (sh->n > 0 && pf && pf->has_kp) {
         /* the banners under the time stamp; below the knee plot when that took the top-left
          * corner (it covered them: a made run whose body keeps to the right) */
         float pw, ph, y0 = 62 * c->s;
         plot_size(c, &pw, &ph);
         if (g && plot_x < 0.5f * (float)c->img.width && plot_y < 0.5f * (float)c->img.height)
             y0 = plot_y + ph + 26 * c->s;
-        draw_findings(c, findings, t_s, stride_s, NULL, 1, y0, 0);
+        draw_findings(c, sh->f, sh->n, NULL, 1, y0, 0);
     }
     draw_stamp(c, index, t_s);
 }
@@ -1479,8 +1663,8 @@ static void make_tile(const gs_image *img, tile *tl, gs_error *err)
  * the picture, a crop's top left is next to the head).
  */
 static gs_status draw_cropped(const draw_ctx *c, const uint8_t *body, const gs_keyframe_crop *cr,
-                              const cJSON *findings, double stride_s, int64_t index, double t_s,
-                              const char *cap, uint8_t *out, gs_error *err)
+                              const shown_list *sh, int64_t index, double t_s, const char *cap,
+                              uint8_t *out, gs_error *err)
 {
     size_t row = (size_t)c->img.width * 3;
     gs_image src = {(uint8_t *)body + (size_t)cr->y0 * row + (size_t)cr->x0 * 3, cr->w, cr->h,
@@ -1508,8 +1692,8 @@ static gs_status draw_cropped(const draw_ctx *c, const uint8_t *body, const gs_k
     }
     gs_cv_text(&kc.img, cap, x, 0.5f * (float)line + 0.3f * (float)th, sc, white,
                kc.s > 1.2f ? 2 : 1, 1.0f);
-    if (findings && strip >= 2 * line)
-        draw_findings(&kc, findings, t_s, stride_s, NULL, 1, (float)line, (float)line);
+    if (sh->n > 0 && strip >= 2 * line)
+        draw_findings(&kc, sh->f, sh->n, NULL, 1, (float)line, (float)line);
     return GS_OK;
 }
 
@@ -1518,8 +1702,8 @@ static gs_status draw_cropped(const draw_ctx *c, const uint8_t *body, const gs_k
  * its bottom, or (cr not whole) the box cr of body scaled up with the strip below it. kbuf holds
  * the larger of the frame and the PNG.
  */
-static gs_status save_keyframe(const draw_ctx *c, const gs_gait_result *g, const cJSON *findings,
-                               double stride_s, const gs_overlay_options *opt, gs_keyframe *k,
+static gs_status save_keyframe(const draw_ctx *c, const gs_gait_result *g, const shown_list *sh,
+                               const gs_overlay_options *opt, gs_keyframe *k,
                                const gs_keyframe_crop *cr, const uint8_t *body, int64_t index,
                                double t_s, tile *tl, uint8_t *kbuf, gs_error *err)
 {
@@ -1532,7 +1716,7 @@ static gs_status save_keyframe(const draw_ctx *c, const gs_gait_result *g, const
              opt->keyframe_dir ? opt->keyframe_dir : ".",
              k->side == GS_GAIT_SIDE_LEFT ? "left" : "right", phase_short(k->phase));
     if (!cr->whole) {
-        rc = draw_cropped(c, body, cr, findings, stride_s, index, t_s, cap, kbuf, err);
+        rc = draw_cropped(c, body, cr, sh, index, t_s, cap, kbuf, err);
         if (rc == GS_OK)
             rc = gs_png_write_rgb(k->path, kbuf, cr->png_w, cr->png_h, cr->png_w * 3, err);
         if (rc == GS_OK) {
@@ -1563,7 +1747,7 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
 {
     gs_status rc;
     ovl_pipe p;
-    uint8_t *kbuf = NULL, *body = NULL;
+    uint8_t *kbuf = NULL, *body = NULL, *kraw = NULL;
     tile *tiles = NULL;
     gs_keyframe_crop *crops = NULL;
     char slow_path[1100];
@@ -1614,7 +1798,6 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
         /* what each key frame shows: the whole frame, or a box around the body (one size for
          * all) in a buffer of its own, with the body drawn and the frame's marks not */
         size_t kbuf_px = (size_t)W * (size_t)H;
-        int cropped = 0;
         tiles = calloc((size_t)n_kf, sizeof(*tiles));
         crops = calloc((size_t)n_kf, sizeof(*crops));
         if (!tiles || !crops) {
@@ -1625,11 +1808,9 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
          * as the key frame that shows most, so that all six have one size */
         int lines = 0;
         for (int i = 0; i < n_kf && findings; i++) {
-            int64_t f = opt->keyframes[i].frame;
-            int k = f >= 0 && f < t->n_frames
-                        ? draw_findings(NULL, findings, t->frames[f].t_s, median_stride_s(g),
-                                        NULL, 1, 0, 0)
-                        : 0;
+            shown_list sh;
+            sh.n = gs_keyframe_findings(g, t, findings, &opt->keyframes[i], sh.f, MAX_SHOWN);
+            int k = banner_count(sh.f, sh.n);
             lines = k > lines ? k : lines;
         }
         keyframe_crops(t, opt->keyframes, n_kf, W, H,
@@ -1639,11 +1820,13 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
             if (!crops[i].whole) {
                 size_t px = (size_t)crops[i].png_w * (size_t)crops[i].png_h;
                 kbuf_px = px > kbuf_px ? px : kbuf_px;
-                cropped = 1;
             }
+        /* a key frame is drawn on its own copy of the frame (body; kraw keeps the frame as
+         * decoded): it names its own side's findings, the clip those of either leg */
         kbuf = malloc(kbuf_px * 3);
-        body = cropped ? malloc((size_t)W * 3 * (size_t)H) : NULL;
-        if (!kbuf || (cropped && !body)) {
+        body = malloc((size_t)W * 3 * (size_t)H);
+        kraw = malloc((size_t)W * 3 * (size_t)H);
+        if (!kbuf || !body || !kraw) {
             rc = gs_fail(err, GS_ERR_NOMEM, "overlay: out of memory");
             goto done;
         }
@@ -1721,13 +1904,16 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
             goto done;
         }
         c.img.data = sl->rgb;
-        draw_body(&c, t, g, findings, opt, stride_s, sl->index, sl->t_s);
         for (int i = 0; i < n_kf; i++)
-            if (opt->keyframes[i].frame == sl->index && !crops[i].whole) {
-                memcpy(body, sl->rgb, (size_t)W * 3 * (size_t)H); /* before the frame's marks */
+            if (opt->keyframes[i].frame == sl->index) {
+                memcpy(kraw, sl->rgb, (size_t)W * 3 * (size_t)H); /* before any drawing */
                 break;
             }
-        draw_frame_marks(&c, t, g, findings, stride_s, plot_x, plot_y, sl->index, sl->t_s);
+        shown_list sh = {{0}, 0};
+        if (findings)
+            sh.n = shown_findings(findings, g, NULL, sl->t_s, stride_s, sh.f, MAX_SHOWN);
+        draw_body(&c, t, g, &sh, opt, sl->index, sl->t_s);
+        draw_frame_marks(&c, t, g, &sh, plot_x, plot_y, sl->index, sl->t_s);
         if (p.enc && sl->plane[0]) { /* what was drawn, into the planes the encoder takes */
             double c0 = gs_thread_cpu_s();
             gs_video_yuv_update(sl->plane, sl->plane_stride, sl->rgb, sl->ref, W * 3, W, H);
@@ -1737,8 +1923,19 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
             if (opt->keyframes[i].frame != sl->index)
                 continue;
             double c0 = gs_thread_cpu_s();
-            rc = save_keyframe(&c, g, findings, stride_s, opt, &opt->keyframes[i], &crops[i],
-                               body, sl->index, sl->t_s, &tiles[i], kbuf, err);
+            /* the key frame's own drawing: the body (kept for a crop), then the frame's marks
+             * when it shows the whole frame */
+            draw_ctx kc = c;
+            shown_list ks = {{0}, 0};
+            if (findings)
+                ks.n = gs_keyframe_findings(g, t, findings, &opt->keyframes[i], ks.f, MAX_SHOWN);
+            memcpy(body, kraw, (size_t)W * 3 * (size_t)H);
+            kc.img.data = body;
+            draw_body(&kc, t, g, &ks, opt, sl->index, sl->t_s);
+            if (crops[i].whole)
+                draw_frame_marks(&kc, t, g, &ks, plot_x, plot_y, sl->index, sl->t_s);
+            rc = save_keyframe(&kc, g, &ks, opt, &opt->keyframes[i], &crops[i], body, sl->index,
+                               sl->t_s, &tiles[i], kbuf, err);
             main_kf_cpu += gs_thread_cpu_s() - c0;
             if (rc != GS_OK)
                 goto done;
@@ -1843,6 +2040,7 @@ done:
     free(crops);
     free(kbuf);
     free(body);
+    free(kraw);
     for (int i = 0; i < OVL_SLOTS; i++) {
         free(p.s[i].rgb);
         free(p.s[i].ref);

@@ -27,6 +27,9 @@ typedef struct gs_keyframe {
     int64_t frame;       /* frame index in the decoded clip */
     gs_gait_side side;   /* the side whose stride it shows */
     const char *phase;   /* "initial contact", "midstance", "toe-off" */
+    int32_t stride;      /* index in gs_gait_result_strides() of the stride it shows; -1 (or
+                            another side's stride) = the used stride of this side in progress
+                            at the frame's time */
     char path[1024];     /* written PNG (filled by gs_overlay_render) */
 } gs_keyframe;
 
@@ -84,12 +87,31 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
                             gs_overlay_stats *stats, gs_error *err);
 
 /**
- * Picks key frames from a representative stride per side (the used stride whose duration is
- * closest to the side's median): initial contact, midstance (half-way to toe-off), toe-off.
- * Fills up to max entries of out (6 = 3 phases x 2 sides) and returns how many.
+ * Picks key frames from a representative stride per side: initial contact, midstance (half-way
+ * to toe-off), toe-off. The stride is the used one whose duration is closest to the side's median
+ * among the strides where the side's highest-ranked finding holds (findings: the analysis.json
+ * "findings" array, in rank order; a finding of that side or "both" that holds in at least one
+ * of the side's strides, i.e. every required evidence item lists the stride in holds_times,
+ * nkt.h), so that the key frames show it; among all the side's used strides when no finding
+ * holds there or findings is NULL. Fills up to max entries of out (6 = 3 phases x 2 sides) and
+ * returns how many.
  */
+int gs_keyframes_choose_for(const gs_gait_result *g, const gs_pose_track *t, const cJSON *findings,
+                            gs_keyframe *out, int max);
+
+/** gs_keyframes_choose_for() without findings: the stride closest to the median per side. */
 int gs_keyframes_choose(const gs_gait_result *g, const gs_pose_track *t, gs_keyframe *out,
                         int max);
+
+/**
+ * The findings key frame kf (of track t) names on its banners, into out[0..max-1] (borrowed from
+ * findings), highest rank first; returns how many. Those of kf's side or "both" that hold in the
+ * stride it shows (every required evidence item lists that stride in holds_times; an item without
+ * per-stride values holds everywhere). The overlay clip names a finding while a stride of its
+ * side where it holds is in progress. The banners show the first 3.
+ */
+int gs_keyframe_findings(const gs_gait_result *g, const gs_pose_track *t, const cJSON *findings,
+                         const gs_keyframe *kf, const cJSON **out, int max);
 
 /**
  * What a key frame's PNG shows of its drawn frame. A person far from the camera is a small figure

@@ -558,7 +558,7 @@ static void write_media(page *pg)
                        " The small plot in a corner of the picture is the %s, left and right, "
                        "over 1.5 s either side of the frame shown (white line). A finding is "
                        "named in red at the top left, and the body parts it concerns drawn red, "
-                       "on the strides where it shows. <a href=\"",
+                       "while a stride of its side where it holds is in progress. <a href=\"",
                        frontal_view(pg) ? "pelvic obliquity" : "knee flexion");
         gs_html_esc(b, o->overlay_href);
         gs_html_puts(b, "\">Open the clip on its own</a>.</p>\n</section>\n");
@@ -595,7 +595,9 @@ static void write_media(page *pg)
             }
             gs_html_puts(b, "</div>\n<p class=\"sub\">");
             label_legend(pg);
-            gs_html_puts(b, " A finding that shows on that stride is named in red.</p>\n");
+            gs_html_puts(b, " Each side&rsquo;s frames are from a stride where that side&rsquo;s "
+                            "highest-ranked finding holds; the findings of that side that hold "
+                            "in it are named in red.</p>\n");
         }
         if (o->contact_sheet_href) {
             gs_html_puts(b, "<figure class=\"sheet\"><a href=\"");
