@@ -590,6 +590,17 @@ def long_history():
         m = re.search(r'id="charts-of">Means per session of the (\d+) analysed sessions', html)
         check(m and int(m.group(1)) == n - 2, f"the charts take every analysed session: "
               f"{m.group(0) if m else None}")
+        # ... and only those: the failed and the queued session are no points and no dates on
+        # the axis (the queued newest was its last date, the line ending short of it)
+        import datetime
+        cad = re.search(r'aria-label="Cadence across sessions".*?</svg>', html, re.S)
+        cad = cad.group(0) if cad else ""
+        dates = re.findall(r'>(\d{4}-\d\d-\d\d)</text>', cad)
+        newest = (datetime.date(2026, 1, 5) + datetime.timedelta(weeks=queued - 1)).isoformat()
+        check(cad.count("<circle") == n - 2 and dates and dates[-1] == newest and
+              (datetime.date(2026, 1, 5) + datetime.timedelta(weeks=failed)).isoformat()
+              not in dates, f"the cadence chart's points and dates are the analysed sessions': "
+              f"{cad.count('<circle')} points, dates {dates}")
         form = compare_form(html)
         offered = re.findall(r'<select id="before".*?</select>', form, re.S)
         offered = re.findall(r'value="([A-Za-z0-9_-]{22})"', offered[0] if offered else "")

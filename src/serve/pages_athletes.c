@@ -241,7 +241,6 @@ static int athlete_page(gs_page *pg, const char *id)
             snprintf(labels[k], 11, "%s", ss->date);
         else
             gs_page_day(ss->created, labels[k]);
-        lp[k] = labels[k];
     }
 
     gs_html_puts(&b, "<h2>Sessions</h2>");
@@ -308,26 +307,36 @@ static int athlete_page(gs_page *pg, const char *id)
                            "per session of the %d analysed session%s.</p>"
                            "<div class=\"cols\" id=\"charts\">",
                        n_done, n_done == 1 ? "" : "s");
+        /* the charts' points are the analysed sessions only: a failed, queued or running one
+         * has no numbers, and as an empty date on the axis it cut the line short and stretched
+         * the dates apart (two uploads that failed on one day read as a date twice) */
+        int np = 0;
+        for (int k = 0; k < nc; k++)
+            if (an[k])
+                lp[np++] = labels[k];
         for (int r = 0; r < N_ROWS; r++) {
-            for (int k = 0; k < nc; k++) {
+            for (int k = 0, q = 0; k < nc; k++) {
+                if (!an[k])
+                    continue;
                 const cJSON *m = cJSON_GetObjectItemCaseSensitive(
                     cJSON_GetObjectItemCaseSensitive(an[k], "metrics"), chart_rows[r].key);
                 const cJSON *si = cJSON_GetObjectItemCaseSensitive(m, "si");
                 switch (chart_rows[r].kind) {
                 case V_ALL:
-                    vl[k] = mean_of(m, "all");
+                    vl[q] = mean_of(m, "all");
                     break;
                 case V_SIDES:
-                    vl[k] = mean_of(m, "left");
-                    vr[k] = mean_of(m, "right");
+                    vl[q] = mean_of(m, "left");
+                    vr[q] = mean_of(m, "right");
                     break;
                 case V_SI:
-                    vl[k] = cJSON_IsNumber(si) ? si->valuedouble : NAN;
+                    vl[q] = cJSON_IsNumber(si) ? si->valuedouble : NAN;
                     break;
                 }
+                q++;
             }
             gs_html_puts(&b, "<div>");
-            gs_html_series_svg(&b, chart_rows[r].title, chart_rows[r].unit, nc, lp, vl,
+            gs_html_series_svg(&b, chart_rows[r].title, chart_rows[r].unit, np, lp, vl,
                                chart_rows[r].kind == V_SIDES ? vr : NULL);
             gs_html_puts(&b, "</div>");
         }
