@@ -626,13 +626,92 @@ def long_history():
         stop_server(p)
 
 
+def clinic_day():
+    """What a clinic meets on an ordinary day that the pages once said badly (session 16's walk
+    through the service at 390 and 1280 px), on seeded sessions (no worker): a comparison refused
+    because the views differ, and one where no metric could be compared."""
+    import sqlite3
+    data = os.path.join(SCRATCH, "pages_day")
+    p, port = start_server(data, 0)
+    try:
+        if not check(port, "serve (no workers) started"):
+            return
+        done = {"status": "done", "activity": "walk",
+                "metrics": {"cadence_spm": {"all": {"mean": 110}}},
+                "findings": [{"title": "Less arm swing on the left"}]}
+        br, ath, sids = seed_history(data, port, "day@example.org", 3, lambda i: done)
+        if not check(len(sids) == 3, f"3 sessions seeded ({len(sids)})"):
+            return
+        db = sqlite3.connect(os.path.join(data, "gaitscope.db"), timeout=30)
+
+        def compare(before, after):
+            tok = br.csrf(f"/athletes/{ath}")
+            st, r, _ = br.req("POST", f"/athletes/{ath}/compare",
+                              {"csrf": tok, "before": before, "after": after})
+            loc = r.getheader("Location") or ""
+            check(st == 303 and loc.startswith("/comparisons/"), f"compare -> 303 ({st})")
+            cid = loc.rsplit("/", 1)[-1]
+            job = db.execute("SELECT job FROM comparisons WHERE id = ?", (cid,)).fetchone()
+            return loc, cid, job[0] if job else ""
+
+        # refused by src/compare because the views differ: the command line's words
+        # ("BEFORE's", "--force") become the page's, and the tick box's choice is one button
+        loc, cid, job = compare(sids[0], sids[1])
+        with db:
+            db.execute("UPDATE jobs SET status = 3, error = ? WHERE id = ?",
+                       ("after 2026-01-12: view is side-right, BEFORE's is side-left: not "
+                        "comparable (--force compares anyway)", job))
+        st, _, html = br.req("GET", loc)
+        m = re.search(r'<p class="err" id="job-error">(.*?)</p>', html)
+        check(st == 200 and m and m.group(1) == "After 2026-01-12: view is side-right, the before "
+              "session&#39;s is side-left: not comparable.",
+              f"a refused comparison in the pages' words: {m and m.group(1)!r}")
+        form = re.search(r'<form[^>]*id="compare-anyway".*?</form>', html, re.S)
+        form = form.group(0) if form else ""
+        check(f'action="/athletes/{ath}/compare"' in form and 'name="force" value="1"' in form
+              and f'name="before" value="{sids[0]}"' in form and
+              f'name="after" value="{sids[1]}"' in form and 'name="csrf"' in form,
+              f"a refused comparison offers 'Compare anyway' with the same sessions: {form!r}")
+        # done, with every row not comparable: no "nothing changed"; and a real change named
+        # as the report names the metric
+        for real, rows in ((0, []), (1, [{"metric": "knee_flexion_ic_deg", "side": "left",
+                                          "unit": "deg", "before": 12.0, "after": 17.5,
+                                          "verdict": "real"}])):
+            loc, cid, job = compare(sids[1], sids[2])
+            cdir = os.path.join(data, "comparisons", cid)
+            os.makedirs(cdir, exist_ok=True)
+            with open(os.path.join(cdir, "comparison.json"), "w") as f:
+                json.dump({"summary": {"real": real, "noise": 0, "not_comparable": 47 - real},
+                           "metrics": rows, "warnings": [
+                               "speed not known for either clip (give --belt-speed on a "
+                               "treadmill): not checked"]}, f)
+            with db:
+                db.execute("UPDATE jobs SET status = 2 WHERE id = ?", (job,))
+            st, _, html = br.req("GET", loc)
+            changes = re.search(r'<ul id="real-changes">(.*?)</ul>', html, re.S)
+            changes = changes.group(1) if changes else ""
+            warn = re.search(r'<ul class="muted" id="comparison-warnings">(.*?)</ul>', html)
+            warn = warn.group(1) if warn else ""
+            check("--belt-speed" not in warn and "give its belt speed in Re-run" in warn,
+                  f"a comparison's warnings in the pages' words: {warn!r}")
+            if real:
+                check("<li>Knee flexion at contact, left: 12.0 &rarr; 17.5 deg</li>" in changes,
+                      f"a real change is named as the report names it: {changes!r}")
+            else:
+                check('id="none-compared"' in changes and "No metric changed" not in changes,
+                      f"nothing comparable is not 'nothing changed': {changes!r}")
+        db.close()
+    finally:
+        stop_server(p)
+
+
 def main():
     if not os.path.exists(SAMPLE) or not os.path.exists(os.path.join(MODELS,
                                                                      "pose_landmark_full.tflite")):
         print("needs datasets/run_side_treadmill_01.mp4 and models/*.tflite", file=sys.stderr)
         return 77
-    if os.environ.get("GS_PAGES_ONLY") == "long":  # this part alone, for a quick look
-        long_history()
+    if os.environ.get("GS_PAGES_ONLY") in ("long", "day"):  # one part alone, for a quick look
+        (long_history if os.environ["GS_PAGES_ONLY"] == "long" else clinic_day)()
         print("pages: %s" % ("ok" if failures == 0 else f"{failures} failure(s)"))
         return 1 if failures else 0
     data = os.path.join(SCRATCH, "pages_data")
@@ -1072,6 +1151,7 @@ def run(port, data):
     clinic(port, data, a, b, athlete, up2.get("session", ""))
 
     long_history()
+    clinic_day()
 
     print("pages: %s" % ("ok" if failures == 0 else f"{failures} failure(s)"))
     return 1 if failures else 0

@@ -328,6 +328,42 @@ static cJSON *comparison_json_of(gs_page *pg, const char *id)
     return c;
 }
 
+/* A comparison's error or warning (src/compare's words, written for the command line) in the
+ * pages' words: the sessions are "the before / after session", not BEFORE and AFTER; options
+ * are named as the pages name them (a form's tick box, the upload's or Re-run's belt speed). */
+static void compare_words_html(gs_html_buf *b, const char *text)
+{
+    static const struct {
+        const char *from, *to;
+    } words[] = {
+        {" (--force compares anyway)", ""},
+        {"give --belt-speed on a treadmill", "on a treadmill, give its belt speed in Re-run"},
+        {"Re-run, or gaitscope gait on its pose.json", "Re-run on its session page"},
+        {"BEFORE's", "the before session's"},
+        {"BEFORE", "the before session"},
+        {"AFTER", "the after session"},
+    };
+    char out[GS_STORE_ERROR_MAX * 2 + 64];
+    size_t o = 0;
+    for (const char *p = text; *p && o + 1 < sizeof(out);) {
+        size_t i = 0, nw = sizeof(words) / sizeof(words[0]);
+        while (i < nw && strncmp(p, words[i].from, strlen(words[i].from)) != 0)
+            i++;
+        if (i < nw) {
+            o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", words[i].to);
+            if (o >= sizeof(out))
+                o = sizeof(out) - 1;
+            p += strlen(words[i].from);
+        } else
+            out[o++] = *p++;
+    }
+    out[o] = '\0';
+    gs_str_capitalize(out);
+    gs_html_esc(b, out);
+    if (o && out[o - 1] != '.')
+        gs_html_puts(b, ".");
+}
+
 void gs_pages_comparison_summary_html(gs_html_buf *b, const cJSON *cj)
 {
     const cJSON *sum = cJSON_GetObjectItemCaseSensitive(cj, "summary"), *m;
@@ -368,12 +404,13 @@ void gs_pages_comparison_summary_html(gs_html_buf *b, const cJSON *cj)
         if (!cJSON_IsString(verdict) || strcmp(verdict->valuestring, "real") != 0 ||
             !cJSON_IsString(key))
             continue;
+        /* the metric as the report names it ("Knee flexion at contact, left"), not its key */
+        const gs_metric_info *mi = gs_metric_find(key->valuestring);
         gs_html_puts(b, "<li>");
-        gs_html_esc(b, key->valuestring);
-        if (cJSON_IsString(side)) {
-            gs_html_puts(b, " (");
+        gs_html_esc(b, mi ? mi->label : key->valuestring);
+        if (cJSON_IsString(side) && strcmp(side->valuestring, "all") != 0) {
+            gs_html_puts(b, ", ");
             gs_html_esc(b, side->valuestring);
-            gs_html_puts(b, ")");
         }
         if (cJSON_IsNumber(bv) && cJSON_IsNumber(av))
             gs_html_printf(b, ": %.1f &rarr; %.1f ", bv->valuedouble, av->valuedouble);
@@ -382,9 +419,22 @@ void gs_pages_comparison_summary_html(gs_html_buf *b, const cJSON *cj)
         gs_html_puts(b, "</li>");
         any = 1;
     }
-    if (!any)
+    /* nothing real, within noise or beyond the frame rate: no metric was compared at all
+     * (every row not comparable), which is no "nothing changed" */
+    const cJSON *nr = cJSON_GetObjectItemCaseSensitive(sum, "real"),
+                *nn = cJSON_GetObjectItemCaseSensitive(sum, "noise");
+    const cJSON *nt = cJSON_GetObjectItemCaseSensitive(sum, "cannot_tell");
+    int compared = (cJSON_IsNumber(nr) && nr->valueint > 0) ||
+                   (cJSON_IsNumber(nn) && nn->valueint > 0) ||
+                   (cJSON_IsNumber(nt) && nt->valueint > 0);
+    if (!any && compared)
         gs_html_puts(b, "<li class=\"muted\">No metric changed beyond its minimal change and "
                         "the stride-to-stride variation.</li>");
+    else if (!any)
+        gs_html_puts(b, "<li class=\"err\" id=\"none-compared\">No metric could be compared: "
+                        "the two clips differ in how they were filmed or what was done (the "
+                        "reasons are listed below), so a difference could be the camera's and "
+                        "not the athlete's. Film both the same way to compare them.</li>");
     gs_html_puts(b, "</ul>");
     const cJSON *w;
     int nw = 0;
@@ -393,7 +443,7 @@ void gs_pages_comparison_summary_html(gs_html_buf *b, const cJSON *cj)
         if (!cJSON_IsString(w))
             continue;
         gs_html_puts(b, nw++ ? "<li>" : "<ul class=\"muted\" id=\"comparison-warnings\"><li>");
-        gs_html_esc(b, w->valuestring);
+        compare_words_html(b, w->valuestring);
         gs_html_puts(b, "</li>");
     }
     if (nw)
@@ -461,8 +511,24 @@ static int comparison_page(gs_page *pg, const char *id)
                        has_job ? gs_store_job_status_name(j.status) : "unknown");
         if (has_job && j.error[0]) {
             gs_html_puts(&b, "<p class=\"err\" id=\"job-error\">");
-            gs_html_esc(&b, j.error);
+            compare_words_html(&b, j.error);
             gs_html_puts(&b, "</p>");
+        }
+        /* refused because the view or the activity differ (src/compare's blocking checks):
+         * what the athlete page's tick box does, offered here as one button */
+        if (has_job && j.status == GS_STORE_JOB_FAILED && strstr(j.error, "not comparable")) {
+            gs_html_printf(&b, "<p id=\"compare-anyway-why\">The two clips were filmed from "
+                               "another side or view, or show another activity, so their "
+                               "numbers differ for that reason too. Compared anyway, the rows "
+                               "this affects are marked not comparable.</p><form method=\"post\" "
+                               "action=\"/athletes/%s/compare\" id=\"compare-anyway\">",
+                           a.id);
+            gs_page_csrf_field(pg, &b);
+            gs_html_printf(&b, "<input type=\"hidden\" name=\"before\" value=\"%s\"><input "
+                               "type=\"hidden\" name=\"after\" value=\"%s\"><input "
+                               "type=\"hidden\" name=\"force\" value=\"1\"><button "
+                               "type=\"submit\">Compare anyway</button></form>",
+                           sb.id, sa.id);
         }
     } else {
         char base[80];
