@@ -701,6 +701,36 @@ def clinic_day():
                 check('id="none-compared"' in changes and "No metric changed" not in changes,
                       f"nothing comparable is not 'nothing changed': {changes!r}")
         db.close()
+
+        # signed out (the cookie ended): a page's link goes to the sign-in and back to the page;
+        # a form sent says it was not saved and links the same; a next that is not one of our
+        # pages is dropped (no open redirect)
+        out = Browser(port)
+        page = f"/sessions/{sids[0]}"
+        st, r, _ = out.req("GET", page)
+        check(st == 303 and r.getheader("Location") == f"/signin?next={page}",
+              f"signed out, a page's link -> sign-in with next ({st} {r.getheader('Location')})")
+        st, _, html = out.req("GET", f"/signin?next={page}")
+        check(f'<input type="hidden" name="next" value="{page}">' in html and
+              'id="signin-next"' in html, "the sign-in form carries next and says so")
+        st, _, html = out.req("POST", f"{page}/nkt", {"csrf": "E" * 43, "tests": "psoas"})
+        check(st == 403 and 'id="signed-out"' in html and "was not saved" in html and
+              f'id="signin-again" href="/signin?next={page}"' in html and "session has ended"
+              not in html, f"a form sent signed out says so and links back ({st})")
+        for nxt, want in ((page, page), ("//evil.example/x", "/athletes"),
+                          ("/\\evil.example", "/athletes"), ("https://evil.example", "/athletes"),
+                          ("/signout", "/athletes"), (f"{page}/../../x", "/athletes")):
+            who = Browser(port)
+            tok = who.csrf("/signin")
+            st, r, _ = who.req("POST", "/signin", {"csrf": tok, "email": "day@example.org",
+                                                   "password": "correct horse battery",
+                                                   "next": nxt})
+            check(st == 303 and r.getheader("Location") == want,
+                  f"sign-in with next {nxt!r} -> {want} ({st} {r.getheader('Location')})")
+        # an error page's heading in words, the number after it
+        st, _, html = br.req("GET", "/sessions/" + "x" * 22)
+        check(st == 404 and "<h1>Not found</h1>" in html and "(error 404)" in html,
+              f"a 404 page's heading in words ({st})")
     finally:
         stop_server(p)
 

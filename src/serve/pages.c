@@ -207,13 +207,46 @@ int gs_page_redirect(gs_page *pg, const char *path)
     return page_reply(pg, 303, NULL, NULL, path);
 }
 
+/* An error page's heading in words: a physiotherapist reads "Not found", not "404" (the number
+ * follows, small, for whoever helps them). */
+static const char *fail_heading(unsigned status)
+{
+    switch (status) {
+    case 400:
+        return "Please check what was entered";
+    case 401:
+        return "Not signed in";
+    case 403:
+        return "Not allowed";
+    case 404:
+        return "Not found";
+    case 405:
+        return "Not possible here";
+    case 409:
+        return "Already there";
+    case 413:
+        return "Too large";
+    case 429:
+        return "Too many attempts";
+    case 503:
+        return "The server is busy";
+    case 507:
+        return "The server's disk is full";
+    default:
+        return status >= 500 ? "Something went wrong on the server" : "Not possible";
+    }
+}
+
 int gs_page_fail(gs_page *pg, unsigned status, const char *msg)
 {
     gs_html_buf b = {0};
-    gs_page_head(pg, &b, "Error");
-    gs_html_printf(&b, "<h1>%u</h1><p class=\"err\">", status);
+    const char *h = fail_heading(status);
+    gs_page_head(pg, &b, h);
+    gs_html_printf(&b, "<h1>%s</h1><p class=\"err\" id=\"fail\">", h);
     gs_html_esc(&b, msg);
-    gs_html_puts(&b, "</p><p><a href=\"/\">Back to the start</a></p>");
+    gs_html_printf(&b, "</p><p class=\"muted\">(error %u)</p><p><a href=\"/\">Back to the "
+                       "start</a></p>",
+                   status);
     return gs_page_send(pg, &b, status);
 }
 
@@ -294,11 +327,86 @@ static void session_read(gs_page *pg, int make)
 
 /* ---- sign up, sign in, sign out ----------------------------------------------------------- */
 
+/* Where a sign-in goes on to: a page of ours named by next (the sign-in form's query or field),
+ * else the athletes. Only a path of our signed-in pages in id characters, so that no link can
+ * send a signed-in user to another site ("//host", "/\\host") or to an action. */
+static int next_ok(const char *next)
+{
+    static const char *const roots[] = {"/athletes", "/sessions/", "/jobs/", "/comparisons/",
+                                        "/account"};
+    size_t n = next ? strlen(next) : 0;
+    if (n < 2 || n > 120 || next[0] != '/' || next[1] == '/' ||
+        strspn(next, "/ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != n ||
+        strstr(next, "//"))
+        return 0;
+    for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+        if (!strncmp(next, roots[i], strlen(roots[i])))
+            return 1;
+    return 0;
+}
+
+/* The page a signed-out request came from, to go back to after signing in ("" for the athletes,
+ * where a sign-in goes anyway): a GET's own path; a form's page (the path's first two
+ * segments: /sessions/ID for /sessions/ID/nkt). */
+static void next_of(const gs_page *pg, char **seg, int nseg, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (nseg < 1)
+        return;
+    if (pg->post) {
+        if (nseg >= 2 && strcmp(seg[0], "account") != 0)
+            snprintf(out, n, "/%s/%s", seg[0], seg[1]);
+        else
+            snprintf(out, n, "/%s", seg[0]);
+    } else if (snprintf(out, n, "%s", pg->url) >= (int)n) {
+        out[0] = '\0';
+    }
+    if (!next_ok(out) || !strcmp(out, "/athletes"))
+        out[0] = '\0';
+}
+
+/* A request of a signed-in page without a sign-in (none, or one that has ended: 30 days, Sign
+ * out, a password change elsewhere): a GET goes to the sign-in form, which comes back to it; a
+ * form sent says its content was not kept and links the same. */
+static int signed_out(gs_page *pg, char **seg, int nseg)
+{
+    char next[128], to[160];
+    next_of(pg, seg, nseg, next, sizeof(next));
+    snprintf(to, sizeof(to), "/signin%s%s", next[0] ? "?next=" : "", next);
+    if (!pg->post)
+        return gs_page_redirect(pg, to);
+    gs_html_buf b = {0};
+    gs_page_head(pg, &b, "Signed out");
+    gs_html_printf(&b, "<h1>You are signed out</h1><p class=\"err\" id=\"signed-out\">What "
+                       "you sent was not saved: this browser's sign-in has ended (a sign-in lasts "
+                       "30 days; Sign out, or a password change, ends it sooner).</p><p><a "
+                       "class=\"button\" id=\"signin-again\" href=\"%s\">Sign in again</a> "
+                       "and you are taken back to the page to enter it again.</p>",
+                   to);
+    return gs_page_send(pg, &b, 403);
+}
+
+/* The page a sign-in form goes on to (its query on GET, its field on POST), "" for none. */
+static void form_next(gs_page *pg, char *out, size_t n)
+{
+    const char *q = MHD_lookup_connection_value(pg->c, MHD_GET_ARGUMENT_KIND, "next");
+    out[0] = '\0';
+    if (pg->post ? gs_page_form(pg, "next", out, n) != 0 : !q || snprintf(out, n, "%s", q) >= (int)n)
+        out[0] = '\0';
+    if (!next_ok(out))
+        out[0] = '\0';
+}
+
 static int auth_form(gs_page *pg, int signup, unsigned status, const char *err, const char *email)
 {
+    char next[128];
     gs_html_buf b = {0};
+    form_next(pg, next, sizeof(next));
     gs_page_head(pg, &b, signup ? "Sign up" : "Sign in");
     gs_html_printf(&b, "<h1>%s</h1>", signup ? "Create an account" : "Sign in");
+    if (next[0] && !err)
+        gs_html_puts(&b, "<p id=\"signin-next\">Sign in to open the page you asked for; you are "
+                         "taken there next.</p>");
     if (err) {
         gs_html_puts(&b, "<p class=\"err\" id=\"form-error\">");
         gs_html_esc(&b, err);
@@ -307,6 +415,8 @@ static int auth_form(gs_page *pg, int signup, unsigned status, const char *err, 
     gs_html_printf(&b, "<form class=\"card\" method=\"post\" action=\"/%s\">",
                    signup ? "signup" : "signin");
     gs_page_csrf_field(pg, &b);
+    if (next[0] && !signup)
+        gs_html_printf(&b, "<input type=\"hidden\" name=\"next\" value=\"%s\">", next);
     gs_html_puts(&b, "<label for=\"email\">E-mail</label><input type=\"email\" id=\"email\" "
                      "name=\"email\" required autocomplete=\"username\" value=\"");
     gs_html_esc(&b, email ? email : "");
@@ -364,8 +474,10 @@ static int p_auth(gs_page *pg, int signup)
     if (signup && gs_serve__signup_closed(pg->s))
         return gs_page_fail(pg, 403, "Sign-up is closed on this server; ask its operator.");
     if (!pg->post) {
+        char next[128];
+        form_next(pg, next, sizeof(next));
         if (pg->signed_in)
-            return gs_page_redirect(pg, "/athletes");
+            return gs_page_redirect(pg, next[0] ? next : "/athletes");
         return auth_form(pg, signup, 200, NULL, NULL);
     }
     if (!gs_page_csrf_ok(pg, &reply))
@@ -413,7 +525,9 @@ static int p_auth(gs_page *pg, int signup)
         return auth_form(pg, 0, 503, "The server is busy; try again.", email);
     if (!ok || rc != GS_OK)
         return auth_form(pg, 0, 401, "Wrong e-mail or password.", email);
-    return sign_in_as(pg, acc.id);
+    char next[128];
+    form_next(pg, next, sizeof(next));
+    return gs_page_sign_in(pg, acc.id, next[0] ? next : "/athletes");
 }
 
 static int p_signout(gs_page *pg)
@@ -478,7 +592,9 @@ int gs_serve__page_begin(gs_serve *s, struct MHD_Connection *c, const char *meth
     session_read(&pg, 0);
     gs_serve__store_put(s, slot);
     if (!pg.signed_in)
-        return snprintf(msg, n, "sign in first (the session has ended)"), 401;
+        return snprintf(msg, n, "you are signed out (this browser's sign-in has ended): sign "
+                                "in again in another tab, then send this form again"),
+               401;
     const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
     if (!h || strlen(h) != GS_SERVE__TOKEN_LEN ||
         sodium_memcmp(h, pg.csrf, GS_SERVE__TOKEN_LEN) != 0)
@@ -526,8 +642,7 @@ int gs_serve__page(gs_serve *s, struct MHD_Connection *c, const char *method, co
     else if (!strcmp(seg[0], "invite"))
         r = gs_pages_account(&pg, seg, k); /* invitation links: no account yet */
     else if (!pg.signed_in)
-        r = pg.post ? gs_page_fail(&pg, 403, "Sign in first (the session has ended).")
-                    : gs_page_redirect(&pg, "/signin");
+        r = signed_out(&pg, seg, k);
     else if ((r = gs_pages_compare(&pg, seg, k)) < 0 && (r = gs_pages_athletes(&pg, seg, k)) < 0 &&
              (r = gs_pages_session(&pg, seg, k)) < 0 && (r = gs_pages_account(&pg, seg, k)) < 0)
         r = gs_page_fail(&pg, 404, "No such page.");
