@@ -727,6 +727,12 @@ def clinic_day():
                                                    "next": nxt})
             check(st == 303 and r.getheader("Location") == want,
                   f"sign-in with next {nxt!r} -> {want} ({st} {r.getheader('Location')})")
+        # notes and intake history: every user of the account sees them, not "only you"
+        st, _, html = br.req("GET", page)
+        st2, _, up = br.req("GET", f"/athletes/{ath}/upload")
+        check("only you" not in (html + up).lower() and "account's users only" in html and
+              "account's users only" in up,
+              "notes are said to be for the account's users, not 'only you'")
         # an error page's heading in words, the number after it
         st, _, html = br.req("GET", "/sessions/" + "x" * 22)
         check(st == 404 and "<h1>Not found</h1>" in html and "(error 404)" in html,

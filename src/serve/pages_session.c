@@ -389,7 +389,10 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
         gs_html_puts(&b, "<h2>Findings</h2><p class=\"muted\" id=\"findings-none\">None: the "
                          "analysis stopped before the findings were evaluated.</p>");
     gs_pages_nkt_html(pg, &b, &ss, nkt_saved);
-    gs_html_puts(&b, "<h2>Intake and notes</h2><p class=\"muted\">Only you see these; a share "
+    /* not "only you": every user of the account (the owner and the therapists invited) sees
+     * them, as they see the NKT record */
+    gs_html_puts(&b, "<h2>Intake and notes</h2><p class=\"muted\" id=\"private-who\">For your "
+                     "account's users only (you and the colleagues invited on Account); a share "
                      "link never shows them.</p><dl id=\"private\">");
     /* The options of the results on the page: those the worker recorded in the folder
      * (options.json) when it published them; the session's own are a pending re-run's while its
