@@ -733,6 +733,13 @@ def clinic_day():
         check("only you" not in (html + up).lower() and "account's users only" in html and
               "account's users only" in up,
               "notes are said to be for the account's users, not 'only you'")
+        # a walk's share page says walking (it said "Running analysis" for every clip)
+        tok = br.csrf(page)
+        st, _, html = br.req("POST", f"{page}/shares", {"csrf": tok, "days": "2"})
+        m = re.search(r'id="share-url" href="http://[^/"]+(/s/[A-Za-z0-9_-]{43})"', html)
+        st, _, html = Browser(port).req("GET", m.group(1) if m else "/s/none")
+        check(st == 200 and "<h1>Walking analysis, 2026-01-05</h1>" in html and
+              "Running" not in html, f"a walk's share page says walking ({st})")
         # an error page's heading in words, the number after it
         st, _, html = br.req("GET", "/sessions/" + "x" * 22)
         check(st == 404 and "<h1>Not found</h1>" in html and "(error 404)" in html,

@@ -623,10 +623,17 @@ static int share_page(gs_page *pg, char **seg, int nseg)
     head.signed_in = 0; /* a share page shows nothing of the viewer's own account */
     head.bare = 1;
     gs_page_head(&head, &b, "Shared session");
-    gs_html_printf(&b, "<h1>Running analysis, %s</h1>", day);
     /* A done analysis is shown whatever the current job (a re-run leaves it until its own is
      * published); a failed run's partial outputs are not shown to someone without an account. */
     cJSON *an = analysis_of(pg, ss.id);
+    /* the heading names what the clip shows (a walker's share said "Running analysis") */
+    const cJSON *act = cJSON_GetObjectItemCaseSensitive(an, "activity");
+    const char *what = analysis_state(an) == AN_DONE && cJSON_IsString(act)
+                           ? (!strcmp(act->valuestring, "run")    ? "Running analysis"
+                              : !strcmp(act->valuestring, "walk") ? "Walking analysis"
+                                                                  : "Gait analysis")
+                           : "Gait analysis";
+    gs_html_printf(&b, "<h1>%s, %s</h1>", what, day);
     if (analysis_state(an) != AN_DONE) {
         cJSON_Delete(an);
         if (has_job && j.status == GS_STORE_JOB_FAILED)
