@@ -425,7 +425,9 @@ def failed_runs(a, loc, session, share, viewer):
     line = status_line(html)
     check(re.fullmatch(r'The analysis <a href="/jobs/[^"]+">failed</a>: <span class="err">the '
                        r'uploaded video: track too short[^<]*</span>\. The files below are what a '
-                       r'failed analysis wrote before it stopped; they are incomplete\.', line),
+                       r'failed analysis wrote before it stopped; they are incomplete\. '
+                       r'<a href="#rerun-form" id="rerun-hint">Re-run the analysis</a> \(below\) '
+                       r'with other options, or delete the session\.', line),
           f"a failed first run: the status line {line!r}")
     check("earlier" not in html and " new " not in line and 'id="findings"' not in html and
           'id="findings-none"' in html and "No compensation pattern" not in html and
@@ -733,6 +735,28 @@ def clinic_day():
         check("only you" not in (html + up).lower() and "account's users only" in html and
               "account's users only" in up,
               "notes are said to be for the account's users, not 'only you'")
+        # a job's page names whose clip of which day, its stage in words, and after a failure
+        # the way on (seeded jobs: one running, one failed)
+        db2 = sqlite3.connect(os.path.join(data, "gaitscope.db"), timeout=30)
+        jobs = [db2.execute("SELECT job FROM sessions WHERE id = ?", (sid,)).fetchone()[0]
+                for sid in sids[1:]]
+        with db2:
+            db2.execute("UPDATE jobs SET status = 1, stage = 'pose', progress = 0.4 WHERE id = ?",
+                        (jobs[0],))
+            db2.execute("UPDATE jobs SET status = 3, error = 'the uploaded video: track too "
+                        "short: 1.10 s with a person, need at least 2.0 s' WHERE id = ?",
+                        (jobs[1],))
+        db2.close()
+        st, _, html = br.req("GET", f"/jobs/{jobs[0]}")
+        check(st == 200 and "<h1>Analysis of Weekly, 2026-01-12</h1>" in html and
+              f'<a href="/athletes/{ath}">&larr; Weekly</a>' in html and
+              "Status: <strong>running</strong>: finding the body&#39;s joints" not in html and
+              "Status: <strong>running</strong>: finding the body's joints in each frame" in html,
+              f"a running job's page names the clip and its stage in words ({st})")
+        st, _, html = br.req("GET", f"/jobs/{jobs[1]}")
+        check(st == 200 and 'id="job-next"' in html and
+              f'href="/sessions/{sids[2]}#rerun-form"' in html,
+              f"a failed job's page says what to do next ({st})")
         # a walk's share page says walking (it said "Running analysis" for every clip)
         tok = br.csrf(page)
         st, _, html = br.req("POST", f"{page}/shares", {"csrf": tok, "days": "2"})

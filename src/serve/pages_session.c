@@ -66,6 +66,32 @@ static int file_of(char **seg, int nseg, int from)
 
 /* ---- a job -------------------------------------------------------------------------------- */
 
+/* A job's stage (the worker's and the analysis's progress names) in words; NULL for a name this
+ * table lacks, which is then not shown. */
+static const char *stage_words(const char *stage)
+{
+    static const struct {
+        const char *name, *words;
+    } stages[] = {
+        {"probe", "reading the video"},
+        {"start", "reading the video"},
+        {"scan", "reading the video"},
+        {"pose", "finding the body's joints in each frame"},
+        {"gait", "finding the steps and measuring them"},
+        {"findings", "checking the patterns (findings)"},
+        {"files", "writing the files"},
+        {"overlay", "drawing the overlay clip and key frames"},
+        {"report", "writing the report"},
+        {"done", "finishing"},
+        {"compare", "comparing the two sessions"},
+        {"side-by-side", "making the side-by-side clip"},
+    };
+    for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
+        if (!strcmp(stage, stages[i].name))
+            return stages[i].words;
+    return NULL;
+}
+
 static int job_page(gs_page *pg, const char *id, int cancel)
 {
     gs_error e = {0};
@@ -105,14 +131,25 @@ static int job_page(gs_page *pg, const char *id, int cancel)
     else if (j.status == GS_STORE_JOB_DONE)
         snprintf(pg->head_extra, sizeof(pg->head_extra),
                  "<meta http-equiv=\"refresh\" content=\"1; url=/sessions/%s\">", ss.id);
+    /* whose clip of which day: the page named neither ("<- Athlete", "Analysis") */
+    gs_store_athlete a;
+    if (gs_store_athlete_get(pg->st, pg->account, ss.athlete, &a, &e) != GS_OK)
+        snprintf(a.name, sizeof(a.name), "Athlete");
+    char day[11];
+    if (ss.date[0])
+        snprintf(day, sizeof(day), "%s", ss.date);
+    else
+        gs_page_day(ss.created, day);
     gs_page_head(pg, &b, "Analysis");
-    gs_html_printf(&b, "<p><a href=\"/athletes/%s\">&larr; Athlete</a></p><h1>Analysis</h1>"
-                       "<p id=\"job-status\">Status: <strong>%s</strong>",
-                   ss.athlete, gs_store_job_status_name(j.status));
-    if (live && j.stage[0]) {
-        gs_html_puts(&b, ", stage ");
-        gs_html_esc(&b, j.stage);
-    }
+    gs_html_printf(&b, "<p><a href=\"/athletes/%s\">&larr; ", ss.athlete);
+    gs_html_esc(&b, a.name);
+    gs_html_puts(&b, "</a></p><h1>Analysis of ");
+    gs_html_esc(&b, a.name);
+    gs_html_printf(&b, ", %s</h1><p id=\"job-status\">Status: <strong>%s</strong>", day,
+                   gs_store_job_status_name(j.status));
+    const char *sw = live && j.stage[0] ? stage_words(j.stage) : NULL;
+    if (sw)
+        gs_html_printf(&b, ": %s", sw);
     gs_html_puts(&b, "</p>");
     if (live)
         gs_html_printf(&b, "<progress id=\"job-progress\" max=\"1\" value=\"%.3f\"></progress>"
@@ -124,6 +161,12 @@ static int job_page(gs_page *pg, const char *id, int cancel)
         gs_html_esc(&b, j.error[0] ? j.error : "the analysis failed");
         gs_html_puts(&b, "</p>");
     }
+    if (j.status == GS_STORE_JOB_FAILED && !ss.video_deleted)
+        gs_html_printf(&b, "<p id=\"job-next\">The video stays stored: on the session's page, "
+                           "<a href=\"/sessions/%s#rerun-form\">Re-run the analysis</a> with "
+                           "other options (the seconds to analyse, the view, the slow-motion "
+                           "factor), or delete the session and upload another clip.</p>",
+                       ss.id);
     if (j.status == GS_STORE_JOB_DONE || j.status == GS_STORE_JOB_FAILED)
         gs_html_printf(&b, "<p><a class=\"button\" href=\"/sessions/%s\">Open the session</a></p>",
                        ss.id);
@@ -319,7 +362,8 @@ static void analysis_status_html(gs_html_buf *b, const gs_store_job *j, const cJ
         gs_html_puts(b, ". The results below are of the earlier analysis.</p>");
     else if (an_state == AN_PARTIAL && j->status == GS_STORE_JOB_FAILED)
         gs_html_puts(b, ". The files below are what a failed analysis wrote before it stopped; "
-                        "they are incomplete.</p>");
+                        "they are incomplete. <a href=\"#rerun-form\" id=\"rerun-hint\">Re-run "
+                        "the analysis</a> (below) with other options, or delete the session.</p>");
     else if (an_state == AN_PARTIAL)
         gs_html_puts(b, ". The files below are of an earlier analysis that failed; they are "
                         "incomplete.</p>");
