@@ -910,6 +910,9 @@ def run(port, data):
           "the report sits in a sandboxed frame")
     check('id="overlay"' in html and "/overlay.mp4" in html, "the overlay video is on the page")
     check("keyframes/left_IC.png" in html, "key frames on the page")
+    check(re.search(r'<figure><a href="/sessions/[^"]+/files/keyframes/left_IC\.png"><img [^>]*>'
+                    r'</a><figcaption>left, initial contact</figcaption></figure>', html),
+          "each key frame has its caption on the page and a link to its full size")
     check("scar:abdomen" in html, "the owner sees the intake history")
     m = re.search(r'<dd id="options">(.*?)</dd>', html)
     opts = m.group(1) if m else ""

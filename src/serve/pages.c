@@ -46,8 +46,16 @@ static const char page_css[] =
     "{border-bottom:1px solid #ddd;padding:.35em;text-align:left;vertical-align:top;"
     "white-space:normal;min-width:0;max-width:none;position:static;background:none}"
     "iframe.report{width:100%;height:80vh;border:1px solid #ccc}"
-    "video{max-width:100%;max-height:80vh}.kframes{display:flex;flex-wrap:wrap;gap:.5em}"
-    ".kframes img{width:31%;height:auto}progress{width:100%;height:1.4em}"
+    "video{max-width:100%;max-height:80vh}"
+    /* key frames three to a row (contact, midstance, toe-off; a row per side) with their
+     * captions; on a phone the rows scroll sideways together, a frame 72 % of the screen wide,
+     * as report.html's (three in 390 px were 115 px tiles whose angles could not be read) */
+    ".kframes{display:grid;grid-template-columns:repeat(3,1fr);gap:.5em}"
+    ".kframes figure{margin:0;min-width:0}.kframes img{width:100%;height:auto;display:block}"
+    ".kframes figcaption{font-size:.85em;color:#555}"
+    "@media (max-width:600px){.kframes{grid-template-columns:repeat(3,72vw);overflow-x:auto;"
+    "scroll-snap-type:x mandatory}.kframes figure{scroll-snap-align:start}}"
+    "progress{width:100%;height:1.4em}"
     "code,dd,td,p{overflow-wrap:anywhere}.email,.words{overflow-wrap:normal;word-break:normal}"
     ".cols{display:flex;gap:1.5em;flex-wrap:wrap}.cols>div{flex:1 1 20em;min-width:0}"
     "@media (max-width:700px){main{padding:0 .6em}}"

@@ -307,11 +307,16 @@ static void media_html(gs_page *pg, gs_html_buf *b, const char *session, const c
         if (!any)
             gs_html_puts(b, "<h2>Key frames</h2><div class=\"kframes\" id=\"keyframes\">");
         any = 1;
-        gs_html_printf(b, "<img src=\"%s/%s\" alt=\"%s\" title=\"%s\" loading=\"lazy\">", base,
-                       keyframe_names[i], keyframe_captions[i], keyframe_captions[i]);
+        /* each with its caption on the page (a title shows on no phone) and a link to the
+         * whole image: the strip at the bottom of a frame names the angles */
+        gs_html_printf(b, "<figure><a href=\"%s/%s\"><img src=\"%s/%s\" alt=\"%s\" "
+                          "loading=\"lazy\"></a><figcaption>%s</figcaption></figure>",
+                       base, keyframe_names[i], base, keyframe_names[i], keyframe_captions[i],
+                       keyframe_captions[i]);
     }
     if (any)
-        gs_html_puts(b, "</div>");
+        gs_html_puts(b, "</div><p class=\"muted\" id=\"keyframes-how\">Open a frame for its "
+                        "full size; on a phone the rows scroll sideways.</p>");
 }
 
 /* What a session folder's analysis.json is: none, complete ("status": "done") or the partial

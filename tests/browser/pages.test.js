@@ -197,6 +197,16 @@ async function main() {
       for (const sel of ['#overlay', '#findings', '#nkt', '#report', '#downloads', '#shares'])
         await visible(page, sel, `session page ${width} px`);
       await fitsWidth(page, width, 'session page');
+      // key frames large enough to read their angles: at 390 px a frame was a 115 px tile (a
+      // third of the row); now 72 % of the screen, the rows scrolling sideways
+      const kf = await page.evaluate(() => {
+        const img = document.querySelector('#keyframes img');
+        const cap = document.querySelector('#keyframes figcaption');
+        return { w: img ? img.getBoundingClientRect().width : 0,
+                 cap: cap ? cap.getBoundingClientRect().height : 0 };
+      });
+      check(kf.w >= (width === 390 ? 270 : 150) && kf.cap > 0,
+            `session page ${width} px: a key frame ${kf.w} px wide with a visible caption`);
       await page.screenshot({ path: path.join(out, `session-${width}.png`), fullPage: true });
     }
     await page.goto(sessionUrl.replace(/\/sessions\/.*/, '') + '/athletes');
