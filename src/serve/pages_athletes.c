@@ -409,8 +409,15 @@ static const char upload_js[] =
     "('0'+v.toString(16)).slice(-2);}).join('');return fetch('/uploads/'+x,"
     "{credentials:'same-origin'});}).then(function(r){return r.ok?r.json():{sessions:[]};})"
     ".then(function(j){return j.sessions||[];}).catch(function(){return [];});}"
+    /* A file the browser knows is no video (a PDF, a photo, a text: its type from its name) is
+     * refused here: sent, it became a session whose analysis failed ("not a readable video
+     * file"), to be deleted by hand. A type the browser does not know ("") is sent. */
     "f.addEventListener('submit',function(ev){ev.preventDefault();"
-    "check(f.elements.video.files[0]).then(function(prev){if(prev.length){"
+    "var file=f.elements.video.files[0];"
+    "if(file&&file.type&&file.type.indexOf('video/')!==0){msg.textContent='This file is not a "
+    "video (its type is '+file.type+'): pick the clip itself, e.g. an MP4 or MOV from the "
+    "phone.';return;}"
+    "check(file).then(function(prev){if(prev.length){"
     "msg.innerHTML='You uploaded this video before: '+prev.map(function(p){return '<a href=\\'/sessions/'"
     "+esc(p.session)+'\\'>'+esc(p.athlete)+', '+esc(p.date)+'</a>';}).join(', ')+"
     "'. Open that session, or press the button again to analyse it anew with these options.';"

@@ -111,6 +111,16 @@ async function main() {
                        page.click('form.card button[type=submit]')]);
     check((await page.textContent('h1')) === 'Ann "Quick" <Runner>', 'the name, as typed, is the heading');
 
+    // a file that is no video is refused on the form, before anything is sent
+    await page.click('#upload-link');
+    await page.setInputFiles('#video', { name: 'referral letter.pdf', mimeType: 'application/pdf',
+                                         buffer: Buffer.from('%PDF-1.4 not a video') });
+    await page.click('#upload button[type=submit]');
+    await page.locator('#msg').filter({ hasText: 'not a video' }).waitFor({ timeout: 10000 });
+    check(/\/upload$/.test(page.url()), 'a PDF is refused on the upload form, nothing sent');
+    await page.goto(page.url().replace(/\/upload$/, ''));
+    check((await page.locator('#sessions').count()) === 0, 'the refused PDF made no session');
+
     // upload with the form: 5 s of the sample
     await page.click('#upload-link');
     await page.setInputFiles('#video', SAMPLE);
