@@ -729,6 +729,12 @@ def clinic_day():
                                                    "next": nxt})
             check(st == 303 and r.getheader("Location") == want,
                   f"sign-in with next {nxt!r} -> {want} ({st} {r.getheader('Location')})")
+        # an athlete without sessions: no empty zip offered
+        tok = br.csrf("/athletes")
+        st, r, _ = br.req("POST", "/athletes", {"csrf": tok, "name": "New"})
+        st, _, html = br.req("GET", r.getheader("Location") or "/none")
+        check(st == 200 and 'id="export-link"' not in html and 'id="export-none"' in html,
+              f"an athlete without sessions is offered no empty export ({st})")
         # notes and intake history: every user of the account sees them, not "only you"
         st, _, html = br.req("GET", page)
         st2, _, up = br.req("GET", f"/athletes/{ath}/upload")

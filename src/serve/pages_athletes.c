@@ -297,10 +297,15 @@ static int athlete_page(gs_page *pg, const char *id)
         gs_html_puts(&b, "</table>");
     gs_pages_compare_form_html(pg, &b, a.id, list, n,
                                statuses_ok && status ? (const cJSON *const *)an : NULL);
-    gs_html_printf(&b, "<h2>Export</h2><p><a class=\"button\" id=\"export-link\" "
-                       "href=\"/athletes/%s/export\">Download all sessions (zip)</a> with "
-                       "their results, notes, options and NKT records.</p>",
-                   a.id);
+    if (n)
+        gs_html_printf(&b, "<h2>Export</h2><p><a class=\"button\" id=\"export-link\" "
+                           "href=\"/athletes/%s/export\">Download all sessions (zip)</a> with "
+                           "their results, notes, options and NKT records.</p>",
+                       a.id);
+    else /* an empty archive is no download to offer */
+        gs_html_puts(&b, "<h2>Export</h2><p class=\"muted\" id=\"export-none\">Nothing to "
+                         "download yet: the sessions' files can be downloaded once a video is "
+                         "uploaded.</p>");
 
     if (n_done >= 1 && statuses_ok) {
         gs_html_printf(&b, "<h2>Across sessions</h2><p class=\"muted\" id=\"charts-of\">Means "
