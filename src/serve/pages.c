@@ -55,6 +55,8 @@ static const char page_css[] =
     ".kframes figcaption{font-size:.85em;color:#555}"
     "@media (max-width:600px){.kframes{grid-template-columns:repeat(3,72vw);overflow-x:auto;"
     "scroll-snap-type:x mandatory}.kframes figure{scroll-snap-align:start}}"
+    /* a date stays on one line (at 390 px "2026-12-07" broke after its first hyphen) */
+    "#sessions td:first-child,#comparisons td:nth-child(-n+2){white-space:nowrap}"
     "progress{width:100%;height:1.4em}"
     "code,dd,td,p{overflow-wrap:anywhere}.email,.words{overflow-wrap:normal;word-break:normal}"
     ".cols{display:flex;gap:1.5em;flex-wrap:wrap}.cols>div{flex:1 1 20em;min-width:0}"

@@ -224,6 +224,12 @@ async function main() {
     await visible(page, '#sessions', 'athlete page');
     await visible(page, '#charts svg', 'athlete page');
     await fitsWidth(page, 390, 'athlete page');
+    // each session's date on one line (at 390 px it broke after its first hyphen)
+    const dateLines = await page.evaluate(() => Array.from(
+      document.querySelectorAll('#sessions td:first-child a'),
+      (a) => a.getClientRects().length));
+    check(dateLines.length > 0 && dateLines.every((n) => n === 1),
+          `athlete page 390 px: each date on one line (${dateLines})`);
     await page.screenshot({ path: path.join(out, 'athlete-390.png'), fullPage: true });
 
     // compare the two sessions from the athlete page (the form's defaults: older before)
