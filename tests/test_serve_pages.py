@@ -770,6 +770,30 @@ def clinic_day():
         st, _, html = Browser(port).req("GET", m.group(1) if m else "/s/none")
         check(st == 200 and "<h1>Walking analysis, 2026-01-05</h1>" in html and
               "Running" not in html, f"a walk's share page says walking ({st})")
+        # the access log pages back on the page itself (it said to ask GET /api/v1/access)
+        db3 = sqlite3.connect(os.path.join(data, "gaitscope.db"), timeout=30)
+        acc, member = db3.execute("SELECT account, member FROM access_log WHERE member != '' "
+                                  "LIMIT 1").fetchone()
+        with db3:
+            db3.executemany("INSERT INTO access_log (account, at, member, athlete, session, what, "
+                            "addr) VALUES (?, ?, ?, ?, '', 'athlete page', '127.0.0.1')",
+                            [(acc, 1700000000 + i, member, ath) for i in range(600)])
+        total = db3.execute("SELECT COUNT(*) FROM access_log WHERE account = ?",
+                            (acc,)).fetchone()[0]
+        db3.close()
+        st, _, html = br.req("GET", "/account/access")
+        check(st == 200 and "/api/v1/access" not in html and
+              'id="access-older" href="/account/access?skip=500"' in html and
+              html.count('<td data-l="Who">') == 500 and "Entries 1 to 500." in html,
+              f"the access log's first page links the older entries ({st})")
+        st, _, html = br.req("GET", "/account/access?skip=500")
+        rows = html.count('<td data-l="Who">')
+        check(st == 200 and 'href="/account/access">&larr; Newer entries' in html and
+              'id="access-older"' not in html and rows >= total - 500 - 2 and
+              f"Entries 501 to {500 + rows}." in html,
+              f"the access log's second page: the rest, a link back ({st}, {rows} of {total})")
+        st, _, _ = br.req("GET", "/account/access?skip=-1")
+        check(st == 400, f"a wrong skip -> 400 ({st})")
         # an error page's heading in words, the number after it
         st, _, html = br.req("GET", "/sessions/" + "x" * 22)
         check(st == 404 and "<h1>Not found</h1>" in html and "(error 404)" in html,

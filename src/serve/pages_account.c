@@ -17,8 +17,10 @@
 #include "pages_impl.h"
 #include "serve_http_impl.h"
 
-/* The access log page shows this many newest entries (GET /api/v1/access pages further). */
+/* The access log page shows this many entries, the newest first; ?skip=N pages further back
+ * (as GET /api/v1/access). */
 #define ACCESS_ROWS 500
+#define ACCESS_SKIP_MAX 100000000ULL /* the API's bound */
 
 /* 1 for the account's owner; else answers 403 via *reply. */
 static int owner_only(gs_page *pg, int *reply)
@@ -366,15 +368,31 @@ static int access_page(gs_page *pg)
     gs_store_access *list = NULL;
     size_t n = 0;
     char when[24];
-    gs_status rc = gs_store_access_list(pg->st, pg->account, ACCESS_ROWS, 0, &list, &n, &e);
+    size_t skip = 0;
+    /* ?skip=N: the entries after the newest N (the page said to ask the API for them) */
+    const char *sk = MHD_lookup_connection_value(pg->c, MHD_GET_ARGUMENT_KIND, "skip");
+    if (sk) {
+        char *end = NULL;
+        unsigned long long v = strtoull(sk, &end, 10);
+        if (!sk[0] || *end || sk[0] == '-' || v > ACCESS_SKIP_MAX)
+            return gs_page_fail(pg, 400, "No such page of the access log.");
+        skip = (size_t)v;
+    }
+    /* one more than shown: whether there are older entries to link */
+    gs_status rc =
+        gs_store_access_list(pg->st, pg->account, ACCESS_ROWS + 1, skip, &list, &n, &e);
     if (rc != GS_OK)
         return gs_page_store_fail(pg, rc, "account");
+    int older = n > ACCESS_ROWS;
+    if (older)
+        n = ACCESS_ROWS;
     gs_html_buf b = {0};
     gs_page_head(pg, &b, "Access log");
-    gs_html_printf(&b, "<p><a href=\"/account\">&larr; Account</a></p><h1>Access log</h1><p>"
-                       "Who opened which athlete's data, newest first (times in UTC; the newest "
-                       "%d; GET /api/v1/access?skip=N gives older ones).</p>",
-                   ACCESS_ROWS);
+    gs_html_puts(&b, "<p><a href=\"/account\">&larr; Account</a></p><h1>Access log</h1><p>"
+                     "Who opened which athlete's data, newest first (times in UTC).");
+    if (skip || older)
+        gs_html_printf(&b, " Entries %zu to %zu.", skip + (n ? 1 : 0), skip + n);
+    gs_html_puts(&b, "</p>");
     /* class mt: on a phone one card per row (report.html's stylesheet), each cell under its
      * column's name (data-l): four columns wrapped names and e-mails letter by letter at 390 px */
     gs_html_puts(&b, "<table class=\"list mt\" id=\"access\"><thead><tr><th>When, from</th>"
@@ -410,6 +428,21 @@ static int access_page(gs_page *pg)
         gs_html_puts(&b, "<tr><td colspan=\"4\" class=\"muted\">Nothing yet.</td></tr>");
     gs_html_puts(&b, "</tbody></table>");
     free(list);
+    if (skip || older) {
+        gs_html_puts(&b, "<p id=\"access-pages\">");
+        if (skip > ACCESS_ROWS)
+            gs_html_printf(&b, "<a class=\"button\" href=\"/account/access?skip=%zu\">&larr; "
+                               "Newer entries</a> ",
+                           skip - ACCESS_ROWS);
+        else if (skip)
+            gs_html_puts(&b, "<a class=\"button\" href=\"/account/access\">&larr; Newer "
+                             "entries</a> ");
+        if (older)
+            gs_html_printf(&b, "<a class=\"button\" id=\"access-older\" "
+                               "href=\"/account/access?skip=%zu\">Older entries &rarr;</a>",
+                           skip + ACCESS_ROWS);
+        gs_html_puts(&b, "</p>");
+    }
     return gs_page_send(pg, &b, 200);
 }
 
