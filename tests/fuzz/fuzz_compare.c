@@ -1,6 +1,7 @@
 /*
  * libFuzzer target for `gaitscope compare`'s inputs: two analysis.json documents, the BEFORE
- * one up to the first NUL byte and the AFTER one after it. A user can hand compare any two
+ * one up to the first NUL byte and the AFTER one after it; or, when the first byte is 'M', a
+ * minimal-change table (`compare --minimal-change FILE`, gs_compare_mc_load_default_keys). A user can hand compare any two
  * files (an analysis from an older or newer version, one edited by hand, a truncated copy), so
  * each goes through the analysis reader (gs_analysis_parse), the session reader of compare
  * (gs_compare_input_from_analysis), the comparison itself (gs_compare_run: stride statistics,
@@ -63,8 +64,34 @@ static gs_compare_input *open_side(const uint8_t *text, size_t len, const char *
     return rc == GS_OK ? in : NULL;
 }
 
+/* A minimal-change table through a tmpfs file, as --minimal-change reads one. */
+static void minimal_change(const uint8_t *data, size_t size)
+{
+    char path[80];
+    gs_compare_mc *mc = NULL;
+    gs_error err = {0};
+    FILE *f;
+    snprintf(path, sizeof(path), "/dev/shm/fuzz_compare_mc_%d.json", (int)getpid());
+    if (!(f = fopen(path, "wb")))
+        return;
+    size_t w = fwrite(data, 1, size, f);
+    fclose(f);
+    if (w == size) {
+        gs_status rc = gs_compare_mc_load_default_keys(path, &mc, &err);
+        check_error(rc, &err);
+        if (rc == GS_OK && gs_compare_mc_version(mc) < 1)
+            abort(); /* the loader promises version >= 1 */
+    }
+    gs_compare_mc_free(&mc);
+    unlink(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (size >= 1 && data[0] == 'M') {
+        minimal_change(data + 1, size - 1);
+        return 0;
+    }
     const uint8_t *nul = memchr(data, 0, size);
     if (!nul)
         return 0;
