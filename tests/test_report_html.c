@@ -1914,6 +1914,61 @@ static void chromium_renders_the_report(const char *dir)
     }
 }
 
+/* The quality notes in a coach's order: the view, the frame rate, too few strides, then what
+ * else limits the numbers (a damaged file, feet out of the picture, in the producers' order),
+ * how lengths were measured, and the OpenSim file's note last (it opened the list before). */
+static void quality_notes_put_what_limits_the_numbers_first(const char *dir)
+{
+    static const char *const order[] = {
+        "The camera view was hard to tell",
+        "At 30 frames/s, contact and toe-off times",
+        "Only 1 left and 1 right strides were usable",
+        "truncated video: 8.00 s decodable",
+        "feet out of the picture (past its edge)",
+        "the tracker lost a foot on 21 of 301 frames",
+        "no body height or other scale given",
+        "pose.trc (for OpenSim): no body height given",
+    };
+    cJSON *a = side_run_analysis(), *src, *w, *n;
+    char path[2048];
+    char *h;
+    const char *box, *end, *prev = NULL;
+    if (!a)
+        return;
+    src = cJSON_GetObjectItem(a, "source");
+    cJSON_ReplaceItemInObject(src, "frames", cJSON_CreateNumber(301)); /* 30 fps over 10 s */
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(a, "view"), "confidence",
+                              cJSON_CreateNumber(0.55));
+    /* the producers' order: the OpenSim note first (analyze.c adds it before others) */
+    w = cJSON_AddArrayToObject(a, "warnings");
+    cJSON_AddItemToArray(w, cJSON_CreateString("pose.trc (for OpenSim): no body height given, its "
+                                               "metres assume 1.70 m"));
+    cJSON_AddItemToArray(w, cJSON_CreateString("truncated video: 8.00 s decodable of the 10.00 s "
+                                               "the file states"));
+    n = cJSON_GetObjectItem(a, "notes");
+    cJSON_DeleteItemFromArray(n, 0);
+    cJSON_AddItemToArray(n, cJSON_CreateString("no body height or other scale given, so lengths "
+                                               "are in leg lengths"));
+    cJSON_AddItemToArray(n, cJSON_CreateString("feet out of the picture (past its edge) from frame "
+                                               "40: left on 12, right on 9 frames"));
+    cJSON_AddItemToArray(n, cJSON_CreateString("the tracker lost a foot on 21 of 301 frames"));
+    snprintf(path, sizeof(path), "%s/report_note_order.html", dir);
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    box = h ? strstr(h, "<strong>Quality notes</strong>") : NULL;
+    end = box ? strstr(box, "</ul></div>") : NULL;
+    CHECK(box != NULL && end != NULL);
+    for (size_t i = 0; box && end && i < sizeof(order) / sizeof(order[0]); i++) {
+        const char *at = strstr(box, order[i]);
+        CHECK_MSG(at && at < end, "quality notes lack: %s", order[i]);
+        CHECK_MSG(!at || !prev || at > prev, "quality note out of order: %s", order[i]);
+        if (at)
+            prev = at;
+    }
+    free(h);
+    cJSON_Delete(a);
+}
+
 int main(int argc, char **argv)
 {
     char dir[1024];
@@ -1938,6 +1993,7 @@ int main(int argc, char **argv)
     walk_legend_has_no_reference_lights(dir);
     hostile_strings_are_escaped(dir);
     failed_analysis_still_gives_a_report_that_says_why(dir);
+    quality_notes_put_what_limits_the_numbers_first(dir);
     report_reads_what_the_gait_stage_writes(dir);
     keyframe_captions_give_the_views_angles();
     overlay_labels_stay_apart_and_inside();

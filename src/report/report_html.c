@@ -273,6 +273,34 @@ static void timing_note(buf *b, const cJSON *a)
              gs_html_num(t3, sizeof(t3), ef, 1));
 }
 
+/*
+ * The quality notes in a coach's order: what limits the numbers first (the view, the frame rate,
+ * too few strides, then the pipeline's and the gait stage's notes: feet out of the picture, a
+ * lost foot, a following camera, a damaged file...), how lengths and toe-offs were measured
+ * next, and notes about an exported file's format last. Warnings and notes are plain strings
+ * (docs/schemas/analysis.schema.json), so the later two kinds are known by how their producers
+ * start them; anything else limits the numbers.
+ */
+enum { NOTE_VIEW, NOTE_RATE, NOTE_STRIDES, NOTE_LIMIT, NOTE_METHOD, NOTE_FILE, NOTE_RANKS };
+
+static int note_rank(const cJSON *w)
+{
+    static const struct {
+        const char *start;
+        int rank;
+    } later[] = {
+        {"no body height or other scale given", NOTE_METHOD}, /* gait_output.c: the units */
+        {"toe-offs timed from the image", NOTE_METHOD},       /* analyze.c */
+        {"--toe-off image: not used", NOTE_METHOD},           /* analyze.c */
+        {"pose.trc", NOTE_FILE},                              /* analyze.c: the OpenSim export */
+    };
+    const char *t = cJSON_IsString(w) ? w->valuestring : "";
+    for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
+        if (!strncmp(t, later[i].start, strlen(later[i].start)))
+            return later[i].rank;
+    return NOTE_LIMIT;
+}
+
 static void write_alerts(page *pg)
 {
     buf *b = &pg->b;
@@ -305,61 +333,79 @@ static void write_alerts(page *pg)
             gs_html_puts(b, "<br>Nothing could be measured from this clip.</div>\n");
     }
 
-    /* Warnings: the pipeline's, the quality block's, the gait notes, and our own checks. */
+    /* Warnings: the pipeline's, the quality block's, the gait notes, and our own checks, in
+     * the order a coach needs them (note_rank) */
     mark = b->n;
     gs_html_puts(b, "<div class=\"alert warn\"><strong>Quality notes</strong><ul>\n");
     {
         size_t body = b->n;
         double conf = jnum(jget(a, "view"), "confidence");
-        cJSON_ArrayForEach(w, jget(a, "warnings")) warn_item(b, w);
-        cJSON_ArrayForEach(w, jget(q, "warnings")) warn_item(b, w);
-        if (cJSON_IsObject(q)) {
-            cJSON_ArrayForEach(w, q)
-            {
-                if (!w->string || !strcmp(w->string, "warnings"))
-                    continue;
-                if (cJSON_IsString(w) || cJSON_IsNumber(w) || cJSON_IsBool(w)) {
-                    gs_html_puts(b, "<li>");
-                    gs_html_esc(b, w->string);
-                    gs_html_puts(b, ": ");
-                    if (cJSON_IsString(w))
-                        gs_html_esc(b, w->valuestring);
-                    else if (cJSON_IsBool(w))
-                        gs_html_puts(b, cJSON_IsTrue(w) ? "yes" : "no");
-                    else
-                        gs_html_printf(b, "%.4g", w->valuedouble);
-                    gs_html_puts(b, "</li>\n");
+        for (int rank = 0; rank < NOTE_RANKS; rank++) {
+            if (rank == NOTE_VIEW && isfinite(conf) && conf < 0.7) {
+                /* the notes stand above the summary: name the view taken here (it said "check
+                 * the view line above", a line the command line prints and the page does not
+                 * have) */
+                const char *k = jstr(jget(a, "view"), "kind");
+                const char *taken = !k                         ? "not decided"
+                                    : !strcmp(k, "side-left")  ? "a side view, left side to camera"
+                                    : !strcmp(k, "side-right") ? "a side view, right side to camera"
+                                    : !strcmp(k, "rear")       ? "seen from behind"
+                                    : !strcmp(k, "front")      ? "seen from the front"
+                                                               : k;
+                gs_html_printf(b,
+                               "<li>The camera view was hard to tell (confidence %s %%); it was "
+                               "taken as ",
+                               gs_html_num(t1, sizeof(t1), 100 * conf, 0));
+                gs_html_esc(b, taken);
+                gs_html_puts(b, " (Summary, below). If that is wrong, analyse the clip again with "
+                                "the view given (<code>--view</code>).</li>\n");
+            } else if (rank == NOTE_RATE && timing_is_low(a)) {
+                timing_note(b, a);
+            } else if (rank == NOTE_STRIDES && !msg &&
+                       (nl < STABLE_MEAN_STRIDES || nr < STABLE_MEAN_STRIDES) && nl + nr > 0) {
+                gs_html_printf(b,
+                               "<li>Only %d left and %d right strides were usable; means from "
+                               "fewer than %d strides per side are less stable",
+                               nl, nr, STABLE_MEAN_STRIDES);
+                gs_report__cite(pg, SRC_DINGENEN);
+                gs_html_puts(b, ". A longer clip helps.</li>\n");
+            } else if (rank >= NOTE_LIMIT) {
+                cJSON_ArrayForEach(w, jget(a, "warnings"))
+                {
+                    if (note_rank(w) == rank)
+                        warn_item(b, w);
+                }
+                cJSON_ArrayForEach(w, jget(q, "warnings"))
+                {
+                    if (note_rank(w) == rank)
+                        warn_item(b, w);
+                }
+                if (rank == NOTE_LIMIT && cJSON_IsObject(q)) {
+                    cJSON_ArrayForEach(w, q)
+                    {
+                        if (!w->string || !strcmp(w->string, "warnings"))
+                            continue;
+                        if (cJSON_IsString(w) || cJSON_IsNumber(w) || cJSON_IsBool(w)) {
+                            gs_html_puts(b, "<li>");
+                            gs_html_esc(b, w->string);
+                            gs_html_puts(b, ": ");
+                            if (cJSON_IsString(w))
+                                gs_html_esc(b, w->valuestring);
+                            else if (cJSON_IsBool(w))
+                                gs_html_puts(b, cJSON_IsTrue(w) ? "yes" : "no");
+                            else
+                                gs_html_printf(b, "%.4g", w->valuedouble);
+                            gs_html_puts(b, "</li>\n");
+                        }
+                    }
+                }
+                cJSON_ArrayForEach(w, jget(a, "notes"))
+                {
+                    if (note_rank(w) == rank)
+                        warn_item(b, w);
                 }
             }
         }
-        cJSON_ArrayForEach(w, jget(a, "notes")) warn_item(b, w);
-        if (isfinite(conf) && conf < 0.7) {
-            /* the notes stand above the summary: name the view taken here (it said "check the
-             * view line above", a line the command line prints and the page does not have) */
-            const char *k = jstr(jget(a, "view"), "kind");
-            const char *taken = !k                         ? "not decided"
-                                : !strcmp(k, "side-left")  ? "a side view, left side to camera"
-                                : !strcmp(k, "side-right") ? "a side view, right side to camera"
-                                : !strcmp(k, "rear")       ? "seen from behind"
-                                : !strcmp(k, "front")      ? "seen from the front"
-                                                           : k;
-            gs_html_printf(b,
-                     "<li>The camera view was hard to tell (confidence %s %%); it was taken as ",
-                     gs_html_num(t1, sizeof(t1), 100 * conf, 0));
-            gs_html_esc(b, taken);
-            gs_html_puts(b, " (Summary, below). If that is wrong, analyse the clip again with the "
-                            "view given (<code>--view</code>).</li>\n");
-        }
-        if (!msg && (nl < STABLE_MEAN_STRIDES || nr < STABLE_MEAN_STRIDES) && nl + nr > 0) {
-            gs_html_printf(b,
-                     "<li>Only %d left and %d right strides were usable; means from fewer than "
-                     "%d strides per side are less stable",
-                     nl, nr, STABLE_MEAN_STRIDES);
-            gs_report__cite(pg, SRC_DINGENEN);
-            gs_html_puts(b, ". A longer clip helps.</li>\n");
-        }
-        if (timing_is_low(a))
-            timing_note(b, a);
         if (b->n == body) {
             b->n = mark; /* nothing to say: drop the box */
             if (b->p)
