@@ -944,6 +944,12 @@ def run(port, data):
                     r'</a><figcaption>left, initial contact</figcaption></figure>', html),
           "each key frame has its caption on the page and a link to its full size")
     check("scar:abdomen" in html, "the owner sees the intake history")
+    dl = re.search(r'<ul id="downloads">(.*?)</ul>', html, re.S)
+    dl = dl.group(1) if dl else ""
+    check('download>pose.trc</a> <span class="muted">&ndash; the body points for OpenSim' in dl
+          and dl.count("&ndash;") == 8, f"each download says what it is: {dl[:300]!r}")
+    check(f'<a id="report-open" href="/sessions/{session}/files/report.html">' in html,
+          "the report can be opened on its own page")
     m = re.search(r'<dd id="options">(.*?)</dd>', html)
     opts = m.group(1) if m else ""
     check("from 1 s" in opts and "to 4 s" in opts and "{" not in opts and "history" not in opts,

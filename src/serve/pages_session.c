@@ -35,6 +35,29 @@
 static const char *const keyframe_names[] = {
     "keyframes/left_IC.png",  "keyframes/left_MS.png",  "keyframes/left_TO.png",
     "keyframes/right_IC.png", "keyframes/right_MS.png", "keyframes/right_TO.png"};
+/* What each download is, for someone who has not read the README (the list showed bare file
+ * names: pose.trc, analysis.json). NULL: the name alone. */
+static const char *download_words(const char *name)
+{
+    static const struct {
+        const char *name, *words;
+    } table[] = {
+        {"report.html", "the report on its own, to print or keep"},
+        {"overlay.mp4", "the clip with the tracking and angles drawn on"},
+        {"metrics.csv", "every measure of every stride, for a spreadsheet"},
+        {"angles.csv", "the joint angles in every frame, for a spreadsheet"},
+        {"events.csv", "each foot's contacts and toe-offs; edit it and send it with Re-run "
+                       "to correct them"},
+        {"analysis.json", "all the results, for programs"},
+        {"pose.json", "the tracked body points in every frame, for programs"},
+        {"pose.trc", "the body points for OpenSim (musculoskeletal modelling)"},
+    };
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (!strcmp(name, table[i].name))
+            return table[i].words;
+    return NULL;
+}
+
 static const char *const keyframe_captions[] = {"left, initial contact", "left, midstance",
                                                 "left, toe-off",         "right, initial contact",
                                                 "right, midstance",      "right, toe-off"};
@@ -487,17 +510,24 @@ static int session_page(gs_page *pg, const char *id, unsigned status, const char
     cJSON_Delete(opts);
     gs_html_puts(&b, "</div></div>");
     if (has_file(pg, ss.id, "report.html"))
-        gs_html_printf(&b, "<h2>Report%s</h2><iframe class=\"report\" id=\"report\" "
-                           "sandbox=\"allow-same-origin\" title=\"report\" src=\"%s/report.html\">"
-                           "</iframe>",
-                       an_state == AN_PARTIAL ? " (incomplete)" : "", base);
+        gs_html_printf(&b, "<h2>Report%s</h2><p><a id=\"report-open\" href=\"%s/report.html\">"
+                           "Open the report on its own page</a> (easier on a phone: the frame "
+                           "below scrolls inside the page)</p><iframe class=\"report\" "
+                           "id=\"report\" sandbox=\"allow-same-origin\" title=\"report\" "
+                           "src=\"%s/report.html\"></iframe>",
+                       an_state == AN_PARTIAL ? " (incomplete)" : "", base, base);
     gs_html_printf(&b, "<h2>Downloads%s</h2><ul id=\"downloads\">",
                    an_state == AN_PARTIAL ? " (incomplete)" : "");
     for (int i = 0; i < GS_SERVE__N_FILES; i++) {
         const char *name = gs_serve__file_name(i);
         if (!strncmp(name, "keyframes/", 10) || !has_file(pg, ss.id, name))
             continue;
-        gs_html_printf(&b, "<li><a href=\"%s/%s\" download>%s</a></li>", base, name, name);
+        const char *words = download_words(name);
+        gs_html_printf(&b, "<li><a href=\"%s/%s\" download>%s</a>%s%s</li>", base, name, name,
+                       words ? " <span class=\"muted\">&ndash; " : "",
+                       words ? words : "");
+        if (words)
+            gs_html_puts(&b, "</span>");
     }
     if (an)
         gs_html_printf(&b, "<li><a id=\"session-zip\" href=\"/sessions/%s/zip\">All files "
