@@ -609,6 +609,9 @@ def long_history():
         want = [sid for i, sid in enumerate(sids) if i not in (failed, queued)][::-1]
         check(offered == want, f"the compare form offers every analysed session, newest first "
               f"({len(offered)} of {len(want)})")
+        labels = re.findall(r'<option value="[A-Za-z0-9_-]{22}"[^>]*>([^<]*)</option>', form)
+        check(labels and all(re.fullmatch(r"\d{4}-\d\d-\d\d", x) for x in labels),
+              f"the compare form names sessions by their dates, no id letters: {labels[:3]}")
         # sessions without their job record (the service deletes none while the session
         # exists; a database edited or restored by hand): each row says what its folder holds,
         # as the API's session list does: done with no re-run (was "done; re-run failed"),
@@ -729,6 +732,28 @@ def clinic_day():
                                                    "next": nxt})
             check(st == 303 and r.getheader("Location") == want,
                   f"sign-in with next {nxt!r} -> {want} ({st} {r.getheader('Location')})")
+        # two sessions of one day in the compare form: told apart by their upload times
+        tok = br.csrf(f"/athletes/{ath}/upload")
+        body, ctype = multipart_file({"date": "2026-01-19"}, "video", "clip.mp4",
+                                     b"another clip of the same day")
+        st, _, txt = br.req("POST", f"/athletes/{ath}/upload", body,
+                            {"Content-Type": ctype, "X-CSRF-Token": tok})
+        twin = json.loads(txt).get("session", "none") if st == 202 else "none"
+        os.makedirs(os.path.join(data, "sessions", twin), exist_ok=True)
+        with open(os.path.join(data, "sessions", twin, "analysis.json"), "w") as f:
+            json.dump(done, f)
+        db4 = sqlite3.connect(os.path.join(data, "gaitscope.db"), timeout=30)
+        with db4:
+            db4.execute("UPDATE jobs SET status = 2 WHERE session = ?", (twin,))
+        db4.close()
+        st, _, html = br.req("GET", f"/athletes/{ath}")
+        labels = re.findall(r'<option value="([A-Za-z0-9_-]{22})"[^>]*>([^<]*)</option>',
+                            compare_form(html))
+        days = {sid: lab for sid, lab in labels}
+        check(re.fullmatch(r"2026-01-19, uploaded \d\d:\d\d UTC", days.get(twin, "")) and
+              re.fullmatch(r"2026-01-19, uploaded \d\d:\d\d UTC", days.get(sids[2], "")) and
+              days.get(sids[0]) == "2026-01-05",
+              f"same-day sessions in the compare form carry their upload times: {labels[:4]}")
         # an athlete without sessions: no empty zip offered
         tok = br.csrf("/athletes")
         st, r, _ = br.req("POST", "/athletes", {"csrf": tok, "name": "New"})

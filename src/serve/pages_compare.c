@@ -90,8 +90,9 @@ void gs_pages_compare_form_html(gs_page *pg, gs_html_buf *b, const char *athlete
         if (an ? an[i] != NULL : gs_serve__session_comparable(pg->s, list[i].id, NULL))
             ok[m++] = i;
     if (m < 2) {
-        gs_html_puts(b, "<p class=\"muted\">Two analysed sessions are needed for a "
-                        "comparison.</p>");
+        gs_html_puts(b, "<p class=\"muted\" id=\"compare-none\">Two analysed sessions are "
+                        "needed for a comparison: upload another video of this athlete (after a "
+                        "treatment, say) and compare the two here.</p>");
     } else {
         gs_html_printf(b, "<form class=\"card\" method=\"post\" id=\"compare-form\" "
                           "action=\"/athletes/%s/compare\">",
@@ -103,12 +104,29 @@ void gs_pages_compare_form_html(gs_page *pg, gs_html_buf *b, const char *athlete
                            k ? "after" : "before", k ? "after" : "before");
             for (size_t q = m; q-- > 0;) {
                 const gs_store_session *ss = &list[ok[q]];
-                char day[11];
+                char day[11], other[11];
                 day_of(ss, day);
                 /* default: the two newest, older one before */
                 int sel = q == (k ? m - 1 : m - 2);
-                gs_html_printf(b, "<option value=\"%s\"%s>%s (%.6s)</option>", ss->id,
-                               sel ? " selected" : "", day, ss->id);
+                /* the date, and the upload's time where another session has the same date (it
+                 * showed the id's first letters, "2026-11-20 (SXjx2m)", which mean nothing to
+                 * anyone) */
+                int twin = 0;
+                for (size_t r = 0; r < m && !twin; r++) {
+                    day_of(&list[ok[r]], other);
+                    twin = r != q && !strcmp(day, other);
+                }
+                gs_html_printf(b, "<option value=\"%s\"%s>%s", ss->id, sel ? " selected" : "",
+                               day);
+                if (twin) {
+                    time_t t = (time_t)ss->created;
+                    struct tm tm;
+                    char hm[8] = "?";
+                    if (gmtime_r(&t, &tm))
+                        strftime(hm, sizeof(hm), "%H:%M", &tm);
+                    gs_html_printf(b, ", uploaded %s UTC", hm);
+                }
+                gs_html_puts(b, "</option>");
             }
             gs_html_puts(b, "</select>");
         }
