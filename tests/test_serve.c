@@ -474,6 +474,18 @@ static void upload_fields_are_checked_and_named(void)
                   bad[i].value, st, msg);
         gs_serve__fields_free(&g);
     }
+    /* a wrong intake-history item: nkt's message whole, the accepted list to its end (the
+     * upload form showed it cut after "hip, ") */
+    {
+        gs_serve__fields g = {0};
+        CHECK_EQ_INT(add(&g, "history", "scar:belly"), 0);
+        int st = gs_serve__fields_options(&g, opts, sizeof(opts), &notes, &date, msg,
+                                          sizeof(msg));
+        CHECK_MSG(st == 400 && strstr(msg, "history item 'scar:belly' not understood") == msg &&
+                      strstr(msg, "hip, groin, shoulder"),
+                  "%d '%s'", st, msg);
+        gs_serve__fields_free(&g);
+    }
     /* swap_legs as gaitscope analyze --swap-legs takes it: all, or up to 16 ranges */
     static const char *const swaps[] = {"all", "1.5-2", "0-1,2.25-3.5", "10-20,30-40,50-60"};
     for (size_t i = 0; i < sizeof(swaps) / sizeof(swaps[0]); i++) {

@@ -24,7 +24,9 @@
  * server hash megabytes (Argon2 reads the whole password). */
 #define GS_SERVE__PASSWORD_MIN_CHARS 10
 #define GS_SERVE__PASSWORD_MAX_BYTES 1024
-#define GS_SERVE__MSG 256
+/* An error message for a client: room for the longest the service passes on whole (a wrong
+ * intake-history item and nkt's list of the accepted kinds and regions: 214 bytes + the item). */
+#define GS_SERVE__MSG 384
 
 /* ---- routes ------------------------------------------------------------------------------ */
 

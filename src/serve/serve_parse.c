@@ -949,7 +949,9 @@ int gs_serve__fields_options(const gs_serve__fields *f, char *options, size_t n_
         gs_nkt_history *h = NULL;
         gs_error e = {0};
         if (gs_nkt_history_parse(f->val[GS_SERVE__F_HISTORY], &h, &e) != GS_OK) {
-            rc = FAIL(400, "history: %.200s", e.msg);
+            /* nkt's message names the item and lists what is accepted: whole (cut at 200
+             * bytes, the list lost its last regions and its end) */
+            rc = FAIL(400, "%s%s", strncmp(e.msg, "history", 7) ? "history: " : "", e.msg);
             goto done;
         }
         gs_nkt_history_free(&h);
