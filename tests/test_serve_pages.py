@@ -766,6 +766,12 @@ def clinic_day():
         check("only you" not in (html + up).lower() and "account's users only" in html and
               "account's users only" in up,
               "notes are said to be for the account's users, not 'only you'")
+        # the intake-history fields list what they accept (nkt's list, to its end)
+        for form, hid in ((up, "history-help"), (html, "rr-history-help")):
+            m = re.search(r'<small class="muted" id="' + hid + r'">(.*?)</small>', form)
+            check(m and "kinds scar, injury, surgery, pain" in m.group(1) and
+                  "hip, groin, shoulder" in m.group(1),
+                  f"the history field lists the accepted items ({hid}): {m and m.group(1)!r}")
         # a job's page names whose clip of which day, its stage in words, and after a failure
         # the way on (seeded jobs: one running, one failed)
         db2 = sqlite3.connect(os.path.join(data, "gaitscope.db"), timeout=30)

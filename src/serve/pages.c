@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "nkt.h"
 #include "pages_impl.h"
 #include "serve_http_impl.h"
 
@@ -71,6 +72,27 @@ void gs_page_day(int64_t t, char out[11])
     struct tm tm;
     if (!gmtime_r(&tt, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) == 0)
         snprintf(out, 11, "?");
+}
+
+void gs_page_history_help(gs_html_buf *b, const char *id)
+{
+    /* nkt's message for an item it does not know lists the kinds and regions it accepts: that
+     * list, so that the form's never drifts from the parser's (the field gave one example and a
+     * physiotherapist had to guess "belly" or "abdomen") */
+    gs_nkt_history *h = NULL;
+    gs_error e = {0};
+    if (gs_nkt_history_parse("?:?", &h, &e) == GS_OK) {
+        gs_nkt_history_free(&h);
+        return;
+    }
+    const char *acc = strstr(e.msg, "accepted: ");
+    if (!acc)
+        return;
+    gs_html_printf(b, "<small class=\"muted\" id=\"%s\">Items are kind:region, comma separated. "
+                      "Accepted ",
+                   id);
+    gs_html_esc(b, acc + strlen("accepted: "));
+    gs_html_puts(b, ".</small>");
 }
 
 /* The CSRF token bound to a 32-byte cookie secret: BLAKE2b keyed by the secret. */

@@ -491,8 +491,9 @@ static int upload_form(gs_page *pg, const char *id)
                      "faces in the overlay and key frames</label>"
                      "<label for=\"history\">Intake history (optional, e.g. "
                      "<code>scar:abdomen,injury:left_ankle</code>)</label><input type=\"text\" "
-                     "id=\"history\" name=\"history\" maxlength=\"2000\">"
-                     "<label for=\"notes\">Notes (for your account's users only; never on a "
+                     "id=\"history\" name=\"history\" maxlength=\"2000\">");
+    gs_page_history_help(&b, "history-help");
+    gs_html_puts(&b, "<label for=\"notes\">Notes (for your account's users only; never on a "
                      "share link)</label><textarea "
                      "id=\"notes\" name=\"notes\" rows=\"3\" maxlength=\"8000\"></textarea>"
                      "<button type=\"submit\">Upload and analyse</button>"

@@ -202,8 +202,10 @@ void gs_pages_rerun_html(gs_page *pg, gs_html_buf *b, const gs_store_session *ss
                     "separated)</label><input type=\"text\" id=\"rr-history\" name=\"history\" "
                     "maxlength=\"2000\" value=\"");
     gs_html_esc(b, cJSON_IsString(h) ? h->valuestring : "");
+    gs_html_puts(b, "\">");
+    gs_page_history_help(b, "rr-history-help");
     const cJSON *bf = cJSON_GetObjectItemCaseSensitive(o, "blur_faces");
-    gs_html_printf(b, "\"><label><input type=\"checkbox\" name=\"blur_faces\" value=\"1\"%s> "
+    gs_html_printf(b, "<label><input type=\"checkbox\" name=\"blur_faces\" value=\"1\"%s> "
                       "Blur faces in the overlay and key frames</label>",
                    cJSON_IsTrue(bf) || (cJSON_IsString(bf) && !strcmp(bf->valuestring, "1"))
                        ? " checked"

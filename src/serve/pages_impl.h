@@ -108,6 +108,9 @@ void gs_pages_compare_form_html(gs_page *pg, gs_html_buf *b, const char *athlete
 /** The session page's re-run form, prefilled from the session's options. */
 void gs_pages_rerun_html(gs_page *pg, gs_html_buf *b, const gs_store_session *ss);
 
+/** The accepted intake-history items under a form's history field (nkt's own list). */
+void gs_page_history_help(gs_html_buf *b, const char *id);
+
 /** A date of a record, "YYYY-MM-DD" from seconds since 1970 (UTC). */
 void gs_page_day(int64_t t, char out[11]);
 
