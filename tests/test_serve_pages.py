@@ -732,6 +732,14 @@ def clinic_day():
                                                    "next": nxt})
             check(st == 303 and r.getheader("Location") == want,
                   f"sign-in with next {nxt!r} -> {want} ({st} {r.getheader('Location')})")
+        # the cadence axis spans at least 16 steps/min (twice its minimal change): three
+        # sessions at 110 drew an axis of 109 to 111, where half a step a minute filled it
+        st, _, html = br.req("GET", f"/athletes/{ath}")
+        cad = re.search(r'aria-label="Cadence across sessions".*?</svg>', html, re.S)
+        ticks = [float(v) for v in re.findall(r'text-anchor="end" fill="#5b6470">(-?\d+(?:\.\d+)?)</text>',
+                                               cad.group(0) if cad else "")]
+        check(ticks and max(ticks) - min(ticks) >= 16 and min(ticks) <= 110 <= max(ticks),
+              f"the cadence axis spans at least 16 steps/min: {ticks}")
         # two sessions of one day in the compare form: told apart by their upload times
         tok = br.csrf(f"/athletes/{ath}/upload")
         body, ctype = multipart_file({"date": "2026-01-19"}, "video", "clip.mp4",

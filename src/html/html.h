@@ -92,6 +92,14 @@ void gs_html_plot_end(gs_html_buf *b, const gs_html_plot *p);
  */
 void gs_html_series_svg(gs_html_buf *b, const char *title, const char *unit, int n,
                         const char *const *labels, const double *left, const double *right);
+/**
+ * As gs_html_series_svg, with a value axis at least min_span wide (centred on the values, not
+ * below 0 when none is): a change far smaller than the metric's minimal change then looks small
+ * instead of filling the chart. min_span <= 0: the axis fits the values.
+ */
+void gs_html_series_svg_span(gs_html_buf *b, const char *title, const char *unit, int n,
+                             const char *const *labels, const double *left,
+                             const double *right, double min_span);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,13 @@ static double step_of(double range)
 void gs_html_series_svg(gs_html_buf *b, const char *title, const char *unit, int n,
                         const char *const *labels, const double *left, const double *right)
 {
+    gs_html_series_svg_span(b, title, unit, n, labels, left, right, 0);
+}
+
+void gs_html_series_svg_span(gs_html_buf *b, const char *title, const char *unit, int n,
+                             const char *const *labels, const double *left,
+                             const double *right, double min_span)
+{
     /* left orange, right blue as in report.html and the overlay; one series (right NULL) in
      * the page's dark grey */
     static const char *const colours[2] = {"#d55e00", "#0072b2"};
@@ -38,6 +45,16 @@ void gs_html_series_svg(gs_html_buf *b, const char *title, const char *unit, int
     if (!(lo <= hi) || hi - lo > 1e6) {
         gs_html_puts(b, "<p class=\"mu\">Not measured in these sessions.</p></figure>\n");
         return;
+    }
+    if (min_span > 0 && hi - lo < min_span) {
+        double mid = 0.5 * (lo + hi);
+        int positive = lo >= 0;
+        lo = mid - 0.5 * min_span;
+        hi = mid + 0.5 * min_span;
+        if (positive && lo < 0) {
+            hi -= lo;
+            lo = 0;
+        }
     }
     if (hi - lo < 1e-9) {
         lo -= 1;
