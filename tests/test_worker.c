@@ -329,6 +329,39 @@ static void job_runs_to_done_and_publishes(void)
     gs_store_close(&e.s);
 }
 
+/* A job's stage reaches the store when it changes, not only at the heartbeat (every 20 s with
+ * the default 60 s lease): the job page of a short analysis showed "probe, 0 %" until it was
+ * done. Within the first 15 s of running, a stage past the probe is seen. */
+static void stages_reach_the_store_as_they_change(void)
+{
+    env e;
+    gs_store_id sid, jid;
+    gs_store_job job;
+    const char *args[] = {"--once", NULL};
+    env_open(&e, "stages");
+    enqueue(&e, clip(), "{\"end\":3,\"view\":\"side-left\"}", sid, jid, NULL);
+    pid_t pid = start_worker(&e, args, NULL);
+    double t_run = 0;
+    char seen[GS_STORE_STAGE_MAX + 1] = "";
+    for (double t0 = gs_now_s(); gs_now_s() - t0 < 240 * slow; sleep_s(0.05)) {
+        if (gs_store_job_get(e.s, e.acc, jid, &job, NULL) != GS_OK || is_done(&job))
+            break;
+        if (job.status != GS_STORE_JOB_RUNNING)
+            continue;
+        if (t_run == 0)
+            t_run = gs_now_s();
+        if (strcmp(job.stage, "probe") != 0 && job.stage[0] && gs_now_s() - t_run < 15) {
+            snprintf(seen, sizeof(seen), "%s", job.stage);
+            break;
+        }
+    }
+    CHECK_MSG(seen[0], "no stage past the probe within 15 s of running (stage '%s', %s)",
+              job.stage, gs_store_job_status_name(job.status));
+    int st = wait_pid(pid, 240);
+    CHECK_MSG(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker status %d", st);
+    gs_store_close(&e.s);
+}
+
 static void killed_worker_job_is_rerun_after_lease(void)
 {
     env e;
@@ -1115,6 +1148,7 @@ int main(int argc, char **argv)
     assert(gs_mkdir_p(root, &err) == GS_OK);
 
     job_runs_to_done_and_publishes();
+    stages_reach_the_store_as_they_change();
     non_video_upload_fails_clearly();
     failed_analysis_publishes_why();
     slow_motion_burst_fails_saying_what_to_give();
