@@ -835,8 +835,9 @@ def clinic_day():
         check(st == 400, f"a wrong skip -> 400 ({st})")
         # an error page's heading in words, the number after it
         st, _, html = br.req("GET", "/sessions/" + "x" * 22)
-        check(st == 404 and "<h1>Not found</h1>" in html and "(error 404)" in html,
-              f"a 404 page's heading in words ({st})")
+        check(st == 404 and "<h1>Not found</h1>" in html and "(error 404)" in html and
+              "you are signed in as day@example.org" in html,
+              f"a 404 page's heading in words, naming the account looking ({st})")
     finally:
         stop_server(p)
 

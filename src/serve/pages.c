@@ -284,9 +284,18 @@ int gs_page_fail(gs_page *pg, unsigned status, const char *msg)
 
 int gs_page_store_fail(gs_page *pg, gs_status rc, const char *what)
 {
-    char msg[128];
+    char msg[128 + GS_STORE_EMAIL_MAX];
     if (rc == GS_ERR_NOT_FOUND) {
-        snprintf(msg, sizeof(msg), "No such %s.", what);
+        /* signed in, a link from someone else is the likely way here (another account's records
+         * are 404 for everyone): say which account is looking, without saying whether the id
+         * exists elsewhere */
+        if (pg->signed_in && (!strcmp(what, "athlete") || !strcmp(what, "session") ||
+                              !strcmp(what, "job") || !strcmp(what, "comparison")))
+            snprintf(msg, sizeof(msg), "No such %s in this account. If the link came from someone "
+                     "else, it may be of another account's records: you are signed in as %s.",
+                     what, pg->email);
+        else
+            snprintf(msg, sizeof(msg), "No such %s.", what);
         return gs_page_fail(pg, 404, msg);
     }
     gs_serve__log(pg->s, 2, "pages: the store failed");
