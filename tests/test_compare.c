@@ -2066,8 +2066,7 @@ static void frame_rate_decides_what_a_pair_can_tell(const char *dir)
         CHECK_EQ_INT(counts[GS_COMPARE_VERDICT_CANNOT_TELL], 0);
         CHECK_EQ_INT(verdict_of(c, "ground_contact_ms", GS_COMPARE_SIDE_LEFT),
                      GS_COMPARE_VERDICT_NOISE);
-        CHECK_STR_CONTAINS(gs_comparison_fps_note(c), "");
-        CHECK(gs_comparison_fps_note(c)[0] == '\0');
+        CHECK(gs_comparison_fps_note(c) && gs_comparison_fps_note(c)[0] == '\0');
         gs_comparison_free(&c);
     }
     make_timing(&a, "/x/after", 240, 240, 115, 53);
