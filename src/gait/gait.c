@@ -1185,8 +1185,9 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
         if (lost > 0)
             gs_gait__note(r,
                           "the tracker lost a foot on %d of %d frames (first %d; put on a "
-                          "dark patch or the other foot and back within 0.1 s): interpolated "
-                          "there (pose.json flag foot_fixed); check them on the overlay",
+                          "dark patch or the other foot and back within 0.1 s): the foot is "
+                          "filled in there from the frames around them; check them on the "
+                          "overlay",
                           (int)lost, (int)t->n_frames, (int)first);
     }
     if (r->ground_points == 0) {
