@@ -120,7 +120,8 @@ static double distorted_radius(const gs_cv_camera *c, double r, int *den_ok)
     return r * num / den;
 }
 
-/* calib.h. Steps of 1/400 of the corner's radius from the principal point. */
+/* calib.h. Steps of 1/400 of the corner's radius from the principal point; a distortion that
+ * has not reached the corner 100 radii out is not called turning (no claim either way). */
 double gs_calib_turns_back_at(const gs_cv_camera *c)
 {
     const double fx = c->k[0], fy = c->k[4], cx = c->k[2], cy = c->k[5];
@@ -132,8 +133,10 @@ double gs_calib_turns_back_at(const gs_cv_camera *c)
     }
     double prev = 0, step = corner / 400;
     int den_ok;
-    for (double r = step; r <= 50; r += step) {
-        double g = distorted_radius(c, r, &den_ok);
+    /* at most 100 corner radii out (40,000 steps): a profile with a tiny corner radius (a huge
+     * focal length) must not make the reader walk to r = 50 in steps of it */
+    for (int i = 1; i <= 40000 && (double)i * step <= 50; i++) {
+        double g = distorted_radius(c, (double)i * step, &den_ok);
         if (!den_ok || !isfinite(g) || g <= prev)
             return prev / corner;
         if (g >= corner)
