@@ -1128,6 +1128,21 @@ static const char *phase_short(const char *phase)
     return !strcmp(phase, "initial contact") ? "IC" : !strcmp(phase, "toe-off") ? "TO" : "MS";
 }
 
+/* The used stride of side (with a toe-off) whose duration is closest to med, among those where
+ * finding f holds (f NULL: among all); -1 when none. */
+static int closest_stride(const gs_gait_stride *st, int ns, gs_gait_side side, double med,
+                          const cJSON *f)
+{
+    int best = -1;
+    for (int i = 0; i < ns; i++)
+        if (st[i].side == side && st[i].used && isfinite(st[i].to_s) &&
+            (best < 0 || fabs(st[i].t1_s - st[i].t0_s - med) <
+                             fabs(st[best].t1_s - st[best].t0_s - med)) &&
+            (!f || finding_holds(f, &st[i], st, ns)))
+            best = i;
+    return best;
+}
+
 int gs_keyframes_choose_for(const gs_gait_result *g, const gs_pose_track *t, const cJSON *findings,
                             gs_keyframe *out, int max)
 {
@@ -1156,23 +1171,12 @@ int gs_keyframes_choose_for(const gs_gait_result *g, const gs_pose_track *t, con
         const cJSON *f;
         cJSON_ArrayForEach(f, findings)
         {
-            if (!finding_on_side(f, side))
-                continue;
-            for (int i = 0; i < ns; i++)
-                if (st[i].side == (gs_gait_side)side && st[i].used && isfinite(st[i].to_s) &&
-                    (best < 0 || fabs(st[i].t1_s - st[i].t0_s - med) <
-                                     fabs(st[best].t1_s - st[best].t0_s - med)) &&
-                    finding_holds(f, &st[i], st, ns))
-                    best = i;
-            if (best >= 0)
+            if (finding_on_side(f, side) &&
+                (best = closest_stride(st, ns, (gs_gait_side)side, med, f)) >= 0)
                 break;
         }
         if (best < 0) /* no finding holds on this side */
-            for (int i = 0; i < ns; i++)
-                if (st[i].side == (gs_gait_side)side && st[i].used && isfinite(st[i].to_s) &&
-                    (best < 0 || fabs(st[i].t1_s - st[i].t0_s - med) <
-                                     fabs(st[best].t1_s - st[best].t0_s - med)))
-                    best = i;
+            best = closest_stride(st, ns, (gs_gait_side)side, med, NULL);
         double times[3] = {st[best].t0_s, 0.5 * (st[best].t0_s + st[best].to_s), st[best].to_s};
         static const char *phases[3] = {"initial contact", "midstance", "toe-off"};
         for (int p = 0; p < 3 && n < max; p++) {
