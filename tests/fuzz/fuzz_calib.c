@@ -19,17 +19,10 @@
 #include <unistd.h>
 
 #include "calib.h"
+#include "fuzz_util.h"
 #include "gen_track.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_error(gs_status rc, const gs_error *err)
-{
-    if (rc != GS_OK && (rc > 0 || !err->msg[0] || strchr(err->msg, '\n'))) {
-        fprintf(stderr, "status %d, message '%s'\n", (int)rc, err->msg);
-        abort();
-    }
-}
 
 /* A made 1 s track, generated once (the target's own cache, not library state). */
 static const gs_pose_track *base_track(void)
@@ -54,12 +47,8 @@ static void undistort(const gs_calib_profile *p)
     gs_pose_track *t = NULL;
     gs_error err = {0};
     int32_t failed = 0;
-    if (gs_pose_track_new(b->n_frames, &t, &err) != GS_OK)
+    if (gs_pose_track_copy(b, &t, &err) != GS_OK)
         return;
-    gs_pose_frame *frames = t->frames;
-    *t = *b;
-    t->frames = frames;
-    memcpy(t->frames, b->frames, sizeof(*t->frames) * (size_t)b->n_frames);
     t->width = p->cam.width;
     t->height = p->cam.height;
     double sx = (double)t->width / (b->width > 0 ? b->width : 1);
@@ -70,7 +59,7 @@ static void undistort(const gs_calib_profile *p)
             t->frames[i].kp[k].y = (float)(t->frames[i].kp[k].y * sy);
         }
     gs_status rc = gs_calib_undistort_track(t, p, "fuzz.json", &failed, &err);
-    check_error(rc, &err);
+    fuzz_check_error(rc, &err);
     for (int32_t i = 0; rc == GS_OK && i < t->n_frames; i++)
         for (int k = 0; t->frames[i].has_kp && k < GS_POSE_NKP; k++)
             if (!isfinite(t->frames[i].kp[k].x) || !isfinite(t->frames[i].kp[k].y)) {
@@ -86,12 +75,12 @@ static void profile(const uint8_t *data, size_t size)
     gs_error err = {0};
     char path[64];
     gs_status rc = gs_calib_profile_parse((const char *)data, size, "fuzz.json", &p, &err);
-    check_error(rc, &err);
+    fuzz_check_error(rc, &err);
     if (rc != GS_OK)
         return;
     snprintf(path, sizeof(path), "/dev/shm/fuzz_calib_%d.json", (int)getpid());
     rc = gs_calib_profile_write(path, &p, &err);
-    check_error(rc, &err);
+    fuzz_check_error(rc, &err);
     if (rc == GS_OK) {
         rc = gs_calib_profile_read(path, &back, &err);
         if (rc != GS_OK) { /* what the writer wrote, the reader must take */
@@ -106,7 +95,7 @@ static void profile(const uint8_t *data, size_t size)
                                 0.5 * p.cam.height, 1.0};
     gs_calib_scale scale;
     rc = gs_calib_scale_from_line(&line, p.cam.width, p.cam.height, &p, 0, &scale, &err);
-    check_error(rc, &err);
+    fuzz_check_error(rc, &err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -118,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         gs_error err = {0};
         memcpy(s, data + 1, n);
         s[n] = '\0';
-        check_error(gs_calib_scale_line_parse(s, &line, &err), &err);
+        fuzz_check_error(gs_calib_scale_line_parse(s, &line, &err), &err);
         return 0;
     }
     profile(data, size);

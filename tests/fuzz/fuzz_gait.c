@@ -6,12 +6,12 @@
  *   the first NUL byte is an edited events.csv (gs_gait_options.events_csv, through a tmpfs
  *   file), the rest after it a --swap-legs list (gs_gait_options.swap_legs); a bad file or list
  *   must be a one-line error naming it;
- * - other odd bytes: edits of a made 3 s running track (tests/gen_track.c, side view, 20 fps). Each 6-byte
- *   record is op, frame (2 bytes), landmark, exponent (2 bytes, -330..330); the ops set a frame
- *   interval to 10^e s, a coordinate to +-10^e px, a visibility to 0 or 1, drop or restore a
- *   frame's landmarks, or set every interval to 10^e s. The edited track is written as pose.json
- *   (a tmpfs file), read back and analysed; and analysed straight from memory, which the gait
- *   stage's own input validation must guard.
+ * - other odd bytes: edits of a made 3 s running track (tests/gen_track.c, side view, 20 fps).
+ *   Each 6-byte record is op, frame (2 bytes), landmark, exponent (2 bytes, -330..330); the ops
+ *   set a frame interval to 10^e s, a coordinate to +-10^e px, a visibility to 0 or 1, drop or
+ *   restore a frame's landmarks, or set every interval to 10^e s. The edited track is written
+ *   as pose.json (a tmpfs file), read back and analysed; and analysed straight from memory,
+ *   which the gait stage's own input validation must guard.
  * Any input must end in GS_OK or a one-line error: no crash (ASan, UBSan with float-cast-overflow
  * and float-divide-by-zero), no hang, no leak, and a result always turns into analysis.json.
  * Run e.g. `fuzz_gait -max_total_time=60 tests/fuzz/corpus_gait` (scripts/fuzz.sh runs it).
@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "gait.h"
+#include "fuzz_util.h"
 #include "gen_track.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -89,12 +90,8 @@ static void edited_track(const uint8_t *data, size_t size)
     gs_pose_track *t = NULL, *back = NULL;
     gs_error err;
     char path[64];
-    if (gs_pose_track_new(b->n_frames, &t, &err) != GS_OK)
+    if (gs_pose_track_copy(b, &t, &err) != GS_OK)
         return;
-    gs_pose_frame *frames = t->frames;
-    *t = *b;
-    t->frames = frames;
-    memcpy(t->frames, b->frames, sizeof(*t->frames) * (size_t)b->n_frames);
     for (size_t at = 0; at + 6 <= size; at += 6) {
         const uint8_t *e = data + at;
         int32_t i = (int32_t)((e[1] | e[2] << 8) % (unsigned)t->n_frames);
@@ -147,16 +144,8 @@ static void corrections(const uint8_t *data, size_t size)
     const uint8_t *nul = memchr(data, 0, size);
     size_t n_csv = nul ? (size_t)(nul - data) : size;
     char path[64], *swap = NULL;
-    FILE *f;
-    snprintf(path, sizeof(path), "/dev/shm/fuzz_gait_events_%d.csv", (int)getpid());
-    if (!(f = fopen(path, "wb")))
+    if (fuzz_write_tmp("gait_events", "csv", data, n_csv, path, sizeof(path)) != 0)
         return;
-    if (fwrite(data, 1, n_csv, f) != n_csv) {
-        fclose(f);
-        unlink(path);
-        return;
-    }
-    fclose(f);
     if (nul) {
         size_t n_swap = size - n_csv - 1;
         if (!(swap = malloc(n_swap + 1))) {

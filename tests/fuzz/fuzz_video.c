@@ -19,17 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_util.h"
 #include "video.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_error(gs_status rc, const gs_error *err)
-{
-    if (rc != GS_OK && rc != GS_END && (rc > 0 || !err->msg[0] || strchr(err->msg, '\n'))) {
-        fprintf(stderr, "status %d, message '%s'\n", (int)rc, err->msg);
-        abort();
-    }
-}
 
 static void check_frame(const gs_frame *f, double *last_t)
 {
@@ -45,16 +38,8 @@ static void check_frame(const gs_frame *f, double *last_t)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[64];
-    FILE *fp;
-    snprintf(path, sizeof(path), "/dev/shm/fuzz_video_%d.bin", (int)getpid());
-    if (!(fp = fopen(path, "wb")))
+    if (fuzz_write_tmp("video", "bin", data, size, path, sizeof(path)) != 0)
         return 0;
-    size_t w = fwrite(data, 1, size, fp);
-    fclose(fp);
-    if (w != size) {
-        unlink(path);
-        return 0;
-    }
     gs_decoder_options o = {0};
     gs_decoder *dec = NULL;
     gs_error err = {0};
@@ -62,22 +47,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.n_threads = 1;
     o.max_height = 64;
     gs_status rc = gs_decoder_open(path, &o, &dec, &err);
-    check_error(rc, &err);
+    fuzz_check_error(rc, &err);
     if (rc == GS_OK) {
         double last = -INFINITY;
         for (int i = 0; i < 24; i++) {
             rc = gs_decoder_next(dec, &f, &err);
-            check_error(rc, &err);
+            fuzz_check_error(rc == GS_END ? GS_OK : rc, &err);
             if (rc != GS_OK)
                 break;
             check_frame(&f, &last);
         }
         rc = gs_decoder_seek(dec, 0.1, &err);
-        check_error(rc, &err);
+        fuzz_check_error(rc, &err);
         if (rc == GS_OK) {
             last = -INFINITY;
             rc = gs_decoder_next(dec, &f, &err);
-            check_error(rc, &err);
+            fuzz_check_error(rc == GS_END ? GS_OK : rc, &err);
             if (rc == GS_OK)
                 check_frame(&f, &last);
         }
@@ -88,10 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     so.n_threads = 1;
     memset(&err, 0, sizeof(err));
     rc = gs_video_scan(path, &so, &s, NULL, NULL, &err);
-    check_error(rc, &err);
+    fuzz_check_error(rc, &err);
     if (rc == GS_OK && (s.frames < 0 || (s.frames >= 2 && !(s.last_t_s >= s.first_t_s)))) {
-        fprintf(stderr, "scan: %lld frames, first %g, last %g\n", (long long)s.frames,
-                s.first_t_s, s.last_t_s);
+        fprintf(stderr, "scan: %lld frames, first %g, last %g\n", (long long)s.frames, s.first_t_s,
+                s.last_t_s);
         abort();
     }
     unlink(path);
