@@ -1136,8 +1136,8 @@ static int closest_stride(const gs_gait_stride *st, int ns, gs_gait_side side, d
     int best = -1;
     for (int i = 0; i < ns; i++)
         if (st[i].side == side && st[i].used && isfinite(st[i].to_s) &&
-            (best < 0 || fabs(st[i].t1_s - st[i].t0_s - med) <
-                             fabs(st[best].t1_s - st[best].t0_s - med)) &&
+            (best < 0 ||
+             fabs(st[i].t1_s - st[i].t0_s - med) < fabs(st[best].t1_s - st[best].t0_s - med)) &&
             (!f || finding_holds(f, &st[i], st, ns)))
             best = i;
     return best;
