@@ -144,7 +144,7 @@ void gs_lc_count_list(const gs_pose_track *t, const gs_gait_result *g, int32_t W
         }
         gs_overlay_label lab[GS_OVERLAY_MAX_LABELS];
         /* the frame before's labels, as the overlay's pass keeps them */
-        int n = gs_overlay_frame_labels(g, f, pf->t_s, kp, s, W, H, prev,
+        int n = gs_overlay_frame_labels(g, f, pf->t_s, 0, kp, s, W, H, prev,
                                         f == prev_f + 1 ? n_prev : 0, lab, GS_OVERLAY_MAX_LABELS);
         float area[4];
         gs_overlay_label_area(kp, s, W, H, area);
@@ -152,8 +152,7 @@ void gs_lc_count_list(const gs_pose_track *t, const gs_gait_result *g, int32_t W
          * (overlay.c draw_labels) */
         mk.n_ring = 0;
         for (int i = 0; i < n_ev && mk.n_ring < 8; i++) {
-            double age = pf->t_s - ev[i].t_s;
-            if (age < -1e-6 || age > 0.25)
+            if (gs_overlay_event_shown(&ev[i], f, pf->t_s, 0) <= 0)
                 continue;
             int left = ev[i].side == GS_GAIT_SIDE_LEFT;
             int k = ev[i].type == GS_GAIT_EVENT_IC ? (left ? 29 : 30) : (left ? 31 : 32);

@@ -1037,15 +1037,35 @@ static void track_labels_apart(const char *name, const gs_pose_track *t, const g
         const gs_pose_frame *pf = &t->frames[kf[i].frame];
         gs_overlay_label lab[GS_OVERLAY_MAX_LABELS];
         gs_kp kp[GS_POSE_NKP];
-        if (cr[i].whole || !pf->has_kp)
+        if (!pf->has_kp)
             continue;
         for (int k = 0; k < GS_POSE_NKP; k++) {
             kp[k] = pf->kp[k];
             kp[k].x *= sx;
             kp[k].y *= sy;
         }
-        int nl = gs_overlay_frame_labels(g, kf[i].frame, pf->t_s, kp, s, W, H, NULL, 0, lab,
+        int nl = gs_overlay_frame_labels(g, kf[i].frame, pf->t_s, 1, kp, s, W, H, NULL, 0, lab,
                                          GS_OVERLAY_MAX_LABELS);
+        /* a key frame, looked at alone, marks its own event and nothing older: the contact on
+         * the initial-contact frame, the toe-off on the toe-off frame, no mark at midstance
+         * (before, every event of the last 0.25 s: the sample's left midstance showed IC L and
+         * TO R, and its left toe-off frame, 0.05 frame before the event, no TO) */
+        char own[8] = "";
+        if (strcmp(kf[i].phase, "midstance"))
+            snprintf(own, sizeof(own), "%s %s", strcmp(kf[i].phase, "toe-off") ? "IC" : "TO",
+                     kf[i].side == GS_GAIT_SIDE_LEFT ? "L" : "R");
+        int n_ev = 0, has_own = 0;
+        for (int j = 0; j < nl; j++)
+            if (lab[j].kind == GS_OVERLAY_LABEL_EVENT) {
+                n_ev++;
+                has_own += !strcmp(lab[j].txt, own);
+            }
+        CHECK_MSG(own[0] ? has_own == 1 && n_ev <= 2 : n_ev == 0,
+                  "%s key frame %d (%s %s, frame %lld): %d event marks, own '%s' %s", name, i,
+                  kf[i].side == GS_GAIT_SIDE_LEFT ? "left" : "right", kf[i].phase,
+                  (long long)kf[i].frame, n_ev, own, has_own ? "shown" : "missing");
+        if (cr[i].whole)
+            continue;
         for (int j = 0; j < nl; j++) {
             const gs_label_box *b = &lab[j].box;
             if (lab[j].kind != GS_OVERLAY_LABEL_EVENT) {

@@ -32,7 +32,11 @@ typedef struct draw_ctx {
     gs_overlay_label prev[GS_OVERLAY_MAX_LABELS];
     int n_prev;
     int64_t prev_index;
+    int still; /* 1: a key frame (gs_overlay_event_shown) */
 } draw_ctx;
+
+/* How long the overlay clip shows an IC/TO mark after its event, s (fading) */
+#define EVENT_MARK_S 0.25
 
 static float vis_alpha(float v)
 {
@@ -598,6 +602,16 @@ typedef struct angle_label {
     const char *abbr;
 } angle_label;
 
+double gs_overlay_event_shown(const gs_gait_event *e, int64_t frame, double t_s, int still)
+{
+    if (still) /* the frame nearest the event by time, as key frames are chosen */
+        return fabs(e->frame - (double)frame) <= 0.5 ? 1.0 : 0.0;
+    double age = t_s - e->t_s;
+    if (age < -1e-6 || age > EVENT_MARK_S)
+        return 0.0;
+    return 1.0 - age / (EVENT_MARK_S + 0.05); /* fading, still visible at its last frame */
+}
+
 /* Appends a label to out[*n] (room for max): the box is where it is drawn. */
 static void push_label(gs_overlay_label *out, int *n, int max, gs_overlay_label_kind kind,
                        const char *txt, float scale, int colour, float ax, float ay,
@@ -616,9 +630,10 @@ static void push_label(gs_overlay_label *out, int *n, int max, gs_overlay_label_
     l->box = *b;
 }
 
-int gs_overlay_frame_labels(const gs_gait_result *g, int64_t fi, double t_s, const gs_kp *kp,
-                            float s, int32_t W, int32_t H, const gs_overlay_label *prev,
-                            int n_prev, gs_overlay_label *out, int max)
+int gs_overlay_frame_labels(const gs_gait_result *g, int64_t fi, double t_s, int still,
+                            const gs_kp *kp, float s, int32_t W, int32_t H,
+                            const gs_overlay_label *prev, int n_prev, gs_overlay_label *out,
+                            int max)
 {
     static const angle_label sag[] = {
         {GS_ANGLE_KNEE_FLEXION, 25, 26, "knee"},
@@ -668,8 +683,7 @@ int gs_overlay_frame_labels(const gs_gait_result *g, int64_t fi, double t_s, con
     int n_ev = 0;
     const gs_gait_event *ev = gs_gait_result_events(g, &n_ev);
     for (int i = 0; i < n_ev; i++) {
-        double age = t_s - ev[i].t_s;
-        if (age < -1e-6 || age > 0.25)
+        if (gs_overlay_event_shown(&ev[i], fi, t_s, still) <= 0)
             continue;
         int left = ev[i].side == GS_GAIT_SIDE_LEFT;
         int k = ev[i].type == GS_GAIT_EVENT_IC ? (left ? 29 : 30) : (left ? 31 : 32);
@@ -719,13 +733,15 @@ static void draw_label(draw_ctx *c, const gs_overlay_label *l)
 }
 
 /* The angle and trunk labels, the IC/TO marks (a ring at the heel at contact, at the toe at
- * toe-off, for 0.25 s after it, fading) and their labels, in that order (placed clear of each
+ * toe-off: in the clip for 0.25 s after it, fading; on a key frame only the events of that
+ * frame, gs_overlay_event_shown) and their labels, in that order (placed clear of each
  * other: gs_overlay_frame_labels); the labels of the frame drawn before, when it was fi - 1,
  * are where they glide from. */
 static void draw_labels(draw_ctx *c, const gs_gait_result *g, int64_t fi, double t, const gs_kp *kp)
 {
     gs_overlay_label lab[GS_OVERLAY_MAX_LABELS];
-    int n_lab = gs_overlay_frame_labels(g, fi, t, kp, c->s, c->img.width, c->img.height, c->prev,
+    int n_lab = gs_overlay_frame_labels(g, fi, t, c->still, kp, c->s, c->img.width,
+                                        c->img.height, c->prev,
                                         fi == c->prev_index + 1 ? c->n_prev : 0, lab,
                                         GS_OVERLAY_MAX_LABELS);
     memcpy(c->prev, lab, (size_t)n_lab * sizeof(*lab));
@@ -737,12 +753,11 @@ static void draw_labels(draw_ctx *c, const gs_gait_result *g, int64_t fi, double
     int n = 0;
     const gs_gait_event *ev = gs_gait_result_events(g, &n);
     for (int i = 0; i < n; i++) {
-        double age = t - ev[i].t_s;
-        if (age < -1e-6 || age > 0.25)
+        float a = (float)gs_overlay_event_shown(&ev[i], fi, t, c->still);
+        if (a <= 0)
             continue;
         int left = ev[i].side == GS_GAIT_SIDE_LEFT;
         int k = ev[i].type == GS_GAIT_EVENT_IC ? (left ? 29 : 30) : (left ? 31 : 32);
-        float a = (float)(1.0 - age / 0.3);
         gs_cv_circle(&c->img, kp[k].x, kp[k].y, ring_radius(c->s) - 0.5f * (float)c->thick,
                      colours[left ? 1 : 2], c->thick, a);
     }
@@ -1930,6 +1945,7 @@ gs_status gs_overlay_render(const char *video, const gs_pose_track *t, const gs_
             /* the key frame's own drawing: the body (kept for a crop), then the frame's marks
              * when it shows the whole frame */
             draw_ctx kc = c;
+            kc.still = 1;
             shown_list ks = {{0}, 0};
             if (findings)
                 ks.n = gs_keyframe_findings(g, t, findings, &opt->keyframes[i], ks.f, MAX_SHOWN);

@@ -219,18 +219,27 @@ void gs_overlay_place_labels(gs_overlay_label *lab, int n, float s, int32_t W, i
                              int n_prev);
 
 /**
+ * Whether the overlay marks event e (its ring and IC/TO label) on frame `frame` at time t_s, and
+ * how opaque: in the clip (still 0) for 0.25 s after the event, fading from 1; on a key frame
+ * (still 1), a picture looked at alone, only when `frame` is the frame nearest the event (the
+ * contact on the initial-contact frame, not the other foot's toe-off 80 ms before it nor the
+ * contact on the midstance frame), at 1. 0 = not shown.
+ */
+double gs_overlay_event_shown(const gs_gait_event *e, int64_t frame, double t_s, int still);
+
+/**
  * The labels the overlay writes on frame `frame` (time t_s) of a frame_w x frame_h picture drawn
  * at size scale s, kp the frame's landmarks in the picture's px: the angles g measures at that
- * frame beside their joints, the trunk's lean, and the IC/TO marks shown at t_s (for 0.25 s after
- * each event), placed by gs_overlay_place_labels in that order (the angles joint by joint, left
+ * frame beside their joints, the trunk's lean, and the IC/TO marks shown at t_s
+ * (gs_overlay_event_shown; still 1 for a key frame), placed by gs_overlay_place_labels in that order (the angles joint by joint, left
  * then right) inside gs_overlay_label_area, clear of the IC/TO marks' rings and, where there is
  * room, of the skeleton's joints. prev, n_prev: the labels this returned for frame - 1 (the
  * overlay's pass keeps them; NULL, 0 for a first frame or one drawn alone). Angles are whole
  * degrees with a degree sign (GS_CV_DEGREE, the ring gs_cv_text draws). Fills out[0..max) and
  * returns how many, in drawing order.
  */
-int gs_overlay_frame_labels(const gs_gait_result *g, int64_t frame, double t_s, const gs_kp *kp,
-                            float s, int32_t frame_w, int32_t frame_h,
+int gs_overlay_frame_labels(const gs_gait_result *g, int64_t frame, double t_s, int still,
+                            const gs_kp *kp, float s, int32_t frame_w, int32_t frame_h,
                             const gs_overlay_label *prev, int n_prev, gs_overlay_label *out,
                             int max);
 
