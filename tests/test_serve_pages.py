@@ -796,8 +796,10 @@ def clinic_day():
         check(st == 200 and "<h1>Analysis of Weekly, 2026-01-12</h1>" in html and
               f'<a href="/athletes/{ath}">&larr; Weekly</a>' in html and
               "Status: <strong>running</strong>: finding the body&#39;s joints" not in html and
-              "Status: <strong>running</strong>: finding the body's joints in each frame" in html,
-              f"a running job's page names the clip and its stage in words ({st})")
+              "Status: <strong>running</strong>: finding the body's joints in each frame" in html
+              and 'id="cancel-what"' in html and "the video stays stored" in html,
+              f"a running job's page names the clip and its stage in words, and says what "
+              f"cancelling does ({st})")
         st, _, html = br.req("GET", f"/jobs/{jobs[1]}")
         check(st == 200 and 'id="job-next"' in html and
               f'href="/sessions/{sids[2]}#rerun-form"' in html,
@@ -1044,6 +1046,11 @@ def run(port, data):
     check(st == 303, f"cancel the second job ({st})")
     st, _, html = a.req("GET", f"/jobs/{up2.get('job')}")
     check("Status: <strong>cancelled" in html, "the job page says cancelled")
+    # and what to do next: the video stays, re-run it from the session's page (it said nothing)
+    s2 = up2.get("session")
+    check('id="job-next"' in html and f'href="/sessions/{s2}#rerun-form"' in html and
+          f'href="/sessions/{s2}">Open the session' in html and 'id="cancel-what"' not in html,
+          "a cancelled job's page says what to do next")
     st, _, html = a.req("GET", f"/sessions/{up2.get('session')}")
     check(st == 200 and re.search(r'<p id="analysis-status">The analysis was <a href="/jobs/'
                                   r'[A-Za-z0-9_-]{22}">cancelled</a>\.</p>', html) and

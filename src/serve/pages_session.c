@@ -184,20 +184,29 @@ static int job_page(gs_page *pg, const char *id, int cancel)
         gs_html_esc(&b, j.error[0] ? j.error : "the analysis failed");
         gs_html_puts(&b, "</p>");
     }
-    if (j.status == GS_STORE_JOB_FAILED && !ss.video_deleted)
+    /* after a failure or a cancel: what to do next (a cancelled job's page said nothing) */
+    if ((j.status == GS_STORE_JOB_FAILED || j.status == GS_STORE_JOB_CANCELLED) &&
+        !ss.video_deleted)
         gs_html_printf(&b, "<p id=\"job-next\">The video stays stored: on the session's page, "
-                           "<a href=\"/sessions/%s#rerun-form\">Re-run the analysis</a> with "
-                           "other options (the seconds to analyse, the view, the slow-motion "
-                           "factor), or delete the session and upload another clip.</p>",
-                       ss.id);
-    if (j.status == GS_STORE_JOB_DONE || j.status == GS_STORE_JOB_FAILED)
+                           "<a href=\"/sessions/%s#rerun-form\">Re-run the analysis</a>%s, or "
+                           "delete the session and upload another clip.</p>",
+                       ss.id,
+                       j.status == GS_STORE_JOB_FAILED
+                           ? " with other options (the seconds to analyse, the view, the "
+                             "slow-motion factor)"
+                           : "");
+    if (j.status == GS_STORE_JOB_DONE || j.status == GS_STORE_JOB_FAILED ||
+        j.status == GS_STORE_JOB_CANCELLED)
         gs_html_printf(&b, "<p><a class=\"button\" href=\"/sessions/%s\">Open the session</a></p>",
                        ss.id);
     if (live) {
+        /* the page has no script (CSP) for a confirmation: the button says what it does */
         gs_html_printf(&b, "<form method=\"post\" action=\"/jobs/%s/cancel\">", j.id);
         gs_page_csrf_field(pg, &b);
-        gs_html_puts(&b, "<button type=\"submit\" class=\"danger\">Cancel the analysis</button>"
-                         "</form>");
+        gs_html_puts(&b, "<p class=\"muted\" id=\"cancel-what\">Cancelling stops this analysis; "
+                         "the video stays stored and can be analysed again from the session's "
+                         "page.</p><button type=\"submit\" class=\"danger\">Cancel the "
+                         "analysis</button></form>");
     }
     return gs_page_send(pg, &b, 200);
 }
