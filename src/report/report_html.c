@@ -301,14 +301,81 @@ static int note_rank(const cJSON *w)
     return NOTE_LIMIT;
 }
 
+/* The note that the view was hard to tell, naming the view taken: the notes stand above the
+ * summary (it said "check the view line above", a line the command line prints and the page
+ * does not have). */
+static void view_note(buf *b, const cJSON *a, double conf)
+{
+    char t1[32];
+    const char *k = jstr(jget(a, "view"), "kind");
+    const char *taken = !k                         ? "not decided"
+                        : !strcmp(k, "side-left")  ? "a side view, left side to camera"
+                        : !strcmp(k, "side-right") ? "a side view, right side to camera"
+                        : !strcmp(k, "rear")       ? "seen from behind"
+                        : !strcmp(k, "front")      ? "seen from the front"
+                                                   : k;
+    gs_html_printf(b,
+                   "<li>The camera view was hard to tell (confidence %s %%); it was taken as ",
+                   gs_html_num(t1, sizeof(t1), 100 * conf, 0));
+    gs_html_esc(b, taken);
+    gs_html_puts(b, " (Summary, below). If that is wrong, analyse the clip again with the view "
+                    "given (<code>--view</code>).</li>\n");
+}
+
+/* The quality block's own fields (not its warnings) as "name: value" items. */
+static void quality_fields(buf *b, const cJSON *q)
+{
+    const cJSON *w;
+    cJSON_ArrayForEach(w, q)
+    {
+        if (!w->string || !strcmp(w->string, "warnings"))
+            continue;
+        if (cJSON_IsString(w) || cJSON_IsNumber(w) || cJSON_IsBool(w)) {
+            gs_html_puts(b, "<li>");
+            gs_html_esc(b, w->string);
+            gs_html_puts(b, ": ");
+            if (cJSON_IsString(w))
+                gs_html_esc(b, w->valuestring);
+            else if (cJSON_IsBool(w))
+                gs_html_puts(b, cJSON_IsTrue(w) ? "yes" : "no");
+            else
+                gs_html_printf(b, "%.4g", w->valuedouble);
+            gs_html_puts(b, "</li>\n");
+        }
+    }
+}
+
+/* The string notes of one rank (NOTE_LIMIT and later): the pipeline's warnings, the quality
+ * block's (and at NOTE_LIMIT its fields), then the gait stage's notes. */
+static void string_notes(buf *b, const cJSON *a, int rank)
+{
+    const cJSON *w, *q = jget(a, "quality");
+    cJSON_ArrayForEach(w, jget(a, "warnings"))
+    {
+        if (note_rank(w) == rank)
+            warn_item(b, w);
+    }
+    cJSON_ArrayForEach(w, jget(q, "warnings"))
+    {
+        if (note_rank(w) == rank)
+            warn_item(b, w);
+    }
+    if (rank == NOTE_LIMIT && cJSON_IsObject(q))
+        quality_fields(b, q);
+    cJSON_ArrayForEach(w, jget(a, "notes"))
+    {
+        if (note_rank(w) == rank)
+            warn_item(b, w);
+    }
+}
+
 static void write_alerts(page *pg)
 {
     buf *b = &pg->b;
-    const cJSON *a = pg->a, *w, *q = jget(pg->a, "quality");
+    const cJSON *a = pg->a;
     const char *code, *msg = gs_report__error_message(a, &code);
     int nl = count_used_strides(a, "left", NULL), nr = count_used_strides(a, "right", NULL);
     size_t mark;
-    char t1[32];
 
     if (!a) {
         gs_html_puts(b, "<div class=\"alert err\" role=\"alert\"><strong>No analysis</strong>The "
@@ -334,85 +401,32 @@ static void write_alerts(page *pg)
     }
 
     /* Warnings: the pipeline's, the quality block's, the gait notes, and our own checks, in
-     * the order a coach needs them (note_rank) */
+     * the order a coach needs them (note_rank): the view, the frame rate, too few strides, then
+     * the string notes rank by rank */
     mark = b->n;
     gs_html_puts(b, "<div class=\"alert warn\"><strong>Quality notes</strong><ul>\n");
-    {
-        size_t body = b->n;
-        double conf = jnum(jget(a, "view"), "confidence");
-        for (int rank = 0; rank < NOTE_RANKS; rank++) {
-            if (rank == NOTE_VIEW && isfinite(conf) && conf < 0.7) {
-                /* the notes stand above the summary: name the view taken here (it said "check
-                 * the view line above", a line the command line prints and the page does not
-                 * have) */
-                const char *k = jstr(jget(a, "view"), "kind");
-                const char *taken = !k                         ? "not decided"
-                                    : !strcmp(k, "side-left")  ? "a side view, left side to camera"
-                                    : !strcmp(k, "side-right") ? "a side view, right side to camera"
-                                    : !strcmp(k, "rear")       ? "seen from behind"
-                                    : !strcmp(k, "front")      ? "seen from the front"
-                                                               : k;
-                gs_html_printf(b,
-                               "<li>The camera view was hard to tell (confidence %s %%); it was "
-                               "taken as ",
-                               gs_html_num(t1, sizeof(t1), 100 * conf, 0));
-                gs_html_esc(b, taken);
-                gs_html_puts(b, " (Summary, below). If that is wrong, analyse the clip again with "
-                                "the view given (<code>--view</code>).</li>\n");
-            } else if (rank == NOTE_RATE && timing_is_low(a)) {
-                timing_note(b, a);
-            } else if (rank == NOTE_STRIDES && !msg &&
-                       (nl < STABLE_MEAN_STRIDES || nr < STABLE_MEAN_STRIDES) && nl + nr > 0) {
-                gs_html_printf(b,
-                               "<li>Only %d left and %d right strides were usable; means from "
-                               "fewer than %d strides per side are less stable",
-                               nl, nr, STABLE_MEAN_STRIDES);
-                gs_report__cite(pg, SRC_DINGENEN);
-                gs_html_puts(b, ". A longer clip helps.</li>\n");
-            } else if (rank >= NOTE_LIMIT) {
-                cJSON_ArrayForEach(w, jget(a, "warnings"))
-                {
-                    if (note_rank(w) == rank)
-                        warn_item(b, w);
-                }
-                cJSON_ArrayForEach(w, jget(q, "warnings"))
-                {
-                    if (note_rank(w) == rank)
-                        warn_item(b, w);
-                }
-                if (rank == NOTE_LIMIT && cJSON_IsObject(q)) {
-                    cJSON_ArrayForEach(w, q)
-                    {
-                        if (!w->string || !strcmp(w->string, "warnings"))
-                            continue;
-                        if (cJSON_IsString(w) || cJSON_IsNumber(w) || cJSON_IsBool(w)) {
-                            gs_html_puts(b, "<li>");
-                            gs_html_esc(b, w->string);
-                            gs_html_puts(b, ": ");
-                            if (cJSON_IsString(w))
-                                gs_html_esc(b, w->valuestring);
-                            else if (cJSON_IsBool(w))
-                                gs_html_puts(b, cJSON_IsTrue(w) ? "yes" : "no");
-                            else
-                                gs_html_printf(b, "%.4g", w->valuedouble);
-                            gs_html_puts(b, "</li>\n");
-                        }
-                    }
-                }
-                cJSON_ArrayForEach(w, jget(a, "notes"))
-                {
-                    if (note_rank(w) == rank)
-                        warn_item(b, w);
-                }
-            }
-        }
-        if (b->n == body) {
-            b->n = mark; /* nothing to say: drop the box */
-            if (b->p)
-                b->p[b->n] = '\0';
-        } else {
-            gs_html_puts(b, "</ul></div>\n");
-        }
+    size_t body = b->n;
+    double conf = jnum(jget(a, "view"), "confidence");
+    if (isfinite(conf) && conf < 0.7)
+        view_note(b, a, conf);
+    if (timing_is_low(a))
+        timing_note(b, a);
+    if (!msg && (nl < STABLE_MEAN_STRIDES || nr < STABLE_MEAN_STRIDES) && nl + nr > 0) {
+        gs_html_printf(b,
+                       "<li>Only %d left and %d right strides were usable; means from fewer "
+                       "than %d strides per side are less stable",
+                       nl, nr, STABLE_MEAN_STRIDES);
+        gs_report__cite(pg, SRC_DINGENEN);
+        gs_html_puts(b, ". A longer clip helps.</li>\n");
+    }
+    for (int rank = NOTE_LIMIT; rank < NOTE_RANKS; rank++)
+        string_notes(b, a, rank);
+    if (b->n == body) {
+        b->n = mark; /* nothing to say: drop the box */
+        if (b->p)
+            b->p[b->n] = '\0';
+    } else {
+        gs_html_puts(b, "</ul></div>\n");
     }
 }
 
