@@ -489,6 +489,23 @@ static void analyze_summary_reads_as_words(void)
     CHECK_STR_CONTAINS(err, "track too short");
     CHECK_STR_CONTAINS(out, "findings not evaluated: the analysis did not complete");
     CHECK_MSG(!strstr(out, "no findings above") && !strstr(out, "unknown,"), "summary: %s", out);
+
+    /* a failed run whose other side had strides enough lists that side's findings: it said
+     * "findings not evaluated" under them (walk_front_cane_01); a rear-view run with pelvic
+     * drop, the left's events after 2 s deleted (2 left strides, 3 right) */
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf '%s_p' '%s_q' && '%s' -o '%s' --duration 8 --view rear --pelvic-drop 9,9 && "
+             "'%s' analyze '%s' -o '%s_p' --quiet >/dev/null 2>&1; awk -F, 'NR == 1 || $1 != "
+             "\"left\" || $3 < 2.0' '%s_p/events.csv' > '%s/cli_sum_pd.csv'",
+             dir, dir, gen, pose, bin, pose, dir, dir, scratch);
+    CHECK(gs_test_sh(cmd) == 0);
+    snprintf(a, sizeof(a), "analyze '%s' -o '%s_q' --events '%s/cli_sum_pd.csv'", pose, dir,
+             scratch);
+    CHECK_EQ_INT(run_cli(a, err, sizeof(err), out, sizeof(out)), 1);
+    CHECK_STR_CONTAINS(out, "finding: Contralateral pelvic drop in right stance");
+    CHECK_STR_CONTAINS(out, "the analysis did not complete: these findings rest on the strides");
+    CHECK_MSG(!strstr(out, "findings not evaluated"), "listed findings said not evaluated: %s",
+              out);
 }
 
 /* A real-time clip given a slow-motion factor it does not have said only "track too short: 0.80 s

@@ -105,8 +105,9 @@ static int analyze_progress(void *user, const char *stage, double fraction, cons
 
 /* The analysis in a few lines for people: the metrics' names as the report writes them, "-" for
  * a side without a value (was "nan"), each finding's side said once, and on a failed run no
- * "no findings" that reads as a clean result (the findings were not evaluated: the report says
- * so too). */
+ * "no findings" that reads as a clean result: the findings were not evaluated, or, where a side
+ * had enough strides, they rest on an incomplete analysis (it said "not evaluated" under the
+ * findings it had just listed: walk_front_cane_01, 2 left and 3 right strides). */
 static void print_summary(const gs_analysis *a, const char *outdir)
 {
     const int failed = !strcmp(a->status, "failed");
@@ -145,7 +146,10 @@ static void print_summary(const gs_analysis *a, const char *outdir)
                a->findings[k].severity, a->findings[k].confidence);
     if (a->n_findings > 3)
         printf("  and %d more findings in the report\n", a->n_findings - 3);
-    if (failed)
+    if (failed && a->n_findings > 0) /* a side with enough strides was evaluated */
+        printf("  the analysis did not complete: these findings rest on the strides it had; "
+               "treat them as incomplete\n");
+    else if (failed)
         printf("  findings not evaluated: the analysis did not complete\n");
     else if (a->n_findings == 0)
         printf("  no findings above the rules' thresholds\n");
