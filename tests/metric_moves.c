@@ -32,8 +32,11 @@ int gs_metric_moves(const gs_gait_result *r0, const gs_gait_result *r1, const ch
             gs_gait_result_metric(r1, it->string, side, &b, &sd, &nb);
             if (!isfinite(a) || !isfinite(b) || na == 0 || nb == 0)
                 continue;
+            const gs_metric_info *info = gs_metric_find(it->string);
             double d = fabs(b - a), lim = 0.1 * val->valuedouble;
-            if (!strcmp(unit->valuestring, "%"))
+            /* '%' is a percentage of the value, as compare reads it, unless the metric is itself
+             * in % (walking stance, swing, double support: percentage points) */
+            if (!strcmp(unit->valuestring, "%") && !(info && !strcmp(info->unit, "%")))
                 d = 100 * d / fabs(a);
             res->compared++;
             if (!(d < lim)) {

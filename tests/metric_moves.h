@@ -17,7 +17,9 @@ typedef struct gs_metric_moves_result {
 
 /**
  * Compares every metric of the source tree's models/minimal_change.json (per side -1 both, 0
- * left, 1 right) between r0 and r1; a "%" metric's move is relative to r0's value. Each value
+ * left, 1 right) between r0 and r1, against a tenth of the entry's value (its frame-free figure:
+ * min_frames is left out, so timing metrics are held to the stated figure); a "%" entry's move is
+ * relative to r0's value unless the metric is itself in % (stance %: points). Each value
  * over its limit is printed to stderr as one line starting with what. Returns 0, or -1 when the
  * file cannot be read or has no "metrics" object (then *res is zero).
  */

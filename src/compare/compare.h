@@ -186,9 +186,9 @@ typedef struct gs_compare_mc_limit {
  * Metric key's minimal change for a BEFORE mean of before_mean at the coarser frame interval
  * frame_s (seconds; 0 = ignore the frame rate), against the entry's realistic change (optional
  * fields realistic, realistic_unit '%' of BEFORE's mean or the metric's unit, realistic_source).
- * The minimal change scales with the frame rate through min_frames (times) or own_fps (an own
- * figure measured at that rate: own_sdd x own_fps x frame_s), so fps_needed follows from the same
- * rule. Returns 1 when the minimal change exceeds the realistic change (the recordings cannot
+ * The minimal change scales with the frame rate through min_frames (times, or percentage points of
+ * a stride of stride_ms: walking stance %) or own_fps (an own figure measured at that rate:
+ * own_sdd x own_fps x frame_s), so fps_needed follows from the same rule. Returns 1 when the minimal change exceeds the realistic change (the recordings cannot
  * tell), else 0 (also when the entry has no realistic figure).
  */
 int gs_compare_mc_limit_of(const gs_compare_mc *mc, const char *key, double before_mean,

@@ -9,14 +9,16 @@
 /** One entry of the minimal-change table. */
 typedef struct gs_compare__mc_entry {
     char *key;
-    double value;      /* in the metric's unit, or percent of BEFORE's mean when relative */
-    int relative;      /* unit "%": value is a percentage of BEFORE's mean */
-    double min_frames; /* 0, or the change must exceed this many frame intervals (ms metrics) */
-    double base;       /* the published or stated figure (value's unit) */
-    double own;        /* own_sdd (value's unit), NAN when none */
-    double own_fps;    /* 0, or the frame rate own was measured at: own scales with the frame
-                          interval (a ratio of event times, e.g. duty factor) */
-    double realistic;  /* NAN, or the largest change a realistic intervention makes */
+    double value;           /* in the metric's unit, or percent of BEFORE's mean when relative */
+    int relative;           /* unit "%": value is a percentage of BEFORE's mean */
+    double min_frames;      /* 0, or the change must exceed this many frame intervals (ms metrics;
+                               for a percentage of the stride, of a stride of stride_ms) */
+    double stride_ms;       /* 0, or min_frames counts in percentage points of a stride this long */
+    double base;            /* the published or stated figure (value's unit) */
+    double own;             /* own_sdd (value's unit), NAN when none */
+    double own_fps;         /* 0, or the frame rate own was measured at: own scales with the frame
+                               interval (a ratio of event times, e.g. duty factor) */
+    double realistic;       /* NAN, or the largest change a realistic intervention makes */
     int realistic_relative; /* realistic is a percentage of BEFORE's mean */
     char *unit;
     char *source;

@@ -111,13 +111,14 @@ static gs_status opt_num(vctx *c, const char *where, const char *key, const cJSO
 static gs_status parse_entry(vctx *c, const char *where, const cJSON *e, const char *unit_expected,
                              gs_compare__mc_entry *out)
 {
-    static const char *const known[] = {
-        "value",   "unit",       "source",  "reasoning", "published_sdd",  "stated",
-        "own_sdd", "min_frames", "own_fps", "realistic", "realistic_unit", "realistic_source"};
+    static const char *const known[] = {"value",           "unit",    "source",    "reasoning",
+                                        "published_sdd",   "stated",  "own_sdd",   "min_frames",
+                                        "stride_ms",       "own_fps", "realistic", "realistic_unit",
+                                        "realistic_source"};
     const char *key = e->string;
     const cJSON *v, *f;
     char field[96];
-    double pub, stated, own, mf, ofps, real, base;
+    double pub, stated, own, mf, sms, ofps, real, base;
     gs_status rc;
 
     memset(out, 0, sizeof(*out));
@@ -138,8 +139,8 @@ static gs_status parse_entry(vctx *c, const char *where, const cJSON *e, const c
             snprintf(field, sizeof(field), "%s.%s", key, f->string);
             return vfail(c, where, field,
                          "unknown field (expected value, unit, source, reasoning, published_sdd "
-                         "or stated, own_sdd, min_frames, own_fps, realistic, realistic_unit, "
-                         "realistic_source)");
+                         "or stated, own_sdd, min_frames, stride_ms, own_fps, realistic, "
+                         "realistic_unit, realistic_source)");
         }
     }
     v = cJSON_GetObjectItemCaseSensitive(e, "value");
@@ -163,6 +164,7 @@ static gs_status parse_entry(vctx *c, const char *where, const cJSON *e, const c
         (rc = opt_num(c, where, key, e, "stated", &stated)) != GS_OK ||
         (rc = opt_num(c, where, key, e, "own_sdd", &own)) != GS_OK ||
         (rc = opt_num(c, where, key, e, "min_frames", &mf)) != GS_OK ||
+        (rc = opt_num(c, where, key, e, "stride_ms", &sms)) != GS_OK ||
         (rc = opt_num(c, where, key, e, "own_fps", &ofps)) != GS_OK ||
         (rc = opt_num(c, where, key, e, "realistic", &real)) != GS_OK)
         return rc;
@@ -185,11 +187,20 @@ static gs_status parse_entry(vctx *c, const char *where, const cJSON *e, const c
                          out->value, isfinite(pub) ? "published_sdd" : "stated", base, own, larger);
         }
     }
-    if (isfinite(mf) && strcmp(unit_expected ? unit_expected : out->unit, "ms")) {
+    /* min_frames: frame intervals are times, so a metric in ms; or a percentage of the stride
+     * (a walking stance %), where stride_ms says of what stride the frames are a part */
+    if (isfinite(sms) && (!isfinite(mf) || out->relative || strcmp(out->unit, "%"))) {
+        snprintf(field, sizeof(field), "%s.stride_ms", key);
+        return vfail(c, where, field,
+                     "only with min_frames, for a metric in percent of the stride (unit '%%')");
+    }
+    if (isfinite(mf) && !isfinite(sms) && strcmp(unit_expected ? unit_expected : out->unit, "ms")) {
         snprintf(field, sizeof(field), "%s.min_frames", key);
-        return vfail(c, where, field, "only for metrics in ms (frame intervals are times)");
+        return vfail(c, where, field,
+                     "only for metrics in ms (frame intervals are times), or with stride_ms");
     }
     out->min_frames = isfinite(mf) ? mf : 0;
+    out->stride_ms = isfinite(sms) ? sms : 0;
     out->base = base;
     out->own = own;
     /* own_fps: the own figure is a frame-interval figure of a metric that is a ratio of event
@@ -376,8 +387,11 @@ static void entry_parts(const gs_compare__mc_entry *e, double before_mean, doubl
     } else {
         *v0 = e->relative ? e->value * pct : e->value;
         /* event timing is known to about a frame or two (REFERENCES.md 3b): a timing change
-         * must also exceed min_frames frame intervals of the coarser clip */
+         * must also exceed min_frames frame intervals of the coarser clip, in ms, or in
+         * percentage points of a stride of stride_ms */
         *a = e->min_frames > 0 ? e->min_frames * 1000.0 : 0;
+        if (e->stride_ms > 0)
+            *a *= 100.0 / e->stride_ms;
     }
 }
 
