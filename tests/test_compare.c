@@ -1931,6 +1931,46 @@ static gs_compare_verdict verdict_of(const gs_comparison *c, const char *key, gs
     return r ? r->verdict : GS_COMPARE_VERDICT_COUNT;
 }
 
+/* One call gives a row's minimal change, its source and the realistic bound (session 17: the
+ * rows computed the minimal change twice, once for the value and again inside the bound): for
+ * every shipped metric, at several rates and BEFORE means, gs_compare_mc_limit_of's minimal
+ * change and source are gs_compare_mc_value's; no entry gives NAN and no source; a relative
+ * entry without a BEFORE mean gives NAN and no bound. */
+static void mc_limit_gives_value_and_source_in_one_call(void)
+{
+    static const double rates[] = {0, 1.0 / 25, 1.0 / 30, 1.0 / 60, 1.0 / 240};
+    static const double means[] = {0.4, 62, 280, 170};
+    gs_compare_mc *mc = shipped_mc();
+    gs_compare_mc_limit lim;
+    int n = 0;
+    if (!mc)
+        return;
+    for (size_t i = 0; i < gs_metric_count(); i++) {
+        const char *key = gs_metric_at(i)->key;
+        for (size_t f = 0; f < sizeof(rates) / sizeof(rates[0]); f++)
+            for (size_t b = 0; b < sizeof(means) / sizeof(means[0]); b++) {
+                const char *src = NULL;
+                double v = gs_compare_mc_value(mc, 0, key, means[b], rates[f], &src);
+                gs_compare_mc_limit_of(mc, key, means[b], rates[f], &lim);
+                CHECK_MSG(v == lim.minimal_change || (isnan(v) && isnan(lim.minimal_change)),
+                          "%s at %g s, mean %g: %.17g and %.17g", key, rates[f], means[b], v,
+                          lim.minimal_change);
+                CHECK(src == lim.source);
+                n += src != NULL;
+            }
+    }
+    CHECK(n > 100);
+    CHECK_EQ_INT(gs_compare_mc_limit_of(mc, "no_such_metric", 1, 1.0 / 30, &lim), 0);
+    CHECK(isnan(lim.minimal_change) && isnan(lim.realistic) && isnan(lim.fps_needed));
+    CHECK(lim.source == NULL && lim.realistic_source == NULL);
+    CHECK_EQ_INT(gs_compare_mc_limit_of(mc, "step_time_ms", NAN, 1.0 / 30, &lim), 0);
+    CHECK(isnan(lim.minimal_change) && isnan(lim.realistic) && isnan(lim.fps_needed));
+    CHECK_STR_CONTAINS(lim.source, "Heiderscheit");
+    CHECK_EQ_INT(gs_compare_mc_limit_of(mc, "ground_contact_ms", 280, 1.0 / 30, &lim), 1);
+    CHECK_STR_CONTAINS(lim.source, "Young 2023");
+    gs_compare_mc_free(&mc);
+}
+
 /* Walking stance, swing and double support in % of the stride (session 17): a stated 1.4 points
  * and one frame interval of a 1.1 s stride, the larger wins (3.03 points at 30 fps, 1.52 at 60,
  * 1.4 from 65 fps on); before, a fixed 3 points at every rate. A made walk whose stance moves by
@@ -2259,6 +2299,7 @@ int main(int argc, char **argv)
     frame_rate_decides_what_a_pair_can_tell(dir);
     contact_angles_say_why_they_have_no_bound();
     walking_percentages_scale_with_frame_rate();
+    mc_limit_gives_value_and_source_in_one_call();
     side_by_side_locks_strides_and_counts_frames(dir);
     made_pairs_call_exactly_the_made_changes_real();
     no_change_false_positive_rate();

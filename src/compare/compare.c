@@ -505,7 +505,7 @@ static gs_status metric_rows(gs_comparison *c, const gs_compare_session *sb,
                 const double *vb = mb ? mb->values[sd] : NULL, *va = ma ? ma->values[sd] : NULL;
                 int nb = vb && mb ? mb->n[sd] : 0, na = va && ma ? ma->n[sd] : 0;
                 const gs_compare_check *k;
-                const char *src = NULL;
+                gs_compare_mc_limit lim;
                 if (sd == GS_COMPARE_SIDE_ALL && !whole)
                     continue;
                 if (nb == 0 && na == 0)
@@ -528,14 +528,11 @@ static gs_status metric_rows(gs_comparison *c, const gs_compare_session *sb,
                                     ? 100.0 * r->change / fabs(r->before)
                                     : NAN;
                 r->t = r->hedges_g = r->p = r->p_holm = NAN;
-                r->minimal_change = gs_compare_mc_value(mc, 0, m->key, r->before, frame_s, &src);
-                r->mc_source = src ? gs_compare__keep(c, src) : NULL;
-                {
-                    gs_compare_mc_limit lim;
-                    gs_compare_mc_limit_of(mc, m->key, r->before, frame_s, &lim);
-                    r->realistic_change = lim.realistic;
-                    r->fps_needed = lim.fps_needed;
-                }
+                gs_compare_mc_limit_of(mc, m->key, r->before, frame_s, &lim);
+                r->minimal_change = lim.minimal_change;
+                r->mc_source = lim.source ? gs_compare__keep(c, lim.source) : NULL;
+                r->realistic_change = lim.realistic;
+                r->fps_needed = lim.fps_needed;
                 r->exceeds_mc = isfinite(r->minimal_change) && isfinite(r->change) &&
                                 fabs(r->change) >= r->minimal_change;
                 r->verdict = GS_COMPARE_VERDICT_NOT_COMPARABLE;

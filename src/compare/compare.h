@@ -175,6 +175,7 @@ double gs_compare_mc_value(const gs_compare_mc *mc, int curves, const char *key,
 /** What the frame rate does to a metric's minimal change (gs_compare_mc_limit_of()). */
 typedef struct gs_compare_mc_limit {
     double minimal_change;        /* as gs_compare_mc_value() */
+    const char *source;           /* the entry's source (owned by mc), or NULL: no entry */
     double realistic;             /* the largest change a realistic intervention makes, in the
                                      metric's unit (the entry's realistic); NAN: no figure */
     double fps_needed;            /* the lowest frame rate at which minimal_change would be at most

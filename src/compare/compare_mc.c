@@ -373,19 +373,30 @@ static const gs_compare__mc_entry *find_entry(const gs_compare__mc_entry *v, int
     return NULL;
 }
 
-/* An entry's minimal change at frame interval frame_s (0: the table's value as it stands) as a
- * frame-free part v0 and a per-frame-interval coefficient a (a * frame_s, same unit; 0 when the
- * entry does not scale with the frame rate): value = max(v0, a * frame_s). NAN v0 when a relative
- * entry has no BEFORE mean. */
-static void entry_parts(const gs_compare__mc_entry *e, double before_mean, double *v0, double *a)
+/* x in the metric's unit: as it is, or, when relative, x percent of BEFORE's mean (NAN without
+ * one) */
+static double in_unit(double x, int relative, double before_mean)
 {
-    double pct = isfinite(before_mean) ? fabs(before_mean) / 100.0 : NAN;
+    if (!relative)
+        return x;
+    return isfinite(before_mean) ? x / 100.0 * fabs(before_mean) : NAN;
+}
+
+/* An entry's minimal change at frame interval frame_s (0: the rate is unknown) in the metric's
+ * unit, with its frame-free part *v0 and its per-frame-interval coefficient *a (a * frame_s, same
+ * unit; 0 when the entry does not scale with the frame rate): value = max(v0, a * frame_s). NAN
+ * (and NAN *v0) when a relative entry has no BEFORE mean. */
+static double entry_value(const gs_compare__mc_entry *e, double before_mean, double frame_s,
+                          double *v0, double *a)
+{
     if (e->own_fps > 0) {
         /* the own figure was measured at own_fps: own x own_fps x frame_s at another rate */
-        *v0 = e->relative ? e->base * pct : e->base;
-        *a = (e->relative ? e->own * pct : e->own) * e->own_fps;
+        *v0 = in_unit(e->base, e->relative, before_mean);
+        *a = in_unit(e->own, e->relative, before_mean) * e->own_fps;
+        if (!(frame_s > 0)) /* rate unknown: the figure as measured */
+            return in_unit(e->value, e->relative, before_mean);
     } else {
-        *v0 = e->relative ? e->value * pct : e->value;
+        *v0 = in_unit(e->value, e->relative, before_mean);
         /* event timing is known to about a frame or two (REFERENCES.md 3b): a timing change
          * must also exceed min_frames frame intervals of the coarser clip, in ms, or in
          * percentage points of a stride of stride_ms */
@@ -393,6 +404,9 @@ static void entry_parts(const gs_compare__mc_entry *e, double before_mean, doubl
         if (e->stride_ms > 0)
             *a *= 100.0 / e->stride_ms;
     }
+    if (*a > 0 && frame_s > 0 && isfinite(*v0))
+        return fmax(*v0, *a * frame_s);
+    return *v0;
 }
 
 double gs_compare_mc_value(const gs_compare_mc *mc, int curves, const char *key, double before_mean,
@@ -410,13 +424,7 @@ double gs_compare_mc_value(const gs_compare_mc *mc, int curves, const char *key,
         return NAN;
     if (source)
         *source = e->source;
-    if (e->own_fps > 0 && !(frame_s > 0)) /* rate unknown: the figure as measured */
-        return e->relative ? (isfinite(before_mean) ? e->value / 100.0 * fabs(before_mean) : NAN)
-                           : e->value;
-    entry_parts(e, before_mean, &v0, &a);
-    if (a > 0 && frame_s > 0 && isfinite(v0))
-        return fmax(v0, a * frame_s);
-    return v0;
+    return entry_value(e, before_mean, frame_s, &v0, &a);
 }
 
 int gs_compare_mc_limit_of(const gs_compare_mc *mc, const char *key, double before_mean,
@@ -424,19 +432,17 @@ int gs_compare_mc_limit_of(const gs_compare_mc *mc, const char *key, double befo
 {
     const gs_compare__mc_entry *e = mc && key ? find_entry(mc->metrics, mc->n_metrics, key) : NULL;
     double v0, a, real;
-    out->minimal_change = gs_compare_mc_value(mc, 0, key, before_mean, frame_s, NULL);
-    out->realistic = out->fps_needed = NAN;
-    out->realistic_source = NULL;
-    if (!e || !isfinite(e->realistic) || !isfinite(out->minimal_change))
+    out->minimal_change = out->realistic = out->fps_needed = NAN;
+    out->source = out->realistic_source = NULL;
+    if (!e)
         return 0;
-    real = e->realistic_relative
-               ? (isfinite(before_mean) ? e->realistic / 100.0 * fabs(before_mean) : NAN)
-               : e->realistic;
-    if (!isfinite(real))
+    out->minimal_change = entry_value(e, before_mean, frame_s, &v0, &a);
+    out->source = e->source;
+    real = in_unit(e->realistic, e->realistic_relative, before_mean);
+    if (!isfinite(real) || !isfinite(out->minimal_change))
         return 0;
     out->realistic = real;
     out->realistic_source = e->realistic_source;
-    entry_parts(e, before_mean, &v0, &a);
     /* the lowest rate at which max(v0, a / fps) <= real: none when v0 alone is above it */
     if (isfinite(v0) && v0 <= real)
         out->fps_needed = a > 0 ? a / real : 0;
