@@ -352,6 +352,128 @@ static void rotated_clips_come_out_as_players_show_them(void)
     }
 }
 
+/* Writes the display matrix m (as libavutil/display.h lays it out: a b u / c d v / x y w, 16.16
+ * and 2.30 fixed point) into the first track header ('tkhd') of the MP4 file at path, as a phone
+ * stores its orientation; 0 when done. The mov demuxer hands the matrix on as the stream's
+ * display matrix (libavformat/mov.c mov_read_tkhd). */
+static int patch_tkhd_matrix(const char *path, const int32_t m[9])
+{
+    FILE *f = fopen(path, "r+b");
+    if (!f)
+        return -1;
+    static uint8_t buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof(buf), f);
+    long at = -1;
+    for (size_t i = 4; i + 4 <= n && at < 0; i++)
+        if (!memcmp(buf + i, "tkhd", 4))
+            at = (long)i - 4; /* the box's start: its size comes first */
+    /* version 0: 40 bytes of fields before layer..volume (8), matrix at 48; version 1: 64-bit
+     * times and duration, 12 bytes more */
+    long mo = at < 0 ? -1 : at + 48 + (buf[at + 8] == 1 ? 12 : 0);
+    int ok = mo > 0 && (size_t)mo + 36 <= n && fseek(f, mo, SEEK_SET) == 0;
+    for (int i = 0; ok && i < 9; i++) {
+        uint32_t v = (uint32_t)m[i];
+        uint8_t be[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+        ok = fwrite(be, 1, 4, f) == 4;
+    }
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/*
+ * A front camera can store its picture mirrored, with a display matrix that flips it back (alone
+ * or with a turn). Read as a rotation alone, a flip came out as a half turn (the runner upside
+ * down) and a turn with a flip as the turn alone: the picture mirrored, the legs' sides swapped,
+ * every left metric reported as the right's. Each of the eight axis-aligned matrices must give
+ * the frame the ffmpeg CLI's autorotate gives (hflip, vflip, transpose: what players show), with
+ * the red top-left block in the corner the matrix sends it to.
+ */
+static void mirrored_clips_come_out_as_players_show_them(void)
+{
+    enum { W = 160, H = 96, N = 4, ONE = 1 << 16 };
+    /* a b / c d of the matrix (x' = a x + c y, y' = b x + d y), the clockwise turn and mirror
+     * gaitscope reports */
+    static const struct {
+        int a, b, c, d, cw, mirrored;
+    } cases[] = {
+        {1, 0, 0, 1, 0, 0},   {-1, 0, 0, 1, 0, 1},  {1, 0, 0, -1, 180, 1}, {-1, 0, 0, -1, 180, 0},
+        {0, 1, -1, 0, 90, 0}, {0, -1, 1, 0, 270, 0}, {0, 1, 1, 0, 90, 1},   {0, -1, -1, 0, 270, 1},
+    };
+    char src[1024], out[1100], raw[1100], cmd[8192];
+    double t[N];
+    for (int k = 0; k < N; k++)
+        t[k] = k / 30.0;
+    snprintf(src, sizeof(src), "%s/mirror_src.mp4", scratch);
+    CHECK(write_clip(src, W, H, t, N) == 0);
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        int32_t m[9] = {cases[c].a * ONE, cases[c].b * ONE, 0, cases[c].c * ONE, cases[c].d * ONE,
+                        0, 0, 0, 1 << 30};
+        snprintf(out, sizeof(out), "%s/mirror%zu.mp4", scratch, c);
+        snprintf(raw, sizeof(raw), "%s/mirror%zu.rgb", scratch, c);
+        snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, out);
+        CHECK(run(cmd) == 0);
+        CHECK_MSG(patch_tkhd_matrix(out, m) == 0, "no track header to patch in %s", out);
+        snprintf(cmd, sizeof(cmd),
+                 "ffmpeg -v error -y -i '%s' -frames:v 1 -f rawvideo -pix_fmt rgb24 '%s'", out,
+                 raw);
+        if (run(cmd) != 0) {
+            CHECK_MSG(0, "ffmpeg CLI needed to decode the mirrored clip");
+            return;
+        }
+        gs_error err;
+        gs_decoder *dec = NULL;
+        CHECK_EQ_INT(gs_decoder_open(out, NULL, &dec, &err), GS_OK);
+        if (!dec)
+            return;
+        const gs_video_info *in = gs_decoder_info(dec);
+        int quarter = cases[c].cw % 180 != 0;
+        CHECK_MSG(in->rotation_deg == cases[c].cw && in->mirrored == cases[c].mirrored,
+                  "matrix %d %d / %d %d: turned %d, mirrored %d (expected %d, %d)", cases[c].a,
+                  cases[c].b, cases[c].c, cases[c].d, in->rotation_deg, in->mirrored,
+                  cases[c].cw, cases[c].mirrored);
+        CHECK_EQ_INT(in->width, quarter ? H : W);
+        gs_frame f;
+        CHECK_EQ_INT(gs_decoder_next(dec, &f, &err), GS_OK);
+        CHECK_EQ_INT(f.width, quarter ? H : W);
+        CHECK_EQ_INT(f.height, quarter ? W : H);
+        uint8_t *ref = malloc((size_t)W * H * 3);
+        size_t len = 0;
+        FILE *rf = fopen(raw, "rb");
+        if (rf && ref) {
+            len = fread(ref, 1, (size_t)W * H * 3, rf);
+            fclose(rf);
+        }
+        CHECK_EQ_INT(len, (size_t)W * H * 3);
+        if (len == (size_t)W * H * 3 && f.width * f.height == W * H) {
+            double q = psnr(ref, f.rgb, f.width, f.height, f.stride);
+            CHECK_MSG(q > 30.0, "matrix %d %d / %d %d: our frame differs from ffmpeg's (%.1f dB)",
+                      cases[c].a, cases[c].b, cases[c].c, cases[c].d, q);
+        }
+        free(ref);
+        /* the source's top-left corner goes right when x' falls with x or y, down when y' does */
+        int right = cases[c].a + cases[c].c < 0, down = cases[c].b + cases[c].d < 0;
+        int cx = right ? f.width - 4 : 3, cy = down ? f.height - 4 : 3;
+        const uint8_t *p = f.rgb + (size_t)cy * f.stride + (size_t)cx * 3;
+        CHECK_MSG(p[0] > 180 && p[1] < 80 && p[2] < 80, "matrix %d %d / %d %d: corner is %d,%d,%d",
+                  cases[c].a, cases[c].b, cases[c].c, cases[c].d, p[0], p[1], p[2]);
+        gs_decoder_free(&dec);
+        /* the scaled YUV route (the overlay's decode) turns and mirrors its planes the same way */
+        gs_decoder_options o = {0};
+        o.max_height = (quarter ? W : H) / 2;
+        o.keep_yuv = 1;
+        CHECK_EQ_INT(gs_decoder_open(out, &o, &dec, &err), GS_OK);
+        if (!dec)
+            return;
+        CHECK_EQ_INT(gs_decoder_next(dec, &f, &err), GS_OK);
+        cx = right ? f.width - 3 : 2;
+        cy = down ? f.height - 3 : 2;
+        p = f.rgb + (size_t)cy * f.stride + (size_t)cx * 3;
+        CHECK_MSG(p[0] > 160 && p[1] < 100 && p[2] < 100,
+                  "matrix %d %d / %d %d, scaled: corner is %d,%d,%d", cases[c].a, cases[c].b,
+                  cases[c].c, cases[c].d, p[0], p[1], p[2]);
+        gs_decoder_free(&dec);
+    }
+}
+
 /* gs_decoder_options.max_height: frames scaled in the conversion, aspect kept, even sizes,
  * the picture still the source's (PSNR against the scaled source), info keeps both sizes. */
 static void max_height_scales_frames_down_keeping_aspect(void)
@@ -1200,6 +1322,7 @@ int main(int argc, char **argv)
     round_trip_keeps_pixels_and_vfr_timestamps();
     constant_rate_clip_is_not_vfr_and_ranges_work();
     rotated_clips_come_out_as_players_show_them();
+    mirrored_clips_come_out_as_players_show_them();
     max_height_scales_frames_down_keeping_aspect();
     yuv_planes_follow_what_was_drawn();
     seeking_to_a_key_frame_lands_on_the_numbered_frame();

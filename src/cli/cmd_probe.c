@@ -29,7 +29,7 @@ static const gs_cli_opt probe_opts[] = {
 static const gs_cli_spec probe_spec = GS_CLI_SPEC(
     "probe", probe_args, probe_opts,
     "Decodes the whole video stream and prints: codec, size as displayed (rotation applied),\n"
-    "rotation, nominal and measured fps, VFR or not, frame count, stream duration, time scale.\n");
+    "rotation (and mirroring), nominal and measured fps, VFR or not, frame count, stream duration, time scale.\n");
 
 int gs_cli_probe(int argc, char **argv)
 {
@@ -58,6 +58,7 @@ int gs_cli_probe(int argc, char **argv)
         cJSON_AddNumberToObject(o, "coded_width", in->coded_width);
         cJSON_AddNumberToObject(o, "coded_height", in->coded_height);
         cJSON_AddNumberToObject(o, "rotation_deg", in->rotation_deg);
+        cJSON_AddBoolToObject(o, "mirrored", in->mirrored);
         cJSON_AddNumberToObject(o, "fps_nominal", in->fps_nominal);
         cJSON_AddNumberToObject(o, "fps_measured", r.fps_measured);
         cJSON_AddBoolToObject(o, "vfr", r.vfr);
@@ -86,8 +87,9 @@ int gs_cli_probe(int argc, char **argv)
     } else {
         printf("file:        %s\n", path);
         printf("codec:       %s\n", in->codec);
-        printf("size:        %dx%d as displayed (stored %dx%d, rotation %d deg)\n", in->width,
-               in->height, in->coded_width, in->coded_height, in->rotation_deg);
+        printf("size:        %dx%d as displayed (stored %dx%d, rotation %d deg%s)\n", in->width,
+               in->height, in->coded_width, in->coded_height, in->rotation_deg,
+               in->mirrored ? ", then mirrored" : "");
         printf("fps:         %.3f nominal, %.3f measured, %s (intervals %.1f-%.1f ms)\n",
                in->fps_nominal, r.fps_measured, r.vfr ? "variable (VFR)" : "constant",
                1000 * r.min_dt_s, 1000 * r.max_dt_s);

@@ -83,15 +83,37 @@ const char *gs_video__averr(int e, char buf[AV_ERROR_MAX_STRING_SIZE])
     return buf;
 }
 
-/* Clockwise degrees from the display matrix, as ffmpeg's own autorotate reads it
- * (fftools/cmdutils.c get_rotation: theta = -av_display_rotation_get()). */
-static int32_t stream_rotation(const AVStream *st)
+/* The sign of a display matrix entry (16.16 fixed point): -1, 0 or 1, ignoring a rounding
+ * remainder below 1/16 (an encoder's cos 90 deg). */
+static int dm_sign(int32_t v)
+{
+    return v > (1 << 12) ? 1 : v < -(1 << 12) ? -1 : 0;
+}
+
+/*
+ * How the picture is turned for display: *mirror (the display matrix flips it) and the clockwise
+ * degrees, applied rotation first, then the mirror. The matrix maps a coded pixel (x, y) to
+ * (m[0] x + m[3] y, m[1] x + m[4] y) up to a shift (libavutil/display.h); with a mirror it is
+ * mirror o rotation, so the rotation is the matrix with its first column negated
+ * (av_display_matrix_flip). The degrees are read as ffmpeg's own autorotate reads them
+ * (fftools/cmdutils.c get_rotation: theta = -av_display_rotation_get()); its player turns a
+ * flipped matrix the same way (hflip, vflip, transpose; checked frame by frame against the
+ * ffmpeg 5.1 CLI in tests/test_video.c).
+ */
+static int32_t stream_orientation(const AVStream *st, int32_t *mirror)
 {
     size_t size = 0;
     const uint8_t *dm = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
     double theta = 0.0;
+    *mirror = 0;
     if (dm && size >= 9 * sizeof(int32_t)) {
-        theta = -av_display_rotation_get((const int32_t *)dm);
+        int32_t m[9];
+        memcpy(m, dm, sizeof(m));
+        if (dm_sign(m[0]) * dm_sign(m[4]) - dm_sign(m[1]) * dm_sign(m[3]) < 0) {
+            *mirror = 1;
+            av_display_matrix_flip(m, 1, 0);
+        }
+        theta = -av_display_rotation_get(m);
         if (isnan(theta))
             theta = 0.0;
     } else {
@@ -346,7 +368,7 @@ gs_status gs_video__open(const char *path, const gs_decoder_options *opt_in, int
     snprintf(in->codec, sizeof(in->codec), "%s", codec->name);
     in->coded_width = d->st->codecpar->width;
     in->coded_height = d->st->codecpar->height;
-    in->rotation_deg = stream_rotation(d->st);
+    in->rotation_deg = stream_orientation(d->st, &in->mirrored);
     in->width = in->rotation_deg % 180 ? in->coded_height : in->coded_width;
     in->height = in->rotation_deg % 180 ? in->coded_width : in->coded_height;
     {
@@ -572,7 +594,7 @@ static gs_status ensure_buffers(gs_decoder *d, int w, int h, gs_error *err)
         return gs_fail(err, GS_ERR_FORMAT, "%s: frame too large %dx%d", d->path, w, h);
     d->rgb_coded = av_malloc(bytes + stride + 64);
     d->coded_stride = (int32_t)stride;
-    if (d->info.rotation_deg) {
+    if (d->info.rotation_deg || d->info.mirrored) {
         size_t ostride = d->info.rotation_deg % 180 ? (((size_t)h * 3 + 63) & ~(size_t)63) : stride;
         size_t orows = d->info.rotation_deg % 180 ? (size_t)w : (size_t)h;
         d->rgb_out = av_malloc(ostride * orows);
@@ -587,13 +609,15 @@ static gs_status ensure_buffers(gs_decoder *d, int w, int h, gs_error *err)
     return GS_OK;
 }
 
-/* Rotates a w x h picture of bpp bytes per pixel (3: RGB, 1: one plane) clockwise by rot
- * (90/180/270) into dst, in tiles (32x32 pixels for RGB, 64x64 for a plane) so both sides stay
- * in cache. Inlined at its two calls, each with a constant bpp. */
+/* Turns a w x h picture of bpp bytes per pixel (3: RGB, 1: one plane) clockwise by rot (0, 90,
+ * 180, 270), then mirrors it left-right when mirror is set, into dst, in tiles (32x32 pixels for
+ * RGB, 64x64 for a plane) so both sides stay in cache. Inlined at its two calls, each with a
+ * constant bpp. */
 static inline void rotate_pixels(const uint8_t *src, int32_t sstride, int w, int h, int rot,
-                                 int bpp, uint8_t *dst, int32_t dstride)
+                                 int mirror, int bpp, uint8_t *dst, int32_t dstride)
 {
     const int T = bpp > 1 ? 32 : 64;
+    const int out_w = rot % 180 ? h : w;
     for (int y0 = 0; y0 < h; y0 += T)
         for (int x0 = 0; x0 < w; x0 += T) {
             int y1 = y0 + T < h ? y0 + T : h, x1 = x0 + T < w ? x0 + T : w;
@@ -601,8 +625,16 @@ static inline void rotate_pixels(const uint8_t *src, int32_t sstride, int w, int
                 const uint8_t *s = src + (size_t)y * sstride;
                 for (int x = x0; x < x1; x++) {
                     /* output pixel of source (x, y) */
-                    int ox = rot == 90 ? h - 1 - y : rot == 180 ? w - 1 - x : y;
-                    int oy = rot == 90 ? x : rot == 180 ? h - 1 - y : w - 1 - x;
+                    int ox = rot == 0     ? x
+                             : rot == 90  ? h - 1 - y
+                             : rot == 180 ? w - 1 - x
+                                          : y;
+                    int oy = rot == 0     ? y
+                             : rot == 90  ? x
+                             : rot == 180 ? h - 1 - y
+                                          : w - 1 - x;
+                    if (mirror)
+                        ox = out_w - 1 - ox;
                     memcpy(dst + (size_t)oy * dstride + (size_t)ox * (size_t)bpp,
                            s + (size_t)x * (size_t)bpp, (size_t)bpp);
                 }
@@ -685,9 +717,10 @@ static gs_status convert_frame(gs_decoder *d, gs_frame *f, gs_error *err)
     int dst_stride[4] = {d->coded_stride, 0, 0, 0};
     sws_scale(d->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, dst,
               dst_stride);
-    int rot = d->info.rotation_deg;
-    if (rot) {
-        rotate_pixels(d->rgb_coded, d->coded_stride, ow, oh, rot, 3, d->rgb_out, d->out_stride);
+    int rot = d->info.rotation_deg, mirror = d->info.mirrored;
+    if (rot || mirror) {
+        rotate_pixels(d->rgb_coded, d->coded_stride, ow, oh, rot, mirror, 3, d->rgb_out,
+                      d->out_stride);
         f->rgb = d->rgb_out;
         f->stride = d->out_stride;
         f->width = rot % 180 ? oh : ow;
@@ -712,11 +745,11 @@ static gs_status convert_frame(gs_decoder *d, gs_frame *f, gs_error *err)
 static gs_status yuv_route(gs_decoder *d, gs_frame *f, gs_error *err)
 {
     AVFrame *fr = d->frame;
-    int ow, oh, rot = d->info.rotation_deg;
+    int ow, oh, rot = d->info.rotation_deg, mirror = d->info.mirrored;
     out_size(d, fr->width, fr->height, &ow, &oh);
     int uw = rot % 180 ? oh : ow, uh = rot % 180 ? ow : oh;
     gs_status rc = yuv_buf_ensure(&d->yuv_coded, ow, oh, d->path, err);
-    if (rc == GS_OK && rot)
+    if (rc == GS_OK && (rot || mirror))
         rc = yuv_buf_ensure(&d->yuv_up, uw, uh, d->path, err);
     if (rc != GS_OK)
         return rc;
@@ -740,11 +773,11 @@ static gs_status yuv_route(gs_decoder *d, gs_frame *f, gs_error *err)
     sws_scale(d->sws_yuv, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height,
               d->yuv_coded.p, d->yuv_coded.stride);
     yuv_buf *up = &d->yuv_coded;
-    if (rot) {
+    if (rot || mirror) {
         for (int i = 0; i < 3; i++) {
             int w = i ? (ow + 1) / 2 : ow, h = i ? (oh + 1) / 2 : oh;
-            rotate_pixels(d->yuv_coded.p[i], d->yuv_coded.stride[i], w, h, rot, 1, d->yuv_up.p[i],
-                          d->yuv_up.stride[i]);
+            rotate_pixels(d->yuv_coded.p[i], d->yuv_coded.stride[i], w, h, rot, mirror, 1,
+                          d->yuv_up.p[i], d->yuv_up.stride[i]);
         }
         up = &d->yuv_up;
     }

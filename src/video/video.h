@@ -24,6 +24,9 @@ typedef struct gs_video_info {
     int32_t coded_height;
     int32_t width, height;       /* displayed size: rotation applied, pixels */
     int32_t rotation_deg;        /* clockwise display rotation applied: 0, 90, 180 or 270 */
+    int32_t mirrored;            /* 1: the display matrix also mirrors the picture (a front
+                                    camera's flag), applied after the rotation: left-right swapped
+                                    back, as players show it */
     double fps_nominal;          /* the stream's average/real frame rate (frames per second) */
     double duration_s;           /* video stream duration in seconds (source time base) */
     int64_t frames_estimate;     /* frame count from the container, -1 if unknown */
