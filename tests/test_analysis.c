@@ -286,6 +286,47 @@ static void run_from_pose_json(const char *from, const char *dir)
     gs_analyze_result_free(&res);
 }
 
+/* `--contact image` on a pose.json: no picture, so the landmarks' contacts stay, and
+ * methods.contact_image and a warning say why; by default (auto: the landmarks for now) neither
+ * is written. The picture's own contacts: tests/test_contact_image.c. */
+static void contact_image_without_video_says_so(const char *from, const char *dir)
+{
+    char pose[4200], path[4200];
+    gs_analyze_options o;
+    gs_error err = {0};
+    snprintf(pose, sizeof(pose), "%s/pose.json", from);
+    snprintf(path, sizeof(path), "%s/analysis.json", dir);
+    for (int k = 0; k < 2; k++) {
+        base_options(&o, NULL);
+        o.models_dir = "/nonexistent";
+        o.force = 1;
+        o.contact = k ? GS_CONTACT_IMAGE : GS_CONTACT_AUTO;
+        CHECK_EQ_INT(gs_analyze_run(pose, dir, &o, NULL, &err), GS_OK);
+        cJSON *j = read_json(path);
+        const cJSON *ci = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(j, "methods"), "contact_image");
+        const cJSON *it;
+        int warned = 0;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "warnings"))
+        {
+            warned += cJSON_IsString(it) && strstr(it->valuestring, "--contact image: not used "
+                                                                    "(needs the video)") != NULL;
+        }
+        if (k == 0) {
+            CHECK(j && !ci && warned == 0);
+        } else {
+            CHECK_MSG(ci && warned == 1, "methods.contact_image %s, %d warnings",
+                      ci ? "present" : "absent", warned);
+            CHECK_STR_CONTAINS(
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ci, "not_used")),
+                "needs the video");
+            CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ci, "timed_from_image")) ==
+                  0);
+        }
+        cJSON_Delete(j);
+    }
+}
+
 static void cancel_stops_within_a_second(gs_pose_models *m, const char *dir)
 {
     gs_analyze_options o;
@@ -697,6 +738,8 @@ int main(int argc, char **argv)
     second_run_needs_no_model_files(m, copy, d2);
     snprintf(d2, sizeof(d2), "%s/from_pose", scratch);
     run_from_pose_json(dir, d2);
+    snprintf(d2, sizeof(d2), "%s/contact_image", scratch);
+    contact_image_without_video_says_so(dir, d2);
     snprintf(d2, sizeof(d2), "%s/cancel", scratch);
     cancel_stops_within_a_second(m, d2);
     snprintf(d2, sizeof(d2), "%s/calib", scratch);

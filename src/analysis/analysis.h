@@ -175,6 +175,17 @@ typedef enum gs_toe_off_source {
     GS_TOE_OFF_LANDMARKS, /* the landmarks' rule only */
 } gs_toe_off_source;
 
+/** What times the treadmill running contacts of a side view (gs_analyze_options.contact;
+ * `--contact`). AUTO is the landmarks for now (analyze.c CONTACT_AUTO_IMAGE): the picture's
+ * contacts wait for a second labelling with the written definition (docs/events-history.md). */
+typedef enum gs_contact_source {
+    GS_CONTACT_AUTO = 0,      /* the default: the landmarks (CONTACT_AUTO_IMAGE 0) */
+    GS_CONTACT_IMAGE = 1,     /* the picture where it applies (running side view on a treadmill,
+                                 >= 24 fps), the landmarks where it cannot tell; a warning when
+                                 the picture was not used */
+    GS_CONTACT_LANDMARKS = 2, /* the landmarks' rule only */
+} gs_contact_source;
+
 typedef struct gs_analyze_options {
     gs_pose_models *models;     /* loaded models to use (borrowed, one run at a time); NULL =
                                    load from models_dir for this run */
@@ -207,6 +218,12 @@ typedef struct gs_analyze_options {
                                    the landmarks where it cannot tell; IMAGE also warns when the
                                    picture was not used; LANDMARKS never the picture. Needs the
                                    video (a pose.json input keeps the landmarks') */
+    gs_contact_source contact;  /* who times the treadmill running contacts of a side view: AUTO
+                                   (0, the default) and LANDMARKS the landmarks; IMAGE the picture,
+                                   where it shows the sole come down on the belt
+                                   (gs_analysis_contact_image), the landmarks where it cannot
+                                   tell, and a warning when the picture was not used. Needs the
+                                   video */
     gs_decoder_options decode;  /* start/end, slow motion; decode.n_threads > 0 sets the FFmpeg
                                    decoder threads of every pass, 0 = chosen per pass from
                                    n_threads (1 in the pose and overlay passes, whose own threads
@@ -383,6 +400,40 @@ gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options 
                                     int may_seek, const gs_pose_track *track, const gs_gait_result *g,
                                     gs_gait_event **events, int *n_events,
                                     gs_toe_image_stats *st, gs_error *err);
+
+/** What gs_analysis_contact_image() did (analysis.json "methods"."contact_image"). */
+typedef struct gs_contact_image_stats {
+    int applies;             /* a running side view on a treadmill at >= 24 real frames per
+                                second: the picture was tried (skipped may still say why nothing
+                                was timed) */
+    int n_ic;                /* contacts the landmarks found */
+    int n_image;             /* of them timed from the picture */
+    int n_window;            /* not measured: too near the clip's ends, no landmarks there */
+    int n_why[5];            /* not timed, by cv.h gs_cv_contact_why (1 outside the picture, 2
+                                belt line not seen, 3 no shoe in the strip, 4 never filled) */
+    int n_order;             /* timed but not between the foot's toe-offs: landmarks kept */
+    int frames_decoded;      /* frames converted for the windows */
+    int frames_through;      /* frames the codec decoded (converted or not) */
+    int seeks;               /* seeks to the stream's key frame before a window */
+    int seek_restart;        /* 1: decoded again from the start (as gs_toe_image_stats) */
+    double frame_interval_s; /* median real time between frames */
+    double wall_s, cpu_s;    /* the pass's cost (thread CPU) */
+    const char *skipped;     /* NULL, or why no contact was timed from the picture (static) */
+} gs_contact_image_stats;
+
+/**
+ * Times the running contacts of g (a side view on a treadmill at >= 24 real frames per second)
+ * from the picture of video: for each, ~14 frames at 60 fps around it are decoded again (decode,
+ * may_seek: as gs_analysis_toe_off_image's) and cv.h gs_cv_contact_strip finds the frame where the
+ * sole comes down on the belt. On GS_OK with st->n_image > 0, *events (n_events, caller frees)
+ * holds g's events with those contacts moved and timed_by GS_GAIT_TIMED_IMAGE (the others, toe-offs
+ * included, as g has them), for gs_gait_options.events; otherwise *events is NULL and st->skipped
+ * says why. GS_ERR_IO / GS_ERR_FORMAT from the decoder, GS_ERR_NOMEM.
+ */
+gs_status gs_analysis_contact_image(const char *video, const gs_decoder_options *decode,
+                                    int may_seek, const gs_pose_track *track,
+                                    const gs_gait_result *g, gs_gait_event **events, int *n_events,
+                                    gs_contact_image_stats *st, gs_error *err);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,12 @@
 #define FRAC_FILES   0.64
 #define FRAC_OVERLAY 0.97
 
+/* 1: the default (GS_CONTACT_AUTO) times side-view treadmill running contacts from the picture
+ * (contact_image.c); 0 (for now): from the landmarks, until a second labelling with the written
+ * definition confirms the first (docs/events-history.md "Treadmill running contacts from the
+ * picture"). */
+#define CONTACT_AUTO_IMAGE 0
+
 #define NKF 6 /* key frames: 3 phases x 2 sides (report.h gs_keyframes_choose) */
 
 int gs_analyze_inference_threads(int cores)
@@ -278,6 +284,32 @@ static gs_status check_options(const gs_analyze_options *o, const char *input, g
  * file's own): a wrong factor is the likeliest cause, and the message alone showed only the
  * real-time seconds ("track too short: 1.20 s with a person" for 12 s of a real-time run given
  * --slowmo 10; session 15 audit), so it says how the clip was read. */
+/* Recomputes *g from events ev, timed elsewhere (the picture's toe-offs or contacts: an automatic
+ * edit, as an edited events.csv is), with note saying so: *g is replaced when the recompute gives
+ * a result (*rc then its status, and *err its error). 0 when it gives none (*g stays). */
+static int recompute_with(const gs_pose_track *t, gs_gait_options *go, const gs_gait_event *ev,
+                          int nev, const char *note, gs_gait_result **g, gs_status *rc,
+                          gs_error *err)
+{
+    gs_gait_result *g2 = NULL;
+    gs_error e2 = {0};
+    go->events = ev;
+    go->n_events = nev;
+    go->events_note = note;
+    gs_status rc2 = gs_gait_analyze(t, go, &g2, &e2);
+    go->events = NULL;
+    go->n_events = 0;
+    go->events_note = NULL;
+    if (!g2)
+        return 0;
+    gs_gait_result_free(g);
+    *g = g2;
+    *rc = rc2;
+    if (rc2 != GS_OK)
+        *err = e2;
+    return 1;
+}
+
 static void slow_motion_hint(gs_error *e, const gs_pose_track *t)
 {
     size_t len = strlen(e->msg);
@@ -451,7 +483,11 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
                        path is none of the reader's business) */
     rc = gs_gait_analyze(gtrack ? gtrack : track, &go, &g, err);
     gs_toe_image_stats tis = {0};
-    int tis_ran = 0;
+    gs_contact_image_stats cis = {0};
+    int tis_ran = 0, cis_ran = 0;
+    char note[400] = "";
+    int may_seek = video && res->pose.decode.dropped_time == 0 && res->pose.decode.segments == 1 &&
+                   res->pose.decode.bad_packets == 0 && !res->pose.decode.truncated;
     if (o->toe_off != GS_TOE_OFF_LANDMARKS && video && g && !o->events_csv) {
         /* running toe-offs timed from the picture (toe_image.c): an automatic edit of the
          * toe-offs, recomputed as an edited events.csv is; the first result stands if the
@@ -459,40 +495,49 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         gs_gait_event *tev = NULL;
         int ntev = 0;
         gs_error terr = {0};
-        char note[200];
         tis_ran = 1;
-        int may_seek = res->pose.decode.dropped_time == 0 && res->pose.decode.segments == 1 &&
-                       res->pose.decode.bad_packets == 0 && !res->pose.decode.truncated;
         if (gs_analysis_toe_off_image(input, &o->decode, may_seek, track, g, &tev, &ntev, &tis,
                                       &terr) == GS_OK &&
             tev) {
-            gs_gait_result *g2 = NULL;
-            gs_error e2 = {0};
             snprintf(note, sizeof(note),
                      "toe-offs timed from the image: %d of %d, where the shoe's tip leaves the "
                      "ground; the others from the landmarks",
                      tis.n_image, tis.n_to);
-            go.events = tev;
-            go.n_events = ntev;
-            go.events_note = note;
-            gs_status rc2 = gs_gait_analyze(gtrack ? gtrack : track, &go, &g2, &e2);
-            go.events = NULL;
-            go.n_events = 0;
-            go.events_note = NULL;
-            if (g2) {
-                gs_gait_result_free(&g);
-                g = g2;
-                rc = rc2;
-                if (rc2 != GS_OK)
-                    *err = e2;
-            } else {
+            if (!recompute_with(gtrack ? gtrack : track, &go, tev, ntev, note, &g, &rc, err)) {
                 tis.n_image = 0;
                 tis.skipped = "the recompute failed";
+                note[0] = '\0';
             }
         } else if (!tis.skipped) {
             tis.skipped = terr.msg[0] ? "the pass failed" : "nothing timed";
         }
         free(tev);
+    }
+    if (o->contact == GS_CONTACT_IMAGE || (o->contact == GS_CONTACT_AUTO && CONTACT_AUTO_IMAGE)) {
+        if (video && g && !o->events_csv) {
+            /* treadmill running contacts timed from the picture (contact_image.c), after the
+             * toe-offs (kept as they are, the picture's included): recomputed the same way */
+            gs_gait_event *cev = NULL;
+            int ncev = 0;
+            gs_error cerr = {0};
+            cis_ran = 1;
+            if (gs_analysis_contact_image(input, &o->decode, may_seek, track, g, &cev, &ncev, &cis,
+                                          &cerr) == GS_OK &&
+                cev) {
+                char cnote[sizeof(note)];
+                snprintf(cnote, sizeof(cnote),
+                         "%s%scontacts timed from the image: %d of %d, where the sole comes "
+                         "down on the belt; the others from the landmarks",
+                         note, note[0] ? "; " : "", cis.n_image, cis.n_ic);
+                if (!recompute_with(gtrack ? gtrack : track, &go, cev, ncev, cnote, &g, &rc, err)) {
+                    cis.n_image = 0;
+                    cis.skipped = "the recompute failed";
+                }
+            } else if (!cis.skipped) {
+                cis.skipped = cerr.msg[0] ? "the pass failed" : "nothing timed";
+            }
+            free(cev);
+        }
     }
     if (rc != GS_OK && !g)
         goto fail_no_analysis;
@@ -529,6 +574,32 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         }
         if (tis.n_image == 0 && o->toe_off == GS_TOE_OFF_IMAGE) {
             snprintf(w, sizeof(w), "--toe-off image: not used (%s); toe-offs from the landmarks",
+                     why ? why : "nothing timed");
+            add_warning(analysis, w);
+        }
+    }
+    if (o->contact == GS_CONTACT_IMAGE ||
+        (o->contact == GS_CONTACT_AUTO && CONTACT_AUTO_IMAGE && cis.applies && cis.n_ic > 0)) {
+        /* what the picture did for the treadmill contacts: methods.contact_image wherever it
+         * was tried, and a warning when `--contact image` asked for it and it was not used */
+        cJSON *mj = cJSON_GetObjectItemCaseSensitive(analysis, "methods");
+        cJSON *cj = mj ? cJSON_AddObjectToObject(mj, "contact_image") : NULL;
+        const char *why = !video     ? "needs the video"
+                          : !cis_ran ? "events edited by hand"
+                                     : cis.skipped;
+        char w[240];
+        if (cj) {
+            cJSON_AddNumberToObject(cj, "contacts", cis.n_ic);
+            cJSON_AddNumberToObject(cj, "timed_from_image", cis.n_image);
+            if (why)
+                cJSON_AddStringToObject(cj, "not_used", why);
+            cJSON_AddNumberToObject(cj, "frames_decoded", cis.frames_decoded);
+            cJSON_AddNumberToObject(cj, "seeks", cis.seeks);
+            cJSON_AddNumberToObject(cj, "wall_s", cis.wall_s);
+            cJSON_AddNumberToObject(cj, "cpu_s", cis.cpu_s);
+        }
+        if (cis.n_image == 0 && o->contact == GS_CONTACT_IMAGE) {
+            snprintf(w, sizeof(w), "--contact image: not used (%s); contacts from the landmarks",
                      why ? why : "nothing timed");
             add_warning(analysis, w);
         }

@@ -36,6 +36,12 @@ static const gs_cli_choice toe_off_sources[] = {{"auto", GS_TOE_OFF_AUTO},
                                                 {"landmarks", GS_TOE_OFF_LANDMARKS},
                                                 {NULL, 0}};
 
+/* What times the treadmill running contacts (gs_analyze_options.contact). */
+static const gs_cli_choice contact_sources[] = {{"auto", GS_CONTACT_AUTO},
+                                                {"image", GS_CONTACT_IMAGE},
+                                                {"landmarks", GS_CONTACT_LANDMARKS},
+                                                {NULL, 0}};
+
 /* clang-format off */
 static const gs_cli_opt analyze_opts[] = {
     {.like = &gs_cli_opt_video, GS_CLI_AT(analyze_args, input),
@@ -60,6 +66,11 @@ static const gs_cli_opt analyze_opts[] = {
      .help = "auto: running side-view toe-offs at 50 fps and above timed where the "
              "picture shows the shoe's tip leave the ground, else the landmarks; image: the same, "
              "warning when the picture was not used; landmarks: never the picture"},
+    {.name = "--contact", .kind = GS_CLI_CHOICE, GS_CLI_AT(analyze_args, o.contact),
+     .choices = contact_sources, .value = "FROM",
+     .help = "image: side-view treadmill running contacts timed where the picture shows the "
+             "sole come down on the belt, else the landmarks, warning when the picture was not "
+             "used; auto (for now) and landmarks: the landmarks"},
     {.name = "--no-overlay", .kind = GS_CLI_FLAG, GS_CLI_AT(analyze_args, o.no_overlay),
      .help = "skip overlay.mp4 (key frames are still written)"},
     /* A slowed copy for clips filmed faster than they play: 64x turns 1920 frames/s into 30. */

@@ -271,6 +271,66 @@ gs_status gs_cv_tip_strip(const gs_cv_tip_window *win, gs_cv_tip_result *res, gs
 /** "found", "strip outside the picture", ... */
 const char *gs_cv_tip_why_name(gs_cv_tip_why why);
 
+/* ---- A treadmill running contact timed from the picture (contactstrip.c; docs/events-history.md)
+ * --
+ *
+ * A window of consecutive grey frames around one contact that the landmarks found: two frames of
+ * the empty belt before the foot arrives, the frames the foot comes down in, and frames of it
+ * standing. A thin strip just above the belt line under the shoe's back half, carried with the
+ * belt, is compared with the empty belt in each frame; the contact is where it fills.
+ */
+
+/** One contact's frames and what the landmarks say about the stance foot (pixels of the bands). */
+typedef struct gs_cv_contact_window {
+    const uint8_t *const *frames; /* n grey bands, all w x h with row stride bytes */
+    int32_t n, w, h, stride;      /* n <= GS_CV_TIP_MAX_FRAMES */
+    int32_t ref[2];               /* frames of the empty belt (the foot still ahead, in the air) */
+    int32_t first;                /* first frame the contact may be in (after the references) */
+    int32_t hold;                 /* the strip stands at its place of this frame before it */
+    int32_t stance;               /* a frame the foot stands on the belt (the level is read at it
+                                     and the frames either side; the belt line at it) */
+    double heel_x, heel_y;        /* the heel's place at frame stance (band pixels) */
+    double foot_len_px;           /* heel to foot index, px */
+    int facing;                   /* +1: the toe points to image-right, -1: image-left */
+    double belt_px_per_frame;     /* the stance foot's image x speed, px per frame */
+} gs_cv_contact_window;
+
+/** Why a window gave no contact (values are stable). */
+typedef enum gs_cv_contact_why {
+    GS_CV_CONTACT_FOUND = 0,
+    GS_CV_CONTACT_OUTSIDE = 1,      /* strip or belt line outside the picture */
+    GS_CV_CONTACT_NO_BELT_LINE = 2, /* the standing foot differs from the empty belt in no row */
+    GS_CV_CONTACT_NO_SHOE = 3,      /* the strip differs too little from the belt while the foot
+                                       stands (occluded, far foot, low contrast) */
+    GS_CV_CONTACT_NOT_FILLED = 4    /* the strip never filled within the window */
+} gs_cv_contact_why;
+
+/** The measure of one window. */
+typedef struct gs_cv_contact_result {
+    int found; /* 1: contact is set */
+    gs_cv_contact_why why;
+    double contact; /* frames after frames[0] (sub-frame: the crossing of half the
+                       level between the last empty and the first full frame), NAN if
+                       not found */
+    double level;   /* the strip's occupancy while the foot stands (grey levels) */
+    double belt_y;  /* belt line of the band, rows (to a fraction: where the standing
+                       foot's row difference crosses half its largest), NAN if not
+                       found */
+    int32_t n_occupancy;
+    double occupancy[GS_CV_TIP_MAX_FRAMES]; /* mean grey difference per frame, NAN off-picture */
+} gs_cv_contact_result;
+
+/**
+ * Times one treadmill contact from the picture. GS_OK with res->found 0 and res->why when the
+ * picture cannot tell (the caller keeps the landmarks' contact); GS_ERR_ARG for a malformed
+ * window.
+ */
+gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_result *res,
+                              gs_error *err);
+
+/** "found", "strip outside the picture", ... */
+const char *gs_cv_contact_why_name(gs_cv_contact_why why);
+
 #ifdef __cplusplus
 }
 #endif

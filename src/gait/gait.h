@@ -62,7 +62,8 @@ typedef enum gs_gait_event_type {
 typedef enum gs_gait_timing {
     GS_GAIT_TIMED_LANDMARKS = 0, /* the landmark rules (src/gait) */
     GS_GAIT_TIMED_HAND = 1,      /* an events.csv edited by hand (gs_gait_options.events_csv) */
-    GS_GAIT_TIMED_IMAGE = 2      /* the picture: the shoe's tip leaving the ground (analysis) */
+    GS_GAIT_TIMED_IMAGE = 2      /* the picture (analysis): a toe-off where the shoe's tip leaves
+                                    the ground, a treadmill contact where the sole reaches the belt */
 } gs_gait_timing;
 
 /**
@@ -180,10 +181,10 @@ typedef struct gs_gait_options {
                                   columns ignored): its events replace the detected ones, and
                                   strides, activity and metrics follow them; NULL = detect.
                                   Borrowed. A bad file is GS_ERR_FORMAT naming file and line */
-    const struct gs_gait_event *events; /* events timed elsewhere (the analysis's toe-offs timed from the
-                                  picture) replacing the detected ones as events_csv does, their
-                                  unc_frames and timed_by kept; n_events of them; ignored with
-                                  events_csv. Borrowed */
+    const struct gs_gait_event *events; /* events timed elsewhere (the analysis's toe-offs or
+                                  contacts timed from the picture) replacing the detected ones as
+                                  events_csv does, their unc_frames and timed_by kept; n_events of
+                                  them; ignored with events_csv. Borrowed */
     int n_events;
     const char *events_note;   /* with events: the note saying where they came from (in place of
                                   "events edited by hand"; methods.events_edited stays false) */

@@ -1,0 +1,402 @@
+/*
+ * Treadmill running contacts timed from the picture (gs_analysis_contact_image, `gaitscope analyze
+ * --contact image`; cv.h gs_cv_contact_strip; docs/events-history.md "Treadmill running contacts
+ * from the picture").
+ *
+ * 1. The strip on drawn frames: a grey belt, a dark shoe that comes down from the air, hangs
+ *    carried back with the belt a few pixels above it, then stands on it. The contact must be the
+ *    frame the sole reaches the belt, for either facing; a shoe the colour of the belt, or a strip
+ *    off the picture, gives none.
+ * 2. On the stored pose tracks of the three side-view treadmill running clips and their videos:
+ *    the landmark events are found, the contacts timed again from the frames, strides and
+ *    metrics recomputed, and the contacts scored against the written-definition rater (a; b
+ *    printed) as measured (session 17, beltpic2) plus a small margin; the toe-offs must not move.
+ *    Landmarks jittered by 0.05 px move the events by less than 0.1 frame on average and every
+ *    metric by less than a tenth of its minimal change (issue 13 item 4).
+ *    The sample ships in datasets/; the other clips are in ../shared/datasets, and their checks
+ *    are skipped (exit 77) when it is absent.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "cv.h"
+#include "event_score.h"
+#include "metric_moves.h"
+#include "gs_test.h"
+
+#define CAP 512
+
+/* ---- 1. drawn frames ------------------------------------------------------------------------ */
+
+#define DW     320
+#define DH     120
+#define BELT_Y 90 /* first row of the belt */
+#define SHOE_L 60 /* foot length, px */
+#define SHOE_H 18
+#define NDRAWN 15
+#define TOUCH  9 /* the first frame the sole is on the belt */
+
+/* Frame t of a runner facing `facing` on a belt moving against it at 3 px a frame: the shoe is
+ * far ahead and 30 px up in frames 0-2, hangs hang px up carried back with the belt in
+ * frames 3..TOUCH-1, and stands on the belt from TOUCH on. shoe_grey: the shoe's grey. Returns the
+ * heel's x at frame TOUCH + 2 (the stance frame). */
+static double draw(uint8_t *img, int t, int facing, int hang, uint8_t shoe_grey)
+{
+    const double v = -3.0 * facing; /* belt speed, px per frame: toward the runner's back */
+    const int stance = TOUCH + 2;
+    for (int y = 0; y < DH; y++)
+        for (int x = 0; x < DW; x++)
+            img[y * DW + x] =
+                y < BELT_Y ? (uint8_t)(170 + (x * 7 + y * 3) % 9) : (uint8_t)(80 + (y % 3));
+    /* heel x: moves with the belt from frame 3, 40 px further ahead before */
+    double heel = DW / 2.0 + v * (t - stance) - (t < 3 ? -facing * 40.0 : 0.0);
+    int up = t < 3 ? 30 : t < TOUCH ? hang : 0;
+    int x0 = (int)lround(facing > 0 ? heel : heel - SHOE_L), x1 = x0 + SHOE_L;
+    for (int y = BELT_Y - up - SHOE_H; y < BELT_Y - up; y++)
+        for (int x = x0; x < x1; x++)
+            if (x >= 0 && x < DW && y >= 0)
+                img[y * DW + x] = shoe_grey;
+    return DW / 2.0;
+}
+
+static void drawn_window(uint8_t *buf, const uint8_t **frames, gs_cv_contact_window *win,
+                         int facing, int hang, uint8_t shoe_grey)
+{
+    double hx = 0;
+    for (int t = 0; t < NDRAWN; t++) {
+        hx = draw(buf + (size_t)t * DW * DH, t, facing, hang, shoe_grey);
+        frames[t] = buf + (size_t)t * DW * DH;
+    }
+    memset(win, 0, sizeof(*win));
+    win->frames = frames;
+    win->n = NDRAWN;
+    win->w = DW;
+    win->h = DH;
+    win->stride = DW;
+    win->ref[0] = 0;
+    win->ref[1] = 2;
+    win->first = 3;
+    win->hold = 5;
+    win->stance = TOUCH + 2;
+    win->heel_x = hx;
+    win->heel_y = BELT_Y - 2;
+    win->foot_len_px = SHOE_L;
+    win->facing = facing;
+    win->belt_px_per_frame = -3.0 * facing;
+}
+
+static void strip_times_the_drawn_sole_reaching_the_belt(void)
+{
+    static uint8_t buf[NDRAWN * DW * DH];
+    const uint8_t *frames[NDRAWN];
+    gs_cv_contact_window win;
+    gs_cv_contact_result res;
+    gs_error err = {0};
+    for (int facing = -1; facing <= 1; facing += 2)
+        for (int hang = 4; hang <= 8; hang += 4) {
+            drawn_window(buf, frames, &win, facing, hang, 30);
+            CHECK_EQ_INT(gs_cv_contact_strip(&win, &res, &err), GS_OK);
+            fprintf(stderr,
+                    "drawn, facing %+d, hanging %d px: %s, contact %.2f, level %.1f, belt "
+                    "line %.2f\n",
+                    facing, hang, gs_cv_contact_why_name(res.why), res.contact, res.level,
+                    res.belt_y);
+            CHECK_EQ_INT(res.found, 1);
+            CHECK_NEAR(res.belt_y, BELT_Y, 0.5);
+            /* empty before TOUCH, full from it: the crossing half way between */
+            CHECK_NEAR(res.contact, TOUCH - 0.5, 0.01);
+        }
+    /* a shoe of the background's grey: nothing to see above the belt */
+    drawn_window(buf, frames, &win, 1, 6, 174);
+    CHECK_EQ_INT(gs_cv_contact_strip(&win, &res, &err), GS_OK);
+    CHECK_EQ_INT(res.found, 0);
+    CHECK_MSG(res.why == GS_CV_CONTACT_NO_SHOE || res.why == GS_CV_CONTACT_NO_BELT_LINE, "%s",
+              gs_cv_contact_why_name(res.why));
+    /* the heel at the picture's edge: the strip leaves it */
+    drawn_window(buf, frames, &win, 1, 6, 30);
+    win.heel_x = 2;
+    CHECK_EQ_INT(gs_cv_contact_strip(&win, &res, &err), GS_OK);
+    CHECK_EQ_INT(res.found, 0);
+    CHECK_EQ_INT(res.why, GS_CV_CONTACT_OUTSIDE);
+    /* a malformed window */
+    drawn_window(buf, frames, &win, 1, 6, 30);
+    win.stance = NDRAWN;
+    CHECK_EQ_INT(gs_cv_contact_strip(&win, &res, &err), GS_ERR_ARG);
+}
+
+/* ---- 2. the labelled clips ------------------------------------------------------------------ */
+
+typedef struct contact_case {
+    const char *clip;  /* labels/pose/CLIP.pose.json.gz, labels/CLIP.{a,b}.csv */
+    const char *video; /* file name */
+    int shared;        /* 1: in ../shared/datasets, 0: the repository's datasets/ */
+    int min_image;     /* contacts the picture must time */
+    double max_mae_a;  /* contacts after, rater a, frames */
+    double max_bias_a; /* |bias| after, rater a, frames */
+} contact_case;
+
+static void score_contacts(const contact_case *c, const char *shared, const char *scratch)
+{
+    char path[2048], cmd[4600], video[2048];
+    gs_pose_track *t = NULL;
+    gs_gait_result *r0 = NULL, *r1 = NULL;
+    gs_gait_options opt;
+    gs_error err = {0};
+    gs_gait_event *ev = NULL;
+    int nev = 0;
+    gs_contact_image_stats st;
+    static gs_evs_event la[CAP], det[2][CAP];
+    int nd[2] = {0, 0};
+
+    snprintf(path, sizeof(path), "%s/contact_%s.pose.json", scratch, c->clip);
+    snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/labels/pose/%s.pose.json.gz' > '%s'",
+             GS_SOURCE_DIR, c->clip, path);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
+    CHECK_EQ_INT(gs_pose_json_read(path, &t, &err), GS_OK);
+    if (!t)
+        return;
+    if (c->shared)
+        snprintf(video, sizeof(video), "%s/datasets/%s", shared, c->video);
+    else
+        snprintf(video, sizeof(video), "%s/datasets/%s", GS_SOURCE_DIR, c->video);
+    memset(&opt, 0, sizeof(opt));
+    opt.min_strides = 1;
+    gs_gait_analyze(t, &opt, &r0, &err);
+    CHECK_MSG(r0 != NULL, "%s: %s", c->clip, err.msg);
+    if (!r0)
+        goto done;
+    gs_decoder_options dopt = {0};
+    CHECK_EQ_INT(gs_analysis_contact_image(video, &dopt, 1, t, r0, &ev, &nev, &st, &err), GS_OK);
+    fprintf(stderr,
+            "%s: %d of %d contacts from the picture (window %d, outside %d, no belt line %d, no "
+            "shoe %d, never filled %d, order %d)%s%s; %d frames converted, %d decoded, %d seeks, "
+            "%.2f s wall, %.2f s CPU\n",
+            c->clip, st.n_image, st.n_ic, st.n_window, st.n_why[1], st.n_why[2], st.n_why[3],
+            st.n_why[4], st.n_order, st.skipped ? "; skipped: " : "", st.skipped ? st.skipped : "",
+            st.frames_decoded, st.frames_through, st.seeks, st.wall_s, st.cpu_s);
+    CHECK(st.applies && !st.seek_restart);
+    CHECK_MSG(st.n_image >= c->min_image, "%s: %d contacts from the picture, want %d", c->clip,
+              st.n_image, c->min_image);
+    if (ev) {
+        opt.events = ev;
+        opt.n_events = nev;
+        opt.events_note = "contacts timed from the image";
+        gs_gait_analyze(t, &opt, &r1, &err);
+        CHECK_MSG(r1 != NULL, "%s: %s", c->clip, err.msg);
+    }
+    if (r1) {
+        int n0, n1;
+        const gs_gait_event *e0 = gs_gait_result_events(r0, &n0);
+        const gs_gait_event *e = gs_gait_result_events(r1, &n1);
+        /* the toe-offs are the landmarks' and stay, to the bit */
+        int to0 = 0, to1 = 0, same = 1;
+        for (int i = 0; i < n0; i++)
+            to0 += e0[i].type == GS_GAIT_EVENT_TO;
+        for (int i = 0; i < n1; i++) {
+            if (e[i].type != GS_GAIT_EVENT_TO)
+                continue;
+            int hit = 0;
+            for (int j = 0; j < n0; j++)
+                hit |= e0[j].type == GS_GAIT_EVENT_TO && e0[j].side == e[i].side &&
+                       e0[j].frame == e[i].frame && e0[j].timed_by == e[i].timed_by;
+            same &= hit;
+            to1++;
+        }
+        CHECK_MSG(same && to0 == to1, "%s: toe-offs moved (%d before, %d after)", c->clip, to0,
+                  to1);
+        fprintf(stderr, "%s contacts:", c->clip);
+        for (int i = 0; i < n1; i++)
+            if (e[i].type == GS_GAIT_EVENT_IC)
+                fprintf(stderr, " %c%.2f%s", e[i].side == GS_GAIT_SIDE_RIGHT ? 'R' : 'L',
+                        e[i].frame, e[i].timed_by == GS_GAIT_TIMED_IMAGE ? "*" : "");
+        fprintf(stderr, " (* from the picture)\n");
+    }
+    for (int k = 0; k < 2; k++) {
+        const gs_gait_result *r = k == 0 ? r0 : r1 ? r1 : r0;
+        int n;
+        const gs_gait_event *e = gs_gait_result_events(r, &n);
+        for (int i = 0; i < n && nd[k] < CAP; i++) {
+            det[k][nd[k]].foot = e[i].side == GS_GAIT_SIDE_RIGHT;
+            det[k][nd[k]].type = e[i].type == GS_GAIT_EVENT_TO;
+            det[k][nd[k]].frame = e[i].frame;
+            nd[k]++;
+        }
+    }
+    for (int rt = 0; rt < 2; rt++) {
+        char msg[512];
+        gs_evs_stats s0[2], s1[2];
+        snprintf(path, sizeof(path), "%s/tests/data/labels/%s.%c.csv", GS_SOURCE_DIR, c->clip,
+                 'a' + rt);
+        int nl = gs_evs_read_labels(path, la, CAP, msg, sizeof(msg));
+        CHECK_MSG(nl > 0, "%s", msg);
+        if (nl <= 0)
+            continue;
+        gs_evs_score(la, nl, det[0], nd[0], 6, 1, s0);
+        gs_evs_score(la, nl, det[1], nd[1], 6, 1, s1);
+        fprintf(stderr,
+                "| %-30s | rater %c | contact | %2d | landmarks %+5.2f / %4.2f, %d missed | "
+                "image %+5.2f / %4.2f, %d missed, %d extra |\n",
+                c->clip, 'a' + rt, s1[0].n_truth, s0[0].bias, s0[0].mae, s0[0].missed, s1[0].bias,
+                s1[0].mae, s1[0].missed, s1[0].extra);
+        CHECK_MSG(s1[0].missed <= s0[0].missed && s1[0].extra <= s0[0].extra,
+                  "%s rater %c: %d missed, %d extra contacts (landmarks %d, %d)", c->clip, 'a' + rt,
+                  s1[0].missed, s1[0].extra, s0[0].missed, s0[0].extra);
+        if (rt == 0)
+            CHECK_MSG(s1[0].mae <= c->max_mae_a && fabs(s1[0].bias) <= c->max_bias_a,
+                      "%s rater a contacts from the picture: bias %+.2f, MAE %.2f frames", c->clip,
+                      s1[0].bias, s1[0].mae);
+    }
+done:
+    free(ev);
+    gs_gait_result_free(&r0);
+    gs_gait_result_free(&r1);
+    gs_pose_track_free(&t);
+}
+
+/* Normal deviate from a xorshift state (as test_events' jitter). */
+static double jitter_normal(unsigned long long *s)
+{
+    double u[2];
+    for (int i = 0; i < 2; i++) {
+        *s ^= *s >> 12;
+        *s ^= *s << 25;
+        *s ^= *s >> 27;
+        u[i] = ((double)((*s * 2685821657736338717ULL) >> 11) + 0.5) / 9007199254740992.0;
+    }
+    return sqrt(-2 * log(u[0])) * cos(2 * 3.14159265358979323846 * u[1]);
+}
+
+/* The events with the picture's contacts, recomputed (NULL on failure). */
+static gs_gait_result *with_image(const gs_pose_track *t, const char *video)
+{
+    gs_gait_options opt;
+    gs_gait_result *r0 = NULL, *r1 = NULL;
+    gs_gait_event *ev = NULL;
+    gs_contact_image_stats st;
+    gs_decoder_options dopt = {0};
+    gs_error err = {0};
+    int nev = 0;
+    memset(&opt, 0, sizeof(opt));
+    opt.min_strides = 1;
+    gs_gait_analyze(t, &opt, &r0, &err);
+    if (r0 && gs_analysis_contact_image(video, &dopt, 1, t, r0, &ev, &nev, &st, &err) == GS_OK &&
+        ev) {
+        opt.events = ev;
+        opt.n_events = nev;
+        gs_gait_analyze(t, &opt, &r1, &err);
+    }
+    free(ev);
+    gs_gait_result_free(&r0);
+    return r1;
+}
+
+/* Issue 13 item 4 for the picture's contacts: the window, the strip's place and the belt line hang
+ * on the landmarks; the strip's decision on the picture must not flip under 0.05 px of jitter. */
+static void tiny_jitter_moves_image_contacts_little(const char *clip, const char *video,
+                                                    const char *scratch, unsigned long long seed)
+{
+    char path[2048], cmd[4600];
+    gs_pose_track *t = NULL, *u = NULL;
+    gs_error err = {0};
+    snprintf(path, sizeof(path), "%s/contact_jitter_%s.pose.json", scratch, clip);
+    snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/data/labels/pose/%s.pose.json.gz' > '%s'",
+             GS_SOURCE_DIR, clip, path);
+    CHECK_EQ_INT(gs_test_sh(cmd), 0);
+    CHECK_EQ_INT(gs_pose_json_read(path, &t, &err), GS_OK);
+    CHECK_EQ_INT(gs_pose_json_read(path, &u, &err), GS_OK);
+    if (!t || !u) {
+        gs_pose_track_free(&t);
+        gs_pose_track_free(&u);
+        return;
+    }
+    for (int32_t i = 0; i < u->n_frames; i++)
+        for (int k = 0; k < GS_POSE_NKP && u->frames[i].has_kp; k++) {
+            u->frames[i].kp[k].x += (float)(0.05 * jitter_normal(&seed));
+            u->frames[i].kp[k].y += (float)(0.05 * jitter_normal(&seed));
+        }
+    gs_gait_result *r0 = with_image(t, video), *r1 = with_image(u, video);
+    CHECK_MSG(r0 && r1, "%s: no result with the picture's contacts", clip);
+    if (r0 && r1) {
+        int n0, n1, matched = 0, img = 0;
+        double sum = 0, worst = 0, isum = 0;
+        const gs_gait_event *e0 = gs_gait_result_events(r0, &n0);
+        const gs_gait_event *e1 = gs_gait_result_events(r1, &n1);
+        for (int i = 0; i < n0; i++) {
+            double best = 1e9;
+            img += e0[i].timed_by == GS_GAIT_TIMED_IMAGE;
+            for (int j = 0; j < n1; j++)
+                if (e1[j].side == e0[i].side && e1[j].type == e0[i].type)
+                    best = fmin(best, fabs(e1[j].frame - e0[i].frame));
+            if (best < 5) {
+                matched++;
+                sum += best;
+                worst = fmax(worst, best);
+                if (e0[i].timed_by == GS_GAIT_TIMED_IMAGE)
+                    isum += best;
+            }
+        }
+        fprintf(stderr,
+                "%s jitter 0.05 px (seed %#llx): %d/%d events matched (%d after), mean "
+                "move %.3f frames, worst %.3f; %d from the picture, mean move %.3f\n",
+                clip, seed, matched, n0, n1, matched ? sum / matched : NAN, worst, img,
+                img ? isum / img : NAN);
+        CHECK(n1 == n0 && matched == n0);
+        CHECK_MSG(matched > 0 && sum / matched < 0.1, "%s: mean event move %.3f frames", clip,
+                  matched ? sum / matched : NAN);
+        CHECK_MSG(img > 0 && isum / img < 0.1, "%s: the picture's contacts moved %.3f frames", clip,
+                  img ? isum / img : NAN);
+        gs_metric_moves_result mm;
+        CHECK(gs_metric_moves(r0, r1, clip, &mm) == 0);
+        CHECK(mm.over == 0);
+        fprintf(stderr,
+                "%s jitter: %d metric values compared, %d over a tenth of their minimal "
+                "change\n",
+                clip, mm.compared, mm.over);
+        CHECK(mm.compared > 10);
+    }
+    gs_gait_result_free(&r0);
+    gs_gait_result_free(&r1);
+    gs_pose_track_free(&t);
+    gs_pose_track_free(&u);
+}
+
+int main(int argc, char **argv)
+{
+    const char *shared = argc > 1 ? argv[1] : "../shared";
+    const char *scratch = argc > 2 ? argv[2] : "/tmp";
+    char dir[2048];
+    int skipped = 0;
+    /* Measured in session 17 (beltpic2; docs/events-history.md), bounds = measured + ~0.1 frame */
+    static const contact_case cases[] = {
+        /* a +0.52 / 0.76 (landmarks -0.82 / 0.82), b +1.21 / 1.26 (-0.09 / 0.21) */
+        {"run_side_treadmill_01", "run_side_treadmill_01.mp4", 0, 33, 0.85, 0.60},
+        /* a +0.17 / 0.72 (-0.89 / 0.89), b +2.17 / 2.28 (+1.11 / 1.22); 3 contacts whose strip
+         * starts off the picture keep the landmarks' */
+        {"run_side_treadmill_02_60fps", "run_side_treadmill_02_60fps.mp4", 1, 15, 0.80, 0.30},
+        /* a +0.00 / 0.00 (-1.40 / 1.40), b +0.30 / 0.30 (-1.10 / 1.10) */
+        {"run_side_treadmill_04", "run_side_treadmill_04.mov", 1, 10, 0.10, 0.10},
+    };
+    strip_times_the_drawn_sole_reaching_the_belt();
+    snprintf(dir, sizeof(dir), "%s/datasets", shared);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (cases[i].shared && !gs_test_dir_exists(dir)) {
+            fprintf(stderr, "skip %s: no %s\n", cases[i].clip, dir);
+            skipped = 1;
+            continue;
+        }
+        score_contacts(&cases[i], shared, scratch);
+        static const unsigned long long seeds[] = {0x2545F4914F6CDD1DULL, 0x9E3779B97F4A7C15ULL,
+                                                   0xD1B54A32D192ED03ULL};
+        char video[4200];
+        if (cases[i].shared)
+            snprintf(video, sizeof(video), "%s/%s", dir, cases[i].video);
+        else
+            snprintf(video, sizeof(video), "%s/datasets/%s", GS_SOURCE_DIR, cases[i].video);
+        for (int k = 0; k < 3; k++)
+            tiny_jitter_moves_image_contacts_little(cases[i].clip, video, scratch, seeds[k]);
+    }
+    return gs_test_finish("contact_image", skipped);
+}
