@@ -417,13 +417,28 @@ static void toe_offs_from_the_picture_by_default(const char *dir)
     CHECK_MSG(cJSON_IsNumber(n) && n->valueint >= 12, "%s: methods.toe_off_image.timed_from_image "
               "%d (want >= 12 of the clip's ~20)", path,
               cJSON_IsNumber(n) ? n->valueint : -1);
+    /* contacts from the picture (`--contact image`; off by default, analyze.c CONTACT_AUTO_IMAGE):
+     * counted apart, as methods.contact_image says (absent: none) */
+    const cJSON *nc = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "methods"),
+                                         "contact_image"),
+        "timed_from_image");
+    int ic_by_image = 0;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "events"))
     {
         const cJSON *tb = cJSON_GetObjectItemCaseSensitive(it, "timed_by");
-        by_image += cJSON_IsString(tb) && !strcmp(tb->valuestring, "image");
+        const cJSON *ty = cJSON_GetObjectItemCaseSensitive(it, "type");
+        int img = cJSON_IsString(tb) && !strcmp(tb->valuestring, "image");
+        int ic = cJSON_IsString(ty) && !strcmp(ty->valuestring, "IC");
+        by_image += img && !ic;
+        ic_by_image += img && ic;
     }
-    CHECK_MSG(cJSON_IsNumber(n) && by_image == n->valueint, "%s: %d events timed_by image, "
-              "methods says %d", path, by_image, cJSON_IsNumber(n) ? n->valueint : -1);
+    CHECK_MSG(cJSON_IsNumber(n) && by_image == n->valueint,
+              "%s: %d toe-offs timed_by image, methods says %d", path, by_image,
+              cJSON_IsNumber(n) ? n->valueint : -1);
+    CHECK_MSG(ic_by_image == (cJSON_IsNumber(nc) ? nc->valueint : 0),
+              "%s: %d contacts timed_by image, methods.contact_image says %d", path, ic_by_image,
+              cJSON_IsNumber(nc) ? nc->valueint : 0);
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "warnings"))
         warned += cJSON_IsString(it) && strstr(it->valuestring, "toe-off") != NULL;
     CHECK_MSG(warned == 0, "%s: a toe-off warning although the picture was used", path);

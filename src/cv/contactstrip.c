@@ -24,11 +24,11 @@
 #define STRIP_BACK_FL 0.1
 #define STRIP_FWD_FL  0.5
 #define LEVEL_SHARE   0.5
-#define BELT_SEARCH_FL                                                                        \
-    0.4               /* the belt line is searched this far above and below the heel's stance \
-                       * row */
-#define SHAKE_PX  3   /* the strip is compared at the best of +-3 px shifts (camera shake) */
-#define MIN_LEVEL 6.0 /* mean grey difference below which the strip holds no shoe */
+/* the belt line is searched this far above and below the heel's stance row (the spike's; on the
+ * sample the search ends inside the shoe in about half the landings: docs/events-history.md) */
+#define BELT_SEARCH_FL 0.4
+#define SHAKE_PX       3   /* the strip is compared at the best of +-3 px shifts (camera shake) */
+#define MIN_LEVEL      6.0 /* mean grey difference below which the strip holds no shoe */
 
 /* The strip's left edge at frame t (unrounded): the heel's stance place carried by the belt, held
  * at its place of frame win->hold before that (the foot still in the air, far ahead). */
