@@ -5,12 +5,13 @@
  *
  * 1. The strip on drawn frames: a grey belt, a dark shoe that comes down from the air, hangs
  *    carried back with the belt a few pixels above it, then stands on it. The contact must be the
- *    frame the sole reaches the belt, for either facing; a shoe the colour of the belt, or a strip
- *    off the picture, gives none.
+ *    frame the sole reaches the belt, for either facing; a shoe the grey of what lies behind it,
+ *    or a strip off the picture, gives none.
  * 2. On the stored pose tracks of the three side-view treadmill running clips and their videos:
  *    the landmark events are found, the contacts timed again from the frames, strides and
- *    metrics recomputed, and the contacts scored against the written-definition rater (a; b
- *    printed) as measured (session 17, beltpic2) plus a small margin; the toe-offs must not move.
+ *    metrics recomputed, and the contacts scored against both raters (both with the written
+ *    definition) as measured (session 17, beltpic2) plus a small margin; the toe-offs must not
+ *    move.
  *    Landmarks jittered by 0.05 px move the events by less than 0.1 frame on average and every
  *    metric by less than a tenth of its minimal change (issue 13 item 4).
  *    The sample ships in datasets/; the other clips are in ../shared/datasets, and their checks
@@ -130,12 +131,12 @@ static void strip_times_the_drawn_sole_reaching_the_belt(void)
 /* ---- 2. the labelled clips ------------------------------------------------------------------ */
 
 typedef struct contact_case {
-    const char *clip;  /* labels/pose/CLIP.pose.json.gz, labels/CLIP.{a,b}.csv */
-    const char *video; /* file name */
-    int shared;        /* 1: in ../shared/datasets, 0: the repository's datasets/ */
-    int min_image;     /* contacts the picture must time */
-    double max_mae_a;  /* contacts after, rater a, frames */
-    double max_bias_a; /* |bias| after, rater a, frames */
+    const char *clip;   /* labels/pose/CLIP.pose.json.gz, labels/CLIP.{a,b}.csv */
+    const char *video;  /* file name */
+    int shared;         /* 1: in ../shared/datasets, 0: the repository's datasets/ */
+    int min_image;      /* contacts the picture must time */
+    double max_mae[2];  /* contacts after, per rater, frames */
+    double max_bias[2]; /* |bias| after, per rater, frames */
 } contact_case;
 
 static void score_contacts(const contact_case *c, const char *shared, const char *scratch)
@@ -244,10 +245,9 @@ static void score_contacts(const contact_case *c, const char *shared, const char
         CHECK_MSG(s1[0].missed <= s0[0].missed && s1[0].extra <= s0[0].extra,
                   "%s rater %c: %d missed, %d extra contacts (landmarks %d, %d)", c->clip, 'a' + rt,
                   s1[0].missed, s1[0].extra, s0[0].missed, s0[0].extra);
-        if (rt == 0)
-            CHECK_MSG(s1[0].mae <= c->max_mae_a && fabs(s1[0].bias) <= c->max_bias_a,
-                      "%s rater a contacts from the picture: bias %+.2f, MAE %.2f frames", c->clip,
-                      s1[0].bias, s1[0].mae);
+        CHECK_MSG(s1[0].mae <= c->max_mae[rt] && fabs(s1[0].bias) <= c->max_bias[rt],
+                  "%s rater %c contacts from the picture: bias %+.2f, MAE %.2f frames", c->clip,
+                  'a' + rt, s1[0].bias, s1[0].mae);
     }
 done:
     free(ev);
@@ -369,15 +369,21 @@ int main(int argc, char **argv)
     const char *scratch = argc > 2 ? argv[2] : "/tmp";
     char dir[2048];
     int skipped = 0;
-    /* Measured in session 17 (beltpic2; docs/events-history.md), bounds = measured + ~0.1 frame */
+    /* Measured in session 17 (beltpic2; docs/events-history.md), bounds = measured + ~0.1 frame;
+     * both raters labelled the contacts with the written definition (b's pass of session 17) */
     static const contact_case cases[] = {
-        /* a +0.52 / 0.76 (landmarks -0.82 / 0.82), b +1.21 / 1.26 (-0.09 / 0.21) */
-        {"run_side_treadmill_01", "run_side_treadmill_01.mp4", 0, 33, 0.85, 0.60},
-        /* a +0.17 / 0.72 (-0.89 / 0.89), b +2.17 / 2.28 (+1.11 / 1.22); 3 contacts whose strip
+        /* a +0.52 / 0.76 (landmarks -0.82 / 0.82), b +0.35 / 0.76 (-0.94 / 0.94) */
+        {"run_side_treadmill_01", "run_side_treadmill_01.mp4", 0, 33, {0.85, 0.85}, {0.60, 0.45}},
+        /* a +0.17 / 0.72 (-0.89 / 0.89), b +0.11 / 0.67 (-0.94 / 0.94); 3 contacts whose strip
          * starts off the picture keep the landmarks' */
-        {"run_side_treadmill_02_60fps", "run_side_treadmill_02_60fps.mp4", 1, 15, 0.80, 0.30},
-        /* a +0.00 / 0.00 (-1.40 / 1.40), b +0.30 / 0.30 (-1.10 / 1.10) */
-        {"run_side_treadmill_04", "run_side_treadmill_04.mov", 1, 10, 0.10, 0.10},
+        {"run_side_treadmill_02_60fps",
+         "run_side_treadmill_02_60fps.mp4",
+         1,
+         15,
+         {0.80, 0.75},
+         {0.30, 0.20}},
+        /* a +0.00 / 0.00 (-1.40 / 1.40), b -0.20 / 0.40 (-1.60 / 1.60) */
+        {"run_side_treadmill_04", "run_side_treadmill_04.mov", 1, 10, {0.10, 0.50}, {0.10, 0.30}},
     };
     strip_times_the_drawn_sole_reaching_the_belt();
     snprintf(dir, sizeof(dir), "%s/datasets", shared);

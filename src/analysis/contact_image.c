@@ -4,8 +4,8 @@
  * session 17).
  *
  * Seen from the side, a foot carried back with the belt a few pixels above it moves as a standing
- * foot does: the landmarks' belt contacts (gs_gait__belt_contacts) come 0.8-1.4 frames early
- * against the raters who labelled with the written definition (the shoe down on the belt and
+ * foot does: the landmarks' belt contacts (gs_gait__belt_contacts) come 0.8-1.6 frames early
+ * against both raters, who labelled with the written definition (the shoe down on the belt and
  * moving back with it). This pass decodes the frames around each landmark contact again, times
  * the sole arriving on the belt with gs_cv_contact_strip, and hands the events back; the caller
  * recomputes strides and metrics from them through gs_gait_options.events, as an edited
@@ -32,8 +32,8 @@
 #define STANCE0_60 2
 #define STANCE1_60 10
 #define MIN_FPS    24.0 /* real frames per second below which the picture is not used */
-/* 1-SD error of a picture contact, frames: 1.25 x the MAE against the written-definition raters
- * (a), pooled over the three side-view treadmill clips (docs/metrics.md "Per-event uncertainty") */
+/* 1-SD error of a picture contact, frames: 1.25 x the MAE against both written-definition raters,
+ * pooled over the three side-view treadmill clips (docs/metrics.md "Per-event uncertainty") */
 #define IMAGE_UNC_FRAMES 0.8
 
 typedef struct window {
