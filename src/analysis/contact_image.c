@@ -41,6 +41,11 @@ typedef struct window {
     gs_cv_contact_window win;
 } window;
 
+static int32_t imin(int32_t a, int32_t b)
+{
+    return a < b ? a : b;
+}
+
 /* Sets up one contact's window and band from the landmarks; 0 when they do not allow one. */
 static int window_setup(const gs_pose_track *t, const gs_gait_event *e, double s, window *w,
                         gs_analysis__band *b)
@@ -48,7 +53,10 @@ static int window_setup(const gs_pose_track *t, const gs_gait_event *e, double s
     const int fi = e->side == GS_GAIT_SIDE_RIGHT ? GS_KP_RIGHT_FOOT_INDEX : GS_KP_LEFT_FOOT_INDEX;
     const int he = e->side == GS_GAIT_SIDE_RIGHT ? GS_KP_RIGHT_HEEL : GS_KP_LEFT_HEEL;
     const int32_t m = (int32_t)ceil(e->frame - 1e-9);
-    const int32_t t0 = m - (int32_t)lround(REF0_60 * s), r1 = m - (int32_t)lround(REF1_60 * s);
+    /* at 24-25 fps both references rounded to one frame (6 and 4 sixtieths: 2.4-2.5 and 1.6-1.7
+     * frames), which refused every window: the first is kept a frame before the second */
+    const int32_t r1 = m - (int32_t)lround(REF1_60 * s);
+    const int32_t t0 = imin(m - (int32_t)lround(REF0_60 * s), r1 - 1);
     const int32_t tb = m + (int32_t)lround(POST_60 * s), sf = m + (int32_t)lround(STANCE_60 * s);
     const int32_t hold = m - (int32_t)lround(HOLD_60 * s);
     const int32_t s0 = m + (int32_t)lround(STANCE0_60 * s),
