@@ -417,12 +417,16 @@ static void toe_offs_from_the_picture_by_default(const char *dir)
     CHECK_MSG(cJSON_IsNumber(n) && n->valueint >= 12, "%s: methods.toe_off_image.timed_from_image "
               "%d (want >= 12 of the clip's ~20)", path,
               cJSON_IsNumber(n) ? n->valueint : -1);
-    /* contacts from the picture (`--contact image`; off by default, analyze.c CONTACT_AUTO_IMAGE):
-     * counted apart, as methods.contact_image says (absent: none) */
+    /* contacts from the picture, the default for side-view treadmill running since session 17
+     * (analyze.c CONTACT_AUTO_IMAGE; 15 of the clip's 18 in tests/test_contact_image.c): counted
+     * apart, as methods.contact_image says */
     const cJSON *nc = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "methods"),
                                          "contact_image"),
         "timed_from_image");
+    CHECK_MSG(cJSON_IsNumber(nc) && nc->valueint >= 12,
+              "%s: methods.contact_image.timed_from_image %d (want >= 12 of the clip's 18)", path,
+              cJSON_IsNumber(nc) ? nc->valueint : -1);
     int ic_by_image = 0;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "events"))
     {

@@ -68,9 +68,9 @@ static const gs_cli_opt analyze_opts[] = {
              "warning when the picture was not used; landmarks: never the picture"},
     {.name = "--contact", .kind = GS_CLI_CHOICE, GS_CLI_AT(analyze_args, o.contact),
      .choices = contact_sources, .value = "FROM",
-     .help = "image: side-view treadmill running contacts timed where the picture shows the "
-             "sole come down on the belt, else the landmarks, warning when the picture was not "
-             "used; auto (for now) and landmarks: the landmarks"},
+     .help = "auto: side-view treadmill running contacts timed where the picture shows the "
+             "sole come down on the belt, else the landmarks; image: the same, warning when the "
+             "picture was not used; landmarks: never the picture"},
     {.name = "--no-overlay", .kind = GS_CLI_FLAG, GS_CLI_AT(analyze_args, o.no_overlay),
      .help = "skip overlay.mp4 (key frames are still written)"},
     /* A slowed copy for clips filmed faster than they play: 64x turns 1920 frames/s into 30. */
