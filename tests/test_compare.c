@@ -713,7 +713,8 @@ static void outputs_of_made_sessions(const char *dir)
             cJSON_GetNumberValue(cJSON_GetObjectItem(
                 cJSON_GetArrayItem(cJSON_GetObjectItem(e, "persisting"), 0), "severity_change")),
             -0.3, 1e-9);
-        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "comparability")), 10); /* 9 + metrics_revision */
+        CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "comparability")),
+                     12); /* 9 + metrics_revision, contact_timing, toe_off_timing */
         CHECK(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "side_by_side"), "file")));
         CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "symmetry")), 1);
         cJSON_Delete(j);
@@ -1696,6 +1697,224 @@ static void input_open_json_matches_open(const char *dir)
     CHECK(in[1] == NULL);
 }
 
+/* Reads dir/analysis.json, lets edit() change it, writes it to out/analysis.json. */
+static int edited_folder(const char *dir, const char *out, void (*edit)(cJSON *, int), int arg)
+{
+    char path[8200], *txt;
+    cJSON *j;
+    int ok;
+    snprintf(path, sizeof(path), "%s/analysis.json", dir);
+    txt = gs_test_read_text(path);
+    j = txt ? cJSON_Parse(txt) : NULL;
+    free(txt);
+    if (!j || gs_mkdir_p(out, NULL) != GS_OK) {
+        cJSON_Delete(j);
+        return 0;
+    }
+    edit(j, arg);
+    txt = cJSON_Print(j);
+    cJSON_Delete(j);
+    snprintf(path, sizeof(path), "%s/analysis.json", out);
+    ok = txt && gs_file_write_all(path, txt, strlen(txt), NULL) == GS_OK;
+    cJSON_free(txt);
+    return ok;
+}
+
+/* arg bit 1: contacts, 2: toe-offs timed from the picture (all but two, as analyze writes it:
+ * methods.contact_image / toe_off_image); 4: the video's name in source; 8: contacts marked
+ * timed_by image on the events only (no methods entry). */
+static void picture_timed(cJSON *j, int arg)
+{
+    cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "methods"), *src, *ev;
+    int n[2] = {0, 0};
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(j, "events"))
+    {
+        const char *ty = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "type"));
+        int e = ty && !strcmp(ty, "TO");
+        n[e]++;
+        if ((arg & 8) && !e && n[0] > 2)
+            cJSON_AddStringToObject(ev, "timed_by", "image");
+    }
+    if (!m)
+        m = cJSON_AddObjectToObject(j, "methods");
+    for (int e = 0; e < 2; e++) {
+        if (!(arg & (1 << e)))
+            continue;
+        cJSON *p = cJSON_AddObjectToObject(m, e ? "toe_off_image" : "contact_image");
+        cJSON_AddNumberToObject(p, e ? "toe_offs" : "contacts", n[e]);
+        cJSON_AddNumberToObject(p, "timed_from_image", n[e] - 2);
+    }
+    if (arg & 4) {
+        src = cJSON_GetObjectItemCaseSensitive(j, "source");
+        if (!src)
+            src = cJSON_AddObjectToObject(j, "source");
+        cJSON_DeleteItemFromObjectCaseSensitive(src, "video");
+        cJSON_AddStringToObject(src, "video", "run.mp4");
+    }
+}
+
+static const gs_compare_check *check_named(const gs_comparison *c, const char *name)
+{
+    for (int i = 0; i < gs_comparison_n_checks(c); i++)
+        if (!strcmp(gs_comparison_check(c, i)->name, name))
+            return gs_comparison_check(c, i);
+    return NULL;
+}
+
+/*
+ * A pair whose analyses timed contacts or toe-offs differently (one from the picture,
+ * methods.contact_image / toe_off_image, one from the landmarks) is not comparable on what hangs
+ * on those events, and says which session to analyse again and how; the other rows keep their
+ * verdicts, and two analyses timed the same way compare as before.
+ */
+static void event_timing_is_checked(const char *dir)
+{
+    gs_gen_params p;
+    char base[1300], d[6][1300];
+    /* BEFORE as made (landmarks, from a pose track); AFTER's variants */
+    static const int edits[6] = {0, 1, 2, 4, 1 | 2, 8};
+    gs_compare_input *in[6] = {NULL};
+    gs_compare_mc *mc = shipped_mc();
+    gs_error err = {0};
+    gs_gen_defaults(&p);
+    p.noise_px = 1;
+    p.seed = 31;
+    snprintf(base, sizeof(base), "%s/evt_made", dir);
+    CHECK(made_folder(&p, base));
+    for (int i = 0; i < 6; i++) {
+        snprintf(d[i], sizeof(d[i]), "%s/evt_%d", dir, edits[i]);
+        CHECK(edited_folder(base, d[i], picture_timed, edits[i]));
+        CHECK_EQ_INT(gs_compare_input_open(d[i], &in[i], &err), GS_OK);
+    }
+    for (int i = 0; i < 6; i++)
+        if (!in[i]) {
+            for (int k = 0; k < 6; k++)
+                gs_compare_input_free(&in[k]);
+            gs_compare_mc_free(&mc);
+            return;
+        }
+    {
+        const gs_compare_session *s1 = gs_compare_input_session(in[1]);
+        CHECK(s1->timed_image[0] > 10 && s1->timed_of[0] == s1->timed_image[0] + 2);
+        CHECK_EQ_INT(s1->timed_image[1], 0);
+        /* no methods entry: the events' timed_by counted */
+        CHECK_EQ_INT(gs_compare_input_session(in[5])->timed_image[0], s1->timed_image[0]);
+        CHECK_EQ_INT(gs_compare_input_session(in[5])->timed_of[0], s1->timed_of[0]);
+    }
+    /* cases: before, after, contacts differ, toe-offs differ */
+    static const int cases[][4] = {{0, 1, 1, 0}, {3, 2, 0, 1}, {4, 2, 1, 0},
+                                   {1, 5, 0, 0}, {0, 3, 0, 0}, {4, 3, 1, 1}};
+    for (size_t q = 0; q < sizeof(cases) / sizeof(cases[0]); q++) {
+        gs_comparison *c = NULL;
+        CHECK_EQ_INT(gs_compare_run(gs_compare_input_session(in[cases[q][0]]),
+                                    gs_compare_input_session(in[cases[q][1]]), mc, NULL, &c, &err),
+                     GS_OK);
+        if (!c)
+            continue;
+        const gs_compare_check *kc = check_named(c, "contact_timing");
+        const gs_compare_check *kt = check_named(c, "toe_off_timing");
+        const gs_compare_row *gc = gs_comparison_find_row(c, "ground_contact_ms",
+                                                          GS_COMPARE_SIDE_LEFT);
+        const gs_compare_row *ki = gs_comparison_find_row(c, "knee_flexion_ic_deg",
+                                                          GS_COMPARE_SIDE_LEFT);
+        const gs_compare_row *tl = gs_comparison_find_row(c, "trunk_lean_deg",
+                                                          GS_COMPARE_SIDE_LEFT);
+        CHECK(kc && kt && gc && ki && tl);
+        if (!kc || !kt || !gc || !ki || !tl) {
+            gs_comparison_free(&c);
+            continue;
+        }
+        CHECK_EQ_INT(kc->blocking, 0);
+        CHECK_EQ_INT(kc->state, cases[q][2] ? GS_COMPARE_CHECK_MISMATCH : GS_COMPARE_CHECK_OK);
+        CHECK_EQ_INT(kt->state, cases[q][3] ? GS_COMPARE_CHECK_MISMATCH : GS_COMPARE_CHECK_OK);
+        /* intervals between like events (a common shift cancels) and a spatial value read
+         * over the stride: never touched */
+        for (int r = 0; r < 3; r++) {
+            static const char *const keep[] = {"cadence_spm", "stride_time_ms", "step_time_ms"};
+            const gs_compare_row *kr = gs_comparison_find_row(c, keep[r], GS_COMPARE_SIDE_LEFT);
+            CHECK(kr != NULL);
+            if (kr)
+                CHECK_MSG(strstr(kr->why, "timing") == NULL, "%s: %s", keep[r], kr->why);
+        }
+        CHECK(tl->verdict != GS_COMPARE_VERDICT_NOT_COMPARABLE);
+        CHECK_MSG(strstr(tl->why, "timing") == NULL, "%s", tl->why);
+        if (cases[q][2] || cases[q][3]) {
+            CHECK_EQ_INT(gc->verdict, GS_COMPARE_VERDICT_NOT_COMPARABLE);
+            CHECK_STR_CONTAINS(gc->why, cases[q][2] ? "contact timing differs"
+                                                    : "toe-off timing differs");
+        } else {
+            CHECK(gc->verdict != GS_COMPARE_VERDICT_NOT_COMPARABLE);
+            CHECK_MSG(strstr(gc->why, "timing") == NULL, "%s", gc->why);
+        }
+        {
+            /* peak hip extension ends its window at toe-off */
+            const gs_compare_row *he = gs_comparison_find_row(c, "hip_extension_peak_deg",
+                                                              GS_COMPARE_SIDE_LEFT);
+            CHECK(he != NULL);
+            if (he)
+                CHECK_EQ_INT(strstr(he->why, "toe-off timing differs") != NULL,
+                             cases[q][3]);
+        }
+        /* the knee at contact hangs on the contacts, not on the toe-offs */
+        CHECK_EQ_INT(ki->verdict == GS_COMPARE_VERDICT_NOT_COMPARABLE, cases[q][2]);
+        CHECK_EQ_INT(strstr(ki->why, "contact timing differs") != NULL, cases[q][2]);
+        CHECK_MSG(strstr(ki->why, "toe-off timing") == NULL, "%s", ki->why);
+        if (q == 0) {
+            /* BEFORE from a pose track (no video): gait cannot use the picture */
+            CHECK_STR_CONTAINS(kc->before, "landmarks");
+            CHECK_STR_CONTAINS(kc->after, "picture, ");
+            CHECK_STR_CONTAINS(kc->message, "contacts timed from the picture in AFTER, from the "
+                                            "landmarks in BEFORE (gait on a pose.json cannot "
+                                            "use the picture): analyse both from their videos, "
+                                            "or both with --contact landmarks --toe-off "
+                                            "landmarks");
+            CHECK_STR_CONTAINS(gc->why, "(landmarks before, picture, ");
+            /* the curves run from contact to contact */
+            CHECK(gs_comparison_n_curves(c) > 0);
+            if (gs_comparison_n_curves(c) > 0)
+                CHECK_STR_CONTAINS(gs_comparison_curve(c, 0)->why, "contact timing differs");
+            /* the page: the analyses differ, not the clips; an option never broken at its
+             * dashes; comparison.json as the schema says */
+            gs_compare_output_info info = {0};
+            char path[1400], *html;
+            info.generated_by = "test";
+            snprintf(path, sizeof(path), "%s/evt_comparison.html", dir);
+            CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_OK);
+            html = gs_test_read_text(path);
+            CHECK(html != NULL);
+            if (html) {
+                CHECK_STR_CONTAINS(html, "<strong>The two analyses are not fully "
+                                         "comparable</strong>");
+                CHECK_STR_CONTAINS(html, "or both with <span class=\"nw\">--contact "
+                                         "landmarks</span> <span class=\"nw\">--toe-off "
+                                         "landmarks</span></li>");
+                CHECK_STR_CONTAINS(html, "Contact timing<br><small>from the picture, or from "
+                                         "the landmarks</small>");
+                free(html);
+            }
+            snprintf(path, sizeof(path), "%s/evt_comparison.json", dir);
+            CHECK_EQ_INT(gs_comparison_write_json(path, c, &info, &err), GS_OK);
+            schema_valid(path);
+        }
+        if (q == 1) {
+            /* BEFORE has its video: analyse it again */
+            CHECK_STR_CONTAINS(kt->message, "toe-offs timed from the picture in AFTER, from the "
+                                            "landmarks in BEFORE: analyse BEFORE again from its "
+                                            "video (Re-run, or gaitscope analyze), or both with "
+                                            "--contact landmarks --toe-off landmarks");
+        }
+        if (q == 5)
+            CHECK_STR_CONTAINS(kc->message, "contacts timed from the picture in BEFORE, from the "
+                                            "landmarks in AFTER: analyse AFTER again from its "
+                                            "video (Re-run, or gaitscope analyze --contact "
+                                            "image)");
+        gs_comparison_free(&c);
+    }
+    for (int i = 0; i < 6; i++)
+        gs_compare_input_free(&in[i]);
+    gs_compare_mc_free(&mc);
+}
+
 static void real_pair(const char *shared, const char *dir)
 {
     char clip[1300], hb[1300], ha[1300], out[1300], args[8000], log[1300], path[2600];
@@ -2305,6 +2524,7 @@ int main(int argc, char **argv)
     no_change_false_positive_rate();
     cli_compares_gait_folders_and_refuses_bad_input(dir);
     input_open_json_matches_open(dir);
+    event_timing_is_checked(dir);
     if (argc < 2 || !gs_test_dir_exists(argv[1])) {
         fprintf(stderr, "skip: no ../shared: the real pair (a treadmill clip) is not checked\n");
         return gs_test_finish("compare", 1);

@@ -163,6 +163,10 @@ static int copy_sess(gs_compare__sess *d, const gs_compare_session *s)
     d->strides_used[0] = s->strides_used[0];
     d->strides_used[1] = s->strides_used[1];
     d->metrics_revision = s->metrics_revision;
+    for (int e = 0; e < 2; e++) {
+        d->timed_image[e] = s->timed_image[e] > 0 ? s->timed_image[e] : 0;
+        d->timed_of[e] = s->timed_of[e] > 0 ? s->timed_of[e] : 0;
+    }
     return d->path && d->format && d->view && d->activity && d->setting && (d->clip || !s->clip);
 }
 
@@ -175,6 +179,7 @@ const char *gs_compare_check_words(const char *name)
         {"speed", "running speed"},           {"camera_distance", "camera distance"},
         {"camera_tilt", "camera tilt"},       {"strides_left", "strides used, left"},
         {"strides_right", "strides used, right"}, {"metrics_revision", "the metric's definition"},
+        {"contact_timing", "contact timing"}, {"toe_off_timing", "toe-off timing"},
     };
     for (size_t i = 0; name && i < sizeof(words) / sizeof(words[0]); i++)
         if (!strcmp(words[i][0], name))
@@ -265,6 +270,57 @@ static int has_metric(const gs_compare_session *s, const char *key)
         if (s->metrics[i].key && !strcmp(s->metrics[i].key, key))
             return 1;
     return 0;
+}
+
+/*
+ * How each analysis timed its contacts (e 0) or toe-offs (e 1): from the picture when
+ * methods.contact_image / toe_off_image say it timed some there (src/analysis contact_image.c,
+ * toe_image.c), else from the landmarks (gait, an older gaitscope, --contact / --toe-off
+ * landmarks). Picture contacts come about a frame later than the landmarks' and picture toe-offs
+ * about 0.7 frame later (docs/metrics.md 3a), so a pair timed differently shows a change in
+ * contact and flight time, duty factor, step time and the angles read at those instants that is
+ * the method, not the runner (hangs_on_event says which rows). Not blocking: the other rows
+ * stay comparable.
+ */
+static void event_timing_check(gs_comparison *c, int e)
+{
+    const gs_compare__sess *b = &c->sess[0], *a = &c->sess[1];
+    gs_compare_check *k = add_check(c, e ? "toe_off_timing" : "contact_timing",
+                                    e ? GS_COMPARE_SCOPE_TOE_OFF : GS_COMPARE_SCOPE_CONTACT, 0);
+    const char *what = e ? "toe-offs" : "contacts";
+    for (int s = 0; s < 2; s++) {
+        const gs_compare__sess *d = &c->sess[s];
+        char *t = s ? k->after : k->before;
+        size_t n = s ? sizeof(k->after) : sizeof(k->before);
+        if (d->timed_image[e] > 0 && d->timed_of[e] > 0)
+            snprintf(t, n, "picture, %d of %d", d->timed_image[e], d->timed_of[e]);
+        else if (d->timed_image[e] > 0)
+            snprintf(t, n, "picture, %d", d->timed_image[e]);
+        else
+            snprintf(t, n, "landmarks");
+    }
+    k->before_v = b->timed_image[e];
+    k->after_v = a->timed_image[e];
+    snprintf(k->band, sizeof(k->band), "the same method");
+    if ((b->timed_image[e] > 0) != (a->timed_image[e] > 0)) {
+        /* the session timed from the landmarks is the one to analyse again; gait on a
+         * pose.json (no clip) cannot time from the picture */
+        int lm = b->timed_image[e] > 0; /* 0 BEFORE, 1 AFTER */
+        const char *ln = lm ? "AFTER" : "BEFORE", *pn = lm ? "BEFORE" : "AFTER";
+        k->state = GS_COMPARE_CHECK_MISMATCH;
+        if (c->sess[lm].clip)
+            check_msg(k,
+                      "%s timed from the picture in %s, from the landmarks in %s: analyse %s "
+                      "again from its video (Re-run, or gaitscope analyze%s), or both with "
+                      "--contact landmarks --toe-off landmarks",
+                      what, pn, ln, ln, e ? "" : " --contact image");
+        else
+            check_msg(k,
+                      "%s timed from the picture in %s, from the landmarks in %s (gait on a "
+                      "pose.json cannot use the picture): analyse both from their videos, or "
+                      "both with --contact landmarks --toe-off landmarks",
+                      what, pn, ln);
+    }
 }
 
 static void run_checks(gs_comparison *c, const gs_compare_session *sb, const gs_compare_session *sa,
@@ -401,6 +457,8 @@ static void run_checks(gs_comparison *c, const gs_compare_session *sb, const gs_
                       n == 1 ? "it" : "them");
         }
     }
+    for (int e = 0; e < 2; e++)
+        event_timing_check(c, e);
 }
 
 /* Timing metrics: their error comes from event times (frame rate), not image geometry. */
@@ -408,6 +466,40 @@ static int is_timing(const char *unit)
 {
     return unit && (!strcmp(unit, "ms") || !strcmp(unit, "steps/min") ||
                     !strcmp(unit, "fraction") || !strcmp(unit, "%"));
+}
+
+/*
+ * 1 when metric key (NULL: a curve) hangs on the contacts' times (e 0) or the toe-offs' (e 1)
+ * (src/gait/gait_metrics.c stride_metrics). Both: the intervals between a contact and a toe-off
+ * (contact and flight time, duty factor, stance, swing, double support). Contacts: the values
+ * read at contact (the hip moves about 11 cm per frame at 3.5 m/s, so overstride moves with the
+ * instant) and the curves (normalised from contact to contact: shifted by the offset). Toe-offs:
+ * peak hip extension (its stance window ends at toe-off, where a runner's hip is most extended).
+ * Left comparable: intervals between like events (cadence, step and stride time, and the lengths
+ * made from them): a shift common to all contacts cancels, and where the picture timed a contact
+ * and the landmarks the next, the stride that is a frame shorter is followed by one a frame
+ * longer, so the mean barely moves; peaks inside a window (knee in stance and swing, ankle).
+ */
+static int hangs_on_event(const char *key, int e)
+{
+    static const char *const both[] = {"ground_contact_ms", "flight_ms", "duty_factor",
+                                       "stance_pct",        "swing_pct", "double_support_pct"};
+    static const char *const at_contact[] = {
+        "knee_flexion_ic_deg", "knee_flexion_ic_3d_deg", "foot_strike_angle_deg",
+        "shank_angle_ic_deg",  "overstride_deg",         "overstride_cm",
+        "overstride_ll",
+    };
+    if (!key)
+        return !e;
+    for (size_t i = 0; i < sizeof(both) / sizeof(both[0]); i++)
+        if (!strcmp(both[i], key))
+            return 1;
+    if (e)
+        return !strcmp(key, "hip_extension_peak_deg");
+    for (size_t i = 0; i < sizeof(at_contact) / sizeof(at_contact[0]); i++)
+        if (!strcmp(at_contact[i], key))
+            return 1;
+    return 0;
 }
 
 /* The first failed check covering a row of this unit and side, or NULL. */
@@ -434,6 +526,11 @@ static const gs_compare_check *blocking_check(const gs_comparison *c, const char
             break; /* stride counts are judged per row from the row's own n */
         case GS_COMPARE_SCOPE_REVISED:
             if (revised_between(key, (int)k->before_v, (int)k->after_v))
+                return k;
+            break;
+        case GS_COMPARE_SCOPE_CONTACT:
+        case GS_COMPARE_SCOPE_TOE_OFF:
+            if (hangs_on_event(key, k->scope == GS_COMPARE_SCOPE_TOE_OFF))
                 return k;
             break;
         }

@@ -119,6 +119,10 @@ typedef struct gs_compare_session {
     int strides_used[2];        /* usable strides, left and right */
     int metrics_revision;       /* methods.metrics_revision (GS_METRICS_REVISION; 1 when absent,
                                    0 = unknown: not checked) */
+    int timed_image[2];         /* contacts [0] and toe-offs [1] timed from the picture
+                                   (methods.contact_image / toe_off_image timed_from_image; 0 =
+                                   all from the landmarks, as in an analysis without them) */
+    int timed_of[2];            /* of how many contacts / toe-offs (0 unknown) */
     const double *left_strides; /* 2 per used left stride: its first and last contact as
                                    fractional frame indices of the clip (chronological) */
     int n_left_strides;
@@ -268,15 +272,22 @@ typedef enum gs_compare_scope {
     GS_COMPARE_SCOPE_SPATIAL = 2, /* angles and lengths (image geometry) */
     GS_COMPARE_SCOPE_LEFT = 3,    /* the left side's rows */
     GS_COMPARE_SCOPE_RIGHT = 4,   /* the right side's rows */
-    GS_COMPARE_SCOPE_REVISED = 5  /* the metrics whose definition changed between the two
+    GS_COMPARE_SCOPE_REVISED = 5, /* the metrics whose definition changed between the two
                                      analyses' revisions (gs_metric_info.revision) */
+    GS_COMPARE_SCOPE_CONTACT = 6, /* what hangs on the contacts' times: contact and flight
+                                     time, duty factor, stance, swing, double support, the
+                                     values read at contact, the curves (normalised between
+                                     contacts) */
+    GS_COMPARE_SCOPE_TOE_OFF = 7  /* what hangs on the toe-offs' times: the same intervals, and
+                                     peak hip extension */
 } gs_compare_scope;
 
 /** One comparability check, with both values. */
 typedef struct gs_compare_check {
     const char *name;           /* "view", "activity", "frame_rate", "resolution",
                                    "belt_speed", "camera_distance", "camera_tilt",
-                                   "strides_left", "strides_right", "metrics_revision" */
+                                   "strides_left", "strides_right", "metrics_revision",
+                                   "contact_timing", "toe_off_timing" */
     char before[64], after[64]; /* the two values as text (with units) */
     double before_v, after_v;   /* the two values as numbers (NAN for text values) */
     char band[128];             /* the tolerance, in words */

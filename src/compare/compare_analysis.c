@@ -115,6 +115,36 @@ static gs_status build(gs_compare_input *in, gs_error *err)
             cJSON_GetObjectItemCaseSensitive(root, "methods"), "metrics_revision");
         s->metrics_revision = cJSON_IsNumber(rev) && rev->valuedouble >= 1 ? (int)rev->valuedouble : 1;
     }
+    {
+        /* how the contacts and toe-offs were timed: the picture passes' counts (analyze), else
+         * the events' own timed_by; neither (gait, an older gaitscope) = the landmarks */
+        static const char *const pass[2][2] = {{"contact_image", "contacts"},
+                                               {"toe_off_image", "toe_offs"}};
+        const cJSON *methods = cJSON_GetObjectItemCaseSensitive(root, "methods"), *ev;
+        for (int e = 0; e < 2; e++) {
+            const cJSON *pj = cJSON_GetObjectItemCaseSensitive(methods, pass[e][0]);
+            const cJSON *ni = cJSON_GetObjectItemCaseSensitive(pj, "timed_from_image");
+            const cJSON *nt = cJSON_GetObjectItemCaseSensitive(pj, pass[e][1]);
+            if (cJSON_IsNumber(ni)) {
+                s->timed_image[e] = ni->valuedouble > 0 ? (int)ni->valuedouble : 0;
+                s->timed_of[e] =
+                    cJSON_IsNumber(nt) && nt->valuedouble > 0 ? (int)nt->valuedouble : 0;
+                continue;
+            }
+            cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(root, "events"))
+            {
+                const char *ty = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "type"));
+                const char *by =
+                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "timed_by"));
+                if (!ty || strcmp(ty, e ? "TO" : "IC"))
+                    continue;
+                s->timed_of[e]++;
+                s->timed_image[e] += by && !strcmp(by, "image");
+            }
+            if (!s->timed_image[e])
+                s->timed_of[e] = 0;
+        }
+    }
     ground = cJSON_GetObjectItemCaseSensitive(root, "ground");
     {
         const char *src = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ground, "source"));

@@ -21,6 +21,7 @@
 
 /* Page-specific additions to report.html's stylesheet. */
 static const char extra_css[] =
+    ".nw{white-space:nowrap}"
     ".vd{display:inline-block;font-size:.75rem;font-weight:600;padding:1px 8px;"
     "border-radius:99px;white-space:nowrap}"
     ".vd.real{background:#1f6f43;color:#fff}"
@@ -180,6 +181,35 @@ static void esc_pm(cpage *pg, const char *s)
         E(s);
 }
 
+/* A check's message, with each command-line option ("--contact landmarks" keeps its word) on
+ * one line: a phone's narrow column would break it after the dashes. */
+static void esc_opts(cpage *pg, const char *s)
+{
+    const char *p;
+    while (s && (p = strstr(s, "--")) != NULL) {
+        char part[256];
+        size_t n = (size_t)(p - s) < sizeof(part) - 1 ? (size_t)(p - s) : sizeof(part) - 1;
+        const char *q = p + 2;
+        memcpy(part, s, n);
+        part[n] = '\0';
+        E(part);
+        while (*q && *q != ' ')
+            q++;
+        if (*q == ' ') /* the option's value, up to a space, a comma or a bracket */
+            for (q++; *q && !strchr(" ,;)", *q);)
+                q++;
+        n = (size_t)(q - p) < sizeof(part) - 1 ? (size_t)(q - p) : sizeof(part) - 1;
+        memcpy(part, p, n);
+        part[n] = '\0';
+        S("<span class=\"nw\">");
+        E(part);
+        S("</span>");
+        s = q;
+    }
+    if (s)
+        E(s);
+}
+
 /* A check's name for people, with what it measures when that is not obvious. */
 static void check_name(cpage *pg, const char *name)
 {
@@ -194,6 +224,8 @@ static void check_name(cpage *pg, const char *name)
         S("<br><small>the leg&rsquo;s length in the picture over the frame height</small>");
     else if (!strcmp(name, "camera_tilt"))
         S("<br><small>the ground line&rsquo;s angle in the picture</small>");
+    else if (!strcmp(name, "contact_timing") || !strcmp(name, "toe_off_timing"))
+        S("<br><small>from the picture, or from the landmarks</small>");
 }
 
 static void write_head(cpage *pg)
@@ -244,19 +276,26 @@ static void write_alerts(cpage *pg)
         E(gs_comparison_fps_note(c));
         S("</div>\n");
     }
+    int filming = 0;
     for (int i = 0; i < c->n_checks; i++)
-        n += c->checks[i].state == GS_COMPARE_CHECK_MISMATCH;
+        if (c->checks[i].state == GS_COMPARE_CHECK_MISMATCH) {
+            n++;
+            filming += c->checks[i].scope != GS_COMPARE_SCOPE_CONTACT &&
+                       c->checks[i].scope != GS_COMPARE_SCOPE_TOE_OFF;
+        }
     if (n == 0)
         return;
     /* the checks cover the filming (view, frame rate, distance, tilt) and the clips' length
-     * (strides per side), so the title names neither */
-    S("<div class=\"alert warn\" id=\"mismatch\"><strong>The two clips are not fully "
+     * (strides per side), so the title names neither; when only the events' timing differs,
+     * the clips are fine and the analyses are not */
+    P("<div class=\"alert warn\" id=\"mismatch\"><strong>The two %s are not fully "
       "comparable</strong>Verdicts touched by these differences are <em>not comparable</em>:"
-      "<ul>\n");
+      "<ul>\n",
+      filming ? "clips" : "analyses");
     for (int i = 0; i < c->n_checks; i++)
         if (c->checks[i].state == GS_COMPARE_CHECK_MISMATCH) {
             S("<li>");
-            E(c->checks[i].message);
+            esc_opts(pg, c->checks[i].message);
             S("</li>\n");
         }
     S("</ul></div>\n");
@@ -356,8 +395,8 @@ static void write_summary(cpage *pg)
       "camera): the recordings cannot say whether it changed, and the box at the top says "
       "from what frame rate they could. <span class=\"vd nc\">not comparable</span> "
       "means the measure is missing in one clip, a side has fewer than 7 strides, or the clips "
-      "were filmed differently in a way that affects it. A real change says the gait changed, "
-      "not whether that is good.</p>\n</section>\n");
+      "were filmed (or their events timed) differently in a way that affects it. A real change "
+      "says the gait changed, not whether that is good.</p>\n</section>\n");
 }
 
 static void write_checks(cpage *pg)

@@ -41,6 +41,8 @@ typedef struct gs_compare__sess {
     int32_t width, height;
     int strides_used[2];
     int metrics_revision; /* 0 unknown */
+    int timed_image[2];   /* contacts, toe-offs timed from the picture (0: from the landmarks) */
+    int timed_of[2];      /* of how many (0 unknown) */
 } gs_compare__sess;
 
 struct gs_comparison {

@@ -70,6 +70,10 @@ static const char *scope_name(gs_compare_scope s)
         return "right";
     case GS_COMPARE_SCOPE_REVISED:
         return "revised";
+    case GS_COMPARE_SCOPE_CONTACT:
+        return "contact";
+    case GS_COMPARE_SCOPE_TOE_OFF:
+        return "toe_off";
     default:
         return "all";
     }
