@@ -59,4 +59,10 @@ double gs_analysis__time_at(const gs_pose_track *t, double f);
 /** Median real time between the track's frames, s (NAN for fewer than two frames). */
 double gs_analysis__frame_interval_s(const gs_pose_track *t);
 
+/** 1 when time ts lies strictly between the events of type `type` of event k's side that come
+ * before and after event k (events sorted by time; none on a side bounds nothing): a picture's
+ * toe-off between its foot's contacts, a picture's contact between its foot's toe-offs. */
+int gs_analysis__between(const gs_gait_event *ev, int n, int k, gs_gait_event_type type,
+                         double ts);
+
 #endif /* GS_ANALYSIS_IMPL_H */

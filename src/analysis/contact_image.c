@@ -124,21 +124,6 @@ static int window_setup(const gs_pose_track *t, const gs_gait_event *e, double s
     return 1;
 }
 
-/* 1 when time ts lies strictly between the toe-offs of side around contact k (events sorted). */
-static int between_toe_offs(const gs_gait_event *ev, int n, int k, double ts)
-{
-    for (int i = k - 1; i >= 0; i--)
-        if (ev[i].side == ev[k].side && ev[i].type == GS_GAIT_EVENT_TO) {
-            if (!(ts > ev[i].t_s))
-                return 0;
-            break;
-        }
-    for (int i = k + 1; i < n; i++)
-        if (ev[i].side == ev[k].side && ev[i].type == GS_GAIT_EVENT_TO)
-            return ts < ev[i].t_s;
-    return 1;
-}
-
 gs_status gs_analysis_contact_image(const char *video, const gs_decoder_options *decode,
                                     int may_seek, const gs_pose_track *track,
                                     const gs_gait_result *g, gs_gait_event **events, int *n_events,
@@ -244,7 +229,7 @@ gs_status gs_analysis_contact_image(const char *video, const gs_decoder_options 
             continue;
         }
         double f = b->t0 + res.contact, ts = gs_analysis__time_at(track, f);
-        if (!between_toe_offs(ev, n, w->ev, ts)) {
+        if (!gs_analysis__between(ev, n, w->ev, GS_GAIT_EVENT_TO, ts)) {
             st->n_order++;
             continue;
         }

@@ -37,6 +37,21 @@ double gs_analysis__time_at(const gs_pose_track *t, double f)
     return t->frames[i].t_s + (f - i) * (t->frames[i + 1].t_s - t->frames[i].t_s);
 }
 
+int gs_analysis__between(const gs_gait_event *ev, int n, int k, gs_gait_event_type type,
+                         double ts)
+{
+    for (int i = k - 1; i >= 0; i--)
+        if (ev[i].side == ev[k].side && ev[i].type == type) {
+            if (!(ts > ev[i].t_s))
+                return 0;
+            break;
+        }
+    for (int i = k + 1; i < n; i++)
+        if (ev[i].side == ev[k].side && ev[i].type == type)
+            return ts < ev[i].t_s;
+    return 1;
+}
+
 double gs_analysis__frame_interval_s(const gs_pose_track *t)
 {
     double dts[4096];

@@ -96,21 +96,6 @@ static int window_setup(const gs_pose_track *t, const gs_gait_event *e, double s
     return 1;
 }
 
-/* 1 when time ts lies strictly between the contacts of side around it (events sorted). */
-static int between_contacts(const gs_gait_event *ev, int n, int k, double ts)
-{
-    for (int i = k - 1; i >= 0; i--)
-        if (ev[i].side == ev[k].side && ev[i].type == GS_GAIT_EVENT_IC) {
-            if (!(ts > ev[i].t_s))
-                return 0;
-            break;
-        }
-    for (int i = k + 1; i < n; i++)
-        if (ev[i].side == ev[k].side && ev[i].type == GS_GAIT_EVENT_IC)
-            return ts < ev[i].t_s;
-    return 1;
-}
-
 gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options *decode,
                                     int may_seek, const gs_pose_track *track,
                                     const gs_gait_result *g, gs_gait_event **events, int *n_events,
@@ -214,7 +199,7 @@ gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options 
             continue;
         }
         double f = b->t0 + res.toe_off, ts = gs_analysis__time_at(track, f);
-        if (!between_contacts(ev, n, w->ev, ts)) {
+        if (!gs_analysis__between(ev, n, w->ev, GS_GAIT_EVENT_IC, ts)) {
             st->n_order++;
             continue;
         }
