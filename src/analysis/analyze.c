@@ -326,6 +326,35 @@ static void slow_motion_hint(gs_error *e, const gs_pose_track *t)
              real / t->time_scale, real);
 }
 
+/* What a picture pass (toe_image.c, contact_image.c) did, as analysis.json methods.<key>: how
+ * many events of its kind there were and how many it timed, why it was not used (why; NULL when
+ * it was), its decoding cost; and, when asked for by option (`--toe-off image`, `--contact
+ * image`; NULL for the default) and it timed none, a warning naming what stays from the
+ * landmarks. */
+static void picture_pass_note(cJSON *analysis, const char *key, const char *count_key, int n,
+                              int n_image, const char *why, int frames_decoded, int seeks,
+                              double wall_s, double cpu_s, const char *option, const char *what)
+{
+    cJSON *mj = cJSON_GetObjectItemCaseSensitive(analysis, "methods");
+    cJSON *j = mj ? cJSON_AddObjectToObject(mj, key) : NULL;
+    if (j) {
+        cJSON_AddNumberToObject(j, count_key, n);
+        cJSON_AddNumberToObject(j, "timed_from_image", n_image);
+        if (why)
+            cJSON_AddStringToObject(j, "not_used", why);
+        cJSON_AddNumberToObject(j, "frames_decoded", frames_decoded);
+        cJSON_AddNumberToObject(j, "seeks", seeks);
+        cJSON_AddNumberToObject(j, "wall_s", wall_s);
+        cJSON_AddNumberToObject(j, "cpu_s", cpu_s);
+    }
+    if (n_image == 0 && option) {
+        char w[240];
+        snprintf(w, sizeof(w), "%s: not used (%s); %s from the landmarks", option,
+                 why ? why : "nothing timed", what);
+        add_warning(analysis, w);
+    }
+}
+
 gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze_options *opt,
                          gs_analyze_result **out, gs_error *err)
 {
@@ -556,53 +585,23 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         /* what the picture did for the toe-offs: methods.toe_off_image wherever it was tried
          * (by default: running side views at >= 50 fps), and a warning when `--toe-off image`
          * asked for it and it was not used */
-        cJSON *mj = cJSON_GetObjectItemCaseSensitive(analysis, "methods");
-        cJSON *tj = mj ? cJSON_AddObjectToObject(mj, "toe_off_image") : NULL;
-        const char *why = !video     ? "needs the video"
+        picture_pass_note(analysis, "toe_off_image", "toe_offs", tis.n_to, tis.n_image,
+                          !video     ? "needs the video"
                           : !tis_ran ? "events edited by hand"
-                                     : tis.skipped;
-        char w[240];
-        if (tj) {
-            cJSON_AddNumberToObject(tj, "toe_offs", tis.n_to);
-            cJSON_AddNumberToObject(tj, "timed_from_image", tis.n_image);
-            if (why)
-                cJSON_AddStringToObject(tj, "not_used", why);
-            cJSON_AddNumberToObject(tj, "frames_decoded", tis.frames_decoded);
-            cJSON_AddNumberToObject(tj, "seeks", tis.seeks);
-            cJSON_AddNumberToObject(tj, "wall_s", tis.wall_s);
-            cJSON_AddNumberToObject(tj, "cpu_s", tis.cpu_s);
-        }
-        if (tis.n_image == 0 && o->toe_off == GS_TOE_OFF_IMAGE) {
-            snprintf(w, sizeof(w), "--toe-off image: not used (%s); toe-offs from the landmarks",
-                     why ? why : "nothing timed");
-            add_warning(analysis, w);
-        }
+                                     : tis.skipped,
+                          tis.frames_decoded, tis.seeks, tis.wall_s, tis.cpu_s,
+                          o->toe_off == GS_TOE_OFF_IMAGE ? "--toe-off image" : NULL, "toe-offs");
     }
     if (o->contact == GS_CONTACT_IMAGE ||
         (o->contact == GS_CONTACT_AUTO && CONTACT_AUTO_IMAGE && cis.applies && cis.n_ic > 0)) {
         /* what the picture did for the treadmill contacts: methods.contact_image wherever it
          * was tried, and a warning when `--contact image` asked for it and it was not used */
-        cJSON *mj = cJSON_GetObjectItemCaseSensitive(analysis, "methods");
-        cJSON *cj = mj ? cJSON_AddObjectToObject(mj, "contact_image") : NULL;
-        const char *why = !video     ? "needs the video"
+        picture_pass_note(analysis, "contact_image", "contacts", cis.n_ic, cis.n_image,
+                          !video     ? "needs the video"
                           : !cis_ran ? "events edited by hand"
-                                     : cis.skipped;
-        char w[240];
-        if (cj) {
-            cJSON_AddNumberToObject(cj, "contacts", cis.n_ic);
-            cJSON_AddNumberToObject(cj, "timed_from_image", cis.n_image);
-            if (why)
-                cJSON_AddStringToObject(cj, "not_used", why);
-            cJSON_AddNumberToObject(cj, "frames_decoded", cis.frames_decoded);
-            cJSON_AddNumberToObject(cj, "seeks", cis.seeks);
-            cJSON_AddNumberToObject(cj, "wall_s", cis.wall_s);
-            cJSON_AddNumberToObject(cj, "cpu_s", cis.cpu_s);
-        }
-        if (cis.n_image == 0 && o->contact == GS_CONTACT_IMAGE) {
-            snprintf(w, sizeof(w), "--contact image: not used (%s); contacts from the landmarks",
-                     why ? why : "nothing timed");
-            add_warning(analysis, w);
-        }
+                                     : cis.skipped,
+                          cis.frames_decoded, cis.seeks, cis.wall_s, cis.cpu_s,
+                          o->contact == GS_CONTACT_IMAGE ? "--contact image" : NULL, "contacts");
     }
     if (video) {
         /* what the decoder met (issue 12 items 2 and 5): said in analysis.json, the report's
