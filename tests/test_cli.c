@@ -508,6 +508,49 @@ static void analyze_summary_reads_as_words(void)
               out);
 }
 
+/* A failed run's summary says it failed, and why, before any number, and labels its metrics with
+ * the strides they rest on: run_front_overground_01 (2.8 s, 0 left and 1 right usable stride)
+ * printed cadence 61 and a 1040 ms contact bare, as if they were results. A 2 s front-view track
+ * fails the same way (too few strides per side). */
+static void failed_run_summary_says_so_before_its_numbers(void)
+{
+    const char *gen = getenv("GS_GEN_TRACK");
+    char cmd[4096], a[4096], out[8192], err[4096], pose[1024], want[256];
+    const char *found, *failed, *label, *first;
+    int nl = -1, nr = -1;
+    CHECK_MSG(gen && access(gen, X_OK) == 0, "GS_GEN_TRACK not set to gs_gen_track");
+    if (!gen)
+        return;
+    snprintf(pose, sizeof(pose), "%s/cli_fail_pose.json", scratch);
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf '%s/cli_fail' && '%s' -o '%s' --duration 2.0 --view front --overground",
+             scratch, gen, pose);
+    CHECK(gs_test_sh(cmd) == 0);
+    snprintf(a, sizeof(a), "analyze '%s' -o '%s/cli_fail'", pose, scratch);
+    CHECK_EQ_INT(run_cli(a, err, sizeof(err), out, sizeof(out)), 1);
+    /* the stride counts as the gait stage's error gives them */
+    found = strstr(err, "too few strides for statistics: found ");
+    CHECK_MSG(found && sscanf(found, "too few strides for statistics: found %d left and %d right",
+                              &nl, &nr) == 2,
+              "not the too-few-strides error: %s", err);
+    if (nl < 0 || nr < 0)
+        return;
+    failed = strstr(out, "gaitscope: analysis failed: ");
+    snprintf(want, sizeof(want),
+             "  the values below rest on the strides it had (%d left, %d right usable): "
+             "incomplete, not results\n",
+             nl, nr);
+    label = strstr(out, want);
+    first = strstr(out, "  Cadence ");
+    CHECK_MSG(failed && strstr(failed, "too few strides for statistics: found"),
+              "the summary does not say the run failed and why: %s", out);
+    CHECK_MSG(label, "no label '%s' on the metrics: %s", want, out);
+    CHECK_MSG(first, "no metrics in the summary: %s", out);
+    CHECK_MSG(failed && label && first && failed < label && label < first,
+              "a number before the failure and its label: %s", out);
+    CHECK_STR_CONTAINS(out, "findings not evaluated: the analysis did not complete");
+}
+
 /* A real-time clip given a slow-motion factor it does not have said only "track too short: 0.80 s
  * with a person" for 8 s of video (session 15 audit: run_side_treadmill_01 with --slowmo 10);
  * now it says how the clip was read. */
@@ -533,6 +576,8 @@ static void wrong_slowmo_says_how_the_clip_was_read(void)
 static const gs_test_spec specs[] = {
     {"wrong_slowmo_says_how_the_clip_was_read", wrong_slowmo_says_how_the_clip_was_read},
     {"analyze_summary_reads_as_words", analyze_summary_reads_as_words},
+    {"failed_run_summary_says_so_before_its_numbers",
+     failed_run_summary_says_so_before_its_numbers},
     {"help_and_version_say_what_the_tool_is", help_and_version_say_what_the_tool_is},
     {"made_clip_is_probed", made_clip_is_probed},
     {"probe_counts_dropped_timestamps", probe_counts_dropped_timestamps},

@@ -118,17 +118,37 @@ static int analyze_progress(void *user, const char *stage, double fraction, cons
  * a side without a value (was "nan"), each finding's side said once, and on a failed run no
  * "no findings" that reads as a clean result: the findings were not evaluated, or, where a side
  * had enough strides, they rest on an incomplete analysis (it said "not evaluated" under the
- * findings it had just listed: walk_front_cane_01, 2 left and 3 right strides). */
+ * findings it had just listed: walk_front_cane_01, 2 left and 3 right strides).
+ * A failed run says so, and why, before any number, and its metrics are labelled with the
+ * strides they rest on: run_front_overground_01 (0 left, 1 right usable stride) printed cadence
+ * 61 steps/min and a 1040 ms contact bare, as if they were results, while one stride gives no
+ * mean and no SD, and this one's events do not even make a running stride (its flight time is
+ * -107 ms: the feet overlap on the ground, which running by definition does not); the report
+ * puts the same values under "The analysis could not be completed". */
 static void print_summary(const gs_analysis *a, const char *outdir)
 {
     const int failed = !strcmp(a->status, "failed");
-    int w = 0;
+    int w = 0, n_values = 0, used[2] = {0, 0};
     char l[32], r[32], lab[200];
     printf("gaitscope: %s, %s, %s view (confidence %.2f)\n",
            a->activity == GS_GAIT_ACTIVITY_UNKNOWN ? "activity unknown"
                                                    : gs_gait_activity_name(a->activity),
            gs_gait_setting_name(a->setting), gs_gait_view_name(a->view.kind), a->view.confidence);
+    if (failed)
+        printf("gaitscope: analysis failed: %s\n", a->error[0] ? a->error : "no reason recorded");
+    for (int i = 0; i < a->n_strides; i++)
+        if (a->strides[i].used &&
+            (a->strides[i].side == GS_GAIT_SIDE_LEFT || a->strides[i].side == GS_GAIT_SIDE_RIGHT))
+            used[a->strides[i].side]++;
     for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && failed && n_values == 0) {
+            printf("  nothing could be measured from this clip\n");
+            break;
+        }
+        if (pass == 1 && failed) /* the findings' footer below says it the same way */
+            printf("  the values below rest on the strides it had (%d left, %d right usable): "
+                   "incomplete, not results\n",
+                   used[GS_GAIT_SIDE_LEFT], used[GS_GAIT_SIDE_RIGHT]);
         for (size_t i = 0; i < gs_metric_count(); i++) {
             const gs_metric_info *mi = gs_metric_at(i);
             const gs_analysis_metric *m = mi->summary ? gs_analysis_metric_find(a, mi->key) : NULL;
@@ -137,10 +157,17 @@ static void print_summary(const gs_analysis *a, const char *outdir)
                 continue;
             if (pass == 0) {
                 w = (int)strlen(name) > w ? (int)strlen(name) : w;
+                n_values += m->all.present ? isfinite(m->all.mean) != 0
+                                           : (m->side[0].present && isfinite(m->side[0].mean)) ||
+                                                 (m->side[1].present && isfinite(m->side[1].mean));
                 continue;
             }
             if (m->all.present) {
-                printf("  %-*s   %7.1f %s (both feet)\n", w, name, m->all.mean, m->unit);
+                if (isfinite(m->all.mean))
+                    snprintf(l, sizeof(l), "%7.1f", m->all.mean);
+                else
+                    snprintf(l, sizeof(l), "%7s", "-");
+                printf("  %-*s   %s %s (both feet)\n", w, name, l, m->unit);
                 continue;
             }
             for (int s = 0; s < 2; s++)
