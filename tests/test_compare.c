@@ -1762,6 +1762,101 @@ static const gs_compare_check *check_named(const gs_comparison *c, const char *n
 }
 
 /*
+ * Both the contacts and the toe-offs timed differently: the two checks keep their own messages
+ * (comparison.json comparability), but a reader is told once: one line in the page's alert, in
+ * comparison.json warnings and in the command's printed warnings, naming both and saying which
+ * session to analyse again and how (want). The page's Comparability section says it covers the
+ * filming and the analysis. cli: the two folders, for the command (NULL: not run).
+ */
+static void timing_told_once(const gs_comparison *c, const char *dir, const char *tag,
+                             const char *want, const char *want_html, const char *cli)
+{
+    const gs_compare_check *kc = check_named(c, "contact_timing");
+    const gs_compare_check *kt = check_named(c, "toe_off_timing");
+    gs_compare_output_info info = {0};
+    gs_error err = {0};
+    char path[1400], *txt;
+    int alerts = 0;
+    CHECK(kc && kt);
+    if (!kc || !kt)
+        return;
+    CHECK_STR_CONTAINS(kc->message, "contacts timed from the picture");
+    CHECK_STR_CONTAINS(kt->message, "toe-offs timed from the picture");
+    for (int i = 0; i < gs_comparison_n_checks(c); i++)
+        if (strstr(gs_comparison_check_alert(c, i), "timed from the picture")) {
+            alerts++;
+            CHECK_STR_CONTAINS(gs_comparison_check_alert(c, i), want);
+        }
+    CHECK_EQ_INT(alerts, 1);
+    info.generated_by = "test";
+    snprintf(path, sizeof(path), "%s/%s.html", dir, tag);
+    CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_OK);
+    txt = gs_test_read_text(path);
+    CHECK(txt != NULL);
+    if (txt) {
+        const char *al = strstr(txt, "id=\"mismatch\""), *end = al ? strstr(al, "</div>") : NULL;
+        CHECK(al && end);
+        if (al && end) {
+            char box[4096];
+            snprintf(box, sizeof(box), "%.*s", (int)(end - al), al);
+            CHECK_EQ_INT(count_in(box, "<li>"), 1);
+            CHECK_EQ_INT(count_in(box, "timed from the picture"), 1);
+            CHECK_STR_CONTAINS(box, want_html);
+        }
+        /* the section covers how the sessions were filmed and how they were analysed */
+        CHECK_STR_CONTAINS(txt, "<p class=\"sub\">The two sessions can be compared only if they "
+                                "were <b>filmed the same way</b>");
+        CHECK_STR_CONTAINS(txt, "<b>and analysed the same way</b> (the same version of the "
+                                "measures, and the moments each foot lands and leaves the "
+                                "ground timed by the same method: from the picture or from the "
+                                "body landmarks). A difference in filming needs a new "
+                                "recording; a difference in analysis only needs analysing "
+                                "again the same way (the warning at the top says which "
+                                "session and how).");
+        CHECK(strstr(txt, "must be filmed the same way") == NULL);
+        free(txt);
+    }
+    snprintf(path, sizeof(path), "%s/%s.json", dir, tag);
+    CHECK_EQ_INT(gs_comparison_write_json(path, c, &info, &err), GS_OK);
+    schema_valid(path);
+    txt = gs_test_read_text(path);
+    {
+        cJSON *j = txt ? cJSON_Parse(txt) : NULL, *x;
+        int nw = 0, nm = 0;
+        CHECK(j != NULL);
+        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(j, "warnings"))
+        {
+            nw += cJSON_IsString(x) && strstr(x->valuestring, "timed from the picture") != NULL;
+        }
+        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(j, "comparability"))
+        {
+            const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "message"));
+            nm += m && strstr(m, "timed from the picture") != NULL;
+        }
+        CHECK_EQ_INT(nw, 1);
+        CHECK_EQ_INT(nm, 2);
+        cJSON_Delete(j);
+        free(txt);
+    }
+    if (cli && getenv("GAITSCOPE_BIN")) {
+        char cmd[9000];
+        snprintf(path, sizeof(path), "%s/%s_cli.txt", dir, tag);
+        snprintf(cmd, sizeof(cmd),
+                 "'%s' compare %s -o '%s/%s_cli' --force --no-video --permutations 200 "
+                 ">'%s' 2>&1",
+                 getenv("GAITSCOPE_BIN"), cli, dir, tag, path);
+        CHECK_EQ_INT(system(cmd), 0);
+        txt = gs_test_read_text(path);
+        CHECK(txt != NULL);
+        if (txt) {
+            CHECK_EQ_INT(count_in(txt, "timed from the picture"), 1);
+            CHECK_STR_CONTAINS(txt, want);
+            free(txt);
+        }
+    }
+}
+
+/*
  * A pair whose analyses timed contacts or toe-offs differently (one from the picture,
  * methods.contact_image / toe_off_image, one from the landmarks) is not comparable on what hangs
  * on those events, and says which session to analyse again and how; the other rows keep their
@@ -1802,8 +1897,8 @@ static void event_timing_is_checked(const char *dir)
         CHECK_EQ_INT(gs_compare_input_session(in[5])->timed_of[0], s1->timed_of[0]);
     }
     /* cases: before, after, contacts differ, toe-offs differ */
-    static const int cases[][4] = {{0, 1, 1, 0}, {3, 2, 0, 1}, {4, 2, 1, 0},
-                                   {1, 5, 0, 0}, {0, 3, 0, 0}, {4, 3, 1, 1}};
+    static const int cases[][4] = {{0, 1, 1, 0}, {3, 2, 0, 1}, {4, 2, 1, 0}, {1, 5, 0, 0},
+                                   {0, 3, 0, 0}, {4, 3, 1, 1}, {1, 2, 1, 1}};
     for (size_t q = 0; q < sizeof(cases) / sizeof(cases[0]); q++) {
         gs_comparison *c = NULL;
         CHECK_EQ_INT(gs_compare_run(gs_compare_input_session(in[cases[q][0]]),
@@ -1903,11 +1998,44 @@ static void event_timing_is_checked(const char *dir)
                                             "video (Re-run, or gaitscope analyze), or both with "
                                             "--contact landmarks --toe-off landmarks");
         }
-        if (q == 5)
+        if (q == 5) {
+            char cli[2700];
             CHECK_STR_CONTAINS(kc->message, "contacts timed from the picture in BEFORE, from the "
                                             "landmarks in AFTER: analyse AFTER again from its "
                                             "video (Re-run, or gaitscope analyze --contact "
                                             "image)");
+            /* both timed from the landmarks in AFTER: one line names both, AFTER to analyse */
+            snprintf(cli, sizeof(cli), "'%s' '%s'", d[4], d[3]);
+            timing_told_once(c, dir, "evt_both",
+                             "contacts and toe-offs timed from the picture in BEFORE, from the "
+                             "landmarks in AFTER: analyse AFTER again from its video (Re-run, "
+                             "or gaitscope analyze --contact image), or both with --contact "
+                             "landmarks --toe-off landmarks",
+                             "<li>contacts and toe-offs timed from the picture in BEFORE, from "
+                             "the landmarks in AFTER: analyse AFTER again from its video "
+                             "(Re-run, or gaitscope analyze <span class=\"nw\">--contact "
+                             "image</span>), or both with",
+                             cli);
+        }
+        if (q == 6)
+            /* contacts from the picture in BEFORE, toe-offs in AFTER: both to analyse again */
+            timing_told_once(c, dir, "evt_crossed",
+                             "contacts timed from the picture in BEFORE, toe-offs in AFTER, each "
+                             "from the landmarks in the other: analyse both again from their "
+                             "videos (Re-run, or gaitscope analyze --contact image), or both "
+                             "with --contact landmarks --toe-off landmarks",
+                             "<li>contacts timed from the picture in BEFORE, toe-offs in AFTER, "
+                             "each from the landmarks in the other: analyse both again from "
+                             "their videos",
+                             NULL);
+        if (q < 5) {
+            /* one check alone keeps its own message, on the page and in warnings */
+            const gs_compare_check *k1 = cases[q][2] ? kc : cases[q][3] ? kt : NULL;
+            for (int i = 0; k1 && i < gs_comparison_n_checks(c); i++)
+                if (gs_comparison_check(c, i) == k1)
+                    CHECK_MSG(!strcmp(gs_comparison_check_alert(c, i), k1->message), "%s",
+                              gs_comparison_check_alert(c, i));
+        }
         gs_comparison_free(&c);
     }
     for (int i = 0; i < 6; i++)

@@ -168,8 +168,8 @@ static void print_summary(const gs_comparison *c, const char *out, const char *v
     }
     for (int i = 0; i < gs_comparison_n_checks(c); i++) {
         const gs_compare_check *k = gs_comparison_check(c, i);
-        if (k->state == GS_COMPARE_CHECK_MISMATCH)
-            printf("  warning: %s\n", k->message);
+        if (k->state == GS_COMPARE_CHECK_MISMATCH && gs_comparison_check_alert(c, i)[0])
+            printf("  warning: %s\n", gs_comparison_check_alert(c, i));
     }
     if (video_why)
         printf("  no side-by-side clip: %s\n", video_why);

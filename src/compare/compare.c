@@ -273,6 +273,31 @@ static int has_metric(const gs_compare_session *s, const char *key)
 }
 
 /*
+ * The advice when what ("contacts", "toe-offs", "contacts and toe-offs") was timed from the
+ * picture in one session and from the landmarks in session lm (0 BEFORE, 1 AFTER): that session
+ * is the one to analyse again (with --contact image when contacts are among them, which says
+ * outright what auto does on side-view treadmill running, docs/metrics.md 10); gait on a
+ * pose.json (no clip) cannot time from the picture.
+ */
+static void timing_msg(const gs_comparison *c, char *t, size_t n, const char *what, int lm,
+                       int contacts)
+{
+    const char *ln = lm ? "AFTER" : "BEFORE", *pn = lm ? "BEFORE" : "AFTER";
+    if (c->sess[lm].clip)
+        snprintf(t, n,
+                 "%s timed from the picture in %s, from the landmarks in %s: analyse %s again "
+                 "from its video (Re-run, or gaitscope analyze%s), or both with --contact "
+                 "landmarks --toe-off landmarks",
+                 what, pn, ln, ln, contacts ? " --contact image" : "");
+    else
+        snprintf(t, n,
+                 "%s timed from the picture in %s, from the landmarks in %s (gait on a pose.json "
+                 "cannot use the picture): analyse both from their videos, or both with "
+                 "--contact landmarks --toe-off landmarks",
+                 what, pn, ln);
+}
+
+/*
  * How each analysis timed its contacts (e 0) or toe-offs (e 1): from the picture when
  * methods.contact_image / toe_off_image say it timed some there (src/analysis contact_image.c,
  * toe_image.c), else from the landmarks (gait, an older gaitscope, --contact / --toe-off
@@ -287,7 +312,6 @@ static void event_timing_check(gs_comparison *c, int e)
     const gs_compare__sess *b = &c->sess[0], *a = &c->sess[1];
     gs_compare_check *k = add_check(c, e ? "toe_off_timing" : "contact_timing",
                                     e ? GS_COMPARE_SCOPE_TOE_OFF : GS_COMPARE_SCOPE_CONTACT, 0);
-    const char *what = e ? "toe-offs" : "contacts";
     for (int s = 0; s < 2; s++) {
         const gs_compare__sess *d = &c->sess[s];
         char *t = s ? k->after : k->before;
@@ -303,24 +327,39 @@ static void event_timing_check(gs_comparison *c, int e)
     k->after_v = a->timed_image[e];
     snprintf(k->band, sizeof(k->band), "the same method");
     if ((b->timed_image[e] > 0) != (a->timed_image[e] > 0)) {
-        /* the session timed from the landmarks is the one to analyse again; gait on a
-         * pose.json (no clip) cannot time from the picture */
-        int lm = b->timed_image[e] > 0; /* 0 BEFORE, 1 AFTER */
-        const char *ln = lm ? "AFTER" : "BEFORE", *pn = lm ? "BEFORE" : "AFTER";
         k->state = GS_COMPARE_CHECK_MISMATCH;
-        if (c->sess[lm].clip)
-            check_msg(k,
-                      "%s timed from the picture in %s, from the landmarks in %s: analyse %s "
-                      "again from its video (Re-run, or gaitscope analyze%s), or both with "
-                      "--contact landmarks --toe-off landmarks",
-                      what, pn, ln, ln, e ? "" : " --contact image");
-        else
-            check_msg(k,
-                      "%s timed from the picture in %s, from the landmarks in %s (gait on a "
-                      "pose.json cannot use the picture): analyse both from their videos, or "
-                      "both with --contact landmarks --toe-off landmarks",
-                      what, pn, ln);
+        timing_msg(c, k->message, sizeof(k->message), e ? "toe-offs" : "contacts",
+                   b->timed_image[e] > 0, !e);
     }
+}
+
+/*
+ * When both the contacts and the toe-offs were timed differently, one line for readers that
+ * names both (gs_comparison_check_alert): the two checks' own messages differ only in the event
+ * type and would say the same advice twice. The same session timed both from the landmarks: that
+ * one to analyse again. Each timed one from the picture: both.
+ */
+static void timing_note(gs_comparison *c)
+{
+    const gs_compare__sess *b = &c->sess[0];
+    int lm[2], n = 0;
+    for (int i = 0; i < c->n_checks; i++)
+        n += (c->checks[i].scope == GS_COMPARE_SCOPE_CONTACT ||
+              c->checks[i].scope == GS_COMPARE_SCOPE_TOE_OFF) &&
+             c->checks[i].state == GS_COMPARE_CHECK_MISMATCH;
+    if (n < 2)
+        return;
+    for (int e = 0; e < 2; e++)
+        lm[e] = b->timed_image[e] > 0;
+    if (lm[0] == lm[1])
+        timing_msg(c, c->timing_note, sizeof(c->timing_note), "contacts and toe-offs", lm[0], 1);
+    else
+        snprintf(c->timing_note, sizeof(c->timing_note),
+                 "contacts timed from the picture in %s, toe-offs in %s, each from the "
+                 "landmarks in the other: analyse both again from their videos (Re-run, or "
+                 "gaitscope analyze --contact image), or both with --contact landmarks "
+                 "--toe-off landmarks",
+                 lm[0] ? "BEFORE" : "AFTER", lm[0] ? "AFTER" : "BEFORE");
 }
 
 static void run_checks(gs_comparison *c, const gs_compare_session *sb, const gs_compare_session *sa,
@@ -459,6 +498,7 @@ static void run_checks(gs_comparison *c, const gs_compare_session *sb, const gs_
     }
     for (int e = 0; e < 2; e++)
         event_timing_check(c, e);
+    timing_note(c);
 }
 
 /* Timing metrics: their error comes from event times (frame rate), not image geometry. */
@@ -1145,6 +1185,18 @@ void gs_comparison_counts(const gs_comparison *c, int counts[GS_COMPARE_VERDICT_
 double gs_comparison_fps(const gs_comparison *c)
 {
     return c ? c->limit_fps : 0;
+}
+
+const char *gs_comparison_check_alert(const gs_comparison *c, int i)
+{
+    const gs_compare_check *k = gs_comparison_check(c, i);
+    if (!k)
+        return "";
+    if (c->timing_note[0] && !strcmp(k->name, "contact_timing"))
+        return c->timing_note;
+    if (c->timing_note[0] && !strcmp(k->name, "toe_off_timing"))
+        return "";
+    return k->message;
 }
 
 const char *gs_comparison_fps_note(const gs_comparison *c)

@@ -383,6 +383,13 @@ void gs_comparison_free(gs_comparison **c);
 /** Checks, metric rows, curve rows, findings: counts and items (valid while c lives). */
 int gs_comparison_n_checks(const gs_comparison *c);
 const gs_compare_check *gs_comparison_check(const gs_comparison *c, int i);
+/**
+ * The line a reader sees for check i (the page's alert, the command's warnings,
+ * comparison.json `warnings`): its message, except when both the contacts' and the toe-offs'
+ * timing differ: then contact_timing gives one line naming both and toe_off_timing "" (the
+ * checks' own messages stay one per check). "" when i is out of range.
+ */
+const char *gs_comparison_check_alert(const gs_comparison *c, int i);
 /** A check's name in words for people ("frame_rate" -> "frame rate", "camera_distance" ->
  *  "camera distance"); the name itself when unknown. */
 const char *gs_compare_check_words(const char *name);

@@ -293,9 +293,10 @@ static void write_alerts(cpage *pg)
       "<ul>\n",
       filming ? "clips" : "analyses");
     for (int i = 0; i < c->n_checks; i++)
-        if (c->checks[i].state == GS_COMPARE_CHECK_MISMATCH) {
+        if (c->checks[i].state == GS_COMPARE_CHECK_MISMATCH &&
+            gs_comparison_check_alert(c, i)[0]) { /* both timings: one line */
             S("<li>");
-            esc_opts(pg, c->checks[i].message);
+            esc_opts(pg, gs_comparison_check_alert(c, i));
             S("</li>\n");
         }
     S("</ul></div>\n");
@@ -402,9 +403,17 @@ static void write_summary(cpage *pg)
 static void write_checks(cpage *pg)
 {
     const gs_comparison *c = pg->c;
-    S("<section id=\"setup\"><h2>Comparability</h2>\n<p class=\"sub\">The two clips must be "
-      "filmed the same way for their numbers to be compared: camera set-up dominates "
-      "between-day error in 2D video (Damsted 2015). Cadence is an outcome, never a check.</p>\n"
+    /* the checks cover the filming and the analysis (the metrics' revision, how the contacts
+     * and toe-offs were timed): the second needs no new recording, so the opening says both */
+    S("<section id=\"setup\"><h2>Comparability</h2>\n<p class=\"sub\">The two sessions can be "
+      "compared only if they were <b>filmed the same way</b> (the same view, frame rate, camera "
+      "distance and tilt, activity and speed, and enough strides: camera set-up dominates "
+      "between-day error in 2D video, Damsted 2015) <b>and analysed the same way</b> (the same "
+      "version of the measures, and the moments each foot lands and leaves the ground timed by "
+      "the same method: from the picture or from the body landmarks). A difference in filming "
+      "needs a new recording; a difference in analysis only needs analysing again the same way "
+      "(the warning at the top says which session and how). Cadence is an outcome, never a "
+      "check.</p>\n"
       "<div class=\"tw\"><table class=\"mt\">\n<thead><tr><th>Check</th><th>Before</th>"
       "<th>After</th>"
       "<th style=\"text-align:left\">Band</th><th>OK</th></tr></thead>\n<tbody>\n");

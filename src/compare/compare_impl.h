@@ -63,6 +63,7 @@ struct gs_comparison {
     double limit_fps;    /* the coarser clip's frame rate the minimal changes were taken at (0
                             unknown) */
     char fps_note[1280]; /* the plain sentence on what this pair cannot judge ("" none) */
+    char timing_note[512]; /* one line for both timing checks when both differ ("" else) */
     char **strings; /* every string the rows point to, freed with the result */
     int n_strings, cap_strings;
 };

@@ -253,8 +253,8 @@ cJSON *gs_comparison_to_json(const gs_comparison *c, const gs_compare_output_inf
         cJSON_AddStringToObject(e, "scope", scope_name(k->scope));
         put_str(e, "message", k->message[0] ? k->message : NULL);
         cJSON_AddItemToArray(a, e);
-        if (w && k->message[0])
-            cJSON_AddItemToArray(w, cJSON_CreateString(k->message));
+        if (w && gs_comparison_check_alert(c, i)[0]) /* both timings: one line */
+            cJSON_AddItemToArray(w, cJSON_CreateString(gs_comparison_check_alert(c, i)));
     }
     if (w && info->side_by_side_why)
         cJSON_AddItemToArray(w, cJSON_CreateString(info->side_by_side_why));
