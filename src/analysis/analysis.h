@@ -417,6 +417,10 @@ typedef struct gs_contact_image_stats {
     int seeks;               /* seeks to the stream's key frame before a window */
     int seek_restart;        /* 1: decoded again from the start (as gs_toe_image_stats) */
     double frame_interval_s; /* median real time between frames */
+    double belt_slope;       /* rows per column the strips followed (0: level) */
+    double sole_edge;        /* median grey step of the empty picture across the soles' lowest
+                                edge (NAN: not seen) */
+    int sole_hidden;         /* 1: that step says a rail hides the soles; the strips stayed level */
     double wall_s, cpu_s;    /* the pass's cost (thread CPU) */
     const char *skipped;     /* NULL, or why no contact was timed from the picture (static) */
 } gs_contact_image_stats;

@@ -602,6 +602,14 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
                                      : cis.skipped,
                           cis.frames_decoded, cis.seeks, cis.wall_s, cis.cpu_s,
                           o->contact == GS_CONTACT_IMAGE ? "--contact image" : NULL, "contacts");
+        /* the belt line the strips followed (contact_image.c: sloped, or level where a rail
+         * hides the soles) */
+        cJSON *mj = cJSON_GetObjectItemCaseSensitive(analysis, "methods");
+        cJSON *cj = mj ? cJSON_GetObjectItemCaseSensitive(mj, "contact_image") : NULL;
+        if (cj && cis_ran && cis.n_image > 0) {
+            cJSON_AddNumberToObject(cj, "belt_slope", cis.belt_slope);
+            cJSON_AddBoolToObject(cj, "sole_hidden", cis.sole_hidden);
+        }
     }
     if (video) {
         /* what the decoder met (issue 12 items 2 and 5): said in analysis.json, the report's

@@ -35,6 +35,16 @@
 /* 1-SD error of a picture contact, frames: 1.25 x the MAE against both written-definition raters,
  * pooled over the three side-view treadmill clips (docs/metrics.md "Per-event uncertainty") */
 #define IMAGE_UNC_FRAMES 0.8
+/* The belt's slope (session 18, docs/events-history.md): the clip's median of the windows'
+ * stance-path slopes (cv.h gs_cv_contact_slope) when at least MIN_SLOPES windows gave one and
+ * the sole's lowest edge is not an edge of the empty picture (median grey step under
+ * HIDDEN_EDGE: 0.5-2.2 on the sample and run_side_treadmill_04, whose soles stand on a belt seen
+ * from above; 20 on the 60 fps clip, whose yellow rail hides the soles); then the belt line is
+ * searched BELT_DEEP_FL foot lengths under the heel (the sample's sole lies 0.5-0.6 under it).
+ * Otherwise the level strip and 0.4 search of session 17. */
+#define MIN_SLOPES   3
+#define HIDDEN_EDGE  8.0
+#define BELT_DEEP_FL 0.7
 
 typedef struct window {
     int ev; /* index of the contact among the events */
@@ -91,9 +101,9 @@ static int window_setup(const gs_pose_track *t, const gs_gait_event *e, double s
     double hx = gs_analysis__median(hxs, nh), hy = gs_analysis__median(hys, nh);
     if (!isfinite(hx) || !isfinite(hy))
         return 0;
-    /* the band: the belt line search (0.4 foot lengths either side of the heel's row), the strip
-     * and its shake */
-    int32_t y0 = (int32_t)floor(hy - 0.5 * fl) - 4, y1 = (int32_t)ceil(hy + 0.5 * fl) + 4;
+    /* the band: the belt line search (0.4 foot lengths above the heel's row, up to 0.7 under it
+     * for a sloped belt), the strip and its shake */
+    int32_t y0 = (int32_t)floor(hy - 0.5 * fl) - 4, y1 = (int32_t)ceil(hy + 0.9 * fl) + 4;
     if (y0 < 0)
         y0 = 0;
     if (y1 > t->height)
@@ -208,6 +218,48 @@ gs_status gs_analysis_contact_image(const char *video, const gs_decoder_options 
     if (bst.skipped) {
         st->skipped = bst.skipped;
         nw = 0;
+    }
+
+    /* the belt's slope, from every window */
+    st->belt_slope = 0;
+    st->sole_edge = NAN;
+    if (nw > 0) {
+        double *sl = malloc(sizeof(double) * 2 * (size_t)nw), *ed = sl ? sl + nw : NULL;
+        int nsl = 0, ned = 0;
+        if (!sl) {
+            rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", video);
+            goto done;
+        }
+        for (int k = 0; k < nw; k++) {
+            const uint8_t *frames[GS_CV_TIP_MAX_FRAMES];
+            double slope, edge;
+            if (bands[k].filled != wins[k].win.n)
+                continue;
+            for (int32_t j = 0; j < wins[k].win.n; j++)
+                frames[j] = bands[k].buf + (size_t)j * (size_t)bands[k].h * (size_t)wins[k].win.w;
+            wins[k].win.frames = frames;
+            rc = gs_cv_contact_slope(&wins[k].win, &slope, &edge, err);
+            wins[k].win.frames = NULL;
+            if (rc != GS_OK) {
+                free(sl);
+                goto done;
+            }
+            if (isfinite(slope))
+                sl[nsl++] = slope;
+            if (isfinite(edge))
+                ed[ned++] = edge;
+        }
+        st->sole_edge = gs_analysis__median(ed, ned);
+        st->sole_hidden = isfinite(st->sole_edge) && st->sole_edge >= HIDDEN_EDGE;
+        const double k = gs_analysis__median(sl, nsl);
+        if (nsl >= MIN_SLOPES && !st->sole_hidden && isfinite(k)) {
+            st->belt_slope = fmax(-GS_CV_BELT_SLOPE_MAX, fmin(GS_CV_BELT_SLOPE_MAX, k));
+            for (int j = 0; j < nw; j++) {
+                wins[j].win.belt_slope = st->belt_slope;
+                wins[j].win.belt_search_fl = BELT_DEEP_FL;
+            }
+        }
+        free(sl);
     }
 
     for (int k = 0; k < nw; k++) {

@@ -8,6 +8,14 @@
  * before the foot arrived; the contact is the first frame that, with the next, holds at least half
  * the strip's stance level.
  *
+ * The strip lies along the belt line, which the caller gives sloped (session 18): where the
+ * camera looks down on a belt seen at an angle, the belt's surface falls across the picture (the
+ * sample: 0.12-0.15 rows per column, both raters' stance line) and a level strip 0.04 foot
+ * lengths high under a 0.6 foot length shoe half lies partly inside the belt and partly above
+ * it. gs_cv_contact_slope measures, per window, the stance path's slope (the sole's lowest edge
+ * at two stance frames) and whether that edge is an edge of the empty picture (a rail in front of
+ * the belt hides the sole); the caller takes the clip's median.
+ *
  * On 8-bit grey bands (the decoder's luma plane); the box differences are OpenCV's
  * (gs_cv_mean_absdiff_u8).
  */
@@ -27,6 +35,10 @@
 /* the belt line is searched this far above and below the heel's stance row (the spike's; on the
  * sample the search ends inside the shoe in about half the landings: docs/events-history.md) */
 #define BELT_SEARCH_FL 0.4
+/* ... and this far below it when the strip follows a sloped belt (the sample's sole lies 0.5-0.6
+ * foot lengths under the heel landmark: docs/events-history.md, session 17's note) */
+#define BELT_DEEP_FL 0.7
+#define EDGE_ROWS    3 /* rows either side of the belt line for the empty picture's own edge */
 #define SHAKE_PX       3   /* the strip is compared at the best of +-3 px shifts (camera shake) */
 #define MIN_LEVEL      6.0 /* mean grey difference below which the strip holds no shoe */
 
@@ -52,19 +64,6 @@ static double box(const gs_cv_contact_window *win, int32_t fa, int32_t xa, int32
                                  win->stride, w, h);
 }
 
-/* The strip of frame fa at its place of frame t (rows ya..), against frame fb dx px aside (rows
- * yb..): the box difference at the columns either side of the unrounded place, mixed by its
- * fraction, so that the measure moves smoothly with the landmarks. */
-static double strip_at(const gs_cv_contact_window *win, int32_t t, int32_t fa, int32_t ya,
-                       int32_t fb, int32_t dx, int32_t yb, int32_t w, int32_t h)
-{
-    const double x = strip_x(win, t);
-    const int32_t xi = (int32_t)floor(x);
-    const double f = x - xi;
-    double a = box(win, fa, xi, ya, fb, xi + dx, yb, w, h);
-    return f > 0 ? (1 - f) * a + f * box(win, fa, xi + 1, ya, fb, xi + 1 + dx, yb, w, h) : a;
-}
-
 /* Lower median of up to three finite values; NAN when none. */
 static double median3(const double *v, int n)
 {
@@ -82,17 +81,167 @@ static double median3(const double *v, int n)
     return k == 0 ? NAN : k == 2 ? 0.5 * (a[0] + a[1]) : a[k / 2];
 }
 
+/* Mean |a - b| of a strip cw x hh of frame fa whose left edge is at column x (unrounded), its top
+ * at row ytop there and falling k rows per column, against frame fb dx, dy px aside. Blocks of
+ * BLOCK columns each take their rows at the block's middle; every box is mixed from the columns
+ * and rows either side of its unrounded place, so the measure moves smoothly with x, ytop and k.
+ * NAN when any part leaves the band. k = 0 is the level strip. */
+#define BLOCK 4
+static double strip_sloped(const gs_cv_contact_window *win, double x, double ytop, double k,
+                           int32_t fa, int32_t fb, int32_t dx, int32_t dy, int32_t cw, int32_t hh)
+{
+    const int32_t xi = (int32_t)floor(x);
+    const double fx = x - xi;
+    double sum = 0;
+    for (int32_t c0 = 0; c0 < cw; c0 += BLOCK) {
+        const int32_t bw = c0 + BLOCK <= cw ? BLOCK : cw - c0, xc = xi + c0;
+        const double yt = ytop + k * (c0 + 0.5 * bw - fx);
+        const int32_t yi = (int32_t)floor(yt);
+        const double fy = yt - yi;
+        const double d00 = box(win, fa, xc, yi, fb, xc + dx, yi + dy, bw, hh);
+        const double d10 =
+            fx > 0 ? box(win, fa, xc + 1, yi, fb, xc + 1 + dx, yi + dy, bw, hh) : d00;
+        const double d01 =
+            fy > 0 ? box(win, fa, xc, yi + 1, fb, xc + dx, yi + 1 + dy, bw, hh) : d00;
+        const double d11 = fx > 0 && fy > 0
+                               ? box(win, fa, xc + 1, yi + 1, fb, xc + 1 + dx, yi + 1 + dy, bw, hh)
+                           : fx > 0 ? d10
+                                    : d01;
+        const double d = (1 - fx) * (1 - fy) * d00 + fx * (1 - fy) * d10 +
+                         (1 - fx) * fy * d01 + fx * fy * d11;
+        if (!isfinite(d))
+            return NAN;
+        sum += d * bw;
+    }
+    return sum / cw;
+}
+
+/* The belt line under the strip at frame t (its place of frame t, falling k rows per column):
+ * the lowest row of [ya, yb) where frame t differs from both empty belts by more than half its
+ * largest row difference, to a fraction of a row (where the row difference crosses the half,
+ * half a row on: the line under the last row over the half, in the middle of its range). NAN when
+ * no row is over the half or a row leaves the band; *at_end 1 when the foot is still over the half
+ * at the search's end (the line is then put at that end). */
+static double belt_line(const gs_cv_contact_window *win, int32_t t, double k, int32_t ya,
+                        int32_t yb, int32_t cw, int *at_end)
+{
+    double rows[4096], rmax = 0;
+    const double x = strip_x(win, t);
+    *at_end = 0;
+    if (yb - ya > (int32_t)(sizeof(rows) / sizeof(rows[0])))
+        yb = ya + (int32_t)(sizeof(rows) / sizeof(rows[0]));
+    if (yb - ya < 2)
+        return NAN;
+    for (int32_t y = ya; y < yb; y++) {
+        double a = strip_sloped(win, x, y, k, t, win->ref[0], 0, 0, cw, 1),
+               b = strip_sloped(win, x, y, k, t, win->ref[1], 0, 0, cw, 1);
+        if (!isfinite(a) || !isfinite(b))
+            return NAN;
+        rows[y - ya] = fmin(a, b);
+        if (rows[y - ya] > rmax)
+            rmax = rows[y - ya];
+    }
+    for (int32_t y = yb - 1; y >= ya; y--)
+        if (rows[y - ya] > 0.5 * rmax) {
+            if (y + 1 == yb) {
+                *at_end = 1;
+                return yb;
+            }
+            double r0 = rows[y - ya], r1 = rows[y + 1 - ya];
+            return y + 0.5 + (r0 > r1 ? (r0 - 0.5 * rmax) / (r0 - r1) : 0.5);
+        }
+    return NAN;
+}
+
+/* The search rows for the belt line: depth_fl foot lengths under the heel's stance row, 0.4
+ * above it, within the band. */
+static void search_rows(const gs_cv_contact_window *win, double depth_fl, int32_t *ya,
+                        int32_t *yb)
+{
+    const double fl = win->foot_len_px;
+    *ya = (int32_t)(win->heel_y - BELT_SEARCH_FL * fl);
+    *yb = (int32_t)(win->heel_y + depth_fl * fl);
+    if (*ya < 0)
+        *ya = 0;
+    if (*yb > win->h)
+        *yb = win->h;
+}
+
+static int window_ok(const gs_cv_contact_window *win)
+{
+    const double fl = win ? win->foot_len_px : 0;
+    return win && win->frames && win->n >= 4 && win->n <= GS_CV_TIP_MAX_FRAMES && win->w > 0 &&
+           win->h > 0 && win->stride >= win->w && fl > 4 && isfinite(win->heel_x) &&
+           isfinite(win->heel_y) && isfinite(win->belt_px_per_frame) &&
+           (win->facing == 1 || win->facing == -1) && win->ref[0] >= 0 && win->ref[1] >= 0 &&
+           win->ref[0] < win->n && win->ref[1] < win->n && win->first >= 1 &&
+           win->first < win->n - 1 && win->stance >= 1 && win->stance < win->n - 1 &&
+           isfinite(win->belt_slope) && fabs(win->belt_slope) <= GS_CV_BELT_SLOPE_MAX &&
+           win->belt_search_fl >= 0 && win->belt_search_fl <= 2;
+}
+
+gs_status gs_cv_contact_slope(const gs_cv_contact_window *win, double *slope, double *edge,
+                              gs_error *err)
+{
+    if (!window_ok(win) || !slope || !edge)
+        return gs_fail(err, GS_ERR_ARG, "contact slope: bad window");
+    *slope = NAN;
+    *edge = NAN;
+    const double fl = win->foot_len_px;
+    const int32_t cw = (int32_t)lround((STRIP_BACK_FL + STRIP_FWD_FL) * fl);
+    int32_t ya, yb;
+    search_rows(win, BELT_DEEP_FL, &ya, &yb);
+    if (cw < 2)
+        return GS_OK;
+    /* the sole's lowest edge (a level search) from the stance frame to the window's end, where
+     * the foot stands flat (the frame after the landmarks' contact is left out: they come up to
+     * 1.6 frames early, so the sole may still be coming down in it), and the least-squares slope
+     * of its rows over the strip's places */
+    double px[GS_CV_TIP_MAX_FRAMES], py[GS_CV_TIP_MAX_FRAMES], mx = 0, my = 0, sxx = 0, sxy = 0;
+    int np = 0;
+    for (int32_t t = win->stance; t < win->n; t++) {
+        int e;
+        const double l = belt_line(win, t, 0, ya, yb, cw, &e);
+        if (isfinite(l) && !e) {
+            px[np] = strip_x(win, t);
+            py[np++] = l;
+        }
+    }
+    for (int i = 0; i < np; i++) {
+        mx += px[i] / np;
+        my += py[i] / np;
+    }
+    for (int i = 0; i < np; i++) {
+        sxx += (px[i] - mx) * (px[i] - mx);
+        sxy += (px[i] - mx) * (py[i] - my);
+    }
+    if (np >= 2 && sxx >= 1)
+        *slope = sxy / sxx;
+    /* the empty belt's own edge across the standing foot's lowest edge: the mean grey of the
+     * EDGE_ROWS rows above it less that of the rows under it, at the strip's stance place */
+    int es;
+    const double ls = belt_line(win, win->stance, 0, ya, yb, cw, &es);
+    const int32_t xi = (int32_t)lround(strip_x(win, win->stance)), yi = (int32_t)lround(ls);
+    if (isfinite(ls) && !es && xi >= 0 && xi + cw <= win->w && yi - EDGE_ROWS >= 0 &&
+        yi + EDGE_ROWS <= win->h) {
+        double up = 0, dn = 0;
+        const uint8_t *f = win->frames[win->ref[0]];
+        for (int32_t y = 0; y < EDGE_ROWS; y++)
+            for (int32_t x = 0; x < cw; x++) {
+                up += f[(size_t)(yi - 1 - y) * (size_t)win->stride + (size_t)(xi + x)];
+                dn += f[(size_t)(yi + y) * (size_t)win->stride + (size_t)(xi + x)];
+            }
+        *edge = fabs(up - dn) / (EDGE_ROWS * (double)cw);
+    }
+    return GS_OK;
+}
+
 gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_result *res,
                               gs_error *err)
 {
-    const double fl = win ? win->foot_len_px : 0;
-    if (!win || !res || !win->frames || win->n < 4 || win->n > GS_CV_TIP_MAX_FRAMES ||
-        win->w <= 0 || win->h <= 0 || win->stride < win->w || !(fl > 4) || !isfinite(win->heel_x) ||
-        !isfinite(win->heel_y) || !isfinite(win->belt_px_per_frame) ||
-        (win->facing != 1 && win->facing != -1) || win->ref[0] < 0 || win->ref[1] < 0 ||
-        win->ref[0] >= win->n || win->ref[1] >= win->n || win->first < 1 ||
-        win->first >= win->n - 1 || win->stance < 1 || win->stance >= win->n - 1)
+    if (!window_ok(win) || !res)
         return gs_fail(err, GS_ERR_ARG, "contact strip: bad window");
+    const double fl = win->foot_len_px, k = win->belt_slope;
     memset(res, 0, sizeof(*res));
     res->contact = NAN;
     res->level = NAN;
@@ -100,46 +249,24 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
     for (int32_t i = 0; i < GS_CV_TIP_MAX_FRAMES; i++)
         res->occupancy[i] = NAN;
 
-    /* the belt line: the lowest row near the heel's stance row where the standing foot differs
-     * from both empty belts by more than half its largest row difference, to a fraction of a
-     * row (where the row difference crosses the half) */
+    /* the belt line at the strip's stance place (its left edge), along the belt's slope */
     const int32_t cw = (int32_t)lround((STRIP_BACK_FL + STRIP_FWD_FL) * fl);
-    int32_t ya = (int32_t)(win->heel_y - BELT_SEARCH_FL * fl),
-            yb = (int32_t)(win->heel_y + BELT_SEARCH_FL * fl);
-    if (ya < 0)
-        ya = 0;
-    if (yb > win->h)
-        yb = win->h;
-    if (!isfinite(strip_at(win, win->stance, win->stance, ya, win->ref[0], 0, ya, cw, 1)) ||
-        yb - ya < 2 || cw < 2) {
+    int32_t ya, yb;
+    search_rows(win, win->belt_search_fl > 0 ? win->belt_search_fl : BELT_SEARCH_FL, &ya, &yb);
+    if (cw < 2 || yb - ya < 2 ||
+        !isfinite(strip_sloped(win, strip_x(win, win->stance), ya, k, win->stance, win->ref[0],
+                               0, 0, cw, 1))) {
         res->why = GS_CV_CONTACT_OUTSIDE;
         return GS_OK;
     }
-    double rows[4096], rmax = 0, gy = NAN;
-    if (yb - ya > (int32_t)(sizeof(rows) / sizeof(rows[0])))
-        yb = ya + (int32_t)(sizeof(rows) / sizeof(rows[0]));
-    for (int32_t y = ya; y < yb; y++) {
-        double a = strip_at(win, win->stance, win->stance, y, win->ref[0], 0, y, cw, 1),
-               b = strip_at(win, win->stance, win->stance, y, win->ref[1], 0, y, cw, 1);
-        rows[y - ya] = fmin(a, b);
-        if (rows[y - ya] > rmax)
-            rmax = rows[y - ya];
-    }
-    for (int32_t y = yb - 1; y >= ya; y--)
-        if (rows[y - ya] > 0.5 * rmax) {
-            /* the crossing of the half between row y and y + 1, half a row on (so that it is row
-             * y + 1, the line under the last row over the half, in the middle of its range); a
-             * foot still over the half at the search's end (the sample: its shoe's lower edge
-             * 0.4-0.6 foot lengths under the heel landmark) puts the line at that end, as the
-             * session 17 spike measured it, to a fraction of a row */
-            if (y + 1 == yb) {
-                gy = fmin(win->heel_y + BELT_SEARCH_FL * fl, (double)win->h);
-            } else {
-                double r0 = rows[y - ya], r1 = rows[y + 1 - ya];
-                gy = y + 0.5 + (r0 > r1 ? (r0 - 0.5 * rmax) / (r0 - r1) : 0.5);
-            }
-            break;
-        }
+    /* a foot still over the half at the search's end (the sample with the 0.4 search: its
+     * shoe's lower edge 0.5-0.6 foot lengths under the heel landmark) puts the line at that end,
+     * as session 17's spike measured it */
+    const double depth = win->belt_search_fl > 0 ? win->belt_search_fl : BELT_SEARCH_FL;
+    int at_end;
+    double gy = belt_line(win, win->stance, k, ya, yb, cw, &at_end);
+    if (at_end)
+        gy = fmin(win->heel_y + depth * fl, (double)win->h);
     int32_t hh = (int32_t)lround(STRIP_H_FL * fl);
     if (hh < 2)
         hh = 2;
@@ -154,22 +281,16 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
     res->belt_y = gy;
 
     /* the strip's occupancy, frame by frame: the least difference from either empty belt, its
-     * top at gy - hh mixed from the rows either side */
-    const double top = gy - hh;
-    const int32_t yt = (int32_t)floor(top);
-    const double fy = top - yt;
+     * top hh rows above the belt line at its place of that frame (the line is fixed in the
+     * picture; the strip slides along it with the belt) */
+    const double xs = strip_x(win, win->stance);
     for (int32_t t = 0; t < win->n; t++) {
+        const double x = strip_x(win, t), top = gy + k * (x - xs) - hh;
         double best = INFINITY;
         for (int q = 0; q < 2; q++)
             for (int dy = -SHAKE_PX; dy <= SHAKE_PX; dy++)
                 for (int dx = -SHAKE_PX; dx <= SHAKE_PX; dx++) {
-                    double d0 = strip_at(win, t, t, yt, win->ref[q], dx, yt + dy, cw, hh);
-                    double d = d0;
-                    if (fy > 0) {
-                        double d1 =
-                            strip_at(win, t, t, yt + 1, win->ref[q], dx, yt + 1 + dy, cw, hh);
-                        d = (1 - fy) * d0 + fy * d1;
-                    }
+                    double d = strip_sloped(win, x, top, k, t, win->ref[q], dx, dy, cw, hh);
                     if (d < best)
                         best = d;
                 }

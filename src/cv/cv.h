@@ -293,7 +293,14 @@ typedef struct gs_cv_contact_window {
     double foot_len_px;           /* heel to foot index, px */
     int facing;                   /* +1: the toe points to image-right, -1: image-left */
     double belt_px_per_frame;     /* the stance foot's image x speed, px per frame */
+    double belt_slope;            /* rows the belt line falls per column (0: level; at most
+                                     GS_CV_BELT_SLOPE_MAX either way); the strip lies along it */
+    double belt_search_fl;        /* the belt line is searched this many foot lengths under the
+                                     heel's stance row (0: 0.4, session 17's) */
 } gs_cv_contact_window;
+
+/** Largest belt slope a window may give, rows per column. */
+#define GS_CV_BELT_SLOPE_MAX 0.5
 
 /** Why a window gave no contact (values are stable). */
 typedef enum gs_cv_contact_why {
@@ -326,6 +333,18 @@ typedef struct gs_cv_contact_result {
  * window.
  */
 gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_result *res,
+                              gs_error *err);
+
+/**
+ * What one window says of the belt line's slope (session 18): *slope, the rows the standing
+ * sole's lowest edge falls per column of its travel between two stance frames (searched 0.7 foot
+ * lengths under the heel), NAN when either edge is not seen; *edge, the empty belt's own grey step
+ * across that edge at the stance frame (mean of 3 rows above less 3 under, absolute), NAN when not
+ * seen: a large step means something in front of the belt (a rail) hides the sole and the edge is
+ * that thing's, not the sole's. The caller takes the clip's medians (one window is noisy).
+ * GS_ERR_ARG for a malformed window.
+ */
+gs_status gs_cv_contact_slope(const gs_cv_contact_window *win, double *slope, double *edge,
                               gs_error *err);
 
 /** "found", "strip outside the picture", ... */
