@@ -278,6 +278,9 @@ static void score_contacts(const contact_case *c, const char *shared, const char
             st.frames_decoded, st.frames_through, st.seeks, st.wall_s, st.cpu_s, st.belt_slope,
             st.sole_edge, st.sole_hidden ? " (sole hidden: level strips)" : "");
     CHECK(st.applies && !st.seek_restart);
+    for (int i = 0; ev && i < nev; i++)
+        if (ev[i].timed_by == GS_GAIT_TIMED_IMAGE)
+            CHECK_NEAR(ev[i].unc_frames, 0.6, 1e-9); /* docs/metrics.md, per-event uncertainty */
     CHECK_MSG(st.sole_hidden == c->hidden, "%s: sole hidden %d, want %d (edge step %.1f)", c->clip,
               st.sole_hidden, c->hidden, st.sole_edge);
     if (!c->hidden)

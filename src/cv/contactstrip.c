@@ -85,16 +85,18 @@ static double median3(const double *v, int n)
  * at row ytop there and falling k rows per column, against frame fb dx, dy px aside. Blocks of
  * BLOCK columns each take their rows at the block's middle; every box is mixed from the columns
  * and rows either side of its unrounded place, so the measure moves smoothly with x, ytop and k.
- * NAN when any part leaves the band. k = 0 is the level strip. */
+ * NAN when any part leaves the band. k = 0 is the level strip (session 17's measure). */
 #define BLOCK 4
 static double strip_sloped(const gs_cv_contact_window *win, double x, double ytop, double k,
                            int32_t fa, int32_t fb, int32_t dx, int32_t dy, int32_t cw, int32_t hh)
 {
     const int32_t xi = (int32_t)floor(x);
     const double fx = x - xi;
+    /* a level strip is one block (the mean of the blocks' means, weighted by their widths) */
+    const int32_t block = k == 0 ? cw : BLOCK;
     double sum = 0;
-    for (int32_t c0 = 0; c0 < cw; c0 += BLOCK) {
-        const int32_t bw = c0 + BLOCK <= cw ? BLOCK : cw - c0, xc = xi + c0;
+    for (int32_t c0 = 0; c0 < cw; c0 += block) {
+        const int32_t bw = c0 + block <= cw ? block : cw - c0, xc = xi + c0;
         const double yt = ytop + k * (c0 + 0.5 * bw - fx);
         const int32_t yi = (int32_t)floor(yt);
         const double fy = yt - yi;
