@@ -232,7 +232,7 @@ typedef struct contact_case {
     int min_image;      /* contacts the picture must time */
     double max_mae[2];  /* contacts after, per rater, frames */
     double max_bias[2]; /* |bias| after, per rater, frames */
-    int hidden;         /* 1: a rail hides the soles (the strips stay level) */
+    int hidden;         /* 1: the soles' lowest edge runs along a rail (the strips stay level) */
     double slope;       /* else the belt's slope the raters' stance rows give, rows per column
                            (the pass must measure it within 0.06) */
 } contact_case;
@@ -545,8 +545,8 @@ int main(int argc, char **argv)
          0,
          0.13},
         /* a +0.17 / 0.72 (-0.89 / 0.89), b +0.11 / 0.67 (-0.94 / 0.94); 3 contacts whose strip
-         * starts off the picture keep the landmarks'; the yellow rail hides the soles (edge step
-         * 21): level strips, as session 17 */
+         * starts off the picture keep the landmarks'; the soles' lowest edge runs along the
+         * yellow rail (edge step 21): level strips, as session 17 */
         {"run_side_treadmill_02_60fps",
          "run_side_treadmill_02_60fps.mp4",
          1,

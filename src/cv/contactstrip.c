@@ -13,8 +13,9 @@
  * sample: 0.12-0.15 rows per column, both raters' stance line) and a level strip 0.04 foot
  * lengths high under a 0.6 foot length shoe half lies partly inside the belt and partly above
  * it. gs_cv_contact_slope measures, per window, the stance path's slope (the sole's lowest edge
- * at two stance frames) and whether that edge is an edge of the empty picture (a rail in front of
- * the belt hides the sole); the caller takes the clip's median.
+ * over the stance frames) and whether that edge is an edge of the empty picture (a camera at the
+ * belt's height sees the belt edge-on and the soles against its rail); the caller takes the
+ * clip's medians.
  *
  * On 8-bit grey bands (the decoder's luma plane); the box differences are OpenCV's
  * (gs_cv_mean_absdiff_u8).

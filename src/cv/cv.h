@@ -340,8 +340,9 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
  * sole's lowest edge falls per column of its travel between two stance frames (searched 0.7 foot
  * lengths under the heel), NAN when either edge is not seen; *edge, the empty belt's own grey step
  * across that edge at the stance frame (mean of 3 rows above less 3 under, absolute), NAN when not
- * seen: a large step means something in front of the belt (a rail) hides the sole and the edge is
- * that thing's, not the sole's. The caller takes the clip's medians (one window is noisy).
+ * seen: a large step means the sole's lowest edge runs along an edge of the empty picture (a
+ * camera at the belt's height sees the belt edge-on, the sole against its rail), so the stance
+ * path measured on it is that edge's, not the belt's. The caller takes the clip's medians (one window is noisy).
  * GS_ERR_ARG for a malformed window.
  */
 gs_status gs_cv_contact_slope(const gs_cv_contact_window *win, double *slope, double *edge,
