@@ -1857,6 +1857,82 @@ static void timing_told_once(const gs_comparison *c, const char *dir, const char
 }
 
 /*
+ * The rows that hang on both the contacts and the toe-offs (contact and flight time, duty
+ * factor, stance, swing, double support) when both were timed differently: one reason naming
+ * both, want, as the single alert does, not "contact timing differs" (which hid the toe-offs);
+ * in the page's "Why each verdict" list too. Rows hanging on one event keep that event's reason.
+ */
+static void rows_on_both_events_say_both_once(const gs_comparison *c, const char *dir,
+                                              const char *tag, const char *want)
+{
+    static const char *const both[] = {"ground_contact_ms", "flight_ms", "duty_factor",
+                                       "stance_pct",        "swing_pct", "double_support_pct"};
+    gs_compare_output_info info = {0};
+    gs_error err = {0};
+    char path[1400], *txt;
+    int n = 0;
+    for (int i = 0; i < gs_comparison_n_rows(c); i++) {
+        const gs_compare_row *r = gs_comparison_row(c, i);
+        int on_both = 0;
+        for (size_t k = 0; k < sizeof(both) / sizeof(both[0]); k++)
+            on_both |= !strcmp(r->metric, both[k]);
+        if (!on_both || r->verdict != GS_COMPARE_VERDICT_NOT_COMPARABLE)
+            continue;
+        n++;
+        CHECK_MSG(!strcmp(r->why, want), "%s %s: '%s', want '%s'", tag, r->metric, r->why, want);
+    }
+    CHECK_MSG(n >= 2, "%s: %d rows on both events", tag, n);
+    info.generated_by = "test";
+    snprintf(path, sizeof(path), "%s/%s_rows.html", dir, tag);
+    CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_OK);
+    txt = gs_test_read_text(path);
+    CHECK(txt != NULL);
+    if (txt) {
+        char li[512];
+        snprintf(li, sizeof(li), "Ground contact time, left: not_comparable &mdash; %s</li>", want);
+        CHECK_STR_CONTAINS(txt, li);
+        free(txt);
+    }
+}
+
+/*
+ * An alert longer than any fixed buffer before its first option (a 400-character text, then
+ * "--contact landmarks") is on the page whole: the page's writer copied the text before each
+ * "--" into 256 bytes and cut the rest silently.
+ */
+static void long_alert_is_written_whole(gs_comparison *c, const char *dir)
+{
+    gs_compare_output_info info = {0};
+    gs_error err = {0};
+    char text[440], path[1400], *txt;
+    size_t n = 0;
+    while (n < 400) /* "word000 word001 ..." so any cut shows */
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "word%03zu ", n / 8);
+    text[n - 1] = '\0'; /* 399 characters */
+    CHECK(strlen(text) > 300);
+    CHECK(sizeof(c->timing_note) > strlen(text) + 30);
+    snprintf(c->timing_note, sizeof(c->timing_note),
+             "%s: analyse both with --contact landmarks "
+             "--toe-off landmarks",
+             text);
+    info.generated_by = "test";
+    snprintf(path, sizeof(path), "%s/evt_long_alert.html", dir);
+    CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_OK);
+    txt = gs_test_read_text(path);
+    CHECK(txt != NULL);
+    if (txt) {
+        char want[600];
+        snprintf(want, sizeof(want),
+                 "<li>%s: analyse both with <span class=\"nw\">--contact "
+                 "landmarks</span> <span class=\"nw\">--toe-off "
+                 "landmarks</span></li>",
+                 text);
+        CHECK_STR_CONTAINS(txt, want);
+        free(txt);
+    }
+}
+
+/*
  * A pair whose analyses timed contacts or toe-offs differently (one from the picture,
  * methods.contact_image / toe_off_image, one from the landmarks) is not comparable on what hangs
  * on those events, and says which session to analyse again and how; the other rows keep their
@@ -1933,7 +2009,12 @@ static void event_timing_is_checked(const char *dir)
         }
         CHECK(tl->verdict != GS_COMPARE_VERDICT_NOT_COMPARABLE);
         CHECK_MSG(strstr(tl->why, "timing") == NULL, "%s", tl->why);
-        if (cases[q][2] || cases[q][3]) {
+        if (cases[q][2] && cases[q][3]) {
+            /* both: one reason naming both (rows_on_both_events_say_both_once) */
+            CHECK_EQ_INT(gc->verdict, GS_COMPARE_VERDICT_NOT_COMPARABLE);
+            CHECK_STR_CONTAINS(gc->why, "contacts and toe-offs timed differently");
+            CHECK_MSG(strstr(gc->why, "timing differs") == NULL, "%s", gc->why);
+        } else if (cases[q][2] || cases[q][3]) {
             CHECK_EQ_INT(gc->verdict, GS_COMPARE_VERDICT_NOT_COMPARABLE);
             CHECK_STR_CONTAINS(gc->why, cases[q][2] ? "contact timing differs"
                                                     : "toe-off timing differs");
@@ -2016,6 +2097,10 @@ static void event_timing_is_checked(const char *dir)
                              "(Re-run, or gaitscope analyze <span class=\"nw\">--contact "
                              "image</span>), or both with",
                              cli);
+            rows_on_both_events_say_both_once(c, dir, "evt_both",
+                                              "contacts and toe-offs timed differently "
+                                              "(picture before, landmarks after)");
+            long_alert_is_written_whole(c, dir);
         }
         if (q == 6)
             /* contacts from the picture in BEFORE, toe-offs in AFTER: both to analyse again */
@@ -2028,6 +2113,11 @@ static void event_timing_is_checked(const char *dir)
                              "each from the landmarks in the other: analyse both again from "
                              "their videos",
                              NULL);
+        if (q == 6)
+            rows_on_both_events_say_both_once(c, dir, "evt_crossed",
+                                              "contacts and toe-offs timed differently "
+                                              "(contacts from the picture before, toe-offs "
+                                              "after)");
         if (q < 5) {
             /* one check alone keeps its own message, on the page and in warnings */
             const gs_compare_check *k1 = cases[q][2] ? kc : cases[q][3] ? kt : NULL;

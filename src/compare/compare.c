@@ -578,6 +578,33 @@ static const gs_compare_check *blocking_check(const gs_comparison *c, const char
     return NULL;
 }
 
+/*
+ * Why a row is not comparable when failed check k covers it (row_why). A row hanging on both
+ * the contacts and the toe-offs (contact and flight time, duty factor...) when both were timed
+ * differently gets one reason naming both, as the alert names both at once (timing_note):
+ * "contact timing differs" alone would hide the toe-offs, and two reasons would say one thing
+ * twice. The Comparability table keeps the counts of each.
+ */
+static void row_why(const gs_comparison *c, const gs_compare_check *k, const char *key, char *why,
+                    size_t n)
+{
+    if (c->timing_note[0] && k->scope == GS_COMPARE_SCOPE_CONTACT && key &&
+        hangs_on_event(key, 1)) {
+        int pc = c->sess[0].timed_image[0] > 0, pt = c->sess[0].timed_image[1] > 0;
+        if (pc == pt) /* one session timed both from the picture, the other from the landmarks */
+            snprintf(why, n, "contacts and toe-offs timed differently (%s before, %s after)",
+                     pc ? "picture" : "landmarks", pc ? "landmarks" : "picture");
+        else
+            snprintf(why, n,
+                     "contacts and toe-offs timed differently (contacts from the picture %s, "
+                     "toe-offs %s)",
+                     pc ? "before" : "after", pc ? "after" : "before");
+        return;
+    }
+    snprintf(why, n, "%s differs (%s before, %s after)", gs_compare_check_words(k->name), k->before,
+             k->after);
+}
+
 /* ---- metric rows ---- */
 
 static const gs_compare_metric *find_metric(const gs_compare_session *s, const char *key)
@@ -682,9 +709,7 @@ static gs_status metric_rows(gs_comparison *c, const gs_compare_session *sb,
                              "2018)",
                              nb, na, c->opt.min_strides);
                 } else if (k) {
-                    snprintf(r->why, sizeof(r->why), "%s differs (%s before, %s after)",
-                             gs_compare_check_words(k->name),
-                             k->before, k->after);
+                    row_why(c, k, m->key, r->why, sizeof(r->why));
                 } else if (!isfinite(r->minimal_change)) {
                     snprintf(r->why, sizeof(r->why),
                              "no minimal change for this metric in the table");
@@ -843,9 +868,7 @@ static gs_status curve_rows(gs_comparison *c, const gs_compare_session *sb,
                          "%d strides before, %d after: a stable mean needs %d (Dingenen 2018)",
                          r->n_before, r->n_after, c->opt.min_strides);
             else if (k)
-                snprintf(r->why, sizeof(r->why), "%s differs (%s before, %s after)",
-                             gs_compare_check_words(k->name),
-                         k->before, k->after);
+                row_why(c, k, NULL, r->why, sizeof(r->why));
             else if (!isfinite(r->minimal_change))
                 snprintf(r->why, sizeof(r->why), "no minimal change for this curve in the table");
             else if (!finite_all(yb[c->n_curves], r->n_before * GS_COMPARE_CURVE_N) ||

@@ -164,16 +164,27 @@ static void curve_label(cpage *pg, const char *key, const char **sign)
         *sign = NULL;
 }
 
+/* The n bytes at s, escaped: in pieces through a small buffer until all n are out, so a text of
+ * any length is written whole (a fixed buffer cut a message longer than it, silently). */
+static void esc_n(cpage *pg, const char *s, size_t n)
+{
+    char part[128];
+    while (n > 0) {
+        size_t k = n < sizeof(part) - 1 ? n : sizeof(part) - 1;
+        memcpy(part, s, k);
+        part[k] = '\0';
+        E(part);
+        s += k;
+        n -= k;
+    }
+}
+
 /* Text with "+-" written as a plus-minus sign (the checks' bands are ASCII for the JSON). */
 static void esc_pm(cpage *pg, const char *s)
 {
     const char *p;
     while (s && (p = strstr(s, "+-")) != NULL) {
-        char part[256];
-        size_t n = (size_t)(p - s) < sizeof(part) - 1 ? (size_t)(p - s) : sizeof(part) - 1;
-        memcpy(part, s, n);
-        part[n] = '\0';
-        E(part);
+        esc_n(pg, s, (size_t)(p - s));
         S("&plusmn;");
         s = p + 2;
     }
@@ -187,22 +198,15 @@ static void esc_opts(cpage *pg, const char *s)
 {
     const char *p;
     while (s && (p = strstr(s, "--")) != NULL) {
-        char part[256];
-        size_t n = (size_t)(p - s) < sizeof(part) - 1 ? (size_t)(p - s) : sizeof(part) - 1;
         const char *q = p + 2;
-        memcpy(part, s, n);
-        part[n] = '\0';
-        E(part);
+        esc_n(pg, s, (size_t)(p - s));
         while (*q && *q != ' ')
             q++;
         if (*q == ' ') /* the option's value, up to a space, a comma or a bracket */
             for (q++; *q && !strchr(" ,;)", *q);)
                 q++;
-        n = (size_t)(q - p) < sizeof(part) - 1 ? (size_t)(q - p) : sizeof(part) - 1;
-        memcpy(part, p, n);
-        part[n] = '\0';
         S("<span class=\"nw\">");
-        E(part);
+        esc_n(pg, p, (size_t)(q - p));
         S("</span>");
         s = q;
     }
