@@ -620,6 +620,131 @@ static void comparison_summary_says_what_the_frame_rate_cannot_tell(void)
     cJSON_Delete(cj);
 }
 
+/* The summary of a comparison.json with no metric compared, failed and passed checks checks and
+ * warnings warnings (JSON arrays written with ' for "; NULL: no key): its "none-compared" line
+ * ("" when absent), into out. */
+static void none_compared_of(const char *checks, const char *warnings, char *out, size_t n)
+{
+    char j[2048];
+    gs_html_buf b = {0};
+    const char *li, *end;
+    int len = snprintf(j, sizeof(j),
+                       "{'summary': {'real': 0, 'noise': 0, 'not_comparable': 12}, 'metrics': []"
+                       "%s%s%s%s}",
+                       checks ? ", 'comparability': " : "", checks ? checks : "",
+                       warnings ? ", 'warnings': " : "", warnings ? warnings : "");
+    CHECK(len > 0 && (size_t)len < sizeof(j));
+    for (char *p = j; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+    cJSON *cj = cJSON_Parse(j);
+    out[0] = '\0';
+    CHECK(cj != NULL);
+    gs_pages_comparison_summary_html(&b, cj);
+    CHECK(b.p != NULL && !b.oom);
+    li = b.p ? strstr(b.p, "<li class=\"err\" id=\"none-compared\">") : NULL;
+    end = li ? strstr(li, "</li>") : NULL;
+    CHECK(li && end);
+    if (li && end)
+        snprintf(out, n, "%.*s", (int)(end - li), li);
+    free(b.p);
+    cJSON_Delete(cj);
+}
+
+/*
+ * No metric compared: the page says what differs from the failed checks (comparison.json
+ * `comparability`, "ok": false), the filming, the analysis or both, and what mends it: a new
+ * recording, or analysing again with Re-run. It said "the two clips differ in how they were
+ * filmed" when only the contacts' and toe-offs' timing differed, and sent a clinic to film
+ * again for what a Re-run mends.
+ */
+static void none_compared_says_whether_filming_or_analysis_differs(void)
+{
+    char li[2048];
+    /* the contacts and toe-offs timed differently, nothing else: analysis only */
+    none_compared_of("[{'check': 'view', 'ok': true}, {'check': 'speed', 'ok': null}, "
+                     "{'check': 'strides_left', 'ok': true}, "
+                     "{'check': 'contact_timing', 'ok': false}, "
+                     "{'check': 'toe_off_timing', 'ok': false}]",
+                     "['contacts and toe-offs timed from the picture in BEFORE, from the "
+                     "landmarks in AFTER: analyse AFTER again from its video (Re-run, or "
+                     "gaitscope analyze --contact image), or both with --contact landmarks "
+                     "--toe-off landmarks']",
+                     li, sizeof(li));
+    CHECK_STR_CONTAINS(li, "No metric could be compared: the two sessions were analysed "
+                           "differently (contacts and toe-offs timed by different methods); the "
+                           "reasons are listed below. A difference could be the method&#39;s "
+                           "and not the athlete&#39;s. The clips need no new recording: analyse "
+                           "again as the warning below says, with Re-run on that session&#39;s "
+                           "page.");
+    CHECK_MSG(strstr(li, "filmed") == NULL, "%s", li);
+    /* the warning under it in the pages' words: Re-run, no command-line options */
+    {
+        cJSON *cj = cJSON_Parse(
+            "{\"summary\": {\"real\": 0, \"noise\": 0, \"not_comparable\": 12}, \"metrics\": [], "
+            "\"warnings\": [\"toe-offs timed from the picture in AFTER, from the landmarks in "
+            "BEFORE: analyse BEFORE again from its video (Re-run, or gaitscope analyze), or both "
+            "with --contact landmarks --toe-off landmarks\"]}");
+        gs_html_buf b = {0};
+        gs_pages_comparison_summary_html(&b, cj);
+        CHECK(b.p != NULL);
+        if (b.p) {
+            CHECK_STR_CONTAINS(b.p, "<li>Toe-offs timed from the picture in the after session, "
+                                    "from the landmarks in the before session: analyse the "
+                                    "before session again from its video (with Re-run).</li>");
+            CHECK(strstr(b.p, "--") == NULL);
+        }
+        free(b.p);
+        cJSON_Delete(cj);
+    }
+    /* one event type, and the metrics' version: analysis only */
+    none_compared_of("[{'check': 'metrics_revision', 'ok': false}, "
+                     "{'check': 'toe_off_timing', 'ok': false}]",
+                     NULL, li, sizeof(li));
+    CHECK_STR_CONTAINS(li, ": the two sessions were analysed differently (one by an older "
+                           "version of the measures; toe-offs timed by different methods); ");
+    CHECK_STR_CONTAINS(li, "The clips need no new recording");
+    /* the filming only: a new recording */
+    none_compared_of("[{'check': 'camera_distance', 'ok': false}, "
+                     "{'check': 'frame_rate', 'ok': false}, "
+                     "{'check': 'contact_timing', 'ok': true}]",
+                     NULL, li, sizeof(li));
+    CHECK_STR_CONTAINS(li, "No metric could be compared: the two clips differ in how they were "
+                           "filmed (frame rate, camera distance); the reasons are listed below. "
+                           "A difference could be the camera&#39;s and not the athlete&#39;s: "
+                           "film both the same way to compare them. That needs a new "
+                           "recording; analysing again cannot mend it.");
+    CHECK_MSG(strstr(li, "analysed differently") == NULL, "%s", li);
+    /* what was done, and too few strides */
+    none_compared_of("[{'check': 'speed', 'ok': false}, {'check': 'strides_right', 'ok': false}]",
+                     NULL, li, sizeof(li));
+    CHECK_STR_CONTAINS(li, ": the two clips differ in how they were filmed or what was done "
+                           "(running speed) and a clip is too short (too few strides for a "
+                           "stable mean); ");
+    CHECK_STR_CONTAINS(li, "film both the same way, and long enough, to compare them");
+    none_compared_of("[{'check': 'strides_left', 'ok': false}]", NULL, li, sizeof(li));
+    CHECK_STR_CONTAINS(li, "compared: a clip is too short (too few strides for a stable mean); "
+                           "the reasons are listed below. Film longer clips to compare them.");
+    /* both: the filming needs a new recording, a Re-run alone is not enough */
+    none_compared_of("[{'check': 'view', 'ok': false}, {'check': 'contact_timing', 'ok': false}]",
+                     NULL, li, sizeof(li));
+    CHECK_STR_CONTAINS(li, ": the two clips differ in how they were filmed (view), and the two "
+                           "sessions were analysed differently (contacts timed by different "
+                           "methods); the reasons are listed below. The filming needs a new "
+                           "recording made the same way; analysing again (Re-run) mends only "
+                           "the analysis, so it alone is not enough.");
+    none_compared_of("[{'check': 'strides_left', 'ok': false}, "
+                     "{'check': 'toe_off_timing', 'ok': false}]",
+                     NULL, li, sizeof(li));
+    CHECK_STR_CONTAINS(li, "Longer clips need a new recording; analysing again (Re-run) mends "
+                           "only the analysis");
+    /* no failed check named (an older comparison.json): no cause made up */
+    none_compared_of(NULL, NULL, li, sizeof(li));
+    CHECK_STR_CONTAINS(li, "No metric could be compared (each row says why in the comparison "
+                           "below).");
+    CHECK_MSG(strstr(li, "filmed") == NULL && strstr(li, "analysed") == NULL, "%s", li);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -639,5 +764,6 @@ int main(int argc, char **argv)
     the_rate_limiter_allows_a_burst_then_one_per_period();
     hosts_repeated_in_links_are_plain();
     comparison_summary_says_what_the_frame_rate_cannot_tell();
+    none_compared_says_whether_filming_or_analysis_differs();
     return gs_test_failures() ? 1 : 0;
 }

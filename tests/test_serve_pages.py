@@ -686,10 +686,19 @@ def clinic_day():
             cdir = os.path.join(data, "comparisons", cid)
             os.makedirs(cdir, exist_ok=True)
             with open(os.path.join(cdir, "comparison.json"), "w") as f:
+                # the two sessions' contacts and toe-offs timed by different methods, the
+                # filming alike (src/compare's checks and one warning for both, session 18)
                 json.dump({"summary": {"real": real, "noise": 0, "not_comparable": 47 - real},
-                           "metrics": rows, "warnings": [
+                           "metrics": rows, "comparability": [
+                               {"check": "view", "ok": True}, {"check": "speed", "ok": None},
+                               {"check": "contact_timing", "ok": False},
+                               {"check": "toe_off_timing", "ok": False}], "warnings": [
                                "speed not known for either clip (give --belt-speed on a "
-                               "treadmill): not checked"]}, f)
+                               "treadmill): not checked",
+                               "contacts and toe-offs timed from the picture in BEFORE, from "
+                               "the landmarks in AFTER: analyse AFTER again from its video "
+                               "(Re-run, or gaitscope analyze --contact image), or both with "
+                               "--contact landmarks --toe-off landmarks"]}, f)
             with db:
                 db.execute("UPDATE jobs SET status = 2 WHERE id = ?", (job,))
             st, _, html = br.req("GET", loc)
@@ -697,7 +706,8 @@ def clinic_day():
             changes = changes.group(1) if changes else ""
             warn = re.search(r'<ul class="muted" id="comparison-warnings">(.*?)</ul>', html)
             warn = warn.group(1) if warn else ""
-            check("--belt-speed" not in warn and "give its belt speed in Re-run" in warn,
+            check("--" not in warn and "give its belt speed in Re-run" in warn and
+                  "analyse the after session again from its video (with Re-run).</li>" in warn,
                   f"a comparison's warnings in the pages' words: {warn!r}")
             if real:
                 check("<li>Knee flexion at contact, left: 12.0 &rarr; 17.5 deg</li>" in changes,
@@ -705,6 +715,12 @@ def clinic_day():
             else:
                 check('id="none-compared"' in changes and "No metric changed" not in changes,
                       f"nothing comparable is not 'nothing changed': {changes!r}")
+                # only the analysis differs: a Re-run mends it, no new recording
+                check("the two sessions were analysed differently (contacts and toe-offs "
+                      "timed by different methods)" in changes and "filmed" not in changes and
+                      "The clips need no new recording: analyse again as the warning below "
+                      "says, with Re-run on that session&#39;s page." in changes,
+                      f"no metric compared for the analysis alone says so: {changes!r}")
         db.close()
 
         # signed out (the cookie ended): a page's link goes to the sign-in and back to the page;

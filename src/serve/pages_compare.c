@@ -359,6 +359,11 @@ static void compare_words_html(gs_html_buf *b, const char *text)
         {" (--force compares anyway)", ""},
         {"give --belt-speed on a treadmill", "on a treadmill, give its belt speed in Re-run"},
         {"Re-run, or gaitscope gait on its pose.json", "Re-run on its session page"},
+        /* event timing (src/compare timing_msg): Re-run times them as a new analysis does;
+         * the pages cannot choose the method, so the command line's other way goes */
+        {"(Re-run, or gaitscope analyze --contact image)", "(with Re-run)"},
+        {"(Re-run, or gaitscope analyze)", "(with Re-run)"},
+        {", or both with --contact landmarks --toe-off landmarks", ""},
         {"BEFORE's", "the before session's"},
         {"BEFORE", "the before session"},
         {"AFTER", "the after session"},
@@ -382,6 +387,102 @@ static void compare_words_html(gs_html_buf *b, const char *text)
     gs_html_esc(b, out);
     if (o && out[o - 1] != '.')
         gs_html_puts(b, ".");
+}
+
+/*
+ * Why no metric could be compared, from comparison.json's failed checks (`comparability`, "ok":
+ * false): how the clips were filmed (their set-up, or too few strides), how the sessions were
+ * analysed (the metrics' version, how contacts and toe-offs were timed), or both, and what
+ * mends each: a difference in filming needs a new recording, one in analysis only analysing
+ * again the same way (Re-run; src/compare's checks say which session). Saying "filmed" for an
+ * analysis difference sent a clinic to film again for what a Re-run mends.
+ */
+static void none_compared_html(gs_html_buf *b, const cJSON *cj)
+{
+    /* the checks of src/compare/compare.c run_checks on the filming, in the pages' words; done:
+     * what the athlete did, not the camera */
+    static const struct {
+        const char *check, *words;
+        int done;
+    } filmed[] = {
+        {"view", "view", 0},
+        {"activity", "activity", 1},
+        {"frame_rate", "frame rate", 0},
+        {"resolution", "resolution", 0},
+        {"belt_speed", "belt speed", 1},
+        {"speed", "running speed", 1},
+        {"camera_distance", "camera distance", 0},
+        {"camera_tilt", "camera tilt", 0},
+    };
+    enum { NF = sizeof(filmed) / sizeof(filmed[0]) };
+    int failed[NF] = {0}, film = 0, done = 0, strides = 0, revision = 0, contact = 0, toe_off = 0;
+    const cJSON *k;
+    cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(cj, "comparability"))
+    {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(k, "check"));
+        if (!name || !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(k, "ok")))
+            continue;
+        strides |= !strcmp(name, "strides_left") || !strcmp(name, "strides_right");
+        revision |= !strcmp(name, "metrics_revision");
+        contact |= !strcmp(name, "contact_timing");
+        toe_off |= !strcmp(name, "toe_off_timing");
+        for (int i = 0; i < NF; i++)
+            if (!strcmp(name, filmed[i].check) && !failed[i]) {
+                failed[i] = 1;
+                film++;
+                done |= filmed[i].done;
+            }
+    }
+    int analysis = revision || contact || toe_off, recording = film || strides;
+    gs_html_puts(b, "<li class=\"err\" id=\"none-compared\">No metric could be compared");
+    if (!recording && !analysis) { /* no check failed (or an older comparison.json) */
+        gs_html_puts(b, " (each row says why in the comparison below).</li>");
+        return;
+    }
+    if (film) {
+        gs_html_printf(b, ": the two clips differ in how they were filmed%s (",
+                       done ? " or what was done" : "");
+        for (int i = 0, n = 0; i < NF; i++)
+            if (failed[i])
+                gs_html_printf(b, "%s%s", n++ ? ", " : "", filmed[i].words);
+        gs_html_puts(b, ")");
+    }
+    if (strides)
+        gs_html_printf(b, "%sa clip is too short (too few strides for a stable mean)",
+                       film ? " and " : ": ");
+    if (analysis) {
+        gs_html_puts(b, recording ? ", and the two sessions were analysed differently ("
+                                  : ": the two sessions were analysed differently (");
+        if (revision)
+            gs_html_printf(b, "one by an older version of the measures%s",
+                           contact || toe_off ? "; " : "");
+        if (contact || toe_off)
+            gs_html_printf(b, "%s timed by different methods",
+                           contact && toe_off ? "contacts and toe-offs"
+                           : contact          ? "contacts"
+                                              : "toe-offs");
+        gs_html_puts(b, ")");
+    }
+    gs_html_puts(b, "; the reasons are listed below. ");
+    if (!analysis && film)
+        gs_html_printf(b,
+                       "A difference could be the camera&#39;s and not the athlete&#39;s: "
+                       "film both the same way%s to compare them. That needs a new "
+                       "recording; analysing again cannot mend it.</li>",
+                       strides ? ", and long enough," : "");
+    else if (!analysis)
+        gs_html_puts(b, "Film longer clips to compare them. That needs a new recording; "
+                        "analysing again cannot mend it.</li>");
+    else if (!recording)
+        gs_html_puts(b, "A difference could be the method&#39;s and not the athlete&#39;s. The "
+                        "clips need no new recording: analyse again as the warning below says, "
+                        "with Re-run on that session&#39;s page.</li>");
+    else
+        gs_html_printf(b,
+                       "%s; analysing again (Re-run) mends only the analysis, so it alone "
+                       "is not enough.</li>",
+                       film ? "The filming needs a new recording made the same way"
+                            : "Longer clips need a new recording");
 }
 
 void gs_pages_comparison_summary_html(gs_html_buf *b, const cJSON *cj)
@@ -451,10 +552,7 @@ void gs_pages_comparison_summary_html(gs_html_buf *b, const cJSON *cj)
         gs_html_puts(b, "<li class=\"muted\">No metric changed beyond its minimal change and "
                         "the stride-to-stride variation.</li>");
     else if (!any)
-        gs_html_puts(b, "<li class=\"err\" id=\"none-compared\">No metric could be compared: "
-                        "the two clips differ in how they were filmed or what was done (the "
-                        "reasons are listed below), so a difference could be the camera's and "
-                        "not the athlete's. Film both the same way to compare them.</li>");
+        none_compared_html(b, cj);
     gs_html_puts(b, "</ul>");
     const cJSON *w;
     int nw = 0;
