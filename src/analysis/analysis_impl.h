@@ -1,12 +1,15 @@
 /*
  * Internals of src/analysis shared by the passes that time events from the picture (toe_image.c,
- * contact_image.c): the landmarks they read and the one decoding pass over their windows
- * (image_bands.c). Never included from outside src/analysis.
+ * contact_image.c): the landmarks they read, the one decoding pass over their windows
+ * (image_bands.c) and the driver that runs a pass (picture_pass.c). Never included from outside
+ * src/analysis.
  */
 #ifndef GS_ANALYSIS_IMPL_H
 #define GS_ANALYSIS_IMPL_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "analysis.h"
 
@@ -46,6 +49,109 @@ typedef struct gs_analysis__band_stats {
 gs_status gs_analysis__decode_bands(const char *video, const gs_decoder_options *decode,
                                     int may_seek, const gs_pose_track *track, gs_analysis__band *b,
                                     int nb, gs_analysis__band_stats *st, gs_error *err);
+
+/** Sets b to the track's frames t0..tb, rows y0..y1 - 1 clipped to the picture, full width (buf
+ * NULL, filled 0); 0, b untouched, when fewer than 8 rows are left. */
+int gs_analysis__band_init(gs_analysis__band *b, const gs_pose_track *t, int32_t t0, int32_t tb,
+                           int32_t y0, int32_t y1);
+
+/** Points frames[0..tb - t0] at band b's frames; 0 when the decoding did not fill them all. */
+int gs_analysis__band_frames(const gs_analysis__band *b, const uint8_t **frames);
+
+/*
+ * The shape every picture pass shares (picture_pass.c): the events of one type that the
+ * landmarks found, one window and band each, one decoding pass, one measure per window, and the
+ * events handed back with those the picture timed moved. A pass (toe_image.c, contact_image.c)
+ * describes what is its own in a gs_analysis__picture.
+ */
+
+/** What a pass's measure found in one window. */
+typedef struct gs_analysis__found {
+    int found;    /* 1: frame is set */
+    int why;      /* not found: the cv why code (cv.h gs_cv_tip_why, gs_cv_contact_why), < 8 */
+    double frame; /* the event, frames after the window's first frame */
+} gs_analysis__found;
+
+/** One picture pass; callbacks get the ctx given to gs_analysis__picture_run. */
+typedef struct gs_analysis__picture {
+    const char *name;         /* "toe-off image": starts the argument error */
+    gs_gait_event_type type;  /* the events it times */
+    gs_gait_event_type bound; /* a timed event must stay between its foot's of this */
+    int treadmill_only;       /* 1: not used off a treadmill */
+    double min_fps;           /* real frames per second below which it is not used */
+    const char *below_fps;    /* skipped then, e.g. "below 50 frames per second" */
+    const char *no_events;    /* skipped when g has none, e.g. "no toe-offs" */
+    const char *none_timed;   /* skipped when the picture timed none */
+    double unc_frames;        /* 1-SD error of a timed event, frames */
+    size_t window_size;       /* bytes of one window (the pass's cv window) */
+    /* Sets up the window and band (t0, tb, y0, h, w) of event e, s frames per 1/60 s; 0 when
+     * the landmarks do not allow one (win and b then untouched). */
+    int (*setup)(void *ctx, const gs_pose_track *t, const gs_gait_event *e, double s, void *win,
+                 gs_analysis__band *b);
+    /* Measures one window whose frames are decoded (borrowed for the call). */
+    gs_status (*measure)(void *win, const uint8_t *const *frames, gs_analysis__found *res,
+                         gs_error *err);
+    /* NULL, or runs once after a decoding that did not fail and before any measure, over the
+     * nw windows wins (window_size bytes each) and their bands (nw is 0 when the decoding
+     * skipped them); video names an error. */
+    gs_status (*after_decoding)(void *ctx, void *wins, const gs_analysis__band *bands, int nw,
+                                const char *video, gs_error *err);
+} gs_analysis__picture;
+
+/** What gs_analysis__picture_run did: the fields the public stats of every pass share. */
+typedef struct gs_analysis__picture_stats {
+    int applies;             /* the gates passed: the picture was tried */
+    int n_events;            /* events of the pass's type the landmarks found */
+    int n_image;             /* of them timed from the picture */
+    int n_window;            /* not measured: too near the clip's ends, no landmarks there */
+    int n_why[8];            /* not timed, by the measure's why */
+    int n_order;             /* timed but not between the bounds: landmarks kept */
+    int frames_decoded;      /* as gs_analysis__band_stats */
+    int frames_through;      /* as gs_analysis__band_stats */
+    int seeks;               /* as gs_analysis__band_stats */
+    int seek_restart;        /* as gs_analysis__band_stats */
+    double frame_interval_s; /* median real time between frames */
+    double wall_s, cpu_s;    /* the pass's cost (thread CPU) */
+    const char *skipped;     /* NULL, or why no event was timed from the picture (static) */
+} gs_analysis__picture_stats;
+
+/*
+ * Copies src (a gs_analysis__picture_stats *) to dst, a pass's public stats
+ * (gs_toe_image_stats *, gs_contact_image_stats *), whose shared fields have the same names and
+ * n_events its own (n_to, n_ic): a macro because the two structs lay them out apart.
+ */
+#define GS_ANALYSIS__PICTURE_STATS_COPY(dst, src, n_events_field)                       \
+    do {                                                                                \
+        _Static_assert(sizeof((dst)->n_why) <= sizeof((src)->n_why), "n_why too long"); \
+        (dst)->applies = (src)->applies;                                                \
+        (dst)->n_events_field = (src)->n_events;                                        \
+        (dst)->n_image = (src)->n_image;                                                \
+        (dst)->n_window = (src)->n_window;                                              \
+        memcpy((dst)->n_why, (src)->n_why, sizeof((dst)->n_why));                       \
+        (dst)->n_order = (src)->n_order;                                                \
+        (dst)->frames_decoded = (src)->frames_decoded;                                  \
+        (dst)->frames_through = (src)->frames_through;                                  \
+        (dst)->seeks = (src)->seeks;                                                    \
+        (dst)->seek_restart = (src)->seek_restart;                                      \
+        (dst)->frame_interval_s = (src)->frame_interval_s;                              \
+        (dst)->wall_s = (src)->wall_s;                                                  \
+        (dst)->cpu_s = (src)->cpu_s;                                                    \
+        (dst)->skipped = (src)->skipped;                                                \
+    } while (0)
+
+/**
+ * Runs pass p over video (decode, may_seek: as gs_analysis_toe_off_image's): gates on g's view
+ * (side), activity (run), setting (p->treadmill_only) and frame rate; then as the top of this
+ * part says. On GS_OK with st->n_image > 0, *events (n_events, caller frees) holds g's events with
+ * those timed moved, timed_by GS_GAIT_TIMED_IMAGE and unc_frames p->unc_frames; otherwise
+ * *events is NULL and st->skipped says why. GS_ERR_ARG (no video, track or events),
+ * GS_ERR_IO / GS_ERR_FORMAT from the decoder, GS_ERR_NOMEM, or a callback's error.
+ */
+gs_status gs_analysis__picture_run(const gs_analysis__picture *p, void *ctx, const char *video,
+                                   const gs_decoder_options *decode, int may_seek,
+                                   const gs_pose_track *track, const gs_gait_result *g,
+                                   gs_gait_event **events, int *n_events,
+                                   gs_analysis__picture_stats *st, gs_error *err);
 
 /** Median of the finite values among v[0..n-1] (moved to the front and sorted); NAN when none. */
 double gs_analysis__median(double *v, int n);

@@ -1,7 +1,8 @@
 /*
  * The one decoding pass of the passes that time events from the picture (toe_image.c,
  * contact_image.c): grey bands of the frames around each event, decoded again after the pose
- * pass, seeking over long stretches between them; and the landmark reads they share.
+ * pass, seeking over long stretches between them; and the landmark reads they share. The steps
+ * around it are picture_pass.c's.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -59,6 +60,34 @@ double gs_analysis__frame_interval_s(const gs_pose_track *t)
     for (int32_t i = 1; i < t->n_frames && k < 4096; i++)
         dts[k++] = t->frames[i].t_s - t->frames[i - 1].t_s;
     return gs_analysis__median(dts, k);
+}
+
+int gs_analysis__band_init(gs_analysis__band *b, const gs_pose_track *t, int32_t t0, int32_t tb,
+                           int32_t y0, int32_t y1)
+{
+    if (y0 < 0)
+        y0 = 0;
+    if (y1 > t->height)
+        y1 = t->height;
+    if (y1 - y0 < 8)
+        return 0;
+    memset(b, 0, sizeof(*b));
+    b->t0 = t0;
+    b->tb = tb;
+    b->y0 = y0;
+    b->h = y1 - y0;
+    b->w = t->width;
+    return 1;
+}
+
+int gs_analysis__band_frames(const gs_analysis__band *b, const uint8_t **frames)
+{
+    const int32_t n = b->tb - b->t0 + 1;
+    if (b->filled != n)
+        return 0;
+    for (int32_t j = 0; j < n; j++)
+        frames[j] = b->buf + (size_t)j * (size_t)b->h * (size_t)b->w;
+    return 1;
 }
 
 /* 1 when frame i lies in one of the bands. */

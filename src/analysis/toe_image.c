@@ -14,6 +14,9 @@
  * Used at 50 frames per second (real time) and above only: at 30 fps the toe goes from the ground
  * to 20-30 px up within one frame, the strip empties one frame after rater a's label on the
  * sample (+0.9 frame) while the landmarks' toe-offs already meet it (+0.12 / 0.38).
+ *
+ * The steps it shares with the contact pass (gates, decoding, order check, stats) are
+ * picture_pass.c's; this file keeps the window and the measure.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -35,15 +38,12 @@
  * whole frames, 0 or +-1 with MAE 0.24-0.29 (docs/events-history.md), an SD of about 0.5 */
 #define IMAGE_UNC_FRAMES 0.5
 
-typedef struct window {
-    int ev; /* index of the toe-off among the events */
-    gs_cv_tip_window win;
-} window;
-
-/* Sets up one toe-off's window from the landmarks; 0 when they do not allow one. */
-static int window_setup(const gs_pose_track *t, const gs_gait_event *e, double s, window *w,
-                        gs_analysis__band *b)
+/* Sets up one toe-off's window from the landmarks (gs_analysis__picture.setup); ctx: 1 for a
+ * moving camera (not on a treadmill). */
+static int window_setup(void *ctx, const gs_pose_track *t, const gs_gait_event *e, double s,
+                        void *win, gs_analysis__band *b)
 {
+    gs_cv_tip_window *w = win;
     const int fi = e->side == GS_GAIT_SIDE_RIGHT ? GS_KP_RIGHT_FOOT_INDEX : GS_KP_LEFT_FOOT_INDEX;
     const int he = e->side == GS_GAIT_SIDE_RIGHT ? GS_KP_RIGHT_HEEL : GS_KP_LEFT_HEEL;
     int32_t m = (int32_t)ceil(e->frame - 1e-9);
@@ -69,160 +69,62 @@ static int window_setup(const gs_pose_track *t, const gs_gait_event *e, double s
         !(hypot(fx - hx, fy - hy) > 0))
         return 0;
     double ux = (fx - hx) / hypot(fx - hx, fy - hy);
-    int32_t y0 = (int32_t)floor(fy - 0.6 * fl), y1 = (int32_t)ceil(fy + 0.8 * fl);
-    if (y0 < 0)
-        y0 = 0;
-    if (y1 > t->height)
-        y1 = t->height;
-    if (y1 - y0 < 8)
+    const int32_t y0 = (int32_t)floor(fy - 0.6 * fl), y1 = (int32_t)ceil(fy + 0.8 * fl);
+    if (!gs_analysis__band_init(b, t, t0, tb, y0, y1))
         return 0;
     memset(w, 0, sizeof(*w));
-    memset(b, 0, sizeof(*b));
-    b->t0 = t0;
-    b->tb = tb;
-    b->y0 = y0;
-    b->h = y1 - y0;
-    b->w = t->width;
-    w->win.n = tb - t0 + 1;
-    w->win.w = t->width;
-    w->win.h = b->h;
-    w->win.stride = t->width;
-    w->win.tail = 1 + (int32_t)lround(s);
-    w->win.tip_x = fx + ux * TIP_AHEAD_FL * fl;
-    w->win.tip_y = fy - y0;
-    w->win.foot_len_px = fl;
-    w->win.facing = d > 0 ? 1 : -1;
-    w->win.ground_px_per_frame = vg;
+    w->n = tb - t0 + 1;
+    w->w = t->width;
+    w->h = b->h;
+    w->stride = t->width;
+    w->tail = 1 + (int32_t)lround(s);
+    w->tip_x = fx + ux * TIP_AHEAD_FL * fl;
+    w->tip_y = fy - b->y0;
+    w->foot_len_px = fl;
+    w->facing = d > 0 ? 1 : -1;
+    w->ground_px_per_frame = vg;
+    w->moving_camera = *(const int *)ctx;
     return 1;
 }
+
+/* Times the tip leaving the ground in one window (gs_analysis__picture.measure). */
+static gs_status measure(void *win, const uint8_t *const *frames, gs_analysis__found *res,
+                         gs_error *err)
+{
+    gs_cv_tip_window *w = win;
+    gs_cv_tip_result r;
+    w->frames = frames;
+    gs_status rc = gs_cv_tip_strip(w, &r, err);
+    if (rc == GS_OK)
+        *res = (gs_analysis__found){.found = r.found, .why = (int)r.why, .frame = r.toe_off};
+    return rc;
+}
+
+static const gs_analysis__picture toe_pass = {
+    .name = "toe-off image",
+    .type = GS_GAIT_EVENT_TO,
+    .bound = GS_GAIT_EVENT_IC,
+    .min_fps = MIN_FPS,
+    .below_fps = "below 50 frames per second",
+    .no_events = "no toe-offs",
+    .none_timed = "the picture timed no toe-off",
+    .unc_frames = IMAGE_UNC_FRAMES,
+    .window_size = sizeof(gs_cv_tip_window),
+    .setup = window_setup,
+    .measure = measure,
+};
 
 gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options *decode,
                                     int may_seek, const gs_pose_track *track,
                                     const gs_gait_result *g, gs_gait_event **events, int *n_events,
                                     gs_toe_image_stats *st, gs_error *err)
 {
-    window *wins = NULL;
-    gs_analysis__band *bands = NULL;
-    gs_analysis__band_stats bst;
-    gs_gait_event *out = NULL;
-    gs_status rc = GS_OK;
-    int n = 0, nw = 0;
-    double wall0 = gs_now_s(), cpu0 = gs_thread_cpu_s();
-    const gs_gait_event *ev;
-
-    *events = NULL;
-    *n_events = 0;
+    gs_analysis__picture_stats ps;
+    /* the window's ground moves with a panning camera off a treadmill */
+    int moving = g && gs_gait_result_setting(g) != GS_GAIT_SETTING_TREADMILL;
     memset(st, 0, sizeof(*st));
-    if (!video || !track || !g || track->n_frames < 2)
-        return gs_fail(err, GS_ERR_ARG, "toe-off image: need a video, its track and its events");
-    ev = gs_gait_result_events(g, &n);
-    for (int i = 0; i < n; i++)
-        st->n_to += ev[i].type == GS_GAIT_EVENT_TO;
-    st->frame_interval_s = gs_analysis__frame_interval_s(track);
-    gs_gait_view v = gs_gait_result_view(g);
-    if (v.kind != GS_GAIT_VIEW_SIDE_LEFT && v.kind != GS_GAIT_VIEW_SIDE_RIGHT) {
-        st->skipped = "not a side view";
-        return GS_OK;
-    }
-    if (gs_gait_result_activity(g) != GS_GAIT_ACTIVITY_RUN) {
-        st->skipped = "not running";
-        return GS_OK;
-    }
-    if (!(st->frame_interval_s > 0) || 1.0 / st->frame_interval_s < MIN_FPS) {
-        st->skipped = "below 50 frames per second";
-        return GS_OK;
-    }
-    st->applies = 1;
-    if (st->n_to == 0) {
-        st->skipped = "no toe-offs";
-        return GS_OK;
-    }
-    const double s = (1.0 / 60.0) / st->frame_interval_s; /* frames per 1/60 s */
-    const int moving = gs_gait_result_setting(g) != GS_GAIT_SETTING_TREADMILL;
-
-    wins = calloc((size_t)st->n_to, sizeof(*wins));
-    bands = calloc((size_t)st->n_to, sizeof(*bands));
-    out = malloc(sizeof(*out) * (size_t)n);
-    if (!wins || !bands || !out) {
-        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", video);
-        goto done;
-    }
-    memcpy(out, ev, sizeof(*out) * (size_t)n);
-    for (int i = 0; i < n; i++) {
-        if (ev[i].type != GS_GAIT_EVENT_TO)
-            continue;
-        window *w = &wins[nw];
-        gs_analysis__band *b = &bands[nw];
-        if (!window_setup(track, &ev[i], s, w, b)) {
-            st->n_window++;
-            continue;
-        }
-        w->ev = i;
-        w->win.moving_camera = moving;
-        b->buf = malloc((size_t)w->win.n * (size_t)w->win.w * (size_t)b->h);
-        if (!b->buf) {
-            rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", video);
-            goto done;
-        }
-        nw++;
-    }
-
-    /* one decoding pass over the windows (image_bands.c) */
-    rc = gs_analysis__decode_bands(video, decode, may_seek, track, bands, nw, &bst, err);
-    st->frames_decoded = bst.frames_decoded;
-    st->frames_through = bst.frames_through;
-    st->seeks = bst.seeks;
-    st->seek_restart = bst.seek_restart;
-    if (rc != GS_OK)
-        goto done;
-    if (bst.skipped) {
-        st->skipped = bst.skipped;
-        nw = 0;
-    }
-
-    for (int k = 0; k < nw; k++) {
-        window *w = &wins[k];
-        const gs_analysis__band *b = &bands[k];
-        const uint8_t *frames[GS_CV_TIP_MAX_FRAMES];
-        gs_cv_tip_result res;
-        if (b->filled != w->win.n) {
-            st->n_window++;
-            continue;
-        }
-        for (int32_t j = 0; j < w->win.n; j++)
-            frames[j] = b->buf + (size_t)j * (size_t)b->h * (size_t)w->win.w;
-        w->win.frames = frames;
-        if ((rc = gs_cv_tip_strip(&w->win, &res, err)) != GS_OK)
-            goto done;
-        if (!res.found) {
-            st->n_why[res.why]++;
-            continue;
-        }
-        double f = b->t0 + res.toe_off, ts = gs_analysis__time_at(track, f);
-        if (!gs_analysis__between(ev, n, w->ev, GS_GAIT_EVENT_IC, ts)) {
-            st->n_order++;
-            continue;
-        }
-        out[w->ev].t_s = ts;
-        out[w->ev].frame = f;
-        out[w->ev].unc_frames = IMAGE_UNC_FRAMES;
-        out[w->ev].timed_by = GS_GAIT_TIMED_IMAGE;
-        st->n_image++;
-    }
-    if (st->n_image > 0) {
-        *events = out;
-        *n_events = n;
-        out = NULL;
-    } else if (!st->skipped) {
-        st->skipped = "the picture timed no toe-off";
-    }
-done:
-    st->wall_s = gs_now_s() - wall0;
-    st->cpu_s = gs_thread_cpu_s() - cpu0;
-    for (int k = 0; bands && k < st->n_to; k++)
-        free(bands[k].buf);
-    free(bands);
-    free(wins);
-    free(out);
+    gs_status rc = gs_analysis__picture_run(&toe_pass, &moving, video, decode, may_seek, track, g,
+                                            events, n_events, &ps, err);
+    GS_ANALYSIS__PICTURE_STATS_COPY(st, &ps, n_to);
     return rc;
 }
