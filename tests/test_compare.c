@@ -492,7 +492,7 @@ static void verdicts_need_both_gates(void)
  * oscillation and rear/front lengths in revision 2) does not compare on that metric: the
  * metrics_revision check names it and its rows are not comparable; the other rows keep their
  * verdicts, and two analyses of one revision compare as before. */
-static void older_metric_definitions_are_not_compared(void)
+static void older_metric_definitions_are_not_compared(const char *dir)
 {
     static made b, a;
     static double vo[2][2][15];
@@ -548,6 +548,28 @@ static void older_metric_definitions_are_not_compared(void)
                                                "oscillation differently");
                 CHECK_STR_CONTAINS(vr->why, "the metric's definition differs (revision 1 "
                                             "before, revision 2 after)");
+                /* the page: an older analysis, not other clips; the verdict list in the
+                 * table's words (it showed "not_comparable" and "real") */
+                gs_compare_output_info info = {0};
+                char path[1400], *html;
+                info.generated_by = "test";
+                snprintf(path, sizeof(path), "%s/revision.html", dir);
+                CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_OK);
+                html = gs_test_read_text(path);
+                CHECK(html != NULL);
+                if (html) {
+                    CHECK_STR_CONTAINS(html, "<strong>The two analyses are not fully "
+                                             "comparable</strong>");
+                    const char *why = strstr(html, "Why each verdict");
+                    CHECK(why != NULL);
+                    if (why) {
+                        CHECK(strstr(why, "not_comparable") == NULL);
+                        CHECK_STR_CONTAINS(why, "Vertical oscillation, left: <span class=\"vd "
+                                                "nc\">not comparable</span> &mdash; ");
+                        CHECK_STR_CONTAINS(why, "<span class=\"vd real\">real</span> &mdash; ");
+                    }
+                    free(html);
+                }
             } else {
                 CHECK_EQ_INT(k->state, pass == 1 ? GS_COMPARE_CHECK_OK : GS_COMPARE_CHECK_UNKNOWN);
                 CHECK(strstr(vr->why, "definition") == NULL); /* no minimal change in good_mc */
@@ -1889,7 +1911,10 @@ static void rows_on_both_events_say_both_once(const gs_comparison *c, const char
     CHECK(txt != NULL);
     if (txt) {
         char li[512];
-        snprintf(li, sizeof(li), "Ground contact time, left: not_comparable &mdash; %s</li>", want);
+        snprintf(li, sizeof(li),
+                 "Ground contact time, left: <span class=\"vd nc\">not comparable</span> &mdash; "
+                 "%s</li>",
+                 want);
         CHECK_STR_CONTAINS(txt, li);
         free(txt);
     }
@@ -2651,7 +2676,7 @@ static void frame_rate_decides_what_a_pair_can_tell(const char *dir)
             CHECK(box && strstr(txt, "id=\"summary\"") && box < strstr(txt, "id=\"summary\""));
             CHECK_STR_CONTAINS(box, want);
             snprintf(want, sizeof(want), ">cannot tell at %g fps</span>", fps);
-            CHECK_EQ_INT(count_in(txt, want), 8);
+            CHECK_EQ_INT(count_in(txt, want), 16); /* 8 rows: the table and "Why each verdict" */
             snprintf(want, sizeof(want), "<dt>Cannot tell at %g fps</dt>", fps);
             CHECK_STR_CONTAINS(txt, want);
         }
@@ -2730,7 +2755,7 @@ int main(int argc, char **argv)
     mc_table_validation_names_the_problem();
     shipped_table_covers_every_metric();
     verdicts_need_both_gates();
-    older_metric_definitions_are_not_compared();
+    older_metric_definitions_are_not_compared(dir);
     spm_shades_where_made_curves_differ();
     outputs_of_made_sessions(dir);
     frame_rate_decides_what_a_pair_can_tell(dir);

@@ -285,13 +285,15 @@ static void write_alerts(cpage *pg)
         if (c->checks[i].state == GS_COMPARE_CHECK_MISMATCH) {
             n++;
             filming += c->checks[i].scope != GS_COMPARE_SCOPE_CONTACT &&
-                       c->checks[i].scope != GS_COMPARE_SCOPE_TOE_OFF;
+                       c->checks[i].scope != GS_COMPARE_SCOPE_TOE_OFF &&
+                       c->checks[i].scope != GS_COMPARE_SCOPE_REVISED;
         }
     if (n == 0)
         return;
     /* the checks cover the filming (view, frame rate, distance, tilt) and the clips' length
-     * (strides per side), so the title names neither; when only the events' timing differs,
-     * the clips are fine and the analyses are not */
+     * (strides per side), so the title names neither; when only the events' timing or a
+     * metric's definition (an older gaitscope) differs, the clips are fine and the analyses are
+     * not */
     P("<div class=\"alert warn\" id=\"mismatch\"><strong>The two %s are not fully "
       "comparable</strong>Verdicts touched by these differences are <em>not comparable</em>:"
       "<ul>\n",
@@ -538,7 +540,10 @@ static void write_metrics(cpage *pg)
         const gs_compare_row *r = &c->rows[i];
         S("<li>");
         E(r->label);
-        P(", %s: %s &mdash; ", side_text(r->side), gs_compare_verdict_name(r->verdict));
+        /* the verdict in the table's words, not comparison.json's names */
+        P(", %s: ", side_text(r->side));
+        verdict_badge(pg, r->verdict);
+        S(" &mdash; ");
         E(r->why);
         S("</li>\n");
     }
