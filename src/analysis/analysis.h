@@ -420,7 +420,8 @@ typedef struct gs_contact_image_stats {
     double belt_slope;       /* rows per column the strips followed (0: level) */
     double sole_edge;        /* median grey step of the empty picture across the soles' lowest
                                 edge (NAN: not seen) */
-    int sole_hidden;         /* 1: that step says a rail hides the soles; the strips stayed level */
+    int sole_hidden;         /* 1: that step says the soles' lowest edge runs along a rail (a belt
+                                seen edge-on), not the belt; the strips stayed level */
     double wall_s, cpu_s;    /* the pass's cost (thread CPU) */
     const char *skipped;     /* NULL, or why no contact was timed from the picture (static) */
 } gs_contact_image_stats;

@@ -602,8 +602,8 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
                                      : cis.skipped,
                           cis.frames_decoded, cis.seeks, cis.wall_s, cis.cpu_s,
                           o->contact == GS_CONTACT_IMAGE ? "--contact image" : NULL, "contacts");
-        /* the belt line the strips followed (contact_image.c: sloped, or level where a rail
-         * hides the soles) */
+        /* the belt line the strips followed (contact_image.c: sloped, or level where the soles'
+         * lowest edge runs along a rail: a belt seen edge-on) */
         cJSON *mj = cJSON_GetObjectItemCaseSensitive(analysis, "methods");
         cJSON *cj = mj ? cJSON_GetObjectItemCaseSensitive(mj, "contact_image") : NULL;
         if (cj && cis_ran && cis.n_image > 0) {
