@@ -533,10 +533,10 @@ static void older_metric_definitions_are_not_compared(const char *dir)
             if (!strcmp(gs_comparison_check(c, i)->name, "metrics_revision"))
                 k = gs_comparison_check(c, i);
         CHECK(k != NULL);
-        const gs_compare_row *vr = gs_comparison_find_row(c, "vertical_oscillation_ll",
-                                                          GS_COMPARE_SIDE_LEFT);
-        const gs_compare_row *kr = gs_comparison_find_row(c, "knee_flexion_ic_deg",
-                                                          GS_COMPARE_SIDE_LEFT);
+        const gs_compare_row *vr =
+            gs_comparison_find_row(c, "vertical_oscillation_ll", GS_COMPARE_SIDE_LEFT);
+        const gs_compare_row *kr =
+            gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_SIDE_LEFT);
         CHECK(vr != NULL && kr != NULL);
         if (k && vr && kr) {
             CHECK_EQ_INT(kr->verdict, GS_COMPARE_VERDICT_REAL); /* untouched by the revision */
@@ -772,7 +772,8 @@ static void outputs_of_made_sessions(const char *dir)
         CHECK_STR_CONTAINS(html, "<tr><td>Camera distance<br><small>the leg&rsquo;s length");
         CHECK_STR_CONTAINS(html, "<tr><td>Strides used, left</td>");
         CHECK_STR_CONTAINS(html, ">&plusmn;10 %</td>");
-        CHECK(strstr(html, "<td>frame_rate") == NULL && strstr(html, "<td>camera_distance") == NULL);
+        CHECK(strstr(html, "<td>frame_rate") == NULL &&
+              strstr(html, "<td>camera_distance") == NULL);
         CHECK(strstr(html, "+-") == NULL);
         free(html);
     }
@@ -783,8 +784,8 @@ static void outputs_of_made_sessions(const char *dir)
         CHECK(nl >= 1);
         for (int i = 0; i < nl; i++)
             CHECK_MSG(!strstr(lines[i], "_deg"), "key line reads as code: %s", lines[i]);
-        CHECK_MSG(nl >= 1 && !strncmp(lines[0], "Knee flexion at contact L ", 26),
-                  "key line: %s", nl >= 1 ? lines[0] : "");
+        CHECK_MSG(nl >= 1 && !strncmp(lines[0], "Knee flexion at contact L ", 26), "key line: %s",
+                  nl >= 1 ? lines[0] : "");
         /* degrees with the degree sign (drawn as a ring), not " deg" */
         CHECK_MSG(nl >= 1 && strstr(lines[0], GS_CV_DEGREE " R ") && !strstr(lines[0], " deg"),
                   "key line: %s", nl >= 1 ? lines[0] : "");
@@ -2009,12 +2010,12 @@ static void event_timing_is_checked(const char *dir)
             continue;
         const gs_compare_check *kc = check_named(c, "contact_timing");
         const gs_compare_check *kt = check_named(c, "toe_off_timing");
-        const gs_compare_row *gc = gs_comparison_find_row(c, "ground_contact_ms",
-                                                          GS_COMPARE_SIDE_LEFT);
-        const gs_compare_row *ki = gs_comparison_find_row(c, "knee_flexion_ic_deg",
-                                                          GS_COMPARE_SIDE_LEFT);
-        const gs_compare_row *tl = gs_comparison_find_row(c, "trunk_lean_deg",
-                                                          GS_COMPARE_SIDE_LEFT);
+        const gs_compare_row *gc =
+            gs_comparison_find_row(c, "ground_contact_ms", GS_COMPARE_SIDE_LEFT);
+        const gs_compare_row *ki =
+            gs_comparison_find_row(c, "knee_flexion_ic_deg", GS_COMPARE_SIDE_LEFT);
+        const gs_compare_row *tl =
+            gs_comparison_find_row(c, "trunk_lean_deg", GS_COMPARE_SIDE_LEFT);
         CHECK(kc && kt && gc && ki && tl);
         if (!kc || !kt || !gc || !ki || !tl) {
             gs_comparison_free(&c);
@@ -2041,20 +2042,19 @@ static void event_timing_is_checked(const char *dir)
             CHECK_MSG(strstr(gc->why, "timing differs") == NULL, "%s", gc->why);
         } else if (cases[q][2] || cases[q][3]) {
             CHECK_EQ_INT(gc->verdict, GS_COMPARE_VERDICT_NOT_COMPARABLE);
-            CHECK_STR_CONTAINS(gc->why, cases[q][2] ? "contact timing differs"
-                                                    : "toe-off timing differs");
+            CHECK_STR_CONTAINS(gc->why,
+                               cases[q][2] ? "contact timing differs" : "toe-off timing differs");
         } else {
             CHECK(gc->verdict != GS_COMPARE_VERDICT_NOT_COMPARABLE);
             CHECK_MSG(strstr(gc->why, "timing") == NULL, "%s", gc->why);
         }
         {
             /* peak hip extension ends its window at toe-off */
-            const gs_compare_row *he = gs_comparison_find_row(c, "hip_extension_peak_deg",
-                                                              GS_COMPARE_SIDE_LEFT);
+            const gs_compare_row *he =
+                gs_comparison_find_row(c, "hip_extension_peak_deg", GS_COMPARE_SIDE_LEFT);
             CHECK(he != NULL);
             if (he)
-                CHECK_EQ_INT(strstr(he->why, "toe-off timing differs") != NULL,
-                             cases[q][3]);
+                CHECK_EQ_INT(strstr(he->why, "toe-off timing differs") != NULL, cases[q][3]);
         }
         /* the knee at contact hangs on the contacts, not on the toe-offs */
         CHECK_EQ_INT(ki->verdict == GS_COMPARE_VERDICT_NOT_COMPARABLE, cases[q][2]);

@@ -513,8 +513,10 @@ static void contacts_from_the_picture_at_25_fps(const char *scratch)
         fprintf(stderr, "25 fps sample: %d of %d contacts from the picture (window %d)%s%s\n",
                 st.n_image, st.n_ic, st.n_window, st.skipped ? "; skipped: " : "",
                 st.skipped ? st.skipped : "");
-        CHECK_MSG(st.applies && st.n_image >= 28, "25 fps sample: %d of %d contacts from the "
-                  "picture (30 fps: 33 of 34)", st.n_image, st.n_ic);
+        CHECK_MSG(st.applies && st.n_image >= 28,
+                  "25 fps sample: %d of %d contacts from the "
+                  "picture (30 fps: 33 of 34)",
+                  st.n_image, st.n_ic);
     }
     free(ev);
     gs_gait_result_free(&r0);

@@ -61,24 +61,25 @@ typedef struct gs_analysis_stats {
 
 /** One metric of analysis.json. */
 typedef struct gs_analysis_metric {
-    char key[48];                /* analysis.json key ("knee_flexion_ic_deg") */
-    char unit[24];               /* as written */
-    const gs_metric_info *info;  /* the metric table's row; NULL for a key this build does not know */
-    gs_analysis_stats side[2];   /* [GS_GAIT_SIDE_LEFT], [GS_GAIT_SIDE_RIGHT] */
-    gs_analysis_stats all;       /* whole-body metrics: both sides pooled */
-    double diff;                 /* mean L - R, NAN when absent */
-    double si;                   /* symmetry index %, NAN when undefined */
-    double sd_pooled;            /* pooled stride-to-stride SD, NAN when absent */
+    char key[48];  /* analysis.json key ("knee_flexion_ic_deg") */
+    char unit[24]; /* as written */
+    const gs_metric_info
+        *info;                 /* the metric table's row; NULL for a key this build does not know */
+    gs_analysis_stats side[2]; /* [GS_GAIT_SIDE_LEFT], [GS_GAIT_SIDE_RIGHT] */
+    gs_analysis_stats all;     /* whole-body metrics: both sides pooled */
+    double diff;               /* mean L - R, NAN when absent */
+    double si;                 /* symmetry index %, NAN when undefined */
+    double sd_pooled;          /* pooled stride-to-stride SD, NAN when absent */
 } gs_analysis_metric;
 
 /** One side of a time-normalised angle curve. */
 typedef struct gs_analysis_curve_side {
-    int n;                              /* strides averaged (0: no curve on this side) */
-    double mean[GS_ANALYSIS_CURVE_N];   /* degrees */
-    double sd[GS_ANALYSIS_CURVE_N];     /* degrees */
-    int n_strides;                      /* per-stride curves available (normally n) */
-    double *strides;                    /* n_strides x GS_ANALYSIS_CURVE_N, by time (owned) */
-    double *t0;                         /* n_strides start times, s (owned) */
+    int n;                            /* strides averaged (0: no curve on this side) */
+    double mean[GS_ANALYSIS_CURVE_N]; /* degrees */
+    double sd[GS_ANALYSIS_CURVE_N];   /* degrees */
+    int n_strides;                    /* per-stride curves available (normally n) */
+    double *strides;                  /* n_strides x GS_ANALYSIS_CURVE_N, by time (owned) */
+    double *t0;                       /* n_strides start times, s (owned) */
 } gs_analysis_curve_side;
 
 /** A curve of one angle ("knee_flexion_deg"). */
@@ -89,7 +90,7 @@ typedef struct gs_analysis_curve {
 
 /** A finding (the NKT stage's object; the whole object stays in gs_analysis.json). */
 typedef struct gs_analysis_finding {
-    char id[96];       /* "<rule>.<side>" */
+    char id[96]; /* "<rule>.<side>" */
     char rule[64];
     char title[200];
     char side[8];      /* "left", "right", "both" */
@@ -99,23 +100,23 @@ typedef struct gs_analysis_finding {
 
 /** analysis.json as read back. Free with gs_analysis_free(). */
 typedef struct gs_analysis {
-    char status[16];           /* "done", "failed", or "" for files older than the status key */
-    char error[512];           /* the analysis error, "" when none */
-    gs_gait_view view;         /* kind, facing (+1 image-right, -1 image-left, 0), confidence */
+    char status[16];   /* "done", "failed", or "" for files older than the status key */
+    char error[512];   /* the analysis error, "" when none */
+    gs_gait_view view; /* kind, facing (+1 image-right, -1 image-left, 0), confidence */
     gs_gait_activity activity;
     gs_gait_setting setting;
-    char video[256];           /* source clip name ("" when analysed from a pose track only) */
-    int32_t frames;            /* frames of the track */
-    int32_t width, height;     /* frame size, px (0 when unknown) */
-    double fps;                /* nominal frame rate (NAN when unknown) */
+    char video[256];       /* source clip name ("" when analysed from a pose track only) */
+    int32_t frames;        /* frames of the track */
+    int32_t width, height; /* frame size, px (0 when unknown) */
+    double fps;            /* nominal frame rate (NAN when unknown) */
     double duration_s;
-    char scale_source[32];     /* "height", "none", ... */
-    double px_per_m;           /* NAN without a scale */
-    double leg_length_px;      /* NAN when unknown */
-    double ground_angle_deg;   /* ground line in the image, NAN when unknown */
-    gs_gait_event *events;     /* n_events, by time (owned) */
+    char scale_source[32];   /* "height", "none", ... */
+    double px_per_m;         /* NAN without a scale */
+    double leg_length_px;    /* NAN when unknown */
+    double ground_angle_deg; /* ground line in the image, NAN when unknown */
+    gs_gait_event *events;   /* n_events, by time (owned) */
     int n_events;
-    gs_gait_stride *strides;   /* n_strides (owned) */
+    gs_gait_stride *strides; /* n_strides (owned) */
     int n_strides;
     gs_analysis_metric *metrics; /* n_metrics, in file order (owned) */
     int n_metrics;
@@ -123,9 +124,9 @@ typedef struct gs_analysis {
     int n_curves;
     gs_analysis_finding *findings; /* n_findings, in file order (highest rank first) (owned) */
     int n_findings;
-    char **warnings;           /* n_warnings strings (owned) */
+    char **warnings; /* n_warnings strings (owned) */
     int n_warnings;
-    cJSON *json;               /* the whole document, for anything else (owned) */
+    cJSON *json; /* the whole document, for anything else (owned) */
 } gs_analysis;
 
 /**
@@ -187,68 +188,68 @@ typedef enum gs_contact_source {
 } gs_contact_source;
 
 typedef struct gs_analyze_options {
-    gs_pose_models *models;     /* loaded models to use (borrowed, one run at a time); NULL =
-                                   load from models_dir for this run */
-    const char *models_dir;     /* folder of the .tflite files; NULL = "models" */
-    const char *model;          /* "lite", "full", "heavy"; NULL = full (or the handle's) */
-    int n_threads;              /* cores the run may use; 0 = 1. The pose pass decodes in a
-                                   thread of its own and gets gs_analyze_inference_threads()
-                                   inference threads (ignored with models: the handle's); the
-                                   key-frame-only pass (no_overlay) decodes with n_threads FFmpeg
-                                   threads; see decode.n_threads */
-    const char *rules_path;     /* compensation rules file; NULL = no findings (a warning says so) */
-    const char *history;        /* intake items ("scar:abdomen,injury:left_ankle"); NULL = none */
-    const char *calib_path;     /* camera profile (gaitscope.camera/1): landmarks are undistorted
-                                   before angles and lengths; the overlay and pose.json keep the
-                                   pixels as decoded; NULL = none */
-    const char *scale_line;     /* "x1,y1,x2,y2,METRES": a known distance in the frame as the
-                                   scale (calib.h gs_calib_scale_line_parse); NULL = none */
-    gs_gait_view_kind view;     /* GS_GAIT_VIEW_UNKNOWN = detect */
-    gs_gait_activity activity;  /* GS_GAIT_ACTIVITY_UNKNOWN = detect */
-    gs_gait_setting setting;    /* GS_GAIT_SETTING_UNKNOWN = detect */
-    double height_m;            /* body height, m; 0 = unknown (lengths in leg lengths) */
-    double belt_speed_m_s;      /* treadmill belt speed, m/s; 0 = unknown */
-    const char *events_csv;     /* an events.csv edited by hand instead of the detected events
-                                   (gs_gait_options.events_csv); NULL = detect. Borrowed */
-    const char *swap_legs;      /* legs labelled the wrong way round: "all" or "T1-T2[,..]"
-                                   seconds (gs_gait_options.swap_legs); NULL = none. Borrowed */
-    gs_toe_off_source toe_off;  /* who times the running toe-offs of a side view at >= 50 fps:
-                                   AUTO (0, the default) and IMAGE the picture, where it shows
-                                   the shoe's tip leave the ground (gs_analysis_toe_off_image),
-                                   the landmarks where it cannot tell; IMAGE also warns when the
-                                   picture was not used; LANDMARKS never the picture. Needs the
-                                   video (a pose.json input keeps the landmarks') */
-    gs_contact_source contact;  /* who times the treadmill running contacts of a side view: AUTO
-                                   (0, the default) and LANDMARKS the landmarks; IMAGE the picture,
-                                   where it shows the sole come down on the belt
-                                   (gs_analysis_contact_image), the landmarks where it cannot
-                                   tell, and a warning when the picture was not used. Needs the
-                                   video */
-    gs_decoder_options decode;  /* start/end, slow motion; decode.n_threads > 0 sets the FFmpeg
-                                   decoder threads of every pass, 0 = chosen per pass from
-                                   n_threads (1 in the pose and overlay passes, whose own threads
-                                   already fill the cores) */
-    int has_person;             /* 1: track the person under (person_x, person_y) */
-    float person_x, person_y;   /* pixels, first frame the person is seen */
-    int no_overlay;             /* 1: no overlay.mp4 (key frames are still written) */
-    int slow_copy;              /* > 1: also overlay_slowN.mp4, N times slower */
-    int blur_faces;             /* 1: blur heads in every written image and clip */
-    int32_t overlay_height;     /* overlay.mp4 and key frames at most this tall (scaled down,
-                                   aspect kept): 0 = GS_ANALYZE_OVERLAY_HEIGHT, < 0 = the source
-                                   size */
-    gs_encoder_options encode;  /* x264 preset, CRF and threads of overlay.mp4 (video.h) */
-    int sequential;             /* 1: no overlap of decoding, inference, drawing and encoding
-                                   (each stage in the calling thread; the same outputs); for
-                                   measurements */
-    int force;                  /* 1: replace files in outdir that gaitscope did not write */
-    float test_nudge_px;        /* tests only: gs_pose_options.test_nudge_px */
-    const char *title;          /* report title; NULL = the clip's name (clip_name) */
-    const char *clip_name;      /* how the outputs name the clip: messages (the error in
-                                   analysis.json, report.html and the result), source.video and
-                                   source.pose; a service passes "the uploaded video" rather than
-                                   its storage path or id. NULL = the input's file name, and
-                                   the path as given where a message names the file */
-    const char *generated_by;   /* e.g. "gaitscope 0.1.0" (report footer, analysis.json) */
+    gs_pose_models *models;    /* loaded models to use (borrowed, one run at a time); NULL =
+                                  load from models_dir for this run */
+    const char *models_dir;    /* folder of the .tflite files; NULL = "models" */
+    const char *model;         /* "lite", "full", "heavy"; NULL = full (or the handle's) */
+    int n_threads;             /* cores the run may use; 0 = 1. The pose pass decodes in a
+                                  thread of its own and gets gs_analyze_inference_threads()
+                                  inference threads (ignored with models: the handle's); the
+                                  key-frame-only pass (no_overlay) decodes with n_threads FFmpeg
+                                  threads; see decode.n_threads */
+    const char *rules_path;    /* compensation rules file; NULL = no findings (a warning says so) */
+    const char *history;       /* intake items ("scar:abdomen,injury:left_ankle"); NULL = none */
+    const char *calib_path;    /* camera profile (gaitscope.camera/1): landmarks are undistorted
+                                  before angles and lengths; the overlay and pose.json keep the
+                                  pixels as decoded; NULL = none */
+    const char *scale_line;    /* "x1,y1,x2,y2,METRES": a known distance in the frame as the
+                                  scale (calib.h gs_calib_scale_line_parse); NULL = none */
+    gs_gait_view_kind view;    /* GS_GAIT_VIEW_UNKNOWN = detect */
+    gs_gait_activity activity; /* GS_GAIT_ACTIVITY_UNKNOWN = detect */
+    gs_gait_setting setting;   /* GS_GAIT_SETTING_UNKNOWN = detect */
+    double height_m;           /* body height, m; 0 = unknown (lengths in leg lengths) */
+    double belt_speed_m_s;     /* treadmill belt speed, m/s; 0 = unknown */
+    const char *events_csv;    /* an events.csv edited by hand instead of the detected events
+                                  (gs_gait_options.events_csv); NULL = detect. Borrowed */
+    const char *swap_legs;     /* legs labelled the wrong way round: "all" or "T1-T2[,..]"
+                                  seconds (gs_gait_options.swap_legs); NULL = none. Borrowed */
+    gs_toe_off_source toe_off; /* who times the running toe-offs of a side view at >= 50 fps:
+                                  AUTO (0, the default) and IMAGE the picture, where it shows
+                                  the shoe's tip leave the ground (gs_analysis_toe_off_image),
+                                  the landmarks where it cannot tell; IMAGE also warns when the
+                                  picture was not used; LANDMARKS never the picture. Needs the
+                                  video (a pose.json input keeps the landmarks') */
+    gs_contact_source contact; /* who times the treadmill running contacts of a side view: AUTO
+                                  (0, the default) and LANDMARKS the landmarks; IMAGE the picture,
+                                  where it shows the sole come down on the belt
+                                  (gs_analysis_contact_image), the landmarks where it cannot
+                                  tell, and a warning when the picture was not used. Needs the
+                                  video */
+    gs_decoder_options decode; /* start/end, slow motion; decode.n_threads > 0 sets the FFmpeg
+                                  decoder threads of every pass, 0 = chosen per pass from
+                                  n_threads (1 in the pose and overlay passes, whose own threads
+                                  already fill the cores) */
+    int has_person;            /* 1: track the person under (person_x, person_y) */
+    float person_x, person_y;  /* pixels, first frame the person is seen */
+    int no_overlay;            /* 1: no overlay.mp4 (key frames are still written) */
+    int slow_copy;             /* > 1: also overlay_slowN.mp4, N times slower */
+    int blur_faces;            /* 1: blur heads in every written image and clip */
+    int32_t overlay_height;    /* overlay.mp4 and key frames at most this tall (scaled down,
+                                  aspect kept): 0 = GS_ANALYZE_OVERLAY_HEIGHT, < 0 = the source
+                                  size */
+    gs_encoder_options encode; /* x264 preset, CRF and threads of overlay.mp4 (video.h) */
+    int sequential;            /* 1: no overlap of decoding, inference, drawing and encoding
+                                  (each stage in the calling thread; the same outputs); for
+                                  measurements */
+    int force;                 /* 1: replace files in outdir that gaitscope did not write */
+    float test_nudge_px;       /* tests only: gs_pose_options.test_nudge_px */
+    const char *title;         /* report title; NULL = the clip's name (clip_name) */
+    const char *clip_name;     /* how the outputs name the clip: messages (the error in
+                                  analysis.json, report.html and the result), source.video and
+                                  source.pose; a service passes "the uploaded video" rather than
+                                  its storage path or id. NULL = the input's file name, and
+                                  the path as given where a message names the file */
+    const char *generated_by;  /* e.g. "gaitscope 0.1.0" (report footer, analysis.json) */
     gs_analyze_progress_fn progress; /* may be NULL */
     void *progress_user;
 } gs_analyze_options;
@@ -294,27 +295,27 @@ typedef struct gs_analyze_budget {
     double helpers_s;        /* the process's other CPU: FFmpeg, x264 and inference workers */
     double process_s;        /* CPU of the whole process during the run */
     double pose_wall_s, overlay_wall_s, wall_s; /* wall times, s */
-    int64_t frames;          /* frames analysed */
-    int32_t overlay_width, overlay_height; /* size of overlay.mp4 (0 when none) */
+    int64_t frames;                             /* frames analysed */
+    int32_t overlay_width, overlay_height;      /* size of overlay.mp4 (0 when none) */
 } gs_analyze_budget;
 
 /** How a run ended. */
 typedef enum gs_analyze_status {
-    GS_ANALYZE_DONE = 0,      /* every output written, analysis.json says "done" */
-    GS_ANALYZE_FAILED = 1,    /* stopped by bad input or too little data; what is meaningful is
-                                 written and analysis.json says "failed" with the error */
-    GS_ANALYZE_CANCELLED = 2  /* cancelled from the progress callback; analysis.json says failed */
+    GS_ANALYZE_DONE = 0,     /* every output written, analysis.json says "done" */
+    GS_ANALYZE_FAILED = 1,   /* stopped by bad input or too little data; what is meaningful is
+                                written and analysis.json says "failed" with the error */
+    GS_ANALYZE_CANCELLED = 2 /* cancelled from the progress callback; analysis.json says failed */
 } gs_analyze_status;
 
 /** What a run produced. Free with gs_analyze_result_free(). */
 typedef struct gs_analyze_result {
     gs_analyze_status status;
-    char error[512];          /* the error when not done */
-    gs_analysis *analysis;    /* the analysis as written (NULL when none was written) */
-    int from_pose_json;       /* 1 when the input was a pose track */
-    gs_pose_stats pose;       /* tracking counters (video input) */
+    char error[512];                   /* the error when not done */
+    gs_analysis *analysis;             /* the analysis as written (NULL when none was written) */
+    int from_pose_json;                /* 1 when the input was a pose track */
+    gs_pose_stats pose;                /* tracking counters (video input) */
     double pose_s, overlay_s, total_s; /* wall times, s */
-    gs_analyze_budget budget; /* CPU per stage */
+    gs_analyze_budget budget;          /* CPU per stage */
 } gs_analyze_result;
 
 /**
@@ -341,7 +342,8 @@ int gs_analysis_json_finish(cJSON *analysis, int done, const char *error, const 
 
 /**
  * The analysis.json of a run that stopped before any gait analysis: format, status "failed",
- * error, created, generated_by, and the required view (kind "unknown"), events and strides, empty. NULL on out of memory. Caller frees with cJSON_Delete().
+ * error, created, generated_by, and the required view (kind "unknown"), events and strides, empty.
+ * NULL on out of memory. Caller frees with cJSON_Delete().
  */
 cJSON *gs_analysis_json_failed(const char *error, const char *generated_by);
 
@@ -391,14 +393,14 @@ typedef struct gs_toe_image_stats {
  * seeks to the key frame before a window far enough ahead instead of decoding the frames
  * between, and leaves undecoded the frames between windows that no other frame needs
  * (gs_decoder_only_within); frames are told by their time in the track, and the pass decodes
- * every frame again from the start if one is not the track's. On GS_OK with st->n_image > 0, *events (n_events, caller
- * frees) holds g's events with those toe-offs moved and timed_by GS_GAIT_TIMED_IMAGE, for
- * gs_gait_options.events; otherwise *events is NULL and st->skipped says why. GS_ERR_IO /
- * GS_ERR_FORMAT from the decoder, GS_ERR_NOMEM.
+ * every frame again from the start if one is not the track's. On GS_OK with st->n_image > 0,
+ * *events (n_events, caller frees) holds g's events with those toe-offs moved and timed_by
+ * GS_GAIT_TIMED_IMAGE, for gs_gait_options.events; otherwise *events is NULL and st->skipped says
+ * why. GS_ERR_IO / GS_ERR_FORMAT from the decoder, GS_ERR_NOMEM.
  */
 gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options *decode,
-                                    int may_seek, const gs_pose_track *track, const gs_gait_result *g,
-                                    gs_gait_event **events, int *n_events,
+                                    int may_seek, const gs_pose_track *track,
+                                    const gs_gait_result *g, gs_gait_event **events, int *n_events,
                                     gs_toe_image_stats *st, gs_error *err);
 
 /** What gs_analysis_contact_image() did (analysis.json "methods"."contact_image"). */

@@ -41,7 +41,7 @@
 /* The belt's slope (session 18, docs/events-history.md): the clip's median of the windows'
  * stance-path slopes (cv.h gs_cv_contact_slope) when at least MIN_SLOPES windows gave one and
  * the sole's lowest edge is not an edge of the empty picture (median grey step under
- * HIDDEN_EDGE: 0.5-2.2 on the sample and run_side_treadmill_04, whose soles stand on a belt seen
+ * HIDDEN_EDGE: 0.5-2.7 on run_side_treadmill_04 and the sample, whose soles stand on a belt seen
  * from above; 21 on the 60 fps clip, filmed from the belt's height: the belt seen edge-on, the
  * soles' lowest edge along its yellow rail); then the belt line is
  * searched BELT_DEEP_FL foot lengths under the heel (the sample's sole lies 0.5-0.6 under it).

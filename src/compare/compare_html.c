@@ -383,7 +383,8 @@ static void write_summary(cpage *pg)
                 P(", %s: ", side_text(r->side));
                 for (int k = 0; k < r->n_phases; k++)
                     P("%s%d&ndash;%d %% (%s&deg;)", k ? ", " : "", r->phases[k].start_pct,
-                      r->phases[k].end_pct, gs_html_num_signed(t1, sizeof(t1), r->phases[k].mean_diff, 1));
+                      r->phases[k].end_pct,
+                      gs_html_num_signed(t1, sizeof(t1), r->phases[k].mean_diff, 1));
                 S("</li>\n");
             }
         if (any)
@@ -527,9 +528,9 @@ static void write_metrics(cpage *pg)
             S("&ndash;");
         }
         P("</td><td data-l=\"p\">%s</td><td data-l=\"Verdict\" title=\"",
-          !isfinite(r->p_holm)   ? "&ndash;"
-          : r->p_holm < 0.001 ? "&lt;0.001"
-                              : gs_html_num(t2, sizeof(t2), r->p_holm, 3));
+          !isfinite(r->p_holm) ? "&ndash;"
+          : r->p_holm < 0.001  ? "&lt;0.001"
+                               : gs_html_num(t2, sizeof(t2), r->p_holm, 3));
         E(r->why);
         S("\">");
         verdict_badge(pg, r->verdict);
@@ -574,9 +575,11 @@ static void write_metrics(cpage *pg)
                 double lv = k ? l->after : l->before, rv = k ? r->after : r->before;
                 S("<td>");
                 if (l->positive && lv > 0 && rv > 0)
-                    P("SI %s %%", gs_html_num_signed(t1, sizeof(t1), 100 * (lv - rv) / (0.5 * (lv + rv)), 1));
+                    P("SI %s %%",
+                      gs_html_num_signed(t1, sizeof(t1), 100 * (lv - rv) / (0.5 * (lv + rv)), 1));
                 else if (isfinite(lv - rv)) {
-                    P("L&minus;R %s", gs_html_num_signed(t1, sizeof(t1), lv - rv, decimals(l->unit)));
+                    P("L&minus;R %s",
+                      gs_html_num_signed(t1, sizeof(t1), lv - rv, decimals(l->unit)));
                     unit_html(pg, l->unit);
                 } else
                     S("&ndash;");

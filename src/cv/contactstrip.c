@@ -39,9 +39,9 @@
 /* ... and this far below it when the strip follows a sloped belt (the sample's sole lies 0.5-0.6
  * foot lengths under the heel landmark: docs/events-history.md, session 17's note) */
 #define BELT_DEEP_FL 0.7
-#define EDGE_ROWS    3 /* rows either side of the belt line for the empty picture's own edge */
-#define SHAKE_PX       3   /* the strip is compared at the best of +-3 px shifts (camera shake) */
-#define MIN_LEVEL      6.0 /* mean grey difference below which the strip holds no shoe */
+#define EDGE_ROWS    3   /* rows either side of the belt line for the empty picture's own edge */
+#define SHAKE_PX     3   /* the strip is compared at the best of +-3 px shifts (camera shake) */
+#define MIN_LEVEL    6.0 /* mean grey difference below which the strip holds no shoe */
 
 /* The strip's left edge at frame t (unrounded): the heel's stance place carried by the belt, held
  * at its place of frame win->hold before that (the foot still in the air, far ahead). */
@@ -110,8 +110,8 @@ static double strip_sloped(const gs_cv_contact_window *win, double x, double yto
                                ? box(win, fa, xc + 1, yi + 1, fb, xc + 1 + dx, yi + 1 + dy, bw, hh)
                            : fx > 0 ? d10
                                     : d01;
-        const double d = (1 - fx) * (1 - fy) * d00 + fx * (1 - fy) * d10 +
-                         (1 - fx) * fy * d01 + fx * fy * d11;
+        const double d =
+            (1 - fx) * (1 - fy) * d00 + fx * (1 - fy) * d10 + (1 - fx) * fy * d01 + fx * fy * d11;
         if (!isfinite(d))
             return NAN;
         sum += d * bw;
@@ -158,8 +158,7 @@ static double belt_line(const gs_cv_contact_window *win, int32_t t, double k, in
 
 /* The search rows for the belt line: depth_fl foot lengths under the heel's stance row, 0.4
  * above it, within the band. */
-static void search_rows(const gs_cv_contact_window *win, double depth_fl, int32_t *ya,
-                        int32_t *yb)
+static void search_rows(const gs_cv_contact_window *win, double depth_fl, int32_t *ya, int32_t *yb)
 {
     const double fl = win->foot_len_px;
     *ya = (int32_t)(win->heel_y - BELT_SEARCH_FL * fl);
@@ -257,8 +256,8 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
     int32_t ya, yb;
     search_rows(win, win->belt_search_fl > 0 ? win->belt_search_fl : BELT_SEARCH_FL, &ya, &yb);
     if (cw < 2 || yb - ya < 2 ||
-        !isfinite(strip_sloped(win, strip_x(win, win->stance), ya, k, win->stance, win->ref[0],
-                               0, 0, cw, 1))) {
+        !isfinite(strip_sloped(win, strip_x(win, win->stance), ya, k, win->stance, win->ref[0], 0,
+                               0, cw, 1))) {
         res->why = GS_CV_CONTACT_OUTSIDE;
         return GS_OK;
     }

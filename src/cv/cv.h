@@ -37,9 +37,9 @@ typedef struct gs_rgb {
  * as MediaPipe's NormalizedRect.rotation does).
  */
 typedef struct gs_rot_rect {
-    float cx, cy;          /* centre, pixels */
-    float width, height;   /* size, pixels */
-    float rotation;        /* radians */
+    float cx, cy;        /* centre, pixels */
+    float width, height; /* size, pixels */
+    float rotation;      /* radians */
 } gs_rot_rect;
 
 /** Sets OpenCV's own worker-thread count (0 = no OpenCV threads) so it does not fight ours. */
@@ -77,8 +77,7 @@ void gs_cv_circle(gs_image *img, float x, float y, float radius, gs_rgb c, int t
 void gs_cv_text(gs_image *img, const char *ascii, float x, float y, float scale, gs_rgb c,
                 int thickness, float alpha); /* (x, y): bottom-left of the text */
 void gs_cv_polygon_fill(gs_image *img, const float *xy, int n_points, gs_rgb c, float alpha);
-void gs_cv_rect_fill(gs_image *img, float x0, float y0, float x1, float y1, gs_rgb c,
-                     float alpha);
+void gs_cv_rect_fill(gs_image *img, float x0, float y0, float x1, float y1, gs_rgb c, float alpha);
 /** Gaussian blur of an axis-aligned box (clipped to the image), for --blur-faces. */
 void gs_cv_blur_box(gs_image *img, int32_t x0, int32_t y0, int32_t x1, int32_t y1);
 /** Width and height in pixels that gs_cv_text would cover. */
@@ -213,7 +212,8 @@ void gs_png_process_init(void);
 gs_status gs_png_write_rgb(const char *path, const uint8_t *rgb, int32_t width, int32_t height,
                            int32_t stride, gs_error *err);
 
-/* ---- A running toe-off timed from the picture (tipstrip.c; docs/events-history.md) ----------------
+/* ---- A running toe-off timed from the picture (tipstrip.c; docs/events-history.md)
+ * ----------------
  *
  * A window of consecutive grey frames around one toe-off that the landmarks found: from a few
  * frames before it (the shoe still on the ground) to a frame after the foot has gone (the empty
@@ -229,15 +229,15 @@ typedef struct gs_cv_tip_window {
     const uint8_t *const *frames; /* n grey bands, all w x h with row stride bytes; frames[0] has
                                      the foot on the ground, frames[n-1] the ground without it */
     int32_t n, w, h, stride;
-    int32_t tail;              /* last frames that only serve as empty ground (not measured) */
-    double tip_x, tip_y;       /* frames[0]: the tip estimate's x, and the foot index's y (row of
-                                  the band) near which the ground line is searched */
-    double foot_len_px;        /* heel to foot index, px */
-    int facing;                /* +1: the toe points to image-right, -1: image-left */
+    int32_t tail;               /* last frames that only serve as empty ground (not measured) */
+    double tip_x, tip_y;        /* frames[0]: the tip estimate's x, and the foot index's y (row of
+                                   the band) near which the ground line is searched */
+    double foot_len_px;         /* heel to foot index, px */
+    int facing;                 /* +1: the toe points to image-right, -1: image-left */
     double ground_px_per_frame; /* the stance foot's image x speed (belt or pan), px per frame */
-    int moving_camera;         /* 1: the ground's motion is measured frame to frame in the band
-                                  below the ground line (a panning camera); 0: the stance speed
-                                  carries the strip and the empty ground stays where it is */
+    int moving_camera;          /* 1: the ground's motion is measured frame to frame in the band
+                                   below the ground line (a panning camera); 0: the stance speed
+                                   carries the strip and the empty ground stays where it is */
 } gs_cv_tip_window;
 
 /** Why a window gave no toe-off (values are stable). */
@@ -251,12 +251,12 @@ typedef enum gs_cv_tip_why {
 
 /** The measure of one window. */
 typedef struct gs_cv_tip_result {
-    int found;                 /* 1: toe_off is set */
+    int found; /* 1: toe_off is set */
     gs_cv_tip_why why;
-    double toe_off;            /* frames after frames[0] (sub-frame: the crossing of the level
-                                  between the last full and first empty frame), NAN if not found */
-    double level;              /* the strip's occupancy while the shoe stands (grey levels) */
-    int32_t ground_y;          /* ground line row of the band */
+    double toe_off;   /* frames after frames[0] (sub-frame: the crossing of the level
+                         between the last full and first empty frame), NAN if not found */
+    double level;     /* the strip's occupancy while the shoe stands (grey levels) */
+    int32_t ground_y; /* ground line row of the band */
     int32_t n_occupancy;
     double occupancy[GS_CV_TIP_MAX_FRAMES]; /* mean grey difference per frame, NAN off-picture */
 } gs_cv_tip_result;
@@ -342,8 +342,8 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
  * across that edge at the stance frame (mean of 3 rows above less 3 under, absolute), NAN when not
  * seen: a large step means the sole's lowest edge runs along an edge of the empty picture (a
  * camera at the belt's height sees the belt edge-on, the sole against its rail), so the stance
- * path measured on it is that edge's, not the belt's. The caller takes the clip's medians (one window is noisy).
- * GS_ERR_ARG for a malformed window.
+ * path measured on it is that edge's, not the belt's. The caller takes the clip's medians (one
+ * window is noisy). GS_ERR_ARG for a malformed window.
  */
 gs_status gs_cv_contact_slope(const gs_cv_contact_window *win, double *slope, double *edge,
                               gs_error *err);
