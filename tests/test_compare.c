@@ -488,6 +488,21 @@ static void verdicts_need_both_gates(void)
     gs_compare_mc_free(&mc);
 }
 
+/* The comparison's page written to dir/name (generated_by "test") and read back; NULL (a failed
+ * check) when either fails. Caller frees. */
+static char *page_of(const gs_comparison *c, const char *dir, const char *name)
+{
+    gs_compare_output_info info = {0};
+    gs_error err = {0};
+    char path[1400];
+    info.generated_by = "test";
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_OK);
+    char *html = gs_test_read_text(path);
+    CHECK(html != NULL);
+    return html;
+}
+
 /* An analysis from before a metric's definition changed (gait.h GS_METRICS_REVISION: vertical
  * oscillation and rear/front lengths in revision 2) does not compare on that metric: the
  * metrics_revision check names it and its rows are not comparable; the other rows keep their
@@ -550,13 +565,7 @@ static void older_metric_definitions_are_not_compared(const char *dir)
                                             "before, revision 2 after)");
                 /* the page: an older analysis, not other clips; the verdict list in the
                  * table's words (it showed "not_comparable" and "real") */
-                gs_compare_output_info info = {0};
-                char path[1400], *html;
-                info.generated_by = "test";
-                snprintf(path, sizeof(path), "%s/revision.html", dir);
-                CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_OK);
-                html = gs_test_read_text(path);
-                CHECK(html != NULL);
+                char *html = page_of(c, dir, "revision.html");
                 if (html) {
                     CHECK_STR_CONTAINS(html, "<strong>The two analyses are not fully "
                                              "comparable</strong>");
@@ -2077,12 +2086,8 @@ static void event_timing_is_checked(const char *dir)
             /* the page: the analyses differ, not the clips; an option never broken at its
              * dashes; comparison.json as the schema says */
             gs_compare_output_info info = {0};
-            char path[1400], *html;
+            char path[1400], *html = page_of(c, dir, "evt_comparison.html");
             info.generated_by = "test";
-            snprintf(path, sizeof(path), "%s/evt_comparison.html", dir);
-            CHECK_EQ_INT(gs_comparison_write_html(path, c, &info, &err), GS_OK);
-            html = gs_test_read_text(path);
-            CHECK(html != NULL);
             if (html) {
                 CHECK_STR_CONTAINS(html, "<strong>The two analyses are not fully "
                                          "comparable</strong>");
