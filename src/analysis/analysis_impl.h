@@ -1,7 +1,8 @@
 /*
  * Internals of src/analysis shared by the passes that time events from the picture (toe_image.c,
  * contact_image.c): the landmarks they read, the one decoding pass over their windows
- * (image_bands.c) and the driver that runs a pass (picture_pass.c). Never included from outside
+ * (image_bands.c) and the driver that runs a pass (picture_pass.c), which can fill a later
+ * pass's bands with an earlier pass's decoding. Never included from outside
  * src/analysis.
  */
 #ifndef GS_ANALYSIS_IMPL_H
@@ -139,19 +140,64 @@ typedef struct gs_analysis__picture_stats {
         (dst)->skipped = (src)->skipped;                                                \
     } while (0)
 
+/** Bands of a later pass filled by an earlier pass's decoding: one decoding for both. */
+typedef struct gs_analysis__band_share {
+    gs_analysis__band *b; /* n bands, buffers allocated (gs_analysis__picture_plan) */
+    int n;
+    int decoded; /* 1: an earlier pass's decoding went through without being skipped */
+} gs_analysis__band_share;
+
+/**
+ * Plans pass p's bands on g's events before it runs, as gs_analysis__picture_run would set them
+ * up (the same gates and setup; n 0 when the gates refuse or no window is set up), into sh with
+ * their buffers allocated, for an earlier pass to fill (its `also`). GS_ERR_NOMEM.
+ */
+gs_status gs_analysis__picture_plan(const gs_analysis__picture *p, void *ctx,
+                                    const gs_pose_track *track, const gs_gait_result *g,
+                                    gs_analysis__band_share *sh, gs_error *err);
+
+/** Frees the buffers sh still holds and empties it. */
+void gs_analysis__band_share_free(gs_analysis__band_share *sh);
+
 /**
  * Runs pass p over video (decode, may_seek: as gs_analysis_toe_off_image's): gates on g's view
  * (side), activity (run), setting (p->treadmill_only) and frame rate; then as the top of this
- * part says. On GS_OK with st->n_image > 0, *events (n_events, caller frees) holds g's events with
- * those timed moved, timed_by GS_GAIT_TIMED_IMAGE and unc_frames p->unc_frames; otherwise
- * *events is NULL and st->skipped says why. GS_ERR_ARG (no video, track or events),
- * GS_ERR_IO / GS_ERR_FORMAT from the decoder, GS_ERR_NOMEM, or a callback's error.
+ * part says. also (NULL, or a later pass's plan not yet decoded): its bands are decoded in the
+ * same pass as p's, and also->decoded set when that decoding went through. from (NULL, or a plan
+ * an earlier pass decoded): a window whose band equals one of from's filled whole takes that
+ * band's buffer (from keeps NULL there) and is not decoded again; a window's band is the same
+ * frames and rows of the same video, so its pixels, and every result, are the same either way,
+ * and only the stats' decoding counts and times differ. On GS_OK with st->n_image > 0, *events
+ * (n_events, caller frees) holds g's events with those timed moved, timed_by GS_GAIT_TIMED_IMAGE
+ * and unc_frames p->unc_frames; otherwise *events is NULL and st->skipped says why. GS_ERR_ARG
+ * (no video, track or events), GS_ERR_IO / GS_ERR_FORMAT from the decoder, GS_ERR_NOMEM, or a
+ * callback's error.
  */
 gs_status gs_analysis__picture_run(const gs_analysis__picture *p, void *ctx, const char *video,
                                    const gs_decoder_options *decode, int may_seek,
                                    const gs_pose_track *track, const gs_gait_result *g,
+                                   gs_analysis__band_share *also, gs_analysis__band_share *from,
                                    gs_gait_event **events, int *n_events,
                                    gs_analysis__picture_stats *st, gs_error *err);
+
+/*
+ * The two passes with shared bands (analyze.c): the contact pass's bands planned on the
+ * landmark events before the toe-off pass (its windows hang on the landmark contacts, which the
+ * toe-off pass does not move), filled by the toe-off pass's decoding, taken by the contact pass.
+ * As gs_analysis_toe_off_image / gs_analysis_contact_image otherwise.
+ */
+gs_status gs_analysis__contact_image_plan(const gs_pose_track *track, const gs_gait_result *g,
+                                          gs_analysis__band_share *sh, gs_error *err);
+gs_status gs_analysis__toe_off_image_also(const char *video, const gs_decoder_options *decode,
+                                          int may_seek, const gs_pose_track *track,
+                                          const gs_gait_result *g, gs_analysis__band_share *also,
+                                          gs_gait_event **events, int *n_events,
+                                          gs_toe_image_stats *st, gs_error *err);
+gs_status gs_analysis__contact_image_from(const char *video, const gs_decoder_options *decode,
+                                          int may_seek, const gs_pose_track *track,
+                                          const gs_gait_result *g, gs_analysis__band_share *from,
+                                          gs_gait_event **events, int *n_events,
+                                          gs_contact_image_stats *st, gs_error *err);
 
 /** Median of the finite values among v[0..n-1] (moved to the front and sorted); NAN when none. */
 double gs_analysis__median(double *v, int n);

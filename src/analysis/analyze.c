@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "analysis.h"
+#include "analysis_impl.h"
 #include "calib.h"
 #include "cv.h"
 #include "nkt.h"
@@ -328,9 +329,10 @@ static void slow_motion_hint(gs_error *e, const gs_pose_track *t)
 
 /* What a picture pass (toe_image.c, contact_image.c) did, as analysis.json methods.<key>: how
  * many events of its kind there were and how many it timed, why it was not used (why; NULL when
- * it was), its decoding cost; and, when asked for by option (`--toe-off image`, `--contact
- * image`; NULL for the default) and it timed none, a warning naming what stays from the
- * landmarks. */
+ * it was), its decoding cost (the toe-off pass's decoding also fills the contact pass's windows,
+ * whose count is then only what it decoded itself: 0 when it took every window); and, when asked
+ * for by option (`--toe-off image`, `--contact image`; NULL for the default) and it timed none, a
+ * warning naming what stays from the landmarks. */
 static void picture_pass_note(cJSON *analysis, const char *key, const char *count_key, int n,
                               int n_image, const char *why, int frames_decoded, int seeks,
                               double wall_s, double cpu_s, const char *option, const char *what)
@@ -517,7 +519,22 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     char note[400] = "";
     int may_seek = video && res->pose.decode.dropped_time == 0 && res->pose.decode.segments == 1 &&
                    res->pose.decode.bad_packets == 0 && !res->pose.decode.truncated;
-    if (o->toe_off != GS_TOE_OFF_LANDMARKS && video && g && !o->events_csv) {
+    const int toe_pass = o->toe_off != GS_TOE_OFF_LANDMARKS && video && g && !o->events_csv;
+    const int contact_pass =
+        (o->contact == GS_CONTACT_IMAGE || (o->contact == GS_CONTACT_AUTO && CONTACT_AUTO_IMAGE)) &&
+        video && g && !o->events_csv;
+    /* one decoding for both passes: the contact pass's windows hang on the landmark contacts
+     * and the track alone (contact_image.c window_setup), which the toe-off pass and its
+     * recompute do not move, so they are planned now and their bands filled by the toe-off
+     * pass's decoding (picture_pass.c); a window the recompute did move after all is decoded by
+     * the contact pass itself, and every result is the same either way. Without the plan (out of
+     * memory) the contact pass decodes its own. */
+    gs_analysis__band_share cshare = {0};
+    if (toe_pass && contact_pass) {
+        gs_error perr = {0};
+        (void)gs_analysis__contact_image_plan(track, g, &cshare, &perr);
+    }
+    if (toe_pass) {
         /* running toe-offs timed from the picture (toe_image.c): an automatic edit of the
          * toe-offs, recomputed as an edited events.csv is; the first result stands if the
          * pass or the recompute fails */
@@ -525,8 +542,8 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         int ntev = 0;
         gs_error terr = {0};
         tis_ran = 1;
-        if (gs_analysis_toe_off_image(input, &o->decode, may_seek, track, g, &tev, &ntev, &tis,
-                                      &terr) == GS_OK &&
+        if (gs_analysis__toe_off_image_also(input, &o->decode, may_seek, track, g, &cshare, &tev,
+                                            &ntev, &tis, &terr) == GS_OK &&
             tev) {
             snprintf(note, sizeof(note),
                      "toe-offs timed from the image: %d of %d, where the shoe's tip leaves the "
@@ -542,16 +559,16 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         }
         free(tev);
     }
-    if (o->contact == GS_CONTACT_IMAGE || (o->contact == GS_CONTACT_AUTO && CONTACT_AUTO_IMAGE)) {
-        if (video && g && !o->events_csv) {
+    if (contact_pass) {
+        if (g) {
             /* treadmill running contacts timed from the picture (contact_image.c), after the
              * toe-offs (kept as they are, the picture's included): recomputed the same way */
             gs_gait_event *cev = NULL;
             int ncev = 0;
             gs_error cerr = {0};
             cis_ran = 1;
-            if (gs_analysis_contact_image(input, &o->decode, may_seek, track, g, &cev, &ncev, &cis,
-                                          &cerr) == GS_OK &&
+            if (gs_analysis__contact_image_from(input, &o->decode, may_seek, track, g, &cshare,
+                                                &cev, &ncev, &cis, &cerr) == GS_OK &&
                 cev) {
                 char cnote[sizeof(note)];
                 snprintf(cnote, sizeof(cnote),
@@ -568,6 +585,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
             free(cev);
         }
     }
+    gs_analysis__band_share_free(&cshare);
     if (rc != GS_OK && !g)
         goto fail_no_analysis;
     if (rc != GS_OK && !failed) {

@@ -13,7 +13,8 @@
  * shoe in the strip, never filled, or out of order with the foot's toe-offs) the landmark contact
  * stays, and every event says what timed it. The steps it shares with the toe-off pass (gates,
  * decoding, order check, stats) are picture_pass.c's; this file keeps the window, the belt's
- * slope and the measure.
+ * slope and the measure. Its windows hang on the landmark contacts alone, so analyze plans them
+ * before the toe-off pass (gs_analysis__contact_image_plan) and that pass's decoding fills them.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -201,15 +202,31 @@ static const gs_analysis__picture contact_pass = {
     .after_decoding = belt_slope,
 };
 
+gs_status gs_analysis__contact_image_plan(const gs_pose_track *track, const gs_gait_result *g,
+                                          gs_analysis__band_share *sh, gs_error *err)
+{
+    return gs_analysis__picture_plan(&contact_pass, NULL, track, g, sh, err);
+}
+
+gs_status gs_analysis__contact_image_from(const char *video, const gs_decoder_options *decode,
+                                          int may_seek, const gs_pose_track *track,
+                                          const gs_gait_result *g, gs_analysis__band_share *from,
+                                          gs_gait_event **events, int *n_events,
+                                          gs_contact_image_stats *st, gs_error *err)
+{
+    gs_analysis__picture_stats ps;
+    memset(st, 0, sizeof(*st));
+    gs_status rc = gs_analysis__picture_run(&contact_pass, st, video, decode, may_seek, track, g,
+                                            NULL, from, events, n_events, &ps, err);
+    GS_ANALYSIS__PICTURE_STATS_COPY(st, &ps, n_ic);
+    return rc;
+}
+
 gs_status gs_analysis_contact_image(const char *video, const gs_decoder_options *decode,
                                     int may_seek, const gs_pose_track *track,
                                     const gs_gait_result *g, gs_gait_event **events, int *n_events,
                                     gs_contact_image_stats *st, gs_error *err)
 {
-    gs_analysis__picture_stats ps;
-    memset(st, 0, sizeof(*st));
-    gs_status rc = gs_analysis__picture_run(&contact_pass, st, video, decode, may_seek, track, g,
-                                            events, n_events, &ps, err);
-    GS_ANALYSIS__PICTURE_STATS_COPY(st, &ps, n_ic);
-    return rc;
+    return gs_analysis__contact_image_from(video, decode, may_seek, track, g, NULL, events,
+                                           n_events, st, err);
 }

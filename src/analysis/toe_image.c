@@ -114,17 +114,27 @@ static const gs_analysis__picture toe_pass = {
     .measure = measure,
 };
 
-gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options *decode,
-                                    int may_seek, const gs_pose_track *track,
-                                    const gs_gait_result *g, gs_gait_event **events, int *n_events,
-                                    gs_toe_image_stats *st, gs_error *err)
+gs_status gs_analysis__toe_off_image_also(const char *video, const gs_decoder_options *decode,
+                                          int may_seek, const gs_pose_track *track,
+                                          const gs_gait_result *g, gs_analysis__band_share *also,
+                                          gs_gait_event **events, int *n_events,
+                                          gs_toe_image_stats *st, gs_error *err)
 {
     gs_analysis__picture_stats ps;
     /* the window's ground moves with a panning camera off a treadmill */
     int moving = g && gs_gait_result_setting(g) != GS_GAIT_SETTING_TREADMILL;
     memset(st, 0, sizeof(*st));
     gs_status rc = gs_analysis__picture_run(&toe_pass, &moving, video, decode, may_seek, track, g,
-                                            events, n_events, &ps, err);
+                                            also, NULL, events, n_events, &ps, err);
     GS_ANALYSIS__PICTURE_STATS_COPY(st, &ps, n_to);
     return rc;
+}
+
+gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options *decode,
+                                    int may_seek, const gs_pose_track *track,
+                                    const gs_gait_result *g, gs_gait_event **events, int *n_events,
+                                    gs_toe_image_stats *st, gs_error *err)
+{
+    return gs_analysis__toe_off_image_also(video, decode, may_seek, track, g, NULL, events,
+                                           n_events, st, err);
 }
