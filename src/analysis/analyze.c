@@ -332,10 +332,11 @@ static void slow_motion_hint(gs_error *e, const gs_pose_track *t)
  * it was), its decoding cost (the toe-off pass's decoding also fills the contact pass's windows,
  * whose count is then only what it decoded itself: 0 when it took every window); and, when asked
  * for by option (`--toe-off image`, `--contact image`; NULL for the default) and it timed none, a
- * warning naming what stays from the landmarks. */
-static void picture_pass_note(cJSON *analysis, const char *key, const char *count_key, int n,
-                              int n_image, const char *why, int frames_decoded, int seeks,
-                              double wall_s, double cpu_s, const char *option, const char *what)
+ * warning naming what stays from the landmarks. Returns methods.<key> (NULL when analysis has no
+ * methods), for what the pass adds of its own. */
+static cJSON *picture_pass_note(cJSON *analysis, const char *key, const char *count_key, int n,
+                                int n_image, const char *why, int frames_decoded, int seeks,
+                                double wall_s, double cpu_s, const char *option, const char *what)
 {
     cJSON *mj = cJSON_GetObjectItemCaseSensitive(analysis, "methods");
     cJSON *j = mj ? cJSON_AddObjectToObject(mj, key) : NULL;
@@ -355,6 +356,7 @@ static void picture_pass_note(cJSON *analysis, const char *key, const char *coun
                  why ? why : "nothing timed", what);
         add_warning(analysis, w);
     }
+    return j;
 }
 
 gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze_options *opt,
@@ -614,16 +616,15 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         (o->contact == GS_CONTACT_AUTO && CONTACT_AUTO_IMAGE && cis.applies && cis.n_ic > 0)) {
         /* what the picture did for the treadmill contacts: methods.contact_image wherever it
          * was tried, and a warning when `--contact image` asked for it and it was not used */
-        picture_pass_note(analysis, "contact_image", "contacts", cis.n_ic, cis.n_image,
-                          !video     ? "needs the video"
-                          : !cis_ran ? "events edited by hand"
-                                     : cis.skipped,
-                          cis.frames_decoded, cis.seeks, cis.wall_s, cis.cpu_s,
-                          o->contact == GS_CONTACT_IMAGE ? "--contact image" : NULL, "contacts");
+        cJSON *cj = picture_pass_note(analysis, "contact_image", "contacts", cis.n_ic, cis.n_image,
+                                      !video     ? "needs the video"
+                                      : !cis_ran ? "events edited by hand"
+                                                 : cis.skipped,
+                                      cis.frames_decoded, cis.seeks, cis.wall_s, cis.cpu_s,
+                                      o->contact == GS_CONTACT_IMAGE ? "--contact image" : NULL,
+                                      "contacts");
         /* the belt line the strips followed (contact_image.c: sloped, or level where the soles'
          * lowest edge runs along a rail: a belt seen edge-on) */
-        cJSON *mj = cJSON_GetObjectItemCaseSensitive(analysis, "methods");
-        cJSON *cj = mj ? cJSON_GetObjectItemCaseSensitive(mj, "contact_image") : NULL;
         if (cj && cis_ran && cis.n_image > 0) {
             cJSON_AddNumberToObject(cj, "belt_slope", cis.belt_slope);
             cJSON_AddBoolToObject(cj, "sole_hidden", cis.sole_hidden);

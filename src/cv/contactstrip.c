@@ -200,10 +200,13 @@ gs_status gs_cv_contact_slope(const gs_cv_contact_window *win, double *slope, do
      * 1.6 frames early, so the sole may still be coming down in it), and the least-squares slope
      * of its rows over the strip's places */
     double px[GS_CV_TIP_MAX_FRAMES], py[GS_CV_TIP_MAX_FRAMES], mx = 0, my = 0, sxx = 0, sxy = 0;
+    double ls = NAN; /* the edge at the stance frame, for the empty picture's step below */
     int np = 0;
     for (int32_t t = win->stance; t < win->n; t++) {
         int e;
         const double l = belt_line(win, t, 0, ya, yb, cw, &e);
+        if (t == win->stance && !e)
+            ls = l;
         if (isfinite(l) && !e) {
             px[np] = strip_x(win, t);
             py[np++] = l;
@@ -221,11 +224,9 @@ gs_status gs_cv_contact_slope(const gs_cv_contact_window *win, double *slope, do
         *slope = sxy / sxx;
     /* the empty belt's own edge across the standing foot's lowest edge: the mean grey of the
      * EDGE_ROWS rows above it less that of the rows under it, at the strip's stance place */
-    int es;
-    const double ls = belt_line(win, win->stance, 0, ya, yb, cw, &es);
-    const int32_t xi = (int32_t)lround(strip_x(win, win->stance)), yi = (int32_t)lround(ls);
-    if (isfinite(ls) && !es && xi >= 0 && xi + cw <= win->w && yi - EDGE_ROWS >= 0 &&
-        yi + EDGE_ROWS <= win->h) {
+    const int32_t xi = (int32_t)lround(strip_x(win, win->stance)),
+                  yi = isfinite(ls) ? (int32_t)lround(ls) : -1; /* -1: not seen */
+    if (xi >= 0 && xi + cw <= win->w && yi - EDGE_ROWS >= 0 && yi + EDGE_ROWS <= win->h) {
         double up = 0, dn = 0;
         const uint8_t *f = win->frames[win->ref[0]];
         for (int32_t y = 0; y < EDGE_ROWS; y++)
