@@ -424,6 +424,9 @@ typedef struct gs_contact_image_stats {
                                 edge (NAN: not seen) */
     int sole_hidden;         /* 1: that step says the soles' lowest edge runs along a rail (a belt
                                 seen edge-on), not the belt; the strips stayed level */
+    int strip_parts;         /* the strips were cut into this many parts along the sole and the
+                                first part to fill timed the contact (1: the whole strip, where
+                                the sole is hidden; session 19) */
     double wall_s, cpu_s;    /* the pass's cost (thread CPU) */
     const char *skipped;     /* NULL, or why no contact was timed from the picture (static) */
 } gs_contact_image_stats;

@@ -628,6 +628,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         if (cj && cis_ran && cis.n_image > 0) {
             cJSON_AddNumberToObject(cj, "belt_slope", cis.belt_slope);
             cJSON_AddBoolToObject(cj, "sole_hidden", cis.sole_hidden);
+            cJSON_AddNumberToObject(cj, "strip_parts", cis.strip_parts);
         }
     }
     if (video) {

@@ -42,6 +42,9 @@
 #define EDGE_ROWS    3   /* rows either side of the belt line for the empty picture's own edge */
 #define SHAKE_PX     3   /* the strip is compared at the best of +-3 px shifts (camera shake) */
 #define MIN_LEVEL    6.0 /* mean grey difference below which the strip holds no shoe */
+/* a part of the strip counts when its standing level is at least this share of the whole
+ * strip's: it lies under the shoe while the foot stands */
+#define PART_MIN 0.5
 
 /* The strip's left edge at frame t (unrounded): the heel's stance place carried by the belt, held
  * at its place of frame win->hold before that (the foot still in the air, far ahead). */
@@ -179,7 +182,49 @@ static int window_ok(const gs_cv_contact_window *win)
            win->ref[0] < win->n && win->ref[1] < win->n && win->first >= 1 &&
            win->first < win->n - 1 && win->stance >= 1 && win->stance < win->n - 1 &&
            isfinite(win->belt_slope) && fabs(win->belt_slope) <= GS_CV_BELT_SLOPE_MAX &&
-           win->belt_search_fl >= 0 && win->belt_search_fl <= 2;
+           win->belt_search_fl >= 0 && win->belt_search_fl <= 2 && win->parts >= 0 &&
+           win->parts <= GS_CV_CONTACT_MAX_PARTS;
+}
+
+/* The occupancy of the strip's part from off to off + pw columns (the whole strip: 0, cw),
+ * frame by frame: the least difference from either empty belt, its top hh rows above the belt
+ * line gy at its place of that frame (the line is fixed in the picture, falling k rows per
+ * column; the strip slides along it with the belt), NAN where it leaves the band. */
+static void occupancy(const gs_cv_contact_window *win, double gy, double k, int32_t hh, int32_t off,
+                      int32_t pw, double *occ)
+{
+    const double xs = strip_x(win, win->stance);
+    for (int32_t t = 0; t < win->n; t++) {
+        const double x = strip_x(win, t), top = gy + k * (x - xs) - hh;
+        double best = INFINITY;
+        for (int q = 0; q < 2; q++)
+            for (int dy = -SHAKE_PX; dy <= SHAKE_PX; dy++)
+                for (int dx = -SHAKE_PX; dx <= SHAKE_PX; dx++) {
+                    double d = strip_sloped(win, x + off, top + k * off, k, t, win->ref[q], dx, dy,
+                                            pw, hh);
+                    if (d < best)
+                        best = d;
+                }
+        occ[t] = isfinite(best) ? best : NAN;
+    }
+}
+
+/* The first frame from win->first on that, with the next, holds lev: *contact, the instant the
+ * occupancy crossed lev between that frame and the one before (to a fraction). NOT_FILLED when
+ * none; OUTSIDE when it filled as it came into the picture. */
+static gs_cv_contact_why filled(const gs_cv_contact_window *win, const double *occ, double lev,
+                                double *contact)
+{
+    for (int32_t i = win->first; i + 1 < win->n; i++) {
+        if (!(occ[i] >= lev && occ[i + 1] >= lev))
+            continue;
+        const double a = occ[i - 1], b = occ[i];
+        if (!isfinite(a))
+            return GS_CV_CONTACT_OUTSIDE;
+        *contact = a < lev && b > a ? i - 1 + (lev - a) / (b - a) : i - 0.5;
+        return GS_CV_CONTACT_FOUND;
+    }
+    return GS_CV_CONTACT_NOT_FILLED;
 }
 
 gs_status gs_cv_contact_slope(const gs_cv_contact_window *win, double *slope, double *edge,
@@ -246,6 +291,7 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
         return gs_fail(err, GS_ERR_ARG, "contact strip: bad window");
     const double fl = win->foot_len_px, k = win->belt_slope;
     memset(res, 0, sizeof(*res));
+    res->part = -1;
     res->contact = NAN;
     res->level = NAN;
     res->belt_y = NAN;
@@ -283,22 +329,8 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
     }
     res->belt_y = gy;
 
-    /* the strip's occupancy, frame by frame: the least difference from either empty belt, its
-     * top hh rows above the belt line at its place of that frame (the line is fixed in the
-     * picture; the strip slides along it with the belt) */
-    const double xs = strip_x(win, win->stance);
-    for (int32_t t = 0; t < win->n; t++) {
-        const double x = strip_x(win, t), top = gy + k * (x - xs) - hh;
-        double best = INFINITY;
-        for (int q = 0; q < 2; q++)
-            for (int dy = -SHAKE_PX; dy <= SHAKE_PX; dy++)
-                for (int dx = -SHAKE_PX; dx <= SHAKE_PX; dx++) {
-                    double d = strip_sloped(win, x, top, k, t, win->ref[q], dx, dy, cw, hh);
-                    if (d < best)
-                        best = d;
-                }
-        res->occupancy[t] = isfinite(best) ? best : NAN;
-    }
+    /* the strip's occupancy, frame by frame */
+    occupancy(win, gy, k, hh, 0, cw, res->occupancy);
     res->n_occupancy = win->n;
     res->level = median3(res->occupancy + win->stance - 1, 3);
     if (!isfinite(res->level) || res->level < MIN_LEVEL) {
@@ -312,22 +344,36 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
             res->why = GS_CV_CONTACT_OUTSIDE;
             return GS_OK;
         }
-    const double lev = LEVEL_SHARE * res->level;
-    for (int32_t i = win->first; i + 1 < win->n; i++) {
-        if (!(res->occupancy[i] >= lev && res->occupancy[i + 1] >= lev))
-            continue;
-        /* the instant the strip's occupancy crossed the level, between frame i-1 and i */
-        double a = res->occupancy[i - 1], b = res->occupancy[i];
-        if (!isfinite(a)) {
-            res->why = GS_CV_CONTACT_OUTSIDE; /* filled as it came into the picture */
-            return GS_OK;
-        }
-        res->contact = a < lev && b > a ? i - 1 + (lev - a) / (b - a) : i - 0.5;
-        res->found = 1;
-        res->why = GS_CV_CONTACT_FOUND;
+    res->part = -1;
+    res->why = filled(win, res->occupancy, LEVEL_SHARE * res->level, &res->contact);
+    if (res->why != GS_CV_CONTACT_FOUND) {
+        res->contact = NAN;
         return GS_OK;
     }
-    res->why = GS_CV_CONTACT_NOT_FILLED;
+    res->found = 1;
+    /* heel or sole, whichever touches first (the written definition): the strip cut into parts
+     * along the sole, each timed against its own standing level; the earliest part whose level
+     * is at least PART_MIN of the whole strip's (a part under the shoe while it stands) times the
+     * contact. A part whose occupancy left the picture, or never filled, gives none; where no
+     * part gives one, the whole strip's stays. */
+    if (win->parts > 1) {
+        const int32_t pw = cw / win->parts;
+        double occ[GS_CV_TIP_MAX_FRAMES], first = INFINITY;
+        for (int32_t j = 0; pw >= 2 && j < win->parts; j++) {
+            double c;
+            occupancy(win, gy, k, hh, j * pw, pw, occ);
+            const double lj = median3(occ + win->stance - 1, 3);
+            if (!(lj >= PART_MIN * res->level) ||
+                filled(win, occ, LEVEL_SHARE * lj, &c) != GS_CV_CONTACT_FOUND)
+                continue;
+            if (c < first) {
+                first = c;
+                res->part = j;
+            }
+        }
+        if (res->part >= 0)
+            res->contact = first;
+    }
     return GS_OK;
 }
 

@@ -297,7 +297,14 @@ typedef struct gs_cv_contact_window {
                                      GS_CV_BELT_SLOPE_MAX either way); the strip lies along it */
     double belt_search_fl;        /* the belt line is searched this many foot lengths under the
                                      heel's stance row (0: 0.4, session 17's) */
+    int32_t parts;                /* 0 or 1: the contact is when the whole strip fills; 2 to
+                                     GS_CV_CONTACT_MAX_PARTS: the strip is cut into that many
+                                     equal parts along the sole and the contact is when the first
+                                     of them fills (heel or sole, whichever touches first) */
 } gs_cv_contact_window;
+
+/** Most parts a contact strip may be cut into. */
+#define GS_CV_CONTACT_MAX_PARTS 8
 
 /** Largest belt slope a window may give, rows per column. */
 #define GS_CV_BELT_SLOPE_MAX 0.5
@@ -323,6 +330,8 @@ typedef struct gs_cv_contact_result {
     double belt_y;  /* belt line of the band, rows (to a fraction: where the standing
                        foot's row difference crosses half its largest), NAN if not
                        found */
+    int32_t part;   /* with parts: the part that filled first, counted from the strip's
+                       image-left end; -1 when the whole strip timed the contact */
     int32_t n_occupancy;
     double occupancy[GS_CV_TIP_MAX_FRAMES]; /* mean grey difference per frame, NAN off-picture */
 } gs_cv_contact_result;
