@@ -804,8 +804,11 @@ static void labelled_clips_do_not_regress(const char *scratch)
          * foot's reference 0.42 frame earlier, its first contact (truncated window) 38 -> 37
          * (a 37, b 38), contact a -0.35 / 0.82, b -0.35 / 1.06; session 12, forward toe-offs
          * where the foot's pitch stops rising (gait_events_walk.c walk_to_turn): toe-off a
-         * -0.65 / 0.88 -> -0.47 / 0.71, b -0.06 / 0.81 -> +0.12 / 0.75 */
-        {"walk_side_overground_01", {{1.12, 1.01}, {1.30, 1.05}}, {{0.1, 0.1}, {0.1, 0.17}}, NULL,
+         * -0.65 / 0.88 -> -0.47 / 0.71, b -0.06 / 0.81 -> +0.12 / 0.75; session 19, the
+         * footprint's samples weighted by a ramp at the window's ends (gait_events_walk.c
+         * stance_fit): the left contact at 57 54.56 -> 55.28, contact a -0.35 / 0.82 -> -0.29 /
+         * 0.76, b -0.35 / 1.06 -> -0.29 / 1.00 */
+        {"walk_side_overground_01", {{1.06, 1.01}, {1.30, 1.05}}, {{0.1, 0.1}, {0.1, 0.17}}, NULL,
          2, {{0.59, 0.77}, {0.59, 0.42}}, 0, NULL, {0, 0}},
         /* hand-held, barefoot, 6 labelled contacts: toe-offs a 2.75 -> 1.5, b 2.5 -> 1.25 with the
          * walking events, 1.0 / 0.75 with the toe-off window on the crossing time (session 7);
@@ -895,9 +898,17 @@ static void labelled_clips_do_not_regress(const char *scratch)
          * foot's toe-off at 274 is dropped with its shoe-less toes at the bottom edge. Session 13
          * found 9 / 10: the feet-out rule dropped every toe-off where the pitched toes came within
          * 10-26 px of the edge (66, 314, 351), until its runs needed a frame out by the pitch-free
-         * sole estimate too (gait.c link_out_runs, session 14). Bounds: measured + 0.1. */
-        {"walk_side_circumduction_01", {{1.05, 0.95}, {0.81, 1.03}}, {{0.13, 0.23}, {0.23, 0.36}},
-         NULL, 2, {{0.60, 0.64}, {0.53, 0.60}}, 0, NULL, {0, 0}},
+         * sole estimate too (gait.c link_out_runs, session 14). Bounds: measured + 0.1.
+         * Session 19, the footprint's samples weighted by a ramp at the window's ends
+         * (gait_events_walk.c stance_fit): the circumducting right foot's own contacts at 138
+         * and 385 change (138.6 -> 140.7, 389.3 -> 384.4; its foot pivots and slides 5-10 px in
+         * mid-stance, so its footprint speed hangs on the window's end samples) and with them
+         * which of that foot's contacts take its reference shift: right contacts 139.3, 177.6,
+         * 346.8, 386.5 -> 137.9, 176.8, 346.0, 385.2; contacts a +0.50 / 0.93 -> +0.07 / 0.64, b
+         * -0.43 / 0.71 -> -0.86 / 1.00 (the two biases' mean +0.03 -> -0.40; target 1.04 met by
+         * both); rater b's bounds loosened to the measured + 0.1. */
+        {"walk_side_circumduction_01", {{0.74, 0.95}, {1.10, 1.03}}, {{0.13, 0.23}, {0.23, 0.36}},
+         NULL, 2, {{0.17, 0.64}, {0.96, 0.60}}, 0, NULL, {0, 0}},
     };
     fprintf(stderr, "| clip | who | event | n | missed | extra | bias | MAE |\n");
     for (size_t i = 0; i < sizeof(clips) / sizeof(clips[0]); i++)
