@@ -10,7 +10,7 @@
  * landmark model's pose flag below 0.5 (ThresholdingCalculator, tensors_to_pose_landmarks_and_
  * segmentation.pbtxt) ends the track and the detector runs again; so does a scene cut (a coarse
  * pixel-grid change test, our own). Unlike the live graph we also
- * run the detector every second to pick up other people, and track up to max_people at
+ * run the detector every half second to pick up other people, and track up to max_people at
  * once; after the clip the tracks are stitched into people and one person is chosen.
  */
 #include <math.h>
@@ -26,9 +26,13 @@
 /* Default detection score: min_score_thresh 0.5 of pose_detection_cpu.pbtxt (v0.8/v0.9). */
 #define DET_SCORE_DEFAULT 0.5f
 /* Our own choices (not MediaPipe's): */
-#define DET_INTERVAL_S                                                            \
-    1.0            /* look for other people this often while tracking (3 detector \
-                      runs with the tiles: ~8 ms a frame at 0.5 s and 60 fps) */
+#define DET_INTERVAL_S                                                                          \
+    0.5 /* look for other people this often while tracking (3 detector runs with the tiles,     \
+           ~9-15 ms each): a person who walks into the picture while someone else is tracked is \
+           found up to this late. At 1 s walk_side_multiperson_01's walker, whole in the        \
+           picture from frame ~45 (out from behind a tree trunk at 37-40), was tracked from 62: \
+           her first right stance was lost and its toe-off (87) took the foot's median shift,   \
+           2 frames early; at 0.5 s from 47 (docs/events-history.md, session 19) */
 #define MAX_DETS 8 /* detections considered per detector run */
 #define MIN_ROI_FRAC                                                                     \
     0.12                     /* ignore people whose region is below this fraction of the \
