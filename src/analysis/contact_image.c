@@ -36,10 +36,10 @@
 #define STANCE1_60 10
 #define MIN_FPS    24.0 /* real frames per second below which the picture is not used */
 /* 1-SD error of a picture contact, frames: 1.25 x the MAE against both written-definition raters,
- * pooled over the three side-view treadmill clips' 123 matched contacts (0.405 since session 19's
- * strip in parts; 0.45 with session 18's sloped strip, 0.6; 0.65 before, 0.8; docs/metrics.md
- * "Per-event uncertainty") */
-#define IMAGE_UNC_FRAMES 0.5
+ * pooled over the three side-view treadmill clips' 123 matched contacts (0.34 since session 19's
+ * strip in parts and standing level; 0.45 with session 18's sloped strip, 0.6; 0.65 before, 0.8;
+ * docs/metrics.md "Per-event uncertainty") */
+#define IMAGE_UNC_FRAMES 0.4
 /* The belt's slope (session 18, docs/events-history.md): the clip's median of the windows'
  * stance-path slopes (cv.h gs_cv_contact_slope) when at least MIN_SLOPES windows gave one and
  * the sole's lowest edge is not an edge of the empty picture (median grey step under

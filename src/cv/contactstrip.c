@@ -28,7 +28,7 @@
 /* The setting of session 17's spike (its ten one-step neighbours in docs/events-history.md): the
  * strip 0.04 foot lengths high (the written definition's "clearly above": 3-6 px, 0.035-0.04 foot
  * lengths on the labelled clips), from 0.1 foot lengths behind the heel to 0.5 ahead of it; the
- * contact at half the level, the level the median of the three frames around the stance frame. */
+ * contact at half the level (the level: standing_level below). */
 #define STRIP_H_FL    0.04
 #define STRIP_BACK_FL 0.1
 #define STRIP_FWD_FL  0.5
@@ -68,21 +68,24 @@ static double box(const gs_cv_contact_window *win, int32_t fa, int32_t xa, int32
                                  win->stride, w, h);
 }
 
-/* Lower median of up to three finite values; NAN when none. */
-static double median3(const double *v, int n)
+/* The level a strip holds while the foot stands: the median of its finite occupancies from the
+ * frame before the stance frame to the window's end (session 19; the three frames around the
+ * stance frame before, which on a belt seen edge-on catch the shoe's outline passing the rail's
+ * top at its peak: docs/events-history.md). NAN when none. */
+static double standing_level(const gs_cv_contact_window *win, const double *occ)
 {
-    double a[3];
+    double a[GS_CV_TIP_MAX_FRAMES];
     int k = 0;
-    for (int i = 0; i < n && i < 3; i++)
-        if (isfinite(v[i]))
-            a[k++] = v[i];
+    for (int32_t i = win->stance - 1; i < win->n; i++)
+        if (isfinite(occ[i]))
+            a[k++] = occ[i];
     for (int i = 1; i < k; i++)
         for (int j = i; j > 0 && a[j - 1] > a[j]; j--) {
             double t = a[j];
             a[j] = a[j - 1];
             a[j - 1] = t;
         }
-    return k == 0 ? NAN : k == 2 ? 0.5 * (a[0] + a[1]) : a[k / 2];
+    return k == 0 ? NAN : k % 2 ? a[k / 2] : 0.5 * (a[k / 2 - 1] + a[k / 2]);
 }
 
 /* Mean |a - b| of a strip cw x hh of frame fa whose left edge is at column x (unrounded), its top
@@ -332,7 +335,7 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
     /* the strip's occupancy, frame by frame */
     occupancy(win, gy, k, hh, 0, cw, res->occupancy);
     res->n_occupancy = win->n;
-    res->level = median3(res->occupancy + win->stance - 1, 3);
+    res->level = standing_level(win, res->occupancy);
     if (!isfinite(res->level) || res->level < MIN_LEVEL) {
         res->why = GS_CV_CONTACT_NO_SHOE;
         return GS_OK;
@@ -362,7 +365,7 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
         for (int32_t j = 0; pw >= 2 && j < win->parts; j++) {
             double c;
             occupancy(win, gy, k, hh, j * pw, pw, occ);
-            const double lj = median3(occ + win->stance - 1, 3);
+            const double lj = standing_level(win, occ);
             if (!(lj >= PART_MIN * res->level) ||
                 filled(win, occ, LEVEL_SHARE * lj, &c) != GS_CV_CONTACT_FOUND)
                 continue;
