@@ -185,7 +185,8 @@ static int window_ok(const gs_cv_contact_window *win)
            win->ref[0] < win->n && win->ref[1] < win->n && win->first >= 1 &&
            win->first < win->n - 1 && win->stance >= 1 && win->stance < win->n - 1 &&
            isfinite(win->belt_slope) && fabs(win->belt_slope) <= GS_CV_BELT_SLOPE_MAX &&
-           win->belt_search_fl >= 0 && win->belt_search_fl <= 2 && win->parts >= 0 &&
+           win->belt_search_fl >= 0 && win->belt_search_fl <= 2 && isfinite(win->not_before) &&
+           win->parts >= 0 &&
            win->parts <= GS_CV_CONTACT_MAX_PARTS;
 }
 
@@ -377,6 +378,15 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
         if (res->part >= 0)
             res->contact = first;
     }
+    /* down and moving back with the belt (the written definition): a strip that filled before
+     * the foot began to move back saw a shoe at the belt line still swinging forward (the 60 fps
+     * clip's left contact at 313: the heel at the rail's top at 309-310, frames looked at) */
+    if (res->contact < win->not_before) {
+        res->found = 0;
+        res->why = GS_CV_CONTACT_BEFORE_MOTION;
+        res->contact = NAN;
+        res->part = -1;
+    }
     return GS_OK;
 }
 
@@ -393,6 +403,8 @@ const char *gs_cv_contact_why_name(gs_cv_contact_why why)
         return "no shoe in the strip";
     case GS_CV_CONTACT_NOT_FILLED:
         return "strip never filled";
+    case GS_CV_CONTACT_BEFORE_MOTION:
+        return "filled before the foot moved back";
     }
     return "unknown";
 }
