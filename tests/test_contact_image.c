@@ -361,9 +361,10 @@ static void score_contacts(const contact_case *c, const char *shared, const char
             "%d decoded, %d seeks, %.2f s wall, %.2f s CPU; belt slope %.3f, sole edge step "
             "%.1f%s\n",
             c->clip, st.n_image, st.n_ic, st.n_window, st.n_why[1], st.n_why[2], st.n_why[3],
-            st.n_why[4], st.n_why[5], st.n_order, st.skipped ? "; skipped: " : "", st.skipped ? st.skipped : "",
-            st.frames_decoded, st.frames_through, st.seeks, st.wall_s, st.cpu_s, st.belt_slope,
-            st.sole_edge, st.sole_hidden ? " (sole hidden: level strips)" : "");
+            st.n_why[4], st.n_why[5], st.n_order, st.skipped ? "; skipped: " : "",
+            st.skipped ? st.skipped : "", st.frames_decoded, st.frames_through, st.seeks, st.wall_s,
+            st.cpu_s, st.belt_slope, st.sole_edge,
+            st.sole_hidden ? " (sole hidden: level strips)" : "");
     CHECK(st.applies && !st.seek_restart);
     for (int i = 0; ev && i < nev; i++)
         if (ev[i].timed_by == GS_GAIT_TIMED_IMAGE)

@@ -186,8 +186,7 @@ static int window_ok(const gs_cv_contact_window *win)
            win->first < win->n - 1 && win->stance >= 1 && win->stance < win->n - 1 &&
            isfinite(win->belt_slope) && fabs(win->belt_slope) <= GS_CV_BELT_SLOPE_MAX &&
            win->belt_search_fl >= 0 && win->belt_search_fl <= 2 && isfinite(win->not_before) &&
-           win->parts >= 0 &&
-           win->parts <= GS_CV_CONTACT_MAX_PARTS;
+           win->parts >= 0 && win->parts <= GS_CV_CONTACT_MAX_PARTS;
 }
 
 /* The occupancy of the strip's part from off to off + pw columns (the whole strip: 0, cw),
