@@ -40,6 +40,16 @@
 #define NDRAWN 15
 #define TOUCH  9 /* the first frame the sole is on the belt */
 
+/* The empty picture of a belt seen level: a light textured wall above row BELT_Y, the dark belt
+ * from it. */
+static void draw_level_belt(uint8_t *img)
+{
+    for (int y = 0; y < DH; y++)
+        for (int x = 0; x < DW; x++)
+            img[y * DW + x] =
+                y < BELT_Y ? (uint8_t)(170 + (x * 7 + y * 3) % 9) : (uint8_t)(80 + (y % 3));
+}
+
 /* Frame t of a runner facing `facing` on a belt moving against it at 3 px a frame: the shoe is
  * far ahead and 30 px up in frames 0-2, hangs hang px up carried back with the belt in
  * frames 3..TOUCH-1, and stands on the belt from TOUCH on. shoe_grey: the shoe's grey. Returns the
@@ -48,10 +58,7 @@ static double draw(uint8_t *img, int t, int facing, int hang, uint8_t shoe_grey)
 {
     const double v = -3.0 * facing; /* belt speed, px per frame: toward the runner's back */
     const int stance = TOUCH + 2;
-    for (int y = 0; y < DH; y++)
-        for (int x = 0; x < DW; x++)
-            img[y * DW + x] =
-                y < BELT_Y ? (uint8_t)(170 + (x * 7 + y * 3) % 9) : (uint8_t)(80 + (y % 3));
+    draw_level_belt(img);
     /* heel x: moves with the belt from frame 3, 40 px further ahead before */
     double heel = DW / 2.0 + v * (t - stance) - (t < 3 ? -facing * 40.0 : 0.0);
     int up = t < 3 ? 30 : t < TOUCH ? hang : 0;
@@ -169,10 +176,7 @@ static void draw_heel_strike(uint8_t *img, int t, int facing)
 {
     const double v = -3.0 * facing, deg = 3.14159265358979 / 180;
     const int stance = TOUCH + 2;
-    for (int y = 0; y < DH; y++)
-        for (int x = 0; x < DW; x++)
-            img[y * DW + x] =
-                y < BELT_Y ? (uint8_t)(170 + (x * 7 + y * 3) % 9) : (uint8_t)(80 + (y % 3));
+    draw_level_belt(img);
     const double heel = DW / 2.0 + v * (t - stance) - (t < 3 ? -facing * 40.0 : 0.0);
     const int up = t < 3 ? 30 : t < HEEL_T ? 6 : 0;
     const double tilt = t <= HEEL_T ? 20 * deg : t < TOUCH ? 10 * deg : 0;
