@@ -17,6 +17,12 @@
  * belt's height sees the belt edge-on and the soles against its rail); the caller takes the
  * clip's medians.
  *
+ * Session 19: where the caller asks for parts (the sole seen on the belt) the strip is cut into
+ * that many parts along the sole and the first part to fill times the contact (heel or sole,
+ * whichever touches first); the standing level is the median over the window's standing frames;
+ * and a fill before the caller's not_before (the landmarks' belt uptake) is refused: the shoe must
+ * be down and moving back with the belt.
+ *
  * On 8-bit grey bands (the decoder's luma plane); the box differences are OpenCV's
  * (gs_cv_mean_absdiff_u8).
  */
@@ -347,7 +353,6 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
             res->why = GS_CV_CONTACT_OUTSIDE;
             return GS_OK;
         }
-    res->part = -1;
     res->why = filled(win, res->occupancy, LEVEL_SHARE * res->level, &res->contact);
     if (res->why != GS_CV_CONTACT_FOUND) {
         res->contact = NAN;
