@@ -745,6 +745,46 @@ static void none_compared_says_whether_filming_or_analysis_differs(void)
     CHECK_MSG(strstr(li, "filmed") == NULL && strstr(li, "analysed") == NULL, "%s", li);
 }
 
+/*
+ * A comparison's warning of any length is on the page whole, in the pages' words. The rewrite
+ * into those words went through a fixed buffer (GS_STORE_ERROR_MAX * 2 + 64 = 1088 bytes) and
+ * stopped when it was full: a long warning (several joined) lost its end with no sign.
+ */
+static void comparison_warnings_of_any_length_are_written_whole(void)
+{
+    gs_html_buf warn = {0}, want = {0}, b = {0};
+    gs_html_puts(&warn, "contacts timed from the picture in BEFORE, from the landmarks in AFTER:");
+    gs_html_puts(&want, "<ul class=\"muted\" id=\"comparison-warnings\"><li>Contacts timed from "
+                        "the picture in the before session, from the landmarks in the after "
+                        "session:");
+    for (int i = 0; i < 300; i++) { /* 1500 bytes, the session words rewritten all along */
+        gs_html_printf(&warn, " w%03d%s", i, i % 30 ? "" : " BEFORE");
+        gs_html_printf(&want, " w%03d%s", i, i % 30 ? "" : " the before session");
+    }
+    gs_html_puts(&warn, ": analyse AFTER again (Re-run, or gaitscope analyze) endmarker");
+    gs_html_puts(&want, ": analyse the after session again (with Re-run) endmarker.</li></ul>");
+    CHECK(!warn.oom && !want.oom && warn.n > 1500);
+    cJSON *cj = cJSON_CreateObject(), *ws = cJSON_AddArrayToObject(cj, "warnings");
+    cJSON *sum = cJSON_AddObjectToObject(cj, "summary");
+    cJSON_AddNumberToObject(sum, "real", 0);
+    cJSON_AddNumberToObject(sum, "noise", 3);
+    cJSON_AddItemToObject(cj, "metrics", cJSON_CreateArray());
+    cJSON_AddItemToArray(ws, cJSON_CreateString(warn.p ? warn.p : ""));
+    gs_pages_comparison_summary_html(&b, cj);
+    CHECK(b.p != NULL && !b.oom);
+    if (b.p && want.p) {
+        const char *li = strstr(b.p, "id=\"comparison-warnings\"");
+        const char *end = li ? strstr(li, "</ul>") : NULL;
+        CHECK_MSG(strstr(b.p, want.p) != NULL,
+                  "the %zu-byte warning is not on the page whole; the page's ends: ...%.80s",
+                  warn.n, end && end - li > 80 ? end - 75 : "(no warnings list)");
+    }
+    cJSON_Delete(cj);
+    free(warn.p);
+    free(want.p);
+    free(b.p);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -765,5 +805,6 @@ int main(int argc, char **argv)
     hosts_repeated_in_links_are_plain();
     comparison_summary_says_what_the_frame_rate_cannot_tell();
     none_compared_says_whether_filming_or_analysis_differs();
+    comparison_warnings_of_any_length_are_written_whole();
     return gs_test_failures() ? 1 : 0;
 }

@@ -368,25 +368,35 @@ static void compare_words_html(gs_html_buf *b, const char *text)
         {"BEFORE", "the before session"},
         {"AFTER", "the after session"},
     };
-    char out[GS_STORE_ERROR_MAX * 2 + 64];
-    size_t o = 0;
-    for (const char *p = text; *p && o + 1 < sizeof(out);) {
-        size_t i = 0, nw = sizeof(words) / sizeof(words[0]);
+    const size_t nw = sizeof(words) / sizeof(words[0]);
+    /* rewritten into a growing buffer, then escaped: a fixed one cut a long warning (several
+     * joined, or the one naming contacts and toe-offs) with no sign */
+    gs_html_buf t = {0};
+    const char *run = text;
+    for (const char *p = text; p && *p;) {
+        size_t i = 0;
         while (i < nw && strncmp(p, words[i].from, strlen(words[i].from)) != 0)
             i++;
-        if (i < nw) {
-            o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", words[i].to);
-            if (o >= sizeof(out))
-                o = sizeof(out) - 1;
-            p += strlen(words[i].from);
-        } else
-            out[o++] = *p++;
+        if (i == nw) {
+            p++;
+            continue;
+        }
+        gs_html_put(&t, run, (size_t)(p - run));
+        gs_html_puts(&t, words[i].to);
+        p += strlen(words[i].from);
+        run = p;
     }
-    out[o] = '\0';
-    gs_str_capitalize(out);
-    gs_html_esc(b, out);
-    if (o && out[o - 1] != '.')
-        gs_html_puts(b, ".");
+    if (run)
+        gs_html_puts(&t, run);
+    if (t.oom)
+        b->oom = 1; /* as any write the page could not make: it fails whole, not cut */
+    else if (t.p) {
+        gs_str_capitalize(t.p);
+        gs_html_esc(b, t.p);
+        if (t.n && t.p[t.n - 1] != '.')
+            gs_html_puts(b, ".");
+    }
+    free(t.p);
 }
 
 /*
