@@ -562,30 +562,29 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         free(tev);
     }
     if (contact_pass) {
-        if (g) {
-            /* treadmill running contacts timed from the picture (contact_image.c), after the
-             * toe-offs (kept as they are, the picture's included): recomputed the same way */
-            gs_gait_event *cev = NULL;
-            int ncev = 0;
-            gs_error cerr = {0};
-            cis_ran = 1;
-            if (gs_analysis__contact_image_from(input, &o->decode, may_seek, track, g, &cshare,
-                                                &cev, &ncev, &cis, &cerr) == GS_OK &&
-                cev) {
-                char cnote[sizeof(note)];
-                snprintf(cnote, sizeof(cnote),
-                         "%s%scontacts timed from the image: %d of %d, where the sole comes "
-                         "down on the belt; the others from the landmarks",
-                         note, note[0] ? "; " : "", cis.n_image, cis.n_ic);
-                if (!recompute_with(gtrack ? gtrack : track, &go, cev, ncev, cnote, &g, &rc, err)) {
-                    cis.n_image = 0;
-                    cis.skipped = "the recompute failed";
-                }
-            } else if (!cis.skipped) {
-                cis.skipped = cerr.msg[0] ? "the pass failed" : "nothing timed";
+        /* treadmill running contacts timed from the picture (contact_image.c), after the
+         * toe-offs (kept as they are, the picture's included): recomputed the same way. g is
+         * set: contact_pass asked for it, and recompute_with only ever replaces it by another */
+        gs_gait_event *cev = NULL;
+        int ncev = 0;
+        gs_error cerr = {0};
+        cis_ran = 1;
+        if (gs_analysis__contact_image_from(input, &o->decode, may_seek, track, g, &cshare, &cev,
+                                            &ncev, &cis, &cerr) == GS_OK &&
+            cev) {
+            char cnote[sizeof(note)];
+            snprintf(cnote, sizeof(cnote),
+                     "%s%scontacts timed from the image: %d of %d, where the sole comes "
+                     "down on the belt; the others from the landmarks",
+                     note, note[0] ? "; " : "", cis.n_image, cis.n_ic);
+            if (!recompute_with(gtrack ? gtrack : track, &go, cev, ncev, cnote, &g, &rc, err)) {
+                cis.n_image = 0;
+                cis.skipped = "the recompute failed";
             }
-            free(cev);
+        } else if (!cis.skipped) {
+            cis.skipped = cerr.msg[0] ? "the pass failed" : "nothing timed";
         }
+        free(cev);
     }
     gs_analysis__band_share_free(&cshare);
     if (rc != GS_OK && !g)
