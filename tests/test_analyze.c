@@ -418,7 +418,7 @@ static void toe_offs_from_the_picture_by_default(const char *dir)
               "%d (want >= 12 of the clip's ~20)", path,
               cJSON_IsNumber(n) ? n->valueint : -1);
     /* contacts from the picture, the default for side-view treadmill running since session 17
-     * (analyze.c CONTACT_AUTO_IMAGE; 14 of the clip's 18 in tests/test_contact_image.c): counted
+     * (analyze.c CONTACT_AUTO_IMAGE; 15 of the clip's 18 in tests/test_contact_image.c): counted
      * apart, as methods.contact_image says */
     const cJSON *nc = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "methods"),

@@ -411,9 +411,8 @@ typedef struct gs_contact_image_stats {
     int n_ic;                /* contacts the landmarks found */
     int n_image;             /* of them timed from the picture */
     int n_window;            /* not measured: too near the clip's ends, no landmarks there */
-    int n_why[6];            /* not timed, by cv.h gs_cv_contact_why (1 outside the picture, 2
-                                belt line not seen, 3 no shoe in the strip, 4 never filled, 5
-                                filled before the foot moved back) */
+    int n_why[5];            /* not timed, by cv.h gs_cv_contact_why (1 outside the picture, 2
+                                belt line not seen, 3 no shoe in the strip, 4 never filled) */
     int n_order;             /* timed but not between the foot's toe-offs: landmarks kept */
     int frames_decoded;      /* frames converted for the windows */
     int frames_through;      /* frames the codec decoded (converted or not) */

@@ -134,9 +134,6 @@ static int window_setup(void *ctx, const gs_pose_track *t, const gs_gait_event *
     w->foot_len_px = fl;
     w->facing = d > 0 ? 1 : -1;
     w->belt_px_per_frame = vg;
-    /* the landmarks' contact is where the foot's backward speed reaches half the belt's
-     * (gs_gait__belt_contacts): the picture's may not come before it */
-    w->not_before = e->frame - t0;
     return 1;
 }
 

@@ -19,9 +19,8 @@
  *
  * Session 19: where the caller asks for parts (the sole seen on the belt) the strip is cut into
  * that many parts along the sole and the first part to fill times the contact (heel or sole,
- * whichever touches first); the standing level is the median over the window's standing frames;
- * and a fill before the caller's not_before (the landmarks' belt uptake) is refused: the shoe must
- * be down and moving back with the belt.
+ * whichever touches first); and the standing level is the median over the window's standing
+ * frames.
  *
  * On 8-bit grey bands (the decoder's luma plane); the box differences are OpenCV's
  * (gs_cv_mean_absdiff_u8).
@@ -191,8 +190,8 @@ static int window_ok(const gs_cv_contact_window *win)
            win->ref[0] < win->n && win->ref[1] < win->n && win->first >= 1 &&
            win->first < win->n - 1 && win->stance >= 1 && win->stance < win->n - 1 &&
            isfinite(win->belt_slope) && fabs(win->belt_slope) <= GS_CV_BELT_SLOPE_MAX &&
-           win->belt_search_fl >= 0 && win->belt_search_fl <= 2 && isfinite(win->not_before) &&
-           win->parts >= 0 && win->parts <= GS_CV_CONTACT_MAX_PARTS;
+           win->belt_search_fl >= 0 && win->belt_search_fl <= 2 && win->parts >= 0 &&
+           win->parts <= GS_CV_CONTACT_MAX_PARTS;
 }
 
 /* The occupancy of the strip's part from off to off + pw columns (the whole strip: 0, cw),
@@ -382,15 +381,6 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
         if (res->part >= 0)
             res->contact = first;
     }
-    /* down and moving back with the belt (the written definition): a strip that filled before
-     * the foot began to move back saw a shoe at the belt line still swinging forward (the 60 fps
-     * clip's left contact at 313: the heel at the rail's top at 309-310, frames looked at) */
-    if (res->contact < win->not_before) {
-        res->found = 0;
-        res->why = GS_CV_CONTACT_BEFORE_MOTION;
-        res->contact = NAN;
-        res->part = -1;
-    }
     return GS_OK;
 }
 
@@ -407,8 +397,6 @@ const char *gs_cv_contact_why_name(gs_cv_contact_why why)
         return "no shoe in the strip";
     case GS_CV_CONTACT_NOT_FILLED:
         return "strip never filled";
-    case GS_CV_CONTACT_BEFORE_MOTION:
-        return "filled before the foot moved back";
     }
     return "unknown";
 }

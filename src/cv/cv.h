@@ -297,9 +297,6 @@ typedef struct gs_cv_contact_window {
                                      GS_CV_BELT_SLOPE_MAX either way); the strip lies along it */
     double belt_search_fl;        /* the belt line is searched this many foot lengths under the
                                      heel's stance row (0: 0.4, session 17's) */
-    double not_before;            /* a fill before this instant (frames of the window, to a
-                                     fraction) is refused, GS_CV_CONTACT_BEFORE_MOTION: where the
-                                     foot begins to move back with the belt (0: no bound) */
     int32_t parts;                /* 0 or 1: the contact is when the whole strip fills; 2 to
                                      GS_CV_CONTACT_MAX_PARTS: the strip is cut into that many
                                      equal parts along the sole and the contact is when the first
@@ -319,10 +316,7 @@ typedef enum gs_cv_contact_why {
     GS_CV_CONTACT_NO_BELT_LINE = 2, /* the standing foot differs from the empty belt in no row */
     GS_CV_CONTACT_NO_SHOE = 3,      /* the strip differs too little from the belt while the foot
                                        stands (occluded, far foot, low contrast) */
-    GS_CV_CONTACT_NOT_FILLED = 4,   /* the strip never filled within the window */
-    GS_CV_CONTACT_BEFORE_MOTION = 5 /* it filled before the foot moved back with the belt
-                                       (win->not_before): a shoe at the belt line still swinging
-                                       forward is not down by the written definition */
+    GS_CV_CONTACT_NOT_FILLED = 4    /* the strip never filled within the window */
 } gs_cv_contact_why;
 
 /** The measure of one window. */
