@@ -281,10 +281,6 @@ static gs_status check_options(const gs_analyze_options *o, const char *input, g
     return GS_OK;
 }
 
-/* A track too short or too few strides on a clip read as slow motion (a factor given, or the
- * file's own): a wrong factor is the likeliest cause, and the message alone showed only the
- * real-time seconds ("track too short: 1.20 s with a person" for 12 s of a real-time run given
- * --slowmo 10; session 15 audit), so it says how the clip was read. */
 /* Recomputes *g from events ev, timed elsewhere (the picture's toe-offs or contacts: an automatic
  * edit, as an edited events.csv is), with note saying so: *g is replaced when the recompute gives
  * a result (*rc then its status, and *err its error). 0 when it gives none (*g stays). */
@@ -311,6 +307,10 @@ static int recompute_with(const gs_pose_track *t, gs_gait_options *go, const gs_
     return 1;
 }
 
+/* A track too short or too few strides on a clip read as slow motion (a factor given, or the
+ * file's own): a wrong factor is the likeliest cause, and the message alone showed only the
+ * real-time seconds ("track too short: 1.20 s with a person" for 12 s of a real-time run given
+ * --slowmo 10; session 15 audit), so it says how the clip was read. */
 static void slow_motion_hint(gs_error *e, const gs_pose_track *t)
 {
     size_t len = strlen(e->msg);
