@@ -62,21 +62,34 @@ double gs_gait__whd_median(gs_gait__wval *x, int n)
     return msum > 0 ? sum / msum : NAN;
 }
 
+int32_t gs_gait__window_first(const gs_gait_result *r, double a)
+{
+    int32_t i0 = gs_gait__frame_at(r, a);
+    return i0 > 1 ? i0 - 1 : 1;
+}
+
+double gs_gait__window_weight(const gs_gait_result *r, int32_t i, double a, double b, int32_t seg)
+{
+    double dt = r->t[i] - r->t[i - 1];
+    if (r->t[i] > b + 0.5 * dt)
+        return -1;
+    if (!r->valid[i] || !(dt > 0) || (seg >= 0 && !gs_gait__same_seg(r, seg, i)))
+        return 0;
+    double wa = fmin(1, fmax(0, (r->t[i] - a) / dt + 0.5));
+    double wb = fmin(1, fmax(0, (b - r->t[i]) / dt + 0.5));
+    return wa * wb;
+}
+
 void gs_gait__window_lows(const gs_gait_result *r, int side, double a, double b, int32_t seg,
                           gs_gait__wval *x, int *n, int cap)
 {
-    int32_t i0 = gs_gait__frame_at(r, a);
-    for (int32_t i = i0 > 1 ? i0 - 1 : 1; i < r->n && *n < cap; i++) {
-        double dt = r->t[i] - r->t[i - 1];
-        if (r->t[i] > b + 0.5 * dt)
+    for (int32_t i = gs_gait__window_first(r, a); i < r->n && *n < cap; i++) {
+        const double w = gs_gait__window_weight(r, i, a, b, seg);
+        if (w < 0)
             break;
-        if (!r->valid[i] || !(dt > 0) || (seg >= 0 && !gs_gait__same_seg(r, seg, i)))
-            continue;
-        double wa = fmin(1, fmax(0, (r->t[i] - a) / dt + 0.5));
-        double wb = fmin(1, fmax(0, (b - r->t[i]) / dt + 0.5));
-        if (wa * wb > 0) {
+        if (w > 0) {
             x[*n].v = gs_gait__raw_low(r, i, side);
-            x[(*n)++].w = wa * wb;
+            x[(*n)++].w = w;
         }
     }
 }

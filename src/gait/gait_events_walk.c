@@ -69,7 +69,7 @@ static int stance_fit(const gs_gait_result *r, walk_stance *s, gs_gait__wval *x,
     double ta = r->ev[s->ic].t_s, tb = r->ev[s->to].t_s, d = tb - ta;
     double fa = ta + 0.15 * d, fb = ta + 0.55 * d, w[512];
     double sw = 0, st = 0, sx = 0, stt = 0, stx = 0;
-    int32_t idx[512], seg = gs_gait__frame_at(r, ta), i0 = gs_gait__frame_at(r, fa);
+    int32_t idx[512], seg = gs_gait__frame_at(r, ta);
     int n = 0, m = 0;
     /* level: middle 30-70 % of the stance (as gs_gait__ground_levels); footprint speed: 15-55 %,
      * after the loading roll and about when the heel rises (at about half of a walking
@@ -81,14 +81,10 @@ static int stance_fit(const gs_gait_result *r, walk_stance *s, gs_gait__wval *x,
      * of jitter (walk_side_multiperson_01's left at 175.3) took one more sample of the rolling
      * foot into the fit, its speed -44 -> -26 px/s and the contact 0.12 frame earlier. */
     gs_gait__window_lows(r, s->side, ta + 0.3 * d, ta + 0.7 * d, seg, x, &n, r->n);
-    for (int32_t i = i0 > 1 ? i0 - 1 : 1; i < r->n && m < 512; i++) {
-        double di = r->t[i] - r->t[i - 1];
-        if (r->t[i] > fb + 0.5 * di)
+    for (int32_t i = gs_gait__window_first(r, fa); i < r->n && m < 512; i++) {
+        const double wi = gs_gait__window_weight(r, i, fa, fb, seg);
+        if (wi < 0)
             break;
-        if (!r->valid[i] || !(di > 0) || !gs_gait__same_seg(r, i, seg))
-            continue;
-        double wi = fmin(1, fmax(0, (r->t[i] - fa) / di + 0.5)) *
-                    fmin(1, fmax(0, (fb - r->t[i]) / di + 0.5));
         if (wi > 0) {
             w[m] = wi;
             idx[m++] = i;

@@ -291,6 +291,17 @@ typedef struct gs_gait__wval {
 double gs_gait__whd_median(gs_gait__wval *x, int n);
 
 /**
+ * The ramped window [a, b] s, frame by frame: the first frame to ask about
+ * (gs_gait__window_first), then gs_gait__window_weight for each frame from it on: the frame's
+ * weight, how far inside the window it lies (a linear ramp one frame interval wide at either end,
+ * so that a window end moving by a fraction of a frame moves the weights continuously; 0 for an
+ * invalid frame or one outside the segment of frame seg when seg >= 0), or -1 once past the
+ * window's end (stop there).
+ */
+int32_t gs_gait__window_first(const gs_gait_result *r, double a);
+double gs_gait__window_weight(const gs_gait_result *r, int32_t i, double a, double b, int32_t seg);
+
+/**
  * Appends to x (at most cap - *n more) the lowest foot point of side over [a, b] s, each sample
  * weighted by how far inside the window it lies (a linear ramp one frame interval wide at either
  * end), so that a window end moving by a fraction of a frame moves the weights continuously.
