@@ -137,9 +137,10 @@ static int window_setup(void *ctx, const gs_pose_track *t, const gs_gait_event *
     return 1;
 }
 
-/* The belt's slope from every window, after decoding and before timing
- * (gs_analysis__picture.after_decoding; ctx: the gs_contact_image_stats): the strips follow it
- * where it is told (see MIN_SLOPES). */
+/* The belt's slope and whether the soles are hidden, from every window, after decoding and before
+ * timing (gs_analysis__picture.after_decoding; ctx: the gs_contact_image_stats): the strips follow
+ * the slope where it is told (see MIN_SLOPES), and are cut into STRIP_PARTS where the soles are
+ * seen on the belt. */
 static gs_status belt_slope(void *ctx, void *wins, const gs_analysis__band *bands, int nw,
                             const char *video, gs_error *err)
 {
