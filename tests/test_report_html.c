@@ -1517,6 +1517,59 @@ static void series_chart_keeps_its_dates_inside(void)
     free(c.p);
 }
 
+/*
+ * The curve plots' two rows of text under the plot area, the x labels (0 ... 100) and the axis
+ * title, and the lowest y label, stay a line apart at the phone stylesheet's plot font (read
+ * from the CSS, ".plot svg{font-size:...}"): at 390 px the title ran into the labels and the
+ * lowest y label ("-10") met the "0" in the corner (walk_front_cane_01, every clip's curves).
+ */
+static void curve_plot_text_rows_clear_each_other_at_phone_font(void)
+{
+    const char *css = gs_report_css(), *q = strstr(css, ".plot svg{font-size:"), *t;
+    double font = q ? atof(q + strlen(".plot svg{font-size:")) : NAN;
+    double vb_w = NAN, vb_h = NAN, x_row = NAN, title = NAN, y_low = -INFINITY;
+    int n_x = 0, n_title = 0;
+    gs_html_plot p;
+    gs_html_buf b = {0};
+    CHECK_MSG(isfinite(font) && font >= 12, "phone plot font %g", font);
+    CHECK(gs_html_plot_fit(&p, -8.7, 83.4, INFINITY, -INFINITY)); /* -20 ... 100 by 20 */
+    gs_html_plot_begin(&b, &p, "knee flexion");
+    gs_html_plot_axes(&b, &p);
+    gs_html_plot_end(&b, &p);
+    CHECK(b.p != NULL && !b.oom);
+    if (!b.p || !isfinite(font))
+        return;
+    CHECK(sscanf(b.p, "<svg viewBox=\"0 0 %lf %lf\"", &vb_w, &vb_h) == 2);
+    for (t = b.p; (t = strstr(t, "<text x=\"")); t++) {
+        double x, y;
+        char anchor[16], body[64];
+        if (sscanf(t, "<text x=\"%lf\" y=\"%lf\" text-anchor=\"%15[a-z]\" fill=\"#5b6470\">%63[^<]",
+                   &x, &y, anchor, body) != 4)
+            continue;
+        if (!strcmp(anchor, "end")) {
+            y_low = fmax(y_low, y);
+        } else if (!strncmp(body, "% of stride", 11)) {
+            title = y;
+            n_title++;
+        } else {
+            CHECK_MSG(n_x == 0 || y == x_row, "x label %s at y %g, others at %g", body, y, x_row);
+            x_row = y;
+            n_x++;
+        }
+    }
+    CHECK_EQ_INT(n_x, 6);
+    CHECK_EQ_INT(n_title, 1);
+    CHECK_NEAR(y_low, p.y_bottom + 4, 1e-9); /* the "-10" */
+    /* the x labels' tops (about 0.75 font above the baseline) below the plot area; a line
+     * (1.2 font) from the labels to the title; the title's descenders inside the picture */
+    CHECK_MSG(x_row - 0.75 * font > p.y_bottom, "x labels %g, axis %g", x_row, p.y_bottom);
+    CHECK_MSG(title - x_row >= 1.2 * font, "title %g, x labels %g, font %g", title, x_row, font);
+    CHECK_MSG(title + 0.25 * font <= vb_h, "title %g, picture %g", title, vb_h);
+    /* the corner: the "0" under the "-10" by a font's height */
+    CHECK_MSG(x_row - y_low >= font, "x labels %g, lowest y label %g, font %g", x_row, y_low, font);
+    free(b.p);
+}
+
 static void unwritable_path_is_an_io_error_naming_it(const char *dir)
 {
     char path[2048];
@@ -2029,6 +2082,7 @@ int main(int argc, char **argv)
     keyframe_crop_boxes_fit_the_body();
     keyframe_pngs_show_the_cropped_body(dir);
     series_chart_keeps_its_dates_inside();
+    curve_plot_text_rows_clear_each_other_at_phone_font();
     unwritable_path_is_an_io_error_naming_it(dir);
     if (!have_chromium()) {
         fprintf(stderr, "skip: chromium not installed (scripts/setup.sh --test installs it); "

@@ -7,13 +7,21 @@
 #include <math.h>
 #include <stdio.h>
 
-/* Plot geometry in SVG user units; the viewBox scales with the page width. */
-#define PW 420.0
-#define PH 230.0
-#define PL 40.0 /* left margin (y labels) */
-#define PR 14.0 /* right margin (room for "100") */
-#define PT 10.0 /* top margin */
-#define PB 30.0 /* bottom margin (x labels) */
+/*
+ * Plot geometry in SVG user units; the viewBox scales with the page width. The bottom margin
+ * holds two rows of text, the x labels and the axis title, sized for the phone stylesheet's
+ * 14-unit plot font (report_html.c, ".plot svg{font-size:14px}"): with 30 units and the rows 13
+ * apart, the title ran into the labels at 390 px, and the lowest y label met the "0" in the
+ * corner.
+ */
+#define PW       420.0
+#define PH       240.0
+#define PL       40.0 /* left margin (y labels) */
+#define PR       14.0 /* right margin (room for "100") */
+#define PT       10.0 /* top margin */
+#define PB       40.0 /* bottom margin (x labels, then the axis title) */
+#define PX_LABEL 18.0 /* x labels' baseline below the plot area */
+#define PX_TITLE 4.0  /* axis title's baseline above the bottom edge */
 
 /* A step of 1, 2 or 5 times a power of ten giving about five grid lines over range. */
 static double nice_step(double range)
@@ -78,11 +86,11 @@ void gs_html_plot_axes(gs_html_buf *b, const gs_html_plot *p)
         gs_html_printf(b,
                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#5b6470\">%d"
                        "</text>\n",
-                       gs_html_plot_x(p, pct), PH - PB + 15, pct);
+                       gs_html_plot_x(p, pct), PH - PB + PX_LABEL, pct);
     gs_html_printf(b,
                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#5b6470\">%% of "
                    "stride (contact to contact)</text>\n",
-                   gs_html_plot_x(p, 50), PH - 2);
+                   gs_html_plot_x(p, 50), PH - PX_TITLE);
 }
 
 /* x of point i of n spread evenly over 0-100 %. */
