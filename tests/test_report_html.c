@@ -512,7 +512,8 @@ static void signed_metrics_say_which_way_is_plus(const char *dir)
 }
 
 /* A walk gets no reference lights, so no legend for them: only the SI's colours, explained
- * (the legend read 'within the reference range' under 'not applied'); a run keeps both. */
+ * (the legend read 'within the reference range' under 'not applied'); a run keeps both, the
+ * SI's spelt out too (it read 'SI colours: 0-5-10 %', which colour meaning what unsaid). */
 static void walk_legend_has_no_reference_lights(const char *dir)
 {
     char path[2048];
@@ -522,7 +523,9 @@ static void walk_legend_has_no_reference_lights(const char *dir)
     write_side_run(path, a);
     h = gs_test_read_text(path);
     HAS(h, "within the reference range");
-    HAS(h, "SI colours: 0&ndash;5&ndash;10 %");
+    HAS(h, "<span>SI: <span class=\"tl lg\"></span>within 5 % <span class=\"tl la\"></span>"
+           "5&ndash;10 % <span class=\"tl lr\"></span>beyond 10 %");
+    LACKS(h, "SI colours");
     free(h);
     cJSON_ReplaceItemInObject(a, "activity", cJSON_CreateString("walk"));
     write_side_run(path, a);

@@ -255,14 +255,13 @@ void gs_report__write_metrics(page *pg)
         gs_html_puts(b, "<span><span class=\"tl lg\"></span>within the reference range</span>"
                         "<span><span class=\"tl la\"></span>borderline</span>"
                         "<span><span class=\"tl lr\"></span>outside</span>");
-    if (any_si && pg->has_si_lights && !pg->has_lights) {
+    /* the SI's own key, shapes and all, beside the reference lights' too: a run's legend read
+     * 'SI colours: 0-5-10 %', leaving a coach to guess which colour was which (the shapes
+     * mean the same in both keys) */
+    if (any_si && pg->has_si_lights) {
         gs_html_puts(b, "<span>SI: <span class=\"tl lg\"></span>within 5 % "
                         "<span class=\"tl la\"></span>5&ndash;10 % "
                         "<span class=\"tl lr\"></span>beyond 10 %");
-        gs_report__cite(pg, SRC_SI);
-        gs_html_puts(b, "</span>");
-    } else if (any_si) {
-        gs_html_puts(b, "<span>SI colours: 0&ndash;5&ndash;10 %");
         gs_report__cite(pg, SRC_SI);
         gs_html_puts(b, "</span>");
     }
