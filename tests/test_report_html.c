@@ -232,6 +232,8 @@ static void report_shows_metrics_si_lights_and_sources(const char *dir)
     HAS(h, "170.8 &plusmn; 2.4 <small>(13)</small>");
     HAS(h, "169.3 &plusmn; 2.0 <small>(13)</small>");
     HAS(h, "both feet 170.0");
+    /* the summary's cadence: mean, SD, unit */
+    HAS(h, "<dt>Cadence</dt><dd>170.0 <small>&plusmn; 2.3 steps/min</small></dd>");
     HAS(h, "steps per minute, both feet");
     /* contact time: ms without decimals, L-R and SI with sign; SI above 10 % is red */
     HAS(h, "258 &plusmn; 4");
