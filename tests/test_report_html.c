@@ -540,6 +540,39 @@ static void walk_legend_has_no_reference_lights(const char *dir)
     cJSON_Delete(a);
 }
 
+/* The curves' intro speaks of green reference boxes only when a plot draws one: a run seen
+ * from behind (pelvic obliquity and the other frontal curves, which have no published band)
+ * was told to read green boxes that were nowhere (run_rear_treadmill_01). */
+static void curves_mention_reference_boxes_only_when_drawn(const char *dir)
+{
+    char path[2048];
+    cJSON *a = side_run_analysis(), *cs;
+    char *h;
+    if (!a)
+        return;
+    snprintf(path, sizeof(path), "%s/report_curve_boxes.html", dir);
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "green boxes are published reference values");
+    /* knee flexion at contact and in stance (placed by the duty factor), trunk lean */
+    CHECK_EQ_INT(count_of(h, "fill=\"#4daf4a\""), 3);
+    free(h);
+    /* the same curves under the rear view's names */
+    cs = cJSON_GetObjectItem(a, "curves");
+    cJSON_AddItemToObject(cs, "pelvic_obliquity_deg",
+                          cJSON_DetachItemFromObject(cs, "knee_flexion_deg"));
+    cJSON_AddItemToObject(cs, "trunk_lateral_lean_deg",
+                          cJSON_DetachItemFromObject(cs, "trunk_lean_deg"));
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "Pelvic obliquity <span class=\"mu\">");
+    HAS(h, "Trunk lateral lean <span class=\"mu\">");
+    LACKS(h, "fill=\"#4daf4a\"");
+    LACKS(h, "green boxes");
+    free(h);
+    cJSON_Delete(a);
+}
+
 static void hostile_strings_are_escaped(const char *dir)
 {
     char path[2048];
@@ -2074,6 +2107,7 @@ int main(int argc, char **argv)
     media_labels_are_explained(dir);
     signed_metrics_say_which_way_is_plus(dir);
     walk_legend_has_no_reference_lights(dir);
+    curves_mention_reference_boxes_only_when_drawn(dir);
     hostile_strings_are_escaped(dir);
     failed_analysis_still_gives_a_report_that_says_why(dir);
     quality_notes_put_what_limits_the_numbers_first(dir);

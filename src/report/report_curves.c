@@ -19,6 +19,14 @@ static double toe_off_pct(const cJSON *a, const char *side)
     return jnum(jget(jget(ms, "stance_pct"), side), "mean");
 }
 
+/* 1 when band cb is drawn on its curve's plot: for runners only, and a band placed within
+ * stance needs a toe-off. */
+static int band_drawn(const page *pg, const curve_band *cb)
+{
+    return pg->run && (!cb->in_stance || isfinite(toe_off_pct(pg->a, "left")) ||
+                       isfinite(toe_off_pct(pg->a, "right")));
+}
+
 static int curve_len(const cJSON *side_obj)
 {
     const cJSON *m = jget(side_obj, "mean");
@@ -74,12 +82,12 @@ static void write_plot(page *pg, const curve_info *ci, const cJSON *c)
         }
         to[s] = toe_off_pct(pg->a, sides[s]);
     }
-    if (pg->run)
-        for (size_t k = 0; k < gs_report__n_curve_bands; k++)
-            if (!strcmp(gs_report__curve_bands[k].key, ci->key)) {
-                band_lo = fmin(band_lo, gs_report__curve_bands[k].lo);
-                band_hi = fmax(band_hi, gs_report__curve_bands[k].hi);
-            }
+    for (size_t k = 0; k < gs_report__n_curve_bands; k++)
+        if (!strcmp(gs_report__curve_bands[k].key, ci->key) &&
+            band_drawn(pg, &gs_report__curve_bands[k])) {
+            band_lo = fmin(band_lo, gs_report__curve_bands[k].lo);
+            band_hi = fmax(band_hi, gs_report__curve_bands[k].hi);
+        }
     if (!gs_html_plot_fit(&p, lo, hi, band_lo, band_hi))
         goto done;
 
@@ -91,29 +99,28 @@ static void write_plot(page *pg, const curve_info *ci, const cJSON *c)
     gs_html_plot_begin(b, &p, label);
     gs_html_plot_axes(b, &p);
     /* normative bands */
-    if (pg->run)
-        for (size_t k = 0; k < gs_report__n_curve_bands; k++) {
-            const curve_band *cb = &gs_report__curve_bands[k];
-            double x0 = cb->x0, x1 = cb->x1, tom = NAN;
-            if (strcmp(cb->key, ci->key))
+    for (size_t k = 0; k < gs_report__n_curve_bands; k++) {
+        const curve_band *cb = &gs_report__curve_bands[k];
+        double x0 = cb->x0, x1 = cb->x1, tom = NAN;
+        if (strcmp(cb->key, ci->key) || !band_drawn(pg, cb))
+            continue;
+        if (cb->in_stance) {
+            tom = isfinite(to[0]) && isfinite(to[1]) ? 0.5 * (to[0] + to[1])
+                  : isfinite(to[0])                  ? to[0]
+                                                     : to[1];
+            if (!isfinite(tom))
                 continue;
-            if (cb->in_stance) {
-                tom = isfinite(to[0]) && isfinite(to[1]) ? 0.5 * (to[0] + to[1])
-                      : isfinite(to[0])                  ? to[0]
-                                                         : to[1];
-                if (!isfinite(tom))
-                    continue;
-                x0 *= tom;
-                x1 *= tom;
-            }
-            gs_html_printf(b,
-                           "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                           "fill=\"#4daf4a\" fill-opacity=\"0.18\" stroke=\"#4daf4a\" "
-                           "stroke-opacity=\"0.5\" stroke-dasharray=\"3 2\"/>\n",
-                           gs_html_plot_x(&p, x0), gs_html_plot_y(&p, cb->hi),
-                           gs_html_plot_x(&p, x1) - gs_html_plot_x(&p, x0),
-                           gs_html_plot_y(&p, cb->lo) - gs_html_plot_y(&p, cb->hi));
+            x0 *= tom;
+            x1 *= tom;
         }
+        gs_html_printf(b,
+                       "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                       "fill=\"#4daf4a\" fill-opacity=\"0.18\" stroke=\"#4daf4a\" "
+                       "stroke-opacity=\"0.5\" stroke-dasharray=\"3 2\"/>\n",
+                       gs_html_plot_x(&p, x0), gs_html_plot_y(&p, cb->hi),
+                       gs_html_plot_x(&p, x1) - gs_html_plot_x(&p, x0),
+                       gs_html_plot_y(&p, cb->lo) - gs_html_plot_y(&p, cb->hi));
+    }
     /* toe-off lines */
     for (int s = 0; s < 2; s++)
         if (isfinite(to[s]) && to[s] > 0 && to[s] < 100 && n[s] > 0) {
@@ -141,14 +148,14 @@ static void write_plot(page *pg, const curve_info *ci, const cJSON *c)
                    "<span class=\"sw r\"></span>right (%s strides), mean &plusmn; SD",
                    gs_html_num(t1, sizeof(t1), jnum(jget(c, "left"), "n"), 0),
                    gs_html_num(t2, sizeof(t2), jnum(jget(c, "right"), "n"), 0));
-    if (pg->run)
-        for (size_t k = 0; k < gs_report__n_curve_bands; k++)
-            if (!strcmp(gs_report__curve_bands[k].key, ci->key)) {
-                gs_html_printf(b, "; <span class=\"sw n\"></span>%s, %s",
-                               gs_report__curve_bands[k].label,
-                               gs_report__sources[gs_report__curve_bands[k].src].cite);
-                gs_report__cite(pg, gs_report__curve_bands[k].src);
-            }
+    for (size_t k = 0; k < gs_report__n_curve_bands; k++)
+        if (!strcmp(gs_report__curve_bands[k].key, ci->key) &&
+            band_drawn(pg, &gs_report__curve_bands[k])) {
+            gs_html_printf(b, "; <span class=\"sw n\"></span>%s, %s",
+                           gs_report__curve_bands[k].label,
+                           gs_report__sources[gs_report__curve_bands[k].src].cite);
+            gs_report__cite(pg, gs_report__curve_bands[k].src);
+        }
     gs_html_puts(b, "</figcaption></figure>\n");
 done:
     for (int s = 0; s < 2; s++) {
@@ -161,11 +168,15 @@ void gs_report__write_curves(page *pg)
 {
     buf *b = &pg->b;
     const cJSON *cs = jget(pg->a, "curves");
-    int any = 0;
+    int any = 0, any_band = 0;
     for (size_t i = 0; i < gs_report__n_curve_infos; i++) {
         const cJSON *c = jget(cs, gs_report__curve_infos[i].key);
-        if (curve_len(jget(c, "left")) > 1 || curve_len(jget(c, "right")) > 1)
-            any = 1;
+        if (curve_len(jget(c, "left")) < 2 && curve_len(jget(c, "right")) < 2)
+            continue;
+        any = 1;
+        for (size_t k = 0; k < gs_report__n_curve_bands; k++)
+            any_band |= !strcmp(gs_report__curve_bands[k].key, gs_report__curve_infos[i].key) &&
+                        band_drawn(pg, &gs_report__curve_bands[k]);
     }
     if (!any)
         return;
@@ -173,7 +184,9 @@ void gs_report__write_curves(page *pg)
                     "stride is time-normalised from one initial contact (0 %) to the next of the "
                     "same foot (100 %); the line is the mean, the shading &plusmn; 1 SD over "
                     "strides. Dashed vertical lines mark the mean toe-off (TO)");
-    if (pg->run)
+    /* only when a plot has one: a rear view's curves (pelvis, hip adduction, knee, trunk)
+     * have none, and the sentence sent a coach looking for boxes (run_rear_treadmill_01) */
+    if (any_band)
         gs_html_puts(b, "; green boxes are published reference values for healthy runners");
     gs_html_puts(b, ".</p>\n<div class=\"plots\">\n");
     for (size_t i = 0; i < gs_report__n_curve_infos; i++) {
