@@ -418,6 +418,7 @@ static void findings_on_the_far_side_say_so(const char *dir)
     HAS(h, "the camera sees the person&rsquo;s right side, so the <b>left leg and arm</b> are "
            "partly hidden");
     HAS(h, "Check this finding on the overlay clip at the times below");
+    HAS(h, "<dt>View</dt><dd>side <small>(right side to camera)</small>");
     free(h);
     /* near side, no asymmetry: no note */
     cJSON_DeleteItemFromArray(cJSON_GetObjectItem(f0, "evidence"), 1);
@@ -431,6 +432,18 @@ static void findings_on_the_far_side_say_so(const char *dir)
     h = gs_test_read_text(path);
     CHECK_EQ_INT(count_of(h, "<p class=\"note far\">"), 2);
     HAS(h, "so each side was the far side");
+    /* and the Summary's view card does not name one side to the camera (it said 'right side
+     * to camera' above 'each leg is the far leg', walk_side_circumduction_01), nor the view's
+     * quality note when the view was hard to tell */
+    HAS(h, "<dt>View</dt><dd>side <small>(passes both ways: each side to camera in turn)");
+    LACKS(h, "right side to camera");
+    free(h);
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(a, "view"), "confidence",
+                              cJSON_CreateNumber(0.55));
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "it was taken as a side view, passed both ways (each side to camera in turn)");
+    LACKS(h, "right side to camera");
     free(h);
     /* a rear view sees both sides alike */
     cJSON_ReplaceItemInObject(cJSON_GetObjectItem(a, "view"), "kind", cJSON_CreateString("rear"));

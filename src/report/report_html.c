@@ -353,6 +353,8 @@ static void view_note(buf *b, const cJSON *a, double conf)
                         : !strcmp(k, "rear")       ? "seen from behind"
                         : !strcmp(k, "front")      ? "seen from the front"
                                                    : k;
+    if (k && gs_gait_analysis_far_leg(a) == GS_GAIT_FAR_EACH) /* as the Summary's card */
+        taken = "a side view, passed both ways (each side to camera in turn)";
     gs_html_printf(b,
                    "<li>The camera view was hard to tell (confidence %s %%); it was taken as ",
                    gs_html_num(t1, sizeof(t1), 100 * conf, 0));
@@ -495,8 +497,12 @@ static void write_summary(page *pg)
 
     gs_html_puts(b, "<section id=\"summary\"><h2>Summary</h2>\n<dl class=\"cards\">\n");
     gs_html_puts(b, "<div><dt>View</dt><dd>");
-    /* side views are named by the body side facing the camera (gait.h) */
-    if (kind && !strcmp(kind, "side-left"))
+    /* side views are named by the body side facing the camera (gait.h); a person who turned
+     * round showed each side in turn, and the card said 'left side to camera' above the
+     * metrics' 'each leg is the far leg for part of the clip' (walk_side_circumduction_01) */
+    if (pg->far == GS_GAIT_FAR_EACH)
+        gs_html_puts(b, "side <small>(passes both ways: each side to camera in turn)</small>");
+    else if (kind && !strcmp(kind, "side-left"))
         gs_html_puts(b, "side <small>(left side to camera)</small>");
     else if (kind && !strcmp(kind, "side-right"))
         gs_html_puts(b, "side <small>(right side to camera)</small>");
