@@ -186,6 +186,17 @@ static void report_si_light_within_event_uncertainty(const char *dir)
             cJSON_GetObjectItem(a, "metrics"), "stride_time_ms",
             cJSON_Parse("{\"unit\":\"ms\",\"left\":{\"mean\":706,\"sd\":9,\"n\":13},"
                         "\"right\":{\"mean\":708,\"sd\":8,\"n\":13},\"diff\":-2,\"si\":-0.3}"));
+        /* the duty factor in percent: stance and swing take its MDC x 100 */
+        cJSON_AddItemToObject(
+            cJSON_GetObjectItem(a, "metrics"), "stance_pct",
+            cJSON_Parse("{\"unit\":\"%\",\"left\":{\"mean\":36.5,\"sd\":0.4,\"n\":13},"
+                        "\"right\":{\"mean\":32.9,\"sd\":0.6,\"n\":13},\"diff\":3.6,"
+                        "\"si\":10.41}"));
+        cJSON_AddItemToObject(
+            cJSON_GetObjectItem(a, "metrics"), "swing_pct",
+            cJSON_Parse("{\"unit\":\"%\",\"left\":{\"mean\":63.5,\"sd\":0.4,\"n\":13},"
+                        "\"right\":{\"mean\":67.1,\"sd\":0.6,\"n\":13},\"diff\":-3.6,"
+                        "\"si\":-5.51}"));
         evs = cJSON_AddArrayToObject(a, "events");
         for (int e = 0; e < 8; e++) {
             cJSON *o = cJSON_CreateObject();
@@ -207,12 +218,16 @@ static void report_si_light_within_event_uncertainty(const char *dir)
                "&plusmn;15 ms (one standard deviation");
         LACKS(h, "contact and toe-off times are known to about");
         if (k == 0) {
-            CHECK_EQ_INT(count_of(h, "within event error"), 2);
+            /* contact, duty factor, stance and swing: the same difference four ways (stance
+             * read a red +10.4 % under the duty factor's 'within event error') */
+            CHECK_EQ_INT(count_of(h, "within event error"), 4);
             HAS(h, "up to 162 ms (MDC95)");
             HAS(h, "up to 0.229 (MDC95)");
+            CHECK_EQ_INT(count_of(h, "up to 22.9 (MDC95)"), 2);
         } else {
             LACKS(h, "within event error");
-            CHECK_EQ_INT(count_of(h, "title=\"SI: outside range\""), 2);
+            CHECK_EQ_INT(count_of(h, "title=\"SI: outside range\""), 3);
+            CHECK_EQ_INT(count_of(h, "title=\"SI: borderline\""), 1); /* swing -5.5 % */
         }
         free(h);
         cJSON_Delete(a);

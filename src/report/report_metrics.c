@@ -40,6 +40,19 @@ static const char *metric_sign(const char *key)
     return NULL;
 }
 
+/*
+ * The smallest L - R an event-timing metric's events cannot explain (gs_gait_event_mdc_ms).
+ * Stance and swing % are the duty factor in percent (stance = 100 x contact / stride, swing =
+ * 100 - stance), so they take its MDC x 100: on walk_front_cane_01 the duty factor's SI -28 %
+ * read 'within event error' and the same difference as stance % a red -28 % two rows below.
+ */
+static double event_mdc(const cJSON *a, const char *key)
+{
+    if (!strcmp(key, "stance_pct") || !strcmp(key, "swing_pct"))
+        return 100.0 * gs_gait_event_mdc_ms(a, "duty_factor");
+    return gs_gait_event_mdc_ms(a, key);
+}
+
 static void write_side_cell(page *pg, const cJSON *s, const metric_ref *ref, int dec,
                             const char *unit, const char *sidename, const char *column)
 {
@@ -135,7 +148,7 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
     if (isfinite(si)) {
         /* an event-timing difference within what the events' uncertainty explains gets no
          * light: the 0-5-10 % colours would call it (docs/rules.md, gs_gait_event_mdc_ms) */
-        double mdc = gs_gait_event_mdc_ms(pg->a, key);
+        double mdc = event_mdc(pg->a, key);
         int within = isfinite(mdc) && isfinite(diff) && fabs(diff) <= mdc;
         /* an amber or red SI whose L - R the strides' own scatter explains (within 1.96
          * standard errors of the difference of two means) is not called asymmetric either: on
