@@ -601,6 +601,38 @@ static void curves_mention_reference_boxes_only_when_drawn(const char *dir)
     cJSON_Delete(a);
 }
 
+/* The methods' input line names how the person was chosen in words, not the tracker's rule
+ * name ('person chosen by only-person', run_side_treadmill_01); a rule it does not know is shown
+ * as it is, escaped. */
+static void methods_say_how_the_person_was_chosen(const char *dir)
+{
+    char path[2048];
+    cJSON *a = side_run_analysis(), *src;
+    char *h;
+    if (!a)
+        return;
+    src = cJSON_GetObjectItem(a, "source");
+    cJSON_AddStringToObject(src, "model", "full");
+    cJSON_AddStringToObject(src, "person_rule", "only-person");
+    snprintf(path, sizeof(path), "%s/report_person_rule.html", dir);
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "<li>Input: pose model BlazePose full; person tracked: the only person in the clip; ");
+    LACKS(h, "only-person");
+    free(h);
+    cJSON_ReplaceItemInObject(src, "person_rule", cJSON_CreateString("longest-gait-track"));
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "person tracked: the one stepping longest of several people; ");
+    free(h);
+    cJSON_ReplaceItemInObject(src, "person_rule", cJSON_CreateString("new<rule>"));
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "person tracked: new&lt;rule&gt;; ");
+    free(h);
+    cJSON_Delete(a);
+}
+
 static void hostile_strings_are_escaped(const char *dir)
 {
     char path[2048];
@@ -2136,6 +2168,7 @@ int main(int argc, char **argv)
     signed_metrics_say_which_way_is_plus(dir);
     walk_legend_has_no_reference_lights(dir);
     curves_mention_reference_boxes_only_when_drawn(dir);
+    methods_say_how_the_person_was_chosen(dir);
     hostile_strings_are_escaped(dir);
     failed_analysis_still_gives_a_report_that_says_why(dir);
     quality_notes_put_what_limits_the_numbers_first(dir);

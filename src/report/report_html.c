@@ -750,13 +750,30 @@ static void write_methods(page *pg)
                 gs_html_puts(b, "; ");
             }
             if (model) {
-                gs_html_puts(b, "pose model ");
+                gs_html_puts(b, "pose model BlazePose ");
                 gs_html_esc(b, model);
                 gs_html_puts(b, "; ");
             }
             if (rule) {
-                gs_html_puts(b, "person chosen by ");
-                gs_html_esc(b, rule);
+                /* the tracker's rule names (src/pose/track.c) in words: the page said 'person
+                 * chosen by only-person' (run_side_treadmill_01) */
+                static const struct {
+                    const char *rule, *words;
+                } rules[] = {
+                    {"only-person", "the only person in the clip"},
+                    {"longest-gait-track", "the one stepping longest of several people"},
+                    {"largest-central", "the largest and most central of several people"},
+                    {"user-point", "the point given (<code>--person</code>)"},
+                };
+                const char *words = NULL;
+                for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+                    if (!strcmp(rule, rules[i].rule))
+                        words = rules[i].words;
+                gs_html_puts(b, "person tracked: ");
+                if (words)
+                    gs_html_puts(b, words);
+                else
+                    gs_html_esc(b, rule);
                 gs_html_puts(b, "; ");
             }
             if (isfinite(fwp) && isfinite(fr))
