@@ -1,7 +1,8 @@
 /*
- * Treadmill running contacts timed from the picture (gs_analysis_contact_image, `gaitscope analyze
+ * Side-view running contacts timed from the picture (gs_analysis_contact_image, `gaitscope analyze
  * --contact image`; cv.h gs_cv_contact_strip; docs/events-history.md "Treadmill running contacts
- * from the picture").
+ * from the picture", and "Overground running contacts from the picture" since session 20, where a
+ * panning and tilting camera is drawn and the backlit pan scored).
  *
  * 1. The strip on drawn frames: a grey belt, a dark shoe that comes down from the air, hangs
  *    carried back with the belt a few pixels above it, then stands on it. The contact must be the
@@ -301,6 +302,116 @@ static void strip_follows_a_sloped_belt(void)
     }
 }
 
+/* An overground runner filmed by a camera that pans with it and tilts (session 20): the world is
+ * a textured background above the ground line PAN_LINE and textured ground under it; the camera's
+ * view moves PAN_STEP0 + t / 3 px right (the pan speeds up) and one row up every second frame,
+ * so in the picture everything moves left and down. A shoe PAN_FL long, of the background's mean
+ * grey (its texture's differences from itself are as large as the shoe's from it), comes down from
+ * 30 px up and 30 px behind in frames 0-2, hangs `hang` px up moving forward over the ground 2 px a
+ * frame in frames 3..TOUCH-1, and stands still on the ground from TOUCH. */
+#define PW        480
+#define PH        120
+#define PAN_FL    40
+#define PAN_LINE  70  /* the ground line's world row */
+#define PAN_LAND  300 /* the heel's world x from TOUCH on */
+#define PAN_N     20
+#define PAN_STEP0 5
+static int pan_cam_x(int t)
+{
+    int x = 0;
+    for (int u = 0; u < t; u++)
+        x += PAN_STEP0 + u / 3;
+    return x;
+}
+
+static int pan_cam_y(int t)
+{
+    return -(t / 2);
+}
+
+static uint8_t pan_texture(int wx, int wy)
+{
+    unsigned h = (unsigned)(wx / 3) * 73856093u ^ (unsigned)(wy / 3) * 19349663u;
+    h ^= h >> 13;
+    h *= 0x5bd1e995u;
+    h ^= h >> 15;
+    return wy < PAN_LINE ? (uint8_t)(120 + h % 60) : (uint8_t)(60 + h % 40);
+}
+
+static void draw_pan(uint8_t *img, int t, int facing, int hang)
+{
+    const int cx = pan_cam_x(t), cy = pan_cam_y(t);
+    const int up = t < 3 ? 30 : t < TOUCH ? hang : 0;
+    const int back = t < 3 ? 30 : t < TOUCH ? 2 * (TOUCH - t) : 0;
+    const int heel = PAN_LAND - facing * back; /* world x */
+    const int x0 = facing > 0 ? heel : heel - PAN_FL, x1 = x0 + PAN_FL;
+    for (int y = 0; y < PH; y++)
+        for (int x = 0; x < PW; x++) {
+            const int wx = x + cx, wy = y + cy;
+            const int shoe = wx >= x0 && wx < x1 && wy >= PAN_LINE - up - 12 && wy < PAN_LINE - up;
+            img[y * PW + x] = shoe ? 150 : pan_texture(wx, wy);
+        }
+}
+
+static void strip_stays_on_the_ground_of_a_panning_camera(void)
+{
+    static uint8_t buf[PAN_N * PW * PH];
+    const uint8_t *frames[PAN_N];
+    gs_cv_contact_window win;
+    gs_cv_contact_result res;
+    gs_error err = {0};
+    const int stance = TOUCH + 2;
+    for (int facing = -1; facing <= 1; facing += 2)
+        for (int hang = 3; hang <= 6; hang += 3) {
+            for (int t = 0; t < PAN_N; t++) {
+                draw_pan(buf + (size_t)t * PW * PH, t, facing, hang);
+                frames[t] = buf + (size_t)t * PW * PH;
+            }
+            memset(&win, 0, sizeof(win));
+            win.frames = frames;
+            win.n = PAN_N;
+            win.w = PW;
+            win.h = PH;
+            win.stride = PW;
+            win.ref[1] = 2;
+            win.first = 3;
+            win.hold = 5;
+            win.stance = stance;
+            win.heel_x = PAN_LAND - pan_cam_x(stance);
+            win.heel_y = PAN_LINE - pan_cam_y(stance) - 2;
+            win.foot_len_px = PAN_FL;
+            win.facing = facing;
+            /* the standing foot's speed in the picture, 2 px off the pan's at the stance frame:
+             * the ground's own motion is measured */
+            win.belt_px_per_frame = -(PAN_STEP0 + stance / 3) + 2;
+            CHECK_EQ_INT(gs_cv_contact_strip(&win, &res, &err), GS_OK);
+            const double fixed = res.found ? res.contact : NAN;
+            win.moving_camera = 1;
+            CHECK_EQ_INT(gs_cv_contact_strip(&win, &res, &err), GS_OK);
+            const double whole = res.found ? res.contact : NAN;
+            win.parts = 3;
+            CHECK_EQ_INT(gs_cv_contact_strip(&win, &res, &err), GS_OK);
+            fprintf(stderr,
+                    "drawn pan, facing %+d, hanging %d px: contact %.2f (parts), %.2f (whole "
+                    "strip), %.2f as a fixed camera (truth %.1f), belt line %.2f\n",
+                    facing, hang, res.contact, whole, fixed, TOUCH - 0.5, res.belt_y);
+            CHECK_EQ_INT(res.found, 1);
+            CHECK_NEAR(res.contact, TOUCH - 0.5, 0.2);
+            CHECK_NEAR(whole, TOUCH - 0.5, 0.2);
+            /* as a fixed camera the empty ground is compared where the picture has moved on:
+             * nothing, or more than half a frame off (measured 0.74-0.87 late) */
+            CHECK_MSG(!(fabs(fixed - (TOUCH - 0.5)) <= 0.5), "fixed camera %.2f", fixed);
+        }
+    /* the ground under the heel below the picture's edge: no ground to measure */
+    win.heel_y = PH - 4;
+    CHECK_EQ_INT(gs_cv_contact_strip(&win, &res, &err), GS_OK);
+    CHECK_EQ_INT(res.found, 0);
+    CHECK_EQ_INT(res.why, GS_CV_CONTACT_OUTSIDE);
+    /* a malformed window */
+    win.moving_camera = 2;
+    CHECK_EQ_INT(gs_cv_contact_strip(&win, &res, &err), GS_ERR_ARG);
+}
+
 /* ---- 2. the labelled clips ------------------------------------------------------------------ */
 
 typedef struct contact_case {
@@ -313,6 +424,7 @@ typedef struct contact_case {
     int hidden;         /* 1: the soles' lowest edge runs along a rail (the strips stay level) */
     double slope;       /* else the belt's slope the raters' stance rows give, rows per column
                            (the pass must measure it within 0.06) */
+    int moving;         /* 1: overground, the camera pans with the runner (moving_camera) */
 } contact_case;
 
 static void score_contacts(const contact_case *c, const char *shared, const char *scratch)
@@ -346,6 +458,7 @@ static void score_contacts(const contact_case *c, const char *shared, const char
     if (!r0)
         goto done;
     gs_decoder_options dopt = {0};
+    dopt.slowmo = t->time_scale > 0 ? 1 / t->time_scale : 0; /* as the track was made (the pan) */
     CHECK_EQ_INT(gs_analysis_contact_image(video, &dopt, 1, t, r0, &ev, &nev, &st, &err), GS_OK);
     fprintf(stderr,
             "%s: %d of %d contacts from the picture (window %d, outside %d, no belt line %d, no "
@@ -361,6 +474,8 @@ static void score_contacts(const contact_case *c, const char *shared, const char
             CHECK_NEAR(ev[i].unc_frames, 0.4, 1e-9); /* docs/metrics.md, per-event uncertainty */
     CHECK_MSG(st.sole_hidden == c->hidden, "%s: sole hidden %d, want %d (edge step %.1f)", c->clip,
               st.sole_hidden, c->hidden, st.sole_edge);
+    CHECK_MSG(st.moving_camera == c->moving, "%s: moving camera %d, want %d", c->clip,
+              st.moving_camera, c->moving);
     if (!c->hidden)
         CHECK_MSG(fabs(st.belt_slope - c->slope) <= 0.06, "%s: belt slope %.3f, raters' %.3f",
                   c->clip, st.belt_slope, c->slope);
@@ -464,6 +579,7 @@ static gs_gait_result *with_image(const gs_pose_track *t, const char *video)
     gs_decoder_options dopt = {0};
     gs_error err = {0};
     int nev = 0;
+    dopt.slowmo = t->time_scale > 0 ? 1 / t->time_scale : 0;
     memset(&opt, 0, sizeof(opt));
     opt.min_strides = 1;
     gs_gait_analyze(t, &opt, &r0, &err);
@@ -480,8 +596,12 @@ static gs_gait_result *with_image(const gs_pose_track *t, const char *video)
 
 /* Issue 13 item 4 for the picture's contacts: the window, the strip's place and the belt line hang
  * on the landmarks; the strip's decision on the picture must not flip under 0.05 px of jitter. */
+/* whole 0: only the picture's contacts are asserted, the other events and the metrics printed
+ * (the backlit pan, whose landmark events where the feet are below the picture move more than
+ * 0.1 frame under this jitter: test_events, "Issue 13 item 4 on the backlit pan") */
 static void tiny_jitter_moves_image_contacts_little(const char *clip, const char *video,
-                                                    const char *scratch, unsigned long long seed)
+                                                    const char *scratch, unsigned long long seed,
+                                                    int whole)
 {
     char path[2048], cmd[4600];
     gs_pose_track *t = NULL, *u = NULL;
@@ -528,14 +648,14 @@ static void tiny_jitter_moves_image_contacts_little(const char *clip, const char
                 "move %.3f frames, worst %.3f; %d from the picture, mean move %.3f\n",
                 clip, seed, matched, n0, n1, matched ? sum / matched : NAN, worst, img,
                 img ? isum / img : NAN);
-        CHECK(n1 == n0 && matched == n0);
-        CHECK_MSG(matched > 0 && sum / matched < 0.1, "%s: mean event move %.3f frames", clip,
-                  matched ? sum / matched : NAN);
+        CHECK(!whole || (n1 == n0 && matched == n0));
+        CHECK_MSG(!whole || (matched > 0 && sum / matched < 0.1), "%s: mean event move %.3f frames",
+                  clip, matched ? sum / matched : NAN);
         CHECK_MSG(img > 0 && isum / img < 0.1, "%s: the picture's contacts moved %.3f frames", clip,
                   img ? isum / img : NAN);
         gs_metric_moves_result mm;
         CHECK(gs_metric_moves(r0, r1, clip, &mm) == 0);
-        CHECK(mm.over == 0);
+        CHECK(!whole || mm.over == 0);
         fprintf(stderr,
                 "%s jitter: %d metric values compared, %d over a tenth of their minimal "
                 "change\n",
@@ -626,7 +746,8 @@ int main(int argc, char **argv)
          {0.40, 0.35},
          {0.35, 0.20},
          0,
-         0.13},
+         0.13,
+         0},
         /* a +0.11 / 0.44 (-0.89 / 0.89; the level of the three frames around the stance frame,
          * sessions 17-18: +0.17 / 0.72), b +0.06 / 0.39 (-0.94 / 0.94; +0.11 / 0.67); 3 contacts
          * whose strip starts off the picture keep the landmarks'; the soles' lowest edge runs
@@ -638,6 +759,7 @@ int main(int argc, char **argv)
          {0.50, 0.45},
          {0.20, 0.15},
          1,
+         0,
          0},
         /* a -0.20 / 0.20 (-1.40 / 1.40; session 18's whole strip +0.00 / 0.00), b -0.40 / 0.40
          * (-1.60 / 1.60; -0.20 / 0.40); belt slope 0.020 */
@@ -648,11 +770,27 @@ int main(int argc, char **argv)
          {0.30, 0.45},
          {0.30, 0.45},
          0,
-         0.02},
+         0.02,
+         0},
+        /* session 20, overground: the backlit pan (120 fps capture, `--slowmo 5`; the camera
+         * pans 1-12 px a frame and tilts about 1 row a frame). Both raters' contacts a blind
+         * pass with the written definition (62, 106, 149 from both; labels/a.md "Session 20"):
+         * +0.33 / 0.33 against each (landmarks +0.67 / 1.33); the contacts after frame 180
+         * keep the landmarks' (the ground below the picture) */
+        {"run_side_overground_02_backlit_pan",
+         "run_side_overground_02_backlit_pan.mp4",
+         1,
+         3,
+         {0.40, 0.40},
+         {0.40, 0.40},
+         0,
+         0,
+         1},
     };
     strip_times_the_drawn_sole_reaching_the_belt();
     strip_follows_a_sloped_belt();
     parts_time_the_heel_touching_first();
+    strip_stays_on_the_ground_of_a_panning_camera();
     contacts_from_the_picture_at_25_fps(scratch);
     snprintf(dir, sizeof(dir), "%s/datasets", shared);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -670,7 +808,8 @@ int main(int argc, char **argv)
         else
             snprintf(video, sizeof(video), "%s/datasets/%s", GS_SOURCE_DIR, cases[i].video);
         for (int k = 0; k < 3; k++)
-            tiny_jitter_moves_image_contacts_little(cases[i].clip, video, scratch, seeds[k]);
+            tiny_jitter_moves_image_contacts_little(cases[i].clip, video, scratch, seeds[k],
+                                                    !cases[i].moving);
     }
     return gs_test_finish("contact_image", skipped);
 }

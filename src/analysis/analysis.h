@@ -176,14 +176,14 @@ typedef enum gs_toe_off_source {
     GS_TOE_OFF_LANDMARKS, /* the landmarks' rule only */
 } gs_toe_off_source;
 
-/** What times the treadmill running contacts of a side view (gs_analyze_options.contact;
- * `--contact`). AUTO is the landmarks for now (analyze.c CONTACT_AUTO_IMAGE): the picture's
- * contacts wait for a second labelling with the written definition (docs/events-history.md). */
+/** What times the running contacts of a side view (gs_analyze_options.contact; `--contact`).
+ * AUTO is the picture where it applies since session 17 (analyze.c CONTACT_AUTO_IMAGE), when a
+ * second labelling with the written definition agreed with the first (docs/events-history.md). */
 typedef enum gs_contact_source {
-    GS_CONTACT_AUTO = 0,      /* the default: the landmarks (CONTACT_AUTO_IMAGE 0) */
-    GS_CONTACT_IMAGE = 1,     /* the picture where it applies (running side view on a treadmill,
-                                 >= 24 fps), the landmarks where it cannot tell; a warning when
-                                 the picture was not used */
+    GS_CONTACT_AUTO = 0,      /* the default: as IMAGE without its warning (CONTACT_AUTO_IMAGE) */
+    GS_CONTACT_IMAGE = 1,     /* the picture where it applies (running side view, on a treadmill
+                                 or overground, >= 24 fps), the landmarks where it cannot tell; a
+                                 warning when the picture was not used */
     GS_CONTACT_LANDMARKS = 2, /* the landmarks' rule only */
 } gs_contact_source;
 
@@ -219,11 +219,11 @@ typedef struct gs_analyze_options {
                                   the landmarks where it cannot tell; IMAGE also warns when the
                                   picture was not used; LANDMARKS never the picture. Needs the
                                   video (a pose.json input keeps the landmarks') */
-    gs_contact_source contact; /* who times the treadmill running contacts of a side view: AUTO
-                                  (0, the default) and LANDMARKS the landmarks; IMAGE the picture,
-                                  where it shows the sole come down on the belt
-                                  (gs_analysis_contact_image), the landmarks where it cannot
-                                  tell, and a warning when the picture was not used. Needs the
+    gs_contact_source contact; /* who times the running contacts of a side view: AUTO (0, the
+                                  default) and IMAGE the picture, where it shows the sole come
+                                  down on the belt or ground (gs_analysis_contact_image), the
+                                  landmarks where it cannot tell; IMAGE also warns when the
+                                  picture was not used; LANDMARKS never the picture. Needs the
                                   video */
     gs_decoder_options decode; /* start/end, slow motion; decode.n_threads > 0 sets the FFmpeg
                                   decoder threads of every pass, 0 = chosen per pass from
@@ -405,7 +405,7 @@ gs_status gs_analysis_toe_off_image(const char *video, const gs_decoder_options 
 
 /** What gs_analysis_contact_image() did (analysis.json "methods"."contact_image"). */
 typedef struct gs_contact_image_stats {
-    int applies;             /* a running side view on a treadmill at >= 24 real frames per
+    int applies;             /* a running side view at >= 24 real frames per
                                 second: the picture was tried (skipped may still say why nothing
                                 was timed) */
     int n_ic;                /* contacts the landmarks found */
@@ -427,15 +427,19 @@ typedef struct gs_contact_image_stats {
     int strip_parts;         /* the strips were cut into this many parts along the sole and the
                                 first part to fill timed the contact (1: the whole strip, where
                                 the sole is hidden; session 19) */
+    int moving_camera;       /* 1: overground (not on a treadmill): the ground's motion in the
+                                picture was measured in each window and the strips stayed on
+                                the ground (cv.h gs_cv_contact_window.moving_camera; session 20) */
     double wall_s, cpu_s;    /* the pass's cost (thread CPU) */
     const char *skipped;     /* NULL, or why no contact was timed from the picture (static) */
 } gs_contact_image_stats;
 
 /**
- * Times the running contacts of g (a side view on a treadmill at >= 24 real frames per second)
- * from the picture of video: for each, ~14 frames at 60 fps around it are decoded again (decode,
- * may_seek: as gs_analysis_toe_off_image's) and cv.h gs_cv_contact_strip finds the frame where the
- * sole comes down on the belt. On GS_OK with st->n_image > 0, *events (n_events, caller frees)
+ * Times the running contacts of g (a side view at >= 24 real frames per second, on a treadmill
+ * or overground) from the picture of video: for each, ~14 frames at 60 fps around it are decoded
+ * again (decode, may_seek: as gs_analysis_toe_off_image's) and cv.h gs_cv_contact_strip finds the
+ * frame where the sole comes down on the belt, or on the ground of a camera that pans with the
+ * runner (st->moving_camera). On GS_OK with st->n_image > 0, *events (n_events, caller frees)
  * holds g's events with those contacts moved and timed_by GS_GAIT_TIMED_IMAGE (the others, toe-offs
  * included, as g has them), for gs_gait_options.events; otherwise *events is NULL and st->skipped
  * says why. GS_ERR_IO / GS_ERR_FORMAT from the decoder, GS_ERR_NOMEM.

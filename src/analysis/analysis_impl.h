@@ -78,7 +78,6 @@ typedef struct gs_analysis__picture {
     const char *name;         /* "toe-off image": starts the argument error */
     gs_gait_event_type type;  /* the events it times */
     gs_gait_event_type bound; /* a timed event must stay between its foot's of this */
-    int treadmill_only;       /* 1: not used off a treadmill */
     double min_fps;           /* real frames per second below which it is not used */
     const char *below_fps;    /* skipped then, e.g. "below 50 frames per second" */
     const char *no_events;    /* skipped when g has none, e.g. "no toe-offs" */
@@ -161,17 +160,16 @@ void gs_analysis__band_share_free(gs_analysis__band_share *sh);
 
 /**
  * Runs pass p over video (decode, may_seek: as gs_analysis_toe_off_image's): gates on g's view
- * (side), activity (run), setting (p->treadmill_only) and frame rate; then as the top of this
- * part says. also (NULL, or a later pass's plan not yet decoded): its bands are decoded in the
- * same pass as p's, and also->decoded set when that decoding went through. from (NULL, or a plan
- * an earlier pass decoded): a window whose band equals one of from's filled whole takes that
- * band's buffer (from keeps NULL there) and is not decoded again; a window's band is the same
- * frames and rows of the same video, so its pixels, and every result, are the same either way,
- * and only the stats' decoding counts and times differ. On GS_OK with st->n_image > 0, *events
- * (n_events, caller frees) holds g's events with those timed moved, timed_by GS_GAIT_TIMED_IMAGE
- * and unc_frames p->unc_frames; otherwise *events is NULL and st->skipped says why. GS_ERR_ARG
- * (no video, track or events), GS_ERR_IO / GS_ERR_FORMAT from the decoder, GS_ERR_NOMEM, or a
- * callback's error.
+ * (side), activity (run) and frame rate; then as the top of this part says. also (NULL, or a later
+ * pass's plan not yet decoded): its bands are decoded in the same pass as p's, and also->decoded
+ * set when that decoding went through. from (NULL, or a plan an earlier pass decoded): a window
+ * whose band equals one of from's filled whole takes that band's buffer (from keeps NULL there) and
+ * is not decoded again; a window's band is the same frames and rows of the same video, so its
+ * pixels, and every result, are the same either way, and only the stats' decoding counts and times
+ * differ. On GS_OK with st->n_image > 0, *events (n_events, caller frees) holds g's events with
+ * those timed moved, timed_by GS_GAIT_TIMED_IMAGE and unc_frames p->unc_frames; otherwise *events
+ * is NULL and st->skipped says why. GS_ERR_ARG (no video, track or events), GS_ERR_IO /
+ * GS_ERR_FORMAT from the decoder, GS_ERR_NOMEM, or a callback's error.
  */
 gs_status gs_analysis__picture_run(const gs_analysis__picture *p, void *ctx, const char *video,
                                    const gs_decoder_options *decode, int may_seek,

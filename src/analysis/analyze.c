@@ -32,10 +32,11 @@
 #define FRAC_FILES   0.64
 #define FRAC_OVERLAY 0.97
 
-/* 1: the default (GS_CONTACT_AUTO) times side-view treadmill running contacts from the picture
- * (contact_image.c) since session 17, when a second labelling with the written definition
- * (labels/b.md "Session 17") agreed with the first: against both raters the picture's contacts
- * beat the landmarks' on all three labelled clips (docs/metrics.md 3a); 0: from the landmarks. */
+/* 1: the default (GS_CONTACT_AUTO) times side-view running contacts from the picture
+ * (contact_image.c) since session 17 (treadmills; overground since session 20), when a second
+ * labelling with the written definition (labels/b.md "Session 17") agreed with the first: against
+ * both raters the picture's contacts beat the landmarks' on all three labelled clips
+ * (docs/metrics.md 3a); 0: from the landmarks. */
 #define CONTACT_AUTO_IMAGE 1
 
 #define NKF 6 /* key frames: 3 phases x 2 sides (report.h gs_keyframes_choose) */
@@ -562,7 +563,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
         free(tev);
     }
     if (contact_pass) {
-        /* treadmill running contacts timed from the picture (contact_image.c), after the
+        /* side-view running contacts timed from the picture (contact_image.c), after the
          * toe-offs (kept as they are, the picture's included): recomputed the same way. g is
          * set: contact_pass asked for it, and recompute_with only ever replaces it by another */
         gs_gait_event *cev = NULL;
@@ -575,8 +576,9 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
             char cnote[sizeof(note)];
             snprintf(cnote, sizeof(cnote),
                      "%s%scontacts timed from the image: %d of %d, where the sole comes "
-                     "down on the belt; the others from the landmarks",
-                     note, note[0] ? "; " : "", cis.n_image, cis.n_ic);
+                     "down on the %s; the others from the landmarks",
+                     note, note[0] ? "; " : "", cis.n_image, cis.n_ic,
+                     cis.moving_camera ? "ground" : "belt");
             if (!recompute_with(gtrack ? gtrack : track, &go, cev, ncev, cnote, &g, &rc, err)) {
                 cis.n_image = 0;
                 cis.skipped = "the recompute failed";
@@ -613,7 +615,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
     }
     if (o->contact == GS_CONTACT_IMAGE ||
         (o->contact == GS_CONTACT_AUTO && CONTACT_AUTO_IMAGE && cis.applies && cis.n_ic > 0)) {
-        /* what the picture did for the treadmill contacts: methods.contact_image wherever it
+        /* what the picture did for the running contacts: methods.contact_image wherever it
          * was tried, and a warning when `--contact image` asked for it and it was not used */
         cJSON *cj = picture_pass_note(analysis, "contact_image", "contacts", cis.n_ic, cis.n_image,
                                       !video     ? "needs the video"
@@ -628,6 +630,7 @@ gs_status gs_analyze_run(const char *input, const char *outdir, const gs_analyze
             cJSON_AddNumberToObject(cj, "belt_slope", cis.belt_slope);
             cJSON_AddBoolToObject(cj, "sole_hidden", cis.sole_hidden);
             cJSON_AddNumberToObject(cj, "strip_parts", cis.strip_parts);
+            cJSON_AddBoolToObject(cj, "moving_camera", cis.moving_camera);
         }
     }
     if (video) {

@@ -61,6 +61,10 @@
  * seen edge-on) the picture cannot see which part touches, only the shoe's outline passing the
  * rail, and the whole strip stays. */
 #define STRIP_PARTS 3
+/* A moving camera's band reaches this many foot lengths further up and down: the camera may tilt
+ * while it pans (the backlit pan: the ground falls 20 rows, 0.3 foot lengths, from the window's
+ * first empty ground to its stance frame) */
+#define TILT_FL 0.5
 
 static int32_t imin(int32_t a, int32_t b)
 {
@@ -72,7 +76,7 @@ static int window_setup(void *ctx, const gs_pose_track *t, const gs_gait_event *
                         void *win, gs_analysis__band *b)
 {
     gs_cv_contact_window *w = win;
-    (void)ctx;
+    const int moving = ((const gs_contact_image_stats *)ctx)->moving_camera;
     const int fi = e->side == GS_GAIT_SIDE_RIGHT ? GS_KP_RIGHT_FOOT_INDEX : GS_KP_LEFT_FOOT_INDEX;
     const int he = e->side == GS_GAIT_SIDE_RIGHT ? GS_KP_RIGHT_HEEL : GS_KP_LEFT_HEEL;
     const int32_t m = (int32_t)ceil(e->frame - 1e-9);
@@ -116,7 +120,9 @@ static int window_setup(void *ctx, const gs_pose_track *t, const gs_gait_event *
         return 0;
     /* the band: the belt line search (0.4 foot lengths above the heel's row, up to 0.7 under it
      * for a sloped belt), the strip and its shake */
-    const int32_t y0 = (int32_t)floor(hy - 0.5 * fl) - 4, y1 = (int32_t)ceil(hy + 0.9 * fl) + 4;
+    const double tilt = moving ? TILT_FL * fl : 0;
+    const int32_t y0 = (int32_t)floor(hy - 0.5 * fl - tilt) - 4,
+                  y1 = (int32_t)ceil(hy + 0.9 * fl + tilt) + 4;
     if (!gs_analysis__band_init(b, t, t0, tb, y0, y1))
         return 0;
     memset(w, 0, sizeof(*w));
@@ -134,6 +140,7 @@ static int window_setup(void *ctx, const gs_pose_track *t, const gs_gait_event *
     w->foot_len_px = fl;
     w->facing = d > 0 ? 1 : -1;
     w->belt_px_per_frame = vg;
+    w->moving_camera = moving;
     return 1;
 }
 
@@ -208,7 +215,6 @@ static const gs_analysis__picture contact_pass = {
     .name = "contact image",
     .type = GS_GAIT_EVENT_IC,
     .bound = GS_GAIT_EVENT_TO,
-    .treadmill_only = 1,
     .min_fps = MIN_FPS,
     .below_fps = "below 24 frames per second",
     .no_events = "no contacts",
@@ -220,10 +226,19 @@ static const gs_analysis__picture contact_pass = {
     .after_decoding = belt_slope,
 };
 
+/* Off a treadmill the camera may pan (and tilt) with the runner: the ground's motion is measured
+ * in each window (cv.h gs_cv_contact_window.moving_camera). */
+static int camera_moves(const gs_gait_result *g)
+{
+    return g && gs_gait_result_setting(g) != GS_GAIT_SETTING_TREADMILL;
+}
+
 gs_status gs_analysis__contact_image_plan(const gs_pose_track *track, const gs_gait_result *g,
                                           gs_analysis__band_share *sh, gs_error *err)
 {
-    return gs_analysis__picture_plan(&contact_pass, NULL, track, g, sh, err);
+    /* the windows' setup reads the camera's kind from the stats, as when the pass runs */
+    gs_contact_image_stats st = {.moving_camera = camera_moves(g)};
+    return gs_analysis__picture_plan(&contact_pass, &st, track, g, sh, err);
 }
 
 gs_status gs_analysis__contact_image_from(const char *video, const gs_decoder_options *decode,
@@ -234,6 +249,7 @@ gs_status gs_analysis__contact_image_from(const char *video, const gs_decoder_op
 {
     gs_analysis__picture_stats ps;
     memset(st, 0, sizeof(*st));
+    st->moving_camera = camera_moves(g);
     gs_status rc = gs_analysis__picture_run(&contact_pass, st, video, decode, may_seek, track, g,
                                             NULL, from, events, n_events, &ps, err);
     GS_ANALYSIS__PICTURE_STATS_COPY(st, &ps, n_ic);

@@ -35,10 +35,6 @@ static int gates(const gs_analysis__picture *p, const gs_pose_track *track, cons
         st->skipped = "not running";
         return 0;
     }
-    if (p->treadmill_only && gs_gait_result_setting(g) != GS_GAIT_SETTING_TREADMILL) {
-        st->skipped = "not on a treadmill";
-        return 0;
-    }
     if (!(st->frame_interval_s > 0) || 1.0 / st->frame_interval_s < p->min_fps) {
         st->skipped = p->below_fps;
         return 0;

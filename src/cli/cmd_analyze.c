@@ -36,7 +36,7 @@ static const gs_cli_choice toe_off_sources[] = {{"auto", GS_TOE_OFF_AUTO},
                                                 {"landmarks", GS_TOE_OFF_LANDMARKS},
                                                 {NULL, 0}};
 
-/* What times the treadmill running contacts (gs_analyze_options.contact). */
+/* What times the side-view running contacts (gs_analyze_options.contact). */
 static const gs_cli_choice contact_sources[] = {{"auto", GS_CONTACT_AUTO},
                                                 {"image", GS_CONTACT_IMAGE},
                                                 {"landmarks", GS_CONTACT_LANDMARKS},
@@ -68,8 +68,8 @@ static const gs_cli_opt analyze_opts[] = {
              "warning when the picture was not used; landmarks: never the picture"},
     {.name = "--contact", .kind = GS_CLI_CHOICE, GS_CLI_AT(analyze_args, o.contact),
      .choices = contact_sources, .value = "FROM",
-     .help = "auto: side-view treadmill running contacts timed where the picture shows the "
-             "sole come down on the belt, else the landmarks; image: the same, warning when the "
+     .help = "auto: side-view running contacts timed where the picture shows the sole come "
+             "down on the belt or ground, else the landmarks; image: the same, warning when the "
              "picture was not used; landmarks: never the picture"},
     {.name = "--no-overlay", .kind = GS_CLI_FLAG, GS_CLI_AT(analyze_args, o.no_overlay),
      .help = "skip overlay.mp4 (key frames are still written)"},

@@ -1,9 +1,9 @@
 /*
- * gs_cv_contact_strip: one treadmill running contact timed from the picture
- * (docs/events-history.md, "Treadmill running contacts from the picture", session 17). Seen from
- * the side, a foot carried back with the belt 5-15 px above it moves as a standing foot does, so
- * the landmarks cannot tell touch from hanging just above the belt; the picture shows whether the
- * sole is down. The toe-off strip (tipstrip.c) in reverse: a thin strip just above the belt line
+ * gs_cv_contact_strip: one running contact timed from the picture, on a treadmill (session 17) or
+ * overground (session 20; docs/events-history.md, "Treadmill running contacts from the picture"
+ * and "Overground running contacts from the picture"). Seen from the side, a foot carried back
+ * with the belt 5-15 px above it moves as a standing foot does, so the landmarks cannot tell touch
+ * from hanging just above the belt; the picture shows whether the sole is down. The toe-off strip (tipstrip.c) in reverse: a thin strip just above the belt line
  * under the shoe's back half, carried with the belt, compared with the empty belt of two frames
  * before the foot arrived; the contact is the first frame that, with the next, holds at least half
  * the strip's stance level.
@@ -21,6 +21,11 @@
  * that many parts along the sole and the first part to fill times the contact (heel or sole,
  * whichever touches first); and the standing level is the median over the window's standing
  * frames.
+ *
+ * Session 20, overground (moving_camera): a camera that pans and tilts with the runner moves the
+ * ground and everything behind the strip in the picture. The ground's shift is measured frame to
+ * frame on the ground under the heel (ground_measure); the strip stays on the ground where the
+ * heel will stand, and each frame is compared with the empty ground moved by that shift.
  *
  * On 8-bit grey bands (the decoder's luma plane); the box differences are OpenCV's
  * (gs_cv_mean_absdiff_u8).
@@ -50,15 +55,51 @@
 /* a part of the strip counts when its standing level is at least this share of the whole
  * strip's: it lies under the shoe while the foot stands */
 #define PART_MIN 0.5
+/* A moving camera's ground (ground_measure, session 20): a box from 0.35 to 0.9 foot lengths under
+ * the heel's stance row (the sole's lowest edge lies 0.25-0.32 under it on the backlit pan; the
+ * picture's lower edge leaves 8-30 rows of ground there), at least 4 rows, 2 x 2 foot lengths
+ * wide (the pan's grass is blurred across: the wider box holds more of its texture; 2 x 1 gives
+ * the same contacts within 0.1 frame);
+ * each frame's step searched +-4 px across and +-1 row down around the last step (the pan's speed
+ * changes by at most 1 px a frame and its tilt is 0-1.2 rows a frame) */
+#define GROUND_TOP_FL   0.35
+#define GROUND_BOT_FL   0.9
+#define GROUND_MIN_ROWS 4
+#define GROUND_HALF_FL  2.0
+#define GROUND_SEARCH_X 4
+#define GROUND_SEARCH_Y 1
 
-/* The strip's left edge at frame t (unrounded): the heel's stance place carried by the belt, held
- * at its place of frame win->hold before that (the foot still in the air, far ahead). */
-static double strip_x(const gs_cv_contact_window *win, int32_t t)
+static int32_t imin32(int32_t a, int32_t b)
+{
+    return a < b ? a : b;
+}
+
+/* The ground's motion in the picture (moving_camera, session 20): dx[t], dy[t], the whole pixels
+ * frame t's ground lies right of and below frame ref[1]'s; all 0 with a fixed camera. */
+typedef struct ground {
+    int32_t dx[GS_CV_TIP_MAX_FRAMES], dy[GS_CV_TIP_MAX_FRAMES];
+} ground;
+
+/* The strip's left edge at frame t (unrounded). A fixed camera: the heel's stance place carried
+ * by the belt, held at its place of frame win->hold before that (the foot still in the air, far
+ * ahead). A moving camera: the ground where the heel stands, wherever the camera has moved it. */
+static double strip_x(const gs_cv_contact_window *win, const ground *gr, int32_t t)
 {
     const double fl = win->foot_len_px;
-    int32_t u = t < win->hold ? win->hold : t;
-    double x = win->heel_x + win->belt_px_per_frame * (u - win->stance);
+    double x;
+    if (win->moving_camera) {
+        x = win->heel_x + gr->dx[t] - gr->dx[win->stance];
+    } else {
+        int32_t u = t < win->hold ? win->hold : t;
+        x = win->heel_x + win->belt_px_per_frame * (u - win->stance);
+    }
     return x + (win->facing > 0 ? -STRIP_BACK_FL * fl : -STRIP_FWD_FL * fl);
+}
+
+/* Rows frame t's ground lies below the stance frame's (0 with a fixed camera). */
+static int32_t ground_rows(const gs_cv_contact_window *win, const ground *gr, int32_t t)
+{
+    return gr->dy[t] - gr->dy[win->stance];
 }
 
 /* Mean |a - b| of two w x h boxes of frames fa and fb; NAN when either leaves the band. */
@@ -135,20 +176,24 @@ static double strip_sloped(const gs_cv_contact_window *win, double x, double yto
  * largest row difference, to a fraction of a row (where the row difference crosses the half,
  * half a row on: the line under the last row over the half, in the middle of its range). NAN when
  * no row is over the half or a row leaves the band; *at_end 1 when the foot is still over the half
- * at the search's end (the line is then put at that end). */
-static double belt_line(const gs_cv_contact_window *win, int32_t t, double k, int32_t ya,
-                        int32_t yb, int32_t cw, int *at_end)
+ * at the search's end (the line is then put at that end). Rows of the stance frame's ground: the
+ * line is returned in them. */
+static double belt_line(const gs_cv_contact_window *win, const ground *gr, int32_t t, double k,
+                        int32_t ya, int32_t yb, int32_t cw, int *at_end)
 {
     double rows[4096], rmax = 0;
-    const double x = strip_x(win, t);
+    const double x = strip_x(win, gr, t);
+    const int32_t oy = ground_rows(win, gr, t);
+    const int32_t dx0 = gr->dx[win->ref[0]] - gr->dx[t], dy0 = gr->dy[win->ref[0]] - gr->dy[t];
+    const int32_t dx1 = gr->dx[win->ref[1]] - gr->dx[t], dy1 = gr->dy[win->ref[1]] - gr->dy[t];
     *at_end = 0;
     if (yb - ya > (int32_t)(sizeof(rows) / sizeof(rows[0])))
         yb = ya + (int32_t)(sizeof(rows) / sizeof(rows[0]));
     if (yb - ya < 2)
         return NAN;
     for (int32_t y = ya; y < yb; y++) {
-        double a = strip_sloped(win, x, y, k, t, win->ref[0], 0, 0, cw, 1),
-               b = strip_sloped(win, x, y, k, t, win->ref[1], 0, 0, cw, 1);
+        double a = strip_sloped(win, x, y + oy, k, t, win->ref[0], dx0, dy0, cw, 1),
+               b = strip_sloped(win, x, y + oy, k, t, win->ref[1], dx1, dy1, cw, 1);
         if (!isfinite(a) || !isfinite(b))
             return NAN;
         rows[y - ya] = fmin(a, b);
@@ -191,25 +236,106 @@ static int window_ok(const gs_cv_contact_window *win)
            win->first < win->n - 1 && win->stance >= 1 && win->stance < win->n - 1 &&
            isfinite(win->belt_slope) && fabs(win->belt_slope) <= GS_CV_BELT_SLOPE_MAX &&
            win->belt_search_fl >= 0 && win->belt_search_fl <= 2 && win->parts >= 0 &&
-           win->parts <= GS_CV_CONTACT_MAX_PARTS;
+           win->parts <= GS_CV_CONTACT_MAX_PARTS &&
+           (win->moving_camera == 0 || win->moving_camera == 1);
+}
+
+/* Where the least of three costs at -1, 0, +1 lies, to a fraction (a parabola through them). */
+static double vertex(double a, double b, double c)
+{
+    const double d = a - 2 * b + c;
+    return isfinite(d) && d > 0 ? 0.5 * (a - c) / d : 0;
+}
+
+/* The ground's shift from frame ref[1] to every frame (moving_camera; all 0 with a fixed camera).
+ * Measured on a box of ground under the heel's stance row (GROUND_TOP_FL to GROUND_BOT_FL foot
+ * lengths under it, 2 GROUND_HALF_FL foot lengths wide around where the heel will stand), from
+ * frame to frame outwards from ref[1]: the box follows its piece of ground across, each step is the
+ * shift of least mean grey difference from the frame before (searched GROUND_SEARCH_X / _Y px
+ * around the last step, the stance foot's speed for the first) to a fraction of a pixel, and the
+ * steps add up. Frame to frame the ground looks alike, blur and all (the backlit pan's grass under
+ * a 10 px-a-frame pan: against ref[1] directly the match wandered by 100 px), and a tilt's rows
+ * add up from their fractions. 0 when the box leaves the band or the picture (a foot at the
+ * picture's lower edge). */
+static int ground_measure(const gs_cv_contact_window *win, ground *gr)
+{
+    double gx[GS_CV_TIP_MAX_FRAMES], gy[GS_CV_TIP_MAX_FRAMES];
+    memset(gr, 0, sizeof(*gr));
+    if (!win->moving_camera)
+        return 1;
+    const double fl = win->foot_len_px, v = win->belt_px_per_frame;
+    const int32_t r = win->ref[1];
+    const int32_t ya = (int32_t)lround(win->heel_y + GROUND_TOP_FL * fl),
+                  yb = imin32((int32_t)lround(win->heel_y + GROUND_BOT_FL * fl), win->h);
+    const double cx = win->heel_x - v * (win->stance - r);
+    const int32_t xa = (int32_t)lround(cx - GROUND_HALF_FL * fl),
+                  bw = (int32_t)lround(2 * GROUND_HALF_FL * fl);
+    /* the box with its search inside the band, however far it moves */
+    int32_t bh = yb - ya - 2 * GROUND_SEARCH_Y;
+    if (bh < GROUND_MIN_ROWS || bw < 2)
+        return 0;
+    gx[r] = gy[r] = 0;
+    for (int dir = 1; dir >= -1; dir -= 2)
+        for (int32_t t = r + dir; t >= 0 && t < win->n; t += dir) {
+            const int32_t u = t - dir;
+            const double step = u == r ? dir * v : gx[u] - gx[u - dir];
+            /* the box follows its ground across, not down: a tilt would take it off the
+             * picture's lower edge, and any rows of ground serve to match */
+            const int32_t ix = xa + (int32_t)lround(gx[u]), iy = ya + GROUND_SEARCH_Y;
+            const int32_t p = (int32_t)lround(step);
+            double cost[2 * GROUND_SEARCH_Y + 1][2 * GROUND_SEARCH_X + 1], best = INFINITY;
+            int32_t bx = 0, by = 0;
+            for (int32_t dy = -GROUND_SEARCH_Y; dy <= GROUND_SEARCH_Y; dy++)
+                for (int32_t dx = -GROUND_SEARCH_X; dx <= GROUND_SEARCH_X; dx++) {
+                    const double d = box(win, u, ix, iy, t, ix + p + dx, iy + dy, bw, bh);
+                    cost[dy + GROUND_SEARCH_Y][dx + GROUND_SEARCH_X] = d;
+                    if (d < best) {
+                        best = d;
+                        bx = dx;
+                        by = dy;
+                    }
+                }
+            if (!isfinite(best))
+                return 0;
+            const double *row = cost[by + GROUND_SEARCH_Y];
+            const int32_t cx0 = bx + GROUND_SEARCH_X, cy0 = by + GROUND_SEARCH_Y;
+            const double fx = cx0 > 0 && cx0 < 2 * GROUND_SEARCH_X
+                                  ? vertex(row[cx0 - 1], row[cx0], row[cx0 + 1])
+                                  : 0;
+            const double fy = cy0 > 0 && cy0 < 2 * GROUND_SEARCH_Y
+                                  ? vertex(cost[cy0 - 1][cx0], cost[cy0][cx0], cost[cy0 + 1][cx0])
+                                  : 0;
+            gx[t] = gx[u] + p + bx + fx;
+            gy[t] = gy[u] + by + fy;
+        }
+    for (int32_t t = 0; t < win->n; t++) {
+        gr->dx[t] = (int32_t)lround(gx[t]);
+        gr->dy[t] = (int32_t)lround(gy[t]);
+    }
+    return 1;
 }
 
 /* The occupancy of the strip's part from off to off + pw columns (the whole strip: 0, cw),
  * frame by frame: the least difference from either empty belt, its top hh rows above the belt
  * line gy at its place of that frame (the line is fixed in the picture, falling k rows per
- * column; the strip slides along it with the belt), NAN where it leaves the band. */
-static void occupancy(const gs_cv_contact_window *win, double gy, double k, int32_t hh, int32_t off,
-                      int32_t pw, double *occ)
+ * column; the strip slides along it with the belt; with a moving camera line and strip move with
+ * the ground, and each empty ground is compared where the ground has moved it), NAN where it
+ * leaves the band. */
+static void occupancy(const gs_cv_contact_window *win, const ground *gr, double gy, double k,
+                      int32_t hh, int32_t off, int32_t pw, double *occ)
 {
-    const double xs = strip_x(win, win->stance);
+    const double xs = strip_x(win, gr, win->stance);
     for (int32_t t = 0; t < win->n; t++) {
-        const double x = strip_x(win, t), top = gy + k * (x - xs) - hh;
+        const double x = strip_x(win, gr, t),
+                     top = gy + ground_rows(win, gr, t) + k * (x - xs) - hh;
         double best = INFINITY;
         for (int q = 0; q < 2; q++)
             for (int dy = -SHAKE_PX; dy <= SHAKE_PX; dy++)
                 for (int dx = -SHAKE_PX; dx <= SHAKE_PX; dx++) {
-                    double d = strip_sloped(win, x + off, top + k * off, k, t, win->ref[q], dx, dy,
-                                            pw, hh);
+                    const int32_t gx = gr->dx[win->ref[q]] - gr->dx[t],
+                                  gyq = gr->dy[win->ref[q]] - gr->dy[t];
+                    double d = strip_sloped(win, x + off, top + k * off, k, t, win->ref[q], gx + dx,
+                                            gyq + dy, pw, hh);
                     if (d < best)
                         best = d;
                 }
@@ -255,13 +381,19 @@ gs_status gs_cv_contact_slope(const gs_cv_contact_window *win, double *slope, do
     double px[GS_CV_TIP_MAX_FRAMES], py[GS_CV_TIP_MAX_FRAMES], mx = 0, my = 0, sxx = 0, sxy = 0;
     double ls = NAN; /* the edge at the stance frame, for the empty picture's step below */
     int np = 0;
-    for (int32_t t = win->stance; t < win->n; t++) {
+    ground gr;
+    if (!ground_measure(win, &gr))
+        return GS_OK;
+    /* with a moving camera the standing foot stays on its place of the ground: there is no
+     * stance path, only the edge at the stance frame */
+    const int32_t t_end = win->moving_camera ? win->stance + 1 : win->n;
+    for (int32_t t = win->stance; t < t_end; t++) {
         int e;
-        const double l = belt_line(win, t, 0, ya, yb, cw, &e);
+        const double l = belt_line(win, &gr, t, 0, ya, yb, cw, &e);
         if (t == win->stance && !e)
             ls = l;
         if (isfinite(l) && !e) {
-            px[np] = strip_x(win, t);
+            px[np] = strip_x(win, &gr, t);
             py[np++] = l;
         }
     }
@@ -277,8 +409,10 @@ gs_status gs_cv_contact_slope(const gs_cv_contact_window *win, double *slope, do
         *slope = sxy / sxx;
     /* the empty belt's own edge across the standing foot's lowest edge: the mean grey of the
      * EDGE_ROWS rows above it less that of the rows under it, at the strip's stance place */
-    const int32_t xi = (int32_t)lround(strip_x(win, win->stance)),
-                  yi = isfinite(ls) ? (int32_t)lround(ls) : -1; /* -1: not seen */
+    const int32_t xi = (int32_t)lround(strip_x(win, &gr, win->stance)) + gr.dx[win->ref[0]] -
+                       gr.dx[win->stance],
+                  yi = isfinite(ls) ? (int32_t)lround(ls) + gr.dy[win->ref[0]] - gr.dy[win->stance]
+                                    : -1; /* -1: not seen */
     if (xi >= 0 && xi + cw <= win->w && yi - EDGE_ROWS >= 0 && yi + EDGE_ROWS <= win->h) {
         double up = 0, dn = 0;
         const uint8_t *f = win->frames[win->ref[0]];
@@ -309,10 +443,12 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
     /* the belt line at the strip's stance place (its left edge), along the belt's slope */
     const int32_t cw = (int32_t)lround((STRIP_BACK_FL + STRIP_FWD_FL) * fl);
     int32_t ya, yb;
+    ground gr;
     search_rows(win, win->belt_search_fl > 0 ? win->belt_search_fl : BELT_SEARCH_FL, &ya, &yb);
-    if (cw < 2 || yb - ya < 2 ||
-        !isfinite(strip_sloped(win, strip_x(win, win->stance), ya, k, win->stance, win->ref[0], 0,
-                               0, cw, 1))) {
+    if (cw < 2 || yb - ya < 2 || !ground_measure(win, &gr) ||
+        !isfinite(strip_sloped(win, strip_x(win, &gr, win->stance), ya, k, win->stance, win->ref[0],
+                               gr.dx[win->ref[0]] - gr.dx[win->stance],
+                               gr.dy[win->ref[0]] - gr.dy[win->stance], cw, 1))) {
         res->why = GS_CV_CONTACT_OUTSIDE;
         return GS_OK;
     }
@@ -321,7 +457,7 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
      * as session 17's spike measured it */
     const double depth = win->belt_search_fl > 0 ? win->belt_search_fl : BELT_SEARCH_FL;
     int at_end;
-    double gy = belt_line(win, win->stance, k, ya, yb, cw, &at_end);
+    double gy = belt_line(win, &gr, win->stance, k, ya, yb, cw, &at_end);
     if (at_end)
         gy = fmin(win->heel_y + depth * fl, (double)win->h);
     int32_t hh = (int32_t)lround(STRIP_H_FL * fl);
@@ -338,7 +474,7 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
     res->belt_y = gy;
 
     /* the strip's occupancy, frame by frame */
-    occupancy(win, gy, k, hh, 0, cw, res->occupancy);
+    occupancy(win, &gr, gy, k, hh, 0, cw, res->occupancy);
     res->n_occupancy = win->n;
     res->level = standing_level(win, res->occupancy);
     if (!isfinite(res->level) || res->level < MIN_LEVEL) {
@@ -346,8 +482,10 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
         return GS_OK;
     }
     /* the strip must be in the picture while the foot comes (from the references to where it is
-     * carried with the belt), or the picture cannot tell when it filled */
-    for (int32_t i = win->first; i <= win->hold && i < win->n; i++)
+     * carried with the belt; with a moving camera, to the stance frame), or the picture cannot
+     * tell when it filled */
+    const int32_t held = win->moving_camera ? win->stance : win->hold;
+    for (int32_t i = win->first; i <= held && i < win->n; i++)
         if (!isfinite(res->occupancy[i])) {
             res->why = GS_CV_CONTACT_OUTSIDE;
             return GS_OK;
@@ -368,7 +506,7 @@ gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_res
         double occ[GS_CV_TIP_MAX_FRAMES], first = INFINITY;
         for (int32_t j = 0; pw >= 2 && j < win->parts; j++) {
             double c;
-            occupancy(win, gy, k, hh, j * pw, pw, occ);
+            occupancy(win, &gr, gy, k, hh, j * pw, pw, occ);
             const double lj = standing_level(win, occ);
             if (!(lj >= PART_MIN * res->level) ||
                 filled(win, occ, LEVEL_SHARE * lj, &c) != GS_CV_CONTACT_FOUND)

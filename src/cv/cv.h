@@ -301,6 +301,14 @@ typedef struct gs_cv_contact_window {
                                      GS_CV_CONTACT_MAX_PARTS: the strip is cut into that many
                                      equal parts along the sole and the contact is when the first
                                      of them fills (heel or sole, whichever touches first) */
+    int moving_camera;            /* 0: a fixed camera (treadmill): the empty belt is where it
+                                     was and the strip is carried with the belt from frame hold;
+                                     1: the camera pans (and tilts) with an overground runner:
+                                     the ground's shift from frame ref[1] to each frame is
+                                     measured on the ground under the heel, the strip stays on
+                                     the ground where the heel will stand and each frame is
+                                     compared with the empty ground moved by that shift
+                                     (belt_px_per_frame then predicts the shift's x) */
 } gs_cv_contact_window;
 
 /** Most parts a contact strip may be cut into. */
@@ -337,9 +345,9 @@ typedef struct gs_cv_contact_result {
 } gs_cv_contact_result;
 
 /**
- * Times one treadmill contact from the picture. GS_OK with res->found 0 and res->why when the
- * picture cannot tell (the caller keeps the landmarks' contact); GS_ERR_ARG for a malformed
- * window.
+ * Times one running contact from the picture (a treadmill, or overground with moving_camera).
+ * GS_OK with res->found 0 and res->why when the picture cannot tell (the caller keeps the
+ * landmarks' contact); GS_ERR_ARG for a malformed window.
  */
 gs_status gs_cv_contact_strip(const gs_cv_contact_window *win, gs_cv_contact_result *res,
                               gs_error *err);
