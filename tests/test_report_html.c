@@ -633,6 +633,35 @@ static void methods_say_how_the_person_was_chosen(const char *dir)
     cJSON_Delete(a);
 }
 
+/* An angle's L - R is marked when beyond 4 deg and beyond the strides' scatter; a side with one
+ * stride has no SD, and the other side's stands for it (the backlit pan, one right stride:
+ * knee flexion at contact +7.8 deg was marked though the left's own SD was 8.4). */
+static void angle_difference_with_one_stride_uses_the_other_sides_sd(const char *dir)
+{
+    char path[2048];
+    cJSON *a = side_run_analysis(), *ms;
+    char *h;
+    if (!a)
+        return;
+    ms = cJSON_GetObjectItem(a, "metrics");
+    cJSON_AddItemToObject(ms, "knee_flexion_ic_deg",
+                          cJSON_Parse("{\"unit\":\"deg\",\"left\":{\"mean\":12.3,\"sd\":8.4,"
+                                      "\"n\":2},\"right\":{\"mean\":4.5,\"sd\":null,\"n\":1},"
+                                      "\"diff\":7.8,\"si\":null}"));
+    cJSON_AddItemToObject(ms, "hip_flexion_peak_deg",
+                          cJSON_Parse("{\"unit\":\"deg\",\"left\":{\"mean\":58.6,\"sd\":1.0,"
+                                      "\"n\":2},\"right\":{\"mean\":66.6,\"sd\":null,\"n\":1},"
+                                      "\"diff\":-8.0,\"si\":null}"));
+    snprintf(path, sizeof(path), "%s/report_one_stride.html", dir);
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "<td data-l=\"L &minus; R\">+7.8&deg;</td>");
+    HAS(h, "<td data-l=\"L &minus; R\"><span class=\"flag\" title=\"beyond 4 deg and the "
+           "stride-to-stride SD\">-8.0&deg;</span>");
+    free(h);
+    cJSON_Delete(a);
+}
+
 static void hostile_strings_are_escaped(const char *dir)
 {
     char path[2048];
@@ -2169,6 +2198,7 @@ int main(int argc, char **argv)
     walk_legend_has_no_reference_lights(dir);
     curves_mention_reference_boxes_only_when_drawn(dir);
     methods_say_how_the_person_was_chosen(dir);
+    angle_difference_with_one_stride_uses_the_other_sides_sd(dir);
     hostile_strings_are_escaped(dir);
     failed_analysis_still_gives_a_report_that_says_why(dir);
     quality_notes_put_what_limits_the_numbers_first(dir);

@@ -124,11 +124,15 @@ static void write_metric_row(page *pg, const char *key, const cJSON *m)
     gs_html_puts(b, "</td>");
     write_side_cell(pg, l, ref, dec, unit, "left: ", pg->far == GS_GAIT_FAR_LEFT ? "Left (far leg)" : "Left");
     write_side_cell(pg, r, ref, dec, unit, "right: ", pg->far == GS_GAIT_FAR_RIGHT ? "Right (far leg)" : "Right");
-    /* L - R: for angles flag a difference beyond 4 deg and beyond the pooled stride SD */
+    /* L - R: for angles flag a difference beyond 4 deg and beyond the pooled stride SD; a side
+     * with one stride has no SD, so the other side's stands for both (the backlit pan's one
+     * right stride flagged knee flexion at contact +7.8 deg, the left's own SD 8.4) */
     gs_html_puts(b, "<td data-l=\"L &minus; R\">");
     if (isfinite(diff)) {
         double sl = jnum(l, "sd"), sr = jnum(r, "sd");
-        double pooled = isfinite(sl) && isfinite(sr) ? sqrt(0.5 * (sl * sl + sr * sr)) : NAN;
+        double pooled = isfinite(sl) && isfinite(sr) ? sqrt(0.5 * (sl * sl + sr * sr))
+                        : isfinite(sl)               ? sl
+                                                     : sr;
         int notable = unit && !strcmp(unit, "deg") && fabs(diff) > ANGLE_DIFF_NOTABLE_DEG &&
                       (!isfinite(pooled) || fabs(diff) > pooled);
         if (notable)
