@@ -662,6 +662,45 @@ static void angle_difference_with_one_stride_uses_the_other_sides_sd(const char 
     cJSON_Delete(a);
 }
 
+/* The key frames' note says which stride each side shows: one where its highest-ranked finding
+ * holds, or, on a side with no finding, its median stride (README, keyframes/); it claimed the
+ * first for a side with none (walk_front_cane_01's left). */
+static void keyframe_note_says_which_stride_each_side_shows(const char *dir)
+{
+    char path[2048];
+    cJSON *a = side_run_analysis(), *fs;
+    char *h;
+    if (!a)
+        return;
+    snprintf(path, sizeof(path), "%s/report_kf_strides.html", dir);
+    write_side_run(path, a); /* a right and a left finding */
+    h = gs_test_read_text(path);
+    HAS(h, "Each side&rsquo;s frames are from a stride where that side&rsquo;s highest-ranked "
+           "finding holds");
+    LACKS(h, "median stride");
+    free(h);
+    fs = cJSON_GetObjectItem(a, "findings");
+    cJSON_DeleteItemFromArray(fs, 1); /* the left one */
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "highest-ranked finding holds; the findings of that side that hold in it are named in "
+           "red. The left side has no finding: its frames are from its median stride.</p>");
+    free(h);
+    /* a finding of both sides counts for each */
+    cJSON_ReplaceItemInObject(cJSON_GetArrayItem(fs, 0), "side", cJSON_CreateString("both"));
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    LACKS(h, "median stride");
+    free(h);
+    cJSON_DeleteItemFromArray(fs, 0);
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "Each side&rsquo;s frames are from its median stride (no finding to show).</p>");
+    LACKS(h, "highest-ranked finding holds");
+    free(h);
+    cJSON_Delete(a);
+}
+
 static void hostile_strings_are_escaped(const char *dir)
 {
     char path[2048];
@@ -2199,6 +2238,7 @@ int main(int argc, char **argv)
     curves_mention_reference_boxes_only_when_drawn(dir);
     methods_say_how_the_person_was_chosen(dir);
     angle_difference_with_one_stride_uses_the_other_sides_sd(dir);
+    keyframe_note_says_which_stride_each_side_shows(dir);
     hostile_strings_are_escaped(dir);
     failed_analysis_still_gives_a_report_that_says_why(dir);
     quality_notes_put_what_limits_the_numbers_first(dir);

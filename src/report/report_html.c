@@ -647,6 +647,36 @@ static void label_legend(page *pg)
                     "leaves the ground).");
 }
 
+/*
+ * Which stride the key frames show (README, keyframes/): per side, one where the side's
+ * highest-ranked finding (of that side, or both) holds, else the median stride. The page said
+ * the first for every side, also of a side with no finding (walk_front_cane_01's left).
+ */
+static void keyframe_stride_note(page *pg)
+{
+    buf *b = &pg->b;
+    const cJSON *f;
+    int has[2] = {0, 0};
+    cJSON_ArrayForEach(f, jget(pg->a, "findings"))
+    {
+        const char *side = jstr(f, "side");
+        int both = side && !strcmp(side, "both");
+        has[0] |= both || (side && !strcmp(side, "left"));
+        has[1] |= both || (side && !strcmp(side, "right"));
+    }
+    if (!has[0] && !has[1]) {
+        gs_html_puts(b, " Each side&rsquo;s frames are from its median stride (no finding "
+                        "to show).");
+        return;
+    }
+    gs_html_puts(b, " Each side&rsquo;s frames are from a stride where that side&rsquo;s "
+                    "highest-ranked finding holds; the findings of that side that hold in it are "
+                    "named in red.");
+    if (!has[0] || !has[1])
+        gs_html_printf(b, " The %s side has no finding: its frames are from its median stride.",
+                       has[0] ? "right" : "left");
+}
+
 static void write_media(page *pg)
 {
     buf *b = &pg->b;
@@ -701,9 +731,8 @@ static void write_media(page *pg)
             }
             gs_html_puts(b, "</div>\n<p class=\"sub\">");
             label_legend(pg);
-            gs_html_puts(b, " Each side&rsquo;s frames are from a stride where that side&rsquo;s "
-                            "highest-ranked finding holds; the findings of that side that hold "
-                            "in it are named in red.</p>\n");
+            keyframe_stride_note(pg);
+            gs_html_puts(b, "</p>\n");
         }
         if (o->contact_sheet_href) {
             gs_html_puts(b, "<figure class=\"sheet\"><a href=\"");
