@@ -247,6 +247,8 @@ static void report_shows_metrics_si_lights_and_sources(const char *dir)
     HAS(h, "170.8 &plusmn; 2.4 <small>(13)</small>");
     HAS(h, "169.3 &plusmn; 2.0 <small>(13)</small>");
     HAS(h, "both feet 170.0");
+    /* the clip's real time and frames */
+    HAS(h, "<dt>Clip analysed</dt><dd>10.0 s <small>(601 frames)</small></dd>");
     /* the summary's cadence: mean, SD, unit */
     HAS(h, "<dt>Cadence</dt><dd>170.0 <small>&plusmn; 2.3 steps/min</small></dd>");
     HAS(h, "steps per minute, both feet");
@@ -697,6 +699,31 @@ static void keyframe_note_says_which_stride_each_side_shows(const char *dir)
     h = gs_test_read_text(path);
     HAS(h, "Each side&rsquo;s frames are from its median stride (no finding to show).</p>");
     LACKS(h, "highest-ranked finding holds");
+    free(h);
+    cJSON_Delete(a);
+}
+
+/* A slow-motion clip's card gives the real time analysed and how long the video plays: the
+ * backlit pan read with --slowmo 5 said '3.5 s' for a clip of 17.4 s. */
+static void slow_motion_clip_says_how_long_the_video_plays(const char *dir)
+{
+    char path[2048];
+    cJSON *a = side_run_analysis(), *dec;
+    char *h;
+    if (!a)
+        return;
+    dec = cJSON_AddObjectToObject(cJSON_GetObjectItem(a, "source"), "decode");
+    cJSON_AddNumberToObject(dec, "decoded_s", 10.05); /* real time: no note */
+    snprintf(path, sizeof(path), "%s/report_slowmo.html", dir);
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "<dt>Clip analysed</dt><dd>10.0 s <small>(601 frames)</small></dd>");
+    free(h);
+    cJSON_ReplaceItemInObject(dec, "decoded_s", cJSON_CreateNumber(50.1));
+    write_side_run(path, a);
+    h = gs_test_read_text(path);
+    HAS(h, "<dt>Clip analysed</dt><dd>10.0 s <small>(601 frames; slow motion: 50.1 s of "
+           "video)</small></dd>");
     free(h);
     cJSON_Delete(a);
 }
@@ -2239,6 +2266,7 @@ int main(int argc, char **argv)
     methods_say_how_the_person_was_chosen(dir);
     angle_difference_with_one_stride_uses_the_other_sides_sd(dir);
     keyframe_note_says_which_stride_each_side_shows(dir);
+    slow_motion_clip_says_how_long_the_video_plays(dir);
     hostile_strings_are_escaped(dir);
     failed_analysis_still_gives_a_report_that_says_why(dir);
     quality_notes_put_what_limits_the_numbers_first(dir);

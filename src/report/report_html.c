@@ -566,9 +566,17 @@ static void write_summary(page *pg)
     else
         gs_html_puts(b, "none <small>(lengths in leg lengths)</small>");
     gs_html_puts(b, "</dd></div>\n");
-    if (isfinite(dur))
-        gs_html_printf(b, "<div><dt>Clip analysed</dt><dd>%s s <small>(%.0f frames)</small></dd></div>\n",
-                 gs_html_num(t1, sizeof(t1), dur, 1), jnum(jget(a, "source"), "frames"));
+    if (isfinite(dur)) {
+        /* real time; a slow-motion clip's video lasts longer (decode.decoded_s): the backlit
+         * pan read with --slowmo 5 showed '3.5 s' for a clip that plays 17.4 s */
+        double video_s = jnum(jget(jget(a, "source"), "decode"), "decoded_s");
+        gs_html_printf(b, "<div><dt>Clip analysed</dt><dd>%s s <small>(%.0f frames",
+                       gs_html_num(t1, sizeof(t1), dur, 1), jnum(jget(a, "source"), "frames"));
+        if (isfinite(video_s) && video_s > 1.5 * dur)
+            gs_html_printf(b, "; slow motion: %s s of video",
+                           gs_html_num(t2, sizeof(t2), video_s, 1));
+        gs_html_puts(b, ")</small></dd></div>\n");
+    }
     gs_html_puts(b, "</dl>\n<p class=\"units\">Cadence = steps per minute, both feet (a stride is two "
               "steps). Angles in degrees; left and right are the person&rsquo;s own. ");
     if (lu && strcmp(lu, "cm"))
