@@ -87,7 +87,6 @@ static const char css[] =
     ".plot figcaption{font-size:.8rem;color:var(--mute)}"
     ".frames{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px}"
     ".frames.by3{grid-template-columns:repeat(3,minmax(0,1fr))}"
-    "@media (min-width:900px){.frames.by6{grid-template-columns:repeat(6,minmax(0,1fr))}}"
     ".frames img,.sheet img{width:100%;height:auto;display:block;border-radius:6px;"
     "background:#e4e7eb}"
     ".frames figcaption{font-size:.82rem;color:var(--mute);margin-top:3px}"
@@ -710,15 +709,11 @@ static void write_media(page *pg)
     if ((o->keyframe_hrefs && o->n_keyframes > 0) || o->contact_sheet_href) {
         gs_html_puts(b, "<section id=\"keyframes\"><h2>Key frames</h2>\n");
         if (o->keyframe_hrefs && o->n_keyframes > 0) {
-            /* six landscape frames in one row left the person a few pixels tall (a 1280x720
-             * walk at 1280 px: 150 px wide tiles); three to a row, one row per side */
-            double sw = jnum(jget(pg->a, "source"), "width");
-            double sh = jnum(jget(pg->a, "source"), "height");
-            int landscape = isfinite(sw) && isfinite(sh) && sw > sh;
-            gs_html_printf(b, "<div class=\"frames%s\">\n",
-                           o->n_keyframes % 3                    ? ""
-                           : o->n_keyframes == 6 && !landscape ? " by3 by6"
-                                                                 : " by3");
+            /* three to a row, one row per side, the phases in columns: six in one row left
+             * the person a few pixels tall (a 1280x720 walk at 1280 px: 150 px wide tiles),
+             * and portrait frames too (run_side_treadmill_01 at 1280 px: 167 px tiles, smaller
+             * than a phone's, the angle labels unreadable) */
+            gs_html_printf(b, "<div class=\"frames%s\">\n", o->n_keyframes % 3 ? "" : " by3");
             for (int i = 0; i < o->n_keyframes; i++) {
                 const char *cap = o->keyframe_captions ? o->keyframe_captions[i] : NULL;
                 if (!o->keyframe_hrefs[i])
