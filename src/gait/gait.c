@@ -1088,7 +1088,20 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
     rc = gs_gait__events(r, err);
     if (rc != GS_OK)
         goto fail;
-    fit_ground(r, t);
+    /* A camera that follows the person shows each stance from another direction, and may tilt as
+     * it pans: a line through the stance feet of different moments is not the ground's (the
+     * backlit pan: -9.6 deg, its path's edge level in every frame while the picture tilts down
+     * about a row a frame). Then the image horizontal. */
+    if (gs_gait__camera_motion(r, 0) != 0) {
+        rc = gs_fail(err, GS_ERR_NOMEM, "%s: out of memory", name);
+        goto fail;
+    }
+    if (r->cam_follows) {
+        r->ground_phi = 0;
+        r->ground_points = 0;
+    } else {
+        fit_ground(r, t);
+    }
     if (r->ground_points > 0) {
         transform(r, t);
         leg_lengths(r);
@@ -1191,8 +1204,13 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
                           (int)lost, (int)t->n_frames, (int)first);
     }
     if (r->ground_points == 0) {
-        gs_gait__note(r, "ground line: image horizontal (not enough stance frames to fit one, or "
-                         "the fit was beyond 10 degrees)");
+        if (r->cam_follows)
+            gs_gait__note(r, "ground line: image horizontal (the camera follows the person, so "
+                             "the feet of different steps are seen from different directions and "
+                             "give no ground line; level the camera)");
+        else
+            gs_gait__note(r, "ground line: image horizontal (not enough stance frames to fit one, "
+                             "or the fit was beyond 10 degrees)");
         r->gx0 = r->cx;
         r->gy0 = r->cy;
     }

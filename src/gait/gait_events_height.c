@@ -171,7 +171,15 @@ void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides)
 typedef struct stance_lv {
     int side;
     double ta, tb, level;
+    double tc, slope; /* the level at t: level + slope (t - tc) (slope 0 but for a camera that
+                         follows the runner: see add_stance) */
 } stance_lv;
+
+/* A stance's level at time t. */
+static double stance_level_at(const stance_lv *s, double t)
+{
+    return s->level + s->slope * (t - s->tc);
+}
 
 /* Adds the stance [a, b] of side (frames of seg's segment) to st[*ns] when its middle has a
  * level, and its samples' distances from that level to dev. x: scratch of r->n. */
@@ -179,9 +187,44 @@ static void add_stance(const gs_gait_result *r, int side, double a, double b, in
                        stance_lv *st, int *ns, gs_gait__wval *x, gs_gait__wval *dev, int *nd)
 {
     int n = 0;
+    double slope = 0, tc = 0.5 * (a + b);
     if (!(b > a))
         return;
-    gs_gait__window_lows(r, side, a + 0.3 * (b - a), a + 0.7 * (b - a), seg, x, &n, r->n);
+    const double wa = a + 0.3 * (b - a), wb = a + 0.7 * (b - a);
+    if (r->cam_follows) {
+        /* a camera that follows the runner may tilt as it pans, moving the ground through the
+         * picture while the foot stands (the backlit pan: about a row a frame at 120 fps, 10 px
+         * over a stance's middle): the level follows the weighted least-squares line of the
+         * stance's lowest points over time, and its median is taken about that line */
+        double sw = 0, st_ = 0, sy = 0, stt = 0, sty = 0;
+        for (int32_t i = gs_gait__window_first(r, wa); i < r->n; i++) {
+            const double w = gs_gait__window_weight(r, i, wa, wb, seg);
+            if (w < 0)
+                break;
+            if (w > 0) {
+                const double t = r->t[i], y = gs_gait__raw_low(r, i, side);
+                sw += w;
+                st_ += w * t;
+                sy += w * y;
+                stt += w * t * t;
+                sty += w * t * y;
+            }
+        }
+        const double den = sw * stt - st_ * st_;
+        if (sw > 0 && den > 0) {
+            slope = (sw * sty - st_ * sy) / den;
+            tc = st_ / sw;
+        }
+    }
+    for (int32_t i = gs_gait__window_first(r, wa); i < r->n && n < r->n; i++) {
+        const double w = gs_gait__window_weight(r, i, wa, wb, seg);
+        if (w < 0)
+            break;
+        if (w > 0) {
+            x[n].v = gs_gait__raw_low(r, i, side) - slope * (r->t[i] - tc);
+            x[n++].w = w;
+        }
+    }
     double m = n >= 3 ? gs_gait__whd_median(x, n) : NAN;
     if (!isfinite(m))
         return;
@@ -192,6 +235,8 @@ static void add_stance(const gs_gait_result *r, int side, double a, double b, in
     st[*ns].side = side;
     st[*ns].ta = a;
     st[*ns].tb = b;
+    st[*ns].tc = tc;
+    st[*ns].slope = slope;
     st[(*ns)++].level = m;
 }
 
@@ -282,14 +327,14 @@ int gs_gait__stance_ground(gs_gait_result *r, gs_gait__sig *g, const gs_gait_eve
                     continue;
                 if (t <= st[s].tb) {
                     if (t >= st[s].ta || !isfinite(prev_t) || !(st[s].ta > prev_t))
-                        level = st[s].level;
+                        level = stance_level_at(&st[s], fmax(t, st[s].ta));
                     else
-                        level = prev_l +
-                                (st[s].level - prev_l) * (t - prev_t) / (st[s].ta - prev_t);
+                        level = prev_l + (stance_level_at(&st[s], st[s].ta) - prev_l) *
+                                             (t - prev_t) / (st[s].ta - prev_t);
                     break;
                 }
                 prev_t = st[s].tb;
-                prev_l = st[s].level;
+                prev_l = stance_level_at(&st[s], st[s].tb);
             }
             if (!isfinite(level))
                 level = prev_l; /* after the last stance */

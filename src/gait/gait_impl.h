@@ -130,6 +130,11 @@ void gs_gait__scale(gs_gait_result *r);
  *  a rearfoot strike's roll to flat and before heel rise; NAN without both times. */
 double gs_gait__stance_foot_speed(const gs_gait_result *r, int side, double t_ic, double t_to);
 
+/* The ground's speed in the picture on every stance and whether the camera follows the person
+ * (r->cam_t, cam_v, n_cam, cam_med_ll_s, cam_follows; gait_metrics.c); note: 1 adds the note that
+ * says so. 0, or -1 out of memory. */
+int gs_gait__camera_motion(gs_gait_result *r, int note);
+
 /** Metrics and curves from the used strides (gait_metrics.c). GS_ERR_NOMEM. */
 gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err);
 

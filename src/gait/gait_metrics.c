@@ -282,7 +282,7 @@ static double last_event_in(const gs_gait_result *r, int side, int type, double 
  * foot the tracker lost).
  */
 #define GS_GAIT_CAM_FOLLOW_LL_S 0.5
-static int camera_motion(gs_gait_result *r)
+int gs_gait__camera_motion(gs_gait_result *r, int note)
 {
     free(r->cam_t);
     free(r->cam_v);
@@ -340,7 +340,7 @@ static int camera_motion(gs_gait_result *r)
         }
     r->cam_med_ll_s = med / r->ll_px;
     r->cam_follows = k >= 3 && fabs(r->cam_med_ll_s) > GS_GAIT_CAM_FOLLOW_LL_S;
-    if (r->cam_follows)
+    if (r->cam_follows && note)
         gs_gait__note(r,
                       "the camera follows the person (the ground moves %s %.1f leg lengths/s in "
                       "the picture): step and stride lengths and speed add its travel, from the "
@@ -623,7 +623,7 @@ static void pelvis_reference(gs_gait_result *r)
 gs_status gs_gait__metrics(gs_gait_result *r, gs_error *err)
 {
     pelvis_reference(r);
-    if (camera_motion(r) != 0)
+    if (gs_gait__camera_motion(r, 1) != 0)
         return gs_fail(err, GS_ERR_NOMEM, "%s: out of memory (camera motion)", r->name);
     /* the pelvis's level for vertical oscillation: a window of the median used stride */
     double *lev = malloc(sizeof(double) * (size_t)(r->n > 0 ? r->n : 1));
