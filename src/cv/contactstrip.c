@@ -57,9 +57,9 @@
 #define PART_MIN 0.5
 /* A moving camera's ground (ground_measure, session 20): a box from 0.35 to 0.9 foot lengths under
  * the heel's stance row (the sole's lowest edge lies 0.25-0.32 under it on the backlit pan; the
- * picture's lower edge leaves 8-30 rows of ground there), at least 4 rows, 2 x 2 foot lengths
- * wide (the pan's grass is blurred across: the wider box holds more of its texture; 2 x 1 gives
- * the same contacts within 0.1 frame);
+ * picture's lower edge leaves 8-30 rows of ground there), at least 4 rows, 4 foot lengths wide
+ * (GROUND_HALF_FL either side; the pan's grass is blurred across: the wider box holds more of its
+ * texture; 2 foot lengths give the same contacts within 0.1 frame);
  * each frame's step searched +-4 px across and +-1 row down around the last step (the pan's speed
  * changes by at most 1 px a frame and its tilt is 0-1.2 rows a frame) */
 #define GROUND_TOP_FL   0.35
@@ -68,11 +68,6 @@
 #define GROUND_HALF_FL  2.0
 #define GROUND_SEARCH_X 4
 #define GROUND_SEARCH_Y 1
-
-static int32_t imin32(int32_t a, int32_t b)
-{
-    return a < b ? a : b;
-}
 
 /* The ground's motion in the picture (moving_camera, session 20): dx[t], dy[t], the whole pixels
  * frame t's ground lies right of and below frame ref[1]'s; all 0 with a fixed camera. */
@@ -266,7 +261,8 @@ static int ground_measure(const gs_cv_contact_window *win, ground *gr)
     const double fl = win->foot_len_px, v = win->belt_px_per_frame;
     const int32_t r = win->ref[1];
     const int32_t ya = (int32_t)lround(win->heel_y + GROUND_TOP_FL * fl),
-                  yb = imin32((int32_t)lround(win->heel_y + GROUND_BOT_FL * fl), win->h);
+                  yf = (int32_t)lround(win->heel_y + GROUND_BOT_FL * fl),
+                  yb = yf < win->h ? yf : win->h;
     const double cx = win->heel_x - v * (win->stance - r);
     const int32_t xa = (int32_t)lround(cx - GROUND_HALF_FL * fl),
                   bw = (int32_t)lround(2 * GROUND_HALF_FL * fl);
