@@ -1158,9 +1158,10 @@ static gs_status analyze_track(const gs_pose_track *t, const gs_pose_track *pic,
                 nst += strncmp(r->st[i].why, "foot out", 8) == 0;
             gs_gait__note(r,
                           "feet out of the picture (past its edge) from frame %d: left on %d, "
-                          "right on %d frames; %d events there dropped, %d strides across them "
-                          "not used (keep the feet in the picture)",
-                          (int)first, (int)nout[0], (int)nout[1], dropped, nst);
+                          "right on %d frames; %d event%s there dropped, %d stride%s across "
+                          "them not used (keep the feet in the picture)",
+                          (int)first, (int)nout[0], (int)nout[1], dropped, dropped == 1 ? "" : "s",
+                          nst, nst == 1 ? "" : "s");
         }
     }
     if (o->events_csv || (o->events && o->n_events > 0)) {
