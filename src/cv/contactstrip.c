@@ -325,16 +325,18 @@ static void occupancy(const gs_cv_contact_window *win, const ground *gr, double 
         const double x = strip_x(win, gr, t),
                      top = gy + ground_rows(win, gr, t) + k * (x - xs) - hh;
         double best = INFINITY;
-        for (int q = 0; q < 2; q++)
+        for (int q = 0; q < 2; q++) {
+            /* where the ground of frame t lies in the empty frame */
+            const int32_t gx = gr->dx[win->ref[q]] - gr->dx[t],
+                          gyq = gr->dy[win->ref[q]] - gr->dy[t];
             for (int dy = -SHAKE_PX; dy <= SHAKE_PX; dy++)
                 for (int dx = -SHAKE_PX; dx <= SHAKE_PX; dx++) {
-                    const int32_t gx = gr->dx[win->ref[q]] - gr->dx[t],
-                                  gyq = gr->dy[win->ref[q]] - gr->dy[t];
                     double d = strip_sloped(win, x + off, top + k * off, k, t, win->ref[q], gx + dx,
                                             gyq + dy, pw, hh);
                     if (d < best)
                         best = d;
                 }
+        }
         occ[t] = isfinite(best) ? best : NAN;
     }
 }

@@ -80,18 +80,53 @@ double gs_gait__window_weight(const gs_gait_result *r, int32_t i, double a, doub
     return wa * wb;
 }
 
-void gs_gait__window_lows(const gs_gait_result *r, int side, double a, double b, int32_t seg,
-                          gs_gait__wval *x, int *n, int cap)
+void gs_gait__window_lows_about(const gs_gait_result *r, int side, double a, double b, int32_t seg,
+                                double slope, double tc, gs_gait__wval *x, int *n, int cap)
 {
     for (int32_t i = gs_gait__window_first(r, a); i < r->n && *n < cap; i++) {
         const double w = gs_gait__window_weight(r, i, a, b, seg);
         if (w < 0)
             break;
         if (w > 0) {
-            x[*n].v = gs_gait__raw_low(r, i, side);
+            x[*n].v = gs_gait__raw_low(r, i, side) - slope * (r->t[i] - tc);
             x[(*n)++].w = w;
         }
     }
+}
+
+void gs_gait__window_lows(const gs_gait_result *r, int side, double a, double b, int32_t seg,
+                          gs_gait__wval *x, int *n, int cap)
+{
+    gs_gait__window_lows_about(r, side, a, b, seg, 0, 0, x, n, cap);
+}
+
+int gs_gait__window_line(const gs_gait_result *r, double a, double b, int32_t seg,
+                         double (*val)(const gs_gait_result *, int32_t, const void *),
+                         const void *ctx, gs_gait__wline *m)
+{
+    memset(m, 0, sizeof(*m));
+    for (int32_t i = gs_gait__window_first(r, a); i < r->n; i++) {
+        const double w = gs_gait__window_weight(r, i, a, b, seg);
+        if (w < 0)
+            break;
+        if (w > 0) {
+            if (m->n++ == 0)
+                m->t0 = r->t[i];
+            const double t = r->t[i] - m->t0, y = val(r, i, ctx);
+            m->sw += w;
+            m->st += w * t;
+            m->sy += w * y;
+            m->stt += w * t * t;
+            m->sty += w * t * y;
+        }
+    }
+    return m->n;
+}
+
+/* gs_gait__window_line's value: the lowest foot point of the side *ctx */
+static double low_of(const gs_gait_result *r, int32_t i, const void *ctx)
+{
+    return gs_gait__raw_low(r, i, *(const int *)ctx);
 }
 
 /*
@@ -196,35 +231,15 @@ static void add_stance(const gs_gait_result *r, int side, double a, double b, in
          * picture while the foot stands (the backlit pan: about a row a frame at 120 fps, 10 px
          * over a stance's middle): the level follows the weighted least-squares line of the
          * stance's lowest points over time, and its median is taken about that line */
-        double sw = 0, st_ = 0, sy = 0, stt = 0, sty = 0;
-        for (int32_t i = gs_gait__window_first(r, wa); i < r->n; i++) {
-            const double w = gs_gait__window_weight(r, i, wa, wb, seg);
-            if (w < 0)
-                break;
-            if (w > 0) {
-                const double t = r->t[i], y = gs_gait__raw_low(r, i, side);
-                sw += w;
-                st_ += w * t;
-                sy += w * y;
-                stt += w * t * t;
-                sty += w * t * y;
-            }
-        }
-        const double den = sw * stt - st_ * st_;
-        if (sw > 0 && den > 0) {
-            slope = (sw * sty - st_ * sy) / den;
-            tc = st_ / sw;
+        gs_gait__wline m;
+        gs_gait__window_line(r, wa, wb, seg, low_of, &side, &m);
+        const double den = m.sw * m.stt - m.st * m.st;
+        if (m.sw > 0 && den > 0) {
+            slope = (m.sw * m.sty - m.st * m.sy) / den;
+            tc = m.t0 + m.st / m.sw;
         }
     }
-    for (int32_t i = gs_gait__window_first(r, wa); i < r->n && n < r->n; i++) {
-        const double w = gs_gait__window_weight(r, i, wa, wb, seg);
-        if (w < 0)
-            break;
-        if (w > 0) {
-            x[n].v = gs_gait__raw_low(r, i, side) - slope * (r->t[i] - tc);
-            x[n++].w = w;
-        }
-    }
+    gs_gait__window_lows_about(r, side, wa, wb, seg, slope, tc, x, &n, r->n);
     double m = n >= 3 ? gs_gait__whd_median(x, n) : NAN;
     if (!isfinite(m))
         return;

@@ -64,13 +64,20 @@ static double foot_x(const gs_gait_result *r, int32_t i, int side, int toe)
  * gs_gait__ground_levels) and footprint; 0 when too few samples. x: scratch of r->n weighted
  * samples. vx: the footprint's speed, or NAN to fit it (then its offset is the line's through the
  * samples' weighted mean). */
+/* gs_gait__window_line's value: foot_x of the walk_stance *ctx */
+static double footprint_x(const gs_gait_result *r, int32_t i, const void *ctx)
+{
+    const walk_stance *s = ctx;
+    return foot_x(r, i, s->side, s->toe);
+}
+
 static int stance_fit(const gs_gait_result *r, walk_stance *s, gs_gait__wval *x, double vx)
 {
     double ta = r->ev[s->ic].t_s, tb = r->ev[s->to].t_s, d = tb - ta;
-    double fa = ta + 0.15 * d, fb = ta + 0.55 * d, w[512];
-    double sw = 0, st = 0, sx = 0, stt = 0, stx = 0;
-    int32_t idx[512], seg = gs_gait__frame_at(r, ta);
-    int n = 0, m = 0;
+    double fa = ta + 0.15 * d, fb = ta + 0.55 * d;
+    int32_t seg = gs_gait__frame_at(r, ta);
+    int n = 0;
+    gs_gait__wline m;
     /* level: middle 30-70 % of the stance (as gs_gait__ground_levels); footprint speed: 15-55 %,
      * after the loading roll and about when the heel rises (at about half of a walking
      * stance: Perry & Burnfield, Gait Analysis 2nd ed., ch. 4, terminal stance from 31 % of the
@@ -81,34 +88,17 @@ static int stance_fit(const gs_gait_result *r, walk_stance *s, gs_gait__wval *x,
      * of jitter (walk_side_multiperson_01's left at 175.3) took one more sample of the rolling
      * foot into the fit, its speed -44 -> -26 px/s and the contact 0.12 frame earlier. */
     gs_gait__window_lows(r, s->side, ta + 0.3 * d, ta + 0.7 * d, seg, x, &n, r->n);
-    for (int32_t i = gs_gait__window_first(r, fa); i < r->n && m < 512; i++) {
-        const double wi = gs_gait__window_weight(r, i, fa, fb, seg);
-        if (wi < 0)
-            break;
-        if (wi > 0) {
-            w[m] = wi;
-            idx[m++] = i;
-        }
-    }
-    if (n < 3 || m < 3)
+    if (n < 3 || gs_gait__window_line(r, fa, fb, seg, footprint_x, s, &m) < 3)
         return 0;
     s->level = gs_gait__whd_median(x, n);
     if (!isfinite(s->level))
         return 0;
-    s->t0 = r->t[idx[0]];
-    for (int j = 0; j < m; j++) {
-        double tj = r->t[idx[j]] - s->t0, xj = foot_x(r, idx[j], s->side, s->toe);
-        sw += w[j];
-        st += w[j] * tj;
-        sx += w[j] * xj;
-        stt += w[j] * tj * tj;
-        stx += w[j] * tj * xj;
-    }
-    double den = sw * stt - st * st;
-    if (!(fabs(den) > 1e-18) || !isfinite(sx))
+    s->t0 = m.t0;
+    double den = m.sw * m.stt - m.st * m.st;
+    if (!(fabs(den) > 1e-18) || !isfinite(m.sy))
         return 0;
-    s->vx = isfinite(vx) ? vx : (sw * stx - st * sx) / den;
-    s->x0 = (sx - s->vx * st) / sw;
+    s->vx = isfinite(vx) ? vx : (m.sw * m.sty - m.st * m.sy) / den;
+    s->x0 = (m.sy - s->vx * m.st) / m.sw;
     return 1;
 }
 

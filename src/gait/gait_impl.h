@@ -315,6 +315,23 @@ double gs_gait__window_weight(const gs_gait_result *r, int32_t i, double a, doub
 void gs_gait__window_lows(const gs_gait_result *r, int side, double a, double b, int32_t seg,
                           gs_gait__wval *x, int *n, int cap);
 
+/** gs_gait__window_lows about a line: each lowest point less slope (t - tc) (px/s, s). */
+void gs_gait__window_lows_about(const gs_gait_result *r, int side, double a, double b, int32_t seg,
+                                double slope, double tc, gs_gait__wval *x, int *n, int cap);
+
+/** The weighted sums of a least-squares line through val over the ramped window [a, b] s of
+ *  seg's segment (weights as gs_gait__window_weight's), time counted from t0, the first weighted
+ *  frame's: slope = (sw sty - st sy) / (sw stt - st^2), the weighted mean time t0 + st / sw. */
+typedef struct gs_gait__wline {
+    int n; /* weighted frames */
+    double t0, sw, st, sy, stt, sty;
+} gs_gait__wline;
+
+/** Fills m for val(r, i, ctx) on the window's frames; returns m->n. */
+int gs_gait__window_line(const gs_gait_result *r, double a, double b, int32_t seg,
+                         double (*val)(const gs_gait_result *, int32_t, const void *),
+                         const void *ctx, gs_gait__wline *m);
+
 /** Ground level per foot (and r->noise_px from the stances when use_strides). */
 void gs_gait__ground_levels(gs_gait_result *r, gs_gait__sig *g, int use_strides);
 
